@@ -1,0 +1,118 @@
+# Sekisho — one Makefile for the whole tree.
+#
+#   make deps     install every Debian package the project needs (apt)
+#   make all      build daemons, tools and tests (warnings are errors)
+#   make check    deps + all + every unit, integration and fuzz-smoke test
+#   make demo     deps + all + the laptop's day in the lab, end to end
+#   make bench    benchmarks, printed as "bench: NAME = VALUE UNIT"
+#   make fuzz     the libFuzzer harnesses, longer than check's smoke run
+#   make lab-up   leave a lab topology running to explore; lab-down removes it
+
+CC      ?= cc
+CLANG   ?= clang
+B       := build
+PKGS    := libnftables libmnl libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# OpenBSD daemons' warning set, on top of -Wall -Wextra.
+WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wsign-compare -Wformat=2 -Wno-format-nonliteral -Wvla
+CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -O2 -g $(WARN) -I. $(PKG_CFLAGS)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Each folder lists its sources in module.mk:
+#   LIB_SRCS += ...        objects shared by everything (lib/, parsers, codecs)
+#   PROGS    += name       one program; name_SRCS lists its own sources
+#   UNITS    += name       one cmocka unit test; name_SRCS lists its sources
+#   FUZZERS  += name       one libFuzzer harness; name_SRCS lists its sources
+LIB_SRCS :=
+PROGS    :=
+UNITS    :=
+FUZZERS  :=
+include lib/module.mk
+-include vpn/module.mk
+-include policy/module.mk
+-include netvm/module.mk
+-include agency/module.mk
+-include hw/module.mk
+-include tests/module.mk
+
+LIB_OBJS      := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+LIB_SAN_OBJS  := $(LIB_SRCS:%.c=$(B)/san/%.o)
+
+.PHONY: all deps check demo bench fuzz lab-up lab-down clean units fuzzers tools
+all: tools units fuzzers
+tools: $(PROGS:%=$(B)/%)
+units: $(UNITS:%=$(B)/unit/%)
+fuzzers: $(FUZZERS:%=$(B)/fuzz/%)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP -c -o $@ $<
+$(B)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+define prog_rule
+$(B)/$(1): $$($(1)_SRCS:%.c=$(B)/obj/%.o) $(LIB_OBJS)
+	$$(CC) $$(CFLAGS_BASE) $$(CFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+define unit_rule
+$(B)/unit/$(1): $$($(1)_SRCS:%.c=$(B)/san/%.o) $(LIB_SAN_OBJS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS_BASE) $$(SAN) -o $$@ $$^ $$(PKG_LIBS) -lcmocka
+endef
+$(foreach u,$(UNITS),$(eval $(call unit_rule,$(u))))
+
+# libFuzzer harnesses: clang, built from source (no shared objects, so the
+# whole parser is instrumented).
+define fuzz_rule
+$(B)/fuzz/$(1): $$($(1)_SRCS) $(LIB_SRCS)
+	@mkdir -p $$(dir $$@)
+	$$(CLANG) -std=c17 -D_GNU_SOURCE -g -O1 -I. $$(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+DEBS := build-essential clang pkg-config libnftables-dev libmnl-dev \
+	libssl-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
+	dnsmasq-base busybox curl bind9-dnsutils iperf3 iputils-ping procps \
+	psmisc kmod
+deps:
+	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing $$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+check: deps
+	$(MAKE) all CFLAGS="$(CFLAGS)"
+	$(B)/subreaper tests/run.sh
+
+demo: deps
+	$(MAKE) tools
+	$(B)/subreaper tests/demo.sh
+
+bench: deps
+	$(MAKE) tools
+	$(B)/subreaper tests/bench/run.sh
+
+fuzz: fuzzers
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-120} tests/fuzz/run.sh
+
+lab-up: tools
+	tests/lab/up.sh
+
+lab-down:
+	tests/lab/down.sh
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,34 @@
+/* Constant-time base64 and hex: key material passes through these, so no
+ * branch or table index depends on the bytes being encoded or decoded. */
+#ifndef SK_ENCODE_H
+#define SK_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEY_LEN		32
+#define KEY_B64_LEN	45	/* 44 characters and the NUL */
+#define KEY_HEX_LEN	65	/* 64 characters and the NUL */
+
+/* Characters needed for n bytes, without the NUL. */
+size_t b64_len(size_t n);
+/* Writes a NUL-terminated encoding; -ENOSPC if dst is too small. */
+int b64_encode(char *dst, size_t dstlen, const uint8_t *src, size_t n);
+/* Decodes exactly srclen characters (padded, canonical); returns the number
+ * of bytes written, -EINVAL on any malformed input, -ENOSPC if too long. */
+int b64_decode(uint8_t *dst, size_t dstlen, const char *src, size_t srclen);
+
+int hex_encode(char *dst, size_t dstlen, const uint8_t *src, size_t n);
+/* Decodes exactly 2*n characters into n bytes; -EINVAL otherwise. */
+int hex_decode(uint8_t *dst, size_t n, const char *src, size_t srclen);
+
+/* A 32-byte key from its 44-character base64 form; -EINVAL otherwise. */
+int key_from_b64(uint8_t key[KEY_LEN], const char *b64);
+void key_to_b64(char b64[KEY_B64_LEN], const uint8_t key[KEY_LEN]);
+void key_to_hex(char hex[KEY_HEX_LEN], const uint8_t key[KEY_LEN]);
+int key_from_hex(uint8_t key[KEY_LEN], const char *hex);
+/* Constant-time comparison of n bytes: 1 if equal. */
+int ct_equal(const void *a, const void *b, size_t n);
+int key_is_zero(const uint8_t key[KEY_LEN]);
+
+#endif

@@ -1,0 +1,142 @@
+#include "lib/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int
+sk_errorf(struct sk_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -code;
+}
+
+void
+wipe(void *p, size_t n)
+{
+	explicit_bzero(p, n);
+}
+
+static int
+key_file_check(int fd, const char *path, int owner_uid, struct sk_error *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return sk_errorf(err, errno, "key file %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return sk_errorf(err, EINVAL, "key file %s: not a regular file", path);
+	if (st.st_mode & (S_IRWXG | S_IRWXO))
+		return sk_errorf(err, EPERM,
+		    "key file %s: accessible by group or others (mode %04o), must be 0600",
+		    path, (unsigned)(st.st_mode & 07777));
+	if (owner_uid >= 0 && st.st_uid != (uid_t)owner_uid)
+		return sk_errorf(err, EPERM, "key file %s: owned by uid %u, must be %d",
+		    path, (unsigned)st.st_uid, owner_uid);
+	return 0;
+}
+
+int
+key_file_read(const char *path, uint8_t key[KEY_LEN], int owner_uid,
+    struct sk_error *err)
+{
+	char buf[KEY_B64_LEN + 2];
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return sk_errorf(err, errno, "key file %s: %s", path, strerror(errno));
+	rc = key_file_check(fd, path, owner_uid, err);
+	if (rc == 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n < 0)
+			rc = sk_errorf(err, errno, "key file %s: %s", path, strerror(errno));
+		else {
+			buf[n] = '\0';
+			if (n > 0 && buf[n - 1] == '\n')
+				buf[--n] = '\0';
+			if (n != KEY_B64_LEN - 1 || key_from_b64(key, buf) != 0)
+				rc = sk_errorf(err, EINVAL,
+				    "key file %s: not a base64 32-byte key", path);
+		}
+	}
+	wipe(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+int
+key_file_write(const char *path, const uint8_t key[KEY_LEN], struct sk_error *err)
+{
+	char tmp[4096], b64[KEY_B64_LEN + 1];
+	int fd, rc = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= sizeof(tmp))
+		return sk_errorf(err, ENAMETOOLONG, "key file %s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return sk_errorf(err, errno, "key file %s: %s", tmp, strerror(errno));
+	key_to_b64(b64, key);
+	b64[KEY_B64_LEN - 1] = '\n';
+	if (write(fd, b64, KEY_B64_LEN) != KEY_B64_LEN || fsync(fd) == -1)
+		rc = sk_errorf(err, errno, "key file %s: %s", tmp, strerror(errno));
+	wipe(b64, sizeof(b64));
+	if (close(fd) == -1 && rc == 0)
+		rc = sk_errorf(err, errno, "key file %s: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, path) == -1)
+		rc = sk_errorf(err, errno, "key file %s: %s", path, strerror(errno));
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+int
+parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+size_t
+sk_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}

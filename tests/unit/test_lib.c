@@ -1,0 +1,144 @@
+/* Unit tests of lib/: encodings (against known vectors and round trips),
+ * key files (permission refusal), numbers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/encode.h"
+#include "lib/util.h"
+
+static void
+test_b64_vectors(void **state)
+{
+	static const struct { const char *in, *out; } v[] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+		{ "\xfb\xff\xfe", "+//+" },
+	};
+	char buf[64];
+	uint8_t dec[64];
+
+	(void)state;
+	for (size_t i = 0; i < nitems(v); i++) {
+		size_t n = strlen(v[i].in);
+		assert_int_equal(b64_encode(buf, sizeof(buf), (const uint8_t *)v[i].in, n), 0);
+		assert_string_equal(buf, v[i].out);
+		assert_int_equal(b64_decode(dec, sizeof(dec), v[i].out, strlen(v[i].out)), (int)n);
+		assert_memory_equal(dec, v[i].in, n);
+	}
+}
+
+static void
+test_b64_rejects(void **state)
+{
+	uint8_t dec[64];
+	static const char *bad[] = { "Zg=", "Zg=a", "Z===", "Zh==", "Zm9=", "Zm 9v",
+	    "Zm9v\n", "=Zm9", "Zm9!" };
+
+	(void)state;
+	for (size_t i = 0; i < nitems(bad); i++)
+		assert_int_equal(b64_decode(dec, sizeof(dec), bad[i], strlen(bad[i])), -EINVAL);
+	assert_int_equal(b64_decode(dec, 2, "Zm9v", 4), -ENOSPC);
+}
+
+static void
+test_key_roundtrip(void **state)
+{
+	uint8_t key[KEY_LEN], back[KEY_LEN];
+	char b64[KEY_B64_LEN], hex[KEY_HEX_LEN];
+
+	(void)state;
+	for (int round = 0; round < 256; round++) {
+		for (int i = 0; i < KEY_LEN; i++)
+			key[i] = (uint8_t)(rand() & 0xff);
+		key_to_b64(b64, key);
+		assert_int_equal(strlen(b64), 44);
+		assert_int_equal(key_from_b64(back, b64), 0);
+		assert_memory_equal(key, back, KEY_LEN);
+		key_to_hex(hex, key);
+		assert_int_equal(key_from_hex(back, hex), 0);
+		assert_memory_equal(key, back, KEY_LEN);
+	}
+	assert_int_equal(key_from_b64(back, "short"), -EINVAL);
+	assert_int_equal(key_from_hex(back, "zz"), -EINVAL);
+}
+
+static void
+test_hex_vectors(void **state)
+{
+	char buf[16];
+	uint8_t out[3];
+
+	(void)state;
+	assert_int_equal(hex_encode(buf, sizeof(buf), (const uint8_t *)"\x00\x9f\xa0", 3), 0);
+	assert_string_equal(buf, "009fa0");
+	assert_int_equal(hex_decode(out, 3, "009FA0", 6), 0);
+	assert_memory_equal(out, "\x00\x9f\xa0", 3);
+	assert_int_equal(hex_decode(out, 3, "009fag", 6), -EINVAL);
+	assert_int_equal(hex_decode(out, 3, "009fa", 5), -EINVAL);
+}
+
+static void
+test_key_file_perms(void **state)
+{
+	char dir[] = "/tmp/sk-test-XXXXXX", path[128];
+	uint8_t key[KEY_LEN], back[KEY_LEN];
+	struct sk_error err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k", dir);
+	memset(key, 0x42, sizeof(key));
+	assert_int_equal(key_file_write(path, key, &err), 0);
+	assert_int_equal(key_file_read(path, back, -1, &err), 0);
+	assert_memory_equal(key, back, KEY_LEN);
+	chmod(path, 0640);
+	assert_int_equal(key_file_read(path, back, -1, &err), -EPERM);
+	char want[256];
+	snprintf(want, sizeof(want),
+	    "key file %s: accessible by group or others (mode 0640), must be 0600", path);
+	assert_string_equal(err.msg, want);
+	chmod(path, 0600);
+	assert_int_equal(key_file_read(path, back, (int)getuid() + 1, &err), -EPERM);
+	unlink(path);
+	assert_int_equal(key_file_read(path, back, -1, &err), -ENOENT);
+	rmdir(dir);
+}
+
+static void
+test_parse_u64(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(parse_u64("42", 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(parse_u64("101", 0, 100, &v), -ERANGE);
+	assert_int_equal(parse_u64("-1", 0, 100, &v), -EINVAL);
+	assert_int_equal(parse_u64("4x", 0, 100, &v), -ERANGE);
+	assert_int_equal(parse_u64("", 0, 100, &v), -EINVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_b64_vectors),
+		cmocka_unit_test(test_b64_rejects),
+		cmocka_unit_test(test_key_roundtrip),
+		cmocka_unit_test(test_hex_vectors),
+		cmocka_unit_test(test_key_file_perms),
+		cmocka_unit_test(test_parse_u64),
+	};
+	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
+}
