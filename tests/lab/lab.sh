@@ -1,0 +1,627 @@
+# shellcheck shell=bash disable=SC2034,SC2119,SC2120
+# Sekisho lab: network namespaces standing in for the laptop's partitions
+# (work, netvm) and the world around it (home LAN, internet, agency, LGWAN).
+# Sourced by the integration tests, the demo and the benches; see README.md
+# beside this file for the topology and every address.
+#
+#   . tests/lab/lab.sh
+#   trap lab_down EXIT
+#   lab_up
+#   n netvm curl http://192.168.1.1/
+#
+# Every function is set -e / set -u safe and quiet unless LAB_VERBOSE=1.
+# Traffic stays inside the namespaces this run created: the root namespace's
+# interfaces, routes and firewall are never touched.
+
+LAB_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# ---- fixed addresses (the README's table) -----------------------------------
+LAB_ROLES="work netvm home printer inet agency lgwan"
+LAB_WORK_ADDR=172.30.0.2/30	# handed out by the netvm daemon's DHCP server
+LAB_WORK_ROUTER=172.30.0.1
+LAB_WORK_ADDR6=fd00:30::2/64
+LAB_WORK_ROUTER6=fd00:30::1
+LAB_HOME_ROUTER=192.168.1.1
+LAB_HOME_LAN=192.168.1.0/24
+LAB_HOME_DHCP_FIRST=192.168.1.100
+LAB_HOME_DHCP_LAST=192.168.1.150
+LAB_HOME_DOMAIN=home.example
+LAB_PRINTER=192.168.1.50
+LAB_HOME_WAN=203.0.113.2
+LAB_INET_HOME_SIDE=203.0.113.1
+LAB_INET_AGENCY_SIDE=192.0.2.1
+LAB_INET_WEB=198.51.100.80
+LAB_INET_DNS=198.51.100.53
+LAB_GW_PUBLIC=192.0.2.10
+LAB_GW_PORT=51820
+LAB_GW_ENDPOINT=192.0.2.10:51820
+LAB_TUNNEL_GW=10.77.0.1
+LAB_TUNNEL_NET=10.77.0.0/24
+LAB_TUNNEL_DEVICE=10.77.0.2/32
+LAB_AGENCY_LG=10.255.0.1
+LAB_LGWAN_LG=10.255.0.2
+LAB_LGWAN_PREFIXES="10.64.0.0/16 10.65.0.0/16 172.20.0.0/16"
+LAB_LGWAN_DNS=10.64.0.53
+LAB_PORTAL=10.64.1.80
+LAB_PORTAL_NAME=portal.lgwan.example
+LAB_PORTAL_MARKER="LGWAN portal OK"
+LAB_AUTH=10.65.0.10
+LAB_AUTH_NAME=auth.lgwan.example
+LAB_LGWAN_HOST=172.20.0.10
+LAB_IPERF_PORT=5201
+
+# ---- small helpers -----------------------------------------------------------
+_lab_log() { [ "${LAB_VERBOSE:-0}" = 1 ] && echo "lab: $*" >&2; return 0; }
+_lab_err() { echo "lab: $*" >&2; return 1; }
+
+_lab_ns() {	# role -> namespace name
+	local r
+	[ -n "${LAB_PREFIX:-}" ] || { _lab_err "no lab (LAB_PREFIX unset): run lab_up, or source \$LAB_DIR/env"; return 1; }
+	for r in $LAB_ROLES; do
+		[ "$r" = "$1" ] && { echo "$LAB_PREFIX-$1"; return 0; }
+	done
+	_lab_err "unknown role '$1' (roles: $LAB_ROLES)"
+}
+
+# n ROLE CMD...: run CMD in that role's namespace.
+n() {
+	local ns
+	ns=$(_lab_ns "${1:-}") || return 1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+lab_roles() {
+	local r line="lab:"
+	for r in $LAB_ROLES; do line+=" $r=$(_lab_ns "$r")" || return 1; done
+	echo "$line"
+}
+
+# lab_wait_for [-t SECONDS] CMD...: poll CMD every 20 ms until it succeeds;
+# 1 after the bound (default LAB_WAIT_TIMEOUT or 10 s).
+lab_wait_for() {
+	local t=${LAB_WAIT_TIMEOUT:-10} i f now deadline
+	if [ "${1:-}" = -t ]; then t=$2; shift 2; fi
+	i=${t%%.*} f=000000
+	[[ $t == *.* ]] && f=${t#*.}000000
+	deadline=$(( ${EPOCHREALTIME/./} + 10#${i:-0} * 1000000 + 10#${f:0:6} ))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		now=${EPOCHREALTIME/./}
+		[ "$now" -ge "$deadline" ] && break
+		sleep 0.02
+	done
+	_lab_log "lab_wait_for: timed out after ${t}s: $*"
+	return 1
+}
+
+# Process identity: "pid starttime" so a recycled pid is never killed.
+_lab_proc() {	# pid -> sets _lab_st (starttime, field 22) and _lab_state
+	local s
+	{ s=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+	s=${s##*) }
+	# shellcheck disable=SC2086
+	set -- $s
+	_lab_state=$1 _lab_st=${20}
+}
+_lab_starttime() { _lab_proc "$1" || return 1; echo "$_lab_st"; }
+_lab_alive() {	# pid starttime -> 0 if that very process exists and is no zombie
+	_lab_proc "$1" || return 1
+	[ "$_lab_st" = "$2" ] && [ "$_lab_state" != Z ] && [ "$_lab_state" != X ]
+}
+
+# lab_spawn NAME ROLE CMD...: start a daemon in ROLE's namespace as a child
+# of this shell (or, with LAB_DETACH=1, in its own session so it outlives
+# the shell), output to $LAB_DIR/log/NAME.log, pid in $LAB_DIR/pids/NAME;
+# lab_down (or lab_stop NAME) ends it.
+lab_spawn() {
+	local name=$1 role=$2 ns pid st
+	shift 2
+	ns=$(_lab_ns "$role") || return 1
+	[ -d "${LAB_DIR:-}/pids" ] || { _lab_err "lab_spawn: no LAB_DIR"; return 1; }
+	if [ -e "$LAB_DIR/pids/$name" ]; then
+		_lab_err "lab_spawn: '$name' already started"; return 1
+	fi
+	if [ "${LAB_DETACH:-0}" = 1 ]; then
+		rm -f "$LAB_DIR/pids/.$name"
+		# setsid may fork; the shell it runs writes its own pid and execs.
+		# shellcheck disable=SC2016
+		setsid sh -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' \
+			"$LAB_DIR/pids/.$name" ip netns exec "$ns" "$@" \
+			</dev/null >>"$LAB_DIR/log/$name.log" 2>&1 &
+		lab_wait_for -t 5 test -s "$LAB_DIR/pids/.$name" || { _lab_err "lab_spawn: $name did not start"; return 1; }
+		pid=$(cat "$LAB_DIR/pids/.$name"); rm -f "$LAB_DIR/pids/.$name"
+	else
+		ip netns exec "$ns" "$@" </dev/null >>"$LAB_DIR/log/$name.log" 2>&1 &
+		pid=$!
+	fi
+	st=$(_lab_starttime "$pid") || st=0
+	echo "$pid $st $role" >"$LAB_DIR/pids/$name"
+	_lab_log "started $name (pid $pid) in $ns: $*"
+}
+
+lab_pid() {	# NAME -> pid if running
+	local pid st role
+	[ -r "${LAB_DIR:-}/pids/$1" ] || return 1
+	read -r pid st role <"$LAB_DIR/pids/$1"
+	_lab_alive "$pid" "$st" && echo "$pid"
+}
+
+# _lab_kill "pid starttime"...: TERM, wait up to 2 s, then KILL; reap children.
+_lab_kill() {
+	local p pid st left i
+	for p in "$@"; do
+		read -r pid st <<<"$p"
+		_lab_alive "$pid" "$st" && kill -TERM "$pid" 2>/dev/null
+	done
+	for ((i = 0; i < 100; i++)); do
+		left=0
+		for p in "$@"; do
+			read -r pid st <<<"$p"
+			_lab_alive "$pid" "$st" && left=1
+		done
+		[ $left = 0 ] && break
+		sleep 0.02
+	done
+	for p in "$@"; do
+		read -r pid st <<<"$p"
+		if _lab_alive "$pid" "$st"; then
+			_lab_log "pid $pid ignored SIGTERM, sending SIGKILL"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+	for p in "$@"; do
+		read -r pid st <<<"$p"
+		wait "$pid" 2>/dev/null || true
+	done
+	return 0
+}
+
+lab_stop() {	# NAME: end a daemon started by lab_spawn
+	local pid st role
+	[ -r "${LAB_DIR:-}/pids/$1" ] || return 0
+	read -r pid st role <"$LAB_DIR/pids/$1"
+	_lab_kill "$pid $st"
+	rm -f "$LAB_DIR/pids/$1"
+	_lab_log "stopped $1 (pid $pid)"
+}
+
+# ---- prerequisites -----------------------------------------------------------
+_lab_prereqs() {
+	local missing="" c
+	[ "$(id -u)" = 0 ] || { _lab_err "lab_up must run as root (network namespaces)"; return 1; }
+	for c in ip:iproute2 ss:iproute2 nft:nftables wg:wireguard-tools \
+		wireguard-go:wireguard-go busybox:busybox iperf3:iperf3 \
+		setsid:util-linux sysctl:procps mktemp:coreutils awk:mawk; do
+		command -v "${c%%:*}" >/dev/null 2>&1 || missing+=" ${c%%:*} (${c#*:})"
+	done
+	LAB_DNSMASQ=$(command -v dnsmasq 2>/dev/null || echo /usr/sbin/dnsmasq)
+	[ -x "$LAB_DNSMASQ" ] || missing+=" dnsmasq (dnsmasq-base)"
+	if command -v busybox >/dev/null 2>&1; then
+		for c in udhcpc httpd nc; do
+			busybox --list 2>/dev/null | grep -qx "$c" || missing+=" busybox-$c (busybox)"
+		done
+	fi
+	[ -c /dev/net/tun ] || missing+=" /dev/net/tun (wireguard-go needs the tun device)"
+	if [ -n "$missing" ]; then
+		_lab_err "missing prerequisite(s):$missing -- run 'make deps'"
+		return 1
+	fi
+}
+
+# ---- lab_up ------------------------------------------------------------------
+_lab_write_env() {
+	local v f="$LAB_DIR/env"
+	{
+		echo "# Sekisho lab $LAB_PREFIX: . this file, then . tests/lab/lab.sh for n/lab_* functions"
+		for v in LAB_PREFIX LAB_DIR LAB_DETACH NS_WORK NS_NETVM NS_HOME NS_PRINTER \
+			NS_INET NS_AGENCY NS_LGWAN LAB_WG_GW LAB_GW_ENDPOINT LAB_GW_PUB \
+			LAB_DEVICE_KEY LAB_DEVICE_PUB LAB_GW_KEY LAB_POLICY LAB_WORK_RESOLV \
+			LAB_PORTAL_MARKER; do
+			printf 'export %s=%q\n' "$v" "${!v}"
+		done
+	} >"$f.tmp" && mv "$f.tmp" "$f"
+}
+
+_lab_pick_prefix() {	# claims a fresh prefix by creating its work namespace
+	local i p
+	for ((i = 0; i < 20; i++)); do
+		p=sk$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+		compgen -G "/run/netns/$p-*" >/dev/null && continue
+		compgen -G "/var/run/wireguard/$p*" >/dev/null && continue
+		if ip netns add "$p-work" 2>/dev/null; then echo "$p"; return 0; fi
+	done
+	_lab_err "could not create a network namespace (ip netns add failed)"
+}
+
+_lab_build_err() {	# ERR trap of _lab_build: name the failing line
+	local i line=0
+	for ((i = 1; i < ${#FUNCNAME[@]}; i++)); do
+		[ "${FUNCNAME[i]}" = _lab_build ] && line=${BASH_LINENO[i - 1]}
+	done
+	echo "lab: lab_up: setup failed at tests/lab/lab.sh:$line:" \
+		"$(sed -n "${line}s/^[[:space:]]*//p" "$LAB_LIBDIR/lab.sh")" >&2
+}
+
+# Builds namespaces, links, addresses, routes and nftables; runs in a
+# subshell with set -e, so the first failing command stops it.
+_lab_build() {
+	local r ns p
+	for r in $LAB_ROLES; do
+		ns=$LAB_PREFIX-$r
+		[ "$r" = work ] || ip netns add "$ns"
+		ip -n "$ns" link set lo up
+	done
+	# IPv6 off where it would only add noise; accept_ra off in the netvm.
+	for r in home printer inet agency lgwan; do
+		n "$r" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	done
+	n netvm sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
+	n work sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
+
+	# veth pairs, created directly in their namespaces.
+	ip link add wk0 netns "$NS_NETVM" type veth peer name eth0 netns "$NS_WORK"
+	ip link add up0 netns "$NS_NETVM" type veth peer name hn0 netns "$NS_HOME"
+	ip link add eth0 netns "$NS_PRINTER" type veth peer name hp0 netns "$NS_HOME"
+	ip link add wan0 netns "$NS_HOME" type veth peer name ih0 netns "$NS_INET"
+	ip link add ia0 netns "$NS_INET" type veth peer name pub0 netns "$NS_AGENCY"
+	ip link add lg0 netns "$NS_AGENCY" type veth peer name lg0 netns "$NS_LGWAN"
+
+	# work: eth0, IPv4 by DHCP from the netvm; IPv6 on so tests can try it.
+	ip -n "$NS_WORK" link set eth0 up
+	ip -n "$NS_WORK" addr add "$LAB_WORK_ADDR6" dev eth0 nodad
+	ip -n "$NS_WORK" -6 route add default via "$LAB_WORK_ROUTER6" dev eth0
+
+	# netvm: wk0 up (the daemon addresses it), up0 by DHCP only, no IPv6.
+	n netvm sysctl -qw net.ipv6.conf.up0.disable_ipv6=1 net.ipv6.conf.up0.accept_ra=0
+	ip -n "$NS_NETVM" link set wk0 up
+
+	# home router: br0 (ports hn0 = netvm's cable, hp0 = printer), NAT to wan0.
+	ip -n "$NS_HOME" link add br0 type bridge stp_state 0
+	ip -n "$NS_HOME" link set hn0 master br0
+	ip -n "$NS_HOME" link set hp0 master br0
+	ip -n "$NS_HOME" addr add "$LAB_HOME_ROUTER/24" dev br0
+	ip -n "$NS_HOME" addr add "$LAB_HOME_WAN/24" dev wan0
+	n home nft -f - <<-EOF
+	table ip labnat {
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "wan0" ip saddr $LAB_HOME_LAN masquerade
+		}
+	}
+	EOF
+	# Leak counters. nft 1.0.6's grammar takes no counter *declaration*
+	# named "arp" (a keyword), so the table and its counters come as JSON.
+	n home nft -j -f - <<-EOF
+	{"nftables": [
+	  {"add": {"table": {"family": "netdev", "name": "lableak"}}},
+	  {"add": {"counter": {"family": "netdev", "table": "lableak", "name": "dhcp"}}},
+	  {"add": {"counter": {"family": "netdev", "table": "lableak", "name": "tunnel"}}},
+	  {"add": {"counter": {"family": "netdev", "table": "lableak", "name": "arp"}}},
+	  {"add": {"counter": {"family": "netdev", "table": "lableak", "name": "leak"}}}
+	]}
+	EOF
+	n home nft -f - <<-EOF
+	table netdev lableak {
+		chain ingress {
+			type filter hook ingress device "hn0" priority -500; policy accept;
+			ether type ip udp dport 67 counter name "dhcp" return
+			ether type ip ip daddr $LAB_GW_PUBLIC udp dport $LAB_GW_PORT counter name "tunnel" return
+			ether type arp counter name "arp" return
+			counter name "leak"
+		}
+	}
+	EOF
+	for p in br0 hp0 wan0 hn0; do ip -n "$NS_HOME" link set "$p" up; done
+	ip -n "$NS_HOME" route add default via "$LAB_INET_HOME_SIDE" dev wan0
+	n home sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$NS_NETVM" link set up0 up
+
+	# printer on the home LAN.
+	ip -n "$NS_PRINTER" addr add "$LAB_PRINTER/24" dev eth0
+	ip -n "$NS_PRINTER" link set eth0 up
+	ip -n "$NS_PRINTER" route add default via "$LAB_HOME_ROUTER" dev eth0
+
+	# internet: routes between home's WAN and the agency; web + DNS on lo
+	# (this kernel has no dummy link type; /32s on lo behave the same).
+	ip -n "$NS_INET" addr add "$LAB_INET_HOME_SIDE/24" dev ih0
+	ip -n "$NS_INET" addr add "$LAB_INET_AGENCY_SIDE/24" dev ia0
+	ip -n "$NS_INET" addr add "$LAB_INET_WEB/32" dev lo
+	ip -n "$NS_INET" addr add "$LAB_INET_DNS/32" dev lo
+	ip -n "$NS_INET" link set ih0 up
+	ip -n "$NS_INET" link set ia0 up
+	n inet sysctl -qw net.ipv4.ip_forward=1
+
+	# agency: public side, LGWAN side (wireguard interface comes with its daemon).
+	ip -n "$NS_AGENCY" addr add "$LAB_GW_PUBLIC/24" dev pub0
+	ip -n "$NS_AGENCY" addr add "$LAB_AGENCY_LG/30" dev lg0
+	ip -n "$NS_AGENCY" link set pub0 up
+	ip -n "$NS_AGENCY" link set lg0 up
+	ip -n "$NS_AGENCY" route add default via "$LAB_INET_AGENCY_SIDE" dev pub0
+	for p in $LAB_LGWAN_PREFIXES; do
+		ip -n "$NS_AGENCY" route add "$p" via "$LAB_LGWAN_LG" dev lg0
+	done
+	n agency sysctl -qw net.ipv4.ip_forward=1
+
+	# LGWAN: hosts on lo.
+	ip -n "$NS_LGWAN" addr add "$LAB_LGWAN_LG/30" dev lg0
+	ip -n "$NS_LGWAN" link set lg0 up
+	ip -n "$NS_LGWAN" route add default via "$LAB_AGENCY_LG" dev lg0
+	for p in "$LAB_PORTAL" "$LAB_LGWAN_DNS" "$LAB_AUTH" "$LAB_LGWAN_HOST"; do
+		ip -n "$NS_LGWAN" addr add "$p/32" dev lo
+	done
+
+	# keys (never in argv) and the device policy.
+	(umask 077
+	 wg genkey >"$LAB_DIR/device.key"
+	 wg genkey >"$LAB_DIR/gateway.key")
+	wg pubkey <"$LAB_DIR/device.key" >"$LAB_DIR/device.pub"
+	wg pubkey <"$LAB_DIR/gateway.key" >"$LAB_DIR/gateway.pub"
+	{
+		echo "# Sekisho device policy for lab $LAB_PREFIX (written by tests/lab/lab.sh)"
+		echo "version 1"
+		echo "serial 1"
+		echo "device {"
+		printf '\ttunnel-address %s\n' "$LAB_TUNNEL_DEVICE"
+		printf '\tkey-file "%s"\n' "$LAB_DIR/device.key"
+		echo "}"
+		echo "gateway \"agency-gw\" {"
+		printf '\tendpoint %s\n' "$LAB_GW_ENDPOINT"
+		printf '\tpublic-key "%s"\n' "$(cat "$LAB_DIR/gateway.pub")"
+		echo "}"
+		echo "lgwan {"
+		for p in $LAB_LGWAN_PREFIXES; do printf '\tprefix %s\n' "$p"; done
+		printf '\tresolver %s\n' "$LAB_LGWAN_DNS"
+		echo "}"
+		echo "work {"
+		printf '\taddress %s\n' "$LAB_WORK_ADDR"
+		printf '\trouter %s\n' "$LAB_WORK_ROUTER"
+		echo "}"
+	} >"$LAB_DIR/policy.conf"
+
+	# DHCP hook (copied so its mode does not depend on the checkout), the
+	# work partition's resolv.conf (ip netns exec bind-mounts it).
+	install -m 0700 "$LAB_LIBDIR/udhcpc.script" "$LAB_DIR/udhcpc.script"
+	: >"$LAB_DIR/work-resolv.conf"
+	if [ ! -d /etc/netns ]; then	# the last lab_down removes it again
+		mkdir -p /etc/netns
+		: >/run/sekisho-lab.etc-netns-created
+	fi
+	mkdir -p "/etc/netns/$NS_WORK"
+	: >"/etc/netns/$NS_WORK/resolv.conf"
+}
+
+_lab_dnsmasq() {	# NAME ROLE ARGS...
+	local name=$1 role=$2
+	shift 2
+	lab_spawn "$name" "$role" "$LAB_DNSMASQ" --conf-file=/dev/null \
+		--keep-in-foreground --pid-file="$LAB_DIR/run/$name.pid" \
+		--log-facility=- --no-hosts --no-resolv --bind-interfaces "$@"
+}
+
+_lab_httpd() {	# NAME ROLE ADDR:PORT DIR
+	lab_spawn "$1" "$2" busybox httpd -f -c "$LAB_DIR/httpd.conf" -p "$3" -h "$LAB_LIBDIR/www/$4"
+}
+
+_lab_start_services() {
+	: >"$LAB_DIR/httpd.conf"
+	# home router: DHCP + DNS on br0 only, admin page.
+	_lab_dnsmasq home-dnsmasq home --interface=br0 --except-interface=lo \
+		--server="$LAB_INET_DNS" --domain="$LAB_HOME_DOMAIN" --local="/$LAB_HOME_DOMAIN/" \
+		--host-record="router.$LAB_HOME_DOMAIN,$LAB_HOME_ROUTER" \
+		--host-record="printer.$LAB_HOME_DOMAIN,$LAB_PRINTER" \
+		--dhcp-range="$LAB_HOME_DHCP_FIRST,$LAB_HOME_DHCP_LAST,255.255.255.0,1h" \
+		--dhcp-option=option:router,"$LAB_HOME_ROUTER" \
+		--dhcp-option=option:dns-server,"$LAB_HOME_ROUTER" \
+		--dhcp-leasefile="$LAB_DIR/home-dhcp.leases" --dhcp-authoritative --no-ping \
+		--log-dhcp || return 1
+	_lab_httpd home-httpd home "$LAB_HOME_ROUTER:80" home || return 1
+	# printer: web page and a raw port 9100 that appends jobs to a file.
+	_lab_httpd printer-httpd printer "$LAB_PRINTER:80" printer || return 1
+	lab_spawn printer-9100 printer busybox nc -ll -p 9100 -e /bin/sh -c \
+		"cat >>'$LAB_DIR/printer-jobs'" || return 1
+	# internet: web server and a DNS server answering every name with it.
+	_lab_httpd inet-httpd inet "$LAB_INET_WEB:80" internet || return 1
+	_lab_dnsmasq inet-dns inet --listen-address="$LAB_INET_DNS" \
+		--address="/#/$LAB_INET_WEB" || return 1
+	# LGWAN: DNS for its own names only, portal, two more hosts, iperf3.
+	_lab_dnsmasq lgwan-dns lgwan --listen-address="$LAB_LGWAN_DNS" \
+		--address="/$LAB_PORTAL_NAME/$LAB_PORTAL" --address="/$LAB_AUTH_NAME/$LAB_AUTH" \
+		--address=/#/ || return 1
+	_lab_httpd lgwan-portal lgwan "$LAB_PORTAL:80" portal || return 1
+	_lab_httpd lgwan-auth lgwan "$LAB_AUTH:80" lgwan-host || return 1
+	_lab_httpd lgwan-host lgwan "$LAB_LGWAN_HOST:80" lgwan-host || return 1
+	lab_spawn lgwan-iperf3 lgwan iperf3 -s -B "$LAB_PORTAL" -p "$LAB_IPERF_PORT" || return 1
+	# agency: the WireGuard gateway (userspace; UAPI socket per interface name).
+	lab_spawn agency-wg agency wireguard-go -f "$LAB_WG_GW" || return 1
+}
+
+_lab_listening() {	# ROLE t|u ADDR PORT
+	n "$1" ss -Hln"$2" "src $3 and sport = :$4" 2>/dev/null | grep -q .
+}
+
+_lab_services_ready() {
+	_lab_listening home u "$LAB_HOME_ROUTER" 67 2>/dev/null || _lab_listening home u 0.0.0.0 67 || return 1
+	_lab_listening home u "$LAB_HOME_ROUTER" 53 &&
+	_lab_listening home t "$LAB_HOME_ROUTER" 80 &&
+	_lab_listening printer t "$LAB_PRINTER" 80 &&
+	n printer ss -Hltn 'sport = :9100' | grep -q . &&
+	_lab_listening inet t "$LAB_INET_WEB" 80 &&
+	_lab_listening inet u "$LAB_INET_DNS" 53 &&
+	_lab_listening lgwan u "$LAB_LGWAN_DNS" 53 &&
+	_lab_listening lgwan t "$LAB_PORTAL" 80 &&
+	_lab_listening lgwan t "$LAB_AUTH" 80 &&
+	_lab_listening lgwan t "$LAB_LGWAN_HOST" 80 &&
+	_lab_listening lgwan t "$LAB_PORTAL" "$LAB_IPERF_PORT"
+}
+
+_lab_which_down() {	# names the first recorded daemon that is not running
+	local f pid st role
+	for f in "$LAB_DIR"/pids/*; do
+		[ -e "$f" ] || continue
+		read -r pid st role <"$f"
+		_lab_alive "$pid" "$st" || { echo "${f##*/} (log: $LAB_DIR/log/${f##*/}.log)"; return; }
+	done
+	echo "?"
+}
+
+_lab_configure_gateway() {
+	lab_wait_for test -S "/var/run/wireguard/$LAB_WG_GW.sock" ||
+		{ _lab_err "wireguard-go did not create $LAB_WG_GW: $(_lab_which_down)"; return 1; }
+	n agency wg set "$LAB_WG_GW" listen-port "$LAB_GW_PORT" private-key "$LAB_DIR/gateway.key" \
+		peer "$LAB_DEVICE_PUB" allowed-ips "${LAB_TUNNEL_DEVICE}" &&
+	ip -n "$NS_AGENCY" addr add "$LAB_TUNNEL_GW/24" dev "$LAB_WG_GW" &&
+	ip -n "$NS_AGENCY" link set "$LAB_WG_GW" up ||
+		{ _lab_err "configuring the gateway's WireGuard interface failed"; return 1; }
+}
+
+lab_up() {
+	local p r
+	_lab_prereqs || return 1
+	if [ -n "${_LAB_OWNED_DIR:-}" ] && [ -d "$_LAB_OWNED_DIR" ]; then
+		_lab_err "lab_up: this shell already runs lab $LAB_PREFIX (lab_down first)"
+		return 1
+	fi
+	p=$(_lab_pick_prefix) || return 1
+	LAB_PREFIX=$p
+	LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sekisho-lab.$p.XXXXXX") || { ip netns del "$p-work"; return 1; }
+	chmod 0700 "$LAB_DIR"
+	mkdir -m 0700 "$LAB_DIR/pids" "$LAB_DIR/log" "$LAB_DIR/run"
+	echo "$LAB_PREFIX" >"$LAB_DIR/.sekisho-lab"
+	_LAB_OWNED_DIR=$LAB_DIR
+	LAB_DETACH=${LAB_DETACH:-0}
+	for r in $LAB_ROLES; do
+		printf -v "NS_${r^^}" '%s' "$LAB_PREFIX-$r"
+	done
+	LAB_WG_GW=${LAB_PREFIX}g
+	LAB_DEVICE_KEY=$LAB_DIR/device.key
+	LAB_GW_KEY=$LAB_DIR/gateway.key
+	LAB_POLICY=$LAB_DIR/policy.conf
+	LAB_WORK_RESOLV=$LAB_DIR/work-resolv.conf
+	export LAB_PREFIX LAB_DIR LAB_DETACH NS_WORK NS_NETVM NS_HOME NS_PRINTER NS_INET \
+		NS_AGENCY NS_LGWAN LAB_WG_GW LAB_DEVICE_KEY LAB_GW_KEY LAB_POLICY LAB_WORK_RESOLV \
+		LAB_GW_ENDPOINT LAB_PORTAL_MARKER
+	_lab_log "building lab $LAB_PREFIX in $LAB_DIR"
+	# A fresh bash, so that set -e holds even when lab_up itself is called
+	# where errexit is ignored (lab_up || ..., if lab_up; ...).
+	if ! bash -eEc 'trap _lab_build_err ERR
+			. "$0"
+			_lab_build' "$LAB_LIBDIR/lab.sh"; then
+		_lab_err "lab_up: could not build the topology; tearing down $LAB_PREFIX"
+		lab_down; return 1
+	fi
+	LAB_DEVICE_PUB=$(cat "$LAB_DIR/device.pub")
+	LAB_GW_PUB=$(cat "$LAB_DIR/gateway.pub")
+	export LAB_DEVICE_PUB LAB_GW_PUB
+	_lab_write_env
+	if ! _lab_start_services || ! _lab_configure_gateway; then
+		_lab_err "lab_up: starting services failed; tearing down $LAB_PREFIX"
+		lab_down; return 1
+	fi
+	if ! lab_wait_for _lab_services_ready; then
+		_lab_err "lab_up: services not listening after ${LAB_WAIT_TIMEOUT:-10}s: $(_lab_which_down)"
+		lab_down; return 1
+	fi
+	_lab_log "lab $LAB_PREFIX is up"
+}
+
+# ---- lab_down ----------------------------------------------------------------
+# _lab_teardown PREFIX [DIR]: everything of that run, whoever started it.
+_lab_teardown() {
+	local p=$1 d=${2:-} f pid st role ns procs=()
+	[[ $p =~ ^sk[0-9a-f]{4}$ ]] || { _lab_err "lab_down: refusing odd prefix '$p'"; return 0; }
+	if [ -n "$d" ] && [ -d "$d/pids" ]; then
+		for f in "$d"/pids/*; do
+			[ -f "$f" ] || continue
+			read -r pid st role <"$f" || continue
+			procs+=("$pid $st")
+		done
+		[ ${#procs[@]} -gt 0 ] && _lab_kill "${procs[@]}"
+	fi
+	# Anything else still inside this run's namespaces (a test's daemon, a
+	# DHCP hook) belongs to this run too.
+	for ns in /run/netns/"$p"-*; do
+		[ -e "$ns" ] || continue
+		procs=()
+		for pid in $(ip netns pids "${ns##*/}" 2>/dev/null); do
+			st=$(_lab_starttime "$pid") || continue
+			_lab_log "stray pid $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)) in ${ns##*/}"
+			procs+=("$pid $st")
+		done
+		[ ${#procs[@]} -gt 0 ] && _lab_kill "${procs[@]}"
+		ip netns del "${ns##*/}" 2>/dev/null || _lab_log "could not delete ${ns##*/}"
+	done
+	rm -f /var/run/wireguard/"$p"*.sock
+	rm -rf /etc/netns/"$p"-*
+	if [ -e /run/sekisho-lab.etc-netns-created ] && rmdir /etc/netns 2>/dev/null; then
+		rm -f /run/sekisho-lab.etc-netns-created
+	fi
+	rm -f "${LAB_REGISTRY:-/run/sekisho-lab}/$p"
+	if [ -n "$d" ] && [ -d "$d" ] && [ "$(cat "$d/.sekisho-lab" 2>/dev/null)" = "$p" ]; then
+		rm -rf "$d"
+	fi
+	_lab_log "lab $p is down"
+	return 0
+}
+
+# lab_down: the lab this shell's lab_up built. lab_down DIR: the lab whose
+# LAB_DIR is DIR (e.g. from another shell). Idempotent; safe in an EXIT trap.
+lab_down() {
+	local d p
+	if [ $# -gt 0 ]; then
+		d=$1
+		p=$(cat "$d/.sekisho-lab" 2>/dev/null) || { _lab_log "lab_down: $d is not a lab"; return 0; }
+	else
+		d=${_LAB_OWNED_DIR:-}
+		[ -n "$d" ] || return 0
+		p=$(cat "$d/.sekisho-lab" 2>/dev/null) || p=${LAB_PREFIX:-}
+		[ -n "$p" ] || return 0
+		_LAB_OWNED_DIR=
+	fi
+	_lab_teardown "$p" "$d"
+}
+
+# ---- helpers for tests -------------------------------------------------------
+# The leak counters: frames the netvm sends into the home LAN (ingress of the
+# netvm's cable at the home router), by class.
+lab_leaks() {
+	n home nft list counters table netdev lableak | awk '
+		$1 == "counter" { name = $2 }
+		$1 == "packets" { c[name] = $2 }
+		END { printf "dhcp=%d tunnel=%d arp=%d leak=%d\n", c["dhcp"], c["tunnel"], c["arp"], c["leak"] }'
+}
+lab_leak() {	# NAME -> that counter's packets
+	lab_leaks | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+lab_leak_reset() {
+	n home nft reset counters table netdev lableak >/dev/null
+}
+
+_lab_has_v4() { ip -n "$(_lab_ns "$1")" -4 -o addr show dev "$2" 2>/dev/null | grep -q ' inet '; }
+_lab_dhcp() {	# NAME ROLE IFACE "RESOLV FILES" [--nowait]
+	local name=$1 role=$2 ifc=$3 resolv=$4 nowait=${5:-}
+	if lab_pid "$name" >/dev/null; then return 0; fi
+	rm -f "$LAB_DIR/pids/$name"
+	lab_spawn "$name" "$role" env LAB_DHCP_RESOLV="$resolv" \
+		busybox udhcpc -f -i "$ifc" -s "$LAB_DIR/udhcpc.script" -t 3 -T 1 -A 1 || return 1
+	[ "$nowait" = --nowait ] && return 0
+	lab_wait_for _lab_has_v4 "$role" "$ifc" ||
+		{ _lab_err "$name: no DHCP lease on $role/$ifc within ${LAB_WAIT_TIMEOUT:-10}s"; return 1; }
+}
+# lab_uplink_dhcp [--nowait]: busybox udhcpc on the netvm's up0 (sets the
+# address and default route only); waits for the lease unless --nowait.
+lab_uplink_dhcp() { _lab_dhcp uplink-dhcp netvm up0 "" "${1:-}"; }
+# lab_work_dhcp [--nowait]: udhcpc on work's eth0, from the netvm's server;
+# the resolver goes to $LAB_DIR/work-resolv.conf and work's /etc/resolv.conf.
+lab_work_dhcp() {
+	_lab_dhcp work-dhcp work eth0 "$LAB_DIR/work-resolv.conf /etc/netns/$LAB_PREFIX-work/resolv.conf" "${1:-}"
+}
+lab_uplink_unplug() { ip -n "$(_lab_ns home)" link set hn0 down; }
+lab_uplink_plug() { ip -n "$(_lab_ns home)" link set hn0 up; }
+lab_gateway_down() { ip -n "$(_lab_ns agency)" link set pub0 down; }
+lab_gateway_up() {
+	local ns
+	ns=$(_lab_ns agency) || return 1
+	ip -n "$ns" link set pub0 up &&
+	lab_wait_for ip -n "$ns" route replace default via "$LAB_INET_AGENCY_SIDE" dev pub0
+}
