@@ -56,13 +56,13 @@ $(B)/san/%.o: %.c
 	$(CC) $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 define prog_rule
-$(B)/$(1): $$($(1)_SRCS:%.c=$(B)/obj/%.o) $(LIB_OBJS)
+$(B)/$(1): $$(sort $$($(1)_SRCS:%.c=$(B)/obj/%.o) $(LIB_OBJS))
 	$$(CC) $$(CFLAGS_BASE) $$(CFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
 define unit_rule
-$(B)/unit/$(1): $$($(1)_SRCS:%.c=$(B)/san/%.o) $(LIB_SAN_OBJS)
+$(B)/unit/$(1): $$(sort $$($(1)_SRCS:%.c=$(B)/san/%.o) $(LIB_SAN_OBJS))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS_BASE) $$(SAN) -o $$@ $$^ $$(PKG_LIBS) -lcmocka
 endef
@@ -71,7 +71,7 @@ $(foreach u,$(UNITS),$(eval $(call unit_rule,$(u))))
 # libFuzzer harnesses: clang, built from source (no shared objects, so the
 # whole parser is instrumented).
 define fuzz_rule
-$(B)/fuzz/$(1): $$($(1)_SRCS) $(LIB_SRCS)
+$(B)/fuzz/$(1): $$(sort $$($(1)_SRCS) $(LIB_SRCS))
 	@mkdir -p $$(dir $$@)
 	$$(CLANG) -std=c17 -D_GNU_SOURCE -g -O1 -I. $$(PKG_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined -o $$@ $$^ $$(PKG_LIBS)

@@ -1,0 +1,66 @@
+#include "lib/buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void
+buf_init(struct buf *b)
+{
+	b->p = NULL;
+	b->len = b->cap = 0;
+	b->oom = 0;
+}
+
+static int
+buf_grow(struct buf *b, size_t need)
+{
+	size_t cap = b->cap ? b->cap : 256;
+	char *p;
+
+	while (cap < need)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->oom = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buf_grow(b, b->len + (size_t)n + 1) == -1) {
+		b->oom = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->p);
+	buf_init(b);
+}
+
+const char *
+buf_str(const struct buf *b)
+{
+	if (b->oom)
+		return NULL;
+	return b->p != NULL ? b->p : "";
+}
