@@ -27,6 +27,11 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 #   PROGS    += name       one program; name_SRCS lists its own sources
 #   UNITS    += name       one cmocka unit test; name_SRCS lists its sources
 #   FUZZERS  += name       one libFuzzer harness; name_SRCS lists its sources
+# Debian packages: modules may add their own with DEBS += ...
+DEBS := build-essential clang pkg-config libnftables-dev libmnl-dev \
+	libssl-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
+	dnsmasq-base busybox curl bind9-dnsutils iperf3 iputils-ping procps \
+	psmisc kmod
 LIB_SRCS :=
 PROGS    :=
 UNITS    :=
@@ -80,10 +85,6 @@ $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-DEBS := build-essential clang pkg-config libnftables-dev libmnl-dev \
-	libssl-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
-	dnsmasq-base busybox curl bind9-dnsutils iperf3 iputils-ping procps \
-	psmisc kmod
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
