@@ -31,7 +31,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 DEBS := build-essential clang pkg-config libnftables-dev libmnl-dev \
 	libssl-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
 	dnsmasq-base busybox curl bind9-dnsutils iperf3 iputils-ping procps \
-	psmisc kmod
+	psmisc kmod python3
 LIB_SRCS :=
 PROGS    :=
 UNITS    :=
