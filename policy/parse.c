@@ -1,0 +1,1274 @@
+/* Policy file parser, format version 1 (docs/policy.md).
+ *
+ * A lexer turns the buffer into words, quoted strings, '{', '}' and ends of
+ * line; a table of keywords per block drives the parser; checks that need
+ * the whole file (required items, overlaps, reachability) run at the end.
+ * Everything lives in a struct parser on the caller's stack: no globals.
+ * The first problem stops the parse with one "NAME:LINE: what" message. */
+#include "policy/policy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SHOW_MAX	64	/* bytes of a token quoted in a message */
+#define SERIAL_MAX	INT64_MAX
+
+enum tok_type { T_EOF, T_EOL, T_WORD, T_STRING, T_LBRACE, T_RBRACE };
+
+struct token {
+	enum tok_type type;
+	unsigned int line;
+	const char *s;		/* into the buffer; strings without quotes */
+	size_t len;
+};
+
+struct lexer {
+	const char *name, *buf;
+	size_t len, pos;
+	unsigned int line;
+	int at_line_start;
+	struct sk_error *err;
+};
+
+/* Line where each item was first given; 0 while absent. */
+enum slot {
+	S_VERSION, S_SERIAL, S_DEVICE, S_TUNNEL, S_KEYFILE, S_MTU, S_GATEWAY,
+	S_ENDPOINT, S_PUBKEY, S_KEEPALIVE, S_LGWAN, S_PREFIX, S_RESOLVER,
+	S_WORK, S_ADDRESS, S_ROUTER, S_COUNT
+};
+
+struct parser {
+	struct lexer lx;
+	struct token back;
+	int have_back;
+	struct policy *p;
+	size_t cap_lgwan;
+	unsigned int seen[S_COUNT];
+	unsigned int resolver_line[POLICY_MAX_RESOLVERS];
+};
+
+struct keyword {
+	const char *name;
+	const char *what;	/* the value expected; NULL for a block */
+	enum slot slot;
+	int many;		/* may repeat */
+	int (*fn)(struct parser *, const struct token *kw, const struct token *v);
+};
+
+struct block {
+	const char *name;
+	const struct keyword *kws;
+	size_t n;
+	const char *expected;	/* the keywords, for messages */
+};
+
+/* ---- messages ---- */
+
+static int perr(struct parser *, unsigned int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static int lerr(struct lexer *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+vlocated(struct sk_error *err, const char *name, unsigned int line,
+    const char *fmt, va_list ap)
+{
+	char what[sizeof(err->msg)];
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	if (line == 0)
+		return sk_errorf(err, EINVAL, "%s: %s", name, what);
+	return sk_errorf(err, EINVAL, "%s:%u: %s", name, line, what);
+}
+
+/* "NAME:LINE: what"; line 0 gives "NAME: what". Returns -EINVAL. */
+static int
+perr(struct parser *ps, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vlocated(ps->lx.err, ps->lx.name, line, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int
+lerr(struct lexer *lx, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vlocated(lx->err, lx->name, lx->line, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* A token's text for a message, cut at SHOW_MAX bytes on a character
+ * boundary. */
+static const char *
+show(const struct token *t, char *buf, size_t size)
+{
+	size_t n = t->len;
+
+	if (n <= SHOW_MAX) {
+		snprintf(buf, size, "%.*s", (int)n, t->s);
+		return buf;
+	}
+	n = SHOW_MAX - 4;
+	while (n > 0 && ((unsigned char)t->s[n] & 0xc0) == 0x80)
+		n--;
+	snprintf(buf, size, "%.*s...", (int)n, t->s);
+	return buf;
+}
+
+static const char *
+found(const struct token *t, char *buf, size_t size)
+{
+	char s[SHOW_MAX + 8];
+
+	switch (t->type) {
+	case T_EOF:
+		return "end of file";
+	case T_EOL:
+		return "end of line";
+	case T_LBRACE:
+		return "'{'";
+	case T_RBRACE:
+		return "'}'";
+	case T_STRING:
+		snprintf(buf, size, "\"%s\"", show(t, s, sizeof(s)));
+		return buf;
+	case T_WORD:
+		break;
+	}
+	snprintf(buf, size, "'%s'", show(t, s, sizeof(s)));
+	return buf;
+}
+
+static int
+expected(struct parser *ps, const char *what, const char *after,
+    const struct token *t)
+{
+	char f[SHOW_MAX + 16];
+
+	return perr(ps, t->line, "expected %s after '%s', found %s", what, after,
+	    found(t, f, sizeof(f)));
+}
+
+/* ---- lexer ---- */
+
+static int
+is_text(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c < 0x7f);
+}
+
+static int
+is_delim(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '{' || c == '}' ||
+	    c == '#' || c == '"';
+}
+
+static int
+lex_bad_byte(struct lexer *lx, unsigned char c)
+{
+	if (c == '\0')
+		return lerr(lx, "NUL byte, expected text");
+	if (c == '\r')
+		return lerr(lx, "carriage return, expected Unix (LF) line endings");
+	if (c >= 0x80)
+		return lerr(lx, "non-ASCII byte 0x%02x outside a quoted string", c);
+	return lerr(lx, "control character 0x%02x, expected printable ASCII", c);
+}
+
+static int
+lex_check_line(struct lexer *lx)
+{
+	size_t rest = lx->len - lx->pos, n, linelen;
+	const char *nl;
+
+	n = rest < POLICY_MAX_LINE + 1 ? rest : POLICY_MAX_LINE + 1;
+	if (n == 0)
+		return 0;
+	nl = memchr(lx->buf + lx->pos, '\n', n);
+	linelen = nl != NULL ? (size_t)(nl - (lx->buf + lx->pos)) : n;
+	if (linelen > POLICY_MAX_LINE)
+		return lerr(lx, "line too long, at most %d bytes", POLICY_MAX_LINE);
+	return 0;
+}
+
+/* Skips blanks and a comment up to (not including) the end of line. */
+static int
+lex_skip(struct lexer *lx)
+{
+	while (lx->pos < lx->len && (lx->buf[lx->pos] == ' ' ||
+	    lx->buf[lx->pos] == '\t'))
+		lx->pos++;
+	if (lx->pos == lx->len || lx->buf[lx->pos] != '#')
+		return 0;
+	for (; lx->pos < lx->len && lx->buf[lx->pos] != '\n'; lx->pos++)
+		if (!is_text((unsigned char)lx->buf[lx->pos]))
+			return lex_bad_byte(lx, (unsigned char)lx->buf[lx->pos]);
+	return 0;
+}
+
+/* Length of the UTF-8 sequence at s (at most n bytes), 0 if invalid:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+static int
+lex_string(struct lexer *lx, struct token *t)
+{
+	const unsigned char *s = (const unsigned char *)lx->buf + lx->pos + 1;
+	size_t i, n = lx->len - lx->pos - 1, k;
+
+	for (i = 0; i < n && s[i] != '"'; i += k) {
+		if (s[i] == '\n')
+			break;
+		if (s[i] == '\0')
+			return lerr(lx, "NUL byte, expected text");
+		if (s[i] < 0x20 || s[i] == 0x7f)
+			return lerr(lx, "control character 0x%02x in quoted string", s[i]);
+		if ((k = utf8_seq(s + i, n - i)) == 0)
+			return lerr(lx, "invalid UTF-8 in quoted string");
+	}
+	if (i == n || s[i] != '"')
+		return lerr(lx, "unterminated quoted string, expected '\"' before the end of the line");
+	t->type = T_STRING;
+	t->s = (const char *)s;
+	t->len = i;
+	lx->pos += i + 2;
+	return 0;
+}
+
+static int
+lex_word(struct lexer *lx, struct token *t)
+{
+	size_t start = lx->pos;
+
+	for (; lx->pos < lx->len && !is_delim(lx->buf[lx->pos]); lx->pos++)
+		if (!is_text((unsigned char)lx->buf[lx->pos]))
+			return lex_bad_byte(lx, (unsigned char)lx->buf[lx->pos]);
+	t->type = T_WORD;
+	t->s = lx->buf + start;
+	t->len = lx->pos - start;
+	return 0;
+}
+
+static int
+lex(struct lexer *lx, struct token *t)
+{
+	int rc;
+
+	if (lx->at_line_start) {
+		lx->at_line_start = 0;
+		if ((rc = lex_check_line(lx)) != 0)
+			return rc;
+	}
+	if ((rc = lex_skip(lx)) != 0)
+		return rc;
+	t->line = lx->line;
+	t->s = lx->buf + lx->pos;
+	t->len = 1;
+	if (lx->pos == lx->len) {
+		t->type = T_EOF;
+		t->len = 0;
+		return 0;
+	}
+	switch (lx->buf[lx->pos]) {
+	case '\n':
+		t->type = T_EOL;
+		lx->line++;
+		lx->at_line_start = 1;
+		break;
+	case '{':
+		t->type = T_LBRACE;
+		break;
+	case '}':
+		t->type = T_RBRACE;
+		break;
+	case '"':
+		return lex_string(lx, t);
+	default:
+		if (!is_text((unsigned char)lx->buf[lx->pos]))
+			return lex_bad_byte(lx, (unsigned char)lx->buf[lx->pos]);
+		return lex_word(lx, t);
+	}
+	lx->pos++;
+	return 0;
+}
+
+static int
+next(struct parser *ps, struct token *t)
+{
+	if (ps->have_back) {
+		*t = ps->back;
+		ps->have_back = 0;
+		return 0;
+	}
+	return lex(&ps->lx, t);
+}
+
+static void
+unget(struct parser *ps, const struct token *t)
+{
+	ps->back = *t;
+	ps->have_back = 1;
+}
+
+static int
+tok_is(const struct token *t, const char *word)
+{
+	return t->type == T_WORD && strlen(word) == t->len &&
+	    memcmp(t->s, word, t->len) == 0;
+}
+
+/* Copies a token's text; -1 if it does not fit. */
+static int
+tok_copy(const struct token *t, char *buf, size_t size)
+{
+	if (t->len >= size)
+		return -1;
+	memcpy(buf, t->s, t->len);
+	buf[t->len] = '\0';
+	return 0;
+}
+
+/* ---- values ---- */
+
+static uint32_t
+mask(unsigned int plen)
+{
+	return plen == 0 ? 0 : ~UINT32_C(0) << (32 - plen);
+}
+
+static uint32_t
+first_of(struct in_addr a, unsigned int plen)
+{
+	return ntohl(a.s_addr) & mask(plen);
+}
+
+static uint32_t
+last_of(struct in_addr a, unsigned int plen)
+{
+	return (ntohl(a.s_addr) & mask(plen)) | ~mask(plen);
+}
+
+static const char *
+fmt_addr(struct in_addr a, char buf[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static const char *
+fmt_prefix(struct in_addr a, unsigned int plen, char buf[INET_ADDRSTRLEN + 3])
+{
+	char s[INET_ADDRSTRLEN];
+
+	snprintf(buf, INET_ADDRSTRLEN + 3, "%s/%u", fmt_addr(a, s), plen);
+	return buf;
+}
+
+static struct in_addr
+host_addr(uint32_t h)
+{
+	struct in_addr a = { .s_addr = htonl(h) };
+
+	return a;
+}
+
+/* Decimal digits without sign or leading zero. */
+static int
+is_decimal(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || (len > 1 && s[0] == '0'))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* -EINVAL if not a decimal number, -ERANGE if outside [min, max]. */
+static int
+decimal(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char buf[24];
+
+	if (!is_decimal(s, len))
+		return -EINVAL;
+	if (len >= sizeof(buf))
+		return -ERANGE;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return parse_u64(buf, min, max, out) == 0 ? 0 : -ERANGE;
+}
+
+static int
+number(struct parser *ps, const struct token *kw, const struct token *v,
+    uint64_t min, uint64_t max, uint64_t *out)
+{
+	char s[SHOW_MAX + 8];
+	int rc = decimal(v->s, v->len, min, max, out);
+
+	if (rc == -EINVAL)
+		return perr(ps, v->line, "bad %.*s '%s', expected a number from %"
+		    PRIu64 " to %" PRIu64, (int)kw->len, kw->s, show(v, s, sizeof(s)),
+		    min, max);
+	if (rc != 0)
+		return perr(ps, v->line, "%.*s %s out of range, expected a number from %"
+		    PRIu64 " to %" PRIu64, (int)kw->len, kw->s, show(v, s, sizeof(s)),
+		    min, max);
+	return 0;
+}
+
+static int
+parse_ipv4(const char *s, size_t len, struct in_addr *a)
+{
+	char buf[INET_ADDRSTRLEN];
+
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET, buf, a) == 1 ? 0 : -1;
+}
+
+/* "A.B.C.D/N" with N in 0..32; host bits are the caller's business. */
+static int
+parse_prefix(const struct token *v, struct in_addr *a, uint8_t *plen)
+{
+	const char *slash = memchr(v->s, '/', v->len);
+	uint64_t n;
+
+	if (slash == NULL || parse_ipv4(v->s, (size_t)(slash - v->s), a) != 0)
+		return -1;
+	if (decimal(slash + 1, v->len - (size_t)(slash - v->s) - 1, 0, 32, &n) != 0)
+		return -1;
+	*plen = (uint8_t)n;
+	return 0;
+}
+
+/* ---- statements ---- */
+
+/* The end of a statement: an end of line (consumed), or a '}' or the end
+ * of the file, left for the block or the file to handle. */
+static int
+end_stmt(struct parser *ps, const char *after)
+{
+	struct token t;
+	int rc;
+
+	if ((rc = next(ps, &t)) != 0)
+		return rc;
+	if (t.type == T_EOL)
+		return 0;
+	if (t.type == T_RBRACE || t.type == T_EOF) {
+		unget(ps, &t);
+		return 0;
+	}
+	return expected(ps, "end of line", after, &t);
+}
+
+/* "keyword value" for messages, the value quoted as it was written. */
+static const char *
+stmt_text(const struct token *kw, const struct token *v, char *buf, size_t size)
+{
+	char s[SHOW_MAX + 8];
+	const char *q = v->type == T_STRING ? "\"" : "";
+
+	snprintf(buf, size, "%.*s %s%s%s", (int)kw->len, kw->s, q,
+	    show(v, s, sizeof(s)), q);
+	return buf;
+}
+
+static int
+value(struct parser *ps, const struct token *kw, const char *what,
+    struct token *v)
+{
+	char after[SHOW_MAX + 8];
+	int rc;
+
+	if ((rc = next(ps, v)) != 0)
+		return rc;
+	if (v->type == T_WORD || v->type == T_STRING)
+		return 0;
+	return expected(ps, what, show(kw, after, sizeof(after)), v);
+}
+
+static int
+st_version(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char s[SHOW_MAX + 8];
+	uint64_t n = 0;
+	int rc;
+
+	(void)kw;
+	if ((rc = decimal(v->s, v->len, 0, UINT64_MAX, &n)) == -EINVAL)
+		return perr(ps, v->line, "bad version '%s', expected %d",
+		    show(v, s, sizeof(s)), POLICY_VERSION);
+	if (rc != 0 || n != POLICY_VERSION)
+		return perr(ps, v->line, "unsupported version %s, this build reads version %d",
+		    show(v, s, sizeof(s)), POLICY_VERSION);
+	ps->p->version = POLICY_VERSION;
+	return 0;
+}
+
+static int
+st_serial(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	return number(ps, kw, v, 1, SERIAL_MAX, &ps->p->serial);
+}
+
+static int
+st_tunnel(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char s[SHOW_MAX + 8];
+	uint8_t plen;
+
+	(void)kw;
+	if (parse_prefix(v, &ps->p->tunnel_addr, &plen) != 0)
+		return perr(ps, v->line, "bad tunnel-address '%s', expected an address like 10.77.0.2/32",
+		    show(v, s, sizeof(s)));
+	if (plen != 32)
+		return perr(ps, v->line, "tunnel-address %s is not a /32, expected the device's own address like 10.77.0.2/32",
+		    show(v, s, sizeof(s)));
+	return 0;
+}
+
+static int
+st_keyfile(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char s[SHOW_MAX + 8];
+
+	(void)kw;
+	if (v->len == 0 || v->s[0] != '/' ||
+	    tok_copy(v, ps->p->key_file, sizeof(ps->p->key_file)) != 0)
+		return perr(ps, v->line, "key-file '%s' is not an absolute path",
+		    show(v, s, sizeof(s)));
+	return 0;
+}
+
+static int
+st_mtu(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	uint64_t n;
+	int rc;
+
+	if ((rc = number(ps, kw, v, 1280, 1500, &n)) == 0)
+		ps->p->mtu = (uint16_t)n;
+	return rc;
+}
+
+static int
+st_endpoint(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	const char *colon = memrchr(v->s, ':', v->len);
+	struct sockaddr_in *sin = &ps->p->gw_endpoint;
+	char s[SHOW_MAX + 8];
+	uint64_t port;
+	int rc = -EINVAL;
+
+	(void)kw;
+	if (colon != NULL && parse_ipv4(v->s, (size_t)(colon - v->s), &sin->sin_addr) == 0)
+		rc = decimal(colon + 1, v->len - (size_t)(colon - v->s) - 1, 1, 65535, &port);
+	if (rc == -EINVAL)
+		return perr(ps, v->line, "bad endpoint '%s', expected ADDRESS:PORT like 192.0.2.10:51820",
+		    show(v, s, sizeof(s)));
+	if (rc != 0)
+		return perr(ps, v->line, "endpoint port %.*s out of range, expected a number from 1 to 65535",
+		    (int)(v->len - (size_t)(colon - v->s) - 1), colon + 1);
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+static int
+st_pubkey(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char b64[KEY_B64_LEN], s[SHOW_MAX + 8];
+
+	(void)kw;
+	if (v->len != KEY_B64_LEN - 1 || tok_copy(v, b64, sizeof(b64)) != 0 ||
+	    key_from_b64(ps->p->gw_pubkey, b64) != 0)
+		return perr(ps, v->line, "public-key '%s' is not a base64 32-byte key (44 characters ending in '=')",
+		    show(v, s, sizeof(s)));
+	if (key_is_zero(ps->p->gw_pubkey))
+		return perr(ps, v->line, "public-key is the all-zero key, expected the gateway's WireGuard public key");
+	return 0;
+}
+
+static int
+st_keepalive(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	uint64_t n;
+	int rc;
+
+	if ((rc = number(ps, kw, v, 0, 3600, &n)) == 0)
+		ps->p->gw_keepalive = (uint16_t)n;
+	return rc;
+}
+
+static int
+lgwan_grow(struct parser *ps)
+{
+	size_t cap = ps->cap_lgwan == 0 ? 64 : 2 * ps->cap_lgwan;
+	struct prefix4 *v;
+
+	if (cap > POLICY_MAX_PREFIXES)
+		cap = POLICY_MAX_PREFIXES;
+	if ((v = reallocarray(ps->p->lgwan, cap, sizeof(*v))) == NULL)
+		return sk_errorf(ps->lx.err, ENOMEM, "%s: out of memory", ps->lx.name);
+	ps->p->lgwan = v;
+	ps->cap_lgwan = cap;
+	return 0;
+}
+
+static int
+st_prefix(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char s[SHOW_MAX + 8], net[INET_ADDRSTRLEN + 3];
+	struct prefix4 pf = { .line = v->line };
+	int rc;
+
+	(void)kw;
+	if (parse_prefix(v, &pf.addr, &pf.plen) != 0)
+		return perr(ps, v->line, "bad prefix '%s', expected an IPv4 prefix like 10.64.0.0/16",
+		    show(v, s, sizeof(s)));
+	if (ntohl(pf.addr.s_addr) != first_of(pf.addr, pf.plen))
+		return perr(ps, v->line, "prefix %s has host bits set, did you mean %s?",
+		    show(v, s, sizeof(s)),
+		    fmt_prefix(host_addr(first_of(pf.addr, pf.plen)), pf.plen, net));
+	if (ps->p->n_lgwan == POLICY_MAX_PREFIXES)
+		return perr(ps, v->line, "too many prefixes, at most %d", POLICY_MAX_PREFIXES);
+	if (ps->p->n_lgwan == ps->cap_lgwan && (rc = lgwan_grow(ps)) != 0)
+		return rc;
+	ps->p->lgwan[ps->p->n_lgwan++] = pf;
+	return 0;
+}
+
+static int
+st_resolver(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	struct policy *p = ps->p;
+	char s[SHOW_MAX + 8];
+	struct in_addr a;
+	size_t i;
+
+	(void)kw;
+	if (parse_ipv4(v->s, v->len, &a) != 0)
+		return perr(ps, v->line, "bad resolver '%s', expected an IPv4 address",
+		    show(v, s, sizeof(s)));
+	for (i = 0; i < p->n_resolvers; i++)
+		if (p->resolvers[i].s_addr == a.s_addr)
+			return perr(ps, v->line, "duplicate resolver %s, first given on line %u",
+			    show(v, s, sizeof(s)), ps->resolver_line[i]);
+	if (p->n_resolvers == POLICY_MAX_RESOLVERS)
+		return perr(ps, v->line, "too many resolvers, at most %d", POLICY_MAX_RESOLVERS);
+	ps->resolver_line[p->n_resolvers] = v->line;
+	p->resolvers[p->n_resolvers++] = a;
+	return 0;
+}
+
+static int
+st_address(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char s[SHOW_MAX + 8];
+
+	(void)kw;
+	if (parse_prefix(v, &ps->p->work_addr, &ps->p->work_plen) != 0)
+		return perr(ps, v->line, "bad address '%s', expected an address and prefix length like 172.30.0.2/30",
+		    show(v, s, sizeof(s)));
+	return 0;
+}
+
+static int
+st_router(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char s[SHOW_MAX + 8];
+
+	(void)kw;
+	if (parse_ipv4(v->s, v->len, &ps->p->work_router) != 0)
+		return perr(ps, v->line, "bad router '%s', expected an IPv4 address",
+		    show(v, s, sizeof(s)));
+	return 0;
+}
+
+/* ---- blocks ---- */
+
+static int parse_block(struct parser *, const struct block *, unsigned int);
+static int bl_device(struct parser *, const struct token *, const struct token *);
+static int bl_gateway(struct parser *, const struct token *, const struct token *);
+static int bl_lgwan(struct parser *, const struct token *, const struct token *);
+static int bl_work(struct parser *, const struct token *, const struct token *);
+
+static const struct keyword top_kws[] = {
+	{ "version", "a version number", S_VERSION, 0, st_version },
+	{ "serial", "a number from 1 to 9223372036854775807", S_SERIAL, 0, st_serial },
+	{ "device", NULL, S_DEVICE, 0, bl_device },
+	{ "gateway", NULL, S_GATEWAY, 0, bl_gateway },
+	{ "lgwan", NULL, S_LGWAN, 0, bl_lgwan },
+	{ "work", NULL, S_WORK, 0, bl_work },
+};
+static const struct keyword device_kws[] = {
+	{ "tunnel-address", "an address like 10.77.0.2/32", S_TUNNEL, 0, st_tunnel },
+	{ "key-file", "an absolute path", S_KEYFILE, 0, st_keyfile },
+	{ "mtu", "a number from 1280 to 1500", S_MTU, 0, st_mtu },
+};
+static const struct keyword gateway_kws[] = {
+	{ "endpoint", "ADDRESS:PORT", S_ENDPOINT, 0, st_endpoint },
+	{ "public-key", "a base64 32-byte key", S_PUBKEY, 0, st_pubkey },
+	{ "keepalive", "a number from 0 to 3600", S_KEEPALIVE, 0, st_keepalive },
+};
+static const struct keyword lgwan_kws[] = {
+	{ "prefix", "an IPv4 prefix like 10.64.0.0/16", S_PREFIX, 1, st_prefix },
+	{ "resolver", "an IPv4 address", S_RESOLVER, 1, st_resolver },
+};
+static const struct keyword work_kws[] = {
+	{ "address", "an address and prefix length like 172.30.0.2/30", S_ADDRESS, 0, st_address },
+	{ "router", "an IPv4 address", S_ROUTER, 0, st_router },
+};
+
+static const struct block device_block = { "device", device_kws,
+	nitems(device_kws), "tunnel-address, key-file or mtu" };
+static const struct block gateway_block = { "gateway", gateway_kws,
+	nitems(gateway_kws), "endpoint, public-key or keepalive" };
+static const struct block lgwan_block = { "lgwan", lgwan_kws,
+	nitems(lgwan_kws), "prefix or resolver" };
+static const struct block work_block = { "work", work_kws,
+	nitems(work_kws), "address or router" };
+
+static const struct keyword *
+lookup(const struct keyword *kws, size_t n, const struct token *t)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (tok_is(t, kws[i].name))
+			return &kws[i];
+	return NULL;
+}
+
+/* Runs one keyword: duplicate check, its value or block, end of line. */
+static int
+run_keyword(struct parser *ps, const struct keyword *k, const struct token *kw)
+{
+	char after[2 * SHOW_MAX + 16];
+	struct token v;
+	int rc;
+
+	if (ps->seen[k->slot] != 0 && !k->many)
+		return perr(ps, kw->line, "duplicate '%s'%s, first given on line %u",
+		    k->name, k->what == NULL ? " block" : "", ps->seen[k->slot]);
+	if (ps->seen[k->slot] == 0)
+		ps->seen[k->slot] = kw->line;
+	if (k->what == NULL) {
+		if ((rc = k->fn(ps, kw, NULL)) != 0)
+			return rc;
+		return end_stmt(ps, "}");
+	}
+	if ((rc = value(ps, kw, k->what, &v)) != 0 || (rc = k->fn(ps, kw, &v)) != 0)
+		return rc;
+	return end_stmt(ps, stmt_text(kw, &v, after, sizeof(after)));
+}
+
+/* After a block's name: '{', its statements, '}'. */
+static int
+open_block(struct parser *ps, const struct block *b, const char *after,
+    unsigned int line)
+{
+	struct token t;
+	int rc;
+
+	if ((rc = next(ps, &t)) != 0)
+		return rc;
+	if (t.type != T_LBRACE)
+		return expected(ps, "'{'", after, &t);
+	return parse_block(ps, b, line);
+}
+
+static int
+bl_device(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	(void)v;
+	return open_block(ps, &device_block, "device", kw->line);
+}
+
+static int
+bl_lgwan(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	(void)v;
+	return open_block(ps, &lgwan_block, "lgwan", kw->line);
+}
+
+static int
+bl_work(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	(void)v;
+	return open_block(ps, &work_block, "work", kw->line);
+}
+
+static int
+bl_gateway(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char after[SHOW_MAX + 32], s[SHOW_MAX + 8];
+	struct token name;
+	int rc;
+
+	(void)v;
+	if ((rc = value(ps, kw, "a gateway name", &name)) != 0)
+		return rc;
+	if (name.len == 0 || tok_copy(&name, ps->p->gw_name, sizeof(ps->p->gw_name)) != 0)
+		return perr(ps, name.line, "bad gateway name \"%s\", expected 1 to %zu bytes",
+		    show(&name, s, sizeof(s)), sizeof(ps->p->gw_name) - 1);
+	snprintf(after, sizeof(after), "gateway \"%s\"", show(&name, s, sizeof(s)));
+	return open_block(ps, &gateway_block, after, kw->line);
+}
+
+/* Whether t and what follows open a top-level block ("work {", "gateway
+ * NAME {"): then a '}' is missing before it. Consumes tokens; the caller
+ * fails either way. */
+static int
+opens_block(struct parser *ps, const struct token *t)
+{
+	const struct keyword *k = lookup(top_kws, nitems(top_kws), t);
+	struct token t2;
+
+	if (k == NULL || k->what != NULL || next(ps, &t2) != 0)
+		return 0;
+	if (k->fn == bl_gateway && (t2.type == T_WORD || t2.type == T_STRING) &&
+	    next(ps, &t2) != 0)
+		return 0;
+	return t2.type == T_LBRACE;
+}
+
+static int
+block_unknown(struct parser *ps, const struct block *b, const struct token *t,
+    unsigned int open_line)
+{
+	char s[SHOW_MAX + 8];
+
+	if (opens_block(ps, t))
+		return perr(ps, t->line, "unterminated '%s' block opened on line %u, expected '}' before '%s'",
+		    b->name, open_line, show(t, s, sizeof(s)));
+	return perr(ps, t->line, "unknown keyword '%s' in '%s' block, expected %s",
+	    show(t, s, sizeof(s)), b->name, b->expected);
+}
+
+static int
+parse_block(struct parser *ps, const struct block *b, unsigned int open_line)
+{
+	const struct keyword *k;
+	char f[SHOW_MAX + 16];
+	struct token t;
+	int rc;
+
+	for (;;) {
+		if ((rc = next(ps, &t)) != 0)
+			return rc;
+		if (t.type == T_EOL)
+			continue;
+		if (t.type == T_RBRACE)
+			return 0;
+		if (t.type == T_EOF)
+			return perr(ps, open_line, "unterminated '%s' block, expected '}' before the end of the file",
+			    b->name);
+		if (t.type != T_WORD)
+			return perr(ps, t.line, "expected a keyword or '}' in '%s' block, found %s",
+			    b->name, found(&t, f, sizeof(f)));
+		if ((k = lookup(b->kws, b->n, &t)) == NULL)
+			return block_unknown(ps, b, &t, open_line);
+		if ((rc = run_keyword(ps, k, &t)) != 0)
+			return rc;
+	}
+}
+
+/* ---- the file ---- */
+
+static int
+top_unknown(struct parser *ps, const struct token *t)
+{
+	char s[SHOW_MAX + 8];
+	struct token t2;
+
+	if (next(ps, &t2) == 0 && t2.type == T_LBRACE)
+		return perr(ps, t->line, "unknown block '%s', expected device, gateway, lgwan or work",
+		    show(t, s, sizeof(s)));
+	return perr(ps, t->line, "unknown keyword '%s', expected version, serial, device, gateway, lgwan or work",
+	    show(t, s, sizeof(s)));
+}
+
+static int
+top_statement(struct parser *ps, const struct token *t)
+{
+	const struct keyword *k;
+	char f[SHOW_MAX + 16];
+
+	if (t->type == T_RBRACE)
+		return perr(ps, t->line, "unexpected '}' outside any block");
+	if (t->type != T_WORD)
+		return perr(ps, t->line, "expected a keyword, found %s",
+		    found(t, f, sizeof(f)));
+	if (ps->seen[S_VERSION] == 0 && !tok_is(t, "version"))
+		return perr(ps, t->line, "expected 'version %d' as the first statement, found %s",
+		    POLICY_VERSION, found(t, f, sizeof(f)));
+	if ((k = lookup(top_kws, nitems(top_kws), t)) == NULL)
+		return top_unknown(ps, t);
+	return run_keyword(ps, k, t);
+}
+
+static int
+parse_top(struct parser *ps)
+{
+	struct token t;
+	int rc;
+
+	for (;;) {
+		if ((rc = next(ps, &t)) != 0)
+			return rc;
+		if (t.type == T_EOF)
+			return 0;
+		if (t.type == T_EOL)
+			continue;
+		if ((rc = top_statement(ps, &t)) != 0)
+			return rc;
+	}
+}
+
+/* ---- checks over the whole file ---- */
+
+static int
+check_required(struct parser *ps)
+{
+	static const struct { enum slot slot; const char *what; } req[] = {
+		{ S_VERSION, "'version'" },
+		{ S_SERIAL, "'serial'" },
+		{ S_DEVICE, "'device' block" },
+		{ S_TUNNEL, "'tunnel-address' in 'device' block" },
+		{ S_KEYFILE, "'key-file' in 'device' block" },
+		{ S_GATEWAY, "'gateway' block" },
+		{ S_ENDPOINT, "'endpoint' in 'gateway' block" },
+		{ S_PUBKEY, "'public-key' in 'gateway' block" },
+		{ S_LGWAN, "'lgwan' block" },
+		{ S_PREFIX, "'prefix' in 'lgwan' block, at least one is required" },
+		{ S_RESOLVER, "'resolver' in 'lgwan' block, at least one is required" },
+		{ S_WORK, "'work' block" },
+		{ S_ADDRESS, "'address' in 'work' block" },
+		{ S_ROUTER, "'router' in 'work' block" },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(req); i++)
+		if (ps->seen[req[i].slot] == 0)
+			return perr(ps, 0, "missing %s", req[i].what);
+	return 0;
+}
+
+static int
+prefix_cmp(const void *a, const void *b)
+{
+	const struct prefix4 *x = a, *y = b;
+	uint32_t ax = ntohl(x->addr.s_addr), ay = ntohl(y->addr.s_addr);
+
+	if (ax != ay)
+		return ax < ay ? -1 : 1;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int
+report_overlap(struct parser *ps, const struct prefix4 *a, const struct prefix4 *b)
+{
+	char x[INET_ADDRSTRLEN + 3], y[INET_ADDRSTRLEN + 3];
+	const struct prefix4 *first = a->line < b->line ? a : b;
+	const struct prefix4 *later = first == a ? b : a;
+
+	fmt_prefix(later->addr, later->plen, x);
+	fmt_prefix(first->addr, first->plen, y);
+	if (a->plen == b->plen)
+		return perr(ps, later->line, "duplicate prefix %s, first given on line %u",
+		    x, first->line);
+	return perr(ps, later->line, "prefix %s overlaps prefix %s on line %u",
+	    x, y, first->line);
+}
+
+static unsigned int
+max_line(const struct prefix4 *a, const struct prefix4 *b)
+{
+	return a->line > b->line ? a->line : b->line;
+}
+
+/* Sorts the prefixes and finds overlaps in one pass: sorted by address then
+ * length, a prefix overlapping an earlier one lies inside the one reaching
+ * furthest so far. Of the overlaps seen, reports the one given earliest. */
+static int
+check_lgwan(struct parser *ps)
+{
+	struct prefix4 *v = ps->p->lgwan;
+	const struct prefix4 *hold = NULL, *ba = NULL, *bb = NULL;
+	size_t i, n = ps->p->n_lgwan;
+
+	qsort(v, n, sizeof(*v), prefix_cmp);
+	for (i = 0; i < n; i++) {
+		if (hold != NULL && first_of(v[i].addr, v[i].plen) <=
+		    last_of(hold->addr, hold->plen)) {
+			if (ba == NULL || max_line(hold, &v[i]) < max_line(ba, bb))
+				ba = hold, bb = &v[i];
+		} else
+			hold = &v[i];
+	}
+	return ba == NULL ? 0 : report_overlap(ps, ba, bb);
+}
+
+/* The prefix with the greatest network address <= h, or NULL. */
+static const struct prefix4 *
+prefix_floor(const struct policy *p, uint32_t h)
+{
+	size_t lo = 0, hi = p->n_lgwan, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ntohl(p->lgwan[mid].addr.s_addr) <= h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == 0 ? NULL : &p->lgwan[lo - 1];
+}
+
+/* The lgwan prefix overlapping [first, last], or NULL. */
+static const struct prefix4 *
+lgwan_overlap(const struct policy *p, uint32_t first, uint32_t last)
+{
+	const struct prefix4 *pf = prefix_floor(p, last);
+
+	if (pf != NULL && last_of(pf->addr, pf->plen) >= first)
+		return pf;
+	return NULL;
+}
+
+int
+policy_prefix_contains(const struct policy *p, struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	return lgwan_overlap(p, h, h) != NULL;
+}
+
+static int
+check_reach(struct parser *ps)
+{
+	const struct policy *p = ps->p;
+	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN + 3];
+	const struct prefix4 *pf;
+	uint32_t h;
+	size_t i;
+
+	for (i = 0; i < p->n_resolvers; i++)
+		if (!policy_prefix_contains(p, p->resolvers[i]))
+			return perr(ps, ps->resolver_line[i], "resolver %s is outside every lgwan prefix, it must be reachable through the tunnel",
+			    fmt_addr(p->resolvers[i], a));
+	h = ntohl(p->gw_endpoint.sin_addr.s_addr);
+	if ((pf = lgwan_overlap(p, h, h)) != NULL)
+		return perr(ps, ps->seen[S_ENDPOINT], "endpoint %s is inside lgwan prefix %s on line %u, the tunnel would carry its own packets",
+		    fmt_addr(p->gw_endpoint.sin_addr, a),
+		    fmt_prefix(pf->addr, pf->plen, n), pf->line);
+	return 0;
+}
+
+/* The address is neither the network nor the broadcast address of the work
+ * subnet (which /31 and /32 do not have). */
+static int
+check_host(struct parser *ps, const char *what, struct in_addr a, unsigned int line)
+{
+	const struct policy *p = ps->p;
+	char s[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN + 3];
+	uint32_t h = ntohl(a.s_addr);
+	const char *which = NULL;
+
+	if (p->work_plen <= 30 && h == first_of(p->work_addr, p->work_plen))
+		which = "network";
+	else if (p->work_plen <= 30 && h == last_of(p->work_addr, p->work_plen))
+		which = "broadcast";
+	if (which == NULL)
+		return 0;
+	return perr(ps, line, "%s %s is the %s address of the work subnet %s, expected a host address",
+	    what, fmt_addr(a, s), which,
+	    fmt_prefix(host_addr(first_of(p->work_addr, p->work_plen)), p->work_plen, n));
+}
+
+static int
+check_router(struct parser *ps)
+{
+	const struct policy *p = ps->p;
+	char s[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN + 3];
+	uint32_t r = ntohl(p->work_router.s_addr);
+	unsigned int line = ps->seen[S_ROUTER];
+
+	fmt_prefix(host_addr(first_of(p->work_addr, p->work_plen)), p->work_plen, n);
+	if (r < first_of(p->work_addr, p->work_plen) || r > last_of(p->work_addr, p->work_plen))
+		return perr(ps, line, "router %s is not in the work subnet %s",
+		    fmt_addr(p->work_router, s), n);
+	if (p->work_router.s_addr == p->work_addr.s_addr)
+		return perr(ps, line, "router %s is the work address itself, expected the netvm's address on the work link",
+		    fmt_addr(p->work_router, s));
+	return check_host(ps, "router", p->work_router, line);
+}
+
+static int
+check_work(struct parser *ps)
+{
+	const struct policy *p = ps->p;
+	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN + 3], m[INET_ADDRSTRLEN + 3];
+	uint32_t first = first_of(p->work_addr, p->work_plen);
+	uint32_t last = last_of(p->work_addr, p->work_plen), h;
+	unsigned int line = ps->seen[S_ADDRESS];
+	const struct prefix4 *pf;
+	int rc;
+
+	if ((rc = check_host(ps, "work address", p->work_addr, line)) != 0 ||
+	    (rc = check_router(ps)) != 0)
+		return rc;
+	fmt_prefix(host_addr(first), p->work_plen, n);
+	if ((pf = lgwan_overlap(p, first, last)) != NULL)
+		return perr(ps, line, "work subnet %s overlaps lgwan prefix %s on line %u",
+		    n, fmt_prefix(pf->addr, pf->plen, m), pf->line);
+	h = ntohl(p->tunnel_addr.s_addr);
+	if (h >= first && h <= last)
+		return perr(ps, line, "work subnet %s contains the tunnel-address %s on line %u",
+		    n, fmt_addr(p->tunnel_addr, a), ps->seen[S_TUNNEL]);
+	h = ntohl(p->gw_endpoint.sin_addr.s_addr);
+	if (h >= first && h <= last)
+		return perr(ps, ps->seen[S_ENDPOINT], "endpoint %s is inside the work subnet %s on line %u",
+		    fmt_addr(p->gw_endpoint.sin_addr, a), n, line);
+	return 0;
+}
+
+static int
+check_all(struct parser *ps)
+{
+	int rc;
+
+	if ((rc = check_required(ps)) != 0 || (rc = check_lgwan(ps)) != 0 ||
+	    (rc = check_reach(ps)) != 0 || (rc = check_work(ps)) != 0)
+		return rc;
+	return 0;
+}
+
+/* ---- entry points ---- */
+
+int
+policy_parse_buf(const char *name, const char *buf, size_t len,
+    struct policy *out, struct sk_error *err)
+{
+	struct parser ps = { .lx = { .name = name, .buf = buf, .len = len,
+	    .line = 1, .at_line_start = 1, .err = err } };
+	struct policy p;
+	int rc;
+
+	if (len > POLICY_MAX_SIZE)
+		return sk_errorf(err, EFBIG, "%s: file too large, at most %u bytes",
+		    name, POLICY_MAX_SIZE);
+	if (buf == NULL)
+		ps.lx.buf = buf = "";
+	memset(&p, 0, sizeof(p));
+	p.mtu = POLICY_DEFAULT_MTU;
+	p.gw_keepalive = POLICY_DEFAULT_KEEPALIVE;
+	ps.p = &p;
+	if ((rc = parse_top(&ps)) != 0 || (rc = check_all(&ps)) != 0) {
+		policy_free(&p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+/* Reads at most POLICY_MAX_SIZE + 1 bytes: enough to tell "too large". */
+static int
+read_all(int fd, char *buf, size_t size, size_t *len)
+{
+	ssize_t n;
+
+	*len = 0;
+	while (*len < size) {
+		n = read(fd, buf + *len, size - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+int
+policy_parse_file(const char *path, struct policy *out, struct sk_error *err)
+{
+	size_t size = POLICY_MAX_SIZE + 1, len;
+	char *buf;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return sk_errorf(err, errno, "%s: %s", path, strerror(errno));
+	if ((buf = malloc(size)) == NULL) {
+		close(fd);
+		return sk_errorf(err, ENOMEM, "%s: out of memory", path);
+	}
+	rc = read_all(fd, buf, size, &len);
+	close(fd);
+	if (rc != 0)
+		rc = sk_errorf(err, -rc, "%s: %s", path, strerror(-rc));
+	else
+		rc = policy_parse_buf(path, buf, len, out, err);
+	free(buf);
+	return rc;
+}
+
+void
+policy_free(struct policy *p)
+{
+	free(p->lgwan);
+	memset(p, 0, sizeof(*p));
+}
