@@ -60,14 +60,21 @@ $(B)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The shared objects go into archives, so each program links only what it
+# uses (sekisho-policy has no business carrying the tunnel code).
+$(B)/libsekisho.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(B)/libsekisho-san.a: $(LIB_SAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
 define prog_rule
-$(B)/$(1): $$(sort $$($(1)_SRCS:%.c=$(B)/obj/%.o) $(LIB_OBJS))
+$(B)/$(1): $$(sort $$($(1)_SRCS:%.c=$(B)/obj/%.o)) $(B)/libsekisho.a
 	$$(CC) $$(CFLAGS_BASE) $$(CFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
 define unit_rule
-$(B)/unit/$(1): $$(sort $$($(1)_SRCS:%.c=$(B)/san/%.o) $(LIB_SAN_OBJS))
+$(B)/unit/$(1): $$(sort $$($(1)_SRCS:%.c=$(B)/san/%.o)) $(B)/libsekisho-san.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS_BASE) $$(SAN) -o $$@ $$^ $$(PKG_LIBS) -lcmocka
 endef
@@ -79,7 +86,8 @@ define fuzz_rule
 $(B)/fuzz/$(1): $$(sort $$($(1)_SRCS) $(LIB_SRCS))
 	@mkdir -p $$(dir $$@)
 	$$(CLANG) -std=c17 -D_GNU_SOURCE -g -O1 -I. $$(PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $$@ $$^ $$(PKG_LIBS)
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $$@ $$^ $$(PKG_LIBS)
 endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 
