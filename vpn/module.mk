@@ -1,0 +1,13 @@
+# vpn/: WireGuard control (kernel genetlink and userspace UAPI backends).
+# Linked into every program through LIB_SRCS: sekishod and sekisho-gw use it.
+VPN_SRCS := vpn/wg.c vpn/wg_uapi.c vpn/wg_nl.c
+LIB_SRCS += $(VPN_SRCS)
+
+UNITS += test_vpn
+test_vpn_SRCS := tests/unit/test_vpn.c $(VPN_SRCS)
+
+PROGS += wg_live
+wg_live_SRCS := tests/vpn/wg_live.c
+
+FUZZERS += fuzz_uapi
+fuzz_uapi_SRCS := tests/fuzz/fuzz_uapi.c $(VPN_SRCS)

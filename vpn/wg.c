@@ -1,0 +1,386 @@
+/*
+ * The device model and the choice of backend: every verb of wg.h checks
+ * its input, then hands over to the kernel (wg_nl.c) or to the userspace
+ * UAPI (wg_uapi.c). Starting and waiting for wireguard-go lives here too.
+ */
+#include "vpn/wg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+#include "vpn/wg_nl.h"
+#include "vpn/wg_uapi.h"
+
+extern char **environ;
+
+#define WG_USERSPACE_DEFAULT	"wireguard-go"
+#define WG_POLL_MS		20
+#define WG_REAP_MS		1000
+
+/* ---- the device model ---- */
+
+int
+wg_ifname_valid(const char *name)
+{
+	size_t i, n = strnlen(name, IFNAMSIZ);
+
+	if (n == 0 || n >= IFNAMSIZ || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '/' || c == ':')
+			return 0;
+	}
+	return 1;
+}
+
+static int
+check_endpoint(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	switch (ss->ss_family) {
+	case 0:
+		return 0;
+	case AF_INET:
+		return sin->sin_port != 0 ? 0 : -EINVAL;
+	case AF_INET6:
+		return sin6->sin6_port != 0 ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+check_allowedip(const struct wg_allowedip *a)
+{
+	if ((a->family == AF_INET && a->cidr <= 32) ||
+	    (a->family == AF_INET6 && a->cidr <= 128))
+		return 0;
+	return -EINVAL;
+}
+
+static int
+check_peer(const struct wg_peer *p, size_t *total)
+{
+	size_t i;
+	int rc;
+
+	if ((p->flags & ~WG_PEER_FLAGS_ALL) != 0 ||
+	    (p->n_allowed != 0 && p->allowed == NULL))
+		return -EINVAL;
+	if (p->n_allowed > WG_MAX_ALLOWEDIPS - *total)
+		return -E2BIG;
+	*total += p->n_allowed;
+	if ((rc = check_endpoint(&p->endpoint)) != 0)
+		return rc;
+	for (i = 0; i < p->n_allowed; i++)
+		if ((rc = check_allowedip(&p->allowed[i])) != 0)
+			return rc;
+	return 0;
+}
+
+int
+wg_device_check(const struct wg_device *dev)
+{
+	size_t i, total = 0;
+	int rc;
+
+	if (!wg_ifname_valid(dev->ifname) ||
+	    (dev->flags & ~WG_DEVICE_FLAGS_ALL) != 0 ||
+	    (dev->n_peers != 0 && dev->peers == NULL))
+		return -EINVAL;
+	if (dev->n_peers > WG_MAX_PEERS)
+		return -E2BIG;
+	for (i = 0; i < dev->n_peers; i++)
+		if ((rc = check_peer(&dev->peers[i], &total)) != 0)
+			return rc;
+	return 0;
+}
+
+/* Arrays grow to the next power of two (at least 4), so their capacity
+ * follows from their length and needs no field of its own. */
+static int
+array_reserve(void **arr, size_t n, size_t size)
+{
+	size_t cap;
+	void *p;
+
+	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+		return 0;
+	cap = n == 0 ? 4 : 2 * n;
+	if ((p = reallocarray(*arr, cap, size)) == NULL)
+		return -ENOMEM;
+	*arr = p;
+	return 0;
+}
+
+int
+wg_device_add_peer(struct wg_device *dev, struct wg_peer **out)
+{
+	void *arr = dev->peers;
+	int rc;
+
+	if (dev->n_peers >= WG_MAX_PEERS)
+		return -E2BIG;
+	if ((rc = array_reserve(&arr, dev->n_peers, sizeof(*dev->peers))) != 0)
+		return rc;
+	dev->peers = arr;
+	*out = &dev->peers[dev->n_peers++];
+	memset(*out, 0, sizeof(**out));
+	return 0;
+}
+
+int
+wg_peer_add_allowedip(struct wg_peer *p, const struct wg_allowedip *a)
+{
+	void *arr = p->allowed;
+	int rc;
+
+	if (p->n_allowed >= WG_MAX_ALLOWEDIPS)
+		return -E2BIG;
+	if ((rc = array_reserve(&arr, p->n_allowed, sizeof(*p->allowed))) != 0)
+		return rc;
+	p->allowed = arr;
+	p->allowed[p->n_allowed++] = *a;
+	return 0;
+}
+
+void
+wg_device_free(struct wg_device *dev)
+{
+	size_t i;
+
+	if (dev == NULL)
+		return;
+	for (i = 0; i < dev->n_peers; i++)
+		free(dev->peers[i].allowed);
+	free(dev->peers);
+	wipe(dev, sizeof(*dev));
+}
+
+/* ---- which backend ---- */
+
+enum wg_backend
+wg_backend_of(const char *ifname)
+{
+	char path[WG_UAPI_PATH_MAX];
+	struct stat st;
+
+	if (wg_uapi_sock_path(path, sizeof(path), ifname) == 0 &&
+	    stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		return WG_BACKEND_USERSPACE;
+	return WG_BACKEND_KERNEL;
+}
+
+int
+wg_set(const struct wg_device *dev)
+{
+	int rc;
+
+	if ((rc = wg_device_check(dev)) != 0)
+		return rc;
+	if (wg_backend_of(dev->ifname) == WG_BACKEND_USERSPACE)
+		return wg_uapi_set(dev);
+	return wg_nl_set(dev);
+}
+
+int
+wg_get(const char *ifname, struct wg_device *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!wg_ifname_valid(ifname))
+		return -EINVAL;
+	if (wg_backend_of(ifname) == WG_BACKEND_USERSPACE)
+		return wg_uapi_get(ifname, out);
+	return wg_nl_get(ifname, out);
+}
+
+int
+wg_delete(const char *ifname)
+{
+	char path[WG_UAPI_PATH_MAX];
+	int rc;
+
+	if (!wg_ifname_valid(ifname))
+		return -EINVAL;
+	if (wg_backend_of(ifname) == WG_BACKEND_KERNEL)
+		return wg_nl_delete(ifname);
+	if ((rc = wg_uapi_sock_path(path, sizeof(path), ifname)) != 0)
+		return rc;
+	return unlink(path) == 0 ? 0 : -errno;
+}
+
+/* ---- starting wireguard-go ---- */
+
+static int
+userspace_answers(const char *ifname)
+{
+	struct wg_device tmp;
+	int rc;
+
+	rc = wg_uapi_get(ifname, &tmp);
+	wg_device_free(&tmp);
+	return rc == 0;
+}
+
+static int
+spawn_attrs(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa)
+{
+	static const int dfl[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
+	    SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM };
+	sigset_t none, sigs;
+	size_t i;
+	int rc;
+
+	sigemptyset(&none);
+	sigemptyset(&sigs);
+	for (i = 0; i < nitems(dfl); i++)
+		sigaddset(&sigs, dfl[i]);
+	/* A daemon's blocked or ignored signals must not reach the child. */
+	if ((rc = posix_spawnattr_setflags(attr,
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0 ||
+	    (rc = posix_spawnattr_setsigmask(attr, &none)) != 0 ||
+	    (rc = posix_spawnattr_setsigdefault(attr, &sigs)) != 0 ||
+	    (rc = posix_spawn_file_actions_addopen(fa, STDIN_FILENO,
+	    "/dev/null", O_RDONLY, 0)) != 0 ||
+	    (rc = posix_spawn_file_actions_addclosefrom_np(fa, 3)) != 0)
+		return -rc;
+	return 0;
+}
+
+static int
+userspace_spawn(const char *ifname, pid_t *pid)
+{
+	const char *env = secure_getenv("SEKISHO_WG_USERSPACE");
+	char prog[4096], name[IFNAMSIZ], fg[] = "-f";
+	char *argv[] = { prog, fg, name, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int rc;
+
+	if (env == NULL || *env == '\0')
+		env = WG_USERSPACE_DEFAULT;
+	if (sk_strlcpy(prog, env, sizeof(prog)) >= sizeof(prog))
+		return -ENAMETOOLONG;
+	sk_strlcpy(name, ifname, sizeof(name));
+	if ((rc = posix_spawnattr_init(&attr)) != 0)
+		return -rc;
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+		posix_spawnattr_destroy(&attr);
+		return -rc;
+	}
+	if ((rc = spawn_attrs(&attr, &fa)) == 0)
+		rc = -posix_spawnp(pid, prog, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0)
+		log_warnx("wg %s: cannot start %s: %s", ifname, prog, strerror(-rc));
+	return rc;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* SIGTERM, a grace period, then SIGKILL; always reaps. */
+static void
+reap(pid_t pid)
+{
+	uint64_t deadline = now_ms() + WG_REAP_MS;
+
+	kill(pid, SIGTERM);
+	while (waitpid(pid, NULL, WNOHANG) == 0) {
+		if (now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return;
+		}
+		sleep_ms(WG_POLL_MS);
+	}
+}
+
+/* Waits until the new child's socket answers. -ECHILD when the child is
+ * gone (then already reaped; also when the caller ignores SIGCHLD, which it
+ * must not), -ETIMEDOUT when it never answered. */
+static int
+userspace_wait(const char *ifname, pid_t pid)
+{
+	uint64_t deadline = now_ms() + WG_CREATE_TIMEOUT_MS;
+	int status = 0;
+
+	for (;;) {
+		if (waitpid(pid, &status, WNOHANG) != 0) {
+			log_warnx("wg %s: wireguard-go exited before it answered "
+			    "(status 0x%x)", ifname, (unsigned)status);
+			return -ECHILD;
+		}
+		if (userspace_answers(ifname))
+			return 0;
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+		sleep_ms(WG_POLL_MS);
+	}
+}
+
+static int
+userspace_create(const char *ifname, pid_t *child)
+{
+	pid_t pid;
+	int rc;
+
+	if (userspace_answers(ifname))
+		return 0;
+	if ((rc = userspace_spawn(ifname, &pid)) != 0)
+		return rc;
+	rc = userspace_wait(ifname, pid);
+	if (rc == -ETIMEDOUT) {
+		log_warnx("wg %s: wireguard-go did not answer within %d ms",
+		    ifname, WG_CREATE_TIMEOUT_MS);
+		reap(pid);
+	}
+	if (rc == 0)
+		*child = pid;
+	return rc;
+}
+
+int
+wg_create(const char *ifname, enum wg_backend b, pid_t *child)
+{
+	uint16_t family;
+
+	*child = 0;
+	if (!wg_ifname_valid(ifname))
+		return -EINVAL;
+	switch (b) {
+	case WG_BACKEND_KERNEL:
+		return wg_nl_create(ifname);
+	case WG_BACKEND_USERSPACE:
+		return userspace_create(ifname, child);
+	case WG_BACKEND_AUTO:
+		if (userspace_answers(ifname))
+			return 0;
+		if (wg_nl_family(&family) == 0)
+			return wg_nl_create(ifname);
+		return userspace_create(ifname, child);
+	}
+	return -EINVAL;
+}
