@@ -69,7 +69,7 @@ $(B)/libsekisho-san.a: $(LIB_SAN_OBJS)
 
 define prog_rule
 $(B)/$(1): $$(sort $$($(1)_SRCS:%.c=$(B)/obj/%.o)) $(B)/libsekisho.a
-	$$(CC) $$(CFLAGS_BASE) $$(CFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(LDFLAGS)
+	$$(CC) $$(CFLAGS_BASE) $$(CFLAGS) -o $$@ $$^ -Wl,--as-needed $$(PKG_LIBS) $$(LDFLAGS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 

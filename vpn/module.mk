@@ -4,10 +4,10 @@ VPN_SRCS := vpn/wg.c vpn/wg_uapi.c vpn/wg_nl.c
 LIB_SRCS += $(VPN_SRCS)
 
 UNITS += test_vpn
-test_vpn_SRCS := tests/unit/test_vpn.c $(VPN_SRCS)
+test_vpn_SRCS := tests/unit/test_vpn.c $(VPN_SRCS) vpn/wg_pubkey.c
 
 PROGS += wg_live
-wg_live_SRCS := tests/vpn/wg_live.c
+wg_live_SRCS := tests/vpn/wg_live.c vpn/wg_pubkey.c
 
 FUZZERS += fuzz_uapi
-fuzz_uapi_SRCS := tests/fuzz/fuzz_uapi.c $(VPN_SRCS)
+fuzz_uapi_SRCS := tests/fuzz/fuzz_uapi.c $(VPN_SRCS) vpn/wg_pubkey.c

@@ -108,6 +108,13 @@ int wg_create(const char *ifname, enum wg_backend b, pid_t *child);
 /* Applies one configuration (see the semantics above). */
 int wg_set(const struct wg_device *dev);
 
+/* The public key of priv (X25519). Defined in vpn/wg_pubkey.c, which a
+ * program links when it wants wg_get() to fill in the public key on the
+ * userspace backend (the UAPI does not report it); without it that field
+ * stays zero and the program does not depend on libcrypto. */
+int wg_public_key(uint8_t pub[WG_KEY_LEN], const uint8_t priv[WG_KEY_LEN])
+    __attribute__((weak));
+
 /* Reads ifname back into *out (zeroed first). peers and their allowed IPs
  * are heap-allocated: release with wg_device_free(). On error *out holds
  * nothing (calling wg_device_free() on it is harmless). */

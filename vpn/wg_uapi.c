@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -364,22 +363,6 @@ num(const char *v, uint64_t max, uint64_t *out)
 }
 
 static int
-derive_public(uint8_t pub[WG_KEY_LEN], const uint8_t priv[WG_KEY_LEN])
-{
-	EVP_PKEY *k;
-	size_t n = WG_KEY_LEN;
-	int rc = -EPROTO;
-
-	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, WG_KEY_LEN);
-	if (k == NULL)
-		return -ENOMEM;
-	if (EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == WG_KEY_LEN)
-		rc = 0;
-	EVP_PKEY_free(k);
-	return rc;
-}
-
-static int
 get_private_key(struct uapi_get *g, const char *v)
 {
 	struct wg_device *d = g->dev;
@@ -389,7 +372,10 @@ get_private_key(struct uapi_get *g, const char *v)
 	if (key_is_zero(d->private_key))
 		return 0;
 	d->has_private_key = 1;
-	return derive_public(d->public_key, d->private_key);
+	/* Weak: present only in programs that link vpn/wg_pubkey.c. */
+	if (wg_public_key == NULL)
+		return 0;
+	return wg_public_key(d->public_key, d->private_key);
 }
 
 static int
