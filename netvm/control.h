@@ -1,0 +1,44 @@
+/*
+ * sekishod's local control socket (root only, in the netvm): one request
+ * line, one reply, then the connection closes. The request grammar is tiny
+ * and bounded; the parser is fuzzed.
+ */
+#ifndef SK_CONTROL_H
+#define SK_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "netvm/engine.h"
+#include "netvm/tunnel.h"
+
+#define CTL_MAX_LINE	64
+#define CTL_SOCKET	"/run/sekisho/sekishod.sock"
+
+enum ctl_cmd { CTL_STATUS, CTL_STATUS_JSON };
+
+/* Parses one request of exactly len bytes ending in '\n'. 0 or -errno:
+ * -EMSGSIZE too long, -EINVAL not a known request. */
+int ctl_parse(const char *buf, size_t len, enum ctl_cmd *cmd);
+
+/* Everything `sekishoctl status` shows, gathered by the daemon. */
+struct status {
+	const struct engine	*engine;
+	uint64_t		 now_ms;
+	const char		*tunnel_if;
+	const struct tunnel_stats *tunnel;	/* NULL: could not be read */
+	struct timespec		 wall;		/* for handshake age */
+	uint64_t		 serial;
+	const char		*policy_path;
+	const char		*gateway;	/* the policy's name for it */
+};
+
+void status_text(const struct status *s, struct buf *out);
+void status_json(const struct status *s, struct buf *out);
+
+int ctl_listen(const char *path);
+/* Accepts one client and answers it; blocking with short timeouts. */
+void ctl_serve(int lfd, void (*gather)(struct status *, void *), void *arg);
+
+#endif

@@ -1,0 +1,252 @@
+#include "netvm/firewall.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <malloc.h>
+#include <nftables/libnftables.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/policy.h"
+
+struct firewall {
+	int unused;
+};
+
+static const char *
+ip4(struct in_addr a, char buf[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static void
+render_sets(const struct policy *pol, struct buf *o)
+{
+	char a[INET_ADDRSTRLEN];
+
+	buf_printf(o, "\tset lgwan {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
+	    "\t\telements = {");
+	for (size_t i = 0; i < pol->n_lgwan; i++)
+		buf_printf(o, "%s %s/%u", i ? "," : "", ip4(pol->lgwan[i].addr, a),
+		    pol->lgwan[i].plen);
+	buf_printf(o, " }\n\t}\n\tset resolvers {\n\t\ttype ipv4_addr\n\t\telements = {");
+	for (size_t i = 0; i < pol->n_resolvers; i++)
+		buf_printf(o, "%s %s", i ? "," : "", ip4(pol->resolvers[i], a));
+	buf_printf(o, " }\n\t}\n");
+}
+
+/* The netvm itself: DHCP towards the uplinks and towards work, the tunnel's
+ * UDP to the gateway, and nothing else. Inbound on an uplink only replies,
+ * DHCP and the gateway's UDP. IPv6 is off in both directions. */
+static void
+render_input(const struct fw_params *p, struct buf *o)
+{
+	char a[INET_ADDRSTRLEN];
+
+	buf_printf(o, "\tchain input {\n"
+	    "\t\ttype filter hook input priority filter; policy drop;\n"
+	    "\t\tiif \"lo\" accept\n");
+	/* Neighbour discovery on the work link, so that IPv6 from work is
+	 * refused with an answer rather than left to time out. */
+	if (p->pol != NULL)
+		buf_printf(o, "\t\tiifname \"%s\" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n",
+		    p->work_if);
+	buf_printf(o, "\t\tmeta nfproto ipv6 counter drop\n"
+	    "\t\tct state invalid drop\n"
+	    "\t\tct state established,related accept\n"
+	    "\t\tudp sport 67 udp dport 68 accept\n");
+	if (p->pol != NULL) {
+		const struct policy *pol = p->pol;
+
+		buf_printf(o, "\t\tip saddr %s udp sport %u accept\n",
+		    ip4(pol->gw_endpoint.sin_addr, a), ntohs(pol->gw_endpoint.sin_port));
+		buf_printf(o, "\t\tiifname \"%s\" udp sport 68 udp dport 67 accept\n",
+		    p->work_if);
+		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s icmp type echo-request accept\n",
+		    p->work_if, ip4(pol->work_router, a));
+		buf_printf(o, "\t\tiifname \"%s\" meta l4proto tcp counter reject with tcp reset\n"
+		    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n",
+		    p->work_if, p->work_if);
+	}
+	buf_printf(o, "\t\tcounter comment \"inbound refused\"\n\t}\n");
+}
+
+static void
+render_output(const struct fw_params *p, struct buf *o)
+{
+	char a[INET_ADDRSTRLEN];
+
+	buf_printf(o, "\tchain output {\n"
+	    "\t\ttype filter hook output priority filter; policy drop;\n"
+	    "\t\toif \"lo\" accept\n");
+	if (p->pol != NULL)
+		buf_printf(o, "\t\toifname \"%s\" accept\n", p->work_if);
+	buf_printf(o, "\t\tmeta nfproto ipv6 counter drop\n"
+	    "\t\tudp sport 68 udp dport 67 accept\n");
+	if (p->pol != NULL) {
+		buf_printf(o, "\t\toifname \"%s\" accept\n", p->tun_if);
+		buf_printf(o, "\t\tip daddr %s udp dport %u accept\n",
+		    ip4(p->pol->gw_endpoint.sin_addr, a),
+		    ntohs(p->pol->gw_endpoint.sin_port));
+	}
+	buf_printf(o, "\t\tcounter reject with icmpx admin-prohibited\n\t}\n");
+}
+
+/* Work's traffic: in remote mode into the tunnel, to LGWAN only, DNS only
+ * to the resolvers; everything else refused with an answer so that
+ * applications fail at once. Spoofed sources are dropped silently. */
+static void
+render_forward(const struct fw_params *p, struct buf *o)
+{
+	const char *w = p->work_if, *t = p->tun_if;
+	char a[INET_ADDRSTRLEN];
+
+	buf_printf(o, "\tchain forward {\n"
+	    "\t\ttype filter hook forward priority filter; policy drop;\n");
+	if (p->pol == NULL) {
+		buf_printf(o, "\t\tcounter drop\n\t}\n");
+		return;
+	}
+	buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
+	    "\t\tmeta nfproto ipv6 counter drop\n"
+	    "\t\tct state invalid counter drop\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n"
+	    "\t\tiifname \"%s\" ip saddr != %s counter drop\n",
+	    w, t, w, w, ip4(p->pol->work_addr, a));
+	if (p->mode == MODE_REMOTE)
+		buf_printf(o, "\t\tiifname \"%s\" udp dport 53 ip daddr != @resolvers counter reject with icmpx admin-prohibited\n"
+		    "\t\tiifname \"%s\" tcp dport { 53, 853 } ip daddr != @resolvers counter reject with tcp reset\n"
+		    "\t\tiifname \"%s\" oifname \"%s\" ip daddr @lgwan counter accept\n",
+		    w, w, w, t);
+	buf_printf(o, "\t\tiifname \"%s\" meta l4proto tcp counter reject with tcp reset\n"
+	    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n"
+	    "\t\tcounter drop\n\t}\n", w, w);
+}
+
+static void
+render_nat(const struct fw_params *p, struct buf *o)
+{
+	const struct policy *pol = p->pol;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	buf_printf(o, "\tchain dstnat {\n"
+	    "\t\ttype nat hook prerouting priority dstnat; policy accept;\n");
+	if (p->mode == MODE_REMOTE)
+		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s meta l4proto { tcp, udp } th dport 53 dnat ip to %s\n",
+		    p->work_if, ip4(pol->work_router, a), ip4(pol->resolvers[0], b));
+	buf_printf(o, "\t}\n\tchain srcnat {\n"
+	    "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+	    "\t\toifname \"%s\" ip saddr %s snat ip to %s\n\t}\n",
+	    p->tun_if, ip4(pol->work_addr, a), ip4(pol->tunnel_addr, b));
+	buf_printf(o, "\tchain clamp {\n"
+	    "\t\ttype filter hook forward priority mangle; policy accept;\n"
+	    "\t\ttcp flags syn tcp option maxseg size set rt mtu\n\t}\n");
+}
+
+void
+fw_render(const struct fw_params *p, struct buf *o)
+{
+	buf_printf(o, "table inet %s\ndelete table inet %s\ntable inet %s {\n",
+	    FW_TABLE, FW_TABLE, FW_TABLE);
+	if (p->pol != NULL)
+		render_sets(p->pol, o);
+	render_input(p, o);
+	render_forward(p, o);
+	render_output(p, o);
+	if (p->pol != NULL)
+		render_nat(p, o);
+	buf_printf(o, "}\n");
+}
+
+/*
+ * The nftables context lives only for one command: libnftables keeps a
+ * cache of the ruleset (and with it the LGWAN sets) that would otherwise
+ * stay resident between the rare mode changes. Creating one costs well
+ * under a millisecond.
+ */
+struct firewall *
+fw_open(struct sk_error *err)
+{
+	struct firewall *fw = calloc(1, sizeof(*fw));
+
+	if (fw == NULL)
+		sk_errorf(err, ENOMEM, "firewall: out of memory");
+	return fw;
+}
+
+void
+fw_close(struct firewall *fw)
+{
+	free(fw);
+}
+
+static struct nft_ctx *
+ctx_new(void)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+
+	if (ctx != NULL) {
+		nft_ctx_buffer_output(ctx);
+		nft_ctx_buffer_error(ctx);
+	}
+	return ctx;
+}
+
+static void
+ctx_free(struct nft_ctx *ctx)
+{
+	nft_ctx_free(ctx);
+	malloc_trim(0);
+}
+
+/* nft's error text spans several lines (message, the offending line, a
+ * caret); keep the first, which says what was wrong. */
+static int
+fw_run(struct firewall *fw, const char *text, int dry, struct sk_error *err)
+{
+	struct nft_ctx *ctx = ctx_new();
+	const char *e;
+	size_t n;
+	int rc;
+
+	(void)fw;
+	if (ctx == NULL)
+		return sk_errorf(err, ENOMEM, "firewall: nft_ctx_new failed");
+	nft_ctx_set_dry_run(ctx, dry);
+	if (nft_run_cmd_from_buffer(ctx, text) == 0) {
+		ctx_free(ctx);
+		return 0;
+	}
+	e = nft_ctx_get_error_buffer(ctx);
+	n = e != NULL ? strcspn(e, "\n") : 0;
+	rc = sk_errorf(err, EINVAL, "nftables refused the ruleset: %.*s",
+	    (int)(n > 300 ? 300 : n), n ? e : "unknown error");
+	ctx_free(ctx);
+	return rc;
+}
+
+int
+fw_check(struct firewall *fw, const char *text, struct sk_error *err)
+{
+	return fw_run(fw, text, 1, err);
+}
+
+int
+fw_apply(struct firewall *fw, const char *text, struct sk_error *err)
+{
+	return fw_run(fw, text, 0, err);
+}
+
+int
+fw_table_present(struct firewall *fw)
+{
+	struct nft_ctx *ctx = ctx_new();
+	int rc;
+
+	(void)fw;
+	if (ctx == NULL)
+		return 0;
+	rc = nft_run_cmd_from_buffer(ctx, "list table inet " FW_TABLE) == 0;
+	ctx_free(ctx);
+	return rc;
+}

@@ -1,0 +1,174 @@
+#include "netvm/route.h"
+
+#define RTNL_BUF_SIZE 8192
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <time.h>
+
+/* Sends one request and waits for its acknowledgement. */
+static int
+talk(struct nlmsghdr *nlh)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct mnl_socket *nl;
+	unsigned int portid;
+	ssize_t n;
+	int rc = 0;
+
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = (unsigned int)time(NULL);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		rc = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL);
+		if (rc <= MNL_CB_STOP)
+			break;
+	}
+	rc = rc < 0 ? -errno : 0;
+	if (n < 0)
+		rc = -errno;
+out:
+	mnl_socket_close(nl);
+	return rc;
+}
+
+int
+route_link_set(int ifindex, int up, unsigned int mtu)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	if (mtu != 0)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return talk(nlh);
+}
+
+int
+route_addr_add(int ifindex, struct in_addr addr, uint8_t plen)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_index = (unsigned int)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, 4, &addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, 4, &addr);
+	return talk(nlh);
+}
+
+static struct nlmsghdr *
+route_msg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
+    struct in_addr dst, uint8_t plen)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put(nlh, RTA_DST, 4, &dst);
+	return nlh;
+}
+
+int
+route_replace(uint32_t table, struct in_addr dst, uint8_t plen,
+    const struct in_addr *gw, int oif)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = route_msg(buf, RTM_NEWROUTE,
+	    NLM_F_CREATE | NLM_F_REPLACE, table, dst, plen);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	if (gw != NULL)
+		mnl_attr_put(nlh, RTA_GATEWAY, 4, gw);
+	else
+		rtm->rtm_scope = RT_SCOPE_LINK;
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	return talk(nlh);
+}
+
+int
+route_del(uint32_t table, struct in_addr dst, uint8_t plen)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = route_msg(buf, RTM_DELROUTE, 0, table, dst, plen);
+	int rc = talk(nlh);
+
+	return rc == -ESRCH ? 0 : rc;
+}
+
+static int
+rule_add(uint32_t prio, uint8_t action, uint32_t table, const char *iif)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *frh;
+	int rc;
+
+	nlh->nlmsg_type = RTM_NEWRULE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_INET;
+	frh->action = action;
+	frh->table = RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	if (table != 0)
+		mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	if (iif != NULL)
+		mnl_attr_put_strz(nlh, FRA_IFNAME, iif);
+	rc = talk(nlh);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+/*
+ * Everyone looks in the tunnel's table first. Work's traffic that matched
+ * nothing there is routed back onto the work link, never to an uplink: the
+ * forward chain refuses it with an answer, and should the ruleset ever be
+ * gone it still cannot leave. (An unreachable or prohibit route would
+ * answer from the routing code, whose ICMP is rate-limited per source, so
+ * refusals would stall after a burst.)
+ */
+int
+route_rules_add(const char *work_if, int work_ifindex)
+{
+	struct in_addr any = { 0 };
+	int rc;
+
+	if ((rc = rule_add(SK_RULE_PRIO, FR_ACT_TO_TBL, SK_RT_TABLE, NULL)) < 0 ||
+	    (rc = rule_add(SK_RULE_WORK, FR_ACT_TO_TBL, SK_RT_WORK, work_if)) < 0)
+		return rc;
+	return route_replace(SK_RT_WORK, any, 0, NULL, work_ifindex);
+}

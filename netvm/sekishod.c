@@ -1,0 +1,483 @@
+/*
+ * sekishod: the netvm daemon. Loads the fail-closed ruleset before it looks
+ * at any uplink, watches the uplinks through rtnetlink, feeds the engine,
+ * and carries out its actions: nftables transactions and route changes.
+ *
+ *	sekishod [-dnvB] [-f policy] [-w work-if] [-t tunnel-if]
+ *	    [-s socket] [-r rundir]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+#include "netvm/control.h"
+#include "netvm/engine.h"
+#include "netvm/firewall.h"
+#include "netvm/route.h"
+#include "netvm/rtnl.h"
+#include "netvm/timers.h"
+#include "netvm/tunnel.h"
+#include "netvm/workside.h"
+#include "policy/policy.h"
+
+struct sekishod {
+	const char		*policy_path, *work_if, *tun_if, *sock_path, *rundir;
+	struct policy		 pol;
+	uint8_t			 key[32];
+	struct firewall		*fw;
+	struct engine		 engine;
+	struct tunnel		 tun;
+	struct workside		 work;
+	struct rtnl_watch	*rtnl;
+	struct timers		 timers;
+	int			 ctl_fd, sig_fd;
+	int			 quit, resync, quiet;
+	time_t			 handshake_seen;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: sekishod [-dnvB] [-f policy] [-w work-if] "
+	    "[-t tunnel-if] [-s socket] [-r rundir]\n");
+	exit(1);
+}
+
+static int
+apply_rules(struct sekishod *d, enum mode mode)
+{
+	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if };
+	struct sk_error err;
+	struct buf text;
+	uint64_t t0 = now_ms();
+	int rc;
+
+	buf_init(&text);
+	fw_render(&p, &text);
+	if (buf_str(&text) == NULL)
+		rc = sk_errorf(&err, ENOMEM, "ruleset: out of memory");
+	else
+		rc = fw_apply(d->fw, text.p, &err);
+	buf_free(&text);
+	if (rc < 0) {
+		log_warnx("mode %s: %s; the previous ruleset stays in force",
+		    mode_name(mode), err.msg);
+		return rc;
+	}
+	log_info("mode %s: ruleset in force (%llu ms)", mode_name(mode),
+	    (unsigned long long)(now_ms() - t0));
+	return 0;
+}
+
+static void
+do_action(struct sekishod *d, const struct action *a)
+{
+	char g[INET_ADDRSTRLEN];
+	int rc;
+
+	switch (a->type) {
+	case ACT_TUNNEL_VIA:
+		rc = tunnel_via(&d->tun, a->ifindex, a->has_gw ? &a->gw : NULL);
+		if (rc < 0)
+			log_warnx("tunnel: cannot route to the gateway over %s: %s",
+			    a->uplink, strerror(-rc));
+		else
+			log_info("tunnel: gateway reached over %s%s%s", a->uplink,
+			    a->has_gw ? " via " : "",
+			    a->has_gw ? inet_ntop(AF_INET, &a->gw, g, sizeof(g)) : "");
+		break;
+	case ACT_RULES:
+		/* A remote ruleset that cannot load must not leave an older,
+		 * wider one in force: fall back to blocked. */
+		if (apply_rules(d, a->mode) < 0 && a->mode != MODE_BLOCKED)
+			apply_rules(d, MODE_BLOCKED);
+		break;
+	case ACT_TUNNEL_IDLE:
+		if ((rc = tunnel_idle(&d->tun)) < 0)
+			log_warnx("tunnel: cannot remove its route: %s", strerror(-rc));
+		break;
+	}
+}
+
+static void
+on_event(const struct event *ev, void *arg)
+{
+	struct sekishod *d = arg;
+	struct action acts[ENGINE_MAX_ACTIONS];
+	size_t n = engine_handle(&d->engine, ev, acts);
+
+	if (d->quiet)
+		return;
+	for (size_t i = 0; i < n; i++)
+		do_action(d, &acts[i]);
+}
+
+static void
+gather(struct status *st, void *arg)
+{
+	static struct tunnel_stats ts;
+	struct sekishod *d = arg;
+
+	st->engine = &d->engine;
+	st->now_ms = now_ms();
+	st->tunnel_if = d->tun_if;
+	st->tunnel = tunnel_stats(&d->tun, &ts) == 0 ? &ts : NULL;
+	clock_gettime(CLOCK_REALTIME, &st->wall);
+	st->serial = d->pol.serial;
+	st->policy_path = d->policy_path;
+	st->gateway = d->pol.gw_name;
+}
+
+static void
+poll_tunnel(struct sekishod *d)
+{
+	struct tunnel_stats ts;
+
+	if (tunnel_stats(&d->tun, &ts) < 0) {
+		log_warnx("tunnel %s: cannot read its state", d->tun_if);
+		return;
+	}
+	if (ts.last_handshake.tv_sec != 0 && d->handshake_seen == 0)
+		log_info("tunnel: handshake with the gateway completed");
+	d->handshake_seen = ts.last_handshake.tv_sec;
+}
+
+/* A child died: wireguard-go (then the tunnel is rebuilt, its interface
+ * gone) or the work link's DHCP server. */
+static void
+reap(struct sekishod *d)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == d->tun.child) {
+			log_warnx("tunnel: userspace WireGuard (pid %d) exited", (int)pid);
+			d->tun.child = -1;
+		} else if (pid == d->work.dhcp) {
+			log_warnx("work link: DHCP server (pid %d) exited", (int)pid);
+			d->work.dhcp = -1;
+		} else
+			continue;
+		timers_on_child_exit(&d->timers, now_ms());
+	}
+}
+
+static void
+restart_children(struct sekishod *d)
+{
+	struct sk_error err;
+
+	if (d->tun.child == -1) {
+		if (tunnel_open(&d->tun, d->tun_if, &d->pol, d->key, &err) < 0) {
+			log_warnx("%s", err.msg);
+			d->tun.child = -1;
+			timers_on_child_exit(&d->timers, now_ms());
+		} else
+			d->resync = 1;	/* the tunnel's route must be steered again */
+	}
+	if (d->work.dhcp == -1 && workside_dhcp_start(&d->work, &d->pol) < 0) {
+		d->work.dhcp = -1;
+		timers_on_child_exit(&d->timers, now_ms());
+	}
+}
+
+static void
+on_timer(struct sekishod *d, enum timer_id id)
+{
+	switch (id) {
+	case T_TUNNEL_POLL:
+		poll_tunnel(d);
+		timers_on_tunnel_polled(&d->timers, now_ms());
+		break;
+	case T_CHILD_RESTART:
+		restart_children(d);
+		break;
+	case T_COUNT:
+		break;
+	}
+}
+
+static void
+on_signal(struct sekishod *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			d->quit = 1;
+			break;
+		case SIGCHLD:
+			reap(d);
+			break;
+		case SIGHUP:
+			log_warnx("SIGHUP: policy reload is not supported yet; "
+			    "restart sekishod to load a new policy");
+			break;
+		}
+	}
+}
+
+/*
+ * Starts over from the kernel's view: the dump rebuilds the engine's table
+ * of uplinks without acting on each message, then the whole decision is
+ * carried out once. A restarted sekishod thus moves the ruleset it finds
+ * (perhaps a remote one left by its predecessor) straight to the right one,
+ * never through blocked on the way.
+ */
+static void
+resync(struct sekishod *d)
+{
+	struct action acts[ENGINE_MAX_ACTIONS];
+	size_t n;
+	int rc;
+
+	d->resync = 0;
+	engine_init(&d->engine, d->work.ifindex, d->tun.ifindex,
+	    d->pol.gw_endpoint.sin_addr);
+	d->quiet = 1;
+	rc = rtnl_watch_dump(d->rtnl);
+	d->quiet = 0;
+	if (rc < 0) {
+		log_warnx("rtnetlink dump: %s", strerror(-rc));
+		d->resync = 1;
+		return;
+	}
+	n = engine_restate(&d->engine, now_ms(), acts);
+	for (size_t i = 0; i < n; i++)
+		do_action(d, &acts[i]);
+}
+
+static void
+loop(struct sekishod *d)
+{
+	while (!d->quit) {
+		struct pollfd pfd[3] = {
+			{ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN },
+			{ .fd = d->ctl_fd, .events = POLLIN },
+			{ .fd = d->sig_fd, .events = POLLIN },
+		};
+		enum timer_id id;
+		int rc;
+
+		if (d->resync)
+			resync(d);
+		if (poll(pfd, 3, timers_timeout(&d->timers, now_ms())) == -1 &&
+		    errno != EINTR)
+			fatal("poll");
+		if (pfd[0].revents & POLLIN && (rc = rtnl_watch_read(d->rtnl)) < 0) {
+			log_warnx("rtnetlink: %s; reading the state again", strerror(-rc));
+			d->resync = 1;
+		}
+		if (pfd[1].revents & POLLIN)
+			ctl_serve(d->ctl_fd, gather, d);
+		if (pfd[2].revents & POLLIN)
+			on_signal(d);
+		while ((id = timers_due(&d->timers, now_ms())) != T_COUNT)
+			on_timer(d, id);
+	}
+}
+static void
+write_sysctl(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd == -1 || write(fd, value, strlen(value)) < 0)
+		log_warn("%s", path);
+	if (fd != -1)
+		close(fd);
+}
+
+/* Forwarding for IPv4 only; no redirects; refusals answered without the
+ * per-host ICMP rate limit (they only ever go to the work partition). */
+static void
+kernel_settings(const char *work_if)
+{
+	char path[128];
+
+	write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
+	write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "0");
+	write_sysctl("/proc/sys/net/ipv4/icmp_ratelimit", "0");
+	write_sysctl("/proc/sys/net/ipv4/conf/all/send_redirects", "0");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/send_redirects", work_if);
+	write_sysctl(path, "0");
+}
+
+static int
+signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* The base ruleset (blocked, no policy needed) if the table is absent:
+ * what the early-boot unit loads, and what a first start must ensure. */
+static int
+ensure_base(struct firewall *fw)
+{
+	struct fw_params p = { MODE_BLOCKED, NULL, NULL, NULL };
+	struct sk_error err;
+	struct buf text;
+	int rc = 0;
+
+	if (fw_table_present(fw))
+		return 0;
+	buf_init(&text);
+	fw_render(&p, &text);
+	if (buf_str(&text) == NULL)
+		rc = sk_errorf(&err, ENOMEM, "out of memory");
+	else
+		rc = fw_apply(fw, text.p, &err);
+	buf_free(&text);
+	if (rc < 0)
+		log_warnx("base ruleset: %s", err.msg);
+	else
+		log_info("base ruleset loaded: everything blocked");
+	return rc;
+}
+
+/* -n: the policy, the key file and the remote ruleset nftables would get. */
+static int
+check_only(struct sekishod *d)
+{
+	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if };
+	struct sk_error err;
+	struct buf text;
+	int rc;
+
+	buf_init(&text);
+	fw_render(&p, &text);
+	rc = buf_str(&text) == NULL ? -ENOMEM : fw_check(d->fw, text.p, &err);
+	buf_free(&text);
+	if (rc < 0) {
+		log_warnx("%s", err.msg);
+		return 1;
+	}
+	fprintf(stderr, "configuration OK\n");
+	return 0;
+}
+
+static void
+load_config(struct sekishod *d)
+{
+	struct sk_error err;
+
+	if (policy_parse_file(d->policy_path, &d->pol, &err) < 0)
+		fatalx("%s", err.msg);
+	if (key_file_read(d->pol.key_file, d->key, 0, &err) < 0)
+		fatalx("%s", err.msg);
+}
+
+static void
+start(struct sekishod *d)
+{
+	struct sk_error err;
+
+	if (mkdir(d->rundir, 0700) == -1 && errno != EEXIST)
+		fatal("%s", d->rundir);
+	if (workside_open(&d->work, d->work_if, d->rundir, &d->pol, &err) < 0)
+		fatalx("%s", err.msg);
+	kernel_settings(d->work_if);
+	if (workside_dhcp_start(&d->work, &d->pol) < 0)
+		fatal("work link: cannot start the DHCP server");
+	if (tunnel_open(&d->tun, d->tun_if, &d->pol, d->key, &err) < 0)
+		fatalx("%s", err.msg);
+	if (route_rules_add(d->work_if, d->work.ifindex) < 0)
+		fatal("routing rules");
+	if ((d->rtnl = rtnl_watch_open(on_event, d)) == NULL)
+		fatal("rtnetlink");
+	if ((d->ctl_fd = ctl_listen(d->sock_path)) < 0) {
+		errno = -d->ctl_fd;
+		fatal("control socket %s", d->sock_path);
+	}
+	timers_on_start(&d->timers, now_ms());
+	d->resync = 1;
+}
+
+static void
+shutdown_daemon(struct sekishod *d)
+{
+	/* A clean stop leaves work cut off, like a crash does. */
+	apply_rules(d, MODE_BLOCKED);
+	workside_close(&d->work);
+	if (d->tun.child > 0) {
+		kill(d->tun.child, SIGTERM);
+		waitpid(d->tun.child, NULL, 0);
+	}
+	unlink(d->sock_path);
+	rtnl_watch_close(d->rtnl);
+	fw_close(d->fw);
+	wipe(d->key, sizeof(d->key));
+	policy_free(&d->pol);
+	log_info("stopped");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sekishod d = {
+		.policy_path = "/etc/sekisho/policy.conf", .work_if = "wk0",
+		.tun_if = "sekisho0", .sock_path = CTL_SOCKET, .rundir = "/run/sekisho",
+	};
+	struct sk_error err;
+	int ch, foreground = 0, verbose = 0, check = 0, base_only = 0;
+
+	while ((ch = getopt(argc, argv, "Bdf:nr:s:t:vw:")) != -1) {
+		switch (ch) {
+		case 'B': base_only = 1; break;
+		case 'd': foreground = 1; break;
+		case 'f': d.policy_path = optarg; break;
+		case 'n': check = 1; foreground = 1; break;
+		case 'r': d.rundir = optarg; break;
+		case 's': d.sock_path = optarg; break;
+		case 't': d.tun_if = optarg; break;
+		case 'v': verbose++; break;
+		case 'w': d.work_if = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("sekishod", foreground || base_only, verbose + LOG_LEVEL_INFO);
+	if ((d.fw = fw_open(&err)) == NULL)
+		fatalx("%s", err.msg);
+	/* Before anything else: no instant without a ruleset. */
+	if (ensure_base(d.fw) < 0 && !check)
+		fatalx("cannot load the base ruleset; refusing to go on");
+	if (base_only)
+		return 0;
+	load_config(&d);
+	if (check)
+		return check_only(&d);
+	if ((d.sig_fd = signals_open()) == -1)
+		fatal("signals");
+	start(&d);
+	log_info("started: policy serial %llu, work link %s, tunnel %s",
+	    (unsigned long long)d.pol.serial, d.work_if, d.tun_if);
+	loop(&d);
+	shutdown_daemon(&d);
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* Formatting of `sekishoctl status`, text and JSON. Pure: no I/O. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netvm/control.h"
+
+static const char *
+ip4(struct in_addr a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* Seconds since the last handshake, or -1 for never. */
+static long long
+handshake_age(const struct status *s)
+{
+	const struct tunnel_stats *t = s->tunnel;
+
+	if (t == NULL || t->last_handshake.tv_sec == 0)
+		return -1;
+	if (s->wall.tv_sec < t->last_handshake.tv_sec)
+		return 0;
+	return (long long)(s->wall.tv_sec - t->last_handshake.tv_sec);
+}
+
+static void
+text_uplinks(const struct engine *e, struct buf *o)
+{
+	char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < e->n_uplinks; i++) {
+		const struct uplink *u = &e->uplinks[i];
+
+		buf_printf(o, "  %-10s %s%s", u->name, u->carrier ? "carrier" : "no-carrier",
+		    u->ifindex == e->active ? " active" : "");
+		if (u->has_addr)
+			buf_printf(o, " address %s/%u", ip4(u->addr, a), u->plen);
+		if (u->has_gw)
+			buf_printf(o, " gateway %s", ip4(u->gw, g));
+		buf_printf(o, "\n");
+	}
+}
+
+static void
+text_tunnel(const struct status *s, struct buf *o)
+{
+	const struct tunnel_stats *t = s->tunnel;
+	long long age = handshake_age(s);
+
+	buf_printf(o, "tunnel:     %s\n", s->tunnel_if);
+	if (t == NULL) {
+		buf_printf(o, "  state:    not readable\n");
+		return;
+	}
+	buf_printf(o, "  peer:     %s (%s)\n  endpoint: %s\n", t->peer, s->gateway,
+	    t->endpoint[0] ? t->endpoint : "none");
+	if (age < 0)
+		buf_printf(o, "  handshake: never\n");
+	else
+		buf_printf(o, "  handshake: %lld s ago\n", age);
+	buf_printf(o, "  transfer: %llu B received, %llu B sent\n",
+	    (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_bytes);
+}
+
+void
+status_text(const struct status *s, struct buf *o)
+{
+	const struct engine *e = s->engine;
+	const struct uplink *u = engine_uplink(e, e->active);
+	char a[INET_ADDRSTRLEN];
+
+	buf_printf(o, "mode:       %s (%s, for %.1f s)\n", mode_name(e->mode), e->reason,
+	    (double)(s->now_ms - e->since_ms) / 1000.0);
+	if (u != NULL)
+		buf_printf(o, "uplink:     %s %s/%u\n", u->name, ip4(u->addr, a), u->plen);
+	else
+		buf_printf(o, "uplink:     none\n");
+	buf_printf(o, "uplinks:\n");
+	text_uplinks(e, o);
+	text_tunnel(s, o);
+	buf_printf(o, "policy:     serial %llu (%s)\n", (unsigned long long)s->serial,
+	    s->policy_path);
+}
+
+/* Names are interface names and policy identifiers: printable ASCII, and
+ * the policy parser rejects quotes and backslashes in them; escape anyway. */
+static void
+json_str(struct buf *o, const char *s)
+{
+	buf_printf(o, "\"");
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			buf_printf(o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			buf_printf(o, "\\u%04x", c);
+		else
+			buf_printf(o, "%c", c);
+	}
+	buf_printf(o, "\"");
+}
+
+static void
+json_uplinks(const struct engine *e, struct buf *o)
+{
+	char a[INET_ADDRSTRLEN];
+
+	buf_printf(o, "\"uplinks\":[");
+	for (size_t i = 0; i < e->n_uplinks; i++) {
+		const struct uplink *u = &e->uplinks[i];
+
+		buf_printf(o, "%s{\"name\":", i ? "," : "");
+		json_str(o, u->name);
+		buf_printf(o, ",\"carrier\":%s,\"active\":%s", u->carrier ? "true" : "false",
+		    u->ifindex == e->active ? "true" : "false");
+		if (u->has_addr)
+			buf_printf(o, ",\"address\":\"%s/%u\"", ip4(u->addr, a), u->plen);
+		if (u->has_gw)
+			buf_printf(o, ",\"gateway\":\"%s\"", ip4(u->gw, a));
+		buf_printf(o, "}");
+	}
+	buf_printf(o, "]");
+}
+
+static void
+json_tunnel(const struct status *s, struct buf *o)
+{
+	const struct tunnel_stats *t = s->tunnel;
+	long long age = handshake_age(s);
+
+	buf_printf(o, "\"tunnel\":{\"interface\":");
+	json_str(o, s->tunnel_if);
+	if (t != NULL) {
+		buf_printf(o, ",\"peer\":\"%s\",\"gateway\":", t->peer);
+		json_str(o, s->gateway);
+		buf_printf(o, ",\"endpoint\":");
+		json_str(o, t->endpoint);
+		if (age < 0)
+			buf_printf(o, ",\"last_handshake_age_s\":null");
+		else
+			buf_printf(o, ",\"last_handshake_age_s\":%lld", age);
+		buf_printf(o, ",\"rx_bytes\":%llu,\"tx_bytes\":%llu",
+		    (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_bytes);
+	}
+	buf_printf(o, "}");
+}
+
+void
+status_json(const struct status *s, struct buf *o)
+{
+	const struct engine *e = s->engine;
+	const struct uplink *u = engine_uplink(e, e->active);
+
+	buf_printf(o, "{\"mode\":\"%s\",\"reason\":", mode_name(e->mode));
+	json_str(o, e->reason);
+	buf_printf(o, ",\"since_ms\":%llu,\"uplink\":",
+	    (unsigned long long)(s->now_ms - e->since_ms));
+	if (u != NULL)
+		json_str(o, u->name);
+	else
+		buf_printf(o, "null");
+	buf_printf(o, ",");
+	json_uplinks(e, o);
+	buf_printf(o, ",");
+	json_tunnel(s, o);
+	buf_printf(o, ",\"policy\":{\"serial\":%llu,\"path\":",
+	    (unsigned long long)s->serial);
+	json_str(o, s->policy_path);
+	buf_printf(o, "}}\n");
+}

@@ -1,0 +1,28 @@
+/*
+ * Every timer of sekishod, in one place (as the kernel's WireGuard keeps
+ * all its timer policy in timers.c). The rest of the daemon calls the
+ * named hooks; the loop asks how long it may sleep.
+ */
+#ifndef SK_TIMERS_H
+#define SK_TIMERS_H
+
+#include <stdint.h>
+
+#define TUNNEL_POLL_MS		5000	/* read handshake and counters */
+#define CHILD_RESTART_MS	1000	/* a helper process that died */
+
+enum timer_id { T_TUNNEL_POLL, T_CHILD_RESTART, T_COUNT };
+
+struct timers {
+	uint64_t at[T_COUNT];	/* 0 = not armed */
+};
+
+void timers_on_start(struct timers *t, uint64_t now);
+void timers_on_child_exit(struct timers *t, uint64_t now);
+void timers_on_tunnel_polled(struct timers *t, uint64_t now);
+/* Milliseconds until the next timer, -1 if none (a poll() timeout). */
+int timers_timeout(const struct timers *t, uint64_t now);
+/* Returns a due timer and disarms it, or T_COUNT if none is due. */
+enum timer_id timers_due(struct timers *t, uint64_t now);
+
+#endif

@@ -1,0 +1,172 @@
+#include "netvm/tunnel.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/encode.h"
+#include "lib/log.h"
+#include "netvm/route.h"
+#include "policy/policy.h"
+#include "vpn/wg.h"
+
+/* Peers of a running interface other than the gateway, marked for removal
+ * into peers[1..]; returns how many. Replacing all peers instead would
+ * reset the gateway's session, and a restarted sekishod must not. */
+static size_t
+strangers(const char *ifname, const struct policy *pol, struct wg_peer **out)
+{
+	struct wg_device cur;
+	struct wg_peer *p;
+	size_t n = 0;
+
+	*out = NULL;
+	if (wg_get(ifname, &cur) < 0 || cur.n_peers == 0 ||
+	    (p = calloc(cur.n_peers + 1, sizeof(*p))) == NULL) {
+		wg_device_free(&cur);
+		return 0;
+	}
+	for (size_t i = 0; i < cur.n_peers; i++) {
+		if (ct_equal(cur.peers[i].public_key, pol->gw_pubkey, 32))
+			continue;
+		memcpy(p[1 + n].public_key, cur.peers[i].public_key, 32);
+		p[1 + n].flags = WG_PEER_REMOVE;
+		n++;
+	}
+	wg_device_free(&cur);
+	*out = p;
+	return n;
+}
+
+/* Private key, the gateway as the only peer, its endpoint, keepalive and
+ * the LGWAN prefixes as its allowed IPs. A fresh interface has all its
+ * peers replaced; a reused one has only the strangers removed. */
+static int
+configure(const char *ifname, const struct policy *pol, const uint8_t key[32],
+    int reuse)
+{
+	struct wg_device dev;
+	struct wg_peer one, *peers = &one;
+	struct wg_allowedip *allowed;
+	size_t extra = 0;
+	int rc;
+
+	memset(&one, 0, sizeof(one));
+	if (reuse)
+		extra = strangers(ifname, pol, &peers);
+	if (peers == NULL)
+		peers = &one;
+	if ((allowed = calloc(pol->n_lgwan, sizeof(*allowed))) == NULL) {
+		if (peers != &one)
+			free(peers);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < pol->n_lgwan; i++) {
+		allowed[i].family = AF_INET;
+		allowed[i].ip4 = pol->lgwan[i].addr;
+		allowed[i].cidr = pol->lgwan[i].plen;
+	}
+	memcpy(peers[0].public_key, pol->gw_pubkey, 32);
+	memcpy(&peers[0].endpoint, &pol->gw_endpoint, sizeof(pol->gw_endpoint));
+	peers[0].keepalive = pol->gw_keepalive;
+	peers[0].allowed = allowed;
+	peers[0].n_allowed = pol->n_lgwan;
+	peers[0].flags = WG_PEER_REPLACE_ALLOWEDIPS;
+	memset(&dev, 0, sizeof(dev));
+	sk_strlcpy(dev.ifname, ifname, sizeof(dev.ifname));
+	memcpy(dev.private_key, key, 32);
+	dev.has_private_key = 1;
+	dev.flags = reuse ? 0 : WG_DEVICE_REPLACE_PEERS;
+	dev.peers = peers;
+	dev.n_peers = 1 + extra;
+	rc = wg_set(&dev);
+	wipe(dev.private_key, sizeof(dev.private_key));
+	free(allowed);
+	if (peers != &one)
+		free(peers);
+	return rc;
+}
+
+static int
+routes(struct tunnel *t, const struct policy *pol)
+{
+	int rc;
+
+	if ((rc = route_link_set(t->ifindex, 1, pol->mtu)) < 0 ||
+	    (rc = route_addr_add(t->ifindex, pol->tunnel_addr, 32)) < 0)
+		return rc;
+	for (size_t i = 0; i < pol->n_lgwan; i++)
+		if ((rc = route_replace(SK_RT_TABLE, pol->lgwan[i].addr,
+		    pol->lgwan[i].plen, NULL, t->ifindex)) < 0)
+			return rc;
+	return 0;
+}
+
+int
+tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
+    const uint8_t private_key[32], struct sk_error *err)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	sk_strlcpy(t->ifname, ifname, sizeof(t->ifname));
+	t->endpoint = pol->gw_endpoint.sin_addr;
+	if ((rc = wg_create(ifname, WG_BACKEND_AUTO, &t->child)) < 0)
+		return sk_errorf(err, -rc, "tunnel %s: cannot create: %s", ifname,
+		    strerror(-rc));
+	if (t->child == 0)
+		log_info("tunnel %s: already running, reusing it", ifname);
+	if ((rc = configure(ifname, pol, private_key, t->child == 0)) < 0)
+		return sk_errorf(err, -rc, "tunnel %s: cannot configure: %s", ifname,
+		    strerror(-rc));
+	if ((t->ifindex = (int)if_nametoindex(ifname)) == 0)
+		return sk_errorf(err, errno, "tunnel %s: no such interface", ifname);
+	if ((rc = routes(t, pol)) < 0)
+		return sk_errorf(err, -rc, "tunnel %s: cannot set address and routes: %s",
+		    ifname, strerror(-rc));
+	return 0;
+}
+
+int
+tunnel_via(struct tunnel *t, int uplink_ifindex, const struct in_addr *gw)
+{
+	return route_replace(SK_RT_TABLE, t->endpoint, 32, gw, uplink_ifindex);
+}
+
+int
+tunnel_idle(struct tunnel *t)
+{
+	return route_del(SK_RT_TABLE, t->endpoint, 32);
+}
+
+int
+tunnel_stats(const struct tunnel *t, struct tunnel_stats *st)
+{
+	struct wg_device dev;
+	const struct wg_peer *p;
+	char a[INET6_ADDRSTRLEN];
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((rc = wg_get(t->ifname, &dev)) < 0)
+		return rc;
+	st->up = 1;
+	if (dev.n_peers > 0) {
+		p = &dev.peers[0];
+		st->last_handshake = p->last_handshake;
+		st->rx_bytes = p->rx_bytes;
+		st->tx_bytes = p->tx_bytes;
+		key_to_b64(st->peer, p->public_key);
+		if (p->endpoint.ss_family == AF_INET) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&p->endpoint;
+
+			snprintf(st->endpoint, sizeof(st->endpoint), "%s:%u",
+			    inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)),
+			    ntohs(sin->sin_port));
+		}
+	}
+	wg_device_free(&dev);
+	return 0;
+}

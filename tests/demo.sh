@@ -1,0 +1,76 @@
+#!/bin/bash
+# make demo: the laptop's day at home, end to end in the lab, narrated.
+# Exits 0 only if everything it shows worked.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lab/lab.sh
+. tests/integration/lib.sh
+
+failed=0
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '   $ %s\n' "$*"; "$@" 2>&1 | sed 's/^/   | /'; return "${PIPESTATUS[0]}"; }
+expect() {	# DESC CMD...: run, and say whether it did what the demo promises
+	local desc=$1; shift
+	if "$@" >/dev/null 2>&1; then printf '   ok: %s\n' "$desc"
+	else printf '   FAILED: %s\n' "$desc"; failed=$((failed + 1)); fi
+}
+cleanup() { netvm_cleanup; lab_down; }
+no_leak() { [ "$(lab_leak leak)" = 0 ]; }
+restart() { netvm_start && netvm_wait_mode remote; }
+trap cleanup EXIT
+
+say "Building the lab: work, netvm, home router + printer, internet, agency gateway, LGWAN"
+lab_up || exit 1
+lab_roles
+lab_leak_reset
+netvm_env
+
+say "The laptop boots at home. sekishod loads the fail-closed ruleset first."
+expect "sekishod started" netvm_start
+show ctl status
+expect "mode is blocked: no uplink has an address yet" netvm_mode_is blocked
+expect "work gets 172.30.0.2 from the netvm's DHCP on the work link" lab_work_dhcp
+expect "blocked: even LGWAN is refused" refused_fast 1000 work_get "http://$LAB_PORTAL/"
+
+say "The home router's DHCP gives the netvm's uplink an address"
+expect "uplink DHCP" lab_uplink_dhcp
+show ip -n "$NS_NETVM" -4 -br addr show dev up0
+expect "mode becomes remote: tunnel to the agency" netvm_wait_mode remote
+
+say "From the work partition, before any logon: LGWAN works"
+show n work curl -sS -m 5 "http://$LAB_PORTAL/"
+expect "LGWAN portal page loads through the tunnel" bash -c "ip netns exec $NS_WORK curl -sS -m 5 http://$LAB_PORTAL/ | grep -qF '$LAB_PORTAL_MARKER'"
+show n work dig +short @"$LAB_WORK_ROUTER" "$LAB_PORTAL_NAME"
+expect "LGWAN name resolves" bash -c "[ \"\$(ip netns exec $NS_WORK dig +short +time=2 +tries=1 @$LAB_WORK_ROUTER $LAB_PORTAL_NAME)\" = $LAB_PORTAL ]"
+
+say "Everything else is refused, at once"
+for what in "internet web|work_get http://$LAB_INET_WEB/" \
+	"public DNS resolver|n work dig +time=3 +tries=1 @$LAB_INET_DNS example.com" \
+	"home router's web page|work_get http://$LAB_HOME_ROUTER/" \
+	"home LAN printer|n work nc -w 3 -z $LAB_PRINTER 9100"; do
+	desc=${what%%|*}; cmd=${what#*|}
+	# shellcheck disable=SC2086
+	out=$(refused_fast 1000 $cmd)
+	rc=$?
+	printf '   %s: %s\n' "$desc" "$out"
+	[ $rc -eq 0 ] || failed=$((failed + 1))
+done
+
+say "sekishoctl status"
+show ctl status
+
+say "What the home router saw from the laptop (leak counters on its port)"
+show lab_leaks
+expect "nothing but DHCP and the tunnel's UDP crossed the home LAN" no_leak
+
+say "A crash: kill -9 sekishod. The rules stay; work keeps LGWAN and nothing else."
+expect "killed" netvm_kill9
+expect "LGWAN still reachable" bash -c "ip netns exec $NS_WORK curl -sS -m 5 http://$LAB_PORTAL/ | grep -qF '$LAB_PORTAL_MARKER'"
+expect "internet still refused" refused_fast 1000 work_get "http://$LAB_INET_WEB/"
+expect "sekishod restarted, reused the running tunnel and resumed remote mode" restart
+show ctl status
+expect "leak counter still zero after crash and restart" no_leak
+
+echo
+if [ "$failed" -eq 0 ]; then echo "demo: everything shown worked"; exit 0; fi
+echo "demo: $failed step(s) failed"; exit 1

@@ -1,0 +1,95 @@
+# shellcheck shell=bash
+# Helpers for the integration tests: TAP output and the netvm daemon in the
+# lab. Sourced after tests/lab/lab.sh.
+
+TAP_N=0
+TAP_FAILED=0
+
+tap_ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+tap_not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); echo "not ok $TAP_N - $*"; }
+# check DESC CMD...: one TAP line from the command's status; its output is
+# shown only when it fails.
+check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		tap_ok "$desc"
+	else
+		tap_not_ok "$desc"
+		printf '%s\n' "$out" | tail -n 15 | sed 's/^/#   /'
+	fi
+}
+tap_done() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
+
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+
+# refused_fast MAXMS CMD...: CMD must fail, and within MAXMS milliseconds
+# (an answer, not a timeout).
+refused_fast() {
+	local max=$1 t0 t1 rc
+	shift
+	t0=$(ms_now)
+	"$@" >/dev/null 2>&1
+	rc=$?
+	t1=$(ms_now)
+	if [ "$rc" -eq 0 ]; then
+		echo "unexpectedly succeeded: $*"
+		return 1
+	fi
+	if [ $((t1 - t0)) -ge "$max" ]; then
+		echo "refused only after $((t1 - t0)) ms (limit $max ms): $*"
+		return 1
+	fi
+	echo "refused in $((t1 - t0)) ms"
+}
+
+# ---- the netvm daemon ------------------------------------------------------
+SEKISHOD=${SEKISHOD:-build/sekishod}
+SEKISHOCTL=${SEKISHOCTL:-build/sekishoctl}
+
+netvm_env() {
+	NETVM_TUN="${LAB_PREFIX}t"
+	NETVM_SOCK="$LAB_DIR/sekishod.sock"
+	NETVM_RUN="$LAB_DIR/netvm-run"
+}
+
+# netvm_start [POLICY]: sekishod in the netvm namespace, a child of the lab.
+netvm_start() {
+	netvm_env
+	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -f "${1:-$LAB_DIR/policy.conf}" \
+		-w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+	lab_wait_for -t 10 test -S "$NETVM_SOCK"
+}
+
+ctl() { netvm_env; "$SEKISHOCTL" -s "$NETVM_SOCK" "$@"; }
+
+netvm_mode_is() { ctl status --json 2>/dev/null | grep -q "\"mode\":\"$1\""; }
+netvm_wait_mode() { lab_wait_for -t "${2:-10}" netvm_mode_is "$1"; }
+
+# The sekisho table as the kernel holds it.
+netvm_rules() { n netvm nft list table inet sekisho; }
+
+# kill -9, as a crash would: nothing of sekishod's runs after it.
+netvm_kill9() {
+	local pid
+	pid=$(lab_pid sekishod) || return 1
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	rm -f "$LAB_DIR/pids/sekishod"
+	rm -f "$NETVM_SOCK"
+}
+
+# Processes a killed sekishod left behind (its wireguard-go and dnsmasq),
+# which the lab did not start itself.
+netvm_cleanup() {
+	netvm_env
+	pkill -f "wireguard-go -f $NETVM_TUN\$" 2>/dev/null
+	[ -r "$NETVM_RUN/work-dhcp.pid" ] && kill "$(cat "$NETVM_RUN/work-dhcp.pid")" 2>/dev/null
+	return 0
+}
+
+# Fetch from work: body on stdout.
+work_get() { n work curl -sS -m "${2:-5}" "$1"; }

@@ -1,0 +1,376 @@
+/* The netvm's edges that need no kernel: the rendered ruleset (and nft's
+ * own dry-run verdict on it), the control protocol, the status output and
+ * the translation of rtnetlink messages into engine events. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netvm/control.h"
+#include "netvm/firewall.h"
+#include "netvm/rtnl.h"
+#include "policy/policy.h"
+
+#include <linux/if.h>	/* after net/if.h, for IFF_LOWER_UP */
+
+static const char policy_text[] =
+    "version 1\nserial 42\n"
+    "device {\n\ttunnel-address 10.77.0.2/32\n\tkey-file \"/etc/sekisho/device.key\"\n}\n"
+    "gateway \"agency-gw\" {\n\tendpoint 192.0.2.10:51820\n"
+    "\tpublic-key \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"\n}\n"
+    "lgwan {\n\tprefix 10.64.0.0/16\n\tprefix 10.65.0.0/16\n\tresolver 10.64.0.53\n}\n"
+    "work {\n\taddress 172.30.0.2/30\n\trouter 172.30.0.1\n}\n";
+
+static struct policy pol;
+
+static int
+setup_policy(void **state)
+{
+	struct sk_error err;
+
+	(void)state;
+	if (policy_parse_buf("test.conf", policy_text, sizeof(policy_text) - 1, &pol,
+	    &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown_policy(void **state)
+{
+	(void)state;
+	policy_free(&pol);
+	return 0;
+}
+
+static char *
+render(enum mode mode, const struct policy *p)
+{
+	struct fw_params fp = { mode, p, "wk0", "skt0" };
+	struct buf b;
+
+	buf_init(&b);
+	fw_render(&fp, &b);
+	assert_non_null(buf_str(&b));
+	return b.p;
+}
+
+static void
+test_remote_ruleset(void **state)
+{
+	char *t = render(MODE_REMOTE, &pol);
+
+	(void)state;
+	assert_non_null(strstr(t, "table inet sekisho\ndelete table inet sekisho\n"));
+	assert_non_null(strstr(t, "elements = { 10.64.0.0/16, 10.65.0.0/16 }"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"skt0\" ip daddr @lgwan counter accept\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ip saddr != 172.30.0.2 counter drop\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" udp dport 53 ip daddr != @resolvers counter reject with icmpx admin-prohibited\n"));
+	assert_non_null(strstr(t, "iifname \"wk0\" ip daddr 172.30.0.1 meta l4proto { tcp, udp } th dport 53 dnat ip to 10.64.0.53\n"));
+	assert_non_null(strstr(t, "oifname \"skt0\" ip saddr 172.30.0.2 snat ip to 10.77.0.2\n"));
+	assert_non_null(strstr(t, "\t\tip daddr 192.0.2.10 udp dport 51820 accept\n"));
+	assert_non_null(strstr(t, "tcp option maxseg size set rt mtu"));
+	/* The only accept of work's traffic is into the tunnel. */
+	assert_null(strstr(t, "iifname \"wk0\" accept"));
+	free(t);
+}
+
+static void
+test_blocked_ruleset(void **state)
+{
+	char *t = render(MODE_BLOCKED, &pol);
+
+	(void)state;
+	assert_null(strstr(t, "@lgwan counter accept"));
+	assert_null(strstr(t, "dnat"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta l4proto tcp counter reject with tcp reset\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" counter reject with icmpx admin-prohibited\n"));
+	free(t);
+}
+
+static void
+test_base_ruleset(void **state)
+{
+	char *t = render(MODE_BLOCKED, NULL);
+
+	(void)state;
+	assert_string_equal(t,
+	    "table inet sekisho\ndelete table inet sekisho\ntable inet sekisho {\n"
+	    "\tchain input {\n"
+	    "\t\ttype filter hook input priority filter; policy drop;\n"
+	    "\t\tiif \"lo\" accept\n"
+	    "\t\tmeta nfproto ipv6 counter drop\n"
+	    "\t\tct state invalid drop\n"
+	    "\t\tct state established,related accept\n"
+	    "\t\tudp sport 67 udp dport 68 accept\n"
+	    "\t\tcounter comment \"inbound refused\"\n\t}\n"
+	    "\tchain forward {\n"
+	    "\t\ttype filter hook forward priority filter; policy drop;\n"
+	    "\t\tcounter drop\n\t}\n"
+	    "\tchain output {\n"
+	    "\t\ttype filter hook output priority filter; policy drop;\n"
+	    "\t\toif \"lo\" accept\n"
+	    "\t\tmeta nfproto ipv6 counter drop\n"
+	    "\t\tudp sport 68 udp dport 67 accept\n"
+	    "\t\tcounter reject with icmpx admin-prohibited\n\t}\n"
+	    "}\n");
+	free(t);
+}
+
+/* nftables itself (dry run: parsed and checked, nothing changed) accepts
+ * every ruleset the daemon can produce. */
+static void
+test_nft_accepts_rulesets(void **state)
+{
+	struct sk_error err;
+	struct firewall *fw = fw_open(&err);
+	const struct policy *ps[] = { &pol, &pol, NULL };
+	enum mode ms[] = { MODE_REMOTE, MODE_BLOCKED, MODE_BLOCKED };
+
+	(void)state;
+	assert_non_null(fw);
+	for (int i = 0; i < 3; i++) {
+		char *t = render(ms[i], ps[i]);
+		int rc = fw_check(fw, t, &err);
+
+		if (rc != 0)
+			fprintf(stderr, "%s\n", err.msg);
+		assert_int_equal(rc, 0);
+		free(t);
+	}
+	assert_int_equal(fw_check(fw, "table inet sekisho { chain x { bogus } }", &err),
+	    -EINVAL);
+	assert_non_null(strstr(err.msg, "nftables refused the ruleset: "));
+	assert_null(strchr(err.msg, '\n'));
+	fw_close(fw);
+}
+
+static void
+test_ctl_parse(void **state)
+{
+	enum ctl_cmd c;
+	char big[CTL_MAX_LINE + 2];
+
+	(void)state;
+	assert_int_equal(ctl_parse("status\n", 7, &c), 0);
+	assert_int_equal(c, CTL_STATUS);
+	assert_int_equal(ctl_parse("status json\n", 12, &c), 0);
+	assert_int_equal(c, CTL_STATUS_JSON);
+	assert_int_equal(ctl_parse("status", 6, &c), -EINVAL);
+	assert_int_equal(ctl_parse("status\nstatus\n", 14, &c), -EINVAL);
+	assert_int_equal(ctl_parse("Status\n", 7, &c), -EINVAL);
+	assert_int_equal(ctl_parse("status \n", 8, &c), -EINVAL);
+	assert_int_equal(ctl_parse("stat\0s\n", 7, &c), -EINVAL);
+	assert_int_equal(ctl_parse("", 0, &c), -EINVAL);
+	memset(big, 'a', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	assert_int_equal(ctl_parse(big, sizeof(big), &c), -EMSGSIZE);
+}
+
+static void
+fill_status(struct status *s, struct engine *e, struct tunnel_stats *ts)
+{
+	struct event ev = { .type = EV_LINK, .ifindex = 3, .carrier = 1, .now_ms = 1000 };
+	struct action acts[ENGINE_MAX_ACTIONS];
+
+	engine_init(e, 2, 9, pol.gw_endpoint.sin_addr);
+	strcpy(ev.name, "up0");
+	engine_handle(e, &ev, acts);
+	ev.type = EV_ADDR_ADD;
+	inet_pton(AF_INET, "192.168.1.100", &ev.addr);
+	ev.plen = 24;
+	engine_handle(e, &ev, acts);
+	ev.type = EV_GW_ADD;
+	inet_pton(AF_INET, "192.168.1.1", &ev.gw);
+	engine_handle(e, &ev, acts);
+	memset(ts, 0, sizeof(*ts));
+	ts->up = 1;
+	ts->last_handshake.tv_sec = 1000;
+	ts->rx_bytes = 1234;
+	ts->tx_bytes = 5678;
+	strcpy(ts->peer, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+	strcpy(ts->endpoint, "192.0.2.10:51820");
+	memset(s, 0, sizeof(*s));
+	s->engine = e;
+	s->now_ms = 3500;
+	s->tunnel_if = "skt0";
+	s->tunnel = ts;
+	s->wall.tv_sec = 1007;
+	s->serial = 42;
+	s->policy_path = "/etc/sekisho/policy.conf";
+	s->gateway = "agency-gw";
+}
+
+static void
+test_status_text(void **state)
+{
+	struct engine e;
+	struct tunnel_stats ts;
+	struct status s;
+	struct buf b;
+
+	(void)state;
+	fill_status(&s, &e, &ts);
+	buf_init(&b);
+	status_text(&s, &b);
+	assert_string_equal(buf_str(&b),
+	    "mode:       remote (tunnel over up0, for 2.5 s)\n"
+	    "uplink:     up0 192.168.1.100/24\n"
+	    "uplinks:\n"
+	    "  up0        carrier active address 192.168.1.100/24 gateway 192.168.1.1\n"
+	    "tunnel:     skt0\n"
+	    "  peer:     AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= (agency-gw)\n"
+	    "  endpoint: 192.0.2.10:51820\n"
+	    "  handshake: 7 s ago\n"
+	    "  transfer: 1234 B received, 5678 B sent\n"
+	    "policy:     serial 42 (/etc/sekisho/policy.conf)\n");
+	buf_free(&b);
+}
+
+static void
+test_status_json(void **state)
+{
+	struct engine e;
+	struct tunnel_stats ts;
+	struct status s;
+	struct buf b;
+
+	(void)state;
+	fill_status(&s, &e, &ts);
+	ts.last_handshake.tv_sec = 0;
+	buf_init(&b);
+	status_json(&s, &b);
+	assert_string_equal(buf_str(&b),
+	    "{\"mode\":\"remote\",\"reason\":\"tunnel over up0\",\"since_ms\":2500,"
+	    "\"uplink\":\"up0\",\"uplinks\":[{\"name\":\"up0\",\"carrier\":true,"
+	    "\"active\":true,\"address\":\"192.168.1.100/24\",\"gateway\":\"192.168.1.1\"}],"
+	    "\"tunnel\":{\"interface\":\"skt0\",\"peer\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\","
+	    "\"gateway\":\"agency-gw\",\"endpoint\":\"192.0.2.10:51820\","
+	    "\"last_handshake_age_s\":null,\"rx_bytes\":1234,\"tx_bytes\":5678},"
+	    "\"policy\":{\"serial\":42,\"path\":\"/etc/sekisho/policy.conf\"}}\n");
+	buf_free(&b);
+}
+
+static size_t
+build_route(char *buf, uint16_t type, uint8_t dst_len, uint8_t table, const char *gw,
+    uint32_t oif)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	struct in_addr a;
+
+	nlh->nlmsg_type = type;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = dst_len;
+	rtm->rtm_table = table;
+	rtm->rtm_type = RTN_UNICAST;
+	if (gw != NULL) {
+		inet_pton(AF_INET, gw, &a);
+		mnl_attr_put(nlh, RTA_GATEWAY, 4, &a);
+	}
+	mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	return nlh->nlmsg_len;
+}
+
+static void
+test_rtnl_parse(void **state)
+{
+	char buf[512];
+	struct event ev;
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	struct in_addr a;
+	size_t len;
+
+	(void)state;
+	len = build_route(buf, RTM_NEWROUTE, 0, RT_TABLE_MAIN, "192.168.1.1", 3);
+	assert_int_equal(rtnl_parse(buf, len, &ev), 1);
+	assert_int_equal(ev.type, EV_GW_ADD);
+	assert_int_equal(ev.ifindex, 3);
+	inet_pton(AF_INET, "192.168.1.1", &a);
+	assert_int_equal(ev.gw.s_addr, a.s_addr);
+	len = build_route(buf, RTM_DELROUTE, 0, RT_TABLE_MAIN, "192.168.1.1", 3);
+	assert_int_equal(rtnl_parse(buf, len, &ev), 1);
+	assert_int_equal(ev.type, EV_GW_DEL);
+	/* Not a default route, another table, no gateway, truncated: ignored. */
+	len = build_route(buf, RTM_NEWROUTE, 24, RT_TABLE_MAIN, "192.168.1.1", 3);
+	assert_int_equal(rtnl_parse(buf, len, &ev), 0);
+	len = build_route(buf, RTM_NEWROUTE, 0, 100, "192.168.1.1", 3);
+	assert_int_equal(rtnl_parse(buf, len, &ev), 0);
+	len = build_route(buf, RTM_NEWROUTE, 0, RT_TABLE_MAIN, NULL, 3);
+	assert_int_equal(rtnl_parse(buf, len, &ev), 0);
+	len = build_route(buf, RTM_NEWROUTE, 0, RT_TABLE_MAIN, "192.168.1.1", 3);
+	assert_int_equal(rtnl_parse(buf, len - 4, &ev), 0);
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWADDR;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = 24;
+	ifa->ifa_index = 3;
+	inet_pton(AF_INET, "192.168.1.100", &a);
+	mnl_attr_put(nlh, IFA_LOCAL, 4, &a);
+	assert_int_equal(rtnl_parse(buf, nlh->nlmsg_len, &ev), 1);
+	assert_int_equal(ev.type, EV_ADDR_ADD);
+	assert_int_equal(ev.plen, 24);
+	assert_int_equal(ev.addr.s_addr, a.s_addr);
+	ifa->ifa_prefixlen = 33;
+	assert_int_equal(rtnl_parse(buf, nlh->nlmsg_len, &ev), 0);
+}
+
+static void
+test_rtnl_parse_link(void **state)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct event ev;
+
+	(void)state;
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = 3;
+	ifi->ifi_flags = IFF_UP | IFF_LOWER_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "up0");
+	assert_int_equal(rtnl_parse(buf, nlh->nlmsg_len, &ev), 1);
+	assert_int_equal(ev.type, EV_LINK);
+	assert_string_equal(ev.name, "up0");
+	assert_int_equal(ev.carrier, 1);
+	ifi->ifi_flags = IFF_UP;
+	assert_int_equal(rtnl_parse(buf, nlh->nlmsg_len, &ev), 1);
+	assert_int_equal(ev.carrier, 0);
+	ifi->ifi_flags = IFF_UP | IFF_LOOPBACK;
+	assert_int_equal(rtnl_parse(buf, nlh->nlmsg_len, &ev), 0);
+	nlh->nlmsg_type = RTM_DELLINK;
+	assert_int_equal(rtnl_parse(buf, nlh->nlmsg_len, &ev), 1);
+	assert_int_equal(ev.type, EV_LINK_GONE);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_remote_ruleset),
+		cmocka_unit_test(test_blocked_ruleset),
+		cmocka_unit_test(test_base_ruleset),
+		cmocka_unit_test(test_nft_accepts_rulesets),
+		cmocka_unit_test(test_ctl_parse),
+		cmocka_unit_test(test_status_text),
+		cmocka_unit_test(test_status_json),
+		cmocka_unit_test(test_rtnl_parse),
+		cmocka_unit_test(test_rtnl_parse_link),
+	};
+	return cmocka_run_group_tests_name("netvm", tests, setup_policy, teardown_policy);
+}
