@@ -423,10 +423,7 @@ shutdown_daemon(struct sekishod *d)
 	/* A clean stop leaves work cut off, like a crash does. */
 	apply_rules(d, MODE_BLOCKED);
 	workside_close(&d->work);
-	if (d->tun.child > 0) {
-		kill(d->tun.child, SIGTERM);
-		waitpid(d->tun.child, NULL, 0);
-	}
+	tunnel_close(&d->tun);
 	unlink(d->sock_path);
 	rtnl_watch_close(d->rtnl);
 	fw_close(d->fw);

@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/encode.h"
 #include "lib/log.h"
@@ -169,4 +172,23 @@ tunnel_stats(const struct tunnel *t, struct tunnel_stats *st)
 	}
 	wg_device_free(&dev);
 	return 0;
+}
+
+void
+tunnel_close(struct tunnel *t)
+{
+	int rc;
+
+	/* Removing the interface ends a userspace implementation too, also
+	 * one a previous sekishod started and this one reused. */
+	if ((rc = wg_delete(t->ifname)) < 0 && rc != -ENODEV && rc != -ENOENT)
+		log_warnx("tunnel %s: cannot remove: %s", t->ifname, strerror(-rc));
+	if (t->child > 0) {
+		for (int i = 0; i < 100 && waitpid(t->child, NULL, WNOHANG) == 0; i++) {
+			if (i == 50)
+				kill(t->child, SIGTERM);
+			usleep(20000);
+		}
+		t->child = 0;
+	}
 }

@@ -36,6 +36,8 @@ int tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
     const uint8_t private_key[32], struct sk_error *err);
 int tunnel_via(struct tunnel *t, int uplink_ifindex, const struct in_addr *gw);
 int tunnel_idle(struct tunnel *t);
+/* Removes the interface (ending a userspace implementation). */
+void tunnel_close(struct tunnel *t);
 int tunnel_stats(const struct tunnel *t, struct tunnel_stats *st);
 
 #endif

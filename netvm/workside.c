@@ -89,6 +89,13 @@ workside_dhcp_start(struct workside *w, const struct policy *pol)
 		return -errno;
 	if (w->dhcp == 0) {
 		char pidarg[320];
+		sigset_t none;
+
+		/* sekishod blocks its signals for signalfd and ignores SIGPIPE;
+		 * dnsmasq must get neither, or SIGTERM would never stop it. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 
 		snprintf(pidarg, sizeof(pidarg), "--pid-file=%s", pidf);
 		execl(DNSMASQ, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",

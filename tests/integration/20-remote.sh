@@ -189,6 +189,18 @@ check "after the bad starts the internet is still refused fast" refused_fast 100
 check "sekishod restarts with the good policy" netvm_start
 check "and resumes remote mode" netvm_wait_mode remote
 
+# ---- a clean stop: work cut off, helpers gone ----------------------------------------
+clean_stop() {
+	lab_stop sekishod
+	grep -q '^sekishod: stopped$' "$LAB_DIR/log/sekishod.log" ||
+		{ echo "sekishod did not finish its shutdown (killed after 2 s?)"; return 1; }
+	! pgrep -f "wireguard-go -f $NETVM_TUN\$" || { echo "wireguard-go still running"; return 1; }
+	! pgrep -f "dhcp-leasefile=$NETVM_RUN/" || { echo "work DHCP server still running"; return 1; }
+}
+check "SIGTERM: sekishod stops its tunnel and DHCP server and exits" clean_stop
+check "after a clean stop the kernel holds the blocked ruleset" rules_blocked
+check "after a clean stop LGWAN is refused fast" refused_fast 1000 work_get "http://$LAB_PORTAL/"
+
 # ---- the leak counter: nothing but DHCP and the tunnel ------------------------------
 leaks() {
 	local l

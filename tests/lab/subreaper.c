@@ -56,23 +56,19 @@ signal_children(int sig)
 	return n;
 }
 
+/* Up to 2 s of SIGTERM, then SIGKILL, each round after reaping what has
+ * exited; gives up after 5 s rather than hang on an unkillable process. */
 static void
 reap_orphans(void)
 {
-	int i;
-
-	if (signal_children(SIGTERM) == 0)
-		return;
-	for (i = 0; i < 40; i++) {
+	for (int i = 0; i < 100; i++) {
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
-		if (signal_children(0) == 0)
+		if (signal_children(i < 40 ? SIGTERM : SIGKILL) == 0)
 			return;
 		usleep(50000);
 	}
-	signal_children(SIGKILL);
-	while (waitpid(-1, NULL, 0) > 0)
-		;
+	fprintf(stderr, "subreaper: some orphans would not exit\n");
 }
 
 int
