@@ -1,0 +1,59 @@
+/*
+ * UDP for the beacon and its probe: "addr:port" parsing, the listening
+ * socket (answers leave from the address the challenge was sent to, with
+ * TTL 255, and the TTL of each challenge is known), and the probe's
+ * connected socket.
+ */
+#ifndef SK_BEACON_UDP_H
+#define SK_BEACON_UDP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+#include "lib/util.h"
+
+#define BEACON_TTL		255	/* sent; an on-link receiver sees 255 */
+#define BEACON_DGRAM_MAX	256	/* larger datagrams are cut here */
+#define BEACON_ADDRSTRLEN	(INET6_ADDRSTRLEN + 8)
+
+struct beacon_addr {
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+};
+
+/* One datagram as received, and what is needed to answer it. */
+struct beacon_dgram {
+	uint8_t			buf[BEACON_DGRAM_MAX];
+	size_t			len;
+	struct beacon_addr	from;
+	int			ttl;		/* -1 if the kernel did not say */
+	int			has_pktinfo;
+	union {
+		struct in_pktinfo	v4;
+		struct in6_pktinfo	v6;
+	} pktinfo;
+};
+
+/* "1.2.3.4:51821", "1.2.3.4", "[2001:db8::1]:51821", "[::1]" (numeric
+ * only). 0 or -EINVAL with err naming the address. */
+int beacon_addr_parse(const char *s, uint16_t default_port,
+    struct beacon_addr *a, struct sk_error *err);
+const char *beacon_addr_str(const struct beacon_addr *a, char *buf, size_t len);
+
+/* A non-blocking socket bound to a; IPv6 addresses listen for IPv6 only. */
+int beacon_udp_listen(const struct beacon_addr *a, struct sk_error *err);
+/* The next datagram: its length, -EAGAIN when there is none, or -errno. */
+ssize_t beacon_udp_recv(int fd, struct beacon_dgram *d);
+/* Answers d's sender from the address d was sent to. 0 or -errno. */
+int beacon_udp_reply(int fd, const struct beacon_dgram *d, const uint8_t *buf,
+    size_t len);
+
+/* The probe's socket: connected to dst (so only dst's datagrams arrive),
+ * bound to src when not NULL, sending with TTL 255. */
+int beacon_udp_connect(const struct beacon_addr *dst,
+    const struct beacon_addr *src, struct sk_error *err);
+
+#endif
