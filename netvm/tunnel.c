@@ -177,17 +177,19 @@ tunnel_stats(const struct tunnel *t, struct tunnel_stats *st)
 void
 tunnel_close(struct tunnel *t)
 {
-	int rc;
+	int rc, i;
 
 	/* Removing the interface ends a userspace implementation too, also
-	 * one a previous sekishod started and this one reused. */
+	 * one a previous sekishod started and this one reused; wait (2 s at
+	 * most) until it is gone, so a stop is complete when we exit. */
 	if ((rc = wg_delete(t->ifname)) < 0 && rc != -ENODEV && rc != -ENOENT)
 		log_warnx("tunnel %s: cannot remove: %s", t->ifname, strerror(-rc));
+	for (i = 0; i < 100 && if_nametoindex(t->ifname) != 0; i++)
+		usleep(20000);
 	if (t->child > 0) {
-		for (int i = 0; i < 100 && waitpid(t->child, NULL, WNOHANG) == 0; i++) {
-			if (i == 50)
-				kill(t->child, SIGTERM);
-			usleep(20000);
+		if (waitpid(t->child, NULL, WNOHANG) == 0) {
+			kill(t->child, SIGTERM);
+			waitpid(t->child, NULL, 0);
 		}
 		t->child = 0;
 	}

@@ -40,7 +40,7 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 for t in "$B"/unit/*; do
 	[ -x "$t" ] && run_one "unit-$(basename "$t")" "$t"
 done
-for t in tests/integration/*.sh; do
+for t in tests/integration/[0-9]*.sh; do
 	[ -e "$t" ] || continue
 	[ -n "${ONLY:-}" ] && [[ "$t" != *"$ONLY"* ]] && continue
 	run_one "integration-$(basename "$t" .sh)" bash "$t"

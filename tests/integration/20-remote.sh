@@ -194,7 +194,8 @@ clean_stop() {
 	lab_stop sekishod
 	grep -q '^sekishod: stopped$' "$LAB_DIR/log/sekishod.log" ||
 		{ echo "sekishod did not finish its shutdown (killed after 2 s?)"; return 1; }
-	! pgrep -f "wireguard-go -f $NETVM_TUN\$" || { echo "wireguard-go still running"; return 1; }
+	! ip -n "$NS_NETVM" link show "$NETVM_TUN" 2>/dev/null || { echo "tunnel interface still there"; return 1; }
+	lab_wait_for -t 3 bash -c "! pgrep -f 'wireguard-go -f $NETVM_TUN\$'" || { echo "wireguard-go still running"; return 1; }
 	! pgrep -f "dhcp-leasefile=$NETVM_RUN/" || { echo "work DHCP server still running"; return 1; }
 }
 check "SIGTERM: sekishod stops its tunnel and DHCP server and exits" clean_stop
