@@ -91,7 +91,7 @@ $(B)/fuzz/$(1): $$(sort $$($(1)_SRCS) $(LIB_SRCS))
 endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/san -name '*.d' -type f 2>/dev/null)
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi
