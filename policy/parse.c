@@ -40,7 +40,9 @@ struct lexer {
 enum slot {
 	S_VERSION, S_SERIAL, S_DEVICE, S_TUNNEL, S_KEYFILE, S_MTU, S_GATEWAY,
 	S_ENDPOINT, S_PUBKEY, S_KEEPALIVE, S_LGWAN, S_PREFIX, S_RESOLVER,
-	S_WORK, S_ADDRESS, S_ROUTER, S_COUNT
+	S_WORK, S_ADDRESS, S_ROUTER, S_BEACON, S_B_ADDRESS, S_B_KEY, S_OFFICE,
+	S_O_RESOLVER, S_UPLINK, S_U_PRIORITY, S_TIMERS, S_T_BTIMEOUT,
+	S_T_BATTEMPTS, S_T_REVERIFY, S_T_STALE, S_COUNT
 };
 
 struct parser {
@@ -733,6 +735,132 @@ st_router(struct parser *ps, const struct token *kw, const struct token *v)
 	return 0;
 }
 
+/* ---- office mode: beacons, office resolvers, uplinks, timers ---- */
+
+static struct policy_beacon *
+cur_beacon(struct parser *ps)
+{
+	return &ps->p->beacons[ps->p->n_beacons - 1];
+}
+
+/* ADDRESS or ADDRESS:PORT, the port defaulting to the beacon's. */
+static int
+parse_hostport(const struct token *v, uint16_t dflt, struct sockaddr_in *sin)
+{
+	const char *colon = memchr(v->s, ':', v->len);
+	size_t alen = colon != NULL ? (size_t)(colon - v->s) : v->len;
+	uint64_t port = dflt;
+
+	if (parse_ipv4(v->s, alen, &sin->sin_addr) != 0)
+		return -EINVAL;
+	if (colon != NULL && decimal(colon + 1, v->len - alen - 1, 1, 65535, &port) != 0)
+		return -ERANGE;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+static int
+st_b_address(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char s[SHOW_MAX + 8];
+
+	(void)kw;
+	if (parse_hostport(v, POLICY_BEACON_PORT, &cur_beacon(ps)->addr) != 0)
+		return perr(ps, v->line, "bad beacon address '%s', expected ADDRESS or ADDRESS:PORT like 10.66.0.2:%d",
+		    show(v, s, sizeof(s)), POLICY_BEACON_PORT);
+	return 0;
+}
+
+static int
+st_b_key(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	struct policy_beacon *b = cur_beacon(ps);
+	char b64[KEY_B64_LEN], s[SHOW_MAX + 8];
+
+	(void)kw;
+	if (b->n_keys == POLICY_BEACON_KEYS)
+		return perr(ps, v->line, "too many public-keys in beacon \"%s\", at most %d (the current and the next)",
+		    b->id, POLICY_BEACON_KEYS);
+	if (v->len != KEY_B64_LEN - 1 || tok_copy(v, b64, sizeof(b64)) != 0 ||
+	    key_from_b64(b->keys[b->n_keys], b64) != 0)
+		return perr(ps, v->line, "public-key '%s' is not a base64 32-byte key (44 characters ending in '=')",
+		    show(v, s, sizeof(s)));
+	for (size_t i = 0; i < b->n_keys; i++)
+		if (ct_equal(b->keys[i], b->keys[b->n_keys], 32))
+			return perr(ps, v->line, "duplicate public-key in beacon \"%s\"", b->id);
+	b->n_keys++;
+	return 0;
+}
+
+static int
+st_o_resolver(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	struct policy *p = ps->p;
+	char s[SHOW_MAX + 8];
+	struct in_addr a;
+
+	(void)kw;
+	if (parse_ipv4(v->s, v->len, &a) != 0)
+		return perr(ps, v->line, "bad resolver '%s', expected an IPv4 address",
+		    show(v, s, sizeof(s)));
+	for (size_t i = 0; i < p->n_office_resolvers; i++)
+		if (p->office_resolvers[i].s_addr == a.s_addr)
+			return perr(ps, v->line, "duplicate office resolver %s",
+			    show(v, s, sizeof(s)));
+	if (p->n_office_resolvers == POLICY_MAX_RESOLVERS)
+		return perr(ps, v->line, "too many resolvers, at most %d", POLICY_MAX_RESOLVERS);
+	p->office_resolvers[p->n_office_resolvers++] = a;
+	return 0;
+}
+
+static int
+st_u_priority(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	uint64_t n;
+	int rc;
+
+	if ((rc = number(ps, kw, v, 1, 1000, &n)) == 0)
+		ps->p->uplinks[ps->p->n_uplinks - 1].priority = (unsigned int)n;
+	return rc;
+}
+
+static int
+timer(struct parser *ps, const struct token *kw, const struct token *v,
+    uint64_t min, uint64_t max, unsigned int *out)
+{
+	uint64_t n;
+	int rc;
+
+	if ((rc = number(ps, kw, v, min, max, &n)) == 0)
+		*out = (unsigned int)n;
+	return rc;
+}
+
+static int
+st_t_btimeout(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	return timer(ps, kw, v, 10, 5000, &ps->p->beacon_timeout_ms);
+}
+
+static int
+st_t_battempts(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	return timer(ps, kw, v, 1, 10, &ps->p->beacon_attempts);
+}
+
+static int
+st_t_reverify(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	return timer(ps, kw, v, 5, 3600, &ps->p->beacon_reverify_s);
+}
+
+static int
+st_t_stale(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	return timer(ps, kw, v, 30, 3600, &ps->p->handshake_stale_s);
+}
+
 /* ---- blocks ---- */
 
 static int parse_block(struct parser *, const struct block *, unsigned int);
@@ -740,6 +868,10 @@ static int bl_device(struct parser *, const struct token *, const struct token *
 static int bl_gateway(struct parser *, const struct token *, const struct token *);
 static int bl_lgwan(struct parser *, const struct token *, const struct token *);
 static int bl_work(struct parser *, const struct token *, const struct token *);
+static int bl_beacon(struct parser *, const struct token *, const struct token *);
+static int bl_office(struct parser *, const struct token *, const struct token *);
+static int bl_uplink(struct parser *, const struct token *, const struct token *);
+static int bl_timers(struct parser *, const struct token *, const struct token *);
 
 static const struct keyword top_kws[] = {
 	{ "version", "a version number", S_VERSION, 0, st_version },
@@ -748,6 +880,26 @@ static const struct keyword top_kws[] = {
 	{ "gateway", NULL, S_GATEWAY, 0, bl_gateway },
 	{ "lgwan", NULL, S_LGWAN, 0, bl_lgwan },
 	{ "work", NULL, S_WORK, 0, bl_work },
+	{ "beacon", NULL, S_BEACON, 1, bl_beacon },
+	{ "office", NULL, S_OFFICE, 0, bl_office },
+	{ "uplink", NULL, S_UPLINK, 1, bl_uplink },
+	{ "timers", NULL, S_TIMERS, 0, bl_timers },
+};
+static const struct keyword beacon_kws[] = {
+	{ "address", "ADDRESS or ADDRESS:PORT", S_B_ADDRESS, 0, st_b_address },
+	{ "public-key", "a base64 32-byte key", S_B_KEY, 1, st_b_key },
+};
+static const struct keyword office_kws[] = {
+	{ "resolver", "an IPv4 address", S_O_RESOLVER, 1, st_o_resolver },
+};
+static const struct keyword uplink_kws[] = {
+	{ "priority", "a number from 1 to 1000", S_U_PRIORITY, 0, st_u_priority },
+};
+static const struct keyword timers_kws[] = {
+	{ "beacon-timeout", "milliseconds from 10 to 5000", S_T_BTIMEOUT, 0, st_t_btimeout },
+	{ "beacon-attempts", "a number from 1 to 10", S_T_BATTEMPTS, 0, st_t_battempts },
+	{ "beacon-reverify", "seconds from 5 to 3600", S_T_REVERIFY, 0, st_t_reverify },
+	{ "handshake-stale", "seconds from 30 to 3600", S_T_STALE, 0, st_t_stale },
 };
 static const struct keyword device_kws[] = {
 	{ "tunnel-address", "an address like 10.77.0.2/32", S_TUNNEL, 0, st_tunnel },
@@ -776,6 +928,14 @@ static const struct block lgwan_block = { "lgwan", lgwan_kws,
 	nitems(lgwan_kws), "prefix or resolver" };
 static const struct block work_block = { "work", work_kws,
 	nitems(work_kws), "address or router" };
+static const struct block beacon_block = { "beacon", beacon_kws,
+	nitems(beacon_kws), "address or public-key" };
+static const struct block office_block = { "office", office_kws,
+	nitems(office_kws), "resolver" };
+static const struct block uplink_block = { "uplink", uplink_kws,
+	nitems(uplink_kws), "priority" };
+static const struct block timers_block = { "timers", timers_kws,
+	nitems(timers_kws), "beacon-timeout, beacon-attempts, beacon-reverify or handshake-stale" };
 
 static const struct keyword *
 lookup(const struct keyword *kws, size_t n, const struct token *t)
@@ -864,6 +1024,119 @@ bl_gateway(struct parser *ps, const struct token *kw, const struct token *v)
 	return open_block(ps, &gateway_block, after, kw->line);
 }
 
+static int
+beacon_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > POLICY_BEACON_ID)
+		return 0;
+	for (; *id != '\0'; id++)
+		if (!((*id >= 'a' && *id <= 'z') || (*id >= '0' && *id <= '9') || *id == '-'))
+			return 0;
+	return 1;
+}
+
+/* A repeated block's name: its value token, copied and checked. */
+static int
+block_name(struct parser *ps, const struct token *kw, const char *what,
+    char *buf, size_t size, struct token *name)
+{
+	char s[SHOW_MAX + 8];
+	int rc;
+
+	if ((rc = value(ps, kw, what, name)) != 0)
+		return rc;
+	if (name->len == 0 || tok_copy(name, buf, size) != 0)
+		return perr(ps, name->line, "bad %.*s name \"%s\", expected 1 to %zu bytes",
+		    (int)kw->len, kw->s, show(name, s, sizeof(s)), size - 1);
+	return 0;
+}
+
+static int
+bl_beacon(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	struct policy *p = ps->p;
+	struct policy_beacon *b;
+	char after[SHOW_MAX + 32];
+	struct token name;
+	int rc;
+
+	(void)v;
+	if (p->n_beacons == POLICY_MAX_BEACONS)
+		return perr(ps, kw->line, "too many beacons, at most %d", POLICY_MAX_BEACONS);
+	b = &p->beacons[p->n_beacons++];
+	memset(b, 0, sizeof(*b));
+	b->line = kw->line;
+	if ((rc = block_name(ps, kw, "a beacon id", b->id, sizeof(b->id), &name)) != 0)
+		return rc;
+	if (!beacon_id_ok(b->id))
+		return perr(ps, name.line, "bad beacon id \"%s\", expected 1 to %d of a-z, 0-9 and '-'",
+		    b->id, POLICY_BEACON_ID);
+	for (size_t i = 0; i + 1 < p->n_beacons; i++)
+		if (strcmp(p->beacons[i].id, b->id) == 0)
+			return perr(ps, name.line, "duplicate beacon \"%s\", first given on line %u",
+			    b->id, p->beacons[i].line);
+	ps->seen[S_B_ADDRESS] = ps->seen[S_B_KEY] = 0;
+	snprintf(after, sizeof(after), "beacon \"%s\"", b->id);
+	if ((rc = open_block(ps, &beacon_block, after, kw->line)) != 0)
+		return rc;
+	if (ps->seen[S_B_ADDRESS] == 0)
+		return perr(ps, kw->line, "missing 'address' in beacon \"%s\"", b->id);
+	if (b->n_keys == 0)
+		return perr(ps, kw->line, "missing 'public-key' in beacon \"%s\", at least one is required",
+		    b->id);
+	return 0;
+}
+
+static int
+bl_office(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	(void)v;
+	return open_block(ps, &office_block, "office", kw->line);
+}
+
+static int
+bl_timers(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	(void)v;
+	return open_block(ps, &timers_block, "timers", kw->line);
+}
+
+static int
+bl_uplink(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	struct policy *p = ps->p;
+	struct policy_uplink *u;
+	char after[SHOW_MAX + 32];
+	struct token name;
+	int rc;
+
+	(void)v;
+	if (p->n_uplinks == POLICY_MAX_UPLINKS)
+		return perr(ps, kw->line, "too many uplinks, at most %d", POLICY_MAX_UPLINKS);
+	u = &p->uplinks[p->n_uplinks++];
+	memset(u, 0, sizeof(*u));
+	u->line = kw->line;
+	if ((rc = block_name(ps, kw, "an interface name", u->name, sizeof(u->name), &name)) != 0)
+		return rc;
+	if (strpbrk(u->name, "/ \t") != NULL || strcmp(u->name, ".") == 0 ||
+	    strcmp(u->name, "..") == 0)
+		return perr(ps, name.line, "bad uplink name \"%s\", expected an interface name",
+		    u->name);
+	for (size_t i = 0; i + 1 < p->n_uplinks; i++)
+		if (strcmp(p->uplinks[i].name, u->name) == 0)
+			return perr(ps, name.line, "duplicate uplink \"%s\", first given on line %u",
+			    u->name, p->uplinks[i].line);
+	ps->seen[S_U_PRIORITY] = 0;
+	snprintf(after, sizeof(after), "uplink \"%s\"", u->name);
+	if ((rc = open_block(ps, &uplink_block, after, kw->line)) != 0)
+		return rc;
+	if (ps->seen[S_U_PRIORITY] == 0)
+		return perr(ps, kw->line, "missing 'priority' in uplink \"%s\"", u->name);
+	return 0;
+}
+
 /* Whether t and what follows open a top-level block ("work {", "gateway
  * NAME {"): then a '}' is missing before it. Consumes tokens; the caller
  * fails either way. */
@@ -875,7 +1148,8 @@ opens_block(struct parser *ps, const struct token *t)
 
 	if (k == NULL || k->what != NULL || next(ps, &t2) != 0)
 		return 0;
-	if (k->fn == bl_gateway && (t2.type == T_WORD || t2.type == T_STRING) &&
+	if ((k->fn == bl_gateway || k->fn == bl_beacon || k->fn == bl_uplink) &&
+	    (t2.type == T_WORD || t2.type == T_STRING) &&
 	    next(ps, &t2) != 0)
 		return 0;
 	return t2.type == T_LBRACE;
@@ -931,9 +1205,9 @@ top_unknown(struct parser *ps, const struct token *t)
 	struct token t2;
 
 	if (next(ps, &t2) == 0 && t2.type == T_LBRACE)
-		return perr(ps, t->line, "unknown block '%s', expected device, gateway, lgwan or work",
+		return perr(ps, t->line, "unknown block '%s', expected device, gateway, lgwan, work, beacon, office, uplink or timers",
 		    show(t, s, sizeof(s)));
-	return perr(ps, t->line, "unknown keyword '%s', expected version, serial, device, gateway, lgwan or work",
+	return perr(ps, t->line, "unknown keyword '%s', expected version, serial, device, gateway, lgwan, work, beacon, office, uplink or timers",
 	    show(t, s, sizeof(s)));
 }
 
@@ -1184,13 +1458,37 @@ check_work(struct parser *ps)
 	return 0;
 }
 
+/* A beacon answers on an office LAN: never the gateway, never work. */
+static int
+check_beacons(struct parser *ps)
+{
+	const struct policy *p = ps->p;
+	uint32_t first = first_of(p->work_addr, p->work_plen);
+	uint32_t last = last_of(p->work_addr, p->work_plen);
+	char a[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < p->n_beacons; i++) {
+		const struct policy_beacon *b = &p->beacons[i];
+		uint32_t h = ntohl(b->addr.sin_addr.s_addr);
+
+		if (b->addr.sin_addr.s_addr == p->gw_endpoint.sin_addr.s_addr)
+			return perr(ps, b->line, "beacon \"%s\" address %s is the gateway's endpoint",
+			    b->id, fmt_addr(b->addr.sin_addr, a));
+		if (h >= first && h <= last)
+			return perr(ps, b->line, "beacon \"%s\" address %s is inside the work subnet",
+			    b->id, fmt_addr(b->addr.sin_addr, a));
+	}
+	return 0;
+}
+
 static int
 check_all(struct parser *ps)
 {
 	int rc;
 
 	if ((rc = check_required(ps)) != 0 || (rc = check_lgwan(ps)) != 0 ||
-	    (rc = check_reach(ps)) != 0 || (rc = check_work(ps)) != 0)
+	    (rc = check_reach(ps)) != 0 || (rc = check_work(ps)) != 0 ||
+	    (rc = check_beacons(ps)) != 0)
 		return rc;
 	return 0;
 }
@@ -1214,6 +1512,10 @@ policy_parse_buf(const char *name, const char *buf, size_t len,
 	memset(&p, 0, sizeof(p));
 	p.mtu = POLICY_DEFAULT_MTU;
 	p.gw_keepalive = POLICY_DEFAULT_KEEPALIVE;
+	p.beacon_timeout_ms = POLICY_DEFAULT_BEACON_TIMEOUT;
+	p.beacon_attempts = POLICY_DEFAULT_BEACON_ATTEMPTS;
+	p.beacon_reverify_s = POLICY_DEFAULT_BEACON_REVERIFY;
+	p.handshake_stale_s = POLICY_DEFAULT_HANDSHAKE_STALE;
 	ps.p = &p;
 	if ((rc = parse_top(&ps)) != 0 || (rc = check_all(&ps)) != 0) {
 		policy_free(&p);

@@ -19,11 +19,37 @@
 #define POLICY_MAX_RESOLVERS	8
 #define POLICY_DEFAULT_MTU	1420
 #define POLICY_DEFAULT_KEEPALIVE 25
+#define POLICY_MAX_BEACONS	16
+#define POLICY_BEACON_KEYS	2	/* pinned at once: current and next */
+#define POLICY_BEACON_ID	32	/* [a-z0-9-], as the beacon signs it */
+#define POLICY_BEACON_PORT	51821
+#define POLICY_MAX_UPLINKS	16
+/* timers { } defaults */
+#define POLICY_DEFAULT_BEACON_TIMEOUT	100	/* ms per attempt */
+#define POLICY_DEFAULT_BEACON_ATTEMPTS	3
+#define POLICY_DEFAULT_BEACON_REVERIFY	30	/* s, with jitter */
+#define POLICY_DEFAULT_HANDSHAKE_STALE	180	/* s without a handshake */
 
 struct prefix4 {
 	struct in_addr addr;		/* network address: no host bits */
 	uint8_t plen;
 	unsigned int line;		/* where it was given, for messages */
+};
+
+/* beacon "ID" { }: an office LAN's beacon and the keys pinned for it. */
+struct policy_beacon {
+	char id[POLICY_BEACON_ID + 1];
+	struct sockaddr_in addr;
+	uint8_t keys[POLICY_BEACON_KEYS][32];	/* Ed25519 public keys */
+	size_t n_keys;
+	unsigned int line;
+};
+
+/* uplink "IFNAME" { }: a priority that overrides the kind's default. */
+struct policy_uplink {
+	char name[16];
+	unsigned int priority;
+	unsigned int line;
 };
 
 struct policy {
@@ -47,6 +73,19 @@ struct policy {
 	struct in_addr work_addr;
 	uint8_t work_plen;
 	struct in_addr work_router;
+	/* beacon "ID" { } ... */
+	struct policy_beacon beacons[POLICY_MAX_BEACONS];
+	size_t n_beacons;
+	/* office { }: resolvers reached directly in office mode; when absent
+	 * the lgwan resolvers are used */
+	struct in_addr office_resolvers[POLICY_MAX_RESOLVERS];
+	size_t n_office_resolvers;
+	/* uplink "IFNAME" { } ... */
+	struct policy_uplink uplinks[POLICY_MAX_UPLINKS];
+	size_t n_uplinks;
+	/* timers { } */
+	unsigned int beacon_timeout_ms, beacon_attempts, beacon_reverify_s;
+	unsigned int handshake_stale_s;
 };
 
 /* Both return 0 and fill *out, or return -errno with one line in err->msg:

@@ -77,11 +77,58 @@ print_work(FILE *f, const struct policy *p)
 	fprintf(f, "}\n");
 }
 
+static void
+print_beacons(FILE *f, const struct policy *p)
+{
+	char a[INET_ADDRSTRLEN], key[KEY_B64_LEN];
+
+	for (size_t i = 0; i < p->n_beacons; i++) {
+		const struct policy_beacon *b = &p->beacons[i];
+
+		fprintf(f, "\nbeacon \"%s\" {\n", b->id);
+		fprintf(f, "\taddress %s:%u\n", addr(b->addr.sin_addr, a),
+		    (unsigned)ntohs(b->addr.sin_port));
+		for (size_t k = 0; k < b->n_keys; k++) {
+			key_to_b64(key, b->keys[k]);
+			fprintf(f, "\tpublic-key \"%s\"\n", key);
+		}
+		fprintf(f, "}\n");
+	}
+}
+
+static void
+print_office(FILE *f, const struct policy *p)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (p->n_office_resolvers == 0)
+		return;
+	fprintf(f, "\noffice {\n");
+	for (size_t i = 0; i < p->n_office_resolvers; i++)
+		fprintf(f, "\tresolver %s\n", addr(p->office_resolvers[i], a));
+	fprintf(f, "}\n");
+}
+
+static void
+print_uplinks_timers(FILE *f, const struct policy *p)
+{
+	for (size_t i = 0; i < p->n_uplinks; i++)
+		fprintf(f, "\nuplink \"%s\" {\n\tpriority %u\n}\n",
+		    p->uplinks[i].name, p->uplinks[i].priority);
+	fprintf(f, "\ntimers {\n\tbeacon-timeout %u\n\tbeacon-attempts %u\n"
+	    "\tbeacon-reverify %u\n\thandshake-stale %u\n}\n",
+	    p->beacon_timeout_ms, p->beacon_attempts, p->beacon_reverify_s,
+	    p->handshake_stale_s);
+}
+
 int
 policy_print(FILE *f, const struct policy *p)
 {
 	if (p->gw_name[0] == '\0' || !quotable(p->gw_name) ||
 	    !quotable(p->key_file) || p->n_resolvers > POLICY_MAX_RESOLVERS)
+		return -EINVAL;
+	for (size_t i = 0; i < p->n_uplinks; i++)
+		if (!quotable(p->uplinks[i].name))
 		return -EINVAL;
 	fprintf(f, "version %u\n", p->version);
 	fprintf(f, "serial %" PRIu64 "\n", p->serial);
@@ -93,6 +140,9 @@ policy_print(FILE *f, const struct policy *p)
 	print_lgwan(f, p);
 	fprintf(f, "\n");
 	print_work(f, p);
+	print_beacons(f, p);
+	print_office(f, p);
+	print_uplinks_timers(f, p);
 	if (fflush(f) == EOF || ferror(f))
 		return -EIO;
 	return 0;

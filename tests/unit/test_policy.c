@@ -170,7 +170,7 @@ struct bad {
 static const struct bad bad[] = {
 	/* unknown keywords and blocks */
 	BAD(GOOD "foo 1\n",
-	    "t.conf:20: unknown keyword 'foo', expected version, serial, device, gateway, lgwan or work"),
+	    "t.conf:20: unknown keyword 'foo', expected version, serial, device, gateway, lgwan, work, beacon, office, uplink or timers"),
 	BAD(HEAD DEV_(DEV_B "\tfoo 1\n") GW LG WK,
 	    "t.conf:6: unknown keyword 'foo' in 'device' block, expected tunnel-address, key-file or mtu"),
 	BAD(HEAD DEV GW_(GW_EP GW_PK "\tmtu 1400\n") LG WK,
@@ -180,7 +180,7 @@ static const struct bad bad[] = {
 	BAD(HEAD DEV GW LG WK_(WK_A WK_R "\tdns 10.64.0.53\n"),
 	    "t.conf:19: unknown keyword 'dns' in 'work' block, expected address or router"),
 	BAD(HEAD "routes {\n}\n" DEV GW LG WK,
-	    "t.conf:3: unknown block 'routes', expected device, gateway, lgwan or work"),
+	    "t.conf:3: unknown block 'routes', expected device, gateway, lgwan, work, beacon, office, uplink or timers"),
 	BAD(HEAD "{\n",
 	    "t.conf:3: expected a keyword, found '{'"),
 	BAD(HEAD DEV_("\t\"mtu\" 1400\n"),
@@ -533,7 +533,9 @@ test_print_exact(void **state)
 	    "lgwan {\n\tprefix 10.64.0.0/16\n\tprefix 10.65.0.0/17\n"
 	    "\tprefix 10.65.128.0/17\n\tprefix 172.20.0.0/16\n"
 	    "\tresolver 10.64.0.53\n\tresolver 172.20.255.254\n}\n\n"
-	    "work {\n\taddress 172.30.0.2/30\n\trouter 172.30.0.1\n}\n";
+	    "work {\n\taddress 172.30.0.2/30\n\trouter 172.30.0.1\n}\n"
+	    "\ntimers {\n\tbeacon-timeout 100\n\tbeacon-attempts 3\n"
+	    "\tbeacon-reverify 30\n\thandshake-stale 180\n}\n";
 	struct policy p;
 	struct sk_error err;
 	size_t n;
