@@ -13,18 +13,37 @@ mode_name(enum mode m)
 		return "blocked";
 	case MODE_REMOTE:
 		return "remote";
+	case MODE_OFFICE:
+		return "office";
+	}
+	return "?";
+}
+
+const char *
+office_state_name(enum office_state s)
+{
+	switch (s) {
+	case OFFICE_UNKNOWN:
+		return "unprobed";
+	case OFFICE_PROBING:
+		return "probing";
+	case OFFICE_VERIFIED:
+		return "office";
+	case OFFICE_NO:
+		return "not-office";
 	}
 	return "?";
 }
 
 void
 engine_init(struct engine *e, int work_ifindex, int tunnel_ifindex,
-    struct in_addr endpoint)
+    struct in_addr endpoint, int beacons)
 {
 	memset(e, 0, sizeof(*e));
 	e->work_ifindex = work_ifindex;
 	e->tunnel_ifindex = tunnel_ifindex;
 	e->endpoint = endpoint;
+	e->beacons = beacons;
 	e->mode = MODE_BLOCKED;
 	sk_strlcpy(e->reason, "no uplink yet", sizeof(e->reason));
 }
@@ -36,6 +55,12 @@ engine_uplink(const struct engine *e, int ifindex)
 		if (e->uplinks[i].ifindex == ifindex)
 			return &e->uplinks[i];
 	return NULL;
+}
+
+const struct uplink *
+engine_office_uplink(const struct engine *e)
+{
+	return e->mode == MODE_OFFICE ? engine_uplink(e, e->active) : NULL;
 }
 
 static struct uplink *
@@ -73,42 +98,155 @@ on_link(const struct uplink *u, struct in_addr a)
 	return ((u->addr.s_addr ^ a.s_addr) & mask) == 0;
 }
 
-/* An uplink can carry the tunnel when it has carrier, an address, and a
- * way to the gateway: a default route, or the endpoint on its own subnet. */
+/* Can carry traffic: carrier, an address, and a way on (a default route,
+ * or the gateway's endpoint on its own subnet). */
 static int
-usable(const struct uplink *u, struct in_addr endpoint)
+usable(const struct engine *e, const struct uplink *u)
 {
-	return u->carrier && u->has_addr && (u->has_gw || on_link(u, endpoint));
+	return u->carrier && u->has_addr && (u->has_gw || on_link(u, e->endpoint));
 }
 
-/* The best usable uplink: the one already carrying the tunnel if it is
- * still usable (no needless moves), else the lowest ifindex, which keeps
- * the choice deterministic. Priorities come with the policy's uplink list. */
+/* Is a better than b (b may be NULL)? Priority, then the one in use, then
+ * the lower ifindex, so the choice is deterministic. */
+static int
+better(const struct engine *e, const struct uplink *a, const struct uplink *b)
+{
+	if (b == NULL)
+		return 1;
+	if (a->priority != b->priority)
+		return a->priority > b->priority;
+	if ((a->ifindex == e->active) != (b->ifindex == e->active))
+		return a->ifindex == e->active;
+	return a->ifindex < b->ifindex;
+}
+
+enum pick { PICK_OFFICE, PICK_FRESH, PICK_PROBING, PICK_ANY };
+
+static int
+eligible(const struct engine *e, const struct uplink *u, enum pick how,
+    uint64_t now)
+{
+	if (!usable(e, u))
+		return 0;
+	switch (how) {
+	case PICK_OFFICE:
+		return u->office == OFFICE_VERIFIED;
+	case PICK_FRESH:
+		return u->stale_until_ms <= now && u->office != OFFICE_PROBING;
+	case PICK_PROBING:
+		return u->stale_until_ms <= now;
+	case PICK_ANY:
+		return 1;
+	}
+	return 0;
+}
+
 static const struct uplink *
-best_uplink(const struct engine *e)
+pick(const struct engine *e, enum pick how, uint64_t now)
 {
 	const struct uplink *best = NULL;
 
-	for (size_t i = 0; i < e->n_uplinks; i++) {
-		const struct uplink *u = &e->uplinks[i];
-
-		if (!usable(u, e->endpoint))
-			continue;
-		if (u->ifindex == e->active)
-			return u;
-		if (best == NULL || u->ifindex < best->ifindex)
-			best = u;
-	}
+	for (size_t i = 0; i < e->n_uplinks; i++)
+		if (eligible(e, &e->uplinks[i], how, now) &&
+		    better(e, &e->uplinks[i], best))
+			best = &e->uplinks[i];
 	return best;
 }
 
-/* Updates the uplink table from one event; returns 0 if it changed nothing
- * the decision depends on. */
+/* An uplink changed in a way that may change what it is connected to:
+ * what a beacon proved on it no longer holds. */
+static void
+forget_office(struct uplink *u)
+{
+	u->office = OFFICE_UNKNOWN;
+	u->beacon[0] = '\0';
+	u->stale_until_ms = 0;
+}
+
+static int
+link_event(struct uplink *u, const struct event *ev)
+{
+	int changed = u->carrier != ev->carrier || strcmp(u->name, ev->name) != 0 ||
+	    u->priority != ev->priority;
+
+	sk_strlcpy(u->name, ev->name, sizeof(u->name));
+	u->priority = ev->priority;
+	if (u->carrier != ev->carrier)
+		forget_office(u);
+	u->carrier = ev->carrier;
+	return changed;
+}
+
+static int
+addr_event(struct uplink *u, const struct event *ev)
+{
+	if (ev->type == EV_ADDR_ADD) {
+		if (u->has_addr && u->addr.s_addr == ev->addr.s_addr && u->plen == ev->plen)
+			return 0;
+		u->has_addr = 1;
+		u->addr = ev->addr;
+		u->plen = ev->plen;
+	} else {
+		if (!u->has_addr || u->addr.s_addr != ev->addr.s_addr)
+			return 0;
+		u->has_addr = 0;
+	}
+	forget_office(u);
+	return 1;
+}
+
+static int
+gw_event(struct uplink *u, const struct event *ev)
+{
+	if (ev->type == EV_GW_ADD) {
+		if (u->has_gw && u->gw.s_addr == ev->gw.s_addr)
+			return 0;
+		u->has_gw = 1;
+		u->gw = ev->gw;
+	} else {
+		if (!u->has_gw || u->gw.s_addr != ev->gw.s_addr)
+			return 0;
+		u->has_gw = 0;
+	}
+	forget_office(u);
+	return 1;
+}
+
+static int
+beacon_event(struct engine *e, struct uplink *u, const struct event *ev)
+{
+	if (ev->type == EV_BEACON_OK) {
+		int was = u->office == OFFICE_VERIFIED;
+
+		u->office = OFFICE_VERIFIED;
+		sk_strlcpy(u->beacon, ev->beacon, sizeof(u->beacon));
+		u->verified_ms = ev->now_ms;
+		/* A re-verification that holds only refreshes the reason. */
+		if (was && e->mode == MODE_OFFICE && e->active == u->ifindex)
+			return 0;
+		return 1;
+	}
+	if (u->office == OFFICE_NO)
+		return 0;
+	u->office = OFFICE_NO;
+	u->beacon[0] = '\0';
+	return 1;
+}
+
+/* Updates the table from one event: 1 if the decision may change. */
 static int
 apply_event(struct engine *e, const struct event *ev)
 {
 	struct uplink *u;
 
+	if (ev->type == EV_TICK)
+		return 1;
+	if (ev->type == EV_TUNNEL_STALE) {
+		if (e->mode != MODE_REMOTE || (u = uplink_get(e, e->active, 0)) == NULL)
+			return 0;
+		u->stale_until_ms = ev->now_ms + ENGINE_STALE_RETRY_MS;
+		return 1;
+	}
 	if (ev->ifindex == e->work_ifindex || ev->ifindex == e->tunnel_ifindex ||
 	    ev->ifindex <= 0)
 		return 0;
@@ -120,110 +258,160 @@ apply_event(struct engine *e, const struct event *ev)
 		return 0;
 	switch (ev->type) {
 	case EV_LINK:
-		sk_strlcpy(u->name, ev->name, sizeof(u->name));
-		u->carrier = ev->carrier;
-		break;
+		return link_event(u, ev);
 	case EV_ADDR_ADD:
-		u->has_addr = 1;
-		u->addr = ev->addr;
-		u->plen = ev->plen;
-		break;
 	case EV_ADDR_DEL:
-		if (u->has_addr && u->addr.s_addr == ev->addr.s_addr)
-			u->has_addr = 0;
-		break;
+		return addr_event(u, ev);
 	case EV_GW_ADD:
-		u->has_gw = 1;
-		u->gw = ev->gw;
-		break;
 	case EV_GW_DEL:
-		if (u->has_gw && u->gw.s_addr == ev->gw.s_addr)
-			u->has_gw = 0;
-		break;
-	case EV_LINK_GONE:
-		break;
+		return gw_event(u, ev);
+	case EV_BEACON_OK:
+	case EV_BEACON_FAIL:
+		return beacon_event(e, u, ev);
+	default:
+		return 0;
+	}
+}
+
+static size_t
+put(struct action *out, enum act_type type, enum mode mode, const struct uplink *u)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = type;
+	out->mode = mode;
+	if (u != NULL) {
+		out->ifindex = u->ifindex;
+		sk_strlcpy(out->uplink, u->name, sizeof(out->uplink));
+		out->has_gw = u->has_gw;
+		out->gw = u->gw;
 	}
 	return 1;
 }
 
-static size_t
-steer(struct engine *e, const struct uplink *u, struct action *out)
+static void
+settle(struct engine *e, enum mode mode, const struct uplink *u, uint64_t now)
 {
-	out->type = ACT_TUNNEL_VIA;
-	out->ifindex = u->ifindex;
-	sk_strlcpy(out->uplink, u->name, sizeof(out->uplink));
-	out->has_gw = u->has_gw;
-	out->gw = u->gw;
-	e->active_has_gw = u->has_gw;
-	e->active_gw = u->gw;
-	return 1;
+	e->mode = mode;
+	e->active = u != NULL ? u->ifindex : 0;
+	e->active_has_gw = u != NULL && u->has_gw;
+	e->active_gw = u != NULL ? u->gw : (struct in_addr){ 0 };
+	e->since_ms = now;
 }
 
+/*
+ * The order of each transition is what makes it safe: the path a mode
+ * needs exists before the rules that let work use it, and work is cut off
+ * (by the new rules) before an old path goes away.
+ */
 static size_t
-go_remote(struct engine *e, const struct uplink *u, struct action *out)
-{
-	size_t n = steer(e, u, out);
-
-	/* Rules last: the tunnel's path exists before work may use it. */
-	out[n].type = ACT_RULES;
-	out[n].mode = MODE_REMOTE;
-	out[n].ifindex = u->ifindex;
-	sk_strlcpy(out[n].uplink, u->name, sizeof(out[n].uplink));
-	n++;
-	e->mode = MODE_REMOTE;
-	e->active = u->ifindex;
-	snprintf(e->reason, sizeof(e->reason), "tunnel over %s", u->name);
-	return n;
-}
-
-static size_t
-go_blocked(struct engine *e, struct action *out)
+go(struct engine *e, enum mode mode, const struct uplink *u, uint64_t now,
+    struct action *out)
 {
 	size_t n = 0;
 
-	/* Rules first: work is cut off before the tunnel loses its path. */
-	out[n].type = ACT_RULES;
-	out[n].mode = MODE_BLOCKED;
-	n++;
-	out[n].type = ACT_TUNNEL_IDLE;
-	n++;
-	e->mode = MODE_BLOCKED;
-	e->active = 0;
-	sk_strlcpy(e->reason, "no usable uplink", sizeof(e->reason));
+	if (mode == MODE_REMOTE) {
+		n += put(out + n, ACT_TUNNEL_VIA, mode, u);
+		n += put(out + n, ACT_RULES, mode, u);
+		snprintf(e->reason, sizeof(e->reason), "tunnel over %s", u->name);
+	} else if (mode == MODE_OFFICE) {
+		n += put(out + n, ACT_OFFICE_VIA, mode, u);
+		n += put(out + n, ACT_RULES, mode, u);
+		n += put(out + n, ACT_TUNNEL_IDLE, mode, NULL);
+		snprintf(e->reason, sizeof(e->reason), "beacon %s verified on %s",
+		    u->beacon, u->name);
+	} else {
+		n += put(out + n, ACT_RULES, mode, NULL);
+		n += put(out + n, ACT_TUNNEL_IDLE, mode, NULL);
+		sk_strlcpy(e->reason, "no usable uplink", sizeof(e->reason));
+	}
+	settle(e, mode, u, now);
 	return n;
+}
+
+static void
+decide(const struct engine *e, uint64_t now, enum mode *mode,
+    const struct uplink **u)
+{
+	if ((*u = pick(e, PICK_OFFICE, now)) != NULL)
+		*mode = MODE_OFFICE;
+	else if ((*u = pick(e, PICK_FRESH, now)) != NULL ||
+	    (*u = pick(e, PICK_PROBING, now)) != NULL ||
+	    (*u = pick(e, PICK_ANY, now)) != NULL)
+		*mode = MODE_REMOTE;
+	else
+		*mode = MODE_BLOCKED;
+}
+
+/* Changes only what differs from the state in force. */
+static size_t
+transition(struct engine *e, uint64_t now, struct action *out)
+{
+	const struct uplink *u;
+	enum mode mode;
+
+	decide(e, now, &mode, &u);
+	if (mode == e->mode && (u == NULL ? 0 : u->ifindex) == e->active) {
+		if (u == NULL || (u->has_gw == e->active_has_gw &&
+		    u->gw.s_addr == e->active_gw.s_addr))
+			return 0;
+		/* Same uplink, new gateway on it: move the path only. */
+		settle(e, mode, u, e->since_ms);
+		return put(out, mode == MODE_OFFICE ? ACT_OFFICE_VIA : ACT_TUNNEL_VIA,
+		    mode, u);
+	}
+	return go(e, mode, u, now, out);
+}
+
+/* Asks for a probe of the event's uplink when it became usable or changed
+ * while usable, and beacons exist to ask. */
+static size_t
+want_probe(struct engine *e, const struct event *ev, struct action *out)
+{
+	struct uplink *u;
+
+	if (!e->beacons || ev->type == EV_BEACON_OK || ev->type == EV_BEACON_FAIL ||
+	    ev->type == EV_TICK || ev->type == EV_TUNNEL_STALE ||
+	    (u = uplink_get(e, ev->ifindex, 0)) == NULL ||
+	    !usable(e, u) || u->office != OFFICE_UNKNOWN)
+		return 0;
+	u->office = OFFICE_PROBING;
+	return put(out, ACT_PROBE, e->mode, u);
 }
 
 size_t
 engine_handle(struct engine *e, const struct event *ev,
     struct action out[ENGINE_MAX_ACTIONS])
 {
-	const struct uplink *best;
 	size_t n;
 
 	if (!apply_event(e, ev))
 		return 0;
-	best = best_uplink(e);
-	if (best == NULL) {
-		if (e->mode == MODE_BLOCKED)
-			return 0;
-		n = go_blocked(e, out);
-	} else if (e->mode == MODE_REMOTE && best->ifindex == e->active) {
-		/* Same uplink: only a new gateway on it needs the route moved. */
-		if (best->has_gw == e->active_has_gw &&
-		    best->gw.s_addr == e->active_gw.s_addr)
-			return 0;
-		return steer(e, best, out);
-	} else
-		n = go_remote(e, best, out);
-	e->since_ms = ev->now_ms;
-	return n;
+	n = want_probe(e, ev, out);
+	return n + transition(e, ev->now_ms, out + n);
 }
 
 size_t
 engine_restate(struct engine *e, uint64_t now, struct action out[ENGINE_MAX_ACTIONS])
 {
-	const struct uplink *best = best_uplink(e);
+	const struct uplink *u;
+	enum mode mode;
 
-	e->since_ms = now;
-	return best != NULL ? go_remote(e, best, out) : go_blocked(e, out);
+	decide(e, now, &mode, &u);
+	return go(e, mode, u, now, out);
+}
+
+size_t
+engine_probe_all(struct engine *e, struct action out[ENGINE_MAX_UPLINKS])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n_uplinks && e->beacons; i++) {
+		struct uplink *u = &e->uplinks[i];
+
+		if (!usable(e, u) || u->office != OFFICE_UNKNOWN)
+			continue;
+		u->office = OFFICE_PROBING;
+		n += put(out + n, ACT_PROBE, e->mode, u);
+	}
+	return n;
 }

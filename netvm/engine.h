@@ -1,9 +1,22 @@
 /*
  * The netvm's mode engine: events in, actions out, no syscalls. It knows
- * the uplinks as the kernel reports them (link, address, default route)
- * and decides the mode and which uplink carries the tunnel. The edges in
- * sekishod.c turn rtnetlink messages into events and actions into
- * nftables transactions and route changes.
+ * the uplinks as the kernel reports them (link, address, default route),
+ * what the beacon probes on each of them proved, and whether the tunnel's
+ * handshake is fresh; it decides the mode (blocked, remote, office) and
+ * which uplink carries it. The edges in sekishod.c turn rtnetlink messages
+ * and probe results into events, and actions into nftables transactions,
+ * route changes and probes.
+ *
+ * The decision, in order:
+ *  1. office, over the best usable uplink on which a beacon answered a
+ *     fresh challenge with a signature under a pinned key;
+ *  2. remote, over the best usable uplink whose tunnel is not stale (an
+ *     uplink still being probed only when there is no other);
+ *  3. remote over a stale one, rather than nothing;
+ *  4. blocked.
+ * "Best" is the highest priority (policy; default wired > Wi-Fi > WWAN),
+ * then the uplink already in use (no needless moves), then the lowest
+ * ifindex.
  */
 #ifndef SK_ENGINE_H
 #define SK_ENGINE_H
@@ -14,45 +27,67 @@
 #include <stdint.h>
 
 #define ENGINE_MAX_UPLINKS	16
-#define ENGINE_MAX_ACTIONS	4
+#define ENGINE_MAX_ACTIONS	6
+#define ENGINE_BEACON_ID	32
+#define ENGINE_STALE_RETRY_MS	30000	/* a stale uplink is tried again after */
 
-enum mode { MODE_BLOCKED, MODE_REMOTE };
+enum mode { MODE_BLOCKED, MODE_REMOTE, MODE_OFFICE };
+
+enum office_state {
+	OFFICE_UNKNOWN,		/* nothing asked yet (or no beacons in policy) */
+	OFFICE_PROBING,		/* a probe is out on this uplink */
+	OFFICE_VERIFIED,	/* a beacon proved this is an agency LAN */
+	OFFICE_NO,		/* no beacon proved it */
+};
 
 struct uplink {
 	int		ifindex;
 	char		name[IF_NAMESIZE];
+	unsigned int	priority;
 	int		carrier;
 	int		has_addr;
 	struct in_addr	addr;
 	uint8_t		plen;
 	int		has_gw;
 	struct in_addr	gw;
+	enum office_state office;
+	char		beacon[ENGINE_BEACON_ID + 1];	/* which one verified */
+	uint64_t	verified_ms;
+	uint64_t	stale_until_ms;	/* the tunnel went stale over it */
 };
 
 enum ev_type {
-	EV_LINK,	/* link appeared or changed: ifindex, name, carrier */
+	EV_LINK,	/* link appeared or changed: ifindex, name, carrier, priority */
 	EV_LINK_GONE,	/* ifindex */
 	EV_ADDR_ADD,	/* ifindex, addr, plen */
 	EV_ADDR_DEL,	/* ifindex, addr, plen */
 	EV_GW_ADD,	/* default route: ifindex, gw */
 	EV_GW_DEL,	/* ifindex, gw */
+	EV_BEACON_OK,	/* ifindex, beacon */
+	EV_BEACON_FAIL,	/* ifindex */
+	EV_TUNNEL_STALE,/* the handshake over the active uplink is too old */
+	EV_TICK,	/* time passes: stale uplinks may be tried again */
 };
 
 struct event {
 	enum ev_type	type;
 	int		ifindex;
 	char		name[IF_NAMESIZE];
+	unsigned int	priority;
 	int		carrier;
 	struct in_addr	addr;
 	uint8_t		plen;
 	struct in_addr	gw;
+	char		beacon[ENGINE_BEACON_ID + 1];
 	uint64_t	now_ms;
 };
 
 enum act_type {
+	ACT_PROBE,	/* probe the policy's beacons over uplink (ifindex, name) */
 	ACT_TUNNEL_VIA,	/* steer the tunnel's UDP over uplink (ifindex, name, gw) */
-	ACT_RULES,	/* load the ruleset of mode, one nftables transaction */
-	ACT_TUNNEL_IDLE,/* the tunnel has no uplink: remove its route */
+	ACT_OFFICE_VIA,	/* route LGWAN straight out of uplink (ifindex, name, gw) */
+	ACT_RULES,	/* load the ruleset of mode (over uplink), one transaction */
+	ACT_TUNNEL_IDLE,/* the tunnel carries nothing: remove its route */
 };
 
 struct action {
@@ -69,11 +104,12 @@ struct engine {
 	int		work_ifindex;
 	int		tunnel_ifindex;
 	struct in_addr	endpoint;	/* the gateway's public address */
+	int		beacons;	/* the policy names beacons to probe */
 
 	/* state */
 	enum mode	mode;
-	int		active;		/* ifindex carrying the tunnel, 0 = none */
-	int		active_has_gw;	/* the route the tunnel was steered by */
+	int		active;		/* ifindex carrying the mode, 0 = none */
+	int		active_has_gw;	/* the route the mode was set up with */
 	struct in_addr	active_gw;
 	uint64_t	since_ms;	/* when mode or uplink last changed */
 	char		reason[96];
@@ -82,7 +118,7 @@ struct engine {
 };
 
 void engine_init(struct engine *e, int work_ifindex, int tunnel_ifindex,
-    struct in_addr endpoint);
+    struct in_addr endpoint, int beacons);
 /* Feeds one event; writes up to ENGINE_MAX_ACTIONS actions in the order
  * they must be carried out and returns how many. */
 size_t engine_handle(struct engine *e, const struct event *ev,
@@ -91,7 +127,12 @@ size_t engine_handle(struct engine *e, const struct event *ev,
  * restart or a resynchronisation), whatever the kernel held before. */
 size_t engine_restate(struct engine *e, uint64_t now,
     struct action out[ENGINE_MAX_ACTIONS]);
+/* Probes of every usable uplink not yet probed (after a restate). */
+size_t engine_probe_all(struct engine *e, struct action out[ENGINE_MAX_UPLINKS]);
 const struct uplink *engine_uplink(const struct engine *e, int ifindex);
+/* The uplink whose office status must be checked again, or NULL. */
+const struct uplink *engine_office_uplink(const struct engine *e);
 const char *mode_name(enum mode m);
+const char *office_state_name(enum office_state s);
 
 #endif

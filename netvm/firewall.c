@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netvm/route.h"
 #include "policy/policy.h"
 
 struct firewall {
@@ -19,25 +20,51 @@ ip4(struct in_addr a, char buf[INET_ADDRSTRLEN])
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
+/* The resolvers work's DNS goes to in this mode. */
 static void
-render_sets(const struct policy *pol, struct buf *o)
+mode_resolvers(const struct fw_params *p, const struct in_addr **v, size_t *n)
 {
+	const struct policy *pol = p->pol;
+
+	if (p->mode == MODE_OFFICE && pol->n_office_resolvers > 0) {
+		*v = pol->office_resolvers;
+		*n = pol->n_office_resolvers;
+	} else {
+		*v = pol->resolvers;
+		*n = pol->n_resolvers;
+	}
+}
+
+static void
+render_sets(const struct fw_params *p, struct buf *o)
+{
+	const struct policy *pol = p->pol;
+	const struct in_addr *res;
 	char a[INET_ADDRSTRLEN];
+	size_t n;
 
 	buf_printf(o, "\tset lgwan {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
 	    "\t\telements = {");
 	for (size_t i = 0; i < pol->n_lgwan; i++)
 		buf_printf(o, "%s %s/%u", i ? "," : "", ip4(pol->lgwan[i].addr, a),
 		    pol->lgwan[i].plen);
+	mode_resolvers(p, &res, &n);
 	buf_printf(o, " }\n\t}\n\tset resolvers {\n\t\ttype ipv4_addr\n\t\telements = {");
-	for (size_t i = 0; i < pol->n_resolvers; i++)
-		buf_printf(o, "%s %s", i ? "," : "", ip4(pol->resolvers[i], a));
+	for (size_t i = 0; i < n; i++)
+		buf_printf(o, "%s %s", i ? "," : "", ip4(res[i], a));
+	buf_printf(o, " }\n\t}\n");
+	if (pol->n_beacons == 0)
+		return;
+	buf_printf(o, "\tset beacons {\n\t\ttype ipv4_addr . inet_service\n\t\telements = {");
+	for (size_t i = 0; i < pol->n_beacons; i++)
+		buf_printf(o, "%s %s . %u", i ? "," : "",
+		    ip4(pol->beacons[i].addr.sin_addr, a), ntohs(pol->beacons[i].addr.sin_port));
 	buf_printf(o, " }\n\t}\n");
 }
 
 /* The netvm itself: DHCP towards the uplinks and towards work, the tunnel's
- * UDP to the gateway, and nothing else. Inbound on an uplink only replies,
- * DHCP and the gateway's UDP. IPv6 is off in both directions. */
+ * UDP to the gateway, beacon probes, and nothing else. Inbound on an uplink
+ * only replies, DHCP and the gateway's UDP. IPv6 is off both ways. */
 static void
 render_input(const struct fw_params *p, struct buf *o)
 {
@@ -88,13 +115,35 @@ render_output(const struct fw_params *p, struct buf *o)
 		buf_printf(o, "\t\tip daddr %s udp dport %u accept\n",
 		    ip4(p->pol->gw_endpoint.sin_addr, a),
 		    ntohs(p->pol->gw_endpoint.sin_port));
+		if (p->pol->n_beacons > 0)
+			buf_printf(o, "\t\tip daddr . udp dport @beacons accept\n");
+		if (p->mode == MODE_OFFICE)
+			buf_printf(o, "\t\toifname \"%s\" ip daddr @lgwan accept\n"
+			    "\t\toifname \"%s\" ip daddr @resolvers accept\n",
+			    p->uplink, p->uplink);
 	}
 	buf_printf(o, "\t\tcounter reject with icmpx admin-prohibited\n\t}\n");
 }
 
-/* Work's traffic: in remote mode into the tunnel, to LGWAN only, DNS only
- * to the resolvers; everything else refused with an answer so that
- * applications fail at once. Spoofed sources are dropped silently. */
+/* The one accept of work's traffic: into the mode's path (the tunnel, or
+ * the office uplink), to LGWAN only, DNS only to the mode's resolvers. */
+static void
+render_allow(const struct fw_params *p, struct buf *o)
+{
+	const char *w = p->work_if;
+	const char *out = p->mode == MODE_OFFICE ? p->uplink : p->tun_if;
+
+	buf_printf(o, "\t\tiifname \"%s\" udp dport 53 ip daddr != @resolvers counter reject with icmpx admin-prohibited\n"
+	    "\t\tiifname \"%s\" tcp dport { 53, 853 } ip daddr != @resolvers counter reject with tcp reset\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" ip daddr @lgwan counter accept\n",
+	    w, w, w, out);
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip daddr @resolvers counter accept\n",
+		    w, out);
+}
+
+/* Work's traffic: refused with an answer unless the mode allows it, so
+ * that applications fail at once. Spoofed sources are dropped silently. */
 static void
 render_forward(const struct fw_params *p, struct buf *o)
 {
@@ -110,37 +159,68 @@ render_forward(const struct fw_params *p, struct buf *o)
 	buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
 	    "\t\tmeta nfproto ipv6 counter drop\n"
 	    "\t\tct state invalid counter drop\n"
-	    "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n"
-	    "\t\tiifname \"%s\" ip saddr != %s counter drop\n",
-	    w, t, w, w, ip4(p->pol->work_addr, a));
-	if (p->mode == MODE_REMOTE)
-		buf_printf(o, "\t\tiifname \"%s\" udp dport 53 ip daddr != @resolvers counter reject with icmpx admin-prohibited\n"
-		    "\t\tiifname \"%s\" tcp dport { 53, 853 } ip daddr != @resolvers counter reject with tcp reset\n"
-		    "\t\tiifname \"%s\" oifname \"%s\" ip daddr @lgwan counter accept\n",
-		    w, w, w, t);
+	    "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n",
+	    w, t, w);
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n",
+		    p->uplink, w);
+	buf_printf(o, "\t\tiifname \"%s\" ip saddr != %s counter drop\n", w,
+	    ip4(p->pol->work_addr, a));
+	if (p->mode != MODE_BLOCKED)
+		render_allow(p, o);
 	buf_printf(o, "\t\tiifname \"%s\" meta l4proto tcp counter reject with tcp reset\n"
 	    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n"
 	    "\t\tcounter drop\n\t}\n", w, w);
+}
+
+/* The mode's mark picks its routing table (route.h): set in the same
+ * transaction as the rules, so the path changes with them. */
+static void
+render_marks(const struct fw_params *p, struct buf *o)
+{
+	unsigned int mark = p->mode == MODE_OFFICE ? SK_MARK_OFFICE : SK_MARK_TUNNEL;
+
+	buf_printf(o, "\tchain modemark {\n"
+	    "\t\ttype filter hook prerouting priority mangle; policy accept;\n");
+	if (p->mode != MODE_BLOCKED)
+		buf_printf(o, "\t\tiifname \"%s\" meta mark set 0x%x\n", p->work_if, mark);
+	buf_printf(o, "\t}\n\tchain modemark_local {\n"
+	    "\t\ttype route hook output priority mangle; policy accept;\n");
+	if (p->mode != MODE_BLOCKED)
+		buf_printf(o, "\t\tip daddr @lgwan meta mark set 0x%x\n"
+		    "\t\tip daddr @resolvers meta mark set 0x%x\n", mark, mark);
+	buf_printf(o, "\t}\n");
 }
 
 static void
 render_nat(const struct fw_params *p, struct buf *o)
 {
 	const struct policy *pol = p->pol;
+	const struct in_addr *res;
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	size_t n;
 
+	mode_resolvers(p, &res, &n);
 	buf_printf(o, "\tchain dstnat {\n"
 	    "\t\ttype nat hook prerouting priority dstnat; policy accept;\n");
-	if (p->mode == MODE_REMOTE)
+	if (p->mode != MODE_BLOCKED)
 		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s meta l4proto { tcp, udp } th dport 53 dnat ip to %s\n",
-		    p->work_if, ip4(pol->work_router, a), ip4(pol->resolvers[0], b));
+		    p->work_if, ip4(pol->work_router, a), ip4(res[0], b));
 	buf_printf(o, "\t}\n\tchain srcnat {\n"
 	    "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-	    "\t\toifname \"%s\" ip saddr %s snat ip to %s\n\t}\n",
+	    "\t\toifname \"%s\" ip saddr %s snat ip to %s\n",
 	    p->tun_if, ip4(pol->work_addr, a), ip4(pol->tunnel_addr, b));
-	buf_printf(o, "\tchain clamp {\n"
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\t\toifname \"%s\" ip saddr %s masquerade\n", p->uplink,
+		    ip4(pol->work_addr, a));
+	/* Both ways: what work announces is cut to the path, and what the far
+	 * end announces is cut to the tunnel, so neither sends a segment
+	 * the tunnel must refuse. */
+	buf_printf(o, "\t}\n\tchain clamp {\n"
 	    "\t\ttype filter hook forward priority mangle; policy accept;\n"
-	    "\t\ttcp flags syn tcp option maxseg size set rt mtu\n\t}\n");
+	    "\t\ttcp flags syn tcp option maxseg size set rt mtu\n"
+	    "\t\tiifname \"%s\" tcp flags syn tcp option maxseg size > %u tcp option maxseg size set %u\n\t}\n",
+	    p->tun_if, pol->mtu - 40u, pol->mtu - 40u);
 }
 
 void
@@ -149,12 +229,14 @@ fw_render(const struct fw_params *p, struct buf *o)
 	buf_printf(o, "table inet %s\ndelete table inet %s\ntable inet %s {\n",
 	    FW_TABLE, FW_TABLE, FW_TABLE);
 	if (p->pol != NULL)
-		render_sets(p->pol, o);
+		render_sets(p, o);
 	render_input(p, o);
 	render_forward(p, o);
 	render_output(p, o);
-	if (p->pol != NULL)
+	if (p->pol != NULL) {
+		render_marks(p, o);
 		render_nat(p, o);
+	}
 	buf_printf(o, "}\n");
 }
 

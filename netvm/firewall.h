@@ -20,6 +20,7 @@ struct fw_params {
 	const struct policy	*pol;	/* NULL: the base ruleset, before any policy */
 	const char		*work_if;
 	const char		*tun_if;
+	const char		*uplink;	/* office mode: the office uplink */
 };
 
 /* Appends the full transaction (create, delete, define) to out. */

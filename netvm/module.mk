@@ -1,4 +1,4 @@
-NETVM_SRCS := netvm/engine.c netvm/firewall.c netvm/rtnl.c netvm/route.c \
+NETVM_SRCS := netvm/engine.c netvm/office.c netvm/firewall.c netvm/rtnl.c netvm/route.c \
 	netvm/tunnel.c netvm/workside.c netvm/control.c netvm/status.c netvm/timers.c
 PROGS += sekishod sekishoctl
 sekishod_SRCS := netvm/sekishod.c $(NETVM_SRCS)
@@ -10,3 +10,5 @@ test_netvm_SRCS := tests/unit/test_netvm.c netvm/firewall.c netvm/control.c \
 FUZZERS += fuzz_control
 fuzz_control_SRCS := tests/fuzz/fuzz_control.c netvm/control.c netvm/status.c \
 	netvm/engine.c netvm/rtnl.c
+PROGS += sekisho-probe
+sekisho-probe_SRCS := netvm/sekisho-probe.c agency/beacon_udp.c

@@ -2,6 +2,14 @@
 
 #define RTNL_BUF_SIZE 8192
 
+/*
+ * Work's traffic that no mode's table routes goes back onto the work link,
+ * never to an uplink: the forward chain refuses it with an answer, and
+ * should the ruleset ever be gone it still cannot leave. (An unreachable or
+ * prohibit route would answer from the routing code, whose ICMP is
+ * rate-limited per source, so refusals would stall after a burst.)
+ */
+
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
@@ -130,8 +138,14 @@ route_del(uint32_t table, struct in_addr dst, uint8_t plen)
 	return rc == -ESRCH ? 0 : rc;
 }
 
+struct rule {
+	uint32_t	prio, table, mark;
+	const char	*iif;
+	struct in_addr	to;	/* /32 when not 0 */
+};
+
 static int
-rule_add(uint32_t prio, uint8_t action, uint32_t table, const char *iif)
+rule_add(const struct rule *r)
 {
 	char buf[RTNL_BUF_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -142,33 +156,38 @@ rule_add(uint32_t prio, uint8_t action, uint32_t table, const char *iif)
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
 	frh->family = AF_INET;
-	frh->action = action;
+	frh->action = FR_ACT_TO_TBL;
 	frh->table = RT_TABLE_UNSPEC;
-	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
-	if (table != 0)
-		mnl_attr_put_u32(nlh, FRA_TABLE, table);
-	if (iif != NULL)
-		mnl_attr_put_strz(nlh, FRA_IFNAME, iif);
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, r->prio);
+	mnl_attr_put_u32(nlh, FRA_TABLE, r->table);
+	if (r->mark != 0) {
+		mnl_attr_put_u32(nlh, FRA_FWMARK, r->mark);
+		mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffff);
+	}
+	if (r->iif != NULL)
+		mnl_attr_put_strz(nlh, FRA_IFNAME, r->iif);
+	if (r->to.s_addr != 0) {
+		frh->dst_len = 32;
+		mnl_attr_put(nlh, FRA_DST, 4, &r->to);
+	}
 	rc = talk(nlh);
 	return rc == -EEXIST ? 0 : rc;
 }
 
-/*
- * Everyone looks in the tunnel's table first. Work's traffic that matched
- * nothing there is routed back onto the work link, never to an uplink: the
- * forward chain refuses it with an answer, and should the ruleset ever be
- * gone it still cannot leave. (An unreachable or prohibit route would
- * answer from the routing code, whose ICMP is rate-limited per source, so
- * refusals would stall after a burst.)
- */
 int
-route_rules_add(const char *work_if, int work_ifindex)
+route_rules_add(const char *work_if, int work_ifindex, struct in_addr endpoint)
 {
+	const struct rule rules[] = {
+		{ SK_RULE_ENDPOINT, SK_RT_ENDPOINT, 0, NULL, endpoint },
+		{ SK_RULE_TUNNEL, SK_RT_TABLE, SK_MARK_TUNNEL, NULL, { 0 } },
+		{ SK_RULE_OFFICE, SK_RT_OFFICE, SK_MARK_OFFICE, NULL, { 0 } },
+		{ SK_RULE_WORK, SK_RT_WORK, 0, work_if, { 0 } },
+	};
 	struct in_addr any = { 0 };
 	int rc;
 
-	if ((rc = rule_add(SK_RULE_PRIO, FR_ACT_TO_TBL, SK_RT_TABLE, NULL)) < 0 ||
-	    (rc = rule_add(SK_RULE_WORK, FR_ACT_TO_TBL, SK_RT_WORK, work_if)) < 0)
-		return rc;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if ((rc = rule_add(&rules[i])) < 0)
+			return rc;
 	return route_replace(SK_RT_WORK, any, 0, NULL, work_ifindex);
 }

@@ -9,10 +9,23 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-#define SK_RT_TABLE	1509	/* routes of the tunnel: LGWAN, the endpoint */
-#define SK_RULE_PRIO	1000	/* everyone: lookup SK_RT_TABLE */
-#define SK_RT_WORK	1510	/* work's traffic that is not for the tunnel */
-#define SK_RULE_WORK	1001	/* work: lookup SK_RT_WORK */
+/*
+ * The routing of modes. nftables marks work's traffic (and the netvm's own
+ * traffic to LGWAN) with the mode's mark, in the same transaction that
+ * changes the rules, so the path follows the mode atomically; each mark
+ * selects a table that holds only LGWAN routes. What no table routes is
+ * sent back onto the work link, never to an uplink.
+ */
+#define SK_MARK_TUNNEL	0x5e1
+#define SK_MARK_OFFICE	0x5e2
+#define SK_RT_ENDPOINT	1512	/* the tunnel's UDP: the gateway via an uplink */
+#define SK_RT_TABLE	1509	/* LGWAN into the tunnel */
+#define SK_RT_OFFICE	1511	/* LGWAN straight out of the office uplink */
+#define SK_RT_WORK	1510	/* work's traffic no mode routes: back to work */
+#define SK_RULE_ENDPOINT 999	/* to the endpoint: lookup SK_RT_ENDPOINT */
+#define SK_RULE_TUNNEL	1000	/* fwmark SK_MARK_TUNNEL: lookup SK_RT_TABLE */
+#define SK_RULE_OFFICE	1001	/* fwmark SK_MARK_OFFICE: lookup SK_RT_OFFICE */
+#define SK_RULE_WORK	1002	/* from work: lookup SK_RT_WORK */
 
 int route_link_set(int ifindex, int up, unsigned int mtu);
 int route_addr_add(int ifindex, struct in_addr addr, uint8_t plen);
@@ -20,7 +33,7 @@ int route_addr_add(int ifindex, struct in_addr addr, uint8_t plen);
 int route_replace(uint32_t table, struct in_addr dst, uint8_t plen,
     const struct in_addr *gw, int oif);
 int route_del(uint32_t table, struct in_addr dst, uint8_t plen);
-/* Adds the two rules; already present is fine. */
-int route_rules_add(const char *work_if, int work_ifindex);
+/* Adds the rules (already present is fine) and work's fallback route. */
+int route_rules_add(const char *work_if, int work_ifindex, struct in_addr endpoint);
 
 #endif

@@ -4,10 +4,11 @@
  * and carries out its actions: nftables transactions and route changes.
  *
  *	sekishod [-dnvB] [-f policy] [-w work-if] [-t tunnel-if]
- *	    [-s socket] [-r rundir]
+ *	    [-s socket] [-r rundir] [-P probe-helper]
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include "netvm/control.h"
 #include "netvm/engine.h"
 #include "netvm/firewall.h"
+#include "netvm/office.h"
 #include "netvm/route.h"
 #include "netvm/rtnl.h"
 #include "netvm/timers.h"
@@ -40,10 +42,13 @@ struct sekishod {
 	struct engine		 engine;
 	struct tunnel		 tun;
 	struct workside		 work;
+	struct prober		 prober;
 	struct rtnl_watch	*rtnl;
 	struct timers		 timers;
 	int			 ctl_fd, sig_fd;
 	int			 quit, resync, quiet;
+	struct event		 pending;	/* an event an action produced */
+	int			 has_pending;
 	time_t			 handshake_seen;
 };
 
@@ -51,14 +56,34 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: sekishod [-dnvB] [-f policy] [-w work-if] "
-	    "[-t tunnel-if] [-s socket] [-r rundir]\n");
+	    "[-t tunnel-if] [-s socket] [-r rundir] [-P probe-helper]\n");
 	exit(1);
 }
 
-static int
-apply_rules(struct sekishod *d, enum mode mode)
+/* sekisho-probe beside our own executable, where both are installed. */
+static void
+default_helper(char *buf, size_t size)
 {
-	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if };
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0) {
+		sk_strlcpy(buf, "/usr/libexec/sekisho/sekisho-probe", size);
+		return;
+	}
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		slash[1] = '\0';
+	sk_strlcpy(buf, self, size);
+	if (strlen(buf) + sizeof("sekisho-probe") <= size)
+		strcat(buf, "sekisho-probe");
+}
+
+static int
+apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
+{
+	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if, uplink };
 	struct sk_error err;
 	struct buf text;
 	uint64_t t0 = now_ms();
@@ -76,33 +101,62 @@ apply_rules(struct sekishod *d, enum mode mode)
 		    mode_name(mode), err.msg);
 		return rc;
 	}
-	log_info("mode %s: ruleset in force (%llu ms)", mode_name(mode),
+	log_info("mode %s%s%s: ruleset in force (%llu ms)", mode_name(mode),
+	    uplink != NULL ? " over " : "", uplink != NULL ? uplink : "",
 	    (unsigned long long)(now_ms() - t0));
+	if (mode == MODE_OFFICE)
+		timers_on_office(&d->timers, now_ms(), d->pol.beacon_reverify_s * 1000,
+		    (uint32_t)random());
+	else
+		timers_on_not_office(&d->timers);
 	return 0;
+}
+
+static void
+do_probe(struct sekishod *d, const struct action *a)
+{
+	int rc;
+
+	if ((rc = prober_start(&d->prober, &d->pol, a->ifindex, a->uplink, now_ms())) < 0) {
+		struct event ev = { .type = EV_BEACON_FAIL, .ifindex = a->ifindex,
+		    .now_ms = now_ms() };
+
+		log_warnx("uplink %s: cannot probe beacons: %s", a->uplink, strerror(-rc));
+		d->pending = ev;
+		d->has_pending = 1;
+	}
 }
 
 static void
 do_action(struct sekishod *d, const struct action *a)
 {
+	const struct in_addr *gw = a->has_gw ? &a->gw : NULL;
 	char g[INET_ADDRSTRLEN];
 	int rc;
 
 	switch (a->type) {
+	case ACT_PROBE:
+		do_probe(d, a);
+		break;
 	case ACT_TUNNEL_VIA:
-		rc = tunnel_via(&d->tun, a->ifindex, a->has_gw ? &a->gw : NULL);
-		if (rc < 0)
+		if ((rc = tunnel_via(&d->tun, a->ifindex, gw)) < 0)
 			log_warnx("tunnel: cannot route to the gateway over %s: %s",
 			    a->uplink, strerror(-rc));
 		else
 			log_info("tunnel: gateway reached over %s%s%s", a->uplink,
-			    a->has_gw ? " via " : "",
-			    a->has_gw ? inet_ntop(AF_INET, &a->gw, g, sizeof(g)) : "");
+			    gw ? " via " : "", gw ? inet_ntop(AF_INET, gw, g, sizeof(g)) : "");
+		break;
+	case ACT_OFFICE_VIA:
+		if ((rc = office_routes(&d->pol, a->ifindex, gw)) < 0)
+			log_warnx("office: cannot route LGWAN over %s: %s", a->uplink,
+			    strerror(-rc));
 		break;
 	case ACT_RULES:
-		/* A remote ruleset that cannot load must not leave an older,
-		 * wider one in force: fall back to blocked. */
-		if (apply_rules(d, a->mode) < 0 && a->mode != MODE_BLOCKED)
-			apply_rules(d, MODE_BLOCKED);
+		/* A ruleset that cannot load must not leave an older, wider
+		 * one in force: fall back to blocked. */
+		if (apply_rules(d, a->mode, a->mode == MODE_OFFICE ? a->uplink : NULL) < 0 &&
+		    a->mode != MODE_BLOCKED)
+			apply_rules(d, MODE_BLOCKED, NULL);
 		break;
 	case ACT_TUNNEL_IDLE:
 		if ((rc = tunnel_idle(&d->tun)) < 0)
@@ -111,12 +165,42 @@ do_action(struct sekishod *d, const struct action *a)
 	}
 }
 
+/* The uplink's priority: the policy's, else its kind's (the kernel's
+ * DEVTYPE): wired 300 > Wi-Fi 200 > WWAN 100. */
+static unsigned int
+uplink_priority(const struct policy *pol, const char *name)
+{
+	char path[64], line[128];
+	unsigned int prio = 300;
+	FILE *f;
+
+	for (size_t i = 0; i < pol->n_uplinks; i++)
+		if (strcmp(pol->uplinks[i].name, name) == 0)
+			return pol->uplinks[i].priority;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/uevent", name);
+	if ((f = fopen(path, "r")) == NULL)
+		return prio;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strcmp(line, "DEVTYPE=wlan\n") == 0)
+			prio = 200;
+		else if (strcmp(line, "DEVTYPE=wwan\n") == 0)
+			prio = 100;
+	}
+	fclose(f);
+	return prio;
+}
+
 static void
-on_event(const struct event *ev, void *arg)
+on_event(const struct event *in, void *arg)
 {
 	struct sekishod *d = arg;
 	struct action acts[ENGINE_MAX_ACTIONS];
-	size_t n = engine_handle(&d->engine, ev, acts);
+	struct event ev = *in;
+	size_t n;
+
+	if (ev.type == EV_LINK)
+		ev.priority = uplink_priority(&d->pol, ev.name);
+	n = engine_handle(&d->engine, &ev, acts);
 
 	if (d->quiet)
 		return;
@@ -140,6 +224,33 @@ gather(struct status *st, void *arg)
 	st->gateway = d->pol.gw_name;
 }
 
+/* In remote mode, a tunnel without a handshake for handshake-stale seconds
+ * (counted from when it moved to this uplink) moves to the next uplink. */
+static void
+check_stale(struct sekishod *d, const struct tunnel_stats *ts)
+{
+	struct event ev = { .type = EV_TICK, .now_ms = now_ms() };
+	uint64_t stale_ms = (uint64_t)d->pol.handshake_stale_s * 1000;
+	struct timespec wall;
+	uint64_t age_ms;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	if (d->engine.mode == MODE_REMOTE && ev.now_ms - d->engine.since_ms > stale_ms) {
+		age_ms = ts->last_handshake.tv_sec == 0 ? UINT64_MAX :
+		    (uint64_t)(wall.tv_sec - ts->last_handshake.tv_sec) * 1000;
+		if (age_ms > stale_ms) {
+			const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+
+			log_warnx("tunnel: no handshake over %s for %u s, trying another uplink",
+			    u != NULL ? u->name : "?", d->pol.handshake_stale_s);
+			ev.type = EV_TUNNEL_STALE;
+			on_event(&ev, d);
+			ev.type = EV_TICK;
+		}
+	}
+	on_event(&ev, d);
+}
+
 static void
 poll_tunnel(struct sekishod *d)
 {
@@ -152,6 +263,7 @@ poll_tunnel(struct sekishod *d)
 	if (ts.last_handshake.tv_sec != 0 && d->handshake_seen == 0)
 		log_info("tunnel: handshake with the gateway completed");
 	d->handshake_seen = ts.last_handshake.tv_sec;
+	check_stale(d, &ts);
 }
 
 /* A child died: wireguard-go (then the tunnel is rebuilt, its interface
@@ -194,6 +306,22 @@ restart_children(struct sekishod *d)
 	}
 }
 
+/* In office mode: ask the beacon again; a failure falls back to remote. */
+static void
+reverify(struct sekishod *d)
+{
+	const struct uplink *u = engine_office_uplink(&d->engine);
+	struct action a = { .type = ACT_PROBE };
+
+	if (u == NULL)
+		return;
+	a.ifindex = u->ifindex;
+	sk_strlcpy(a.uplink, u->name, sizeof(a.uplink));
+	do_probe(d, &a);
+	timers_on_office(&d->timers, now_ms(), d->pol.beacon_reverify_s * 1000,
+	    (uint32_t)random());
+}
+
 static void
 on_timer(struct sekishod *d, enum timer_id id)
 {
@@ -204,6 +332,9 @@ on_timer(struct sekishod *d, enum timer_id id)
 		break;
 	case T_CHILD_RESTART:
 		restart_children(d);
+		break;
+	case T_REVERIFY:
+		reverify(d);
 		break;
 	case T_COUNT:
 		break;
@@ -242,13 +373,14 @@ on_signal(struct sekishod *d)
 static void
 resync(struct sekishod *d)
 {
-	struct action acts[ENGINE_MAX_ACTIONS];
+	struct action acts[ENGINE_MAX_ACTIONS], probes[ENGINE_MAX_UPLINKS];
 	size_t n;
 	int rc;
 
 	d->resync = 0;
+	prober_stop_all(&d->prober);
 	engine_init(&d->engine, d->work.ifindex, d->tun.ifindex,
-	    d->pol.gw_endpoint.sin_addr);
+	    d->pol.gw_endpoint.sin_addr, d->pol.n_beacons > 0);
 	d->quiet = 1;
 	rc = rtnl_watch_dump(d->rtnl);
 	d->quiet = 0;
@@ -260,29 +392,62 @@ resync(struct sekishod *d)
 	n = engine_restate(&d->engine, now_ms(), acts);
 	for (size_t i = 0; i < n; i++)
 		do_action(d, &acts[i]);
+	n = engine_probe_all(&d->engine, probes);
+	for (size_t i = 0; i < n; i++)
+		do_action(d, &probes[i]);
+}
+
+static int
+poll_timeout(struct sekishod *d)
+{
+	uint64_t now = now_ms();
+	int a = timers_timeout(&d->timers, now), b = prober_timeout(&d->prober, now);
+
+	if (a < 0)
+		return b;
+	return b < 0 || a < b ? a : b;
+}
+
+static void
+on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
+{
+	struct event ev;
+
+	/* Backwards: a finished run is replaced by the last one. */
+	for (size_t i = n; i-- > 0; )
+		if ((pfd[i].revents & (POLLIN | POLLHUP)) &&
+		    prober_read(&d->prober, i, &ev, now_ms()))
+			on_event(&ev, d);
+	prober_expire(&d->prober, now_ms(), on_event, d);
 }
 
 static void
 loop(struct sekishod *d)
 {
-	while (!d->quit) {
-		struct pollfd pfd[3] = {
-			{ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN },
-			{ .fd = d->ctl_fd, .events = POLLIN },
-			{ .fd = d->sig_fd, .events = POLLIN },
-		};
-		enum timer_id id;
-		int rc;
+	struct pollfd pfd[3 + ENGINE_MAX_UPLINKS];
+	enum timer_id id;
+	size_t np;
+	int rc;
 
+	while (!d->quit) {
 		if (d->resync)
 			resync(d);
-		if (poll(pfd, 3, timers_timeout(&d->timers, now_ms())) == -1 &&
-		    errno != EINTR)
+		if (d->has_pending) {
+			d->has_pending = 0;
+			on_event(&d->pending, d);
+			continue;
+		}
+		pfd[0] = (struct pollfd){ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
+		np = prober_pollfds(&d->prober, pfd + 3, ENGINE_MAX_UPLINKS);
+		if (poll(pfd, 3 + np, poll_timeout(d)) == -1 && errno != EINTR)
 			fatal("poll");
 		if (pfd[0].revents & POLLIN && (rc = rtnl_watch_read(d->rtnl)) < 0) {
 			log_warnx("rtnetlink: %s; reading the state again", strerror(-rc));
 			d->resync = 1;
 		}
+		on_probes(d, pfd + 3, np);
 		if (pfd[1].revents & POLLIN)
 			ctl_serve(d->ctl_fd, gather, d);
 		if (pfd[2].revents & POLLIN)
@@ -291,6 +456,7 @@ loop(struct sekishod *d)
 			on_timer(d, id);
 	}
 }
+
 static void
 write_sysctl(const char *path, const char *value)
 {
@@ -338,7 +504,7 @@ signals_open(void)
 static int
 ensure_base(struct firewall *fw)
 {
-	struct fw_params p = { MODE_BLOCKED, NULL, NULL, NULL };
+	struct fw_params p = { MODE_BLOCKED, NULL, NULL, NULL, NULL };
 	struct sk_error err;
 	struct buf text;
 	int rc = 0;
@@ -363,7 +529,7 @@ ensure_base(struct firewall *fw)
 static int
 check_only(struct sekishod *d)
 {
-	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if };
+	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if, NULL };
 	struct sk_error err;
 	struct buf text;
 	int rc;
@@ -405,7 +571,7 @@ start(struct sekishod *d)
 		fatal("work link: cannot start the DHCP server");
 	if (tunnel_open(&d->tun, d->tun_if, &d->pol, d->key, &err) < 0)
 		fatalx("%s", err.msg);
-	if (route_rules_add(d->work_if, d->work.ifindex) < 0)
+	if (route_rules_add(d->work_if, d->work.ifindex, d->pol.gw_endpoint.sin_addr) < 0)
 		fatal("routing rules");
 	if ((d->rtnl = rtnl_watch_open(on_event, d)) == NULL)
 		fatal("rtnetlink");
@@ -421,7 +587,8 @@ static void
 shutdown_daemon(struct sekishod *d)
 {
 	/* A clean stop leaves work cut off, like a crash does. */
-	apply_rules(d, MODE_BLOCKED);
+	apply_rules(d, MODE_BLOCKED, NULL);
+	prober_stop_all(&d->prober);
 	workside_close(&d->work);
 	tunnel_close(&d->tun);
 	unlink(d->sock_path);
@@ -440,9 +607,11 @@ main(int argc, char *argv[])
 		.tun_if = "sekisho0", .sock_path = CTL_SOCKET, .rundir = "/run/sekisho",
 	};
 	struct sk_error err;
+	char helper[PATH_MAX];
 	int ch, foreground = 0, verbose = 0, check = 0, base_only = 0;
 
-	while ((ch = getopt(argc, argv, "Bdf:nr:s:t:vw:")) != -1) {
+	default_helper(helper, sizeof(helper));
+	while ((ch = getopt(argc, argv, "BdP:f:nr:s:t:vw:")) != -1) {
 		switch (ch) {
 		case 'B': base_only = 1; break;
 		case 'd': foreground = 1; break;
@@ -453,6 +622,7 @@ main(int argc, char *argv[])
 		case 't': d.tun_if = optarg; break;
 		case 'v': verbose++; break;
 		case 'w': d.work_if = optarg; break;
+		case 'P': sk_strlcpy(helper, optarg, sizeof(helper)); break;
 		default: usage();
 		}
 	}
@@ -469,6 +639,8 @@ main(int argc, char *argv[])
 	load_config(&d);
 	if (check)
 		return check_only(&d);
+	prober_init(&d.prober, helper);
+	srandom((unsigned int)(now_ms() ^ (uint64_t)getpid()));
 	if ((d.sig_fd = signals_open()) == -1)
 		fatal("signals");
 	start(&d);

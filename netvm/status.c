@@ -32,8 +32,13 @@ text_uplinks(const struct engine *e, struct buf *o)
 	for (size_t i = 0; i < e->n_uplinks; i++) {
 		const struct uplink *u = &e->uplinks[i];
 
-		buf_printf(o, "  %-10s %s%s", u->name, u->carrier ? "carrier" : "no-carrier",
-		    u->ifindex == e->active ? " active" : "");
+		buf_printf(o, "  %-10s %s%s priority %u", u->name,
+		    u->carrier ? "carrier" : "no-carrier",
+		    u->ifindex == e->active ? " active" : "", u->priority);
+		if (u->office == OFFICE_VERIFIED)
+			buf_printf(o, " office(%s)", u->beacon);
+		else if (e->beacons)
+			buf_printf(o, " %s", office_state_name(u->office));
 		if (u->has_addr)
 			buf_printf(o, " address %s/%u", ip4(u->addr, a), u->plen);
 		if (u->has_gw)
@@ -70,8 +75,13 @@ status_text(const struct status *s, struct buf *o)
 	const struct uplink *u = engine_uplink(e, e->active);
 	char a[INET_ADDRSTRLEN];
 
-	buf_printf(o, "mode:       %s (%s, for %.1f s)\n", mode_name(e->mode), e->reason,
-	    (double)(s->now_ms - e->since_ms) / 1000.0);
+	if (e->mode == MODE_OFFICE && u != NULL)
+		buf_printf(o, "mode:       office (beacon %s verified %.1f s ago on %s, for %.1f s)\n",
+		    u->beacon, (double)(s->now_ms - u->verified_ms) / 1000.0, u->name,
+		    (double)(s->now_ms - e->since_ms) / 1000.0);
+	else
+		buf_printf(o, "mode:       %s (%s, for %.1f s)\n", mode_name(e->mode),
+		    e->reason, (double)(s->now_ms - e->since_ms) / 1000.0);
 	if (u != NULL)
 		buf_printf(o, "uplink:     %s %s/%u\n", u->name, ip4(u->addr, a), u->plen);
 	else
@@ -113,8 +123,14 @@ json_uplinks(const struct engine *e, struct buf *o)
 
 		buf_printf(o, "%s{\"name\":", i ? "," : "");
 		json_str(o, u->name);
-		buf_printf(o, ",\"carrier\":%s,\"active\":%s", u->carrier ? "true" : "false",
-		    u->ifindex == e->active ? "true" : "false");
+		buf_printf(o, ",\"carrier\":%s,\"active\":%s,\"priority\":%u,\"office\":\"%s\"",
+		    u->carrier ? "true" : "false",
+		    u->ifindex == e->active ? "true" : "false", u->priority,
+		    office_state_name(u->office));
+		if (u->office == OFFICE_VERIFIED) {
+			buf_printf(o, ",\"beacon\":");
+			json_str(o, u->beacon);
+		}
 		if (u->has_addr)
 			buf_printf(o, ",\"address\":\"%s/%u\"", ip4(u->addr, a), u->plen);
 		if (u->has_gw)

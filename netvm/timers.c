@@ -22,6 +22,21 @@ timers_on_tunnel_polled(struct timers *t, uint64_t now)
 	t->at[T_TUNNEL_POLL] = now + TUNNEL_POLL_MS;
 }
 
+void
+timers_on_office(struct timers *t, uint64_t now, unsigned int reverify_ms,
+    uint32_t r)
+{
+	uint64_t span = reverify_ms / 5;
+
+	t->at[T_REVERIFY] = now + reverify_ms - span + (span ? r % (2 * span) : 0);
+}
+
+void
+timers_on_not_office(struct timers *t)
+{
+	t->at[T_REVERIFY] = 0;
+}
+
 int
 timers_timeout(const struct timers *t, uint64_t now)
 {

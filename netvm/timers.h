@@ -11,7 +11,7 @@
 #define TUNNEL_POLL_MS		5000	/* read handshake and counters */
 #define CHILD_RESTART_MS	1000	/* a helper process that died */
 
-enum timer_id { T_TUNNEL_POLL, T_CHILD_RESTART, T_COUNT };
+enum timer_id { T_TUNNEL_POLL, T_CHILD_RESTART, T_REVERIFY, T_COUNT };
 
 struct timers {
 	uint64_t at[T_COUNT];	/* 0 = not armed */
@@ -20,6 +20,12 @@ struct timers {
 void timers_on_start(struct timers *t, uint64_t now);
 void timers_on_child_exit(struct timers *t, uint64_t now);
 void timers_on_tunnel_polled(struct timers *t, uint64_t now);
+/* In office mode the beacon is asked again every reverify_ms, give or take
+ * a fifth (jitter: a floor of laptops must not probe in step); outside it,
+ * never. Each call re-arms; r is any random number. */
+void timers_on_office(struct timers *t, uint64_t now, unsigned int reverify_ms,
+    uint32_t r);
+void timers_on_not_office(struct timers *t);
 /* Milliseconds until the next timer, -1 if none (a poll() timeout). */
 int timers_timeout(const struct timers *t, uint64_t now);
 /* Returns a due timer and disarms it, or T_COUNT if none is due. */

@@ -135,13 +135,13 @@ tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
 int
 tunnel_via(struct tunnel *t, int uplink_ifindex, const struct in_addr *gw)
 {
-	return route_replace(SK_RT_TABLE, t->endpoint, 32, gw, uplink_ifindex);
+	return route_replace(SK_RT_ENDPOINT, t->endpoint, 32, gw, uplink_ifindex);
 }
 
 int
 tunnel_idle(struct tunnel *t)
 {
-	return route_del(SK_RT_TABLE, t->endpoint, 32);
+	return route_del(SK_RT_ENDPOINT, t->endpoint, 32);
 }
 
 int

@@ -22,8 +22,9 @@ trap cleanup EXIT
 say "Building the lab: work, netvm, home router + printer, internet, agency gateway, LGWAN"
 lab_up || exit 1
 lab_roles
-lab_leak_reset
 netvm_env
+netvm_boot
+lab_leak_reset
 
 say "The laptop boots at home. sekishod loads the fail-closed ruleset first."
 expect "sekishod started" netvm_start

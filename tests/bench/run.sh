@@ -9,6 +9,8 @@ cd "$(dirname "$0")/../.."
 cleanup() { netvm_cleanup; lab_down; }
 trap cleanup EXIT
 lab_up || exit 1
+netvm_env
+netvm_boot
 netvm_start || { echo "bench: sekishod did not start"; exit 1; }
 lab_work_dhcp || exit 1
 lab_uplink_dhcp || exit 1

@@ -13,8 +13,9 @@ cd "$(dirname "$0")/../.."
 cleanup() { netvm_cleanup; lab_down; }
 trap cleanup EXIT
 lab_up || { echo "not ok 1 - lab_up"; exit 1; }
-lab_leak_reset
 netvm_env
+netvm_boot
+lab_leak_reset
 
 # ---- boot: blocked before any uplink --------------------------------------
 check "sekishod starts" netvm_start
@@ -169,7 +170,7 @@ bad=$LAB_DIR/bad.conf
 sed 's/^serial .*/serial 1\nbogus 7/' "$LAB_DIR/policy.conf" >"$bad"
 line=$(grep -n '^bogus' "$bad" | cut -d: -f1)
 check "invalid policy: refused with file:line and the problem" start_bad "$bad" \
-	"sekishod: $bad:$line: unknown keyword 'bogus', expected version, serial, device, gateway, lgwan or work"
+	"sekishod: $bad:$line: unknown keyword 'bogus', expected version, serial, device, gateway, lgwan, work, beacon, office, uplink or timers"
 sed 's/^serial .*/serial 0/' "$LAB_DIR/policy.conf" >"$bad"
 line=$(grep -n '^serial' "$bad" | cut -d: -f1)
 check "invalid policy: the daemon's message is the checker's" start_bad "$bad" \

@@ -56,6 +56,20 @@ netvm_env() {
 	NETVM_RUN="$LAB_DIR/netvm-run"
 }
 
+# netvm_boot: what the netvm's early-boot unit does (sekisho-base.service,
+# before network-pre.target): the base ruleset, before any uplink is up. The
+# lab brought the uplinks up already, so they are cycled once the ruleset is
+# in: nothing they sent before it (an IGMP report at link-up, say) belongs
+# to the laptop's day.
+netvm_boot() {
+	local ifc
+	n netvm "$PWD/$SEKISHOD" -B 2>/dev/null || return 1
+	for ifc in $(ip -n "$NS_NETVM" -o link show | awk -F': ' '$2 ~ /^up[0-9]/ { sub("@.*", "", $2); print $2 }'); do
+		ip -n "$NS_NETVM" link set "$ifc" down
+		ip -n "$NS_NETVM" link set "$ifc" up
+	done
+}
+
 # netvm_start [POLICY]: sekishod in the netvm namespace, a child of the lab.
 netvm_start() {
 	netvm_env

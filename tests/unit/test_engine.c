@@ -28,12 +28,18 @@ a4(const char *s)
 static struct engine e;
 static struct action acts[ENGINE_MAX_ACTIONS];
 
+static uint64_t now = 1000;
+static unsigned int prio[8];
+
 static size_t
 feed(enum ev_type type, int ifindex, const char *x)
 {
-	struct event ev = { .type = type, .ifindex = ifindex, .now_ms = 1000 };
+	struct event ev = { .type = type, .ifindex = ifindex, .now_ms = now };
 
 	snprintf(ev.name, sizeof(ev.name), "up%d", ifindex - UP0);
+	ev.priority = ifindex >= 0 && ifindex < 8 ? prio[ifindex] : 0;
+	if (type == EV_BEACON_OK)
+		snprintf(ev.beacon, sizeof(ev.beacon), "%s", x);
 	ev.carrier = 1;
 	if (type == EV_LINK && x != NULL && strcmp(x, "down") == 0)
 		ev.carrier = 0;
@@ -50,7 +56,9 @@ static int
 setup(void **state)
 {
 	(void)state;
-	engine_init(&e, WORK, TUN, a4("192.0.2.10"));
+	engine_init(&e, WORK, TUN, a4("192.0.2.10"), 0);
+	memset(prio, 0, sizeof(prio));
+	now = 1000;
 	return 0;
 }
 
@@ -88,7 +96,7 @@ static void
 test_endpoint_on_link_needs_no_route(void **state)
 {
 	(void)state;
-	engine_init(&e, WORK, TUN, a4("192.168.1.77"));
+	engine_init(&e, WORK, TUN, a4("192.168.1.77"), 0);
 	feed(EV_LINK, UP0, NULL);
 	assert_int_equal(feed(EV_ADDR_ADD, UP0, "192.168.1.100"), 2);
 	assert_false(acts[0].has_gw);
@@ -193,6 +201,192 @@ test_uplink_table_bounded(void **state)
 	assert_int_equal(e.n_uplinks, ENGINE_MAX_UPLINKS);
 }
 
+
+#define UP2 5
+
+static void
+uplink_up(int ifindex, const char *addr, const char *gw)
+{
+	feed(EV_LINK, ifindex, NULL);
+	feed(EV_ADDR_ADD, ifindex, addr);
+	feed(EV_GW_ADD, ifindex, gw);
+}
+
+static int
+setup_beacons(void **state)
+{
+	setup(state);
+	engine_init(&e, WORK, TUN, a4("192.0.2.10"), 1);
+	prio[UP0] = 300;	/* wired */
+	prio[UP1] = 200;	/* Wi-Fi */
+	prio[UP2] = 100;	/* WWAN */
+	return 0;
+}
+
+static void
+test_office_only_after_verified_beacon(void **state)
+{
+	(void)state;
+	feed(EV_LINK, UP0, NULL);
+	feed(EV_ADDR_ADD, UP0, "10.66.0.100");
+	/* Usable: a probe goes out, and meanwhile the tunnel (nothing else). */
+	assert_int_equal(feed(EV_GW_ADD, UP0, "10.66.0.1"), 3);
+	assert_int_equal(acts[0].type, ACT_PROBE);
+	assert_int_equal(acts[0].ifindex, UP0);
+	assert_int_equal(acts[1].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[2].type, ACT_RULES);
+	assert_int_equal(acts[2].mode, MODE_REMOTE);
+	assert_int_equal(engine_uplink(&e, UP0)->office, OFFICE_PROBING);
+	assert_int_equal(feed(EV_BEACON_OK, UP0, "tokyo-3f"), 3);
+	/* Route first, then the rules, then the tunnel goes idle. */
+	assert_int_equal(acts[0].type, ACT_OFFICE_VIA);
+	assert_int_equal(acts[0].gw.s_addr, a4("10.66.0.1").s_addr);
+	assert_int_equal(acts[1].type, ACT_RULES);
+	assert_int_equal(acts[1].mode, MODE_OFFICE);
+	assert_int_equal(acts[1].ifindex, UP0);
+	assert_int_equal(acts[2].type, ACT_TUNNEL_IDLE);
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_string_equal(e.reason, "beacon tokyo-3f verified on up0");
+	/* A re-verification that holds changes nothing. */
+	assert_int_equal(feed(EV_BEACON_OK, UP0, "tokyo-3f"), 0);
+}
+
+static void
+test_failed_probe_stays_remote(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	assert_int_equal(feed(EV_BEACON_FAIL, UP0, NULL), 0);
+	assert_int_equal(e.mode, MODE_REMOTE);
+	assert_int_equal(engine_uplink(&e, UP0)->office, OFFICE_NO);
+}
+
+static void
+test_office_falls_back_when_beacon_stops(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	feed(EV_BEACON_FAIL, UP2, NULL);
+	feed(EV_BEACON_OK, UP0, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	/* The periodic re-verification fails: back to the tunnel, over the
+	 * same uplink (it still has the better priority). */
+	assert_int_equal(feed(EV_BEACON_FAIL, UP0, NULL), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP0);
+	assert_int_equal(acts[1].mode, MODE_REMOTE);
+}
+
+static void
+test_unplug_office_goes_remote_on_next(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	feed(EV_BEACON_FAIL, UP2, NULL);
+	feed(EV_BEACON_OK, UP0, "tokyo-3f");
+	assert_int_equal(feed(EV_LINK, UP0, "down"), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP2);
+	assert_int_equal(acts[1].type, ACT_RULES);
+	assert_int_equal(acts[1].mode, MODE_REMOTE);
+	/* Plugged back: what the beacon proved was forgotten; probe again. */
+	assert_int_equal(engine_uplink(&e, UP0)->office, OFFICE_UNKNOWN);
+	assert_int_equal(feed(EV_LINK, UP0, NULL), 1);
+	assert_int_equal(acts[0].type, ACT_PROBE);
+	assert_int_equal(e.active, UP2);	/* no move while it is probed */
+	assert_int_equal(feed(EV_BEACON_OK, UP0, "tokyo-3f"), 3);
+	assert_int_equal(e.mode, MODE_OFFICE);
+}
+
+static void
+test_office_beats_any_remote(void **state)
+{
+	(void)state;
+	prio[UP2] = 1000;	/* even a preferred remote uplink */
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	feed(EV_BEACON_FAIL, UP2, NULL);
+	uplink_up(UP1, "10.66.0.100", "10.66.0.1");
+	feed(EV_BEACON_OK, UP1, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_int_equal(e.active, UP1);
+}
+
+static void
+test_priority_failover_and_back(void **state)
+{
+	(void)state;
+	e.beacons = 0;
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	assert_int_equal(e.active, UP2);
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	assert_int_equal(e.active, UP0);	/* wired beats WWAN */
+	assert_int_equal(feed(EV_LINK, UP0, "down"), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP2);
+	assert_int_equal(feed(EV_LINK, UP0, NULL), 2);
+	assert_int_equal(acts[0].ifindex, UP0);
+	assert_int_equal(e.mode, MODE_REMOTE);
+}
+
+static void
+test_stale_tunnel_moves_and_returns(void **state)
+{
+	(void)state;
+	e.beacons = 0;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	assert_int_equal(e.active, UP0);
+	assert_int_equal(feed(EV_TUNNEL_STALE, 0, NULL), 2);
+	assert_int_equal(acts[0].ifindex, UP2);
+	now += ENGINE_STALE_RETRY_MS - 1;
+	assert_int_equal(feed(EV_TICK, 0, NULL), 0);
+	now += 1;
+	assert_int_equal(feed(EV_TICK, 0, NULL), 2);
+	assert_int_equal(acts[0].ifindex, UP0);
+}
+
+static void
+test_stale_only_uplink_still_used(void **state)
+{
+	(void)state;
+	e.beacons = 0;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	assert_int_equal(feed(EV_TUNNEL_STALE, 0, NULL), 0);
+	assert_int_equal(e.mode, MODE_REMOTE);
+	assert_int_equal(e.active, UP0);
+}
+
+static void
+test_new_address_forgets_office(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	feed(EV_BEACON_OK, UP0, "tokyo-3f");
+	/* A new lease may be another network: probe again; meanwhile the
+	 * office mode's proof is gone, so the tunnel takes over. */
+	assert_int_equal(feed(EV_ADDR_ADD, UP0, "10.66.0.101"), 3);
+	assert_int_equal(acts[0].type, ACT_PROBE);
+	assert_int_equal(acts[1].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[2].mode, MODE_REMOTE);
+}
+
+static void
+test_probe_all_after_restate(void **state)
+{
+	struct action all[ENGINE_MAX_UPLINKS];
+
+	(void)state;
+	e.beacons = 0;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	e.beacons = 1;
+	assert_int_equal(engine_probe_all(&e, all), 2);
+	assert_int_equal(all[0].type, ACT_PROBE);
+	assert_int_equal(engine_probe_all(&e, all), 0);
+}
+
 int
 main(void)
 {
@@ -207,6 +401,16 @@ main(void)
 		cmocka_unit_test_setup(test_failover_to_second_uplink, setup),
 		cmocka_unit_test_setup(test_restate, setup),
 		cmocka_unit_test_setup(test_uplink_table_bounded, setup),
+		cmocka_unit_test_setup(test_office_only_after_verified_beacon, setup_beacons),
+		cmocka_unit_test_setup(test_failed_probe_stays_remote, setup_beacons),
+		cmocka_unit_test_setup(test_office_falls_back_when_beacon_stops, setup_beacons),
+		cmocka_unit_test_setup(test_unplug_office_goes_remote_on_next, setup_beacons),
+		cmocka_unit_test_setup(test_office_beats_any_remote, setup_beacons),
+		cmocka_unit_test_setup(test_priority_failover_and_back, setup_beacons),
+		cmocka_unit_test_setup(test_stale_tunnel_moves_and_returns, setup_beacons),
+		cmocka_unit_test_setup(test_stale_only_uplink_still_used, setup_beacons),
+		cmocka_unit_test_setup(test_new_address_forgets_office, setup_beacons),
+		cmocka_unit_test_setup(test_probe_all_after_restate, setup_beacons),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

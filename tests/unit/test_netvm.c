@@ -57,7 +57,7 @@ teardown_policy(void **state)
 static char *
 render(enum mode mode, const struct policy *p)
 {
-	struct fw_params fp = { mode, p, "wk0", "skt0" };
+	struct fw_params fp = { mode, p, "wk0", "skt0", "up0" };
 	struct buf b;
 
 	buf_init(&b);
@@ -83,6 +83,25 @@ test_remote_ruleset(void **state)
 	assert_non_null(strstr(t, "tcp option maxseg size set rt mtu"));
 	/* The only accept of work's traffic is into the tunnel. */
 	assert_null(strstr(t, "iifname \"wk0\" accept"));
+	free(t);
+}
+
+static void
+test_office_ruleset(void **state)
+{
+	char *t = render(MODE_OFFICE, &pol);
+
+	(void)state;
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" ip daddr @lgwan counter accept\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"up0\" oifname \"wk0\" ct state established,related accept\n"));
+	assert_non_null(strstr(t, "\t\toifname \"up0\" ip saddr 172.30.0.2 masquerade\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e2\n"));
+	/* Nothing from work goes into the tunnel in office mode. */
+	assert_null(strstr(t, "oifname \"skt0\" ip daddr @lgwan counter accept"));
+	free(t);
+	t = render(MODE_REMOTE, &pol);
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e1\n"));
+	assert_null(strstr(t, "oifname \"up0\""));
 	free(t);
 }
 
@@ -135,12 +154,12 @@ test_nft_accepts_rulesets(void **state)
 {
 	struct sk_error err;
 	struct firewall *fw = fw_open(&err);
-	const struct policy *ps[] = { &pol, &pol, NULL };
-	enum mode ms[] = { MODE_REMOTE, MODE_BLOCKED, MODE_BLOCKED };
+	const struct policy *ps[] = { &pol, &pol, NULL, &pol };
+	enum mode ms[] = { MODE_REMOTE, MODE_BLOCKED, MODE_BLOCKED, MODE_OFFICE };
 
 	(void)state;
 	assert_non_null(fw);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		char *t = render(ms[i], ps[i]);
 		int rc = fw_check(fw, t, &err);
 
@@ -184,7 +203,7 @@ fill_status(struct status *s, struct engine *e, struct tunnel_stats *ts)
 	struct event ev = { .type = EV_LINK, .ifindex = 3, .carrier = 1, .now_ms = 1000 };
 	struct action acts[ENGINE_MAX_ACTIONS];
 
-	engine_init(e, 2, 9, pol.gw_endpoint.sin_addr);
+	engine_init(e, 2, 9, pol.gw_endpoint.sin_addr, 0);
 	strcpy(ev.name, "up0");
 	engine_handle(e, &ev, acts);
 	ev.type = EV_ADDR_ADD;
@@ -228,7 +247,7 @@ test_status_text(void **state)
 	    "mode:       remote (tunnel over up0, for 2.5 s)\n"
 	    "uplink:     up0 192.168.1.100/24\n"
 	    "uplinks:\n"
-	    "  up0        carrier active address 192.168.1.100/24 gateway 192.168.1.1\n"
+	    "  up0        carrier active priority 0 address 192.168.1.100/24 gateway 192.168.1.1\n"
 	    "tunnel:     skt0\n"
 	    "  peer:     AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= (agency-gw)\n"
 	    "  endpoint: 192.0.2.10:51820\n"
@@ -254,7 +273,7 @@ test_status_json(void **state)
 	assert_string_equal(buf_str(&b),
 	    "{\"mode\":\"remote\",\"reason\":\"tunnel over up0\",\"since_ms\":2500,"
 	    "\"uplink\":\"up0\",\"uplinks\":[{\"name\":\"up0\",\"carrier\":true,"
-	    "\"active\":true,\"address\":\"192.168.1.100/24\",\"gateway\":\"192.168.1.1\"}],"
+	    "\"active\":true,\"priority\":0,\"office\":\"unprobed\",\"address\":\"192.168.1.100/24\",\"gateway\":\"192.168.1.1\"}],"
 	    "\"tunnel\":{\"interface\":\"skt0\",\"peer\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\","
 	    "\"gateway\":\"agency-gw\",\"endpoint\":\"192.0.2.10:51820\","
 	    "\"last_handshake_age_s\":null,\"rx_bytes\":1234,\"tx_bytes\":5678},"
@@ -364,6 +383,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_remote_ruleset),
 		cmocka_unit_test(test_blocked_ruleset),
+		cmocka_unit_test(test_office_ruleset),
 		cmocka_unit_test(test_base_ruleset),
 		cmocka_unit_test(test_nft_accepts_rulesets),
 		cmocka_unit_test(test_ctl_parse),
