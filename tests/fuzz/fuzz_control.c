@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!init) {
 		struct in_addr ep = { htonl(0xc000020a) };
 
-		engine_init(&e, 2, 9, ep);
+		engine_init(&e, 2, 9, ep, 1);
 		init = 1;
 	}
 	/* An exact-size copy so that any over-read is caught. */

@@ -16,7 +16,12 @@
 LAB_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # ---- fixed addresses (the README's table) -----------------------------------
-LAB_ROLES="work netvm home printer inet agency lgwan"
+# Roles: the base lab, then the optional segments lab_up builds when
+# LAB_SEGMENTS names them ("office hotel lte", or "all"). LAB_ROLES is the
+# roles of the lab that runs (lab_up sets it; $LAB_DIR/env records it).
+LAB_BASE_ROLES="work netvm home printer inet agency lgwan patch"
+LAB_ALL_SEGMENTS="office hotel lte"
+LAB_ROLES=${LAB_ROLES:-$LAB_BASE_ROLES}
 LAB_WORK_ADDR=172.30.0.2/30	# handed out by the netvm daemon's DHCP server
 LAB_WORK_ROUTER=172.30.0.1
 LAB_WORK_ADDR6=fd00:30::2/64
@@ -49,6 +54,41 @@ LAB_AUTH=10.65.0.10
 LAB_AUTH_NAME=auth.lgwan.example
 LAB_LGWAN_HOST=172.20.0.10
 LAB_IPERF_PORT=5201
+# the netvm's uplinks: stable names and MACs; each is a cable whose far end
+# lab_plug puts into a segment's wall socket (patch namespace)
+LAB_UPLINKS="up0 up1 up2"	# wired, wifi, wwan
+LAB_UPLINK_MAC_up0=02:53:4b:00:01:00
+LAB_UPLINK_MAC_up1=02:53:4b:00:01:01
+LAB_UPLINK_MAC_up2=02:53:4b:00:01:02
+LAB_UPLINK_METRIC_up0=	# default-route metric the DHCP hook uses (none: 0)
+LAB_UPLINK_METRIC_up1=100
+LAB_UPLINK_METRIC_up2=200
+# office (LAB_SEGMENTS): an LGWAN-side office LAN, no internet
+LAB_OFFICE_ROUTER=10.66.0.1
+LAB_OFFICE_LAN=10.66.0.0/24
+LAB_OFFICE_DHCP_FIRST=10.66.0.100
+LAB_OFFICE_DHCP_LAST=10.66.0.150
+LAB_OFFICE_DOMAIN=office.lgwan.example
+LAB_OFFICE_DNS=10.66.0.53
+LAB_OFFICE_LG=10.255.1.1	# office router <-> lgwan link (/30)
+LAB_LGWAN_OFFICE_SIDE=10.255.1.2
+LAB_BEACON_ADDR=10.66.0.2
+LAB_BEACON_PORT=51821
+LAB_BEACON_ID=tokyo-3f
+LAB_BEACON_ANSWERS=3	# genuine answers captured at lab_up for the replayer
+# hotel (LAB_SEGMENTS): copies the office's DHCP options, NAT to inet
+LAB_HOTEL_ROUTER=10.66.0.1
+LAB_HOTEL_LAN=10.66.0.0/24
+LAB_HOTEL_DNS=10.66.0.53
+LAB_HOTEL_WAN=198.18.1.2
+LAB_INET_HOTEL_SIDE=198.18.1.1
+# lte (LAB_SEGMENTS): carrier-grade NAT to inet
+LAB_LTE_ROUTER=100.64.1.1
+LAB_LTE_LAN=100.64.1.0/24
+LAB_LTE_DHCP_FIRST=100.64.1.100
+LAB_LTE_DHCP_LAST=100.64.1.150
+LAB_LTE_WAN=198.18.2.2
+LAB_INET_LTE_SIDE=198.18.2.1
 
 # ---- small helpers -----------------------------------------------------------
 _lab_log() { [ "${LAB_VERBOSE:-0}" = 1 ] && echo "lab: $*" >&2; return 0; }
@@ -60,7 +100,10 @@ _lab_ns() {	# role -> namespace name
 	for r in $LAB_ROLES; do
 		[ "$r" = "$1" ] && { echo "$LAB_PREFIX-$1"; return 0; }
 	done
-	_lab_err "unknown role '$1' (roles: $LAB_ROLES)"
+	case " $LAB_ALL_SEGMENTS " in
+	*" ${1:-?} "*) _lab_err "segment '$1' is not in this lab (build it with LAB_SEGMENTS=\"$LAB_ALL_SEGMENTS\" lab_up)" ;;
+	*) _lab_err "unknown role '$1' (roles: $LAB_ROLES)" ;;
+	esac
 }
 
 # n ROLE CMD...: run CMD in that role's namespace.
@@ -203,6 +246,14 @@ _lab_prereqs() {
 		done
 	fi
 	[ -c /dev/net/tun ] || missing+=" /dev/net/tun (wireguard-go needs the tun device)"
+	if _lab_has_seg office || _lab_has_seg hotel; then
+		for c in "$LAB_BEACON" "$LAB_BEACON_KEYGEN" "$LAB_BEACON_PROBE"; do
+			[ -x "$c" ] || missing+=" $c (make tools)"
+		done
+	fi
+	if _lab_has_seg hotel; then
+		command -v python3 >/dev/null 2>&1 || missing+=" python3 (python3)"
+	fi
 	if [ -n "$missing" ]; then
 		_lab_err "missing prerequisite(s):$missing -- run 'make deps'"
 		return 1
@@ -211,13 +262,19 @@ _lab_prereqs() {
 
 # ---- lab_up ------------------------------------------------------------------
 _lab_write_env() {
-	local v f="$LAB_DIR/env"
+	local v r f="$LAB_DIR/env" vars segs
+	segs=$(_lab_segments); segs=${segs#home}; segs=${segs# }
+	vars="LAB_PREFIX LAB_DIR LAB_DETACH LAB_ROLES"
+	for r in $LAB_ROLES; do vars+=" NS_${r^^}"; done
+	vars+=" LAB_WG_GW LAB_GW_ENDPOINT LAB_GW_PUB LAB_DEVICE_KEY LAB_DEVICE_PUB LAB_GW_KEY
+		LAB_POLICY LAB_WORK_RESOLV LAB_PORTAL_MARKER"
+	_lab_has_seg office && vars+=" LAB_BEACON LAB_BEACON_PROBE LAB_BEACON_KEYGEN
+		LAB_OFFICE_BEACON_KEY LAB_OFFICE_BEACON_PUB"
+	_lab_has_seg hotel && vars+=" LAB_IMPOSTOR_KEY LAB_IMPOSTOR_PUB"
 	{
 		echo "# Sekisho lab $LAB_PREFIX: . this file, then . tests/lab/lab.sh for n/lab_* functions"
-		for v in LAB_PREFIX LAB_DIR LAB_DETACH NS_WORK NS_NETVM NS_HOME NS_PRINTER \
-			NS_INET NS_AGENCY NS_LGWAN LAB_WG_GW LAB_GW_ENDPOINT LAB_GW_PUB \
-			LAB_DEVICE_KEY LAB_DEVICE_PUB LAB_GW_KEY LAB_POLICY LAB_WORK_RESOLV \
-			LAB_PORTAL_MARKER; do
+		printf 'export LAB_SEGMENTS=%q\n' "$segs"
+		for v in $vars; do
 			printf 'export %s=%q\n' "$v" "${!v}"
 		done
 	} >"$f.tmp" && mv "$f.tmp" "$f"
@@ -243,25 +300,131 @@ _lab_build_err() {	# ERR trap of _lab_build: name the failing line
 		"$(sed -n "${line}s/^[[:space:]]*//p" "$LAB_LIBDIR/lab.sh")" >&2
 }
 
+# Segments: home always; LAB_SEGMENTS adds the others.
+# (From LAB_ROLES, not LAB_SEGMENTS: "LAB_SEGMENTS=all lab_up" sets that
+# only for the call.)
+_lab_has_seg() { [ "$1" = home ] || [[ " $LAB_ALL_SEGMENTS " == *" $1 "* && " $LAB_ROLES " == *" $1 "* ]]; }
+_lab_segments() {	# the segments of this lab, home first
+	local s out=home
+	for s in $LAB_ALL_SEGMENTS; do _lab_has_seg "$s" && out+=" $s"; done
+	echo "$out"
+}
+# The wall-socket port of each segment: the device its leak counters hook.
+_lab_seg_dev() {
+	case $1 in home) echo hn0 ;; office) echo on0 ;; hotel) echo tn0 ;; lte) echo ln0 ;;
+	*) _lab_err "unknown segment '$1' (segments: $(_lab_segments))" ;;
+	esac
+}
+_lab_seg_counters() {
+	case $1 in office) echo "dhcp beacon lgwan tunnel arp other" ;;
+	*) echo "dhcp beacon tunnel arp leak" ;;
+	esac
+}
+
+# _lab_leak_table ROLE: named counters on the ingress of that segment's wall
+# port, i.e. every frame a plugged uplink of the netvm sends into it. nft
+# 1.0.6's grammar takes no counter *declaration* named "arp" (a keyword), so
+# the table and its counters come as JSON, the chain as text.
+_lab_leak_table() {
+	local role=$1 dev c json="" last p set=""
+	dev=$(_lab_seg_dev "$role")
+	for c in $(_lab_seg_counters "$role"); do
+		json+="{\"add\": {\"counter\": {\"family\": \"netdev\", \"table\": \"lableak\", \"name\": \"$c\"}}},"
+		last=$c
+	done
+	n "$role" nft -j -f - <<-EOF
+	{"nftables": [
+	  {"add": {"table": {"family": "netdev", "name": "lableak"}}},
+	  ${json%,}
+	]}
+	EOF
+	for p in $LAB_LGWAN_PREFIXES $LAB_OFFICE_LAN; do set+="${set:+, }$p"; done
+	n "$role" nft -f - <<-EOF
+	table netdev lableak {
+		chain ingress {
+			type filter hook ingress device "$dev" priority -500; policy accept;
+			ether type ip udp dport 67 counter name "dhcp" return
+			ether type ip udp dport $LAB_BEACON_PORT counter name "beacon" return
+			ether type ip ip daddr $LAB_GW_PUBLIC udp dport $LAB_GW_PORT counter name "tunnel" return
+			ether type arp counter name "arp" return
+			$([ "$role" = office ] && echo "ether type ip ip daddr { $set } counter name \"lgwan\" return")
+			counter name "$last"
+		}
+	}
+	EOF
+}
+
+# _lab_socket SEGMENT: the segment's wall socket. A bridge s-SEGMENT in the
+# patch namespace, joined by a veth (w-SEGMENT there, the segment's port
+# device in the segment). lab_plug puts an uplink's cable end into it.
+_lab_socket() {
+	local seg=$1 dev
+	dev=$(_lab_seg_dev "$seg")
+	ip link add "w-$seg" netns "$NS_PATCH" type veth peer name "$dev" netns "$(_lab_ns "$seg")"
+	ip -n "$NS_PATCH" link add "s-$seg" type bridge stp_state 0
+	ip -n "$NS_PATCH" link set "w-$seg" master "s-$seg"
+	ip -n "$NS_PATCH" link set "s-$seg" up
+	ip -n "$NS_PATCH" link set "w-$seg" up
+}
+
+# _lab_router ROLE ADDR/LEN...: br0 (port: the wall socket) with these addresses.
+_lab_router() {
+	local role=$1 ns a
+	shift
+	ns=$(_lab_ns "$role")
+	ip -n "$ns" link add br0 type bridge stp_state 0
+	_lab_socket "$role"
+	ip -n "$ns" link set "$(_lab_seg_dev "$role")" master br0
+	for a in "$@"; do ip -n "$ns" addr add "$a" dev br0; done
+	ip -n "$ns" link set br0 up
+	ip -n "$ns" link set "$(_lab_seg_dev "$role")" up
+	n "$role" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# _lab_wan ROLE WAN INET-SIDE INET-DEV LAN: a NAT router's uplink into inet.
+_lab_wan() {
+	local role=$1 wan=$2 side=$3 idev=$4 lan=$5 ns
+	ns=$(_lab_ns "$role")
+	ip link add wan0 netns "$ns" type veth peer name "$idev" netns "$NS_INET"
+	ip -n "$ns" addr add "$wan/24" dev wan0
+	ip -n "$NS_INET" addr add "$side/24" dev "$idev"
+	ip -n "$ns" link set wan0 up
+	ip -n "$NS_INET" link set "$idev" up
+	ip -n "$ns" route add default via "$side" dev wan0
+	n "$role" nft -f - <<-EOF
+	table ip labnat {
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "wan0" ip saddr $lan masquerade
+		}
+	}
+	EOF
+}
+
 # Builds namespaces, links, addresses, routes and nftables; runs in a
 # subshell with set -e, so the first failing command stops it.
 _lab_build() {
-	local r ns p
+	local r ns p u mac
 	for r in $LAB_ROLES; do
 		ns=$LAB_PREFIX-$r
 		[ "$r" = work ] || ip netns add "$ns"
 		ip -n "$ns" link set lo up
 	done
 	# IPv6 off where it would only add noise; accept_ra off in the netvm.
-	for r in home printer inet agency lgwan; do
+	for r in $LAB_ROLES; do
+		case $r in work|netvm) continue ;; esac
 		n "$r" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	done
 	n netvm sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
 	n work sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
 
-	# veth pairs, created directly in their namespaces.
+	# veth pairs, created directly in their namespaces. The netvm's uplinks
+	# are cables whose far ends (c-upN) live in the patch namespace.
 	ip link add wk0 netns "$NS_NETVM" type veth peer name eth0 netns "$NS_WORK"
-	ip link add up0 netns "$NS_NETVM" type veth peer name hn0 netns "$NS_HOME"
+	for u in $LAB_UPLINKS; do
+		mac=LAB_UPLINK_MAC_$u
+		ip link add "$u" netns "$NS_NETVM" address "${!mac}" type veth peer name "c-$u" netns "$NS_PATCH"
+	done
 	ip link add eth0 netns "$NS_PRINTER" type veth peer name hp0 netns "$NS_HOME"
 	ip link add wan0 netns "$NS_HOME" type veth peer name ih0 netns "$NS_INET"
 	ip link add ia0 netns "$NS_INET" type veth peer name pub0 netns "$NS_AGENCY"
@@ -272,12 +435,15 @@ _lab_build() {
 	ip -n "$NS_WORK" addr add "$LAB_WORK_ADDR6" dev eth0 nodad
 	ip -n "$NS_WORK" -6 route add default via "$LAB_WORK_ROUTER6" dev eth0
 
-	# netvm: wk0 up (the daemon addresses it), up0 by DHCP only, no IPv6.
-	n netvm sysctl -qw net.ipv6.conf.up0.disable_ipv6=1 net.ipv6.conf.up0.accept_ra=0
+	# netvm: wk0 up (the daemon addresses it), uplinks by DHCP only, no IPv6.
+	for u in $LAB_UPLINKS; do
+		n netvm sysctl -qw "net.ipv6.conf.$u.disable_ipv6=1" "net.ipv6.conf.$u.accept_ra=0"
+	done
 	ip -n "$NS_NETVM" link set wk0 up
 
-	# home router: br0 (ports hn0 = netvm's cable, hp0 = printer), NAT to wan0.
+	# home router: br0 (ports hn0 = the home wall socket, hp0 = printer), NAT to wan0.
 	ip -n "$NS_HOME" link add br0 type bridge stp_state 0
+	_lab_socket home
 	ip -n "$NS_HOME" link set hn0 master br0
 	ip -n "$NS_HOME" link set hp0 master br0
 	ip -n "$NS_HOME" addr add "$LAB_HOME_ROUTER/24" dev br0
@@ -290,32 +456,10 @@ _lab_build() {
 		}
 	}
 	EOF
-	# Leak counters. nft 1.0.6's grammar takes no counter *declaration*
-	# named "arp" (a keyword), so the table and its counters come as JSON.
-	n home nft -j -f - <<-EOF
-	{"nftables": [
-	  {"add": {"table": {"family": "netdev", "name": "lableak"}}},
-	  {"add": {"counter": {"family": "netdev", "table": "lableak", "name": "dhcp"}}},
-	  {"add": {"counter": {"family": "netdev", "table": "lableak", "name": "tunnel"}}},
-	  {"add": {"counter": {"family": "netdev", "table": "lableak", "name": "arp"}}},
-	  {"add": {"counter": {"family": "netdev", "table": "lableak", "name": "leak"}}}
-	]}
-	EOF
-	n home nft -f - <<-EOF
-	table netdev lableak {
-		chain ingress {
-			type filter hook ingress device "hn0" priority -500; policy accept;
-			ether type ip udp dport 67 counter name "dhcp" return
-			ether type ip ip daddr $LAB_GW_PUBLIC udp dport $LAB_GW_PORT counter name "tunnel" return
-			ether type arp counter name "arp" return
-			counter name "leak"
-		}
-	}
-	EOF
+	_lab_leak_table home
 	for p in br0 hp0 wan0 hn0; do ip -n "$NS_HOME" link set "$p" up; done
 	ip -n "$NS_HOME" route add default via "$LAB_INET_HOME_SIDE" dev wan0
 	n home sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$NS_NETVM" link set up0 up
 
 	# printer on the home LAN.
 	ip -n "$NS_PRINTER" addr add "$LAB_PRINTER/24" dev eth0
@@ -350,6 +494,41 @@ _lab_build() {
 	for p in "$LAB_PORTAL" "$LAB_LGWAN_DNS" "$LAB_AUTH" "$LAB_LGWAN_HOST"; do
 		ip -n "$NS_LGWAN" addr add "$p/32" dev lo
 	done
+
+	# office: br0 with the router, the beacon and the resolver; LGWAN
+	# directly over lg0 (no default route: no internet from an office).
+	if _lab_has_seg office; then
+		_lab_router office "$LAB_OFFICE_ROUTER/24" "$LAB_BEACON_ADDR/24" "$LAB_OFFICE_DNS/24"
+		ip link add lg0 netns "$NS_OFFICE" type veth peer name of0 netns "$NS_LGWAN"
+		ip -n "$NS_OFFICE" addr add "$LAB_OFFICE_LG/30" dev lg0
+		ip -n "$NS_LGWAN" addr add "$LAB_LGWAN_OFFICE_SIDE/30" dev of0
+		ip -n "$NS_OFFICE" link set lg0 up
+		ip -n "$NS_LGWAN" link set of0 up
+		for p in $LAB_LGWAN_PREFIXES; do
+			ip -n "$NS_OFFICE" route add "$p" via "$LAB_LGWAN_OFFICE_SIDE" dev lg0
+		done
+		ip -n "$NS_LGWAN" route add "$LAB_OFFICE_LAN" via "$LAB_OFFICE_LG" dev of0
+		_lab_leak_table office
+		(umask 077; "$LAB_BEACON_KEYGEN" "$LAB_DIR/office-beacon.key" >"$LAB_DIR/office-beacon.pub")
+	fi
+	# hotel: the office's addresses, NAT to inet.
+	if _lab_has_seg hotel; then
+		_lab_router hotel "$LAB_HOTEL_ROUTER/24" "$LAB_BEACON_ADDR/24" "$LAB_HOTEL_DNS/24"
+		_lab_wan hotel "$LAB_HOTEL_WAN" "$LAB_INET_HOTEL_SIDE" it0 "$LAB_HOTEL_LAN"
+		_lab_leak_table hotel
+		(umask 077; "$LAB_BEACON_KEYGEN" "$LAB_DIR/impostor.key" >"$LAB_DIR/impostor.pub")
+	fi
+	# lte: carrier NAT to inet.
+	if _lab_has_seg lte; then
+		_lab_router lte "$LAB_LTE_ROUTER/24"
+		_lab_wan lte "$LAB_LTE_WAN" "$LAB_INET_LTE_SIDE" il0 "$LAB_LTE_LAN"
+		_lab_leak_table lte
+	fi
+
+	# the netvm's cables: up0 in the home socket, the others hanging loose.
+	for u in $LAB_UPLINKS; do ip -n "$NS_NETVM" link set "$u" up; done
+	ip -n "$NS_PATCH" link set c-up0 master s-home
+	ip -n "$NS_PATCH" link set c-up0 up
 
 	# keys (never in argv) and the device policy.
 	(umask 077
@@ -434,6 +613,89 @@ _lab_start_services() {
 	lab_spawn lgwan-iperf3 lgwan iperf3 -s -B "$LAB_PORTAL" -p "$LAB_IPERF_PORT" || return 1
 	# agency: the WireGuard gateway (userspace; UAPI socket per interface name).
 	lab_spawn agency-wg agency wireguard-go -f "$LAB_WG_GW" || return 1
+	_lab_has_seg office && { _lab_start_office || return 1; }
+	_lab_has_seg hotel && { _lab_start_hotel || return 1; }
+	_lab_has_seg lte && { _lab_start_lte || return 1; }
+	return 0
+}
+
+# office and hotel hand out the same options: subnet, router, resolver,
+# domain (option 15) and search list (option 119).
+_lab_office_dhcp_opts() {
+	echo "--dhcp-range=$LAB_OFFICE_DHCP_FIRST,$LAB_OFFICE_DHCP_LAST,255.255.255.0,1h" \
+		"--dhcp-option=option:router,$LAB_OFFICE_ROUTER" \
+		"--dhcp-option=option:dns-server,$LAB_OFFICE_DNS" \
+		"--dhcp-option=option:domain-search,$LAB_OFFICE_DOMAIN" \
+		"--domain=$LAB_OFFICE_DOMAIN" "--local=/$LAB_OFFICE_DOMAIN/" \
+		"--host-record=router.$LAB_OFFICE_DOMAIN,$LAB_OFFICE_ROUTER" \
+		"--host-record=beacon.$LAB_OFFICE_DOMAIN,$LAB_BEACON_ADDR" \
+		"--host-record=dns.$LAB_OFFICE_DOMAIN,$LAB_OFFICE_DNS" \
+		"--dhcp-authoritative --no-ping --log-dhcp"
+}
+
+_lab_start_office() {
+	# DHCP on br0; the office resolver (every br0 address, 10.66.0.53 the
+	# one handed out): office names itself, *.lgwan.example from the LGWAN
+	# resolver, NXDOMAIN for the rest (no internet from an office).
+	# shellcheck disable=SC2046
+	_lab_dnsmasq office-dnsmasq office --interface=br0 --except-interface=lo \
+		$(_lab_office_dhcp_opts) --server="/lgwan.example/$LAB_LGWAN_DNS" --address=/#/ \
+		--dhcp-leasefile="$LAB_DIR/office-dhcp.leases" || return 1
+	# shellcheck disable=SC2086
+	lab_spawn office-beacon office "$LAB_BEACON" -d -k "$LAB_OFFICE_BEACON_KEY" \
+		-i "$LAB_BEACON_ID" -l "$LAB_BEACON_ADDR:$LAB_BEACON_PORT" ${LAB_BEACON_OPTS:-}
+}
+
+_lab_start_hotel() {
+	# the office's DHCP options and names, but the resolver forwards to
+	# the internet's (whose answer for every name, portal.lgwan.example
+	# included, is 198.51.100.80).
+	# shellcheck disable=SC2046
+	_lab_dnsmasq hotel-dnsmasq hotel --interface=br0 --except-interface=lo \
+		$(_lab_office_dhcp_opts) --server="$LAB_INET_DNS" \
+		--dhcp-leasefile="$LAB_DIR/hotel-dhcp.leases" || return 1
+	_lab_hotel_beacon_start impostor
+}
+
+_lab_start_lte() {
+	_lab_dnsmasq lte-dnsmasq lte --interface=br0 --except-interface=lo --server="$LAB_INET_DNS" \
+		--dhcp-range="$LAB_LTE_DHCP_FIRST,$LAB_LTE_DHCP_LAST,255.255.255.0,1h" \
+		--dhcp-option=option:router,"$LAB_LTE_ROUTER" \
+		--dhcp-option=option:dns-server,"$LAB_LTE_ROUTER" \
+		--dhcp-leasefile="$LAB_DIR/lte-dhcp.leases" --dhcp-authoritative --no-ping --log-dhcp
+}
+
+# The hotel's beacon at 10.66.0.2:51821, one of: impostor (sekisho-beacon,
+# id tokyo-3f, its own key), replayer (tests/lab/replayer.py: every
+# challenge answered with a genuine answer captured from the office beacon
+# at lab_up, TTL 255), none. Recorded child "hotel-beacon".
+_lab_hotel_beacon_start() {
+	case $1 in
+	impostor)
+		# shellcheck disable=SC2086
+		lab_spawn hotel-beacon hotel "$LAB_BEACON" -d -k "$LAB_IMPOSTOR_KEY" \
+			-i "$LAB_BEACON_ID" -l "$LAB_BEACON_ADDR:$LAB_BEACON_PORT" ${LAB_BEACON_OPTS:-} ;;
+	replayer)
+		compgen -G "$LAB_DIR/office-answer.*" >/dev/null ||
+			{ _lab_err "replayer: no captured answers in $LAB_DIR"; return 1; }
+		lab_spawn hotel-beacon hotel python3 "$LAB_LIBDIR/replayer.py" \
+			"$LAB_BEACON_ADDR" "$LAB_BEACON_PORT" "$LAB_DIR"/office-answer.* ;;
+	none) ;;
+	*) _lab_err "lab_hotel_beacon: impostor, replayer or none, not '$1'"; return 1 ;;
+	esac || return 1
+	echo "$1" >"$LAB_DIR/run/hotel-beacon.mode"
+}
+
+# Genuine signed answers of the office beacon, for the replayer: probes
+# from inside the office namespace (on-link, TTL 255), answers saved raw.
+_lab_capture_answers() {
+	local i
+	for ((i = 1; i <= LAB_BEACON_ANSWERS; i++)); do
+		n office "$LAB_BEACON_PROBE" -a 3 -t 300 -p "$LAB_OFFICE_BEACON_PUB" \
+			-o "$LAB_DIR/office-answer.$i" "$LAB_BEACON_ADDR:$LAB_BEACON_PORT" \
+			>>"$LAB_DIR/log/capture.log" 2>&1 ||
+			{ _lab_err "could not capture a genuine answer of the office beacon (log: $LAB_DIR/log/capture.log)"; return 1; }
+	done
 }
 
 _lab_listening() {	# ROLE t|u ADDR PORT
@@ -452,7 +714,16 @@ _lab_services_ready() {
 	_lab_listening lgwan t "$LAB_PORTAL" 80 &&
 	_lab_listening lgwan t "$LAB_AUTH" 80 &&
 	_lab_listening lgwan t "$LAB_LGWAN_HOST" 80 &&
-	_lab_listening lgwan t "$LAB_PORTAL" "$LAB_IPERF_PORT"
+	_lab_listening lgwan t "$LAB_PORTAL" "$LAB_IPERF_PORT" &&
+	{ ! _lab_has_seg office || _lab_segment_ready office "$LAB_OFFICE_DNS"; } &&
+	{ ! _lab_has_seg office || _lab_listening office u "$LAB_BEACON_ADDR" "$LAB_BEACON_PORT"; } &&
+	{ ! _lab_has_seg hotel || _lab_segment_ready hotel "$LAB_HOTEL_DNS"; } &&
+	{ ! _lab_has_seg hotel || _lab_listening hotel u "$LAB_BEACON_ADDR" "$LAB_BEACON_PORT"; } &&
+	{ ! _lab_has_seg lte || _lab_segment_ready lte "$LAB_LTE_ROUTER"; }
+}
+_lab_segment_ready() {	# ROLE DNS-ADDR: its dnsmasq serves DHCP and DNS
+	{ _lab_listening "$1" u 0.0.0.0 67 || _lab_listening "$1" u "$2" 67; } &&
+	_lab_listening "$1" u "$2" 53
 }
 
 _lab_which_down() {	# names the first recorded daemon that is not running
@@ -475,8 +746,34 @@ _lab_configure_gateway() {
 		{ _lab_err "configuring the gateway's WireGuard interface failed"; return 1; }
 }
 
+# LAB_SEGMENTS ("office hotel lte", any of them, or "all") -> the segments
+# to build, in canonical order; hotel brings office (its replayer needs the
+# office beacon's answers).
+_lab_pick_segments() {
+	local want=" ${LAB_SEGMENTS:-} " s out=""
+	[[ $want == *" all "* ]] && want=" $LAB_ALL_SEGMENTS "
+	[[ $want == *" hotel "* ]] && want+=" office "
+	for s in $want; do
+		case " home $LAB_ALL_SEGMENTS " in
+		*" $s "*) ;;
+		*) _lab_err "LAB_SEGMENTS: unknown segment '$s' (segments: $LAB_ALL_SEGMENTS, or all)"; return 1 ;;
+		esac
+	done
+	for s in $LAB_ALL_SEGMENTS; do
+		[[ $want == *" $s "* ]] && out+="${out:+ }$s"
+	done
+	echo "$out"
+}
+
 lab_up() {
-	local p r
+	local p r segs
+	segs=$(_lab_pick_segments) || return 1
+	LAB_ROLES="$LAB_BASE_ROLES${segs:+ $segs}"
+	LAB_BUILD=${LAB_BUILD:-$(cd "$LAB_LIBDIR/../.." && pwd)/build}
+	LAB_BEACON=$LAB_BUILD/sekisho-beacon
+	LAB_BEACON_KEYGEN=$LAB_BUILD/sekisho-beacon-keygen
+	LAB_BEACON_PROBE=$LAB_BUILD/sekisho-beacon-probe
+	export LAB_ROLES LAB_BUILD LAB_BEACON LAB_BEACON_KEYGEN LAB_BEACON_PROBE
 	_lab_prereqs || return 1
 	if [ -n "${_LAB_OWNED_DIR:-}" ] && [ -d "$_LAB_OWNED_DIR" ]; then
 		_lab_err "lab_up: this shell already runs lab $LAB_PREFIX (lab_down first)"
@@ -492,15 +789,17 @@ lab_up() {
 	LAB_DETACH=${LAB_DETACH:-0}
 	for r in $LAB_ROLES; do
 		printf -v "NS_${r^^}" '%s' "$LAB_PREFIX-$r"
+		export "NS_${r^^}"
 	done
 	LAB_WG_GW=${LAB_PREFIX}g
 	LAB_DEVICE_KEY=$LAB_DIR/device.key
 	LAB_GW_KEY=$LAB_DIR/gateway.key
 	LAB_POLICY=$LAB_DIR/policy.conf
 	LAB_WORK_RESOLV=$LAB_DIR/work-resolv.conf
-	export LAB_PREFIX LAB_DIR LAB_DETACH NS_WORK NS_NETVM NS_HOME NS_PRINTER NS_INET \
-		NS_AGENCY NS_LGWAN LAB_WG_GW LAB_DEVICE_KEY LAB_GW_KEY LAB_POLICY LAB_WORK_RESOLV \
-		LAB_GW_ENDPOINT LAB_PORTAL_MARKER
+	LAB_OFFICE_BEACON_KEY=$LAB_DIR/office-beacon.key
+	LAB_IMPOSTOR_KEY=$LAB_DIR/impostor.key
+	export LAB_PREFIX LAB_DIR LAB_DETACH LAB_WG_GW LAB_DEVICE_KEY LAB_GW_KEY LAB_POLICY \
+		LAB_WORK_RESOLV LAB_GW_ENDPOINT LAB_PORTAL_MARKER LAB_OFFICE_BEACON_KEY LAB_IMPOSTOR_KEY
 	_lab_log "building lab $LAB_PREFIX in $LAB_DIR"
 	# A fresh bash, so that set -e holds even when lab_up itself is called
 	# where errexit is ignored (lab_up || ..., if lab_up; ...).
@@ -513,6 +812,14 @@ lab_up() {
 	LAB_DEVICE_PUB=$(cat "$LAB_DIR/device.pub")
 	LAB_GW_PUB=$(cat "$LAB_DIR/gateway.pub")
 	export LAB_DEVICE_PUB LAB_GW_PUB
+	if _lab_has_seg office; then
+		LAB_OFFICE_BEACON_PUB=$(cat "$LAB_DIR/office-beacon.pub")
+		export LAB_OFFICE_BEACON_PUB
+	fi
+	if _lab_has_seg hotel; then
+		LAB_IMPOSTOR_PUB=$(cat "$LAB_DIR/impostor.pub")
+		export LAB_IMPOSTOR_PUB
+	fi
 	_lab_write_env
 	if ! _lab_start_services || ! _lab_configure_gateway; then
 		_lab_err "lab_up: starting services failed; tearing down $LAB_PREFIX"
@@ -520,6 +827,9 @@ lab_up() {
 	fi
 	if ! lab_wait_for _lab_services_ready; then
 		_lab_err "lab_up: services not listening after ${LAB_WAIT_TIMEOUT:-10}s: $(_lab_which_down)"
+		lab_down; return 1
+	fi
+	if _lab_has_seg office && ! _lab_capture_answers; then
 		lab_down; return 1
 	fi
 	_lab_log "lab $LAB_PREFIX is up"
@@ -582,42 +892,183 @@ lab_down() {
 }
 
 # ---- helpers for tests -------------------------------------------------------
-# The leak counters: frames the netvm sends into the home LAN (ingress of the
-# netvm's cable at the home router), by class.
+# The leak counters: frames the netvm sends into a segment (ingress of that
+# segment's wall-socket port), by class. SEGMENT defaults to home.
+#   home, hotel, lte: dhcp beacon tunnel arp leak
+#   office:           dhcp beacon lgwan tunnel arp other
+# lab_leaks [SEGMENT]: "dhcp=N beacon=N ..." (packets); lab_leaks all: one
+# "SEGMENT dhcp=N ..." line per segment of this lab.
 lab_leaks() {
-	n home nft list counters table netdev lableak | awk '
+	local seg=${1:-home} s
+	if [ "$seg" = all ]; then
+		for s in $(_lab_segments); do echo "$s $(lab_leaks "$s")" || return 1; done
+		return 0
+	fi
+	_lab_seg_dev "$seg" >/dev/null || return 1
+	n "$seg" nft list counters table netdev lableak | awk -v order="$(_lab_seg_counters "$seg")" '
 		$1 == "counter" { name = $2 }
 		$1 == "packets" { c[name] = $2 }
-		END { printf "dhcp=%d tunnel=%d arp=%d leak=%d\n", c["dhcp"], c["tunnel"], c["arp"], c["leak"] }'
+		END {
+			k = split(order, o, " ")
+			for (i = 1; i <= k; i++) printf "%s%s=%d", (i > 1 ? " " : ""), o[i], c[o[i]]
+			printf "\n"
+		}'
 }
-lab_leak() {	# NAME -> that counter's packets
-	lab_leaks | tr ' ' '\n' | sed -n "s/^$1=//p"
+# lab_leak [SEGMENT] NAME: that counter's packets (one argument: home's).
+lab_leak() {
+	local seg=home
+	[ $# -ge 2 ] && { seg=$1; shift; }
+	lab_leaks "$seg" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
+# lab_leak_reset [SEGMENT|all]: zero them (default home).
 lab_leak_reset() {
-	n home nft reset counters table netdev lableak >/dev/null
+	local seg=${1:-home} s
+	if [ "$seg" = all ]; then
+		for s in $(_lab_segments); do lab_leak_reset "$s" || return 1; done
+		return 0
+	fi
+	_lab_seg_dev "$seg" >/dev/null || return 1
+	n "$seg" nft reset counters table netdev lableak >/dev/null
 }
 
 _lab_has_v4() { ip -n "$(_lab_ns "$1")" -4 -o addr show dev "$2" 2>/dev/null | grep -q ' inet '; }
-_lab_dhcp() {	# NAME ROLE IFACE "RESOLV FILES" [--nowait]
-	local name=$1 role=$2 ifc=$3 resolv=$4 nowait=${5:-}
+_lab_dhcp() {	# NAME ROLE IFACE --nowait|"" [VAR=VALUE... for the hook] [-- UDHCPC-ARGS...]
+	local name=$1 role=$2 ifc=$3 nowait=$4 envs=() args=()
+	shift 4
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+	[ "${1:-}" = -- ] && { shift; args=("$@"); }
 	if lab_pid "$name" >/dev/null; then return 0; fi
 	rm -f "$LAB_DIR/pids/$name"
-	lab_spawn "$name" "$role" env LAB_DHCP_RESOLV="$resolv" \
-		busybox udhcpc -f -i "$ifc" -s "$LAB_DIR/udhcpc.script" -t 3 -T 1 -A 1 || return 1
+	lab_spawn "$name" "$role" env "${envs[@]}" \
+		busybox udhcpc -f -i "$ifc" -s "$LAB_DIR/udhcpc.script" -t 3 -T 1 -A 1 "${args[@]}" || return 1
 	[ "$nowait" = --nowait ] && return 0
 	lab_wait_for _lab_has_v4 "$role" "$ifc" ||
 		{ _lab_err "$name: no DHCP lease on $role/$ifc within ${LAB_WAIT_TIMEOUT:-10}s"; return 1; }
 }
-# lab_uplink_dhcp [--nowait]: busybox udhcpc on the netvm's up0 (sets the
-# address and default route only); waits for the lease unless --nowait.
-lab_uplink_dhcp() { _lab_dhcp uplink-dhcp netvm up0 "" "${1:-}"; }
+
+_lab_uplink_ok() {
+	[[ " $LAB_UPLINKS " == *" ${1:-?} "* ]] || { _lab_err "unknown uplink '${1:-}' (uplinks: $LAB_UPLINKS)"; return 1; }
+}
+_lab_uplink_dhcp_name() { if [ "$1" = up0 ]; then echo uplink-dhcp; else echo "uplink-dhcp-$1"; fi; }
+# lab_uplink_dhcp [--nowait] [IFACE]: busybox udhcpc on the netvm's uplink
+# IFACE (default up0; a recorded child "uplink-dhcp", "uplink-dhcp-up1" ...).
+# The hook sets the address and a default route (metric 0 / 100 / 200 for
+# up0 / up1 / up2, so several uplinks keep theirs) and writes the lease to
+# $LAB_DIR/lease.IFACE (see lab_uplink_lease); nothing else. Waits for the
+# lease unless --nowait. lab_plug restarts a running client.
+lab_uplink_dhcp() {
+	local a nowait="" ifc=up0 metric
+	for a in "$@"; do
+		case $a in --nowait) nowait=--nowait ;; *) ifc=$a ;; esac
+	done
+	_lab_uplink_ok "$ifc" || return 1
+	metric=LAB_UPLINK_METRIC_$ifc
+	_lab_dhcp "$(_lab_uplink_dhcp_name "$ifc")" netvm "$ifc" "$nowait" \
+		LAB_DHCP_RESOLV= LAB_DHCP_LEASE="$LAB_DIR/lease.$ifc" LAB_DHCP_METRIC="${!metric}" \
+		-- -O search
+}
+# lab_uplink_lease [IFACE [FIELD]]: the uplink's current lease as the DHCP
+# server gave it, "FIELD=value" lines: ip mask router dns domain search
+# serverid lease; with FIELD, its value. Fails when there is no lease.
+lab_uplink_lease() {
+	local ifc=${1:-up0} f
+	_lab_uplink_ok "$ifc" || return 1
+	f=$LAB_DIR/lease.$ifc
+	[ -s "$f" ] || return 1
+	if [ -n "${2:-}" ]; then sed -n "s/^$2=//p" "$f"; else cat "$f"; fi
+}
 # lab_work_dhcp [--nowait]: udhcpc on work's eth0, from the netvm's server;
 # the resolver goes to $LAB_DIR/work-resolv.conf and work's /etc/resolv.conf.
 lab_work_dhcp() {
-	_lab_dhcp work-dhcp work eth0 "$LAB_DIR/work-resolv.conf /etc/netns/$LAB_PREFIX-work/resolv.conf" "${1:-}"
+	_lab_dhcp work-dhcp work eth0 "${1:-}" \
+		LAB_DHCP_RESOLV="$LAB_DIR/work-resolv.conf /etc/netns/$LAB_PREFIX-work/resolv.conf"
 }
-lab_uplink_unplug() { ip -n "$(_lab_ns home)" link set hn0 down; }
-lab_uplink_plug() { ip -n "$(_lab_ns home)" link set hn0 up; }
+
+# ---- the netvm's cables -------------------------------------------------------
+# Each uplink upN of the netvm is a veth whose far end c-upN sits in the
+# patch namespace; a segment's wall socket is the bridge s-SEGMENT there.
+# Plugged: c-upN is a port of s-SEGMENT and up; unplugged: no bridge, down
+# (the netvm sees NO-CARRIER). up0, up1, up2 and their MACs never change.
+
+# lab_uplink_segment IFACE: the segment IFACE is plugged into, or "none".
+lab_uplink_segment() {
+	local l flags m=""
+	_lab_uplink_ok "${1:-}" || return 1
+	l=$(ip -n "$(_lab_ns patch)" -o link show dev "c-$1") || return 1
+	flags=${l#*<} flags=${flags%%>*}
+	[[ $l == *" master s-"* ]] && { m=${l#* master s-}; m=${m%% *}; }
+	if [[ ",$flags," == *,UP,* ]] && [ -n "$m" ]; then echo "$m"; else echo none; fi
+}
+# lab_uplinks: "up0=home up1=none up2=lte", every uplink's segment.
+lab_uplinks() {
+	local u line=""
+	for u in $LAB_UPLINKS; do line+="${line:+ }$u=$(lab_uplink_segment "$u")" || return 1; done
+	echo "$line"
+}
+# lab_unplug IFACE: pulls the cable out (NO-CARRIER on the netvm's side).
+# Like busybox udhcpc, the DHCP client ignores carrier: the address and
+# routes stay until the next lab_plug (flush them yourself to model a client
+# that drops its lease on carrier loss).
+lab_unplug() {
+	local ns
+	_lab_uplink_ok "${1:-}" || return 1
+	ns=$(_lab_ns patch) || return 1
+	ip -n "$ns" link set "c-$1" down &&
+	ip -n "$ns" link set "c-$1" nomaster
+}
+# lab_plug [--nowait] IFACE SEGMENT: plugs the cable into that segment's
+# wall socket (out of any other first: the netvm sees carrier go and come).
+# If a DHCP client runs on IFACE (lab_uplink_dhcp) it is restarted while the
+# cable is out, its address flushed, so the lease is a fresh one from the
+# new segment; waits for it unless --nowait.
+lab_plug() {
+	local nowait="" ifc seg ns name dhcp=0
+	[ "${1:-}" = --nowait ] && { nowait=--nowait; shift; }
+	ifc=${1:-} seg=${2:-}
+	_lab_uplink_ok "$ifc" || return 1
+	_lab_seg_dev "$seg" >/dev/null && _lab_ns "$seg" >/dev/null || return 1
+	ns=$(_lab_ns patch) || return 1
+	name=$(_lab_uplink_dhcp_name "$ifc")
+	ip -n "$ns" link set "c-$ifc" down || return 1
+	if lab_pid "$name" >/dev/null; then
+		dhcp=1
+		lab_stop "$name"
+		ip -n "$(_lab_ns netvm)" -4 addr flush dev "$ifc"
+		rm -f "$LAB_DIR/lease.$ifc"
+	fi
+	ip -n "$ns" link set "c-$ifc" master "s-$seg" &&
+	ip -n "$ns" link set "c-$ifc" up || return 1
+	[ $dhcp = 1 ] || return 0
+	lab_uplink_dhcp $nowait "$ifc"
+}
+# lab_uplink_unplug [IFACE] / lab_uplink_plug [IFACE] (default up0): the
+# cable out of its socket and back into the same one (carrier only; socket,
+# DHCP client and address untouched).
+lab_uplink_unplug() {
+	_lab_uplink_ok "${1:-up0}" || return 1
+	ip -n "$(_lab_ns patch)" link set "c-${1:-up0}" down
+}
+lab_uplink_plug() {
+	_lab_uplink_ok "${1:-up0}" || return 1
+	ip -n "$(_lab_ns patch)" link set "c-${1:-up0}" up
+}
+
+# lab_hotel_beacon impostor|replayer|none: what answers at the hotel's
+# 10.66.0.2:51821 (see _lab_hotel_beacon_start); returns once it listens
+# (or, for none, once nothing does). Without an argument: the current one.
+lab_hotel_beacon() {
+	_lab_ns hotel >/dev/null || return 1
+	if [ $# -eq 0 ]; then cat "$LAB_DIR/run/hotel-beacon.mode"; return; fi
+	case $1 in impostor|replayer|none) ;;
+	*) _lab_err "lab_hotel_beacon: impostor, replayer or none, not '$1'"; return 1 ;;
+	esac
+	lab_stop hotel-beacon
+	_lab_hotel_beacon_start "$1" || return 1
+	[ "$1" = none ] && return 0
+	lab_wait_for -t 5 _lab_listening hotel u "$LAB_BEACON_ADDR" "$LAB_BEACON_PORT" ||
+		{ _lab_err "hotel $1 beacon not listening (log: $LAB_DIR/log/hotel-beacon.log)"; return 1; }
+}
+
 lab_gateway_down() { ip -n "$(_lab_ns agency)" link set pub0 down; }
 lab_gateway_up() {
 	local ns
