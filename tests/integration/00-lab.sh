@@ -41,7 +41,22 @@ t "policy.conf: serial 1, device key file, gateway endpoint and key, prefixes" \
 	 grep -q "endpoint 192.0.2.10:51820" "$f" && grep -qF "public-key \"$LAB_GW_PUB\"" "$f" &&
 	 grep -q "prefix 172.20.0.0/16" "$f" && grep -q "resolver 10.64.0.53" "$f"'
 t "the root namespace has no lab interface" \
-	'! ip -o link | grep -qE "(wk0|up0|hn0|hp0|wan0|ih0|ia0|pub0|lg0|${P}g)[@:]"'
+	'! ip -o link | grep -qE "(wk0|up[0-2]|c-up[0-2]|[sw]-home|hn0|hp0|wan0|ih0|ia0|pub0|lg0|${P}g)[@:]"'
+t "without LAB_SEGMENTS: no office, hotel or lte namespace" \
+	'! compgen -G "/run/netns/$P-office" && ! compgen -G "/run/netns/$P-hotel" && ! compgen -G "/run/netns/$P-lte" &&
+	 [ "$LAB_ROLES" = "work netvm home printer inet agency lgwan patch" ]'
+
+# ---- the netvm's cables --------------------------------------------------------
+t "netvm has up0, up1, up2 with their fixed MACs" \
+	'n netvm ip link show up0 | has "link/ether 02:53:4b:00:01:00" &&
+	 n netvm ip link show up1 | has "link/ether 02:53:4b:00:01:01" &&
+	 n netvm ip link show up2 | has "link/ether 02:53:4b:00:01:02"'
+t "lab_uplinks: up0 in the home socket, up1 and up2 hanging loose" '[ "$(lab_uplinks)" = "up0=home up1=none up2=none" ]'
+t "up1 and up2 have no carrier, up0 has" \
+	'n netvm ip link show up1 | has NO-CARRIER && n netvm ip link show up2 | has NO-CARRIER &&
+	 ! n netvm ip link show up0 | has NO-CARRIER'
+t "lab_plug to a segment not built says how to build it" \
+	'! lab_plug up1 office 2>"$LAB_DIR/err" && grep -q "segment .office. is not in this lab (build it with LAB_SEGMENTS=" "$LAB_DIR/err"'
 
 # ---- uplink DHCP and the world, seen from the netvm (no firewall yet) ---------
 a=
@@ -99,17 +114,22 @@ t "gateway saw the device's handshake" \
 
 # ---- leak counters -----------------------------------------------------------
 L=$(lab_leaks)
-t "lab_leaks prints the four counters ($L)" \
-	'[[ $L =~ ^dhcp=[0-9]+\ tunnel=[0-9]+\ arp=[0-9]+\ leak=[0-9]+$ ]]'
+t "lab_leaks prints the five counters ($L)" \
+	'[[ $L =~ ^dhcp=[0-9]+\ beacon=[0-9]+\ tunnel=[0-9]+\ arp=[0-9]+\ leak=[0-9]+$ ]] &&
+	 [ "$(lab_leaks home)" = "$(lab_leaks)" ]'
 t "leak counters: dhcp > 0 and tunnel > 0" '[ "$(lab_leak dhcp)" -gt 0 ] && [ "$(lab_leak tunnel)" -gt 0 ]'
 lab_leak_reset
-t "lab_leak_reset zeroes them" '[ "$(lab_leaks)" = "dhcp=0 tunnel=0 arp=0 leak=0" ]'
+t "lab_leak_reset zeroes them" '[ "$(lab_leaks)" = "dhcp=0 beacon=0 tunnel=0 arp=0 leak=0" ]'
 portal >/dev/null
 L=$(lab_leaks)
 t "tunnel-only traffic counts as tunnel, never as leak ($L)" \
 	'[ "$(lab_leak tunnel)" -gt 0 ] && [ "$(lab_leak leak)" = 0 ]'
 get http://192.168.1.1/ >/dev/null
 t "clear traffic to the home LAN counts as leak" '[ "$(lab_leak leak)" -gt 0 ]'
+lab_leak_reset home
+n netvm bash -c 'echo challenge >/dev/udp/10.66.0.2/51821'
+t "a beacon challenge (UDP to 51821) counts as beacon, not leak ($(lab_leaks))" \
+	'[ "$(lab_leak home beacon)" -gt 0 ] && [ "$(lab_leak home leak)" = 0 ]'
 
 # ---- fault helpers -------------------------------------------------------------
 lab_gateway_down

@@ -1,13 +1,17 @@
 # shellcheck shell=bash disable=SC2034,SC2119,SC2120
 # Sekisho lab: network namespaces standing in for the laptop's partitions
-# (work, netvm) and the world around it (home LAN, internet, agency, LGWAN).
-# Sourced by the integration tests, the demo and the benches; see README.md
-# beside this file for the topology and every address.
+# (work, netvm) and the world around it (home LAN, internet, agency, LGWAN;
+# with LAB_SEGMENTS also an office LAN with a beacon, a hotel copying it, an
+# LTE carrier). The netvm's uplinks up0..up2 are cables through a patch
+# namespace, pluggable into any segment. Sourced by the integration tests,
+# the demo and the benches; see README.md beside this file for the topology
+# and every address.
 #
 #   . tests/lab/lab.sh
 #   trap lab_down EXIT
-#   lab_up
+#   lab_up                      # or: LAB_SEGMENTS="office hotel lte" lab_up
 #   n netvm curl http://192.168.1.1/
+#   lab_plug up0 office         # (with LAB_SEGMENTS)
 #
 # Every function is set -e / set -u safe and quiet unless LAB_VERBOSE=1.
 # Traffic stays inside the namespaces this run created: the root namespace's
@@ -141,7 +145,8 @@ lab_wait_for() {
 # Process identity: "pid starttime" so a recycled pid is never killed.
 _lab_proc() {	# pid -> sets _lab_st (starttime, field 22) and _lab_state
 	local s
-	{ s=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+	# (read, not $(<...): a failing $(<file) ends a set -e shell even after ||)
+	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
 	s=${s##*) }
 	# shellcheck disable=SC2086
 	set -- $s
@@ -361,7 +366,8 @@ _lab_socket() {
 	local seg=$1 dev
 	dev=$(_lab_seg_dev "$seg")
 	ip link add "w-$seg" netns "$NS_PATCH" type veth peer name "$dev" netns "$(_lab_ns "$seg")"
-	ip -n "$NS_PATCH" link add "s-$seg" type bridge stp_state 0
+	# no multicast snooping: it would send IGMP reports into the segment
+	ip -n "$NS_PATCH" link add "s-$seg" type bridge stp_state 0 mcast_snooping 0
 	ip -n "$NS_PATCH" link set "w-$seg" master "s-$seg"
 	ip -n "$NS_PATCH" link set "s-$seg" up
 	ip -n "$NS_PATCH" link set "w-$seg" up
@@ -372,7 +378,7 @@ _lab_router() {
 	local role=$1 ns a
 	shift
 	ns=$(_lab_ns "$role")
-	ip -n "$ns" link add br0 type bridge stp_state 0
+	ip -n "$ns" link add br0 type bridge stp_state 0 mcast_snooping 0
 	_lab_socket "$role"
 	ip -n "$ns" link set "$(_lab_seg_dev "$role")" master br0
 	for a in "$@"; do ip -n "$ns" addr add "$a" dev br0; done
@@ -509,14 +515,14 @@ _lab_build() {
 		done
 		ip -n "$NS_LGWAN" route add "$LAB_OFFICE_LAN" via "$LAB_OFFICE_LG" dev of0
 		_lab_leak_table office
-		(umask 077; "$LAB_BEACON_KEYGEN" "$LAB_DIR/office-beacon.key" >"$LAB_DIR/office-beacon.pub")
+		"$LAB_BEACON_KEYGEN" "$LAB_DIR/office-beacon.key" >"$LAB_DIR/office-beacon.pub"
 	fi
 	# hotel: the office's addresses, NAT to inet.
 	if _lab_has_seg hotel; then
 		_lab_router hotel "$LAB_HOTEL_ROUTER/24" "$LAB_BEACON_ADDR/24" "$LAB_HOTEL_DNS/24"
 		_lab_wan hotel "$LAB_HOTEL_WAN" "$LAB_INET_HOTEL_SIDE" it0 "$LAB_HOTEL_LAN"
 		_lab_leak_table hotel
-		(umask 077; "$LAB_BEACON_KEYGEN" "$LAB_DIR/impostor.key" >"$LAB_DIR/impostor.pub")
+		"$LAB_BEACON_KEYGEN" "$LAB_DIR/impostor.key" >"$LAB_DIR/impostor.pub"
 	fi
 	# lte: carrier NAT to inet.
 	if _lab_has_seg lte; then
@@ -556,6 +562,17 @@ _lab_build() {
 		printf '\taddress %s\n' "$LAB_WORK_ADDR"
 		printf '\trouter %s\n' "$LAB_WORK_ROUTER"
 		echo "}"
+		if _lab_has_seg office; then	# docs/policy.md, "Office mode"
+			printf 'beacon "%s" {\n' "$LAB_BEACON_ID"
+			printf '\taddress %s:%s\n' "$LAB_BEACON_ADDR" "$LAB_BEACON_PORT"
+			printf '\tpublic-key "%s"\n' "$(cat "$LAB_DIR/office-beacon.pub")"
+			echo "}"
+			echo "office {"
+			printf '\tresolver %s\n' "$LAB_OFFICE_DNS"
+			echo "}"
+			# veths have no DEVTYPE: name the lab's Wi-Fi and WWAN
+			printf 'uplink "up1" {\n\tpriority 200\n}\nuplink "up2" {\n\tpriority 100\n}\n'
+		fi
 	} >"$LAB_DIR/policy.conf"
 
 	# DHCP hook (copied so its mode does not depend on the checkout), the
@@ -931,18 +948,21 @@ lab_leak_reset() {
 	n "$seg" nft reset counters table netdev lableak >/dev/null
 }
 
-_lab_has_v4() { ip -n "$(_lab_ns "$1")" -4 -o addr show dev "$2" 2>/dev/null | grep -q ' inet '; }
-_lab_dhcp() {	# NAME ROLE IFACE --nowait|"" [VAR=VALUE... for the hook] [-- UDHCPC-ARGS...]
-	local name=$1 role=$2 ifc=$3 nowait=$4 envs=() args=()
-	shift 4
+# _lab_dhcp NAME ROLE IFACE --nowait|"" LEASE-FILE [VAR=VALUE... for the hook]
+#   [-- UDHCPC-ARGS...]: udhcpc as recorded child NAME; waits (unless
+# --nowait) for LEASE-FILE, which the hook writes last, after the address,
+# the route and the resolver.
+_lab_dhcp() {
+	local name=$1 role=$2 ifc=$3 nowait=$4 lease=$5 envs=() args=()
+	shift 5
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
 	[ "${1:-}" = -- ] && { shift; args=("$@"); }
 	if lab_pid "$name" >/dev/null; then return 0; fi
-	rm -f "$LAB_DIR/pids/$name"
-	lab_spawn "$name" "$role" env "${envs[@]}" \
+	rm -f "$LAB_DIR/pids/$name" "$lease"
+	lab_spawn "$name" "$role" env LAB_DHCP_LEASE="$lease" "${envs[@]}" \
 		busybox udhcpc -f -i "$ifc" -s "$LAB_DIR/udhcpc.script" -t 3 -T 1 -A 1 "${args[@]}" || return 1
 	[ "$nowait" = --nowait ] && return 0
-	lab_wait_for _lab_has_v4 "$role" "$ifc" ||
+	lab_wait_for test -s "$lease" ||
 		{ _lab_err "$name: no DHCP lease on $role/$ifc within ${LAB_WAIT_TIMEOUT:-10}s"; return 1; }
 }
 
@@ -963,9 +983,8 @@ lab_uplink_dhcp() {
 	done
 	_lab_uplink_ok "$ifc" || return 1
 	metric=LAB_UPLINK_METRIC_$ifc
-	_lab_dhcp "$(_lab_uplink_dhcp_name "$ifc")" netvm "$ifc" "$nowait" \
-		LAB_DHCP_RESOLV= LAB_DHCP_LEASE="$LAB_DIR/lease.$ifc" LAB_DHCP_METRIC="${!metric}" \
-		-- -O search
+	_lab_dhcp "$(_lab_uplink_dhcp_name "$ifc")" netvm "$ifc" "$nowait" "$LAB_DIR/lease.$ifc" \
+		LAB_DHCP_RESOLV= LAB_DHCP_METRIC="${!metric}" -- -O search
 }
 # lab_uplink_lease [IFACE [FIELD]]: the uplink's current lease as the DHCP
 # server gave it, "FIELD=value" lines: ip mask router dns domain search
@@ -980,7 +999,7 @@ lab_uplink_lease() {
 # lab_work_dhcp [--nowait]: udhcpc on work's eth0, from the netvm's server;
 # the resolver goes to $LAB_DIR/work-resolv.conf and work's /etc/resolv.conf.
 lab_work_dhcp() {
-	_lab_dhcp work-dhcp work eth0 "${1:-}" \
+	_lab_dhcp work-dhcp work eth0 "${1:-}" "$LAB_DIR/lease.work" \
 		LAB_DHCP_RESOLV="$LAB_DIR/work-resolv.conf /etc/netns/$LAB_PREFIX-work/resolv.conf"
 }
 
@@ -1034,7 +1053,6 @@ lab_plug() {
 		dhcp=1
 		lab_stop "$name"
 		ip -n "$(_lab_ns netvm)" -4 addr flush dev "$ifc"
-		rm -f "$LAB_DIR/lease.$ifc"
 	fi
 	ip -n "$ns" link set "c-$ifc" master "s-$seg" &&
 	ip -n "$ns" link set "c-$ifc" up || return 1

@@ -2,6 +2,7 @@
 # make lab-up: build a lab and leave it running to explore. Its daemons run
 # in their own sessions (LAB_DETACH=1) so they outlive this script; the
 # lab's directory is recorded under /run/sekisho-lab/ for down.sh.
+# LAB_SEGMENTS="office hotel lte" (or all) adds those segments.
 set -eu
 . "$(dirname "$0")/lab.sh"
 export LAB_DETACH=1
@@ -29,4 +30,16 @@ Or with the library's helpers:
 
 Device key $LAB_DIR/device.key, policy $LAB_DIR/policy.conf.
 INFO
+if [ -n "${NS_OFFICE:-}${NS_LTE:-}" ]; then
+	cat <<INFO
+Segments:$(_lab_segments | sed "s/^home//") (plug the netvm's up0/up1/up2 into any of them):
+  lab_plug up0 office; lab_uplink_dhcp up0; lab_uplinks; lab_leaks all
+INFO
+	[ -n "${NS_OFFICE:-}" ] && cat <<INFO
+  ip netns exec $NS_NETVM $LAB_BEACON_PROBE -p $LAB_OFFICE_BEACON_PUB 10.66.0.2
+INFO
+	[ -n "${NS_HOTEL:-}" ] && cat <<INFO
+  lab_hotel_beacon impostor|replayer|none     # what answers at the hotel's 10.66.0.2
+INFO
+fi
 lab_roles
