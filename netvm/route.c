@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
@@ -20,7 +22,7 @@
 
 /* Sends one request and waits for its acknowledgement. */
 static int
-talk(struct nlmsghdr *nlh)
+talk_proto(int proto, struct nlmsghdr *nlh)
 {
 	char buf[RTNL_BUF_SIZE];
 	struct mnl_socket *nl;
@@ -28,7 +30,7 @@ talk(struct nlmsghdr *nlh)
 	ssize_t n;
 	int rc = 0;
 
-	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+	if ((nl = mnl_socket_open2(proto, SOCK_CLOEXEC)) == NULL)
 		return -errno;
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		rc = -errno;
@@ -52,6 +54,33 @@ talk(struct nlmsghdr *nlh)
 out:
 	mnl_socket_close(nl);
 	return rc;
+}
+
+static int
+talk(struct nlmsghdr *nlh)
+{
+	return talk_proto(NETLINK_ROUTE, nlh);
+}
+
+/*
+ * Forgets every IPv4 connection the netvm tracks. Office and remote mode
+ * translate work's address differently (the office uplink's address, or
+ * the tunnel's): a flow that began in one mode must not go on in the other
+ * with the old translation, so its next packet starts a new entry.
+ */
+int
+conntrack_flush(void)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return talk_proto(NETLINK_NETFILTER, nlh);
 }
 
 int

@@ -33,6 +33,9 @@ int route_addr_add(int ifindex, struct in_addr addr, uint8_t plen);
 int route_replace(uint32_t table, struct in_addr dst, uint8_t plen,
     const struct in_addr *gw, int oif);
 int route_del(uint32_t table, struct in_addr dst, uint8_t plen);
+/* Forgets every tracked IPv4 connection (on a change between office and
+ * remote mode, whose address translations differ). */
+int conntrack_flush(void);
 /* Adds the rules (already present is fine) and work's fallback route. */
 int route_rules_add(const char *work_if, int work_ifindex, struct in_addr endpoint);
 

@@ -49,6 +49,7 @@ struct sekishod {
 	int			 quit, resync, quiet;
 	struct event		 pending;	/* an event an action produced */
 	int			 has_pending;
+	enum mode		 rules_mode;	/* of the ruleset last loaded */
 	time_t			 handshake_seen;
 };
 
@@ -157,6 +158,10 @@ do_action(struct sekishod *d, const struct action *a)
 		if (apply_rules(d, a->mode, a->mode == MODE_OFFICE ? a->uplink : NULL) < 0 &&
 		    a->mode != MODE_BLOCKED)
 			apply_rules(d, MODE_BLOCKED, NULL);
+		if ((a->mode == MODE_OFFICE) != (d->rules_mode == MODE_OFFICE) &&
+		    (rc = conntrack_flush()) < 0)
+			log_warnx("conntrack: cannot flush: %s", strerror(-rc));
+		d->rules_mode = a->mode;
 		break;
 	case ACT_TUNNEL_IDLE:
 		if ((rc = tunnel_idle(&d->tun)) < 0)

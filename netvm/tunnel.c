@@ -116,6 +116,9 @@ tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
 	memset(t, 0, sizeof(*t));
 	sk_strlcpy(t->ifname, ifname, sizeof(t->ifname));
 	t->endpoint = pol->gw_endpoint.sin_addr;
+	t->endpoint_sa = pol->gw_endpoint;
+	memcpy(t->peer, pol->gw_pubkey, sizeof(t->peer));
+	t->keepalive = pol->gw_keepalive;
 	if ((rc = wg_create(ifname, WG_BACKEND_AUTO, &t->child)) < 0)
 		return sk_errorf(err, -rc, "tunnel %s: cannot create: %s", ifname,
 		    strerror(-rc));
@@ -132,10 +135,36 @@ tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
 	return 0;
 }
 
+/* Setting the peer's endpoint again makes the WireGuard implementation
+ * forget the source address it last sent from: after a move to another
+ * uplink that address is gone, and a userspace implementation would go on
+ * using it until a handshake times out. */
+static int
+forget_source(struct tunnel *t)
+{
+	struct wg_peer peer;
+	struct wg_device dev;
+
+	memset(&peer, 0, sizeof(peer));
+	memcpy(peer.public_key, t->peer, sizeof(peer.public_key));
+	memcpy(&peer.endpoint, &t->endpoint_sa, sizeof(t->endpoint_sa));
+	peer.keepalive = t->keepalive;
+	peer.flags = WG_PEER_UPDATE_ONLY;
+	memset(&dev, 0, sizeof(dev));
+	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
+	dev.peers = &peer;
+	dev.n_peers = 1;
+	return wg_set(&dev);
+}
+
 int
 tunnel_via(struct tunnel *t, int uplink_ifindex, const struct in_addr *gw)
 {
-	return route_replace(SK_RT_ENDPOINT, t->endpoint, 32, gw, uplink_ifindex);
+	int rc;
+
+	if ((rc = route_replace(SK_RT_ENDPOINT, t->endpoint, 32, gw, uplink_ifindex)) < 0)
+		return rc;
+	return forget_source(t);
 }
 
 int

@@ -22,6 +22,9 @@ struct tunnel {
 	int		ifindex;
 	pid_t		child;		/* userspace WireGuard we started, or 0 */
 	struct in_addr	endpoint;
+	struct sockaddr_in endpoint_sa;
+	uint8_t		peer[32];	/* the gateway's public key */
+	uint16_t	keepalive;
 };
 
 struct tunnel_stats {
