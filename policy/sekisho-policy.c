@@ -1,17 +1,20 @@
-/* sekisho-policy: checks and prints device policy files (docs/policy.md).
- * A table of subcommands in the shape of wireguard-tools' wg.c.
+/* sekisho-policy: checks, prints, compiles and signs device policies
+ * (docs/policy.md, docs/bundle.md). A table of subcommands in the shape of
+ * wireguard-tools' wg.c; check and print live here, the others in
+ * cmd_*.c.
  *
- * Exit status: 0 valid, 1 invalid (or unreadable, or output failed),
- * 2 usage error. Errors are one line on stderr, "FILE:LINE: what". */
+ * Exit status: 0 valid, 1 invalid or refused (or unreadable, or output
+ * failed), 2 usage error. Errors are one line on stderr, "FILE:LINE: what"
+ * or "FILE: what". */
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/encode.h"
 #include "lib/util.h"
+#include "policy/cmd.h"
 #include "policy/policy.h"
 
-enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
-
-static const char *prog_name;
+const char *prog_name = "sekisho-policy";
 
 static int check_main(int argc, char *argv[]);
 static int print_main(int argc, char *argv[]);
@@ -19,10 +22,18 @@ static int print_main(int argc, char *argv[]);
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char *argv[]);
+	const char *args;
 	const char *help;
 } subcommands[] = {
-	{ "check", check_main, "Checks a policy file: prints nothing if it is valid, else one error line" },
-	{ "print", print_main, "Prints a policy file normalised (canonical order, defaults spelled out)" },
+	{ "check", check_main, "FILE", "Checks a policy file: prints nothing if it is valid, else one error line" },
+	{ "print", print_main, "FILE", "Prints a policy file normalised (canonical order, defaults spelled out)" },
+	{ "compile", compile_main, "--for netvm|gateway [--check] POLICY...",
+	    "Prints the nftables ruleset for the netvm or the agency gateway; --check: nft's dry run instead" },
+	{ "keygen", keygen_main, "KEYFILE", "Creates an agency signing key (mode 0600, never replaced); prints its public key" },
+	{ "sign", sign_main, "--key KEYFILE --device DEVICE-PUBKEY POLICY OUT",
+	    "Signs a policy for one device into a bundle" },
+	{ "verify", verify_main, "--pubkey KEY... [--device DEVICE-PUBKEY] [--min-serial N] BUNDLE",
+	    "Decides on a bundle as a device would: \"ok serial N device ID\", or why it is refused" },
 };
 
 static void
@@ -33,8 +44,28 @@ show_usage(FILE *f)
 	fprintf(f, "Usage: %s <cmd> [<args>]\n\n", prog_name);
 	fprintf(f, "Available subcommands:\n");
 	for (i = 0; i < nitems(subcommands); i++)
-		fprintf(f, "  %s FILE: %s\n", subcommands[i].name, subcommands[i].help);
-	fprintf(f, "Exit status: 0 valid, 1 invalid, 2 usage error.\n");
+		fprintf(f, "  %s %s: %s\n", subcommands[i].name, subcommands[i].args,
+		    subcommands[i].help);
+	fprintf(f, "Exit status: 0 valid, 1 invalid or refused, 2 usage error.\n");
+}
+
+int
+cmd_usage(const char *sub, const char *args)
+{
+	fprintf(stderr, "Usage: %s %s %s\n", prog_name, sub, args);
+	return EXIT_USAGE;
+}
+
+int
+cmd_key_arg(const char *sub, const char *opt, const char *b64, const char *what,
+    uint8_t key[32])
+{
+	if (strlen(b64) == KEY_B64_LEN - 1 && key_from_b64(key, b64) == 0 &&
+	    !key_is_zero(key))
+		return EXIT_OK;
+	fprintf(stderr, "%s %s: %s '%.64s' is not %s (44 characters of base64)\n",
+	    prog_name, sub, opt, b64, what);
+	return EXIT_USAGE;
 }
 
 /* Parses argv[1] as the subcommand's one argument; 0 or an exit status. */

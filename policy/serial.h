@@ -1,0 +1,39 @@
+/* The anti-rollback store: the highest policy serial this device has ever
+ * accepted, kept in a small file so that a rollback is refused across
+ * reboots too (docs/bundle.md, "The serial store").
+ *
+ * The file is exactly two lines, "sekisho-serial 1" and the serial in
+ * decimal (0 = nothing accepted yet), mode 0600, replaced durably
+ * (fileio.h: temp file, fsync, rename, fsync of the directory). Anything
+ * else in it is corruption and is refused: the caller fails closed. */
+#ifndef SK_SERIAL_H
+#define SK_SERIAL_H
+
+#include <stdint.h>
+
+#include "lib/util.h"
+
+#define SERIAL_STORE_MAGIC	"sekisho-serial 1\n"
+#define SERIAL_STORE_MAX	64	/* bytes in a well-formed file, at most */
+#define SERIAL_MAX		INT64_MAX
+
+/*
+ * Reads the stored serial into *serial. Returns 0, or
+ *   -ENOENT  the store does not exist ("serial store PATH: missing");
+ *   -EINVAL  the store is corrupt ("serial store PATH: corrupt: what");
+ *   -EPERM   not a regular file, writable by group or others, or (when
+ *            owner_uid >= 0) not owned by owner_uid;
+ *   -errno   it cannot be read.
+ * Every failure but -ENOENT must be treated as "accept nothing". -ENOENT
+ * is the first start of a freshly provisioned device; what to do then is
+ * the caller's decision (docs/bundle.md).
+ */
+int serial_store_load(const char *path, int owner_uid, uint64_t *serial,
+    struct sk_error *err);
+
+/* Replaces the stored serial (0 .. SERIAL_MAX) durably, mode 0600. Does not
+ * compare with the old value: the caller has already decided, with the
+ * value it loaded, that serial is not lower. 0 or -errno with err set. */
+int serial_store_save(const char *path, uint64_t serial, struct sk_error *err);
+
+#endif

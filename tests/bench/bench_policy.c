@@ -1,0 +1,158 @@
+/* The figures of tests/bench/policy.sh, measured in process so that no
+ * process start-up is counted. Prints "NAME VALUE" lines; the script
+ * formats them.
+ *
+ *   bench-policy verify BUNDLE AGENCY-PUBKEY RUNS
+ *       verify_us  bundle_verify alone (decode + Ed25519), median
+ *       open_us    bundle_open: verify, device, serial, parse, checks
+ *   bench-policy apply POLICY RUNS      (inside a network namespace)
+ *       parse_ms   policy_parse_file
+ *       first_ms   compile (fw_render, remote mode) + libnftables apply,
+ *                  no table in the kernel yet
+ *       apply_ms   the same replacing the table in force, median
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/buf.h"
+#include "lib/encode.h"
+#include "lib/util.h"
+#include "netvm/firewall.h"
+#include "policy/bundle.h"
+#include "policy/compile.h"
+#include "policy/policy.h"
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t
+median(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
+static int
+die(const char *what)
+{
+	fprintf(stderr, "bench-policy: %s\n", what);
+	return 1;
+}
+
+static int
+bench_verify(const char *path, const char *pub_b64, size_t runs)
+{
+	uint8_t key[BUNDLE_KEY_LEN], *buf;
+	uint64_t *v = calloc(runs, sizeof(*v)), *w = calloc(runs, sizeof(*w)), t;
+	struct bundle_trust tr = { .n_keys = 1 };
+	struct sk_error err;
+	struct bundle b;
+	struct policy p;
+	size_t len;
+
+	if (v == NULL || w == NULL || key_from_b64(key, pub_b64) != 0 ||
+	    bundle_read_file(path, &buf, &len, &err) != 0 ||
+	    bundle_decode(buf, len, path, &b, &err) != BUNDLE_OK)
+		return die("cannot read the bundle or the key");
+	tr.keys = (const uint8_t (*)[BUNDLE_KEY_LEN])&key;
+	for (size_t i = 0; i < runs; i++) {
+		t = now_ns();
+		if (bundle_verify(&b, path, tr.keys, 1, NULL, &err) != BUNDLE_OK)
+			return die(err.msg);
+		v[i] = now_ns() - t;
+		t = now_ns();
+		if (bundle_open(buf, len, path, &tr, &p, NULL, &err) != BUNDLE_OK)
+			return die(err.msg);
+		w[i] = now_ns() - t;
+		policy_free(&p);
+	}
+	printf("bytes %zu\nverify_us %.1f\nopen_us %.1f\n", len,
+	    median(v, runs) / 1e3, median(w, runs) / 1e3);
+	free(buf);
+	free(v);
+	free(w);
+	return 0;
+}
+
+/* fw_render and one libnftables transaction; nanoseconds, 0 on failure. */
+static uint64_t
+compile_apply(const struct policy *p)
+{
+	struct compile_netvm o = { MODE_REMOTE, "wk0", "sekisho0", NULL };
+	uint64_t t = now_ns();
+	struct firewall *fw;
+	struct sk_error err;
+	struct buf text;
+	int rc;
+
+	buf_init(&text);
+	if (compile_netvm(p, &o, &text, &err) != 0 || buf_str(&text) == NULL ||
+	    (fw = fw_open(&err)) == NULL)
+		return 0;
+	rc = fw_apply(fw, text.p, &err);
+	fw_close(fw);
+	buf_free(&text);
+	if (rc != 0) {
+		fprintf(stderr, "bench-policy: %s\n", err.msg);
+		return 0;
+	}
+	return now_ns() - t;
+}
+
+static int
+bench_apply(const char *path, size_t runs)
+{
+	uint64_t *v = calloc(runs, sizeof(*v)), t, first;
+	struct sk_error err;
+	struct policy p;
+
+	t = now_ns();
+	if (v == NULL || policy_parse_file(path, &p, &err) != 0)
+		return die(v == NULL ? "out of memory" : err.msg);
+	printf("prefixes %zu\nparse_ms %.1f\n", p.n_lgwan, (now_ns() - t) / 1e6);
+	if ((first = compile_apply(&p)) == 0)
+		return die("the first apply failed");
+	for (size_t i = 0; i < runs; i++)
+		if ((v[i] = compile_apply(&p)) == 0)
+			return die("an apply failed");
+	t = median(v, runs);	/* sorts v */
+	printf("first_ms %.1f\napply_ms %.1f\nmax_ms %.1f\n", first / 1e6,
+	    t / 1e6, v[runs - 1] / 1e6);
+	policy_free(&p);
+	free(v);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	uint64_t runs;
+
+	if (argc == 5 && strcmp(argv[1], "verify") == 0 &&
+	    parse_u64(argv[4], 1, 1000000, &runs) == 0)
+		return bench_verify(argv[2], argv[3], (size_t)runs);
+	if (argc == 4 && strcmp(argv[1], "apply") == 0 &&
+	    parse_u64(argv[3], 1, 10000, &runs) == 0)
+		return bench_apply(argv[2], (size_t)runs);
+	fprintf(stderr, "usage: bench-policy verify BUNDLE AGENCY-PUBKEY RUNS\n"
+	    "       bench-policy apply POLICY RUNS\n");
+	return 2;
+}

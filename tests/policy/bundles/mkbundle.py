@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""A second, independent encoder of docs/bundle.md (format version 1): the
+layout written out again in Python, the Ed25519 signature made by the
+openssl command line tool. The tests check that it produces, byte for byte,
+what `sekisho-policy sign` produces (Ed25519 is deterministic), and use it
+to make bundles the real tool refuses to make (a serial that differs from
+the policy's).
+
+  mkbundle.py --key KEYFILE --device B64 --serial N --issued T POLICY OUT
+"""
+import argparse
+import base64
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+CONTEXT = b"sekisho-bundle-v1"
+PKCS8_ED25519 = bytes.fromhex("302e020100300506032b657004220420")
+
+
+def openssl(*args):
+    return subprocess.run(("openssl",) + args, check=True,
+                          capture_output=True).stdout
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--device", required=True)
+    ap.add_argument("--serial", type=int, required=True)
+    ap.add_argument("--issued", type=int, required=True)
+    ap.add_argument("policy")
+    ap.add_argument("out")
+    a = ap.parse_args()
+    seed = base64.b64decode(open(a.key).read().strip(), validate=True)
+    device = base64.b64decode(a.device, validate=True)
+    policy = open(a.policy, "rb").read()
+    assert len(seed) == 32 and len(device) == 32
+    with tempfile.TemporaryDirectory() as d:
+        der, msg, sig = (os.path.join(d, n) for n in ("k.der", "m", "s"))
+        fd = os.open(der, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, PKCS8_ED25519 + seed)
+        os.close(fd)
+        signer = openssl("pkey", "-inform", "DER", "-in", der, "-pubout",
+                         "-outform", "DER")[-32:]
+        body = (b"SKPB" + struct.pack(">HQQ", 1, a.serial, a.issued) +
+                device + signer + struct.pack(">I", len(policy)) + policy)
+        with open(msg, "wb") as f:
+            f.write(CONTEXT + body)
+        openssl("pkeyutl", "-sign", "-inkey", der, "-keyform", "DER",
+                "-rawin", "-in", msg, "-out", sig)
+        signature = open(sig, "rb").read()
+    assert len(signature) == 64
+    with open(a.out, "wb") as f:
+        f.write(body + signature)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
