@@ -1,0 +1,114 @@
+#!/bin/bash
+# Office-mode switching, printed as "bench: NAME = VALUE UNIT":
+#   switch.to_office_ms   p50/p95 over N plugs into the office: from the
+#                         uplink's address (the DHCP client's hook wrote the
+#                         lease) to work's first LGWAN packet on the office
+#                         LAN (a 5 ms ping runs throughout)
+#   switch.to_remote_ms   p50/p95 over N plugs back home: from the address
+#                         to the first LGWAN reply seen by work
+#   switch.dhcp_ms        the DHCP exchange alone (cable in to lease), p50
+#   switch.ping_gap_ms    the longest gap in a 10 ms ping from work to an
+#                         LGWAN host while the office cable is pulled and
+#                         the tunnel takes over on WWAN; and the same for
+#                         the way back (cable in, office verified)
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lab/lab.sh
+. tests/integration/lib.sh
+
+runs=${BENCH_SWITCHES:-20}
+cleanup() { netvm_cleanup; lab_down; }
+trap cleanup EXIT
+# Rate limits off: the bench probes faster than a laptop ever would.
+LAB_BEACON_OPTS="-r 0 -R 0" LAB_SEGMENTS="office lte" lab_up || exit 1
+netvm_env
+netvm_boot
+netvm_start || exit 1
+lab_work_dhcp || exit 1
+lab_uplink_dhcp up0 || exit 1
+netvm_wait_mode remote || exit 1
+
+bench() { printf 'bench: %s = %s %s\n' "$1" "$2" "$3"; }
+stats() {	# samples on stdin -> "p50 p95 n"
+	sort -n | python3 -c '
+import sys
+v = [float(x) for x in sys.stdin.read().split()]
+p = lambda q: v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
+print(f"{p(0.5):.1f} {p(0.95):.1f} {len(v)}" if v else "- - 0")'
+}
+lease_time() { stat -c %.9Y "$LAB_DIR/lease.up0"; }
+now_s() { date +%s.%N; }
+ms() { python3 -c "print(round(($2 - $1) * 1000, 1))"; }
+
+# First LGWAN reply after t0, from a 5 ms ping log with -D timestamps.
+first_reply_after() {
+	awk -v t0="$2" '/bytes from/ { t = substr($1, 2, length($1) - 2) + 0; if (t >= t0) { printf "%.6f\n", t; exit } }' "$1"
+}
+# Work's first packet to LGWAN seen on the office LAN (the office path in
+# force), from tcpdump on the office's port; waits up to 5 s.
+first_office_packet() {
+	n office timeout 5 tcpdump -tt -n -c 1 -i on0 "icmp and dst host $LAB_PORTAL" 2>/dev/null |
+		awk '{ printf "%.6f\n", $1; exit }'
+}
+pinging() {	# LOG: a 5 ms ping from work to the portal, in the background
+	n work timeout 10 ping -D -n -i 0.005 -W 1 -c 2000 "$LAB_PORTAL" >"$1" 2>&1 &
+	pinger=$!
+}
+stop_ping() {
+	pkill -f "ping -D -n -i 0.005 -W 1 -c 2000 $LAB_PORTAL"; wait "$pinger" 2>/dev/null
+}
+
+to_office=() to_remote=() dhcp=()
+for i in $(seq 1 "$runs"); do
+	pinging "$LAB_DIR/ping-o$i.log"
+	( first_office_packet >"$LAB_DIR/office-$i" ) &
+	watcher=$!
+	sleep 0.3
+	t=$(now_s)
+	lab_plug up0 office >/dev/null || exit 1
+	t_lease=$(lease_time)
+	dhcp+=("$(ms "$t" "$t_lease")")
+	wait "$watcher"
+	stop_ping
+	r=$(cat "$LAB_DIR/office-$i")
+	[ -n "$r" ] && to_office+=("$(ms "$t_lease" "$r")")
+	log=$LAB_DIR/ping-$i.log
+	pinging "$log"
+	sleep 0.2
+	lab_plug up0 home >/dev/null || exit 1
+	t_lease=$(lease_time)
+	lab_wait_for -t 5 bash -c "[ -n \"\$(awk -v t0=$t_lease '/bytes from/ { t = substr(\$1, 2, length(\$1) - 2) + 0; if (t >= t0) { print t; exit } }' '$log')\" ]"
+	r=$(first_reply_after "$log" "$t_lease")
+	stop_ping
+	[ -n "$r" ] && to_remote+=("$(ms "$t_lease" "$r")")
+done
+read -r p50 p95 n <<<"$(printf '%s\n' "${to_office[@]}" | stats)"
+bench switch.to_office_ms "$p50" "ms p50 over $n (goal p95 < 200)"
+bench switch.to_office_p95_ms "$p95" ms
+read -r p50 p95 n <<<"$(printf '%s\n' "${to_remote[@]}" | stats)"
+bench switch.to_remote_ms "$p50" "ms p50 over $n (goal p95 < 200)"
+bench switch.to_remote_p95_ms "$p95" ms
+read -r p50 p95 n <<<"$(printf '%s\n' "${dhcp[@]}" | stats)"
+bench switch.dhcp_ms "$p50" "ms p50 (cable in to lease, busybox udhcpc; not in the figures above)"
+
+# Longest gap in a 10 ms ping across a cable pull (office -> tunnel on WWAN)
+# and back (office verified again).
+gap() {	# LOG -> the longest interval between consecutive replies, ms
+	awk '/bytes from/ { t = substr($1, 2, length($1) - 2) + 0; if (p) { d = (t - p) * 1000; if (d > m) m = d } p = t }
+	    END { printf "%.0f\n", m }' "$1"
+}
+lab_plug up2 lte >/dev/null && lab_uplink_dhcp up2 >/dev/null || exit 1
+lab_plug up0 office >/dev/null && lab_wait_for -t 5 netvm_mode_is office || exit 1
+log=$LAB_DIR/gap.log
+n work ping -D -n -i 0.01 -W 1 -c 300 "$LAB_PORTAL" >"$log" 2>&1 &
+pinger=$!
+sleep 1
+lab_unplug up0
+wait "$pinger"
+bench switch.ping_gap_ms "$(gap "$log")" "ms, office cable pulled, tunnel over WWAN"
+n work ping -D -n -i 0.01 -W 1 -c 300 "$LAB_PORTAL" >"$log" 2>&1 &
+pinger=$!
+sleep 1
+lab_plug up0 office >/dev/null
+wait "$pinger"
+bench switch.ping_gap_back_ms "$(gap "$log")" "ms, office cable back in (DHCP, probe, office)"
