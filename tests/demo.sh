@@ -20,7 +20,7 @@ restart() { netvm_start && netvm_wait_mode remote; }
 trap cleanup EXIT
 
 say "Building the lab: work, netvm, home router + printer, internet, agency gateway, LGWAN"
-lab_up || exit 1
+LAB_SEGMENTS="office hotel lte" lab_up || exit 1
 lab_roles
 netvm_env
 netvm_boot
@@ -71,6 +71,32 @@ expect "internet still refused" refused_fast 1000 work_get "http://$LAB_INET_WEB
 expect "sekishod restarted, reused the running tunnel and resumed remote mode" restart
 show ctl status
 expect "leak counter still zero after crash and restart" no_leak
+
+portal() { work_get "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER"; }
+office_status() { ctl status | grep -q '^mode:       office (beacon tokyo-3f verified'; }
+say "Arriving at the office: the cable goes into the office LAN"
+expect "fresh lease from the office's DHCP" lab_plug up0 office
+expect "a beacon answered a fresh challenge under the pinned key: office mode" netvm_wait_mode office 2
+show ctl status
+expect "LGWAN straight onto the office LAN, no tunnel" portal
+expect "the internet is still refused" refused_fast 1000 work_get "http://$LAB_INET_WEB/"
+
+say "Unplugged again: back to the tunnel (WWAN is in too)"
+lab_plug up2 lte >/dev/null && lab_uplink_dhcp up2 >/dev/null || failed=$((failed + 1))
+lab_unplug up0
+expect "remote, tunnel over up2 (WWAN)" lab_wait_for -t 5 bash -c "$SEKISHOCTL -s $NETVM_SOCK status | grep -q 'tunnel over up2'"
+expect "LGWAN through the tunnel" lab_wait_for -t 10 portal
+
+say "A hotel Wi-Fi that pretends to be the office (same DHCP, same addresses, a beacon with the wrong key)"
+lab_unplug up2
+expect "plugged into the hotel" lab_plug up0 hotel
+sleep 1
+show ctl status
+expect "the impostor's signature does not verify: still remote" netvm_mode_is remote
+expect "LGWAN through the tunnel" lab_wait_for -t 10 portal
+hotel_clean() { [ "$(lab_leak hotel leak)" = 0 ]; }
+expect "the hotel saw nothing from the laptop but DHCP, probes and the tunnel" hotel_clean
+show lab_leaks hotel
 
 echo
 if [ "$failed" -eq 0 ]; then echo "demo: everything shown worked"; exit 0; fi
