@@ -36,6 +36,11 @@ int key_file_write(const char *path, const uint8_t key[KEY_LEN],
 /* Decimal number in [min, max]; the whole string must be consumed. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* Reads until max bytes or end of file, retrying on EINTR: 0 with *len
+ * set, or -errno. A file longer than max is seen as exactly max bytes, so
+ * callers read max + 1 to tell "too large". */
+int read_full(int fd, void *buf, size_t max, size_t *len);
+
 /* Monotonic time in milliseconds. */
 uint64_t now_ms(void);
 

@@ -10,25 +10,6 @@
 #include <unistd.h>
 
 int
-read_fd_max(int fd, uint8_t *buf, size_t max, size_t *len)
-{
-	ssize_t n;
-
-	*len = 0;
-	while (*len < max) {
-		n = read(fd, buf + *len, max - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	return 0;
-}
-
-int
 file_read_max(const char *path, size_t max, uint8_t **buf, size_t *len,
     struct sk_error *err)
 {
@@ -41,7 +22,7 @@ file_read_max(const char *path, size_t max, uint8_t **buf, size_t *len,
 		close(fd);
 		return sk_errorf(err, ENOMEM, "%s: out of memory", path);
 	}
-	rc = read_fd_max(fd, b, max, len);
+	rc = read_full(fd, b, max, len);
 	close(fd);
 	if (rc != 0) {
 		free(b);

@@ -18,8 +18,6 @@
 int file_read_max(const char *path, size_t max, uint8_t **buf, size_t *len,
     struct sk_error *err);
 
-/* Reads from fd until end of file or max bytes; 0 or -errno. */
-int read_fd_max(int fd, uint8_t *buf, size_t max, size_t *len);
 
 /* Replaces path with data, durably and atomically, the new file having
  * mode (e.g. 0600). A temporary file beside path (same directory, so the

@@ -1525,26 +1525,6 @@ policy_parse_buf(const char *name, const char *buf, size_t len,
 	return 0;
 }
 
-/* Reads at most POLICY_MAX_SIZE + 1 bytes: enough to tell "too large". */
-static int
-read_all(int fd, char *buf, size_t size, size_t *len)
-{
-	ssize_t n;
-
-	*len = 0;
-	while (*len < size) {
-		n = read(fd, buf + *len, size - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	return 0;
-}
-
 int
 policy_parse_file(const char *path, struct policy *out, struct sk_error *err)
 {
@@ -1558,7 +1538,7 @@ policy_parse_file(const char *path, struct policy *out, struct sk_error *err)
 		close(fd);
 		return sk_errorf(err, ENOMEM, "%s: out of memory", path);
 	}
-	rc = read_all(fd, buf, size, &len);
+	rc = read_full(fd, buf, size, &len);	/* POLICY_MAX_SIZE + 1: tells "too large" */
 	close(fd);
 	if (rc != 0)
 		rc = sk_errorf(err, -rc, "%s: %s", path, strerror(-rc));

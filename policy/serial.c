@@ -88,7 +88,7 @@ serial_store_load(const char *path, int owner_uid, uint64_t *serial,
 	if (fd == -1)
 		return sk_errorf(err, errno, "serial store %s: %s", path, strerror(errno));
 	if ((rc = check_file(fd, path, owner_uid, err)) == 0) {
-		if ((rc = read_fd_max(fd, (uint8_t *)buf, sizeof(buf), &len)) != 0)
+		if ((rc = read_full(fd, (uint8_t *)buf, sizeof(buf), &len)) != 0)
 			rc = sk_errorf(err, -rc, "serial store %s: %s", path, strerror(-rc));
 		else
 			rc = parse_store(path, buf, len, serial, err);
