@@ -25,6 +25,8 @@ ctl_parse(const char *buf, size_t len, enum ctl_cmd *cmd)
 		*cmd = CTL_STATUS;
 	else if (len == 12 && memcmp(buf, "status json\n", 12) == 0)
 		*cmd = CTL_STATUS_JSON;
+	else if (len == 7 && memcmp(buf, "reload\n", 7) == 0)
+		*cmd = CTL_RELOAD;
 	else
 		return -EINVAL;
 	return 0;
@@ -92,12 +94,28 @@ reply(int fd, const char *s, size_t len)
 	}
 }
 
+static void
+answer(enum ctl_cmd cmd, const struct ctl_ops *ops, void *arg, struct buf *out)
+{
+	struct status st;
+
+	if (cmd == CTL_RELOAD) {
+		ops->reload(out, arg);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	ops->gather(&st, arg);
+	if (cmd == CTL_STATUS_JSON)
+		status_json(&st, out);
+	else
+		status_text(&st, out);
+}
+
 void
-ctl_serve(int lfd, void (*gather)(struct status *, void *), void *arg)
+ctl_serve(int lfd, const struct ctl_ops *ops, void *arg)
 {
 	char req[CTL_MAX_LINE + 1];
 	struct timeval tv = { 0, 500000 };
-	struct status st;
 	enum ctl_cmd cmd;
 	struct buf out;
 	ssize_t n;
@@ -108,19 +126,15 @@ ctl_serve(int lfd, void (*gather)(struct status *, void *), void *arg)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	n = read_request(fd, req, sizeof(req));
 	if (n < 0 || ctl_parse(req, (size_t)n, &cmd) != 0) {
-		static const char e[] = "error: unknown request (try \"status\" or \"status json\")\n";
+		static const char e[] =
+		    "error: unknown request (try \"status\", \"status json\" or \"reload\")\n";
 
 		reply(fd, e, sizeof(e) - 1);
 		close(fd);
 		return;
 	}
-	memset(&st, 0, sizeof(st));
-	gather(&st, arg);
 	buf_init(&out);
-	if (cmd == CTL_STATUS_JSON)
-		status_json(&st, &out);
-	else
-		status_text(&st, &out);
+	answer(cmd, ops, arg, &out);
 	if (buf_str(&out) != NULL)
 		reply(fd, out.p, out.len);
 	buf_free(&out);

@@ -1,7 +1,10 @@
 /*
  * sekishod's local control socket (root only, in the netvm): one request
  * line, one reply, then the connection closes. The request grammar is tiny
- * and bounded; the parser is fuzzed.
+ * and bounded; the parser is fuzzed. Requests: "status", "status json",
+ * "reload" (a new signed policy bundle, docs/bundle.md). The socket is the
+ * netvm root's: a relay for the work partition's agent must pass "status"
+ * only (a reload costs a helper process each time).
  */
 #ifndef SK_CONTROL_H
 #define SK_CONTROL_H
@@ -16,7 +19,7 @@
 #define CTL_MAX_LINE	64
 #define CTL_SOCKET	"/run/sekisho/sekishod.sock"
 
-enum ctl_cmd { CTL_STATUS, CTL_STATUS_JSON };
+enum ctl_cmd { CTL_STATUS, CTL_STATUS_JSON, CTL_RELOAD };
 
 /* Parses one request of exactly len bytes ending in '\n'. 0 or -errno:
  * -EMSGSIZE too long, -EINVAL not a known request. */
@@ -37,8 +40,16 @@ struct status {
 void status_text(const struct status *s, struct buf *out);
 void status_json(const struct status *s, struct buf *out);
 
+/* What the daemon does for each request. */
+struct ctl_ops {
+	void	(*gather)(struct status *, void *);
+	/* "reload": take a new policy bundle if there is one; one line into
+	 * out, starting "accepted:", "unchanged:" or "refused:". */
+	void	(*reload)(struct buf *out, void *);
+};
+
 int ctl_listen(const char *path);
 /* Accepts one client and answers it; blocking with short timeouts. */
-void ctl_serve(int lfd, void (*gather)(struct status *, void *), void *arg);
+void ctl_serve(int lfd, const struct ctl_ops *ops, void *arg);
 
 #endif

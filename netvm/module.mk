@@ -1,11 +1,13 @@
 NETVM_SRCS := netvm/engine.c netvm/office.c netvm/firewall.c netvm/rtnl.c netvm/route.c \
-	netvm/tunnel.c netvm/workside.c netvm/control.c netvm/status.c netvm/timers.c
+	netvm/tunnel.c netvm/workside.c netvm/control.c netvm/status.c netvm/timers.c \
+	netvm/live.c netvm/trust.c netvm/verifier.c netvm/accept.c
 PROGS += sekishod sekishoctl
 sekishod_SRCS := netvm/sekishod.c $(NETVM_SRCS)
 sekishoctl_SRCS := netvm/sekishoctl.c netvm/control.c netvm/status.c netvm/engine.c
 UNITS += test_engine test_netvm
 test_engine_SRCS := tests/unit/test_engine.c netvm/engine.c
 test_netvm_SRCS := tests/unit/test_netvm.c netvm/firewall.c netvm/control.c \
+	netvm/live.c netvm/trust.c netvm/verifier.c \
 	netvm/status.c netvm/engine.c netvm/rtnl.c netvm/timers.c
 FUZZERS += fuzz_control
 fuzz_control_SRCS := tests/fuzz/fuzz_control.c netvm/control.c netvm/status.c \

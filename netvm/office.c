@@ -12,6 +12,7 @@
 #include "lib/encode.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "netvm/live.h"
 #include "netvm/route.h"
 #include "policy/policy.h"
 
@@ -31,6 +32,28 @@ office_routes(const struct policy *pol, int oif, const struct in_addr *gw)
 		    gw, oif)) < 0)
 			return rc;
 	return 0;
+}
+
+int
+office_withdraw(const struct policy *old, const struct policy *new)
+{
+	int rc, first = 0;
+
+	for (size_t i = 0; i < old->n_lgwan; i++) {
+		const struct prefix4 *p = &old->lgwan[i];
+
+		if (!live_has_prefix(new, p->addr, p->plen) &&
+		    (rc = route_del(SK_RT_OFFICE, p->addr, p->plen)) < 0 && first == 0)
+			first = rc;
+	}
+	for (size_t i = 0; i < old->n_office_resolvers; i++) {
+		struct in_addr a = old->office_resolvers[i];
+
+		if (!live_has_office_resolver(new, a) && !live_has_prefix(new, a, 32) &&
+		    (rc = route_del(SK_RT_OFFICE, a, 32)) < 0 && first == 0)
+			first = rc;
+	}
+	return first;
 }
 
 void

@@ -19,6 +19,10 @@ struct policy;
 
 /* LGWAN prefixes and the office resolvers via gw (or on-link) out of oif. */
 int office_routes(const struct policy *pol, int oif, const struct in_addr *gw);
+/* A live policy change: removes from the office table the prefixes and
+ * office resolvers old had and new has not (in any mode: the table keeps
+ * its routes when office mode ends). 0 or the first error. */
+int office_withdraw(const struct policy *old, const struct policy *new);
 
 struct probe_run {
 	int		ifindex;

@@ -162,7 +162,13 @@ route_del(uint32_t table, struct in_addr dst, uint8_t plen)
 {
 	char buf[RTNL_BUF_SIZE];
 	struct nlmsghdr *nlh = route_msg(buf, RTM_DELROUTE, 0, table, dst, plen);
-	int rc = talk(nlh);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	int rc;
+
+	/* Any scope, as `ip route del` asks: the kernel deletes only a route
+	 * of the scope given otherwise, and on-link routes have scope link. */
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	rc = talk(nlh);
 
 	return rc == -ESRCH ? 0 : rc;
 }

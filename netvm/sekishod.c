@@ -3,8 +3,13 @@
  * at any uplink, watches the uplinks through rtnetlink, feeds the engine,
  * and carries out its actions: nftables transactions and route changes.
  *
- *	sekishod [-dnvB] [-f policy] [-w work-if] [-t tunnel-if]
+ *	sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] [-D device-pub]
+ *	    [-S serial-store] [-i incoming]] [-w work-if] [-t tunnel-if]
  *	    [-s socket] [-r rundir] [-P probe-helper]
+ *
+ * With -b the policy comes from a signed bundle (docs/bundle.md), and a
+ * newer one put at the incoming path is taken live on SIGHUP or
+ * `sekishoctl reload`; with -f, from a plain policy file read at start.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +29,11 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "netvm/accept.h"
 #include "netvm/control.h"
 #include "netvm/engine.h"
 #include "netvm/firewall.h"
+#include "netvm/live.h"
 #include "netvm/office.h"
 #include "netvm/route.h"
 #include "netvm/rtnl.h"
@@ -36,6 +44,9 @@
 
 struct sekishod {
 	const char		*policy_path, *work_if, *tun_if, *sock_path, *rundir;
+	const char		*keys_path, *device_path;
+	int			 bundled;	/* -b: acc holds the bundle's state */
+	struct accept		 acc;
 	struct policy		 pol;
 	uint8_t			 key[32];
 	struct firewall		*fw;
@@ -56,29 +67,31 @@ struct sekishod {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: sekishod [-dnvB] [-f policy] [-w work-if] "
-	    "[-t tunnel-if] [-s socket] [-r rundir] [-P probe-helper]\n");
+	fprintf(stderr, "usage: sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] "
+	    "[-D device-pub] [-S serial-store] [-i incoming]]\n"
+	    "\t[-w work-if] [-t tunnel-if] [-s socket] [-r rundir] [-P probe-helper]\n");
 	exit(1);
 }
 
-/* sekisho-probe beside our own executable, where both are installed. */
+/* A helper (sekisho-probe, sekisho-policy) beside our own executable,
+ * where they are installed together. */
 static void
-default_helper(char *buf, size_t size)
+default_helper(const char *name, char *buf, size_t size)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *slash;
 
 	if (n <= 0) {
-		sk_strlcpy(buf, "/usr/libexec/sekisho/sekisho-probe", size);
+		snprintf(buf, size, "/usr/libexec/sekisho/%s", name);
 		return;
 	}
 	self[n] = '\0';
 	if ((slash = strrchr(self, '/')) != NULL)
 		slash[1] = '\0';
 	sk_strlcpy(buf, self, size);
-	if (strlen(buf) + sizeof("sekisho-probe") <= size)
-		strcat(buf, "sekisho-probe");
+	if (strlen(buf) + strlen(name) < size)
+		strcat(buf, name);
 }
 
 static int
@@ -225,7 +238,7 @@ gather(struct status *st, void *arg)
 	st->tunnel = tunnel_stats(&d->tun, &ts) == 0 ? &ts : NULL;
 	clock_gettime(CLOCK_REALTIME, &st->wall);
 	st->serial = d->pol.serial;
-	st->policy_path = d->policy_path;
+	st->policy_path = d->bundled ? d->acc.bundle : d->policy_path;
 	st->gateway = d->pol.gw_name;
 }
 
@@ -346,6 +359,163 @@ on_timer(struct sekishod *d, enum timer_id id)
 	}
 }
 
+/* The line a reload ends with, logged at level and, for a control client,
+ * answered with its outcome ("accepted", "unchanged", "refused") first. */
+static void __attribute__((format(printf, 4, 5)))
+report(struct buf *out, int level, const char *outcome, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (level == LOG_LEVEL_WARN)
+		log_warnx("%s", line);
+	else if (level == LOG_LEVEL_INFO)
+		log_info("%s", line);
+	else
+		log_debug("%s", line);
+	if (out != NULL)
+		buf_printf(out, "%s: %s\n", outcome, line);
+}
+
+/* One line saying why the candidate at path is refused ("PATH: why"). */
+static void
+refuse(struct buf *out, const char *path, const char *why, unsigned long long serial)
+{
+	size_t n = strlen(path);
+	int named = strncmp(why, path, n) == 0 && why[n] == ':';
+
+	report(out, LOG_LEVEL_WARN, "refused", "%s%s%s; policy serial %llu stays in force",
+	    named ? "" : path, named ? "" : ": ", why, serial);
+}
+
+/* The name of the office uplink the rules in force were made for. */
+static const char *
+rules_uplink(const struct sekishod *d)
+{
+	const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+
+	return d->rules_mode == MODE_OFFICE && u != NULL ? u->name : NULL;
+}
+
+/* nftables' dry run of the ruleset pol would give the mode in force. */
+static int
+check_rules(struct sekishod *d, const struct policy *pol, struct sk_error *err)
+{
+	struct fw_params p = { d->rules_mode, pol, d->work_if, d->tun_if, rules_uplink(d) };
+	struct buf text;
+	int rc;
+
+	if (p.mode == MODE_OFFICE && p.uplink == NULL)
+		p.mode = MODE_REMOTE;
+	buf_init(&text);
+	fw_render(&p, &text);
+	rc = buf_str(&text) == NULL ? sk_errorf(err, ENOMEM, "ruleset: out of memory") :
+	    fw_check(d->fw, text.p, err);
+	buf_free(&text);
+	return rc;
+}
+
+/* A bundle accepted and stored: its policy takes over, path by path. The
+ * new routes and allowed IPs first (nothing the old rules allow loses its
+ * path), then the ruleset in one transaction (established flows to what
+ * stays allowed go on; anything withdrawn is refused from here on), then
+ * the withdrawn routes go. */
+static void
+switch_policy(struct sekishod *d, struct policy *pol)
+{
+	const struct uplink *u = engine_office_uplink(&d->engine);
+	struct policy old = d->pol;
+	enum mode mode = d->rules_mode;
+	int rc;
+
+	d->pol = *pol;
+	if ((rc = tunnel_update(&d->tun, &d->pol)) < 0)
+		log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
+		    strerror(-rc));
+	if (mode == MODE_OFFICE && u != NULL &&
+	    (rc = office_routes(&d->pol, u->ifindex, u->has_gw ? &u->gw : NULL)) < 0)
+		log_warnx("office: cannot route the new prefixes over %s: %s", u->name,
+		    strerror(-rc));
+	if (apply_rules(d, mode, rules_uplink(d)) < 0 && mode != MODE_BLOCKED) {
+		apply_rules(d, MODE_BLOCKED, NULL);
+		d->rules_mode = MODE_BLOCKED;
+	}
+	if ((rc = tunnel_withdraw(&old, &d->pol)) < 0 ||
+	    (rc = office_withdraw(&old, &d->pol)) < 0)
+		log_warnx("routes: cannot remove a withdrawn prefix: %s", strerror(-rc));
+	d->engine.beacons = d->pol.n_beacons > 0;
+	if (d->engine.mode == MODE_OFFICE)
+		reverify(d);	/* under the new beacons and keys, now */
+	policy_free(&old);
+}
+
+/* A candidate that passed the bundle's checks: can it take over live, and
+ * will nftables take its ruleset? Then stored, then applied. */
+static void
+take(struct sekishod *d, struct candidate *c, struct buf *out)
+{
+	unsigned long long was = (unsigned long long)d->pol.serial;
+	const char *fixed = live_fixed_change(&d->pol, &c->pol);
+	const char *path = d->acc.incoming;
+	struct sk_error err;
+	size_t added, withdrawn;
+
+	if (fixed != NULL)
+		sk_errorf(&err, EINVAL, "%s: serial %llu changes the %s section, which "
+		    "cannot change while sekishod runs; install it as %s and restart "
+		    "sekishod", path, (unsigned long long)c->serial, fixed, d->acc.bundle);
+	if (fixed != NULL || check_rules(d, &c->pol, &err) < 0 ||
+	    accept_commit(&d->acc, c, 0, &err) < 0) {
+		refuse(out, path, err.msg, was);
+		policy_free(&c->pol);
+		return;
+	}
+	live_count(&d->pol, &c->pol, &added, &withdrawn);
+	switch_policy(d, &c->pol);
+	report(out, LOG_LEVEL_INFO, "accepted", "%s: policy serial %llu in force (was %llu): "
+	    "%zu prefixes added, %zu withdrawn; stored as %s", path,
+	    (unsigned long long)d->pol.serial, was, added, withdrawn, d->acc.bundle);
+}
+
+/* SIGHUP or "reload": a new bundle at the incoming path is refused with
+ * one line, the policy in force untouched, or taken live. */
+static void
+reload(struct sekishod *d, struct buf *out)
+{
+	unsigned long long serial = (unsigned long long)d->pol.serial;
+	struct candidate c;
+	struct sk_error err;
+
+	if (!d->bundled) {
+		report(out, LOG_LEVEL_WARN, "refused", "reload: sekishod reads a plain policy "
+		    "file (-f) only at start; restart it, or run it with a signed bundle (-b)");
+		return;
+	}
+	switch (accept_open(&d->acc, d->acc.incoming, 0, &c, &err)) {
+	case ACCEPT_ABSENT:
+		report(out, LOG_LEVEL_INFO, "unchanged", "reload: no new bundle at %s; "
+		    "policy serial %llu stays in force", d->acc.incoming, serial);
+		return;
+	case ACCEPT_SAME:
+		report(out, LOG_LEVEL_DEBUG, "unchanged", "%s", err.msg);
+		return;
+	case ACCEPT_REFUSED:
+		refuse(out, d->acc.incoming, err.msg, serial);
+		return;
+	}
+	take(d, &c, out);
+	candidate_free(&c);
+}
+
+static void
+ctl_reload(struct buf *out, void *arg)
+{
+	reload(arg, out);
+}
+
 static void
 on_signal(struct sekishod *d)
 {
@@ -361,8 +531,7 @@ on_signal(struct sekishod *d)
 			reap(d);
 			break;
 		case SIGHUP:
-			log_warnx("SIGHUP: policy reload is not supported yet; "
-			    "restart sekishod to load a new policy");
+			reload(d, NULL);
 			break;
 		}
 	}
@@ -426,6 +595,8 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 	prober_expire(&d->prober, now_ms(), on_event, d);
 }
 
+static const struct ctl_ops ctl_ops = { gather, ctl_reload };
+
 static void
 loop(struct sekishod *d)
 {
@@ -454,7 +625,7 @@ loop(struct sekishod *d)
 		}
 		on_probes(d, pfd + 3, np);
 		if (pfd[1].revents & POLLIN)
-			ctl_serve(d->ctl_fd, gather, d);
+			ctl_serve(d->ctl_fd, &ctl_ops, d);
 		if (pfd[2].revents & POLLIN)
 			on_signal(d);
 		while ((id = timers_due(&d->timers, now_ms())) != T_COUNT)
@@ -551,15 +722,54 @@ check_only(struct sekishod *d)
 	return 0;
 }
 
+/* -b: the bundle in force, accepted again at start (its serial may equal
+ * the store's; below it is a rollback). A store behind the bundle (a crash
+ * between writing the two) is raised, except by -n, which changes nothing. */
 static void
-load_config(struct sekishod *d)
+load_bundle(struct sekishod *d, int check)
+{
+	struct candidate c;
+	struct sk_error err;
+
+	if (accept_init(&d->acc, d->keys_path, d->device_path, &err) < 0 ||
+	    accept_open(&d->acc, d->acc.bundle, 1, &c, &err) != ACCEPT_OK)
+		fatalx("%s", err.msg);
+	if (!check && accept_commit(&d->acc, &c, 1, &err) < 0)
+		fatalx("%s", err.msg);
+	d->pol = c.pol;
+	candidate_free(&c);
+	log_info("policy serial %llu from the signed bundle %s",
+	    (unsigned long long)d->pol.serial, d->acc.bundle);
+}
+
+static void
+load_config(struct sekishod *d, int check)
 {
 	struct sk_error err;
 
-	if (policy_parse_file(d->policy_path, &d->pol, &err) < 0)
+	if (d->bundled)
+		load_bundle(d, check);
+	else if (policy_parse_file(d->policy_path, &d->pol, &err) < 0)
 		fatalx("%s", err.msg);
 	if (key_file_read(d->pol.key_file, d->key, 0, &err) < 0)
 		fatalx("%s", err.msg);
+}
+
+/* -b's companions default to files beside it: serial, bundle.new. */
+static void
+bundle_paths(struct sekishod *d, char *store, char *incoming, size_t size)
+{
+	const char *slash = strrchr(d->acc.bundle, '/');
+	int dir = slash == NULL ? 0 : (int)(slash - d->acc.bundle + 1);
+
+	if (d->acc.store == NULL) {
+		snprintf(store, size, "%.*sserial", dir, d->acc.bundle);
+		d->acc.store = store;
+	}
+	if (d->acc.incoming == NULL) {
+		snprintf(incoming, size, "%s.new", d->acc.bundle);
+		d->acc.incoming = incoming;
+	}
 }
 
 static void
@@ -610,17 +820,25 @@ main(int argc, char *argv[])
 	struct sekishod d = {
 		.policy_path = "/etc/sekisho/policy.conf", .work_if = "wk0",
 		.tun_if = "sekisho0", .sock_path = CTL_SOCKET, .rundir = "/run/sekisho",
+		.keys_path = "/etc/sekisho/agency.pub", .device_path = "/etc/sekisho/device.pub",
 	};
 	struct sk_error err;
-	char helper[PATH_MAX];
-	int ch, foreground = 0, verbose = 0, check = 0, base_only = 0;
+	char helper[PATH_MAX], verifier[PATH_MAX], store[PATH_MAX], incoming[PATH_MAX];
+	int ch, foreground = 0, verbose = 0, check = 0, base_only = 0, plain = 0;
 
-	default_helper(helper, sizeof(helper));
-	while ((ch = getopt(argc, argv, "BdP:f:nr:s:t:vw:")) != -1) {
+	default_helper("sekisho-probe", helper, sizeof(helper));
+	default_helper("sekisho-policy", verifier, sizeof(verifier));
+	d.acc.helper = verifier;
+	while ((ch = getopt(argc, argv, "BD:P:S:b:df:i:k:nr:s:t:vw:")) != -1) {
 		switch (ch) {
 		case 'B': base_only = 1; break;
+		case 'D': d.device_path = optarg; break;
+		case 'S': d.acc.store = optarg; break;
+		case 'b': d.acc.bundle = optarg; d.bundled = 1; break;
 		case 'd': foreground = 1; break;
-		case 'f': d.policy_path = optarg; break;
+		case 'f': d.policy_path = optarg; plain = 1; break;
+		case 'i': d.acc.incoming = optarg; break;
+		case 'k': d.keys_path = optarg; break;
 		case 'n': check = 1; foreground = 1; break;
 		case 'r': d.rundir = optarg; break;
 		case 's': d.sock_path = optarg; break;
@@ -631,8 +849,10 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (plain && d.bundled))
 		usage();
+	if (d.bundled)
+		bundle_paths(&d, store, incoming, sizeof(store));
 	log_init("sekishod", foreground || base_only, verbose + LOG_LEVEL_INFO);
 	if ((d.fw = fw_open(&err)) == NULL)
 		fatalx("%s", err.msg);
@@ -641,7 +861,8 @@ main(int argc, char *argv[])
 		fatalx("cannot load the base ruleset; refusing to go on");
 	if (base_only)
 		return 0;
-	load_config(&d);
+	signal(SIGPIPE, SIG_IGN);	/* a verifying helper may quit reading */
+	load_config(&d, check);
 	if (check)
 		return check_only(&d);
 	prober_init(&d.prober, helper);

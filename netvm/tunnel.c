@@ -11,6 +11,7 @@
 
 #include "lib/encode.h"
 #include "lib/log.h"
+#include "netvm/live.h"
 #include "netvm/route.h"
 #include "policy/policy.h"
 #include "vpn/wg.h"
@@ -43,6 +44,21 @@ strangers(const char *ifname, const struct policy *pol, struct wg_peer **out)
 	return n;
 }
 
+/* The LGWAN prefixes as the gateway's allowed IPs (heap). */
+static struct wg_allowedip *
+allowed_ips(const struct policy *pol)
+{
+	struct wg_allowedip *allowed = calloc(pol->n_lgwan ? pol->n_lgwan : 1,
+	    sizeof(*allowed));
+
+	for (size_t i = 0; allowed != NULL && i < pol->n_lgwan; i++) {
+		allowed[i].family = AF_INET;
+		allowed[i].ip4 = pol->lgwan[i].addr;
+		allowed[i].cidr = pol->lgwan[i].plen;
+	}
+	return allowed;
+}
+
 /* Private key, the gateway as the only peer, its endpoint, keepalive and
  * the LGWAN prefixes as its allowed IPs. A fresh interface has all its
  * peers replaced; a reused one has only the strangers removed. */
@@ -61,15 +77,10 @@ configure(const char *ifname, const struct policy *pol, const uint8_t key[32],
 		extra = strangers(ifname, pol, &peers);
 	if (peers == NULL)
 		peers = &one;
-	if ((allowed = calloc(pol->n_lgwan, sizeof(*allowed))) == NULL) {
+	if ((allowed = allowed_ips(pol)) == NULL) {
 		if (peers != &one)
 			free(peers);
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < pol->n_lgwan; i++) {
-		allowed[i].family = AF_INET;
-		allowed[i].ip4 = pol->lgwan[i].addr;
-		allowed[i].cidr = pol->lgwan[i].plen;
 	}
 	memcpy(peers[0].public_key, pol->gw_pubkey, 32);
 	memcpy(&peers[0].endpoint, &pol->gw_endpoint, sizeof(pol->gw_endpoint));
@@ -222,4 +233,56 @@ tunnel_close(struct tunnel *t)
 		}
 		t->child = 0;
 	}
+}
+
+/* The gateway's allowed IPs replaced by the policy's prefixes in one set;
+ * its session, endpoint and the interface's key stay. */
+static int
+set_allowed(const struct tunnel *t, const struct policy *pol)
+{
+	struct wg_device dev;
+	struct wg_peer peer;
+	int rc;
+
+	memset(&peer, 0, sizeof(peer));
+	memcpy(peer.public_key, t->peer, sizeof(peer.public_key));
+	peer.keepalive = t->keepalive;
+	peer.flags = WG_PEER_UPDATE_ONLY | WG_PEER_REPLACE_ALLOWEDIPS;
+	peer.n_allowed = pol->n_lgwan;
+	if ((peer.allowed = allowed_ips(pol)) == NULL)
+		return -ENOMEM;
+	memset(&dev, 0, sizeof(dev));
+	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
+	dev.peers = &peer;
+	dev.n_peers = 1;
+	rc = wg_set(&dev);
+	free(peer.allowed);
+	return rc;
+}
+
+int
+tunnel_update(struct tunnel *t, const struct policy *pol)
+{
+	int rc;
+
+	for (size_t i = 0; i < pol->n_lgwan; i++)
+		if ((rc = route_replace(SK_RT_TABLE, pol->lgwan[i].addr,
+		    pol->lgwan[i].plen, NULL, t->ifindex)) < 0)
+			return rc;
+	return set_allowed(t, pol);
+}
+
+int
+tunnel_withdraw(const struct policy *old, const struct policy *new)
+{
+	int rc, first = 0;
+
+	for (size_t i = 0; i < old->n_lgwan; i++) {
+		const struct prefix4 *p = &old->lgwan[i];
+
+		if (!live_has_prefix(new, p->addr, p->plen) &&
+		    (rc = route_del(SK_RT_TABLE, p->addr, p->plen)) < 0 && first == 0)
+			first = rc;
+	}
+	return first;
 }

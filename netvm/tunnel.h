@@ -39,6 +39,13 @@ int tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
     const uint8_t private_key[32], struct sk_error *err);
 int tunnel_via(struct tunnel *t, int uplink_ifindex, const struct in_addr *gw);
 int tunnel_idle(struct tunnel *t);
+/* A live policy change: the routes of pol's prefixes into the tunnel added
+ * (existing ones replaced in place), then the gateway's allowed IPs set to
+ * exactly those prefixes. 0 or -errno. */
+int tunnel_update(struct tunnel *t, const struct policy *pol);
+/* Then, once the new ruleset is in force: the routes of the prefixes old
+ * had and new has not removed. Goes on past a failure; 0 or the first. */
+int tunnel_withdraw(const struct policy *old, const struct policy *new);
 /* Removes the interface (ending a userspace implementation). */
 void tunnel_close(struct tunnel *t);
 int tunnel_stats(const struct tunnel *t, struct tunnel_stats *st);

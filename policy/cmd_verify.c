@@ -1,9 +1,11 @@
 /* sekisho-policy verify --pubkey KEY [--pubkey KEY] [--device ID]
- * [--min-serial N] BUNDLE: the device's decision on a bundle, offline.
- * Prints "ok serial N device ID", or one line saying why it is refused.
- * BUNDLE "-" is standard input, so that a daemon can run this as its
- * verifying helper over the very bytes it holds. */
+ * [--min-serial N] [--name NAME] BUNDLE: the device's decision on a bundle,
+ * offline. Prints "ok serial N device ID", or one line saying why it is
+ * refused. BUNDLE "-" is standard input, so that a daemon can run this as
+ * its verifying helper over the very bytes it holds; --name is then the
+ * file name its messages begin with (sekishod passes the bundle's path). */
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +15,14 @@
 #include "policy/bundle.h"
 #include "policy/cmd.h"
 
-#define VERIFY_ARGS "--pubkey AGENCY-PUBKEY [--pubkey ...] [--device DEVICE-PUBKEY] [--min-serial N] BUNDLE"
+#define VERIFY_ARGS "--pubkey AGENCY-PUBKEY [--pubkey ...] [--device DEVICE-PUBKEY] [--min-serial N] [--name NAME] BUNDLE"
 
 struct verify_args {
 	uint8_t		 keys[BUNDLE_MAX_KEYS][BUNDLE_KEY_LEN];
 	uint8_t		 device[BUNDLE_KEY_LEN];
 	struct bundle_trust trust;
 	const char	*path;
+	const char	*name;		/* in messages; default: path */
 };
 
 static int
@@ -46,6 +49,14 @@ verify_option(int ch, struct verify_args *a)
 		fprintf(stderr, "%s verify: --min-serial '%s' is not a number from 0 to %" PRIu64 "\n",
 		    prog_name, optarg, (uint64_t)BUNDLE_SERIAL_MAX);
 		return EXIT_USAGE;
+	case 'n':
+		if (optarg[0] != '\0' && strlen(optarg) < PATH_MAX) {
+			a->name = optarg;
+			return EXIT_OK;
+		}
+		fprintf(stderr, "%s verify: --name must be 1 to %d bytes\n", prog_name,
+		    PATH_MAX - 1);
+		return EXIT_USAGE;
 	}
 	return cmd_usage("verify", VERIFY_ARGS);
 }
@@ -57,6 +68,7 @@ verify_options(int argc, char *argv[], struct verify_args *a)
 		{ "pubkey", required_argument, NULL, 'p' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "min-serial", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, rc;
@@ -69,6 +81,8 @@ verify_options(int argc, char *argv[], struct verify_args *a)
 	if (a->trust.n_keys == 0 || argc - optind != 1)
 		return cmd_usage("verify", VERIFY_ARGS);
 	a->path = argv[optind];
+	if (a->name == NULL)
+		a->name = a->path;
 	return EXIT_OK;
 }
 
@@ -91,7 +105,7 @@ verify_main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", err.msg);
 		return EXIT_INVALID;
 	}
-	rc = bundle_open(buf, len, a.path, &a.trust, &p, &info, &err);
+	rc = bundle_open(buf, len, a.name, &a.trust, &p, &info, &err);
 	free(buf);
 	if (rc != BUNDLE_OK) {
 		fprintf(stderr, "%s\n", err.msg);

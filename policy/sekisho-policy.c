@@ -32,7 +32,7 @@ static const struct {
 	{ "keygen", keygen_main, "KEYFILE", "Creates an agency signing key (mode 0600, never replaced); prints its public key" },
 	{ "sign", sign_main, "--key KEYFILE --device DEVICE-PUBKEY POLICY OUT",
 	    "Signs a policy for one device into a bundle" },
-	{ "verify", verify_main, "--pubkey KEY... [--device DEVICE-PUBKEY] [--min-serial N] BUNDLE",
+	{ "verify", verify_main, "--pubkey KEY... [--device DEVICE-PUBKEY] [--min-serial N] [--name NAME] BUNDLE",
 	    "Decides on a bundle as a device would: \"ok serial N device ID\", or why it is refused" },
 };
 

@@ -1,6 +1,8 @@
 /* The netvm's edges that need no kernel: the rendered ruleset (and nft's
- * own dry-run verdict on it), the control protocol, the status output and
- * the translation of rtnetlink messages into engine events. */
+ * own dry-run verdict on it), the control protocol, the status output, the
+ * translation of rtnetlink messages into engine events, and for signed
+ * bundles the pinned key files, the verifying helper's protocol and the
+ * comparison behind a live policy change. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,9 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/encode.h"
 #include "netvm/control.h"
 #include "netvm/firewall.h"
+#include "netvm/live.h"
 #include "netvm/rtnl.h"
+#include "netvm/trust.h"
+#include "netvm/verifier.h"
 #include "policy/policy.h"
 
 #include <linux/if.h>	/* after net/if.h, for IFF_LOWER_UP */
@@ -186,6 +195,9 @@ test_ctl_parse(void **state)
 	assert_int_equal(c, CTL_STATUS);
 	assert_int_equal(ctl_parse("status json\n", 12, &c), 0);
 	assert_int_equal(c, CTL_STATUS_JSON);
+	assert_int_equal(ctl_parse("reload\n", 7, &c), 0);
+	assert_int_equal(c, CTL_RELOAD);
+	assert_int_equal(ctl_parse("reload now\n", 11, &c), -EINVAL);
 	assert_int_equal(ctl_parse("status", 6, &c), -EINVAL);
 	assert_int_equal(ctl_parse("status\nstatus\n", 14, &c), -EINVAL);
 	assert_int_equal(ctl_parse("Status\n", 7, &c), -EINVAL);
@@ -377,6 +389,200 @@ test_rtnl_parse_link(void **state)
 	assert_int_equal(ev.type, EV_LINK_GONE);
 }
 
+/* Two keys: A = 00 01 .. 1f, B = 20 21 .. 3f. */
+#define KEY_A "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define KEY_B "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
+
+static int
+parse_keys(const char *text, size_t max, size_t *n, struct sk_error *err)
+{
+	uint8_t keys[8][32];
+
+	return trust_parse_keys("agency.pub", "an agency public key", text,
+	    strlen(text), keys, max, n, err);
+}
+
+static void
+test_trust_parse_keys(void **state)
+{
+	uint8_t keys[8][32];
+	struct sk_error err;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(trust_parse_keys("k", "a key", "# next key below\n" KEY_A "\n\n" KEY_B,
+	    strlen("# next key below\n" KEY_A "\n\n" KEY_B), keys, 8, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(keys[0][31], 0x1f);
+	assert_int_equal(keys[1][0], 0x20);
+	assert_int_equal(parse_keys(KEY_A " \n", 8, &n, &err), -EINVAL);
+	assert_string_equal(err.msg, "agency.pub:1: not an agency public key (44 characters of base64)");
+	assert_int_equal(parse_keys("# only a comment\n", 8, &n, &err), -EINVAL);
+	assert_string_equal(err.msg, "agency.pub: no key in the file, expected an agency public key");
+	assert_int_equal(parse_keys("", 8, &n, &err), -EINVAL);
+	assert_int_equal(parse_keys(KEY_A "\n" KEY_B "\n", 1, &n, &err), -EINVAL);
+	assert_string_equal(err.msg, "agency.pub:2: more keys than the 1 allowed");
+	assert_int_equal(parse_keys("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 8, &n, &err), -EINVAL);
+	assert_int_equal(parse_keys("\n\n" KEY_A "x\n", 8, &n, &err), -EINVAL);
+	assert_string_equal(err.msg, "agency.pub:3: not an agency public key (44 characters of base64)");
+}
+
+static void
+test_verifier_parse_ok(void **state)
+{
+	uint8_t dev[32];
+	uint64_t serial;
+
+	(void)state;
+	assert_int_equal(key_from_b64(dev, KEY_A), 0);
+	assert_int_equal(verifier_parse_ok("ok serial 7 device " KEY_A "\n", dev, &serial), 0);
+	assert_int_equal(serial, 7);
+	assert_int_equal(verifier_parse_ok("ok serial 7 device " KEY_B "\n", dev, &serial), -EINVAL);
+	assert_int_equal(verifier_parse_ok("ok serial 0 device " KEY_A "\n", dev, &serial), -EINVAL);
+	assert_int_equal(verifier_parse_ok("ok serial 07 device " KEY_A "\n", dev, &serial), -EINVAL);
+	assert_int_equal(verifier_parse_ok("ok serial 7 device " KEY_A, dev, &serial), -EINVAL);
+	assert_int_equal(verifier_parse_ok("ok serial 7 device " KEY_A "\nx", dev, &serial), -EINVAL);
+	assert_int_equal(verifier_parse_ok("x: tampered\n", dev, &serial), -EINVAL);
+}
+
+/* A stand-in helper: a shell script given as the helper's path. */
+static void
+write_helper(const char *path, const char *body)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0700), 0);
+}
+
+static void
+test_verifier_run(void **state)
+{
+	char dir[] = "/tmp/sekisho-verifier-XXXXXX", helper[64], got[64], want[512];
+	uint8_t keys[2][32], dev[32], big[200000];
+	struct bundle_trust t = { (const uint8_t (*)[32])keys, 2, dev, 5, 0 };
+	struct sk_error err;
+	uint64_t serial = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(helper, sizeof(helper), "%s/helper", dir);
+	snprintf(got, sizeof(got), "%s/got", dir);
+	assert_int_equal(key_from_b64(keys[0], KEY_A), 0);
+	assert_int_equal(key_from_b64(keys[1], KEY_B), 0);
+	assert_int_equal(key_from_b64(dev, KEY_B), 0);
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7);
+	/* The arguments, and every byte piped (more than a pipe holds). */
+	snprintf(want, sizeof(want),
+	    "echo \"$*\" >%s.args; cat >%s; echo 'ok serial 9 device %s'", got, got, KEY_B);
+	write_helper(helper, want);
+	assert_int_equal(verifier_run(helper, "/x/bundle.new", &t, big, sizeof(big), &serial,
+	    &err), 0);
+	assert_int_equal(serial, 9);
+	f = fopen(got, "rb");
+	assert_non_null(f);
+	{
+		static uint8_t back[sizeof(big) + 1];
+
+		assert_int_equal(fread(back, 1, sizeof(back), f), sizeof(big));
+		assert_memory_equal(back, big, sizeof(big));
+	}
+	fclose(f);
+	snprintf(want, sizeof(want), "%s.args", got);
+	f = fopen(want, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(want, sizeof(want), f));
+	fclose(f);
+	assert_string_equal(want, "verify --name /x/bundle.new --pubkey " KEY_A " --pubkey "
+	    KEY_B " --device " KEY_B " --min-serial 5 -\n");
+	/* A refusal: its one line, as it is. */
+	write_helper(helper, "cat >/dev/null; echo '/x/bundle.new: tampered: no' >&2; exit 1");
+	assert_int_equal(verifier_run(helper, "/x/bundle.new", &t, big, 10, &serial, &err),
+	    -EINVAL);
+	assert_string_equal(err.msg, "/x/bundle.new: tampered: no");
+	/* ok for another device is no ok. */
+	write_helper(helper, "cat >/dev/null; echo 'ok serial 9 device " KEY_A "'");
+	assert_int_equal(verifier_run(helper, "b", &t, big, 10, &serial, &err), -EIO);
+	assert_non_null(strstr(err.msg, "gave no valid answer"));
+	/* A helper that does not read, crashes or is missing. */
+	write_helper(helper, "exit 3");
+	assert_int_equal(verifier_run(helper, "b", &t, big, sizeof(big), &serial, &err), -EIO);
+	assert_non_null(strstr(err.msg, "failed (exit status 3)"));
+	unlink(helper);
+	assert_int_equal(verifier_run(helper, "b", &t, big, 10, &serial, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "b: cannot run the verifying helper "));
+	unlink(got);
+	snprintf(want, sizeof(want), "%s.args", got);
+	unlink(want);
+	rmdir(dir);
+}
+
+static struct policy *
+parse_variant(const char *from, const char *to)
+{
+	static struct policy p[8];
+	static size_t next;
+	struct policy *out = &p[next++ % 8];
+	struct sk_error err;
+	char text[sizeof(policy_text) + 128];
+	const char *at = strstr(policy_text, from);
+	int n;
+
+	assert_non_null(at);
+	n = snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - policy_text), policy_text,
+	    to, at + strlen(from));
+	if (policy_parse_buf("v.conf", text, (size_t)n, out, &err) < 0)
+		fail_msg("%s", err.msg);
+	return out;
+}
+
+static void
+test_live_change(void **state)
+{
+	struct policy *same = parse_variant("serial 42", "serial 43");
+	struct policy *more = parse_variant("\tprefix 10.65.0.0/16\n",
+	    "\tprefix 10.65.0.0/16\n\tprefix 172.20.0.0/16\n");
+	struct policy *less = parse_variant("\tprefix 10.65.0.0/16\n", "");
+	struct policy *gw = parse_variant("192.0.2.10:51820", "192.0.2.11:51820");
+	struct in_addr a;
+	size_t add, wd;
+
+	(void)state;
+	assert_null(live_fixed_change(&pol, same));
+	assert_null(live_fixed_change(&pol, more));
+	assert_string_equal(live_fixed_change(&pol, gw), "gateway");
+	policy_free(gw);
+	gw = parse_variant("10.77.0.2/32", "10.77.0.3/32");
+	assert_string_equal(live_fixed_change(&pol, gw), "device");
+	policy_free(gw);
+	gw = parse_variant("address 172.30.0.2/30\n\trouter 172.30.0.1",
+	    "address 172.30.0.1/30\n\trouter 172.30.0.2");
+	assert_string_equal(live_fixed_change(&pol, gw), "work");
+	policy_free(gw);
+	inet_pton(AF_INET, "10.65.0.0", &a);
+	assert_true(live_has_prefix(&pol, a, 16));
+	assert_false(live_has_prefix(&pol, a, 17));
+	assert_false(live_has_prefix(less, a, 16));
+	inet_pton(AF_INET, "172.20.0.0", &a);
+	assert_true(live_has_prefix(more, a, 16));
+	assert_false(live_has_prefix(&pol, a, 16));
+	live_count(&pol, more, &add, &wd);
+	assert_int_equal(add, 1);
+	assert_int_equal(wd, 0);
+	live_count(more, less, &add, &wd);
+	assert_int_equal(add, 0);
+	assert_int_equal(wd, 2);
+	live_count(&pol, same, &add, &wd);
+	assert_int_equal(add + wd, 0);
+	policy_free(same);
+	policy_free(more);
+	policy_free(less);
+}
+
 int
 main(void)
 {
@@ -391,6 +597,10 @@ main(void)
 		cmocka_unit_test(test_status_json),
 		cmocka_unit_test(test_rtnl_parse),
 		cmocka_unit_test(test_rtnl_parse_link),
+		cmocka_unit_test(test_trust_parse_keys),
+		cmocka_unit_test(test_verifier_parse_ok),
+		cmocka_unit_test(test_verifier_run),
+		cmocka_unit_test(test_live_change),
 	};
 	return cmocka_run_group_tests_name("netvm", tests, setup_policy, teardown_policy);
 }

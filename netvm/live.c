@@ -1,0 +1,83 @@
+#include "netvm/live.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static int
+device_differs(const struct policy *a, const struct policy *b)
+{
+	return a->tunnel_addr.s_addr != b->tunnel_addr.s_addr ||
+	    strcmp(a->key_file, b->key_file) != 0 || a->mtu != b->mtu;
+}
+
+static int
+gateway_differs(const struct policy *a, const struct policy *b)
+{
+	return strcmp(a->gw_name, b->gw_name) != 0 ||
+	    a->gw_endpoint.sin_addr.s_addr != b->gw_endpoint.sin_addr.s_addr ||
+	    a->gw_endpoint.sin_port != b->gw_endpoint.sin_port ||
+	    memcmp(a->gw_pubkey, b->gw_pubkey, sizeof(a->gw_pubkey)) != 0 ||
+	    a->gw_keepalive != b->gw_keepalive;
+}
+
+static int
+work_differs(const struct policy *a, const struct policy *b)
+{
+	return a->work_addr.s_addr != b->work_addr.s_addr ||
+	    a->work_plen != b->work_plen ||
+	    a->work_router.s_addr != b->work_router.s_addr;
+}
+
+const char *
+live_fixed_change(const struct policy *old, const struct policy *new)
+{
+	if (device_differs(old, new))
+		return "device";
+	if (gateway_differs(old, new))
+		return "gateway";
+	if (work_differs(old, new))
+		return "work";
+	return NULL;
+}
+
+/* The parser sorts prefixes by address and makes them disjoint, so one
+ * address starts at most one prefix. */
+int
+live_has_prefix(const struct policy *p, struct in_addr addr, uint8_t plen)
+{
+	uint32_t want = ntohl(addr.s_addr);
+	size_t lo = 0, hi = p->n_lgwan;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t at = ntohl(p->lgwan[mid].addr.s_addr);
+
+		if (at == want)
+			return p->lgwan[mid].plen == plen;
+		if (at < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+int
+live_has_office_resolver(const struct policy *p, struct in_addr a)
+{
+	for (size_t i = 0; i < p->n_office_resolvers; i++)
+		if (p->office_resolvers[i].s_addr == a.s_addr)
+			return 1;
+	return 0;
+}
+
+void
+live_count(const struct policy *old, const struct policy *new, size_t *added,
+    size_t *withdrawn)
+{
+	*added = *withdrawn = 0;
+	for (size_t i = 0; i < new->n_lgwan; i++)
+		*added += !live_has_prefix(old, new->lgwan[i].addr, new->lgwan[i].plen);
+	for (size_t i = 0; i < old->n_lgwan; i++)
+		*withdrawn += !live_has_prefix(new, old->lgwan[i].addr, old->lgwan[i].plen);
+}

@@ -1,0 +1,39 @@
+/*
+ * The bundle's signature, checked outside sekishod: sekishod keeps
+ * libcrypto out of its address space (docs/bundle.md, "Without libcrypto
+ * in sekishod"), so it pipes the very bytes it holds to
+ *
+ *	sekisho-policy verify --name NAME --pubkey K... --device D
+ *	    --min-serial S -
+ *
+ * and reads back "ok serial N device D" or the one line of the refusal.
+ * The helper never opens the file itself: the bytes checked are the bytes
+ * sekishod then decodes, checks again and stores.
+ */
+#ifndef SK_VERIFIER_H
+#define SK_VERIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/util.h"
+#include "policy/bundle.h"
+
+#define VERIFIER_TIMEOUT_MS	10000	/* a 4 MiB bundle takes ~50 ms */
+
+/*
+ * Runs helper over len bytes of buf, trusting t (keys, device, accepted as
+ * --min-serial: that serial itself passes; same_ok is the caller's own
+ * check). 0 with *serial set when the helper said ok; -EINVAL with the
+ * helper's line in err when it refused; another -errno with "NAME: ..."
+ * when it could not be run or did not answer in time.
+ */
+int verifier_run(const char *helper, const char *name, const struct bundle_trust *t,
+    const uint8_t *buf, size_t len, uint64_t *serial, struct sk_error *err);
+
+/* Parses the helper's answer "ok serial N device D\n" (D must be the
+ * device asked for). 0 with *serial, or -EINVAL. */
+int verifier_parse_ok(const char *line, const uint8_t device[BUNDLE_KEY_LEN],
+    uint64_t *serial);
+
+#endif

@@ -1,0 +1,257 @@
+#!/bin/bash
+# Signed policy bundles in sekishod (docs/bundle.md, "In sekishod"), in the
+# lab: sekishod started from a signed bundle (-b), pinned agency key (-k),
+# the device's public key (-D) and the serial store beside the bundle.
+#
+#  - a live change: serial 2 withdraws 172.20.0.0/16; a bulk transfer to
+#    the portal running across the change completes, 172.20.0.10 is refused
+#    at once, the kernel's set, the tunnel's routes and allowed IPs follow;
+#  - refusals at the incoming path, by SIGHUP and by `sekishoctl reload`: a
+#    tampered byte, a wrong key, an unsigned policy, a bundle for another
+#    device, an older serial; each with exactly one log line, the serial in
+#    `sekishoctl status` and the ruleset unchanged, and real packets show
+#    the old policy in force (the portal reachable, 172.20.0.10 -- which
+#    every refused bundle would add back -- still refused);
+#  - a restart: the store survives, an older serial is still refused, both
+#    as a candidate and as the bundle sekishod starts from;
+#  - serial 3 adds 172.20.0.0/16 back, live; then in office mode serial 4
+#    withdraws 10.65.0.0/16 from the office routing table too, and office
+#    mode stays.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lab/lab.sh
+. tests/integration/lib.sh
+
+POLICY=${POLICY_TOOL:-build/sekisho-policy}
+cleanup() { netvm_cleanup; lab_down; }
+trap cleanup EXIT
+LAB_SEGMENTS=office lab_up || { echo "not ok 1 - lab_up"; exit 1; }
+netvm_env
+netvm_boot
+
+# ---- the agency's side: keys and bundles ---------------------------------------------
+ST=$LAB_DIR/state			# what the netvm keeps: bundle, serial, bundle.new
+B=$LAB_DIR/bundles			# what the agency signed
+mkdir -m 0700 "$ST" "$B"
+BUNDLE=$ST/bundle
+INCOMING=$ST/bundle.new
+STORE=$ST/serial
+AGENCY_PUB=$("$POLICY" keygen "$LAB_DIR/agency.key")
+OTHER_PUB=$("$POLICY" keygen "$LAB_DIR/other.key")
+echo "$AGENCY_PUB" >"$LAB_DIR/agency.pub"
+DEV=$LAB_DEVICE_PUB
+STRANGER=$(wg genkey | wg pubkey)
+
+sed 's/^serial 1$/serial 2/; /prefix 172\.20\.0\.0\/16/d' "$LAB_POLICY" >"$B/2.conf"
+sed 's/^serial 1$/serial 3/' "$LAB_POLICY" >"$B/3.conf"
+sed 's/^serial 1$/serial 4/; /prefix 10\.65\.0\.0\/16/d' "$LAB_POLICY" >"$B/4.conf"
+sign() { "$POLICY" sign --key "$1" --device "$2" "$3" "$4"; }
+sign "$LAB_DIR/agency.key" "$DEV" "$LAB_POLICY" "$B/1"
+sign "$LAB_DIR/agency.key" "$DEV" "$B/2.conf" "$B/2"
+sign "$LAB_DIR/agency.key" "$DEV" "$B/3.conf" "$B/3"
+sign "$LAB_DIR/agency.key" "$DEV" "$B/4.conf" "$B/4"
+sign "$LAB_DIR/other.key" "$DEV" "$B/3.conf" "$B/3.otherkey"
+sign "$LAB_DIR/agency.key" "$STRANGER" "$B/3.conf" "$B/3.otherdevice"
+cp "$B/3" "$B/3.tampered"	# a byte of the policy's first line (offset 92)
+printf 'x' | dd of="$B/3.tampered" bs=1 seek=92 conv=notrunc status=none
+check "the agency signs serials 1, 2, 3 and the bad ones" \
+	bash -c "[ -s $B/1 ] && [ -s $B/2 ] && [ -s $B/3 ] && ! cmp -s $B/3 $B/3.tampered"
+
+bundle_start() {
+	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$BUNDLE" -k "$LAB_DIR/agency.pub" \
+		-D "$LAB_DIR/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+	lab_wait_for -t 10 test -S "$NETVM_SOCK"
+}
+serial_is() { ctl status | grep -qx "policy:     serial $1 ($BUNDLE)"; }
+portal_ok() { work_get "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER"; }
+host_ok() { work_get "http://$LAB_LGWAN_HOST/" | grep -qF "LGWAN host OK"; }
+log_has() { grep -qxF -- "$1" "$LAB_DIR/log/sekishod.log"; }
+log_count() { grep -cxF -- "$1" "$LAB_DIR/log/sekishod.log"; }
+rules_now() { netvm_rules | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'; }
+
+# ---- first start from serial 1 --------------------------------------------------------
+cp "$B/1" "$BUNDLE"
+check "sekishod starts from the signed bundle" bundle_start
+check "it says where its policy comes from" lab_wait_for -t 2 log_has \
+	"sekishod: policy serial 1 from the signed bundle $BUNDLE"
+check "first start: the serial store is created with serial 1, mode 0600" bash -c \
+	"[ \"\$(cat $STORE)\" = \"\$(printf 'sekisho-serial 1\n1')\" ] && [ \$(stat -c %a $STORE) = 600 ]"
+check "work gets its address" lab_work_dhcp
+check "uplink DHCP from the home router" lab_uplink_dhcp
+check "mode becomes remote" netvm_wait_mode remote
+check "sekishoctl status: serial 1 from the bundle" serial_is 1
+check "serial 1: the portal is reachable" lab_wait_for -t 5 portal_ok
+check "serial 1: 172.20.0.10 is reachable" host_ok
+check "reload without a new bundle: nothing changes, exit 0" bash -c \
+	"[ \"\$($SEKISHOCTL -s $NETVM_SOCK reload)\" = 'unchanged: reload: no new bundle at $INCOMING; policy serial 1 stays in force' ]"
+
+# ---- a live change: serial 2 withdraws 172.20.0.0/16 -------------------------------
+n work iperf3 -c "$LAB_PORTAL" -p "$LAB_IPERF_PORT" -t 4 -b 20M -J >"$LAB_DIR/iperf.json" 2>&1 &
+iperf=$!
+sleep 1.5
+cp "$B/2" "$INCOMING"
+reply=$(ctl reload); rc=$?
+want="$INCOMING: policy serial 2 in force (was 1): 0 prefixes added, 1 withdrawn; stored as $BUNDLE"
+check "serial 2 accepted: sekishoctl reload says so and exits 0" \
+	bash -c '[ "$1" = 0 ] && [ "$2" = "accepted: $3" ]' _ "$rc" "$reply" "$want"
+check "serial 2 accepted: one log line" log_has "sekishod: $want"
+check "sekishoctl status shows serial 2" serial_is 2
+check "172.20.0.10, withdrawn, is refused at once" refused_fast 1000 work_get "http://$LAB_LGWAN_HOST/"
+wait "$iperf"; iperf_rc=$?
+transfer_survived() {
+	[ "$iperf_rc" = 0 ] || { tail -5 "$LAB_DIR/iperf.json"; return 1; }
+	grep -A4 '"sum_received"' "$LAB_DIR/iperf.json" | grep -qE '"bytes":\s*[1-9][0-9]{6,}'
+}
+check "a bulk TCP transfer to the portal across the change completes" transfer_survived
+check "the portal, still allowed, is reachable" portal_ok
+check "the kernel's LGWAN set lost 172.20.0.0/16" bash -c \
+	"ip netns exec $NS_NETVM nft list set inet sekisho lgwan | tr -d '\n\t ' | grep -qF 'elements={10.64.0.0/16,10.65.0.0/16}'"
+table_lost() {
+	local t
+	t=$(ip -n "$NS_NETVM" route show table 1509)
+	echo "$t"
+	! echo "$t" | grep -q '^172\.20\.' && echo "$t" | grep -q '^10\.64\.0\.0/16'
+}
+check "the tunnel's routing table lost 172.20.0.0/16" table_lost
+check "the gateway's allowed IPs lost 172.20.0.0/16" bash -c \
+	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN allowed-ips | cut -f2)\" = '10.64.0.0/16 10.65.0.0/16' ]"
+check "the accepted bundle is stored (same bytes, 0600) and the store says 2" bash -c \
+	"cmp -s $B/2 $BUNDLE && [ \$(stat -c %a $BUNDLE) = 600 ] && [ \"\$(sed -n 2p $STORE)\" = 2 ] && [ ! -e $INCOMING ]"
+
+# ---- refusals: one line each, and the old policy stays -------------------------------------
+rules_before=$(rules_now)
+# refused HOW NAME FILE REASON: FILE as the candidate, by SIGHUP or
+# sekishoctl; exactly one log line "sekishod: INCOMING: REASON; ..."
+refused() {
+	local how=$1 file=$3 line reply rc n0
+	line="$INCOMING: $4; policy serial 2 stays in force"
+	n0=$(log_count "sekishod: $line")
+	cp "$file" "$INCOMING"
+	if [ "$how" = hup ]; then
+		kill -HUP "$(lab_pid sekishod)"
+		lab_wait_for -t 5 bash -c '[ "$(grep -cxF -- "$1" "$2")" -gt "$3" ]' _ \
+			"sekishod: $line" "$LAB_DIR/log/sekishod.log" "$n0" ||
+			{ echo "no line: sekishod: $line"; tail -3 "$LAB_DIR/log/sekishod.log"; return 1; }
+	else
+		reply=$(ctl reload); rc=$?
+		[ "$rc" = 1 ] || { echo "sekishoctl reload: exit $rc, want 1"; return 1; }
+		[ "$reply" = "refused: $line" ] || { printf 'got:  %s\nwant: refused: %s\n' "$reply" "$line"; return 1; }
+	fi
+	[ "$(log_count "sekishod: $line")" = $((n0 + 1)) ] || { echo "not exactly one log line"; return 1; }
+	[ "$(tail -n 1 "$LAB_DIR/log/sekishod.log")" = "sekishod: $line" ] ||
+		{ echo "more after it:"; tail -n 3 "$LAB_DIR/log/sekishod.log"; return 1; }
+}
+# old_policy_stays: the same serial, ruleset, stored bundle and packets.
+old_policy_stays() {
+	serial_is 2 || { echo "serial changed"; ctl status | tail -1; return 1; }
+	[ "$rules_before" = "$(rules_now)" ] || { echo "ruleset changed"; return 1; }
+	cmp -s "$B/2" "$BUNDLE" || { echo "stored bundle changed"; return 1; }
+	[ "$(sed -n 2p "$STORE")" = 2 ] || { echo "store changed"; return 1; }
+	portal_ok || { echo "portal unreachable"; return 1; }
+	refused_fast 1000 work_get "http://$LAB_LGWAN_HOST/"
+}
+sig="the signature does not verify under agency key $AGENCY_PUB"
+check "tampered byte (SIGHUP): refused" refused hup tampered "$B/3.tampered" "tampered: $sig"
+check "tampered byte: serial 2 still in force, 172.20.0.10 still refused" old_policy_stays
+check "tampered byte (sekishoctl reload): refused" refused ctl tampered "$B/3.tampered" "tampered: $sig"
+check "wrong key (SIGHUP): refused" refused hup wrongkey "$B/3.otherkey" \
+	"wrong key: signed by $OTHER_PUB, which is not a pinned agency key"
+check "wrong key: serial 2 still in force, 172.20.0.10 still refused" old_policy_stays
+check "unsigned policy file (sekishoctl reload): refused" refused ctl unsigned "$B/3.conf" \
+	"unsigned: a plain policy file, not a signed bundle"
+check "unsigned: serial 2 still in force, 172.20.0.10 still refused" old_policy_stays
+check "another device's bundle (SIGHUP): refused" refused hup device "$B/3.otherdevice" \
+	"wrong device: made for $STRANGER, this device is $DEV"
+check "wrong device: serial 2 still in force, 172.20.0.10 still refused" old_policy_stays
+check "older serial (sekishoctl reload): refused" refused ctl older "$B/1" \
+	"older serial: 1 is below 2, the serial already accepted; rollback refused"
+check "older serial: serial 2 still in force, 172.20.0.10 still refused" old_policy_stays
+cp "$B/2" "$INCOMING"
+check "the same serial again: unchanged, exit 0" bash -c \
+	"[ \"\$($SEKISHOCTL -s $NETVM_SOCK reload)\" = 'unchanged: $INCOMING: same serial: 2 is already accepted, not newer' ]"
+rm -f "$INCOMING"
+mkfifo -m 0600 "$INCOMING"
+fifo_refused() {
+	local reply
+	reply=$(timeout 5 "$SEKISHOCTL" -s "$NETVM_SOCK" reload)
+	[ "$reply" = "refused: $INCOMING: not a regular file; policy serial 2 stays in force" ] ||
+		{ echo "got: $reply"; return 1; }
+	serial_is 2
+}
+check "a FIFO at the incoming path: refused at once, sekishod not held" fifo_refused
+rm -f "$INCOMING"
+
+# ---- restart: the store survives ---------------------------------------------------------
+stopped() { lab_stop sekishod; ! pgrep -f "sekishod -d -b $BUNDLE"; }
+check "SIGTERM: sekishod stops" stopped
+check "sekishod restarts from the stored bundle" bundle_start
+check "restarted: remote again" netvm_wait_mode remote
+check "restarted: serial 2" serial_is 2
+check "restarted: the portal is reachable" lab_wait_for -t 10 portal_ok
+rules_before=$(rules_now)
+check "restarted, older serial (SIGHUP): refused" refused hup older-again "$B/1" \
+	"older serial: 1 is below 2, the serial already accepted; rollback refused"
+check "after the restart too: serial 2 still in force, 172.20.0.10 still refused" old_policy_stays
+rm -f "$INCOMING"
+# A rollback of the stored bundle itself (the store alone knows better):
+# sekishod refuses to start with exactly one line.
+mkdir -m 0700 "$LAB_DIR/rolled"
+cp "$B/1" "$LAB_DIR/rolled/bundle"
+cp -p "$STORE" "$LAB_DIR/rolled/serial"
+start_rolled_back() {
+	local out rc
+	out=$(n netvm "$SEKISHOD" -d -b "$LAB_DIR/rolled/bundle" -k "$LAB_DIR/agency.pub" \
+		-D "$LAB_DIR/device.pub" -w wk0 -t "$NETVM_TUN" -s "$LAB_DIR/bad.sock" \
+		-r "$LAB_DIR/bad-run" 2>&1)
+	rc=$?
+	want="sekishod: $LAB_DIR/rolled/bundle: older serial: 1 is below 2, the serial already accepted; rollback refused"
+	[ "$rc" -eq 1 ] || { echo "exit status $rc, want 1"; return 1; }
+	[ "$out" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$out" "$want"; return 1; }
+}
+check "a rolled-back bundle on disk: sekishod refuses to start, one line" start_rolled_back
+check "and the policy in force stays: serial 2, 172.20.0.10 refused" old_policy_stays
+
+# ---- serial 3 adds 172.20.0.0/16 back, live -------------------------------------------
+cp "$B/3" "$INCOMING"
+kill -HUP "$(lab_pid sekishod)"
+check "serial 3 (SIGHUP): accepted" lab_wait_for -t 5 log_has \
+	"sekishod: $INCOMING: policy serial 3 in force (was 2): 1 prefixes added, 0 withdrawn; stored as $BUNDLE"
+check "sekishoctl status shows serial 3" serial_is 3
+check "172.20.0.10 is reachable again" lab_wait_for -t 5 host_ok
+check "the gateway's allowed IPs hold the three prefixes again" bash -c \
+	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN allowed-ips | cut -f2)\" = '10.64.0.0/16 10.65.0.0/16 172.20.0.0/16' ]"
+check "the internet is still refused fast" refused_fast 1000 work_get "http://$LAB_INET_WEB/"
+
+# ---- office mode: serial 4 withdraws 10.65.0.0/16 from the office table too -------------
+auth_ok() { work_get "http://$LAB_AUTH/" | grep -qF "LGWAN host OK"; }
+check "office: plugged in" lab_plug up0 office
+check "office: mode office" netvm_wait_mode office 5
+check "office: 10.65.0.10 reachable straight over the office LAN" lab_wait_for -t 5 auth_ok
+check "office: the office table routes 10.65.0.0/16" bash -c \
+	"ip -n $NS_NETVM route show table 1511 | grep -q '^10\.65\.0\.0/16'"
+cp "$B/4" "$INCOMING"
+reply=$(ctl reload); rc=$?
+want="$INCOMING: policy serial 4 in force (was 3): 0 prefixes added, 1 withdrawn; stored as $BUNDLE"
+check "office: serial 4 accepted" bash -c '[ "$1" = 0 ] && [ "$2" = "accepted: $3" ]' _ "$rc" "$reply" "$want"
+check "office: 10.65.0.10, withdrawn, is refused at once" refused_fast 1000 work_get "http://$LAB_AUTH/"
+check "office: the portal is still reachable" portal_ok
+office_table_lost() {
+	local t
+	t=$(ip -n "$NS_NETVM" route show table 1511)
+	echo "$t"
+	! echo "$t" | grep -q '^10\.65\.' && echo "$t" | grep -q '^10\.64\.0\.0/16' &&
+	! ip -n "$NS_NETVM" route show table 1509 | grep -q '^10\.65\.'
+}
+check "office: the office and tunnel tables lost 10.65.0.0/16" office_table_lost
+check "office: still office mode, serial 4" bash -c \
+	"$SEKISHOCTL -s $NETVM_SOCK status | grep -q '^mode:       office' && $SEKISHOCTL -s $NETVM_SOCK status | grep -qx 'policy:     serial 4 ($BUNDLE)'"
+check "office: the internet is still refused fast" refused_fast 1000 work_get "http://$LAB_INET_WEB/"
+
+# ---- sekishod stays small: no libcrypto in it -------------------------------------------
+sleep 1
+kib=$(awk '/^VmRSS/ { print $2 }' "/proc/$(lab_pid sekishod)/status")
+echo "# sekishod idle VmRSS: $kib KiB"
+# A figure, not an assertion: make bench reports netvm.rss_kib.
+check "sekishod does not link libcrypto" bash -c "! ldd $SEKISHOD | grep -q libcrypto"
+
+tap_done
