@@ -1,6 +1,7 @@
 #include "netvm/rtnl.h"
 
 #define RTNL_BUF_SIZE 32768	/* MNL_SOCKET_BUFFER_SIZE is not a constant */
+#define RTNL_MSG_MAX 32768	/* one message, at most a whole receive buffer */
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -117,14 +118,26 @@ parse_route(const struct nlmsghdr *nlh, struct event *ev)
 	return 1;
 }
 
+/*
+ * libmnl walks attributes up to the message's length rounded up to the
+ * netlink alignment, which can be 3 bytes past what was received; the
+ * message is parsed from a copy whose padding is zeroed (found by
+ * fuzz_control).
+ */
 int
 rtnl_parse(const void *msg, size_t len, struct event *ev)
 {
-	const struct nlmsghdr *nlh = msg;
+	static union {
+		struct nlmsghdr	hdr;
+		uint8_t		buf[RTNL_MSG_MAX + NLMSG_ALIGNTO];
+	} copy;
+	const struct nlmsghdr *in = msg, *nlh = &copy.hdr;
 
-	if (len < sizeof(*nlh) || nlh->nlmsg_len > len ||
-	    nlh->nlmsg_len < sizeof(*nlh))
+	if (len < sizeof(*in) || in->nlmsg_len > len || in->nlmsg_len < sizeof(*in) ||
+	    in->nlmsg_len > RTNL_MSG_MAX)
 		return 0;
+	memcpy(copy.buf, msg, in->nlmsg_len);
+	memset(copy.buf + in->nlmsg_len, 0, NLMSG_ALIGNTO);
 	memset(ev, 0, sizeof(*ev));
 	ev->now_ms = now_ms();
 	switch (nlh->nlmsg_type) {
