@@ -73,6 +73,22 @@ usage(void)
 	exit(1);
 }
 
+/* Interface names go into the ruleset's text: nothing nft could read as
+ * syntax. */
+static int
+ifname_plain(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= IF_NAMESIZE)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
 /* A helper (sekisho-probe, sekisho-policy) beside our own executable,
  * where they are installed together. */
 static void
@@ -849,6 +865,11 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	}
+	if (!ifname_plain(d.work_if) || !ifname_plain(d.tun_if)) {
+		fprintf(stderr, "sekishod: interface names take letters, digits, '-', '_' and '.', "
+		    "at most 15\n");
+		exit(1);
+	}
 	if (optind != argc || (plain && d.bundled))
 		usage();
 	if (d.bundled)
@@ -857,7 +878,7 @@ main(int argc, char *argv[])
 	if ((d.fw = fw_open(&err)) == NULL)
 		fatalx("%s", err.msg);
 	/* Before anything else: no instant without a ruleset. */
-	if (ensure_base(d.fw) < 0 && !check)
+	if (!check && ensure_base(d.fw) < 0)
 		fatalx("cannot load the base ruleset; refusing to go on");
 	if (base_only)
 		return 0;

@@ -17,6 +17,16 @@ netvm_env
 netvm_boot
 lab_leak_reset
 
+# ---- sekishod -n: a check that changes nothing -------------------------------
+check_only() {
+	local out
+	out=$(unshare -n sh -c "'$PWD/$SEKISHOD' -n -f '$LAB_DIR/policy.conf' -w wk0 -t skx 2>&1;
+		echo \"tables: \$(nft list tables | wc -l)\"")
+	echo "$out"
+	[ "$out" = "$(printf 'configuration OK\ntables: 0')" ]
+}
+check "sekishod -n says 'configuration OK' and loads nothing" check_only
+
 # ---- boot: blocked before any uplink --------------------------------------
 check "sekishod starts" netvm_start
 check "mode is blocked before the uplink has an address" netvm_mode_is blocked
