@@ -117,10 +117,12 @@ render_output(const struct fw_params *p, struct buf *o)
 		    ntohs(p->pol->gw_endpoint.sin_port));
 		if (p->pol->n_beacons > 0)
 			buf_printf(o, "\t\tip daddr . udp dport @beacons accept\n");
-		if (p->mode == MODE_OFFICE)
-			buf_printf(o, "\t\toifname \"%s\" ip daddr @lgwan accept\n"
-			    "\t\toifname \"%s\" ip daddr @resolvers accept\n",
-			    p->uplink, p->uplink);
+		/* The netvm's own LGWAN traffic, rerouted by its mark (the
+		 * output hook still names the first route's device; chain
+		 * "leave" checks where it really goes). */
+		if (p->mode != MODE_BLOCKED)
+			buf_printf(o, "\t\tmeta mark 0x%x accept\n",
+			    p->mode == MODE_OFFICE ? SK_MARK_OFFICE : SK_MARK_TUNNEL);
 	}
 	buf_printf(o, "\t\tcounter reject with icmpx admin-prohibited\n\t}\n");
 }
@@ -206,10 +208,13 @@ render_nat(const struct fw_params *p, struct buf *o)
 	if (p->mode != MODE_BLOCKED)
 		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s meta l4proto { tcp, udp } th dport 53 dnat ip to %s\n",
 		    p->work_if, ip4(pol->work_router, a), ip4(res[0], b));
+	/* Everything entering the tunnel carries the device's tunnel address:
+	 * work's traffic, and the netvm's own, whose source was picked before
+	 * its mark rerouted it there. */
 	buf_printf(o, "\t}\n\tchain srcnat {\n"
 	    "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-	    "\t\toifname \"%s\" ip saddr %s snat ip to %s\n",
-	    p->tun_if, ip4(pol->work_addr, a), ip4(pol->tunnel_addr, b));
+	    "\t\toifname \"%s\" ip saddr != %s snat ip to %s\n",
+	    p->tun_if, ip4(pol->tunnel_addr, a), ip4(pol->tunnel_addr, b));
 	if (p->mode == MODE_OFFICE)
 		buf_printf(o, "\t\toifname \"%s\" ip saddr %s masquerade\n", p->uplink,
 		    ip4(pol->work_addr, a));
@@ -221,6 +226,23 @@ render_nat(const struct fw_params *p, struct buf *o)
 	    "\t\ttcp flags syn tcp option maxseg size set rt mtu\n"
 	    "\t\tiifname \"%s\" tcp flags syn tcp option maxseg size > %u tcp option maxseg size set %u\n\t}\n",
 	    p->tun_if, pol->mtu - 40u, pol->mtu - 40u);
+}
+
+/* What a mark sent into the tunnel (or onto the office LAN) goes nowhere
+ * else, should its route ever be missing. */
+static void
+render_leave(const struct fw_params *p, struct buf *o)
+{
+	buf_printf(o, "\tchain leave {\n"
+	    "\t\ttype filter hook postrouting priority filter; policy accept;\n"
+	    "\t\tmeta mark 0x%x oifname != \"%s\" counter drop\n",
+	    SK_MARK_TUNNEL, p->tun_if);
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\t\tmeta mark 0x%x oifname != \"%s\" counter drop\n",
+		    SK_MARK_OFFICE, p->uplink);
+	else
+		buf_printf(o, "\t\tmeta mark 0x%x counter drop\n", SK_MARK_OFFICE);
+	buf_printf(o, "\t}\n");
 }
 
 void
@@ -235,6 +257,7 @@ fw_render(const struct fw_params *p, struct buf *o)
 	render_output(p, o);
 	if (p->pol != NULL) {
 		render_marks(p, o);
+		render_leave(p, o);
 		render_nat(p, o);
 	}
 	buf_printf(o, "}\n");

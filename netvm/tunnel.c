@@ -84,7 +84,10 @@ configure(const char *ifname, const struct policy *pol, const uint8_t key[32],
 	}
 	memcpy(peers[0].public_key, pol->gw_pubkey, 32);
 	memcpy(&peers[0].endpoint, &pol->gw_endpoint, sizeof(pol->gw_endpoint));
-	peers[0].keepalive = pol->gw_keepalive;
+	/* No keepalive until the tunnel has an uplink (tunnel_via): a
+	 * handshake sent with nowhere to go is retried only after 5 s, and
+	 * the first packet from work would wait for that. */
+	peers[0].keepalive = 0;
 	peers[0].allowed = allowed;
 	peers[0].n_allowed = pol->n_lgwan;
 	peers[0].flags = WG_PEER_REPLACE_ALLOWEDIPS;
@@ -151,7 +154,7 @@ tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
  * uplink that address is gone, and a userspace implementation would go on
  * using it until a handshake times out. */
 static int
-forget_source(struct tunnel *t)
+forget_source(struct tunnel *t, uint16_t keepalive)
 {
 	struct wg_peer peer;
 	struct wg_device dev;
@@ -159,7 +162,7 @@ forget_source(struct tunnel *t)
 	memset(&peer, 0, sizeof(peer));
 	memcpy(peer.public_key, t->peer, sizeof(peer.public_key));
 	memcpy(&peer.endpoint, &t->endpoint_sa, sizeof(t->endpoint_sa));
-	peer.keepalive = t->keepalive;
+	peer.keepalive = keepalive;
 	peer.flags = WG_PEER_UPDATE_ONLY;
 	memset(&dev, 0, sizeof(dev));
 	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
@@ -175,13 +178,18 @@ tunnel_via(struct tunnel *t, int uplink_ifindex, const struct in_addr *gw)
 
 	if ((rc = route_replace(SK_RT_ENDPOINT, t->endpoint, 32, gw, uplink_ifindex)) < 0)
 		return rc;
-	return forget_source(t);
+	return forget_source(t, t->keepalive);
 }
 
 int
 tunnel_idle(struct tunnel *t)
 {
-	return route_del(SK_RT_ENDPOINT, t->endpoint, 32);
+	int rc = route_del(SK_RT_ENDPOINT, t->endpoint, 32);
+
+	/* Idle: no keepalives (and so no handshakes) with nowhere to go. */
+	if (rc == 0)
+		rc = forget_source(t, 0);
+	return rc;
 }
 
 int

@@ -51,6 +51,8 @@ portal_ok() { work_get "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER"; }
 check "work fetches the LGWAN portal through the tunnel" lab_wait_for -t 5 portal_ok
 check "work resolves an LGWAN name through its resolver" bash -c \
 	"[ \"\$(ip netns exec $NS_WORK dig +short +time=2 +tries=1 @$LAB_WORK_ROUTER $LAB_PORTAL_NAME)\" = $LAB_PORTAL ]"
+netvm_portal() { n netvm curl -sS -m 5 "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER"; }
+check "the netvm's own LGWAN traffic goes through the tunnel too" netvm_portal
 check "work reaches a host in a second LGWAN prefix" bash -c \
 	"ip netns exec $NS_WORK curl -sS -m 5 -o /dev/null -w '%{http_code}' http://$LAB_LGWAN_HOST/ | grep -q 200"
 
