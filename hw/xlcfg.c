@@ -86,12 +86,10 @@ int
 xl_netvm_cfg(const struct xl_conf *c, const struct hw_plan *p,
     struct buf *b, struct sk_error *err)
 {
-	size_t npci = count(p, HW_DOM_NETVM, HW_VIA_PCI);
+	int rc;
 
-	if (c->netvm_type == XL_TYPE_PVH && npci > 0)
-		return sk_errorf(err, EINVAL, "netvm: type pvh cannot take PCI "
-		    "passthrough (%zu PCI device%s in the plan): use 'netvm type "
-		    "pv'", npci, npci == 1 ? "" : "s");
+	if ((rc = xl_netvm_check(c, p, err)) != 0)
+		return rc;
 	buf_printf(b, "%s", header);
 	buf_printf(b, "name = \"netvm\"\n");
 	buf_printf(b, "type = \"%s\"\n", c->netvm_type == XL_TYPE_PV ? "pv" : "pvh");
@@ -103,7 +101,11 @@ xl_netvm_cfg(const struct xl_conf *c, const struct hw_plan *p,
 	buf_printf(b, "memory = %u\n", c->netvm_memory);
 	buf_printf(b, "vcpus = %u\n", c->netvm_vcpus);
 	buf_printf(b, "driver_domain = 1\n");
-	buf_printf(b, "vif = [ ]\n");
+	if (c->netvm_lab_uplink[0] != '\0')
+		buf_printf(b, "# lab only: an uplink from dom0, not a passed-through NIC\n"
+		    "vif = [ 'type=vif,script=%s' ]\n", c->netvm_lab_uplink);
+	else
+		buf_printf(b, "vif = [ ]\n");
 	pci_list(b, p);
 	return usb_lists(b, p, HW_DOM_NETVM, "qusb", err);
 }
@@ -119,6 +121,8 @@ work_vif(struct buf *b, const struct xl_conf *c)
 		buf_printf(b, ",bridge=%s", c->work_bridge);
 	if (c->work_vif_script[0] != '\0')
 		buf_printf(b, ",script=%s", c->work_vif_script);
+	if (c->work_vifname[0] != '\0')
+		buf_printf(b, ",vifname=%s", c->work_vifname);
 	buf_printf(b, "' ]\n");
 }
 
@@ -133,10 +137,83 @@ work_display(struct buf *b, const struct xl_conf *c)
 		buf_printf(b, "nographic = 1\n");
 }
 
+/* A Linux PV guest standing in for Windows: no firmware, no display, no
+ * device model, so no USB passthrough. */
+static int
+work_pv_cfg(const struct xl_conf *c, const struct hw_plan *p, struct buf *b,
+    struct sk_error *err)
+{
+	int rc;
+
+	if ((rc = xl_work_pv_check(p, err)) != 0)
+		return rc;
+	buf_printf(b, "%s", header);
+	buf_printf(b, "name = \"work\"\n");
+	buf_printf(b, "type = \"pv\"\n");
+	buf_printf(b, "kernel = \"%s\"\n", c->work_kernel);
+	if (c->work_ramdisk[0] != '\0')
+		buf_printf(b, "ramdisk = \"%s\"\n", c->work_ramdisk);
+	if (c->work_cmdline[0] != '\0')
+		buf_printf(b, "extra = \"%s\"\n", c->work_cmdline);
+	buf_printf(b, "memory = %u\n", c->work_memory);
+	buf_printf(b, "vcpus = %u\n", c->work_vcpus);
+	if (c->work_disk[0] != '\0')
+		buf_printf(b, "disk = [ 'format=raw,vdev=xvda,access=rw,target=%s' ]\n",
+		    c->work_disk);
+	work_vif(b, c);
+	buf_printf(b, "pci = [ ]\n");
+	return 0;
+}
+
+int
+xl_work_pv_check(const struct hw_plan *p, struct sk_error *err)
+{
+	size_t n = count(p, HW_DOM_WORK, HW_VIA_USB);
+
+	if (n > 0)
+		return sk_errorf(err, EINVAL, "work: type pv cannot take USB "
+		    "passthrough (%zu USB device%s in the plan): use 'work type "
+		    "hvm'", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+int
+xl_netvm_check(const struct xl_conf *c, const struct hw_plan *p,
+    struct sk_error *err)
+{
+	size_t npci = count(p, HW_DOM_NETVM, HW_VIA_PCI);
+	size_t nusb = count(p, HW_DOM_NETVM, HW_VIA_USB);
+
+	if (c->netvm_type == XL_TYPE_PVH && npci > 0)
+		return sk_errorf(err, EINVAL, "netvm: type pvh cannot take PCI "
+		    "passthrough (%zu PCI device%s in the plan): use 'netvm type "
+		    "pv'", npci, npci == 1 ? "" : "s");
+	if (nusb > XL_USB_PORTS_MAX)
+		return sk_errorf(err, EINVAL, "netvm: %zu USB devices in the plan, "
+		    "at most %d", nusb, XL_USB_PORTS_MAX);
+	return 0;
+}
+
+int
+xl_work_check(const struct xl_conf *c, const struct hw_plan *p,
+    struct sk_error *err)
+{
+	size_t n = count(p, HW_DOM_WORK, HW_VIA_USB);
+
+	if (c->work_type == XL_WORK_PV)
+		return xl_work_pv_check(p, err);
+	if (n > XL_USB_PORTS_MAX)
+		return sk_errorf(err, EINVAL, "work: %zu USB devices in the plan, "
+		    "at most %d", n, XL_USB_PORTS_MAX);
+	return 0;
+}
+
 int
 xl_work_cfg(const struct xl_conf *c, const struct hw_plan *p, struct buf *b,
     struct sk_error *err)
 {
+	if (c->work_type == XL_WORK_PV)
+		return work_pv_cfg(c, p, b, err);
 	buf_printf(b, "%s", header);
 	buf_printf(b, "name = \"work\"\n");
 	buf_printf(b, "type = \"hvm\"\n");

@@ -43,6 +43,8 @@ static int set_bios(struct conf_line *, const struct key *,
     const struct conf_word *, struct xl_conf *);
 static int set_display(struct conf_line *, const struct key *,
     const struct conf_word *, struct xl_conf *);
+static int set_wtype(struct conf_line *, const struct key *,
+    const struct conf_word *, struct xl_conf *);
 
 static const struct key keys[] = {
 	{ "netvm", "type", set_type, FIELD(netvm_type), 0, 0, 0 },
@@ -51,10 +53,16 @@ static const struct key keys[] = {
 	{ "netvm", "cmdline", set_text, FIELD(netvm_cmdline), 0, 0, 0 },
 	{ "netvm", "memory", set_uint, FIELD(netvm_memory), 64, 1u << 20, 1 },
 	{ "netvm", "vcpus", set_uint, FIELD(netvm_vcpus), 1, 64, 0 },
+	{ "netvm", "lab-uplink", set_path, FIELD(netvm_lab_uplink), 0, 0, 0 },
+	{ "work", "type", set_wtype, FIELD(work_type), 0, 0, 0 },
 	{ "work", "memory", set_uint, FIELD(work_memory), 512, 1u << 20, 1 },
 	{ "work", "vcpus", set_uint, FIELD(work_vcpus), 1, 64, 0 },
-	{ "work", "disk", set_path, FIELD(work_disk), 0, 0, 1 },
+	{ "work", "kernel", set_path, FIELD(work_kernel), 0, 0, 0 },
+	{ "work", "ramdisk", set_path, FIELD(work_ramdisk), 0, 0, 0 },
+	{ "work", "cmdline", set_text, FIELD(work_cmdline), 0, 0, 0 },
+	{ "work", "disk", set_path, FIELD(work_disk), 0, 0, 0 },
 	{ "work", "mac", set_mac, FIELD(work_mac), 0, 0, 0 },
+	{ "work", "vifname", set_name, FIELD(work_vifname), 0, 0, 0 },
 	{ "work", "vif-script", set_name, FIELD(work_vif_script), 0, 0, 0 },
 	{ "work", "bridge", set_name, FIELD(work_bridge), 0, 0, 0 },
 	{ "work", "bios", set_bios, FIELD(work_bios), 0, 0, 0 },
@@ -100,6 +108,15 @@ set_type(struct conf_line *l, const struct key *k, const struct conf_word *v,
 	static const char *const n[] = { "pv", "pvh" };
 
 	return set_enum(l, k, v, c, n, nitems(n), "pv or pvh");
+}
+
+static int
+set_wtype(struct conf_line *l, const struct key *k, const struct conf_word *v,
+    struct xl_conf *c)
+{
+	static const char *const n[] = { "hvm", "pv" };
+
+	return set_enum(l, k, v, c, n, nitems(n), "hvm or pv");
 }
 
 static int
@@ -250,8 +267,9 @@ find_key(struct conf_line *l, const struct conf_word *dom,
 			return &keys[i];
 	*rc = conf_err(l, "unknown key %s for %s, expected %s", conf_show(name,
 	    s, sizeof(s)), conf_show(dom, t, sizeof(t)), conf_word_is(dom,
-	    "netvm") ? "type, kernel, ramdisk, cmdline, memory or vcpus" :
-	    "memory, vcpus, disk, mac, vif-script, bridge, bios or display");
+	    "netvm") ? "type, kernel, ramdisk, cmdline, memory, vcpus or "
+	    "lab-uplink" : "type, memory, vcpus, kernel, ramdisk, cmdline, disk, "
+	    "mac, vifname, vif-script, bridge, bios or display");
 	return NULL;
 }
 
@@ -287,6 +305,44 @@ parse_line(struct conf_line *l, struct xl_conf *c, unsigned int seen[])
 	return k->set(l, k, &v, c);
 }
 
+/* The index of the key dom/name in keys[]. */
+static size_t
+key_index(const char *dom, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(keys); i++)
+		if (!strcmp(keys[i].dom, dom) && !strcmp(keys[i].name, name))
+			break;
+	return i;
+}
+
+/* What one key needs of another: a pv work domain boots a kernel, an hvm
+ * one a disk (its firmware loads Windows from it). */
+static int
+check_work_type(const char *name, const struct xl_conf *c,
+    const unsigned int seen[], struct sk_error *err)
+{
+	static const char *const pv_only[] = { "kernel", "ramdisk", "cmdline" };
+	size_t i, k;
+
+	if (c->work_type == XL_WORK_PV) {
+		if (seen[key_index("work", "kernel")] == 0)
+			return sk_errorf(err, EINVAL, "%s: missing 'work kernel' "
+			    "(work type pv)", name);
+		return 0;
+	}
+	for (i = 0; i < nitems(pv_only); i++) {
+		k = key_index("work", pv_only[i]);
+		if (seen[k] != 0)
+			return sk_errorf(err, EINVAL, "%s:%u: work %s needs "
+			    "'work type pv'", name, seen[k], pv_only[i]);
+	}
+	if (seen[key_index("work", "disk")] == 0)
+		return sk_errorf(err, EINVAL, "%s: missing 'work disk'", name);
+	return 0;
+}
+
 static void
 defaults(struct xl_conf *c)
 {
@@ -294,6 +350,7 @@ defaults(struct xl_conf *c)
 	c->netvm_type = XL_TYPE_PV;
 	c->netvm_vcpus = 1;
 	c->work_vcpus = 2;
+	c->work_type = XL_WORK_HVM;
 	c->work_bios = XL_BIOS_OVMF;
 	c->work_display = XL_DISPLAY_SDL;
 }
@@ -326,6 +383,8 @@ xl_conf_parse_buf(const char *name, const char *buf, size_t len,
 		if (keys[i].required && seen[i] == 0)
 			return sk_errorf(err, EINVAL, "%s: missing '%s %s'", name,
 			    keys[i].dom, keys[i].name);
+	if ((rc = check_work_type(name, &c, seen, err)) != 0)
+		return rc;
 	*out = c;
 	return 0;
 }
