@@ -125,7 +125,7 @@ int
 tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
     const uint8_t private_key[32], struct sk_error *err)
 {
-	int rc;
+	int rc, reuse;
 
 	memset(t, 0, sizeof(*t));
 	sk_strlcpy(t->ifname, ifname, sizeof(t->ifname));
@@ -133,12 +133,15 @@ tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
 	t->endpoint_sa = pol->gw_endpoint;
 	memcpy(t->peer, pol->gw_pubkey, sizeof(t->peer));
 	t->keepalive = pol->gw_keepalive;
+	/* The kernel backend starts no process, so only whether the interface
+	 * was there before tells a reuse. */
+	reuse = if_nametoindex(ifname) != 0;
 	if ((rc = wg_create(ifname, WG_BACKEND_AUTO, &t->child)) < 0)
 		return sk_errorf(err, -rc, "tunnel %s: cannot create: %s", ifname,
 		    strerror(-rc));
-	if (t->child == 0)
+	if (reuse)
 		log_info("tunnel %s: already running, reusing it", ifname);
-	if ((rc = configure(ifname, pol, private_key, t->child == 0)) < 0)
+	if ((rc = configure(ifname, pol, private_key, reuse)) < 0)
 		return sk_errorf(err, -rc, "tunnel %s: cannot configure: %s", ifname,
 		    strerror(-rc));
 	if ((t->ifindex = (int)if_nametoindex(ifname)) == 0)
