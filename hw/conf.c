@@ -220,25 +220,6 @@ conf_hex(const char *s, size_t len, size_t ndigits, unsigned int *out)
 	return 0;
 }
 
-static int
-read_all(int fd, char *buf, size_t size, size_t *len)
-{
-	ssize_t n;
-
-	*len = 0;
-	while (*len < size) {
-		n = read(fd, buf + *len, size - *len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -errno;
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	return 0;
-}
-
 int
 conf_read_file(const char *path, size_t max, char **bufp, size_t *lenp,
     struct sk_error *err)
@@ -253,7 +234,7 @@ conf_read_file(const char *path, size_t max, char **bufp, size_t *lenp,
 		close(fd);
 		return sk_errorf(err, ENOMEM, "%s: out of memory", path);
 	}
-	rc = read_all(fd, buf, max + 1, &len);
+	rc = read_full(fd, buf, max + 1, &len);
 	close(fd);
 	if (rc == 0 && len > max)
 		rc = sk_errorf(err, EFBIG, "%s: file too large, at most %zu bytes",
