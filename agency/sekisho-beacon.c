@@ -28,6 +28,7 @@
 #include "agency/ratelimit.h"
 #include "lib/encode.h"
 #include "lib/log.h"
+#include "lib/proc.h"
 #include "lib/util.h"
 
 #define PROCNAME	"sekisho-beacon"
@@ -130,17 +131,9 @@ print_config(const struct beacond *d)
 static int
 signals_open(void)
 {
-	sigset_t set;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return signals_fd(sigs, sizeof(sigs) / sizeof(sigs[0]));
 }
 
 /* When started as root: nobody (or -u) from here on, for good. */

@@ -1,4 +1,4 @@
-LIB_SRCS += lib/log.c lib/encode.c lib/util.c lib/buf.c
+LIB_SRCS += lib/log.c lib/encode.c lib/util.c lib/buf.c lib/proc.c
 UNITS += test_lib
 test_lib_SRCS := tests/unit/test_lib.c
 PROGS += subreaper

@@ -4,19 +4,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/encode.h"
 #include "lib/log.h"
+#include "lib/proc.h"
 #include "lib/util.h"
 #include "netvm/live.h"
 #include "netvm/route.h"
 #include "policy/policy.h"
 
-extern char **environ;
 
 int
 office_routes(const struct policy *pol, int oif, const struct in_addr *gw)
@@ -100,24 +99,9 @@ spawn(struct prober *p, const char *ifname, const struct policy *pol,
 {
 	char t[16], a[16], *argv[] = { "sekisho-probe", "-i", (char *)(uintptr_t)ifname,
 	    "-t", t, "-a", a, NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none;
-	int rc;
-
 	snprintf(t, sizeof(t), "%u", pol->beacon_timeout_ms);
 	snprintf(a, sizeof(a), "%u", pol->beacon_attempts);
-	sigemptyset(&none);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-	rc = posix_spawn(pid, p->helper, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	return -rc;
+	return spawn_child(pid, p->helper, argv, in[0], out[1], -1);
 }
 
 int

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/proc.h"
 #include "lib/util.h"
 #include "netvm/accept.h"
 #include "netvm/control.h"
@@ -678,17 +679,9 @@ kernel_settings(const char *work_if)
 static int
 signals_open(void)
 {
-	sigset_t set;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return signals_fd(sigs, sizeof(sigs) / sizeof(sigs[0]));
 }
 
 /* The base ruleset (blocked, no policy needed) if the table is absent:

@@ -5,15 +5,14 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/encode.h"
+#include "lib/proc.h"
 
-extern char **environ;
 
 #define ARGV_MAX	(10 + 2 * BUNDLE_MAX_KEYS)
 
@@ -47,33 +46,6 @@ build_argv(struct helper_args *h, const char *helper, const char *name,
 	h->argv[n++] = h->serial;
 	h->argv[n++] = "-";
 	h->argv[n] = NULL;
-}
-
-/* The helper with its standard input from in[0] and both its outputs
- * into out[1]; default signal mask and dispositions. */
-static int
-spawn(const char *helper, char *const argv[], int in, int out, pid_t *pid)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dfl;
-	int rc;
-
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, out, STDERR_FILENO);
-	rc = posix_spawn(pid, helper, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	return -rc;
 }
 
 struct exchange {
@@ -210,7 +182,7 @@ verifier_run(const char *helper, const char *name, const struct bundle_trust *t,
 		close(in[1]);
 		return sk_errorf(err, rc, "%s: pipe: %s", name, strerror(rc));
 	}
-	rc = spawn(helper, h.argv, in[0], out[1], &pid);
+	rc = spawn_child(&pid, helper, h.argv, in[0], out[1], out[1]);
 	close(in[0]);
 	close(out[1]);
 	x.in = in[1];

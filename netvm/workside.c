@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/proc.h"
 #include "netvm/route.h"
 #include "policy/policy.h"
 
@@ -69,6 +70,11 @@ int
 workside_dhcp_start(struct workside *w, const struct policy *pol)
 {
 	char iface[64], range[96], router[64], dns[64], pidf[300], leases[300];
+	char pidarg[320], *argv[] = { "dnsmasq", "--keep-in-foreground",
+	    "--conf-file=/dev/null", "--port=0", "--bind-interfaces", iface,
+	    "--except-interface=lo", range, router, dns, "--dhcp-authoritative",
+	    leases, pidarg, "--log-facility=-", "--quiet-dhcp", NULL };
+	int rc;
 	char a[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
 	uint32_t mask = htonl(~0u << (32 - pol->work_plen));
 	struct in_addr m = { mask };
@@ -83,26 +89,11 @@ workside_dhcp_start(struct workside *w, const struct policy *pol)
 	snprintf(range, sizeof(range), "--dhcp-range=%s,%s,%s,12h", a, a, mk);
 	snprintf(router, sizeof(router), "--dhcp-option=option:router,%s", r);
 	snprintf(dns, sizeof(dns), "--dhcp-option=option:dns-server,%s", r);
+	snprintf(pidarg, sizeof(pidarg), "--pid-file=%s", pidf);
 	stop_stale(pidf);
-	w->dhcp = fork();
-	if (w->dhcp == -1)
-		return -errno;
-	if (w->dhcp == 0) {
-		char pidarg[320];
-		sigset_t none;
-
-		/* sekishod blocks its signals for signalfd and ignores SIGPIPE;
-		 * dnsmasq must get neither, or SIGTERM would never stop it. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-
-		snprintf(pidarg, sizeof(pidarg), "--pid-file=%s", pidf);
-		execl(DNSMASQ, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-		    "--port=0", "--bind-interfaces", iface, "--except-interface=lo",
-		    range, router, dns, "--dhcp-authoritative", leases, pidarg,
-		    "--log-facility=-", "--quiet-dhcp", (char *)NULL);
-		_exit(127);
+	if ((rc = spawn_child(&w->dhcp, DNSMASQ, argv, -1, -1, -1)) < 0) {
+		w->dhcp = 0;
+		return rc;
 	}
 	log_info("work link %s: DHCP serves %s (router and DNS %s)", w->ifname, a, r);
 	return 0;

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,11 +16,11 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/proc.h"
 #include "lib/util.h"
 #include "vpn/wg_nl.h"
 #include "vpn/wg_uapi.h"
 
-extern char **environ;
 
 #define WG_USERSPACE_DEFAULT	"wireguard-go"
 #define WG_POLL_MS		20
@@ -238,38 +237,11 @@ userspace_answers(const char *ifname)
 }
 
 static int
-spawn_attrs(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa)
-{
-	static const int dfl[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
-	    SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM };
-	sigset_t none, sigs;
-	size_t i;
-	int rc;
-
-	sigemptyset(&none);
-	sigemptyset(&sigs);
-	for (i = 0; i < nitems(dfl); i++)
-		sigaddset(&sigs, dfl[i]);
-	/* A daemon's blocked or ignored signals must not reach the child. */
-	if ((rc = posix_spawnattr_setflags(attr,
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0 ||
-	    (rc = posix_spawnattr_setsigmask(attr, &none)) != 0 ||
-	    (rc = posix_spawnattr_setsigdefault(attr, &sigs)) != 0 ||
-	    (rc = posix_spawn_file_actions_addopen(fa, STDIN_FILENO,
-	    "/dev/null", O_RDONLY, 0)) != 0 ||
-	    (rc = posix_spawn_file_actions_addclosefrom_np(fa, 3)) != 0)
-		return -rc;
-	return 0;
-}
-
-static int
 userspace_spawn(const char *ifname, pid_t *pid)
 {
 	const char *env = secure_getenv("SEKISHO_WG_USERSPACE");
 	char prog[4096], name[IFNAMSIZ], fg[] = "-f";
 	char *argv[] = { prog, fg, name, NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
 	int rc;
 
 	if (env == NULL || *env == '\0')
@@ -277,16 +249,8 @@ userspace_spawn(const char *ifname, pid_t *pid)
 	if (sk_strlcpy(prog, env, sizeof(prog)) >= sizeof(prog))
 		return -ENAMETOOLONG;
 	sk_strlcpy(name, ifname, sizeof(name));
-	if ((rc = posix_spawnattr_init(&attr)) != 0)
-		return -rc;
-	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
-		posix_spawnattr_destroy(&attr);
-		return -rc;
-	}
-	if ((rc = spawn_attrs(&attr, &fa)) == 0)
-		rc = -posix_spawnp(pid, prog, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	/* A daemon's blocked or ignored signals must not reach the child. */
+	rc = spawn_child(pid, prog, argv, -1, -1, -1);
 	if (rc != 0)
 		log_warnx("wg %s: cannot start %s: %s", ifname, prog, strerror(-rc));
 	return rc;
