@@ -86,7 +86,7 @@ render_input(const struct fw_params *p, struct buf *o)
 		const struct policy *pol = p->pol;
 
 		buf_printf(o, "\t\tip saddr %s udp sport %u accept\n",
-		    ip4(pol->gw_endpoint.sin_addr, a), ntohs(pol->gw_endpoint.sin_port));
+		    ip4(pol->gateways[0].endpoint.sin_addr, a), ntohs(pol->gateways[0].endpoint.sin_port));
 		buf_printf(o, "\t\tiifname \"%s\" udp sport 68 udp dport 67 accept\n",
 		    p->work_if);
 		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s icmp type echo-request accept\n",
@@ -113,8 +113,8 @@ render_output(const struct fw_params *p, struct buf *o)
 	if (p->pol != NULL) {
 		buf_printf(o, "\t\toifname \"%s\" accept\n", p->tun_if);
 		buf_printf(o, "\t\tip daddr %s udp dport %u accept\n",
-		    ip4(p->pol->gw_endpoint.sin_addr, a),
-		    ntohs(p->pol->gw_endpoint.sin_port));
+		    ip4(p->pol->gateways[0].endpoint.sin_addr, a),
+		    ntohs(p->pol->gateways[0].endpoint.sin_port));
 		if (p->pol->n_beacons > 0)
 			buf_printf(o, "\t\tip daddr . udp dport @beacons accept\n");
 		/* The netvm's own LGWAN traffic, rerouted by its mark (the

@@ -13,11 +13,11 @@ device_differs(const struct policy *a, const struct policy *b)
 static int
 gateway_differs(const struct policy *a, const struct policy *b)
 {
-	return strcmp(a->gw_name, b->gw_name) != 0 ||
-	    a->gw_endpoint.sin_addr.s_addr != b->gw_endpoint.sin_addr.s_addr ||
-	    a->gw_endpoint.sin_port != b->gw_endpoint.sin_port ||
-	    memcmp(a->gw_pubkey, b->gw_pubkey, sizeof(a->gw_pubkey)) != 0 ||
-	    a->gw_keepalive != b->gw_keepalive;
+	return strcmp(a->gateways[0].name, b->gateways[0].name) != 0 ||
+	    a->gateways[0].endpoint.sin_addr.s_addr != b->gateways[0].endpoint.sin_addr.s_addr ||
+	    a->gateways[0].endpoint.sin_port != b->gateways[0].endpoint.sin_port ||
+	    memcmp(a->gateways[0].pubkey, b->gateways[0].pubkey, sizeof(a->gateways[0].pubkey)) != 0 ||
+	    a->gateways[0].keepalive != b->gateways[0].keepalive;
 }
 
 static int

@@ -256,7 +256,7 @@ gather(struct status *st, void *arg)
 	clock_gettime(CLOCK_REALTIME, &st->wall);
 	st->serial = d->pol.serial;
 	st->policy_path = d->bundled ? d->acc.bundle : d->policy_path;
-	st->gateway = d->pol.gw_name;
+	st->gateway = d->pol.gateways[0].name;
 }
 
 /* In remote mode, a tunnel without a handshake for handshake-stale seconds
@@ -571,7 +571,7 @@ resync(struct sekishod *d)
 	d->resync = 0;
 	prober_stop_all(&d->prober);
 	engine_init(&d->engine, d->work.ifindex, d->tun.ifindex,
-	    d->pol.gw_endpoint.sin_addr, d->pol.n_beacons > 0);
+	    d->pol.gateways[0].endpoint.sin_addr, d->pol.n_beacons > 0);
 	d->quiet = 1;
 	rc = rtnl_watch_dump(d->rtnl);
 	d->quiet = 0;
@@ -795,7 +795,7 @@ start(struct sekishod *d)
 		fatal("work link: cannot start the DHCP server");
 	if (tunnel_open(&d->tun, d->tun_if, &d->pol, d->key, &err) < 0)
 		fatalx("%s", err.msg);
-	if (route_rules_add(d->work_if, d->work.ifindex, d->pol.gw_endpoint.sin_addr) < 0)
+	if (route_rules_add(d->work_if, d->work.ifindex, d->pol.gateways[0].endpoint.sin_addr) < 0)
 		fatal("routing rules");
 	if ((d->rtnl = rtnl_watch_open(on_event, d)) == NULL)
 		fatal("rtnetlink");

@@ -33,7 +33,7 @@ strangers(const char *ifname, const struct policy *pol, struct wg_peer **out)
 		return 0;
 	}
 	for (size_t i = 0; i < cur.n_peers; i++) {
-		if (ct_equal(cur.peers[i].public_key, pol->gw_pubkey, 32))
+		if (ct_equal(cur.peers[i].public_key, pol->gateways[0].pubkey, 32))
 			continue;
 		memcpy(p[1 + n].public_key, cur.peers[i].public_key, 32);
 		p[1 + n].flags = WG_PEER_REMOVE;
@@ -82,8 +82,8 @@ configure(const char *ifname, const struct policy *pol, const uint8_t key[32],
 			free(peers);
 		return -ENOMEM;
 	}
-	memcpy(peers[0].public_key, pol->gw_pubkey, 32);
-	memcpy(&peers[0].endpoint, &pol->gw_endpoint, sizeof(pol->gw_endpoint));
+	memcpy(peers[0].public_key, pol->gateways[0].pubkey, 32);
+	memcpy(&peers[0].endpoint, &pol->gateways[0].endpoint, sizeof(pol->gateways[0].endpoint));
 	/* No keepalive until the tunnel has an uplink (tunnel_via): a
 	 * handshake sent with nowhere to go is retried only after 5 s, and
 	 * the first packet from work would wait for that. */
@@ -129,10 +129,10 @@ tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
 
 	memset(t, 0, sizeof(*t));
 	sk_strlcpy(t->ifname, ifname, sizeof(t->ifname));
-	t->endpoint = pol->gw_endpoint.sin_addr;
-	t->endpoint_sa = pol->gw_endpoint;
-	memcpy(t->peer, pol->gw_pubkey, sizeof(t->peer));
-	t->keepalive = pol->gw_keepalive;
+	t->endpoint = pol->gateways[0].endpoint.sin_addr;
+	t->endpoint_sa = pol->gateways[0].endpoint;
+	memcpy(t->peer, pol->gateways[0].pubkey, sizeof(t->peer));
+	t->keepalive = pol->gateways[0].keepalive;
 	/* The kernel backend starts no process, so only whether the interface
 	 * was there before tells a reuse. */
 	reuse = if_nametoindex(ifname) != 0;

@@ -3,7 +3,7 @@
 # The bundle codec, checks and serial store are for sekishod as much as for
 # the CLI: shared through LIB_SRCS. bundle_crypto.c is the only one that
 # needs libcrypto; a program that does not call into it does not link it.
-LIB_SRCS += policy/parse.c policy/print.c policy/fileio.c policy/serial.c \
+LIB_SRCS += policy/parse.c policy/parse_rules.c policy/prefix.c policy/print.c policy/fileio.c policy/serial.c \
 	policy/bundle.c policy/bundle_check.c policy/bundle_crypto.c
 # The compiler renders the netvm's ruleset with netvm/firewall.c itself.
 POLICY_COMPILE_SRCS := policy/compile.c netvm/firewall.c

@@ -5,7 +5,7 @@
  * the whole file (required items, overlaps, reachability) run at the end.
  * Everything lives in a struct parser on the caller's stack: no globals.
  * The first problem stops the parse with one "NAME:LINE: what" message. */
-#include "policy/policy.h"
+#include "policy/parse_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,64 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SHOW_MAX	64	/* bytes of a token quoted in a message */
-#define SERIAL_MAX	INT64_MAX
-
-enum tok_type { T_EOF, T_EOL, T_WORD, T_STRING, T_LBRACE, T_RBRACE };
-
-struct token {
-	enum tok_type type;
-	unsigned int line;
-	const char *s;		/* into the buffer; strings without quotes */
-	size_t len;
-};
-
-struct lexer {
-	const char *name, *buf;
-	size_t len, pos;
-	unsigned int line;
-	int at_line_start;
-	struct sk_error *err;
-};
-
-/* Line where each item was first given; 0 while absent. */
-enum slot {
-	S_VERSION, S_SERIAL, S_DEVICE, S_TUNNEL, S_KEYFILE, S_MTU, S_GATEWAY,
-	S_ENDPOINT, S_PUBKEY, S_KEEPALIVE, S_LGWAN, S_PREFIX, S_RESOLVER,
-	S_WORK, S_ADDRESS, S_ROUTER, S_BEACON, S_B_ADDRESS, S_B_KEY, S_OFFICE,
-	S_O_RESOLVER, S_UPLINK, S_U_PRIORITY, S_TIMERS, S_T_BTIMEOUT,
-	S_T_BATTEMPTS, S_T_REVERIFY, S_T_STALE, S_COUNT
-};
-
-struct parser {
-	struct lexer lx;
-	struct token back;
-	int have_back;
-	struct policy *p;
-	size_t cap_lgwan;
-	unsigned int seen[S_COUNT];
-	unsigned int resolver_line[POLICY_MAX_RESOLVERS];
-};
-
-struct keyword {
-	const char *name;
-	const char *what;	/* the value expected; NULL for a block */
-	enum slot slot;
-	int many;		/* may repeat */
-	int (*fn)(struct parser *, const struct token *kw, const struct token *v);
-};
-
-struct block {
-	const char *name;
-	const struct keyword *kws;
-	size_t n;
-	const char *expected;	/* the keywords, for messages */
-};
-
 /* ---- messages ---- */
 
-static int perr(struct parser *, unsigned int, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
 static int lerr(struct lexer *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -90,8 +34,8 @@ vlocated(struct sk_error *err, const char *name, unsigned int line,
 }
 
 /* "NAME:LINE: what"; line 0 gives "NAME: what". Returns -EINVAL. */
-static int
-perr(struct parser *ps, unsigned int line, const char *fmt, ...)
+int
+ps_perr(struct parser *ps, unsigned int line, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
@@ -116,8 +60,8 @@ lerr(struct lexer *lx, const char *fmt, ...)
 
 /* A token's text for a message, cut at SHOW_MAX bytes on a character
  * boundary. */
-static const char *
-show(const struct token *t, char *buf, size_t size)
+const char *
+ps_show(const struct token *t, char *buf, size_t size)
 {
 	size_t n = t->len;
 
@@ -132,8 +76,8 @@ show(const struct token *t, char *buf, size_t size)
 	return buf;
 }
 
-static const char *
-found(const struct token *t, char *buf, size_t size)
+const char *
+ps_found(const struct token *t, char *buf, size_t size)
 {
 	char s[SHOW_MAX + 8];
 
@@ -147,23 +91,23 @@ found(const struct token *t, char *buf, size_t size)
 	case T_RBRACE:
 		return "'}'";
 	case T_STRING:
-		snprintf(buf, size, "\"%s\"", show(t, s, sizeof(s)));
+		snprintf(buf, size, "\"%s\"", ps_show(t, s, sizeof(s)));
 		return buf;
 	case T_WORD:
 		break;
 	}
-	snprintf(buf, size, "'%s'", show(t, s, sizeof(s)));
+	snprintf(buf, size, "'%s'", ps_show(t, s, sizeof(s)));
 	return buf;
 }
 
-static int
-expected(struct parser *ps, const char *what, const char *after,
+int
+ps_expected(struct parser *ps, const char *what, const char *after,
     const struct token *t)
 {
 	char f[SHOW_MAX + 16];
 
-	return perr(ps, t->line, "expected %s after '%s', found %s", what, after,
-	    found(t, f, sizeof(f)));
+	return ps_perr(ps, t->line, "expected %s after '%s', found %s", what, after,
+	    ps_found(t, f, sizeof(f)));
 }
 
 /* ---- lexer ---- */
@@ -337,8 +281,8 @@ lex(struct lexer *lx, struct token *t)
 	return 0;
 }
 
-static int
-next(struct parser *ps, struct token *t)
+int
+ps_next(struct parser *ps, struct token *t)
 {
 	if (ps->have_back) {
 		*t = ps->back;
@@ -355,16 +299,16 @@ unget(struct parser *ps, const struct token *t)
 	ps->have_back = 1;
 }
 
-static int
-tok_is(const struct token *t, const char *word)
+int
+ps_tok_is(const struct token *t, const char *word)
 {
 	return t->type == T_WORD && strlen(word) == t->len &&
 	    memcmp(t->s, word, t->len) == 0;
 }
 
 /* Copies a token's text; -1 if it does not fit. */
-static int
-tok_copy(const struct token *t, char *buf, size_t size)
+int
+ps_tok_copy(const struct token *t, char *buf, size_t size)
 {
 	if (t->len >= size)
 		return -1;
@@ -381,35 +325,35 @@ mask(unsigned int plen)
 	return plen == 0 ? 0 : ~UINT32_C(0) << (32 - plen);
 }
 
-static uint32_t
-first_of(struct in_addr a, unsigned int plen)
+uint32_t
+ps_first_of(struct in_addr a, unsigned int plen)
 {
 	return ntohl(a.s_addr) & mask(plen);
 }
 
-static uint32_t
-last_of(struct in_addr a, unsigned int plen)
+uint32_t
+ps_last_of(struct in_addr a, unsigned int plen)
 {
 	return (ntohl(a.s_addr) & mask(plen)) | ~mask(plen);
 }
 
-static const char *
-fmt_addr(struct in_addr a, char buf[INET_ADDRSTRLEN])
+const char *
+ps_fmt_addr(struct in_addr a, char buf[INET_ADDRSTRLEN])
 {
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-static const char *
-fmt_prefix(struct in_addr a, unsigned int plen, char buf[INET_ADDRSTRLEN + 3])
+const char *
+ps_fmt_prefix(struct in_addr a, unsigned int plen, char buf[INET_ADDRSTRLEN + 3])
 {
 	char s[INET_ADDRSTRLEN];
 
-	snprintf(buf, INET_ADDRSTRLEN + 3, "%s/%u", fmt_addr(a, s), plen);
+	snprintf(buf, INET_ADDRSTRLEN + 3, "%s/%u", ps_fmt_addr(a, s), plen);
 	return buf;
 }
 
-static struct in_addr
-host_addr(uint32_t h)
+struct in_addr
+ps_host_addr(uint32_t h)
 {
 	struct in_addr a = { .s_addr = htonl(h) };
 
@@ -431,8 +375,8 @@ is_decimal(const char *s, size_t len)
 }
 
 /* -EINVAL if not a decimal number, -ERANGE if outside [min, max]. */
-static int
-decimal(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
+int
+ps_decimal(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char buf[24];
 
@@ -445,26 +389,26 @@ decimal(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
 	return parse_u64(buf, min, max, out) == 0 ? 0 : -ERANGE;
 }
 
-static int
-number(struct parser *ps, const struct token *kw, const struct token *v,
+int
+ps_number(struct parser *ps, const struct token *kw, const struct token *v,
     uint64_t min, uint64_t max, uint64_t *out)
 {
 	char s[SHOW_MAX + 8];
-	int rc = decimal(v->s, v->len, min, max, out);
+	int rc = ps_decimal(v->s, v->len, min, max, out);
 
 	if (rc == -EINVAL)
-		return perr(ps, v->line, "bad %.*s '%s', expected a number from %"
-		    PRIu64 " to %" PRIu64, (int)kw->len, kw->s, show(v, s, sizeof(s)),
+		return ps_perr(ps, v->line, "bad %.*s '%s', expected a number from %"
+		    PRIu64 " to %" PRIu64, (int)kw->len, kw->s, ps_show(v, s, sizeof(s)),
 		    min, max);
 	if (rc != 0)
-		return perr(ps, v->line, "%.*s %s out of range, expected a number from %"
-		    PRIu64 " to %" PRIu64, (int)kw->len, kw->s, show(v, s, sizeof(s)),
+		return ps_perr(ps, v->line, "%.*s %s out of range, expected a number from %"
+		    PRIu64 " to %" PRIu64, (int)kw->len, kw->s, ps_show(v, s, sizeof(s)),
 		    min, max);
 	return 0;
 }
 
-static int
-parse_ipv4(const char *s, size_t len, struct in_addr *a)
+int
+ps_parse_ipv4(const char *s, size_t len, struct in_addr *a)
 {
 	char buf[INET_ADDRSTRLEN];
 
@@ -476,15 +420,15 @@ parse_ipv4(const char *s, size_t len, struct in_addr *a)
 }
 
 /* "A.B.C.D/N" with N in 0..32; host bits are the caller's business. */
-static int
-parse_prefix(const struct token *v, struct in_addr *a, uint8_t *plen)
+int
+ps_parse_prefix(const struct token *v, struct in_addr *a, uint8_t *plen)
 {
 	const char *slash = memchr(v->s, '/', v->len);
 	uint64_t n;
 
-	if (slash == NULL || parse_ipv4(v->s, (size_t)(slash - v->s), a) != 0)
+	if (slash == NULL || ps_parse_ipv4(v->s, (size_t)(slash - v->s), a) != 0)
 		return -1;
-	if (decimal(slash + 1, v->len - (size_t)(slash - v->s) - 1, 0, 32, &n) != 0)
+	if (ps_decimal(slash + 1, v->len - (size_t)(slash - v->s) - 1, 0, 32, &n) != 0)
 		return -1;
 	*plen = (uint8_t)n;
 	return 0;
@@ -500,7 +444,7 @@ end_stmt(struct parser *ps, const char *after)
 	struct token t;
 	int rc;
 
-	if ((rc = next(ps, &t)) != 0)
+	if ((rc = ps_next(ps, &t)) != 0)
 		return rc;
 	if (t.type == T_EOL)
 		return 0;
@@ -508,7 +452,7 @@ end_stmt(struct parser *ps, const char *after)
 		unget(ps, &t);
 		return 0;
 	}
-	return expected(ps, "end of line", after, &t);
+	return ps_expected(ps, "end of line", after, &t);
 }
 
 /* "keyword value" for messages, the value quoted as it was written. */
@@ -519,22 +463,22 @@ stmt_text(const struct token *kw, const struct token *v, char *buf, size_t size)
 	const char *q = v->type == T_STRING ? "\"" : "";
 
 	snprintf(buf, size, "%.*s %s%s%s", (int)kw->len, kw->s, q,
-	    show(v, s, sizeof(s)), q);
+	    ps_show(v, s, sizeof(s)), q);
 	return buf;
 }
 
-static int
-value(struct parser *ps, const struct token *kw, const char *what,
+int
+ps_value(struct parser *ps, const struct token *kw, const char *what,
     struct token *v)
 {
 	char after[SHOW_MAX + 8];
 	int rc;
 
-	if ((rc = next(ps, v)) != 0)
+	if ((rc = ps_next(ps, v)) != 0)
 		return rc;
 	if (v->type == T_WORD || v->type == T_STRING)
 		return 0;
-	return expected(ps, what, show(kw, after, sizeof(after)), v);
+	return ps_expected(ps, what, ps_show(kw, after, sizeof(after)), v);
 }
 
 static int
@@ -545,12 +489,12 @@ st_version(struct parser *ps, const struct token *kw, const struct token *v)
 	int rc;
 
 	(void)kw;
-	if ((rc = decimal(v->s, v->len, 0, UINT64_MAX, &n)) == -EINVAL)
-		return perr(ps, v->line, "bad version '%s', expected %d",
-		    show(v, s, sizeof(s)), POLICY_VERSION);
+	if ((rc = ps_decimal(v->s, v->len, 0, UINT64_MAX, &n)) == -EINVAL)
+		return ps_perr(ps, v->line, "bad version '%s', expected %d",
+		    ps_show(v, s, sizeof(s)), POLICY_VERSION);
 	if (rc != 0 || n != POLICY_VERSION)
-		return perr(ps, v->line, "unsupported version %s, this build reads version %d",
-		    show(v, s, sizeof(s)), POLICY_VERSION);
+		return ps_perr(ps, v->line, "unsupported version %s, this build reads version %d",
+		    ps_show(v, s, sizeof(s)), POLICY_VERSION);
 	ps->p->version = POLICY_VERSION;
 	return 0;
 }
@@ -558,7 +502,7 @@ st_version(struct parser *ps, const struct token *kw, const struct token *v)
 static int
 st_serial(struct parser *ps, const struct token *kw, const struct token *v)
 {
-	return number(ps, kw, v, 1, SERIAL_MAX, &ps->p->serial);
+	return ps_number(ps, kw, v, 1, SERIAL_MAX, &ps->p->serial);
 }
 
 static int
@@ -568,12 +512,12 @@ st_tunnel(struct parser *ps, const struct token *kw, const struct token *v)
 	uint8_t plen;
 
 	(void)kw;
-	if (parse_prefix(v, &ps->p->tunnel_addr, &plen) != 0)
-		return perr(ps, v->line, "bad tunnel-address '%s', expected an address like 10.77.0.2/32",
-		    show(v, s, sizeof(s)));
+	if (ps_parse_prefix(v, &ps->p->tunnel_addr, &plen) != 0)
+		return ps_perr(ps, v->line, "bad tunnel-address '%s', expected an address like 10.77.0.2/32",
+		    ps_show(v, s, sizeof(s)));
 	if (plen != 32)
-		return perr(ps, v->line, "tunnel-address %s is not a /32, expected the device's own address like 10.77.0.2/32",
-		    show(v, s, sizeof(s)));
+		return ps_perr(ps, v->line, "tunnel-address %s is not a /32, expected the device's own address like 10.77.0.2/32",
+		    ps_show(v, s, sizeof(s)));
 	return 0;
 }
 
@@ -584,9 +528,9 @@ st_keyfile(struct parser *ps, const struct token *kw, const struct token *v)
 
 	(void)kw;
 	if (v->len == 0 || v->s[0] != '/' ||
-	    tok_copy(v, ps->p->key_file, sizeof(ps->p->key_file)) != 0)
-		return perr(ps, v->line, "key-file '%s' is not an absolute path",
-		    show(v, s, sizeof(s)));
+	    ps_tok_copy(v, ps->p->key_file, sizeof(ps->p->key_file)) != 0)
+		return ps_perr(ps, v->line, "key-file '%s' is not an absolute path",
+		    ps_show(v, s, sizeof(s)));
 	return 0;
 }
 
@@ -596,31 +540,38 @@ st_mtu(struct parser *ps, const struct token *kw, const struct token *v)
 	uint64_t n;
 	int rc;
 
-	if ((rc = number(ps, kw, v, 1280, 1500, &n)) == 0)
+	if ((rc = ps_number(ps, kw, v, 1280, 1500, &n)) == 0)
 		ps->p->mtu = (uint16_t)n;
 	return rc;
+}
+
+static struct policy_gateway *
+cur_gateway(struct parser *ps)
+{
+	return &ps->p->gateways[ps->p->n_gateways - 1];
 }
 
 static int
 st_endpoint(struct parser *ps, const struct token *kw, const struct token *v)
 {
 	const char *colon = memrchr(v->s, ':', v->len);
-	struct sockaddr_in *sin = &ps->p->gw_endpoint;
+	struct sockaddr_in *sin = &cur_gateway(ps)->endpoint;
 	char s[SHOW_MAX + 8];
 	uint64_t port;
 	int rc = -EINVAL;
 
 	(void)kw;
-	if (colon != NULL && parse_ipv4(v->s, (size_t)(colon - v->s), &sin->sin_addr) == 0)
-		rc = decimal(colon + 1, v->len - (size_t)(colon - v->s) - 1, 1, 65535, &port);
+	if (colon != NULL && ps_parse_ipv4(v->s, (size_t)(colon - v->s), &sin->sin_addr) == 0)
+		rc = ps_decimal(colon + 1, v->len - (size_t)(colon - v->s) - 1, 1, 65535, &port);
 	if (rc == -EINVAL)
-		return perr(ps, v->line, "bad endpoint '%s', expected ADDRESS:PORT like 192.0.2.10:51820",
-		    show(v, s, sizeof(s)));
+		return ps_perr(ps, v->line, "bad endpoint '%s', expected ADDRESS:PORT like 192.0.2.10:51820",
+		    ps_show(v, s, sizeof(s)));
 	if (rc != 0)
-		return perr(ps, v->line, "endpoint port %.*s out of range, expected a number from 1 to 65535",
+		return ps_perr(ps, v->line, "endpoint port %.*s out of range, expected a number from 1 to 65535",
 		    (int)(v->len - (size_t)(colon - v->s) - 1), colon + 1);
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons((uint16_t)port);
+	ps->endpoint_line[ps->p->n_gateways - 1] = v->line;
 	return 0;
 }
 
@@ -630,12 +581,12 @@ st_pubkey(struct parser *ps, const struct token *kw, const struct token *v)
 	char b64[KEY_B64_LEN], s[SHOW_MAX + 8];
 
 	(void)kw;
-	if (v->len != KEY_B64_LEN - 1 || tok_copy(v, b64, sizeof(b64)) != 0 ||
-	    key_from_b64(ps->p->gw_pubkey, b64) != 0)
-		return perr(ps, v->line, "public-key '%s' is not a base64 32-byte key (44 characters ending in '=')",
-		    show(v, s, sizeof(s)));
-	if (key_is_zero(ps->p->gw_pubkey))
-		return perr(ps, v->line, "public-key is the all-zero key, expected the gateway's WireGuard public key");
+	if (v->len != KEY_B64_LEN - 1 || ps_tok_copy(v, b64, sizeof(b64)) != 0 ||
+	    key_from_b64(cur_gateway(ps)->pubkey, b64) != 0)
+		return ps_perr(ps, v->line, "public-key '%s' is not a base64 32-byte key (44 characters ending in '=')",
+		    ps_show(v, s, sizeof(s)));
+	if (key_is_zero(cur_gateway(ps)->pubkey))
+		return ps_perr(ps, v->line, "public-key is the all-zero key, expected the gateway's WireGuard public key");
 	return 0;
 }
 
@@ -645,47 +596,9 @@ st_keepalive(struct parser *ps, const struct token *kw, const struct token *v)
 	uint64_t n;
 	int rc;
 
-	if ((rc = number(ps, kw, v, 0, 3600, &n)) == 0)
-		ps->p->gw_keepalive = (uint16_t)n;
+	if ((rc = ps_number(ps, kw, v, 0, 3600, &n)) == 0)
+		cur_gateway(ps)->keepalive = (uint16_t)n;
 	return rc;
-}
-
-static int
-lgwan_grow(struct parser *ps)
-{
-	size_t cap = ps->cap_lgwan == 0 ? 64 : 2 * ps->cap_lgwan;
-	struct prefix4 *v;
-
-	if (cap > POLICY_MAX_PREFIXES)
-		cap = POLICY_MAX_PREFIXES;
-	if ((v = reallocarray(ps->p->lgwan, cap, sizeof(*v))) == NULL)
-		return sk_errorf(ps->lx.err, ENOMEM, "%s: out of memory", ps->lx.name);
-	ps->p->lgwan = v;
-	ps->cap_lgwan = cap;
-	return 0;
-}
-
-static int
-st_prefix(struct parser *ps, const struct token *kw, const struct token *v)
-{
-	char s[SHOW_MAX + 8], net[INET_ADDRSTRLEN + 3];
-	struct prefix4 pf = { .line = v->line };
-	int rc;
-
-	(void)kw;
-	if (parse_prefix(v, &pf.addr, &pf.plen) != 0)
-		return perr(ps, v->line, "bad prefix '%s', expected an IPv4 prefix like 10.64.0.0/16",
-		    show(v, s, sizeof(s)));
-	if (ntohl(pf.addr.s_addr) != first_of(pf.addr, pf.plen))
-		return perr(ps, v->line, "prefix %s has host bits set, did you mean %s?",
-		    show(v, s, sizeof(s)),
-		    fmt_prefix(host_addr(first_of(pf.addr, pf.plen)), pf.plen, net));
-	if (ps->p->n_lgwan == POLICY_MAX_PREFIXES)
-		return perr(ps, v->line, "too many prefixes, at most %d", POLICY_MAX_PREFIXES);
-	if (ps->p->n_lgwan == ps->cap_lgwan && (rc = lgwan_grow(ps)) != 0)
-		return rc;
-	ps->p->lgwan[ps->p->n_lgwan++] = pf;
-	return 0;
 }
 
 static int
@@ -697,15 +610,15 @@ st_resolver(struct parser *ps, const struct token *kw, const struct token *v)
 	size_t i;
 
 	(void)kw;
-	if (parse_ipv4(v->s, v->len, &a) != 0)
-		return perr(ps, v->line, "bad resolver '%s', expected an IPv4 address",
-		    show(v, s, sizeof(s)));
+	if (ps_parse_ipv4(v->s, v->len, &a) != 0)
+		return ps_perr(ps, v->line, "bad resolver '%s', expected an IPv4 address",
+		    ps_show(v, s, sizeof(s)));
 	for (i = 0; i < p->n_resolvers; i++)
 		if (p->resolvers[i].s_addr == a.s_addr)
-			return perr(ps, v->line, "duplicate resolver %s, first given on line %u",
-			    show(v, s, sizeof(s)), ps->resolver_line[i]);
+			return ps_perr(ps, v->line, "duplicate resolver %s, first given on line %u",
+			    ps_show(v, s, sizeof(s)), ps->resolver_line[i]);
 	if (p->n_resolvers == POLICY_MAX_RESOLVERS)
-		return perr(ps, v->line, "too many resolvers, at most %d", POLICY_MAX_RESOLVERS);
+		return ps_perr(ps, v->line, "too many resolvers, at most %d", POLICY_MAX_RESOLVERS);
 	ps->resolver_line[p->n_resolvers] = v->line;
 	p->resolvers[p->n_resolvers++] = a;
 	return 0;
@@ -717,9 +630,9 @@ st_address(struct parser *ps, const struct token *kw, const struct token *v)
 	char s[SHOW_MAX + 8];
 
 	(void)kw;
-	if (parse_prefix(v, &ps->p->work_addr, &ps->p->work_plen) != 0)
-		return perr(ps, v->line, "bad address '%s', expected an address and prefix length like 172.30.0.2/30",
-		    show(v, s, sizeof(s)));
+	if (ps_parse_prefix(v, &ps->p->work_addr, &ps->p->work_plen) != 0)
+		return ps_perr(ps, v->line, "bad address '%s', expected an address and prefix length like 172.30.0.2/30",
+		    ps_show(v, s, sizeof(s)));
 	return 0;
 }
 
@@ -729,9 +642,9 @@ st_router(struct parser *ps, const struct token *kw, const struct token *v)
 	char s[SHOW_MAX + 8];
 
 	(void)kw;
-	if (parse_ipv4(v->s, v->len, &ps->p->work_router) != 0)
-		return perr(ps, v->line, "bad router '%s', expected an IPv4 address",
-		    show(v, s, sizeof(s)));
+	if (ps_parse_ipv4(v->s, v->len, &ps->p->work_router) != 0)
+		return ps_perr(ps, v->line, "bad router '%s', expected an IPv4 address",
+		    ps_show(v, s, sizeof(s)));
 	return 0;
 }
 
@@ -744,16 +657,16 @@ cur_beacon(struct parser *ps)
 }
 
 /* ADDRESS or ADDRESS:PORT, the port defaulting to the beacon's. */
-static int
-parse_hostport(const struct token *v, uint16_t dflt, struct sockaddr_in *sin)
+int
+ps_parse_hostport(const struct token *v, uint16_t dflt, struct sockaddr_in *sin)
 {
 	const char *colon = memchr(v->s, ':', v->len);
 	size_t alen = colon != NULL ? (size_t)(colon - v->s) : v->len;
 	uint64_t port = dflt;
 
-	if (parse_ipv4(v->s, alen, &sin->sin_addr) != 0)
+	if (ps_parse_ipv4(v->s, alen, &sin->sin_addr) != 0)
 		return -EINVAL;
-	if (colon != NULL && decimal(colon + 1, v->len - alen - 1, 1, 65535, &port) != 0)
+	if (colon != NULL && ps_decimal(colon + 1, v->len - alen - 1, 1, 65535, &port) != 0)
 		return -ERANGE;
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons((uint16_t)port);
@@ -766,9 +679,9 @@ st_b_address(struct parser *ps, const struct token *kw, const struct token *v)
 	char s[SHOW_MAX + 8];
 
 	(void)kw;
-	if (parse_hostport(v, POLICY_BEACON_PORT, &cur_beacon(ps)->addr) != 0)
-		return perr(ps, v->line, "bad beacon address '%s', expected ADDRESS or ADDRESS:PORT like 10.66.0.2:%d",
-		    show(v, s, sizeof(s)), POLICY_BEACON_PORT);
+	if (ps_parse_hostport(v, POLICY_BEACON_PORT, &cur_beacon(ps)->addr) != 0)
+		return ps_perr(ps, v->line, "bad beacon address '%s', expected ADDRESS or ADDRESS:PORT like 10.66.0.2:%d",
+		    ps_show(v, s, sizeof(s)), POLICY_BEACON_PORT);
 	return 0;
 }
 
@@ -780,15 +693,15 @@ st_b_key(struct parser *ps, const struct token *kw, const struct token *v)
 
 	(void)kw;
 	if (b->n_keys == POLICY_BEACON_KEYS)
-		return perr(ps, v->line, "too many public-keys in beacon \"%s\", at most %d (the current and the next)",
+		return ps_perr(ps, v->line, "too many public-keys in beacon \"%s\", at most %d (the current and the next)",
 		    b->id, POLICY_BEACON_KEYS);
-	if (v->len != KEY_B64_LEN - 1 || tok_copy(v, b64, sizeof(b64)) != 0 ||
+	if (v->len != KEY_B64_LEN - 1 || ps_tok_copy(v, b64, sizeof(b64)) != 0 ||
 	    key_from_b64(b->keys[b->n_keys], b64) != 0)
-		return perr(ps, v->line, "public-key '%s' is not a base64 32-byte key (44 characters ending in '=')",
-		    show(v, s, sizeof(s)));
+		return ps_perr(ps, v->line, "public-key '%s' is not a base64 32-byte key (44 characters ending in '=')",
+		    ps_show(v, s, sizeof(s)));
 	for (size_t i = 0; i < b->n_keys; i++)
 		if (ct_equal(b->keys[i], b->keys[b->n_keys], 32))
-			return perr(ps, v->line, "duplicate public-key in beacon \"%s\"", b->id);
+			return ps_perr(ps, v->line, "duplicate public-key in beacon \"%s\"", b->id);
 	b->n_keys++;
 	return 0;
 }
@@ -801,15 +714,15 @@ st_o_resolver(struct parser *ps, const struct token *kw, const struct token *v)
 	struct in_addr a;
 
 	(void)kw;
-	if (parse_ipv4(v->s, v->len, &a) != 0)
-		return perr(ps, v->line, "bad resolver '%s', expected an IPv4 address",
-		    show(v, s, sizeof(s)));
+	if (ps_parse_ipv4(v->s, v->len, &a) != 0)
+		return ps_perr(ps, v->line, "bad resolver '%s', expected an IPv4 address",
+		    ps_show(v, s, sizeof(s)));
 	for (size_t i = 0; i < p->n_office_resolvers; i++)
 		if (p->office_resolvers[i].s_addr == a.s_addr)
-			return perr(ps, v->line, "duplicate office resolver %s",
-			    show(v, s, sizeof(s)));
+			return ps_perr(ps, v->line, "duplicate office resolver %s",
+			    ps_show(v, s, sizeof(s)));
 	if (p->n_office_resolvers == POLICY_MAX_RESOLVERS)
-		return perr(ps, v->line, "too many resolvers, at most %d", POLICY_MAX_RESOLVERS);
+		return ps_perr(ps, v->line, "too many resolvers, at most %d", POLICY_MAX_RESOLVERS);
 	p->office_resolvers[p->n_office_resolvers++] = a;
 	return 0;
 }
@@ -820,7 +733,7 @@ st_u_priority(struct parser *ps, const struct token *kw, const struct token *v)
 	uint64_t n;
 	int rc;
 
-	if ((rc = number(ps, kw, v, 1, 1000, &n)) == 0)
+	if ((rc = ps_number(ps, kw, v, 1, 1000, &n)) == 0)
 		ps->p->uplinks[ps->p->n_uplinks - 1].priority = (unsigned int)n;
 	return rc;
 }
@@ -832,7 +745,7 @@ timer(struct parser *ps, const struct token *kw, const struct token *v,
 	uint64_t n;
 	int rc;
 
-	if ((rc = number(ps, kw, v, min, max, &n)) == 0)
+	if ((rc = ps_number(ps, kw, v, min, max, &n)) == 0)
 		*out = (unsigned int)n;
 	return rc;
 }
@@ -861,6 +774,12 @@ st_t_stale(struct parser *ps, const struct token *kw, const struct token *v)
 	return timer(ps, kw, v, 30, 3600, &ps->p->handshake_stale_s);
 }
 
+static int
+st_t_gwtimeout(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	return timer(ps, kw, v, 5, 300, &ps->p->gateway_timeout_s);
+}
+
 /* ---- blocks ---- */
 
 static int parse_block(struct parser *, const struct block *, unsigned int);
@@ -877,13 +796,17 @@ static const struct keyword top_kws[] = {
 	{ "version", "a version number", S_VERSION, 0, st_version },
 	{ "serial", "a number from 1 to 9223372036854775807", S_SERIAL, 0, st_serial },
 	{ "device", NULL, S_DEVICE, 0, bl_device },
-	{ "gateway", NULL, S_GATEWAY, 0, bl_gateway },
+	{ "gateway", NULL, S_GATEWAY, 1, bl_gateway },
 	{ "lgwan", NULL, S_LGWAN, 0, bl_lgwan },
 	{ "work", NULL, S_WORK, 0, bl_work },
 	{ "beacon", NULL, S_BEACON, 1, bl_beacon },
 	{ "office", NULL, S_OFFICE, 0, bl_office },
 	{ "uplink", NULL, S_UPLINK, 1, bl_uplink },
 	{ "timers", NULL, S_TIMERS, 0, bl_timers },
+	{ "set", NULL, S_SET, 1, ps_bl_set },
+	{ "service", NULL, S_SERVICE, 1, ps_bl_service },
+	{ "inbound", NULL, S_INBOUND, 1, ps_bl_inbound },
+	{ "distribution", NULL, S_DIST, 0, ps_bl_distribution },
 };
 static const struct keyword beacon_kws[] = {
 	{ "address", "ADDRESS or ADDRESS:PORT", S_B_ADDRESS, 0, st_b_address },
@@ -900,11 +823,13 @@ static const struct keyword timers_kws[] = {
 	{ "beacon-attempts", "a number from 1 to 10", S_T_BATTEMPTS, 0, st_t_battempts },
 	{ "beacon-reverify", "seconds from 5 to 3600", S_T_REVERIFY, 0, st_t_reverify },
 	{ "handshake-stale", "seconds from 30 to 3600", S_T_STALE, 0, st_t_stale },
+	{ "gateway-timeout", "seconds from 5 to 300", S_T_GWTIMEOUT, 0, st_t_gwtimeout },
 };
 static const struct keyword device_kws[] = {
 	{ "tunnel-address", "an address like 10.77.0.2/32", S_TUNNEL, 0, st_tunnel },
 	{ "key-file", "an absolute path", S_KEYFILE, 0, st_keyfile },
 	{ "mtu", "a number from 1280 to 1500", S_MTU, 0, st_mtu },
+	{ "tunnel-address6", "an address like fd00:77::2/128", S_TUNNEL6, 0, ps_st_tunnel6 },
 };
 static const struct keyword gateway_kws[] = {
 	{ "endpoint", "ADDRESS:PORT", S_ENDPOINT, 0, st_endpoint },
@@ -912,22 +837,25 @@ static const struct keyword gateway_kws[] = {
 	{ "keepalive", "a number from 0 to 3600", S_KEEPALIVE, 0, st_keepalive },
 };
 static const struct keyword lgwan_kws[] = {
-	{ "prefix", "an IPv4 prefix like 10.64.0.0/16", S_PREFIX, 1, st_prefix },
+	{ "prefix", "a prefix like 10.64.0.0/16 or 2001:db8:64::/48", S_PREFIX, 1, ps_st_lgwan_prefix },
+	{ "set", "a set name", S_LGWAN_SET, 1, ps_st_lgwan_set },
 	{ "resolver", "an IPv4 address", S_RESOLVER, 1, st_resolver },
 };
 static const struct keyword work_kws[] = {
 	{ "address", "an address and prefix length like 172.30.0.2/30", S_ADDRESS, 0, st_address },
 	{ "router", "an IPv4 address", S_ROUTER, 0, st_router },
+	{ "address6", "an address and prefix length like fd00:30::2/64", S_ADDRESS6, 0, ps_st_address6 },
+	{ "router6", "an IPv6 address", S_ROUTER6, 0, ps_st_router6 },
 };
 
 static const struct block device_block = { "device", device_kws,
-	nitems(device_kws), "tunnel-address, key-file or mtu" };
+	nitems(device_kws), "tunnel-address, key-file, mtu or tunnel-address6" };
 static const struct block gateway_block = { "gateway", gateway_kws,
 	nitems(gateway_kws), "endpoint, public-key or keepalive" };
 static const struct block lgwan_block = { "lgwan", lgwan_kws,
-	nitems(lgwan_kws), "prefix or resolver" };
+	nitems(lgwan_kws), "prefix, set or resolver" };
 static const struct block work_block = { "work", work_kws,
-	nitems(work_kws), "address or router" };
+	nitems(work_kws), "address, router, address6 or router6" };
 static const struct block beacon_block = { "beacon", beacon_kws,
 	nitems(beacon_kws), "address or public-key" };
 static const struct block office_block = { "office", office_kws,
@@ -935,7 +863,7 @@ static const struct block office_block = { "office", office_kws,
 static const struct block uplink_block = { "uplink", uplink_kws,
 	nitems(uplink_kws), "priority" };
 static const struct block timers_block = { "timers", timers_kws,
-	nitems(timers_kws), "beacon-timeout, beacon-attempts, beacon-reverify or handshake-stale" };
+	nitems(timers_kws), "beacon-timeout, beacon-attempts, beacon-reverify, handshake-stale or gateway-timeout" };
 
 static const struct keyword *
 lookup(const struct keyword *kws, size_t n, const struct token *t)
@@ -943,7 +871,7 @@ lookup(const struct keyword *kws, size_t n, const struct token *t)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (tok_is(t, kws[i].name))
+		if (ps_tok_is(t, kws[i].name))
 			return &kws[i];
 	return NULL;
 }
@@ -957,7 +885,7 @@ run_keyword(struct parser *ps, const struct keyword *k, const struct token *kw)
 	int rc;
 
 	if (ps->seen[k->slot] != 0 && !k->many)
-		return perr(ps, kw->line, "duplicate '%s'%s, first given on line %u",
+		return ps_perr(ps, kw->line, "duplicate '%s'%s, first given on line %u",
 		    k->name, k->what == NULL ? " block" : "", ps->seen[k->slot]);
 	if (ps->seen[k->slot] == 0)
 		ps->seen[k->slot] = kw->line;
@@ -966,23 +894,23 @@ run_keyword(struct parser *ps, const struct keyword *k, const struct token *kw)
 			return rc;
 		return end_stmt(ps, "}");
 	}
-	if ((rc = value(ps, kw, k->what, &v)) != 0 || (rc = k->fn(ps, kw, &v)) != 0)
+	if ((rc = ps_value(ps, kw, k->what, &v)) != 0 || (rc = k->fn(ps, kw, &v)) != 0)
 		return rc;
 	return end_stmt(ps, stmt_text(kw, &v, after, sizeof(after)));
 }
 
 /* After a block's name: '{', its statements, '}'. */
-static int
-open_block(struct parser *ps, const struct block *b, const char *after,
+int
+ps_open_block(struct parser *ps, const struct block *b, const char *after,
     unsigned int line)
 {
 	struct token t;
 	int rc;
 
-	if ((rc = next(ps, &t)) != 0)
+	if ((rc = ps_next(ps, &t)) != 0)
 		return rc;
 	if (t.type != T_LBRACE)
-		return expected(ps, "'{'", after, &t);
+		return ps_expected(ps, "'{'", after, &t);
 	return parse_block(ps, b, line);
 }
 
@@ -990,38 +918,58 @@ static int
 bl_device(struct parser *ps, const struct token *kw, const struct token *v)
 {
 	(void)v;
-	return open_block(ps, &device_block, "device", kw->line);
+	return ps_open_block(ps, &device_block, "device", kw->line);
 }
 
 static int
 bl_lgwan(struct parser *ps, const struct token *kw, const struct token *v)
 {
 	(void)v;
-	return open_block(ps, &lgwan_block, "lgwan", kw->line);
+	ps_lgwan_begin(ps);
+	return ps_open_block(ps, &lgwan_block, "lgwan", kw->line);
 }
 
 static int
 bl_work(struct parser *ps, const struct token *kw, const struct token *v)
 {
 	(void)v;
-	return open_block(ps, &work_block, "work", kw->line);
+	return ps_open_block(ps, &work_block, "work", kw->line);
 }
 
 static int
 bl_gateway(struct parser *ps, const struct token *kw, const struct token *v)
 {
+	struct policy *p = ps->p;
+	struct policy_gateway *g;
 	char after[SHOW_MAX + 32], s[SHOW_MAX + 8];
 	struct token name;
 	int rc;
 
 	(void)v;
-	if ((rc = value(ps, kw, "a gateway name", &name)) != 0)
+	if (p->n_gateways == POLICY_MAX_GATEWAYS)
+		return ps_perr(ps, kw->line, "too many gateways, at most %d", POLICY_MAX_GATEWAYS);
+	g = &p->gateways[p->n_gateways++];
+	memset(g, 0, sizeof(*g));
+	g->line = kw->line;
+	g->keepalive = POLICY_DEFAULT_KEEPALIVE;
+	if ((rc = ps_value(ps, kw, "a gateway name", &name)) != 0)
 		return rc;
-	if (name.len == 0 || tok_copy(&name, ps->p->gw_name, sizeof(ps->p->gw_name)) != 0)
-		return perr(ps, name.line, "bad gateway name \"%s\", expected 1 to %zu bytes",
-		    show(&name, s, sizeof(s)), sizeof(ps->p->gw_name) - 1);
-	snprintf(after, sizeof(after), "gateway \"%s\"", show(&name, s, sizeof(s)));
-	return open_block(ps, &gateway_block, after, kw->line);
+	if (name.len == 0 || ps_tok_copy(&name, g->name, sizeof(g->name)) != 0)
+		return ps_perr(ps, name.line, "bad gateway name \"%s\", expected 1 to %zu bytes",
+		    ps_show(&name, s, sizeof(s)), sizeof(g->name) - 1);
+	for (size_t i = 0; i + 1 < p->n_gateways; i++)
+		if (strcmp(p->gateways[i].name, g->name) == 0)
+			return ps_perr(ps, name.line, "duplicate gateway \"%s\", first given on line %u",
+			    g->name, p->gateways[i].line);
+	ps->seen[S_ENDPOINT] = ps->seen[S_PUBKEY] = ps->seen[S_KEEPALIVE] = 0;
+	snprintf(after, sizeof(after), "gateway \"%s\"", ps_show(&name, s, sizeof(s)));
+	if ((rc = ps_open_block(ps, &gateway_block, after, kw->line)) != 0)
+		return rc;
+	if (ps->seen[S_ENDPOINT] == 0)
+		return ps_perr(ps, kw->line, "missing 'endpoint' in gateway \"%s\"", g->name);
+	if (ps->seen[S_PUBKEY] == 0)
+		return ps_perr(ps, kw->line, "missing 'public-key' in gateway \"%s\"", g->name);
+	return 0;
 }
 
 static int
@@ -1038,18 +986,18 @@ beacon_id_ok(const char *id)
 }
 
 /* A repeated block's name: its value token, copied and checked. */
-static int
-block_name(struct parser *ps, const struct token *kw, const char *what,
+int
+ps_block_name(struct parser *ps, const struct token *kw, const char *what,
     char *buf, size_t size, struct token *name)
 {
 	char s[SHOW_MAX + 8];
 	int rc;
 
-	if ((rc = value(ps, kw, what, name)) != 0)
+	if ((rc = ps_value(ps, kw, what, name)) != 0)
 		return rc;
-	if (name->len == 0 || tok_copy(name, buf, size) != 0)
-		return perr(ps, name->line, "bad %.*s name \"%s\", expected 1 to %zu bytes",
-		    (int)kw->len, kw->s, show(name, s, sizeof(s)), size - 1);
+	if (name->len == 0 || ps_tok_copy(name, buf, size) != 0)
+		return ps_perr(ps, name->line, "bad %.*s name \"%s\", expected 1 to %zu bytes",
+		    (int)kw->len, kw->s, ps_show(name, s, sizeof(s)), size - 1);
 	return 0;
 }
 
@@ -1064,27 +1012,27 @@ bl_beacon(struct parser *ps, const struct token *kw, const struct token *v)
 
 	(void)v;
 	if (p->n_beacons == POLICY_MAX_BEACONS)
-		return perr(ps, kw->line, "too many beacons, at most %d", POLICY_MAX_BEACONS);
+		return ps_perr(ps, kw->line, "too many beacons, at most %d", POLICY_MAX_BEACONS);
 	b = &p->beacons[p->n_beacons++];
 	memset(b, 0, sizeof(*b));
 	b->line = kw->line;
-	if ((rc = block_name(ps, kw, "a beacon id", b->id, sizeof(b->id), &name)) != 0)
+	if ((rc = ps_block_name(ps, kw, "a beacon id", b->id, sizeof(b->id), &name)) != 0)
 		return rc;
 	if (!beacon_id_ok(b->id))
-		return perr(ps, name.line, "bad beacon id \"%s\", expected 1 to %d of a-z, 0-9 and '-'",
+		return ps_perr(ps, name.line, "bad beacon id \"%s\", expected 1 to %d of a-z, 0-9 and '-'",
 		    b->id, POLICY_BEACON_ID);
 	for (size_t i = 0; i + 1 < p->n_beacons; i++)
 		if (strcmp(p->beacons[i].id, b->id) == 0)
-			return perr(ps, name.line, "duplicate beacon \"%s\", first given on line %u",
+			return ps_perr(ps, name.line, "duplicate beacon \"%s\", first given on line %u",
 			    b->id, p->beacons[i].line);
 	ps->seen[S_B_ADDRESS] = ps->seen[S_B_KEY] = 0;
 	snprintf(after, sizeof(after), "beacon \"%s\"", b->id);
-	if ((rc = open_block(ps, &beacon_block, after, kw->line)) != 0)
+	if ((rc = ps_open_block(ps, &beacon_block, after, kw->line)) != 0)
 		return rc;
 	if (ps->seen[S_B_ADDRESS] == 0)
-		return perr(ps, kw->line, "missing 'address' in beacon \"%s\"", b->id);
+		return ps_perr(ps, kw->line, "missing 'address' in beacon \"%s\"", b->id);
 	if (b->n_keys == 0)
-		return perr(ps, kw->line, "missing 'public-key' in beacon \"%s\", at least one is required",
+		return ps_perr(ps, kw->line, "missing 'public-key' in beacon \"%s\", at least one is required",
 		    b->id);
 	return 0;
 }
@@ -1093,14 +1041,14 @@ static int
 bl_office(struct parser *ps, const struct token *kw, const struct token *v)
 {
 	(void)v;
-	return open_block(ps, &office_block, "office", kw->line);
+	return ps_open_block(ps, &office_block, "office", kw->line);
 }
 
 static int
 bl_timers(struct parser *ps, const struct token *kw, const struct token *v)
 {
 	(void)v;
-	return open_block(ps, &timers_block, "timers", kw->line);
+	return ps_open_block(ps, &timers_block, "timers", kw->line);
 }
 
 static int
@@ -1114,26 +1062,26 @@ bl_uplink(struct parser *ps, const struct token *kw, const struct token *v)
 
 	(void)v;
 	if (p->n_uplinks == POLICY_MAX_UPLINKS)
-		return perr(ps, kw->line, "too many uplinks, at most %d", POLICY_MAX_UPLINKS);
+		return ps_perr(ps, kw->line, "too many uplinks, at most %d", POLICY_MAX_UPLINKS);
 	u = &p->uplinks[p->n_uplinks++];
 	memset(u, 0, sizeof(*u));
 	u->line = kw->line;
-	if ((rc = block_name(ps, kw, "an interface name", u->name, sizeof(u->name), &name)) != 0)
+	if ((rc = ps_block_name(ps, kw, "an interface name", u->name, sizeof(u->name), &name)) != 0)
 		return rc;
 	if (strpbrk(u->name, "/ \t") != NULL || strcmp(u->name, ".") == 0 ||
 	    strcmp(u->name, "..") == 0)
-		return perr(ps, name.line, "bad uplink name \"%s\", expected an interface name",
+		return ps_perr(ps, name.line, "bad uplink name \"%s\", expected an interface name",
 		    u->name);
 	for (size_t i = 0; i + 1 < p->n_uplinks; i++)
 		if (strcmp(p->uplinks[i].name, u->name) == 0)
-			return perr(ps, name.line, "duplicate uplink \"%s\", first given on line %u",
+			return ps_perr(ps, name.line, "duplicate uplink \"%s\", first given on line %u",
 			    u->name, p->uplinks[i].line);
 	ps->seen[S_U_PRIORITY] = 0;
 	snprintf(after, sizeof(after), "uplink \"%s\"", u->name);
-	if ((rc = open_block(ps, &uplink_block, after, kw->line)) != 0)
+	if ((rc = ps_open_block(ps, &uplink_block, after, kw->line)) != 0)
 		return rc;
 	if (ps->seen[S_U_PRIORITY] == 0)
-		return perr(ps, kw->line, "missing 'priority' in uplink \"%s\"", u->name);
+		return ps_perr(ps, kw->line, "missing 'priority' in uplink \"%s\"", u->name);
 	return 0;
 }
 
@@ -1146,11 +1094,12 @@ opens_block(struct parser *ps, const struct token *t)
 	const struct keyword *k = lookup(top_kws, nitems(top_kws), t);
 	struct token t2;
 
-	if (k == NULL || k->what != NULL || next(ps, &t2) != 0)
+	if (k == NULL || k->what != NULL || ps_next(ps, &t2) != 0)
 		return 0;
-	if ((k->fn == bl_gateway || k->fn == bl_beacon || k->fn == bl_uplink) &&
+	if ((k->fn == bl_gateway || k->fn == bl_beacon || k->fn == bl_uplink ||
+	    k->fn == ps_bl_set || k->fn == ps_bl_service || k->fn == ps_bl_inbound) &&
 	    (t2.type == T_WORD || t2.type == T_STRING) &&
-	    next(ps, &t2) != 0)
+	    ps_next(ps, &t2) != 0)
 		return 0;
 	return t2.type == T_LBRACE;
 }
@@ -1162,10 +1111,10 @@ block_unknown(struct parser *ps, const struct block *b, const struct token *t,
 	char s[SHOW_MAX + 8];
 
 	if (opens_block(ps, t))
-		return perr(ps, t->line, "unterminated '%s' block opened on line %u, expected '}' before '%s'",
-		    b->name, open_line, show(t, s, sizeof(s)));
-	return perr(ps, t->line, "unknown keyword '%s' in '%s' block, expected %s",
-	    show(t, s, sizeof(s)), b->name, b->expected);
+		return ps_perr(ps, t->line, "unterminated '%s' block opened on line %u, expected '}' before '%s'",
+		    b->name, open_line, ps_show(t, s, sizeof(s)));
+	return ps_perr(ps, t->line, "unknown keyword '%s' in '%s' block, expected %s",
+	    ps_show(t, s, sizeof(s)), b->name, b->expected);
 }
 
 static int
@@ -1177,18 +1126,18 @@ parse_block(struct parser *ps, const struct block *b, unsigned int open_line)
 	int rc;
 
 	for (;;) {
-		if ((rc = next(ps, &t)) != 0)
+		if ((rc = ps_next(ps, &t)) != 0)
 			return rc;
 		if (t.type == T_EOL)
 			continue;
 		if (t.type == T_RBRACE)
 			return 0;
 		if (t.type == T_EOF)
-			return perr(ps, open_line, "unterminated '%s' block, expected '}' before the end of the file",
+			return ps_perr(ps, open_line, "unterminated '%s' block, expected '}' before the end of the file",
 			    b->name);
 		if (t.type != T_WORD)
-			return perr(ps, t.line, "expected a keyword or '}' in '%s' block, found %s",
-			    b->name, found(&t, f, sizeof(f)));
+			return ps_perr(ps, t.line, "expected a keyword or '}' in '%s' block, found %s",
+			    b->name, ps_found(&t, f, sizeof(f)));
 		if ((k = lookup(b->kws, b->n, &t)) == NULL)
 			return block_unknown(ps, b, &t, open_line);
 		if ((rc = run_keyword(ps, k, &t)) != 0)
@@ -1204,11 +1153,11 @@ top_unknown(struct parser *ps, const struct token *t)
 	char s[SHOW_MAX + 8];
 	struct token t2;
 
-	if (next(ps, &t2) == 0 && t2.type == T_LBRACE)
-		return perr(ps, t->line, "unknown block '%s', expected device, gateway, lgwan, work, beacon, office, uplink or timers",
-		    show(t, s, sizeof(s)));
-	return perr(ps, t->line, "unknown keyword '%s', expected version, serial, device, gateway, lgwan, work, beacon, office, uplink or timers",
-	    show(t, s, sizeof(s)));
+	if (ps_next(ps, &t2) == 0 && t2.type == T_LBRACE)
+		return ps_perr(ps, t->line, "unknown block '%s', expected device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution or timers",
+		    ps_show(t, s, sizeof(s)));
+	return ps_perr(ps, t->line, "unknown keyword '%s', expected version, serial, device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution or timers",
+	    ps_show(t, s, sizeof(s)));
 }
 
 static int
@@ -1218,13 +1167,13 @@ top_statement(struct parser *ps, const struct token *t)
 	char f[SHOW_MAX + 16];
 
 	if (t->type == T_RBRACE)
-		return perr(ps, t->line, "unexpected '}' outside any block");
+		return ps_perr(ps, t->line, "unexpected '}' outside any block");
 	if (t->type != T_WORD)
-		return perr(ps, t->line, "expected a keyword, found %s",
-		    found(t, f, sizeof(f)));
-	if (ps->seen[S_VERSION] == 0 && !tok_is(t, "version"))
-		return perr(ps, t->line, "expected 'version %d' as the first statement, found %s",
-		    POLICY_VERSION, found(t, f, sizeof(f)));
+		return ps_perr(ps, t->line, "expected a keyword, found %s",
+		    ps_found(t, f, sizeof(f)));
+	if (ps->seen[S_VERSION] == 0 && !ps_tok_is(t, "version"))
+		return ps_perr(ps, t->line, "expected 'version %d' as the first statement, found %s",
+		    POLICY_VERSION, ps_found(t, f, sizeof(f)));
 	if ((k = lookup(top_kws, nitems(top_kws), t)) == NULL)
 		return top_unknown(ps, t);
 	return run_keyword(ps, k, t);
@@ -1237,7 +1186,7 @@ parse_top(struct parser *ps)
 	int rc;
 
 	for (;;) {
-		if ((rc = next(ps, &t)) != 0)
+		if ((rc = ps_next(ps, &t)) != 0)
 			return rc;
 		if (t.type == T_EOF)
 			return 0;
@@ -1260,10 +1209,7 @@ check_required(struct parser *ps)
 		{ S_TUNNEL, "'tunnel-address' in 'device' block" },
 		{ S_KEYFILE, "'key-file' in 'device' block" },
 		{ S_GATEWAY, "'gateway' block" },
-		{ S_ENDPOINT, "'endpoint' in 'gateway' block" },
-		{ S_PUBKEY, "'public-key' in 'gateway' block" },
 		{ S_LGWAN, "'lgwan' block" },
-		{ S_PREFIX, "'prefix' in 'lgwan' block, at least one is required" },
 		{ S_RESOLVER, "'resolver' in 'lgwan' block, at least one is required" },
 		{ S_WORK, "'work' block" },
 		{ S_ADDRESS, "'address' in 'work' block" },
@@ -1273,100 +1219,8 @@ check_required(struct parser *ps)
 
 	for (i = 0; i < nitems(req); i++)
 		if (ps->seen[req[i].slot] == 0)
-			return perr(ps, 0, "missing %s", req[i].what);
+			return ps_perr(ps, 0, "missing %s", req[i].what);
 	return 0;
-}
-
-static int
-prefix_cmp(const void *a, const void *b)
-{
-	const struct prefix4 *x = a, *y = b;
-	uint32_t ax = ntohl(x->addr.s_addr), ay = ntohl(y->addr.s_addr);
-
-	if (ax != ay)
-		return ax < ay ? -1 : 1;
-	if (x->plen != y->plen)
-		return x->plen < y->plen ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
-}
-
-static int
-report_overlap(struct parser *ps, const struct prefix4 *a, const struct prefix4 *b)
-{
-	char x[INET_ADDRSTRLEN + 3], y[INET_ADDRSTRLEN + 3];
-	const struct prefix4 *first = a->line < b->line ? a : b;
-	const struct prefix4 *later = first == a ? b : a;
-
-	fmt_prefix(later->addr, later->plen, x);
-	fmt_prefix(first->addr, first->plen, y);
-	if (a->plen == b->plen)
-		return perr(ps, later->line, "duplicate prefix %s, first given on line %u",
-		    x, first->line);
-	return perr(ps, later->line, "prefix %s overlaps prefix %s on line %u",
-	    x, y, first->line);
-}
-
-static unsigned int
-max_line(const struct prefix4 *a, const struct prefix4 *b)
-{
-	return a->line > b->line ? a->line : b->line;
-}
-
-/* Sorts the prefixes and finds overlaps in one pass: sorted by address then
- * length, a prefix overlapping an earlier one lies inside the one reaching
- * furthest so far. Of the overlaps seen, reports the one given earliest. */
-static int
-check_lgwan(struct parser *ps)
-{
-	struct prefix4 *v = ps->p->lgwan;
-	const struct prefix4 *hold = NULL, *ba = NULL, *bb = NULL;
-	size_t i, n = ps->p->n_lgwan;
-
-	qsort(v, n, sizeof(*v), prefix_cmp);
-	for (i = 0; i < n; i++) {
-		if (hold != NULL && first_of(v[i].addr, v[i].plen) <=
-		    last_of(hold->addr, hold->plen)) {
-			if (ba == NULL || max_line(hold, &v[i]) < max_line(ba, bb))
-				ba = hold, bb = &v[i];
-		} else
-			hold = &v[i];
-	}
-	return ba == NULL ? 0 : report_overlap(ps, ba, bb);
-}
-
-/* The prefix with the greatest network address <= h, or NULL. */
-static const struct prefix4 *
-prefix_floor(const struct policy *p, uint32_t h)
-{
-	size_t lo = 0, hi = p->n_lgwan, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (ntohl(p->lgwan[mid].addr.s_addr) <= h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo == 0 ? NULL : &p->lgwan[lo - 1];
-}
-
-/* The lgwan prefix overlapping [first, last], or NULL. */
-static const struct prefix4 *
-lgwan_overlap(const struct policy *p, uint32_t first, uint32_t last)
-{
-	const struct prefix4 *pf = prefix_floor(p, last);
-
-	if (pf != NULL && last_of(pf->addr, pf->plen) >= first)
-		return pf;
-	return NULL;
-}
-
-int
-policy_prefix_contains(const struct policy *p, struct in_addr a)
-{
-	uint32_t h = ntohl(a.s_addr);
-
-	return lgwan_overlap(p, h, h) != NULL;
 }
 
 static int
@@ -1380,13 +1234,17 @@ check_reach(struct parser *ps)
 
 	for (i = 0; i < p->n_resolvers; i++)
 		if (!policy_prefix_contains(p, p->resolvers[i]))
-			return perr(ps, ps->resolver_line[i], "resolver %s is outside every lgwan prefix, it must be reachable through the tunnel",
-			    fmt_addr(p->resolvers[i], a));
-	h = ntohl(p->gw_endpoint.sin_addr.s_addr);
-	if ((pf = lgwan_overlap(p, h, h)) != NULL)
-		return perr(ps, ps->seen[S_ENDPOINT], "endpoint %s is inside lgwan prefix %s on line %u, the tunnel would carry its own packets",
-		    fmt_addr(p->gw_endpoint.sin_addr, a),
-		    fmt_prefix(pf->addr, pf->plen, n), pf->line);
+			return ps_perr(ps, ps->resolver_line[i], "resolver %s is outside every lgwan prefix, it must be reachable through the tunnel",
+			    ps_fmt_addr(p->resolvers[i], a));
+	for (i = 0; i < p->n_gateways; i++) {
+		const struct sockaddr_in *ep = &p->gateways[i].endpoint;
+
+		h = ntohl(ep->sin_addr.s_addr);
+		if ((pf = ps_overlap4(p->lgwan, p->n_lgwan, h, h)) != NULL)
+			return ps_perr(ps, ps->endpoint_line[i], "endpoint %s is inside lgwan prefix %s on line %u, the tunnel would carry its own packets",
+			    ps_fmt_addr(ep->sin_addr, a),
+			    ps_fmt_prefix(pf->addr, pf->plen, n), pf->line);
+	}
 	return 0;
 }
 
@@ -1400,15 +1258,15 @@ check_host(struct parser *ps, const char *what, struct in_addr a, unsigned int l
 	uint32_t h = ntohl(a.s_addr);
 	const char *which = NULL;
 
-	if (p->work_plen <= 30 && h == first_of(p->work_addr, p->work_plen))
+	if (p->work_plen <= 30 && h == ps_first_of(p->work_addr, p->work_plen))
 		which = "network";
-	else if (p->work_plen <= 30 && h == last_of(p->work_addr, p->work_plen))
+	else if (p->work_plen <= 30 && h == ps_last_of(p->work_addr, p->work_plen))
 		which = "broadcast";
 	if (which == NULL)
 		return 0;
-	return perr(ps, line, "%s %s is the %s address of the work subnet %s, expected a host address",
-	    what, fmt_addr(a, s), which,
-	    fmt_prefix(host_addr(first_of(p->work_addr, p->work_plen)), p->work_plen, n));
+	return ps_perr(ps, line, "%s %s is the %s address of the work subnet %s, expected a host address",
+	    what, ps_fmt_addr(a, s), which,
+	    ps_fmt_prefix(ps_host_addr(ps_first_of(p->work_addr, p->work_plen)), p->work_plen, n));
 }
 
 static int
@@ -1419,13 +1277,13 @@ check_router(struct parser *ps)
 	uint32_t r = ntohl(p->work_router.s_addr);
 	unsigned int line = ps->seen[S_ROUTER];
 
-	fmt_prefix(host_addr(first_of(p->work_addr, p->work_plen)), p->work_plen, n);
-	if (r < first_of(p->work_addr, p->work_plen) || r > last_of(p->work_addr, p->work_plen))
-		return perr(ps, line, "router %s is not in the work subnet %s",
-		    fmt_addr(p->work_router, s), n);
+	ps_fmt_prefix(ps_host_addr(ps_first_of(p->work_addr, p->work_plen)), p->work_plen, n);
+	if (r < ps_first_of(p->work_addr, p->work_plen) || r > ps_last_of(p->work_addr, p->work_plen))
+		return ps_perr(ps, line, "router %s is not in the work subnet %s",
+		    ps_fmt_addr(p->work_router, s), n);
 	if (p->work_router.s_addr == p->work_addr.s_addr)
-		return perr(ps, line, "router %s is the work address itself, expected the netvm's address on the work link",
-		    fmt_addr(p->work_router, s));
+		return ps_perr(ps, line, "router %s is the work address itself, expected the netvm's address on the work link",
+		    ps_fmt_addr(p->work_router, s));
 	return check_host(ps, "router", p->work_router, line);
 }
 
@@ -1434,8 +1292,8 @@ check_work(struct parser *ps)
 {
 	const struct policy *p = ps->p;
 	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN + 3], m[INET_ADDRSTRLEN + 3];
-	uint32_t first = first_of(p->work_addr, p->work_plen);
-	uint32_t last = last_of(p->work_addr, p->work_plen), h;
+	uint32_t first = ps_first_of(p->work_addr, p->work_plen);
+	uint32_t last = ps_last_of(p->work_addr, p->work_plen), h;
 	unsigned int line = ps->seen[S_ADDRESS];
 	const struct prefix4 *pf;
 	int rc;
@@ -1443,18 +1301,22 @@ check_work(struct parser *ps)
 	if ((rc = check_host(ps, "work address", p->work_addr, line)) != 0 ||
 	    (rc = check_router(ps)) != 0)
 		return rc;
-	fmt_prefix(host_addr(first), p->work_plen, n);
-	if ((pf = lgwan_overlap(p, first, last)) != NULL)
-		return perr(ps, line, "work subnet %s overlaps lgwan prefix %s on line %u",
-		    n, fmt_prefix(pf->addr, pf->plen, m), pf->line);
+	ps_fmt_prefix(ps_host_addr(first), p->work_plen, n);
+	if ((pf = ps_overlap4(p->lgwan, p->n_lgwan, first, last)) != NULL)
+		return ps_perr(ps, line, "work subnet %s overlaps lgwan prefix %s on line %u",
+		    n, ps_fmt_prefix(pf->addr, pf->plen, m), pf->line);
 	h = ntohl(p->tunnel_addr.s_addr);
 	if (h >= first && h <= last)
-		return perr(ps, line, "work subnet %s contains the tunnel-address %s on line %u",
-		    n, fmt_addr(p->tunnel_addr, a), ps->seen[S_TUNNEL]);
-	h = ntohl(p->gw_endpoint.sin_addr.s_addr);
-	if (h >= first && h <= last)
-		return perr(ps, ps->seen[S_ENDPOINT], "endpoint %s is inside the work subnet %s on line %u",
-		    fmt_addr(p->gw_endpoint.sin_addr, a), n, line);
+		return ps_perr(ps, line, "work subnet %s contains the tunnel-address %s on line %u",
+		    n, ps_fmt_addr(p->tunnel_addr, a), ps->seen[S_TUNNEL]);
+	for (size_t i = 0; i < p->n_gateways; i++) {
+		const struct sockaddr_in *ep = &p->gateways[i].endpoint;
+
+		h = ntohl(ep->sin_addr.s_addr);
+		if (h >= first && h <= last)
+			return ps_perr(ps, ps->endpoint_line[i], "endpoint %s is inside the work subnet %s on line %u",
+			    ps_fmt_addr(ep->sin_addr, a), n, line);
+	}
 	return 0;
 }
 
@@ -1463,20 +1325,21 @@ static int
 check_beacons(struct parser *ps)
 {
 	const struct policy *p = ps->p;
-	uint32_t first = first_of(p->work_addr, p->work_plen);
-	uint32_t last = last_of(p->work_addr, p->work_plen);
+	uint32_t first = ps_first_of(p->work_addr, p->work_plen);
+	uint32_t last = ps_last_of(p->work_addr, p->work_plen);
 	char a[INET_ADDRSTRLEN];
 
 	for (size_t i = 0; i < p->n_beacons; i++) {
 		const struct policy_beacon *b = &p->beacons[i];
 		uint32_t h = ntohl(b->addr.sin_addr.s_addr);
 
-		if (b->addr.sin_addr.s_addr == p->gw_endpoint.sin_addr.s_addr)
-			return perr(ps, b->line, "beacon \"%s\" address %s is the gateway's endpoint",
-			    b->id, fmt_addr(b->addr.sin_addr, a));
+		for (size_t g = 0; g < p->n_gateways; g++)
+			if (b->addr.sin_addr.s_addr == p->gateways[g].endpoint.sin_addr.s_addr)
+				return ps_perr(ps, b->line, "beacon \"%s\" address %s is the endpoint of gateway \"%s\"",
+				    b->id, ps_fmt_addr(b->addr.sin_addr, a), p->gateways[g].name);
 		if (h >= first && h <= last)
-			return perr(ps, b->line, "beacon \"%s\" address %s is inside the work subnet",
-			    b->id, fmt_addr(b->addr.sin_addr, a));
+			return ps_perr(ps, b->line, "beacon \"%s\" address %s is inside the work subnet",
+			    b->id, ps_fmt_addr(b->addr.sin_addr, a));
 	}
 	return 0;
 }
@@ -1486,9 +1349,9 @@ check_all(struct parser *ps)
 {
 	int rc;
 
-	if ((rc = check_required(ps)) != 0 || (rc = check_lgwan(ps)) != 0 ||
+	if ((rc = check_required(ps)) != 0 || (rc = ps_check_sets(ps)) != 0 ||
 	    (rc = check_reach(ps)) != 0 || (rc = check_work(ps)) != 0 ||
-	    (rc = check_beacons(ps)) != 0)
+	    (rc = check_beacons(ps)) != 0 || (rc = ps_check_rules(ps)) != 0)
 		return rc;
 	return 0;
 }
@@ -1511,13 +1374,19 @@ policy_parse_buf(const char *name, const char *buf, size_t len,
 		ps.lx.buf = buf = "";
 	memset(&p, 0, sizeof(p));
 	p.mtu = POLICY_DEFAULT_MTU;
-	p.gw_keepalive = POLICY_DEFAULT_KEEPALIVE;
+	p.gateway_timeout_s = POLICY_DEFAULT_GATEWAY_TIMEOUT;
+	p.dist_interval_s = POLICY_DEFAULT_DIST_INTERVAL;
 	p.beacon_timeout_ms = POLICY_DEFAULT_BEACON_TIMEOUT;
 	p.beacon_attempts = POLICY_DEFAULT_BEACON_ATTEMPTS;
 	p.beacon_reverify_s = POLICY_DEFAULT_BEACON_REVERIFY;
 	p.handshake_stale_s = POLICY_DEFAULT_HANDSHAKE_STALE;
 	ps.p = &p;
-	if ((rc = parse_top(&ps)) != 0 || (rc = check_all(&ps)) != 0) {
+	ps.cur_set = ps.lgwan_anon = ps.rule_anon = SIZE_MAX;
+	rc = parse_top(&ps);
+	if (rc == 0)
+		rc = check_all(&ps);
+	ps_parser_free(&ps);
+	if (rc != 0) {
 		policy_free(&p);
 		return rc;
 	}
@@ -1551,6 +1420,14 @@ policy_parse_file(const char *path, struct policy *out, struct sk_error *err)
 void
 policy_free(struct policy *p)
 {
+	for (size_t i = 0; i < p->n_sets; i++) {
+		free(p->sets[i].v4);
+		free(p->sets[i].v6);
+	}
+	free(p->sets);
+	free(p->lgwan6);
+	free(p->services);
+	free(p->inbound);
 	free(p->lgwan);
 	memset(p, 0, sizeof(*p));
 }

@@ -29,11 +29,85 @@
 #define POLICY_DEFAULT_BEACON_ATTEMPTS	3
 #define POLICY_DEFAULT_BEACON_REVERIFY	30	/* s, with jitter */
 #define POLICY_DEFAULT_HANDSHAKE_STALE	180	/* s without a handshake */
+#define POLICY_DEFAULT_GATEWAY_TIMEOUT	15	/* s for a new gateway's first handshake */
+#define POLICY_MAX_GATEWAYS	4	/* tried in file order */
+#define POLICY_NAME		64	/* bytes of a gateway, set or rule name, with NUL */
+#define POLICY_MAX_SETS		4096
+#define POLICY_MAX_SERVICES	4096
+#define POLICY_MAX_INBOUND	64
+#define POLICY_MAX_PORTS	64	/* port ranges in one tcp or udp line set */
+#define POLICY_MAX_REFS		16	/* named sets in one rule's to / from */
+#define POLICY_DEFAULT_DIST_INTERVAL	3600	/* s between bundle fetches */
+#define POLICY_DIST_PORT	51830
 
 struct prefix4 {
 	struct in_addr addr;		/* network address: no host bits */
 	uint8_t plen;
 	unsigned int line;		/* where it was given, for messages */
+};
+
+struct prefix6 {
+	struct in6_addr addr;		/* network address: no host bits */
+	uint8_t plen;
+	unsigned int line;
+};
+
+/* set "NAME" { prefix ... }: a named list of IPv4 and IPv6 prefixes, each
+ * list sorted and disjoint. A rule's or the lgwan block's own prefixes
+ * (written inline) form an anonymous set (name ""), printed inline. */
+struct policy_set {
+	char name[POLICY_NAME];
+	struct prefix4 *v4;
+	size_t n4;
+	struct prefix6 *v6;
+	size_t n6;
+	unsigned int line;
+};
+
+/* Service classes: what a device may reach before a user has signed on to
+ * Windows (prelogon: authentication, domain controllers, NTP, DNS, asset
+ * management, updates) and what a signed-on user may reach (lgwan). The
+ * netvm allows both (it cannot know who is signed on); the gateway admits a
+ * device's lgwan class only in its signed-on stage. */
+enum policy_class { POLICY_CLASS_PRELOGON = 1, POLICY_CLASS_LGWAN = 2 };
+
+/* Mode bits: where a rule applies. */
+#define POLICY_MODE_REMOTE	0x1
+#define POLICY_MODE_OFFICE	0x2
+#define POLICY_MODE_ANY		(POLICY_MODE_REMOTE | POLICY_MODE_OFFICE)
+
+struct port_range {
+	uint16_t lo, hi;		/* 1 .. 65535, lo <= hi */
+};
+
+struct policy_ports {			/* sorted, disjoint, adjacent merged */
+	struct port_range r[POLICY_MAX_PORTS];
+	size_t n;
+};
+
+/* service "NAME" { } (work -> LGWAN) or inbound "NAME" { } (LGWAN -> work).
+ * sets[] index p->sets: the named ones in file order, then the rule's own
+ * anonymous set if it wrote prefixes inline. No tcp, udp or icmp line in a
+ * service means every protocol (all = 1); an inbound rule always has ports. */
+struct policy_rule {
+	char name[POLICY_NAME];
+	enum policy_class class;	/* services; inbound rules: 0 */
+	unsigned int modes;		/* POLICY_MODE_* */
+	size_t sets[POLICY_MAX_REFS + 1];
+	size_t n_sets;
+	struct policy_ports tcp, udp;
+	int icmp;			/* echo request (and its errors) */
+	int all;			/* every protocol and port */
+	unsigned int line;
+};
+
+/* gateway "NAME" { }: the agency's WireGuard gateways, tried in file order. */
+struct policy_gateway {
+	char name[POLICY_NAME];
+	struct sockaddr_in endpoint;
+	uint8_t pubkey[32];
+	uint16_t keepalive;		/* seconds, 0 = off */
+	unsigned int line;
 };
 
 /* beacon "ID" { }: an office LAN's beacon and the keys pinned for it. */
@@ -59,20 +133,43 @@ struct policy {
 	struct in_addr tunnel_addr;	/* /32 */
 	char key_file[PATH_MAX];	/* absolute; not read by the parser */
 	uint16_t mtu;
-	/* gateway "NAME" { } */
-	char gw_name[64];
-	struct sockaddr_in gw_endpoint;
-	uint8_t gw_pubkey[32];
-	uint16_t gw_keepalive;		/* seconds, 0 = off */
-	/* lgwan { } */
-	struct prefix4 *lgwan;		/* heap, sorted by address, disjoint */
+	struct in6_addr tunnel_addr6;	/* /128; set when has_v6 */
+	/* gateway "NAME" { } ... in failover order */
+	struct policy_gateway gateways[POLICY_MAX_GATEWAYS];
+	size_t n_gateways;
+	/* set "NAME" { } ..., then the anonymous sets; heap */
+	struct policy_set *sets;
+	size_t n_sets;
+	/* lgwan { }: what is routed through the tunnel (or onto the office
+	 * LAN): the union of its own prefixes and the sets it names, sorted and
+	 * disjoint (heap). lgwan_sets[] index sets, for printing. */
+	struct prefix4 *lgwan;
 	size_t n_lgwan;
+	struct prefix6 *lgwan6;
+	size_t n_lgwan6;
+	size_t lgwan_sets[POLICY_MAX_REFS + 1];
+	size_t n_lgwan_sets;
 	struct in_addr resolvers[POLICY_MAX_RESOLVERS];	/* in file order */
 	size_t n_resolvers;
 	/* work { } */
 	struct in_addr work_addr;
 	uint8_t work_plen;
 	struct in_addr work_router;
+	struct in6_addr work_addr6;	/* with work_plen6; set when has_v6 */
+	uint8_t work_plen6;
+	struct in6_addr work_router6;
+	int has_v6;			/* tunnel-address6, address6, router6 */
+	/* service "NAME" { } ... (heap, file order). None at all means one
+	 * implicit service: class lgwan, every mode, every protocol, to all
+	 * of lgwan (what version 1 files without services meant). */
+	struct policy_rule *services;
+	size_t n_services;
+	/* inbound "NAME" { } ... (heap, file order) */
+	struct policy_rule *inbound;
+	size_t n_inbound;
+	/* distribution { }: where sekishod fetches newer bundles */
+	struct sockaddr_in dist_server;	/* sin_family 0 when absent */
+	unsigned int dist_interval_s;
 	/* beacon "ID" { } ... */
 	struct policy_beacon beacons[POLICY_MAX_BEACONS];
 	size_t n_beacons;
@@ -86,6 +183,7 @@ struct policy {
 	/* timers { } */
 	unsigned int beacon_timeout_ms, beacon_attempts, beacon_reverify_s;
 	unsigned int handshake_stale_s;
+	unsigned int gateway_timeout_s;
 };
 
 /* Both return 0 and fill *out, or return -errno with one line in err->msg:
@@ -107,5 +205,6 @@ int policy_print(FILE *f, const struct policy *p);
 /* 1 if a lies in some lgwan prefix (binary search over the sorted, disjoint
  * prefixes the parser produces), else 0. */
 int policy_prefix_contains(const struct policy *p, struct in_addr a);
+int policy_prefix6_contains(const struct policy *p, const struct in6_addr *a);
 
 #endif

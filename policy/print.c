@@ -34,36 +34,126 @@ print_device(FILE *f, const struct policy *p)
 	fprintf(f, "\ttunnel-address %s/32\n", addr(p->tunnel_addr, a));
 	fprintf(f, "\tkey-file \"%s\"\n", p->key_file);
 	fprintf(f, "\tmtu %u\n", (unsigned)p->mtu);
+	if (p->has_v6) {
+		char b[INET6_ADDRSTRLEN];
+
+		fprintf(f, "\ttunnel-address6 %s/128\n", inet_ntop(AF_INET6,
+		    &p->tunnel_addr6, b, sizeof(b)));
+	}
 	fprintf(f, "}\n");
 }
 
 static void
-print_gateway(FILE *f, const struct policy *p)
+print_gateways(FILE *f, const struct policy *p)
 {
 	char a[INET_ADDRSTRLEN], key[KEY_B64_LEN];
 
-	key_to_b64(key, p->gw_pubkey);
-	fprintf(f, "gateway \"%s\" {\n", p->gw_name);
-	fprintf(f, "\tendpoint %s:%u\n", addr(p->gw_endpoint.sin_addr, a),
-	    (unsigned)ntohs(p->gw_endpoint.sin_port));
-	fprintf(f, "\tpublic-key \"%s\"\n", key);
-	fprintf(f, "\tkeepalive %u\n", (unsigned)p->gw_keepalive);
-	fprintf(f, "}\n");
+	for (size_t i = 0; i < p->n_gateways; i++) {
+		const struct policy_gateway *g = &p->gateways[i];
+
+		key_to_b64(key, g->pubkey);
+		fprintf(f, "\ngateway \"%s\" {\n", g->name);
+		fprintf(f, "\tendpoint %s:%u\n", addr(g->endpoint.sin_addr, a),
+		    (unsigned)ntohs(g->endpoint.sin_port));
+		fprintf(f, "\tpublic-key \"%s\"\n", key);
+		fprintf(f, "\tkeepalive %u\n", (unsigned)g->keepalive);
+		fprintf(f, "}\n");
+	}
+}
+
+/* A set's prefixes, IPv4 then IPv6, each line "\tKW PREFIX". */
+static void
+print_prefixes(FILE *f, const struct policy_set *s, const char *kw)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < s->n4; i++)
+		fprintf(f, "\t%s %s/%u\n", kw, addr(s->v4[i].addr, a),
+		    (unsigned)s->v4[i].plen);
+	for (size_t i = 0; i < s->n6; i++)
+		fprintf(f, "\t%s %s/%u\n", kw,
+		    inet_ntop(AF_INET6, &s->v6[i].addr, a, sizeof(a)),
+		    (unsigned)s->v6[i].plen);
+}
+
+static void
+print_sets(FILE *f, const struct policy *p)
+{
+	for (size_t i = 0; i < p->n_sets; i++) {
+		if (p->sets[i].name[0] == '\0')
+			continue;
+		fprintf(f, "\nset \"%s\" {\n", p->sets[i].name);
+		print_prefixes(f, &p->sets[i], "prefix");
+		fprintf(f, "}\n");
+	}
+}
+
+/* A block's own (anonymous) prefixes first, then the sets it names. */
+static void
+print_refs(FILE *f, const struct policy *p, const size_t *sets, size_t n,
+    const char *kw, const char *setkw)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p->sets[sets[i]].name[0] == '\0')
+			print_prefixes(f, &p->sets[sets[i]], kw);
+	for (size_t i = 0; i < n; i++)
+		if (p->sets[sets[i]].name[0] != '\0')
+			fprintf(f, "\t%s \"%s\"\n", setkw, p->sets[sets[i]].name);
 }
 
 static void
 print_lgwan(FILE *f, const struct policy *p)
 {
 	char a[INET_ADDRSTRLEN];
-	size_t i;
 
 	fprintf(f, "lgwan {\n");
-	for (i = 0; i < p->n_lgwan; i++)
-		fprintf(f, "\tprefix %s/%u\n", addr(p->lgwan[i].addr, a),
-		    (unsigned)p->lgwan[i].plen);
-	for (i = 0; i < p->n_resolvers; i++)
+	print_refs(f, p, p->lgwan_sets, p->n_lgwan_sets, "prefix", "set");
+	for (size_t i = 0; i < p->n_resolvers; i++)
 		fprintf(f, "\tresolver %s\n", addr(p->resolvers[i], a));
 	fprintf(f, "}\n");
+}
+
+static void
+print_ports(FILE *f, const char *kw, const struct policy_ports *pp)
+{
+	if (pp->n == 0)
+		return;
+	fprintf(f, "\t%s ", kw);
+	for (size_t i = 0; i < pp->n; i++) {
+		fprintf(f, "%s%u", i ? "," : "", (unsigned)pp->r[i].lo);
+		if (pp->r[i].hi != pp->r[i].lo)
+			fprintf(f, "-%u", (unsigned)pp->r[i].hi);
+	}
+	fprintf(f, "\n");
+}
+
+static const char *
+mode_name(unsigned int modes)
+{
+	return modes == POLICY_MODE_REMOTE ? "remote" :
+	    modes == POLICY_MODE_OFFICE ? "office" : "any";
+}
+
+static void
+print_rules(FILE *f, const struct policy *p, const struct policy_rule *v,
+    size_t n, int inbound)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_rule *r = &v[i];
+
+		fprintf(f, "\n%s \"%s\" {\n", inbound ? "inbound" : "service", r->name);
+		if (!inbound)
+			fprintf(f, "\tclass %s\n", r->class == POLICY_CLASS_PRELOGON ?
+			    "prelogon" : "lgwan");
+		print_refs(f, p, r->sets, r->n_sets, inbound ? "from" : "to",
+		    inbound ? "from" : "to");
+		print_ports(f, "tcp", &r->tcp);
+		print_ports(f, "udp", &r->udp);
+		if (r->icmp)
+			fprintf(f, "\ticmp echo\n");
+		fprintf(f, "\tmode %s\n", mode_name(r->modes));
+		fprintf(f, "}\n");
+	}
 }
 
 static void
@@ -74,6 +164,14 @@ print_work(FILE *f, const struct policy *p)
 	fprintf(f, "work {\n");
 	fprintf(f, "\taddress %s/%u\n", addr(p->work_addr, a), (unsigned)p->work_plen);
 	fprintf(f, "\trouter %s\n", addr(p->work_router, a));
+	if (p->has_v6) {
+		char b[INET6_ADDRSTRLEN];
+
+		fprintf(f, "\taddress6 %s/%u\n", inet_ntop(AF_INET6, &p->work_addr6, b,
+		    sizeof(b)), (unsigned)p->work_plen6);
+		fprintf(f, "\trouter6 %s\n", inet_ntop(AF_INET6, &p->work_router6, b,
+		    sizeof(b)));
+	}
 	fprintf(f, "}\n");
 }
 
@@ -115,18 +213,28 @@ print_uplinks_timers(FILE *f, const struct policy *p)
 	for (size_t i = 0; i < p->n_uplinks; i++)
 		fprintf(f, "\nuplink \"%s\" {\n\tpriority %u\n}\n",
 		    p->uplinks[i].name, p->uplinks[i].priority);
+	if (p->dist_server.sin_family == AF_INET) {
+		char a[INET_ADDRSTRLEN];
+
+		fprintf(f, "\ndistribution {\n\tserver %s:%u\n\tinterval %u\n}\n",
+		    addr(p->dist_server.sin_addr, a),
+		    (unsigned)ntohs(p->dist_server.sin_port), p->dist_interval_s);
+	}
 	fprintf(f, "\ntimers {\n\tbeacon-timeout %u\n\tbeacon-attempts %u\n"
-	    "\tbeacon-reverify %u\n\thandshake-stale %u\n}\n",
+	    "\tbeacon-reverify %u\n\thandshake-stale %u\n\tgateway-timeout %u\n}\n",
 	    p->beacon_timeout_ms, p->beacon_attempts, p->beacon_reverify_s,
-	    p->handshake_stale_s);
+	    p->handshake_stale_s, p->gateway_timeout_s);
 }
 
 int
 policy_print(FILE *f, const struct policy *p)
 {
-	if (p->gw_name[0] == '\0' || !quotable(p->gw_name) ||
-	    !quotable(p->key_file) || p->n_resolvers > POLICY_MAX_RESOLVERS)
+	if (p->n_gateways == 0 || !quotable(p->key_file) ||
+	    p->n_resolvers > POLICY_MAX_RESOLVERS)
 		return -EINVAL;
+	for (size_t i = 0; i < p->n_gateways; i++)
+		if (p->gateways[i].name[0] == '\0' || !quotable(p->gateways[i].name))
+			return -EINVAL;
 	for (size_t i = 0; i < p->n_uplinks; i++)
 		if (!quotable(p->uplinks[i].name))
 		return -EINVAL;
@@ -134,12 +242,14 @@ policy_print(FILE *f, const struct policy *p)
 	fprintf(f, "serial %" PRIu64 "\n", p->serial);
 	fprintf(f, "\n");
 	print_device(f, p);
-	fprintf(f, "\n");
-	print_gateway(f, p);
+	print_gateways(f, p);
+	print_sets(f, p);
 	fprintf(f, "\n");
 	print_lgwan(f, p);
 	fprintf(f, "\n");
 	print_work(f, p);
+	print_rules(f, p, p->services, p->n_services, 0);
+	print_rules(f, p, p->inbound, p->n_inbound, 1);
 	print_beacons(f, p);
 	print_office(f, p);
 	print_uplinks_timers(f, p);

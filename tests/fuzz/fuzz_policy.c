@@ -19,15 +19,19 @@ same(const struct policy *a, const struct policy *b)
 	if (a->version != b->version || a->serial != b->serial ||
 	    a->tunnel_addr.s_addr != b->tunnel_addr.s_addr ||
 	    strcmp(a->key_file, b->key_file) != 0 || a->mtu != b->mtu ||
-	    strcmp(a->gw_name, b->gw_name) != 0 ||
-	    memcmp(&a->gw_endpoint, &b->gw_endpoint, sizeof(a->gw_endpoint)) != 0 ||
-	    memcmp(a->gw_pubkey, b->gw_pubkey, sizeof(a->gw_pubkey)) != 0 ||
-	    a->gw_keepalive != b->gw_keepalive || a->n_lgwan != b->n_lgwan ||
+	    strcmp(a->gateways[0].name, b->gateways[0].name) != 0 ||
+	    memcmp(&a->gateways[0].endpoint, &b->gateways[0].endpoint, sizeof(a->gateways[0].endpoint)) != 0 ||
+	    memcmp(a->gateways[0].pubkey, b->gateways[0].pubkey, sizeof(a->gateways[0].pubkey)) != 0 ||
+	    a->gateways[0].keepalive != b->gateways[0].keepalive || a->n_lgwan != b->n_lgwan ||
 	    a->n_resolvers != b->n_resolvers ||
 	    memcmp(a->resolvers, b->resolvers, sizeof(a->resolvers)) != 0 ||
 	    a->work_addr.s_addr != b->work_addr.s_addr ||
 	    a->work_plen != b->work_plen ||
-	    a->work_router.s_addr != b->work_router.s_addr)
+	    a->work_router.s_addr != b->work_router.s_addr ||
+	    a->n_gateways != b->n_gateways || a->n_sets != b->n_sets ||
+	    a->n_services != b->n_services || a->n_inbound != b->n_inbound ||
+	    a->n_lgwan6 != b->n_lgwan6 || a->has_v6 != b->has_v6 ||
+	    memcmp(&a->dist_server, &b->dist_server, sizeof(a->dist_server)) != 0)
 		return 0;
 	for (i = 0; i < a->n_lgwan; i++)
 		if (a->lgwan[i].addr.s_addr != b->lgwan[i].addr.s_addr ||

@@ -216,7 +216,7 @@ fill_status(struct status *s, struct engine *e, struct tunnel_stats *ts)
 	struct event ev = { .type = EV_LINK, .ifindex = 3, .carrier = 1, .now_ms = 1000 };
 	struct action acts[ENGINE_MAX_ACTIONS];
 
-	engine_init(e, 2, 9, pol.gw_endpoint.sin_addr, 0);
+	engine_init(e, 2, 9, pol.gateways[0].endpoint.sin_addr, 0);
 	strcpy(ev.name, "up0");
 	engine_handle(e, &ev, acts);
 	ev.type = EV_ADDR_ADD;

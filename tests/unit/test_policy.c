@@ -117,13 +117,13 @@ test_full_example(void **state)
 	assert_int_equal(p.tunnel_addr.s_addr, ip("10.77.0.2").s_addr);
 	assert_string_equal(p.key_file, "/etc/sekisho/device key");
 	assert_int_equal(p.mtu, 1280);
-	assert_string_equal(p.gw_name, "本庁 gw");
-	assert_int_equal(p.gw_endpoint.sin_family, AF_INET);
-	assert_int_equal(p.gw_endpoint.sin_addr.s_addr, ip("192.0.2.10").s_addr);
-	assert_int_equal(ntohs(p.gw_endpoint.sin_port), 1);
+	assert_string_equal(p.gateways[0].name, "本庁 gw");
+	assert_int_equal(p.gateways[0].endpoint.sin_family, AF_INET);
+	assert_int_equal(p.gateways[0].endpoint.sin_addr.s_addr, ip("192.0.2.10").s_addr);
+	assert_int_equal(ntohs(p.gateways[0].endpoint.sin_port), 1);
 	assert_int_equal(key_from_b64(key, PUB), 0);
-	assert_memory_equal(p.gw_pubkey, key, KEY_LEN);
-	assert_int_equal(p.gw_keepalive, 0);
+	assert_memory_equal(p.gateways[0].pubkey, key, KEY_LEN);
+	assert_int_equal(p.gateways[0].keepalive, 0);
 	assert_int_equal(p.n_lgwan, 4);
 	assert_prefix(&p.lgwan[0], "10.64.0.0", 16, 20);
 	assert_prefix(&p.lgwan[1], "10.65.0.0", 17, 21);
@@ -155,8 +155,8 @@ test_defaults(void **state)
 	(void)state;
 	assert_int_equal(policy_parse_buf("t.conf", good, strlen(good), &p, &err), 0);
 	assert_int_equal(p.mtu, POLICY_DEFAULT_MTU);
-	assert_int_equal(p.gw_keepalive, POLICY_DEFAULT_KEEPALIVE);
-	assert_string_equal(p.gw_name, "agency-gw");
+	assert_int_equal(p.gateways[0].keepalive, POLICY_DEFAULT_KEEPALIVE);
+	assert_string_equal(p.gateways[0].name, "agency-gw");
 	policy_free(&p);
 }
 
@@ -170,17 +170,17 @@ struct bad {
 static const struct bad bad[] = {
 	/* unknown keywords and blocks */
 	BAD(GOOD "foo 1\n",
-	    "t.conf:20: unknown keyword 'foo', expected version, serial, device, gateway, lgwan, work, beacon, office, uplink or timers"),
+	    "t.conf:20: unknown keyword 'foo', expected version, serial, device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution or timers"),
 	BAD(HEAD DEV_(DEV_B "\tfoo 1\n") GW LG WK,
-	    "t.conf:6: unknown keyword 'foo' in 'device' block, expected tunnel-address, key-file or mtu"),
+	    "t.conf:6: unknown keyword 'foo' in 'device' block, expected tunnel-address, key-file, mtu or tunnel-address6"),
 	BAD(HEAD DEV GW_(GW_EP GW_PK "\tmtu 1400\n") LG WK,
 	    "t.conf:10: unknown keyword 'mtu' in 'gateway' block, expected endpoint, public-key or keepalive"),
 	BAD(HEAD DEV GW LG_("\troute 10.0.0.0/8\n" LG_P LG_R) WK,
-	    "t.conf:12: unknown keyword 'route' in 'lgwan' block, expected prefix or resolver"),
+	    "t.conf:12: unknown keyword 'route' in 'lgwan' block, expected prefix, set or resolver"),
 	BAD(HEAD DEV GW LG WK_(WK_A WK_R "\tdns 10.64.0.53\n"),
-	    "t.conf:19: unknown keyword 'dns' in 'work' block, expected address or router"),
+	    "t.conf:19: unknown keyword 'dns' in 'work' block, expected address, router, address6 or router6"),
 	BAD(HEAD "routes {\n}\n" DEV GW LG WK,
-	    "t.conf:3: unknown block 'routes', expected device, gateway, lgwan, work, beacon, office, uplink or timers"),
+	    "t.conf:3: unknown block 'routes', expected device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution or timers"),
 	BAD(HEAD "{\n",
 	    "t.conf:3: expected a keyword, found '{'"),
 	BAD(HEAD DEV_("\t\"mtu\" 1400\n"),
@@ -199,11 +199,11 @@ static const struct bad bad[] = {
 	BAD(HEAD DEV "gateway agency-gw {\n" GW_EP GW_PK LG WK,
 	    "t.conf:10: unterminated 'gateway' block opened on line 7, expected '}' before 'lgwan'"),
 	BAD(HEAD DEV GW LG WK_(WK_A "\tgateway 172.30.0.1\n"),
-	    "t.conf:18: unknown keyword 'gateway' in 'work' block, expected address or router"),
+	    "t.conf:18: unknown keyword 'gateway' in 'work' block, expected address, router, address6 or router6"),
 	BAD(HEAD DEV GW LG WK_(WK_A "\tgateway \"x\" 172.30.0.1\n"),
-	    "t.conf:18: unknown keyword 'gateway' in 'work' block, expected address or router"),
+	    "t.conf:18: unknown keyword 'gateway' in 'work' block, expected address, router, address6 or router6"),
 	BAD(HEAD DEV_(DEV_B "\tserial 7\n"),
-	    "t.conf:6: unknown keyword 'serial' in 'device' block, expected tunnel-address, key-file or mtu"),
+	    "t.conf:6: unknown keyword 'serial' in 'device' block, expected tunnel-address, key-file, mtu or tunnel-address6"),
 	BAD(HEAD DEV "gateway \"agency-gw\" {\n" GW_EP GW_PK "gateway \"x\" {\n",
 	    "t.conf:10: unterminated 'gateway' block opened on line 7, expected '}' before 'gateway'"),
 	BAD(GOOD "}\n",
@@ -220,7 +220,7 @@ static const struct bad bad[] = {
 	BAD(HEAD DEV DEV,
 	    "t.conf:7: duplicate 'device' block, first given on line 3"),
 	BAD(HEAD DEV GW GW,
-	    "t.conf:11: duplicate 'gateway' block, first given on line 7"),
+	    "t.conf:11: duplicate gateway \"agency-gw\", first given on line 7"),
 	BAD(HEAD DEV GW LG LG,
 	    "t.conf:16: duplicate 'lgwan' block, first given on line 11"),
 	BAD(HEAD DEV GW LG WK WK,
@@ -261,13 +261,13 @@ static const struct bad bad[] = {
 	BAD(HEAD DEV LG WK,
 	    "t.conf: missing 'gateway' block"),
 	BAD(HEAD DEV GW_(GW_PK) LG WK,
-	    "t.conf: missing 'endpoint' in 'gateway' block"),
+	    "t.conf:7: missing 'endpoint' in gateway \"agency-gw\""),
 	BAD(HEAD DEV GW_(GW_EP) LG WK,
-	    "t.conf: missing 'public-key' in 'gateway' block"),
+	    "t.conf:7: missing 'public-key' in gateway \"agency-gw\""),
 	BAD(HEAD DEV GW WK,
 	    "t.conf: missing 'lgwan' block"),
 	BAD(HEAD DEV GW LG_(LG_R) WK,
-	    "t.conf: missing 'prefix' in 'lgwan' block, at least one is required"),
+	    "t.conf: missing 'prefix' or 'set' in 'lgwan' block, at least one is required"),
 	BAD(HEAD DEV GW LG_(LG_P) WK,
 	    "t.conf: missing 'resolver' in 'lgwan' block, at least one is required"),
 	BAD(HEAD DEV GW LG,
@@ -332,13 +332,13 @@ static const struct bad bad[] = {
 	BAD(HEAD DEV GW LG WK_(WK_A "\trouter 172.30.0.01\n"),
 	    "t.conf:18: bad router '172.30.0.01', expected an IPv4 address"),
 	BAD(HEAD DEV GW LG_("\tprefix 10.64.0.0/33\n") WK,
-	    "t.conf:12: bad prefix '10.64.0.0/33', expected an IPv4 prefix like 10.64.0.0/16"),
+	    "t.conf:12: bad prefix '10.64.0.0/33', expected a prefix like 10.64.0.0/16 or 2001:db8:64::/48"),
 	BAD(HEAD DEV GW LG_("\tprefix 10.64.0.0\n") WK,
-	    "t.conf:12: bad prefix '10.64.0.0', expected an IPv4 prefix like 10.64.0.0/16"),
+	    "t.conf:12: bad prefix '10.64.0.0', expected a prefix like 10.64.0.0/16 or 2001:db8:64::/48"),
 	BAD(HEAD DEV GW LG_("\tprefix 10.64/16\n") WK,
-	    "t.conf:12: bad prefix '10.64/16', expected an IPv4 prefix like 10.64.0.0/16"),
+	    "t.conf:12: bad prefix '10.64/16', expected a prefix like 10.64.0.0/16 or 2001:db8:64::/48"),
 	BAD(HEAD DEV GW LG_("\tprefix 10.64.0.0/016\n") WK,
-	    "t.conf:12: bad prefix '10.64.0.0/016', expected an IPv4 prefix like 10.64.0.0/16"),
+	    "t.conf:12: bad prefix '10.64.0.0/016', expected a prefix like 10.64.0.0/16 or 2001:db8:64::/48"),
 	BAD(HEAD DEV GW LG WK_("\taddress 172.30.0.2\n"),
 	    "t.conf:17: bad address '172.30.0.2', expected an address and prefix length like 172.30.0.2/30"),
 	BAD(HEAD DEV GW LG_("\tprefix 10.64.1.0/16\n") WK,
@@ -461,10 +461,10 @@ assert_same(const struct policy *a, const struct policy *b)
 	assert_int_equal(a->tunnel_addr.s_addr, b->tunnel_addr.s_addr);
 	assert_string_equal(a->key_file, b->key_file);
 	assert_int_equal(a->mtu, b->mtu);
-	assert_string_equal(a->gw_name, b->gw_name);
-	assert_memory_equal(&a->gw_endpoint, &b->gw_endpoint, sizeof(a->gw_endpoint));
-	assert_memory_equal(a->gw_pubkey, b->gw_pubkey, KEY_LEN);
-	assert_int_equal(a->gw_keepalive, b->gw_keepalive);
+	assert_string_equal(a->gateways[0].name, b->gateways[0].name);
+	assert_memory_equal(&a->gateways[0].endpoint, &b->gateways[0].endpoint, sizeof(a->gateways[0].endpoint));
+	assert_memory_equal(a->gateways[0].pubkey, b->gateways[0].pubkey, KEY_LEN);
+	assert_int_equal(a->gateways[0].keepalive, b->gateways[0].keepalive);
 	assert_int_equal(a->n_lgwan, b->n_lgwan);
 	for (i = 0; i < a->n_lgwan; i++) {
 		assert_int_equal(a->lgwan[i].addr.s_addr, b->lgwan[i].addr.s_addr);
@@ -535,7 +535,7 @@ test_print_exact(void **state)
 	    "\tresolver 10.64.0.53\n\tresolver 172.20.255.254\n}\n\n"
 	    "work {\n\taddress 172.30.0.2/30\n\trouter 172.30.0.1\n}\n"
 	    "\ntimers {\n\tbeacon-timeout 100\n\tbeacon-attempts 3\n"
-	    "\tbeacon-reverify 30\n\thandshake-stale 180\n}\n";
+	    "\tbeacon-reverify 30\n\thandshake-stale 180\n\tgateway-timeout 15\n}\n";
 	struct policy p;
 	struct sk_error err;
 	size_t n;
