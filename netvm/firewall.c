@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netvm/fw_rules.h"
 #include "netvm/route.h"
 #include "policy/policy.h"
 
@@ -53,6 +54,7 @@ render_sets(const struct fw_params *p, struct buf *o)
 	for (size_t i = 0; i < n; i++)
 		buf_printf(o, "%s %s", i ? "," : "", ip4(res[i], a));
 	buf_printf(o, " }\n\t}\n");
+	fw_render_rule_sets(p, o);
 	if (pol->n_beacons == 0)
 		return;
 	buf_printf(o, "\tset beacons {\n\t\ttype ipv4_addr . inet_service\n\t\telements = {");
@@ -60,6 +62,14 @@ render_sets(const struct fw_params *p, struct buf *o)
 		buf_printf(o, "%s %s . %u", i ? "," : "",
 		    ip4(pol->beacons[i].addr.sin_addr, a), ntohs(pol->beacons[i].addr.sin_port));
 	buf_printf(o, " }\n\t}\n");
+}
+
+/* IPv6 from work is forwarded in remote mode only, and only when the
+ * policy gives the device and the work link IPv6 addresses. */
+static int
+v6_forward(const struct fw_params *p)
+{
+	return p->pol != NULL && p->pol->has_v6 && p->mode == MODE_REMOTE;
 }
 
 /* The netvm itself: DHCP towards the uplinks and towards work, the tunnel's
@@ -85,8 +95,7 @@ render_input(const struct fw_params *p, struct buf *o)
 	if (p->pol != NULL) {
 		const struct policy *pol = p->pol;
 
-		buf_printf(o, "\t\tip saddr %s udp sport %u accept\n",
-		    ip4(pol->gateways[0].endpoint.sin_addr, a), ntohs(pol->gateways[0].endpoint.sin_port));
+		buf_printf(o, "\t\tip saddr . udp sport @gateways accept\n");
 		buf_printf(o, "\t\tiifname \"%s\" udp sport 68 udp dport 67 accept\n",
 		    p->work_if);
 		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s icmp type echo-request accept\n",
@@ -101,8 +110,6 @@ render_input(const struct fw_params *p, struct buf *o)
 static void
 render_output(const struct fw_params *p, struct buf *o)
 {
-	char a[INET_ADDRSTRLEN];
-
 	buf_printf(o, "\tchain output {\n"
 	    "\t\ttype filter hook output priority filter; policy drop;\n"
 	    "\t\toif \"lo\" accept\n");
@@ -112,9 +119,7 @@ render_output(const struct fw_params *p, struct buf *o)
 	    "\t\tudp sport 68 udp dport 67 accept\n");
 	if (p->pol != NULL) {
 		buf_printf(o, "\t\toifname \"%s\" accept\n", p->tun_if);
-		buf_printf(o, "\t\tip daddr %s udp dport %u accept\n",
-		    ip4(p->pol->gateways[0].endpoint.sin_addr, a),
-		    ntohs(p->pol->gateways[0].endpoint.sin_port));
+		buf_printf(o, "\t\tip daddr . udp dport @gateways accept\n");
 		if (p->pol->n_beacons > 0)
 			buf_printf(o, "\t\tip daddr . udp dport @beacons accept\n");
 		/* The netvm's own LGWAN traffic, rerouted by its mark (the
@@ -136,9 +141,12 @@ render_allow(const struct fw_params *p, struct buf *o)
 	const char *out = p->mode == MODE_OFFICE ? p->uplink : p->tun_if;
 
 	buf_printf(o, "\t\tiifname \"%s\" udp dport 53 ip daddr != @resolvers counter reject with icmpx admin-prohibited\n"
-	    "\t\tiifname \"%s\" tcp dport { 53, 853 } ip daddr != @resolvers counter reject with tcp reset\n"
-	    "\t\tiifname \"%s\" oifname \"%s\" ip daddr @lgwan counter accept\n",
-	    w, w, w, out);
+	    "\t\tiifname \"%s\" tcp dport { 53, 853 } ip daddr != @resolvers counter reject with tcp reset\n",
+	    w, w);
+	if (p->pol->n_inbound > 0)
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct status dnat ct direction reply accept\n",
+		    w, out);
+	fw_render_services(p, o, out);
 	if (p->mode == MODE_OFFICE)
 		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip daddr @resolvers counter accept\n",
 		    w, out);
@@ -158,18 +166,32 @@ render_forward(const struct fw_params *p, struct buf *o)
 		buf_printf(o, "\t\tcounter drop\n\t}\n");
 		return;
 	}
-	buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
-	    "\t\tmeta nfproto ipv6 counter drop\n"
-	    "\t\tct state invalid counter drop\n"
+	if (v6_forward(p))
+		buf_printf(o, "\t\tmeta nfproto ipv6 iifname != { \"%s\", \"%s\" } counter drop\n",
+		    w, t);
+	else
+		buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
+		    "\t\tmeta nfproto ipv6 counter drop\n", w);
+	buf_printf(o, "\t\tct state invalid counter drop\n"
 	    "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n",
-	    w, t, w);
+	    t, w);
 	if (p->mode == MODE_OFFICE)
 		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n",
 		    p->uplink, w);
 	buf_printf(o, "\t\tiifname \"%s\" ip saddr != %s counter drop\n", w,
 	    ip4(p->pol->work_addr, a));
+	if (v6_forward(p)) {
+		char b[INET6_ADDRSTRLEN];
+
+		buf_printf(o, "\t\tiifname \"%s\" ip6 saddr != %s counter drop\n", w,
+		    inet_ntop(AF_INET6, &p->pol->work_addr6, b, sizeof(b)));
+	}
+	fw_render_inbound_forward(p, o);
 	if (p->mode != MODE_BLOCKED)
 		render_allow(p, o);
+	if (v6_forward(p))
+		buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
+		    "\t\tmeta nfproto ipv6 counter drop\n", w);
 	buf_printf(o, "\t\tiifname \"%s\" meta l4proto tcp counter reject with tcp reset\n"
 	    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n"
 	    "\t\tcounter drop\n\t}\n", w, w);
@@ -208,6 +230,7 @@ render_nat(const struct fw_params *p, struct buf *o)
 	if (p->mode != MODE_BLOCKED)
 		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s meta l4proto { tcp, udp } th dport 53 dnat ip to %s\n",
 		    p->work_if, ip4(pol->work_router, a), ip4(res[0], b));
+	fw_render_inbound_nat(p, o);
 	/* Everything entering the tunnel carries the device's tunnel address:
 	 * work's traffic, and the netvm's own, whose source was picked before
 	 * its mark rerouted it there. */
@@ -215,6 +238,13 @@ render_nat(const struct fw_params *p, struct buf *o)
 	    "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
 	    "\t\toifname \"%s\" ip saddr != %s snat ip to %s\n",
 	    p->tun_if, ip4(pol->tunnel_addr, a), ip4(pol->tunnel_addr, b));
+	if (v6_forward(p)) {
+		char c[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &pol->tunnel_addr6, c, sizeof(c));
+		buf_printf(o, "\t\toifname \"%s\" ip6 saddr != %s snat ip6 to %s\n",
+		    p->tun_if, c, c);
+	}
 	if (p->mode == MODE_OFFICE)
 		buf_printf(o, "\t\toifname \"%s\" ip saddr %s masquerade\n", p->uplink,
 		    ip4(pol->work_addr, a));

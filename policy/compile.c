@@ -50,22 +50,6 @@ ip4(struct in_addr a, char buf[INET_ADDRSTRLEN])
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-/* Same prefixes and resolvers: the same group on the gateway. */
-static int
-same_reach(const struct policy *a, const struct policy *b)
-{
-	if (a->n_lgwan != b->n_lgwan || a->n_resolvers != b->n_resolvers)
-		return 0;
-	for (size_t i = 0; i < a->n_lgwan; i++)
-		if (a->lgwan[i].addr.s_addr != b->lgwan[i].addr.s_addr ||
-		    a->lgwan[i].plen != b->lgwan[i].plen)
-			return 0;
-	for (size_t i = 0; i < a->n_resolvers; i++)
-		if (a->resolvers[i].s_addr != b->resolvers[i].s_addr)
-			return 0;
-	return 1;
-}
-
 static int
 unique_tunnels(const struct policy *const *pols, const char *const *names,
     size_t n, struct sk_error *err)
@@ -81,30 +65,228 @@ unique_tunnels(const struct policy *const *pols, const char *const *names,
 	return 0;
 }
 
+/* ---- one group: the sets and rules its devices share ---- */
+
+static void
+elements(struct buf *o, const struct policy_set *s)
+{
+	char a[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < s->n4; i++)
+		buf_printf(o, "%s %s/%u", i ? "," : "", ip4(s->v4[i].addr, a),
+		    s->v4[i].plen);
+}
+
+static void
+ports(struct buf *o, const char *proto, const struct policy_ports *pp)
+{
+	buf_printf(o, " %s dport {", proto);
+	for (size_t i = 0; i < pp->n; i++) {
+		buf_printf(o, "%s %u", i ? "," : "", pp->r[i].lo);
+		if (pp->r[i].hi != pp->r[i].lo)
+			buf_printf(o, "-%u", pp->r[i].hi);
+	}
+	buf_printf(o, " }");
+}
+
+/* A rule's matches after head, one line each, ending in tail. */
+static void
+rule_lines(struct buf *o, const char *head, const struct policy_rule *r,
+    const char *tail)
+{
+	if (r->all)
+		buf_printf(o, "%s%s\n", head, tail);
+	if (r->tcp.n > 0) {
+		buf_printf(o, "%s", head);
+		ports(o, "tcp", &r->tcp);
+		buf_printf(o, "%s\n", tail);
+	}
+	if (r->udp.n > 0) {
+		buf_printf(o, "%s", head);
+		ports(o, "udp", &r->udp);
+		buf_printf(o, "%s\n", tail);
+	}
+	if (r->icmp)
+		buf_printf(o, "%s icmp type echo-request%s\n", head, tail);
+}
+
+/* A service or inbound rule that applies through the gateway names set i. */
+static int
+set_used(const struct policy *p, size_t i)
+{
+	for (size_t r = 0; r < p->n_services + p->n_inbound; r++) {
+		const struct policy_rule *x = r < p->n_services ? &p->services[r] :
+		    &p->inbound[r - p->n_services];
+
+		if ((x->modes & POLICY_MODE_REMOTE) == 0)
+			continue;
+		for (size_t k = 0; k < x->n_sets; k++)
+			if (x->sets[k] == i)
+				return 1;
+	}
+	return 0;
+}
+
+/* The IPv4 sets a group's rules use, named g<G>_s<I> after the policy's
+ * own set index I. */
+static void
+group_sets(const struct policy *p, size_t g, struct buf *o)
+{
+	char a[INET_ADDRSTRLEN];
+
+	buf_printf(o, "\tset lgwan_%zu {\n\t\ttype ipv4_addr\n"
+	    "\t\tflags interval\n\t\telements = {", g);
+	for (size_t i = 0; i < p->n_lgwan; i++)
+		buf_printf(o, "%s %s/%u", i ? "," : "", ip4(p->lgwan[i].addr, a),
+		    p->lgwan[i].plen);
+	buf_printf(o, " }\n\t}\n\tset resolvers_%zu {\n\t\ttype ipv4_addr\n"
+	    "\t\telements = {", g);
+	for (size_t i = 0; i < p->n_resolvers; i++)
+		buf_printf(o, "%s %s", i ? "," : "", ip4(p->resolvers[i], a));
+	buf_printf(o, " }\n\t}\n");
+	for (size_t i = 0; i < p->n_sets; i++) {
+		if (p->sets[i].n4 == 0 || !set_used(p, i))
+			continue;
+		buf_printf(o, "\tset g%zu_s%zu {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
+		    "\t\telements = {", g, i);
+		elements(o, &p->sets[i]);
+		buf_printf(o, " }\n\t}\n");
+	}
+}
+
+/* Device -> LGWAN: DNS to the group's resolvers only, then its services;
+ * a service of class lgwan only for devices in @signed_on (the stage a
+ * verified sign-on puts a device in). No services: all of lgwan, at every
+ * stage, as before classes existed. */
+static void
+group_forward(const struct policy *p, const char *t, size_t g, struct buf *o)
+{
+	char head[192], tail[POLICY_NAME + 48];
+
+	buf_printf(o, "\t\tiifname \"%s\" ip saddr @devices_%zu udp dport 53 ip daddr != @resolvers_%zu counter reject with icmpx admin-prohibited\n"
+	    "\t\tiifname \"%s\" ip saddr @devices_%zu tcp dport { 53, 853 } ip daddr != @resolvers_%zu counter reject with tcp reset\n",
+	    t, g, g, t, g, g);
+	if (p->n_services == 0) {
+		buf_printf(o, "\t\tiifname \"%s\" ip saddr @devices_%zu ip daddr @lgwan_%zu counter accept\n",
+		    t, g, g);
+		return;
+	}
+	buf_printf(o, "\t\tiifname \"%s\" ip saddr @devices_%zu ip daddr @resolvers_%zu meta l4proto { tcp, udp } th dport 53 counter accept\n",
+	    t, g, g);
+	for (size_t i = 0; i < p->n_services; i++) {
+		const struct policy_rule *r = &p->services[i];
+		int lg = r->class == POLICY_CLASS_LGWAN;
+
+		if ((r->modes & POLICY_MODE_REMOTE) == 0)
+			continue;
+		snprintf(tail, sizeof(tail), " counter accept comment \"%s %s\"",
+		    lg ? "lgwan" : "prelogon", r->name);
+		for (size_t k = 0; k < r->n_sets; k++) {
+			if (p->sets[r->sets[k]].n4 == 0)
+				continue;
+			snprintf(head, sizeof(head), "\t\tiifname \"%s\" ip saddr @devices_%zu%s ip daddr @g%zu_s%zu",
+			    t, g, lg ? " ip saddr @signed_on" : "", g, r->sets[k]);
+			rule_lines(o, head, r, tail);
+		}
+	}
+}
+
+/* LGWAN -> device: new connections only where an inbound rule allows. */
+static void
+group_inbound(const struct policy *p, const char *t, size_t g, struct buf *o)
+{
+	char head[192], tail[POLICY_NAME + 48];
+
+	for (size_t i = 0; i < p->n_inbound; i++) {
+		const struct policy_rule *r = &p->inbound[i];
+
+		if ((r->modes & POLICY_MODE_REMOTE) == 0)
+			continue;
+		snprintf(tail, sizeof(tail), " ct state new counter accept comment \"inbound %s\"",
+		    r->name);
+		for (size_t k = 0; k < r->n_sets; k++) {
+			if (p->sets[r->sets[k]].n4 == 0)
+				continue;
+			snprintf(head, sizeof(head), "\t\toifname \"%s\" ip daddr @devices_%zu ip saddr @g%zu_s%zu",
+			    t, g, g, r->sets[k]);
+			rule_lines(o, head, r, tail);
+		}
+	}
+}
+
+struct group {
+	struct buf sets, fwd, in;	/* rendered with the group's number */
+	size_t first;			/* the first policy in it */
+};
+
+static void
+group_render(struct group *gr, const struct policy *p, const char *t, size_t g)
+{
+	buf_init(&gr->sets);
+	buf_init(&gr->fwd);
+	buf_init(&gr->in);
+	group_sets(p, g, &gr->sets);
+	group_forward(p, t, g, &gr->fwd);
+	group_inbound(p, t, g, &gr->in);
+}
+
+static void
+group_free(struct group *gr)
+{
+	buf_free(&gr->sets);
+	buf_free(&gr->fwd);
+	buf_free(&gr->in);
+}
+
+static int
+group_same(const struct group *a, const struct group *b)
+{
+	return a->sets.len == b->sets.len && a->fwd.len == b->fwd.len &&
+	    a->in.len == b->in.len && !a->sets.oom && !b->sets.oom &&
+	    !a->fwd.oom && !b->fwd.oom && !a->in.oom && !b->in.oom &&
+	    memcmp(a->sets.p, b->sets.p, a->sets.len) == 0 &&
+	    memcmp(a->fwd.p, b->fwd.p, a->fwd.len) == 0 &&
+	    (a->in.len == 0 || memcmp(a->in.p, b->in.p, a->in.len) == 0);
+}
+
 /* group[i]: the group of policy i, numbered from 1 in order of first
- * appearance; returns the number of groups. */
+ * appearance; devices whose sets and rules render the same share one.
+ * Returns the number of groups, their texts in grs (with their numbers). */
 static size_t
-make_groups(const struct policy *const *pols, size_t n, size_t *group,
-    size_t *first)
+make_groups(const struct policy *const *pols, size_t n, const char *t,
+    size_t *group, struct group *grs)
 {
 	size_t ng = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		struct group probe;
 		size_t g;
 
-		for (g = 0; g < ng; g++)
-			if (same_reach(pols[first[g]], pols[i]))
+		group_render(&probe, pols[i], t, 0);
+		for (g = 0; g < ng; g++) {
+			struct group mine;
+			int same;
+
+			group_render(&mine, pols[grs[g].first], t, 0);
+			same = group_same(&mine, &probe);
+			group_free(&mine);
+			if (same)
 				break;
-		if (g == ng)
-			first[ng++] = i;
+		}
+		group_free(&probe);
+		if (g == ng) {
+			grs[ng].first = i;
+			group_render(&grs[ng], pols[i], t, ng + 1);
+			ng++;
+		}
 		group[i] = g + 1;
 	}
 	return ng;
 }
 
 static void
-render_group_sets(const struct policy *const *pols, size_t n, const size_t *group,
-    size_t g, const struct policy *p, struct buf *o)
+render_devices(const struct policy *const *pols, size_t n, const size_t *group,
+    size_t g, struct buf *o)
 {
 	char a[INET_ADDRSTRLEN];
 	const char *sep = "";
@@ -115,31 +297,13 @@ render_group_sets(const struct policy *const *pols, size_t n, const size_t *grou
 			buf_printf(o, "%s %s", sep, ip4(pols[i]->tunnel_addr, a));
 			sep = ",";
 		}
-	buf_printf(o, " }\n\t}\n\tset lgwan_%zu {\n\t\ttype ipv4_addr\n"
-	    "\t\tflags interval\n\t\telements = {", g);
-	for (size_t i = 0; i < p->n_lgwan; i++)
-		buf_printf(o, "%s %s/%u", i ? "," : "", ip4(p->lgwan[i].addr, a),
-		    p->lgwan[i].plen);
-	buf_printf(o, " }\n\t}\n\tset resolvers_%zu {\n\t\ttype ipv4_addr\n"
-	    "\t\telements = {", g);
-	for (size_t i = 0; i < p->n_resolvers; i++)
-		buf_printf(o, "%s %s", i ? "," : "", ip4(p->resolvers[i], a));
 	buf_printf(o, " }\n\t}\n");
-}
-
-static void
-render_group_rules(const char *t, size_t g, struct buf *o)
-{
-	buf_printf(o, "\t\tiifname \"%s\" ip saddr @devices_%zu udp dport 53 ip daddr != @resolvers_%zu counter reject with icmpx admin-prohibited\n"
-	    "\t\tiifname \"%s\" ip saddr @devices_%zu tcp dport { 53, 853 } ip daddr != @resolvers_%zu counter reject with tcp reset\n"
-	    "\t\tiifname \"%s\" ip saddr @devices_%zu ip daddr @lgwan_%zu counter accept\n",
-	    t, g, g, t, g, g, t, g, g);
 }
 
 /* The gateway's other traffic is not this table's business (policy
  * accept); everything through the tunnel interface is. */
 static void
-render_gw_chains(const char *t, size_t ng, struct buf *o)
+render_gw_chains(const char *t, const struct group *grs, size_t ng, struct buf *o)
 {
 	buf_printf(o, "\tchain input {\n"
 	    "\t\ttype filter hook input priority filter; policy accept;\n"
@@ -150,11 +314,13 @@ render_gw_chains(const char *t, size_t ng, struct buf *o)
 	    "\t\ttype filter hook forward priority filter; policy accept;\n"
 	    "\t\tiifname \"%s\" meta nfproto ipv6 counter drop\n"
 	    "\t\toifname \"%s\" meta nfproto ipv6 counter drop\n"
-	    "\t\toifname \"%s\" ct state established,related accept\n"
-	    "\t\toifname \"%s\" counter drop\n"
-	    "\t\tiifname \"%s\" ct state invalid counter drop\n", t, t, t, t, t);
-	for (size_t g = 1; g <= ng; g++)
-		render_group_rules(t, g, o);
+	    "\t\toifname \"%s\" ct state established,related accept\n", t, t, t);
+	for (size_t g = 0; g < ng; g++)
+		buf_printf(o, "%s", grs[g].in.len ? buf_str(&grs[g].in) : "");
+	buf_printf(o, "\t\toifname \"%s\" counter drop\n"
+	    "\t\tiifname \"%s\" ct state invalid counter drop\n", t, t);
+	for (size_t g = 0; g < ng; g++)
+		buf_printf(o, "%s", buf_str(&grs[g].fwd));
 	buf_printf(o, "\t\tiifname \"%s\" counter drop\n\t}\n", t);
 }
 
@@ -162,7 +328,8 @@ int
 compile_gateway(const struct policy *const *pols, const char *const *names,
     size_t n, const char *tun_if, struct buf *out, struct sk_error *err)
 {
-	size_t *group, *first, ng;
+	struct group *grs;
+	size_t *group, ng;
 	int rc;
 
 	if (!compile_ifname_ok(tun_if))
@@ -172,20 +339,25 @@ compile_gateway(const struct policy *const *pols, const char *const *names,
 	if ((rc = unique_tunnels(pols, names, n, err)) != 0)
 		return rc;
 	group = calloc(n, sizeof(*group));
-	first = calloc(n, sizeof(*first));
-	if (group == NULL || first == NULL) {
+	grs = calloc(n, sizeof(*grs));
+	if (group == NULL || grs == NULL) {
 		free(group);
-		free(first);
+		free(grs);
 		return sk_errorf(err, ENOMEM, "out of memory");
 	}
-	ng = make_groups(pols, n, group, first);
-	buf_printf(out, "table inet %s\ndelete table inet %s\ntable inet %s {\n",
+	ng = make_groups(pols, n, tun_if, group, grs);
+	buf_printf(out, "table inet %s\ndelete table inet %s\ntable inet %s {\n"
+	    "\tset signed_on {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t}\n",
 	    COMPILE_GW_TABLE, COMPILE_GW_TABLE, COMPILE_GW_TABLE);
-	for (size_t g = 1; g <= ng; g++)
-		render_group_sets(pols, n, group, g, pols[first[g - 1]], out);
-	render_gw_chains(tun_if, ng, out);
+	for (size_t g = 0; g < ng; g++) {
+		render_devices(pols, n, group, g + 1, out);
+		buf_printf(out, "%s", buf_str(&grs[g].sets));
+	}
+	render_gw_chains(tun_if, grs, ng, out);
 	buf_printf(out, "}\n");
+	for (size_t g = 0; g < ng; g++)
+		group_free(&grs[g]);
 	free(group);
-	free(first);
+	free(grs);
 	return 0;
 }

@@ -89,7 +89,8 @@ test_remote_ruleset(void **state)
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" udp dport 53 ip daddr != @resolvers counter reject with icmpx admin-prohibited\n"));
 	assert_non_null(strstr(t, "iifname \"wk0\" ip daddr 172.30.0.1 meta l4proto { tcp, udp } th dport 53 dnat ip to 10.64.0.53\n"));
 	assert_non_null(strstr(t, "oifname \"skt0\" ip saddr != 10.77.0.2 snat ip to 10.77.0.2\n"));
-	assert_non_null(strstr(t, "\t\tip daddr 192.0.2.10 udp dport 51820 accept\n"));
+	assert_non_null(strstr(t, "\t\tip daddr . udp dport @gateways accept\n"));
+	assert_non_null(strstr(t, "\tset gateways {\n\t\ttype ipv4_addr . inet_service\n\t\telements = { 192.0.2.10 . 51820 }\n\t}\n"));
 	assert_non_null(strstr(t, "tcp option maxseg size set rt mtu"));
 	/* The only accept of work's traffic is into the tunnel. */
 	assert_null(strstr(t, "iifname \"wk0\" accept"));
