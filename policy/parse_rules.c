@@ -663,8 +663,8 @@ resolve_refs(struct parser *ps)
 		const struct set_ref *r = &ps->refs[i];
 
 		if ((idx = find_set(p, byname, n, r->name)) == SIZE_MAX)
-			rc = ps_perr(ps, r->line, "unknown set \"%s\", expected the name of a set \"...\" { } block",
-			    r->name);
+			rc = ps_perr(ps, r->line, "unknown set \"%s\", no set \"%s\" { } in this file",
+			    r->name, r->name);
 		else if (r->rule == SIZE_MAX)
 			p->lgwan_sets[r->k] = idx;
 		else if (r->inbound)

@@ -145,6 +145,64 @@ test_full_example(void **state)
 	assert_null(p.lgwan);
 }
 
+/* tests/policy/05.in, the whole language, read into the structures the
+ * firewall renders from. */
+static void
+test_language(void **state)
+{
+	struct policy p;
+	struct sk_error err = { "" };
+	struct in6_addr a6;
+	const struct policy_rule *r;
+
+	(void)state;
+	assert_int_equal(policy_parse_file("tests/policy/05.in", &p, &err), 0);
+	assert_int_equal(p.n_gateways, 2);
+	assert_string_equal(p.gateways[1].name, "gw-osaka");
+	assert_int_equal(p.gateways[1].keepalive, 15);
+	assert_int_equal(p.gateways[0].keepalive, POLICY_DEFAULT_KEEPALIVE);
+	assert_int_equal(p.gateway_timeout_s, 10);
+	/* lgwan: its own 172.20/16 and the set's two /16s, IPv6 apart */
+	assert_int_equal(p.n_lgwan, 3);
+	assert_prefix(&p.lgwan[2], "172.20.0.0", 16, 40);
+	assert_int_equal(p.n_lgwan6, 1);
+	assert_int_equal(p.lgwan6[0].plen, 48);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:64:ffff::1", &a6), 1);
+	assert_true(policy_prefix6_contains(&p, &a6));
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:65::", &a6), 1);
+	assert_false(policy_prefix6_contains(&p, &a6));
+	assert_true(p.has_v6);
+	/* four named sets, then the anonymous ones of lgwan, portal, lgwan */
+	assert_int_equal(p.n_sets, 7);
+	assert_string_equal(p.sets[1].name, "domain-controllers");
+	assert_string_equal(p.sets[4].name, "");
+	assert_int_equal(p.n_services, 4);
+	r = &p.services[0];
+	assert_string_equal(r->name, "logon");
+	assert_int_equal(r->class, POLICY_CLASS_PRELOGON);
+	assert_int_equal(r->modes, POLICY_MODE_ANY);
+	assert_int_equal(r->n_sets, 1);
+	assert_int_equal(r->sets[0], 1);
+	assert_int_equal(r->tcp.n, 6);		/* 88,389,445,464,636,3268-3269 */
+	assert_int_equal(r->tcp.r[5].lo, 3268);
+	assert_int_equal(r->tcp.r[5].hi, 3269);
+	assert_false(r->all);
+	r = &p.services[1];			/* "tcp 443,80": sorted */
+	assert_int_equal(r->modes, POLICY_MODE_OFFICE);
+	assert_int_equal(r->tcp.r[0].lo, 80);
+	assert_int_equal(r->tcp.r[1].lo, 443);
+	assert_true(p.services[2].icmp);
+	assert_true(p.services[3].all);
+	assert_int_equal(p.services[3].n_sets, 2);
+	assert_int_equal(p.n_inbound, 1);
+	assert_int_equal(p.inbound[0].modes, POLICY_MODE_REMOTE);
+	assert_int_equal(p.inbound[0].sets[0], 3);
+	assert_int_equal(p.dist_server.sin_addr.s_addr, ip("10.64.0.9").s_addr);
+	assert_int_equal(ntohs(p.dist_server.sin_port), 51830);
+	assert_int_equal(p.dist_interval_s, 600);
+	policy_free(&p);
+}
+
 static void
 test_defaults(void **state)
 {
@@ -751,6 +809,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_example),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_language),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_print_exact),
