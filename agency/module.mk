@@ -16,3 +16,14 @@ test_beacon_SRCS := tests/unit/test_beacon.c agency/beacon_handle.c agency/ratel
 FUZZERS += fuzz_beacon
 fuzz_beacon_SRCS := tests/fuzz/fuzz_beacon.c agency/beacon_wire.c \
 	agency/beacon_sign.c agency/beacon_handle.c agency/ratelimit.c
+
+# Bundle distribution (docs/distribution.md): the wire codec is the laptop's
+# (netvm/sekisho-fetch) as much as the server's: shared through LIB_SRCS.
+LIB_SRCS += agency/dist_wire.c
+PROGS += sekisho-bundle-server
+sekisho-bundle-server_SRCS := agency/sekisho-bundle-server.c agency/dist_serve.c
+UNITS += test_dist
+test_dist_SRCS := tests/unit/test_dist.c agency/dist_serve.c netvm/fetch.c netvm/timers.c \
+	netvm/status.c netvm/engine.c
+FUZZERS += fuzz_dist_wire
+fuzz_dist_wire_SRCS := tests/fuzz/fuzz_dist_wire.c

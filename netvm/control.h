@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "netvm/engine.h"
@@ -25,6 +26,16 @@ enum ctl_cmd { CTL_STATUS, CTL_STATUS_JSON, CTL_RELOAD };
  * -EMSGSIZE too long, -EINVAL not a known request. */
 int ctl_parse(const char *buf, size_t len, enum ctl_cmd *cmd);
 
+/* Bundle fetches (docs/distribution.md), when the policy names a server. */
+struct fetch_status {
+	const char		*server;	/* "10.64.0.9:51830" */
+	unsigned int		 interval_s;
+	int			 running;
+	long long		 next_s;	/* until the next one, -1: none due */
+	time_t			 last;		/* wall clock, 0: none yet */
+	const char		*result;	/* "accepted: ...", "unchanged: ...", ... */
+};
+
 /* Everything `sekishoctl status` shows, gathered by the daemon. */
 struct status {
 	const struct engine	*engine;
@@ -35,6 +46,11 @@ struct status {
 	uint64_t		 serial;
 	const char		*policy_path;
 	const char		*gateway;	/* the policy's name for it */
+	size_t			 gateway_pos;	/* its place in the failover order, 1.. */
+	size_t			 n_gateways;	/* of how many; 0: not shown */
+	const char		*gateway_from;	/* the one failover left, or NULL */
+	const char		*gateway_why;	/* why: "gave no handshake", "went stale" */
+	const struct fetch_status *fetch;	/* NULL: no distribution server */
 };
 
 void status_text(const struct status *s, struct buf *out);

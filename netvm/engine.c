@@ -35,6 +35,21 @@ office_state_name(enum office_state s)
 	return "?";
 }
 
+const char *
+gw_why_text(enum gw_why w)
+{
+	switch (w) {
+	case GW_TIMEOUT:
+		return "gave no handshake";
+	case GW_STALE:
+		return "went stale";
+	case GW_FIRST:
+	case GW_AFRESH:
+		break;
+	}
+	return NULL;
+}
+
 void
 engine_init(struct engine *e, int work_ifindex, int tunnel_ifindex,
     struct in_addr endpoint, int beacons)
@@ -42,10 +57,25 @@ engine_init(struct engine *e, int work_ifindex, int tunnel_ifindex,
 	memset(e, 0, sizeof(*e));
 	e->work_ifindex = work_ifindex;
 	e->tunnel_ifindex = tunnel_ifindex;
-	e->endpoint = endpoint;
+	e->endpoints[0] = endpoint;
+	e->n_gateways = 1;
 	e->beacons = beacons;
 	e->mode = MODE_BLOCKED;
 	sk_strlcpy(e->reason, "no uplink yet", sizeof(e->reason));
+}
+
+void
+engine_gateways(struct engine *e, const struct in_addr *endpoints, size_t n,
+    size_t current)
+{
+	if (n == 0)
+		return;
+	if (n > ENGINE_MAX_GATEWAYS)
+		n = ENGINE_MAX_GATEWAYS;
+	memcpy(e->endpoints, endpoints, n * sizeof(*endpoints));
+	e->n_gateways = n;
+	e->gateway = e->gw_from = current < n ? current : 0;
+	e->gw_why = GW_FIRST;
 }
 
 const struct uplink *
@@ -99,11 +129,12 @@ on_link(const struct uplink *u, struct in_addr a)
 }
 
 /* Can carry traffic: carrier, an address, and a way on (a default route,
- * or the gateway's endpoint on its own subnet). */
+ * or the endpoint of the gateway in use on its own subnet). */
 static int
 usable(const struct engine *e, const struct uplink *u)
 {
-	return u->carrier && u->has_addr && (u->has_gw || on_link(u, e->endpoint));
+	return u->carrier && u->has_addr &&
+	    (u->has_gw || on_link(u, e->endpoints[e->gateway]));
 }
 
 /* Is a better than b (b may be NULL)? Priority, then the one in use, then
@@ -298,6 +329,32 @@ settle(struct engine *e, enum mode mode, const struct uplink *u, uint64_t now)
 	e->since_ms = now;
 }
 
+/* The tunnel's peer becomes gateway to, over the uplink in use. */
+static size_t
+switch_gateway(struct engine *e, size_t to, enum gw_why why, uint64_t now,
+    const struct uplink *u, struct action *out)
+{
+	put(out, ACT_GATEWAY, MODE_REMOTE, u);
+	out->gateway = to;
+	out->gw_from = e->gateway;
+	out->why = why;
+	e->gw_from = e->gateway;
+	e->gateway = to;
+	e->gw_why = why;
+	e->path_ms = now;
+	return 1;
+}
+
+/* The next gateway in file order, wrapping around; none with only one. */
+static size_t
+next_gateway(struct engine *e, enum gw_why why, uint64_t now, struct action *out)
+{
+	if (e->mode != MODE_REMOTE || e->n_gateways < 2)
+		return 0;
+	return switch_gateway(e, (e->gateway + 1) % e->n_gateways, why, now,
+	    uplink_get(e, e->active, 0), out);
+}
+
 /*
  * The order of each transition is what makes it safe: the path a mode
  * needs exists before the rules that let work use it, and work is cut off
@@ -325,6 +382,7 @@ go(struct engine *e, enum mode mode, const struct uplink *u, uint64_t now,
 		sk_strlcpy(e->reason, "no usable uplink", sizeof(e->reason));
 	}
 	settle(e, mode, u, now);
+	e->path_ms = now;
 	return n;
 }
 
@@ -359,6 +417,15 @@ transition(struct engine *e, uint64_t now, struct action *out)
 		return put(out, mode == MODE_OFFICE ? ACT_OFFICE_VIA : ACT_TUNNEL_VIA,
 		    mode, u);
 	}
+	/* A tunnel that starts afresh tries the first gateway again: after
+	 * the route (its first handshake must leave over the uplink chosen),
+	 * before the rules that let work use it. */
+	if (mode == MODE_REMOTE && e->mode != MODE_REMOTE && e->gateway != 0) {
+		size_t n = go(e, mode, u, now, out);
+
+		out[n] = out[n - 1];
+		return n + switch_gateway(e, 0, GW_AFRESH, now, u, out + n - 1);
+	}
 	return go(e, mode, u, now, out);
 }
 
@@ -371,6 +438,7 @@ want_probe(struct engine *e, const struct event *ev, struct action *out)
 
 	if (!e->beacons || ev->type == EV_BEACON_OK || ev->type == EV_BEACON_FAIL ||
 	    ev->type == EV_TICK || ev->type == EV_TUNNEL_STALE ||
+	    ev->type == EV_GATEWAY_TIMEOUT ||
 	    (u = uplink_get(e, ev->ifindex, 0)) == NULL ||
 	    !usable(e, u) || u->office != OFFICE_UNKNOWN)
 		return 0;
@@ -378,16 +446,31 @@ want_probe(struct engine *e, const struct event *ev, struct action *out)
 	return put(out, ACT_PROBE, e->mode, u);
 }
 
+/* A stale tunnel that could not move to another uplink: the next gateway,
+ * and the stale check counts again from now. */
+static size_t
+stale_here(struct engine *e, uint64_t now, struct action *out)
+{
+	e->path_ms = now;
+	return next_gateway(e, GW_STALE, now, out);
+}
+
 size_t
 engine_handle(struct engine *e, const struct event *ev,
     struct action out[ENGINE_MAX_ACTIONS])
 {
+	int was = e->active;
 	size_t n;
 
+	if (ev->type == EV_GATEWAY_TIMEOUT)
+		return next_gateway(e, GW_TIMEOUT, ev->now_ms, out);
 	if (!apply_event(e, ev))
 		return 0;
 	n = want_probe(e, ev, out);
-	return n + transition(e, ev->now_ms, out + n);
+	n += transition(e, ev->now_ms, out + n);
+	if (ev->type == EV_TUNNEL_STALE && e->mode == MODE_REMOTE && e->active == was)
+		n += stale_here(e, ev->now_ms, out + n);
+	return n;
 }
 
 size_t

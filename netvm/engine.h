@@ -17,6 +17,21 @@
  * "Best" is the highest priority (policy; default wired > Wi-Fi > WWAN),
  * then the uplink already in use (no needless moves), then the lowest
  * ifindex.
+ *
+ * The gateway, in remote mode (docs/policy.md, "Failover"): the policy's
+ * gateways are tried in file order, wrapping around.
+ *  - EV_GATEWAY_TIMEOUT (the edge saw no handshake within gateway-timeout
+ *    of pointing the tunnel somewhere new): the next gateway, over the
+ *    same uplink. The uplink works for the other gateways as well as for
+ *    this one, so the gateway is the suspect.
+ *  - EV_TUNNEL_STALE (no handshake for handshake-stale seconds): another
+ *    uplink first, keeping the gateway (the path is the usual suspect of a
+ *    tunnel that worked); when there is no other uplink, the next gateway.
+ *    A move starts a new try, so an uplink move that does not help ends in
+ *    EV_GATEWAY_TIMEOUT and the next gateway.
+ *  - A working gateway is kept (no outage to test a better one); the first
+ *    is preferred again whenever the tunnel starts afresh: remote mode
+ *    entered from blocked or office.
  */
 #ifndef SK_ENGINE_H
 #define SK_ENGINE_H
@@ -30,6 +45,7 @@
 #define ENGINE_MAX_ACTIONS	6
 #define ENGINE_BEACON_ID	32
 #define ENGINE_STALE_RETRY_MS	30000	/* a stale uplink is tried again after */
+#define ENGINE_MAX_GATEWAYS	4	/* POLICY_MAX_GATEWAYS */
 
 enum mode { MODE_BLOCKED, MODE_REMOTE, MODE_OFFICE };
 
@@ -66,6 +82,7 @@ enum ev_type {
 	EV_BEACON_OK,	/* ifindex, beacon */
 	EV_BEACON_FAIL,	/* ifindex */
 	EV_TUNNEL_STALE,/* the handshake over the active uplink is too old */
+	EV_GATEWAY_TIMEOUT,/* no handshake with the gateway tried: the next one */
 	EV_TICK,	/* time passes: stale uplinks may be tried again */
 };
 
@@ -88,6 +105,15 @@ enum act_type {
 	ACT_OFFICE_VIA,	/* route LGWAN straight out of uplink (ifindex, name, gw) */
 	ACT_RULES,	/* load the ruleset of mode (over uplink), one transaction */
 	ACT_TUNNEL_IDLE,/* the tunnel carries nothing: remove its route */
+	ACT_GATEWAY,	/* replace the tunnel's peer by gateway (from, why; uplink) */
+};
+
+/* Why the tunnel uses the gateway it uses. */
+enum gw_why {
+	GW_FIRST,	/* the first, or the one a running tunnel had */
+	GW_TIMEOUT,	/* from gave no handshake within gateway-timeout */
+	GW_STALE,	/* from went stale and there was no other uplink */
+	GW_AFRESH,	/* the tunnel started afresh: the first one again */
 };
 
 struct action {
@@ -97,13 +123,16 @@ struct action {
 	char		uplink[IF_NAMESIZE];
 	int		has_gw;
 	struct in_addr	gw;
+	size_t		gateway, gw_from;	/* ACT_GATEWAY: policy indexes */
+	enum gw_why	why;
 };
 
 struct engine {
 	/* configuration, set before the first event */
 	int		work_ifindex;
 	int		tunnel_ifindex;
-	struct in_addr	endpoint;	/* the gateway's public address */
+	struct in_addr	endpoints[ENGINE_MAX_GATEWAYS];	/* in failover order */
+	size_t		n_gateways;
 	int		beacons;	/* the policy names beacons to probe */
 
 	/* state */
@@ -112,6 +141,10 @@ struct engine {
 	int		active_has_gw;	/* the route the mode was set up with */
 	struct in_addr	active_gw;
 	uint64_t	since_ms;	/* when mode or uplink last changed */
+	uint64_t	path_ms;	/* ... or the gateway, or a stale retry */
+	size_t		gateway;	/* index of the one in use */
+	size_t		gw_from;	/* the one it replaced, and why */
+	enum gw_why	gw_why;
 	char		reason[96];
 	struct uplink	uplinks[ENGINE_MAX_UPLINKS];
 	size_t		n_uplinks;
@@ -119,6 +152,10 @@ struct engine {
 
 void engine_init(struct engine *e, int work_ifindex, int tunnel_ifindex,
     struct in_addr endpoint, int beacons);
+/* The policy's gateways (n clamped to 1..ENGINE_MAX_GATEWAYS) and the one
+ * the tunnel holds now (after engine_init, before the first event). */
+void engine_gateways(struct engine *e, const struct in_addr *endpoints, size_t n,
+    size_t current);
 /* Feeds one event; writes up to ENGINE_MAX_ACTIONS actions in the order
  * they must be carried out and returns how many. */
 size_t engine_handle(struct engine *e, const struct event *ev,
@@ -134,5 +171,7 @@ const struct uplink *engine_uplink(const struct engine *e, int ifindex);
 const struct uplink *engine_office_uplink(const struct engine *e);
 const char *mode_name(enum mode m);
 const char *office_state_name(enum office_state s);
+/* "gave no handshake", "went stale", or NULL for no failover. */
+const char *gw_why_text(enum gw_why w);
 
 #endif

@@ -88,6 +88,12 @@ render_input(const struct fw_params *p, struct buf *o)
 	if (p->pol != NULL)
 		buf_printf(o, "\t\tiifname \"%s\" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n",
 		    p->work_if);
+	/* With IPv6 to LGWAN: work learns its router and address from the
+	 * netvm (router advertisements, DHCPv6). */
+	if (p->pol != NULL && p->pol->has_v6)
+		buf_printf(o, "\t\tiifname \"%s\" icmpv6 type nd-router-solicit accept\n"
+		    "\t\tiifname \"%s\" udp sport 546 udp dport 547 accept\n",
+		    p->work_if, p->work_if);
 	buf_printf(o, "\t\tmeta nfproto ipv6 counter drop\n"
 	    "\t\tct state invalid drop\n"
 	    "\t\tct state established,related accept\n"

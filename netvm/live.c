@@ -7,17 +7,32 @@ static int
 device_differs(const struct policy *a, const struct policy *b)
 {
 	return a->tunnel_addr.s_addr != b->tunnel_addr.s_addr ||
-	    strcmp(a->key_file, b->key_file) != 0 || a->mtu != b->mtu;
+	    strcmp(a->key_file, b->key_file) != 0 || a->mtu != b->mtu ||
+	    a->has_v6 != b->has_v6 ||
+	    memcmp(&a->tunnel_addr6, &b->tunnel_addr6, sizeof(a->tunnel_addr6)) != 0;
 }
 
 static int
+one_gateway_differs(const struct policy_gateway *a, const struct policy_gateway *b)
+{
+	return strcmp(a->name, b->name) != 0 ||
+	    a->endpoint.sin_addr.s_addr != b->endpoint.sin_addr.s_addr ||
+	    a->endpoint.sin_port != b->endpoint.sin_port ||
+	    memcmp(a->pubkey, b->pubkey, sizeof(a->pubkey)) != 0 ||
+	    a->keepalive != b->keepalive;
+}
+
+/* Any gateway added, removed, reordered or changed: the tunnel's peer, the
+ * endpoint routing rules and the failover order are set up at start. */
+static int
 gateway_differs(const struct policy *a, const struct policy *b)
 {
-	return strcmp(a->gateways[0].name, b->gateways[0].name) != 0 ||
-	    a->gateways[0].endpoint.sin_addr.s_addr != b->gateways[0].endpoint.sin_addr.s_addr ||
-	    a->gateways[0].endpoint.sin_port != b->gateways[0].endpoint.sin_port ||
-	    memcmp(a->gateways[0].pubkey, b->gateways[0].pubkey, sizeof(a->gateways[0].pubkey)) != 0 ||
-	    a->gateways[0].keepalive != b->gateways[0].keepalive;
+	if (a->n_gateways != b->n_gateways)
+		return 1;
+	for (size_t i = 0; i < a->n_gateways; i++)
+		if (one_gateway_differs(&a->gateways[i], &b->gateways[i]))
+			return 1;
+	return 0;
 }
 
 static int
@@ -25,7 +40,10 @@ work_differs(const struct policy *a, const struct policy *b)
 {
 	return a->work_addr.s_addr != b->work_addr.s_addr ||
 	    a->work_plen != b->work_plen ||
-	    a->work_router.s_addr != b->work_router.s_addr;
+	    a->work_router.s_addr != b->work_router.s_addr ||
+	    a->work_plen6 != b->work_plen6 ||
+	    memcmp(&a->work_addr6, &b->work_addr6, sizeof(a->work_addr6)) != 0 ||
+	    memcmp(&a->work_router6, &b->work_router6, sizeof(a->work_router6)) != 0;
 }
 
 const char *

@@ -3,7 +3,8 @@
  * sekishod can apply while it runs (LGWAN prefixes and resolvers, beacons,
  * the office resolvers, uplink priorities, timers), and what it cannot
  * (the device, gateway and work sections: the tunnel's key and address,
- * the gateway's endpoint and the work link are set up once, at start).
+ * the gateways' endpoints, keys and failover order, and the work link are
+ * set up once, at start).
  * Pure: no I/O.
  */
 #ifndef SK_LIVE_H

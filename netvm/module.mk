@@ -1,6 +1,6 @@
-NETVM_SRCS := netvm/engine.c netvm/office.c netvm/firewall.c netvm/fw_rules.c netvm/rtnl.c netvm/route.c \
+NETVM_SRCS := netvm/engine.c netvm/office.c netvm/firewall.c netvm/fw_rules.c netvm/rtnl.c netvm/route.c netvm/route6.c \
 	netvm/tunnel.c netvm/workside.c netvm/control.c netvm/status.c netvm/timers.c \
-	netvm/live.c netvm/trust.c netvm/verifier.c netvm/accept.c
+	netvm/live.c netvm/trust.c netvm/verifier.c netvm/accept.c netvm/fetch.c
 PROGS += sekishod sekishoctl
 sekishod_SRCS := netvm/sekishod.c $(NETVM_SRCS)
 sekishoctl_SRCS := netvm/sekishoctl.c netvm/control.c netvm/status.c netvm/engine.c
@@ -14,3 +14,6 @@ fuzz_control_SRCS := tests/fuzz/fuzz_control.c netvm/control.c netvm/status.c \
 	netvm/engine.c netvm/rtnl.c
 PROGS += sekisho-probe
 sekisho-probe_SRCS := netvm/sekisho-probe.c agency/beacon_udp.c
+# Bundle fetches (docs/distribution.md): the helper that talks to the server.
+PROGS += sekisho-fetch
+sekisho-fetch_SRCS := netvm/sekisho-fetch.c

@@ -62,6 +62,12 @@ talk(struct nlmsghdr *nlh)
 	return talk_proto(NETLINK_ROUTE, nlh);
 }
 
+int
+route_talk(struct nlmsghdr *nlh)
+{
+	return talk(nlh);
+}
+
 /*
  * Forgets every IPv4 connection the netvm tracks. Office and remote mode
  * translate work's address differently (the office uplink's address, or
@@ -210,10 +216,10 @@ rule_add(const struct rule *r)
 }
 
 int
-route_rules_add(const char *work_if, int work_ifindex, struct in_addr endpoint)
+route_rules_add(const char *work_if, int work_ifindex, const struct in_addr *endpoints,
+    size_t n_endpoints)
 {
 	const struct rule rules[] = {
-		{ SK_RULE_ENDPOINT, SK_RT_ENDPOINT, 0, NULL, endpoint },
 		{ SK_RULE_TUNNEL, SK_RT_TABLE, SK_MARK_TUNNEL, NULL, { 0 } },
 		{ SK_RULE_OFFICE, SK_RT_OFFICE, SK_MARK_OFFICE, NULL, { 0 } },
 		{ SK_RULE_WORK, SK_RT_WORK, 0, work_if, { 0 } },
@@ -221,6 +227,14 @@ route_rules_add(const char *work_if, int work_ifindex, struct in_addr endpoint)
 	struct in_addr any = { 0 };
 	int rc;
 
+	/* One rule per gateway endpoint, before the marks: the tunnel's UDP
+	 * to any of them goes over the uplink, whichever mode is in force. */
+	for (size_t i = 0; i < n_endpoints; i++) {
+		struct rule r = { SK_RULE_ENDPOINT, SK_RT_ENDPOINT, 0, NULL, endpoints[i] };
+
+		if ((rc = rule_add(&r)) < 0)
+			return rc;
+	}
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		if ((rc = rule_add(&rules[i])) < 0)
 			return rc;

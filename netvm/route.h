@@ -7,6 +7,7 @@
 #define SK_ROUTE_H
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -22,11 +23,16 @@
 #define SK_RT_TABLE	1509	/* LGWAN into the tunnel */
 #define SK_RT_OFFICE	1511	/* LGWAN straight out of the office uplink */
 #define SK_RT_WORK	1510	/* work's traffic no mode routes: back to work */
-#define SK_RULE_ENDPOINT 999	/* to the endpoint: lookup SK_RT_ENDPOINT */
+#define SK_RULE_ENDPOINT 999	/* to a gateway endpoint: lookup SK_RT_ENDPOINT */
 #define SK_RULE_TUNNEL	1000	/* fwmark SK_MARK_TUNNEL: lookup SK_RT_TABLE */
 #define SK_RULE_OFFICE	1001	/* fwmark SK_MARK_OFFICE: lookup SK_RT_OFFICE */
 #define SK_RULE_WORK	1002	/* from work: lookup SK_RT_WORK */
 
+struct nlmsghdr;
+
+/* Sends one rtnetlink request (flags and type set by the caller) and waits
+ * for its acknowledgement: 0 or -errno. */
+int route_talk(struct nlmsghdr *nlh);
 int route_link_set(int ifindex, int up, unsigned int mtu);
 int route_addr_add(int ifindex, struct in_addr addr, uint8_t plen);
 /* dst/plen via gw (if gw != NULL) dev oif in table; replaces an old one. */
@@ -36,7 +42,9 @@ int route_del(uint32_t table, struct in_addr dst, uint8_t plen);
 /* Forgets every tracked IPv4 connection (on a change between office and
  * remote mode, whose address translations differ). */
 int conntrack_flush(void);
-/* Adds the rules (already present is fine) and work's fallback route. */
-int route_rules_add(const char *work_if, int work_ifindex, struct in_addr endpoint);
+/* Adds the rules (already present is fine; one SK_RULE_ENDPOINT per gateway
+ * endpoint) and work's fallback route. */
+int route_rules_add(const char *work_if, int work_ifindex, const struct in_addr *endpoints,
+    size_t n_endpoints);
 
 #endif

@@ -33,10 +33,12 @@
 #include "netvm/accept.h"
 #include "netvm/control.h"
 #include "netvm/engine.h"
+#include "netvm/fetch.h"
 #include "netvm/firewall.h"
 #include "netvm/live.h"
 #include "netvm/office.h"
 #include "netvm/route.h"
+#include "netvm/route6.h"
 #include "netvm/rtnl.h"
 #include "netvm/timers.h"
 #include "netvm/tunnel.h"
@@ -55,6 +57,7 @@ struct sekishod {
 	struct tunnel		 tun;
 	struct workside		 work;
 	struct prober		 prober;
+	struct fetcher		 fetch;		/* bundle fetches (-b only) */
 	struct rtnl_watch	*rtnl;
 	struct timers		 timers;
 	int			 ctl_fd, sig_fd;
@@ -111,6 +114,8 @@ default_helper(const char *name, char *buf, size_t size)
 		strcat(buf, name);
 }
 
+static void fetch_on_mode(struct sekishod *d, enum mode prev);
+
 static int
 apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 {
@@ -158,11 +163,39 @@ do_probe(struct sekishod *d, const struct action *a)
 	}
 }
 
+/* One line per switch, naming both gateways and why. */
+static void
+do_gateway(struct sekishod *d, const struct action *a)
+{
+	const char *from = d->pol.gateways[a->gw_from].name;
+	const char *to = d->pol.gateways[a->gateway].name;
+	int rc;
+
+	if (a->why == GW_TIMEOUT)
+		log_warnx("gateway \"%s\" gave no handshake in %u s over %s, trying \"%s\"",
+		    from, d->pol.gateway_timeout_s, a->uplink, to);
+	else if (a->why == GW_STALE)
+		log_warnx("gateway \"%s\" went stale over %s (no handshake for %u s, no other "
+		    "uplink), trying \"%s\"", from, a->uplink, d->pol.handshake_stale_s, to);
+	else
+		log_info("gateway \"%s\" again, the first in order, as the tunnel starts "
+		    "afresh over %s (was \"%s\")", to, a->uplink, from);
+	if ((rc = tunnel_gateway(&d->tun, &d->pol, a->gateway)) < 0) {
+		log_warnx("tunnel: cannot switch to gateway \"%s\": %s; reading the "
+		    "state again", to, strerror(-rc));
+		d->resync = 1;	/* the engine follows what the tunnel holds */
+		return;
+	}
+	d->handshake_seen = 0;
+	timers_on_gateway_tried(&d->timers, now_ms(), d->pol.gateway_timeout_s * 1000);
+}
+
 static void
 do_action(struct sekishod *d, const struct action *a)
 {
 	const struct in_addr *gw = a->has_gw ? &a->gw : NULL;
 	char g[INET_ADDRSTRLEN];
+	enum mode prev;
 	int rc;
 
 	switch (a->type) {
@@ -176,6 +209,10 @@ do_action(struct sekishod *d, const struct action *a)
 		else
 			log_info("tunnel: gateway reached over %s%s%s", a->uplink,
 			    gw ? " via " : "", gw ? inet_ntop(AF_INET, gw, g, sizeof(g)) : "");
+		timers_on_gateway_tried(&d->timers, now_ms(), d->pol.gateway_timeout_s * 1000);
+		break;
+	case ACT_GATEWAY:
+		do_gateway(d, a);
 		break;
 	case ACT_OFFICE_VIA:
 		if ((rc = office_routes(&d->pol, a->ifindex, gw)) < 0)
@@ -183,6 +220,7 @@ do_action(struct sekishod *d, const struct action *a)
 			    strerror(-rc));
 		break;
 	case ACT_RULES:
+		prev = d->rules_mode;
 		/* A ruleset that cannot load must not leave an older, wider
 		 * one in force: fall back to blocked. */
 		if (apply_rules(d, a->mode, a->mode == MODE_OFFICE ? a->uplink : NULL) < 0 &&
@@ -192,10 +230,12 @@ do_action(struct sekishod *d, const struct action *a)
 		    (rc = conntrack_flush()) < 0)
 			log_warnx("conntrack: cannot flush: %s", strerror(-rc));
 		d->rules_mode = a->mode;
+		fetch_on_mode(d, prev);
 		break;
 	case ACT_TUNNEL_IDLE:
 		if ((rc = tunnel_idle(&d->tun)) < 0)
 			log_warnx("tunnel: cannot remove its route: %s", strerror(-rc));
+		timers_on_tunnel_idle(&d->timers);
 		break;
 	}
 }
@@ -243,10 +283,14 @@ on_event(const struct event *in, void *arg)
 		do_action(d, &acts[i]);
 }
 
+static const struct fetch_status *fetch_gather(const struct sekishod *d,
+    struct fetch_status *fs);
+
 static void
 gather(struct status *st, void *arg)
 {
 	static struct tunnel_stats ts;
+	static struct fetch_status fs;
 	struct sekishod *d = arg;
 
 	st->engine = &d->engine;
@@ -256,11 +300,17 @@ gather(struct status *st, void *arg)
 	clock_gettime(CLOCK_REALTIME, &st->wall);
 	st->serial = d->pol.serial;
 	st->policy_path = d->bundled ? d->acc.bundle : d->policy_path;
-	st->gateway = d->pol.gateways[0].name;
+	st->gateway = d->pol.gateways[d->engine.gateway].name;
+	st->gateway_pos = d->engine.gateway + 1;
+	st->n_gateways = d->pol.n_gateways;
+	st->gateway_from = d->pol.gateways[d->engine.gw_from].name;
+	st->gateway_why = gw_why_text(d->engine.gw_why);
+	st->fetch = fetch_gather(d, &fs);
 }
 
 /* In remote mode, a tunnel without a handshake for handshake-stale seconds
- * (counted from when it moved to this uplink) moves to the next uplink. */
+ * (counted from when it moved to this uplink or gateway) moves to the next
+ * uplink; with none, to the next gateway (engine.h). */
 static void
 check_stale(struct sekishod *d, const struct tunnel_stats *ts)
 {
@@ -270,20 +320,50 @@ check_stale(struct sekishod *d, const struct tunnel_stats *ts)
 	uint64_t age_ms;
 
 	clock_gettime(CLOCK_REALTIME, &wall);
-	if (d->engine.mode == MODE_REMOTE && ev.now_ms - d->engine.since_ms > stale_ms) {
+	if (d->engine.mode == MODE_REMOTE && ev.now_ms - d->engine.path_ms > stale_ms) {
 		age_ms = ts->last_handshake.tv_sec == 0 ? UINT64_MAX :
 		    (uint64_t)(wall.tv_sec - ts->last_handshake.tv_sec) * 1000;
 		if (age_ms > stale_ms) {
 			const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+			char name[IF_NAMESIZE];
+			int was = d->engine.active;
+			size_t gw = d->engine.gateway;
 
-			log_warnx("tunnel: no handshake over %s for %u s, trying another uplink",
-			    u != NULL ? u->name : "?", d->pol.handshake_stale_s);
+			sk_strlcpy(name, u != NULL ? u->name : "?", sizeof(name));
 			ev.type = EV_TUNNEL_STALE;
 			on_event(&ev, d);
 			ev.type = EV_TICK;
+			if (d->engine.active != was)
+				log_warnx("tunnel: no handshake over %s for %u s, trying another uplink",
+				    name, d->pol.handshake_stale_s);
+			else if (d->engine.gateway == gw)
+				log_warnx("tunnel: no handshake over %s for %u s, and no other "
+				    "uplink or gateway to try", name, d->pol.handshake_stale_s);
 		}
 	}
 	on_event(&ev, d);
+}
+
+/* gateway-timeout after the tunnel was pointed at a gateway or moved: no
+ * session with the gateway, the next one (engine.h). */
+static void
+check_gateway(struct sekishod *d)
+{
+	struct event ev = { .type = EV_GATEWAY_TIMEOUT, .now_ms = now_ms() };
+	const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+	int rc;
+
+	if (d->engine.mode != MODE_REMOTE)
+		return;
+	if ((rc = tunnel_alive(&d->tun)) < 0) {
+		log_warnx("tunnel %s: cannot read its state", d->tun_if);
+		timers_on_gateway_tried(&d->timers, ev.now_ms, d->pol.gateway_timeout_s * 1000);
+	} else if (rc == 0 && d->pol.n_gateways < 2)
+		log_warnx("gateway \"%s\" gave no handshake in %u s over %s, and it is the only one",
+		    d->pol.gateways[d->engine.gateway].name, d->pol.gateway_timeout_s,
+		    u != NULL ? u->name : "?");
+	else if (rc == 0)
+		on_event(&ev, d);
 }
 
 static void
@@ -296,7 +376,8 @@ poll_tunnel(struct sekishod *d)
 		return;
 	}
 	if (ts.last_handshake.tv_sec != 0 && d->handshake_seen == 0)
-		log_info("tunnel: handshake with the gateway completed");
+		log_info("tunnel: handshake with the gateway completed (\"%s\")",
+		    d->pol.gateways[d->tun.gw].name);
 	d->handshake_seen = ts.last_handshake.tv_sec;
 	check_stale(d, &ts);
 }
@@ -316,8 +397,10 @@ reap(struct sekishod *d)
 		} else if (pid == d->work.dhcp) {
 			log_warnx("work link: DHCP server (pid %d) exited", (int)pid);
 			d->work.dhcp = -1;
-		} else
+		} else {
+			fetch_reaped(&d->fetch, pid, status);
 			continue;
+		}
 		timers_on_child_exit(&d->timers, now_ms());
 	}
 }
@@ -357,6 +440,9 @@ reverify(struct sekishod *d)
 	    (uint32_t)random());
 }
 
+static void fetch_now(struct sekishod *d);
+static void fetch_overdue(struct sekishod *d);
+
 static void
 on_timer(struct sekishod *d, enum timer_id id)
 {
@@ -370,6 +456,15 @@ on_timer(struct sekishod *d, enum timer_id id)
 		break;
 	case T_REVERIFY:
 		reverify(d);
+		break;
+	case T_FETCH:
+		fetch_now(d);
+		break;
+	case T_FETCH_DEADLINE:
+		fetch_overdue(d);
+		break;
+	case T_GATEWAY:
+		check_gateway(d);
 		break;
 	case T_COUNT:
 		break;
@@ -471,6 +566,8 @@ switch_policy(struct sekishod *d, struct policy *pol)
 
 /* A candidate that passed the bundle's checks: can it take over live, and
  * will nftables take its ruleset? Then stored, then applied. */
+static void fetch_on_policy(struct sekishod *d);
+
 static void
 take(struct sekishod *d, struct candidate *c, struct buf *out)
 {
@@ -492,6 +589,7 @@ take(struct sekishod *d, struct candidate *c, struct buf *out)
 	}
 	live_count(&d->pol, &c->pol, &added, &withdrawn);
 	switch_policy(d, &c->pol);
+	fetch_on_policy(d);
 	report(out, LOG_LEVEL_INFO, "accepted", "%s: policy serial %llu in force (was %llu): "
 	    "%zu prefixes added, %zu withdrawn; stored as %s", path,
 	    (unsigned long long)d->pol.serial, was, added, withdrawn, d->acc.bundle);
@@ -531,6 +629,170 @@ static void
 ctl_reload(struct buf *out, void *arg)
 {
 	reload(arg, out);
+}
+
+
+/* ---- bundle fetches (docs/distribution.md) ----------------------------
+ * At entering remote or office mode (a path exists), then every
+ * distribution interval with jitter; one at a time, each with a deadline.
+ * A fetched bundle goes through reload(), as if put at the incoming path
+ * by hand. */
+
+static int
+fetch_enabled(const struct sekishod *d)
+{
+	return d->bundled && d->pol.dist_server.sin_family == AF_INET;
+}
+
+static void
+fetch_next(struct sekishod *d, int failed)
+{
+	if (!fetch_enabled(d) || d->rules_mode == MODE_BLOCKED)
+		timers_on_fetch_off(&d->timers);
+	else
+		timers_on_fetch_done(&d->timers, now_ms(), d->pol.dist_interval_s * 1000,
+		    failed, (uint32_t)random());
+}
+
+static unsigned long long
+fetch_next_s(const struct sekishod *d)
+{
+	uint64_t at = d->timers.at[T_FETCH], now = now_ms();
+
+	return at > now ? (at - now + 999) / 1000 : 0;
+}
+
+/* One line for a fetch that went wrong; tried again sooner than usual. */
+static void
+fetch_failed(struct sekishod *d, const char *why)
+{
+	fetch_next(d, 1);
+	fetch_result(&d->fetch, "error: %s", why);
+	log_warnx("fetch over %s: %s; next try in %llu s", d->fetch.via, why,
+	    fetch_next_s(d));
+}
+
+/* Over the path of the mode in force: its mark picks the routing table. */
+static void
+fetch_now(struct sekishod *d)
+{
+	const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+	struct fetch_args a = {
+		.server = d->pol.dist_server, .device = d->acc.trust.device,
+		.serial = d->acc.accepted, .incoming = d->acc.incoming,
+	};
+	char via[48];
+
+	if (!fetch_enabled(d) || d->rules_mode == MODE_BLOCKED) {
+		timers_on_fetch_off(&d->timers);
+		return;
+	}
+	if (fetch_running(&d->fetch))
+		return;
+	if (d->rules_mode == MODE_OFFICE) {
+		snprintf(via, sizeof(via), "the office LAN on %s", u != NULL ? u->name : "?");
+		a.mark = SK_MARK_OFFICE;
+	} else {
+		sk_strlcpy(via, "the tunnel", sizeof(via));
+		a.mark = SK_MARK_TUNNEL;
+	}
+	a.via = via;
+	if (fetch_start(&d->fetch, &a, now_ms()) < 0) {
+		sk_strlcpy(d->fetch.via, via, sizeof(d->fetch.via));
+		fetch_failed(d, d->fetch.line);
+		return;
+	}
+	timers_on_fetch_started(&d->timers, now_ms(), FETCH_TIMEOUT_MS);
+	log_debug("fetch over %s: asking %s for a bundle above serial %llu", via,
+	    d->fetch.server, (unsigned long long)a.serial);
+}
+
+/* The helper has exited and said all it had to say. */
+static void
+fetch_end(struct sekishod *d)
+{
+	unsigned long long held = (unsigned long long)d->acc.accepted;
+	struct buf out;
+	size_t n;
+
+	switch (fetch_finish(&d->fetch, d->acc.incoming)) {
+	case FETCH_RUNNING:
+		return;
+	case FETCH_ERROR:
+		fetch_failed(d, d->fetch.line);
+		return;
+	case FETCH_NONE:
+		fetch_result(&d->fetch, "unchanged: %s has nothing newer than serial %llu",
+		    d->fetch.server, held);
+		log_debug("fetch over %s: %s has nothing newer than serial %llu",
+		    d->fetch.via, d->fetch.server, held);
+		break;
+	case FETCH_NEWER:
+		log_info("fetch over %s: a newer bundle from %s (%lld bytes), put at %s",
+		    d->fetch.via, d->fetch.server, (long long)d->fetch.size, d->acc.incoming);
+		buf_init(&out);
+		reload(d, &out);
+		n = buf_str(&out) != NULL ? strcspn(out.p, "\n") : 0;
+		fetch_result(&d->fetch, "%.*s", (int)n, n > 0 ? out.p : "?");
+		buf_free(&out);
+		break;
+	}
+	fetch_next(d, 0);
+}
+
+static void
+fetch_overdue(struct sekishod *d)
+{
+	if (!fetch_running(&d->fetch))
+		return;
+	fetch_stop(&d->fetch);
+	fetch_failed(d, "the fetch did not finish in time");
+}
+
+/* A new mode: a fetch under way used the old path (its address
+ * translation is gone), so it starts again on the new one. */
+static void
+fetch_on_mode(struct sekishod *d, enum mode prev)
+{
+	if (d->rules_mode == prev || !fetch_enabled(d))
+		return;
+	if (fetch_running(&d->fetch))
+		fetch_stop(&d->fetch);
+	if (d->rules_mode == MODE_BLOCKED)
+		timers_on_fetch_off(&d->timers);
+	else
+		fetch_now(d);
+}
+
+/* A live policy change may add, move or remove the server. */
+static void
+fetch_on_policy(struct sekishod *d)
+{
+	if (!fetch_enabled(d)) {
+		if (fetch_running(&d->fetch))
+			fetch_stop(&d->fetch);
+		timers_on_fetch_off(&d->timers);
+	} else if (!fetch_running(&d->fetch) && d->timers.at[T_FETCH] == 0)
+		fetch_next(d, 0);
+}
+
+static const struct fetch_status *
+fetch_gather(const struct sekishod *d, struct fetch_status *fs)
+{
+	static char server[INET_ADDRSTRLEN + 6];
+	char a[INET_ADDRSTRLEN];
+
+	if (!fetch_enabled(d))
+		return NULL;
+	snprintf(server, sizeof(server), "%s:%u", inet_ntop(AF_INET,
+	    &d->pol.dist_server.sin_addr, a, sizeof(a)), ntohs(d->pol.dist_server.sin_port));
+	fs->server = server;
+	fs->interval_s = d->pol.dist_interval_s;
+	fs->running = fetch_running(&d->fetch);
+	fs->next_s = d->timers.at[T_FETCH] != 0 ? (long long)fetch_next_s(d) : -1;
+	fs->last = d->fetch.last_wall.tv_sec;
+	fs->result = d->fetch.result;
+	return fs;
 }
 
 static void
@@ -580,6 +842,7 @@ resync(struct sekishod *d)
 		d->resync = 1;
 		return;
 	}
+	engine_gateways(&d->engine, d->tun.endpoints, d->tun.n_endpoints, d->tun.gw);
 	n = engine_restate(&d->engine, now_ms(), acts);
 	for (size_t i = 0; i < n; i++)
 		do_action(d, &acts[i]);
@@ -617,10 +880,10 @@ static const struct ctl_ops ctl_ops = { gather, ctl_reload };
 static void
 loop(struct sekishod *d)
 {
-	struct pollfd pfd[3 + ENGINE_MAX_UPLINKS];
+	struct pollfd pfd[4 + ENGINE_MAX_UPLINKS];
 	enum timer_id id;
 	size_t np;
-	int rc;
+	int rc, nf;
 
 	while (!d->quit) {
 		if (d->resync)
@@ -634,7 +897,8 @@ loop(struct sekishod *d)
 		pfd[1] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 		np = prober_pollfds(&d->prober, pfd + 3, ENGINE_MAX_UPLINKS);
-		if (poll(pfd, 3 + np, poll_timeout(d)) == -1 && errno != EINTR)
+		nf = fetch_pollfd(&d->fetch, &pfd[3 + np]);
+		if (poll(pfd, 3 + np + (size_t)nf, poll_timeout(d)) == -1 && errno != EINTR)
 			fatal("poll");
 		if (pfd[0].revents & POLLIN && (rc = rtnl_watch_read(d->rtnl)) < 0) {
 			log_warnx("rtnetlink: %s; reading the state again", strerror(-rc));
@@ -645,6 +909,9 @@ loop(struct sekishod *d)
 			ctl_serve(d->ctl_fd, &ctl_ops, d);
 		if (pfd[2].revents & POLLIN)
 			on_signal(d);
+		if (nf && pfd[3 + np].revents & (POLLIN | POLLHUP | POLLERR))
+			fetch_read(&d->fetch);
+		fetch_end(d);
 		while ((id = timers_due(&d->timers, now_ms())) != T_COUNT)
 			on_timer(d, id);
 	}
@@ -661,15 +928,16 @@ write_sysctl(const char *path, const char *value)
 		close(fd);
 }
 
-/* Forwarding for IPv4 only; no redirects; refusals answered without the
- * per-host ICMP rate limit (they only ever go to the work partition). */
+/* Forwarding for IPv4, and for IPv6 only with a policy that has IPv6
+ * LGWAN prefixes; no redirects; refusals answered without the per-host
+ * ICMP rate limit (they only ever go to the work partition). */
 static void
-kernel_settings(const char *work_if)
+kernel_settings(const char *work_if, int v6)
 {
 	char path[128];
 
 	write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
-	write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "0");
+	write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", v6 ? "1" : "0");
 	write_sysctl("/proc/sys/net/ipv4/icmp_ratelimit", "0");
 	write_sysctl("/proc/sys/net/ipv4/conf/all/send_redirects", "0");
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/send_redirects", work_if);
@@ -790,13 +1058,15 @@ start(struct sekishod *d)
 		fatal("%s", d->rundir);
 	if (workside_open(&d->work, d->work_if, d->rundir, &d->pol, &err) < 0)
 		fatalx("%s", err.msg);
-	kernel_settings(d->work_if);
+	kernel_settings(d->work_if, d->pol.has_v6);
 	if (workside_dhcp_start(&d->work, &d->pol) < 0)
 		fatal("work link: cannot start the DHCP server");
 	if (tunnel_open(&d->tun, d->tun_if, &d->pol, d->key, &err) < 0)
 		fatalx("%s", err.msg);
-	if (route_rules_add(d->work_if, d->work.ifindex, d->pol.gateways[0].endpoint.sin_addr) < 0)
+	if (route_rules_add(d->work_if, d->work.ifindex, d->tun.endpoints, d->tun.n_endpoints) < 0)
 		fatal("routing rules");
+	if (d->pol.has_v6 && route6_rules_add(d->work_if, d->work.ifindex) < 0)
+		fatal("IPv6 routing rules");
 	if ((d->rtnl = rtnl_watch_open(on_event, d)) == NULL)
 		fatal("rtnetlink");
 	if ((d->ctl_fd = ctl_listen(d->sock_path)) < 0) {
@@ -813,6 +1083,7 @@ shutdown_daemon(struct sekishod *d)
 	/* A clean stop leaves work cut off, like a crash does. */
 	apply_rules(d, MODE_BLOCKED, NULL);
 	prober_stop_all(&d->prober);
+	fetch_stop(&d->fetch);
 	workside_close(&d->work);
 	tunnel_close(&d->tun);
 	unlink(d->sock_path);
@@ -832,11 +1103,13 @@ main(int argc, char *argv[])
 		.keys_path = "/etc/sekisho/agency.pub", .device_path = "/etc/sekisho/device.pub",
 	};
 	struct sk_error err;
-	char helper[PATH_MAX], verifier[PATH_MAX], store[PATH_MAX], incoming[PATH_MAX];
+	char helper[PATH_MAX], verifier[PATH_MAX], store[PATH_MAX], incoming[PATH_MAX],
+	    fetcher[PATH_MAX];
 	int ch, foreground = 0, verbose = 0, check = 0, base_only = 0, plain = 0;
 
 	default_helper("sekisho-probe", helper, sizeof(helper));
 	default_helper("sekisho-policy", verifier, sizeof(verifier));
+	default_helper("sekisho-fetch", fetcher, sizeof(fetcher));
 	d.acc.helper = verifier;
 	while ((ch = getopt(argc, argv, "BD:P:S:b:df:i:k:nr:s:t:vw:")) != -1) {
 		switch (ch) {
@@ -880,6 +1153,7 @@ main(int argc, char *argv[])
 	if (check)
 		return check_only(&d);
 	prober_init(&d.prober, helper);
+	fetch_init(&d.fetch, fetcher);
 	srandom((unsigned int)(now_ms() ^ (uint64_t)getpid()));
 	if ((d.sig_fd = signals_open()) == -1)
 		fatal("signals");

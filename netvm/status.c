@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "netvm/control.h"
 
@@ -54,6 +55,13 @@ text_tunnel(const struct status *s, struct buf *o)
 	long long age = handshake_age(s);
 
 	buf_printf(o, "tunnel:     %s\n", s->tunnel_if);
+	if (s->n_gateways > 0) {
+		buf_printf(o, "  gateway:  %s (%zu of %zu", s->gateway, s->gateway_pos,
+		    s->n_gateways);
+		if (s->gateway_from != NULL && s->gateway_why != NULL)
+			buf_printf(o, ", %s %s", s->gateway_from, s->gateway_why);
+		buf_printf(o, ")\n");
+	}
 	if (t == NULL) {
 		buf_printf(o, "  state:    not readable\n");
 		return;
@@ -66,6 +74,43 @@ text_tunnel(const struct status *s, struct buf *o)
 		buf_printf(o, "  handshake: %lld s ago\n", age);
 	buf_printf(o, "  transfer: %llu B received, %llu B sent\n",
 	    (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_bytes);
+}
+
+/* The time of the last fetch: UTC, ISO 8601. */
+static const char *
+fetch_when(const struct fetch_status *f, char buf[32])
+{
+	struct tm tm;
+
+	if (gmtime_r(&f->last, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return "?";
+	return buf;
+}
+
+static long long
+fetch_age(const struct status *s)
+{
+	return s->wall.tv_sec > s->fetch->last ? (long long)(s->wall.tv_sec - s->fetch->last) : 0;
+}
+
+static void
+text_fetch(const struct status *s, struct buf *o)
+{
+	const struct fetch_status *f = s->fetch;
+	char when[32];
+
+	buf_printf(o, "fetch:      %s every %u s", f->server, f->interval_s);
+	if (f->running)
+		buf_printf(o, ", one running now\n");
+	else if (f->next_s >= 0)
+		buf_printf(o, ", next in %lld s\n", f->next_s);
+	else
+		buf_printf(o, ", none due (no path)\n");
+	if (f->last == 0)
+		buf_printf(o, "  last:     none yet\n");
+	else
+		buf_printf(o, "  last:     %s (%lld s ago): %s\n", fetch_when(f, when),
+		    fetch_age(s), f->result);
 }
 
 void
@@ -91,6 +136,8 @@ status_text(const struct status *s, struct buf *o)
 	text_tunnel(s, o);
 	buf_printf(o, "policy:     serial %llu (%s)\n", (unsigned long long)s->serial,
 	    s->policy_path);
+	if (s->fetch != NULL)
+		text_fetch(s, o);
 }
 
 /* Names are interface names and policy identifiers: printable ASCII, and
@@ -148,6 +195,18 @@ json_tunnel(const struct status *s, struct buf *o)
 
 	buf_printf(o, "\"tunnel\":{\"interface\":");
 	json_str(o, s->tunnel_if);
+	if (s->n_gateways > 0) {
+		buf_printf(o, ",\"gateway_position\":%zu,\"gateways\":%zu,\"failover\":",
+		    s->gateway_pos, s->n_gateways);
+		if (s->gateway_from != NULL && s->gateway_why != NULL) {
+			buf_printf(o, "{\"from\":");
+			json_str(o, s->gateway_from);
+			buf_printf(o, ",\"why\":");
+			json_str(o, s->gateway_why);
+			buf_printf(o, "}");
+		} else
+			buf_printf(o, "null");
+	}
 	if (t != NULL) {
 		buf_printf(o, ",\"peer\":\"%s\",\"gateway\":", t->peer);
 		json_str(o, s->gateway);
@@ -160,6 +219,30 @@ json_tunnel(const struct status *s, struct buf *o)
 		buf_printf(o, ",\"rx_bytes\":%llu,\"tx_bytes\":%llu",
 		    (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_bytes);
 	}
+	buf_printf(o, "}");
+}
+
+static void
+json_fetch(const struct status *s, struct buf *o)
+{
+	const struct fetch_status *f = s->fetch;
+	char when[32];
+
+	buf_printf(o, ",\"fetch\":{\"server\":");
+	json_str(o, f->server);
+	buf_printf(o, ",\"interval_s\":%u,\"running\":%s,\"next_s\":", f->interval_s,
+	    f->running ? "true" : "false");
+	if (f->next_s >= 0)
+		buf_printf(o, "%lld", f->next_s);
+	else
+		buf_printf(o, "null");
+	if (f->last == 0) {
+		buf_printf(o, ",\"last\":null,\"last_age_s\":null,\"result\":null}");
+		return;
+	}
+	buf_printf(o, ",\"last\":\"%s\",\"last_age_s\":%lld,\"result\":",
+	    fetch_when(f, when), fetch_age(s));
+	json_str(o, f->result);
 	buf_printf(o, "}");
 }
 
@@ -184,5 +267,8 @@ status_json(const struct status *s, struct buf *o)
 	buf_printf(o, ",\"policy\":{\"serial\":%llu,\"path\":",
 	    (unsigned long long)s->serial);
 	json_str(o, s->policy_path);
-	buf_printf(o, "}}\n");
+	buf_printf(o, "}");
+	if (s->fetch != NULL)
+		json_fetch(s, o);
+	buf_printf(o, "}\n");
 }

@@ -1,8 +1,10 @@
 /*
  * The tunnel to the agency gateway, on top of vpn/: the WireGuard interface
  * (reused if a previous sekishod left it running, so a restart does not
- * drop the tunnel), its address, the LGWAN routes into it, and the one
- * route that steers its encrypted UDP over the chosen uplink.
+ * drop the tunnel), its address, the LGWAN routes into it, its one peer
+ * (the policy's gateway in use; swapped on failover), and the routes that
+ * steer its encrypted UDP to every gateway's endpoint over the chosen
+ * uplink.
  */
 #ifndef SK_TUNNEL_H
 #define SK_TUNNEL_H
@@ -14,17 +16,18 @@
 #include <time.h>
 
 #include "lib/util.h"
-
-struct policy;
+#include "policy/policy.h"
 
 struct tunnel {
 	char		ifname[IF_NAMESIZE];
 	int		ifindex;
 	pid_t		child;		/* userspace WireGuard we started, or 0 */
-	struct in_addr	endpoint;
-	struct sockaddr_in endpoint_sa;
-	uint8_t		peer[32];	/* the gateway's public key */
+	size_t		gw;		/* the policy's index of the peer */
+	struct sockaddr_in endpoint_sa;	/* of that gateway */
+	uint8_t		peer[32];	/* its public key */
 	uint16_t	keepalive;
+	struct in_addr	endpoints[POLICY_MAX_GATEWAYS];	/* of every gateway */
+	size_t		n_endpoints;
 };
 
 struct tunnel_stats {
@@ -35,10 +38,18 @@ struct tunnel_stats {
 	char		endpoint[64];
 };
 
+/* A reused interface keeps its peer if it is one of pol's gateways (t->gw
+ * says which), else gets the first. */
 int tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
     const uint8_t private_key[32], struct sk_error *err);
+/* Every gateway's endpoint routed over the uplink (never the tunnel). */
 int tunnel_via(struct tunnel *t, int uplink_ifindex, const struct in_addr *gw);
 int tunnel_idle(struct tunnel *t);
+/* Failover: the peer replaced by pol's gateway i (key, endpoint,
+ * keepalive, the same allowed IPs) in one set, the new peer first, so no
+ * instant has two peers with those allowed IPs (or none); the device's key
+ * and addresses stay. 0 or -errno (then nothing changed). */
+int tunnel_gateway(struct tunnel *t, const struct policy *pol, size_t i);
 /* A live policy change: the routes of pol's prefixes into the tunnel added
  * (existing ones replaced in place), then the gateway's allowed IPs set to
  * exactly those prefixes. 0 or -errno. */
@@ -49,5 +60,11 @@ int tunnel_withdraw(const struct policy *old, const struct policy *new);
 /* Removes the interface (ending a userspace implementation). */
 void tunnel_close(struct tunnel *t);
 int tunnel_stats(const struct tunnel *t, struct tunnel_stats *st);
+/* 1 when the peer has a session that carries traffic: a handshake less than
+ * TUNNEL_SESSION_S ago (WireGuard's Reject-After-Time; a session that old
+ * needs no new handshake, e.g. after a move to another uplink). 0 when it
+ * has none, -errno when the interface cannot be read. */
+#define TUNNEL_SESSION_S	180
+int tunnel_alive(const struct tunnel *t);
 
 #endif

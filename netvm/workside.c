@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/proc.h"
 #include "netvm/route.h"
+#include "netvm/route6.h"
 #include "policy/policy.h"
 
 #define DNSMASQ "/usr/sbin/dnsmasq"
@@ -31,6 +32,8 @@ workside_open(struct workside *w, const char *ifname, const char *rundir,
 		return sk_errorf(err, ENODEV, "work interface %s: no such interface",
 		    ifname);
 	if ((rc = route_addr_add(w->ifindex, pol->work_router, pol->work_plen)) < 0 ||
+	    (pol->has_v6 && (rc = route6_addr_add(w->ifindex, &pol->work_router6,
+	    pol->work_plen6)) < 0) ||
 	    (rc = route_link_set(w->ifindex, 1, 0)) < 0)
 		return sk_errorf(err, -rc, "work interface %s: %s", ifname,
 		    strerror(-rc));
@@ -70,10 +73,11 @@ int
 workside_dhcp_start(struct workside *w, const struct policy *pol)
 {
 	char iface[64], range[96], router[64], dns[64], pidf[300], leases[300];
-	char pidarg[320], *argv[] = { "dnsmasq", "--keep-in-foreground",
+	char range6[160], pidarg[320], *argv[] = { "dnsmasq", "--keep-in-foreground",
 	    "--conf-file=/dev/null", "--port=0", "--bind-interfaces", iface,
 	    "--except-interface=lo", range, router, dns, "--dhcp-authoritative",
-	    leases, pidarg, "--log-facility=-", "--quiet-dhcp", NULL };
+	    leases, pidarg, "--log-facility=-", "--quiet-dhcp", "--quiet-dhcp6",
+	    "--quiet-ra", NULL, NULL, NULL };
 	int rc;
 	char a[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
 	uint32_t mask = htonl(~0u << (32 - pol->work_plen));
@@ -90,6 +94,17 @@ workside_dhcp_start(struct workside *w, const struct policy *pol)
 	snprintf(router, sizeof(router), "--dhcp-option=option:router,%s", r);
 	snprintf(dns, sizeof(dns), "--dhcp-option=option:dns-server,%s", r);
 	snprintf(pidarg, sizeof(pidarg), "--pid-file=%s", pidf);
+	if (pol->has_v6) {
+		/* Router advertisements with the managed flag, and DHCPv6 handing
+		 * out the one address work may use. */
+		char a6[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &pol->work_addr6, a6, sizeof(a6));
+		snprintf(range6, sizeof(range6), "--dhcp-range=%s,%s,%u,12h", a6, a6,
+		    (unsigned)pol->work_plen6);
+		argv[nitems(argv) - 3] = "--enable-ra";
+		argv[nitems(argv) - 2] = range6;
+	}
 	stop_stale(pidf);
 	if ((rc = spawn_child(&w->dhcp, DNSMASQ, argv, -1, -1, -1)) < 0) {
 		w->dhcp = 0;

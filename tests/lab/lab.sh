@@ -58,6 +58,8 @@ LAB_AUTH=10.65.0.10
 LAB_AUTH_NAME=auth.lgwan.example
 LAB_LGWAN_HOST=172.20.0.10
 LAB_IPERF_PORT=5201
+LAB_DIST_ADDR=10.64.0.9		# the bundle server a test starts (lab_lgwan_host)
+LAB_DIST_PORT=51830
 # the netvm's uplinks: stable names and MACs; each is a cable whose far end
 # lab_plug puts into a segment's wall socket (patch namespace)
 LAB_UPLINKS="up0 up1 up2"	# wired, wifi, wwan
@@ -1094,3 +1096,135 @@ lab_gateway_up() {
 	ip -n "$ns" link set pub0 up &&
 	lab_wait_for ip -n "$ns" route replace default via "$LAB_INET_AGENCY_SIDE" dev pub0
 }
+
+# lab_lgwan_host ADDR: one more LGWAN host address (a /32 on lgwan's lo,
+# reached through the agency and from the office like the others), for a
+# service a test starts there itself (e.g. lab_spawn NAME lgwan ...).
+lab_lgwan_host() {
+	local ns
+	ns=$(_lab_ns lgwan) || return 1
+	ip -n "$ns" addr replace "$1/32" dev lo
+}
+
+# lab_lgwan6: IPv6 between the agency and LGWAN (which the lab otherwise
+# keeps IPv4-only): the gateway's tunnel gets $LAB_TUNNEL_GW6, the device's
+# peer may send from $LAB_TUNNEL_DEVICE6, and LGWAN answers on
+# $LAB_LGWAN6_HOST inside $LAB_LGWAN6_PREFIX. For a test of a policy with
+# IPv6 prefixes; the test starts its own service on the address.
+LAB_TUNNEL_GW6=fd00:77::1
+LAB_TUNNEL_DEVICE6=fd00:77::2
+LAB_LGWAN6_PREFIX=2001:db8:64::/48
+LAB_LGWAN6_HOST=2001:db8:64::80
+lab_lgwan6() {
+	local ag lg i
+	ag=$(_lab_ns agency) && lg=$(_lab_ns lgwan) || return 1
+	for i in all default lo lg0 "$LAB_WG_GW"; do
+		ip netns exec "$ag" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=0" || return 1
+	done
+	for i in all default lo lg0; do
+		ip netns exec "$lg" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=0" || return 1
+	done
+	ip netns exec "$ag" sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+	ip -n "$ag" addr add "$LAB_TUNNEL_GW6/64" dev "$LAB_WG_GW" nodad &&
+	ip netns exec "$ag" wg set "$LAB_WG_GW" peer "$LAB_DEVICE_PUB" \
+		allowed-ips "$LAB_TUNNEL_DEVICE,$LAB_TUNNEL_DEVICE6/128" &&
+	ip -n "$ag" addr add fd00:255::1/64 dev lg0 nodad &&
+	ip -n "$ag" -6 route add "$LAB_LGWAN6_PREFIX" via fd00:255::2 dev lg0 &&
+	ip -n "$lg" addr add fd00:255::2/64 dev lg0 nodad &&
+	ip -n "$lg" addr add "$LAB_LGWAN6_HOST/128" dev lo &&
+	ip -n "$lg" -6 route add default via fd00:255::1 dev lg0
+}
+
+# ---- a second agency gateway (lab_agency2_up) ----------------------------------
+# Another agency, agency2, with its own wireguard-go ($LAB_WG_GW2, key
+# $LAB_DIR/gateway2.key) at $LAB_GW2_ENDPOINT on the internet's agency
+# segment (inet routes the /32 over its own veth ia1), reaching the same
+# LGWAN over its own link; it masquerades the tunnel's addresses onto that
+# link (LGWAN routes its replies to agency, not agency2). The second
+# gateway's UDP counts as "tunnel" in every segment's leak counters. For a
+# policy with two gateways in failover order; call after lab_up.
+LAB_GW2_PUBLIC=192.0.2.11
+LAB_GW2_ENDPOINT=192.0.2.11:51820
+LAB_AGENCY2_LG=10.255.2.1	# agency2 <-> lgwan link (/30)
+LAB_LGWAN_AGENCY2_SIDE=10.255.2.2
+
+_lab_agency2_build() {	# in a set -e shell; LAB_ROLES includes agency2
+	local p s
+	ip netns add "$NS_AGENCY2"
+	ip -n "$NS_AGENCY2" link set lo up
+	n agency2 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip link add ia1 netns "$NS_INET" type veth peer name pub0 netns "$NS_AGENCY2"
+	ip link add lg0 netns "$NS_AGENCY2" type veth peer name ag2 netns "$NS_LGWAN"
+	ip -n "$NS_INET" addr add "$LAB_INET_AGENCY_SIDE/32" dev ia1
+	ip -n "$NS_INET" link set ia1 up
+	ip -n "$NS_INET" route add "$LAB_GW2_PUBLIC/32" dev ia1 src "$LAB_INET_AGENCY_SIDE"
+	ip -n "$NS_AGENCY2" addr add "$LAB_GW2_PUBLIC/24" dev pub0
+	ip -n "$NS_AGENCY2" addr add "$LAB_AGENCY2_LG/30" dev lg0
+	ip -n "$NS_AGENCY2" link set pub0 up
+	ip -n "$NS_AGENCY2" link set lg0 up
+	ip -n "$NS_AGENCY2" route add default via "$LAB_INET_AGENCY_SIDE" dev pub0
+	for p in $LAB_LGWAN_PREFIXES; do
+		ip -n "$NS_AGENCY2" route add "$p" via "$LAB_LGWAN_AGENCY2_SIDE" dev lg0
+	done
+	n agency2 sysctl -qw net.ipv4.ip_forward=1
+	n agency2 nft -f - <<-EOT
+	table ip labnat {
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "lg0" ip saddr $LAB_TUNNEL_NET masquerade
+		}
+	}
+	EOT
+	ip -n "$NS_LGWAN" addr add "$LAB_LGWAN_AGENCY2_SIDE/30" dev ag2
+	ip -n "$NS_LGWAN" link set ag2 up
+	(umask 077; wg genkey >"$LAB_DIR/gateway2.key")
+	wg pubkey <"$LAB_DIR/gateway2.key" >"$LAB_DIR/gateway2.pub"
+	for s in $(_lab_segments); do
+		n "$s" nft -f - <<-EOT
+		insert rule netdev lableak ingress ether type ip ip daddr $LAB_GW2_PUBLIC udp dport $LAB_GW_PORT counter name "tunnel" return
+		EOT
+	done
+}
+
+lab_agency2_up() {
+	_lab_ns agency >/dev/null || return 1
+	[[ " $LAB_ROLES " != *" agency2 "* ]] || { _lab_err "lab_agency2_up: agency2 is up already"; return 1; }
+	NS_AGENCY2=$LAB_PREFIX-agency2
+	LAB_WG_GW2=${LAB_PREFIX}g2
+	export NS_AGENCY2 LAB_WG_GW2
+	if ! LAB_ROLES="$LAB_ROLES agency2" bash -eEc 'trap "echo lab: lab_agency2_up: failed at line \$LINENO >&2" ERR
+			. "$0"
+			_lab_agency2_build' "$LAB_LIBDIR/lab.sh"; then
+		_lab_err "lab_agency2_up: could not build agency2 (lab_down removes what was built)"
+		return 1
+	fi
+	LAB_ROLES="$LAB_ROLES agency2"
+	LAB_GW2_PUB=$(cat "$LAB_DIR/gateway2.pub")
+	export LAB_ROLES LAB_GW2_PUB
+	lab_spawn agency2-wg agency2 wireguard-go -f "$LAB_WG_GW2" || return 1
+	lab_wait_for test -S "/var/run/wireguard/$LAB_WG_GW2.sock" ||
+		{ _lab_err "wireguard-go did not create $LAB_WG_GW2: $(_lab_which_down)"; return 1; }
+	n agency2 wg set "$LAB_WG_GW2" listen-port "$LAB_GW_PORT" private-key "$LAB_DIR/gateway2.key" \
+		peer "$LAB_DEVICE_PUB" allowed-ips "$LAB_TUNNEL_DEVICE" &&
+	ip -n "$NS_AGENCY2" addr add "$LAB_TUNNEL_GW/24" dev "$LAB_WG_GW2" &&
+	ip -n "$NS_AGENCY2" link set "$LAB_WG_GW2" up ||
+		{ _lab_err "configuring the second gateway's WireGuard interface failed"; return 1; }
+	_lab_write_env
+	printf 'export %s=%q\n' LAB_WG_GW2 "$LAB_WG_GW2" LAB_GW2_PUB "$LAB_GW2_PUB" >>"$LAB_DIR/env"
+}
+
+# lab_gateway_block [agency|agency2] / lab_gateway_unblock [...]: the
+# gateway's namespace drops (silently) every UDP datagram to its WireGuard
+# port: its wireguard-go runs on but answers nothing, as a gateway that
+# died behind a firewall. The default is agency.
+lab_gateway_block() {
+	n "${1:-agency}" nft -f - <<-EOT
+	table inet labblock {
+		chain input {
+			type filter hook input priority -10; policy accept;
+			udp dport $LAB_GW_PORT counter drop
+		}
+	}
+	EOT
+}
+lab_gateway_unblock() { n "${1:-agency}" nft delete table inet labblock; }

@@ -387,6 +387,219 @@ test_probe_all_after_restate(void **state)
 	assert_int_equal(engine_probe_all(&e, all), 0);
 }
 
+/* ---- gateways in failover order ------------------------------------------ */
+
+static int
+setup_gateways(void **state)
+{
+	struct in_addr gws[3] = { a4("192.0.2.10"), a4("192.0.2.11"), a4("198.51.100.7") };
+
+	setup_beacons(state);
+	e.beacons = 0;
+	engine_gateways(&e, gws, 3, 0);
+	return 0;
+}
+
+static void
+assert_gateway(const struct action *a, size_t to, size_t from, enum gw_why why,
+    int ifindex)
+{
+	assert_int_equal(a->type, ACT_GATEWAY);
+	assert_int_equal(a->gateway, to);
+	assert_int_equal(a->gw_from, from);
+	assert_int_equal(a->why, why);
+	assert_int_equal(a->ifindex, ifindex);
+}
+
+static void
+test_gateway_timeout_next_in_order_and_wraps(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	assert_int_equal(e.gateway, 0);
+	now += 15000;
+	/* Over the same uplink: only the peer changes, no route, no rules. */
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
+	assert_gateway(&acts[0], 1, 0, GW_TIMEOUT, UP0);
+	assert_string_equal(acts[0].uplink, "up0");
+	assert_int_equal(e.gateway, 1);
+	assert_int_equal(e.gw_from, 0);
+	assert_int_equal(e.path_ms, now);
+	assert_int_equal(e.active, UP0);
+	assert_int_equal(e.mode, MODE_REMOTE);
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
+	assert_gateway(&acts[0], 2, 1, GW_TIMEOUT, UP0);
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
+	assert_gateway(&acts[0], 0, 2, GW_TIMEOUT, UP0);
+	assert_string_equal(gw_why_text(e.gw_why), "gave no handshake");
+}
+
+static void
+test_gateway_timeout_one_gateway_changes_nothing(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	assert_int_equal(e.n_gateways, 1);
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 0);
+	assert_int_equal(e.gateway, 0);
+	assert_null(gw_why_text(e.gw_why));
+}
+
+static void
+test_gateway_timeout_only_in_remote(void **state)
+{
+	(void)state;
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 0);	/* blocked */
+	e.beacons = 1;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	feed(EV_BEACON_OK, UP0, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 0);	/* office */
+	assert_int_equal(e.gateway, 0);
+}
+
+static void
+test_stale_moves_uplink_before_gateway(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	now += 180000;
+	/* Another uplink first; the gateway stays. */
+	assert_int_equal(feed(EV_TUNNEL_STALE, 0, NULL), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP2);
+	assert_int_equal(e.gateway, 0);
+	assert_int_equal(e.path_ms, now);
+	/* The move did not help: no handshake over up2 either. */
+	now += 15000;
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
+	assert_gateway(&acts[0], 1, 0, GW_TIMEOUT, UP2);
+	/* The better uplink is tried again later, with the working gateway. */
+	now += ENGINE_STALE_RETRY_MS;
+	assert_int_equal(feed(EV_TICK, 0, NULL), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP0);
+	assert_int_equal(e.gateway, 1);
+}
+
+static void
+test_stale_without_other_uplink_next_gateway(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += 180000;
+	assert_int_equal(feed(EV_TUNNEL_STALE, 0, NULL), 1);
+	assert_gateway(&acts[0], 1, 0, GW_STALE, UP0);
+	assert_int_equal(e.active, UP0);
+	assert_int_equal(e.path_ms, now);	/* the stale check starts over */
+	assert_string_equal(gw_why_text(e.gw_why), "went stale");
+}
+
+static void
+test_stale_one_gateway_one_uplink_restarts_clock(void **state)
+{
+	(void)state;
+	e.beacons = 0;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += 180000;
+	assert_int_equal(feed(EV_TUNNEL_STALE, 0, NULL), 0);
+	assert_int_equal(e.path_ms, now);
+	assert_int_equal(e.since_ms, 1000);	/* status: the mode did not change */
+}
+
+static void
+test_working_gateway_kept_across_uplink_moves(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	feed(EV_GATEWAY_TIMEOUT, 0, NULL);
+	assert_int_equal(e.gateway, 1);
+	assert_int_equal(feed(EV_LINK, UP0, "down"), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP2);
+	assert_int_equal(e.gateway, 1);
+	assert_int_equal(feed(EV_LINK, UP0, NULL), 2);
+	assert_int_equal(acts[0].ifindex, UP0);
+	assert_int_equal(e.gateway, 1);
+}
+
+static void
+test_afresh_prefers_first_gateway(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	feed(EV_GATEWAY_TIMEOUT, 0, NULL);
+	assert_int_equal(e.gateway, 1);
+	assert_int_equal(feed(EV_LINK, UP0, "down"), 2);
+	assert_int_equal(e.mode, MODE_BLOCKED);
+	assert_int_equal(e.gateway, 1);		/* idle: nothing to change */
+	/* Back: the route, the first gateway, then the rules. */
+	assert_int_equal(feed(EV_LINK, UP0, NULL), 3);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_gateway(&acts[1], 0, 1, GW_AFRESH, UP0);
+	assert_int_equal(acts[2].type, ACT_RULES);
+	assert_int_equal(acts[2].mode, MODE_REMOTE);
+	assert_int_equal(e.gateway, 0);
+	assert_null(gw_why_text(e.gw_why));
+}
+
+static void
+test_afresh_after_office(void **state)
+{
+	(void)state;
+	e.beacons = 1;
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	feed(EV_BEACON_FAIL, UP2, NULL);
+	feed(EV_GATEWAY_TIMEOUT, 0, NULL);
+	assert_int_equal(e.gateway, 1);
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	feed(EV_BEACON_OK, UP0, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_int_equal(feed(EV_LINK, UP0, "down"), 3);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP2);
+	assert_gateway(&acts[1], 0, 1, GW_AFRESH, UP2);
+	assert_int_equal(acts[2].type, ACT_RULES);
+	assert_int_equal(acts[2].mode, MODE_REMOTE);
+}
+
+/* What sekishod's resync does: a fresh engine fed the kernel's dump, then
+ * told which gateway the running tunnel holds, then restated. */
+static void
+test_restate_keeps_running_gateway(void **state)
+{
+	struct in_addr gws[2] = { a4("192.0.2.10"), a4("192.0.2.11") };
+
+	(void)state;
+	engine_init(&e, WORK, TUN, gws[0], 0);
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	engine_gateways(&e, gws, 2, 1);
+	assert_int_equal(engine_restate(&e, now, acts), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[1].type, ACT_RULES);
+	assert_int_equal(e.gateway, 1);
+	assert_int_equal(e.gw_why, GW_FIRST);
+}
+
+static void
+test_usable_by_endpoint_of_gateway_in_use(void **state)
+{
+	struct in_addr gws[2] = { a4("192.168.1.77"), a4("192.0.2.11") };
+
+	(void)state;
+	engine_gateways(&e, gws, 2, 0);
+	feed(EV_LINK, UP0, NULL);
+	/* No default route, but the first gateway is on the uplink's subnet. */
+	assert_int_equal(feed(EV_ADDR_ADD, UP0, "192.168.1.100"), 2);
+	assert_int_equal(e.mode, MODE_REMOTE);
+	feed(EV_GATEWAY_TIMEOUT, 0, NULL);
+	/* The second is not: the next change finds no way on. */
+	assert_int_equal(feed(EV_TICK, 0, NULL), 2);
+	assert_int_equal(e.mode, MODE_BLOCKED);
+}
+
 int
 main(void)
 {
@@ -411,6 +624,17 @@ main(void)
 		cmocka_unit_test_setup(test_stale_only_uplink_still_used, setup_beacons),
 		cmocka_unit_test_setup(test_new_address_forgets_office, setup_beacons),
 		cmocka_unit_test_setup(test_probe_all_after_restate, setup_beacons),
+		cmocka_unit_test_setup(test_gateway_timeout_next_in_order_and_wraps, setup_gateways),
+		cmocka_unit_test_setup(test_gateway_timeout_one_gateway_changes_nothing, setup_beacons),
+		cmocka_unit_test_setup(test_gateway_timeout_only_in_remote, setup_gateways),
+		cmocka_unit_test_setup(test_stale_moves_uplink_before_gateway, setup_gateways),
+		cmocka_unit_test_setup(test_stale_without_other_uplink_next_gateway, setup_gateways),
+		cmocka_unit_test_setup(test_stale_one_gateway_one_uplink_restarts_clock, setup_beacons),
+		cmocka_unit_test_setup(test_working_gateway_kept_across_uplink_moves, setup_gateways),
+		cmocka_unit_test_setup(test_afresh_prefers_first_gateway, setup_gateways),
+		cmocka_unit_test_setup(test_afresh_after_office, setup_gateways),
+		cmocka_unit_test_setup(test_restate_keeps_running_gateway, setup_gateways),
+		cmocka_unit_test_setup(test_usable_by_endpoint_of_gateway_in_use, setup_gateways),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

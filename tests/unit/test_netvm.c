@@ -295,6 +295,48 @@ test_status_json(void **state)
 	buf_free(&b);
 }
 
+/* Failover: which gateway, its place in the order, what it replaced. */
+static void
+test_status_gateway(void **state)
+{
+	struct engine e;
+	struct tunnel_stats ts;
+	struct status s;
+	struct buf b;
+
+	(void)state;
+	fill_status(&s, &e, &ts);
+	s.gateway = "gw-osaka";
+	s.gateway_pos = 2;
+	s.n_gateways = 2;
+	s.gateway_from = "gw-tokyo";
+	s.gateway_why = "gave no handshake";
+	buf_init(&b);
+	status_text(&s, &b);
+	assert_non_null(strstr(buf_str(&b), "tunnel:     skt0\n"
+	    "  gateway:  gw-osaka (2 of 2, gw-tokyo gave no handshake)\n"
+	    "  peer:     AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= (gw-osaka)\n"));
+	buf_free(&b);
+	buf_init(&b);
+	status_json(&s, &b);
+	assert_non_null(strstr(buf_str(&b), "\"tunnel\":{\"interface\":\"skt0\","
+	    "\"gateway_position\":2,\"gateways\":2,"
+	    "\"failover\":{\"from\":\"gw-tokyo\",\"why\":\"gave no handshake\"},"
+	    "\"peer\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\",\"gateway\":\"gw-osaka\","));
+	buf_free(&b);
+	s.gateway = "gw-tokyo";
+	s.gateway_pos = 1;
+	s.gateway_why = NULL;
+	buf_init(&b);
+	status_text(&s, &b);
+	assert_non_null(strstr(buf_str(&b), "  gateway:  gw-tokyo (1 of 2)\n"));
+	buf_free(&b);
+	buf_init(&b);
+	status_json(&s, &b);
+	assert_non_null(strstr(buf_str(&b), "\"gateways\":2,\"failover\":null,"));
+	buf_free(&b);
+}
+
 static size_t
 build_route(char *buf, uint16_t type, uint8_t dst_len, uint8_t table, const char *gw,
     uint32_t oif)
@@ -558,6 +600,12 @@ test_live_change(void **state)
 	assert_null(live_fixed_change(&pol, more));
 	assert_string_equal(live_fixed_change(&pol, gw), "gateway");
 	policy_free(gw);
+	/* A second gateway added: the failover order changed. */
+	gw = parse_variant("lgwan {", "gateway \"gw-osaka\" {\n\tendpoint 192.0.2.11:51820\n"
+	    "\tpublic-key \"AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"\n}\nlgwan {");
+	assert_int_equal(gw->n_gateways, 2);
+	assert_string_equal(live_fixed_change(&pol, gw), "gateway");
+	policy_free(gw);
 	gw = parse_variant("10.77.0.2/32", "10.77.0.3/32");
 	assert_string_equal(live_fixed_change(&pol, gw), "device");
 	policy_free(gw);
@@ -597,6 +645,7 @@ main(void)
 		cmocka_unit_test(test_ctl_parse),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_json),
+		cmocka_unit_test(test_status_gateway),
 		cmocka_unit_test(test_rtnl_parse),
 		cmocka_unit_test(test_rtnl_parse_link),
 		cmocka_unit_test(test_trust_parse_keys),

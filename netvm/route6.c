@@ -1,0 +1,173 @@
+/*
+ * IPv6 routing of the netvm, for a policy with IPv6 LGWAN prefixes
+ * (has_v6): the tunnel's and the work link's addresses, the LGWAN routes in
+ * the tunnel's table, and the same two rules as IPv4 (the tunnel's mark
+ * selects its table; what work sends that no table routes goes back onto
+ * the work link). IPv6 has no office path: office mode leaves it refused.
+ */
+#include "netvm/route6.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+
+#include "netvm/route.h"
+#include "policy/policy.h"
+
+#define BUF_SIZE 8192
+
+static int
+talk(struct nlmsghdr *nlh)
+{
+	return route_talk(nlh);
+}
+
+/* Without duplicate address detection: the address is usable at once, and
+ * nothing else on these point-to-point links could hold it. */
+int
+route6_addr_add(int ifindex, const struct in6_addr *a, uint8_t plen)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_flags = IFA_F_NODAD;
+	ifa->ifa_index = (unsigned int)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, 16, a);
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, a);
+	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	return talk(nlh);
+}
+
+static struct nlmsghdr *
+msg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
+    const struct in6_addr *dst, uint8_t plen)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put(nlh, RTA_DST, 16, dst);
+	return nlh;
+}
+
+int
+route6_replace(uint32_t table, const struct in6_addr *dst, uint8_t plen, int oif)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
+	    table, dst, plen);
+
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	return talk(nlh);
+}
+
+int
+route6_del(uint32_t table, const struct in6_addr *dst, uint8_t plen)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = msg(buf, RTM_DELROUTE, 0, table, dst, plen);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	int rc;
+
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	rc = talk(nlh);
+	return rc == -ESRCH ? 0 : rc;
+}
+
+static int
+rule_add(uint32_t prio, uint32_t table, uint32_t mark, const char *iif)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *frh;
+	int rc;
+
+	nlh->nlmsg_type = RTM_NEWRULE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_INET6;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	if (mark != 0) {
+		mnl_attr_put_u32(nlh, FRA_FWMARK, mark);
+		mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffff);
+	}
+	if (iif != NULL)
+		mnl_attr_put_strz(nlh, FRA_IFNAME, iif);
+	rc = talk(nlh);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+int
+route6_rules_add(const char *work_if, int work_ifindex)
+{
+	struct in6_addr any;
+	int rc;
+
+	memset(&any, 0, sizeof(any));
+	if ((rc = rule_add(SK_RULE_TUNNEL, SK_RT_TABLE, SK_MARK_TUNNEL, NULL)) < 0 ||
+	    (rc = rule_add(SK_RULE_WORK, SK_RT_WORK, 0, work_if)) < 0)
+		return rc;
+	return route6_replace(SK_RT_WORK, &any, 0, work_ifindex);
+}
+
+int
+route6_tunnel(int ifindex, const struct policy *pol)
+{
+	int rc;
+
+	if (!pol->has_v6)
+		return 0;
+	if ((rc = route6_addr_add(ifindex, &pol->tunnel_addr6, 128)) < 0)
+		return rc;
+	for (size_t i = 0; i < pol->n_lgwan6; i++)
+		if ((rc = route6_replace(SK_RT_TABLE, &pol->lgwan6[i].addr,
+		    pol->lgwan6[i].plen, ifindex)) < 0)
+			return rc;
+	return 0;
+}
+
+static int
+has6(const struct policy *p, const struct prefix6 *x)
+{
+	for (size_t i = 0; i < p->n_lgwan6; i++)
+		if (p->lgwan6[i].plen == x->plen &&
+		    memcmp(&p->lgwan6[i].addr, &x->addr, sizeof(x->addr)) == 0)
+			return 1;
+	return 0;
+}
+
+int
+route6_withdraw(const struct policy *old, const struct policy *new)
+{
+	int rc, first = 0;
+
+	for (size_t i = 0; i < old->n_lgwan6; i++) {
+		const struct prefix6 *p = &old->lgwan6[i];
+
+		if (!has6(new, p) &&
+		    (rc = route6_del(SK_RT_TABLE, &p->addr, p->plen)) < 0 && first == 0)
+			first = rc;
+	}
+	return first;
+}
