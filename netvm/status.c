@@ -140,8 +140,9 @@ status_text(const struct status *s, struct buf *o)
 		text_fetch(s, o);
 }
 
-/* Names are interface names and policy identifiers: printable ASCII, and
- * the policy parser rejects quotes and backslashes in them; escape anyway. */
+/* Names are interface names and policy identifiers. Gateway names may be
+ * UTF-8 (the parser accepts only valid UTF-8), which JSON carries as it
+ * is; control characters, quotes and backslashes are escaped anyway. */
 static void
 json_str(struct buf *o, const char *s)
 {
@@ -151,7 +152,7 @@ json_str(struct buf *o, const char *s)
 
 		if (c == '"' || c == '\\')
 			buf_printf(o, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
+		else if (c < 0x20 || c == 0x7f)
 			buf_printf(o, "\\u%04x", c);
 		else
 			buf_printf(o, "%c", c);

@@ -335,6 +335,13 @@ test_status_gateway(void **state)
 	status_json(&s, &b);
 	assert_non_null(strstr(buf_str(&b), "\"gateways\":2,\"failover\":null,"));
 	buf_free(&b);
+	/* A gateway named in Japanese is JSON as it is; a control character
+	 * (which the parser never lets through) would still be escaped. */
+	s.gateway = "本庁 gw\x01";
+	buf_init(&b);
+	status_json(&s, &b);
+	assert_non_null(strstr(buf_str(&b), "\"gateway\":\"本庁 gw\\u0001\""));
+	buf_free(&b);
 }
 
 static size_t
