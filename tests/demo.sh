@@ -98,6 +98,45 @@ hotel_clean() { [ "$(lab_leak hotel leak)" = 0 ]; }
 expect "the hotel saw nothing from the laptop but DHCP, probes and the tunnel" hotel_clean
 show lab_leaks hotel
 
+say "IT pushes a new policy: signed at the agency, fetched by the laptop over the tunnel"
+SERVED=$(mktemp -d /tmp/sekisho-demo.XXXXXX) && chmod 0755 "$SERVED"
+trap 'cleanup; rm -rf "$SERVED"' EXIT
+ST=$LAB_DIR/state && mkdir -m 0700 "$ST"
+AGENCY_PUB=$(build/sekisho-policy keygen "$LAB_DIR/agency.key") && echo "$AGENCY_PUB" >"$LAB_DIR/agency.pub"
+signed() {	# SERIAL [PREFIX-TO-DROP]: the lab's policy with that serial, signed, as $LAB_DIR/SERIAL.bundle
+	{ sed "s/^serial 1\$/serial $1/${2:+; /prefix ${2//\//\\/}\$/d}" "$LAB_DIR/policy.conf"
+	  printf 'distribution {\n\tserver %s:%s\n\tinterval 10\n}\n' "$LAB_DIST_ADDR" "$LAB_DIST_PORT"
+	} >"$LAB_DIR/$1.conf" &&
+	build/sekisho-policy sign --key "$LAB_DIR/agency.key" --device "$LAB_DEVICE_PUB" \
+		"$LAB_DIR/$1.conf" "$LAB_DIR/$1.bundle"
+}
+sign_both() { signed 1 && signed 2 172.20.0.0/16; }
+expect "the agency signs serial 1 (as deployed) and serial 2 (172.20.0.0/16 withdrawn)" sign_both
+cp "$LAB_DIR/1.bundle" "$ST/bundle"
+cp "$LAB_DIR/2.bundle" "$SERVED/$(echo "$LAB_DEVICE_PUB" | tr '+/' '-_')" && chmod 0644 "$SERVED"/*
+lab_lgwan_host "$LAB_DIST_ADDR"
+server_up() {
+	lab_spawn dist lgwan "$PWD/build/sekisho-bundle-server" -d -r "$SERVED" \
+		-l "$LAB_DIST_ADDR:$LAB_DIST_PORT" &&
+	lab_wait_for -t 5 _lab_listening lgwan t "$LAB_DIST_ADDR" "$LAB_DIST_PORT"
+}
+expect "the agency's bundle server listens inside LGWAN ($LAB_DIST_ADDR)" server_up
+host() { work_get "http://$LAB_LGWAN_HOST/" | grep -qF "LGWAN host OK"; }
+expect "before: work reaches 172.20.0.10" host
+bundle_start() {
+	lab_stop sekishod
+	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$ST/bundle" -k "$LAB_DIR/agency.pub" \
+		-D "$LAB_DIR/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+	lab_wait_for -t 10 test -S "$NETVM_SOCK"
+}
+expect "sekishod restarted from the signed bundle, serial 1" bundle_start
+serial2() { ctl status | grep -q "^policy:     serial 2 "; }
+expect "serial 2 fetched, verified and in force within seconds" lab_wait_for -t 15 serial2
+show bash -c "grep -E 'fetch|policy serial' $LAB_DIR/log/sekishod.log | tail -3"
+expect "after: 172.20.0.10 is refused at once" refused_fast 1000 work_get "http://$LAB_LGWAN_HOST/"
+expect "and the portal still works" portal
+show ctl status
+
 echo
 if [ "$failed" -eq 0 ]; then echo "demo: everything shown worked"; exit 0; fi
 echo "demo: $failed step(s) failed"; exit 1
