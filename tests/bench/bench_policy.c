@@ -6,6 +6,10 @@
  *       verify_us  bundle_verify alone (decode + Ed25519), median
  *       open_us    bundle_open: verify, device, serial, parse, checks
  *   bench-policy apply POLICY RUNS      (inside a network namespace)
+ *       prefixes, services, services_remote, sets, ruleset_bytes
+ *                  what was compiled: lgwan prefixes, service rules (and
+ *                  those of remote mode, the mode rendered), sets, the
+ *                  ruleset text's length
  *       parse_ms   policy_parse_file
  *       first_ms   compile (fw_render, remote mode) + libnftables apply,
  *                  no table in the kernel yet
@@ -92,9 +96,10 @@ bench_verify(const char *path, const char *pub_b64, size_t runs)
 	return 0;
 }
 
-/* fw_render and one libnftables transaction; nanoseconds, 0 on failure. */
+/* fw_render and one libnftables transaction; nanoseconds, 0 on failure.
+ * *len, if not NULL, gets the ruleset's length in bytes. */
 static uint64_t
-compile_apply(const struct policy *p)
+compile_apply(const struct policy *p, size_t *len)
 {
 	struct compile_netvm o = { MODE_REMOTE, "wk0", "sekisho0", NULL };
 	uint64_t t = now_ns();
@@ -107,6 +112,8 @@ compile_apply(const struct policy *p)
 	if (compile_netvm(p, &o, &text, &err) != 0 || buf_str(&text) == NULL ||
 	    (fw = fw_open(&err)) == NULL)
 		return 0;
+	if (len != NULL)
+		*len = strlen(text.p);
 	rc = fw_apply(fw, text.p, &err);
 	fw_close(fw);
 	buf_free(&text);
@@ -123,15 +130,22 @@ bench_apply(const char *path, size_t runs)
 	uint64_t *v = calloc(runs, sizeof(*v)), t, first;
 	struct sk_error err;
 	struct policy p;
+	size_t len = 0, rules = 0;
 
 	t = now_ns();
 	if (v == NULL || policy_parse_file(path, &p, &err) != 0)
 		return die(v == NULL ? "out of memory" : err.msg);
 	printf("prefixes %zu\nparse_ms %.1f\n", p.n_lgwan, (now_ns() - t) / 1e6);
-	if ((first = compile_apply(&p)) == 0)
+	for (size_t i = 0; i < p.n_services; i++)
+		if (p.services[i].modes & POLICY_MODE_REMOTE)
+			rules++;
+	printf("services %zu\nservices_remote %zu\nsets %zu\n", p.n_services,
+	    rules, p.n_sets);
+	if ((first = compile_apply(&p, &len)) == 0)
 		return die("the first apply failed");
+	printf("ruleset_bytes %zu\n", len);
 	for (size_t i = 0; i < runs; i++)
-		if ((v[i] = compile_apply(&p)) == 0)
+		if ((v[i] = compile_apply(&p, NULL)) == 0)
 			return die("an apply failed");
 	t = median(v, runs);	/* sorts v */
 	printf("first_ms %.1f\napply_ms %.1f\nmax_ms %.1f\n", first / 1e6,
