@@ -152,10 +152,11 @@ render_allow(const struct fw_params *p, struct buf *o)
 	if (p->pol->n_inbound > 0)
 		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct status dnat ct direction reply accept\n",
 		    w, out);
+	/* DNS to the mode's resolvers (the office's may lie outside lgwan),
+	 * and nothing else to them unless a service says so. */
+	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip daddr @resolvers meta l4proto { tcp, udp } th dport 53 counter accept\n",
+	    w, out);
 	fw_render_services(p, o, out);
-	if (p->mode == MODE_OFFICE)
-		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip daddr @resolvers counter accept\n",
-		    w, out);
 }
 
 /* Work's traffic: refused with an answer unless the mode allows it, so

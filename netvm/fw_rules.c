@@ -5,23 +5,17 @@
  * inbound rules as a DNAT to the work partition plus the accept of what was
  * translated; the gateways as one set of address . port. */
 #include "netvm/fw_rules.h"
+#include "netvm/fw_svc.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
 
 #include "policy/policy.h"
 
-static unsigned int
-mode_bit(enum mode m)
-{
-	return m == MODE_OFFICE ? POLICY_MODE_OFFICE :
-	    m == MODE_REMOTE ? POLICY_MODE_REMOTE : 0;
-}
-
 static int
 active(const struct fw_params *p, const struct policy_rule *r)
 {
-	return (r->modes & mode_bit(p->mode)) != 0;
+	return fw_svc_active(p, r);
 }
 
 static void
@@ -82,7 +76,6 @@ fw_render_rule_sets(const struct fw_params *p, struct buf *o)
 		buf_printf(o, "# out of memory\n");	/* nft refuses the text */
 		return;
 	}
-	mark_used(pol->services, pol->n_services, used);
 	mark_used(pol->inbound, pol->n_inbound, used);
 	for (size_t i = 0; i < pol->n_sets; i++) {
 		const struct policy_set *s = &pol->sets[i];
@@ -103,6 +96,8 @@ fw_render_rule_sets(const struct fw_params *p, struct buf *o)
 		}
 	}
 	free(used);
+	if (fw_svc_sets(p, o) < 0)
+		buf_printf(o, "# out of memory\n");
 }
 
 static void
@@ -148,7 +143,6 @@ fw_render_services(const struct fw_params *p, struct buf *o, const char *out)
 {
 	const struct policy *pol = p->pol;
 	const char *w = p->work_if;
-	char head[256], tail[POLICY_NAME + 64];
 
 	if (pol->n_services == 0) {
 		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip daddr @lgwan counter accept\n",
@@ -158,30 +152,7 @@ fw_render_services(const struct fw_params *p, struct buf *o, const char *out)
 			    w, out);
 		return;
 	}
-	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip daddr @resolvers meta l4proto { tcp, udp } th dport 53 counter accept\n",
-	    w, out);
-	for (size_t i = 0; i < pol->n_services; i++) {
-		const struct policy_rule *r = &pol->services[i];
-
-		if (!active(p, r))
-			continue;
-		snprintf(tail, sizeof(tail), " counter accept comment \"%s %s\"",
-		    r->class == POLICY_CLASS_PRELOGON ? "prelogon" : "lgwan", r->name);
-		for (size_t k = 0; k < r->n_sets; k++) {
-			const struct policy_set *s = &pol->sets[r->sets[k]];
-
-			if (s->n4 > 0) {
-				snprintf(head, sizeof(head), "\t\tiifname \"%s\" oifname \"%s\" ip daddr @s%zu",
-				    w, out, r->sets[k]);
-				rule_lines(o, head, r, 0, tail);
-			}
-			if (s->n6 > 0 && p->mode == MODE_REMOTE) {
-				snprintf(head, sizeof(head), "\t\tiifname \"%s\" oifname \"%s\" ip6 daddr @s%zu_6",
-				    w, out, r->sets[k]);
-				rule_lines(o, head, r, 1, tail);
-			}
-		}
-	}
+	fw_svc_rules(p, o, out);
 }
 
 /* The path inbound rules arrive on in this mode: the tunnel, or the office

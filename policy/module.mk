@@ -6,7 +6,7 @@
 LIB_SRCS += policy/parse.c policy/parse_rules.c policy/prefix.c policy/print.c policy/fileio.c policy/serial.c \
 	policy/bundle.c policy/bundle_check.c policy/bundle_crypto.c
 # The compiler renders the netvm's ruleset with netvm/firewall.c itself.
-POLICY_COMPILE_SRCS := policy/compile.c netvm/firewall.c netvm/fw_rules.c
+POLICY_COMPILE_SRCS := policy/compile.c netvm/firewall.c netvm/fw_rules.c netvm/fw_svc.c
 
 PROGS += sekisho-policy
 sekisho-policy_SRCS := policy/sekisho-policy.c policy/cmd_keygen.c \

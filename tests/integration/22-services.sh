@@ -95,15 +95,24 @@ check "no service: ICMP echo to the portal refused" \
 	bash -c "! ip netns exec $NS_WORK ping -c 1 -W 2 $LAB_PORTAL"
 check "DNS still resolves through the netvm" bash -c \
 	"[ \"\$(ip netns exec $NS_WORK dig +short +time=2 +tries=1 @$LAB_WORK_ROUTER $LAB_PORTAL_NAME)\" = $LAB_PORTAL ]"
-svc_rule() {
-	netvm_rules | grep -F "ip daddr @s" | grep -F 'tcp dport 80 ' |
-		grep -F 'comment "lgwan portal"' | grep -qE 'counter packets [1-9]'
+# The class the kernel's map gives an address, as nft prints it (0x...).
+class_of() {
+	n netvm nft get element inet sekisho "$1" "{ $2 }" 2>/dev/null |
+		sed -n 's/.* : \(0x[0-9a-f]*\) }.*/\1/p'
 }
-check "kernel: the portal's accept names its class and service, and counted" svc_rule
-check "kernel: no accept for the office-only service in remote mode" \
-	bash -c "! ip netns exec $NS_NETVM nft list table inet sekisho | grep -q 'office-only'"
+set_has() { n netvm nft list set inet sekisho "$1" | tr -d '\n\t' | grep -qF "$2"; }
+portal_class() { local c; c=$(class_of svc_class "$LAB_PORTAL") && [ -n "$c" ] && set_has svc_ports "$c . tcp . 80"; }
+check "kernel: the portal's class allows TCP 80 (@svc_class, @svc_ports)" portal_class
+icmp_class() { local c; c=$(class_of svc_class "$LAB_LGWAN_HOST") && [ -n "$c" ] && set_has svc_icmp "$c"; }
+check "kernel: 172.20.0.10's class allows ICMP echo (@svc_icmp)" icmp_class
+check "kernel: the services' accept counted the portal's traffic" bash -c \
+	"ip netns exec $NS_NETVM nft list chain inet sekisho forward | grep -F '@svc_ports' | grep -qE 'counter packets [1-9]'"
+check "kernel: no port of the office-only service in remote mode" \
+	bash -c "! ip netns exec $NS_NETVM nft list set inet sekisho svc_ports | grep -q 5201"
 check "kernel: no blanket accept of @lgwan once services exist" \
 	bash -c "! ip netns exec $NS_NETVM nft list table inet sekisho | grep -q 'ip daddr @lgwan counter'"
+check "kernel: the forward chain's service rules do not grow with the services (7)" bash -c \
+	"[ \$(ip netns exec $NS_NETVM nft list chain inet sekisho forward | grep -c 'ct mark') = 7 ]"
 
 # ---- inbound -------------------------------------------------------------------
 TL=$PWD/tests/integration/tcpline.py
@@ -131,8 +140,8 @@ check "IPv6: another port of the same host refused fast" \
 	refused_fast 1000 n work nc -6 -w 3 -z "$LAB_LGWAN6_HOST" 80
 check "IPv6: an address outside lgwan refused fast" \
 	refused_fast 1000 n work nc -6 -w 3 -z 2001:db8:99::1 80
-check "kernel: the IPv6 accept of v6-portal" bash -c \
-	"ip netns exec $NS_NETVM nft list table inet sekisho | grep -F 'ip6 daddr @s' | grep -qF 'comment \"lgwan v6-portal\"'"
+v6_class() { local c; c=$(class_of svc_class6 "$LAB_LGWAN6_HOST") && [ -n "$c" ] && set_has svc_ports "$c . tcp . 8080"; }
+check "kernel: the IPv6 host's class allows TCP 8080 (@svc_class6)" v6_class
 no_leak() {
 	local l
 	l=$(lab_leaks)
