@@ -202,9 +202,13 @@ link_event(struct uplink *u, const struct event *ev)
 
 	sk_strlcpy(u->name, ev->name, sizeof(u->name));
 	u->priority = ev->priority;
-	if (u->carrier != ev->carrier)
+	/* A flap whose events were lost shows in the kernel's count. */
+	if (u->carrier != ev->carrier || u->carrier_changes != ev->carrier_changes) {
+		changed |= u->office != OFFICE_UNKNOWN;
 		forget_office(u);
+	}
 	u->carrier = ev->carrier;
+	u->carrier_changes = ev->carrier_changes;
 	return changed;
 }
 
@@ -473,12 +477,34 @@ engine_handle(struct engine *e, const struct event *ev,
 	return n;
 }
 
+int
+engine_vouch(struct engine *e, const struct uplink *was)
+{
+	struct uplink *u = uplink_get(e, was->ifindex, 0);
+
+	if (u == NULL || was->office != OFFICE_VERIFIED || !u->carrier ||
+	    u->carrier != was->carrier || u->carrier_changes != was->carrier_changes ||
+	    strcmp(u->name, was->name) != 0 ||
+	    u->has_addr != was->has_addr || u->addr.s_addr != was->addr.s_addr ||
+	    u->plen != was->plen || u->has_gw != was->has_gw ||
+	    u->gw.s_addr != was->gw.s_addr || !e->beacons)
+		return 0;
+	u->office = OFFICE_VERIFIED;
+	sk_strlcpy(u->beacon, was->beacon, sizeof(u->beacon));
+	u->verified_ms = was->verified_ms;
+	return 1;
+}
+
 size_t
 engine_restate(struct engine *e, uint64_t now, struct action out[ENGINE_MAX_ACTIONS])
 {
 	const struct uplink *u;
 	enum mode mode;
 
+	/* No probe is out: whatever asked for one did not start it. */
+	for (size_t i = 0; i < e->n_uplinks; i++)
+		if (e->uplinks[i].office == OFFICE_PROBING)
+			e->uplinks[i].office = OFFICE_UNKNOWN;
 	decide(e, now, &mode, &u);
 	return go(e, mode, u, now, out);
 }

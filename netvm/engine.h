@@ -61,6 +61,7 @@ struct uplink {
 	char		name[IF_NAMESIZE];
 	unsigned int	priority;
 	int		carrier;
+	uint32_t	carrier_changes;	/* the kernel's count of carrier flaps */
 	int		has_addr;
 	struct in_addr	addr;
 	uint8_t		plen;
@@ -92,6 +93,7 @@ struct event {
 	char		name[IF_NAMESIZE];
 	unsigned int	priority;
 	int		carrier;
+	uint32_t	carrier_changes;	/* EV_LINK: IFLA_CARRIER_CHANGES */
 	struct in_addr	addr;
 	uint8_t		plen;
 	struct in_addr	gw;
@@ -161,11 +163,21 @@ void engine_gateways(struct engine *e, const struct in_addr *endpoints, size_t n
 size_t engine_handle(struct engine *e, const struct event *ev,
     struct action out[ENGINE_MAX_ACTIONS]);
 /* The actions that establish the current decision from scratch (after a
- * restart or a resynchronisation), whatever the kernel held before. */
+ * restart or a resynchronisation), whatever the kernel held before. The
+ * caller has stopped every probe: an uplink left "probing" (by events fed
+ * while actions were not carried out, as during a dump) is unprobed again,
+ * so engine_probe_all() asks for it. */
 size_t engine_restate(struct engine *e, uint64_t now,
     struct action out[ENGINE_MAX_ACTIONS]);
 /* Probes of every usable uplink not yet probed (after a restate). */
 size_t engine_probe_all(struct engine *e, struct action out[ENGINE_MAX_UPLINKS]);
+/* After a resynchronisation (fresh engine, dump fed): keeps the office
+ * proof was (the uplink as the engine knew it before) holds, if the
+ * kernel's view of that uplink is exactly what it was when the beacon
+ * answered: same interface, carrier and carrier-flap count, address and
+ * gateway. Anything else means it may be another network now. Before
+ * engine_restate(); the caller then probes it again at once. 1 if kept. */
+int engine_vouch(struct engine *e, const struct uplink *was);
 const struct uplink *engine_uplink(const struct engine *e, int ifindex);
 /* The uplink whose office status must be checked again, or NULL. */
 const struct uplink *engine_office_uplink(const struct engine *e);

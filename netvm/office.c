@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/encode.h"
@@ -53,6 +54,78 @@ office_withdraw(const struct policy *old, const struct policy *new)
 			first = rc;
 	}
 	return first;
+}
+
+#define PROOF_MAGIC	0x534b4f31u	/* "SKO1": version 1 of the layout */
+
+struct proof {
+	uint32_t	magic;
+	uint32_t	size;		/* sizeof(struct proof): same build */
+	struct uplink	u;
+};
+
+static void
+proof_path(const char *rundir, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/office", rundir);
+}
+
+int
+office_proof_save(const char *rundir, const struct uplink *u)
+{
+	struct proof p = { PROOF_MAGIC, sizeof(p), *u };
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	int fd, rc = 0;
+
+	proof_path(rundir, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1)
+		return -errno;
+	if (write(fd, &p, sizeof(p)) != (ssize_t)sizeof(p))
+		rc = errno != 0 ? -errno : -EIO;
+	if (close(fd) == -1 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) == -1)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+int
+office_proof_load(const char *rundir, struct uplink *u)
+{
+	char path[PATH_MAX];
+	struct proof p;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	proof_path(rundir, path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    (st.st_mode & 077) == 0 && st.st_size == (off_t)sizeof(p) ?
+	    read(fd, &p, sizeof(p)) : -1;
+	close(fd);
+	if (n != (ssize_t)sizeof(p) || p.magic != PROOF_MAGIC || p.size != sizeof(p) ||
+	    p.u.office != OFFICE_VERIFIED || memchr(p.u.name, '\0', sizeof(p.u.name)) == NULL ||
+	    memchr(p.u.beacon, '\0', sizeof(p.u.beacon)) == NULL) {
+		log_warnx("%s: not a proof of office mode; ignored", path);
+		return 0;
+	}
+	*u = p.u;
+	return 1;
+}
+
+void
+office_proof_drop(const char *rundir)
+{
+	char path[PATH_MAX];
+
+	proof_path(rundir, path, sizeof(path));
+	unlink(path);
 }
 
 void

@@ -24,6 +24,22 @@ int office_routes(const struct policy *pol, int oif, const struct in_addr *gw);
  * its routes when office mode ends). 0 or the first error. */
 int office_withdraw(const struct policy *old, const struct policy *new);
 
+/*
+ * The office proof across a restart. While office mode's ruleset is in
+ * force, RUNDIR/office holds the uplink as the engine knew it when the
+ * beacon answered (interface, carrier-flap count, address, gateway,
+ * beacon); it goes before any other ruleset is loaded. A sekishod that
+ * starts (after a crash, say) with the proof there knows the kernel holds
+ * office rules, and keeps the proof only if the uplink is exactly as it
+ * was (engine_vouch), then probes again at once: office mode goes on
+ * without a detour through remote mode (and the flush of every tracked
+ * connection that comes with changing mode).
+ */
+int office_proof_save(const char *rundir, const struct uplink *u);
+/* 1 and *u filled if a well-formed proof was there, else 0. */
+int office_proof_load(const char *rundir, struct uplink *u);
+void office_proof_drop(const char *rundir);
+
 struct probe_run {
 	int		ifindex;
 	char		ifname[IF_NAMESIZE];

@@ -2,9 +2,12 @@
 
 #define RTNL_BUF_SIZE 32768	/* MNL_SOCKET_BUFFER_SIZE is not a constant */
 #define RTNL_MSG_MAX 32768	/* one message, at most a whole receive buffer */
+#define RTNL_RCVBUF (1 << 20)	/* the watch socket's receive buffer (bounded) */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/filter.h>
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
@@ -65,6 +68,9 @@ parse_link(const struct nlmsghdr *nlh, struct event *ev)
 	ev->type = EV_LINK;
 	sk_strlcpy(ev->name, name, sizeof(ev->name));
 	ev->carrier = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_LOWER_UP);
+	if (at.tb[IFLA_CARRIER_CHANGES] != NULL &&
+	    mnl_attr_validate(at.tb[IFLA_CARRIER_CHANGES], MNL_TYPE_U32) == 0)
+		ev->carrier_changes = mnl_attr_get_u32(at.tb[IFLA_CARRIER_CHANGES]);
 	return 1;
 }
 
@@ -165,11 +171,54 @@ msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * The watch socket never needs sekishod's own routing tables: every one of
+ * them is numbered above 255 (route.h), so their notifications carry
+ * rtm_table RT_TABLE_COMPAT (the full number is in RTA_TABLE). Installing
+ * office mode's routes, one request per LGWAN prefix, would otherwise send
+ * as many notifications to this socket as the policy has prefixes, overrun
+ * it (ENOBUFS) and force a resynchronisation. This filter drops them in the
+ * kernel, before they are queued: an RTM_NEWROUTE or RTM_DELROUTE that is
+ * a notification (a dump's answers carry NLM_F_MULTI, and one buffer of a
+ * dump holds many messages, of which the filter sees the first only) with
+ * rtm_table RT_TABLE_COMPAT. Everything else passes whole. Half-word loads
+ * read big-endian, nlmsghdr's fields are in host order: hence htons().
+ */
+#define RTNL_OFF_TYPE	offsetof(struct nlmsghdr, nlmsg_type)
+#define RTNL_OFF_FLAGS	offsetof(struct nlmsghdr, nlmsg_flags)
+#define RTNL_OFF_TABLE	(NLMSG_HDRLEN + offsetof(struct rtmsg, rtm_table))
+
+int
+rtnl_filter_attach(int fd)
+{
+	struct sock_filter code[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, RTNL_OFF_TABLE + 1, 0, 8),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, RTNL_OFF_TYPE),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0 /* RTM_NEWROUTE */, 1, 0),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0 /* RTM_DELROUTE */, 0, 5),
+		/* 5 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, RTNL_OFF_FLAGS),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0 /* NLM_F_MULTI */, 3, 0),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, RTNL_OFF_TABLE),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RT_TABLE_COMPAT, 0, 1),
+		/* 9 */ BPF_STMT(BPF_RET | BPF_K, 0),		/* drop */
+		/* 10 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffff),	/* pass whole */
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	code[3].k = htons(RTM_NEWROUTE);
+	code[4].k = htons(RTM_DELROUTE);
+	code[6].k = htons(NLM_F_MULTI);
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) == -1)
+		return -errno;
+	return 0;
+}
+
 struct rtnl_watch *
 rtnl_watch_open(rtnl_event_cb cb, void *arg)
 {
 	struct rtnl_watch *w = calloc(1, sizeof(*w));
-	int on = 1;
+	int on = 1, rcvbuf = RTNL_RCVBUF, fd, rc;
 
 	if (w == NULL)
 		return NULL;
@@ -183,8 +232,17 @@ rtnl_watch_open(rtnl_event_cb cb, void *arg)
 		return NULL;
 	}
 	/* Tell us when the kernel drops events, instead of missing them. */
-	setsockopt(mnl_socket_get_fd(w->nl), SOL_NETLINK, NETLINK_BROADCAST_ERROR,
-	    &on, sizeof(on));
+	fd = mnl_socket_get_fd(w->nl);
+	setsockopt(fd, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &on, sizeof(on));
+	if ((rc = rtnl_filter_attach(fd)) < 0) {
+		errno = -rc;
+		log_warn("rtnetlink: cannot filter out our own routes");
+	}
+	/* A second line against bursts (a link flapping, a DHCP client busy):
+	 * beyond net.core.rmem_max where we may (CAP_NET_ADMIN). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == -1)
+		log_warn("rtnetlink: receive buffer");
 	return w;
 }
 

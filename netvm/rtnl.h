@@ -23,6 +23,11 @@ int rtnl_watch_dump(struct rtnl_watch *w);
  * and the caller must dump again. */
 int rtnl_watch_read(struct rtnl_watch *w);
 
+/* Attaches the watch socket's filter (rtnl.c: notifications of routes in
+ * tables above 255, sekishod's own, are dropped) to fd: 0 or -errno.
+ * Exposed for unit tests, which run it on byte-built messages. */
+int rtnl_filter_attach(int fd);
+
 /* Turns one rtnetlink message into at most one event; 1 if it did.
  * Exposed for unit tests and the fuzzer. */
 int rtnl_parse(const void *msg, size_t len, struct event *ev);

@@ -123,8 +123,12 @@ apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 	struct sk_error err;
 	struct buf text;
 	uint64_t t0 = now_ms();
+	const struct uplink *u;
 	int rc;
 
+
+	if (mode != MODE_OFFICE)	/* before the office rules go */
+		office_proof_drop(d->rundir);
 	buf_init(&text);
 	fw_render(&p, &text);
 	if (buf_str(&text) == NULL)
@@ -137,6 +141,9 @@ apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 		    mode_name(mode), err.msg);
 		return rc;
 	}
+	if (mode == MODE_OFFICE && (u = engine_office_uplink(&d->engine)) != NULL &&
+	    (rc = office_proof_save(d->rundir, u)) < 0)
+		log_warnx("%s/office: %s", d->rundir, strerror(-rc));
 	log_info("mode %s%s%s: ruleset in force (%llu ms)", mode_name(mode),
 	    uplink != NULL ? " over " : "", uplink != NULL ? uplink : "",
 	    (unsigned long long)(now_ms() - t0));
@@ -827,6 +834,9 @@ static void
 resync(struct sekishod *d)
 {
 	struct action acts[ENGINE_MAX_ACTIONS], probes[ENGINE_MAX_UPLINKS];
+	struct engine was = d->engine;
+	struct uplink proof;
+	const struct uplink *u;
 	size_t n;
 	int rc;
 
@@ -839,13 +849,29 @@ resync(struct sekishod *d)
 	d->quiet = 0;
 	if (rc < 0) {
 		log_warnx("rtnetlink dump: %s", strerror(-rc));
+		d->engine = was;	/* what it knew, for the next try */
 		d->resync = 1;
 		return;
 	}
 	engine_gateways(&d->engine, d->tun.endpoints, d->tun.n_endpoints, d->tun.gw);
+	/* What a beacon proved still holds on an uplink the kernel shows
+	 * exactly as it was (engine_vouch); so does a predecessor's proof,
+	 * whose office rules are then the ones in force (office.h). */
+	for (size_t i = 0; i < was.n_uplinks; i++)
+		engine_vouch(&d->engine, &was.uplinks[i]);
+	if (office_proof_load(d->rundir, &proof)) {
+		d->rules_mode = MODE_OFFICE;
+		engine_vouch(&d->engine, &proof);
+	}
 	n = engine_restate(&d->engine, now_ms(), acts);
 	for (size_t i = 0; i < n; i++)
 		do_action(d, &acts[i]);
+	/* A proof kept is asked again at once; the others are probed. */
+	if ((u = engine_office_uplink(&d->engine)) != NULL) {
+		log_info("uplink %s: unchanged since beacon %s verified it; asking again",
+		    u->name, u->beacon);
+		reverify(d);
+	}
 	n = engine_probe_all(&d->engine, probes);
 	for (size_t i = 0; i < n; i++)
 		do_action(d, &probes[i]);

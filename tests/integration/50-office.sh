@@ -119,4 +119,76 @@ resumed() {
 check "cable pulled: the transfer resumed through the tunnel" resumed
 for s in home hotel lte; do check "cable pulled: nothing unencrypted from work on $s" no_leak "$s"; done
 
+# ---- sekishod started while an uplink is already on the office LAN ---------------------
+# The start's rtnetlink dump must lead to a probe like any uplink event does:
+# it used to leave up0 "probing" with no probe out (no beacon challenge on
+# the office LAN, remote mode over it, for good).
+# since_start LINES: what sekishod logged after the first LINES lines.
+since_start() { tail -n +"$(( $1 + 1 ))" "$LAB_DIR/log/sekishod.log" | grep -v '[│┌└]'; }
+log_lines() { wc -l <"$LAB_DIR/log/sekishod.log"; }
+# office_by T0 MS: office mode (status and log) within MS ms of T0.
+office_by() {
+	local t0=$1 max=$2 t
+	lab_wait_for -t $(( max / 1000 + 5 )) netvm_mode_is office || { ctl status; return 1; }
+	t=$(( $(ms_now) - t0 ))
+	echo "office $t ms after the start"
+	[ "$t" -le "$max" ]
+}
+beacon_moved() { lab_leaks office; [ "$(lab_leak office beacon)" -gt 0 ]; }
+check "start on office: sekishod stopped" lab_stop sekishod
+lab_unplug up2
+check "start on office: up0 plugged into the office, fresh lease" lab_plug up0 office
+lab_leak_reset office
+lines=$(log_lines)
+t0=$(ms_now)
+check "start on office: sekishod starts" netvm_start
+check "start on office: sekishod started while already on the office LAN reaches office mode within 2 s" office_by "$t0" 2000
+check "start on office: the office segment's beacon counter moved" beacon_moved
+check "start on office: up0 listed as office(tokyo-3f)" status_has '^  up0 .* office\(tokyo-3f\)'
+check "start on office: the log says the beacon verified" bash -c \
+	"tail -n +$(( lines + 1 )) '$LAB_DIR/log/sekishod.log' | grep -q 'uplink up0: beacon tokyo-3f verified'"
+check "start on office: LGWAN portal straight from the office LAN" lab_wait_for -t 5 portal_ok
+check "start on office: internet refused" internet_refused
+
+# ---- kill -9 and restart while in office mode --------------------------------------------
+# A crash leaves the office ruleset in the kernel, and the office proof in
+# sekishod's run directory (netvm/office.h). The restarted sekishod keeps
+# that proof because up0 is exactly as it was (same carrier-flap count,
+# address, gateway), so it goes straight back to office mode with no
+# detour through remote (whose ruleset change would flush every tracked
+# connection), and asks the beacon again at once.
+check "restart: kill -9 of sekishod in office mode" netvm_kill9
+lab_leak_reset office
+lines=$(log_lines)
+t0=$(ms_now)
+check "restart: sekishod restarts" netvm_start
+check "restart: office mode again within 2 s" office_by "$t0" 2000
+check "restart: the office segment's beacon counter moved" beacon_moved
+check "restart: the log says the proof was kept and asked again" bash -c \
+	"tail -n +$(( lines + 1 )) '$LAB_DIR/log/sekishod.log' | grep -q 'uplink up0: unchanged since beacon tokyo-3f verified it; asking again'"
+check "restart: no detour through remote or blocked mode" bash -c \
+	"! tail -n +$(( lines + 1 )) '$LAB_DIR/log/sekishod.log' | grep -E 'mode (remote|blocked)'"
+check "restart: the beacon answered the new probe" lab_wait_for -t 3 bash -c \
+	"tail -n +$(( lines + 1 )) '$LAB_DIR/log/sekishod.log' | grep -q 'uplink up0: beacon tokyo-3f verified'"
+check "restart: LGWAN portal straight from the office LAN" lab_wait_for -t 5 portal_ok
+check "restart: internet refused" internet_refused
+# Killed in office mode, then the cable moved to the hotel (which hands out
+# the office's very address and router): the proof must not be kept.
+office_ip=$(lab_uplink_lease up0 ip)
+check "restart after a cable move: kill -9 in office mode" netvm_kill9
+check "restart after a cable move: up0 now in the hotel" lab_plug up0 hotel
+like_office() {
+	echo "up0 $(lab_uplink_lease up0 ip) router $(lab_uplink_lease up0 router)"
+	[ "$(lab_uplink_lease up0 ip)" = "$office_ip" ] &&
+	[ "$(lab_uplink_lease up0 router)" = "$LAB_OFFICE_ROUTER" ]
+}
+check "restart after a cable move: the hotel gave the office's address ($office_ip) and router" like_office
+lines=$(log_lines)
+check "restart after a cable move: sekishod restarts" netvm_start
+check "restart after a cable move: remote, up0 probed and not an office" lab_wait_for -t 5 status_has '^  up0 .* not-office'
+check "restart after a cable move: mode remote" netvm_mode_is remote
+check "restart after a cable move: the proof was not kept" bash -c \
+	"! tail -n +$(( lines + 1 )) '$LAB_DIR/log/sekishod.log' | grep -q 'unchanged since beacon'"
+check "restart after a cable move: the hotel saw nothing unencrypted" no_leak hotel
+
 tap_done

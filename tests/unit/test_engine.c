@@ -387,6 +387,115 @@ test_probe_all_after_restate(void **state)
 	assert_int_equal(engine_probe_all(&e, all), 0);
 }
 
+/* sekishod's start and resynchronisation: the dump is fed with no action
+ * carried out (events arrive one by one, so each asks for a probe that is
+ * never started), then restate and probe_all. The uplink already on the
+ * office LAN must be probed: it was left "probing" with no probe out. */
+static void
+test_dump_then_restate_probes(void **state)
+{
+	struct action all[ENGINE_MAX_UPLINKS];
+
+	(void)state;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");	/* actions dropped */
+	assert_int_equal(engine_restate(&e, now, acts), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[1].mode, MODE_REMOTE);
+	assert_int_equal(engine_probe_all(&e, all), 1);
+	assert_int_equal(all[0].type, ACT_PROBE);
+	assert_int_equal(all[0].ifindex, UP0);
+	assert_int_equal(engine_uplink(&e, UP0)->office, OFFICE_PROBING);
+	assert_int_equal(feed(EV_BEACON_OK, UP0, "tokyo-3f"), 3);
+	assert_int_equal(acts[0].type, ACT_OFFICE_VIA);
+	assert_int_equal(e.mode, MODE_OFFICE);
+}
+
+/* A resynchronisation keeps an office proof only for an uplink the kernel
+ * shows exactly as it was when the beacon answered. */
+static void
+test_vouch_keeps_office_only_if_unchanged(void **state)
+{
+	struct action all[ENGINE_MAX_UPLINKS];
+	struct event ev = { .type = EV_LINK, .ifindex = UP0, .name = "up0", .carrier = 1,
+	    .priority = 300, .carrier_changes = 4 };
+	struct uplink was;
+
+	(void)state;
+	ev.now_ms = now;
+	engine_handle(&e, &ev, acts);
+	feed(EV_ADDR_ADD, UP0, "10.66.0.100");
+	feed(EV_GW_ADD, UP0, "10.66.0.1");
+	feed(EV_BEACON_OK, UP0, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	was = *engine_uplink(&e, UP0);
+
+	/* Unchanged: office at once, no probe asked by probe_all (the caller
+	 * asks the office uplink's beacon again itself). */
+	engine_init(&e, WORK, TUN, a4("192.0.2.10"), 1);
+	engine_handle(&e, &ev, acts);
+	feed(EV_ADDR_ADD, UP0, "10.66.0.100");
+	feed(EV_GW_ADD, UP0, "10.66.0.1");
+	assert_int_equal(engine_vouch(&e, &was), 1);
+	assert_int_equal(engine_restate(&e, now, acts), 3);
+	assert_int_equal(acts[0].type, ACT_OFFICE_VIA);
+	assert_int_equal(acts[1].mode, MODE_OFFICE);
+	assert_string_equal(engine_office_uplink(&e)->beacon, "tokyo-3f");
+	assert_int_equal(engine_probe_all(&e, all), 0);
+
+	/* The carrier flapped meanwhile (events lost): not kept. */
+	engine_init(&e, WORK, TUN, a4("192.0.2.10"), 1);
+	ev.carrier_changes = 6;
+	engine_handle(&e, &ev, acts);
+	feed(EV_ADDR_ADD, UP0, "10.66.0.100");
+	feed(EV_GW_ADD, UP0, "10.66.0.1");
+	assert_int_equal(engine_vouch(&e, &was), 0);
+	assert_int_equal(engine_restate(&e, now, acts), 2);
+	assert_int_equal(acts[1].mode, MODE_REMOTE);
+	assert_int_equal(engine_probe_all(&e, all), 1);
+
+	/* Another address, another gateway: not kept. */
+	ev.carrier_changes = 4;
+	engine_init(&e, WORK, TUN, a4("192.0.2.10"), 1);
+	engine_handle(&e, &ev, acts);
+	feed(EV_ADDR_ADD, UP0, "10.66.0.101");
+	feed(EV_GW_ADD, UP0, "10.66.0.1");
+	assert_int_equal(engine_vouch(&e, &was), 0);
+	engine_init(&e, WORK, TUN, a4("192.0.2.10"), 1);
+	engine_handle(&e, &ev, acts);
+	feed(EV_ADDR_ADD, UP0, "10.66.0.100");
+	feed(EV_GW_ADD, UP0, "10.66.0.254");
+	assert_int_equal(engine_vouch(&e, &was), 0);
+	/* No proof to keep, or no beacons in the policy any more. */
+	was.office = OFFICE_NO;
+	assert_int_equal(engine_vouch(&e, &was), 0);
+	was.office = OFFICE_VERIFIED;
+	e.beacons = 0;
+	feed(EV_GW_ADD, UP0, "10.66.0.1");
+	assert_int_equal(engine_vouch(&e, &was), 0);
+}
+
+/* A flap the engine saw only in the kernel's count (its events lost): the
+ * proof is gone and the beacon is asked again. */
+static void
+test_missed_flap_forgets_office(void **state)
+{
+	struct event ev = { .type = EV_LINK, .ifindex = UP0, .name = "up0", .carrier = 1,
+	    .priority = 300, .carrier_changes = 4 };
+
+	(void)state;
+	ev.now_ms = now;
+	engine_handle(&e, &ev, acts);
+	feed(EV_ADDR_ADD, UP0, "10.66.0.100");
+	feed(EV_GW_ADD, UP0, "10.66.0.1");
+	feed(EV_BEACON_OK, UP0, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_int_equal(engine_handle(&e, &ev, acts), 0);	/* same count: nothing */
+	ev.carrier_changes = 6;
+	assert_int_equal(engine_handle(&e, &ev, acts), 3);
+	assert_int_equal(acts[0].type, ACT_PROBE);
+	assert_int_equal(acts[2].mode, MODE_REMOTE);
+}
+
 /* ---- gateways in failover order ------------------------------------------ */
 
 static int
@@ -624,6 +733,9 @@ main(void)
 		cmocka_unit_test_setup(test_stale_only_uplink_still_used, setup_beacons),
 		cmocka_unit_test_setup(test_new_address_forgets_office, setup_beacons),
 		cmocka_unit_test_setup(test_probe_all_after_restate, setup_beacons),
+		cmocka_unit_test_setup(test_dump_then_restate_probes, setup_beacons),
+		cmocka_unit_test_setup(test_vouch_keeps_office_only_if_unchanged, setup_beacons),
+		cmocka_unit_test_setup(test_missed_flap_forgets_office, setup_beacons),
 		cmocka_unit_test_setup(test_gateway_timeout_next_in_order_and_wraps, setup_gateways),
 		cmocka_unit_test_setup(test_gateway_timeout_one_gateway_changes_nothing, setup_beacons),
 		cmocka_unit_test_setup(test_gateway_timeout_only_in_remote, setup_gateways),

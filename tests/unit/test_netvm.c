@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -440,6 +441,91 @@ test_rtnl_parse_link(void **state)
 	assert_int_equal(ev.type, EV_LINK_GONE);
 }
 
+/* The watch socket's filter, run by the kernel on byte-built messages: a
+ * datagram socket pair stands in for the netlink socket (the same
+ * SO_ATTACH_FILTER, the same classic BPF on each message). */
+static int
+filter_passes(int fd[2], const void *msg, size_t len)
+{
+	char got[512];
+	ssize_t n;
+
+	assert_int_equal(send(fd[0], msg, len, 0), (ssize_t)len);
+	n = recv(fd[1], got, sizeof(got), MSG_DONTWAIT);
+	if (n < 0) {
+		assert_int_equal(errno, EAGAIN);
+		return 0;
+	}
+	assert_int_equal(n, (ssize_t)len);
+	assert_memory_equal(got, msg, len);
+	return 1;
+}
+
+static void
+test_rtnl_filter(void **state)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct ifinfomsg *ifi;
+	struct event ev;
+	size_t len;
+	int fd[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, fd), 0);
+	assert_int_equal(rtnl_filter_attach(fd[1]), 0);
+	/* Our own tables (> 255) announce themselves as RT_TABLE_COMPAT:
+	 * notifications of their routes, added or deleted, never arrive. */
+	len = build_route(buf, RTM_NEWROUTE, 24, RT_TABLE_COMPAT, "10.66.0.1", 3);
+	assert_int_equal(filter_passes(fd, buf, len), 0);
+	len = build_route(buf, RTM_DELROUTE, 24, RT_TABLE_COMPAT, NULL, 3);
+	assert_int_equal(filter_passes(fd, buf, len), 0);
+	len = build_route(buf, RTM_NEWROUTE, 0, RT_TABLE_COMPAT, "10.66.0.1", 3);
+	assert_int_equal(filter_passes(fd, buf, len), 0);
+	/* The main table's default route, and every other table: through. */
+	len = build_route(buf, RTM_NEWROUTE, 0, RT_TABLE_MAIN, "192.168.1.1", 3);
+	assert_int_equal(filter_passes(fd, buf, len), 1);
+	assert_int_equal(rtnl_parse(buf, len, &ev), 1);
+	assert_int_equal(ev.type, EV_GW_ADD);
+	len = build_route(buf, RTM_DELROUTE, 0, RT_TABLE_MAIN, "192.168.1.1", 3);
+	assert_int_equal(filter_passes(fd, buf, len), 1);
+	len = build_route(buf, RTM_NEWROUTE, 24, RT_TABLE_LOCAL, NULL, 3);
+	assert_int_equal(filter_passes(fd, buf, len), 1);
+	len = build_route(buf, RTM_NEWROUTE, 24, 251, NULL, 3);
+	assert_int_equal(filter_passes(fd, buf, len), 1);
+	len = build_route(buf, RTM_NEWROUTE, 24, 253, NULL, 3);
+	assert_int_equal(filter_passes(fd, buf, len), 1);
+	/* A dump's answer (NLM_F_MULTI): one buffer holds many messages and
+	 * the filter sees the first only, so it is never dropped. */
+	len = build_route(buf, RTM_NEWROUTE, 24, RT_TABLE_COMPAT, "10.66.0.1", 3);
+	nlh->nlmsg_flags |= NLM_F_MULTI;
+	assert_int_equal(filter_passes(fd, buf, len), 1);
+	/* Byte 20 of other messages is no table: a link whose byte 20 (of
+	 * its index) is 252, an address, the end of a dump, a short one. */
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = 3;
+	ifi->ifi_flags = IFF_UP | IFF_LOWER_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "up0");
+	mnl_attr_put_u32(nlh, IFLA_CARRIER_CHANGES, 7);
+	((unsigned char *)buf)[20] = RT_TABLE_COMPAT;
+	assert_int_equal(filter_passes(fd, buf, nlh->nlmsg_len), 1);
+	assert_int_equal(rtnl_parse(buf, nlh->nlmsg_len, &ev), 1);
+	assert_int_equal(ev.carrier_changes, 7);
+	nlh->nlmsg_type = RTM_NEWADDR;
+	assert_int_equal(filter_passes(fd, buf, nlh->nlmsg_len), 1);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_DONE;
+	*(int *)mnl_nlmsg_put_extra_header(nlh, sizeof(int)) = 0;
+	assert_int_equal(filter_passes(fd, buf, nlh->nlmsg_len), 1);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	assert_int_equal(filter_passes(fd, buf, nlh->nlmsg_len), 1);
+	close(fd[0]);
+	close(fd[1]);
+}
+
 /* Two keys: A = 00 01 .. 1f, B = 20 21 .. 3f. */
 #define KEY_A "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 #define KEY_B "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
@@ -655,6 +741,7 @@ main(void)
 		cmocka_unit_test(test_status_gateway),
 		cmocka_unit_test(test_rtnl_parse),
 		cmocka_unit_test(test_rtnl_parse_link),
+		cmocka_unit_test(test_rtnl_filter),
 		cmocka_unit_test(test_trust_parse_keys),
 		cmocka_unit_test(test_verifier_parse_ok),
 		cmocka_unit_test(test_verifier_run),

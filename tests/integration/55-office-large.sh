@@ -1,0 +1,89 @@
+#!/bin/bash
+# Office mode with a large policy: 10,000 LGWAN prefixes (the lab's three
+# among them). Entering office mode installs one office route per prefix
+# (table 1511); each used to come back to sekishod's own rtnetlink watch as
+# a notification, overrun its socket ("rtnetlink: No buffer space
+# available; reading the state again"), and the resynchronisation threw
+# the office proof away: remote mode over the office LAN, LGWAN broken.
+# Now the watch socket filters its own tables' notifications out in the
+# kernel; office mode must hold, and LGWAN stay reachable, throughout.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lab/lab.sh
+. tests/integration/lib.sh
+
+PREFIXES=${PREFIXES:-10000}
+cleanup() { netvm_cleanup; lab_down; }
+trap cleanup EXIT
+LAB_SEGMENTS=office lab_up || { echo "not ok 1 - lab_up"; exit 1; }
+netvm_env
+netvm_boot
+
+# The lab's policy with its lgwan block replaced: the lab's 10.64/16,
+# 10.65/16 and 172.20/16, then disjoint /24s 10.X.Y.0 (Y even) whose X
+# avoids the lab's 64-66, 77 and 255 (as tests/bench/policy.sh does).
+big=$LAB_DIR/policy-large.conf
+awk -v n="$PREFIXES" '
+	/^lgwan \{/ { skip = 1
+		print "lgwan {"
+		print "\tprefix 10.64.0.0/16"; print "\tprefix 10.65.0.0/16"; print "\tprefix 172.20.0.0/16"
+		for (x = 0; k < n - 3; x++) {
+			if (x == 64 || x == 65 || x == 66 || x == 77 || x == 255) continue
+			for (y = 0; y < 256 && k < n - 3; y += 2) { printf "\tprefix 10.%d.%d.0/24\n", x, y; k++ }
+		}
+		print "\tresolver 10.64.0.53"; print "}"; next }
+	skip && /^\}/ { skip = 0; next }
+	!skip { print }' "$LAB_POLICY" >"$big"
+portal_ok() { work_get "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER"; }
+host_ok() { work_get "http://$LAB_LGWAN_HOST/" | grep -q "LGWAN host OK"; }
+status_has() { ctl status | grep -qE "$1"; }
+prefixes_in_policy() { [ "$(grep -c '^	prefix ' "$big")" -eq "$PREFIXES" ]; }
+check "the policy has $PREFIXES LGWAN prefixes, the lab's among them" prefixes_in_policy
+check "the policy is valid" build/sekisho-policy check "$big"
+
+check "sekishod starts with the large policy" netvm_start "$big"
+check "work gets its address" lab_work_dhcp
+check "home: uplink DHCP" lab_uplink_dhcp up0
+check "home: remote" netvm_wait_mode remote 15
+check "office: plugged in, fresh lease" lab_plug up0 office
+check "office: mode office" netvm_wait_mode office 10
+office_routes() {
+	local n
+	n=$(ip -n "$NS_NETVM" -4 route show table 1511 | wc -l)
+	echo "table 1511: $n routes"
+	[ "$n" -ge "$PREFIXES" ]
+}
+check "office: the kernel holds an office route for every prefix (table 1511)" lab_wait_for -t 10 office_routes
+
+# A steady ping and a fetch every half second from work, about 10 s, with
+# the mode read at each fetch.
+lab_leak_reset office
+pinglog=$LAB_DIR/large-ping.log
+n work ping -n -i 0.1 -c 100 -W 1 "$LAB_PORTAL" >"$pinglog" 2>&1 &
+pinger=$!
+steady=$LAB_DIR/large-steady.log
+: >"$steady"
+for _ in $(seq 1 20); do
+	if portal_ok 2>/dev/null; then echo "portal ok" >>"$steady"; else echo "portal FAILED" >>"$steady"; fi
+	if netvm_mode_is office; then echo "mode office" >>"$steady"; else echo "mode NOT office: $(ctl status | head -1)" >>"$steady"; fi
+	sleep 0.5
+done
+wait "$pinger"
+no_failure() { cat "$steady" | sort | uniq -c; ! grep -q "FAILED\|NOT" "$steady"; }
+check "office held: every fetch of the portal answered and the mode was office at each" no_failure
+ping_ok() {
+	local got
+	got=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$pinglog")
+	echo "ping: ${got:-0} of 100 replies"
+	[ "${got:-0}" -ge 99 ]
+}
+check "office held: a steady ping to LGWAN lost nothing (99 of 100 at least)" ping_ok
+check "office held: another LGWAN prefix reachable too" host_ok
+check "office held: status still office over up0" status_has '^mode:       office \(beacon tokyo-3f verified [0-9.]+ s ago on up0'
+check "sekishod never had to read the state again (no rtnetlink overrun)" bash -c \
+	"! grep -E 'reading the state again|No buffer space' '$LAB_DIR/log/sekishod.log'"
+check "sekishod never left office mode once in it" bash -c \
+	"sed -n '/mode office over up0: ruleset in force/,\$p' '$LAB_DIR/log/sekishod.log' | grep -v '[│┌└]' | { ! grep -E 'mode (remote|blocked)'; }"
+office_counters() { lab_leaks office; [ "$(lab_leak office lgwan)" -ge 100 ] && [ "$(lab_leak office tunnel)" -eq 0 ]; }
+check "office held: work's LGWAN traffic crossed the office LAN, none of it in the tunnel" office_counters
+tap_done
