@@ -212,12 +212,6 @@ use() {
 	lab_stop sekishod 2>/dev/null
 	netvm_start "$DIR/lab-$1.conf" || { echo "bench: policy: sekishod did not start with $1" >&2; return 1; }
 	lab_pid work-dhcp >/dev/null || lab_work_dhcp || return 1
-	# A sekishod started on an uplink that is already on an office LAN does
-	# not probe its beacon (stays "probing", goes remote: found while
-	# writing this bench); the cable out and in makes it probe.
-	if [ "$2" = office ]; then
-		lab_uplink_unplug; sleep 0.2; lab_uplink_plug
-	fi
 	netvm_wait_mode "$2" 30 && lab_wait_for -t 15 portal_ok ||
 		{ echo "bench: policy: $1: no $2 mode or no portal: $(ctl status 2>&1 | head -3 | tr "\n" " ")" >&2; return 1; }
 }
