@@ -8,9 +8,7 @@
  *	    [-u user]
  */
 #include <errno.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,27 +132,6 @@ signals_open(void)
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 
 	return signals_fd(sigs, sizeof(sigs) / sizeof(sigs[0]));
-}
-
-/* When started as root: nobody (or -u) from here on, for good. */
-static void
-drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0 || strcmp(user, "root") == 0)
-		return;
-	if ((pw = getpwnam(user)) == NULL)
-		fatalx("-u %s: no such user", user);
-	if (setgroups(1, &pw->pw_gid) == -1 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		fatal("cannot drop privileges to %s", user);
-	if (setuid(0) != -1)
-		fatalx("privileges still held after dropping to %s", user);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		fatal("PR_SET_NO_NEW_PRIVS");
-	log_debug("running as %s (uid %u)", user, (unsigned)pw->pw_uid);
 }
 
 static void
@@ -294,6 +271,7 @@ main(int argc, char **argv)
 		.listen = "0.0.0.0", .user = "nobody", .v4_bits = 32,
 		.src_rate = { 5, 10 }, .global_rate = { 2000, 4000 },
 	};
+	struct sk_error err;
 
 	log_init(PROCNAME, 1, LOG_LEVEL_WARN);
 	/* The key will be in this process's memory: no core dump, no ptrace
@@ -314,7 +292,8 @@ main(int argc, char **argv)
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 	}
-	drop_privileges(d.user);
+	if (drop_privileges(d.user, &err) < 0)	/* for good, when root */
+		fatalx("%s", err.msg);
 	loop(&d);
 	log_counts(&d);
 	log_info("exiting on signal");

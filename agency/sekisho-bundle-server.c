@@ -12,15 +12,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -135,28 +132,6 @@ listen_on(const struct sockaddr_in *sin)
 		fatal("listen on %s:%u", inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)),
 		    ntohs(sin->sin_port));
 	return fd;
-}
-
-/* When started as root: USER (default nobody) from here on, for good. The
- * directory must be readable by it: the server reads it per request. */
-static void
-drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0 || strcmp(user, "root") == 0)
-		return;
-	if ((pw = getpwnam(user)) == NULL)
-		fatalx("-u %s: no such user", user);
-	if (setgroups(1, &pw->pw_gid) == -1 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		fatal("cannot drop privileges to %s", user);
-	if (setuid(0) != -1)
-		fatalx("privileges still held after dropping to %s", user);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		fatal("PR_SET_NO_NEW_PRIVS");
-	log_debug("running as %s (uid %u)", user, (unsigned)pw->pw_uid);
 }
 
 static void
@@ -366,6 +341,7 @@ main(int argc, char **argv)
 		.timeout_ms = 10000,
 	};
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sk_error err;
 	char a[INET_ADDRSTRLEN];
 
 	log_init(PROCNAME, 1, LOG_LEVEL_INFO);
@@ -387,7 +363,8 @@ main(int argc, char **argv)
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 	}
-	drop_privileges(s.user);
+	if (drop_privileges(s.user, &err) < 0)	/* for good, when root */
+		fatalx("%s", err.msg);
 	if (access(s.dir, R_OK | X_OK) == -1)
 		fatal("-r %s: as %s", s.dir, s.user);
 	log_info("serving bundles from %s on %s:%u", s.dir,
