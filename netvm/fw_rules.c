@@ -112,9 +112,8 @@ ports(struct buf *o, const struct policy_ports *pp)
 	buf_printf(o, " }");
 }
 
-/* One rule's lines for one of its sets in one family: "MATCH ... accept". */
-static void
-rule_lines(struct buf *o, const char *head, const struct policy_rule *r,
+void
+fw_rule_lines(struct buf *o, const char *head, const struct policy_rule *r,
     int v6, const char *tail)
 {
 	if (r->all) {
@@ -184,7 +183,7 @@ fw_render_inbound_nat(const struct fw_params *p, struct buf *o)
 				continue;
 			snprintf(head, sizeof(head), "\t\tiifname \"%s\" fib daddr type local ip saddr @s%zu",
 			    inbound_if(p), r->sets[k]);
-			rule_lines(o, head, r, 0, tail);
+			fw_rule_lines(o, head, r, 0, tail);
 		}
 	}
 }
@@ -209,7 +208,7 @@ fw_render_inbound_forward(const struct fw_params *p, struct buf *o)
 				continue;
 			snprintf(head, sizeof(head), "\t\tiifname \"%s\" oifname \"%s\" ct status dnat ip saddr @s%zu",
 			    inbound_if(p), p->work_if, r->sets[k]);
-			rule_lines(o, head, r, 0, tail);
+			fw_rule_lines(o, head, r, 0, tail);
 		}
 	}
 }

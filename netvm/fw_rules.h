@@ -14,4 +14,11 @@ void fw_render_services(const struct fw_params *p, struct buf *o, const char *ou
 void fw_render_inbound_nat(const struct fw_params *p, struct buf *o);
 void fw_render_inbound_forward(const struct fw_params *p, struct buf *o);
 
+/* One rule's lines: head, then its match ("tcp dport { 80, 443 }", "udp
+ * dport ...", "icmp type echo-request", or nothing for every protocol),
+ * then tail, for each protocol the rule names. */
+struct policy_rule;
+void fw_rule_lines(struct buf *o, const char *head, const struct policy_rule *r,
+    int v6, const char *tail);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "netvm/firewall.h"
+#include "netvm/fw_rules.h"
 #include "policy/policy.h"
 
 int
@@ -75,39 +76,6 @@ elements(struct buf *o, const struct policy_set *s)
 	for (size_t i = 0; i < s->n4; i++)
 		buf_printf(o, "%s %s/%u", i ? "," : "", ip4(s->v4[i].addr, a),
 		    s->v4[i].plen);
-}
-
-static void
-ports(struct buf *o, const char *proto, const struct policy_ports *pp)
-{
-	buf_printf(o, " %s dport {", proto);
-	for (size_t i = 0; i < pp->n; i++) {
-		buf_printf(o, "%s %u", i ? "," : "", pp->r[i].lo);
-		if (pp->r[i].hi != pp->r[i].lo)
-			buf_printf(o, "-%u", pp->r[i].hi);
-	}
-	buf_printf(o, " }");
-}
-
-/* A rule's matches after head, one line each, ending in tail. */
-static void
-rule_lines(struct buf *o, const char *head, const struct policy_rule *r,
-    const char *tail)
-{
-	if (r->all)
-		buf_printf(o, "%s%s\n", head, tail);
-	if (r->tcp.n > 0) {
-		buf_printf(o, "%s", head);
-		ports(o, "tcp", &r->tcp);
-		buf_printf(o, "%s\n", tail);
-	}
-	if (r->udp.n > 0) {
-		buf_printf(o, "%s", head);
-		ports(o, "udp", &r->udp);
-		buf_printf(o, "%s\n", tail);
-	}
-	if (r->icmp)
-		buf_printf(o, "%s icmp type echo-request%s\n", head, tail);
 }
 
 /* A service or inbound rule that applies through the gateway names set i. */
@@ -186,7 +154,7 @@ group_forward(const struct policy *p, const char *t, size_t g, struct buf *o)
 				continue;
 			snprintf(head, sizeof(head), "\t\tiifname \"%s\" ip saddr @devices_%zu%s ip daddr @g%zu_s%zu",
 			    t, g, lg ? " ip saddr @signed_on" : "", g, r->sets[k]);
-			rule_lines(o, head, r, tail);
+			fw_rule_lines(o, head, r, 0, tail);
 		}
 	}
 }
@@ -209,7 +177,7 @@ group_inbound(const struct policy *p, const char *t, size_t g, struct buf *o)
 				continue;
 			snprintf(head, sizeof(head), "\t\toifname \"%s\" ip daddr @devices_%zu ip saddr @g%zu_s%zu",
 			    t, g, g, r->sets[k]);
-			rule_lines(o, head, r, tail);
+			fw_rule_lines(o, head, r, 0, tail);
 		}
 	}
 }
