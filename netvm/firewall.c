@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "netvm/fw_rules.h"
+#include "netvm/fw_svc.h"
 #include "netvm/route.h"
 #include "policy/policy.h"
 
@@ -266,14 +267,17 @@ render_nat(const struct fw_params *p, struct buf *o)
 }
 
 /* What a mark sent into the tunnel (or onto the office LAN) goes nowhere
- * else, should its route ever be missing. */
+ * else, should its route ever be missing; and nothing leaves with a
+ * service class still in its mark (fw_svc.c: the accepting rule clears
+ * it, so one that did not was never accepted by a service). */
 static void
 render_leave(const struct fw_params *p, struct buf *o)
 {
 	buf_printf(o, "\tchain leave {\n"
 	    "\t\ttype filter hook postrouting priority filter; policy accept;\n"
+	    "\t\tmeta mark & 0x%x != 0 counter drop\n"
 	    "\t\tmeta mark 0x%x oifname != \"%s\" counter drop\n",
-	    SK_MARK_TUNNEL, p->tun_if);
+	    (unsigned)~FW_SVC_PATH_MASK, SK_MARK_TUNNEL, p->tun_if);
 	if (p->mode == MODE_OFFICE)
 		buf_printf(o, "\t\tmeta mark 0x%x oifname != \"%s\" counter drop\n",
 		    SK_MARK_OFFICE, p->uplink);

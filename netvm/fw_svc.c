@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netvm/route.h"
 #include "policy/policy.h"
 
 /* An address of either family as 128 bits (IPv4 in the low 32). */
@@ -374,16 +375,24 @@ intern(struct sweep *sw, struct chains *ch, const char *text)
 }
 
 /* What the services active here allow, as a chain's rules. */
-/* "ID . tcp . 80, ID . tcp . 443-445" for a port list "80, 443-445". */
+/* A class as the packet mark carries it in the forward chain: its number
+ * above the mode's path mark, which the accepting rule puts back. */
+static unsigned int
+class_mark(const struct sweep *sw, size_t id)
+{
+	return (unsigned int)id << FW_SVC_CLASS_SHIFT | fw_svc_path_mark(sw->p);
+}
+
+/* "MARK . tcp . 80, MARK . tcp . 443-445" for a port list "80, 443-445". */
 static void
-port_elements(struct buf *o, size_t id, int udp, const char *list)
+port_elements(struct buf *o, unsigned int mark, int udp, const char *list)
 {
 	const char *p = list;
 
 	while (*p != '\0') {
 		size_t n = strcspn(p, ",");
 
-		buf_printf(o, "%s %zu . %s . %.*s", o->len ? "," : "", id,
+		buf_printf(o, "%s 0x%x . %s . %.*s", o->len ? "," : "", mark,
 		    udp ? "udp" : "tcp", (int)n, p);
 		p += n;
 		p += strspn(p, ", ");
@@ -397,7 +406,7 @@ flush_element(struct sweep *sw)
 		return;
 	buf_printf(sw->map, "%s ", sw->map->len > 0 ? "," : "");
 	print_iv(sw->map, &sw->last_iv, sw->v6);
-	buf_printf(sw->map, " : %zu", sw->last_chain);
+	buf_printf(sw->map, " : 0x%x", class_mark(sw, sw->last_chain));
 	sw->last_chain = SIZE_MAX;
 }
 
@@ -428,15 +437,18 @@ class_here(struct sweep *sw)
 		buf_printf(&key, "tcp %s; udp %s; icmp %d%s", have[0] ? buf_str(&ports[0]) : "",
 		    have[1] ? buf_str(&ports[1]) : "", icmp, sw->v6 ? "; v6" : "");
 	id = buf_str(&key) != NULL ? intern(sw, &cl->key, buf_str(&key)) + 1 : 0;
+	if (id > FW_SVC_MAX_CLASSES)
+		id = 0;				/* refused below, like no memory */
 	if (id != 0 && cl->key.n > n) {		/* a new class: its elements */
 		if (all)
-			buf_printf(&cl->all, "%s %zu", cl->all.len ? "," : "", id);
+			buf_printf(&cl->all, "%s 0x%x", cl->all.len ? "," : "", class_mark(sw, id));
 		if (!all && icmp)
-			buf_printf(sw->v6 ? &cl->icmp6 : &cl->icmp, "%s %zu",
-			    (sw->v6 ? cl->icmp6.len : cl->icmp.len) ? "," : "", id);
+			buf_printf(sw->v6 ? &cl->icmp6 : &cl->icmp, "%s 0x%x",
+			    (sw->v6 ? cl->icmp6.len : cl->icmp.len) ? "," : "", class_mark(sw, id));
 		for (int udp = 0; udp < 2; udp++)
 			if (have[udp])
-				port_elements(&cl->ports, id, udp, buf_str(&ports[udp]));
+				port_elements(&cl->ports, class_mark(sw, id), udp,
+				    buf_str(&ports[udp]));
 	}
 	sw->oom |= key.oom || ports[0].oom || ports[1].oom || id == 0;
 	buf_free(&key);
@@ -643,28 +655,36 @@ fw_svc_sets(const struct fw_params *p, struct buf *o)
 }
 
 /*
- * Work's packet gets its destination's class in the connection's mark
- * (cleared first, so a destination withdrawn by a new policy cannot keep
- * an old class), and the class decides. The connection mark is used for
- * nothing else; the packet's own mark, which picks the mode's path, is
- * not touched.
+ * Work's packet gets its destination's class into the upper bits of its
+ * own mark (the mode's path mark, set in prerouting, is in the lower ones:
+ * routing is done by now), and the class decides; the accepting rule puts
+ * the path mark back, which chain "leave" checks. A packet whose
+ * destination has no class keeps the plain path mark, which no set holds.
+ * The mark is the packet's own: packets of one connection on two CPUs at
+ * once cannot see each other's class (a connection mark could).
  */
 void
 fw_svc_rules(const struct fw_params *p, struct buf *o, const char *out)
 {
 	const char *w = p->work_if;
+	unsigned int m = fw_svc_path_mark(p);
 
-	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct mark set 0\n"
-	    "\t\tiifname \"%s\" oifname \"%s\" ct mark set ip daddr map @svc_class\n",
-	    w, out, w, out);
+	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark set ip daddr map @svc_class\n",
+	    w, out);
 	if (fw_svc_v6(p))
-		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct mark set ip6 daddr map @svc_class6\n",
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark set ip6 daddr map @svc_class6\n",
 		    w, out);
-	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct mark @svc_all counter accept\n"
-	    "\t\tiifname \"%s\" oifname \"%s\" ct mark . meta l4proto . th dport @svc_ports counter accept\n"
-	    "\t\tiifname \"%s\" oifname \"%s\" ct mark @svc_icmp icmp type echo-request counter accept\n",
-	    w, out, w, out, w, out);
+	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_all meta mark set 0x%x counter accept\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" meta mark . meta l4proto . th dport @svc_ports meta mark set 0x%x counter accept\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_icmp icmp type echo-request meta mark set 0x%x counter accept\n",
+	    w, out, m, w, out, m, w, out, m);
 	if (fw_svc_v6(p))
-		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct mark @svc_icmp6 icmpv6 type echo-request counter accept\n",
-		    w, out);
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_icmp6 icmpv6 type echo-request meta mark set 0x%x counter accept\n",
+		    w, out, m);
+}
+
+unsigned int
+fw_svc_path_mark(const struct fw_params *p)
+{
+	return p->mode == MODE_OFFICE ? SK_MARK_OFFICE : SK_MARK_TUNNEL;
 }

@@ -9,6 +9,13 @@
 
 struct policy_rule;
 
+#define FW_SVC_CLASS_SHIFT	16	/* class number above the path mark */
+#define FW_SVC_MAX_CLASSES	0xffff
+#define FW_SVC_PATH_MASK	0xffff
+
+/* The mark work's packets carry in this mode (route.h). */
+unsigned int fw_svc_path_mark(const struct fw_params *p);
+
 /* 1 if rule r applies in the mode p renders. */
 int fw_svc_active(const struct fw_params *p, const struct policy_rule *r);
 /* 1 if IPv6 from work is forwarded in this mode (remote, policy has_v6). */

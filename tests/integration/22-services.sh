@@ -111,8 +111,10 @@ check "kernel: no port of the office-only service in remote mode" \
 	bash -c "! ip netns exec $NS_NETVM nft list set inet sekisho svc_ports | grep -q 5201"
 check "kernel: no blanket accept of @lgwan once services exist" \
 	bash -c "! ip netns exec $NS_NETVM nft list table inet sekisho | grep -q 'ip daddr @lgwan counter'"
-check "kernel: the forward chain's service rules do not grow with the services (7)" bash -c \
-	"[ \$(ip netns exec $NS_NETVM nft list chain inet sekisho forward | grep -c 'ct mark') = 7 ]"
+check "kernel: the forward chain's service rules do not grow with the services (6)" bash -c \
+	"[ \$(ip netns exec $NS_NETVM nft list chain inet sekisho forward | grep -c '@svc_') = 6 ]"
+check "kernel: nothing leaves with a service class in its mark" bash -c \
+	"ip netns exec $NS_NETVM nft list chain inet sekisho leave | grep -qF 'meta mark != 0x00000000/16 counter packets 0 '"
 
 # ---- inbound -------------------------------------------------------------------
 TL=$PWD/tests/integration/tcpline.py
