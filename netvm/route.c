@@ -125,9 +125,9 @@ route_addr_add(int ifindex, struct in_addr addr, uint8_t plen)
 	return talk(nlh);
 }
 
-static struct nlmsghdr *
-route_msg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
-    struct in_addr dst, uint8_t plen)
+struct nlmsghdr *
+route_rtmsg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
+    int family, const void *dst, uint8_t plen)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
@@ -135,15 +135,22 @@ route_msg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = flags;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
+	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_dst_len = plen;
 	rtm->rtm_table = RT_TABLE_UNSPEC;
 	rtm->rtm_protocol = RTPROT_STATIC;
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	mnl_attr_put(nlh, RTA_DST, 4, &dst);
+	mnl_attr_put(nlh, RTA_DST, family == AF_INET6 ? 16 : 4, dst);
 	return nlh;
+}
+
+static struct nlmsghdr *
+route_msg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
+    struct in_addr dst, uint8_t plen)
+{
+	return route_rtmsg(buf, type, flags, table, AF_INET, &dst, plen);
 }
 
 int
@@ -185,29 +192,40 @@ struct rule {
 	struct in_addr	to;	/* /32 when not 0 */
 };
 
-static int
-rule_add(const struct rule *r)
+struct nlmsghdr *
+route_rulemsg(char *buf, int family, uint32_t prio, uint32_t table,
+    uint32_t mark, const char *iif)
 {
-	char buf[RTNL_BUF_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct fib_rule_hdr *frh;
-	int rc;
 
 	nlh->nlmsg_type = RTM_NEWRULE;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-	frh->family = AF_INET;
+	frh->family = (uint8_t)family;
 	frh->action = FR_ACT_TO_TBL;
 	frh->table = RT_TABLE_UNSPEC;
-	mnl_attr_put_u32(nlh, FRA_PRIORITY, r->prio);
-	mnl_attr_put_u32(nlh, FRA_TABLE, r->table);
-	if (r->mark != 0) {
-		mnl_attr_put_u32(nlh, FRA_FWMARK, r->mark);
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	if (mark != 0) {
+		mnl_attr_put_u32(nlh, FRA_FWMARK, mark);
 		mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffff);
 	}
-	if (r->iif != NULL)
-		mnl_attr_put_strz(nlh, FRA_IFNAME, r->iif);
+	if (iif != NULL)
+		mnl_attr_put_strz(nlh, FRA_IFNAME, iif);
+	return nlh;
+}
+
+static int
+rule_add(const struct rule *r)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = route_rulemsg(buf, AF_INET, r->prio, r->table, r->mark, r->iif);
+	int rc;
+
 	if (r->to.s_addr != 0) {
+		struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
+
 		frh->dst_len = 32;
 		mnl_attr_put(nlh, FRA_DST, 4, &r->to);
 	}

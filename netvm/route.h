@@ -33,6 +33,14 @@ struct nlmsghdr;
 /* Sends one rtnetlink request (flags and type set by the caller) and waits
  * for its acknowledgement: 0 or -errno. */
 int route_talk(struct nlmsghdr *nlh);
+#define ROUTE_MSG_SIZE	8192	/* a buffer for the two below */
+/* A route message (type RTM_NEWROUTE or RTM_DELROUTE) for dst/plen of
+ * family (AF_INET or AF_INET6) in table, built in buf. */
+struct nlmsghdr *route_rtmsg(char *buf, uint16_t type, uint16_t flags,
+    uint32_t table, int family, const void *dst, uint8_t plen);
+/* "priority prio [fwmark mark] [iif iif] lookup table" of family, new. */
+struct nlmsghdr *route_rulemsg(char *buf, int family, uint32_t prio,
+    uint32_t table, uint32_t mark, const char *iif);
 int route_link_set(int ifindex, int up, unsigned int mtu);
 int route_addr_add(int ifindex, struct in_addr addr, uint8_t plen);
 /* dst/plen via gw (if gw != NULL) dev oif in table; replaces an old one. */

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
-#include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
@@ -17,7 +16,7 @@
 #include "netvm/route.h"
 #include "policy/policy.h"
 
-#define BUF_SIZE 8192
+#define BUF_SIZE ROUTE_MSG_SIZE
 
 static int
 talk(struct nlmsghdr *nlh)
@@ -51,21 +50,7 @@ static struct nlmsghdr *
 msg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
     const struct in6_addr *dst, uint8_t plen)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct rtmsg *rtm;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = flags;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET6;
-	rtm->rtm_dst_len = plen;
-	rtm->rtm_table = RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	mnl_attr_put(nlh, RTA_DST, 16, dst);
-	return nlh;
+	return route_rtmsg(buf, type, flags, table, AF_INET6, dst, plen);
 }
 
 int
@@ -96,25 +81,8 @@ static int
 rule_add(uint32_t prio, uint32_t table, uint32_t mark, const char *iif)
 {
 	char buf[BUF_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct fib_rule_hdr *frh;
-	int rc;
+	int rc = talk(route_rulemsg(buf, AF_INET6, prio, table, mark, iif));
 
-	nlh->nlmsg_type = RTM_NEWRULE;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-	frh->family = AF_INET6;
-	frh->action = FR_ACT_TO_TBL;
-	frh->table = RT_TABLE_UNSPEC;
-	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
-	mnl_attr_put_u32(nlh, FRA_TABLE, table);
-	if (mark != 0) {
-		mnl_attr_put_u32(nlh, FRA_FWMARK, mark);
-		mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffff);
-	}
-	if (iif != NULL)
-		mnl_attr_put_strz(nlh, FRA_IFNAME, iif);
-	rc = talk(nlh);
 	return rc == -EEXIST ? 0 : rc;
 }
 
