@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "lib/encode.h"
+
 /* The offsets docs/beacon.md gives. */
 _Static_assert(BEACON_CHALLENGE_LEN == 144, "challenge length");
 _Static_assert(BEACON_ANSWER_LEN == 144, "answer length");
@@ -50,23 +52,6 @@ beacon_id_valid(const char *id)
 		if (i >= BEACON_ID_LEN || !id_char_ok(id[i]))
 			return 0;
 	return 1;
-}
-
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)(v & 0xff);
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
 }
 
 static void
@@ -159,7 +144,7 @@ beacon_answer_encode(uint8_t *out, size_t outlen, const struct beacon_answer *a)
 	put_hdr(out, BEACON_TYPE_ANSWER);
 	memcpy(out + BEACON_ANSWER_OFF_NONCE, a->nonce, BEACON_NONCE_LEN);
 	id_encode(out + BEACON_ANSWER_OFF_ID, a->id);
-	put_u64(out + BEACON_ANSWER_OFF_TIME, a->time);
+	be64_put(out + BEACON_ANSWER_OFF_TIME, a->time);
 	memcpy(out + BEACON_ANSWER_OFF_SIG, a->sig, BEACON_SIG_LEN);
 	return BEACON_ANSWER_LEN;
 }
@@ -174,7 +159,7 @@ beacon_answer_decode(const uint8_t *in, size_t len, struct beacon_answer *a)
 	if ((rc = id_decode(a->id, in + BEACON_ANSWER_OFF_ID)) != BEACON_OK)
 		return rc;
 	memcpy(a->nonce, in + BEACON_ANSWER_OFF_NONCE, BEACON_NONCE_LEN);
-	a->time = get_u64(in + BEACON_ANSWER_OFF_TIME);
+	a->time = be64_get(in + BEACON_ANSWER_OFF_TIME);
 	memcpy(a->sig, in + BEACON_ANSWER_OFF_SIG, BEACON_SIG_LEN);
 	return BEACON_OK;
 }
@@ -191,5 +176,5 @@ beacon_msg(uint8_t msg[BEACON_MSG_LEN], const uint8_t nonce[BEACON_NONCE_LEN],
 	p += BEACON_NONCE_LEN;
 	id_encode(p, id);
 	p += BEACON_ID_LEN;
-	put_u64(p, time);
+	be64_put(p, time);
 }

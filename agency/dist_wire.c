@@ -12,43 +12,13 @@ _Static_assert(DIST_BODY_MIN == BUNDLE_MIN_SIZE, "the smallest bundle");
 _Static_assert(DIST_BODY_MAX == BUNDLE_MAX_SIZE, "the largest bundle");
 _Static_assert(DIST_KEY_LEN == BUNDLE_KEY_LEN, "device keys");
 
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)(v & 0xff);
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-	for (int i = 3; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)(v & 0xff);
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 void
 dist_request_encode(uint8_t out[DIST_REQ_LEN], const struct dist_request *r)
 {
 	memcpy(out, DIST_REQ_MAGIC, DIST_MAGIC_LEN);
 	out[4] = DIST_VERSION;
 	memcpy(out + 5, r->device, DIST_KEY_LEN);
-	put_u64(out + 5 + DIST_KEY_LEN, r->serial);
+	be64_put(out + 5 + DIST_KEY_LEN, r->serial);
 }
 
 void
@@ -57,7 +27,7 @@ dist_response_encode(uint8_t out[DIST_RESP_HDR_LEN], const struct dist_response 
 	memcpy(out, DIST_RESP_MAGIC, DIST_MAGIC_LEN);
 	out[4] = DIST_VERSION;
 	out[5] = r->status;
-	put_u32(out + 6, r->len);
+	be32_put(out + 6, r->len);
 }
 
 /* Length, magic and version: the part both messages share. */
@@ -88,7 +58,7 @@ dist_request_decode(const uint8_t *in, size_t len, struct dist_request *r,
 		return rc;
 	if (key_is_zero(in + 5))
 		return sk_errorf(err, EINVAL, "device key is all zero");
-	serial = get_u64(in + 5 + DIST_KEY_LEN);
+	serial = be64_get(in + 5 + DIST_KEY_LEN);
 	if (serial > DIST_SERIAL_MAX)
 		return sk_errorf(err, EINVAL, "serial %llu out of range, expected 0 to %llu",
 		    (unsigned long long)serial, (unsigned long long)DIST_SERIAL_MAX);
@@ -107,7 +77,7 @@ dist_response_decode(const uint8_t *in, size_t len, struct dist_response *r,
 	if ((rc = check_head(in, len, DIST_RESP_HDR_LEN, "response header",
 	    DIST_RESP_MAGIC, err)) < 0)
 		return rc;
-	n = get_u32(in + 6);
+	n = be32_get(in + 6);
 	switch (in[5]) {
 	case DIST_NEWER:
 		if (n < DIST_BODY_MIN || n > DIST_BODY_MAX)

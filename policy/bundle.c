@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/encode.h"
+
 #include "policy/fileio.h"
 
 #define OFF_VERSION	4
@@ -16,47 +18,6 @@
 #define OFF_DEVICE	22
 #define OFF_SIGNER	54
 #define OFF_LENGTH	86
-
-static uint16_t
-get_u16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	return (uint64_t)get_u32(p) << 32 | get_u32(p + 4);
-}
-
-static void
-put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	put_u32(p, (uint32_t)(v >> 32));
-	put_u32(p + 4, (uint32_t)v);
-}
 
 static int
 bad(struct sk_error *err, int code, const char *name, const char *fmt, ...)
@@ -103,10 +64,10 @@ decode_head(const uint8_t *buf, size_t len, const char *name,
 	if (len < OFF_SERIAL)
 		return bad(err, BUNDLE_E_MALFORMED, name,
 		    "truncated header: %zu of %d bytes", len, BUNDLE_HDR_LEN);
-	if (get_u16(buf + OFF_VERSION) != BUNDLE_VERSION)
+	if (be16_get(buf + OFF_VERSION) != BUNDLE_VERSION)
 		return bad(err, BUNDLE_E_MALFORMED, name,
 		    "unsupported bundle version %u, this build reads version %d",
-		    get_u16(buf + OFF_VERSION), BUNDLE_VERSION);
+		    be16_get(buf + OFF_VERSION), BUNDLE_VERSION);
 	if (len < BUNDLE_HDR_LEN)
 		return bad(err, BUNDLE_E_MALFORMED, name,
 		    "truncated header: %zu of %d bytes", len, BUNDLE_HDR_LEN);
@@ -118,11 +79,11 @@ static int
 decode_fields(const uint8_t *buf, const char *name, struct bundle *b,
     struct sk_error *err)
 {
-	uint32_t plen = get_u32(buf + OFF_LENGTH);
+	uint32_t plen = be32_get(buf + OFF_LENGTH);
 
-	b->version = get_u16(buf + OFF_VERSION);
-	b->serial = get_u64(buf + OFF_SERIAL);
-	b->issued = get_u64(buf + OFF_ISSUED);
+	b->version = be16_get(buf + OFF_VERSION);
+	b->serial = be64_get(buf + OFF_SERIAL);
+	b->issued = be64_get(buf + OFF_ISSUED);
 	memcpy(b->device, buf + OFF_DEVICE, BUNDLE_KEY_LEN);
 	memcpy(b->signer, buf + OFF_SIGNER, BUNDLE_KEY_LEN);
 	if (b->serial == 0 || b->serial > BUNDLE_SERIAL_MAX)
@@ -197,12 +158,12 @@ bundle_encode_body(uint8_t *out, uint64_t serial, uint64_t issued,
     const char *policy, size_t policy_len)
 {
 	memcpy(out, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN);
-	put_u16(out + OFF_VERSION, BUNDLE_VERSION);
-	put_u64(out + OFF_SERIAL, serial);
-	put_u64(out + OFF_ISSUED, issued);
+	be16_put(out + OFF_VERSION, BUNDLE_VERSION);
+	be64_put(out + OFF_SERIAL, serial);
+	be64_put(out + OFF_ISSUED, issued);
 	memcpy(out + OFF_DEVICE, device, BUNDLE_KEY_LEN);
 	memcpy(out + OFF_SIGNER, signer, BUNDLE_KEY_LEN);
-	put_u32(out + OFF_LENGTH, (uint32_t)policy_len);
+	be32_put(out + OFF_LENGTH, (uint32_t)policy_len);
 	memcpy(out + BUNDLE_HDR_LEN, policy, policy_len);
 	return BUNDLE_HDR_LEN + policy_len;
 }
