@@ -107,22 +107,30 @@ route_link_set(int ifindex, int up, unsigned int mtu)
 	return talk(nlh);
 }
 
-int
-route_addr_add(int ifindex, struct in_addr addr, uint8_t plen)
+struct nlmsghdr *
+route_addrmsg(char *buf, int family, int ifindex, const void *addr, uint8_t plen)
 {
-	char buf[RTNL_BUF_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
+	size_t len = family == AF_INET6 ? 16 : 4;
 
 	nlh->nlmsg_type = RTM_NEWADDR;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
+	ifa->ifa_family = (unsigned char)family;
 	ifa->ifa_prefixlen = plen;
 	ifa->ifa_index = (unsigned int)ifindex;
-	mnl_attr_put(nlh, IFA_LOCAL, 4, &addr);
-	mnl_attr_put(nlh, IFA_ADDRESS, 4, &addr);
-	return talk(nlh);
+	mnl_attr_put(nlh, IFA_LOCAL, len, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, addr);
+	return nlh;
+}
+
+int
+route_addr_add(int ifindex, struct in_addr addr, uint8_t plen)
+{
+	char buf[RTNL_BUF_SIZE];
+
+	return talk(route_addrmsg(buf, AF_INET, ifindex, &addr, plen));
 }
 
 struct nlmsghdr *

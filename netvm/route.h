@@ -33,7 +33,10 @@ struct nlmsghdr;
 /* Sends one rtnetlink request (flags and type set by the caller) and waits
  * for its acknowledgement: 0 or -errno. */
 int route_talk(struct nlmsghdr *nlh);
-#define ROUTE_MSG_SIZE	8192	/* a buffer for the two below */
+#define ROUTE_MSG_SIZE	8192	/* a buffer for the three below */
+/* An RTM_NEWADDR (create or replace) of addr/plen of family on ifindex. */
+struct nlmsghdr *route_addrmsg(char *buf, int family, int ifindex,
+    const void *addr, uint8_t plen);
 /* A route message (type RTM_NEWROUTE or RTM_DELROUTE) for dst/plen of
  * family (AF_INET or AF_INET6) in table, built in buf. */
 struct nlmsghdr *route_rtmsg(char *buf, uint16_t type, uint16_t flags,

@@ -18,62 +18,42 @@
 
 #define BUF_SIZE ROUTE_MSG_SIZE
 
-static int
-talk(struct nlmsghdr *nlh)
-{
-	return route_talk(nlh);
-}
-
 /* Without duplicate address detection: the address is usable at once, and
  * nothing else on these point-to-point links could hold it. */
 int
 route6_addr_add(int ifindex, const struct in6_addr *a, uint8_t plen)
 {
 	char buf[BUF_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifaddrmsg *ifa;
+	struct nlmsghdr *nlh = route_addrmsg(buf, AF_INET6, ifindex, a, plen);
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 
-	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET6;
-	ifa->ifa_prefixlen = plen;
 	ifa->ifa_flags = IFA_F_NODAD;
-	ifa->ifa_index = (unsigned int)ifindex;
-	mnl_attr_put(nlh, IFA_LOCAL, 16, a);
-	mnl_attr_put(nlh, IFA_ADDRESS, 16, a);
 	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
-	return talk(nlh);
-}
-
-static struct nlmsghdr *
-msg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
-    const struct in6_addr *dst, uint8_t plen)
-{
-	return route_rtmsg(buf, type, flags, table, AF_INET6, dst, plen);
+	return route_talk(nlh);
 }
 
 int
 route6_replace(uint32_t table, const struct in6_addr *dst, uint8_t plen, int oif)
 {
 	char buf[BUF_SIZE];
-	struct nlmsghdr *nlh = msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
-	    table, dst, plen);
+	struct nlmsghdr *nlh = route_rtmsg(buf, RTM_NEWROUTE,
+	    NLM_F_CREATE | NLM_F_REPLACE, table, AF_INET6, dst, plen);
 
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
-	return talk(nlh);
+	return route_talk(nlh);
 }
 
 int
 route6_del(uint32_t table, const struct in6_addr *dst, uint8_t plen)
 {
 	char buf[BUF_SIZE];
-	struct nlmsghdr *nlh = msg(buf, RTM_DELROUTE, 0, table, dst, plen);
+	struct nlmsghdr *nlh = route_rtmsg(buf, RTM_DELROUTE, 0,
+	    table, AF_INET6, dst, plen);
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	int rc;
 
 	rtm->rtm_scope = RT_SCOPE_NOWHERE;
-	rc = talk(nlh);
+	rc = route_talk(nlh);
 	return rc == -ESRCH ? 0 : rc;
 }
 
@@ -81,7 +61,7 @@ static int
 rule_add(uint32_t prio, uint32_t table, uint32_t mark, const char *iif)
 {
 	char buf[BUF_SIZE];
-	int rc = talk(route_rulemsg(buf, AF_INET6, prio, table, mark, iif));
+	int rc = route_talk(route_rulemsg(buf, AF_INET6, prio, table, mark, iif));
 
 	return rc == -EEXIST ? 0 : rc;
 }
