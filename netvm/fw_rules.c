@@ -12,12 +12,6 @@
 
 #include "policy/policy.h"
 
-static int
-active(const struct fw_params *p, const struct policy_rule *r)
-{
-	return fw_svc_active(p, r);
-}
-
 static void
 elements4(struct buf *o, const struct prefix4 *v, size_t n)
 {
@@ -175,7 +169,7 @@ fw_render_inbound_nat(const struct fw_params *p, struct buf *o)
 	for (size_t i = 0; i < pol->n_inbound; i++) {
 		const struct policy_rule *r = &pol->inbound[i];
 
-		if (!active(p, r))
+		if (!fw_svc_active(p, r))
 			continue;
 		snprintf(tail, sizeof(tail), " dnat ip to %s comment \"inbound %s\"", a, r->name);
 		for (size_t k = 0; k < r->n_sets; k++) {
@@ -200,7 +194,7 @@ fw_render_inbound_forward(const struct fw_params *p, struct buf *o)
 	for (size_t i = 0; i < pol->n_inbound; i++) {
 		const struct policy_rule *r = &pol->inbound[i];
 
-		if (!active(p, r))
+		if (!fw_svc_active(p, r))
 			continue;
 		snprintf(tail, sizeof(tail), " counter accept comment \"inbound %s\"", r->name);
 		for (size_t k = 0; k < r->n_sets; k++) {

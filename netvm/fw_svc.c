@@ -1,23 +1,21 @@
 /*
  * The services of one mode, so that work's every packet costs the same
- * whatever the number of services and prefixes: one interval map from
- * destination to a chain, and in that chain at most three rules (TCP ports,
- * UDP ports, ICMP echo; or a plain accept).
+ * whatever the number of services and prefixes: an interval map gives the
+ * destination its class (what may reach it), and three sets decide.
  *
- *   ip daddr vmap @svc_dst        10.64.10.0/28 : jump svc_2, ...
- *   chain svc_2                   tcp dport @svcp_1 counter accept
- *   set svcp_1                    88, 389, 443
+ *   map svc_class     10.64.10.0/28 : 0x000205e1, ...   (class 2, path mark)
+ *   set svc_all       classes open to every protocol
+ *   set svc_icmp      classes open to ICMP echo (svc_icmp6 for IPv6)
+ *   set svc_ports     class . protocol . port
  *
  * Services overlap freely (a service to a /28 inside another's /16), and a
  * map's intervals may not, so the map is built by a sweep over the
  * destinations: every elementary address range between two prefix
- * boundaries gets a chain with the union of what the services covering it
- * allow. Equal chains are one chain, equal port lists one set, and
- * neighbouring ranges with the same chain one element, so a set shared by
- * ten services costs one chain and one element per prefix, not ten times
- * its ports. The port sets are named, not anonymous: the kernel binds each
- * anonymous set by walking the whole transaction, which made a thousand
- * of them cost most of a second.
+ * boundaries gets the class of the union of what the services covering it
+ * allow. Equal classes are one class and neighbouring ranges of one class
+ * one element, so a set shared by ten services costs one class and one
+ * element per prefix, not ten times its ports. The rules are in
+ * fw_svc_rules().
  */
 #include "netvm/fw_svc.h"
 
@@ -216,17 +214,17 @@ print_iv(struct buf *o, const struct iv *iv, int v6)
 
 /* ---- the sweep ---- */
 
-struct chains {				/* the distinct chain bodies so far */
-	char **body;
+struct strtab {				/* distinct strings, numbered from 0 */
+	char **str;
 	size_t n, cap;
-	size_t *slot;			/* hash table of body indices + 1 */
+	size_t *slot;			/* hash table of their indices + 1 */
 	size_t nslot;
 };
 
 /* The distinct classes (what a destination range allows) of both
  * families, numbered from 1, and the elements of the sets they make. */
 struct classes {
-	struct chains key;
+	struct strtab key;
 	struct buf ports, all, icmp, icmp6;
 };
 
@@ -235,13 +233,12 @@ struct sweep {
 	int v6;
 	size_t *count;			/* per service: its sets covering here */
 	size_t *act, *pos, n_act;	/* the services with count > 0, unordered */
-	size_t *in_set;			/* per set: 1 if it covers here */
 	size_t *users, *first;		/* the services naming set k: users[first[k] .. first[k + 1]) */
 	struct buf *map;		/* the map's elements */
 	struct classes *cl;		/* shared by both families */
 	struct port_range *ports;
 	size_t cap_ports;
-	size_t last_chain;		/* of the element before, SIZE_MAX: none */
+	size_t last_class;		/* of the element before, SIZE_MAX: none */
 	struct iv last_iv;
 	int oom;
 };
@@ -301,11 +298,11 @@ port_union(struct sweep *sw, int udp, struct buf *o)
 }
 
 static void
-chains_free(struct chains *ch)
+strtab_free(struct strtab *ch)
 {
 	for (size_t i = 0; i < ch->n; i++)
-		free(ch->body[i]);
-	free(ch->body);
+		free(ch->str[i]);
+	free(ch->str);
 	free(ch->slot);
 }
 
@@ -319,17 +316,17 @@ hash(const char *t)
 	return h;
 }
 
-/* Room for one more body, the hash table kept at most half full. */
+/* Room for one more string, the hash table kept at most half full. */
 static int
-chains_grow(struct chains *ch)
+strtab_grow(struct strtab *ch)
 {
 	if (ch->n == ch->cap) {
 		size_t c = ch->cap ? 2 * ch->cap : 16;
-		char **nb = reallocarray(ch->body, c, sizeof(*nb));
+		char **nb = reallocarray(ch->str, c, sizeof(*nb));
 
 		if (nb == NULL)
 			return -1;
-		ch->body = nb;
+		ch->str = nb;
 		ch->cap = c;
 	}
 	if (2 * (ch->n + 1) > ch->nslot) {
@@ -339,7 +336,7 @@ chains_grow(struct chains *ch)
 		if (t == NULL)
 			return -1;
 		for (size_t i = 0; i < ch->n; i++) {
-			size_t k = hash(ch->body[i]) & (ns - 1);
+			size_t k = hash(ch->str[i]) & (ns - 1);
 
 			while (t[k] != 0)
 				k = (k + 1) & (ns - 1);
@@ -352,21 +349,20 @@ chains_grow(struct chains *ch)
 	return 0;
 }
 
-/* The number of the entry of ch with this text, a new one if none has
- * it. */
+/* The number of text in the table, a new one if it is not there. */
 static size_t
-intern(struct sweep *sw, struct chains *ch, const char *text)
+intern(struct sweep *sw, struct strtab *ch, const char *text)
 {
 	size_t k;
 
-	if (chains_grow(ch) < 0) {
+	if (strtab_grow(ch) < 0) {
 		sw->oom = 1;
 		return 0;
 	}
 	for (k = hash(text) & (ch->nslot - 1); ch->slot[k] != 0; k = (k + 1) & (ch->nslot - 1))
-		if (strcmp(ch->body[ch->slot[k] - 1], text) == 0)
+		if (strcmp(ch->str[ch->slot[k] - 1], text) == 0)
 			return ch->slot[k] - 1;
-	if ((ch->body[ch->n] = strdup(text)) == NULL) {
+	if ((ch->str[ch->n] = strdup(text)) == NULL) {
 		sw->oom = 1;
 		return 0;
 	}
@@ -374,7 +370,6 @@ intern(struct sweep *sw, struct chains *ch, const char *text)
 	return ch->n++;
 }
 
-/* What the services active here allow, as a chain's rules. */
 /* A class as the packet mark carries it in the forward chain: its number
  * above the mode's path mark, which the accepting rule puts back. */
 static unsigned int
@@ -402,12 +397,12 @@ port_elements(struct buf *o, unsigned int mark, int udp, const char *list)
 static void
 flush_element(struct sweep *sw)
 {
-	if (sw->last_chain == SIZE_MAX)
+	if (sw->last_class == SIZE_MAX)
 		return;
 	buf_printf(sw->map, "%s ", sw->map->len > 0 ? "," : "");
 	print_iv(sw->map, &sw->last_iv, sw->v6);
-	buf_printf(sw->map, " : 0x%x", class_mark(sw, sw->last_chain));
-	sw->last_chain = SIZE_MAX;
+	buf_printf(sw->map, " : 0x%x", class_mark(sw, sw->last_class));
+	sw->last_class = SIZE_MAX;
 }
 
 /* The class of the services active here: its key, and on first sight its
@@ -463,7 +458,7 @@ segment(struct sweep *sw, const struct iv *iv)
 {
 	size_t c = class_here(sw);
 
-	if (sw->last_chain == c) {
+	if (sw->last_class == c) {
 		struct u128 next = inc128(sw->last_iv.b);
 
 		if (cmp128(&next, &iv->a) == 0) {
@@ -472,7 +467,7 @@ segment(struct sweep *sw, const struct iv *iv)
 		}
 	}
 	flush_element(sw);
-	sw->last_chain = c;
+	sw->last_class = c;
 	sw->last_iv = *iv;
 }
 
@@ -496,7 +491,6 @@ count(struct sweep *sw, size_t svc, int delta)
 static void
 set_covers(struct sweep *sw, size_t k, int delta)
 {
-	sw->in_set[k] += (size_t)delta;
 	for (size_t u = sw->first[k]; u < sw->first[k + 1]; u++)
 		count(sw, sw->users[u], delta);
 }
@@ -540,14 +534,13 @@ users_build(const struct fw_params *p, struct sweep *sw)
 	sw->count = calloc(pol->n_services + 1, sizeof(*sw->count));
 	sw->act = calloc(pol->n_services + 1, sizeof(*sw->act));
 	sw->pos = calloc(pol->n_services + 1, sizeof(*sw->pos));
-	sw->in_set = calloc(pol->n_sets + 1, sizeof(*sw->in_set));
 	sw->first = calloc(pol->n_sets + 2, sizeof(*sw->first));
 	for (size_t i = 0; i < pol->n_services; i++)
 		if (fw_svc_active(p, &pol->services[i]))
 			n += pol->services[i].n_sets;
 	sw->users = calloc(n + 1, sizeof(*sw->users));
 	if (sw->count == NULL || sw->act == NULL || sw->pos == NULL ||
-	    sw->in_set == NULL || sw->first == NULL || sw->users == NULL) {
+	    sw->first == NULL || sw->users == NULL) {
 		free(sw->count);
 		sw->count = NULL;
 		return -1;
@@ -571,7 +564,7 @@ family(const struct fw_params *p, struct buf *o, int v6, struct classes *cl)
 	struct evs es = { .x = { .size = sizeof(struct ev) }, .v6 = v6 };
 	struct buf map;
 	struct sweep sw = { .p = p, .v6 = v6, .map = &map, .cl = cl,
-	    .last_chain = SIZE_MAX };
+	    .last_class = SIZE_MAX };
 	int rc = -1;
 
 	buf_init(&map);
@@ -592,7 +585,6 @@ family(const struct fw_params *p, struct buf *o, int v6, struct classes *cl)
 	free(sw.count);
 	free(sw.act);
 	free(sw.pos);
-	free(sw.in_set);
 	free(sw.users);
 	free(sw.first);
 	free(es.x.v);
@@ -646,7 +638,7 @@ fw_svc_sets(const struct fw_params *p, struct buf *o)
 	class_set(o, "svc_ports", "mark . inet_proto . inet_service", &cl.ports);
 	if (cl.ports.oom || cl.all.oom || cl.icmp.oom || cl.icmp6.oom)
 		rc = -1;
-	chains_free(&cl.key);
+	strtab_free(&cl.key);
 	buf_free(&cl.ports);
 	buf_free(&cl.all);
 	buf_free(&cl.icmp);
