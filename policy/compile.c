@@ -182,32 +182,36 @@ group_inbound(const struct policy *p, const char *t, size_t g, struct buf *o)
 	}
 }
 
+struct text {
+	struct buf sets, fwd, in;
+};
+
 struct group {
-	struct buf sets, fwd, in;	/* rendered with the group's number */
-	size_t first;			/* the first policy in it */
+	struct text txt;		/* rendered with the group's number */
+	struct text key;		/* rendered with 0: what devices compare to */
 };
 
 static void
-group_render(struct group *gr, const struct policy *p, const char *t, size_t g)
+text_render(struct text *x, const struct policy *p, const char *t, size_t g)
 {
-	buf_init(&gr->sets);
-	buf_init(&gr->fwd);
-	buf_init(&gr->in);
-	group_sets(p, g, &gr->sets);
-	group_forward(p, t, g, &gr->fwd);
-	group_inbound(p, t, g, &gr->in);
+	buf_init(&x->sets);
+	buf_init(&x->fwd);
+	buf_init(&x->in);
+	group_sets(p, g, &x->sets);
+	group_forward(p, t, g, &x->fwd);
+	group_inbound(p, t, g, &x->in);
 }
 
 static void
-group_free(struct group *gr)
+text_free(struct text *x)
 {
-	buf_free(&gr->sets);
-	buf_free(&gr->fwd);
-	buf_free(&gr->in);
+	buf_free(&x->sets);
+	buf_free(&x->fwd);
+	buf_free(&x->in);
 }
 
 static int
-group_same(const struct group *a, const struct group *b)
+text_same(const struct text *a, const struct text *b)
 {
 	return a->sets.len == b->sets.len && a->fwd.len == b->fwd.len &&
 	    a->in.len == b->in.len && !a->sets.oom && !b->sets.oom &&
@@ -217,9 +221,17 @@ group_same(const struct group *a, const struct group *b)
 	    (a->in.len == 0 || memcmp(a->in.p, b->in.p, a->in.len) == 0);
 }
 
+static void
+group_free(struct group *gr)
+{
+	text_free(&gr->txt);
+	text_free(&gr->key);
+}
+
 /* group[i]: the group of policy i, numbered from 1 in order of first
  * appearance; devices whose sets and rules render the same share one.
- * Returns the number of groups, their texts in grs (with their numbers). */
+ * Each policy is rendered once to compare and each group once more with
+ * its number. Returns the number of groups, their texts in grs. */
 static size_t
 make_groups(const struct policy *const *pols, size_t n, const char *t,
     size_t *group, struct group *grs)
@@ -227,26 +239,18 @@ make_groups(const struct policy *const *pols, size_t n, const char *t,
 	size_t ng = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct group probe;
+		struct text key;
 		size_t g;
 
-		group_render(&probe, pols[i], t, 0);
-		for (g = 0; g < ng; g++) {
-			struct group mine;
-			int same;
-
-			group_render(&mine, pols[grs[g].first], t, 0);
-			same = group_same(&mine, &probe);
-			group_free(&mine);
-			if (same)
-				break;
-		}
-		group_free(&probe);
+		text_render(&key, pols[i], t, 0);
+		for (g = 0; g < ng && !text_same(&grs[g].key, &key); g++)
+			;
 		if (g == ng) {
-			grs[ng].first = i;
-			group_render(&grs[ng], pols[i], t, ng + 1);
+			grs[ng].key = key;
+			text_render(&grs[ng].txt, pols[i], t, ng + 1);
 			ng++;
-		}
+		} else
+			text_free(&key);
 		group[i] = g + 1;
 	}
 	return ng;
@@ -284,11 +288,11 @@ render_gw_chains(const char *t, const struct group *grs, size_t ng, struct buf *
 	    "\t\toifname \"%s\" meta nfproto ipv6 counter drop\n"
 	    "\t\toifname \"%s\" ct state established,related accept\n", t, t, t);
 	for (size_t g = 0; g < ng; g++)
-		buf_printf(o, "%s", grs[g].in.len ? buf_str(&grs[g].in) : "");
+		buf_printf(o, "%s", grs[g].txt.in.len ? buf_str(&grs[g].txt.in) : "");
 	buf_printf(o, "\t\toifname \"%s\" counter drop\n"
 	    "\t\tiifname \"%s\" ct state invalid counter drop\n", t, t);
 	for (size_t g = 0; g < ng; g++)
-		buf_printf(o, "%s", buf_str(&grs[g].fwd));
+		buf_printf(o, "%s", buf_str(&grs[g].txt.fwd));
 	buf_printf(o, "\t\tiifname \"%s\" counter drop\n\t}\n", t);
 }
 
@@ -319,7 +323,7 @@ compile_gateway(const struct policy *const *pols, const char *const *names,
 	    COMPILE_GW_TABLE, COMPILE_GW_TABLE, COMPILE_GW_TABLE);
 	for (size_t g = 0; g < ng; g++) {
 		render_devices(pols, n, group, g + 1, out);
-		buf_printf(out, "%s", buf_str(&grs[g].sets));
+		buf_printf(out, "%s", buf_str(&grs[g].txt.sets));
 	}
 	render_gw_chains(tun_if, grs, ng, out);
 	buf_printf(out, "}\n");
