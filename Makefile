@@ -36,13 +36,11 @@ LIB_SRCS :=
 PROGS    :=
 UNITS    :=
 FUZZERS  :=
-include lib/module.mk
--include vpn/module.mk
--include policy/module.mk
--include netvm/module.mk
--include agency/module.mk
--include hw/module.mk
--include tests/module.mk
+# The layers first (lib/, vpn/, policy/), then one folder per program,
+# named after its binary (docs/architecture.md).
+include lib/module.mk vpn/module.mk policy/module.mk
+include $(sort $(wildcard */*/module.mk))
+include tests/module.mk
 
 LIB_OBJS      := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB_SAN_OBJS  := $(LIB_SRCS:%.c=$(B)/san/%.o)
@@ -125,3 +123,8 @@ lab-down:
 
 clean:
 	rm -rf $(B)
+
+# tests/layers/check.sh asks which sources make a program.
+.PHONY: print-srcs
+print-srcs:
+	@echo $($(PROG)_SRCS)

@@ -9,8 +9,13 @@
 #include <string.h>
 
 #include "lib/encode.h"
-
+#include "lib/proto/dist_wire.h"
 #include "policy/fileio.h"
+
+/* The distribution protocol (lib/proto/dist_wire.h) carries bundles whole. */
+_Static_assert(DIST_BODY_MIN == BUNDLE_MIN_SIZE, "the smallest bundle");
+_Static_assert(DIST_BODY_MAX == BUNDLE_MAX_SIZE, "the largest bundle");
+_Static_assert(DIST_KEY_LEN == BUNDLE_KEY_LEN, "device keys");
 
 #define OFF_VERSION	4
 #define OFF_SERIAL	6

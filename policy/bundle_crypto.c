@@ -1,5 +1,5 @@
 /* Ed25519 for policy bundles (bundle.h), OpenSSL 3 EVP as in
- * agency/beacon_sign.c: the agency's key, signing, verification under the
+ * lib/proto/beacon_sign.c: the agency's key, signing, verification under the
  * pinned keys, and bundle_open. Signed message: BUNDLE_CONTEXT followed by
  * the bundle's bytes up to its signature, so that no signature made for
  * anything else (a beacon answer, say) can ever pass for a bundle's. */

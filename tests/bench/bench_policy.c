@@ -25,9 +25,10 @@
 #include "lib/buf.h"
 #include "lib/encode.h"
 #include "lib/util.h"
-#include "netvm/firewall.h"
+#include "lib/nftload.h"
+#include "policy/render/fw_render.h"
 #include "policy/bundle.h"
-#include "policy/compile.h"
+#include "policy/render/compile.h"
 #include "policy/policy.h"
 
 static uint64_t

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agency/beacon_handle.h"
-#include "agency/beacon_sign.h"
-#include "agency/beacon_wire.h"
-#include "agency/ratelimit.h"
+#include "agency/sekisho-beacon/beacon_handle.h"
+#include "lib/proto/beacon_sign.h"
+#include "lib/proto/beacon_wire.h"
+#include "agency/sekisho-beacon/ratelimit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "netvm/control.h"
-#include "netvm/engine.h"
-#include "netvm/rtnl.h"
+#include "netvm/sekishod/control.h"
+#include "netvm/sekishod/engine.h"
+#include "netvm/sekishod/rtnl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

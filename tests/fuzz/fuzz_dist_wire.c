@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "agency/dist_wire.h"
+#include "lib/proto/dist_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

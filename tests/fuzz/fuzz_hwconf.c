@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hw/classify.h"
-#include "hw/devtable.h"
-#include "hw/plan.h"
-#include "hw/xlcfg.h"
+#include "hw/sekisho-partition/classify.h"
+#include "hw/sekisho-partition/devtable.h"
+#include "hw/sekisho-partition/plan.h"
+#include "hw/sekisho-partition/xlcfg.h"
 #include "lib/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -152,7 +152,7 @@ check "start on office: internet refused" internet_refused
 
 # ---- kill -9 and restart while in office mode --------------------------------------------
 # A crash leaves the office ruleset in the kernel, and the office proof in
-# sekishod's run directory (netvm/office.h). The restarted sekishod keeps
+# sekishod's run directory (netvm/sekishod/office.h). The restarted sekishod keeps
 # that proof because up0 is exactly as it was (same carrier-flap count,
 # address, gateway), so it goes straight back to office mode with no
 # detour through remote (whose ruleset change would flush every tracked

@@ -17,10 +17,10 @@
 #include <netinet/in.h>
 #include <openssl/evp.h>
 
-#include "agency/beacon_handle.h"
-#include "agency/beacon_sign.h"
-#include "agency/beacon_wire.h"
-#include "agency/ratelimit.h"
+#include "agency/sekisho-beacon/beacon_handle.h"
+#include "lib/proto/beacon_sign.h"
+#include "lib/proto/beacon_wire.h"
+#include "agency/sekisho-beacon/ratelimit.h"
 #include "lib/encode.h"
 #include "lib/util.h"
 

@@ -22,14 +22,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agency/dist_serve.h"
-#include "agency/dist_wire.h"
+#include "agency/sekisho-bundle-server/dist_serve.h"
+#include "lib/proto/dist_wire.h"
 #include "lib/buf.h"
 #include "lib/encode.h"
 #include "lib/util.h"
-#include "netvm/control.h"
-#include "netvm/fetch.h"
-#include "netvm/timers.h"
+#include "netvm/sekishod/control.h"
+#include "netvm/sekishod/fetch.h"
+#include "netvm/sekishod/timers.h"
 #include "policy/bundle.h"
 
 #define T0	UINT64_C(1767225600)

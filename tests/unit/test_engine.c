@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "netvm/engine.h"
+#include "netvm/sekishod/engine.h"
 
 #define WORK 2
 #define TUN 9

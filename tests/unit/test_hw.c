@@ -16,12 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hw/classify.h"
-#include "hw/devtable.h"
-#include "hw/inventory.h"
-#include "hw/plan.h"
-#include "hw/render.h"
-#include "hw/xlcfg.h"
+#include "hw/sekisho-partition/classify.h"
+#include "hw/sekisho-partition/devtable.h"
+#include "hw/sekisho-partition/inventory.h"
+#include "hw/sekisho-partition/plan.h"
+#include "hw/sekisho-partition/render.h"
+#include "hw/sekisho-partition/xlcfg.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 

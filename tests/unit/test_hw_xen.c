@@ -19,11 +19,11 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
-#include "hw/builder.h"
-#include "hw/inventory.h"
-#include "hw/plan.h"
-#include "hw/xlcfg.h"
-#include "hw/xldom.h"
+#include "hw/sekisho-partition/builder.h"
+#include "hw/sekisho-partition/inventory.h"
+#include "hw/sekisho-partition/plan.h"
+#include "hw/sekisho-partition/xlcfg.h"
+#include "hw/sekisho-partition/xldom.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 

@@ -23,12 +23,13 @@
 #include <unistd.h>
 
 #include "lib/encode.h"
-#include "netvm/control.h"
-#include "netvm/firewall.h"
-#include "netvm/live.h"
-#include "netvm/rtnl.h"
-#include "netvm/trust.h"
-#include "netvm/verifier.h"
+#include "netvm/sekishod/control.h"
+#include "lib/nftload.h"
+#include "policy/render/fw_render.h"
+#include "netvm/sekishod/live.h"
+#include "netvm/sekishod/rtnl.h"
+#include "netvm/sekishod/trust.h"
+#include "netvm/sekishod/verifier.h"
 #include "policy/policy.h"
 
 #include <linux/if.h>	/* after net/if.h, for IFF_LOWER_UP */

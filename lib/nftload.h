@@ -1,0 +1,22 @@
+/*
+ * Loading nftables text with libnftables: one transaction, all or nothing.
+ * A failing batch leaves the ruleset in force untouched, so the kernel
+ * never holds half a ruleset. What to load is rendered elsewhere
+ * (policy/render/); this only carries it into the kernel.
+ */
+#ifndef SK_NFTLOAD_H
+#define SK_NFTLOAD_H
+
+#include "lib/util.h"
+
+struct firewall;
+struct firewall *fw_open(struct sk_error *err);
+void fw_close(struct firewall *fw);
+/* Validates text with nftables' dry run, changing nothing. */
+int fw_check(struct firewall *fw, const char *text, struct sk_error *err);
+/* Applies text atomically. */
+int fw_apply(struct firewall *fw, const char *text, struct sk_error *err);
+/* 1 if table ("inet sekisho") is in the kernel, 0 if not. */
+int fw_table_present(struct firewall *fw, const char *table);
+
+#endif

@@ -1,0 +1,255 @@
+#include "lib/udp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int
+addr_split(const char *s, char *host, size_t hostlen, const char **port)
+{
+	const char *end;
+	size_t n;
+
+	*port = NULL;
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return -EINVAL;
+		n = (size_t)(end - s - 1);
+		s++;
+		if (end[1] == ':')
+			*port = end + 2;
+		else if (end[1] != '\0')
+			return -EINVAL;
+	} else {
+		end = strchr(s, ':');
+		if (end != NULL && strchr(end + 1, ':') != NULL)
+			return -EINVAL;	/* IPv6 without brackets */
+		n = end != NULL ? (size_t)(end - s) : strlen(s);
+		if (end != NULL)
+			*port = end + 1;
+	}
+	if (n == 0 || n >= hostlen)
+		return -EINVAL;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	return 0;
+}
+
+int
+beacon_addr_parse(const char *s, uint16_t default_port, struct beacon_addr *a,
+    struct sk_error *err)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+	char host[INET6_ADDRSTRLEN];
+	const char *port;
+	uint64_t p = default_port;
+
+	memset(a, 0, sizeof(*a));
+	if (addr_split(s, host, sizeof(host), &port) != 0 ||
+	    (port != NULL && parse_u64(port, 1, 65535, &p) != 0))
+		return sk_errorf(err, EINVAL,
+		    "address \"%s\": must be ADDR[:PORT] or [ADDR6][:PORT]", s);
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)p);
+		a->len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)p);
+		a->len = sizeof(*sin6);
+	} else
+		return sk_errorf(err, EINVAL,
+		    "address \"%s\": \"%s\" is no numeric IPv4 or IPv6 address", s, host);
+	return 0;
+}
+
+const char *
+beacon_addr_str(const struct beacon_addr *a, char *buf, size_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&a->ss;
+	char host[INET6_ADDRSTRLEN];
+
+	if (a->ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, (unsigned)ntohs(sin->sin_port));
+	} else if (a->ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, (unsigned)ntohs(sin6->sin6_port));
+	} else
+		snprintf(buf, len, "(unknown family)");
+	return buf;
+}
+
+static int
+setint(int fd, int level, int opt, int v)
+{
+	return setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+/* TTL 255 out; TTL and destination address of each datagram in. */
+static int
+sock_options(int fd, int family, int listening)
+{
+	if (family == AF_INET)
+		return setint(fd, IPPROTO_IP, IP_TTL, BEACON_TTL) == -1 ||
+		    (listening && (setint(fd, IPPROTO_IP, IP_RECVTTL, 1) == -1 ||
+		    setint(fd, IPPROTO_IP, IP_PKTINFO, 1) == -1)) ? -1 : 0;
+	return setint(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, BEACON_TTL) == -1 ||
+	    (listening && (setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) == -1 ||
+	    setint(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) == -1 ||
+	    setint(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) == -1)) ? -1 : 0;
+}
+
+int
+beacon_udp_listen(const struct beacon_addr *a, struct sk_error *err)
+{
+	char s[BEACON_ADDRSTRLEN];
+	int fd, rc;
+
+	fd = socket(a->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return sk_errorf(err, errno, "socket: %s", strerror(errno));
+	if (sock_options(fd, a->ss.ss_family, 1) == -1 ||
+	    bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1) {
+		rc = sk_errorf(err, errno, "listen on %s: %s",
+		    beacon_addr_str(a, s, sizeof(s)), strerror(errno));
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static void
+cmsg_read(struct msghdr *m, struct beacon_dgram *d)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&d->ttl, CMSG_DATA(c), sizeof(int));
+		else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&d->ttl, CMSG_DATA(c), sizeof(int));
+		else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len == CMSG_LEN(sizeof(struct in_pktinfo))) {
+			memcpy(&d->pktinfo.v4, CMSG_DATA(c), sizeof(d->pktinfo.v4));
+			d->has_pktinfo = 1;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len == CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			memcpy(&d->pktinfo.v6, CMSG_DATA(c), sizeof(d->pktinfo.v6));
+			d->has_pktinfo = 1;
+		}
+	}
+}
+
+ssize_t
+beacon_udp_recv(int fd, struct beacon_dgram *d)
+{
+	union {
+		struct cmsghdr	align;
+		uint8_t		buf[CMSG_SPACE(sizeof(int)) +
+				    CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
+	struct iovec iov = { d->buf, sizeof(d->buf) };
+	struct msghdr m = {
+		.msg_name = &d->from.ss, .msg_namelen = sizeof(d->from.ss),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	ssize_t n;
+
+	/* A datagram longer than buf arrives cut to sizeof(buf): still of a
+	 * wrong length, and never read past the buffer. */
+	if ((n = recvmsg(fd, &m, MSG_DONTWAIT)) == -1)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	d->len = (size_t)n;
+	d->from.len = m.msg_namelen;
+	d->ttl = -1;
+	d->has_pktinfo = 0;
+	if (!(m.msg_flags & MSG_CTRUNC))
+		cmsg_read(&m, d);
+	return n;
+}
+
+/* The answer's source: the local address the challenge reached (for IPv4,
+ * the kernel's spec_dst, which is also right for a broadcast). */
+static void
+cmsg_write(struct msghdr *m, const struct beacon_dgram *d, uint8_t *buf)
+{
+	struct cmsghdr *c;
+
+	m->msg_control = buf;
+	if (d->from.ss.ss_family == AF_INET) {
+		struct in_pktinfo pi = { 0 };
+
+		pi.ipi_spec_dst = d->pktinfo.v4.ipi_spec_dst;
+		m->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(m);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = d->pktinfo.v6;
+
+		if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
+			memset(&pi.ipi6_addr, 0, sizeof(pi.ipi6_addr));
+		m->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(m);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+}
+
+int
+beacon_udp_reply(int fd, const struct beacon_dgram *d, const uint8_t *buf,
+    size_t len)
+{
+	union {
+		struct cmsghdr	align;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr m = {
+		.msg_name = (void *)(uintptr_t)&d->from.ss, .msg_namelen = d->from.len,
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+
+	memset(&ctl, 0, sizeof(ctl));
+	if (d->has_pktinfo)
+		cmsg_write(&m, d, ctl.buf);
+	if (sendmsg(fd, &m, MSG_DONTWAIT) == -1)
+		return -errno;
+	return 0;
+}
+
+int
+beacon_udp_connect(const struct beacon_addr *dst, const struct beacon_addr *src,
+    struct sk_error *err)
+{
+	char s[BEACON_ADDRSTRLEN];
+	int fd, rc;
+
+	fd = socket(dst->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return sk_errorf(err, errno, "socket: %s", strerror(errno));
+	if (sock_options(fd, dst->ss.ss_family, 0) == -1 ||
+	    (src != NULL && bind(fd, (const struct sockaddr *)&src->ss, src->len) == -1)) {
+		rc = sk_errorf(err, errno, "bind %s: %s", src != NULL ?
+		    beacon_addr_str(src, s, sizeof(s)) : "", strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (connect(fd, (const struct sockaddr *)&dst->ss, dst->len) == -1) {
+		rc = sk_errorf(err, errno, "connect %s: %s",
+		    beacon_addr_str(dst, s, sizeof(s)), strerror(errno));
+		close(fd);
+		return rc;
+	}
+	return fd;
+}

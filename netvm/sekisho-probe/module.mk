@@ -1,0 +1,3 @@
+# sekisho-probe: sekishod's helper that challenges a beacon on one uplink.
+PROGS += sekisho-probe
+sekisho-probe_SRCS := netvm/sekisho-probe/sekisho-probe.c

@@ -1,0 +1,134 @@
+#include "netvm/sekishod/accept.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "netvm/sekishod/verifier.h"
+#include "policy/bundle.h"
+#include "policy/fileio.h"
+#include "policy/serial.h"
+
+int
+accept_init(struct accept *a, const char *keys_path, const char *device_path,
+    struct sk_error *err)
+{
+	int rc;
+
+	if ((rc = trust_load(&a->trust, keys_path, device_path, err)) < 0)
+		return rc;
+	rc = serial_store_load(a->store, (int)geteuid(), &a->accepted, err);
+	if (rc == -ENOENT) {
+		a->accepted = 0;
+		return 0;
+	}
+	return rc;
+}
+
+static int
+refused(int rc)
+{
+	return rc == BUNDLE_E_SAME ? ACCEPT_SAME : ACCEPT_REFUSED;
+}
+
+/* The decisions on the bytes: decode, the helper's signature check, then
+ * device, serial and policy again here, on what the helper checked. */
+static int
+decide(const struct accept *a, const char *path, int same_ok, struct candidate *c,
+    struct sk_error *err)
+{
+	struct bundle_trust t = {
+		.keys = (const uint8_t (*)[BUNDLE_KEY_LEN])a->trust.keys,
+		.n_keys = a->trust.n_keys, .device = a->trust.device,
+		.accepted = a->accepted, .same_ok = same_ok,
+	};
+	struct bundle b;
+	uint64_t serial;
+	int rc;
+
+	if ((rc = bundle_decode(c->buf, c->len, path, &b, err)) != BUNDLE_OK)
+		return ACCEPT_REFUSED;
+	if (verifier_run(a->helper, path, &t, c->buf, c->len, &serial, err) < 0)
+		return ACCEPT_REFUSED;
+	if (serial != b.serial) {
+		sk_errorf(err, EINVAL, "%s: the verifying helper read serial %llu, "
+		    "sekishod %llu", path, (unsigned long long)serial,
+		    (unsigned long long)b.serial);
+		return ACCEPT_REFUSED;
+	}
+	if ((rc = bundle_check(&b, path, &t, &c->pol, err)) != BUNDLE_OK)
+		return refused(rc);
+	c->serial = b.serial;
+	return ACCEPT_OK;
+}
+
+/* The whole file, from a regular file only: a FIFO or a device at the
+ * incoming path must not hold the daemon. Sized by fstat, at most one byte
+ * over the limit (so that decoding can say "too large"). */
+static int
+read_bundle(const char *path, struct candidate *c, struct sk_error *err)
+{
+	struct stat st;
+	size_t cap;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
+		return sk_errorf(err, errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		rc = sk_errorf(err, EINVAL, "%s: not a regular file", path);
+		close(fd);
+		return rc;
+	}
+	cap = (uint64_t)st.st_size > BUNDLE_MAX_SIZE ? BUNDLE_MAX_SIZE + 1 : (size_t)st.st_size;
+	if ((c->buf = malloc(cap + 1)) == NULL)
+		rc = sk_errorf(err, ENOMEM, "%s: out of memory", path);
+	else if ((rc = read_full(fd, c->buf, cap, &c->len)) < 0)
+		sk_errorf(err, -rc, "%s: %s", path, strerror(-rc));
+	close(fd);
+	return rc;
+}
+
+int
+accept_open(const struct accept *a, const char *path, int same_ok,
+    struct candidate *c, struct sk_error *err)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = read_bundle(path, c, err)) < 0) {
+		candidate_free(c);
+		return rc == -ENOENT ? ACCEPT_ABSENT : ACCEPT_REFUSED;
+	}
+	if ((rc = decide(a, path, same_ok, c, err)) != ACCEPT_OK)
+		candidate_free(c);
+	return rc;
+}
+
+int
+accept_commit(struct accept *a, const struct candidate *c, int from_bundle,
+    struct sk_error *err)
+{
+	int rc;
+
+	if (!from_bundle && (rc = durable_write(a->bundle, c->buf, c->len, 0600, err)) < 0)
+		return rc;
+	if (c->serial > a->accepted) {
+		if ((rc = serial_store_save(a->store, c->serial, err)) < 0)
+			return rc;
+		a->accepted = c->serial;
+	}
+	if (!from_bundle && unlink(a->incoming) == -1 && errno != ENOENT)
+		return sk_errorf(err, errno, "%s: %s", a->incoming, strerror(errno));
+	return 0;
+}
+
+void
+candidate_free(struct candidate *c)
+{
+	free(c->buf);
+	c->buf = NULL;
+	c->len = 0;
+}

@@ -1,0 +1,512 @@
+#include "netvm/sekishod/engine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/util.h"
+
+const char *
+office_state_name(enum office_state s)
+{
+	switch (s) {
+	case OFFICE_UNKNOWN:
+		return "unprobed";
+	case OFFICE_PROBING:
+		return "probing";
+	case OFFICE_VERIFIED:
+		return "office";
+	case OFFICE_NO:
+		return "not-office";
+	}
+	return "?";
+}
+
+const char *
+gw_why_text(enum gw_why w)
+{
+	switch (w) {
+	case GW_TIMEOUT:
+		return "gave no handshake";
+	case GW_STALE:
+		return "went stale";
+	case GW_FIRST:
+	case GW_AFRESH:
+		break;
+	}
+	return NULL;
+}
+
+void
+engine_init(struct engine *e, int work_ifindex, int tunnel_ifindex,
+    struct in_addr endpoint, int beacons)
+{
+	memset(e, 0, sizeof(*e));
+	e->work_ifindex = work_ifindex;
+	e->tunnel_ifindex = tunnel_ifindex;
+	e->endpoints[0] = endpoint;
+	e->n_gateways = 1;
+	e->beacons = beacons;
+	e->mode = MODE_BLOCKED;
+	sk_strlcpy(e->reason, "no uplink yet", sizeof(e->reason));
+}
+
+void
+engine_gateways(struct engine *e, const struct in_addr *endpoints, size_t n,
+    size_t current)
+{
+	if (n == 0)
+		return;
+	if (n > ENGINE_MAX_GATEWAYS)
+		n = ENGINE_MAX_GATEWAYS;
+	memcpy(e->endpoints, endpoints, n * sizeof(*endpoints));
+	e->n_gateways = n;
+	e->gateway = e->gw_from = current < n ? current : 0;
+	e->gw_why = GW_FIRST;
+}
+
+const struct uplink *
+engine_uplink(const struct engine *e, int ifindex)
+{
+	for (size_t i = 0; i < e->n_uplinks; i++)
+		if (e->uplinks[i].ifindex == ifindex)
+			return &e->uplinks[i];
+	return NULL;
+}
+
+const struct uplink *
+engine_office_uplink(const struct engine *e)
+{
+	return e->mode == MODE_OFFICE ? engine_uplink(e, e->active) : NULL;
+}
+
+static struct uplink *
+uplink_get(struct engine *e, int ifindex, int create)
+{
+	struct uplink *u;
+
+	for (size_t i = 0; i < e->n_uplinks; i++)
+		if (e->uplinks[i].ifindex == ifindex)
+			return &e->uplinks[i];
+	if (!create || e->n_uplinks == ENGINE_MAX_UPLINKS)
+		return NULL;
+	u = &e->uplinks[e->n_uplinks++];
+	memset(u, 0, sizeof(*u));
+	u->ifindex = ifindex;
+	return u;
+}
+
+static void
+uplink_remove(struct engine *e, int ifindex)
+{
+	for (size_t i = 0; i < e->n_uplinks; i++) {
+		if (e->uplinks[i].ifindex != ifindex)
+			continue;
+		e->uplinks[i] = e->uplinks[--e->n_uplinks];
+		return;
+	}
+}
+
+static int
+on_link(const struct uplink *u, struct in_addr a)
+{
+	uint32_t mask = u->plen == 0 ? 0 : htonl(~0u << (32 - u->plen));
+
+	return ((u->addr.s_addr ^ a.s_addr) & mask) == 0;
+}
+
+/* Can carry traffic: carrier, an address, and a way on (a default route,
+ * or the endpoint of the gateway in use on its own subnet). */
+static int
+usable(const struct engine *e, const struct uplink *u)
+{
+	return u->carrier && u->has_addr &&
+	    (u->has_gw || on_link(u, e->endpoints[e->gateway]));
+}
+
+/* Is a better than b (b may be NULL)? Priority, then the one in use, then
+ * the lower ifindex, so the choice is deterministic. */
+static int
+better(const struct engine *e, const struct uplink *a, const struct uplink *b)
+{
+	if (b == NULL)
+		return 1;
+	if (a->priority != b->priority)
+		return a->priority > b->priority;
+	if ((a->ifindex == e->active) != (b->ifindex == e->active))
+		return a->ifindex == e->active;
+	return a->ifindex < b->ifindex;
+}
+
+enum pick { PICK_OFFICE, PICK_FRESH, PICK_PROBING, PICK_ANY };
+
+static int
+eligible(const struct engine *e, const struct uplink *u, enum pick how,
+    uint64_t now)
+{
+	if (!usable(e, u))
+		return 0;
+	switch (how) {
+	case PICK_OFFICE:
+		return u->office == OFFICE_VERIFIED;
+	case PICK_FRESH:
+		return u->stale_until_ms <= now && u->office != OFFICE_PROBING;
+	case PICK_PROBING:
+		return u->stale_until_ms <= now;
+	case PICK_ANY:
+		return 1;
+	}
+	return 0;
+}
+
+static const struct uplink *
+pick(const struct engine *e, enum pick how, uint64_t now)
+{
+	const struct uplink *best = NULL;
+
+	for (size_t i = 0; i < e->n_uplinks; i++)
+		if (eligible(e, &e->uplinks[i], how, now) &&
+		    better(e, &e->uplinks[i], best))
+			best = &e->uplinks[i];
+	return best;
+}
+
+/* An uplink changed in a way that may change what it is connected to:
+ * what a beacon proved on it no longer holds. */
+static void
+forget_office(struct uplink *u)
+{
+	u->office = OFFICE_UNKNOWN;
+	u->beacon[0] = '\0';
+	u->stale_until_ms = 0;
+}
+
+static int
+link_event(struct uplink *u, const struct event *ev)
+{
+	int changed = u->carrier != ev->carrier || strcmp(u->name, ev->name) != 0 ||
+	    u->priority != ev->priority;
+
+	sk_strlcpy(u->name, ev->name, sizeof(u->name));
+	u->priority = ev->priority;
+	/* A flap whose events were lost shows in the kernel's count. */
+	if (u->carrier != ev->carrier || u->carrier_changes != ev->carrier_changes) {
+		changed |= u->office != OFFICE_UNKNOWN;
+		forget_office(u);
+	}
+	u->carrier = ev->carrier;
+	u->carrier_changes = ev->carrier_changes;
+	return changed;
+}
+
+static int
+addr_event(struct uplink *u, const struct event *ev)
+{
+	if (ev->type == EV_ADDR_ADD) {
+		if (u->has_addr && u->addr.s_addr == ev->addr.s_addr && u->plen == ev->plen)
+			return 0;
+		u->has_addr = 1;
+		u->addr = ev->addr;
+		u->plen = ev->plen;
+	} else {
+		if (!u->has_addr || u->addr.s_addr != ev->addr.s_addr)
+			return 0;
+		u->has_addr = 0;
+	}
+	forget_office(u);
+	return 1;
+}
+
+static int
+gw_event(struct uplink *u, const struct event *ev)
+{
+	if (ev->type == EV_GW_ADD) {
+		if (u->has_gw && u->gw.s_addr == ev->gw.s_addr)
+			return 0;
+		u->has_gw = 1;
+		u->gw = ev->gw;
+	} else {
+		if (!u->has_gw || u->gw.s_addr != ev->gw.s_addr)
+			return 0;
+		u->has_gw = 0;
+	}
+	forget_office(u);
+	return 1;
+}
+
+static int
+beacon_event(struct engine *e, struct uplink *u, const struct event *ev)
+{
+	if (ev->type == EV_BEACON_OK) {
+		int was = u->office == OFFICE_VERIFIED;
+
+		u->office = OFFICE_VERIFIED;
+		sk_strlcpy(u->beacon, ev->beacon, sizeof(u->beacon));
+		u->verified_ms = ev->now_ms;
+		/* A re-verification that holds only refreshes the reason. */
+		if (was && e->mode == MODE_OFFICE && e->active == u->ifindex)
+			return 0;
+		return 1;
+	}
+	if (u->office == OFFICE_NO)
+		return 0;
+	u->office = OFFICE_NO;
+	u->beacon[0] = '\0';
+	return 1;
+}
+
+/* Updates the table from one event: 1 if the decision may change. */
+static int
+apply_event(struct engine *e, const struct event *ev)
+{
+	struct uplink *u;
+
+	if (ev->type == EV_TICK)
+		return 1;
+	if (ev->type == EV_TUNNEL_STALE) {
+		if (e->mode != MODE_REMOTE || (u = uplink_get(e, e->active, 0)) == NULL)
+			return 0;
+		u->stale_until_ms = ev->now_ms + ENGINE_STALE_RETRY_MS;
+		return 1;
+	}
+	if (ev->ifindex == e->work_ifindex || ev->ifindex == e->tunnel_ifindex ||
+	    ev->ifindex <= 0)
+		return 0;
+	if (ev->type == EV_LINK_GONE) {
+		uplink_remove(e, ev->ifindex);
+		return 1;
+	}
+	if ((u = uplink_get(e, ev->ifindex, ev->type == EV_LINK)) == NULL)
+		return 0;
+	switch (ev->type) {
+	case EV_LINK:
+		return link_event(u, ev);
+	case EV_ADDR_ADD:
+	case EV_ADDR_DEL:
+		return addr_event(u, ev);
+	case EV_GW_ADD:
+	case EV_GW_DEL:
+		return gw_event(u, ev);
+	case EV_BEACON_OK:
+	case EV_BEACON_FAIL:
+		return beacon_event(e, u, ev);
+	default:
+		return 0;
+	}
+}
+
+static size_t
+put(struct action *out, enum act_type type, enum mode mode, const struct uplink *u)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = type;
+	out->mode = mode;
+	if (u != NULL) {
+		out->ifindex = u->ifindex;
+		sk_strlcpy(out->uplink, u->name, sizeof(out->uplink));
+		out->has_gw = u->has_gw;
+		out->gw = u->gw;
+	}
+	return 1;
+}
+
+static void
+settle(struct engine *e, enum mode mode, const struct uplink *u, uint64_t now)
+{
+	e->mode = mode;
+	e->active = u != NULL ? u->ifindex : 0;
+	e->active_has_gw = u != NULL && u->has_gw;
+	e->active_gw = u != NULL ? u->gw : (struct in_addr){ 0 };
+	e->since_ms = now;
+}
+
+/* The tunnel's peer becomes gateway to, over the uplink in use. */
+static size_t
+switch_gateway(struct engine *e, size_t to, enum gw_why why, uint64_t now,
+    const struct uplink *u, struct action *out)
+{
+	put(out, ACT_GATEWAY, MODE_REMOTE, u);
+	out->gateway = to;
+	out->gw_from = e->gateway;
+	out->why = why;
+	e->gw_from = e->gateway;
+	e->gateway = to;
+	e->gw_why = why;
+	e->path_ms = now;
+	return 1;
+}
+
+/* The next gateway in file order, wrapping around; none with only one. */
+static size_t
+next_gateway(struct engine *e, enum gw_why why, uint64_t now, struct action *out)
+{
+	if (e->mode != MODE_REMOTE || e->n_gateways < 2)
+		return 0;
+	return switch_gateway(e, (e->gateway + 1) % e->n_gateways, why, now,
+	    uplink_get(e, e->active, 0), out);
+}
+
+/*
+ * The order of each transition is what makes it safe: the path a mode
+ * needs exists before the rules that let work use it, and work is cut off
+ * (by the new rules) before an old path goes away.
+ */
+static size_t
+go(struct engine *e, enum mode mode, const struct uplink *u, uint64_t now,
+    struct action *out)
+{
+	size_t n = 0;
+
+	if (mode == MODE_REMOTE) {
+		n += put(out + n, ACT_TUNNEL_VIA, mode, u);
+		n += put(out + n, ACT_RULES, mode, u);
+		snprintf(e->reason, sizeof(e->reason), "tunnel over %s", u->name);
+	} else if (mode == MODE_OFFICE) {
+		n += put(out + n, ACT_OFFICE_VIA, mode, u);
+		n += put(out + n, ACT_RULES, mode, u);
+		n += put(out + n, ACT_TUNNEL_IDLE, mode, NULL);
+		snprintf(e->reason, sizeof(e->reason), "beacon %s verified on %s",
+		    u->beacon, u->name);
+	} else {
+		n += put(out + n, ACT_RULES, mode, NULL);
+		n += put(out + n, ACT_TUNNEL_IDLE, mode, NULL);
+		sk_strlcpy(e->reason, "no usable uplink", sizeof(e->reason));
+	}
+	settle(e, mode, u, now);
+	e->path_ms = now;
+	return n;
+}
+
+static void
+decide(const struct engine *e, uint64_t now, enum mode *mode,
+    const struct uplink **u)
+{
+	if ((*u = pick(e, PICK_OFFICE, now)) != NULL)
+		*mode = MODE_OFFICE;
+	else if ((*u = pick(e, PICK_FRESH, now)) != NULL ||
+	    (*u = pick(e, PICK_PROBING, now)) != NULL ||
+	    (*u = pick(e, PICK_ANY, now)) != NULL)
+		*mode = MODE_REMOTE;
+	else
+		*mode = MODE_BLOCKED;
+}
+
+/* Changes only what differs from the state in force. */
+static size_t
+transition(struct engine *e, uint64_t now, struct action *out)
+{
+	const struct uplink *u;
+	enum mode mode;
+
+	decide(e, now, &mode, &u);
+	if (mode == e->mode && (u == NULL ? 0 : u->ifindex) == e->active) {
+		if (u == NULL || (u->has_gw == e->active_has_gw &&
+		    u->gw.s_addr == e->active_gw.s_addr))
+			return 0;
+		/* Same uplink, new gateway on it: move the path only. */
+		settle(e, mode, u, e->since_ms);
+		return put(out, mode == MODE_OFFICE ? ACT_OFFICE_VIA : ACT_TUNNEL_VIA,
+		    mode, u);
+	}
+	/* A tunnel that starts afresh tries the first gateway again: after
+	 * the route (its first handshake must leave over the uplink chosen),
+	 * before the rules that let work use it. */
+	if (mode == MODE_REMOTE && e->mode != MODE_REMOTE && e->gateway != 0) {
+		size_t n = go(e, mode, u, now, out);
+
+		out[n] = out[n - 1];
+		return n + switch_gateway(e, 0, GW_AFRESH, now, u, out + n - 1);
+	}
+	return go(e, mode, u, now, out);
+}
+
+/* Asks for a probe of the event's uplink when it became usable or changed
+ * while usable, and beacons exist to ask. */
+static size_t
+want_probe(struct engine *e, const struct event *ev, struct action *out)
+{
+	struct uplink *u;
+
+	if (!e->beacons || ev->type == EV_BEACON_OK || ev->type == EV_BEACON_FAIL ||
+	    ev->type == EV_TICK || ev->type == EV_TUNNEL_STALE ||
+	    ev->type == EV_GATEWAY_TIMEOUT ||
+	    (u = uplink_get(e, ev->ifindex, 0)) == NULL ||
+	    !usable(e, u) || u->office != OFFICE_UNKNOWN)
+		return 0;
+	u->office = OFFICE_PROBING;
+	return put(out, ACT_PROBE, e->mode, u);
+}
+
+/* A stale tunnel that could not move to another uplink: the next gateway,
+ * and the stale check counts again from now. */
+static size_t
+stale_here(struct engine *e, uint64_t now, struct action *out)
+{
+	e->path_ms = now;
+	return next_gateway(e, GW_STALE, now, out);
+}
+
+size_t
+engine_handle(struct engine *e, const struct event *ev,
+    struct action out[ENGINE_MAX_ACTIONS])
+{
+	int was = e->active;
+	size_t n;
+
+	if (ev->type == EV_GATEWAY_TIMEOUT)
+		return next_gateway(e, GW_TIMEOUT, ev->now_ms, out);
+	if (!apply_event(e, ev))
+		return 0;
+	n = want_probe(e, ev, out);
+	n += transition(e, ev->now_ms, out + n);
+	if (ev->type == EV_TUNNEL_STALE && e->mode == MODE_REMOTE && e->active == was)
+		n += stale_here(e, ev->now_ms, out + n);
+	return n;
+}
+
+int
+engine_vouch(struct engine *e, const struct uplink *was)
+{
+	struct uplink *u = uplink_get(e, was->ifindex, 0);
+
+	if (u == NULL || was->office != OFFICE_VERIFIED || !u->carrier ||
+	    u->carrier != was->carrier || u->carrier_changes != was->carrier_changes ||
+	    strcmp(u->name, was->name) != 0 ||
+	    u->has_addr != was->has_addr || u->addr.s_addr != was->addr.s_addr ||
+	    u->plen != was->plen || u->has_gw != was->has_gw ||
+	    u->gw.s_addr != was->gw.s_addr || !e->beacons)
+		return 0;
+	u->office = OFFICE_VERIFIED;
+	sk_strlcpy(u->beacon, was->beacon, sizeof(u->beacon));
+	u->verified_ms = was->verified_ms;
+	return 1;
+}
+
+size_t
+engine_restate(struct engine *e, uint64_t now, struct action out[ENGINE_MAX_ACTIONS])
+{
+	const struct uplink *u;
+	enum mode mode;
+
+	/* No probe is out: whatever asked for one did not start it. */
+	for (size_t i = 0; i < e->n_uplinks; i++)
+		if (e->uplinks[i].office == OFFICE_PROBING)
+			e->uplinks[i].office = OFFICE_UNKNOWN;
+	decide(e, now, &mode, &u);
+	return go(e, mode, u, now, out);
+}
+
+size_t
+engine_probe_all(struct engine *e, struct action out[ENGINE_MAX_UPLINKS])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n_uplinks && e->beacons; i++) {
+		struct uplink *u = &e->uplinks[i];
+
+		if (!usable(e, u) || u->office != OFFICE_UNKNOWN)
+			continue;
+		u->office = OFFICE_PROBING;
+		n += put(out + n, ACT_PROBE, e->mode, u);
+	}
+	return n;
+}

@@ -1,0 +1,189 @@
+/*
+ * The netvm's mode engine: events in, actions out, no syscalls. It knows
+ * the uplinks as the kernel reports them (link, address, default route),
+ * what the beacon probes on each of them proved, and whether the tunnel's
+ * handshake is fresh; it decides the mode (blocked, remote, office) and
+ * which uplink carries it. The edges in sekishod.c turn rtnetlink messages
+ * and probe results into events, and actions into nftables transactions,
+ * route changes and probes.
+ *
+ * The decision, in order:
+ *  1. office, over the best usable uplink on which a beacon answered a
+ *     fresh challenge with a signature under a pinned key;
+ *  2. remote, over the best usable uplink whose tunnel is not stale (an
+ *     uplink still being probed only when there is no other);
+ *  3. remote over a stale one, rather than nothing;
+ *  4. blocked.
+ * "Best" is the highest priority (policy; default wired > Wi-Fi > WWAN),
+ * then the uplink already in use (no needless moves), then the lowest
+ * ifindex.
+ *
+ * The gateway, in remote mode (docs/policy.md, "Failover"): the policy's
+ * gateways are tried in file order, wrapping around.
+ *  - EV_GATEWAY_TIMEOUT (the edge saw no handshake within gateway-timeout
+ *    of pointing the tunnel somewhere new): the next gateway, over the
+ *    same uplink. The uplink works for the other gateways as well as for
+ *    this one, so the gateway is the suspect.
+ *  - EV_TUNNEL_STALE (no handshake for handshake-stale seconds): another
+ *    uplink first, keeping the gateway (the path is the usual suspect of a
+ *    tunnel that worked); when there is no other uplink, the next gateway.
+ *    A move starts a new try, so an uplink move that does not help ends in
+ *    EV_GATEWAY_TIMEOUT and the next gateway.
+ *  - A working gateway is kept (no outage to test a better one); the first
+ *    is preferred again whenever the tunnel starts afresh: remote mode
+ *    entered from blocked or office.
+ */
+#ifndef SK_ENGINE_H
+#define SK_ENGINE_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/render/mode.h"
+
+#define ENGINE_MAX_UPLINKS	16
+#define ENGINE_MAX_ACTIONS	6
+#define ENGINE_BEACON_ID	32
+#define ENGINE_STALE_RETRY_MS	30000	/* a stale uplink is tried again after */
+#define ENGINE_MAX_GATEWAYS	4	/* POLICY_MAX_GATEWAYS */
+
+
+enum office_state {
+	OFFICE_UNKNOWN,		/* nothing asked yet (or no beacons in policy) */
+	OFFICE_PROBING,		/* a probe is out on this uplink */
+	OFFICE_VERIFIED,	/* a beacon proved this is an agency LAN */
+	OFFICE_NO,		/* no beacon proved it */
+};
+
+struct uplink {
+	int		ifindex;
+	char		name[IF_NAMESIZE];
+	unsigned int	priority;
+	int		carrier;
+	uint32_t	carrier_changes;	/* the kernel's count of carrier flaps */
+	int		has_addr;
+	struct in_addr	addr;
+	uint8_t		plen;
+	int		has_gw;
+	struct in_addr	gw;
+	enum office_state office;
+	char		beacon[ENGINE_BEACON_ID + 1];	/* which one verified */
+	uint64_t	verified_ms;
+	uint64_t	stale_until_ms;	/* the tunnel went stale over it */
+};
+
+enum ev_type {
+	EV_LINK,	/* link appeared or changed: ifindex, name, carrier, priority */
+	EV_LINK_GONE,	/* ifindex */
+	EV_ADDR_ADD,	/* ifindex, addr, plen */
+	EV_ADDR_DEL,	/* ifindex, addr, plen */
+	EV_GW_ADD,	/* default route: ifindex, gw */
+	EV_GW_DEL,	/* ifindex, gw */
+	EV_BEACON_OK,	/* ifindex, beacon */
+	EV_BEACON_FAIL,	/* ifindex */
+	EV_TUNNEL_STALE,/* the handshake over the active uplink is too old */
+	EV_GATEWAY_TIMEOUT,/* no handshake with the gateway tried: the next one */
+	EV_TICK,	/* time passes: stale uplinks may be tried again */
+};
+
+struct event {
+	enum ev_type	type;
+	int		ifindex;
+	char		name[IF_NAMESIZE];
+	unsigned int	priority;
+	int		carrier;
+	uint32_t	carrier_changes;	/* EV_LINK: IFLA_CARRIER_CHANGES */
+	struct in_addr	addr;
+	uint8_t		plen;
+	struct in_addr	gw;
+	char		beacon[ENGINE_BEACON_ID + 1];
+	uint64_t	now_ms;
+};
+
+enum act_type {
+	ACT_PROBE,	/* probe the policy's beacons over uplink (ifindex, name) */
+	ACT_TUNNEL_VIA,	/* steer the tunnel's UDP over uplink (ifindex, name, gw) */
+	ACT_OFFICE_VIA,	/* route LGWAN straight out of uplink (ifindex, name, gw) */
+	ACT_RULES,	/* load the ruleset of mode (over uplink), one transaction */
+	ACT_TUNNEL_IDLE,/* the tunnel carries nothing: remove its route */
+	ACT_GATEWAY,	/* replace the tunnel's peer by gateway (from, why; uplink) */
+};
+
+/* Why the tunnel uses the gateway it uses. */
+enum gw_why {
+	GW_FIRST,	/* the first, or the one a running tunnel had */
+	GW_TIMEOUT,	/* from gave no handshake within gateway-timeout */
+	GW_STALE,	/* from went stale and there was no other uplink */
+	GW_AFRESH,	/* the tunnel started afresh: the first one again */
+};
+
+struct action {
+	enum act_type	type;
+	enum mode	mode;
+	int		ifindex;
+	char		uplink[IF_NAMESIZE];
+	int		has_gw;
+	struct in_addr	gw;
+	size_t		gateway, gw_from;	/* ACT_GATEWAY: policy indexes */
+	enum gw_why	why;
+};
+
+struct engine {
+	/* configuration, set before the first event */
+	int		work_ifindex;
+	int		tunnel_ifindex;
+	struct in_addr	endpoints[ENGINE_MAX_GATEWAYS];	/* in failover order */
+	size_t		n_gateways;
+	int		beacons;	/* the policy names beacons to probe */
+
+	/* state */
+	enum mode	mode;
+	int		active;		/* ifindex carrying the mode, 0 = none */
+	int		active_has_gw;	/* the route the mode was set up with */
+	struct in_addr	active_gw;
+	uint64_t	since_ms;	/* when mode or uplink last changed */
+	uint64_t	path_ms;	/* ... or the gateway, or a stale retry */
+	size_t		gateway;	/* index of the one in use */
+	size_t		gw_from;	/* the one it replaced, and why */
+	enum gw_why	gw_why;
+	char		reason[96];
+	struct uplink	uplinks[ENGINE_MAX_UPLINKS];
+	size_t		n_uplinks;
+};
+
+void engine_init(struct engine *e, int work_ifindex, int tunnel_ifindex,
+    struct in_addr endpoint, int beacons);
+/* The policy's gateways (n clamped to 1..ENGINE_MAX_GATEWAYS) and the one
+ * the tunnel holds now (after engine_init, before the first event). */
+void engine_gateways(struct engine *e, const struct in_addr *endpoints, size_t n,
+    size_t current);
+/* Feeds one event; writes up to ENGINE_MAX_ACTIONS actions in the order
+ * they must be carried out and returns how many. */
+size_t engine_handle(struct engine *e, const struct event *ev,
+    struct action out[ENGINE_MAX_ACTIONS]);
+/* The actions that establish the current decision from scratch (after a
+ * restart or a resynchronisation), whatever the kernel held before. The
+ * caller has stopped every probe: an uplink left "probing" (by events fed
+ * while actions were not carried out, as during a dump) is unprobed again,
+ * so engine_probe_all() asks for it. */
+size_t engine_restate(struct engine *e, uint64_t now,
+    struct action out[ENGINE_MAX_ACTIONS]);
+/* Probes of every usable uplink not yet probed (after a restate). */
+size_t engine_probe_all(struct engine *e, struct action out[ENGINE_MAX_UPLINKS]);
+/* After a resynchronisation (fresh engine, dump fed): keeps the office
+ * proof was (the uplink as the engine knew it before) holds, if the
+ * kernel's view of that uplink is exactly what it was when the beacon
+ * answered: same interface, carrier and carrier-flap count, address and
+ * gateway. Anything else means it may be another network now. Before
+ * engine_restate(); the caller then probes it again at once. 1 if kept. */
+int engine_vouch(struct engine *e, const struct uplink *was);
+const struct uplink *engine_uplink(const struct engine *e, int ifindex);
+/* The uplink whose office status must be checked again, or NULL. */
+const struct uplink *engine_office_uplink(const struct engine *e);
+const char *office_state_name(enum office_state s);
+/* "gave no handshake", "went stale", or NULL for no failover. */
+const char *gw_why_text(enum gw_why w);
+
+#endif

@@ -1,0 +1,273 @@
+#include "netvm/sekishod/fetch.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/encode.h"
+#include "lib/proc.h"
+#include "lib/util.h"
+#include "policy/fileio.h"
+
+/* Field by field: the path buffers stay untouched (not resident) until a
+ * fetch uses them; sekishod's idle RSS is a budget. */
+void
+fetch_init(struct fetcher *f, const char *helper)
+{
+	f->helper = helper;
+	f->pid = -1;
+	f->err_fd = -1;
+	f->out_fd = -1;
+	f->len = 0;
+	f->line[0] = '\0';
+	f->reaped = 0;
+	f->wstatus = 0;
+	f->size = 0;
+	f->started_ms = 0;
+	f->server[0] = '\0';
+	f->via[0] = '\0';
+	f->last_wall.tv_sec = 0;
+	f->last_wall.tv_nsec = 0;
+	f->result[0] = '\0';
+}
+
+int
+fetch_running(const struct fetcher *f)
+{
+	return f->pid > 0 || f->err_fd != -1;
+}
+
+static void
+line_set(struct fetcher *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+line_set(struct fetcher *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->line, sizeof(f->line), fmt, ap);
+	va_end(ap);
+	f->len = strlen(f->line);
+}
+
+/* The temporary file beside the incoming path (same file system, so the
+ * rename is atomic), 0600 whatever the umask. */
+static int
+tmp_open(struct fetcher *f, const char *incoming)
+{
+	int fd;
+
+	if (snprintf(f->tmp, sizeof(f->tmp), "%s.fetch-XXXXXX", incoming) >=
+	    (int)sizeof(f->tmp))
+		return -ENAMETOOLONG;
+	if ((fd = mkostemp(f->tmp, O_CLOEXEC)) == -1)
+		return -errno;
+	if (fchmod(fd, 0600) == -1) {
+		int e = errno;
+
+		close(fd);
+		unlink(f->tmp);
+		return -e;
+	}
+	return fd;
+}
+
+static void
+tmp_drop(struct fetcher *f)
+{
+	if (f->out_fd != -1) {
+		close(f->out_fd);
+		f->out_fd = -1;
+		unlink(f->tmp);
+	}
+}
+
+int
+fetch_start(struct fetcher *f, const struct fetch_args *a, uint64_t now)
+{
+	char s[sizeof(f->server)], key[KEY_B64_LEN], serial[24], mark[16], t[16],
+	    addr[INET_ADDRSTRLEN];
+	char *argv[] = { "sekisho-fetch", "-s", s, "-k", key, "-n", serial, "-m", mark,
+	    "-t", t, NULL };
+	int err[2], rc;
+
+	if (fetch_running(f))
+		return -EBUSY;
+	f->len = 0;
+	f->line[0] = '\0';
+	f->reaped = 0;
+	snprintf(s, sizeof(s), "%s:%u", inet_ntop(AF_INET, &a->server.sin_addr, addr,
+	    sizeof(addr)), ntohs(a->server.sin_port));
+	sk_strlcpy(f->server, s, sizeof(f->server));
+	sk_strlcpy(f->via, a->via, sizeof(f->via));
+	key_to_b64(key, a->device);
+	snprintf(serial, sizeof(serial), "%llu", (unsigned long long)a->serial);
+	snprintf(mark, sizeof(mark), "%u", a->mark);
+	snprintf(t, sizeof(t), "%u", FETCH_HELPER_TIMEOUT_MS);
+	if ((f->out_fd = tmp_open(f, a->incoming)) < 0) {
+		rc = f->out_fd;
+		f->out_fd = -1;
+		line_set(f, "%s.fetch-XXXXXX: %s", a->incoming, strerror(-rc));
+		return rc;
+	}
+	if (pipe2(err, O_CLOEXEC) == -1) {
+		rc = -errno;
+		tmp_drop(f);
+		line_set(f, "pipe: %s", strerror(-rc));
+		return rc;
+	}
+	rc = spawn_child(&f->pid, f->helper, argv, -1, f->out_fd, err[1]);
+	close(err[1]);
+	if (rc < 0) {
+		close(err[0]);
+		tmp_drop(f);
+		f->pid = -1;
+		line_set(f, "%s: %s", f->helper, strerror(-rc));
+		return rc;
+	}
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	f->err_fd = err[0];
+	f->started_ms = now;
+	return 0;
+}
+
+int
+fetch_pollfd(const struct fetcher *f, struct pollfd *pfd)
+{
+	if (f->err_fd == -1)
+		return 0;
+	*pfd = (struct pollfd){ .fd = f->err_fd, .events = POLLIN };
+	return 1;
+}
+
+/* Keeps the first line, at most sizeof(line) - 1 bytes; the rest of
+ * whatever the helper writes is read and dropped. */
+void
+fetch_read(struct fetcher *f)
+{
+	char chunk[256];
+	ssize_t n;
+
+	while ((n = read(f->err_fd, chunk, sizeof(chunk))) > 0) {
+		size_t room = sizeof(f->line) - 1 - f->len;
+		size_t take = (size_t)n < room ? (size_t)n : room;
+
+		memcpy(f->line + f->len, chunk, take);
+		f->len += take;
+		f->line[f->len] = '\0';
+	}
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		close(f->err_fd);
+		f->err_fd = -1;
+	}
+}
+
+int
+fetch_reaped(struct fetcher *f, pid_t pid, int wstatus)
+{
+	if (f->pid <= 0 || pid != f->pid)
+		return 0;
+	f->pid = -1;
+	f->reaped = 1;
+	f->wstatus = wstatus;
+	return 1;
+}
+
+/* The helper's line: printable ASCII up to the first newline, so that
+ * whatever it wrote cannot forge log lines. */
+static void
+line_clean(struct fetcher *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->len && f->line[i] != '\n'; i++)
+		if ((unsigned char)f->line[i] < 0x20 || (unsigned char)f->line[i] > 0x7e)
+			f->line[i] = '?';
+	f->line[i] = '\0';
+	f->len = i;
+}
+
+static enum fetch_outcome
+store(struct fetcher *f, const char *incoming)
+{
+	struct sk_error err;
+	struct stat st;
+
+	f->size = fstat(f->out_fd, &st) == 0 ? st.st_size : -1;
+	if (fsync(f->out_fd) == -1) {
+		line_set(f, "%s: fsync: %s", f->tmp, strerror(errno));
+		tmp_drop(f);
+		return FETCH_ERROR;
+	}
+	close(f->out_fd);
+	f->out_fd = -1;
+	if (rename(f->tmp, incoming) == -1) {
+		line_set(f, "%s: %s", incoming, strerror(errno));
+		unlink(f->tmp);
+		return FETCH_ERROR;
+	}
+	if (fsync_parent(incoming, &err) < 0) {
+		line_set(f, "%s", err.msg);
+		return FETCH_ERROR;
+	}
+	return FETCH_NEWER;
+}
+
+enum fetch_outcome
+fetch_finish(struct fetcher *f, const char *incoming)
+{
+	int st = f->wstatus;
+
+	if (!f->reaped || f->err_fd != -1)
+		return FETCH_RUNNING;
+	f->reaped = 0;
+	line_clean(f);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == FETCH_EXIT_NEWER)
+		return store(f, incoming);
+	tmp_drop(f);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == FETCH_EXIT_NONE)
+		return FETCH_NONE;
+	if (f->len == 0) {
+		if (WIFSIGNALED(st))
+			line_set(f, "%s: the fetch helper died of signal %d", f->server,
+			    WTERMSIG(st));
+		else
+			line_set(f, "%s: the fetch helper failed (exit status %d)", f->server,
+			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+	return FETCH_ERROR;
+}
+
+void
+fetch_stop(struct fetcher *f)
+{
+	if (f->pid > 0)
+		kill(f->pid, SIGKILL);	/* reaped by sekishod's SIGCHLD handling */
+	f->pid = -1;
+	f->reaped = 0;
+	if (f->err_fd != -1) {
+		close(f->err_fd);
+		f->err_fd = -1;
+	}
+	tmp_drop(f);
+}
+
+void
+fetch_result(struct fetcher *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &f->last_wall);
+	va_start(ap, fmt);
+	vsnprintf(f->result, sizeof(f->result), fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,101 @@
+#include "netvm/sekishod/live.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static int
+device_differs(const struct policy *a, const struct policy *b)
+{
+	return a->tunnel_addr.s_addr != b->tunnel_addr.s_addr ||
+	    strcmp(a->key_file, b->key_file) != 0 || a->mtu != b->mtu ||
+	    a->has_v6 != b->has_v6 ||
+	    memcmp(&a->tunnel_addr6, &b->tunnel_addr6, sizeof(a->tunnel_addr6)) != 0;
+}
+
+static int
+one_gateway_differs(const struct policy_gateway *a, const struct policy_gateway *b)
+{
+	return strcmp(a->name, b->name) != 0 ||
+	    a->endpoint.sin_addr.s_addr != b->endpoint.sin_addr.s_addr ||
+	    a->endpoint.sin_port != b->endpoint.sin_port ||
+	    memcmp(a->pubkey, b->pubkey, sizeof(a->pubkey)) != 0 ||
+	    a->keepalive != b->keepalive;
+}
+
+/* Any gateway added, removed, reordered or changed: the tunnel's peer, the
+ * endpoint routing rules and the failover order are set up at start. */
+static int
+gateway_differs(const struct policy *a, const struct policy *b)
+{
+	if (a->n_gateways != b->n_gateways)
+		return 1;
+	for (size_t i = 0; i < a->n_gateways; i++)
+		if (one_gateway_differs(&a->gateways[i], &b->gateways[i]))
+			return 1;
+	return 0;
+}
+
+static int
+work_differs(const struct policy *a, const struct policy *b)
+{
+	return a->work_addr.s_addr != b->work_addr.s_addr ||
+	    a->work_plen != b->work_plen ||
+	    a->work_router.s_addr != b->work_router.s_addr ||
+	    a->work_plen6 != b->work_plen6 ||
+	    memcmp(&a->work_addr6, &b->work_addr6, sizeof(a->work_addr6)) != 0 ||
+	    memcmp(&a->work_router6, &b->work_router6, sizeof(a->work_router6)) != 0;
+}
+
+const char *
+live_fixed_change(const struct policy *old, const struct policy *new)
+{
+	if (device_differs(old, new))
+		return "device";
+	if (gateway_differs(old, new))
+		return "gateway";
+	if (work_differs(old, new))
+		return "work";
+	return NULL;
+}
+
+/* The parser sorts prefixes by address and makes them disjoint, so one
+ * address starts at most one prefix. */
+int
+live_has_prefix(const struct policy *p, struct in_addr addr, uint8_t plen)
+{
+	uint32_t want = ntohl(addr.s_addr);
+	size_t lo = 0, hi = p->n_lgwan;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t at = ntohl(p->lgwan[mid].addr.s_addr);
+
+		if (at == want)
+			return p->lgwan[mid].plen == plen;
+		if (at < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+int
+live_has_office_resolver(const struct policy *p, struct in_addr a)
+{
+	for (size_t i = 0; i < p->n_office_resolvers; i++)
+		if (p->office_resolvers[i].s_addr == a.s_addr)
+			return 1;
+	return 0;
+}
+
+void
+live_count(const struct policy *old, const struct policy *new, size_t *added,
+    size_t *withdrawn)
+{
+	*added = *withdrawn = 0;
+	for (size_t i = 0; i < new->n_lgwan; i++)
+		*added += !live_has_prefix(old, new->lgwan[i].addr, new->lgwan[i].plen);
+	for (size_t i = 0; i < old->n_lgwan; i++)
+		*withdrawn += !live_has_prefix(new, old->lgwan[i].addr, old->lgwan[i].plen);
+}

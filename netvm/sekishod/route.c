@@ -1,0 +1,268 @@
+#include "netvm/sekishod/route.h"
+
+#define RTNL_BUF_SIZE 8192
+
+/*
+ * Work's traffic that no mode's table routes goes back onto the work link,
+ * never to an uplink: the forward chain refuses it with an answer, and
+ * should the ruleset ever be gone it still cannot leave. (An unreachable or
+ * prohibit route would answer from the routing code, whose ICMP is
+ * rate-limited per source, so refusals would stall after a burst.)
+ */
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <time.h>
+
+/* Sends one request and waits for its acknowledgement. */
+static int
+talk_proto(int proto, struct nlmsghdr *nlh)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct mnl_socket *nl;
+	unsigned int portid;
+	ssize_t n;
+	int rc = 0;
+
+	if ((nl = mnl_socket_open2(proto, SOCK_CLOEXEC)) == NULL)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = (unsigned int)time(NULL);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		rc = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL);
+		if (rc <= MNL_CB_STOP)
+			break;
+	}
+	rc = rc < 0 ? -errno : 0;
+	if (n < 0)
+		rc = -errno;
+out:
+	mnl_socket_close(nl);
+	return rc;
+}
+
+static int
+talk(struct nlmsghdr *nlh)
+{
+	return talk_proto(NETLINK_ROUTE, nlh);
+}
+
+int
+route_talk(struct nlmsghdr *nlh)
+{
+	return talk(nlh);
+}
+
+/*
+ * Forgets every IPv4 connection the netvm tracks. Office and remote mode
+ * translate work's address differently (the office uplink's address, or
+ * the tunnel's): a flow that began in one mode must not go on in the other
+ * with the old translation, so its next packet starts a new entry.
+ */
+int
+conntrack_flush(void)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return talk_proto(NETLINK_NETFILTER, nlh);
+}
+
+int
+route_link_set(int ifindex, int up, unsigned int mtu)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	if (mtu != 0)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return talk(nlh);
+}
+
+struct nlmsghdr *
+route_addrmsg(char *buf, int family, int ifindex, const void *addr, uint8_t plen)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	size_t len = family == AF_INET6 ? 16 : 4;
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (unsigned char)family;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_index = (unsigned int)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, len, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, addr);
+	return nlh;
+}
+
+int
+route_addr_add(int ifindex, struct in_addr addr, uint8_t plen)
+{
+	char buf[RTNL_BUF_SIZE];
+
+	return talk(route_addrmsg(buf, AF_INET, ifindex, &addr, plen));
+}
+
+struct nlmsghdr *
+route_rtmsg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
+    int family, const void *dst, uint8_t plen)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)family;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put(nlh, RTA_DST, family == AF_INET6 ? 16 : 4, dst);
+	return nlh;
+}
+
+static struct nlmsghdr *
+route_msg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
+    struct in_addr dst, uint8_t plen)
+{
+	return route_rtmsg(buf, type, flags, table, AF_INET, &dst, plen);
+}
+
+int
+route_replace(uint32_t table, struct in_addr dst, uint8_t plen,
+    const struct in_addr *gw, int oif)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = route_msg(buf, RTM_NEWROUTE,
+	    NLM_F_CREATE | NLM_F_REPLACE, table, dst, plen);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	if (gw != NULL)
+		mnl_attr_put(nlh, RTA_GATEWAY, 4, gw);
+	else
+		rtm->rtm_scope = RT_SCOPE_LINK;
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	return talk(nlh);
+}
+
+int
+route_del(uint32_t table, struct in_addr dst, uint8_t plen)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = route_msg(buf, RTM_DELROUTE, 0, table, dst, plen);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	int rc;
+
+	/* Any scope, as `ip route del` asks: the kernel deletes only a route
+	 * of the scope given otherwise, and on-link routes have scope link. */
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	rc = talk(nlh);
+
+	return rc == -ESRCH ? 0 : rc;
+}
+
+struct rule {
+	uint32_t	prio, table, mark;
+	const char	*iif;
+	struct in_addr	to;	/* /32 when not 0 */
+};
+
+struct nlmsghdr *
+route_rulemsg(char *buf, int family, uint32_t prio, uint32_t table,
+    uint32_t mark, const char *iif)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *frh;
+
+	nlh->nlmsg_type = RTM_NEWRULE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = (uint8_t)family;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	if (mark != 0) {
+		mnl_attr_put_u32(nlh, FRA_FWMARK, mark);
+		mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffff);
+	}
+	if (iif != NULL)
+		mnl_attr_put_strz(nlh, FRA_IFNAME, iif);
+	return nlh;
+}
+
+static int
+rule_add(const struct rule *r)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = route_rulemsg(buf, AF_INET, r->prio, r->table, r->mark, r->iif);
+	int rc;
+
+	if (r->to.s_addr != 0) {
+		struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
+
+		frh->dst_len = 32;
+		mnl_attr_put(nlh, FRA_DST, 4, &r->to);
+	}
+	rc = talk(nlh);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+int
+route_rules_add(const char *work_if, int work_ifindex, const struct in_addr *endpoints,
+    size_t n_endpoints)
+{
+	const struct rule rules[] = {
+		{ SK_RULE_TUNNEL, SK_RT_TABLE, SK_MARK_TUNNEL, NULL, { 0 } },
+		{ SK_RULE_OFFICE, SK_RT_OFFICE, SK_MARK_OFFICE, NULL, { 0 } },
+		{ SK_RULE_WORK, SK_RT_WORK, 0, work_if, { 0 } },
+	};
+	struct in_addr any = { 0 };
+	int rc;
+
+	/* One rule per gateway endpoint, before the marks: the tunnel's UDP
+	 * to any of them goes over the uplink, whichever mode is in force. */
+	for (size_t i = 0; i < n_endpoints; i++) {
+		struct rule r = { SK_RULE_ENDPOINT, SK_RT_ENDPOINT, 0, NULL, endpoints[i] };
+
+		if ((rc = rule_add(&r)) < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if ((rc = rule_add(&rules[i])) < 0)
+			return rc;
+	return route_replace(SK_RT_WORK, any, 0, NULL, work_ifindex);
+}

@@ -1,0 +1,35 @@
+/*
+ * The kernel's view of the uplinks through rtnetlink: a socket subscribed
+ * to link, IPv4 address and IPv4 route events, an initial dump, and the
+ * translation of each message into engine events. No polling.
+ */
+#ifndef SK_RTNL_H
+#define SK_RTNL_H
+
+#include <stddef.h>
+
+#include "netvm/sekishod/engine.h"
+
+struct rtnl_watch;
+
+typedef void (*rtnl_event_cb)(const struct event *ev, void *arg);
+
+struct rtnl_watch *rtnl_watch_open(rtnl_event_cb cb, void *arg);
+void rtnl_watch_close(struct rtnl_watch *w);
+int rtnl_watch_fd(const struct rtnl_watch *w);
+/* Dumps links, addresses and routes, delivering an event for each. */
+int rtnl_watch_dump(struct rtnl_watch *w);
+/* Reads what is pending on the socket; -ENOBUFS means events were lost
+ * and the caller must dump again. */
+int rtnl_watch_read(struct rtnl_watch *w);
+
+/* Attaches the watch socket's filter (rtnl.c: notifications of routes in
+ * tables above 255, sekishod's own, are dropped) to fd: 0 or -errno.
+ * Exposed for unit tests, which run it on byte-built messages. */
+int rtnl_filter_attach(int fd);
+
+/* Turns one rtnetlink message into at most one event; 1 if it did.
+ * Exposed for unit tests and the fuzzer. */
+int rtnl_parse(const void *msg, size_t len, struct event *ev);
+
+#endif

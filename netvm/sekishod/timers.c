@@ -1,0 +1,106 @@
+#include "netvm/sekishod/timers.h"
+
+#include <string.h>
+
+void
+timers_on_start(struct timers *t, uint64_t now)
+{
+	memset(t, 0, sizeof(*t));
+	t->at[T_TUNNEL_POLL] = now + TUNNEL_POLL_MS;
+}
+
+void
+timers_on_child_exit(struct timers *t, uint64_t now)
+{
+	if (t->at[T_CHILD_RESTART] == 0)
+		t->at[T_CHILD_RESTART] = now + CHILD_RESTART_MS;
+}
+
+void
+timers_on_tunnel_polled(struct timers *t, uint64_t now)
+{
+	t->at[T_TUNNEL_POLL] = now + TUNNEL_POLL_MS;
+}
+
+/* ms from now, give or take a fifth. */
+static uint64_t
+jittered(uint64_t now, unsigned int ms, uint32_t r)
+{
+	uint64_t span = ms / 5;
+
+	return now + ms - span + (span ? r % (2 * span) : 0);
+}
+
+void
+timers_on_office(struct timers *t, uint64_t now, unsigned int reverify_ms,
+    uint32_t r)
+{
+	t->at[T_REVERIFY] = jittered(now, reverify_ms, r);
+}
+
+void
+timers_on_not_office(struct timers *t)
+{
+	t->at[T_REVERIFY] = 0;
+}
+
+void
+timers_on_gateway_tried(struct timers *t, uint64_t now, unsigned int timeout_ms)
+{
+	t->at[T_GATEWAY] = now + timeout_ms;
+}
+
+void
+timers_on_tunnel_idle(struct timers *t)
+{
+	t->at[T_GATEWAY] = 0;
+}
+
+void
+timers_on_fetch_started(struct timers *t, uint64_t now, unsigned int timeout_ms)
+{
+	t->at[T_FETCH] = 0;
+	t->at[T_FETCH_DEADLINE] = now + timeout_ms;
+}
+
+void
+timers_on_fetch_done(struct timers *t, uint64_t now, unsigned int interval_ms,
+    int failed, uint32_t r)
+{
+	if (failed && interval_ms > FETCH_RETRY_MAX_MS)
+		interval_ms = FETCH_RETRY_MAX_MS;
+	t->at[T_FETCH_DEADLINE] = 0;
+	t->at[T_FETCH] = jittered(now, interval_ms, r);
+}
+
+void
+timers_on_fetch_off(struct timers *t)
+{
+	t->at[T_FETCH] = 0;
+	t->at[T_FETCH_DEADLINE] = 0;
+}
+
+int
+timers_timeout(const struct timers *t, uint64_t now)
+{
+	uint64_t next = 0;
+
+	for (int i = 0; i < T_COUNT; i++)
+		if (t->at[i] != 0 && (next == 0 || t->at[i] < next))
+			next = t->at[i];
+	if (next == 0)
+		return -1;
+	return next <= now ? 0 : (int)(next - now);
+}
+
+enum timer_id
+timers_due(struct timers *t, uint64_t now)
+{
+	for (int i = 0; i < T_COUNT; i++) {
+		if (t->at[i] != 0 && t->at[i] <= now) {
+			t->at[i] = 0;
+			return (enum timer_id)i;
+		}
+	}
+	return T_COUNT;
+}

@@ -1,0 +1,396 @@
+#include "netvm/sekishod/tunnel.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/encode.h"
+#include "lib/log.h"
+#include "netvm/sekishod/live.h"
+#include "netvm/sekishod/route.h"
+#include "netvm/sekishod/route6.h"
+#include "policy/policy.h"
+#include "vpn/wg.h"
+
+/* Which of the policy's gateways a running interface has as a peer: a
+ * restarted sekishod goes on with it, session and all. Else the first. */
+static size_t
+running_gateway(const char *ifname, const struct policy *pol)
+{
+	struct wg_device cur;
+	size_t gw = 0;
+	int found = 0;
+
+	if (wg_get(ifname, &cur) < 0)
+		return 0;
+	for (size_t i = 0; i < cur.n_peers && !found; i++)
+		for (size_t k = 0; k < pol->n_gateways && !found; k++)
+			if (ct_equal(cur.peers[i].public_key, pol->gateways[k].pubkey, 32)) {
+				gw = k;
+				found = 1;
+			}
+	wg_device_free(&cur);
+	return gw;
+}
+
+/* Peers of a running interface other than the gateway in use, marked for
+ * removal into peers[1..]; returns how many. Replacing all peers instead
+ * would reset the gateway's session, and a restarted sekishod must not. */
+static size_t
+strangers(const char *ifname, const uint8_t keep[32], struct wg_peer **out)
+{
+	struct wg_device cur;
+	struct wg_peer *p;
+	size_t n = 0;
+
+	*out = NULL;
+	if (wg_get(ifname, &cur) < 0 || cur.n_peers == 0 ||
+	    (p = calloc(cur.n_peers + 1, sizeof(*p))) == NULL) {
+		wg_device_free(&cur);
+		return 0;
+	}
+	for (size_t i = 0; i < cur.n_peers; i++) {
+		if (ct_equal(cur.peers[i].public_key, keep, 32))
+			continue;
+		memcpy(p[1 + n].public_key, cur.peers[i].public_key, 32);
+		p[1 + n].flags = WG_PEER_REMOVE;
+		n++;
+	}
+	wg_device_free(&cur);
+	*out = p;
+	return n;
+}
+
+/* The LGWAN prefixes as the gateway's allowed IPs (heap). */
+static size_t
+count_allowed(const struct policy *pol)
+{
+	return pol->n_lgwan + (pol->has_v6 ? pol->n_lgwan6 : 0);
+}
+
+static struct wg_allowedip *
+allowed_ips(const struct policy *pol)
+{
+	size_t n = count_allowed(pol), k = 0;
+	struct wg_allowedip *allowed = calloc(n ? n : 1, sizeof(*allowed));
+
+	for (size_t i = 0; allowed != NULL && i < pol->n_lgwan; i++, k++) {
+		allowed[k].family = AF_INET;
+		allowed[k].ip4 = pol->lgwan[i].addr;
+		allowed[k].cidr = pol->lgwan[i].plen;
+	}
+	for (size_t i = 0; allowed != NULL && k < n; i++, k++) {
+		allowed[k].family = AF_INET6;
+		allowed[k].ip6 = pol->lgwan6[i].addr;
+		allowed[k].cidr = pol->lgwan6[i].plen;
+	}
+	return allowed;
+}
+
+/* Private key, the gateway in use as the only peer, its endpoint,
+ * keepalive and the LGWAN prefixes as its allowed IPs. A fresh interface
+ * has all its peers replaced; a reused one has only the strangers removed. */
+static int
+configure(const struct tunnel *t, const struct policy *pol, const uint8_t key[32],
+    int reuse)
+{
+	const char *ifname = t->ifname;
+	struct wg_device dev;
+	struct wg_peer one, *peers = &one;
+	struct wg_allowedip *allowed;
+	size_t extra = 0;
+	int rc;
+
+	memset(&one, 0, sizeof(one));
+	if (reuse)
+		extra = strangers(ifname, t->peer, &peers);
+	if (peers == NULL)
+		peers = &one;
+	if ((allowed = allowed_ips(pol)) == NULL) {
+		if (peers != &one)
+			free(peers);
+		return -ENOMEM;
+	}
+	memcpy(peers[0].public_key, t->peer, 32);
+	memcpy(&peers[0].endpoint, &t->endpoint_sa, sizeof(t->endpoint_sa));
+	/* No keepalive until the tunnel has an uplink (tunnel_via): a
+	 * handshake sent with nowhere to go is retried only after 5 s, and
+	 * the first packet from work would wait for that. */
+	peers[0].keepalive = 0;
+	peers[0].allowed = allowed;
+	peers[0].n_allowed = count_allowed(pol);
+	peers[0].flags = WG_PEER_REPLACE_ALLOWEDIPS;
+	memset(&dev, 0, sizeof(dev));
+	sk_strlcpy(dev.ifname, ifname, sizeof(dev.ifname));
+	memcpy(dev.private_key, key, 32);
+	dev.has_private_key = 1;
+	dev.flags = reuse ? 0 : WG_DEVICE_REPLACE_PEERS;
+	dev.peers = peers;
+	dev.n_peers = 1 + extra;
+	rc = wg_set(&dev);
+	wipe(dev.private_key, sizeof(dev.private_key));
+	free(allowed);
+	if (peers != &one)
+		free(peers);
+	return rc;
+}
+
+static void
+use_gateway(struct tunnel *t, const struct policy *pol, size_t i)
+{
+	t->gw = i;
+	t->endpoint_sa = pol->gateways[i].endpoint;
+	memcpy(t->peer, pol->gateways[i].pubkey, sizeof(t->peer));
+	t->keepalive = pol->gateways[i].keepalive;
+}
+
+static int
+routes(struct tunnel *t, const struct policy *pol)
+{
+	int rc;
+
+	if ((rc = route_link_set(t->ifindex, 1, pol->mtu)) < 0 ||
+	    (rc = route_addr_add(t->ifindex, pol->tunnel_addr, 32)) < 0)
+		return rc;
+	for (size_t i = 0; i < pol->n_lgwan; i++)
+		if ((rc = route_replace(SK_RT_TABLE, pol->lgwan[i].addr,
+		    pol->lgwan[i].plen, NULL, t->ifindex)) < 0)
+			return rc;
+	return route6_tunnel(t->ifindex, pol);
+}
+
+int
+tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
+    const uint8_t private_key[32], struct sk_error *err)
+{
+	int rc, reuse;
+
+	memset(t, 0, sizeof(*t));
+	sk_strlcpy(t->ifname, ifname, sizeof(t->ifname));
+	for (size_t i = 0; i < pol->n_gateways && i < POLICY_MAX_GATEWAYS; i++)
+		t->endpoints[t->n_endpoints++] = pol->gateways[i].endpoint.sin_addr;
+	/* The kernel backend starts no process, so only whether the interface
+	 * was there before tells a reuse. */
+	reuse = if_nametoindex(ifname) != 0;
+	if ((rc = wg_create(ifname, WG_BACKEND_AUTO, &t->child)) < 0)
+		return sk_errorf(err, -rc, "tunnel %s: cannot create: %s", ifname,
+		    strerror(-rc));
+	use_gateway(t, pol, reuse ? running_gateway(ifname, pol) : 0);
+	if (reuse)
+		log_info("tunnel %s: already running, reusing it", ifname);
+	if ((rc = configure(t, pol, private_key, reuse)) < 0)
+		return sk_errorf(err, -rc, "tunnel %s: cannot configure: %s", ifname,
+		    strerror(-rc));
+	if ((t->ifindex = (int)if_nametoindex(ifname)) == 0)
+		return sk_errorf(err, errno, "tunnel %s: no such interface", ifname);
+	if ((rc = routes(t, pol)) < 0)
+		return sk_errorf(err, -rc, "tunnel %s: cannot set address and routes: %s",
+		    ifname, strerror(-rc));
+	return 0;
+}
+
+/* Setting the peer's endpoint again makes the WireGuard implementation
+ * forget the source address it last sent from: after a move to another
+ * uplink that address is gone, and a userspace implementation would go on
+ * using it until a handshake times out. */
+static int
+forget_source(struct tunnel *t, uint16_t keepalive)
+{
+	struct wg_peer peer;
+	struct wg_device dev;
+
+	memset(&peer, 0, sizeof(peer));
+	memcpy(peer.public_key, t->peer, sizeof(peer.public_key));
+	memcpy(&peer.endpoint, &t->endpoint_sa, sizeof(t->endpoint_sa));
+	peer.keepalive = keepalive;
+	peer.flags = WG_PEER_UPDATE_ONLY;
+	memset(&dev, 0, sizeof(dev));
+	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
+	dev.peers = &peer;
+	dev.n_peers = 1;
+	return wg_set(&dev);
+}
+
+/* All of them, whichever is in use: a failover then needs no new route,
+ * and no endpoint is ever reached through the tunnel. */
+int
+tunnel_via(struct tunnel *t, int uplink_ifindex, const struct in_addr *gw)
+{
+	int rc;
+
+	for (size_t i = 0; i < t->n_endpoints; i++)
+		if ((rc = route_replace(SK_RT_ENDPOINT, t->endpoints[i], 32, gw,
+		    uplink_ifindex)) < 0)
+			return rc;
+	return forget_source(t, t->keepalive);
+}
+
+int
+tunnel_idle(struct tunnel *t)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < t->n_endpoints && rc == 0; i++)
+		rc = route_del(SK_RT_ENDPOINT, t->endpoints[i], 32);
+	/* Idle: no keepalives (and so no handshakes) with nowhere to go. */
+	if (rc == 0)
+		rc = forget_source(t, 0);
+	return rc;
+}
+
+int
+tunnel_gateway(struct tunnel *t, const struct policy *pol, size_t i)
+{
+	const struct policy_gateway *g = &pol->gateways[i];
+	struct wg_peer peers[2];
+	struct wg_device dev;
+	int rc;
+
+	memset(peers, 0, sizeof(peers));
+	memcpy(peers[0].public_key, g->pubkey, 32);
+	memcpy(&peers[0].endpoint, &g->endpoint, sizeof(g->endpoint));
+	peers[0].keepalive = g->keepalive;
+	peers[0].flags = WG_PEER_REPLACE_ALLOWEDIPS;
+	peers[0].n_allowed = count_allowed(pol);
+	if ((peers[0].allowed = allowed_ips(pol)) == NULL)
+		return -ENOMEM;
+	/* Then the old one goes, holding no allowed IP by now (unless it is
+	 * the same key at another endpoint: then it was only updated). */
+	memcpy(peers[1].public_key, t->peer, 32);
+	peers[1].flags = WG_PEER_REMOVE;
+	memset(&dev, 0, sizeof(dev));
+	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
+	dev.peers = peers;
+	dev.n_peers = ct_equal(t->peer, g->pubkey, 32) ? 1 : 2;
+	rc = wg_set(&dev);
+	free(peers[0].allowed);
+	if (rc == 0)
+		use_gateway(t, pol, i);
+	return rc;
+}
+
+int
+tunnel_stats(const struct tunnel *t, struct tunnel_stats *st)
+{
+	struct wg_device dev;
+	const struct wg_peer *p;
+	char a[INET6_ADDRSTRLEN];
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((rc = wg_get(t->ifname, &dev)) < 0)
+		return rc;
+	st->up = 1;
+	if (dev.n_peers > 0) {
+		p = &dev.peers[0];
+		st->last_handshake = p->last_handshake;
+		st->rx_bytes = p->rx_bytes;
+		st->tx_bytes = p->tx_bytes;
+		key_to_b64(st->peer, p->public_key);
+		if (p->endpoint.ss_family == AF_INET) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&p->endpoint;
+
+			snprintf(st->endpoint, sizeof(st->endpoint), "%s:%u",
+			    inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)),
+			    ntohs(sin->sin_port));
+		}
+	}
+	wg_device_free(&dev);
+	return 0;
+}
+
+int
+tunnel_alive(const struct tunnel *t)
+{
+	struct tunnel_stats st;
+	struct timespec now;
+	int rc;
+
+	if ((rc = tunnel_stats(t, &st)) < 0)
+		return rc;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return st.last_handshake.tv_sec != 0 &&
+	    now.tv_sec - st.last_handshake.tv_sec < TUNNEL_SESSION_S;
+}
+
+void
+tunnel_close(struct tunnel *t)
+{
+	int rc, i;
+
+	/* Removing the interface ends a userspace implementation too, also
+	 * one a previous sekishod started and this one reused; wait (2 s at
+	 * most) until it is gone, so a stop is complete when we exit. */
+	if ((rc = wg_delete(t->ifname)) < 0 && rc != -ENODEV && rc != -ENOENT)
+		log_warnx("tunnel %s: cannot remove: %s", t->ifname, strerror(-rc));
+	for (i = 0; i < 100 && if_nametoindex(t->ifname) != 0; i++)
+		usleep(20000);
+	if (t->child > 0) {
+		if (waitpid(t->child, NULL, WNOHANG) == 0) {
+			kill(t->child, SIGTERM);
+			waitpid(t->child, NULL, 0);
+		}
+		t->child = 0;
+	}
+}
+
+/* The gateway's allowed IPs replaced by the policy's prefixes in one set;
+ * its session, endpoint and the interface's key stay. */
+static int
+set_allowed(const struct tunnel *t, const struct policy *pol)
+{
+	struct wg_device dev;
+	struct wg_peer peer;
+	int rc;
+
+	memset(&peer, 0, sizeof(peer));
+	memcpy(peer.public_key, t->peer, sizeof(peer.public_key));
+	peer.keepalive = t->keepalive;
+	peer.flags = WG_PEER_UPDATE_ONLY | WG_PEER_REPLACE_ALLOWEDIPS;
+	peer.n_allowed = count_allowed(pol);
+	if ((peer.allowed = allowed_ips(pol)) == NULL)
+		return -ENOMEM;
+	memset(&dev, 0, sizeof(dev));
+	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
+	dev.peers = &peer;
+	dev.n_peers = 1;
+	rc = wg_set(&dev);
+	free(peer.allowed);
+	return rc;
+}
+
+int
+tunnel_update(struct tunnel *t, const struct policy *pol)
+{
+	int rc;
+
+	for (size_t i = 0; i < pol->n_lgwan; i++)
+		if ((rc = route_replace(SK_RT_TABLE, pol->lgwan[i].addr,
+		    pol->lgwan[i].plen, NULL, t->ifindex)) < 0)
+			return rc;
+	if ((rc = route6_tunnel(t->ifindex, pol)) < 0)
+		return rc;
+	return set_allowed(t, pol);
+}
+
+int
+tunnel_withdraw(const struct policy *old, const struct policy *new)
+{
+	int rc, first = 0;
+
+	for (size_t i = 0; i < old->n_lgwan; i++) {
+		const struct prefix4 *p = &old->lgwan[i];
+
+		if (!live_has_prefix(new, p->addr, p->plen) &&
+		    (rc = route_del(SK_RT_TABLE, p->addr, p->plen)) < 0 && first == 0)
+			first = rc;
+	}
+	if ((rc = route6_withdraw(old, new)) < 0 && first == 0)
+		first = rc;
+	return first;
+}

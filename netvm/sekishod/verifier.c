@@ -1,0 +1,209 @@
+#include "netvm/sekishod/verifier.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/encode.h"
+#include "lib/proc.h"
+
+
+#define ARGV_MAX	(10 + 2 * BUNDLE_MAX_KEYS)
+
+struct helper_args {
+	char	*argv[ARGV_MAX];
+	char	 keys[BUNDLE_MAX_KEYS][KEY_B64_LEN];
+	char	 device[KEY_B64_LEN];
+	char	 serial[24];
+};
+
+static void
+build_argv(struct helper_args *h, const char *helper, const char *name,
+    const struct bundle_trust *t)
+{
+	size_t n = 0;
+
+	h->argv[n++] = (char *)(uintptr_t)helper;
+	h->argv[n++] = "verify";
+	h->argv[n++] = "--name";
+	h->argv[n++] = (char *)(uintptr_t)name;
+	for (size_t i = 0; i < t->n_keys && i < BUNDLE_MAX_KEYS; i++) {
+		key_to_b64(h->keys[i], t->keys[i]);
+		h->argv[n++] = "--pubkey";
+		h->argv[n++] = h->keys[i];
+	}
+	key_to_b64(h->device, t->device);
+	h->argv[n++] = "--device";
+	h->argv[n++] = h->device;
+	snprintf(h->serial, sizeof(h->serial), "%" PRIu64, t->accepted);
+	h->argv[n++] = "--min-serial";
+	h->argv[n++] = h->serial;
+	h->argv[n++] = "-";
+	h->argv[n] = NULL;
+}
+
+struct exchange {
+	int		 in, out;	/* our ends; -1 once closed */
+	const uint8_t	*buf;
+	size_t		 len, off;
+	char		 line[sizeof(((struct sk_error *)0)->msg)];
+	size_t		 got;
+};
+
+static void
+feed(struct exchange *x)
+{
+	ssize_t n = write(x->in, x->buf + x->off, x->len - x->off);
+
+	if (n > 0)
+		x->off += (size_t)n;
+	else if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || x->off == x->len) {	/* all written, or the helper quit reading */
+		close(x->in);
+		x->in = -1;
+	}
+}
+
+/* 1 while more may come. */
+static int
+drain(struct exchange *x)
+{
+	ssize_t n = read(x->out, x->line + x->got, sizeof(x->line) - 1 - x->got);
+
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 1;
+	if (n <= 0)
+		return 0;
+	x->got += (size_t)n;
+	return x->got < sizeof(x->line) - 1;
+}
+
+/* Writes the bundle and reads the answer until the helper closes its
+ * output, with one deadline for both. */
+static int
+talk(struct exchange *x)
+{
+	uint64_t deadline = now_ms() + VERIFIER_TIMEOUT_MS;
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = x->out, .events = POLLIN },
+			{ .fd = x->in, .events = POLLOUT },
+		};
+		uint64_t now = now_ms();
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (poll(pfd, 2, (int)(deadline - now)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP))
+			feed(x);
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && !drain(x))
+			return 0;
+	}
+}
+
+int
+verifier_parse_ok(const char *line, const uint8_t device[BUNDLE_KEY_LEN],
+    uint64_t *serial)
+{
+	char num[24], dev[KEY_B64_LEN], want[KEY_B64_LEN];
+	const char *p, *q;
+	size_t n;
+
+	if (strncmp(line, "ok serial ", 10) != 0)
+		return -EINVAL;
+	p = line + 10;
+	if ((q = strchr(p, ' ')) == NULL || (n = (size_t)(q - p)) >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, p, n);
+	num[n] = '\0';
+	if (num[0] == '0' || parse_u64(num, 1, BUNDLE_SERIAL_MAX, serial) < 0 ||
+	    strncmp(q, " device ", 8) != 0)
+		return -EINVAL;
+	q += 8;
+	if (strlen(q) != KEY_B64_LEN || q[KEY_B64_LEN - 1] != '\n')
+		return -EINVAL;
+	memcpy(dev, q, KEY_B64_LEN - 1);
+	dev[KEY_B64_LEN - 1] = '\0';
+	key_to_b64(want, device);
+	return strcmp(dev, want) == 0 ? 0 : -EINVAL;
+}
+
+/* The helper's verdict from its exit status and its one line. */
+static int
+verdict(const char *name, const char *helper, int status, struct exchange *x,
+    const uint8_t *device, uint64_t *serial, struct sk_error *err)
+{
+	char *nl;
+
+	x->line[x->got] = '\0';
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (verifier_parse_ok(x->line, device, serial) == 0)
+			return 0;
+		return sk_errorf(err, EIO, "%s: the verifying helper %s gave no valid answer",
+		    name, helper);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && x->got > 0) {
+		if ((nl = strchr(x->line, '\n')) != NULL)
+			*nl = '\0';
+		return sk_errorf(err, EINVAL, "%s", x->line);
+	}
+	return sk_errorf(err, EIO, "%s: the verifying helper %s failed (%s %d)", name,
+	    helper, WIFEXITED(status) ? "exit status" : "signal",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
+int
+verifier_run(const char *helper, const char *name, const struct bundle_trust *t,
+    const uint8_t *buf, size_t len, uint64_t *serial, struct sk_error *err)
+{
+	struct helper_args h;
+	struct exchange x = { .buf = buf, .len = len };
+	int in[2], out[2], rc, status;
+	pid_t pid;
+
+	build_argv(&h, helper, name, t);
+	if (pipe2(in, O_CLOEXEC) == -1)
+		return sk_errorf(err, errno, "%s: pipe: %s", name, strerror(errno));
+	if (pipe2(out, O_CLOEXEC) == -1) {
+		rc = errno;
+		close(in[0]);
+		close(in[1]);
+		return sk_errorf(err, rc, "%s: pipe: %s", name, strerror(rc));
+	}
+	rc = spawn_child(&pid, helper, h.argv, in[0], out[1], out[1]);
+	close(in[0]);
+	close(out[1]);
+	x.in = in[1];
+	x.out = out[0];
+	if (rc < 0) {
+		close(x.in);
+		close(x.out);
+		return sk_errorf(err, -rc, "%s: cannot run the verifying helper %s: %s",
+		    name, helper, strerror(-rc));
+	}
+	fcntl(x.in, F_SETFL, O_NONBLOCK);
+	fcntl(x.out, F_SETFL, O_NONBLOCK);
+	if ((rc = talk(&x)) < 0)
+		kill(pid, SIGKILL);
+	if (x.in != -1)
+		close(x.in);
+	close(x.out);
+	if (waitpid(pid, &status, 0) == -1)
+		return sk_errorf(err, errno, "%s: verifying helper: %s", name, strerror(errno));
+	if (rc < 0)
+		return sk_errorf(err, -rc, "%s: the verifying helper %s: %s", name,
+		    helper, strerror(-rc));
+	return verdict(name, helper, status, &x, t->device, serial, err);
+}

@@ -1,0 +1,299 @@
+#include "policy/render/fw_render.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/render/fw_rules.h"
+#include "policy/render/fw_svc.h"
+#include "policy/render/mode.h"
+#include "policy/policy.h"
+
+static const char *
+ip4(struct in_addr a, char buf[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* The resolvers work's DNS goes to in this mode. */
+static void
+mode_resolvers(const struct fw_params *p, const struct in_addr **v, size_t *n)
+{
+	const struct policy *pol = p->pol;
+
+	if (p->mode == MODE_OFFICE && pol->n_office_resolvers > 0) {
+		*v = pol->office_resolvers;
+		*n = pol->n_office_resolvers;
+	} else {
+		*v = pol->resolvers;
+		*n = pol->n_resolvers;
+	}
+}
+
+static void
+render_sets(const struct fw_params *p, struct buf *o)
+{
+	const struct policy *pol = p->pol;
+	const struct in_addr *res;
+	char a[INET_ADDRSTRLEN];
+	size_t n;
+
+	buf_printf(o, "\tset lgwan {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
+	    "\t\telements = {");
+	for (size_t i = 0; i < pol->n_lgwan; i++)
+		buf_printf(o, "%s %s/%u", i ? "," : "", ip4(pol->lgwan[i].addr, a),
+		    pol->lgwan[i].plen);
+	mode_resolvers(p, &res, &n);
+	buf_printf(o, " }\n\t}\n\tset resolvers {\n\t\ttype ipv4_addr\n\t\telements = {");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(o, "%s %s", i ? "," : "", ip4(res[i], a));
+	buf_printf(o, " }\n\t}\n");
+	fw_render_rule_sets(p, o);
+	if (pol->n_beacons == 0)
+		return;
+	buf_printf(o, "\tset beacons {\n\t\ttype ipv4_addr . inet_service\n\t\telements = {");
+	for (size_t i = 0; i < pol->n_beacons; i++)
+		buf_printf(o, "%s %s . %u", i ? "," : "",
+		    ip4(pol->beacons[i].addr.sin_addr, a), ntohs(pol->beacons[i].addr.sin_port));
+	buf_printf(o, " }\n\t}\n");
+}
+
+/* IPv6 from work is forwarded in remote mode only, and only when the
+ * policy gives the device and the work link IPv6 addresses. */
+static int
+v6_forward(const struct fw_params *p)
+{
+	return p->pol != NULL && p->pol->has_v6 && p->mode == MODE_REMOTE;
+}
+
+/* The netvm itself: DHCP towards the uplinks and towards work, the tunnel's
+ * UDP to the gateway, beacon probes, and nothing else. Inbound on an uplink
+ * only replies, DHCP and the gateway's UDP. IPv6 is off both ways. */
+static void
+render_input(const struct fw_params *p, struct buf *o)
+{
+	char a[INET_ADDRSTRLEN];
+
+	buf_printf(o, "\tchain input {\n"
+	    "\t\ttype filter hook input priority filter; policy drop;\n"
+	    "\t\tiif \"lo\" accept\n");
+	/* Neighbour discovery on the work link, so that IPv6 from work is
+	 * refused with an answer rather than left to time out. */
+	if (p->pol != NULL)
+		buf_printf(o, "\t\tiifname \"%s\" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n",
+		    p->work_if);
+	/* With IPv6 to LGWAN: work learns its router and address from the
+	 * netvm (router advertisements, DHCPv6). */
+	if (p->pol != NULL && p->pol->has_v6)
+		buf_printf(o, "\t\tiifname \"%s\" icmpv6 type nd-router-solicit accept\n"
+		    "\t\tiifname \"%s\" udp sport 546 udp dport 547 accept\n",
+		    p->work_if, p->work_if);
+	buf_printf(o, "\t\tmeta nfproto ipv6 counter drop\n"
+	    "\t\tct state invalid drop\n"
+	    "\t\tct state established,related accept\n"
+	    "\t\tudp sport 67 udp dport 68 accept\n");
+	if (p->pol != NULL) {
+		const struct policy *pol = p->pol;
+
+		buf_printf(o, "\t\tip saddr . udp sport @gateways accept\n");
+		buf_printf(o, "\t\tiifname \"%s\" udp sport 68 udp dport 67 accept\n",
+		    p->work_if);
+		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s icmp type echo-request accept\n",
+		    p->work_if, ip4(pol->work_router, a));
+		buf_printf(o, "\t\tiifname \"%s\" meta l4proto tcp counter reject with tcp reset\n"
+		    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n",
+		    p->work_if, p->work_if);
+	}
+	buf_printf(o, "\t\tcounter comment \"inbound refused\"\n\t}\n");
+}
+
+static void
+render_output(const struct fw_params *p, struct buf *o)
+{
+	buf_printf(o, "\tchain output {\n"
+	    "\t\ttype filter hook output priority filter; policy drop;\n"
+	    "\t\toif \"lo\" accept\n");
+	if (p->pol != NULL)
+		buf_printf(o, "\t\toifname \"%s\" accept\n", p->work_if);
+	buf_printf(o, "\t\tmeta nfproto ipv6 counter drop\n"
+	    "\t\tudp sport 68 udp dport 67 accept\n");
+	if (p->pol != NULL) {
+		buf_printf(o, "\t\toifname \"%s\" accept\n", p->tun_if);
+		buf_printf(o, "\t\tip daddr . udp dport @gateways accept\n");
+		if (p->pol->n_beacons > 0)
+			buf_printf(o, "\t\tip daddr . udp dport @beacons accept\n");
+		/* The netvm's own LGWAN traffic, rerouted by its mark (the
+		 * output hook still names the first route's device; chain
+		 * "leave" checks where it really goes). */
+		if (p->mode != MODE_BLOCKED)
+			buf_printf(o, "\t\tmeta mark 0x%x accept\n",
+			    mode_mark(p->mode));
+	}
+	buf_printf(o, "\t\tcounter reject with icmpx admin-prohibited\n\t}\n");
+}
+
+/* The one accept of work's traffic: into the mode's path (the tunnel, or
+ * the office uplink), to LGWAN only, DNS only to the mode's resolvers. */
+static void
+render_allow(const struct fw_params *p, struct buf *o)
+{
+	const char *w = p->work_if;
+	const char *out = p->mode == MODE_OFFICE ? p->uplink : p->tun_if;
+
+	buf_printf(o, "\t\tiifname \"%s\" udp dport 53 ip daddr != @resolvers counter reject with icmpx admin-prohibited\n"
+	    "\t\tiifname \"%s\" tcp dport { 53, 853 } ip daddr != @resolvers counter reject with tcp reset\n",
+	    w, w);
+	if (p->pol->n_inbound > 0)
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct status dnat ct direction reply accept\n",
+		    w, out);
+	/* DNS to the mode's resolvers (the office's may lie outside lgwan),
+	 * and nothing else to them unless a service says so. */
+	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip daddr @resolvers meta l4proto { tcp, udp } th dport 53 counter accept\n",
+	    w, out);
+	fw_render_services(p, o, out);
+}
+
+/* Work's traffic: refused with an answer unless the mode allows it, so
+ * that applications fail at once. Spoofed sources are dropped silently. */
+static void
+render_forward(const struct fw_params *p, struct buf *o)
+{
+	const char *w = p->work_if, *t = p->tun_if;
+	char a[INET_ADDRSTRLEN];
+
+	buf_printf(o, "\tchain forward {\n"
+	    "\t\ttype filter hook forward priority filter; policy drop;\n");
+	if (p->pol == NULL) {
+		buf_printf(o, "\t\tcounter drop\n\t}\n");
+		return;
+	}
+	if (v6_forward(p))
+		buf_printf(o, "\t\tmeta nfproto ipv6 iifname != { \"%s\", \"%s\" } counter drop\n",
+		    w, t);
+	else
+		buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
+		    "\t\tmeta nfproto ipv6 counter drop\n", w);
+	buf_printf(o, "\t\tct state invalid counter drop\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n",
+	    t, w);
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n",
+		    p->uplink, w);
+	buf_printf(o, "\t\tiifname \"%s\" ip saddr != %s counter drop\n", w,
+	    ip4(p->pol->work_addr, a));
+	if (v6_forward(p)) {
+		char b[INET6_ADDRSTRLEN];
+
+		buf_printf(o, "\t\tiifname \"%s\" ip6 saddr != %s counter drop\n", w,
+		    inet_ntop(AF_INET6, &p->pol->work_addr6, b, sizeof(b)));
+	}
+	fw_render_inbound_forward(p, o);
+	if (p->mode != MODE_BLOCKED)
+		render_allow(p, o);
+	if (v6_forward(p))
+		buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
+		    "\t\tmeta nfproto ipv6 counter drop\n", w);
+	buf_printf(o, "\t\tiifname \"%s\" meta l4proto tcp counter reject with tcp reset\n"
+	    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n"
+	    "\t\tcounter drop\n\t}\n", w, w);
+}
+
+/* The mode's mark picks its routing table (route.h): set in the same
+ * transaction as the rules, so the path changes with them. */
+static void
+render_marks(const struct fw_params *p, struct buf *o)
+{
+	unsigned int mark = mode_mark(p->mode);
+
+	buf_printf(o, "\tchain modemark {\n"
+	    "\t\ttype filter hook prerouting priority mangle; policy accept;\n");
+	if (p->mode != MODE_BLOCKED)
+		buf_printf(o, "\t\tiifname \"%s\" meta mark set 0x%x\n", p->work_if, mark);
+	buf_printf(o, "\t}\n\tchain modemark_local {\n"
+	    "\t\ttype route hook output priority mangle; policy accept;\n");
+	if (p->mode != MODE_BLOCKED)
+		buf_printf(o, "\t\tip daddr @lgwan meta mark set 0x%x\n"
+		    "\t\tip daddr @resolvers meta mark set 0x%x\n", mark, mark);
+	buf_printf(o, "\t}\n");
+}
+
+static void
+render_nat(const struct fw_params *p, struct buf *o)
+{
+	const struct policy *pol = p->pol;
+	const struct in_addr *res;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	size_t n;
+
+	mode_resolvers(p, &res, &n);
+	buf_printf(o, "\tchain dstnat {\n"
+	    "\t\ttype nat hook prerouting priority dstnat; policy accept;\n");
+	if (p->mode != MODE_BLOCKED)
+		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s meta l4proto { tcp, udp } th dport 53 dnat ip to %s\n",
+		    p->work_if, ip4(pol->work_router, a), ip4(res[0], b));
+	fw_render_inbound_nat(p, o);
+	/* Everything entering the tunnel carries the device's tunnel address:
+	 * work's traffic, and the netvm's own, whose source was picked before
+	 * its mark rerouted it there. */
+	buf_printf(o, "\t}\n\tchain srcnat {\n"
+	    "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+	    "\t\toifname \"%s\" ip saddr != %s snat ip to %s\n",
+	    p->tun_if, ip4(pol->tunnel_addr, a), ip4(pol->tunnel_addr, b));
+	if (v6_forward(p)) {
+		char c[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &pol->tunnel_addr6, c, sizeof(c));
+		buf_printf(o, "\t\toifname \"%s\" ip6 saddr != %s snat ip6 to %s\n",
+		    p->tun_if, c, c);
+	}
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\t\toifname \"%s\" ip saddr %s masquerade\n", p->uplink,
+		    ip4(pol->work_addr, a));
+	/* Both ways: what work announces is cut to the path, and what the far
+	 * end announces is cut to the tunnel, so neither sends a segment
+	 * the tunnel must refuse. */
+	buf_printf(o, "\t}\n\tchain clamp {\n"
+	    "\t\ttype filter hook forward priority mangle; policy accept;\n"
+	    "\t\ttcp flags syn tcp option maxseg size set rt mtu\n"
+	    "\t\tiifname \"%s\" tcp flags syn tcp option maxseg size > %u tcp option maxseg size set %u\n\t}\n",
+	    p->tun_if, pol->mtu - 40u, pol->mtu - 40u);
+}
+
+/* What a mark sent into the tunnel (or onto the office LAN) goes nowhere
+ * else, should its route ever be missing; and nothing leaves with a
+ * service class still in its mark (fw_svc.c: the accepting rule clears
+ * it, so one that did not was never accepted by a service). */
+static void
+render_leave(const struct fw_params *p, struct buf *o)
+{
+	buf_printf(o, "\tchain leave {\n"
+	    "\t\ttype filter hook postrouting priority filter; policy accept;\n"
+	    "\t\tmeta mark & 0x%x != 0 counter drop\n"
+	    "\t\tmeta mark 0x%x oifname != \"%s\" counter drop\n",
+	    (unsigned)~FW_SVC_PATH_MASK, SK_MARK_TUNNEL, p->tun_if);
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\t\tmeta mark 0x%x oifname != \"%s\" counter drop\n",
+		    SK_MARK_OFFICE, p->uplink);
+	else
+		buf_printf(o, "\t\tmeta mark 0x%x counter drop\n", SK_MARK_OFFICE);
+	buf_printf(o, "\t}\n");
+}
+
+void
+fw_render(const struct fw_params *p, struct buf *o)
+{
+	buf_printf(o, "table inet %s\ndelete table inet %s\ntable inet %s {\n",
+	    FW_TABLE, FW_TABLE, FW_TABLE);
+	if (p->pol != NULL)
+		render_sets(p, o);
+	render_input(p, o);
+	render_forward(p, o);
+	render_output(p, o);
+	if (p->pol != NULL) {
+		render_marks(p, o);
+		render_leave(p, o);
+		render_nat(p, o);
+	}
+	buf_printf(o, "}\n");
+}

@@ -1,0 +1,30 @@
+/*
+ * The netvm's nftables ruleset, rendered as text from the mode, the policy
+ * and the interface names: one transaction that replaces the whole
+ * `inet sekisho` table. Pure: no sockets, no libnftables. sekishod loads
+ * what this renders (netvm/sekishod/firewall.h); `sekisho-policy compile
+ * --for netvm` prints it.
+ */
+#ifndef SK_FW_RENDER_H
+#define SK_FW_RENDER_H
+
+#include "lib/buf.h"
+#include "lib/util.h"
+#include "policy/render/mode.h"
+
+struct policy;
+
+#define FW_TABLE "sekisho"
+
+struct fw_params {
+	enum mode		 mode;
+	const struct policy	*pol;	/* NULL: the base ruleset, before any policy */
+	const char		*work_if;
+	const char		*tun_if;
+	const char		*uplink;	/* office mode: the office uplink */
+};
+
+/* Appends the full transaction (create, delete, define) to out. */
+void fw_render(const struct fw_params *p, struct buf *out);
+
+#endif

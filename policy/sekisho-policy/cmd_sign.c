@@ -1,0 +1,112 @@
+/* sekisho-policy sign --key KEYFILE --device ID POLICY OUT: signs a
+ * policy for one device. The private key is read only from KEYFILE
+ * (refused when group or world accessible), never from the command line,
+ * and never reaches a message. The issue time is now, or
+ * $SOURCE_DATE_EPOCH for reproducible bundles. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/util.h"
+#include "policy/bundle.h"
+#include "policy/sekisho-policy/cmd.h"
+#include "policy/fileio.h"
+
+#define SIGN_ARGS "--key KEYFILE --device DEVICE-PUBKEY POLICY OUT"
+
+struct sign_args {
+	const char	*key, *policy, *out;
+	uint8_t		 device[BUNDLE_KEY_LEN];
+	uint64_t	 issued;
+};
+
+static int
+issue_time(uint64_t *t)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+
+	if (s == NULL) {
+		*t = (uint64_t)time(NULL);
+		return EXIT_OK;
+	}
+	if (parse_u64(s, 0, BUNDLE_TIME_MAX, t) != 0) {
+		fprintf(stderr, "%s sign: SOURCE_DATE_EPOCH '%s' is not a number of seconds\n",
+		    prog_name, s);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int
+sign_options(int argc, char *argv[], struct sign_args *a)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "device", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, rc, have_device = 0;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'k')
+			a->key = optarg;
+		else if (ch == 'd') {
+			if ((rc = cmd_key_arg("sign", "--device", optarg,
+			    "the device's WireGuard public key", a->device)) != EXIT_OK)
+				return rc;
+			have_device = 1;
+		} else
+			return cmd_usage("sign", SIGN_ARGS);
+	}
+	if (a->key == NULL || !have_device || argc - optind != 2)
+		return cmd_usage("sign", SIGN_ARGS);
+	a->policy = argv[optind];
+	a->out = argv[optind + 1];
+	return issue_time(&a->issued);
+}
+
+/* Reads, signs and writes; 0 or -1 with err set. */
+static int
+sign_file(const struct sign_args *a, const struct bundle_signer *s,
+    struct sk_error *err)
+{
+	uint8_t *text = NULL, *bundle = NULL;
+	size_t len, blen;
+	int rc;
+
+	if ((rc = file_read_max(a->policy, POLICY_MAX_SIZE + 1, &text, &len, err)) == 0 &&
+	    (rc = bundle_sign(s, a->policy, (const char *)text, len, a->device,
+	    a->issued, &bundle, &blen, err)) == 0)
+		rc = durable_write(a->out, bundle, blen, 0644, err);
+	free(text);
+	free(bundle);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+sign_main(int argc, char *argv[])
+{
+	struct sign_args a;
+	struct bundle_signer s;
+	struct sk_error err;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if ((rc = sign_options(argc, argv, &a)) != EXIT_OK)
+		return rc;
+	if (bundle_signer_load(&s, a.key, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return EXIT_INVALID;
+	}
+	rc = sign_file(&a, &s, &err);
+	bundle_signer_free(&s);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return EXIT_INVALID;
+	}
+	return EXIT_OK;
+}

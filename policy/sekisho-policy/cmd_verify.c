@@ -1,0 +1,118 @@
+/* sekisho-policy verify --pubkey KEY [--pubkey KEY] [--device ID]
+ * [--min-serial N] [--name NAME] BUNDLE: the device's decision on a bundle,
+ * offline. Prints "ok serial N device ID", or one line saying why it is
+ * refused. BUNDLE "-" is standard input, so that a daemon can run this as
+ * its verifying helper over the very bytes it holds; --name is then the
+ * file name its messages begin with (sekishod passes the bundle's path). */
+#include <getopt.h>
+#include <limits.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+#include "policy/bundle.h"
+#include "policy/sekisho-policy/cmd.h"
+
+#define VERIFY_ARGS "--pubkey AGENCY-PUBKEY [--pubkey ...] [--device DEVICE-PUBKEY] [--min-serial N] [--name NAME] BUNDLE"
+
+struct verify_args {
+	uint8_t		 keys[BUNDLE_MAX_KEYS][BUNDLE_KEY_LEN];
+	uint8_t		 device[BUNDLE_KEY_LEN];
+	struct bundle_trust trust;
+	const char	*path;
+	const char	*name;		/* in messages; default: path */
+};
+
+static int
+verify_option(int ch, struct verify_args *a)
+{
+	struct bundle_trust *t = &a->trust;
+
+	switch (ch) {
+	case 'p':
+		if (t->n_keys == BUNDLE_MAX_KEYS) {
+			fprintf(stderr, "%s verify: at most %d --pubkey\n", prog_name,
+			    BUNDLE_MAX_KEYS);
+			return EXIT_USAGE;
+		}
+		return cmd_key_arg("verify", "--pubkey", optarg,
+		    "an agency public key", a->keys[t->n_keys++]);
+	case 'd':
+		t->device = a->device;
+		return cmd_key_arg("verify", "--device", optarg,
+		    "the device's WireGuard public key", a->device);
+	case 's':
+		if (parse_u64(optarg, 0, BUNDLE_SERIAL_MAX, &t->accepted) == 0)
+			return EXIT_OK;
+		fprintf(stderr, "%s verify: --min-serial '%s' is not a number from 0 to %" PRIu64 "\n",
+		    prog_name, optarg, (uint64_t)BUNDLE_SERIAL_MAX);
+		return EXIT_USAGE;
+	case 'n':
+		if (optarg[0] != '\0' && strlen(optarg) < PATH_MAX) {
+			a->name = optarg;
+			return EXIT_OK;
+		}
+		fprintf(stderr, "%s verify: --name must be 1 to %d bytes\n", prog_name,
+		    PATH_MAX - 1);
+		return EXIT_USAGE;
+	}
+	return cmd_usage("verify", VERIFY_ARGS);
+}
+
+static int
+verify_options(int argc, char *argv[], struct verify_args *a)
+{
+	static const struct option opts[] = {
+		{ "pubkey", required_argument, NULL, 'p' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "min-serial", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, rc;
+
+	a->trust.keys = (const uint8_t (*)[BUNDLE_KEY_LEN])a->keys;
+	a->trust.same_ok = 1;	/* --min-serial N: N itself passes */
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if ((rc = verify_option(ch, a)) != EXIT_OK)
+			return rc;
+	if (a->trust.n_keys == 0 || argc - optind != 1)
+		return cmd_usage("verify", VERIFY_ARGS);
+	a->path = argv[optind];
+	if (a->name == NULL)
+		a->name = a->path;
+	return EXIT_OK;
+}
+
+int
+verify_main(int argc, char *argv[])
+{
+	struct verify_args a;
+	struct bundle_info info;
+	struct sk_error err;
+	struct policy p;
+	char dev[KEY_B64_LEN];
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if ((rc = verify_options(argc, argv, &a)) != EXIT_OK)
+		return rc;
+	if (bundle_read_file(a.path, &buf, &len, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return EXIT_INVALID;
+	}
+	rc = bundle_open(buf, len, a.name, &a.trust, &p, &info, &err);
+	free(buf);
+	if (rc != BUNDLE_OK) {
+		fprintf(stderr, "%s\n", err.msg);
+		return EXIT_INVALID;
+	}
+	policy_free(&p);
+	key_to_b64(dev, info.device);
+	printf("ok serial %" PRIu64 " device %s\n", info.serial, dev);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_INVALID;
+}
