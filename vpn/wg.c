@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/ifname.h"
 #include "lib/log.h"
 #include "lib/proc.h"
 #include "lib/util.h"
@@ -27,23 +28,6 @@
 #define WG_REAP_MS		1000
 
 /* ---- the device model ---- */
-
-int
-wg_ifname_valid(const char *name)
-{
-	size_t i, n = strnlen(name, IFNAMSIZ);
-
-	if (n == 0 || n >= IFNAMSIZ || strcmp(name, ".") == 0 ||
-	    strcmp(name, "..") == 0)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c <= ' ' || c >= 0x7f || c == '/' || c == ':')
-			return 0;
-	}
-	return 1;
-}
 
 static int
 check_endpoint(const struct sockaddr_storage *ss)
@@ -98,7 +82,7 @@ wg_device_check(const struct wg_device *dev)
 	size_t i, total = 0;
 	int rc;
 
-	if (!wg_ifname_valid(dev->ifname) ||
+	if (!ifname_valid(dev->ifname) ||
 	    (dev->flags & ~WG_DEVICE_FLAGS_ALL) != 0 ||
 	    (dev->n_peers != 0 && dev->peers == NULL))
 		return -EINVAL;
@@ -201,7 +185,7 @@ int
 wg_get(const char *ifname, struct wg_device *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!wg_ifname_valid(ifname))
+	if (!ifname_valid(ifname))
 		return -EINVAL;
 	if (wg_backend_of(ifname) == WG_BACKEND_USERSPACE)
 		return wg_uapi_get(ifname, out);
@@ -214,7 +198,7 @@ wg_delete(const char *ifname)
 	char path[WG_UAPI_PATH_MAX];
 	int rc;
 
-	if (!wg_ifname_valid(ifname))
+	if (!ifname_valid(ifname))
 		return -EINVAL;
 	if (wg_backend_of(ifname) == WG_BACKEND_KERNEL)
 		return wg_nl_delete(ifname);
@@ -332,7 +316,7 @@ wg_create(const char *ifname, enum wg_backend b, pid_t *child)
 	uint16_t family;
 
 	*child = 0;
-	if (!wg_ifname_valid(ifname))
+	if (!ifname_valid(ifname))
 		return -EINVAL;
 	switch (b) {
 	case WG_BACKEND_KERNEL:

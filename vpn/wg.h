@@ -10,7 +10,7 @@
  *
  * Differences from the first sketch of this API:
  *  - added WG_PEER_UPDATE_ONLY (both backends support it);
- *  - added wg_device_check() and wg_ifname_valid(), which wg_set() and the
+ *  - added wg_device_check() and the interface-name check (lib/ifname.h), which wg_set() and the
  *    encoders apply, so a daemon can refuse a configuration early (-n);
  *  - added WG_MAX_PEERS / WG_MAX_ALLOWEDIPS, enforced on set and on get;
  *  - added wg_device_add_peer() / wg_peer_add_allowedip(), shared by the
@@ -136,9 +136,6 @@ int wg_delete(const char *ifname);
  * not such an interface exists), as wireguard-tools decides. */
 enum wg_backend wg_backend_of(const char *ifname);
 
-/* 1 when name is a usable interface name (1..IFNAMSIZ-1 characters, none of
- * '/', ':', whitespace, not "." or ".."), else 0. */
-int wg_ifname_valid(const char *name);
 
 /* Checks a configuration as wg_set() would: interface name, flag bits,
  * endpoint and allowed-IP families, prefix lengths, counts. -EINVAL or

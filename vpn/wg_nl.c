@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/ifname.h"
 #include "lib/encode.h"
 #include "lib/util.h"
 
@@ -50,7 +51,7 @@ wg_nl_build_get(void *buf, size_t buflen, uint16_t family, uint32_t seq,
 	struct nlmsghdr *nlh;
 
 	*len = 0;
-	if (!wg_ifname_valid(ifname))
+	if (!ifname_valid(ifname))
 		return -EINVAL;
 	nlh = genl_header(buf, buflen, family, seq, WG_CMD_GET_DEVICE,
 	    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP);
@@ -498,7 +499,7 @@ get_ifname(const struct nlattr *a, char ifname[IFNAMSIZ])
 	size_t len = mnl_attr_get_payload_len(a);
 
 	if (len == 0 || len > IFNAMSIZ || memchr(s, '\0', len) != s + len - 1 ||
-	    !wg_ifname_valid(s))
+	    !ifname_valid(s))
 		return -EPROTO;
 	memcpy(ifname, s, len);
 	return 0;
@@ -677,7 +678,7 @@ link_request(const char *ifname, uint16_t type, uint16_t flags, int wireguard)
 	struct nlmsghdr *nlh;
 	struct nlattr *info;
 
-	if (!wg_ifname_valid(ifname))
+	if (!ifname_valid(ifname))
 		return -EINVAL;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;

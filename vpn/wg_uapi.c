@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/ifname.h"
 #include "lib/encode.h"
 #include "lib/util.h"
 
@@ -622,7 +623,7 @@ wg_uapi_sock_path(char *buf, size_t len, const char *ifname)
 {
 	int n;
 
-	if (!wg_ifname_valid(ifname))
+	if (!ifname_valid(ifname))
 		return -EINVAL;
 	n = snprintf(buf, len, "%s/%s.sock", WG_UAPI_DIR, ifname);
 	if (n < 0 || (size_t)n >= len)

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/ifname.h"
 #include "lib/log.h"
 #include "lib/proc.h"
 #include "lib/util.h"
@@ -76,22 +77,6 @@ usage(void)
 	    "[-D device-pub] [-S serial-store] [-i incoming]]\n"
 	    "\t[-w work-if] [-t tunnel-if] [-s socket] [-r rundir] [-P probe-helper]\n");
 	exit(1);
-}
-
-/* Interface names go into the ruleset's text: nothing nft could read as
- * syntax. */
-static int
-ifname_plain(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= IF_NAMESIZE)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
-			return 0;
-	return 1;
 }
 
 /* A helper (sekisho-probe, sekisho-policy) beside our own executable,
@@ -1158,7 +1143,7 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	}
-	if (!ifname_plain(d.work_if) || !ifname_plain(d.tun_if)) {
+	if (!ifname_valid(d.work_if) || !ifname_valid(d.tun_if)) {
 		fprintf(stderr, "sekishod: interface names take letters, digits, '-', '_' and '.', "
 		    "at most 15\n");
 		exit(1);

@@ -1,5 +1,5 @@
 /* The policy compiled to nftables (compile.h). The netvm's ruleset comes
- * from netvm/sekishod/firewall.c's fw_render and nowhere else, so that what is
+ * from fw_render (fw_render.c) and nowhere else, so that what is
  * reviewed here is what sekishod loads. */
 #include "policy/render/compile.h"
 
@@ -8,22 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ifname.h"
 #include "policy/render/fw_render.h"
 #include "policy/render/fw_rules.h"
 #include "policy/policy.h"
-
-int
-compile_ifname_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= 16 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (*s <= ' ' || *s >= 0x7f || strchr("/:\"\\", *s) != NULL)
-			return 0;
-	return 1;
-}
 
 int
 compile_netvm(const struct policy *p, const struct compile_netvm *o,
@@ -31,13 +19,13 @@ compile_netvm(const struct policy *p, const struct compile_netvm *o,
 {
 	struct fw_params fp = { o->mode, p, o->work_if, o->tun_if, o->uplink };
 
-	if (!compile_ifname_ok(o->work_if))
+	if (!ifname_valid(o->work_if))
 		return sk_errorf(err, EINVAL, "bad work interface name '%s'", o->work_if);
-	if (!compile_ifname_ok(o->tun_if))
+	if (!ifname_valid(o->tun_if))
 		return sk_errorf(err, EINVAL, "bad tunnel interface name '%s'", o->tun_if);
 	if (o->mode == MODE_OFFICE && o->uplink == NULL)
 		return sk_errorf(err, EINVAL, "office mode needs the office uplink's name");
-	if (o->uplink != NULL && !compile_ifname_ok(o->uplink))
+	if (o->uplink != NULL && !ifname_valid(o->uplink))
 		return sk_errorf(err, EINVAL, "bad uplink name '%s'", o->uplink);
 	fw_render(&fp, out);
 	return 0;
@@ -304,7 +292,7 @@ compile_gateway(const struct policy *const *pols, const char *const *names,
 	size_t *group, ng;
 	int rc;
 
-	if (!compile_ifname_ok(tun_if))
+	if (!ifname_valid(tun_if))
 		return sk_errorf(err, EINVAL, "bad tunnel interface name '%s'", tun_if);
 	if (n == 0)
 		return sk_errorf(err, EINVAL, "no policy to compile");

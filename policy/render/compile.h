@@ -45,7 +45,4 @@ int compile_netvm(const struct policy *p, const struct compile_netvm *o,
 int compile_gateway(const struct policy *const *pols, const char *const *names,
     size_t n, const char *tun_if, struct buf *out, struct sk_error *err);
 
-/* 1 if s can be a Linux interface name and be quoted in nft. */
-int compile_ifname_ok(const char *s);
-
 #endif

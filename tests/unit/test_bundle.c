@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 
+#include "lib/ifname.h"
 #include "lib/buf.h"
 #include "lib/encode.h"
 #include "lib/util.h"
@@ -814,9 +815,9 @@ test_compile_netvm(void **state)
 	o.work_if = "a-name-too-long-for-linux";
 	assert_int_equal(compile_netvm(&p, &o, &a, &err), -EINVAL);
 	assert_string_equal(err.msg, "bad work interface name 'a-name-too-long-for-linux'");
-	assert_true(compile_ifname_ok("wlp0s20f3") && !compile_ifname_ok("") &&
-	    !compile_ifname_ok("..") && !compile_ifname_ok("a b") &&
-	    !compile_ifname_ok("a/b") && !compile_ifname_ok("a:1"));
+	assert_true(ifname_valid("wlp0s20f3") && !ifname_valid("") &&
+	    !ifname_valid("..") && !ifname_valid("a b") &&
+	    !ifname_valid("a/b") && !ifname_valid("a:1"));
 	buf_free(&a);
 	buf_free(&b);
 	policy_free(&p);

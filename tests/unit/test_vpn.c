@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ifname.h"
 #include "lib/encode.h"
 #include "lib/util.h"
 #include "vpn/wg.h"
@@ -167,18 +168,18 @@ static void
 test_ifname(void **state)
 {
 	(void)state;
-	assert_true(wg_ifname_valid("wg0"));
-	assert_true(wg_ifname_valid("skv12345a-b_c.d"));
-	assert_true(wg_ifname_valid("123456789012345"));
-	assert_false(wg_ifname_valid("1234567890123456"));
-	assert_false(wg_ifname_valid(""));
-	assert_false(wg_ifname_valid("."));
-	assert_false(wg_ifname_valid(".."));
-	assert_false(wg_ifname_valid("a/b"));
-	assert_false(wg_ifname_valid("a:b"));
-	assert_false(wg_ifname_valid("a\tb"));
-	assert_false(wg_ifname_valid("a\x7f"));
-	assert_false(wg_ifname_valid("\xc3\xa9"));
+	assert_true(ifname_valid("wg0"));
+	assert_true(ifname_valid("skv12345a-b_c.d"));
+	assert_true(ifname_valid("123456789012345"));
+	assert_false(ifname_valid("1234567890123456"));
+	assert_false(ifname_valid(""));
+	assert_false(ifname_valid("."));
+	assert_false(ifname_valid(".."));
+	assert_false(ifname_valid("a/b"));
+	assert_false(ifname_valid("a:b"));
+	assert_false(ifname_valid("a\tb"));
+	assert_false(ifname_valid("a\x7f"));
+	assert_false(ifname_valid("\xc3\xa9"));
 }
 
 static void
