@@ -1,5 +1,7 @@
 #include "lib/util.h"
 
+#include "lib/secfile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -29,25 +31,6 @@ wipe(void *p, size_t n)
 	explicit_bzero(p, n);
 }
 
-static int
-key_file_check(int fd, const char *path, int owner_uid, struct sk_error *err)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) == -1)
-		return sk_errorf(err, errno, "key file %s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return sk_errorf(err, EINVAL, "key file %s: not a regular file", path);
-	if (st.st_mode & (S_IRWXG | S_IRWXO))
-		return sk_errorf(err, EPERM,
-		    "key file %s: accessible by group or others (mode %04o), must be 0600",
-		    path, (unsigned)(st.st_mode & 07777));
-	if (owner_uid >= 0 && st.st_uid != (uid_t)owner_uid)
-		return sk_errorf(err, EPERM, "key file %s: owned by uid %u, must be %d",
-		    path, (unsigned)st.st_uid, owner_uid);
-	return 0;
-}
-
 int
 key_file_read(const char *path, uint8_t key[KEY_LEN], int owner_uid,
     struct sk_error *err)
@@ -56,11 +39,12 @@ key_file_read(const char *path, uint8_t key[KEY_LEN], int owner_uid,
 	ssize_t n;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1)
-		return sk_errorf(err, errno, "key file %s: %s", path, strerror(errno));
-	rc = key_file_check(fd, path, owner_uid, err);
-	if (rc == 0) {
+	struct secfile_rule rule = { "key file", 1, owner_uid, ", must be 0600" };
+
+	if ((fd = secfile_open(path, &rule, err)) < 0)
+		return fd;
+	rc = 0;
+	{
 		n = read(fd, buf, sizeof(buf) - 1);
 		if (n < 0)
 			rc = sk_errorf(err, errno, "key file %s: %s", path, strerror(errno));

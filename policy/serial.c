@@ -8,26 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/secfile.h"
 #include "policy/fileio.h"
-
-static int
-check_file(int fd, const char *path, int owner_uid, struct sk_error *err)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) == -1)
-		return sk_errorf(err, errno, "serial store %s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return sk_errorf(err, EPERM, "serial store %s: not a regular file", path);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return sk_errorf(err, EPERM,
-		    "serial store %s: writable by group or others (mode %04o), must be 0600",
-		    path, (unsigned)(st.st_mode & 07777));
-	if (owner_uid >= 0 && st.st_uid != (uid_t)owner_uid)
-		return sk_errorf(err, EPERM, "serial store %s: owned by uid %u, must be %d",
-		    path, (unsigned)st.st_uid, owner_uid);
-	return 0;
-}
 
 /* The serial line: decimal digits, no sign, no leading zero, a newline,
  * nothing after it. */
@@ -79,15 +61,14 @@ serial_store_load(const char *path, int owner_uid, uint64_t *serial,
 	size_t len;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1 && errno == ENOENT)
+	struct secfile_rule rule = { "serial store", 0, owner_uid, ", must be 0600" };
+
+	fd = secfile_open(path, &rule, err);
+	if (fd == -ENOENT)
 		return sk_errorf(err, ENOENT, "serial store %s: missing", path);
-	if (fd == -1 && errno == ELOOP)
-		return sk_errorf(err, EPERM, "serial store %s: a symbolic link, must be a regular file",
-		    path);
-	if (fd == -1)
-		return sk_errorf(err, errno, "serial store %s: %s", path, strerror(errno));
-	if ((rc = check_file(fd, path, owner_uid, err)) == 0) {
+	if (fd < 0)
+		return fd;
+	{
 		if ((rc = read_full(fd, (uint8_t *)buf, sizeof(buf), &len)) != 0)
 			rc = sk_errorf(err, -rc, "serial store %s: %s", path, strerror(-rc));
 		else

@@ -17,20 +17,19 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/proto/dist_wire.h"
 #include "lib/encode.h"
+#include "lib/proc.h"
 #include "lib/util.h"
 #include "lib/proto/fetch_helper.h"
 
@@ -118,12 +117,12 @@ connect_to(const struct sockaddr_in *sin, unsigned int mark)
 /* Nothing below needs privilege: the socket exists and carries its mark,
  * and standard output is already open. */
 static void
-drop_privileges(void)
+drop_to_nobody(void)
 {
-	if (getuid() == 0 && (setgroups(0, NULL) == -1 ||
-	    setresgid(65534, 65534, 65534) == -1 || setresuid(65534, 65534, 65534) == -1))
-		die(FETCH_EXIT_ERROR, "cannot drop privileges");
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	struct sk_error err;
+
+	if (drop_privileges("nobody", &err) != 0)
+		die(FETCH_EXIT_ERROR, "%s", err.msg);
 }
 
 static void
@@ -275,7 +274,7 @@ main(int argc, char *argv[])
 		die(FETCH_EXIT_ERROR, "standard output must be a regular file");
 	deadline = now_ms() + timeout_ms;
 	fd = connect_to(&sin, mark);
-	drop_privileges();
+	drop_to_nobody();
 	connected(fd);
 	dist_request_encode(buf, &req);
 	send_all(fd, buf, sizeof(buf));

@@ -4,7 +4,7 @@
  * for untrusted input (answers from whatever network the laptop is on), so
  * it runs apart from the daemon and drops to nobody once its sockets exist.
  *
- *	sekisho-probe -i IFNAME [-t timeout-ms] [-a attempts] [-w window-s]
+ *	sekisho-probe -i IFNAME [-t timeout-ms] [-a attempts]
  *
  * Reads the beacons to try from standard input, one per line:
  *	ID ADDRESS:PORT KEY [KEY]
@@ -22,8 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +29,7 @@
 #include "lib/proto/beacon_sign.h"
 #include "lib/udp.h"
 #include "lib/proto/beacon_wire.h"
+#include "lib/proc.h"
 #include "lib/util.h"
 
 #define MAX_BEACONS	16
@@ -102,12 +101,12 @@ open_socket(const char *ifname, const struct sockaddr_in *dst)
 
 /* Nothing below needs privilege: the sockets are bound and connected. */
 static void
-drop_privileges(void)
+drop_to_nobody(void)
 {
-	if (getuid() == 0 && (setgroups(0, NULL) == -1 ||
-	    setresgid(65534, 65534, 65534) == -1 || setresuid(65534, 65534, 65534) == -1))
-		fail("%s", "cannot drop privileges");
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	struct sk_error err;
+
+	if (drop_privileges("nobody", &err) != 0)
+		fail("%s", err.msg);
 }
 
 static void
@@ -209,7 +208,7 @@ main(int argc, char *argv[])
 	read_targets();
 	for (size_t i = 0; i < n_targets; i++)
 		targets[i].fd = open_socket(ifname, &targets[i].addr);
-	drop_privileges();
+	drop_to_nobody();
 	for (unsigned int a = 0; a < attempts; a++)
 		attempt(timeout_ms);
 	printf("fail %s: %s\n", targets[0].id, targets[0].why);

@@ -1,7 +1,7 @@
 /* The policy's rules in the netvm's ruleset (docs/policy.md, "Sets,
  * services and inbound rules"): the sets the rules name, as interval sets
- * so a lookup costs the same for 10 prefixes or 10,000; one accept per
- * service, set and protocol, for the services of the mode in force; the
+ * so a lookup costs the same for 10 prefixes or 10,000; the services of
+ * the mode in force through fw_svc.c's class map and three sets; the
  * inbound rules as a DNAT to the work partition plus the accept of what was
  * translated; the gateways as one set of address . port. */
 #include "policy/render/fw_rules.h"

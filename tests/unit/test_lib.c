@@ -14,7 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/cli.h"
 #include "lib/encode.h"
+#include "lib/ifname.h"
+#include "lib/secfile.h"
 #include "lib/util.h"
 
 static void
@@ -129,6 +132,131 @@ test_parse_u64(void **state)
 	assert_int_equal(parse_u64("", 0, 100, &v), -EINVAL);
 }
 
+/* The one interface-name check: what the kernel accepts and nft text
+ * could not misread, nothing else. */
+static void
+test_ifname(void **state)
+{
+	(void)state;
+	assert_true(ifname_valid("wg0"));
+	assert_true(ifname_valid("skv12345a-b_c.d"));
+	assert_true(ifname_valid("123456789012345"));
+	assert_false(ifname_valid("1234567890123456"));
+	assert_false(ifname_valid(""));
+	assert_false(ifname_valid("."));
+	assert_false(ifname_valid(".."));
+	assert_false(ifname_valid("a b"));
+	assert_false(ifname_valid("a/b"));
+	assert_false(ifname_valid("a:b"));
+	assert_false(ifname_valid("u\";accept;#"));
+	assert_false(ifname_valid("a\x7f"));
+	assert_false(ifname_valid("\xc3\xa9"));
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd;
+
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* Secrets and trust anchors: checked on the descriptor read, symlinks
+ * refused, owner and mode enforced, a size bound; one line each. */
+static void
+test_secfile(void **state)
+{
+	char dir[] = "/tmp/sk-secfile-XXXXXX", path[64], link[64], want[256];
+	struct secfile_rule anchor = { NULL, 0, (int)geteuid(), NULL };
+	struct secfile_rule secret = { "key file", 1, (int)geteuid(), ", must be 0600" };
+	struct secfile_rule other = { NULL, 0, (int)geteuid() + 1, NULL };
+	struct sk_error err;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(link, sizeof(link), "%s/l", dir);
+	write_file(path, "hello\n", 0644);
+	assert_int_equal(secfile_read(path, &anchor, 64, &buf, &len, &err), 0);
+	assert_int_equal(len, 6);
+	assert_string_equal((char *)buf, "hello\n");
+	free(buf);
+	/* a secret may not be readable by others */
+	assert_int_equal(secfile_read(path, &secret, 64, &buf, &len, &err), -EPERM);
+	snprintf(want, sizeof(want), "key file %s: accessible by group or others (mode 0644), must be 0600", path);
+	assert_string_equal(err.msg, want);
+	/* an anchor may not be writable by others */
+	assert_int_equal(chmod(path, 0664), 0);
+	assert_int_equal(secfile_read(path, &anchor, 64, &buf, &len, &err), -EPERM);
+	snprintf(want, sizeof(want), "%s: writable by group or others (mode 0664)", path);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(chmod(path, 0644), 0);
+	/* nor owned by anyone else */
+	assert_int_equal(secfile_read(path, &other, 64, &buf, &len, &err), -EPERM);
+	snprintf(want, sizeof(want), "%s: owned by uid %u, must be %d", path,
+	    (unsigned)geteuid(), (int)geteuid() + 1);
+	assert_string_equal(err.msg, want);
+	/* a symbolic link is never followed */
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(secfile_read(link, &anchor, 64, &buf, &len, &err), -EPERM);
+	snprintf(want, sizeof(want), "%s: a symbolic link, must be a regular file", link);
+	assert_string_equal(err.msg, want);
+	/* a directory is not a file */
+	assert_int_equal(secfile_read(dir, &anchor, 64, &buf, &len, &err), -EPERM);
+	snprintf(want, sizeof(want), "%s: not a regular file", dir);
+	assert_string_equal(err.msg, want);
+	/* the bound */
+	assert_int_equal(secfile_read(path, &anchor, 5, &buf, &len, &err), -EFBIG);
+	snprintf(want, sizeof(want), "%s: longer than 5 bytes", path);
+	assert_string_equal(err.msg, want);
+	assert_null(buf);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+
+static int cli_ran;
+static int
+cli_sub(void *ctx, int argc, char *argv[])
+{
+	(void)ctx;
+	cli_ran = argc;
+	return strcmp(argv[0], "one") == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+/* The subcommand table: the named one runs with its own argv, an unknown
+ * or missing one is a usage error. */
+static void
+test_cli(void **state)
+{
+	static const struct cli_cmd cmds[] = {
+		{ "one", cli_sub, "", "the first" },
+		{ "two", cli_sub, "FILE", "the second" },
+	};
+	const struct cli c = { "prog", "<cmd>", cmds, 2, NULL };
+	char *one[] = { (char *)"one", NULL };
+	char *two[] = { (char *)"two", (char *)"x", NULL };
+	char *bad[] = { (char *)"three", NULL };
+	char *help[] = { (char *)"prog", (char *)"--help", NULL };
+
+	(void)state;
+	assert_int_equal(cli_dispatch(&c, NULL, 1, one), EXIT_OK);
+	assert_int_equal(cli_ran, 1);
+	assert_int_equal(cli_dispatch(&c, NULL, 2, two), EXIT_FAIL);
+	assert_int_equal(cli_ran, 2);
+	assert_int_equal(cli_dispatch(&c, NULL, 1, bad), EXIT_USAGE);
+	assert_int_equal(cli_dispatch(&c, NULL, 0, bad), EXIT_USAGE);
+	assert_true(cli_wants_help(2, help));
+	assert_false(cli_wants_help(1, help));
+}
+
 int
 main(void)
 {
@@ -139,6 +267,9 @@ main(void)
 		cmocka_unit_test(test_hex_vectors),
 		cmocka_unit_test(test_key_file_perms),
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_ifname),
+		cmocka_unit_test(test_secfile),
+		cmocka_unit_test(test_cli),
 	};
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
 }
