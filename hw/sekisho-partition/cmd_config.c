@@ -50,8 +50,9 @@ generate(const struct xl_conf *c, const struct hw_plan *plan, int work,
 }
 
 int
-config_main(const struct partition_opts *o, int argc, char *argv[])
+config_main(void *ctx, int argc, char *argv[])
 {
+	const struct partition_opts *o = ctx;
 	struct partition_input in;
 	struct hw_plan plan;
 	struct xl_conf c;

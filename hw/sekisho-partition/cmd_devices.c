@@ -5,8 +5,9 @@
 #include <stdio.h>
 
 int
-devices_main(const struct partition_opts *o, int argc, char *argv[])
+devices_main(void *ctx, int argc, char *argv[])
 {
+	const struct partition_opts *o = ctx;
 	const struct hw_id *ids;
 	struct hw_table tab = { NULL, 0, "" };
 	struct sk_error err;

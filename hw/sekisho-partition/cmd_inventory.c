@@ -4,8 +4,9 @@
 #include "hw/sekisho-partition/render.h"
 
 int
-inventory_main(const struct partition_opts *o, int argc, char *argv[])
+inventory_main(void *ctx, int argc, char *argv[])
 {
+	const struct partition_opts *o = ctx;
 	struct partition_input in;
 	struct buf b;
 	int json, rc;

@@ -7,8 +7,9 @@
 #include "hw/sekisho-partition/render.h"
 
 int
-plan_main(const struct partition_opts *o, int argc, char *argv[])
+plan_main(void *ctx, int argc, char *argv[])
 {
+	const struct partition_opts *o = ctx;
 	struct partition_input in;
 	struct hw_plan plan;
 	struct sk_error err;

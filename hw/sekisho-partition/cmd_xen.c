@@ -155,8 +155,9 @@ no_xen(const struct partition_opts *o, const char *cmd)
 }
 
 int
-up_main(const struct partition_opts *o, int argc, char *argv[])
+up_main(void *ctx, int argc, char *argv[])
 {
+	const struct partition_opts *o = ctx;
 	libxl_domain_config netvm, work;
 	struct builder b;
 	struct xen_args a;
@@ -194,13 +195,15 @@ down_or_status(const struct partition_opts *o, int argc, char *argv[])
 }
 
 int
-down_main(const struct partition_opts *o, int argc, char *argv[])
+down_main(void *ctx, int argc, char *argv[])
 {
+	const struct partition_opts *o = ctx;
 	return down_or_status(o, argc, argv);
 }
 
 int
-status_main(const struct partition_opts *o, int argc, char *argv[])
+status_main(void *ctx, int argc, char *argv[])
 {
+	const struct partition_opts *o = ctx;
 	return down_or_status(o, argc, argv);
 }

@@ -8,7 +8,7 @@
 #include "hw/sekisho-partition/plan.h"
 #include "lib/buf.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+#include "lib/cli.h"	/* EXIT_OK, EXIT_FAIL, EXIT_USAGE */
 
 /* The global options, given before the subcommand. */
 struct partition_opts {
@@ -40,12 +40,12 @@ int partition_json_flag(const struct partition_opts *o, int argc, char *argv[],
 /* Writes b to stdout: EXIT_OK, or EXIT_FAIL with a message. */
 int partition_output(const struct partition_opts *o, const struct buf *b);
 
-int inventory_main(const struct partition_opts *o, int argc, char *argv[]);
-int plan_main(const struct partition_opts *o, int argc, char *argv[]);
-int config_main(const struct partition_opts *o, int argc, char *argv[]);
-int devices_main(const struct partition_opts *o, int argc, char *argv[]);
-int up_main(const struct partition_opts *o, int argc, char *argv[]);
-int down_main(const struct partition_opts *o, int argc, char *argv[]);
-int status_main(const struct partition_opts *o, int argc, char *argv[]);
+int inventory_main(void *ctx, int argc, char *argv[]);
+int plan_main(void *ctx, int argc, char *argv[]);
+int config_main(void *ctx, int argc, char *argv[]);
+int devices_main(void *ctx, int argc, char *argv[]);
+int up_main(void *ctx, int argc, char *argv[]);
+int down_main(void *ctx, int argc, char *argv[]);
+int status_main(void *ctx, int argc, char *argv[]);
 
 #endif

@@ -9,16 +9,12 @@
 
 #include "hw/sekisho-partition/partition.h"
 
-static const struct {
-	const char *name;
-	int (*fn)(const struct partition_opts *, int, char *[]);
-	const char *args, *help;
-} subcommands[] = {
-	{ "inventory", inventory_main, " [--json]",
+static const struct cli_cmd subcommands[] = {
+	{ "inventory", inventory_main, "[--json]",
 	    "Lists the PCI and USB devices and what each one is" },
-	{ "plan", plan_main, " [--json]",
+	{ "plan", plan_main, "[--json]",
 	    "Shows which partition gets each device, how, and why" },
-	{ "config", config_main, " netvm|work",
+	{ "config", config_main, "netvm|work",
 	    "Prints the domain's xl configuration (needs --domains)" },
 	{ "devices", devices_main, "",
 	    "Prints the known device ids in the devices file's syntax" },
@@ -28,25 +24,13 @@ static const struct {
 	{ "status", status_main, "", "Shows the state of both partitions" },
 };
 
-static void
-show_usage(FILE *f, const char *prog)
-{
-	size_t i;
-
-	fprintf(f, "Usage: %s [--sysfs ROOT] [--devices FILE] "
-	    "[--overrides FILE] [--domains FILE]\n"
-	    "       <cmd> [<args>]\n\n", prog);
-	fprintf(f, "Available subcommands:\n");
-	for (i = 0; i < nitems(subcommands); i++)
-		fprintf(f, "  %s%s: %s\n", subcommands[i].name,
-		    subcommands[i].args, subcommands[i].help);
-	fprintf(f, "\nGlobal options:\n"
-	    "  --sysfs ROOT      read ROOT/sys instead of /sys\n"
-	    "  --devices FILE    more device ids (docs/hw.md)\n"
-	    "  --overrides FILE  assignments that replace the rules' (docs/hw.md)\n"
-	    "  --domains FILE    kernel, memory, disk of the domains (docs/hw.md)\n"
-	    "Exit status: 0 done, 1 failed, 2 usage error or not available.\n");
-}
+static const char footer[] =
+    "\nGlobal options:\n"
+    "  --sysfs ROOT      read ROOT/sys instead of /sys\n"
+    "  --devices FILE    more device ids (docs/hw.md)\n"
+    "  --overrides FILE  assignments that replace the rules' (docs/hw.md)\n"
+    "  --domains FILE    kernel, memory, disk of the domains (docs/hw.md)\n"
+    "Exit status: 0 done, 1 failed, 2 usage error or not available.\n";
 
 /* Takes "--name VALUE" or "--name=VALUE" at argv[*i]: 1 taken, 0 not this
  * option, -1 value missing. */
@@ -97,22 +81,18 @@ int
 main(int argc, char *argv[])
 {
 	struct partition_opts o = { argv[0], "/", NULL, NULL, NULL };
-	size_t i;
+	const struct cli c = { o.prog, "[--sysfs ROOT] [--devices FILE] "
+	    "[--overrides FILE] [--domains FILE]\n       <cmd> [<args>]",
+	    subcommands, nitems(subcommands), footer };
 	int cmd;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "help"))) {
-		show_usage(stdout, o.prog);
+	if (cli_wants_help(argc, argv)) {
+		cli_usage(&c, stdout);
 		return EXIT_OK;
 	}
 	if ((cmd = parse_globals(&o, argc, argv)) < 0 || cmd >= argc) {
-		show_usage(stderr, o.prog);
+		cli_usage(&c, stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < nitems(subcommands); i++)
-		if (!strcmp(argv[cmd], subcommands[i].name))
-			return subcommands[i].fn(&o, argc - cmd, argv + cmd);
-	fprintf(stderr, "Invalid subcommand: '%s'\n", argv[cmd]);
-	show_usage(stderr, o.prog);
-	return EXIT_USAGE;
+	return cli_dispatch(&c, &o, argc - cmd, argv + cmd);
 }

@@ -6,14 +6,15 @@
 
 #include <stdint.h>
 
-enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
+#include "lib/cli.h"
+
 
 extern const char *prog_name;
 
-int keygen_main(int argc, char *argv[]);
-int sign_main(int argc, char *argv[]);
-int verify_main(int argc, char *argv[]);
-int compile_main(int argc, char *argv[]);
+int keygen_main(void *ctx, int argc, char *argv[]);
+int sign_main(void *ctx, int argc, char *argv[]);
+int verify_main(void *ctx, int argc, char *argv[]);
+int compile_main(void *ctx, int argc, char *argv[]);
 
 /* "Usage: PROG SUB ARGS" on stderr; returns EXIT_USAGE. */
 int cmd_usage(const char *sub, const char *args);

@@ -140,7 +140,7 @@ emit(const struct compile_args *a, const char *text, struct sk_error *err)
 }
 
 int
-compile_main(int argc, char *argv[])
+compile_main(void *ctx, int argc, char *argv[])
 {
 	struct compile_args a;
 	struct policy *pols;
@@ -148,17 +148,18 @@ compile_main(int argc, char *argv[])
 	struct buf out;
 	size_t n;
 	int rc;
+	(void)ctx;
 
 	memset(&a, 0, sizeof(a));
 	if ((rc = compile_options(argc, argv, &a)) != EXIT_OK)
 		return rc;
 	n = (size_t)(argc - optind);
 	if ((pols = calloc(n, sizeof(*pols))) == NULL)
-		return EXIT_INVALID;
+		return EXIT_FAIL;
 	if (load_all(argv + optind, n, pols, &err) != 0) {
 		free(pols);
 		fprintf(stderr, "%s\n", err.msg);
-		return EXIT_INVALID;
+		return EXIT_FAIL;
 	}
 	buf_init(&out);
 	rc = render(&a, argv + optind, pols, n, &out, &err);
@@ -172,5 +173,5 @@ compile_main(int argc, char *argv[])
 	free(pols);
 	if (rc != 0)
 		fprintf(stderr, "%s\n", err.msg);
-	return rc == 0 ? EXIT_OK : EXIT_INVALID;
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }

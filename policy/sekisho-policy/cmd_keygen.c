@@ -9,19 +9,20 @@
 #include "policy/sekisho-policy/cmd.h"
 
 int
-keygen_main(int argc, char *argv[])
+keygen_main(void *ctx, int argc, char *argv[])
 {
 	uint8_t pub[BUNDLE_KEY_LEN];
 	char b64[KEY_B64_LEN];
 	struct sk_error err;
+	(void)ctx;
 
 	if (argc != 2 || argv[1][0] == '-')
 		return cmd_usage("keygen", "KEYFILE");
 	if (bundle_keygen(argv[1], pub, &err) != 0) {
 		fprintf(stderr, "%s\n", err.msg);
-		return EXIT_INVALID;
+		return EXIT_FAIL;
 	}
 	key_to_b64(b64, pub);
 	printf("%s\n", b64);
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_INVALID;
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }

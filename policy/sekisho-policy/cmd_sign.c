@@ -88,25 +88,26 @@ sign_file(const struct sign_args *a, const struct bundle_signer *s,
 }
 
 int
-sign_main(int argc, char *argv[])
+sign_main(void *ctx, int argc, char *argv[])
 {
 	struct sign_args a;
 	struct bundle_signer s;
 	struct sk_error err;
 	int rc;
+	(void)ctx;
 
 	memset(&a, 0, sizeof(a));
 	if ((rc = sign_options(argc, argv, &a)) != EXIT_OK)
 		return rc;
 	if (bundle_signer_load(&s, a.key, &err) != 0) {
 		fprintf(stderr, "%s\n", err.msg);
-		return EXIT_INVALID;
+		return EXIT_FAIL;
 	}
 	rc = sign_file(&a, &s, &err);
 	bundle_signer_free(&s);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", err.msg);
-		return EXIT_INVALID;
+		return EXIT_FAIL;
 	}
 	return EXIT_OK;
 }

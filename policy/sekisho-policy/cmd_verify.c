@@ -87,7 +87,7 @@ verify_options(int argc, char *argv[], struct verify_args *a)
 }
 
 int
-verify_main(int argc, char *argv[])
+verify_main(void *ctx, int argc, char *argv[])
 {
 	struct verify_args a;
 	struct bundle_info info;
@@ -97,22 +97,23 @@ verify_main(int argc, char *argv[])
 	uint8_t *buf;
 	size_t len;
 	int rc;
+	(void)ctx;
 
 	memset(&a, 0, sizeof(a));
 	if ((rc = verify_options(argc, argv, &a)) != EXIT_OK)
 		return rc;
 	if (bundle_read_file(a.path, &buf, &len, &err) != 0) {
 		fprintf(stderr, "%s\n", err.msg);
-		return EXIT_INVALID;
+		return EXIT_FAIL;
 	}
 	rc = bundle_open(buf, len, a.name, &a.trust, &p, &info, &err);
 	free(buf);
 	if (rc != BUNDLE_OK) {
 		fprintf(stderr, "%s\n", err.msg);
-		return EXIT_INVALID;
+		return EXIT_FAIL;
 	}
 	policy_free(&p);
 	key_to_b64(dev, info.device);
 	printf("ok serial %" PRIu64 " device %s\n", info.serial, dev);
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_INVALID;
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -16,15 +16,10 @@
 
 const char *prog_name = "sekisho-policy";
 
-static int check_main(int argc, char *argv[]);
-static int print_main(int argc, char *argv[]);
+static int check_main(void *ctx, int argc, char *argv[]);
+static int print_main(void *ctx, int argc, char *argv[]);
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char *argv[]);
-	const char *args;
-	const char *help;
-} subcommands[] = {
+static const struct cli_cmd subcommands[] = {
 	{ "check", check_main, "FILE", "Checks a policy file: prints nothing if it is valid, else one error line" },
 	{ "print", print_main, "FILE", "Prints a policy file normalised (canonical order, defaults spelled out)" },
 	{ "compile", compile_main, "--for netvm|gateway [--check] POLICY...",
@@ -35,19 +30,6 @@ static const struct {
 	{ "verify", verify_main, "--pubkey KEY... [--device DEVICE-PUBKEY] [--min-serial N] [--name NAME] BUNDLE",
 	    "Decides on a bundle as a device would: \"ok serial N device ID\", or why it is refused" },
 };
-
-static void
-show_usage(FILE *f)
-{
-	size_t i;
-
-	fprintf(f, "Usage: %s <cmd> [<args>]\n\n", prog_name);
-	fprintf(f, "Available subcommands:\n");
-	for (i = 0; i < nitems(subcommands); i++)
-		fprintf(f, "  %s %s: %s\n", subcommands[i].name, subcommands[i].args,
-		    subcommands[i].help);
-	fprintf(f, "Exit status: 0 valid, 1 invalid or refused, 2 usage error.\n");
-}
 
 int
 cmd_usage(const char *sub, const char *args)
@@ -80,16 +62,18 @@ load(int argc, char *argv[], struct policy *p)
 	}
 	if (policy_parse_file(argv[1], p, &err) != 0) {
 		fprintf(stderr, "%s\n", err.msg);
-		return EXIT_INVALID;
+		return EXIT_FAIL;
 	}
 	return EXIT_OK;
 }
 
 static int
-check_main(int argc, char *argv[])
+check_main(void *ctx, int argc, char *argv[])
 {
 	struct policy p;
 	int rc;
+
+	(void)ctx;
 
 	if ((rc = load(argc, argv, &p)) != EXIT_OK)
 		return rc;
@@ -98,10 +82,12 @@ check_main(int argc, char *argv[])
 }
 
 static int
-print_main(int argc, char *argv[])
+print_main(void *ctx, int argc, char *argv[])
 {
 	struct policy p;
 	int rc;
+
+	(void)ctx;
 
 	if ((rc = load(argc, argv, &p)) != EXIT_OK)
 		return rc;
@@ -109,7 +95,7 @@ print_main(int argc, char *argv[])
 	policy_free(&p);
 	if (rc != 0) {
 		fprintf(stderr, "%s: cannot print the policy: %s\n", argv[1], strerror(-rc));
-		return EXIT_INVALID;
+		return EXIT_FAIL;
 	}
 	return EXIT_OK;
 }
@@ -117,22 +103,14 @@ print_main(int argc, char *argv[])
 int
 main(int argc, char *argv[])
 {
-	size_t i;
+	const struct cli c = { argv[0], "<cmd> [<args>]", subcommands,
+	    nitems(subcommands),
+	    "Exit status: 0 valid, 1 invalid or refused, 2 usage error.\n" };
 
 	prog_name = argv[0];
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "help"))) {
-		show_usage(stdout);
+	if (cli_wants_help(argc, argv)) {
+		cli_usage(&c, stdout);
 		return EXIT_OK;
 	}
-	if (argc < 2) {
-		show_usage(stderr);
-		return EXIT_USAGE;
-	}
-	for (i = 0; i < nitems(subcommands); i++)
-		if (!strcmp(argv[1], subcommands[i].name))
-			return subcommands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "Invalid subcommand: '%s'\n", argv[1]);
-	show_usage(stderr);
-	return EXIT_USAGE;
+	return cli_dispatch(&c, NULL, argc - 1, argv + 1);
 }
