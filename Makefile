@@ -28,10 +28,12 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 #   UNITS    += name       one cmocka unit test; name_SRCS lists its sources
 #   FUZZERS  += name       one libFuzzer harness; name_SRCS lists its sources
 # Debian packages: modules may add their own with DEBS += ...
-DEBS := build-essential clang pkg-config libnftables-dev libmnl-dev \
+# libclang-rt-14-dev holds clang's fuzzer and sanitizer runtimes, which
+# --no-install-recommends would leave out; tcpdump is make bench's.
+DEBS := build-essential clang libclang-rt-14-dev pkg-config libnftables-dev libmnl-dev \
 	libssl-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
 	dnsmasq-base busybox curl bind9-dnsutils iperf3 iputils-ping procps \
-	psmisc kmod python3
+	psmisc kmod python3 tcpdump
 LIB_SRCS :=
 PROGS    :=
 UNITS    :=
