@@ -29,12 +29,18 @@ ms_now() { echo $(($(date +%s%N) / 1000000)); }
 # refused_fast MAXMS CMD...: CMD must fail, and within MAXMS milliseconds
 # (an answer, not a timeout).
 refused_fast() {
-	local max=$1 t0 t1 rc
+	local max=$1 t0 t1 rc out
 	shift
 	t0=$(ms_now)
-	"$@" >/dev/null 2>&1
+	out=$("$@" 2>&1 >/dev/null)
 	rc=$?
 	t1=$(ms_now)
+	# A command that could not run proves nothing about the firewall.
+	if [ "$rc" -eq 126 ] || [ "$rc" -eq 127 ] ||
+	    [[ $out == *"exec of \""*"\" failed"* ]] || [[ $out == *"command not found"* ]]; then
+		echo "could not run: $*: $out"
+		return 1
+	fi
 	if [ "$rc" -eq 0 ]; then
 		echo "unexpectedly succeeded: $*"
 		return 1
