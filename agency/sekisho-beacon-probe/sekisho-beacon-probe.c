@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agency/sekisho-beacon-probe/beacon_probe.h"
+#include "agency/sekisho-beacon-probe/challenge.h"
 #include "lib/proto/beacon_sign.h"
 #include "lib/udp.h"
 #include "lib/proto/beacon_wire.h"

@@ -5,7 +5,7 @@
  * nonce; one in verify_every is verified in full (Ed25519 verification
  * costs more than signing, and the beacon is what is measured).
  */
-#include "agency/sekisho-beacon-probe/beacon_probe.h"
+#include "agency/sekisho-beacon-probe/challenge.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "agency/sekisho-beacon-probe/beacon_probe.h"
+#include "agency/sekisho-beacon-probe/challenge.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /*
  * The probe's two jobs: one verified challenge as the netvm makes it
- * (beacon_probe.c), and a load generator for the benchmark (beacon_load.c).
+ * (challenge.c), and a load generator for the benchmark (load.c).
  */
 #ifndef SK_BEACON_PROBE_H
 #define SK_BEACON_PROBE_H
