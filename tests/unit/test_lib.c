@@ -148,6 +148,7 @@ test_ifname(void **state)
 	assert_false(ifname_valid("a b"));
 	assert_false(ifname_valid("a/b"));
 	assert_false(ifname_valid("a:b"));
+	assert_false(ifname_valid("a\tb"));
 	assert_false(ifname_valid("u\";accept;#"));
 	assert_false(ifname_valid("a\x7f"));
 	assert_false(ifname_valid("\xc3\xa9"));

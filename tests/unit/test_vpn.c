@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/ifname.h"
 #include "lib/encode.h"
 #include "lib/util.h"
 #include "vpn/wg.h"
@@ -162,24 +161,6 @@ test_device_check(void **state)
 	BAD(k.dev.n_peers = WG_MAX_PEERS + 1, -E2BIG);
 	BAD(k.peers[0].n_allowed = WG_MAX_ALLOWEDIPS + 1, -E2BIG);
 #undef BAD
-}
-
-static void
-test_ifname(void **state)
-{
-	(void)state;
-	assert_true(ifname_valid("wg0"));
-	assert_true(ifname_valid("skv12345a-b_c.d"));
-	assert_true(ifname_valid("123456789012345"));
-	assert_false(ifname_valid("1234567890123456"));
-	assert_false(ifname_valid(""));
-	assert_false(ifname_valid("."));
-	assert_false(ifname_valid(".."));
-	assert_false(ifname_valid("a/b"));
-	assert_false(ifname_valid("a:b"));
-	assert_false(ifname_valid("a\tb"));
-	assert_false(ifname_valid("a\x7f"));
-	assert_false(ifname_valid("\xc3\xa9"));
 }
 
 static void
@@ -1250,7 +1231,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uapi_format_exact),
 		cmocka_unit_test(test_device_check),
-		cmocka_unit_test(test_ifname),
 		cmocka_unit_test(test_text_forms),
 		cmocka_unit_test(test_uapi_parse_wireguard_go),
 		cmocka_unit_test(test_uapi_errno),
