@@ -68,8 +68,14 @@ v6_forward(const struct fw_params *p)
 }
 
 /* The netvm itself: DHCP towards the uplinks and towards work, the tunnel's
- * UDP to the gateway, beacon probes, and nothing else. Inbound on an uplink
- * only replies, DHCP and the gateway's UDP. IPv6 is off both ways. */
+ * UDP to the gateway, beacon probes, and nothing else. IPv6 is off both
+ * ways.
+ *
+ * The work link is decided first and completely: work may forge any source
+ * (the gateway's address and port, a DHCP server's port 67) and any
+ * connection tuple, so none of the rules for the uplinks below, not even
+ * "established", may ever see a packet from work. Inbound on an uplink:
+ * only replies, DHCP and the gateway's UDP. */
 static void
 render_input(const struct fw_params *p, struct buf *o)
 {
@@ -78,25 +84,22 @@ render_input(const struct fw_params *p, struct buf *o)
 	buf_printf(o, "\tchain input {\n"
 	    "\t\ttype filter hook input priority filter; policy drop;\n"
 	    "\t\tiif \"lo\" accept\n");
-	/* Neighbour discovery on the work link, so that IPv6 from work is
-	 * refused with an answer rather than left to time out. */
-	if (p->pol != NULL)
-		buf_printf(o, "\t\tiifname \"%s\" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n",
-		    p->work_if);
-	/* With IPv6 to LGWAN: work learns its router and address from the
-	 * netvm (router advertisements, DHCPv6). */
-	if (p->pol != NULL && p->pol->has_v6)
-		buf_printf(o, "\t\tiifname \"%s\" icmpv6 type nd-router-solicit accept\n"
-		    "\t\tiifname \"%s\" udp sport 546 udp dport 547 accept\n",
-		    p->work_if, p->work_if);
-	buf_printf(o, "\t\tmeta nfproto ipv6 counter drop\n"
-	    "\t\tct state invalid drop\n"
-	    "\t\tct state established,related accept\n"
-	    "\t\tudp sport 67 udp dport 68 accept\n");
 	if (p->pol != NULL) {
 		const struct policy *pol = p->pol;
 
-		buf_printf(o, "\t\tip saddr . udp sport @gateways accept\n");
+		/* Neighbour discovery on the work link, so that IPv6 from
+		 * work is refused with an answer rather than left to time
+		 * out. */
+		buf_printf(o, "\t\tiifname \"%s\" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n",
+		    p->work_if);
+		/* With IPv6 to LGWAN: work learns its router and address from
+		 * the netvm (router advertisements, DHCPv6). */
+		if (pol->has_v6)
+			buf_printf(o, "\t\tiifname \"%s\" icmpv6 type nd-router-solicit accept\n"
+			    "\t\tiifname \"%s\" udp sport 546 udp dport 547 accept\n",
+			    p->work_if, p->work_if);
+		buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 counter drop\n",
+		    p->work_if);
 		buf_printf(o, "\t\tiifname \"%s\" udp sport 68 udp dport 67 accept\n",
 		    p->work_if);
 		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s icmp type echo-request accept\n",
@@ -105,6 +108,17 @@ render_input(const struct fw_params *p, struct buf *o)
 		    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n",
 		    p->work_if, p->work_if);
 	}
+	buf_printf(o, "\t\tmeta nfproto ipv6 counter drop\n"
+	    "\t\tct state invalid drop\n"
+	    "\t\tct state established,related accept\n");
+	/* DHCP replies and the gateway come from an uplink, never from
+	 * inside the tunnel. */
+	if (p->pol != NULL)
+		buf_printf(o, "\t\tiifname != \"%s\" udp sport 67 udp dport 68 accept\n"
+		    "\t\tiifname != \"%s\" ip saddr . udp sport @gateways accept\n",
+		    p->tun_if, p->tun_if);
+	else
+		buf_printf(o, "\t\tudp sport 67 udp dport 68 accept\n");
 	buf_printf(o, "\t\tcounter comment \"inbound refused\"\n\t}\n");
 }
 

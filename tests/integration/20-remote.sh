@@ -78,6 +78,48 @@ spoofed() {
 }
 check "spoofed source from work is dropped by the netvm" spoofed
 
+# Work forging the gateway's address and port, or a DHCP server's port 67,
+# towards the netvm's own sockets: every datagram reaches the netvm (the
+# test's prerouting counter) and none passes its input filter (the test's
+# input counter after the filter's priority).
+forged_to_netvm() {
+	local pre post
+	n netvm nft -f - <<-EOT || return 1
+	table inet forged {
+		chain pre {
+			type filter hook prerouting priority -300; policy accept;
+			iifname "wk0" udp sport { 67, $LAB_GW_PORT } counter name "seen"
+		}
+		counter seen { }
+		counter passed { }
+		chain after {
+			type filter hook input priority 10; policy accept;
+			iifname "wk0" udp sport { 67, $LAB_GW_PORT } counter name "passed"
+		}
+	}
+	EOT
+	ip -n "$NS_WORK" addr add "$LAB_GW_PUBLIC/32" dev eth0
+	n work python3 - "$LAB_GW_PUBLIC" "$LAB_GW_PORT" "$LAB_WORK_ROUTER" <<-'EOT'
+	import socket, sys
+	gw, port, router = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+	for src, sport, dport in ((gw, port, 40000), (gw, port, 68), ("0.0.0.0", 67, 68)):
+	    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	    s.bind((src, sport))
+	    for i in range(50):
+	        s.sendto(b"forged %d" % i, (router, dport))
+	    s.close()
+	EOT
+	ip -n "$NS_WORK" addr del "$LAB_GW_PUBLIC/32" dev eth0
+	pre=$(n netvm nft list counter inet forged seen | awk '/packets/ { print $2 }')
+	post=$(n netvm nft list counter inet forged passed | awk '/packets/ { print $2 }')
+	n netvm nft delete table inet forged
+	echo "seen $pre, passed the netvm's input filter $post"
+	[ "$pre" = 150 ] && [ "$post" = 0 ]
+}
+check "work forging the gateway or a DHCP server reaches no socket of the netvm (150 seen, 0 passed)" \
+	forged_to_netvm
+
 # ---- IPv6 from work never leaves ------------------------------------------------
 v6_probe() {
 	local ll before
