@@ -254,9 +254,12 @@ route_rules_add(const char *work_if, int work_ifindex, const struct in_addr *end
 	int rc;
 
 	/* One rule per gateway endpoint, before the marks: the tunnel's UDP
-	 * to any of them goes over the uplink, whichever mode is in force. */
+	 * to any of them goes over the uplink, whichever mode is in force.
+	 * Only the netvm's own (iif lo): forwarded traffic from work to the
+	 * same address must never find this way out, even with the ruleset
+	 * gone. */
 	for (size_t i = 0; i < n_endpoints; i++) {
-		struct rule r = { SK_RULE_ENDPOINT, SK_RT_ENDPOINT, 0, NULL, endpoints[i] };
+		struct rule r = { SK_RULE_ENDPOINT, SK_RT_ENDPOINT, 0, "lo", endpoints[i] };
 
 		if ((rc = rule_add(&r)) < 0)
 			return rc;

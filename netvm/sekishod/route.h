@@ -23,7 +23,7 @@
 #define SK_RT_TABLE	1509	/* LGWAN into the tunnel */
 #define SK_RT_OFFICE	1511	/* LGWAN straight out of the office uplink */
 #define SK_RT_WORK	1510	/* work's traffic no mode routes: back to work */
-#define SK_RULE_ENDPOINT 999	/* to a gateway endpoint: lookup SK_RT_ENDPOINT */
+#define SK_RULE_ENDPOINT 999	/* iif lo to a gateway endpoint: lookup SK_RT_ENDPOINT */
 #define SK_RULE_TUNNEL	1000	/* fwmark SK_MARK_TUNNEL: lookup SK_RT_TABLE */
 #define SK_RULE_OFFICE	1001	/* fwmark SK_MARK_OFFICE: lookup SK_RT_OFFICE */
 #define SK_RULE_WORK	1002	/* from work: lookup SK_RT_WORK */

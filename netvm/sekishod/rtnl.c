@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/ifname.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -42,6 +43,19 @@ attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* The name with anything but printable ASCII and '"' as '?', for the log. */
+static const char *
+safe_name(const char *name)
+{
+	static char out[IF_NAMESIZE * 2];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof(out) - 1; i++)
+		out[i] = name[i] > ' ' && name[i] < 0x7f && name[i] != '"' ? name[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
 static int
 parse_link(const struct nlmsghdr *nlh, struct event *ev)
 {
@@ -65,6 +79,15 @@ parse_link(const struct nlmsghdr *nlh, struct event *ev)
 	name = mnl_attr_get_str(at.tb[IFLA_IFNAME]);
 	if (ifi->ifi_flags & IFF_LOOPBACK)
 		return 0;
+	/* Names end up in nftables text and log lines: a link whose name is
+	 * not plain is no uplink of ours, and one renamed so is gone. */
+	if (!ifname_valid(name)) {
+		log_warnx("link %d: name \"%.*s\" refused (letters, digits, "
+		    "'-', '_' and '.' only); the link is not used",
+		    ifi->ifi_index, IF_NAMESIZE, safe_name(name));
+		ev->type = EV_LINK_GONE;
+		return 1;
+	}
 	ev->type = EV_LINK;
 	sk_strlcpy(ev->name, name, sizeof(ev->name));
 	ev->carrier = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_LOWER_UP);

@@ -181,6 +181,22 @@ check "after the crash the remote ruleset is still in the kernel" bash -c \
 	"ip netns exec $NS_NETVM nft list table inet sekisho | grep -qF '$want_rule'"
 check "after the crash work still reaches LGWAN (tunnel left running)" portal_ok
 check "after the crash the internet is still refused fast" refused_fast 1000 work_get "http://$LAB_INET_WEB/"
+# With the ruleset flushed under the dead daemon (as Debian's own
+# nftables.service does at start), work's packets to the gateway's public
+# address still may not leave onto the home LAN: the routing rule for the
+# endpoints serves the netvm's own traffic only.
+flushed_to_gateway() {
+	local before
+	before=$(lab_leak leak)
+	n netvm nft flush ruleset
+	n work ping -c 10 -i 0.05 -W 1 "$LAB_GW_PUBLIC" >/dev/null 2>&1
+	n work curl -s -m 1 "http://$LAB_GW_PUBLIC/" >/dev/null 2>&1
+	sleep 0.2
+	echo "home leak counter: $before before, $(lab_leak leak) after"
+	[ "$(lab_leak leak)" -eq "$before" ]
+}
+check "ruleset flushed: work's packets to the gateway's address stay off the home LAN (0 leaked)" \
+	flushed_to_gateway
 check "sekishod restarts" netvm_start
 check "restarted sekishod reuses the running tunnel" grep -q "already running, reusing it" "$LAB_DIR/log/sekishod.log"
 check "restarted sekishod resumes remote mode" netvm_wait_mode remote

@@ -52,8 +52,8 @@ lab_gateway_block agency
 check "sekishod starts with two gateways" netvm_start "$POLICY"
 check "work gets its address" lab_work_dhcp
 check "endpoint rules: both gateways' endpoints looked up in table 1512" bash -c \
-	"ip -n $NS_NETVM rule | grep -qF '999:	from all to $LAB_GW_PUBLIC lookup 1512' &&
-	 ip -n $NS_NETVM rule | grep -qF '999:	from all to $LAB_GW2_PUBLIC lookup 1512'"
+	"ip -n $NS_NETVM rule | grep -qF '999:	from all to $LAB_GW_PUBLIC iif lo lookup 1512' &&
+	 ip -n $NS_NETVM rule | grep -qF '999:	from all to $LAB_GW2_PUBLIC iif lo lookup 1512'"
 lab_uplink_dhcp
 t0=$(ms_now)
 check "mode becomes remote" netvm_wait_mode remote

@@ -442,6 +442,32 @@ test_rtnl_parse_link(void **state)
 	assert_int_equal(ev.type, EV_LINK_GONE);
 }
 
+/* A link whose name nftables could read as syntax never becomes an
+ * uplink: it is reported gone, and an uplink renamed so is dropped. */
+static void
+test_rtnl_parse_link_bad_name(void **state)
+{
+	static const char *const bad[] = { "u\";accept;#", "a b", "a/b", "\xc3\xa9" };
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct event ev;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_NEWLINK;
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_index = 7;
+		ifi->ifi_flags = IFF_UP | IFF_LOWER_UP;
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, bad[i]);
+		memset(&ev, 0, sizeof(ev));
+		assert_int_equal(rtnl_parse(buf, nlh->nlmsg_len, &ev), 1);
+		assert_int_equal(ev.type, EV_LINK_GONE);
+		assert_int_equal(ev.ifindex, 7);
+	}
+}
+
 /* The watch socket's filter, run by the kernel on byte-built messages: a
  * datagram socket pair stands in for the netlink socket (the same
  * SO_ATTACH_FILTER, the same classic BPF on each message). */
@@ -742,6 +768,7 @@ main(void)
 		cmocka_unit_test(test_status_gateway),
 		cmocka_unit_test(test_rtnl_parse),
 		cmocka_unit_test(test_rtnl_parse_link),
+		cmocka_unit_test(test_rtnl_parse_link_bad_name),
 		cmocka_unit_test(test_rtnl_filter),
 		cmocka_unit_test(test_trust_parse_keys),
 		cmocka_unit_test(test_verifier_parse_ok),
