@@ -468,6 +468,58 @@ test_rtnl_parse_link_bad_name(void **state)
 	}
 }
 
+/* Trust anchors are read once, on the descriptor checked: a symbolic
+ * link, a file writable by others and a file of another owner (who could
+ * pin their own key) are each refused with one line. */
+static void
+test_trust_anchor_files(void **state)
+{
+	char dir[] = "/tmp/sk-trust-XXXXXX", keys[64], dev[64], link[64], want[256];
+	static const char key[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE=\n";
+	struct sk_error err;
+	struct trust t;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(keys, sizeof(keys), "%s/agency.pub", dir);
+	snprintf(dev, sizeof(dev), "%s/device.pub", dir);
+	snprintf(link, sizeof(link), "%s/link.pub", dir);
+	assert_non_null(f = fopen(keys, "w"));
+	fputs(key, f);
+	fclose(f);
+	assert_non_null(f = fopen(dev, "w"));
+	fputs(key, f);
+	fclose(f);
+	assert_int_equal(chmod(keys, 0644), 0);
+	assert_int_equal(chmod(dev, 0644), 0);
+	assert_int_equal(trust_load(&t, keys, dev, &err), 0);
+	assert_int_equal(t.n_keys, 1);
+
+	assert_int_equal(chown(keys, geteuid() + 1, (gid_t)-1), 0);
+	assert_int_equal(trust_load(&t, keys, dev, &err), -EPERM);
+	snprintf(want, sizeof(want), "%s: owned by uid %u, must be %u", keys,
+	    (unsigned)geteuid() + 1, (unsigned)geteuid());
+	assert_string_equal(err.msg, want);
+	assert_int_equal(chown(keys, geteuid(), (gid_t)-1), 0);
+
+	assert_int_equal(chmod(keys, 0664), 0);
+	assert_int_equal(trust_load(&t, keys, dev, &err), -EPERM);
+	snprintf(want, sizeof(want), "%s: writable by group or others (mode 0664)", keys);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(chmod(keys, 0644), 0);
+
+	assert_int_equal(symlink(keys, link), 0);
+	assert_int_equal(trust_load(&t, link, dev, &err), -EPERM);
+	snprintf(want, sizeof(want), "%s: a symbolic link, must be a regular file", link);
+	assert_string_equal(err.msg, want);
+
+	unlink(link);
+	unlink(keys);
+	unlink(dev);
+	rmdir(dir);
+}
+
 /* The watch socket's filter, run by the kernel on byte-built messages: a
  * datagram socket pair stands in for the netlink socket (the same
  * SO_ATTACH_FILTER, the same classic BPF on each message). */
@@ -769,6 +821,7 @@ main(void)
 		cmocka_unit_test(test_rtnl_parse),
 		cmocka_unit_test(test_rtnl_parse_link),
 		cmocka_unit_test(test_rtnl_parse_link_bad_name),
+		cmocka_unit_test(test_trust_anchor_files),
 		cmocka_unit_test(test_rtnl_filter),
 		cmocka_unit_test(test_trust_parse_keys),
 		cmocka_unit_test(test_verifier_parse_ok),
