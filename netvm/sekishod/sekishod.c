@@ -35,8 +35,7 @@
 #include "netvm/sekishod/control.h"
 #include "netvm/sekishod/engine.h"
 #include "netvm/sekishod/fetch.h"
-#include "lib/nftload.h"
-#include "policy/render/fw_render.h"
+#include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/live.h"
 #include "netvm/sekishod/office.h"
 #include "netvm/sekishod/route.h"
@@ -107,22 +106,13 @@ apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 {
 	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if, uplink };
 	struct sk_error err;
-	struct buf text;
 	uint64_t t0 = now_ms();
 	const struct uplink *u;
 	int rc;
 
-
 	if (mode != MODE_OFFICE)	/* before the office rules go */
 		office_proof_drop(d->rundir);
-	buf_init(&text);
-	fw_render(&p, &text);
-	if (buf_str(&text) == NULL)
-		rc = sk_errorf(&err, ENOMEM, "ruleset: out of memory");
-	else
-		rc = fw_apply(d->fw, text.p, &err);
-	buf_free(&text);
-	if (rc < 0) {
+	if ((rc = fw_load(d->fw, &p, &err)) < 0) {
 		log_warnx("mode %s: %s; the previous ruleset stays in force",
 		    mode_name(mode), err.msg);
 		return rc;
@@ -510,17 +500,10 @@ static int
 check_rules(struct sekishod *d, const struct policy *pol, struct sk_error *err)
 {
 	struct fw_params p = { d->rules_mode, pol, d->work_if, d->tun_if, rules_uplink(d) };
-	struct buf text;
-	int rc;
 
 	if (p.mode == MODE_OFFICE && p.uplink == NULL)
 		p.mode = MODE_REMOTE;
-	buf_init(&text);
-	fw_render(&p, &text);
-	rc = buf_str(&text) == NULL ? sk_errorf(err, ENOMEM, "ruleset: out of memory") :
-	    fw_check(d->fw, text.p, err);
-	buf_free(&text);
-	return rc;
+	return fw_load_check(d->fw, &p, err);
 }
 
 /* A bundle accepted and stored: its policy takes over, path by path. The
@@ -971,19 +954,11 @@ ensure_base(struct firewall *fw)
 {
 	struct fw_params p = { MODE_BLOCKED, NULL, NULL, NULL, NULL };
 	struct sk_error err;
-	struct buf text;
-	int rc = 0;
+	int rc;
 
 	if (fw_table_present(fw, "inet " FW_TABLE))
 		return 0;
-	buf_init(&text);
-	fw_render(&p, &text);
-	if (buf_str(&text) == NULL)
-		rc = sk_errorf(&err, ENOMEM, "out of memory");
-	else
-		rc = fw_apply(fw, text.p, &err);
-	buf_free(&text);
-	if (rc < 0)
+	if ((rc = fw_load(fw, &p, &err)) < 0)
 		log_warnx("base ruleset: %s", err.msg);
 	else
 		log_info("base ruleset loaded: everything blocked");
@@ -996,14 +971,8 @@ check_only(struct sekishod *d)
 {
 	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if, NULL };
 	struct sk_error err;
-	struct buf text;
-	int rc;
 
-	buf_init(&text);
-	fw_render(&p, &text);
-	rc = buf_str(&text) == NULL ? -ENOMEM : fw_check(d->fw, text.p, &err);
-	buf_free(&text);
-	if (rc < 0) {
+	if (fw_load_check(d->fw, &p, &err) < 0) {
 		log_warnx("%s", err.msg);
 		return 1;
 	}
