@@ -124,7 +124,7 @@ apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 	    uplink != NULL ? " over " : "", uplink != NULL ? uplink : "",
 	    (unsigned long long)(now_ms() - t0));
 	if (mode == MODE_OFFICE)
-		timers_on_office(&d->timers, now_ms(), d->pol.beacon_reverify_s * 1000,
+		timers_on_office(&d->timers, now_ms(), timers_reverify_ms(&d->pol),
 		    (uint32_t)random());
 	else
 		timers_on_not_office(&d->timers);
@@ -170,7 +170,7 @@ do_gateway(struct sekishod *d, const struct action *a)
 		return;
 	}
 	d->handshake_seen = 0;
-	timers_on_gateway_tried(&d->timers, now_ms(), d->pol.gateway_timeout_s * 1000);
+	timers_on_gateway_tried(&d->timers, now_ms(), timers_gateway_timeout_ms(&d->pol));
 }
 
 static void
@@ -192,7 +192,7 @@ do_action(struct sekishod *d, const struct action *a)
 		else
 			log_info("tunnel: gateway reached over %s%s%s", a->uplink,
 			    gw ? " via " : "", gw ? inet_ntop(AF_INET, gw, g, sizeof(g)) : "");
-		timers_on_gateway_tried(&d->timers, now_ms(), d->pol.gateway_timeout_s * 1000);
+		timers_on_gateway_tried(&d->timers, now_ms(), timers_gateway_timeout_ms(&d->pol));
 		break;
 	case ACT_GATEWAY:
 		do_gateway(d, a);
@@ -298,7 +298,7 @@ static void
 check_stale(struct sekishod *d, const struct tunnel_stats *ts)
 {
 	struct event ev = { .type = EV_TICK, .now_ms = now_ms() };
-	uint64_t stale_ms = (uint64_t)d->pol.handshake_stale_s * 1000;
+	uint64_t stale_ms = timers_stale_ms(&d->pol);
 	struct timespec wall;
 	uint64_t age_ms;
 
@@ -340,7 +340,7 @@ check_gateway(struct sekishod *d)
 		return;
 	if ((rc = tunnel_alive(&d->tun)) < 0) {
 		log_warnx("tunnel %s: cannot read its state", d->tun_if);
-		timers_on_gateway_tried(&d->timers, ev.now_ms, d->pol.gateway_timeout_s * 1000);
+		timers_on_gateway_tried(&d->timers, ev.now_ms, timers_gateway_timeout_ms(&d->pol));
 	} else if (rc == 0 && d->pol.n_gateways < 2)
 		log_warnx("gateway \"%s\" gave no handshake in %u s over %s, and it is the only one",
 		    d->pol.gateways[d->engine.gateway].name, d->pol.gateway_timeout_s,
@@ -419,40 +419,12 @@ reverify(struct sekishod *d)
 	a.ifindex = u->ifindex;
 	sk_strlcpy(a.uplink, u->name, sizeof(a.uplink));
 	do_probe(d, &a);
-	timers_on_office(&d->timers, now_ms(), d->pol.beacon_reverify_s * 1000,
+	timers_on_office(&d->timers, now_ms(), timers_reverify_ms(&d->pol),
 	    (uint32_t)random());
 }
 
 static void fetch_now(struct sekishod *d);
 static void fetch_overdue(struct sekishod *d);
-
-static void
-on_timer(struct sekishod *d, enum timer_id id)
-{
-	switch (id) {
-	case T_TUNNEL_POLL:
-		poll_tunnel(d);
-		timers_on_tunnel_polled(&d->timers, now_ms());
-		break;
-	case T_CHILD_RESTART:
-		restart_children(d);
-		break;
-	case T_REVERIFY:
-		reverify(d);
-		break;
-	case T_FETCH:
-		fetch_now(d);
-		break;
-	case T_FETCH_DEADLINE:
-		fetch_overdue(d);
-		break;
-	case T_GATEWAY:
-		check_gateway(d);
-		break;
-	case T_COUNT:
-		break;
-	}
-}
 
 /* The line a reload ends with, logged at level and, for a control client,
  * answered with its outcome ("accepted", "unchanged", "refused") first. */
@@ -626,7 +598,7 @@ fetch_next(struct sekishod *d, int failed)
 	if (!fetch_enabled(d) || d->rules_mode == MODE_BLOCKED)
 		timers_on_fetch_off(&d->timers);
 	else
-		timers_on_fetch_done(&d->timers, now_ms(), d->pol.dist_interval_s * 1000,
+		timers_on_fetch_done(&d->timers, now_ms(), timers_fetch_interval_ms(&d->pol),
 		    failed, (uint32_t)random());
 }
 
@@ -871,12 +843,13 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 }
 
 static const struct ctl_ops ctl_ops = { gather, ctl_reload };
+static const struct timer_ops timer_ops = { poll_tunnel, restart_children, reverify,
+	fetch_now, fetch_overdue, check_gateway };
 
 static void
 loop(struct sekishod *d)
 {
 	struct pollfd pfd[4 + ENGINE_MAX_UPLINKS];
-	enum timer_id id;
 	size_t np;
 	int rc, nf;
 
@@ -907,8 +880,7 @@ loop(struct sekishod *d)
 		if (nf && pfd[3 + np].revents & (POLLIN | POLLHUP | POLLERR))
 			fetch_read(&d->fetch);
 		fetch_end(d);
-		while ((id = timers_due(&d->timers, now_ms())) != T_COUNT)
-			on_timer(d, id);
+		timers_run(&d->timers, &timer_ops, d);
 	}
 }
 
