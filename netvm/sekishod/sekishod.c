@@ -220,6 +220,14 @@ do_action(struct sekishod *d, const struct action *a)
 			log_warnx("tunnel: cannot remove its route: %s", strerror(-rc));
 		timers_on_tunnel_idle(&d->timers);
 		break;
+	case ACT_STALE:
+		if (a->moved)
+			log_warnx("tunnel: no handshake over %s for %u s, trying another uplink",
+			    a->uplink, d->pol.handshake_stale_s);
+		else
+			log_warnx("tunnel: no handshake over %s for %u s, and no other "
+			    "uplink or gateway to try", a->uplink, d->pol.handshake_stale_s);
+		break;
 	}
 }
 
@@ -291,39 +299,19 @@ gather(struct status *st, void *arg)
 	st->fetch = fetch_gather(d, &fs);
 }
 
-/* In remote mode, a tunnel without a handshake for handshake-stale seconds
- * (counted from when it moved to this uplink or gateway) moves to the next
- * uplink; with none, to the next gateway (engine.h). */
+/* The handshake's age goes to the engine, which decides whether the
+ * tunnel went stale (engine.h); then time passes. */
 static void
 check_stale(struct sekishod *d, const struct tunnel_stats *ts)
 {
-	struct event ev = { .type = EV_TICK, .now_ms = now_ms() };
-	uint64_t stale_ms = timers_stale_ms(&d->pol);
+	struct event ev = { .type = EV_HANDSHAKE, .now_ms = now_ms() };
 	struct timespec wall;
-	uint64_t age_ms;
 
 	clock_gettime(CLOCK_REALTIME, &wall);
-	if (d->engine.mode == MODE_REMOTE && ev.now_ms - d->engine.path_ms > stale_ms) {
-		age_ms = ts->last_handshake.tv_sec == 0 ? UINT64_MAX :
-		    (uint64_t)(wall.tv_sec - ts->last_handshake.tv_sec) * 1000;
-		if (age_ms > stale_ms) {
-			const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
-			char name[IF_NAMESIZE];
-			int was = d->engine.active;
-			size_t gw = d->engine.gateway;
-
-			sk_strlcpy(name, u != NULL ? u->name : "?", sizeof(name));
-			ev.type = EV_TUNNEL_STALE;
-			on_event(&ev, d);
-			ev.type = EV_TICK;
-			if (d->engine.active != was)
-				log_warnx("tunnel: no handshake over %s for %u s, trying another uplink",
-				    name, d->pol.handshake_stale_s);
-			else if (d->engine.gateway == gw)
-				log_warnx("tunnel: no handshake over %s for %u s, and no other "
-				    "uplink or gateway to try", name, d->pol.handshake_stale_s);
-		}
-	}
+	ev.age_ms = ts->last_handshake.tv_sec == 0 ? UINT64_MAX :
+	    (uint64_t)(wall.tv_sec - ts->last_handshake.tv_sec) * 1000;
+	on_event(&ev, d);
+	ev.type = EV_TICK;
 	on_event(&ev, d);
 }
 
@@ -506,7 +494,7 @@ switch_policy(struct sekishod *d, struct policy *pol)
 	if ((rc = tunnel_withdraw(&old, &d->pol)) < 0 ||
 	    (rc = office_withdraw(&old, &d->pol)) < 0)
 		log_warnx("routes: cannot remove a withdrawn prefix: %s", strerror(-rc));
-	d->engine.beacons = d->pol.n_beacons > 0;
+	engine_set_policy(&d->engine, d->pol.n_beacons > 0, timers_stale_ms(&d->pol));
 	if (d->engine.mode == MODE_OFFICE)
 		reverify(d);	/* under the new beacons and keys, now */
 	policy_free(&old);
@@ -785,6 +773,7 @@ resync(struct sekishod *d)
 	prober_stop_all(&d->prober);
 	engine_init(&d->engine, d->work.ifindex, d->tun.ifindex,
 	    d->pol.gateways[0].endpoint.sin_addr, d->pol.n_beacons > 0);
+	engine_set_policy(&d->engine, d->pol.n_beacons > 0, timers_stale_ms(&d->pol));
 	d->quiet = 1;
 	rc = rtnl_watch_dump(d->rtnl);
 	d->quiet = 0;
