@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "lib/buf.h"
+#include "lib/log.h"
 
 static int
 render_and(struct firewall *fw, const struct fw_params *p, struct sk_error *err,
@@ -31,4 +32,22 @@ int
 fw_load_check(struct firewall *fw, const struct fw_params *p, struct sk_error *err)
 {
 	return render_and(fw, p, err, fw_check);
+}
+
+/* The base ruleset (blocked, no policy needed) if the table is absent:
+ * what the early-boot unit loads, and what a first start must ensure. */
+int
+ensure_base(struct firewall *fw)
+{
+	struct fw_params p = { MODE_BLOCKED, NULL, NULL, NULL, NULL };
+	struct sk_error err;
+	int rc;
+
+	if (fw_table_present(fw, "inet " FW_TABLE))
+		return 0;
+	if ((rc = fw_load(fw, &p, &err)) < 0)
+		log_warnx("base ruleset: %s", err.msg);
+	else
+		log_info("base ruleset loaded: everything blocked");
+	return rc;
 }

@@ -14,5 +14,8 @@ int fw_load(struct firewall *fw, const struct fw_params *p, struct sk_error *err
 /* Renders p and has nftables check it (dry run), changing nothing. */
 int fw_load_check(struct firewall *fw, const struct fw_params *p,
     struct sk_error *err);
+/* The base ruleset (blocked, no policy needed) loaded if the table is
+ * absent, with one line either way. 0 or -errno. */
+int ensure_base(struct firewall *fw);
 
 #endif
