@@ -4,9 +4,9 @@
  * what the beacon probes on each of them proved, and whether the tunnel's
  * handshake is fresh; it decides the mode (blocked, remote, office) and
  * which uplink carries it. The edges turn rtnetlink messages (rtnl.c),
- * probe results (office.c) and the tunnel's handshake (sekishod.c) into
+ * probe results (office.c) and the tunnel's handshake (watch.c) into
  * events, and actions into nftables transactions, route changes and probes
- * (sekishod.c's do_action). Nothing outside engine.c writes its state.
+ * (actions.c's do_action). Nothing outside engine.c writes its state.
  *
  * The decision, in order:
  *  1. office, over the best usable uplink on which a beacon answered a

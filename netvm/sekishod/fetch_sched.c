@@ -1,6 +1,6 @@
 /*
  * When sekishod fetches bundles (docs/distribution.md), and what comes of
- * it; running the sekisho-fetch helper itself is fetch.c's. At entering
+ * it; running the sekisho-fetch helper itself is fetcher.c's. At entering
  * remote or office mode (a path exists), then every distribution interval
  * with jitter; one at a time, each with a deadline. A fetched bundle goes
  * through reload(), as if put at the incoming path by hand.

@@ -20,7 +20,7 @@
 
 #include "netvm/sekishod/accept.h"
 #include "netvm/sekishod/engine.h"
-#include "netvm/sekishod/fetch.h"
+#include "netvm/sekishod/fetcher.h"
 #include "netvm/sekishod/office.h"
 #include "netvm/sekishod/rtnl.h"
 #include "netvm/sekishod/timers.h"
