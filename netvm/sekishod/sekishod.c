@@ -1,7 +1,9 @@
 /*
  * sekishod: the netvm daemon. Loads the fail-closed ruleset before it looks
  * at any uplink, watches the uplinks through rtnetlink, feeds the engine,
- * and carries out its actions: nftables transactions and route changes.
+ * and hands its actions to actions.c: nftables transactions and route
+ * changes. This file is start-up, the main loop and dispatch; sekishod.h
+ * says which file holds the rest.
  *
  *	sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] [-D device-pub]
  *	    [-S serial-store] [-i incoming]] [-w work-if] [-t tunnel-if]
