@@ -2,5 +2,5 @@
 PROGS += sekisho-bundle-server
 sekisho-bundle-server_SRCS := $(wildcard agency/sekisho-bundle-server/*.c)
 UNITS += test_dist
-test_dist_SRCS := tests/unit/test_dist.c agency/sekisho-bundle-server/dist_serve.c netvm/sekishod/fetch.c netvm/sekishod/timers.c \
+test_dist_SRCS := tests/unit/test_dist.c agency/sekisho-bundle-server/dist_serve.c netvm/sekishod/fetcher.c netvm/sekishod/timers.c \
 	netvm/sekishod/status.c netvm/sekishod/engine.c

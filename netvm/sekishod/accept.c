@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "netvm/sekishod/verifier.h"
+#include "netvm/sekishod/bundle_verify.h"
 #include "policy/bundle.h"
 #include "policy/fileio.h"
 #include "policy/serial.h"

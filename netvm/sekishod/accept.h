@@ -3,7 +3,7 @@
  * bundle"): the accepted bundle on disk, the serial store, and a candidate
  * for a live change at a fixed incoming path. A candidate is read once
  * into memory; those bytes are decoded here, have their signature checked
- * by the verifying helper (verifier.h), are checked again here (device,
+ * by the verifying helper (bundle_verify.h), are checked again here (device,
  * serial, policy) and, when accepted, are the bytes written to disk.
  */
 #ifndef SK_ACCEPT_H

@@ -51,6 +51,13 @@ engine_init(struct engine *e, int work_ifindex, int tunnel_ifindex,
 }
 
 void
+engine_set_policy(struct engine *e, int beacons, uint64_t stale_ms)
+{
+	e->beacons = beacons;
+	e->stale_ms = stale_ms;
+}
+
+void
 engine_gateways(struct engine *e, const struct in_addr *endpoints, size_t n,
     size_t current)
 {
@@ -445,6 +452,35 @@ stale_here(struct engine *e, uint64_t now, struct action *out)
 	return next_gateway(e, GW_STALE, now, out);
 }
 
+/* In remote mode, a tunnel on its path (uplink, gateway, or a stale retry)
+ * for more than handshake-stale with no handshake for as long is stale:
+ * EV_TUNNEL_STALE's course, then one ACT_STALE that says how it went,
+ * unless it went to the next gateway (ACT_GATEWAY says so). */
+static size_t
+handshake(struct engine *e, const struct event *ev, struct action *out)
+{
+	struct event stale = *ev;
+	const struct uplink *u;
+	char name[IF_NAMESIZE];
+	size_t gw = e->gateway, n;
+	int was = e->active;
+
+	if (e->mode != MODE_REMOTE || e->stale_ms == 0 ||
+	    ev->now_ms - e->path_ms <= e->stale_ms || ev->age_ms <= e->stale_ms)
+		return 0;
+	u = engine_uplink(e, was);
+	sk_strlcpy(name, u != NULL ? u->name : "?", sizeof(name));
+	stale.type = EV_TUNNEL_STALE;
+	n = engine_handle(e, &stale, out);
+	if (e->active == was && e->gateway != gw)
+		return n;
+	put(out + n, ACT_STALE, e->mode, NULL);
+	out[n].ifindex = was;
+	sk_strlcpy(out[n].uplink, name, sizeof(out[n].uplink));
+	out[n].moved = e->active != was;
+	return n + 1;
+}
+
 size_t
 engine_handle(struct engine *e, const struct event *ev,
     struct action out[ENGINE_MAX_ACTIONS])
@@ -452,6 +488,8 @@ engine_handle(struct engine *e, const struct event *ev,
 	int was = e->active;
 	size_t n;
 
+	if (ev->type == EV_HANDSHAKE)
+		return handshake(e, ev, out);
 	if (ev->type == EV_GATEWAY_TIMEOUT)
 		return next_gateway(e, GW_TIMEOUT, ev->now_ms, out);
 	if (!apply_event(e, ev))

@@ -3,9 +3,10 @@
  * the uplinks as the kernel reports them (link, address, default route),
  * what the beacon probes on each of them proved, and whether the tunnel's
  * handshake is fresh; it decides the mode (blocked, remote, office) and
- * which uplink carries it. The edges in sekishod.c turn rtnetlink messages
- * and probe results into events, and actions into nftables transactions,
- * route changes and probes.
+ * which uplink carries it. The edges turn rtnetlink messages (rtnl.c),
+ * probe results (office.c) and the tunnel's handshake (watch.c) into
+ * events, and actions into nftables transactions, route changes and probes
+ * (actions.c's do_action). Nothing outside engine.c writes its state.
  *
  * The decision, in order:
  *  1. office, over the best usable uplink on which a beacon answered a
@@ -27,6 +28,11 @@
  *  - EV_TUNNEL_STALE (no handshake for handshake-stale seconds): another
  *    uplink first, keeping the gateway (the path is the usual suspect of a
  *    tunnel that worked); when there is no other uplink, the next gateway.
+ *    The edge does not judge staleness itself: it feeds the age of the
+ *    handshake it read (EV_HANDSHAKE), and in remote mode, with the tunnel
+ *    on its path for more than handshake-stale and a handshake older than
+ *    that, the engine takes the EV_TUNNEL_STALE course and reports it
+ *    (ACT_STALE) unless a gateway switch says so already.
  *    A move starts a new try, so an uplink move that does not help ends in
  *    EV_GATEWAY_TIMEOUT and the next gateway.
  *  - A working gateway is kept (no outage to test a better one); the first
@@ -86,6 +92,7 @@ enum ev_type {
 	EV_TUNNEL_STALE,/* the handshake over the active uplink is too old */
 	EV_GATEWAY_TIMEOUT,/* no handshake with the gateway tried: the next one */
 	EV_TICK,	/* time passes: stale uplinks may be tried again */
+	EV_HANDSHAKE,	/* the tunnel's handshake was read: age_ms */
 };
 
 struct event {
@@ -99,6 +106,7 @@ struct event {
 	uint8_t		plen;
 	struct in_addr	gw;
 	char		beacon[ENGINE_BEACON_ID + 1];
+	uint64_t	age_ms;		/* EV_HANDSHAKE; UINT64_MAX: none yet */
 	uint64_t	now_ms;
 };
 
@@ -109,6 +117,8 @@ enum act_type {
 	ACT_RULES,	/* load the ruleset of mode (over uplink), one transaction */
 	ACT_TUNNEL_IDLE,/* the tunnel carries nothing: remove its route */
 	ACT_GATEWAY,	/* replace the tunnel's peer by gateway (from, why; uplink) */
+	ACT_STALE,	/* report: the tunnel over uplink went stale; moved, or
+			 * nothing else to try (a gateway switch reports itself) */
 };
 
 /* Why the tunnel uses the gateway it uses. */
@@ -128,6 +138,7 @@ struct action {
 	struct in_addr	gw;
 	size_t		gateway, gw_from;	/* ACT_GATEWAY: policy indexes */
 	enum gw_why	why;
+	int		moved;		/* ACT_STALE: another uplink took over */
 };
 
 struct engine {
@@ -137,6 +148,7 @@ struct engine {
 	struct in_addr	endpoints[ENGINE_MAX_GATEWAYS];	/* in failover order */
 	size_t		n_gateways;
 	int		beacons;	/* the policy names beacons to probe */
+	uint64_t	stale_ms;	/* handshake-stale; 0: never stale */
 
 	/* state */
 	enum mode	mode;
@@ -159,6 +171,9 @@ void engine_init(struct engine *e, int work_ifindex, int tunnel_ifindex,
  * the tunnel holds now (after engine_init, before the first event). */
 void engine_gateways(struct engine *e, const struct in_addr *endpoints, size_t n,
     size_t current);
+/* The policy's part in the decision, at start and whenever a new policy
+ * takes over: are there beacons to probe, and handshake-stale. */
+void engine_set_policy(struct engine *e, int beacons, uint64_t stale_ms);
 /* Feeds one event; writes up to ENGINE_MAX_ACTIONS actions in the order
  * they must be carried out and returns how many. */
 size_t engine_handle(struct engine *e, const struct event *ev,

@@ -5,7 +5,7 @@ sekishod_SRCS := netvm/sekishod/sekishod.c $(SEKISHOD_SRCS)
 UNITS += test_engine test_netvm
 test_engine_SRCS := tests/unit/test_engine.c netvm/sekishod/engine.c
 test_netvm_SRCS := tests/unit/test_netvm.c netvm/sekishod/control.c \
-	netvm/sekishod/live.c netvm/sekishod/trust.c netvm/sekishod/verifier.c \
+	netvm/sekishod/live.c netvm/sekishod/trust.c netvm/sekishod/bundle_verify.c \
 	netvm/sekishod/status.c netvm/sekishod/engine.c netvm/sekishod/rtnl.c netvm/sekishod/timers.c
 FUZZERS += fuzz_control
 fuzz_control_SRCS := tests/fuzz/fuzz_control.c netvm/sekishod/control.c netvm/sekishod/status.c \

@@ -15,6 +15,7 @@
 #include "lib/util.h"
 #include "netvm/sekishod/live.h"
 #include "netvm/sekishod/route.h"
+#include "netvm/sekishod/timers.h"
 #include "policy/policy.h"
 
 
@@ -215,7 +216,7 @@ prober_start(struct prober *p, const struct policy *pol, int ifindex,
 	r->ifindex = ifindex;
 	sk_strlcpy(r->ifname, ifname, sizeof(r->ifname));
 	r->fd = out[0];
-	r->deadline = now + (uint64_t)pol->beacon_timeout_ms * pol->beacon_attempts + 1000;
+	r->deadline = timers_probe_deadline(pol, now);
 	p->n++;
 	return 0;
 }

@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include "lib/util.h"
+#include "policy/policy.h"
+
 void
 timers_on_start(struct timers *t, uint64_t now)
 {
@@ -103,4 +106,73 @@ timers_due(struct timers *t, uint64_t now)
 		}
 	}
 	return T_COUNT;
+}
+
+unsigned int
+timers_gateway_timeout_ms(const struct policy *pol)
+{
+	return pol->gateway_timeout_s * 1000;
+}
+
+unsigned int
+timers_reverify_ms(const struct policy *pol)
+{
+	return pol->beacon_reverify_s * 1000;
+}
+
+uint64_t
+timers_stale_ms(const struct policy *pol)
+{
+	return (uint64_t)pol->handshake_stale_s * 1000;
+}
+
+unsigned int
+timers_fetch_interval_ms(const struct policy *pol)
+{
+	return pol->dist_interval_s * 1000;
+}
+
+uint64_t
+timers_probe_deadline(const struct policy *pol, uint64_t now)
+{
+	return now + (uint64_t)pol->beacon_timeout_ms * pol->beacon_attempts +
+	    PROBE_GRACE_MS;
+}
+
+static void
+expired(struct timers *t, enum timer_id id, const struct timer_ops *ops,
+    struct sekishod *d)
+{
+	switch (id) {
+	case T_TUNNEL_POLL:
+		ops->tunnel_poll(d);
+		timers_on_tunnel_polled(t, now_ms());
+		break;
+	case T_CHILD_RESTART:
+		ops->child_restart(d);
+		break;
+	case T_REVERIFY:
+		ops->office_reverify(d);
+		break;
+	case T_FETCH:
+		ops->fetch_due(d);
+		break;
+	case T_FETCH_DEADLINE:
+		ops->fetch_overdue(d);
+		break;
+	case T_GATEWAY:
+		ops->gateway_check(d);
+		break;
+	case T_COUNT:
+		break;
+	}
+}
+
+void
+timers_run(struct timers *t, const struct timer_ops *ops, struct sekishod *d)
+{
+	enum timer_id id;
+
+	while ((id = timers_due(t, now_ms())) != T_COUNT)
+		expired(t, id, ops, d);
 }

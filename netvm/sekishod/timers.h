@@ -1,7 +1,9 @@
 /*
  * Every timer of sekishod, in one place (as the kernel's WireGuard keeps
- * all its timer policy in timers.c). The rest of the daemon calls the
- * named hooks; the loop asks how long it may sleep.
+ * all its timer policy in timers.c): when each is armed (the named
+ * timers_on_* hooks the rest of the daemon calls), what runs when it
+ * fires (timers_run, through the daemon's struct timer_ops), and every
+ * timeout taken from the policy. The loop asks how long it may sleep.
  */
 #ifndef SK_TIMERS_H
 #define SK_TIMERS_H
@@ -11,6 +13,10 @@
 #define TUNNEL_POLL_MS		5000	/* read handshake and counters */
 #define CHILD_RESTART_MS	1000	/* a helper process that died */
 #define FETCH_RETRY_MAX_MS	60000	/* a failed bundle fetch is retried within */
+#define PROBE_GRACE_MS		1000	/* a probe run's deadline, beyond its tries */
+
+struct policy;
+struct sekishod;
 
 enum timer_id { T_TUNNEL_POLL, T_CHILD_RESTART, T_REVERIFY, T_FETCH,
 	T_FETCH_DEADLINE, T_GATEWAY, T_COUNT };
@@ -43,6 +49,28 @@ void timers_on_fetch_done(struct timers *t, uint64_t now, unsigned int interval_
     int failed, uint32_t r);
 /* No path (blocked) or no distribution server: no fetch is due. */
 void timers_on_fetch_off(struct timers *t);
+
+/* The policy's timeouts in milliseconds, computed here and nowhere else. */
+unsigned int timers_gateway_timeout_ms(const struct policy *pol);	/* gateway-timeout */
+unsigned int timers_reverify_ms(const struct policy *pol);	/* beacon-reverify */
+uint64_t timers_stale_ms(const struct policy *pol);		/* handshake-stale */
+unsigned int timers_fetch_interval_ms(const struct policy *pol);	/* distribution interval */
+/* When a beacon probe started at now must have answered: every attempt
+ * timed out, plus PROBE_GRACE_MS for the helper itself. */
+uint64_t timers_probe_deadline(const struct policy *pol, uint64_t now);
+
+/* What each timer does when it fires: the daemon's handlers. */
+struct timer_ops {
+	void (*tunnel_poll)(struct sekishod *);	/* T_TUNNEL_POLL: handshake, counters */
+	void (*child_restart)(struct sekishod *);	/* T_CHILD_RESTART */
+	void (*office_reverify)(struct sekishod *);	/* T_REVERIFY: ask the beacon again */
+	void (*fetch_due)(struct sekishod *);	/* T_FETCH: start a bundle fetch */
+	void (*fetch_overdue)(struct sekishod *);	/* T_FETCH_DEADLINE: end it */
+	void (*gateway_check)(struct sekishod *);	/* T_GATEWAY: did it answer? */
+};
+/* Runs every timer due by now (read again after each one), each through
+ * its handler; the tunnel poll then re-arms, TUNNEL_POLL_MS on. */
+void timers_run(struct timers *t, const struct timer_ops *ops, struct sekishod *d);
 /* Milliseconds until the next timer, -1 if none (a poll() timeout). */
 int timers_timeout(const struct timers *t, uint64_t now);
 /* Returns a due timer and disarms it, or T_COUNT if none is due. */

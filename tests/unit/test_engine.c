@@ -709,6 +709,158 @@ test_usable_by_endpoint_of_gateway_in_use(void **state)
 	assert_int_equal(e.mode, MODE_BLOCKED);
 }
 
+/* ---- staleness, judged by the engine from the handshake's age ------------ */
+
+#define STALE_MS	180000	/* handshake-stale 180 */
+
+static size_t
+feed_handshake(uint64_t age_ms)
+{
+	struct event ev = { .type = EV_HANDSHAKE, .age_ms = age_ms, .now_ms = now };
+
+	return engine_handle(&e, &ev, acts);
+}
+
+static int
+setup_stale(void **state)
+{
+	setup_gateways(state);
+	engine_set_policy(&e, 0, STALE_MS);
+	return 0;
+}
+
+static int
+setup_stale_one_gateway(void **state)
+{
+	setup_beacons(state);
+	engine_set_policy(&e, 0, STALE_MS);
+	return 0;
+}
+
+static void
+test_handshake_stale_moves_like_tunnel_stale(void **state)
+{
+	struct action want[ENGINE_MAX_ACTIONS];
+	struct engine before, after;
+	size_t n, m;
+
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	now += STALE_MS + 1;
+	before = e;
+	/* What the edge fed before the engine judged staleness itself. */
+	m = feed(EV_TUNNEL_STALE, 0, NULL);
+	memcpy(want, acts, sizeof(want));
+	after = e;
+	e = before;
+	n = feed_handshake(UINT64_MAX);
+	assert_int_equal(n, m + 1);
+	for (size_t i = 0; i < m; i++) {
+		assert_int_equal(acts[i].type, want[i].type);
+		assert_int_equal(acts[i].mode, want[i].mode);
+		assert_int_equal(acts[i].ifindex, want[i].ifindex);
+		assert_string_equal(acts[i].uplink, want[i].uplink);
+	}
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP2);
+	assert_int_equal(acts[m].type, ACT_STALE);
+	assert_int_equal(acts[m].ifindex, UP0);
+	assert_string_equal(acts[m].uplink, "up0");
+	assert_int_equal(acts[m].moved, 1);
+	assert_int_equal(e.mode, after.mode);
+	assert_int_equal(e.active, after.active);
+	assert_int_equal(e.gateway, after.gateway);
+	assert_int_equal(e.path_ms, after.path_ms);
+	assert_int_equal(e.gateway, 0);
+	/* Over up2 a handshake comes: fresh, nothing more happens. */
+	now += STALE_MS + 1;
+	assert_int_equal(feed_handshake(5000), 0);
+	assert_int_equal(e.active, UP2);
+}
+
+static void
+test_handshake_stale_without_other_uplink_next_gateway(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += STALE_MS + 1;
+	/* The gateway switch reports itself: no ACT_STALE. */
+	assert_int_equal(feed_handshake(STALE_MS + 1), 1);
+	assert_gateway(&acts[0], 1, 0, GW_STALE, UP0);
+	assert_int_equal(e.path_ms, now);
+	/* The check starts over: not stale again until handshake-stale on. */
+	now += STALE_MS;
+	assert_int_equal(feed_handshake(UINT64_MAX), 0);
+	now += 1;
+	assert_int_equal(feed_handshake(UINT64_MAX), 1);
+	assert_gateway(&acts[0], 2, 1, GW_STALE, UP0);
+}
+
+static void
+test_handshake_stale_nothing_to_try(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += STALE_MS + 1;
+	assert_int_equal(feed_handshake(UINT64_MAX), 1);
+	assert_int_equal(acts[0].type, ACT_STALE);
+	assert_string_equal(acts[0].uplink, "up0");
+	assert_int_equal(acts[0].moved, 0);
+	assert_int_equal(e.active, UP0);
+	assert_int_equal(e.path_ms, now);
+	assert_int_equal(e.since_ms, 1000);
+}
+
+static void
+test_handshake_fresh_or_path_young_is_not_stale(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	/* The path is not handshake-stale old yet: no handshake is fine. */
+	now += STALE_MS;
+	assert_int_equal(feed_handshake(UINT64_MAX), 0);
+	now += 1;
+	/* A handshake within handshake-stale (to the millisecond) is fresh. */
+	assert_int_equal(feed_handshake(STALE_MS), 0);
+	assert_int_equal(feed_handshake(0), 0);
+	assert_int_equal(e.active, UP0);
+	assert_int_equal(e.path_ms, 1000);
+	assert_int_equal(feed_handshake(STALE_MS + 1), 3);
+	assert_int_equal(e.active, UP2);
+}
+
+static void
+test_handshake_never_stale_in_office_or_blocked(void **state)
+{
+	(void)state;
+	now += 10 * STALE_MS;
+	assert_int_equal(feed_handshake(UINT64_MAX), 0);	/* blocked */
+	assert_int_equal(e.mode, MODE_BLOCKED);
+	engine_set_policy(&e, 1, STALE_MS);
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	feed(EV_BEACON_OK, UP0, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	now += 10 * STALE_MS;
+	assert_int_equal(feed_handshake(UINT64_MAX), 0);	/* office */
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_int_equal(e.active, UP0);
+}
+
+static void
+test_handshake_without_policy_never_stale(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	now += 10 * STALE_MS;
+	assert_int_equal(feed_handshake(UINT64_MAX), 0);	/* stale_ms 0 */
+	engine_set_policy(&e, 0, STALE_MS);
+	assert_int_equal(feed_handshake(UINT64_MAX), 3);
+	assert_int_equal(e.active, UP2);
+}
+
 int
 main(void)
 {
@@ -747,6 +899,15 @@ main(void)
 		cmocka_unit_test_setup(test_afresh_after_office, setup_gateways),
 		cmocka_unit_test_setup(test_restate_keeps_running_gateway, setup_gateways),
 		cmocka_unit_test_setup(test_usable_by_endpoint_of_gateway_in_use, setup_gateways),
+		cmocka_unit_test_setup(test_handshake_stale_moves_like_tunnel_stale, setup_stale),
+		cmocka_unit_test_setup(test_handshake_stale_without_other_uplink_next_gateway,
+		    setup_stale),
+		cmocka_unit_test_setup(test_handshake_stale_nothing_to_try, setup_stale_one_gateway),
+		cmocka_unit_test_setup(test_handshake_fresh_or_path_young_is_not_stale,
+		    setup_stale_one_gateway),
+		cmocka_unit_test_setup(test_handshake_never_stale_in_office_or_blocked,
+		    setup_stale_one_gateway),
+		cmocka_unit_test_setup(test_handshake_without_policy_never_stale, setup_gateways),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

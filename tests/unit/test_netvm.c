@@ -29,7 +29,7 @@
 #include "netvm/sekishod/live.h"
 #include "netvm/sekishod/rtnl.h"
 #include "netvm/sekishod/trust.h"
-#include "netvm/sekishod/verifier.h"
+#include "netvm/sekishod/bundle_verify.h"
 #include "policy/policy.h"
 
 #include <linux/if.h>	/* after net/if.h, for IFF_LOWER_UP */

@@ -1,4 +1,4 @@
-#include "netvm/sekishod/fetch.h"
+#include "netvm/sekishod/fetcher.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -6,10 +6,11 @@
  * path. sekishod never reads the network itself: it waits for the
  * helper's exit status and its one line, then fsyncs and renames the file
  * to the incoming path and takes it through the same path as a reload.
- * One fetch at a time; when and how often is timers.c's business.
+ * One fetch at a time; when and how often is fetch_sched.c's business,
+ * with its timers in timers.c.
  */
-#ifndef SK_FETCH_H
-#define SK_FETCH_H
+#ifndef SK_FETCHER_H
+#define SK_FETCHER_H
 
 #include <limits.h>
 #include <netinet/in.h>

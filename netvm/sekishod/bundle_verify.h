@@ -10,8 +10,8 @@
  * The helper never opens the file itself: the bytes checked are the bytes
  * sekishod then decodes, checks again and stores.
  */
-#ifndef SK_VERIFIER_H
-#define SK_VERIFIER_H
+#ifndef SK_BUNDLE_VERIFY_H
+#define SK_BUNDLE_VERIFY_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "netvm/sekishod/verifier.h"
+#include "netvm/sekishod/bundle_verify.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,169 @@
+/*
+ * Policy reloads (SIGHUP, `sekishoctl reload`, a fetched bundle): a new
+ * bundle at the incoming path is checked (accept.c), tried against
+ * nftables, stored, and its policy switched in path by path; or refused
+ * with one line and the policy in force untouched.
+ */
+#include "netvm/sekishod/sekishod.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "netvm/sekishod/firewall.h"
+#include "netvm/sekishod/live.h"
+
+/* The line a reload ends with, logged at level and, for a control client,
+ * answered with its outcome ("accepted", "unchanged", "refused") first. */
+static void __attribute__((format(printf, 4, 5)))
+report(struct buf *out, int level, const char *outcome, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (level == LOG_LEVEL_WARN)
+		log_warnx("%s", line);
+	else if (level == LOG_LEVEL_INFO)
+		log_info("%s", line);
+	else
+		log_debug("%s", line);
+	if (out != NULL)
+		buf_printf(out, "%s: %s\n", outcome, line);
+}
+
+/* One line saying why the candidate at path is refused ("PATH: why"). */
+static void
+refuse(struct buf *out, const char *path, const char *why, unsigned long long serial)
+{
+	size_t n = strlen(path);
+	int named = strncmp(why, path, n) == 0 && why[n] == ':';
+
+	report(out, LOG_LEVEL_WARN, "refused", "%s%s%s; policy serial %llu stays in force",
+	    named ? "" : path, named ? "" : ": ", why, serial);
+}
+
+/* The name of the office uplink the rules in force were made for. */
+static const char *
+rules_uplink(const struct sekishod *d)
+{
+	const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+
+	return d->rules_mode == MODE_OFFICE && u != NULL ? u->name : NULL;
+}
+
+/* nftables' dry run of the ruleset pol would give the mode in force. */
+static int
+check_rules(struct sekishod *d, const struct policy *pol, struct sk_error *err)
+{
+	struct fw_params p = { d->rules_mode, pol, d->work_if, d->tun_if, rules_uplink(d) };
+
+	if (p.mode == MODE_OFFICE && p.uplink == NULL)
+		p.mode = MODE_REMOTE;
+	return fw_load_check(d->fw, &p, err);
+}
+
+/* A bundle accepted and stored: its policy takes over, path by path. The
+ * new routes and allowed IPs first (nothing the old rules allow loses its
+ * path), then the ruleset in one transaction (established flows to what
+ * stays allowed go on; anything withdrawn is refused from here on), then
+ * the withdrawn routes go. */
+static void
+switch_policy(struct sekishod *d, struct policy *pol)
+{
+	const struct uplink *u = engine_office_uplink(&d->engine);
+	struct policy old = d->pol;
+	enum mode mode = d->rules_mode;
+	int rc;
+
+	d->pol = *pol;
+	if ((rc = tunnel_update(&d->tun, &d->pol)) < 0)
+		log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
+		    strerror(-rc));
+	if (mode == MODE_OFFICE && u != NULL &&
+	    (rc = office_routes(&d->pol, u->ifindex, u->has_gw ? &u->gw : NULL)) < 0)
+		log_warnx("office: cannot route the new prefixes over %s: %s", u->name,
+		    strerror(-rc));
+	if (apply_rules(d, mode, rules_uplink(d)) < 0 && mode != MODE_BLOCKED) {
+		apply_rules(d, MODE_BLOCKED, NULL);
+		d->rules_mode = MODE_BLOCKED;
+	}
+	if ((rc = tunnel_withdraw(&old, &d->pol)) < 0 ||
+	    (rc = office_withdraw(&old, &d->pol)) < 0)
+		log_warnx("routes: cannot remove a withdrawn prefix: %s", strerror(-rc));
+	engine_set_policy(&d->engine, d->pol.n_beacons > 0, timers_stale_ms(&d->pol));
+	if (d->engine.mode == MODE_OFFICE)
+		reverify(d);	/* under the new beacons and keys, now */
+	policy_free(&old);
+}
+
+/* A candidate that passed the bundle's checks: can it take over live, and
+ * will nftables take its ruleset? Then stored, then applied. */
+static void
+take(struct sekishod *d, struct candidate *c, struct buf *out)
+{
+	unsigned long long was = (unsigned long long)d->pol.serial;
+	const char *fixed = live_fixed_change(&d->pol, &c->pol);
+	const char *path = d->acc.incoming;
+	struct sk_error err;
+	size_t added, withdrawn;
+
+	if (fixed != NULL)
+		sk_errorf(&err, EINVAL, "%s: serial %llu changes the %s section, which "
+		    "cannot change while sekishod runs; install it as %s and restart "
+		    "sekishod", path, (unsigned long long)c->serial, fixed, d->acc.bundle);
+	if (fixed != NULL || check_rules(d, &c->pol, &err) < 0 ||
+	    accept_commit(&d->acc, c, 0, &err) < 0) {
+		refuse(out, path, err.msg, was);
+		policy_free(&c->pol);
+		return;
+	}
+	live_count(&d->pol, &c->pol, &added, &withdrawn);
+	switch_policy(d, &c->pol);
+	fetch_on_policy(d);
+	report(out, LOG_LEVEL_INFO, "accepted", "%s: policy serial %llu in force (was %llu): "
+	    "%zu prefixes added, %zu withdrawn; stored as %s", path,
+	    (unsigned long long)d->pol.serial, was, added, withdrawn, d->acc.bundle);
+}
+
+/* SIGHUP or "reload": a new bundle at the incoming path is refused with
+ * one line, the policy in force untouched, or taken live. */
+void
+reload(struct sekishod *d, struct buf *out)
+{
+	unsigned long long serial = (unsigned long long)d->pol.serial;
+	struct candidate c;
+	struct sk_error err;
+
+	if (!d->bundled) {
+		report(out, LOG_LEVEL_WARN, "refused", "reload: sekishod reads a plain policy "
+		    "file (-f) only at start; restart it, or run it with a signed bundle (-b)");
+		return;
+	}
+	switch (accept_open(&d->acc, d->acc.incoming, 0, &c, &err)) {
+	case ACCEPT_ABSENT:
+		report(out, LOG_LEVEL_INFO, "unchanged", "reload: no new bundle at %s; "
+		    "policy serial %llu stays in force", d->acc.incoming, serial);
+		return;
+	case ACCEPT_SAME:
+		report(out, LOG_LEVEL_DEBUG, "unchanged", "%s", err.msg);
+		return;
+	case ACCEPT_REFUSED:
+		refuse(out, d->acc.incoming, err.msg, serial);
+		return;
+	}
+	take(d, &c, out);
+	candidate_free(&c);
+}
+
+void
+ctl_reload(struct buf *out, void *arg)
+{
+	reload(arg, out);
+}

@@ -1,0 +1,90 @@
+/*
+ * sekishod's shared state and the functions its files offer one another,
+ * grouped by file (as OpenBSD's daemons keep theirs in foo.h):
+ *
+ *	sekishod.c	start-up, the main loop, dispatch of events and signals
+ *	actions.c	the engine's actions carried out
+ *	watch.c		the tunnel's handshake, the gateway tried, children
+ *	reload.c	a new bundle taken live, or refused
+ *	fetch_sched.c	when bundles are fetched, and what comes of it
+ *	config.c	the policy or bundle sekishod starts with; -n
+ *	firewall.c	rulesets rendered and loaded
+ *	timers.c	every timer: when armed, what runs when it fires
+ */
+#ifndef SK_SEKISHOD_H
+#define SK_SEKISHOD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "netvm/sekishod/accept.h"
+#include "netvm/sekishod/engine.h"
+#include "netvm/sekishod/fetcher.h"
+#include "netvm/sekishod/office.h"
+#include "netvm/sekishod/rtnl.h"
+#include "netvm/sekishod/timers.h"
+#include "netvm/sekishod/tunnel.h"
+#include "netvm/sekishod/workside.h"
+#include "policy/policy.h"
+
+struct buf;
+struct fetch_status;
+struct firewall;
+
+struct sekishod {
+	const char		*policy_path, *work_if, *tun_if, *sock_path, *rundir;
+	const char		*keys_path, *device_path;
+	int			 bundled;	/* -b: acc holds the bundle's state */
+	struct accept		 acc;
+	struct policy		 pol;
+	uint8_t			 key[32];
+	struct firewall		*fw;
+	struct engine		 engine;
+	struct tunnel		 tun;
+	struct workside		 work;
+	struct prober		 prober;
+	struct fetcher		 fetch;		/* bundle fetches (-b only) */
+	struct rtnl_watch	*rtnl;
+	struct timers		 timers;
+	int			 ctl_fd, sig_fd;
+	int			 quit, resync, quiet;
+	struct event		 pending;	/* an event an action produced */
+	int			 has_pending;
+	enum mode		 rules_mode;	/* of the ruleset last loaded */
+	time_t			 handshake_seen;
+};
+
+/* sekishod.c */
+void on_event(const struct event *ev, void *arg);
+
+/* actions.c */
+int apply_rules(struct sekishod *d, enum mode mode, const char *uplink);
+void do_action(struct sekishod *d, const struct action *a);
+/* In office mode: ask the beacon again (timer T_REVERIFY). */
+void reverify(struct sekishod *d);
+
+/* watch.c: the timers' handlers, and SIGCHLD's */
+void poll_tunnel(struct sekishod *d);
+void check_gateway(struct sekishod *d);
+void reap(struct sekishod *d);
+void restart_children(struct sekishod *d);
+
+/* reload.c */
+void reload(struct sekishod *d, struct buf *out);
+void ctl_reload(struct buf *out, void *arg);
+
+/* fetch_sched.c */
+void fetch_now(struct sekishod *d);
+void fetch_end(struct sekishod *d);
+void fetch_overdue(struct sekishod *d);
+void fetch_on_mode(struct sekishod *d, enum mode prev);
+void fetch_on_policy(struct sekishod *d);
+const struct fetch_status *fetch_gather(const struct sekishod *d, struct fetch_status *fs);
+
+/* config.c */
+int check_only(struct sekishod *d);
+void load_config(struct sekishod *d, int check);
+void bundle_paths(struct sekishod *d, char *store, char *incoming, size_t size);
+
+#endif

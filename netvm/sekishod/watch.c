@@ -1,0 +1,110 @@
+/*
+ * What sekishod looks at when its timers say so (timers.c): the tunnel's
+ * handshake (to the engine, which judges staleness), the gateway it tried,
+ * and its children (userspace WireGuard, the work link's DHCP server).
+ */
+#include "netvm/sekishod/sekishod.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+
+/* The handshake's age goes to the engine, which decides whether the
+ * tunnel went stale (engine.h); then time passes. */
+static void
+check_stale(struct sekishod *d, const struct tunnel_stats *ts)
+{
+	struct event ev = { .type = EV_HANDSHAKE, .now_ms = now_ms() };
+	struct timespec wall;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	ev.age_ms = ts->last_handshake.tv_sec == 0 ? UINT64_MAX :
+	    (uint64_t)(wall.tv_sec - ts->last_handshake.tv_sec) * 1000;
+	on_event(&ev, d);
+	ev.type = EV_TICK;
+	on_event(&ev, d);
+}
+
+/* gateway-timeout after the tunnel was pointed at a gateway or moved: no
+ * session with the gateway, the next one (engine.h). */
+void
+check_gateway(struct sekishod *d)
+{
+	struct event ev = { .type = EV_GATEWAY_TIMEOUT, .now_ms = now_ms() };
+	const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+	int rc;
+
+	if (d->engine.mode != MODE_REMOTE)
+		return;
+	if ((rc = tunnel_alive(&d->tun)) < 0) {
+		log_warnx("tunnel %s: cannot read its state", d->tun_if);
+		timers_on_gateway_tried(&d->timers, ev.now_ms, timers_gateway_timeout_ms(&d->pol));
+	} else if (rc == 0 && d->pol.n_gateways < 2)
+		log_warnx("gateway \"%s\" gave no handshake in %u s over %s, and it is the only one",
+		    d->pol.gateways[d->engine.gateway].name, d->pol.gateway_timeout_s,
+		    u != NULL ? u->name : "?");
+	else if (rc == 0)
+		on_event(&ev, d);
+}
+
+void
+poll_tunnel(struct sekishod *d)
+{
+	struct tunnel_stats ts;
+
+	if (tunnel_stats(&d->tun, &ts) < 0) {
+		log_warnx("tunnel %s: cannot read its state", d->tun_if);
+		return;
+	}
+	if (ts.last_handshake.tv_sec != 0 && d->handshake_seen == 0)
+		log_info("tunnel: handshake with the gateway completed (\"%s\")",
+		    d->pol.gateways[d->tun.gw].name);
+	d->handshake_seen = ts.last_handshake.tv_sec;
+	check_stale(d, &ts);
+}
+
+/* A child died: wireguard-go (then the tunnel is rebuilt, its interface
+ * gone) or the work link's DHCP server. */
+void
+reap(struct sekishod *d)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == d->tun.child) {
+			log_warnx("tunnel: userspace WireGuard (pid %d) exited", (int)pid);
+			d->tun.child = -1;
+		} else if (pid == d->work.dhcp) {
+			log_warnx("work link: DHCP server (pid %d) exited", (int)pid);
+			d->work.dhcp = -1;
+		} else {
+			fetch_reaped(&d->fetch, pid, status);
+			continue;
+		}
+		timers_on_child_exit(&d->timers, now_ms());
+	}
+}
+
+void
+restart_children(struct sekishod *d)
+{
+	struct sk_error err;
+
+	if (d->tun.child == -1) {
+		if (tunnel_open(&d->tun, d->tun_if, &d->pol, d->key, &err) < 0) {
+			log_warnx("%s", err.msg);
+			d->tun.child = -1;
+			timers_on_child_exit(&d->timers, now_ms());
+		} else
+			d->resync = 1;	/* the tunnel's route must be steered again */
+	}
+	if (d->work.dhcp == -1 && workside_dhcp_start(&d->work, &d->pol) < 0) {
+		d->work.dhcp = -1;
+		timers_on_child_exit(&d->timers, now_ms());
+	}
+}
