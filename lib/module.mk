@@ -12,3 +12,7 @@ test_lib_SRCS := tests/unit/test_lib.c
 # The bundle distribution codec (docs/distribution.md).
 FUZZERS += fuzz_dist_wire
 fuzz_dist_wire_SRCS := tests/fuzz/fuzz_dist_wire.c
+
+# lib/encode's decoders.
+FUZZERS += fuzz_encode
+fuzz_encode_SRCS := tests/fuzz/fuzz_encode.c

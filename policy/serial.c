@@ -32,8 +32,8 @@ parse_body(const char *s, size_t len, uint64_t *serial)
 	return parse_u64(num, 0, SERIAL_MAX, serial) == 0 ? 0 : -1;
 }
 
-static int
-parse_store(const char *path, const char *s, size_t len, uint64_t *serial,
+int
+serial_store_parse(const char *path, const char *s, size_t len, uint64_t *serial,
     struct sk_error *err)
 {
 	size_t m = sizeof(SERIAL_STORE_MAGIC) - 1;
@@ -72,7 +72,7 @@ serial_store_load(const char *path, int owner_uid, uint64_t *serial,
 		if ((rc = read_full(fd, (uint8_t *)buf, sizeof(buf), &len)) != 0)
 			rc = sk_errorf(err, -rc, "serial store %s: %s", path, strerror(-rc));
 		else
-			rc = parse_store(path, buf, len, serial, err);
+			rc = serial_store_parse(path, buf, len, serial, err);
 	}
 	close(fd);
 	return rc;

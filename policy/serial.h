@@ -36,4 +36,10 @@ int serial_store_load(const char *path, int owner_uid, uint64_t *serial,
  * value it loaded, that serial is not lower. 0 or -errno with err set. */
 int serial_store_save(const char *path, uint64_t serial, struct sk_error *err);
 
+/* The store's bytes (read by serial_store_load): the magic line, then the
+ * serial and a newline, nothing else. 0 with *serial, or -EINVAL with
+ * "serial store PATH: corrupt: what" in err. */
+int serial_store_parse(const char *path, const char *s, size_t len,
+    uint64_t *serial, struct sk_error *err);
+
 #endif

@@ -10,3 +10,7 @@ test_netvm_SRCS := tests/unit/test_netvm.c netvm/sekishod/control.c \
 FUZZERS += fuzz_control
 fuzz_control_SRCS := tests/fuzz/fuzz_control.c netvm/sekishod/control.c netvm/sekishod/status.c \
 	netvm/sekishod/engine.c netvm/sekishod/rtnl.c
+FUZZERS += fuzz_trust
+fuzz_trust_SRCS := tests/fuzz/fuzz_trust.c netvm/sekishod/trust.c
+FUZZERS += fuzz_helper_lines
+fuzz_helper_lines_SRCS := tests/fuzz/fuzz_helper_lines.c netvm/sekishod/bundle_verify.c
