@@ -4,7 +4,8 @@
 # Everything here goes into libsekisho.a; a program links what it uses.
 LIB_SRCS += lib/log.c lib/encode.c lib/util.c lib/buf.c lib/proc.c lib/udp.c lib/ifname.c lib/cli.c \
 	lib/nftload.c
-LIB_SRCS += lib/proto/beacon_wire.c lib/proto/beacon_sign.c lib/proto/dist_wire.c
+LIB_SRCS += lib/proto/beacon_wire.c lib/proto/beacon_sign.c lib/proto/dist_wire.c \
+	lib/proto/control_wire.c
 
 UNITS += test_lib
 test_lib_SRCS := tests/unit/test_lib.c
@@ -12,3 +13,7 @@ test_lib_SRCS := tests/unit/test_lib.c
 # The bundle distribution codec (docs/distribution.md).
 FUZZERS += fuzz_dist_wire
 fuzz_dist_wire_SRCS := tests/fuzz/fuzz_dist_wire.c
+
+# sekishod's control protocol (docs/control.md).
+FUZZERS += fuzz_control
+fuzz_control_SRCS := tests/fuzz/fuzz_control.c
