@@ -4,7 +4,8 @@
 # Everything here goes into libsekisho.a; a program links what it uses.
 LIB_SRCS += lib/log.c lib/encode.c lib/util.c lib/buf.c lib/proc.c lib/udp.c lib/ifname.c lib/cli.c lib/secfile.c \
 	lib/nftload.c
-LIB_SRCS += lib/proto/beacon_wire.c lib/proto/beacon_sign.c lib/proto/dist_wire.c
+LIB_SRCS += lib/proto/beacon_wire.c lib/proto/beacon_sign.c lib/proto/dist_wire.c \
+	lib/proto/control_wire.c
 
 UNITS += test_lib
 test_lib_SRCS := tests/unit/test_lib.c
@@ -16,3 +17,7 @@ fuzz_dist_wire_SRCS := tests/fuzz/fuzz_dist_wire.c
 # lib/encode's decoders.
 FUZZERS += fuzz_encode
 fuzz_encode_SRCS := tests/fuzz/fuzz_encode.c
+
+# sekishod's control protocol (docs/control.md).
+FUZZERS += fuzz_control
+fuzz_control_SRCS := tests/fuzz/fuzz_control.c

@@ -15,24 +15,6 @@
 #include "lib/util.h"
 
 int
-ctl_parse(const char *buf, size_t len, enum ctl_cmd *cmd)
-{
-	if (len > CTL_MAX_LINE)
-		return -EMSGSIZE;
-	if (len == 0 || buf[len - 1] != '\n' || memchr(buf, '\n', len) != buf + len - 1)
-		return -EINVAL;
-	if (len == 7 && memcmp(buf, "status\n", 7) == 0)
-		*cmd = CTL_STATUS;
-	else if (len == 12 && memcmp(buf, "status json\n", 12) == 0)
-		*cmd = CTL_STATUS_JSON;
-	else if (len == 7 && memcmp(buf, "reload\n", 7) == 0)
-		*cmd = CTL_RELOAD;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-int
 ctl_listen(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -82,38 +64,80 @@ read_request(int fd, char *buf, size_t cap)
 }
 
 static void
-reply(int fd, const char *s, size_t len)
+reply(int fd, const uint8_t *p, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(fd, s, len);
+		ssize_t n = write(fd, p, len);
 
 		if (n <= 0)
 			return;
-		s += n;
+		p += n;
 		len -= (size_t)n;
 	}
 }
 
+/* One response: the header, then the payload. */
 static void
-answer(enum ctl_cmd cmd, const struct ctl_ops *ops, void *arg, struct buf *out)
+respond(int fd, uint8_t type, const void *payload, size_t len)
 {
-	struct status st;
+	uint8_t hdr[CTL_RESP_HDR_LEN];
 
-	if (cmd == CTL_RELOAD) {
-		ops->reload(out, arg);
+	ctl_header_encode(hdr, type, (uint32_t)len);
+	reply(fd, hdr, sizeof(hdr));
+	reply(fd, payload, len);
+}
+
+/* reload's one line, typed by how it starts (struct ctl_ops). */
+static void
+respond_line(int fd, const struct buf *out)
+{
+	static const char oom[] = "refused: out of memory\n";
+	static const char cut[] = "refused: (the answer was not one line)\n";
+	const char *s = buf_str(out);
+	struct sk_error err;
+	uint8_t type = CTL_T_REFUSED;
+
+	if (s == NULL) {
+		respond(fd, CTL_T_REFUSED, oom, sizeof(oom) - 1);
 		return;
 	}
+	if (ctl_line_check((const uint8_t *)s, out->len, &err) != 0) {
+		log_warnx("control: reload answered \"%.80s\": %s", s, err.msg);
+		respond(fd, CTL_T_REFUSED, cut, sizeof(cut) - 1);
+		return;
+	}
+	if (strncmp(s, "accepted:", 9) == 0)
+		type = CTL_T_ACCEPTED;
+	else if (strncmp(s, "unchanged:", 10) == 0)
+		type = CTL_T_UNCHANGED;
+	respond(fd, type, s, out->len);
+}
+
+static void
+respond_status(int fd, const struct ctl_ops *ops, void *arg)
+{
+	static const char e[] = "error: the status does not fit the protocol\n";
+	static struct ctl_status w;
+	static uint8_t payload[CTL_PAYLOAD_MAX];
+	struct status st;
+	long n;
+
 	memset(&st, 0, sizeof(st));
 	ops->gather(&st, arg);
-	if (cmd == CTL_STATUS_JSON)
-		status_json(&st, out);
-	else
-		status_text(&st, out);
+	status_fill(&st, &w);
+	if ((n = ctl_status_encode(payload, sizeof(payload), &w)) < 0) {
+		log_warnx("control: status does not encode");
+		respond(fd, CTL_T_ERROR, e, sizeof(e) - 1);
+		return;
+	}
+	respond(fd, CTL_T_STATUS, payload, (size_t)n);
 }
 
 void
 ctl_serve(int lfd, const struct ctl_ops *ops, void *arg)
 {
+	static const char e[] =
+	    "error: unknown request (try \"status\", \"status json\" or \"reload\")\n";
 	char req[CTL_MAX_LINE + 1];
 	struct timeval tv = { 0, 500000 };
 	enum ctl_cmd cmd;
@@ -126,17 +150,16 @@ ctl_serve(int lfd, const struct ctl_ops *ops, void *arg)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	n = read_request(fd, req, sizeof(req));
 	if (n < 0 || ctl_parse(req, (size_t)n, &cmd) != 0) {
-		static const char e[] =
-		    "error: unknown request (try \"status\", \"status json\" or \"reload\")\n";
-
-		reply(fd, e, sizeof(e) - 1);
+		respond(fd, CTL_T_ERROR, e, sizeof(e) - 1);
 		close(fd);
 		return;
 	}
-	buf_init(&out);
-	answer(cmd, ops, arg, &out);
-	if (buf_str(&out) != NULL)
-		reply(fd, out.p, out.len);
-	buf_free(&out);
+	if (cmd == CTL_RELOAD) {
+		buf_init(&out);
+		ops->reload(&out, arg);
+		respond_line(fd, &out);
+		buf_free(&out);
+	} else
+		respond_status(fd, ops, arg);
 	close(fd);
 }

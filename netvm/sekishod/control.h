@@ -1,10 +1,12 @@
 /*
  * sekishod's local control socket (root only, in the netvm): one request
- * line, one reply, then the connection closes. The request grammar is tiny
- * and bounded; the parser is fuzzed. Requests: "status", "status json",
- * "reload" (a new signed policy bundle, docs/bundle.md). The socket is the
- * netvm root's: a relay for the work partition's agent must pass "status"
- * only (a reload costs a helper process each time).
+ * line, one response, then the connection closes. The protocol itself
+ * (requests, the response's framing, the status payload) is
+ * lib/proto/control_wire.h, shared with sekishoctl; docs/control.md. This
+ * is the daemon's side: the socket, and the status gathered from the
+ * engine. The socket is the netvm root's: a relay for the work
+ * partition's agent must pass "status" only (a reload costs a helper
+ * process each time).
  */
 #ifndef SK_CONTROL_H
 #define SK_CONTROL_H
@@ -14,17 +16,9 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/proto/control_wire.h"
 #include "netvm/sekishod/engine.h"
 #include "netvm/sekishod/tunnel.h"
-
-#define CTL_MAX_LINE	64
-#define CTL_SOCKET	"/run/sekisho/sekishod.sock"
-
-enum ctl_cmd { CTL_STATUS, CTL_STATUS_JSON, CTL_RELOAD };
-
-/* Parses one request of exactly len bytes ending in '\n'. 0 or -errno:
- * -EMSGSIZE too long, -EINVAL not a known request. */
-int ctl_parse(const char *buf, size_t len, enum ctl_cmd *cmd);
 
 /* Bundle fetches (docs/distribution.md), when the policy names a server. */
 struct fetch_status {
@@ -53,8 +47,8 @@ struct status {
 	const struct fetch_status *fetch;	/* NULL: no distribution server */
 };
 
-void status_text(const struct status *s, struct buf *out);
-void status_json(const struct status *s, struct buf *out);
+/* The status in the protocol's terms (status.c). */
+void status_fill(const struct status *s, struct ctl_status *out);
 
 /* What the daemon does for each request. */
 struct ctl_ops {

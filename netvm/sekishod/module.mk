@@ -4,12 +4,15 @@ PROGS += sekishod
 sekishod_SRCS := netvm/sekishod/sekishod.c $(SEKISHOD_SRCS)
 UNITS += test_engine test_netvm
 test_engine_SRCS := tests/unit/test_engine.c netvm/sekishod/engine.c
+# test_netvm checks what sekishoctl prints from sekishod's status, through
+# the wire (tests/unit/status_wire.c), so it has sekishoctl's printer too.
 test_netvm_SRCS := tests/unit/test_netvm.c netvm/sekishod/control.c \
 	netvm/sekishod/live.c netvm/sekishod/trust.c netvm/sekishod/bundle_verify.c \
-	netvm/sekishod/status.c netvm/sekishod/engine.c netvm/sekishod/rtnl.c netvm/sekishod/timers.c
-FUZZERS += fuzz_control
-fuzz_control_SRCS := tests/fuzz/fuzz_control.c netvm/sekishod/control.c netvm/sekishod/status.c \
-	netvm/sekishod/engine.c netvm/sekishod/rtnl.c
+	netvm/sekishod/status.c netvm/sekishod/engine.c netvm/sekishod/rtnl.c netvm/sekishod/timers.c \
+	tests/unit/status_wire.c netvm/sekishoctl/show.c
+$(B)/unit/test_netvm: PKG_LIBS += -ljson-c
+FUZZERS += fuzz_rtnl
+fuzz_rtnl_SRCS := tests/fuzz/fuzz_rtnl.c netvm/sekishod/engine.c netvm/sekishod/rtnl.c
 FUZZERS += fuzz_trust
 fuzz_trust_SRCS := tests/fuzz/fuzz_trust.c netvm/sekishod/trust.c
 FUZZERS += fuzz_helper_lines

@@ -1,275 +1,146 @@
-/* Formatting of `sekishoctl status`, text and JSON. Pure: no I/O. */
-#include <arpa/inet.h>
-#include <stdio.h>
+/* What `sekishoctl status` shows, gathered from the engine into the
+ * control protocol's status (lib/proto/control_wire.h). Pure: no I/O. The
+ * text and JSON are sekishoctl's (netvm/sekishoctl/show.c). */
 #include <string.h>
 #include <time.h>
 
+#include "lib/util.h"
 #include "netvm/sekishod/control.h"
 
-static const char *
-ip4(struct in_addr a, char *buf)
+_Static_assert(ENGINE_MAX_UPLINKS <= CTL_MAX_UPLINKS, "every uplink fits");
+_Static_assert(ENGINE_MAX_GATEWAYS <= CTL_MAX_GATEWAYS, "every gateway fits");
+_Static_assert(IF_NAMESIZE - 1 <= CTL_IFNAME_MAX, "interface names fit");
+_Static_assert(ENGINE_BEACON_ID <= CTL_BEACON_MAX, "beacon names fit");
+_Static_assert(sizeof(((struct engine *)0)->reason) - 1 <= CTL_REASON_MAX, "reasons fit");
+_Static_assert(sizeof(((struct tunnel_stats *)0)->peer) - 1 <= CTL_KEY_B64_MAX, "keys fit");
+
+/* Strings longer than the wire allows are cut (none are, by the asserts
+ * above, but for the policy path and the fetch's line). */
+static void
+copy(char *dst, size_t size, const char *src)
 {
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	sk_strlcpy(dst, src != NULL ? src : "", size);
+}
+
+static uint8_t
+wire_mode(enum mode m)
+{
+	switch (m) {
+	case MODE_BLOCKED:
+		return CTL_MODE_BLOCKED;
+	case MODE_REMOTE:
+		return CTL_MODE_REMOTE;
+	case MODE_OFFICE:
+		return CTL_MODE_OFFICE;
+	}
+	return CTL_MODE_BLOCKED;
+}
+
+static uint8_t
+wire_office(enum office_state o)
+{
+	switch (o) {
+	case OFFICE_UNKNOWN:
+		return CTL_OFFICE_UNPROBED;
+	case OFFICE_PROBING:
+		return CTL_OFFICE_PROBING;
+	case OFFICE_VERIFIED:
+		return CTL_OFFICE_VERIFIED;
+	case OFFICE_NO:
+		return CTL_OFFICE_NO;
+	}
+	return CTL_OFFICE_UNPROBED;
+}
+
+static void
+fill_uplink(const struct status *s, const struct uplink *u, struct ctl_uplink *w)
+{
+	copy(w->name, sizeof(w->name), u->name);
+	w->flags = (u->carrier ? CTL_U_CARRIER : 0) | (u->has_addr ? CTL_U_ADDR : 0) |
+	    (u->has_gw ? CTL_U_GW : 0);
+	w->office = wire_office(u->office);
+	w->priority = u->priority;
+	if (u->has_addr) {
+		memcpy(w->addr, &u->addr, 4);
+		w->plen = u->plen <= 32 ? u->plen : 32;
+	}
+	if (u->has_gw)
+		memcpy(w->gw, &u->gw, 4);
+	if (u->office == OFFICE_VERIFIED) {
+		copy(w->beacon, sizeof(w->beacon), u->beacon[0] ? u->beacon : "?");
+		w->verified_age_ms = s->now_ms - u->verified_ms;
+	}
 }
 
 /* Seconds since the last handshake, or -1 for never. */
-static long long
+static int64_t
 handshake_age(const struct status *s)
 {
 	const struct tunnel_stats *t = s->tunnel;
 
-	if (t == NULL || t->last_handshake.tv_sec == 0)
+	if (t->last_handshake.tv_sec == 0)
 		return -1;
 	if (s->wall.tv_sec < t->last_handshake.tv_sec)
 		return 0;
-	return (long long)(s->wall.tv_sec - t->last_handshake.tv_sec);
+	return (int64_t)(s->wall.tv_sec - t->last_handshake.tv_sec);
 }
 
 static void
-text_uplinks(const struct engine *e, struct buf *o)
-{
-	char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
-
-	for (size_t i = 0; i < e->n_uplinks; i++) {
-		const struct uplink *u = &e->uplinks[i];
-
-		buf_printf(o, "  %-10s %s%s priority %u", u->name,
-		    u->carrier ? "carrier" : "no-carrier",
-		    u->ifindex == e->active ? " active" : "", u->priority);
-		if (u->office == OFFICE_VERIFIED)
-			buf_printf(o, " office(%s)", u->beacon);
-		else if (e->beacons)
-			buf_printf(o, " %s", office_state_name(u->office));
-		if (u->has_addr)
-			buf_printf(o, " address %s/%u", ip4(u->addr, a), u->plen);
-		if (u->has_gw)
-			buf_printf(o, " gateway %s", ip4(u->gw, g));
-		buf_printf(o, "\n");
-	}
-}
-
-static void
-text_tunnel(const struct status *s, struct buf *o)
-{
-	const struct tunnel_stats *t = s->tunnel;
-	long long age = handshake_age(s);
-
-	buf_printf(o, "tunnel:     %s\n", s->tunnel_if);
-	if (s->n_gateways > 0) {
-		buf_printf(o, "  gateway:  %s (%zu of %zu", s->gateway, s->gateway_pos,
-		    s->n_gateways);
-		if (s->gateway_from != NULL && s->gateway_why != NULL)
-			buf_printf(o, ", %s %s", s->gateway_from, s->gateway_why);
-		buf_printf(o, ")\n");
-	}
-	if (t == NULL) {
-		buf_printf(o, "  state:    not readable\n");
-		return;
-	}
-	buf_printf(o, "  peer:     %s (%s)\n  endpoint: %s\n", t->peer, s->gateway,
-	    t->endpoint[0] ? t->endpoint : "none");
-	if (age < 0)
-		buf_printf(o, "  handshake: never\n");
-	else
-		buf_printf(o, "  handshake: %lld s ago\n", age);
-	buf_printf(o, "  transfer: %llu B received, %llu B sent\n",
-	    (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_bytes);
-}
-
-/* The time of the last fetch: UTC, ISO 8601. */
-static const char *
-fetch_when(const struct fetch_status *f, char buf[32])
-{
-	struct tm tm;
-
-	if (gmtime_r(&f->last, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return "?";
-	return buf;
-}
-
-static long long
-fetch_age(const struct status *s)
-{
-	return s->wall.tv_sec > s->fetch->last ? (long long)(s->wall.tv_sec - s->fetch->last) : 0;
-}
-
-static void
-text_fetch(const struct status *s, struct buf *o)
+fill_fetch(const struct status *s, struct ctl_status *w)
 {
 	const struct fetch_status *f = s->fetch;
-	char when[32];
 
-	buf_printf(o, "fetch:      %s every %u s", f->server, f->interval_s);
-	if (f->running)
-		buf_printf(o, ", one running now\n");
-	else if (f->next_s >= 0)
-		buf_printf(o, ", next in %lld s\n", f->next_s);
-	else
-		buf_printf(o, ", none due (no path)\n");
-	if (f->last == 0)
-		buf_printf(o, "  last:     none yet\n");
-	else
-		buf_printf(o, "  last:     %s (%lld s ago): %s\n", fetch_when(f, when),
-		    fetch_age(s), f->result);
+	w->flags |= CTL_S_FETCH;
+	copy(w->fetch.server, sizeof(w->fetch.server), f->server);
+	w->fetch.interval_s = f->interval_s;
+	w->fetch.running = f->running != 0;
+	w->fetch.next_s = f->next_s >= 0 ? f->next_s : -1;
+	if (f->last > 0) {
+		w->fetch.last = (int64_t)f->last;
+		w->fetch.last_age_s = s->wall.tv_sec > f->last ?
+		    (int64_t)(s->wall.tv_sec - f->last) : 0;
+		copy(w->fetch.result, sizeof(w->fetch.result), f->result);
+	}
 }
 
 void
-status_text(const struct status *s, struct buf *o)
+status_fill(const struct status *s, struct ctl_status *w)
 {
 	const struct engine *e = s->engine;
-	const struct uplink *u = engine_uplink(e, e->active);
-	char a[INET_ADDRSTRLEN];
 
-	if (e->mode == MODE_OFFICE && u != NULL)
-		buf_printf(o, "mode:       office (beacon %s verified %.1f s ago on %s, for %.1f s)\n",
-		    u->beacon, (double)(s->now_ms - u->verified_ms) / 1000.0, u->name,
-		    (double)(s->now_ms - e->since_ms) / 1000.0);
-	else
-		buf_printf(o, "mode:       %s (%s, for %.1f s)\n", mode_name(e->mode),
-		    e->reason, (double)(s->now_ms - e->since_ms) / 1000.0);
-	if (u != NULL)
-		buf_printf(o, "uplink:     %s %s/%u\n", u->name, ip4(u->addr, a), u->plen);
-	else
-		buf_printf(o, "uplink:     none\n");
-	buf_printf(o, "uplinks:\n");
-	text_uplinks(e, o);
-	text_tunnel(s, o);
-	buf_printf(o, "policy:     serial %llu (%s)\n", (unsigned long long)s->serial,
-	    s->policy_path);
-	if (s->fetch != NULL)
-		text_fetch(s, o);
-}
-
-/* Names are interface names and policy identifiers. Gateway names may be
- * UTF-8 (the parser accepts only valid UTF-8), which JSON carries as it
- * is; control characters, quotes and backslashes are escaped anyway. */
-static void
-json_str(struct buf *o, const char *s)
-{
-	buf_printf(o, "\"");
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			buf_printf(o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			buf_printf(o, "\\u%04x", c);
-		else
-			buf_printf(o, "%c", c);
+	memset(w, 0, sizeof(*w));
+	w->mode = wire_mode(e->mode);
+	w->flags = e->beacons ? CTL_S_BEACONS : 0;
+	w->since_ms = s->now_ms - e->since_ms;
+	w->serial = s->serial <= CTL_SERIAL_MAX ? s->serial : CTL_SERIAL_MAX;
+	copy(w->reason, sizeof(w->reason), e->reason);
+	copy(w->policy_path, sizeof(w->policy_path), s->policy_path);
+	copy(w->tunnel_if, sizeof(w->tunnel_if), s->tunnel_if);
+	copy(w->gateway, sizeof(w->gateway), s->gateway);
+	for (size_t i = 0; i < e->n_uplinks && i < CTL_MAX_UPLINKS; i++) {
+		fill_uplink(s, &e->uplinks[i], &w->uplinks[i]);
+		if (e->uplinks[i].ifindex == e->active)
+			w->active = (uint8_t)(i + 1);
 	}
-	buf_printf(o, "\"");
-}
-
-static void
-json_uplinks(const struct engine *e, struct buf *o)
-{
-	char a[INET_ADDRSTRLEN];
-
-	buf_printf(o, "\"uplinks\":[");
-	for (size_t i = 0; i < e->n_uplinks; i++) {
-		const struct uplink *u = &e->uplinks[i];
-
-		buf_printf(o, "%s{\"name\":", i ? "," : "");
-		json_str(o, u->name);
-		buf_printf(o, ",\"carrier\":%s,\"active\":%s,\"priority\":%u,\"office\":\"%s\"",
-		    u->carrier ? "true" : "false",
-		    u->ifindex == e->active ? "true" : "false", u->priority,
-		    office_state_name(u->office));
-		if (u->office == OFFICE_VERIFIED) {
-			buf_printf(o, ",\"beacon\":");
-			json_str(o, u->beacon);
-		}
-		if (u->has_addr)
-			buf_printf(o, ",\"address\":\"%s/%u\"", ip4(u->addr, a), u->plen);
-		if (u->has_gw)
-			buf_printf(o, ",\"gateway\":\"%s\"", ip4(u->gw, a));
-		buf_printf(o, "}");
-	}
-	buf_printf(o, "]");
-}
-
-static void
-json_tunnel(const struct status *s, struct buf *o)
-{
-	const struct tunnel_stats *t = s->tunnel;
-	long long age = handshake_age(s);
-
-	buf_printf(o, "\"tunnel\":{\"interface\":");
-	json_str(o, s->tunnel_if);
-	if (s->n_gateways > 0) {
-		buf_printf(o, ",\"gateway_position\":%zu,\"gateways\":%zu,\"failover\":",
-		    s->gateway_pos, s->n_gateways);
+	w->n_uplinks = (uint8_t)(e->n_uplinks < CTL_MAX_UPLINKS ? e->n_uplinks : CTL_MAX_UPLINKS);
+	if (s->n_gateways > 0 && s->n_gateways <= CTL_MAX_GATEWAYS &&
+	    s->gateway_pos >= 1 && s->gateway_pos <= s->n_gateways) {
+		w->n_gateways = (uint8_t)s->n_gateways;
+		w->gateway_pos = (uint8_t)s->gateway_pos;
 		if (s->gateway_from != NULL && s->gateway_why != NULL) {
-			buf_printf(o, "{\"from\":");
-			json_str(o, s->gateway_from);
-			buf_printf(o, ",\"why\":");
-			json_str(o, s->gateway_why);
-			buf_printf(o, "}");
-		} else
-			buf_printf(o, "null");
+			w->flags |= CTL_S_FAILOVER;
+			copy(w->gateway_from, sizeof(w->gateway_from), s->gateway_from);
+			copy(w->gateway_why, sizeof(w->gateway_why), s->gateway_why);
+		}
 	}
-	if (t != NULL) {
-		buf_printf(o, ",\"peer\":\"%s\",\"gateway\":", t->peer);
-		json_str(o, s->gateway);
-		buf_printf(o, ",\"endpoint\":");
-		json_str(o, t->endpoint);
-		if (age < 0)
-			buf_printf(o, ",\"last_handshake_age_s\":null");
-		else
-			buf_printf(o, ",\"last_handshake_age_s\":%lld", age);
-		buf_printf(o, ",\"rx_bytes\":%llu,\"tx_bytes\":%llu",
-		    (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_bytes);
+	if (s->tunnel != NULL) {
+		w->flags |= CTL_S_TUNNEL;
+		copy(w->tunnel.peer, sizeof(w->tunnel.peer), s->tunnel->peer);
+		copy(w->tunnel.endpoint, sizeof(w->tunnel.endpoint), s->tunnel->endpoint);
+		w->tunnel.handshake_age_s = handshake_age(s);
+		w->tunnel.rx_bytes = s->tunnel->rx_bytes;
+		w->tunnel.tx_bytes = s->tunnel->tx_bytes;
 	}
-	buf_printf(o, "}");
-}
-
-static void
-json_fetch(const struct status *s, struct buf *o)
-{
-	const struct fetch_status *f = s->fetch;
-	char when[32];
-
-	buf_printf(o, ",\"fetch\":{\"server\":");
-	json_str(o, f->server);
-	buf_printf(o, ",\"interval_s\":%u,\"running\":%s,\"next_s\":", f->interval_s,
-	    f->running ? "true" : "false");
-	if (f->next_s >= 0)
-		buf_printf(o, "%lld", f->next_s);
-	else
-		buf_printf(o, "null");
-	if (f->last == 0) {
-		buf_printf(o, ",\"last\":null,\"last_age_s\":null,\"result\":null}");
-		return;
-	}
-	buf_printf(o, ",\"last\":\"%s\",\"last_age_s\":%lld,\"result\":",
-	    fetch_when(f, when), fetch_age(s));
-	json_str(o, f->result);
-	buf_printf(o, "}");
-}
-
-void
-status_json(const struct status *s, struct buf *o)
-{
-	const struct engine *e = s->engine;
-	const struct uplink *u = engine_uplink(e, e->active);
-
-	buf_printf(o, "{\"mode\":\"%s\",\"reason\":", mode_name(e->mode));
-	json_str(o, e->reason);
-	buf_printf(o, ",\"since_ms\":%llu,\"uplink\":",
-	    (unsigned long long)(s->now_ms - e->since_ms));
-	if (u != NULL)
-		json_str(o, u->name);
-	else
-		buf_printf(o, "null");
-	buf_printf(o, ",");
-	json_uplinks(e, o);
-	buf_printf(o, ",");
-	json_tunnel(s, o);
-	buf_printf(o, ",\"policy\":{\"serial\":%llu,\"path\":",
-	    (unsigned long long)s->serial);
-	json_str(o, s->policy_path);
-	buf_printf(o, "}");
 	if (s->fetch != NULL)
-		json_fetch(s, o);
-	buf_printf(o, "}\n");
+		fill_fetch(s, w);
 }

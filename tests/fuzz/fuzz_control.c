@@ -1,44 +1,91 @@
-/* libFuzzer: the control socket's request parser and the translation of
- * rtnetlink messages into engine events (with the engine fed the result). */
+/* libFuzzer: sekishod's control protocol (lib/proto/control_wire.h,
+ * docs/control.md), both ends: the request parser, the response header,
+ * text payloads and the status decoder. Whatever the bytes: a one-line
+ * message, or a decoded status within its bounds that encodes back to the
+ * very same bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 
-#include "netvm/sekishod/control.h"
-#include "netvm/sekishod/engine.h"
-#include "netvm/sekishod/rtnl.h"
+#include "lib/proto/control_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+one_line(const struct sk_error *err)
+{
+	size_t n = strlen(err->msg);
+
+	if (n == 0 || n >= sizeof(err->msg) - 1 || strchr(err->msg, '\n') != NULL)
+		__builtin_trap();
+}
+
+static void
+check_status(const uint8_t *p, size_t n)
+{
+	static struct ctl_status s;
+	static uint8_t back[CTL_PAYLOAD_MAX];
+	struct sk_error err;
+	long len;
+
+	if (ctl_status_decode(p, n, &s, &err) != 0) {
+		one_line(&err);
+		return;
+	}
+	if (s.n_uplinks > CTL_MAX_UPLINKS || s.active > s.n_uplinks ||
+	    s.mode > CTL_MODE_OFFICE || (s.flags & ~CTL_S_ALL) ||
+	    s.gateway_pos > s.n_gateways || s.n_gateways > CTL_MAX_GATEWAYS)
+		__builtin_trap();
+	for (size_t i = 0; i < s.n_uplinks; i++)
+		if (s.uplinks[i].plen > 32 || s.uplinks[i].office > CTL_OFFICE_NO ||
+		    s.uplinks[i].name[0] == '\0')
+			__builtin_trap();
+	len = ctl_status_encode(back, sizeof(back), &s);
+	if (len < 0 || (size_t)len != n || memcmp(back, p, n) != 0)
+		__builtin_trap();
+}
+
+static void
+check_response(const uint8_t *p, size_t n)
+{
+	struct sk_error err;
+	uint8_t type, hdr[CTL_RESP_HDR_LEN];
+	uint32_t len;
+
+	if (n < CTL_RESP_HDR_LEN)
+		return;
+	if (ctl_header_decode(p, &type, &len, &err) != 0) {
+		one_line(&err);
+		return;
+	}
+	ctl_header_encode(hdr, type, len);
+	if (memcmp(hdr, p, sizeof(hdr)) != 0)
+		__builtin_trap();
+	if (n - CTL_RESP_HDR_LEN != len)
+		return;
+	if (type == CTL_T_STATUS)
+		check_status(p + CTL_RESP_HDR_LEN, len);
+	else if (ctl_line_check(p + CTL_RESP_HDR_LEN, len, &err) != 0)
+		one_line(&err);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct engine e;
-	static int init;
-	struct action acts[ENGINE_MAX_ACTIONS];
-	struct event ev;
 	enum ctl_cmd cmd;
 	uint8_t *copy;
 
-	if (!init) {
-		struct in_addr ep = { htonl(0xc000020a) };
-
-		engine_init(&e, 2, 9, ep, 1);
-		init = 1;
-	}
 	/* An exact-size copy so that any over-read is caught. */
 	if ((copy = malloc(size ? size : 1)) == NULL)
 		return 0;
 	memcpy(copy, data, size);
-	(void)ctl_parse((const char *)copy, size, &cmd);
-	if (rtnl_parse(copy, size, &ev) == 1) {
-		size_t n = engine_handle(&e, &ev, acts);
-
-		if (n > ENGINE_MAX_ACTIONS || e.n_uplinks > ENGINE_MAX_UPLINKS)
-			__builtin_trap();
-	}
+	if (ctl_parse((const char *)copy, size, &cmd) == 0 &&
+	    (cmd > CTL_RELOAD || strlen(ctl_request(cmd)) != size ||
+	    memcmp(ctl_request(cmd), copy, size) != 0))
+		__builtin_trap();
+	check_response(copy, size);
+	check_status(copy, size);
 	free(copy);
 	return 0;
 }

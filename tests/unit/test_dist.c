@@ -28,6 +28,7 @@
 #include "lib/encode.h"
 #include "lib/util.h"
 #include "netvm/sekishod/control.h"
+#include "tests/unit/status_wire.h"
 #include "netvm/sekishod/fetcher.h"
 #include "netvm/sekishod/timers.h"
 #include "policy/bundle.h"

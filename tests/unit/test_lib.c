@@ -19,6 +19,7 @@
 #include "lib/ifname.h"
 #include "lib/secfile.h"
 #include "lib/util.h"
+#include "lib/proto/control_wire.h"
 
 static void
 test_b64_vectors(void **state)
@@ -258,6 +259,61 @@ test_cli(void **state)
 	assert_false(cli_wants_help(1, help));
 }
 
+/* The control protocol (lib/proto/control_wire.h): a status round-trips,
+ * and every byte short, every byte after, an unknown flag or an out-of-range
+ * field is refused with one line. */
+static void
+test_control_wire(void **state)
+{
+	static struct ctl_status s, d;
+	static uint8_t p[CTL_PAYLOAD_MAX];
+	uint8_t hdr[CTL_RESP_HDR_LEN], type;
+	struct sk_error err;
+	uint32_t len;
+	long n;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.mode = CTL_MODE_REMOTE;
+	s.flags = CTL_S_TUNNEL;
+	s.n_uplinks = 1;
+	s.active = 1;
+	strcpy(s.reason, "tunnel over up0");
+	strcpy(s.uplinks[0].name, "up0");
+	s.tunnel.handshake_age_s = -1;
+	n = ctl_status_encode(p, sizeof(p), &s);
+	assert_true(n > 0);
+	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), 0);
+	assert_int_equal(memcmp(&s, &d, sizeof(s)), 0);
+	for (long i = 0; i < n; i++)
+		assert_int_equal(ctl_status_decode(p, (size_t)i, &d, &err), -EINVAL);
+	p[n] = 0;
+	assert_int_equal(ctl_status_decode(p, (size_t)n + 1, &d, &err), -EINVAL);
+	assert_string_equal(err.msg, "1 bytes after the status");
+	p[1] = 0x10;
+	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), -EINVAL);
+	assert_string_equal(err.msg, "unknown status flags");
+	p[1] = CTL_S_TUNNEL;
+	p[0] = 3;
+	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), -EINVAL);
+	assert_string_equal(err.msg, "unknown mode");
+	/* The header: version and type checked, a line's length bounded. */
+	ctl_header_encode(hdr, CTL_T_REFUSED, 10);
+	assert_int_equal(ctl_header_decode(hdr, &type, &len, &err), 0);
+	assert_int_equal(type, CTL_T_REFUSED);
+	assert_int_equal(len, 10);
+	ctl_header_encode(hdr, CTL_T_REFUSED, 0);
+	assert_int_equal(ctl_header_decode(hdr, &type, &len, &err), -EINVAL);
+	ctl_header_encode(hdr, 6, 1);
+	assert_int_equal(ctl_header_decode(hdr, &type, &len, &err), -EINVAL);
+	ctl_header_encode(hdr, CTL_T_STATUS, 1);
+	hdr[4] = 2;
+	assert_int_equal(ctl_header_decode(hdr, &type, &len, &err), -EINVAL);
+	assert_int_equal(ctl_line_check((const uint8_t *)"ok\n", 3, &err), 0);
+	assert_int_equal(ctl_line_check((const uint8_t *)"a\nb\n", 4, &err), -EINVAL);
+	assert_int_equal(ctl_line_check((const uint8_t *)"ok", 2, &err), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -271,6 +327,7 @@ main(void)
 		cmocka_unit_test(test_ifname),
 		cmocka_unit_test(test_secfile),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_control_wire),
 	};
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
 }

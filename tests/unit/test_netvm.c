@@ -24,6 +24,7 @@
 
 #include "lib/encode.h"
 #include "netvm/sekishod/control.h"
+#include "tests/unit/status_wire.h"
 #include "lib/nftload.h"
 #include "policy/render/fw_render.h"
 #include "netvm/sekishod/live.h"
