@@ -37,11 +37,12 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 #   FUZZERS  += name       one libFuzzer harness; name_SRCS lists its sources
 # Debian packages: modules may add their own with DEBS += ...
 # libclang-rt-14-dev holds clang's fuzzer and sanitizer runtimes, which
-# --no-install-recommends would leave out; tcpdump is make bench's.
+# --no-install-recommends would leave out; tcpdump is make bench's;
+# netbase gives nft the protocol names (tcp, udp) the tests read back.
 DEBS := build-essential clang libclang-rt-14-dev pkg-config libnftables-dev libmnl-dev \
 	libssl-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
 	dnsmasq-base busybox curl bind9-dnsutils iperf3 iputils-ping procps \
-	psmisc kmod python3 tcpdump netcat-openbsd
+	psmisc kmod python3 tcpdump netcat-openbsd netbase
 LIB_SRCS :=
 PROGS    :=
 UNITS    :=

@@ -296,6 +296,7 @@ kernel_settings(const char *work_if, int v6)
 	write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
 	write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", v6 ? "1" : "0");
 	write_sysctl("/proc/sys/net/ipv4/icmp_ratelimit", "0");
+	write_sysctl("/proc/sys/net/ipv6/icmp/ratelimit", "0");
 	write_sysctl("/proc/sys/net/ipv4/conf/all/send_redirects", "0");
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/send_redirects", work_if);
 	write_sysctl(path, "0");

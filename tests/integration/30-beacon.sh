@@ -176,7 +176,7 @@ check "key file not owned by root: exit 1 with one exact line" expect_fail \
 	timeout 5 "$BEACON" -d -k "$DIR/nobody.key" -i tokyo-3f -l 127.0.0.1:51899
 ln -s "$KEY" "$DIR/link.key"
 check "key file behind a symlink: refused" expect_fail \
-	"sekisho-beacon: key file $DIR/link.key: Too many levels of symbolic links" \
+	"sekisho-beacon: key file $DIR/link.key: a symbolic link, must be a regular file" \
 	timeout 5 "$BEACON" -n -k "$DIR/link.key" -i tokyo-3f
 check "missing key file: refused" expect_fail \
 	"sekisho-beacon: key file $DIR/none.key: No such file or directory" \
