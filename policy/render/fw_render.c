@@ -186,8 +186,9 @@ render_forward(const struct fw_params *p, struct buf *o)
 		buf_printf(o, "\t\tmeta nfproto ipv6 iifname != { \"%s\", \"%s\" } counter drop\n",
 		    w, t);
 	else
-		buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
-		    "\t\tmeta nfproto ipv6 counter drop\n", w);
+		buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 meta l4proto tcp counter reject with tcp reset\n"
+		    "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
+		    "\t\tmeta nfproto ipv6 counter drop\n", w, w);
 	buf_printf(o, "\t\tct state invalid counter drop\n"
 	    "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n",
 	    t, w);
@@ -205,9 +206,13 @@ render_forward(const struct fw_params *p, struct buf *o)
 	fw_render_inbound_forward(p, o);
 	if (p->mode != MODE_BLOCKED)
 		render_allow(p, o);
+	/* Refused TCP gets a reset in either family: Linux gives up on a SYN
+	 * at once on a reset, but took an ICMPv6 admin-prohibited only for
+	 * the retransmitted SYN, a second later. */
 	if (v6_forward(p))
-		buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
-		    "\t\tmeta nfproto ipv6 counter drop\n", w);
+		buf_printf(o, "\t\tiifname \"%s\" meta nfproto ipv6 meta l4proto tcp counter reject with tcp reset\n"
+		    "\t\tiifname \"%s\" meta nfproto ipv6 counter reject with icmpx admin-prohibited\n"
+		    "\t\tmeta nfproto ipv6 counter drop\n", w, w);
 	buf_printf(o, "\t\tiifname \"%s\" meta l4proto tcp counter reject with tcp reset\n"
 	    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n"
 	    "\t\tcounter drop\n\t}\n", w, w);
