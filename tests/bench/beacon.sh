@@ -11,6 +11,7 @@
 # challenges in flight) to CPU 1, in a network namespace of this run's own.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+. tests/bench/lib.sh
 B=${B:-build}
 BEACON=$PWD/$B/sekisho-beacon
 PROBE=$PWD/$B/sekisho-beacon-probe
@@ -37,7 +38,6 @@ trap cleanup EXIT
 [ -n "$NS" ] || { echo "bench: beacon: could not create a network namespace"; exit 1; }
 ip -n "$NS" link set lo up
 
-bench() { printf 'bench: %s = %s %s\n' "$1" "$2" "$3"; }
 # Two CPUs: daemon on 0, load on 1. One CPU: both share it (said so).
 if [ "$(nproc)" -ge 2 ]; then
 	on_daemon_cpu=(taskset -c 0) on_load_cpu=(taskset -c 1) cpus="daemon on CPU 0, load on CPU 1"
@@ -105,3 +105,4 @@ rate=$(load -T "$secs" -P 8 -t 50 -s 127.2.0.1 127.0.0.2)
 bench beacon.answers_per_s_one_source "$rate" \
 	"answers/s (one source flooding; default per-source limit 5/s, burst 10)"
 answered "$DAEMON" "$DIR/127.0.0.2.log" >/dev/null
+bench_done

@@ -45,6 +45,7 @@
 # (BENCH_FWD=0 skips the lab part.)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+. tests/bench/lib.sh
 B=${B:-build}
 BENCH=$PWD/$B/bench-policy
 POLICY=$PWD/$B/sekisho-policy
@@ -68,7 +69,6 @@ cleanup() {
 trap cleanup EXIT
 [ -n "$NS" ] || { echo "bench: policy: could not create a network namespace"; exit 1; }
 [ -x "$BENCH" ] && [ -x "$POLICY" ] || { echo "bench: policy: build $BENCH and $POLICY first"; exit 1; }
-bench() { printf 'bench: %s = %s %s\n' "$1" "$2" "$3"; }
 get() { sed -n "s/^$1 //p" "$2"; }
 
 # ---- signature verification ------------------------------------------------------
@@ -266,3 +266,4 @@ fwd policy.forward_ratio_10k_prefixes_only office 10k_only 10_only \
 lab_plug up0 home || exit 1
 fwd policy.forward_ratio_10k_remote remote 10k 10 \
 	"$prefixes prefixes + $services services / 10 + 10, the portal's service last, through the tunnel"
+bench_done

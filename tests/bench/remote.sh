@@ -3,6 +3,7 @@
 # time here: the goals are in the README and the issue notes.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 . tests/lab/lab.sh
 . tests/integration/lib.sh
 
@@ -17,7 +18,6 @@ lab_uplink_dhcp || exit 1
 netvm_wait_mode remote || exit 1
 lab_wait_for -t 10 bash -c "ip netns exec $NS_WORK curl -s -m 2 http://$LAB_PORTAL/ >/dev/null" || exit 1
 
-bench() { printf 'bench: %s = %s %s\n' "$1" "$2" "$3"; }
 secs=${BENCH_SECONDS:-8}	# 5 s runs varied by +-10% on 2 cores
 
 # ---- remote.throughput_ratio --------------------------------------------------
@@ -50,18 +50,11 @@ one_sample() {
 	ip -n "$NS_NETVM" route replace default via "$LAB_HOME_ROUTER" dev up0
 	lab_wait_for -t 5 grep -q 'bytes from' "$log"
 	t1=$(grep -m1 'bytes from' "$log" | sed -E 's/^\[([0-9.]+)\].*/\1/')
-	pkill -f "ping -D -n -i 0.005 -W 1 -c 1600 $LAB_PORTAL" 2>/dev/null
+	kill_tree "$pinger"
 	wait "$pinger" 2>/dev/null
 	ip -n "$NS_NETVM" addr flush dev up0
 	netvm_wait_mode blocked
 	[ -n "$t1" ] && python3 -c "print(round(($t1 - $t0) * 1000, 1))"
-}
-stats() {	# samples on stdin -> "p50 p95 n"
-	sort -n | python3 -c '
-import sys
-v = [float(x) for x in sys.stdin.read().split()]
-p = lambda q: v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
-print(f"{p(0.5)} {p(0.95)} {len(v)}" if v else "- - 0")'
 }
 # Warm: the tunnel's WireGuard session outlives blocked mode.
 warm=$(for i in $(seq 1 "${BENCH_RUNS:-20}"); do one_sample; done | stats)
@@ -86,3 +79,4 @@ netvm_wait_mode remote
 sleep 1
 pid=$(lab_pid sekishod)
 bench netvm.rss_kib "$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")" "KiB (goal < 4096)"
+bench_done

@@ -13,6 +13,7 @@
 #                         the way back (cable in, office verified)
 set -u
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 . tests/lab/lab.sh
 . tests/integration/lib.sh
 
@@ -28,14 +29,6 @@ lab_work_dhcp || exit 1
 lab_uplink_dhcp up0 || exit 1
 netvm_wait_mode remote || exit 1
 
-bench() { printf 'bench: %s = %s %s\n' "$1" "$2" "$3"; }
-stats() {	# samples on stdin -> "p50 p95 n"
-	sort -n | python3 -c '
-import sys
-v = [float(x) for x in sys.stdin.read().split()]
-p = lambda q: v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
-print(f"{p(0.5):.1f} {p(0.95):.1f} {len(v)}" if v else "- - 0")'
-}
 lease_time() { stat -c %.9Y "$LAB_DIR/lease.up0"; }
 now_s() { date +%s.%N; }
 ms() { python3 -c "print(round(($2 - $1) * 1000, 1))"; }
@@ -55,7 +48,7 @@ pinging() {	# LOG: a 5 ms ping from work to the portal, in the background
 	pinger=$!
 }
 stop_ping() {
-	pkill -f "ping -D -n -i 0.005 -W 1 -c 2000 $LAB_PORTAL"; wait "$pinger" 2>/dev/null
+	kill_tree "$pinger"; wait "$pinger" 2>/dev/null
 }
 
 to_office=() to_remote=() dhcp=()
@@ -112,3 +105,4 @@ sleep 1
 lab_plug up0 office >/dev/null
 wait "$pinger"
 bench switch.ping_gap_back_ms "$(gap "$log")" "ms, office cable back in (DHCP, probe, office)"
+bench_done

@@ -106,7 +106,14 @@ netvm_kill9() {
 # which the lab did not start itself.
 netvm_cleanup() {
 	netvm_env
-	pkill -f "wireguard-go -f $NETVM_TUN\$" 2>/dev/null
+	# wireguard-go for this lab's own tunnel name, matched exactly: never
+	# another lab's, never by a pattern.
+	local p cmd
+	for p in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+		[[ $cmd == "wireguard-go -f $NETVM_TUN " || $cmd == */"wireguard-go -f $NETVM_TUN " ]] &&
+			kill "${p#/proc/}" 2>/dev/null
+	done
 	[ -r "$NETVM_RUN/work-dhcp.pid" ] && kill "$(cat "$NETVM_RUN/work-dhcp.pid")" 2>/dev/null
 	return 0
 }
