@@ -8,9 +8,11 @@
 #include "netvm/sekishod/sekishod.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -87,6 +89,20 @@ fetch_now(struct sekishod *d)
 }
 
 /* The helper has exited and said all it had to say. */
+/* A fetched bundle that was refused leaves the incoming path, so that it
+ * is not taken up again by the next reload: kept once as INCOMING.refused
+ * for IT to look at (docs/distribution.md). The refusal's one line has
+ * said everything; this adds none. */
+static void
+set_aside(const char *incoming)
+{
+	char aside[PATH_MAX];
+
+	if (snprintf(aside, sizeof(aside), "%s.refused", incoming) >= (int)sizeof(aside) ||
+	    rename(incoming, aside) == -1)
+		unlink(incoming);
+}
+
 void
 fetch_end(struct sekishod *d)
 {
@@ -113,6 +129,8 @@ fetch_end(struct sekishod *d)
 		reload(d, &out);
 		n = buf_str(&out) != NULL ? strcspn(out.p, "\n") : 0;
 		fetch_result(&d->fetch, "%.*s", (int)n, n > 0 ? out.p : "?");
+		if (n > 0 && strncmp(out.p, "refused:", 8) == 0)
+			set_aside(d->acc.incoming);
 		buf_free(&out);
 		break;
 	}

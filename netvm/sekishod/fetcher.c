@@ -1,6 +1,8 @@
 #include "netvm/sekishod/fetcher.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/encode.h"
+#include "lib/log.h"
 #include "lib/proc.h"
 #include "lib/util.h"
 #include "policy/fileio.h"
@@ -59,23 +62,68 @@ line_set(struct fetcher *f, const char *fmt, ...)
 	f->len = strlen(f->line);
 }
 
-/* The temporary file beside the incoming path (same file system, so the
- * rename is atomic), 0600 whatever the umask. */
+/*
+ * The file the helper writes, in the incoming path's directory (same file
+ * system, so the final rename is atomic), 0600 whatever the umask. It has
+ * no name until it is complete (O_TMPFILE): a fetch cut short, even by a
+ * kill -9 of sekishod, leaves nothing behind. Only a file system without
+ * O_TMPFILE gets a named temporary file, removed on every failure.
+ */
+/* Names "INCOMING.fetch-*" that a sekishod killed between naming a
+ * finished file and renaming it (or a file system without O_TMPFILE) left
+ * in dir: only sekishod makes them, one fetch at a time, so any there
+ * before a fetch starts is stale. */
+static void
+tmp_sweep(const char *dir, const char *incoming)
+{
+	const char *base = strrchr(incoming, '/');
+	char prefix[NAME_MAX + 1];
+	struct dirent *e;
+	DIR *d;
+	int dfd;
+
+	base = base != NULL ? base + 1 : incoming;
+	if (snprintf(prefix, sizeof(prefix), "%s.fetch-", base) >= (int)sizeof(prefix) ||
+	    (d = opendir(dir)) == NULL)
+		return;
+	dfd = dirfd(d);
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
+		    unlinkat(dfd, e->d_name, 0) == 0)
+			log_info("fetch: removed %s/%s, left by an interrupted fetch", dir,
+			    e->d_name);
+	closedir(d);
+}
+
 static int
 tmp_open(struct fetcher *f, const char *incoming)
 {
+	char dir[PATH_MAX];
+	const char *slash = strrchr(incoming, '/');
 	int fd;
 
 	if (snprintf(f->tmp, sizeof(f->tmp), "%s.fetch-XXXXXX", incoming) >=
 	    (int)sizeof(f->tmp))
 		return -ENAMETOOLONG;
-	if ((fd = mkostemp(f->tmp, O_CLOEXEC)) == -1)
+	if (slash == NULL)
+		sk_strlcpy(dir, ".", sizeof(dir));
+	else if (slash == incoming)
+		sk_strlcpy(dir, "/", sizeof(dir));
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - incoming), incoming);
+	tmp_sweep(dir, incoming);
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	f->named = fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR);
+	if (fd == -1 && !f->named)
+		return -errno;
+	if (f->named && (fd = mkostemp(f->tmp, O_CLOEXEC)) == -1)
 		return -errno;
 	if (fchmod(fd, 0600) == -1) {
 		int e = errno;
 
 		close(fd);
-		unlink(f->tmp);
+		if (f->named)
+			unlink(f->tmp);
 		return -e;
 	}
 	return fd;
@@ -87,8 +135,30 @@ tmp_drop(struct fetcher *f)
 	if (f->out_fd != -1) {
 		close(f->out_fd);
 		f->out_fd = -1;
-		unlink(f->tmp);
+		if (f->named)
+			unlink(f->tmp);
 	}
+}
+
+/* Gives the finished anonymous file its temporary name (linkat through
+ * /proc, which needs no privilege), so that it can be renamed into place. */
+static int
+tmp_name(struct fetcher *f)
+{
+	char proc[64];
+	int fd;
+
+	if (f->named)
+		return 0;
+	if ((fd = mkostemp(f->tmp, O_CLOEXEC)) == -1)
+		return -errno;
+	close(fd);
+	unlink(f->tmp);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->out_fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW) == -1)
+		return -errno;
+	f->named = 1;
+	return 0;
 }
 
 int
@@ -201,10 +271,16 @@ store(struct fetcher *f, const char *incoming)
 {
 	struct sk_error err;
 	struct stat st;
+	int rc;
 
 	f->size = fstat(f->out_fd, &st) == 0 ? st.st_size : -1;
 	if (fsync(f->out_fd) == -1) {
-		line_set(f, "%s: fsync: %s", f->tmp, strerror(errno));
+		line_set(f, "%s: fsync: %s", incoming, strerror(errno));
+		tmp_drop(f);
+		return FETCH_ERROR;
+	}
+	if ((rc = tmp_name(f)) < 0) {
+		line_set(f, "%s: %s", f->tmp, strerror(-rc));
 		tmp_drop(f);
 		return FETCH_ERROR;
 	}

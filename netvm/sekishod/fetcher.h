@@ -33,7 +33,8 @@ struct fetcher {
 	pid_t		 pid;		/* -1: none running */
 	int		 err_fd;	/* the helper's stderr, -1 at its end */
 	int		 out_fd;	/* the temporary file */
-	char		 tmp[PATH_MAX];
+	char		 tmp[PATH_MAX];	/* its name once complete */
+	int		 named;		/* tmp names it (no O_TMPFILE) */
 	off_t		 size;		/* of a newer bundle, once stored */
 	char		 line[256];	/* the helper's line */
 	size_t		 len;

@@ -188,6 +188,8 @@ check "a hostile server takes the address" rogue_up
 check "it answers with an older bundle (serial 2): refused with one line" refused_fetch \
 	"$(rx "$INCOMING: older serial: 2 is below 3, the serial already accepted; rollback refused$stays")"
 check "older: serial 3 still in force" old_policy_stays
+check "the refused bundle left the incoming path, kept as .refused" bash -c \
+	'[ ! -e "$1" ] && cmp -s "$2" "$1.refused"' _ "$INCOMING" "$B/2"
 printf 'HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello' >"$RESP"
 check "it answers with garbage: refused with one line" refused_fetch \
 	"$(rx "fetch over the tunnel: $SRV: bad response: bad magic, expected \"SKBR\"; next try in ")[0-9]+ s"
@@ -200,8 +202,23 @@ check "over-long: serial 3 still in force" old_policy_stays
 check "'nothing newer' with a byte after it: refused with one line" refused_fetch \
 	"$(rx "fetch over the tunnel: $SRV: bad response: bytes after its end; next try in ")[0-9]+ s"
 
+# A fetch cut short by a kill -9 of sekishod leaves no file behind.
+stall_up() {
+	lab_stop rogue
+	lab_spawn rogue lgwan busybox nc -ll -p "$LAB_DIST_PORT" -e /bin/sh -c "sleep 30" &&
+	lab_wait_for -t 5 bash -c "ip netns exec $NS_LGWAN ss -Hlnt 'sport = :$LAB_DIST_PORT' | grep -q ."
+}
+fetch_hanging() { ip netns exec "$NS_LGWAN" ss -Htn state established "( sport = :$LAB_DIST_PORT )" | grep -q .; }
+check "a server that never answers takes the address" stall_up
+check "a fetch hangs on it" lab_wait_for -t 15 fetch_hanging
+check "kill -9 of sekishod in the middle of the fetch" netvm_kill9
+check "the cut fetch left no file in the state directory" bash -c \
+	'! ls -A "$1" | grep -q fetch || { ls -A "$1"; exit 1; }' _ "$ST"
+
 # ---- the server down, then back with serial 4 ------------------------------------------------
 lab_stop rogue
+check "sekishod starts again" bundle_start
+check "and resumes remote mode" netvm_wait_mode remote
 check "server down: one line" refused_fetch \
 	"$(rx "fetch over the tunnel: $SRV: connect: Connection refused; next try in ")[0-9]+ s"
 check "server down: sekishoctl status shows the error" status_fetch \
