@@ -47,7 +47,7 @@ struct hw_netif {
 };
 
 struct hw_usbif {
-	char addr[HW_ADDR_MAX];		/* "1-3:1.0" */
+	char addr[HW_ADDR_MAX];		/* "1-3:1.0", sanitised */
 	uint8_t cls, sub, proto;
 	char name[HW_NAME_MAX];		/* iInterface, sanitised; may be "" */
 };

@@ -974,6 +974,16 @@ test_inventory_errors(void **state)
 	assert_int_equal(inv.dev[1].kind, HW_KIND_NFC);
 	assert_string_equal(inv.dev[1].name, "Sony PaSoRi RC-S380/P (FeliCa)");
 	hw_inventory_free(&inv);
+	/* An interface's name is the directory's: sanitised like any text. */
+	put("sys/bus/usb/devices/1-2/1-2:1.1\x1b[2J\xc3\xa9/bInterfaceClass", "ff\n");
+	put("sys/bus/usb/devices/1-2/1-2:1.1\x1b[2J\xc3\xa9/bInterfaceSubClass", "ff\n");
+	put("sys/bus/usb/devices/1-2/1-2:1.1\x1b[2J\xc3\xa9/bInterfaceProtocol", "ff\n");
+	assert_int_equal(hw_inventory_read(root, NULL, &inv, &err), 0);
+	assert_int_equal(inv.dev[1].n_usbifs, 2);
+	assert_string_equal(inv.dev[1].usbifs[1].addr, "1-2:1.1?[2J??");
+	hw_inventory_free(&inv);
+	snprintf(cmd, sizeof(cmd), "rm -r '%s/%s/1-2:1.1'*", root, usb);
+	assert_int_equal(system(cmd), 0);
 	put("sys/bus/usb/devices/1_2/idVendor", "054c\n");
 	expect_read_error("sys/bus/usb/devices/1_2: not a usb device name");
 
