@@ -24,6 +24,10 @@ FUZZERS += fuzz_hwconf
 fuzz_hwconf_SRCS := tests/fuzz/fuzz_hwconf.c hw/sekisho-partition/conf.c hw/sekisho-partition/names.c \
 	hw/sekisho-partition/devtable.c hw/sekisho-partition/overrides.c hw/sekisho-partition/plan.c hw/sekisho-partition/classify.c hw/sekisho-partition/xlconf.c \
 	hw/sekisho-partition/xlcfg.c
+# The sysfs reader on a fuzzed tree, and the plan, tables and JSON after it.
+FUZZERS += fuzz_inventory
+fuzz_inventory_SRCS := tests/fuzz/fuzz_inventory.c $(HW_SRCS)
+$(B)/fuzz/fuzz_inventory: PKG_LIBS += -ljson-c
 
 # The Xen end-to-end test (docs/xen.md): real Xen 4.17 under QEMU (TCG).
 DEBS += qemu-system-x86 cpio
