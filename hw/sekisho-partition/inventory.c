@@ -393,7 +393,7 @@ read_usbif(const struct sysdir *dev_dir, const char *name,
 	    (rc = attr_hex(&d, "bInterfaceSubClass", 0, 2, &s, err)) == 0 &&
 	    (rc = attr_hex(&d, "bInterfaceProtocol", 0, 2, &p, err)) == 0 &&
 	    (rc = attr_text(&d, "interface", u->name, sizeof(u->name), err)) == 0) {
-		sk_strlcpy(u->addr, name, sizeof(u->addr));
+		hw_sanitise(u->addr, sizeof(u->addr), name, strlen(name));
 		u->cls = (uint8_t)c;
 		u->sub = (uint8_t)s;
 		u->proto = (uint8_t)p;

@@ -47,7 +47,7 @@ struct hw_netif {
 };
 
 struct hw_usbif {
-	char addr[HW_ADDR_MAX];		/* "1-3:1.0" */
+	char addr[HW_ADDR_MAX];		/* "1-3:1.0", sanitised */
 	uint8_t cls, sub, proto;
 	char name[HW_NAME_MAX];		/* iInterface, sanitised; may be "" */
 };
@@ -110,6 +110,9 @@ const char *hw_pci_class_name(uint32_t cls);
  * ASCII kept, anything else becomes '?', blanks trimmed, cut to size-1.
  * dst may be src. */
 void hw_sanitise(char *dst, size_t size, const char *src, size_t len);
+/* The same rule in place, nothing trimmed: each of the len bytes of s that
+ * is not printable ASCII (0x20 to 0x7e) becomes '?'. */
+void hw_printable(char *s, size_t len);
 
 /* "8086:15fb" into buf (at least 10 bytes). */
 const char *hw_id_str(const struct hw_device *d, char *buf, size_t size);

@@ -62,9 +62,19 @@ hw_bus_name(enum hw_bus b)
 }
 
 void
+hw_printable(char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			s[i] = '?';
+}
+
+void
 hw_sanitise(char *dst, size_t size, const char *src, size_t len)
 {
-	size_t i, n = 0;
+	size_t n;
 
 	if (size == 0)
 		return;
@@ -72,11 +82,9 @@ hw_sanitise(char *dst, size_t size, const char *src, size_t len)
 		src++;
 		len--;
 	}
-	for (i = 0; i < len && n + 1 < size; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		dst[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
+	n = len < size - 1 ? len : size - 1;
+	memmove(dst, src, n);
+	hw_printable(dst, n);
 	while (n > 0 && dst[n - 1] == ' ')
 		n--;
 	dst[n] = '\0';

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 /* ---- a table: fixed columns, widths from the widest cell ---- */
 
 #define COLS		6
@@ -85,101 +87,206 @@ hw_render_inventory(struct buf *b, const struct hw_inventory *inv)
 	free(rows);
 }
 
-/* ---- JSON ---- */
+/* ---- JSON (json-c) ----
+ * json-c keeps members in the order they are added (the order of the
+ * goldens, tests/hw/NAME.*.json.ok) and escapes quotes, backslashes and control
+ * characters, but passes DEL and bytes >= 0x80 through as they are. So
+ * every string that holds text from outside (names and reasons built from
+ * sysfs, the overrides file's name) goes through text(), which applies
+ * hw_sanitise's rule (any byte that is not printable ASCII becomes '?')
+ * whatever the reader already did: the output is plain printable ASCII.
+ * Only our own constants and numbers skip it. Pretty-printed with json-c's
+ * two-blank indent, one member per line, so outputs diff line by line. An
+ * allocation failure anywhere marks the whole buffer failed (b->oom), as
+ * the tables do. */
 
-void
-hw_json_str(struct buf *b, const char *s)
+#define JSON_FLAGS	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | \
+	JSON_C_TO_STRING_NOSLASHESCAPE)
+
+static json_object *
+text(const char *s)
 {
-	const unsigned char *p;
+	json_object *o;
+	char *t;
 
-	buf_printf(b, "\"");
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_printf(b, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			buf_printf(b, "\\u%04x", *p < 0x7f ? *p : 0xfffd);
-		else
-			buf_printf(b, "%c", *p);
+	if ((t = strdup(s)) == NULL)
+		return NULL;
+	hw_printable(t, strlen(t));
+	o = json_object_new_string(t);
+	free(t);
+	return o;
+}
+
+/* "%0*x": vendor, product and PCI class codes as strings of hex digits. */
+static json_object *
+hex(unsigned int v, int digits)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%0*x", digits, v);
+	return json_object_new_string(s);
+}
+
+/* "class/subclass/protocol" of a USB device or interface. */
+static json_object *
+usb_class(uint8_t cls, uint8_t sub, uint8_t proto)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%02x/%02x/%02x", cls, sub, proto);
+	return json_object_new_string(s);
+}
+
+/* Adds v (NULL: a failed allocation) under key to o; *oom on failure. */
+static void
+put(json_object *o, const char *key, json_object *v, int *oom)
+{
+	if (v == NULL || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		*oom = 1;
 	}
-	buf_printf(b, "\"");
 }
 
 static void
-json_kv(struct buf *b, const char *key, const char *val)
+put_null(json_object *o, const char *key, int *oom)
 {
-	buf_printf(b, ", \"%s\": ", key);
-	hw_json_str(b, val);
+	if (json_object_object_add(o, key, NULL) != 0)
+		*oom = 1;
 }
 
 static void
-json_netifs(struct buf *b, const struct hw_device *d)
+push(json_object *a, json_object *v, int *oom)
+{
+	if (v == NULL || json_object_array_add(a, v) != 0) {
+		json_object_put(v);
+		*oom = 1;
+	}
+}
+
+/* A new object or array, or NULL with *oom set. */
+static json_object *
+new_object(int *oom)
+{
+	json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		*oom = 1;
+	return o;
+}
+
+static json_object *
+new_array(int *oom)
+{
+	json_object *a = json_object_new_array();
+
+	if (a == NULL)
+		*oom = 1;
+	return a;
+}
+
+/* Serialises root into b with a final newline and frees it. */
+static void
+emit(struct buf *b, json_object *root, int oom)
+{
+	const char *s = NULL;
+
+	if (root != NULL && !oom)
+		s = json_object_to_json_string_ext(root, JSON_FLAGS);
+	if (s == NULL)
+		b->oom = 1;
+	else
+		buf_printf(b, "%s\n", s);
+	json_object_put(root);
+}
+
+static json_object *
+json_netifs(const struct hw_device *d, int *oom)
 {
 	static const char *const type[] = { "ether", "wlan", "wwan" };
+	json_object *a, *o;
 	size_t i;
 
-	buf_printf(b, ", \"netifs\": [");
+	if ((a = new_array(oom)) == NULL)
+		return NULL;
 	for (i = 0; i < d->n_netifs; i++) {
-		buf_printf(b, "%s{\"name\": ", i ? ", " : "");
-		hw_json_str(b, d->netifs[i].name);
-		buf_printf(b, ", \"type\": \"%s\"}", type[d->netifs[i].type]);
+		if ((o = new_object(oom)) == NULL)
+			break;
+		put(o, "name", text(d->netifs[i].name), oom);
+		put(o, "type", json_object_new_string(type[d->netifs[i].type]),
+		    oom);
+		push(a, o, oom);
 	}
-	buf_printf(b, "]");
+	return a;
 }
 
 static void
-json_usb(struct buf *b, const struct hw_device *d)
+json_usb(json_object *o, const struct hw_device *d, int *oom)
 {
+	json_object *a, *u;
 	size_t i;
 
-	buf_printf(b, ", \"class\": \"%02x/%02x/%02x\", \"hostbus\": %u, "
-	    "\"hostaddr\": %u, \"configurations\": %u", d->cls, d->sub,
-	    d->proto, d->busnum, d->devnum, d->nconfigs);
-	json_kv(b, "product_string", d->product_name);
-	buf_printf(b, ", \"interfaces\": [");
+	put(o, "class", usb_class(d->cls, d->sub, d->proto), oom);
+	put(o, "hostbus", json_object_new_int64(d->busnum), oom);
+	put(o, "hostaddr", json_object_new_int64(d->devnum), oom);
+	put(o, "configurations", json_object_new_int64(d->nconfigs), oom);
+	put(o, "product_string", text(d->product_name), oom);
+	if ((a = new_array(oom)) == NULL)
+		return;
 	for (i = 0; i < d->n_usbifs; i++) {
-		const struct hw_usbif *u = &d->usbifs[i];
+		const struct hw_usbif *ui = &d->usbifs[i];
 
-		buf_printf(b, "%s{\"address\": ", i ? ", " : "");
-		hw_json_str(b, u->addr);
-		buf_printf(b, ", \"class\": \"%02x/%02x/%02x\"", u->cls, u->sub,
-		    u->proto);
-		json_kv(b, "name", u->name);
-		buf_printf(b, "}");
+		if ((u = new_object(oom)) == NULL)
+			break;
+		put(u, "address", text(ui->addr), oom);
+		put(u, "class", usb_class(ui->cls, ui->sub, ui->proto), oom);
+		put(u, "name", text(ui->name), oom);
+		push(a, u, oom);
 	}
-	buf_printf(b, "]");
+	put(o, "interfaces", a, oom);
 }
 
-static void
-json_device(struct buf *b, const struct hw_device *d)
+static json_object *
+json_device(const struct hw_device *d, int *oom)
 {
-	buf_printf(b, "{\"bus\": \"%s\"", hw_bus_name(d->bus));
-	json_kv(b, "address", d->addr);
-	buf_printf(b, ", \"vendor\": \"%04x\", \"product\": \"%04x\"",
-	    d->vendor, d->product);
+	json_object *o;
+
+	if ((o = new_object(oom)) == NULL)
+		return NULL;
+	put(o, "bus", json_object_new_string(hw_bus_name(d->bus)), oom);
+	put(o, "address", text(d->addr), oom);
+	put(o, "vendor", hex(d->vendor, 4), oom);
+	put(o, "product", hex(d->product, 4), oom);
 	if (d->bus == HW_BUS_PCI)
-		buf_printf(b, ", \"class\": \"%06x\"", (unsigned)d->pci_class);
+		put(o, "class", hex(d->pci_class, 6), oom);
 	else
-		json_usb(b, d);
-	json_netifs(b, d);
-	buf_printf(b, ", \"wwan_port\": %s, \"kind\": \"%s\", \"network\": %s",
-	    d->wwan_port ? "true" : "false", hw_kind_name(d->kind),
-	    d->network ? "true" : "false");
-	json_kv(b, "name", d->name);
-	json_kv(b, "why", d->why);
-	buf_printf(b, "}");
+		json_usb(o, d, oom);
+	put(o, "netifs", json_netifs(d, oom), oom);
+	put(o, "wwan_port", json_object_new_boolean(d->wwan_port), oom);
+	put(o, "kind", json_object_new_string(hw_kind_name(d->kind)), oom);
+	put(o, "network", json_object_new_boolean(d->network), oom);
+	put(o, "name", text(d->name), oom);
+	put(o, "why", text(d->why), oom);
+	return o;
 }
 
 void
 hw_render_inventory_json(struct buf *b, const struct hw_inventory *inv)
 {
+	json_object *root, *a;
 	size_t i;
+	int oom = 0;
 
-	buf_printf(b, "{\n  \"version\": %d,\n  \"devices\": [", HW_JSON_VERSION);
-	for (i = 0; i < inv->n; i++) {
-		buf_printf(b, "%s\n    ", i ? "," : "");
-		json_device(b, &inv->dev[i]);
+	if ((root = new_object(&oom)) == NULL) {
+		emit(b, root, oom);
+		return;
 	}
-	buf_printf(b, "%s]\n}\n", inv->n ? "\n  " : "");
+	put(root, "version", json_object_new_int(HW_JSON_VERSION), &oom);
+	if ((a = new_array(&oom)) != NULL) {
+		for (i = 0; i < inv->n && !oom; i++)
+			push(a, json_device(&inv->dev[i], &oom), &oom);
+		put(root, "devices", a, &oom);
+	}
+	emit(b, root, oom);
 }
 
 /* ---- the plan ---- */
@@ -264,51 +371,62 @@ hw_render_plan(struct buf *b, const struct hw_plan *p)
 		buf_printf(b, "note: %s\n", p->notes[i]);
 }
 
-static void
-json_assign(struct buf *b, const struct hw_plan *p, const struct hw_assign *a)
+static json_object *
+json_assign(const struct hw_plan *p, const struct hw_assign *a, int *oom)
 {
 	const struct hw_device *d = &p->inv->dev[a->dev];
 	char id[16], where[300];
+	json_object *o;
 
-	buf_printf(b, "{\"bus\": \"%s\"", hw_bus_name(d->bus));
-	json_kv(b, "address", d->addr);
-	json_kv(b, "id", hw_id_str(d, id, sizeof(id)));
-	buf_printf(b, ", \"kind\": \"%s\"", hw_kind_name(d->kind));
-	json_kv(b, "name", d->name);
-	buf_printf(b, ", \"partition\": \"%s\", \"passthrough\": \"%s\"",
-	    hw_domain_name(a->dom), hw_via_name(a->via));
-	if (a->via == HW_VIA_USB)
-		buf_printf(b, ", \"hostbus\": %u, \"hostaddr\": %u", d->busnum,
-		    d->devnum);
-	buf_printf(b, ", \"unknown\": %s, \"held\": %s, \"override\": ",
-	    a->unknown ? "true" : "false", a->held ? "true" : "false");
+	if ((o = new_object(oom)) == NULL)
+		return NULL;
+	put(o, "bus", json_object_new_string(hw_bus_name(d->bus)), oom);
+	put(o, "address", text(d->addr), oom);
+	put(o, "id", json_object_new_string(hw_id_str(d, id, sizeof(id))), oom);
+	put(o, "kind", json_object_new_string(hw_kind_name(d->kind)), oom);
+	put(o, "name", text(d->name), oom);
+	put(o, "partition", json_object_new_string(hw_domain_name(a->dom)), oom);
+	put(o, "passthrough", json_object_new_string(hw_via_name(a->via)), oom);
+	if (a->via == HW_VIA_USB) {
+		put(o, "hostbus", json_object_new_int64(d->busnum), oom);
+		put(o, "hostaddr", json_object_new_int64(d->devnum), oom);
+	}
+	put(o, "unknown", json_object_new_boolean(a->unknown), oom);
+	put(o, "held", json_object_new_boolean(a->held), oom);
 	if (a->override_line == 0 || p->overrides_file == NULL)
-		buf_printf(b, "null");
+		put_null(o, "override", oom);
 	else {
 		snprintf(where, sizeof(where), "%s:%u", p->overrides_file,
 		    a->override_line);
-		hw_json_str(b, where);
+		put(o, "override", text(where), oom);
 	}
-	json_kv(b, "reason", a->reason);
-	buf_printf(b, "}");
+	put(o, "reason", text(a->reason), oom);
+	return o;
 }
 
 void
 hw_render_plan_json(struct buf *b, const struct hw_plan *p)
 {
+	json_object *root, *a;
 	size_t i;
+	int oom = 0;
 
-	buf_printf(b, "{\n  \"version\": %d,\n  \"assignments\": [",
-	    HW_JSON_VERSION);
-	for (i = 0; i < p->n; i++) {
-		buf_printf(b, "%s\n    ", i ? "," : "");
-		json_assign(b, p, &p->a[i]);
+	if ((root = new_object(&oom)) == NULL) {
+		emit(b, root, oom);
+		return;
 	}
-	buf_printf(b, "%s],\n  \"unknown\": %zu,\n  \"held\": %zu,\n"
-	    "  \"notes\": [", p->n ? "\n  " : "", p->n_unknown, p->n_held);
-	for (i = 0; i < p->n_notes; i++) {
-		buf_printf(b, "%s\n    ", i ? "," : "");
-		hw_json_str(b, p->notes[i]);
+	put(root, "version", json_object_new_int(HW_JSON_VERSION), &oom);
+	if ((a = new_array(&oom)) != NULL) {
+		for (i = 0; i < p->n && !oom; i++)
+			push(a, json_assign(p, &p->a[i], &oom), &oom);
+		put(root, "assignments", a, &oom);
 	}
-	buf_printf(b, "%s]\n}\n", p->n_notes ? "\n  " : "");
+	put(root, "unknown", json_object_new_int64((int64_t)p->n_unknown), &oom);
+	put(root, "held", json_object_new_int64((int64_t)p->n_held), &oom);
+	if ((a = new_array(&oom)) != NULL) {
+		for (i = 0; i < p->n_notes && !oom; i++)
+			push(a, text(p->notes[i]), &oom);
+		put(root, "notes", a, &oom);
+	}
+	emit(b, root, oom);
 }

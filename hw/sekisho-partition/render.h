@@ -15,7 +15,4 @@ void hw_render_inventory_json(struct buf *b, const struct hw_inventory *inv);
 void hw_render_plan(struct buf *b, const struct hw_plan *p);
 void hw_render_plan_json(struct buf *b, const struct hw_plan *p);
 
-/* A JSON string, quoted and escaped. */
-void hw_json_str(struct buf *b, const char *s);
-
 #endif

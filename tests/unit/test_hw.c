@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "hw/sekisho-partition/classify.h"
 #include "hw/sekisho-partition/devtable.h"
 #include "hw/sekisho-partition/inventory.h"
@@ -972,6 +974,16 @@ test_inventory_errors(void **state)
 	assert_int_equal(inv.dev[1].kind, HW_KIND_NFC);
 	assert_string_equal(inv.dev[1].name, "Sony PaSoRi RC-S380/P (FeliCa)");
 	hw_inventory_free(&inv);
+	/* An interface's name is the directory's: sanitised like any text. */
+	put("sys/bus/usb/devices/1-2/1-2:1.1\x1b[2J\xc3\xa9/bInterfaceClass", "ff\n");
+	put("sys/bus/usb/devices/1-2/1-2:1.1\x1b[2J\xc3\xa9/bInterfaceSubClass", "ff\n");
+	put("sys/bus/usb/devices/1-2/1-2:1.1\x1b[2J\xc3\xa9/bInterfaceProtocol", "ff\n");
+	assert_int_equal(hw_inventory_read(root, NULL, &inv, &err), 0);
+	assert_int_equal(inv.dev[1].n_usbifs, 2);
+	assert_string_equal(inv.dev[1].usbifs[1].addr, "1-2:1.1?[2J??");
+	hw_inventory_free(&inv);
+	snprintf(cmd, sizeof(cmd), "rm -r '%s/%s/1-2:1.1'*", root, usb);
+	assert_int_equal(system(cmd), 0);
 	put("sys/bus/usb/devices/1_2/idVendor", "054c\n");
 	expect_read_error("sys/bus/usb/devices/1_2: not a usb device name");
 
@@ -1353,17 +1365,93 @@ test_xl_usb_limits(void **state)
 
 /* ---- output ---- */
 
+/* Hostile text in every string that reaches the JSON, put straight into
+ * the structs (as if the reader had let it through): the output parses
+ * back, quote and backslash are escaped, and nothing but the layout's
+ * newlines is outside printable ASCII. */
+#define HOSTILE		"a\"b\\c\n\x1b[2J\x7f\xc3\xa9"
+#define HOSTILE_JSON	"\"a\\\"b\\\\c??[2J???\""	/* as written */
+#define HOSTILE_READ	"a\"b\\c??[2J???"		/* as parsed back */
+
+static void
+assert_plain_json(const char *s, const char *member)
+{
+	json_object *top, *o;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p != '\n' && (*p < 0x20 || *p >= 0x7f))
+			fail_msg("byte 0x%02x at %zu", *p, (size_t)(p -
+			    (const unsigned char *)s));
+	assert_non_null(strstr(s, HOSTILE_JSON));
+	assert_int_equal(s[strlen(s) - 1], '\n');
+	assert_non_null(top = json_tokener_parse(s));
+	/* The first array's first object, then member. */
+	json_object_object_foreach(top, key, val) {
+		(void)key;
+		if (json_object_is_type(val, json_type_array)) {
+			o = json_object_array_get_idx(val, 0);
+			assert_true(json_object_object_get_ex(o, member, &o));
+			assert_string_equal(json_object_get_string(o),
+			    HOSTILE_READ);
+			break;
+		}
+	}
+	json_object_put(top);
+}
+
 static void
 test_json_escape(void **state)
 {
+	static const char *const ifs[] = { "0b/00/00", NULL };
+	char notes[1][HW_REASON_MAX];
+	struct hw_device d;
+	struct hw_inventory inv;
+	struct hw_plan p;
+	struct sk_error err;
 	struct buf b;
+	const char *s;
 
 	(void)state;
+	d = usb_dev("1-2", 0x058f, 0x9540, HOSTILE, ifs);
+	inv = inventory_of(&d, 1, NULL);
+	sk_strlcpy(d.name, HOSTILE, sizeof(d.name));
+	sk_strlcpy(d.why, HOSTILE, sizeof(d.why));
+	sk_strlcpy(d.usbifs[0].addr, HOSTILE, sizeof(d.usbifs[0].addr));
+	sk_strlcpy(d.usbifs[0].name, HOSTILE, sizeof(d.usbifs[0].name));
+	sk_strlcpy(d.netifs[0].name, HOSTILE, sizeof(d.netifs[0].name));
+	d.n_netifs = 1;
 	buf_init(&b);
-	hw_json_str(&b, "a\"b\\c\n\x1b[2J\x7f\xc3\xa9");
-	assert_string_equal(buf_str(&b),
-	    "\"a\\\"b\\\\c\\u000a\\u001b[2J\\ufffd\\ufffd\\ufffd\"");
+	hw_render_inventory_json(&b, &inv);
+	assert_non_null(s = buf_str(&b));
+	assert_plain_json(s, "product_string");
+	assert_plain_json(s, "name");
+	assert_plain_json(s, "why");
 	buf_free(&b);
+
+	assert_int_equal(hw_plan_make(&inv, NULL, &p, &err), 0);
+	sk_strlcpy(p.a[0].reason, HOSTILE, sizeof(p.a[0].reason));
+	p.overrides_file = HOSTILE;
+	p.a[0].override_line = 3;
+	buf_init(&b);
+	hw_render_plan_json(&b, &p);
+	assert_non_null(s = buf_str(&b));
+	assert_plain_json(s, "reason");
+	assert_plain_json(s, "name");
+	assert_non_null(strstr(s, "\"a\\\"b\\\\c??[2J???:3\""));
+	buf_free(&b);
+	sk_strlcpy(notes[0], HOSTILE, sizeof(notes[0]));
+	free(p.notes);
+	p.notes = notes;
+	p.n_notes = 1;
+	buf_init(&b);
+	hw_render_plan_json(&b, &p);
+	assert_non_null(s = buf_str(&b));
+	assert_non_null(strstr(s, "\"notes\": [\n    " HOSTILE_JSON "\n  ]"));
+	buf_free(&b);
+	p.notes = NULL;
+	p.n_notes = 0;
+	hw_plan_free(&p);
 }
 
 static void
