@@ -4,3 +4,4 @@ sekisho-bundle-server_SRCS := $(wildcard agency/sekisho-bundle-server/*.c)
 UNITS += test_dist
 test_dist_SRCS := tests/unit/test_dist.c agency/sekisho-bundle-server/dist_serve.c netvm/sekishod/fetcher.c netvm/sekishod/timers.c \
 	netvm/sekishod/status.c netvm/sekishod/engine.c
+$(B)/sekisho-bundle-server: LDFLAGS += $(SANDBOX_LIBS)

@@ -10,3 +10,6 @@ test_netvm_SRCS := tests/unit/test_netvm.c netvm/sekishod/control.c \
 FUZZERS += fuzz_control
 fuzz_control_SRCS := tests/fuzz/fuzz_control.c netvm/sekishod/control.c netvm/sekishod/status.c \
 	netvm/sekishod/engine.c netvm/sekishod/rtnl.c
+# bundle_verify.c starts the verifying helper in the sandbox (lib/sandbox.h).
+$(B)/sekishod: LDFLAGS += $(SANDBOX_LIBS)
+$(B)/unit/test_netvm: PKG_LIBS += $(SANDBOX_LIBS)
