@@ -388,6 +388,14 @@ child(const struct sandbox_prepared *p, const char *path, char *const argv[],
 	    (out >= 0 && dup2(out, STDOUT_FILENO) == -1) ||
 	    (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) == -1))
 		goto fail;
+	/* Our own pipes, private to this child: its user may reopen them. */
+	for (int fd = 0; (p->flags & SANDBOX_STDIO_PIPES) && fd <= 2; fd++) {
+		struct stat st;
+
+		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+		    fchown(fd, (uid_t)p->uid, (gid_t)p->gid) == -1)
+			goto fail;
+	}
 	/* Everything else shut, but the ruleset and the report pipe, which
 	 * close themselves at exec. */
 	for (int fd = 3; fd < 1024; fd++)

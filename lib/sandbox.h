@@ -46,6 +46,10 @@ struct sandbox_path {
 					 * that is yet to exec, for ld.so) */
 #define SANDBOX_KEEP_NPROC	0x2	/* leave RLIMIT_NPROC (a child about to
 					 * exec, whose exec must not count) */
+#define SANDBOX_STDIO_PIPES	0x8	/* sandbox_spawn: standard input,
+					 * output and error that are pipes
+					 * become the user's, so that the
+					 * program may reopen /dev/stdin */
 #define SANDBOX_SYSLOG		0x4	/* logs to syslog: socket(AF_UNIX),
 					 * connect and sendto, for glibc's
 					 * reconnection to /dev/log */

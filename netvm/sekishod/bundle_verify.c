@@ -189,7 +189,8 @@ spawn_confined(pid_t *pid, const char *helper, char *const argv[], int in, int o
 	const struct sandbox sb = {
 		.name = "sekisho-policy verify", .user = SANDBOX_USER_VERIFY,
 		.syscalls = calls, .n_syscalls = nitems(calls), .paths = paths,
-		.n_paths = nitems(paths), .flags = SANDBOX_EXEC_MAPS,
+		.n_paths = nitems(paths),
+		.flags = SANDBOX_EXEC_MAPS | SANDBOX_STDIO_PIPES,	/* it reads /dev/stdin */
 	};
 	struct sk_error err;
 	int rc;
