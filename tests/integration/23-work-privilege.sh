@@ -75,4 +75,8 @@ check "the DHCP server is sekishod's sekisho-dhcpd: _sekisho-dhcp, CapBnd 0, NoN
 check "work renews its lease from the sandboxed server" bash -c \
 	"kill -USR1 \$(cat $LAB_DIR/pids/work-dhcp) && sleep 1 && ip -n $NS_WORK -4 addr show dev eth0 | grep -q 'inet 172.30.0.2/30'"
 
+# Issue 10, item 18: wireguard-go's banner stays out of sekishod's log.
+check "no wireguard-go banner in sekishod's log" bash -c \
+	"grep -q 'started: policy' $LAB_DIR/log/sekishod.log && ! grep -qE 'wireguard-go is not required|┌' $LAB_DIR/log/sekishod.log"
+
 tap_done
