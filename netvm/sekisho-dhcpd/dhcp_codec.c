@@ -320,7 +320,11 @@ ra_build(const struct dhcpd_conf *c, uint8_t *out)
 	out[0] = 134;
 	out[4] = 64;			/* current hop limit */
 	out[5] = 0x80 | 0x40;		/* managed, other configuration */
-	put16(out + 6, 1800);		/* router lifetime */
+	/* Router lifetime 0: not a default router, as dnsmasq advertised it
+	 * here (it offers 1800 only when the netvm itself has an IPv6 default
+	 * route in its main table, which it never has: the modes route in
+	 * their own tables). Work's routes stay what they were. */
+	put16(out + 6, 0);
 	out[off] = 1;			/* source link-layer address */
 	out[off + 1] = 1;
 	memcpy(out + off + 2, c->mac, 6);

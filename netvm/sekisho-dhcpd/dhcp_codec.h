@@ -21,8 +21,9 @@
  *
  * Router advertisement (RFC 4861): managed and other-config flags (the
  * address comes from DHCPv6, as dnsmasq's --enable-ra with a DHCPv6
- * range does), the on-link prefix without autonomous configuration, our
- * link-layer address.
+ * range does), router lifetime 0 (as dnsmasq sent it: the netvm has no
+ * IPv6 default route of its own), the on-link prefix without autonomous
+ * configuration, our link-layer address.
  */
 #ifndef SK_DHCP_CODEC_H
 #define SK_DHCP_CODEC_H
