@@ -3,7 +3,7 @@
 # wire formats that two programs speak (docs/architecture.md, "Layers").
 # Everything here goes into libsekisho.a; a program links what it uses.
 LIB_SRCS += lib/log.c lib/encode.c lib/util.c lib/buf.c lib/proc.c lib/udp.c lib/ifname.c lib/cli.c lib/secfile.c \
-	lib/nftload.c
+	lib/nftload.c lib/sandbox.c
 LIB_SRCS += lib/proto/beacon_wire.c lib/proto/beacon_sign.c lib/proto/dist_wire.c \
 	lib/proto/control_wire.c
 
@@ -21,3 +21,10 @@ fuzz_encode_SRCS := tests/fuzz/fuzz_encode.c
 # sekishod's control protocol (docs/control.md).
 FUZZERS += fuzz_control
 fuzz_control_SRCS := tests/fuzz/fuzz_control.c
+
+# The sandbox of helpers and agency daemons (lib/sandbox.h) needs
+# libseccomp: each program that enters it adds SANDBOX_LIBS to its link.
+# The fuzz harnesses build every lib/ source, so they link it too.
+DEBS += libseccomp-dev
+SANDBOX_LIBS := -lseccomp
+$(B)/fuzz/%: PKG_LIBS += $(SANDBOX_LIBS)

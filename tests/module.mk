@@ -6,3 +6,15 @@ subreaper_SRCS := tests/lab/subreaper.c
 # status` prints about fetches, through the wire as test_netvm does.
 test_dist_SRCS += tests/unit/status_wire.c netvm/sekishoctl/show.c
 $(B)/unit/test_dist: PKG_LIBS += -ljson-c
+
+# The sandboxed programs' system users (lib/sandbox.h), with the packages.
+.PHONY: sandbox-users
+deps: sandbox-users
+sandbox-users:
+	@tests/sandbox-users.sh
+
+# The sandbox's test harness (tests/integration/08-sandbox.sh): enters a
+# sandbox and makes forbidden calls; runs sekishod's verifier_run as is.
+PROGS += sandbox-harness
+sandbox-harness_SRCS := tests/sandbox/sandbox-harness.c netvm/sekishod/bundle_verify.c
+$(B)/sandbox-harness: LDFLAGS += $(SANDBOX_LIBS)

@@ -233,6 +233,11 @@ userspace_spawn(const char *ifname, pid_t *pid)
 	if (sk_strlcpy(prog, env, sizeof(prog)) >= sizeof(prog))
 		return -ENAMETOOLONG;
 	sk_strlcpy(name, ifname, sizeof(name));
+	/* No banner ("Running wireguard-go is not required ...") in our log:
+	 * wireguard-go prints it unless WG_PROCESS_FOREGROUND=1, which it
+	 * sets itself for its own daemon child (main.go, warning()). */
+	if (setenv("WG_PROCESS_FOREGROUND", "1", 1) == -1)
+		log_warn("WG_PROCESS_FOREGROUND");
 	/* A daemon's blocked or ignored signals must not reach the child. */
 	rc = spawn_child(pid, prog, argv, -1, -1, -1);
 	if (rc != 0)

@@ -5,3 +5,4 @@ UNITS += test_beacon
 test_beacon_SRCS := tests/unit/test_beacon.c agency/sekisho-beacon/beacon_handle.c agency/sekisho-beacon/ratelimit.c
 FUZZERS += fuzz_beacon
 fuzz_beacon_SRCS := tests/fuzz/fuzz_beacon.c agency/sekisho-beacon/beacon_handle.c agency/sekisho-beacon/ratelimit.c
+$(B)/sekisho-beacon: LDFLAGS += $(SANDBOX_LIBS)

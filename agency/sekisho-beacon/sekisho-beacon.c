@@ -27,6 +27,7 @@
 #include "lib/encode.h"
 #include "lib/log.h"
 #include "lib/proc.h"
+#include "lib/sandbox.h"
 #include "lib/util.h"
 
 #define PROCNAME	"sekisho-beacon"
@@ -243,6 +244,22 @@ on_signal(struct beacond *d)
 	}
 }
 
+/* Bound, daemonized, key in memory: from here on, datagrams in and out,
+ * signals from the signalfd, and the log. No file system at all. */
+static void
+enter_sandbox(const struct beacond *d)
+{
+	static const int calls[] = { SCMP_SYS(recvmsg), SCMP_SYS(sendmsg) };
+	struct sandbox sb = {
+		.name = PROCNAME, .user = d->user, .syscalls = calls,
+		.n_syscalls = nitems(calls), .flags = SANDBOX_SYSLOG,
+	};
+	struct sk_error err;
+
+	if (sandbox_enter(&sb, &err) < 0)
+		fatalx("%s", err.msg);
+}
+
 static void
 loop(struct beacond *d)
 {
@@ -268,11 +285,9 @@ int
 main(int argc, char **argv)
 {
 	static struct beacond d = {
-		.listen = "0.0.0.0", .user = "nobody", .v4_bits = 32,
+		.listen = "0.0.0.0", .user = SANDBOX_USER_BEACON, .v4_bits = 32,
 		.src_rate = { 5, 10 }, .global_rate = { 2000, 4000 },
 	};
-	struct sk_error err;
-
 	log_init(PROCNAME, 1, LOG_LEVEL_WARN);
 	/* The key will be in this process's memory: no core dump, no ptrace
 	 * by the unprivileged user it runs as. */
@@ -292,8 +307,7 @@ main(int argc, char **argv)
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 	}
-	if (drop_privileges(d.user, &err) < 0)	/* for good, when root */
-		fatalx("%s", err.msg);
+	enter_sandbox(&d);
 	loop(&d);
 	log_counts(&d);
 	log_info("exiting on signal");

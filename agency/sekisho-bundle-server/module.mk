@@ -8,3 +8,4 @@ test_dist_SRCS := tests/unit/test_dist.c agency/sekisho-bundle-server/dist_serve
 # the request's serial, and then exactly the file's bytes.
 FUZZERS += fuzz_dist_serve
 fuzz_dist_serve_SRCS := tests/fuzz/fuzz_dist_serve.c agency/sekisho-bundle-server/dist_serve.c
+$(B)/sekisho-bundle-server: LDFLAGS += $(SANDBOX_LIBS)

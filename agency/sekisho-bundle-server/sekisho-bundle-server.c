@@ -4,7 +4,9 @@
  * holds; the server reads DIR/NAME for that key afresh and answers with the
  * bundle when its serial is higher. One poll loop, non-blocking sockets, a
  * deadline per connection, a cap on connections and on the bytes held for
- * answers; privileges dropped once the socket is bound.
+ * answers; once the socket is bound, the sandbox (lib/sandbox.h): user
+ * _sekisho-bundle, no capability, nothing of the file system but DIR, to
+ * read.
  *
  *	sekisho-bundle-server [-dnv] -r DIR [-l addr[:port]] [-c max-conns]
  *	    [-t timeout-ms] [-m budget-mib] [-u user]
@@ -26,6 +28,7 @@
 #include "lib/proto/dist_wire.h"
 #include "lib/log.h"
 #include "lib/proc.h"
+#include "lib/sandbox.h"
 #include "lib/util.h"
 
 #define PROCNAME	"sekisho-bundle-server"
@@ -287,6 +290,26 @@ on_signal(struct server *s)
 	}
 }
 
+/* Bound and daemonized: from here on, connections, reading DIR's files,
+ * signals from the signalfd, and the log. */
+static void
+enter_sandbox(const struct server *s)
+{
+	static const int calls[] = { SCMP_SYS(accept4), SCMP_SYS(recvfrom),
+	    SCMP_SYS(sendto), SCMP_SYS(shutdown), SCMP_SYS(access),
+	    SCMP_SYS(faccessat), SCMP_SYS(faccessat2) };
+	const struct sandbox_path dir = { s->dir, SANDBOX_READ };
+	struct sandbox sb = {
+		.name = PROCNAME, .user = s->user, .syscalls = calls,
+		.n_syscalls = nitems(calls), .paths = &dir, .n_paths = 1,
+		.flags = SANDBOX_SYSLOG,
+	};
+	struct sk_error err;
+
+	if (sandbox_enter(&sb, &err) < 0)
+		fatalx("%s", err.msg);
+}
+
 static void
 loop(struct server *s)
 {
@@ -337,11 +360,10 @@ int
 main(int argc, char **argv)
 {
 	static struct server s = {
-		.listen = "0.0.0.0", .user = "nobody", .max_conns = 64,
+		.listen = "0.0.0.0", .user = SANDBOX_USER_BUNDLE, .max_conns = 64,
 		.timeout_ms = 10000,
 	};
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	struct sk_error err;
 	char a[INET_ADDRSTRLEN];
 
 	log_init(PROCNAME, 1, LOG_LEVEL_INFO);
@@ -363,8 +385,7 @@ main(int argc, char **argv)
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 	}
-	if (drop_privileges(s.user, &err) < 0)	/* for good, when root */
-		fatalx("%s", err.msg);
+	enter_sandbox(&s);
 	if (access(s.dir, R_OK | X_OK) == -1)
 		fatal("-r %s: as %s", s.dir, s.user);
 	log_info("serving bundles from %s on %s:%u", s.dir,

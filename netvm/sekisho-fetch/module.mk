@@ -2,3 +2,4 @@
 # bundle (docs/distribution.md).
 PROGS += sekisho-fetch
 sekisho-fetch_SRCS := netvm/sekisho-fetch/sekisho-fetch.c
+$(B)/sekisho-fetch: LDFLAGS += $(SANDBOX_LIBS)

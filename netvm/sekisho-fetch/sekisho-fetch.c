@@ -3,7 +3,9 @@
  * than the serial this laptop holds waits for it (docs/distribution.md).
  * sekishod runs it; it is the netvm's frontend for this untrusted input
  * (whatever answers at the server's address), so it runs apart from the
- * daemon and drops to nobody once its socket exists.
+ * daemon and enters its sandbox (lib/sandbox.h) once its socket exists:
+ * user _sekisho-fetch, no capability, no file system, no system call but
+ * talking on that socket and writing standard output.
  *
  *	sekisho-fetch -s ADDRESS:PORT -k DEVICE-PUBKEY -n SERIAL [-m MARK]
  *	    [-t TIMEOUT-MS]
@@ -29,7 +31,7 @@
 
 #include "lib/proto/dist_wire.h"
 #include "lib/encode.h"
-#include "lib/proc.h"
+#include "lib/sandbox.h"
 #include "lib/util.h"
 #include "lib/proto/fetch_helper.h"
 
@@ -117,11 +119,17 @@ connect_to(const struct sockaddr_in *sin, unsigned int mark)
 /* Nothing below needs privilege: the socket exists and carries its mark,
  * and standard output is already open. */
 static void
-drop_to_nobody(void)
+enter_sandbox(void)
 {
+	static const int calls[] = { SCMP_SYS(getsockopt), SCMP_SYS(sendto),
+	    SCMP_SYS(recvfrom) };
+	static const struct sandbox sb = {
+		.name = "sekisho-fetch", .user = SANDBOX_USER_FETCH,
+		.syscalls = calls, .n_syscalls = nitems(calls),
+	};
 	struct sk_error err;
 
-	if (drop_privileges("nobody", &err) != 0)
+	if (sandbox_enter(&sb, &err) != 0)
 		die(FETCH_EXIT_ERROR, "%s", err.msg);
 }
 
@@ -274,7 +282,7 @@ main(int argc, char *argv[])
 		die(FETCH_EXIT_ERROR, "standard output must be a regular file");
 	deadline = now_ms() + timeout_ms;
 	fd = connect_to(&sin, mark);
-	drop_to_nobody();
+	enter_sandbox();
 	connected(fd);
 	dist_request_encode(buf, &req);
 	send_all(fd, buf, sizeof(buf));

@@ -2,7 +2,9 @@
  * sekisho-probe: proves, or fails to prove, that one uplink is on an agency
  * LAN. sekishod runs it for each uplink change; it is the netvm's frontend
  * for untrusted input (answers from whatever network the laptop is on), so
- * it runs apart from the daemon and drops to nobody once its sockets exist.
+ * it runs apart from the daemon and enters its sandbox (lib/sandbox.h) once
+ * its sockets exist: user _sekisho-probe, no capability, no file system,
+ * no system call but sending, receiving and writing its one line.
  *
  *	sekisho-probe -i IFNAME [-t timeout-ms] [-a attempts]
  *
@@ -29,7 +31,7 @@
 #include "lib/proto/beacon_sign.h"
 #include "lib/udp.h"
 #include "lib/proto/beacon_wire.h"
-#include "lib/proc.h"
+#include "lib/sandbox.h"
 #include "lib/util.h"
 
 #define MAX_BEACONS	16
@@ -99,13 +101,20 @@ open_socket(const char *ifname, const struct sockaddr_in *dst)
 	return fd;
 }
 
-/* Nothing below needs privilege: the sockets are bound and connected. */
+/* Nothing below needs privilege: the sockets are bound and connected.
+ * What is left: challenges out, answers in (with their TTL), the verdict
+ * on standard output; the Ed25519 check is computation. */
 static void
-drop_to_nobody(void)
+enter_sandbox(void)
 {
+	static const int calls[] = { SCMP_SYS(sendto), SCMP_SYS(recvmsg) };
+	static const struct sandbox sb = {
+		.name = "sekisho-probe", .user = SANDBOX_USER_PROBE,
+		.syscalls = calls, .n_syscalls = nitems(calls),
+	};
 	struct sk_error err;
 
-	if (drop_privileges("nobody", &err) != 0)
+	if (sandbox_enter(&sb, &err) != 0)
 		fail("%s", err.msg);
 }
 
@@ -208,7 +217,7 @@ main(int argc, char *argv[])
 	read_targets();
 	for (size_t i = 0; i < n_targets; i++)
 		targets[i].fd = open_socket(ifname, &targets[i].addr);
-	drop_to_nobody();
+	enter_sandbox();
 	for (unsigned int a = 0; a < attempts; a++)
 		attempt(timeout_ms);
 	printf("fail %s: %s\n", targets[0].id, targets[0].why);

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "lib/encode.h"
+#include "lib/log.h"
 #include "lib/proc.h"
+#include "lib/sandbox.h"
 
 
 #define ARGV_MAX	(10 + 2 * BUNDLE_MAX_KEYS)
@@ -164,9 +166,44 @@ verdict(const char *name, const char *helper, int status, struct exchange *x,
 	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
-int
-verifier_run(const char *helper, const char *name, const struct bundle_trust *t,
-    const uint8_t *buf, size_t len, uint64_t *serial, struct sk_error *err)
+/*
+ * The helper parses bytes that came from the network, with libcrypto: it
+ * runs in the sandbox, entered between fork and exec (sekisho-policy's
+ * other subcommands are IT's tools and stay as they are): user
+ * _sekisho-verify, no capability, no_new_privs, and of the file system
+ * only what the loader and libcrypto read (the helper, /usr, the loader's
+ * cache, OpenSSL's configuration), read only. The seccomp list is the
+ * loader's and libc's start plus reading, writing and exiting: no socket,
+ * no fork, no exec after its own.
+ */
+static int
+spawn_confined(pid_t *pid, const char *helper, char *const argv[], int in, int out)
+{
+	static const int calls[] = { SCMP_SYS(execve), SCMP_SYS(access),
+	    SCMP_SYS(arch_prctl), SCMP_SYS(prlimit64), SCMP_SYS(rseq),
+	    SCMP_SYS(set_robust_list), SCMP_SYS(set_tid_address) };
+	const struct sandbox_path paths[] = {
+		{ helper, SANDBOX_EXEC }, { "/usr", SANDBOX_EXEC },
+		{ "/etc/ld.so.cache", SANDBOX_READ }, { "/etc/ssl", SANDBOX_READ },
+	};
+	const struct sandbox sb = {
+		.name = "sekisho-policy verify", .user = SANDBOX_USER_VERIFY,
+		.syscalls = calls, .n_syscalls = nitems(calls), .paths = paths,
+		.n_paths = nitems(paths),
+		.flags = SANDBOX_EXEC_MAPS | SANDBOX_STDIO_PIPES,	/* it reads /dev/stdin */
+	};
+	struct sk_error err;
+	int rc;
+
+	if ((rc = sandbox_spawn(pid, &sb, helper, argv, in, out, out, &err)) < 0)
+		log_warnx("%s", err.msg);
+	return rc;
+}
+
+static int
+run(const char *helper, const char *name, const struct bundle_trust *t,
+    const uint8_t *buf, size_t len, uint64_t *serial, int confined,
+    struct sk_error *err)
 {
 	struct helper_args h;
 	struct exchange x = { .buf = buf, .len = len };
@@ -182,7 +219,10 @@ verifier_run(const char *helper, const char *name, const struct bundle_trust *t,
 		close(in[1]);
 		return sk_errorf(err, rc, "%s: pipe: %s", name, strerror(rc));
 	}
-	rc = spawn_child(&pid, helper, h.argv, in[0], out[1], out[1]);
+	if (confined)
+		rc = spawn_confined(&pid, helper, h.argv, in[0], out[1]);
+	else
+		rc = spawn_child(&pid, helper, h.argv, in[0], out[1], out[1]);
 	close(in[0]);
 	close(out[1]);
 	x.in = in[1];
@@ -206,4 +246,19 @@ verifier_run(const char *helper, const char *name, const struct bundle_trust *t,
 		return sk_errorf(err, -rc, "%s: the verifying helper %s: %s", name,
 		    helper, strerror(-rc));
 	return verdict(name, helper, status, &x, t->device, serial, err);
+}
+
+int
+verifier_run(const char *helper, const char *name, const struct bundle_trust *t,
+    const uint8_t *buf, size_t len, uint64_t *serial, struct sk_error *err)
+{
+	return run(helper, name, t, buf, len, serial, 1, err);
+}
+
+int
+verifier_run_unconfined(const char *helper, const char *name,
+    const struct bundle_trust *t, const uint8_t *buf, size_t len, uint64_t *serial,
+    struct sk_error *err)
+{
+	return run(helper, name, t, buf, len, serial, 0, err);
 }

@@ -8,7 +8,8 @@
  *
  * and reads back "ok serial N device D" or the one line of the refusal.
  * The helper never opens the file itself: the bytes checked are the bytes
- * sekishod then decodes, checks again and stores.
+ * sekishod then decodes, checks again and stores. It runs in the sandbox
+ * of lib/sandbox.h (user _sekisho-verify), entered before its exec.
  */
 #ifndef SK_BUNDLE_VERIFY_H
 #define SK_BUNDLE_VERIFY_H
@@ -30,6 +31,12 @@
  */
 int verifier_run(const char *helper, const char *name, const struct bundle_trust *t,
     const uint8_t *buf, size_t len, uint64_t *serial, struct sk_error *err);
+
+/* The same without the sandbox: for the unit tests' shell-script helpers
+ * only (they fork and write files). sekishod never calls it. */
+int verifier_run_unconfined(const char *helper, const char *name,
+    const struct bundle_trust *t, const uint8_t *buf, size_t len, uint64_t *serial,
+    struct sk_error *err);
 
 /* Parses the helper's answer "ok serial N device D\n" (D must be the
  * device asked for). 0 with *serial, or -EINVAL. */

@@ -17,3 +17,6 @@ FUZZERS += fuzz_trust
 fuzz_trust_SRCS := tests/fuzz/fuzz_trust.c netvm/sekishod/trust.c
 FUZZERS += fuzz_helper_lines
 fuzz_helper_lines_SRCS := tests/fuzz/fuzz_helper_lines.c netvm/sekishod/bundle_verify.c
+# bundle_verify.c starts the verifying helper in the sandbox (lib/sandbox.h).
+$(B)/sekishod: LDFLAGS += $(SANDBOX_LIBS)
+$(B)/unit/test_netvm: PKG_LIBS += $(SANDBOX_LIBS)

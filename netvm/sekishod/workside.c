@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
@@ -17,7 +18,7 @@
 #include "netvm/sekishod/route6.h"
 #include "policy/policy.h"
 
-#define DNSMASQ "/usr/sbin/dnsmasq"
+#define DHCPD	"sekisho-dhcpd"
 
 int
 workside_open(struct workside *w, const char *ifname, const char *rundir,
@@ -40,8 +41,28 @@ workside_open(struct workside *w, const char *ifname, const char *rundir,
 	return 0;
 }
 
-/* A dnsmasq left running by a sekishod that was killed holds the DHCP
- * port; stop it, but only if the pid file still names a dnsmasq. */
+/* The work link's DHCP server sits beside sekishod (or in
+ * /usr/libexec/sekisho when sekishod cannot tell where it is). */
+static void
+dhcpd_path(char *buf, size_t size)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0) {
+		sk_strlcpy(buf, "/usr/libexec/sekisho/" DHCPD, size);
+		return;
+	}
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		slash[1] = '\0';
+	sk_strlcpy(buf, self, size);
+	if (strlen(buf) + strlen(DHCPD) < size)
+		strcat(buf, DHCPD);
+}
+
+/* A server left running by a sekishod that was killed holds the DHCP
+ * port; stop it, but only if the pid file still names one. */
 static void
 stop_stale(const char *pidfile)
 {
@@ -62,55 +83,64 @@ stop_stale(const char *pidfile)
 	if (fgets(comm, sizeof(comm), f) == NULL)
 		comm[0] = '\0';
 	fclose(f);
-	if (strncmp(comm, "dnsmasq", 7) != 0)
+	if (strncmp(comm, DHCPD, strlen(DHCPD)) != 0)
 		return;
 	kill((pid_t)pid, SIGTERM);
 	for (int i = 0; i < 100 && kill((pid_t)pid, 0) == 0; i++)
 		usleep(10000);
 }
 
+static void
+write_pidfile(const char *pidfile, pid_t pid)
+{
+	FILE *f = fopen(pidfile, "w");
+
+	if (f == NULL || fprintf(f, "%ld\n", (long)pid) < 0 || fclose(f) != 0)
+		log_warn("%s", pidfile);
+}
+
+/*
+ * sekisho-dhcpd, not dnsmasq: whatever work can send a packet to must hold
+ * no capability and not run as root (issue 10, item 8). dnsmasq keeps
+ * CAP_NET_ADMIN and CAP_NET_RAW for life once it does DHCP (for ARP
+ * injection and ICMP), and dies if it cannot; sekisho-dhcpd opens its
+ * sockets as root, then enters its sandbox (lib/sandbox.h) with nothing.
+ * It does what dnsmasq was configured to do here: the one address,
+ * router and DNS = the netvm's address, 12 h leases, authoritative; with
+ * IPv6, router advertisements (managed) and DHCPv6 for the one address.
+ */
 int
 workside_dhcp_start(struct workside *w, const struct policy *pol)
 {
-	char iface[64], range[96], router[64], dns[64], pidf[300], leases[300];
-	char range6[160], pidarg[320], *argv[] = { "dnsmasq", "--keep-in-foreground",
-	    "--conf-file=/dev/null", "--port=0", "--bind-interfaces", iface,
-	    "--except-interface=lo", range, router, dns, "--dhcp-authoritative",
-	    leases, pidarg, "--log-facility=-", "--quiet-dhcp", "--quiet-dhcp6",
-	    "--quiet-ra", NULL, NULL, NULL };
+	char prog[PATH_MAX], a[INET_ADDRSTRLEN + 4], r[INET_ADDRSTRLEN];
+	char a6[INET6_ADDRSTRLEN + 5], r6[INET6_ADDRSTRLEN], pidf[300], s[INET_ADDRSTRLEN];
+	char *argv[] = { DHCPD, "-i", w->ifname, "-a", a, "-r", r, NULL, NULL,
+	    NULL, NULL, NULL };
 	int rc;
-	char a[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
-	uint32_t mask = htonl(~0u << (32 - pol->work_plen));
-	struct in_addr m = { mask };
-	char mk[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &pol->work_addr, a, sizeof(a));
+	dhcpd_path(prog, sizeof(prog));
+	inet_ntop(AF_INET, &pol->work_addr, s, sizeof(s));
+	snprintf(a, sizeof(a), "%s/%u", s, (unsigned)pol->work_plen);
 	inet_ntop(AF_INET, &pol->work_router, r, sizeof(r));
-	inet_ntop(AF_INET, &m, mk, sizeof(mk));
-	snprintf(pidf, sizeof(pidf), "%s/work-dhcp.pid", w->rundir);
-	snprintf(leases, sizeof(leases), "--dhcp-leasefile=%s/work-dhcp.leases", w->rundir);
-	snprintf(iface, sizeof(iface), "--interface=%s", w->ifname);
-	snprintf(range, sizeof(range), "--dhcp-range=%s,%s,%s,12h", a, a, mk);
-	snprintf(router, sizeof(router), "--dhcp-option=option:router,%s", r);
-	snprintf(dns, sizeof(dns), "--dhcp-option=option:dns-server,%s", r);
-	snprintf(pidarg, sizeof(pidarg), "--pid-file=%s", pidf);
 	if (pol->has_v6) {
-		/* Router advertisements with the managed flag, and DHCPv6 handing
-		 * out the one address work may use. */
-		char a6[INET6_ADDRSTRLEN];
+		char x[INET6_ADDRSTRLEN];
 
-		inet_ntop(AF_INET6, &pol->work_addr6, a6, sizeof(a6));
-		snprintf(range6, sizeof(range6), "--dhcp-range=%s,%s,%u,12h", a6, a6,
-		    (unsigned)pol->work_plen6);
-		argv[nitems(argv) - 3] = "--enable-ra";
-		argv[nitems(argv) - 2] = range6;
+		inet_ntop(AF_INET6, &pol->work_addr6, x, sizeof(x));
+		snprintf(a6, sizeof(a6), "%s/%u", x, (unsigned)pol->work_plen6);
+		inet_ntop(AF_INET6, &pol->work_router6, r6, sizeof(r6));
+		argv[7] = "-6";
+		argv[8] = a6;
+		argv[9] = "-R";
+		argv[10] = r6;
 	}
+	snprintf(pidf, sizeof(pidf), "%s/work-dhcp.pid", w->rundir);
 	stop_stale(pidf);
-	if ((rc = spawn_child(&w->dhcp, DNSMASQ, argv, -1, -1, -1)) < 0) {
+	if ((rc = spawn_child(&w->dhcp, prog, argv, -1, -1, -1)) < 0) {
 		w->dhcp = 0;
 		return rc;
 	}
-	log_info("work link %s: DHCP serves %s (router and DNS %s)", w->ifname, a, r);
+	write_pidfile(pidf, w->dhcp);
+	log_info("work link %s: DHCP serves %s (router and DNS %s)", w->ifname, s, r);
 	return 0;
 }
 

@@ -15,7 +15,7 @@ struct policy;
 struct workside {
 	char	ifname[16];
 	int	ifindex;
-	pid_t	dhcp;		/* dnsmasq, our child */
+	pid_t	dhcp;		/* sekisho-dhcpd, our child */
 	char	rundir[256];
 };
 

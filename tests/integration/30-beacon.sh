@@ -9,6 +9,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
+tests/sandbox-users.sh >/dev/null || echo "# cannot create the sandbox users"
 
 B=${B:-build}
 BEACON=$PWD/$B/sekisho-beacon
@@ -191,11 +192,14 @@ check "private key never in the daemon's output" bash -c \
 beacon_start main -k "$KEY" -i tokyo-3f -l 127.0.0.1:51821 -r 1000 -R 1000
 check "beacon starts (limits raised for the functional checks)" beacon_listening main
 ANSWERED=0 MALFORMED=0 OFFLINK=0
-runs_as_nobody() {
-	grep -qE '^Uid:\s+65534\s+65534\s+65534\s+65534$' "/proc/$(pid_of main)/status" &&
-		grep -qE '^NoNewPrivs:\s+1$' "/proc/$(pid_of main)/status"
+runs_sandboxed() {	# its own user, no capability, no_new_privs, seccomp (lib/sandbox.h)
+	local st="/proc/$(pid_of main)/status" u
+	u=$(id -u _sekisho-beacon) || return 1
+	grep -qE "^Uid:\s+$u\s+$u\s+$u\s+$u\$" "$st" &&
+		grep -qE '^CapEff:\s+0+$' "$st" && grep -qE '^CapBnd:\s+0+$' "$st" &&
+		grep -qE '^NoNewPrivs:\s+1$' "$st" && grep -qE '^Seccomp:\s+2$' "$st"
 }
-check "started as root, it runs as nobody with no_new_privs" runs_as_nobody
+check "started as root, it runs as _sekisho-beacon, no capability, no_new_privs, seccomp" runs_sandboxed
 
 check "probe verifies the beacon" expect_match \
 	'^verified beacon tokyo-3f \(key 1\) in [0-9]+\.[0-9] ms$' \

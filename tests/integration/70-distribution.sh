@@ -22,6 +22,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
 . tests/integration/lib.sh
+tests/sandbox-users.sh >/dev/null || echo "# cannot create the sandbox users"
 
 POLICY=${POLICY_TOOL:-build/sekisho-policy}
 SERVER=${BUNDLE_SERVER:-build/sekisho-bundle-server}
@@ -75,8 +76,9 @@ server_up() {
 }
 publish "$B/2"
 check "the bundle server listens inside LGWAN at $SRV" server_up
-check "it runs as nobody after binding" bash -c \
-	'[ "$(ps -o user= -p "$1")" = nobody ]' _ "$(lab_pid dist)"
+check "it runs as _sekisho-bundle after binding, no capability, seccomp (lib/sandbox.h)" bash -c \
+	'[ "$(ps -o user= -p "$1")" = _sekisho-bundle ] &&
+	 grep -qE "^CapEff:\s+0+$" /proc/$1/status && grep -qE "^Seccomp:\s+2$" /proc/$1/status' _ "$(lab_pid dist)"
 
 bundle_start() {
 	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$BUNDLE" -k "$LAB_DIR/agency.pub" \

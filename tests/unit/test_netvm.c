@@ -697,7 +697,7 @@ test_verifier_run(void **state)
 	snprintf(want, sizeof(want),
 	    "echo \"$*\" >%s.args; cat >%s; echo 'ok serial 9 device %s'", got, got, KEY_B);
 	write_helper(helper, want);
-	assert_int_equal(verifier_run(helper, "/x/bundle.new", &t, big, sizeof(big), &serial,
+	assert_int_equal(verifier_run_unconfined(helper, "/x/bundle.new", &t, big, sizeof(big), &serial,
 	    &err), 0);
 	assert_int_equal(serial, 9);
 	f = fopen(got, "rb");
@@ -718,19 +718,19 @@ test_verifier_run(void **state)
 	    KEY_B " --device " KEY_B " --min-serial 5 -\n");
 	/* A refusal: its one line, as it is. */
 	write_helper(helper, "cat >/dev/null; echo '/x/bundle.new: tampered: no' >&2; exit 1");
-	assert_int_equal(verifier_run(helper, "/x/bundle.new", &t, big, 10, &serial, &err),
+	assert_int_equal(verifier_run_unconfined(helper, "/x/bundle.new", &t, big, 10, &serial, &err),
 	    -EINVAL);
 	assert_string_equal(err.msg, "/x/bundle.new: tampered: no");
 	/* ok for another device is no ok. */
 	write_helper(helper, "cat >/dev/null; echo 'ok serial 9 device " KEY_A "'");
-	assert_int_equal(verifier_run(helper, "b", &t, big, 10, &serial, &err), -EIO);
+	assert_int_equal(verifier_run_unconfined(helper, "b", &t, big, 10, &serial, &err), -EIO);
 	assert_non_null(strstr(err.msg, "gave no valid answer"));
 	/* A helper that does not read, crashes or is missing. */
 	write_helper(helper, "exit 3");
-	assert_int_equal(verifier_run(helper, "b", &t, big, sizeof(big), &serial, &err), -EIO);
+	assert_int_equal(verifier_run_unconfined(helper, "b", &t, big, sizeof(big), &serial, &err), -EIO);
 	assert_non_null(strstr(err.msg, "failed (exit status 3)"));
 	unlink(helper);
-	assert_int_equal(verifier_run(helper, "b", &t, big, 10, &serial, &err), -ENOENT);
+	assert_int_equal(verifier_run_unconfined(helper, "b", &t, big, 10, &serial, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "b: cannot run the verifying helper "));
 	unlink(got);
 	snprintf(want, sizeof(want), "%s.args", got);

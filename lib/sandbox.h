@@ -1,0 +1,117 @@
+/*
+ * The one sandbox of every helper and agency daemon (docs/sandbox.md): once
+ * a program holds its sockets and files, sandbox_enter() leaves it, for
+ * good,
+ *
+ *  - as its own system user (_sekisho-probe, ...; nobody with a warning
+ *    when that user is missing), supplementary groups gone;
+ *  - with no capability: effective, permitted, inheritable, ambient and
+ *    the bounding set all empty, checked by failing to regain root;
+ *  - not dumpable (no core, no ptrace by that user), RLIMIT_CORE 0,
+ *    RLIMIT_NPROC 0 (no fork from here on), no_new_privs;
+ *  - Landlock: no file system access but the paths listed (degrades with
+ *    one log line on a kernel without Landlock);
+ *  - a seccomp allow-list: a small base every program needs plus the
+ *    program's own system calls; any other call kills the process (it dies
+ *    of SIGSYS, signal 31).
+ *
+ * Debugging a kill: run the program with SEKISHO_SANDBOX_DEBUG=1 in its
+ * environment (sekishod passes its own on): a forbidden call is then
+ * reported on standard error as "sandbox: forbidden system call N (name)"
+ * and the process exits with status 159 (128 + SIGSYS) instead of dying
+ * silently; `ausyscall N` or <asm/unistd_64.h> names N. `strace -f` shows
+ * the call too.
+ */
+#ifndef SK_SANDBOX_H
+#define SK_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <seccomp.h>	/* SCMP_SYS(name) for the allow-lists */
+
+#include "lib/util.h"
+
+/* What a program may still do to one path (Landlock). */
+#define SANDBOX_READ	0x1	/* read files, list directories beneath it */
+#define SANDBOX_EXEC	0x2	/* execute files beneath it (and read them) */
+
+struct sandbox_path {
+	const char	*path;
+	unsigned int	 access;
+};
+
+/* Flags. */
+#define SANDBOX_EXEC_MAPS	0x1	/* allow executable mappings (a program
+					 * that is yet to exec, for ld.so) */
+#define SANDBOX_KEEP_NPROC	0x2	/* leave RLIMIT_NPROC (a child about to
+					 * exec, whose exec must not count) */
+#define SANDBOX_STDIO_PIPES	0x8	/* sandbox_spawn: standard input,
+					 * output and error that are pipes
+					 * become the user's, so that the
+					 * program may reopen /dev/stdin */
+#define SANDBOX_SYSLOG		0x4	/* logs to syslog: socket(AF_UNIX),
+					 * connect and sendto, for glibc's
+					 * reconnection to /dev/log */
+
+struct sandbox {
+	const char			*name;	/* the program, for log lines */
+	const char			*user;	/* its own system user */
+	const int			*syscalls;	/* beyond the base list */
+	size_t				 n_syscalls;
+	const struct sandbox_path	*paths;	/* all it may touch; none: nothing */
+	size_t				 n_paths;
+	unsigned int			 flags;
+};
+
+/* The system users, one per sandboxed program (tests/sandbox-users.sh
+ * creates them; a package would ship them as sysusers.d entries). */
+#define SANDBOX_USER_PROBE	"_sekisho-probe"
+#define SANDBOX_USER_FETCH	"_sekisho-fetch"
+#define SANDBOX_USER_VERIFY	"_sekisho-verify"
+#define SANDBOX_USER_DHCP	"_sekisho-dhcp"
+#define SANDBOX_USER_WG		"_sekisho-wg"
+#define SANDBOX_USER_BEACON	"_sekisho-beacon"
+#define SANDBOX_USER_BUNDLE	"_sekisho-bundle"
+
+/*
+ * Enters sb for good (see the top of this file). Run it after the last
+ * fork and once every socket and file the program needs is open. As
+ * another user than root the user and capability steps are skipped; the
+ * rest still applies. 0, or -1 with one line in err->msg (the caller
+ * exits: a half-entered sandbox is no sandbox).
+ */
+int sandbox_enter(const struct sandbox *sb, struct sk_error *err);
+
+/*
+ * The same for a child about to exec another program: sandbox_prepare in
+ * the parent (it resolves the user, opens the paths and compiles the
+ * filter), sandbox_apply in the child between fork and exec (system calls
+ * only, nothing that allocates; returns -errno), sandbox_release in the
+ * parent afterwards. The filter must allow what the exec'd program and its
+ * loader need, execve included.
+ */
+struct sandbox_prepared {
+	const char	*name;
+	uint32_t	 uid, gid;
+	unsigned int	 flags;
+	int		 ruleset_fd;	/* Landlock, or -1 */
+	void		*filter;	/* struct sock_filter[n_filter] */
+	unsigned short	 n_filter;
+};
+/*
+ * Starts path with argv in sandbox sb (see sandbox_prepare): signal mask
+ * empty and dispositions at their defaults, standard input, output and
+ * error from in, out and err_fd (-1: /dev/null for input, inherited
+ * otherwise), nothing else open. 0 with *pid, or -errno (the exec's own
+ * error included), with one line in err.
+ */
+int sandbox_spawn(pid_t *pid, const struct sandbox *sb, const char *path,
+    char *const argv[], int in, int out, int err_fd, struct sk_error *err);
+
+int sandbox_prepare(const struct sandbox *sb, struct sandbox_prepared *p,
+    struct sk_error *err);
+int sandbox_apply(const struct sandbox_prepared *p);
+void sandbox_release(struct sandbox_prepared *p);
+
+#endif

@@ -1,0 +1,82 @@
+#!/bin/bash
+# DESIGN.md's promise for work -> netvm: no process that work can send a
+# packet to holds a capability or runs as root (issue 10, item 8). In the
+# lab, once work has its address from the netvm's DHCP: every socket in
+# the netvm namespace that a packet from work can reach (ss -lunp/-ltnp/
+# -lwnp: bound to any address or to the work link's, and not tied by
+# SO_BINDTODEVICE to another link) belongs to a process whose Uid is not 0
+# and whose CapEff is 0, read from /proc. The DHCP server is among them,
+# and is the one the product started (sekisho-dhcpd, child of sekishod).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lab/lab.sh
+. tests/integration/lib.sh
+tests/sandbox-users.sh >/dev/null || echo "# cannot create the sandbox users"
+
+cleanup() { netvm_cleanup; lab_down; }
+trap cleanup EXIT
+lab_up || { echo "not ok 1 - lab_up"; exit 1; }
+netvm_env
+netvm_boot
+
+check "sekishod starts" netvm_start
+check "work gets its address by DHCP from the netvm" lab_work_dhcp
+
+# reachable_pids: "PID LOCAL" for each socket work can reach.
+reachable_pids() {
+	ip netns exec "$NS_NETVM" ss -Hlnp -A inet,raw,packet 2>/dev/null | awk -v r="$LAB_WORK_ROUTER" '
+		{
+			local = $5
+			# bound to another link than the work link: out of work'\''s reach
+			if (local ~ /%/ && local !~ /%wk0:/) next
+			a = local; sub(/%[^:]*/, "", a); sub(/:[^:]*$/, "", a)
+			if (a != "0.0.0.0" && a != "*" && a != "[::]" && a != r && a != "") next
+			while (match($0, /pid=[0-9]+/)) {
+				print substr($0, RSTART + 4, RLENGTH - 4), local
+				$0 = substr($0, RSTART + RLENGTH)
+			}
+		}' | sort -u
+}
+unprivileged() {	# PID: Uid not 0 (any of real, effective, saved, fs), CapEff 0
+	local st=/proc/$1/status
+	[ -r "$st" ] || return 1
+	! grep -qE '^Uid:.*\s0(\s|$)' "$st" && grep -qE '^CapEff:\s+0+$' "$st"
+}
+promise() {	# [wireguard-go]: only its sockets; else every other
+	local pid local bad=0 n=0 line comm
+	while read -r pid local; do
+		comm=$(cat /proc/"$pid"/comm 2>/dev/null)
+		if [ "${1:-}" = wireguard-go ]; then [ "$comm" = wireguard-go ] || continue
+		else [ "$comm" != wireguard-go ] || continue; fi
+		n=$((n + 1))
+		line="$(cat /proc/"$pid"/comm 2>/dev/null) (pid $pid) on $local: $(grep -E '^(Uid|CapEff)' /proc/"$pid"/status 2>/dev/null | tr -s '\t\n' '  ')"
+		if unprivileged "$pid"; then echo "# fine: $line"; else echo "privileged: $line"; bad=1; fi
+	done < <(reachable_pids)
+	[ "$n" -gt 0 ] || { echo "no socket found: the check saw nothing"; return 1; }
+	return "$bad"
+}
+check "every process with a socket work can reach: Uid != 0 and CapEff 0" promise
+# wireguard-go listens on every address too (its tunnel port): the same
+# promise, apart so that what still breaks it is named (issue 10, item 9).
+check "wireguard-go, whose UDP socket work can reach: Uid != 0 and CapEff 0" promise wireguard-go
+
+dhcp_is_ours() {	# the one on UDP 67 is sekishod's child, sandboxed
+	local pid
+	pid=$(ip netns exec "$NS_NETVM" ss -Hlunp 'sport = :67' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+	[ -n "$pid" ] || { echo "nothing on UDP 67"; return 1; }
+	[ "$(cat /proc/"$pid"/comm)" = sekisho-dhcpd ] || { echo "UDP 67: $(cat /proc/"$pid"/comm)"; return 1; }
+	[ "$(awk '/^PPid:/ { print $2 }' /proc/"$pid"/status)" = "$(lab_pid sekishod)" ] || { echo "not sekishod's child"; return 1; }
+	[ "$(ps -o user= -p "$pid")" = _sekisho-dhcp ] &&
+		grep -qE '^CapBnd:\s+0+$' /proc/"$pid"/status &&
+		grep -qE '^NoNewPrivs:\s+1$' /proc/"$pid"/status &&
+		grep -qE '^Seccomp:\s+2$' /proc/"$pid"/status || { grep -E '^(Uid|Cap|NoNew|Seccomp)' /proc/"$pid"/status; return 1; }
+}
+check "the DHCP server is sekishod's sekisho-dhcpd: _sekisho-dhcp, CapBnd 0, NoNewPrivs 1, Seccomp 2" dhcp_is_ours
+check "work renews its lease from the sandboxed server" bash -c \
+	"kill -USR1 \$(cat $LAB_DIR/pids/work-dhcp) && sleep 1 && ip -n $NS_WORK -4 addr show dev eth0 | grep -q 'inet 172.30.0.2/30'"
+
+# Issue 10, item 18: wireguard-go's banner stays out of sekishod's log.
+check "no wireguard-go banner in sekishod's log" bash -c \
+	"grep -q 'started: policy' $LAB_DIR/log/sekishod.log && ! grep -qE 'wireguard-go is not required|┌' $LAB_DIR/log/sekishod.log"
+
+tap_done
