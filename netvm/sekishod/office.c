@@ -57,6 +57,22 @@ office_withdraw(const struct policy *old, const struct policy *new)
 	return first;
 }
 
+int
+office_unroute(const struct policy *pol)
+{
+	int rc, first = 0;
+
+	for (size_t i = 0; i < pol->n_lgwan; i++)
+		if ((rc = route_del(SK_RT_OFFICE, pol->lgwan[i].addr, pol->lgwan[i].plen)) < 0 &&
+		    first == 0)
+			first = rc;
+	for (size_t i = 0; i < pol->n_office_resolvers; i++)
+		if ((rc = route_del(SK_RT_OFFICE, pol->office_resolvers[i], 32)) < 0 &&
+		    first == 0)
+			first = rc;
+	return first;
+}
+
 #define PROOF_MAGIC	0x534b4f31u	/* "SKO1": version 1 of the layout */
 
 struct proof {

@@ -20,9 +20,12 @@ struct policy;
 /* LGWAN prefixes and the office resolvers via gw (or on-link) out of oif. */
 int office_routes(const struct policy *pol, int oif, const struct in_addr *gw);
 /* A live policy change: removes from the office table the prefixes and
- * office resolvers old had and new has not (in any mode: the table keeps
- * its routes when office mode ends). 0 or the first error. */
+ * office resolvers old had and new has not. 0 or the first error. */
 int office_withdraw(const struct policy *old, const struct policy *new);
+/* Office mode's ruleset is gone: the office table is emptied of the
+ * policy's routes, so nothing routes LGWAN out of an uplink that is no
+ * longer proven. 0 or the first error (the others are still tried). */
+int office_unroute(const struct policy *pol);
 
 /*
  * The office proof across a restart. While office mode's ruleset is in

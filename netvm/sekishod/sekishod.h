@@ -51,7 +51,9 @@ struct sekishod {
 	int			 quit, resync, quiet;
 	struct event		 pending;	/* an event an action produced */
 	int			 has_pending;
-	enum mode		 rules_mode;	/* of the ruleset last loaded */
+	enum mode		 rules_mode;	/* of the ruleset in the kernel */
+	int			 rules_base;	/* ... the policy-free base one */
+	unsigned int		 rules_failures;	/* loads of the mode's failed in a row */
 	time_t			 handshake_seen;
 };
 
@@ -59,7 +61,13 @@ struct sekishod {
 void on_event(const struct event *ev, void *arg);
 
 /* actions.c */
+/* Puts the ruleset of mode (over the office uplink) in force. If it cannot
+ * load, the policy-free base ruleset stands in for it (never an older,
+ * wider one) and T_RULES tries again, backing off; d->rules_mode and
+ * d->rules_base say what the kernel holds. 0, or -errno: not in force. */
 int apply_rules(struct sekishod *d, enum mode mode, const char *uplink);
+/* T_RULES: the engine's mode, whose ruleset did not load, again. */
+void rules_retry(struct sekishod *d);
 void do_action(struct sekishod *d, const struct action *a);
 /* In office mode: ask the beacon again (timer T_REVERIFY). */
 void reverify(struct sekishod *d);

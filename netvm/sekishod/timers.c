@@ -83,6 +83,25 @@ timers_on_fetch_off(struct timers *t)
 	t->at[T_FETCH_DEADLINE] = 0;
 }
 
+unsigned int
+timers_on_rules_failed(struct timers *t, uint64_t now, unsigned int failures)
+{
+	unsigned int ms = RULES_RETRY_MIN_MS;
+
+	for (unsigned int i = 1; i < failures && ms < RULES_RETRY_MAX_MS; i++)
+		ms *= 2;
+	if (ms > RULES_RETRY_MAX_MS)
+		ms = RULES_RETRY_MAX_MS;
+	t->at[T_RULES] = now + ms;
+	return ms;
+}
+
+void
+timers_on_rules_loaded(struct timers *t)
+{
+	t->at[T_RULES] = 0;
+}
+
 int
 timers_timeout(const struct timers *t, uint64_t now)
 {
@@ -162,6 +181,9 @@ expired(struct timers *t, enum timer_id id, const struct timer_ops *ops,
 		break;
 	case T_GATEWAY:
 		ops->gateway_check(d);
+		break;
+	case T_RULES:
+		ops->rules_retry(d);
 		break;
 	case T_COUNT:
 		break;

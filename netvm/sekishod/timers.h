@@ -14,12 +14,14 @@
 #define CHILD_RESTART_MS	1000	/* a helper process that died */
 #define FETCH_RETRY_MAX_MS	60000	/* a failed bundle fetch is retried within */
 #define PROBE_GRACE_MS		1000	/* a probe run's deadline, beyond its tries */
+#define RULES_RETRY_MIN_MS	1000	/* a ruleset that failed to load: first retry */
+#define RULES_RETRY_MAX_MS	30000	/* ... doubling up to this */
 
 struct policy;
 struct sekishod;
 
 enum timer_id { T_TUNNEL_POLL, T_CHILD_RESTART, T_REVERIFY, T_FETCH,
-	T_FETCH_DEADLINE, T_GATEWAY, T_COUNT };
+	T_FETCH_DEADLINE, T_GATEWAY, T_RULES, T_COUNT };
 
 struct timers {
 	uint64_t at[T_COUNT];	/* 0 = not armed */
@@ -49,6 +51,13 @@ void timers_on_fetch_done(struct timers *t, uint64_t now, unsigned int interval_
     int failed, uint32_t r);
 /* No path (blocked) or no distribution server: no fetch is due. */
 void timers_on_fetch_off(struct timers *t);
+/* The mode's ruleset failed to load (the base ruleset stands in for it):
+ * it is tried again after the failures-th consecutive failure (1, 2, ...)
+ * in RULES_RETRY_MIN_MS, doubling each time, at most RULES_RETRY_MAX_MS.
+ * Returns the delay armed. */
+unsigned int timers_on_rules_failed(struct timers *t, uint64_t now, unsigned int failures);
+/* The mode's ruleset is in force: no retry is due. */
+void timers_on_rules_loaded(struct timers *t);
 
 /* The policy's timeouts in milliseconds, computed here and nowhere else. */
 unsigned int timers_gateway_timeout_ms(const struct policy *pol);	/* gateway-timeout */
@@ -67,6 +76,7 @@ struct timer_ops {
 	void (*fetch_due)(struct sekishod *);	/* T_FETCH: start a bundle fetch */
 	void (*fetch_overdue)(struct sekishod *);	/* T_FETCH_DEADLINE: end it */
 	void (*gateway_check)(struct sekishod *);	/* T_GATEWAY: did it answer? */
+	void (*rules_retry)(struct sekishod *);	/* T_RULES: load the mode's ruleset again */
 };
 /* Runs every timer due by now (read again after each one), each through
  * its handler; the tunnel poll then re-arms, TUNNEL_POLL_MS on. */

@@ -28,6 +28,7 @@
 #include "policy/render/fw_render.h"
 #include "netvm/sekishod/live.h"
 #include "netvm/sekishod/rtnl.h"
+#include "netvm/sekishod/timers.h"
 #include "netvm/sekishod/trust.h"
 #include "netvm/sekishod/bundle_verify.h"
 #include "policy/policy.h"
@@ -805,6 +806,29 @@ test_live_change(void **state)
 	policy_free(less);
 }
 
+/* A ruleset that failed to load is retried: 1 s, doubling, at most 30 s;
+ * a load that succeeds disarms the retry. */
+static void
+test_rules_retry_backoff(void **state)
+{
+	static const unsigned int want[] = { 1000, 2000, 4000, 8000, 16000, 30000, 30000 };
+	struct timers t;
+
+	(void)state;
+	timers_on_start(&t, 5000);
+	assert_int_equal(t.at[T_RULES], 0);
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(timers_on_rules_failed(&t, 5000, i + 1), want[i]);
+		assert_int_equal(t.at[T_RULES], 5000 + want[i]);
+	}
+	assert_int_equal(timers_on_rules_failed(&t, 5000, 1000), RULES_RETRY_MAX_MS);
+	assert_int_equal(timers_due(&t, 5000 + RULES_RETRY_MAX_MS - 1), T_TUNNEL_POLL);
+	assert_int_equal(timers_due(&t, 5000 + RULES_RETRY_MAX_MS), T_RULES);
+	timers_on_rules_failed(&t, 0, 1);
+	timers_on_rules_loaded(&t);
+	assert_int_equal(t.at[T_RULES], 0);
+}
+
 int
 main(void)
 {
@@ -827,6 +851,7 @@ main(void)
 		cmocka_unit_test(test_verifier_parse_ok),
 		cmocka_unit_test(test_verifier_run),
 		cmocka_unit_test(test_live_change),
+		cmocka_unit_test(test_rules_retry_backoff),
 	};
 	/* As sekishod does: a verifying helper may stop reading early. */
 	signal(SIGPIPE, SIG_IGN);
