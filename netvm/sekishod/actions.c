@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/notify.h"
 #include "lib/util.h"
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/route.h"
@@ -56,10 +57,14 @@ rules_changed(struct sekishod *d, enum mode was)
 	    (rc = office_unroute(&d->pol)) < 0)
 		log_warnx("office: cannot empty the office routes (table %d): %s",
 		    SK_RT_OFFICE, strerror(-rc));
-	if (d->rules_mode == MODE_OFFICE)
+	if (d->rules_mode == MODE_OFFICE) {
 		timers_on_office(&d->timers, now_ms(), timers_reverify_ms(&d->pol),
 		    (uint32_t)random());
-	else
+		/* The ruleset came with a fresh vouch. */
+		d->vouched_ms = now_ms();
+		d->vouch_lapsed = 0;
+		timers_on_vouched(&d->timers, d->vouched_ms, timers_vouch_ms(&d->pol));
+	} else
 		timers_on_not_office(&d->timers);
 	fetch_on_mode(d, was);
 }
@@ -117,6 +122,62 @@ rules_retry(struct sekishod *d)
 	    (rc = office_routes(&d->pol, u->ifindex, u->has_gw ? &u->gw : NULL)) < 0)
 		log_warnx("office: cannot route LGWAN over %s: %s", u->name, strerror(-rc));
 	apply_rules(d, mode, mode == MODE_OFFICE ? u->name : NULL);
+}
+
+static void
+vouch_renew(struct sekishod *d, const char *uplink)
+{
+	struct sk_error err;
+	uint64_t now = now_ms();
+
+	if (fw_vouch(d->fw, uplink, d->pol.office_vouch_s, &err) < 0)
+		log_warnx("office: cannot renew the vouch for %s: %s", uplink, err.msg);
+	else {
+		if (d->vouch_lapsed)
+			log_info("office: vouch for %s renewed after a beacon answered", uplink);
+		d->vouched_ms = now;
+		d->vouch_lapsed = 0;
+	}
+	timers_on_vouched(&d->timers, now, timers_vouch_ms(&d->pol));
+}
+
+void
+office_vouch(struct sekishod *d)
+{
+	const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+	uint64_t now = now_ms();
+
+	if (d->rules_mode != MODE_OFFICE || u == NULL)
+		return;
+	if (now - d->vouched_ms < timers_vouch_ms(&d->pol)) {
+		vouch_renew(d, u->name);
+		return;
+	}
+	/* The kernel ended office mode while sekishod did not run: the link
+	 * may be another one now. Only a beacon's answer renews it. */
+	if (!d->vouch_lapsed)
+		log_warnx("office: the vouch for %s lapsed %llu ms ago (sekishod stalled); "
+		    "office paths are closed until the beacon answers again", u->name,
+		    (unsigned long long)(now - d->vouched_ms - timers_vouch_ms(&d->pol)));
+	d->vouch_lapsed = 1;
+	reverify(d);
+}
+
+void
+office_vouch_beacon(struct sekishod *d, const struct event *ev)
+{
+	const struct uplink *u = engine_office_uplink(&d->engine);
+
+	if (ev->type == EV_BEACON_OK && d->vouch_lapsed && d->rules_mode == MODE_OFFICE &&
+	    u != NULL && u->ifindex == ev->ifindex && d->engine.active == ev->ifindex)
+		vouch_renew(d, u->name);
+}
+
+void
+watchdog(struct sekishod *d)
+{
+	(void)d;
+	notify_send("WATCHDOG=1");
 }
 
 static void

@@ -30,6 +30,7 @@
 
 #include "lib/ifname.h"
 #include "lib/log.h"
+#include "lib/notify.h"
 #include "lib/proc.h"
 #include "lib/util.h"
 #include "netvm/sekishod/control.h"
@@ -108,6 +109,7 @@ on_event(const struct event *in, void *arg)
 		return;
 	for (size_t i = 0; i < n; i++)
 		do_action(d, &acts[i]);
+	office_vouch_beacon(d, &ev);
 }
 
 static void
@@ -234,7 +236,7 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 
 static const struct ctl_ops ctl_ops = { gather, ctl_reload };
 static const struct timer_ops timer_ops = { poll_tunnel, restart_children, reverify,
-	fetch_now, fetch_overdue, check_gateway, rules_retry };
+	fetch_now, fetch_overdue, check_gateway, rules_retry, office_vouch, watchdog };
 
 static void
 loop(struct sekishod *d)
@@ -334,12 +336,14 @@ start(struct sekishod *d)
 		fatal("control socket %s", d->sock_path);
 	}
 	timers_on_start(&d->timers, now_ms());
+	timers_on_watchdog(&d->timers, now_ms(), notify_watchdog_usec());
 	d->resync = 1;
 }
 
 static void
 shutdown_daemon(struct sekishod *d)
 {
+	notify_send("STOPPING=1");
 	/* A clean stop leaves work cut off, like a crash does. */
 	apply_rules(d, MODE_BLOCKED, NULL);
 	prober_stop_all(&d->prober);
@@ -420,6 +424,7 @@ main(int argc, char *argv[])
 	start(&d);
 	log_info("started: policy serial %llu, work link %s, tunnel %s",
 	    (unsigned long long)d.pol.serial, d.work_if, d.tun_if);
+	notify_send("READY=1");
 	loop(&d);
 	shutdown_daemon(&d);
 	return 0;

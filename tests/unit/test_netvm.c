@@ -107,7 +107,15 @@ test_office_ruleset(void **state)
 
 	(void)state;
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" ip daddr @lgwan counter accept\n"));
-	assert_non_null(strstr(t, "\t\tiifname \"up0\" oifname \"wk0\" ct state established,related accept\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"up0\" iifname @office_vouch oifname \"wk0\" ct state established,related accept\n"));
+	/* Office mode holds only while sekishod vouches for the uplink: a
+	 * deadline in the kernel, on every office path. */
+	assert_non_null(strstr(t, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n"
+	    "\t\telements = { \"up0\" timeout 3s }\n\t}\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" oifname != @office_vouch counter reject with icmpx admin-prohibited\n"));
+	assert_non_null(strstr(t, "\t\tmeta mark 0x5e2 oifname != @office_vouch counter drop\n"));
+	assert_true(strstr(t, "oifname != @office_vouch counter reject") <
+	    strstr(t, "oifname \"up0\" ip daddr @lgwan counter accept"));
 	assert_non_null(strstr(t, "\t\toifname \"up0\" ip saddr 172.30.0.2 masquerade\n"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e2\n"));
 	/* Nothing from work goes into the tunnel in office mode. */
@@ -116,6 +124,7 @@ test_office_ruleset(void **state)
 	t = render(MODE_REMOTE, &pol);
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e1\n"));
 	assert_null(strstr(t, "oifname \"up0\""));
+	assert_null(strstr(t, "office_vouch"));
 	free(t);
 }
 
