@@ -152,13 +152,27 @@ prober_init(struct prober *p, const char *helper)
 	sk_strlcpy(p->helper, helper, sizeof(p->helper));
 }
 
+int
+prober_reaped(struct prober *p, pid_t pid)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->runs[i].pid == pid) {
+			p->runs[i].pid = 0;	/* never to be signalled again */
+			return 1;
+		}
+	return 0;
+}
+
 static void
 run_end(struct prober *p, size_t i)
 {
 	struct probe_run *r = &p->runs[i];
 
+	/* A helper still running; reaped by sekishod's SIGCHLD handler, which
+	 * forgets one it reaped first (prober_reaped): its pid may already
+	 * name another process. */
 	if (r->pid > 0)
-		kill(r->pid, SIGKILL);	/* reaped by sekishod's SIGCHLD handler */
+		kill(r->pid, SIGKILL);
 	close(r->fd);
 	p->runs[i] = p->runs[--p->n];
 }

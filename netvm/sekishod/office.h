@@ -71,6 +71,11 @@ int prober_read(struct prober *p, size_t i, struct event *ev, uint64_t now);
 /* Ends runs past their deadline, each with a failure event via cb. */
 void prober_expire(struct prober *p, uint64_t now,
     void (*cb)(const struct event *, void *), void *arg);
+/* A child was reaped: if it was a probe's helper, its run forgets the pid
+ * (its output may still be unread), so nothing signals a pid the kernel
+ * may give to another process. 1 if it was one. Call before anything else
+ * can signal it, right after waitpid(). */
+int prober_reaped(struct prober *p, pid_t pid);
 /* Milliseconds until the next deadline, -1 if none. */
 int prober_timeout(const struct prober *p, uint64_t now);
 void prober_stop_all(struct prober *p);
