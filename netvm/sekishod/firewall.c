@@ -56,12 +56,18 @@ fw_vouch(struct firewall *fw, const char *uplink, unsigned int seconds,
 int
 ensure_base(struct firewall *fw)
 {
+	if (fw_table_present(fw, "inet " FW_TABLE))
+		return 0;
+	return load_base(fw);
+}
+
+int
+load_base(struct firewall *fw)
+{
 	struct fw_params p = { MODE_BLOCKED, NULL, NULL, NULL, NULL };
 	struct sk_error err;
 	int rc;
 
-	if (fw_table_present(fw, "inet " FW_TABLE))
-		return 0;
 	if ((rc = fw_load(fw, &p, &err)) < 0)
 		log_warnx("base ruleset: %s", err.msg);
 	else

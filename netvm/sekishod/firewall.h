@@ -21,5 +21,8 @@ int fw_vouch(struct firewall *fw, const char *uplink, unsigned int seconds,
 /* The base ruleset (blocked, no policy needed) loaded if the table is
  * absent, with one line either way. 0 or -errno. */
 int ensure_base(struct firewall *fw);
+/* The base ruleset loaded whatever the kernel holds (sekishod -B -F), with
+ * one line either way. 0 or -errno. */
+int load_base(struct firewall *fw);
 
 #endif
