@@ -838,6 +838,29 @@ test_rules_retry_backoff(void **state)
 	assert_int_equal(t.at[T_RULES], 0);
 }
 
+/* Office mode's vouch is renewed every third of office-vouch (two
+ * renewals may fail before the kernel ends office mode), and not outside
+ * office mode; systemd's watchdog is fed every half of WATCHDOG_USEC. */
+static void
+test_vouch_watchdog_timers(void **state)
+{
+	struct timers t;
+
+	(void)state;
+	timers_on_start(&t, 1000);
+	assert_int_equal(t.at[T_VOUCH], 0);
+	timers_on_vouched(&t, 1000, 3000);
+	assert_int_equal(t.at[T_VOUCH], 2000);
+	timers_on_not_office(&t);
+	assert_int_equal(t.at[T_VOUCH], 0);
+	assert_int_equal(t.at[T_WATCHDOG], 0);
+	timers_on_watchdog(&t, 1000, 0);
+	assert_int_equal(t.at[T_WATCHDOG], 0);
+	timers_on_watchdog(&t, 1000, 10000000);
+	assert_int_equal(t.at[T_WATCHDOG], 6000);
+	assert_int_equal(t.watchdog_ms, 5000);
+}
+
 int
 main(void)
 {
@@ -861,6 +884,7 @@ main(void)
 		cmocka_unit_test(test_verifier_run),
 		cmocka_unit_test(test_live_change),
 		cmocka_unit_test(test_rules_retry_backoff),
+		cmocka_unit_test(test_vouch_watchdog_timers),
 	};
 	/* As sekishod does: a verifying helper may stop reading early. */
 	signal(SIGPIPE, SIG_IGN);
