@@ -42,7 +42,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 DEBS := build-essential clang libclang-rt-14-dev pkg-config libnftables-dev libmnl-dev \
 	libssl-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
 	dnsmasq-base busybox curl bind9-dnsutils iperf3 iputils-ping procps \
-	psmisc kmod python3 tcpdump netcat-openbsd netbase
+	psmisc kmod python3 tcpdump netcat-openbsd netbase systemd
 LIB_SRCS :=
 PROGS    :=
 UNITS    :=

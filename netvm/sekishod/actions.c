@@ -10,12 +10,15 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/notify.h"
 #include "lib/util.h"
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/route.h"
 
-int
-apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
+/* The ruleset of mode (over uplink) in one transaction; on failure the
+ * kernel keeps what it held. 0 or -errno, with one line either way. */
+static int
+load_mode(struct sekishod *d, enum mode mode, const char *uplink)
 {
 	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if, uplink };
 	struct sk_error err;
@@ -26,8 +29,7 @@ apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 	if (mode != MODE_OFFICE)	/* before the office rules go */
 		office_proof_drop(d->rundir);
 	if ((rc = fw_load(d->fw, &p, &err)) < 0) {
-		log_warnx("mode %s: %s; the previous ruleset stays in force",
-		    mode_name(mode), err.msg);
+		log_warnx("mode %s: %s", mode_name(mode), err.msg);
 		return rc;
 	}
 	if (mode == MODE_OFFICE && (u = engine_office_uplink(&d->engine)) != NULL &&
@@ -36,12 +38,146 @@ apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 	log_info("mode %s%s%s: ruleset in force (%llu ms)", mode_name(mode),
 	    uplink != NULL ? " over " : "", uplink != NULL ? uplink : "",
 	    (unsigned long long)(now_ms() - t0));
-	if (mode == MODE_OFFICE)
+	return 0;
+}
+
+/* What follows from the kernel's ruleset changing from was (base or not)
+ * to d->rules_mode: tracked connections forgotten between office and the
+ * rest (their address translations differ), the office routes emptied
+ * once office mode is gone, the office timers, bundle fetches. */
+static void
+rules_changed(struct sekishod *d, enum mode was)
+{
+	int rc;
+
+	if ((was == MODE_OFFICE) != (d->rules_mode == MODE_OFFICE) &&
+	    (rc = conntrack_flush()) < 0)
+		log_warnx("conntrack: cannot flush: %s", strerror(-rc));
+	if (was == MODE_OFFICE && d->rules_mode != MODE_OFFICE &&
+	    (rc = office_unroute(&d->pol)) < 0)
+		log_warnx("office: cannot empty the office routes (table %d): %s",
+		    SK_RT_OFFICE, strerror(-rc));
+	if (d->rules_mode == MODE_OFFICE) {
 		timers_on_office(&d->timers, now_ms(), timers_reverify_ms(&d->pol),
 		    (uint32_t)random());
-	else
+		/* The ruleset came with a fresh vouch. */
+		d->vouched_ms = now_ms();
+		d->vouch_lapsed = 0;
+		timers_on_vouched(&d->timers, d->vouched_ms, timers_vouch_ms(&d->pol));
+	} else
 		timers_on_not_office(&d->timers);
-	return 0;
+	fetch_on_mode(d, was);
+}
+
+int
+apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
+{
+	struct fw_params base = { MODE_BLOCKED, NULL, NULL, NULL, NULL };
+	enum mode was = d->rules_mode;
+	struct sk_error err;
+	unsigned int ms;
+	int rc;
+
+	if ((rc = load_mode(d, mode, uplink)) == 0) {
+		d->rules_mode = mode;
+		d->rules_base = 0;
+		d->rules_failures = 0;
+		timers_on_rules_loaded(&d->timers);
+		rules_changed(d, was);
+		return 0;
+	}
+	/* A ruleset that cannot load must not leave an older, wider one in
+	 * force, and the blocked ruleset of the same policy would likely fail
+	 * the same way: the base ruleset, which needs no policy, stands in
+	 * until the mode's loads. */
+	d->rules_failures++;
+	ms = timers_on_rules_failed(&d->timers, now_ms(), d->rules_failures);
+	office_proof_drop(d->rundir);
+	if (fw_load(d->fw, &base, &err) < 0) {
+		log_warnx("base ruleset: %s; the previous ruleset (mode %s%s) stays in "
+		    "force; trying mode %s again in %u ms", err.msg, mode_name(was),
+		    d->rules_base ? ", base" : "", mode_name(mode), ms);
+		return rc;
+	}
+	d->rules_mode = MODE_BLOCKED;
+	d->rules_base = 1;
+	log_warnx("mode %s: the base ruleset is in force instead (everything blocked); "
+	    "trying again in %u ms", mode_name(mode), ms);
+	rules_changed(d, was);
+	return rc;
+}
+
+/* T_RULES: the engine's mode, whose ruleset failed to load, tried again
+ * (with its office routes, emptied when the base ruleset took over). */
+void
+rules_retry(struct sekishod *d)
+{
+	const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+	enum mode mode = d->engine.mode;
+	int rc;
+
+	if (mode == MODE_OFFICE && u == NULL)
+		mode = MODE_BLOCKED;
+	if (mode == MODE_OFFICE &&
+	    (rc = office_routes(&d->pol, u->ifindex, u->has_gw ? &u->gw : NULL)) < 0)
+		log_warnx("office: cannot route LGWAN over %s: %s", u->name, strerror(-rc));
+	apply_rules(d, mode, mode == MODE_OFFICE ? u->name : NULL);
+}
+
+static void
+vouch_renew(struct sekishod *d, const char *uplink)
+{
+	struct sk_error err;
+	uint64_t now = now_ms();
+
+	if (fw_vouch(d->fw, uplink, d->pol.office_vouch_s, &err) < 0)
+		log_warnx("office: cannot renew the vouch for %s: %s", uplink, err.msg);
+	else {
+		if (d->vouch_lapsed)
+			log_info("office: vouch for %s renewed after a beacon answered", uplink);
+		d->vouched_ms = now;
+		d->vouch_lapsed = 0;
+	}
+	timers_on_vouched(&d->timers, now, timers_vouch_ms(&d->pol));
+}
+
+void
+office_vouch(struct sekishod *d)
+{
+	const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+	uint64_t now = now_ms();
+
+	if (d->rules_mode != MODE_OFFICE || u == NULL)
+		return;
+	if (now - d->vouched_ms < timers_vouch_ms(&d->pol)) {
+		vouch_renew(d, u->name);
+		return;
+	}
+	/* The kernel ended office mode while sekishod did not run: the link
+	 * may be another one now. Only a beacon's answer renews it. */
+	if (!d->vouch_lapsed)
+		log_warnx("office: the vouch for %s lapsed %llu ms ago (sekishod stalled); "
+		    "office paths are closed until the beacon answers again", u->name,
+		    (unsigned long long)(now - d->vouched_ms - timers_vouch_ms(&d->pol)));
+	d->vouch_lapsed = 1;
+	reverify(d);
+}
+
+void
+office_vouch_beacon(struct sekishod *d, const struct event *ev)
+{
+	const struct uplink *u = engine_office_uplink(&d->engine);
+
+	if (ev->type == EV_BEACON_OK && d->vouch_lapsed && d->rules_mode == MODE_OFFICE &&
+	    u != NULL && u->ifindex == ev->ifindex && d->engine.active == ev->ifindex)
+		vouch_renew(d, u->name);
+}
+
+void
+watchdog(struct sekishod *d)
+{
+	(void)d;
+	notify_send("WATCHDOG=1");
 }
 
 static void
@@ -91,7 +227,6 @@ do_action(struct sekishod *d, const struct action *a)
 {
 	const struct in_addr *gw = a->has_gw ? &a->gw : NULL;
 	char g[INET_ADDRSTRLEN];
-	enum mode prev;
 	int rc;
 
 	switch (a->type) {
@@ -116,17 +251,7 @@ do_action(struct sekishod *d, const struct action *a)
 			    strerror(-rc));
 		break;
 	case ACT_RULES:
-		prev = d->rules_mode;
-		/* A ruleset that cannot load must not leave an older, wider
-		 * one in force: fall back to blocked. */
-		if (apply_rules(d, a->mode, a->mode == MODE_OFFICE ? a->uplink : NULL) < 0 &&
-		    a->mode != MODE_BLOCKED)
-			apply_rules(d, MODE_BLOCKED, NULL);
-		if ((a->mode == MODE_OFFICE) != (d->rules_mode == MODE_OFFICE) &&
-		    (rc = conntrack_flush()) < 0)
-			log_warnx("conntrack: cannot flush: %s", strerror(-rc));
-		d->rules_mode = a->mode;
-		fetch_on_mode(d, prev);
+		apply_rules(d, a->mode, a->mode == MODE_OFFICE ? a->uplink : NULL);
 		break;
 	case ACT_TUNNEL_IDLE:
 		if ((rc = tunnel_idle(&d->tun)) < 0)

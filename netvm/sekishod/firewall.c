@@ -34,17 +34,40 @@ fw_load_check(struct firewall *fw, const struct fw_params *p, struct sk_error *e
 	return render_and(fw, p, err, fw_check);
 }
 
+int
+fw_vouch(struct firewall *fw, const char *uplink, unsigned int seconds,
+    struct sk_error *err)
+{
+	struct buf text;
+	int rc;
+
+	buf_init(&text);
+	fw_render_vouch(uplink, seconds, &text);
+	if (buf_str(&text) == NULL)
+		rc = sk_errorf(err, ENOMEM, "office vouch: out of memory");
+	else
+		rc = fw_apply(fw, text.p, err);
+	buf_free(&text);
+	return rc;
+}
+
 /* The base ruleset (blocked, no policy needed) if the table is absent:
  * what the early-boot unit loads, and what a first start must ensure. */
 int
 ensure_base(struct firewall *fw)
 {
+	if (fw_table_present(fw, "inet " FW_TABLE))
+		return 0;
+	return load_base(fw);
+}
+
+int
+load_base(struct firewall *fw)
+{
 	struct fw_params p = { MODE_BLOCKED, NULL, NULL, NULL, NULL };
 	struct sk_error err;
 	int rc;
 
-	if (fw_table_present(fw, "inet " FW_TABLE))
-		return 0;
 	if ((rc = fw_load(fw, &p, &err)) < 0)
 		log_warnx("base ruleset: %s", err.msg);
 	else

@@ -14,8 +14,15 @@ int fw_load(struct firewall *fw, const struct fw_params *p, struct sk_error *err
 /* Renders p and has nftables check it (dry run), changing nothing. */
 int fw_load_check(struct firewall *fw, const struct fw_params *p,
     struct sk_error *err);
+/* Office mode's vouch renewed: uplink in set office_vouch for seconds
+ * more (fw_render_vouch). 0, or -errno with err. */
+int fw_vouch(struct firewall *fw, const char *uplink, unsigned int seconds,
+    struct sk_error *err);
 /* The base ruleset (blocked, no policy needed) loaded if the table is
  * absent, with one line either way. 0 or -errno. */
 int ensure_base(struct firewall *fw);
+/* The base ruleset loaded whatever the kernel holds (sekishod -B -F), with
+ * one line either way. 0 or -errno. */
+int load_base(struct firewall *fw);
 
 #endif

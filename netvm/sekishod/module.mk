@@ -2,8 +2,10 @@
 SEKISHOD_SRCS := $(filter-out netvm/sekishod/sekishod.c,$(wildcard netvm/sekishod/*.c))
 PROGS += sekishod
 sekishod_SRCS := netvm/sekishod/sekishod.c $(SEKISHOD_SRCS)
-UNITS += test_engine test_netvm
+UNITS += test_engine test_netvm test_office
 test_engine_SRCS := tests/unit/test_engine.c netvm/sekishod/engine.c
+test_office_SRCS := tests/unit/test_office.c netvm/sekishod/office.c netvm/sekishod/route.c \
+	netvm/sekishod/live.c netvm/sekishod/timers.c
 # test_netvm checks what sekishoctl prints from sekishod's status, through
 # the wire (tests/unit/status_wire.c), so it has sekishoctl's printer too.
 test_netvm_SRCS := tests/unit/test_netvm.c netvm/sekishod/control.c \

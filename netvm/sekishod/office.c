@@ -57,6 +57,22 @@ office_withdraw(const struct policy *old, const struct policy *new)
 	return first;
 }
 
+int
+office_unroute(const struct policy *pol)
+{
+	int rc, first = 0;
+
+	for (size_t i = 0; i < pol->n_lgwan; i++)
+		if ((rc = route_del(SK_RT_OFFICE, pol->lgwan[i].addr, pol->lgwan[i].plen)) < 0 &&
+		    first == 0)
+			first = rc;
+	for (size_t i = 0; i < pol->n_office_resolvers; i++)
+		if ((rc = route_del(SK_RT_OFFICE, pol->office_resolvers[i], 32)) < 0 &&
+		    first == 0)
+			first = rc;
+	return first;
+}
+
 #define PROOF_MAGIC	0x534b4f31u	/* "SKO1": version 1 of the layout */
 
 struct proof {
@@ -136,13 +152,27 @@ prober_init(struct prober *p, const char *helper)
 	sk_strlcpy(p->helper, helper, sizeof(p->helper));
 }
 
+int
+prober_reaped(struct prober *p, pid_t pid)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->runs[i].pid == pid) {
+			p->runs[i].pid = 0;	/* never to be signalled again */
+			return 1;
+		}
+	return 0;
+}
+
 static void
 run_end(struct prober *p, size_t i)
 {
 	struct probe_run *r = &p->runs[i];
 
+	/* A helper still running; reaped by sekishod's SIGCHLD handler, which
+	 * forgets one it reaped first (prober_reaped): its pid may already
+	 * name another process. */
 	if (r->pid > 0)
-		kill(r->pid, SIGKILL);	/* reaped by sekishod's SIGCHLD handler */
+		kill(r->pid, SIGKILL);
 	close(r->fd);
 	p->runs[i] = p->runs[--p->n];
 }

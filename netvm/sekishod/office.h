@@ -20,9 +20,12 @@ struct policy;
 /* LGWAN prefixes and the office resolvers via gw (or on-link) out of oif. */
 int office_routes(const struct policy *pol, int oif, const struct in_addr *gw);
 /* A live policy change: removes from the office table the prefixes and
- * office resolvers old had and new has not (in any mode: the table keeps
- * its routes when office mode ends). 0 or the first error. */
+ * office resolvers old had and new has not. 0 or the first error. */
 int office_withdraw(const struct policy *old, const struct policy *new);
+/* Office mode's ruleset is gone: the office table is emptied of the
+ * policy's routes, so nothing routes LGWAN out of an uplink that is no
+ * longer proven. 0 or the first error (the others are still tried). */
+int office_unroute(const struct policy *pol);
 
 /*
  * The office proof across a restart. While office mode's ruleset is in
@@ -68,6 +71,11 @@ int prober_read(struct prober *p, size_t i, struct event *ev, uint64_t now);
 /* Ends runs past their deadline, each with a failure event via cb. */
 void prober_expire(struct prober *p, uint64_t now,
     void (*cb)(const struct event *, void *), void *arg);
+/* A child was reaped: if it was a probe's helper, its run forgets the pid
+ * (its output may still be unread), so nothing signals a pid the kernel
+ * may give to another process. 1 if it was one. Call before anything else
+ * can signal it, right after waitpid(). */
+int prober_reaped(struct prober *p, pid_t pid);
 /* Milliseconds until the next deadline, -1 if none. */
 int prober_timeout(const struct prober *p, uint64_t now);
 void prober_stop_all(struct prober *p);

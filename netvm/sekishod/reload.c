@@ -49,23 +49,28 @@ refuse(struct buf *out, const char *path, const char *why, unsigned long long se
 	    named ? "" : path, named ? "" : ": ", why, serial);
 }
 
-/* The name of the office uplink the rules in force were made for. */
-static const char *
-rules_uplink(const struct sekishod *d)
+/* The mode a new policy's ruleset is made for, and its office uplink: the
+ * mode in force, or the engine's while the base ruleset stands in for a
+ * ruleset that did not load. */
+static enum mode
+rules_for(const struct sekishod *d, const char **uplink)
 {
 	const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
+	enum mode mode = d->rules_base ? d->engine.mode : d->rules_mode;
 
-	return d->rules_mode == MODE_OFFICE && u != NULL ? u->name : NULL;
+	*uplink = mode == MODE_OFFICE && u != NULL ? u->name : NULL;
+	if (mode == MODE_OFFICE && *uplink == NULL)
+		mode = MODE_REMOTE;
+	return mode;
 }
 
 /* nftables' dry run of the ruleset pol would give the mode in force. */
 static int
 check_rules(struct sekishod *d, const struct policy *pol, struct sk_error *err)
 {
-	struct fw_params p = { d->rules_mode, pol, d->work_if, d->tun_if, rules_uplink(d) };
+	struct fw_params p = { MODE_BLOCKED, pol, d->work_if, d->tun_if, NULL };
 
-	if (p.mode == MODE_OFFICE && p.uplink == NULL)
-		p.mode = MODE_REMOTE;
+	p.mode = rules_for(d, &p.uplink);
 	return fw_load_check(d->fw, &p, err);
 }
 
@@ -79,7 +84,8 @@ switch_policy(struct sekishod *d, struct policy *pol)
 {
 	const struct uplink *u = engine_office_uplink(&d->engine);
 	struct policy old = d->pol;
-	enum mode mode = d->rules_mode;
+	const char *uplink;
+	enum mode mode = rules_for(d, &uplink);
 	int rc;
 
 	d->pol = *pol;
@@ -90,10 +96,8 @@ switch_policy(struct sekishod *d, struct policy *pol)
 	    (rc = office_routes(&d->pol, u->ifindex, u->has_gw ? &u->gw : NULL)) < 0)
 		log_warnx("office: cannot route the new prefixes over %s: %s", u->name,
 		    strerror(-rc));
-	if (apply_rules(d, mode, rules_uplink(d)) < 0 && mode != MODE_BLOCKED) {
-		apply_rules(d, MODE_BLOCKED, NULL);
-		d->rules_mode = MODE_BLOCKED;
-	}
+	/* One that does not load lands on the base ruleset, retried. */
+	apply_rules(d, mode, uplink);
 	if ((rc = tunnel_withdraw(&old, &d->pol)) < 0 ||
 	    (rc = office_withdraw(&old, &d->pol)) < 0)
 		log_warnx("routes: cannot remove a withdrawn prefix: %s", strerror(-rc));

@@ -8,6 +8,12 @@
  *	sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] [-D device-pub]
  *	    [-S serial-store] [-i incoming]] [-w work-if] [-t tunnel-if]
  *	    [-s socket] [-r rundir] [-P probe-helper]
+ *	sekishod -B [-F]
+ *
+ * -B loads the base ruleset (everything blocked, no policy needed) when
+ * the table is absent, and exits: the early-boot unit. With -F it replaces
+ * whatever table is there by the base ruleset: what the unit runs when
+ * sekishod stops or fails (ExecStopPost), so no mode's rules outlive it.
  *
  * With -b the policy comes from a signed bundle (docs/bundle.md), and a
  * newer one put at the incoming path is taken live on SIGHUP or
@@ -30,6 +36,7 @@
 
 #include "lib/ifname.h"
 #include "lib/log.h"
+#include "lib/notify.h"
 #include "lib/proc.h"
 #include "lib/util.h"
 #include "netvm/sekishod/control.h"
@@ -42,7 +49,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] "
 	    "[-D device-pub] [-S serial-store] [-i incoming]]\n"
-	    "\t[-w work-if] [-t tunnel-if] [-s socket] [-r rundir] [-P probe-helper]\n");
+	    "\t[-w work-if] [-t tunnel-if] [-s socket] [-r rundir] [-P probe-helper]\n"
+	    "       sekishod -B [-F]\t(the base ruleset if absent; -F: replacing any)\n");
 	exit(1);
 }
 
@@ -108,6 +116,7 @@ on_event(const struct event *in, void *arg)
 		return;
 	for (size_t i = 0; i < n; i++)
 		do_action(d, &acts[i]);
+	office_vouch_beacon(d, &ev);
 }
 
 static void
@@ -234,7 +243,7 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 
 static const struct ctl_ops ctl_ops = { gather, ctl_reload };
 static const struct timer_ops timer_ops = { poll_tunnel, restart_children, reverify,
-	fetch_now, fetch_overdue, check_gateway };
+	fetch_now, fetch_overdue, check_gateway, rules_retry, office_vouch, watchdog };
 
 static void
 loop(struct sekishod *d)
@@ -335,12 +344,14 @@ start(struct sekishod *d)
 		fatal("control socket %s", d->sock_path);
 	}
 	timers_on_start(&d->timers, now_ms());
+	timers_on_watchdog(&d->timers, now_ms(), notify_watchdog_usec());
 	d->resync = 1;
 }
 
 static void
 shutdown_daemon(struct sekishod *d)
 {
+	notify_send("STOPPING=1");
 	/* A clean stop leaves work cut off, like a crash does. */
 	apply_rules(d, MODE_BLOCKED, NULL);
 	prober_stop_all(&d->prober);
@@ -366,15 +377,16 @@ main(int argc, char *argv[])
 	struct sk_error err;
 	char helper[PATH_MAX], verifier[PATH_MAX], store[PATH_MAX], incoming[PATH_MAX],
 	    fetcher[PATH_MAX];
-	int ch, foreground = 0, verbose = 0, check = 0, base_only = 0, plain = 0;
+	int ch, foreground = 0, verbose = 0, check = 0, base_only = 0, plain = 0, force = 0;
 
 	default_helper("sekisho-probe", helper, sizeof(helper));
 	default_helper("sekisho-policy", verifier, sizeof(verifier));
 	default_helper("sekisho-fetch", fetcher, sizeof(fetcher));
 	d.acc.helper = verifier;
-	while ((ch = getopt(argc, argv, "BD:P:S:b:df:i:k:nr:s:t:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "BD:FP:S:b:df:i:k:nr:s:t:vw:")) != -1) {
 		switch (ch) {
 		case 'B': base_only = 1; break;
+		case 'F': force = 1; break;
 		case 'D': d.device_path = optarg; break;
 		case 'S': d.acc.store = optarg; break;
 		case 'b': d.acc.bundle = optarg; d.bundled = 1; break;
@@ -397,13 +409,15 @@ main(int argc, char *argv[])
 		    "at most 15\n");
 		exit(1);
 	}
-	if (optind != argc || (plain && d.bundled))
+	if (optind != argc || (plain && d.bundled) || (force && !base_only))
 		usage();
 	if (d.bundled)
 		bundle_paths(&d, store, incoming, sizeof(store));
 	log_init("sekishod", foreground || base_only, verbose + LOG_LEVEL_INFO);
 	if ((d.fw = fw_open(&err)) == NULL)
 		fatalx("%s", err.msg);
+	if (force)
+		return load_base(d.fw) < 0 ? 1 : 0;
 	/* Before anything else: no instant without a ruleset. */
 	if (!check && ensure_base(d.fw) < 0)
 		fatalx("cannot load the base ruleset; refusing to go on");
@@ -421,6 +435,7 @@ main(int argc, char *argv[])
 	start(&d);
 	log_info("started: policy serial %llu, work link %s, tunnel %s",
 	    (unsigned long long)d.pol.serial, d.work_if, d.tun_if);
+	notify_send("READY=1");
 	loop(&d);
 	shutdown_daemon(&d);
 	return 0;

@@ -51,7 +51,11 @@ struct sekishod {
 	int			 quit, resync, quiet;
 	struct event		 pending;	/* an event an action produced */
 	int			 has_pending;
-	enum mode		 rules_mode;	/* of the ruleset last loaded */
+	enum mode		 rules_mode;	/* of the ruleset in the kernel */
+	int			 rules_base;	/* ... the policy-free base one */
+	unsigned int		 rules_failures;	/* loads of the mode's failed in a row */
+	uint64_t		 vouched_ms;	/* office mode's vouch last renewed */
+	int			 vouch_lapsed;	/* ... too long ago: a beacon must answer first */
 	time_t			 handshake_seen;
 };
 
@@ -59,7 +63,21 @@ struct sekishod {
 void on_event(const struct event *ev, void *arg);
 
 /* actions.c */
+/* Puts the ruleset of mode (over the office uplink) in force. If it cannot
+ * load, the policy-free base ruleset stands in for it (never an older,
+ * wider one) and T_RULES tries again, backing off; d->rules_mode and
+ * d->rules_base say what the kernel holds. 0, or -errno: not in force. */
 int apply_rules(struct sekishod *d, enum mode mode, const char *uplink);
+/* T_RULES: the engine's mode, whose ruleset did not load, again. */
+void rules_retry(struct sekishod *d);
+/* T_VOUCH: office mode's deadline in the kernel renewed (office-vouch);
+ * if it lapsed (sekishod was stalled past it), the beacon is asked first. */
+void office_vouch(struct sekishod *d);
+/* After the engine took ev: a beacon that answered on the office uplink
+ * while the vouch was lapsed renews it. */
+void office_vouch_beacon(struct sekishod *d, const struct event *ev);
+/* T_WATCHDOG: systemd's watchdog told the main loop runs. */
+void watchdog(struct sekishod *d);
 void do_action(struct sekishod *d, const struct action *a);
 /* In office mode: ask the beacon again (timer T_REVERIFY). */
 void reverify(struct sekishod *d);

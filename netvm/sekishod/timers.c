@@ -45,6 +45,22 @@ void
 timers_on_not_office(struct timers *t)
 {
 	t->at[T_REVERIFY] = 0;
+	t->at[T_VOUCH] = 0;
+}
+
+void
+timers_on_vouched(struct timers *t, uint64_t now, unsigned int vouch_ms)
+{
+	t->at[T_VOUCH] = now + vouch_ms / 3;
+}
+
+void
+timers_on_watchdog(struct timers *t, uint64_t now, uint64_t usec)
+{
+	t->watchdog_ms = usec / 2000;
+	if (usec != 0 && t->watchdog_ms == 0)
+		t->watchdog_ms = 1;
+	t->at[T_WATCHDOG] = t->watchdog_ms ? now + t->watchdog_ms : 0;
 }
 
 void
@@ -83,6 +99,25 @@ timers_on_fetch_off(struct timers *t)
 	t->at[T_FETCH_DEADLINE] = 0;
 }
 
+unsigned int
+timers_on_rules_failed(struct timers *t, uint64_t now, unsigned int failures)
+{
+	unsigned int ms = RULES_RETRY_MIN_MS;
+
+	for (unsigned int i = 1; i < failures && ms < RULES_RETRY_MAX_MS; i++)
+		ms *= 2;
+	if (ms > RULES_RETRY_MAX_MS)
+		ms = RULES_RETRY_MAX_MS;
+	t->at[T_RULES] = now + ms;
+	return ms;
+}
+
+void
+timers_on_rules_loaded(struct timers *t)
+{
+	t->at[T_RULES] = 0;
+}
+
 int
 timers_timeout(const struct timers *t, uint64_t now)
 {
@@ -118,6 +153,12 @@ unsigned int
 timers_reverify_ms(const struct policy *pol)
 {
 	return pol->beacon_reverify_s * 1000;
+}
+
+unsigned int
+timers_vouch_ms(const struct policy *pol)
+{
+	return pol->office_vouch_s * 1000;
 }
 
 uint64_t
@@ -162,6 +203,16 @@ expired(struct timers *t, enum timer_id id, const struct timer_ops *ops,
 		break;
 	case T_GATEWAY:
 		ops->gateway_check(d);
+		break;
+	case T_RULES:
+		ops->rules_retry(d);
+		break;
+	case T_VOUCH:
+		ops->office_vouch(d);
+		break;
+	case T_WATCHDOG:
+		ops->watchdog(d);
+		timers_on_watchdog(t, now_ms(), t->watchdog_ms * 2000);
 		break;
 	case T_COUNT:
 		break;

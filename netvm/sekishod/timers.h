@@ -14,15 +14,18 @@
 #define CHILD_RESTART_MS	1000	/* a helper process that died */
 #define FETCH_RETRY_MAX_MS	60000	/* a failed bundle fetch is retried within */
 #define PROBE_GRACE_MS		1000	/* a probe run's deadline, beyond its tries */
+#define RULES_RETRY_MIN_MS	1000	/* a ruleset that failed to load: first retry */
+#define RULES_RETRY_MAX_MS	30000	/* ... doubling up to this */
 
 struct policy;
 struct sekishod;
 
 enum timer_id { T_TUNNEL_POLL, T_CHILD_RESTART, T_REVERIFY, T_FETCH,
-	T_FETCH_DEADLINE, T_GATEWAY, T_COUNT };
+	T_FETCH_DEADLINE, T_GATEWAY, T_RULES, T_VOUCH, T_WATCHDOG, T_COUNT };
 
 struct timers {
 	uint64_t at[T_COUNT];	/* 0 = not armed */
+	uint64_t watchdog_ms;	/* the watchdog's period, 0 = none */
 };
 
 void timers_on_start(struct timers *t, uint64_t now);
@@ -49,10 +52,26 @@ void timers_on_fetch_done(struct timers *t, uint64_t now, unsigned int interval_
     int failed, uint32_t r);
 /* No path (blocked) or no distribution server: no fetch is due. */
 void timers_on_fetch_off(struct timers *t);
+/* The mode's ruleset failed to load (the base ruleset stands in for it):
+ * it is tried again after the failures-th consecutive failure (1, 2, ...)
+ * in RULES_RETRY_MIN_MS, doubling each time, at most RULES_RETRY_MAX_MS.
+ * Returns the delay armed. */
+unsigned int timers_on_rules_failed(struct timers *t, uint64_t now, unsigned int failures);
+/* The mode's ruleset is in force: no retry is due. */
+void timers_on_rules_loaded(struct timers *t);
+/* Office mode's ruleset is in force, or its vouch was renewed (the
+ * uplink in set office_vouch for vouch_ms more): the next renewal is due
+ * a third of vouch_ms on, so that two may fail before the kernel ends
+ * office mode. timers_on_not_office() disarms it. */
+void timers_on_vouched(struct timers *t, uint64_t now, unsigned int vouch_ms);
+/* systemd's watchdog (WATCHDOG_USEC): the main loop says it is alive every
+ * half of usec; 0: no watchdog. */
+void timers_on_watchdog(struct timers *t, uint64_t now, uint64_t usec);
 
 /* The policy's timeouts in milliseconds, computed here and nowhere else. */
 unsigned int timers_gateway_timeout_ms(const struct policy *pol);	/* gateway-timeout */
 unsigned int timers_reverify_ms(const struct policy *pol);	/* beacon-reverify */
+unsigned int timers_vouch_ms(const struct policy *pol);	/* office-vouch */
 uint64_t timers_stale_ms(const struct policy *pol);		/* handshake-stale */
 unsigned int timers_fetch_interval_ms(const struct policy *pol);	/* distribution interval */
 /* When a beacon probe started at now must have answered: every attempt
@@ -67,6 +86,9 @@ struct timer_ops {
 	void (*fetch_due)(struct sekishod *);	/* T_FETCH: start a bundle fetch */
 	void (*fetch_overdue)(struct sekishod *);	/* T_FETCH_DEADLINE: end it */
 	void (*gateway_check)(struct sekishod *);	/* T_GATEWAY: did it answer? */
+	void (*rules_retry)(struct sekishod *);	/* T_RULES: load the mode's ruleset again */
+	void (*office_vouch)(struct sekishod *);	/* T_VOUCH: renew office mode's deadline */
+	void (*watchdog)(struct sekishod *);	/* T_WATCHDOG: tell systemd the loop runs */
 };
 /* Runs every timer due by now (read again after each one), each through
  * its handler; the tunnel poll then re-arms, TUNNEL_POLL_MS on. */

@@ -82,6 +82,8 @@ reap(struct sekishod *d)
 		} else if (pid == d->work.dhcp) {
 			log_warnx("work link: DHCP server (pid %d) exited", (int)pid);
 			d->work.dhcp = -1;
+		} else if (prober_reaped(&d->prober, pid)) {
+			continue;
 		} else {
 			fetch_reaped(&d->fetch, pid, status);
 			continue;

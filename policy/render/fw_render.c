@@ -50,6 +50,11 @@ render_sets(const struct fw_params *p, struct buf *o)
 		buf_printf(o, "%s %s", i ? "," : "", ip4(res[i], a));
 	buf_printf(o, " }\n\t}\n");
 	fw_render_rule_sets(p, o);
+	/* Office mode holds only while sekishod vouches for it: the office
+	 * uplink, with a deadline that sekishod renews (fw_render_vouch). */
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n"
+		    "\t\telements = { \"%s\" timeout %us }\n\t}\n", p->uplink, pol->office_vouch_s);
 	if (pol->n_beacons == 0)
 		return;
 	buf_printf(o, "\tset beacons {\n\t\ttype ipv4_addr . inet_service\n\t\telements = {");
@@ -139,7 +144,8 @@ render_output(const struct fw_params *p, struct buf *o)
 			buf_printf(o, "\t\tip daddr . udp dport @beacons accept\n");
 		/* The netvm's own LGWAN traffic, rerouted by its mark (the
 		 * output hook still names the first route's device; chain
-		 * "leave" checks where it really goes). */
+		 * "leave" checks where it really goes and, in office mode,
+		 * that the vouch for that uplink holds). */
 		if (p->mode != MODE_BLOCKED)
 			buf_printf(o, "\t\tmeta mark 0x%x accept\n",
 			    mode_mark(p->mode));
@@ -193,7 +199,7 @@ render_forward(const struct fw_params *p, struct buf *o)
 	    "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n",
 	    t, w);
 	if (p->mode == MODE_OFFICE)
-		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n",
+		buf_printf(o, "\t\tiifname \"%s\" iifname @office_vouch oifname \"%s\" ct state established,related accept\n",
 		    p->uplink, w);
 	buf_printf(o, "\t\tiifname \"%s\" ip saddr != %s counter drop\n", w,
 	    ip4(p->pol->work_addr, a));
@@ -204,6 +210,10 @@ render_forward(const struct fw_params *p, struct buf *o)
 		    inet_ntop(AF_INET6, &p->pol->work_addr6, b, sizeof(b)));
 	}
 	fw_render_inbound_forward(p, o);
+	/* Nothing from work onto the office LAN once the vouch has lapsed. */
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" oifname != @office_vouch counter reject with icmpx admin-prohibited\n",
+		    w, p->uplink);
 	if (p->mode != MODE_BLOCKED)
 		render_allow(p, o);
 	/* Refused TCP gets a reset in either family: Linux gives up on a SYN
@@ -292,11 +302,20 @@ render_leave(const struct fw_params *p, struct buf *o)
 	    "\t\tmeta mark 0x%x oifname != \"%s\" counter drop\n",
 	    (unsigned)~FW_SVC_PATH_MASK, SK_MARK_TUNNEL, p->tun_if);
 	if (p->mode == MODE_OFFICE)
-		buf_printf(o, "\t\tmeta mark 0x%x oifname != \"%s\" counter drop\n",
-		    SK_MARK_OFFICE, p->uplink);
+		buf_printf(o, "\t\tmeta mark 0x%x oifname != \"%s\" counter drop\n"
+		    "\t\tmeta mark 0x%x oifname != @office_vouch counter drop\n",
+		    SK_MARK_OFFICE, p->uplink, SK_MARK_OFFICE);
 	else
 		buf_printf(o, "\t\tmeta mark 0x%x counter drop\n", SK_MARK_OFFICE);
 	buf_printf(o, "\t}\n");
+}
+
+void
+fw_render_vouch(const char *uplink, unsigned int seconds, struct buf *o)
+{
+	buf_printf(o, "flush set inet %s office_vouch\n"
+	    "add element inet %s office_vouch { \"%s\" timeout %us }\n",
+	    FW_TABLE, FW_TABLE, uplink, seconds);
 }
 
 void

@@ -26,5 +26,9 @@ struct fw_params {
 
 /* Appends the full transaction (create, delete, define) to out. */
 void fw_render(const struct fw_params *p, struct buf *out);
+/* Office mode's vouch renewed: the office uplink in set office_vouch for
+ * seconds more, in one transaction (a flush and an add: an element that
+ * exists keeps its old deadline on add in some kernels, 6.1 among them). */
+void fw_render_vouch(const char *uplink, unsigned int seconds, struct buf *out);
 
 #endif

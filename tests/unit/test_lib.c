@@ -11,12 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "lib/cli.h"
 #include "lib/encode.h"
 #include "lib/ifname.h"
+#include "lib/notify.h"
 #include "lib/secfile.h"
 #include "lib/util.h"
 #include "lib/proto/control_wire.h"
@@ -314,6 +317,66 @@ test_control_wire(void **state)
 	assert_int_equal(ctl_line_check((const uint8_t *)"ok", 2, &err), -EINVAL);
 }
 
+/* sd_notify's protocol: one datagram to $NOTIFY_SOCKET (a path, or '@'
+ * for the abstract namespace); nothing without it; WATCHDOG_USEC only for
+ * the process WATCHDOG_PID names. */
+static void
+test_notify(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[64], abs[64], got[64];
+	int fd;
+	ssize_t n;
+
+	(void)state;
+	unsetenv("NOTIFY_SOCKET");
+	assert_int_equal(notify_send("READY=1"), 0);
+	snprintf(path, sizeof(path), "/tmp/sk-notify-%d", (int)getpid());
+	unlink(path);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setenv("NOTIFY_SOCKET", path, 1);
+	assert_int_equal(notify_send("WATCHDOG=1"), 1);
+	n = recv(fd, got, sizeof(got) - 1, 0);
+	assert_int_equal(n, 10);
+	got[n] = '\0';
+	assert_string_equal(got, "WATCHDOG=1");
+	close(fd);
+	unlink(path);
+	/* The abstract namespace. */
+	snprintf(abs, sizeof(abs), "@sk-notify-%d", (int)getpid());
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path + 1, abs + 1, strlen(abs) - 1);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(abs))), 0);
+	setenv("NOTIFY_SOCKET", abs, 1);
+	assert_int_equal(notify_send("STOPPING=1"), 1);
+	n = recv(fd, got, sizeof(got) - 1, 0);
+	assert_int_equal(n, 10);
+	close(fd);
+	setenv("NOTIFY_SOCKET", "relative", 1);
+	assert_int_equal(notify_send("READY=1"), -EINVAL);
+	unsetenv("NOTIFY_SOCKET");
+
+	unsetenv("WATCHDOG_PID");
+	unsetenv("WATCHDOG_USEC");
+	assert_true(notify_watchdog_usec() == 0);
+	setenv("WATCHDOG_USEC", "10000000", 1);
+	assert_true(notify_watchdog_usec() == 10000000);
+	setenv("WATCHDOG_PID", "1", 1);
+	assert_true(getpid() == 1 || notify_watchdog_usec() == 0);
+	snprintf(got, sizeof(got), "%d", (int)getpid());
+	setenv("WATCHDOG_PID", got, 1);
+	assert_true(notify_watchdog_usec() == 10000000);
+	setenv("WATCHDOG_USEC", "10s", 1);
+	assert_true(notify_watchdog_usec() == 0);
+	unsetenv("WATCHDOG_PID");
+	unsetenv("WATCHDOG_USEC");
+}
+
 int
 main(void)
 {
@@ -328,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_secfile),
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_control_wire),
+		cmocka_unit_test(test_notify),
 	};
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
 }

@@ -29,6 +29,7 @@
 #include "policy/render/fw_render.h"
 #include "netvm/sekishod/live.h"
 #include "netvm/sekishod/rtnl.h"
+#include "netvm/sekishod/timers.h"
 #include "netvm/sekishod/trust.h"
 #include "netvm/sekishod/bundle_verify.h"
 #include "policy/policy.h"
@@ -107,7 +108,15 @@ test_office_ruleset(void **state)
 
 	(void)state;
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" ip daddr @lgwan counter accept\n"));
-	assert_non_null(strstr(t, "\t\tiifname \"up0\" oifname \"wk0\" ct state established,related accept\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"up0\" iifname @office_vouch oifname \"wk0\" ct state established,related accept\n"));
+	/* Office mode holds only while sekishod vouches for the uplink: a
+	 * deadline in the kernel, on every office path. */
+	assert_non_null(strstr(t, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n"
+	    "\t\telements = { \"up0\" timeout 3s }\n\t}\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" oifname != @office_vouch counter reject with icmpx admin-prohibited\n"));
+	assert_non_null(strstr(t, "\t\tmeta mark 0x5e2 oifname != @office_vouch counter drop\n"));
+	assert_true(strstr(t, "oifname != @office_vouch counter reject") <
+	    strstr(t, "oifname \"up0\" ip daddr @lgwan counter accept"));
 	assert_non_null(strstr(t, "\t\toifname \"up0\" ip saddr 172.30.0.2 masquerade\n"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e2\n"));
 	/* Nothing from work goes into the tunnel in office mode. */
@@ -116,6 +125,7 @@ test_office_ruleset(void **state)
 	t = render(MODE_REMOTE, &pol);
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e1\n"));
 	assert_null(strstr(t, "oifname \"up0\""));
+	assert_null(strstr(t, "office_vouch"));
 	free(t);
 }
 
@@ -806,6 +816,52 @@ test_live_change(void **state)
 	policy_free(less);
 }
 
+/* A ruleset that failed to load is retried: 1 s, doubling, at most 30 s;
+ * a load that succeeds disarms the retry. */
+static void
+test_rules_retry_backoff(void **state)
+{
+	static const unsigned int want[] = { 1000, 2000, 4000, 8000, 16000, 30000, 30000 };
+	struct timers t;
+
+	(void)state;
+	timers_on_start(&t, 5000);
+	assert_int_equal(t.at[T_RULES], 0);
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(timers_on_rules_failed(&t, 5000, i + 1), want[i]);
+		assert_int_equal(t.at[T_RULES], 5000 + want[i]);
+	}
+	assert_int_equal(timers_on_rules_failed(&t, 5000, 1000), RULES_RETRY_MAX_MS);
+	assert_int_equal(timers_due(&t, 5000 + RULES_RETRY_MAX_MS - 1), T_TUNNEL_POLL);
+	assert_int_equal(timers_due(&t, 5000 + RULES_RETRY_MAX_MS), T_RULES);
+	timers_on_rules_failed(&t, 0, 1);
+	timers_on_rules_loaded(&t);
+	assert_int_equal(t.at[T_RULES], 0);
+}
+
+/* Office mode's vouch is renewed every third of office-vouch (two
+ * renewals may fail before the kernel ends office mode), and not outside
+ * office mode; systemd's watchdog is fed every half of WATCHDOG_USEC. */
+static void
+test_vouch_watchdog_timers(void **state)
+{
+	struct timers t;
+
+	(void)state;
+	timers_on_start(&t, 1000);
+	assert_int_equal(t.at[T_VOUCH], 0);
+	timers_on_vouched(&t, 1000, 3000);
+	assert_int_equal(t.at[T_VOUCH], 2000);
+	timers_on_not_office(&t);
+	assert_int_equal(t.at[T_VOUCH], 0);
+	assert_int_equal(t.at[T_WATCHDOG], 0);
+	timers_on_watchdog(&t, 1000, 0);
+	assert_int_equal(t.at[T_WATCHDOG], 0);
+	timers_on_watchdog(&t, 1000, 10000000);
+	assert_int_equal(t.at[T_WATCHDOG], 6000);
+	assert_int_equal(t.watchdog_ms, 5000);
+}
+
 int
 main(void)
 {
@@ -828,6 +884,8 @@ main(void)
 		cmocka_unit_test(test_verifier_parse_ok),
 		cmocka_unit_test(test_verifier_run),
 		cmocka_unit_test(test_live_change),
+		cmocka_unit_test(test_rules_retry_backoff),
+		cmocka_unit_test(test_vouch_watchdog_timers),
 	};
 	/* As sekishod does: a verifying helper may stop reading early. */
 	signal(SIGPIPE, SIG_IGN);
