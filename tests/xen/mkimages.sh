@@ -5,7 +5,7 @@
 #   vmlinuz                the Debian kernel, for dom0 and both guests
 #   base.cpio.gz           busybox, the C library, kernel modules, kmod,
 #                          iproute2, the xenstore tools, sekishod,
-#                          sekishoctl, dnsmasq, wg, nft, tests/xen/init
+#                          sekishoctl, sekisho-dhcpd, wg, nft, tests/xen/init
 #   work.img               base only: the work domain gets no secret
 #   netvm.img              base + the policy and the device key (0600)
 #   dom0.img               base + the Xen toolstack, sekisho-partition,
@@ -81,15 +81,30 @@ ln -s busybox "$S/usr/bin/sh"
 for a in $(busybox --list); do ln -s /usr/bin/busybox "$S/bb/$a"; done
 bin "$S" /usr/bin/kmod
 for a in modprobe insmod rmmod lsmod depmod; do ln -s ../bin/kmod "$S/usr/sbin/$a"; done
-for b in /usr/sbin/ip /usr/sbin/nft /usr/bin/wg /usr/sbin/dnsmasq; do bin "$S" "$b"; done
+for b in /usr/sbin/ip /usr/sbin/nft /usr/bin/wg; do bin "$S" "$b"; done
 for b in xenstore-read xenstore-write xenstore-rm xenstore-ls xenstore-list \
 	xenstore-exists xenstore-watch xenstore-chmod; do
 	bin "$S" "$SROOT/usr/bin/$b" "/usr/bin/$b"
 done
 bin "$S" "$B/sekishod" /usr/sbin/sekishod
 bin "$S" "$B/sekishoctl" /usr/sbin/sekishoctl
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\ndnsmasq:x:101:65534::/nonexistent:/bin/false\n' >"$S/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$S/etc/group"
+# The work link's DHCP server, beside sekishod, which starts it.
+bin "$S" "$B/sekisho-dhcpd" /usr/sbin/sekisho-dhcpd
+# The sandboxed programs' own users (tests/sandbox-users.sh, lib/sandbox.h).
+{
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'
+	i=900
+	for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg; do
+		printf '%s:x:%d:%d::/nonexistent:/bin/false\n' "$u" "$i" "$i"; i=$((i + 1))
+	done
+} >"$S/etc/passwd"
+{
+	printf 'root:x:0:\nnogroup:x:65534:\n'
+	i=900
+	for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg; do
+		printf '%s:x:%d:\n' "$u" "$i"; i=$((i + 1))
+	done
+} >"$S/etc/group"
 : >"$S/etc/resolv.conf"
 install -m 0755 "$HERE/init" "$S/init"
 mkdir -p "$S/etc/sekisho-test"
