@@ -18,7 +18,13 @@ fuzz_rtnl_SRCS := tests/fuzz/fuzz_rtnl.c netvm/sekishod/engine.c netvm/sekishod/
 FUZZERS += fuzz_trust
 fuzz_trust_SRCS := tests/fuzz/fuzz_trust.c netvm/sekishod/trust.c
 FUZZERS += fuzz_helper_lines
-fuzz_helper_lines_SRCS := tests/fuzz/fuzz_helper_lines.c netvm/sekishod/bundle_verify.c
+# office.c: sekisho-probe's verdict line (probe_answer_parse).
+fuzz_helper_lines_SRCS := tests/fuzz/fuzz_helper_lines.c netvm/sekishod/bundle_verify.c \
+	netvm/sekishod/office.c netvm/sekishod/route.c netvm/sekishod/live.c netvm/sekishod/timers.c
+# The office proof kept across a restart (office_proof_parse).
+FUZZERS += fuzz_office_proof
+fuzz_office_proof_SRCS := tests/fuzz/fuzz_office_proof.c netvm/sekishod/office.c \
+	netvm/sekishod/route.c netvm/sekishod/live.c netvm/sekishod/timers.c
 # bundle_verify.c starts the verifying helper in the sandbox (lib/sandbox.h).
 $(B)/sekishod: LDFLAGS += $(SANDBOX_LIBS)
 $(B)/unit/test_netvm: PKG_LIBS += $(SANDBOX_LIBS)

@@ -18,6 +18,9 @@
 #include "netvm/sekishod/timers.h"
 #include "policy/policy.h"
 
+_Static_assert(PROBE_MAX_BEACONS == POLICY_MAX_BEACONS && ENGINE_BEACON_ID == POLICY_BEACON_ID,
+    "a probe_run holds every beacon of a policy");
+
 
 int
 office_routes(const struct policy *pol, int oif, const struct in_addr *gw)
@@ -73,13 +76,10 @@ office_unroute(const struct policy *pol)
 	return first;
 }
 
-#define PROOF_MAGIC	0x534b4f31u	/* "SKO1": version 1 of the layout */
+#define PROOF_MAGIC	"SKO2"	/* version 2: the layout in office.h */
 
-struct proof {
-	uint32_t	magic;
-	uint32_t	size;		/* sizeof(struct proof): same build */
-	struct uplink	u;
-};
+_Static_assert(ENGINE_BEACON_ID + 1 == 33 && IF_NAMESIZE == 16,
+    "the proof's layout (office.h) has fixed field widths");
 
 static void
 proof_path(const char *rundir, char *buf, size_t size)
@@ -87,19 +87,101 @@ proof_path(const char *rundir, char *buf, size_t size)
 	snprintf(buf, size, "%s/office", rundir);
 }
 
+/* A string field: its text, then NULs to the end (at least one). */
+static void
+put_str(uint8_t *p, const char *s, size_t width)
+{
+	size_t n = strnlen(s, width - 1);
+
+	memset(p, 0, width);
+	memcpy(p, s, n);
+}
+
+static int
+get_str(char *s, const uint8_t *p, size_t width)
+{
+	const uint8_t *nul = memchr(p, '\0', width);
+
+	if (nul == NULL)
+		return -1;
+	for (const uint8_t *q = nul; q < p + width; q++)
+		if (*q != '\0')
+			return -1;
+	memcpy(s, p, width);
+	return 0;
+}
+
+void
+office_proof_encode(uint8_t out[OFFICE_PROOF_LEN], const struct uplink *u)
+{
+	memcpy(out, PROOF_MAGIC, 4);
+	be32_put(out + 4, (uint32_t)u->ifindex);
+	put_str(out + 8, u->name, sizeof(u->name));
+	be32_put(out + 24, u->priority);
+	be32_put(out + 28, (uint32_t)u->carrier);
+	be32_put(out + 32, u->carrier_changes);
+	be32_put(out + 36, (uint32_t)u->has_addr);
+	memcpy(out + 40, &u->addr.s_addr, 4);
+	out[44] = u->plen;
+	be32_put(out + 45, (uint32_t)u->has_gw);
+	memcpy(out + 49, &u->gw.s_addr, 4);
+	put_str(out + 53, u->beacon, sizeof(u->beacon));
+	be64_put(out + 86, u->verified_ms);
+	be64_put(out + 94, u->stale_until_ms);
+}
+
+int
+office_proof_parse(const uint8_t *buf, size_t len, struct uplink *u,
+    struct sk_error *err)
+{
+	struct uplink p;
+
+	memset(&p, 0, sizeof(p));
+	if (len != OFFICE_PROOF_LEN)
+		return sk_errorf(err, EINVAL, "%zu bytes, expected %d", len,
+		    OFFICE_PROOF_LEN);
+	if (memcmp(buf, PROOF_MAGIC, 4) != 0)
+		return sk_errorf(err, EINVAL, "bad magic, expected \"%s\"", PROOF_MAGIC);
+	p.ifindex = (int)be32_get(buf + 4);
+	if (p.ifindex <= 0)
+		return sk_errorf(err, EINVAL, "bad interface index");
+	if (get_str(p.name, buf + 8, sizeof(p.name)) != 0 || p.name[0] == '\0')
+		return sk_errorf(err, EINVAL, "bad interface name");
+	p.priority = be32_get(buf + 24);
+	p.carrier = (int)be32_get(buf + 28);
+	p.carrier_changes = be32_get(buf + 32);
+	p.has_addr = (int)be32_get(buf + 36);
+	memcpy(&p.addr.s_addr, buf + 40, 4);
+	p.plen = buf[44];
+	if (p.plen > 32)
+		return sk_errorf(err, EINVAL, "bad prefix length %u", p.plen);
+	p.has_gw = (int)be32_get(buf + 45);
+	memcpy(&p.gw.s_addr, buf + 49, 4);
+	if (get_str(p.beacon, buf + 53, sizeof(p.beacon)) != 0)
+		return sk_errorf(err, EINVAL, "bad beacon id");
+	p.verified_ms = be64_get(buf + 86);
+	p.stale_until_ms = be64_get(buf + 94);
+	p.office = OFFICE_VERIFIED;
+	*u = p;
+	return 0;
+}
+
 int
 office_proof_save(const char *rundir, const struct uplink *u)
 {
-	struct proof p = { PROOF_MAGIC, sizeof(p), *u };
+	uint8_t p[OFFICE_PROOF_LEN];
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	int fd, rc = 0;
 
+	if (u->office != OFFICE_VERIFIED)
+		return -EINVAL;
+	office_proof_encode(p, u);
 	proof_path(rundir, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 	    0600)) == -1)
 		return -errno;
-	if (write(fd, &p, sizeof(p)) != (ssize_t)sizeof(p))
+	if (write(fd, p, sizeof(p)) != (ssize_t)sizeof(p))
 		rc = errno != 0 ? -errno : -EIO;
 	if (close(fd) == -1 && rc == 0)
 		rc = -errno;
@@ -114,26 +196,27 @@ int
 office_proof_load(const char *rundir, struct uplink *u)
 {
 	char path[PATH_MAX];
-	struct proof p;
+	uint8_t p[OFFICE_PROOF_LEN + 1];
+	struct sk_error err;
 	struct stat st;
-	ssize_t n;
+	size_t n = 0;
 	int fd;
 
 	proof_path(rundir, path, sizeof(path));
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return 0;
-	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
-	    (st.st_mode & 077) == 0 && st.st_size == (off_t)sizeof(p) ?
-	    read(fd, &p, sizeof(p)) : -1;
-	close(fd);
-	if (n != (ssize_t)sizeof(p) || p.magic != PROOF_MAGIC || p.size != sizeof(p) ||
-	    p.u.office != OFFICE_VERIFIED || memchr(p.u.name, '\0', sizeof(p.u.name)) == NULL ||
-	    memchr(p.u.beacon, '\0', sizeof(p.u.beacon)) == NULL) {
-		log_warnx("%s: not a proof of office mode; ignored", path);
-		return 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0)
+		sk_errorf(&err, EPERM, "not a regular file of this user, mode 0600");
+	else if (read_full(fd, p, sizeof(p), &n) != 0)
+		sk_errorf(&err, EIO, "cannot read it");
+	else if (office_proof_parse(p, n, u, &err) == 0) {
+		close(fd);
+		return 1;
 	}
-	*u = p.u;
-	return 1;
+	close(fd);
+	log_warnx("%s: not a proof of office mode (%s); ignored", path, err.msg);
+	return 0;
 }
 
 void
@@ -243,6 +326,12 @@ prober_start(struct prober *p, const struct policy *pol, int ifindex,
 		return rc;
 	}
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	/* The answer may name only a beacon it was asked about. */
+	for (size_t i = 0; i < pol->n_beacons && i < PROBE_MAX_BEACONS; i++) {
+		sk_strlcpy(r->beacons[i].id, pol->beacons[i].id, sizeof(r->beacons[i].id));
+		r->beacons[i].n_keys = (unsigned int)pol->beacons[i].n_keys;
+		r->n_beacons++;
+	}
 	r->ifindex = ifindex;
 	sk_strlcpy(r->ifname, ifname, sizeof(r->ifname));
 	r->fd = out[0];
@@ -264,27 +353,95 @@ prober_pollfds(const struct prober *p, struct pollfd *pfd, size_t max)
 	return i;
 }
 
+/* A decimal number as the probe prints it: digits, no leading zero. */
+static int
+answer_number(const char *s, size_t n, uint64_t max, uint64_t *v)
+{
+	char buf[24];
+
+	if (n == 0 || n >= sizeof(buf) || (n > 1 && s[0] == '0'))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return parse_u64(buf, 0, max, v);
+}
+
+int
+probe_answer_parse(const char *line, const struct probe_beacon *b, size_t n,
+    struct probe_answer *a, struct sk_error *err)
+{
+	const char *f[3], *end;
+	size_t len[3], id_len;
+	uint64_t key, rtt;
+	size_t i;
+
+	if (strncmp(line, "fail ", 5) == 0) {
+		if (line[5] == '\0')
+			return sk_errorf(err, EINVAL, "\"fail\" without a reason");
+		for (const char *c = line + 5; *c != '\0'; c++)
+			if (*c < 0x20 || *c > 0x7e)
+				return sk_errorf(err, EINVAL, "unprintable reason");
+		memset(a, 0, sizeof(*a));
+		a->reason = line + 5;
+		return 0;
+	}
+	if (strncmp(line, "ok ", 3) != 0)
+		return sk_errorf(err, EINVAL, "neither \"ok\" nor \"fail\"");
+	/* Three fields after "ok", each ended by one space or (the last) the end. */
+	end = line + 3;
+	for (i = 0; i < 3; i++) {
+		f[i] = end;
+		len[i] = strcspn(f[i], " ");
+		end = f[i] + len[i];
+		if (len[i] == 0 || (i < 2 ? *end != ' ' : *end != '\0'))
+			return sk_errorf(err, EINVAL, "not \"ok ID KEY-INDEX RTT-MS\"");
+		end++;
+	}
+	id_len = len[0];
+	for (i = 0; i < n; i++)
+		if (strlen(b[i].id) == id_len && memcmp(b[i].id, f[0], id_len) == 0)
+			break;
+	if (i == n)
+		return sk_errorf(err, EINVAL, "a beacon it was not asked about");
+	if (b[i].n_keys == 0 || answer_number(f[1], len[1], b[i].n_keys - 1, &key) != 0)
+		return sk_errorf(err, EINVAL, "bad key index for beacon %s", b[i].id);
+	if (answer_number(f[2], len[2], PROBE_RTT_MAX, &rtt) != 0)
+		return sk_errorf(err, EINVAL, "bad round-trip time");
+	memset(a, 0, sizeof(*a));
+	sk_strlcpy(a->id, b[i].id, sizeof(a->id));
+	a->key = (unsigned int)key;
+	a->rtt_ms = (uint32_t)rtt;
+	return 1;
+}
+
 /* "ok ID KEY RTT" or "fail REASON" into an event, logged. */
 static void
 verdict(const struct probe_run *r, const char *line, struct event *ev, uint64_t now)
 {
-	char id[ENGINE_BEACON_ID + 1];
-	unsigned int rtt;
-	int key;
+	struct probe_answer a;
+	struct sk_error err;
+	int rc;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->ifindex = r->ifindex;
 	ev->now_ms = now;
-	if (sscanf(line, "ok %32s %d %u", id, &key, &rtt) == 3) {
+	rc = probe_answer_parse(line, r->beacons, r->n_beacons, &a, &err);
+	if (rc == 1) {
 		ev->type = EV_BEACON_OK;
-		sk_strlcpy(ev->beacon, id, sizeof(ev->beacon));
-		log_info("uplink %s: beacon %s verified (key %d, %u ms)", r->ifname,
-		    id, key, rtt);
+		sk_strlcpy(ev->beacon, a.id, sizeof(ev->beacon));
+		log_info("uplink %s: beacon %s verified (key %u, %u ms)", r->ifname,
+		    a.id, a.key, (unsigned int)a.rtt_ms);
 		return;
 	}
 	ev->type = EV_BEACON_FAIL;
-	log_info("uplink %s: no office beacon verified: %s", r->ifname,
-	    strncmp(line, "fail ", 5) == 0 ? line + 5 : "probe helper failed");
+	if (rc == 0)
+		log_info("uplink %s: no office beacon verified: %s", r->ifname, a.reason);
+	else
+		log_info("uplink %s: no office beacon verified: probe helper failed (%s)",
+		    r->ifname, err.msg);
 }
 
 int

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/util.h"
 #include "netvm/sekishod/engine.h"
 
 struct policy;
@@ -43,6 +44,50 @@ int office_proof_save(const char *rundir, const struct uplink *u);
 int office_proof_load(const char *rundir, struct uplink *u);
 void office_proof_drop(const char *rundir);
 
+/*
+ * The proof's bytes, field by field, big-endian (version 2; nothing of
+ * the struct's layout or padding reaches the file):
+ *	 0  4 magic "SKO2"	 4  4 ifindex (> 0)	 8 16 name, NUL-padded
+ *	24  4 priority		28  4 carrier		32  4 carrier flaps
+ *	36  4 has_addr		40  4 address		44  1 prefix length
+ *	45  4 has_gw		49  4 gateway		53 33 beacon, NUL-padded
+ *	86  8 verified_ms	94  8 stale_until_ms
+ * Addresses as on the wire. Only an uplink in office_state
+ * OFFICE_VERIFIED has a proof.
+ */
+#define OFFICE_PROOF_LEN	102
+void office_proof_encode(uint8_t out[OFFICE_PROOF_LEN], const struct uplink *u);
+/* Exactly len bytes: 0 and *u filled (office = OFFICE_VERIFIED) if they
+ * are a proof office_proof_encode() writes, else -EINVAL with one line in
+ * err and *u untouched. */
+int office_proof_parse(const uint8_t *buf, size_t len, struct uplink *u,
+    struct sk_error *err);
+
+/* A beacon a probe was asked about: its id and how many keys it has. */
+#define PROBE_MAX_BEACONS	16	/* POLICY_MAX_BEACONS */
+struct probe_beacon {
+	char		id[ENGINE_BEACON_ID + 1];
+	unsigned int	n_keys;
+};
+
+/* sekisho-probe's verdict, one line without its newline. */
+#define PROBE_RTT_MAX		UINT32_MAX
+struct probe_answer {
+	char		id[ENGINE_BEACON_ID + 1];	/* "ok": the beacon */
+	unsigned int	key;		/* "ok": index of the key that signed */
+	uint32_t	rtt_ms;		/* "ok" */
+	const char	*reason;	/* "fail": within the line */
+};
+/*
+ * "ok ID KEY-INDEX RTT-MS": ID one of the n beacons asked about, a key
+ * index below its number of keys, decimal numbers without sign or
+ * leading zero, single spaces, nothing after: 1 and a filled. "fail
+ * REASON" with REASON printable ASCII: 0 and a->reason. Anything else:
+ * -EINVAL with one line in err.
+ */
+int probe_answer_parse(const char *line, const struct probe_beacon *b, size_t n,
+    struct probe_answer *a, struct sk_error *err);
+
 struct probe_run {
 	int		ifindex;
 	char		ifname[IF_NAMESIZE];
@@ -51,6 +96,8 @@ struct probe_run {
 	char		buf[256];
 	size_t		len;
 	uint64_t	deadline;
+	struct probe_beacon beacons[PROBE_MAX_BEACONS];	/* what it was asked */
+	size_t		n_beacons;
 };
 
 struct prober {
