@@ -123,25 +123,44 @@ beacon_udp_listen(const struct beacon_addr *a, struct sk_error *err)
 	return fd;
 }
 
-static void
-cmsg_read(struct msghdr *m, struct beacon_dgram *d)
+/* Walks the control buffer by hand, every header and its data checked to
+ * lie inside msg_controllen: CMSG_NXTHDR's pointer arithmetic on a
+ * cmsg_len past the buffer would already be out of bounds. */
+void
+beacon_cmsg_read(const struct msghdr *m, struct beacon_dgram *d)
 {
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&d->ttl, CMSG_DATA(c), sizeof(int));
-		else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&d->ttl, CMSG_DATA(c), sizeof(int));
-		else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
-		    c->cmsg_len == CMSG_LEN(sizeof(struct in_pktinfo))) {
-			memcpy(&d->pktinfo.v4, CMSG_DATA(c), sizeof(d->pktinfo.v4));
+	const uint8_t *ctl = m->msg_control;
+	size_t len = m->msg_control != NULL ? m->msg_controllen : 0, off = 0, dlen;
+	struct cmsghdr c;
+	const uint8_t *data;
+
+	d->ttl = -1;
+	d->has_pktinfo = 0;
+	if (m->msg_flags & MSG_CTRUNC)
+		return;
+	while (len - off >= CMSG_LEN(0)) {
+		memcpy(&c, ctl + off, sizeof(c));
+		if (c.cmsg_len < CMSG_LEN(0) || c.cmsg_len > len - off)
+			return;
+		data = ctl + off + CMSG_LEN(0);
+		dlen = c.cmsg_len - CMSG_LEN(0);
+		if (c.cmsg_level == IPPROTO_IP && c.cmsg_type == IP_TTL && dlen == sizeof(int))
+			memcpy(&d->ttl, data, sizeof(int));
+		else if (c.cmsg_level == IPPROTO_IPV6 && c.cmsg_type == IPV6_HOPLIMIT &&
+		    dlen == sizeof(int))
+			memcpy(&d->ttl, data, sizeof(int));
+		else if (c.cmsg_level == IPPROTO_IP && c.cmsg_type == IP_PKTINFO &&
+		    dlen == sizeof(struct in_pktinfo)) {
+			memcpy(&d->pktinfo.v4, data, sizeof(d->pktinfo.v4));
 			d->has_pktinfo = 1;
-		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
-		    c->cmsg_len == CMSG_LEN(sizeof(struct in6_pktinfo))) {
-			memcpy(&d->pktinfo.v6, CMSG_DATA(c), sizeof(d->pktinfo.v6));
+		} else if (c.cmsg_level == IPPROTO_IPV6 && c.cmsg_type == IPV6_PKTINFO &&
+		    dlen == sizeof(struct in6_pktinfo)) {
+			memcpy(&d->pktinfo.v6, data, sizeof(d->pktinfo.v6));
 			d->has_pktinfo = 1;
 		}
+		if (CMSG_ALIGN(c.cmsg_len) >= len - off)
+			return;
+		off += CMSG_ALIGN(c.cmsg_len);
 	}
 }
 
@@ -167,10 +186,7 @@ beacon_udp_recv(int fd, struct beacon_dgram *d)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	d->len = (size_t)n;
 	d->from.len = m.msg_namelen;
-	d->ttl = -1;
-	d->has_pktinfo = 0;
-	if (!(m.msg_flags & MSG_CTRUNC))
-		cmsg_read(&m, d);
+	beacon_cmsg_read(&m, d);
 	return n;
 }
 

@@ -47,6 +47,12 @@ const char *beacon_addr_str(const struct beacon_addr *a, char *buf, size_t len);
 int beacon_udp_listen(const struct beacon_addr *a, struct sk_error *err);
 /* The next datagram: its length, -EAGAIN when there is none, or -errno. */
 ssize_t beacon_udp_recv(int fd, struct beacon_dgram *d);
+/* What the kernel said of a datagram received into m (its control
+ * buffer, msg_controllen bytes, msg_flags): d->ttl from an IP_TTL or
+ * IPV6_HOPLIMIT message of exactly one int, else -1; d->pktinfo and
+ * d->has_pktinfo likewise. Nothing outside the buffer is read; a
+ * truncated buffer (MSG_CTRUNC) says nothing. */
+void beacon_cmsg_read(const struct msghdr *m, struct beacon_dgram *d);
 /* Answers d's sender from the address d was sent to. 0 or -errno. */
 int beacon_udp_reply(int fd, const struct beacon_dgram *d, const uint8_t *buf,
     size_t len);
