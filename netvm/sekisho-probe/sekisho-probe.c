@@ -33,13 +33,12 @@
 #include "lib/proto/beacon_wire.h"
 #include "lib/sandbox.h"
 #include "lib/util.h"
+#include "netvm/sekisho-probe/targets.h"
 
 #define MAX_BEACONS	16
 
 struct target {
-	char			id[BEACON_ID_LEN + 1];
-	struct sockaddr_in	addr;
-	struct beacon_keys	keys;
+	struct probe_target	b;	/* id, address, keys */
 	int			fd;
 	uint8_t			nonce[BEACON_NONCE_LEN];
 	uint64_t		sent_ms;
@@ -65,20 +64,14 @@ fail(const char *fmt, ...)
 static void
 read_targets(void)
 {
-	char line[512], id[64], addr[64], k1[64], k2[64];
+	char line[512];
+	struct sk_error err;
 
 	while (fgets(line, sizeof(line), stdin) != NULL && n_targets < MAX_BEACONS) {
 		struct target *t = &targets[n_targets];
-		struct beacon_addr ba;
-		int n = sscanf(line, "%63s %63s %63s %63s", id, addr, k1, k2);
 
-		if (n < 3 || strlen(id) > BEACON_ID_LEN ||
-		    beacon_addr_parse(addr, BEACON_PORT, &ba, NULL) != 0 ||
-		    ba.ss.ss_family != AF_INET || beacon_keys_add_b64(&t->keys, k1) != 0 ||
-		    (n == 4 && beacon_keys_add_b64(&t->keys, k2) != 0))
-			fail("bad beacon line: %s", line);
-		sk_strlcpy(t->id, id, sizeof(t->id));
-		memcpy(&t->addr, &ba.ss, sizeof(t->addr));
+		if (probe_target_parse(line, &t->b, &err) != 0)
+			fail("bad beacon line: %s", err.msg);
 		t->why = "no answer";
 		n_targets++;
 	}
@@ -147,9 +140,9 @@ check_answer(struct target *t, struct beacon_result *res)
 		t->why = "answer not from this LAN (TTL below 255)";
 		return 0;
 	}
-	rc = beacon_verify(d.buf, d.len, t->nonce, &t->keys, time(NULL),
+	rc = beacon_verify(d.buf, d.len, t->nonce, &t->b.keys, time(NULL),
 	    BEACON_WINDOW, res);
-	if (rc == BEACON_OK && strcmp(res->id, t->id) == 0)
+	if (rc == BEACON_OK && strcmp(res->id, t->b.id) == 0)
 		return 1;
 	t->why = rc == BEACON_OK ? "answer from another beacon id" : beacon_strerror(rc);
 	return 0;
@@ -216,10 +209,10 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	read_targets();
 	for (size_t i = 0; i < n_targets; i++)
-		targets[i].fd = open_socket(ifname, &targets[i].addr);
+		targets[i].fd = open_socket(ifname, &targets[i].b.addr);
 	enter_sandbox();
 	for (unsigned int a = 0; a < attempts; a++)
 		attempt(timeout_ms);
-	printf("fail %s: %s\n", targets[0].id, targets[0].why);
+	printf("fail %s: %s\n", targets[0].b.id, targets[0].why);
 	return 1;
 }

@@ -1,0 +1,112 @@
+/* libFuzzer: what sekisho-probe reads that is not a beacon's answer.
+ * Its target lines (netvm/sekisho-probe/targets.c): one error line, or a
+ * target that prints back to the line's very fields. The TTL of a
+ * received datagram (lib/udp.c: beacon_cmsg_read), with the input as the
+ * control buffer of a struct msghdr: -1, or the int of a well-formed
+ * IP_TTL / IPV6_HOPLIMIT message inside the buffer; ASan sees that no
+ * byte outside it is read. */
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "lib/encode.h"
+#include "lib/udp.h"
+#include "netvm/sekisho-probe/targets.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_line(const uint8_t *data, size_t size)
+{
+	struct probe_target t;
+	struct sk_error err;
+	char line[600], norm[600], back[600], a[INET_ADDRSTRLEN], k[2][KEY_B64_LEN];
+	const char *blanks = " \t\n\v\f\r";
+	size_t n = 0;
+
+	if (size >= sizeof(line))
+		return;
+	memcpy(line, data, size);
+	line[size] = '\0';
+	if (probe_target_parse(line, &t, &err) != 0) {
+		n = strlen(err.msg);
+		if (n == 0 || n >= sizeof(err.msg) - 1 || strchr(err.msg, '\n') != NULL)
+			__builtin_trap();
+		return;
+	}
+	/* The line's fields, one space between them. */
+	norm[0] = '\0';
+	for (char *f = strtok(line, blanks); f != NULL; f = strtok(NULL, blanks)) {
+		if (norm[0] != '\0')
+			strcat(norm, " ");
+		strcat(norm, f);
+	}
+	if (t.keys.n < 1 || t.keys.n > 2 || t.addr.sin_family != AF_INET ||
+	    strlen(t.id) < 1 || strlen(t.id) > BEACON_ID_LEN ||
+	    strspn(t.id, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(t.id))
+		__builtin_trap();
+	for (size_t i = 0; i < t.keys.n; i++)
+		key_to_b64(k[i], t.keys.key[i]);
+	snprintf(back, sizeof(back), "%s %s:%u %s%s%s", t.id,
+	    inet_ntop(AF_INET, &t.addr.sin_addr, a, sizeof(a)), ntohs(t.addr.sin_port),
+	    k[0], t.keys.n > 1 ? " " : "", t.keys.n > 1 ? k[1] : "");
+	if (strcmp(back, norm) != 0)
+		__builtin_trap();
+}
+
+/* Is there, at an aligned offset of buf, a whole cmsg for the TTL whose
+ * int is ttl? */
+static int
+ttl_there(const uint8_t *buf, size_t len, int ttl)
+{
+	for (size_t off = 0; off + CMSG_LEN(sizeof(int)) <= len; off += sizeof(size_t)) {
+		struct cmsghdr c;
+		int v;
+
+		memcpy(&c, buf + off, sizeof(c));
+		memcpy(&v, buf + off + CMSG_LEN(0), sizeof(v));
+		if (c.cmsg_len == CMSG_LEN(sizeof(int)) && v == ttl &&
+		    ((c.cmsg_level == IPPROTO_IP && c.cmsg_type == IP_TTL) ||
+		    (c.cmsg_level == IPPROTO_IPV6 && c.cmsg_type == IPV6_HOPLIMIT)))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+check_cmsg(const uint8_t *data, size_t size)
+{
+	struct beacon_dgram d;
+	struct msghdr m;
+	uint8_t *ctl;
+
+	if (size < 1)
+		return;
+	/* An exact heap copy, so ASan catches a read one byte past it. */
+	if ((ctl = malloc(size - 1)) == NULL && size > 1)
+		return;
+	memcpy(ctl, data + 1, size - 1);
+	memset(&m, 0, sizeof(m));
+	m.msg_control = ctl;
+	m.msg_controllen = size - 1;
+	m.msg_flags = data[0] & 1 ? MSG_CTRUNC : 0;
+	memset(&d, 0xa5, sizeof(d));
+	beacon_cmsg_read(&m, &d);
+	if (d.ttl != -1 && (m.msg_flags & MSG_CTRUNC || !ttl_there(ctl, size - 1, d.ttl)))
+		__builtin_trap();
+	if (d.has_pktinfo != 0 && d.has_pktinfo != 1)
+		__builtin_trap();
+	free(ctl);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	check_line(data, size);
+	check_cmsg(data, size);
+	return 0;
+}
