@@ -34,6 +34,7 @@
 #include "lib/sandbox.h"
 #include "lib/util.h"
 #include "lib/proto/fetch_helper.h"
+#include "netvm/sekisho-fetch/stream.h"
 
 static char server[INET_ADDRSTRLEN + 6] = "?";
 static uint64_t deadline;
@@ -164,25 +165,19 @@ send_all(int fd, const uint8_t *p, size_t n)
 	}
 }
 
-/* Up to n bytes, fewer only at the end of the stream. */
+/* What one receive brings, at most n bytes; 0 at the end of the stream. */
 static size_t
-recv_upto(int fd, uint8_t *p, size_t n, const char *what)
+recv_some(int fd, uint8_t *p, size_t n, const char *what)
 {
-	size_t got = 0;
 	ssize_t r;
 
-	while (got < n) {
+	for (;;) {
 		wait_for(fd, POLLIN, what);
-		if ((r = recv(fd, p + got, n - got, 0)) == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
+		if ((r = recv(fd, p, n, 0)) >= 0)
+			return (size_t)r;
+		if (errno != EAGAIN && errno != EINTR)
 			die(FETCH_EXIT_ERROR, "receive: %s", strerror(errno));
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
 	}
-	return got;
 }
 
 static void
@@ -201,49 +196,41 @@ write_all(const uint8_t *p, size_t n)
 	}
 }
 
-/* The response must end where its length says: the server closes. */
-static void
-expect_end(int fd)
-{
-	uint8_t extra;
-
-	if (recv_upto(fd, &extra, 1, "end of the response") != 0)
-		die(FETCH_EXIT_ERROR, "bad response: bytes after its end");
-}
-
-/* The bundle, streamed to standard output in pieces: memory stays small
- * whatever the length (at most DIST_BODY_MAX). */
-static void
-receive_bundle(int fd, uint32_t len)
+/* The response, as stream.c decides it: a bundle is written to standard
+ * output in pieces as it comes (memory stays small whatever the length, at
+ * most DIST_BODY_MAX), and the server must close right after it. */
+static int
+receive_response(int fd)
 {
 	static uint8_t chunk[65536];
-	size_t left = len, want, got;
+	struct fetch_stream s;
+	enum fetch_verdict v;
+	const uint8_t *body;
+	size_t want, got, body_len;
 
-	while (left > 0) {
-		want = left < sizeof(chunk) ? left : sizeof(chunk);
-		got = recv_upto(fd, chunk, want, "bundle");
-		if (got < want)
-			die(FETCH_EXIT_ERROR, "bad response: truncated bundle: %zu of %lu bytes",
-			    len - left + got, (unsigned long)len);
-		write_all(chunk, got);
-		left -= got;
-	}
-	expect_end(fd);
+	fetch_stream_init(&s);
+	do {
+		want = fetch_stream_want(&s);
+		got = recv_some(fd, chunk, want < sizeof(chunk) ? want : sizeof(chunk),
+		    fetch_stream_what(&s));
+		v = fetch_stream_feed(&s, chunk, got, &body, &body_len);
+		write_all(body, body_len);
+	} while (v == FETCH_MORE);
+	if (v == FETCH_FAILED)
+		die(FETCH_EXIT_ERROR, "%s", s.err.msg);
+	return v == FETCH_NEWER ? FETCH_EXIT_NEWER : FETCH_EXIT_NONE;
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct dist_request req = { .serial = UINT64_MAX };
-	struct dist_response resp;
 	struct sockaddr_in sin;
-	struct sk_error err;
 	struct stat st;
-	uint8_t buf[DIST_REQ_LEN], hdr[DIST_RESP_HDR_LEN];
+	uint8_t buf[DIST_REQ_LEN];
 	unsigned int mark = 0;
 	int ch, fd, have_key = 0;
 	uint64_t v;
-	size_t got;
 
 	memset(&sin, 0, sizeof(sin));
 	while ((ch = getopt(argc, argv, "k:m:n:s:t:")) != -1) {
@@ -286,20 +273,5 @@ main(int argc, char *argv[])
 	connected(fd);
 	dist_request_encode(buf, &req);
 	send_all(fd, buf, sizeof(buf));
-	got = recv_upto(fd, hdr, sizeof(hdr), "response");
-	if (got == 0)
-		die(FETCH_EXIT_ERROR, "closed without a response");
-	if (dist_response_decode(hdr, got, &resp, &err) < 0)
-		die(FETCH_EXIT_ERROR, "bad response: %s", err.msg);
-	switch (resp.status) {
-	case DIST_NOTHING_NEWER:
-		expect_end(fd);
-		return FETCH_EXIT_NONE;
-	case DIST_UNKNOWN_DEVICE:
-		expect_end(fd);
-		die(FETCH_EXIT_ERROR, "unknown device: the server holds no bundle for "
-		    "this device");
-	}
-	receive_bundle(fd, resp.len);
-	return FETCH_EXIT_NEWER;
+	return receive_response(fd);
 }
