@@ -83,4 +83,44 @@ is_base() { [ "$(ip netns exec "$ns" nft list table inet sekisho | table_text)" 
 check "the kernel holds exactly the base ruleset" is_base
 check "sekishod -F without -B is a usage error" bash -c "! build/sekishod -F 2>/dev/null"
 
+# The unit's capability settings against what its program really does at
+# start: systemd-analyze scores a unit, it cannot say whether the program
+# still works inside it. The bounding set and secure bits of each unit whose
+# program enters the sandbox (lib/sandbox.h), applied with setpriv to the
+# sandbox's test harness started as root, as systemd would start the
+# service: the sandbox must still be entered (a bounding set without
+# CAP_SETPCAP, or SecureBits=noroot for a root service without ambient
+# capabilities, leave it unable to). The syscall filter is not emulated.
+unit_caps() {
+	sed -n 's/^CapabilityBoundingSet=//p' "$1" | tr ' ' '\n' | sed -n 's/^CAP_//p' |
+		tr 'A-Z' 'a-z' | sed 's/^/+/' | paste -sd, -
+}
+unit_securebits() { sed -n 's/^SecureBits=//p' "$1" | tr ' ' '\n' | tr - _ | sed '/^$/d; s/^/+/' | paste -sd, -; }
+enters_sandbox() {	# UNIT
+	local caps sb out args
+	caps=$(unit_caps "$1") sb=$(unit_securebits "$1")
+	args=(--bounding-set "-all${caps:+,$caps}")
+	[ -n "$sb" ] && args+=(--securebits "$sb")
+	out=$(setpriv "${args[@]}" -- build/sandbox-harness open /etc/hostname 2>&1)
+	echo "setpriv ${args[*]}: $out"
+	grep -q "^open: " <<<"$out"
+}
+for u in netvm/sekishod/systemd/sekishod.service \
+	agency/sekisho-beacon/systemd/sekisho-beacon.service \
+	agency/sekisho-bundle-server/systemd/sekisho-bundle-server.service; do
+	check "$u: its program can still enter the sandbox inside the unit's capabilities" enters_sandbox "$u"
+done
+grep -q 'landlock_restrict_self' netvm/sekishod/systemd/sekishod.service &&
+grep -q '^SystemCallFilter=.* seccomp ' netvm/sekishod/systemd/sekishod.service
+check "sekishod.service's syscall filter lets its helpers install seccomp and Landlock" test $? -eq 0
+
+base_loads() {	# sekisho-base.service's capabilities and secure bits, applied to its command
+	local u=netvm/sekishod/systemd/sekisho-base.service caps sb args
+	caps=$(unit_caps "$u") sb=$(unit_securebits "$u")
+	args=(--bounding-set "-all${caps:+,$caps}")
+	[ -n "$sb" ] && args+=(--securebits "$sb")
+	ip netns exec "$ns" setpriv "${args[@]}" -- build/sekishod -B -F && is_base
+}
+check "sekisho-base.service: sekishod -B still loads the base ruleset inside the unit's capabilities" base_loads
+
 tap_done
