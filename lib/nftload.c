@@ -105,3 +105,30 @@ fw_table_present(struct firewall *fw, const char *table)
 	ctx_free(ctx);
 	return rc;
 }
+
+int
+fw_table_listed(struct firewall *fw, const char *family, const char *name)
+{
+	struct nft_ctx *ctx = ctx_new();
+	char cmd[64], want[96];
+	const char *out, *p, *nl;
+	size_t n;
+	int rc = -1;
+
+	(void)fw;
+	if (ctx == NULL)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "list tables %s", family);
+	n = (size_t)snprintf(want, sizeof(want), "table %s %s", family, name);
+	if (nft_run_cmd_from_buffer(ctx, cmd) == 0) {
+		rc = 0;
+		out = nft_ctx_get_output_buffer(ctx);
+		for (p = out; p != NULL && *p != '\0'; p = (nl = strchr(p, '\n')) ? nl + 1 : NULL)
+			if (strncmp(p, want, n) == 0 && (p[n] == '\n' || p[n] == '\0')) {
+				rc = 1;
+				break;
+			}
+	}
+	ctx_free(ctx);
+	return rc;
+}

@@ -85,6 +85,8 @@ void reverify(struct sekishod *d);
 /* watch.c: the timers' handlers, and SIGCHLD's */
 void poll_tunnel(struct sekishod *d);
 void check_gateway(struct sekishod *d);
+/* T_TABLE: the kernel still holds our table, or it is loaded again. */
+void check_table(struct sekishod *d);
 void reap(struct sekishod *d);
 void restart_children(struct sekishod *d);
 

@@ -10,6 +10,7 @@ timers_on_start(struct timers *t, uint64_t now)
 {
 	memset(t, 0, sizeof(*t));
 	t->at[T_TUNNEL_POLL] = now + TUNNEL_POLL_MS;
+	t->at[T_TABLE] = now + TABLE_CHECK_MS;
 }
 
 void
@@ -213,6 +214,10 @@ expired(struct timers *t, enum timer_id id, const struct timer_ops *ops,
 	case T_WATCHDOG:
 		ops->watchdog(d);
 		timers_on_watchdog(t, now_ms(), t->watchdog_ms * 2000);
+		break;
+	case T_TABLE:
+		ops->table_check(d);
+		t->at[T_TABLE] = now_ms() + TABLE_CHECK_MS;
 		break;
 	case T_COUNT:
 		break;

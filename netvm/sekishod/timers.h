@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define TUNNEL_POLL_MS		5000	/* read handshake and counters */
+#define TABLE_CHECK_MS		2000	/* someone else flushed our table? */
 #define CHILD_RESTART_MS	1000	/* a helper process that died */
 #define FETCH_RETRY_MAX_MS	60000	/* a failed bundle fetch is retried within */
 #define PROBE_GRACE_MS		1000	/* a probe run's deadline, beyond its tries */
@@ -21,7 +22,7 @@ struct policy;
 struct sekishod;
 
 enum timer_id { T_TUNNEL_POLL, T_CHILD_RESTART, T_REVERIFY, T_FETCH,
-	T_FETCH_DEADLINE, T_GATEWAY, T_RULES, T_VOUCH, T_WATCHDOG, T_COUNT };
+	T_FETCH_DEADLINE, T_GATEWAY, T_RULES, T_VOUCH, T_WATCHDOG, T_TABLE, T_COUNT };
 
 struct timers {
 	uint64_t at[T_COUNT];	/* 0 = not armed */
@@ -89,6 +90,7 @@ struct timer_ops {
 	void (*rules_retry)(struct sekishod *);	/* T_RULES: load the mode's ruleset again */
 	void (*office_vouch)(struct sekishod *);	/* T_VOUCH: renew office mode's deadline */
 	void (*watchdog)(struct sekishod *);	/* T_WATCHDOG: tell systemd the loop runs */
+	void (*table_check)(struct sekishod *);	/* T_TABLE: is our table still in the kernel? */
 };
 /* Runs every timer due by now (read again after each one), each through
  * its handler; the tunnel poll then re-arms, TUNNEL_POLL_MS on. */

@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "lib/nftload.h"
 #include "lib/util.h"
+#include "policy/render/fw_render.h"
 
 /* The handshake's age goes to the engine, which decides whether the
  * tunnel went stale (engine.h); then time passes. */
@@ -109,4 +111,25 @@ restart_children(struct sekishod *d)
 		d->work.dhcp = -1;
 		timers_on_child_exit(&d->timers, now_ms());
 	}
+}
+
+/*
+ * Another program may flush the ruleset under us (Debian's own
+ * nftables.service does `flush ruleset` at start). Nothing leaks while the
+ * table is gone (what no mode routes goes back to work, and the endpoint
+ * rule serves the netvm's own traffic only), but nothing works either: the
+ * mode's ruleset goes back in at once, through the path of a failed load,
+ * so that it lands on the base ruleset if it cannot. A listing of table
+ * names only: cheap at any policy size.
+ */
+void
+check_table(struct sekishod *d)
+{
+	int rc = fw_table_listed(d->fw, "inet", FW_TABLE);
+
+	if (rc != 0)
+		return;	/* there, or nftables could not say: next time */
+	log_warnx("nftables: table inet %s is gone (flushed by another program?); "
+	    "loading mode %s again", FW_TABLE, mode_name(d->engine.mode));
+	rules_retry(d);
 }

@@ -203,6 +203,19 @@ check "restarted sekishod resumes remote mode" netvm_wait_mode remote
 check "the tunnel's session survived the restart (counters not reset)" \
 	bash -c "[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN transfer | awk '{ print \$2 }')\" -ge $rx_before ]"
 check "work reaches LGWAN after the restart" portal_ok
+# Another program flushes the whole ruleset under a running sekishod (as
+# Debian's nftables.service does at start): sekishod notices within its
+# check interval (2 s) and loads its mode again, with one log line.
+table_back() { n netvm nft list tables inet | grep -qx 'table inet sekisho'; }
+flushed_live() {
+	n netvm nft flush ruleset
+	lab_wait_for -t 5 table_back || { echo "the table did not come back"; return 1; }
+	netvm_rules | grep -q 'chain forward' || { echo "no forward chain"; return 1; }
+	grep -q 'nftables: table inet sekisho is gone (flushed by another program?); loading mode remote again' \
+	    "$LAB_DIR/log/sekishod.log" || { echo "no log line"; return 1; }
+}
+check "ruleset flushed under a running sekishod: its table is back within 5 s, one log line" flushed_live
+check "and work reaches LGWAN again" lab_wait_for -t 5 portal_ok
 
 # ---- the gateway goes away -----------------------------------------------------
 lab_gateway_down
