@@ -218,6 +218,10 @@ addr_event(struct uplink *u, const struct event *ev)
 		if (!u->has_addr || u->addr.s_addr != ev->addr.s_addr)
 			return 0;
 		u->has_addr = 0;
+		/* The kernel drops the routes through an address with it and
+		 * says nothing of them: the default route is gone too, until
+		 * one is added again (and announced). */
+		u->has_gw = 0;
 	}
 	forget_office(u);
 	return 1;

@@ -235,6 +235,25 @@ check "cable in: LGWAN reachable again" lab_wait_for -t 10 portal_ok
 for i in 1 2 3 4 5; do lab_uplink_unplug; sleep 0.05; lab_uplink_plug; sleep 0.05; done
 check "after five flaps: remote and LGWAN reachable" lab_wait_for -t 10 portal_ok
 check "after five flaps: internet refused fast" refused_fast 1000 work_get "http://$LAB_INET_WEB/"
+# The uplink's address flushed and another one set, in another network and
+# without a router: the kernel removed the default route with the old
+# address and said nothing of it, so there is no way to the gateway any
+# more: blocked, not "remote" through a router that is gone.
+OLD_UP0=$(ip -n "$NS_NETVM" -4 -o addr show dev up0 | awk '{ print $4; exit }')
+addr_swapped() {
+	ip -n "$NS_NETVM" addr flush dev up0
+	ip -n "$NS_NETVM" addr add 10.99.0.5/24 dev up0
+	sleep 1
+	netvm_mode_is blocked || { echo "mode: $(ctl status | head -1)"; return 1; }
+	sleep 1
+	netvm_mode_is blocked || { echo "mode: $(ctl status | head -1)"; return 1; }
+}
+check "address flushed, a new one without a router: blocked, and it stays so" addr_swapped
+check "meanwhile LGWAN is refused fast" refused_fast 1000 work_get "http://$LAB_PORTAL/"
+ip -n "$NS_NETVM" addr flush dev up0
+ip -n "$NS_NETVM" addr add "$OLD_UP0" dev up0
+ip -n "$NS_NETVM" route replace default via "$LAB_HOME_ROUTER" dev up0
+check "the old address and its router back: remote and LGWAN reachable" lab_wait_for -t 10 portal_ok
 
 # ---- bad input: one clear line, and the rules in force stay ---------------------------
 rules_now() { netvm_rules | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'; }

@@ -103,6 +103,29 @@ test_endpoint_on_link_needs_no_route(void **state)
 	assert_int_equal(e.mode, MODE_REMOTE);
 }
 
+/* `ip addr flush` and a new address without a router: the kernel removed
+ * the default route silently with the old address, so the uplink has no
+ * way to the gateway until a route is announced again. */
+static void
+test_new_address_without_router_is_not_remote(void **state)
+{
+	(void)state;
+	feed(EV_LINK, UP0, NULL);
+	feed(EV_ADDR_ADD, UP0, "192.168.1.100");
+	feed(EV_GW_ADD, UP0, "192.168.1.1");
+	assert_int_equal(e.mode, MODE_REMOTE);
+	feed(EV_ADDR_DEL, UP0, "192.168.1.100");
+	assert_int_equal(e.mode, MODE_BLOCKED);
+	assert_int_equal(feed(EV_ADDR_ADD, UP0, "10.9.9.9"), 0);
+	assert_int_equal(e.mode, MODE_BLOCKED);
+	assert_false(e.uplinks[0].has_gw);
+	/* A router announced again: remote, through it. */
+	assert_int_equal(feed(EV_GW_ADD, UP0, "10.9.9.1"), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].gw.s_addr, a4("10.9.9.1").s_addr);
+	assert_int_equal(e.mode, MODE_REMOTE);
+}
+
 static void
 test_blocked_when_address_lost(void **state)
 {
@@ -869,6 +892,7 @@ main(void)
 		cmocka_unit_test_setup(test_remote_when_uplink_has_route, setup),
 		cmocka_unit_test_setup(test_endpoint_on_link_needs_no_route, setup),
 		cmocka_unit_test_setup(test_blocked_when_address_lost, setup),
+		cmocka_unit_test_setup(test_new_address_without_router_is_not_remote, setup),
 		cmocka_unit_test_setup(test_blocked_on_carrier_loss_and_back, setup),
 		cmocka_unit_test_setup(test_repeated_events_are_quiet, setup),
 		cmocka_unit_test_setup(test_ignores_work_and_tunnel_links, setup),
