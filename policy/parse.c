@@ -16,6 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/proto/beacon_wire.h"
+
+/* A beacon id is checked by the wire format's own rule (beacon_id_valid). */
+_Static_assert(POLICY_BEACON_ID == BEACON_ID_LEN, "beacon ids");
+
 /* ---- messages ---- */
 
 static int lerr(struct lexer *, const char *, ...)
@@ -979,19 +984,6 @@ bl_gateway(struct parser *ps, const struct token *kw, const struct token *v)
 	return 0;
 }
 
-static int
-beacon_id_ok(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > POLICY_BEACON_ID)
-		return 0;
-	for (; *id != '\0'; id++)
-		if (!((*id >= 'a' && *id <= 'z') || (*id >= '0' && *id <= '9') || *id == '-'))
-			return 0;
-	return 1;
-}
-
 /* A repeated block's name: its value token, copied and checked. */
 int
 ps_block_name(struct parser *ps, const struct token *kw, const char *what,
@@ -1025,7 +1017,7 @@ bl_beacon(struct parser *ps, const struct token *kw, const struct token *v)
 	b->line = kw->line;
 	if ((rc = ps_block_name(ps, kw, "a beacon id", b->id, sizeof(b->id), &name)) != 0)
 		return rc;
-	if (!beacon_id_ok(b->id))
+	if (!beacon_id_valid(b->id))
 		return ps_perr(ps, name.line, "bad beacon id \"%s\", expected 1 to %d of a-z, 0-9 and '-'",
 		    b->id, POLICY_BEACON_ID);
 	for (size_t i = 0; i + 1 < p->n_beacons; i++)

@@ -4,23 +4,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lib/proto/beacon_wire.h"
 #include "lib/udp.h"
 
 #define FIELD_MAX	64	/* longer than any field of a good line */
 #define BLANKS		" \t\n\v\f\r"
-
-static int
-id_ok(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > BEACON_ID_LEN)
-		return 0;
-	for (; *id != '\0'; id++)
-		if (!((*id >= 'a' && *id <= 'z') || (*id >= '0' && *id <= '9') || *id == '-'))
-			return 0;
-	return 1;
-}
 
 int
 probe_target_parse(const char *line, struct probe_target *t, struct sk_error *err)
@@ -48,7 +36,7 @@ probe_target_parse(const char *line, struct probe_target *t, struct sk_error *er
 	}
 	if (n < 3)
 		return sk_errorf(err, EINVAL, "not \"ID ADDRESS:PORT KEY [KEY]\"");
-	if (!id_ok(f[0]))
+	if (!beacon_id_valid(f[0]))
 		return sk_errorf(err, EINVAL, "bad beacon id \"%s\"", f[0]);
 	if (beacon_addr_parse(f[1], BEACON_PORT, &ba, NULL) != 0 ||
 	    ba.ss.ss_family != AF_INET ||
