@@ -2,12 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -87,26 +84,4 @@ spawn_child(pid_t *pid, const char *path, char *const argv[], int in, int out,
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	return -rc;
-}
-
-int
-drop_privileges(const char *user, struct sk_error *err)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0 || strcmp(user, "root") == 0)
-		return 0;
-	if ((pw = getpwnam(user)) == NULL)
-		return sk_errorf(err, ENOENT, "-u %s: no such user", user), -1;
-	if (setgroups(1, &pw->pw_gid) == -1 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		return sk_errorf(err, errno, "cannot drop privileges to %s: %s", user,
-		    strerror(errno)), -1;
-	if (setuid(0) != -1)
-		return sk_errorf(err, EPERM, "privileges still held after dropping to %s",
-		    user), -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		return sk_errorf(err, errno, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno)), -1;
-	return 0;
 }

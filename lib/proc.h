@@ -18,11 +18,4 @@ int signals_fd(const int *sigs, size_t n);
 int spawn_child(pid_t *pid, const char *path, char *const argv[], int in,
     int out, int err);
 
-/* When running as root: USER from here on, for good (supplementary
- * groups, gid, uid, then no_new_privs), checked by failing to regain root.
- * Nothing to do as another user or for USER "root". 0, or -1 with one line
- * in err->msg. */
-struct sk_error;
-int drop_privileges(const char *user, struct sk_error *err);
-
 #endif
