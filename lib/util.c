@@ -35,27 +35,23 @@ int
 key_file_read(const char *path, uint8_t key[KEY_LEN], int owner_uid,
     struct sk_error *err)
 {
+	const struct secfile_rule rule = { "key file", 1, owner_uid, ", must be 0600" };
 	char buf[KEY_B64_LEN + 2];
 	ssize_t n;
-	int fd, rc;
-
-	struct secfile_rule rule = { "key file", 1, owner_uid, ", must be 0600" };
+	int fd, rc = 0;
 
 	if ((fd = secfile_open(path, &rule, err)) < 0)
 		return fd;
-	rc = 0;
-	{
-		n = read(fd, buf, sizeof(buf) - 1);
-		if (n < 0)
-			rc = sk_errorf(err, errno, "key file %s: %s", path, strerror(errno));
-		else {
-			buf[n] = '\0';
-			if (n > 0 && buf[n - 1] == '\n')
-				buf[--n] = '\0';
-			if (n != KEY_B64_LEN - 1 || key_from_b64(key, buf) != 0)
-				rc = sk_errorf(err, EINVAL,
-				    "key file %s: not a base64 32-byte key", path);
-		}
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		rc = sk_errorf(err, errno, "key file %s: %s", path, strerror(errno));
+	else {
+		buf[n] = '\0';
+		if (n > 0 && buf[n - 1] == '\n')
+			buf[--n] = '\0';
+		if (n != KEY_B64_LEN - 1 || key_from_b64(key, buf) != 0)
+			rc = sk_errorf(err, EINVAL,
+			    "key file %s: not a base64 32-byte key", path);
 	}
 	wipe(buf, sizeof(buf));
 	close(fd);

@@ -57,23 +57,20 @@ int
 serial_store_load(const char *path, int owner_uid, uint64_t *serial,
     struct sk_error *err)
 {
+	const struct secfile_rule rule = { "serial store", 0, owner_uid, ", must be 0600" };
 	char buf[SERIAL_STORE_MAX + 1];
 	size_t len;
 	int fd, rc;
-
-	struct secfile_rule rule = { "serial store", 0, owner_uid, ", must be 0600" };
 
 	fd = secfile_open(path, &rule, err);
 	if (fd == -ENOENT)
 		return sk_errorf(err, ENOENT, "serial store %s: missing", path);
 	if (fd < 0)
 		return fd;
-	{
-		if ((rc = read_full(fd, (uint8_t *)buf, sizeof(buf), &len)) != 0)
-			rc = sk_errorf(err, -rc, "serial store %s: %s", path, strerror(-rc));
-		else
-			rc = serial_store_parse(path, buf, len, serial, err);
-	}
+	if ((rc = read_full(fd, (uint8_t *)buf, sizeof(buf), &len)) != 0)
+		rc = sk_errorf(err, -rc, "serial store %s: %s", path, strerror(-rc));
+	else
+		rc = serial_store_parse(path, buf, len, serial, err);
 	close(fd);
 	return rc;
 }
