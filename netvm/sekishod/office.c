@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "lib/encode.h"
 #include "lib/log.h"
 #include "lib/proc.h"
+#include "lib/secfile.h"
 #include "lib/util.h"
 #include "netvm/sekishod/live.h"
 #include "netvm/sekishod/route.h"
@@ -195,28 +197,26 @@ office_proof_save(const char *rundir, const struct uplink *u)
 int
 office_proof_load(const char *rundir, struct uplink *u)
 {
+	/* A proof lets a restarted sekishod vouch for office mode: read as
+	 * the trust files are, and only if this user's alone (mode 0600). */
+	const struct secfile_rule rule = { "office proof", 1, (int)geteuid(), NULL };
 	char path[PATH_MAX];
-	uint8_t p[OFFICE_PROOF_LEN + 1];
 	struct sk_error err;
-	struct stat st;
-	size_t n = 0;
-	int fd;
+	uint8_t *p;
+	size_t n;
+	int rc;
 
 	proof_path(rundir, path, sizeof(path));
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((rc = secfile_read(path, &rule, OFFICE_PROOF_LEN, &p, &n, &err)) < 0) {
+		if (rc != -ENOENT)
+			log_warnx("%s; ignored", err.msg);
 		return 0;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0)
-		sk_errorf(&err, EPERM, "not a regular file of this user, mode 0600");
-	else if (read_full(fd, p, sizeof(p), &n) != 0)
-		sk_errorf(&err, EIO, "cannot read it");
-	else if (office_proof_parse(p, n, u, &err) == 0) {
-		close(fd);
-		return 1;
 	}
-	close(fd);
-	log_warnx("%s: not a proof of office mode (%s); ignored", path, err.msg);
-	return 0;
+	rc = office_proof_parse(p, n, u, &err) == 0;
+	free(p);
+	if (!rc)
+		log_warnx("%s: not a proof of office mode (%s); ignored", path, err.msg);
+	return rc;
 }
 
 void
