@@ -91,22 +91,6 @@ fw_apply(struct firewall *fw, const char *text, struct sk_error *err)
 }
 
 int
-fw_table_present(struct firewall *fw, const char *table)
-{
-	struct nft_ctx *ctx = ctx_new();
-	char cmd[128];
-	int rc;
-
-	(void)fw;
-	if (ctx == NULL)
-		return 0;
-	snprintf(cmd, sizeof(cmd), "list table %s", table);
-	rc = nft_run_cmd_from_buffer(ctx, cmd) == 0;
-	ctx_free(ctx);
-	return rc;
-}
-
-int
 fw_table_listed(struct firewall *fw, const char *family, const char *name)
 {
 	struct nft_ctx *ctx = ctx_new();

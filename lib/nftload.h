@@ -16,10 +16,9 @@ void fw_close(struct firewall *fw);
 int fw_check(struct firewall *fw, const char *text, struct sk_error *err);
 /* Applies text atomically. */
 int fw_apply(struct firewall *fw, const char *text, struct sk_error *err);
-/* 1 if table ("inet sekisho") is in the kernel, 0 if not. */
-int fw_table_present(struct firewall *fw, const char *table);
-/* The same from the list of table names of family alone (cheap whatever
- * the table holds): 1 there, 0 not, -1 nftables could not say. */
+/* 1 if table NAME of FAMILY is in the kernel, 0 if not, -1 if nftables
+ * could not say. From the list of table names alone: cheap whatever the
+ * table holds. */
 int fw_table_listed(struct firewall *fw, const char *family, const char *name);
 
 #endif

@@ -56,7 +56,7 @@ fw_vouch(struct firewall *fw, const char *uplink, unsigned int seconds,
 int
 ensure_base(struct firewall *fw)
 {
-	if (fw_table_present(fw, "inet " FW_TABLE))
+	if (fw_table_listed(fw, "inet", FW_TABLE) == 1)
 		return 0;
 	return load_base(fw);
 }
