@@ -73,6 +73,7 @@ struct sandbox {
 #define SANDBOX_USER_WG		"_sekisho-wg"
 #define SANDBOX_USER_BEACON	"_sekisho-beacon"
 #define SANDBOX_USER_BUNDLE	"_sekisho-bundle"
+#define SANDBOX_USER_DNS	"_sekisho-dns"
 
 /*
  * Enters sb for good (see the top of this file). Run it after the last

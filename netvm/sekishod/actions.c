@@ -66,6 +66,7 @@ rules_changed(struct sekishod *d, enum mode was)
 		timers_on_vouched(&d->timers, d->vouched_ms, timers_vouch_ms(&d->pol));
 	} else
 		timers_on_not_office(&d->timers);
+	dns_on_rules(d);
 	fetch_on_mode(d, was);
 }
 

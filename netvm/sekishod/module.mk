@@ -2,7 +2,12 @@
 SEKISHOD_SRCS := $(filter-out netvm/sekishod/sekishod.c,$(wildcard netvm/sekishod/*.c))
 PROGS += sekishod
 sekishod_SRCS := netvm/sekishod/sekishod.c $(SEKISHOD_SRCS)
-UNITS += test_engine test_netvm test_office
+UNITS += test_engine test_netvm test_office test_dns
+# The resolver choice and the checker's lines (dnspick.c), the DNS codec
+# and the ruleset's DNS part (lib/proto/dns_wire.c, policy/render/fw_dns.c).
+test_dns_SRCS := tests/unit/test_dns.c netvm/sekishod/dnspick.c
+FUZZERS += fuzz_dns_lines
+fuzz_dns_lines_SRCS := tests/fuzz/fuzz_dns_lines.c netvm/sekishod/dnspick.c
 test_engine_SRCS := tests/unit/test_engine.c netvm/sekishod/engine.c
 test_office_SRCS := tests/unit/test_office.c netvm/sekishod/office.c netvm/sekishod/route.c \
 	netvm/sekishod/live.c netvm/sekishod/timers.c

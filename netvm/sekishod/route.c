@@ -89,6 +89,29 @@ conntrack_flush(void)
 	return talk_proto(NETLINK_NETFILTER, nlh);
 }
 
+/*
+ * Forgets the tracked IPv4 connections whose conntrack mark is mark (the
+ * kernel's flush with a mark filter): work's DNS flows when the resolver
+ * they are translated to changes, so that the next query, even from the
+ * same source port, is translated afresh.
+ */
+int
+conntrack_flush_mark(uint32_t mark)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	mnl_attr_put_u32(nlh, CTA_MARK, htonl(mark));
+	mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(UINT32_MAX));
+	return talk_proto(NETLINK_NETFILTER, nlh);
+}
+
 int
 route_link_set(int ifindex, int up, unsigned int mtu)
 {

@@ -53,6 +53,8 @@ int route_del(uint32_t table, struct in_addr dst, uint8_t plen);
 /* Forgets every tracked IPv4 connection (on a change between office and
  * remote mode, whose address translations differ). */
 int conntrack_flush(void);
+/* Forgets those whose conntrack mark is mark. 0 or -errno. */
+int conntrack_flush_mark(uint32_t mark);
 /* Adds the rules (already present is fine; one SK_RULE_ENDPOINT per gateway
  * endpoint) and work's fallback route. */
 int route_rules_add(const char *work_if, int work_ifindex, const struct in_addr *endpoints,

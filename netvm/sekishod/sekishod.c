@@ -249,9 +249,9 @@ static const struct timer_ops timer_ops = { poll_tunnel, restart_children, rever
 static void
 loop(struct sekishod *d)
 {
-	struct pollfd pfd[4 + ENGINE_MAX_UPLINKS];
+	struct pollfd pfd[5 + ENGINE_MAX_UPLINKS];
 	size_t np;
-	int rc, nf;
+	int rc, nf, nd;
 
 	while (!d->quit) {
 		if (d->resync)
@@ -266,7 +266,8 @@ loop(struct sekishod *d)
 		pfd[2] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 		np = prober_pollfds(&d->prober, pfd + 3, ENGINE_MAX_UPLINKS);
 		nf = fetch_pollfd(&d->fetch, &pfd[3 + np]);
-		if (poll(pfd, 3 + np + (size_t)nf, poll_timeout(d)) == -1 && errno != EINTR)
+		nd = dns_pollfd(&d->dns, &pfd[3 + np + (size_t)nf]);
+		if (poll(pfd, 3 + np + (size_t)(nf + nd), poll_timeout(d)) == -1 && errno != EINTR)
 			fatal("poll");
 		if (pfd[0].revents & POLLIN && (rc = rtnl_watch_read(d->rtnl)) < 0) {
 			log_warnx("rtnetlink: %s; reading the state again", strerror(-rc));
@@ -280,6 +281,8 @@ loop(struct sekishod *d)
 		if (nf && pfd[3 + np].revents & (POLLIN | POLLHUP | POLLERR))
 			fetch_read(&d->fetch);
 		fetch_end(d);
+		if (nd && pfd[3 + np + (size_t)nf].revents & (POLLIN | POLLHUP | POLLERR))
+			dns_read(d);
 		timers_run(&d->timers, &timer_ops, d);
 	}
 }
@@ -357,6 +360,7 @@ shutdown_daemon(struct sekishod *d)
 	apply_rules(d, MODE_BLOCKED, NULL);
 	prober_stop_all(&d->prober);
 	fetch_stop(&d->fetch);
+	dns_stop(&d->dns);
 	workside_close(&d->work);
 	tunnel_close(&d->tun);
 	unlink(d->sock_path);
@@ -377,12 +381,13 @@ main(int argc, char *argv[])
 	};
 	struct sk_error err;
 	char helper[PATH_MAX], verifier[PATH_MAX], store[PATH_MAX], incoming[PATH_MAX],
-	    fetcher[PATH_MAX];
+	    fetcher[PATH_MAX], dnscheck[PATH_MAX];
 	int ch, foreground = 0, verbose = 0, check = 0, base_only = 0, plain = 0, force = 0;
 
 	default_helper("sekisho-probe", helper, sizeof(helper));
 	default_helper("sekisho-policy", verifier, sizeof(verifier));
 	default_helper("sekisho-fetch", fetcher, sizeof(fetcher));
+	default_helper("sekisho-dnscheck", dnscheck, sizeof(dnscheck));
 	d.acc.helper = verifier;
 	while ((ch = getopt(argc, argv, "BD:FP:S:b:df:i:k:nr:s:t:vw:")) != -1) {
 		switch (ch) {
@@ -430,6 +435,7 @@ main(int argc, char *argv[])
 		return check_only(&d);
 	prober_init(&d.prober, helper);
 	fetch_init(&d.fetch, fetcher);
+	dns_init(&d.dns, dnscheck);
 	srandom((unsigned int)(now_ms() ^ (uint64_t)getpid()));
 	if ((d.sig_fd = signals_open()) == -1)
 		fatal("signals");

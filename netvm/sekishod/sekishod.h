@@ -10,6 +10,7 @@
  *	config.c	the policy or bundle sekishod starts with; -n
  *	firewall.c	rulesets rendered and loaded
  *	timers.c	every timer: when armed, what runs when it fires
+ *	dns.c		work's DNS moved to a resolver that answers
  */
 #ifndef SK_SEKISHOD_H
 #define SK_SEKISHOD_H
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #include "netvm/sekishod/accept.h"
+#include "netvm/sekishod/dns.h"
 #include "netvm/sekishod/engine.h"
 #include "netvm/sekishod/fetcher.h"
 #include "netvm/sekishod/office.h"
@@ -45,6 +47,7 @@ struct sekishod {
 	struct workside		 work;
 	struct prober		 prober;
 	struct fetcher		 fetch;		/* bundle fetches (-b only) */
+	struct dnswatch		 dns;		/* which resolver work's DNS goes to */
 	struct rtnl_watch	*rtnl;
 	struct timers		 timers;
 	int			 ctl_fd, sig_fd;
@@ -101,6 +104,17 @@ void fetch_overdue(struct sekishod *d);
 void fetch_on_mode(struct sekishod *d, enum mode prev);
 void fetch_on_policy(struct sekishod *d);
 const struct fetch_status *fetch_gather(const struct sekishod *d, struct fetch_status *fs);
+
+/* dns.c */
+/* The kernel's ruleset changed (d->rules_mode): the checker follows the
+ * mode's resolvers (none in blocked mode), and the resolver picked
+ * before is put back into the new ruleset's map. */
+void dns_on_rules(struct sekishod *d);
+/* The checker (again), unless it runs or there is nothing to check.
+ * 0 or -errno. */
+int dns_restart(struct sekishod *d);
+/* The checker wrote: each round may move work's DNS. */
+void dns_read(struct sekishod *d);
 
 /* config.c */
 int check_only(struct sekishod *d);

@@ -84,6 +84,8 @@ reap(struct sekishod *d)
 		} else if (pid == d->work.dhcp) {
 			log_warnx("work link: DHCP server (pid %d) exited", (int)pid);
 			d->work.dhcp = -1;
+		} else if (dns_reaped(&d->dns, pid)) {
+			log_warnx("dns: the resolver checker (pid %d) exited", (int)pid);
 		} else if (prober_reaped(&d->prober, pid)) {
 			continue;
 		} else {
@@ -107,6 +109,8 @@ restart_children(struct sekishod *d)
 		} else
 			d->resync = 1;	/* the tunnel's route must be steered again */
 	}
+	if (d->dns.pid == -1 && dns_restart(d) < 0)
+		timers_on_child_exit(&d->timers, now_ms());
 	if (d->work.dhcp == -1 && workside_dhcp_start(&d->work, &d->pol) < 0) {
 		d->work.dhcp = -1;
 		timers_on_child_exit(&d->timers, now_ms());

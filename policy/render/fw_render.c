@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/render/fw_dns.h"
 #include "policy/render/fw_rules.h"
 #include "policy/render/fw_svc.h"
 #include "policy/render/mode.h"
@@ -14,21 +15,6 @@ static const char *
 ip4(struct in_addr a, char buf[INET_ADDRSTRLEN])
 {
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
-/* The resolvers work's DNS goes to in this mode. */
-static void
-mode_resolvers(const struct fw_params *p, const struct in_addr **v, size_t *n)
-{
-	const struct policy *pol = p->pol;
-
-	if (p->mode == MODE_OFFICE && pol->n_office_resolvers > 0) {
-		*v = pol->office_resolvers;
-		*n = pol->n_office_resolvers;
-	} else {
-		*v = pol->resolvers;
-		*n = pol->n_resolvers;
-	}
 }
 
 static void
@@ -44,11 +30,13 @@ render_sets(const struct fw_params *p, struct buf *o)
 	for (size_t i = 0; i < pol->n_lgwan; i++)
 		buf_printf(o, "%s %s/%u", i ? "," : "", ip4(pol->lgwan[i].addr, a),
 		    pol->lgwan[i].plen);
-	mode_resolvers(p, &res, &n);
+	fw_dns_resolvers(pol, p->mode, &res, &n);
 	buf_printf(o, " }\n\t}\n\tset resolvers {\n\t\ttype ipv4_addr\n\t\telements = {");
 	for (size_t i = 0; i < n; i++)
 		buf_printf(o, "%s %s", i ? "," : "", ip4(res[i], a));
 	buf_printf(o, " }\n\t}\n");
+	if (p->mode != MODE_BLOCKED)
+		fw_dns_render_map(p, o);
 	fw_render_rule_sets(p, o);
 	/* Office mode holds only while sekishod vouches for it: the office
 	 * uplink, with a deadline that sekishod renews (fw_render_vouch). */
@@ -251,16 +239,12 @@ static void
 render_nat(const struct fw_params *p, struct buf *o)
 {
 	const struct policy *pol = p->pol;
-	const struct in_addr *res;
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	size_t n;
 
-	mode_resolvers(p, &res, &n);
 	buf_printf(o, "\tchain dstnat {\n"
 	    "\t\ttype nat hook prerouting priority dstnat; policy accept;\n");
 	if (p->mode != MODE_BLOCKED)
-		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s meta l4proto { tcp, udp } th dport 53 dnat ip to %s\n",
-		    p->work_if, ip4(pol->work_router, a), ip4(res[0], b));
+		fw_dns_render_nat(p, o);
 	fw_render_inbound_nat(p, o);
 	/* Everything entering the tunnel carries the device's tunnel address:
 	 * work's traffic, and the netvm's own, whose source was picked before

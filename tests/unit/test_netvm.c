@@ -91,7 +91,11 @@ test_remote_ruleset(void **state)
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"skt0\" ip daddr @lgwan counter accept\n"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ip saddr != 172.30.0.2 counter drop\n"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" udp dport 53 ip daddr != @resolvers counter reject with icmpx admin-prohibited\n"));
-	assert_non_null(strstr(t, "iifname \"wk0\" ip daddr 172.30.0.1 meta l4proto { tcp, udp } th dport 53 dnat ip to 10.64.0.53\n"));
+	/* Work's DNS goes to the resolver in map dns_pick: the first. */
+	assert_non_null(strstr(t, "iifname \"wk0\" ip daddr 172.30.0.1 meta l4proto { tcp, udp } th dport 53 "
+	    "ct mark set 0x5ec0d553 dnat ip to ip daddr map @dns_pick\n"));
+	assert_non_null(strstr(t, "\tmap dns_pick {\n\t\ttype ipv4_addr : ipv4_addr\n"
+	    "\t\telements = { 172.30.0.1 : 10.64.0.53 }\n\t}\n"));
 	assert_non_null(strstr(t, "oifname \"skt0\" ip saddr != 10.77.0.2 snat ip to 10.77.0.2\n"));
 	assert_non_null(strstr(t, "\t\tip daddr . udp dport @gateways accept\n"));
 	assert_non_null(strstr(t, "\tset gateways {\n\t\ttype ipv4_addr . inet_service\n\t\telements = { 192.0.2.10 . 51820 }\n\t}\n"));
