@@ -1,15 +1,19 @@
 #!/bin/bash
 # Work's DNS survives a dead resolver (issue 10, item 19; docs/policy.md,
 # "DNS failover"), in the lab with real packets: a policy with two LGWAN
-# resolvers (two dnsmasq this test starts in LGWAN, each answering a test
-# name with its own address, so the answer says who answered).
+# resolvers and two office resolvers, each a dnsmasq this test starts
+# (in LGWAN, on the office LAN) that answers a test name with its own
+# address, so the answer says who answered. In remote mode, then in
+# office mode:
 #
-#  - work's lookups through the netvm go to the first; the kernel's map
-#    dns_pick holds it; the checker runs confined as _sekisho-dns;
+#  - work's lookups through the netvm go to the mode's first resolver; the
+#    kernel's map dns_pick holds it; the checker runs confined as
+#    _sekisho-dns;
 #  - the first is killed (only the PID this test started): lookups come
 #    back from the second, even from the very source port a lookup used
 #    before the kill (its tracked translation is forgotten at the switch);
-#    sekishod logs the switch, the map holds the second;
+#    sekishod logs the switch, the map holds the second, and no ruleset
+#    was loaded for it;
 #  - the first comes back: work's DNS goes back to it, logged, in the map.
 # On the old code (the DNAT named the first resolver alone), every lookup
 # after the kill fails.
@@ -21,31 +25,38 @@ cd "$(dirname "$0")/../.."
 tests/sandbox-users.sh >/dev/null || echo "# cannot create the sandbox users"
 cleanup() { netvm_cleanup; lab_down; }
 trap cleanup EXIT
-lab_up || { echo "not ok 1 - lab_up"; exit 1; }
+LAB_SEGMENTS=office lab_up || { echo "not ok 1 - lab_up"; exit 1; }
 netvm_env
 netvm_boot
 
-R1=10.64.0.61
-R2=10.64.0.62
 NAME=who.lgwan.example
-A1=10.64.7.1	# what R1 answers for NAME
-A2=10.64.7.2	# ... and R2
 PORT=40053	# a source port work reuses across the switch
-lab_lgwan_host "$R1"
-lab_lgwan_host "$R2"
-resolver_start() {	# NAME ADDR ANSWER
-	_lab_dnsmasq "$1" lgwan --listen-address="$2" --address="/$NAME/$3" &&
-		lab_wait_for -t 5 _lab_listening lgwan u "$2" 53
+L1=10.64.0.61 L2=10.64.0.62	# LGWAN's resolvers; they answer NAME with
+LA1=10.64.7.1 LA2=10.64.7.2	# these
+O1=10.66.0.61 O2=10.66.0.62	# the office's; they answer NAME with
+OA1=10.66.7.1 OA2=10.66.7.2	# these
+lab_lgwan_host "$L1"
+lab_lgwan_host "$L2"
+ip -n "$(_lab_ns office)" addr add "$O1/24" dev br0
+ip -n "$(_lab_ns office)" addr add "$O2/24" dev br0
+resolver_start() {	# NAME ROLE ADDR ANSWER
+	_lab_dnsmasq "$1" "$2" --listen-address="$3" --address="/$NAME/$4" &&
+		lab_wait_for -t 5 _lab_listening "$2" u "$3" 53
 }
-check "resolver 1 ($R1) starts" resolver_start dns-r1 "$R1" "$A1"
-check "resolver 2 ($R2) starts" resolver_start dns-r2 "$R2" "$A2"
+check "LGWAN resolver 1 ($L1) starts" resolver_start dns-l1 lgwan "$L1" "$LA1"
+check "LGWAN resolver 2 ($L2) starts" resolver_start dns-l2 lgwan "$L2" "$LA2"
+check "office resolver 1 ($O1) starts" resolver_start dns-o1 office "$O1" "$OA1"
+check "office resolver 2 ($O2) starts" resolver_start dns-o2 office "$O2" "$OA2"
 
 POL=$LAB_DIR/dns.conf
-sed "s#^\tresolver $LAB_LGWAN_DNS\$#\tresolver $R1\n\tresolver $R2#" "$LAB_DIR/policy.conf" >"$POL"
-check "the two-resolver policy is valid" build/sekisho-policy check "$POL"
+sed -e "/^lgwan {/,/^}/s#^\tresolver .*#\tresolver $L1\n\tresolver $L2#" \
+	-e "/^office {/,/^}/s#^\tresolver .*#\tresolver $O1\n\tresolver $O2#" \
+	"$LAB_DIR/policy.conf" >"$POL"
+check "the policy names two LGWAN and two office resolvers" bash -c \
+	"build/sekisho-policy check '$POL' && [ \$(grep -c '^	resolver 10\.6[46]\.0\.6[12]$' '$POL') = 4 ]"
 check "sekishod starts" netvm_start "$POL"
 check "work gets its address by DHCP" lab_work_dhcp
-check "uplink DHCP from the home router" lab_uplink_dhcp
+check "uplink DHCP from the home router" lab_uplink_dhcp up0
 check "mode becomes remote" netvm_wait_mode remote
 
 log() { cat "$LAB_DIR/log/sekishod.log"; }
@@ -62,11 +73,7 @@ pick_is() {	# the map's one element, exactly
 		{ echo "kernel: $got"; return 1; }
 }
 logged() { log | grep -qxF "sekishod: $1" || { log | grep -F dns; return 1; }; }
-
-check "work's lookup answered by the first resolver" lab_wait_for -t 10 answers "$A1"
-check "... also from source port $PORT" answers "$A1" "$PORT"
-check "kernel: dns_pick holds $LAB_WORK_ROUTER : $R1" pick_is "$R1"
-
+loads() { grep -c 'ruleset in force' "$LAB_DIR/log/sekishod.log"; }
 checker_pid() {	# sekishod's sekisho-dnscheck child
 	local p
 	for p in $(cat "/proc/$(lab_pid sekishod)/task/"*/children 2>/dev/null); do
@@ -86,28 +93,44 @@ confined() {
 	echo "$st" | grep -qx "NoNewPrivs:	1" &&
 	echo "$st" | grep -qx "Seccomp:	2"
 }
-check "the checker runs as _sekisho-dns: no capability, no_new_privs, seccomp" confined
 
-# ---- the first resolver dies ------------------------------------------------
-loads() { grep -c 'ruleset in force' "$LAB_DIR/log/sekishod.log"; }
-loads0=$(loads)
-lab_stop dns-r1
-check "resolver 1 is gone" bash -c "! ip netns exec $(_lab_ns lgwan) ss -Hlun | grep -qF '$R1:53 '"
-check "lookups come back from the second resolver" lab_wait_for -t 30 answers "$A2"
-check "... also from source port $PORT (its old translation forgotten)" \
-	lab_wait_for -t 10 answers "$A2" "$PORT"
-check "sekishod logs the switch" \
-	logged "dns: resolver $R1 does not answer; work's DNS goes to $R2"
-check "kernel: dns_pick holds $LAB_WORK_ROUTER : $R2" pick_is "$R2"
-check "the rest of the ruleset was not reloaded for it" [ "$(loads)" = "$loads0" ]
+# failover MODE D1 ROLE R1 R2 A1 A2: the first resolver dies and comes back.
+failover() {
+	local m=$1 d1=$2 role=$3 r1=$4 r2=$5 a1=$6 a2=$7 loads0
+	check "$m: work's lookup answered by the first resolver" lab_wait_for -t 10 answers "$a1"
+	check "$m: ... also from source port $PORT" answers "$a1" "$PORT"
+	check "$m: kernel: dns_pick holds $LAB_WORK_ROUTER : $r1" pick_is "$r1"
+	check "$m: the checker runs as _sekisho-dns: no capability, no_new_privs, seccomp" confined
+	loads0=$(loads)
+	lab_stop "$d1"
+	check "$m: resolver 1 is gone" bash -c "! ip netns exec $(_lab_ns "$role") ss -Hlun | grep -qF '$r1:53 '"
+	check "$m: lookups come back from the second resolver" lab_wait_for -t 30 answers "$a2"
+	check "$m: ... also from source port $PORT (its old translation forgotten)" \
+		lab_wait_for -t 10 answers "$a2" "$PORT"
+	check "$m: sekishod logs the switch" \
+		logged "dns: resolver $r1 does not answer; work's DNS goes to $r2"
+	check "$m: kernel: dns_pick holds $LAB_WORK_ROUTER : $r2" pick_is "$r2"
+	check "$m: no ruleset was loaded for it" [ "$(loads)" = "$loads0" ]
+	check "$m: resolver 1 starts again" resolver_start "$d1" "$role" "$r1" "$a1"
+	check "$m: lookups go back to the first resolver" lab_wait_for -t 30 answers "$a1"
+	check "$m: sekishod logs the way back" \
+		logged "dns: resolver $r1 answers again; work's DNS goes back to it from $r2"
+	check "$m: kernel: dns_pick holds $LAB_WORK_ROUTER : $r1 again" pick_is "$r1"
+	check "$m: ... and from source port $PORT too" lab_wait_for -t 10 answers "$a1" "$PORT"
+}
 
-# ---- it comes back --------------------------------------------------------------
-check "resolver 1 starts again" resolver_start dns-r1 "$R1" "$A1"
-check "lookups go back to the first resolver" lab_wait_for -t 30 answers "$A1"
-check "sekishod logs the way back" \
-	logged "dns: resolver $R1 answers again; work's DNS goes back to it from $R2"
-check "kernel: dns_pick holds $LAB_WORK_ROUTER : $R1 again" pick_is "$R1"
-check "... and from source port $PORT too" lab_wait_for -t 10 answers "$A1" "$PORT"
+failover remote dns-l1 lgwan "$L1" "$L2" "$LA1" "$LA2"
+
+check "office: plugged in, fresh lease" lab_plug up0 office
+check "office: mode office" netvm_wait_mode office
+failover office dns-o1 office "$O1" "$O2" "$OA1" "$OA2"
+
+# Back home: the LGWAN resolvers again, the first picked.
+check "home again: plugged in" lab_plug up0 home
+check "home again: mode remote" netvm_wait_mode remote
+check "home again: kernel: dns_pick holds $LAB_WORK_ROUTER : $L1" pick_is "$L1"
+check "home again: work's lookup answered by the first LGWAN resolver" \
+	lab_wait_for -t 10 answers "$LA1"
 check "sekishod still runs" lab_pid sekishod
 
 tap_done
