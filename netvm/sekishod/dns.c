@@ -19,6 +19,7 @@
 #include "netvm/sekishod/dns.h"
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/route.h"
+#include "netvm/sekishod/timers.h"
 #include "policy/render/fw_dns.h"
 
 void

@@ -1,7 +1,7 @@
 /*
  * Work's DNS survives a dead resolver (docs/policy.md, "DNS failover"):
  * sekisho-dnscheck, a sandboxed helper, asks the mode's resolvers every
- * DNS_CHECK_MS whether they answer; dnspick.c decides which one work's
+ * DNS_CHECK_MS (timers.h) whether they answer; dnspick.c decides which one work's
  * DNS goes to; this file carries it out: the one-element map dns_pick
  * changed in a small transaction (policy/render/fw_dns.h), and work's
  * tracked DNS flows forgotten, so that the next query is translated to
@@ -16,9 +16,6 @@
 #include <sys/types.h>
 
 #include "netvm/sekishod/dnspick.h"
-
-#define DNS_CHECK_MS		2000	/* a round of checks every */
-#define DNS_CHECK_TIMEOUT_MS	1000	/* an answer counts within */
 
 struct dnswatch {
 	char		helper[PATH_MAX];

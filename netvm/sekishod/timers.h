@@ -17,6 +17,10 @@
 #define PROBE_GRACE_MS		1000	/* a probe run's deadline, beyond its tries */
 #define RULES_RETRY_MIN_MS	1000	/* a ruleset that failed to load: first retry */
 #define RULES_RETRY_MAX_MS	30000	/* ... doubling up to this */
+/* The resolver checks (dns.c): sekisho-dnscheck keeps this pace itself,
+ * a round every DNS_CHECK_MS, an answer counting within the timeout. */
+#define DNS_CHECK_MS		2000
+#define DNS_CHECK_TIMEOUT_MS	1000
 
 struct policy;
 struct sekishod;
