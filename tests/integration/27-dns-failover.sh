@@ -13,7 +13,7 @@
 #    back from the second, even from the very source port a lookup used
 #    before the kill (its tracked translation is forgotten at the switch);
 #    sekishod logs the switch, the map holds the second, and no ruleset
-#    was loaded for it;
+#    was loaded for it; a ruleset loaded again keeps the second;
 #  - the first comes back: work's DNS goes back to it, logged, in the map.
 # On the old code (the DNAT named the first resolver alone), every lookup
 # after the kill fails.
@@ -111,6 +111,16 @@ failover() {
 		logged "dns: resolver $r1 does not answer; work's DNS goes to $r2"
 	check "$m: kernel: dns_pick holds $LAB_WORK_ROUTER : $r2" pick_is "$r2"
 	check "$m: no ruleset was loaded for it" [ "$(loads)" = "$loads0" ]
+	if [ "$m" = remote ]; then
+		# A ruleset loaded again (here: the table deleted under sekishod,
+		# which puts it back) starts from the first resolver; the pick
+		# must follow it into the new ruleset.
+		n netvm nft delete table inet sekisho
+		check "$m: table put back, dns_pick still holds $LAB_WORK_ROUTER : $r2" \
+			lab_wait_for -t 10 pick_is "$r2"
+		check "$m: lookups still answered by the second resolver" \
+			lab_wait_for -t 10 answers "$a2"
+	fi
 	check "$m: resolver 1 starts again" resolver_start "$d1" "$role" "$r1" "$a1"
 	check "$m: lookups go back to the first resolver" lab_wait_for -t 30 answers "$a1"
 	check "$m: sekishod logs the way back" \
