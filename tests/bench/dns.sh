@@ -7,7 +7,7 @@
 #                     each time from a new source port). Goal: p95 below
 #                     (DNS_DOWN_ROUNDS + 1) x DNS_CHECK_MS = 6,000 ms.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/bench/lib.sh
 . tests/lab/lab.sh
 . tests/integration/lib.sh

@@ -18,7 +18,7 @@
 # On the old code (the DNAT named the first resolver alone), every lookup
 # after the kill fails.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lab/lab.sh
 . tests/integration/lib.sh
 
@@ -76,6 +76,7 @@ logged() { log | grep -qxF "sekishod: $1" || { log | grep -F dns; return 1; }; }
 loads() { grep -c 'ruleset in force' "$LAB_DIR/log/sekishod.log"; }
 checker_pid() {	# sekishod's sekisho-dnscheck child
 	local p
+	# shellcheck disable=SC2013	# children: pids separated by blanks
 	for p in $(cat "/proc/$(lab_pid sekishod)/task/"*/children 2>/dev/null); do
 		[[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" == "sekisho-dnscheck "* ]] &&
 			{ echo "$p"; return 0; }
