@@ -5,7 +5,8 @@
 #   vmlinuz                the Debian kernel, for dom0 and both guests
 #   base.cpio.gz           busybox, the C library, kernel modules, kmod,
 #                          iproute2, the xenstore tools, sekishod,
-#                          sekishoctl, sekisho-dhcpd, wg, nft, tests/xen/init
+#                          sekishoctl, sekisho-dhcpd, sekisho-dnscheck, wg, nft,
+#                          tests/xen/init
 #   work.img               base only: the work domain gets no secret
 #   netvm.img              base + the policy and the device key (0600)
 #   dom0.img               base + the Xen toolstack, sekisho-partition,
@@ -90,6 +91,9 @@ bin "$S" "$B/sekishod" /usr/sbin/sekishod
 bin "$S" "$B/sekishoctl" /usr/sbin/sekishoctl
 # The work link's DHCP server, beside sekishod, which starts it.
 bin "$S" "$B/sekisho-dhcpd" /usr/sbin/sekisho-dhcpd
+# The resolver checker, beside sekishod, which starts it with two resolvers
+# or more (docs/policy.md, "DNS failover").
+bin "$S" "$B/sekisho-dnscheck" /usr/sbin/sekisho-dnscheck
 # The sandboxed programs' own users (tests/sandbox-users.sh, lib/sandbox.h).
 {
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'
