@@ -156,10 +156,15 @@ dns_on_rules(struct sekishod *d)
 	if (n > DNS_MAX_RESOLVERS)
 		n = DNS_MAX_RESOLVERS;
 	if (!same_list(w, v, n)) {
+		char a[INET_ADDRSTRLEN];
+
 		dns_stop(w);
 		memcpy(w->res, v, n * sizeof(*v));
 		w->n = n;
 		dnspick_init(&w->pick, n);
+		if (n > 1)
+			log_info("dns: work's DNS goes to %s; %zu resolvers checked every %u ms",
+			    addr(w, 0, a), n, DNS_CHECK_MS);
 	}
 	/* A single resolver has nothing to fail over to. */
 	if (w->n > 1 && w->pid <= 0 && dns_restart(d) < 0)

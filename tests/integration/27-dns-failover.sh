@@ -101,6 +101,8 @@ failover() {
 	check "$m: work's lookup answered by the first resolver" lab_wait_for -t 10 answers "$a1"
 	check "$m: ... also from source port $PORT" answers "$a1" "$PORT"
 	check "$m: kernel: dns_pick holds $LAB_WORK_ROUTER : $r1" pick_is "$r1"
+	check "$m: sekishod logs the resolvers it checks" \
+		logged "dns: work's DNS goes to $r1; 2 resolvers checked every 2000 ms"
 	check "$m: the checker runs as _sekisho-dns: no capability, no_new_privs, seccomp" confined
 	loads0=$(loads)
 	lab_stop "$d1"
