@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int
@@ -136,6 +137,7 @@ beacon_cmsg_read(const struct msghdr *m, struct beacon_dgram *d)
 
 	d->ttl = -1;
 	d->has_pktinfo = 0;
+	d->rx_ns = -1;
 	if (m->msg_flags & MSG_CTRUNC)
 		return;
 	while (len - off >= CMSG_LEN(0)) {
@@ -157,6 +159,14 @@ beacon_cmsg_read(const struct msghdr *m, struct beacon_dgram *d)
 		    dlen == sizeof(struct in6_pktinfo)) {
 			memcpy(&d->pktinfo.v6, data, sizeof(d->pktinfo.v6));
 			d->has_pktinfo = 1;
+		} else if (c.cmsg_level == SOL_SOCKET && c.cmsg_type == SCM_TIMESTAMPNS &&
+		    dlen == sizeof(struct timespec)) {
+			struct timespec ts;
+
+			memcpy(&ts, data, sizeof(ts));
+			if (ts.tv_sec >= 0 && ts.tv_sec < INT64_MAX / 1000000000 - 1 &&
+			    ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000)
+				d->rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 		}
 		if (CMSG_ALIGN(c.cmsg_len) >= len - off)
 			return;
@@ -170,7 +180,8 @@ beacon_udp_recv(int fd, struct beacon_dgram *d)
 	union {
 		struct cmsghdr	align;
 		uint8_t		buf[CMSG_SPACE(sizeof(int)) +
-				    CMSG_SPACE(sizeof(struct in6_pktinfo))];
+				    CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+				    CMSG_SPACE(sizeof(struct timespec))];
 	} ctl;
 	struct iovec iov = { d->buf, sizeof(d->buf) };
 	struct msghdr m = {

@@ -30,6 +30,8 @@ struct beacon_dgram {
 	size_t			len;
 	struct beacon_addr	from;
 	int			ttl;		/* -1 if the kernel did not say */
+	int64_t			rx_ns;		/* the kernel's receive time (SO_TIMESTAMPNS,
+						 * CLOCK_REALTIME ns), -1 if it did not say */
 	int			has_pktinfo;
 	union {
 		struct in_pktinfo	v4;
@@ -50,7 +52,8 @@ ssize_t beacon_udp_recv(int fd, struct beacon_dgram *d);
 /* What the kernel said of a datagram received into m (its control
  * buffer, msg_controllen bytes, msg_flags): d->ttl from an IP_TTL or
  * IPV6_HOPLIMIT message of exactly one int, else -1; d->pktinfo and
- * d->has_pktinfo likewise. Nothing outside the buffer is read; a
+ * d->has_pktinfo likewise; d->rx_ns from an SCM_TIMESTAMPNS message of
+ * exactly one struct timespec with tv_nsec below 10^9, else -1. Nothing outside the buffer is read; a
  * truncated buffer (MSG_CTRUNC) says nothing. */
 void beacon_cmsg_read(const struct msghdr *m, struct beacon_dgram *d);
 /* Answers d's sender from the address d was sent to. 0 or -errno. */

@@ -774,6 +774,12 @@ st_t_reverify(struct parser *ps, const struct token *kw, const struct token *v)
 }
 
 static int
+st_t_rtt(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	return timer(ps, kw, v, 100, 100000, &ps->p->beacon_rtt_us);
+}
+
+static int
 st_t_vouch(struct parser *ps, const struct token *kw, const struct token *v)
 {
 	return timer(ps, kw, v, 2, 30, &ps->p->office_vouch_s);
@@ -833,6 +839,7 @@ static const struct keyword timers_kws[] = {
 	{ "beacon-timeout", "milliseconds from 10 to 5000", S_T_BTIMEOUT, 0, st_t_btimeout },
 	{ "beacon-attempts", "a number from 1 to 10", S_T_BATTEMPTS, 0, st_t_battempts },
 	{ "beacon-reverify", "seconds from 5 to 3600", S_T_REVERIFY, 0, st_t_reverify },
+	{ "beacon-rtt", "microseconds from 100 to 100000", S_T_RTT, 0, st_t_rtt },
 	{ "office-vouch", "seconds from 2 to 30", S_T_VOUCH, 0, st_t_vouch },
 	{ "handshake-stale", "seconds from 30 to 3600", S_T_STALE, 0, st_t_stale },
 	{ "gateway-timeout", "seconds from 5 to 300", S_T_GWTIMEOUT, 0, st_t_gwtimeout },
@@ -875,7 +882,7 @@ static const struct block office_block = { "office", office_kws,
 static const struct block uplink_block = { "uplink", uplink_kws,
 	nitems(uplink_kws), "priority" };
 static const struct block timers_block = { "timers", timers_kws,
-	nitems(timers_kws), "beacon-timeout, beacon-attempts, beacon-reverify, office-vouch, handshake-stale or gateway-timeout" };
+	nitems(timers_kws), "beacon-timeout, beacon-attempts, beacon-reverify, beacon-rtt, office-vouch, handshake-stale or gateway-timeout" };
 
 static const struct keyword *
 lookup(const struct keyword *kws, size_t n, const struct token *t)
@@ -1378,6 +1385,7 @@ policy_parse_buf(const char *name, const char *buf, size_t len,
 	p.beacon_timeout_ms = POLICY_DEFAULT_BEACON_TIMEOUT;
 	p.beacon_attempts = POLICY_DEFAULT_BEACON_ATTEMPTS;
 	p.beacon_reverify_s = POLICY_DEFAULT_BEACON_REVERIFY;
+	p.beacon_rtt_us = POLICY_DEFAULT_BEACON_RTT;
 	p.office_vouch_s = POLICY_DEFAULT_OFFICE_VOUCH;
 	p.handshake_stale_s = POLICY_DEFAULT_HANDSHAKE_STALE;
 	ps.p = &p;

@@ -28,6 +28,7 @@
 #define POLICY_DEFAULT_BEACON_TIMEOUT	100	/* ms per attempt */
 #define POLICY_DEFAULT_BEACON_ATTEMPTS	3
 #define POLICY_DEFAULT_BEACON_REVERIFY	30	/* s, with jitter */
+#define POLICY_DEFAULT_BEACON_RTT	2000	/* us: a genuine answer's round trip, at most */
 #define POLICY_DEFAULT_OFFICE_VOUCH	3	/* s: office mode ends in the kernel unless renewed */
 #define POLICY_DEFAULT_HANDSHAKE_STALE	180	/* s without a handshake */
 #define POLICY_DEFAULT_GATEWAY_TIMEOUT	15	/* s for a new gateway's first handshake */
@@ -183,6 +184,7 @@ struct policy {
 	size_t n_uplinks;
 	/* timers { } */
 	unsigned int beacon_timeout_ms, beacon_attempts, beacon_reverify_s;
+	unsigned int beacon_rtt_us;	/* beacon-rtt */
 	unsigned int office_vouch_s;	/* office-vouch */
 	unsigned int handshake_stale_s;
 	unsigned int gateway_timeout_s;

@@ -23,7 +23,7 @@ fuzz_rtnl_SRCS := tests/fuzz/fuzz_rtnl.c netvm/sekishod/engine.c netvm/sekishod/
 FUZZERS += fuzz_trust
 fuzz_trust_SRCS := tests/fuzz/fuzz_trust.c netvm/sekishod/trust.c
 FUZZERS += fuzz_helper_lines
-# office.c: sekisho-probe's verdict line (probe_answer_parse).
+# sekisho-probe's lines (lib/proto/probe_wire.c) and office.c's check of an answer.
 fuzz_helper_lines_SRCS := tests/fuzz/fuzz_helper_lines.c netvm/sekishod/bundle_verify.c \
 	netvm/sekishod/office.c netvm/sekishod/route.c netvm/sekishod/live.c netvm/sekishod/timers.c
 # The office proof kept across a restart (office_proof_parse).

@@ -7,13 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/encode.h"
 #include "lib/log.h"
 #include "lib/proc.h"
+#include "lib/proto/probe_wire.h"
 #include "lib/secfile.h"
+#include "lib/udp.h"
 #include "lib/util.h"
 #include "netvm/sekishod/live.h"
 #include "netvm/sekishod/route.h"
@@ -260,13 +265,14 @@ run_end(struct prober *p, size_t i)
 	p->runs[i] = p->runs[--p->n];
 }
 
-/* The beacons, one per line: what sekisho-probe reads (public keys only). */
-static void
+/* The beacons, one per line and one message each, then "go": what
+ * sekisho-probe reads (public keys only). */
+static int
 write_targets(int fd, const struct policy *pol)
 {
 	char line[256], a[INET_ADDRSTRLEN], k[2][KEY_B64_LEN];
 
-	for (size_t i = 0; i < pol->n_beacons; i++) {
+	for (size_t i = 0; i < pol->n_beacons && i < PROBE_MAX_BEACONS; i++) {
 		const struct policy_beacon *b = &pol->beacons[i];
 		int n;
 
@@ -275,20 +281,21 @@ write_targets(int fd, const struct policy *pol)
 		n = snprintf(line, sizeof(line), "%s %s:%u %s %s\n", b->id,
 		    inet_ntop(AF_INET, &b->addr.sin_addr, a, sizeof(a)),
 		    ntohs(b->addr.sin_port), k[0], b->n_keys > 1 ? k[1] : "");
-		if (write(fd, line, (size_t)n) != n)
-			return;
+		if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+			return -EPIPE;
 	}
+	return send(fd, "go\n", 3, MSG_NOSIGNAL) == 3 ? 0 : -EPIPE;
 }
 
 static int
-spawn(struct prober *p, const char *ifname, const struct policy *pol,
-    int in[2], int out[2], pid_t *pid)
+spawn(struct prober *p, const char *ifname, const struct policy *pol, int fd,
+    pid_t *pid)
 {
-	char t[16], a[16], *argv[] = { "sekisho-probe", "-i", (char *)(uintptr_t)ifname,
-	    "-t", t, "-a", a, NULL };
+	char t[16], *argv[] = { "sekisho-probe", "-i", (char *)(uintptr_t)ifname,
+	    "-t", t, NULL };
+
 	snprintf(t, sizeof(t), "%u", pol->beacon_timeout_ms);
-	snprintf(a, sizeof(a), "%u", pol->beacon_attempts);
-	return spawn_child(pid, p->helper, argv, in[0], out[1], -1);
+	return spawn_child(pid, p->helper, argv, fd, fd, -1);
 }
 
 int
@@ -296,7 +303,7 @@ prober_start(struct prober *p, const struct policy *pol, int ifindex,
     const char *ifname, uint64_t now)
 {
 	struct probe_run *r;
-	int in[2], out[2], rc;
+	int sv[2], rc, on = 1;
 
 	for (size_t i = 0; i < p->n; i++)
 		if (p->runs[i].ifindex == ifindex) {
@@ -305,36 +312,45 @@ prober_start(struct prober *p, const struct policy *pol, int ifindex,
 		}
 	if (p->n == ENGINE_MAX_UPLINKS)
 		return -ENOSPC;
-	if (pipe2(in, O_CLOEXEC) == -1)
+	/* One message per line, each stamped by the kernel as it arrives:
+	 * the round trip is timed here, whatever the helper says. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return -errno;
-	if (pipe2(out, O_CLOEXEC) == -1) {
+	if (setsockopt(sv[0], SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) == -1) {
 		rc = -errno;
-		close(in[0]);
-		close(in[1]);
+		close(sv[0]);
+		close(sv[1]);
 		return rc;
 	}
 	r = &p->runs[p->n];
 	memset(r, 0, sizeof(*r));
-	rc = spawn(p, ifname, pol, in, out, &r->pid);
-	close(in[0]);
-	close(out[1]);
-	if (rc == 0)
-		write_targets(in[1], pol);
-	close(in[1]);
+	rc = spawn(p, ifname, pol, sv[1], &r->pid);
+	close(sv[1]);
 	if (rc < 0) {
-		close(out[0]);
+		close(sv[0]);
 		return rc;
 	}
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	/* The answer may name only a beacon it was asked about. */
+	/* A helper that died at once ends its run when its socket reads as
+	 * closed (prober_read), like any helper that dies without a verdict. */
+	(void)write_targets(sv[0], pol);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	/* An answer may come only from a beacon it was asked about, and
+	 * verifies only under that beacon's pinned keys. */
 	for (size_t i = 0; i < pol->n_beacons && i < PROBE_MAX_BEACONS; i++) {
-		sk_strlcpy(r->beacons[i].id, pol->beacons[i].id, sizeof(r->beacons[i].id));
-		r->beacons[i].n_keys = (unsigned int)pol->beacons[i].n_keys;
+		struct probe_beacon *b = &r->beacons[i];
+
+		sk_strlcpy(b->id, pol->beacons[i].id, sizeof(b->id));
+		for (size_t j = 0; j < pol->beacons[i].n_keys && j < BEACON_MAX_KEYS; j++)
+			memcpy(b->keys.key[b->keys.n++], pol->beacons[i].keys[j], BEACON_PUB_LEN);
 		r->n_beacons++;
 	}
 	r->ifindex = ifindex;
 	sk_strlcpy(r->ifname, ifname, sizeof(r->ifname));
-	r->fd = out[0];
+	r->fd = sv[0];
+	r->rounds = pol->beacon_attempts;
+	r->bound_us = pol->beacon_rtt_us;
+	r->best_us = UINT32_MAX;
+	sk_strlcpy(r->why, "no answer", sizeof(r->why));
 	r->deadline = timers_probe_deadline(pol, now);
 	p->n++;
 	return 0;
@@ -353,117 +369,225 @@ prober_pollfds(const struct prober *p, struct pollfd *pfd, size_t max)
 	return i;
 }
 
-/* A decimal number as the probe prints it: digits, no leading zero. */
-static int
-answer_number(const char *s, size_t n, uint64_t max, uint64_t *v)
-{
-	char buf[24];
-
-	if (n == 0 || n >= sizeof(buf) || (n > 1 && s[0] == '0'))
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return parse_u64(buf, 0, max, v);
-}
-
 int
-probe_answer_parse(const char *line, const struct probe_beacon *b, size_t n,
-    struct probe_answer *a, struct sk_error *err)
+probe_answer_check(const struct probe_msg *m, const struct probe_beacon *b, size_t n,
+    const uint8_t nonce[BEACON_NONCE_LEN], time_t now, struct beacon_result *res,
+    const char **why)
 {
-	const char *f[3], *end;
-	size_t len[3], id_len;
-	uint64_t key, rtt;
-	size_t i;
-
-	if (strncmp(line, "fail ", 5) == 0) {
-		if (line[5] == '\0')
-			return sk_errorf(err, EINVAL, "\"fail\" without a reason");
-		for (const char *c = line + 5; *c != '\0'; c++)
-			if (*c < 0x20 || *c > 0x7e)
-				return sk_errorf(err, EINVAL, "unprintable reason");
-		memset(a, 0, sizeof(*a));
-		a->reason = line + 5;
-		return 0;
-	}
-	if (strncmp(line, "ok ", 3) != 0)
-		return sk_errorf(err, EINVAL, "neither \"ok\" nor \"fail\"");
-	/* Three fields after "ok", each ended by one space or (the last) the end. */
-	end = line + 3;
-	for (i = 0; i < 3; i++) {
-		f[i] = end;
-		len[i] = strcspn(f[i], " ");
-		end = f[i] + len[i];
-		if (len[i] == 0 || (i < 2 ? *end != ' ' : *end != '\0'))
-			return sk_errorf(err, EINVAL, "not \"ok ID KEY-INDEX RTT-MS\"");
-		end++;
-	}
-	id_len = len[0];
-	for (i = 0; i < n; i++)
-		if (strlen(b[i].id) == id_len && memcmp(b[i].id, f[0], id_len) == 0)
-			break;
-	if (i == n)
-		return sk_errorf(err, EINVAL, "a beacon it was not asked about");
-	if (b[i].n_keys == 0 || answer_number(f[1], len[1], b[i].n_keys - 1, &key) != 0)
-		return sk_errorf(err, EINVAL, "bad key index for beacon %s", b[i].id);
-	if (answer_number(f[2], len[2], PROBE_RTT_MAX, &rtt) != 0)
-		return sk_errorf(err, EINVAL, "bad round-trip time");
-	memset(a, 0, sizeof(*a));
-	sk_strlcpy(a->id, b[i].id, sizeof(a->id));
-	a->key = (unsigned int)key;
-	a->rtt_ms = (uint32_t)rtt;
-	return 1;
-}
-
-/* "ok ID KEY RTT" or "fail REASON" into an event, logged. */
-static void
-verdict(const struct probe_run *r, const char *line, struct event *ev, uint64_t now)
-{
-	struct probe_answer a;
-	struct sk_error err;
 	int rc;
 
-	memset(ev, 0, sizeof(*ev));
-	ev->ifindex = r->ifindex;
-	ev->now_ms = now;
-	rc = probe_answer_parse(line, r->beacons, r->n_beacons, &a, &err);
-	if (rc == 1) {
-		ev->type = EV_BEACON_OK;
-		sk_strlcpy(ev->beacon, a.id, sizeof(ev->beacon));
-		log_info("uplink %s: beacon %s verified (key %u, %u ms)", r->ifname,
-		    a.id, a.key, (unsigned int)a.rtt_ms);
+	memset(res, 0, sizeof(*res));
+	res->key = -1;
+	if (m->type != PROBE_MSG_ANSWER || m->index >= n) {
+		*why = "an answer for a beacon it was not asked about";
+		return -1;
+	}
+	/* The probe's own word, checked again here: a compromised probe may
+	 * lie about it, which only makes it weaker than the signature. */
+	if (m->ttl != BEACON_TTL) {
+		*why = "answer not from this LAN (TTL below 255)";
+		return -1;
+	}
+	rc = beacon_verify(m->answer, sizeof(m->answer), nonce, &b[m->index].keys, now,
+	    BEACON_WINDOW, res);
+	if (rc != BEACON_OK) {
+		*why = beacon_strerror(rc);
+		return -1;
+	}
+	if (strcmp(res->id, b[m->index].id) != 0) {
+		*why = "answer from another beacon id";
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A new nonce for the next round, and the clocks at the instant it
+ * leaves. 0, or -1 with r->why. */
+static int
+send_nonce(struct probe_run *r)
+{
+	char line[PROBE_LINE_MAX];
+	int n;
+
+	if (getrandom(r->nonce, sizeof(r->nonce), 0) != (ssize_t)sizeof(r->nonce)) {
+		snprintf(r->why, sizeof(r->why), "no randomness for a nonce: %s", strerror(errno));
+		return -1;
+	}
+	n = probe_nonce_format(line, sizeof(line), r->nonce);
+	r->round++;
+	r->t0_mono_ns = clock_ns(CLOCK_MONOTONIC);
+	r->t0_real_ns = clock_ns(CLOCK_REALTIME);
+	if (n < 0 || send(r->fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
+		snprintf(r->why, sizeof(r->why), "cannot write to the probe helper");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The round trip as sekishod sees it: from just before the nonce left to
+ * the kernel's receive time of the helper's answer (rx_ns, CLOCK_REALTIME;
+ * -1: now). It holds the helper's own work and scheduling too, never
+ * sekishod's. UINT32_MAX if the real-time clock stepped meanwhile (the two
+ * clocks disagree by more than a millisecond): no measure at all.
+ */
+static uint32_t
+round_trip_us(const struct probe_run *r, int64_t rx_ns)
+{
+	int64_t real = clock_ns(CLOCK_REALTIME), mono = clock_ns(CLOCK_MONOTONIC);
+	int64_t drift = (real - r->t0_real_ns) - (mono - r->t0_mono_ns), us;
+
+	if (drift > 1000000 || drift < -1000000)
+		return UINT32_MAX;
+	us = ((rx_ns >= 0 ? rx_ns : real) - r->t0_real_ns) / 1000;
+	if (us < 0 || us >= UINT32_MAX)
+		return UINT32_MAX;
+	return (uint32_t)us;
+}
+
+static void
+verdict_ok(const struct probe_run *r, const struct beacon_result *res, uint32_t us,
+    uint32_t probe_us, struct event *ev)
+{
+	ev->type = EV_BEACON_OK;
+	sk_strlcpy(ev->beacon, res->id, sizeof(ev->beacon));
+	log_info("uplink %s: beacon %s verified (key %d, round trip %u us, bound %u us, "
+	    "round %u of %u; the probe measured %u us)", r->ifname, res->id, res->key,
+	    (unsigned int)us, r->bound_us, r->round, r->rounds, (unsigned int)probe_us);
+}
+
+static void
+verdict_fail(const struct probe_run *r, const char *why, struct event *ev)
+{
+	ev->type = EV_BEACON_FAIL;
+	log_info("uplink %s: no office beacon verified: %s", r->ifname, why);
+}
+
+/* A genuine answer that took too long: remembered, and another round. */
+static void
+note_slow(struct probe_run *r, const struct beacon_result *res, uint32_t us)
+{
+	if (us == UINT32_MAX) {
+		log_info("uplink %s: beacon %s answered, but the clock stepped during the "
+		    "round: not timed", r->ifname, res->id);
+		snprintf(r->why, sizeof(r->why), "%s: the clock stepped during the round",
+		    res->id);
 		return;
 	}
-	ev->type = EV_BEACON_FAIL;
-	if (rc == 0)
-		log_info("uplink %s: no office beacon verified: %s", r->ifname, a.reason);
-	else
-		log_info("uplink %s: no office beacon verified: probe helper failed (%s)",
-		    r->ifname, err.msg);
+	log_info("uplink %s: beacon %s answered in %u us, over the bound of %u us "
+	    "(beacon-rtt)", r->ifname, res->id, (unsigned int)us, r->bound_us);
+	if (us < r->best_us)
+		r->best_us = us;
+	snprintf(r->why, sizeof(r->why), "%s: answered in %u us at best, over the bound "
+	    "of %u us (beacon-rtt): not on this LAN, or relayed", res->id,
+	    (unsigned int)r->best_us, r->bound_us);
+}
+
+/* One line of the helper's, with its kernel receive time: 1 with *ev when
+ * the run has its verdict, 0 while rounds go on. */
+static int
+on_line(struct probe_run *r, const char *line, int64_t rx_ns, struct event *ev)
+{
+	struct beacon_result res;
+	struct probe_msg m;
+	struct sk_error err;
+	const char *why;
+	char buf[sizeof(err.msg) + 64];
+	uint32_t us;
+
+	if (probe_msg_parse(line, r->n_beacons, &m, &err) != 0) {
+		snprintf(buf, sizeof(buf), "probe helper failed (%s)", err.msg);
+		verdict_fail(r, buf, ev);
+		return 1;
+	}
+	if (m.type == PROBE_MSG_FAIL) {
+		snprintf(buf, sizeof(buf), "probe helper failed (%.200s)", m.reason);
+		verdict_fail(r, buf, ev);
+		return 1;
+	}
+	if ((m.type == PROBE_MSG_READY) != (r->round == 0)) {
+		verdict_fail(r, "probe helper failed (a line out of turn)", ev);
+		return 1;
+	}
+	if (m.type == PROBE_MSG_READY) {
+		if (send_nonce(r) != 0) {
+			verdict_fail(r, r->why, ev);
+			return 1;
+		}
+		return 0;
+	}
+	if (m.type == PROBE_MSG_ANSWER) {
+		us = round_trip_us(r, rx_ns);
+		if (probe_answer_check(&m, r->beacons, r->n_beacons, r->nonce, time(NULL),
+		    &res, &why) != 0) {
+			snprintf(buf, sizeof(buf), "the probe helper's answer was refused: %s", why);
+			verdict_fail(r, buf, ev);
+			return 1;
+		}
+		if (us <= r->bound_us) {
+			verdict_ok(r, &res, us, m.rtt_us, ev);
+			return 1;
+		}
+		note_slow(r, &res, us);
+	} else if (m.type == PROBE_MSG_NONE && r->best_us == UINT32_MAX)
+		snprintf(r->why, sizeof(r->why), "%.200s", m.reason);
+	if (r->round == r->rounds) {
+		verdict_fail(r, r->why, ev);
+		return 1;
+	}
+	if (send_nonce(r) != 0) {
+		verdict_fail(r, r->why, ev);
+		return 1;
+	}
+	return 0;
 }
 
 int
 prober_read(struct prober *p, size_t i, struct event *ev, uint64_t now)
 {
 	struct probe_run *r = &p->runs[i];
-	char *nl;
+	union {
+		struct cmsghdr	align;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct timespec))];
+	} ctl;
+	char line[PROBE_LINE_MAX + 1];
+	struct iovec iov = { line, sizeof(line) - 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct beacon_dgram stamp;
 	ssize_t n;
+	int done;
 
-	n = read(r->fd, r->buf + r->len, sizeof(r->buf) - 1 - r->len);
-	if (n < 0 && errno == EAGAIN)
+	n = recvmsg(r->fd, &m, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
-	if (n > 0)
-		r->len += (size_t)n;
-	r->buf[r->len] = '\0';
-	if ((nl = strchr(r->buf, '\n')) == NULL && n > 0 && r->len < sizeof(r->buf) - 1)
-		return 0;
-	if (nl != NULL)
-		*nl = '\0';
-	verdict(r, r->buf, ev, now);
-	run_end(p, i);
-	return 1;
+	memset(ev, 0, sizeof(*ev));
+	ev->ifindex = r->ifindex;
+	ev->now_ms = now;
+	if (n <= 0 || (m.msg_flags & MSG_TRUNC) || line[n - 1] != '\n' ||
+	    memchr(line, '\0', (size_t)n) != NULL) {
+		verdict_fail(r, n < 0 ? "probe helper failed (cannot read it)" : n == 0 ?
+		    "probe helper failed (it ended without a verdict)" :
+		    "probe helper failed (not one line)", ev);
+		run_end(p, i);
+		return 1;
+	}
+	line[n - 1] = '\0';
+	beacon_cmsg_read(&m, &stamp);	/* the SCM_TIMESTAMPNS in it */
+	if ((done = on_line(r, line, stamp.rx_ns, ev)) != 0)
+		run_end(p, i);
+	return done;
 }
 
 void
@@ -471,13 +595,20 @@ prober_expire(struct prober *p, uint64_t now,
     void (*cb)(const struct event *, void *), void *arg)
 {
 	struct event ev;
+	char why[sizeof(p->runs[0].why) + 64];
 
 	for (size_t i = 0; i < p->n; ) {
-		if (p->runs[i].deadline > now) {
+		struct probe_run *r = &p->runs[i];
+
+		if (r->deadline > now) {
 			i++;
 			continue;
 		}
-		verdict(&p->runs[i], "fail probe helper did not answer in time", &ev, now);
+		memset(&ev, 0, sizeof(ev));
+		ev.ifindex = r->ifindex;
+		ev.now_ms = now;
+		snprintf(why, sizeof(why), "probe helper did not answer in time (%s)", r->why);
+		verdict_fail(r, why, &ev);
 		run_end(p, i);
 		cb(&ev, arg);
 	}

@@ -12,7 +12,10 @@
 #include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
+#include "lib/proto/beacon_sign.h"
+#include "lib/proto/probe_wire.h"
 #include "lib/util.h"
 #include "netvm/sekishod/engine.h"
 
@@ -63,41 +66,50 @@ void office_proof_encode(uint8_t out[OFFICE_PROOF_LEN], const struct uplink *u);
 int office_proof_parse(const uint8_t *buf, size_t len, struct uplink *u,
     struct sk_error *err);
 
-/* A beacon a probe was asked about: its id and how many keys it has. */
+/* A beacon a probe was asked about: its id and the keys the policy pins
+ * for it, which sekishod verifies the answers under. */
 #define PROBE_MAX_BEACONS	16	/* POLICY_MAX_BEACONS */
 struct probe_beacon {
-	char		id[ENGINE_BEACON_ID + 1];
-	unsigned int	n_keys;
+	char			id[ENGINE_BEACON_ID + 1];
+	struct beacon_keys	keys;
 };
 
-/* sekisho-probe's verdict, one line without its newline. */
-#define PROBE_RTT_MAX		UINT32_MAX
-struct probe_answer {
-	char		id[ENGINE_BEACON_ID + 1];	/* "ok": the beacon */
-	unsigned int	key;		/* "ok": index of the key that signed */
-	uint32_t	rtt_ms;		/* "ok" */
-	const char	*reason;	/* "fail": within the line */
-};
 /*
- * "ok ID KEY-INDEX RTT-MS": ID one of the n beacons asked about, a key
- * index below its number of keys, decimal numbers without sign or
- * leading zero, single spaces, nothing after: 1 and a filled. "fail
- * REASON" with REASON printable ASCII: 0 and a->reason. Anything else:
- * -EINVAL with one line in err.
+ * sekishod's check of an answer the probe passed on (lib/proto/
+ * probe_wire.h): for a beacon it was asked about (index below n), arrived
+ * with TTL 255, and beacon_verify() against the nonce sekishod chose, that
+ * beacon's pinned keys and now (window BEACON_WINDOW), signed with that
+ * beacon's id. 0 and *res filled, or -1 with *why (a fixed sentence).
+ * The round trip is the caller's to bound: nothing the probe says about
+ * time is believed.
  */
-int probe_answer_parse(const char *line, const struct probe_beacon *b, size_t n,
-    struct probe_answer *a, struct sk_error *err);
+int probe_answer_check(const struct probe_msg *m, const struct probe_beacon *b, size_t n,
+    const uint8_t nonce[BEACON_NONCE_LEN], time_t now, struct beacon_result *res,
+    const char **why);
 
+/*
+ * One probe of an uplink: the helper, and the rounds sekishod runs with
+ * it. A round: a fresh nonce from getrandom() to the helper, timed from
+ * just before it leaves to the kernel's receive time of the helper's
+ * answer; the run ends at the first genuine answer within beacon-rtt
+ * (office), a refused answer or a broken helper (not office), or after
+ * beacon-attempts rounds (not office: the best round trip seen, or why
+ * none answered).
+ */
 struct probe_run {
 	int		ifindex;
 	char		ifname[IF_NAMESIZE];
 	pid_t		pid;
-	int		fd;		/* the helper's standard output */
-	char		buf[256];
-	size_t		len;
+	int		fd;		/* sekishod's end: SOCK_SEQPACKET */
 	uint64_t	deadline;
 	struct probe_beacon beacons[PROBE_MAX_BEACONS];	/* what it was asked */
 	size_t		n_beacons;
+	unsigned int	round, rounds;	/* rounds started; beacon-attempts */
+	uint32_t	bound_us;	/* beacon-rtt */
+	uint32_t	best_us;	/* the fastest genuine answer over the bound */
+	uint8_t		nonce[BEACON_NONCE_LEN];	/* this round's */
+	int64_t		t0_real_ns, t0_mono_ns;	/* as this round's nonce left */
+	char		why[256];	/* why not office, so far */
 };
 
 struct prober {

@@ -71,8 +71,9 @@ DEVKEY=$KEY	# any public key will do where a device key is asked for
 ip netns exec "$NS" python3 -c 'import socket,time
 s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",51830)); time.sleep(60)' &
 PIDS+=($!)
-echo "tokyo-3f 127.0.0.1:51830 $KEY" >"$DIR/targets"
-ip netns exec "$NS" "$B/sekisho-probe" -i lo -t 5000 -a 3 <"$DIR/targets" >"$DIR/probe.out" 2>&1 &
+printf 'tokyo-3f 127.0.0.1:51830 %s\ngo\n' "$KEY" >"$DIR/targets"
+# Its input held open (as sekishod holds its socket): it waits for a nonce.
+{ cat "$DIR/targets"; sleep 60; } | ip netns exec "$NS" "$B/sekisho-probe" -i lo -t 5000 >"$DIR/probe.out" 2>&1 &
 P=$!; PIDS+=($P)
 check "sekisho-probe: _sekisho-probe, no capability, no_new_privs, seccomp, NPROC 0" \
 	wait_confined "$P" _sekisho-probe
