@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""A compromised sekisho-probe (tests/integration/57-lying-probe.sh).
+
+sekishod starts it in place of the real probe (-P). What it does is chosen
+by SEKISHO_LYING_PROBE in its environment (sekishod passes its own on):
+
+  ok        the old protocol's verdict, made up: "ok tokyo-3f 0 1"
+  replay    a genuine answer of the office beacon captured earlier
+            (the file in SEKISHO_LYING_ANSWER), passed off as this round's,
+            with a round trip of 1 us and TTL 255
+  own-nonce a fresh, genuine answer of the office beacon, on the office
+            LAN, to a nonce of its own choosing instead of sekishod's
+
+Whatever it says, sekishod must stay out of office mode.
+"""
+import os
+import socket
+import sys
+
+CHALLENGE = b"SKB1\x01\x01\x00\x00"
+
+
+def lines():
+    """sekishod's lines: one SOCK_SEQPACKET message each."""
+    while True:
+        msg = os.read(0, 4096)
+        if not msg:
+            return
+        for line in msg.decode().splitlines():
+            yield line
+
+
+def say(text):
+    os.write(1, (text + "\n").encode())
+
+
+def fresh_answer(ifname, target):
+    """A genuine answer of the beacon in target ("ID ADDR:PORT KEY"), to
+    a nonce of our own, over ifname with TTL 255."""
+    addr, port = target.split()[1].split(":")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
+    s.settimeout(1)
+    s.connect((addr, int(port)))
+    s.send(CHALLENGE + os.urandom(32) + bytes(104))
+    return s.recv(2048)
+
+
+def main():
+    mode = os.environ.get("SEKISHO_LYING_PROBE", "ok")
+    ifname = sys.argv[sys.argv.index("-i") + 1]
+    if mode == "ok":
+        say("ok tokyo-3f 0 1")
+        return
+    it = lines()
+    targets = []
+    for line in it:
+        if line == "go":
+            break
+        targets.append(line)
+    if mode == "replay":
+        with open(os.environ["SEKISHO_LYING_ANSWER"], "rb") as f:
+            answer = f.read()
+    else:
+        answer = fresh_answer(ifname, targets[0])
+    say("ready")
+    for line in it:
+        if line.startswith("nonce "):
+            say("answer 0 255 1 " + answer.hex())
+
+
+if __name__ == "__main__":
+    main()
