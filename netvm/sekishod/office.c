@@ -347,7 +347,7 @@ prober_start(struct prober *p, const struct policy *pol, int ifindex,
 	r->ifindex = ifindex;
 	sk_strlcpy(r->ifname, ifname, sizeof(r->ifname));
 	r->fd = sv[0];
-	r->rounds = pol->beacon_attempts;
+	r->attempts = pol->beacon_attempts;
 	r->bound_us = pol->beacon_rtt_us;
 	r->best_us = UINT32_MAX;
 	sk_strlcpy(r->why, "no answer", sizeof(r->why));
@@ -461,8 +461,8 @@ verdict_ok(const struct probe_run *r, const struct beacon_result *res, uint32_t 
 	ev->type = EV_BEACON_OK;
 	sk_strlcpy(ev->beacon, res->id, sizeof(ev->beacon));
 	log_info("uplink %s: beacon %s verified (key %d, round trip %u us, bound %u us, "
-	    "round %u of %u; the probe measured %u us)", r->ifname, res->id, res->key,
-	    (unsigned int)us, r->bound_us, r->round, r->rounds, (unsigned int)probe_us);
+	    "round %u; the probe measured %u us)", r->ifname, res->id, res->key,
+	    (unsigned int)us, r->bound_us, r->round, (unsigned int)probe_us);
 }
 
 static void
@@ -487,9 +487,9 @@ note_slow(struct probe_run *r, const struct beacon_result *res, uint32_t us)
 	    "(beacon-rtt)", r->ifname, res->id, (unsigned int)us, r->bound_us);
 	if (us < r->best_us)
 		r->best_us = us;
-	snprintf(r->why, sizeof(r->why), "%s: answered in %u us at best, over the bound "
-	    "of %u us (beacon-rtt): not on this LAN, or relayed", res->id,
-	    (unsigned int)r->best_us, r->bound_us);
+	snprintf(r->why, sizeof(r->why), "%s: answered in %u us at best of %u, over the "
+	    "bound of %u us (beacon-rtt): not on this LAN, or relayed", res->id,
+	    (unsigned int)r->best_us, r->slow + 1, r->bound_us);
 }
 
 /* One line of the helper's, with its kernel receive time: 1 with *ev when
@@ -538,9 +538,13 @@ on_line(struct probe_run *r, const char *line, int64_t rx_ns, struct event *ev)
 			return 1;
 		}
 		note_slow(r, &res, us);
-	} else if (m.type == PROBE_MSG_NONE && r->best_us == UINT32_MAX)
-		snprintf(r->why, sizeof(r->why), "%.200s", m.reason);
-	if (r->round == r->rounds) {
+		r->slow++;
+	} else {
+		r->misses++;
+		if (r->best_us == UINT32_MAX)
+			snprintf(r->why, sizeof(r->why), "%.200s", m.reason);
+	}
+	if (r->misses == r->attempts || r->slow == PROBE_SLOW_ROUNDS) {
 		verdict_fail(r, r->why, ev);
 		return 1;
 	}

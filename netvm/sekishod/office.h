@@ -92,9 +92,11 @@ int probe_answer_check(const struct probe_msg *m, const struct probe_beacon *b, 
  * it. A round: a fresh nonce from getrandom() to the helper, timed from
  * just before it leaves to the kernel's receive time of the helper's
  * answer; the run ends at the first genuine answer within beacon-rtt
- * (office), a refused answer or a broken helper (not office), or after
- * beacon-attempts rounds (not office: the best round trip seen, or why
- * none answered).
+ * (office), a refused answer or a broken helper (not office), after
+ * beacon-attempts rounds without an answer, or PROBE_SLOW_ROUNDS rounds
+ * with a genuine answer over the bound (not office: the best round trip
+ * seen, or why none answered). A relay is slower than the bound every
+ * time; a genuine beacon on a loaded machine is only now and then.
  */
 struct probe_run {
 	int		ifindex;
@@ -104,7 +106,9 @@ struct probe_run {
 	uint64_t	deadline;
 	struct probe_beacon beacons[PROBE_MAX_BEACONS];	/* what it was asked */
 	size_t		n_beacons;
-	unsigned int	round, rounds;	/* rounds started; beacon-attempts */
+	unsigned int	round;		/* rounds started */
+	unsigned int	misses, attempts;	/* rounds without an answer; beacon-attempts */
+	unsigned int	slow;		/* rounds with a genuine answer over the bound */
 	uint32_t	bound_us;	/* beacon-rtt */
 	uint32_t	best_us;	/* the fastest genuine answer over the bound */
 	uint8_t		nonce[BEACON_NONCE_LEN];	/* this round's */

@@ -177,8 +177,8 @@ timers_fetch_interval_ms(const struct policy *pol)
 uint64_t
 timers_probe_deadline(const struct policy *pol, uint64_t now)
 {
-	return now + (uint64_t)pol->beacon_timeout_ms * pol->beacon_attempts +
-	    PROBE_GRACE_MS;
+	return now + (uint64_t)pol->beacon_timeout_ms *
+	    (pol->beacon_attempts + PROBE_SLOW_ROUNDS) + PROBE_GRACE_MS;
 }
 
 static void

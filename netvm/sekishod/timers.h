@@ -15,6 +15,9 @@
 #define CHILD_RESTART_MS	1000	/* a helper process that died */
 #define FETCH_RETRY_MAX_MS	60000	/* a failed bundle fetch is retried within */
 #define PROBE_GRACE_MS		1000	/* a probe run's deadline, beyond its tries */
+#define PROBE_SLOW_ROUNDS	8	/* genuine answers over beacon-rtt: another
+					 * round each, up to this many (best of 8:
+					 * docs/beacon.md, "Round trip") */
 #define RULES_RETRY_MIN_MS	1000	/* a ruleset that failed to load: first retry */
 #define RULES_RETRY_MAX_MS	30000	/* ... doubling up to this */
 /* The resolver checks (dns.c): sekisho-dnscheck keeps this pace itself,
@@ -80,7 +83,8 @@ unsigned int timers_vouch_ms(const struct policy *pol);	/* office-vouch */
 uint64_t timers_stale_ms(const struct policy *pol);		/* handshake-stale */
 unsigned int timers_fetch_interval_ms(const struct policy *pol);	/* distribution interval */
 /* When a beacon probe started at now must have answered: every attempt
- * timed out, plus PROBE_GRACE_MS for the helper itself. */
+ * and every slow round timed out, plus PROBE_GRACE_MS for the helper
+ * itself. */
 uint64_t timers_probe_deadline(const struct policy *pol, uint64_t now);
 
 /* What each timer does when it fires: the daemon's handlers. */

@@ -9,12 +9,19 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/proto/beacon_sign.h"
+#include "lib/proto/probe_wire.h"
 #include "netvm/sekishod/office.h"
 #include "policy/policy.h"
 
@@ -76,11 +83,186 @@ test_reaped_probe_not_killed(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);	/* it quits on its own */
 }
 
+
+/* The probe's lines (lib/proto/probe_wire.h): exact, or refused. */
+static void
+test_probe_lines(void **state)
+{
+	struct probe_msg m;
+	struct sk_error err;
+	uint8_t pkt[BEACON_ANSWER_LEN], nonce[BEACON_NONCE_LEN];
+	char line[PROBE_LINE_MAX];
+	int n;
+
+	(void)state;
+	assert_int_equal(probe_msg_parse("ready", 1, &m, &err), 0);
+	assert_int_equal(m.type, PROBE_MSG_READY);
+	assert_int_equal(probe_msg_parse("none tokyo-3f: no answer", 1, &m, &err), 0);
+	assert_int_equal(m.type, PROBE_MSG_NONE);
+	assert_string_equal(m.reason, "tokyo-3f: no answer");
+	assert_int_equal(probe_msg_parse("fail x", 1, &m, &err), 0);
+	assert_int_equal(m.type, PROBE_MSG_FAIL);
+	for (size_t i = 0; i < sizeof(pkt); i++)
+		pkt[i] = (uint8_t)(i * 7);
+	n = probe_answer_format(line, sizeof(line), 1, 255, 412, pkt);
+	assert_true(n > 0 && line[n - 1] == '\n');
+	line[n - 1] = '\0';
+	assert_int_equal(probe_msg_parse(line, 2, &m, &err), 0);
+	assert_int_equal(m.type, PROBE_MSG_ANSWER);
+	assert_int_equal(m.index, 1);
+	assert_int_equal(m.ttl, 255);
+	assert_int_equal(m.rtt_us, 412);
+	assert_memory_equal(m.answer, pkt, sizeof(pkt));
+	/* index 1 of one beacon asked about */
+	assert_int_equal(probe_msg_parse(line, 1, &m, &err), -EINVAL);
+	assert_string_equal(err.msg, "answer for a beacon it was not asked about");
+	/* the old protocol's verdict is no line of this one */
+	assert_int_equal(probe_msg_parse("ok tokyo-3f 0 1", 1, &m, &err), -EINVAL);
+	assert_int_equal(probe_msg_parse("none ", 1, &m, &err), -EINVAL);
+	assert_int_equal(probe_msg_parse("none \x01", 1, &m, &err), -EINVAL);
+	assert_int_equal(probe_msg_parse("answer 0 255 01 00", 1, &m, &err), -EINVAL);
+	assert_int_equal(probe_msg_parse("answer 0  255 1 00", 1, &m, &err), -EINVAL);
+	assert_int_equal(probe_msg_parse("answer 0 256 1 00", 1, &m, &err), -EINVAL);
+	line[n - 2] = 'A';	/* uppercase hex */
+	assert_int_equal(probe_msg_parse(line, 2, &m, &err), -EINVAL);
+	memset(nonce, 0xab, sizeof(nonce));
+	n = probe_nonce_format(line, sizeof(line), nonce);
+	assert_true(n > 0);
+	line[n - 1] = '\0';
+	memset(nonce, 0, sizeof(nonce));
+	assert_int_equal(probe_nonce_parse(line, nonce), 0);
+	assert_int_equal(nonce[31], 0xab);
+	assert_int_equal(probe_nonce_parse("nonce ab", nonce), -EINVAL);
+}
+
+/* sekishod's check of an answer: only a genuine answer to its own nonce,
+ * from the beacon it names, with TTL 255. */
+static void
+test_probe_answer_check(void **state)
+{
+	uint8_t seed[BEACON_SEED_LEN] = { 9 }, other_seed[BEACON_SEED_LEN] = { 8 };
+	uint8_t nonce[BEACON_NONCE_LEN], other[BEACON_NONCE_LEN];
+	struct beacon_signer s, o;
+	struct beacon_answer a;
+	struct beacon_result res;
+	struct probe_beacon b[2];
+	struct probe_msg m;
+	const char *why = NULL;
+	time_t now = time(NULL);
+
+	(void)state;
+	assert_int_equal(beacon_signer_init(&s, seed, NULL), 0);
+	assert_int_equal(beacon_signer_init(&o, other_seed, NULL), 0);
+	memset(b, 0, sizeof(b));
+	strcpy(b[0].id, "tokyo-3f");
+	b[0].keys.n = 1;
+	memcpy(b[0].keys.key[0], s.pub, BEACON_PUB_LEN);
+	strcpy(b[1].id, "osaka-1");
+	b[1].keys.n = 1;
+	memcpy(b[1].keys.key[0], o.pub, BEACON_PUB_LEN);
+	memset(nonce, 1, sizeof(nonce));
+	memset(other, 2, sizeof(other));
+	memset(&m, 0, sizeof(m));
+	m.type = PROBE_MSG_ANSWER;
+	m.ttl = 255;
+
+	assert_int_equal(beacon_sign_answer(&s, nonce, "tokyo-3f", (uint64_t)now, &a), BEACON_OK);
+	assert_int_equal(beacon_answer_encode(m.answer, sizeof(m.answer), &a), BEACON_ANSWER_LEN);
+	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), 0);
+	assert_string_equal(res.id, "tokyo-3f");
+	assert_int_equal(res.key, 0);
+	/* another round's nonce: a replay */
+	assert_int_equal(probe_answer_check(&m, b, 2, other, now, &res, &why), -1);
+	assert_string_equal(why, "nonce does not match the challenge sent");
+	/* not on-link, by the probe's own word */
+	m.ttl = 254;
+	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), -1);
+	assert_string_equal(why, "answer not from this LAN (TTL below 255)");
+	m.ttl = 255;
+	/* passed off as osaka-1's: not under its key */
+	m.index = 1;
+	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), -1);
+	assert_string_equal(why, "signature does not verify under any pinned key");
+	/* a beacon it was not asked about */
+	m.index = 2;
+	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), -1);
+	/* tokyo-3f's key, another id: not tokyo-3f's answer */
+	m.index = 0;
+	assert_int_equal(beacon_sign_answer(&s, nonce, "osaka-1", (uint64_t)now, &a), BEACON_OK);
+	assert_int_equal(beacon_answer_encode(m.answer, sizeof(m.answer), &a), BEACON_ANSWER_LEN);
+	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), -1);
+	assert_string_equal(why, "answer from another beacon id");
+	/* an hour old */
+	assert_int_equal(beacon_sign_answer(&s, nonce, "tokyo-3f", (uint64_t)now - 3600, &a), BEACON_OK);
+	assert_int_equal(beacon_answer_encode(m.answer, sizeof(m.answer), &a), BEACON_ANSWER_LEN);
+	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), -1);
+	assert_string_equal(why, beacon_strerror(BEACON_E_STALE));
+	beacon_signer_free(&s);
+	beacon_signer_free(&o);
+}
+
+/* Rounds: a helper that never gets an answer is given beacon-attempts
+ * rounds, each with a fresh nonce, and then the run fails with its reason. */
+static void
+test_prober_rounds(void **state)
+{
+	char script[64];
+	struct policy pol;
+	struct prober p;
+	struct event ev;
+	struct pollfd pfd;
+	FILE *f;
+	int got = 0, status;
+	pid_t pid;
+
+	(void)state;
+	snprintf(script, sizeof(script), "/tmp/sk-test-office-probe.%d.py", (int)getpid());
+	f = fopen(script, "w");
+	assert_non_null(f);
+	/* One read per message: the helper's input is a SOCK_SEQPACKET socket. */
+	fputs("#!/usr/bin/env python3\n"
+	    "import os\n"
+	    "while b'go' not in os.read(0, 4096).split(b'\\n'): pass\n"
+	    "os.write(1, b'ready\\n')\n"
+	    "n = 0\n"
+	    "while os.read(0, 4096):\n"
+	    "    n += 1\n"
+	    "    os.write(1, b'none tokyo-3f: round %d, no answer\\n' % n)\n", f);
+	fclose(f);
+	chmod(script, 0700);
+	memset(&pol, 0, sizeof(pol));
+	pol.beacon_timeout_ms = 100;
+	pol.beacon_attempts = 3;
+	pol.beacon_rtt_us = 2000;
+	pol.n_beacons = 1;
+	strcpy(pol.beacons[0].id, "tokyo-3f");
+	pol.beacons[0].n_keys = 1;
+	pol.beacons[0].keys[0][0] = 1;
+	pol.beacons[0].addr.sin_family = AF_INET;
+	prober_init(&p, script);
+	assert_int_equal(prober_start(&p, &pol, 7, "up0", 0), 0);
+	pid = p.runs[0].pid;
+	while (!got) {
+		pfd.fd = p.runs[0].fd;
+		pfd.events = POLLIN;
+		assert_int_equal(poll(&pfd, 1, 5000), 1);
+		got = prober_read(&p, 0, &ev, 0);
+	}
+	assert_int_equal(ev.type, EV_BEACON_FAIL);
+	assert_int_equal(ev.ifindex, 7);
+	assert_int_equal(p.n, 0);
+	waitpid(pid, &status, 0);
+	unlink(script);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reaped_probe_not_killed),
+		cmocka_unit_test(test_probe_lines),
+		cmocka_unit_test(test_probe_answer_check),
+		cmocka_unit_test(test_prober_rounds),
 	};
 	return cmocka_run_group_tests_name("office", tests, NULL, NULL);
 }
