@@ -7,6 +7,18 @@
 #                                         the default limits (global cap)
 #   beacon.answers_per_s_one_source       a flood from one source against
 #                                         the default limits
+#   beacon.rtt_us_p50/p99/max             a beacon on the same LAN (a veth
+#                                         between two namespaces), timed as
+#                                         sekishod times it: from the nonce
+#                                         to the kernel's receive time of
+#                                         the probe's answer (bench-probe-rtt,
+#                                         the real sekisho-probe), RTT_ROUNDS
+#                                         rounds
+#   beacon.rtt_us_probe_p50               the probe's own send-to-receive time
+#   beacon.rtt_us_loaded_p50/p99/max      the same with two busy loops of
+#                                         normal priority, one per CPU
+#   beacon.rtt_us_loaded_best_of_8_max    the worst best-of-8 (what sekishod
+#                                         compares with beacon-rtt, 2000 us)
 # The daemon runs pinned to CPU 0 and the load generator (the probe, -P
 # challenges in flight) to CPU 1, in a network namespace of this run's own.
 set -u
@@ -105,4 +117,66 @@ rate=$(load -T "$secs" -P 8 -t 50 -s 127.2.0.1 127.0.0.2)
 bench beacon.answers_per_s_one_source "$rate" \
 	"answers/s (one source flooding; default per-source limit 5/s, burst 10)"
 answered "$DAEMON" "$DIR/127.0.0.2.log" >/dev/null
+
+# ---- round trip on the same LAN, as sekishod times it ------------------------------
+# A second namespace is the beacon's host; a veth pair is the LAN.
+rounds=${RTT_ROUNDS:-400}
+NS2=
+for _ in 1 2 3 4 5 6 7 8; do
+	cand="skbr$RANDOM"
+	if ip netns add "$cand" 2>/dev/null; then NS2=$cand; break; fi
+done
+HOGS=()
+rtt_cleanup() {
+	local p
+	for p in "${HOGS[@]}"; do kill "$p" 2>/dev/null; done
+	if [ -n "$NS2" ]; then
+		for p in $(ip netns pids "$NS2" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
+		sleep 0.2
+		ip netns del "$NS2"
+	fi
+	cleanup
+}
+trap rtt_cleanup EXIT
+[ -n "$NS2" ] || { echo "bench: beacon: could not create a second network namespace"; exit 1; }
+ip link add lan0 netns "$NS" type veth peer name lan0 netns "$NS2"
+ip -n "$NS" addr add 10.99.0.1/24 dev lan0 && ip -n "$NS" link set lan0 up
+ip -n "$NS2" addr add 10.99.0.2/24 dev lan0 && ip -n "$NS2" link set lan0 up
+ip netns exec "$NS2" "$BEACON" -d -k "$DIR/bench.key" -i bench -l 10.99.0.2:51821 -r 0 -R 0 \
+	>"$DIR/lan.log" 2>&1 &
+for _ in $(seq 1 50); do grep -q 'listening on' "$DIR/lan.log" && break; sleep 0.1; done
+# rtt FILE: RTT_ROUNDS rounds, 5 ms apart, "SEKISHOD-US PROBE-US" per line
+rtt() {
+	ip netns exec "$NS" "$PWD/$B/bench-probe-rtt" "$PWD/$B/sekisho-probe" lan0 \
+		10.99.0.2:51821 "$PUB" "$rounds" 5 >"$1" || echo "bench: bench-probe-rtt failed" >&2
+}
+# pct COLUMN Q FILE: that percentile (1.0: the maximum)
+pct() {
+	awk -v c="$1" '$1 != "none" { print $c }' "$3" | sort -n | python3 -c '
+import sys
+v = [int(x) for x in sys.stdin.read().split()]
+q = float(sys.argv[1])
+print(v[min(len(v) - 1, int(q * len(v)))] if v else "-")' "$2"
+}
+best_of_max() {	# N FILE: the worst of the best of each N rounds in a row
+	awk -v n="$1" '$1 == "none" { $1 = 1e9 } { v[NR] = $1 }
+		END { m = -1; for (i = 1; i + n - 1 <= NR; i += n) { b = v[i]
+			for (j = 1; j < n; j++) if (v[i + j] < b) b = v[i + j]
+			if (b > m) m = b }
+		if (m >= 0) print m; else print "-" }' "$2"
+}
+rtt "$DIR/rtt-idle"
+bench beacon.rtt_us_p50 "$(pct 1 0.5 "$DIR/rtt-idle")" "us (sekishod's measure, same LAN, $rounds rounds)"
+bench beacon.rtt_us_p99 "$(pct 1 0.99 "$DIR/rtt-idle")" "us"
+bench beacon.rtt_us_max "$(pct 1 1.0 "$DIR/rtt-idle")" "us"
+bench beacon.rtt_us_probe_p50 "$(pct 2 0.5 "$DIR/rtt-idle")" "us (the probe's own send-to-receive time)"
+for _ in 1 2; do sh -c 'while :; do :; done' & HOGS+=($!); done
+rtt "$DIR/rtt-loaded"
+for p in "${HOGS[@]}"; do kill "$p" 2>/dev/null; done
+HOGS=()
+bench beacon.rtt_us_loaded_p50 "$(pct 1 0.5 "$DIR/rtt-loaded")" "us (two busy loops, one per CPU)"
+bench beacon.rtt_us_loaded_p99 "$(pct 1 0.99 "$DIR/rtt-loaded")" "us"
+bench beacon.rtt_us_loaded_max "$(pct 1 1.0 "$DIR/rtt-loaded")" "us"
+bench beacon.rtt_us_loaded_best_of_8_max "$(best_of_max 8 "$DIR/rtt-loaded")" \
+	"us (goal: well under beacon-rtt, 2000 us; a relay is over it in every round)"
 bench_done

@@ -3,8 +3,9 @@
  * target that prints back to the line's very fields. The TTL of a
  * received datagram (lib/udp.c: beacon_cmsg_read), with the input as the
  * control buffer of a struct msghdr: -1, or the int of a well-formed
- * IP_TTL / IPV6_HOPLIMIT message inside the buffer; ASan sees that no
- * byte outside it is read. */
+ * IP_TTL / IPV6_HOPLIMIT message inside the buffer; the receive time
+ * (SCM_TIMESTAMPNS) -1 or a time of a message; ASan sees that no byte
+ * outside it is read. */
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,6 +100,9 @@ check_cmsg(const uint8_t *data, size_t size)
 	if (d.ttl != -1 && (m.msg_flags & MSG_CTRUNC || !ttl_there(ctl, size - 1, d.ttl)))
 		__builtin_trap();
 	if (d.has_pktinfo != 0 && d.has_pktinfo != 1)
+		__builtin_trap();
+	/* The receive time: none, or a non-negative time from a message. */
+	if (d.rx_ns != -1 && (d.rx_ns < 0 || m.msg_flags & MSG_CTRUNC))
 		__builtin_trap();
 	free(ctl);
 }
