@@ -5,7 +5,7 @@
  * control buffer of a struct msghdr: -1, or the int of a well-formed
  * IP_TTL / IPV6_HOPLIMIT message inside the buffer; the receive time
  * (SCM_TIMESTAMPNS) -1 or a time of a message; ASan sees that no byte
- * outside it is read. */
+ * outside it is read. And the "nonce HEX" lines sekishod sends it. */
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "lib/encode.h"
+#include "lib/proto/probe_wire.h"
 #include "lib/udp.h"
 #include "netvm/sekisho-probe/targets.h"
 
@@ -107,10 +108,34 @@ check_cmsg(const uint8_t *data, size_t size)
 	free(ctl);
 }
 
+/* sekishod's "nonce HEX" line (lib/proto/probe_wire.c): a nonce that
+ * prints back to the very same line, or refused. */
+static void
+check_nonce(const uint8_t *data, size_t size)
+{
+	uint8_t nonce[BEACON_NONCE_LEN];
+	char line[200], back[200];
+	int n;
+
+	if (size >= sizeof(line))
+		return;
+	memcpy(line, data, size);
+	line[size] = '\0';
+	if (probe_nonce_parse(line, nonce) != 0)
+		return;
+	n = probe_nonce_format(back, sizeof(back), nonce);
+	if (n <= 0 || back[n - 1] != '\n')
+		__builtin_trap();
+	back[n - 1] = '\0';
+	if (strcmp(back, line) != 0)
+		__builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_line(data, size);
+	check_nonce(data, size);
 	check_cmsg(data, size);
 	return 0;
 }
