@@ -18,3 +18,8 @@ sandbox-users:
 PROGS += sandbox-harness
 sandbox-harness_SRCS := tests/sandbox/sandbox-harness.c netvm/sekishod/bundle_verify.c
 $(B)/sandbox-harness: LDFLAGS += $(SANDBOX_LIBS)
+
+# make bench: tests/bench/beacon.sh times sekisho-probe's round trips with
+# this, the way sekishod does (beacon.rtt_us_*).
+PROGS += bench-probe-rtt
+bench-probe-rtt_SRCS := tests/bench/bench_probe_rtt.c
