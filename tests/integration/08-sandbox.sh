@@ -73,7 +73,10 @@ s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",51830)); 
 PIDS+=($!)
 printf 'tokyo-3f 127.0.0.1:51830 %s\ngo\n' "$KEY" >"$DIR/targets"
 # Its input held open (as sekishod holds its socket): it waits for a nonce.
-{ cat "$DIR/targets"; sleep 60; } | ip netns exec "$NS" "$B/sekisho-probe" -i lo -t 5000 >"$DIR/probe.out" 2>&1 &
+mkfifo "$DIR/probe.in"
+exec 7<>"$DIR/probe.in"
+cat "$DIR/targets" >&7
+ip netns exec "$NS" "$B/sekisho-probe" -i lo -t 5000 <"$DIR/probe.in" >"$DIR/probe.out" 2>&1 &
 P=$!; PIDS+=($P)
 check "sekisho-probe: _sekisho-probe, no capability, no_new_privs, seccomp, NPROC 0" \
 	wait_confined "$P" _sekisho-probe
