@@ -10,6 +10,8 @@ by SEKISHO_LYING_PROBE in its environment (sekishod passes its own on):
             with a round trip of 1 us and TTL 255
   own-nonce a fresh, genuine answer of the office beacon, on the office
             LAN, to a nonce of its own choosing instead of sekishod's
+  fast      an honest carrier of sekishod's nonces that lies about time:
+            each answer (through a relay, say) is said to have taken 1 us
 
 Whatever it says, sekishod must stay out of office mode.
 """
@@ -34,16 +36,16 @@ def say(text):
     os.write(1, (text + "\n").encode())
 
 
-def fresh_answer(ifname, target):
+def fresh_answer(ifname, target, nonce=None):
     """A genuine answer of the beacon in target ("ID ADDR:PORT KEY"), to
-    a nonce of our own, over ifname with TTL 255."""
+    nonce (default: one of our own), over ifname with TTL 255."""
     addr, port = target.split()[1].split(":")
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
     s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
     s.settimeout(1)
     s.connect((addr, int(port)))
-    s.send(CHALLENGE + os.urandom(32) + bytes(104))
+    s.send(CHALLENGE + (nonce or os.urandom(32)) + bytes(104))
     return s.recv(2048)
 
 
@@ -62,11 +64,17 @@ def main():
     if mode == "replay":
         with open(os.environ["SEKISHO_LYING_ANSWER"], "rb") as f:
             answer = f.read()
-    else:
+    elif mode == "own-nonce":
         answer = fresh_answer(ifname, targets[0])
     say("ready")
     for line in it:
         if line.startswith("nonce "):
+            if mode == "fast":
+                try:
+                    answer = fresh_answer(ifname, targets[0], bytes.fromhex(line[6:]))
+                except OSError:
+                    say("none no answer")
+                    continue
             say("answer 0 255 1 " + answer.hex())
 
 
