@@ -15,28 +15,35 @@
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/route.h"
 
-/* The ruleset of mode (over uplink) in one transaction; on failure the
- * kernel keeps what it held. 0 or -errno, with one line either way. */
+/* The ruleset of mode (over uplink) in one transaction: the mode's part
+ * alone while the kernel holds this policy's table, or the policy change
+ * c by difference; on failure the kernel keeps what it held. 0 or
+ * -errno, with one line either way. */
 static int
-load_mode(struct sekishod *d, enum mode mode, const char *uplink)
+load_mode(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c)
 {
 	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if, uplink };
 	struct sk_error err;
 	uint64_t t0 = now_ms();
 	const struct uplink *u;
-	int rc;
+	int rc, full = c != NULL ? c->full : d->fw_held == NULL;
 
 	if (mode != MODE_OFFICE)	/* before the office rules go */
 		office_proof_drop(d->rundir);
-	if ((rc = fw_load(d->fw, &p, &err)) < 0) {
+	if (c != NULL)
+		rc = fw_change_apply(d->fw, c, &d->fw_held, &err);
+	else
+		rc = fw_switch_mode(d->fw, &p, &d->fw_held, &err);
+	if (rc < 0) {
 		log_warnx("mode %s: %s", mode_name(mode), err.msg);
 		return rc;
 	}
 	if (mode == MODE_OFFICE && (u = engine_office_uplink(&d->engine)) != NULL &&
 	    (rc = office_proof_save(d->rundir, u)) < 0)
 		log_warnx("%s/office: %s", d->rundir, strerror(-rc));
-	log_info("mode %s%s%s: ruleset in force (%llu ms)", mode_name(mode),
+	log_info("mode %s%s%s: ruleset in force (%s, %llu ms)", mode_name(mode),
 	    uplink != NULL ? " over " : "", uplink != NULL ? uplink : "",
+	    full ? "full load" : c != NULL ? "policy changed by difference" : "mode's chains",
 	    (unsigned long long)(now_ms() - t0));
 	return 0;
 }
@@ -70,8 +77,8 @@ rules_changed(struct sekishod *d, enum mode was)
 	fetch_on_mode(d, was);
 }
 
-int
-apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
+static int
+put_rules(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c)
 {
 	struct fw_params base = { MODE_BLOCKED, NULL, NULL, NULL, NULL };
 	enum mode was = d->rules_mode;
@@ -79,7 +86,7 @@ apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 	unsigned int ms;
 	int rc;
 
-	if ((rc = load_mode(d, mode, uplink)) == 0) {
+	if ((rc = load_mode(d, mode, uplink, c)) == 0) {
 		d->rules_mode = mode;
 		d->rules_base = 0;
 		d->rules_failures = 0;
@@ -94,7 +101,7 @@ apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 	d->rules_failures++;
 	ms = timers_on_rules_failed(&d->timers, now_ms(), d->rules_failures);
 	office_proof_drop(d->rundir);
-	if (fw_load(d->fw, &base, &err) < 0) {
+	if (fw_load(d->fw, &base, &d->fw_held, &err) < 0) {
 		log_warnx("base ruleset: %s; the previous ruleset (mode %s%s) stays in "
 		    "force; trying mode %s again in %u ms", err.msg, mode_name(was),
 		    d->rules_base ? ", base" : "", mode_name(mode), ms);
@@ -106,6 +113,19 @@ apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 	    "trying again in %u ms", mode_name(mode), ms);
 	rules_changed(d, was);
 	return rc;
+}
+
+int
+apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
+{
+	return put_rules(d, mode, uplink, NULL);
+}
+
+int
+apply_policy_rules(struct sekishod *d, enum mode mode, const char *uplink,
+    struct fw_change *c)
+{
+	return put_rules(d, mode, uplink, c);
 }
 
 /* T_RULES: the engine's mode, whose ruleset failed to load, tried again

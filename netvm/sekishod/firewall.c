@@ -1,13 +1,124 @@
 #include "netvm/sekishod/firewall.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "policy/policy.h"
 
-static int
-render_and(struct firewall *fw, const struct fw_params *p, struct sk_error *err,
-    int (*load)(struct firewall *, const char *, struct sk_error *))
+/* The model of p's table from its two parts' texts; NULL out of memory. */
+static struct fw_model *
+model_of(const char *pol_part, const char *mode_part)
+{
+	struct fw_model *m = fw_model_new();
+
+	if (m == NULL || fw_model_read(m, pol_part, FW_MODEL_POLICY) < 0 ||
+	    fw_model_read(m, mode_part, FW_MODEL_MODE) < 0) {
+		fw_model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void
+drop(struct fw_model **held)
+{
+	if (held != NULL) {
+		fw_model_free(*held);
+		*held = NULL;
+	}
+}
+
+int
+fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
+    struct fw_change *c, struct sk_error *err)
+{
+	struct buf a, b;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	buf_init(&c->text);
+	buf_init(&a);
+	buf_init(&b);
+	fw_render_policy(p, &a);
+	fw_render_mode(p, &b);
+	if (a.oom || b.oom || (p->pol != NULL &&
+	    (c->model = model_of(a.len ? a.p : "", b.len ? b.p : "")) == NULL)) {
+		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
+		goto out;
+	}
+	if (held == NULL || c->model == NULL) {
+		fw_render_compose(a.len ? a.p : "", b.len ? b.p : "", &c->text);
+		c->full = 1;
+		c->cmds = 1;
+	} else if ((c->cmds = fw_model_diff(held, c->model, FW_MODEL_POLICY | FW_MODEL_MODE,
+	    &c->text)) < 0) {
+		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
+		goto out;
+	}
+	if (c->text.oom)
+		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
+out:
+	buf_free(&a);
+	buf_free(&b);
+	if (rc < 0)
+		fw_change_free(c);
+	return rc;
+}
+
+int
+fw_change_check(struct firewall *fw, const struct fw_change *c, struct sk_error *err)
+{
+	if (c->cmds == 0)
+		return 0;
+	return fw_check(fw, buf_str(&c->text), err);
+}
+
+int
+fw_change_apply(struct firewall *fw, struct fw_change *c, struct fw_model **held,
+    struct sk_error *err)
+{
+	int rc = 0;
+
+	if (c->cmds > 0 && (rc = fw_apply(fw, buf_str(&c->text), err)) < 0) {
+		drop(held);
+		return rc;
+	}
+	drop(held);
+	*held = c->model;
+	c->model = NULL;
+	return 0;
+}
+
+void
+fw_change_free(struct fw_change *c)
+{
+	fw_model_free(c->model);
+	c->model = NULL;
+	buf_free(&c->text);
+}
+
+int
+fw_load(struct firewall *fw, const struct fw_params *p, struct fw_model **held,
+    struct sk_error *err)
+{
+	struct fw_change c;
+	int rc;
+
+	if ((rc = fw_policy_diff(NULL, p, &c, err)) < 0)
+		return rc;
+	if ((rc = fw_apply(fw, buf_str(&c.text), err)) == 0 && held != NULL) {
+		drop(held);
+		*held = c.model;
+		c.model = NULL;
+	}
+	fw_change_free(&c);
+	return rc;
+}
+
+int
+fw_load_check(struct firewall *fw, const struct fw_params *p, struct sk_error *err)
 {
 	struct buf text;
 	int rc;
@@ -17,21 +128,44 @@ render_and(struct firewall *fw, const struct fw_params *p, struct sk_error *err,
 	if (buf_str(&text) == NULL)
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 	else
-		rc = load(fw, text.p, err);
+		rc = fw_check(fw, text.p, err);
 	buf_free(&text);
 	return rc;
 }
 
 int
-fw_load(struct firewall *fw, const struct fw_params *p, struct sk_error *err)
+fw_switch_mode(struct firewall *fw, const struct fw_params *p, struct fw_model **held,
+    struct sk_error *err)
 {
-	return render_and(fw, p, err, fw_apply);
-}
+	struct fw_model *m;
+	struct buf part, text;
+	long n;
+	int rc;
 
-int
-fw_load_check(struct firewall *fw, const struct fw_params *p, struct sk_error *err)
-{
-	return render_and(fw, p, err, fw_check);
+	if (*held == NULL || p->pol == NULL)
+		return fw_load(fw, p, held, err);
+	buf_init(&part);
+	buf_init(&text);
+	fw_render_mode(p, &part);
+	m = fw_model_new();
+	if (part.oom || m == NULL || fw_model_read(m, part.len ? part.p : "", FW_MODEL_MODE) < 0 ||
+	    (n = fw_model_diff(*held, m, FW_MODEL_MODE, &text)) < 0) {
+		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
+		drop(held);
+		goto out;
+	}
+	/* In office mode office_vouch is made anew, its deadline from now
+	 * (fw_model.h): the caller counts the vouch as fresh. */
+	rc = 0;
+	if (text.len > 0 && (rc = fw_apply(fw, buf_str(&text), err)) < 0)
+		drop(held);
+	else if (fw_model_take(*held, m, FW_MODEL_MODE) < 0)
+		drop(held);	/* the kernel has it; the next change loads in full */
+out:
+	fw_model_free(m);
+	buf_free(&part);
+	buf_free(&text);
+	return rc;
 }
 
 int
@@ -68,7 +202,7 @@ load_base(struct firewall *fw)
 	struct sk_error err;
 	int rc;
 
-	if ((rc = fw_load(fw, &p, &err)) < 0)
+	if ((rc = fw_load(fw, &p, NULL, &err)) < 0)
 		log_warnx("base ruleset: %s", err.msg);
 	else
 		log_info("base ruleset loaded: everything blocked");

@@ -2,18 +2,64 @@
  * sekishod's rulesets: rendered (policy/render/) and carried into the
  * kernel (lib/nftload.h) in one step, so no caller holds the text. Every
  * ruleset sekishod loads or checks goes through here.
+ *
+ * What the kernel's table holds is kept as a model (policy/render/
+ * fw_model.h), "held": NULL when it is not known to hold a policy's table
+ * (the base ruleset, a failed load, a fresh start). With a model held, a
+ * mode change is one small transaction (fw_switch_mode: the mode's chains
+ * and a handful of elements, whatever the policy's size) and a policy
+ * change one transaction of what differs (fw_policy_diff); without one,
+ * both are a full load, which replaces the whole table. Each function is
+ * one request with its result, so that a privileged parent can carry them
+ * out for an unprivileged engine.
  */
 #ifndef SK_FIREWALL_H
 #define SK_FIREWALL_H
 
+#include "lib/buf.h"
 #include "lib/nftload.h"
+#include "policy/render/fw_model.h"
 #include "policy/render/fw_render.h"
 
-/* Renders p and loads it in one transaction. 0, or -errno with err. */
-int fw_load(struct firewall *fw, const struct fw_params *p, struct sk_error *err);
+/* Renders p and loads it in one transaction, replacing the table. On
+ * success *held (if held != NULL) is the model of p (NULL for the base
+ * ruleset); on failure the kernel and *held are as they were. 0, or
+ * -errno with err. */
+int fw_load(struct firewall *fw, const struct fw_params *p, struct fw_model **held,
+    struct sk_error *err);
 /* Renders p and has nftables check it (dry run), changing nothing. */
 int fw_load_check(struct firewall *fw, const struct fw_params *p,
     struct sk_error *err);
+/* The ruleset of p->mode (over p->uplink) in force: with a model held, the
+ * mode's part replaced in one transaction that does not carry the
+ * policy's sets (an office mode's comes with a fresh vouch); without one,
+ * a full load. On success *held follows; on failure the kernel is as it
+ * was and *held is dropped (freed, NULL), so the next load is full. 0 or
+ * -errno with err. */
+int fw_switch_mode(struct firewall *fw, const struct fw_params *p,
+    struct fw_model **held, struct sk_error *err);
+
+/* A policy change made ready: the model it leads to and its transaction. */
+struct fw_change {
+	struct fw_model	*model;
+	struct buf	 text;
+	long		 cmds;		/* commands in text, 0: nothing changes */
+	int		 full;		/* text replaces the whole table */
+};
+/* The transaction from held (NULL: unknown, so a full load) to the table
+ * of p, by difference: the elements that went and came, the chains that
+ * changed. Pure. 0, or -ENOMEM with err. */
+int fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
+    struct fw_change *c, struct sk_error *err);
+/* nftables' dry run of c against the kernel's table. */
+int fw_change_check(struct firewall *fw, const struct fw_change *c,
+    struct sk_error *err);
+/* c applied in one transaction; on success *held is c's model (taken from
+ * c), on failure the kernel is as it was and *held is dropped. */
+int fw_change_apply(struct firewall *fw, struct fw_change *c, struct fw_model **held,
+    struct sk_error *err);
+void fw_change_free(struct fw_change *c);
+
 /* Office mode's vouch renewed: uplink in set office_vouch for seconds
  * more (fw_render_vouch). 0, or -errno with err. */
 int fw_vouch(struct firewall *fw, const char *uplink, unsigned int seconds,

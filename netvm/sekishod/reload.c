@@ -64,14 +64,21 @@ rules_for(const struct sekishod *d, const char **uplink)
 	return mode;
 }
 
-/* nftables' dry run of the ruleset pol would give the mode in force. */
+/* The change pol's ruleset makes to the table in force, for the mode in
+ * force, made ready in c and tried with nftables' dry run. */
 static int
-check_rules(struct sekishod *d, const struct policy *pol, struct sk_error *err)
+check_rules(struct sekishod *d, const struct policy *pol, struct fw_change *c,
+    struct sk_error *err)
 {
 	struct fw_params p = { MODE_BLOCKED, pol, d->work_if, d->tun_if, NULL };
+	int rc;
 
 	p.mode = rules_for(d, &p.uplink);
-	return fw_load_check(d->fw, &p, err);
+	if ((rc = fw_policy_diff(d->fw_held, &p, c, err)) < 0)
+		return rc;
+	if ((rc = fw_change_check(d->fw, c, err)) < 0)
+		fw_change_free(c);
+	return rc;
 }
 
 /* A bundle accepted and stored: its policy takes over, path by path. The
@@ -80,7 +87,7 @@ check_rules(struct sekishod *d, const struct policy *pol, struct sk_error *err)
  * stays allowed go on; anything withdrawn is refused from here on), then
  * the withdrawn routes go. */
 static void
-switch_policy(struct sekishod *d, struct policy *pol)
+switch_policy(struct sekishod *d, struct policy *pol, struct fw_change *c)
 {
 	const struct uplink *u = engine_office_uplink(&d->engine);
 	struct policy old = d->pol;
@@ -96,8 +103,9 @@ switch_policy(struct sekishod *d, struct policy *pol)
 	    (rc = office_routes(&d->pol, u->ifindex, u->has_gw ? &u->gw : NULL)) < 0)
 		log_warnx("office: cannot route the new prefixes over %s: %s", u->name,
 		    strerror(-rc));
-	/* One that does not load lands on the base ruleset, retried. */
-	apply_rules(d, mode, uplink);
+	/* One that does not load lands on the base ruleset, retried. The
+	 * pointers c's text names (the policy's) are not kept by it. */
+	apply_policy_rules(d, mode, uplink, c);
 	if ((rc = tunnel_withdraw(&old, &d->pol)) < 0 ||
 	    (rc = office_withdraw(&old, &d->pol)) < 0)
 		log_warnx("routes: cannot remove a withdrawn prefix: %s", strerror(-rc));
@@ -116,20 +124,27 @@ take(struct sekishod *d, struct candidate *c, struct buf *out)
 	const char *fixed = live_fixed_change(&d->pol, &c->pol);
 	const char *path = d->acc.incoming;
 	struct sk_error err;
+	struct fw_change fc;
 	size_t added, withdrawn;
 
 	if (fixed != NULL)
 		sk_errorf(&err, EINVAL, "%s: serial %llu changes the %s section, which "
 		    "cannot change while sekishod runs; install it as %s and restart "
 		    "sekishod", path, (unsigned long long)c->serial, fixed, d->acc.bundle);
-	if (fixed != NULL || check_rules(d, &c->pol, &err) < 0 ||
-	    accept_commit(&d->acc, c, 0, &err) < 0) {
+	if (fixed != NULL || check_rules(d, &c->pol, &fc, &err) < 0) {
+		refuse(out, path, err.msg, was);
+		policy_free(&c->pol);
+		return;
+	}
+	if (accept_commit(&d->acc, c, 0, &err) < 0) {
+		fw_change_free(&fc);
 		refuse(out, path, err.msg, was);
 		policy_free(&c->pol);
 		return;
 	}
 	live_count(&d->pol, &c->pol, &added, &withdrawn);
-	switch_policy(d, &c->pol);
+	switch_policy(d, &c->pol, &fc);
+	fw_change_free(&fc);
 	fetch_on_policy(d);
 	report(out, LOG_LEVEL_INFO, "accepted", "%s: policy serial %llu in force (was %llu): "
 	    "%zu prefixes added, %zu withdrawn; stored as %s", path,

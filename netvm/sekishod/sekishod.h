@@ -33,6 +33,8 @@
 struct buf;
 struct fetch_status;
 struct firewall;
+struct fw_change;
+struct fw_model;
 
 struct sekishod {
 	const char		*policy_path, *work_if, *tun_if, *sock_path, *rundir;
@@ -42,6 +44,7 @@ struct sekishod {
 	struct policy		 pol;
 	uint8_t			 key[32];
 	struct firewall		*fw;
+	struct fw_model		*fw_held;	/* the kernel's table, if known (firewall.h) */
 	struct engine		 engine;
 	struct tunnel		 tun;
 	struct workside		 work;
@@ -71,6 +74,10 @@ void on_event(const struct event *ev, void *arg);
  * wider one) and T_RULES tries again, backing off; d->rules_mode and
  * d->rules_base say what the kernel holds. 0, or -errno: not in force. */
 int apply_rules(struct sekishod *d, enum mode mode, const char *uplink);
+/* The same for a policy change made ready (reload.c), mode and uplink as
+ * it was made for: applied by difference, with the same fallback. */
+int apply_policy_rules(struct sekishod *d, enum mode mode, const char *uplink,
+    struct fw_change *c);
 /* T_RULES: the engine's mode, whose ruleset did not load, again. */
 void rules_retry(struct sekishod *d);
 /* T_VOUCH: office mode's deadline in the kernel renewed (office-vouch);

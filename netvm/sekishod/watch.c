@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "lib/nftload.h"
 #include "lib/util.h"
+#include "netvm/sekishod/firewall.h"
 #include "policy/render/fw_render.h"
 
 /* The handshake's age goes to the engine, which decides whether the
@@ -135,5 +136,7 @@ check_table(struct sekishod *d)
 		return;	/* there, or nftables could not say: next time */
 	log_warnx("nftables: table inet %s is gone (flushed by another program?); "
 	    "loading mode %s again", FW_TABLE, mode_name(d->engine.mode));
+	fw_model_free(d->fw_held);	/* what it held is gone: a full load */
+	d->fw_held = NULL;
 	rules_retry(d);
 }

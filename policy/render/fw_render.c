@@ -17,32 +17,21 @@ ip4(struct in_addr a, char buf[INET_ADDRSTRLEN])
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
+/* The policy's sets and maps: the same in every mode, loaded when the
+ * policy changes and left alone by a mode change. */
 static void
-render_sets(const struct fw_params *p, struct buf *o)
+render_policy_sets(const struct fw_params *p, struct buf *o)
 {
 	const struct policy *pol = p->pol;
-	const struct in_addr *res;
 	char a[INET_ADDRSTRLEN];
-	size_t n;
 
 	buf_printf(o, "\tset lgwan {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
 	    "\t\telements = {");
 	for (size_t i = 0; i < pol->n_lgwan; i++)
 		buf_printf(o, "%s %s/%u", i ? "," : "", ip4(pol->lgwan[i].addr, a),
 		    pol->lgwan[i].plen);
-	fw_dns_resolvers(pol, p->mode, &res, &n);
-	buf_printf(o, " }\n\t}\n\tset resolvers {\n\t\ttype ipv4_addr\n\t\telements = {");
-	for (size_t i = 0; i < n; i++)
-		buf_printf(o, "%s %s", i ? "," : "", ip4(res[i], a));
 	buf_printf(o, " }\n\t}\n");
-	if (p->mode != MODE_BLOCKED)
-		fw_dns_render_map(p, o);
 	fw_render_rule_sets(p, o);
-	/* Office mode holds only while sekishod vouches for it: the office
-	 * uplink, with a deadline that sekishod renews (fw_render_vouch). */
-	if (p->mode == MODE_OFFICE)
-		buf_printf(o, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n"
-		    "\t\telements = { \"%s\" timeout %us }\n\t}\n", p->uplink, pol->office_vouch_s);
 	if (pol->n_beacons == 0)
 		return;
 	buf_printf(o, "\tset beacons {\n\t\ttype ipv4_addr . inet_service\n\t\telements = {");
@@ -50,6 +39,34 @@ render_sets(const struct fw_params *p, struct buf *o)
 		buf_printf(o, "%s %s . %u", i ? "," : "",
 		    ip4(pol->beacons[i].addr.sin_addr, a), ntohs(pol->beacons[i].addr.sin_port));
 	buf_printf(o, " }\n\t}\n");
+}
+
+/* The sets that change with the mode: a handful of elements. */
+static void
+render_mode_sets(const struct fw_params *p, struct buf *o)
+{
+	const struct in_addr *res;
+	char a[INET_ADDRSTRLEN];
+	size_t n;
+
+	fw_dns_resolvers(p->pol, p->mode, &res, &n);
+	buf_printf(o, "\tset resolvers {\n\t\ttype ipv4_addr\n\t\telements = {");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(o, "%s %s", i ? "," : "", ip4(res[i], a));
+	buf_printf(o, " }\n\t}\n");
+	/* Work's DNS goes to the mode's first resolver (fw_dns.h): a
+	 * one-element map, remade when the mode's list changes; sekishod
+	 * moves the pick after a load when its checks say so. */
+	if (p->mode != MODE_BLOCKED)
+		fw_dns_render_map(p, o);
+	/* Office mode holds only while sekishod vouches for it: the office
+	 * uplink, with a deadline that sekishod renews (fw_render_vouch).
+	 * Empty in the other modes, whose rules do not name it. */
+	buf_printf(o, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n");
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\t\telements = { \"%s\" timeout %us }\n", p->uplink,
+		    p->pol->office_vouch_s);
+	buf_printf(o, "\t}\n");
 }
 
 /* IPv6 from work is forwarded in remote mode only, and only when the
@@ -303,12 +320,17 @@ fw_render_vouch(const char *uplink, unsigned int seconds, struct buf *o)
 }
 
 void
-fw_render(const struct fw_params *p, struct buf *o)
+fw_render_policy(const struct fw_params *p, struct buf *o)
 {
-	buf_printf(o, "table inet %s\ndelete table inet %s\ntable inet %s {\n",
-	    FW_TABLE, FW_TABLE, FW_TABLE);
 	if (p->pol != NULL)
-		render_sets(p, o);
+		render_policy_sets(p, o);
+}
+
+void
+fw_render_mode(const struct fw_params *p, struct buf *o)
+{
+	if (p->pol != NULL)
+		render_mode_sets(p, o);
 	render_input(p, o);
 	render_forward(p, o);
 	render_output(p, o);
@@ -317,5 +339,28 @@ fw_render(const struct fw_params *p, struct buf *o)
 		render_leave(p, o);
 		render_nat(p, o);
 	}
-	buf_printf(o, "}\n");
+}
+
+void
+fw_render_compose(const char *policy_part, const char *mode_part, struct buf *o)
+{
+	buf_printf(o, "table inet %s\ndelete table inet %s\ntable inet %s {\n%s%s}\n",
+	    FW_TABLE, FW_TABLE, FW_TABLE, policy_part, mode_part);
+}
+
+void
+fw_render(const struct fw_params *p, struct buf *o)
+{
+	struct buf a, b;
+
+	buf_init(&a);
+	buf_init(&b);
+	fw_render_policy(p, &a);
+	fw_render_mode(p, &b);
+	if (a.oom || b.oom)
+		buf_printf(o, "# out of memory\n");	/* nft refuses the text */
+	else
+		fw_render_compose(a.len ? a.p : "", b.len ? b.p : "", o);
+	buf_free(&a);
+	buf_free(&b);
 }

@@ -24,8 +24,23 @@ struct fw_params {
 	const char		*uplink;	/* office mode: the office uplink */
 };
 
-/* Appends the full transaction (create, delete, define) to out. */
+/* Appends the full transaction (create, delete, define) to out: the
+ * policy's part and the mode's, composed. */
 void fw_render(const struct fw_params *p, struct buf *out);
+/*
+ * The table's two parts, as declarations inside "table inet sekisho { }":
+ *   policy  the policy's sets and maps (LGWAN prefixes, the services'
+ *           class map and sets, gateways, beacons): the same in every
+ *           mode, so a mode change leaves them alone;
+ *   mode    the sets that change with the mode (resolvers, office_vouch:
+ *           a handful of elements) and every chain (a few dozen rules,
+ *           plus the policy's inbound rules).
+ * fw_model.h turns them into the transaction a change needs.
+ */
+void fw_render_policy(const struct fw_params *p, struct buf *out);
+void fw_render_mode(const struct fw_params *p, struct buf *out);
+/* The full transaction from the two parts' texts. */
+void fw_render_compose(const char *policy_part, const char *mode_part, struct buf *out);
 /* Office mode's vouch renewed: the office uplink in set office_vouch for
  * seconds more, in one transaction (a flush and an add: an element that
  * exists keeps its old deadline on add in some kernels, 6.1 among them). */

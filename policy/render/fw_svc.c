@@ -1,12 +1,21 @@
 /*
- * The services of one mode, so that work's every packet costs the same
+ * The services of both modes, so that work's every packet costs the same
  * whatever the number of services and prefixes: an interval map gives the
- * destination its class (what may reach it), and three sets decide.
+ * destination its class (what may reach it, in each mode), and three sets
+ * decide.
  *
- *   map svc_class     10.64.10.0/28 : 0x000205e1, ...   (class 2, path mark)
- *   set svc_all       classes open to every protocol
- *   set svc_icmp      classes open to ICMP echo (svc_icmp6 for IPv6)
- *   set svc_ports     class . protocol . port
+ *   map svc_class     10.64.10.0/28 : 0x2a170000, ...   (class 0x2a17)
+ *   set svc_all       class | mode mark: open to every protocol
+ *   set svc_icmp      class | mode mark: open to ICMP echo (svc_icmp6)
+ *   set svc_ports     class | mode mark . protocol . port
+ *
+ * The map and the sets are the policy's, whatever the mode: the mode's
+ * chain ORs its path mark (SK_MARK_TUNNEL or SK_MARK_OFFICE) into the
+ * class, so a mode change touches neither (fw_render_mode). A class whose
+ * two modes allow the same ports holds one element per port, its mark a
+ * range over both path marks. A class's number is a hash of what it
+ * allows (probing on a collision, in a fixed order), so a small policy
+ * change renumbers almost nothing and changes few elements (fw_model.h).
  *
  * Services overlap freely (a service to a /28 inside another's /16), and a
  * map's intervals may not, so the map is built by a sweep over the
@@ -221,11 +230,31 @@ struct strtab {				/* distinct strings, numbered from 0 */
 	size_t nslot;
 };
 
-/* The distinct classes (what a destination range allows) of both
- * families, numbered from 1, and the elements of the sets they make. */
+#define NMODES	2			/* [0] remote, [1] office */
+
+/* What one class allows in one mode. */
+struct allow {
+	int all, icmp;
+	char *tcp, *udp;		/* "80, 443-445", or NULL */
+};
+
+struct class_info {
+	struct allow m[NMODES];
+	int v6;
+	unsigned int id;		/* from 1; assigned once all are known */
+};
+
+/* The distinct classes (what a destination range allows in each mode) of
+ * both families, and what each allows. */
 struct classes {
 	struct strtab key;
-	struct buf ports, all, icmp, icmp6;
+	struct class_info *info;	/* parallel to key.str */
+	size_t cap_info;
+};
+
+struct seg {				/* one element of a map */
+	struct iv iv;
+	size_t cls;
 };
 
 struct sweep {
@@ -234,7 +263,7 @@ struct sweep {
 	size_t *count;			/* per service: its sets covering here */
 	size_t *act, *pos, n_act;	/* the services with count > 0, unordered */
 	size_t *users, *first;		/* the services naming set k: users[first[k] .. first[k + 1]) */
-	struct buf *map;		/* the map's elements */
+	struct vec *segs;		/* the map's elements */
 	struct classes *cl;		/* shared by both families */
 	struct port_range *ports;
 	size_t cap_ports;
@@ -242,6 +271,14 @@ struct sweep {
 	struct iv last_iv;
 	int oom;
 };
+
+static const unsigned int mode_bits[NMODES] = { POLICY_MODE_REMOTE, POLICY_MODE_OFFICE };
+
+static unsigned int
+mode_path(int m)
+{
+	return mode_mark(m == 0 ? MODE_REMOTE : MODE_OFFICE);
+}
 
 static int
 cmp_pr(const void *x, const void *y)
@@ -251,10 +288,10 @@ cmp_pr(const void *x, const void *y)
 	return (a->lo > b->lo) - (a->lo < b->lo);
 }
 
-/* The union of one protocol's ports over the services active here, as
- * "{ 80, 443-445 }" into o; 0 if none. */
+/* The union of one protocol's ports over the services active here in mode
+ * m, as "80, 443-445" into o; 0 if none. */
 static int
-port_union(struct sweep *sw, int udp, struct buf *o)
+port_union(struct sweep *sw, int udp, int m, struct buf *o)
 {
 	const struct policy *pol = sw->p->pol;
 	size_t n = 0, k = 0;
@@ -263,6 +300,8 @@ port_union(struct sweep *sw, int udp, struct buf *o)
 		size_t i = sw->act[a];
 		const struct policy_ports *pp;
 
+		if ((pol->services[i].modes & mode_bits[m]) == 0)
+			continue;
 		pp = udp ? &pol->services[i].udp : &pol->services[i].tcp;
 		if (n + pp->n > sw->cap_ports) {
 			size_t c = 2 * (n + pp->n);
@@ -298,12 +337,20 @@ port_union(struct sweep *sw, int udp, struct buf *o)
 }
 
 static void
-strtab_free(struct strtab *ch)
+classes_free(struct classes *cl)
 {
-	for (size_t i = 0; i < ch->n; i++)
+	struct strtab *ch = &cl->key;
+
+	for (size_t i = 0; i < ch->n; i++) {
 		free(ch->str[i]);
+		for (int m = 0; m < NMODES; m++) {
+			free(cl->info[i].m[m].tcp);
+			free(cl->info[i].m[m].udp);
+		}
+	}
 	free(ch->str);
 	free(ch->slot);
+	free(cl->info);
 }
 
 static uint64_t
@@ -318,15 +365,21 @@ hash(const char *t)
 
 /* Room for one more string, the hash table kept at most half full. */
 static int
-strtab_grow(struct strtab *ch)
+strtab_grow(struct classes *cl)
 {
+	struct strtab *ch = &cl->key;
+
 	if (ch->n == ch->cap) {
 		size_t c = ch->cap ? 2 * ch->cap : 16;
 		char **nb = reallocarray(ch->str, c, sizeof(*nb));
+		struct class_info *ni;
 
 		if (nb == NULL)
 			return -1;
 		ch->str = nb;
+		if ((ni = reallocarray(cl->info, c, sizeof(*ni))) == NULL)
+			return -1;
+		cl->info = ni;
 		ch->cap = c;
 	}
 	if (2 * (ch->n + 1) > ch->nslot) {
@@ -349,45 +402,39 @@ strtab_grow(struct strtab *ch)
 	return 0;
 }
 
-/* The number of text in the table, a new one if it is not there. */
+/* The index of text in the table, a new one (*fresh set) if it is not
+ * there; SIZE_MAX out of memory. */
 static size_t
-intern(struct sweep *sw, struct strtab *ch, const char *text)
+intern(struct classes *cl, const char *text, int *fresh)
 {
+	struct strtab *ch = &cl->key;
 	size_t k;
 
-	if (strtab_grow(ch) < 0) {
-		sw->oom = 1;
-		return 0;
-	}
+	*fresh = 0;
+	if (strtab_grow(cl) < 0)
+		return SIZE_MAX;
 	for (k = hash(text) & (ch->nslot - 1); ch->slot[k] != 0; k = (k + 1) & (ch->nslot - 1))
 		if (strcmp(ch->str[ch->slot[k] - 1], text) == 0)
 			return ch->slot[k] - 1;
-	if ((ch->str[ch->n] = strdup(text)) == NULL) {
-		sw->oom = 1;
-		return 0;
-	}
+	if ((ch->str[ch->n] = strdup(text)) == NULL)
+		return SIZE_MAX;
+	memset(&cl->info[ch->n], 0, sizeof(cl->info[ch->n]));
 	ch->slot[k] = ch->n + 1;
+	*fresh = 1;
 	return ch->n++;
 }
 
-/* A class as the packet mark carries it in the forward chain: its number
- * above the mode's path mark, which the accepting rule puts back. */
-static unsigned int
-class_mark(const struct sweep *sw, size_t id)
-{
-	return (unsigned int)id << FW_SVC_CLASS_SHIFT | mode_mark(sw->p->mode);
-}
-
-/* "MARK . tcp . 80, MARK . tcp . 443-445" for a port list "80, 443-445". */
+/* "MARK . tcp . 80, MARK . tcp . 443-445" for a port list "80, 443-445";
+ * mark is "0x..." or a range of two. */
 static void
-port_elements(struct buf *o, unsigned int mark, int udp, const char *list)
+port_elements(struct buf *o, const char *mark, int udp, const char *list)
 {
 	const char *p = list;
 
 	while (*p != '\0') {
 		size_t n = strcspn(p, ",");
 
-		buf_printf(o, "%s 0x%x . %s . %.*s", o->len ? "," : "", mark,
+		buf_printf(o, "%s %s . %s . %.*s", o->len ? "," : "", mark,
 		    udp ? "udp" : "tcp", (int)n, p);
 		p += n;
 		p += strspn(p, ", ");
@@ -397,58 +444,89 @@ port_elements(struct buf *o, unsigned int mark, int udp, const char *list)
 static void
 flush_element(struct sweep *sw)
 {
+	struct seg *s;
+
 	if (sw->last_class == SIZE_MAX)
 		return;
-	buf_printf(sw->map, "%s ", sw->map->len > 0 ? "," : "");
-	print_iv(sw->map, &sw->last_iv, sw->v6);
-	buf_printf(sw->map, " : 0x%x", class_mark(sw, sw->last_class));
+	if ((s = vec_push(sw->segs)) == NULL)
+		sw->oom = 1;
+	else
+		*s = (struct seg){ sw->last_iv, sw->last_class };
 	sw->last_class = SIZE_MAX;
 }
 
-/* The class of the services active here: its key, and on first sight its
- * elements in the sets. Returns its number (from 1), 0 out of memory. */
+/* What the services active here allow in mode m: a key part into key and
+ * the details into a. */
+static void
+allow_here(struct sweep *sw, int m, struct buf *key, struct allow *a)
+{
+	const struct policy *pol = sw->p->pol;
+	struct buf ports[2];
+
+	memset(a, 0, sizeof(*a));
+	for (size_t i = 0; i < sw->n_act; i++) {
+		const struct policy_rule *r = &pol->services[sw->act[i]];
+
+		if (r->modes & mode_bits[m]) {
+			a->all |= r->all;
+			a->icmp |= r->icmp;
+		}
+	}
+	for (int udp = 0; udp < 2; udp++) {
+		buf_init(&ports[udp]);
+		if (!a->all && port_union(sw, udp, m, &ports[udp]) && buf_str(&ports[udp]) != NULL) {
+			char **dst = udp ? &a->udp : &a->tcp;
+
+			if ((*dst = strdup(ports[udp].p)) == NULL)
+				sw->oom = 1;
+		}
+		sw->oom |= ports[udp].oom;
+		buf_free(&ports[udp]);
+	}
+	if (a->all)
+		buf_printf(key, "all");
+	else
+		buf_printf(key, "tcp %s; udp %s; icmp %d", a->tcp ? a->tcp : "",
+		    a->udp ? a->udp : "", a->icmp);
+}
+
+static void
+allow_free(struct allow *a)
+{
+	free(a->tcp);
+	free(a->udp);
+}
+
+/* The class of the services active here, recorded on first sight with
+ * what it allows. Returns its index, SIZE_MAX out of memory. */
 static size_t
 class_here(struct sweep *sw)
 {
-	const struct policy *pol = sw->p->pol;
 	struct classes *cl = sw->cl;
-	struct buf key, ports[2];
-	int all = 0, icmp = 0, have[2];
-	size_t id, n = cl->key.n;
+	struct allow a[NMODES];
+	struct buf key;
+	size_t id = SIZE_MAX;
+	int fresh = 0, nm = sw->v6 ? 1 : NMODES;	/* IPv6: remote mode only */
 
-	for (size_t a = 0; a < sw->n_act; a++) {
-		all |= pol->services[sw->act[a]].all;
-		icmp |= pol->services[sw->act[a]].icmp;
-	}
+	memset(a, 0, sizeof(a));
 	buf_init(&key);
-	for (int udp = 0; udp < 2; udp++) {
-		buf_init(&ports[udp]);
-		have[udp] = !all && port_union(sw, udp, &ports[udp]) &&
-		    buf_str(&ports[udp]) != NULL;
+	for (int m = 0; m < nm; m++) {
+		buf_printf(&key, m ? " / office " : "remote ");
+		allow_here(sw, m, &key, &a[m]);
 	}
-	if (all)
-		buf_printf(&key, "all");
-	else
-		buf_printf(&key, "tcp %s; udp %s; icmp %d%s", have[0] ? buf_str(&ports[0]) : "",
-		    have[1] ? buf_str(&ports[1]) : "", icmp, sw->v6 ? "; v6" : "");
-	id = buf_str(&key) != NULL ? intern(sw, &cl->key, buf_str(&key)) + 1 : 0;
-	if (id > FW_SVC_MAX_CLASSES)
-		id = 0;				/* refused below, like no memory */
-	if (id != 0 && cl->key.n > n) {		/* a new class: its elements */
-		if (all)
-			buf_printf(&cl->all, "%s 0x%x", cl->all.len ? "," : "", class_mark(sw, id));
-		if (!all && icmp)
-			buf_printf(sw->v6 ? &cl->icmp6 : &cl->icmp, "%s 0x%x",
-			    (sw->v6 ? cl->icmp6.len : cl->icmp.len) ? "," : "", class_mark(sw, id));
-		for (int udp = 0; udp < 2; udp++)
-			if (have[udp])
-				port_elements(&cl->ports, class_mark(sw, id), udp,
-				    buf_str(&ports[udp]));
-	}
-	sw->oom |= key.oom || ports[0].oom || ports[1].oom || id == 0;
+	if (sw->v6)
+		buf_printf(&key, "; v6");
+	if (!sw->oom && buf_str(&key) != NULL)
+		id = intern(cl, key.p, &fresh);
+	if (fresh) {
+		memcpy(cl->info[id].m, a, sizeof(a));
+		cl->info[id].v6 = sw->v6;
+	} else
+		for (int m = 0; m < NMODES; m++)
+			allow_free(&a[m]);
+	if (id == SIZE_MAX || cl->key.n > FW_SVC_MAX_CLASSES)
+		sw->oom = 1;			/* refused below, like no memory */
 	buf_free(&key);
-	buf_free(&ports[0]);
-	buf_free(&ports[1]);
 	return id;
 }
 
@@ -523,12 +601,19 @@ sweep_events(struct sweep *sw, struct ev *e, size_t n)
 	flush_element(sw);
 }
 
-/* The services of this mode naming each set, and the sweep's counters;
- * -1 out of memory (sw->count then NULL). */
+/* A service the map of this family serves: IPv4 in either mode, IPv6 in
+ * remote mode only. */
 static int
-users_build(const struct fw_params *p, struct sweep *sw)
+serves(const struct policy_rule *r, int v6)
 {
-	const struct policy *pol = p->pol;
+	return (r->modes & (v6 ? POLICY_MODE_REMOTE : POLICY_MODE_ANY)) != 0;
+}
+
+/* The services naming each set, and the sweep's counters; -1 out of
+ * memory (sw->count then NULL). */
+static int
+users_build(const struct policy *pol, struct sweep *sw)
+{
 	size_t n = 0;
 
 	sw->count = calloc(pol->n_services + 1, sizeof(*sw->count));
@@ -536,7 +621,7 @@ users_build(const struct fw_params *p, struct sweep *sw)
 	sw->pos = calloc(pol->n_services + 1, sizeof(*sw->pos));
 	sw->first = calloc(pol->n_sets + 2, sizeof(*sw->first));
 	for (size_t i = 0; i < pol->n_services; i++)
-		if (fw_svc_active(p, &pol->services[i]))
+		if (serves(&pol->services[i], sw->v6))
 			n += pol->services[i].n_sets;
 	sw->users = calloc(n + 1, sizeof(*sw->users));
 	if (sw->count == NULL || sw->act == NULL || sw->pos == NULL ||
@@ -546,40 +631,33 @@ users_build(const struct fw_params *p, struct sweep *sw)
 		return -1;
 	}
 	for (size_t i = 0; i < pol->n_services; i++)	/* counts, then offsets */
-		for (size_t j = 0; fw_svc_active(p, &pol->services[i]) && j < pol->services[i].n_sets; j++)
+		for (size_t j = 0; serves(&pol->services[i], sw->v6) && j < pol->services[i].n_sets; j++)
 			sw->first[pol->services[i].sets[j] + 2]++;
 	for (size_t k = 0; k < pol->n_sets; k++)
 		sw->first[k + 2] += sw->first[k + 1];
 	for (size_t i = 0; i < pol->n_services; i++)
-		for (size_t j = 0; fw_svc_active(p, &pol->services[i]) && j < pol->services[i].n_sets; j++)
+		for (size_t j = 0; serves(&pol->services[i], sw->v6) && j < pol->services[i].n_sets; j++)
 			sw->users[sw->first[pol->services[i].sets[j] + 1]++] = i;
 	return 0;
 }
 
-/* The map of one family's destinations to classes. */
+/* One family's destinations swept into segs. */
 static int
-family(const struct fw_params *p, struct buf *o, int v6, struct classes *cl)
+family(const struct policy *pol, const struct fw_params *p, int v6,
+    struct classes *cl, struct vec *segs)
 {
-	const struct policy *pol = p->pol;
 	struct evs es = { .x = { .size = sizeof(struct ev) }, .v6 = v6 };
-	struct buf map;
-	struct sweep sw = { .p = p, .v6 = v6, .map = &map, .cl = cl,
+	struct sweep sw = { .p = p, .v6 = v6, .segs = segs, .cl = cl,
 	    .last_class = SIZE_MAX };
 	int rc = -1;
 
-	buf_init(&map);
-	if (users_build(p, &sw) == 0)
+	if (users_build(pol, &sw) == 0)
 		for (size_t k = 0; k < pol->n_sets; k++)
 			if (sw.first[k + 1] > sw.first[k])
 				each_dest(pol, k, v6, push_ev, &es);
 	if (sw.count != NULL && !es.x.oom) {
 		sweep_events(&sw, es.x.v, es.x.n);
-		buf_printf(o, "\tmap svc_class%s {\n\t\ttype %s : mark\n\t\tflags interval\n",
-		    v6 ? "6" : "", v6 ? "ipv6_addr" : "ipv4_addr");
-		if (map.len > 0)
-			buf_printf(o, "\t\telements = {%s }\n", buf_str(&map));
-		buf_printf(o, "\t}\n");
-		rc = sw.oom || map.oom ? -1 : 0;
+		rc = sw.oom || segs->oom ? -1 : 0;
 	}
 	free(sw.ports);
 	free(sw.count);
@@ -588,8 +666,124 @@ family(const struct fw_params *p, struct buf *o, int v6, struct classes *cl)
 	free(sw.users);
 	free(sw.first);
 	free(es.x.v);
-	buf_free(&map);
 	return rc;
+}
+
+/* ---- numbering: a class's number from what it allows ---- */
+
+static unsigned int
+home_id(const char *key)
+{
+	return (unsigned int)(hash(key) % FW_SVC_MAX_CLASSES) + 1;
+}
+
+static int
+cmp_home(const void *x, const void *y, void *arg)
+{
+	const struct classes *cl = arg;
+	const char *a = cl->key.str[*(const size_t *)x];
+	const char *b = cl->key.str[*(const size_t *)y];
+	unsigned int ha = home_id(a), hb = home_id(b);
+
+	if (ha != hb)
+		return ha < hb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+/* Each class gets the number its key hashes to, or on a collision the
+ * next free one; in order of (home number, key), so the numbers depend on
+ * the set of classes alone, never on the order the sweep met them. */
+static int
+number_classes(struct classes *cl)
+{
+	size_t n = cl->key.n, *order = calloc(n + 1, sizeof(*order));
+	unsigned char *used = calloc(FW_SVC_MAX_CLASSES + 1, 1);
+
+	if (order == NULL || used == NULL) {
+		free(order);
+		free(used);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_home, cl);
+	for (size_t i = 0; i < n; i++) {
+		unsigned int id = home_id(cl->key.str[order[i]]);
+
+		while (used[id])
+			id = id % FW_SVC_MAX_CLASSES + 1;
+		used[id] = 1;
+		cl->info[order[i]].id = id;
+	}
+	free(order);
+	free(used);
+	return 0;
+}
+
+/* ---- printing ---- */
+
+static void
+print_map(struct buf *o, int v6, const struct vec *segs, const struct classes *cl)
+{
+	const struct seg *s = segs->v;
+
+	buf_printf(o, "\tmap svc_class%s {\n\t\ttype %s : mark\n\t\tflags interval\n",
+	    v6 ? "6" : "", v6 ? "ipv6_addr" : "ipv4_addr");
+	if (segs->n > 0) {
+		buf_printf(o, "\t\telements = {");
+		for (size_t i = 0; i < segs->n; i++) {
+			buf_printf(o, "%s ", i ? "," : "");
+			print_iv(o, &s[i].iv, v6);
+			buf_printf(o, " : 0x%x", cl->info[s[i].cls].id << FW_SVC_CLASS_SHIFT);
+		}
+		buf_printf(o, " }\n");
+	}
+	buf_printf(o, "\t}\n");
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The elements of one class in the four sets. */
+static void
+class_elements(const struct class_info *c, struct buf *all, struct buf *icmp,
+    struct buf *icmp6, struct buf *ports)
+{
+	unsigned int base = c->id << FW_SVC_CLASS_SHIFT;
+	int nm = c->v6 ? 1 : NMODES;
+	char mark[48];
+
+	for (int m = 0; m < nm; m++) {
+		const struct allow *a = &c->m[m];
+		struct buf *ic = c->v6 ? icmp6 : icmp;
+
+		if (a->all)
+			buf_printf(all, "%s 0x%x", all->len ? "," : "", base | mode_path(m));
+		if (!a->all && a->icmp)
+			buf_printf(ic, "%s 0x%x", ic->len ? "," : "", base | mode_path(m));
+	}
+	/* Ports: one element for both modes when they allow the same. */
+	if (nm == NMODES && same_str(c->m[0].tcp, c->m[1].tcp) &&
+	    same_str(c->m[0].udp, c->m[1].udp)) {
+		snprintf(mark, sizeof(mark), "0x%x-0x%x", base | mode_path(0), base | mode_path(1));
+		if (mode_path(0) > mode_path(1))
+			snprintf(mark, sizeof(mark), "0x%x-0x%x", base | mode_path(1), base | mode_path(0));
+		if (c->m[0].tcp != NULL)
+			port_elements(ports, mark, 0, c->m[0].tcp);
+		if (c->m[0].udp != NULL)
+			port_elements(ports, mark, 1, c->m[0].udp);
+		return;
+	}
+	for (int m = 0; m < nm; m++) {
+		snprintf(mark, sizeof(mark), "0x%x", base | mode_path(m));
+		if (c->m[m].tcp != NULL)
+			port_elements(ports, mark, 0, c->m[m].tcp);
+		if (c->m[m].udp != NULL)
+			port_elements(ports, mark, 1, c->m[m].udp);
+	}
 }
 
 static void
@@ -620,40 +814,53 @@ fw_svc_v6(const struct fw_params *p)
 int
 fw_svc_sets(const struct fw_params *p, struct buf *o)
 {
+	const struct policy *pol = p->pol;
 	struct classes cl;
-	int rc = 0;
+	struct vec segs[2] = { { .size = sizeof(struct seg) }, { .size = sizeof(struct seg) } };
+	struct buf all, icmp, icmp6, ports;
+	int rc = 0, nf = pol->has_v6 ? 2 : 1;
 
-	if (p->pol->n_services == 0)
+	if (pol->n_services == 0)
 		return 0;
 	memset(&cl, 0, sizeof(cl));
-	buf_init(&cl.ports);
-	buf_init(&cl.all);
-	buf_init(&cl.icmp);
-	buf_init(&cl.icmp6);
-	for (int v6 = 0; v6 <= fw_svc_v6(p) && rc == 0; v6++)
-		rc = family(p, o, v6, &cl);
-	class_set(o, "svc_all", "mark", &cl.all);
-	class_set(o, "svc_icmp", "mark", &cl.icmp);
-	class_set(o, "svc_icmp6", "mark", &cl.icmp6);
-	class_set(o, "svc_ports", "mark . inet_proto . inet_service", &cl.ports);
-	if (cl.ports.oom || cl.all.oom || cl.icmp.oom || cl.icmp6.oom)
-		rc = -1;
-	strtab_free(&cl.key);
-	buf_free(&cl.ports);
-	buf_free(&cl.all);
-	buf_free(&cl.icmp);
-	buf_free(&cl.icmp6);
+	for (int v6 = 0; v6 < nf && rc == 0; v6++)
+		rc = family(pol, p, v6, &cl, &segs[v6]);
+	if (rc == 0)
+		rc = number_classes(&cl);
+	buf_init(&all);
+	buf_init(&icmp);
+	buf_init(&icmp6);
+	buf_init(&ports);
+	if (rc == 0) {
+		for (int v6 = 0; v6 < nf; v6++)
+			print_map(o, v6, &segs[v6], &cl);
+		for (size_t i = 0; i < cl.key.n; i++)
+			class_elements(&cl.info[i], &all, &icmp, &icmp6, &ports);
+		class_set(o, "svc_all", "mark", &all);
+		class_set(o, "svc_icmp", "mark", &icmp);
+		class_set(o, "svc_icmp6", "mark", &icmp6);
+		class_set(o, "svc_ports", "mark . inet_proto . inet_service", &ports);
+		if (ports.oom || all.oom || icmp.oom || icmp6.oom)
+			rc = -1;
+	}
+	classes_free(&cl);
+	free(segs[0].v);
+	free(segs[1].v);
+	buf_free(&ports);
+	buf_free(&all);
+	buf_free(&icmp);
+	buf_free(&icmp6);
 	return rc;
 }
 
 /*
  * Work's packet gets its destination's class into the upper bits of its
- * own mark (the mode's path mark, set in prerouting, is in the lower ones:
- * routing is done by now), and the class decides; the accepting rule puts
- * the path mark back, which chain "leave" checks. A packet whose
- * destination has no class keeps the plain path mark, which no set holds.
- * The mark is the packet's own: packets of one connection on two CPUs at
- * once cannot see each other's class (a connection mark could).
+ * own mark and the mode's path mark ORed back in (routing is done by now),
+ * and the class decides; the accepting rule puts the plain path mark
+ * back, which chain "leave" checks. A packet whose destination has no
+ * class keeps the plain path mark, which no set holds. The mark is the
+ * packet's own: packets of one connection on two CPUs at once cannot see
+ * each other's class (a connection mark could).
  */
 void
 fw_svc_rules(const struct fw_params *p, struct buf *o, const char *out)
@@ -666,6 +873,8 @@ fw_svc_rules(const struct fw_params *p, struct buf *o, const char *out)
 	if (fw_svc_v6(p))
 		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark set ip6 daddr map @svc_class6\n",
 		    w, out);
+	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark set meta mark | 0x%x\n",
+	    w, out, m);
 	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_all meta mark set 0x%x counter accept\n"
 	    "\t\tiifname \"%s\" oifname \"%s\" meta mark . meta l4proto . th dport @svc_ports meta mark set 0x%x counter accept\n"
 	    "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_icmp icmp type echo-request meta mark set 0x%x counter accept\n",

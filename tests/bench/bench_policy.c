@@ -14,6 +14,20 @@
  *       first_ms   compile (fw_render, remote mode) + libnftables apply,
  *                  no table in the kernel yet
  *       apply_ms   the same replacing the table in force, median
+ *   bench-policy switch POLICY RUNS     (inside a network namespace)
+ *       switch_ms, switch_p95_ms, switch_bytes
+ *                  sekishod's mode change (fw_switch_mode), remote and
+ *                  office in turn, with the policy's table in force
+ *   bench-policy live POLICY-A POLICY-B RUNS
+ *       live_ms, live_p95_ms, live_bytes
+ *                  sekishod's policy change (fw_policy_diff, dry run,
+ *                  apply) from A to B and back, remote mode
+ *   bench-policy steps inc|full OUTDIR POLICY...
+ *                  for each policy in turn (remote mode, office over up0
+ *                  for every other one): "inc" changes the table by
+ *                  difference (mode, then policy), "full" loads it
+ *                  whole; after each, the kernel's table as JSON in
+ *                  OUTDIR/N.json (tests/integration/67-incremental.sh)
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <nftables/libnftables.h>
 
 #include "lib/buf.h"
 #include "lib/encode.h"
@@ -30,6 +46,7 @@
 #include "policy/bundle.h"
 #include "policy/render/compile.h"
 #include "policy/policy.h"
+#include "netvm/sekishod/firewall.h"
 
 static uint64_t
 now_ns(void)
@@ -156,6 +173,160 @@ bench_apply(const char *path, size_t runs)
 	return 0;
 }
 
+static uint64_t
+p95(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[(size_t)((n - 1) * 0.95 + 0.5)];
+}
+
+static int
+bench_switch(const char *path, size_t runs)
+{
+	uint64_t *v = calloc(runs, sizeof(*v)), t;
+	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", "up0" };
+	struct fw_model *held = NULL;
+	struct firewall *fw;
+	struct sk_error err;
+	struct policy pol;
+
+	if (v == NULL || policy_parse_file(path, &pol, &err) != 0 ||
+	    (fw = fw_open(&err)) == NULL)
+		return die(v == NULL ? "out of memory" : err.msg);
+	p.pol = &pol;
+	if (fw_load(fw, &p, &held, &err) != 0)
+		return die(err.msg);
+	for (size_t i = 0; i < runs; i++) {
+		p.mode = i % 2 ? MODE_REMOTE : MODE_OFFICE;
+		t = now_ns();
+		if (fw_switch_mode(fw, &p, &held, &err) != 0)
+			return die(err.msg);
+		v[i] = now_ns() - t;
+		if (held == NULL)
+			return die("the model was dropped");
+	}
+	printf("switch_ms %.1f\n", median(v, runs) / 1e6);
+	printf("switch_p95_ms %.1f\n", p95(v, runs) / 1e6);
+	fw_model_free(held);
+	fw_close(fw);
+	policy_free(&pol);
+	free(v);
+	return 0;
+}
+
+static int
+bench_live(const char *a, const char *b, size_t runs)
+{
+	uint64_t *v = calloc(runs, sizeof(*v)), t;
+	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL };
+	struct fw_model *held = NULL;
+	struct firewall *fw;
+	struct sk_error err;
+	struct policy pol[2];
+	struct fw_change c;
+	size_t bytes = 0;
+
+	if (v == NULL || policy_parse_file(a, &pol[0], &err) != 0 ||
+	    policy_parse_file(b, &pol[1], &err) != 0 || (fw = fw_open(&err)) == NULL)
+		return die(v == NULL ? "out of memory" : err.msg);
+	p.pol = &pol[0];
+	if (fw_load(fw, &p, &held, &err) != 0)
+		return die(err.msg);
+	for (size_t i = 0; i < runs; i++) {
+		p.pol = &pol[(i + 1) % 2];
+		t = now_ns();
+		if (fw_policy_diff(held, &p, &c, &err) != 0 ||
+		    fw_change_check(fw, &c, &err) != 0 ||
+		    fw_change_apply(fw, &c, &held, &err) != 0)
+			return die(err.msg);
+		v[i] = now_ns() - t;
+		if (i == 0 && getenv("BENCH_LIVE_TEXT") != NULL)
+			fprintf(stderr, "%s", buf_str(&c.text));
+		if (c.text.len > bytes)
+			bytes = c.text.len;
+		fw_change_free(&c);
+	}
+	printf("live_ms %.1f\n", median(v, runs) / 1e6);
+	printf("live_p95_ms %.1f\nlive_bytes %zu\n", p95(v, runs) / 1e6, bytes);
+	fw_model_free(held);
+	fw_close(fw);
+	policy_free(&pol[0]);
+	policy_free(&pol[1]);
+	free(v);
+	return 0;
+}
+
+/* The kernel's table as nft's JSON into path. */
+static int
+dump_table(const char *path)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	FILE *f;
+	int rc = -1;
+
+	if (ctx == NULL)
+		return -1;
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	nft_ctx_buffer_output(ctx);
+	if (nft_run_cmd_from_buffer(ctx, "list table inet " FW_TABLE) == 0 &&
+	    (f = fopen(path, "w")) != NULL) {
+		fputs(nft_ctx_get_output_buffer(ctx), f);
+		rc = fclose(f) == 0 ? 0 : -1;
+	}
+	nft_ctx_free(ctx);
+	return rc;
+}
+
+static int
+steps(int inc, const char *dir, char **paths, int n)
+{
+	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL };
+	struct fw_model *held = NULL;
+	struct policy pol[2];
+	struct firewall *fw;
+	struct sk_error err;
+	char out[4096];
+
+	if ((fw = fw_open(&err)) == NULL)
+		return die(err.msg);
+	for (int i = 0; i < n; i++) {
+		struct policy *cur = &pol[i % 2];
+		struct fw_change c;
+
+		if (policy_parse_file(paths[i], cur, &err) != 0)
+			return die(err.msg);
+		p.mode = i % 2 ? MODE_OFFICE : MODE_REMOTE;
+		p.uplink = i % 2 ? "up0" : NULL;
+		if (!inc || i == 0) {
+			p.pol = cur;
+			if (fw_load(fw, &p, &held, &err) != 0)
+				return die(err.msg);
+		} else {
+			/* the mode first, under the policy in force, then the
+			 * new policy by difference, as sekishod does */
+			if (fw_switch_mode(fw, &p, &held, &err) != 0)
+				return die(err.msg);
+			p.pol = cur;
+			if (fw_policy_diff(held, &p, &c, &err) != 0 ||
+			    fw_change_check(fw, &c, &err) != 0 ||
+			    fw_change_apply(fw, &c, &held, &err) != 0)
+				return die(err.msg);
+			fw_change_free(&c);
+			if (held == NULL)
+				return die("the model was dropped");
+		}
+		if (i > 0)
+			policy_free(&pol[(i + 1) % 2]);
+		snprintf(out, sizeof(out), "%s/%d.json", dir, i);
+		if (dump_table(out) != 0)
+			return die("cannot list the table");
+	}
+	policy_free(&pol[(n - 1) % 2]);
+	fw_model_free(held);
+	fw_close(fw);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -167,7 +338,19 @@ main(int argc, char *argv[])
 	if (argc == 4 && strcmp(argv[1], "apply") == 0 &&
 	    parse_u64(argv[3], 1, 10000, &runs) == 0)
 		return bench_apply(argv[2], (size_t)runs);
+	if (argc == 4 && strcmp(argv[1], "switch") == 0 &&
+	    parse_u64(argv[3], 1, 10000, &runs) == 0)
+		return bench_switch(argv[2], (size_t)runs);
+	if (argc == 5 && strcmp(argv[1], "live") == 0 &&
+	    parse_u64(argv[4], 1, 10000, &runs) == 0)
+		return bench_live(argv[2], argv[3], (size_t)runs);
+	if (argc >= 5 && strcmp(argv[1], "steps") == 0 &&
+	    (strcmp(argv[2], "inc") == 0 || strcmp(argv[2], "full") == 0))
+		return steps(strcmp(argv[2], "inc") == 0, argv[3], argv + 4, argc - 4);
 	fprintf(stderr, "usage: bench-policy verify BUNDLE AGENCY-PUBKEY RUNS\n"
-	    "       bench-policy apply POLICY RUNS\n");
+	    "       bench-policy apply POLICY RUNS\n"
+	    "       bench-policy switch POLICY RUNS\n"
+	    "       bench-policy live POLICY-A POLICY-B RUNS\n"
+	    "       bench-policy steps inc|full OUTDIR POLICY...\n");
 	return 2;
 }

@@ -27,6 +27,7 @@
 #include "tests/unit/status_wire.h"
 #include "lib/nftload.h"
 #include "policy/render/fw_render.h"
+#include "policy/render/fw_model.h"
 #include "netvm/sekishod/live.h"
 #include "netvm/sekishod/rtnl.h"
 #include "netvm/sekishod/timers.h"
@@ -129,7 +130,10 @@ test_office_ruleset(void **state)
 	t = render(MODE_REMOTE, &pol);
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e1\n"));
 	assert_null(strstr(t, "oifname \"up0\""));
-	assert_null(strstr(t, "office_vouch"));
+	/* The set is the table's in every mode (a mode change does not
+	 * declare it), empty and named by no rule outside office mode. */
+	assert_null(strstr(t, "@office_vouch"));
+	assert_non_null(strstr(t, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n\t}\n"));
 	free(t);
 }
 
@@ -173,6 +177,171 @@ test_base_ruleset(void **state)
 	    "\t\tcounter reject with icmpx admin-prohibited\n\t}\n"
 	    "}\n");
 	free(t);
+}
+
+
+/* The model of the table p renders, parts as fw_render_policy/_mode. */
+static struct fw_model *
+model(enum mode mode, const struct policy *p, const char *uplink)
+{
+	struct fw_params fp = { mode, p, "wk0", "skt0", uplink };
+	struct fw_model *m = fw_model_new();
+	struct buf a, b;
+
+	buf_init(&a);
+	buf_init(&b);
+	fw_render_policy(&fp, &a);
+	fw_render_mode(&fp, &b);
+	assert_non_null(m);
+	assert_int_equal(fw_model_read(m, buf_str(&a), FW_MODEL_POLICY), 0);
+	assert_int_equal(fw_model_read(m, buf_str(&b), FW_MODEL_MODE), 0);
+	buf_free(&a);
+	buf_free(&b);
+	return m;
+}
+
+static char *
+diff(const struct fw_model *a, const struct fw_model *b, int parts, long *cmds)
+{
+	struct buf o;
+
+	buf_init(&o);
+	*cmds = fw_model_diff(a, b, parts, &o);
+	assert_true(*cmds >= 0);
+	buf_printf(&o, "%s", "");
+	return o.p;
+}
+
+static const char services_text[] =
+    "version 1\nserial 43\n"
+    "device {\n\ttunnel-address 10.77.0.2/32\n\tkey-file \"/etc/sekisho/device.key\"\n}\n"
+    "gateway \"agency-gw\" {\n\tendpoint 192.0.2.10:51820\n"
+    "\tpublic-key \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"\n}\n"
+    "lgwan {\n\tprefix 10.64.0.0/16\n\tprefix 10.65.0.0/16\n\tprefix 10.70.0.0/16\n"
+    "\tresolver 10.64.0.53\n}\n"
+    "work {\n\taddress 172.30.0.2/30\n\trouter 172.30.0.1\n}\n"
+    "office {\n\tresolver 10.99.0.53\n}\n"
+    "service \"web\" {\n\tclass lgwan\n\tto 10.64.0.0/16\n\ttcp 80,443\n}\n"
+    "service \"mail\" {\n\tclass lgwan\n\tto 10.65.0.0/16\n\ttcp 25\n\tmode remote\n}\n";
+
+/* A mode change carries none of the policy's sets: only the mode's chains
+ * and its small sets, remade; nothing at all when the mode is the same. */
+static void
+test_model_mode_switch(void **state)
+{
+	struct policy sp;
+	struct sk_error err;
+	struct fw_model *r, *o, *o2;
+	long n;
+	char *t;
+
+	(void)state;
+	assert_int_equal(policy_parse_buf("s.conf", services_text, sizeof(services_text) - 1,
+	    &sp, &err), 0);
+	r = model(MODE_REMOTE, &sp, NULL);
+	o = model(MODE_OFFICE, &sp, "up0");
+	o2 = model(MODE_OFFICE, &sp, "up0");
+	t = diff(r, o, FW_MODEL_MODE, &n);
+	assert_true(n > 0);
+	assert_null(strstr(t, "set lgwan"));
+	assert_null(strstr(t, "svc_class {"));
+	assert_null(strstr(t, "add element"));
+	assert_null(strstr(t, "delete element"));
+	assert_non_null(strstr(t, "flush chain inet sekisho forward\n"));
+	assert_non_null(strstr(t, "delete set inet sekisho resolvers\n"));
+	assert_non_null(strstr(t, "\t\telements = { \"up0\" timeout 3s }\n"));
+	assert_non_null(strstr(t, "\t\telements = { 10.99.0.53 }\n"));
+	/* the flushes before anything is declared anew */
+	assert_true(strstr(t, "flush chain") < strstr(t, "delete set"));
+	assert_true(strstr(t, "delete set") < strstr(t, "table inet sekisho {"));
+	free(t);
+	/* Same policy, same mode: nothing, but office_vouch's deadline,
+	 * which starts again (and with it the chains naming it). */
+	t = diff(o, o2, FW_MODEL_MODE | FW_MODEL_POLICY, &n);
+	assert_non_null(strstr(t, "delete set inet sekisho office_vouch\n"));
+	assert_null(strstr(t, "delete set inet sekisho resolvers"));
+	free(t);
+	t = diff(r, r, FW_MODEL_MODE | FW_MODEL_POLICY, &n);
+	assert_int_equal(n, 0);
+	assert_string_equal(t, "");
+	free(t);
+	fw_model_free(r);
+	fw_model_free(o);
+	fw_model_free(o2);
+	policy_free(&sp);
+}
+
+/* The lab policy with 20 more prefixes, 10.80.0.0/24 .. 10.80.19.0/24,
+ * the one at 10.80.X.0/24 replaced by 10.81.X.0/24 if swap >= 0. */
+static void
+big_policy(struct policy *p, int swap)
+{
+	struct sk_error err;
+	struct buf t;
+	const char *at = strstr(services_text, "\tresolver 10.64.0.53\n");
+
+	buf_init(&t);
+	buf_printf(&t, "%.*s", (int)(at - services_text), services_text);
+	for (int i = 0; i < 20; i++)
+		buf_printf(&t, "\tprefix 10.%d.%d.0/24\n", i == swap ? 81 : 80, i);
+	buf_printf(&t, "%s", at);
+	assert_non_null(buf_str(&t));
+	assert_int_equal(policy_parse_buf("big.conf", t.p, t.len, p, &err), 0);
+	buf_free(&t);
+}
+
+/* A policy change is the elements that went and came, and the chains that
+ * changed: not the sets that stayed. A small set is made anew instead. */
+static void
+test_model_policy_diff(void **state)
+{
+	struct policy a, b;
+	struct sk_error err;
+	struct fw_model *ma, *mb;
+	char *t;
+	long n;
+
+	(void)state;
+	big_policy(&a, -1);
+	big_policy(&b, 7);
+	ma = model(MODE_REMOTE, &a, NULL);
+	mb = model(MODE_REMOTE, &b, NULL);
+	t = diff(ma, mb, FW_MODEL_MODE | FW_MODEL_POLICY, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(t, "delete element inet sekisho lgwan { 10.80.7.0/24 }\n"
+	    "add element inet sekisho lgwan { 10.81.7.0/24 }\n");
+	free(t);
+	fw_model_free(ma);
+	fw_model_free(mb);
+	policy_free(&a);
+	policy_free(&b);
+	/* three prefixes: lgwan declared anew, with the chain naming it */
+	assert_int_equal(policy_parse_buf("s.conf", services_text, sizeof(services_text) - 1,
+	    &a, &err), 0);
+	ma = model(MODE_REMOTE, &a, NULL);
+	mb = model(MODE_REMOTE, &pol, NULL);
+	t = diff(ma, mb, FW_MODEL_MODE | FW_MODEL_POLICY, &n);
+	assert_non_null(strstr(t, "flush chain inet sekisho modemark_local\n"));
+	assert_non_null(strstr(t, "delete set inet sekisho lgwan\n"));
+	assert_non_null(strstr(t, "\t\telements = { 10.64.0.0/16, 10.65.0.0/16 }\n"));
+	free(t);
+	fw_model_free(ma);
+	fw_model_free(mb);
+	policy_free(&a);
+}
+
+/* Text the renderer does not write is refused, not half read. */
+static void
+test_model_read_refuses(void **state)
+{
+	struct fw_model *m = fw_model_new();
+
+	(void)state;
+	assert_int_equal(fw_model_read(m, "\tset x {\n\t\ttype mark\n", FW_MODEL_POLICY), -1);
+	assert_int_equal(fw_model_read(m, "rule\n", FW_MODEL_POLICY), -1);
+	assert_int_equal(fw_model_read(m, "\tset y {\n\t\telements = { 1, 2\n\t}\n",
+	    FW_MODEL_POLICY), -1);
+	fw_model_free(m);
 }
 
 /* nftables itself (dry run: parsed and checked, nothing changed) accepts
@@ -875,6 +1044,9 @@ main(void)
 		cmocka_unit_test(test_office_ruleset),
 		cmocka_unit_test(test_base_ruleset),
 		cmocka_unit_test(test_nft_accepts_rulesets),
+		cmocka_unit_test(test_model_mode_switch),
+		cmocka_unit_test(test_model_policy_diff),
+		cmocka_unit_test(test_model_read_refuses),
 		cmocka_unit_test(test_ctl_parse),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_json),

@@ -1,0 +1,418 @@
+/* The table as a model, and the transaction between two (fw_model.h). */
+#include "policy/render/fw_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/render/fw_render.h"
+
+enum kind { K_SET, K_MAP, K_CHAIN };
+
+struct obj {
+	enum kind	 kind;
+	int		 part;
+	char		*name;
+	struct buf	 head;		/* "\t\ttype ...\n" lines */
+	char		**items;	/* elements (sorted) or rules (in order) */
+	size_t		 n, cap;
+	int		 timeouts;	/* elements carry timeouts */
+};
+
+struct fw_model {
+	struct obj	*v;
+	size_t		 n, cap;
+};
+
+static const char *const kw[] = { "set", "map", "chain" };
+
+struct fw_model *
+fw_model_new(void)
+{
+	return calloc(1, sizeof(struct fw_model));
+}
+
+static void
+obj_free(struct obj *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->items[i]);
+	free(o->items);
+	free(o->name);
+	buf_free(&o->head);
+}
+
+void
+fw_model_free(struct fw_model *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		obj_free(&m->v[i]);
+	free(m->v);
+	free(m);
+}
+
+static int
+push_item(struct obj *o, const char *s, size_t len)
+{
+	if (o->n == o->cap) {
+		size_t c = o->cap ? 2 * o->cap : 8;
+		char **nv = reallocarray(o->items, c, sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		o->items = nv;
+		o->cap = c;
+	}
+	if ((o->items[o->n] = strndup(s, len)) == NULL)
+		return -1;
+	o->n++;
+	return 0;
+}
+
+/* "a, b, c }": the elements, each trimmed; -1 without the closing brace. */
+static int
+read_elements(struct obj *o, const char *p, const char *end)
+{
+	const char *close = end;
+
+	while (close > p && close[-1] != '}')
+		close--;
+	if (close == p)
+		return -1;
+	close--;
+	while (p < close) {
+		const char *c = memchr(p, ',', (size_t)(close - p));
+		const char *e = c != NULL ? c : close, *s = p;
+
+		while (s < e && *s == ' ')
+			s++;
+		while (e > s && e[-1] == ' ')
+			e--;
+		if (e > s && push_item(o, s, (size_t)(e - s)) < 0)
+			return -1;
+		p = c != NULL ? c + 1 : close;
+	}
+	return 0;
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static struct obj *
+push_obj(struct fw_model *m)
+{
+	if (m->n == m->cap) {
+		size_t c = m->cap ? 2 * m->cap : 16;
+		struct obj *nv = reallocarray(m->v, c, sizeof(*nv));
+
+		if (nv == NULL)
+			return NULL;
+		m->v = nv;
+		m->cap = c;
+	}
+	memset(&m->v[m->n], 0, sizeof(m->v[m->n]));
+	buf_init(&m->v[m->n].head);
+	return &m->v[m->n++];
+}
+
+/* "\tset NAME {": the kind and the name; -1 for anything else. */
+static int
+open_line(const char *l, size_t len, enum kind *k, const char **name, size_t *nlen)
+{
+	if (len < 4 || l[0] != '\t' || l[1] == '\t' || strncmp(l + len - 2, " {", 2) != 0)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		size_t kl = strlen(kw[i]);
+
+		if (strncmp(l + 1, kw[i], kl) == 0 && l[1 + kl] == ' ') {
+			*k = (enum kind)i;
+			*name = l + 2 + kl;
+			*nlen = len - 2 - kl - 2;
+			return *nlen > 0 ? 0 : -1;
+		}
+	}
+	return -1;
+}
+
+int
+fw_model_read(struct fw_model *m, const char *text, int part)
+{
+	const char *p = text;
+	struct obj *o = NULL;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		const char *name;
+		size_t nlen;
+		enum kind k;
+
+		if (o == NULL) {
+			if (open_line(p, len, &k, &name, &nlen) < 0 ||
+			    (o = push_obj(m)) == NULL ||
+			    (o->name = strndup(name, nlen)) == NULL)
+				return -1;
+			o->kind = k;
+			o->part = part;
+		} else if (len == 2 && p[0] == '\t' && p[1] == '}') {
+			if (o->kind != K_CHAIN && o->n > 1)
+				qsort(o->items, o->n, sizeof(*o->items), cmp_str);
+			o = NULL;
+		} else if (len < 3 || p[0] != '\t' || p[1] != '\t') {
+			return -1;
+		} else if (o->kind != K_CHAIN && strncmp(p + 2, "elements = {", 12) == 0) {
+			if (read_elements(o, p + 14, p + len) < 0)
+				return -1;
+			o->timeouts |= memmem(p, len, " timeout ", 9) != NULL;
+		} else if (o->kind == K_CHAIN ? strncmp(p + 2, "type ", 5) == 0 : 1) {
+			buf_printf(&o->head, "%.*s\n", (int)len, p);
+			if (o->head.oom)
+				return -1;
+		} else if (push_item(o, p + 2, len - 2) < 0)
+			return -1;
+		p += len + (nl != NULL);
+	}
+	return o == NULL ? 0 : -1;
+}
+
+static const struct obj *
+find(const struct fw_model *m, const struct obj *like)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if ((m->v[i].kind == K_CHAIN) == (like->kind == K_CHAIN) &&
+		    strcmp(m->v[i].name, like->name) == 0)
+			return &m->v[i];
+	return NULL;
+}
+
+static int
+same_head(const struct obj *a, const struct obj *b)
+{
+	return a->kind == b->kind && a->head.len == b->head.len &&
+	    (a->head.len == 0 || memcmp(a->head.p, b->head.p, a->head.len) == 0);
+}
+
+static int
+same_items(const struct obj *a, const struct obj *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* A rule names set s ("@name" not followed by more of a name). */
+static int
+names_set(const struct obj *chain, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < chain->n; i++)
+		for (const char *p = chain->items[i]; (p = strchr(p, '@')) != NULL; p++)
+			if (strncmp(p + 1, s, n) == 0 &&
+			    strchr("abcdefghijklmnopqrstuvwxyz0123456789_", p[1 + n]) == NULL)
+				return 1;
+	return 0;
+}
+
+/* What becomes of each object of the parts compared. */
+struct plan {
+	const struct obj *old, *new;
+	int remake;		/* set: deleted and declared anew; chain: flushed and filled */
+};
+
+static void
+declare(struct buf *o, const struct obj *x)
+{
+	buf_printf(o, "\t%s %s {\n%s", kw[x->kind], x->name, x->head.len ? x->head.p : "");
+	if (x->kind == K_CHAIN) {
+		for (size_t i = 0; i < x->n; i++)
+			buf_printf(o, "\t\t%s\n", x->items[i]);
+	} else if (x->n > 0) {
+		buf_printf(o, "\t\telements = {");
+		for (size_t i = 0; i < x->n; i++)
+			buf_printf(o, "%s %s", i ? "," : "", x->items[i]);
+		buf_printf(o, " }\n");
+	}
+	buf_printf(o, "\t}\n");
+}
+
+/* "delete element" (map keys only) or "add element" of the items of a not
+ * in b (both sorted). */
+static long
+element_cmd(struct buf *o, const char *verb, const struct obj *a, const struct obj *b)
+{
+	size_t i = 0, j = 0, k = 0;
+
+	while (i < a->n) {
+		int c = j < b->n ? strcmp(a->items[i], b->items[j]) : -1;
+
+		if (c > 0) {
+			j++;
+			continue;
+		}
+		if (c < 0) {
+			const char *it = a->items[i];
+			size_t len = strlen(it);
+			const char *colon;
+
+			if (*verb == 'd' && a->kind == K_MAP && (colon = strstr(it, " : ")) != NULL)
+				len = (size_t)(colon - it);
+			buf_printf(o, "%s%.*s", k++ ? ", " : "", (int)len, it);
+		} else
+			j++;
+		i++;
+	}
+	return (long)k;
+}
+
+static long
+elements(struct buf *o, const char *verb, const struct obj *a, const struct obj *b)
+{
+	struct buf list;
+	long k;
+
+	buf_init(&list);
+	k = element_cmd(&list, verb, a, b);
+	if (k > 0)
+		buf_printf(o, "%s element inet %s %s { %s }\n", verb, FW_TABLE, a->name,
+		    buf_str(&list) != NULL ? list.p : "");
+	if (list.oom)
+		o->oom = 1;
+	buf_free(&list);
+	return k > 0;
+}
+
+long
+fw_model_diff(const struct fw_model *old, const struct fw_model *new, int parts,
+    struct buf *o)
+{
+	struct plan *pl = calloc(old->n + new->n + 1, sizeof(*pl));
+	size_t np = 0;
+	long cmds = 0;
+	struct buf block;
+
+	if (pl == NULL)
+		return -1;
+	for (size_t i = 0; i < new->n; i++) {
+		const struct obj *x = &new->v[i];
+
+		if (x->part & parts)
+			pl[np++] = (struct plan){ find(old, x), x, 0 };
+	}
+	for (size_t i = 0; i < old->n; i++) {
+		const struct obj *x = &old->v[i], *y = find(new, x);
+
+		if ((x->part & parts) && (y == NULL || !(y->part & parts)))
+			pl[np++] = (struct plan){ x, NULL, 0 };
+	}
+	/* Sets made anew: new ones, changed types, small ones that change and
+	 * those with timeouts (their deadlines start again); then chains that
+	 * change or name one of them. */
+	for (size_t i = 0; i < np; i++) {
+		const struct obj *a = pl[i].old, *b = pl[i].new;
+
+		if (b != NULL && b->kind != K_CHAIN)
+			pl[i].remake = a == NULL || !same_head(a, b) || b->timeouts ||
+			    (a->n + b->n <= FW_MODEL_REFILL && !same_items(a, b));
+	}
+	for (size_t i = 0; i < np; i++) {
+		const struct obj *c = pl[i].new;
+
+		if (c == NULL || c->kind != K_CHAIN)
+			continue;
+		pl[i].remake = pl[i].old == NULL || !same_head(pl[i].old, c) ||
+		    !same_items(pl[i].old, c);
+		for (size_t k = 0; k < np && !pl[i].remake; k++)
+			if (pl[k].old != NULL && pl[k].old->kind != K_CHAIN &&
+			    (pl[k].new == NULL || pl[k].remake) && names_set(pl[i].old, pl[k].old->name))
+				pl[i].remake = 1;
+	}
+	/* 1. chains flushed, and gone */
+	for (size_t i = 0; i < np; i++)
+		if (pl[i].old != NULL && pl[i].old->kind == K_CHAIN &&
+		    (pl[i].new == NULL || pl[i].remake)) {
+			buf_printf(o, "flush chain inet %s %s\n", FW_TABLE, pl[i].old->name);
+			cmds++;
+		}
+	for (size_t i = 0; i < np; i++)
+		if (pl[i].new == NULL && pl[i].old->kind == K_CHAIN) {
+			buf_printf(o, "delete chain inet %s %s\n", FW_TABLE, pl[i].old->name);
+			cmds++;
+		}
+	/* 2. sets gone or made anew */
+	for (size_t i = 0; i < np; i++) {
+		const struct obj *x = pl[i].old;
+
+		if (x != NULL && x->kind != K_CHAIN && (pl[i].new == NULL ||
+		    (pl[i].remake && pl[i].old != NULL))) {
+			buf_printf(o, "delete %s inet %s %s\n", kw[x->kind], FW_TABLE, x->name);
+			cmds++;
+		}
+	}
+	/* 3. elements of the sets that stay */
+	for (size_t i = 0; i < np; i++) {
+		const struct obj *a = pl[i].old, *b = pl[i].new;
+
+		if (a == NULL || b == NULL || b->kind == K_CHAIN || pl[i].remake ||
+		    same_items(a, b))
+			continue;
+		cmds += elements(o, "delete", a, b);
+		cmds += elements(o, "add", b, a);
+	}
+	/* 4. new sets, then chains, in one block */
+	buf_init(&block);
+	for (int chains = 0; chains < 2; chains++)
+		for (size_t i = 0; i < np; i++)
+			if (pl[i].new != NULL && pl[i].remake &&
+			    (pl[i].new->kind == K_CHAIN) == chains) {
+				declare(&block, pl[i].new);
+				cmds++;
+			}
+	if (block.len > 0)
+		buf_printf(o, "table inet %s {\n%s}\n", FW_TABLE, buf_str(&block));
+	if (block.oom)
+		o->oom = 1;
+	buf_free(&block);
+	free(pl);
+	return o->oom ? -1 : cmds;
+}
+
+int
+fw_model_take(struct fw_model *m, struct fw_model *src, int part)
+{
+	int rc = 0;
+
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->v[i].part & part)
+			obj_free(&m->v[i]);
+		else
+			m->v[k++] = m->v[i];
+	}
+	m->n = k;
+	k = 0;
+	for (size_t i = 0; i < src->n; i++) {
+		struct obj *d;
+
+		if (!(src->v[i].part & part)) {
+			src->v[k++] = src->v[i];
+			continue;
+		}
+		if ((d = push_obj(m)) == NULL) {	/* cannot grow: dropped */
+			obj_free(&src->v[i]);
+			rc = -1;
+			continue;
+		}
+		*d = src->v[i];
+	}
+	src->n = k;
+	return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * What the netvm's table holds, as a model: its sets and maps (head lines
+ * and elements) and its chains (head line and rules), each from the policy's
+ * part or the mode's (fw_render.h). Built by reading back the renderer's own
+ * text, so the model can never disagree with what a full load would put in
+ * the kernel; compared, two models give the one transaction that turns the
+ * table holding the first into the table holding the second:
+ *
+ *   1. chains that change (or name a set made anew) flushed, chains gone
+ *      deleted;
+ *   2. sets gone deleted, and those made anew: whose type changed, small
+ *      ones (FW_MODEL_REFILL elements or fewer) that change, and those
+ *      with timeouts (office_vouch: its deadline starts again);
+ *   3. the elements of the other sets that went, and those that came;
+ *   4. new sets, then the changed chains with their rules.
+ *
+ * Small sets are made anew rather than changed element by element because
+ * libnftables reads every element of the table before an element command
+ * (tens of milliseconds at 10,000 prefixes) but not before a declaration.
+ *
+ * One transaction: no instant holds a half-changed table. Its size follows
+ * the change, not the policy: a mode change is a few dozen rules and a
+ * handful of elements (fw_render_mode), a policy change of one prefix a
+ * few elements. Pure: no sockets, no libnftables.
+ */
+#ifndef SK_FW_MODEL_H
+#define SK_FW_MODEL_H
+
+#include "lib/buf.h"
+
+#define FW_MODEL_POLICY	0x1
+#define FW_MODEL_MODE	0x2
+#define FW_MODEL_REFILL	16
+
+struct fw_model;
+
+struct fw_model *fw_model_new(void);
+void fw_model_free(struct fw_model *m);
+/* Reads declarations (fw_render_policy's or fw_render_mode's text) into m
+ * as part (FW_MODEL_POLICY or FW_MODEL_MODE). 0, or -1 out of memory or
+ * for text the renderer does not write. */
+int fw_model_read(struct fw_model *m, const char *text, int part);
+/* Appends the transaction turning a table holding old into one holding
+ * new, for the objects of the parts named (an object of another part is
+ * taken as unchanged); nothing if they are the same. Returns the number
+ * of commands, -1 out of memory. */
+long fw_model_diff(const struct fw_model *old, const struct fw_model *new,
+    int parts, struct buf *out);
+/* m's objects of part replaced by src's (moved: src loses them). 0, or -1
+ * out of memory: then m lacks some and must not be used. */
+int fw_model_take(struct fw_model *m, struct fw_model *src, int part);
+
+#endif
