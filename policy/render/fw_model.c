@@ -13,9 +13,10 @@ struct obj {
 	int		 part;
 	char		*name;
 	struct buf	 head;		/* "\t\ttype ...\n" lines */
-	char		**items;	/* elements (sorted) or rules (in order) */
+	char		**items;	/* elements or rules, in the renderer's order */
 	size_t		 n, cap;
 	int		 timeouts;	/* elements carry timeouts */
+	int		 concat_ranges;	/* a concatenation with intervals */
 };
 
 struct fw_model {
@@ -159,8 +160,9 @@ fw_model_read(struct fw_model *m, const char *text, int part)
 			o->kind = k;
 			o->part = part;
 		} else if (len == 2 && p[0] == '\t' && p[1] == '}') {
-			if (o->kind != K_CHAIN && o->n > 1)
-				qsort(o->items, o->n, sizeof(*o->items), cmp_str);
+			o->concat_ranges = o->kind != K_CHAIN && o->head.len > 0 &&
+			    strstr(o->head.p, "flags interval") != NULL &&
+			    strstr(o->head.p, " . ") != NULL;
 			o = NULL;
 		} else if (len < 3 || p[0] != '\t' || p[1] != '\t') {
 			return -1;
@@ -243,22 +245,42 @@ declare(struct buf *o, const struct obj *x)
 	buf_printf(o, "\t}\n");
 }
 
+/* The items of x sorted, as pointers (NULL out of memory). */
+static char **
+sorted(const struct obj *x)
+{
+	char **v = calloc(x->n + 1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	if (x->n > 0)
+		memcpy(v, x->items, x->n * sizeof(*v));
+	qsort(v, x->n, sizeof(*v), cmp_str);
+	return v;
+}
+
 /* "delete element" (map keys only) or "add element" of the items of a not
- * in b (both sorted). */
+ * in b; -1 out of memory. */
 static long
 element_cmd(struct buf *o, const char *verb, const struct obj *a, const struct obj *b)
 {
+	char **va = sorted(a), **vb = sorted(b);
 	size_t i = 0, j = 0, k = 0;
 
+	if (va == NULL || vb == NULL) {
+		free(va);
+		free(vb);
+		return -1;
+	}
 	while (i < a->n) {
-		int c = j < b->n ? strcmp(a->items[i], b->items[j]) : -1;
+		int c = j < b->n ? strcmp(va[i], vb[j]) : -1;
 
 		if (c > 0) {
 			j++;
 			continue;
 		}
 		if (c < 0) {
-			const char *it = a->items[i];
+			const char *it = va[i];
 			size_t len = strlen(it);
 			const char *colon;
 
@@ -269,6 +291,8 @@ element_cmd(struct buf *o, const char *verb, const struct obj *a, const struct o
 			j++;
 		i++;
 	}
+	free(va);
+	free(vb);
 	return (long)k;
 }
 
@@ -279,7 +303,8 @@ elements(struct buf *o, const char *verb, const struct obj *a, const struct obj 
 	long k;
 
 	buf_init(&list);
-	k = element_cmd(&list, verb, a, b);
+	if ((k = element_cmd(&list, verb, a, b)) < 0)
+		o->oom = 1;
 	if (k > 0)
 		buf_printf(o, "%s element inet %s %s { %s }\n", verb, FW_TABLE, a->name,
 		    buf_str(&list) != NULL ? list.p : "");
@@ -320,7 +345,8 @@ fw_model_diff(const struct fw_model *old, const struct fw_model *new, int parts,
 
 		if (b != NULL && b->kind != K_CHAIN)
 			pl[i].remake = a == NULL || !same_head(a, b) || b->timeouts ||
-			    (a->n + b->n <= FW_MODEL_REFILL && !same_items(a, b));
+			    ((a->n + b->n <= FW_MODEL_REFILL || b->concat_ranges) &&
+			    !same_items(a, b));
 	}
 	for (size_t i = 0; i < np; i++) {
 		const struct obj *c = pl[i].new;

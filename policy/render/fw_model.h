@@ -9,8 +9,13 @@
  *   1. chains that change (or name a set made anew) flushed, chains gone
  *      deleted;
  *   2. sets gone deleted, and those made anew: whose type changed, small
- *      ones (FW_MODEL_REFILL elements or fewer) that change, and those
- *      with timeouts (office_vouch: its deadline starts again);
+ *      ones (FW_MODEL_REFILL elements or fewer) that change, those with
+ *      timeouts (office_vouch: its deadline starts again), and
+ *      concatenations with intervals that change (svc_ports), declared
+ *      with their elements in the renderer's order, as a full load does:
+ *      with nftables 1.0.6 on Linux 6.18 what such a set answers depends
+ *      on the order its elements went in (tests/integration/
+ *      67-incremental.sh found it; see docs/policy.md);
  *   3. the elements of the other sets that went, and those that came;
  *   4. new sets, then the changed chains with their rules.
  *

@@ -307,8 +307,11 @@ steps(int inc, const char *dir, char **paths, int n)
 			if (fw_switch_mode(fw, &p, &held, &err) != 0)
 				return die(err.msg);
 			p.pol = cur;
-			if (fw_policy_diff(held, &p, &c, &err) != 0 ||
-			    fw_change_check(fw, &c, &err) != 0 ||
+			if (fw_policy_diff(held, &p, &c, &err) != 0)
+				return die(err.msg);
+			if (getenv("BENCH_LIVE_TEXT") != NULL)
+				fprintf(stderr, "# step %d\n%s", i, buf_str(&c.text));
+			if (fw_change_check(fw, &c, &err) != 0 ||
 			    fw_change_apply(fw, &c, &held, &err) != 0)
 				return die(err.msg);
 			fw_change_free(&c);
