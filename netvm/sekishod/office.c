@@ -29,58 +29,77 @@ _Static_assert(PROBE_MAX_BEACONS == POLICY_MAX_BEACONS && ENGINE_BEACON_ID == PO
     "a probe_run holds every beacon of a policy");
 
 
+/* One op of the office table. */
+static int
+office_op(struct route_ops *ops, int del, struct in_addr dst, uint8_t plen, int oif,
+    const struct in_addr *gw)
+{
+	struct route_op op = { .del = del, .family = AF_INET, .table = SK_RT_OFFICE,
+	    .plen = plen, .oif = oif };
+
+	op.dst.v4 = dst;
+	if (gw != NULL) {
+		op.has_gw = 1;
+		op.gw = *gw;
+	}
+	return route_ops_add(ops, &op);
+}
+
+/* ops carried out in bulk (route_batch), then freed. */
+static int
+run_ops(struct route_ops *ops, int rc)
+{
+	if (rc == 0)
+		rc = route_batch(ops->v, ops->n);
+	route_ops_free(ops);
+	return rc;
+}
+
 int
 office_routes(const struct policy *pol, int oif, const struct in_addr *gw)
 {
-	int rc;
+	struct route_ops ops = { 0 };
+	int rc = 0;
 
-	for (size_t i = 0; i < pol->n_lgwan; i++)
-		if ((rc = route_replace(SK_RT_OFFICE, pol->lgwan[i].addr,
-		    pol->lgwan[i].plen, gw, oif)) < 0)
-			return rc;
-	for (size_t i = 0; i < pol->n_office_resolvers; i++)
-		if ((rc = route_replace(SK_RT_OFFICE, pol->office_resolvers[i], 32,
-		    gw, oif)) < 0)
-			return rc;
-	return 0;
+	for (size_t i = 0; i < pol->n_lgwan && rc == 0; i++)
+		rc = office_op(&ops, 0, pol->lgwan[i].addr, pol->lgwan[i].plen, oif, gw);
+	for (size_t i = 0; i < pol->n_office_resolvers && rc == 0; i++)
+		rc = office_op(&ops, 0, pol->office_resolvers[i], 32, oif, gw);
+	return run_ops(&ops, rc);
 }
 
 int
 office_withdraw(const struct policy *old, const struct policy *new)
 {
-	int rc, first = 0;
+	struct route_ops ops = { 0 };
+	int rc = 0;
 
-	for (size_t i = 0; i < old->n_lgwan; i++) {
+	for (size_t i = 0; i < old->n_lgwan && rc == 0; i++) {
 		const struct prefix4 *p = &old->lgwan[i];
 
-		if (!live_has_prefix(new, p->addr, p->plen) &&
-		    (rc = route_del(SK_RT_OFFICE, p->addr, p->plen)) < 0 && first == 0)
-			first = rc;
+		if (!live_has_prefix(new, p->addr, p->plen))
+			rc = office_op(&ops, 1, p->addr, p->plen, 0, NULL);
 	}
-	for (size_t i = 0; i < old->n_office_resolvers; i++) {
+	for (size_t i = 0; i < old->n_office_resolvers && rc == 0; i++) {
 		struct in_addr a = old->office_resolvers[i];
 
-		if (!live_has_office_resolver(new, a) && !live_has_prefix(new, a, 32) &&
-		    (rc = route_del(SK_RT_OFFICE, a, 32)) < 0 && first == 0)
-			first = rc;
+		if (!live_has_office_resolver(new, a) && !live_has_prefix(new, a, 32))
+			rc = office_op(&ops, 1, a, 32, 0, NULL);
 	}
-	return first;
+	return run_ops(&ops, rc);
 }
 
 int
 office_unroute(const struct policy *pol)
 {
-	int rc, first = 0;
+	struct route_ops ops = { 0 };
+	int rc = 0;
 
-	for (size_t i = 0; i < pol->n_lgwan; i++)
-		if ((rc = route_del(SK_RT_OFFICE, pol->lgwan[i].addr, pol->lgwan[i].plen)) < 0 &&
-		    first == 0)
-			first = rc;
-	for (size_t i = 0; i < pol->n_office_resolvers; i++)
-		if ((rc = route_del(SK_RT_OFFICE, pol->office_resolvers[i], 32)) < 0 &&
-		    first == 0)
-			first = rc;
-	return first;
+	for (size_t i = 0; i < pol->n_lgwan && rc == 0; i++)
+		rc = office_op(&ops, 1, pol->lgwan[i].addr, pol->lgwan[i].plen, 0, NULL);
+	for (size_t i = 0; i < pol->n_office_resolvers && rc == 0; i++)
+		rc = office_op(&ops, 1, pol->office_resolvers[i], 32, 0, NULL);
+	return run_ops(&ops, rc);
 }
 
 #define PROOF_MAGIC	"SKO2"	/* version 2: the layout in office.h */

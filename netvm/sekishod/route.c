@@ -17,6 +17,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -215,6 +216,133 @@ route_del(uint32_t table, struct in_addr dst, uint8_t plen)
 	rc = talk(nlh);
 
 	return rc == -ESRCH ? 0 : rc;
+}
+
+int
+route_ops_add(struct route_ops *o, const struct route_op *op)
+{
+	if (o->n == o->cap) {
+		size_t c = o->cap ? 2 * o->cap : 64;
+		struct route_op *nv = reallocarray(o->v, c, sizeof(*nv));
+
+		if (nv == NULL)
+			return -ENOMEM;
+		o->v = nv;
+		o->cap = c;
+	}
+	o->v[o->n++] = *op;
+	return 0;
+}
+
+void
+route_ops_free(struct route_ops *o)
+{
+	free(o->v);
+	o->v = NULL;
+	o->n = o->cap = 0;
+}
+
+#define BATCH_SIZE	(256 * 1024)	/* one send: ~2,500 IPv4 routes */
+
+/* One op as a message at the batch's end. */
+static void
+batch_put(struct mnl_nlmsg_batch *b, const struct route_op *op, uint32_t seq)
+{
+	struct nlmsghdr *nlh = route_rtmsg(mnl_nlmsg_batch_current(b),
+	    op->del ? RTM_DELROUTE : RTM_NEWROUTE,
+	    op->del ? 0 : NLM_F_CREATE | NLM_F_REPLACE, op->table, op->family,
+	    &op->dst, op->plen);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	nlh->nlmsg_flags |= NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	if (op->del)
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;	/* any scope, as route_del */
+	else {
+		if (op->family == AF_INET && op->has_gw)
+			mnl_attr_put(nlh, RTA_GATEWAY, 4, &op->gw);
+		else if (op->family == AF_INET)
+			rtm->rtm_scope = RT_SCOPE_LINK;
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)op->oif);
+	}
+	mnl_nlmsg_batch_next(b);
+}
+
+/* The kernel's answers to one send, up to the acknowledgement of its last
+ * message (seq last): the first error of any, ESRCH of a delete ignored. */
+static int
+batch_answers(struct mnl_socket *nl, uint32_t first, uint32_t last, int *first_err)
+{
+	char buf[RTNL_BUF_SIZE];
+	ssize_t n;
+
+	for (;;) {
+		if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0)
+			return -errno;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)n);
+		    h = mnl_nlmsg_next(h, (int *)&n)) {
+			const struct nlmsgerr *e;
+			int err;
+
+			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first ||
+			    h->nlmsg_seq > last)
+				continue;
+			e = mnl_nlmsg_get_payload(h);
+			err = e->error;
+			if (err != 0 && err != -ESRCH && *first_err == 0)
+				*first_err = err;
+			if (h->nlmsg_seq == last)
+				return 0;
+		}
+	}
+}
+
+int
+route_batch(const struct route_op *ops, size_t n)
+{
+	static char buf[BATCH_SIZE + RTNL_BUF_SIZE];
+	struct mnl_nlmsg_batch *b;
+	struct mnl_socket *nl;
+	int rc = 0, first_err = 0, rcvbuf = 1 << 20, on = 1;
+	uint32_t seq = (uint32_t)time(NULL) << 8;
+
+	if (n == 0)
+		return 0;
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return -errno;
+	/* Room for the answers, and extended acks off: an error carries
+	 * only its header, not the request it answers. */
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	on = 0;
+	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof(on));
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    (b = mnl_nlmsg_batch_start(buf, BATCH_SIZE)) == NULL) {
+		rc = -errno;
+		mnl_socket_close(nl);
+		return rc;
+	}
+	for (size_t i = 0; i < n && rc == 0; ) {
+		uint32_t first = seq + 1;
+		struct nlmsghdr *last = NULL;
+
+		mnl_nlmsg_batch_reset(b);
+		/* A route message is under 100 bytes: stop well before the
+		 * end, so the one being built always fits. */
+		while (i < n && mnl_nlmsg_batch_size(b) + 256 < BATCH_SIZE) {
+			last = mnl_nlmsg_batch_current(b);
+			batch_put(b, &ops[i++], ++seq);
+		}
+		last->nlmsg_flags |= NLM_F_ACK;
+		/* Without NLM_F_ACK a message is answered only if it fails;
+		 * the last one's acknowledgement closes the send. */
+		if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0)
+			rc = -errno;
+		else
+			rc = batch_answers(nl, first, seq, &first_err);
+	}
+	mnl_nlmsg_batch_stop(b);
+	mnl_socket_close(nl);
+	return rc != 0 ? rc : first_err;
 }
 
 struct rule {

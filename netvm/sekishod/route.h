@@ -50,6 +50,35 @@ int route_addr_add(int ifindex, struct in_addr addr, uint8_t plen);
 int route_replace(uint32_t table, struct in_addr dst, uint8_t plen,
     const struct in_addr *gw, int oif);
 int route_del(uint32_t table, struct in_addr dst, uint8_t plen);
+/*
+ * Routes in bulk: n changes of one kind in as few requests as fit a
+ * buffer (thousands of prefixes per send), each acknowledged only if it
+ * fails, the last of each send always, so the kernel's answers never
+ * outgrow the socket. Deleting a route that is not there is no failure.
+ * Goes on past a failure: 0, or the first error.
+ */
+struct route_op {
+	int		 del;		/* RTM_DELROUTE, else RTM_NEWROUTE (replace) */
+	int		 family;	/* AF_INET or AF_INET6 */
+	uint32_t	 table;
+	union {
+		struct in_addr	v4;
+		struct in6_addr	v6;
+	} dst;
+	uint8_t		 plen;
+	int		 has_gw;	/* IPv4 only: via gw, else on-link */
+	struct in_addr	 gw;
+	int		 oif;
+};
+int route_batch(const struct route_op *ops, size_t n);
+/* A growable list of route_op (route_ops_add: 0, or -ENOMEM). */
+struct route_ops {
+	struct route_op	*v;
+	size_t		 n, cap;
+};
+int route_ops_add(struct route_ops *o, const struct route_op *op);
+void route_ops_free(struct route_ops *o);
+
 /* Forgets every tracked IPv4 connection (on a change between office and
  * remote mode, whose address translations differ). */
 int conntrack_flush(void);

@@ -82,17 +82,10 @@ route6_rules_add(const char *work_if, int work_ifindex)
 int
 route6_tunnel(int ifindex, const struct policy *pol)
 {
-	int rc;
-
 	if (!pol->has_v6)
 		return 0;
-	if ((rc = route6_addr_add(ifindex, &pol->tunnel_addr6, 128)) < 0)
-		return rc;
-	for (size_t i = 0; i < pol->n_lgwan6; i++)
-		if ((rc = route6_replace(SK_RT_TABLE, &pol->lgwan6[i].addr,
-		    pol->lgwan6[i].plen, ifindex)) < 0)
-			return rc;
-	return 0;
+	/* the address; its routes go with the IPv4 ones (tunnel.c) */
+	return route6_addr_add(ifindex, &pol->tunnel_addr6, 128);
 }
 
 static int

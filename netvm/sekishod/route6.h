@@ -13,7 +13,7 @@ int route6_replace(uint32_t table, const struct in6_addr *dst, uint8_t plen, int
 int route6_del(uint32_t table, const struct in6_addr *dst, uint8_t plen);
 /* The tunnel mark's rule and work's fallback, as route_rules_add for IPv4. */
 int route6_rules_add(const char *work_if, int work_ifindex);
-/* The tunnel's IPv6 address and the lgwan IPv6 routes through it. */
+/* The tunnel's IPv6 address (its lgwan IPv6 routes: tunnel.c, in bulk). */
 int route6_tunnel(int ifindex, const struct policy *pol);
 /* Removes the IPv6 routes of old that new no longer has. */
 int route6_withdraw(const struct policy *old, const struct policy *new);

@@ -149,19 +149,44 @@ use_gateway(struct tunnel *t, const struct policy *pol, size_t i)
 	t->keepalive = pol->gateways[i].keepalive;
 }
 
+/* The LGWAN routes into the tunnel, IPv4 then (with has_v6) IPv6, in
+ * bulk (route_batch). */
+static int
+lgwan_routes(const struct tunnel *t, const struct policy *pol)
+{
+	struct route_ops ops = { 0 };
+	int rc = 0;
+
+	for (size_t i = 0; i < pol->n_lgwan && rc == 0; i++) {
+		struct route_op op = { .family = AF_INET, .table = SK_RT_TABLE,
+		    .plen = pol->lgwan[i].plen, .oif = t->ifindex };
+
+		op.dst.v4 = pol->lgwan[i].addr;
+		rc = route_ops_add(&ops, &op);
+	}
+	for (size_t i = 0; pol->has_v6 && i < pol->n_lgwan6 && rc == 0; i++) {
+		struct route_op op = { .family = AF_INET6, .table = SK_RT_TABLE,
+		    .plen = pol->lgwan6[i].plen, .oif = t->ifindex };
+
+		op.dst.v6 = pol->lgwan6[i].addr;
+		rc = route_ops_add(&ops, &op);
+	}
+	if (rc == 0)
+		rc = route_batch(ops.v, ops.n);
+	route_ops_free(&ops);
+	return rc;
+}
+
 static int
 routes(struct tunnel *t, const struct policy *pol)
 {
 	int rc;
 
 	if ((rc = route_link_set(t->ifindex, 1, pol->mtu)) < 0 ||
-	    (rc = route_addr_add(t->ifindex, pol->tunnel_addr, 32)) < 0)
+	    (rc = route_addr_add(t->ifindex, pol->tunnel_addr, 32)) < 0 ||
+	    (rc = route6_tunnel(t->ifindex, pol)) < 0)
 		return rc;
-	for (size_t i = 0; i < pol->n_lgwan; i++)
-		if ((rc = route_replace(SK_RT_TABLE, pol->lgwan[i].addr,
-		    pol->lgwan[i].plen, NULL, t->ifindex)) < 0)
-			return rc;
-	return route6_tunnel(t->ifindex, pol);
+	return lgwan_routes(t, pol);
 }
 
 int
@@ -369,11 +394,8 @@ tunnel_update(struct tunnel *t, const struct policy *pol)
 {
 	int rc;
 
-	for (size_t i = 0; i < pol->n_lgwan; i++)
-		if ((rc = route_replace(SK_RT_TABLE, pol->lgwan[i].addr,
-		    pol->lgwan[i].plen, NULL, t->ifindex)) < 0)
-			return rc;
-	if ((rc = route6_tunnel(t->ifindex, pol)) < 0)
+	if ((rc = route6_tunnel(t->ifindex, pol)) < 0 ||
+	    (rc = lgwan_routes(t, pol)) < 0)
 		return rc;
 	return set_allowed(t, pol);
 }
@@ -381,15 +403,22 @@ tunnel_update(struct tunnel *t, const struct policy *pol)
 int
 tunnel_withdraw(const struct policy *old, const struct policy *new)
 {
-	int rc, first = 0;
+	struct route_ops ops = { 0 };
+	int rc = 0, first;
 
-	for (size_t i = 0; i < old->n_lgwan; i++) {
+	for (size_t i = 0; i < old->n_lgwan && rc == 0; i++) {
 		const struct prefix4 *p = &old->lgwan[i];
+		struct route_op op = { .del = 1, .family = AF_INET, .table = SK_RT_TABLE,
+		    .plen = p->plen };
 
-		if (!live_has_prefix(new, p->addr, p->plen) &&
-		    (rc = route_del(SK_RT_TABLE, p->addr, p->plen)) < 0 && first == 0)
-			first = rc;
+		op.dst.v4 = p->addr;
+		if (!live_has_prefix(new, p->addr, p->plen))
+			rc = route_ops_add(&ops, &op);
 	}
+	if (rc == 0)
+		rc = route_batch(ops.v, ops.n);
+	route_ops_free(&ops);
+	first = rc;
 	if ((rc = route6_withdraw(old, new)) < 0 && first == 0)
 		first = rc;
 	return first;
