@@ -242,7 +242,9 @@ route_ops_free(struct route_ops *o)
 	o->n = o->cap = 0;
 }
 
-#define BATCH_SIZE	(256 * 1024)	/* one send: ~2,500 IPv4 routes */
+/* One send: about 700 IPv4 routes, well under a socket's default send
+ * buffer (a netlink message larger than it is refused with EMSGSIZE). */
+#define BATCH_SIZE	(64 * 1024)
 
 /* One op as a message at the batch's end. */
 static void
@@ -274,13 +276,15 @@ static int
 batch_answers(struct mnl_socket *nl, uint32_t first, uint32_t last, int *first_err)
 {
 	char buf[RTNL_BUF_SIZE];
-	ssize_t n;
+	ssize_t got;
+	int n;
 
 	for (;;) {
-		if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0)
+		if ((got = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0)
 			return -errno;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)n);
-		    h = mnl_nlmsg_next(h, (int *)&n)) {
+		n = (int)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, n);
+		    h = mnl_nlmsg_next(h, &n)) {
 			const struct nlmsgerr *e;
 			int err;
 

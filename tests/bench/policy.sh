@@ -99,74 +99,6 @@ bench policy.verify_10k_us "$(get verify_us "$DIR/big")" \
 bench policy.open_10k_us "$(get open_us "$DIR/big")" \
 	"us (verification + device + serial + parse + checks, $prefixes prefixes, median)"
 
-# gen_policy HEAD PREFIXES SERVICES ORDER: a policy of HEAD's blocks (all
-# but lgwan) and an lgwan block of PREFIXES prefixes: the lab's 10.64.0.0/16,
-# 10.65.0.0/16 and 172.20.0.0/16, then disjoint, non-adjacent /24s
-# 10.X.Y.0 (Y even; X skips the lab's 64-66, 77 and 255). With SERVICES:
-# SERVICES / 10 named sets of (at most) 50 of the /24s, SERVICES - 1
-# services each to one named set (every other one also to an inline /26
-# inside another /24), TCP port lists with a range (every other one UDP
-# ports too, every fifth ICMP echo, every tenth remote-only), and the
-# service "portal" (the lab's three /16s, TCP 80,443,5201, ICMP echo),
-# last (ORDER=last) or first (ORDER=first).
-gen_policy() {
-	python3 - "$@" <<-'PY'
-	import sys
-	head, n, nsvc, order = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-	out = [l for l in open(head).read().split("\n")]
-	keep, skip = [], False
-	for l in out:
-	    if l.startswith("lgwan {"):
-	        skip = True
-	    if not skip:
-	        keep.append(l)
-	    elif l.startswith("}"):
-	        skip = False
-	base = ["10.64.0.0/16", "10.65.0.0/16", "172.20.0.0/16"]
-	fill = []
-	x = 0
-	while len(base) + len(fill) < n:
-	    if x not in (64, 65, 66, 77, 255):
-	        for y in range(0, 256, 2):
-	            if len(base) + len(fill) < n:
-	                fill.append((x, y))
-	    x += 1
-	p = ["\n".join(keep).rstrip("\n"), "lgwan {"]
-	p += ["\tprefix %s" % b for b in base[:n]]
-	p += ["\tprefix 10.%d.%d.0/24" % f for f in fill]
-	p += ["\tresolver 10.64.0.53", "}"]
-	nsets = max(1, nsvc // 10)
-	if nsvc > 0:
-	    for k in range(nsets):
-	        members = fill[k::nsets][:50] or fill[:1]
-	        p.append('set "g%d" {' % k)
-	        p += ["\tprefix 10.%d.%d.0/24" % f for f in members]
-	        p.append("}")
-	    portal = ['service "portal" {', "\tclass lgwan"] + \
-	        ["\tto %s" % b for b in base] + ["\ttcp 80,443,5201", "\ticmp echo", "}"]
-	    if order == "first":
-	        p += portal
-	    for j in range(nsvc - 1):
-	        s = ['service "s%d" {' % j, "\tclass %s" % ("prelogon" if j % 3 == 0 else "lgwan"),
-	             "\tto g%d" % (j % nsets)]
-	        if j % 2 and fill:
-	            f = fill[(j * 7) % len(fill)]
-	            s.append("\tto 10.%d.%d.64/26" % f)
-	        lo = 2000 + (j % 50) * 10
-	        s.append("\ttcp %d,%d-%d,%d" % (1000 + j % 900, lo, lo + 9, 9000 + j))
-	        if j % 2 == 0:
-	            s.append("\tudp %d,%d" % (3000 + j % 500, 40000 + j))
-	        if j % 5 == 0:
-	            s.append("\ticmp echo")
-	        if j % 10 == 9:
-	            s.append("\tmode remote")
-	        p += s + ["}"]
-	    if order == "last":
-	        p += portal
-	print("\n".join(p))
-	PY
-}
-
 # A head of blocks besides lgwan: the 10k policy above's.
 awk '/^lgwan \{/ { skip = 1 } !skip { print } skip && /^\}/ { skip = 0 }' "$DIR/10k.conf" >"$DIR/head.conf"
 gen_policy "$DIR/head.conf" "$prefixes" "$services" last >"$DIR/10k1k.conf" || exit 1
@@ -187,7 +119,7 @@ bench policy.compile_apply_first_ms "$(get first_ms "$DIR/apply")" "ms (the same
 bench policy.compile_apply_prefixes_only_ms "$ms0" \
 	"ms ($(get prefixes "$DIR/apply0") prefixes, no services, $(get ruleset_bytes "$DIR/apply0") bytes, median of $runs, max $(get max_ms "$DIR/apply0"); services cost x$(awk -v a="$ms" -v b="$ms0" 'BEGIN { printf "%.2f", a / b }'))"
 
-[ "${BENCH_FWD:-1}" = 0 ] && exit 0
+if [ "${BENCH_FWD:-1}" = 0 ]; then bench_done; exit; fi
 
 # ---- forwarding in the lab ----------------------------------------------------------------
 . tests/lab/lab.sh

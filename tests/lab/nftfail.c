@@ -3,8 +3,9 @@
  * an LD_PRELOAD shim over libnftables' nft_run_cmd_from_buffer(). While
  * the file named by $SK_NFTFAIL exists, a batch is refused (-1, as
  * libnftables refuses one the kernel will not take) when it is a
- * policy's ruleset (it defines set "lgwan"), or any batch when the file
- * says "all". Otherwise the real function runs. tests/integration/
+ * policy's ruleset (it defines set "lgwan") or a change of one (a mode
+ * change or a policy change by difference: it flushes one of the table's
+ * chains), or any batch when the file says "all". Otherwise the real function runs. tests/integration/
  * 26-rules-fail.sh compiles it with cc -shared.
  */
 #define _GNU_SOURCE
@@ -31,7 +32,8 @@ nft_run_cmd_from_buffer(struct nft_ctx *nft, const char *buf)
 		if (fgets(what, sizeof(what), f) == NULL)
 			what[0] = '\0';
 		fclose(f);
-		if (strncmp(what, "all", 3) == 0 || strstr(buf, "set lgwan {") != NULL)
+		if (strncmp(what, "all", 3) == 0 || strstr(buf, "set lgwan {") != NULL ||
+		    strstr(buf, "flush chain inet sekisho ") != NULL)
 			return -1;
 	}
 	return real(nft, buf);
