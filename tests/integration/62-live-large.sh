@@ -60,7 +60,8 @@ portal_ok() { work_get "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER"; }
 host_ok() { work_get "http://$LAB_LGWAN_HOST/" | grep -qF "LGWAN host OK"; }
 log=$LAB_DIR/log/sekishod.log
 cp "$B/1" "$BUNDLE"
-check "sekishod starts from the large bundle" bundle_start
+started() { bundle_start || { tail -5 "$log"; return 1; }; }
+check "sekishod starts from the large bundle" started
 check "work gets its address" lab_work_dhcp
 check "uplink DHCP from the home router" lab_uplink_dhcp
 check "mode becomes remote" netvm_wait_mode remote 30
@@ -80,8 +81,9 @@ check "serial 2 accepted: sekishoctl reload says so" \
 check "172.20.0.10, withdrawn, is refused from its next packet" refused_fast 1000 work_get "http://$LAB_LGWAN_HOST/"
 wait "$iperf"; iperf_rc=$?
 transfer_survived() {
-	[ "$iperf_rc" = 0 ] || { tail -5 "$LAB_DIR/iperf.json"; return 1; }
-	grep -A4 '"sum_received"' "$LAB_DIR/iperf.json" | grep -qE '"bytes":\s*[1-9][0-9]{6,}'
+	[ "$iperf_rc" = 0 ] || { echo "iperf3: exit $iperf_rc"; tail -5 "$LAB_DIR/iperf.json"; return 1; }
+	grep -A4 '"sum_received"' "$LAB_DIR/iperf.json" | grep -qE '"bytes":\s*[1-9][0-9]{6,}' ||
+		{ grep -A6 '"sum_received"' "$LAB_DIR/iperf.json"; grep -m3 -i error "$LAB_DIR/iperf.json"; return 1; }
 }
 check "a bulk TCP transfer to the portal across the change completes" transfer_survived
 check "the portal, still allowed, is reachable" portal_ok
@@ -90,6 +92,7 @@ by_difference() {
 		grep -q 'mode remote: ruleset in force (policy changed by difference, [0-9]* ms)'
 }
 check "the log says the ruleset changed by difference" by_difference
+echo "# $(tail -n +"$((lines + 1))" "$log" | grep -m1 'ruleset in force')"
 set_lost() {
 	local s
 	s=$(n netvm nft list set inet sekisho lgwan | tr -d '\n\t ')
@@ -120,14 +123,14 @@ equals_full() {
 	ip netns add "$ns" || return 1
 	"$POLICY" compile --for netvm --mode remote --work-if wk0 --tun-if "$NETVM_TUN" "$B/2.conf" |
 		ip netns exec "$ns" nft -f - || return 1
-	a=$(ip netns exec "$ns" nft -j list table inet sekisho)
-	b=$(n netvm nft -j list table inet sekisho)
+	ip netns exec "$ns" nft -j list table inet sekisho >"$LAB_DIR/full.json"
+	n netvm nft -j list table inet sekisho >"$LAB_DIR/live.json"
 	ip netns del "$ns"; scratch=""
-	python3 - "$a" "$b" <<-'PY'
+	python3 - "$LAB_DIR/full.json" "$LAB_DIR/live.json" <<-'PY'
 	import json, sys
 	def norm(t):
 	    out = []
-	    for o in json.loads(t)["nftables"]:
+	    for o in json.load(open(t))["nftables"]:
 	        o = json.loads(json.dumps(o))
 	        k = next(iter(o))
 	        if k == "metainfo":
