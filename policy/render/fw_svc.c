@@ -7,7 +7,8 @@
  *   map svc_class     10.64.10.0/28 : 0x2a170000, ...   (class 0x2a17)
  *   set svc_all       class | mode mark: open to every protocol
  *   set svc_icmp      class | mode mark: open to ICMP echo (svc_icmp6)
- *   set svc_ports     class | mode mark . protocol . port
+ *   set svc_ports     class . protocol . port     (the same in both modes)
+ *   set svc_ports_mode class | mode mark . protocol . port (differing)
  *
  * The map and the sets are the policy's, whatever the mode: the mode's
  * chain ORs its path mark (SK_MARK_TUNNEL or SK_MARK_OFFICE) into the
@@ -747,14 +748,25 @@ same_str(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* The elements of one class in the four sets. */
+static int
+same_allow(const struct allow *a, const struct allow *b)
+{
+	return a->all == b->all && a->icmp == b->icmp && same_str(a->tcp, b->tcp) &&
+	    same_str(a->udp, b->udp);
+}
+
+/* The elements of one class in the five sets. A class that allows the
+ * same in both modes (most) has its ports in svc_ports under the class
+ * alone (the rule masks the path mark off); one that differs has them in
+ * svc_ports_mode under each mode's mark. IPv6 is forwarded in remote mode
+ * only: its classes count as the same in both. */
 static void
 class_elements(const struct class_info *c, struct buf *all, struct buf *icmp,
-    struct buf *icmp6, struct buf *ports)
+    struct buf *icmp6, struct buf *ports, struct buf *ports_mode)
 {
 	unsigned int base = c->id << FW_SVC_CLASS_SHIFT;
-	int nm = c->v6 ? 1 : NMODES;
-	char mark[48];
+	int nm = c->v6 ? 1 : NMODES, same = c->v6 || same_allow(&c->m[0], &c->m[1]);
+	char mark[24];
 
 	for (int m = 0; m < nm; m++) {
 		const struct allow *a = &c->m[m];
@@ -765,24 +777,12 @@ class_elements(const struct class_info *c, struct buf *all, struct buf *icmp,
 		if (!a->all && a->icmp)
 			buf_printf(ic, "%s 0x%x", ic->len ? "," : "", base | mode_path(m));
 	}
-	/* Ports: one element for both modes when they allow the same. */
-	if (nm == NMODES && same_str(c->m[0].tcp, c->m[1].tcp) &&
-	    same_str(c->m[0].udp, c->m[1].udp)) {
-		snprintf(mark, sizeof(mark), "0x%x-0x%x", base | mode_path(0), base | mode_path(1));
-		if (mode_path(0) > mode_path(1))
-			snprintf(mark, sizeof(mark), "0x%x-0x%x", base | mode_path(1), base | mode_path(0));
-		if (c->m[0].tcp != NULL)
-			port_elements(ports, mark, 0, c->m[0].tcp);
-		if (c->m[0].udp != NULL)
-			port_elements(ports, mark, 1, c->m[0].udp);
-		return;
-	}
-	for (int m = 0; m < nm; m++) {
-		snprintf(mark, sizeof(mark), "0x%x", base | mode_path(m));
+	for (int m = 0; m < (same ? 1 : nm); m++) {
+		snprintf(mark, sizeof(mark), "0x%x", same ? base : base | mode_path(m));
 		if (c->m[m].tcp != NULL)
-			port_elements(ports, mark, 0, c->m[m].tcp);
+			port_elements(same ? ports : ports_mode, mark, 0, c->m[m].tcp);
 		if (c->m[m].udp != NULL)
-			port_elements(ports, mark, 1, c->m[m].udp);
+			port_elements(same ? ports : ports_mode, mark, 1, c->m[m].udp);
 	}
 }
 
@@ -817,7 +817,7 @@ fw_svc_sets(const struct fw_params *p, struct buf *o)
 	const struct policy *pol = p->pol;
 	struct classes cl;
 	struct vec segs[2] = { { .size = sizeof(struct seg) }, { .size = sizeof(struct seg) } };
-	struct buf all, icmp, icmp6, ports;
+	struct buf all, icmp, icmp6, ports, ports_mode;
 	int rc = 0, nf = pol->has_v6 ? 2 : 1;
 
 	if (pol->n_services == 0)
@@ -831,22 +831,25 @@ fw_svc_sets(const struct fw_params *p, struct buf *o)
 	buf_init(&icmp);
 	buf_init(&icmp6);
 	buf_init(&ports);
+	buf_init(&ports_mode);
 	if (rc == 0) {
 		for (int v6 = 0; v6 < nf; v6++)
 			print_map(o, v6, &segs[v6], &cl);
 		for (size_t i = 0; i < cl.key.n; i++)
-			class_elements(&cl.info[i], &all, &icmp, &icmp6, &ports);
+			class_elements(&cl.info[i], &all, &icmp, &icmp6, &ports, &ports_mode);
 		class_set(o, "svc_all", "mark", &all);
 		class_set(o, "svc_icmp", "mark", &icmp);
 		class_set(o, "svc_icmp6", "mark", &icmp6);
 		class_set(o, "svc_ports", "mark . inet_proto . inet_service", &ports);
-		if (ports.oom || all.oom || icmp.oom || icmp6.oom)
+		class_set(o, "svc_ports_mode", "mark . inet_proto . inet_service", &ports_mode);
+		if (ports.oom || ports_mode.oom || all.oom || icmp.oom || icmp6.oom)
 			rc = -1;
 	}
 	classes_free(&cl);
 	free(segs[0].v);
 	free(segs[1].v);
 	buf_free(&ports);
+	buf_free(&ports_mode);
 	buf_free(&all);
 	buf_free(&icmp);
 	buf_free(&icmp6);
@@ -876,9 +879,10 @@ fw_svc_rules(const struct fw_params *p, struct buf *o, const char *out)
 	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark set meta mark | 0x%x\n",
 	    w, out, m);
 	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_all meta mark set 0x%x counter accept\n"
-	    "\t\tiifname \"%s\" oifname \"%s\" meta mark . meta l4proto . th dport @svc_ports meta mark set 0x%x counter accept\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" meta mark & 0x%x . meta l4proto . th dport @svc_ports meta mark set 0x%x counter accept\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" meta mark . meta l4proto . th dport @svc_ports_mode meta mark set 0x%x counter accept\n"
 	    "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_icmp icmp type echo-request meta mark set 0x%x counter accept\n",
-	    w, out, m, w, out, m, w, out, m);
+	    w, out, m, w, out, (unsigned)~FW_SVC_PATH_MASK, m, w, out, m, w, out, m);
 	if (fw_svc_v6(p))
 		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_icmp6 icmpv6 type echo-request meta mark set 0x%x counter accept\n",
 		    w, out, m);

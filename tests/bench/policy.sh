@@ -19,6 +19,22 @@
 #   policy.compile_apply_prefixes_only_ms
 #                                 the 10,000 prefixes without services (the
 #                                 figure compile_apply_ms was before)
+#   policy.mode_switch_ms_10k     sekishod's mode change (fw_switch_mode:
+#                                 the mode's chains and small sets, one
+#                                 transaction), remote and office in turn,
+#                                 with the 10,000 + 1,000 table in force,
+#                                 median (p95 beside it); and
+#                                 policy.mode_switch_ms with 10 + 10
+#   policy.diff_apply_ms          sekishod's policy change by difference
+#                                 (fw_policy_diff, dry run, apply): one
+#                                 prefix added and one service's port
+#                                 changed, and back, median
+#   policy.live_change_ms         in the lab: the same change as a signed
+#                                 bundle, from `sekishoctl reload` to its
+#                                 answer (the new rules in force): the
+#                                 verifying helper, parsing, the ruleset
+#                                 change, routes and allowed IPs; median of
+#                                 BENCH_LIVE_RUNS (5); goal < 20
 # The kernel work runs in a network namespace of this run's own, created
 # here and deleted at exit. Measured in process (build/bench-policy).
 #
@@ -119,6 +135,24 @@ bench policy.compile_apply_first_ms "$(get first_ms "$DIR/apply")" "ms (the same
 bench policy.compile_apply_prefixes_only_ms "$ms0" \
 	"ms ($(get prefixes "$DIR/apply0") prefixes, no services, $(get ruleset_bytes "$DIR/apply0") bytes, median of $runs, max $(get max_ms "$DIR/apply0"); services cost x$(awk -v a="$ms" -v b="$ms0" 'BEGIN { printf "%.2f", a / b }'))"
 
+# ---- mode changes and policy changes, in process ---------------------------------
+# The 10,000 + 1,000 policy with one more prefix and service s7's first
+# port moved: what a small live change looks like.
+sed -e '/^\tresolver 10\.64\.0\.53$/i\	prefix 10.250.0.0/24' \
+    -e '/^service "s7" {$/,/^}$/ s/^\ttcp 1007,/\ttcp 1107,/' "$DIR/10k1k.conf" >"$DIR/10k1k-b.conf"
+gen_policy "$DIR/head.conf" 10 10 last >"$DIR/10.conf"
+ip netns exec "$NS" "$BENCH" switch "$DIR/10k1k.conf" "$runs" >"$DIR/switch" &&
+ip netns exec "$NS" "$BENCH" switch "$DIR/10.conf" "$runs" >"$DIR/switch10" || echo "bench: policy: switch failed" >&2
+bench policy.mode_switch_ms_10k "$(get switch_ms "$DIR/switch")" \
+	"ms (fw_switch_mode, $prefixes prefixes + $services services, median of $runs, p95 $(get switch_p95_ms "$DIR/switch"))"
+bench policy.mode_switch_ms "$(get switch_ms "$DIR/switch10")" \
+	"ms (the same with 10 prefixes + 10 services, p95 $(get switch_p95_ms "$DIR/switch10"))"
+"$POLICY" check "$DIR/10k1k-b.conf" >/dev/null &&
+ip netns exec "$NS" "$BENCH" live "$DIR/10k1k.conf" "$DIR/10k1k-b.conf" "$runs" >"$DIR/live" ||
+	echo "bench: policy: live failed" >&2
+bench policy.diff_apply_ms "$(get live_ms "$DIR/live")" \
+	"ms (fw_policy_diff + dry run + apply: a prefix added and a service's port moved, and back; $prefixes + $services; p95 $(get live_p95_ms "$DIR/live"), $(get live_bytes "$DIR/live") bytes of transaction)"
+
 if [ "${BENCH_FWD:-1}" = 0 ]; then bench_done; exit; fi
 
 # ---- forwarding in the lab ----------------------------------------------------------------
@@ -198,4 +232,43 @@ fwd policy.forward_ratio_10k_prefixes_only office 10k_only 10_only \
 lab_plug up0 home || exit 1
 fwd policy.forward_ratio_10k_remote remote 10k 10 \
 	"$prefixes prefixes + $services services / 10 + 10, the portal's service last, through the tunnel"
+
+# ---- a live change in the lab: `sekishoctl reload` of a signed bundle ------------------
+# Serials 2, 3, ...: in turn 10.250.0.0/24 added and service s7's port
+# moved, then both undone; each timed from the reload to its answer.
+live_runs=${BENCH_LIVE_RUNS:-5}
+live() {
+	local st=$LAB_DIR/live-state i t0 t1 v=() reply
+	mkdir -m 0700 -p "$st"
+	"$POLICY" keygen "$LAB_DIR/agency.key" >"$LAB_DIR/agency.pub" || return 1
+	gen_policy "$LAB_POLICY" "$prefixes" "$services" last >"$DIR/live-1.conf" || return 1
+	for i in $(seq 1 $((live_runs + 1))); do
+		if [ $((i % 2)) = 1 ]; then
+			sed "s/^serial 1$/serial $i/" "$DIR/live-1.conf"
+		else
+			sed -e "s/^serial 1$/serial $i/" -e '/^\tresolver 10\.64\.0\.53$/i\	prefix 10.250.0.0/24' \
+			    -e '/^service "s7" {$/,/^}$/ s/^\ttcp 1007,/\ttcp 1107,/' "$DIR/live-1.conf"
+		fi >"$DIR/live-$i.conf"
+		"$POLICY" sign --key "$LAB_DIR/agency.key" --device "$LAB_DEVICE_PUB" \
+			"$DIR/live-$i.conf" "$DIR/live-$i" || return 1
+	done
+	lab_stop sekishod 2>/dev/null
+	cp "$DIR/live-1" "$st/bundle"
+	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$st/bundle" -k "$LAB_DIR/agency.pub" \
+		-D "$LAB_DIR/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+	lab_wait_for -t 60 test -S "$NETVM_SOCK" && netvm_wait_mode remote 30 || return 1
+	for i in $(seq 2 $((live_runs + 1))); do
+		cp "$DIR/live-$i" "$st/bundle.new"
+		t0=$(date +%s%N)
+		reply=$(ctl reload) || { echo "bench: policy: reload $i: $reply" >&2; return 1; }
+		t1=$(date +%s%N)
+		case $reply in accepted:*) ;; *) echo "bench: policy: reload $i: $reply" >&2; return 1 ;; esac
+		v+=("$(( (t1 - t0) / 1000 ))")
+	done
+	printf '%s\n' "${v[@]}" | awk '{ print $1 / 1000 }' | stats
+}
+BENCH_WHY="no reload was accepted (see above)"
+read -r lp50 lp95 ln <<<"$(live || echo "- - 0")"
+bench policy.live_change_ms "$lp50" \
+	"ms (sekishoctl reload of a signed bundle to its answer: a prefix added and a service's port moved, or undone; $prefixes + $services; median of $ln, p95 $lp95; goal < 20)"
 bench_done

@@ -95,33 +95,37 @@ check "no service: ICMP echo to the portal refused" \
 	bash -c "! ip netns exec $NS_WORK ping -c 1 -W 2 $LAB_PORTAL"
 check "DNS still resolves through the netvm" bash -c \
 	"[ \"\$(ip netns exec $NS_WORK dig +short +time=2 +tries=1 @$LAB_WORK_ROUTER $LAB_PORTAL_NAME)\" = $LAB_PORTAL ]"
-# The class the kernel's map gives an address, with remote mode's path mark
-# ORed in as the forward chain does (0x5e1, policy/render/mode.h), as nft
-# prints a mark (0x%08x).
+# The class the kernel's map gives an address, as nft prints a mark
+# (0x%08x).
 class_of() {
 	local c
 	c=$(n netvm nft get element inet sekisho "$1" "{ $2 }" 2>/dev/null |
 		sed -n 's/.* : \(0x[0-9a-f]*\) }.*/\1/p')
-	[ -n "$c" ] && printf '0x%08x\n' $((c | 0x5e1))
+	[ -n "$c" ] && printf '0x%08x\n' "$c"
 }
 set_has() { n netvm nft list set inet sekisho "$1" | tr -d '\n\t' | grep -qE "$2"; }
-# An element for mark M, alone or as the start of a range over both modes.
-marked() { echo "$1(-0x[0-9a-f]{8})?"; }
-portal_class() { local c; c=$(class_of svc_class "$LAB_PORTAL") && [ -n "$c" ] && set_has svc_ports "$(marked "$c") \. tcp \. 80[,}]"; }
+# In remote mode class C allows PROTO PORT: C in svc_ports (the same in
+# both modes), or C with remote mode's path mark in svc_ports_mode.
+remote_allows() {
+	set_has svc_ports "$1 \. $2 \. $3[ ,}]" ||
+	set_has svc_ports_mode "$(printf '0x%08x' $(($1 | 0x5e1))) \. $2 \. $3[ ,}]"
+}
+portal_class() { local c; c=$(class_of svc_class "$LAB_PORTAL") && remote_allows "$c" tcp 80; }
 check "kernel: the portal's class allows TCP 80 (@svc_class, @svc_ports)" portal_class
-icmp_class() { local c; c=$(class_of svc_class "$LAB_LGWAN_HOST") && [ -n "$c" ] && set_has svc_icmp "$c"; }
+icmp_class() { local c; c=$(class_of svc_class "$LAB_LGWAN_HOST") && set_has svc_icmp "$(printf '0x%08x' $((c | 0x5e1)))"; }
 check "kernel: 172.20.0.10's class allows ICMP echo (@svc_icmp)" icmp_class
 check "kernel: the services' accept counted the portal's traffic" bash -c \
 	"ip netns exec $NS_NETVM nft list chain inet sekisho forward | grep -F '@svc_ports' | grep -qE 'counter packets [1-9]'"
-# The set holds both modes' classes (a mode change does not touch it):
-# 5201 only with office mode's mark, never with remote mode's.
+# The sets hold both modes' classes (a mode change does not touch them):
+# 5201 only under office mode's mark, never remote mode's nor for both.
 check "kernel: no port of the office-only service in remote mode" \
-	bash -c "ip netns exec $NS_NETVM nft list set inet sekisho svc_ports | grep -qE '0x[0-9a-f]{4}05e2 \. tcp \. 5201' &&
-	    ! ip netns exec $NS_NETVM nft list set inet sekisho svc_ports | grep -qE '0x[0-9a-f]{4}05e1(-0x[0-9a-f]{8})? \. tcp \. 5201'"
+	bash -c "ip netns exec $NS_NETVM nft list set inet sekisho svc_ports_mode | grep -qE '0x[0-9a-f]{4}05e2 \. tcp \. 5201' &&
+	    ! ip netns exec $NS_NETVM nft list set inet sekisho svc_ports_mode | grep -qE '0x[0-9a-f]{4}05e1 \. tcp \. 5201' &&
+	    ! ip netns exec $NS_NETVM nft list set inet sekisho svc_ports | grep -q 5201"
 check "kernel: no blanket accept of @lgwan once services exist" \
 	bash -c "! ip netns exec $NS_NETVM nft list table inet sekisho | grep -q 'ip daddr @lgwan counter'"
-check "kernel: the forward chain's service rules do not grow with the services (6)" bash -c \
-	"[ \$(ip netns exec $NS_NETVM nft list chain inet sekisho forward | grep -c '@svc_') = 6 ]"
+check "kernel: the forward chain's service rules do not grow with the services (7)" bash -c \
+	"[ \$(ip netns exec $NS_NETVM nft list chain inet sekisho forward | grep -c '@svc_') = 7 ]"
 check "kernel: nothing leaves with a service class in its mark" bash -c \
 	"ip netns exec $NS_NETVM nft list chain inet sekisho leave | grep -qF 'meta mark != 0x00000000/16 counter packets 0 '"
 
@@ -151,7 +155,7 @@ check "IPv6: another port of the same host refused fast" \
 	refused_fast 1000 n work nc -6 -w 3 -z "$LAB_LGWAN6_HOST" 80
 check "IPv6: an address outside lgwan refused fast" \
 	refused_fast 1000 n work nc -6 -w 3 -z 2001:db8:99::1 80
-v6_class() { local c; c=$(class_of svc_class6 "$LAB_LGWAN6_HOST") && [ -n "$c" ] && set_has svc_ports "$(marked "$c") \. tcp \. 8080"; }
+v6_class() { local c; c=$(class_of svc_class6 "$LAB_LGWAN6_HOST") && remote_allows "$c" tcp 8080; }
 check "kernel: the IPv6 host's class allows TCP 8080 (@svc_class6)" v6_class
 no_leak() {
 	local l

@@ -106,5 +106,6 @@ for x, y in zip(a, b):
 }
 
 echo "1..2"
-[ "${INC_ONLY:-}" != 10k ] && run small "${INC_SEED:-$RANDOM}" $((steps + 1)) 60 20
+seed=${INC_SEED:-$RANDOM}; echo "# seed $seed (INC_SEED)"
+[ "${INC_ONLY:-}" != 10k ] && run small "$seed" $((steps + 1)) 60 20
 [ "${INC_ONLY:-}" != small ] && run 10k 7 $((steps10k + 1)) 10000 1000

@@ -51,7 +51,8 @@ class Pol:
             if k == "prefix":
                 for _ in range(R.randint(1, 3)):
                     i = R.randrange(npfx + 20)
-                    if i in self.prefixes and len(self.prefixes) > 20:
+                    # prefix 0 holds the resolver: it stays
+                    if i in self.prefixes and i != 0 and len(self.prefixes) > 20:
                         self.prefixes.discard(i)
                         for s in self.sets.values():
                             s.discard(i)
