@@ -24,6 +24,10 @@
 #
 #   bash tests/integration/65-differential.sh [SEED]    (or DIFF_SEED=...)
 #   DIFF_PACKETS=N   packets per mode (default 500)
+#   DIFF_PREFIXES=N DIFF_SERVICES=M   the same policy grown to N lgwan
+#                    prefixes and M services (disjoint /24s in 10.0-63.x,
+#                    in named sets of 20, with port lists, ICMP and modes;
+#                    66-differential-large runs 10,000 and 1,000)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lab/lab.sh
@@ -131,6 +135,37 @@ POL=$LAB_DIR/65-policy.conf
 	}
 	EOF
 } >"$POL"
+if [ -n "${DIFF_PREFIXES:-}" ]; then
+	python3 - "$POL" "$DIFF_PREFIXES" "${DIFF_SERVICES:-0}" <<-'PY'
+	import sys
+	path, n, nsvc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+	text = open(path).read()
+	base = text.count("\tprefix ")  # the test's own, in sets and lgwan
+	fill = ["10.%d.%d.0/24" % (i // 128, (2 * i) % 256) for i in range(max(0, n - base))]
+	assert all(int(f.split(".")[1]) < 64 for f in fill)
+	lg = "".join("\tprefix %s\n" % f for f in fill)
+	text = text.replace("\tprefix 10.200.0.0/16", lg + "\tprefix 10.200.0.0/16", 1)
+	extra = []
+	nsets = max(1, nsvc // 5)
+	for k in range(nsets):
+	    members = fill[k::nsets][:20] or fill[:1]
+	    extra.append('set "f%d" {' % k)
+	    extra += ["\tprefix %s" % m for m in members]
+	    extra.append("}")
+	for j in range(nsvc):
+	    extra += ['service "f%d" {' % j, "\tclass lgwan", "\tto f%d" % (j % nsets),
+	              "\ttcp %d,%d-%d" % (1000 + j % 700, 20000 + j, 20005 + j)]
+	    if j % 2:
+	        extra.append("\tudp %d" % (5000 + j % 300))
+	    if j % 3 == 0:
+	        extra.append("\ticmp echo")
+	    if j % 7 == 3:
+	        extra.append("\tmode %s" % ("office" if j % 2 else "remote"))
+	    extra.append("}")
+	open(path, "w").write(text + "\n".join(extra) + "\n")
+	PY
+	echo "# grown to $(grep -c '^	prefix ' "$POL") prefix lines and $(grep -c '^service ' "$POL") services"
+fi
 
 check "the C parser accepts the test policy" build/sekisho-policy check "$POL"
 eval_reads() {
