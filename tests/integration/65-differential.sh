@@ -136,15 +136,20 @@ POL=$LAB_DIR/65-policy.conf
 	EOF
 } >"$POL"
 if [ -n "${DIFF_PREFIXES:-}" ]; then
-	python3 - "$POL" "$DIFF_PREFIXES" "${DIFF_SERVICES:-0}" <<-'PY'
-	import sys
+	python3 - "$POL" "$DIFF_PREFIXES" "${DIFF_SERVICES:-0}" <<-'PY' || { echo "not ok 1 - cannot grow the policy"; exit 1; }
+	import re, sys
 	path, n, nsvc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 	text = open(path).read()
-	base = text.count("\tprefix ")  # the test's own, in sets and lgwan
-	fill = ["10.%d.%d.0/24" % (i // 128, (2 * i) % 256) for i in range(max(0, n - base))]
-	assert all(int(f.split(".")[1]) < 64 for f in fill)
-	lg = "".join("\tprefix %s\n" % f for f in fill)
-	text = text.replace("\tprefix 10.200.0.0/16", lg + "\tprefix 10.200.0.0/16", 1)
+	lg = re.search(r"^lgwan \{\n(.*?)^\}", text, re.S | re.M)
+	base = len(re.findall(r"^\s*prefix ", lg.group(1), re.M))
+	fill, x = [], 0	# disjoint, non-adjacent /24s away from the test's own
+	while len(fill) < n - base:
+	    if x not in (64, 65, 66, 77, 90):
+	        fill += ["10.%d.%d.0/24" % (x, y) for y in range(0, 256, 2)]
+	    x += 1
+	fill = fill[:n - base]
+	grown = "".join("\tprefix %s\n" % f for f in fill)
+	text = text[:lg.start(1)] + grown + text[lg.start(1):]
 	extra = []
 	nsets = max(1, nsvc // 5)
 	for k in range(nsets):
@@ -164,7 +169,14 @@ if [ -n "${DIFF_PREFIXES:-}" ]; then
 	    extra.append("}")
 	open(path, "w").write(text + "\n".join(extra) + "\n")
 	PY
-	echo "# grown to $(grep -c '^	prefix ' "$POL") prefix lines and $(grep -c '^service ' "$POL") services"
+	grown() {
+		local p s
+		p=$(awk '/^lgwan \{/ { in_l = 1; next } in_l && /^\}/ { in_l = 0 } in_l && /prefix / { n++ } END { print n + 0 }' "$POL")
+		s=$(grep -c '^service ' "$POL")
+		echo "lgwan: $p prefix lines, $s services"
+		[ "$p" -ge "$DIFF_PREFIXES" ] && [ "$s" -ge "${DIFF_SERVICES:-0}" ]
+	}
+	check "the policy is grown to $DIFF_PREFIXES prefixes and ${DIFF_SERVICES:-0} services" grown
 fi
 
 check "the C parser accepts the test policy" build/sekisho-policy check "$POL"
