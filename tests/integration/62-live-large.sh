@@ -10,7 +10,7 @@
 #  - the kernel's sets, the tunnel's routing table and the gateway's
 #    allowed IPs follow; the log says the change went by difference;
 #  - the kernel's table then equals the one a full load of serial 2 gives.
-# About a minute on the CI machine (most of it starting with 10,000
+# About 15 s on the CI machine (most of it starting with 10,000
 # prefixes).
 set -u
 cd "$(dirname "$0")/../.."
