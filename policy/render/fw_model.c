@@ -217,8 +217,8 @@ names_set(const struct obj *chain, const char *s)
 
 	for (size_t i = 0; i < chain->n; i++)
 		for (const char *p = chain->items[i]; (p = strchr(p, '@')) != NULL; p++)
-			if (strncmp(p + 1, s, n) == 0 &&
-			    strchr("abcdefghijklmnopqrstuvwxyz0123456789_", p[1 + n]) == NULL)
+			if (strncmp(p + 1, s, n) == 0 && (p[1 + n] == '\0' ||
+			    strchr("abcdefghijklmnopqrstuvwxyz0123456789_", p[1 + n]) == NULL))
 				return 1;
 	return 0;
 }

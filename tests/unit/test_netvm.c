@@ -254,6 +254,10 @@ test_model_mode_switch(void **state)
 	/* the flushes before anything is declared anew */
 	assert_true(strstr(t, "flush chain") < strstr(t, "delete set"));
 	assert_true(strstr(t, "delete set") < strstr(t, "table inet sekisho {"));
+	/* The DNS map changes with the mode's resolvers: made anew, and the
+	 * chain naming it at the end of a rule (dstnat) flushed first. */
+	assert_non_null(strstr(t, "delete map inet sekisho dns_pick\n"));
+	assert_non_null(strstr(t, "flush chain inet sekisho dstnat\n"));
 	free(t);
 	/* Same policy, same mode: nothing, but office_vouch's deadline,
 	 * which starts again (and with it the chains naming it). */
