@@ -32,9 +32,9 @@ void fw_render(const struct fw_params *p, struct buf *out);
  *   policy  the policy's sets and maps (LGWAN prefixes, the services'
  *           class map and sets, gateways, beacons): the same in every
  *           mode, so a mode change leaves them alone;
- *   mode    the sets that change with the mode (resolvers, office_vouch:
- *           a handful of elements) and every chain (a few dozen rules,
- *           plus the policy's inbound rules).
+ *   mode    the sets that change with the mode (resolvers, dns_pick,
+ *           office_vouch: a handful of elements) and every chain (a few
+ *           dozen rules, plus the policy's inbound rules).
  * fw_model.h turns them into the transaction a change needs.
  */
 void fw_render_policy(const struct fw_params *p, struct buf *out);
