@@ -60,10 +60,8 @@ rules_changed(struct sekishod *d, enum mode was)
 	if ((was == MODE_OFFICE) != (d->rules_mode == MODE_OFFICE) &&
 	    (rc = conntrack_flush()) < 0)
 		log_warnx("conntrack: cannot flush: %s", strerror(-rc));
-	if (was == MODE_OFFICE && d->rules_mode != MODE_OFFICE &&
-	    (rc = office_unroute(&d->pol)) < 0)
-		log_warnx("office: cannot empty the office routes (table %d): %s",
-		    SK_RT_OFFICE, strerror(-rc));
+	if (was == MODE_OFFICE && d->rules_mode != MODE_OFFICE)
+		d->office_unroute_due = 1;	/* office_unroute_now */
 	if (d->rules_mode == MODE_OFFICE) {
 		timers_on_office(&d->timers, now_ms(), timers_reverify_ms(&d->pol),
 		    (uint32_t)random());
@@ -128,6 +126,21 @@ apply_policy_rules(struct sekishod *d, enum mode mode, const char *uplink,
 	return put_rules(d, mode, uplink, c);
 }
 
+void
+office_unroute_now(struct sekishod *d)
+{
+	int rc;
+
+	if (!d->office_unroute_due)
+		return;
+	d->office_unroute_due = 0;
+	if (d->rules_mode == MODE_OFFICE)
+		return;		/* office again already: its routes are wanted */
+	if ((rc = office_unroute(&d->pol)) < 0)
+		log_warnx("office: cannot empty the office routes (table %d): %s",
+		    SK_RT_OFFICE, strerror(-rc));
+}
+
 /* T_RULES: the engine's mode, whose ruleset failed to load, tried again
  * (with its office routes, emptied when the base ruleset took over). */
 void
@@ -139,6 +152,8 @@ rules_retry(struct sekishod *d)
 
 	if (mode == MODE_OFFICE && u == NULL)
 		mode = MODE_BLOCKED;
+	if (mode == MODE_OFFICE)
+		d->office_unroute_due = 0;	/* replaced here */
 	if (mode == MODE_OFFICE &&
 	    (rc = office_routes(&d->pol, u->ifindex, u->has_gw ? &u->gw : NULL)) < 0)
 		log_warnx("office: cannot route LGWAN over %s: %s", u->name, strerror(-rc));
@@ -267,6 +282,7 @@ do_action(struct sekishod *d, const struct action *a)
 		do_gateway(d, a);
 		break;
 	case ACT_OFFICE_VIA:
+		d->office_unroute_due = 0;	/* replaced here */
 		if ((rc = office_routes(&d->pol, a->ifindex, gw)) < 0)
 			log_warnx("office: cannot route LGWAN over %s: %s", a->uplink,
 			    strerror(-rc));

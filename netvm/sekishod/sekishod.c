@@ -261,6 +261,7 @@ loop(struct sekishod *d)
 			on_event(&d->pending, d);
 			continue;
 		}
+		office_unroute_now(d);
 		pfd[0] = (struct pollfd){ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
@@ -358,6 +359,7 @@ shutdown_daemon(struct sekishod *d)
 	notify_send("STOPPING=1");
 	/* A clean stop leaves work cut off, like a crash does. */
 	apply_rules(d, MODE_BLOCKED, NULL);
+	office_unroute_now(d);
 	prober_stop_all(&d->prober);
 	fetch_stop(&d->fetch);
 	dns_stop(&d->dns);

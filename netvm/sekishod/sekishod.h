@@ -60,6 +60,7 @@ struct sekishod {
 	enum mode		 rules_mode;	/* of the ruleset in the kernel */
 	int			 rules_base;	/* ... the policy-free base one */
 	unsigned int		 rules_failures;	/* loads of the mode's failed in a row */
+	int			 office_unroute_due;	/* office mode gone: empty its routes */
 	uint64_t		 vouched_ms;	/* office mode's vouch last renewed */
 	int			 vouch_lapsed;	/* ... too long ago: a beacon must answer first */
 	time_t			 handshake_seen;
@@ -80,6 +81,12 @@ int apply_policy_rules(struct sekishod *d, enum mode mode, const char *uplink,
     struct fw_change *c);
 /* T_RULES: the engine's mode, whose ruleset did not load, again. */
 void rules_retry(struct sekishod *d);
+/* Once the actions of an event are done: the office table emptied if
+ * office mode's ruleset went (its routes, one per prefix, are no use to
+ * the ruleset in force, which drops the office mark; emptying them waits
+ * until the new mode's actions, the tunnel's routes among them, are
+ * carried out). */
+void office_unroute_now(struct sekishod *d);
 /* T_VOUCH: office mode's deadline in the kernel renewed (office-vouch);
  * if it lapsed (sekishod was stalled past it), the beacon is asked first. */
 void office_vouch(struct sekishod *d);
