@@ -60,7 +60,7 @@
 #include "provisioning/sekisho-provision/textenc.h"
 
 #define IMPORT_ERRORS_MAX	100	/* errors kept; the rest are counted */
-#define IMPORT_ROWS_MAX		1000000	/* data rows in one file */
+#define IMPORT_ROWS_MAX		200000	/* data rows in one file */
 
 enum import_kind {
 	IMPORT_STAFF,

@@ -161,13 +161,19 @@ struct ldapsync_plan {
 };
 
 /*
- * The plan (pure: no I/O). The pointers in the plan point into reg and
- * dir, which must outlive it; neither list is modified. Keys compare with
+ * The plan (pure: no I/O). compare: the LDAPSYNC_CH_* fields that the
+ * directory supplies (ldapsync_conf_fields(); LDAPSYNC_CH_ENABLE is
+ * always considered). The pointers in the plan point into reg and dir,
+ * which must outlive it; neither list is modified. Keys compare with
  * reclist_keycmp. 0; -EINVAL with err when a list holds one key twice
  * ("directory: staff id \"X\" appears twice"); -ENOMEM.
  */
 int ldapsync_plan(const struct staff_list *reg, const struct staff_list *dir,
-    struct ldapsync_plan *plan, struct sk_error *err);
+    unsigned compare, struct ldapsync_plan *plan, struct sk_error *err);
+/* The LDAPSYNC_CH_* bits ldapsync_plan's compare takes for a configuration:
+ * a field the configuration maps no attribute to (say, kana) is never
+ * compared, so a directory without it does not wipe the registry's. */
+unsigned ldapsync_conf_fields(const struct ldapsync_conf *c);
 void ldapsync_plan_free(struct ldapsync_plan *plan);
 /*
  * One line per change, then a summary, for --dry-run:
