@@ -27,6 +27,5 @@ bench-probe-rtt_SRCS := tests/bench/bench_probe_rtt.c
 # tests/integration/81-provision-ldap.sh: sekisho-provision's directory
 # search and plan against a slapd the test starts (tests/lab/slapd.sh).
 PROGS += prov-ldap-test
-prov-ldap-test_SRCS := tests/lab/prov_ldap_test.c $(PROV_IO_PURE) \
-	$(PROV_DIR)/ldapsync.c $(PROV_DIR)/ldapsync_conf.c $(PROV_DIR)/ldapsync_plan.c
-$(B)/prov-ldap-test: LDFLAGS += -lldap -llber
+prov-ldap-test_SRCS := tests/lab/prov_ldap_test.c $(PROV_IO_SRCS)
+$(B)/prov-ldap-test: LDFLAGS += $(PROV_IO_LIBS)

@@ -336,7 +336,8 @@ finish_problems(struct run *r)
 	struct import_report *rep = r->rep;
 	size_t i;
 
-	qsort(r->pv, r->pn, sizeof(*r->pv), problem_cmp);
+	if (r->pn > 1)
+		qsort(r->pv, r->pn, sizeof(*r->pv), problem_cmp);
 	for (i = 0; i < r->pn; i++) {
 		if (rep->n_err == IMPORT_ERRORS_MAX) {
 			free(r->pv[i].text);
@@ -510,9 +511,15 @@ cell(struct run *r, const struct csv_record *rec, int f, int required,
 		why = P_EMPTY;
 	} else if (has_control(s, len))
 		why = P_CTRL;
-	else if (len > outsz - 1)
-		why = P_LONG;
-	else {
+	else if (len > outsz - 1) {
+		/* A fixed format says what it wants rather than a size. */
+		if (check == importmap_check_pubkey)
+			why = P_KEY;
+		else if (check == importmap_check_device_name)
+			why = P_HOST;
+		else
+			why = P_LONG;
+	} else {
 		memcpy(out, s, len);
 		out[len] = '\0';
 		why = check != NULL ? check(out) : NULL;
