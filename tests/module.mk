@@ -29,3 +29,9 @@ bench-probe-rtt_SRCS := tests/bench/bench_probe_rtt.c
 PROGS += prov-ldap-test
 prov-ldap-test_SRCS := tests/lab/prov_ldap_test.c $(PROV_IO_SRCS)
 $(B)/prov-ldap-test: LDFLAGS += $(PROV_IO_LIBS)
+
+# make bench: tests/bench/provision-io.sh measures sekisho-provision's
+# import and list output with this, in process.
+PROGS += bench-provio
+bench-provio_SRCS := tests/bench/bench_provio.c $(PROV_IO_SRCS)
+$(B)/bench-provio: LDFLAGS += $(PROV_IO_LIBS)
