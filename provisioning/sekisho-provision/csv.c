@@ -219,20 +219,25 @@ csv_file_read(const char *path, char **data, size_t *len, struct sk_error *err)
 		close(fd);
 		return sk_errorf(err, EINVAL, "%s: not a regular file", path);
 	}
-	if ((buf = malloc(CSV_FILE_MAX + 1)) == NULL) {
+	if (st.st_size > (off_t)CSV_FILE_MAX) {
+		close(fd);
+		return sk_errorf(err, EFBIG, "%s: larger than %u MiB", path,
+		    CSV_FILE_MAX >> 20);
+	}
+	/* One byte more than the size tells a file that grew meanwhile. */
+	if ((buf = malloc((size_t)st.st_size + 2)) == NULL) {
 		close(fd);
 		return sk_errorf(err, ENOMEM, "%s: out of memory", path);
 	}
-	rc = read_full(fd, buf, CSV_FILE_MAX + 1, &n);
+	rc = read_full(fd, buf, (size_t)st.st_size + 1, &n);
 	close(fd);
 	if (rc < 0) {
 		free(buf);
 		return sk_errorf(err, -rc, "%s: %s", path, strerror(-rc));
 	}
-	if (n > CSV_FILE_MAX) {
+	if (n != (size_t)st.st_size) {
 		free(buf);
-		return sk_errorf(err, EFBIG, "%s: larger than %u MiB", path,
-		    CSV_FILE_MAX >> 20);
+		return sk_errorf(err, EAGAIN, "%s: changed while being read", path);
 	}
 	buf[n] = '\0';
 	*data = buf;

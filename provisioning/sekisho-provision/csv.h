@@ -67,8 +67,8 @@ void csv_reader_free(struct csv_reader *r);
 
 /*
  * Reads a whole file into memory (malloc'd, NUL-terminated; caller frees):
- * 0, or -errno with err "FILE: what" ("larger than 64 MiB", strerror).
- * Refuses anything but a regular file.
+ * 0, or -errno with err "FILE: what" ("larger than 64 MiB", "changed
+ * while being read", strerror). Refuses anything but a regular file.
  */
 int csv_file_read(const char *path, char **data, size_t *len,
     struct sk_error *err);

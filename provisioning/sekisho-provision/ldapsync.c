@@ -152,14 +152,30 @@ disabled(LDAP *ld, LDAPMessage *e, const struct ldapsync_conf *c)
 	}
 }
 
+/* The DN for a message: the server chose it, so control characters (a
+ * terminal's escape sequences) become '?'; at most 255 bytes. */
+static void
+safe_dn(const char *dn, char *out, size_t outsz)
+{
+	size_t i;
+
+	if (dn == NULL)
+		dn = "(no DN)";
+	for (i = 0; dn[i] != '\0' && i + 1 < outsz; i++)
+		out[i] = (unsigned char)dn[i] < 0x20 || dn[i] == 0x7f ? '?' : dn[i];
+	out[i] = '\0';
+}
+
 static int
 entry(LDAP *ld, LDAPMessage *e, const struct ldapsync_conf *c,
     struct staff_list *out, struct import_report *rep)
 {
 	struct staff_rec s;
 	char *dn = ldap_get_dn(ld, e);
-	const char *d = dn != NULL ? dn : "(no DN)";
+	char d[256];
 	int bad = 0;
+
+	safe_dn(dn, d, sizeof(d));
 
 	memset(&s, 0, sizeof(s));
 	bad |= field(ld, e, d, c, LDAPSYNC_STAFF_ID, s.staff_id,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/util.h"
@@ -232,6 +233,37 @@ test_csv_roundtrip(void **state)
 	}
 }
 
+
+static void
+test_csv_file_read(void **state)
+{
+	char path[] = "/tmp/test_csv.XXXXXX", want[160];
+	struct sk_error err;
+	char *data;
+	size_t len;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, "a,b\r\n", 5), 5);
+	assert_int_equal(csv_file_read(path, &data, &len, &err), 0);
+	assert_int_equal(len, 5);
+	assert_string_equal(data, "a,b\r\n");
+	free(data);
+	/* One byte over the limit (a sparse file: nothing is written). */
+	assert_int_equal(ftruncate(fd, (off_t)CSV_FILE_MAX + 1), 0);
+	assert_int_equal(csv_file_read(path, &data, &len, &err), -EFBIG);
+	snprintf(want, sizeof(want), "%s: larger than 64 MiB", path);
+	assert_string_equal(err.msg, want);
+	close(fd);
+	unlink(path);
+	assert_int_equal(csv_file_read("/tmp", &data, &len, &err), -EINVAL);
+	assert_string_equal(err.msg, "/tmp: not a regular file");
+	assert_int_equal(csv_file_read("/nonexistent.csv", &data, &len, &err),
+	    -ENOENT);
+	assert_string_equal(err.msg, "/nonexistent.csv: No such file or directory");
+}
+
 /* ---- textenc ------------------------------------------------------- */
 
 /* 職員番号,氏名 / 1,山田太郎 / 2,ｶﾅ in CP932. */
@@ -375,6 +407,7 @@ main(void)
 		cmocka_unit_test(test_csv_errors),
 		cmocka_unit_test(test_csv_writer),
 		cmocka_unit_test(test_csv_roundtrip),
+		cmocka_unit_test(test_csv_file_read),
 		cmocka_unit_test(test_textenc_detect),
 		cmocka_unit_test(test_textenc_errors),
 		cmocka_unit_test(test_textenc_out),
