@@ -431,8 +431,9 @@ map_header(struct run *r, const struct csv_record *h)
 			r->oom = 1;
 			return -ENOMEM;
 		}
-		if (len == 0 && i + 1 == h->n && i > 0) {
-			/* Excel's trailing comma after the last header. */
+		if (len == 0) {
+			/* A column without a header (Excel's trailing comma
+			 * after the last one): nothing to map or to name. */
 			r->col_field[i] = -1;
 			continue;
 		}

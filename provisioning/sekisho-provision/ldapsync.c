@@ -233,11 +233,12 @@ connect_bind(const struct ldapsync_conf *c, LDAP **ldp, struct sk_error *err)
 	ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
 	ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
 	ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+	/* TLS: the server's certificate must verify (ldaps://, starttls);
+	 * the options take effect in a new context for this handle. */
 	ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &hard);
-	if (c->ca_file[0] != '\0') {
+	if (c->ca_file[0] != '\0')
 		ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, c->ca_file);
-		ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
-	}
+	ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
 	if (c->starttls && (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
 		sk_errorf(err, EIO, "%s: starttls: %s", c->url, ldap_err2string(rc));
 		ldap_unbind_ext_s(ld, NULL, NULL);

@@ -76,12 +76,12 @@ test_staff_japanese(void **state)
 {
 	/* A note with a line break moves the next record to line 6. */
 	static const char csv[] =
-	    "職員番号,氏名,フリガナ,所属,役職,備考,内線\r\n"
-	    "S0001,山田 太郎,ヤマダ タロウ,総務課,課長,,1234\r\n"
-	    ",,,,,,\r\n"
-	    "S0002,\"佐藤, 花子\",サトウ ハナコ,税務課,,\"異動予定\r\n4月\",\r\n"
+	    "職員番号,氏名,フリガナ,所属,,役職,備考,内線\r\n"
+	    "S0001,山田 太郎,ヤマダ タロウ,総務課,x,課長,,1234\r\n"
+	    ",,,,,,,\r\n"
+	    "S0002,\"佐藤, 花子\",サトウ ハナコ,税務課,,,\"異動予定\r\n4月\",\r\n"
 	    "\r\n"
-	    "S0003, 髙橋 一郎 ,,,,,\r\n";
+	    "S0003, 髙橋 一郎 ,,,,,,\r\n";
 	struct staff_list l = { 0 };
 	struct import_report rep;
 
