@@ -8,7 +8,10 @@
 # leaver, a newcomer) and the plan follows; the AD way of marking a leaver
 # (userAccountControl bit 2); the failures: a wrong password, a password
 # file others can read, an entry with a bad staff id (the whole search
-# returns nothing). The registry-level sync test is sekisho-provision's own.
+# returns nothing); over TLS (ldaps://, StartTLS) the server's certificate
+# must verify against the configured CA, and a server whose certificate
+# does not is refused. The registry-level sync test is sekisho-provision's
+# own.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -26,7 +29,7 @@ cleanup() { slapd_stop "$SD"; rm -rf "$T"; }
 trap cleanup EXIT
 
 python3 tests/lab/slapd-users.py 7 --retired 5 >"$T/users.ldif"
-if ! slapd_start "$SD" "$T/users.ldif"; then
+if ! SLAPD_TLS=1 slapd_start "$SD" "$T/users.ldif"; then
 	echo "not ok 1 - slapd started"
 	exit 1
 fi
@@ -166,7 +169,41 @@ else
 	tap_ok "the password appears in no output"
 fi
 
-# 7. One bad entry: the search returns nothing, the entry is named.
+# 7. TLS: the server's certificate must verify.
+tls_conf() {	# NAME URL STARTTLS CA_FILE
+	sed -e "s|^url .*|url $2|" -e "\$a starttls $3" "$T/ldap.conf" >"$T/$1"
+	[ -n "$4" ] && echo "ca_file $4" >>"$T/$1"
+}
+( cd "$T" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout other.key -out other-ca.pem -days 2 -subj "/CN=Another CA" ) >/dev/null 2>&1
+tls_conf ldaps.conf "$SLAPD_LDAPS_URL" no "$SLAPD_CA_FILE"
+tls_conf starttls.conf "$SLAPD_URL" yes "$SLAPD_CA_FILE"
+tls_conf ldaps-other.conf "$SLAPD_LDAPS_URL" no "$T/other-ca.pem"
+tls_conf ldaps-none.conf "$SLAPD_LDAPS_URL" no ""
+tls_conf starttls-other.conf "$SLAPD_URL" yes "$T/other-ca.pem"
+"$PLT" "$T/ldap.conf" list >"$T/now.csv" 2>/dev/null
+"$PLT" "$T/ldaps.conf" list >"$T/out" 2>"$T/err"
+same "ldaps:// with the server's CA: the same 8 staff" "$T/out" < <(tr -d '\r' <"$T/now.csv")
+"$PLT" "$T/starttls.conf" list >"$T/out" 2>"$T/err"
+same "StartTLS with the server's CA: the same 8 staff" "$T/out" < <(tr -d '\r' <"$T/now.csv")
+[ "$(wc -l <"$T/now.csv")" -eq 9 ] && tap_ok "8 staff and the header over plain LDAP" ||
+	tap_not_ok "8 staff and the header over plain LDAP: $(wc -l <"$T/now.csv") lines"
+for c in ldaps-other ldaps-none; do
+	"$PLT" "$T/$c.conf" list >"$T/out" 2>"$T/err"
+	rc=$?
+	same "$c: a certificate that does not verify is refused" <(echo "rc=$rc"; cat "$T/out" "$T/err") <<EOX
+rc=1
+$SLAPD_LDAPS_URL: bind as $SLAPD_SYNC_DN: Can't contact LDAP server
+EOX
+done
+"$PLT" "$T/starttls-other.conf" list >"$T/out" 2>"$T/err"
+rc=$?
+same "StartTLS to a certificate that does not verify is refused" <(echo "rc=$rc"; cat "$T/out" "$T/err") <<EOX
+rc=1
+$SLAPD_URL: starttls: Connect error
+EOX
+
+# 8. One bad entry: the search returns nothing, the entry is named.
 sed 's/^employeeNumber: S00200$/employeeNumber: S 200/' \
 	<(python3 tests/lab/slapd-users.py 1 --start 200) >"$T/bad.ldif"
 check "ldapadd: an entry with a bad staff id" slapd_modify "$SD" "$T/bad.ldif" -a

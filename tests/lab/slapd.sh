@@ -14,6 +14,10 @@
 #   slapd_modify DIR LDIF    ldapmodify as the root DN over ldapi (changes
 #                            with "changetype:", or plain entries with -a)
 #   slapd_stop DIR           stop the server we started, remove DIR
+#   SLAPD_TLS=1 slapd_start  also TLS: a CA and a server certificate for
+#                            IP 127.0.0.1 made here (openssl), StartTLS on
+#                            SLAPD_URL and ldaps on SLAPD_LDAPS_URL; the CA
+#                            in SLAPD_CA_FILE
 #   tests/lab/slapd-users.py N ...   LDIF of N staff with Japanese names
 #
 # Callers set a trap that calls slapd_stop. The sync account
@@ -81,6 +85,24 @@ objectClass: simpleSecurityObject
 cn: sekisho-sync
 userPassword: $syncpw
 EOB
+	if [ "${SLAPD_TLS:-0}" = 1 ]; then
+		_slapd_tls "$dir" "$u" || return 1
+		cat >>"$dir/slapd.conf" <<EOC
+TLSCACertificateFile $dir/tls/ca.pem
+TLSCertificateFile $dir/tls/server.pem
+TLSCertificateKeyFile $dir/tls/server.key
+EOC
+		# Global directives must precede "database": move them up.
+		python3 - "$dir/slapd.conf" <<'EOP'
+import sys
+p = sys.argv[1]
+lines = open(p).read().splitlines()
+tls = [l for l in lines if l.startswith("TLS")]
+rest = [l for l in lines if not l.startswith("TLS")]
+i = next(k for k, l in enumerate(rest) if l.startswith("database"))
+open(p, "w").write("\n".join(rest[:i] + tls + rest[i:]) + "\n")
+EOP
+	fi
 	chown -R "$u" "$dir/db" "$dir/run" && chmod 0700 "$dir/db" || return 1
 	chmod 0644 "$dir/slapd.conf" "$dir/base.ldif"
 	runuser -u "$u" -- test -r "$dir/slapd.conf" ||
@@ -95,10 +117,18 @@ EOB
 	SLAPD_LDAPI="ldapi://$(_slapd_enc "$dir/run/ldapi")"
 	# A free loopback port: try a few at random (another test may race us).
 	for try in 1 2 3 4 5 6 7 8; do
+		local urls
 		port=$((20000 + RANDOM % 30000))
 		ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && continue
+		urls="ldap://127.0.0.1:$port/ $SLAPD_LDAPI"
+		if [ "${SLAPD_TLS:-0}" = 1 ]; then
+			ss -Hltn "sport = :$((port + 1))" 2>/dev/null | grep -q . && continue
+			urls="$urls ldaps://127.0.0.1:$((port + 1))/"
+			SLAPD_LDAPS_URL="ldaps://127.0.0.1:$((port + 1))"
+			export SLAPD_LDAPS_URL
+		fi
 		if runuser -u "$u" -- /usr/sbin/slapd -f "$dir/slapd.conf" \
-		    -h "ldap://127.0.0.1:$port/ $SLAPD_LDAPI" >"$dir/slapd.log" 2>&1; then
+		    -h "$urls" >"$dir/slapd.log" 2>&1; then
 			local i
 			for i in $(seq 1 100); do
 				[ -s "$dir/run/slapd.pid" ] && [ -S "$dir/run/ldapi" ] && break
@@ -115,6 +145,26 @@ EOB
 	echo "slapd_start: slapd did not start:" >&2
 	tail -5 "$dir/slapd.log" >&2
 	return 1
+}
+
+# A CA and a server certificate for 127.0.0.1, the key readable by USER only.
+_slapd_tls() {	# DIR USER
+	local dir=$1 u=$2
+	mkdir -p "$dir/tls" && chmod 0755 "$dir/tls" || return 1
+	(
+		cd "$dir/tls" || exit 1
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout ca.key -out ca.pem -days 2 -subj "/CN=Sekisho test CA" &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout server.key -out server.csr -subj "/CN=127.0.0.1" &&
+		printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >ext &&
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-out server.pem -days 2 -extfile ext
+	) >"$dir/tls.log" 2>&1 || { echo "slapd_start: certificates:" >&2; tail -5 "$dir/tls.log" >&2; return 1; }
+	chown "$u" "$dir/tls/server.key" && chmod 0600 "$dir/tls/server.key" "$dir/tls/ca.key"
+	chmod 0644 "$dir/tls/ca.pem" "$dir/tls/server.pem"
+	SLAPD_CA_FILE=$dir/tls/ca.pem
+	export SLAPD_CA_FILE
 }
 
 slapd_modify() {	# DIR LDIF [-a]
