@@ -196,6 +196,13 @@ rc=1
 $SLAPD_LDAPS_URL: bind as $SLAPD_SYNC_DN: Can't contact LDAP server
 EOX
 done
+# libldap's environment does not weaken it.
+LDAPTLS_REQCERT=never "$PLT" "$T/ldaps-none.conf" list >"$T/out" 2>"$T/err"
+rc=$?
+same "LDAPTLS_REQCERT=never in the environment changes nothing" <(echo "rc=$rc"; cat "$T/out" "$T/err") <<EOX
+rc=1
+$SLAPD_LDAPS_URL: bind as $SLAPD_SYNC_DN: Can't contact LDAP server
+EOX
 "$PLT" "$T/starttls-other.conf" list >"$T/out" 2>"$T/err"
 rc=$?
 same "StartTLS to a certificate that does not verify is refused" <(echo "rc=$rc"; cat "$T/out" "$T/err") <<EOX
