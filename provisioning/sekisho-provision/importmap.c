@@ -409,6 +409,25 @@ trim(const char **s, size_t *len)
 		(*len)--;
 }
 
+/*
+ * table.h's CSV output puts an apostrophe before a cell a spreadsheet
+ * would run as a formula ("'=1+2"); that apostrophe goes: one apostrophe
+ * off a cell of apostrophes followed by '=', '+', '-' or '@'.
+ */
+static void
+unguard(const char **s, size_t *len)
+{
+	size_t i = 0;
+
+	while (i < *len && (*s)[i] == '\'')
+		i++;
+	if (i > 0 && i < *len && ((*s)[i] == '=' || (*s)[i] == '+' ||
+	    (*s)[i] == '-' || (*s)[i] == '@')) {
+		(*s)++;
+		(*len)--;
+	}
+}
+
 static int
 map_header(struct run *r, const struct csv_record *h)
 {
@@ -505,6 +524,7 @@ cell(struct run *r, const struct csv_record *rec, int f, int required,
 		s = rec->field[col];
 		len = rec->len[col];
 		trim(&s, &len);
+		unguard(&s, &len);
 	}
 	if (len == 0) {
 		if (!required)

@@ -31,7 +31,10 @@
  * are ignored and listed once as a note:
  * "FILE:1: note: ignored column(s): 備考, 内線".
  * Rows whose every field is empty (Excel writes ",,,," for blank rows)
- * are skipped silently.
+ * are skipped silently. Cells are trimmed of blanks at either end, and a
+ * cell of apostrophes followed by '=', '+', '-' or '@' loses its first
+ * apostrophe (the guard table.h's CSV output adds against spreadsheet
+ * formulas), so a list written with --csv reads back unchanged.
  *
  * Header names are matched after normalising: full-width ASCII to ASCII,
  * the ideographic space to a space, ASCII lower case, spaces, '_' and '-'

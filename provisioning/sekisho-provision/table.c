@@ -322,6 +322,14 @@ print_json(const struct table *t, FILE *f)
 
 /* ---- CSV ----------------------------------------------------------- */
 
+int
+table_formula_guard(const char *s)
+{
+	while (*s == '\'')
+		s++;
+	return *s == '=' || *s == '+' || *s == '-' || *s == '@';
+}
+
 static int
 print_csv(const struct table *t, enum textenc enc, FILE *f,
     struct sk_error *err)
@@ -341,6 +349,10 @@ print_csv(const struct table *t, enum textenc enc, FILE *f,
 			    t->cells[(r - 1) * t->ncols + c];
 
 			field.len = 0;
+			/* A spreadsheet would run "=..." as a formula. */
+			if (r > 0 && t->cols[c].type == TABLE_STR &&
+			    table_formula_guard(s))
+				buf_printf(&field, "'");
 			if ((rc = textenc_out_conv(te, s, strlen(s), &field,
 			    &bad)) < 0) {
 				if (rc == -EILSEQ && r == 0)

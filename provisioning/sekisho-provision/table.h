@@ -12,7 +12,12 @@
  * JSON:  an array of objects {"key": value}; TABLE_INT and TABLE_BOOL
  *        columns become numbers and booleans ("1"/"0" for booleans), an
  *        empty TABLE_INT cell null.
- * CSV:   a header row of the column heads, then the rows, CRLF. With
+ * CSV:   a header row of the column heads, then the rows, CRLF. A text
+ *        cell that a spreadsheet would take for a formula (it starts with
+ *        '=', '+', '-' or '@', after any apostrophes) gets one more
+ *        apostrophe in front: Excel shows the text instead of running it,
+ *        and the importer (importmap.h) takes the apostrophe off again, so
+ *        `user list --csv` still reads back as the same rows. With
  *        TEXTENC_CP932 a character that has no CP932 form is an error:
  *        "row N (KEY): FIELD: character U+XXXX has no CP932 form" (N from
  *        1, KEY the row's first cell) and nothing is written.
@@ -66,6 +71,10 @@ void table_free(struct table *t);
  * Callers with more columns (address, state) build their own table. */
 struct table *table_from_staff(const struct staff_list *l);
 struct table *table_from_devices(const struct device_list *l);
+
+/* 1 if s would be a formula in a spreadsheet: '=', '+', '-' or '@' after
+ * any number of apostrophes. */
+int table_formula_guard(const char *s);
 
 /* Display columns of a UTF-8 string (invalid bytes count 1). */
 size_t table_width(const char *s);

@@ -167,7 +167,9 @@ test_staff_roundtrip(void **state)
 	static const char csv[] =
 	    "職員番号,氏名,カナ,所属,役職\r\n"
 	    "S1,\"山田, 太郎\",ヤマダ タロウ,総務課,\"課長 \"\"代理\"\"\"\r\n"
-	    "S2,髙橋 一郎,,,\r\n";
+	    "S2,髙橋 一郎,,,\r\n"
+	    "S3,\"=HYPERLINK(\"\"http://x\"\")\",@SUM(A1),-,+81\r\n"
+	    "-S4,'''=x,'a,'',o'=k\r\n";
 	struct staff_list a = { 0 }, b = { 0 };
 	struct import_report rep;
 	struct sk_error err;
@@ -182,6 +184,10 @@ test_staff_roundtrip(void **state)
 	assert_non_null(t = table_from_staff(&a));
 	out = render(t, TABLE_CSV, TEXTENC_CP932, &rc, &err);
 	assert_int_equal(rc, 0);
+	/* Formulas are shown, not run, in a spreadsheet. */
+	assert_non_null(strstr(out, "\r\nS3,\"'=HYPERLINK(\"\"http://x\"\")\","
+	    "'@SUM(A1),'-,'+81,0\r\n"));
+	assert_non_null(strstr(out, "\r\n'-S4,'''=x,'a,'',o'=k,0\r\n"));
 	assert_int_equal(importmap_staff("l.csv", out, strlen(out), TEXTENC_AUTO,
 	    &b, &rep), 0);
 	assert_int_equal(rep.used, TEXTENC_CP932);
