@@ -92,7 +92,8 @@ int importmap_staff(const char *name, const char *data, size_t len,
     enum textenc enc, struct staff_list *out, struct import_report *rep);
 int importmap_devices(const char *name, const char *data, size_t len,
     enum textenc enc, struct device_list *out, struct import_report *rep);
-/* The same, reading the file first (csv_file_read's limits); name = path. */
+/* The same, reading the file first (csv_file_read's limits); name = path.
+ * A file that cannot be read: -errno, its one line in rep->err. */
 int importmap_staff_file(const char *path, enum textenc enc,
     struct staff_list *out, struct import_report *rep);
 int importmap_devices_file(const char *path, enum textenc enc,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/util.h"
@@ -365,6 +366,37 @@ test_many_rows(void **state)
 	buf_free(&b);
 }
 
+/* From a file: CP932 with CRLF; a file that is not there. */
+static void
+test_from_file(void **state)
+{
+	static const char csv[] =
+	    "\x90\x45\x88\xf5\x94\xd4\x8d\x86,\x8e\x81\x96\xbc\r\n"
+	    "1,\x8e\x52\x93\x63\x91\xbe\x98\x59\r\n";
+	char path[] = "/tmp/test_importmap.XXXXXX";
+	struct staff_list l = { 0 };
+	struct import_report rep;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, csv, sizeof(csv) - 1), sizeof(csv) - 1);
+	close(fd);
+	assert_int_equal(importmap_staff_file(path, TEXTENC_AUTO, &l, &rep), 0);
+	assert_int_equal(rep.used, TEXTENC_CP932);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].name, "山田太郎");
+	import_report_free(&rep);
+	reclist_staff_free(&l);
+	unlink(path);
+	assert_int_equal(importmap_staff_file(path, TEXTENC_AUTO, &l, &rep),
+	    -ENOENT);
+	assert_int_equal(rep.n_err, 1);
+	assert_non_null(strstr(rep.err[0], ": No such file or directory"));
+	assert_int_equal(l.n, 0);
+	import_report_free(&rep);
+}
+
 int
 main(void)
 {
@@ -380,6 +412,7 @@ main(void)
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_validators),
 		cmocka_unit_test(test_many_rows),
+		cmocka_unit_test(test_from_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
