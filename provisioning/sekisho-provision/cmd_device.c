@@ -7,6 +7,7 @@
 #include "provisioning/sekisho-provision/prov.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -375,18 +376,18 @@ write_out(const struct signed_dev *s, const char *dir, const char *trust,
 	if (s->has_priv) {
 		snprintf(path, sizeof(path), "%s/device.key", dir);
 		unlink(path);	/* a stale one from an earlier key: this is the new one */
-		if ((rc = prov_secret_write(path, s->priv, err)) < 0)
+		if ((rc = prov_secret_write(path, s->priv, 0, err)) < 0)
 			return rc;
 	}
 	snprintf(path, sizeof(path), "%s/bundle", dir);
-	if ((rc = durable_write(path, s->bundle, s->len, 0600, err)) < 0)
+	if ((rc = prov_file_write(path, s->bundle, s->len, 0600, err)) < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/agency.pub", dir);
-	if ((rc = durable_write(path, trust, strlen(trust), 0644, err)) < 0)
+	if ((rc = prov_file_write(path, trust, strlen(trust), 0644, err)) < 0)
 		return rc;
 	snprintf(pub, sizeof(pub), "%s\n", s->d.pubkey);
 	snprintf(path, sizeof(path), "%s/device.pub", dir);
-	return durable_write(path, pub, strlen(pub), 0644, err);
+	return prov_file_write(path, pub, strlen(pub), 0644, err);
 }
 
 static int
@@ -470,6 +471,18 @@ device_export(void *ctx, int argc, char *argv[])
 		if (!all)
 			printf("%s: bundle serial %lld for %s%s\n", dir, (long long)dv.v[i].d.serial,
 			    dv.v[i].d.pubkey, dv.v[i].has_priv ? ", device.key made here (handed over once)" : "");
+	}
+	/* one sync for every file written (an fsync per file costs minutes
+	 * for 20,000 laptops) */
+	{
+		int fd = open(pos[all ? 0 : 1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd == -1 || syncfs(fd) == -1) {
+			rc = prov_fail("%s: sync: %s", pos[all ? 0 : 1], strerror(errno));
+			if (fd != -1)
+				close(fd);
+			goto out;
+		}
+		close(fd);
 	}
 	if (all)
 		printf("%s: %zu bundles signed\n", pos[0], dv.n);

@@ -59,7 +59,7 @@ write_beacon(const char *path, const char *pubpath, struct sk_error *err)
 
 	if (beacon_keygen(seed, pub) < 0)
 		return sk_errorf(err, EIO, "no random key from OpenSSL");
-	rc = prov_secret_write(path, seed, err);
+	rc = prov_secret_write(path, seed, 1, err);
 	wipe(seed, sizeof(seed));
 	if (rc < 0)
 		return rc;
@@ -134,7 +134,7 @@ cmd_init(void *ctx, int argc, char *argv[])
 	prov_keypath(p, "gateway.pub", pubpath, sizeof(pubpath));
 	if (prov_wg_keygen(gpriv, gpub) < 0)
 		return prov_fail("no random key from OpenSSL");
-	rc = prov_secret_write(path, gpriv, &err);
+	rc = prov_secret_write(path, gpriv, 1, &err);
 	wipe(gpriv, sizeof(gpriv));
 	if (rc < 0)
 		return prov_fail("%s", err.msg);

@@ -206,7 +206,7 @@ write_all(int fd, const char *s, size_t n)
 
 static int
 excl_write(const char *path, const char *text, size_t len, mode_t mode,
-    struct sk_error *err)
+    int sync, struct sk_error *err)
 {
 	int fd, rc = 0;
 
@@ -214,19 +214,39 @@ excl_write(const char *path, const char *text, size_t len, mode_t mode,
 	if (fd == -1)
 		return sk_errorf(err, errno, "%s: %s%s", path, strerror(errno),
 		    errno == EEXIST ? ": refusing to overwrite it" : "");
-	if (fchmod(fd, mode) == -1 || write_all(fd, text, len) == -1 || fsync(fd) == -1)
+	if (fchmod(fd, mode) == -1 || write_all(fd, text, len) == -1 ||
+	    (sync && fsync(fd) == -1))
 		rc = sk_errorf(err, errno, "%s: %s", path, strerror(errno));
 	if (close(fd) == -1 && rc == 0)
 		rc = sk_errorf(err, errno, "%s: %s", path, strerror(errno));
 	if (rc != 0)
 		unlink(path);
-	else
+	else if (sync)
 		rc = fsync_parent(path, err);
 	return rc;
 }
 
 int
-prov_secret_write(const char *path, const uint8_t key[KEY_LEN],
+prov_file_write(const char *path, const void *data, size_t len, mode_t mode,
+    struct sk_error *err)
+{
+	char tmp[REG_PATH_MAX + 128];
+	int rc;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
+		return sk_errorf(err, ENAMETOOLONG, "%s: name too long", path);
+	unlink(tmp);
+	if ((rc = excl_write(tmp, data, len, mode, 0, err)) < 0)
+		return rc;
+	if (rename(tmp, path) == -1) {
+		rc = sk_errorf(err, errno, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	return rc;
+}
+
+int
+prov_secret_write(const char *path, const uint8_t key[KEY_LEN], int sync,
     struct sk_error *err)
 {
 	char b64[KEY_B64_LEN + 1];
@@ -234,7 +254,7 @@ prov_secret_write(const char *path, const uint8_t key[KEY_LEN],
 
 	key_to_b64(b64, key);
 	b64[KEY_B64_LEN - 1] = '\n';
-	rc = excl_write(path, b64, KEY_B64_LEN, 0600, err);
+	rc = excl_write(path, b64, KEY_B64_LEN, 0600, sync, err);
 	wipe(b64, sizeof(b64));
 	return rc;
 }
@@ -242,7 +262,7 @@ prov_secret_write(const char *path, const uint8_t key[KEY_LEN],
 int
 prov_public_write(const char *path, const char *text, struct sk_error *err)
 {
-	return excl_write(path, text, strlen(text), 0644, err);
+	return excl_write(path, text, strlen(text), 0644, 1, err);
 }
 
 int

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "lib/cli.h"
 #include "lib/util.h"
@@ -74,8 +75,12 @@ int prov_audit(struct prov *p, const char *action, const char *object,
 /* Key directory: PATH = keydir/name. */
 int prov_keypath(const struct prov *p, const char *name, char *out, size_t len);
 /* Writes a secret as one base64 line: O_EXCL (never replaces), 0600,
- * fsync'd. 0 or -errno with err. */
-int prov_secret_write(const char *path, const uint8_t key[KEY_LEN],
+ * fsync'd with its directory when sync (else the caller syncs the file
+ * system once, as device export --all does). 0 or -errno with err. */
+int prov_secret_write(const char *path, const uint8_t key[KEY_LEN], int sync,
+    struct sk_error *err);
+/* A file replaced through NAME.new and rename, mode given, not synced. */
+int prov_file_write(const char *path, const void *data, size_t len, mode_t mode,
     struct sk_error *err);
 int prov_public_write(const char *path, const char *text, struct sk_error *err);
 /* A WireGuard key pair (X25519). */
