@@ -12,6 +12,16 @@
 
 #define PARAMS_MAX	32
 #define REG_PG_LOCK	"5353"	/* the advisory lock key of registry writers */
+#define PREPARED_MAX	64	/* statements kept prepared per connection */
+
+/* Statements with parameters are prepared once per connection and then
+ * only executed: a bulk import runs the same few statements thousands of
+ * times, and the server parses and plans each once. */
+struct pg_conn {
+	PGconn	*c;
+	char	*sql[PREPARED_MAX];
+	size_t	 n;
+};
 
 static void
 quiet(void *arg, const PGresult *res)
@@ -41,6 +51,7 @@ static int
 pg_open(struct reg *r, const char *url, struct sk_error *err)
 {
 	PGconn *c = PQconnectdb(url);
+	struct pg_conn *pc;
 	const char *m;
 
 	if (c == NULL)
@@ -54,28 +65,75 @@ pg_open(struct reg *r, const char *url, struct sk_error *err)
 		return -ECONNREFUSED;
 	}
 	PQsetNoticeReceiver(c, quiet, NULL);
-	r->h = c;
+	if ((pc = calloc(1, sizeof(*pc))) == NULL) {
+		PQfinish(c);
+		return sk_errorf(err, ENOMEM, "out of memory");
+	}
+	pc->c = c;
+	r->h = pc;
 	return 0;
 }
 
 static void
 pg_close(struct reg *r)
 {
-	PQfinish(r->h);
+	struct pg_conn *pc = r->h;
+	size_t i;
+
+	PQfinish(pc->c);
+	for (i = 0; i < pc->n; i++)
+		free(pc->sql[i]);
+	free(pc);
 	r->h = NULL;
+}
+
+/* The prepared statement's name for sql, preparing it the first time;
+ * NULL: run it unprepared (the cache is full, or preparing failed). */
+static const char *
+prepared(struct pg_conn *pc, const char *sql, int n, char name[32])
+{
+	PGresult *res;
+	size_t i;
+
+	for (i = 0; i < pc->n; i++)
+		if (!strcmp(pc->sql[i], sql)) {
+			snprintf(name, 32, "sk%zu", i);
+			return name;
+		}
+	if (pc->n == PREPARED_MAX || (pc->sql[pc->n] = strdup(sql)) == NULL)
+		return NULL;
+	snprintf(name, 32, "sk%zu", pc->n);
+	res = PQprepare(pc->c, name, sql, n, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		PQclear(res);
+		free(pc->sql[pc->n]);
+		return NULL;
+	}
+	PQclear(res);
+	pc->n++;
+	return name;
 }
 
 static int
 pg_exec(struct reg *r, const char *sql, int n, const char *const *params,
     reg_row_fn fn, void *arg, struct sk_error *err)
 {
-	PGconn *c = r->h;
+	struct pg_conn *pc = r->h;
+	PGconn *c = pc->c;
 	PGresult *res;
-	const char *vals[PARAMS_MAX];
+	const char *vals[PARAMS_MAX], *name = NULL;
+	char nbuf[32];
 	int i, j, nrow, ncol, ret = 0;
 	ExecStatusType st;
 
-	res = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	/* a failed statement aborts the transaction, and preparing one then
+	 * would fail too: only prepare when the connection is healthy */
+	if (n > 0 && PQtransactionStatus(c) != PQTRANS_INERROR)
+		name = prepared(pc, sql, n, nbuf);
+	if (name != NULL)
+		res = PQexecPrepared(c, name, n, params, NULL, NULL, 0);
+	else
+		res = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		ret = pg_err(c, res, err);
