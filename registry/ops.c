@@ -1,4 +1,5 @@
 #include "registry/ops.h"
+#include "registry/otpcode.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -760,34 +761,19 @@ reg_card_list(struct reg *r, int (*fn)(void *arg, const char *card_id,
 
 /* ---- one-time codes ------------------------------------------------------ */
 
-/* Crockford's base32: no I, L, O, U to misread. */
-static const char otp_abc[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
 /* The stored form: hex SHA-256 of the context, the user and the code's
  * 16 symbols (dashes and case ignored). -EINVAL if it is no code. */
 static int
 otp_hash(const char *id, const char *code, char hex[65])
 {
-	char norm[17];
+	char norm[OTP_SYMBOLS + 1];
 	uint8_t md[32];
-	size_t i, n = 0;
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *c;
 	int ok;
 
-	for (i = 0; code[i] != '\0'; i++) {
-		char ch = code[i];
-		if (ch == '-' || ch == ' ')
-			continue;
-		if (ch >= 'a' && ch <= 'z')
-			ch = (char)(ch - 'a' + 'A');
-		if (n == 16 || strchr(otp_abc, ch) == NULL || ch == '\0')
-			return -EINVAL;
-		norm[n++] = ch;
-	}
-	if (n != 16)
+	if (otp_code_norm(code, strnlen(code, OTP_INPUT_MAX + 1), norm) < 0)
 		return -EINVAL;
-	norm[n] = '\0';
 	if ((c = EVP_MD_CTX_new()) == NULL)
 		return -ENOMEM;
 	ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
@@ -810,7 +796,6 @@ reg_otp_issue(struct reg *r, const char *id, int64_t now, int64_t valid_s,
 	uint8_t rnd[16];
 	char hex[65], ti[24], te[24];
 	const char *p[4] = { id, hex, I64(ti, now), I64(te, now + valid_s) };
-	size_t i, o = 0;
 	int rc;
 
 	if (valid_s < 60 || valid_s > REG_OTP_MAX_S)
@@ -821,12 +806,7 @@ reg_otp_issue(struct reg *r, const char *id, int64_t now, int64_t valid_s,
 		return sk_errorf(err, EPERM, "user %s is disabled", id);
 	if (RAND_priv_bytes(rnd, sizeof(rnd)) != 1)
 		return sk_errorf(err, EIO, "no random bytes for the code");
-	for (i = 0; i < 16; i++) {
-		if (i && i % 4 == 0)
-			code[o++] = '-';
-		code[o++] = otp_abc[rnd[i] & 31];	/* 32 symbols: no bias */
-	}
-	code[o] = '\0';
+	otp_code_make(rnd, code);
 	wipe(rnd, sizeof(rnd));
 	if (otp_hash(id, code, hex) < 0) {
 		wipe(code, REG_OTP_LEN + 1);
