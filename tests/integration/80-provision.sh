@@ -246,6 +246,9 @@ PY
 	cd "$OLDPWD" || return 1
 }
 
+check "a password in the registry URL is refused (it would be in argv)" is 2 \
+	"sekisho-provision: the registry URL holds a password, which anyone could read in the process list: give it in ~/.pgpass or \$PGPASSFILE instead" \
+	"$P" -r "postgresql://it:secret@db.example/sekisho" device list
 suite sqlite "sqlite:$tmp/sqlite/reg.db"
 check "sqlite: the registry file is 0600" bash -c "[ \$(stat -c %a $tmp/sqlite/reg.db) = 600 ]"
 if pg_start "$tmp/pg"; then
