@@ -124,6 +124,17 @@ suite() {	# LABEL URL
 		"k=\$(wg genkey | wg pubkey); $P -q device rekey pc-003 --pubkey \$k && $P -q gateway export gw.conf &&
 		 grep -qx \"PublicKey = \$k\" gw.conf && ! grep -q $pub3 gw.conf"
 
+	# ---- IPv6: a group whose template has it --------------------------------
+	sed -e 's|^\tprefix 10.64.0.0/16$|&\n\tprefix 2001:db8:64::/48|' \
+		-e 's|^\trouter 172.30.0.1$|&\n\taddress6 fd00:30::2/64\n\trouter6 fd00:30::1|' tmpl.conf >tmpl6.conf
+	check "$L: group add with an IPv6 template" bash -c \
+		"$P -q group add v6 tmpl6.conf && $P group show v6 | head -1 | grep -q ', IPv6$'"
+	check "$L: its laptops get an IPv6 address from the pool too" bash -c \
+		"[ \"\$($P -q device add pc-v6 --group v6 --pubkey \$(wg genkey | wg pubkey))\" = 'pc-v6 10.77.0.5/32 fd00:77::5/128' ]"
+	check "$L: the bundle carries tunnel-address6, the peer table both addresses" bash -c \
+		"$P -q device export pc-v6 outv6 >/dev/null && strings outv6/bundle | grep -qx '	tunnel-address6 fd00:77::5/128' &&
+		 $P -q gateway export gw.conf && grep -qx 'AllowedIPs = 10.77.0.5/32, fd00:77::5/128' gw.conf"
+
 	# ---- key rotation with overlap --------------------------------------------
 	local old new
 	old=$(grep -v '^#' out1/agency.pub)
