@@ -42,8 +42,8 @@ reg_audit(struct reg *r, const struct reg_actor *a, const char *action,
 	const char *p[6] = { I64(at, now_s()), a->who, action, object,
 	    detail != NULL ? detail : "", a->reason != NULL ? a->reason : "" };
 
-	return reg_exec(r, "INSERT INTO audit (at, who, action, object, detail, reason)"
-	    " VALUES ($1, $2, $3, $4, $5, $6)", 6, p, NULL, NULL, err);
+	return reg_queue(r, "INSERT INTO audit (at, who, action, object, detail, reason)"
+	    " VALUES ($1, $2, $3, $4, $5, $6)", 6, p, err);
 }
 
 struct audit_ctx {
@@ -120,15 +120,9 @@ reg_meta_set(struct reg *r, const char *key, const char *value,
     struct sk_error *err)
 {
 	const char *p[2] = { key, value };
-	int rc;
 
-	if ((rc = reg_exec(r, "UPDATE meta SET value = $2 WHERE key = $1", 2, p, NULL,
-	    NULL, err)) < 0)
-		return rc;
-	if (reg_changes(r) == 1)
-		return 0;
-	return reg_exec(r, "INSERT INTO meta (key, value) VALUES ($1, $2)", 2, p, NULL,
-	    NULL, err);
+	return reg_queue(r, "INSERT INTO meta (key, value) VALUES ($1, $2)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value", 2, p, err);
 }
 
 /* ---- agency keys ------------------------------------------------------ */
@@ -454,9 +448,10 @@ reg_device_add(struct reg *r, struct reg_device *d, int want6,
 	p[7] = I64(t, d->created);
 	p[8] = d->pubkey[0] ? "0" : "1";
 	d->key_here = !d->pubkey[0];
-	return reg_exec(r, "INSERT INTO devices (name, grp, pubkey, addr4, addr6, asset,"
+	/* checked above under the write lock: queued */
+	return reg_queue(r, "INSERT INTO devices (name, grp, pubkey, addr4, addr6, asset,"
 	    " owner, state, serial, key_here, created) VALUES ($1, $2, $3, $4, $5, $6,"
-	    " $7, 'active', 0, $9, $8)", 9, p, NULL, NULL, err);
+	    " $7, 'active', 0, $9, $8)", 9, p, err);
 }
 
 int
@@ -500,9 +495,8 @@ reg_device_signed(struct reg *r, const char *name, int64_t serial,
 	char s[24], h[24];
 	const char *p[3] = { name, I64(s, serial), handed ? I64(h, handed) : NULL };
 
-	return reg_exec(r, "UPDATE devices SET serial = $2, key_handed ="
-	    " COALESCE(CAST($3 AS BIGINT), key_handed) WHERE name = $1", 3, p, NULL,
-	    NULL, err);
+	return reg_queue(r, "UPDATE devices SET serial = $2, key_handed ="
+	    " COALESCE(CAST($3 AS BIGINT), key_handed) WHERE name = $1", 3, p, err);
 }
 
 /* ---- staff ------------------------------------------------------------- */

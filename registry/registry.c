@@ -123,6 +123,15 @@ reg_exec(struct reg *r, const char *sql, int n, const char *const *params,
 	return r->ops->exec(r, sql, n, params, fn, arg, err);
 }
 
+int
+reg_queue(struct reg *r, const char *sql, int n, const char *const *params,
+    struct sk_error *err)
+{
+	if (r->ops->queue != NULL)
+		return r->ops->queue(r, sql, n, params, err);
+	return r->ops->exec(r, sql, n, params, NULL, NULL, err);
+}
+
 uint64_t
 reg_changes(const struct reg *r)
 {

@@ -64,8 +64,18 @@ void reg_set_busy_ms(struct reg *r, int ms);
  * unique-key violation is -EEXIST. */
 int reg_exec(struct reg *r, const char *sql, int n, const char *const *params,
     reg_row_fn fn, void *arg, struct sk_error *err);
-/* Rows the last INSERT/UPDATE/DELETE changed. */
+/* Rows the last INSERT/UPDATE/DELETE changed (by reg_exec). */
 uint64_t reg_changes(const struct reg *r);
+/*
+ * A statement whose result nobody reads (an audit row, an insert checked
+ * beforehand): the backend may send it together with the ones after it
+ * (PostgreSQL pipelines them, so a bulk change costs a round trip per
+ * hundreds of rows instead of one per row). Its error, if any, is then
+ * returned by the next reg_exec or reg_commit, which fail; the caller
+ * rolls back as for any error.
+ */
+int reg_queue(struct reg *r, const char *sql, int n, const char *const *params,
+    struct sk_error *err);
 
 /* ---- backends (registry/sqlite.c, registry/pg.c) ---- */
 struct reg_ops {
@@ -76,6 +86,9 @@ struct reg_ops {
 	int  (*exec)(struct reg *r, const char *sql, int n,
 	    const char *const *params, reg_row_fn fn, void *arg,
 	    struct sk_error *err);
+	/* NULL: reg_queue runs exec */
+	int  (*queue)(struct reg *r, const char *sql, int n,
+	    const char *const *params, struct sk_error *err);
 };
 
 struct reg {
