@@ -170,10 +170,12 @@ drain(struct reg *r, int last, reg_row_fn fn, void *arg, struct sk_error *err)
 		return 0;
 	if (PQpipelineSync(c) != 1)
 		ret = pg_err(c, NULL, err);
-	while (ret == 0 || k < pc->pending) {
+	/* every result up to the sync point, errors or not: the connection
+	 * leaves pipeline mode only with nothing left unread */
+	for (;;) {
 		if ((res = PQgetResult(c)) == NULL) {
 			if (++k > pc->pending)
-				break;
+				break;	/* no sync point coming (the sync failed) */
 			continue;
 		}
 		st = PQresultStatus(res);

@@ -435,6 +435,38 @@ t_cards_keys(void **state)
 	assert_string_equal(out[0].pub, PUB_B);
 }
 
+/* A queued statement's error reaches the caller: at once (SQLite) or at
+ * the next statement (PostgreSQL's pipeline); nothing of it stays. */
+static void
+t_queue(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	const char *p[2] = { "k", "v" };
+	char v[8];
+	int rc, i, n = 0;
+
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	/* many queued rows, more than one pipeline's worth, then a read */
+	for (i = 0; i < 600; i++)
+		assert_int_equal(reg_audit(f->r, &f->a, "test", "queue", "", &err), 0);
+	assert_int_equal(reg_exec(f->r, "SELECT id FROM audit WHERE object = $1", 1,
+	    (const char *[]){ "queue" }, count_rows, &n, &err), 0);
+	assert_int_equal(n, 600);
+	assert_int_equal(reg_queue(f->r, "INSERT INTO meta (key, value) VALUES ($1, $2)",
+	    2, p, &err), 0);
+	rc = reg_queue(f->r, "INSERT INTO meta (key, value) VALUES ($1, $2)", 2, p, &err);
+	if (rc == 0)
+		rc = reg_exec(f->r, "SELECT 1 WHERE 1 = $1", 1, (const char *[]){ "1" }, NULL,
+		    NULL, &err);
+	assert_int_equal(rc, -EEXIST);
+	reg_rollback(f->r);
+	REFUSED(reg_meta_get(f->r, "k", v, sizeof(v), &err), ENOENT, "registry: k is not set");
+	n = 0;
+	assert_int_equal(reg_exec(f->r, "SELECT id FROM audit", 0, NULL, count_rows, &n, &err), 0);
+	assert_int_equal(n, 0);
+}
+
 #define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_sq, teardown)
 #define BOTH_PG(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
 
@@ -444,12 +476,12 @@ main(void)
 	const struct CMUnitTest sq[] = {
 		cmocka_unit_test(t_bad_url), BOTH(t_schema), BOTH(t_devices),
 		BOTH(t_rollback), BOTH(t_busy), BOTH(t_staff_pin), BOTH(t_otp),
-		BOTH(t_cards_keys),
+		BOTH(t_cards_keys), BOTH(t_queue),
 	};
 	const struct CMUnitTest pg[] = {
 		BOTH_PG(t_schema), BOTH_PG(t_devices), BOTH_PG(t_rollback),
 		BOTH_PG(t_busy), BOTH_PG(t_staff_pin), BOTH_PG(t_otp),
-		BOTH_PG(t_cards_keys),
+		BOTH_PG(t_cards_keys), BOTH_PG(t_queue),
 	};
 	const char *env = getenv("SEKISHO_TEST_PG_URL");
 	char cmd[512];
