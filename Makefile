@@ -47,9 +47,9 @@ LIB_SRCS :=
 PROGS    :=
 UNITS    :=
 FUZZERS  :=
-# The layers first (lib/, vpn/, policy/), then one folder per program,
+# The layers first (lib/, vpn/, policy/, registry/), then one folder per program,
 # named after its binary (docs/architecture.md).
-include lib/module.mk vpn/module.mk policy/module.mk
+include lib/module.mk vpn/module.mk policy/module.mk registry/module.mk
 include $(sort $(wildcard */*/module.mk))
 include tests/module.mk
 

@@ -16,7 +16,7 @@ expect() {	# DESC CMD...: run, and say whether it did what the demo promises
 }
 cleanup() { netvm_cleanup; lab_down; }
 no_leak() { [ "$(lab_leak leak)" = 0 ]; }
-restart() { netvm_start && netvm_wait_mode remote; }
+restart() { laptop_start && netvm_wait_mode remote; }
 trap cleanup EXIT
 
 say "Building the lab: work, netvm, home router + printer, internet, agency gateway, LGWAN"
@@ -26,8 +26,42 @@ netvm_env
 netvm_boot
 lab_leak_reset
 
+say "IT provisions the laptop with sekisho-provision (docs/provisioning.md)"
+PD=$LAB_DIR/provision && mkdir -m 0700 "$PD"
+export SEKISHO_REGISTRY=sqlite:$PD/registry.db SEKISHO_KEYS=$PD/keys
+prov() { "$PWD/build/sekisho-provision" -q --by it-demo "$@"; }
+ST=$LAB_DIR/state && mkdir -m 0700 "$ST"
+# the group's template: the lab's policy without serial and device block
+# (sekisho-provision fills them in per laptop), with the gateway key init made
+template() {	# [PREFIX-TO-DROP] [distribution]
+	sed -e '/^serial /d' -e '/^device {/,/^}/d' \
+		-e "s|$(cat "$LAB_DIR/gateway.pub")|$(cat "$PD/keys/gateway.pub")|" \
+		${1:+-e "/prefix ${1//\//\\/}\$/d"} "$LAB_POLICY"
+	[ -z "${2:-}" ] || printf 'distribution {\n\tserver %s:%s\n\tinterval 10\n}\n' \
+		"$LAB_DIST_ADDR" "$LAB_DIST_PORT"
+}
+provision() {
+	prov init --pool "${LAB_TUNNEL_GW%.*}.0/24" --endpoint "$LAB_GW_ENDPOINT" \
+		--listen-port "$LAB_GW_PORT" >/dev/null &&
+	template >"$PD/lab.tmpl" && prov group add lab "$PD/lab.tmpl" --key-file "$LAB_DIR/device.key" &&
+	prov device add laptop --group lab --pubkey "$LAB_DEVICE_PUB" >/dev/null &&
+	prov device export laptop "$PD/laptop" >/dev/null &&
+	install -m 0600 "$PD/laptop/bundle" "$ST/bundle" &&
+	install -m 0644 "$PD/laptop/agency.pub" "$PD/laptop/device.pub" "$ST/"
+}
+expect "init, a group from the lab's template, the laptop with its own public key, its bundle" provision
+show prov device list
+gateway_apply() { prov gateway export "$PD/gw.conf" && n agency wg setconf "$LAB_WG_GW" "$PD/gw.conf"; }
+expect "the gateway's peer table exported and applied with wg setconf" gateway_apply
+laptop_start() {
+	netvm_env
+	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$ST/bundle" -k "$ST/agency.pub" \
+		-D "$ST/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+	lab_wait_for -t 10 test -S "$NETVM_SOCK"
+}
+
 say "The laptop boots at home. sekishod loads the fail-closed ruleset first."
-expect "sekishod started" netvm_start
+expect "sekishod started from the provisioned bundle" laptop_start
 show ctl status
 expect "mode is blocked: no uplink has an address yet" netvm_mode_is blocked
 expect "work gets 172.30.0.2 from the netvm's DHCP on the work link" lab_work_dhcp
@@ -101,19 +135,19 @@ show lab_leaks hotel
 say "IT pushes a new policy: signed at the agency, fetched by the laptop over the tunnel"
 SERVED=$(mktemp -d /tmp/sekisho-demo.XXXXXX) && chmod 0755 "$SERVED"
 trap 'cleanup; rm -rf "$SERVED"' EXIT
-ST=$LAB_DIR/state && mkdir -m 0700 "$ST"
-AGENCY_PUB=$(build/sekisho-policy keygen "$LAB_DIR/agency.key") && echo "$AGENCY_PUB" >"$LAB_DIR/agency.pub"
-signed() {	# SERIAL [PREFIX-TO-DROP]: the lab's policy with that serial, signed, as $LAB_DIR/SERIAL.bundle
-	{ sed "s/^serial 1\$/serial $1/${2:+; /prefix ${2//\//\\/}\$/d}" "$LAB_DIR/policy.conf"
-	  printf 'distribution {\n\tserver %s:%s\n\tinterval 10\n}\n' "$LAB_DIST_ADDR" "$LAB_DIST_PORT"
-	} >"$LAB_DIR/$1.conf" &&
-	build/sekisho-policy sign --key "$LAB_DIR/agency.key" --device "$LAB_DEVICE_PUB" \
-		"$LAB_DIR/$1.conf" "$LAB_DIR/$1.bundle"
+push() {	# SERIAL TEMPLATE-ARGS...: the group's new template, the laptop's next bundle
+	local serial=$1
+	shift
+	template "$@" >"$PD/lab.tmpl" && prov group set lab "$PD/lab.tmpl" &&
+	rm -rf "$PD/laptop.$serial" && prov device export laptop "$PD/laptop.$serial" >/dev/null &&
+	build/sekisho-policy verify --pubkey "$(grep -v '^#' "$ST/agency.pub")" --device "$LAB_DEVICE_PUB" \
+		"$PD/laptop.$serial/bundle" | grep -q "^ok serial $serial "
 }
-sign_both() { signed 1 && signed 2 172.20.0.0/16; }
-expect "the agency signs serial 1 (as deployed) and serial 2 (172.20.0.0/16 withdrawn)" sign_both
-cp "$LAB_DIR/1.bundle" "$ST/bundle"
-cp "$LAB_DIR/2.bundle" "$SERVED/$(echo "$LAB_DEVICE_PUB" | tr '+/' '-_')" && chmod 0644 "$SERVED"/*
+sign_both() { push 2 "" distribution && push 3 172.20.0.0/16 distribution; }
+expect "the group gets a distribution server (serial 2), then 172.20.0.0/16 withdrawn (serial 3)" sign_both
+cp "$PD/laptop.2/bundle" "$ST/bundle"
+cp "$PD/laptop.3/bundle" "$SERVED/$(echo "$LAB_DEVICE_PUB" | tr '+/' '-_')" && chmod 0644 "$SERVED"/*
+show prov audit laptop
 lab_lgwan_host "$LAB_DIST_ADDR"
 server_up() {
 	lab_spawn dist lgwan "$PWD/build/sekisho-bundle-server" -d -r "$SERVED" \
@@ -125,13 +159,13 @@ host() { work_get "http://$LAB_LGWAN_HOST/" | grep -qF "LGWAN host OK"; }
 expect "before: work reaches 172.20.0.10" host
 bundle_start() {
 	lab_stop sekishod
-	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$ST/bundle" -k "$LAB_DIR/agency.pub" \
-		-D "$LAB_DIR/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$ST/bundle" -k "$ST/agency.pub" \
+		-D "$ST/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
 	lab_wait_for -t 10 test -S "$NETVM_SOCK"
 }
-expect "sekishod restarted from the signed bundle, serial 1" bundle_start
-serial2() { ctl status | grep -q "^policy:     serial 2 "; }
-expect "serial 2 fetched, verified and in force within seconds" lab_wait_for -t 15 serial2
+expect "sekishod restarted from the signed bundle, serial 2" bundle_start
+serial3() { ctl status | grep -q "^policy:     serial 3 "; }
+expect "serial 3 fetched, verified and in force within seconds" lab_wait_for -t 15 serial3
 show bash -c "grep -E 'fetch|policy serial' $LAB_DIR/log/sekishod.log | tail -3"
 expect "after: 172.20.0.10 is refused at once" refused_fast 1000 work_get "http://$LAB_LGWAN_HOST/"
 expect "and the portal still works" portal

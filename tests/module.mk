@@ -23,3 +23,15 @@ $(B)/sandbox-harness: LDFLAGS += $(SANDBOX_LIBS)
 # this, the way sekishod does (beacon.rtt_us_*).
 PROGS += bench-probe-rtt
 bench-probe-rtt_SRCS := tests/bench/bench_probe_rtt.c
+
+# tests/integration/81-provision-ldap.sh: sekisho-provision's directory
+# search and plan against a slapd the test starts (tests/lab/slapd.sh).
+PROGS += prov-ldap-test
+prov-ldap-test_SRCS := tests/lab/prov_ldap_test.c $(PROV_IO_SRCS)
+$(B)/prov-ldap-test: LDFLAGS += $(PROV_IO_LIBS)
+
+# make bench: tests/bench/provision-io.sh measures sekisho-provision's
+# import and list output with this, in process.
+PROGS += bench-provio
+bench-provio_SRCS := tests/bench/bench_provio.c $(PROV_IO_SRCS)
+$(B)/bench-provio: LDFLAGS += $(PROV_IO_LIBS)

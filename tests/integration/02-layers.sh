@@ -46,6 +46,15 @@ check "planted: the renderer including the daemon is refused" \
 check "planted: one program including another's folder is refused" \
 	planted agency/sekisho-beacon/ratelimit.c netvm/sekishod/engine.h \
 	'agency/sekisho-beacon/ratelimit.c:1: includes "netvm/sekishod/engine.h": agency/sekisho-beacon may not include netvm/sekishod'
+check "planted: lib/ including the registry is refused" \
+	planted lib/util.c registry/registry.h \
+	'lib/util.c:1: includes "registry/registry.h": lib may not include registry'
+check "planted: the registry including a program is refused" \
+	planted registry/ops.c provisioning/sekisho-provision/prov.h \
+	'registry/ops.c:1: includes "provisioning/sekisho-provision/prov.h": registry may not include provisioning/sekisho-provision'
+check "planted: the registry including policy/ is refused" \
+	planted registry/ops.c policy/bundle.h \
+	'registry/ops.c:1: includes "policy/bundle.h": registry may not include policy'
 check "planted: a folder cycle is named" \
 	planted policy/parse.c policy/render/mode.h \
 	'include cycle between folders'

@@ -5,6 +5,8 @@
 #   lib/          only lib/ (lib/proto/ only lib/ as well: pure codecs)
 #   vpn/          lib/, vpn/
 #   policy/       lib/, policy/ (policy/render/ included)
+#   registry/     lib/ (the registry: beside policy/ and vpn/, for the
+#                 programs that share it; not in libsekisho.a)
 #   a program     lib/, vpn/, policy/ and its own folder, nothing of
 #                 another program: a program folder is one that holds a
 #                 module.mk naming PROGS (netvm/sekishod/, agency/…/, …)
@@ -33,6 +35,7 @@ layer_of() {	# path -> layer name (lib, proto, vpn, policy, render, prog:DIR, te
 	lib/proto/*) echo proto; return ;;
 	lib/*) echo lib; return ;;
 	vpn/*) echo vpn; return ;;
+	registry/*) echo registry; return ;;
 	policy/render/*) echo render; return ;;
 	esac
 	for p in "${progs[@]}"; do
@@ -50,9 +53,10 @@ allowed() {	# from-layer to-layer -> 0 if the include may point there
 	lib) [ "$to" = lib ] ;;
 	proto) [ "$to" = lib ] ;;
 	vpn) [ "$to" = lib ] ;;
+	registry) case $to in lib|proto) return 0 ;; esac; return 1 ;;
 	policy) case $to in lib|proto|render) return 0 ;; esac; return 1 ;;
 	render) case $to in lib|proto|policy) return 0 ;; esac; return 1 ;;
-	prog:*) case $to in lib|proto|vpn|policy|render) return 0 ;; esac; return 1 ;;
+	prog:*) case $to in lib|proto|vpn|policy|render|registry) return 0 ;; esac; return 1 ;;
 	*) return 1 ;;
 	esac
 }
@@ -116,12 +120,13 @@ done
 [ "$misnamed" -eq 0 ] && ok "each program folder builds the one binary it is named after"
 
 # No program's sources lie outside its folder (the layers' .c files come
-# through libsekisho.a, tests/ through their own rules).
+# through libsekisho.a, tests/ through their own rules; registry/'s are
+# listed by the programs that use the registry, REGISTRY_SRCS).
 outside=0
 for p in "${progs[@]}"; do
 	name=$(basename "$p")
 	for src in $(make -s --no-print-directory -C "$ROOT" print-srcs PROG="$name" 2>/dev/null); do
-		case $src in "$p"/*) ;; *)
+		case $src in "$p"/*|registry/*) ;; *)
 			nok "$p: $name is built from $src, outside its folder"
 			outside=$((outside + 1)) ;;
 		esac

@@ -1,0 +1,156 @@
+/*
+ * A device's bundle: the group's policy template, written once by IT, with
+ * the device's own part appended (serial, tunnel addresses, key file), and
+ * signed by the active agency key (policy/bundle.h) for the device's
+ * WireGuard key. The result is exactly what sekishod opens with -b.
+ */
+#include "provisioning/sekisho-provision/prov.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/encode.h"
+
+int
+prov_compose(const char *tmpl, const struct reg_device *d, const char *key_file,
+    int64_t serial, char **out, size_t *outlen)
+{
+	size_t tl = strlen(tmpl), cap = tl + 512 + strlen(key_file);
+	char *s = malloc(cap);
+	int n;
+
+	if (s == NULL)
+		return -ENOMEM;
+	memcpy(s, tmpl, tl);
+	if (tl > 0 && s[tl - 1] != '\n')
+		s[tl++] = '\n';
+	n = snprintf(s + tl, cap - tl,
+	    "# device %s, filled in by sekisho-provision\n"
+	    "serial %lld\n"
+	    "device {\n"
+	    "\ttunnel-address %s\n"
+	    "%s%s%s"
+	    "\tkey-file \"%s\"\n"
+	    "}\n", d->name, (long long)serial, d->addr4,
+	    d->addr6[0] ? "\ttunnel-address6 " : "", d->addr6, d->addr6[0] ? "\n" : "",
+	    key_file);
+	if (n < 0 || (size_t)n >= cap - tl) {
+		free(s);
+		return -E2BIG;
+	}
+	*out = s;
+	*outlen = tl + (size_t)n;
+	return 0;
+}
+
+int
+prov_template_check(const char *name, const char *tmpl, const char *key_file,
+    int *ipv6, struct sk_error *err)
+{
+	struct reg_device d;
+	struct policy pol;
+	struct sk_error e1;
+	const char *l;
+	unsigned line = 1;
+	char *text;
+	size_t len;
+	int rc;
+
+	/* the device's part is ours: the template must not hold it */
+	for (l = tmpl; *l != '\0'; line++) {
+		const char *w = l + strspn(l, " \t");
+		if (!strncmp(w, "serial", 6) && (w[6] == ' ' || w[6] == '\t' || w[6] == '\n'))
+			return sk_errorf(err, EINVAL, "%s:%u: a template has no 'serial':"
+			    " sekisho-provision gives each device's bundle the next one", name, line);
+		if (!strncmp(w, "device", 6) && (w[6] == ' ' || w[6] == '\t' || w[6] == '{'))
+			return sk_errorf(err, EINVAL, "%s:%u: a template has no 'device' block:"
+			    " sekisho-provision fills it in per device", name, line);
+		if ((l = strchr(l, '\n')) == NULL)
+			break;
+		l++;
+	}
+	if (key_file[0] != '/')
+		return sk_errorf(err, EINVAL, "key file '%s' is not an absolute path", key_file);
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "template-check");
+	snprintf(d.addr4, sizeof(d.addr4), "10.255.255.254/32");
+	for (*ipv6 = 0; *ipv6 <= 1; (*ipv6)++) {
+		if (*ipv6)
+			snprintf(d.addr6, sizeof(d.addr6), "fd00:ffff::fffe/128");
+		if (prov_compose(tmpl, &d, key_file, 1, &text, &len) < 0)
+			return sk_errorf(err, ENOMEM, "out of memory");
+		memset(&pol, 0, sizeof(pol));
+		rc = policy_parse_buf(name, text, len, &pol, *ipv6 ? err : &e1);
+		free(text);
+		if (rc == 0) {
+			policy_free(&pol);
+			return 0;
+		}
+		/* only a want of tunnel-address6 makes it worth a second try */
+		if (!*ipv6 && strstr(e1.msg, "tunnel-address6") == NULL) {
+			if (err != NULL)
+				*err = e1;
+			return -EINVAL;
+		}
+	}
+	*ipv6 = 0;
+	return -EINVAL;
+}
+
+static int
+load_signer(struct prov *p, struct sk_error *err)
+{
+	struct reg_key k[BUNDLE_MAX_KEYS];
+	size_t n;
+	int rc;
+
+	if (p->signer_loaded)
+		return 0;
+	if ((rc = reg_keys(p->r, k, nitems(k), &n, err)) < 0)
+		return rc;
+	if (n == 0 || strcmp(k[0].state, "active"))
+		return sk_errorf(err, ENOENT, "no active agency key: run init first");
+	if ((rc = bundle_signer_load(&p->signer, k[0].file, err)) < 0)
+		return rc;
+	p->signer_loaded = 1;
+	return 0;
+}
+
+int
+prov_sign_device(struct prov *p, const struct reg_device *d,
+    const struct reg_group *g, int64_t serial, uint8_t **out, size_t *outlen,
+    struct sk_error *err)
+{
+	uint8_t dev[KEY_LEN];
+	char *text, name[REG_NAME_MAX + 32];
+	size_t len;
+	int rc;
+
+	if ((rc = load_signer(p, err)) < 0)
+		return rc;
+	if (key_from_b64(dev, d->pubkey) < 0)
+		return sk_errorf(err, EINVAL, "device %s: bad public key", d->name);
+	if (prov_compose(g->tmpl, d, g->key_file, serial, &text, &len) < 0)
+		return sk_errorf(err, ENOMEM, "out of memory");
+	snprintf(name, sizeof(name), "group %s", g->name);
+	rc = bundle_sign(&p->signer, name, text, len, dev, (uint64_t)p->now, out, outlen, err);
+	free(text);
+	return rc < 0 ? -EINVAL : 0;
+}
+
+int
+prov_trust_text(struct prov *p, char *out, size_t len, struct sk_error *err)
+{
+	struct reg_key k[BUNDLE_MAX_KEYS];
+	size_t n, i, o;
+	int rc;
+
+	if ((rc = reg_keys(p->r, k, nitems(k), &n, err)) < 0)
+		return rc;
+	o = (size_t)snprintf(out, len, "# agency keys pinned by this device (sekisho-provision)\n");
+	for (i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s\n", k[i].pub);
+	return o < len ? 0 : sk_errorf(err, E2BIG, "trust file too long");
+}

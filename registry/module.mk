@@ -1,0 +1,21 @@
+# registry/: the registry (docs/provisioning.md): one interface, two
+# backends (SQLite, PostgreSQL), the versioned schema, the rows. A layer of
+# its own between lib/policy and the programs, for the programs that share
+# the registry (sekisho-provision; the gateway daemon to come) and only
+# them: its sources are not in LIB_SRCS, a program lists them and links
+# REGISTRY_LIBS.
+REGISTRY_SRCS := registry/registry.c registry/sqlite.c registry/pg.c registry/schema.c \
+	registry/ops.c registry/otpcode.c
+REGISTRY_LIBS := -lsqlite3 -lpq -largon2
+REGISTRY_CFLAGS := -I/usr/include/postgresql
+
+UNITS += test_registry
+test_registry_SRCS := tests/unit/test_registry.c $(REGISTRY_SRCS)
+$(B)/unit/test_registry: PKG_LIBS += $(REGISTRY_LIBS)
+$(B)/obj/registry/%.o $(B)/san/registry/%.o $(B)/san/tests/unit/test_registry.o: CFLAGS += $(REGISTRY_CFLAGS)
+
+# One-time codes come from the sign-on path: their parser is fuzzed.
+FUZZERS += fuzz_otpcode
+fuzz_otpcode_SRCS := tests/fuzz/fuzz_otpcode.c registry/otpcode.c
+
+DEBS += libsqlite3-dev postgresql libpq-dev libargon2-dev

@@ -1,0 +1,167 @@
+/*
+ * The registry's rows (registry/registry.h is the transport): meta
+ * settings, agency keys, groups, devices and their address pool, staff,
+ * cards, PINs, one-time codes and the audit. Each function is one or a few
+ * statements; the caller holds the transaction (reg_begin .. reg_commit)
+ * around every change, so that a bulk change and its audit rows land
+ * together or not at all. Errors: -errno with one line in err; -ENOENT for
+ * "no such row", -EEXIST for a duplicate.
+ */
+#ifndef SK_REGISTRY_OPS_H
+#define SK_REGISTRY_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/util.h"
+#include "registry/registry.h"
+
+#define REG_NAME_MAX	64
+#define REG_TEXT_MAX	255
+#define REG_PUB_LEN	44
+#define REG_PATH_MAX	1024
+#define REG_MAX_FAILURES 5	/* PIN or code failures before a user is locked */
+#define REG_OTP_LEN	19	/* XXXX-XXXX-XXXX-XXXX: 16 of 32 symbols, 80 bits */
+#define REG_OTP_MAX_S	(7 * 86400)
+
+/* Who changes the registry, and why: every audit row carries both. */
+struct reg_actor {
+	const char	*who;		/* the IT officer's login, or --by */
+	const char	*reason;	/* --reason, "" if none given */
+};
+
+int reg_audit(struct reg *r, const struct reg_actor *a, const char *action,
+    const char *object, const char *detail, struct sk_error *err);
+struct reg_audit_row {
+	int64_t		 at;
+	const char	*who, *action, *object, *detail, *reason;
+};
+int reg_audit_list(struct reg *r, const char *object,
+    int (*fn)(void *arg, const struct reg_audit_row *a), void *arg,
+    struct sk_error *err);
+
+/* meta: small settings (address pools, gateway). -ENOENT if unset. */
+int reg_meta_get(struct reg *r, const char *key, char *out, size_t outlen,
+    struct sk_error *err);
+int reg_meta_set(struct reg *r, const char *key, const char *value,
+    struct sk_error *err);
+
+/* ---- agency signing keys ---- */
+struct reg_key {
+	char	pub[REG_PUB_LEN + 1];
+	char	file[REG_PATH_MAX + 1];
+	char	state[16];	/* "active", "next", "retired" */
+	int64_t	created;
+};
+int reg_key_add(struct reg *r, const struct reg_key *k, struct sk_error *err);
+int reg_key_set_state(struct reg *r, const char *pub, const char *state,
+    struct sk_error *err);
+/* Keys not retired, active first: at most max; *n set. */
+int reg_keys(struct reg *r, struct reg_key *out, size_t max, size_t *n,
+    struct sk_error *err);
+
+/* ---- groups ---- */
+struct reg_group {
+	char	 name[REG_NAME_MAX + 1];
+	char	*tmpl;			/* malloc'd by reg_group_get */
+	char	 key_file[REG_PATH_MAX + 1];
+	int	 ipv6;
+};
+int reg_group_add(struct reg *r, const struct reg_group *g, struct sk_error *err);
+int reg_group_set_template(struct reg *r, const char *name, const char *tmpl,
+    struct sk_error *err);
+int reg_group_get(struct reg *r, const char *name, struct reg_group *g,
+    struct sk_error *err);
+void reg_group_free(struct reg_group *g);
+
+/* ---- devices ---- */
+struct reg_device {
+	char	name[REG_NAME_MAX + 1];
+	char	grp[REG_NAME_MAX + 1];
+	char	pubkey[REG_PUB_LEN + 1];	/* "" until known */
+	char	addr4[32];			/* A.B.C.D/32 */
+	char	addr6[64];			/* X::Y/128, "" without a pool6 */
+	char	asset[REG_NAME_MAX + 1];
+	char	owner[REG_NAME_MAX + 1];
+	char	state[16];			/* "active", "revoked" */
+	int64_t	serial;				/* of the last bundle signed */
+	int	key_here;			/* 1: the key pair is made here */
+	int64_t	key_handed;			/* when its private key left, 0 */
+	int64_t	created, revoked;
+	char	reason[REG_TEXT_MAX + 1];
+};
+/* Inserts d (name, grp, pubkey, asset, owner) with the next addresses of
+ * the pools "pool4" (and "pool6" if set and want6): never colliding, never
+ * one used before (the pool's counter only goes up); fills d's addresses. */
+int reg_device_add(struct reg *r, struct reg_device *d, int want6,
+    struct sk_error *err);
+int reg_device_get(struct reg *r, const char *name, struct reg_device *d,
+    struct sk_error *err);
+/* Every device, by name; fn's non-zero stops and is returned. */
+int reg_device_list(struct reg *r, int (*fn)(void *arg,
+    const struct reg_device *d), void *arg, struct sk_error *err);
+int reg_device_revoke(struct reg *r, const char *name, const char *reason,
+    struct sk_error *err);
+/* A new public key ("" : to be made here at the next export). */
+int reg_device_set_key(struct reg *r, const char *name, const char *pubkey,
+    int key_here, struct sk_error *err);
+/* A bundle with this serial was signed; handed != 0: the private key
+ * made here left with it. */
+int reg_device_signed(struct reg *r, const char *name, int64_t serial,
+    int64_t handed, struct sk_error *err);
+
+/* ---- staff, PINs, cards, one-time codes ---- */
+struct reg_staff {
+	char	staff_id[REG_NAME_MAX + 1];
+	char	name[REG_TEXT_MAX + 1];
+	char	kana[REG_TEXT_MAX + 1];
+	char	dept[REG_TEXT_MAX + 1];
+	char	role[REG_NAME_MAX + 1];
+	int	disabled;
+	char	source[16];	/* "csv", "ldap", "cli" */
+	int	failures;	/* PIN and code failures since the last success */
+	int	pin_set;	/* 1: a PIN hash is stored */
+};
+/* Inserts or updates; *added 1 if new (may be NULL). */
+int reg_staff_put(struct reg *r, const struct reg_staff *s, int *added,
+    struct sk_error *err);
+int reg_staff_get(struct reg *r, const char *id, struct reg_staff *s,
+    struct sk_error *err);
+int reg_staff_list(struct reg *r, int (*fn)(void *arg,
+    const struct reg_staff *s), void *arg, struct sk_error *err);
+int reg_staff_set_disabled(struct reg *r, const char *id, int disabled,
+    struct sk_error *err);
+int reg_staff_reset_failures(struct reg *r, const char *id, struct sk_error *err);
+
+/* PINs: Argon2id, m = REG_PIN_M_KIB, t = 2, p = 1, a fresh salt; the
+ * PIN is never stored, logged or kept after the call. */
+#define REG_PIN_M_KIB	19456
+#define REG_PIN_T	2
+#define REG_PIN_MIN	4
+#define REG_PIN_MAX	64
+int reg_pin_set(struct reg *r, const char *id, const char *pin, size_t len,
+    struct sk_error *err);
+/* 0 if pin is the user's (failures reset), -EACCES if not (failures + 1,
+ * "user X: wrong PIN (N of 5)"), -EPERM if locked or disabled, -ENOENT. */
+int reg_pin_verify(struct reg *r, const char *id, const char *pin, size_t len,
+    struct sk_error *err);
+
+int reg_card_assign(struct reg *r, const char *card_id, const char *kind,
+    const char *staff_id, struct sk_error *err);
+int reg_card_list(struct reg *r, int (*fn)(void *arg, const char *card_id,
+    const char *kind, const char *staff_id, int64_t assigned), void *arg,
+    struct sk_error *err);
+
+/* Issues a code for id, valid valid_s seconds from now: code (REG_OTP_LEN
+ * + 1 bytes) is shown once by the caller and wiped; only its hash is
+ * stored. *expires set. */
+int reg_otp_issue(struct reg *r, const char *id, int64_t now, int64_t valid_s,
+    char code[REG_OTP_LEN + 1], int64_t *expires, struct sk_error *err);
+/* Uses a code once: 0, or -EACCES with "code refused: already used" /
+ * "expired" / "not issued to ID", -EPERM locked. A failure counts towards
+ * the user's lockout. Records the use in the audit (who = a->who). Call in
+ * a transaction. */
+int reg_otp_use(struct reg *r, const struct reg_actor *a, const char *id,
+    const char *code, int64_t now, struct sk_error *err);
+
+#endif

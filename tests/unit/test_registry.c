@@ -1,0 +1,517 @@
+/*
+ * The registry (registry/registry.h, registry/ops.h) against both
+ * backends: every test runs on SQLite (a file in a temporary directory)
+ * and on a real PostgreSQL server, started by tests/lab/pg.sh in a
+ * temporary directory unless SEKISHO_TEST_PG_URL names one. Each test
+ * starts from an empty database (PostgreSQL: the schema dropped).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "registry/ops.h"
+#include "registry/registry.h"
+
+static char tmpdir[] = "/tmp/test_registry.XXXXXX";
+static char pg_url[1024];
+static int pg_started;
+static int sq_n;
+
+static void
+quiet(void *arg, const char *m)
+{
+	(void)arg;
+	(void)m;
+}
+
+struct fx {
+	char		 url[1100];
+	struct reg	*r;
+	struct reg_actor a;
+};
+
+static void
+wipe_pg(const char *url)
+{
+	PGconn *c = PQconnectdb(url);
+	PGresult *res;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("%s", PQerrorMessage(c));
+	PQsetNoticeProcessor(c, quiet, NULL);
+	res = PQexec(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		fail_msg("%s", PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(c);
+}
+
+static int
+setup(void **state, int pg)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct sk_error err;
+
+	if (pg) {
+		snprintf(f->url, sizeof(f->url), "%s", pg_url);
+		wipe_pg(f->url);
+	} else
+		snprintf(f->url, sizeof(f->url), "sqlite:%s/r%d.db", tmpdir, ++sq_n);
+	if (reg_open(f->url, &f->r, &err) < 0) {
+		free(f);
+		fail_msg("reg_open %s: %s", f->url, err.msg);
+	}
+	f->a.who = "it-tanaka";
+	f->a.reason = "unit test";
+	*state = f;
+	return 0;
+}
+static int setup_sq(void **s) { return setup(s, 0); }
+static int setup_pg(void **s) { return setup(s, 1); }
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	reg_close(f->r);
+	free(f);
+	return 0;
+}
+
+#define OK(call) do { struct sk_error e_; memset(&e_, 0, sizeof(e_)); \
+	int rc_ = (call); if (rc_ < 0) fail_msg("%s: %s", #call, e_.msg); } while (0)
+/* call must fail with code and exactly msg */
+#define REFUSED(call, code, want_) do { \
+	int rc_ = (call); assert_int_equal(rc_, -(code)); \
+	assert_string_equal(err.msg, (want_)); } while (0)
+
+static void
+pools(struct fx *f)
+{
+	struct sk_error err;
+	struct reg_group g = { .name = "default", .tmpl = "x", .key_file = "/etc/sekisho/device.key" };
+
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_meta_set(f->r, "pool4", "10.77.0.0/29", &err), 0);
+	assert_int_equal(reg_meta_set(f->r, "pool6", "fd00:77::/64", &err), 0);
+	assert_int_equal(reg_group_add(f->r, &g, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+}
+
+static struct reg_device
+dev(const char *name, const char *pub)
+{
+	struct reg_device d;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	snprintf(d.grp, sizeof(d.grp), "default");
+	snprintf(d.pubkey, sizeof(d.pubkey), "%s", pub);
+	return d;
+}
+
+#define PUB_A "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE="
+#define PUB_B "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAI="
+
+static void
+t_schema(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg *r2;
+	int v;
+
+	assert_int_equal(reg_schema_version(f->r, &v, &err), 0);
+	assert_int_equal(v, REG_SCHEMA_VERSION);
+	/* a second open migrates nothing */
+	assert_int_equal(reg_open(f->url, &r2, &err), 0);
+	reg_close(r2);
+	/* a database newer than this build is refused */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_meta_set(f->r, "schema_version", "99", &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(reg_open(f->url, &r2, &err), -EPROTO);
+	assert_string_equal(err.msg, "registry schema version 99 is newer than this"
+	    " build's 1: use a newer sekisho-provision");
+}
+
+static void
+t_bad_url(void **state)
+{
+	struct sk_error err;
+	struct reg *r;
+
+	(void)state;
+	REFUSED(reg_open("mysql://x", &r, &err), EINVAL,
+	    "registry URL must start with sqlite: or postgresql://");
+	REFUSED(reg_open("", &r, &err), EINVAL,
+	    "no registry: give -r URL or set SEKISHO_REGISTRY");
+}
+
+static void
+t_devices(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg_device a = dev("pc-001", PUB_A), b = dev("pc-002", ""),
+	    c = dev("pc-003", ""), d = dev("pc-004", ""), e = dev("pc-005", ""), g;
+
+	pools(f);
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &a, 1, &err), 0);
+	assert_string_equal(a.addr4, "10.77.0.2/32");
+	assert_string_equal(a.addr6, "fd00:77::2/128");
+	assert_int_equal(reg_device_add(f->r, &b, 0, &err), 0);
+	assert_string_equal(b.addr4, "10.77.0.3/32");
+	assert_string_equal(b.addr6, "");
+	/* a name or a key twice */
+	g = dev("pc-001", "");
+	REFUSED(reg_device_add(f->r, &g, 0, &err), EEXIST, "device pc-001 exists");
+	assert_int_equal(reg_commit(f->r, &err), 0);
+
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	g = dev("pc-009", PUB_A);
+	REFUSED(reg_device_add(f->r, &g, 0, &err), EEXIST,
+	    "device pc-009: public key " PUB_A " is device pc-001's");
+	reg_rollback(f->r);
+
+	/* revoked: the address is never handed out again */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_revoke(f->r, "pc-002", "lost on a train", &err), 0);
+	REFUSED(reg_device_revoke(f->r, "pc-002", "again", &err), EALREADY,
+	    "device pc-002 is already revoked");
+	assert_int_equal(reg_device_add(f->r, &c, 0, &err), 0);
+	assert_string_equal(c.addr4, "10.77.0.4/32");
+	assert_int_equal(reg_device_add(f->r, &d, 0, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &e, 0, &err), 0);
+	assert_string_equal(e.addr4, "10.77.0.6/32");
+	g = dev("pc-006", "");
+	/* /29: .7 is the broadcast address */
+	REFUSED(reg_device_add(f->r, &g, 0, &err), ENOSPC,
+	    "address pool 10.77.0.0/29 is exhausted");
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(reg_device_get(f->r, "pc-002", &g, &err), 0);
+	assert_string_equal(g.state, "revoked");
+	assert_string_equal(g.reason, "lost on a train");
+	assert_string_equal(g.addr4, "10.77.0.3/32");
+	REFUSED(reg_device_get(f->r, "pc-404", &g, &err), ENOENT, "no device pc-404");
+
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	g = dev("pc-002", "");
+	REFUSED(reg_device_add(f->r, &g, 0, &err), EEXIST,
+	    "device pc-002 exists (revoked: its name is not reused)");
+	g = dev("pc-x", "");
+	snprintf(g.grp, sizeof(g.grp), "nogroup");
+	assert_int_equal(reg_meta_set(f->r, "pool4", "10.78.0.0/24", &err), 0);
+	REFUSED(reg_device_add(f->r, &g, 0, &err), ENOENT, "device pc-x: no group nogroup");
+	reg_rollback(f->r);
+}
+
+static void
+t_rollback(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg_device a = dev("pc-001", PUB_A), g;
+	char v[32];
+
+	pools(f);
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &a, 0, &err), 0);
+	reg_rollback(f->r);
+	REFUSED(reg_device_get(f->r, "pc-001", &g, &err), ENOENT, "no device pc-001");
+	REFUSED(reg_meta_get(f->r, "pool_next", v, sizeof(v), &err), ENOENT,
+	    "registry: pool_next is not set");
+}
+
+/* A second writer waits for the lock; after its busy time, one line. */
+static void
+t_busy(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg *r2;
+	struct reg_device a = dev("pc-001", PUB_A), b = dev("pc-002", PUB_B);
+
+	pools(f);
+	assert_int_equal(reg_open(f->url, &r2, &err), 0);
+	reg_set_busy_ms(r2, 200);
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &a, 0, &err), 0);
+	REFUSED(reg_begin(r2, &err), EBUSY,
+	    "registry busy: another change is in progress; try again");
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	/* the lock is free again: the second writer goes through */
+	assert_int_equal(reg_begin(r2, &err), 0);
+	assert_int_equal(reg_device_add(r2, &b, 0, &err), 0);
+	assert_int_equal(reg_commit(r2, &err), 0);
+	assert_string_equal(b.addr4, "10.77.0.3/32");
+	reg_close(r2);
+}
+
+static int
+count_rows(void *arg, int ncol, const char *const *v)
+{
+	(void)ncol;
+	(void)v;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+count_audit(void *arg, const struct reg_audit_row *a)
+{
+	char *s = arg;
+
+	snprintf(s + strlen(s), 1024 - strlen(s), "%s|%s|%s|%s|%s\n", a->who,
+	    a->action, a->object, a->detail, a->reason);
+	return 0;
+}
+
+static void
+t_staff_pin(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg_staff s = { .staff_id = "s0001", .name = "山田 太郎",
+	    .kana = "ヤマダ タロウ", .dept = "総務課", .role = "staff", .source = "csv" }, g;
+	int added, i;
+	char buf[1024] = "";
+
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &s, &added, &err), 0);
+	assert_int_equal(added, 1);
+	snprintf(s.dept, sizeof(s.dept), "税務課");
+	assert_int_equal(reg_staff_put(f->r, &s, &added, &err), 0);
+	assert_int_equal(added, 0);
+	REFUSED(reg_pin_set(f->r, "s0001", "12", 2, &err), EINVAL,
+	    "user s0001: a PIN has 4 to 64 characters");
+	assert_int_equal(reg_pin_set(f->r, "s0001", "4711", 4, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(reg_staff_get(f->r, "s0001", &g, &err), 0);
+	assert_string_equal(g.name, "山田 太郎");
+	assert_string_equal(g.dept, "税務課");
+	assert_int_equal(g.pin_set, 1);
+
+	/* the stored hash is Argon2id with OWASP's parameters, never the PIN */
+	{
+		int n = 0;
+		assert_int_equal(reg_exec(f->r, "SELECT pin_hash FROM staff WHERE pin_hash"
+		    " LIKE '$argon2id$v=19$m=19456,t=2,p=1$%' AND pin_hash NOT LIKE '%4711%'",
+		    0, NULL, count_rows, &n, &err), 0);
+		assert_int_equal(n, 1);
+	}
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_pin_verify(f->r, "s0001", "4711", 4, &err), 0);
+	for (i = 1; i <= REG_MAX_FAILURES; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "user s0001: wrong PIN (%d of 5)", i);
+		REFUSED(reg_pin_verify(f->r, "s0001", "0000", 4, &err), EACCES, want);
+	}
+	/* locked: even the right PIN is refused until IT resets */
+	REFUSED(reg_pin_verify(f->r, "s0001", "4711", 4, &err), EPERM,
+	    "user s0001 is locked after 5 failures");
+	assert_int_equal(reg_staff_get(f->r, "s0001", &g, &err), 0);
+	assert_int_equal(g.failures, 5);
+	assert_int_equal(reg_staff_reset_failures(f->r, "s0001", &err), 0);
+	assert_int_equal(reg_pin_verify(f->r, "s0001", "4711", 4, &err), 0);
+	assert_int_equal(reg_audit(f->r, &f->a, "user unlock", "s0001", "", &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(reg_audit_list(f->r, "s0001", count_audit, buf, &err), 0);
+	assert_string_equal(buf, "it-tanaka|user unlock|s0001||unit test\n");
+}
+
+static void
+t_otp(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg_staff s = { .staff_id = "s0002", .name = "鈴木 花子", .source = "cli" },
+	    s3 = { .staff_id = "s0003", .name = "佐藤", .source = "cli" };
+	struct reg_actor authd = { "sekisho-authd", "" };
+	char code[REG_OTP_LEN + 1], code2[REG_OTP_LEN + 1], buf[1024] = "";
+	int64_t exp, now = 1700000000;
+
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &s, NULL, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &s3, NULL, &err), 0);
+	assert_int_equal(reg_otp_issue(f->r, "s0002", now, 8 * 3600, code, &exp, &err), 0);
+	assert_int_equal(reg_otp_issue(f->r, "s0002", now, 3600, code2, &exp, &err), 0);
+	assert_int_equal(exp, now + 3600);
+	assert_int_equal(strlen(code), REG_OTP_LEN);
+	assert_int_equal(code[4], '-');
+	REFUSED(reg_otp_issue(f->r, "s0002", now, 30, code2 + 0, &exp, &err), EINVAL,
+	    "a code is valid 1 minute to 7 days");
+	assert_int_equal(reg_commit(f->r, &err), 0);
+
+	/* only its hash is stored */
+	{
+		char q[128];
+		int n = 0, m = 0;
+		snprintf(q, sizeof(q), "SELECT 1 FROM otps WHERE hash LIKE '%%%.4s%%'", code);
+		assert_int_equal(reg_exec(f->r, q, 0, NULL, count_rows, &n, &err), 0);
+		assert_int_equal(reg_exec(f->r, "SELECT 1 FROM otps WHERE length(hash) = 64",
+		    0, NULL, count_rows, &m, &err), 0);
+		assert_int_equal(m, 2);
+		/* hex digests may contain the code's first group by chance only
+		 * if it is all hex digits; a code with a letter past F cannot */
+		if (strspn(code, "0123456789ABCDEF") < 4)
+			assert_int_equal(n, 0);
+	}
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	/* another user's code */
+	REFUSED(reg_otp_use(f->r, &authd, "s0003", code, now + 10, &err), EACCES,
+	    "user s0003: code refused: not issued to this user");
+	/* once, in lower case and without dashes too */
+	{
+		char lc[20];
+		size_t i, o = 0;
+		for (i = 0; code[i]; i++)
+			if (code[i] != '-')
+				lc[o++] = (char)(code[i] >= 'A' && code[i] <= 'Z' ? code[i] - 'A' + 'a' : code[i]);
+		lc[o] = '\0';
+		assert_int_equal(reg_otp_use(f->r, &authd, "s0002", lc, now + 10, &err), 0);
+	}
+	REFUSED(reg_otp_use(f->r, &authd, "s0002", code, now + 20, &err), EACCES,
+	    "user s0002: code refused: already used");
+	/* the second one expired at now + 3600 */
+	REFUSED(reg_otp_use(f->r, &authd, "s0002", code2, now + 3600, &err), EACCES,
+	    "user s0002: code refused: expired");
+	REFUSED(reg_otp_use(f->r, &authd, "s0002", "not-a-code", now, &err), EACCES,
+	    "user s0002: code refused: not a code");
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(reg_audit_list(f->r, "s0002", count_audit, buf, &err), 0);
+	assert_string_equal(buf,
+	    "sekisho-authd|otp use|s0002|accepted|\n"
+	    "sekisho-authd|otp use|s0002|refused: already used|\n"
+	    "sekisho-authd|otp use|s0002|refused: expired|\n"
+	    "sekisho-authd|otp use|s0002|refused: not a code|\n");
+	wipe(code, sizeof(code));
+	wipe(code2, sizeof(code2));
+}
+
+static void
+t_cards_keys(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg_staff s = { .staff_id = "s0004", .name = "高橋", .source = "cli" };
+	struct reg_key k = { .pub = PUB_A, .file = "/k/agency-1.key", .state = "active" },
+	    k2 = { .pub = PUB_B, .file = "/k/agency-2.key", .state = "next" }, out[8];
+	size_t n;
+
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &s, NULL, &err), 0);
+	assert_int_equal(reg_card_assign(f->r, "012E4CD1A2B3C4D5", "felica", "s0004", &err), 0);
+	REFUSED(reg_card_assign(f->r, "012E4CD1A2B3C4D5", "felica", "s0004", &err), EEXIST,
+	    "card 012E4CD1A2B3C4D5 is already assigned");
+	reg_rollback(f->r);
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	REFUSED(reg_card_assign(f->r, "04A1B2C3", "mifare", "s0404", &err), ENOENT,
+	    "no user s0404");
+	assert_int_equal(reg_key_add(f->r, &k, &err), 0);
+	k2.created = 5;
+	assert_int_equal(reg_key_add(f->r, &k2, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(reg_keys(f->r, out, 8, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[0].state, "active");
+	assert_string_equal(out[1].pub, PUB_B);
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_key_set_state(f->r, PUB_A, "retired", &err), 0);
+	assert_int_equal(reg_key_set_state(f->r, PUB_B, "active", &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(reg_keys(f->r, out, 8, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].pub, PUB_B);
+}
+
+/* A queued statement's error reaches the caller: at once (SQLite) or at
+ * the next statement (PostgreSQL's pipeline); nothing of it stays. */
+static void
+t_queue(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	const char *p[2] = { "k", "v" };
+	char v[8];
+	int rc, i, n = 0;
+
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	/* many queued rows, more than one pipeline's worth, then a read */
+	for (i = 0; i < 600; i++)
+		assert_int_equal(reg_audit(f->r, &f->a, "test", "queue", "", &err), 0);
+	assert_int_equal(reg_exec(f->r, "SELECT id FROM audit WHERE object = $1", 1,
+	    (const char *[]){ "queue" }, count_rows, &n, &err), 0);
+	assert_int_equal(n, 600);
+	assert_int_equal(reg_queue(f->r, "INSERT INTO meta (key, value) VALUES ($1, $2)",
+	    2, p, &err), 0);
+	rc = reg_queue(f->r, "INSERT INTO meta (key, value) VALUES ($1, $2)", 2, p, &err);
+	if (rc == 0)
+		rc = reg_exec(f->r, "SELECT 1 WHERE 1 = $1", 1, (const char *[]){ "1" }, NULL,
+		    NULL, &err);
+	assert_int_equal(rc, -EEXIST);
+	reg_rollback(f->r);
+	REFUSED(reg_meta_get(f->r, "k", v, sizeof(v), &err), ENOENT, "registry: k is not set");
+	n = 0;
+	assert_int_equal(reg_exec(f->r, "SELECT id FROM audit", 0, NULL, count_rows, &n, &err), 0);
+	assert_int_equal(n, 0);
+}
+
+#define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_sq, teardown)
+#define BOTH_PG(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest sq[] = {
+		cmocka_unit_test(t_bad_url), BOTH(t_schema), BOTH(t_devices),
+		BOTH(t_rollback), BOTH(t_busy), BOTH(t_staff_pin), BOTH(t_otp),
+		BOTH(t_cards_keys), BOTH(t_queue),
+	};
+	const struct CMUnitTest pg[] = {
+		BOTH_PG(t_schema), BOTH_PG(t_devices), BOTH_PG(t_rollback),
+		BOTH_PG(t_busy), BOTH_PG(t_staff_pin), BOTH_PG(t_otp),
+		BOTH_PG(t_cards_keys), BOTH_PG(t_queue),
+	};
+	const char *env = getenv("SEKISHO_TEST_PG_URL");
+	char cmd[512];
+	FILE *p;
+	int rc;
+
+	if (mkdtemp(tmpdir) == NULL || chmod(tmpdir, 0711) == -1)
+		return 1;
+	if (env != NULL) {
+		snprintf(pg_url, sizeof(pg_url), "%s", env);
+	} else {
+		/* a real server of our own, as an unprivileged user */
+		snprintf(cmd, sizeof(cmd), "bash tests/lab/pg.sh start %s/pg", tmpdir);
+		if ((p = popen(cmd, "r")) == NULL || fgets(pg_url, sizeof(pg_url), p) == NULL) {
+			fprintf(stderr, "test_registry: could not start PostgreSQL\n");
+			return 1;
+		}
+		pclose(p);
+		pg_url[strcspn(pg_url, "\n")] = '\0';
+		pg_started = 1;
+	}
+	rc = cmocka_run_group_tests_name("registry sqlite", sq, NULL, NULL);
+	rc |= cmocka_run_group_tests_name("registry postgresql", pg, NULL, NULL);
+	if (pg_started) {
+		snprintf(cmd, sizeof(cmd), "bash tests/lab/pg.sh stop %s/pg", tmpdir);
+		if (system(cmd) != 0)
+			rc |= 1;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		rc |= 1;
+	return rc;
+}
