@@ -33,38 +33,7 @@ newns() {	# a private namespace, deleted at exit; its name in $ns
 }
 
 normalise() {	# JSON of `nft -j list table` -> canonical text
-	python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))["nftables"]
-def clean(x):
-    if isinstance(x, dict):
-        return {k: clean(v) for k, v in x.items() if k not in ("handle", "expires")}
-    if isinstance(x, list):
-        return [clean(v) for v in x]
-    return x
-sets, chains, rules = [], [], {}
-for o in d:
-    o = clean(o)
-    for k in ("set", "map"):
-        if k in o:
-            s = o[k]
-            s["elem"] = sorted(json.dumps(e, sort_keys=True) for e in s.get("elem", []))
-            sets.append((s["name"], json.dumps(o, sort_keys=True)))
-    if "chain" in o:
-        chains.append((o["chain"]["name"], json.dumps(o, sort_keys=True)))
-    if "rule" in o:
-        r = o["rule"]
-        for e in r["expr"]:
-            if "counter" in e:
-                e["counter"] = {"packets": 0, "bytes": 0}
-        rules.setdefault(r["chain"], []).append(json.dumps(o, sort_keys=True))
-for _, s in sorted(sets):
-    print(s)
-for name, c in sorted(chains):
-    print(c)
-    for r in rules.get(name, []):
-        print("  " + r)
-' "$1"
+	python3 tests/integration/nft_canon.py "$1"
 }
 
 # run NAME SEED STEPS PREFIXES SERVICES
