@@ -2,7 +2,8 @@
  * The tunnel to the agency gateway, on top of vpn/: the WireGuard interface
  * (reused if a previous sekishod left it running, so a restart does not
  * drop the tunnel), its address, the LGWAN routes into it, its one peer
- * (the policy's gateway in use; swapped on failover), and the routes that
+ * (the policy's gateway in use; swapped on failover; beside it, on a
+ * backup, the first as a probe with no allowed IP), and the routes that
  * steer its encrypted UDP to every gateway's endpoint over the chosen
  * uplink.
  */
