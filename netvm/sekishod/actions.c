@@ -232,6 +232,18 @@ do_probe(struct sekishod *d, const struct action *a)
 }
 
 /* One line per switch, naming both gateways and why. */
+/* An extra wait of ms, give or take a fifth: laptops that lost every
+ * gateway at once (the gateways' outage) must not come back in step. */
+static unsigned int
+backoff_jitter(uint64_t ms)
+{
+	uint64_t fifth = ms / 5;
+
+	if (ms == 0)
+		return 0;
+	return (unsigned int)(ms - fifth + (uint64_t)random() % (2 * fifth + 1));
+}
+
 static void
 do_gateway(struct sekishod *d, const struct action *a)
 {
@@ -239,12 +251,17 @@ do_gateway(struct sekishod *d, const struct action *a)
 	const char *to = d->pol.gateways[a->gateway].name;
 	int rc;
 
-	if (a->why == GW_TIMEOUT)
+	if (a->quiet)
+		;	/* every gateway silent: said once (ACT_SILENT) */
+	else if (a->why == GW_TIMEOUT)
 		log_warnx("gateway \"%s\" gave no handshake in %u s over %s, trying \"%s\"",
 		    from, d->pol.gateway_timeout_s, a->uplink, to);
 	else if (a->why == GW_STALE)
 		log_warnx("gateway \"%s\" went stale over %s (no handshake for %u s, no other "
 		    "uplink), trying \"%s\"", from, a->uplink, d->pol.handshake_stale_s, to);
+	else if (a->why == GW_BACK)
+		log_info("gateway \"%s\" answers again, the first in order: back to it over "
+		    "%s (was \"%s\")", to, a->uplink, from);
 	else
 		log_info("gateway \"%s\" again, the first in order, as the tunnel starts "
 		    "afresh over %s (was \"%s\")", to, a->uplink, from);
@@ -255,7 +272,8 @@ do_gateway(struct sekishod *d, const struct action *a)
 		return;
 	}
 	d->handshake_seen = 0;
-	timers_on_gateway_tried(&d->timers, now_ms(), timers_gateway_timeout_ms(&d->pol));
+	timers_on_gateway_tried(&d->timers, now_ms(),
+	    timers_gateway_timeout_ms(&d->pol) + backoff_jitter(a->retry_ms));
 }
 
 void
@@ -294,6 +312,19 @@ do_action(struct sekishod *d, const struct action *a)
 		if ((rc = tunnel_idle(&d->tun)) < 0)
 			log_warnx("tunnel: cannot remove its route: %s", strerror(-rc));
 		timers_on_tunnel_idle(&d->timers);
+		break;
+	case ACT_BACK_PROBE:
+		if ((rc = tunnel_back_probe(&d->tun, &d->pol)) < 0)
+			log_warnx("tunnel: cannot ask gateway \"%s\" for a handshake: %s",
+			    d->pol.gateways[0].name, strerror(-rc));
+		break;
+	case ACT_SILENT:
+		log_warnx("all gateways silent; retrying in %u s",
+		    (unsigned int)((timers_gateway_timeout_ms(&d->pol) + a->retry_ms) / 1000));
+		break;
+	case ACT_ANSWERED:
+		log_info("gateway \"%s\" answered after %u s of silence from every gateway",
+		    d->pol.gateways[a->gateway].name, (unsigned int)(a->silent_ms / 1000));
 		break;
 	case ACT_STALE:
 		if (a->moved)

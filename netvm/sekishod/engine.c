@@ -31,6 +31,7 @@ gw_why_text(enum gw_why w)
 		return "went stale";
 	case GW_FIRST:
 	case GW_AFRESH:
+	case GW_BACK:
 		break;
 	}
 	return NULL;
@@ -343,6 +344,7 @@ switch_gateway(struct engine *e, size_t to, enum gw_why why, uint64_t now,
 	e->gateway = to;
 	e->gw_why = why;
 	e->path_ms = now;
+	e->back_ms = now + ENGINE_BACK_PROBE_MS;
 	return 1;
 }
 
@@ -354,6 +356,33 @@ next_gateway(struct engine *e, enum gw_why why, uint64_t now, struct action *out
 		return 0;
 	return switch_gateway(e, (e->gateway + 1) % e->n_gateways, why, now,
 	    uplink_get(e, e->active, 0), out);
+}
+
+/* EV_GATEWAY_TIMEOUT: the next gateway. The n_gateways-th in a row makes
+ * every gateway silent: said once (ACT_SILENT); from then on each switch
+ * is quiet and asks for a longer wait before the next check. */
+static size_t
+gateway_timeout(struct engine *e, uint64_t now, struct action *out)
+{
+	int quiet = e->silent;
+	size_t n;
+
+	if ((n = next_gateway(e, GW_TIMEOUT, now, out)) == 0)
+		return 0;
+	if (!e->silent && ++e->timeouts >= e->n_gateways) {
+		e->silent = 1;
+		e->silent_ms = now;
+		e->retry_ms = ENGINE_RETRY_MIN_MS;
+		put(out + n, ACT_SILENT, e->mode, uplink_get(e, e->active, 0));
+		out[n++].retry_ms = e->retry_ms;
+	}
+	if (e->silent) {
+		out[0].quiet = quiet;
+		out[0].retry_ms = e->retry_ms;
+		e->retry_ms = e->retry_ms * 2 > ENGINE_RETRY_MAX_MS ?
+		    ENGINE_RETRY_MAX_MS : e->retry_ms * 2;
+	}
+	return n;
 }
 
 /*
@@ -384,6 +413,9 @@ go(struct engine *e, enum mode mode, const struct uplink *u, uint64_t now,
 	}
 	settle(e, mode, u, now);
 	e->path_ms = now;
+	/* A new path: the gateways get a fresh count. */
+	e->silent = 0;
+	e->timeouts = 0;
 	return n;
 }
 
@@ -461,7 +493,7 @@ stale_here(struct engine *e, uint64_t now, struct action *out)
  * EV_TUNNEL_STALE's course, then one ACT_STALE that says how it went,
  * unless it went to the next gateway (ACT_GATEWAY says so). */
 static size_t
-handshake(struct engine *e, const struct event *ev, struct action *out)
+stale_course(struct engine *e, const struct event *ev, struct action *out)
 {
 	struct event stale = *ev;
 	const struct uplink *u;
@@ -469,7 +501,7 @@ handshake(struct engine *e, const struct event *ev, struct action *out)
 	size_t gw = e->gateway, n;
 	int was = e->active;
 
-	if (e->mode != MODE_REMOTE || e->stale_ms == 0 ||
+	if (e->mode != MODE_REMOTE || e->stale_ms == 0 || e->silent ||
 	    ev->now_ms - e->path_ms <= e->stale_ms || ev->age_ms <= e->stale_ms)
 		return 0;
 	u = engine_uplink(e, was);
@@ -485,6 +517,40 @@ handshake(struct engine *e, const struct event *ev, struct action *out)
 	return n + 1;
 }
 
+/* The handshake read: a session ends the silence of every gateway; on a
+ * backup, the first's answer to a probe takes the tunnel back to it, and
+ * a probe is due every ENGINE_BACK_PROBE_MS; then the stale course. */
+static size_t
+handshake(struct engine *e, const struct event *ev, struct action *out)
+{
+	uint64_t now = ev->now_ms;
+	size_t n = 0;
+
+	if (e->mode != MODE_REMOTE)
+		return 0;
+	if (ev->age_ms < ENGINE_SESSION_MS) {
+		e->timeouts = 0;
+		if (e->silent) {
+			e->silent = 0;
+			n += put(out + n, ACT_ANSWERED, e->mode, uplink_get(e, e->active, 0));
+			out[0].gateway = e->gateway;
+			out[0].silent_ms = now - e->silent_ms;
+		}
+	}
+	if (e->gateway != 0 && !e->silent && ev->has_first &&
+	    ev->first_age_ms < ENGINE_BACK_FRESH_MS)
+		return n + switch_gateway(e, 0, GW_BACK, now,
+		    uplink_get(e, e->active, 0), out + n);
+	if (n == 0 && (n = stale_course(e, ev, out)) > 0)
+		return n;
+	if (e->gateway != 0 && !e->silent && now >= e->back_ms) {
+		e->back_ms = now + ENGINE_BACK_PROBE_MS;
+		n += put(out + n, ACT_BACK_PROBE, e->mode, uplink_get(e, e->active, 0));
+		out[n - 1].gateway = 0;
+	}
+	return n;
+}
+
 size_t
 engine_handle(struct engine *e, const struct event *ev,
     struct action out[ENGINE_MAX_ACTIONS])
@@ -495,7 +561,7 @@ engine_handle(struct engine *e, const struct event *ev,
 	if (ev->type == EV_HANDSHAKE)
 		return handshake(e, ev, out);
 	if (ev->type == EV_GATEWAY_TIMEOUT)
-		return next_gateway(e, GW_TIMEOUT, ev->now_ms, out);
+		return gateway_timeout(e, ev->now_ms, out);
 	if (!apply_event(e, ev))
 		return 0;
 	n = want_probe(e, ev, out);

@@ -35,9 +35,21 @@
  *    (ACT_STALE) unless a gateway switch says so already.
  *    A move starts a new try, so an uplink move that does not help ends in
  *    EV_GATEWAY_TIMEOUT and the next gateway.
- *  - A working gateway is kept (no outage to test a better one); the first
- *    is preferred again whenever the tunnel starts afresh: remote mode
- *    entered from blocked or office.
+ *  - A working backup is kept until the first answers again, and the
+ *    first is preferred again whenever the tunnel starts afresh: remote
+ *    mode entered from blocked or office. On a backup, every
+ *    ENGINE_BACK_PROBE_MS the engine asks for ACT_BACK_PROBE: the first
+ *    gateway as a second peer with no allowed IP (so no packet of work
+ *    goes to it and the backup's tunnel is not cut), whose handshake the
+ *    edge reports in EV_HANDSHAKE (has_first, first_age_ms). A handshake
+ *    younger than ENGINE_BACK_FRESH_MS: back to the first (GW_BACK); its
+ *    session exists by then, so the move loses nothing.
+ *  - Every gateway silent (n_gateways timeouts in a row with no handshake
+ *    between): one ACT_SILENT, then each further timeout takes the next
+ *    gateway quietly and asks the edge to wait retry_ms more before the
+ *    next check, from ENGINE_RETRY_MIN_MS doubling to ENGINE_RETRY_MAX_MS
+ *    (the edge adds jitter). The stale course waits meanwhile. The first
+ *    handshake ends it with one ACT_ANSWERED.
  */
 #ifndef SK_ENGINE_H
 #define SK_ENGINE_H
@@ -54,6 +66,12 @@
 #define ENGINE_BEACON_ID	32
 #define ENGINE_STALE_RETRY_MS	30000	/* a stale uplink is tried again after */
 #define ENGINE_MAX_GATEWAYS	4	/* POLICY_MAX_GATEWAYS */
+#define ENGINE_BACK_PROBE_MS	10000	/* on a backup: the first asked again every */
+#define ENGINE_BACK_FRESH_MS	(2 * ENGINE_BACK_PROBE_MS)	/* its answer counts for */
+#define ENGINE_SESSION_MS	180000	/* a handshake younger: a session (WireGuard's
+					 * Reject-After-Time, TUNNEL_SESSION_S) */
+#define ENGINE_RETRY_MIN_MS	1000	/* all silent: first extra wait */
+#define ENGINE_RETRY_MAX_MS	60000	/* ... doubling up to this */
 
 
 enum office_state {
@@ -107,6 +125,9 @@ struct event {
 	struct in_addr	gw;
 	char		beacon[ENGINE_BEACON_ID + 1];
 	uint64_t	age_ms;		/* EV_HANDSHAKE; UINT64_MAX: none yet */
+	int		has_first;	/* EV_HANDSHAKE: the first gateway's probe
+					 * peer has a handshake, first_age_ms old */
+	uint64_t	first_age_ms;
 	uint64_t	now_ms;
 };
 
@@ -119,6 +140,10 @@ enum act_type {
 	ACT_GATEWAY,	/* replace the tunnel's peer by gateway (from, why; uplink) */
 	ACT_STALE,	/* report: the tunnel over uplink went stale; moved, or
 			 * nothing else to try (a gateway switch reports itself) */
+	ACT_BACK_PROBE,	/* (re)start a handshake with the first gateway as a
+			 * peer with no allowed IP, beside the backup in use */
+	ACT_SILENT,	/* report: every gateway silent; next try in retry_ms */
+	ACT_ANSWERED,	/* report: gateway answered after silent_ms of silence */
 };
 
 /* Why the tunnel uses the gateway it uses. */
@@ -127,6 +152,7 @@ enum gw_why {
 	GW_TIMEOUT,	/* from gave no handshake within gateway-timeout */
 	GW_STALE,	/* from went stale and there was no other uplink */
 	GW_AFRESH,	/* the tunnel started afresh: the first one again */
+	GW_BACK,	/* the first answered again while on from */
 };
 
 struct action {
@@ -139,6 +165,10 @@ struct action {
 	size_t		gateway, gw_from;	/* ACT_GATEWAY: policy indexes */
 	enum gw_why	why;
 	int		moved;		/* ACT_STALE: another uplink took over */
+	int		quiet;		/* ACT_GATEWAY: all silent, said once */
+	uint64_t	retry_ms;	/* ACT_GATEWAY, ACT_SILENT: wait this much
+					 * more than gateway-timeout */
+	uint64_t	silent_ms;	/* ACT_ANSWERED */
 };
 
 struct engine {
@@ -160,6 +190,11 @@ struct engine {
 	size_t		gateway;	/* index of the one in use */
 	size_t		gw_from;	/* the one it replaced, and why */
 	enum gw_why	gw_why;
+	uint64_t	back_ms;	/* on a backup: the next ACT_BACK_PROBE */
+	size_t		timeouts;	/* in a row, no handshake between */
+	int		silent;		/* every gateway silent (ACT_SILENT said) */
+	uint64_t	silent_ms;	/* since when */
+	uint64_t	retry_ms;	/* the next extra wait */
 	char		reason[96];
 	struct uplink	uplinks[ENGINE_MAX_UPLINKS];
 	size_t		n_uplinks;

@@ -28,8 +28,9 @@ running_gateway(const char *ifname, const struct policy *pol)
 
 	if (wg_get(ifname, &cur) < 0)
 		return 0;
+	/* A probe of the first gateway (no allowed IP) is not the one in use. */
 	for (size_t i = 0; i < cur.n_peers && !found; i++)
-		for (size_t k = 0; k < pol->n_gateways && !found; k++)
+		for (size_t k = 0; cur.peers[i].n_allowed > 0 && k < pol->n_gateways && !found; k++)
 			if (ct_equal(cur.peers[i].public_key, pol->gateways[k].pubkey, 32)) {
 				gw = k;
 				found = 1;
@@ -147,6 +148,8 @@ use_gateway(struct tunnel *t, const struct policy *pol, size_t i)
 	t->endpoint_sa = pol->gateways[i].endpoint;
 	memcpy(t->peer, pol->gateways[i].pubkey, sizeof(t->peer));
 	t->keepalive = pol->gateways[i].keepalive;
+	if (i == 0)
+		t->n_first = 0;	/* the probe peer, if any, is the peer now */
 }
 
 /* The LGWAN routes into the tunnel, IPv4 then (with has_v6) IPv6, in
@@ -265,6 +268,20 @@ tunnel_idle(struct tunnel *t)
 	/* Idle: no keepalives (and so no handshakes) with nowhere to go. */
 	if (rc == 0)
 		rc = forget_source(t, 0);
+	if (rc == 0 && t->n_first == 1) {	/* nor a probe of the first */
+		struct wg_device dev;
+		struct wg_peer peer;
+
+		memset(&peer, 0, sizeof(peer));
+		memcpy(peer.public_key, t->first, 32);
+		peer.flags = WG_PEER_REMOVE;
+		memset(&dev, 0, sizeof(dev));
+		sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
+		dev.peers = &peer;
+		dev.n_peers = 1;
+		if ((rc = wg_set(&dev)) == 0)
+			t->n_first = 0;
+	}
 	return rc;
 }
 
@@ -300,6 +317,39 @@ tunnel_gateway(struct tunnel *t, const struct policy *pol, size_t i)
 }
 
 int
+tunnel_back_probe(struct tunnel *t, const struct policy *pol)
+{
+	const struct policy_gateway *g = &pol->gateways[0];
+	struct wg_device dev;
+	struct wg_peer peer;
+	int rc;
+
+	if (t->gw == 0 || ct_equal(t->peer, g->pubkey, 32))
+		return 0;
+	memset(&dev, 0, sizeof(dev));
+	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
+	dev.peers = &peer;
+	dev.n_peers = 1;
+	/* Removed first: a keepalive that goes from off to on is what makes
+	 * WireGuard send at once, and a new peer's handshake time is 0. */
+	memset(&peer, 0, sizeof(peer));
+	memcpy(peer.public_key, g->pubkey, 32);
+	peer.flags = WG_PEER_REMOVE;
+	if ((rc = wg_set(&dev)) < 0)
+		return rc;
+	memset(&peer, 0, sizeof(peer));
+	memcpy(peer.public_key, g->pubkey, 32);
+	memcpy(&peer.endpoint, &g->endpoint, sizeof(g->endpoint));
+	peer.keepalive = g->keepalive != 0 ? g->keepalive : TUNNEL_PROBE_KEEPALIVE_S;
+	peer.flags = WG_PEER_REPLACE_ALLOWEDIPS;
+	if ((rc = wg_set(&dev)) < 0)
+		return rc;
+	memcpy(t->first, g->pubkey, 32);
+	t->n_first = 1;
+	return 0;
+}
+
+int
 tunnel_stats(const struct tunnel *t, struct tunnel_stats *st)
 {
 	struct wg_device dev;
@@ -311,8 +361,20 @@ tunnel_stats(const struct tunnel *t, struct tunnel_stats *st)
 	if ((rc = wg_get(t->ifname, &dev)) < 0)
 		return rc;
 	st->up = 1;
-	if (dev.n_peers > 0) {
+	/* The gateway in use; beside it, maybe the first's probe peer. */
+	p = NULL;
+	for (size_t i = 0; i < dev.n_peers; i++) {
+		if (ct_equal(dev.peers[i].public_key, t->peer, 32))
+			p = &dev.peers[i];
+		else if (t->gw != 0 && t->n_first == 1 &&
+		    ct_equal(dev.peers[i].public_key, t->first, 32)) {
+			st->has_first = 1;
+			st->first_handshake = dev.peers[i].last_handshake;
+		}
+	}
+	if (p == NULL && dev.n_peers > 0)
 		p = &dev.peers[0];
+	if (p != NULL) {
 		st->last_handshake = p->last_handshake;
 		st->rx_bytes = p->rx_bytes;
 		st->tx_bytes = p->tx_bytes;

@@ -2,7 +2,8 @@
  * The tunnel to the agency gateway, on top of vpn/: the WireGuard interface
  * (reused if a previous sekishod left it running, so a restart does not
  * drop the tunnel), its address, the LGWAN routes into it, its one peer
- * (the policy's gateway in use; swapped on failover), and the routes that
+ * (the policy's gateway in use; swapped on failover; beside it, on a
+ * backup, the first as a probe with no allowed IP), and the routes that
  * steer its encrypted UDP to every gateway's endpoint over the chosen
  * uplink.
  */
@@ -28,7 +29,10 @@ struct tunnel {
 	uint16_t	keepalive;
 	struct in_addr	endpoints[POLICY_MAX_GATEWAYS];	/* of every gateway */
 	size_t		n_endpoints;
+	uint8_t		first[32];	/* the first gateway's key, probed ... */
+	int		n_first;	/* ... 1 while its probe peer is in */
 };
+#define TUNNEL_PROBE_KEEPALIVE_S	25	/* the probe's, if the policy has none */
 
 struct tunnel_stats {
 	int		up;
@@ -36,6 +40,8 @@ struct tunnel_stats {
 	uint64_t	rx_bytes, tx_bytes;
 	char		peer[45];	/* the gateway's public key, base64 */
 	char		endpoint[64];
+	int		has_first;	/* on a backup: the first gateway's probe peer */
+	struct timespec	first_handshake;	/* ... its last handshake, 0: never */
 };
 
 /* A reused interface keeps its peer if it is one of pol's gateways (t->gw
@@ -50,6 +56,13 @@ int tunnel_idle(struct tunnel *t);
  * instant has two peers with those allowed IPs (or none); the device's key
  * and addresses stay. 0 or -errno (then nothing changed). */
 int tunnel_gateway(struct tunnel *t, const struct policy *pol, size_t i);
+/* On a backup gateway: the first gateway (re)added as a second peer with
+ * no allowed IP (no packet of work is routed to it: the backup's tunnel
+ * goes on) and a keepalive, which makes WireGuard start a handshake with
+ * it at once; a peer made anew has no handshake, so any it gets later is
+ * an answer. When the first is taken back (tunnel_gateway) the peer is
+ * updated, its session kept. 0 or -errno. */
+int tunnel_back_probe(struct tunnel *t, const struct policy *pol);
 /* A live policy change: the routes of pol's prefixes into the tunnel added
  * (existing ones replaced in place), then the gateway's allowed IPs set to
  * exactly those prefixes. 0 or -errno. */

@@ -27,6 +27,10 @@ check_stale(struct sekishod *d, const struct tunnel_stats *ts)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	ev.age_ms = ts->last_handshake.tv_sec == 0 ? UINT64_MAX :
 	    (uint64_t)(wall.tv_sec - ts->last_handshake.tv_sec) * 1000;
+	/* On a backup: the first gateway's answer to its probe, if any. */
+	ev.has_first = ts->has_first && ts->first_handshake.tv_sec != 0;
+	ev.first_age_ms = ev.has_first ?
+	    (uint64_t)(wall.tv_sec - ts->first_handshake.tv_sec) * 1000 : UINT64_MAX;
 	on_event(&ev, d);
 	ev.type = EV_TICK;
 	on_event(&ev, d);

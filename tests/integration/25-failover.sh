@@ -3,9 +3,8 @@
 # gateways (gw-tokyo = the lab's agency, gw-osaka = agency2) and a
 # gateway-timeout of 5 s. The first is dead (its namespace drops the
 # tunnel's UDP); the tunnel comes up through the second within the timeout
-# and work loads the LGWAN portal through it. The first comes back: the
-# working gateway is kept, and the first is preferred again when the tunnel
-# starts afresh. Both dead: the gateways are tried in turn, work stays in
+# and work loads the LGWAN portal through it. The tunnel starts afresh
+# (cable out, the first back, cable in): the first is preferred again. Both dead: the gateways are tried in turn, work stays in
 # remote mode without LGWAN, the internet stays refused. A leak counter on
 # the home router's port proves that nothing but DHCP and the tunnel's UDP
 # left the laptop, all test long.
@@ -87,16 +86,13 @@ check "status --json: position, count and failover" bash -c \
 check "internet refused fast" refused_fast 1000 work_get "http://$LAB_INET_WEB/"
 check "home router refused fast" refused_fast 1000 work_get "http://$LAB_HOME_ROUTER/"
 
-# ---- the first gateway comes back: the working one is kept -------------------
-lab_gateway_unblock agency
-sleep $((2 * TIMEOUT_S))
-check "gw-tokyo back: gw-osaka is kept while it works (no switch, no outage)" bash -c \
-	"[ \"\$(grep -c '^sekishod: gateway ' $LAB_DIR/log/sekishod.log)\" = 1 ]"
-check "... status still names gw-osaka" status_has "  gateway:  gw-osaka (2 of 2, gw-tokyo gave no handshake)"
-check "... and work still reaches LGWAN" portal_ok
-# The tunnel starts afresh (the cable out and back in): the first again.
+# ---- the tunnel starts afresh: the first gateway again ------------------------
+# (A working backup is left for the first when the first answers again:
+# 28-failback.sh. Here the cable goes out while gw-tokyo is still dead, so
+# no probe can have moved the tunnel back before it starts afresh.)
 lab_uplink_unplug
 check "cable out: blocked" netvm_wait_mode blocked
+lab_gateway_unblock agency
 lab_uplink_plug
 check "cable in: remote" netvm_wait_mode remote
 check "afresh: back to gw-tokyo, one line" [ "$(count_lines \

@@ -561,8 +561,10 @@ test_gateway_timeout_next_in_order_and_wraps(void **state)
 	assert_int_equal(e.mode, MODE_REMOTE);
 	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
 	assert_gateway(&acts[0], 2, 1, GW_TIMEOUT, UP0);
-	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
+	/* The third in a row: every gateway was silent, said once. */
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 2);
 	assert_gateway(&acts[0], 0, 2, GW_TIMEOUT, UP0);
+	assert_int_equal(acts[1].type, ACT_SILENT);
 	assert_string_equal(gw_why_text(e.gw_why), "gave no handshake");
 }
 
@@ -812,9 +814,11 @@ test_handshake_stale_without_other_uplink_next_gateway(void **state)
 	assert_int_equal(feed_handshake(STALE_MS + 1), 1);
 	assert_gateway(&acts[0], 1, 0, GW_STALE, UP0);
 	assert_int_equal(e.path_ms, now);
-	/* The check starts over: not stale again until handshake-stale on. */
+	/* The check starts over: not stale again until handshake-stale on
+	 * (meanwhile, on a backup, the first is asked again). */
 	now += STALE_MS;
-	assert_int_equal(feed_handshake(UINT64_MAX), 0);
+	assert_int_equal(feed_handshake(UINT64_MAX), 1);
+	assert_int_equal(acts[0].type, ACT_BACK_PROBE);
 	now += 1;
 	assert_int_equal(feed_handshake(UINT64_MAX), 1);
 	assert_gateway(&acts[0], 2, 1, GW_STALE, UP0);
@@ -884,6 +888,125 @@ test_handshake_without_policy_never_stale(void **state)
 	assert_int_equal(e.active, UP2);
 }
 
+
+/* ---- back to the first gateway; every gateway silent --------------------- */
+
+static size_t
+feed_first(uint64_t age_ms, int has_first, uint64_t first_age_ms)
+{
+	struct event ev = { .type = EV_HANDSHAKE, .age_ms = age_ms, .now_ms = now,
+	    .has_first = has_first, .first_age_ms = first_age_ms };
+
+	return engine_handle(&e, &ev, acts);
+}
+
+/* On a working backup the first is asked every ENGINE_BACK_PROBE_MS
+ * (beside it, no outage); its fresh answer takes the tunnel back, over the
+ * same uplink (the peer only: no route, no rules). */
+static void
+test_back_to_first_when_it_answers(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += 15000;
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
+	assert_int_equal(e.gateway, 1);
+	now += 2000;
+	assert_int_equal(feed_first(1000, 0, 0), 0);	/* the backup works */
+	now += ENGINE_BACK_PROBE_MS;
+	assert_int_equal(feed_first(1000, 0, 0), 1);
+	assert_int_equal(acts[0].type, ACT_BACK_PROBE);
+	assert_int_equal(acts[0].gateway, 0);
+	assert_int_equal(acts[0].ifindex, UP0);
+	now += 5000;
+	assert_int_equal(feed_first(1000, 0, 0), 0);	/* not due yet */
+	/* An answer too old to count (of an earlier probe): nothing. */
+	assert_int_equal(feed_first(1000, 1, ENGINE_BACK_FRESH_MS), 0);
+	now += ENGINE_BACK_PROBE_MS;
+	assert_int_equal(feed_first(1000, 1, ENGINE_BACK_FRESH_MS), 1);
+	assert_int_equal(acts[0].type, ACT_BACK_PROBE);
+	now += 1000;
+	assert_int_equal(feed_first(1000, 1, 500), 1);
+	assert_gateway(&acts[0], 0, 1, GW_BACK, UP0);
+	assert_int_equal(e.gateway, 0);
+	assert_int_equal(e.path_ms, now);
+	assert_int_equal(e.mode, MODE_REMOTE);
+	assert_null(gw_why_text(e.gw_why));	/* no failover any more */
+	/* On the first: no probe, ever. */
+	now += 10 * ENGINE_BACK_PROBE_MS;
+	assert_int_equal(feed_first(1000, 1, 500), 0);
+}
+
+/* Every gateway silent: one ACT_SILENT, then quiet switches with a wait
+ * doubling from ENGINE_RETRY_MIN_MS to ENGINE_RETRY_MAX_MS; no stale
+ * course, no probe meanwhile; the first handshake: one ACT_ANSWERED, and
+ * the count starts over. */
+static void
+test_all_silent_backs_off_and_says_so_once(void **state)
+{
+	uint64_t want = ENGINE_RETRY_MIN_MS, t0;
+
+	(void)state;
+	engine_set_policy(&e, 0, STALE_MS);
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += 15000;
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
+	assert_int_equal(acts[0].quiet, 0);
+	assert_int_equal(acts[0].retry_ms, 0);
+	now += 15000;
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
+	assert_int_equal(acts[0].retry_ms, 0);
+	now += 15000;
+	t0 = now;
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 2);
+	assert_gateway(&acts[0], 0, 2, GW_TIMEOUT, UP0);
+	assert_int_equal(acts[0].quiet, 0);	/* this switch is still said */
+	assert_int_equal(acts[0].retry_ms, ENGINE_RETRY_MIN_MS);
+	assert_int_equal(acts[1].type, ACT_SILENT);
+	assert_int_equal(acts[1].retry_ms, ENGINE_RETRY_MIN_MS);
+	for (int i = 0; i < 12; i++) {
+		want = want * 2 > ENGINE_RETRY_MAX_MS ? ENGINE_RETRY_MAX_MS : want * 2;
+		now += 15000 + want;
+		assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
+		assert_int_equal(acts[0].type, ACT_GATEWAY);
+		assert_int_equal(acts[0].quiet, 1);
+		assert_int_equal(acts[0].retry_ms, want);
+		/* Long past handshake-stale: the backoff owns the retries. */
+		now += STALE_MS + 1;
+		assert_int_equal(feed_first(UINT64_MAX, 0, 0), 0);
+	}
+	assert_int_equal(want, ENGINE_RETRY_MAX_MS);
+	assert_int_equal(e.mode, MODE_REMOTE);
+	assert_int_equal(feed_first(2000, 0, 0), 1);
+	assert_int_equal(acts[0].type, ACT_ANSWERED);
+	assert_int_equal(acts[0].gateway, e.gateway);
+	assert_int_equal(acts[0].silent_ms, now - t0);
+	assert_int_equal(e.silent, 0);
+	assert_int_equal(feed_first(2000, 0, 0), 0);	/* said once */
+	now += 15000;
+	assert_int_equal(feed(EV_GATEWAY_TIMEOUT, 0, NULL), 1);
+	assert_int_equal(acts[0].quiet, 0);
+	assert_int_equal(acts[0].retry_ms, 0);
+}
+
+/* A new path (the cable out and in) ends the silence without a word: the
+ * mode change says it. */
+static void
+test_all_silent_ends_with_a_new_path(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	for (int i = 0; i < 3; i++) {
+		now += 15000;
+		feed(EV_GATEWAY_TIMEOUT, 0, NULL);
+	}
+	assert_int_equal(e.silent, 1);
+	feed(EV_ADDR_DEL, UP0, "192.168.1.100");
+	assert_int_equal(e.mode, MODE_BLOCKED);
+	assert_int_equal(e.silent, 0);
+	assert_int_equal(e.timeouts, 0);
+}
+
 int
 main(void)
 {
@@ -913,6 +1036,9 @@ main(void)
 		cmocka_unit_test_setup(test_vouch_keeps_office_only_if_unchanged, setup_beacons),
 		cmocka_unit_test_setup(test_missed_flap_forgets_office, setup_beacons),
 		cmocka_unit_test_setup(test_gateway_timeout_next_in_order_and_wraps, setup_gateways),
+		cmocka_unit_test_setup(test_back_to_first_when_it_answers, setup_gateways),
+		cmocka_unit_test_setup(test_all_silent_backs_off_and_says_so_once, setup_gateways),
+		cmocka_unit_test_setup(test_all_silent_ends_with_a_new_path, setup_gateways),
 		cmocka_unit_test_setup(test_gateway_timeout_one_gateway_changes_nothing, setup_beacons),
 		cmocka_unit_test_setup(test_gateway_timeout_only_in_remote, setup_gateways),
 		cmocka_unit_test_setup(test_stale_moves_uplink_before_gateway, setup_gateways),
