@@ -91,14 +91,15 @@ verify_one(const uint8_t pub[BEACON_PUB_LEN], const uint8_t *msg, size_t msglen,
 
 /* The index of the first pinned key under which the signature verifies. */
 static int
-verify_pinned(const struct beacon_keys *pinned, const struct beacon_answer *a)
+verify_pinned(const struct beacon_keys *pinned, const struct beacon_answer *a,
+    const uint8_t nonce[BEACON_NONCE_LEN])
 {
 	uint8_t msg[BEACON_MSG_LEN];
 	size_t n = pinned->n < BEACON_MAX_KEYS ? pinned->n : BEACON_MAX_KEYS;
 
 	if (n == 0)
 		return BEACON_E_NOKEYS;
-	beacon_msg(msg, a->nonce, a->id, a->time);
+	beacon_msg(msg, nonce, a->id, a->time);
 	for (size_t i = 0; i < n; i++) {
 		int rc = verify_one(pinned->key[i], msg, sizeof(msg), a->sig);
 
@@ -110,18 +111,18 @@ verify_pinned(const struct beacon_keys *pinned, const struct beacon_answer *a)
 	return BEACON_E_SIGNATURE;
 }
 
-/* Answer time minus now, saturated so that no input overflows. */
-static int64_t
-skew_of(uint64_t t, time_t now)
+int
+beacon_sig_check(const uint8_t pkt[BEACON_ANSWER_LEN], const uint8_t nonce[BEACON_NONCE_LEN],
+    const struct beacon_keys *pinned)
 {
-	int64_t n = (int64_t)now;
+	struct beacon_answer a;
+	int rc;
 
-	if (t > (uint64_t)INT64_MAX / 2)
-		return INT64_MAX;
-	if (n < INT64_MIN / 2)
-		return INT64_MAX;
-	return (int64_t)t - n;
+	if ((rc = beacon_answer_decode(pkt, BEACON_ANSWER_LEN, &a)) != BEACON_OK)
+		return rc;
+	return verify_pinned(pinned, &a, nonce);
 }
+
 
 int
 beacon_verify(const uint8_t *pkt, size_t len, const uint8_t nonce[BEACON_NONCE_LEN],
@@ -140,10 +141,10 @@ beacon_verify(const uint8_t *pkt, size_t len, const uint8_t nonce[BEACON_NONCE_L
 		rc = BEACON_E_NONCE;
 		goto done;
 	}
-	if ((rc = verify_pinned(pinned, &a)) < 0)
+	if ((rc = verify_pinned(pinned, &a, nonce)) < 0)
 		goto done;
 	r.key = rc;
-	r.skew = skew_of(a.time, now);
+	r.skew = beacon_skew(a.time, now);
 	if (r.skew < -(int64_t)window)
 		rc = BEACON_E_STALE;
 	else if (r.skew > (int64_t)window)
