@@ -91,15 +91,14 @@ verify_one(const uint8_t pub[BEACON_PUB_LEN], const uint8_t *msg, size_t msglen,
 
 /* The index of the first pinned key under which the signature verifies. */
 static int
-verify_pinned(const struct beacon_keys *pinned, const struct beacon_answer *a,
-    const uint8_t nonce[BEACON_NONCE_LEN])
+verify_pinned(const struct beacon_keys *pinned, const struct beacon_answer *a)
 {
 	uint8_t msg[BEACON_MSG_LEN];
 	size_t n = pinned->n < BEACON_MAX_KEYS ? pinned->n : BEACON_MAX_KEYS;
 
 	if (n == 0)
 		return BEACON_E_NOKEYS;
-	beacon_msg(msg, nonce, a->id, a->time);
+	beacon_msg(msg, a->nonce, a->id, a->time);
 	for (size_t i = 0; i < n; i++) {
 		int rc = verify_one(pinned->key[i], msg, sizeof(msg), a->sig);
 
@@ -110,19 +109,6 @@ verify_pinned(const struct beacon_keys *pinned, const struct beacon_answer *a,
 	}
 	return BEACON_E_SIGNATURE;
 }
-
-int
-beacon_sig_check(const uint8_t pkt[BEACON_ANSWER_LEN], const uint8_t nonce[BEACON_NONCE_LEN],
-    const struct beacon_keys *pinned)
-{
-	struct beacon_answer a;
-	int rc;
-
-	if ((rc = beacon_answer_decode(pkt, BEACON_ANSWER_LEN, &a)) != BEACON_OK)
-		return rc;
-	return verify_pinned(pinned, &a, nonce);
-}
-
 
 int
 beacon_verify(const uint8_t *pkt, size_t len, const uint8_t nonce[BEACON_NONCE_LEN],
@@ -141,7 +127,7 @@ beacon_verify(const uint8_t *pkt, size_t len, const uint8_t nonce[BEACON_NONCE_L
 		rc = BEACON_E_NONCE;
 		goto done;
 	}
-	if ((rc = verify_pinned(pinned, &a, nonce)) < 0)
+	if ((rc = verify_pinned(pinned, &a)) < 0)
 		goto done;
 	r.key = rc;
 	r.skew = beacon_skew(a.time, now);

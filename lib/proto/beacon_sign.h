@@ -67,16 +67,6 @@ int beacon_verify(const uint8_t *pkt, size_t len,
     const uint8_t nonce[BEACON_NONCE_LEN], const struct beacon_keys *pinned,
     time_t now, unsigned window, struct beacon_result *out);
 
-/*
- * The signature alone (sekisho-beacon-verify's work for sekishod): the
- * answer decodes and its signature over (nonce, its id, its time) verifies
- * under one of the pinned keys. The index of that key, or BEACON_E_*
- * (decoding, NOKEYS, SIGNATURE, CRYPTO). The caller checks the nonce in
- * the packet, the id and the time window itself.
- */
-int beacon_sig_check(const uint8_t pkt[BEACON_ANSWER_LEN],
-    const uint8_t nonce[BEACON_NONCE_LEN], const struct beacon_keys *pinned);
-
 /* A fresh random nonce from the CSPRNG; 0 or BEACON_E_CRYPTO. */
 int beacon_nonce(uint8_t nonce[BEACON_NONCE_LEN]);
 /* A new key pair; the caller wipes seed. 0 or BEACON_E_CRYPTO. */

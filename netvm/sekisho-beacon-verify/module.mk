@@ -2,7 +2,9 @@
 # answer, so that sekishod links no libcrypto (docs/beacon.md).
 PROGS += sekisho-beacon-verify
 sekisho-beacon-verify_SRCS := netvm/sekisho-beacon-verify/sekisho-beacon-verify.c
-$(B)/sekisho-beacon-verify: LDFLAGS += $(SANDBOX_LIBS)
+# Ed25519 from GNU Nettle (hogweed), not libcrypto: a small resident set.
+$(B)/sekisho-beacon-verify: LDFLAGS += $(SANDBOX_LIBS) -lhogweed -lnettle
+DEBS += nettle-dev
 # Its requests and replies (lib/proto/bverify_wire.c).
 UNITS += test_bverify_wire
 test_bverify_wire_SRCS := tests/unit/test_bverify_wire.c
