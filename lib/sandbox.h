@@ -74,6 +74,7 @@ struct sandbox {
 #define SANDBOX_USER_BEACON	"_sekisho-beacon"
 #define SANDBOX_USER_BUNDLE	"_sekisho-bundle"
 #define SANDBOX_USER_DNS	"_sekisho-dns"
+#define SANDBOX_USER_BVERIFY	"_sekisho-bverify"
 
 /*
  * Enters sb for good (see the top of this file). Run it after the last

@@ -110,19 +110,6 @@ verify_pinned(const struct beacon_keys *pinned, const struct beacon_answer *a)
 	return BEACON_E_SIGNATURE;
 }
 
-/* Answer time minus now, saturated so that no input overflows. */
-static int64_t
-skew_of(uint64_t t, time_t now)
-{
-	int64_t n = (int64_t)now;
-
-	if (t > (uint64_t)INT64_MAX / 2)
-		return INT64_MAX;
-	if (n < INT64_MIN / 2)
-		return INT64_MAX;
-	return (int64_t)t - n;
-}
-
 int
 beacon_verify(const uint8_t *pkt, size_t len, const uint8_t nonce[BEACON_NONCE_LEN],
     const struct beacon_keys *pinned, time_t now, unsigned window,
@@ -143,7 +130,7 @@ beacon_verify(const uint8_t *pkt, size_t len, const uint8_t nonce[BEACON_NONCE_L
 	if ((rc = verify_pinned(pinned, &a)) < 0)
 		goto done;
 	r.key = rc;
-	r.skew = skew_of(a.time, now);
+	r.skew = beacon_skew(a.time, now);
 	if (r.skew < -(int64_t)window)
 		rc = BEACON_E_STALE;
 	else if (r.skew > (int64_t)window)

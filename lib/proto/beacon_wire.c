@@ -178,3 +178,16 @@ beacon_msg(uint8_t msg[BEACON_MSG_LEN], const uint8_t nonce[BEACON_NONCE_LEN],
 	p += BEACON_ID_LEN;
 	be64_put(p, time);
 }
+
+/* Answer time minus now, saturated so that no input overflows. */
+int64_t
+beacon_skew(uint64_t t, time_t now)
+{
+	int64_t n = (int64_t)now;
+
+	if (t > (uint64_t)INT64_MAX / 2)
+		return INT64_MAX;
+	if (n < INT64_MIN / 2)
+		return INT64_MAX;
+	return (int64_t)t - n;
+}

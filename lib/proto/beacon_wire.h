@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define BEACON_MAGIC		"SKB1"
 #define BEACON_MAGIC_LEN	4
@@ -89,6 +90,9 @@ int beacon_challenge_decode(const uint8_t *in, size_t len,
     struct beacon_challenge *c);
 int beacon_answer_decode(const uint8_t *in, size_t len,
     struct beacon_answer *a);
+
+/* Answer time minus now, saturated so that no input overflows (seconds). */
+int64_t beacon_skew(uint64_t t, time_t now);
 
 /* The exact bytes the beacon signs and the laptop verifies. The id must
  * have passed beacon_id_valid(). */

@@ -10,7 +10,9 @@ FUZZERS += fuzz_dns_lines
 fuzz_dns_lines_SRCS := tests/fuzz/fuzz_dns_lines.c netvm/sekishod/dnspick.c
 test_engine_SRCS := tests/unit/test_engine.c netvm/sekishod/engine.c
 test_office_SRCS := tests/unit/test_office.c netvm/sekishod/office.c netvm/sekishod/route.c \
-	netvm/sekishod/live.c netvm/sekishod/timers.c
+	netvm/sekishod/live.c netvm/sekishod/timers.c netvm/sekishod/bverify.c
+# It asks the real signature checker (netvm/sekisho-beacon-verify).
+$(B)/unit/test_office: | $(B)/sekisho-beacon-verify
 # test_netvm checks what sekishoctl prints from sekishod's status, through
 # the wire (tests/unit/status_wire.c), so it has sekishoctl's printer too.
 test_netvm_SRCS := tests/unit/test_netvm.c netvm/sekishod/control.c \
@@ -25,10 +27,10 @@ fuzz_trust_SRCS := tests/fuzz/fuzz_trust.c netvm/sekishod/trust.c
 FUZZERS += fuzz_helper_lines
 # sekisho-probe's lines (lib/proto/probe_wire.c) and office.c's check of an answer.
 fuzz_helper_lines_SRCS := tests/fuzz/fuzz_helper_lines.c netvm/sekishod/bundle_verify.c \
-	netvm/sekishod/office.c netvm/sekishod/route.c netvm/sekishod/live.c netvm/sekishod/timers.c
+	netvm/sekishod/bverify.c netvm/sekishod/office.c netvm/sekishod/route.c netvm/sekishod/live.c netvm/sekishod/timers.c
 # The office proof kept across a restart (office_proof_parse).
 FUZZERS += fuzz_office_proof
-fuzz_office_proof_SRCS := tests/fuzz/fuzz_office_proof.c netvm/sekishod/office.c \
+fuzz_office_proof_SRCS := tests/fuzz/fuzz_office_proof.c netvm/sekishod/office.c netvm/sekishod/bverify.c \
 	netvm/sekishod/route.c netvm/sekishod/live.c netvm/sekishod/timers.c
 # bundle_verify.c starts the verifying helper in the sandbox (lib/sandbox.h).
 $(B)/sekishod: LDFLAGS += $(SANDBOX_LIBS)

@@ -77,7 +77,8 @@ struct probe_beacon {
 /*
  * sekishod's check of an answer the probe passed on (lib/proto/
  * probe_wire.h): for a beacon it was asked about (index below n), arrived
- * with TTL 255, and beacon_verify() against the nonce sekishod chose, that
+ * with TTL 255, and bverify_answer() (beacon_verify()'s checks, the
+ * signature in sekisho-beacon-verify) against the nonce sekishod chose, that
  * beacon's pinned keys and now (window BEACON_WINDOW), signed with that
  * beacon's id. 0 and *res filled, or -1 with *why (a fixed sentence).
  * The round trip is the caller's to bound: nothing the probe says about

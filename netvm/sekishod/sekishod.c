@@ -7,7 +7,7 @@
  *
  *	sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] [-D device-pub]
  *	    [-S serial-store] [-i incoming]] [-w work-if] [-t tunnel-if]
- *	    [-s socket] [-r rundir] [-P probe-helper]
+ *	    [-s socket] [-r rundir] [-P probe-helper] [-V beacon-verifier]
  *	sekishod -B [-F]
  *
  * -B loads the base ruleset (everything blocked, no policy needed) when
@@ -39,6 +39,7 @@
 #include "lib/notify.h"
 #include "lib/proc.h"
 #include "lib/util.h"
+#include "netvm/sekishod/bverify.h"
 #include "netvm/sekishod/control.h"
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/route.h"
@@ -50,6 +51,7 @@ usage(void)
 	fprintf(stderr, "usage: sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] "
 	    "[-D device-pub] [-S serial-store] [-i incoming]]\n"
 	    "\t[-w work-if] [-t tunnel-if] [-s socket] [-r rundir] [-P probe-helper]\n"
+	    "\t[-V beacon-verifier]\n"
 	    "       sekishod -B [-F]\t(the base ruleset if absent; -F: replacing any)\n");
 	exit(1);
 }
@@ -363,6 +365,7 @@ shutdown_daemon(struct sekishod *d)
 	prober_stop_all(&d->prober);
 	fetch_stop(&d->fetch);
 	dns_stop(&d->dns);
+	bverify_stop();
 	workside_close(&d->work);
 	tunnel_close(&d->tun);
 	unlink(d->sock_path);
@@ -383,15 +386,16 @@ main(int argc, char *argv[])
 	};
 	struct sk_error err;
 	char helper[PATH_MAX], verifier[PATH_MAX], store[PATH_MAX], incoming[PATH_MAX],
-	    fetcher[PATH_MAX], dnscheck[PATH_MAX];
+	    fetcher[PATH_MAX], dnscheck[PATH_MAX], bverifier[PATH_MAX];
 	int ch, foreground = 0, verbose = 0, check = 0, base_only = 0, plain = 0, force = 0;
 
 	default_helper("sekisho-probe", helper, sizeof(helper));
 	default_helper("sekisho-policy", verifier, sizeof(verifier));
 	default_helper("sekisho-fetch", fetcher, sizeof(fetcher));
 	default_helper("sekisho-dnscheck", dnscheck, sizeof(dnscheck));
+	default_helper("sekisho-beacon-verify", bverifier, sizeof(bverifier));
 	d.acc.helper = verifier;
-	while ((ch = getopt(argc, argv, "BD:FP:S:b:df:i:k:nr:s:t:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "BD:FP:S:V:b:df:i:k:nr:s:t:vw:")) != -1) {
 		switch (ch) {
 		case 'B': base_only = 1; break;
 		case 'F': force = 1; break;
@@ -409,6 +413,7 @@ main(int argc, char *argv[])
 		case 'v': verbose++; break;
 		case 'w': d.work_if = optarg; break;
 		case 'P': sk_strlcpy(helper, optarg, sizeof(helper)); break;
+		case 'V': sk_strlcpy(bverifier, optarg, sizeof(bverifier)); break;
 		default: usage();
 		}
 	}
@@ -438,6 +443,7 @@ main(int argc, char *argv[])
 	prober_init(&d.prober, helper);
 	fetch_init(&d.fetch, fetcher);
 	dns_init(&d.dns, dnscheck);
+	(void)bverify_init(bverifier);	/* absent: no office mode until it runs */
 	srandom((unsigned int)(now_ms() ^ (uint64_t)getpid()));
 	if ((d.sig_fd = signals_open()) == -1)
 		fatal("signals");

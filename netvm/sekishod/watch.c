@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "lib/nftload.h"
 #include "lib/util.h"
+#include "netvm/sekishod/bverify.h"
 #include "netvm/sekishod/firewall.h"
 #include "policy/render/fw_render.h"
 
@@ -91,6 +92,9 @@ reap(struct sekishod *d)
 			d->work.dhcp = -1;
 		} else if (dns_reaped(&d->dns, pid)) {
 			log_warnx("dns: the resolver checker (pid %d) exited", (int)pid);
+		} else if (bverify_reaped(pid)) {
+			log_warnx("beacon verifier (pid %d) exited; no office beacon verified "
+			    "until it runs again", (int)pid);
 		} else if (prober_reaped(&d->prober, pid)) {
 			continue;
 		} else {
@@ -115,6 +119,8 @@ restart_children(struct sekishod *d)
 			d->resync = 1;	/* the tunnel's route must be steered again */
 	}
 	if (d->dns.pid == -1 && dns_restart(d) < 0)
+		timers_on_child_exit(&d->timers, now_ms());
+	if (bverify_absent() && bverify_restart() < 0)
 		timers_on_child_exit(&d->timers, now_ms());
 	if (d->work.dhcp == -1 && workside_dhcp_start(&d->work, &d->pol) < 0) {
 		d->work.dhcp = -1;

@@ -102,6 +102,35 @@ check "sekisho-beacon: _sekisho-beacon, no capability, no_new_privs, seccomp, NP
 check "sekisho-beacon: still answers a challenge in its sandbox" \
 	ip netns exec "$NS" "$B/sekisho-beacon-probe" -p "$KEY" 127.0.0.1:51832
 
+# ---- sekisho-beacon-verify, as sekishod starts it (its socket on standard input) ----
+# The holder asks it about a genuine answer of the sekisho-beacon above and
+# about the same answer with one signature byte flipped, then holds its end
+# of the socket open, as sekishod does.
+ip netns exec "$NS" python3 -c 'import base64,os,socket,subprocess,sys,time
+a,b=socket.socketpair(socket.AF_UNIX,socket.SOCK_SEQPACKET)
+p=subprocess.Popen([sys.argv[1]],stdin=b,stdout=b); b.close()
+open(sys.argv[3],"w").write("%d\n" % p.pid)
+nonce=os.urandom(32)
+u=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); u.settimeout(5); u.setsockopt(socket.IPPROTO_IP,socket.IP_TTL,255)
+u.sendto(b"SKB1\x01\x01\x00\x00"+nonce+bytes(104),("127.0.0.1",51832))
+ans=u.recv(2048)
+key=base64.b64decode(sys.argv[2])
+def ask(answer):
+	a.send(b"SKV1\x01\x00\x00\x00"+nonce+answer+key+bytes(32)); return a.recv(64).hex()
+bad=bytearray(ans); bad[100]^=1
+with open(sys.argv[4],"w") as f: f.write(ask(ans)+" "+ask(bytes(bad))+" "+ask(b"x")+"\n")
+time.sleep(60)' "$PWD/$B/sekisho-beacon-verify" "$KEY" "$DIR/bverify.pid" "$DIR/bverify.out" \
+	>"$DIR/bverify.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 50); do [ -s "$DIR/bverify.out" ] && break; sleep 0.1; done
+P=$(cat "$DIR/bverify.pid" 2>/dev/null || echo none)
+check "sekisho-beacon-verify: _sekisho-bverify, no capability, no_new_privs, seccomp, NPROC 0" \
+	wait_confined "$P" _sekisho-bverify
+# "ok, key 0", "bad signature", "bad request" (lib/proto/bverify_wire.h)
+check "sekisho-beacon-verify: in its sandbox it verifies a genuine answer, refuses a flipped signature and a short request" \
+	bash -c "[ \"\$(cat $DIR/bverify.out)\" = '534b563100000000 534b563101ff0000 534b563103ff0000' ] ||
+	 { cat $DIR/bverify.out $DIR/bverify.log; false; }"
+
 # ---- sekisho-bundle-server -----------------------------------------------------------
 mkdir -p "$DIR/served"
 ip netns exec "$NS" "$B/sekisho-bundle-server" -d -r "$DIR/served" -l 127.0.0.1:51833 >"$DIR/server.log" 2>&1 &

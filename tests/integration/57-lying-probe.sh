@@ -11,15 +11,23 @@
 #     TTL 255);
 #   - passes off a fresh, genuine answer of the beacon to a nonce of its
 #     own instead of sekishod's;
+#   - makes up an answer to sekishod's nonce with a signature of zeros;
 # each time: the exact log line, up0 not an office, mode remote, no office
 # rule in the kernel, none of work's LGWAN packets on the office LAN. The
 # real probe then gets office mode on the same LAN.
+# The signature is checked by sekisho-beacon-verify (sekishod links no
+# libcrypto): with that helper missing (-V to nothing) the real probe gets
+# no office mode (fail closed); with a lying checker in its place
+# (tests/lab/lying-bverify.py answering "verified" to everything), and only
+# then, the made-up answer gets office mode: the checker is trusted, like
+# `sekisho-policy verify` (docs/beacon.md, "Who verifies the signature").
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
 . tests/integration/lib.sh
 
 LIAR=$PWD/tests/lab/lying-probe.py
+LYING_VERIFIER=$PWD/tests/lab/lying-bverify.py
 cleanup() { netvm_cleanup; lab_down; }
 trap cleanup EXIT
 LAB_SEGMENTS="office hotel" lab_up || { echo "not ok 1 - lab_up"; exit 1; }
@@ -30,11 +38,13 @@ office_rule() { n netvm nft list chain inet sekisho forward | grep -qF 'oifname 
 no_office_rule() { ! office_rule; }
 status_has() { ctl status | grep -qE "$1"; }
 logged() { tail -n +"$(( lines + 1 ))" "$log" | grep -qF "$1"; }
-# liar_start MODE: sekishod with the lying probe
+# liar_start MODE [ARG...]: sekishod with the lying probe
 liar_start() {
-	SEKISHO_LYING_PROBE=$1 SEKISHO_LYING_ANSWER=$LAB_DIR/office-answer.1 \
+	local mode=$1
+	shift
+	SEKISHO_LYING_PROBE=$mode SEKISHO_LYING_ANSWER=$LAB_DIR/office-answer.1 \
 		lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -f "$LAB_POLICY" -P "$LIAR" \
-		-w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+		-w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" "$@" &&
 	lab_wait_for -t 10 test -S "$NETVM_SOCK"
 }
 no_lgwan_on_office() {
@@ -66,6 +76,26 @@ liar() {
 liar ok "uplink up0: no office beacon verified: probe helper failed (neither \"ready\", \"answer\", \"none\" nor \"fail\")"
 liar replay "uplink up0: no office beacon verified: the probe helper's answer was refused: nonce does not match the challenge sent"
 liar own-nonce "uplink up0: no office beacon verified: the probe helper's answer was refused: nonce does not match the challenge sent"
+liar forge "uplink up0: no office beacon verified: the probe helper's answer was refused: signature does not verify under any pinned key"
+
+# ---- the signature checker: absent, fail closed; lying, the trust boundary --------------
+rm -f "$NETVM_SOCK"
+lines=$(wc -l <"$log")
+check "no checker: sekishod starts with the real probe and -V to nothing" netvm_start "$LAB_POLICY" \
+	-V /nonexistent/sekisho-beacon-verify
+check "no checker: up0 probed and found not to be an office" lab_wait_for -t 10 status_has '^  up0 .* not-office'
+check "no checker: log: cannot start it" logged "beacon verifier: cannot start /nonexistent/sekisho-beacon-verify"
+check "no checker: log: the answer refused" logged "uplink up0: no office beacon verified: the probe helper's answer was refused: no signature checker (sekisho-beacon-verify) runs"
+check "no checker: mode remote" netvm_mode_is remote
+check "no checker: no office rule in the kernel" no_office_rule
+check "no checker: sekishod stopped" lab_stop sekishod
+rm -f "$NETVM_SOCK"
+lines=$(wc -l <"$log")
+check "lying checker: sekishod starts with the forging probe and the lying checker" \
+	liar_start forge -V "$LYING_VERIFIER"
+check "lying checker: the made-up answer gets office mode" netvm_wait_mode office 10
+check "lying checker: log says the beacon verified" logged "uplink up0: beacon tokyo-3f verified"
+check "lying checker: sekishod stopped" lab_stop sekishod
 
 # ---- control: the real probe on the same LAN ----------------------------------------------
 rm -f "$NETVM_SOCK"

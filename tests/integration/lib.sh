@@ -76,11 +76,12 @@ netvm_boot() {
 	done
 }
 
-# netvm_start [POLICY]: sekishod in the netvm namespace, a child of the lab.
+# netvm_start [POLICY [ARG...]]: sekishod in the netvm namespace, a child of
+# the lab; ARGs go to sekishod.
 netvm_start() {
 	netvm_env
 	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -f "${1:-$LAB_DIR/policy.conf}" \
-		-w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+		-w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" "${@:2}" &&
 	lab_wait_for -t 10 test -S "$NETVM_SOCK"
 }
 

@@ -10,6 +10,10 @@ by SEKISHO_LYING_PROBE in its environment (sekishod passes its own on):
             with a round trip of 1 us and TTL 255
   own-nonce a fresh, genuine answer of the office beacon, on the office
             LAN, to a nonce of its own choosing instead of sekishod's
+  forge     an answer made up for each of sekishod's nonces: the right
+            nonce, id tokyo-3f, the time now, TTL 255, 1 us, and a
+            signature of zeros (only a lying signature checker, -V,
+            takes it: tests/lab/lying-bverify.py)
   fast      an honest carrier of sekishod's nonces that lies about time:
             each answer (through a relay, say) is said to have taken 1 us
 
@@ -17,9 +21,18 @@ Whatever it says, sekishod must stay out of office mode.
 """
 import os
 import socket
+import struct
 import sys
+import time
 
 CHALLENGE = b"SKB1\x01\x01\x00\x00"
+ANSWER = b"SKB1\x01\x02\x00\x00"
+
+
+def forged_answer(nonce):
+    """An answer in the beacon's format whose signature is zeros."""
+    return (ANSWER + nonce + b"tokyo-3f".ljust(32, b"\0") +
+            struct.pack(">Q", int(time.time())) + bytes(64))
 
 
 def lines():
@@ -69,6 +82,8 @@ def main():
     say("ready")
     for line in it:
         if line.startswith("nonce "):
+            if mode == "forge":
+                answer = forged_answer(bytes.fromhex(line[6:]))
             if mode == "fast":
                 try:
                     answer = fresh_answer(ifname, targets[0], bytes.fromhex(line[6:]))

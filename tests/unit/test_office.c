@@ -22,6 +22,7 @@
 
 #include "lib/proto/beacon_sign.h"
 #include "lib/proto/probe_wire.h"
+#include "netvm/sekishod/bverify.h"
 #include "netvm/sekishod/office.h"
 #include "policy/policy.h"
 
@@ -151,6 +152,8 @@ test_probe_answer_check(void **state)
 	time_t now = time(NULL);
 
 	(void)state;
+	/* the real signature checker, sandboxed (bverify.h) */
+	assert_int_equal(bverify_init("build/sekisho-beacon-verify"), 0);
 	assert_int_equal(beacon_signer_init(&s, seed, NULL), 0);
 	assert_int_equal(beacon_signer_init(&o, other_seed, NULL), 0);
 	memset(b, 0, sizeof(b));
@@ -197,6 +200,25 @@ test_probe_answer_check(void **state)
 	assert_int_equal(beacon_answer_encode(m.answer, sizeof(m.answer), &a), BEACON_ANSWER_LEN);
 	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), -1);
 	assert_string_equal(why, beacon_strerror(BEACON_E_STALE));
+	/* a signature of zeros over the right nonce, id and time: refused */
+	assert_int_equal(beacon_sign_answer(&s, nonce, "tokyo-3f", (uint64_t)now, &a), BEACON_OK);
+	memset(a.sig, 0, sizeof(a.sig));
+	assert_int_equal(beacon_answer_encode(m.answer, sizeof(m.answer), &a), BEACON_ANSWER_LEN);
+	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), -1);
+	assert_string_equal(why, "signature does not verify under any pinned key");
+	/* no checker at all: fail closed */
+	bverify_stop();
+	assert_true(bverify_init("/nonexistent/sekisho-beacon-verify") < 0);
+	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), -1);
+	assert_string_equal(why, "no signature checker (sekisho-beacon-verify) runs");
+	/* The trust boundary: a lying checker is what it takes for the forged
+	 * answer to pass (the other checks still hold: nonce, id, time). */
+	bverify_stop();
+	assert_int_equal(bverify_init("tests/lab/lying-bverify.py"), 0);
+	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), 0);
+	assert_int_equal(probe_answer_check(&m, b, 2, other, now, &res, &why), -1);
+	assert_string_equal(why, "nonce does not match the challenge sent");
+	bverify_stop();
 	beacon_signer_free(&s);
 	beacon_signer_free(&o);
 }

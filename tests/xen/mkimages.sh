@@ -94,18 +94,21 @@ bin "$S" "$B/sekisho-dhcpd" /usr/sbin/sekisho-dhcpd
 # The resolver checker, beside sekishod, which starts it with two resolvers
 # or more (docs/policy.md, "DNS failover").
 bin "$S" "$B/sekisho-dnscheck" /usr/sbin/sekisho-dnscheck
+# The beacon answers' signature checker, beside sekishod, which starts it
+# once: sekishod links no libcrypto (docs/beacon.md).
+bin "$S" "$B/sekisho-beacon-verify" /usr/sbin/sekisho-beacon-verify
 # The sandboxed programs' own users (tests/sandbox-users.sh, lib/sandbox.h).
 {
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'
 	i=900
-	for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg _sekisho-dns; do
+	for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg _sekisho-dns _sekisho-bverify; do
 		printf '%s:x:%d:%d::/nonexistent:/bin/false\n' "$u" "$i" "$i"; i=$((i + 1))
 	done
 } >"$S/etc/passwd"
 {
 	printf 'root:x:0:\nnogroup:x:65534:\n'
 	i=900
-	for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg _sekisho-dns; do
+	for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg _sekisho-dns _sekisho-bverify; do
 		printf '%s:x:%d:\n' "$u" "$i"; i=$((i + 1))
 	done
 } >"$S/etc/group"
