@@ -244,7 +244,7 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 static const struct ctl_ops ctl_ops = { gather, ctl_reload };
 static const struct timer_ops timer_ops = { poll_tunnel, restart_children, reverify,
 	fetch_now, fetch_overdue, check_gateway, rules_retry, office_vouch, watchdog,
-	check_table };
+	check_table, expiry_check };
 
 static void
 loop(struct sekishod *d)

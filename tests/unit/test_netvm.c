@@ -72,7 +72,7 @@ teardown_policy(void **state)
 static char *
 render(enum mode mode, const struct policy *p)
 {
-	struct fw_params fp = { mode, p, "wk0", "skt0", "up0" };
+	struct fw_params fp = { mode, p, "wk0", "skt0", "up0", 0 };
 	struct buf b;
 
 	buf_init(&b);
