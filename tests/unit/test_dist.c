@@ -30,6 +30,7 @@
 #include "netvm/sekishod/control.h"
 #include "tests/unit/status_wire.h"
 #include "netvm/sekishod/fetcher.h"
+#include "netvm/sekishod/freshness.h"
 #include "netvm/sekishod/timers.h"
 #include "policy/bundle.h"
 
@@ -432,6 +433,69 @@ test_serve_statement(void **state)
 	unlink(d->file);
 }
 
+/* ---- the policy's age (freshness.c) ------------------------------------------ */
+
+#define W0	UINT64_C(1767225600)	/* wall clock, unix s */
+#define B0	UINT64_C(5000000)	/* CLOCK_BOOTTIME, ms */
+
+static void
+test_fresh_age(void **state)
+{
+	struct freshness f = { 0 };
+
+	(void)state;
+	/* Signed 100 s before now, max age 3600: 3500 s left; expires at
+	 * exactly 3600 s of age, not a second before. */
+	fresh_bundle(&f, 5, 3600, W0 - 100, W0, B0);
+	assert_true(fresh_age_s(&f, W0, B0) == 100);
+	assert_true(fresh_left_s(&f, W0, B0) == 3500);
+	assert_false(fresh_is_expired(&f, W0 + 3499, B0 + 3499000));
+	assert_true(fresh_is_expired(&f, W0 + 3500, B0 + 3500000));
+	assert_int_equal(fresh_update(&f, W0 + 3499, B0 + 3499000), 0);
+	assert_int_equal(fresh_update(&f, W0 + 3500, B0 + 3500000), 1);
+	assert_true(f.expired);
+	assert_int_equal(fresh_update(&f, W0 + 3501, B0 + 3501000), 0);	/* said once */
+	/* The wall clock set back by a day: the boot clock still counts. */
+	assert_true(fresh_is_expired(&f, W0 - 86400, B0 + 3500000));
+	assert_true(fresh_age_s(&f, W0 - 86400, B0 + 3500000) == 3600);
+	/* Set forward: it ends sooner (fail closed), never later. */
+	fresh_bundle(&f, 5, 3600, W0 - 100, W0, B0);
+	assert_true(fresh_is_expired(&f, W0 + 3500, B0 + 1000));
+	/* A clock behind the signed time: the age is 0, never negative, and
+	 * runs on the boot clock. */
+	fresh_bundle(&f, 5, 3600, W0 + 1000, W0, B0);
+	assert_true(fresh_age_s(&f, W0, B0) == 0);
+	assert_true(fresh_age_s(&f, W0 + 10, B0 + 3600000) == 3600);
+	/* Format 1: never. */
+	fresh_bundle(&f, 5, 0, 0, W0, B0);
+	assert_false(fresh_is_expired(&f, UINT64_MAX / 2, UINT64_MAX / 2));
+	assert_true(fresh_left_s(&f, W0, B0) == UINT64_MAX);
+}
+
+static void
+test_fresh_statements(void **state)
+{
+	struct freshness f = { 0 };
+
+	(void)state;
+	fresh_bundle(&f, 5, 3600, W0 - 4000, W0, B0);
+	assert_int_equal(fresh_update(&f, W0, B0), 1);
+	assert_true(f.expired && !f.by_statement);
+	/* A statement signed now: fresh again, the age counts from it. */
+	assert_int_equal(fresh_statement(&f, W0 - 10, W0, B0), 0);
+	assert_true(f.by_statement && f.signed_at == W0 - 10);
+	assert_int_equal(fresh_update(&f, W0, B0), 1);
+	assert_false(f.expired);
+	assert_true(fresh_left_s(&f, W0, B0) == 3590);
+	/* Replayed, or older: refused, nothing moves. */
+	assert_int_equal(fresh_statement(&f, W0 - 10, W0 + 5, B0 + 5000), -1);
+	assert_int_equal(fresh_statement(&f, W0 - 4000, W0 + 5, B0 + 5000), -1);
+	assert_true(f.signed_at == W0 - 10 && f.base_boot_ms == B0);
+	/* A newer bundle starts from its own time. */
+	fresh_bundle(&f, 6, 7200, W0 - 1, W0, B0);
+	assert_true(f.serial == 6 && !f.by_statement && fresh_left_s(&f, W0, B0) == 7199);
+}
+
 /* ---- sekishod's timers ----------------------------------------------------- */
 
 static void
@@ -717,6 +781,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_serve, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_refusals, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_statement, dir_setup, dir_teardown),
+		cmocka_unit_test(test_fresh_age),
+		cmocka_unit_test(test_fresh_statements),
 		cmocka_unit_test(test_fetch_timers),
 		cmocka_unit_test_setup_teardown(test_fetch_outcomes, run_setup, run_teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_stop, run_setup, run_teardown),
