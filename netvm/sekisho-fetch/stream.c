@@ -47,6 +47,12 @@ header(struct fetch_stream *s)
 		sk_errorf(&s->err, EINVAL, "bad response: %s", err.msg);
 		return failed(s);
 	}
+	/* The server answers in the request's version. */
+	if (s->resp.version != DIST_VERSION) {
+		sk_errorf(&s->err, EINVAL, "bad response: version %u to a version %u request",
+		    s->resp.version, DIST_VERSION);
+		return failed(s);
+	}
 	s->have_hdr = 1;
 	return FETCH_MORE;
 }

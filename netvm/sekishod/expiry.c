@@ -208,8 +208,12 @@ expiry_statement(struct sekishod *d, const uint8_t *buf, size_t len,
 		return;
 	}
 	if (statement_take(d, buf, len, name, &err) < 0) {
-		log_warnx("%s; policy serial %llu stays as fresh as it was (expires in %llu s)",
-		    err.msg, serial, (unsigned long long)fresh_left_s(&d->fresh, wall, boot));
+		if (d->fresh.expired)
+			log_warnx("%s; policy serial %llu stays expired", err.msg, serial);
+		else
+			log_warnx("%s; policy serial %llu stays as fresh as it was (expires in "
+			    "%llu s)", err.msg, serial,
+			    (unsigned long long)fresh_left_s(&d->fresh, wall, boot));
 		snprintf(result, rsize, "refused: %.600s", err.msg);
 		arm(d);
 		return;
