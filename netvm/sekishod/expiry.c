@@ -221,12 +221,16 @@ expiry_statement(struct sekishod *d, const uint8_t *buf, size_t len,
 	statement_path(d, path, sizeof(path));
 	if (durable_write(path, buf, len, 0600, &err) < 0)
 		log_warnx("%s", err.msg);	/* in force; only a restart forgets it */
-	if (!decide(d, "freshness statement"))
+	if (decide(d, "freshness statement"))
+		rules_again(d);		/* fresh again: the line is said */
+	else if (d->fresh.expired)
+		log_warnx("%s: policy serial %llu signed %s, still older than its max age "
+		    "of %lu s; it stays expired", name, serial, utc(d->fresh.signed_at, when),
+		    (unsigned long)d->fresh.max_age);
+	else
 		log_info("%s: policy serial %llu signed %s, expires in %llu s", name, serial,
 		    utc(d->fresh.signed_at, when),
 		    (unsigned long long)fresh_left_s(&d->fresh, wall, boot));
-	else
-		rules_again(d);
 	snprintf(result, rsize, "fresh: %s: policy serial %llu signed %s", name, serial,
 	    utc(d->fresh.signed_at, when));
 	arm(d);
