@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "netvm/sekishod/bundle_verify.h"
+#include "netvm/sekishod/control.h"
 #include "policy/fileio.h"
 
 #define EXPIRY_CHECK_MAX_MS	60000	/* the clocks looked at again within */

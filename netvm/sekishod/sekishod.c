@@ -124,6 +124,7 @@ gather(struct status *st, void *arg)
 {
 	static struct tunnel_stats ts;
 	static struct fetch_status fs;
+	static struct expiry_status es;
 	struct sekishod *d = arg;
 
 	st->engine = &d->engine;
@@ -139,6 +140,9 @@ gather(struct status *st, void *arg)
 	st->gateway_from = d->pol.gateways[d->engine.gw_from].name;
 	st->gateway_why = gw_why_text(d->engine.gw_why);
 	st->fetch = fetch_gather(d, &fs);
+	if (d->bundled)
+		expiry_gather(d, &es);
+	st->bundle = d->bundled ? &es : NULL;
 }
 
 static void

@@ -133,12 +133,7 @@ int dns_restart(struct sekishod *d);
 void dns_read(struct sekishod *d);
 
 /* expiry.c: the policy's max age (docs/distribution.md, "Expiry") */
-struct expiry_status {
-	uint64_t	signed_at;	/* freshest signed time, unix s */
-	uint32_t	max_age;	/* s; 0 never expires */
-	int		by_statement, expired;
-	uint64_t	age_s, left_s;	/* left_s UINT64_MAX: never */
-};
+struct expiry_status;
 /* At start, the bundle in force and the statement kept beside it. */
 void expiry_start(struct sekishod *d, const struct candidate *c);
 /* A newer bundle accepted live, before its ruleset is applied. */
