@@ -112,7 +112,7 @@ tmp_open(struct fetcher *f, const char *incoming)
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - incoming), incoming);
 	tmp_sweep(dir, incoming);
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	f->named = fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR);
 	if (fd == -1 && !f->named)
 		return -errno;

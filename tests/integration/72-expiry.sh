@@ -119,8 +119,9 @@ check "uplink DHCP from the home router" lab_uplink_dhcp
 check "mode becomes remote: the tunnel is up, for the fetch" netvm_wait_mode remote
 check "one line: the policy expired" grep -qxF \
 	"sekishod: policy serial 1 expired: last signed $(utc $T1) (bundle), older than its max age of 3600 s; work is blocked until a newer bundle or a freshness statement arrives" "$LOG"
-check "the kernel: the mode's ruleset with work's accepts replaced by the expired rejects, exactly" \
-	lab_wait_for -t 5 bash -c "[ \"\$(n netvm nft list chain inet sekisho forward | grep -c 'policy expired')\" = 2 ]"
+expired_rejects() { [ "$(n netvm nft list chain inet sekisho forward | grep -c 'policy expired')" = 2 ]; }
+check "the kernel: the mode's ruleset with work's accepts replaced by the expired rejects" \
+	lab_wait_for -t 5 expired_rejects
 check "expired: work's rules exactly, the portal refused, status says so" expired_now 1
 check "the netvm's own path stays: the log says remote mode's ruleset is in force, work blocked" \
 	grep -qE "^sekishod: mode remote: ruleset in force, work blocked: the policy expired \([0-9]+ ms\)\$" "$LOG"
@@ -169,9 +170,12 @@ check "the server logged the statement it sent" grep -qE \
 	"device $DEVNAME serial 1: nothing newer \\(holds serial 1\\); freshness statement signed at $TGOOD\$" "$SLOG"
 check "the portal answers again" lab_wait_for -t 5 portal_ok
 check "the expired rejects are gone from the kernel" bash -c \
-	"! n netvm nft list chain inet sekisho forward | grep -q 'policy expired'"
-check "status: fresh, by the statement" bash -c "$SEKISHOCTL -s $NETVM_SOCK status | grep -qE \
-	'^bundle:     serial 1 signed $(utc $TGOOD) \\(freshness statement\\), max age 3600 s, [0-9]+ s old, expires in [0-9]+ s\$'"
+	"! ip netns exec $NS_NETVM nft list chain inet sekisho forward | grep -q 'policy expired'"
+fresh_status() {
+	ctl status | grep -qE "^bundle:     serial 1 signed $(utc $TGOOD) \\(freshness statement\\), max age 3600 s, [0-9]+ s old, expires in [0-9]+ s\$" ||
+		{ ctl status; return 1; }
+}
+check "status: fresh, by the statement" fresh_status
 check "the statement is kept beside the bundle (0600, the same bytes)" bash -c \
 	"cmp -s $B/1.good $BUNDLE.fresh && [ \$(stat -c %a $BUNDLE.fresh) = 600 ]"
 

@@ -659,6 +659,18 @@ test_fetch_outcomes(void **state)
 	assert_int_equal(files_in(r), 2);
 	unlink(r->incoming);
 
+	/* Nothing newer, with a statement: its bytes in memory (at most one
+	 * more than a statement), no file left, the incoming path untouched. */
+	assert_int_equal(run_fetch(r, "head -c 150 /dev/zero | tr '\\0' S; exit 4"),
+	    FETCH_STATEMENT);
+	assert_int_equal(r->f.statement_len, 150);
+	assert_int_equal(r->f.statement[0], 'S');
+	assert_int_equal(r->f.statement[149], 'S');
+	assert_int_equal(files_in(r), 1);
+	assert_int_equal(run_fetch(r, "head -c 400 /dev/zero; exit 4"), FETCH_STATEMENT);
+	assert_int_equal(r->f.statement_len, FETCH_STATEMENT_MAX);
+	assert_int_equal(files_in(r), 1);
+
 	/* An error: its first line, control characters made harmless; a
 	 * half-written bundle is thrown away. */
 	assert_int_equal(run_fetch(r, "printf PARTIAL; printf '10.64.0.9:51830: bad\\033[31m\\n"
