@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 if [ -z "${SK_IN_NETNS:-}" ]; then
-	SK_IN_NETNS=1 exec unshare -n "$0" "$@"
+	SK_IN_NETNS=1 exec unshare -n bash "$0" "$@"
 fi
 . tests/integration/lib.sh
 tests/sandbox-users.sh >/dev/null || echo "# cannot create the sandbox users"
