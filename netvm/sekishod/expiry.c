@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/util.h"
@@ -184,8 +185,12 @@ expiry_start(struct sekishod *d, const struct candidate *c)
 void
 expiry_bundle(struct sekishod *d, const struct candidate *c)
 {
+	char path[PATH_MAX];
 	uint64_t wall, boot;
 
+	/* The statement kept was about the serial now replaced. */
+	statement_path(d, path, sizeof(path));
+	unlink(path);
 	clocks(&wall, &boot);
 	fresh_bundle(&d->fresh, c->serial, c->max_age, c->signed_at, wall, boot);
 	decide(d, "a newer bundle");

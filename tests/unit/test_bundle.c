@@ -1060,6 +1060,74 @@ test_compile_netvm(void **state)
 	policy_free(&p);
 }
 
+
+/* The chain named in a rendered ruleset, from "\tchain NAME {" to its
+ * closing "\t}\n"; *rest is the text without it. */
+static char *
+chain_of(const char *text, const char *name, char **rest)
+{
+	char head[64], *c, *r;
+	const char *a, *z;
+
+	snprintf(head, sizeof(head), "\tchain %s {\n", name);
+	assert_non_null(a = strstr(text, head));
+	assert_non_null(z = strstr(a, "\n\t}\n"));
+	z += 4;
+	assert_non_null(c = strndup(a, (size_t)(z - a)));
+	assert_non_null(r = malloc(strlen(text) + 1));
+	memcpy(r, text, (size_t)(a - text));
+	strcpy(r + (a - text), z);
+	*rest = r;
+	return c;
+}
+
+/* An expired policy (docs/distribution.md, "Expiry"): the mode's ruleset
+ * with nothing of work's accepted, the two "policy expired" rejects in
+ * their place, and everything else (the netvm's own path: output, the
+ * marks, the office vouch) exactly as in force. */
+static void
+test_render_expired(void **state)
+{
+	static const enum mode modes[] = { MODE_REMOTE, MODE_OFFICE };
+	struct policy p;
+
+	(void)state;
+	parse(policy7, &p);
+	for (size_t i = 0; i < nitems(modes); i++) {
+		struct fw_params fp = { modes[i], &p, "wk0", "sekisho0",
+		    modes[i] == MODE_OFFICE ? "up0" : NULL, 0 };
+		char *fa, *fb, *ra, *rb, *line, *save = NULL;
+		struct buf a, b;
+		int rejects = 0;
+
+		buf_init(&a);
+		buf_init(&b);
+		fw_render(&fp, &a);
+		fp.expired = 1;
+		fw_render(&fp, &b);
+		fa = chain_of(buf_str(&a), "forward", &ra);
+		fb = chain_of(buf_str(&b), "forward", &rb);
+		assert_string_equal(ra, rb);
+		assert_non_null(strstr(fa, "iifname \"wk0\" oifname"));
+		for (line = strtok_r(fb, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			if (strstr(line, "iifname \"wk0\"") != NULL &&
+			    strstr(line, "accept") != NULL)
+				fail_msg("mode %s, expired: work accepted: %s",
+				    mode_name(modes[i]), line);
+			rejects += strstr(line, "comment \"policy expired\"") != NULL;
+		}
+		assert_int_equal(rejects, 2);
+		free(fa);
+		free(fb);
+		free(ra);
+		free(rb);
+		buf_free(&a);
+		buf_free(&b);
+	}
+	policy_free(&p);
+}
+
 static void
 test_compile_gateway(void **state)
 {
@@ -1127,6 +1195,7 @@ main(void)
 		cmocka_unit_test(test_store_refusals),
 		cmocka_unit_test(test_rollback_after_reboot),
 		cmocka_unit_test(test_compile_netvm),
+		cmocka_unit_test(test_render_expired),
 		cmocka_unit_test(test_compile_gateway),
 	};
 
