@@ -354,6 +354,8 @@ start(struct sekishod *d)
 	}
 	timers_on_start(&d->timers, now_ms());
 	timers_on_watchdog(&d->timers, now_ms(), notify_watchdog_usec());
+	if (d->bundled)
+		expiry_check(d);	/* arms T_EXPIRY for the bundle in force */
 	d->resync = 1;
 }
 

@@ -16,8 +16,12 @@
 #    fresh again, one line, the portal answers, the statement kept;
 #  - an older statement replayed: refused, one line, still fresh;
 #  - a restart keeps the freshness (the kept statement, checked again);
-#  - serial 2, signed 3560 s ago with a max age of one hour: taken, fresh,
-#    and expired again by sekishod's own timer while it runs.
+#  - serial 2, signed 3510 s ago with a max age of one hour: taken live,
+#    the statement kept for serial 1 dropped; sekishod restarted with the
+#    server down: fresh at start, then expired by its own timer;
+#  - office mode while expired: work still gets nothing (no accept of
+#    work's, the two rejects), the fetch goes over the office LAN and the
+#    agency's statement for serial 2 brings it back there.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
@@ -29,7 +33,7 @@ SERVER=${BUNDLE_SERVER:-build/sekisho-bundle-server}
 SERVED=""
 cleanup() { netvm_cleanup; lab_down; [ -n "$SERVED" ] && rm -rf "$SERVED"; }
 trap cleanup EXIT
-lab_up || { echo "not ok 1 - lab_up"; exit 1; }
+LAB_SEGMENTS=office lab_up || { echo "not ok 1 - lab_up"; exit 1; }
 netvm_env
 netvm_boot
 SERVED=$(mktemp -d /tmp/sekisho-expiry.XXXXXX) && chmod 0755 "$SERVED"
@@ -195,17 +199,50 @@ check "mode remote again" netvm_wait_mode remote
 check "the portal answers after the restart" lab_wait_for -t 10 portal_ok
 check "no 'expired' line since" test "$(expired_count)" = "$n_exp"
 
-# ---- serial 2, 40 s from its max age: taken, then expired by the timer ----------------------
-T2=$(($(date +%s) - 3560))
+# ---- serial 2, 90 s from its max age: taken live; after a restart the timer expires it ----------
+T2=$(($(date +%s) - 3510))
 SOURCE_DATE_EPOCH=$T2 "$POLICY" sign --key "$LAB_DIR/agency.key" --device "$DEV" \
 	--max-age 1h "$B/2.conf" "$B/2"
 rm -f "$SERVED/$DEVNAME.fresh"
 publish "$B/2"
-check "serial 2 (signed 3560 s ago, max age 1 h) is fetched and taken" lab_wait_for -t 15 \
+check "serial 2 (signed 3510 s ago, max age 1 h) is fetched and taken" lab_wait_for -t 15 \
 	grep -qE "^sekishod: .*: policy serial 2 in force \\(was 1\\)" "$LOG"
 check "serial 2: the portal answers" lab_wait_for -t 5 portal_ok
-check "at its max age, sekishod's timer expires it: one line" lab_wait_for -t 60 grep -qxF \
+check "the statement kept for serial 1 is gone with it" test ! -e "$BUNDLE.fresh"
+# A restart with the server gone: nothing but sekishod's own timer, armed
+# at start, can end it.
+lab_stop dist
+rm -f "$LAB_DIR/pids/dist"
+netvm_kill9
+check "sekishod starts again from serial 2, the server down" bundle_start
+check "remote mode" netvm_wait_mode remote
+check "serial 2 is fresh after the restart: the portal answers" lab_wait_for -t 10 portal_ok
+check "at its max age, the timer armed at start expires it: one line" lab_wait_for -t 120 grep -qxF \
 	"sekishod: policy serial 2 expired: last signed $(utc $T2) (bundle), older than its max age of 3600 s; work is blocked until a newer bundle or a freshness statement arrives" "$LOG"
 check "expired: work's rules exactly, the portal refused" expired_now 2
+check "the bundle server is back" server_up
+
+# ---- office mode while expired: the fetch goes over the office LAN ---------------------------
+office_expired() {
+	local r
+	r=$(work_rules)
+	[ "$(grep -c 'accept' <<<"$r")" = 0 ] && [ "$(grep -c 'comment "policy expired"' <<<"$r")" = 2 ] ||
+		{ echo "work's rules:"; echo "$r"; return 1; }
+	refused_fast 1000 work_get "http://$LAB_PORTAL/"
+}
+check "plugged into the office LAN" lab_plug up0 office
+check "mode office" netvm_wait_mode office 10
+check "office mode, expired: no accept of work's, the two rejects, the portal refused" \
+	lab_wait_for -t 5 office_expired
+check "the log says office mode's ruleset is in force, work blocked" grep -qE \
+	"^sekishod: mode office over up0: ruleset in force, work blocked: the policy expired \([0-9]+ ms\)\$" "$LOG"
+T3=$(date +%s)
+SOURCE_DATE_EPOCH=$T3 "$POLICY" fresh --key "$LAB_DIR/agency.key" "$B/2" "$B/2.fresh"
+publish "$B/2.fresh" .fresh
+check "the agency's statement for serial 2, fetched over the office LAN: fresh again" log_next \
+	"$(rx "policy serial 2 fresh again: signed $(utc $T3) (freshness statement), expires in ")[0-9]+ s; work unblocked"
+check "the server saw that fetch from the office LAN (10.66.0.x)" grep -qE \
+	"^sekisho-bundle-server: 10\.66\.0\.[0-9]+:[0-9]+ device $DEVNAME serial 2: nothing newer \(holds serial 2\); freshness statement signed at $T3\$" "$SLOG"
+check "office mode: the portal answers" lab_wait_for -t 5 portal_ok
 
 tap_done
