@@ -60,7 +60,7 @@ nothing_newer(const char *path, const struct dist_request *req, uint64_t held,
 	struct sk_error err;
 	struct fresh f;
 	size_t got = 0;
-	int fd, rc = -1;
+	int fd, rc;
 
 	if ((a->out = malloc(DIST_RESP_HDR_LEN + DIST_FRESH_LEN)) == NULL)
 		return fail(a, "out of memory");
@@ -70,14 +70,15 @@ nothing_newer(const char *path, const struct dist_request *req, uint64_t held,
 		if (fd == -1)
 			snprintf(why, sizeof(why), "; no freshness statement (%s)",
 			    errno == ENOENT ? "none" : strerror(errno));
-		else if ((rc = read_full(fd, st, sizeof(st), &got)) < 0 ||
-		    (rc = fresh_decode(st, got, "statement", &f, &err)) != BUNDLE_OK)
+		else if ((rc = read_full(fd, st, sizeof(st), &got)) < 0)
+			snprintf(why, sizeof(why), "; no freshness statement (%s)",
+			    strerror(-rc));
+		else if (fresh_decode(st, got, "statement", &f, &err) != BUNDLE_OK)
 			snprintf(why, sizeof(why), "; no freshness statement (%.250s)",
-			    rc == BUNDLE_E_MALFORMED ? err.msg : strerror(-rc));
+			    err.msg);
 		else if (!ct_equal(f.device, req->device, DIST_KEY_LEN) || f.serial != held) {
 			snprintf(why, sizeof(why), "; no freshness statement (it speaks of "
 			    "another %s)", f.serial != held ? "serial" : "device");
-			rc = -1;
 		} else {
 			memcpy(a->out + DIST_RESP_HDR_LEN, st, DIST_FRESH_LEN);
 			r.len = DIST_FRESH_LEN;
