@@ -128,7 +128,7 @@ check "the kernel: the mode's ruleset with work's accepts replaced by the expire
 	lab_wait_for -t 5 expired_rejects
 check "expired: work's rules exactly, the portal refused, status says so" expired_now 1
 check "the netvm's own path stays: the log says remote mode's ruleset is in force, work blocked" \
-	grep -qE "^sekishod: mode remote: ruleset in force, work blocked: the policy expired \([0-9]+ ms\)\$" "$LOG"
+	grep -qE "^sekishod: mode remote: ruleset in force, work blocked: the policy expired \((full load|mode's chains|policy changed by difference), [0-9]+ ms\)\$" "$LOG"
 
 # ---- "nothing newer" from anyone cannot keep it alive ------------------------------------
 check "the real server answers 'nothing newer', without a statement" lab_wait_for -t 15 grep -qE \
@@ -235,7 +235,7 @@ check "mode office" netvm_wait_mode office 10
 check "office mode, expired: no accept of work's, the two rejects, the portal refused" \
 	lab_wait_for -t 5 office_expired
 check "the log says office mode's ruleset is in force, work blocked" grep -qE \
-	"^sekishod: mode office over up0: ruleset in force, work blocked: the policy expired \([0-9]+ ms\)\$" "$LOG"
+	"^sekishod: mode office over up0: ruleset in force, work blocked: the policy expired \((full load|mode's chains|policy changed by difference), [0-9]+ ms\)\$" "$LOG"
 T3=$(date +%s)
 SOURCE_DATE_EPOCH=$T3 "$POLICY" fresh --key "$LAB_DIR/agency.key" "$B/2" "$B/2.fresh"
 publish "$B/2.fresh" .fresh

@@ -184,7 +184,7 @@ test_base_ruleset(void **state)
 static struct fw_model *
 model(enum mode mode, const struct policy *p, const char *uplink)
 {
-	struct fw_params fp = { mode, p, "wk0", "skt0", uplink };
+	struct fw_params fp = { mode, p, "wk0", "skt0", uplink, 0 };
 	struct fw_model *m = fw_model_new();
 	struct buf a, b;
 
