@@ -16,13 +16,27 @@
 _Static_assert(DIST_BODY_MIN == BUNDLE_MIN_SIZE, "the smallest bundle");
 _Static_assert(DIST_BODY_MAX == BUNDLE_MAX_SIZE, "the largest bundle");
 _Static_assert(DIST_KEY_LEN == BUNDLE_KEY_LEN, "device keys");
+_Static_assert(DIST_FRESH_LEN == FRESH_LEN, "freshness statements");
 
 #define OFF_VERSION	4
 #define OFF_SERIAL	6
 #define OFF_ISSUED	14
-#define OFF_DEVICE	22
-#define OFF_SIGNER	54
-#define OFF_LENGTH	86
+#define OFF_MAX_AGE	22	/* version 2 only: the rest move by 4 */
+#define OFF_DEVICE_V1	22
+#define OFF_DEVICE	26
+
+/* Version 2 added the max age at 22; every field after it moved by 4. */
+static size_t
+hdr_len(uint16_t version)
+{
+	return version == BUNDLE_VERSION_V1 ? BUNDLE_HDR_LEN_V1 : BUNDLE_HDR_LEN;
+}
+
+const char *
+bundle_context(uint16_t version)
+{
+	return version == BUNDLE_VERSION_V1 ? BUNDLE_CONTEXT_V1 : BUNDLE_CONTEXT;
+}
 
 static int
 bad(struct sk_error *err, int code, const char *name, const char *fmt, ...)
@@ -69,13 +83,35 @@ decode_head(const uint8_t *buf, size_t len, const char *name,
 	if (len < OFF_SERIAL)
 		return bad(err, BUNDLE_E_MALFORMED, name,
 		    "truncated header: %zu of %d bytes", len, BUNDLE_HDR_LEN);
-	if (be16_get(buf + OFF_VERSION) != BUNDLE_VERSION)
+	if (be16_get(buf + OFF_VERSION) != BUNDLE_VERSION &&
+	    be16_get(buf + OFF_VERSION) != BUNDLE_VERSION_V1)
 		return bad(err, BUNDLE_E_MALFORMED, name,
-		    "unsupported bundle version %u, this build reads version %d",
-		    be16_get(buf + OFF_VERSION), BUNDLE_VERSION);
-	if (len < BUNDLE_HDR_LEN)
+		    "unsupported bundle version %u, this build reads versions %d and %d",
+		    be16_get(buf + OFF_VERSION), BUNDLE_VERSION_V1, BUNDLE_VERSION);
+	if (len < hdr_len(be16_get(buf + OFF_VERSION)))
 		return bad(err, BUNDLE_E_MALFORMED, name,
-		    "truncated header: %zu of %d bytes", len, BUNDLE_HDR_LEN);
+		    "truncated header: %zu of %zu bytes", len,
+		    hdr_len(be16_get(buf + OFF_VERSION)));
+	return BUNDLE_OK;
+}
+
+/* Version 2's signed time and max age: a time from 1 (a bundle that
+ * expires must say when it was signed), an age in range. */
+static int
+decode_age(const uint8_t *buf, const char *name, struct bundle *b,
+    struct sk_error *err)
+{
+	if (b->version == BUNDLE_VERSION_V1)
+		return BUNDLE_OK;
+	b->max_age = be32_get(buf + OFF_MAX_AGE);
+	if (b->issued == 0)
+		return bad(err, BUNDLE_E_MALFORMED, name,
+		    "signed time 0 out of range, expected 1 to %" PRIu64,
+		    (uint64_t)BUNDLE_TIME_MAX);
+	if (b->max_age < BUNDLE_MAX_AGE_MIN || b->max_age > BUNDLE_MAX_AGE_MAX)
+		return bad(err, BUNDLE_E_MALFORMED, name,
+		    "max age %" PRIu32 " s out of range, expected %d to %d",
+		    b->max_age, BUNDLE_MAX_AGE_MIN, BUNDLE_MAX_AGE_MAX);
 	return BUNDLE_OK;
 }
 
@@ -84,21 +120,27 @@ static int
 decode_fields(const uint8_t *buf, const char *name, struct bundle *b,
     struct sk_error *err)
 {
-	uint32_t plen = be32_get(buf + OFF_LENGTH);
+	uint16_t version = be16_get(buf + OFF_VERSION);
+	size_t off = version == BUNDLE_VERSION_V1 ? OFF_DEVICE_V1 : OFF_DEVICE;
+	uint32_t plen = be32_get(buf + off + 2 * BUNDLE_KEY_LEN);
+	int rc;
 
-	b->version = be16_get(buf + OFF_VERSION);
+	b->version = version;
 	b->serial = be64_get(buf + OFF_SERIAL);
 	b->issued = be64_get(buf + OFF_ISSUED);
-	memcpy(b->device, buf + OFF_DEVICE, BUNDLE_KEY_LEN);
-	memcpy(b->signer, buf + OFF_SIGNER, BUNDLE_KEY_LEN);
+	memcpy(b->device, buf + off, BUNDLE_KEY_LEN);
+	memcpy(b->signer, buf + off + BUNDLE_KEY_LEN, BUNDLE_KEY_LEN);
 	if (b->serial == 0 || b->serial > BUNDLE_SERIAL_MAX)
 		return bad(err, BUNDLE_E_MALFORMED, name,
 		    "serial %" PRIu64 " out of range, expected 1 to %" PRIu64,
 		    b->serial, (uint64_t)BUNDLE_SERIAL_MAX);
 	if (b->issued > BUNDLE_TIME_MAX)
 		return bad(err, BUNDLE_E_MALFORMED, name,
-		    "issue time %" PRIu64 " out of range, expected 0 to %" PRIu64,
-		    b->issued, (uint64_t)BUNDLE_TIME_MAX);
+		    "%s time %" PRIu64 " out of range, expected %d to %" PRIu64,
+		    version == BUNDLE_VERSION_V1 ? "issue" : "signed", b->issued,
+		    version == BUNDLE_VERSION_V1 ? 0 : 1, (uint64_t)BUNDLE_TIME_MAX);
+	if ((rc = decode_age(buf, name, b, err)) != BUNDLE_OK)
+		return rc;
 	if (key_is_zero(b->device))
 		return bad(err, BUNDLE_E_MALFORMED, name, "device key is all zero");
 	if (key_is_zero(b->signer))
@@ -116,7 +158,7 @@ static int
 decode_tail(size_t len, const char *name, const struct bundle *b,
     struct sk_error *err)
 {
-	size_t rest = len - BUNDLE_HDR_LEN;
+	size_t rest = len - hdr_len(b->version);
 
 	if (rest < b->policy_len)
 		return bad(err, BUNDLE_E_MALFORMED, name,
@@ -149,9 +191,9 @@ bundle_decode(const uint8_t *buf, size_t len, const char *name,
 	    (rc = decode_fields(buf, name, &d, err)) != BUNDLE_OK ||
 	    (rc = decode_tail(len, name, &d, err)) != BUNDLE_OK)
 		return rc;
-	d.policy = (const char *)buf + BUNDLE_HDR_LEN;
+	d.policy = (const char *)buf + hdr_len(d.version);
 	d.signed_part = buf;
-	d.signed_len = BUNDLE_HDR_LEN + d.policy_len;
+	d.signed_len = hdr_len(d.version) + d.policy_len;
 	d.sig = buf + d.signed_len;
 	*b = d;
 	return BUNDLE_OK;
@@ -159,16 +201,17 @@ bundle_decode(const uint8_t *buf, size_t len, const char *name,
 
 size_t
 bundle_encode_body(uint8_t *out, uint64_t serial, uint64_t issued,
-    const uint8_t device[BUNDLE_KEY_LEN], const uint8_t signer[BUNDLE_KEY_LEN],
-    const char *policy, size_t policy_len)
+    uint32_t max_age, const uint8_t device[BUNDLE_KEY_LEN],
+    const uint8_t signer[BUNDLE_KEY_LEN], const char *policy, size_t policy_len)
 {
 	memcpy(out, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN);
 	be16_put(out + OFF_VERSION, BUNDLE_VERSION);
 	be64_put(out + OFF_SERIAL, serial);
 	be64_put(out + OFF_ISSUED, issued);
+	be32_put(out + OFF_MAX_AGE, max_age);
 	memcpy(out + OFF_DEVICE, device, BUNDLE_KEY_LEN);
-	memcpy(out + OFF_SIGNER, signer, BUNDLE_KEY_LEN);
-	be32_put(out + OFF_LENGTH, (uint32_t)policy_len);
+	memcpy(out + OFF_DEVICE + BUNDLE_KEY_LEN, signer, BUNDLE_KEY_LEN);
+	be32_put(out + OFF_DEVICE + 2 * BUNDLE_KEY_LEN, (uint32_t)policy_len);
 	memcpy(out + BUNDLE_HDR_LEN, policy, policy_len);
 	return BUNDLE_HDR_LEN + policy_len;
 }

@@ -161,7 +161,7 @@ bundle_verify(const struct bundle *b, const char *name,
 		sk_errorf(err, ENOMEM, "%s: out of memory", name);
 		return BUNDLE_E_SYSTEM;
 	}
-	memcpy(msg, BUNDLE_CONTEXT, BUNDLE_CONTEXT_LEN);
+	memcpy(msg, bundle_context(b->version), BUNDLE_CONTEXT_LEN);
 	memcpy(msg + BUNDLE_CONTEXT_LEN, b->signed_part, b->signed_len);
 	rc = verify_one(keys[i], msg, BUNDLE_CONTEXT_LEN + b->signed_len, b->sig);
 	free(msg);
@@ -193,8 +193,10 @@ bundle_open(const uint8_t *buf, size_t len, const char *name,
 	    (rc = bundle_check(&b, name, t, out, err)) != BUNDLE_OK)
 		return rc;
 	if (info != NULL) {
+		info->version = b.version;
 		info->serial = b.serial;
 		info->issued = b.issued;
+		info->max_age = b.max_age;
 		memcpy(info->device, b.device, BUNDLE_KEY_LEN);
 		memcpy(info->signer, b.signer, BUNDLE_KEY_LEN);
 		info->key_index = idx;
@@ -205,8 +207,8 @@ bundle_open(const uint8_t *buf, size_t len, const char *name,
 /* The fields bundle_decode will insist on, checked before signing. */
 static int
 sign_args(const char *name, const char *policy, size_t len,
-    const uint8_t device[BUNDLE_KEY_LEN], uint64_t issued, uint64_t *serial,
-    struct sk_error *err)
+    const uint8_t device[BUNDLE_KEY_LEN], uint64_t issued, uint32_t max_age,
+    uint64_t *serial, struct sk_error *err)
 {
 	struct policy p;
 	int rc;
@@ -215,8 +217,13 @@ sign_args(const char *name, const char *policy, size_t len,
 		sk_errorf(err, EINVAL, "%s: device key is all zero", name);
 		return BUNDLE_E_MALFORMED;
 	}
-	if (issued > BUNDLE_TIME_MAX) {
-		sk_errorf(err, EINVAL, "%s: issue time %" PRIu64 " out of range", name, issued);
+	if (issued == 0 || issued > BUNDLE_TIME_MAX) {
+		sk_errorf(err, EINVAL, "%s: signed time %" PRIu64 " out of range", name, issued);
+		return BUNDLE_E_MALFORMED;
+	}
+	if (max_age < BUNDLE_MAX_AGE_MIN || max_age > BUNDLE_MAX_AGE_MAX) {
+		sk_errorf(err, EINVAL, "%s: max age %" PRIu32 " s out of range, expected %d to %d",
+		    name, max_age, BUNDLE_MAX_AGE_MIN, BUNDLE_MAX_AGE_MAX);
 		return BUNDLE_E_MALFORMED;
 	}
 	memset(&p, 0, sizeof(p));
@@ -245,14 +252,16 @@ sign_msg(EVP_PKEY *pkey, const uint8_t *msg, size_t len, uint8_t sig[BUNDLE_SIG_
 int
 bundle_sign(const struct bundle_signer *s, const char *name,
     const char *policy, size_t policy_len, const uint8_t device[BUNDLE_KEY_LEN],
-    uint64_t issued, uint8_t **out, size_t *outlen, struct sk_error *err)
+    uint64_t issued, uint32_t max_age, uint8_t **out, size_t *outlen,
+    struct sk_error *err)
 {
 	uint64_t serial;
 	uint8_t *buf;
 	size_t body;
 	int rc;
 
-	if ((rc = sign_args(name, policy, policy_len, device, issued, &serial, err)) != 0)
+	if ((rc = sign_args(name, policy, policy_len, device, issued, max_age,
+	    &serial, err)) != 0)
 		return rc;
 	/* One buffer: the context, then the bundle; once signed, the
 	 * context is dropped. */
@@ -262,8 +271,8 @@ bundle_sign(const struct bundle_signer *s, const char *name,
 		return BUNDLE_E_SYSTEM;
 	}
 	memcpy(buf, BUNDLE_CONTEXT, BUNDLE_CONTEXT_LEN);
-	body = bundle_encode_body(buf + BUNDLE_CONTEXT_LEN, serial, issued, device,
-	    s->pub, policy, policy_len);
+	body = bundle_encode_body(buf + BUNDLE_CONTEXT_LEN, serial, issued, max_age,
+	    device, s->pub, policy, policy_len);
 	if (sign_msg(s->pkey, buf, BUNDLE_CONTEXT_LEN + body,
 	    buf + BUNDLE_CONTEXT_LEN + body) != 0) {
 		free(buf);
@@ -273,5 +282,60 @@ bundle_sign(const struct bundle_signer *s, const char *name,
 	memmove(buf, buf + BUNDLE_CONTEXT_LEN, body + BUNDLE_SIG_LEN);
 	*out = buf;
 	*outlen = body + BUNDLE_SIG_LEN;
+	return BUNDLE_OK;
+}
+
+int
+fresh_sign(const struct bundle_signer *s, uint64_t serial, uint64_t time,
+    const uint8_t device[BUNDLE_KEY_LEN], uint8_t out[FRESH_LEN],
+    struct sk_error *err)
+{
+	uint8_t msg[FRESH_CONTEXT_LEN + FRESH_BODY_LEN];
+
+	if (key_is_zero(device) || serial == 0 || serial > BUNDLE_SERIAL_MAX ||
+	    time == 0 || time > BUNDLE_TIME_MAX) {
+		sk_errorf(err, EINVAL, "freshness statement: device, serial or time out of range");
+		return BUNDLE_E_MALFORMED;
+	}
+	memcpy(msg, FRESH_CONTEXT, FRESH_CONTEXT_LEN);
+	fresh_encode_body(msg + FRESH_CONTEXT_LEN, serial, time, device, s->pub);
+	if (sign_msg(s->pkey, msg, sizeof(msg), out + FRESH_BODY_LEN) != 0) {
+		sk_errorf(err, EIO, "freshness statement: OpenSSL cannot sign");
+		return BUNDLE_E_SYSTEM;
+	}
+	memcpy(out, msg + FRESH_CONTEXT_LEN, FRESH_BODY_LEN);
+	return BUNDLE_OK;
+}
+
+int
+fresh_verify(const struct fresh *f, const char *name,
+    const uint8_t (*keys)[BUNDLE_KEY_LEN], size_t n, struct sk_error *err)
+{
+	uint8_t msg[FRESH_CONTEXT_LEN + FRESH_BODY_LEN];
+	char k[KEY_B64_LEN];
+	int i, rc;
+
+	key_to_b64(k, f->signer);
+	if (n == 0) {
+		sk_errorf(err, EPERM, "%s: wrong key: no agency key is pinned", name);
+		return BUNDLE_E_KEY;
+	}
+	if ((i = pinned_index(f->signer, keys, n)) < 0) {
+		sk_errorf(err, EPERM, "%s: wrong key: signed by %s, which is not a pinned agency key",
+		    name, k);
+		return BUNDLE_E_KEY;
+	}
+	memcpy(msg, FRESH_CONTEXT, FRESH_CONTEXT_LEN);
+	memcpy(msg + FRESH_CONTEXT_LEN, f->signed_part, FRESH_BODY_LEN);
+	rc = verify_one(keys[i], msg, sizeof(msg), f->sig);
+	if (rc < 0) {
+		sk_errorf(err, EIO, "%s: OpenSSL cannot verify", name);
+		return BUNDLE_E_SYSTEM;
+	}
+	if (rc == 0) {
+		sk_errorf(err, EPERM, "%s: tampered: the signature does not verify under agency key %s",
+		    name, k);
+		return BUNDLE_E_SIGNATURE;
+	}
 	return BUNDLE_OK;
 }

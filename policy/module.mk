@@ -6,7 +6,7 @@
 # bundle_crypto.c is the only one that needs libcrypto; a program that does
 # not call into it does not link it.
 LIB_SRCS += policy/parse.c policy/parse_rules.c policy/prefix.c policy/print.c policy/fileio.c policy/serial.c \
-	policy/bundle.c policy/bundle_check.c policy/bundle_crypto.c
+	policy/bundle.c policy/bundle_check.c policy/bundle_crypto.c policy/bundle_fresh.c
 LIB_SRCS += policy/render/mode.c policy/render/fw_render.c policy/render/fw_rules.c \
 	policy/render/fw_svc.c policy/render/fw_dns.c policy/render/fw_model.c policy/render/compile.c
 

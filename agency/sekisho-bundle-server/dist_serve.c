@@ -30,16 +30,68 @@ fail(struct dist_answer *a, const char *fmt, ...)
 	return DIST_FAIL;
 }
 
-/* A response without a bundle. */
+/* A response without a bundle, in the request's version. */
 static enum dist_verdict
-bare(struct dist_answer *a, enum dist_status st)
+bare(struct dist_answer *a, const struct dist_request *req, enum dist_status st)
 {
-	struct dist_response r = { (uint8_t)st, 0 };
+	struct dist_response r = { req->version, (uint8_t)st, 0 };
 
 	if ((a->out = malloc(DIST_RESP_HDR_LEN)) == NULL)
 		return fail(a, "out of memory");
 	dist_response_encode(a->out, &r);
 	a->len = DIST_RESP_HDR_LEN;
+	return DIST_SEND;
+}
+
+/*
+ * Nothing newer than the serial held: in version 2, with the agency's
+ * freshness statement DIR/NAME.fresh when it speaks of exactly that
+ * serial for this device (the cron that re-signs it renames it into
+ * place like a bundle). Anything else about the file: no statement, and
+ * the line says why; the device decides on the signature, not the server.
+ */
+static enum dist_verdict
+nothing_newer(const char *path, const struct dist_request *req, uint64_t held,
+    struct dist_answer *a)
+{
+	struct dist_response r = { req->version, DIST_NOTHING_NEWER, 0 };
+	char fpath[PATH_MAX + 8], why[300] = "";
+	uint8_t st[DIST_FRESH_LEN + 1];
+	struct sk_error err;
+	struct fresh f;
+	size_t got = 0;
+	int fd, rc;
+
+	if ((a->out = malloc(DIST_RESP_HDR_LEN + DIST_FRESH_LEN)) == NULL)
+		return fail(a, "out of memory");
+	snprintf(fpath, sizeof(fpath), "%s.fresh", path);
+	if (req->version == DIST_VERSION && req->serial == held) {
+		fd = open(fpath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd == -1)
+			snprintf(why, sizeof(why), "; no freshness statement (%s)",
+			    errno == ENOENT ? "none" : strerror(errno));
+		else if ((rc = read_full(fd, st, sizeof(st), &got)) < 0)
+			snprintf(why, sizeof(why), "; no freshness statement (%s)",
+			    strerror(-rc));
+		else if (fresh_decode(st, got, "statement", &f, &err) != BUNDLE_OK)
+			snprintf(why, sizeof(why), "; no freshness statement (%.250s)",
+			    err.msg);
+		else if (!ct_equal(f.device, req->device, DIST_KEY_LEN) || f.serial != held) {
+			snprintf(why, sizeof(why), "; no freshness statement (it speaks of "
+			    "another %s)", f.serial != held ? "serial" : "device");
+		} else {
+			memcpy(a->out + DIST_RESP_HDR_LEN, st, DIST_FRESH_LEN);
+			r.len = DIST_FRESH_LEN;
+			snprintf(why, sizeof(why), "; freshness statement signed at %llu",
+			    (unsigned long long)f.time);
+		}
+		if (fd != -1)
+			close(fd);
+	}
+	dist_response_encode(a->out, &r);
+	a->len = DIST_RESP_HDR_LEN + r.len;
+	snprintf(a->line, sizeof(a->line), "nothing newer (holds serial %llu)%s",
+	    (unsigned long long)held, why);
 	return DIST_SEND;
 }
 
@@ -90,7 +142,7 @@ dist_serve(const char *dir, const struct dist_request *req, size_t budget,
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT) {
 		snprintf(a->line, sizeof(a->line), "unknown device (no %.500s)", path);
-		return bare(a, DIST_UNKNOWN_DEVICE);
+		return bare(a, req, DIST_UNKNOWN_DEVICE);
 	}
 	if (fd == -1)
 		return fail(a, "%s: %s", path, errno == ELOOP ?
@@ -109,10 +161,9 @@ dist_serve(const char *dir, const struct dist_request *req, size_t budget,
 	if (b.serial <= req->serial) {
 		free(a->out);
 		a->out = NULL;
-		snprintf(a->line, sizeof(a->line), "nothing newer (holds serial %llu)",
-		    (unsigned long long)b.serial);
-		return bare(a, DIST_NOTHING_NEWER);
+		return nothing_newer(path, req, b.serial, a);
 	}
+	r.version = req->version;
 	r.status = DIST_NEWER;
 	r.len = (uint32_t)(a->len - DIST_RESP_HDR_LEN);
 	dist_response_encode(a->out, &r);

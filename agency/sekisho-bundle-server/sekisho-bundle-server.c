@@ -9,7 +9,7 @@
  * read.
  *
  *	sekisho-bundle-server [-dnv] -r DIR [-l addr[:port]] [-c max-conns]
- *	    [-t timeout-ms] [-m budget-mib] [-u user]
+ *	    [-p per-source] [-t timeout-ms] [-m budget-mib] [-u user]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +37,7 @@
 
 struct conn {
 	int		 fd;
+	struct in_addr	 src;		/* the client's address: -p counts by it */
 	char		 peer[PEER_LEN];
 	uint8_t		 req[DIST_REQ_LEN + 1];	/* one more: "too long" */
 	size_t		 got;
@@ -49,19 +50,23 @@ struct conn {
 struct server {
 	const char		*dir, *listen, *user;
 	struct sockaddr_in	 addr;
-	uint64_t		 max_conns, timeout_ms, budget;
+	uint64_t		 max_conns, per_source, timeout_ms, budget;
 	int			 foreground, check, verbose;
 	int			 lfd, sig_fd, quit;
 	struct conn		*conns;
 	size_t			 n_conns;
 	size_t			 in_flight;	/* bytes of answers held */
+	/* Refusals over -p are logged at most once a second, with the
+	 * number left unlogged since the last line. */
+	uint64_t		 refused_logged_ms;
+	unsigned long		 refused_unlogged;
 };
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: " PROCNAME " [-dnv] -r dir [-l addr[:port]] "
-	    "[-c max-conns]\n\t[-t timeout-ms] [-m budget-mib] [-u user]\n");
+	    "[-c max-conns] [-p per-source]\n\t[-t timeout-ms] [-m budget-mib] [-u user]\n");
 	exit(1);
 }
 
@@ -101,13 +106,14 @@ parse_args(struct server *s, int argc, char **argv)
 	uint64_t mib = 64;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "c:dl:m:nr:t:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dl:m:np:r:t:u:v")) != -1) {
 		switch (ch) {
 		case 'c': opt_u64("-c", optarg, 1, MAX_CONNS, &s->max_conns); break;
 		case 'd': s->foreground = 1; break;
 		case 'l': s->listen = optarg; break;
 		case 'm': opt_u64("-m", optarg, 5, 4096, &mib); break;
 		case 'n': s->check = 1; break;
+		case 'p': opt_u64("-p", optarg, 1, MAX_CONNS, &s->per_source); break;
 		case 'r': s->dir = optarg; break;
 		case 't': opt_u64("-t", optarg, 100, 600000, &s->timeout_ms); break;
 		case 'u': s->user = optarg; break;
@@ -120,6 +126,8 @@ parse_args(struct server *s, int argc, char **argv)
 	if (parse_listen(s->listen, &s->addr) < 0)
 		fatalx("-l %s: must be an IPv4 address, optionally with :PORT (1 to 65535)",
 		    s->listen);
+	if (s->per_source > s->max_conns)
+		s->per_source = s->max_conns;
 	s->budget = mib << 20;
 }
 
@@ -148,12 +156,49 @@ conn_close(struct server *s, size_t i)
 	s->conns[i] = s->conns[--s->n_conns];
 }
 
+/* The connections held for src. */
+static size_t
+from_source(const struct server *s, struct in_addr src)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_conns; i++)
+		n += s->conns[i].src.s_addr == src.s_addr;
+	return n;
+}
+
+/* A connection over -p for its source is closed at once: one client
+ * cannot hold the slots every laptop shares. One line a second at most,
+ * so that a flood cannot flood the log either. */
+static void
+refuse_source(struct server *s, int fd, const char *peer)
+{
+	uint64_t now = now_ms();
+
+	close(fd);
+	if (s->refused_logged_ms != 0 && now - s->refused_logged_ms < 1000) {
+		s->refused_unlogged++;
+		return;
+	}
+	if (s->refused_unlogged > 0)
+		log_warnx("%s: refused: %llu connections from this address already "
+		    "(-p %llu); %lu more refused since the last line", peer,
+		    (unsigned long long)s->per_source, (unsigned long long)s->per_source,
+		    s->refused_unlogged);
+	else
+		log_warnx("%s: refused: %llu connections from this address already (-p %llu)",
+		    peer, (unsigned long long)s->per_source,
+		    (unsigned long long)s->per_source);
+	s->refused_logged_ms = now;
+	s->refused_unlogged = 0;
+}
+
 static void
 accept_all(struct server *s)
 {
 	struct sockaddr_in from;
 	socklen_t fl;
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], peer[PEER_LEN];
 	struct conn *c;
 	int fd;
 
@@ -165,11 +210,17 @@ accept_all(struct server *s)
 				log_warn("accept");
 			return;
 		}
+		snprintf(peer, sizeof(peer), "%s:%u",
+		    inet_ntop(AF_INET, &from.sin_addr, a, sizeof(a)), ntohs(from.sin_port));
+		if (from_source(s, from.sin_addr) >= s->per_source) {
+			refuse_source(s, fd, peer);
+			continue;
+		}
 		c = &s->conns[s->n_conns++];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
-		snprintf(c->peer, sizeof(c->peer), "%s:%u",
-		    inet_ntop(AF_INET, &from.sin_addr, a, sizeof(a)), ntohs(from.sin_port));
+		c->src = from.sin_addr;
+		memcpy(c->peer, peer, sizeof(peer));
 		c->deadline = now_ms() + s->timeout_ms;
 	}
 }
@@ -361,7 +412,7 @@ main(int argc, char **argv)
 {
 	static struct server s = {
 		.listen = "0.0.0.0", .user = SANDBOX_USER_BUNDLE, .max_conns = 64,
-		.timeout_ms = 10000,
+		.per_source = 4, .timeout_ms = 10000,
 	};
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	char a[INET_ADDRSTRLEN];

@@ -223,6 +223,14 @@ ctl_status_encode(uint8_t *out, size_t cap, const struct ctl_status *s)
 		put64(&w, (uint64_t)s->fetch.last_age_s);
 		put_str(&w, s->fetch.result, CTL_RESULT_MAX);
 	}
+	if (s->flags & CTL_S_BUNDLE) {
+		put64(&w, (uint64_t)s->bundle.signed_at);
+		put32(&w, s->bundle.max_age_s);
+		put8(&w, s->bundle.by_statement);
+		put8(&w, s->bundle.expired);
+		put64(&w, (uint64_t)s->bundle.age_s);
+		put64(&w, (uint64_t)s->bundle.left_s);
+	}
 	if (w.bad || w.len > CTL_PAYLOAD_MAX)
 		return -EMSGSIZE;
 	return (long)w.len;
@@ -401,6 +409,20 @@ ctl_status_decode(const uint8_t *in, size_t len, struct ctl_status *out,
 		get_str(&r, s.fetch.result, CTL_RESULT_MAX, "fetch result");
 		check(&r, s.fetch.last != 0 || (s.fetch.last_age_s == 0 &&
 		    s.fetch.result[0] == '\0'), "a fetch result without a fetch");
+	}
+	if (s.flags & CTL_S_BUNDLE) {
+		s.bundle.signed_at = get_s64(&r, 0, "signed time");
+		s.bundle.max_age_s = get32(&r, "max age");
+		s.bundle.by_statement = get8(&r, "by statement");
+		check(&r, s.bundle.by_statement <= 1, "by statement not 0 or 1");
+		s.bundle.expired = get8(&r, "expired");
+		check(&r, s.bundle.expired <= 1, "expired not 0 or 1");
+		s.bundle.age_s = get_s64(&r, 0, "bundle age");
+		s.bundle.left_s = get_s64(&r, -1, "bundle expiry");
+		check(&r, s.bundle.max_age_s != 0 || (s.bundle.left_s == -1 &&
+		    !s.bundle.expired), "a bundle without a max age that expires");
+		check(&r, !s.bundle.expired || s.bundle.left_s == 0,
+		    "an expired bundle with time left");
 	}
 	if (r.bad)
 		return -EINVAL;

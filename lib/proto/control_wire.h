@@ -54,6 +54,14 @@
  *       8  wall clock of the last one, UNIX seconds, 0 none yet
  *       8  seconds since then (0 when none yet)
  *     str  its result line (CTL_RESULT_MAX)
+ *  if CTL_S_BUNDLE (a signed bundle is in force, docs/distribution.md
+ *  "Expiry"):
+ *       8  the freshest signed time for its serial, UNIX seconds, 0 .. 2^63-1
+ *       4  its max age, seconds; 0: a format 1 bundle, never expires
+ *       1  that time is a freshness statement's: 0 or 1
+ *       1  expired: 0 or 1 (never with max age 0)
+ *       8  its age, seconds, 0 .. 2^63-1
+ *       8  seconds until it expires, -1 never (0 once expired)
  *
  * Integers are big-endian. The version fixes the layout: every field is
  * there (or absent by a flag), and nothing may follow. The decoders check
@@ -110,7 +118,8 @@ enum ctl_office {
 #define CTL_S_FAILOVER	0x02	/* the gateway replaced another: from, why */
 #define CTL_S_TUNNEL	0x04	/* the tunnel's counters follow */
 #define CTL_S_FETCH	0x08	/* bundle fetches follow */
-#define CTL_S_ALL	0x0f
+#define CTL_S_BUNDLE	0x10	/* the bundle's age follows */
+#define CTL_S_ALL	0x1f
 
 #define CTL_U_CARRIER	0x01
 #define CTL_U_ADDR	0x02
@@ -158,6 +167,13 @@ struct ctl_status {
 		int64_t		last_age_s;
 		char		result[CTL_RESULT_MAX + 1];
 	} fetch;
+	struct {					/* CTL_S_BUNDLE */
+		int64_t		signed_at;	/* UNIX seconds */
+		uint32_t	max_age_s;	/* 0 never expires */
+		uint8_t		by_statement, expired;
+		int64_t		age_s;
+		int64_t		left_s;		/* -1 never */
+	} bundle;
 };
 
 /*

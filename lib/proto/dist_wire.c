@@ -12,7 +12,7 @@ void
 dist_request_encode(uint8_t out[DIST_REQ_LEN], const struct dist_request *r)
 {
 	memcpy(out, DIST_REQ_MAGIC, DIST_MAGIC_LEN);
-	out[4] = DIST_VERSION;
+	out[4] = r->version;
 	memcpy(out + 5, r->device, DIST_KEY_LEN);
 	be64_put(out + 5 + DIST_KEY_LEN, r->serial);
 }
@@ -21,7 +21,7 @@ void
 dist_response_encode(uint8_t out[DIST_RESP_HDR_LEN], const struct dist_response *r)
 {
 	memcpy(out, DIST_RESP_MAGIC, DIST_MAGIC_LEN);
-	out[4] = DIST_VERSION;
+	out[4] = r->version;
 	out[5] = r->status;
 	be32_put(out + 6, r->len);
 }
@@ -37,9 +37,9 @@ check_head(const uint8_t *in, size_t len, size_t want, const char *what,
 		return sk_errorf(err, EINVAL, "%s longer than %zu bytes", what, want);
 	if (memcmp(in, magic, DIST_MAGIC_LEN) != 0)
 		return sk_errorf(err, EINVAL, "bad magic, expected \"%s\"", magic);
-	if (in[4] != DIST_VERSION)
+	if (in[4] != DIST_VERSION && in[4] != DIST_VERSION_V1)
 		return sk_errorf(err, EINVAL, "unsupported version %u, this build speaks "
-		    "version %u", in[4], DIST_VERSION);
+		    "versions %u and %u", in[4], DIST_VERSION_V1, DIST_VERSION);
 	return 0;
 }
 
@@ -60,6 +60,7 @@ dist_request_decode(const uint8_t *in, size_t len, struct dist_request *r,
 		    (unsigned long long)serial, (unsigned long long)DIST_SERIAL_MAX);
 	memcpy(r->device, in + 5, DIST_KEY_LEN);
 	r->serial = serial;
+	r->version = in[4];
 	return 0;
 }
 
@@ -81,6 +82,15 @@ dist_response_decode(const uint8_t *in, size_t len, struct dist_response *r,
 			    "expected %u to %u", (unsigned long)n, DIST_BODY_MIN, DIST_BODY_MAX);
 		break;
 	case DIST_NOTHING_NEWER:
+		/* Version 2: the freshness statement for the serial held may
+		 * follow. */
+		if (n == 0 || (in[4] == DIST_VERSION && n == DIST_FRESH_LEN))
+			break;
+		if (in[4] == DIST_VERSION)
+			return sk_errorf(err, EINVAL, "status 1 with length %lu, expected 0 "
+			    "or %u", (unsigned long)n, DIST_FRESH_LEN);
+		return sk_errorf(err, EINVAL, "status 1 with length %lu, expected 0",
+		    (unsigned long)n);
 	case DIST_UNKNOWN_DEVICE:
 		if (n != 0)
 			return sk_errorf(err, EINVAL, "status %u with length %lu, expected 0",
@@ -89,6 +99,7 @@ dist_response_decode(const uint8_t *in, size_t len, struct dist_response *r,
 	default:
 		return sk_errorf(err, EINVAL, "unknown status %u, expected 0, 1 or 2", in[5]);
 	}
+	r->version = in[4];
 	r->status = in[5];
 	r->len = n;
 	return 0;

@@ -1,14 +1,21 @@
 /*
- * The bundle distribution protocol, version 1 (docs/distribution.md): a
+ * The bundle distribution protocol, version 2 (docs/distribution.md): a
  * laptop asks the agency's sekisho-bundle-server over TCP whether a bundle
- * newer than the serial it holds waits for it, and gets it in the answer.
+ * newer than the serial it holds waits for it, and gets it in the answer;
+ * when nothing is newer, the agency's freshness statement for the serial
+ * held, if the server has one.
  *
  *   request   (45 bytes, fixed)          response  (10 bytes + N)
  *     0  4  magic "SKBQ"                   0  4  magic "SKBR"
- *     4  1  version, 1                     4  1  version, 1
+ *     4  1  version, 2 (or 1)              4  1  version, the request's
  *     5 32  device: WireGuard public key   5  1  status (enum dist_status)
- *    37  8  serial held, 0 .. 2^63-1      6  4  length N of the bundle
- *                                         10  N  the bundle (status 0 only)
+ *    37  8  serial held, 0 .. 2^63-1      6  4  length N of what follows
+ *                                         10  N  status 0: the bundle;
+ *                                                status 1, version 2: none,
+ *                                                or a freshness statement
+ *
+ * Version 1 (laptops not yet upgraded) differs only in that status 1 has
+ * length 0: the server answers each request in its own version.
  *
  * Integers are big-endian. The version fixes both layouts: nothing is
  * optional, and nothing may follow (the server closes after its answer).
@@ -26,7 +33,8 @@
 #define DIST_REQ_MAGIC		"SKBQ"
 #define DIST_RESP_MAGIC		"SKBR"
 #define DIST_MAGIC_LEN		4
-#define DIST_VERSION		1
+#define DIST_VERSION		2
+#define DIST_VERSION_V1		1
 #define DIST_KEY_LEN		32
 #define DIST_REQ_LEN		45	/* magic, version, device, serial */
 #define DIST_RESP_HDR_LEN	10	/* magic, version, status, length */
@@ -34,7 +42,8 @@
 #define DIST_SERIAL_MAX		INT64_MAX
 /* A bundle in a response: the bundle format's bounds (policy/bundle.h). */
 #define DIST_BODY_MIN		155	/* BUNDLE_MIN_SIZE */
-#define DIST_BODY_MAX		4194458	/* BUNDLE_MAX_SIZE */
+#define DIST_BODY_MAX		4194462	/* BUNDLE_MAX_SIZE */
+#define DIST_FRESH_LEN		150	/* FRESH_LEN: a freshness statement */
 
 enum dist_status {
 	DIST_NEWER = 0,		/* a newer bundle follows */
@@ -43,13 +52,17 @@ enum dist_status {
 };
 
 struct dist_request {
+	uint8_t		version;	/* DIST_VERSION or DIST_VERSION_V1 */
 	uint8_t		device[DIST_KEY_LEN];
 	uint64_t	serial;
 };
 
 struct dist_response {
+	uint8_t		version;	/* the request's */
 	uint8_t		status;		/* enum dist_status */
-	uint32_t	len;		/* of the bundle; 0 unless DIST_NEWER */
+	uint32_t	len;		/* of what follows: the bundle (DIST_NEWER),
+					 * 0 or DIST_FRESH_LEN (DIST_NOTHING_NEWER,
+					 * version 2), else 0 */
 };
 
 /* Writes exactly DIST_REQ_LEN / DIST_RESP_HDR_LEN bytes. The fields are not
@@ -60,9 +73,10 @@ void dist_response_encode(uint8_t out[DIST_RESP_HDR_LEN],
 
 /*
  * Decode exactly len bytes, checking in wire order: length, magic,
- * version, then the fields (request: device key not all zero, serial at
- * most 2^63-1; response: a known status, length 0 for statuses 1 and 2,
- * DIST_BODY_MIN .. DIST_BODY_MAX for status 0). 0 and *r filled, or
+ * version (1 or 2, in r->version), then the fields (request: device key
+ * not all zero, serial at most 2^63-1; response: a known status, length
+ * 0 for status 2 and for status 1 in version 1, 0 or DIST_FRESH_LEN for
+ * status 1 in version 2, DIST_BODY_MIN .. DIST_BODY_MAX for status 0). 0 and *r filled, or
  * -EINVAL with one line in err ("bad magic, expected \"SKBQ\"") and *r
  * untouched.
  */

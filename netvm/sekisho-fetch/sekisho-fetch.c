@@ -14,8 +14,10 @@
  * table: the request takes the tunnel in remote mode, the office LAN in
  * office mode. A bundle is written to standard output (sekishod's
  * temporary file); its signature is sekishod's business. Exit status 0: a
- * newer bundle was written; 3: nothing newer; 1: an error, said in one
- * line on standard error; 2: usage.
+ * newer bundle was written; 3: nothing newer; 4: nothing newer, and the
+ * agency's freshness statement the server attached was written (its
+ * signature, too, is sekishod's business); 1: an error, said in one line
+ * on standard error; 2: usage.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -218,13 +220,15 @@ receive_response(int fd)
 	} while (v == FETCH_MORE);
 	if (v == FETCH_FAILED)
 		die(FETCH_EXIT_ERROR, "%s", s.err.msg);
+	if (v == FETCH_FRESH)
+		return FETCH_EXIT_FRESH;
 	return v == FETCH_NEWER ? FETCH_EXIT_NEWER : FETCH_EXIT_NONE;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct dist_request req = { .serial = UINT64_MAX };
+	struct dist_request req = { .version = DIST_VERSION, .serial = UINT64_MAX };
 	struct sockaddr_in sin;
 	struct stat st;
 	uint8_t buf[DIST_REQ_LEN];

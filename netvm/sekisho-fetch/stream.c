@@ -17,7 +17,7 @@ fetch_stream_want(const struct fetch_stream *s)
 		return 0;
 	if (!s->have_hdr)
 		return sizeof(s->hdr) - s->hdr_got;
-	if (s->resp.status == DIST_NEWER && s->body_got < s->resp.len)
+	if (s->body_got < s->resp.len)
 		return s->resp.len - s->body_got;
 	return 1;
 }
@@ -27,8 +27,8 @@ fetch_stream_what(const struct fetch_stream *s)
 {
 	if (!s->have_hdr)
 		return "response";
-	if (s->resp.status == DIST_NEWER && s->body_got < s->resp.len)
-		return "bundle";
+	if (s->body_got < s->resp.len)
+		return s->resp.status == DIST_NEWER ? "bundle" : "freshness statement";
 	return "end of the response";
 }
 
@@ -47,6 +47,12 @@ header(struct fetch_stream *s)
 		sk_errorf(&s->err, EINVAL, "bad response: %s", err.msg);
 		return failed(s);
 	}
+	/* The server answers in the request's version. */
+	if (s->resp.version != DIST_VERSION) {
+		sk_errorf(&s->err, EINVAL, "bad response: version %u to a version %u request",
+		    s->resp.version, DIST_VERSION);
+		return failed(s);
+	}
 	s->have_hdr = 1;
 	return FETCH_MORE;
 }
@@ -59,7 +65,7 @@ end(struct fetch_stream *s)
 	case DIST_NEWER:
 		return s->verdict = FETCH_NEWER;
 	case DIST_NOTHING_NEWER:
-		return s->verdict = FETCH_NONE;
+		return s->verdict = s->resp.len > 0 ? FETCH_FRESH : FETCH_NONE;
 	default:
 		sk_errorf(&s->err, EINVAL, "unknown device: the server holds no bundle "
 		    "for this device");
@@ -98,10 +104,13 @@ fetch_stream_feed(struct fetch_stream *s, const uint8_t *p, size_t n,
 		if (n == 0)
 			return FETCH_MORE;	/* not the end: nothing more yet */
 	}
-	if (s->resp.status == DIST_NEWER && s->body_got < s->resp.len) {
+	/* What follows the header: a bundle, or a freshness statement (the
+	 * decoder allows a length for nothing else). */
+	if (s->body_got < s->resp.len) {
 		if (n == 0) {
-			sk_errorf(&s->err, EPROTO, "bad response: truncated bundle: "
-			    "%lu of %lu bytes", (unsigned long)s->body_got,
+			sk_errorf(&s->err, EPROTO, "bad response: truncated %s: "
+			    "%lu of %lu bytes", s->resp.status == DIST_NEWER ? "bundle" :
+			    "freshness statement", (unsigned long)s->body_got,
 			    (unsigned long)s->resp.len);
 			return failed(s);
 		}

@@ -1,7 +1,8 @@
 /*
  * sekisho-fetch's reading of the server's response (docs/distribution.md):
- * the header, then for a newer bundle exactly the length it declares, then
- * the end of the stream. A small state machine fed what each receive
+ * the header, then for a newer bundle (or, when nothing is newer, a
+ * freshness statement) exactly the length it declares, then the end of
+ * the stream. A small state machine fed what each receive
  * brought, with no socket, so it can be fuzzed.
  */
 #ifndef SK_FETCH_STREAM_H
@@ -17,6 +18,7 @@ enum fetch_verdict {
 	FETCH_MORE,	/* feed what comes next */
 	FETCH_NEWER,	/* the bundle was all of it, and nothing after */
 	FETCH_NONE,	/* nothing newer, and nothing after */
+	FETCH_FRESH,	/* nothing newer, with a freshness statement (the body) */
 	FETCH_FAILED,	/* err says why, in one line */
 };
 
@@ -44,7 +46,9 @@ const char *fetch_stream_what(const struct fetch_stream *s);
  * verdict, which then stays (s->err holds the line for FETCH_FAILED):
  * FETCH_NEWER only for a header declaring a bundle, exactly that many
  * bytes, and the end; FETCH_NONE only for a "nothing newer" header and
- * the end; anything else fails.
+ * the end; FETCH_FRESH for a "nothing newer" header declaring a freshness
+ * statement, exactly its bytes (the body) and the end; anything else
+ * fails. The statement's signature is sekishod's business, as a bundle's.
  */
 enum fetch_verdict fetch_stream_feed(struct fetch_stream *s, const uint8_t *p,
     size_t n, const uint8_t **body, size_t *body_len);

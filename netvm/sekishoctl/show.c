@@ -102,6 +102,38 @@ text_fetch(const struct ctl_status *s, struct buf *o)
 		    (long long)s->fetch.last_age_s, s->fetch.result);
 }
 
+/* UTC, ISO 8601. */
+static const char *
+iso(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "%lld", (long long)t);
+	return buf;
+}
+
+static void
+text_bundle(const struct ctl_status *s, struct buf *o)
+{
+	char when[32];
+
+	if (s->bundle.max_age_s == 0) {
+		buf_printf(o, "bundle:     serial %llu, format 1: no max age, never expires\n",
+		    (unsigned long long)s->serial);
+		return;
+	}
+	buf_printf(o, "bundle:     serial %llu signed %s (%s), max age %u s, %lld s old",
+	    (unsigned long long)s->serial, iso(s->bundle.signed_at, when),
+	    s->bundle.by_statement ? "freshness statement" : "bundle",
+	    (unsigned int)s->bundle.max_age_s, (long long)s->bundle.age_s);
+	if (s->bundle.expired)
+		buf_printf(o, ": EXPIRED, work blocked\n");
+	else
+		buf_printf(o, ", expires in %lld s\n", (long long)s->bundle.left_s);
+}
+
 void
 show_text(const struct ctl_status *s, struct buf *o)
 {
@@ -124,6 +156,8 @@ show_text(const struct ctl_status *s, struct buf *o)
 	text_tunnel(s, o);
 	buf_printf(o, "policy:     serial %llu (%s)\n", (unsigned long long)s->serial,
 	    s->policy_path);
+	if (s->flags & CTL_S_BUNDLE)
+		text_bundle(s, o);
 	if (s->flags & CTL_S_FETCH)
 		text_fetch(s, o);
 }
@@ -226,6 +260,23 @@ json_fetch(const struct ctl_status *s)
 	return f;
 }
 
+static json_object *
+json_bundle(const struct ctl_status *s)
+{
+	json_object *b = json_object_new_object();
+	char when[32];
+
+	add(b, "signed", s->bundle.max_age_s != 0 ? str(iso(s->bundle.signed_at, when)) : NULL);
+	add(b, "by", str(s->bundle.by_statement ? "freshness statement" : "bundle"));
+	add(b, "max_age_s", s->bundle.max_age_s != 0 ?
+	    json_object_new_int64(s->bundle.max_age_s) : NULL);
+	add(b, "age_s", json_object_new_int64(s->bundle.age_s));
+	add(b, "expires_in_s", s->bundle.left_s >= 0 ?
+	    json_object_new_int64(s->bundle.left_s) : NULL);
+	add(b, "expired", json_object_new_boolean(s->bundle.expired));
+	return b;
+}
+
 int
 show_json(const struct ctl_status *s, struct buf *o)
 {
@@ -246,6 +297,8 @@ show_json(const struct ctl_status *s, struct buf *o)
 	add(p, "serial", json_object_new_uint64(s->serial));
 	add(p, "path", str(s->policy_path));
 	add(j, "policy", p);
+	if (s->flags & CTL_S_BUNDLE)
+		add(j, "bundle", json_bundle(s));
 	if (s->flags & CTL_S_FETCH)
 		add(j, "fetch", json_fetch(s));
 	text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |

@@ -62,6 +62,9 @@ decide(const struct accept *a, const char *path, int same_ok, struct candidate *
 	if ((rc = bundle_check(&b, path, &t, &c->pol, err)) != BUNDLE_OK)
 		return refused(rc);
 	c->serial = b.serial;
+	c->version = b.version;
+	c->signed_at = b.issued;
+	c->max_age = b.max_age;
 	return ACCEPT_OK;
 }
 

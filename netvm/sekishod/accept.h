@@ -30,6 +30,9 @@ struct candidate {
 	uint8_t		*buf;
 	size_t		 len;
 	uint64_t	 serial;
+	uint16_t	 version;	/* bundle format */
+	uint64_t	 signed_at;	/* its signed time */
+	uint32_t	 max_age;	/* seconds; 0: format 1, never expires */
 	struct policy	 pol;		/* the caller takes it over */
 };
 

@@ -22,7 +22,8 @@
 static int
 load_mode(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c)
 {
-	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if, uplink };
+	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if, uplink,
+	    d->fresh.expired };
 	struct sk_error err;
 	uint64_t t0 = now_ms();
 	const struct uplink *u;
@@ -41,8 +42,9 @@ load_mode(struct sekishod *d, enum mode mode, const char *uplink, struct fw_chan
 	if (mode == MODE_OFFICE && (u = engine_office_uplink(&d->engine)) != NULL &&
 	    (rc = office_proof_save(d->rundir, u)) < 0)
 		log_warnx("%s/office: %s", d->rundir, strerror(-rc));
-	log_info("mode %s%s%s: ruleset in force (%s, %llu ms)", mode_name(mode),
+	log_info("mode %s%s%s: ruleset in force%s (%s, %llu ms)", mode_name(mode),
 	    uplink != NULL ? " over " : "", uplink != NULL ? uplink : "",
+	    p.expired && mode != MODE_BLOCKED ? ", work blocked: the policy expired" : "",
 	    full ? "full load" : c != NULL ? "policy changed by difference" : "mode's chains",
 	    (unsigned long long)(now_ms() - t0));
 	return 0;
@@ -78,7 +80,7 @@ rules_changed(struct sekishod *d, enum mode was)
 static int
 put_rules(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c)
 {
-	struct fw_params base = { MODE_BLOCKED, NULL, NULL, NULL, NULL };
+	struct fw_params base = { MODE_BLOCKED, NULL, NULL, NULL, NULL, 0 };
 	enum mode was = d->rules_mode;
 	struct sk_error err;
 	unsigned int ms;

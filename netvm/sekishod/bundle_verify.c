@@ -16,23 +16,30 @@
 #include "lib/sandbox.h"
 
 
-#define ARGV_MAX	(10 + 2 * BUNDLE_MAX_KEYS)
+#define ARGV_MAX	(14 + 2 * BUNDLE_MAX_KEYS)
 
 struct helper_args {
 	char	*argv[ARGV_MAX];
 	char	 keys[BUNDLE_MAX_KEYS][KEY_B64_LEN];
 	char	 device[KEY_B64_LEN];
 	char	 serial[24];
+	char	 after[24];
+};
+
+/* What is asked: a bundle (fresh NULL), or a freshness statement about
+ * the serial in force, signed after a time. */
+struct fresh_ask {
+	uint64_t	serial, after;
 };
 
 static void
 build_argv(struct helper_args *h, const char *helper, const char *name,
-    const struct bundle_trust *t)
+    const struct bundle_trust *t, const struct fresh_ask *fa)
 {
 	size_t n = 0;
 
 	h->argv[n++] = (char *)(uintptr_t)helper;
-	h->argv[n++] = "verify";
+	h->argv[n++] = fa != NULL ? "verify-fresh" : "verify";
 	h->argv[n++] = "--name";
 	h->argv[n++] = (char *)(uintptr_t)name;
 	for (size_t i = 0; i < t->n_keys && i < BUNDLE_MAX_KEYS; i++) {
@@ -43,9 +50,18 @@ build_argv(struct helper_args *h, const char *helper, const char *name,
 	key_to_b64(h->device, t->device);
 	h->argv[n++] = "--device";
 	h->argv[n++] = h->device;
-	snprintf(h->serial, sizeof(h->serial), "%" PRIu64, t->accepted);
-	h->argv[n++] = "--min-serial";
-	h->argv[n++] = h->serial;
+	if (fa != NULL) {
+		snprintf(h->serial, sizeof(h->serial), "%" PRIu64, fa->serial);
+		snprintf(h->after, sizeof(h->after), "%" PRIu64, fa->after);
+		h->argv[n++] = "--serial";
+		h->argv[n++] = h->serial;
+		h->argv[n++] = "--after";
+		h->argv[n++] = h->after;
+	} else {
+		snprintf(h->serial, sizeof(h->serial), "%" PRIu64, t->accepted);
+		h->argv[n++] = "--min-serial";
+		h->argv[n++] = h->serial;
+	}
 	h->argv[n++] = "-";
 	h->argv[n] = NULL;
 }
@@ -142,16 +158,41 @@ verifier_parse_ok(const char *line, const uint8_t device[BUNDLE_KEY_LEN],
 	return strcmp(dev, want) == 0 ? 0 : -EINVAL;
 }
 
-/* The helper's verdict from its exit status and its one line. */
+int
+verifier_parse_fresh_ok(const char *line, uint64_t serial, uint64_t *time)
+{
+	char want[64];
+	size_t n;
+	uint64_t t;
+
+	n = (size_t)snprintf(want, sizeof(want), "ok fresh serial %" PRIu64 " time ", serial);
+	if (strncmp(line, want, n) != 0)
+		return -EINVAL;
+	line += n;
+	if (line[0] == '0' || strlen(line) < 2 || strlen(line) > 20 ||
+	    line[strlen(line) - 1] != '\n')
+		return -EINVAL;
+	memcpy(want, line, strlen(line) - 1);
+	want[strlen(line) - 1] = '\0';
+	if (parse_u64(want, 1, BUNDLE_TIME_MAX, &t) < 0)
+		return -EINVAL;
+	*time = t;
+	return 0;
+}
+
+/* The helper's verdict from its exit status and its one line: *out is
+ * the bundle's serial, or the statement's time. */
 static int
 verdict(const char *name, const char *helper, int status, struct exchange *x,
-    const uint8_t *device, uint64_t *serial, struct sk_error *err)
+    const uint8_t *device, const struct fresh_ask *fa, uint64_t *out,
+    struct sk_error *err)
 {
 	char *nl;
 
 	x->line[x->got] = '\0';
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		if (verifier_parse_ok(x->line, device, serial) == 0)
+		if (fa == NULL ? verifier_parse_ok(x->line, device, out) == 0 :
+		    verifier_parse_fresh_ok(x->line, fa->serial, out) == 0)
 			return 0;
 		return sk_errorf(err, EIO, "%s: the verifying helper %s gave no valid answer",
 		    name, helper);
@@ -204,15 +245,15 @@ spawn_confined(pid_t *pid, const char *helper, char *const argv[], int in, int o
 
 static int
 run(const char *helper, const char *name, const struct bundle_trust *t,
-    const uint8_t *buf, size_t len, uint64_t *serial, int confined,
-    struct sk_error *err)
+    const struct fresh_ask *fa, const uint8_t *buf, size_t len, uint64_t *serial,
+    int confined, struct sk_error *err)
 {
 	struct helper_args h;
 	struct exchange x = { .buf = buf, .len = len };
 	int in[2], out[2], rc, status;
 	pid_t pid;
 
-	build_argv(&h, helper, name, t);
+	build_argv(&h, helper, name, t, fa);
 	if (pipe2(in, O_CLOEXEC) == -1)
 		return sk_errorf(err, errno, "%s: pipe: %s", name, strerror(errno));
 	if (pipe2(out, O_CLOEXEC) == -1) {
@@ -247,14 +288,24 @@ run(const char *helper, const char *name, const struct bundle_trust *t,
 	if (rc < 0)
 		return sk_errorf(err, -rc, "%s: the verifying helper %s: %s", name,
 		    helper, strerror(-rc));
-	return verdict(name, helper, status, &x, t->device, serial, err);
+	return verdict(name, helper, status, &x, t->device, fa, serial, err);
 }
 
 int
 verifier_run(const char *helper, const char *name, const struct bundle_trust *t,
     const uint8_t *buf, size_t len, uint64_t *serial, struct sk_error *err)
 {
-	return run(helper, name, t, buf, len, serial, 1, err);
+	return run(helper, name, t, NULL, buf, len, serial, 1, err);
+}
+
+int
+verifier_run_fresh(const char *helper, const char *name, const struct bundle_trust *t,
+    uint64_t serial, uint64_t after, const uint8_t *buf, size_t len, uint64_t *time,
+    int confined, struct sk_error *err)
+{
+	const struct fresh_ask fa = { serial, after };
+
+	return run(helper, name, t, &fa, buf, len, time, confined, err);
 }
 
 int
@@ -262,5 +313,5 @@ verifier_run_unconfined(const char *helper, const char *name,
     const struct bundle_trust *t, const uint8_t *buf, size_t len, uint64_t *serial,
     struct sk_error *err)
 {
-	return run(helper, name, t, buf, len, serial, 0, err);
+	return run(helper, name, t, NULL, buf, len, serial, 0, err);
 }

@@ -38,6 +38,20 @@ int verifier_run_unconfined(const char *helper, const char *name,
     const struct bundle_trust *t, const uint8_t *buf, size_t len, uint64_t *serial,
     struct sk_error *err);
 
+/*
+ * A freshness statement the same way: `sekisho-policy verify-fresh --name
+ * NAME --pubkey K... --device D --serial SERIAL --after AFTER -` over the
+ * bytes held. 0 with *time (the statement's signed time, above after)
+ * when the helper said "ok fresh serial SERIAL time T"; errors as
+ * verifier_run. confined 0 only for the unit tests' stand-in helpers.
+ */
+int verifier_run_fresh(const char *helper, const char *name,
+    const struct bundle_trust *t, uint64_t serial, uint64_t after,
+    const uint8_t *buf, size_t len, uint64_t *time, int confined,
+    struct sk_error *err);
+/* "ok fresh serial SERIAL time T\n": 0 with *time, or -EINVAL. */
+int verifier_parse_fresh_ok(const char *line, uint64_t serial, uint64_t *time);
+
 /* Parses the helper's answer "ok serial N device D\n" (D must be the
  * device asked for). 0 with *serial, or -EINVAL. */
 int verifier_parse_ok(const char *line, const uint8_t device[BUNDLE_KEY_LEN],

@@ -16,7 +16,7 @@
 int
 check_only(struct sekishod *d)
 {
-	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if, NULL };
+	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if, NULL, 0 };
 	struct sk_error err;
 
 	if (fw_load_check(d->fw, &p, &err) < 0) {
@@ -42,9 +42,11 @@ load_bundle(struct sekishod *d, int check)
 	if (!check && accept_commit(&d->acc, &c, 1, &err) < 0)
 		fatalx("%s", err.msg);
 	d->pol = c.pol;
-	candidate_free(&c);
 	log_info("policy serial %llu from the signed bundle %s",
 	    (unsigned long long)d->pol.serial, d->acc.bundle);
+	if (!check)
+		expiry_start(d, &c);
+	candidate_free(&c);
 }
 
 void

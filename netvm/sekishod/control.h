@@ -30,6 +30,14 @@ struct fetch_status {
 	const char		*result;	/* "accepted: ...", "unchanged: ...", ... */
 };
 
+/* The policy's age (expiry.c), for status. */
+struct expiry_status {
+	uint64_t	signed_at;	/* freshest signed time, unix s */
+	uint32_t	max_age;	/* s; 0 never expires */
+	int		by_statement, expired;
+	uint64_t	age_s, left_s;	/* left_s UINT64_MAX: never */
+};
+
 /* Everything `sekishoctl status` shows, gathered by the daemon. */
 struct status {
 	const struct engine	*engine;
@@ -45,6 +53,7 @@ struct status {
 	const char		*gateway_from;	/* the one failover left, or NULL */
 	const char		*gateway_why;	/* why: "gave no handshake", "went stale" */
 	const struct fetch_status *fetch;	/* NULL: no distribution server */
+	const struct expiry_status *bundle;	/* NULL: no signed bundle (-f) */
 };
 
 /* The status in the protocol's terms (status.c). */

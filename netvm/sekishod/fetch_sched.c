@@ -107,6 +107,7 @@ void
 fetch_end(struct sekishod *d)
 {
 	unsigned long long held = (unsigned long long)d->acc.accepted;
+	char result[640];
 	struct buf out;
 	size_t n;
 
@@ -121,6 +122,18 @@ fetch_end(struct sekishod *d)
 		    d->fetch.server, held);
 		log_debug("fetch over %s: %s has nothing newer than serial %llu",
 		    d->fetch.via, d->fetch.server, held);
+		/* Nothing newer, without the agency's word for it, extends
+		 * nothing: anyone on the path can say that. */
+		if (d->fresh.expired)
+			log_debug("fetch over %s: no freshness statement; policy serial %llu "
+			    "stays expired", d->fetch.via, held);
+		break;
+	case FETCH_STATEMENT:
+		log_debug("fetch over %s: %s has nothing newer than serial %llu, with a "
+		    "freshness statement", d->fetch.via, d->fetch.server, held);
+		expiry_statement(d, d->fetch.statement, d->fetch.statement_len,
+		    d->fetch.server, result, sizeof(result));
+		fetch_result(&d->fetch, "%s", result);
 		break;
 	case FETCH_NEWER:
 		log_info("fetch over %s: a newer bundle from %s (%lld bytes), put at %s",

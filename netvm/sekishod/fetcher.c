@@ -112,7 +112,7 @@ tmp_open(struct fetcher *f, const char *incoming)
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - incoming), incoming);
 	tmp_sweep(dir, incoming);
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	f->named = fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR);
 	if (fd == -1 && !f->named)
 		return -errno;
@@ -298,6 +298,27 @@ store(struct fetcher *f, const char *incoming)
 	return FETCH_NEWER;
 }
 
+/* A freshness statement is small: read into memory (at most one byte
+ * more than one, so that its decoder can say "too long"), the file goes. */
+static enum fetch_outcome
+statement(struct fetcher *f)
+{
+	ssize_t n;
+
+	f->statement_len = 0;
+	while ((n = pread(f->out_fd, f->statement + f->statement_len,
+	    sizeof(f->statement) - f->statement_len, (off_t)f->statement_len)) > 0)
+		f->statement_len += (size_t)n;
+	if (n == -1) {
+		line_set(f, "%s: reading the freshness statement: %s", f->server,
+		    strerror(errno));
+		tmp_drop(f);
+		return FETCH_ERROR;
+	}
+	tmp_drop(f);
+	return FETCH_STATEMENT;
+}
+
 enum fetch_outcome
 fetch_finish(struct fetcher *f, const char *incoming)
 {
@@ -309,6 +330,8 @@ fetch_finish(struct fetcher *f, const char *incoming)
 	line_clean(f);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == FETCH_EXIT_NEWER)
 		return store(f, incoming);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == FETCH_EXIT_FRESH)
+		return statement(f);
 	tmp_drop(f);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == FETCH_EXIT_NONE)
 		return FETCH_NONE;

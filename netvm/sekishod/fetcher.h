@@ -21,10 +21,15 @@
 
 #include "lib/proto/fetch_helper.h"
 
+#define FETCH_STATEMENT_MAX	151	/* a statement is 150 bytes: one more
+					 * tells "too long" */
+
 enum fetch_outcome {
 	FETCH_RUNNING,		/* not finished */
 	FETCH_NEWER,		/* the bundle is at the incoming path now */
 	FETCH_NONE,		/* nothing newer */
+	FETCH_STATEMENT,	/* nothing newer, with a freshness statement:
+				 * f->statement, not yet verified */
 	FETCH_ERROR,		/* f->line says why */
 };
 
@@ -37,6 +42,8 @@ struct fetcher {
 	int		 named;		/* tmp names it (no O_TMPFILE) */
 	off_t		 size;		/* of a newer bundle, once stored */
 	char		 line[256];	/* the helper's line */
+	uint8_t		 statement[FETCH_STATEMENT_MAX];
+	size_t		 statement_len;
 	size_t		 len;
 	int		 reaped, wstatus;
 	uint64_t	 started_ms;
@@ -69,7 +76,8 @@ int fetch_reaped(struct fetcher *f, pid_t pid, int wstatus);
 /*
  * Once the helper has exited and its stderr is closed: FETCH_NEWER with
  * the file fsync'd and renamed to incoming (and the directory fsync'd),
- * FETCH_NONE, or FETCH_ERROR with f->line; the temp file is gone in every
+ * FETCH_NONE, FETCH_STATEMENT with the statement's bytes in f->statement
+ * (at most FETCH_STATEMENT_MAX), or FETCH_ERROR with f->line; the temp file is gone in every
  * case. FETCH_RUNNING before that.
  */
 enum fetch_outcome fetch_finish(struct fetcher *f, const char *incoming);

@@ -70,7 +70,8 @@ static int
 check_rules(struct sekishod *d, const struct policy *pol, struct fw_change *c,
     struct sk_error *err)
 {
-	struct fw_params p = { MODE_BLOCKED, pol, d->work_if, d->tun_if, NULL };
+	struct fw_params p = { MODE_BLOCKED, pol, d->work_if, d->tun_if, NULL,
+	    d->fresh.expired };
 	int rc;
 
 	p.mode = rules_for(d, &p.uplink);
@@ -143,6 +144,7 @@ take(struct sekishod *d, struct candidate *c, struct buf *out)
 		return;
 	}
 	live_count(&d->pol, &c->pol, &added, &withdrawn);
+	expiry_bundle(d, c);	/* its ruleset with work's accepts, if fresh */
 	switch_policy(d, &c->pol, &fc);
 	fw_change_free(&fc);
 	fetch_on_policy(d);

@@ -126,6 +126,7 @@ gather(struct status *st, void *arg)
 {
 	static struct tunnel_stats ts;
 	static struct fetch_status fs;
+	static struct expiry_status es;
 	struct sekishod *d = arg;
 
 	st->engine = &d->engine;
@@ -141,6 +142,9 @@ gather(struct status *st, void *arg)
 	st->gateway_from = d->pol.gateways[d->engine.gw_from].name;
 	st->gateway_why = gw_why_text(d->engine.gw_why);
 	st->fetch = fetch_gather(d, &fs);
+	if (d->bundled)
+		expiry_gather(d, &es);
+	st->bundle = d->bundled ? &es : NULL;
 }
 
 static void
@@ -246,7 +250,7 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 static const struct ctl_ops ctl_ops = { gather, ctl_reload };
 static const struct timer_ops timer_ops = { poll_tunnel, restart_children, reverify,
 	fetch_now, fetch_overdue, check_gateway, rules_retry, office_vouch, watchdog,
-	check_table };
+	check_table, expiry_check };
 
 static void
 loop(struct sekishod *d)
@@ -352,6 +356,8 @@ start(struct sekishod *d)
 	}
 	timers_on_start(&d->timers, now_ms());
 	timers_on_watchdog(&d->timers, now_ms(), notify_watchdog_usec());
+	if (d->bundled)
+		expiry_check(d);	/* arms T_EXPIRY for the bundle in force */
 	d->resync = 1;
 }
 

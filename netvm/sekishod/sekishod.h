@@ -23,6 +23,7 @@
 #include "netvm/sekishod/dns.h"
 #include "netvm/sekishod/engine.h"
 #include "netvm/sekishod/fetcher.h"
+#include "netvm/sekishod/freshness.h"
 #include "netvm/sekishod/office.h"
 #include "netvm/sekishod/rtnl.h"
 #include "netvm/sekishod/timers.h"
@@ -51,6 +52,7 @@ struct sekishod {
 	struct prober		 prober;
 	struct fetcher		 fetch;		/* bundle fetches (-b only) */
 	struct dnswatch		 dns;		/* which resolver work's DNS goes to */
+	struct freshness	 fresh;		/* the policy's age (-b only) */
 	struct rtnl_watch	*rtnl;
 	struct timers		 timers;
 	int			 ctl_fd, sig_fd;
@@ -129,6 +131,20 @@ void dns_on_rules(struct sekishod *d);
 int dns_restart(struct sekishod *d);
 /* The checker wrote: each round may move work's DNS. */
 void dns_read(struct sekishod *d);
+
+/* expiry.c: the policy's max age (docs/distribution.md, "Expiry") */
+struct expiry_status;
+/* At start, the bundle in force and the statement kept beside it. */
+void expiry_start(struct sekishod *d, const struct candidate *c);
+/* A newer bundle accepted live, before its ruleset is applied. */
+void expiry_bundle(struct sekishod *d, const struct candidate *c);
+/* A fetched freshness statement: taken, or refused with one line; the
+ * outcome for status into result. */
+void expiry_statement(struct sekishod *d, const uint8_t *buf, size_t len,
+    const char *from, char *result, size_t rsize);
+/* T_EXPIRY: expired (or not) now? The ruleset follows, with one line. */
+void expiry_check(struct sekishod *d);
+void expiry_gather(const struct sekishod *d, struct expiry_status *es);
 
 /* config.c */
 int check_only(struct sekishod *d);

@@ -103,6 +103,24 @@ fill_fetch(const struct status *s, struct ctl_status *w)
 	}
 }
 
+static int64_t
+s64(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+static void
+fill_bundle(const struct expiry_status *e, struct ctl_status *w)
+{
+	w->flags |= CTL_S_BUNDLE;
+	w->bundle.signed_at = s64(e->signed_at);
+	w->bundle.max_age_s = e->max_age;
+	w->bundle.by_statement = e->by_statement != 0;
+	w->bundle.expired = e->max_age != 0 && e->expired;
+	w->bundle.age_s = s64(e->age_s);
+	w->bundle.left_s = e->max_age == 0 ? -1 : w->bundle.expired ? 0 : s64(e->left_s);
+}
+
 void
 status_fill(const struct status *s, struct ctl_status *w)
 {
@@ -143,4 +161,6 @@ status_fill(const struct status *s, struct ctl_status *w)
 	}
 	if (s->fetch != NULL)
 		fill_fetch(s, w);
+	if (s->bundle != NULL)
+		fill_bundle(s->bundle, w);
 }

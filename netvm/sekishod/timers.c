@@ -219,9 +219,18 @@ expired(struct timers *t, enum timer_id id, const struct timer_ops *ops,
 		ops->table_check(d);
 		t->at[T_TABLE] = now_ms() + TABLE_CHECK_MS;
 		break;
+	case T_EXPIRY:
+		ops->expiry_check(d);
+		break;
 	case T_COUNT:
 		break;
 	}
+}
+
+void
+timers_on_expiry(struct timers *t, uint64_t now, uint64_t ms)
+{
+	t->at[T_EXPIRY] = ms != 0 ? now + ms : 0;
 }
 
 void

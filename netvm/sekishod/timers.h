@@ -29,7 +29,8 @@ struct policy;
 struct sekishod;
 
 enum timer_id { T_TUNNEL_POLL, T_CHILD_RESTART, T_REVERIFY, T_FETCH,
-	T_FETCH_DEADLINE, T_GATEWAY, T_RULES, T_VOUCH, T_WATCHDOG, T_TABLE, T_COUNT };
+	T_FETCH_DEADLINE, T_GATEWAY, T_RULES, T_VOUCH, T_WATCHDOG, T_TABLE, T_EXPIRY,
+	T_COUNT };
 
 struct timers {
 	uint64_t at[T_COUNT];	/* 0 = not armed */
@@ -76,6 +77,10 @@ void timers_on_vouched(struct timers *t, uint64_t now, unsigned int vouch_ms);
  * half of usec; 0: no watchdog. */
 void timers_on_watchdog(struct timers *t, uint64_t now, uint64_t usec);
 
+/* The policy's age looked at again in ms (expiry.c: at its expiry, and
+ * at least every minute); 0 disarms it. */
+void timers_on_expiry(struct timers *t, uint64_t now, uint64_t ms);
+
 /* The policy's timeouts in milliseconds, computed here and nowhere else. */
 unsigned int timers_gateway_timeout_ms(const struct policy *pol);	/* gateway-timeout */
 unsigned int timers_reverify_ms(const struct policy *pol);	/* beacon-reverify */
@@ -99,6 +104,7 @@ struct timer_ops {
 	void (*office_vouch)(struct sekishod *);	/* T_VOUCH: renew office mode's deadline */
 	void (*watchdog)(struct sekishod *);	/* T_WATCHDOG: tell systemd the loop runs */
 	void (*table_check)(struct sekishod *);	/* T_TABLE: is our table still in the kernel? */
+	void (*expiry_check)(struct sekishod *);	/* T_EXPIRY: has the policy expired? */
 };
 /* Runs every timer due by now (read again after each one), each through
  * its handler; the tunnel poll then re-arms, TUNNEL_POLL_MS on. */

@@ -214,13 +214,18 @@ render_forward(const struct fw_params *p, struct buf *o)
 		buf_printf(o, "\t\tiifname \"%s\" ip6 saddr != %s counter drop\n", w,
 		    inet_ntop(AF_INET6, &p->pol->work_addr6, b, sizeof(b)));
 	}
-	fw_render_inbound_forward(p, o);
+	if (!p->expired)
+		fw_render_inbound_forward(p, o);
 	/* Nothing from work onto the office LAN once the vouch has lapsed. */
 	if (p->mode == MODE_OFFICE)
 		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" oifname != @office_vouch counter reject with icmpx admin-prohibited\n",
 		    w, p->uplink);
-	if (p->mode != MODE_BLOCKED)
+	if (p->mode != MODE_BLOCKED && !p->expired)
 		render_allow(p, o);
+	else if (p->mode != MODE_BLOCKED)
+		buf_printf(o, "\t\tiifname \"%s\" meta l4proto tcp counter reject with tcp reset comment \"policy expired\"\n"
+		    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited comment \"policy expired\"\n",
+		    p->work_if, p->work_if);
 	/* Refused TCP gets a reset in either family: Linux gives up on a SYN
 	 * at once on a reset, but took an ICMPv6 admin-prohibited only for
 	 * the retransmitted SYN, a second later. */

@@ -22,6 +22,10 @@ struct fw_params {
 	const char		*work_if;
 	const char		*tun_if;
 	const char		*uplink;	/* office mode: the office uplink */
+	/* The policy is past its max age (docs/distribution.md, "Expiry"):
+	 * the mode's ruleset for the netvm's own traffic (its fetch), but
+	 * nothing of work's is forwarded. */
+	int			 expired;
 };
 
 /* Appends the full transaction (create, delete, define) to out: the

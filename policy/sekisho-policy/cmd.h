@@ -14,6 +14,8 @@ extern const char *prog_name;
 int keygen_main(void *ctx, int argc, char *argv[]);
 int sign_main(void *ctx, int argc, char *argv[]);
 int verify_main(void *ctx, int argc, char *argv[]);
+int fresh_main(void *ctx, int argc, char *argv[]);
+int verify_fresh_main(void *ctx, int argc, char *argv[]);
 int compile_main(void *ctx, int argc, char *argv[]);
 
 /* "Usage: PROG SUB ARGS" on stderr; returns EXIT_USAGE. */
@@ -22,5 +24,9 @@ int cmd_usage(const char *sub, const char *args);
  * or a message naming what was expected and EXIT_USAGE. */
 int cmd_key_arg(const char *sub, const char *opt, const char *b64,
     const char *what, uint8_t key[32]);
+
+/* A signed time: now, or $SOURCE_DATE_EPOCH (1 .. 2^63-1) for
+ * reproducible output. EXIT_OK or EXIT_USAGE with one line. */
+int cmd_signed_time(const char *sub, uint64_t *t);
 
 #endif

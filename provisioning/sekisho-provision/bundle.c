@@ -135,7 +135,8 @@ prov_sign_device(struct prov *p, const struct reg_device *d,
 	if (prov_compose(g->tmpl, d, g->key_file, serial, &text, &len) < 0)
 		return sk_errorf(err, ENOMEM, "out of memory");
 	snprintf(name, sizeof(name), "group %s", g->name);
-	rc = bundle_sign(&p->signer, name, text, len, dev, (uint64_t)p->now, out, outlen, err);
+	rc = bundle_sign(&p->signer, name, text, len, dev, (uint64_t)p->now,
+	    BUNDLE_MAX_AGE_DEFAULT, out, outlen, err);
 	free(text);
 	return rc < 0 ? -EINVAL : 0;
 }

@@ -2,7 +2,8 @@
  * agency/sekisho-bundle-server/dist_serve.c) on a file it did not write.
  *
  * Input: 8 bytes of the request's serial (big-endian, top bit cleared, as
- * the request decoder allows), one byte choosing the memory budget (below
+ * the request decoder allows; that bit chooses the request's version, 2 or
+ * 1), one byte choosing the memory budget (below
  * 0x80: that many KiB, else DIST_BODY_MAX), then the content of the one
  * file in the directory, named for the request's device.
  *
@@ -86,7 +87,7 @@ check_header(const struct dist_answer *a, enum dist_status want, size_t len)
 
 	if (a->out == NULL || a->len < DIST_RESP_HDR_LEN ||
 	    dist_response_decode(a->out, DIST_RESP_HDR_LEN, &r, &err) != 0 ||
-	    r.status != want || r.len != len)
+	    r.status != want || r.len != len || r.version != a->out[4])
 		__builtin_trap();
 }
 
@@ -109,6 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 8; i++)
 		req.serial = req.serial << 8 | data[i];
 	req.serial &= DIST_SERIAL_MAX;
+	req.version = data[0] & 0x80 ? DIST_VERSION : DIST_VERSION_V1;
 	budget = data[8] < 0x80 ? (size_t)data[8] << 10 : DIST_BODY_MAX;
 	file = data + 9;
 	n = size - 9;

@@ -30,7 +30,8 @@ check_request(const uint8_t *p, size_t n)
 		one_line(&err);
 		return;
 	}
-	if (n != DIST_REQ_LEN || r.serial > DIST_SERIAL_MAX)
+	if (n != DIST_REQ_LEN || r.serial > DIST_SERIAL_MAX ||
+	    (r.version != DIST_VERSION && r.version != DIST_VERSION_V1))
 		__builtin_trap();
 	dist_request_encode(back, &r);
 	if (memcmp(back, p, n) != 0)
@@ -49,8 +50,12 @@ check_response(const uint8_t *p, size_t n)
 		return;
 	}
 	if (n != DIST_RESP_HDR_LEN || r.status > DIST_UNKNOWN_DEVICE ||
+	    (r.version != DIST_VERSION && r.version != DIST_VERSION_V1) ||
 	    (r.status == DIST_NEWER && (r.len < DIST_BODY_MIN || r.len > DIST_BODY_MAX)) ||
-	    (r.status != DIST_NEWER && r.len != 0))
+	    /* version 2: "nothing newer" may carry a freshness statement */
+	    (r.status == DIST_NOTHING_NEWER && r.len != 0 &&
+	    (r.version != DIST_VERSION || r.len != DIST_FRESH_LEN)) ||
+	    (r.status == DIST_UNKNOWN_DEVICE && r.len != 0))
 		__builtin_trap();
 	dist_response_encode(back, &r);
 	if (memcmp(back, p, n) != 0)
@@ -69,7 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memcpy(buf, data, n);
 		memcpy(buf, DIST_REQ_MAGIC, 4);
-		buf[4] = DIST_VERSION;
+		buf[4] = data[4] & 1 ? DIST_VERSION : DIST_VERSION_V1;
 		check_request(buf, n);
 		memcpy(buf, DIST_RESP_MAGIC, 4);
 		check_response(buf, n);

@@ -4,7 +4,10 @@
  * in pieces of input-chosen sizes) and in one piece: NEWER exactly when
  * the input is a header declaring a bundle and that many bytes, with the
  * bundle written out being those bytes; NONE exactly for a lone "nothing
- * newer" header; anything else one error line. */
+ * newer" header; FRESH for a "nothing newer" header declaring a freshness
+ * statement and exactly its bytes (written out as the body); anything else,
+ * a response in another version than the request's among it, one error
+ * line. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,10 +25,15 @@ expected(const uint8_t *data, size_t size)
 	if (size < DIST_RESP_HDR_LEN ||
 	    dist_response_decode(data, DIST_RESP_HDR_LEN, &r, NULL) != 0)
 		return FETCH_FAILED;
+	if (r.version != DIST_VERSION)
+		return FETCH_FAILED;
 	if (r.status == DIST_NEWER && size == DIST_RESP_HDR_LEN + (size_t)r.len)
 		return FETCH_NEWER;
-	if (r.status == DIST_NOTHING_NEWER && size == DIST_RESP_HDR_LEN)
+	if (r.status == DIST_NOTHING_NEWER && r.len == 0 && size == DIST_RESP_HDR_LEN)
 		return FETCH_NONE;
+	if (r.status == DIST_NOTHING_NEWER && r.len > 0 &&
+	    size == DIST_RESP_HDR_LEN + (size_t)r.len)
+		return FETCH_FRESH;
 	return FETCH_FAILED;
 }
 
@@ -62,7 +70,8 @@ run(const uint8_t *data, size_t size, uint32_t seed, uint8_t *out)
 	}
 	if (v != want_v || fetch_stream_want(&s) != 0)
 		__builtin_trap();
-	if (v == FETCH_NEWER && (off != size || out_len != size - DIST_RESP_HDR_LEN ||
+	if ((v == FETCH_NEWER || v == FETCH_FRESH) &&
+	    (off != size || out_len != size - DIST_RESP_HDR_LEN ||
 	    memcmp(out, data + DIST_RESP_HDR_LEN, out_len) != 0))
 		__builtin_trap();
 	if (v == FETCH_FAILED) {

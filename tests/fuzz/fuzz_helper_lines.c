@@ -1,7 +1,8 @@
 /* libFuzzer: what sekishod reads from its helpers' output. The verifying
  * helper's "ok serial N device D\n" (bundle_verify.c): accepted only in
  * exactly that form, for the device asked for, with a serial in range,
- * which prints back to the very same line. sekisho-probe's lines
+ * which prints back to the very same line; and its answer for a freshness
+ * statement, "ok fresh serial S time T\n", the same way. sekisho-probe's lines
  * (lib/proto/probe_wire.c: probe_msg_parse): "answer" only for a beacon
  * asked about, printing back to the very same line; "none" and "fail"
  * only with the printable reason the line holds; anything else one error
@@ -124,6 +125,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		key_to_b64(dev, device);
 		snprintf(back, sizeof(back), "ok serial %" PRIu64 " device %s\n", serial, dev);
 		if (serial == 0 || serial > BUNDLE_SERIAL_MAX || strcmp(back, line) != 0)
+			__builtin_trap();
+	}
+	/* The statement's answer: only "ok fresh serial 5 time T\n" with T
+	 * from 1 to 2^63-1, printing back to the very same line. */
+	if (verifier_parse_fresh_ok(line, 5, &serial) == 0) {
+		snprintf(back, sizeof(back), "ok fresh serial 5 time %" PRIu64 "\n", serial);
+		if (serial == 0 || serial > BUNDLE_TIME_MAX || strcmp(back, line) != 0)
 			__builtin_trap();
 	}
 	check_probe(line);

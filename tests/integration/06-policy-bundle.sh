@@ -215,6 +215,37 @@ expect "verify: --min-serial must be a number" 2 \
     "$bin verify: --min-serial '-1' is not a number from 0 to 9223372036854775807" \
     -- verify --pubkey "$A" --min-serial -1 $dir/good.bundle
 
+# ---- freshness statements ---------------------------------------------------------
+SOURCE_DATE_EPOCH=1767229200 "$bin" fresh --key "$tmp/golden.key" $dir/good.bundle \
+    "$tmp/good.fresh" 2>"$tmp/err"
+cmp -s "$tmp/good.fresh" $dir/good.fresh && [ ! -s "$tmp/err" ] &&
+    [ "$(stat -c %a "$tmp/good.fresh")" = 644 ] &&
+    ok "fresh reproduces the golden statement byte for byte, 0644" ||
+    not_ok "fresh: statement differs from $dir/good.fresh"
+echo "ok fresh serial 5 time 1767229200" >"$tmp/fresh.out"
+run "verify-fresh: the statement for serial 5, signed after the bundle" 0 \
+    "$tmp/fresh.out" "$tmp/empty" -- verify-fresh --pubkey "$A" --device "$D" --serial 5 --after 1767225600 $dir/good.fresh
+expect "verify-fresh: a replayed statement (not after the freshest time seen)" 1 \
+    "$dir/good.fresh: stale: signed at 1767229200, not after 1767229200, the freshest signed time already seen; replay refused" \
+    -- verify-fresh --pubkey "$A" --device "$D" --serial 5 --after 1767229200 $dir/good.fresh
+expect "verify-fresh: a statement about another serial proves nothing" 1 \
+    "$dir/good.fresh: about serial 5, the serial in force is 6; it proves nothing about it" \
+    -- verify-fresh --pubkey "$A" --device "$D" --serial 6 $dir/good.fresh
+expect "verify-fresh: another key" 1 \
+    "$dir/good.fresh: wrong key: signed by $A, which is not a pinned agency key" \
+    -- verify-fresh --pubkey "$(cat $dir/other.pub)" --device "$D" --serial 5 $dir/good.fresh
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[20] ^= 1; open(sys.argv[2], "wb").write(b)' \
+    $dir/good.fresh "$tmp/tampered.fresh"
+expect "verify-fresh: its time changed" 1 \
+    "$tmp/tampered.fresh: tampered: the signature does not verify under agency key $A" \
+    -- verify-fresh --pubkey "$A" --device "$D" --serial 5 "$tmp/tampered.fresh"
+expect "verify-fresh: a bundle is not a statement" 1 \
+    "$dir/good.bundle: freshness statement of 151 bytes, expected 150" \
+    -- verify-fresh --pubkey "$A" --device "$D" --serial 5 $dir/good.bundle
+expect "fresh: only with the key that signed the bundle" 1 \
+    "$dir/wrong-key.bundle: signed by another key than the one given" \
+    -- fresh --key "$tmp/golden.key" $dir/wrong-key.bundle "$tmp/x.fresh"
+
 # ---- every byte tampered with ----------------------------------------------------
 size=$(stat -c %s $dir/good.bundle)
 mkdir "$tmp/t"

@@ -52,8 +52,8 @@ sign "$LAB_DIR/agency.key" "$DEV" "$B/3.conf" "$B/3"
 sign "$LAB_DIR/agency.key" "$DEV" "$B/4.conf" "$B/4"
 sign "$LAB_DIR/other.key" "$DEV" "$B/3.conf" "$B/3.otherkey"
 sign "$LAB_DIR/agency.key" "$STRANGER" "$B/3.conf" "$B/3.otherdevice"
-cp "$B/3" "$B/3.tampered"	# a byte of the policy's first line (offset 92)
-printf 'x' | dd of="$B/3.tampered" bs=1 seek=92 conv=notrunc status=none
+cp "$B/3" "$B/3.tampered"	# a byte of the policy's first line (offset 96)
+printf 'x' | dd of="$B/3.tampered" bs=1 seek=96 conv=notrunc status=none
 check "the agency signs serials 1, 2, 3 and the bad ones" \
 	bash -c "[ -s $B/1 ] && [ -s $B/2 ] && [ -s $B/3 ] && ! cmp -s $B/3 $B/3.tampered"
 

@@ -60,8 +60,8 @@ for s in 1 2 3 4 5; do
 	"$POLICY" sign --key "$LAB_DIR/agency.key" --device "$DEV" "$B/$s.conf" "$B/$s"
 done
 "$POLICY" sign --key "$LAB_DIR/other.key" --device "$DEV" "$B/4.conf" "$B/4.otherkey"
-cp "$B/4" "$B/4.tampered"	# a byte of the policy text (offset 92)
-printf 'x' | dd of="$B/4.tampered" bs=1 seek=92 conv=notrunc status=none
+cp "$B/4" "$B/4.tampered"	# a byte of the policy text (offset 96)
+printf 'x' | dd of="$B/4.tampered" bs=1 seek=96 conv=notrunc status=none
 check "the agency signs serials 1 to 5 (with a distribution block) and the bad ones" bash -c \
 	"[ -s $B/1 ] && [ -s $B/5 ] && [ -s $B/4.otherkey ] && ! cmp -s $B/4 $B/4.tampered"
 
@@ -128,7 +128,7 @@ check "sekishoctl status --json has the fetch too" bash -c \
 	"$SEKISHOCTL -s $NETVM_SOCK status --json | grep -qE '\"fetch\":\\{\"server\":\"$SRV\",\"interval_s\":10,\"running\":(true|false),\"next_s\":[0-9null]+,\"last\":\"[0-9TZ:-]+\",\"last_age_s\":[0-9]+,\"result\":\"accepted: '"
 
 # ---- IT drops serial 3: taken at the next interval ---------------------------------------
-nothing_newer_seen() { grep -qE "10\.77\.0\.2:[0-9]+ device $DEVNAME serial 2: nothing newer \(holds serial 2\)\$" "$SLOG"; }
+nothing_newer_seen() { grep -qE "10\.77\.0\.2:[0-9]+ device $DEVNAME serial 2: nothing newer \(holds serial 2\); no freshness statement \(none\)\$" "$SLOG"; }
 check "meanwhile the next fetches find nothing newer" lab_wait_for -t 15 nothing_newer_seen
 publish "$B/3"
 t0=$(ms_now)
@@ -189,7 +189,7 @@ rogue_up() {
 	lab_spawn rogue lgwan busybox nc -ll -p "$LAB_DIST_PORT" -e /bin/sh -c "head -c 45 >/dev/null; cat $RESP" &&
 	lab_wait_for -t 5 bash -c "ip netns exec $NS_LGWAN ss -Hlnt 'sport = :$LAB_DIST_PORT' | grep -q ."
 }
-{ printf 'SKBR\001\000'; be32 "$(stat -c %s "$B/2")"; cat "$B/2"; } >"$RESP"
+{ printf 'SKBR\002\000'; be32 "$(stat -c %s "$B/2")"; cat "$B/2"; } >"$RESP"
 check "a hostile server takes the address" rogue_up
 check "it answers with an older bundle (serial 2): refused with one line" refused_fetch \
 	"$(rx "$INCOMING: older serial: 2 is below 3, the serial already accepted; rollback refused$stays")"
@@ -200,11 +200,11 @@ printf 'HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello' >"$RESP"
 check "it answers with garbage: refused with one line" refused_fetch \
 	"$(rx "fetch over the tunnel: $SRV: bad response: bad magic, expected \"SKBR\"; next try in ")[0-9]+ s"
 check "garbage: serial 3 still in force" old_policy_stays
-{ printf 'SKBR\001\000'; be32 4194459; head -c 1000 /dev/zero; } >"$RESP"
+{ printf 'SKBR\002\000'; be32 4194463; head -c 1000 /dev/zero; } >"$RESP"
 check "it announces more than a bundle can be: refused with one line" refused_fetch \
-	"$(rx "fetch over the tunnel: $SRV: bad response: bundle length 4194459 out of range, expected 155 to 4194458; next try in ")[0-9]+ s"
+	"$(rx "fetch over the tunnel: $SRV: bad response: bundle length 4194463 out of range, expected 155 to 4194462; next try in ")[0-9]+ s"
 check "over-long: serial 3 still in force" old_policy_stays
-{ printf 'SKBR\001\001'; be32 0; printf 'x'; } >"$RESP"
+{ printf 'SKBR\002\001'; be32 0; printf 'x'; } >"$RESP"
 check "'nothing newer' with a byte after it: refused with one line" refused_fetch \
 	"$(rx "fetch over the tunnel: $SRV: bad response: bytes after its end; next try in ")[0-9]+ s"
 

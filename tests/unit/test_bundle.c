@@ -34,6 +34,7 @@
 #include "policy/serial.h"
 
 #define T0	UINT64_C(1767225600)	/* 2026-01-01 00:00:00 UTC */
+#define AGE	UINT32_C(3600)		/* the max age the fixtures sign */
 #define GWPUB	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 /* RFC 8032, section 7.1, TEST 1. */
@@ -73,8 +74,8 @@ sign7(struct fixture *f, const char *text, size_t *len)
 	struct sk_error err;
 	uint8_t *b = NULL;
 
-	if (bundle_sign(&f->good, "p.conf", text, strlen(text), f->device, T0, &b,
-	    len, &err) != 0)
+	if (bundle_sign(&f->good, "p.conf", text, strlen(text), f->device, T0, AGE,
+	    &b, len, &err) != 0)
 		fail_msg("%s", err.msg);
 	return b;
 }
@@ -150,12 +151,40 @@ static uint8_t *
 sign_raw(struct fixture *f, uint64_t serial, const char *text, size_t *len)
 {
 	size_t plen = strlen(text), siglen = 64, n;
-	uint8_t *buf = malloc(17 + 90 + plen + 64);
+	uint8_t *buf = malloc(17 + 94 + plen + 64);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	assert_non_null(buf);
+	memcpy(buf, "sekisho-bundle-v2", 17);
+	n = bundle_encode_body(buf + 17, serial, T0, AGE, f->device, f->good.pub, text,
+	    plen);
+	assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, f->good.pkey), 1);
+	assert_int_equal(EVP_DigestSign(md, buf + 17 + n, &siglen, buf, 17 + n), 1);
+	EVP_MD_CTX_free(md);
+	memmove(buf, buf + 17, n + 64);
+	*len = n + 64;
+	return buf;
+}
+
+/* A format 1 bundle, as laptops hold them from before format 2: the
+ * 90-byte header without a max age, signed under "sekisho-bundle-v1". */
+static uint8_t *
+sign_v1(struct fixture *f, const char *text, uint64_t issued, size_t *len)
+{
+	size_t plen = strlen(text), siglen = 64, n = 90 + plen;
+	uint8_t *buf = malloc(17 + n + 64);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 
 	assert_non_null(buf);
 	memcpy(buf, "sekisho-bundle-v1", 17);
-	n = bundle_encode_body(buf + 17, serial, T0, f->device, f->good.pub, text, plen);
+	memcpy(buf + 17, "SKPB\x00\x01", 6);
+	be64_put(buf + 17 + 6, 7);
+	be64_put(buf + 17 + 14, issued);
+	memcpy(buf + 17 + 22, f->device, 32);
+	memcpy(buf + 17 + 54, f->good.pub, 32);
+	buf[17 + 86] = (uint8_t)(plen >> 24), buf[17 + 87] = (uint8_t)(plen >> 16);
+	buf[17 + 88] = (uint8_t)(plen >> 8), buf[17 + 89] = (uint8_t)plen;
+	memcpy(buf + 17 + 90, text, plen);
 	assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, f->good.pkey), 1);
 	assert_int_equal(EVP_DigestSign(md, buf + 17 + n, &siglen, buf, 17 + n), 1);
 	EVP_MD_CTX_free(md);
@@ -186,26 +215,27 @@ test_layout(void **state)
 	struct fixture *f = *state;
 	size_t plen = strlen(policy7);
 	const uint8_t *b = f->b7;
-	uint8_t *msg = malloc(17 + 90 + plen);
+	uint8_t *msg = malloc(17 + 94 + plen);
 	EVP_PKEY *pk;
 	EVP_MD_CTX *md;
 
-	assert_int_equal(BUNDLE_HDR_LEN, 90);
-	assert_int_equal(f->n7, 90 + plen + 64);
-	assert_memory_equal(b, "SKPB\x00\x01", 6);
+	assert_int_equal(BUNDLE_HDR_LEN, 94);
+	assert_int_equal(f->n7, 94 + plen + 64);
+	assert_memory_equal(b, "SKPB\x00\x02", 6);
 	assert_memory_equal(b + 6, "\x00\x00\x00\x00\x00\x00\x00\x07", 8);
 	assert_memory_equal(b + 14, "\x00\x00\x00\x00\x69\x55\xb9\x00", 8);
-	assert_memory_equal(b + 22, f->device, 32);
-	assert_memory_equal(b + 54, f->good.pub, 32);
-	assert_int_equal(b[86] << 24 | b[87] << 16 | b[88] << 8 | b[89], (int)plen);
-	assert_memory_equal(b + 90, policy7, plen);
-	/* The signature, by OpenSSL alone: context, then bytes 0 .. 90+N. */
-	memcpy(msg, "sekisho-bundle-v1", 17);
-	memcpy(msg + 17, b, 90 + plen);
+	assert_memory_equal(b + 22, "\x00\x00\x0e\x10", 4);	/* 3600 s */
+	assert_memory_equal(b + 26, f->device, 32);
+	assert_memory_equal(b + 58, f->good.pub, 32);
+	assert_int_equal(b[90] << 24 | b[91] << 16 | b[92] << 8 | b[93], (int)plen);
+	assert_memory_equal(b + 94, policy7, plen);
+	/* The signature, by OpenSSL alone: context, then bytes 0 .. 94+N. */
+	memcpy(msg, "sekisho-bundle-v2", 17);
+	memcpy(msg + 17, b, 94 + plen);
 	pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, f->good.pub, 32);
 	md = EVP_MD_CTX_new();
 	assert_int_equal(EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk), 1);
-	assert_int_equal(EVP_DigestVerify(md, b + 90 + plen, 64, msg, 17 + 90 + plen), 1);
+	assert_int_equal(EVP_DigestVerify(md, b + 94 + plen, 64, msg, 17 + 94 + plen), 1);
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(pk);
 	free(msg);
@@ -219,12 +249,12 @@ test_decode_encode(void **state)
 	uint8_t *again = malloc(f->n7);
 
 	assert_int_equal(bundle_decode(f->b7, f->n7, "b", &b, NULL), BUNDLE_OK);
-	assert_int_equal(b.version, 1);
-	assert_true(b.serial == 7 && b.issued == T0);
+	assert_int_equal(b.version, 2);
+	assert_true(b.serial == 7 && b.issued == T0 && b.max_age == AGE);
 	assert_int_equal(b.policy_len, strlen(policy7));
 	assert_ptr_equal(b.sig, f->b7 + f->n7 - 64);
-	assert_int_equal(bundle_encode_body(again, b.serial, b.issued, b.device,
-	    b.signer, b.policy, b.policy_len), f->n7 - 64);
+	assert_int_equal(bundle_encode_body(again, b.serial, b.issued, b.max_age,
+	    b.device, b.signer, b.policy, b.policy_len), f->n7 - 64);
 	assert_memory_equal(again, f->b7, f->n7 - 64);
 	free(again);
 }
@@ -256,6 +286,7 @@ test_open_ok(void **state)
 	    BUNDLE_OK);
 	assert_true(p.serial == 7 && p.n_lgwan == 1);
 	assert_true(info.serial == 7 && info.issued == T0 && info.key_index == 0);
+	assert_true(info.version == 2 && info.max_age == AGE);
 	assert_memory_equal(info.device, f->device, 32);
 	assert_memory_equal(info.signer, f->good.pub, 32);
 	policy_free(&p);
@@ -288,7 +319,7 @@ test_tampered(void **state)
 	uint8_t *c = dup_bytes(f->b7, f->n7, 0);
 	char want[256];
 
-	c[90 + 20] ^= 0x01;	/* one bit of the policy text */
+	c[94 + 20] ^= 0x01;	/* one bit of the policy text */
 	snprintf(want, sizeof(want),
 	    "b: tampered: the signature does not verify under agency key %s", f->good_b64);
 	refused(c, f->n7, &f->trust, BUNDLE_E_SIGNATURE, want);
@@ -322,7 +353,7 @@ test_signer_field_lies(void **state)
 	struct bundle_trust t = f->trust;
 	uint8_t *c = dup_bytes(f->b7, f->n7, 0);
 
-	memcpy(c + 54, f->other.pub, 32);
+	memcpy(c + 58, f->other.pub, 32);
 	t.keys = (const uint8_t (*)[32])&f->other.pub;
 	refused(c, f->n7, &t, BUNDLE_E_SIGNATURE, NULL);
 	free(c);
@@ -437,17 +468,25 @@ test_malformed(void **state)
 	    "b: not a policy bundle: bad magic, expected \"SKPB\"");
 	refused(c, 0, &f->trust, BUNDLE_E_MALFORMED, NULL);
 	RESET();
-	c[5] = 2;
+	c[5] = 3;
 	refused(c, n, &f->trust, BUNDLE_E_MALFORMED,
-	    "b: unsupported bundle version 2, this build reads version 1");
+	    "b: unsupported bundle version 3, this build reads versions 1 and 2");
+	c[5] = 0;
+	refused(c, n, &f->trust, BUNDLE_E_MALFORMED,
+	    "b: unsupported bundle version 0, this build reads versions 1 and 2");
 	c[4] = 1, c[5] = 0;
 	refused(c, n, &f->trust, BUNDLE_E_MALFORMED,
-	    "b: unsupported bundle version 256, this build reads version 1");
+	    "b: unsupported bundle version 256, this build reads versions 1 and 2");
 	RESET();
-	refused(c, 5, &f->trust, BUNDLE_E_MALFORMED, "b: truncated header: 5 of 90 bytes");
-	refused(c, 89, &f->trust, BUNDLE_E_MALFORMED, "b: truncated header: 89 of 90 bytes");
+	/* A format 2 bundle relabelled as format 1: the fields move, and what
+	 * was the max age is read as the device: not the device's bundle. */
+	c[5] = 1;
+	refused(c, n, &f->trust, BUNDLE_E_MALFORMED, NULL);
+	RESET();
+	refused(c, 5, &f->trust, BUNDLE_E_MALFORMED, "b: truncated header: 5 of 94 bytes");
+	refused(c, 93, &f->trust, BUNDLE_E_MALFORMED, "b: truncated header: 93 of 94 bytes");
 	snprintf(want, sizeof(want), "b: truncated policy: %zu of %zu bytes", plen - 1, plen);
-	refused(c, 90 + plen - 1, &f->trust, BUNDLE_E_MALFORMED, want);
+	refused(c, 94 + plen - 1, &f->trust, BUNDLE_E_MALFORMED, want);
 	refused(c, n - 1, &f->trust, BUNDLE_E_MALFORMED, "b: truncated signature: 63 of 64 bytes");
 	refused(c, n + 3, &f->trust, BUNDLE_E_MALFORMED, "b: 3 trailing bytes after the signature");
 	set_u64(c + 6, 0);
@@ -459,22 +498,32 @@ test_malformed(void **state)
 	RESET();
 	set_u64(c + 14, UINT64_MAX);
 	refused(c, n, &f->trust, BUNDLE_E_MALFORMED,
-	    "b: issue time 18446744073709551615 out of range, expected 0 to 9223372036854775807");
+	    "b: signed time 18446744073709551615 out of range, expected 1 to 9223372036854775807");
+	set_u64(c + 14, 0);
+	refused(c, n, &f->trust, BUNDLE_E_MALFORMED,
+	    "b: signed time 0 out of range, expected 1 to 9223372036854775807");
 	RESET();
-	memset(c + 22, 0, 32);
+	memcpy(c + 22, "\x00\x00\x00\x3b", 4);
+	refused(c, n, &f->trust, BUNDLE_E_MALFORMED,
+	    "b: max age 59 s out of range, expected 60 to 31622400");
+	memcpy(c + 22, "\x01\xe2\x85\x01", 4);
+	refused(c, n, &f->trust, BUNDLE_E_MALFORMED,
+	    "b: max age 31622401 s out of range, expected 60 to 31622400");
+	RESET();
+	memset(c + 26, 0, 32);
 	refused(c, n, &f->trust, BUNDLE_E_MALFORMED, "b: device key is all zero");
 	RESET();
-	memset(c + 54, 0, 32);
+	memset(c + 58, 0, 32);
 	refused(c, n, &f->trust, BUNDLE_E_MALFORMED, "b: signer key is all zero");
 	RESET();
-	memset(c + 86, 0, 4);
+	memset(c + 90, 0, 4);
 	refused(c, n, &f->trust, BUNDLE_E_MALFORMED,
 	    "b: policy length 0 out of range, expected 1 to 4194304");
-	memcpy(c + 86, "\x00\x40\x00\x01", 4);
+	memcpy(c + 90, "\x00\x40\x00\x01", 4);
 	refused(c, n, &f->trust, BUNDLE_E_MALFORMED,
 	    "b: policy length 4194305 out of range, expected 1 to 4194304");
 	refused(c, BUNDLE_MAX_SIZE + 1, &f->trust, BUNDLE_E_MALFORMED,
-	    "b: bundle too large: 4194459 bytes, at most 4194458");
+	    "b: bundle too large: 4194463 bytes, at most 4194462");
 #undef RESET
 	free(c);
 }
@@ -520,15 +569,203 @@ test_sign_refuses(void **state)
 	size_t n;
 
 	assert_int_equal(bundle_sign(&f->good, "p.conf", "version 1\nserial 0\n", 19,
-	    f->device, T0, &b, &n, &err), BUNDLE_E_POLICY);
+	    f->device, T0, AGE, &b, &n, &err), BUNDLE_E_POLICY);
 	assert_string_equal(err.msg,
 	    "p.conf:2: serial 0 out of range, expected a number from 1 to 9223372036854775807");
 	assert_int_equal(bundle_sign(&f->good, "p.conf", policy7, strlen(policy7),
-	    zero, T0, &b, &n, &err), BUNDLE_E_MALFORMED);
+	    zero, T0, AGE, &b, &n, &err), BUNDLE_E_MALFORMED);
 	assert_string_equal(err.msg, "p.conf: device key is all zero");
 	assert_int_equal(bundle_sign(&f->good, "p.conf", policy7, strlen(policy7),
-	    f->device, UINT64_MAX, &b, &n, &err), BUNDLE_E_MALFORMED);
+	    f->device, UINT64_MAX, AGE, &b, &n, &err), BUNDLE_E_MALFORMED);
+	assert_int_equal(bundle_sign(&f->good, "p.conf", policy7, strlen(policy7),
+	    f->device, 0, AGE, &b, &n, &err), BUNDLE_E_MALFORMED);
+	assert_string_equal(err.msg, "p.conf: signed time 0 out of range");
+	assert_int_equal(bundle_sign(&f->good, "p.conf", policy7, strlen(policy7),
+	    f->device, T0, 59, &b, &n, &err), BUNDLE_E_MALFORMED);
+	assert_string_equal(err.msg,
+	    "p.conf: max age 59 s out of range, expected 60 to 31622400");
 	assert_null(b);
+}
+
+
+/* ---- format 1, still read ------------------------------------------------- */
+
+static void
+test_v1_still_read(void **state)
+{
+	struct fixture *f = *state;
+	struct bundle_info info;
+	struct policy p;
+	size_t n;
+	uint8_t *b = sign_v1(f, policy7, 0, &n);
+
+	assert_int_equal(n, 90 + strlen(policy7) + 64);
+	assert_int_equal(bundle_open(b, n, "b", &f->trust, &p, &info, NULL), BUNDLE_OK);
+	assert_true(info.version == 1 && info.max_age == 0 && info.issued == 0);
+	policy_free(&p);
+	/* Relabelled as format 2, its bytes mean something else: refused. */
+	b[5] = 2;
+	refused(b, n, &f->trust, BUNDLE_E_MALFORMED, NULL);
+	/* Signed under format 2's context, a format 1 layout does not verify. */
+	b[5] = 1;
+	b[n - 1] ^= 1;
+	refused(b, n, &f->trust, BUNDLE_E_SIGNATURE, NULL);
+	free(b);
+}
+
+/* ---- freshness statements ------------------------------------------------- */
+
+static void
+statement(struct fixture *f, uint64_t serial, uint64_t t, uint8_t out[FRESH_LEN])
+{
+	struct sk_error err;
+
+	if (fresh_sign(&f->good, serial, t, f->device, out, &err) != BUNDLE_OK)
+		fail_msg("%s", err.msg);
+}
+
+static void
+test_fresh_layout(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t st[FRESH_LEN], msg[16 + 86];
+	EVP_PKEY *pk;
+	EVP_MD_CTX *md;
+	struct fresh d;
+
+	assert_int_equal(FRESH_LEN, 150);
+	statement(f, 7, T0 + 60, st);
+	assert_memory_equal(st, "SKPF\x00\x01", 6);
+	assert_memory_equal(st + 6, "\x00\x00\x00\x00\x00\x00\x00\x07", 8);
+	assert_memory_equal(st + 14, "\x00\x00\x00\x00\x69\x55\xb9\x3c", 8);
+	assert_memory_equal(st + 22, f->device, 32);
+	assert_memory_equal(st + 54, f->good.pub, 32);
+	/* The signature, by OpenSSL alone: context, then bytes 0 .. 86. */
+	memcpy(msg, "sekisho-fresh-v1", 16);
+	memcpy(msg + 16, st, 86);
+	pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, f->good.pub, 32);
+	md = EVP_MD_CTX_new();
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk), 1);
+	assert_int_equal(EVP_DigestVerify(md, st + 86, 64, msg, sizeof(msg)), 1);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pk);
+	assert_int_equal(fresh_decode(st, sizeof(st), "s", &d, NULL), BUNDLE_OK);
+	assert_true(d.serial == 7 && d.time == T0 + 60);
+	assert_int_equal(fresh_verify(&d, "s", (const uint8_t (*)[32])&f->good.pub, 1,
+	    NULL), BUNDLE_OK);
+	assert_int_equal(fresh_check(&d, "s", f->device, 7, T0, NULL), BUNDLE_OK);
+}
+
+/* fresh_decode that must fail with exactly msg, *f untouched. */
+static void
+fresh_refused(const uint8_t *b, size_t n, const char *msg)
+{
+	struct fresh d, canary;
+	struct sk_error err;
+
+	memset(&d, 0xa5, sizeof(d));
+	canary = d;
+	assert_int_equal(fresh_decode(b, n, "s", &d, &err), BUNDLE_E_MALFORMED);
+	assert_string_equal(err.msg, msg);
+	assert_memory_equal(&d, &canary, sizeof(d));
+}
+
+static void
+test_fresh_refusals(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t st[FRESH_LEN + 1], c[FRESH_LEN + 1];
+	const uint8_t (*keys)[32] = (const uint8_t (*)[32])&f->good.pub;
+	const uint8_t (*other)[32] = (const uint8_t (*)[32])&f->other.pub;
+	struct sk_error err;
+	struct fresh d;
+	char want[256];
+
+	statement(f, 7, T0 + 60, st);
+	fresh_refused(st, 149, "s: freshness statement of 149 bytes, expected 150");
+	fresh_refused(st, 151, "s: freshness statement of 151 bytes, expected 150");
+	fresh_refused(NULL, 0, "s: freshness statement of 0 bytes, expected 150");
+#define RESET() memcpy(c, st, FRESH_LEN)
+	RESET(); c[0] = 'X';
+	fresh_refused(c, FRESH_LEN, "s: not a freshness statement: bad magic, expected \"SKPF\"");
+	RESET(); c[5] = 2;
+	fresh_refused(c, FRESH_LEN,
+	    "s: unsupported freshness statement version 2, this build reads version 1");
+	RESET(); memset(c + 6, 0, 8);
+	fresh_refused(c, FRESH_LEN,
+	    "s: serial 0 out of range, expected 1 to 9223372036854775807");
+	RESET(); memset(c + 14, 0, 8);
+	fresh_refused(c, FRESH_LEN,
+	    "s: signed time 0 out of range, expected 1 to 9223372036854775807");
+	RESET(); memset(c + 14, 0xff, 8);
+	fresh_refused(c, FRESH_LEN, "s: signed time 18446744073709551615 out of range, "
+	    "expected 1 to 9223372036854775807");
+	RESET(); memset(c + 22, 0, 32);
+	fresh_refused(c, FRESH_LEN, "s: device key is all zero");
+	RESET(); memset(c + 54, 0, 32);
+	fresh_refused(c, FRESH_LEN, "s: signer key is all zero");
+	/* The signature: every byte flipped is refused (decode or verify). */
+	for (size_t i = 0; i < FRESH_LEN; i++) {
+		RESET();
+		c[i] ^= 0x01;
+		if (fresh_decode(c, FRESH_LEN, "s", &d, NULL) == BUNDLE_OK &&
+		    fresh_verify(&d, "s", keys, 1, NULL) == BUNDLE_OK)
+			fail_msg("byte %zu flipped accepted", i);
+	}
+	RESET(); c[20] ^= 1;	/* the time moved: tampered */
+	assert_int_equal(fresh_decode(c, FRESH_LEN, "s", &d, NULL), BUNDLE_OK);
+	snprintf(want, sizeof(want),
+	    "s: tampered: the signature does not verify under agency key %s", f->good_b64);
+	assert_int_equal(fresh_verify(&d, "s", keys, 1, &err), BUNDLE_E_SIGNATURE);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(fresh_decode(st, FRESH_LEN, "s", &d, NULL), BUNDLE_OK);
+	snprintf(want, sizeof(want),
+	    "s: wrong key: signed by %s, which is not a pinned agency key", f->good_b64);
+	assert_int_equal(fresh_verify(&d, "s", other, 1, &err), BUNDLE_E_KEY);
+	assert_string_equal(err.msg, want);
+	/* A bundle's signature over the same bytes is not a statement's:
+	 * the contexts differ. */
+	RESET();
+	{
+		size_t siglen = 64;
+		uint8_t m[17 + 86];
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+		memcpy(m, "sekisho-bundle-v2", 17);
+		memcpy(m + 17, c, 86);
+		assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, f->good.pkey), 1);
+		assert_int_equal(EVP_DigestSign(md, c + 86, &siglen, m, sizeof(m)), 1);
+		EVP_MD_CTX_free(md);
+		assert_int_equal(fresh_decode(c, FRESH_LEN, "s", &d, NULL), BUNDLE_OK);
+		assert_int_equal(fresh_verify(&d, "s", keys, 1, NULL), BUNDLE_E_SIGNATURE);
+	}
+#undef RESET
+}
+
+static void
+test_fresh_check(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t st[FRESH_LEN];
+	struct sk_error err;
+	struct fresh d;
+	char want[256];
+
+	statement(f, 7, T0 + 60, st);
+	assert_int_equal(fresh_decode(st, FRESH_LEN, "s", &d, NULL), BUNDLE_OK);
+	snprintf(want, sizeof(want), "s: wrong device: made for %s, this device is %s",
+	    f->dev_b64, f->dev2_b64);
+	assert_int_equal(fresh_check(&d, "s", f->device2, 7, T0, &err), BUNDLE_E_DEVICE);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(fresh_check(&d, "s", f->device, 8, T0, &err), BUNDLE_E_OLDER);
+	assert_string_equal(err.msg,
+	    "s: about serial 7, the serial in force is 8; it proves nothing about it");
+	/* Replayed (the same time again) or older: refused. */
+	assert_int_equal(fresh_check(&d, "s", f->device, 7, T0 + 60, &err), BUNDLE_E_OLDER);
+	assert_string_equal(err.msg, "s: stale: signed at 1767225660, not after 1767225660, "
+	    "the freshest signed time already seen; replay refused");
+	assert_int_equal(fresh_check(&d, "s", f->device, 7, T0 + 61, NULL), BUNDLE_E_OLDER);
+	assert_int_equal(fresh_check(&d, "s", f->device, 7, T0 + 59, NULL), BUNDLE_OK);
 }
 
 /* ---- the agency key file ---------------------------------------------------- */
@@ -793,7 +1030,7 @@ static void
 test_compile_netvm(void **state)
 {
 	struct compile_netvm o = { MODE_REMOTE, "wk0", "sekisho0", NULL };
-	struct fw_params fp = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL };
+	struct fw_params fp = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, 0 };
 	struct sk_error err;
 	struct policy p;
 	struct buf a, b;
@@ -820,6 +1057,74 @@ test_compile_netvm(void **state)
 	    !ifname_valid("a/b") && !ifname_valid("a:1"));
 	buf_free(&a);
 	buf_free(&b);
+	policy_free(&p);
+}
+
+
+/* The chain named in a rendered ruleset, from "\tchain NAME {" to its
+ * closing "\t}\n"; *rest is the text without it. */
+static char *
+chain_of(const char *text, const char *name, char **rest)
+{
+	char head[64], *c, *r;
+	const char *a, *z;
+
+	snprintf(head, sizeof(head), "\tchain %s {\n", name);
+	assert_non_null(a = strstr(text, head));
+	assert_non_null(z = strstr(a, "\n\t}\n"));
+	z += 4;
+	assert_non_null(c = strndup(a, (size_t)(z - a)));
+	assert_non_null(r = malloc(strlen(text) + 1));
+	memcpy(r, text, (size_t)(a - text));
+	strcpy(r + (a - text), z);
+	*rest = r;
+	return c;
+}
+
+/* An expired policy (docs/distribution.md, "Expiry"): the mode's ruleset
+ * with nothing of work's accepted, the two "policy expired" rejects in
+ * their place, and everything else (the netvm's own path: output, the
+ * marks, the office vouch) exactly as in force. */
+static void
+test_render_expired(void **state)
+{
+	static const enum mode modes[] = { MODE_REMOTE, MODE_OFFICE };
+	struct policy p;
+
+	(void)state;
+	parse(policy7, &p);
+	for (size_t i = 0; i < nitems(modes); i++) {
+		struct fw_params fp = { modes[i], &p, "wk0", "sekisho0",
+		    modes[i] == MODE_OFFICE ? "up0" : NULL, 0 };
+		char *fa, *fb, *ra, *rb, *line, *save = NULL;
+		struct buf a, b;
+		int rejects = 0;
+
+		buf_init(&a);
+		buf_init(&b);
+		fw_render(&fp, &a);
+		fp.expired = 1;
+		fw_render(&fp, &b);
+		fa = chain_of(buf_str(&a), "forward", &ra);
+		fb = chain_of(buf_str(&b), "forward", &rb);
+		assert_string_equal(ra, rb);
+		assert_non_null(strstr(fa, "iifname \"wk0\" oifname"));
+		for (line = strtok_r(fb, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			if (strstr(line, "iifname \"wk0\"") != NULL &&
+			    strstr(line, "accept") != NULL)
+				fail_msg("mode %s, expired: work accepted: %s",
+				    mode_name(modes[i]), line);
+			rejects += strstr(line, "comment \"policy expired\"") != NULL;
+		}
+		assert_int_equal(rejects, 2);
+		free(fa);
+		free(fb);
+		free(ra);
+		free(rb);
+		buf_free(&a);
+		buf_free(&b);
+	}
 	policy_free(&p);
 }
 
@@ -867,6 +1172,10 @@ main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_decode_encode),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_v1_still_read),
+		cmocka_unit_test(test_fresh_layout),
+		cmocka_unit_test(test_fresh_refusals),
+		cmocka_unit_test(test_fresh_check),
 		cmocka_unit_test(test_open_ok),
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_tampered),
@@ -886,6 +1195,7 @@ main(void)
 		cmocka_unit_test(test_store_refusals),
 		cmocka_unit_test(test_rollback_after_reboot),
 		cmocka_unit_test(test_compile_netvm),
+		cmocka_unit_test(test_render_expired),
 		cmocka_unit_test(test_compile_gateway),
 	};
 

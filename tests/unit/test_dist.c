@@ -30,6 +30,7 @@
 #include "netvm/sekishod/control.h"
 #include "tests/unit/status_wire.h"
 #include "netvm/sekishod/fetcher.h"
+#include "netvm/sekishod/freshness.h"
 #include "netvm/sekishod/timers.h"
 #include "policy/bundle.h"
 
@@ -49,18 +50,25 @@ static const uint8_t dev[32] = { 0xfb, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 static void
 test_request_layout(void **state)
 {
-	struct dist_request r = { .serial = UINT64_C(0x0102030405060708) }, back;
+	struct dist_request r = { .version = 2, .serial = UINT64_C(0x0102030405060708) },
+	    back;
 	uint8_t b[DIST_REQ_LEN];
 
 	(void)state;
 	memcpy(r.device, dev, 32);
 	dist_request_encode(b, &r);
-	assert_memory_equal(b, "SKBQ\x01", 5);
+	assert_memory_equal(b, "SKBQ\x02", 5);
 	assert_memory_equal(b + 5, dev, 32);
 	assert_memory_equal(b + 37, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
 	assert_int_equal(dist_request_decode(b, sizeof(b), &back, NULL), 0);
 	assert_memory_equal(back.device, dev, 32);
-	assert_true(back.serial == r.serial);
+	assert_true(back.serial == r.serial && back.version == 2);
+	/* Version 1, from laptops not yet upgraded: the same layout. */
+	r.version = 1;
+	dist_request_encode(b, &r);
+	assert_memory_equal(b, "SKBQ\x01", 5);
+	assert_int_equal(dist_request_decode(b, sizeof(b), &back, NULL), 0);
+	assert_int_equal(back.version, 1);
 }
 
 static void
@@ -78,7 +86,7 @@ expect_req(const uint8_t *b, size_t n, const char *msg)
 static void
 test_request_refusals(void **state)
 {
-	struct dist_request r = { .serial = 7 };
+	struct dist_request r = { .version = 2, .serial = 7 };
 	uint8_t b[DIST_REQ_LEN + 1], c[DIST_REQ_LEN + 1];
 
 	(void)state;
@@ -92,8 +100,10 @@ test_request_refusals(void **state)
 	c[3] = 'R';
 	expect_req(c, 45, "bad magic, expected \"SKBQ\"");
 	memcpy(c, b, sizeof(c));
-	c[4] = 2;
-	expect_req(c, 45, "unsupported version 2, this build speaks version 1");
+	c[4] = 3;
+	expect_req(c, 45, "unsupported version 3, this build speaks versions 1 and 2");
+	c[4] = 0;
+	expect_req(c, 45, "unsupported version 0, this build speaks versions 1 and 2");
 	memcpy(c, b, sizeof(c));
 	memset(c + 5, 0, 32);
 	expect_req(c, 45, "device key is all zero");
@@ -113,9 +123,9 @@ test_request_refusals(void **state)
 }
 
 static void
-expect_resp(uint8_t status, uint32_t len, const char *msg)
+expect_resp_v(uint8_t version, uint8_t status, uint32_t len, const char *msg)
 {
-	struct dist_response r = { status, len };
+	struct dist_response r = { version, status, len };
 	uint8_t b[DIST_RESP_HDR_LEN];
 	struct sk_error err;
 
@@ -125,6 +135,7 @@ expect_resp(uint8_t status, uint32_t len, const char *msg)
 		assert_int_equal(dist_response_decode(b, sizeof(b), &r, &err), 0);
 		assert_int_equal(r.status, status);
 		assert_int_equal(r.len, len);
+		assert_int_equal(r.version, version);
 		return;
 	}
 	assert_int_equal(dist_response_decode(b, sizeof(b), &r, &err), -EINVAL);
@@ -132,26 +143,40 @@ expect_resp(uint8_t status, uint32_t len, const char *msg)
 }
 
 static void
+expect_resp(uint8_t status, uint32_t len, const char *msg)
+{
+	expect_resp_v(DIST_VERSION, status, len, msg);
+}
+
+static void
 test_response(void **state)
 {
-	struct dist_response r = { DIST_NEWER, 0x01020304 };
+	struct dist_response r = { 2, DIST_NEWER, 0x01020304 };
 	uint8_t b[DIST_RESP_HDR_LEN + 1] = { 0 };
 	struct sk_error err;
 
 	(void)state;
 	dist_response_encode(b, &r);
-	assert_memory_equal(b, "SKBR\x01\x00\x01\x02\x03\x04", 10);
+	assert_memory_equal(b, "SKBR\x02\x00\x01\x02\x03\x04", 10);
 	expect_resp(DIST_NEWER, 155, NULL);
-	expect_resp(DIST_NEWER, 4194458, NULL);
+	expect_resp(DIST_NEWER, 4194462, NULL);
 	expect_resp(DIST_NOTHING_NEWER, 0, NULL);
+	expect_resp(DIST_NOTHING_NEWER, 150, NULL);	/* a freshness statement */
 	expect_resp(DIST_UNKNOWN_DEVICE, 0, NULL);
-	expect_resp(DIST_NEWER, 154, "bundle length 154 out of range, expected 155 to 4194458");
-	expect_resp(DIST_NEWER, 4194459,
-	    "bundle length 4194459 out of range, expected 155 to 4194458");
+	expect_resp(DIST_NEWER, 154, "bundle length 154 out of range, expected 155 to 4194462");
+	expect_resp(DIST_NEWER, 4194463,
+	    "bundle length 4194463 out of range, expected 155 to 4194462");
 	expect_resp(DIST_NEWER, UINT32_MAX,
-	    "bundle length 4294967295 out of range, expected 155 to 4194458");
-	expect_resp(DIST_NOTHING_NEWER, 1, "status 1 with length 1, expected 0");
+	    "bundle length 4294967295 out of range, expected 155 to 4194462");
+	expect_resp(DIST_NOTHING_NEWER, 1, "status 1 with length 1, expected 0 or 150");
+	expect_resp(DIST_NOTHING_NEWER, 149, "status 1 with length 149, expected 0 or 150");
+	expect_resp(DIST_NOTHING_NEWER, 151, "status 1 with length 151, expected 0 or 150");
 	expect_resp(DIST_UNKNOWN_DEVICE, 10, "status 2 with length 10, expected 0");
+	expect_resp(DIST_UNKNOWN_DEVICE, 150, "status 2 with length 150, expected 0");
+	/* Version 1: nothing follows "nothing newer". */
+	expect_resp_v(1, DIST_NOTHING_NEWER, 0, NULL);
+	expect_resp_v(1, DIST_NEWER, 155, NULL);
+	expect_resp_v(1, DIST_NOTHING_NEWER, 150, "status 1 with length 150, expected 0");
 	expect_resp(3, 0, "unknown status 3, expected 0, 1 or 2");
 	expect_resp(255, 0, "unknown status 255, expected 0, 1 or 2");
 	assert_int_equal(dist_response_decode(b, 9, &r, &err), -EINVAL);
@@ -163,7 +188,7 @@ test_response(void **state)
 	assert_string_equal(err.msg, "bad magic, expected \"SKBR\"");
 	memcpy(b, "SKBR\x00\x01\0\0\0\0", 10);
 	assert_int_equal(dist_response_decode(b, 10, &r, &err), -EINVAL);
-	assert_string_equal(err.msg, "unsupported version 0, this build speaks version 1");
+	assert_string_equal(err.msg, "unsupported version 0, this build speaks versions 1 and 2");
 }
 
 static void
@@ -203,7 +228,7 @@ dir_setup(void **state)
 	snprintf(d->file, sizeof(d->file), "%s/%s", d->path, name);
 	assert_int_equal(bundle_signer_init(&s, seed, NULL), 0);
 	assert_int_equal(bundle_sign(&s, "p", POLICY_("5"), strlen(POLICY_("5")), dev, T0,
-	    &d->b5, &d->n5, NULL), 0);
+	    3600, &d->b5, &d->n5, NULL), 0);
 	bundle_signer_free(&s);
 	*state = d;
 	return 0;
@@ -233,12 +258,19 @@ put(const char *path, const void *p, size_t n)
 }
 
 static enum dist_verdict
-ask(const struct dir *d, uint64_t serial, size_t budget, struct dist_answer *a)
+ask_v(const struct dir *d, uint8_t version, uint64_t serial, size_t budget,
+    struct dist_answer *a)
 {
-	struct dist_request r = { .serial = serial };
+	struct dist_request r = { .version = version, .serial = serial };
 
 	memcpy(r.device, dev, 32);
 	return dist_serve(d->path, &r, budget, a);
+}
+
+static enum dist_verdict
+ask(const struct dir *d, uint64_t serial, size_t budget, struct dist_answer *a)
+{
+	return ask_v(d, DIST_VERSION, serial, budget, a);
 }
 
 static void
@@ -273,9 +305,20 @@ test_serve(void **state)
 		assert_int_equal(ask(d, s, 1 << 20, &a), DIST_SEND);
 		assert_int_equal(dist_response_decode(a.out, a.len, &r, NULL), 0);
 		assert_int_equal(r.status, DIST_NOTHING_NEWER);
-		assert_string_equal(a.line, "nothing newer (holds serial 5)");
+		assert_string_equal(a.line, s == 5 ?
+		    "nothing newer (holds serial 5); no freshness statement (none)" :
+		    "nothing newer (holds serial 5)");
 		dist_answer_free(&a);
 	}
+	/* In version 1, the same answer, in version 1. */
+	assert_int_equal(ask_v(d, 1, 4, 1 << 20, &a), DIST_SEND);
+	assert_int_equal(a.out[4], 1);
+	dist_answer_free(&a);
+	assert_int_equal(ask_v(d, 1, 5, 1 << 20, &a), DIST_SEND);
+	assert_int_equal(a.len, DIST_RESP_HDR_LEN);
+	assert_memory_equal(a.out, "SKBR\x01\x01\0\0\0\0", 10);
+	assert_string_equal(a.line, "nothing newer (holds serial 5)");
+	dist_answer_free(&a);
 
 	/* Over the memory budget: not answered. */
 	assert_int_equal(ask(d, 4, d->n5 - 1, &a), DIST_FAIL);
@@ -300,7 +343,7 @@ test_serve_refusals(void **state)
 	assert_string_equal(a.line, msg);
 	/* Made for another device (the device field changed). */
 	memcpy(b, d->b5, d->n5);
-	b[22] ^= 1;
+	b[26] ^= 1;
 	put(d->file, b, d->n5);
 	assert_int_equal(ask(d, 0, 1 << 20, &a), DIST_FAIL);
 	snprintf(msg, sizeof(msg), "%s: made for another device", d->file);
@@ -308,7 +351,7 @@ test_serve_refusals(void **state)
 	/* Too large (sparse). */
 	assert_int_equal(truncate(d->file, DIST_BODY_MAX + 1), 0);
 	assert_int_equal(ask(d, 0, (size_t)1 << 30, &a), DIST_FAIL);
-	snprintf(msg, sizeof(msg), "%s: 4194459 bytes, a bundle has at most 4194458", d->file);
+	snprintf(msg, sizeof(msg), "%s: 4194463 bytes, a bundle has at most 4194462", d->file);
 	assert_string_equal(a.line, msg);
 	/* A symbolic link, even to a good bundle. */
 	unlink(d->file);
@@ -326,6 +369,131 @@ test_serve_refusals(void **state)
 	assert_string_equal(a.line, msg);
 	rmdir(d->file);
 	free(b);
+}
+
+/* The agency's freshness statement beside the bundle (NAME.fresh): sent
+ * with "nothing newer" to a version 2 request for exactly the serial it
+ * speaks of; anything else about it, no statement, and the line says why. */
+static void
+test_serve_statement(void **state)
+{
+	static const uint8_t seed[32] = { 42 };
+	struct dir *d = *state;
+	struct bundle_signer s;
+	struct dist_answer a;
+	struct dist_response r;
+	uint8_t st[FRESH_LEN], other[FRESH_LEN];
+	char fpath[256];
+
+	assert_int_equal(bundle_signer_init(&s, seed, NULL), 0);
+	assert_int_equal(fresh_sign(&s, 5, T0 + 60, dev, st, NULL), 0);
+	assert_int_equal(fresh_sign(&s, 4, T0 + 60, dev, other, NULL), 0);
+	bundle_signer_free(&s);
+	put(d->file, d->b5, d->n5);
+	snprintf(fpath, sizeof(fpath), "%s.fresh", d->file);
+	put(fpath, st, sizeof(st));
+	assert_int_equal(ask(d, 5, 1 << 20, &a), DIST_SEND);
+	assert_int_equal(a.len, DIST_RESP_HDR_LEN + FRESH_LEN);
+	assert_int_equal(dist_response_decode(a.out, DIST_RESP_HDR_LEN, &r, NULL), 0);
+	assert_true(r.status == DIST_NOTHING_NEWER && r.len == FRESH_LEN);
+	assert_memory_equal(a.out + DIST_RESP_HDR_LEN, st, FRESH_LEN);
+	assert_string_equal(a.line, "nothing newer (holds serial 5); freshness statement "
+	    "signed at 1767225660");
+	dist_answer_free(&a);
+	/* Not to a device above the serial held, nor in version 1. */
+	assert_int_equal(ask(d, 6, 1 << 20, &a), DIST_SEND);
+	assert_int_equal(a.len, DIST_RESP_HDR_LEN);
+	dist_answer_free(&a);
+	assert_int_equal(ask_v(d, 1, 5, 1 << 20, &a), DIST_SEND);
+	assert_int_equal(a.len, DIST_RESP_HDR_LEN);
+	dist_answer_free(&a);
+	/* A statement about another serial (the cron is behind): none. */
+	put(fpath, other, sizeof(other));
+	assert_int_equal(ask(d, 5, 1 << 20, &a), DIST_SEND);
+	assert_int_equal(a.len, DIST_RESP_HDR_LEN);
+	assert_string_equal(a.line, "nothing newer (holds serial 5); no freshness "
+	    "statement (it speaks of another serial)");
+	dist_answer_free(&a);
+	/* Not a statement: none, with the decoder's line. */
+	put(fpath, st, sizeof(st) - 1);
+	assert_int_equal(ask(d, 5, 1 << 20, &a), DIST_SEND);
+	assert_int_equal(a.len, DIST_RESP_HDR_LEN);
+	assert_string_equal(a.line, "nothing newer (holds serial 5); no freshness "
+	    "statement (statement: freshness statement of 149 bytes, expected 150)");
+	dist_answer_free(&a);
+	/* A symbolic link: none. */
+	unlink(fpath);
+	assert_int_equal(symlink(d->file, fpath), 0);
+	assert_int_equal(ask(d, 5, 1 << 20, &a), DIST_SEND);
+	assert_int_equal(a.len, DIST_RESP_HDR_LEN);
+	assert_string_equal(a.line, "nothing newer (holds serial 5); no freshness "
+	    "statement (Too many levels of symbolic links)");
+	dist_answer_free(&a);
+	unlink(fpath);
+	unlink(d->file);
+}
+
+/* ---- the policy's age (freshness.c) ------------------------------------------ */
+
+#define W0	UINT64_C(1767225600)	/* wall clock, unix s */
+#define B0	UINT64_C(5000000)	/* CLOCK_BOOTTIME, ms */
+
+static void
+test_fresh_age(void **state)
+{
+	struct freshness f = { 0 };
+
+	(void)state;
+	/* Signed 100 s before now, max age 3600: 3500 s left; expires at
+	 * exactly 3600 s of age, not a second before. */
+	fresh_bundle(&f, 5, 3600, W0 - 100, W0, B0);
+	assert_true(fresh_age_s(&f, W0, B0) == 100);
+	assert_true(fresh_left_s(&f, W0, B0) == 3500);
+	assert_false(fresh_is_expired(&f, W0 + 3499, B0 + 3499000));
+	assert_true(fresh_is_expired(&f, W0 + 3500, B0 + 3500000));
+	assert_int_equal(fresh_update(&f, W0 + 3499, B0 + 3499000), 0);
+	assert_int_equal(fresh_update(&f, W0 + 3500, B0 + 3500000), 1);
+	assert_true(f.expired);
+	assert_int_equal(fresh_update(&f, W0 + 3501, B0 + 3501000), 0);	/* said once */
+	/* The wall clock set back by a day: the boot clock still counts. */
+	assert_true(fresh_is_expired(&f, W0 - 86400, B0 + 3500000));
+	assert_true(fresh_age_s(&f, W0 - 86400, B0 + 3500000) == 3600);
+	/* Set forward: it ends sooner (fail closed), never later. */
+	fresh_bundle(&f, 5, 3600, W0 - 100, W0, B0);
+	assert_true(fresh_is_expired(&f, W0 + 3500, B0 + 1000));
+	/* A clock behind the signed time: the age is 0, never negative, and
+	 * runs on the boot clock. */
+	fresh_bundle(&f, 5, 3600, W0 + 1000, W0, B0);
+	assert_true(fresh_age_s(&f, W0, B0) == 0);
+	assert_true(fresh_age_s(&f, W0 + 10, B0 + 3600000) == 3600);
+	/* Format 1: never. */
+	fresh_bundle(&f, 5, 0, 0, W0, B0);
+	assert_false(fresh_is_expired(&f, UINT64_MAX / 2, UINT64_MAX / 2));
+	assert_true(fresh_left_s(&f, W0, B0) == UINT64_MAX);
+}
+
+static void
+test_fresh_statements(void **state)
+{
+	struct freshness f = { 0 };
+
+	(void)state;
+	fresh_bundle(&f, 5, 3600, W0 - 4000, W0, B0);
+	assert_int_equal(fresh_update(&f, W0, B0), 1);
+	assert_true(f.expired && !f.by_statement);
+	/* A statement signed now: fresh again, the age counts from it. */
+	assert_int_equal(fresh_statement(&f, W0 - 10, W0, B0), 0);
+	assert_true(f.by_statement && f.signed_at == W0 - 10);
+	assert_int_equal(fresh_update(&f, W0, B0), 1);
+	assert_false(f.expired);
+	assert_true(fresh_left_s(&f, W0, B0) == 3590);
+	/* Replayed, or older: refused, nothing moves. */
+	assert_int_equal(fresh_statement(&f, W0 - 10, W0 + 5, B0 + 5000), -1);
+	assert_int_equal(fresh_statement(&f, W0 - 4000, W0 + 5, B0 + 5000), -1);
+	assert_true(f.signed_at == W0 - 10 && f.base_boot_ms == B0);
+	/* A newer bundle starts from its own time. */
+	fresh_bundle(&f, 6, 7200, W0 - 1, W0, B0);
+	assert_true(f.serial == 6 && !f.by_statement && fresh_left_s(&f, W0, B0) == 7199);
 }
 
 /* ---- sekishod's timers ----------------------------------------------------- */
@@ -491,6 +659,18 @@ test_fetch_outcomes(void **state)
 	assert_int_equal(files_in(r), 2);
 	unlink(r->incoming);
 
+	/* Nothing newer, with a statement: its bytes in memory (at most one
+	 * more than a statement), no file left, the incoming path untouched. */
+	assert_int_equal(run_fetch(r, "head -c 150 /dev/zero | tr '\\0' S; exit 4"),
+	    FETCH_STATEMENT);
+	assert_int_equal(r->f.statement_len, 150);
+	assert_int_equal(r->f.statement[0], 'S');
+	assert_int_equal(r->f.statement[149], 'S');
+	assert_int_equal(files_in(r), 1);
+	assert_int_equal(run_fetch(r, "head -c 400 /dev/zero; exit 4"), FETCH_STATEMENT);
+	assert_int_equal(r->f.statement_len, FETCH_STATEMENT_MAX);
+	assert_int_equal(files_in(r), 1);
+
 	/* An error: its first line, control characters made harmless; a
 	 * half-written bundle is thrown away. */
 	assert_int_equal(run_fetch(r, "printf PARTIAL; printf '10.64.0.9:51830: bad\\033[31m\\n"
@@ -612,6 +792,9 @@ main(void)
 		cmocka_unit_test(test_device_name),
 		cmocka_unit_test_setup_teardown(test_serve, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_serve_refusals, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_serve_statement, dir_setup, dir_teardown),
+		cmocka_unit_test(test_fresh_age),
+		cmocka_unit_test(test_fresh_statements),
 		cmocka_unit_test(test_fetch_timers),
 		cmocka_unit_test_setup_teardown(test_fetch_outcomes, run_setup, run_teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_stop, run_setup, run_teardown),

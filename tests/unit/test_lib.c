@@ -284,6 +284,27 @@ test_control_wire(void **state)
 	strcpy(s.reason, "tunnel over up0");
 	strcpy(s.uplinks[0].name, "up0");
 	s.tunnel.handshake_age_s = -1;
+	/* The bundle's age round-trips; an expired one with time left, or a
+	 * format 1 bundle that expires, is refused. */
+	s.flags |= CTL_S_BUNDLE;
+	s.bundle.signed_at = 1767225600;
+	s.bundle.max_age_s = 3600;
+	s.bundle.age_s = 7200;
+	s.bundle.expired = 1;
+	n = ctl_status_encode(p, sizeof(p), &s);
+	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), 0);
+	assert_int_equal(memcmp(&s, &d, sizeof(s)), 0);
+	s.bundle.left_s = 5;
+	n = ctl_status_encode(p, sizeof(p), &s);
+	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), -EINVAL);
+	assert_string_equal(err.msg, "an expired bundle with time left");
+	s.bundle.expired = 0;
+	s.bundle.max_age_s = 0;
+	n = ctl_status_encode(p, sizeof(p), &s);
+	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), -EINVAL);
+	assert_string_equal(err.msg, "a bundle without a max age that expires");
+	memset(&s.bundle, 0, sizeof(s.bundle));
+	s.flags &= (uint8_t)~CTL_S_BUNDLE;
 	n = ctl_status_encode(p, sizeof(p), &s);
 	assert_true(n > 0);
 	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), 0);
@@ -293,7 +314,7 @@ test_control_wire(void **state)
 	p[n] = 0;
 	assert_int_equal(ctl_status_decode(p, (size_t)n + 1, &d, &err), -EINVAL);
 	assert_string_equal(err.msg, "1 bytes after the status");
-	p[1] = 0x10;
+	p[1] = 0x20;
 	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), -EINVAL);
 	assert_string_equal(err.msg, "unknown status flags");
 	p[1] = CTL_S_TUNNEL;

@@ -72,7 +72,7 @@ teardown_policy(void **state)
 static char *
 render(enum mode mode, const struct policy *p)
 {
-	struct fw_params fp = { mode, p, "wk0", "skt0", "up0" };
+	struct fw_params fp = { mode, p, "wk0", "skt0", "up0", 0 };
 	struct buf b;
 
 	buf_init(&b);
@@ -184,7 +184,7 @@ test_base_ruleset(void **state)
 static struct fw_model *
 model(enum mode mode, const struct policy *p, const char *uplink)
 {
-	struct fw_params fp = { mode, p, "wk0", "skt0", uplink };
+	struct fw_params fp = { mode, p, "wk0", "skt0", uplink, 0 };
 	struct fw_model *m = fw_model_new();
 	struct buf a, b;
 
@@ -919,10 +919,53 @@ test_verifier_run(void **state)
 	unlink(helper);
 	assert_int_equal(verifier_run_unconfined(helper, "b", &t, big, 10, &serial, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "b: cannot run the verifying helper "));
+	/* A freshness statement: its arguments, and its answer for exactly
+	 * the serial asked about. */
+	snprintf(want, sizeof(want),
+	    "echo \"$*\" >%s.args; cat >/dev/null; echo 'ok fresh serial 5 time 1767229200'", got);
+	write_helper(helper, want);
+	assert_int_equal(verifier_run_fresh(helper, "s", &t, 5, 1767225600, big, 150,
+	    &serial, 0, &err), 0);
+	assert_true(serial == 1767229200);
+	snprintf(want, sizeof(want), "%s.args", got);
+	f = fopen(want, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(want, sizeof(want), f));
+	fclose(f);
+	assert_string_equal(want, "verify-fresh --name s --pubkey " KEY_A " --pubkey "
+	    KEY_B " --device " KEY_B " --serial 5 --after 1767225600 -\n");
+	assert_int_equal(verifier_run_fresh(helper, "s", &t, 6, 0, big, 150, &serial, 0,
+	    &err), -EIO);
+	assert_non_null(strstr(err.msg, "gave no valid answer"));
+	write_helper(helper, "cat >/dev/null; echo 's: stale: replay refused' >&2; exit 1");
+	assert_int_equal(verifier_run_fresh(helper, "s", &t, 5, 0, big, 150, &serial, 0,
+	    &err), -EINVAL);
+	assert_string_equal(err.msg, "s: stale: replay refused");
+	unlink(helper);
 	unlink(got);
 	snprintf(want, sizeof(want), "%s.args", got);
 	unlink(want);
 	rmdir(dir);
+}
+
+static void
+test_verifier_parse_fresh_ok(void **state)
+{
+	uint64_t t = 0;
+
+	(void)state;
+	assert_int_equal(verifier_parse_fresh_ok("ok fresh serial 5 time 1767229200\n", 5, &t), 0);
+	assert_true(t == 1767229200);
+	assert_int_equal(verifier_parse_fresh_ok("ok fresh serial 5 time 1767229200\n", 6, &t), -EINVAL);
+	assert_int_equal(verifier_parse_fresh_ok("ok fresh serial 5 time 0\n", 5, &t), -EINVAL);
+	assert_int_equal(verifier_parse_fresh_ok("ok fresh serial 5 time 01\n", 5, &t), -EINVAL);
+	assert_int_equal(verifier_parse_fresh_ok("ok fresh serial 5 time 1\n\n", 5, &t), -EINVAL);
+	assert_int_equal(verifier_parse_fresh_ok("ok fresh serial 5 time 1", 5, &t), -EINVAL);
+	assert_int_equal(verifier_parse_fresh_ok("ok fresh serial 5 time +1\n", 5, &t), -EINVAL);
+	assert_int_equal(verifier_parse_fresh_ok("ok fresh serial 5 time 9223372036854775808\n",
+	    5, &t), -EINVAL);
+	assert_int_equal(verifier_parse_fresh_ok("ok fresh serial 55 time 1\n", 5, &t), -EINVAL);
+	assert_int_equal(verifier_parse_fresh_ok("ok serial 5 device x\n", 5, &t), -EINVAL);
 }
 
 static struct policy *
@@ -1062,6 +1105,7 @@ main(void)
 		cmocka_unit_test(test_rtnl_filter),
 		cmocka_unit_test(test_trust_parse_keys),
 		cmocka_unit_test(test_verifier_parse_ok),
+		cmocka_unit_test(test_verifier_parse_fresh_ok),
 		cmocka_unit_test(test_verifier_run),
 		cmocka_unit_test(test_live_change),
 		cmocka_unit_test(test_rules_retry_backoff),

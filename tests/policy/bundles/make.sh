@@ -25,18 +25,24 @@ dir=tests/policy/bundles
 "$P" sign --key "$tmp/agency.key" --device "$D" policy.conf good.bundle
 "$P" sign --key "$tmp/other.key" --device "$D" policy.conf wrong-key.bundle
 # flip one bit, in the policy text / strip the signature / one byte more /
-# one byte less / version 2
+# one byte less / version 3
 python3 - <<'PY'
 b = bytearray(open("good.bundle", "rb").read())
-t = bytearray(b); t[130] ^= 0x01; open("tampered.bundle", "wb").write(t)
+t = bytearray(b); t[134] ^= 0x01; open("tampered.bundle", "wb").write(t)
 open("unsigned.bundle", "wb").write(b[:-64])
 open("trailing.bundle", "wb").write(b + b"\n")
 open("truncated.bundle", "wb").write(b[:-1])
-v = bytearray(b); v[5] = 2; open("version2.bundle", "wb").write(v)
+v = bytearray(b); v[5] = 3; open("version3.bundle", "wb").write(v)
 PY
+# format 1, as laptops hold them from before format 2: still read
+python3 mkbundle.py --key "$tmp/agency.key" --device "$D" --serial 5 --format 1 \
+	--issued "$SOURCE_DATE_EPOCH" policy.conf format1.bundle
 # signed by the agency key, but the header's serial is not the policy's
 python3 mkbundle.py --key "$tmp/agency.key" --device "$D" --serial 6 \
 	--issued "$SOURCE_DATE_EPOCH" policy.conf serial-mismatch.bundle
+
+# the agency's freshness statement for good.bundle, an hour later
+SOURCE_DATE_EPOCH=1767229200 "$P" fresh --key "$tmp/agency.key" good.bundle good.fresh
 
 args() { echo "$2" >"$1.args"; }
 args good		"--pubkey $A --device $D $dir/good.bundle"
@@ -51,5 +57,6 @@ args wrong-device	"--pubkey $A --device $D2 $dir/good.bundle"
 args older-serial	"--pubkey $A --device $D --min-serial 6 $dir/good.bundle"
 args trailing		"--pubkey $A --device $D $dir/trailing.bundle"
 args truncated		"--pubkey $A --device $D $dir/truncated.bundle"
-args version2		"--pubkey $A --device $D $dir/version2.bundle"
+args version3		"--pubkey $A --device $D $dir/version3.bundle"
+args format1		"--pubkey $A --device $D $dir/format1.bundle"
 args serial-mismatch	"--pubkey $A --device $D $dir/serial-mismatch.bundle"

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""A second, independent encoder of docs/bundle.md (format version 1): the
-layout written out again in Python, the Ed25519 signature made by the
-openssl command line tool. The tests check that it produces, byte for byte,
-what `sekisho-policy sign` produces (Ed25519 is deterministic), and use it
-to make bundles the real tool refuses to make (a serial that differs from
-the policy's).
+"""A second, independent encoder of docs/bundle.md (format version 2, and
+1 with --format 1): the layout written out again in Python, the Ed25519
+signature made by the openssl command line tool. The tests check that it
+produces, byte for byte, what `sekisho-policy sign` produces (Ed25519 is
+deterministic), and use it to make bundles the real tool refuses to make
+(a serial that differs from the policy's, a format 1 bundle).
 
-  mkbundle.py --key KEYFILE --device B64 --serial N --issued T POLICY OUT
+  mkbundle.py --key KEYFILE --device B64 --serial N --issued T
+              [--max-age S] [--format 1|2] POLICY OUT
 """
 import argparse
 import base64
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-CONTEXT = b"sekisho-bundle-v1"
+CONTEXTS = {1: b"sekisho-bundle-v1", 2: b"sekisho-bundle-v2"}
 PKCS8_ED25519 = bytes.fromhex("302e020100300506032b657004220420")
 
 
@@ -31,6 +32,8 @@ def main():
     ap.add_argument("--device", required=True)
     ap.add_argument("--serial", type=int, required=True)
     ap.add_argument("--issued", type=int, required=True)
+    ap.add_argument("--max-age", type=int, default=604800)
+    ap.add_argument("--format", type=int, choices=(1, 2), default=2)
     ap.add_argument("policy")
     ap.add_argument("out")
     a = ap.parse_args()
@@ -45,10 +48,14 @@ def main():
         os.close(fd)
         signer = openssl("pkey", "-inform", "DER", "-in", der, "-pubout",
                          "-outform", "DER")[-32:]
-        body = (b"SKPB" + struct.pack(">HQQ", 1, a.serial, a.issued) +
-                device + signer + struct.pack(">I", len(policy)) + policy)
+        if a.format == 1:
+            head = struct.pack(">HQQ", 1, a.serial, a.issued)
+        else:
+            head = struct.pack(">HQQI", 2, a.serial, a.issued, a.max_age)
+        body = (b"SKPB" + head + device + signer +
+                struct.pack(">I", len(policy)) + policy)
         with open(msg, "wb") as f:
-            f.write(CONTEXT + body)
+            f.write(CONTEXTS[a.format] + body)
         openssl("pkeyutl", "-sign", "-inkey", der, "-keyform", "DER",
                 "-rawin", "-in", msg, "-out", sig)
         signature = open(sig, "rb").read()
