@@ -83,6 +83,7 @@ struct sandbox {
 #define SANDBOX_USER_VERIFY	"_sekisho-verify"
 #define SANDBOX_USER_DHCP	"_sekisho-dhcp"
 #define SANDBOX_USER_WG		"_sekisho-wg"
+#define SANDBOX_USER_CTL	"_sekisho-ctl"	/* sekishod's frontend */
 #define SANDBOX_USER_BEACON	"_sekisho-beacon"
 #define SANDBOX_USER_BUNDLE	"_sekisho-bundle"
 #define SANDBOX_USER_DNS	"_sekisho-dns"

@@ -263,7 +263,7 @@ loop(struct sekishod *d)
 		}
 		office_unroute_now(d);
 		pfd[0] = (struct pollfd){ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = d->front.fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 		np = prober_pollfds(&d->prober, pfd + 3, ENGINE_MAX_UPLINKS);
 		nf = fetch_pollfd(&d->fetch, &pfd[3 + np]);
@@ -275,8 +275,8 @@ loop(struct sekishod *d)
 			d->resync = 1;
 		}
 		on_probes(d, pfd + 3, np);
-		if (pfd[1].revents & POLLIN)
-			ctl_serve(d->ctl_fd, &ctl_ops, d);
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
+			frontend_dispatch(&d->front, &ctl_ops, d);
 		if (pfd[2].revents & POLLIN)
 			on_signal(d);
 		if (nf && pfd[3 + np].revents & (POLLIN | POLLHUP | POLLERR))
@@ -325,6 +325,15 @@ signals_open(void)
 }
 
 static void
+control_start(struct sekishod *d)
+{
+	struct sk_error err;
+
+	if (frontend_start(&d->front, &err) < 0)
+		fatalx("%s", err.msg);
+}
+
+static void
 start(struct sekishod *d)
 {
 	struct sk_error err;
@@ -348,6 +357,9 @@ start(struct sekishod *d)
 		errno = -d->ctl_fd;
 		fatal("control socket %s", d->sock_path);
 	}
+	if (frontend_listen(&d->front, d->ctl_fd, &err) < 0)
+		fatalx("%s", err.msg);
+	d->ctl_fd = -1;
 	timers_on_start(&d->timers, now_ms());
 	timers_on_watchdog(&d->timers, now_ms(), notify_watchdog_usec());
 	d->resync = 1;
@@ -363,6 +375,7 @@ shutdown_daemon(struct sekishod *d)
 	prober_stop_all(&d->prober);
 	fetch_stop(&d->fetch);
 	dns_stop(&d->dns);
+	frontend_stop(&d->front);
 	workside_close(&d->work);
 	tunnel_close(&d->tun);
 	unlink(d->sock_path);
@@ -432,6 +445,10 @@ main(int argc, char *argv[])
 	if (base_only)
 		return 0;
 	signal(SIGPIPE, SIG_IGN);	/* a verifying helper may quit reading */
+	/* The control socket's clients are served by the frontend, forked
+	 * before the policy and the device key are read (frontend.h). */
+	if (!check)
+		control_start(&d);
 	load_config(&d, check);
 	if (check)
 		return check_only(&d);

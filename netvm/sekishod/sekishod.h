@@ -23,6 +23,7 @@
 #include "netvm/sekishod/dns.h"
 #include "netvm/sekishod/engine.h"
 #include "netvm/sekishod/fetcher.h"
+#include "netvm/sekishod/frontend.h"
 #include "netvm/sekishod/office.h"
 #include "netvm/sekishod/rtnl.h"
 #include "netvm/sekishod/timers.h"
@@ -52,6 +53,7 @@ struct sekishod {
 	struct fetcher		 fetch;		/* bundle fetches (-b only) */
 	struct dnswatch		 dns;		/* which resolver work's DNS goes to */
 	struct rtnl_watch	*rtnl;
+	struct frontend		 front;		/* the control socket's clients */
 	struct timers		 timers;
 	int			 ctl_fd, sig_fd;
 	int			 quit, resync, quiet;

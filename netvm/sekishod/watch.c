@@ -87,7 +87,8 @@ reap(struct sekishod *d)
 			d->work.dhcp = -1;
 		} else if (dns_reaped(&d->dns, pid)) {
 			log_warnx("dns: the resolver checker (pid %d) exited", (int)pid);
-		} else if (prober_reaped(&d->prober, pid)) {
+		} else if (prober_reaped(&d->prober, pid) ||
+		    frontend_reaped(&d->front, pid)) {
 			continue;
 		} else {
 			fetch_reaped(&d->fetch, pid, status);
