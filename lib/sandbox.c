@@ -345,6 +345,40 @@ sandbox_apply(const struct sandbox_prepared *p)
 	return 0;
 }
 
+int
+sandbox_keep_caps(const int *caps, size_t n, struct sk_error *err)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	const struct rlimit zero = { 0, 0 };
+	uint64_t keep = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (caps[i] >= 0 && caps[i] <= 63)
+			keep |= 1ULL << caps[i];
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 || setrlimit(RLIMIT_CORE, &zero) == -1)
+		return sk_errorf(err, errno, "not dumpable: %s", strerror(errno)), -1;
+	for (int cap = 0; cap <= 63; cap++)
+		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EINVAL)
+			return sk_errorf(err, errno, "bounding set: %s", strerror(errno)), -1;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && errno != EINVAL)
+		return sk_errorf(err, errno, "ambient set: %s", strerror(errno)), -1;
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) == -1)
+		return sk_errorf(err, errno, "capget: %s", strerror(errno)), -1;
+	for (int i = 0; i < 2; i++) {
+		uint32_t k = (uint32_t)(keep >> (32 * i));
+
+		d[i].effective &= k;
+		d[i].permitted &= k;
+		d[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &h, d) == -1)
+		return sk_errorf(err, errno, "capset: %s", strerror(errno)), -1;
+	return 0;
+}
+
 /* SEKISHO_SANDBOX_DEBUG: the forbidden call's number, then exit 159. */
 static void
 on_sigsys(int sig, siginfo_t *si, void *uc)

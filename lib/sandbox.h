@@ -98,6 +98,15 @@ struct sandbox {
 int sandbox_enter(const struct sandbox *sb, struct sk_error *err);
 
 /*
+ * For a privileged parent that must stay root (sekishod's): not dumpable
+ * (no core, no ptrace, /proc files root's), RLIMIT_CORE 0, and of the
+ * capabilities only caps (CAP_* numbers) in the effective, permitted and
+ * bounding sets, none inheritable or ambient. The programs it starts as
+ * root get at most these. 0, or -1 with one line in err.
+ */
+int sandbox_keep_caps(const int *caps, size_t n, struct sk_error *err);
+
+/*
  * The same for a child about to exec another program: sandbox_prepare in
  * the parent (it resolves the user, opens the paths and compiles the
  * filter), sandbox_apply in the child between fork and exec (system calls

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,11 +39,25 @@
 #include "lib/log.h"
 #include "lib/notify.h"
 #include "lib/proc.h"
+#include "lib/sandbox.h"
 #include "lib/util.h"
 #include "netvm/sekishod/control.h"
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/route.h"
 #include "netvm/sekishod/route6.h"
+
+/*
+ * What the parent keeps of root's capabilities (the same list as
+ * sekishod.service's CapabilityBoundingSet): CAP_NET_ADMIN (nftables,
+ * routes, rules, links, WireGuard, the TUN device), CAP_NET_RAW (the
+ * probe's SO_BINDTODEVICE, sekisho-dhcpd's packet socket),
+ * CAP_NET_BIND_SERVICE (sekisho-dhcpd's port 67), CAP_SETUID, CAP_SETGID
+ * (the sandboxed users), CAP_SETPCAP (the sandbox empties the bounding
+ * set), CAP_CHOWN (a helper's pipes, wireguard-go's UAPI socket), CAP_KILL
+ * (ending helpers that run as other users).
+ */
+static const int parent_caps[] = { CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE,
+	CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_CHOWN, CAP_KILL };
 
 static void __attribute__((noreturn))
 usage(void)
@@ -435,6 +450,10 @@ main(int argc, char *argv[])
 	if (d.bundled)
 		bundle_paths(&d, store, incoming, sizeof(store));
 	log_init("sekishod", foreground || base_only, verbose + LOG_LEVEL_INFO);
+	/* Before any input is read: not dumpable, and of root's capabilities
+	 * only those the unit grants (sekishod.service), whoever starts it. */
+	if (!check && sandbox_keep_caps(parent_caps, nitems(parent_caps), &err) < 0)
+		fatalx("privileges: %s", err.msg);
 	if ((d.fw = fw_open(&err)) == NULL)
 		fatalx("%s", err.msg);
 	if (force)
