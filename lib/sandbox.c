@@ -358,9 +358,11 @@ sandbox_keep_caps(const int *caps, size_t n, struct sk_error *err)
 			keep |= 1ULL << caps[i];
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 || setrlimit(RLIMIT_CORE, &zero) == -1)
 		return sk_errorf(err, errno, "not dumpable: %s", strerror(errno)), -1;
+	/* Only those still there: a unit that bounds it already (and grants
+	 * no CAP_SETPCAP, which dropping needs) is left as it is. */
 	for (int cap = 0; cap <= 63; cap++)
-		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
-		    errno != EINVAL)
+		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
 			return sk_errorf(err, errno, "bounding set: %s", strerror(errno)), -1;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && errno != EINVAL)
 		return sk_errorf(err, errno, "ambient set: %s", strerror(errno)), -1;
