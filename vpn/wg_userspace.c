@@ -147,9 +147,15 @@ tun_flags(const char *prog, uint64_t until)
 	}
 	text[len] = '\0';
 	close(p[0]);
-	if (len == 0)
+	if (len == 0) {
+		/* Not remembered: asked again at the next start. */
 		log_warnx("%s --version: no answer; assuming a version that wants no "
 		    "packet information on its TUN device", prog);
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		return wg_go_tun_flags("");
+	}
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 		;
