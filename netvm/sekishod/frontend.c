@@ -77,28 +77,33 @@ receive_listener(int fd)
 	return lfd;
 }
 
+/* Its sandbox, prepared in the parent before the fork (the user looked
+ * up, the filter compiled): the child only applies it, and touches little
+ * of the libraries that took (netvm.rss_kib counts every page it maps). */
+static const int fe_calls[] = { SCMP_SYS(accept4), SCMP_SYS(setsockopt),
+    SCMP_SYS(rt_sigaction), SCMP_SYS(recvmsg) };
+static const struct sandbox fe_sandbox = {
+	.name = "sekishod frontend", .user = SANDBOX_USER_CTL,
+	.syscalls = fe_calls, .n_syscalls = nitems(fe_calls), .flags = SANDBOX_SYSLOG,
+};
+
 static void __attribute__((noreturn))
-frontend_main(int fd)
+frontend_main(int fd, const struct sandbox_prepared *prep)
 {
-	static const int calls[] = { SCMP_SYS(accept4), SCMP_SYS(setsockopt),
-	    SCMP_SYS(rt_sigaction), SCMP_SYS(recvmsg) };
-	const struct sandbox sb = {
-		.name = "sekishod frontend", .user = SANDBOX_USER_CTL,
-		.syscalls = calls, .n_syscalls = nitems(calls), .flags = SANDBOX_SYSLOG,
-	};
-	struct sk_error err;
 	sigset_t none;
-	int lfd;
+	int lfd, rc;
 
 	/* Nothing of the parent's but its socket and standard error. */
 	for (int i = 3; i < 1024; i++)
-		if (i != fd)
+		if (i != fd && i != prep->ruleset_fd)
 			close(i);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (sandbox_enter(&sb, &err) < 0)
-		fatalx("%s", err.msg);
+	if ((rc = sandbox_apply(prep)) < 0)
+		fatalx("%s: cannot enter the sandbox: %s", prep->name, strerror(-rc));
+	if (prep->ruleset_fd != -1)
+		close(prep->ruleset_fd);
 	lfd = receive_listener(fd);
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
@@ -119,24 +124,31 @@ frontend_main(int fd)
 int
 frontend_start(struct frontend *fe, struct sk_error *err)
 {
+	struct sandbox_prepared prep;
 	int sv[2];
 
 	fe->pid = 0;
 	fe->fd = -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+	if (sandbox_prepare(&fe_sandbox, &prep, err) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		sandbox_release(&prep);
 		return sk_errorf(err, errno, "frontend: socketpair: %s", strerror(errno)), -1;
+	}
 	if ((fe->pid = fork()) == -1) {
 		int e = errno;
 
 		close(sv[0]);
 		close(sv[1]);
+		sandbox_release(&prep);
 		fe->pid = 0;
 		return sk_errorf(err, e, "frontend: fork: %s", strerror(e)), -1;
 	}
 	if (fe->pid == 0) {
 		close(sv[0]);
-		frontend_main(sv[1]);
+		frontend_main(sv[1], &prep);
 	}
+	sandbox_release(&prep);
 	close(sv[1]);
 	fe->fd = sv[0];
 	return 0;
