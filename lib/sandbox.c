@@ -53,10 +53,32 @@ debug_mode(void)
 
 /* ---- seccomp ---- */
 
+static const struct sandbox *rule_sb;	/* whose noops rule() honours */
+
+/* Allowed; a call with a noop is allowed only with another argument. */
 static int
 rule(scmp_filter_ctx ctx, int nr)
 {
+	for (size_t i = 0; rule_sb != NULL && i < rule_sb->n_noops; i++)
+		if (rule_sb->noops[i].syscall == nr)
+			return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+			    SCMP_CMP(rule_sb->noops[i].arg, SCMP_CMP_NE,
+			    rule_sb->noops[i].value));
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+static int
+noop_rules(scmp_filter_ctx ctx, const struct sandbox *sb)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sb->n_noops; i++)
+		if (sb->noops[i].arg > 5)
+			rc = -EINVAL;
+		else
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), sb->noops[i].syscall, 1,
+			    SCMP_CMP(sb->noops[i].arg, SCMP_CMP_EQ, sb->noops[i].value));
+	return rc;
 }
 
 /* mmap and mprotect, without PROT_EXEC unless the program is yet to exec:
@@ -89,10 +111,14 @@ compile_filter(const struct sandbox *sb, struct sandbox_prepared *p,
 	ctx = seccomp_init(debug_mode() ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
 	if (ctx == NULL)
 		return sk_errorf(err, ENOMEM, "%s: seccomp_init failed", sb->name), -1;
+	rule_sb = sb;
 	for (size_t i = 0; rc == 0 && i < nitems(base_syscalls); i++)
 		rc = rule(ctx, base_syscalls[i]);
 	for (size_t i = 0; rc == 0 && i < sb->n_syscalls; i++)
 		rc = rule(ctx, sb->syscalls[i]);
+	rule_sb = NULL;
+	if (rc == 0)
+		rc = noop_rules(ctx, sb);
 	if (rc == 0)
 		rc = memory_rules(ctx, sb->flags);
 	if (rc == 0 && (sb->flags & SANDBOX_SYSLOG) &&
@@ -319,6 +345,42 @@ sandbox_apply(const struct sandbox_prepared *p)
 	return 0;
 }
 
+int
+sandbox_keep_caps(const int *caps, size_t n, struct sk_error *err)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	const struct rlimit zero = { 0, 0 };
+	uint64_t keep = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (caps[i] >= 0 && caps[i] <= 63)
+			keep |= 1ULL << caps[i];
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 || setrlimit(RLIMIT_CORE, &zero) == -1)
+		return sk_errorf(err, errno, "not dumpable: %s", strerror(errno)), -1;
+	/* Only those still there: a unit that bounds it already (and grants
+	 * no CAP_SETPCAP, which dropping needs) is left as it is. */
+	for (int cap = 0; cap <= 63; cap++)
+		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			return sk_errorf(err, errno, "bounding set: %s", strerror(errno)), -1;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && errno != EINVAL)
+		return sk_errorf(err, errno, "ambient set: %s", strerror(errno)), -1;
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) == -1)
+		return sk_errorf(err, errno, "capget: %s", strerror(errno)), -1;
+	for (int i = 0; i < 2; i++) {
+		uint32_t k = (uint32_t)(keep >> (32 * i));
+
+		d[i].effective &= k;
+		d[i].permitted &= k;
+		d[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &h, d) == -1)
+		return sk_errorf(err, errno, "capset: %s", strerror(errno)), -1;
+	return 0;
+}
+
 /* SEKISHO_SANDBOX_DEBUG: the forbidden call's number, then exit 159. */
 static void
 on_sigsys(int sig, siginfo_t *si, void *uc)
@@ -369,11 +431,14 @@ sandbox_enter(const struct sandbox *sb, struct sk_error *err)
 
 /* ---- a sandboxed child ---- */
 
-/* Between fork and exec: nothing that allocates or takes a lock. */
+/* Between fork and exec: nothing that allocates or takes a lock. fds[i]
+ * becomes descriptor i (sandbox_spawn_fds). */
 static void __attribute__((noreturn))
-child(const struct sandbox_prepared *p, const char *path, char *const argv[],
-    int in, int out, int err_fd, int report)
+child(const struct sandbox_prepared *pp, const char *path, char *const argv[],
+    char *const envp[], const int *fds, size_t n, int report)
 {
+	struct sandbox_prepared q = *pp, *p = &q;
+	int tmp[SANDBOX_MAX_FDS];
 	sigset_t none;
 	int rc, nul;
 
@@ -382,12 +447,23 @@ child(const struct sandbox_prepared *p, const char *path, char *const argv[],
 			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (in < 0 && (nul = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1)
-		in = nul;
-	if ((in >= 0 && dup2(in, STDIN_FILENO) == -1) ||
-	    (out >= 0 && dup2(out, STDOUT_FILENO) == -1) ||
-	    (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) == -1))
+	/* Out of the way first, so no target number overwrites a source, the
+	 * report pipe or the ruleset. */
+	if ((report = fcntl(report, F_DUPFD_CLOEXEC, 3 + SANDBOX_MAX_FDS)) == -1)
+		_exit(127);
+	if (q.ruleset_fd != -1 &&
+	    (q.ruleset_fd = fcntl(q.ruleset_fd, F_DUPFD_CLOEXEC, 3 + SANDBOX_MAX_FDS)) == -1)
 		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		tmp[i] = fds[i];
+		if (i == 0 && tmp[i] < 0 && (nul = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1)
+			tmp[i] = nul;
+		if (tmp[i] >= 0 && (tmp[i] = fcntl(tmp[i], F_DUPFD_CLOEXEC, 3 + SANDBOX_MAX_FDS)) == -1)
+			goto fail;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (tmp[i] >= 0 && dup2(tmp[i], (int)i) == -1)
+			goto fail;
 	/* Our own pipes, private to this child: its user may reopen them. */
 	for (int fd = 0; (p->flags & SANDBOX_STDIO_PIPES) && fd <= 2; fd++) {
 		struct stat st;
@@ -398,14 +474,20 @@ child(const struct sandbox_prepared *p, const char *path, char *const argv[],
 	}
 	/* Everything else shut, but the ruleset and the report pipe, which
 	 * close themselves at exec. */
-	for (int fd = 3; fd < 1024; fd++)
+	for (int fd = (int)n; fd < 1024; fd++)
 		if (fd != report && fd != p->ruleset_fd)
+			close(fd);
+	for (int fd = 3; fd < (int)n; fd++)
+		if (tmp[fd] < 0)
 			close(fd);
 	if ((rc = sandbox_apply(p)) < 0) {
 		errno = -rc;
 		goto fail;
 	}
-	execv(path, argv);
+	if (envp != NULL)
+		execve(path, argv, envp);
+	else
+		execv(path, argv);
 fail:
 	rc = errno;
 	(void)!write(report, &rc, sizeof(rc));
@@ -416,10 +498,22 @@ int
 sandbox_spawn(pid_t *pid, const struct sandbox *sb, const char *path,
     char *const argv[], int in, int out, int err_fd, struct sk_error *err)
 {
+	const int fds[3] = { in, out, err_fd };
+
+	return sandbox_spawn_fds(pid, sb, path, argv, NULL, fds, 3, err);
+}
+
+int
+sandbox_spawn_fds(pid_t *pid, const struct sandbox *sb, const char *path,
+    char *const argv[], char *const envp[], const int *fds, size_t nfds,
+    struct sk_error *err)
+{
 	struct sandbox_prepared p;
 	int pfd[2], rc = 0;
 	ssize_t n;
 
+	if (nfds < 3 || nfds > SANDBOX_MAX_FDS)
+		return sk_errorf(err, EINVAL, "%s: %zu descriptors", sb->name, nfds), -EINVAL;
 	if (sandbox_prepare(sb, &p, err) < 0)
 		return -EPERM;
 	if (pipe2(pfd, O_CLOEXEC) == -1) {
@@ -431,7 +525,7 @@ sandbox_spawn(pid_t *pid, const struct sandbox *sb, const char *path,
 		rc = -errno;
 	} else if (*pid == 0) {
 		close(pfd[0]);
-		child(&p, path, argv, in, out, err_fd, pfd[1]);
+		child(&p, path, argv, envp, fds, nfds, pfd[1]);
 	}
 	close(pfd[1]);
 	sandbox_release(&p);

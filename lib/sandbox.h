@@ -54,6 +54,16 @@ struct sandbox_path {
 					 * connect and sendto, for glibc's
 					 * reconnection to /dev/log */
 
+/* A call the filter answers "done" (0) without making it, when argument
+ * arg equals value: for a program that insists on a change its parent has
+ * made for it already (wireguard-go setting the MTU of the tunnel that
+ * sekishod configures). At most one per system call. */
+struct sandbox_noop {
+	int		syscall;	/* SCMP_SYS(name) */
+	unsigned int	arg;		/* 0..5 */
+	uint64_t	value;
+};
+
 struct sandbox {
 	const char			*name;	/* the program, for log lines */
 	const char			*user;	/* its own system user */
@@ -62,6 +72,8 @@ struct sandbox {
 	const struct sandbox_path	*paths;	/* all it may touch; none: nothing */
 	size_t				 n_paths;
 	unsigned int			 flags;
+	const struct sandbox_noop	*noops;	/* calls answered 0, not made */
+	size_t				 n_noops;
 };
 
 /* The system users, one per sandboxed program (tests/sandbox-users.sh
@@ -71,6 +83,7 @@ struct sandbox {
 #define SANDBOX_USER_VERIFY	"_sekisho-verify"
 #define SANDBOX_USER_DHCP	"_sekisho-dhcp"
 #define SANDBOX_USER_WG		"_sekisho-wg"
+#define SANDBOX_USER_CTL	"_sekisho-ctl"	/* sekishod's frontend */
 #define SANDBOX_USER_BEACON	"_sekisho-beacon"
 #define SANDBOX_USER_BUNDLE	"_sekisho-bundle"
 #define SANDBOX_USER_DNS	"_sekisho-dns"
@@ -84,6 +97,15 @@ struct sandbox {
  * exits: a half-entered sandbox is no sandbox).
  */
 int sandbox_enter(const struct sandbox *sb, struct sk_error *err);
+
+/*
+ * For a privileged parent that must stay root (sekishod's): not dumpable
+ * (no core, no ptrace, /proc files root's), RLIMIT_CORE 0, and of the
+ * capabilities only caps (CAP_* numbers) in the effective, permitted and
+ * bounding sets, none inheritable or ambient. The programs it starts as
+ * root get at most these. 0, or -1 with one line in err.
+ */
+int sandbox_keep_caps(const int *caps, size_t n, struct sk_error *err);
 
 /*
  * The same for a child about to exec another program: sandbox_prepare in
@@ -110,6 +132,17 @@ struct sandbox_prepared {
  */
 int sandbox_spawn(pid_t *pid, const struct sandbox *sb, const char *path,
     char *const argv[], int in, int out, int err_fd, struct sk_error *err);
+
+/*
+ * The same with more descriptors and an environment of its own: fds[i]
+ * becomes descriptor i of the program (n at most SANDBOX_MAX_FDS; for 0, 1
+ * and 2 -1 means what sandbox_spawn does: /dev/null, inherited; for the
+ * others -1 means shut), and envp is its whole environment (NULL: ours).
+ */
+#define SANDBOX_MAX_FDS	8
+int sandbox_spawn_fds(pid_t *pid, const struct sandbox *sb, const char *path,
+    char *const argv[], char *const envp[], const int *fds, size_t n,
+    struct sk_error *err);
 
 int sandbox_prepare(const struct sandbox *sb, struct sandbox_prepared *p,
     struct sk_error *err);

@@ -21,6 +21,7 @@
 #include "lib/util.h"
 #include "vpn/wg_nl.h"
 #include "vpn/wg_uapi.h"
+#include "vpn/wg_userspace.h"
 
 
 #define WG_USERSPACE_DEFAULT	"wireguard-go"
@@ -220,29 +221,30 @@ userspace_answers(const char *ifname)
 	return rc == 0;
 }
 
+/* The same for a program just started, not past deadline: its socket
+ * exists (we made it) before it accepts. */
 static int
-userspace_spawn(const char *ifname, pid_t *pid)
+userspace_answers_by(const char *ifname, uint64_t deadline)
+{
+	struct wg_device tmp;
+	uint64_t now = now_ms();
+	int rc;
+
+	rc = wg_uapi_get_within(ifname, &tmp, now < deadline ? (int)(deadline - now) : 1);
+	wg_device_free(&tmp);
+	return rc == 0;
+}
+
+/* Confined (wg_userspace.c): its own user, no capability, the TUN device
+ * and the UAPI socket opened here and passed. */
+static int
+userspace_spawn(const char *ifname, uint64_t deadline, pid_t *pid)
 {
 	const char *env = secure_getenv("SEKISHO_WG_USERSPACE");
-	char prog[4096], name[IFNAMSIZ], fg[] = "-f";
-	char *argv[] = { prog, fg, name, NULL };
-	int rc;
 
 	if (env == NULL || *env == '\0')
 		env = WG_USERSPACE_DEFAULT;
-	if (sk_strlcpy(prog, env, sizeof(prog)) >= sizeof(prog))
-		return -ENAMETOOLONG;
-	sk_strlcpy(name, ifname, sizeof(name));
-	/* No banner ("Running wireguard-go is not required ...") in our log:
-	 * wireguard-go prints it unless WG_PROCESS_FOREGROUND=1, which it
-	 * sets itself for its own daemon child (main.go, warning()). */
-	if (setenv("WG_PROCESS_FOREGROUND", "1", 1) == -1)
-		log_warn("WG_PROCESS_FOREGROUND");
-	/* A daemon's blocked or ignored signals must not reach the child. */
-	rc = spawn_child(pid, prog, argv, -1, -1, -1);
-	if (rc != 0)
-		log_warnx("wg %s: cannot start %s: %s", ifname, prog, strerror(-rc));
-	return rc;
+	return wg_userspace_spawn(env, ifname, deadline, pid);
 }
 
 static void
@@ -275,9 +277,8 @@ reap(pid_t pid)
  * gone (then already reaped; also when the caller ignores SIGCHLD, which it
  * must not), -ETIMEDOUT when it never answered. */
 static int
-userspace_wait(const char *ifname, pid_t pid)
+userspace_wait(const char *ifname, pid_t pid, uint64_t deadline)
 {
-	uint64_t deadline = now_ms() + WG_CREATE_TIMEOUT_MS;
 	int status = 0;
 
 	for (;;) {
@@ -286,7 +287,7 @@ userspace_wait(const char *ifname, pid_t pid)
 			    "(status 0x%x)", ifname, (unsigned)status);
 			return -ECHILD;
 		}
-		if (userspace_answers(ifname))
+		if (userspace_answers_by(ifname, deadline))
 			return 0;
 		if (now_ms() >= deadline)
 			return -ETIMEDOUT;
@@ -297,14 +298,17 @@ userspace_wait(const char *ifname, pid_t pid)
 static int
 userspace_create(const char *ifname, pid_t *child)
 {
+	uint64_t deadline;
 	pid_t pid;
 	int rc;
 
 	if (userspace_answers(ifname))
 		return 0;
-	if ((rc = userspace_spawn(ifname, &pid)) != 0)
+	/* The whole start, asking its version included, within the time. */
+	deadline = now_ms() + WG_CREATE_TIMEOUT_MS;
+	if ((rc = userspace_spawn(ifname, deadline, &pid)) != 0)
 		return rc;
-	rc = userspace_wait(ifname, pid);
+	rc = userspace_wait(ifname, pid, deadline);
 	if (rc == -ETIMEDOUT) {
 		log_warnx("wg %s: wireguard-go did not answer within %d ms",
 		    ifname, WG_CREATE_TIMEOUT_MS);

@@ -632,11 +632,10 @@ wg_uapi_sock_path(char *buf, size_t len, const char *ifname)
 }
 
 static int
-uapi_connect(const char *ifname, int *fdp)
+uapi_connect(const char *ifname, int timeout_ms, int *fdp)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { WG_UAPI_TIMEOUT_MS / 1000,
-	    (WG_UAPI_TIMEOUT_MS % 1000) * 1000 };
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 	int fd, rc;
 
 	*fdp = -1;
@@ -731,14 +730,14 @@ uapi_recv(int fd, char **out, size_t *outlen)
 
 /* One request, one reply. */
 static int
-uapi_exchange(const char *ifname, const char *req, size_t reqlen,
+uapi_exchange(const char *ifname, const char *req, size_t reqlen, int timeout_ms,
     char **reply, size_t *replylen)
 {
 	int fd, rc;
 
 	*reply = NULL;
 	*replylen = 0;
-	if ((rc = uapi_connect(ifname, &fd)) != 0)
+	if ((rc = uapi_connect(ifname, timeout_ms, &fd)) != 0)
 		return rc;
 	if ((rc = uapi_send(fd, req, reqlen)) == 0)
 		rc = uapi_recv(fd, reply, replylen);
@@ -749,12 +748,18 @@ uapi_exchange(const char *ifname, const char *req, size_t reqlen,
 int
 wg_uapi_get(const char *ifname, struct wg_device *out)
 {
+	return wg_uapi_get_within(ifname, out, WG_UAPI_TIMEOUT_MS);
+}
+
+int
+wg_uapi_get_within(const char *ifname, struct wg_device *out, int timeout_ms)
+{
 	char *reply = NULL;
 	size_t len = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = uapi_exchange(ifname, "get=1\n\n", 7, &reply, &len)) != 0)
+	if ((rc = uapi_exchange(ifname, "get=1\n\n", 7, timeout_ms > 0 ? timeout_ms : 1, &reply, &len)) != 0)
 		goto out;
 	if ((rc = wg_uapi_parse_get(reply, len, out)) != 0)
 		goto out;
@@ -773,7 +778,7 @@ wg_uapi_set(const struct wg_device *dev)
 
 	if ((rc = wg_uapi_format_set(dev, &req, &reqlen)) != 0)
 		goto out;
-	if ((rc = uapi_exchange(dev->ifname, req, reqlen, &reply, &len)) != 0)
+	if ((rc = uapi_exchange(dev->ifname, req, reqlen, WG_UAPI_TIMEOUT_MS, &reply, &len)) != 0)
 		goto out;
 	rc = wg_uapi_parse_errno(reply, len);
 out:

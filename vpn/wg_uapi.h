@@ -53,5 +53,8 @@ int wg_uapi_parse_errno(const char *buf, size_t len);
 int wg_uapi_sock_path(char *buf, size_t len, const char *ifname);
 int wg_uapi_set(const struct wg_device *dev);
 int wg_uapi_get(const char *ifname, struct wg_device *out);
+/* The same, each read or write waiting timeout_ms at most (a program just
+ * started: its socket exists before it answers). */
+int wg_uapi_get_within(const char *ifname, struct wg_device *out, int timeout_ms);
 
 #endif

@@ -88,60 +88,81 @@ respond(int fd, uint8_t type, const void *payload, size_t len)
 }
 
 /* reload's one line, typed by how it starts (struct ctl_ops). */
-static void
-respond_line(int fd, const struct buf *out)
+static size_t
+answer_line(const struct buf *out, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX])
 {
 	static const char oom[] = "refused: out of memory\n";
 	static const char cut[] = "refused: (the answer was not one line)\n";
 	const char *s = buf_str(out);
 	struct sk_error err;
-	uint8_t type = CTL_T_REFUSED;
 
+	*type = CTL_T_REFUSED;
 	if (s == NULL) {
-		respond(fd, CTL_T_REFUSED, oom, sizeof(oom) - 1);
-		return;
+		memcpy(payload, oom, sizeof(oom) - 1);
+		return sizeof(oom) - 1;
 	}
 	if (ctl_line_check((const uint8_t *)s, out->len, &err) != 0) {
 		log_warnx("control: reload answered \"%.80s\": %s", s, err.msg);
-		respond(fd, CTL_T_REFUSED, cut, sizeof(cut) - 1);
-		return;
+		memcpy(payload, cut, sizeof(cut) - 1);
+		return sizeof(cut) - 1;
 	}
 	if (strncmp(s, "accepted:", 9) == 0)
-		type = CTL_T_ACCEPTED;
+		*type = CTL_T_ACCEPTED;
 	else if (strncmp(s, "unchanged:", 10) == 0)
-		type = CTL_T_UNCHANGED;
-	respond(fd, type, s, out->len);
+		*type = CTL_T_UNCHANGED;
+	memcpy(payload, s, out->len);	/* ctl_line_check: <= CTL_LINE_MAX */
+	return out->len;
 }
 
-static void
-respond_status(int fd, const struct ctl_ops *ops, void *arg)
+static size_t
+answer_status(const struct ctl_ops *ops, void *arg, uint8_t *type,
+    uint8_t payload[CTL_PAYLOAD_MAX])
 {
 	static const char e[] = "error: the status does not fit the protocol\n";
 	static struct ctl_status w;
-	static uint8_t payload[CTL_PAYLOAD_MAX];
 	struct status st;
 	long n;
 
 	memset(&st, 0, sizeof(st));
 	ops->gather(&st, arg);
 	status_fill(&st, &w);
-	if ((n = ctl_status_encode(payload, sizeof(payload), &w)) < 0) {
+	if ((n = ctl_status_encode(payload, CTL_PAYLOAD_MAX, &w)) < 0) {
 		log_warnx("control: status does not encode");
-		respond(fd, CTL_T_ERROR, e, sizeof(e) - 1);
-		return;
+		*type = CTL_T_ERROR;
+		memcpy(payload, e, sizeof(e) - 1);
+		return sizeof(e) - 1;
 	}
-	respond(fd, CTL_T_STATUS, payload, (size_t)n);
+	*type = CTL_T_STATUS;
+	return (size_t)n;
+}
+
+size_t
+ctl_answer(enum ctl_cmd cmd, const struct ctl_ops *ops, void *arg, uint8_t *type,
+    uint8_t payload[CTL_PAYLOAD_MAX])
+{
+	struct buf out;
+	size_t n;
+
+	if (cmd != CTL_RELOAD)
+		return answer_status(ops, arg, type, payload);
+	buf_init(&out);
+	ops->reload(&out, arg);
+	n = answer_line(&out, type, payload);
+	buf_free(&out);
+	return n;
 }
 
 void
-ctl_serve(int lfd, const struct ctl_ops *ops, void *arg)
+ctl_serve_ask(int lfd, ctl_ask_fn ask, void *arg)
 {
 	static const char e[] =
 	    "error: unknown request (try \"status\", \"status json\" or \"reload\")\n";
+	static uint8_t payload[CTL_PAYLOAD_MAX];
 	char req[CTL_MAX_LINE + 1];
 	struct timeval tv = { 0, 500000 };
 	enum ctl_cmd cmd;
-	struct buf out;
+	uint8_t type;
+	size_t len;
 	ssize_t n;
 	int fd;
 
@@ -154,12 +175,30 @@ ctl_serve(int lfd, const struct ctl_ops *ops, void *arg)
 		close(fd);
 		return;
 	}
-	if (cmd == CTL_RELOAD) {
-		buf_init(&out);
-		ops->reload(&out, arg);
-		respond_line(fd, &out);
-		buf_free(&out);
-	} else
-		respond_status(fd, ops, arg);
+	if (ask(cmd, &type, payload, &len, arg) == 0)
+		respond(fd, type, payload, len);
 	close(fd);
+}
+
+struct local {
+	const struct ctl_ops	*ops;
+	void			*arg;
+};
+
+static int
+ask_local(enum ctl_cmd cmd, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX], size_t *len,
+    void *arg)
+{
+	struct local *l = arg;
+
+	*len = ctl_answer(cmd, l->ops, l->arg, type, payload);
+	return 0;
+}
+
+void
+ctl_serve(int lfd, const struct ctl_ops *ops, void *arg)
+{
+	struct local l = { ops, arg };
+
+	ctl_serve_ask(lfd, ask_local, &l);
 }

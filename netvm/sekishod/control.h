@@ -71,4 +71,15 @@ int ctl_listen(const char *path);
 /* Accepts one client and answers it; blocking with short timeouts. */
 void ctl_serve(int lfd, const struct ctl_ops *ops, void *arg);
 
+/* The answer to cmd, built where the state is (the parent): its type and
+ * payload; the payload's length. */
+size_t ctl_answer(enum ctl_cmd cmd, const struct ctl_ops *ops, void *arg, uint8_t *type,
+    uint8_t payload[CTL_PAYLOAD_MAX]);
+/* ctl_serve where the answer comes from elsewhere (the frontend asks the
+ * parent): the client's request is read and parsed here, ask() gives the
+ * answer (0) or none (-1: the client is closed unanswered). */
+typedef int (*ctl_ask_fn)(enum ctl_cmd cmd, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX],
+    size_t *len, void *arg);
+void ctl_serve_ask(int lfd, ctl_ask_fn ask, void *arg);
+
 #endif

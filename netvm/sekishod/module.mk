@@ -35,3 +35,15 @@ fuzz_office_proof_SRCS := tests/fuzz/fuzz_office_proof.c netvm/sekishod/office.c
 # bundle_verify.c starts the verifying helper in the sandbox (lib/sandbox.h).
 $(B)/sekishod: LDFLAGS += $(SANDBOX_LIBS)
 $(B)/unit/test_netvm: PKG_LIBS += $(SANDBOX_LIBS)
+# The parent <-> frontend messages (imsg.h): both directions.
+FUZZERS += fuzz_imsg
+fuzz_imsg_SRCS := tests/fuzz/fuzz_imsg.c netvm/sekishod/imsg.c
+# The parent's side of the frontend: requests out of bounds refused.
+UNITS += test_frontend
+test_frontend_SRCS := tests/unit/test_frontend.c netvm/sekishod/frontend.c \
+	netvm/sekishod/imsg.c netvm/sekishod/control.c netvm/sekishod/status.c \
+	netvm/sekishod/engine.c netvm/sekishod/live.c netvm/sekishod/trust.c \
+	netvm/sekishod/bundle_verify.c netvm/sekishod/rtnl.c netvm/sekishod/timers.c
+$(B)/unit/test_frontend: PKG_LIBS += $(SANDBOX_LIBS)
+# 23-work-privilege checks that sekishod's parent is not dumpable by attaching.
+DEBS += strace

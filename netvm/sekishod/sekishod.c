@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,12 +39,26 @@
 #include "lib/log.h"
 #include "lib/notify.h"
 #include "lib/proc.h"
+#include "lib/sandbox.h"
 #include "lib/util.h"
 #include "netvm/sekishod/bverify.h"
 #include "netvm/sekishod/control.h"
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/route.h"
 #include "netvm/sekishod/route6.h"
+
+/*
+ * What the parent keeps of root's capabilities (the same list as
+ * sekishod.service's CapabilityBoundingSet): CAP_NET_ADMIN (nftables,
+ * routes, rules, links, WireGuard, the TUN device), CAP_NET_RAW (the
+ * probe's SO_BINDTODEVICE, sekisho-dhcpd's packet socket),
+ * CAP_NET_BIND_SERVICE (sekisho-dhcpd's port 67), CAP_SETUID, CAP_SETGID
+ * (the sandboxed users), CAP_SETPCAP (the sandbox empties the bounding
+ * set), CAP_CHOWN (a helper's pipes, wireguard-go's UAPI socket), CAP_KILL
+ * (ending helpers that run as other users).
+ */
+static const int parent_caps[] = { CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE,
+	CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_CHOWN, CAP_KILL };
 
 static void __attribute__((noreturn))
 usage(void)
@@ -269,7 +284,7 @@ loop(struct sekishod *d)
 		}
 		office_unroute_now(d);
 		pfd[0] = (struct pollfd){ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = d->front.fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 		np = prober_pollfds(&d->prober, pfd + 3, ENGINE_MAX_UPLINKS);
 		nf = fetch_pollfd(&d->fetch, &pfd[3 + np]);
@@ -281,8 +296,8 @@ loop(struct sekishod *d)
 			d->resync = 1;
 		}
 		on_probes(d, pfd + 3, np);
-		if (pfd[1].revents & POLLIN)
-			ctl_serve(d->ctl_fd, &ctl_ops, d);
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
+			frontend_dispatch(&d->front, &ctl_ops, d);
 		if (pfd[2].revents & POLLIN)
 			on_signal(d);
 		if (nf && pfd[3 + np].revents & (POLLIN | POLLHUP | POLLERR))
@@ -331,6 +346,15 @@ signals_open(void)
 }
 
 static void
+control_start(struct sekishod *d)
+{
+	struct sk_error err;
+
+	if (frontend_start(&d->front, &err) < 0)
+		fatalx("%s", err.msg);
+}
+
+static void
 start(struct sekishod *d)
 {
 	struct sk_error err;
@@ -354,6 +378,9 @@ start(struct sekishod *d)
 		errno = -d->ctl_fd;
 		fatal("control socket %s", d->sock_path);
 	}
+	if (frontend_listen(&d->front, d->ctl_fd, &err) < 0)
+		fatalx("%s", err.msg);
+	d->ctl_fd = -1;
 	timers_on_start(&d->timers, now_ms());
 	timers_on_watchdog(&d->timers, now_ms(), notify_watchdog_usec());
 	if (d->bundled)
@@ -372,6 +399,7 @@ shutdown_daemon(struct sekishod *d)
 	fetch_stop(&d->fetch);
 	dns_stop(&d->dns);
 	bverify_stop();
+	frontend_stop(&d->front);
 	workside_close(&d->work);
 	tunnel_close(&d->tun);
 	unlink(d->sock_path);
@@ -433,6 +461,10 @@ main(int argc, char *argv[])
 	if (d.bundled)
 		bundle_paths(&d, store, incoming, sizeof(store));
 	log_init("sekishod", foreground || base_only, verbose + LOG_LEVEL_INFO);
+	/* Before any input is read: not dumpable, and of root's capabilities
+	 * only those the unit grants (sekishod.service), whoever starts it. */
+	if (!check && sandbox_keep_caps(parent_caps, nitems(parent_caps), &err) < 0)
+		fatalx("privileges: %s", err.msg);
 	if ((d.fw = fw_open(&err)) == NULL)
 		fatalx("%s", err.msg);
 	if (force)
@@ -443,6 +475,10 @@ main(int argc, char *argv[])
 	if (base_only)
 		return 0;
 	signal(SIGPIPE, SIG_IGN);	/* a verifying helper may quit reading */
+	/* The control socket's clients are served by the frontend, forked
+	 * before the policy and the device key are read (frontend.h). */
+	if (!check)
+		control_start(&d);
 	load_config(&d, check);
 	if (check)
 		return check_only(&d);

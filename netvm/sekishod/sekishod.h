@@ -24,6 +24,7 @@
 #include "netvm/sekishod/engine.h"
 #include "netvm/sekishod/fetcher.h"
 #include "netvm/sekishod/freshness.h"
+#include "netvm/sekishod/frontend.h"
 #include "netvm/sekishod/office.h"
 #include "netvm/sekishod/rtnl.h"
 #include "netvm/sekishod/timers.h"
@@ -54,6 +55,7 @@ struct sekishod {
 	struct dnswatch		 dns;		/* which resolver work's DNS goes to */
 	struct freshness	 fresh;		/* the policy's age (-b only) */
 	struct rtnl_watch	*rtnl;
+	struct frontend		 front;		/* the control socket's clients */
 	struct timers		 timers;
 	int			 ctl_fd, sig_fd;
 	int			 quit, resync, quiet;

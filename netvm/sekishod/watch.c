@@ -95,7 +95,8 @@ reap(struct sekishod *d)
 		} else if (bverify_reaped(pid)) {
 			log_warnx("beacon verifier (pid %d) exited; no office beacon verified "
 			    "until it runs again", (int)pid);
-		} else if (prober_reaped(&d->prober, pid)) {
+		} else if (prober_reaped(&d->prober, pid) ||
+		    frontend_reaped(&d->front, pid)) {
 			continue;
 		} else {
 			fetch_reaped(&d->fetch, pid, status);

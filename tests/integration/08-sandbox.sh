@@ -163,6 +163,37 @@ check "verify helper: a socket() in it kills it (SIGSYS)" bash -c \
 	"SANDBOX_HARNESS=socket $B/sandbox-harness run-verifier $PWD/$B/sandbox-harness $DEVKEY 0 $AK </dev/null |
 	 grep -q 'failed (signal 31)'"
 
+# ---- wireguard-go (vpn/wg_userspace.c): the userspace tunnel, as wg_create starts it --
+# It parses every packet from the internet. It gets the TUN device and its
+# UAPI socket opened for it, and nothing else: its own user, no capability
+# in any set, no_new_privs, seccomp. Its threads need RLIMIT_NPROC; a
+# program sandboxed before its exec is dumpable again (by its own user).
+wg_confined() {	# PID
+	local st="/proc/$1/status" u f
+	u=$(id -u _sekisho-wg) || return 1
+	grep -qE "^Uid:\s+$u\s+$u\s+$u\s+$u\$" "$st" || { grep ^Uid "$st"; return 1; }
+	grep -qE "^Gid:\s+0\s" "$st" && { grep ^Gid "$st"; return 1; }
+	for f in CapInh CapPrm CapEff CapBnd CapAmb; do
+		grep -qE "^$f:\s+0+\$" "$st" || { grep "^$f" "$st"; return 1; }
+	done
+	grep -qE '^NoNewPrivs:\s+1$' "$st" || { grep ^NoNewPrivs "$st"; return 1; }
+	grep -qE '^Seccomp:\s+2$' "$st" || { grep ^Seccomp "$st"; return 1; }
+	grep -qE '^Max core file size\s+0\s+0\s' "/proc/$1/limits" || return 1
+}
+WGIF=skwg$$
+ip netns exec "$NS" "$B/wg_live" up "$WGIF" --backend userspace --listen-port 51834 \
+	>"$DIR/wg.out" 2>&1 &
+P=$!; PIDS+=($P)
+for _ in $(seq 1 50); do grep -qx ready "$DIR/wg.out" && break; sleep 0.1; done
+WGP=$(awk '$1 == "child" { print $2 }' "$DIR/wg.out")
+check "wireguard-go: _sekisho-wg, no capability, no_new_privs, seccomp" wg_confined "${WGP:-none}"
+check "wireguard-go: answers its UAPI socket (root's, group _sekisho-wg, 0640) in its sandbox" bash -c \
+	"[ \"\$(stat -c '%U %G %a' /var/run/wireguard/$WGIF.sock)\" = 'root _sekisho-wg 640' ] &&
+	 grep -q '^listen_port 51834\$' $DIR/wg.out"
+check "wireguard-go: holds the TUN device it was given (TUNGETIFF name $WGIF)" bash -c \
+	"grep -q '^iff:.*$WGIF' /proc/${WGP:-none}/fdinfo/3"
+kill "$P" 2>/dev/null; wait "$P" 2>/dev/null
+
 # ---- calls outside the list kill; the debug switch names them -----------------------
 killed() {	# CALL: the harness enters the sandbox, then makes CALL
 	local out rc

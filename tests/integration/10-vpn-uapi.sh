@@ -43,7 +43,7 @@ cleanup() {
 	ip netns del "$NS1" 2>/dev/null
 	ip netns del "$NS2" 2>/dev/null
 	rm -f "/var/run/wireguard/$IF1.sock" "/var/run/wireguard/$IF2.sock"
-	rm -rf "$TMP"
+	rm -rf "$TMP" "${PUB:-}"
 }
 trap cleanup EXIT
 
@@ -160,15 +160,20 @@ out=$(SEKISHO_WG_USERSPACE=$TMP/none n1 "$WG_LIVE" create "${P}x" 2>&1 | tail -n
 eq "userspace program missing" "$out" "wg_live: wg_create: No such file or directory"
 out=$(SEKISHO_WG_USERSPACE=/bin/false n1 "$WG_LIVE" create "${P}x" 2>&1 | tail -n 1)
 eq "userspace program exits at once" "$out" "wg_live: wg_create: No child processes"
-printf '#!/bin/sh\necho $$ >"%s"\nexec sleep 30\n' "$TMP/linger.pid" >"$TMP/linger"
-chmod 0700 "$TMP/linger"
+# The program runs as _sekisho-wg (vpn/wg_userspace.c): it must be able to
+# reach its file, and it cannot write into ours, so it tells its pid on
+# its standard output (which it shares with wg_live).
+PUB=$(mktemp -d /tmp/skv-pub.XXXXXX) && chmod 0755 "$PUB"
+printf '#!/bin/sh\necho "linger $$"\nexec sleep 30\n' >"$PUB/linger"
+chmod 0755 "$PUB/linger"
 start=$(date +%s%N)
-out=$(SEKISHO_WG_USERSPACE=$TMP/linger n1 "$WG_LIVE" create "${P}x" 2>&1 | tail -n 1)
+SEKISHO_WG_USERSPACE=$PUB/linger n1 "$WG_LIVE" create "${P}x" >"$TMP/linger.out" 2>&1
+out=$(tail -n 1 "$TMP/linger.out")
 ms=$((($(date +%s%N) - start) / 1000000))
 eq "userspace program that never answers" "$out" "wg_live: wg_create: Connection timed out"
 [ $ms -ge 3000 ] && [ $ms -lt 6000 ] && ok "... given up after 3 s ($ms ms)" ||
 	not_ok "... given up after 3 s ($ms ms)"
-lpid=$(cat "$TMP/linger.pid" 2>/dev/null)
+lpid=$(awk '$1 == "linger" { print $2 }' "$TMP/linger.out")
 [ -n "$lpid" ] && ! kill -0 "$lpid" 2>/dev/null && ok "... and stopped" ||
 	{ not_ok "... and stopped"; [ -n "$lpid" ] && kill "$lpid"; }
 

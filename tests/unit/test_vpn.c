@@ -24,6 +24,8 @@
 #include "vpn/wg.h"
 #include "vpn/wg_nl.h"
 #include "vpn/wg_uapi.h"
+#include "vpn/wg_userspace.h"
+#include <linux/if_tun.h>
 
 /* RFC 7748 section 6.1: Alice's private and public key, Bob's public key. */
 #define ALICE_PRIV "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
@@ -1225,6 +1227,25 @@ test_backend_dispatch(void **state)
 	wg_device_free(NULL);
 }
 
+/* The TUN flags a passed descriptor needs, from `wireguard-go --version`:
+ * with the wrong ones the handshake completes and every packet is misread
+ * by four bytes (the previous trial's "handshake, no data"). */
+static void
+test_wg_go_tun_flags(void **state)
+{
+	const unsigned short later = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
+
+	(void)state;
+	assert_int_equal(wg_go_tun_flags("wireguard-go v0.0.20220316\n\nUserspace ..."), IFF_TUN);
+	assert_int_equal(wg_go_tun_flags("wireguard-go v0.0.20230223\n"), IFF_TUN);
+	assert_int_equal(wg_go_tun_flags("wireguard-go v0.0.20230224\n"), later);
+	assert_int_equal(wg_go_tun_flags("wireguard-go v0.0.20250522\n"), later);
+	assert_int_equal(wg_go_tun_flags("wireguard-go v0.0.2022031\n"), later);
+	assert_int_equal(wg_go_tun_flags("wireguard-go v0.0.202203160\n"), later);
+	assert_int_equal(wg_go_tun_flags(""), later);
+	assert_int_equal(wg_go_tun_flags("v0.0.20220316"), later);	/* not its line */
+}
+
 int
 main(void)
 {
@@ -1246,6 +1267,7 @@ main(void)
 		cmocka_unit_test(test_nl_parse_rejects),
 		cmocka_unit_test(test_nl_resolve_family),
 		cmocka_unit_test(test_backend_dispatch),
+		cmocka_unit_test(test_wg_go_tun_flags),
 	};
 
 	return cmocka_run_group_tests_name("vpn", tests, NULL, NULL);

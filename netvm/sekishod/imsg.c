@@ -1,0 +1,97 @@
+#include "netvm/sekishod/imsg.h"
+
+#include <errno.h>
+#include <string.h>
+
+void
+imsg_req_encode(uint8_t out[IMSG_REQ_LEN], enum ctl_cmd cmd)
+{
+	out[0] = IMSG_VERSION;
+	out[1] = IMSG_REQ;
+	out[2] = (uint8_t)cmd;
+	out[3] = 0;
+}
+
+int
+imsg_req_decode(const uint8_t *in, size_t len, enum ctl_cmd *cmd, struct sk_error *err)
+{
+	if (len != IMSG_REQ_LEN)
+		return sk_errorf(err, EINVAL, "request of %zu bytes, not %d", len, IMSG_REQ_LEN),
+		    -EINVAL;
+	if (in[0] != IMSG_VERSION)
+		return sk_errorf(err, EINVAL, "request version %u, not %d", in[0], IMSG_VERSION),
+		    -EINVAL;
+	if (in[1] != IMSG_REQ)
+		return sk_errorf(err, EINVAL, "message type %u is not a request", in[1]), -EINVAL;
+	if (in[2] != CTL_STATUS && in[2] != CTL_STATUS_JSON && in[2] != CTL_RELOAD)
+		return sk_errorf(err, EINVAL, "unknown command %u", in[2]), -EINVAL;
+	if (in[3] != 0)
+		return sk_errorf(err, EINVAL, "reserved byte %u, not 0", in[3]), -EINVAL;
+	*cmd = (enum ctl_cmd)in[2];
+	return 0;
+}
+
+void
+imsg_listen_encode(uint8_t out[IMSG_REQ_LEN])
+{
+	out[0] = IMSG_VERSION;
+	out[1] = IMSG_LISTEN;
+	out[2] = 0;
+	out[3] = 0;
+}
+
+int
+imsg_listen_decode(const uint8_t *in, size_t len, struct sk_error *err)
+{
+	if (len != IMSG_REQ_LEN || in[0] != IMSG_VERSION || in[1] != IMSG_LISTEN ||
+	    in[2] != 0 || in[3] != 0)
+		return sk_errorf(err, EINVAL, "not a version %d listen message", IMSG_VERSION),
+		    -EINVAL;
+	return 0;
+}
+
+int
+imsg_reply_encode(uint8_t out[IMSG_REPLY_LEN], uint8_t type, const uint8_t *payload,
+    size_t len)
+{
+	if (len > CTL_PAYLOAD_MAX)
+		return -EMSGSIZE;
+	memset(out, 0, IMSG_REPLY_LEN);
+	out[0] = IMSG_VERSION;
+	out[1] = IMSG_REPLY;
+	out[2] = type;
+	out[4] = (uint8_t)(len >> 24);
+	out[5] = (uint8_t)(len >> 16);
+	out[6] = (uint8_t)(len >> 8);
+	out[7] = (uint8_t)len;
+	if (len > 0)
+		memcpy(out + IMSG_REPLY_HDR, payload, len);
+	return 0;
+}
+
+int
+imsg_reply_decode(const uint8_t *in, size_t len, uint8_t *type, const uint8_t **payload,
+    size_t *plen, struct sk_error *err)
+{
+	uint32_t n;
+
+	if (len != IMSG_REPLY_LEN)
+		return sk_errorf(err, EINVAL, "reply of %zu bytes, not %d", len, IMSG_REPLY_LEN),
+		    -EINVAL;
+	if (in[0] != IMSG_VERSION || in[1] != IMSG_REPLY || in[3] != 0)
+		return sk_errorf(err, EINVAL, "not a version %d reply", IMSG_VERSION), -EINVAL;
+	if (in[2] < CTL_T_STATUS || in[2] > CTL_T_ERROR)
+		return sk_errorf(err, EINVAL, "unknown answer type %u", in[2]), -EINVAL;
+	n = (uint32_t)in[4] << 24 | (uint32_t)in[5] << 16 | (uint32_t)in[6] << 8 | in[7];
+	if (n > CTL_PAYLOAD_MAX)
+		return sk_errorf(err, EINVAL, "payload of %u bytes, at most %d", n,
+		    CTL_PAYLOAD_MAX), -EINVAL;
+	for (size_t i = IMSG_REPLY_HDR + n; i < len; i++)
+		if (in[i] != 0)
+			return sk_errorf(err, EINVAL, "byte %zu after the payload is not 0", i),
+			    -EINVAL;
+	*type = in[2];
+	*payload = in + IMSG_REPLY_HDR;
+	*plen = n;
+	return 0;
+}

@@ -1,0 +1,137 @@
+/*
+ * sekishod's parent as a compromised frontend would find it: every
+ * request outside the protocol (imsg.h) is refused with exactly one log
+ * line and no answer; a good one is answered. Through the real
+ * frontend_dispatch, over a real SOCK_SEQPACKET pair.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "netvm/sekishod/frontend.h"
+
+static int reloads;
+
+static void
+gather(struct status *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	fail_msg("status gathered for a refused request");
+}
+
+static void
+reload(struct buf *out, void *arg)
+{
+	(void)arg;
+	reloads++;
+	buf_printf(out, "unchanged: serial 7 is the newest\n");
+}
+
+static const struct ctl_ops ops = { gather, reload };
+
+/* Sends msg as the frontend, lets the parent dispatch it; returns what
+ * the parent logged (stderr) and whether it answered. */
+static int
+exchange(const uint8_t *msg, size_t len, char *logged, size_t cap, uint8_t *reply)
+{
+	struct frontend fe;
+	int sv[2], err[2], saved;
+	ssize_t n;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(pipe2(err, O_NONBLOCK), 0);
+	fe.pid = 0;
+	fe.fd = sv[0];
+	assert_int_equal(send(sv[1], msg, len, 0), (ssize_t)len);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(err[1], 2);
+	frontend_dispatch(&fe, &ops, NULL);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = read(err[0], logged, cap - 1);
+	logged[n > 0 ? n : 0] = '\0';
+	n = recv(sv[1], reply, IMSG_REPLY_LEN, MSG_DONTWAIT);
+	close(sv[0]);
+	close(sv[1]);
+	close(err[0]);
+	close(err[1]);
+	return n == IMSG_REPLY_LEN;
+}
+
+static void
+refused(const uint8_t *msg, size_t len, const char *why)
+{
+	static uint8_t reply[IMSG_REPLY_LEN];
+	char logged[512], want[256];
+
+	reloads = 0;
+	assert_false(exchange(msg, len, logged, sizeof(logged), reply));
+	snprintf(want, sizeof(want), "test_frontend: frontend: request refused: %s\n", why);
+	assert_string_equal(logged, want);
+	assert_int_equal(reloads, 0);
+}
+
+static void
+test_out_of_bounds_refused(void **state)
+{
+	static const uint8_t unknown[] = { 1, 1, 3, 0 }, version[] = { 2, 1, 2, 0 },
+	    reply_type[] = { 1, 2, 2, 0 }, listen[] = { 1, 3, 0, 0 },
+	    reserved[] = { 1, 1, 2, 1 }, longer[] = { 1, 1, 2, 0, 0 }, shorter[] = { 1, 1, 2 };
+
+	(void)state;
+	refused(unknown, sizeof(unknown), "unknown command 3");
+	refused(version, sizeof(version), "request version 2, not 1");
+	refused(reply_type, sizeof(reply_type), "message type 2 is not a request");
+	refused(listen, sizeof(listen), "message type 3 is not a request");
+	refused(reserved, sizeof(reserved), "reserved byte 1, not 0");
+	refused(longer, sizeof(longer), "request of 5 bytes, not 4");
+	refused(shorter, sizeof(shorter), "request of 3 bytes, not 4");
+}
+
+static void
+test_good_request_answered(void **state)
+{
+	static uint8_t reply[IMSG_REPLY_LEN];
+	static const char line[] = "unchanged: serial 7 is the newest\n";
+	uint8_t msg[IMSG_REQ_LEN], type;
+	const uint8_t *p;
+	struct sk_error err;
+	char logged[512];
+	size_t len;
+
+	(void)state;
+	reloads = 0;
+	imsg_req_encode(msg, CTL_RELOAD);
+	assert_true(exchange(msg, sizeof(msg), logged, sizeof(logged), reply));
+	assert_string_equal(logged, "");
+	assert_int_equal(reloads, 1);
+	assert_int_equal(imsg_reply_decode(reply, sizeof(reply), &type, &p, &len, &err), 0);
+	assert_int_equal(type, CTL_T_UNCHANGED);
+	assert_int_equal(len, sizeof(line) - 1);
+	assert_memory_equal(p, line, len);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_out_of_bounds_refused),
+		cmocka_unit_test(test_good_request_answered),
+	};
+
+	log_init("test_frontend", 1, LOG_LEVEL_INFO);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
