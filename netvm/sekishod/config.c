@@ -16,7 +16,7 @@
 int
 check_only(struct sekishod *d)
 {
-	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if, NULL };
+	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if, NULL, NULL };
 	struct sk_error err;
 
 	if (fw_load_check(d->fw, &p, &err) < 0) {

@@ -8,6 +8,8 @@
 #ifndef SK_FW_RENDER_H
 #define SK_FW_RENDER_H
 
+#include <stdint.h>
+
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "policy/render/mode.h"
@@ -22,10 +24,13 @@ struct fw_params {
 	const char		*work_if;
 	const char		*tun_if;
 	const char		*uplink;	/* office mode: the office uplink */
+	const uint8_t		*router_mac;	/* office mode: its router's 6 bytes
+						 * (fw_office.h); NULL: none known */
 };
 
 /* Appends the full transaction (create, delete, define) to out: the
- * policy's part and the mode's, composed. */
+ * policy's part and the mode's, composed, then `netdev sekisho_office`
+ * (fw_office.h), which every transaction of sekishod's carries whole. */
 void fw_render(const struct fw_params *p, struct buf *out);
 /*
  * The table's two parts, as declarations inside "table inet sekisho { }":
@@ -42,8 +47,8 @@ void fw_render_mode(const struct fw_params *p, struct buf *out);
 /* The full transaction from the two parts' texts. */
 void fw_render_compose(const char *policy_part, const char *mode_part, struct buf *out);
 /* Office mode's vouch renewed: the office uplink in set office_vouch for
- * seconds more, in one transaction (a flush and an add: an element that
+ * ms more, in one transaction (a flush and an add: an element that
  * exists keeps its old deadline on add in some kernels, 6.1 among them). */
-void fw_render_vouch(const char *uplink, unsigned int seconds, struct buf *out);
+void fw_render_vouch(const char *uplink, unsigned int ms, struct buf *out);
 
 #endif

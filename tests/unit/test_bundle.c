@@ -793,7 +793,7 @@ static void
 test_compile_netvm(void **state)
 {
 	struct compile_netvm o = { MODE_REMOTE, "wk0", "sekisho0", NULL };
-	struct fw_params fp = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL };
+	struct fw_params fp = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, NULL };
 	struct sk_error err;
 	struct policy p;
 	struct buf a, b;
