@@ -15,6 +15,29 @@
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/route.h"
 
+/* The uplink office mode last used, if it is still there: the rulesets
+ * after office mode drop office-path frames still queued on it
+ * (fw_office.h). Recorded when office mode's ruleset loads. */
+static const char *
+office_left(struct sekishod *d, enum mode mode, const char *uplink)
+{
+	const struct uplink *u;
+
+	if (mode == MODE_OFFICE && (u = engine_office_uplink(&d->engine)) != NULL) {
+		d->office_ifindex = u->ifindex;
+		sk_strlcpy(d->office_if, u->name, sizeof(d->office_if));
+		return uplink;
+	}
+	if (d->office_ifindex == 0)
+		return NULL;
+	if ((u = engine_uplink(&d->engine, d->office_ifindex)) == NULL ||
+	    strcmp(u->name, d->office_if) != 0) {
+		d->office_ifindex = 0;	/* gone, or another link now */
+		return NULL;
+	}
+	return d->office_if;
+}
+
 /* The ruleset of mode (over uplink) in one transaction: the mode's part
  * alone while the kernel holds this policy's table, or the policy change
  * c by difference; on failure the kernel keeps what it held. 0 or
@@ -25,7 +48,8 @@ load_mode(struct sekishod *d, enum mode mode, const char *uplink, struct fw_chan
 	const struct uplink *u = mode == MODE_OFFICE ? engine_office_uplink(&d->engine) : NULL;
 	/* Office mode goes only to the router it was proven behind (engine.h,
 	 * fw_office.h): none known, the office path stays closed. */
-	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if, uplink,
+	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if,
+	    office_left(d, mode, uplink),
 	    u != NULL && u->has_office_mac ? u->office_mac : NULL };
 	struct sk_error err;
 	uint64_t t0 = now_ms();

@@ -58,6 +58,8 @@ struct sekishod {
 	struct event		 pending;	/* an event an action produced */
 	int			 has_pending;
 	enum mode		 rules_mode;	/* of the ruleset in the kernel */
+	int			 office_ifindex;	/* the uplink office mode last used */
+	char			 office_if[IF_NAMESIZE];
 	int			 rules_base;	/* ... the policy-free base one */
 	unsigned int		 rules_failures;	/* loads of the mode's failed in a row */
 	int			 office_unroute_due;	/* office mode gone: empty its routes */

@@ -23,7 +23,9 @@ struct fw_params {
 	const struct policy	*pol;	/* NULL: the base ruleset, before any policy */
 	const char		*work_if;
 	const char		*tun_if;
-	const char		*uplink;	/* office mode: the office uplink */
+	const char		*uplink;	/* office mode: the office uplink; in the
+						 * others, the one office mode last used,
+						 * while it exists (fw_office.h), or NULL */
 	const uint8_t		*router_mac;	/* office mode: its router's 6 bytes
 						 * (fw_office.h); NULL: none known */
 };

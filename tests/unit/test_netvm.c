@@ -143,8 +143,12 @@ test_office_ruleset(void **state)
 	 * declare it), empty and named by no rule outside office mode. */
 	assert_null(strstr(t, "@office_vouch"));
 	assert_non_null(strstr(t, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n\t}\n"));
-	/* Every other ruleset removes the office table in its transaction. */
-	assert_non_null(strstr(t, "}\ntable netdev sekisho_office\ndelete table netdev sekisho_office\n"));
+	/* After office mode, the uplink it used drops every office-path
+	 * frame (one still queued for its neighbour when the mode changed). */
+	assert_non_null(strstr(t, "}\ntable netdev sekisho_office\ndelete table netdev sekisho_office\n"
+	    "table netdev sekisho_office {\n\tchain egress {\n"
+	    "\t\ttype filter hook egress device \"up0\" priority filter; policy accept;\n"
+	    "\t\tmeta mark and 0xffff == 0x5e2 counter drop\n\t}\n}\n"));
 	assert_null(strstr(t, "office_router"));
 	free(t);
 }
