@@ -100,6 +100,7 @@ sleep 1
 # mode over the hotel (then no sample).
 move() {
 	local kind=$1 before after
+	netvm_mode_is office || return 1	# a move from office mode, or none
 	before=$(hotel_lgwan)
 	case $kind in
 	blip) swap_to hotel ;;
@@ -124,6 +125,7 @@ ip -n "$hotel_ns" link set br0 address "$office_mac" || exit 1
 exposure=()
 for i in $(seq 1 "$moves"); do
 	cap=$LAB_DIR/mimic-$i.txt
+	netvm_mode_is office || { back_to_office >/dev/null; continue; }
 	n hotel tcpdump -l -tt -n -i tn0 "ip and ($lgwan_bpf)" >"$cap" 2>/dev/null &
 	dump=$!
 	sleep 0.3	# tcpdump listening
