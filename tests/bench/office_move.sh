@@ -100,7 +100,9 @@ sleep 1
 # mode over the hotel (then no sample).
 move() {
 	local kind=$1 before after
-	netvm_mode_is office || return 1	# a move from office mode, or none
+	# A move from office mode, or none (a swap back when a probe failed,
+	# e.g. a round trip over beacon-rtt on this busy machine).
+	netvm_mode_is office || back_to_office >/dev/null || return 1
 	before=$(hotel_lgwan)
 	case $kind in
 	blip) swap_to hotel ;;
