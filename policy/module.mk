@@ -8,7 +8,7 @@
 LIB_SRCS += policy/parse.c policy/parse_rules.c policy/prefix.c policy/print.c policy/fileio.c policy/serial.c \
 	policy/bundle.c policy/bundle_check.c policy/bundle_crypto.c policy/bundle_fresh.c
 LIB_SRCS += policy/render/mode.c policy/render/fw_render.c policy/render/fw_rules.c \
-	policy/render/fw_svc.c policy/render/fw_dns.c policy/render/fw_model.c policy/render/compile.c
+	policy/render/fw_svc.c policy/render/fw_dns.c policy/render/fw_model.c policy/render/fw_office.c policy/render/compile.c
 
 UNITS += test_policy test_bundle
 test_policy_SRCS := tests/unit/test_policy.c

@@ -770,7 +770,7 @@ st_t_battempts(struct parser *ps, const struct token *kw, const struct token *v)
 static int
 st_t_reverify(struct parser *ps, const struct token *kw, const struct token *v)
 {
-	return timer(ps, kw, v, 5, 3600, &ps->p->beacon_reverify_s);
+	return timer(ps, kw, v, 100, 10000, &ps->p->beacon_reverify_ms);
 }
 
 static int
@@ -782,7 +782,7 @@ st_t_rtt(struct parser *ps, const struct token *kw, const struct token *v)
 static int
 st_t_vouch(struct parser *ps, const struct token *kw, const struct token *v)
 {
-	return timer(ps, kw, v, 2, 30, &ps->p->office_vouch_s);
+	return timer(ps, kw, v, 500, 10000, &ps->p->office_vouch_ms);
 }
 
 static int
@@ -838,9 +838,9 @@ static const struct keyword uplink_kws[] = {
 static const struct keyword timers_kws[] = {
 	{ "beacon-timeout", "milliseconds from 10 to 5000", S_T_BTIMEOUT, 0, st_t_btimeout },
 	{ "beacon-attempts", "a number from 1 to 10", S_T_BATTEMPTS, 0, st_t_battempts },
-	{ "beacon-reverify", "seconds from 5 to 3600", S_T_REVERIFY, 0, st_t_reverify },
+	{ "beacon-reverify", "milliseconds from 100 to 10000", S_T_REVERIFY, 0, st_t_reverify },
 	{ "beacon-rtt", "microseconds from 100 to 100000", S_T_RTT, 0, st_t_rtt },
-	{ "office-vouch", "seconds from 2 to 30", S_T_VOUCH, 0, st_t_vouch },
+	{ "office-vouch", "milliseconds from 500 to 10000", S_T_VOUCH, 0, st_t_vouch },
 	{ "handshake-stale", "seconds from 30 to 3600", S_T_STALE, 0, st_t_stale },
 	{ "gateway-timeout", "seconds from 5 to 300", S_T_GWTIMEOUT, 0, st_t_gwtimeout },
 };
@@ -1350,6 +1350,25 @@ check_beacons(struct parser *ps)
 	return 0;
 }
 
+/* Office mode lasts while fresh beacon answers renew its vouch: the next
+ * re-verification starts at most a fifth late, and its answer may take
+ * every attempt; a vouch shorter than that would end office mode on a
+ * healthy LAN. */
+static int
+check_office_timers(struct parser *ps)
+{
+	const struct policy *p = ps->p;
+	uint64_t need = (uint64_t)p->beacon_reverify_ms * 6 / 5 +
+	    (uint64_t)p->beacon_timeout_ms * p->beacon_attempts;
+
+	if (p->n_beacons == 0 || p->office_vouch_ms > need)
+		return 0;
+	return ps_perr(ps, ps->seen[S_T_VOUCH], "office-vouch %u ms is too short: a "
+	    "re-verification may answer %llu ms after the last (beacon-reverify and a "
+	    "fifth, plus beacon-timeout times beacon-attempts)", p->office_vouch_ms,
+	    (unsigned long long)need);
+}
+
 static int
 check_all(struct parser *ps)
 {
@@ -1357,7 +1376,8 @@ check_all(struct parser *ps)
 
 	if ((rc = check_required(ps)) != 0 || (rc = ps_check_sets(ps)) != 0 ||
 	    (rc = check_reach(ps)) != 0 || (rc = check_work(ps)) != 0 ||
-	    (rc = check_beacons(ps)) != 0 || (rc = ps_check_rules(ps)) != 0)
+	    (rc = check_beacons(ps)) != 0 || (rc = check_office_timers(ps)) != 0 ||
+	    (rc = ps_check_rules(ps)) != 0)
 		return rc;
 	return 0;
 }
@@ -1384,9 +1404,9 @@ policy_parse_buf(const char *name, const char *buf, size_t len,
 	p.dist_interval_s = POLICY_DEFAULT_DIST_INTERVAL;
 	p.beacon_timeout_ms = POLICY_DEFAULT_BEACON_TIMEOUT;
 	p.beacon_attempts = POLICY_DEFAULT_BEACON_ATTEMPTS;
-	p.beacon_reverify_s = POLICY_DEFAULT_BEACON_REVERIFY;
+	p.beacon_reverify_ms = POLICY_DEFAULT_BEACON_REVERIFY;
 	p.beacon_rtt_us = POLICY_DEFAULT_BEACON_RTT;
-	p.office_vouch_s = POLICY_DEFAULT_OFFICE_VOUCH;
+	p.office_vouch_ms = POLICY_DEFAULT_OFFICE_VOUCH;
 	p.handshake_stale_s = POLICY_DEFAULT_HANDSHAKE_STALE;
 	ps.p = &p;
 	ps.cur_set = ps.lgwan_anon = ps.rule_anon = SIZE_MAX;

@@ -27,9 +27,10 @@
 /* timers { } defaults */
 #define POLICY_DEFAULT_BEACON_TIMEOUT	100	/* ms per attempt */
 #define POLICY_DEFAULT_BEACON_ATTEMPTS	3
-#define POLICY_DEFAULT_BEACON_REVERIFY	30	/* s, with jitter */
+#define POLICY_DEFAULT_BEACON_REVERIFY	500	/* ms, with jitter */
 #define POLICY_DEFAULT_BEACON_RTT	2000	/* us: a genuine answer's round trip, at most */
-#define POLICY_DEFAULT_OFFICE_VOUCH	3	/* s: office mode ends in the kernel unless renewed */
+#define POLICY_DEFAULT_OFFICE_VOUCH	1500	/* ms: office mode ends in the kernel unless a
+						 * fresh beacon answer renews it */
 #define POLICY_DEFAULT_HANDSHAKE_STALE	180	/* s without a handshake */
 #define POLICY_DEFAULT_GATEWAY_TIMEOUT	15	/* s for a new gateway's first handshake */
 #define POLICY_MAX_GATEWAYS	4	/* tried in file order */
@@ -183,9 +184,9 @@ struct policy {
 	struct policy_uplink uplinks[POLICY_MAX_UPLINKS];
 	size_t n_uplinks;
 	/* timers { } */
-	unsigned int beacon_timeout_ms, beacon_attempts, beacon_reverify_s;
+	unsigned int beacon_timeout_ms, beacon_attempts, beacon_reverify_ms;
 	unsigned int beacon_rtt_us;	/* beacon-rtt */
-	unsigned int office_vouch_s;	/* office-vouch */
+	unsigned int office_vouch_ms;	/* office-vouch */
 	unsigned int handshake_stale_s;
 	unsigned int gateway_timeout_s;
 };

@@ -223,8 +223,8 @@ print_uplinks_timers(FILE *f, const struct policy *p)
 	fprintf(f, "\ntimers {\n\tbeacon-timeout %u\n\tbeacon-attempts %u\n"
 	    "\tbeacon-reverify %u\n\tbeacon-rtt %u\n\toffice-vouch %u\n"
 	    "\thandshake-stale %u\n\tgateway-timeout %u\n}\n",
-	    p->beacon_timeout_ms, p->beacon_attempts, p->beacon_reverify_s, p->beacon_rtt_us,
-	    p->office_vouch_s, p->handshake_stale_s, p->gateway_timeout_s);
+	    p->beacon_timeout_ms, p->beacon_attempts, p->beacon_reverify_ms, p->beacon_rtt_us,
+	    p->office_vouch_ms, p->handshake_stale_s, p->gateway_timeout_s);
 }
 
 int

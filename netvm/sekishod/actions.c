@@ -15,6 +15,29 @@
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/route.h"
 
+/* The uplink office mode last used, if it is still there: the rulesets
+ * after office mode drop office-path frames still queued on it
+ * (fw_office.h). Recorded when office mode's ruleset loads. */
+static const char *
+office_left(struct sekishod *d, enum mode mode, const char *uplink)
+{
+	const struct uplink *u;
+
+	if (mode == MODE_OFFICE && (u = engine_office_uplink(&d->engine)) != NULL) {
+		d->office_ifindex = u->ifindex;
+		sk_strlcpy(d->office_if, u->name, sizeof(d->office_if));
+		return uplink;
+	}
+	if (d->office_ifindex == 0)
+		return NULL;
+	if ((u = engine_uplink(&d->engine, d->office_ifindex)) == NULL ||
+	    strcmp(u->name, d->office_if) != 0) {
+		d->office_ifindex = 0;	/* gone, or another link now */
+		return NULL;
+	}
+	return d->office_if;
+}
+
 /* The ruleset of mode (over uplink) in one transaction: the mode's part
  * alone while the kernel holds this policy's table, or the policy change
  * c by difference; on failure the kernel keeps what it held. 0 or
@@ -22,11 +45,15 @@
 static int
 load_mode(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c)
 {
-	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if, uplink,
+	const struct uplink *u = mode == MODE_OFFICE ? engine_office_uplink(&d->engine) : NULL;
+	/* Office mode goes only to the router it was proven behind (engine.h,
+	 * fw_office.h): none known, the office path stays closed. */
+	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if,
+	    office_left(d, mode, uplink),
+	    u != NULL && u->has_office_mac ? u->office_mac : NULL,
 	    d->fresh.expired };
 	struct sk_error err;
 	uint64_t t0 = now_ms();
-	const struct uplink *u;
 	int rc, full = c != NULL ? c->full : d->fw_held == NULL;
 
 	if (mode != MODE_OFFICE)	/* before the office rules go */
@@ -39,8 +66,7 @@ load_mode(struct sekishod *d, enum mode mode, const char *uplink, struct fw_chan
 		log_warnx("mode %s: %s", mode_name(mode), err.msg);
 		return rc;
 	}
-	if (mode == MODE_OFFICE && (u = engine_office_uplink(&d->engine)) != NULL &&
-	    (rc = office_proof_save(d->rundir, u)) < 0)
+	if (u != NULL && (rc = office_proof_save(d->rundir, u)) < 0)
 		log_warnx("%s/office: %s", d->rundir, strerror(-rc));
 	log_info("mode %s%s%s: ruleset in force%s (%s, %llu ms)", mode_name(mode),
 	    uplink != NULL ? " over " : "", uplink != NULL ? uplink : "",
@@ -80,7 +106,7 @@ rules_changed(struct sekishod *d, enum mode was)
 static int
 put_rules(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c)
 {
-	struct fw_params base = { MODE_BLOCKED, NULL, NULL, NULL, NULL, 0 };
+	struct fw_params base = { MODE_BLOCKED, NULL, NULL, NULL, NULL, NULL, 0 };
 	enum mode was = d->rules_mode;
 	struct sk_error err;
 	unsigned int ms;
@@ -168,35 +194,31 @@ vouch_renew(struct sekishod *d, const char *uplink)
 	struct sk_error err;
 	uint64_t now = now_ms();
 
-	if (fw_vouch(d->fw, uplink, d->pol.office_vouch_s, &err) < 0)
+	if (fw_vouch(d->fw, uplink, timers_vouch_ms(&d->pol), &err) < 0) {
 		log_warnx("office: cannot renew the vouch for %s: %s", uplink, err.msg);
-	else {
-		if (d->vouch_lapsed)
-			log_info("office: vouch for %s renewed after a beacon answered", uplink);
-		d->vouched_ms = now;
-		d->vouch_lapsed = 0;
+		return;
 	}
+	if (d->vouch_lapsed)
+		log_info("office: vouch for %s renewed: the beacon answered again", uplink);
+	d->vouched_ms = now;
+	d->vouch_lapsed = 0;
 	timers_on_vouched(&d->timers, now, timers_vouch_ms(&d->pol));
 }
 
 void
 office_vouch(struct sekishod *d)
 {
-	const struct uplink *u = engine_uplink(&d->engine, d->engine.active);
-	uint64_t now = now_ms();
+	const struct uplink *u = engine_office_uplink(&d->engine);
 
 	if (d->rules_mode != MODE_OFFICE || u == NULL)
 		return;
-	if (now - d->vouched_ms < timers_vouch_ms(&d->pol)) {
-		vouch_renew(d, u->name);
-		return;
-	}
-	/* The kernel ended office mode while sekishod did not run: the link
-	 * may be another one now. Only a beacon's answer renews it. */
+	/* No verified answer for office-vouch: the kernel has closed the
+	 * office path (the link may be another one now, or sekishod was
+	 * stalled); only a beacon's answer opens it again. */
 	if (!d->vouch_lapsed)
-		log_warnx("office: the vouch for %s lapsed %llu ms ago (sekishod stalled); "
-		    "office paths are closed until the beacon answers again", u->name,
-		    (unsigned long long)(now - d->vouched_ms - timers_vouch_ms(&d->pol)));
+		log_warnx("office: no beacon answer on %s for %llu ms; office paths are "
+		    "closed until the beacon answers again", u->name,
+		    (unsigned long long)(now_ms() - d->vouched_ms));
 	d->vouch_lapsed = 1;
 	reverify(d);
 }
@@ -206,8 +228,9 @@ office_vouch_beacon(struct sekishod *d, const struct event *ev)
 {
 	const struct uplink *u = engine_office_uplink(&d->engine);
 
-	if (ev->type == EV_BEACON_OK && d->vouch_lapsed && d->rules_mode == MODE_OFFICE &&
-	    u != NULL && u->ifindex == ev->ifindex && d->engine.active == ev->ifindex)
+	/* Only a fresh answer on the office uplink renews the vouch. */
+	if (ev->type == EV_BEACON_OK && d->rules_mode == MODE_OFFICE &&
+	    u != NULL && u->ifindex == ev->ifindex)
 		vouch_renew(d, u->name);
 }
 
@@ -218,11 +241,16 @@ watchdog(struct sekishod *d)
 	notify_send("WATCHDOG=1");
 }
 
-static void
+static int
 do_probe(struct sekishod *d, const struct action *a)
 {
+	const struct uplink *u = engine_uplink(&d->engine, a->ifindex);
 	int rc;
 
+	/* The router's link-layer address, resolved while the beacon is
+	 * asked: office mode is bound to it (engine.h). */
+	if (u != NULL && u->has_gw && (rc = rtnl_neigh_use(u->ifindex, u->gw)) < 0)
+		log_warnx("uplink %s: cannot resolve its router: %s", a->uplink, strerror(-rc));
 	if ((rc = prober_start(&d->prober, &d->pol, a->ifindex, a->uplink, now_ms())) < 0) {
 		struct event ev = { .type = EV_BEACON_FAIL, .ifindex = a->ifindex,
 		    .now_ms = now_ms() };
@@ -231,6 +259,7 @@ do_probe(struct sekishod *d, const struct action *a)
 		d->pending = ev;
 		d->has_pending = 1;
 	}
+	return rc;
 }
 
 /* One line per switch, naming both gateways and why. */
@@ -339,9 +368,8 @@ do_action(struct sekishod *d, const struct action *a)
 	}
 }
 
-/* In office mode: ask the beacon again; a failure falls back to remote. */
-void
-reverify(struct sekishod *d)
+static void
+ask_again(struct sekishod *d, int quiet)
 {
 	const struct uplink *u = engine_office_uplink(&d->engine);
 	struct action a = { .type = ACT_PROBE };
@@ -350,7 +378,23 @@ reverify(struct sekishod *d)
 		return;
 	a.ifindex = u->ifindex;
 	sk_strlcpy(a.uplink, u->name, sizeof(a.uplink));
-	do_probe(d, &a);
+	if (do_probe(d, &a) == 0 && quiet)
+		prober_quiet(&d->prober, a.ifindex);
 	timers_on_office(&d->timers, now_ms(), timers_reverify_ms(&d->pol),
 	    (uint32_t)random());
+}
+
+/* In office mode: ask the beacon again; a failure falls back to remote. */
+void
+reverify(struct sekishod *d)
+{
+	ask_again(d, 0);
+}
+
+/* T_REVERIFY: the same, every beacon-reverify; an answer that holds
+ * renews the vouch without a line in the log. */
+void
+recheck(struct sekishod *d)
+{
+	ask_again(d, 1);
 }

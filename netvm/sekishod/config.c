@@ -16,7 +16,7 @@
 int
 check_only(struct sekishod *d)
 {
-	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if, NULL, 0 };
+	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if, NULL, NULL, 0 };
 	struct sk_error err;
 
 	if (fw_load_check(d->fw, &p, &err) < 0) {

@@ -155,7 +155,8 @@ eligible(const struct engine *e, const struct uplink *u, enum pick how,
 		return 0;
 	switch (how) {
 	case PICK_OFFICE:
-		return u->office == OFFICE_VERIFIED;
+		/* Proven, and bound to the router it was proven behind. */
+		return u->office == OFFICE_VERIFIED && u->has_office_mac;
 	case PICK_FRESH:
 		return u->stale_until_ms <= now && u->office != OFFICE_PROBING;
 	case PICK_PROBING:
@@ -186,6 +187,18 @@ forget_office(struct uplink *u)
 	u->office = OFFICE_UNKNOWN;
 	u->beacon[0] = '\0';
 	u->stale_until_ms = 0;
+	u->has_office_mac = 0;
+}
+
+/* The router's neighbour entry, as the kernel shows it, binds office mode
+ * when the beacon has answered (engine.h). */
+static void
+bind_router(struct uplink *u)
+{
+	if (u->office != OFFICE_VERIFIED || u->has_office_mac || !u->has_gw_mac)
+		return;
+	memcpy(u->office_mac, u->gw_mac, sizeof(u->office_mac));
+	u->has_office_mac = 1;
 }
 
 static int
@@ -236,6 +249,7 @@ gw_event(struct uplink *u, const struct event *ev)
 			return 0;
 		u->has_gw = 1;
 		u->gw = ev->gw;
+		u->has_gw_mac = 0;	/* another router: its entry comes */
 	} else {
 		if (!u->has_gw || u->gw.s_addr != ev->gw.s_addr)
 			return 0;
@@ -254,6 +268,7 @@ beacon_event(struct engine *e, struct uplink *u, const struct event *ev)
 		u->office = OFFICE_VERIFIED;
 		sk_strlcpy(u->beacon, ev->beacon, sizeof(u->beacon));
 		u->verified_ms = ev->now_ms;
+		bind_router(u);
 		/* A re-verification that holds only refreshes the reason. */
 		if (was && e->mode == MODE_OFFICE && e->active == u->ifindex)
 			return 0;
@@ -263,7 +278,32 @@ beacon_event(struct engine *e, struct uplink *u, const struct event *ev)
 		return 0;
 	u->office = OFFICE_NO;
 	u->beacon[0] = '\0';
+	u->has_office_mac = 0;
 	return 1;
+}
+
+/* The uplink's router resolved (or forgotten) by the kernel. Another
+ * link-layer address than the one office mode is bound to is another
+ * network: what the beacon proved is forgotten, at once. */
+static int
+neigh_event(struct uplink *u, const struct event *ev)
+{
+	if (!u->has_gw || u->gw.s_addr != ev->addr.s_addr)
+		return 0;
+	if (!ev->has_lladdr) {
+		u->has_gw_mac = 0;
+		return 0;
+	}
+	u->has_gw_mac = 1;
+	memcpy(u->gw_mac, ev->lladdr, sizeof(u->gw_mac));
+	if (u->has_office_mac) {
+		if (memcmp(u->office_mac, ev->lladdr, sizeof(u->office_mac)) == 0)
+			return 0;
+		forget_office(u);
+		return 1;
+	}
+	bind_router(u);
+	return u->has_office_mac;
 }
 
 /* Updates the table from one event: 1 if the decision may change. */
@@ -301,6 +341,8 @@ apply_event(struct engine *e, const struct event *ev)
 	case EV_BEACON_OK:
 	case EV_BEACON_FAIL:
 		return beacon_event(e, u, ev);
+	case EV_NEIGH:
+		return neigh_event(u, ev);
 	default:
 		return 0;
 	}
@@ -583,9 +625,14 @@ engine_vouch(struct engine *e, const struct uplink *was)
 	    u->plen != was->plen || u->has_gw != was->has_gw ||
 	    u->gw.s_addr != was->gw.s_addr || !e->beacons)
 		return 0;
+	/* The router as well, where the proof knew it. */
+	if (was->has_office_mac && (!u->has_gw_mac ||
+	    memcmp(u->gw_mac, was->office_mac, sizeof(u->gw_mac)) != 0))
+		return 0;
 	u->office = OFFICE_VERIFIED;
 	sk_strlcpy(u->beacon, was->beacon, sizeof(u->beacon));
 	u->verified_ms = was->verified_ms;
+	bind_router(u);
 	return 1;
 }
 

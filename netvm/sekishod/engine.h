@@ -19,6 +19,17 @@
  * then the uplink already in use (no needless moves), then the lowest
  * ifindex.
  *
+ * Office mode is bound to the router it was proven behind: the office
+ * uplink's default route must name a router whose link-layer address the
+ * kernel's neighbour table holds (EV_NEIGH), and the address known when
+ * the beacon answered is the one office mode is bound to (office_mac; the
+ * ruleset lets the office path leave only towards it). A neighbour entry
+ * of that router with any other address is another network behind the
+ * same IP address: office mode ends at once, and the uplink is probed
+ * again. An entry that goes away (carrier loss flushes them) changes
+ * nothing by itself: the kernel re-learns it, and a different address then
+ * ends office mode as above.
+ *
  * The gateway, in remote mode (docs/policy.md, "Failover"): the policy's
  * gateways are tried in file order, wrapping around.
  *  - EV_GATEWAY_TIMEOUT (the edge saw no handshake within gateway-timeout
@@ -72,6 +83,7 @@
 					 * Reject-After-Time, TUNNEL_SESSION_S) */
 #define ENGINE_RETRY_MIN_MS	1000	/* all silent: first extra wait */
 #define ENGINE_RETRY_MAX_MS	60000	/* ... doubling up to this */
+#define ENGINE_MAC_LEN		6	/* an Ethernet address */
 
 
 enum office_state {
@@ -94,6 +106,10 @@ struct uplink {
 	struct in_addr	gw;
 	enum office_state office;
 	char		beacon[ENGINE_BEACON_ID + 1];	/* which one verified */
+	int		has_gw_mac;	/* the kernel's neighbour entry of gw */
+	uint8_t		gw_mac[ENGINE_MAC_LEN];
+	int		has_office_mac;	/* the router office mode is bound to */
+	uint8_t		office_mac[ENGINE_MAC_LEN];
 	uint64_t	verified_ms;
 	uint64_t	stale_until_ms;	/* the tunnel went stale over it */
 };
@@ -111,6 +127,8 @@ enum ev_type {
 	EV_GATEWAY_TIMEOUT,/* no handshake with the gateway tried: the next one */
 	EV_TICK,	/* time passes: stale uplinks may be tried again */
 	EV_HANDSHAKE,	/* the tunnel's handshake was read: age_ms */
+	EV_NEIGH,	/* a neighbour entry: ifindex, addr, lladdr (has_lladdr 0:
+			 * gone, or no address resolved) */
 };
 
 struct event {
@@ -124,6 +142,8 @@ struct event {
 	uint8_t		plen;
 	struct in_addr	gw;
 	char		beacon[ENGINE_BEACON_ID + 1];
+	int		has_lladdr;	/* EV_NEIGH */
+	uint8_t		lladdr[ENGINE_MAC_LEN];
 	uint64_t	age_ms;		/* EV_HANDSHAKE; UINT64_MAX: none yet */
 	int		has_first;	/* EV_HANDSHAKE: the first gateway's probe
 					 * peer has a handshake, first_age_ms old */
@@ -135,7 +155,8 @@ enum act_type {
 	ACT_PROBE,	/* probe the policy's beacons over uplink (ifindex, name) */
 	ACT_TUNNEL_VIA,	/* steer the tunnel's UDP over uplink (ifindex, name, gw) */
 	ACT_OFFICE_VIA,	/* route LGWAN straight out of uplink (ifindex, name, gw) */
-	ACT_RULES,	/* load the ruleset of mode (over uplink), one transaction */
+	ACT_RULES,	/* load the ruleset of mode (over uplink, bound to its
+			 * office_mac in office mode), one transaction */
 	ACT_TUNNEL_IDLE,/* the tunnel carries nothing: remove its route */
 	ACT_GATEWAY,	/* replace the tunnel's peer by gateway (from, why; uplink) */
 	ACT_STALE,	/* report: the tunnel over uplink went stale; moved, or
@@ -226,7 +247,9 @@ size_t engine_probe_all(struct engine *e, struct action out[ENGINE_MAX_UPLINKS])
  * proof was (the uplink as the engine knew it before) holds, if the
  * kernel's view of that uplink is exactly what it was when the beacon
  * answered: same interface, carrier and carrier-flap count, address and
- * gateway. Anything else means it may be another network now. Before
+ * gateway, and the router's link-layer address if was has one (else the
+ * one the kernel shows now is bound). Anything else means it may be
+ * another network now. Before
  * engine_restate(); the caller then probes it again at once. 1 if kept. */
 int engine_vouch(struct engine *e, const struct uplink *was);
 const struct uplink *engine_uplink(const struct engine *e, int ifindex);

@@ -6,6 +6,7 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "policy/policy.h"
+#include "policy/render/fw_office.h"
 
 /* The model of p's table from its two parts' texts; NULL out of memory. */
 static struct fw_model *
@@ -57,6 +58,10 @@ fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 		goto out;
 	}
+	/* The office table (fw_office.h) goes whole with every transaction:
+	 * a few lines, bound to this mode and office uplink. */
+	fw_render_office_l2(p, &c->text);
+	c->cmds++;
 	if (c->text.oom)
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 out:
@@ -157,6 +162,7 @@ fw_switch_mode(struct firewall *fw, const struct fw_params *p, struct fw_model *
 	/* In office mode office_vouch is made anew, its deadline from now
 	 * (fw_model.h): the caller counts the vouch as fresh. */
 	rc = 0;
+	fw_render_office_l2(p, &text);	/* whole, with every change (fw_office.h) */
 	if (text.len > 0 && (rc = fw_apply(fw, buf_str(&text), err)) < 0)
 		drop(held);
 	else if (fw_model_take(*held, m, FW_MODEL_MODE) < 0)
@@ -169,14 +175,14 @@ out:
 }
 
 int
-fw_vouch(struct firewall *fw, const char *uplink, unsigned int seconds,
+fw_vouch(struct firewall *fw, const char *uplink, unsigned int ms,
     struct sk_error *err)
 {
 	struct buf text;
 	int rc;
 
 	buf_init(&text);
-	fw_render_vouch(uplink, seconds, &text);
+	fw_render_vouch(uplink, ms, &text);
 	if (buf_str(&text) == NULL)
 		rc = sk_errorf(err, ENOMEM, "office vouch: out of memory");
 	else
@@ -198,7 +204,7 @@ ensure_base(struct firewall *fw)
 int
 load_base(struct firewall *fw)
 {
-	struct fw_params p = { MODE_BLOCKED, NULL, NULL, NULL, NULL, 0 };
+	struct fw_params p = { MODE_BLOCKED, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct sk_error err;
 	int rc;
 

@@ -60,9 +60,9 @@ int fw_change_apply(struct firewall *fw, struct fw_change *c, struct fw_model **
     struct sk_error *err);
 void fw_change_free(struct fw_change *c);
 
-/* Office mode's vouch renewed: uplink in set office_vouch for seconds
+/* Office mode's vouch renewed: uplink in set office_vouch for ms
  * more (fw_render_vouch). 0, or -errno with err. */
-int fw_vouch(struct firewall *fw, const char *uplink, unsigned int seconds,
+int fw_vouch(struct firewall *fw, const char *uplink, unsigned int ms,
     struct sk_error *err);
 /* The base ruleset (blocked, no policy needed) loaded if the table is
  * absent, with one line either way. 0 or -errno. */

@@ -376,6 +376,14 @@ prober_start(struct prober *p, const struct policy *pol, int ifindex,
 	return 0;
 }
 
+void
+prober_quiet(struct prober *p, int ifindex)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->runs[i].ifindex == ifindex)
+			p->runs[i].quiet = 1;
+}
+
 size_t
 prober_pollfds(const struct prober *p, struct pollfd *pfd, size_t max)
 {
@@ -477,9 +485,14 @@ verdict_ok(const struct probe_run *r, const struct beacon_result *res, uint32_t 
 {
 	ev->type = EV_BEACON_OK;
 	sk_strlcpy(ev->beacon, res->id, sizeof(ev->beacon));
-	log_info("uplink %s: beacon %s verified (key %d, round trip %u us, bound %u us, "
-	    "round %u; the probe measured %u us)", r->ifname, res->id, res->key,
-	    (unsigned int)us, r->bound_us, r->round, (unsigned int)probe_us);
+	if (r->quiet)
+		log_debug("uplink %s: beacon %s verified again (key %d, round trip %u us, "
+		    "bound %u us, round %u)", r->ifname, res->id, res->key, (unsigned int)us,
+		    r->bound_us, r->round);
+	else
+		log_info("uplink %s: beacon %s verified (key %d, round trip %u us, bound %u us, "
+		    "round %u; the probe measured %u us)", r->ifname, res->id, res->key,
+		    (unsigned int)us, r->bound_us, r->round, (unsigned int)probe_us);
 }
 
 static void

@@ -115,6 +115,7 @@ struct probe_run {
 	uint8_t		nonce[BEACON_NONCE_LEN];	/* this round's */
 	int64_t		t0_real_ns, t0_mono_ns;	/* as this round's nonce left */
 	char		why[256];	/* why not office, so far */
+	int		quiet;		/* a re-verification: "verified" at debug level */
 };
 
 struct prober {
@@ -129,6 +130,10 @@ void prober_init(struct prober *p, const char *helper);
 int prober_start(struct prober *p, const struct policy *pol, int ifindex,
     const char *ifname, uint64_t now);
 /* The descriptors to poll, in the order prober_read() takes them. */
+/* The run on ifindex is a periodic re-verification: an answer that holds
+ * is logged at debug level only (one line every beacon-reverify would
+ * drown the log); a failure is logged as always. */
+void prober_quiet(struct prober *p, int ifindex);
 size_t prober_pollfds(const struct prober *p, struct pollfd *pfd, size_t max);
 /* Reads what run i wrote; 1 with *ev filled when its verdict is in. */
 int prober_read(struct prober *p, size_t i, struct event *ev, uint64_t now);

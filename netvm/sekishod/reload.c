@@ -70,7 +70,7 @@ static int
 check_rules(struct sekishod *d, const struct policy *pol, struct fw_change *c,
     struct sk_error *err)
 {
-	struct fw_params p = { MODE_BLOCKED, pol, d->work_if, d->tun_if, NULL,
+	struct fw_params p = { MODE_BLOCKED, pol, d->work_if, d->tun_if, NULL, NULL,
 	    d->fresh.expired };
 	int rc;
 

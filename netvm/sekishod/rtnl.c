@@ -9,6 +9,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/filter.h>
 #include <linux/if.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -147,6 +148,40 @@ parse_route(const struct nlmsghdr *nlh, struct event *ev)
 	return 1;
 }
 
+/* The kernel's NUD_VALID (not in its uapi): states with an address it sends to. */
+#define RTNL_NUD_VALID	(NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | \
+	NUD_STALE | NUD_DELAY)
+
+/* IPv4 neighbour entries: their link-layer address while the kernel holds
+ * one it would send to (engine.h: the office router), none otherwise. */
+static int
+parse_neigh(const struct nlmsghdr *nlh, struct event *ev)
+{
+	const struct ndmsg *ndm;
+	struct attrs at = { .max = NDA_MAX };
+	const struct nlattr *ll;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ndm)))
+		return 0;
+	ndm = mnl_nlmsg_get_payload(nlh);
+	if (ndm->ndm_family != AF_INET || ndm->ndm_ifindex <= 0)
+		return 0;
+	if (mnl_attr_parse(nlh, sizeof(*ndm), attr_cb, &at) != MNL_CB_OK)
+		return 0;
+	if (at.tb[NDA_DST] == NULL || mnl_attr_get_payload_len(at.tb[NDA_DST]) != 4)
+		return 0;
+	ev->type = EV_NEIGH;
+	ev->ifindex = ndm->ndm_ifindex;
+	memcpy(&ev->addr, mnl_attr_get_payload(at.tb[NDA_DST]), 4);
+	ll = at.tb[NDA_LLADDR];
+	if (nlh->nlmsg_type == RTM_NEWNEIGH && (ndm->ndm_state & RTNL_NUD_VALID) &&
+	    ll != NULL && mnl_attr_get_payload_len(ll) == ENGINE_MAC_LEN) {
+		ev->has_lladdr = 1;
+		memcpy(ev->lladdr, mnl_attr_get_payload(ll), ENGINE_MAC_LEN);
+	}
+	return 1;
+}
+
 /*
  * libmnl walks attributes up to the message's length rounded up to the
  * netlink alignment, which can be 3 bytes past what was received; the
@@ -179,6 +214,9 @@ rtnl_parse(const void *msg, size_t len, struct event *ev)
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE:
 		return parse_route(nlh, ev);
+	case RTM_NEWNEIGH:
+	case RTM_DELNEIGH:
+		return parse_neigh(nlh, ev);
 	}
 	return 0;
 }
@@ -249,8 +287,8 @@ rtnl_watch_open(rtnl_event_cb cb, void *arg)
 	w->arg = arg;
 	w->seq = (unsigned int)time(NULL);
 	if ((w->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK)) == NULL ||
-	    mnl_socket_bind(w->nl, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE,
-	    MNL_SOCKET_AUTOPID) < 0) {
+	    mnl_socket_bind(w->nl, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
+	    RTMGRP_NEIGH, MNL_SOCKET_AUTOPID) < 0) {
 		rtnl_watch_close(w);
 		return NULL;
 	}
@@ -347,7 +385,41 @@ rtnl_watch_dump(struct rtnl_watch *w)
 
 	if ((rc = dump(w, RTM_GETLINK, sizeof(struct ifinfomsg))) < 0 ||
 	    (rc = dump(w, RTM_GETADDR, sizeof(struct ifaddrmsg))) < 0 ||
-	    (rc = dump(w, RTM_GETROUTE, sizeof(struct rtmsg))) < 0)
+	    (rc = dump(w, RTM_GETROUTE, sizeof(struct rtmsg))) < 0 ||
+	    (rc = dump(w, RTM_GETNEIGH, sizeof(struct ndmsg))) < 0)
 		return rc;
 	return 0;
+}
+
+int
+rtnl_neigh_use(int ifindex, struct in_addr addr)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct mnl_socket *nl;
+	struct ndmsg *ndm;
+	unsigned int seq = (unsigned int)time(NULL), port;
+	ssize_t n;
+	int rc = 0;
+
+	nlh->nlmsg_type = RTM_NEWNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_state = NUD_NONE;
+	ndm->ndm_flags = NTF_USE;	/* neigh_event_send(): resolve it */
+	mnl_attr_put(nlh, NDA_DST, sizeof(addr), &addr);
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		rc = -errno;
+	port = mnl_socket_get_portid(nl);
+	if (rc == 0 && (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) >= 0 &&
+	    mnl_cb_run(buf, (size_t)n, seq, port, NULL, NULL) < 0)
+		rc = -errno;
+	mnl_socket_close(nl);
+	return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * The kernel's view of the uplinks through rtnetlink: a socket subscribed
- * to link, IPv4 address and IPv4 route events, an initial dump, and the
+ * to link, IPv4 address, IPv4 route and neighbour events, an initial dump, and the
  * translation of each message into engine events. No polling.
  */
 #ifndef SK_RTNL_H
@@ -19,6 +19,10 @@ void rtnl_watch_close(struct rtnl_watch *w);
 int rtnl_watch_fd(const struct rtnl_watch *w);
 /* Dumps links, addresses and routes, delivering an event for each. */
 int rtnl_watch_dump(struct rtnl_watch *w);
+/* Asks the kernel to resolve addr's link-layer address on ifindex (an
+ * ARP request unless it has a fresh one): the office router, whose
+ * neighbour entry binds office mode (engine.h). 0 or -errno. */
+int rtnl_neigh_use(int ifindex, struct in_addr addr);
 /* Reads what is pending on the socket; -ENOBUFS means events were lost
  * and the caller must dump again. */
 int rtnl_watch_read(struct rtnl_watch *w);

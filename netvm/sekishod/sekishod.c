@@ -263,7 +263,7 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 }
 
 static const struct ctl_ops ctl_ops = { gather, ctl_reload };
-static const struct timer_ops timer_ops = { poll_tunnel, restart_children, reverify,
+static const struct timer_ops timer_ops = { poll_tunnel, restart_children, recheck,
 	fetch_now, fetch_overdue, check_gateway, rules_retry, office_vouch, watchdog,
 	check_table, expiry_check };
 
@@ -333,6 +333,12 @@ kernel_settings(const char *work_if, int v6)
 	write_sysctl("/proc/sys/net/ipv4/icmp_ratelimit", "0");
 	write_sysctl("/proc/sys/net/ipv6/icmp/ratelimit", "0");
 	write_sysctl("/proc/sys/net/ipv4/conf/all/send_redirects", "0");
+	/* A carrier loss flushes the uplink's neighbour entries (the kernel's
+	 * default, said here): after a cable swap the office router is
+	 * resolved afresh, and office mode's egress check (fw_office.h) sees
+	 * the new LAN's router before anything leaves towards it. */
+	write_sysctl("/proc/sys/net/ipv4/conf/all/arp_evict_nocarrier", "1");
+	write_sysctl("/proc/sys/net/ipv4/conf/default/arp_evict_nocarrier", "1");
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/send_redirects", work_if);
 	write_sysctl(path, "0");
 }

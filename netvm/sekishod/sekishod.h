@@ -62,11 +62,13 @@ struct sekishod {
 	struct event		 pending;	/* an event an action produced */
 	int			 has_pending;
 	enum mode		 rules_mode;	/* of the ruleset in the kernel */
+	int			 office_ifindex;	/* the uplink office mode last used */
+	char			 office_if[IF_NAMESIZE];
 	int			 rules_base;	/* ... the policy-free base one */
 	unsigned int		 rules_failures;	/* loads of the mode's failed in a row */
 	int			 office_unroute_due;	/* office mode gone: empty its routes */
 	uint64_t		 vouched_ms;	/* office mode's vouch last renewed */
-	int			 vouch_lapsed;	/* ... too long ago: a beacon must answer first */
+	int			 vouch_lapsed;	/* ... too long ago: closed in the kernel */
 	time_t			 handshake_seen;
 };
 
@@ -91,17 +93,20 @@ void rules_retry(struct sekishod *d);
  * until the new mode's actions, the tunnel's routes among them, are
  * carried out). */
 void office_unroute_now(struct sekishod *d);
-/* T_VOUCH: office mode's deadline in the kernel renewed (office-vouch);
- * if it lapsed (sekishod was stalled past it), the beacon is asked first. */
+/* T_VOUCH: office-vouch passed with no verified beacon answer, so the
+ * kernel has closed the office path: said once, and the beacon asked. */
 void office_vouch(struct sekishod *d);
 /* After the engine took ev: a beacon that answered on the office uplink
- * while the vouch was lapsed renews it. */
+ * renews office mode's deadline in the kernel (office-vouch); nothing
+ * else does. */
 void office_vouch_beacon(struct sekishod *d, const struct event *ev);
 /* T_WATCHDOG: systemd's watchdog told the main loop runs. */
 void watchdog(struct sekishod *d);
 void do_action(struct sekishod *d, const struct action *a);
-/* In office mode: ask the beacon again (timer T_REVERIFY). */
+/* In office mode: ask the beacon again, now. */
 void reverify(struct sekishod *d);
+/* T_REVERIFY: the same, every beacon-reverify (quietly when it holds). */
+void recheck(struct sekishod *d);
 
 /* watch.c: the timers' handlers, and SIGCHLD's */
 void poll_tunnel(struct sekishod *d);

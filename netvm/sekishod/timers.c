@@ -52,7 +52,7 @@ timers_on_not_office(struct timers *t)
 void
 timers_on_vouched(struct timers *t, uint64_t now, unsigned int vouch_ms)
 {
-	t->at[T_VOUCH] = now + vouch_ms / 3;
+	t->at[T_VOUCH] = now + vouch_ms;
 }
 
 void
@@ -153,13 +153,13 @@ timers_gateway_timeout_ms(const struct policy *pol)
 unsigned int
 timers_reverify_ms(const struct policy *pol)
 {
-	return pol->beacon_reverify_s * 1000;
+	return pol->beacon_reverify_ms;
 }
 
 unsigned int
 timers_vouch_ms(const struct policy *pol)
 {
-	return pol->office_vouch_s * 1000;
+	return pol->office_vouch_ms;
 }
 
 uint64_t

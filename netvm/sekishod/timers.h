@@ -68,10 +68,11 @@ void timers_on_fetch_off(struct timers *t);
 unsigned int timers_on_rules_failed(struct timers *t, uint64_t now, unsigned int failures);
 /* The mode's ruleset is in force: no retry is due. */
 void timers_on_rules_loaded(struct timers *t);
-/* Office mode's ruleset is in force, or its vouch was renewed (the
- * uplink in set office_vouch for vouch_ms more): the next renewal is due
- * a third of vouch_ms on, so that two may fail before the kernel ends
- * office mode. timers_on_not_office() disarms it. */
+/* Office mode's ruleset is in force, or a verified beacon answer renewed
+ * its vouch (the uplink in set office_vouch for vouch_ms more): T_VOUCH
+ * fires when the kernel's deadline passes with no renewal (then the
+ * office path is closed in the kernel already). timers_on_not_office()
+ * disarms it. */
 void timers_on_vouched(struct timers *t, uint64_t now, unsigned int vouch_ms);
 /* systemd's watchdog (WATCHDOG_USEC): the main loop says it is alive every
  * half of usec; 0: no watchdog. */
@@ -101,7 +102,7 @@ struct timer_ops {
 	void (*fetch_overdue)(struct sekishod *);	/* T_FETCH_DEADLINE: end it */
 	void (*gateway_check)(struct sekishod *);	/* T_GATEWAY: did it answer? */
 	void (*rules_retry)(struct sekishod *);	/* T_RULES: load the mode's ruleset again */
-	void (*office_vouch)(struct sekishod *);	/* T_VOUCH: renew office mode's deadline */
+	void (*office_vouch)(struct sekishod *);	/* T_VOUCH: office mode's deadline passed */
 	void (*watchdog)(struct sekishod *);	/* T_WATCHDOG: tell systemd the loop runs */
 	void (*table_check)(struct sekishod *);	/* T_TABLE: is our table still in the kernel? */
 	void (*expiry_check)(struct sekishod *);	/* T_EXPIRY: has the policy expired? */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "policy/render/fw_dns.h"
+#include "policy/render/fw_office.h"
 #include "policy/render/fw_rules.h"
 #include "policy/render/fw_svc.h"
 #include "policy/render/mode.h"
@@ -59,13 +60,13 @@ render_mode_sets(const struct fw_params *p, struct buf *o)
 	 * moves the pick after a load when its checks say so. */
 	if (p->mode != MODE_BLOCKED)
 		fw_dns_render_map(p, o);
-	/* Office mode holds only while sekishod vouches for it: the office
-	 * uplink, with a deadline that sekishod renews (fw_render_vouch).
+	/* Office mode holds only while fresh beacon answers vouch for it: the
+	 * office uplink, with a deadline that sekishod renews (fw_render_vouch).
 	 * Empty in the other modes, whose rules do not name it. */
 	buf_printf(o, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n");
 	if (p->mode == MODE_OFFICE)
-		buf_printf(o, "\t\telements = { \"%s\" timeout %us }\n", p->uplink,
-		    p->pol->office_vouch_s);
+		buf_printf(o, "\t\telements = { \"%s\" timeout %ums }\n", p->uplink,
+		    p->pol->office_vouch_ms);
 	buf_printf(o, "\t}\n");
 }
 
@@ -317,11 +318,11 @@ render_leave(const struct fw_params *p, struct buf *o)
 }
 
 void
-fw_render_vouch(const char *uplink, unsigned int seconds, struct buf *o)
+fw_render_vouch(const char *uplink, unsigned int ms, struct buf *o)
 {
 	buf_printf(o, "flush set inet %s office_vouch\n"
-	    "add element inet %s office_vouch { \"%s\" timeout %us }\n",
-	    FW_TABLE, FW_TABLE, uplink, seconds);
+	    "add element inet %s office_vouch { \"%s\" timeout %ums }\n",
+	    FW_TABLE, FW_TABLE, uplink, ms);
 }
 
 void
@@ -366,6 +367,7 @@ fw_render(const struct fw_params *p, struct buf *o)
 		buf_printf(o, "# out of memory\n");	/* nft refuses the text */
 	else
 		fw_render_compose(a.len ? a.p : "", b.len ? b.p : "", o);
+	fw_render_office_l2(p, o);
 	buf_free(&a);
 	buf_free(&b);
 }

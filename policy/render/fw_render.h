@@ -8,6 +8,8 @@
 #ifndef SK_FW_RENDER_H
 #define SK_FW_RENDER_H
 
+#include <stdint.h>
+
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "policy/render/mode.h"
@@ -21,7 +23,11 @@ struct fw_params {
 	const struct policy	*pol;	/* NULL: the base ruleset, before any policy */
 	const char		*work_if;
 	const char		*tun_if;
-	const char		*uplink;	/* office mode: the office uplink */
+	const char		*uplink;	/* office mode: the office uplink; in the
+						 * others, the one office mode last used,
+						 * while it exists (fw_office.h), or NULL */
+	const uint8_t		*router_mac;	/* office mode: its router's 6 bytes
+						 * (fw_office.h); NULL: none known */
 	/* The policy is past its max age (docs/distribution.md, "Expiry"):
 	 * the mode's ruleset for the netvm's own traffic (its fetch), but
 	 * nothing of work's is forwarded. */
@@ -29,7 +35,8 @@ struct fw_params {
 };
 
 /* Appends the full transaction (create, delete, define) to out: the
- * policy's part and the mode's, composed. */
+ * policy's part and the mode's, composed, then `netdev sekisho_office`
+ * (fw_office.h), which every transaction of sekishod's carries whole. */
 void fw_render(const struct fw_params *p, struct buf *out);
 /*
  * The table's two parts, as declarations inside "table inet sekisho { }":
@@ -46,8 +53,8 @@ void fw_render_mode(const struct fw_params *p, struct buf *out);
 /* The full transaction from the two parts' texts. */
 void fw_render_compose(const char *policy_part, const char *mode_part, struct buf *out);
 /* Office mode's vouch renewed: the office uplink in set office_vouch for
- * seconds more, in one transaction (a flush and an add: an element that
+ * ms more, in one transaction (a flush and an add: an element that
  * exists keeps its old deadline on add in some kernels, 6.1 among them). */
-void fw_render_vouch(const char *uplink, unsigned int seconds, struct buf *out);
+void fw_render_vouch(const char *uplink, unsigned int ms, struct buf *out);
 
 #endif

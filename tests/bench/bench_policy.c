@@ -184,7 +184,7 @@ static int
 bench_switch(const char *path, size_t runs)
 {
 	uint64_t *v = calloc(runs, sizeof(*v)), t;
-	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", "up0", 0 };
+	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", "up0", NULL, 0 };
 	struct fw_model *held = NULL;
 	struct firewall *fw;
 	struct sk_error err;
@@ -218,7 +218,7 @@ static int
 bench_live(const char *a, const char *b, size_t runs)
 {
 	uint64_t *v = calloc(runs, sizeof(*v)), t;
-	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, 0 };
+	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, NULL, 0 };
 	struct fw_model *held = NULL;
 	struct firewall *fw;
 	struct sk_error err;
@@ -280,7 +280,7 @@ dump_table(const char *path)
 static int
 steps(int inc, const char *dir, char **paths, int n)
 {
-	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, 0 };
+	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, NULL, 0 };
 	struct fw_model *held = NULL;
 	struct policy pol[2];
 	struct firewall *fw;

@@ -1030,7 +1030,7 @@ static void
 test_compile_netvm(void **state)
 {
 	struct compile_netvm o = { MODE_REMOTE, "wk0", "sekisho0", NULL };
-	struct fw_params fp = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, 0 };
+	struct fw_params fp = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, NULL, 0 };
 	struct sk_error err;
 	struct policy p;
 	struct buf a, b;
@@ -1095,7 +1095,7 @@ test_render_expired(void **state)
 	parse(policy7, &p);
 	for (size_t i = 0; i < nitems(modes); i++) {
 		struct fw_params fp = { modes[i], &p, "wk0", "sekisho0",
-		    modes[i] == MODE_OFFICE ? "up0" : NULL, 0 };
+		    modes[i] == MODE_OFFICE ? "up0" : NULL, NULL, 0 };
 		char *fa, *fb, *ra, *rb, *line, *save = NULL;
 		struct buf a, b;
 		int rejects = 0;

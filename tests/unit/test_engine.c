@@ -31,6 +31,27 @@ static struct action acts[ENGINE_MAX_ACTIONS];
 static uint64_t now = 1000;
 static unsigned int prio[8];
 
+/* Office routers' link-layer addresses: the office's, another LAN's. */
+static const uint8_t MAC_OFFICE[ENGINE_MAC_LEN] = { 0x02, 0, 0, 0, 0x0a, 0x01 };
+static const uint8_t MAC_HOTEL[ENGINE_MAC_LEN] = { 0x02, 0, 0, 0, 0x0b, 0x01 };
+/* A default route comes with its router resolved by the kernel (an
+ * EV_NEIGH with MAC_OFFICE right after), unless a test says otherwise. */
+static int auto_router = 1;
+
+/* The kernel's neighbour entry of addr on ifindex: mac, or NULL (gone). */
+static size_t
+neigh(int ifindex, const char *addr, const uint8_t *mac)
+{
+	struct event ev = { .type = EV_NEIGH, .ifindex = ifindex, .now_ms = now };
+
+	ev.addr = a4(addr);
+	if (mac != NULL) {
+		ev.has_lladdr = 1;
+		memcpy(ev.lladdr, mac, ENGINE_MAC_LEN);
+	}
+	return engine_handle(&e, &ev, acts);
+}
+
 static size_t
 feed(enum ev_type type, int ifindex, const char *x)
 {
@@ -49,6 +70,17 @@ feed(enum ev_type type, int ifindex, const char *x)
 	}
 	if (type == EV_GW_ADD || type == EV_GW_DEL)
 		ev.gw = a4(x);
+	if (type == EV_GW_ADD && auto_router) {
+		size_t n = engine_handle(&e, &ev, acts);
+		struct action keep[ENGINE_MAX_ACTIONS];
+
+		/* The route's actions are what the caller sees; the router
+		 * resolved after it changes nothing before a beacon answers. */
+		memcpy(keep, acts, sizeof(keep));
+		assert_int_equal(neigh(ifindex, x, MAC_OFFICE), 0);
+		memcpy(acts, keep, sizeof(keep));
+		return n;
+	}
 	return engine_handle(&e, &ev, acts);
 }
 
@@ -59,6 +91,7 @@ setup(void **state)
 	engine_init(&e, WORK, TUN, a4("192.0.2.10"), 0);
 	memset(prio, 0, sizeof(prio));
 	now = 1000;
+	auto_router = 1;
 	return 0;
 }
 
@@ -517,6 +550,98 @@ test_missed_flap_forgets_office(void **state)
 	assert_int_equal(engine_handle(&e, &ev, acts), 3);
 	assert_int_equal(acts[0].type, ACT_PROBE);
 	assert_int_equal(acts[2].mode, MODE_REMOTE);
+}
+
+/* Office mode is bound to the router the beacon was proven behind: its
+ * link-layer address when the beacon answered; another one behind the
+ * same router address ends office mode at once and asks the beacon again. */
+static void
+test_office_bound_to_router_mac(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	assert_int_equal(feed(EV_BEACON_OK, UP0, "tokyo-3f"), 3);
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_true(engine_uplink(&e, UP0)->has_office_mac);
+	assert_memory_equal(engine_uplink(&e, UP0)->office_mac, MAC_OFFICE, ENGINE_MAC_LEN);
+	/* The same router confirmed again; the entry flushed (a carrier
+	 * loss does that) and the same one learnt again: nothing changes. */
+	assert_int_equal(neigh(UP0, "10.66.0.1", MAC_OFFICE), 0);
+	assert_int_equal(neigh(UP0, "10.66.0.1", NULL), 0);
+	assert_int_equal(neigh(UP0, "10.66.0.1", MAC_OFFICE), 0);
+	/* Another host's entry, or another uplink's: nothing. */
+	assert_int_equal(neigh(UP0, "10.66.0.7", MAC_HOTEL), 0);
+	assert_int_equal(neigh(UP1, "10.66.0.1", MAC_HOTEL), 0);
+	assert_int_equal(e.mode, MODE_OFFICE);
+	/* Another router behind 10.66.0.1: the tunnel, and a new probe. */
+	assert_int_equal(neigh(UP0, "10.66.0.1", MAC_HOTEL), 3);
+	assert_int_equal(acts[0].type, ACT_PROBE);
+	assert_int_equal(acts[0].ifindex, UP0);
+	assert_int_equal(acts[1].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[2].type, ACT_RULES);
+	assert_int_equal(acts[2].mode, MODE_REMOTE);
+	assert_false(engine_uplink(&e, UP0)->has_office_mac);
+	/* A beacon that answers there binds office mode to that router. */
+	assert_int_equal(feed(EV_BEACON_OK, UP0, "tokyo-3f"), 3);
+	assert_int_equal(acts[1].mode, MODE_OFFICE);
+	assert_memory_equal(engine_uplink(&e, UP0)->office_mac, MAC_HOTEL, ENGINE_MAC_LEN);
+	/* A failed re-verification forgets the binding with the proof. */
+	assert_int_equal(feed(EV_BEACON_FAIL, UP0, NULL), 2);
+	assert_false(engine_uplink(&e, UP0)->has_office_mac);
+}
+
+/* A beacon answer before the router is resolved: no office mode until it
+ * is (the office path could go nowhere the kernel may check); then office
+ * mode, bound to that router. A new default route forgets the old one's. */
+static void
+test_office_waits_for_router(void **state)
+{
+	(void)state;
+	auto_router = 0;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	assert_int_equal(feed(EV_BEACON_OK, UP0, "tokyo-3f"), 0);
+	assert_int_equal(e.mode, MODE_REMOTE);
+	assert_int_equal(engine_uplink(&e, UP0)->office, OFFICE_VERIFIED);
+	assert_int_equal(neigh(UP0, "10.66.0.1", NULL), 0);	/* still unresolved */
+	assert_int_equal(neigh(UP0, "10.66.0.1", MAC_OFFICE), 3);
+	assert_int_equal(acts[0].type, ACT_OFFICE_VIA);
+	assert_int_equal(acts[1].type, ACT_RULES);
+	assert_int_equal(acts[1].mode, MODE_OFFICE);
+	assert_memory_equal(engine_uplink(&e, UP0)->office_mac, MAC_OFFICE, ENGINE_MAC_LEN);
+	/* Another default route: what was proven goes with the old router. */
+	assert_int_equal(feed(EV_GW_ADD, UP0, "10.66.0.254"), 3);
+	assert_int_equal(acts[0].type, ACT_PROBE);
+	assert_int_equal(acts[2].mode, MODE_REMOTE);
+	assert_false(engine_uplink(&e, UP0)->has_gw_mac);
+}
+
+/* A resynchronisation keeps the proof only behind the same router. */
+static void
+test_vouch_needs_same_router(void **state)
+{
+	struct uplink was;
+
+	(void)state;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	feed(EV_BEACON_OK, UP0, "tokyo-3f");
+	was = *engine_uplink(&e, UP0);
+	engine_init(&e, WORK, TUN, a4("192.0.2.10"), 1);
+	auto_router = 0;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	assert_int_equal(engine_vouch(&e, &was), 0);	/* router unknown */
+	neigh(UP0, "10.66.0.1", MAC_HOTEL);
+	assert_int_equal(engine_vouch(&e, &was), 0);	/* another router */
+	neigh(UP0, "10.66.0.1", MAC_OFFICE);
+	assert_int_equal(engine_vouch(&e, &was), 1);
+	assert_memory_equal(engine_uplink(&e, UP0)->office_mac, MAC_OFFICE, ENGINE_MAC_LEN);
+	/* A proof without the router (from the proof file) binds the one the
+	 * kernel shows now. */
+	engine_init(&e, WORK, TUN, a4("192.0.2.10"), 1);
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	neigh(UP0, "10.66.0.1", MAC_OFFICE);
+	was.has_office_mac = 0;
+	assert_int_equal(engine_vouch(&e, &was), 1);
+	assert_true(engine_uplink(&e, UP0)->has_office_mac);
 }
 
 /* ---- gateways in failover order ------------------------------------------ */
@@ -1035,6 +1160,9 @@ main(void)
 		cmocka_unit_test_setup(test_dump_then_restate_probes, setup_beacons),
 		cmocka_unit_test_setup(test_vouch_keeps_office_only_if_unchanged, setup_beacons),
 		cmocka_unit_test_setup(test_missed_flap_forgets_office, setup_beacons),
+		cmocka_unit_test_setup(test_office_bound_to_router_mac, setup_beacons),
+		cmocka_unit_test_setup(test_office_waits_for_router, setup_beacons),
+		cmocka_unit_test_setup(test_vouch_needs_same_router, setup_beacons),
 		cmocka_unit_test_setup(test_gateway_timeout_next_in_order_and_wraps, setup_gateways),
 		cmocka_unit_test_setup(test_back_to_first_when_it_answers, setup_gateways),
 		cmocka_unit_test_setup(test_all_silent_backs_off_and_says_so_once, setup_gateways),

@@ -69,10 +69,12 @@ teardown_policy(void **state)
 	return 0;
 }
 
+static const uint8_t router_mac[6] = { 0x02, 0x53, 0x4b, 0x00, 0x0a, 0x01 };
+
 static char *
 render(enum mode mode, const struct policy *p)
 {
-	struct fw_params fp = { mode, p, "wk0", "skt0", "up0", 0 };
+	struct fw_params fp = { mode, p, "wk0", "skt0", "up0", router_mac, 0 };
 	struct buf b;
 
 	buf_init(&b);
@@ -117,7 +119,7 @@ test_office_ruleset(void **state)
 	/* Office mode holds only while sekishod vouches for the uplink: a
 	 * deadline in the kernel, on every office path. */
 	assert_non_null(strstr(t, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n"
-	    "\t\telements = { \"up0\" timeout 3s }\n\t}\n"));
+	    "\t\telements = { \"up0\" timeout 1500ms }\n\t}\n"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" oifname != @office_vouch counter reject with icmpx admin-prohibited\n"));
 	assert_non_null(strstr(t, "\t\tmeta mark 0x5e2 oifname != @office_vouch counter drop\n"));
 	assert_true(strstr(t, "oifname != @office_vouch counter reject") <
@@ -126,6 +128,13 @@ test_office_ruleset(void **state)
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e2\n"));
 	/* Nothing from work goes into the tunnel in office mode. */
 	assert_null(strstr(t, "oifname \"skt0\" ip daddr @lgwan counter accept"));
+	/* The office path leaves the uplink only towards the office router
+	 * (fw_office.h), in the same transaction, after the inet table. */
+	assert_non_null(strstr(t, "}\ntable netdev sekisho_office\ndelete table netdev sekisho_office\n"
+	    "table netdev sekisho_office {\n\tset office_router {\n\t\ttype ether_addr\n"
+	    "\t\telements = { 02:53:4b:00:0a:01 }\n\t}\n\tchain egress {\n"
+	    "\t\ttype filter hook egress device \"up0\" priority filter; policy accept;\n"
+	    "\t\tmeta mark and 0xffff == 0x5e2 ether daddr != @office_router counter drop\n\t}\n}\n"));
 	free(t);
 	t = render(MODE_REMOTE, &pol);
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e1\n"));
@@ -134,6 +143,13 @@ test_office_ruleset(void **state)
 	 * declare it), empty and named by no rule outside office mode. */
 	assert_null(strstr(t, "@office_vouch"));
 	assert_non_null(strstr(t, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n\t}\n"));
+	/* After office mode, the uplink it used drops every office-path
+	 * frame (one still queued for its neighbour when the mode changed). */
+	assert_non_null(strstr(t, "}\ntable netdev sekisho_office\ndelete table netdev sekisho_office\n"
+	    "table netdev sekisho_office {\n\tchain egress {\n"
+	    "\t\ttype filter hook egress device \"up0\" priority filter; policy accept;\n"
+	    "\t\tmeta mark and 0xffff == 0x5e2 counter drop\n\t}\n}\n"));
+	assert_null(strstr(t, "office_router"));
 	free(t);
 }
 
@@ -175,7 +191,9 @@ test_base_ruleset(void **state)
 	    "\t\tmeta nfproto ipv6 counter drop\n"
 	    "\t\tudp sport 68 udp dport 67 accept\n"
 	    "\t\tcounter reject with icmpx admin-prohibited\n\t}\n"
-	    "}\n");
+	    "}\n"
+	    /* no office table outlives office mode (fw_office.h) */
+	    "table netdev sekisho_office\ndelete table netdev sekisho_office\n");
 	free(t);
 }
 
@@ -184,7 +202,7 @@ test_base_ruleset(void **state)
 static struct fw_model *
 model(enum mode mode, const struct policy *p, const char *uplink)
 {
-	struct fw_params fp = { mode, p, "wk0", "skt0", uplink, 0 };
+	struct fw_params fp = { mode, p, "wk0", "skt0", uplink, NULL, 0 };
 	struct fw_model *m = fw_model_new();
 	struct buf a, b;
 
@@ -249,7 +267,7 @@ test_model_mode_switch(void **state)
 	assert_null(strstr(t, "delete element"));
 	assert_non_null(strstr(t, "flush chain inet sekisho forward\n"));
 	assert_non_null(strstr(t, "delete set inet sekisho resolvers\n"));
-	assert_non_null(strstr(t, "\t\telements = { \"up0\" timeout 3s }\n"));
+	assert_non_null(strstr(t, "\t\telements = { \"up0\" timeout 1500ms }\n"));
 	assert_non_null(strstr(t, "\t\telements = { 10.99.0.53 }\n"));
 	/* the flushes before anything is declared anew */
 	assert_true(strstr(t, "flush chain") < strstr(t, "delete set"));
@@ -1059,9 +1077,9 @@ test_rules_retry_backoff(void **state)
 	assert_int_equal(t.at[T_RULES], 0);
 }
 
-/* Office mode's vouch is renewed every third of office-vouch (two
- * renewals may fail before the kernel ends office mode), and not outside
- * office mode; systemd's watchdog is fed every half of WATCHDOG_USEC. */
+/* Office mode's vouch is watched until the kernel's deadline (office-vouch
+ * after the last verified answer), not outside office mode; systemd's
+ * watchdog is fed every half of WATCHDOG_USEC. */
 static void
 test_vouch_watchdog_timers(void **state)
 {
@@ -1070,8 +1088,8 @@ test_vouch_watchdog_timers(void **state)
 	(void)state;
 	timers_on_start(&t, 1000);
 	assert_int_equal(t.at[T_VOUCH], 0);
-	timers_on_vouched(&t, 1000, 3000);
-	assert_int_equal(t.at[T_VOUCH], 2000);
+	timers_on_vouched(&t, 1000, 1500);
+	assert_int_equal(t.at[T_VOUCH], 2500);
 	timers_on_not_office(&t);
 	assert_int_equal(t.at[T_VOUCH], 0);
 	assert_int_equal(t.at[T_WATCHDOG], 0);

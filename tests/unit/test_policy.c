@@ -593,7 +593,7 @@ test_print_exact(void **state)
 	    "\tresolver 10.64.0.53\n\tresolver 172.20.255.254\n}\n\n"
 	    "work {\n\taddress 172.30.0.2/30\n\trouter 172.30.0.1\n}\n"
 	    "\ntimers {\n\tbeacon-timeout 100\n\tbeacon-attempts 3\n"
-	    "\tbeacon-reverify 30\n\tbeacon-rtt 2000\n\toffice-vouch 3\n\thandshake-stale 180\n\tgateway-timeout 15\n}\n";
+	    "\tbeacon-reverify 500\n\tbeacon-rtt 2000\n\toffice-vouch 1500\n\thandshake-stale 180\n\tgateway-timeout 15\n}\n";
 	struct policy p;
 	struct sk_error err;
 	size_t n;

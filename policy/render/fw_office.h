@@ -1,0 +1,38 @@
+/*
+ * Office mode, bound in the kernel to the link it was proven on
+ * (docs/architecture.md, "Modes"): rendered beside the `inet sekisho`
+ * table, in the same transaction.
+ *
+ * Table `netdev sekisho_office`, in office mode only: an egress chain on
+ * the office uplink that drops every frame on the office path (mark
+ * SK_MARK_OFFICE) whose destination is not the office router's
+ * link-layer address, the one the kernel's neighbour table held when the
+ * beacon proved office mode. Another LAN behind the same router address
+ * (a hotel handing out the office's addresses) has another router: once
+ * the kernel resolves it, nothing of work's leaves towards it, before
+ * sekishod has heard of it; a carrier loss flushes the neighbour entries
+ * (arp_evict_nocarrier), so after a cable swap the router is resolved
+ * afresh and the same holds.
+ *
+ * After office mode, the ruleset of the next mode keeps the chain on the
+ * uplink office mode used (while it exists), dropping every office-path
+ * frame: a packet routed by office mode and held in the kernel's queue
+ * for an unresolved neighbour leaves only after the transaction, towards
+ * whatever router answers then (a fast cable swap). Without that uplink,
+ * the ruleset deletes the table.
+ */
+#ifndef SK_FW_OFFICE_H
+#define SK_FW_OFFICE_H
+
+#include "lib/buf.h"
+#include "policy/render/fw_render.h"
+
+#define FW_OFFICE_TABLE "sekisho_office"
+
+/* Appends the office table's part of p's transaction: in office mode,
+ * bound to p->router_mac (none known: an empty set, the office path is
+ * closed); in another mode with p->uplink set, every office-path frame
+ * dropped there; else deleted. */
+void fw_render_office_l2(const struct fw_params *p, struct buf *out);
+
+#endif
