@@ -38,6 +38,27 @@ office_left(struct sekishod *d, enum mode mode, const char *uplink)
 	return d->office_if;
 }
 
+/* What the renderer needs for mode's ruleset under pol, from the daemon's
+ * state: the one place it is put together, so that a mode change and a
+ * policy change in that mode render the same table. Office mode goes only
+ * to the router it was proven behind (engine.h, fw_office.h): none known,
+ * the office path stays closed. */
+void
+rules_params(struct sekishod *d, enum mode mode, const char *uplink,
+    const struct policy *pol, struct fw_params *p)
+{
+	const struct uplink *u = mode == MODE_OFFICE ? engine_office_uplink(&d->engine) : NULL;
+
+	memset(p, 0, sizeof(*p));
+	p->mode = mode;
+	p->pol = pol;
+	p->work_if = d->work_if;
+	p->tun_if = d->tun_if;
+	p->uplink = office_left(d, mode, uplink);
+	p->router_mac = u != NULL && u->has_office_mac ? u->office_mac : NULL;
+	p->expired = d->fresh.expired;
+}
+
 /* The ruleset of mode (over uplink) in one transaction: the mode's part
  * alone while the kernel holds this policy's table, or the policy change
  * c by difference; on failure the kernel keeps what it held. 0 or
@@ -46,16 +67,12 @@ static int
 load_mode(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c)
 {
 	const struct uplink *u = mode == MODE_OFFICE ? engine_office_uplink(&d->engine) : NULL;
-	/* Office mode goes only to the router it was proven behind (engine.h,
-	 * fw_office.h): none known, the office path stays closed. */
-	struct fw_params p = { mode, &d->pol, d->work_if, d->tun_if,
-	    office_left(d, mode, uplink),
-	    u != NULL && u->has_office_mac ? u->office_mac : NULL,
-	    d->fresh.expired };
+	struct fw_params p;
 	struct sk_error err;
 	uint64_t t0 = now_ms();
 	int rc, full = c != NULL ? c->full : d->fw_held == NULL;
 
+	rules_params(d, mode, uplink, &d->pol, &p);
 	if (mode != MODE_OFFICE)	/* before the office rules go */
 		office_proof_drop(d->rundir);
 	if (c != NULL)

@@ -70,11 +70,12 @@ static int
 check_rules(struct sekishod *d, const struct policy *pol, struct fw_change *c,
     struct sk_error *err)
 {
-	struct fw_params p = { MODE_BLOCKED, pol, d->work_if, d->tun_if, NULL, NULL,
-	    d->fresh.expired };
+	struct fw_params p;
+	const char *uplink;
+	enum mode mode = rules_for(d, &uplink);
 	int rc;
 
-	p.mode = rules_for(d, &p.uplink);
+	rules_params(d, mode, uplink, pol, &p);
 	if ((rc = fw_policy_diff(d->fw_held, &p, c, err)) < 0)
 		return rc;
 	if ((rc = fw_change_check(d->fw, c, err)) < 0)

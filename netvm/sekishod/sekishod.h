@@ -80,6 +80,11 @@ void on_event(const struct event *ev, void *arg);
  * load, the policy-free base ruleset stands in for it (never an older,
  * wider one) and T_RULES tries again, backing off; d->rules_mode and
  * d->rules_base say what the kernel holds. 0, or -errno: not in force. */
+struct fw_params;
+/* The renderer's parameters for mode under pol, from the daemon's state
+ * (the office router's MAC, the expiry): one place for every load. */
+void rules_params(struct sekishod *d, enum mode mode, const char *uplink,
+    const struct policy *pol, struct fw_params *p);
 int apply_rules(struct sekishod *d, enum mode mode, const char *uplink);
 /* The same for a policy change made ready (reload.c), mode and uplink as
  * it was made for: applied by difference, with the same fallback. */
