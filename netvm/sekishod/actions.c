@@ -415,3 +415,18 @@ recheck(struct sekishod *d)
 {
 	ask_again(d, 1);
 }
+
+/* T_OFFICE_RETRY: an uplink that fell from office mode is asked again
+ * when its retry is due (engine_office_retry); a failure says nothing
+ * more, an answer says so as the first one did. */
+void
+office_retry(struct sekishod *d)
+{
+	struct action probes[ENGINE_MAX_UPLINKS];
+	size_t n = engine_office_retry(&d->engine, now_ms(), probes);
+
+	for (size_t i = 0; i < n; i++)
+		if (do_probe(d, &probes[i]) == 0)
+			prober_hush(&d->prober, probes[i].ifindex);
+	timers_on_office_retry(&d->timers, engine_office_retry_at(&d->engine));
+}

@@ -188,6 +188,7 @@ forget_office(struct uplink *u)
 	u->beacon[0] = '\0';
 	u->stale_until_ms = 0;
 	u->has_office_mac = 0;
+	u->retry_wait_ms = 0;	/* another network, maybe: no retry */
 }
 
 /* The router's neighbour entry, as the kernel shows it, binds office mode
@@ -268,11 +269,30 @@ beacon_event(struct engine *e, struct uplink *u, const struct event *ev)
 		u->office = OFFICE_VERIFIED;
 		sk_strlcpy(u->beacon, ev->beacon, sizeof(u->beacon));
 		u->verified_ms = ev->now_ms;
+		u->retry_wait_ms = 0;
 		bind_router(u);
 		/* A re-verification that holds only refreshes the reason. */
 		if (was && e->mode == MODE_OFFICE && e->active == u->ifindex)
 			return 0;
 		return 1;
+	}
+	/* Fell from office mode, or a retry of it failed: asked again
+	 * later, each wait twice the last (engine.h). */
+	if (u->office == OFFICE_VERIFIED) {
+		u->retry_wait_ms = ENGINE_OFFICE_RETRY_MIN_MS;
+		u->has_retry_mac = u->has_office_mac;
+		memcpy(u->retry_mac, u->office_mac, sizeof(u->retry_mac));
+	}
+	else if (u->office == OFFICE_PROBING && u->retry_wait_ms != 0)
+		u->retry_wait_ms = u->retry_wait_ms * 2 > ENGINE_OFFICE_RETRY_MAX_MS ?
+		    ENGINE_OFFICE_RETRY_MAX_MS : u->retry_wait_ms * 2;
+	else
+		u->retry_wait_ms = 0;
+	if (u->retry_wait_ms != 0) {
+		uint64_t fifth = u->retry_wait_ms / 5;
+
+		u->retry_at_ms = ev->now_ms + u->retry_wait_ms - fifth +
+		    ev->rand % (2 * fifth + 1);
 	}
 	if (u->office == OFFICE_NO)
 		return 0;
@@ -296,6 +316,10 @@ neigh_event(struct uplink *u, const struct event *ev)
 	}
 	u->has_gw_mac = 1;
 	memcpy(u->gw_mac, ev->lladdr, sizeof(u->gw_mac));
+	/* Another router than the one office mode fell behind: no retry. */
+	if (u->retry_wait_ms != 0 && u->has_retry_mac &&
+	    memcmp(u->retry_mac, ev->lladdr, sizeof(u->retry_mac)) != 0)
+		u->retry_wait_ms = 0;
 	if (u->has_office_mac) {
 		if (memcmp(u->office_mac, ev->lladdr, sizeof(u->office_mac)) == 0)
 			return 0;
@@ -664,4 +688,36 @@ engine_probe_all(struct engine *e, struct action out[ENGINE_MAX_UPLINKS])
 		n += put(out + n, ACT_PROBE, e->mode, u);
 	}
 	return n;
+}
+
+size_t
+engine_office_retry(struct engine *e, uint64_t now, struct action out[ENGINE_MAX_UPLINKS])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n_uplinks && e->beacons; i++) {
+		struct uplink *u = &e->uplinks[i];
+
+		if (!usable(e, u) || u->office != OFFICE_NO || u->retry_wait_ms == 0 ||
+		    now < u->retry_at_ms)
+			continue;
+		u->office = OFFICE_PROBING;
+		n += put(out + n, ACT_PROBE, e->mode, u);
+	}
+	return n;
+}
+
+uint64_t
+engine_office_retry_at(const struct engine *e)
+{
+	uint64_t at = 0;
+
+	for (size_t i = 0; i < e->n_uplinks && e->beacons; i++) {
+		const struct uplink *u = &e->uplinks[i];
+
+		if (usable(e, u) && u->office == OFFICE_NO && u->retry_wait_ms != 0 &&
+		    (at == 0 || u->retry_at_ms < at))
+			at = u->retry_at_ms;
+	}
+	return at;
 }

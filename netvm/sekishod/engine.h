@@ -84,6 +84,8 @@
 #define ENGINE_RETRY_MIN_MS	1000	/* all silent: first extra wait */
 #define ENGINE_RETRY_MAX_MS	60000	/* ... doubling up to this */
 #define ENGINE_MAC_LEN		6	/* an Ethernet address */
+#define ENGINE_OFFICE_RETRY_MIN_MS 1000	/* fell from office: asked again after */
+#define ENGINE_OFFICE_RETRY_MAX_MS 60000	/* ... doubling up to this */
 
 
 enum office_state {
@@ -112,6 +114,15 @@ struct uplink {
 	uint8_t		office_mac[ENGINE_MAC_LEN];
 	uint64_t	verified_ms;
 	uint64_t	stale_until_ms;	/* the tunnel went stale over it */
+	/* Fell from office mode (OFFICE_VERIFIED, then EV_BEACON_FAIL) on
+	 * the same link, address, gateway and router: asked again from
+	 * retry_at_ms (retry_wait_ms, give or take a fifth, after the
+	 * failure; doubling each failure). 0: never verified, or it
+	 * changed since: no retry (no challenges onto a home LAN). */
+	uint64_t	retry_wait_ms;
+	uint64_t	retry_at_ms;
+	int		has_retry_mac;	/* the router it fell behind */
+	uint8_t		retry_mac[ENGINE_MAC_LEN];
 };
 
 enum ev_type {
@@ -149,6 +160,8 @@ struct event {
 					 * peer has a handshake, first_age_ms old */
 	uint64_t	first_age_ms;
 	uint64_t	now_ms;
+	uint32_t	rand;		/* any random number (EV_BEACON_FAIL: the
+					 * jitter of the office retry) */
 };
 
 enum act_type {
@@ -243,6 +256,12 @@ size_t engine_restate(struct engine *e, uint64_t now,
     struct action out[ENGINE_MAX_ACTIONS]);
 /* Probes of every usable uplink not yet probed (after a restate). */
 size_t engine_probe_all(struct engine *e, struct action out[ENGINE_MAX_UPLINKS]);
+/* Probes of every uplink that fell from office mode whose retry is due
+ * by now: it is "probing" again. */
+size_t engine_office_retry(struct engine *e, uint64_t now,
+    struct action out[ENGINE_MAX_UPLINKS]);
+/* When the next of those retries is due; 0: none waits. */
+uint64_t engine_office_retry_at(const struct engine *e);
 /* After a resynchronisation (fresh engine, dump fed): keeps the office
  * proof was (the uplink as the engine knew it before) holds, if the
  * kernel's view of that uplink is exactly what it was when the beacon

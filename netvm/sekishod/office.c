@@ -384,6 +384,14 @@ prober_quiet(struct prober *p, int ifindex)
 			p->runs[i].quiet = 1;
 }
 
+void
+prober_hush(struct prober *p, int ifindex)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->runs[i].ifindex == ifindex)
+			p->runs[i].quiet = 2;
+}
+
 size_t
 prober_pollfds(const struct prober *p, struct pollfd *pfd, size_t max)
 {
@@ -485,7 +493,7 @@ verdict_ok(const struct probe_run *r, const struct beacon_result *res, uint32_t 
 {
 	ev->type = EV_BEACON_OK;
 	sk_strlcpy(ev->beacon, res->id, sizeof(ev->beacon));
-	if (r->quiet)
+	if (r->quiet == 1)
 		log_debug("uplink %s: beacon %s verified again (key %d, round trip %u us, "
 		    "bound %u us, round %u)", r->ifname, res->id, res->key, (unsigned int)us,
 		    r->bound_us, r->round);
@@ -499,7 +507,10 @@ static void
 verdict_fail(const struct probe_run *r, const char *why, struct event *ev)
 {
 	ev->type = EV_BEACON_FAIL;
-	log_info("uplink %s: no office beacon verified: %s", r->ifname, why);
+	if (r->quiet == 2)
+		log_debug("uplink %s: no office beacon verified: %s", r->ifname, why);
+	else
+		log_info("uplink %s: no office beacon verified: %s", r->ifname, why);
 }
 
 /* A genuine answer that took too long: remembered, and another round. */

@@ -115,7 +115,8 @@ struct probe_run {
 	uint8_t		nonce[BEACON_NONCE_LEN];	/* this round's */
 	int64_t		t0_real_ns, t0_mono_ns;	/* as this round's nonce left */
 	char		why[256];	/* why not office, so far */
-	int		quiet;		/* a re-verification: "verified" at debug level */
+	int		quiet;		/* 1: a re-verification: "verified" at debug
+					 * level; 2: an office retry: a failure */
 };
 
 struct prober {
@@ -134,6 +135,9 @@ int prober_start(struct prober *p, const struct policy *pol, int ifindex,
  * is logged at debug level only (one line every beacon-reverify would
  * drown the log); a failure is logged as always. */
 void prober_quiet(struct prober *p, int ifindex);
+/* An office retry (office_retry): a failure at debug level, as said once
+ * already; an answer at info level, as it ends that. */
+void prober_hush(struct prober *p, int ifindex);
 size_t prober_pollfds(const struct prober *p, struct pollfd *pfd, size_t max);
 /* Reads what run i wrote; 1 with *ev filled when its verdict is in. */
 int prober_read(struct prober *p, size_t i, struct event *ev, uint64_t now);

@@ -125,12 +125,22 @@ on_event(const struct event *in, void *arg)
 	struct event ev = *in;
 	size_t n;
 
+	const struct uplink *u = engine_uplink(&d->engine, ev.ifindex);
+	int fell = ev.type == EV_BEACON_FAIL && u != NULL && u->office == OFFICE_VERIFIED;
+
 	if (ev.type == EV_LINK)
 		ev.priority = uplink_priority(&d->pol, ev.name);
+	ev.rand = (uint32_t)random();
 	n = engine_handle(&d->engine, &ev, acts);
 
 	if (d->quiet)
 		return;
+	/* Said once; the retries that fail too are quiet (office_retry). */
+	if (fell && (u = engine_uplink(&d->engine, ev.ifindex)) != NULL &&
+	    u->retry_wait_ms != 0)
+		log_warnx("office: the beacon on %s did not answer; asking again in %llu s",
+		    u->name, (unsigned long long)(u->retry_wait_ms / 1000));
+	timers_on_office_retry(&d->timers, engine_office_retry_at(&d->engine));
 	for (size_t i = 0; i < n; i++)
 		do_action(d, &acts[i]);
 	office_vouch_beacon(d, &ev);
@@ -265,7 +275,7 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 static const struct ctl_ops ctl_ops = { gather, ctl_reload };
 static const struct timer_ops timer_ops = { poll_tunnel, restart_children, recheck,
 	fetch_now, fetch_overdue, check_gateway, rules_retry, office_vouch, watchdog,
-	check_table, expiry_check };
+	check_table, expiry_check, office_retry };
 
 static void
 loop(struct sekishod *d)

@@ -110,6 +110,9 @@ void watchdog(struct sekishod *d);
 void do_action(struct sekishod *d, const struct action *a);
 /* In office mode: ask the beacon again, now. */
 void reverify(struct sekishod *d);
+/* T_OFFICE_RETRY: probe the uplinks that fell from office mode whose
+ * retry is due (engine_office_retry). */
+void office_retry(struct sekishod *d);
 /* T_REVERIFY: the same, every beacon-reverify (quietly when it holds). */
 void recheck(struct sekishod *d);
 

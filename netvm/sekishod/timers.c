@@ -222,9 +222,18 @@ expired(struct timers *t, enum timer_id id, const struct timer_ops *ops,
 	case T_EXPIRY:
 		ops->expiry_check(d);
 		break;
+	case T_OFFICE_RETRY:
+		ops->office_retry(d);
+		break;
 	case T_COUNT:
 		break;
 	}
+}
+
+void
+timers_on_office_retry(struct timers *t, uint64_t at_ms)
+{
+	t->at[T_OFFICE_RETRY] = at_ms;
 }
 
 void

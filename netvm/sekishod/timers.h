@@ -30,7 +30,7 @@ struct sekishod;
 
 enum timer_id { T_TUNNEL_POLL, T_CHILD_RESTART, T_REVERIFY, T_FETCH,
 	T_FETCH_DEADLINE, T_GATEWAY, T_RULES, T_VOUCH, T_WATCHDOG, T_TABLE, T_EXPIRY,
-	T_COUNT };
+	T_OFFICE_RETRY, T_COUNT };
 
 struct timers {
 	uint64_t at[T_COUNT];	/* 0 = not armed */
@@ -78,6 +78,10 @@ void timers_on_vouched(struct timers *t, uint64_t now, unsigned int vouch_ms);
  * half of usec; 0: no watchdog. */
 void timers_on_watchdog(struct timers *t, uint64_t now, uint64_t usec);
 
+/* An uplink that fell from office mode is asked again at at_ms (the
+ * engine's earliest retry, engine_office_retry_at); 0 disarms it. */
+void timers_on_office_retry(struct timers *t, uint64_t at_ms);
+
 /* The policy's age looked at again in ms (expiry.c: at its expiry, and
  * at least every minute); 0 disarms it. */
 void timers_on_expiry(struct timers *t, uint64_t now, uint64_t ms);
@@ -106,6 +110,7 @@ struct timer_ops {
 	void (*watchdog)(struct sekishod *);	/* T_WATCHDOG: tell systemd the loop runs */
 	void (*table_check)(struct sekishod *);	/* T_TABLE: is our table still in the kernel? */
 	void (*expiry_check)(struct sekishod *);	/* T_EXPIRY: has the policy expired? */
+	void (*office_retry)(struct sekishod *);	/* T_OFFICE_RETRY: ask a beacon again */
 };
 /* Runs every timer due by now (read again after each one), each through
  * its handler; the tunnel poll then re-arms, TUNNEL_POLL_MS on. */

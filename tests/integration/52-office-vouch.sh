@@ -113,4 +113,43 @@ check "office again: mode office" netvm_wait_mode office 5
 check "office again: the vouch for up0" vouch_has_up0
 check "office again: LGWAN portal" lab_wait_for -t 5 portal_ok
 
+# ---- the beacon stops answering for a while, the link stays as it is ---------------------
+# One failed re-check falls back to remote (fail closed); the uplink fell
+# from office mode on the same link, address, gateway and router, so the
+# beacon is asked again with backoff (1 s, 2 s, 4 s ...), quietly: one
+# line for the fall, none for the retries that fail, the usual "verified"
+# line when it answers; then office mode again with no link change.
+blk=$LAB_DIR/oretry.nft
+printf 'table inet oretry {\n\tchain in {\n\t\ttype filter hook input priority 0;\n\t\tudp dport %s drop\n\t}\n}\n' \
+	"$LAB_BEACON_PORT" >"$blk"
+lines=$(wc -l <"$log")
+since() { tail -n +$(( lines + 1 )) "$log"; }
+fell_line='office: the beacon on up0 did not answer; asking again in 1 s'
+check "beacon blocked in the office (nft, input)" n office nft -f "$blk"
+check "beacon blocked: remote (fail closed)" netvm_wait_mode remote 10
+fell_once() { [ "$(since | grep -cF "$fell_line")" -eq 1 ]; }
+check "the log says the fall once, with the retry in 1 s" lab_wait_for -t 3 fell_once
+check "remote: table 1511 emptied" lab_wait_for -t 3 bash -c "[ -z \"\$(ip -n $NS_NETVM -4 route show table 1511)\" ]"
+# Long enough for several retries (1 s, 2 s, 4 s after the fall, each
+# give or take a fifth, plus the probes' own time).
+sleep 10
+quiet() {
+	since | grep -E 'office: the beacon on up0|no office beacon verified'
+	[ "$(since | grep -cF "$fell_line")" -eq 1 ] &&
+	[ "$(since | grep -c 'uplink up0: no office beacon verified')" -eq 1 ] &&
+	[ "$(since | grep -c 'office: the beacon on up0')" -eq 1 ]
+}
+check "retries that fail say nothing more (one fall line, one failure line)" quiet
+check "still remote while the beacon is blocked" netvm_mode_is remote
+lines2=$(wc -l <"$log")
+check "beacon answers again (rule removed)" n office nft delete table inet oretry
+check "no link change, yet office mode again" netvm_wait_mode office 40
+check "the log says the beacon verified again" bash -c \
+	"tail -n +$(( lines2 + 1 )) '$log' | grep -q 'uplink up0: beacon $LAB_BEACON_ID verified (key'"
+still_office() { [ "$(lab_uplink_segment up0)" = office ]; }
+check "up0 still on the office LAN, never replugged" still_office
+check "office rules again: the kernel holds the vouch for up0" lab_wait_for -t 3 vouch_has_up0
+check "office routes again in table 1511" lab_wait_for -t 3 bash -c "[ -n \"\$(ip -n $NS_NETVM -4 route show table 1511)\" ]"
+check "LGWAN portal straight from the office LAN again" lab_wait_for -t 5 portal_ok
+
 tap_done

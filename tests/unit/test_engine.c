@@ -334,6 +334,140 @@ test_office_falls_back_when_beacon_stops(void **state)
 	assert_int_equal(acts[1].mode, MODE_REMOTE);
 }
 
+/* EV_TICK's companion at now: the probes of the fallen uplinks due. */
+static size_t
+retry_due(struct action *out)
+{
+	return engine_office_retry(&e, now, out);
+}
+
+/* An uplink that fell from office mode (one failed re-check) on the same
+ * link is asked again, 1 s, 2 s, 4 s ... later (rand 0: a fifth early),
+ * up to 60 s; an answer brings office mode back, without a link change. */
+static void
+test_office_fell_is_retried_with_doubling(void **state)
+{
+	struct action pr[ENGINE_MAX_UPLINKS];
+	struct event fail = { .type = EV_BEACON_FAIL, .ifindex = UP0 };
+	uint64_t wait = ENGINE_OFFICE_RETRY_MIN_MS;
+
+	(void)state;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	feed(EV_BEACON_OK, UP0, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_int_equal(engine_uplink(&e, UP0)->retry_wait_ms, 0);
+	fail.now_ms = now;
+	engine_handle(&e, &fail, acts);
+	assert_int_equal(e.mode, MODE_REMOTE);
+	for (int i = 0; i < 9; i++) {
+		const struct uplink *u = engine_uplink(&e, UP0);
+
+		assert_int_equal(u->office, OFFICE_NO);
+		assert_int_equal(u->retry_wait_ms, wait);
+		assert_int_equal(u->retry_at_ms, now + wait - wait / 5);
+		assert_int_equal(engine_office_retry_at(&e), u->retry_at_ms);
+		now = u->retry_at_ms - 1;
+		assert_int_equal(retry_due(pr), 0);	/* not yet */
+		now++;
+		assert_int_equal(retry_due(pr), 1);
+		assert_int_equal(pr[0].type, ACT_PROBE);
+		assert_int_equal(pr[0].ifindex, UP0);
+		assert_int_equal(engine_uplink(&e, UP0)->office, OFFICE_PROBING);
+		assert_int_equal(retry_due(pr), 0);	/* one probe at a time */
+		assert_int_equal(engine_office_retry_at(&e), 0);
+		/* It fails again: still remote, nothing to do but wait more. */
+		fail.now_ms = now;
+		engine_handle(&e, &fail, acts);
+		assert_int_equal(e.mode, MODE_REMOTE);
+		wait = wait * 2 > ENGINE_OFFICE_RETRY_MAX_MS ? ENGINE_OFFICE_RETRY_MAX_MS :
+		    wait * 2;
+	}
+	assert_int_equal(engine_uplink(&e, UP0)->retry_wait_ms, ENGINE_OFFICE_RETRY_MAX_MS);
+	/* The jitter: at most a fifth either way. */
+	now = engine_uplink(&e, UP0)->retry_at_ms;
+	assert_int_equal(retry_due(pr), 1);
+	fail.now_ms = now;
+	fail.rand = UINT32_MAX;
+	engine_handle(&e, &fail, acts);
+	assert_true(engine_uplink(&e, UP0)->retry_at_ms <= now + 72000);
+	assert_true(engine_uplink(&e, UP0)->retry_at_ms >= now + 48000);
+	/* The beacon answers: office mode again, over the same uplink. */
+	now = engine_uplink(&e, UP0)->retry_at_ms;
+	assert_int_equal(retry_due(pr), 1);
+	assert_int_equal(feed(EV_BEACON_OK, UP0, "tokyo-3f"), 3);
+	assert_int_equal(acts[0].type, ACT_OFFICE_VIA);
+	assert_int_equal(acts[1].type, ACT_RULES);
+	assert_int_equal(acts[1].mode, MODE_OFFICE);
+	assert_int_equal(e.mode, MODE_OFFICE);
+	/* ... and the backoff starts afresh: the next fall waits 1 s. */
+	assert_int_equal(engine_uplink(&e, UP0)->retry_wait_ms, 0);
+	fail.now_ms = now;
+	fail.rand = 0;
+	engine_handle(&e, &fail, acts);
+	assert_int_equal(engine_uplink(&e, UP0)->retry_wait_ms, ENGINE_OFFICE_RETRY_MIN_MS);
+}
+
+/* Never verified (a home LAN): no beacon is ever asked again, however
+ * long it stays; today's behaviour. */
+static void
+test_never_verified_is_not_retried(void **state)
+{
+	struct action pr[ENGINE_MAX_UPLINKS];
+
+	(void)state;
+	uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+	assert_int_equal(feed(EV_BEACON_FAIL, UP0, NULL), 0);
+	assert_int_equal(engine_uplink(&e, UP0)->retry_wait_ms, 0);
+	for (int i = 0; i < 10; i++) {
+		now += ENGINE_OFFICE_RETRY_MAX_MS;
+		assert_int_equal(feed(EV_TICK, 0, NULL), 0);
+		assert_int_equal(retry_due(pr), 0);
+		assert_int_equal(engine_office_retry_at(&e), 0);
+	}
+	assert_int_equal(engine_uplink(&e, UP0)->office, OFFICE_NO);
+}
+
+/* A change of the link, address, gateway or router after the fall: maybe
+ * another network; no retry there (a change of the link probes once, as
+ * ever, and a failure of that probe schedules nothing). */
+static void
+test_office_retry_reset_by_link_change(void **state)
+{
+	static const char *const what[] = { "carrier", "addr", "gw", "router" };
+	struct action pr[ENGINE_MAX_UPLINKS];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		setup_beacons(state);
+		uplink_up(UP0, "10.66.0.100", "10.66.0.1");
+		feed(EV_BEACON_OK, UP0, "tokyo-3f");
+		feed(EV_BEACON_FAIL, UP0, NULL);
+		assert_int_equal(engine_uplink(&e, UP0)->retry_wait_ms,
+		    ENGINE_OFFICE_RETRY_MIN_MS);
+		if (i == 0) {
+			feed(EV_LINK, UP0, "down");
+			feed(EV_LINK, UP0, NULL);
+		} else if (i == 1) {
+			feed(EV_ADDR_ADD, UP0, "10.77.0.100");
+		} else if (i == 2) {
+			feed(EV_GW_ADD, UP0, "10.66.0.254");
+		} else {
+			neigh(UP0, "10.66.0.1", MAC_HOTEL);
+		}
+		assert_int_equal(engine_uplink(&e, UP0)->retry_wait_ms, 0);
+		if (i < 3) {
+			/* The change probes once, as ever; its failure waits for
+			 * nothing. */
+			assert_int_equal(engine_uplink(&e, UP0)->office, OFFICE_PROBING);
+			feed(EV_BEACON_FAIL, UP0, NULL);
+			assert_int_equal(engine_uplink(&e, UP0)->retry_wait_ms, 0);
+		}
+		now += ENGINE_OFFICE_RETRY_MAX_MS * 2;
+		assert_int_equal(retry_due(pr), 0);
+		assert_int_equal(engine_office_retry_at(&e), 0);
+	}
+}
+
 static void
 test_unplug_office_goes_remote_on_next(void **state)
 {
@@ -1150,6 +1284,9 @@ main(void)
 		cmocka_unit_test_setup(test_office_only_after_verified_beacon, setup_beacons),
 		cmocka_unit_test_setup(test_failed_probe_stays_remote, setup_beacons),
 		cmocka_unit_test_setup(test_office_falls_back_when_beacon_stops, setup_beacons),
+		cmocka_unit_test_setup(test_office_fell_is_retried_with_doubling, setup_beacons),
+		cmocka_unit_test_setup(test_never_verified_is_not_retried, setup_beacons),
+		cmocka_unit_test_setup(test_office_retry_reset_by_link_change, setup_beacons),
 		cmocka_unit_test_setup(test_unplug_office_goes_remote_on_next, setup_beacons),
 		cmocka_unit_test_setup(test_office_beats_any_remote, setup_beacons),
 		cmocka_unit_test_setup(test_priority_failover_and_back, setup_beacons),
