@@ -82,13 +82,16 @@ netvm_wait_mode remote
 sleep 1
 pid=$(lab_pid sekishod)
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-total=$(rss "$pid") n=1 wg=0
+total=$(rss "$pid") n=1 wg=0 helpers=0 names=
 for c in $(cat "/proc/$pid/task/$pid/children"); do
-	case $(cat "/proc/$c/comm") in
+	comm=$(cat "/proc/$c/comm") || continue
+	case $comm in
 	sekishod) total=$((total + $(rss "$c"))); n=$((n + 1)) ;;
 	wireguard-go) wg=$(rss "$c") ;;
+	*) helpers=$((helpers + $(rss "$c"))); names="$names $comm" ;;
 	esac
 done
 bench netvm.rss_kib "$total" "KiB, $n processes (goal < 8192)"
 bench netvm.wireguard_go_rss_kib "$wg" "KiB (not counted above)"
+bench netvm.helpers_rss_kib "$helpers" "KiB (not counted above:${names:- none})"
 bench_done
