@@ -30,7 +30,10 @@ HARDEN    := -fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 \
 LDHARDEN  := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-# Each folder lists its sources in module.mk:
+# Each folder lists its sources in module.mk (a folder's own compiler flags
+# go in MOD_CFLAGS, target by target: CFLAGS is the caller's, and `make
+# check` hands it down on the command line, where it overrides any CFLAGS
+# a module.mk would add):
 #   LIB_SRCS += ...        objects shared by everything (lib/, parsers, codecs)
 #   PROGS    += name       one program; name_SRCS lists its own sources
 #   UNITS    += name       one cmocka unit test; name_SRCS lists its sources
@@ -69,10 +72,10 @@ $(FLAGS_STAMP):
 
 $(B)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(HARDEN) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS_BASE) $(HARDEN) $(MOD_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 $(B)/san/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(SAN) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS_BASE) $(SAN) $(MOD_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # The shared objects go into archives, so each program links only what it
 # uses (sekisho-policy has no business carrying the tunnel code).

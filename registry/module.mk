@@ -12,7 +12,7 @@ REGISTRY_CFLAGS := -I/usr/include/postgresql
 UNITS += test_registry
 test_registry_SRCS := tests/unit/test_registry.c $(REGISTRY_SRCS)
 $(B)/unit/test_registry: PKG_LIBS += $(REGISTRY_LIBS)
-$(B)/obj/registry/%.o $(B)/san/registry/%.o $(B)/san/tests/unit/test_registry.o: CFLAGS += $(REGISTRY_CFLAGS)
+$(B)/obj/registry/%.o $(B)/san/registry/%.o $(B)/san/tests/unit/test_registry.o: MOD_CFLAGS += $(REGISTRY_CFLAGS)
 
 # One-time codes come from the sign-on path: their parser is fuzzed.
 FUZZERS += fuzz_otpcode
