@@ -138,6 +138,27 @@ pinned_index(const uint8_t signer[BUNDLE_KEY_LEN],
 	return found;
 }
 
+/* The index of signer among the n pinned keys, or BUNDLE_E_KEY with the
+ * "wrong key" line (k: signer in base64) for bundles and statements alike. */
+static int
+pinned_signer(const uint8_t signer[BUNDLE_KEY_LEN],
+    const uint8_t (*keys)[BUNDLE_KEY_LEN], size_t n, const char *name,
+    const char *k, struct sk_error *err)
+{
+	int i;
+
+	if (n == 0) {
+		sk_errorf(err, EPERM, "%s: wrong key: no agency key is pinned", name);
+		return BUNDLE_E_KEY;
+	}
+	if ((i = pinned_index(signer, keys, n)) < 0) {
+		sk_errorf(err, EPERM, "%s: wrong key: signed by %s, which is not a pinned agency key",
+		    name, k);
+		return BUNDLE_E_KEY;
+	}
+	return i;
+}
+
 int
 bundle_verify(const struct bundle *b, const char *name,
     const uint8_t (*keys)[BUNDLE_KEY_LEN], size_t n, size_t *index,
@@ -148,15 +169,8 @@ bundle_verify(const struct bundle *b, const char *name,
 	int i, rc;
 
 	key_to_b64(k, b->signer);
-	if (n == 0) {
-		sk_errorf(err, EPERM, "%s: wrong key: no agency key is pinned", name);
-		return BUNDLE_E_KEY;
-	}
-	if ((i = pinned_index(b->signer, keys, n)) < 0) {
-		sk_errorf(err, EPERM, "%s: wrong key: signed by %s, which is not a pinned agency key",
-		    name, k);
-		return BUNDLE_E_KEY;
-	}
+	if ((i = pinned_signer(b->signer, keys, n, name, k, err)) < 0)
+		return i;
 	if ((msg = malloc(BUNDLE_CONTEXT_LEN + b->signed_len)) == NULL) {
 		sk_errorf(err, ENOMEM, "%s: out of memory", name);
 		return BUNDLE_E_SYSTEM;
@@ -316,15 +330,8 @@ fresh_verify(const struct fresh *f, const char *name,
 	int i, rc;
 
 	key_to_b64(k, f->signer);
-	if (n == 0) {
-		sk_errorf(err, EPERM, "%s: wrong key: no agency key is pinned", name);
-		return BUNDLE_E_KEY;
-	}
-	if ((i = pinned_index(f->signer, keys, n)) < 0) {
-		sk_errorf(err, EPERM, "%s: wrong key: signed by %s, which is not a pinned agency key",
-		    name, k);
-		return BUNDLE_E_KEY;
-	}
+	if ((i = pinned_signer(f->signer, keys, n, name, k, err)) < 0)
+		return i;
 	memcpy(msg, FRESH_CONTEXT, FRESH_CONTEXT_LEN);
 	memcpy(msg + FRESH_CONTEXT_LEN, f->signed_part, FRESH_BODY_LEN);
 	rc = verify_one(keys[i], msg, sizeof(msg), f->sig);
