@@ -5,7 +5,8 @@
 # them: its sources are not in LIB_SRCS, a program lists them and links
 # REGISTRY_LIBS.
 REGISTRY_SRCS := registry/registry.c registry/sqlite.c registry/pg.c registry/schema.c \
-	registry/ops.c registry/otpcode.c
+	registry/ops.c registry/otpcode.c registry/feed.c registry/session.c \
+	registry/devpolicy.c
 REGISTRY_LIBS := -lsqlite3 -lpq -largon2
 REGISTRY_CFLAGS := -I/usr/include/postgresql
 

@@ -1,4 +1,5 @@
 #include "registry/ops.h"
+#include "registry/feed.h"
 #include "registry/otpcode.h"
 
 #include <arpa/inet.h>
@@ -216,7 +217,9 @@ reg_group_set_template(struct reg *r, const char *name, const char *tmpl,
 	    NULL, NULL, err);
 	if (rc == 0 && reg_changes(r) != 1)
 		return sk_errorf(err, ENOENT, "no group %s", name);
-	return rc;
+	if (rc < 0)
+		return rc;
+	return reg_feed_append(r, "group", name, "template", err);
 }
 
 static int
@@ -449,17 +452,20 @@ reg_device_add(struct reg *r, struct reg_device *d, int want6,
 	p[8] = d->pubkey[0] ? "0" : "1";
 	d->key_here = !d->pubkey[0];
 	/* checked above under the write lock: queued */
-	return reg_queue(r, "INSERT INTO devices (name, grp, pubkey, addr4, addr6, asset,"
+	if ((rc = reg_queue(r, "INSERT INTO devices (name, grp, pubkey, addr4, addr6, asset,"
 	    " owner, state, serial, key_here, created) VALUES ($1, $2, $3, $4, $5, $6,"
-	    " $7, 'active', 0, $9, $8)", 9, p, err);
+	    " $7, 'active', 0, $9, $8)", 9, p, err)) < 0)
+		return rc;
+	return reg_feed_append(r, "device", d->name, "add", err);
 }
 
 int
-reg_device_revoke(struct reg *r, const char *name, const char *reason,
-    struct sk_error *err)
+reg_device_revoke(struct reg *r, const struct reg_actor *a, const char *name,
+    const char *reason, struct sk_error *err)
 {
 	char t[24];
-	const char *p[3] = { name, I64(t, now_s()), reason };
+	int64_t now = now_s();
+	const char *p[3] = { name, I64(t, now), reason };
 	struct reg_device d;
 	int rc;
 
@@ -467,8 +473,13 @@ reg_device_revoke(struct reg *r, const char *name, const char *reason,
 		return rc;
 	if (!strcmp(d.state, "revoked"))
 		return sk_errorf(err, EALREADY, "device %s is already revoked", name);
-	return reg_exec(r, "UPDATE devices SET state = 'revoked', revoked = $2,"
-	    " revoke_reason = $3 WHERE name = $1", 3, p, NULL, NULL, err);
+	if ((rc = reg_exec(r, "UPDATE devices SET state = 'revoked', revoked = $2,"
+	    " revoke_reason = $3 WHERE name = $1", 3, p, NULL, NULL, err)) < 0 ||
+	    (rc = reg_feed_append(r, "device", name, "revoke", err)) < 0)
+		return rc;
+	/* its session goes with it, in this transaction */
+	rc = reg_session_close(r, a, name, "device revoked", now, err);
+	return rc == -ENOENT ? 0 : rc;
 }
 
 int
@@ -485,7 +496,9 @@ reg_device_set_key(struct reg *r, const char *name, const char *pubkey,
 		    name, pubkey);
 	if (rc == 0 && reg_changes(r) != 1)
 		return sk_errorf(err, ENOENT, "no active device %s", name);
-	return rc;
+	if (rc < 0)
+		return rc;
+	return reg_feed_append(r, "device", name, "key", err);
 }
 
 int
@@ -543,8 +556,8 @@ reg_staff_get(struct reg *r, const char *id, struct reg_staff *s,
 }
 
 int
-reg_staff_put(struct reg *r, const struct reg_staff *s, int *added,
-    struct sk_error *err)
+reg_staff_put(struct reg *r, const struct reg_actor *a, const struct reg_staff *s,
+    int *added, struct sk_error *err)
 {
 	char t[24], dis[24];
 	const char *p[9] = { s->staff_id, s->name, s->kana, s->dept, s->role,
@@ -556,8 +569,14 @@ reg_staff_put(struct reg *r, const struct reg_staff *s, int *added,
 	rc = reg_exec(r, "UPDATE staff SET name = $2, kana = $3, dept = $4, role = $5,"
 	    " disabled = $6, source = $7, updated = $8 WHERE staff_id = $1", 8, p, NULL,
 	    NULL, err);
-	if (rc < 0 || reg_changes(r) == 1)
+	if (rc < 0)
 		return rc;
+	if (reg_changes(r) == 1) {
+		if (s->disabled && (rc = reg_session_close_staff(r, a, s->staff_id,
+		    "user disabled", now_s(), err)) < 0)
+			return rc;
+		return 0;
+	}
 	if (added != NULL)
 		*added = 1;
 	return reg_exec(r, "INSERT INTO staff (staff_id, name, kana, dept, role, disabled,"
@@ -606,11 +625,16 @@ staff_update(struct reg *r, const char *sql, const char *id, const char *val,
 }
 
 int
-reg_staff_set_disabled(struct reg *r, const char *id, int disabled,
-    struct sk_error *err)
+reg_staff_set_disabled(struct reg *r, const struct reg_actor *a, const char *id,
+    int disabled, struct sk_error *err)
 {
-	return staff_update(r, "UPDATE staff SET disabled = $2 WHERE staff_id = $1", id,
-	    disabled ? "1" : "0", err);
+	int rc;
+
+	if ((rc = staff_update(r, "UPDATE staff SET disabled = $2 WHERE staff_id = $1",
+	    id, disabled ? "1" : "0", err)) < 0 || !disabled)
+		return rc;
+	rc = reg_session_close_staff(r, a, id, "user disabled", now_s(), err);
+	return rc < 0 ? rc : 0;
 }
 
 int

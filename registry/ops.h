@@ -100,8 +100,10 @@ int reg_device_get(struct reg *r, const char *name, struct reg_device *d,
 /* Every device, by name; fn's non-zero stops and is returned. */
 int reg_device_list(struct reg *r, int (*fn)(void *arg,
     const struct reg_device *d), void *arg, struct sk_error *err);
-int reg_device_revoke(struct reg *r, const char *name, const char *reason,
-    struct sk_error *err);
+/* Revokes a device and closes its open session (audited as a's, "device
+ * revoked"), both fed to the change log. */
+int reg_device_revoke(struct reg *r, const struct reg_actor *a, const char *name,
+    const char *reason, struct sk_error *err);
 /* A new public key ("" : to be made here at the next export). */
 int reg_device_set_key(struct reg *r, const char *name, const char *pubkey,
     int key_here, struct sk_error *err);
@@ -122,15 +124,17 @@ struct reg_staff {
 	int	failures;	/* PIN and code failures since the last success */
 	int	pin_set;	/* 1: a PIN hash is stored */
 };
-/* Inserts or updates; *added 1 if new (may be NULL). */
-int reg_staff_put(struct reg *r, const struct reg_staff *s, int *added,
-    struct sk_error *err);
+/* Inserts or updates; *added 1 if new (may be NULL). A member put as
+ * disabled loses their open sessions (audited as a's). */
+int reg_staff_put(struct reg *r, const struct reg_actor *a,
+    const struct reg_staff *s, int *added, struct sk_error *err);
 int reg_staff_get(struct reg *r, const char *id, struct reg_staff *s,
     struct sk_error *err);
 int reg_staff_list(struct reg *r, int (*fn)(void *arg,
     const struct reg_staff *s), void *arg, struct sk_error *err);
-int reg_staff_set_disabled(struct reg *r, const char *id, int disabled,
-    struct sk_error *err);
+/* Disabling closes the member's open sessions (audited as a's). */
+int reg_staff_set_disabled(struct reg *r, const struct reg_actor *a,
+    const char *id, int disabled, struct sk_error *err);
 int reg_staff_reset_failures(struct reg *r, const char *id, struct sk_error *err);
 
 /* PINs: Argon2id, m = REG_PIN_M_KIB, t = 2, p = 1, a fresh salt; the
@@ -163,5 +167,66 @@ int reg_otp_issue(struct reg *r, const char *id, int64_t now, int64_t valid_s,
  * a transaction. */
 int reg_otp_use(struct reg *r, const struct reg_actor *a, const char *id,
     const char *code, int64_t now, struct sk_error *err);
+
+/* ---- sessions (registry/session.c) ----
+ *
+ * A session admits one device to its user's stage (issue 13): it lives
+ * in the registry, so every gateway on the same registry admits the same
+ * device at the same stage. At most one open session per device. Every
+ * change is audited (a's who and reason) and fed to the change log
+ * (kind "session", object the device). Called outside a transaction, each
+ * change is its own (begin .. commit); inside one, it is the caller's.
+ * Times are unix seconds given by the caller (now).
+ */
+#define REG_FACTOR_MAX	15
+struct reg_session {
+	int64_t	id;
+	char	device[REG_NAME_MAX + 1];
+	char	staff_id[REG_NAME_MAX + 1];
+	char	factor[REG_FACTOR_MAX + 1];	/* "card", "face", "otp", "pin", ... */
+	int64_t	opened, expires, closed;	/* closed 0: open */
+	char	why[REG_TEXT_MAX + 1];		/* why it closed, "" while open */
+};
+/* Opens a session for device and staff_id until now + lifetime_s; *id set
+ * (may be NULL). The device's previous session, if any, is closed in the
+ * same transaction ("replaced by STAFF", a handover is one step; the feed
+ * then carries one "open"). -ENOENT no such device or user; -EPERM a
+ * revoked device, a disabled or locked user; -EINVAL a bad factor or
+ * lifetime. */
+int reg_session_open(struct reg *r, const struct reg_actor *a, const char *device,
+    const char *staff_id, const char *factor, int64_t now, int64_t lifetime_s,
+    int64_t *id, struct sk_error *err);
+/* Closes the device's open session (why, "" for "closed"). -ENOENT if
+ * none is open (an expired one is closed all the same). */
+int reg_session_close(struct reg *r, const struct reg_actor *a, const char *device,
+    const char *why, int64_t now, struct sk_error *err);
+/* The device's open, unexpired session: 0, or -ENOENT. */
+int reg_session_active(struct reg *r, const char *device, int64_t now,
+    struct reg_session *s, struct sk_error *err);
+/* Every open, unexpired session, by device; fn's non-zero stops and is
+ * returned. */
+int reg_session_list(struct reg *r, int64_t now,
+    int (*fn)(void *arg, const struct reg_session *s), void *arg,
+    struct sk_error *err);
+/* Closes every open session of a member of staff (why): the number
+ * closed, or -errno. In the caller's transaction. */
+int reg_session_close_staff(struct reg *r, const struct reg_actor *a,
+    const char *staff_id, const char *why, int64_t now, struct sk_error *err);
+
+/* ---- a device's policy (registry/devpolicy.c) ----
+ *
+ * The group's template with the device's own part appended (serial,
+ * tunnel addresses, key file): exactly the policy text of the device's
+ * bundle (sekisho-provision device export signs it), and what the gateway
+ * compiles the device's rules from. Parsing it is the caller's (policy/).
+ */
+/* The text for template tmpl: *out malloc'd, *outlen without the NUL. */
+int reg_policy_compose(const char *tmpl, const struct reg_device *d,
+    const char *key_file, int64_t serial, char **out, size_t *outlen);
+/* The device's policy with serial d->serial (its last bundle's; 0 if
+ * never exported) from its group's current template: *text malloc'd,
+ * NUL-terminated. -ENOENT no such group. */
+int reg_device_policy_text(struct reg *r, const struct reg_device *d, char **text,
+    struct sk_error *err);
 
 #endif

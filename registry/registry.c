@@ -1,8 +1,16 @@
 #include "registry/registry.h"
+#include "registry/feed.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* After a reg_reopen that failed: until one succeeds. */
+static int
+not_connected(struct sk_error *err)
+{
+	return sk_errorf(err, ENOTCONN, "registry: not connected (reopen failed)");
+}
 
 int
 reg_open(const char *url, struct reg **out, struct sk_error *err)
@@ -19,6 +27,10 @@ reg_open(const char *url, struct reg **out, struct sk_error *err)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return sk_errorf(err, ENOMEM, "out of memory");
 	r->busy_ms = REG_BUSY_MS;
+	if ((r->url = strdup(url)) == NULL) {
+		free(r);
+		return sk_errorf(err, ENOMEM, "out of memory");
+	}
 	if (!strncmp(url, "sqlite:", 7)) {
 		r->ops = &reg_sqlite_ops;
 		r->backend = REG_SQLITE;
@@ -28,11 +40,14 @@ reg_open(const char *url, struct reg **out, struct sk_error *err)
 		r->backend = REG_PG;
 		target = url;
 	} else {
+		free(r->url);
 		free(r);
 		return sk_errorf(err, EINVAL,
 		    "registry URL must start with sqlite: or postgresql://");
 	}
 	if ((rc = r->ops->open(r, target, err)) < 0) {
+		wipe(r->url, strlen(r->url));
+		free(r->url);
 		free(r);
 		return rc;
 	}
@@ -50,8 +65,30 @@ reg_close(struct reg *r)
 	if (r == NULL)
 		return;
 	reg_rollback(r);
-	r->ops->close(r);
+	reg_feed_close(r);
+	if (r->h != NULL)
+		r->ops->close(r);
+	wipe(r->url, strlen(r->url));
+	free(r->url);
 	free(r);
+}
+
+int
+reg_reopen(struct reg *r, struct sk_error *err)
+{
+	const char *target = r->backend == REG_SQLITE ? r->url + 7 : r->url;
+	int rc;
+
+	reg_feed_close(r);
+	if (r->h != NULL)
+		r->ops->close(r);
+	r->in_tx = 0;
+	r->fed = 0;
+	if ((rc = r->ops->open(r, target, err)) < 0) {
+		r->h = NULL;
+		return rc;
+	}
+	return reg_migrate(r, err);
 }
 
 enum reg_backend
@@ -71,6 +108,8 @@ reg_begin(struct reg *r, struct sk_error *err)
 {
 	int rc;
 
+	if (r->h == NULL)
+		return not_connected(err);
 	if (r->in_tx)
 		return sk_errorf(err, EINVAL, "registry: transaction already open");
 	if ((rc = r->ops->lock(r, err)) < 0)
@@ -86,18 +125,20 @@ reg_commit(struct reg *r, struct sk_error *err)
 
 	if (!r->in_tx)
 		return sk_errorf(err, EINVAL, "registry: no transaction to commit");
-	rc = r->ops->exec(r, "COMMIT", 0, NULL, NULL, NULL, err);
-	if (rc < 0) {
+	if ((rc = reg_feed_precommit(r, err)) < 0 ||
+	    (rc = r->ops->exec(r, "COMMIT", 0, NULL, NULL, NULL, err)) < 0) {
 		reg_rollback(r);
 		return rc;
 	}
 	r->in_tx = 0;
+	r->fed = 0;
 	return 0;
 }
 
 void
 reg_rollback(struct reg *r)
 {
+	r->fed = 0;
 	if (!r->in_tx)
 		return;
 	r->in_tx = 0;
@@ -120,6 +161,8 @@ int
 reg_exec(struct reg *r, const char *sql, int n, const char *const *params,
     reg_row_fn fn, void *arg, struct sk_error *err)
 {
+	if (r->h == NULL)
+		return not_connected(err);
 	return r->ops->exec(r, sql, n, params, fn, arg, err);
 }
 
@@ -127,6 +170,8 @@ int
 reg_queue(struct reg *r, const char *sql, int n, const char *const *params,
     struct sk_error *err)
 {
+	if (r->h == NULL)
+		return not_connected(err);
 	if (r->ops->queue != NULL)
 		return r->ops->queue(r, sql, n, params, err);
 	return r->ops->exec(r, sql, n, params, NULL, NULL, err);

@@ -47,6 +47,15 @@ typedef int (*reg_row_fn)(void *arg, int ncol, const char *const *val);
  * the URL's password, if any, never reaches err. */
 int reg_open(const char *url, struct reg **out, struct sk_error *err);
 void reg_close(struct reg *r);
+/*
+ * Drops the backend's connection (and the change feed's listener, if any)
+ * and opens it again from the same URL: after a lost PostgreSQL connection
+ * (reg_exec or reg_feed_drain failed with -ECONNRESET/-EIO). An open
+ * transaction is lost. r stays valid whatever the result; on failure the
+ * caller tries again later (each call tries once). A follower then calls
+ * reg_feed_listen again and re-reads from its last seq (registry/feed.h).
+ */
+int reg_reopen(struct reg *r, struct sk_error *err);
 enum reg_backend reg_backend(const struct reg *r);
 const char *reg_backend_name(const struct reg *r);
 
@@ -91,6 +100,8 @@ struct reg_ops {
 	    const char *const *params, struct sk_error *err);
 };
 
+struct reg_feed;
+
 struct reg {
 	const struct reg_ops	*ops;
 	enum reg_backend	 backend;
@@ -98,6 +109,9 @@ struct reg {
 	int			 in_tx;
 	int			 busy_ms;	/* REG_BUSY_MS unless set */
 	uint64_t		 changes;
+	int			 fed;		/* this transaction added to the change log */
+	char			*url;		/* for reg_reopen and the feed (wiped on close) */
+	struct reg_feed		*feed;		/* registry/feed.c: the listener, once asked */
 };
 
 extern const struct reg_ops reg_sqlite_ops;
@@ -105,7 +119,7 @@ extern const struct reg_ops reg_pg_ops;
 
 /* registry/schema.c: the schema version this build writes, and the
  * migrations (run by reg_open). */
-#define REG_SCHEMA_VERSION	1
+#define REG_SCHEMA_VERSION	2
 int reg_migrate(struct reg *r, struct sk_error *err);
 int reg_schema_version(struct reg *r, int *v, struct sk_error *err);
 

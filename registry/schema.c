@@ -45,7 +45,22 @@ static const char *const v1[] = {
 	NULL
 };
 
-static const char *const *const migrations[REG_SCHEMA_VERSION] = { v1 };
+/* v2, the gateway's (docs/provisioning.md, "The change feed"): the change
+ * log a gateway follows by seq, and the sessions that gateways share. At
+ * most one open session per device (the partial unique index). */
+static const char *const v2[] = {
+	"CREATE TABLE changes (seq %SEQ%, kind TEXT NOT NULL, object TEXT NOT NULL,"
+	" op TEXT NOT NULL, at BIGINT NOT NULL)",
+	"CREATE TABLE sessions (id %ID%, device TEXT NOT NULL REFERENCES devices(name),"
+	" staff_id TEXT NOT NULL REFERENCES staff(staff_id), factor TEXT NOT NULL,"
+	" opened BIGINT NOT NULL, expires BIGINT NOT NULL, opened_by TEXT NOT NULL,"
+	" closed BIGINT, closed_why TEXT)",
+	"CREATE UNIQUE INDEX sessions_open ON sessions(device) WHERE closed IS NULL",
+	"CREATE INDEX sessions_staff ON sessions(staff_id) WHERE closed IS NULL",
+	NULL
+};
+
+static const char *const *const migrations[REG_SCHEMA_VERSION] = { v1, v2 };
 
 static int
 one_int(void *arg, int ncol, const char *const *val)
@@ -79,15 +94,20 @@ run(struct reg *r, const char *stmt, struct sk_error *err)
 	char q[2048], *p;
 	const char *id = reg_backend(r) == REG_PG ? "BIGSERIAL PRIMARY KEY" :
 	    "INTEGER PRIMARY KEY";
+	/* a sequence number never given twice, even after the last row is
+	 * deleted (SQLite reuses the highest rowid without AUTOINCREMENT) */
+	const char *seq = reg_backend(r) == REG_PG ? "BIGSERIAL PRIMARY KEY" :
+	    "INTEGER PRIMARY KEY AUTOINCREMENT";
 
-	if (strlen(stmt) + 32 >= sizeof(q))
+	if (strlen(stmt) + 48 >= sizeof(q))
 		return sk_errorf(err, E2BIG, "registry: migration statement too long");
 	sk_strlcpy(q, stmt, sizeof(q));
-	if ((p = strstr(q, "%ID%")) != NULL) {
+	if ((p = strstr(q, "%ID%")) != NULL || (p = strstr(q, "%SEQ%")) != NULL) {
 		char tail[2048];
+		int isseq = p[1] == 'S';
 
-		sk_strlcpy(tail, p + 4, sizeof(tail));
-		snprintf(p, sizeof(q) - (size_t)(p - q), "%s%s", id, tail);
+		sk_strlcpy(tail, p + (isseq ? 5 : 4), sizeof(tail));
+		snprintf(p, sizeof(q) - (size_t)(p - q), "%s%s", isseq ? seq : id, tail);
 	}
 	return reg_exec(r, q, 0, NULL, NULL, NULL, err);
 }

@@ -1,7 +1,7 @@
 /*
  * A device's bundle: the group's policy template, written once by IT, with
- * the device's own part appended (serial, tunnel addresses, key file), and
- * signed by the active agency key (policy/bundle.h) for the device's
+ * the device's own part appended (serial, tunnel addresses, key file; the
+ * registry's reg_policy_compose, which the gateway uses too), and signed by the active agency key (policy/bundle.h) for the device's
  * WireGuard key. The result is exactly what sekishod opens with -b.
  */
 #include "provisioning/sekisho-provision/prov.h"
@@ -12,38 +12,6 @@
 #include <string.h>
 
 #include "lib/encode.h"
-
-int
-prov_compose(const char *tmpl, const struct reg_device *d, const char *key_file,
-    int64_t serial, char **out, size_t *outlen)
-{
-	size_t tl = strlen(tmpl), cap = tl + 512 + strlen(key_file);
-	char *s = malloc(cap);
-	int n;
-
-	if (s == NULL)
-		return -ENOMEM;
-	memcpy(s, tmpl, tl);
-	if (tl > 0 && s[tl - 1] != '\n')
-		s[tl++] = '\n';
-	n = snprintf(s + tl, cap - tl,
-	    "# device %s, filled in by sekisho-provision\n"
-	    "serial %lld\n"
-	    "device {\n"
-	    "\ttunnel-address %s\n"
-	    "%s%s%s"
-	    "\tkey-file \"%s\"\n"
-	    "}\n", d->name, (long long)serial, d->addr4,
-	    d->addr6[0] ? "\ttunnel-address6 " : "", d->addr6, d->addr6[0] ? "\n" : "",
-	    key_file);
-	if (n < 0 || (size_t)n >= cap - tl) {
-		free(s);
-		return -E2BIG;
-	}
-	*out = s;
-	*outlen = tl + (size_t)n;
-	return 0;
-}
 
 int
 prov_template_check(const char *name, const char *tmpl, const char *key_file,
@@ -79,7 +47,7 @@ prov_template_check(const char *name, const char *tmpl, const char *key_file,
 	for (*ipv6 = 0; *ipv6 <= 1; (*ipv6)++) {
 		if (*ipv6)
 			snprintf(d.addr6, sizeof(d.addr6), "fd00:ffff::fffe/128");
-		if (prov_compose(tmpl, &d, key_file, 1, &text, &len) < 0)
+		if (reg_policy_compose(tmpl, &d, key_file, 1, &text, &len) < 0)
 			return sk_errorf(err, ENOMEM, "out of memory");
 		memset(&pol, 0, sizeof(pol));
 		rc = policy_parse_buf(name, text, len, &pol, *ipv6 ? err : &e1);
@@ -132,7 +100,7 @@ prov_sign_device(struct prov *p, const struct reg_device *d,
 		return rc;
 	if (key_from_b64(dev, d->pubkey) < 0)
 		return sk_errorf(err, EINVAL, "device %s: bad public key", d->name);
-	if (prov_compose(g->tmpl, d, g->key_file, serial, &text, &len) < 0)
+	if (reg_policy_compose(g->tmpl, d, g->key_file, serial, &text, &len) < 0)
 		return sk_errorf(err, ENOMEM, "out of memory");
 	snprintf(name, sizeof(name), "group %s", g->name);
 	rc = bundle_sign(&p->signer, name, text, len, dev, (uint64_t)p->now,

@@ -511,7 +511,7 @@ device_revoke(void *ctx, int argc, char *argv[])
 		return prov_usage("device revoke NAME --reason TEXT (the reason is required)");
 	if ((rc = prov_begin(p)) != 0)
 		return rc;
-	if (reg_device_revoke(p->r, pos[0], p->actor.reason, &err) < 0)
+	if (reg_device_revoke(p->r, &p->actor, pos[0], p->actor.reason, &err) < 0)
 		return prov_abort(p, &err);
 	if ((rc = prov_audit(p, "device revoke", pos[0], "revoked")) != 0 ||
 	    (rc = prov_commit(p)) != 0)

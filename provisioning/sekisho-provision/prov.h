@@ -126,9 +126,6 @@ int prov_dispatch(const char *group, const struct cli_cmd *cmds, size_t n,
 int prov_sign_device(struct prov *p, const struct reg_device *d,
     const struct reg_group *g, int64_t serial, uint8_t **out, size_t *outlen,
     struct sk_error *err);
-/* The template and the device's part: *out malloc'd. */
-int prov_compose(const char *tmpl, const struct reg_device *d, const char *key_file,
-    int64_t serial, char **out, size_t *outlen);
 /* The template parses with a device part filled in; *ipv6 1 if it needs
  * tunnel-address6. Errors as the policy parser's, "NAME:LINE: what". */
 int prov_template_check(const char *name, const char *tmpl, const char *key_file,

@@ -6,6 +6,7 @@
  * starts from an empty database (PostgreSQL: the schema dropped).
  */
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <libpq-fe.h>
 
+#include "registry/feed.h"
 #include "registry/ops.h"
 #include "registry/registry.h"
 
@@ -82,7 +85,8 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 
-	reg_close(f->r);
+	if (f->r != NULL)
+		reg_close(f->r);
 	free(f);
 	return 0;
 }
@@ -141,7 +145,7 @@ t_schema(void **state)
 	assert_int_equal(reg_commit(f->r, &err), 0);
 	assert_int_equal(reg_open(f->url, &r2, &err), -EPROTO);
 	assert_string_equal(err.msg, "registry schema version 99 is newer than this"
-	    " build's 1: use a newer sekisho-provision");
+	    " build's 2: use a newer sekisho-provision");
 }
 
 static void
@@ -186,8 +190,8 @@ t_devices(void **state)
 
 	/* revoked: the address is never handed out again */
 	assert_int_equal(reg_begin(f->r, &err), 0);
-	assert_int_equal(reg_device_revoke(f->r, "pc-002", "lost on a train", &err), 0);
-	REFUSED(reg_device_revoke(f->r, "pc-002", "again", &err), EALREADY,
+	assert_int_equal(reg_device_revoke(f->r, &f->a, "pc-002", "lost on a train", &err), 0);
+	REFUSED(reg_device_revoke(f->r, &f->a, "pc-002", "again", &err), EALREADY,
 	    "device pc-002 is already revoked");
 	assert_int_equal(reg_device_add(f->r, &c, 0, &err), 0);
 	assert_string_equal(c.addr4, "10.77.0.4/32");
@@ -288,10 +292,10 @@ t_staff_pin(void **state)
 	char buf[1024] = "";
 
 	assert_int_equal(reg_begin(f->r, &err), 0);
-	assert_int_equal(reg_staff_put(f->r, &s, &added, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s, &added, &err), 0);
 	assert_int_equal(added, 1);
 	snprintf(s.dept, sizeof(s.dept), "税務課");
-	assert_int_equal(reg_staff_put(f->r, &s, &added, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s, &added, &err), 0);
 	assert_int_equal(added, 0);
 	REFUSED(reg_pin_set(f->r, "s0001", "12", 2, &err), EINVAL,
 	    "user s0001: a PIN has 4 to 64 characters");
@@ -342,8 +346,8 @@ t_otp(void **state)
 	int64_t exp, now = 1700000000;
 
 	assert_int_equal(reg_begin(f->r, &err), 0);
-	assert_int_equal(reg_staff_put(f->r, &s, NULL, &err), 0);
-	assert_int_equal(reg_staff_put(f->r, &s3, NULL, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s, NULL, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s3, NULL, &err), 0);
 	assert_int_equal(reg_otp_issue(f->r, "s0002", now, 8 * 3600, code, &exp, &err), 0);
 	assert_int_equal(reg_otp_issue(f->r, "s0002", now, 3600, code2, &exp, &err), 0);
 	assert_int_equal(exp, now + 3600);
@@ -410,7 +414,7 @@ t_cards_keys(void **state)
 	size_t n;
 
 	assert_int_equal(reg_begin(f->r, &err), 0);
-	assert_int_equal(reg_staff_put(f->r, &s, NULL, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s, NULL, &err), 0);
 	assert_int_equal(reg_card_assign(f->r, "012E4CD1A2B3C4D5", "felica", "s0004", &err), 0);
 	REFUSED(reg_card_assign(f->r, "012E4CD1A2B3C4D5", "felica", "s0004", &err), EEXIST,
 	    "card 012E4CD1A2B3C4D5 is already assigned");
@@ -467,6 +471,478 @@ t_queue(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* ---- the change feed, sessions, a device's policy (schema v2) ---- */
+
+static int
+feed_str(void *arg, const struct reg_change *c)
+{
+	char *s = arg;
+
+	snprintf(s + strlen(s), 2048 - strlen(s), "%s %s %s\n", c->kind, c->op, c->object);
+	return 0;
+}
+
+struct seqs {
+	int64_t v[64];
+	size_t n;
+};
+
+static int
+feed_seq(void *arg, const struct reg_change *c)
+{
+	struct seqs *s = arg;
+
+	if (s->n < 64)
+		s->v[s->n++] = c->seq;
+	return 0;
+}
+
+static char feedbuf[2048];
+
+/* The feed since after, as "kind op object" lines. */
+static const char *
+since(struct reg *r, int64_t after)
+{
+	struct sk_error err;
+
+	feedbuf[0] = '\0';
+	if (reg_feed_since(r, after, 0, feed_str, feedbuf, &err) < 0)
+		fail_msg("reg_feed_since: %s", err.msg);
+	return feedbuf;
+}
+
+static void
+staff(struct fx *f, const char *id)
+{
+	struct sk_error err;
+	struct reg_staff s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.staff_id, sizeof(s.staff_id), "%s", id);
+	snprintf(s.name, sizeof(s.name), "staff %s", id);
+	snprintf(s.source, sizeof(s.source), "cli");
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s, NULL, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+}
+
+static void
+add_dev(struct fx *f, const char *name, const char *pub)
+{
+	struct sk_error err;
+	struct reg_device d = dev(name, pub);
+
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &d, 0, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+}
+
+static void
+t_feed(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg_device d = dev("pc-009", "");
+	struct seqs s = { .n = 0 };
+	int64_t head, h2;
+	size_t i;
+
+	assert_int_equal(reg_feed_head(f->r, &head, &err), 0);
+	assert_int_equal(head, 0);
+	pools(f);	/* meta and a group: nothing the gateway follows */
+	assert_string_equal(since(f->r, 0), "");
+	add_dev(f, "pc-001", PUB_A);
+	add_dev(f, "pc-002", "");
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_set_key(f->r, "pc-002", PUB_B, 0, &err), 0);
+	assert_int_equal(reg_group_set_template(f->r, "default", "y", &err), 0);
+	assert_int_equal(reg_device_revoke(f->r, &f->a, "pc-001", "lost", &err), 0);
+	/* a serial signed is not the gateway's business */
+	assert_int_equal(reg_device_signed(f->r, "pc-002", 1, 0, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_string_equal(since(f->r, 0),
+	    "device add pc-001\n"
+	    "device add pc-002\n"
+	    "device key pc-002\n"
+	    "group template default\n"
+	    "device revoke pc-001\n");
+	/* seq strictly increasing; head the last; since(x) what follows x */
+	assert_int_equal(reg_feed_since(f->r, 0, 0, feed_seq, &s, &err), 0);
+	assert_int_equal(s.n, 5);
+	for (i = 1; i < s.n; i++)
+		assert_true(s.v[i] > s.v[i - 1]);
+	assert_int_equal(reg_feed_head(f->r, &head, &err), 0);
+	assert_int_equal(head, s.v[4]);
+	assert_string_equal(since(f->r, s.v[2]), "group template default\n"
+	    "device revoke pc-001\n");
+	feedbuf[0] = '\0';
+	assert_int_equal(reg_feed_since(f->r, s.v[0], 2, feed_str, feedbuf, &err), 0);
+	assert_string_equal(feedbuf, "device add pc-002\ndevice key pc-002\n");
+	/* a change rolled back leaves no row; a refused one none either */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &d, 0, &err), 0);
+	reg_rollback(f->r);
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	REFUSED(reg_device_set_key(f->r, "pc-001", PUB_A, 0, &err), ENOENT,
+	    "no active device pc-001");
+	REFUSED(reg_group_set_template(f->r, "nogroup", "z", &err), ENOENT,
+	    "no group nogroup");
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_string_equal(since(f->r, head), "");
+	/* and the next seq is still above every one before */
+	add_dev(f, "pc-010", "");
+	assert_int_equal(reg_feed_head(f->r, &h2, &err), 0);
+	assert_true(h2 > head);
+	assert_string_equal(since(f->r, head), "device add pc-010\n");
+}
+
+static void
+t_sessions(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg_session s;
+	struct reg_actor gw = { "sekisho-gw@gw1", "" };
+	/* the registry's own changes (a revocation) are stamped with the
+	 * clock: sessions around it too */
+	int64_t now = (int64_t)time(NULL), id1 = 0, id2 = 0, head;
+	char buf[2048] = "";
+	int n;
+
+	pools(f);
+	add_dev(f, "pc-001", PUB_A);
+	add_dev(f, "pc-002", PUB_B);
+	add_dev(f, "pc-003", "");
+	staff(f, "s0001");
+	staff(f, "s0002");
+	assert_int_equal(reg_feed_head(f->r, &head, &err), 0);
+
+	/* outside a transaction: its own */
+	assert_int_equal(reg_session_open(f->r, &gw, "pc-001", "s0001", "card", now, 600,
+	    &id1, &err), 0);
+	assert_true(id1 > 0);
+	assert_int_equal(reg_session_active(f->r, "pc-001", now + 599, &s, &err), 0);
+	assert_int_equal(s.id, id1);
+	assert_string_equal(s.staff_id, "s0001");
+	assert_string_equal(s.factor, "card");
+	assert_int_equal(s.opened, now);
+	assert_int_equal(s.expires, now + 600);
+	assert_int_equal(s.closed, 0);
+	/* expired: not active, not listed */
+	REFUSED(reg_session_active(f->r, "pc-001", now + 600, &s, &err), ENOENT,
+	    "device pc-001 has no session");
+	n = 0;
+	assert_int_equal(reg_session_list(f->r, now + 600, (int (*)(void *,
+	    const struct reg_session *))(void *)count_rows, &n, &err), 0);
+	assert_int_equal(n, 0);
+
+	/* a handover: one step, the previous session closed, one open */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_session_open(f->r, &gw, "pc-001", "s0002", "face", now + 10,
+	    600, &id2, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_true(id2 > id1);
+	assert_int_equal(reg_session_active(f->r, "pc-001", now + 11, &s, &err), 0);
+	assert_int_equal(s.id, id2);
+	assert_string_equal(s.staff_id, "s0002");
+	assert_int_equal(reg_session_open(f->r, &gw, "pc-002", "s0001", "otp", now + 20,
+	    60, NULL, &err), 0);
+	n = 0;
+	assert_int_equal(reg_exec(f->r, "SELECT id FROM sessions WHERE closed IS NULL", 0,
+	    NULL, count_rows, &n, &err), 0);
+	assert_int_equal(n, 2);
+
+	/* refused: a revoked device, a disabled or locked user, bad input */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_exec(f->r, "UPDATE staff SET failures = 5 WHERE staff_id ="
+	    " 's0002'", 0, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	REFUSED(reg_session_open(f->r, &gw, "pc-003", "s0002", "pin", now, 60, NULL, &err),
+	    EPERM, "user s0002 is locked after 5 failures: no session");
+	REFUSED(reg_session_open(f->r, &gw, "pc-404", "s0001", "pin", now, 60, NULL, &err),
+	    ENOENT, "no device pc-404");
+	REFUSED(reg_session_open(f->r, &gw, "pc-003", "s0404", "pin", now, 60, NULL, &err),
+	    ENOENT, "no user s0404");
+	REFUSED(reg_session_open(f->r, &gw, "pc-003", "s0001", "", now, 60, NULL, &err),
+	    EINVAL, "session: the factor must have 1 to 15 characters");
+	REFUSED(reg_session_open(f->r, &gw, "pc-003", "s0001", "pin", now, 0, NULL, &err),
+	    EINVAL, "session: a lifetime is 1 second to a year");
+	REFUSED(reg_session_close(f->r, &gw, "pc-003", "sign-off", now, &err), ENOENT,
+	    "device pc-003 has no open session");
+
+	/* sign-off */
+	assert_int_equal(reg_session_close(f->r, &gw, "pc-002", "sign-off", now + 30, &err), 0);
+	REFUSED(reg_session_close(f->r, &gw, "pc-002", "sign-off", now + 31, &err), ENOENT,
+	    "device pc-002 has no open session");
+	/* revoking a device closes its session in the same transaction */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_revoke(f->r, &f->a, "pc-001", "stolen", &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	REFUSED(reg_session_active(f->r, "pc-001", now + 40, &s, &err), ENOENT,
+	    "device pc-001 has no session");
+	REFUSED(reg_session_open(f->r, &gw, "pc-001", "s0001", "card", now + 50, 60, NULL,
+	    &err), EPERM, "device pc-001 is revoked: no session");
+	/* disabling a user closes theirs */
+	assert_int_equal(reg_session_open(f->r, &gw, "pc-003", "s0001", "card", now + 60,
+	    600, NULL, &err), 0);
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_staff_set_disabled(f->r, &f->a, "s0001", 1, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	REFUSED(reg_session_active(f->r, "pc-003", now + 61, &s, &err), ENOENT,
+	    "device pc-003 has no session");
+	REFUSED(reg_session_open(f->r, &gw, "pc-003", "s0001", "card", now + 62, 60, NULL,
+	    &err), EPERM, "user s0001 is disabled: no session");
+
+	/* fed, one row per change, the handover as one "open" */
+	assert_string_equal(since(f->r, head),
+	    "session open pc-001\n"
+	    "session open pc-001\n"
+	    "session open pc-002\n"
+	    "session close pc-002\n"
+	    "device revoke pc-001\n"
+	    "session close pc-001\n"
+	    "session open pc-003\n"
+	    "session close pc-003\n");
+	/* audited with who and why */
+	assert_int_equal(reg_audit_list(f->r, "pc-001", count_audit, buf, &err), 0);
+	{
+		char want[1024];
+		snprintf(want, sizeof(want),
+		    "sekisho-gw@gw1|session open|pc-001|session %lld for s0001 by card, until %lld|\n"
+		    "sekisho-gw@gw1|session close|pc-001|session %lld of s0001 closed: replaced by s0002|\n"
+		    "sekisho-gw@gw1|session open|pc-001|session %lld for s0002 by face, until %lld|\n"
+		    "it-tanaka|session close|pc-001|session %lld of s0002 closed: device revoked|unit test\n",
+		    (long long)id1, (long long)now + 600, (long long)id1, (long long)id2,
+		    (long long)now + 610, (long long)id2);
+		assert_string_equal(buf, want);
+	}
+	buf[0] = '\0';
+	assert_int_equal(reg_audit_list(f->r, "pc-003", count_audit, buf, &err), 0);
+	assert_non_null(strstr(buf, "it-tanaka|session close|pc-003|"));
+	assert_non_null(strstr(buf, " closed: user disabled|unit test\n"));
+}
+
+/* A second session on one device cannot exist, even written past the API. */
+static void
+t_session_unique(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+
+	pools(f);
+	add_dev(f, "pc-001", PUB_A);
+	staff(f, "s0001");
+	assert_int_equal(reg_session_open(f->r, NULL, "pc-001", "s0001", "card", 100, 60,
+	    NULL, &err), 0);
+	assert_int_equal(reg_exec(f->r, "INSERT INTO sessions (device, staff_id, factor,"
+	    " opened, expires, opened_by) VALUES ('pc-001', 's0001', 'x', 1, 2, 'x')", 0,
+	    NULL, NULL, NULL, &err), -EEXIST);
+}
+
+static void
+t_policy_text(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg_device d = dev("pc-007", PUB_A);
+	struct reg_group g = { .name = "kyoto", .tmpl = "# kyoto\nmode strict",
+	    .key_file = "/etc/sekisho/wg.key", .ipv6 = 1 };
+	char *text = NULL;
+
+	pools(f);
+	snprintf(d.grp, sizeof(d.grp), "kyoto");
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_group_add(f->r, &g, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &d, 1, &err), 0);
+	assert_int_equal(reg_device_signed(f->r, "pc-007", 3, 0, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(reg_device_get(f->r, "pc-007", &d, &err), 0);
+	assert_int_equal(reg_device_policy_text(f->r, &d, &text, &err), 0);
+	assert_string_equal(text, "# kyoto\nmode strict\n"
+	    "# device pc-007, filled in by sekisho-provision\n"
+	    "serial 3\n"
+	    "device {\n"
+	    "\ttunnel-address 10.77.0.2/32\n"
+	    "\ttunnel-address6 fd00:77::2/128\n"
+	    "\tkey-file \"/etc/sekisho/wg.key\"\n"
+	    "}\n");
+	free(text);
+	snprintf(d.grp, sizeof(d.grp), "gone");
+	REFUSED(reg_device_policy_text(f->r, &d, &text, &err), ENOENT, "no group gone");
+	assert_null(text);
+}
+
+/* Waits for fd to be readable: 1, or 0 after ms (a generous bound: the
+ * test fails only if the wake-up never comes). */
+static int
+readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}
+
+static void
+t_feed_wake(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg *w;
+	struct reg_device a = dev("pc-001", PUB_A), b = dev("pc-002", PUB_B),
+	    c = dev("pc-003", ""), x = dev("pc-004", "");
+	int64_t last = 0, head;
+	int fd, fd2;
+
+	pools(f);
+	/* the follower: its own handle, as the gateway is another process */
+	assert_int_equal(reg_open(f->url, &w, &err), 0);
+	assert_int_equal(reg_feed_listen(w, &fd, &err), 0);
+	assert_int_equal(reg_feed_listen(w, &fd2, &err), 0);
+	assert_int_equal(fd2, fd);
+	assert_true(reg_feed_drain(w, &err) >= 0);
+	assert_int_equal(readable(fd, 0), 0);
+
+	/* a committed change wakes it; the drain leaves it quiet */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &a, 0, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(readable(fd, 10000), 1);
+	assert_true(reg_feed_drain(w, &err) >= 0);
+	assert_string_equal(since(w, last), "device add pc-001\n");
+	assert_int_equal(reg_feed_head(w, &last, &err), 0);
+	if (reg_backend(w) == REG_PG)
+		assert_int_equal(reg_feed_hint(w), last);
+
+	/* PostgreSQL: nothing for a rolled-back change, one notification per
+	 * transaction (its highest seq) however many rows it fed */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &x, 0, &err), 0);
+	reg_rollback(f->r);
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &b, 0, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &c, 0, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(readable(fd, 10000), 1);
+	assert_int_equal(reg_feed_head(f->r, &head, &err), 0);
+	if (reg_backend(w) == REG_PG) {
+		assert_int_equal(reg_feed_drain(w, &err), 1);
+		assert_int_equal(reg_feed_hint(w), head);
+	} else
+		assert_int_equal(reg_feed_drain(w, &err), 0);
+	assert_int_equal(readable(fd, 0), 0);
+	assert_string_equal(since(w, last), "device add pc-002\ndevice add pc-003\n");
+	last = head;
+
+	/* a change the log does not carry: SQLite wakes for any write and
+	 * the follower finds nothing new; PostgreSQL is not told at all */
+	staff(f, "s0001");
+	if (reg_backend(w) == REG_SQLITE) {
+		assert_int_equal(readable(fd, 10000), 1);
+		assert_int_equal(reg_feed_drain(w, &err), 0);
+		assert_string_equal(since(w, last), "");
+	}
+	/* a session opened by another gateway */
+	assert_int_equal(reg_session_open(f->r, NULL, "pc-002", "s0001", "card", 1, 60,
+	    NULL, &err), 0);
+	assert_int_equal(readable(fd, 10000), 1);
+	assert_true(reg_feed_drain(w, &err) >= 0);
+	assert_string_equal(since(w, last), "session open pc-002\n");
+	reg_close(w);
+}
+
+/* A lost connection: the follower is told (-ECONNRESET), reopens, listens
+ * again and re-reads since its last seq: the changes made meanwhile are
+ * all there. */
+static void
+t_feed_reconnect(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg *w;
+	struct reg_device a = dev("pc-001", PUB_A);
+	int64_t last = 0;
+	int fd;
+
+	pools(f);
+	assert_int_equal(reg_open(f->url, &w, &err), 0);
+	assert_int_equal(reg_feed_listen(w, &fd, &err), 0);
+	/* every connection but this test's own is cut */
+	assert_int_equal(reg_exec(f->r, "SELECT pg_terminate_backend(pid) FROM"
+	    " pg_stat_activity WHERE pid <> pg_backend_pid() AND datname ="
+	    " current_database()", 0, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(readable(fd, 10000), 1);
+	assert_int_equal(reg_feed_drain(w, &err), -ECONNRESET);
+	assert_non_null(strstr(err.msg, "registry feed: connection lost"));
+	/* changes while it is away */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_device_add(f->r, &a, 0, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_true(reg_feed_since(w, last, 0, feed_str, feedbuf, &err) < 0);
+	assert_int_equal(reg_reopen(w, &err), 0);
+	assert_int_equal(reg_feed_listen(w, &fd, &err), 0);
+	assert_string_equal(since(w, last), "device add pc-001\n");
+	assert_int_equal(reg_feed_head(w, &last, &err), 0);
+	/* and it is woken again */
+	assert_int_equal(reg_session_open(f->r, NULL, "pc-001", "s0001", "card", 1, 60,
+	    NULL, &err), -ENOENT);
+	staff(f, "s0001");
+	assert_int_equal(reg_session_open(f->r, NULL, "pc-001", "s0001", "card", 1, 60,
+	    NULL, &err), 0);
+	assert_int_equal(readable(fd, 10000), 1);
+	assert_true(reg_feed_drain(w, &err) >= 0);
+	assert_string_equal(since(w, last), "session open pc-001\n");
+	reg_close(w);
+}
+
+/* A v1 registry (issue 12) is taken to v2 on open, its rows kept. */
+static void
+t_migrate_v1(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg *r2;
+	struct reg_device d;
+	int v;
+
+	pools(f);
+	add_dev(f, "pc-001", PUB_A);
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_exec(f->r, "DROP TABLE sessions", 0, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(reg_exec(f->r, "DROP TABLE changes", 0, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(reg_exec(f->r, "UPDATE meta SET value = '1' WHERE key ="
+	    " 'schema_version'", 0, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	reg_close(f->r);
+	f->r = NULL;
+	assert_int_equal(reg_open(f->url, &r2, &err), 0);
+	f->r = r2;
+	assert_int_equal(reg_schema_version(r2, &v, &err), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(reg_device_get(r2, "pc-001", &d, &err), 0);
+	assert_string_equal(since(r2, 0), "");
+	add_dev(f, "pc-002", PUB_B);
+	assert_string_equal(since(r2, 0), "device add pc-002\n");
+}
+
+static void
+t_feed_seq_parse(void **state)
+{
+	int64_t v = 0;
+
+	(void)state;
+	assert_int_equal(reg_feed_parse_seq("42", 2, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(reg_feed_parse_seq("9223372036854775807", 19, &v), 0);
+	assert_int_equal(v, INT64_MAX);
+	assert_int_equal(reg_feed_parse_seq("9223372036854775808", 19, &v), -EINVAL);
+	assert_int_equal(reg_feed_parse_seq("", 0, &v), -EINVAL);
+	assert_int_equal(reg_feed_parse_seq("0", 1, &v), -EINVAL);
+	assert_int_equal(reg_feed_parse_seq("042", 3, &v), -EINVAL);
+	assert_int_equal(reg_feed_parse_seq("-1", 2, &v), -EINVAL);
+	assert_int_equal(reg_feed_parse_seq("4 2", 3, &v), -EINVAL);
+	assert_int_equal(reg_feed_parse_seq("+4", 2, &v), -EINVAL);
+}
+
 #define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_sq, teardown)
 #define BOTH_PG(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
 
@@ -476,12 +952,16 @@ main(void)
 	const struct CMUnitTest sq[] = {
 		cmocka_unit_test(t_bad_url), BOTH(t_schema), BOTH(t_devices),
 		BOTH(t_rollback), BOTH(t_busy), BOTH(t_staff_pin), BOTH(t_otp),
-		BOTH(t_cards_keys), BOTH(t_queue),
+		BOTH(t_cards_keys), BOTH(t_queue), BOTH(t_feed), BOTH(t_sessions),
+		BOTH(t_session_unique), BOTH(t_policy_text), BOTH(t_feed_wake),
+		BOTH(t_migrate_v1), cmocka_unit_test(t_feed_seq_parse),
 	};
 	const struct CMUnitTest pg[] = {
 		BOTH_PG(t_schema), BOTH_PG(t_devices), BOTH_PG(t_rollback),
 		BOTH_PG(t_busy), BOTH_PG(t_staff_pin), BOTH_PG(t_otp),
-		BOTH_PG(t_cards_keys), BOTH_PG(t_queue),
+		BOTH_PG(t_cards_keys), BOTH_PG(t_queue), BOTH_PG(t_feed),
+		BOTH_PG(t_sessions), BOTH_PG(t_session_unique), BOTH_PG(t_policy_text),
+		BOTH_PG(t_feed_wake), BOTH_PG(t_feed_reconnect), BOTH_PG(t_migrate_v1),
 	};
 	const char *env = getenv("SEKISHO_TEST_PG_URL");
 	char cmd[512];

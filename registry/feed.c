@@ -1,0 +1,334 @@
+/*
+ * The change feed (registry/feed.h): the log's rows, and the listener
+ * that wakes a follower (PostgreSQL LISTEN on a connection of its own;
+ * SQLite inotify on the database file and its -wal).
+ */
+#include "registry/feed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+#include <libpq-fe.h>
+
+#define WATCH_MASK	(IN_MODIFY | IN_CLOSE_WRITE)
+
+struct reg_feed {
+	int	 fd;		/* the descriptor given to the caller */
+	PGconn	*pg;		/* PostgreSQL: the listening connection */
+	int64_t	 hint;		/* PostgreSQL: highest seq notified */
+	/* SQLite: watches */
+	char	 db[PATH_MAX], wal[PATH_MAX + 8], base[NAME_MAX + 8];
+	int	 wd_db, wd_wal, wd_dir;
+};
+
+static void
+cpy(char *dst, size_t size, const char *src)
+{
+	sk_strlcpy(dst, src != NULL ? src : "", size);
+}
+
+int
+reg_feed_parse_seq(const char *s, size_t len, int64_t *seq)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 19 || s[0] == '0')
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (v > (INT64_MAX - (s[i] - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (s[i] - '0');
+	}
+	*seq = v;
+	return 0;
+}
+
+/* ---- the log ---------------------------------------------------------- */
+
+int
+reg_feed_append(struct reg *r, const char *kind, const char *object,
+    const char *op, struct sk_error *err)
+{
+	char at[24];
+	const char *p[4] = { kind, object, op, at };
+	int rc;
+
+	snprintf(at, sizeof(at), "%" PRId64, (int64_t)time(NULL));
+	rc = reg_queue(r, "INSERT INTO changes (kind, object, op, at)"
+	    " VALUES ($1, $2, $3, $4)", 4, p, err);
+	if (rc == 0)
+		r->fed = 1;
+	return rc;
+}
+
+int
+reg_feed_precommit(struct reg *r, struct sk_error *err)
+{
+	if (!r->fed || reg_backend(r) != REG_PG)
+		return 0;
+	/* one notification per transaction, its highest seq (under the write
+	 * lock max(seq) is ours); delivered by the server at commit */
+	return reg_queue(r, "SELECT pg_notify('" REG_FEED_CHANNEL "',"
+	    " CAST(max(seq) AS TEXT)) FROM changes", 0, NULL, err);
+}
+
+static int
+head_row(void *arg, int ncol, const char *const *v)
+{
+	int64_t *seq = arg;
+
+	if (ncol > 0 && v[0] != NULL)
+		*seq = strtoll(v[0], NULL, 10);
+	return 0;
+}
+
+int
+reg_feed_head(struct reg *r, int64_t *seq, struct sk_error *err)
+{
+	*seq = 0;
+	return reg_exec(r, "SELECT max(seq) FROM changes", 0, NULL, head_row, seq, err);
+}
+
+struct since_ctx {
+	int (*fn)(void *, const struct reg_change *);
+	void *arg;
+};
+
+static int
+since_row(void *arg, int ncol, const char *const *v)
+{
+	struct since_ctx *c = arg;
+	struct reg_change ch;
+
+	if (ncol < 5)
+		return -EIO;
+	memset(&ch, 0, sizeof(ch));
+	ch.seq = v[0] != NULL ? strtoll(v[0], NULL, 10) : 0;
+	cpy(ch.kind, sizeof(ch.kind), v[1]);
+	cpy(ch.object, sizeof(ch.object), v[2]);
+	cpy(ch.op, sizeof(ch.op), v[3]);
+	ch.at = v[4] != NULL ? strtoll(v[4], NULL, 10) : 0;
+	return c->fn(c->arg, &ch);
+}
+
+int
+reg_feed_since(struct reg *r, int64_t after, size_t max,
+    int (*fn)(void *arg, const struct reg_change *c), void *arg,
+    struct sk_error *err)
+{
+	struct since_ctx c = { fn, arg };
+	char a[24], m[24];
+	const char *p[2] = { a, m };
+	int rc;
+
+	snprintf(a, sizeof(a), "%" PRId64, after);
+	snprintf(m, sizeof(m), "%" PRId64, max == 0 || max > INT64_MAX ? INT64_MAX :
+	    (int64_t)max);
+	rc = reg_exec(r, "SELECT seq, kind, object, op, at FROM changes WHERE seq > $1"
+	    " ORDER BY seq LIMIT CAST($2 AS BIGINT)", 2, p, since_row, &c, err);
+	if (rc == -EIO && err != NULL && err->msg[0] == '\0')
+		return sk_errorf(err, EIO, "registry: a change row has too few columns");
+	return rc;
+}
+
+/* ---- waking up: PostgreSQL ---------------------------------------------- */
+
+static void
+quiet(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+static int
+pg_listen(struct reg *r, struct reg_feed *f, struct sk_error *err)
+{
+	PGresult *res;
+	const char *m;
+
+	f->pg = PQconnectdb(r->url);
+	if (f->pg == NULL)
+		return sk_errorf(err, ENOMEM, "out of memory");
+	if (PQstatus(f->pg) != CONNECTION_OK) {
+		m = PQerrorMessage(f->pg);
+		return sk_errorf(err, ECONNREFUSED, "registry feed: postgresql: %.*s",
+		    (int)strcspn(m, "\n"), m);
+	}
+	PQsetNoticeReceiver(f->pg, quiet, NULL);
+	res = PQexec(f->pg, "LISTEN " REG_FEED_CHANNEL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		m = PQresultErrorMessage(res);
+		sk_errorf(err, EIO, "registry feed: LISTEN: %.*s", (int)strcspn(m, "\n"), m);
+		PQclear(res);
+		return -EIO;
+	}
+	PQclear(res);
+	if (PQsetnonblocking(f->pg, 1) != 0 || (f->fd = PQsocket(f->pg)) < 0)
+		return sk_errorf(err, EIO, "registry feed: no socket");
+	return 0;
+}
+
+static int
+pg_drain(struct reg_feed *f, struct sk_error *err)
+{
+	struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
+	PGnotify *n;
+	const char *m;
+	int64_t seq;
+	int count = 0, i;
+
+	/* a server going away first sends its FATAL message and then closes:
+	 * read until the socket is quiet, so that the close is seen now */
+	for (i = 0; i < 8; i++) {
+		if (PQconsumeInput(f->pg) != 1 || PQstatus(f->pg) != CONNECTION_OK) {
+			m = PQerrorMessage(f->pg);
+			return sk_errorf(err, ECONNRESET, "registry feed: connection lost:"
+			    " %.*s", (int)strcspn(m, "\n"), m);
+		}
+		if (poll(&pfd, 1, 0) != 1)
+			break;
+	}
+	while ((n = PQnotifies(f->pg)) != NULL) {
+		/* a hint only: the rows are read from the log anyway */
+		if (n->extra != NULL &&
+		    reg_feed_parse_seq(n->extra, strlen(n->extra), &seq) == 0 &&
+		    seq > f->hint)
+			f->hint = seq;
+		PQfreemem(n);
+		count++;
+	}
+	return count;
+}
+
+/* ---- waking up: SQLite -------------------------------------------------- */
+
+static int
+sq_listen(struct reg *r, struct reg_feed *f, struct sk_error *err)
+{
+	const char *path = r->url + 7;	/* "sqlite:" */
+	char dir[PATH_MAX];
+	const char *slash;
+
+	if (strlen(path) >= sizeof(f->db))
+		return sk_errorf(err, ENAMETOOLONG, "registry feed: path too long");
+	cpy(f->db, sizeof(f->db), path);
+	snprintf(f->wal, sizeof(f->wal), "%s-wal", path);
+	slash = strrchr(path, '/');
+	if (slash == NULL) {
+		cpy(dir, sizeof(dir), ".");
+		snprintf(f->base, sizeof(f->base), "%s-wal", path);
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
+		    path);
+		snprintf(f->base, sizeof(f->base), "%s-wal", slash + 1);
+	}
+	if ((f->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+		return sk_errorf(err, errno, "registry feed: inotify: %s", strerror(errno));
+	if ((f->wd_db = inotify_add_watch(f->fd, f->db, WATCH_MASK)) == -1)
+		return sk_errorf(err, errno, "registry feed: watching %s: %s", f->db,
+		    strerror(errno));
+	/* the -wal comes and goes with the last connection: the directory
+	 * tells when it is (re)created */
+	if ((f->wd_dir = inotify_add_watch(f->fd, dir, IN_CREATE | IN_MOVED_TO |
+	    IN_ONLYDIR)) == -1)
+		return sk_errorf(err, errno, "registry feed: watching %s: %s", dir,
+		    strerror(errno));
+	f->wd_wal = inotify_add_watch(f->fd, f->wal, WATCH_MASK);
+	return 0;
+}
+
+static int
+sq_drain(struct reg_feed *f, struct sk_error *err)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n;
+	size_t off;
+	int rewatch = 0;
+
+	for (;;) {
+		n = read(f->fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		if (n <= 0)
+			return sk_errorf(err, EIO, "registry feed: inotify: %s",
+			    n == 0 ? "end of file" : strerror(errno));
+		for (off = 0; off + sizeof(*ev) <= (size_t)n; off += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)(buf + off);
+			if (ev->wd == f->wd_dir && ev->len > 0 && !strcmp(ev->name, f->base))
+				rewatch = 1;
+			if (ev->wd == f->wd_wal && (ev->mask & IN_IGNORED))
+				f->wd_wal = -1;
+		}
+	}
+	if (rewatch || f->wd_wal < 0)
+		f->wd_wal = inotify_add_watch(f->fd, f->wal, WATCH_MASK);
+	return 0;
+}
+
+/* ---- the interface ------------------------------------------------------ */
+
+void
+reg_feed_close(struct reg *r)
+{
+	struct reg_feed *f = r->feed;
+
+	if (f == NULL)
+		return;
+	if (f->pg != NULL)
+		PQfinish(f->pg);	/* closes f->fd, its socket */
+	else if (f->fd >= 0)
+		close(f->fd);
+	free(f);
+	r->feed = NULL;
+}
+
+int
+reg_feed_listen(struct reg *r, int *fd, struct sk_error *err)
+{
+	struct reg_feed *f;
+	int rc;
+
+	if (r->feed != NULL) {
+		*fd = r->feed->fd;
+		return 0;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return sk_errorf(err, ENOMEM, "out of memory");
+	f->fd = f->wd_db = f->wd_wal = f->wd_dir = -1;
+	r->feed = f;
+	rc = reg_backend(r) == REG_PG ? pg_listen(r, f, err) : sq_listen(r, f, err);
+	if (rc < 0) {
+		reg_feed_close(r);
+		return rc;
+	}
+	*fd = f->fd;
+	return 0;
+}
+
+int
+reg_feed_drain(struct reg *r, struct sk_error *err)
+{
+	if (r->feed == NULL)
+		return sk_errorf(err, EINVAL, "registry feed: not listening");
+	return r->feed->pg != NULL ? pg_drain(r->feed, err) : sq_drain(r->feed, err);
+}
+
+int64_t
+reg_feed_hint(const struct reg *r)
+{
+	return r->feed != NULL ? r->feed->hint : 0;
+}

@@ -1,0 +1,100 @@
+/*
+ * The registry's change feed: what a follower (the gateway daemon) needs
+ * to keep up with the registry by difference, never by a full re-read.
+ *
+ * Every change a gateway cares about appends one row to the change log
+ * (table changes, schema v2) in the same transaction as the change itself,
+ * from registry/ops.c and registry/session.c, so every writer feeds it:
+ *
+ *   kind      op        object   when
+ *   device    add       DEVICE   reg_device_add
+ *   device    key       DEVICE   reg_device_set_key (a new public key)
+ *   device    revoke    DEVICE   reg_device_revoke
+ *   group     template  GROUP    reg_group_set_template
+ *   session   open      DEVICE   reg_session_open (also a handover: the
+ *                                device's previous session is replaced)
+ *   session   close     DEVICE   reg_session_close, a revocation, a user
+ *                                disabled
+ *
+ * A row says only WHAT changed; the follower reads the object's current
+ * state (reg_device_get, reg_session_active, reg_group_get), so that it
+ * never applies a stale copy. Session expiry writes nothing: the follower
+ * knows each session's expiry time.
+ *
+ * seq is strictly increasing in commit order (writers are serialised by
+ * the write lock, reg_begin), not contiguous (a rolled-back transaction
+ * may leave a gap). A follower keeps the last seq it applied and reads
+ * reg_feed_since(last); that read is the truth, a wake-up only a hint.
+ *
+ * Waking up, without polling:
+ *   PostgreSQL  at commit, a transaction that fed the log sends
+ *               NOTIFY sekisho_registry, '<its highest seq>';
+ *               reg_feed_listen opens a second connection of its own that
+ *               LISTENs, and returns its socket.
+ *   SQLite      reg_feed_listen returns an inotify descriptor watching the
+ *               database file and its -wal (IN_MODIFY, IN_CLOSE_WRITE);
+ *               any write wakes it (some wake-ups find nothing new).
+ *
+ * The loop:
+ *
+ *   reg_feed_listen(r, &fd);  reg_feed_since(r, last, ...);   (catch up)
+ *   for (;;) { poll(fd); if (reg_feed_drain(r) < 0) -> lost;
+ *              reg_feed_since(r, last, ...); }
+ *
+ * Drain BEFORE reading: a commit after the drain wakes fd again, so no
+ * change is missed. "lost" (-ECONNRESET: the PostgreSQL connection is
+ * gone): keep the last good state, reg_reopen(r) until it succeeds, then
+ * reg_feed_listen again (a new fd: the old one is closed) and re-read
+ * since the last seq: notifications sent while disconnected are lost,
+ * the rows are not.
+ */
+#ifndef SK_REGISTRY_FEED_H
+#define SK_REGISTRY_FEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/util.h"
+#include "registry/ops.h"
+#include "registry/registry.h"
+
+#define REG_FEED_CHANNEL	"sekisho_registry"
+
+struct reg_change {
+	int64_t	seq;
+	char	kind[16];			/* "device", "group", "session" */
+	char	object[REG_NAME_MAX + 1];	/* the device's or group's name */
+	char	op[16];				/* "add", "key", "revoke", "template",
+						   "open", "close" */
+	int64_t	at;				/* unix time of the change */
+};
+
+/* The highest seq, 0 if the log is empty. */
+int reg_feed_head(struct reg *r, int64_t *seq, struct sk_error *err);
+/* The changes with seq > after, in order, at most max (0: no limit); fn's
+ * non-zero stops and is returned. Returns 0, fn's value or -errno. */
+int reg_feed_since(struct reg *r, int64_t after, size_t max,
+    int (*fn)(void *arg, const struct reg_change *c), void *arg,
+    struct sk_error *err);
+/* *fd becomes readable when the registry may have changed (above). Owned
+ * by r: closed by reg_close/reg_reopen; a second call returns the same. */
+int reg_feed_listen(struct reg *r, int *fd, struct sk_error *err);
+/* After fd was readable: consumes the wake-ups. 0 or the number of
+ * notifications read (PostgreSQL); -ECONNRESET when the listening
+ * connection is lost; -EINVAL before reg_feed_listen. */
+int reg_feed_drain(struct reg *r, struct sk_error *err);
+/* The highest seq the notifications drained so far named (PostgreSQL; 0
+ * for SQLite or none): a hint, for logs and tests; never trusted. */
+int64_t reg_feed_hint(const struct reg *r);
+
+/* ---- for registry/ itself ---- */
+/* Appends one row (in the caller's transaction). */
+int reg_feed_append(struct reg *r, const char *kind, const char *object,
+    const char *op, struct sk_error *err);
+/* reg_commit: the NOTIFY of a transaction that fed the log. */
+int reg_feed_precommit(struct reg *r, struct sk_error *err);
+void reg_feed_close(struct reg *r);
+/* A NOTIFY payload: a decimal seq, 1..INT64_MAX, nothing else. 0 or -EINVAL. */
+int reg_feed_parse_seq(const char *s, size_t len, int64_t *seq);
+
+#endif
