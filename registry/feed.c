@@ -14,11 +14,13 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <libpq-fe.h>
 
 #define WATCH_MASK	(IN_MODIFY | IN_CLOSE_WRITE)
+#define WATCH_DB	(WATCH_MASK | IN_ATTRIB)
 
 struct reg_feed {
 	int	 fd;		/* the descriptor given to the caller */
@@ -33,25 +35,6 @@ static void
 cpy(char *dst, size_t size, const char *src)
 {
 	sk_strlcpy(dst, src != NULL ? src : "", size);
-}
-
-int
-reg_feed_parse_seq(const char *s, size_t len, int64_t *seq)
-{
-	int64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 19 || s[0] == '0')
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		if (v > (INT64_MAX - (s[i] - '0')) / 10)
-			return -EINVAL;
-		v = v * 10 + (s[i] - '0');
-	}
-	*seq = v;
-	return 0;
 }
 
 /* ---- the log ---------------------------------------------------------- */
@@ -81,6 +64,16 @@ reg_feed_precommit(struct reg *r, struct sk_error *err)
 	 * lock max(seq) is ours); delivered by the server at commit */
 	return reg_queue(r, "SELECT pg_notify('" REG_FEED_CHANNEL "',"
 	    " CAST(max(seq) AS TEXT)) FROM changes", 0, NULL, err);
+}
+
+void
+reg_feed_postcommit(struct reg *r)
+{
+	/* committed: a follower woken now sees the rows. A failure here
+	 * cannot undo the commit; the -wal's writes still wake followers,
+	 * only perhaps too early, and their next wake-up reads the rows. */
+	if (r->fed && reg_backend(r) == REG_SQLITE)
+		(void)utimensat(AT_FDCWD, r->url + 7, NULL, 0);
 }
 
 static int
@@ -235,7 +228,7 @@ sq_listen(struct reg *r, struct reg_feed *f, struct sk_error *err)
 	}
 	if ((f->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
 		return sk_errorf(err, errno, "registry feed: inotify: %s", strerror(errno));
-	if ((f->wd_db = inotify_add_watch(f->fd, f->db, WATCH_MASK)) == -1)
+	if ((f->wd_db = inotify_add_watch(f->fd, f->db, WATCH_DB)) == -1)
 		return sk_errorf(err, errno, "registry feed: watching %s: %s", f->db,
 		    strerror(errno));
 	/* the -wal comes and goes with the last connection: the directory

@@ -32,8 +32,14 @@
  *               reg_feed_listen opens a second connection of its own that
  *               LISTENs, and returns its socket.
  *   SQLite      reg_feed_listen returns an inotify descriptor watching the
- *               database file and its -wal (IN_MODIFY, IN_CLOSE_WRITE);
- *               any write wakes it (some wake-ups find nothing new).
+ *               database file (IN_MODIFY, IN_CLOSE_WRITE, IN_ATTRIB) and
+ *               its -wal (IN_MODIFY, IN_CLOSE_WRITE); any write wakes it
+ *               (some wake-ups find nothing new). A write to the -wal
+ *               comes BEFORE the commit is visible (SQLite then marks it
+ *               in the -shm, through mmap, which inotify does not see): so
+ *               a transaction that fed the log also touches the database
+ *               file's times after its commit (IN_ATTRIB), the one
+ *               wake-up that is never early.
  *
  * The loop:
  *
@@ -93,6 +99,8 @@ int reg_feed_append(struct reg *r, const char *kind, const char *object,
     const char *op, struct sk_error *err);
 /* reg_commit: the NOTIFY of a transaction that fed the log. */
 int reg_feed_precommit(struct reg *r, struct sk_error *err);
+/* reg_commit, after COMMIT: SQLite's wake-up (below). */
+void reg_feed_postcommit(struct reg *r);
 void reg_feed_close(struct reg *r);
 /* A NOTIFY payload: a decimal seq, 1..INT64_MAX, nothing else. 0 or -EINVAL. */
 int reg_feed_parse_seq(const char *s, size_t len, int64_t *seq);

@@ -6,7 +6,7 @@
 # REGISTRY_LIBS.
 REGISTRY_SRCS := registry/registry.c registry/sqlite.c registry/pg.c registry/schema.c \
 	registry/ops.c registry/otpcode.c registry/feed.c registry/session.c \
-	registry/devpolicy.c
+	registry/devpolicy.c registry/feedseq.c
 REGISTRY_LIBS := -lsqlite3 -lpq -largon2
 REGISTRY_CFLAGS := -I/usr/include/postgresql
 
@@ -19,4 +19,15 @@ $(B)/obj/registry/%.o $(B)/san/registry/%.o $(B)/san/tests/unit/test_registry.o:
 FUZZERS += fuzz_otpcode
 fuzz_otpcode_SRCS := tests/fuzz/fuzz_otpcode.c registry/otpcode.c
 
+# The change feed's NOTIFY payload comes from whoever may NOTIFY: fuzzed.
+FUZZERS += fuzz_feedseq
+fuzz_feedseq_SRCS := tests/fuzz/fuzz_feedseq.c registry/feedseq.c
+
 DEBS += libsqlite3-dev postgresql libpq-dev libargon2-dev
+
+# make bench: tests/bench/gwfeed.sh times the change feed (a commit to the
+# follower having the row) on both backends with this.
+PROGS += bench-gwfeed
+bench-gwfeed_SRCS := tests/bench/bench_gwfeed.c $(REGISTRY_SRCS)
+$(B)/bench-gwfeed: LDFLAGS += $(REGISTRY_LIBS)
+$(B)/obj/tests/bench/bench_gwfeed.o: MOD_CFLAGS += $(REGISTRY_CFLAGS)

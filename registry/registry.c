@@ -83,6 +83,7 @@ reg_reopen(struct reg *r, struct sk_error *err)
 	if (r->h != NULL)
 		r->ops->close(r);
 	r->in_tx = 0;
+	reg_feed_postcommit(r);
 	r->fed = 0;
 	if ((rc = r->ops->open(r, target, err)) < 0) {
 		r->h = NULL;
@@ -131,6 +132,7 @@ reg_commit(struct reg *r, struct sk_error *err)
 		return rc;
 	}
 	r->in_tx = 0;
+	reg_feed_postcommit(r);
 	r->fed = 0;
 	return 0;
 }
