@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -841,6 +842,27 @@ t_feed_wake(void **state)
 		assert_int_equal(reg_feed_drain(w, &err), 0);
 		assert_string_equal(since(w, last), "");
 	}
+	/* SQLite: the wake-up that is never early (feed.h): after the
+	 * commit of a change the log carries, the file's times (IN_ATTRIB;
+	 * the -wal's writes come before the commit is visible) */
+	if (reg_backend(w) == REG_SQLITE) {
+		int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		char ev[4096];
+
+		assert_true(in >= 0);
+		assert_true(inotify_add_watch(in, f->url + 7, IN_ATTRIB) >= 0);
+		staff(f, "s0002");
+		assert_int_equal(readable(in, 0), 0);
+		assert_int_equal(reg_session_open(f->r, NULL, "pc-003", "s0002", "card", 1,
+		    60, NULL, &err), 0);
+		assert_int_equal(readable(in, 0), 1);
+		assert_true(read(in, ev, sizeof(ev)) > 0);
+		close(in);
+		assert_int_equal(readable(fd, 10000), 1);
+		assert_int_equal(reg_feed_drain(w, &err), 0);
+		assert_string_equal(since(w, last), "session open pc-003\n");
+		assert_int_equal(reg_feed_head(w, &last, &err), 0);
+	}
 	/* a session opened by another gateway */
 	assert_int_equal(reg_session_open(f->r, NULL, "pc-002", "s0001", "card", 1, 60,
 	    NULL, &err), 0);
@@ -861,7 +883,7 @@ t_feed_reconnect(void **state)
 	struct reg *w;
 	struct reg_device a = dev("pc-001", PUB_A);
 	int64_t last = 0;
-	int fd;
+	int fd, i, rc = 0;
 
 	pools(f);
 	assert_int_equal(reg_open(f->url, &w, &err), 0);
@@ -870,8 +892,14 @@ t_feed_reconnect(void **state)
 	assert_int_equal(reg_exec(f->r, "SELECT pg_terminate_backend(pid) FROM"
 	    " pg_stat_activity WHERE pid <> pg_backend_pid() AND datname ="
 	    " current_database()", 0, NULL, NULL, NULL, &err), 0);
-	assert_int_equal(readable(fd, 10000), 1);
-	assert_int_equal(reg_feed_drain(w, &err), -ECONNRESET);
+	/* the server's FATAL message and its close may come apart: each
+	 * wakes the descriptor; the close is reported */
+	for (i = 0; i < 10; i++) {
+		assert_int_equal(readable(fd, 10000), 1);
+		if ((rc = reg_feed_drain(w, &err)) < 0)
+			break;
+	}
+	assert_int_equal(rc, -ECONNRESET);
 	assert_non_null(strstr(err.msg, "registry feed: connection lost"));
 	/* changes while it is away */
 	assert_int_equal(reg_begin(f->r, &err), 0);
