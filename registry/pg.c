@@ -47,6 +47,10 @@ pg_err(PGconn *c, const PGresult *res, struct sk_error *err)
 		    "registry busy: another change is in progress; try again");
 	if (state != NULL && !strcmp(state, "23505"))
 		return sk_errorf(err, EEXIST, "registry: %.*s", (int)len, m);
+	/* the server is gone: the caller reconnects (reg_reopen) */
+	if (PQstatus(c) == CONNECTION_BAD)
+		return sk_errorf(err, ECONNRESET, "registry: connection lost: %.*s",
+		    (int)len, m);
 	return sk_errorf(err, EIO, "registry: %.*s", (int)len, m);
 }
 

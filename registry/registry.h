@@ -70,7 +70,8 @@ void reg_set_busy_ms(struct reg *r, int ms);
 
 /* One statement with n text parameters ($1..$n), fn per row (may be
  * NULL). Returns 0, fn's non-zero value, or -errno with err set; a
- * unique-key violation is -EEXIST. */
+ * unique-key violation is -EEXIST; a lost PostgreSQL connection
+ * -ECONNRESET ("registry: connection lost: ...": reg_reopen). */
 int reg_exec(struct reg *r, const char *sql, int n, const char *const *params,
     reg_row_fn fn, void *arg, struct sk_error *err);
 /* Rows the last INSERT/UPDATE/DELETE changed (by reg_exec). */

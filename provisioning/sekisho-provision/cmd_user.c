@@ -252,7 +252,8 @@ user_flag(struct prov *p, int argc, char *argv[], const char *action,
 	if (!strcmp(argv[0], "unlock"))
 		rc = reg_staff_reset_failures(p->r, pos[0], &err);
 	else
-		rc = reg_staff_set_disabled(p->r, &p->actor, pos[0], !strcmp(argv[0], "disable"), &err);
+		rc = reg_staff_set_disabled(p->r, &p->actor, pos[0],
+		    !strcmp(argv[0], "disable"), &err);
 	if (rc < 0)
 		return prov_abort(p, &err);
 	if ((rc = prov_audit(p, action, pos[0], "%s", "")) != 0)
@@ -358,7 +359,8 @@ user_sync(void *ctx, int argc, char *argv[])
 	for (i = 0; i < plan.n; i++) {
 		const struct ldapsync_change *ch = &plan.v[i];
 		if (ch->op == LDAPSYNC_DISABLE) {
-			rc = reg_staff_set_disabled(p->r, &p->actor, ch->reg->staff_id, 1, &err);
+			rc = reg_staff_set_disabled(p->r, &p->actor, ch->reg->staff_id, 1,
+			    &err);
 			if (rc == 0)
 				rc = reg_audit(p->r, &p->actor, "user disable", ch->reg->staff_id,
 				    ch->why == LDAPSYNC_WHY_ABSENT ? "ldap sync: not in the directory" :

@@ -905,7 +905,9 @@ t_feed_reconnect(void **state)
 	assert_int_equal(reg_begin(f->r, &err), 0);
 	assert_int_equal(reg_device_add(f->r, &a, 0, &err), 0);
 	assert_int_equal(reg_commit(f->r, &err), 0);
-	assert_true(reg_feed_since(w, last, 0, feed_str, feedbuf, &err) < 0);
+	assert_int_equal(reg_feed_since(w, last, 0, feed_str, feedbuf, &err),
+	    -ECONNRESET);
+	assert_non_null(strstr(err.msg, "registry: connection lost: "));
 	assert_int_equal(reg_reopen(w, &err), 0);
 	assert_int_equal(reg_feed_listen(w, &fd, &err), 0);
 	assert_string_equal(since(w, last), "device add pc-001\n");
