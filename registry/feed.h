@@ -53,6 +53,12 @@
  * reg_feed_listen again (a new fd: the old one is closed) and re-read
  * since the last seq: notifications sent while disconnected are lost,
  * the rows are not.
+ *
+ * For a sandboxed follower (seccomp): PostgreSQL needs its socket calls
+ * only; SQLite inotify_init1, inotify_add_watch, read, and utimensat on
+ * the database file when the follower itself commits a fed change (a
+ * session it opens). The SQLite file is named by its absolute path from
+ * reg_open on, so a chdir afterwards changes nothing.
  */
 #ifndef SK_REGISTRY_FEED_H
 #define SK_REGISTRY_FEED_H

@@ -2,6 +2,8 @@
 #include "registry/feed.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +52,21 @@ reg_open(const char *url, struct reg **out, struct sk_error *err)
 		free(r->url);
 		free(r);
 		return rc;
+	}
+	/* SQLite: the file by its absolute name from now on (reg_reopen, the
+	 * feed's watches and wake-up), whatever directory the program moves
+	 * to afterwards (a daemon's chdir("/")) */
+	if (r->backend == REG_SQLITE) {
+		char *abs = realpath(target, NULL), *u = NULL;
+
+		if (abs == NULL || asprintf(&u, "sqlite:%s", abs) < 0) {
+			free(abs);
+			reg_close(r);
+			return sk_errorf(err, ENOMEM, "registry %s: no absolute path", target);
+		}
+		free(abs);
+		free(r->url);
+		r->url = u;
 	}
 	if ((rc = reg_migrate(r, err)) < 0) {
 		reg_close(r);
