@@ -123,16 +123,12 @@ reg_feed_since(struct reg *r, int64_t after, size_t max,
 	struct since_ctx c = { fn, arg };
 	char a[24], m[24];
 	const char *p[2] = { a, m };
-	int rc;
 
 	snprintf(a, sizeof(a), "%" PRId64, after);
 	snprintf(m, sizeof(m), "%" PRId64, max == 0 || max > INT64_MAX ? INT64_MAX :
 	    (int64_t)max);
-	rc = reg_exec(r, "SELECT seq, kind, object, op, at FROM changes WHERE seq > $1"
+	return reg_exec(r, "SELECT seq, kind, object, op, at FROM changes WHERE seq > $1"
 	    " ORDER BY seq LIMIT CAST($2 AS BIGINT)", 2, p, since_row, &c, err);
-	if (rc == -EIO && err != NULL && err->msg[0] == '\0')
-		return sk_errorf(err, EIO, "registry: a change row has too few columns");
-	return rc;
 }
 
 /* ---- waking up: PostgreSQL ---------------------------------------------- */

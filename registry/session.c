@@ -194,6 +194,9 @@ reg_session_close(struct reg *r, const struct reg_actor *a, const char *device,
 		a = &nobody;
 	if (why == NULL || *why == '\0')
 		why = "closed";
+	if (strlen(why) > REG_TEXT_MAX)
+		return sk_errorf(err, EINVAL, "session: a reason has at most %d bytes",
+		    REG_TEXT_MAX);
 	if (own && (rc = reg_begin(r, err)) < 0)
 		return rc;
 	if ((rc = open_session(r, device, &s, err)) == 0)
@@ -222,8 +225,6 @@ reg_session_active(struct reg *r, const char *device, int64_t now,
 	    err);
 	if (rc == 1)
 		return 0;
-	if (rc == -EIO && err != NULL && err->msg[0] == '\0')
-		return sk_errorf(err, EIO, "registry: a session row has too few columns");
 	return rc < 0 ? rc : sk_errorf(err, ENOENT, "device %s has no session", device);
 }
 
