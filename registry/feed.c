@@ -50,8 +50,16 @@ reg_feed_append(struct reg *r, const char *kind, const char *object,
 	snprintf(at, sizeof(at), "%" PRId64, (int64_t)time(NULL));
 	rc = reg_queue(r, "INSERT INTO changes (kind, object, op, at)"
 	    " VALUES ($1, $2, $3, $4)", 4, p, err);
-	if (rc == 0)
-		r->fed = 1;
+	if (rc < 0)
+		return rc;
+	r->fed = 1;
+	if (!reg_in_tx(r)) {
+		/* a change made outside a transaction (each statement its
+		 * own): committed already, tell the followers now */
+		rc = reg_feed_precommit(r, err);
+		reg_feed_postcommit(r);
+		r->fed = 0;
+	}
 	return rc;
 }
 

@@ -869,6 +869,13 @@ t_feed_wake(void **state)
 	assert_int_equal(readable(fd, 10000), 1);
 	assert_true(reg_feed_drain(w, &err) >= 0);
 	assert_string_equal(since(w, last), "session open pc-002\n");
+	assert_int_equal(reg_feed_head(w, &last, &err), 0);
+	/* a change outside a transaction is fed and told at once */
+	assert_int_equal(reg_device_set_key(f->r, "pc-003",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAM=", 0, &err), 0);
+	assert_int_equal(readable(fd, 10000), 1);
+	assert_true(reg_feed_drain(w, &err) >= 0);
+	assert_string_equal(since(w, last), "device key pc-003\n");
 	reg_close(w);
 }
 
