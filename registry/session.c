@@ -77,7 +77,8 @@ end(struct reg *r, const struct reg_actor *a, const struct reg_session *s,
 	    " WHERE id = $1 AND closed IS NULL", 3, p, NULL, NULL, err)) < 0)
 		return rc;
 	snprintf(detail, sizeof(detail), "session %" PRId64 " of %s closed: %s%s",
-	    s->id, s->staff_id, why, s->expires <= now ? " (had expired)" : "");
+	    s->id, s->staff_id, why,
+	    s->expires <= now && strcmp(why, "expired") ? " (had expired)" : "");
 	if ((rc = reg_audit(r, a, "session close", s->device, detail, err)) < 0)
 		return rc;
 	return feed ? reg_feed_append(r, "session", s->device, "close", err) : 0;

@@ -738,6 +738,23 @@ t_session_unique(void **state)
 	assert_int_equal(reg_exec(f->r, "INSERT INTO sessions (device, staff_id, factor,"
 	    " opened, expires, opened_by) VALUES ('pc-001', 's0001', 'x', 1, 2, 'x')", 0,
 	    NULL, NULL, NULL, &err), -EEXIST);
+	/* an expired one left open is closed as expired by the next */
+	assert_int_equal(reg_session_open(f->r, NULL, "pc-001", "s0001", "pin", 1000, 60,
+	    NULL, &err), 0);
+	{
+		char buf[2048] = "";
+		assert_int_equal(reg_audit_list(f->r, "pc-001", count_audit, buf, &err), 0);
+		assert_non_null(strstr(buf, "registry|session close|pc-001|session 1 of s0001"
+		    " closed: expired|\n"));
+	}
+	/* a reason longer than the column's text is refused */
+	{
+		char why[REG_TEXT_MAX + 2];
+		memset(why, 'x', sizeof(why) - 1);
+		why[sizeof(why) - 1] = '\0';
+		REFUSED(reg_session_close(f->r, NULL, "pc-001", why, 1001, &err), EINVAL,
+		    "session: a reason has at most 255 bytes");
+	}
 }
 
 static void
