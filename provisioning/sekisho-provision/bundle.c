@@ -1,8 +1,9 @@
 /*
  * A device's bundle: the group's policy template, written once by IT, with
  * the device's own part appended (serial, tunnel addresses, key file; the
- * registry's reg_policy_compose, which the gateway uses too), and signed by the active agency key (policy/bundle.h) for the device's
- * WireGuard key. The result is exactly what sekishod opens with -b.
+ * registry's reg_policy_compose, which the gateway uses too), and signed
+ * by the active agency key (policy/bundle.h) for the device's WireGuard
+ * key. The result is exactly what sekishod opens with -b.
  */
 #include "provisioning/sekisho-provision/prov.h"
 
