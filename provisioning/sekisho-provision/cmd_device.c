@@ -504,8 +504,9 @@ device_revoke(void *ctx, int argc, char *argv[])
 	int rc, n;
 
 	if ((n = prov_args(p, argc, argv, NULL, pos, 1, 1, "NAME --reason TEXT",
-	    "Revokes a laptop: it leaves the gateway's peer table (gateway export),\n"
-	    "gets no more bundles, and its addresses and name are never reused.\n")) < 0)
+	    "Revokes a laptop: sekisho-gw drops its peer and its session at once\n"
+	    "(and it leaves gateway export's peer table), it gets no more bundles,\n"
+	    "and its addresses and name are never reused.\n")) < 0)
 		return PROV_ARGS_RC(n);
 	if (p->actor.reason[0] == '\0')
 		return prov_usage("device revoke NAME --reason TEXT (the reason is required)");
@@ -516,7 +517,9 @@ device_revoke(void *ctx, int argc, char *argv[])
 	if ((rc = prov_audit(p, "device revoke", pos[0], "revoked")) != 0 ||
 	    (rc = prov_commit(p)) != 0)
 		return rc;
-	printf("%s revoked; run `gateway export` and apply it to the gateway\n", pos[0]);
+	/* the change feed tells sekisho-gw in the revocation's commit */
+	printf("%s revoked; sekisho-gw drops it now (a gateway run with plain wg:"
+	    " `gateway export` and apply it)\n", pos[0]);
 	return EXIT_OK;
 }
 
