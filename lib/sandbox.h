@@ -88,6 +88,7 @@ struct sandbox {
 #define SANDBOX_USER_BUNDLE	"_sekisho-bundle"
 #define SANDBOX_USER_DNS	"_sekisho-dns"
 #define SANDBOX_USER_BVERIFY	"_sekisho-bverify"
+#define SANDBOX_USER_ENG	"_sekisho-eng"	/* sekishod's engine */
 
 /*
  * Enters sb for good (see the top of this file). Run it after the last

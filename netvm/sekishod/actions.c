@@ -50,12 +50,14 @@ rules_params(struct sekishod *d, enum mode mode, const char *uplink,
 	const struct uplink *u = mode == MODE_OFFICE ? engine_office_uplink(&d->engine) : NULL;
 
 	memset(p, 0, sizeof(*p));
+	/* The router is the one the parent itself saw when the beacon
+	 * answered (engcheck.h), not what the engine says it is. */
 	p->mode = mode;
 	p->pol = pol;
 	p->work_if = d->work_if;
 	p->tun_if = d->tun_if;
 	p->uplink = office_left(d, mode, uplink);
-	p->router_mac = u != NULL && u->has_office_mac ? u->office_mac : NULL;
+	p->router_mac = u != NULL ? kv_office_mac(&d->kv, u->ifindex) : NULL;
 	p->expired = d->fresh.expired;
 }
 
@@ -124,11 +126,28 @@ static int
 put_rules(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c)
 {
 	struct fw_params base = { MODE_BLOCKED, NULL, NULL, NULL, NULL, NULL, 0 };
+	const struct uplink *u = engine_office_uplink(&d->engine);
 	enum mode was = d->rules_mode;
 	struct sk_error err;
 	unsigned int ms;
 	int rc;
 
+	/* Office rules only over an uplink the parent itself saw a beacon
+	 * verify on within office-vouch (engcheck.h), whoever asks: else
+	 * the blocked ruleset, and the engine starts over. */
+	if (mode == MODE_OFFICE && (u == NULL || uplink == NULL ||
+	    strcmp(u->name, uplink) != 0 || kv_check_office(&d->kv, u->ifindex, uplink,
+	    now_ms(), timers_vouch_ms(&d->pol), &err) < 0)) {
+		if (u == NULL || uplink == NULL || strcmp(u->name, uplink) != 0)
+			sk_errorf(&err, EPERM, "office mode over %s: not the engine's office "
+			    "uplink", uplink != NULL ? uplink : "nothing");
+		log_warnx("%s; blocked instead, the engine starts over", err.msg);
+		d->resync = 1;
+		d->resync_fresh = 1;
+		mode = MODE_BLOCKED;
+		uplink = NULL;
+		c = NULL;
+	}
 	if ((rc = load_mode(d, mode, uplink, c)) == 0) {
 		d->rules_mode = mode;
 		d->rules_base = 0;
@@ -422,8 +441,8 @@ recheck(struct sekishod *d)
 void
 office_retry(struct sekishod *d)
 {
-	struct action probes[ENGINE_MAX_UPLINKS];
-	size_t n = engine_office_retry(&d->engine, now_ms(), probes);
+	struct action probes[ENG_MAX_ACTS];
+	size_t n = eng_office_retry(d, now_ms(), probes);
 
 	for (size_t i = 0; i < n; i++)
 		if (do_probe(d, &probes[i]) == 0)

@@ -145,6 +145,8 @@ frontend_start(struct frontend *fe, struct sk_error *err)
 		return sk_errorf(err, e, "frontend: fork: %s", strerror(e)), -1;
 	}
 	if (fe->pid == 0) {
+		if (fe->secret != NULL)
+			explicit_bzero(fe->secret, fe->secret_len);
 		close(sv[0]);
 		frontend_main(sv[1], &prep);
 	}
@@ -231,7 +233,6 @@ frontend_reaped(struct frontend *fe, pid_t pid)
 {
 	if (fe->pid <= 0 || pid != fe->pid)
 		return 0;
-	log_warnx("frontend (pid %d) exited; the control socket is not served", (int)pid);
 	fe->pid = 0;
 	return 1;
 }

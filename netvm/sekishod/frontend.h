@@ -24,8 +24,10 @@
 #include "netvm/sekishod/imsg.h"
 
 struct frontend {
-	pid_t	pid;	/* 0: none */
-	int	fd;	/* the parent's end of the pair, -1: none */
+	pid_t	 pid;	/* 0: none */
+	int	 fd;	/* the parent's end of the pair, -1: none */
+	uint8_t	*secret;	/* wiped in a frontend forked late (a restart) */
+	size_t	 secret_len;
 };
 
 /* Forks the frontend (before the policy and the key are read); it enters

@@ -47,3 +47,10 @@ test_frontend_SRCS := tests/unit/test_frontend.c netvm/sekishod/frontend.c \
 $(B)/unit/test_frontend: PKG_LIBS += $(SANDBOX_LIBS)
 # 23-work-privilege checks that sekishod's parent is not dumpable by attaching.
 DEBS += strace
+# The parent <-> engine messages (engmsg.h) and the bounds the parent
+# holds the engine's actions to (engcheck.h).
+UNITS += test_engproc
+test_engproc_SRCS := tests/unit/test_engproc.c netvm/sekishod/engmsg.c \
+	netvm/sekishod/engcheck.c netvm/sekishod/engine.c
+FUZZERS += fuzz_engmsg
+fuzz_engmsg_SRCS := tests/fuzz/fuzz_engmsg.c netvm/sekishod/engmsg.c netvm/sekishod/engine.c

@@ -111,7 +111,7 @@ switch_policy(struct sekishod *d, struct policy *pol, struct fw_change *c)
 	if ((rc = tunnel_withdraw(&old, &d->pol)) < 0 ||
 	    (rc = office_withdraw(&old, &d->pol)) < 0)
 		log_warnx("routes: cannot remove a withdrawn prefix: %s", strerror(-rc));
-	engine_set_policy(&d->engine, d->pol.n_beacons > 0, timers_stale_ms(&d->pol));
+	eng_set_policy(d);	/* in the engine process (engside.c) */
 	if (d->engine.mode == MODE_OFFICE)
 		reverify(d);	/* under the new beacons and keys, now */
 	policy_free(&old);

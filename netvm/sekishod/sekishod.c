@@ -121,7 +121,7 @@ void
 on_event(const struct event *in, void *arg)
 {
 	struct sekishod *d = arg;
-	struct action acts[ENGINE_MAX_ACTIONS];
+	struct action acts[ENG_MAX_ACTS];
 	struct event ev = *in;
 	size_t n;
 
@@ -131,7 +131,8 @@ on_event(const struct event *in, void *arg)
 	if (ev.type == EV_LINK)
 		ev.priority = uplink_priority(&d->pol, ev.name);
 	ev.rand = (uint32_t)random();
-	n = engine_handle(&d->engine, &ev, acts);
+	/* In the engine process; what comes back is checked (engside.c). */
+	n = eng_handle(d, &ev, acts);
 
 	if (d->quiet)
 		return;
@@ -203,38 +204,53 @@ on_signal(struct sekishod *d)
 static void
 resync(struct sekishod *d)
 {
-	struct action acts[ENGINE_MAX_ACTIONS], probes[ENGINE_MAX_UPLINKS];
-	struct engine was = d->engine;
+	struct action acts[ENG_MAX_ACTS], probes[ENG_MAX_ACTS];
+	static struct engine was;
 	struct uplink proof;
 	const struct uplink *u;
 	size_t n;
-	int rc;
+	int rc, fresh;
 
+	if (!eng_running(d))
+		return;		/* when a new engine has started (eng_restart) */
+	was = d->engine;
+	fresh = d->resync_fresh;
+	if (fresh)
+		was.n_uplinks = 0;
 	d->resync = 0;
+	d->resync_fresh = 0;
 	prober_stop_all(&d->prober);
-	engine_init(&d->engine, d->work.ifindex, d->tun.ifindex,
-	    d->pol.gateways[0].endpoint.sin_addr, d->pol.n_beacons > 0);
-	engine_set_policy(&d->engine, d->pol.n_beacons > 0, timers_stale_ms(&d->pol));
+	/* The parent's own view is kept: it does not come from the engine. */
+	d->kv.work_ifindex = d->work.ifindex;
+	d->kv.tun_ifindex = d->tun.ifindex;
+	if (eng_init(d) < 0)
+		return;		/* the engine is gone: eng_lost() said so */
 	d->quiet = 1;
 	rc = rtnl_watch_dump(d->rtnl);
 	d->quiet = 0;
+	if (!eng_running(d))
+		return;
 	if (rc < 0) {
 		log_warnx("rtnetlink dump: %s", strerror(-rc));
 		d->engine = was;	/* what it knew, for the next try */
 		d->resync = 1;
 		return;
 	}
-	engine_gateways(&d->engine, d->tun.endpoints, d->tun.n_endpoints, d->tun.gw);
+	eng_gateways(d, d->tun.endpoints, d->tun.n_endpoints, d->tun.gw);
 	/* What a beacon proved still holds on an uplink the kernel shows
 	 * exactly as it was (engine_vouch); so does a predecessor's proof,
-	 * whose office rules are then the ones in force (office.h). */
+	 * whose office rules are then the ones in force (office.h). Office
+	 * mode still passes the parent's bounds only with an answer the
+	 * parent itself verified within office-vouch (engcheck.h), or its
+	 * own proof file: counted as an answer of now (kv_prove). */
 	for (size_t i = 0; i < was.n_uplinks; i++)
-		engine_vouch(&d->engine, &was.uplinks[i]);
-	if (office_proof_load(d->rundir, &proof)) {
+		eng_vouch(d, &was.uplinks[i]);
+	if (!fresh && office_proof_load(d->rundir, &proof)) {
 		d->rules_mode = MODE_OFFICE;
-		engine_vouch(&d->engine, &proof);
+		if (eng_vouch(d, &proof))
+			kv_prove(&d->kv, proof.ifindex, proof.name, now_ms());
 	}
-	n = engine_restate(&d->engine, now_ms(), acts);
+	n = eng_restate(d, now_ms(), acts);
 	for (size_t i = 0; i < n; i++)
 		do_action(d, &acts[i]);
 	/* A proof kept is asked again at once; the others are probed. */
@@ -243,7 +259,7 @@ resync(struct sekishod *d)
 		    u->name, u->beacon);
 		reverify(d);
 	}
-	n = engine_probe_all(&d->engine, probes);
+	n = eng_probe_all(d, probes);
 	for (size_t i = 0; i < n; i++)
 		do_action(d, &probes[i]);
 }
@@ -285,7 +301,7 @@ loop(struct sekishod *d)
 	int rc, nf, nd;
 
 	while (!d->quit) {
-		if (d->resync)
+		if (d->resync && eng_running(d))
 			resync(d);
 		if (d->has_pending) {
 			d->has_pending = 0;
@@ -388,15 +404,19 @@ start(struct sekishod *d)
 		fatal("routing rules");
 	if (d->pol.has_v6 && route6_rules_add(d->work_if, d->work.ifindex) < 0)
 		fatal("IPv6 routing rules");
+	kv_init(&d->kv, d->work.ifindex, d->tun.ifindex);
 	if ((d->rtnl = rtnl_watch_open(on_event, d)) == NULL)
 		fatal("rtnetlink");
 	if ((d->ctl_fd = ctl_listen(d->sock_path)) < 0) {
 		errno = -d->ctl_fd;
 		fatal("control socket %s", d->sock_path);
 	}
-	if (frontend_listen(&d->front, d->ctl_fd, &err) < 0)
-		fatalx("%s", err.msg);
+	/* The frontend gets its own copy; ours is for a restarted one. */
+	d->ctl_listen = d->ctl_fd;
 	d->ctl_fd = -1;
+	if (frontend_listen(&d->front, fcntl(d->ctl_listen, F_DUPFD_CLOEXEC, 3), &err) < 0)
+		fatalx("%s", err.msg);
+	respawn_started(&d->front_respawn, now_ms());
 	timers_on_start(&d->timers, now_ms());
 	timers_on_watchdog(&d->timers, now_ms(), notify_watchdog_usec());
 	if (d->bundled)
@@ -416,6 +436,9 @@ shutdown_daemon(struct sekishod *d)
 	dns_stop(&d->dns);
 	bverify_stop();
 	frontend_stop(&d->front);
+	engproc_stop(&d->eng);
+	if (d->ctl_listen != -1)
+		close(d->ctl_listen);
 	workside_close(&d->work);
 	tunnel_close(&d->tun);
 	unlink(d->sock_path);
@@ -433,6 +456,7 @@ main(int argc, char *argv[])
 		.policy_path = "/etc/sekisho/policy.conf", .work_if = "wk0",
 		.tun_if = "sekisho0", .sock_path = CTL_SOCKET, .rundir = "/run/sekisho",
 		.keys_path = "/etc/sekisho/agency.pub", .device_path = "/etc/sekisho/device.pub",
+		.ctl_listen = -1, .eng = { .fd = -1 },
 	};
 	struct sk_error err;
 	char helper[PATH_MAX], verifier[PATH_MAX], store[PATH_MAX], incoming[PATH_MAX],
@@ -493,8 +517,12 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);	/* a verifying helper may quit reading */
 	/* The control socket's clients are served by the frontend, forked
 	 * before the policy and the device key are read (frontend.h). */
-	if (!check)
+	if (!check) {
 		control_start(&d);
+		/* So is the engine (engproc.h): it needs neither. */
+		if (eng_start(&d) < 0)
+			fatalx("engine: cannot start");
+	}
 	load_config(&d, check);
 	if (check)
 		return check_only(&d);

@@ -11,6 +11,7 @@
  *	firewall.c	rulesets rendered and loaded
  *	timers.c	every timer: when armed, what runs when it fires
  *	dns.c		work's DNS moved to a resolver that answers
+ *	engside.c	the engine process called, its actions checked
  */
 #ifndef SK_SEKISHOD_H
 #define SK_SEKISHOD_H
@@ -21,7 +22,9 @@
 
 #include "netvm/sekishod/accept.h"
 #include "netvm/sekishod/dns.h"
+#include "netvm/sekishod/engcheck.h"
 #include "netvm/sekishod/engine.h"
+#include "netvm/sekishod/engproc.h"
 #include "netvm/sekishod/fetcher.h"
 #include "netvm/sekishod/freshness.h"
 #include "netvm/sekishod/frontend.h"
@@ -47,7 +50,11 @@ struct sekishod {
 	uint8_t			 key[32];
 	struct firewall		*fw;
 	struct fw_model		*fw_held;	/* the kernel's table, if known (firewall.h) */
-	struct engine		 engine;
+	struct engine		 engine;	/* the engine process's account of itself */
+	struct engproc		 eng;		/* the engine process (engproc.h) */
+	struct respawn		 eng_respawn, front_respawn;
+	struct kview		 kv;		/* what the parent knows itself (engcheck.h) */
+	int			 ctl_listen;	/* the control socket, for a new frontend */
 	struct tunnel		 tun;
 	struct workside		 work;
 	struct prober		 prober;
@@ -59,6 +66,7 @@ struct sekishod {
 	struct timers		 timers;
 	int			 ctl_fd, sig_fd;
 	int			 quit, resync, quiet;
+	int			 resync_fresh;	/* keep nothing the engine said before */
 	struct event		 pending;	/* an event an action produced */
 	int			 has_pending;
 	enum mode		 rules_mode;	/* of the ruleset in the kernel */
@@ -160,6 +168,27 @@ void expiry_statement(struct sekishod *d, const uint8_t *buf, size_t len,
 /* T_EXPIRY: expired (or not) now? The ruleset follows, with one line. */
 void expiry_check(struct sekishod *d);
 void expiry_gather(const struct sekishod *d, struct expiry_status *es);
+
+/* engside.c: the engine process (engproc.h), its actions checked
+ * (engcheck.h) before they are carried out */
+int eng_start(struct sekishod *d);
+int eng_running(const struct sekishod *d);
+/* The engine died, hung, or asked out of bounds (why, one line): blocked,
+ * and a new one after a backoff (eng_restart, from T_CHILD_RESTART). */
+void eng_lost(struct sekishod *d, const char *why);
+void eng_restart(struct sekishod *d);
+int eng_init(struct sekishod *d);
+int eng_set_policy(struct sekishod *d);
+int eng_gateways(struct sekishod *d, const struct in_addr *endpoints, size_t n,
+    size_t current);
+int eng_vouch(struct sekishod *d, const struct uplink *was);
+size_t eng_handle(struct sekishod *d, const struct event *ev,
+    struct action out[ENG_MAX_ACTS]);
+size_t eng_restate(struct sekishod *d, uint64_t now, struct action out[ENG_MAX_ACTS]);
+size_t eng_probe_all(struct sekishod *d, struct action out[ENG_MAX_ACTS]);
+size_t eng_office_retry(struct sekishod *d, uint64_t now, struct action out[ENG_MAX_ACTS]);
+/* A frontend that died: a new one after a backoff, handed the socket. */
+void front_restart(struct sekishod *d);
 
 /* config.c */
 int check_only(struct sekishod *d);

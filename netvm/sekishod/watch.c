@@ -6,6 +6,7 @@
 #include "netvm/sekishod/sekishod.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -95,8 +96,13 @@ reap(struct sekishod *d)
 		} else if (bverify_reaped(pid)) {
 			log_warnx("beacon verifier (pid %d) exited; no office beacon verified "
 			    "until it runs again", (int)pid);
-		} else if (prober_reaped(&d->prober, pid) ||
-		    frontend_reaped(&d->front, pid)) {
+		} else if (frontend_reaped(&d->front, pid)) {
+			log_warnx("frontend (pid %d) exited; the control socket is served "
+			    "again in %llu ms", (int)pid, (unsigned long long)
+			    respawn_died(&d->front_respawn, now_ms()));
+		} else if (engproc_reaped(&d->eng, pid)) {
+			eng_lost(d, "engine: exited");
+		} else if (prober_reaped(&d->prober, pid)) {
 			continue;
 		} else {
 			fetch_reaped(&d->fetch, pid, status);
@@ -127,6 +133,38 @@ restart_children(struct sekishod *d)
 		d->work.dhcp = -1;
 		timers_on_child_exit(&d->timers, now_ms());
 	}
+	eng_restart(d);
+	front_restart(d);
+	/* Not yet due (backing off): looked at again. */
+	if ((!eng_running(d) && d->eng_respawn.due_ms != 0) ||
+	    (d->front.pid == 0 && d->front_respawn.due_ms != 0))
+		timers_on_child_exit(&d->timers, now_ms());
+}
+
+void
+front_restart(struct sekishod *d)
+{
+	struct sk_error err = { 0 };
+	int lfd = -1;
+
+	if (d->front.pid != 0 || d->ctl_listen == -1 || d->front_respawn.due_ms == 0 ||
+	    now_ms() < d->front_respawn.due_ms)
+		return;
+	if (d->front.fd != -1)
+		close(d->front.fd);
+	d->front.fd = -1;
+	d->front.secret = d->key;
+	d->front.secret_len = sizeof(d->key);
+	if (frontend_start(&d->front, &err) < 0 ||
+	    (lfd = fcntl(d->ctl_listen, F_DUPFD_CLOEXEC, 3)) == -1 ||
+	    frontend_listen(&d->front, lfd, &err) < 0) {
+		log_warnx("frontend: cannot start again: %s", err.msg);
+		respawn_died(&d->front_respawn, now_ms());
+		return;
+	}
+	respawn_started(&d->front_respawn, now_ms());
+	log_info("frontend: started again (pid %d); the control socket is served",
+	    (int)d->front.pid);
 }
 
 /*

@@ -101,14 +101,14 @@ bin "$S" "$B/sekisho-beacon-verify" /usr/sbin/sekisho-beacon-verify
 {
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'
 	i=900
-	for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg _sekisho-dns _sekisho-bverify _sekisho-ctl; do
+	for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg _sekisho-dns _sekisho-bverify _sekisho-ctl _sekisho-eng; do
 		printf '%s:x:%d:%d::/nonexistent:/bin/false\n' "$u" "$i" "$i"; i=$((i + 1))
 	done
 } >"$S/etc/passwd"
 {
 	printf 'root:x:0:\nnogroup:x:65534:\n'
 	i=900
-	for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg _sekisho-dns _sekisho-bverify _sekisho-ctl; do
+	for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg _sekisho-dns _sekisho-bverify _sekisho-ctl _sekisho-eng; do
 		printf '%s:x:%d:\n' "$u" "$i"; i=$((i + 1))
 	done
 } >"$S/etc/group"

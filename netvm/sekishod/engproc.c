@@ -1,0 +1,219 @@
+#include "netvm/sekishod/engproc.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/sandbox.h"
+
+/* ---- the engine's side ---- */
+
+static void
+run(struct engine *e, const struct eng_call *k, struct eng_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	switch (k->op) {
+	case ENG_INIT:
+		engine_init(e, k->i1, k->i2, k->endpoints[0], k->i3 != 0);
+		break;
+	case ENG_GATEWAYS:
+		engine_gateways(e, k->endpoints, k->n, (size_t)(uint32_t)k->i3);
+		break;
+	case ENG_POLICY:
+		engine_set_policy(e, k->i1 != 0, k->u);
+		break;
+	case ENG_EVENT:
+		r->n = engine_handle(e, &k->ev, r->acts);
+		break;
+	case ENG_RESTATE:
+		r->n = engine_restate(e, k->u, r->acts);
+		break;
+	case ENG_PROBE_ALL:
+		r->n = engine_probe_all(e, r->acts);
+		break;
+	case ENG_OFFICE_RETRY:
+		r->n = engine_office_retry(e, k->u, r->acts);
+		break;
+	case ENG_VOUCH:
+		r->r = engine_vouch(e, &k->up);
+		break;
+	}
+	r->retry_at = engine_office_retry_at(e);
+	r->state = *e;
+}
+
+static const int eng_calls[] = { SCMP_SYS(rt_sigaction) };
+static const struct sandbox eng_sandbox = {
+	.name = "sekishod engine", .user = SANDBOX_USER_ENG,
+	.syscalls = eng_calls, .n_syscalls = nitems(eng_calls), .flags = SANDBOX_SYSLOG,
+};
+
+static void __attribute__((noreturn))
+engine_main(int fd, const struct sandbox_prepared *prep)
+{
+	static uint8_t in[ENG_CALL_LEN + 1], out[ENG_RESULT_LEN];
+	static struct engine e;
+	static struct eng_result r;
+	struct eng_call k;
+	struct sk_error err;
+	sigset_t none;
+	ssize_t n;
+	int rc;
+
+	for (int i = 3; i < 1024; i++)
+		if (i != fd && i != prep->ruleset_fd)
+			close(i);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = sandbox_apply(prep)) < 0)
+		fatalx("%s: cannot enter the sandbox: %s", prep->name, strerror(-rc));
+	if (prep->ruleset_fd != -1)
+		close(prep->ruleset_fd);
+	for (;;) {
+		if ((n = read(fd, in, sizeof(in))) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			exit(0);	/* the parent hung up */
+		if (eng_call_decode(in, (size_t)n, &k, &err) != 0)
+			fatalx("engine: the parent's call refused: %s", err.msg);
+		run(&e, &k, &r);
+		eng_result_encode(out, &r);
+		if (write(fd, out, sizeof(out)) != (ssize_t)sizeof(out))
+			exit(0);
+	}
+}
+
+/* ---- the parent's side ---- */
+
+int
+engproc_start(struct engproc *ep, struct sk_error *err)
+{
+	struct sandbox_prepared prep;
+	int sv[2];
+
+	ep->pid = 0;
+	ep->fd = -1;
+	if (sandbox_prepare(&eng_sandbox, &prep, err) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		sandbox_release(&prep);
+		return sk_errorf(err, errno, "engine: socketpair: %s", strerror(errno)), -1;
+	}
+	if ((ep->pid = fork()) == -1) {
+		int e = errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		sandbox_release(&prep);
+		ep->pid = 0;
+		return sk_errorf(err, e, "engine: fork: %s", strerror(e)), -1;
+	}
+	if (ep->pid == 0) {
+		if (ep->secret != NULL)
+			explicit_bzero(ep->secret, ep->secret_len);
+		close(sv[0]);
+		engine_main(sv[1], &prep);
+	}
+	sandbox_release(&prep);
+	close(sv[1]);
+	ep->fd = sv[0];
+	return 0;
+}
+
+static int
+lost(struct engproc *ep, struct sk_error *err)
+{
+	engproc_stop(ep);
+	(void)err;
+	return -1;
+}
+
+int
+engproc_call(struct engproc *ep, const struct eng_call *k, struct eng_result *r,
+    struct sk_error *err)
+{
+	static uint8_t in[ENG_RESULT_LEN + 1];
+	uint8_t out[ENG_CALL_LEN];
+	struct pollfd pfd = { .fd = ep->fd, .events = POLLIN };
+	ssize_t n;
+	int rc;
+
+	if (ep->fd == -1)
+		return sk_errorf(err, ENOTCONN, "engine: not running"), -1;
+	eng_call_encode(out, k);
+	if (send(ep->fd, out, sizeof(out), MSG_NOSIGNAL) != (ssize_t)sizeof(out))
+		return sk_errorf(err, errno, "engine: gone (%s)", strerror(errno)), lost(ep, err);
+	while ((rc = poll(&pfd, 1, ENGPROC_WAIT_MS)) == -1 && errno == EINTR)
+		;
+	if (rc <= 0)
+		return sk_errorf(err, ETIMEDOUT, "engine: no answer in %d ms", ENGPROC_WAIT_MS),
+		    lost(ep, err);
+	while ((n = recv(ep->fd, in, sizeof(in), 0)) == -1 && errno == EINTR)
+		;
+	if (n <= 0)
+		return sk_errorf(err, EPIPE, "engine: gone (%s)",
+		    n == 0 ? "hung up" : strerror(errno)), lost(ep, err);
+	if (eng_result_decode(in, (size_t)n, r, err) != 0) {
+		char why[sizeof(err->msg)];
+
+		sk_strlcpy(why, err->msg, sizeof(why));
+		sk_errorf(err, EINVAL, "engine: result refused: %s", why);
+		return lost(ep, err);
+	}
+	return 0;
+}
+
+int
+engproc_reaped(struct engproc *ep, pid_t pid)
+{
+	if (ep->pid <= 0 || pid != ep->pid)
+		return 0;
+	ep->pid = 0;
+	if (ep->fd != -1)
+		close(ep->fd);
+	ep->fd = -1;
+	return 1;
+}
+
+void
+engproc_stop(struct engproc *ep)
+{
+	if (ep->fd != -1)
+		close(ep->fd);
+	ep->fd = -1;
+	if (ep->pid > 0) {
+		kill(ep->pid, SIGKILL);
+		waitpid(ep->pid, NULL, 0);
+	}
+	ep->pid = 0;
+}
+
+uint64_t
+respawn_died(struct respawn *r, uint64_t now)
+{
+	uint64_t ms = ENGPROC_RESTART_MIN_MS;
+
+	if (r->started_ms != 0 && now - r->started_ms >= ENGPROC_HEALTHY_MS)
+		r->fails = 0;
+	for (unsigned int i = 0; i < r->fails && ms < ENGPROC_RESTART_MAX_MS; i++)
+		ms *= 2;
+	if (ms > ENGPROC_RESTART_MAX_MS)
+		ms = ENGPROC_RESTART_MAX_MS;
+	r->fails++;
+	r->due_ms = now + ms;
+	return ms;
+}
+
+void
+respawn_started(struct respawn *r, uint64_t now)
+{
+	r->started_ms = now;
+	r->due_ms = 0;
+}
