@@ -32,6 +32,8 @@ eng_lost(struct sekishod *d, const char *why)
 {
 	uint64_t ms = respawn_died(&d->eng_respawn, now_ms());
 
+	timers_on_respawn_due(&d->timers, d->eng_respawn.due_ms);
+
 	log_warnx("%s; everything blocked until a new engine has decided (in %llu ms)",
 	    why, (unsigned long long)ms);
 	engproc_stop(&d->eng);
@@ -95,6 +97,7 @@ eng_start(struct sekishod *d)
 	if (engproc_start(&d->eng, &err) < 0) {
 		log_warnx("%s", err.msg);
 		respawn_died(&d->eng_respawn, now_ms());
+		timers_on_respawn_due(&d->timers, d->eng_respawn.due_ms);
 		return -1;
 	}
 	respawn_started(&d->eng_respawn, now_ms());

@@ -21,6 +21,13 @@ timers_on_child_exit(struct timers *t, uint64_t now)
 }
 
 void
+timers_on_respawn_due(struct timers *t, uint64_t at)
+{
+	if (t->at[T_CHILD_RESTART] == 0 || at < t->at[T_CHILD_RESTART])
+		t->at[T_CHILD_RESTART] = at;
+}
+
+void
 timers_on_tunnel_polled(struct timers *t, uint64_t now)
 {
 	t->at[T_TUNNEL_POLL] = now + TUNNEL_POLL_MS;

@@ -39,6 +39,9 @@ struct timers {
 
 void timers_on_start(struct timers *t, uint64_t now);
 void timers_on_child_exit(struct timers *t, uint64_t now);
+/* The engine or the frontend is to be started again at at (backing off,
+ * engproc.h): T_CHILD_RESTART fires then, or sooner. */
+void timers_on_respawn_due(struct timers *t, uint64_t at);
 void timers_on_tunnel_polled(struct timers *t, uint64_t now);
 /* In office mode the beacon is asked again every reverify_ms, give or take
  * a fifth (jitter: a floor of laptops must not probe in step); outside it,

@@ -100,8 +100,11 @@ reap(struct sekishod *d)
 			log_warnx("frontend (pid %d) exited; the control socket is served "
 			    "again in %llu ms", (int)pid, (unsigned long long)
 			    respawn_died(&d->front_respawn, now_ms()));
+			timers_on_respawn_due(&d->timers, d->front_respawn.due_ms);
+			continue;
 		} else if (engproc_reaped(&d->eng, pid)) {
-			eng_lost(d, "engine: exited");
+			eng_lost(d, "engine: exited");	/* arms its restart */
+			continue;
 		} else if (prober_reaped(&d->prober, pid)) {
 			continue;
 		} else {
@@ -135,10 +138,11 @@ restart_children(struct sekishod *d)
 	}
 	eng_restart(d);
 	front_restart(d);
-	/* Not yet due (backing off): looked at again. */
-	if ((!eng_running(d) && d->eng_respawn.due_ms != 0) ||
-	    (d->front.pid == 0 && d->front_respawn.due_ms != 0))
-		timers_on_child_exit(&d->timers, now_ms());
+	/* Not yet due (backing off): looked at again when it is. */
+	if (!eng_running(d) && d->eng_respawn.due_ms != 0)
+		timers_on_respawn_due(&d->timers, d->eng_respawn.due_ms);
+	if (d->front.pid == 0 && d->front_respawn.due_ms != 0)
+		timers_on_respawn_due(&d->timers, d->front_respawn.due_ms);
 }
 
 void
@@ -160,6 +164,7 @@ front_restart(struct sekishod *d)
 	    frontend_listen(&d->front, lfd, &err) < 0) {
 		log_warnx("frontend: cannot start again: %s", err.msg);
 		respawn_died(&d->front_respawn, now_ms());
+		timers_on_respawn_due(&d->timers, d->front_respawn.due_ms);
 		return;
 	}
 	respawn_started(&d->front_respawn, now_ms());

@@ -177,6 +177,75 @@ check "sekishod's wireguard-go: _sekisho-wg, no capability, no_new_privs, seccom
 	confined_child _sekisho-wg exec
 check "sekishoctl still answered through the frontend" netvm_mode_is blocked
 
+# Issue 10, item 9: the engine runs apart from the parent, as its own
+# user with no capability (netvm/sekishod/engproc.h); a dead or hung
+# engine or frontend is started again, and meanwhile nothing is open.
+check "sekishod's engine: _sekisho-eng, no capability, no_new_privs, seccomp, not dumpable" \
+	confined_child _sekisho-eng
+LOG=$LAB_DIR/log/sekishod.log
+check "uplink DHCP from the home router" lab_uplink_dhcp
+check "remote mode, decided by the engine process" netvm_wait_mode remote
+portal_ok() { work_get "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER"; }
+check "work fetches the LGWAN portal through the tunnel" lab_wait_for -t 10 portal_ok
+lines_after() { tail -n +"$(($1 + 1))" "$LOG"; }	# the log after line $1
+lines() { wc -l <"$LOG"; }
+# kill -9 the engine while work floods LGWAN: the parent says so in one
+# line, goes to blocked before anything else, starts a new engine (which
+# is confined as the first was), and remote mode comes back. Nothing of
+# work's reached the home LAN meanwhile (its leak counter, exactly).
+engine_killed() {
+	local old new at flood rc=0
+	old=$(proc_of_user _sekisho-eng) || { echo "no engine"; return 1; }
+	lab_leak_reset
+	n work ping -q -i 0.01 -W 1 "$LAB_PORTAL" >/dev/null 2>&1 & flood=$!
+	sleep 0.3
+	at=$(lines)
+	kill -KILL "$old"
+	lab_wait_for -t 10 bash -c "tail -n +$((at + 1)) '$LOG' | grep -q 'engine: started again'" ||
+		{ echo "no new engine"; rc=1; }
+	lab_wait_for -t 10 netvm_mode_is remote || { echo "not remote again"; rc=1; }
+	lab_wait_for -t 10 portal_ok || { echo "the portal is not reached again"; rc=1; }
+	kill "$flood"; wait "$flood" 2>/dev/null
+	lines_after "$at"
+	lines_after "$at" | grep -qxF 'sekishod: engine: exited; everything blocked until a new engine has decided (in 250 ms)' ||
+		{ echo "not the one line"; rc=1; }
+	# blocked before the new engine, remote only after it
+	lines_after "$at" | grep -E 'mode (blocked|remote).*ruleset in force|engine: started again' |
+		awk 'NR == 1 && !/mode blocked/ { bad = 1 } /started again/ { s = 1 } /mode remote/ && !s { bad = 1 }
+		END { exit bad }' || { echo "not blocked first"; rc=1; }
+	new=$(proc_of_user _sekisho-eng) && [ "$new" != "$old" ] || { echo "the same engine?"; rc=1; }
+	echo "home LAN leak counter: $(lab_leaks)"
+	[ "$(lab_leak leak)" -eq 0 ] || rc=1
+	return $rc
+}
+check "engine killed: one line, blocked at once, a new engine, remote again, 0 leaked" engine_killed
+check "the new engine is confined as the first was" confined_child _sekisho-eng
+# A hung engine (SIGSTOP) is not waited for: the next call gives up after
+# 2 s, and the parent goes on as for a dead one.
+engine_hung() {
+	local old at
+	old=$(proc_of_user _sekisho-eng) || return 1
+	at=$(lines)
+	kill -STOP "$old"
+	lab_wait_for -t 20 bash -c "tail -n +$((at + 1)) '$LOG' | grep -q 'engine: started again'" ||
+		{ lines_after "$at"; return 1; }
+	lines_after "$at"
+	lines_after "$at" | grep -qxF 'sekishod: engine: no answer in 2000 ms; everything blocked until a new engine has decided (in 500 ms)' &&
+	lab_wait_for -t 10 netvm_mode_is remote && ! kill -0 "$old" 2>/dev/null
+}
+check "engine hung: given up after 2 s with one line, replaced, remote again" engine_hung
+frontend_killed() {
+	local old new at
+	old=$(proc_of_user _sekisho-ctl) || return 1
+	at=$(lines)
+	kill -KILL "$old"
+	lab_wait_for -t 10 bash -c "tail -n +$((at + 1)) '$LOG' | grep -q 'frontend: started again'" || return 1
+	lines_after "$at"
+	new=$(proc_of_user _sekisho-ctl) && [ "$new" != "$old" ] && netvm_mode_is remote
+}
+check "frontend killed: started again, sekishoctl answered" frontend_killed
+check "the new frontend is confined as the first was" confined_child _sekisho-ctl
+
 # Issue 10, item 18: wireguard-go's banner stays out of sekishod's log.
 check "no wireguard-go banner in sekishod's log" bash -c \
 	"grep -q 'started: policy' $LAB_DIR/log/sekishod.log && ! grep -qE 'wireguard-go is not required|┌' $LAB_DIR/log/sekishod.log"
