@@ -429,6 +429,36 @@ sandbox_enter(const struct sandbox *sb, struct sk_error *err)
 	return 0;
 }
 
+int
+sandbox_filter_self(const struct sandbox *sb, struct sk_error *err)
+{
+	struct sandbox_prepared p = { .ruleset_fd = -1 };
+	struct sandbox only = *sb;
+	struct sock_fprog prog;
+	int rc = 0;
+
+	only.flags |= SANDBOX_EXEC_MAPS;	/* its children exec, under it too */
+	if (compile_filter(&only, &p, err) < 0)
+		return -1;
+	if (debug_mode()) {
+		struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGSYS, &sa, NULL);
+		log_warnx("%s: SEKISHO_SANDBOX_DEBUG: forbidden system calls are reported, "
+		    "not killed at once", sb->name);
+	}
+	prog = (struct sock_fprog){ .len = p.n_filter, .filter = p.filter };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == -1)
+		rc = -errno;
+	sandbox_release(&p);
+	if (rc < 0)
+		return sk_errorf(err, -rc, "%s: cannot load its seccomp filter: %s", sb->name,
+		    strerror(-rc)), -1;
+	return 0;
+}
+
 /* ---- a sandboxed child ---- */
 
 /* Between fork and exec: nothing that allocates or takes a lock. fds[i]

@@ -109,6 +109,16 @@ int sandbox_enter(const struct sandbox *sb, struct sk_error *err);
 int sandbox_keep_caps(const int *caps, size_t n, struct sk_error *err);
 
 /*
+ * For that parent: no_new_privs and sb's seccomp allow-list (the base list,
+ * sb->syscalls, sb->noops; executable mappings allowed), nothing else of
+ * the sandbox: it stays root with its capabilities. The filter is
+ * inherited by every process it starts, so it must allow what they need
+ * as well as what it needs itself (each of them narrows it further). 0,
+ * or -1 with one line in err.
+ */
+int sandbox_filter_self(const struct sandbox *sb, struct sk_error *err);
+
+/*
  * The same for a child about to exec another program: sandbox_prepare in
  * the parent (it resolves the user, opens the paths and compiles the
  * filter), sandbox_apply in the child between fork and exec (system calls
