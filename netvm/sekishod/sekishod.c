@@ -60,6 +60,62 @@
 static const int parent_caps[] = { CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE,
 	CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_CHOWN, CAP_KILL };
 
+/*
+ * The parent's own seccomp allow-list (beyond lib/sandbox.c's base list),
+ * under no_new_privs (sandbox_filter_self). Seccomp filters are inherited,
+ * so it also covers what the processes it starts do until they narrow it
+ * themselves: the frontend and the engine, and between fork and exec each
+ * helper (sandbox_spawn's child: descriptors, the user, the capability
+ * sets, Landlock, its own filter, execve); each helper's own list
+ * (sekisho-probe, -fetch, -dhcpd, -dnscheck, -beacon-verify, sekisho-policy
+ * verify, wireguard-go) is a subset of this one. Gathered with strace -f
+ * over the integration tests of sekishod (docs/architecture.md); what it
+ * leaves out, it must never need: mount, ptrace, bpf, kernel modules,
+ * kexec, reboot, keyctl, perf_event_open, userfaultfd, io_uring,
+ * process_vm_readv/writev, personality, ... A call outside it kills the
+ * parent (SIGSYS); systemd then loads the base ruleset (ExecStopPost) and
+ * starts it again. SEKISHO_SANDBOX_DEBUG=1 names the call instead.
+ */
+static const int parent_calls[] = {
+	/* files: the policy, bundles, the serial store, rundir, /proc, /sys */
+	SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(statx),
+	SCMP_SYS(fstatfs), SCMP_SYS(statfs), SCMP_SYS(getdents64), SCMP_SYS(readlink),
+	SCMP_SYS(readlinkat), SCMP_SYS(getcwd), SCMP_SYS(mkdir), SCMP_SYS(mkdirat),
+	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rename), SCMP_SYS(renameat),
+	SCMP_SYS(renameat2), SCMP_SYS(link), SCMP_SYS(linkat), SCMP_SYS(chmod),
+	SCMP_SYS(fchmod), SCMP_SYS(fchmodat), SCMP_SYS(chown), SCMP_SYS(fchown),
+	SCMP_SYS(fchownat), SCMP_SYS(umask), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
+	SCMP_SYS(ftruncate), SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3),
+	SCMP_SYS(pipe2), SCMP_SYS(memfd_create), SCMP_SYS(close_range),
+	SCMP_SYS(inotify_init1), SCMP_SYS(inotify_add_watch), SCMP_SYS(inotify_rm_watch),
+	/* sockets: netlink (routes, nftables, WireGuard), the control socket,
+	 * the engine's and the frontend's pairs, helpers' UDP and TCP */
+	SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(bind), SCMP_SYS(listen),
+	SCMP_SYS(accept4), SCMP_SYS(connect), SCMP_SYS(shutdown), SCMP_SYS(getsockname),
+	SCMP_SYS(getpeername), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
+	SCMP_SYS(sendto), SCMP_SYS(sendmsg), SCMP_SYS(sendmmsg), SCMP_SYS(recvfrom),
+	SCMP_SYS(recvmsg), SCMP_SYS(recvmmsg), SCMP_SYS(ioctl),
+	/* waiting */
+	SCMP_SYS(pselect6), SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl),
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(eventfd2),
+	SCMP_SYS(signalfd4), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity),
+	/* processes: helpers started in their sandboxes, ended, reaped */
+	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(execve), SCMP_SYS(wait4),
+	SCMP_SYS(waitid), SCMP_SYS(kill), SCMP_SYS(tgkill), SCMP_SYS(tkill),
+	SCMP_SYS(getppid), SCMP_SYS(set_tid_address), SCMP_SYS(set_robust_list),
+	SCMP_SYS(rseq), SCMP_SYS(arch_prctl), SCMP_SYS(rt_sigaction),
+	SCMP_SYS(sigaltstack), SCMP_SYS(prctl), SCMP_SYS(seccomp), SCMP_SYS(prlimit64),
+	SCMP_SYS(getrlimit), SCMP_SYS(setrlimit), SCMP_SYS(capget), SCMP_SYS(capset),
+	SCMP_SYS(setuid), SCMP_SYS(setresuid), SCMP_SYS(setresgid), SCMP_SYS(setgroups),
+	SCMP_SYS(landlock_create_ruleset), SCMP_SYS(landlock_add_rule),
+	SCMP_SYS(landlock_restrict_self), SCMP_SYS(uname), SCMP_SYS(sysinfo),
+	SCMP_SYS(clock_getres), SCMP_SYS(getpgrp), SCMP_SYS(chdir), SCMP_SYS(fchdir),
+};
+
+static const struct sandbox parent_sandbox = {
+	.name = "sekishod", .syscalls = parent_calls, .n_syscalls = nitems(parent_calls),
+};
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -504,6 +560,8 @@ main(int argc, char *argv[])
 	/* Before any input is read: not dumpable, and of root's capabilities
 	 * only those the unit grants (sekishod.service), whoever starts it. */
 	if (!check && sandbox_keep_caps(parent_caps, nitems(parent_caps), &err) < 0)
+		fatalx("privileges: %s", err.msg);
+	if (!check && sandbox_filter_self(&parent_sandbox, &err) < 0)
 		fatalx("privileges: %s", err.msg);
 	if ((d.fw = fw_open(&err)) == NULL)
 		fatalx("%s", err.msg);

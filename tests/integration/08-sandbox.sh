@@ -206,6 +206,18 @@ done
 check "SEKISHO_SANDBOX_DEBUG=1 names the forbidden call (41 = socket) and exits 159" bash -c \
 	"out=\$(SEKISHO_SANDBOX_DEBUG=1 $B/sandbox-harness call socket 2>&1); [ \$? = 159 ] &&
 	 grep -q 'sandbox: forbidden system call 41\$' <<<\"\$out\""
+# sekishod's parent: its own allow-list under no_new_privs, still root
+# with its capabilities (sandbox_filter_self): an allowed call keeps
+# root's power, a call outside the list kills it.
+check "parent's filter: an allowed call works as root's (a raw socket opens)" bash -c \
+	"[ \"\$($B/sandbox-harness filter-self raw-socket)\" = \"\$(printf 'filtered, uid 0\nraw socket: ok')\" ]"
+parent_killed() {
+	local out rc
+	out=$("$B/sandbox-harness" filter-self "$1" 2>&1); rc=$?
+	[ "$rc" -eq $((128 + 31)) ] && [ "$out" = "filtered, uid 0" ] || { echo "rc $rc: $out"; return 1; }
+}
+check "parent's filter: a call outside it (ptrace) kills the root process by SIGSYS" \
+	parent_killed ptrace
 check "Landlock: no file of the file system opens (/etc/passwd: EACCES)" bash -c \
 	"[ \"\$($B/sandbox-harness open /etc/passwd)\" = \"\$(printf 'entered\nopen: EACCES')\" ]"
 

@@ -142,6 +142,9 @@ parent_bounded() {
 	done
 }
 check "sekishod's parent: root with CapPrm = CapEff = CapBnd = $CAPS, no inheritable or ambient" parent_bounded
+check "sekishod's parent: no_new_privs and its own seccomp allow-list (Seccomp 2)" bash -c \
+	"grep -qE '^NoNewPrivs:\s+1\$' /proc/$PARENT/status && grep -qE '^Seccomp:\s+2\$' /proc/$PARENT/status ||
+	 { grep -E '^(NoNewPrivs|Seccomp)' /proc/$PARENT/status; false; }"
 not_dumpable() {	# PID: root without CAP_SYS_PTRACE cannot attach to it
 	local out
 	out=$(timeout 2 setpriv --bounding-set -sys_ptrace --inh-caps -all -- \

@@ -5,6 +5,10 @@
  *	sandbox-harness call NAME		enter it, then make a call outside
  *						its list: socket, fork, execve,
  *						ptrace, mprotect-exec
+ *	sandbox-harness filter-self NAME	only sekishod's parent's part:
+ *						no_new_privs and an allow-list
+ *						(sandbox_filter_self) with socket
+ *						in it, still root; then NAME
  *	sandbox-harness open PATH		enter it, then open PATH: prints
  *						"open: ERRNO-NAME" or "open: ok"
  *	sandbox-harness run-verifier HELPER DEVICE MIN-SERIAL KEY <BUNDLE
@@ -22,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "lib/encode.h"
@@ -104,6 +109,28 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "call") == 0 && argc == 3) {
 		enter();
+		printf("%s returned %d (%s)\n", argv[2], forbidden(argv[2]), strerror(errno));
+		return 0;
+	}
+	if (strcmp(mode, "filter-self") == 0 && argc == 3) {
+		static const int calls[] = { SCMP_SYS(socket) };
+		static const struct sandbox sb = { .name = "sandbox-harness",
+		    .syscalls = calls, .n_syscalls = 1 };
+		struct sk_error err;
+		int rc;
+
+		if (sandbox_filter_self(&sb, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			return 1;
+		}
+		printf("filtered, uid %d\n", (int)geteuid());
+		fflush(stdout);
+		/* Allowed, and still root's: a raw socket opens. */
+		if (strcmp(argv[2], "raw-socket") == 0) {
+			rc = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+			printf("raw socket: %s\n", rc >= 0 ? "ok" : strerrorname_np(errno));
+			return 0;
+		}
 		printf("%s returned %d (%s)\n", argv[2], forbidden(argv[2]), strerror(errno));
 		return 0;
 	}
