@@ -76,7 +76,7 @@ bench remote.dhcp_ms "$(( (t1 - t0) / 1000000 ))" "ms (uplink DHCP alone, busybo
 netvm_wait_mode remote
 
 # ---- netvm.rss_kib ------------------------------------------------------------------
-# The sum over sekishod's processes, idle: the parent and its frontend
+# The sum over sekishod's processes, idle: the parent, its engine and its frontend
 # (its children named sekishod); its helpers, wireguard-go and the DHCP
 # server are programs of their own, shown apart.
 sleep 1
