@@ -264,9 +264,14 @@ office_vouch_beacon(struct sekishod *d, const struct event *ev)
 {
 	const struct uplink *u = engine_office_uplink(&d->engine);
 
-	/* Only a fresh answer on the office uplink renews the vouch. */
+	struct sk_error err;
+
+	/* Only a fresh answer on the office uplink renews the vouch, and
+	 * only for the name the kernel gives that link (engcheck.h). */
 	if (ev->type == EV_BEACON_OK && d->rules_mode == MODE_OFFICE &&
-	    u != NULL && u->ifindex == ev->ifindex)
+	    u != NULL && u->ifindex == ev->ifindex &&
+	    kv_check_office(&d->kv, u->ifindex, u->name, now_ms(), timers_vouch_ms(&d->pol),
+	    &err) == 0)
 		vouch_renew(d, u->name);
 }
 
