@@ -200,8 +200,8 @@ office_unroute_now(struct sekishod *d)
 	d->office_unroute_due = 0;
 	if (d->rules_mode == MODE_OFFICE)
 		return;		/* office again already: its routes are wanted */
-	if ((rc = office_unroute(&d->pol)) < 0)
-		log_warnx("office: cannot empty the office routes (table %d): %s",
+	if ((rc = office_unroute()) < 0)
+		log_warnx("office: cannot empty the office table (%d): %s",
 		    SK_RT_OFFICE, strerror(-rc));
 }
 
@@ -219,7 +219,7 @@ rules_retry(struct sekishod *d)
 	if (mode == MODE_OFFICE)
 		d->office_unroute_due = 0;	/* replaced here */
 	if (mode == MODE_OFFICE &&
-	    (rc = office_routes(&d->pol, u->ifindex, u->has_gw ? &u->gw : NULL)) < 0)
+	    (rc = office_routes(u->ifindex, u->has_gw ? &u->gw : NULL)) < 0)
 		log_warnx("office: cannot route LGWAN over %s: %s", u->name, strerror(-rc));
 	apply_rules(d, mode, mode == MODE_OFFICE ? u->name : NULL);
 }
@@ -373,7 +373,7 @@ do_action(struct sekishod *d, const struct action *a)
 		break;
 	case ACT_OFFICE_VIA:
 		d->office_unroute_due = 0;	/* replaced here */
-		if ((rc = office_routes(&d->pol, a->ifindex, gw)) < 0)
+		if ((rc = office_routes(a->ifindex, gw)) < 0)
 			log_warnx("office: cannot route LGWAN over %s: %s", a->uplink,
 			    strerror(-rc));
 		break;

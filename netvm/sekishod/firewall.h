@@ -60,8 +60,11 @@ int fw_change_apply(struct firewall *fw, struct fw_change *c, struct fw_model **
     struct sk_error *err);
 void fw_change_free(struct fw_change *c);
 
-/* Office mode's vouch renewed: uplink in set office_vouch for ms
- * more (fw_render_vouch). 0, or -errno with err. */
+/* Office mode's vouch renewed: uplink in set office_vouch for ms more,
+ * in one transaction (the set flushed, the element added: an element that
+ * exists keeps its old deadline on add in some kernels, 6.1 among them),
+ * sent as nfnetlink messages, whose cost does not grow with the policy.
+ * 0, or -errno with err. */
 int fw_vouch(struct firewall *fw, const char *uplink, unsigned int ms,
     struct sk_error *err);
 /* The base ruleset (blocked, no policy needed) loaded if the table is

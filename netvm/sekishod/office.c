@@ -21,7 +21,6 @@
 #include "lib/udp.h"
 #include "lib/util.h"
 #include "netvm/sekishod/bverify.h"
-#include "netvm/sekishod/live.h"
 #include "netvm/sekishod/route.h"
 #include "netvm/sekishod/timers.h"
 #include "policy/policy.h"
@@ -30,77 +29,40 @@ _Static_assert(PROBE_MAX_BEACONS == POLICY_MAX_BEACONS && ENGINE_BEACON_ID == PO
     "a probe_run holds every beacon of a policy");
 
 
-/* One op of the office table. */
+/*
+ * The office table holds one route: the default, via the office router
+ * (or on-link) out of the office uplink. What reaches it is chosen by the
+ * ruleset, not by the table: the office mark goes only on packets to LGWAN
+ * and to the mode's resolvers (fw_render.c, chain modemark), so the
+ * routing still sends nothing but LGWAN out of the office uplink, and a
+ * mode change costs one route whatever the policy's size. Outside office
+ * mode the table is empty (office_unroute): with the ruleset flushed no
+ * packet carries the office mark, and one that did would find no route.
+ */
 static int
-office_op(struct route_ops *ops, int del, struct in_addr dst, uint8_t plen, int oif,
-    const struct in_addr *gw)
+office_op(int del, int oif, const struct in_addr *gw)
 {
 	struct route_op op = { .del = del, .family = AF_INET, .table = SK_RT_OFFICE,
-	    .plen = plen, .oif = oif };
+	    .plen = 0, .oif = oif };
 
-	op.dst.v4 = dst;
+	op.dst.v4.s_addr = INADDR_ANY;
 	if (gw != NULL) {
 		op.has_gw = 1;
 		op.gw = *gw;
 	}
-	return route_ops_add(ops, &op);
-}
-
-/* ops carried out in bulk (route_batch), then freed. */
-static int
-run_ops(struct route_ops *ops, int rc)
-{
-	if (rc == 0)
-		rc = route_batch(ops->v, ops->n);
-	route_ops_free(ops);
-	return rc;
+	return route_batch(&op, 1);
 }
 
 int
-office_routes(const struct policy *pol, int oif, const struct in_addr *gw)
+office_routes(int oif, const struct in_addr *gw)
 {
-	struct route_ops ops = { 0 };
-	int rc = 0;
-
-	for (size_t i = 0; i < pol->n_lgwan && rc == 0; i++)
-		rc = office_op(&ops, 0, pol->lgwan[i].addr, pol->lgwan[i].plen, oif, gw);
-	for (size_t i = 0; i < pol->n_office_resolvers && rc == 0; i++)
-		rc = office_op(&ops, 0, pol->office_resolvers[i], 32, oif, gw);
-	return run_ops(&ops, rc);
+	return office_op(0, oif, gw);
 }
 
 int
-office_withdraw(const struct policy *old, const struct policy *new)
+office_unroute(void)
 {
-	struct route_ops ops = { 0 };
-	int rc = 0;
-
-	for (size_t i = 0; i < old->n_lgwan && rc == 0; i++) {
-		const struct prefix4 *p = &old->lgwan[i];
-
-		if (!live_has_prefix(new, p->addr, p->plen))
-			rc = office_op(&ops, 1, p->addr, p->plen, 0, NULL);
-	}
-	for (size_t i = 0; i < old->n_office_resolvers && rc == 0; i++) {
-		struct in_addr a = old->office_resolvers[i];
-
-		if (!live_has_office_resolver(new, a) && !live_has_prefix(new, a, 32))
-			rc = office_op(&ops, 1, a, 32, 0, NULL);
-	}
-	return run_ops(&ops, rc);
-}
-
-int
-office_unroute(const struct policy *pol)
-{
-	struct route_ops ops = { 0 };
-	int rc = 0;
-
-	for (size_t i = 0; i < pol->n_lgwan && rc == 0; i++)
-		rc = office_op(&ops, 1, pol->lgwan[i].addr, pol->lgwan[i].plen, 0, NULL);
-	for (size_t i = 0; i < pol->n_office_resolvers && rc == 0; i++)
-		rc = office_op(&ops, 1, pol->office_resolvers[i], 32, 0, NULL);
-	return run_ops(&ops, rc);
+	return office_op(1, 0, NULL);
 }
 
 #define PROOF_MAGIC	"SKO2"	/* version 2: the layout in office.h */

@@ -1,5 +1,5 @@
 /*
- * Office mode's side of the netvm: the routes that send LGWAN traffic
+ * Office mode's side of the netvm: the route that sends LGWAN traffic
  * straight out of the office uplink, and the beacon probes (run by the
  * sekisho-probe helper, apart from the daemon) that decide whether an
  * uplink is an office LAN at all.
@@ -21,15 +21,14 @@
 
 struct policy;
 
-/* LGWAN prefixes and the office resolvers via gw (or on-link) out of oif. */
-int office_routes(const struct policy *pol, int oif, const struct in_addr *gw);
-/* A live policy change: removes from the office table the prefixes and
- * office resolvers old had and new has not. 0 or the first error. */
-int office_withdraw(const struct policy *old, const struct policy *new);
-/* Office mode's ruleset is gone: the office table is emptied of the
- * policy's routes, so nothing routes LGWAN out of an uplink that is no
- * longer proven. 0 or the first error (the others are still tried). */
-int office_unroute(const struct policy *pol);
+/* The office table's one route (office.c): the default via gw (or
+ * on-link) out of oif, replacing the one there. The ruleset's office mark,
+ * put only on LGWAN-bound packets, is what selects it. */
+int office_routes(int oif, const struct in_addr *gw);
+/* Office mode's ruleset is gone: the office table's route removed, so
+ * nothing is routed out of an uplink that is no longer proven, even should
+ * a packet still carry the office mark. 0 or -errno. */
+int office_unroute(void);
 
 /*
  * The office proof across a restart. While office mode's ruleset is in

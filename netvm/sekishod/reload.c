@@ -84,14 +84,14 @@ check_rules(struct sekishod *d, const struct policy *pol, struct fw_change *c,
 }
 
 /* A bundle accepted and stored: its policy takes over, path by path. The
- * new routes and allowed IPs first (nothing the old rules allow loses its
- * path), then the ruleset in one transaction (established flows to what
+ * new tunnel routes and allowed IPs first (nothing the old rules allow
+ * loses its path; the office table's one route serves any policy), then
+ * the ruleset in one transaction (established flows to what
  * stays allowed go on; anything withdrawn is refused from here on), then
  * the withdrawn routes go. */
 static void
 switch_policy(struct sekishod *d, struct policy *pol, struct fw_change *c)
 {
-	const struct uplink *u = engine_office_uplink(&d->engine);
 	struct policy old = d->pol;
 	const char *uplink;
 	enum mode mode = rules_for(d, &uplink);
@@ -101,15 +101,10 @@ switch_policy(struct sekishod *d, struct policy *pol, struct fw_change *c)
 	if ((rc = tunnel_update(&d->tun, &d->pol)) < 0)
 		log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
 		    strerror(-rc));
-	if (mode == MODE_OFFICE && u != NULL &&
-	    (rc = office_routes(&d->pol, u->ifindex, u->has_gw ? &u->gw : NULL)) < 0)
-		log_warnx("office: cannot route the new prefixes over %s: %s", u->name,
-		    strerror(-rc));
 	/* One that does not load lands on the base ruleset, retried. The
 	 * pointers c's text names (the policy's) are not kept by it. */
 	apply_policy_rules(d, mode, uplink, c);
-	if ((rc = tunnel_withdraw(&old, &d->pol)) < 0 ||
-	    (rc = office_withdraw(&old, &d->pol)) < 0)
+	if ((rc = tunnel_withdraw(&old, &d->pol)) < 0)
 		log_warnx("routes: cannot remove a withdrawn prefix: %s", strerror(-rc));
 	eng_set_policy(d);	/* in the engine process (engside.c) */
 	if (d->engine.mode == MODE_OFFICE)

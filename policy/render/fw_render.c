@@ -61,7 +61,8 @@ render_mode_sets(const struct fw_params *p, struct buf *o)
 	if (p->mode != MODE_BLOCKED)
 		fw_dns_render_map(p, o);
 	/* Office mode holds only while fresh beacon answers vouch for it: the
-	 * office uplink, with a deadline that sekishod renews (fw_render_vouch).
+	 * office uplink, with a deadline that sekishod renews (fw_vouch in
+	 * netvm/sekishod/firewall.c).
 	 * Empty in the other modes, whose rules do not name it. */
 	buf_printf(o, "\tset office_vouch {\n\t\ttype ifname\n\t\tflags timeout\n");
 	if (p->mode == MODE_OFFICE)
@@ -240,15 +241,30 @@ render_forward(const struct fw_params *p, struct buf *o)
 }
 
 /* The mode's mark picks its routing table (route.h): set in the same
- * transaction as the rules, so the path changes with them. */
+ * transaction as the rules, so the path changes with them.
+ *
+ * The tunnel's table holds one route per LGWAN prefix, so all of work's
+ * traffic may carry the tunnel's mark. The office table holds one default
+ * route (netvm/sekishod/office.c), so that entering office mode costs the
+ * same for 3 prefixes or 10,000: the office mark goes only on what is
+ * bound for LGWAN or the mode's resolvers (work's DNS to the netvm is
+ * translated to one of them after this hook), and anything else of work's
+ * finds no mark, hence the work table, and never the office uplink. */
 static void
 render_marks(const struct fw_params *p, struct buf *o)
 {
 	unsigned int mark = mode_mark(p->mode);
+	char a[INET_ADDRSTRLEN];
 
 	buf_printf(o, "\tchain modemark {\n"
 	    "\t\ttype filter hook prerouting priority mangle; policy accept;\n");
-	if (p->mode != MODE_BLOCKED)
+	if (p->mode == MODE_OFFICE)
+		buf_printf(o, "\t\tiifname \"%s\" ip daddr @lgwan meta mark set 0x%x\n"
+		    "\t\tiifname \"%s\" ip daddr @resolvers meta mark set 0x%x\n"
+		    "\t\tiifname \"%s\" ip daddr %s meta l4proto { tcp, udp } th dport 53 meta mark set 0x%x\n",
+		    p->work_if, mark, p->work_if, mark, p->work_if,
+		    ip4(p->pol->work_router, a), mark);
+	else if (p->mode != MODE_BLOCKED)
 		buf_printf(o, "\t\tiifname \"%s\" meta mark set 0x%x\n", p->work_if, mark);
 	buf_printf(o, "\t}\n\tchain modemark_local {\n"
 	    "\t\ttype route hook output priority mangle; policy accept;\n");
@@ -315,14 +331,6 @@ render_leave(const struct fw_params *p, struct buf *o)
 	else
 		buf_printf(o, "\t\tmeta mark 0x%x counter drop\n", SK_MARK_OFFICE);
 	buf_printf(o, "\t}\n");
-}
-
-void
-fw_render_vouch(const char *uplink, unsigned int ms, struct buf *o)
-{
-	buf_printf(o, "flush set inet %s office_vouch\n"
-	    "add element inet %s office_vouch { \"%s\" timeout %ums }\n",
-	    FW_TABLE, FW_TABLE, uplink, ms);
 }
 
 void

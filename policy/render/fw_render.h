@@ -52,9 +52,4 @@ void fw_render_policy(const struct fw_params *p, struct buf *out);
 void fw_render_mode(const struct fw_params *p, struct buf *out);
 /* The full transaction from the two parts' texts. */
 void fw_render_compose(const char *policy_part, const char *mode_part, struct buf *out);
-/* Office mode's vouch renewed: the office uplink in set office_vouch for
- * ms more, in one transaction (a flush and an add: an element that
- * exists keeps its old deadline on add in some kernels, 6.1 among them). */
-void fw_render_vouch(const char *uplink, unsigned int ms, struct buf *out);
-
 #endif
