@@ -81,6 +81,18 @@ live_has_prefix(const struct policy *p, struct in_addr addr, uint8_t plen)
 }
 
 int
+live_has_prefix6(const struct policy *p, const struct in6_addr *x, uint8_t plen)
+{
+	if (!p->has_v6)
+		return 0;
+	for (size_t i = 0; i < p->n_lgwan6; i++)
+		if (p->lgwan6[i].plen == plen &&
+		    memcmp(&p->lgwan6[i].addr, x, sizeof(*x)) == 0)
+			return 1;
+	return 0;
+}
+
+int
 live_has_office_resolver(const struct policy *p, struct in_addr a)
 {
 	for (size_t i = 0; i < p->n_office_resolvers; i++)

@@ -21,6 +21,8 @@ const char *live_fixed_change(const struct policy *old, const struct policy *new
 
 /* 1 if p's LGWAN prefixes hold exactly addr/plen (binary search). */
 int live_has_prefix(const struct policy *p, struct in_addr addr, uint8_t plen);
+/* Whether p's IPv6 LGWAN prefixes (with has_v6) hold x/plen exactly. */
+int live_has_prefix6(const struct policy *p, const struct in6_addr *x, uint8_t plen);
 
 /* 1 if p's office resolvers hold a. */
 int live_has_office_resolver(const struct policy *p, struct in_addr a);

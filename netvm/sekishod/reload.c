@@ -98,7 +98,7 @@ switch_policy(struct sekishod *d, struct policy *pol, struct fw_change *c)
 	int rc;
 
 	d->pol = *pol;
-	if ((rc = tunnel_update(&d->tun, &d->pol)) < 0)
+	if ((rc = tunnel_update(&d->tun, &old, &d->pol)) < 0)
 		log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
 		    strerror(-rc));
 	/* One that does not load lands on the base ruleset, retried. The

@@ -13,6 +13,7 @@
 #include <linux/rtnetlink.h>
 #include <string.h>
 
+#include "netvm/sekishod/live.h"
 #include "netvm/sekishod/route.h"
 #include "policy/policy.h"
 
@@ -88,16 +89,6 @@ route6_tunnel(int ifindex, const struct policy *pol)
 	return route6_addr_add(ifindex, &pol->tunnel_addr6, 128);
 }
 
-static int
-has6(const struct policy *p, const struct prefix6 *x)
-{
-	for (size_t i = 0; i < p->n_lgwan6; i++)
-		if (p->lgwan6[i].plen == x->plen &&
-		    memcmp(&p->lgwan6[i].addr, &x->addr, sizeof(x->addr)) == 0)
-			return 1;
-	return 0;
-}
-
 int
 route6_withdraw(const struct policy *old, const struct policy *new)
 {
@@ -106,7 +97,7 @@ route6_withdraw(const struct policy *old, const struct policy *new)
 	for (size_t i = 0; i < old->n_lgwan6; i++) {
 		const struct prefix6 *p = &old->lgwan6[i];
 
-		if (!has6(new, p) &&
+		if (!live_has_prefix6(new, &p->addr, p->plen) &&
 		    (rc = route6_del(SK_RT_TABLE, &p->addr, p->plen)) < 0 && first == 0)
 			first = rc;
 	}

@@ -153,9 +153,9 @@ use_gateway(struct tunnel *t, const struct policy *pol, size_t i)
 }
 
 /* The LGWAN routes into the tunnel, IPv4 then (with has_v6) IPv6, in
- * bulk (route_batch). */
+ * bulk (route_batch): all of pol's, or (old != NULL) those old had not. */
 static int
-lgwan_routes(const struct tunnel *t, const struct policy *pol)
+lgwan_routes(const struct tunnel *t, const struct policy *old, const struct policy *pol)
 {
 	struct route_ops ops = { 0 };
 	int rc = 0;
@@ -165,14 +165,16 @@ lgwan_routes(const struct tunnel *t, const struct policy *pol)
 		    .plen = pol->lgwan[i].plen, .oif = t->ifindex };
 
 		op.dst.v4 = pol->lgwan[i].addr;
-		rc = route_ops_add(&ops, &op);
+		if (old == NULL || !live_has_prefix(old, op.dst.v4, op.plen))
+			rc = route_ops_add(&ops, &op);
 	}
 	for (size_t i = 0; pol->has_v6 && i < pol->n_lgwan6 && rc == 0; i++) {
 		struct route_op op = { .family = AF_INET6, .table = SK_RT_TABLE,
 		    .plen = pol->lgwan6[i].plen, .oif = t->ifindex };
 
 		op.dst.v6 = pol->lgwan6[i].addr;
-		rc = route_ops_add(&ops, &op);
+		if (old == NULL || !live_has_prefix6(old, &pol->lgwan6[i].addr, pol->lgwan6[i].plen))
+			rc = route_ops_add(&ops, &op);
 	}
 	if (rc == 0)
 		rc = route_batch(ops.v, ops.n);
@@ -189,7 +191,7 @@ routes(struct tunnel *t, const struct policy *pol)
 	    (rc = route_addr_add(t->ifindex, pol->tunnel_addr, 32)) < 0 ||
 	    (rc = route6_tunnel(t->ifindex, pol)) < 0)
 		return rc;
-	return lgwan_routes(t, pol);
+	return lgwan_routes(t, NULL, pol);
 }
 
 int
@@ -426,40 +428,72 @@ tunnel_close(struct tunnel *t)
 	}
 }
 
-/* The gateway's allowed IPs replaced by the policy's prefixes in one set;
- * its session, endpoint and the interface's key stay. */
+/* The gateway's allowed IPs: with old == NULL replaced by pol's prefixes
+ * in one set; else only those pol has and old had not added. Its session,
+ * endpoint and the interface's key stay. */
 static int
-set_allowed(const struct tunnel *t, const struct policy *pol)
+set_allowed(const struct tunnel *t, const struct policy *old, const struct policy *pol)
 {
 	struct wg_device dev;
 	struct wg_peer peer;
+	struct wg_allowedip *all;
+	size_t n = count_allowed(pol), k = 0;
 	int rc;
 
 	memset(&peer, 0, sizeof(peer));
 	memcpy(peer.public_key, t->peer, sizeof(peer.public_key));
 	peer.keepalive = t->keepalive;
-	peer.flags = WG_PEER_UPDATE_ONLY | WG_PEER_REPLACE_ALLOWEDIPS;
-	peer.n_allowed = count_allowed(pol);
-	if ((peer.allowed = allowed_ips(pol)) == NULL)
+	peer.flags = WG_PEER_UPDATE_ONLY | (old == NULL ? WG_PEER_REPLACE_ALLOWEDIPS : 0);
+	if ((all = allowed_ips(pol)) == NULL)
 		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		int had = old == NULL ? 0 : all[i].family == AF_INET ?
+		    live_has_prefix(old, all[i].ip4, all[i].cidr) :
+		    live_has_prefix6(old, &all[i].ip6, all[i].cidr);
+
+		if (!had)
+			all[k++] = all[i];
+	}
+	if (k == 0 && old != NULL) {
+		free(all);
+		return 0;
+	}
+	peer.allowed = all;
+	peer.n_allowed = k;
 	memset(&dev, 0, sizeof(dev));
 	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
 	dev.peers = &peer;
 	dev.n_peers = 1;
 	rc = wg_set(&dev);
-	free(peer.allowed);
+	free(all);
 	return rc;
 }
 
+/* Whether new withdraws any of old's prefixes (either family). */
+static int
+withdraws(const struct policy *old, const struct policy *new)
+{
+	for (size_t i = 0; i < old->n_lgwan; i++)
+		if (!live_has_prefix(new, old->lgwan[i].addr, old->lgwan[i].plen))
+			return 1;
+	for (size_t i = 0; old->has_v6 && i < old->n_lgwan6; i++)
+		if (!live_has_prefix6(new, &old->lgwan6[i].addr, old->lgwan6[i].plen))
+			return 1;
+	return 0;
+}
+
 int
-tunnel_update(struct tunnel *t, const struct policy *pol)
+tunnel_update(struct tunnel *t, const struct policy *old, const struct policy *pol)
 {
 	int rc;
 
 	if ((rc = route6_tunnel(t->ifindex, pol)) < 0 ||
-	    (rc = lgwan_routes(t, pol)) < 0)
+	    (rc = lgwan_routes(t, old, pol)) < 0)
 		return rc;
-	return set_allowed(t, pol);
+	/* WireGuard takes allowed IPs away only by replacing them all: a
+	 * change that withdraws a prefix sets the whole list, one that only
+	 * adds sends the new ones. */
+	return set_allowed(t, withdraws(old, pol) ? NULL : old, pol);
 }
 
 int

@@ -63,10 +63,12 @@ int tunnel_gateway(struct tunnel *t, const struct policy *pol, size_t i);
  * an answer. When the first is taken back (tunnel_gateway) the peer is
  * updated, its session kept. 0 or -errno. */
 int tunnel_back_probe(struct tunnel *t, const struct policy *pol);
-/* A live policy change: the routes of pol's prefixes into the tunnel added
- * (existing ones replaced in place), then the gateway's allowed IPs set to
- * exactly those prefixes. 0 or -errno. */
-int tunnel_update(struct tunnel *t, const struct policy *pol);
+/* A live policy change from old to pol, by difference: the routes of the
+ * prefixes pol adds put into the tunnel's table, then the gateway's allowed
+ * IPs made exactly pol's prefixes (only the new ones sent, unless a prefix
+ * is withdrawn: WireGuard removes allowed IPs only by replacing them all).
+ * 0 or -errno. */
+int tunnel_update(struct tunnel *t, const struct policy *old, const struct policy *pol);
 /* Then, once the new ruleset is in force: the routes of the prefixes old
  * had and new has not removed. Goes on past a failure; 0 or the first. */
 int tunnel_withdraw(const struct policy *old, const struct policy *new);
