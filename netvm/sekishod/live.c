@@ -4,15 +4,6 @@
 #include <string.h>
 
 static int
-device_differs(const struct policy *a, const struct policy *b)
-{
-	return a->tunnel_addr.s_addr != b->tunnel_addr.s_addr ||
-	    strcmp(a->key_file, b->key_file) != 0 || a->mtu != b->mtu ||
-	    a->has_v6 != b->has_v6 ||
-	    memcmp(&a->tunnel_addr6, &b->tunnel_addr6, sizeof(a->tunnel_addr6)) != 0;
-}
-
-static int
 one_gateway_differs(const struct policy_gateway *a, const struct policy_gateway *b)
 {
 	return strcmp(a->name, b->name) != 0 ||
@@ -22,8 +13,7 @@ one_gateway_differs(const struct policy_gateway *a, const struct policy_gateway 
 	    a->keepalive != b->keepalive;
 }
 
-/* Any gateway added, removed, reordered or changed: the tunnel's peer, the
- * endpoint routing rules and the failover order are set up at start. */
+/* Any gateway added, removed, reordered or changed. */
 static int
 gateway_differs(const struct policy *a, const struct policy *b)
 {
@@ -36,25 +26,43 @@ gateway_differs(const struct policy *a, const struct policy *b)
 }
 
 static int
-work_differs(const struct policy *a, const struct policy *b)
+work4_differs(const struct policy *a, const struct policy *b)
 {
 	return a->work_addr.s_addr != b->work_addr.s_addr ||
 	    a->work_plen != b->work_plen ||
-	    a->work_router.s_addr != b->work_router.s_addr ||
-	    a->work_plen6 != b->work_plen6 ||
+	    a->work_router.s_addr != b->work_router.s_addr;
+}
+
+static int
+v6_differs(const struct policy *a, const struct policy *b)
+{
+	if (a->has_v6 != b->has_v6)
+		return 1;
+	return a->has_v6 && (a->work_plen6 != b->work_plen6 ||
+	    memcmp(&a->tunnel_addr6, &b->tunnel_addr6, sizeof(a->tunnel_addr6)) != 0 ||
 	    memcmp(&a->work_addr6, &b->work_addr6, sizeof(a->work_addr6)) != 0 ||
-	    memcmp(&a->work_router6, &b->work_router6, sizeof(a->work_router6)) != 0;
+	    memcmp(&a->work_router6, &b->work_router6, sizeof(a->work_router6)) != 0);
 }
 
 const char *
-live_fixed_change(const struct policy *old, const struct policy *new)
+live_plan(const struct policy *old, const struct policy *new, unsigned int *what)
 {
-	if (device_differs(old, new))
-		return "device";
+	*what = 0;
+	/* Read once, at start, before sekishod gives up the right to. */
+	if (strcmp(old->key_file, new->key_file) != 0)
+		return "device section's key-file";
+	/* IPv6 on or off brings kernel settings, rules and a DHCPv6 and RA
+	 * service on the work link that are set up at start. */
+	if (v6_differs(old, new))
+		return "IPv6 addresses (tunnel-address6, address6, router6)";
+	if (old->mtu != new->mtu)
+		*what |= LIVE_MTU;
+	if (old->tunnel_addr.s_addr != new->tunnel_addr.s_addr)
+		*what |= LIVE_TUNNEL_ADDR;
 	if (gateway_differs(old, new))
-		return "gateway";
-	if (work_differs(old, new))
-		return "work";
+		*what |= LIVE_GATEWAYS;
+	if (work4_differs(old, new))
+		*what |= LIVE_WORK;
 	return NULL;
 }
 

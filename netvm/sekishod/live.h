@@ -1,10 +1,9 @@
 /*
- * A live policy change, compared: what an accepted new policy changes that
- * sekishod can apply while it runs (LGWAN prefixes and resolvers, beacons,
- * the office resolvers, uplink priorities, timers), and what it cannot
- * (the device, gateway and work sections: the tunnel's key and address,
- * the gateways' endpoints, keys and failover order, and the work link are
- * set up once, at start).
+ * A live policy change, compared: what an accepted new policy changes.
+ * Nearly all of it applies while sekishod runs: the policy's sets, rules
+ * and LGWAN routes by difference (reload.c), and the parts below, each at
+ * its place in the order. What still cannot is the device's key file
+ * (read once, at start) and IPv6 (on or off, or its addresses).
  * Pure: no I/O.
  */
 #ifndef SK_LIVE_H
@@ -15,9 +14,19 @@
 
 #include "policy/policy.h"
 
-/* The first section of the policy that differs and cannot change while
- * sekishod runs ("device", "gateway", "work"), or NULL. */
-const char *live_fixed_change(const struct policy *old, const struct policy *new);
+/* What a live change applies besides the policy's sets, rules and routes. */
+#define LIVE_MTU		0x01	/* the tunnel's MTU: nothing is cut */
+#define LIVE_TUNNEL_ADDR	0x02	/* the tunnel's IPv4 address: connections
+					 * through the tunnel are cut */
+#define LIVE_GATEWAYS		0x04	/* endpoints, keys, keepalives, names,
+					 * order: a new peer handshakes anew */
+#define LIVE_WORK		0x08	/* the work link's IPv4 address, prefix or
+					 * router: work's connections are cut */
+/* The LIVE_* parts new changes into *what; or the part that cannot change
+ * while sekishod runs ("device section's key-file", "IPv6 addresses
+ * (...)"), *what 0. */
+const char *live_plan(const struct policy *old, const struct policy *new,
+    unsigned int *what);
 
 /* 1 if p's LGWAN prefixes hold exactly addr/plen (binary search). */
 int live_has_prefix(const struct policy *p, struct in_addr addr, uint8_t plen);

@@ -6,6 +6,7 @@
  */
 #include "netvm/sekishod/sekishod.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "lib/util.h"
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/live.h"
+#include "netvm/sekishod/route.h"
 
 /* The line a reload ends with, logged at level and, for a control client,
  * answered with its outcome ("accepted", "unchanged", "refused") first. */
@@ -83,14 +85,87 @@ check_rules(struct sekishod *d, const struct policy *pol, struct fw_change *c,
 	return rc;
 }
 
+/* The device, gateway and work parts of a live change (live.h) that go
+ * before the ruleset: the tunnel's new address, so that its translation
+ * has it at once. */
+static void
+sections_before(struct sekishod *d, const struct policy *old, unsigned int what)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	int rc;
+
+	if (!(what & LIVE_TUNNEL_ADDR))
+		return;
+	if ((rc = route_addr_add(d->tun.ifindex, d->pol.tunnel_addr, 32)) < 0)
+		log_warnx("tunnel %s: cannot add address %s: %s", d->tun_if,
+		    inet_ntop(AF_INET, &d->pol.tunnel_addr, a, sizeof(a)), strerror(-rc));
+	else
+		log_info("tunnel %s: address %s (was %s); connections through the tunnel "
+		    "are cut: their address changes", d->tun_if,
+		    inet_ntop(AF_INET, &d->pol.tunnel_addr, a, sizeof(a)),
+		    inet_ntop(AF_INET, &old->tunnel_addr, b, sizeof(b)));
+}
+
+/* The rest, once the new ruleset is in force. */
+static void
+sections_after(struct sekishod *d, const struct policy *old, unsigned int what)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	int rc;
+
+	if ((what & LIVE_MTU) && (rc = route_link_set(d->tun.ifindex, 1, d->pol.mtu)) < 0)
+		log_warnx("tunnel %s: cannot set MTU %u: %s", d->tun_if, d->pol.mtu,
+		    strerror(-rc));
+	else if (what & LIVE_MTU)
+		log_info("tunnel %s: MTU %u (was %u); nothing is cut", d->tun_if, d->pol.mtu,
+		    old->mtu);
+	if ((what & LIVE_TUNNEL_ADDR) && old->tunnel_addr.s_addr != d->pol.tunnel_addr.s_addr &&
+	    (rc = route_addr_del(d->tun.ifindex, old->tunnel_addr, 32)) < 0)
+		log_warnx("tunnel %s: cannot remove address %s: %s", d->tun_if,
+		    inet_ntop(AF_INET, &old->tunnel_addr, a, sizeof(a)), strerror(-rc));
+	if (what & LIVE_GATEWAYS) {
+		const char *was = old->gateways[d->tun.gw].name;
+
+		if ((rc = tunnel_gateways(&d->tun, old, &d->pol)) < 0)
+			log_warnx("tunnel %s: cannot set the new gateways: %s; reading the "
+			    "state again", d->tun_if, strerror(-rc));
+		else if (rc == 1)
+			log_info("gateways changed (%zu now); \"%s\" stays in use, its session "
+			    "kept: nothing is cut", d->pol.n_gateways,
+			    d->pol.gateways[d->tun.gw].name);
+		else
+			log_info("gateways changed (%zu now); \"%s\" is gone or changed: the "
+			    "tunnel handshakes anew with \"%s\", connections through it "
+			    "wait for that handshake", d->pol.n_gateways, was,
+			    d->pol.gateways[0].name);
+		d->resync = 1;	/* the engine reads the gateways again */
+	}
+	if (what & LIVE_WORK) {
+		if ((rc = workside_update(&d->work, old, &d->pol)) < 0)
+			log_warnx("work link %s: cannot move to the new addresses: %s",
+			    d->work_if, strerror(-rc));
+		else
+			log_info("work link %s: work is %s, the netvm %s (were %s and %s); "
+			    "work's connections are cut: its address changes", d->work_if,
+			    inet_ntop(AF_INET, &d->pol.work_addr, a, sizeof(a)),
+			    inet_ntop(AF_INET, &d->pol.work_router, b, sizeof(b)),
+			    inet_ntop(AF_INET, &old->work_addr, (char[INET_ADDRSTRLEN]){ 0 },
+			    INET_ADDRSTRLEN),
+			    inet_ntop(AF_INET, &old->work_router, (char[INET_ADDRSTRLEN]){ 0 },
+			    INET_ADDRSTRLEN));
+	}
+}
+
 /* A bundle accepted and stored: its policy takes over, path by path. The
  * new tunnel routes and allowed IPs first (nothing the old rules allow
  * loses its path; the office table's one route serves any policy), then
- * the ruleset in one transaction (established flows to what
- * stays allowed go on; anything withdrawn is refused from here on), then
- * the withdrawn routes go. */
+ * the ruleset in one transaction (established flows to what stays allowed
+ * go on; anything withdrawn is refused from here on), then the withdrawn
+ * routes go. The device, gateway and work sections' changes (what) go
+ * around the ruleset, each at its place (sections_before, _after). */
 static void
-switch_policy(struct sekishod *d, struct policy *pol, struct fw_change *c)
+switch_policy(struct sekishod *d, struct policy *pol, struct fw_change *c,
+    unsigned int what)
 {
 	struct policy old = d->pol;
 	const char *uplink;
@@ -98,6 +173,7 @@ switch_policy(struct sekishod *d, struct policy *pol, struct fw_change *c)
 	int rc;
 
 	d->pol = *pol;
+	sections_before(d, &old, what);
 	if ((rc = tunnel_update(&d->tun, &old, &d->pol)) < 0)
 		log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
 		    strerror(-rc));
@@ -106,6 +182,7 @@ switch_policy(struct sekishod *d, struct policy *pol, struct fw_change *c)
 	apply_policy_rules(d, mode, uplink, c);
 	if ((rc = tunnel_withdraw(&old, &d->pol)) < 0)
 		log_warnx("routes: cannot remove a withdrawn prefix: %s", strerror(-rc));
+	sections_after(d, &old, what);
 	eng_set_policy(d);	/* in the engine process (engside.c) */
 	if (d->engine.mode == MODE_OFFICE)
 		reverify(d);	/* under the new beacons and keys, now */
@@ -118,14 +195,15 @@ static void
 take(struct sekishod *d, struct candidate *c, struct buf *out)
 {
 	unsigned long long was = (unsigned long long)d->pol.serial;
-	const char *fixed = live_fixed_change(&d->pol, &c->pol);
+	unsigned int what;
+	const char *fixed = live_plan(&d->pol, &c->pol, &what);
 	const char *path = d->acc.incoming;
 	struct sk_error err;
 	struct fw_change fc;
 	size_t added, withdrawn;
 
 	if (fixed != NULL)
-		sk_errorf(&err, EINVAL, "%s: serial %llu changes the %s section, which "
+		sk_errorf(&err, EINVAL, "%s: serial %llu changes the %s, which "
 		    "cannot change while sekishod runs; install it as %s and restart "
 		    "sekishod", path, (unsigned long long)c->serial, fixed, d->acc.bundle);
 	if (fixed != NULL || check_rules(d, &c->pol, &fc, &err) < 0) {
@@ -141,7 +219,7 @@ take(struct sekishod *d, struct candidate *c, struct buf *out)
 	}
 	live_count(&d->pol, &c->pol, &added, &withdrawn);
 	expiry_bundle(d, c);	/* its ruleset with work's accepts, if fresh */
-	switch_policy(d, &c->pol, &fc);
+	switch_policy(d, &c->pol, &fc, what);
 	fw_change_free(&fc);
 	fetch_on_policy(d);
 	report(out, LOG_LEVEL_INFO, "accepted", "%s: policy serial %llu in force (was %llu): "

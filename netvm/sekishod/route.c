@@ -157,6 +157,19 @@ route_addr_add(int ifindex, struct in_addr addr, uint8_t plen)
 	return talk(route_addrmsg(buf, AF_INET, ifindex, &addr, plen));
 }
 
+int
+route_addr_del(int ifindex, struct in_addr addr, uint8_t plen)
+{
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh = route_addrmsg(buf, AF_INET, ifindex, &addr, plen);
+	int rc;
+
+	nlh->nlmsg_type = RTM_DELADDR;
+	nlh->nlmsg_flags = 0;
+	rc = talk(nlh);
+	return rc == -EADDRNOTAVAIL || rc == -ENOENT ? 0 : rc;
+}
+
 struct nlmsghdr *
 route_rtmsg(char *buf, uint16_t type, uint16_t flags, uint32_t table,
     int family, const void *dst, uint8_t plen)
@@ -394,6 +407,28 @@ rule_add(const struct rule *r)
 	}
 	rc = talk(nlh);
 	return rc == -EEXIST ? 0 : rc;
+}
+
+int
+route_endpoint_rule(int add, struct in_addr endpoint)
+{
+	struct rule r = { SK_RULE_ENDPOINT, SK_RT_ENDPOINT, 0, "lo", endpoint };
+	char buf[RTNL_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct fib_rule_hdr *frh;
+	int rc;
+
+	if (add)
+		return rule_add(&r);
+	nlh = route_rulemsg(buf, AF_INET, r.prio, r.table, 0, r.iif);
+	nlh->nlmsg_type = RTM_DELRULE;
+	nlh->nlmsg_flags = 0;
+	frh = mnl_nlmsg_get_payload(nlh);
+	frh->dst_len = 32;
+	mnl_attr_put(nlh, FRA_DST, 4, &endpoint);
+	if ((rc = talk(nlh)) < 0 && rc != -ENOENT)
+		return rc;
+	return route_del(SK_RT_ENDPOINT, endpoint, 32);	/* its route goes too */
 }
 
 int

@@ -46,6 +46,8 @@ struct nlmsghdr *route_rulemsg(char *buf, int family, uint32_t prio,
     uint32_t table, uint32_t mark, const char *iif);
 int route_link_set(int ifindex, int up, unsigned int mtu);
 int route_addr_add(int ifindex, struct in_addr addr, uint8_t plen);
+/* Removes addr/plen from ifindex; not there is no failure. */
+int route_addr_del(int ifindex, struct in_addr addr, uint8_t plen);
 /* dst/plen via gw (if gw != NULL) dev oif in table; replaces an old one. */
 int route_replace(uint32_t table, struct in_addr dst, uint8_t plen,
     const struct in_addr *gw, int oif);
@@ -88,5 +90,8 @@ int conntrack_flush_mark(uint32_t mark);
  * endpoint) and work's fallback route. */
 int route_rules_add(const char *work_if, int work_ifindex, const struct in_addr *endpoints,
     size_t n_endpoints);
+/* One gateway endpoint's SK_RULE_ENDPOINT rule added (add) or removed,
+ * with its route in SK_RT_ENDPOINT (a live change of the gateways). */
+int route_endpoint_rule(int add, struct in_addr endpoint);
 
 #endif

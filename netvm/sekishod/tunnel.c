@@ -496,6 +496,76 @@ tunnel_update(struct tunnel *t, const struct policy *old, const struct policy *p
 	return set_allowed(t, withdraws(old, pol) ? NULL : old, pol);
 }
 
+/* The gateway in use, by key and endpoint, in pol's list: its index, or
+ * SIZE_MAX. */
+static size_t
+find_gateway(const struct tunnel *t, const struct policy *pol)
+{
+	for (size_t i = 0; i < pol->n_gateways; i++)
+		if (ct_equal(pol->gateways[i].pubkey, t->peer, 32) &&
+		    pol->gateways[i].endpoint.sin_addr.s_addr == t->endpoint_sa.sin_addr.s_addr &&
+		    pol->gateways[i].endpoint.sin_port == t->endpoint_sa.sin_port)
+			return i;
+	return SIZE_MAX;
+}
+
+static int
+has_endpoint(const struct policy *pol, struct in_addr a)
+{
+	for (size_t i = 0; i < pol->n_gateways; i++)
+		if (pol->gateways[i].endpoint.sin_addr.s_addr == a.s_addr)
+			return 1;
+	return 0;
+}
+
+int
+tunnel_gateways(struct tunnel *t, const struct policy *old, const struct policy *pol)
+{
+	size_t keep = find_gateway(t, pol);
+	int rc;
+
+	(void)old;
+	/* The new endpoints' rules first (the tunnel's UDP to them over the
+	 * uplink), the old ones' after the peer has moved. */
+	for (size_t i = 0; i < pol->n_gateways; i++)
+		if ((rc = route_endpoint_rule(1, pol->gateways[i].endpoint.sin_addr)) < 0)
+			return rc;
+	if (keep != SIZE_MAX) {
+		/* The gateway in use stays: its session too; only its
+		 * keepalive and its place in the order may have changed. */
+		t->gw = keep;
+		t->keepalive = pol->gateways[keep].keepalive;
+		if ((rc = forget_source(t, t->keepalive)) < 0)
+			return rc;
+	} else if ((rc = tunnel_gateway(t, pol, 0)) < 0)
+		return rc;
+	for (size_t i = 0; i < t->n_endpoints; i++)
+		if (!has_endpoint(pol, t->endpoints[i]) &&
+		    (rc = route_endpoint_rule(0, t->endpoints[i])) < 0)
+			return rc;
+	t->n_endpoints = 0;
+	for (size_t i = 0; i < pol->n_gateways && i < POLICY_MAX_GATEWAYS; i++)
+		t->endpoints[t->n_endpoints++] = pol->gateways[i].endpoint.sin_addr;
+	/* A probe of the old first gateway (tunnel_back_probe) goes: the
+	 * engine starts over with the new order. */
+	if (t->n_first == 1 && !ct_equal(t->first, t->peer, 32)) {
+		struct wg_device dev;
+		struct wg_peer peer;
+
+		memset(&peer, 0, sizeof(peer));
+		memcpy(peer.public_key, t->first, 32);
+		peer.flags = WG_PEER_REMOVE;
+		memset(&dev, 0, sizeof(dev));
+		sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
+		dev.peers = &peer;
+		dev.n_peers = 1;
+		if ((rc = wg_set(&dev)) < 0)
+			return rc;
+	}
+	t->n_first = 0;
+	return keep != SIZE_MAX;
+}
+
 int
 tunnel_withdraw(const struct policy *old, const struct policy *new)
 {

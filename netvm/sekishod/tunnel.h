@@ -72,6 +72,13 @@ int tunnel_update(struct tunnel *t, const struct policy *old, const struct polic
 /* Then, once the new ruleset is in force: the routes of the prefixes old
  * had and new has not removed. Goes on past a failure; 0 or the first. */
 int tunnel_withdraw(const struct policy *old, const struct policy *new);
+/* A live change of the gateway section: the endpoints' routing rules
+ * follow pol (new ones added first, gone ones removed last); the gateway
+ * in use, if pol still has it (key and endpoint), stays with its session,
+ * else pol's first becomes the peer and handshakes anew. 1 (session kept),
+ * 0 (a new peer), or -errno. The caller has the engine read the gateways
+ * again (engine_gateways, through a resync). */
+int tunnel_gateways(struct tunnel *t, const struct policy *old, const struct policy *pol);
 /* Removes the interface (ending a userspace implementation). */
 void tunnel_close(struct tunnel *t);
 int tunnel_stats(const struct tunnel *t, struct tunnel_stats *st);

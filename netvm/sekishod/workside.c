@@ -144,6 +144,25 @@ workside_dhcp_start(struct workside *w, const struct policy *pol)
 	return 0;
 }
 
+int
+workside_update(struct workside *w, const struct policy *old, const struct policy *pol)
+{
+	int rc;
+
+	/* The netvm's new address on the work link first, then the old one
+	 * goes (unless it is the same), then the DHCP server serves the new
+	 * address: work takes it at its next request, which the server
+	 * answers for the old one with a refusal. */
+	if ((rc = route_addr_add(w->ifindex, pol->work_router, pol->work_plen)) < 0)
+		return rc;
+	if ((old->work_router.s_addr != pol->work_router.s_addr ||
+	    old->work_plen != pol->work_plen) &&
+	    (rc = route_addr_del(w->ifindex, old->work_router, old->work_plen)) < 0)
+		return rc;
+	workside_close(w);
+	return workside_dhcp_start(w, pol);
+}
+
 void
 workside_close(struct workside *w)
 {

@@ -23,6 +23,10 @@ int workside_open(struct workside *w, const char *ifname, const char *rundir,
     const struct policy *pol, struct sk_error *err);
 /* (Re)starts the DHCP server; a server left by a previous run is stopped. */
 int workside_dhcp_start(struct workside *w, const struct policy *pol);
+/* A live change of the work section (IPv4): the netvm's address on the
+ * work link and the DHCP server follow pol. Work's connections are cut:
+ * its address changes. 0 or -errno. */
+int workside_update(struct workside *w, const struct policy *old, const struct policy *pol);
 void workside_close(struct workside *w);
 
 #endif

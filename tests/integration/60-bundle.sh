@@ -15,8 +15,13 @@
 #  - a restart: the store survives, an older serial is still refused, both
 #    as a candidate and as the bundle sekishod starts from;
 #  - serial 3 adds 172.20.0.0/16 back, live; then in office mode serial 4
-#    withdraws 10.65.0.0/16 from the office routing table too, and office
-#    mode stays.
+#    withdraws 10.65.0.0/16 (nothing more of work's to it on the office
+#    LAN), and office mode stays;
+#  - serial 5 changes the device's MTU, the gateway's keepalive and the
+#    work link's addresses, live: each applied, with one line saying what
+#    it cuts, shown with packets (a DF packet the new MTU refuses, the
+#    portal through the tunnel from work's new address, the old address
+#    dropped as spoofed); a new key file is still refused.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
@@ -264,6 +269,77 @@ check "office: nothing more to 10.65.0.10 on the office LAN, and the tunnel tabl
 check "office: still office mode, serial 4" bash -c \
 	"$SEKISHOCTL -s $NETVM_SOCK status | grep -q '^mode:       office' && $SEKISHOCTL -s $NETVM_SOCK status | grep -qx 'policy:     serial 4 ($BUNDLE)'"
 check "office: the internet is still refused fast" refused_fast 1000 work_get "http://$LAB_INET_WEB/"
+
+# ---- serial 5: the device's MTU, the gateway's keepalive, the work link, live -----------
+# These sections used to be refused live (restart needed). Now each is
+# applied, with one line saying what it cuts: the MTU and a keepalive
+# nothing (the gateway stays, session and all), the work link's new
+# addresses work's connections (its address changes).
+home_again() { lab_plug up0 home >/dev/null && netvm_wait_mode remote 10; }
+check "home again: remote" home_again
+check "home: the portal is reachable" lab_wait_for -t 10 portal_ok
+big_df() { n work ping -n -c 1 -W 2 -M do -s 1372 "$LAB_PORTAL" 2>&1; }
+check "MTU 1420: a 1400-byte packet with DF set reaches the portal through the tunnel" big_df
+awk '/^serial 4$/ { print "serial 5"; next }
+	/^device \{/ { print; print "\tmtu 1380"; next }
+	/^gateway / { print; print "\tkeepalive 17"; next }
+	/^\taddress 172\.30\.0\.2\/30$/ { print "\taddress 172.30.0.6/30"; next }
+	/^\trouter 172\.30\.0\.1$/ { print "\trouter 172.30.0.5"; next }
+	{ print }' "$B/4.conf" >"$B/5.conf"
+sign "$LAB_DIR/agency.key" "$DEV" "$B/5.conf" "$B/5"
+cp "$B/5" "$INCOMING"
+reply=$(ctl reload); rc=$?
+want="$INCOMING: policy serial 5 in force (was 4): 0 prefixes added, 0 withdrawn; stored as $BUNDLE"
+check "serial 5 (MTU, keepalive, work addresses) accepted live" \
+	bash -c '[ "$1" = 0 ] && [ "$2" = "accepted: $3" ]' _ "$rc" "$reply" "$want"
+check "the log says the MTU changed and nothing is cut" log_has \
+	"sekishod: tunnel $NETVM_TUN: MTU 1380 (was 1420); nothing is cut"
+check "the log says the gateway stays, its session kept" log_has \
+	"sekishod: gateways changed (1 now); \"agency-gw\" stays in use, its session kept: nothing is cut"
+check "the log says work's connections are cut" log_has \
+	"sekishod: work link wk0: work is 172.30.0.6, the netvm 172.30.0.5 (were 172.30.0.2 and 172.30.0.1); work's connections are cut: its address changes"
+check "the tunnel's MTU is 1380" bash -c "ip -n $NS_NETVM link show $NETVM_TUN | grep -q ' mtu 1380 '"
+check "the gateway's keepalive is 17 s" bash -c \
+	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN persistent-keepalive | cut -f2)\" = 17 ]"
+wk0_moved() {
+	local a
+	a=$(ip -n "$NS_NETVM" -4 -o addr show dev wk0)
+	echo "$a"
+	echo "$a" | grep -q ' 172\.30\.0\.5/30 ' && ! echo "$a" | grep -q ' 172\.30\.0\.1/'
+}
+check "wk0 holds 172.30.0.5/30, no longer 172.30.0.1" wk0_moved
+# Work still holds 172.30.0.2 until its next DHCP exchange: its router is
+# gone, so nothing of it gets through.
+cut_off() { ! work_get "http://$LAB_PORTAL/" 2 >/dev/null; }
+check "work at its old address: the portal is cut off" cut_off
+redhcp() { lab_stop work-dhcp; ip -n "$NS_WORK" -4 addr flush dev eth0; lab_work_dhcp; }
+check "work asks DHCP again" redhcp
+check "work has 172.30.0.6" bash -c "ip -n $NS_WORK -4 -o addr show dev eth0 | grep -q ' 172\.30\.0\.6/30 '"
+check "work at 172.30.0.6: the portal is reachable through the tunnel" lab_wait_for -t 10 portal_ok
+mtu_1380() { big_df | tee /dev/stderr | grep -q 'mtu = 1380'; }
+check "MTU 1380: the same 1400-byte DF packet is refused, frag needed, mtu = 1380" mtu_1380
+spoof_dropped() {
+	local a b
+	a=$(netvm_rules | sed -nE 's/.*iifname "wk0" ip saddr != 172\.30\.0\.6 counter packets ([0-9]+).*/\1/p')
+	ip -n "$NS_WORK" addr add 172.30.0.2/30 dev eth0 2>/dev/null
+	n work ping -n -c 3 -i 0.2 -W 1 -I 172.30.0.2 "$LAB_PORTAL" >/dev/null 2>&1
+	ip -n "$NS_WORK" addr del 172.30.0.2/30 dev eth0
+	b=$(netvm_rules | sed -nE 's/.*iifname "wk0" ip saddr != 172\.30\.0\.6 counter packets ([0-9]+).*/\1/p')
+	echo "spoofed-source drops: $a before, $b after 3 pings from 172.30.0.2"
+	[ -n "$a" ] && [ "$b" -ge $(( a + 3 )) ]
+}
+check "the old work address is now a spoofed source: its 3 pings dropped" spoof_dropped
+key_refused() {
+	local out
+	sed 's/^serial 5$/serial 6/; s|key-file ".*"|key-file "/etc/sekisho/other.key"|' "$B/5.conf" >"$B/6.conf"
+	sign "$LAB_DIR/agency.key" "$DEV" "$B/6.conf" "$B/6" || return 1
+	cp "$B/6" "$INCOMING"
+	out=$(ctl reload)
+	echo "$out"
+	[ "$out" = "refused: $INCOMING: serial 6 changes the device section's key-file, which cannot change while sekishod runs; install it as $BUNDLE and restart sekishod; policy serial 5 stays in force" ]
+}
+check "a new key file is still refused live, by name" key_refused
+rm -f "$INCOMING"
 
 # ---- sekishod stays small: no libcrypto in it -------------------------------------------
 sleep 1

@@ -125,7 +125,12 @@ test_office_ruleset(void **state)
 	assert_true(strstr(t, "oifname != @office_vouch counter reject") <
 	    strstr(t, "oifname \"up0\" ip daddr @lgwan counter accept"));
 	assert_non_null(strstr(t, "\t\toifname \"up0\" ip saddr 172.30.0.2 masquerade\n"));
-	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e2\n"));
+	/* The office mark only on what is bound for LGWAN, the resolvers or
+	 * the netvm's DNS (the office table holds one default route). */
+	assert_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e2\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ip daddr @lgwan meta mark set 0x5e2\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ip daddr @resolvers meta mark set 0x5e2\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ip daddr 172.30.0.1 meta l4proto { tcp, udp } th dport 53 meta mark set 0x5e2\n"));
 	/* Nothing from work goes into the tunnel in office mode. */
 	assert_null(strstr(t, "oifname \"skt0\" ip daddr @lgwan counter accept"));
 	/* The office path leaves the uplink only towards the office router
@@ -1015,24 +1020,36 @@ test_live_change(void **state)
 	struct policy *gw = parse_variant("192.0.2.10:51820", "192.0.2.11:51820");
 	struct in_addr a;
 	size_t add, wd;
+	unsigned int what;
 
 	(void)state;
-	assert_null(live_fixed_change(&pol, same));
-	assert_null(live_fixed_change(&pol, more));
-	assert_string_equal(live_fixed_change(&pol, gw), "gateway");
+	assert_null(live_plan(&pol, same, &what));
+	assert_int_equal(what, 0);
+	assert_null(live_plan(&pol, more, &what));
+	assert_int_equal(what, 0);
+	assert_null(live_plan(&pol, gw, &what));
+	assert_int_equal(what, LIVE_GATEWAYS);
 	policy_free(gw);
 	/* A second gateway added: the failover order changed. */
 	gw = parse_variant("lgwan {", "gateway \"gw-osaka\" {\n\tendpoint 192.0.2.11:51820\n"
 	    "\tpublic-key \"AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"\n}\nlgwan {");
 	assert_int_equal(gw->n_gateways, 2);
-	assert_string_equal(live_fixed_change(&pol, gw), "gateway");
+	assert_null(live_plan(&pol, gw, &what));
+	assert_int_equal(what, LIVE_GATEWAYS);
 	policy_free(gw);
 	gw = parse_variant("10.77.0.2/32", "10.77.0.3/32");
-	assert_string_equal(live_fixed_change(&pol, gw), "device");
+	assert_null(live_plan(&pol, gw, &what));
+	assert_int_equal(what, LIVE_TUNNEL_ADDR);
 	policy_free(gw);
 	gw = parse_variant("address 172.30.0.2/30\n\trouter 172.30.0.1",
 	    "address 172.30.0.1/30\n\trouter 172.30.0.2");
-	assert_string_equal(live_fixed_change(&pol, gw), "work");
+	assert_null(live_plan(&pol, gw, &what));
+	assert_int_equal(what, LIVE_WORK);
+	policy_free(gw);
+	/* The key file is read once, at start: still refused, by name. */
+	gw = parse_variant("/etc/sekisho/device.key", "/etc/sekisho/other.key");
+	assert_string_equal(live_plan(&pol, gw, &what), "device section's key-file");
+	assert_int_equal(what, 0);
 	policy_free(gw);
 	inet_pton(AF_INET, "10.65.0.0", &a);
 	assert_true(live_has_prefix(&pol, a, 16));
