@@ -14,6 +14,8 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Appends the n bytes at s (no formatting: the renderer's hot loops). */
+void buf_add(struct buf *b, const char *s, size_t n);
 void buf_free(struct buf *b);
 /* NUL-terminated contents, or NULL after an allocation failure. */
 const char *buf_str(const struct buf *b);

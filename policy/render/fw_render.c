@@ -29,8 +29,7 @@ render_policy_sets(const struct fw_params *p, struct buf *o)
 	buf_printf(o, "\tset lgwan {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
 	    "\t\telements = {");
 	for (size_t i = 0; i < pol->n_lgwan; i++)
-		buf_printf(o, "%s %s/%u", i ? "," : "", ip4(pol->lgwan[i].addr, a),
-		    pol->lgwan[i].plen);
+		fw_put_prefix4(o, i ? ", " : " ", pol->lgwan[i].addr, pol->lgwan[i].plen);
 	buf_printf(o, " }\n\t}\n");
 	fw_render_rule_sets(p, o);
 	if (pol->n_beacons == 0)

@@ -9,17 +9,51 @@
 
 #include <arpa/inet.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy/policy.h"
+
+/* n's decimal digits at p; their end. */
+static char *
+put_dec(char *p, unsigned int n)
+{
+	char d[10];
+	int k = 0;
+
+	do
+		d[k++] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	while (k > 0)
+		*p++ = d[--k];
+	return p;
+}
+
+void
+fw_put_prefix4(struct buf *o, const char *sep, struct in_addr a, unsigned int plen)
+{
+	char t[40], *p = t;
+	uint32_t h = ntohl(a.s_addr);
+	size_t n = strlen(sep);
+
+	if (n > 8)
+		n = 8;
+	memcpy(p, sep, n);
+	p += n;
+	for (int i = 3; i >= 0; i--) {
+		p = put_dec(p, (h >> (8 * i)) & 0xff);
+		if (i > 0)
+			*p++ = '.';
+	}
+	*p++ = '/';
+	p = put_dec(p, plen);
+	buf_add(o, t, (size_t)(p - t));
+}
 
 static void
 elements4(struct buf *o, const struct prefix4 *v, size_t n)
 {
-	char a[INET_ADDRSTRLEN];
-
 	for (size_t i = 0; i < n; i++)
-		buf_printf(o, "%s %s/%u", i ? "," : "",
-		    inet_ntop(AF_INET, &v[i].addr, a, sizeof(a)), v[i].plen);
+		fw_put_prefix4(o, i ? ", " : " ", v[i].addr, v[i].plen);
 }
 
 static void

@@ -3,8 +3,14 @@
 #ifndef SK_FW_RULES_H
 #define SK_FW_RULES_H
 
+#include <netinet/in.h>
+
 #include "lib/buf.h"
 #include "policy/render/fw_render.h"
+
+/* "A.B.C.D/LEN" after sep (at most 8 bytes), without printf: the elements of a 10,000-prefix set are most of a full
+ * ruleset's text. */
+void fw_put_prefix4(struct buf *o, const char *sep, struct in_addr a, unsigned int plen);
 
 /* Sets: @gateways, @lgwan6, and one interval set per set a rule names. */
 void fw_render_rule_sets(const struct fw_params *p, struct buf *o);

@@ -678,17 +678,21 @@ home_id(const char *key)
 	return (unsigned int)(hash(key) % FW_SVC_MAX_CLASSES) + 1;
 }
 
+/* What cmp_home sorts by: each class's home number, hashed once. */
+struct homes {
+	const struct classes	*cl;
+	const unsigned int	*home;
+};
+
 static int
 cmp_home(const void *x, const void *y, void *arg)
 {
-	const struct classes *cl = arg;
-	const char *a = cl->key.str[*(const size_t *)x];
-	const char *b = cl->key.str[*(const size_t *)y];
-	unsigned int ha = home_id(a), hb = home_id(b);
+	const struct homes *h = arg;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
 
-	if (ha != hb)
-		return ha < hb ? -1 : 1;
-	return strcmp(a, b);
+	if (h->home[i] != h->home[j])
+		return h->home[i] < h->home[j] ? -1 : 1;
+	return strcmp(h->cl->key.str[i], h->cl->key.str[j]);
 }
 
 /* Each class gets the number its key hashes to, or on a collision the
@@ -698,18 +702,23 @@ static int
 number_classes(struct classes *cl)
 {
 	size_t n = cl->key.n, *order = calloc(n + 1, sizeof(*order));
+	unsigned int *home = calloc(n + 1, sizeof(*home));
 	unsigned char *used = calloc(FW_SVC_MAX_CLASSES + 1, 1);
+	struct homes h = { cl, home };
 
-	if (order == NULL || used == NULL) {
+	if (order == NULL || home == NULL || used == NULL) {
 		free(order);
+		free(home);
 		free(used);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	qsort_r(order, n, sizeof(*order), cmp_home, cl);
 	for (size_t i = 0; i < n; i++) {
-		unsigned int id = home_id(cl->key.str[order[i]]);
+		order[i] = i;
+		home[i] = home_id(cl->key.str[i]);
+	}
+	qsort_r(order, n, sizeof(*order), cmp_home, &h);
+	for (size_t i = 0; i < n; i++) {
+		unsigned int id = home[order[i]];
 
 		while (used[id])
 			id = id % FW_SVC_MAX_CLASSES + 1;
@@ -717,6 +726,7 @@ number_classes(struct classes *cl)
 		cl->info[order[i]].id = id;
 	}
 	free(order);
+	free(home);
 	free(used);
 	return 0;
 }
