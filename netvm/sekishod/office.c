@@ -39,11 +39,11 @@ _Static_assert(PROBE_MAX_BEACONS == POLICY_MAX_BEACONS && ENGINE_BEACON_ID == PO
  * mode the table is empty (office_unroute): with the ruleset flushed no
  * packet carries the office mark, and one that did would find no route.
  */
-static int
-office_op(int del, int oif, const struct in_addr *gw)
+int
+office_routes(int oif, const struct in_addr *gw)
 {
-	struct route_op op = { .del = del, .family = AF_INET, .table = SK_RT_OFFICE,
-	    .plen = 0, .oif = oif };
+	struct route_op op = { .family = AF_INET, .table = SK_RT_OFFICE, .plen = 0,
+	    .oif = oif };
 
 	op.dst.v4.s_addr = INADDR_ANY;
 	if (gw != NULL) {
@@ -54,15 +54,12 @@ office_op(int del, int oif, const struct in_addr *gw)
 }
 
 int
-office_routes(int oif, const struct in_addr *gw)
-{
-	return office_op(0, oif, gw);
-}
-
-int
 office_unroute(void)
 {
-	return office_op(1, 0, NULL);
+	/* Whatever the table holds, the default or routes an older sekishod
+	 * left (one per prefix, until a crash stopped it from taking them
+	 * out): outside office mode it holds nothing. */
+	return route_flush_table(SK_RT_OFFICE);
 }
 
 #define PROOF_MAGIC	"SKO2"	/* version 2: the layout in office.h */

@@ -25,9 +25,10 @@ struct policy;
  * on-link) out of oif, replacing the one there. The ruleset's office mark,
  * put only on LGWAN-bound packets, is what selects it. */
 int office_routes(int oif, const struct in_addr *gw);
-/* Office mode's ruleset is gone: the office table's route removed, so
- * nothing is routed out of an uplink that is no longer proven, even should
- * a packet still carry the office mark. 0 or -errno. */
+/* Office mode's ruleset is gone: the office table emptied (its route, and
+ * any an older sekishod left), so nothing is routed out of an uplink that
+ * is no longer proven, even should a packet still carry the office mark.
+ * 0 or -errno. */
 int office_unroute(void);
 
 /*

@@ -271,8 +271,14 @@ batch_put(struct mnl_nlmsg_batch *b, const struct route_op *op, uint32_t seq)
 
 	nlh->nlmsg_flags |= NLM_F_REQUEST;
 	nlh->nlmsg_seq = seq;
-	if (op->del)
-		rtm->rtm_scope = RT_SCOPE_NOWHERE;	/* any scope, as route_del */
+	if (op->del) {
+		/* Any scope and any protocol, as `ip route del` asks: the
+		 * kernel deletes only a route of the ones given otherwise
+		 * (on-link routes have scope link; route_flush_table meets
+		 * routes others put in). */
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+		rtm->rtm_protocol = RTPROT_UNSPEC;
+	}
 	else {
 		if (op->family == AF_INET && op->has_gw)
 			mnl_attr_put(nlh, RTA_GATEWAY, 4, &op->gw);
@@ -360,6 +366,94 @@ route_batch(const struct route_op *ops, size_t n)
 	mnl_nlmsg_batch_stop(b);
 	mnl_socket_close(nl);
 	return rc != 0 ? rc : first_err;
+}
+
+/* One route of a dump: a delete of it into the ops (arg), if it is in
+ * the table asked for (strict checking filters, this makes sure). */
+struct flush_ctx {
+	struct route_ops	*ops;
+	uint32_t		 table;
+	int			 rc;
+};
+
+static int
+flush_attr(const struct nlattr *a, void *arg)
+{
+	const struct nlattr **tb = arg;
+	int type = mnl_attr_get_type(a);
+
+	if (type == RTA_TABLE || type == RTA_DST)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int
+flush_one(const struct nlmsghdr *nlh, void *arg)
+{
+	struct flush_ctx *f = arg;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	struct route_op op = { .del = 1, .family = AF_INET, .plen = rtm->rtm_dst_len };
+	uint32_t table = rtm->rtm_table;
+
+	if (rtm->rtm_family != AF_INET)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*rtm), flush_attr, tb);
+	if (tb[RTA_TABLE] != NULL)
+		table = mnl_attr_get_u32(tb[RTA_TABLE]);
+	if (table != f->table)
+		return MNL_CB_OK;
+	op.table = table;
+	if (tb[RTA_DST] != NULL && mnl_attr_get_payload_len(tb[RTA_DST]) == 4)
+		memcpy(&op.dst.v4, mnl_attr_get_payload(tb[RTA_DST]), 4);
+	if (f->rc == 0)
+		f->rc = route_ops_add(f->ops, &op);
+	return MNL_CB_OK;
+}
+
+int
+route_flush_table(uint32_t table)
+{
+	char buf[RTNL_BUF_SIZE * 4];
+	struct route_ops ops = { 0 };
+	struct flush_ctx f = { &ops, table, 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct mnl_socket *nl;
+	struct rtmsg *rtm;
+	unsigned int portid;
+	ssize_t n;
+	int rc = 0, on = 1;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = (unsigned int)time(NULL);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return -errno;
+	/* The kernel then dumps that table alone, not the tunnel's 10,000. */
+	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on, sizeof(on));
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		rc = -errno;
+		mnl_socket_close(nl);
+		return rc;
+	}
+	portid = mnl_socket_get_portid(nl);
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		rc = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, flush_one, &f);
+		if (rc <= MNL_CB_STOP)
+			break;
+	}
+	rc = n < 0 || rc < 0 ? -errno : 0;
+	mnl_socket_close(nl);
+	if (rc == 0)
+		rc = f.rc;
+	if (rc == 0)
+		rc = route_batch(ops.v, ops.n);
+	route_ops_free(&ops);
+	return rc;
 }
 
 struct rule {

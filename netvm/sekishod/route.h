@@ -73,6 +73,9 @@ struct route_op {
 	int		 oif;
 };
 int route_batch(const struct route_op *ops, size_t n);
+/* Every IPv4 route of table removed (one dump of that table, then one
+ * batch): 0 or -errno. */
+int route_flush_table(uint32_t table);
 /* A growable list of route_op (route_ops_add: 0, or -ENOMEM). */
 struct route_ops {
 	struct route_op	*v;
