@@ -314,6 +314,35 @@ elements(struct buf *o, const char *verb, const struct obj *a, const struct obj 
 	return k > 0;
 }
 
+/* How many of a's items b lacks; -1 out of memory. */
+static long
+gone(const struct obj *a, const struct obj *b)
+{
+	struct buf scratch;
+	long k;
+
+	buf_init(&scratch);
+	k = element_cmd(&scratch, "delete", a, b);
+	if (scratch.oom)
+		k = -1;
+	buf_free(&scratch);
+	return k;
+}
+
+/* b's elements instead of a's by a flush and b's whole list, in the
+ * renderer's order, as a full load puts them in. */
+static void
+refill(struct buf *o, const struct obj *b)
+{
+	buf_printf(o, "flush %s inet %s %s\n", kw[b->kind], FW_TABLE, b->name);
+	if (b->n == 0)
+		return;
+	buf_printf(o, "add element inet %s %s {", FW_TABLE, b->name);
+	for (size_t i = 0; i < b->n; i++)
+		buf_printf(o, "%s %s", i ? "," : "", b->items[i]);
+	buf_printf(o, " }\n");
+}
+
 long
 fw_model_diff(const struct fw_model *old, const struct fw_model *new, int parts,
     struct buf *o)
@@ -386,9 +415,18 @@ fw_model_diff(const struct fw_model *old, const struct fw_model *new, int parts,
 	for (size_t i = 0; i < np; i++) {
 		const struct obj *a = pl[i].old, *b = pl[i].new;
 
+		long n;
+
 		if (a == NULL || b == NULL || b->kind == K_CHAIN || pl[i].remake ||
 		    same_items(a, b))
 			continue;
+		if ((n = gone(a, b)) < 0)
+			o->oom = 1;
+		else if (n > FW_MODEL_REFILL_DELETES) {
+			refill(o, b);
+			cmds++;
+			continue;
+		}
 		cmds += elements(o, "delete", a, b);
 		cmds += elements(o, "add", b, a);
 	}

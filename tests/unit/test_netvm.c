@@ -342,6 +342,35 @@ test_model_policy_diff(void **state)
 	fw_model_free(mb);
 	policy_free(&a);
 	policy_free(&b);
+	/* 13 of the 20 withdrawn (more than FW_MODEL_REFILL_DELETES): the set
+	 * is flushed and given its whole new list, the rules left alone. */
+	big_policy(&a, -1);
+	{
+		struct buf t2;
+		const char *at = strstr(services_text, "\tresolver 10.64.0.53\n");
+
+		buf_init(&t2);
+		buf_printf(&t2, "%.*s", (int)(at - services_text), services_text);
+		for (int i = 13; i < 20; i++)
+			buf_printf(&t2, "\tprefix 10.80.%d.0/24\n", i);
+		buf_printf(&t2, "%s", at);
+		assert_int_equal(policy_parse_buf("b.conf", t2.p, t2.len, &b, &err), 0);
+		buf_free(&t2);
+	}
+	ma = model(MODE_REMOTE, &a, NULL);
+	mb = model(MODE_REMOTE, &b, NULL);
+	t = diff(ma, mb, FW_MODEL_MODE | FW_MODEL_POLICY, &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(t, "flush set inet sekisho lgwan\nadd element inet sekisho lgwan { "));
+	assert_non_null(strstr(t, ", 10.80.13.0/24, 10.80.14.0/24,"));
+	assert_null(strstr(t, "10.80.12.0/24"));
+	assert_null(strstr(t, "delete element"));
+	assert_null(strstr(t, "flush chain"));
+	free(t);
+	fw_model_free(ma);
+	fw_model_free(mb);
+	policy_free(&a);
+	policy_free(&b);
 	/* three prefixes: lgwan declared anew, with the chain naming it */
 	assert_int_equal(policy_parse_buf("s.conf", services_text, sizeof(services_text) - 1,
 	    &a, &err), 0);
