@@ -123,7 +123,8 @@ rules_changed(struct sekishod *d, enum mode was)
 }
 
 static int
-put_rules(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c)
+put_rules(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c,
+    int fallback)
 {
 	struct fw_params base = { MODE_BLOCKED, NULL, NULL, NULL, NULL, NULL, 0 };
 	const struct uplink *u = engine_office_uplink(&d->engine);
@@ -156,6 +157,8 @@ put_rules(struct sekishod *d, enum mode mode, const char *uplink, struct fw_chan
 		rules_changed(d, was);
 		return 0;
 	}
+	if (!fallback)
+		return rc;	/* the kernel holds what it held (one transaction) */
 	/* A ruleset that cannot load must not leave an older, wider one in
 	 * force, and the blocked ruleset of the same policy would likely fail
 	 * the same way: the base ruleset, which needs no policy, stands in
@@ -180,14 +183,21 @@ put_rules(struct sekishod *d, enum mode mode, const char *uplink, struct fw_chan
 int
 apply_rules(struct sekishod *d, enum mode mode, const char *uplink)
 {
-	return put_rules(d, mode, uplink, NULL);
+	return put_rules(d, mode, uplink, NULL, 1);
 }
 
 int
 apply_policy_rules(struct sekishod *d, enum mode mode, const char *uplink,
     struct fw_change *c)
 {
-	return put_rules(d, mode, uplink, c);
+	return put_rules(d, mode, uplink, c, 1);
+}
+
+int
+try_policy_rules(struct sekishod *d, enum mode mode, const char *uplink,
+    struct fw_change *c)
+{
+	return put_rules(d, mode, uplink, c, 0);
 }
 
 void

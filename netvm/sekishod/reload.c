@@ -67,22 +67,20 @@ rules_for(const struct sekishod *d, const char **uplink)
 }
 
 /* The change pol's ruleset makes to the table in force, for the mode in
- * force, made ready in c and tried with nftables' dry run. */
+ * force, made ready in c. No dry run: the change itself is the test
+ * (take), one transaction that leaves the kernel as it was if nftables
+ * refuses it; a dry run first cost as much again (libnftables reads every
+ * element of the LGWAN set and the class map before either). */
 static int
-check_rules(struct sekishod *d, const struct policy *pol, struct fw_change *c,
+make_rules(struct sekishod *d, const struct policy *pol, struct fw_change *c,
     struct sk_error *err)
 {
 	struct fw_params p;
 	const char *uplink;
 	enum mode mode = rules_for(d, &uplink);
-	int rc;
 
 	rules_params(d, mode, uplink, pol, &p);
-	if ((rc = fw_policy_diff(d->fw_held, &p, c, err)) < 0)
-		return rc;
-	if ((rc = fw_change_check(d->fw, c, err)) < 0)
-		fw_change_free(c);
-	return rc;
+	return fw_policy_diff(d->fw_held, &p, c, err);
 }
 
 /* The device, gateway and work parts of a live change (live.h) that go
@@ -156,41 +154,101 @@ sections_after(struct sekishod *d, const struct policy *old, unsigned int what)
 	}
 }
 
-/* A bundle accepted and stored: its policy takes over, path by path. The
- * new tunnel routes and allowed IPs first (nothing the old rules allow
- * loses its path; the office table's one route serves any policy), then
- * the ruleset in one transaction (established flows to what stays allowed
- * go on; anything withdrawn is refused from here on), then the withdrawn
- * routes go. The device, gateway and work sections' changes (what) go
- * around the ruleset, each at its place (sections_before, _after). */
+/* What switch_begin put in for new, taken out again for old: the routes
+ * and allowed IPs of new's added prefixes, and the tunnel's new address. */
 static void
-switch_policy(struct sekishod *d, struct policy *pol, struct fw_change *c,
+undo_paths(struct sekishod *d, const struct policy *new, const struct policy *old,
     unsigned int what)
 {
-	struct policy old = d->pol;
+	int rc;
+
+	if ((rc = tunnel_update(&d->tun, new, old)) < 0 ||
+	    (rc = tunnel_withdraw(new, old)) < 0)
+		log_warnx("tunnel %s: cannot restore the prefixes of serial %llu: %s",
+		    d->tun_if, (unsigned long long)old->serial, strerror(-rc));
+	if ((what & LIVE_TUNNEL_ADDR) && new->tunnel_addr.s_addr != old->tunnel_addr.s_addr &&
+	    (rc = route_addr_del(d->tun.ifindex, new->tunnel_addr, 32)) < 0)
+		log_warnx("tunnel %s: cannot remove the new address: %s", d->tun_if,
+		    strerror(-rc));
+}
+
+/* A new policy takes over, path by path: the new tunnel routes and
+ * allowed IPs first (nothing the old rules allow loses its path; the
+ * office table's one route serves any policy), then the ruleset in one
+ * transaction (established flows to what stays allowed go on; anything
+ * withdrawn is refused from here on). The device, gateway and work
+ * sections' changes (what) go around it, each at its place
+ * (sections_before, _after). The old policy into *old. If nftables
+ * refuses the transaction, the kernel holds the old ruleset: the routes
+ * and the address put in go again, d->pol is the old policy, -1 with err. */
+static int
+switch_begin(struct sekishod *d, struct policy *pol, struct fw_change *c,
+    unsigned int what, struct policy *old, struct sk_error *err)
+{
 	const char *uplink;
 	enum mode mode = rules_for(d, &uplink);
 	int rc;
 
+	*old = d->pol;
 	d->pol = *pol;
-	sections_before(d, &old, what);
-	if ((rc = tunnel_update(&d->tun, &old, &d->pol)) < 0)
+	sections_before(d, old, what);
+	if ((rc = tunnel_update(&d->tun, old, &d->pol)) < 0)
 		log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
 		    strerror(-rc));
-	/* One that does not load lands on the base ruleset, retried. The
-	 * pointers c's text names (the policy's) are not kept by it. */
-	apply_policy_rules(d, mode, uplink, c);
-	if ((rc = tunnel_withdraw(&old, &d->pol)) < 0)
+	/* The pointers c's text names (the policy's) are not kept by it. */
+	if ((rc = try_policy_rules(d, mode, uplink, c)) == 0)
+		return 0;
+	undo_paths(d, &d->pol, old, what);
+	*pol = d->pol;
+	d->pol = *old;
+	return sk_errorf(err, -rc, "nftables refused its ruleset (%s)", strerror(-rc));
+}
+
+/* Once the new bundle is stored: the withdrawn routes go, then the
+ * sections' changes that follow the ruleset, and the old policy. */
+static void
+switch_end(struct sekishod *d, struct policy *old, unsigned int what)
+{
+	int rc;
+
+	if ((rc = tunnel_withdraw(old, &d->pol)) < 0)
 		log_warnx("routes: cannot remove a withdrawn prefix: %s", strerror(-rc));
-	sections_after(d, &old, what);
+	sections_after(d, old, what);
 	eng_set_policy(d);	/* in the engine process (engside.c) */
 	if (d->engine.mode == MODE_OFFICE)
 		reverify(d);	/* under the new beacons and keys, now */
-	policy_free(&old);
+	policy_free(old);
 }
 
-/* A candidate that passed the bundle's checks: can it take over live, and
- * will nftables take its ruleset? Then stored, then applied. */
+/* The new policy's ruleset is in force but its bundle could not be
+ * stored: the old one takes over again (by difference; failing that the
+ * base ruleset, retried), with its routes; the new policy is freed. */
+static void
+switch_back(struct sekishod *d, struct policy *old, unsigned int what)
+{
+	struct policy new = d->pol;
+	const char *uplink;
+	enum mode mode = rules_for(d, &uplink);
+	struct fw_params p;
+	struct fw_change c;
+	struct sk_error err;
+
+	d->pol = *old;
+	rules_params(d, mode, uplink, &d->pol, &p);
+	if (fw_policy_diff(d->fw_held, &p, &c, &err) < 0)
+		apply_rules(d, MODE_BLOCKED, NULL);
+	else {
+		apply_policy_rules(d, mode, uplink, &c);
+		fw_change_free(&c);
+	}
+	undo_paths(d, &new, &d->pol, what);
+	policy_free(&new);
+}
+
+/* A candidate that passed the bundle's checks: can it take over live?
+ * Its ruleset goes in (the transaction is the test: refused, the old one
+ * stays, nothing is stored), then it is stored (if that fails, the old
+ * policy takes over again), then the rest follows. */
 static void
 take(struct sekishod *d, struct candidate *c, struct buf *out)
 {
@@ -200,27 +258,33 @@ take(struct sekishod *d, struct candidate *c, struct buf *out)
 	const char *path = d->acc.incoming;
 	struct sk_error err;
 	struct fw_change fc;
+	struct policy old;
 	size_t added, withdrawn;
 
 	if (fixed != NULL)
 		sk_errorf(&err, EINVAL, "%s: serial %llu changes the %s, which "
 		    "cannot change while sekishod runs; install it as %s and restart "
 		    "sekishod", path, (unsigned long long)c->serial, fixed, d->acc.bundle);
-	if (fixed != NULL || check_rules(d, &c->pol, &fc, &err) < 0) {
-		refuse(out, path, err.msg, was);
-		policy_free(&c->pol);
-		return;
-	}
-	if (accept_commit(&d->acc, c, 0, &err) < 0) {
-		fw_change_free(&fc);
+	if (fixed != NULL || make_rules(d, &c->pol, &fc, &err) < 0) {
 		refuse(out, path, err.msg, was);
 		policy_free(&c->pol);
 		return;
 	}
 	live_count(&d->pol, &c->pol, &added, &withdrawn);
-	expiry_bundle(d, c);	/* its ruleset with work's accepts, if fresh */
-	switch_policy(d, &c->pol, &fc, what);
+	if (switch_begin(d, &c->pol, &fc, what, &old, &err) < 0) {
+		fw_change_free(&fc);
+		refuse(out, path, err.msg, was);
+		policy_free(&c->pol);
+		return;
+	}
 	fw_change_free(&fc);
+	if (accept_commit(&d->acc, c, 0, &err) < 0) {
+		switch_back(d, &old, what);
+		refuse(out, path, err.msg, was);
+		return;
+	}
+	expiry_bundle(d, c);	/* its ruleset with work's accepts, if fresh */
+	switch_end(d, &old, what);
 	fetch_on_policy(d);
 	report(out, LOG_LEVEL_INFO, "accepted", "%s: policy serial %llu in force (was %llu): "
 	    "%zu prefixes added, %zu withdrawn; stored as %s", path,

@@ -98,6 +98,10 @@ int apply_rules(struct sekishod *d, enum mode mode, const char *uplink);
  * it was made for: applied by difference, with the same fallback. */
 int apply_policy_rules(struct sekishod *d, enum mode mode, const char *uplink,
     struct fw_change *c);
+/* The same without the fallback: on failure the kernel holds the ruleset
+ * it held (the change is one transaction), and the caller decides. */
+int try_policy_rules(struct sekishod *d, enum mode mode, const char *uplink,
+    struct fw_change *c);
 /* T_RULES: the engine's mode, whose ruleset did not load, again. */
 void rules_retry(struct sekishod *d);
 /* Once the actions of an event are done: the office table emptied if

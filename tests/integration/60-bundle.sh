@@ -62,8 +62,13 @@ printf 'x' | dd of="$B/3.tampered" bs=1 seek=96 conv=notrunc status=none
 check "the agency signs serials 1, 2, 3 and the bad ones" \
 	bash -c "[ -s $B/1 ] && [ -s $B/2 ] && [ -s $B/3 ] && ! cmp -s $B/3 $B/3.tampered"
 
+# libnftables through the fault injection shim (tests/lab/nftfail.c, as
+# 26-rules-fail): idle unless $NFTFAIL exists.
+shim=$LAB_DIR/nftfail.so
+NFTFAIL=$LAB_DIR/nftfail
+cc -shared -fPIC -O2 -o "$shim" tests/lab/nftfail.c -ldl || { echo "not ok 1 - cannot build the shim"; exit 1; }
 bundle_start() {
-	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$BUNDLE" -k "$LAB_DIR/agency.pub" \
+	lab_spawn sekishod netvm env LD_PRELOAD="$shim" SK_NFTFAIL="$NFTFAIL" "$PWD/$SEKISHOD" -d -b "$BUNDLE" -k "$LAB_DIR/agency.pub" \
 		-D "$LAB_DIR/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
 	lab_wait_for -t 10 test -S "$NETVM_SOCK"
 }
@@ -278,6 +283,35 @@ check "office: the internet is still refused fast" refused_fast 1000 work_get "h
 home_again() { lab_plug up0 home >/dev/null && netvm_wait_mode remote 10; }
 check "home again: remote" home_again
 check "home: the portal is reachable" lab_wait_for -t 10 portal_ok
+# ---- a bundle whose ruleset nftables refuses: refused, nothing stored -------------------
+# No dry run any more: the change itself is the test. Refused, it leaves
+# the old ruleset in force, takes out the routes and allowed IPs it put in,
+# and stores nothing; the same serial is taken once nftables takes it.
+awk '/^serial 4$/ { print "serial 5"; next }
+	/^\tresolver 10\.64\.0\.53$/ { print "\tprefix 10.99.0.0/16"; print; print "\tresolver 10.64.0.54"; next }
+	{ print }' "$B/4.conf" >"$B/5r.conf"
+sign "$LAB_DIR/agency.key" "$DEV" "$B/5r.conf" "$B/5r"
+: >"$NFTFAIL"
+cp "$B/5r" "$INCOMING"
+reply=$(ctl reload); rc=$?
+refused_line() {
+	echo "$reply"
+	[ "$rc" = 1 ] && case $reply in "refused: $INCOMING: nftables refused its ruleset ("*"); policy serial 4 stays in force") ;; *) false ;; esac
+}
+check "nftables refuses its ruleset: serial 5 refused, one line, serial 4 stays" refused_line
+rm -f "$NFTFAIL"
+nothing_stored() {
+	cmp -s "$BUNDLE" "$B/4" && [ "$(tail -1 "$STORE")" = 4 ] && [ -e "$INCOMING" ] && serial_is 4
+}
+check "nothing stored: the bundle and the serial store hold serial 4" nothing_stored
+paths_back() {
+	! ip -n "$NS_NETVM" route show table 1509 | grep -q '^10\.99\.' &&
+	! ip netns exec "$NS_NETVM" wg show "$NETVM_TUN" allowed-ips | grep -q '10\.99\.0\.0/16'
+}
+check "the refused bundle's route and allowed IP for 10.99.0.0/16 are gone again" paths_back
+check "the portal is still reachable" portal_ok
+rm -f "$INCOMING"
+
 big_df() { n work ping -n -c 1 -W 2 -M do -s 1372 "$LAB_PORTAL" 2>&1; }
 check "MTU 1420: a 1400-byte packet with DF set reaches the portal through the tunnel" big_df
 awk '/^serial 4$/ { print "serial 5"; next }

@@ -17,6 +17,14 @@
 struct nft_ctx;
 int nft_run_cmd_from_buffer(struct nft_ctx *nft, const char *buf);
 
+/* Into sekishod alone: its children (the sandboxed bundle verifier, which
+ * cannot load it, among them) start without it. */
+__attribute__((constructor)) static void
+alone(void)
+{
+	unsetenv("LD_PRELOAD");
+}
+
 int
 nft_run_cmd_from_buffer(struct nft_ctx *nft, const char *buf)
 {
