@@ -71,8 +71,7 @@ config_main(void *ctx, int argc, char *argv[])
 	}
 	if ((rc = partition_load(o, &in)) != EXIT_OK)
 		return rc;
-	if (hw_plan_make(&in.inv, in.have_ov ? &in.ov : NULL, &plan, &err) != 0) {
-		fprintf(stderr, "%s\n", err.msg);
+	if (partition_plan(&in, &plan) != EXIT_OK) {
 		partition_input_free(&in);
 		return EXIT_FAIL;
 	}

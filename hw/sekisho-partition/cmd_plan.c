@@ -12,15 +12,13 @@ plan_main(void *ctx, int argc, char *argv[])
 	const struct partition_opts *o = ctx;
 	struct partition_input in;
 	struct hw_plan plan;
-	struct sk_error err;
 	struct buf b;
 	int json, rc;
 
 	if ((rc = partition_json_flag(o, argc, argv, &json)) != EXIT_OK ||
 	    (rc = partition_load(o, &in)) != EXIT_OK)
 		return rc;
-	if (hw_plan_make(&in.inv, in.have_ov ? &in.ov : NULL, &plan, &err) != 0) {
-		fprintf(stderr, "%s\n", err.msg);
+	if (partition_plan(&in, &plan) != EXIT_OK) {
 		partition_input_free(&in);
 		return EXIT_FAIL;
 	}

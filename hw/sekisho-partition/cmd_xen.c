@@ -24,8 +24,8 @@ struct xen_args {
 };
 
 /* 1 when ROOT/sys/hypervisor/type says "xen". */
-static int
-on_xen(const struct partition_opts *o)
+int
+partition_on_xen(const struct partition_opts *o)
 {
 	char path[4096], buf[16];
 	ssize_t n;
@@ -98,17 +98,14 @@ configs(const struct partition_opts *o, libxl_domain_config *netvm,
 	}
 	if ((rc = partition_load(o, &in)) != EXIT_OK)
 		return rc;
-	rc = EXIT_OK;
-	if (hw_plan_make(&in.inv, in.have_ov ? &in.ov : NULL, &plan, &err) != 0) {
-		rc = EXIT_FAIL;
-	} else {
+	if ((rc = partition_plan(&in, &plan)) == EXIT_OK) {
 		if (xl_netvm_domain(&c, &plan, netvm, &err) != 0 ||
-		    xl_work_domain(&c, &plan, work, &err) != 0)
+		    xl_work_domain(&c, &plan, work, &err) != 0) {
 			rc = EXIT_FAIL;
+			fprintf(stderr, "%s\n", err.msg);
+		}
 		hw_plan_free(&plan);
 	}
-	if (rc != EXIT_OK)
-		fprintf(stderr, "%s\n", err.msg);
 	partition_input_free(&in);
 	return rc;
 }
@@ -146,8 +143,8 @@ run(const struct partition_opts *o, const char *cmd, struct builder *b,
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-static int
-no_xen(const struct partition_opts *o, const char *cmd)
+int
+partition_no_xen(const struct partition_opts *o, const char *cmd)
 {
 	fprintf(stderr, "%s %s: not available on this machine: no Xen "
 	    "hypervisor (see issue 5)\n", o->prog, cmd);
@@ -165,8 +162,8 @@ up_main(void *ctx, int argc, char *argv[])
 
 	if ((rc = parse_args(o, argc, argv, &a)) != EXIT_OK)
 		return rc;
-	if (!on_xen(o))
-		return no_xen(o, argv[0]);
+	if (!partition_on_xen(o))
+		return partition_no_xen(o, argv[0]);
 	if ((rc = configs(o, &netvm, &work)) == EXIT_OK) {
 		memset(&b, 0, sizeof(b));
 		b.netvm_cfg = &netvm;
@@ -188,8 +185,8 @@ down_or_status(const struct partition_opts *o, int argc, char *argv[])
 
 	if ((rc = parse_args(o, argc, argv, &a)) != EXIT_OK)
 		return rc;
-	if (!on_xen(o))
-		return no_xen(o, argv[0]);
+	if (!partition_on_xen(o))
+		return partition_no_xen(o, argv[0]);
 	memset(&b, 0, sizeof(b));
 	return run(o, argv[0], &b, &a);
 }

@@ -447,7 +447,9 @@ read_usb(const struct sysdir *d, const char *name, struct hw_device *dev,
 	    (rc = attr_uint(d, "busnum", 65535, &dev->busnum, err)) != 0 ||
 	    (rc = attr_uint(d, "devnum", 65535, &dev->devnum, err)) != 0 ||
 	    (rc = attr_text(d, "product", dev->product_name,
-	    sizeof(dev->product_name), err)) != 0)
+	    sizeof(dev->product_name), err)) != 0 ||
+	    (rc = attr_text(d, "serial", dev->serial, sizeof(dev->serial),
+	    err)) != 0)
 		return rc;
 	dev->bus = HW_BUS_USB;
 	sk_strlcpy(dev->addr, name, sizeof(dev->addr));

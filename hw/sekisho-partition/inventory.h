@@ -68,6 +68,7 @@ struct hw_device {
 	int more_netifs;		/* 1 when some were not kept */
 	int wwan_port;			/* a kernel wwan device lives under it */
 	char product_name[HW_NAME_MAX];	/* USB iProduct, sanitised; may be "" */
+	char serial[HW_NAME_MAX];	/* USB iSerialNumber, sanitised; may be "" */
 
 	/* Filled by hw_classify(). */
 	enum hw_kind kind;

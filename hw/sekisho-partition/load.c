@@ -22,6 +22,11 @@ partition_load(const struct partition_opts *o, struct partition_input *in)
 			goto fail;
 		in->have_ov = 1;
 	}
+	if (o->usb != NULL) {
+		if (hw_usbpass_parse_file(o->usb, &in->usb, &err) != 0)
+			goto fail;
+		in->have_usb = 1;
+	}
 	return EXIT_OK;
 fail:
 	fprintf(stderr, "%s\n", err.msg);
@@ -36,6 +41,26 @@ partition_input_free(struct partition_input *in)
 	hw_inventory_free(&in->inv);
 	hw_overrides_free(&in->ov);
 	in->have_ov = 0;
+	hw_usbpass_free(&in->usb);
+	in->have_usb = 0;
+}
+
+int
+partition_plan(struct partition_input *in, struct hw_plan *plan)
+{
+	struct sk_error err;
+
+	if (hw_plan_make(&in->inv, in->have_ov ? &in->ov : NULL, plan,
+	    &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return EXIT_FAIL;
+	}
+	if (in->have_usb && hw_usbpass_apply(plan, &in->usb, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		hw_plan_free(plan);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }
 
 int

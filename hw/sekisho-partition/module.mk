@@ -1,7 +1,8 @@
 # sekisho-partition (hw/): hardware inventory from sysfs, the partition plan, and the partition
 # builder over libxl (docs/hw.md, docs/xen.md).
 HW_SRCS := hw/sekisho-partition/conf.c hw/sekisho-partition/names.c hw/sekisho-partition/devtable.c hw/sekisho-partition/inventory.c hw/sekisho-partition/classify.c \
-	hw/sekisho-partition/overrides.c hw/sekisho-partition/plan.c hw/sekisho-partition/render.c hw/sekisho-partition/xlconf.c hw/sekisho-partition/xlcfg.c
+	hw/sekisho-partition/overrides.c hw/sekisho-partition/plan.c hw/sekisho-partition/render.c hw/sekisho-partition/xlconf.c hw/sekisho-partition/xlcfg.c \
+	hw/sekisho-partition/usbpass.c
 # libxl and xenstore: the builder and the libxl form of the configurations.
 HW_XEN_SRCS := hw/sekisho-partition/xldom.c hw/sekisho-partition/builder.c
 XEN_LIBS := -lxenlight -lxenstore -lxentoollog
@@ -12,7 +13,7 @@ DEBS += libjson-c-dev
 PROGS += sekisho-partition
 sekisho-partition_SRCS := hw/sekisho-partition/sekisho-partition.c hw/sekisho-partition/load.c \
 	hw/sekisho-partition/cmd_inventory.c hw/sekisho-partition/cmd_plan.c hw/sekisho-partition/cmd_config.c hw/sekisho-partition/cmd_devices.c \
-	hw/sekisho-partition/cmd_xen.c hw/sekisho-partition/xenctl.c \
+	hw/sekisho-partition/cmd_xen.c hw/sekisho-partition/cmd_usb.c hw/sekisho-partition/xenctl.c \
 	$(HW_SRCS) $(HW_XEN_SRCS)
 $(B)/sekisho-partition: LDFLAGS += $(XEN_LIBS) -ljson-c
 UNITS += test_hw test_hw_xen
@@ -23,7 +24,7 @@ $(B)/unit/test_hw_xen: PKG_LIBS += $(XEN_LIBS) -lyajl -ljson-c
 FUZZERS += fuzz_hwconf
 fuzz_hwconf_SRCS := tests/fuzz/fuzz_hwconf.c hw/sekisho-partition/conf.c hw/sekisho-partition/names.c \
 	hw/sekisho-partition/devtable.c hw/sekisho-partition/overrides.c hw/sekisho-partition/plan.c hw/sekisho-partition/classify.c hw/sekisho-partition/xlconf.c \
-	hw/sekisho-partition/xlcfg.c
+	hw/sekisho-partition/xlcfg.c hw/sekisho-partition/usbpass.c
 # The sysfs reader on a fuzzed tree, and the plan, tables and JSON after it.
 FUZZERS += fuzz_inventory
 fuzz_inventory_SRCS := tests/fuzz/fuzz_inventory.c $(HW_SRCS)

@@ -200,12 +200,8 @@ apply(const struct hw_overrides *ov, const struct hw_override *o,
 	    hw_domain_name(was), rule);
 }
 
-static int
-add_note(struct hw_plan *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-add_note(struct hw_plan *p, const char *fmt, ...)
+int
+hw_plan_note(struct hw_plan *p, const char *fmt, ...)
 {
 	char (*n)[HW_REASON_MAX];
 	va_list ap;
@@ -237,7 +233,7 @@ apply_overrides(struct hw_plan *p, const struct hw_overrides *ov,
 			apply(ov, &ov->o[i], &p->inv->dev[j], &p->a[j]);
 			hits++;
 		}
-		if (hits == 0 && add_note(p, "%s:%u: override for %s matches no "
+		if (hits == 0 && hw_plan_note(p, "%s:%u: override for %s matches no "
 		    "device", ov->file, ov->o[i].line,
 		    override_target(&ov->o[i], t, sizeof(t))) != 0)
 			return sk_errorf(err, ENOMEM, "out of memory");

@@ -83,6 +83,10 @@ int hw_plan_make(const struct hw_inventory *inv, const struct hw_overrides *ov,
     struct hw_plan *out, struct sk_error *err);
 void hw_plan_free(struct hw_plan *p);
 
+/* Adds a note to the plan: 0, or -ENOMEM. */
+int hw_plan_note(struct hw_plan *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* The rule for one device, without overrides (unit tests, reasons). */
 void hw_plan_rule(const struct hw_device *d, struct hw_assign *a);
 

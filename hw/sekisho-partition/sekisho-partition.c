@@ -22,6 +22,10 @@ static const struct cli_cmd subcommands[] = {
 	    "Starts the netvm, waits until it is armed, then starts work" },
 	{ "down", down_main, "", "Stops work, then the netvm" },
 	{ "status", status_main, "", "Shows the state of both partitions" },
+	{ "usb-ids", usb_ids_main, "",
+	    "Prints the work USB file for the plan's work USB devices" },
+	{ "usb-attach", usb_attach_main, "[--dry-run] [--verbose]",
+	    "Attaches work's USB devices where they are now (needs --usb)" },
 };
 
 static const char footer[] =
@@ -30,6 +34,7 @@ static const char footer[] =
     "  --devices FILE    more device ids (docs/hw.md)\n"
     "  --overrides FILE  assignments that replace the rules' (docs/hw.md)\n"
     "  --domains FILE    kernel, memory, disk of the domains (docs/hw.md)\n"
+    "  --usb FILE        work's USB devices by identity (docs/hw.md)\n"
     "Exit status: 0 done, 1 failed, 2 usage error or not available.\n";
 
 /* Takes "--name VALUE" or "--name=VALUE" at argv[*i]: 1 taken, 0 not this
@@ -62,8 +67,9 @@ parse_globals(struct partition_opts *o, int argc, char *argv[])
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if ((r = take("--sysfs", argc, argv, &i, &o->sysfs)) == 0 &&
 		    (r = take("--devices", argc, argv, &i, &o->devices)) == 0 &&
-		    (r = take("--overrides", argc, argv, &i, &o->overrides)) == 0)
-			r = take("--domains", argc, argv, &i, &o->domains);
+		    (r = take("--overrides", argc, argv, &i, &o->overrides)) == 0 &&
+		    (r = take("--domains", argc, argv, &i, &o->domains)) == 0)
+			r = take("--usb", argc, argv, &i, &o->usb);
 		if (r == 1)
 			continue;
 		if (r == -1)
@@ -80,9 +86,9 @@ parse_globals(struct partition_opts *o, int argc, char *argv[])
 int
 main(int argc, char *argv[])
 {
-	struct partition_opts o = { argv[0], "/", NULL, NULL, NULL };
+	struct partition_opts o = { argv[0], "/", NULL, NULL, NULL, NULL };
 	const struct cli c = { o.prog, "[--sysfs ROOT] [--devices FILE] "
-	    "[--overrides FILE] [--domains FILE]\n       <cmd> [<args>]",
+	    "[--overrides FILE] [--domains FILE] [--usb FILE]\n       <cmd> [<args>]",
 	    subcommands, nitems(subcommands), footer };
 	int cmd;
 
