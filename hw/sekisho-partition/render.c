@@ -1,5 +1,6 @@
 /* Tables and JSON for the inventory and the plan (see hw/sekisho-partition/render.h). */
 #include "hw/sekisho-partition/render.h"
+#include "hw/sekisho-partition/usbpass.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,8 @@ json_netifs(const struct hw_device *d, int *oom)
 static void
 json_usb(json_object *o, const struct hw_device *d, int *oom)
 {
+	struct hw_usbid id;
+	char ids[128];
 	json_object *a, *u;
 	size_t i;
 
@@ -230,6 +233,10 @@ json_usb(json_object *o, const struct hw_device *d, int *oom)
 	put(o, "hostaddr", json_object_new_int64(d->devnum), oom);
 	put(o, "configurations", json_object_new_int64(d->nconfigs), oom);
 	put(o, "product_string", text(d->product_name), oom);
+	put(o, "serial", text(d->serial), oom);
+	/* What the work USB file would call it (usbpass.h). */
+	hw_usbid_of(d, &id);
+	put(o, "identity", text(hw_usbid_str(&id, ids, sizeof(ids))), oom);
 	if ((a = new_array(oom)) == NULL)
 		return;
 	for (i = 0; i < d->n_usbifs; i++) {

@@ -117,12 +117,96 @@ for dir in "$hw"/fixtures/*/; do
 		promises "$name with the site's files" "$tmp/plan.json"
 	fi
 done
-if [ "$fixtures" -ge 4 ]; then ok "$fixtures fixture trees"
-else not_ok "only $fixtures fixture trees, expected at least 4"; fi
+if [ "$fixtures" -ge 8 ]; then ok "$fixtures fixture trees"
+else not_ok "only $fixtures fixture trees, expected at least 8"; fi
+
+# Work's USB devices by identity (docs/hw.md, "USB devices that follow the
+# device"). tests/hw/work-usb.conf is what usb-ids writes for usb-readers:
+# an OMNIKEY reader with a serial (1-1), two identical Alcor readers without
+# one (1-3, 1-4), a fingerprint sensor with a serial (1-5), and a USB
+# Ethernet adapter (2-1, the netvm's). The other trees are the same laptop
+# later: usb-replug (the OMNIKEY on another bus, 3-2, address 2; the Alcor
+# in 1-3 re-plugged in its port, address 9), usb-moved (the OMNIKEY in port
+# 1-2; the Alcor from 1-3 in port 1-6), usb-serial-changed (the OMNIKEY
+# reports another serial). Work held 1.3, 1.4, 1.5 and 1.2 before.
+# usb_expect NAME JSON SPEC: SPEC is "DOM=ADDR@BUS.DEV,... ..." for every
+# USB device, its bus and address from the inventory ($tmp/inv.json); the
+# netvm keeps exactly its devices of the plan without the file
+# ($tmp/plain.json).
+usb_expect() {
+	if python3 - "$2" "$3" "$tmp/plain.json" "$tmp/inv.json" >"$tmp/why" \
+	    2>&1 <<'EOF'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+plain = json.load(open(sys.argv[3]))
+inv = {d["address"]: d for d in json.load(open(sys.argv[4]))["devices"]}
+got = {}
+for a in plan["assignments"]:
+    if a["bus"] != "usb":
+        continue
+    d = inv[a["address"]]
+    got[a["address"]] = "%s@%d.%d" % (a["partition"], d["hostbus"], d["hostaddr"])
+want = {}
+for part in sys.argv[2].split():
+    dom, devs = part.split("=")
+    for dev in devs.split(","):
+        addr, bd = dev.split("@")
+        want[addr] = "%s@%s" % (dom, bd)
+assert got == want, "got %s, want %s" % (sorted(got.items()), sorted(want.items()))
+netvm = lambda p: sorted(a["address"] for a in p["assignments"] if a["partition"] == "netvm")
+assert netvm(plan) == netvm(plain), "netvm changed: %s -> %s" % (netvm(plain), netvm(plan))
+EOF
+	then ok "$1: each device where its identity says"
+	else not_ok "$1: devices misplaced"; sed 's/^/# /' "$tmp/why"
+	fi
+}
+usbf=$hw/work-usb.conf
+run "usb-ids: the identities of usb-readers' work devices" 0 "$usbf" \
+    "$tmp/empty" -- --sysfs "$hw/fixtures/usb-readers" usb-ids
+declare -A usb_want=(
+	[usb-readers]="work=1-1@1.3,1-3@1.4,1-4@1.5,1-5@1.2 netvm=2-1@2.2"
+	[usb-replug]="work=3-2@3.2,1-3@1.9,1-4@1.5,1-5@1.2 netvm=2-1@2.2"
+	[usb-moved]="work=1-2@1.7,1-4@1.5,1-5@1.2 dom0=1-6@1.8 netvm=2-1@2.2"
+	[usb-serial-changed]="work=1-3@1.4,1-4@1.5,1-5@1.2 dom0=1-1@1.3 netvm=2-1@2.2"
+)
+for name in usb-readers usb-replug usb-moved usb-serial-changed; do
+	root=$hw/fixtures/$name
+	run "$name: plan with the work USB file" 0 "$hw/$name.usb.plan.ok" \
+	    "$tmp/empty" -- --sysfs "$root" --usb "$usbf" plan
+	run "$name: config work with the work USB file" 0 \
+	    "$hw/$name.usb.work.cfg.ok" "$tmp/empty" -- --sysfs "$root" \
+	    --usb "$usbf" --domains "$hw/domains.conf" config work
+	run "$name: usb-attach --dry-run" 0 "$hw/$name.usb-attach.ok" \
+	    "$tmp/empty" -- --sysfs "$root" --usb "$usbf" usb-attach --dry-run \
+	    --attached 1.3,1.4,1.5,1.2
+	"$bin" --sysfs "$root" plan --json >"$tmp/plain.json"
+	"$bin" --sysfs "$root" inventory --json >"$tmp/inv.json"
+	"$bin" --sysfs "$root" --usb "$usbf" plan --json >"$tmp/plan.json"
+	promises "$name with the work USB file" "$tmp/plan.json"
+	usb_expect "$name" "$tmp/plan.json" "${usb_want[$name]}"
+done
+# A line naming the netvm's Ethernet adapter: a note, the adapter stays.
+run "usb-readers: the file names a network device" 0 \
+    "$hw/usb-readers.usb-netdev.plan.ok" "$tmp/empty" -- \
+    --sysfs "$hw/fixtures/usb-readers" --usb "$hw/work-usb-netdev.conf" plan
+"$bin" --sysfs "$hw/fixtures/usb-readers" plan --json >"$tmp/plain.json"
+"$bin" --sysfs "$hw/fixtures/usb-readers" inventory --json >"$tmp/inv.json"
+"$bin" --sysfs "$hw/fixtures/usb-readers" --usb "$hw/work-usb-netdev.conf" \
+    plan --json >"$tmp/plan.json"
+usb_expect "usb-readers, file naming the adapter" "$tmp/plan.json" \
+    "${usb_want[usb-readers]}"
+# An empty file: every work USB device stays with dom0.
+printf 'version 1\n' >"$tmp/none.usb"
+"$bin" --sysfs "$hw/fixtures/usb-replug" plan --json >"$tmp/plain.json"
+"$bin" --sysfs "$hw/fixtures/usb-replug" inventory --json >"$tmp/inv.json"
+"$bin" --sysfs "$hw/fixtures/usb-replug" --usb "$tmp/none.usb" plan --json \
+    >"$tmp/plan.json"
+usb_expect "usb-replug, empty work USB file" "$tmp/plan.json" \
+    "dom0=3-2@3.2,1-3@1.9,1-4@1.5,1-5@1.2 netvm=2-1@2.2"
 
 # Every bad file fails the whole command with exactly one line.
 for f in "$hw"/errors/*.devices "$hw"/errors/*.overrides \
-    "$hw"/errors/*.domains; do
+    "$hw"/errors/*.domains "$hw"/errors/*.usb; do
 	case $f in
 	*.domains) cmd="config netvm" ;;
 	*) cmd=plan ;;
@@ -161,11 +245,11 @@ else
 fi
 
 # The builder is not here yet: say so, exit 2.
-for cmd in up down status; do
+for cmd in up down status usb-attach; do
 	echo "$bin $cmd: not available on this machine: no Xen hypervisor (see issue 5)" \
 	    >"$tmp/want"
 	run "$cmd: not available without Xen" 2 "$tmp/empty" "$tmp/want" -- \
-	    --sysfs "$hw/fixtures/x1-carbon" "$cmd"
+	    --sysfs "$hw/fixtures/x1-carbon" --usb "$hw/work-usb.conf" "$cmd"
 done
 
 # Usage errors exit 2; help exits 0.
@@ -196,6 +280,15 @@ usage "config dom0: exit 2" 2 - -- --domains "$hw/domains.conf" config dom0
 usage "--help lists inventory" 0 '^  inventory \[--json\]: ' -- --help
 usage "--help lists plan" 0 '^  plan \[--json\]: ' -- --help
 usage "--help lists up" 0 '^  up: ' -- --help
+usage "--help lists usb-attach" 0 '^  usb-attach ' -- --help
+usage "usb-attach without --usb: exit 2" 2 \
+    'usb-attach: needs --usb FILE' -- --sysfs "$hw/fixtures/usb-readers" \
+    usb-attach --dry-run
+usage "usb-attach --attached without --dry-run: exit 2" 2 '^Usage: ' -- \
+    --usb "$hw/work-usb.conf" usb-attach --attached 1.3
+usage "usb-attach --attached 1.256: exit 2" 2 '^Usage: ' -- \
+    --usb "$hw/work-usb.conf" usb-attach --dry-run --attached 1.256
+usage "usb-ids takes no argument: exit 2" 2 '^Usage: ' -- usb-ids x
 "$bin" --sysfs="$hw/fixtures/dynabook" plan >"$tmp/out" 2>&1
 if cmp -s "$tmp/out" "$hw/dynabook.plan.ok"; then ok "--sysfs=ROOT form"
 else not_ok "--sysfs=ROOT form"; fi
