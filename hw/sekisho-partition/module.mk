@@ -16,8 +16,10 @@ sekisho-partition_SRCS := hw/sekisho-partition/sekisho-partition.c hw/sekisho-pa
 	hw/sekisho-partition/cmd_xen.c hw/sekisho-partition/cmd_usb.c hw/sekisho-partition/xenctl.c \
 	$(HW_SRCS) $(HW_XEN_SRCS)
 $(B)/sekisho-partition: LDFLAGS += $(XEN_LIBS) -ljson-c
-UNITS += test_hw test_hw_xen
+UNITS += test_hw test_hw_xen test_hw_usb
 test_hw_SRCS := tests/unit/test_hw.c $(HW_SRCS)
+test_hw_usb_SRCS := tests/unit/test_hw_usb.c $(HW_SRCS)
+$(B)/unit/test_hw_usb: PKG_LIBS += -ljson-c
 test_hw_xen_SRCS := tests/unit/test_hw_xen.c $(HW_SRCS) $(HW_XEN_SRCS)
 $(B)/unit/test_hw: PKG_LIBS += -ljson-c
 $(B)/unit/test_hw_xen: PKG_LIBS += $(XEN_LIBS) -lyajl -ljson-c
