@@ -10,8 +10,13 @@
  * it generates with that plan must keep work's only NIC a PV one in the
  * netvm.
  *
- * Lines "---" split the input into a devices file, an overrides file and a
- * domains file; without them every parser reads all of it. */
+ * The work USB file (hw/sekisho-partition/usbpass.h) too: print and parse
+ * back, and applied to the plan it may only take devices out of work, to
+ * dom0: never put one in, never touch the netvm's.
+ *
+ * Lines "---" split the input into a devices file, an overrides file, a
+ * domains file and a work USB file; without them every parser reads all
+ * of it. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +25,7 @@
 #include "hw/sekisho-partition/classify.h"
 #include "hw/sekisho-partition/devtable.h"
 #include "hw/sekisho-partition/plan.h"
+#include "hw/sekisho-partition/usbpass.h"
 #include "hw/sekisho-partition/xlcfg.h"
 #include "lib/buf.h"
 
@@ -129,6 +135,57 @@ inventory(struct hw_device d[5])
 	d[4].usbifs[0].cls = 0x0b;
 	d[4].n_netifs = 1;
 	strcpy(d[4].netifs[0].name, "usb0");
+	strcpy(d[1].serial, "MODEM1");
+	strcpy(d[2].serial, "R1");
+	strcpy(d[4].serial, "R1");	/* another product: another device */
+}
+
+static void
+usbpass_roundtrip(const struct hw_usbpass *up)
+{
+	struct hw_usbpass up2;
+	struct sk_error err;
+	struct buf b1, b2;
+	size_t i;
+
+	buf_init(&b1);
+	hw_usbpass_print(&b1, up, NULL);
+	if (buf_str(&b1) == NULL ||
+	    hw_usbpass_parse_buf("printed", b1.p, b1.len, &up2, &err) != 0 ||
+	    up2.n != up->n)
+		abort();
+	for (i = 0; i < up->n; i++)
+		if (up2.id[i].vendor != up->id[i].vendor ||
+		    up2.id[i].product != up->id[i].product ||
+		    up2.id[i].by != up->id[i].by ||
+		    strcmp(up2.id[i].serial, up->id[i].serial) != 0 ||
+		    strcmp(up2.id[i].port, up->id[i].port) != 0)
+			abort();
+	buf_init(&b2);
+	hw_usbpass_print(&b2, &up2, NULL);
+	if (buf_str(&b2) == NULL || strcmp(buf_str(&b1), buf_str(&b2)) != 0)
+		abort();
+	buf_free(&b1);
+	buf_free(&b2);
+	hw_usbpass_free(&up2);
+}
+
+/* The file may only take devices out of work, to dom0. */
+static void
+check_usbpass(struct hw_plan *p, const struct hw_usbpass *up)
+{
+	enum hw_domain before[8];
+	struct sk_error err;
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		before[i] = p->a[i].dom;
+	if (hw_usbpass_apply(p, up, &err) != 0)
+		abort();
+	for (i = 0; i < p->n; i++)
+		if (p->a[i].dom != before[i] && (before[i] != HW_DOM_WORK ||
+		    p->a[i].dom != HW_DOM_DOM0 || p->a[i].via != HW_VIA_NONE))
+			abort();
 }
 
 static size_t
@@ -178,7 +235,7 @@ check_configs(const struct xl_conf *c, const struct hw_plan *p)
 
 static void
 check_plan(const struct hw_table *t, const struct hw_overrides *ov,
-    const struct xl_conf *c)
+    const struct xl_conf *c, const struct hw_usbpass *up)
 {
 	struct hw_device d[5];
 	struct hw_inventory inv = { d, 5 };
@@ -196,6 +253,8 @@ check_plan(const struct hw_table *t, const struct hw_overrides *ov,
 			abort();
 		return;
 	}
+	if (up != NULL)
+		check_usbpass(&p, up);
 	for (i = 0; i < p.n; i++)
 		if (p.a[i].dom == HW_DOM_WORK &&
 		    (d[i].network || d[i].bus != HW_BUS_USB))
@@ -246,8 +305,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hw_table t;
 	struct hw_overrides ov;
 	struct xl_conf c;
+	struct hw_usbpass up;
 	struct sk_error err;
-	int have_t, have_ov, have_c;
+	int have_t, have_ov, have_c, have_up;
 	size_t len;
 
 	part(in, size, 0, &s, &len);
@@ -268,7 +328,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		overrides_roundtrip(&ov);
 	part(in, size, 2, &s, &len);
 	have_c = domains(s, len, &c);
-	check_plan(have_t ? &t : NULL, have_ov ? &ov : NULL, have_c ? &c : NULL);
+	part(in, size, 3, &s, &len);
+	memset(&up, 0xa5, sizeof(up));
+	memset(&err, 0, sizeof(err));
+	have_up = hw_usbpass_parse_buf("fuzz", s, len, &up, &err) == 0;
+	if (!have_up)
+		check_error(&err, &up, sizeof(up));
+	else
+		usbpass_roundtrip(&up);
+	check_plan(have_t ? &t : NULL, have_ov ? &ov : NULL, have_c ? &c : NULL,
+	    have_up ? &up : NULL);
+	if (have_up)
+		hw_usbpass_free(&up);
 	if (have_t)
 		hw_table_free(&t);
 	if (have_ov)

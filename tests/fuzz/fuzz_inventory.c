@@ -31,6 +31,7 @@
 #include "hw/sekisho-partition/inventory.h"
 #include "hw/sekisho-partition/plan.h"
 #include "hw/sekisho-partition/render.h"
+#include "hw/sekisho-partition/usbpass.h"
 #include "lib/buf.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -62,6 +63,7 @@ static const struct {
 	{ USBIF "bInterfaceProtocol", "00\n" },
 	{ USBIF "interface", "CCID\n" },
 	{ USBIF "net/wwan0/uevent", "DEVTYPE=wwan\nINTERFACE=wwan0\n" },
+	{ USB "serial", "0123456789AB\n" },
 };
 #define NFILES	(sizeof(files) / sizeof(files[0]))
 
@@ -147,6 +149,25 @@ check_str(const char *s, size_t size)
 			__builtin_trap();
 }
 
+/* The device's identity, written as a work USB file, parses back to an
+ * entry that names this device. */
+static void
+check_identity(const struct hw_device *d)
+{
+	struct hw_usbpass up;
+	struct hw_usbid id;
+	struct sk_error err;
+	char text[256], s[128];
+
+	hw_usbid_of(d, &id);
+	snprintf(text, sizeof(text), "version 1\nwork usb %s\n",
+	    hw_usbid_str(&id, s, sizeof(s)));
+	if (hw_usbpass_parse_buf("id", text, strlen(text), &up, &err) != 0 ||
+	    up.n != 1 || !hw_usbid_matches(&up.id[0], d))
+		__builtin_trap();
+	hw_usbpass_free(&up);
+}
+
 static void
 check_device(const struct hw_device *d)
 {
@@ -157,6 +178,9 @@ check_device(const struct hw_device *d)
 		__builtin_trap();
 	check_str(d->addr, sizeof(d->addr));
 	check_str(d->product_name, sizeof(d->product_name));
+	check_str(d->serial, sizeof(d->serial));
+	if (d->bus == HW_BUS_USB)
+		check_identity(d);
 	check_str(d->name, sizeof(d->name));
 	check_str(d->why, sizeof(d->why));
 	for (i = 0; i < d->n_usbifs; i++) {
@@ -215,8 +239,11 @@ check_inventory_json(const struct hw_inventory *inv)
 		check_member(o, "name", inv->dev[i].name);
 		check_member(o, "why", inv->dev[i].why);
 		if (inv->dev[i].bus == HW_BUS_USB)
+		{
 			check_member(o, "product_string",
 			    inv->dev[i].product_name);
+			check_member(o, "serial", inv->dev[i].serial);
+		}
 	}
 	json_object_put(top);
 	buf_free(&b);
