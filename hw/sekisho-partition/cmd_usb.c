@@ -163,7 +163,7 @@ dev_at(const struct hw_plan *p, uint16_t bus_addr)
 /* The actions, carried out by x unless it is NULL (--dry-run). 0, or -1
  * when one failed (the others are still tried). */
 static int
-sync(struct buf *b, const struct hw_plan *p, const struct hw_usbsync *s,
+apply_changes(struct buf *b, const struct hw_plan *p, const struct hw_usbsync *s,
     struct xenctl *x, uint32_t domid)
 {
 	const struct hw_device *d;
@@ -229,7 +229,7 @@ attach_xen(const struct partition_opts *o, const char *cmd,
 		xenctl_close(x);
 		return EXIT_FAIL;
 	}
-	rc = sync(b, p, &s, x, domid) == 0 ? EXIT_OK : EXIT_FAIL;
+	rc = apply_changes(b, p, &s, x, domid) == 0 ? EXIT_OK : EXIT_FAIL;
 	xenctl_close(x);
 	return rc;
 }
@@ -264,7 +264,7 @@ usb_attach_main(void *ctx, int argc, char *argv[])
 		fprintf(stderr, "%s %s: %s\n", o->prog, argv[0], err.msg);
 		rc = EXIT_FAIL;
 	} else
-		sync(&b, &plan, &s, NULL, 0);
+		apply_changes(&b, &plan, &s, NULL, 0);
 	if (partition_output(o, &b) != EXIT_OK)
 		rc = EXIT_FAIL;
 	buf_free(&b);
