@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw/sekisho-partition/plan.h"
+#include "hw/sekisho-partition/usbpass.h"
 #include "hw/sekisho-partition/xlcfg.h"
 
 static void
@@ -144,4 +146,73 @@ builder_status(const struct builder *b, struct sk_error *err)
 	return sk_errorf(err, ESRCH, "not up: %s", !have_netvm ?
 	    "the netvm is not running" : st != ARM_ARMED ?
 	    "the netvm is not armed" : "work is not running");
+}
+
+/* ---- usb-attach ---- */
+
+static const struct hw_device *
+dev_at(const struct hw_plan *p, uint16_t bus_addr)
+{
+	const struct hw_device *d;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		d = &p->inv->dev[p->a[i].dev];
+		if (d->bus == HW_BUS_USB &&
+		    (d->busnum << 8 | d->devnum) == bus_addr)
+			return d;
+	}
+	return NULL;
+}
+
+int
+builder_usb_attach(const struct builder *b, const struct hw_plan *p,
+    struct sk_error *err)
+{
+	uint16_t have[HW_USBPASS_MAX * 2];
+	const struct hw_device *d;
+	struct hw_usbsync s;
+	struct hw_usbid id;
+	struct sk_error e1;
+	char t[128];
+	uint32_t work;
+	size_t i, n_have;
+	int rc, failed = 0;
+
+	if ((rc = b->ops->find(b->ctx, XL_WORK_NAME, &work)) == -ENOENT) {
+		buf_printf(b->out, "work: not running, nothing attached\n");
+		return 0;
+	}
+	if (rc != 0)
+		return sk_errorf(err, -rc, "work: cannot look the domain up: %s",
+		    strerror(-rc));
+	if ((rc = b->ops->usb_list(b->ctx, work, have, nitems(have), &n_have,
+	    err)) != 0 || (rc = hw_usbpass_sync(p, have, n_have, &s, err)) != 0)
+		return rc;
+	for (i = 0; i < s.n_del; i++) {
+		d = dev_at(p, s.del[i]);
+		buf_printf(b->out, "work: detach hostbus %u hostaddr %u (%s%s)\n",
+		    s.del[i] >> 8, s.del[i] & 0xff, d == NULL ? "no device "
+		    "there now" : "now usb ", d == NULL ? "" : d->addr);
+		if ((rc = b->ops->usb_remove(b->ctx, work, s.del[i], &e1)) != 0) {
+			buf_printf(b->out, "work: %s\n", e1.msg);
+			if (failed++ == 0)
+				*err = e1;
+		}
+	}
+	for (i = 0; i < s.n_add; i++) {
+		d = &p->inv->dev[s.add_dev[i]];
+		hw_usbid_of(d, &id);
+		buf_printf(b->out, "work: attach usb %s (%s, %s) hostbus %u "
+		    "hostaddr %u\n", d->addr, d->name, hw_usbid_str(&id, t,
+		    sizeof(t)), d->busnum, d->devnum);
+		if ((rc = b->ops->usb_add(b->ctx, work, s.add[i], &e1)) != 0) {
+			buf_printf(b->out, "work: %s\n", e1.msg);
+			if (failed++ == 0)
+				*err = e1;
+		}
+	}
+	if (s.n_del == 0 && s.n_add == 0)
+		buf_printf(b->out, "work: nothing to change\n");
+	return failed ? -EIO : 0;
 }

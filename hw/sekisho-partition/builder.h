@@ -42,6 +42,16 @@ struct xen_ops {
 	enum arm_state (*arm_wait)(void *ctx, uint32_t domid,
 	    uint64_t timeout_ms, char msg[ARM_MSG_MAX]);
 	uint64_t (*now_ms)(void *ctx);
+	/* The host USB devices passed to a domain now, as bus << 8 | addr:
+	 * 0 with *n, or -errno + err. */
+	int (*usb_list)(void *ctx, uint32_t domid, uint16_t *have,
+	    size_t max, size_t *n, struct sk_error *err);
+	/* Passes the host device at bus << 8 | addr to the domain, or takes
+	 * it away: 0, or -errno + err. */
+	int (*usb_add)(void *ctx, uint32_t domid, uint16_t bus_addr,
+	    struct sk_error *err);
+	int (*usb_remove)(void *ctx, uint32_t domid, uint16_t bus_addr,
+	    struct sk_error *err);
 };
 
 struct builder {
@@ -57,5 +67,14 @@ int builder_up(const struct builder *b, struct sk_error *err);
 int builder_down(const struct builder *b, struct sk_error *err);
 /* 0 when both run and the netvm is armed, -ESRCH otherwise. */
 int builder_status(const struct builder *b, struct sk_error *err);
+
+/* usb-attach: makes the USB devices of the domain named work those the
+ * plan p gives it (hw_usbpass_sync: the gone ones removed, the new ones
+ * added), one line per change. Only ever the domain named work. Work not
+ * running: a line, 0. 0, or -errno with one line in err (every change is
+ * tried; the first failure is reported). */
+struct hw_plan;
+int builder_usb_attach(const struct builder *b, const struct hw_plan *p,
+    struct sk_error *err);
 
 #endif

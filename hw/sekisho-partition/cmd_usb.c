@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/sekisho-partition/builder.h"
 #include "hw/sekisho-partition/xenctl.h"
 #include "hw/sekisho-partition/xlcfg.h"
 
@@ -145,94 +146,44 @@ report(struct buf *b, const struct hw_plan *p)
 		buf_printf(b, "note: %s\n", p->notes[i]);
 }
 
-static const struct hw_device *
-dev_at(const struct hw_plan *p, uint16_t bus_addr)
-{
-	const struct hw_device *d;
-	size_t i;
-
-	for (i = 0; i < p->n; i++) {
-		d = &p->inv->dev[p->a[i].dev];
-		if (d->bus == HW_BUS_USB &&
-		    (d->busnum << 8 | d->devnum) == bus_addr)
-			return d;
-	}
-	return NULL;
-}
-
-/* The actions, carried out by x unless it is NULL (--dry-run). 0, or -1
- * when one failed (the others are still tried). */
+/* --dry-run: a work domain (domain 1) holding the --attached devices;
+ * changes are printed, nothing is done. */
 static int
-apply_changes(struct buf *b, const struct hw_plan *p, const struct hw_usbsync *s,
-    struct xenctl *x, uint32_t domid)
+dry_find(void *ctx, const char *name, uint32_t *domid)
 {
-	const struct hw_device *d;
-	struct hw_usbid id;
-	struct sk_error err;
-	char t[128];
-	size_t i;
-	int failed = 0;
-
-	for (i = 0; i < s->n_del; i++) {
-		d = dev_at(p, s->del[i]);
-		buf_printf(b, "work: detach hostbus %u hostaddr %u (%s%s)\n",
-		    s->del[i] >> 8, s->del[i] & 0xff, d == NULL ? "no device "
-		    "there now" : "now usb ", d == NULL ? "" : d->addr);
-		if (x != NULL && xenctl_usb_remove(x, domid, s->del[i],
-		    &err) != 0) {
-			buf_printf(b, "work: %s\n", err.msg);
-			failed = 1;
-		}
-	}
-	for (i = 0; i < s->n_add; i++) {
-		d = &p->inv->dev[s->add_dev[i]];
-		hw_usbid_of(d, &id);
-		buf_printf(b, "work: attach usb %s (%s, %s) hostbus %u hostaddr "
-		    "%u\n", d->addr, d->name, hw_usbid_str(&id, t, sizeof(t)),
-		    d->busnum, d->devnum);
-		if (x != NULL && xenctl_usb_add(x, domid, s->add[i], &err) != 0) {
-			buf_printf(b, "work: %s\n", err.msg);
-			failed = 1;
-		}
-	}
-	if (s->n_del == 0 && s->n_add == 0)
-		buf_printf(b, "work: nothing to change\n");
-	return failed ? -1 : 0;
+	(void)ctx;
+	(void)name;
+	*domid = 1;
+	return 0;
 }
 
-/* On Xen: the work domain's devices now, then the changes. */
 static int
-attach_xen(const struct partition_opts *o, const char *cmd,
-    const struct hw_plan *p, struct attach_args *a, struct buf *b)
+dry_list(void *ctx, uint32_t domid, uint16_t *have, size_t max, size_t *n,
+    struct sk_error *err)
 {
-	struct hw_usbsync s;
-	struct sk_error err;
-	struct xenctl *x;
-	uint32_t domid;
-	int rc;
+	const struct attach_args *a = ctx;
 
-	if ((x = xenctl_open(a->verbose, &err)) == NULL) {
-		fprintf(stderr, "%s %s: %s\n", o->prog, cmd, err.msg);
-		return EXIT_FAIL;
-	}
-	if ((rc = xenctl_ops.find(x, XL_WORK_NAME, &domid)) == -ENOENT) {
-		buf_printf(b, "work: not running, nothing attached\n");
-		xenctl_close(x);
-		return EXIT_OK;
-	}
-	if (rc != 0 || xenctl_usb_list(x, domid, a->have, nitems(a->have),
-	    &a->n_have, &err) != 0 ||
-	    hw_usbpass_sync(p, a->have, a->n_have, &s, &err) != 0) {
-		if (rc != 0)
-			sk_errorf(&err, EIO, "cannot find the work domain");
-		fprintf(stderr, "%s %s: %s\n", o->prog, cmd, err.msg);
-		xenctl_close(x);
-		return EXIT_FAIL;
-	}
-	rc = apply_changes(b, p, &s, x, domid) == 0 ? EXIT_OK : EXIT_FAIL;
-	xenctl_close(x);
-	return rc;
+	(void)domid;
+	(void)err;
+	*n = a->n_have < max ? a->n_have : max;
+	memcpy(have, a->have, *n * sizeof(*have));
+	return 0;
 }
+
+static int
+dry_change(void *ctx, uint32_t domid, uint16_t bus_addr, struct sk_error *err)
+{
+	(void)ctx;
+	(void)domid;
+	(void)bus_addr;
+	(void)err;
+	return 0;
+}
+
+static const struct xen_ops dry_ops = {
+	.find = dry_find, .usb_list = dry_list, .usb_add = dry_change,
+	.usb_remove = dry_change,
+};
 
 int
 usb_attach_main(void *ctx, int argc, char *argv[])
@@ -240,7 +191,8 @@ usb_attach_main(void *ctx, int argc, char *argv[])
 	const struct partition_opts *o = ctx;
 	struct partition_input in;
 	struct attach_args a;
-	struct hw_usbsync s;
+	struct builder bl;
+	struct xenctl *x;
 	struct hw_plan plan;
 	struct sk_error err;
 	struct buf b;
@@ -258,15 +210,23 @@ usb_attach_main(void *ctx, int argc, char *argv[])
 	}
 	buf_init(&b);
 	report(&b, &plan);
-	if (!a.dry_run)
-		rc = attach_xen(o, argv[0], &plan, &a, &b);
-	else if (hw_usbpass_sync(&plan, a.have, a.n_have, &s, &err) != 0) {
-		fprintf(stderr, "%s %s: %s\n", o->prog, argv[0], err.msg);
+	memset(&bl, 0, sizeof(bl));
+	bl.out = &b;
+	x = NULL;
+	if (a.dry_run) {
+		bl.ops = &dry_ops;
+		bl.ctx = &a;
+	} else if ((x = xenctl_open(a.verbose, &err)) != NULL) {
+		bl.ops = &xenctl_ops;
+		bl.ctx = x;
+	}
+	if (bl.ops == NULL || builder_usb_attach(&bl, &plan, &err) != 0)
 		rc = EXIT_FAIL;
-	} else
-		apply_changes(&b, &plan, &s, NULL, 0);
 	if (partition_output(o, &b) != EXIT_OK)
 		rc = EXIT_FAIL;
+	else if (rc != EXIT_OK)
+		fprintf(stderr, "%s %s: %s\n", o->prog, argv[0], err.msg);
+	xenctl_close(x);
 	buf_free(&b);
 	hw_plan_free(&plan);
 	partition_input_free(&in);

@@ -148,9 +148,87 @@ arm_wait(void *arg, uint32_t domid, uint64_t timeout_ms, char msg[ARM_MSG_MAX])
 	return st;
 }
 
+/* USB devices of a running domain (usb-attach). */
+
+static uint16_t
+bus_addr_of(const libxl_device_usbdev *u)
+{
+	return (uint16_t)(u->u.hostdev.hostbus << 8 | u->u.hostdev.hostaddr);
+}
+
+static int
+usb_list(void *arg, uint32_t domid, uint16_t *have, size_t max, size_t *n,
+    struct sk_error *err)
+{
+	struct xenctl *x = arg;
+	libxl_device_usbdev *l;
+	int i, num = 0;
+
+	*n = 0;
+	l = libxl_device_usbdev_list(x->ctx, domid, &num);
+	for (i = 0; i < num; i++) {
+		if (l[i].type != LIBXL_USBDEV_TYPE_HOSTDEV)
+			continue;
+		if (*n == max) {
+			libxl_device_usbdev_list_free(l, num);
+			return sk_errorf(err, EINVAL, "domain %u has more than "
+			    "%zu USB devices", domid, max);
+		}
+		have[(*n)++] = bus_addr_of(&l[i]);
+	}
+	if (l != NULL)
+		libxl_device_usbdev_list_free(l, num);
+	return 0;
+}
+
+static int
+usb_add(void *arg, uint32_t domid, uint16_t bus_addr, struct sk_error *err)
+{
+	struct xenctl *x = arg;
+	libxl_device_usbdev u;
+	int rc;
+
+	libxl_device_usbdev_init(&u);
+	libxl_device_usbdev_init_type(&u, LIBXL_USBDEV_TYPE_HOSTDEV);
+	u.u.hostdev.hostbus = (uint8_t)(bus_addr >> 8);
+	u.u.hostdev.hostaddr = (uint8_t)bus_addr;
+	rc = libxl_device_usbdev_add(x->ctx, domid, &u, NULL);
+	libxl_device_usbdev_dispose(&u);
+	if (rc != 0)
+		return sk_errorf(err, EIO, "libxl cannot pass hostbus %u hostaddr "
+		    "%u to domain %u (error %d)", bus_addr >> 8, bus_addr & 0xff,
+		    domid, rc);
+	return 0;
+}
+
+static int
+usb_remove(void *arg, uint32_t domid, uint16_t bus_addr, struct sk_error *err)
+{
+	struct xenctl *x = arg;
+	libxl_device_usbdev *l;
+	int i, num = 0, rc = ERROR_NOTFOUND;
+
+	l = libxl_device_usbdev_list(x->ctx, domid, &num);
+	for (i = 0; i < num; i++)
+		if (l[i].type == LIBXL_USBDEV_TYPE_HOSTDEV &&
+		    bus_addr_of(&l[i]) == bus_addr) {
+			rc = libxl_device_usbdev_remove(x->ctx, domid, &l[i],
+			    NULL);
+			break;
+		}
+	if (l != NULL)
+		libxl_device_usbdev_list_free(l, num);
+	if (rc != 0)
+		return sk_errorf(err, EIO, "libxl cannot take hostbus %u "
+		    "hostaddr %u from domain %u (error %d)", bus_addr >> 8,
+		    bus_addr & 0xff, domid, rc);
+	return 0;
+}
+
 const struct xen_ops xenctl_ops = {
 	.find = find, .create = create, .destroy = destroy,
 	.arm_wait = arm_wait, .now_ms = mono_ms,
+	.usb_list = usb_list, .usb_add = usb_add, .usb_remove = usb_remove,
 };
 
 struct xenctl *
@@ -192,80 +270,4 @@ xenctl_close(struct xenctl *x)
 	if (x->log != NULL)
 		xtl_logger_destroy((xentoollog_logger *)x->log);
 	free(x);
-}
-
-/* ---- USB devices of a running domain (usb-attach) ---- */
-
-static uint16_t
-bus_addr_of(const libxl_device_usbdev *u)
-{
-	return (uint16_t)(u->u.hostdev.hostbus << 8 | u->u.hostdev.hostaddr);
-}
-
-int
-xenctl_usb_list(struct xenctl *x, uint32_t domid, uint16_t *have, size_t max,
-    size_t *n, struct sk_error *err)
-{
-	libxl_device_usbdev *l;
-	int i, num = 0;
-
-	*n = 0;
-	l = libxl_device_usbdev_list(x->ctx, domid, &num);
-	for (i = 0; i < num; i++) {
-		if (l[i].type != LIBXL_USBDEV_TYPE_HOSTDEV)
-			continue;
-		if (*n == max) {
-			libxl_device_usbdev_list_free(l, num);
-			return sk_errorf(err, EINVAL, "domain %u has more than "
-			    "%zu USB devices", domid, max);
-		}
-		have[(*n)++] = bus_addr_of(&l[i]);
-	}
-	if (l != NULL)
-		libxl_device_usbdev_list_free(l, num);
-	return 0;
-}
-
-int
-xenctl_usb_add(struct xenctl *x, uint32_t domid, uint16_t bus_addr,
-    struct sk_error *err)
-{
-	libxl_device_usbdev u;
-	int rc;
-
-	libxl_device_usbdev_init(&u);
-	libxl_device_usbdev_init_type(&u, LIBXL_USBDEV_TYPE_HOSTDEV);
-	u.u.hostdev.hostbus = (uint8_t)(bus_addr >> 8);
-	u.u.hostdev.hostaddr = (uint8_t)bus_addr;
-	rc = libxl_device_usbdev_add(x->ctx, domid, &u, NULL);
-	libxl_device_usbdev_dispose(&u);
-	if (rc != 0)
-		return sk_errorf(err, EIO, "libxl cannot pass hostbus %u hostaddr "
-		    "%u to domain %u (error %d)", bus_addr >> 8, bus_addr & 0xff,
-		    domid, rc);
-	return 0;
-}
-
-int
-xenctl_usb_remove(struct xenctl *x, uint32_t domid, uint16_t bus_addr,
-    struct sk_error *err)
-{
-	libxl_device_usbdev *l;
-	int i, num = 0, rc = ERROR_NOTFOUND;
-
-	l = libxl_device_usbdev_list(x->ctx, domid, &num);
-	for (i = 0; i < num; i++)
-		if (l[i].type == LIBXL_USBDEV_TYPE_HOSTDEV &&
-		    bus_addr_of(&l[i]) == bus_addr) {
-			rc = libxl_device_usbdev_remove(x->ctx, domid, &l[i],
-			    NULL);
-			break;
-		}
-	if (l != NULL)
-		libxl_device_usbdev_list_free(l, num);
-	if (rc != 0)
-		return sk_errorf(err, EIO, "libxl cannot take hostbus %u "
-		    "hostaddr %u from domain %u (error %d)", bus_addr >> 8,
-		    bus_addr & 0xff, domid, rc);
-	return 0;
 }

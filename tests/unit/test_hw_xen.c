@@ -5,7 +5,8 @@
  *    passthrough lists of both domains);
  *  - the builder's order against a fake Xen: work is created only after
  *    the netvm armed, never when it fails, dies or stays silent; down
- *    stops work first.
+ *    stops work first; usb-attach makes work's USB devices those of the
+ *    plan, touching no other domain.
  * Run from the top of the tree (tests/run.sh does). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 #include "hw/sekisho-partition/builder.h"
 #include "hw/sekisho-partition/inventory.h"
 #include "hw/sekisho-partition/plan.h"
+#include "hw/sekisho-partition/usbpass.h"
 #include "hw/sekisho-partition/xlcfg.h"
 #include "hw/sekisho-partition/xldom.h"
 #include "lib/buf.h"
@@ -333,6 +335,9 @@ struct fake {
 	enum arm_state arm;		/* what the netvm does */
 	uint64_t now, waited;
 	char log[512];			/* the calls, in order */
+	uint16_t usb[8];		/* work's USB devices, bus << 8 | addr */
+	size_t n_usb;
+	uint16_t fail_add;		/* usb_add of this one fails */
 };
 
 static void
@@ -406,8 +411,52 @@ f_now(void *ctx)
 	return ((struct fake *)ctx)->now;
 }
 
+static int
+f_usb_list(void *ctx, uint32_t domid, uint16_t *have, size_t max, size_t *n,
+    struct sk_error *err)
+{
+	struct fake *f = ctx;
+
+	(void)err;
+	note(f, "list %u; ", domid);
+	assert_true(f->n_usb <= max);
+	memcpy(have, f->usb, f->n_usb * sizeof(*have));
+	*n = f->n_usb;
+	return 0;
+}
+
+static int
+f_usb_add(void *ctx, uint32_t domid, uint16_t ba, struct sk_error *err)
+{
+	struct fake *f = ctx;
+
+	note(f, "add %u %u.%u; ", domid, ba >> 8, ba & 0xff);
+	if (ba == f->fail_add)
+		return sk_errorf(err, EIO, "libxl cannot pass hostbus %u hostaddr "
+		    "%u to domain %u (error -3)", ba >> 8, ba & 0xff, domid);
+	assert_true(f->n_usb < nitems(f->usb));
+	f->usb[f->n_usb++] = ba;
+	return 0;
+}
+
+static int
+f_usb_remove(void *ctx, uint32_t domid, uint16_t ba, struct sk_error *err)
+{
+	struct fake *f = ctx;
+	size_t i;
+
+	(void)err;
+	note(f, "remove %u %u.%u; ", domid, ba >> 8, ba & 0xff);
+	for (i = 0; i < f->n_usb && f->usb[i] != ba; i++)
+		;
+	assert_true(i < f->n_usb);
+	f->usb[i] = f->usb[--f->n_usb];
+	return 0;
+}
+
 static const struct xen_ops fake_ops = {
 	f_find, f_create, f_destroy, f_arm_wait, f_now,
+	f_usb_list, f_usb_add, f_usb_remove,
 };
 
 struct run {
@@ -522,6 +571,75 @@ test_builder_down_status(void **state)
 	buf_free(&r.out);
 }
 
+/* usb-attach against the fake: work held the readers of usb-readers; now
+ * the tree is usb-replug with the work USB file of usb-readers. */
+static void
+test_usb_attach(void **state)
+{
+	static const char file[] =
+	    "version 1\n"
+	    "work usb 076b:3031 serial OKCM0070813\n"
+	    "work usb 058f:9540 port 1-3\n"
+	    "work usb 058f:9540 port 1-4\n"
+	    "work usb 06cb:00bd serial a1b2c3d4e5f6\n";
+	struct fake f = { .netvm = 1, .work = 2,
+	    .usb = { 1 << 8 | 3, 1 << 8 | 4, 1 << 8 | 5, 1 << 8 | 2 },
+	    .n_usb = 4 };
+	struct hw_inventory inv;
+	struct hw_usbpass up;
+	struct hw_plan p;
+	struct sk_error err;
+	struct buf out;
+	struct builder b = { .ops = &fake_ops, .ctx = &f, .out = &out };
+
+	(void)state;
+	read_plan(FIXTURES "/usb-replug", &inv, &p);
+	if (hw_usbpass_parse_buf("work-usb", file, strlen(file), &up, &err) != 0 ||
+	    hw_usbpass_apply(&p, &up, &err) != 0)
+		fail_msg("%s", err.msg);
+	buf_init(&out);
+	assert_int_equal(builder_usb_attach(&b, &p, &err), 0);
+	assert_string_equal(f.log, "list 2; remove 2 1.3; remove 2 1.4; "
+	    "add 2 1.9; add 2 3.2; ");
+	assert_string_equal(buf_str(&out),
+	    "work: detach hostbus 1 hostaddr 3 (no device there now)\n"
+	    "work: detach hostbus 1 hostaddr 4 (no device there now)\n"
+	    "work: attach usb 1-3 (EMV Smartcard Reader, 058f:9540 port 1-3) "
+	    "hostbus 1 hostaddr 9\n"
+	    "work: attach usb 3-2 (OMNIKEY 3x21 Smart Card Reader, 076b:3031 "
+	    "serial OKCM0070813) hostbus 3 hostaddr 2\n");
+	buf_free(&out);
+	/* Again: nothing to change; the netvm (domain 1) never asked. */
+	f.log[0] = '\0';
+	buf_init(&out);
+	assert_int_equal(builder_usb_attach(&b, &p, &err), 0);
+	assert_string_equal(f.log, "list 2; ");
+	assert_string_equal(buf_str(&out), "work: nothing to change\n");
+	buf_free(&out);
+	/* A failed add: the others are still made, the first failure told. */
+	f.log[0] = '\0';
+	f.n_usb = 0;
+	f.fail_add = 1 << 8 | 9;
+	buf_init(&out);
+	assert_int_equal(builder_usb_attach(&b, &p, &err), -EIO);
+	assert_string_equal(err.msg, "libxl cannot pass hostbus 1 hostaddr 9 "
+	    "to domain 2 (error -3)");
+	assert_string_equal(f.log, "list 2; add 2 1.9; add 2 1.5; add 2 1.2; "
+	    "add 2 3.2; ");
+	buf_free(&out);
+	/* Work not running: nothing asked, nothing attached. */
+	f.log[0] = '\0';
+	f.work = 0;
+	buf_init(&out);
+	assert_int_equal(builder_usb_attach(&b, &p, &err), 0);
+	assert_string_equal(f.log, "");
+	assert_string_equal(buf_str(&out), "work: not running, nothing attached\n");
+	buf_free(&out);
+	hw_usbpass_free(&up);
+	hw_plan_free(&p);
+	hw_inventory_free(&inv);
+}
+
 int
 main(void)
 {
@@ -533,6 +651,7 @@ main(void)
 		cmocka_unit_test(test_builder_up),
 		cmocka_unit_test(test_builder_never_armed),
 		cmocka_unit_test(test_builder_down_status),
+		cmocka_unit_test(test_usb_attach),
 	};
 
 	return cmocka_run_group_tests(hw_xen, NULL, NULL);
