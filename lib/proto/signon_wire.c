@@ -70,6 +70,7 @@ static const char *const result_names[] = {
 	"ok", "wrong-pin", "locked", "unknown-card", "unknown-user", "code-used",
 	"code-expired", "code-invalid", "factor-refused", "card-signature",
 	"replay", "device", "disabled", "malformed", "internal", "no-session",
+	"no-match",
 };
 static const char *const factor_names[] = {
 	"none", "card-pin", "card-key", "code-pin", "biometric",
@@ -328,8 +329,11 @@ request_fields_ok(const struct signon_request *m)
 	int has_card = m->card[0] != '\0', has_staff = m->staff[0] != '\0';
 	int has_sig = !zero(m->card_sig, SIGNON_CARDSIG_LEN);
 
-	if (m->op < SIGNON_OP_SIGNON || m->op > SIGNON_OP_MAX || m->factor > SIGNON_F_MAX)
+	if (m->op < SIGNON_OP_SIGNON || m->op > SIGNON_OP_MAX || m->factor > SIGNON_F_MAX ||
+	    m->match > SIGNON_MATCH_NO)
 		return SIGNON_E_ENUM;
+	if ((m->factor == SIGNON_F_BIOMETRIC) != (m->match != 0))
+		return SIGNON_E_FIELDS;
 	if (has_card && !signon_card_valid(m->card))
 		return SIGNON_E_TEXT;
 	if (has_staff && !signon_staff_valid(m->staff))
@@ -366,7 +370,8 @@ signon_request_encode(uint8_t *out, size_t outlen, const struct signon_request *
 	put_hdr(out, SIGNON_REQUEST);
 	out[8] = m->op;
 	out[9] = m->factor;
-	memset(out + 10, 0, 6);
+	out[10] = m->match;
+	memset(out + 11, 0, 5);
 	memcpy(out + SIGNON_REQ_OFF_NONCE, m->nonce, SIGNON_NONCE_LEN);
 	text_put(out + SIGNON_REQ_OFF_CARD, m->card, SIGNON_CARD_LEN);
 	text_put(out + SIGNON_REQ_OFF_STAFF, m->staff, SIGNON_STAFF_LEN);
@@ -386,9 +391,11 @@ signon_request_decode(const uint8_t *in, size_t len, struct signon_request *m)
 		return rc;
 	m->op = in[8];
 	m->factor = in[9];
-	if (m->op < SIGNON_OP_SIGNON || m->op > SIGNON_OP_MAX || m->factor > SIGNON_F_MAX)
+	m->match = in[10];
+	if (m->op < SIGNON_OP_SIGNON || m->op > SIGNON_OP_MAX || m->factor > SIGNON_F_MAX ||
+	    m->match > SIGNON_MATCH_NO)
 		return SIGNON_E_ENUM;
-	if (!zero(in + 10, 6))
+	if (!zero(in + 11, 5))
 		return SIGNON_E_RESERVED;
 	memcpy(m->nonce, in + SIGNON_REQ_OFF_NONCE, SIGNON_NONCE_LEN);
 	if ((rc = text_get(m->card, in + SIGNON_REQ_OFF_CARD, SIGNON_CARD_LEN)) != SIGNON_OK ||

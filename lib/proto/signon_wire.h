@@ -35,7 +35,7 @@
  *                8 nonce | 40 time | 48 valid_s u32 | 52 zero u32 |
  *                56 seal key (X25519 public key of the verifier)         88
  * REQUEST    (4) agent->relay
- *                8 op | 9 factor | 10 zero[6] | 16 nonce | 48 card id |
+ *                8 op | 9 factor | 10 match | 11 zero[5] | 16 nonce | 48 card id |
  *                112 staff id | 176 card signature (r|s) |
  *                240 ephemeral X25519 key | 272 sealed secret |
  *                400 AEAD tag                                           416
@@ -134,6 +134,12 @@ enum signon_factor {
 };
 #define SIGNON_F_MAX		4
 
+/* BIOMETRIC's match (byte 10 of a REQUEST; 0 for every other factor): the
+ * work partition's sensor matched the user's enrolled finger or not. A
+ * non-match is reported too: it counts towards the user's lockout. */
+#define SIGNON_MATCH_YES	1
+#define SIGNON_MATCH_NO		2
+
 /* The verifier's answer. */
 enum signon_result {
 	SIGNON_R_OK = 0,
@@ -153,8 +159,10 @@ enum signon_result {
 	SIGNON_R_MALFORMED = 13,	/* e.g. the sealed secret did not open */
 	SIGNON_R_INTERNAL = 14,		/* the verifier's own failure: retry */
 	SIGNON_R_NO_SESSION = 15,	/* sign-off without a session */
+	SIGNON_R_NO_MATCH = 16,		/* a biometric non-match, recorded and
+					 * counted; tries left as for a PIN */
 };
-#define SIGNON_R_MAX		15
+#define SIGNON_R_MAX		16
 
 /* The relay's own failures (RELAY_ERR). */
 enum signon_relay_err {
@@ -234,14 +242,14 @@ struct signon_challenge {
  *   CARD_PIN    card id, sealed (PIN)
  *   CARD_KEY    card id, card signature (sealed holds zeros: sealed anyway)
  *   CODE_PIN    staff id, sealed (PIN and code)
- *   BIOMETRIC   staff id
+ *   BIOMETRIC   staff id, match (SIGNON_MATCH_YES or _NO)
  *   NONE        (SIGNOFF, LOCK) staff id optional
  * The sealed secret and its ephemeral key are always present (the same
  * length on the wire whatever the factor); its content is checked by the
  * verifier after opening it.
  */
 struct signon_request {
-	uint8_t		op, factor;
+	uint8_t		op, factor, match;
 	uint8_t		nonce[SIGNON_NONCE_LEN];
 	char		card[SIGNON_CARD_LEN + 1];
 	char		staff[SIGNON_STAFF_LEN + 1];

@@ -28,6 +28,8 @@ mkreq(struct signon_request *m, int op, int factor)
 		strcpy(m->staff, "s1001");
 	if (factor == SIGNON_F_CARD_KEY)
 		memset(m->card_sig, 7, sizeof(m->card_sig));
+	if (factor == SIGNON_F_BIOMETRIC)
+		m->match = SIGNON_MATCH_YES;
 }
 
 static void
@@ -95,6 +97,8 @@ test_request_refusals(void **state)
 	MUT(8, 0, SIGNON_E_ENUM);
 	MUT(9, 9, SIGNON_E_ENUM);
 	MUT(12, 1, SIGNON_E_RESERVED);
+	MUT(10, 1, SIGNON_E_FIELDS);			/* a match on a card */
+	MUT(10, 3, SIGNON_E_ENUM);
 	MUT(48 + 20, 'A', SIGNON_E_TEXT);		/* after the NUL */
 	MUT(48 + 3, ' ', SIGNON_E_TEXT);		/* a space */
 	MUT(9, SIGNON_F_CARD_KEY, SIGNON_E_FIELDS);	/* no card signature */
