@@ -3,14 +3,56 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <openssl/evp.h>
 
 #include "agency/sekisho-authd/session.h"
 #include "lib/encode.h"
 #include "registry/ops.h"
 
 static const struct reg_actor authd_actor = { "sekisho-authd", "sign-on" };
+
+void
+authd_engine_free(struct authd_engine *e)
+{
+	if (e->keys == NULL)
+		return;
+	for (size_t i = 0; i < AUTHD_KEYCACHE; i++)
+		EVP_PKEY_free(e->keys->e[i].pk);
+	free(e->keys);
+	e->keys = NULL;
+}
+
+/* The parsed key for id (kind 'd': a laptop's Ed25519 key, raw; 'c': a
+ * card's P-256 key, SEC1), from the cache or made and kept. NULL if the
+ * key is malformed or memory ran out. */
+static EVP_PKEY *
+cached_key(struct authd_engine *e, const char *id, int kind, const uint8_t *raw,
+    size_t rawlen)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+	EVP_PKEY *pk;
+
+	if (e->keys == NULL && (e->keys = calloc(1, sizeof(*e->keys))) == NULL)
+		return NULL;
+	for (const char *p = id; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	i = (h ^ (uint32_t)kind) % AUTHD_KEYCACHE;
+	if (e->keys->e[i].pk != NULL && e->keys->e[i].id[0] == kind &&
+	    strcmp(e->keys->e[i].id + 1, id) == 0)
+		return e->keys->e[i].pk;
+	pk = kind == 'd' ? signon_ed25519_key(raw) : signon_card_key(raw, rawlen);
+	if (pk == NULL)
+		return NULL;
+	EVP_PKEY_free(e->keys->e[i].pk);
+	e->keys->e[i].pk = pk;
+	e->keys->e[i].id[0] = (char)kind;
+	sk_strlcpy(e->keys->e[i].id + 1, id, sizeof(e->keys->e[i].id) - 1);
+	return pk;
+}
 
 int
 authd_batch_begin(struct authd_engine *e, struct sk_error *err)
@@ -173,14 +215,16 @@ check_factor(struct authd_engine *e, struct attempt *a, struct sk_error *err)
 	} else if (q->factor == SIGNON_F_CARD_KEY) {
 		uint8_t pub[SIGNON_P256_PUB_MAX], dg[32];
 		size_t publen;
+		EVP_PKEY *pk = NULL;
 
-		if (signon_card_pub(q->card, pub, &publen) != SIGNON_OK) {
+		if (signon_card_pub(q->card, pub, &publen) != SIGNON_OK ||
+		    (pk = cached_key(e, q->card, 'c', pub, publen)) == NULL) {
 			refuse(a, SIGNON_R_FACTOR_REFUSED, "card %s: enrolled key"
 			    " malformed", q->card);
 			goto out;
 		}
 		signon_card_digest(dg, q->nonce, q->card);
-		if (signon_card_verify(pub, publen, dg, q->card_sig) != SIGNON_OK) {
+		if (signon_card_verify_key(pk, dg, q->card_sig) != SIGNON_OK) {
 			counted = 1;
 			refuse(a, SIGNON_R_CARD_SIG, "the card's signature does not"
 			    " verify");
@@ -233,8 +277,9 @@ handle_bound(struct authd_engine *e, const uint8_t *in, size_t len, int64_t now,
 {
 	static struct signon_bound bd;
 	const struct signon_request *q = &bd.req;
-	char pub_b64[REG_PUB_LEN + 1], state[16];
+	char pub_b64[REG_PUB_LEN + 1], state[16], id[SIGNON_DEVICE_LEN + REG_PUB_LEN + 2];
 	uint8_t pub[KEY_LEN];
+	EVP_PKEY *pk;
 	struct sk_error e2;
 	int rc;
 
@@ -264,7 +309,11 @@ handle_bound(struct authd_engine *e, const uint8_t *in, size_t len, int64_t now,
 	if (key_from_b64(pub, pub_b64) != 0)
 		return refuse(a, SIGNON_R_DEVICE, "laptop %s has no sign-on key",
 		    bd.device);
-	if (signon_bound_verify(in, pub) != SIGNON_OK)
+	snprintf(id, sizeof(id), "%s %s", bd.device, pub_b64);
+	if ((pk = cached_key(e, id, 'd', pub, sizeof(pub))) == NULL)
+		return refuse(a, SIGNON_R_DEVICE, "laptop %s has no sign-on key",
+		    bd.device);
+	if (signon_bound_verify_key(in, pk) != SIGNON_OK)
 		return refuse(a, SIGNON_R_DEVICE, "the request does not verify under"
 		    " laptop %s's key", bd.device);
 	/* 3: the nonce */

@@ -49,6 +49,16 @@ enum authd_count {
 	AUTHD_C_MAX
 };
 
+/* Keys parsed once: laptops' sign-on keys (by name and key) and cards'
+ * keys (by card id, which holds the key), direct-mapped. */
+#define AUTHD_KEYCACHE	1024
+struct authd_keycache {
+	struct {
+		char		 id[SIGNON_DEVICE_LEN + REG_PUB_LEN + 2];
+		EVP_PKEY	*pk;
+	} e[AUTHD_KEYCACHE];
+};
+
 struct authd_engine {
 	struct reg			*r;
 	const struct rules		*rules;
@@ -62,7 +72,11 @@ struct authd_engine {
 	int64_t				 head_count;
 	char				 head_hash[REG_HASH_HEX];
 	uint64_t			 count[AUTHD_C_MAX];
+	struct authd_keycache		*keys;		/* made on first use */
 };
+
+/* Frees what the engine made (its key cache). */
+void authd_engine_free(struct authd_engine *e);
 
 int authd_batch_begin(struct authd_engine *e, struct sk_error *err);
 int authd_batch_commit(struct authd_engine *e, struct sk_error *err);

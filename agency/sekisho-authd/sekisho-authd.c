@@ -413,6 +413,7 @@ main(int argc, char **argv)
 	log_info("exiting on signal");
 	reg_close(d.r);
 	nonce_free(&d.nonces);
+	authd_engine_free(&d.e);
 	signon_signer_free(&d.signer);
 	signon_unsealer_free(&d.unsealer);
 	return 0;

@@ -354,22 +354,17 @@ signon_card_pub(const char *card, uint8_t pub[SIGNON_P256_PUB_MAX], size_t *publ
 	return SIGNON_OK;
 }
 
-int
-signon_card_verify(const uint8_t *pub, size_t publen, const uint8_t digest[32],
-    const uint8_t sig[SIGNON_CARDSIG_LEN])
+EVP_PKEY *
+signon_card_key(const uint8_t *pub, size_t publen)
 {
 	EVP_PKEY *pk = NULL;
-	EVP_PKEY_CTX *pc = NULL, *vc = NULL;
-	ECDSA_SIG *es = NULL;
-	BIGNUM *r = NULL, *s = NULL;
+	EVP_PKEY_CTX *pc = NULL, *cc = NULL;
 	OSSL_PARAM params[3];
-	uint8_t der[80], *p = der, key[SIGNON_P256_PUB_MAX];
-	int derlen, rc = SIGNON_E_KEY;
+	uint8_t key[SIGNON_P256_PUB_MAX];
 
 	if (publen > sizeof(key))
-		return SIGNON_E_KEY;
+		return NULL;
 	memcpy(key, pub, publen);
-
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 	    (char *)"prime256v1", 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
@@ -377,12 +372,27 @@ signon_card_verify(const uint8_t *pub, size_t publen, const uint8_t digest[32],
 	params[2] = OSSL_PARAM_construct_end();
 	if ((pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
 	    EVP_PKEY_fromdata_init(pc) != 1 ||
-	    EVP_PKEY_fromdata(pc, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto out;
-	if ((vc = EVP_PKEY_CTX_new(pk, NULL)) == NULL ||
-	    EVP_PKEY_public_check(vc) != 1)	/* a point on the curve */
-		goto out;
-	rc = SIGNON_E_SIGNATURE;
+	    EVP_PKEY_fromdata(pc, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1 ||
+	    (cc = EVP_PKEY_CTX_new(pk, NULL)) == NULL ||
+	    EVP_PKEY_public_check(cc) != 1) {	/* a point on the curve */
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
+	EVP_PKEY_CTX_free(cc);
+	EVP_PKEY_CTX_free(pc);
+	return pk;
+}
+
+int
+signon_card_verify_key(EVP_PKEY *pk, const uint8_t digest[32],
+    const uint8_t sig[SIGNON_CARDSIG_LEN])
+{
+	EVP_PKEY_CTX *vc = NULL;
+	ECDSA_SIG *es = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	uint8_t der[80], *p = der;
+	int derlen, rc = SIGNON_E_SIGNATURE;
+
 	if ((es = ECDSA_SIG_new()) == NULL ||
 	    (r = BN_bin2bn(sig, 32, NULL)) == NULL ||
 	    (s = BN_bin2bn(sig + 32, 32, NULL)) == NULL ||
@@ -391,7 +401,8 @@ signon_card_verify(const uint8_t *pub, size_t publen, const uint8_t digest[32],
 	r = s = NULL;
 	if ((derlen = i2d_ECDSA_SIG(es, &p)) <= 0 || (size_t)derlen > sizeof(der))
 		goto out;
-	if (EVP_PKEY_verify_init(vc) == 1 &&
+	if ((vc = EVP_PKEY_CTX_new(pk, NULL)) != NULL &&
+	    EVP_PKEY_verify_init(vc) == 1 &&
 	    EVP_PKEY_verify(vc, der, (size_t)derlen, digest, 32) == 1)
 		rc = SIGNON_OK;
 out:
@@ -399,7 +410,19 @@ out:
 	BN_free(s);
 	ECDSA_SIG_free(es);
 	EVP_PKEY_CTX_free(vc);
-	EVP_PKEY_CTX_free(pc);
+	return rc;
+}
+
+int
+signon_card_verify(const uint8_t *pub, size_t publen, const uint8_t digest[32],
+    const uint8_t sig[SIGNON_CARDSIG_LEN])
+{
+	EVP_PKEY *pk = signon_card_key(pub, publen);
+	int rc;
+
+	if (pk == NULL)
+		return SIGNON_E_KEY;
+	rc = signon_card_verify_key(pk, digest, sig);
 	EVP_PKEY_free(pk);
 	return rc;
 }
@@ -426,24 +449,39 @@ ed_sign(const struct signon_signer *s, const char *ctx, size_t ctxlen,
 	return ok ? SIGNON_OK : SIGNON_E_CRYPTO;
 }
 
+EVP_PKEY *
+signon_ed25519_key(const uint8_t pub[SIGNON_ED25519_LEN])
+{
+	return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub,
+	    SIGNON_ED25519_LEN);
+}
+
 static int
-ed_verify(const uint8_t pub[SIGNON_ED25519_LEN], const char *ctx, size_t ctxlen,
-    const uint8_t *b, size_t blen, const uint8_t sig[SIGNON_SIG_LEN])
+ed_verify_key(EVP_PKEY *pk, const char *ctx, size_t ctxlen, const uint8_t *b,
+    size_t blen, const uint8_t sig[SIGNON_SIG_LEN])
 {
 	uint8_t msg[64 + SIGNON_MAX_LEN];
-	EVP_PKEY *pk;
 	EVP_MD_CTX *md;
 	int rc = SIGNON_E_CRYPTO;
 
 	memcpy(msg, ctx, ctxlen);
 	memcpy(msg + ctxlen, b, blen);
-	pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, SIGNON_ED25519_LEN);
 	md = EVP_MD_CTX_new();
 	if (pk != NULL && md != NULL &&
 	    EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1)
 		rc = EVP_DigestVerify(md, sig, SIGNON_SIG_LEN, msg, ctxlen + blen) == 1 ?
 		    SIGNON_OK : SIGNON_E_SIGNATURE;
 	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+static int
+ed_verify(const uint8_t pub[SIGNON_ED25519_LEN], const char *ctx, size_t ctxlen,
+    const uint8_t *b, size_t blen, const uint8_t sig[SIGNON_SIG_LEN])
+{
+	EVP_PKEY *pk = signon_ed25519_key(pub);
+	int rc = ed_verify_key(pk, ctx, ctxlen, b, blen, sig);
+
 	EVP_PKEY_free(pk);
 	return rc;
 }
@@ -468,6 +506,13 @@ int
 signon_bound_verify(const uint8_t *raw, const uint8_t pub[SIGNON_ED25519_LEN])
 {
 	return ed_verify(pub, SIGNON_CTX_BOUND, CTX_LEN(SIGNON_CTX_BOUND), raw,
+	    SIGNON_BOUND_OFF_SIG, raw + SIGNON_BOUND_OFF_SIG);
+}
+
+int
+signon_bound_verify_key(const uint8_t *raw, EVP_PKEY *pk)
+{
+	return ed_verify_key(pk, SIGNON_CTX_BOUND, CTX_LEN(SIGNON_CTX_BOUND), raw,
 	    SIGNON_BOUND_OFF_SIG, raw + SIGNON_BOUND_OFF_SIG);
 }
 

@@ -102,6 +102,15 @@ int signon_card_verify(const uint8_t *pub, size_t publen,
 int signon_card_pub(const char *card, uint8_t pub[SIGNON_P256_PUB_MAX],
     size_t *publen);
 
+/* The same checks with keys parsed once (a verifier keeps them): an
+ * Ed25519 public key, or a card's P-256 key checked to lie on the curve.
+ * NULL if malformed; EVP_PKEY_free them. */
+EVP_PKEY *signon_ed25519_key(const uint8_t pub[SIGNON_ED25519_LEN]);
+EVP_PKEY *signon_card_key(const uint8_t *pub, size_t publen);
+int signon_card_verify_key(EVP_PKEY *pk, const uint8_t digest[32],
+    const uint8_t sig[SIGNON_CARDSIG_LEN]);
+int signon_bound_verify_key(const uint8_t *raw, EVP_PKEY *pk);
+
 /* BOUND: m->req_raw must decode; out gets SIGNON_BOUND_LEN bytes with the
  * signature. Returns the length or a negative signon_err. */
 int signon_bound_sign(uint8_t *out, size_t outlen, struct signon_bound *m,

@@ -4,3 +4,7 @@
 PROGS += signon-client
 signon-client_SRCS := tests/signon/signon-client.c
 DEBS += tcpdump
+PROGS += bench-auth
+bench-auth_SRCS := tests/signon/bench-auth.c tests/signon/testcard.c $(AUTHD_CORE) $(REGISTRY_SRCS)
+$(B)/bench-auth: LDFLAGS += $(REGISTRY_LIBS)
+$(B)/obj/tests/signon/bench-auth.o: MOD_CFLAGS += $(REGISTRY_CFLAGS)

@@ -188,6 +188,7 @@ teardown(void **state)
 	testcard_free(&w->card);
 	testcard_free(&w->card2);
 	nonce_free(&w->nonces);
+	authd_engine_free(&w->e);
 	free(w);
 	return 0;
 }
