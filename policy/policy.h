@@ -24,6 +24,7 @@
 #define POLICY_BEACON_ID	32	/* [a-z0-9-], as the beacon signs it */
 #define POLICY_BEACON_PORT	51821
 #define POLICY_VERIFIER_PORT	51831	/* SIGNON_PORT */
+#define POLICY_SIGNON_RELAY_PORT 51832	/* SIGNON_AGENT_PORT: the netvm's relay */
 #define POLICY_MAX_UPLINKS	16
 /* timers { } defaults */
 #define POLICY_DEFAULT_BEACON_TIMEOUT	100	/* ms per attempt */
