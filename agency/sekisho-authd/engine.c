@@ -170,9 +170,13 @@ check_factor(struct authd_engine *e, struct attempt *a, struct sk_error *err)
 			refuse(a, SIGNON_R_MALFORMED, "the sealed secret does not open");
 			goto out;
 		}
-		if (pin_len == 0 || (q->factor == SIGNON_F_CODE_PIN) != (code_len != 0)) {
+		if (pin_len == 0 || (q->factor == SIGNON_F_CODE_PIN && code_len == 0)) {
 			refuse(a, SIGNON_R_MALFORMED, "the sealed secret lacks the %s",
 			    pin_len == 0 ? "PIN" : "code");
+			goto out;
+		}
+		if (q->factor == SIGNON_F_CARD_PIN && code_len != 0) {
+			refuse(a, SIGNON_R_MALFORMED, "a code with a card: no");
 			goto out;
 		}
 		rc = reg_pin_verify(e->r, staff, pin, pin_len, &e2);
