@@ -37,7 +37,7 @@ bench-provio_SRCS := tests/bench/bench_provio.c $(PROV_IO_SRCS)
 $(B)/bench-provio: LDFLAGS += $(PROV_IO_LIBS)
 
 # tests/signon/: the agent's side of sign-on in C for the tests
-# (tests/integration/84-signon.sh), and the verifier's bench
+# (tests/integration/88-signon.sh), and the verifier's bench
 # (tests/bench/auth.sh).
 PROGS += signon-client
 signon-client_SRCS := tests/signon/signon-client.c
