@@ -2,8 +2,8 @@
  * Stage 2 (docs/sign-on.md): the session a successful sign-on opens for
  * the laptop and the user, in the registry that every gateway follows.
  * One small file so that the verifier's engine does not care how: the
- * registry's sessions (reg_session_open, issue 13's gateway feed) are
- * wired here and nowhere else.
+ * registry's sessions (reg_session_open, which the gateways follow
+ * through the change feed) are called here and nowhere else.
  */
 #ifndef SK_AUTHD_SESSION_H
 #define SK_AUTHD_SESSION_H

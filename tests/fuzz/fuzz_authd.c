@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static struct reg *r;
+static const struct reg_actor it_actor = { "it-test", "test" };
 static struct rules rules;
 static struct signon_signer verifier, dev;
 static struct signon_unsealer unsealer;
@@ -67,7 +68,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (reg_begin(r, &err) < 0 || reg_meta_set(r, "pool4", "10.77.0.0/24", &err) < 0 ||
 	    reg_group_add(r, &g, &err) < 0 || reg_device_add(r, &d, 0, &err) < 0 ||
 	    reg_device_signkey_set(r, "pc-0001", b64, &err) < 0 ||
-	    reg_staff_put(r, &s, NULL, &err) < 0 ||
+	    reg_staff_put(r, &it_actor, &s, NULL, &err) < 0 ||
 	    reg_card_assign(r, "0123456789ABCDEF", "felica", "s1001", &err) < 0 ||
 	    reg_commit(r, &err) < 0)
 		die("registry", &err);

@@ -28,6 +28,7 @@
 #include "tests/signon/testcard.h"
 
 #define NOW	1800000000
+static const struct reg_actor it_actor = { "it-test", "test" };
 
 static void
 die(const char *what, const struct sk_error *err)
@@ -91,7 +92,7 @@ main(int argc, char **argv)
 	if (reg_begin(r, &err) < 0 || reg_meta_set(r, "pool4", "10.77.0.0/24", &err) < 0 ||
 	    reg_group_add(r, &g, &err) < 0 || reg_device_add(r, &d, 0, &err) < 0 ||
 	    reg_device_signkey_set(r, "pc-0001", b64, &err) < 0 ||
-	    reg_staff_put(r, &s, NULL, &err) < 0 ||
+	    reg_staff_put(r, &it_actor, &s, NULL, &err) < 0 ||
 	    reg_pin_set(r, "s1001", "4711", 4, &err) < 0 ||
 	    reg_card_assign(r, "0123456789ABCDEF", "felica", "s1001", &err) < 0 ||
 	    reg_card_assign(r, card.id, "pubkey", "s1001", &err) < 0 ||

@@ -317,6 +317,15 @@ t_card_pin(void **state)
 	assert_string_equal(w->rec.uplink, "wlan0");
 	assert_string_equal(w->rec.source, "10.77.0.2:40000");
 	assert_string_equal(w->rec.reason, "");
+	/* stage 2: the session in the registry, which the gateways follow */
+	{
+		struct reg_session ss;
+
+		OK(reg_session_active(w->r, "pc-0001", w->now, &ss, &e_));
+		assert_string_equal(ss.staff_id, "s1001");
+		assert_string_equal(ss.factor, "card-pin");
+		assert_int_equal(ss.expires, w->now + 28800);
+	}
 	r = ask(w, &CARDPIN("1234"));
 	assert_int_equal(r.result, SIGNON_R_WRONG_PIN);
 	assert_int_equal(r.tries_left, 4);
@@ -346,6 +355,9 @@ t_lockout_across_factors(void **state)
 	struct world *w = *state;
 	struct signon_result_msg r;
 
+	r = ask(w, &CARDPIN(PIN));	/* a session, which the lock will close */
+	assert_int_equal(r.result, SIGNON_R_OK);
+
 	r = ask(w, &CARDPIN("0000"));
 	assert_int_equal(r.tries_left, 4);
 	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id,
@@ -364,6 +376,13 @@ t_lockout_across_factors(void **state)
 	assert_int_equal(r.tries_left, 0);
 	assert_string_equal(w->rec.reason, "wrong PIN (5 of 5); user locked");
 	assert_int_equal(failures(w, "s1001"), 5);
+	{
+		struct reg_session ss;
+		struct sk_error err;
+
+		assert_int_equal(reg_session_active(w->r, "pc-0001", w->now, &ss, &err),
+		    -ENOENT);	/* the lock closed the session the test began with */
+	}
 	/* locked: the right PIN, the card's key, a good code: all refused,
 	 * not counted further */
 	r = ask(w, &CARDPIN(PIN));
@@ -520,6 +539,15 @@ t_biometric_and_events(void **state)
 	assert_int_equal(r.result, SIGNON_R_OK);
 	assert_string_equal(w->rec.op, "signoff");
 	assert_string_equal(w->rec.factor, "none");
+	{
+		struct reg_session ss;
+		struct sk_error err;
+
+		assert_int_equal(reg_session_active(w->r, "pc-0001", w->now, &ss, &err),
+		    -ENOENT);
+	}
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_SIGNOFF, .staff = "s1001" });
+	assert_int_equal(r.result, SIGNON_R_NO_SESSION);
 }
 
 static int
