@@ -141,9 +141,16 @@ suite() {	# LABEL URL
 		[ \"\$(SIGNON_PIN=$PIN $CLI -a 127.0.0.1:$RPORT card-pin 0123456789ABCDEF)\" = 'locked staff=s1001 tries=0 lifetime=0' ]"
 	check "$L: IT resets the lock" bash -c "$P -q user unlock s1001 &&
 		[ \"\$(SIGNON_PIN=$PIN $CLI -a 127.0.0.1:$RPORT card-pin 0123456789ABCDEF)\" = 'ok staff=s1001 tries=0 lifetime=28800' ]"
+	check "$L: stage 2: the laptop's session in the registry, the gateways' feed" is "s1001|card-pin" \
+		sql "SELECT staff_id, factor FROM sessions WHERE device = 'pc-001' AND closed IS NULL"
 	check "$L: a laptop claiming to be another is refused" is "device staff= tries=0 lifetime=0" \
 		env SIGNON_PIN=$PIN "$CLI" -a "127.0.0.1:$((RPORT + 1))" card-pin 0123456789ABCDEF
 	check "$L: sign-off" is "ok staff= tries=0 lifetime=0" say signoff s1001
+	check "$L: sign-off closed the session" is "0" \
+		sql "SELECT count(*) FROM sessions WHERE closed IS NULL"
+	check "$L: each sign-on on the laptop handed the session over" is \
+		"$(printf 'replaced by s1001|2\nreplaced by s1002|2\nsigned off|1')" \
+		sql "SELECT closed_why, count(*) FROM sessions GROUP BY closed_why ORDER BY closed_why"
 
 	# ---- the audit ----
 	n=$(sql "SELECT count(*) FROM signon_audit")
