@@ -179,9 +179,8 @@ int
 reg_signon_append(struct reg *r, struct reg_signon_rec *rec, int64_t *count,
     char hash[REG_HASH_HEX], struct sk_error *err)
 {
-	char at[24], head[128];
+	char at[24];
 	const char *p[12];
-	const char *h[1] = { head };
 	int rc;
 
 	sk_strlcpy(rec->prev, hash, sizeof(rec->prev));
@@ -202,13 +201,21 @@ reg_signon_append(struct reg *r, struct reg_signon_rec *rec, int64_t *count,
 	    " factor, result, mode, uplink, source, reason, prev, hash) VALUES ($1, $2,"
 	    " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", 12, p, err)) < 0)
 		return rc;
-	snprintf(head, sizeof(head), "%" PRId64 " %s", *count + 1, rec->hash);
-	if ((rc = reg_queue(r, "UPDATE meta SET value = $1 WHERE key ="
-	    " 'signon_audit_head'", 1, h, err)) < 0)
-		return rc;
 	(*count)++;
 	sk_strlcpy(hash, rec->hash, REG_HASH_HEX);
 	return 0;
+}
+
+int
+reg_signon_head_set(struct reg *r, int64_t count, const char hash[REG_HASH_HEX],
+    struct sk_error *err)
+{
+	char head[128];
+	const char *h[1] = { head };
+
+	snprintf(head, sizeof(head), "%" PRId64 " %s", count, hash);
+	return reg_queue(r, "UPDATE meta SET value = $1 WHERE key = 'signon_audit_head'",
+	    1, h, err);
 }
 
 struct list_ctx {

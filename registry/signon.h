@@ -66,10 +66,13 @@ void reg_signon_hash(const struct reg_signon_rec *rec, const char *prev,
  * Appends rec after the head (count, hash), both of which it advances;
  * sets rec->prev and rec->hash. In the caller's transaction, which read
  * the head with reg_signon_head after reg_begin (the write lock keeps
- * two writers from chaining onto the same record).
+ * two writers from chaining onto the same record) and writes the new head
+ * with reg_signon_head_set before it commits (once for many records).
  */
 int reg_signon_append(struct reg *r, struct reg_signon_rec *rec,
     int64_t *count, char hash[REG_HASH_HEX], struct sk_error *err);
+int reg_signon_head_set(struct reg *r, int64_t count,
+    const char hash[REG_HASH_HEX], struct sk_error *err);
 /* Records with from <= at < to (0, 0: all), in order; fn's non-zero
  * stops and is returned. */
 int reg_signon_list(struct reg *r, int64_t from, int64_t to,

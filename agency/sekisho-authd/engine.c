@@ -68,15 +68,24 @@ authd_batch_begin(struct authd_engine *e, struct sk_error *err)
 		return rc;
 	}
 	e->in_batch = 1;
+	e->head_dirty = 0;
 	return 0;
 }
 
 int
 authd_batch_commit(struct authd_engine *e, struct sk_error *err)
 {
+	int rc;
+
 	if (!e->in_batch)
 		return 0;
 	e->in_batch = 0;
+	if (e->head_dirty && (rc = reg_signon_head_set(e->r, e->head_count,
+	    e->head_hash, err)) < 0) {
+		reg_rollback(e->r);
+		return rc;
+	}
+	e->head_dirty = 0;
 	return reg_commit(e->r, err);
 }
 
@@ -86,6 +95,7 @@ authd_batch_abort(struct authd_engine *e)
 	if (e->in_batch)
 		reg_rollback(e->r);
 	e->in_batch = 0;
+	e->head_dirty = 0;
 }
 
 /* One attempt being decided. */
@@ -399,6 +409,7 @@ authd_handle(struct authd_engine *e, const uint8_t *in, size_t len,
 	if ((rc = reg_signon_append(e->r, rec, &e->head_count, e->head_hash, err)) < 0)
 		return rc;
 	rec->seq = e->head_count;	/* its place in the chain */
+	e->head_dirty = 1;
 	*has_rec = 1;
 	e->count[a.res.result == SIGNON_R_OK ? AUTHD_C_OK : AUTHD_C_REFUSED]++;
 	rc = signon_result_sign(out, SIGNON_RESULT_LEN, &a.res, e->signer);

@@ -69,6 +69,7 @@ struct authd_engine {
 	int				 max_failures;	/* REG_MAX_FAILURES */
 	/* the batch */
 	int				 in_batch;
+	int				 head_dirty;	/* records appended */
 	int64_t				 head_count;
 	char				 head_hash[REG_HASH_HEX];
 	uint64_t			 count[AUTHD_C_MAX];

@@ -1,6 +1,8 @@
 /*
  * bench-auth: the verifier's engine in process (agency/sekisho-authd),
- * on a real registry, one thread: requests built beforehand as the agent
+ * on a real registry, one thread: the morning's sign-ons, each laptop of
+ * N signing on once (its session opened: stage 2), requests built
+ * beforehand as the agent
  * and the laptop's relay build them (a nonce from the engine, the card's
  * ECDSA P-256 answer, the laptop's Ed25519 signature), then timed through
  * authd_handle in batches of 64 with a commit each, as the daemon does:
@@ -63,7 +65,7 @@ main(int argc, char **argv)
 	struct reg *r;
 	struct sk_error err;
 	struct reg_group g = { .name = "default", .tmpl = "x", .key_file = "/k" };
-	struct reg_device d = { .name = "pc-0001", .grp = "default" };
+	struct reg_device d;
 	struct reg_staff s = { .staff_id = "s1001", .name = "n", .role = "clerk",
 	    .source = "cli" };
 	uint8_t seed[32], pub[32], key[32] = { 1 }, out[SIGNON_MAX_LEN];
@@ -89,14 +91,27 @@ main(int argc, char **argv)
 	testcard_new(&card);
 	nonce_init(&nonces, key, 300, 1u << 18);
 	key_to_b64(b64, dev.pub);
-	if (reg_begin(r, &err) < 0 || reg_meta_set(r, "pool4", "10.77.0.0/24", &err) < 0 ||
-	    reg_group_add(r, &g, &err) < 0 || reg_device_add(r, &d, 0, &err) < 0 ||
-	    reg_device_signkey_set(r, "pc-0001", b64, &err) < 0 ||
+	if (reg_begin(r, &err) < 0 || reg_meta_set(r, "pool4", "10.77.0.0/16", &err) < 0 ||
+	    reg_group_add(r, &g, &err) < 0 ||
 	    reg_staff_put(r, &it_actor, &s, NULL, &err) < 0 ||
 	    reg_pin_set(r, "s1001", "4711", 4, &err) < 0 ||
 	    reg_card_assign(r, "0123456789ABCDEF", "felica", "s1001", &err) < 0 ||
 	    reg_card_assign(r, card.id, "pubkey", "s1001", &err) < 0 ||
 	    reg_commit(r, &err) < 0)
+		die("registry", &err);
+	/* the laptops, all with the same sign-on key (the registry does not
+	 * mind; the verifier parses each laptop's as if it were its own) */
+	if (reg_begin(r, &err) < 0)
+		die("registry", &err);
+	for (int i = 0; i < n; i++) {
+		memset(&d, 0, sizeof(d));
+		snprintf(d.name, sizeof(d.name), "pc-%05d", i);
+		strcpy(d.grp, "default");
+		if (reg_device_add(r, &d, 0, &err) < 0 ||
+		    reg_device_signkey_set(r, d.name, b64, &err) < 0)
+			die("registry", &err);
+	}
+	if (reg_commit(r, &err) < 0)
 		die("registry", &err);
 	memset(&e, 0, sizeof(e));
 	e.r = r;
@@ -116,7 +131,8 @@ main(int argc, char **argv)
 		memset(&q, 0, sizeof(q));
 		memset(&bd, 0, sizeof(bd));
 		q.op = SIGNON_OP_SIGNON;
-		nonce_mint(&nonces, "pc-0001", NOW, q.nonce);
+		snprintf(bd.device, sizeof(bd.device), "pc-%05d", i);
+		nonce_mint(&nonces, bd.device, NOW, q.nonce);
 		if (pin) {
 			q.factor = SIGNON_F_CARD_PIN;
 			strcpy(q.card, "0123456789ABCDEF");
@@ -131,7 +147,6 @@ main(int argc, char **argv)
 		if (signon_request_seal(bd.req_raw, sizeof(bd.req_raw), &q, uns.pub,
 		    pin ? "4711" : "", pin ? 4 : 0, "", 0) != SIGNON_REQUEST_LEN)
 			die("seal", NULL);
-		strcpy(bd.device, "pc-0001");
 		bd.mode = SIGNON_MODE_REMOTE;
 		bd.time = NOW;
 		if (signon_bound_sign(reqs[i], SIGNON_BOUND_LEN, &bd, &dev) != SIGNON_BOUND_LEN)
