@@ -6,7 +6,7 @@ LIB_SRCS += lib/log.c lib/encode.c lib/util.c lib/buf.c lib/proc.c lib/udp.c lib
 	lib/nftload.c lib/sandbox.c lib/notify.c
 LIB_SRCS += lib/proto/beacon_wire.c lib/proto/beacon_sign.c lib/proto/dist_wire.c \
 	lib/proto/control_wire.c lib/proto/dns_wire.c lib/proto/probe_wire.c \
-	lib/proto/bverify_wire.c
+	lib/proto/bverify_wire.c lib/proto/signon_wire.c lib/proto/signon_crypto.c
 
 UNITS += test_lib
 test_lib_SRCS := tests/unit/test_lib.c
@@ -29,3 +29,9 @@ fuzz_control_SRCS := tests/fuzz/fuzz_control.c
 DEBS += libseccomp-dev
 SANDBOX_LIBS := -lseccomp
 $(B)/fuzz/%: PKG_LIBS += $(SANDBOX_LIBS)
+
+# Sign-on's messages (docs/sign-on.md).
+FUZZERS += fuzz_signon_wire
+fuzz_signon_wire_SRCS := tests/fuzz/fuzz_signon_wire.c
+UNITS += test_signon
+test_signon_SRCS := tests/unit/test_signon.c tests/signon/testcard.c

@@ -89,6 +89,8 @@ struct sandbox {
 #define SANDBOX_USER_DNS	"_sekisho-dns"
 #define SANDBOX_USER_BVERIFY	"_sekisho-bverify"
 #define SANDBOX_USER_ENG	"_sekisho-eng"	/* sekishod's engine */
+#define SANDBOX_USER_AUTHD	"_sekisho-authd"	/* the sign-on verifier */
+#define SANDBOX_USER_SIGNON	"_sekisho-signon"	/* the netvm's sign-on relay */
 
 /*
  * Enters sb for good (see the top of this file). Run it after the last

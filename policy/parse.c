@@ -824,6 +824,7 @@ static const struct keyword top_kws[] = {
 	{ "service", NULL, S_SERVICE, 1, ps_bl_service },
 	{ "inbound", NULL, S_INBOUND, 1, ps_bl_inbound },
 	{ "distribution", NULL, S_DIST, 0, ps_bl_distribution },
+	{ "verifier", NULL, S_VERIFIER, 0, ps_bl_verifier },
 };
 static const struct keyword beacon_kws[] = {
 	{ "address", "ADDRESS or ADDRESS:PORT", S_B_ADDRESS, 0, st_b_address },

@@ -38,7 +38,8 @@ enum slot {
 	S_T_BATTEMPTS, S_T_REVERIFY, S_T_RTT, S_T_STALE, S_T_GWTIMEOUT, S_T_VOUCH, S_TUNNEL6,
 	S_ADDRESS6, S_ROUTER6, S_LGWAN_SET, S_SET, S_SET_PREFIX, S_SERVICE,
 	S_R_CLASS, S_R_TO, S_R_FROM, S_R_TCP, S_R_UDP, S_R_ICMP, S_R_MODE,
-	S_INBOUND, S_DIST, S_D_SERVER, S_D_INTERVAL, S_COUNT
+	S_INBOUND, S_DIST, S_D_SERVER, S_D_INTERVAL, S_VERIFIER, S_V_ADDRESS,
+	S_V_SIGN, S_V_SEAL, S_COUNT
 };
 
 struct parser {
@@ -104,6 +105,7 @@ int ps_inside6(const struct prefix6 *, size_t, const struct in6_addr *,
 int ps_bl_set(struct parser *, const struct token *, const struct token *);
 int ps_bl_service(struct parser *, const struct token *, const struct token *);
 int ps_bl_inbound(struct parser *, const struct token *, const struct token *);
+int ps_bl_verifier(struct parser *, const struct token *, const struct token *);
 int ps_bl_distribution(struct parser *, const struct token *, const struct token *);
 int ps_st_lgwan_prefix(struct parser *, const struct token *, const struct token *);
 int ps_st_lgwan_set(struct parser *, const struct token *, const struct token *);

@@ -5,6 +5,7 @@
  * Set names are resolved once the file is read, so a set may be used
  * before it is defined. */
 #include "policy/parse_int.h"
+#include "lib/encode.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -570,6 +571,70 @@ ps_bl_distribution(struct parser *ps, const struct token *kw, const struct token
 		return rc;
 	if (ps->seen[S_D_SERVER] == 0)
 		return ps_perr(ps, kw->line, "missing 'server' in 'distribution' block");
+	return 0;
+}
+
+/* ---- verifier { }: sign-on (docs/sign-on.md) ---- */
+
+static int
+st_v_address(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char s[SHOW_MAX + 8];
+
+	(void)kw;
+	if (ps_parse_hostport(v, POLICY_VERIFIER_PORT, &ps->p->verifier) != 0)
+		return ps_perr(ps, v->line, "bad verifier address '%s', expected ADDRESS or ADDRESS:PORT like 10.64.0.7:%d",
+		    ps_show(v, s, sizeof(s)), POLICY_VERIFIER_PORT);
+	return 0;
+}
+
+static int
+v_key(struct parser *ps, const struct token *v, const char *what, uint8_t key[32])
+{
+	char b64[KEY_B64_LEN], s[SHOW_MAX + 8];
+
+	if (v->len != KEY_B64_LEN - 1 || ps_tok_copy(v, b64, sizeof(b64)) != 0 ||
+	    key_from_b64(key, b64) != 0)
+		return ps_perr(ps, v->line, "%s '%s' is not a base64 32-byte key (44 characters ending in '=')",
+		    what, ps_show(v, s, sizeof(s)));
+	return 0;
+}
+
+static int
+st_v_sign(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	(void)kw;
+	return v_key(ps, v, "sign-key", ps->p->verifier_sign);
+}
+
+static int
+st_v_seal(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	(void)kw;
+	return v_key(ps, v, "seal-key", ps->p->verifier_seal);
+}
+
+static const struct keyword verifier_kws[] = {
+	{ "address", "ADDRESS or ADDRESS:PORT", S_V_ADDRESS, 0, st_v_address },
+	{ "sign-key", "a base64 32-byte key", S_V_SIGN, 0, st_v_sign },
+	{ "seal-key", "a base64 32-byte key", S_V_SEAL, 0, st_v_seal },
+};
+static const struct block verifier_block = { "verifier", verifier_kws,
+	nitems(verifier_kws), "address, sign-key or seal-key" };
+
+int
+ps_bl_verifier(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	static const char *const need[3] = { "address", "sign-key", "seal-key" };
+	int rc;
+
+	(void)v;
+	if ((rc = ps_open_block(ps, &verifier_block, "verifier", kw->line)) != 0)
+		return rc;
+	for (int i = 0; i < 3; i++)
+		if (ps->seen[S_V_ADDRESS + i] == 0)
+			return ps_perr(ps, kw->line, "missing '%s' in 'verifier' block",
+			    need[i]);
 	return 0;
 }
 

@@ -23,6 +23,8 @@
 #define POLICY_BEACON_KEYS	2	/* pinned at once: current and next */
 #define POLICY_BEACON_ID	32	/* [a-z0-9-], as the beacon signs it */
 #define POLICY_BEACON_PORT	51821
+#define POLICY_VERIFIER_PORT	51831	/* SIGNON_PORT */
+#define POLICY_SIGNON_RELAY_PORT 51832	/* SIGNON_AGENT_PORT: the netvm's relay */
 #define POLICY_MAX_UPLINKS	16
 /* timers { } defaults */
 #define POLICY_DEFAULT_BEACON_TIMEOUT	100	/* ms per attempt */
@@ -173,6 +175,11 @@ struct policy {
 	/* distribution { }: where sekishod fetches newer bundles */
 	struct sockaddr_in dist_server;	/* sin_family 0 when absent */
 	unsigned int dist_interval_s;
+	/* verifier { }: the sign-on verifier (docs/sign-on.md) and the keys
+	 * pinned for it: its results' Ed25519 key, the X25519 key secrets
+	 * are sealed to */
+	struct sockaddr_in verifier;	/* sin_family 0 when absent */
+	uint8_t verifier_sign[32], verifier_seal[32];
 	/* beacon "ID" { } ... */
 	struct policy_beacon beacons[POLICY_MAX_BEACONS];
 	size_t n_beacons;

@@ -2,6 +2,7 @@
  * defaults spelled out, prefixes sorted, one tab of indentation, comments
  * gone. Parsing the output gives the same policy. */
 #include "policy/policy.h"
+#include "lib/encode.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -219,6 +220,15 @@ print_uplinks_timers(FILE *f, const struct policy *p)
 		fprintf(f, "\ndistribution {\n\tserver %s:%u\n\tinterval %u\n}\n",
 		    addr(p->dist_server.sin_addr, a),
 		    (unsigned)ntohs(p->dist_server.sin_port), p->dist_interval_s);
+	}
+	if (p->verifier.sin_family == AF_INET) {
+		char a[INET_ADDRSTRLEN], k1[KEY_B64_LEN], k2[KEY_B64_LEN];
+
+		key_to_b64(k1, p->verifier_sign);
+		key_to_b64(k2, p->verifier_seal);
+		fprintf(f, "\nverifier {\n\taddress %s:%u\n\tsign-key %s\n"
+		    "\tseal-key %s\n}\n", addr(p->verifier.sin_addr, a),
+		    (unsigned)ntohs(p->verifier.sin_port), k1, k2);
 	}
 	fprintf(f, "\ntimers {\n\tbeacon-timeout %u\n\tbeacon-attempts %u\n"
 	    "\tbeacon-reverify %u\n\tbeacon-rtt %u\n\toffice-vouch %u\n"

@@ -6,7 +6,7 @@
 # REGISTRY_LIBS.
 REGISTRY_SRCS := registry/registry.c registry/sqlite.c registry/pg.c registry/schema.c \
 	registry/ops.c registry/otpcode.c registry/feed.c registry/session.c \
-	registry/devpolicy.c registry/feedseq.c
+	registry/devpolicy.c registry/feedseq.c registry/signon.c
 REGISTRY_LIBS := -lsqlite3 -lpq -largon2
 REGISTRY_CFLAGS := -I/usr/include/postgresql
 

@@ -120,7 +120,7 @@ extern const struct reg_ops reg_pg_ops;
 
 /* registry/schema.c: the schema version this build writes, and the
  * migrations (run by reg_open). */
-#define REG_SCHEMA_VERSION	2
+#define REG_SCHEMA_VERSION	3
 int reg_migrate(struct reg *r, struct sk_error *err);
 int reg_schema_version(struct reg *r, int *v, struct sk_error *err);
 

@@ -60,7 +60,22 @@ static const char *const v2[] = {
 	NULL
 };
 
-static const char *const *const migrations[REG_SCHEMA_VERSION] = { v1, v2 };
+/* v3, sign-on's (registry/signon.h, docs/sign-on.md): each laptop's
+ * sign-on key, and the hash-chained audit trail with its head in meta. */
+static const char *const v3[] = {
+	"ALTER TABLE devices ADD COLUMN sign_pub TEXT",
+	"CREATE TABLE signon_audit (seq %ID%, at BIGINT NOT NULL,"
+	" staff_id TEXT NOT NULL, device TEXT NOT NULL, op TEXT NOT NULL,"
+	" factor TEXT NOT NULL, result TEXT NOT NULL, mode TEXT NOT NULL,"
+	" uplink TEXT NOT NULL, source TEXT NOT NULL, reason TEXT NOT NULL,"
+	" prev TEXT NOT NULL, hash TEXT NOT NULL UNIQUE)",
+	"CREATE INDEX signon_audit_at ON signon_audit(at)",
+	"INSERT INTO meta (key, value) VALUES ('signon_audit_head',"
+	" '0 0000000000000000000000000000000000000000000000000000000000000000')",
+	NULL
+};
+
+static const char *const *const migrations[REG_SCHEMA_VERSION] = { v1, v2, v3 };
 
 static int
 one_int(void *arg, int ncol, const char *const *val)

@@ -35,3 +35,14 @@ $(B)/prov-ldap-test: LDFLAGS += $(PROV_IO_LIBS)
 PROGS += bench-provio
 bench-provio_SRCS := tests/bench/bench_provio.c $(PROV_IO_SRCS)
 $(B)/bench-provio: LDFLAGS += $(PROV_IO_LIBS)
+
+# tests/signon/: the agent's side of sign-on in C for the tests
+# (tests/integration/88-signon.sh), and the verifier's bench
+# (tests/bench/auth.sh).
+PROGS += signon-client
+signon-client_SRCS := tests/signon/signon-client.c
+DEBS += tcpdump sqlite3
+PROGS += bench-auth
+bench-auth_SRCS := tests/signon/bench-auth.c tests/signon/testcard.c $(AUTHD_CORE) $(REGISTRY_SRCS)
+$(B)/bench-auth: LDFLAGS += $(REGISTRY_LIBS)
+$(B)/obj/tests/signon/bench-auth.o: MOD_CFLAGS += $(REGISTRY_CFLAGS)

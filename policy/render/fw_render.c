@@ -115,6 +115,12 @@ render_input(const struct fw_params *p, struct buf *o)
 		    p->work_if);
 		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s icmp type echo-request accept\n",
 		    p->work_if, ip4(pol->work_router, a));
+		/* The agent's sign-on requests to the relay (sekisho-signon:
+		 * no capability, its own user), when the policy names a
+		 * verifier (docs/sign-on.md). */
+		if (pol->verifier.sin_family == AF_INET)
+			buf_printf(o, "\t\tiifname \"%s\" ip daddr %s udp dport %d accept\n",
+			    p->work_if, ip4(pol->work_router, a), POLICY_SIGNON_RELAY_PORT);
 		buf_printf(o, "\t\tiifname \"%s\" meta l4proto tcp counter reject with tcp reset\n"
 		    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n",
 		    p->work_if, p->work_if);

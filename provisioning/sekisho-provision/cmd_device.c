@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "lib/encode.h"
+#include "lib/proto/signon_crypto.h"
 #include "policy/fileio.h"
 #include "provisioning/sekisho-provision/importmap.h"
 #include "provisioning/sekisho-provision/reclist.h"
 #include "provisioning/sekisho-provision/table.h"
+#include "registry/signon.h"
 
 /* ---- groups seen in one run ------------------------------------------ */
 
@@ -279,6 +281,9 @@ struct signed_dev {
 	size_t			 len;
 	uint8_t			 priv[KEY_LEN];	/* made here now: handed over once */
 	int			 has_priv;
+	uint8_t			 sign_seed[KEY_LEN];	/* the sign-on key, likewise */
+	char			 sign_pub[REG_PUB_LEN + 1];
+	int			 has_sign;
 };
 
 struct devvec {
@@ -313,6 +318,7 @@ devvec_free(struct devvec *dv)
 	for (i = 0; i < dv->n; i++) {
 		free(dv->v[i].bundle);
 		wipe(dv->v[i].priv, sizeof(dv->v[i].priv));
+		wipe(dv->v[i].sign_seed, sizeof(dv->v[i].sign_seed));
 	}
 	free(dv->v);
 	memset(dv, 0, sizeof(*dv));
@@ -324,7 +330,7 @@ sign_one(struct prov *p, struct gcache *gc, struct signed_dev *s, struct sk_erro
 {
 	struct reg_group *g;
 	uint8_t pub[KEY_LEN];
-	char how[128];
+	char how[160], state[16];
 	int rc;
 
 
@@ -338,6 +344,18 @@ sign_one(struct prov *p, struct gcache *gc, struct signed_dev *s, struct sk_erro
 		if ((rc = reg_device_set_key(p->r, s->d.name, s->d.pubkey, 1, err)) < 0)
 			return rc;
 	}
+	/* the sign-on key (docs/sign-on.md): made here at the first export
+	 * that has none, its private half handed over once like the above */
+	if ((rc = reg_device_signkey_get(p->r, s->d.name, s->sign_pub, state, err)) < 0)
+		return rc;
+	if (s->sign_pub[0] == '\0') {
+		if (signon_ed25519_keygen(s->sign_seed, pub) != SIGNON_OK)
+			return sk_errorf(err, EIO, "no random key from OpenSSL");
+		s->has_sign = 1;
+		key_to_b64(s->sign_pub, pub);
+		if ((rc = reg_device_signkey_set(p->r, s->d.name, s->sign_pub, err)) < 0)
+			return rc;
+	}
 	if ((rc = prov_sign_device(p, &s->d, g, s->d.serial + 1, &s->bundle, &s->len,
 	    err)) < 0)
 		return rc;
@@ -345,8 +363,9 @@ sign_one(struct prov *p, struct gcache *gc, struct signed_dev *s, struct sk_erro
 	if ((rc = reg_device_signed(p->r, s->d.name, s->d.serial,
 	    s->has_priv ? p->now : 0, err)) < 0)
 		return rc;
-	snprintf(how, sizeof(how), "bundle serial %lld%s", (long long)s->d.serial,
-	    s->has_priv ? "; key pair made here, private key handed over" : "");
+	snprintf(how, sizeof(how), "bundle serial %lld%s%s", (long long)s->d.serial,
+	    s->has_priv ? "; key pair made here, private key handed over" : "",
+	    s->has_sign ? "; sign-on key made here, handed over" : "");
 	return reg_audit(p->r, &p->actor, "device export", s->d.name, how, err) < 0 ? -EIO : 0;
 }
 
@@ -363,7 +382,8 @@ mkdir_private(const char *dir, struct sk_error *err)
 }
 
 /* DIR/bundle (0600), DIR/agency.pub, DIR/device.pub, DIR/device.key (0600,
- * only when made here now). */
+ * only when made here now), DIR/signon.key (0600) and signon.pub likewise:
+ * the laptop's sign-on key, which netvm/sekisho-signon signs with. */
 static int
 write_out(const struct signed_dev *s, const char *dir, const char *trust,
     struct sk_error *err)
@@ -377,6 +397,16 @@ write_out(const struct signed_dev *s, const char *dir, const char *trust,
 		snprintf(path, sizeof(path), "%s/device.key", dir);
 		unlink(path);	/* a stale one from an earlier key: this is the new one */
 		if ((rc = prov_secret_write(path, s->priv, 0, err)) < 0)
+			return rc;
+	}
+	if (s->has_sign) {
+		snprintf(path, sizeof(path), "%s/signon.key", dir);
+		unlink(path);
+		if ((rc = prov_secret_write(path, s->sign_seed, 0, err)) < 0)
+			return rc;
+		snprintf(pub, sizeof(pub), "%s\n", s->sign_pub);
+		snprintf(path, sizeof(path), "%s/signon.pub", dir);
+		if ((rc = prov_file_write(path, pub, strlen(pub), 0644, err)) < 0)
 			return rc;
 	}
 	snprintf(path, sizeof(path), "%s/bundle", dir);

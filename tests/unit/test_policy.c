@@ -162,6 +162,11 @@ test_language(void **state)
 	assert_int_equal(p.gateways[1].keepalive, 15);
 	assert_int_equal(p.gateways[0].keepalive, POLICY_DEFAULT_KEEPALIVE);
 	assert_int_equal(p.gateway_timeout_s, 10);
+	/* the sign-on verifier, its default port and both pinned keys */
+	assert_int_equal(p.verifier.sin_family, AF_INET);
+	assert_int_equal(ntohs(p.verifier.sin_port), POLICY_VERIFIER_PORT);
+	assert_int_equal(p.verifier_sign[0], 0x2a);	/* "Kv1n..." */
+	assert_int_equal(p.verifier_seal[0], 0xf6);	/* "9sZt..." */
 	/* lgwan: its own 172.20/16 and the set's two /16s, IPv6 apart */
 	assert_int_equal(p.n_lgwan, 3);
 	assert_prefix(&p.lgwan[2], "172.20.0.0", 16, 40);

@@ -146,7 +146,7 @@ t_schema(void **state)
 	assert_int_equal(reg_commit(f->r, &err), 0);
 	assert_int_equal(reg_open(f->url, &r2, &err), -EPROTO);
 	assert_string_equal(err.msg, "registry schema version 99 is newer than this"
-	    " build's 2: use a newer sekisho-provision");
+	    " build's 3: use a newer sekisho-provision");
 }
 
 static void
@@ -948,7 +948,7 @@ t_feed_reconnect(void **state)
 	reg_close(w);
 }
 
-/* A v1 registry (issue 12) is taken to v2 on open, its rows kept. */
+/* A v1 registry (issue 12) is taken to v2 and v3 on open, its rows kept. */
 static void
 t_migrate_v1(void **state)
 {
@@ -963,6 +963,12 @@ t_migrate_v1(void **state)
 	assert_int_equal(reg_begin(f->r, &err), 0);
 	assert_int_equal(reg_exec(f->r, "DROP TABLE sessions", 0, NULL, NULL, NULL, &err), 0);
 	assert_int_equal(reg_exec(f->r, "DROP TABLE changes", 0, NULL, NULL, NULL, &err), 0);
+	/* and sign-on's v3 */
+	assert_int_equal(reg_exec(f->r, "DROP TABLE signon_audit", 0, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(reg_exec(f->r, "ALTER TABLE devices DROP COLUMN sign_pub", 0, NULL,
+	    NULL, NULL, &err), 0);
+	assert_int_equal(reg_exec(f->r, "DELETE FROM meta WHERE key = 'signon_audit_head'",
+	    0, NULL, NULL, NULL, &err), 0);
 	assert_int_equal(reg_exec(f->r, "UPDATE meta SET value = '1' WHERE key ="
 	    " 'schema_version'", 0, NULL, NULL, NULL, &err), 0);
 	assert_int_equal(reg_commit(f->r, &err), 0);
@@ -971,7 +977,7 @@ t_migrate_v1(void **state)
 	assert_int_equal(reg_open(f->url, &r2, &err), 0);
 	f->r = r2;
 	assert_int_equal(reg_schema_version(r2, &v, &err), 0);
-	assert_int_equal(v, 2);
+	assert_int_equal(v, 3);
 	assert_int_equal(reg_device_get(r2, "pc-001", &d, &err), 0);
 	assert_string_equal(since(r2, 0), "");
 	add_dev(f, "pc-002", PUB_B);

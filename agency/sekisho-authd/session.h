@@ -1,0 +1,27 @@
+/*
+ * Stage 2 (docs/sign-on.md): the session a successful sign-on opens for
+ * the laptop and the user, in the registry that every gateway follows.
+ * One small file so that the verifier's engine does not care how: the
+ * registry's sessions (reg_session_open, which the gateways follow
+ * through the change feed) are called here and nowhere else.
+ */
+#ifndef SK_AUTHD_SESSION_H
+#define SK_AUTHD_SESSION_H
+
+#include <stdint.h>
+
+#include "lib/util.h"
+#include "registry/registry.h"
+
+/* 0, -EPERM (revoked laptop, locked or disabled user), -ENOENT, or the
+ * registry's -errno. In the caller's transaction. */
+int authd_session_open(struct reg *r, const char *device, const char *staff,
+    const char *factor, int64_t now, uint32_t lifetime_s, struct sk_error *err);
+/* 0, -ENOENT when the laptop has no open session. */
+int authd_session_close(struct reg *r, const char *device, const char *why,
+    int64_t now, struct sk_error *err);
+/* Every session of a user (lockout): 0 or -errno. */
+int authd_session_close_staff(struct reg *r, const char *staff, const char *why,
+    int64_t now, struct sk_error *err);
+
+#endif

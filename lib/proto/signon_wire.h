@@ -1,0 +1,324 @@
+/*
+ * Sign-on, version 1 (docs/sign-on.md): the messages between the agent in
+ * the work partition, the netvm's relay (netvm/sekisho-signon) and the
+ * agency's verifier (agency/sekisho-authd). UDP, one message per datagram,
+ * every message of one fixed length; nothing optional, nothing may follow.
+ * Exact lengths, unknown versions, types, flag bits, enum values and
+ * non-zero reserved bytes are refused; text fields are NUL-padded with
+ * exactly one encoding. Nothing here allocates, touches a socket or a key
+ * (the cryptography is lib/proto/signon_crypto.h).
+ *
+ * The layout of a message never changes within a version: a change is
+ * SIGNON_VERSION 2 and new decoders beside these.
+ *
+ *   agent                relay (netvm)                 verifier (agency)
+ *     HELLO       ->       NONCE_REQ (+device)   ->
+ *                 <-       CHALLENGE (seal key   <-    CHALLENGE
+ *                           set from the policy)
+ *     REQUEST     ->       BOUND (+device, mode,  ->
+ *                           uplink, time, signed
+ *                           with the device key)
+ *                 <-       RESULT (checked        <-   RESULT (signed with
+ *                           against the pin)            the verifier's key)
+ *                 <-       RELAY_ERR (the relay's own failures: unsigned)
+ *
+ * Ports: the relay listens on the netvm's work-link address, port
+ * SIGNON_AGENT_PORT; the verifier on SIGNON_PORT.
+ *
+ * Byte offsets (integers big-endian):
+ *
+ * header (every message)    0 magic "SKS1" | 4 version (1) | 5 type |
+ *                           6 flags (0) | 7 reserved (0)                  8
+ * HELLO      (1) agent->relay       8 zero                               88
+ * NONCE_REQ  (2) relay->verifier    8 device | 72 zero                   88
+ * CHALLENGE  (3) verifier->relay->agent
+ *                8 nonce | 40 time | 48 valid_s u32 | 52 zero u32 |
+ *                56 seal key (X25519 public key of the verifier)         88
+ * REQUEST    (4) agent->relay
+ *                8 op | 9 factor | 10 match | 11 zero[5] | 16 nonce | 48 card id |
+ *                112 staff id | 176 card signature (r|s) |
+ *                240 ephemeral X25519 key | 272 sealed secret |
+ *                400 AEAD tag                                           416
+ * BOUND      (5) relay->verifier
+ *                8 REQUEST (all 416 bytes, its header included) |
+ *                424 device | 488 mode | 489 zero[7] | 496 uplink |
+ *                512 time | 520 device signature (Ed25519)              584
+ * RESULT     (6) verifier->relay->agent
+ *                8 nonce | 40 op | 41 factor | 42 result | 43 tries left |
+ *                44 lifetime u32 | 48 staff id | 112 device | 176 time |
+ *                184 verifier signature (Ed25519)                       248
+ * RELAY_ERR  (7) relay->agent
+ *                8 nonce (zero if none yet) | 40 code | 41 zero[7]       48
+ *
+ * No request is answered with more bytes than it carried (HELLO 88 ->
+ * CHALLENGE 88, NONCE_REQ 88 -> CHALLENGE 88, BOUND 584 -> RESULT 248).
+ */
+#ifndef SK_SIGNON_WIRE_H
+#define SK_SIGNON_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIGNON_MAGIC		"SKS1"
+#define SIGNON_MAGIC_LEN	4
+#define SIGNON_VERSION		1
+#define SIGNON_HDR_LEN		8
+#define SIGNON_PORT		51831	/* the verifier, agency side */
+#define SIGNON_AGENT_PORT	51832	/* the relay, on the work link */
+
+enum signon_type {
+	SIGNON_HELLO = 1,
+	SIGNON_NONCE_REQ = 2,
+	SIGNON_CHALLENGE = 3,
+	SIGNON_REQUEST = 4,
+	SIGNON_BOUND = 5,
+	SIGNON_RESULT = 6,
+	SIGNON_RELAY_ERR = 7,
+};
+
+#define SIGNON_NONCE_LEN	32	/* opaque to the agent and the relay */
+#define SIGNON_DEVICE_LEN	64	/* registry device name, NUL-padded */
+#define SIGNON_CARD_LEN		64	/* card id as the registry has it */
+#define SIGNON_STAFF_LEN	64	/* staff id */
+#define SIGNON_UPLINK_LEN	16	/* interface name (IFNAMSIZ) */
+#define SIGNON_CARDSIG_LEN	64	/* ECDSA P-256 r|s, 32 bytes each */
+#define SIGNON_X25519_LEN	32
+#define SIGNON_ED25519_LEN	32
+#define SIGNON_SIG_LEN		64	/* Ed25519 */
+#define SIGNON_TAG_LEN		16	/* ChaCha20-Poly1305 */
+
+/* The sealed secret's plaintext: PIN (NUL-padded) | code (NUL-padded). */
+#define SIGNON_PIN_MAX		64
+#define SIGNON_CODE_MAX		64
+#define SIGNON_SECRET_LEN	(SIGNON_PIN_MAX + SIGNON_CODE_MAX)	/* 128 */
+
+#define SIGNON_HELLO_LEN	88
+#define SIGNON_NONCE_REQ_LEN	88
+#define SIGNON_CHALLENGE_LEN	88
+#define SIGNON_REQUEST_LEN	416
+#define SIGNON_BOUND_LEN	584
+#define SIGNON_RESULT_LEN	248
+#define SIGNON_RELAY_ERR_LEN	48
+#define SIGNON_MAX_LEN		SIGNON_BOUND_LEN
+
+/* REQUEST offsets, for the AEAD's associated data and the signatures. */
+#define SIGNON_REQ_OFF_NONCE	16
+#define SIGNON_REQ_OFF_CARD	48
+#define SIGNON_REQ_OFF_STAFF	112
+#define SIGNON_REQ_OFF_CARDSIG	176
+#define SIGNON_REQ_OFF_EPH	240
+#define SIGNON_REQ_OFF_SEALED	272
+#define SIGNON_REQ_OFF_TAG	400
+#define SIGNON_REQ_AD_LEN	SIGNON_REQ_OFF_EPH	/* 240: sealed under AD = bytes 0..240 */
+/* BOUND and RESULT: the signature covers a context string and the bytes
+ * before the signature. */
+#define SIGNON_BOUND_OFF_SIG	520
+#define SIGNON_RESULT_OFF_SIG	184
+
+/* What the user does (op), and with what (factor). */
+enum signon_op {
+	SIGNON_OP_SIGNON = 1,	/* opens stage 2 on success */
+	SIGNON_OP_SIGNOFF = 2,	/* closes it; factor NONE */
+	SIGNON_OP_LOCK = 3,	/* screen locked: recorded; factor NONE */
+	SIGNON_OP_UNLOCK = 4,	/* unlocked: a factor is checked as for SIGNON */
+};
+#define SIGNON_OP_MAX		4
+
+enum signon_factor {
+	SIGNON_F_NONE = 0,	/* sign-off and lock only */
+	SIGNON_F_CARD_PIN = 1,	/* card id + PIN (sealed) */
+	SIGNON_F_CARD_KEY = 2,	/* card id + the card's signature of the
+				 * challenge (signon_card_digest) */
+	SIGNON_F_CODE_PIN = 3,	/* staff id + emergency code + PIN (sealed) */
+	SIGNON_F_BIOMETRIC = 4,	/* staff id + the work partition's match */
+};
+#define SIGNON_F_MAX		4
+
+/* BIOMETRIC's match (byte 10 of a REQUEST; 0 for every other factor): the
+ * work partition's sensor matched the user's enrolled finger or not. A
+ * non-match is reported too: it counts towards the user's lockout. */
+#define SIGNON_MATCH_YES	1
+#define SIGNON_MATCH_NO		2
+
+/* The verifier's answer. */
+enum signon_result {
+	SIGNON_R_OK = 0,
+	SIGNON_R_WRONG_PIN = 1,		/* tries left in tries_left */
+	SIGNON_R_LOCKED = 2,		/* until IT resets the user */
+	SIGNON_R_UNKNOWN_CARD = 3,
+	SIGNON_R_UNKNOWN_USER = 4,
+	SIGNON_R_CODE_USED = 5,
+	SIGNON_R_CODE_EXPIRED = 6,
+	SIGNON_R_CODE_INVALID = 7,	/* not a code, or not this user's */
+	SIGNON_R_FACTOR_REFUSED = 8,	/* not allowed for this user */
+	SIGNON_R_CARD_SIG = 9,		/* the card's signature did not verify */
+	SIGNON_R_REPLAY = 10,		/* nonce used, expired or not ours */
+	SIGNON_R_DEVICE = 11,		/* unknown or revoked laptop, or its
+					 * signature did not verify */
+	SIGNON_R_DISABLED = 12,
+	SIGNON_R_MALFORMED = 13,	/* e.g. the sealed secret did not open */
+	SIGNON_R_INTERNAL = 14,		/* the verifier's own failure: retry */
+	SIGNON_R_NO_SESSION = 15,	/* sign-off without a session */
+	SIGNON_R_NO_MATCH = 16,		/* a biometric non-match, recorded and
+					 * counted; tries left as for a PIN */
+};
+#define SIGNON_R_MAX		16
+
+/* The relay's own failures (RELAY_ERR). */
+enum signon_relay_err {
+	SIGNON_RE_UNREACHABLE = 1,	/* no answer from the verifier */
+	SIGNON_RE_NO_VERIFIER = 2,	/* the policy names no verifier */
+	SIGNON_RE_BAD_ANSWER = 3,	/* an answer that did not verify */
+	SIGNON_RE_BUSY = 4,		/* one exchange at a time */
+	SIGNON_RE_BLOCKED = 5,		/* no path: the netvm is blocked */
+};
+#define SIGNON_RE_MAX		5
+
+/* Modes, as the relay reports them for the audit. */
+enum signon_mode {
+	SIGNON_MODE_UNKNOWN = 0,
+	SIGNON_MODE_REMOTE = 1,
+	SIGNON_MODE_OFFICE = 2,
+};
+#define SIGNON_MODE_MAX		2
+
+/* Every reason a message is refused, as negative return values. */
+enum signon_err {
+	SIGNON_OK = 0,
+	SIGNON_E_LENGTH = -1,
+	SIGNON_E_MAGIC = -2,
+	SIGNON_E_VERSION = -3,
+	SIGNON_E_TYPE = -4,
+	SIGNON_E_FLAGS = -5,
+	SIGNON_E_RESERVED = -6,	/* a zero field is not zero */
+	SIGNON_E_ENUM = -7,	/* op, factor, result, mode or code unknown */
+	SIGNON_E_TEXT = -8,	/* a text field malformed */
+	SIGNON_E_FIELDS = -9,	/* fields that do not fit the op and factor */
+	SIGNON_E_SPACE = -10,	/* output buffer too small */
+	SIGNON_E_SIGNATURE = -11,
+	SIGNON_E_SEAL = -12,	/* the sealed secret did not open */
+	SIGNON_E_CRYPTO = -13,
+	SIGNON_E_KEY = -14,
+};
+const char *signon_strerror(int code);
+/* Fixed names for logs and the audit: "ok", "wrong-pin", ...; "card-pin",
+ * ...; "signon", ...; "remote", ... ("?" when out of range). */
+const char *signon_result_name(int r);
+const char *signon_factor_name(int f);
+const char *signon_op_name(int op);
+const char *signon_mode_name(int m);
+const char *signon_relay_err_name(int e);
+
+/*
+ * Text fields: 1..N bytes (NUL-terminated in the structs), NUL-padded on
+ * the wire, nothing but NULs after the first NUL.
+ *   device:  [a-z0-9._-], starting with [a-z0-9] (a registry device name)
+ *   card id: printable ASCII 0x21..0x7e (hex of an IDm/UID, or "pk:"+base64)
+ *   staff:   printable ASCII 0x21..0x7e
+ *   uplink:  [A-Za-z0-9._-], may be empty ("" when unknown)
+ */
+int signon_device_valid(const char *s);
+int signon_card_valid(const char *s);
+int signon_staff_valid(const char *s);
+int signon_uplink_valid(const char *s);
+
+struct signon_hello {
+	int	unused;
+};
+
+struct signon_nonce_req {
+	char	device[SIGNON_DEVICE_LEN + 1];
+};
+
+struct signon_challenge {
+	uint8_t		nonce[SIGNON_NONCE_LEN];
+	uint64_t	time;		/* the verifier's clock, unix seconds */
+	uint32_t	valid_s;	/* the nonce expires time + valid_s */
+	uint8_t		seal_pub[SIGNON_X25519_LEN];
+};
+
+/*
+ * Which fields a REQUEST holds, by factor (others all zero / empty):
+ *   CARD_PIN    card id, sealed (PIN)
+ *   CARD_KEY    card id, card signature (sealed holds zeros: sealed anyway)
+ *   CODE_PIN    staff id, sealed (PIN and code)
+ *   BIOMETRIC   staff id, match (SIGNON_MATCH_YES or _NO)
+ *   NONE        (SIGNOFF, LOCK) staff id optional
+ * The sealed secret and its ephemeral key are always present (the same
+ * length on the wire whatever the factor); its content is checked by the
+ * verifier after opening it.
+ */
+struct signon_request {
+	uint8_t		op, factor, match;
+	uint8_t		nonce[SIGNON_NONCE_LEN];
+	char		card[SIGNON_CARD_LEN + 1];
+	char		staff[SIGNON_STAFF_LEN + 1];
+	uint8_t		card_sig[SIGNON_CARDSIG_LEN];
+	uint8_t		eph_pub[SIGNON_X25519_LEN];
+	uint8_t		sealed[SIGNON_SECRET_LEN];
+	uint8_t		tag[SIGNON_TAG_LEN];
+};
+
+struct signon_bound {
+	uint8_t		req_raw[SIGNON_REQUEST_LEN];	/* as the agent sent it */
+	struct signon_request req;			/* decoded from req_raw */
+	char		device[SIGNON_DEVICE_LEN + 1];
+	uint8_t		mode;
+	char		uplink[SIGNON_UPLINK_LEN + 1];
+	uint64_t	time;		/* the netvm's clock, unix seconds */
+	uint8_t		sig[SIGNON_SIG_LEN];
+};
+
+struct signon_result_msg {
+	uint8_t		nonce[SIGNON_NONCE_LEN];
+	uint8_t		op, factor, result, tries_left;
+	uint32_t	lifetime_s;	/* of the session opened, 0 otherwise */
+	char		staff[SIGNON_STAFF_LEN + 1];	/* "" if unknown */
+	char		device[SIGNON_DEVICE_LEN + 1];
+	uint64_t	time;
+	uint8_t		sig[SIGNON_SIG_LEN];
+};
+
+struct signon_relay_err_msg {
+	uint8_t		nonce[SIGNON_NONCE_LEN];
+	uint8_t		code;
+};
+
+/* The type of a message with a valid header and length (SIGNON_HELLO..),
+ * or a negative signon_err: lets a receiver dispatch. */
+int signon_peek(const uint8_t *in, size_t len);
+
+/* Encoders return the number of bytes written, or SIGNON_E_SPACE /
+ * SIGNON_E_TEXT / SIGNON_E_ENUM / SIGNON_E_FIELDS for a struct that would
+ * not decode. Decoders return SIGNON_OK or the first problem found, in wire
+ * order: length, magic, version, type, flags, then the fields. */
+int signon_hello_encode(uint8_t *out, size_t outlen);
+int signon_hello_decode(const uint8_t *in, size_t len);
+int signon_nonce_req_encode(uint8_t *out, size_t outlen,
+    const struct signon_nonce_req *m);
+int signon_nonce_req_decode(const uint8_t *in, size_t len,
+    struct signon_nonce_req *m);
+int signon_challenge_encode(uint8_t *out, size_t outlen,
+    const struct signon_challenge *m);
+int signon_challenge_decode(const uint8_t *in, size_t len,
+    struct signon_challenge *m);
+int signon_request_encode(uint8_t *out, size_t outlen,
+    const struct signon_request *m);
+int signon_request_decode(const uint8_t *in, size_t len,
+    struct signon_request *m);
+/* BOUND's encoder takes m->req_raw as is (a REQUEST that decodes) and
+ * writes m->sig: sign bytes 0..SIGNON_BOUND_OFF_SIG first, then patch. */
+int signon_bound_encode(uint8_t *out, size_t outlen,
+    const struct signon_bound *m);
+int signon_bound_decode(const uint8_t *in, size_t len,
+    struct signon_bound *m);
+int signon_result_encode(uint8_t *out, size_t outlen,
+    const struct signon_result_msg *m);
+int signon_result_decode(const uint8_t *in, size_t len,
+    struct signon_result_msg *m);
+int signon_relay_err_encode(uint8_t *out, size_t outlen,
+    const struct signon_relay_err_msg *m);
+int signon_relay_err_decode(const uint8_t *in, size_t len,
+    struct signon_relay_err_msg *m);
+
+#endif

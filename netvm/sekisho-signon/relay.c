@@ -1,0 +1,164 @@
+#include "netvm/sekisho-signon/relay.h"
+
+#include <string.h>
+
+#include "lib/encode.h"
+#include "lib/util.h"
+
+void
+relay_init(struct relay *r, const char *device, const struct signon_signer *key,
+    const uint8_t sign[SIGNON_ED25519_LEN], const uint8_t seal[SIGNON_X25519_LEN])
+{
+	memset(r, 0, sizeof(*r));
+	sk_strlcpy(r->device, device, sizeof(r->device));
+	r->key = key;
+	memcpy(r->verifier_sign, sign, SIGNON_ED25519_LEN);
+	memcpy(r->verifier_seal, seal, SIGNON_X25519_LEN);
+}
+
+static void
+relay_err(struct relay_out *out, const struct relay_peer *to,
+    const uint8_t nonce[SIGNON_NONCE_LEN], int code)
+{
+	struct signon_relay_err_msg m;
+
+	memset(&m, 0, sizeof(m));
+	if (nonce != NULL)
+		memcpy(m.nonce, nonce, SIGNON_NONCE_LEN);
+	m.code = (uint8_t)code;
+	out->dest = RELAY_TO_AGENT;
+	out->to = *to;
+	out->len = (size_t)signon_relay_err_encode(out->buf, sizeof(out->buf), &m);
+}
+
+static int
+same_peer(const struct relay_peer *a, const struct relay_peer *b)
+{
+	return a->len == b->len && a->len <= sizeof(a->addr) &&
+	    memcmp(a->addr, b->addr, a->len) == 0;
+}
+
+/* Busy: another agent's exchange is in flight and not yet timed out. */
+static int
+busy(const struct relay *r, const struct relay_peer *from, const struct relay_ctx *c)
+{
+	return r->state != RELAY_IDLE && c->now_ms < r->deadline_ms &&
+	    !same_peer(&r->agent, from);
+}
+
+void
+relay_from_agent(struct relay *r, const struct relay_peer *from, const uint8_t *in,
+    size_t len, const struct relay_ctx *c, struct relay_out *out)
+{
+	static struct signon_bound bd;
+	struct signon_nonce_req nr;
+	int t = signon_peek(in, len);
+
+	out->dest = RELAY_TO_NONE;
+	out->len = 0;
+	if (t == SIGNON_HELLO && signon_hello_decode(in, len) == SIGNON_OK) {
+		if (busy(r, from, c)) {
+			r->count[RELAY_C_BUSY]++;
+			return relay_err(out, from, NULL, SIGNON_RE_BUSY);
+		}
+		if (c->blocked)
+			return relay_err(out, from, NULL, SIGNON_RE_BLOCKED);
+		sk_strlcpy(nr.device, r->device, sizeof(nr.device));
+		r->state = RELAY_WAIT_CHALLENGE;
+		r->agent = *from;
+		r->deadline_ms = c->now_ms + RELAY_TIMEOUT_MS;
+		out->dest = RELAY_TO_VERIFIER;
+		out->len = (size_t)signon_nonce_req_encode(out->buf, sizeof(out->buf), &nr);
+		return;
+	}
+	if (t != SIGNON_REQUEST) {
+		r->count[RELAY_C_BAD_AGENT]++;
+		return;
+	}
+	memset(&bd, 0, sizeof(bd));
+	if (signon_request_decode(in, len, &bd.req) != SIGNON_OK) {
+		r->count[RELAY_C_BAD_AGENT]++;
+		return;
+	}
+	if (busy(r, from, c)) {
+		r->count[RELAY_C_BUSY]++;
+		return relay_err(out, from, bd.req.nonce, SIGNON_RE_BUSY);
+	}
+	if (c->blocked)
+		return relay_err(out, from, bd.req.nonce, SIGNON_RE_BLOCKED);
+	memcpy(bd.req_raw, in, SIGNON_REQUEST_LEN);
+	sk_strlcpy(bd.device, r->device, sizeof(bd.device));
+	bd.mode = c->mode <= SIGNON_MODE_MAX ? c->mode : SIGNON_MODE_UNKNOWN;
+	if (signon_uplink_valid(c->uplink))
+		sk_strlcpy(bd.uplink, c->uplink, sizeof(bd.uplink));
+	bd.time = c->wall_s;
+	if (signon_bound_sign(out->buf, sizeof(out->buf), &bd, r->key) != SIGNON_BOUND_LEN) {
+		out->len = 0;
+		return;
+	}
+	r->state = RELAY_WAIT_RESULT;
+	r->agent = *from;
+	memcpy(r->nonce, bd.req.nonce, SIGNON_NONCE_LEN);
+	r->deadline_ms = c->now_ms + RELAY_TIMEOUT_MS;
+	r->count[RELAY_C_FORWARDED]++;
+	out->dest = RELAY_TO_VERIFIER;
+	out->len = SIGNON_BOUND_LEN;
+}
+
+void
+relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
+    const struct relay_ctx *c, struct relay_out *out)
+{
+	struct signon_challenge ch;
+	struct signon_result_msg res;
+	int t = signon_peek(in, len);
+
+	(void)c;
+	out->dest = RELAY_TO_NONE;
+	out->len = 0;
+	if (t == SIGNON_CHALLENGE && r->state == RELAY_WAIT_CHALLENGE &&
+	    signon_challenge_decode(in, len, &ch) == SIGNON_OK) {
+		/* the seal key the agent uses is the pinned one, whatever came */
+		memcpy(ch.seal_pub, r->verifier_seal, SIGNON_X25519_LEN);
+		out->dest = RELAY_TO_AGENT;
+		out->to = r->agent;
+		out->len = (size_t)signon_challenge_encode(out->buf, sizeof(out->buf), &ch);
+		r->state = RELAY_IDLE;
+		return;
+	}
+	if (t == SIGNON_RESULT && r->state == RELAY_WAIT_RESULT &&
+	    signon_result_decode(in, len, &res) == SIGNON_OK &&
+	    ct_equal(res.nonce, r->nonce, SIGNON_NONCE_LEN) &&
+	    strcmp(res.device, r->device) == 0 &&
+	    signon_result_verify(in, r->verifier_sign) == SIGNON_OK) {
+		memcpy(out->buf, in, SIGNON_RESULT_LEN);
+		out->dest = RELAY_TO_AGENT;
+		out->to = r->agent;
+		out->len = SIGNON_RESULT_LEN;
+		r->state = RELAY_IDLE;
+		r->count[RELAY_C_RESULTS]++;
+		return;
+	}
+	r->count[RELAY_C_BAD_ANSWER]++;
+}
+
+void
+relay_tick(struct relay *r, const struct relay_ctx *c, struct relay_out *out)
+{
+	out->dest = RELAY_TO_NONE;
+	out->len = 0;
+	if (r->state == RELAY_IDLE || c->now_ms < r->deadline_ms)
+		return;
+	r->count[RELAY_C_TIMEOUT]++;
+	relay_err(out, &r->agent, r->state == RELAY_WAIT_RESULT ? r->nonce : NULL,
+	    SIGNON_RE_UNREACHABLE);
+	r->state = RELAY_IDLE;
+}
+
+int
+relay_timeout(const struct relay *r, uint64_t now_ms)
+{
+	if (r->state == RELAY_IDLE)
+		return -1;
+	return r->deadline_ms > now_ms ? (int)(r->deadline_ms - now_ms) : 0;
+}

@@ -1,0 +1,93 @@
+/*
+ * The netvm's sign-on relay (docs/sign-on.md), as a pure engine: datagrams
+ * and ticks in, datagrams out, no sockets. It speaks for this laptop: it
+ * asks the verifier for a nonce when the agent says HELLO, hands the agent
+ * the challenge with the pinned seal key put in (never the one the network
+ * sent), binds the agent's REQUEST to this laptop (device name, mode,
+ * uplink, time, the laptop's signature) and passes back only a RESULT
+ * that verifies under the pinned verifier key and answers the nonce in
+ * flight. Everything from the work link is untrusted and decoded here, in
+ * the relay's unprivileged process; a request can never widen what work
+ * reaches: the relay opens nothing, it only forwards to the verifier.
+ *
+ * One exchange at a time (the laptop has one user at its keyboard): a
+ * second agent's HELLO or REQUEST meanwhile gets RELAY_ERR busy. An
+ * exchange not answered within RELAY_TIMEOUT_MS gets RELAY_ERR
+ * unreachable; answers that do not verify are dropped (anyone on the path
+ * can send them) and counted.
+ */
+#ifndef SK_SIGNON_RELAY_H
+#define SK_SIGNON_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/proto/signon_crypto.h"
+#include "lib/proto/signon_wire.h"
+
+#define RELAY_TIMEOUT_MS	3000
+
+enum relay_state { RELAY_IDLE, RELAY_WAIT_CHALLENGE, RELAY_WAIT_RESULT };
+
+enum relay_dest { RELAY_TO_NONE, RELAY_TO_AGENT, RELAY_TO_VERIFIER };
+
+enum relay_count {
+	RELAY_C_FORWARDED,	/* requests bound and sent */
+	RELAY_C_RESULTS,	/* verified results passed back */
+	RELAY_C_BAD_AGENT,	/* malformed from the work link */
+	RELAY_C_BAD_ANSWER,	/* from the verifier's address, not verifying */
+	RELAY_C_BUSY,
+	RELAY_C_TIMEOUT,
+	RELAY_C_MAX
+};
+
+/* Where the agent's datagram came from: the edge's opaque address. */
+struct relay_peer {
+	uint8_t		addr[32];
+	uint32_t	len;
+};
+
+struct relay {
+	char				 device[SIGNON_DEVICE_LEN + 1];
+	const struct signon_signer	*key;		/* this laptop's sign-on key */
+	uint8_t				 verifier_sign[SIGNON_ED25519_LEN];
+	uint8_t				 verifier_seal[SIGNON_X25519_LEN];
+	enum relay_state		 state;
+	struct relay_peer		 agent;		/* of the exchange */
+	uint8_t				 nonce[SIGNON_NONCE_LEN];
+	uint64_t			 deadline_ms;
+	uint64_t			 count[RELAY_C_MAX];
+};
+
+/* One datagram out: its destination (the agent is r->agent or the peer
+ * given) and bytes. */
+struct relay_out {
+	enum relay_dest		dest;
+	struct relay_peer	to;
+	uint8_t			buf[SIGNON_MAX_LEN];
+	size_t			len;
+};
+
+/* What the edge knows of the netvm now, for the BOUND. */
+struct relay_ctx {
+	uint8_t		mode;			/* SIGNON_MODE_* */
+	int		blocked;		/* no path: answer RELAY_ERR blocked */
+	char		uplink[SIGNON_UPLINK_LEN];
+	uint64_t	now_ms;			/* monotonic */
+	uint64_t	wall_s;			/* unix seconds */
+};
+
+void relay_init(struct relay *r, const char *device, const struct signon_signer *key,
+    const uint8_t sign[SIGNON_ED25519_LEN], const uint8_t seal[SIGNON_X25519_LEN]);
+/* A datagram from the work link. */
+void relay_from_agent(struct relay *r, const struct relay_peer *from,
+    const uint8_t *in, size_t len, const struct relay_ctx *c, struct relay_out *out);
+/* A datagram from the verifier's address (a connected socket). */
+void relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
+    const struct relay_ctx *c, struct relay_out *out);
+/* The timer: an exchange past its deadline ends with RELAY_ERR. */
+void relay_tick(struct relay *r, const struct relay_ctx *c, struct relay_out *out);
+/* ms until the deadline, -1 when idle (for poll). */
+int relay_timeout(const struct relay *r, uint64_t now_ms);
+
+#endif

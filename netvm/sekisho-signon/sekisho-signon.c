@@ -1,0 +1,320 @@
+/*
+ * sekisho-signon: the netvm's sign-on relay (docs/sign-on.md). The agent
+ * in the work partition talks to it on the work link; it binds each
+ * request to this laptop with the laptop's sign-on key and forwards it to
+ * the verifier named in the policy, over whatever path the mode gives
+ * (tunnel or office LAN). Own user, no capability, no file system once
+ * started: the key is read first (a 0600 file, or a descriptor passed by
+ * sekishod with -K), then the sandbox closes everything but its two
+ * sockets, sekishod's control socket (for the mode and uplink of each
+ * request) and syslog.
+ *
+ *	sekisho-signon [-dv] -n DEVICE (-k signon.key | -K fd) -V addr[:port]
+ *	    -S verifier-sign-key -E verifier-seal-key -l work-addr[:port]
+ *	    [-c control-socket] [-u user]
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/encode.h"
+#include "lib/log.h"
+#include "lib/proc.h"
+#include "lib/proto/control_wire.h"
+#include "lib/sandbox.h"
+#include "lib/udp.h"
+#include "lib/util.h"
+#include "netvm/sekisho-signon/relay.h"
+
+#define PROCNAME	"sekisho-signon"
+
+struct signond {
+	const char		*device, *key_path, *verifier, *listen, *ctl_path, *user;
+	const char		*sign_b64, *seal_b64;
+	int			 key_fd, foreground, verbose, quit;
+	struct beacon_addr	 vaddr, laddr;
+	struct signon_signer	 key;
+	struct relay		 r;
+	int			 agent_sock, ver_sock, sig_fd;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: " PROCNAME " [-dv] -n DEVICE (-k signon.key | -K fd)"
+	    " -V addr[:port]\n\t-S verifier-sign-key -E verifier-seal-key"
+	    " -l work-addr[:port] [-c control-socket] [-u user]\n");
+	exit(1);
+}
+
+static void
+parse_args(struct signond *d, int argc, char **argv)
+{
+	uint64_t fd;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:dE:K:k:l:n:S:u:V:v")) != -1) {
+		switch (ch) {
+		case 'c': d->ctl_path = optarg; break;
+		case 'd': d->foreground = 1; break;
+		case 'E': d->seal_b64 = optarg; break;
+		case 'K':
+			if (parse_u64(optarg, 3, 1024, &fd) < 0)
+				fatalx("-K %s: a descriptor number from 3", optarg);
+			d->key_fd = (int)fd;
+			break;
+		case 'k': d->key_path = optarg; break;
+		case 'l': d->listen = optarg; break;
+		case 'n': d->device = optarg; break;
+		case 'S': d->sign_b64 = optarg; break;
+		case 'u': d->user = optarg; break;
+		case 'V': d->verifier = optarg; break;
+		case 'v': d->verbose++; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || d->device == NULL || d->verifier == NULL ||
+	    d->listen == NULL || d->sign_b64 == NULL || d->seal_b64 == NULL ||
+	    (d->key_path == NULL) == (d->key_fd < 0))
+		usage();
+}
+
+static void
+start(struct signond *d)
+{
+	uint8_t sign[32], seal[32];
+	struct sk_error err;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+
+	if (!signon_device_valid(d->device))
+		fatalx("-n %s: not a device name ([a-z0-9._-], up to %d)", d->device,
+		    SIGNON_DEVICE_LEN);
+	if (key_from_b64(sign, d->sign_b64) != 0)
+		fatalx("-S %s: not a base64 32-byte key", d->sign_b64);
+	if (key_from_b64(seal, d->seal_b64) != 0)
+		fatalx("-E %s: not a base64 32-byte key", d->seal_b64);
+	if (beacon_addr_parse(d->verifier, SIGNON_PORT, &d->vaddr, &err) < 0)
+		fatalx("-V %s", err.msg);
+	if (beacon_addr_parse(d->listen, SIGNON_AGENT_PORT, &d->laddr, &err) < 0)
+		fatalx("-l %s", err.msg);
+	if (d->key_path != NULL ?
+	    signon_signer_load(&d->key, d->key_path, -1, &err) < 0 :
+	    signon_signer_load_fd(&d->key, d->key_fd, "descriptor", &err) < 0)
+		fatalx("%s", err.msg);
+	relay_init(&d->r, d->device, &d->key, sign, seal);
+	if ((d->agent_sock = beacon_udp_listen(&d->laddr, &err)) < 0)
+		fatalx("%s", err.msg);
+	if ((d->ver_sock = beacon_udp_connect(&d->vaddr, NULL, &err)) < 0)
+		fatalx("%s", err.msg);
+	if ((d->sig_fd = signals_fd(sigs, nitems(sigs))) == -1)
+		fatal("signals");
+	log_info("relay for %s on %s to the verifier %s", d->device, d->listen,
+	    d->verifier);
+}
+
+/* The mode and active uplink, from sekishod's control socket; unknown
+ * (and not blocked) when it cannot be asked. */
+static void
+ask_status(const struct signond *d, struct relay_ctx *c)
+{
+	static struct ctl_status s;
+	static uint8_t buf[CTL_RESP_HDR_LEN + CTL_PAYLOAD_MAX];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sk_error err;
+	size_t got = 0;
+	uint32_t len;
+	uint8_t type;
+	ssize_t n;
+	int fd;
+
+	c->mode = SIGNON_MODE_UNKNOWN;
+	c->blocked = 0;
+	c->uplink[0] = '\0';
+	if (d->ctl_path == NULL || strlen(d->ctl_path) >= sizeof(sun.sun_path))
+		return;
+	sk_strlcpy(sun.sun_path, d->ctl_path, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    write(fd, "status\n", 7) != 7)
+		goto out;
+	while (got < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - got)) > 0)
+		got += (size_t)n;
+	if (got < CTL_RESP_HDR_LEN ||
+	    ctl_header_decode(buf, &type, &len, &err) != 0 || type != CTL_T_STATUS ||
+	    got != CTL_RESP_HDR_LEN + len ||
+	    ctl_status_decode(buf + CTL_RESP_HDR_LEN, len, &s, &err) != 0)
+		goto out;
+	c->mode = s.mode == CTL_MODE_REMOTE ? SIGNON_MODE_REMOTE :
+	    s.mode == CTL_MODE_OFFICE ? SIGNON_MODE_OFFICE : SIGNON_MODE_UNKNOWN;
+	c->blocked = s.mode == CTL_MODE_BLOCKED;
+	if (s.active > 0 && s.active <= s.n_uplinks)
+		sk_strlcpy(c->uplink, s.uplinks[s.active - 1].name, sizeof(c->uplink));
+out:
+	close(fd);
+}
+
+static void
+ctx_now(struct relay_ctx *c)
+{
+	c->now_ms = now_ms();
+	c->wall_s = (uint64_t)time(NULL);
+}
+
+static void
+send_out(struct signond *d, const struct relay_out *o)
+{
+	struct sockaddr_storage ss;
+
+	if (o->len == 0)
+		return;
+	if (o->dest == RELAY_TO_VERIFIER) {
+		if (send(d->ver_sock, o->buf, o->len, 0) == -1)
+			log_debug("send to the verifier: %s", strerror(errno));
+		return;
+	}
+	if (o->to.len > sizeof(ss))
+		return;
+	memcpy(&ss, o->to.addr, o->to.len);
+	if (sendto(d->agent_sock, o->buf, o->len, 0, (struct sockaddr *)&ss,
+	    o->to.len) == -1)
+		log_debug("send to the agent: %s", strerror(errno));
+}
+
+static void
+on_agent(struct signond *d)
+{
+	uint8_t in[SIGNON_MAX_LEN + 1];
+	struct relay_peer from;
+	struct relay_ctx c;
+	struct relay_out o;
+	socklen_t sl;
+	ssize_t n;
+
+	for (int i = 0; i < 16; i++) {
+		struct sockaddr_storage ss;
+
+		sl = sizeof(ss);
+		if ((n = recvfrom(d->agent_sock, in, sizeof(in), MSG_DONTWAIT,
+		    (struct sockaddr *)&ss, &sl)) == -1)
+			return;
+		if (sl > sizeof(from.addr))
+			continue;
+		memset(&from, 0, sizeof(from));
+		memcpy(from.addr, &ss, sl);
+		from.len = sl;
+		ask_status(d, &c);
+		ctx_now(&c);
+		relay_from_agent(&d->r, &from, in, (size_t)n, &c, &o);
+		send_out(d, &o);
+	}
+}
+
+static void
+on_verifier(struct signond *d)
+{
+	uint8_t in[SIGNON_MAX_LEN + 1];
+	struct relay_ctx c = { 0 };
+	struct relay_out o;
+	ssize_t n;
+
+	for (int i = 0; i < 16; i++) {
+		if ((n = recv(d->ver_sock, in, sizeof(in), MSG_DONTWAIT)) == -1)
+			return;
+		ctx_now(&c);
+		relay_from_verifier(&d->r, in, (size_t)n, &c, &o);
+		send_out(d, &o);
+	}
+}
+
+static void
+on_signal(struct signond *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			d->quit = 1;
+		else if (si.ssi_signo == SIGUSR1)
+			log_info("%llu forwarded, %llu results, %llu bad from work,"
+			    " %llu bad answers, %llu busy, %llu timeouts",
+			    (unsigned long long)d->r.count[RELAY_C_FORWARDED],
+			    (unsigned long long)d->r.count[RELAY_C_RESULTS],
+			    (unsigned long long)d->r.count[RELAY_C_BAD_AGENT],
+			    (unsigned long long)d->r.count[RELAY_C_BAD_ANSWER],
+			    (unsigned long long)d->r.count[RELAY_C_BUSY],
+			    (unsigned long long)d->r.count[RELAY_C_TIMEOUT]);
+	}
+}
+
+static void
+enter_sandbox(const struct signond *d)
+{
+	static const int calls[] = {
+		SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg),
+		SCMP_SYS(sendmsg),
+	};
+	struct sandbox_path paths[1] = { { d->ctl_path, SANDBOX_READ } };
+	struct sandbox sb = {
+		.name = PROCNAME, .user = d->user, .syscalls = calls,
+		.n_syscalls = nitems(calls), .flags = SANDBOX_SYSLOG,
+		.paths = paths, .n_paths = d->ctl_path != NULL ? 1 : 0,
+	};
+	struct sk_error err;
+
+	if (sandbox_enter(&sb, &err) < 0)
+		fatalx("%s", err.msg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct signond d = { .key_fd = -1, .user = SANDBOX_USER_SIGNON };
+
+	log_init(PROCNAME, 1, LOG_LEVEL_WARN);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* the key is in memory */
+	parse_args(&d, argc, argv);
+	log_setverbose(d.verbose);
+	start(&d);
+	if (!d.foreground) {
+		log_init(PROCNAME, 0, d.verbose);
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+	}
+	enter_sandbox(&d);
+	while (!d.quit) {
+		struct pollfd pfd[3] = {
+			{ .fd = d.agent_sock, .events = POLLIN },
+			{ .fd = d.ver_sock, .events = POLLIN },
+			{ .fd = d.sig_fd, .events = POLLIN },
+		};
+		struct relay_ctx c = { 0 };
+		struct relay_out o;
+
+		if (poll(pfd, 3, relay_timeout(&d.r, now_ms())) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[2].revents & POLLIN)
+			on_signal(&d);
+		if (pfd[0].revents & POLLIN)
+			on_agent(&d);
+		if (pfd[1].revents & (POLLIN | POLLERR))
+			on_verifier(&d);
+		ctx_now(&c);
+		relay_tick(&d.r, &c, &o);
+		send_out(&d, &o);
+	}
+	signon_signer_free(&d.key);
+	return 0;
+}

@@ -1,0 +1,204 @@
+#!/bin/bash
+# Sign-on end to end on loopback, once on SQLite and once on a real
+# PostgreSQL server this test starts (tests/lab/pg.sh): the real verifier
+# (sekisho-authd, sandboxed as _sekisho-authd) and the real netvm relay
+# (sekisho-signon, as _sekisho-signon), provisioned with sekisho-provision
+# (the laptop's sign-on key from device export), driven by the agent's
+# side in C (signon-client). Card + PIN, a wrong PIN with tries left, an
+# unknown card, the card's key, an emergency code once / twice / expired,
+# a fingerprint where the role allows it and where it does not, lockout
+# across factors and IT's reset, a laptop claiming to be another, the
+# verifier down; the audit trail exact (JSON lines and the registry),
+# `audit verify` finding a removed and an altered record, `audit export`
+# in CP932 read back with iconv; and no PIN or code in a capture of
+# every packet.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+. tests/lab/pg.sh
+
+BD=$PWD/${B:-build}
+P=$BD/sekisho-provision
+AUTHD=$BD/sekisho-authd
+RELAY=$BD/sekisho-signon
+CLI=$BD/signon-client
+tmp=$(mktemp -d /tmp/sekisho-signon.XXXXXX)
+chmod 0711 "$tmp"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	pg_stop "$tmp/pg"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+bash tests/sandbox-users.sh >/dev/null
+
+PIN=739164		# the test PIN: searched for in the capture
+VPORT=$((42000 + RANDOM % 1000))
+
+# one line of the client: what the agent would show
+say() { "$CLI" -a "127.0.0.1:$RPORT" "$@" 2>&1; }
+# is WANT CMD...: the command's one line is exactly WANT
+is() { local want=$1 got; shift; got=$("$@"); [ "$got" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$got" "$want"; return 1; }; }
+
+start_authd() {
+	"$AUTHD" -d -r "$URL" -k authd/sign.key -s authd/seal.key -f rules \
+		-l "127.0.0.1:$VPORT" -j audit.jsonl 2>authd.log &
+	AUTHD_PID=$!
+	pids+=("$AUTHD_PID")
+	wait_udp "$VPORT"
+}
+wait_udp() { for _ in $(seq 100); do ss -Hlun "sport = :$1" | grep -q . && return 0; sleep 0.05; done; return 1; }
+# the registry's own view, for tampering
+sql() { if [ "${URL%%:*}" = sqlite ]; then sqlite3 "${URL#sqlite:}" "$1"; else psql -qAt "$URL" -c "$1"; fi; }
+
+suite() {	# LABEL URL
+	local L=$1 dir=$tmp/$1 code old id2 n
+	URL=$2
+	RPORT=$((VPORT + 1))
+	mkdir -p "$dir"
+	cd "$dir" || return 1
+	export SEKISHO_REGISTRY=$URL SEKISHO_KEYS=$dir/keys
+	prov() { "$P" -q --by it-suzuki "$@"; }
+	{
+		echo "version 1"
+		echo 'gateway "agency-gw" {'
+		echo "	endpoint 192.0.2.10:51820"
+		echo "	public-key \"$(wg genkey | wg pubkey)\""
+		echo "}"
+		echo "lgwan {"
+		echo "	prefix 10.64.0.0/16"
+		echo "	resolver 10.64.0.53"
+		echo "}"
+		echo "work {"
+		echo "	address 172.30.0.2/24"
+		echo "	router 172.30.0.1"
+		echo "}"
+	} >tmpl.conf
+	printf 'role * card-pin card-key code-pin\nrole nurse card-key code-pin biometric\n' >rules
+	check "$L: provisioning" bash -c "
+		$P -q init --pool 10.77.0.0/16 --endpoint 192.0.2.10:51820 >/dev/null &&
+		$P -q group add default tmpl.conf && $P -q device add pc-001 >/dev/null &&
+		$P -q device add pc-002 >/dev/null &&
+		$P -q device export pc-001 out1 >/dev/null && $P -q device export pc-002 out2 >/dev/null &&
+		$P -q user add s1001 --name '山田 太郎' --role clerk &&
+		$P -q user add s1002 --name '佐藤 花子' --role nurse &&
+		printf '$PIN\n' >pin && $P -q user pin s1001 --pin-fd 3 3<pin &&
+		$P -q user pin s1002 --pin-fd 3 3<pin && rm pin &&
+		$P -q card assign s1001 --idm 0123456789ABCDEF &&
+		$CLI card-new card.pem && $P -q card assign s1002 --pubkey \$($CLI card-id card.pem | cut -c4-)"
+	check "$L: device export hands the laptop's sign-on key over once, 0600" bash -c \
+		"[ \$(stat -c %a out1/signon.key) = 600 ] && [ -s out1/signon.pub ] &&
+		 $P -q device export pc-001 out1b >/dev/null && [ ! -e out1b/signon.key ]"
+	code=$(prov otp issue s1001 --valid 1h | head -1)
+	old=$(SEKISHO_NOW=$(( $(date +%s) - 7200 )) "$P" -q otp issue s1001 --valid 1h | head -1)
+	mkdir -m 0700 authd
+	check "$L: sekisho-authd -G makes its keys" bash -c "$AUTHD -G authd >/dev/null &&
+		[ \$(stat -c %a authd/sign.key) = 600 ] && [ \$(stat -c %a authd/seal.key) = 600 ]"
+	check "$L: sekisho-authd -n checks the configuration" bash -c \
+		"$AUTHD -n -r '$URL' -k authd/sign.key -s authd/seal.key -f rules 2>&1 | grep -qx 'configuration OK'"
+
+	tcpdump -i lo -U -s 0 -w cap.pcap "udp port $VPORT or udp port $RPORT or udp port $((RPORT + 1))" 2>/dev/null &
+	pids+=($!)
+	start_authd
+	"$RELAY" -d -n pc-001 -k out1/signon.key -V "127.0.0.1:$VPORT" -S "$(cat authd/sign.pub)" \
+		-E "$(cat authd/seal.pub)" -l "127.0.0.1:$RPORT" 2>relay.log &
+	pids+=($!)
+	# a relay of pc-002 that signs with pc-001's key: it claims pc-002
+	"$RELAY" -d -n pc-002 -k out1/signon.key -V "127.0.0.1:$VPORT" -S "$(cat authd/sign.pub)" \
+		-E "$(cat authd/seal.pub)" -l "127.0.0.1:$((RPORT + 1))" 2>relay2.log &
+	pids+=($!)
+	wait_udp "$RPORT" && wait_udp $((RPORT + 1))
+	sleep 0.5	# tcpdump is listening
+
+	check "$L: the daemons run as their own users" bash -c \
+		"[ \"\$(ps -o user= -p $AUTHD_PID)\" = _sekisho-authd ] &&
+		 ps -o user= -C sekisho-signon | grep -qx _sekisho-signon"
+	check "$L: card + PIN" is "ok staff=s1001 tries=0 lifetime=28800" \
+		env SIGNON_PIN=$PIN "$CLI" -a "127.0.0.1:$RPORT" card-pin 0123456789ABCDEF
+	check "$L: a wrong PIN, tries left" is "wrong-pin staff=s1001 tries=4 lifetime=0" \
+		env SIGNON_PIN=000000 "$CLI" -a "127.0.0.1:$RPORT" card-pin 0123456789ABCDEF
+	check "$L: an unknown card" is "unknown-card staff= tries=0 lifetime=0" \
+		env SIGNON_PIN=$PIN "$CLI" -a "127.0.0.1:$RPORT" card-pin FFEEDDCCBBAA9988
+	check "$L: the card's key answers the challenge" is "ok staff=s1002 tries=0 lifetime=28800" \
+		say card-key card.pem
+	check "$L: the emergency code with the PIN" is "ok staff=s1001 tries=0 lifetime=28800" \
+		env SIGNON_PIN=$PIN SIGNON_CODE=$code "$CLI" -a "127.0.0.1:$RPORT" code-pin s1001
+	check "$L: the code twice: refused" is "code-used staff=s1001 tries=4 lifetime=0" \
+		env SIGNON_PIN=$PIN SIGNON_CODE=$code "$CLI" -a "127.0.0.1:$RPORT" code-pin s1001
+	check "$L: an expired code: refused" is "code-expired staff=s1001 tries=3 lifetime=0" \
+		env SIGNON_PIN=$PIN SIGNON_CODE=$old "$CLI" -a "127.0.0.1:$RPORT" code-pin s1001
+	check "$L: a code without the PIN: refused" is "malformed staff=s1001 tries=0 lifetime=0" \
+		env SIGNON_PIN= SIGNON_CODE=$code "$CLI" -a "127.0.0.1:$RPORT" code-pin s1001
+	check "$L: fingerprint where the role allows it" is "ok staff=s1002 tries=0 lifetime=28800" \
+		say bio s1002 yes
+	check "$L: fingerprint where the role forbids it" is "factor-refused staff=s1001 tries=0 lifetime=0" \
+		say bio s1001 yes
+	check "$L: a fingerprint that does not match counts" is "no-match staff=s1002 tries=4 lifetime=0" \
+		say bio s1002 no
+	check "$L: wrong PINs across factors lock the user" bash -c "
+		for p in 1 2 3; do SIGNON_PIN=00000\$p $CLI -a 127.0.0.1:$RPORT card-pin 0123456789ABCDEF >/dev/null; done
+		[ \"\$(SIGNON_PIN=$PIN $CLI -a 127.0.0.1:$RPORT card-pin 0123456789ABCDEF)\" = 'locked staff=s1001 tries=0 lifetime=0' ]"
+	check "$L: IT resets the lock" bash -c "$P -q user unlock s1001 &&
+		[ \"\$(SIGNON_PIN=$PIN $CLI -a 127.0.0.1:$RPORT card-pin 0123456789ABCDEF)\" = 'ok staff=s1001 tries=0 lifetime=28800' ]"
+	check "$L: stage 2: the laptop's session in the registry, the gateways' feed" is "s1001|card-pin" \
+		sql "SELECT staff_id, factor FROM sessions WHERE device = 'pc-001' AND closed IS NULL"
+	check "$L: a laptop claiming to be another is refused" is "device staff= tries=0 lifetime=0" \
+		env SIGNON_PIN=$PIN "$CLI" -a "127.0.0.1:$((RPORT + 1))" card-pin 0123456789ABCDEF
+	check "$L: sign-off" is "ok staff= tries=0 lifetime=0" say signoff s1001
+	check "$L: sign-off closed the session" is "0" \
+		sql "SELECT count(*) FROM sessions WHERE closed IS NULL"
+	check "$L: each sign-on on the laptop handed the session over" is \
+		"$(printf 'replaced by s1001|2\nreplaced by s1002|2\nsigned off|1')" \
+		sql "SELECT closed_why, count(*) FROM sessions GROUP BY closed_why ORDER BY closed_why"
+
+	# ---- the audit ----
+	n=$(sql "SELECT count(*) FROM signon_audit")
+	check "$L: one JSON line and one syslog-able record per attempt" bash -c \
+		"[ \$(wc -l <audit.jsonl) = $n ] && [ $n = 18 ]"
+	check "$L: the records say who, which laptop, factor, result, why" bash -c "
+		grep -q '\"user\":\"s1001\",\"laptop\":\"pc-001\",\"op\":\"signon\",\"factor\":\"card-pin\",\"result\":\"wrong-pin\",\"mode\":\"unknown\",\"uplink\":\"\",\"from\":\"127.0.0.1:[0-9]*\",\"reason\":\"wrong PIN (1 of 5)\"' audit.jsonl &&
+		grep -q '\"laptop\":\"pc-002\",\"op\":\"signon\",\"factor\":\"card-pin\",\"result\":\"device\",.*\"reason\":\"the request does not verify under laptop pc-002.s key\"' audit.jsonl &&
+		grep -q '\"result\":\"code-used\",.*\"reason\":\"code refused: already used (1 of 5)\"' audit.jsonl"
+	check "$L: no PIN or code in the audit" bash -c \
+		"! grep -q -e $PIN -e '$code' audit.jsonl authd.log relay.log"
+	check "$L: audit verify: the chain holds" is "sign-on audit: $n records, chain intact" \
+		"$P" audit verify
+	check "$L: audit export in CP932 reads back with the right kanji" bash -c "
+		$P audit export --from \$(date +%F) --to \$(date +%F) --csv --encoding cp932 >x.csv &&
+		! iconv -f UTF-8 -t UTF-8 x.csv >/dev/null 2>&1 &&
+		iconv -f CP932 -t UTF-8 x.csv | grep -q '^[-0-9: ]*,s1001,山田 太郎,pc-001,signon,card-pin,ok,unknown,,127.0.0.1:[0-9]*,' &&
+		[ \$(iconv -f CP932 -t UTF-8 x.csv | wc -l) = $((n + 1)) ]"
+	sql "UPDATE signon_audit SET result = 'ok' WHERE seq = (SELECT min(seq) FROM signon_audit WHERE result = 'wrong-pin')"
+	check "$L: audit verify finds an altered record" bash -c \
+		"! $P audit verify 2>err && grep -q 'altered (its hash does not match its fields)' err"
+	sql "UPDATE signon_audit SET result = 'wrong-pin' WHERE seq = (SELECT min(seq) FROM signon_audit WHERE reason = 'wrong PIN (1 of 5)')"
+	check "$L: and the chain again once put back" "$P" -q audit verify
+	sql "DELETE FROM signon_audit WHERE seq = (SELECT min(seq) + 3 FROM signon_audit)"
+	check "$L: audit verify finds a removed record" is \
+		"sekisho-provision: sign-on audit: record 4 (seq $(sql 'SELECT min(seq) + 4 FROM signon_audit')): the chain breaks before it: a record removed or altered" \
+		bash -c "$P audit verify 2>&1"
+
+	# ---- the verifier down ----
+	kill "$AUTHD_PID"; wait "$AUTHD_PID" 2>/dev/null
+	check "$L: the verifier down: the agent is told" is "relay-error unreachable" \
+		env SIGNON_PIN=$PIN "$CLI" -a "127.0.0.1:$RPORT" card-pin 0123456789ABCDEF
+
+	# ---- the capture ----
+	sleep 0.3
+	kill "${pids[1]}" 2>/dev/null; wait "${pids[1]}" 2>/dev/null
+	check "$L: the capture holds the exchanges (the card id is public)" bash -c \
+		"[ \$(tcpdump -r cap.pcap 2>/dev/null | wc -l) -ge 60 ] && grep -aq 0123456789ABCDEF cap.pcap"
+	check "$L: no PIN and no code in the capture" bash -c \
+		"! grep -aq $PIN cap.pcap && ! grep -aq '$code' cap.pcap && ! grep -aq '${code//-/}' cap.pcap"
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	pids=()
+	cd "$tmp" || return 1
+	VPORT=$((VPORT + 10))
+}
+
+suite sqlite "sqlite:$tmp/sqlite/reg.db"
+[ -n "${SIGNON_SQLITE_ONLY:-}" ] && { tap_done; exit; }
+pg_start "$tmp/pg" || { echo "not ok - PostgreSQL did not start"; exit 1; }
+suite postgresql "$PG_URL"
+tap_done

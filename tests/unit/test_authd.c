@@ -1,0 +1,669 @@
+/*
+ * The verifier's engine (agency/sekisho-authd/engine.h) against a real
+ * registry, SQLite and a PostgreSQL server of its own (tests/lab/pg.sh),
+ * driven as the relay drives it: NONCE_REQ, then a REQUEST built with the
+ * agent's cryptography and BOUND under the laptop's key. Every result,
+ * replay, another laptop's claim, lockout across factors, codes once,
+ * twice and expired, and the audit chain with a removed and an altered
+ * record.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "agency/sekisho-authd/engine.h"
+#include "lib/encode.h"
+#include "registry/ops.h"
+#include "registry/registry.h"
+#include "registry/signon.h"
+#include "tests/signon/testcard.h"
+
+static char tmpdir[] = "/tmp/test_authd.XXXXXX";
+static char pg_url[1024];
+static int sq_n;
+
+#define T0	1800000000	/* the tests' clock */
+#define PIN	"4711"
+#define CARD	"0123456789ABCDEF"
+static const struct reg_actor it_actor = { "it-test", "test" };
+
+struct world {
+	char			 url[1100];
+	struct reg		*r;
+	struct rules		 rules;
+	struct signon_signer	 verifier, dev, other;
+	struct signon_unsealer	 unsealer;
+	struct nonce_state	 nonces;
+	struct authd_engine	 e;
+	struct testcard		 card, card2;
+	int64_t			 now;
+	char			 code[REG_OTP_LEN + 1], code_old[REG_OTP_LEN + 1];
+	struct reg_signon_rec	 rec;	/* of the last attempt */
+};
+
+static void
+quiet(void *arg, const char *m)
+{
+	(void)arg;
+	(void)m;
+}
+
+static void
+wipe_pg(const char *url)
+{
+	PGconn *c = PQconnectdb(url);
+	PGresult *res;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("%s", PQerrorMessage(c));
+	PQsetNoticeProcessor(c, quiet, NULL);
+	res = PQexec(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		fail_msg("%s", PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(c);
+}
+
+#define OK(call) do { struct sk_error e_; memset(&e_, 0, sizeof(e_)); \
+	int rc_ = (call); if (rc_ < 0) fail_msg("%s: %s", #call, e_.msg); } while (0)
+
+static void
+staff(struct world *w, const char *id, const char *role, const char *pin)
+{
+	struct reg_staff s;
+	struct sk_error err;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.staff_id, sizeof(s.staff_id), "%s", id);
+	snprintf(s.name, sizeof(s.name), "山田 %s", id);
+	snprintf(s.role, sizeof(s.role), "%s", role);
+	snprintf(s.source, sizeof(s.source), "cli");
+	if (reg_staff_put(w->r, &it_actor, &s, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	if (pin != NULL && reg_pin_set(w->r, id, pin, strlen(pin), &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+static void
+device(struct world *w, const char *name, const uint8_t pub[32])
+{
+	struct reg_device d;
+	struct sk_error err;
+	char b64[KEY_B64_LEN];
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	snprintf(d.grp, sizeof(d.grp), "default");
+	if (reg_device_add(w->r, &d, 0, &err) < 0)
+		fail_msg("%s", err.msg);
+	if (pub != NULL) {
+		key_to_b64(b64, pub);
+		if (reg_device_signkey_set(w->r, name, b64, &err) < 0)
+			fail_msg("%s", err.msg);
+	}
+}
+
+static int
+setup(void **state, int pg)
+{
+	static const char rules[] = "role * card-pin card-key code-pin\n"
+	    "role nurse card-key card-pin code-pin biometric\n"
+	    "role secure card-key code-pin\n";
+	struct world *w = calloc(1, sizeof(*w));
+	struct reg_group g = { .name = "default", .tmpl = "x",
+	    .key_file = "/etc/sekisho/device.key" };
+	uint8_t seed[32], pub[32], key[32] = { 1 };
+	struct sk_error err;
+	int64_t exp;
+
+	if (pg) {
+		snprintf(w->url, sizeof(w->url), "%s", pg_url);
+		wipe_pg(w->url);
+	} else
+		snprintf(w->url, sizeof(w->url), "sqlite:%s/r%d.db", tmpdir, ++sq_n);
+	if (reg_open(w->url, &w->r, &err) < 0)
+		fail_msg("reg_open %s: %s", w->url, err.msg);
+	assert_int_equal(rules_parse("rules", rules, strlen(rules), &w->rules, &err), 0);
+	assert_int_equal(signon_ed25519_keygen(seed, pub), 0);
+	assert_int_equal(signon_signer_init(&w->verifier, seed), 0);
+	assert_int_equal(signon_ed25519_keygen(seed, pub), 0);
+	assert_int_equal(signon_signer_init(&w->other, seed), 0);
+	assert_int_equal(signon_x25519_keygen(seed, pub), 0);
+	assert_int_equal(signon_unsealer_init(&w->unsealer, seed), 0);
+	assert_int_equal(signon_ed25519_keygen(seed, pub), 0);
+	assert_int_equal(signon_signer_init(&w->dev, seed), 0);
+	assert_int_equal(testcard_new(&w->card), 0);
+	assert_int_equal(testcard_new(&w->card2), 0);
+	assert_int_equal(nonce_init(&w->nonces, key, 30, 1024), 0);
+	w->now = T0;
+
+	OK(reg_begin(w->r, &e_));
+	OK(reg_meta_set(w->r, "pool4", "10.77.0.0/24", &e_));
+	OK(reg_group_add(w->r, &g, &e_));
+	device(w, "pc-0001", pub);
+	device(w, "pc-0002", w->other.pub);
+	device(w, "pc-0003", NULL);	/* exported before sign-on existed */
+	staff(w, "s1001", "clerk", PIN);
+	staff(w, "s1002", "nurse", PIN);
+	staff(w, "s1003", "secure", PIN);
+	staff(w, "s1004", "clerk", PIN);
+	OK(reg_card_assign(w->r, CARD, "felica", "s1001", &e_));
+	OK(reg_card_assign(w->r, w->card.id, "pubkey", "s1001", &e_));
+	OK(reg_card_assign(w->r, "04A1B2C3", "mifare", "s1003", &e_));
+	OK(reg_otp_issue(w->r, "s1001", T0, 3600, w->code, &exp, &e_));
+	OK(reg_otp_issue(w->r, "s1001", T0 - 7200, 3600, w->code_old, &exp, &e_));
+	OK(reg_commit(w->r, &e_));
+
+	w->e.r = w->r;
+	w->e.rules = &w->rules;
+	w->e.signer = &w->verifier;
+	w->e.unsealer = &w->unsealer;
+	w->e.nonces = &w->nonces;
+	w->e.lifetime_s = 28800;
+	w->e.max_failures = REG_MAX_FAILURES;
+	*state = w;
+	return 0;
+}
+static int setup_sq(void **s) { return setup(s, 0); }
+static int setup_pg(void **s) { return setup(s, 1); }
+
+static int
+teardown(void **state)
+{
+	struct world *w = *state;
+
+	reg_close(w->r);
+	signon_signer_free(&w->verifier);
+	signon_signer_free(&w->dev);
+	signon_signer_free(&w->other);
+	signon_unsealer_free(&w->unsealer);
+	testcard_free(&w->card);
+	testcard_free(&w->card2);
+	nonce_free(&w->nonces);
+	authd_engine_free(&w->e);
+	free(w);
+	return 0;
+}
+
+/* One datagram through the engine in a batch of its own. */
+static size_t
+roundtrip(struct world *w, const uint8_t *in, size_t len, uint8_t *out)
+{
+	struct sk_error err;
+	size_t outlen = 0;
+	int has = 0;
+
+	memset(&w->rec, 0, sizeof(w->rec));
+	if (authd_handle(&w->e, in, len, "10.77.0.2:40000", w->now, out, &outlen,
+	    &w->rec, &has, &err) < 0)
+		fail_msg("authd_handle: %s", err.msg);
+	if (authd_batch_commit(&w->e, &err) < 0)
+		fail_msg("commit: %s", err.msg);
+	return outlen;
+}
+
+static void
+nonce_for(struct world *w, const char *dev, uint8_t nonce[SIGNON_NONCE_LEN])
+{
+	struct signon_nonce_req nr;
+	struct signon_challenge c;
+	uint8_t b[SIGNON_MAX_LEN], out[SIGNON_MAX_LEN];
+
+	snprintf(nr.device, sizeof(nr.device), "%s", dev);
+	assert_int_equal(signon_nonce_req_encode(b, sizeof(b), &nr), SIGNON_NONCE_REQ_LEN);
+	assert_int_equal(roundtrip(w, b, SIGNON_NONCE_REQ_LEN, out), SIGNON_CHALLENGE_LEN);
+	assert_int_equal(signon_challenge_decode(out, SIGNON_CHALLENGE_LEN, &c), 0);
+	assert_memory_equal(c.seal_pub, w->unsealer.pub, 32);
+	assert_int_equal(c.valid_s, 30);
+	memcpy(nonce, c.nonce, SIGNON_NONCE_LEN);
+}
+
+struct ask {
+	int		 op, factor, match;
+	const char	*card, *staff, *pin, *code;
+	const char	*device;	/* claimed; "pc-0001" if NULL */
+	const struct signon_signer *key;	/* signing; w->dev if NULL */
+	const struct testcard *signer_card;	/* card-key: the card that signs */
+	const uint8_t	*nonce;		/* a given nonce (replays) */
+	uint8_t		*bound_out;	/* the BOUND sent, for replays */
+};
+
+/* The agent's REQUEST, the relay's BOUND, the verifier's RESULT. */
+static struct signon_result_msg
+ask(struct world *w, const struct ask *a)
+{
+	static struct signon_bound bd;
+	struct signon_request q;
+	struct signon_result_msg res;
+	uint8_t nonce[SIGNON_NONCE_LEN], b[SIGNON_MAX_LEN], out[SIGNON_MAX_LEN];
+	const char *dev = a->device != NULL ? a->device : "pc-0001";
+	const char *pin = a->pin != NULL ? a->pin : "", *code = a->code != NULL ? a->code : "";
+
+	if (a->nonce != NULL)
+		memcpy(nonce, a->nonce, sizeof(nonce));
+	else
+		nonce_for(w, dev, nonce);
+	memset(&q, 0, sizeof(q));
+	q.op = (uint8_t)(a->op ? a->op : SIGNON_OP_SIGNON);
+	q.factor = (uint8_t)a->factor;
+	q.match = (uint8_t)a->match;
+	memcpy(q.nonce, nonce, sizeof(nonce));
+	if (a->card != NULL)
+		snprintf(q.card, sizeof(q.card), "%s", a->card);
+	if (a->staff != NULL)
+		snprintf(q.staff, sizeof(q.staff), "%s", a->staff);
+	if (a->factor == SIGNON_F_CARD_KEY) {
+		uint8_t dg[32];
+
+		signon_card_digest(dg, nonce, q.card);
+		assert_int_equal(testcard_sign(a->signer_card != NULL ? a->signer_card :
+		    &w->card, dg, q.card_sig), 0);
+	}
+	memset(&bd, 0, sizeof(bd));
+	assert_int_equal(signon_request_seal(bd.req_raw, sizeof(bd.req_raw), &q,
+	    w->unsealer.pub, pin, strlen(pin), code, strlen(code)), SIGNON_REQUEST_LEN);
+	snprintf(bd.device, sizeof(bd.device), "%s", dev);
+	snprintf(bd.uplink, sizeof(bd.uplink), "wlan0");
+	bd.mode = SIGNON_MODE_REMOTE;
+	bd.time = (uint64_t)w->now;
+	assert_int_equal(signon_bound_sign(b, sizeof(b), &bd, a->key != NULL ? a->key :
+	    &w->dev), SIGNON_BOUND_LEN);
+	if (a->bound_out != NULL)
+		memcpy(a->bound_out, b, SIGNON_BOUND_LEN);
+	assert_int_equal(roundtrip(w, b, SIGNON_BOUND_LEN, out), SIGNON_RESULT_LEN);
+	assert_int_equal(signon_result_decode(out, SIGNON_RESULT_LEN, &res), 0);
+	assert_int_equal(signon_result_verify(out, w->verifier.pub), 0);
+	assert_memory_equal(res.nonce, nonce, sizeof(nonce));
+	assert_string_equal(w->rec.result, signon_result_name(res.result));
+	return res;
+}
+
+#define CARDPIN(p) (struct ask){ .factor = SIGNON_F_CARD_PIN, .card = CARD, .pin = (p) }
+
+static int
+failures(struct world *w, const char *id)
+{
+	struct reg_staff s;
+	struct sk_error err;
+
+	if (reg_staff_get(w->r, id, &s, &err) < 0)
+		fail_msg("%s", err.msg);
+	return s.failures;
+}
+
+static void
+t_card_pin(void **state)
+{
+	struct world *w = *state;
+	struct signon_result_msg r;
+
+	r = ask(w, &CARDPIN(PIN));
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_int_equal(r.lifetime_s, 28800);
+	assert_string_equal(r.staff, "s1001");
+	assert_string_equal(r.device, "pc-0001");
+	assert_string_equal(w->rec.staff, "s1001");
+	assert_string_equal(w->rec.factor, "card-pin");
+	assert_string_equal(w->rec.op, "signon");
+	assert_string_equal(w->rec.mode, "remote");
+	assert_string_equal(w->rec.uplink, "wlan0");
+	assert_string_equal(w->rec.source, "10.77.0.2:40000");
+	assert_string_equal(w->rec.reason, "");
+	/* stage 2: the session in the registry, which the gateways follow */
+	{
+		struct reg_session ss;
+
+		OK(reg_session_active(w->r, "pc-0001", w->now, &ss, &e_));
+		assert_string_equal(ss.staff_id, "s1001");
+		assert_string_equal(ss.factor, "card-pin");
+		assert_int_equal(ss.expires, w->now + 28800);
+	}
+	r = ask(w, &CARDPIN("1234"));
+	assert_int_equal(r.result, SIGNON_R_WRONG_PIN);
+	assert_int_equal(r.tries_left, 4);
+	assert_int_equal(r.lifetime_s, 0);
+	assert_string_equal(w->rec.reason, "wrong PIN (1 of 5)");
+	r = ask(w, &CARDPIN(PIN));	/* a success resets the counter */
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_int_equal(failures(w, "s1001"), 0);
+	/* unknown card, unknown user, disabled user */
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_PIN, .card = "FFFF", .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_UNKNOWN_CARD);
+	assert_string_equal(w->rec.reason, "card FFFF is not assigned");
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CODE_PIN, .staff = "nobody",
+	    .pin = PIN, .code = w->code });
+	assert_int_equal(r.result, SIGNON_R_UNKNOWN_USER);
+	assert_string_equal(r.staff, "");
+	OK(reg_staff_set_disabled(w->r, &it_actor, "s1001", 1, &e_));
+	r = ask(w, &CARDPIN(PIN));
+	assert_int_equal(r.result, SIGNON_R_DISABLED);
+	/* no PIN in any record */
+	assert_null(strstr(w->rec.reason, PIN));
+}
+
+static void
+t_lockout_across_factors(void **state)
+{
+	struct world *w = *state;
+	struct signon_result_msg r;
+
+	r = ask(w, &CARDPIN(PIN));	/* a session, which the lock will close */
+	assert_int_equal(r.result, SIGNON_R_OK);
+
+	r = ask(w, &CARDPIN("0000"));
+	assert_int_equal(r.tries_left, 4);
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id,
+	    .signer_card = &w->card2 });
+	assert_int_equal(r.result, SIGNON_R_CARD_SIG);
+	assert_int_equal(r.tries_left, 3);
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CODE_PIN, .staff = "s1001",
+	    .pin = PIN, .code = "AAAA-AAAA-AAAA-AAAA" });
+	assert_int_equal(r.result, SIGNON_R_CODE_INVALID);
+	assert_int_equal(r.tries_left, 2);	/* the right PIN did not reset it */
+	r = ask(w, &CARDPIN("0001"));
+	assert_int_equal(r.tries_left, 1);
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CODE_PIN, .staff = "s1001",
+	    .pin = "9999", .code = w->code });
+	assert_int_equal(r.result, SIGNON_R_WRONG_PIN);
+	assert_int_equal(r.tries_left, 0);
+	assert_string_equal(w->rec.reason, "wrong PIN (5 of 5); user locked");
+	assert_int_equal(failures(w, "s1001"), 5);
+	{
+		struct reg_session ss;
+		struct sk_error err;
+
+		assert_int_equal(reg_session_active(w->r, "pc-0001", w->now, &ss, &err),
+		    -ENOENT);	/* the lock closed the session the test began with */
+	}
+	/* locked: the right PIN, the card's key, a good code: all refused,
+	 * not counted further */
+	r = ask(w, &CARDPIN(PIN));
+	assert_int_equal(r.result, SIGNON_R_LOCKED);
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id });
+	assert_int_equal(r.result, SIGNON_R_LOCKED);
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CODE_PIN, .staff = "s1001",
+	    .pin = PIN, .code = w->code });
+	assert_int_equal(r.result, SIGNON_R_LOCKED);
+	assert_int_equal(failures(w, "s1001"), 5);
+	/* IT resets it */
+	OK(reg_staff_reset_failures(w->r, "s1001", &e_));
+	r = ask(w, &CARDPIN(PIN));
+	assert_int_equal(r.result, SIGNON_R_OK);
+}
+
+static void
+t_replay_and_laptops(void **state)
+{
+	struct world *w = *state;
+	struct signon_result_msg r;
+	uint8_t bound[SIGNON_BOUND_LEN], out[SIGNON_MAX_LEN], nonce[SIGNON_NONCE_LEN];
+	struct signon_result_msg res;
+
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id,
+	    .bound_out = bound });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	/* the same exchange again, byte for byte */
+	assert_int_equal(roundtrip(w, bound, sizeof(bound), out), SIGNON_RESULT_LEN);
+	assert_int_equal(signon_result_decode(out, SIGNON_RESULT_LEN, &res), 0);
+	assert_int_equal(res.result, SIGNON_R_REPLAY);
+	assert_string_equal(w->rec.reason, "nonce used before (a replay)");
+	/* a nonce issued to another laptop */
+	nonce_for(w, "pc-0002", nonce);
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id,
+	    .nonce = nonce });
+	assert_int_equal(r.result, SIGNON_R_REPLAY);
+	assert_string_equal(w->rec.reason, "nonce not issued by this verifier for this laptop");
+	/* an expired one */
+	nonce_for(w, "pc-0001", nonce);
+	w->now += 30;
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id,
+	    .nonce = nonce });
+	assert_int_equal(r.result, SIGNON_R_REPLAY);
+	assert_string_equal(w->rec.reason, "nonce expired");
+	/* pc-0002 claiming to be pc-0001: its own key does not verify */
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_PIN, .card = CARD, .pin = PIN,
+	    .key = &w->other });
+	assert_int_equal(r.result, SIGNON_R_DEVICE);
+	assert_string_equal(w->rec.reason, "the request does not verify under laptop"
+	    " pc-0001's key");
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_PIN, .card = CARD, .pin = PIN,
+	    .device = "pc-0003" });
+	assert_int_equal(r.result, SIGNON_R_DEVICE);
+	assert_string_equal(w->rec.reason, "laptop pc-0003 has no sign-on key");
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_PIN, .card = CARD, .pin = PIN,
+	    .device = "pc-9999" });
+	assert_int_equal(r.result, SIGNON_R_DEVICE);
+	OK(reg_device_revoke(w->r, &it_actor, "pc-0002", "lost", &e_));
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_PIN, .card = CARD, .pin = PIN,
+	    .device = "pc-0002", .key = &w->other });
+	assert_int_equal(r.result, SIGNON_R_DEVICE);
+	assert_string_equal(w->rec.reason, "laptop pc-0002 is revoked");
+	assert_int_equal(failures(w, "s1001"), 0);	/* none of these counted */
+}
+
+static void
+t_card_key(void **state)
+{
+	struct world *w = *state;
+	struct signon_result_msg r;
+
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_string_equal(r.staff, "s1001");
+	/* a keyed card's public id with a PIN: no */
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_PIN, .card = w->card.id,
+	    .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_FACTOR_REFUSED);
+	/* an id-only card cannot answer a challenge */
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = CARD });
+	assert_int_equal(r.result, SIGNON_R_FACTOR_REFUSED);
+	/* the role "secure" must use the card's key: card + PIN refused */
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_PIN, .card = "04A1B2C3",
+	    .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_FACTOR_REFUSED);
+	assert_string_equal(w->rec.reason, "factor card-pin is not allowed for role secure");
+	assert_int_equal(failures(w, "s1003"), 0);
+}
+
+static void
+t_code(void **state)
+{
+	struct world *w = *state;
+	struct signon_result_msg r;
+	struct ask a = { .factor = SIGNON_F_CODE_PIN, .staff = "s1001", .pin = PIN };
+
+	/* the right code with a wrong PIN: refused, the code kept */
+	a.code = w->code;
+	a.pin = "1111";
+	r = ask(w, &a);
+	assert_int_equal(r.result, SIGNON_R_WRONG_PIN);
+	a.pin = PIN;
+	r = ask(w, &a);
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_string_equal(w->rec.factor, "code-pin");
+	assert_int_equal(failures(w, "s1001"), 0);
+	r = ask(w, &a);
+	assert_int_equal(r.result, SIGNON_R_CODE_USED);
+	assert_string_equal(w->rec.reason, "code refused: already used (1 of 5)");
+	a.code = w->code_old;
+	r = ask(w, &a);
+	assert_int_equal(r.result, SIGNON_R_CODE_EXPIRED);
+	/* a code never replaces the PIN */
+	a.pin = NULL;
+	a.code = w->code;
+	r = ask(w, &a);
+	assert_int_equal(r.result, SIGNON_R_MALFORMED);
+	assert_string_equal(w->rec.reason, "the sealed secret lacks the PIN");
+	/* nor is it another user's */
+	a.staff = "s1004";
+	a.pin = PIN;
+	a.code = w->code_old;
+	r = ask(w, &a);
+	assert_int_equal(r.result, SIGNON_R_CODE_INVALID);
+	assert_int_equal(failures(w, "s1004"), 1);
+}
+
+static void
+t_biometric_and_events(void **state)
+{
+	struct world *w = *state;
+	struct signon_result_msg r;
+
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_BIOMETRIC, .staff = "s1002",
+	    .match = SIGNON_MATCH_YES });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_BIOMETRIC, .staff = "s1002",
+	    .match = SIGNON_MATCH_NO });
+	assert_int_equal(r.result, SIGNON_R_NO_MATCH);
+	assert_int_equal(r.tries_left, 4);
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_BIOMETRIC, .staff = "s1001",
+	    .match = SIGNON_MATCH_YES });
+	assert_int_equal(r.result, SIGNON_R_FACTOR_REFUSED);
+	assert_string_equal(w->rec.reason, "factor biometric is not allowed for role clerk");
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_LOCK, .staff = "s1002" });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_string_equal(w->rec.op, "lock");
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_UNLOCK, .factor = SIGNON_F_CARD_PIN,
+	    .card = CARD, .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_string_equal(w->rec.op, "unlock");
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_SIGNOFF, .staff = "s1001" });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_string_equal(w->rec.op, "signoff");
+	assert_string_equal(w->rec.factor, "none");
+	{
+		struct reg_session ss;
+		struct sk_error err;
+
+		assert_int_equal(reg_session_active(w->r, "pc-0001", w->now, &ss, &err),
+		    -ENOENT);
+	}
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_SIGNOFF, .staff = "s1001" });
+	assert_int_equal(r.result, SIGNON_R_NO_SESSION);
+}
+
+static int
+count_rec(void *arg, const struct reg_signon_rec *rec)
+{
+	(void)rec;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+t_audit_chain(void **state)
+{
+	struct world *w = *state;
+	struct sk_error err;
+	int64_t n;
+	int k = 0;
+	char json[2048];
+
+	ask(w, &CARDPIN(PIN));
+	ask(w, &CARDPIN("0000"));
+	ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id });
+	ask(w, &(struct ask){ .op = SIGNON_OP_SIGNOFF });
+	authd_rec_json(&w->rec, json, sizeof(json));
+	assert_non_null(strstr(json, "\"seq\":4,"));
+	assert_non_null(strstr(json, "\"laptop\":\"pc-0001\",\"op\":\"signoff\""));
+	assert_int_equal(reg_signon_verify(w->r, &n, &err), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(reg_signon_list(w->r, T0, T0 + 1, count_rec, &k, &err), 0);
+	assert_int_equal(k, 4);
+	/* altered: the wrong PIN made a success */
+	OK(reg_exec(w->r, "UPDATE signon_audit SET result = 'ok' WHERE result = 'wrong-pin'",
+	    0, NULL, NULL, NULL, &e_));
+	assert_int_equal(reg_signon_verify(w->r, &n, &err), -EBADMSG);
+	assert_string_equal(err.msg, "sign-on audit: record 2 (seq 2): altered (its hash"
+	    " does not match its fields)");
+	OK(reg_exec(w->r, "UPDATE signon_audit SET result = 'wrong-pin' WHERE seq = 2",
+	    0, NULL, NULL, NULL, &e_));
+	assert_int_equal(reg_signon_verify(w->r, &n, &err), 0);
+	/* removed */
+	OK(reg_exec(w->r, "DELETE FROM signon_audit WHERE seq = 2", 0, NULL, NULL, NULL, &e_));
+	assert_int_equal(reg_signon_verify(w->r, &n, &err), -EBADMSG);
+	assert_string_equal(err.msg, "sign-on audit: record 2 (seq 3): the chain breaks"
+	    " before it: a record removed or altered");
+}
+
+static void
+t_audit_tail(void **state)
+{
+	struct world *w = *state;
+	struct sk_error err;
+	int64_t n;
+
+	ask(w, &CARDPIN(PIN));
+	ask(w, &CARDPIN(PIN));
+	OK(reg_exec(w->r, "DELETE FROM signon_audit WHERE seq = 2", 0, NULL, NULL, NULL, &e_));
+	assert_int_equal(reg_signon_verify(w->r, &n, &err), -EBADMSG);
+	assert_string_equal(err.msg, "sign-on audit: 1 records, the head says 2: the last 1"
+	    " removed");
+}
+
+static void
+t_junk(void **state)
+{
+	struct world *w = *state;
+	uint8_t b[SIGNON_MAX_LEN] = { 0 }, out[SIGNON_MAX_LEN];
+
+	assert_int_equal(roundtrip(w, b, 10, out), 0);
+	assert_int_equal(signon_hello_encode(b, sizeof(b)), SIGNON_HELLO_LEN);
+	assert_int_equal(roundtrip(w, b, SIGNON_HELLO_LEN, out), 0);
+	assert_int_equal(w->e.count[AUTHD_C_MALFORMED], 2);
+}
+
+#define SQ(t) cmocka_unit_test_setup_teardown(t, setup_sq, teardown)
+#define PG(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest sq[] = {
+		SQ(t_card_pin), SQ(t_lockout_across_factors), SQ(t_replay_and_laptops),
+		SQ(t_card_key), SQ(t_code), SQ(t_biometric_and_events),
+		SQ(t_audit_chain), SQ(t_audit_tail), SQ(t_junk),
+	};
+	const struct CMUnitTest pg[] = {
+		PG(t_card_pin), PG(t_lockout_across_factors), PG(t_replay_and_laptops),
+		PG(t_code), PG(t_audit_chain), PG(t_audit_tail),
+	};
+	const char *env = getenv("SEKISHO_TEST_PG_URL");
+	char cmd[512];
+	FILE *p;
+	int rc, started = 0;
+
+	if (mkdtemp(tmpdir) == NULL || chmod(tmpdir, 0711) == -1)
+		return 1;
+	if (env != NULL)
+		snprintf(pg_url, sizeof(pg_url), "%s", env);
+	else {
+		snprintf(cmd, sizeof(cmd), "bash tests/lab/pg.sh start %s/pg", tmpdir);
+		if ((p = popen(cmd, "r")) == NULL || fgets(pg_url, sizeof(pg_url), p) == NULL) {
+			fprintf(stderr, "test_authd: could not start PostgreSQL\n");
+			return 1;
+		}
+		pclose(p);
+		pg_url[strcspn(pg_url, "\n")] = '\0';
+		started = 1;
+	}
+	rc = cmocka_run_group_tests_name("authd sqlite", sq, NULL, NULL);
+	rc |= cmocka_run_group_tests_name("authd postgresql", pg, NULL, NULL);
+	if (started) {
+		snprintf(cmd, sizeof(cmd), "bash tests/lab/pg.sh stop %s/pg", tmpdir);
+		if (system(cmd) != 0)
+			rc |= 1;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		rc |= 1;
+	return rc;
+}

@@ -1,0 +1,197 @@
+/* The netvm's sign-on relay (netvm/sekisho-signon/relay.h) as a pure
+ * engine: HELLO -> NONCE_REQ for this laptop, the challenge passed on
+ * with the pinned seal key, REQUEST -> BOUND signed by this laptop, only
+ * a verifying RESULT for the nonce in flight passed back, busy, blocked,
+ * timeout. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "netvm/sekisho-signon/relay.h"
+
+struct fx {
+	struct signon_signer	 dev, ver, evil;
+	uint8_t			 seal[32];
+	struct relay		 r;
+	struct relay_peer	 agent, agent2;
+	struct relay_ctx	 c;
+};
+
+static int
+setup(void **state)
+{
+	static struct fx f;
+	uint8_t seed[32], pub[32];
+
+	memset(&f, 0, sizeof(f));
+	signon_ed25519_keygen(seed, pub);
+	signon_signer_init(&f.dev, seed);
+	signon_ed25519_keygen(seed, pub);
+	signon_signer_init(&f.ver, seed);
+	signon_ed25519_keygen(seed, pub);
+	signon_signer_init(&f.evil, seed);
+	memset(f.seal, 0x5e, sizeof(f.seal));
+	relay_init(&f.r, "pc-0001", &f.dev, f.ver.pub, f.seal);
+	f.agent.len = 4;
+	memcpy(f.agent.addr, "AAAA", 4);
+	f.agent2.len = 4;
+	memcpy(f.agent2.addr, "BBBB", 4);
+	f.c.mode = SIGNON_MODE_OFFICE;
+	strcpy(f.c.uplink, "eth0");
+	f.c.now_ms = 1000;
+	f.c.wall_s = 1800000000;
+	*state = &f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	signon_signer_free(&f->dev);
+	signon_signer_free(&f->ver);
+	signon_signer_free(&f->evil);
+	return 0;
+}
+
+static void
+hello(struct fx *f, const struct relay_peer *from, struct relay_out *o)
+{
+	uint8_t b[SIGNON_HELLO_LEN];
+
+	signon_hello_encode(b, sizeof(b));
+	relay_from_agent(&f->r, from, b, sizeof(b), &f->c, o);
+}
+
+static size_t
+request(uint8_t *b, const uint8_t nonce[32])
+{
+	struct signon_request q;
+
+	memset(&q, 0, sizeof(q));
+	q.op = SIGNON_OP_SIGNON;
+	q.factor = SIGNON_F_CARD_PIN;
+	memcpy(q.nonce, nonce, 32);
+	strcpy(q.card, "0123456789ABCDEF");
+	return (size_t)signon_request_encode(b, SIGNON_REQUEST_LEN, &q);
+}
+
+static size_t
+result(uint8_t *b, const uint8_t nonce[32], const char *dev,
+    const struct signon_signer *key)
+{
+	struct signon_result_msg m = { .op = SIGNON_OP_SIGNON,
+	    .factor = SIGNON_F_CARD_PIN, .result = SIGNON_R_OK, .time = 1 };
+
+	memcpy(m.nonce, nonce, 32);
+	strcpy(m.device, dev);
+	return (size_t)signon_result_sign(b, SIGNON_RESULT_LEN, &m, key);
+}
+
+static void
+t_exchange(void **state)
+{
+	struct fx *f = *state;
+	struct relay_out o;
+	struct signon_nonce_req nr;
+	struct signon_challenge ch;
+	struct signon_bound bd;
+	uint8_t b[SIGNON_MAX_LEN], nonce[32];
+
+	hello(f, &f->agent, &o);
+	assert_int_equal(o.dest, RELAY_TO_VERIFIER);
+	assert_int_equal(signon_nonce_req_decode(o.buf, o.len, &nr), 0);
+	assert_string_equal(nr.device, "pc-0001");
+	/* the challenge, with a seal key of the network's choosing */
+	memset(&ch, 0, sizeof(ch));
+	memset(ch.nonce, 0x11, 32);
+	memset(ch.seal_pub, 0xee, 32);
+	signon_challenge_encode(b, sizeof(b), &ch);
+	relay_from_verifier(&f->r, b, SIGNON_CHALLENGE_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.to.addr, "AAAA", 4);
+	assert_int_equal(signon_challenge_decode(o.buf, o.len, &ch), 0);
+	assert_memory_equal(ch.seal_pub, f->seal, 32);	/* the pinned one */
+	/* the request, bound */
+	memset(nonce, 0x11, 32);
+	request(b, nonce);
+	relay_from_agent(&f->r, &f->agent, b, SIGNON_REQUEST_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_VERIFIER);
+	assert_int_equal(o.len, SIGNON_BOUND_LEN);
+	assert_int_equal(signon_bound_decode(o.buf, o.len, &bd), 0);
+	assert_int_equal(signon_bound_verify(o.buf, f->dev.pub), 0);
+	assert_string_equal(bd.device, "pc-0001");
+	assert_string_equal(bd.uplink, "eth0");
+	assert_int_equal(bd.mode, SIGNON_MODE_OFFICE);
+	assert_memory_equal(bd.req_raw, b, SIGNON_REQUEST_LEN);
+	/* answers that are not the verifier's, or for another nonce or
+	 * laptop: dropped */
+	result(b, nonce, "pc-0001", &f->evil);
+	relay_from_verifier(&f->r, b, SIGNON_RESULT_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	nonce[0] ^= 1;
+	result(b, nonce, "pc-0001", &f->ver);
+	relay_from_verifier(&f->r, b, SIGNON_RESULT_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	nonce[0] ^= 1;
+	result(b, nonce, "pc-0002", &f->ver);
+	relay_from_verifier(&f->r, b, SIGNON_RESULT_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	assert_int_equal(f->r.count[RELAY_C_BAD_ANSWER], 3);
+	/* the verifier's */
+	result(b, nonce, "pc-0001", &f->ver);
+	relay_from_verifier(&f->r, b, SIGNON_RESULT_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.buf, b, SIGNON_RESULT_LEN);
+	assert_int_equal(f->r.state, RELAY_IDLE);
+}
+
+static void
+t_busy_blocked_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct relay_out o;
+	struct signon_relay_err_msg e;
+	uint8_t b[SIGNON_MAX_LEN];
+
+	hello(f, &f->agent, &o);
+	hello(f, &f->agent2, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.to.addr, "BBBB", 4);
+	assert_int_equal(signon_relay_err_decode(o.buf, o.len, &e), 0);
+	assert_int_equal(e.code, SIGNON_RE_BUSY);
+	relay_tick(&f->r, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	assert_int_equal(relay_timeout(&f->r, f->c.now_ms), RELAY_TIMEOUT_MS);
+	f->c.now_ms += RELAY_TIMEOUT_MS;
+	relay_tick(&f->r, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.to.addr, "AAAA", 4);
+	assert_int_equal(signon_relay_err_decode(o.buf, o.len, &e), 0);
+	assert_int_equal(e.code, SIGNON_RE_UNREACHABLE);
+	f->c.blocked = 1;
+	hello(f, &f->agent, &o);
+	assert_int_equal(signon_relay_err_decode(o.buf, o.len, &e), 0);
+	assert_int_equal(e.code, SIGNON_RE_BLOCKED);
+	/* junk from work: nothing, counted */
+	memset(b, 0, sizeof(b));
+	relay_from_agent(&f->r, &f->agent, b, 100, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	assert_int_equal(f->r.count[RELAY_C_BAD_AGENT], 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(t_exchange, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_busy_blocked_timeout, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
