@@ -35,6 +35,7 @@ card_cert_pub(const uint8_t *der, size_t len, uint8_t pub[CARD_PUB_LEN])
 	X509 *x;
 	EVP_PKEY *k;
 	char group[32];
+	uint8_t full[65];
 	size_t gl = 0, pl = 0;
 	int rc = -1;
 
@@ -47,12 +48,12 @@ card_cert_pub(const uint8_t *der, size_t len, uint8_t pub[CARD_PUB_LEN])
 	if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group,
 	    sizeof(group), &gl) != 1 || strcmp(group, "prime256v1") != 0)
 		goto out;
-	if (EVP_PKEY_set_utf8_string_param(k, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-	    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED) != 1)
-		goto out;
+	/* SEC1 uncompressed (04 | x | y), compressed here: 02/03 by y's parity | x. */
 	if (EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-	    pub, CARD_PUB_LEN, &pl) != 1 || pl != CARD_PUB_LEN)
+	    full, sizeof(full), &pl) != 1 || pl != sizeof(full) || full[0] != 0x04)
 		goto out;
+	pub[0] = (uint8_t)(0x02 + (full[64] & 1));
+	memcpy(pub + 1, full + 1, 32);
 	rc = 0;
 out:
 	X509_free(x);

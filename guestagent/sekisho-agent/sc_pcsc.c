@@ -149,6 +149,32 @@ sc_reader(const struct sc *s)
 	return s->reader;
 }
 
+/*
+ * After a failed exchange: was it because the card left? The reader's
+ * state says so once the service has seen it go, so wait (in
+ * SCardGetStatusChange, bounded) for the reader to report it empty.
+ */
+static int
+removed_since(struct sc *s)
+{
+	SCARD_READERSTATE st;
+	LONG rv;
+	int i;
+
+	memset(&st, 0, sizeof(st));
+	st.szReader = s->reader;
+	st.dwCurrentState = SCARD_STATE_UNAWARE;
+	for (i = 0; i < 8; i++) {
+		rv = SCardGetStatusChange(s->ctx, i == 0 ? 0 : 250, &st, 1);
+		if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
+			return 0;
+		if (st.dwEventState & (SCARD_STATE_EMPTY | SCARD_STATE_UNAVAILABLE))
+			return 1;
+		st.dwCurrentState = st.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+	}
+	return 0;
+}
+
 int
 sc_transmit(struct sc *s, const uint8_t *cmd, size_t n, uint8_t *resp,
     size_t max, size_t *rlen)
@@ -160,6 +186,12 @@ sc_transmit(struct sc *s, const uint8_t *cmd, size_t n, uint8_t *resp,
 		return SC_E_REMOVED;
 	e = map(s, SCardTransmit(s->card, s->proto == SCARD_PROTOCOL_T0 ?
 	    SCARD_PCI_T0 : SCARD_PCI_T1, cmd, (DWORD)n, NULL, resp, &l));
+	/* No status word at all is no answer: vpcd gives that for a card
+	 * that left mid-command, a real reader an error. */
+	if (e == SC_OK && l < 2)
+		e = SC_E_COMM;
+	if (e == SC_E_COMM && removed_since(s))
+		e = SC_E_REMOVED;
 	if (e != SC_OK)
 		return e;
 	*rlen = l;

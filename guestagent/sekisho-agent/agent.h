@@ -1,0 +1,60 @@
+/*
+ * sekisho-agent: sign-on in the work partition (docs/sign-on.md). One file
+ * per concern: main.c (the subcommand table and options), login.c (the
+ * sign-on flows), card.c + apdu.c (what is asked of a card), client.c (the
+ * protocol with the netvm's relay), outcome.c (what the user reads),
+ * state.c (who is signed on, for status and logout). The platform sits
+ * behind sc.h (PC/SC), bio.h (biometrics), link.h (the work link) and
+ * secret.h (PIN entry); *_pcsc.c, *_fprint.c, *_udp.c and *_posix.c are
+ * the Linux side.
+ */
+#ifndef SK_AGENT_AGENT_H
+#define SK_AGENT_AGENT_H
+
+#include <stdint.h>
+
+#include "guestagent/sekisho-agent/client.h"
+#include "guestagent/sekisho-agent/outcome.h"
+
+#define AGENT_NETVM_DEFAULT	"172.30.0.1"	/* the netvm on the work link */
+#define AGENT_STATE_DEFAULT	"/run/sekisho-agent"
+#define AGENT_PRINTS_DEFAULT	"/var/lib/sekisho-agent/prints"
+
+struct agent {
+	const char	*netvm;		/* numeric address */
+	uint16_t	port;
+	const char	*reader;	/* NULL: any */
+	unsigned	wait_s;		/* for a card; 0: forever */
+	int		pin_fd, code_fd;	/* -1: the terminal */
+	const char	*user;		/* --user: staff id */
+	const char	*prints;	/* template directory */
+	const char	*state_dir;
+	unsigned	finger_s;	/* for a finger */
+	struct client_cfg cfg;
+	int		verbose;
+};
+
+/* login.c: each sets *o. */
+void login_card(const struct agent *a, struct outcome *o);
+void login_otp(const struct agent *a, struct outcome *o);
+void login_finger(const struct agent *a, struct outcome *o);
+void logout_run(const struct agent *a, const char *staff, struct outcome *o);
+/* card-info: prints what names the card; 0 or 1 with *o set. */
+int card_info_run(const struct agent *a, struct outcome *o);
+/* finger-enroll: 0, or 1 with *o set. */
+int finger_enroll_run(const struct agent *a, struct outcome *o);
+
+/* state.c: the session this agent opened (one line, 0600). */
+struct agent_session {
+	char		staff[65];
+	int		factor;
+	uint64_t	until;		/* unix seconds */
+};
+int state_save(const char *dir, const struct agent_session *s);
+/* 0, or -1 when there is none (or it is not one). */
+int state_load(const char *dir, struct agent_session *s);
+void state_clear(const char *dir);
+/* One line of a state file: 0 or -1 (pure, fuzzed with the answers). */
+int state_parse(const char *line, struct agent_session *s);
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * sekisho-agent: sign-on from the work partition (docs/sign-on.md).
+ *
+ *   sekisho-agent login [--otp | --finger] [options]
+ *   sekisho-agent logout | status | card-info | finger-enroll --user ID
+ *
+ * The final line on stdout is the one message for the outcome; prompts
+ * and progress go to stderr. PINs and codes come from the terminal (no
+ * echo) or from a descriptor (--pin-fd N, --code-fd N), never argv.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "guestagent/sekisho-agent/agent.h"
+#include "lib/cli.h"
+#include "lib/proto/signon_wire.h"
+#include "lib/util.h"
+
+enum { M_CARD, M_OTP, M_FINGER };
+
+static int
+number(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	if (parse_u64(s, min, max, out) != 0) {
+		fprintf(stderr, "sekisho-agent: %s %s: a number from %llu to %llu\n",
+		    opt, s, (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	return 0;
+}
+
+/* The options every subcommand takes; *mode for login's. */
+static int
+options(struct agent *a, int argc, char *argv[], int *mode)
+{
+	static const struct option lo[] = {
+		{ "netvm", required_argument, NULL, 'n' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "reader", required_argument, NULL, 'r' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "pin-fd", required_argument, NULL, 'P' },
+		{ "code-fd", required_argument, NULL, 'C' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "prints", required_argument, NULL, 'f' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "finger-timeout", required_argument, NULL, 'F' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "otp", no_argument, NULL, 'o' },
+		{ "finger", no_argument, NULL, 'g' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "v", lo, NULL)) != -1) {
+		switch (c) {
+		case 'n': a->netvm = optarg; break;
+		case 'p':
+			if (number("--port", optarg, 1, 65535, &v) < 0)
+				return -1;
+			a->port = (uint16_t)v;
+			break;
+		case 'r': a->reader = optarg; break;
+		case 'w':
+			if (number("--wait", optarg, 0, 86400, &v) < 0)
+				return -1;
+			a->wait_s = (unsigned)v;
+			break;
+		case 'P': case 'C':
+			if (number(c == 'P' ? "--pin-fd" : "--code-fd", optarg, 0, 1024, &v) < 0)
+				return -1;
+			*(c == 'P' ? &a->pin_fd : &a->code_fd) = (int)v;
+			break;
+		case 'u': a->user = optarg; break;
+		case 'f': a->prints = optarg; break;
+		case 's': a->state_dir = optarg; break;
+		case 'F':
+			if (number("--finger-timeout", optarg, 1, 3600, &v) < 0)
+				return -1;
+			a->finger_s = (unsigned)v;
+			break;
+		case 't':
+			if (number("--timeout-ms", optarg, 100, 600000, &v) < 0)
+				return -1;
+			a->cfg.hello_ms = (unsigned)v;
+			a->cfg.request_ms = (unsigned)v * 2;
+			break;
+		case 'o': case 'g':
+			if (mode == NULL || *mode != M_CARD) {
+				fprintf(stderr, "sekisho-agent: --otp and --finger are login's, one of them\n");
+				return -1;
+			}
+			*mode = c == 'o' ? M_OTP : M_FINGER;
+			break;
+		case 'v': a->verbose = 1; break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "sekisho-agent: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (a->user != NULL && (strlen(a->user) > SIGNON_STAFF_LEN || !signon_staff_valid(a->user))) {
+		fprintf(stderr, "sekisho-agent: --user %s: not a staff ID\n", a->user);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+finish(const struct outcome *o)
+{
+	char msg[256];
+
+	printf("%s\n", outcome_message(o, msg, sizeof(msg)));
+	fflush(stdout);
+	return outcome_exit(o);
+}
+
+static int
+cmd_login(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+	struct outcome o;
+	int mode = M_CARD;
+
+	if (options(a, argc, argv, &mode) < 0)
+		return EXIT_USAGE;
+	if (mode != M_CARD && a->user == NULL) {
+		fprintf(stderr, "sekisho-agent: login --otp and --finger need --user STAFF_ID\n");
+		return EXIT_USAGE;
+	}
+	if (mode == M_OTP)
+		login_otp(a, &o);
+	else if (mode == M_FINGER)
+		login_finger(a, &o);
+	else
+		login_card(a, &o);
+	return finish(&o);
+}
+
+static int
+cmd_logout(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+	struct agent_session s;
+	struct outcome o;
+
+	if (options(a, argc, argv, NULL) < 0)
+		return EXIT_USAGE;
+	if (state_load(a->state_dir, &s) != 0) {
+		if (a->user == NULL) {
+			memset(&o, 0, sizeof(o));
+			o.kind = O_NOT_SIGNED_ON;
+			return finish(&o);
+		}
+		sk_strlcpy(s.staff, a->user, sizeof(s.staff));
+	}
+	logout_run(a, s.staff, &o);
+	return finish(&o);
+}
+
+static int
+cmd_status(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+	struct agent_session s;
+	struct outcome o;
+	char when[64];
+	time_t until;
+	struct tm tm;
+
+	if (options(a, argc, argv, NULL) < 0)
+		return EXIT_USAGE;
+	if (state_load(a->state_dir, &s) != 0 || s.until <= (uint64_t)time(NULL)) {
+		printf("Not signed on.\n");
+		return EXIT_FAIL;
+	}
+	memset(&o, 0, sizeof(o));
+	o.factor = s.factor;
+	until = (time_t)s.until;
+	gmtime_r(&until, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	printf("Signed on as %s with %s until %s.\n", s.staff,
+	    s.factor == SIGNON_F_CARD_PIN ? "card + PIN" :
+	    s.factor == SIGNON_F_CARD_KEY ? "card key + PIN" :
+	    s.factor == SIGNON_F_CODE_PIN ? "emergency code + PIN" : "fingerprint", when);
+	return EXIT_OK;
+}
+
+static int
+cmd_card_info(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+	struct outcome o;
+
+	if (options(a, argc, argv, NULL) < 0)
+		return EXIT_USAGE;
+	if (card_info_run(a, &o) != 0)
+		return finish(&o);
+	return EXIT_OK;
+}
+
+static int
+cmd_finger_enroll(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+	struct outcome o;
+
+	if (options(a, argc, argv, NULL) < 0)
+		return EXIT_USAGE;
+	if (a->user == NULL) {
+		fprintf(stderr, "sekisho-agent: finger-enroll needs --user STAFF_ID\n");
+		return EXIT_USAGE;
+	}
+	if (finger_enroll_run(a, &o) != 0)
+		return finish(&o);
+	return EXIT_OK;
+}
+
+static const struct cli_cmd cmds[] = {
+	{ "login", cmd_login, "[--otp | --finger --user ID] [--pin-fd N] [--code-fd N]",
+	    "sign on: staff card + PIN, emergency code + PIN, or fingerprint" },
+	{ "logout", cmd_logout, "", "sign off" },
+	{ "status", cmd_status, "", "who is signed on, until when" },
+	{ "card-info", cmd_card_info, "", "what names the card in the reader (for IT)" },
+	{ "finger-enroll", cmd_finger_enroll, "--user ID", "enrol a finger on this laptop" },
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct agent a = {
+		.netvm = AGENT_NETVM_DEFAULT,
+		.port = SIGNON_AGENT_PORT,
+		.pin_fd = -1,
+		.code_fd = -1,
+		.prints = AGENT_PRINTS_DEFAULT,
+		.state_dir = AGENT_STATE_DEFAULT,
+		.finger_s = 30,
+		.cfg = { .hello_ms = 2000, .hello_tries = 3, .request_ms = 10000 },
+	};
+	const struct cli c = {
+		.prog = "sekisho-agent",
+		.synopsis = "COMMAND [--netvm ADDR] [--port N] [--reader NAME] [--wait S] ...",
+		.cmds = cmds,
+		.n_cmds = nitems(cmds),
+		.footer = "Options: --netvm ADDR (172.30.0.1) --port N (51832) --reader NAME\n"
+		    "  --wait S (for a card, 0 = forever) --pin-fd N --code-fd N --user ID\n"
+		    "  --prints DIR --state-dir DIR --finger-timeout S --timeout-ms N -v\n",
+	};
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (cli_wants_help(argc - 1, argv + 1)) {
+		cli_usage(&c, stdout);
+		return EXIT_OK;
+	}
+	return cli_dispatch(&c, &a, argc - 1, argv + 1);
+}
