@@ -242,6 +242,7 @@ login_finger(const struct agent *a, struct outcome *o)
 		o->kind = O_BIO_NO_MATCH;
 		return;
 	}
+	fprintf(stderr, "Fingerprint recognised.\n");
 	if (start(a, &l, &ch, o))
 		goto out;
 	req.op = SIGNON_OP_SIGNON;
