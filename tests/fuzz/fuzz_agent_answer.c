@@ -1,0 +1,61 @@
+/* libFuzzer: what the netvm answers the agent (guestagent/sekisho-agent/
+ * client.h) and the agent's session file. Whatever the bytes: no crash; an
+ * accepted RESULT names the nonce, op and factor asked; every outcome has
+ * its one line. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "guestagent/sekisho-agent/agent.h"
+#include "guestagent/sekisho-agent/client.h"
+#include "guestagent/sekisho-agent/outcome.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+has_line(const struct outcome *o)
+{
+	char buf[256];
+
+	if (strlen(outcome_message(o, buf, sizeof(buf))) == 0 ||
+	    strchr(buf, '\n') != NULL)
+		__builtin_trap();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct signon_challenge ch;
+	struct outcome o;
+	struct agent_session s;
+	uint8_t nonce[SIGNON_NONCE_LEN];
+	char line[256];
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	r = client_parse_challenge(data, size, &ch, &o);
+	if (r == 1) {
+		if (o.kind != O_RELAY)
+			__builtin_trap();
+		has_line(&o);
+	} else if (r == 0 && size != SIGNON_CHALLENGE_LEN)
+		__builtin_trap();
+	/* The nonce asked: the input's own at the RESULT's offset, so that
+	 * accepted results are reached. */
+	memset(nonce, 0, sizeof(nonce));
+	if (size >= 8 + SIGNON_NONCE_LEN)
+		memcpy(nonce, data + 8, SIGNON_NONCE_LEN);
+	memset(&o, 0, sizeof(o));
+	if (client_parse_result(data, size, nonce, SIGNON_OP_SIGNON, SIGNON_F_CARD_PIN, &o) == 0) {
+		if (o.kind == O_OK && (o.op != SIGNON_OP_SIGNON || o.factor != SIGNON_F_CARD_PIN))
+			__builtin_trap();
+		has_line(&o);
+	}
+	if (size < sizeof(line)) {
+		memcpy(line, data, size);
+		line[size] = '\0';
+		if (state_parse(line, &s) == 0 && strlen(s.staff) == 0)
+			__builtin_trap();
+	}
+	return 0;
+}

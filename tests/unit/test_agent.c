@@ -1,0 +1,445 @@
+/* Unit tests of sekisho-agent's pure parts (guestagent/sekisho-agent): the
+ * card commands byte for byte, every card answer parser on good and bad
+ * answers, DER signatures against OpenSSL's own, the netvm's answers, the
+ * lines the user reads, the session file, and the UDP link on loopback. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+
+#include "guestagent/sekisho-agent/agent.h"
+#include "guestagent/sekisho-agent/apdu.h"
+#include "guestagent/sekisho-agent/client.h"
+#include "guestagent/sekisho-agent/link.h"
+#include "guestagent/sekisho-agent/outcome.h"
+#include "lib/proto/signon_wire.h"
+#include "lib/util.h"
+
+#define BYTES(...) ((const uint8_t[]){ __VA_ARGS__ }), sizeof((const uint8_t[]){ __VA_ARGS__ })
+
+static void
+expect_bytes(const uint8_t *got, int n, const uint8_t *want, size_t wn)
+{
+	assert_int_equal(n, (int)wn);
+	assert_memory_equal(got, want, wn);
+}
+
+static void
+test_builders(void **state)
+{
+	uint8_t b[APDU_MAX], d[32];
+
+	(void)state;
+	expect_bytes(b, apdu_get_uid(b), BYTES(0xFF, 0xCA, 0x00, 0x00, 0x00));
+	expect_bytes(b, apdu_select_piv(b), BYTES(0x00, 0xA4, 0x04, 0x00, 0x09, 0xA0,
+	    0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x00));
+	expect_bytes(b, apdu_get_cert(b), BYTES(0x00, 0xCB, 0x3F, 0xFF, 0x05, 0x5C,
+	    0x03, 0x5F, 0xC1, 0x05, 0x00));
+	expect_bytes(b, apdu_get_response(b, 0x86), BYTES(0x00, 0xC0, 0x00, 0x00, 0x86));
+	expect_bytes(b, apdu_verify_pin(b, "2468", 4), BYTES(0x00, 0x20, 0x00, 0x80,
+	    0x08, '2', '4', '6', '8', 0xFF, 0xFF, 0xFF, 0xFF));
+	expect_bytes(b, apdu_verify_pin(b, "12345678", 8), BYTES(0x00, 0x20, 0x00, 0x80,
+	    0x08, '1', '2', '3', '4', '5', '6', '7', '8'));
+	assert_int_equal(apdu_verify_pin(b, "123", 3), -1);
+	assert_int_equal(apdu_verify_pin(b, "123456789", 9), -1);
+	expect_bytes(b, apdu_verify_status(b), BYTES(0x00, 0x20, 0x00, 0x80));
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)i;
+	assert_int_equal(apdu_general_auth(b, d), 44);
+	assert_memory_equal(b, ((const uint8_t[]){ 0x00, 0x87, 0x11, 0x9A, 0x26,
+	    0x7C, 0x24, 0x82, 0x00, 0x81, 0x20 }), 11);
+	assert_memory_equal(b + 11, d, 32);
+	assert_int_equal(b[43], 0x00);
+}
+
+static void
+test_uid(void **state)
+{
+	uint8_t id[APDU_ID_MAX];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(apdu_parse_uid(BYTES(1, 2, 3, 4, 5, 6, 7, 8, 0x90, 0x00), id, &n), 0);
+	assert_int_equal(n, 8);
+	assert_memory_equal(id, ((const uint8_t[]){ 1, 2, 3, 4, 5, 6, 7, 8 }), 8);
+	assert_int_equal(apdu_parse_uid(BYTES(1, 2, 3, 4, 0x90, 0x00), id, &n), 0);
+	assert_int_equal(n, 4);
+	/* too short, too long, an error status, no status at all */
+	assert_int_equal(apdu_parse_uid(BYTES(1, 2, 3, 0x90, 0x00), id, &n), -1);
+	assert_int_equal(apdu_parse_uid(BYTES(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x90, 0x00), id, &n), -1);
+	assert_int_equal(apdu_parse_uid(BYTES(1, 2, 3, 4, 0x6A, 0x81), id, &n), -1);
+	assert_int_equal(apdu_parse_uid(BYTES(0x90), id, &n), -1);
+}
+
+static void
+test_verify(void **state)
+{
+	int tries = -1;
+
+	(void)state;
+	assert_int_equal(apdu_parse_verify(BYTES(0x90, 0x00), &tries), APDU_PIN_OK);
+	assert_int_equal(apdu_parse_verify(BYTES(0x63, 0xC4), &tries), APDU_PIN_WRONG);
+	assert_int_equal(tries, 4);
+	assert_int_equal(apdu_parse_verify(BYTES(0x63, 0xC1), &tries), APDU_PIN_WRONG);
+	assert_int_equal(tries, 1);
+	assert_int_equal(apdu_parse_verify(BYTES(0x63, 0xC0), &tries), APDU_PIN_BLOCKED);
+	assert_int_equal(apdu_parse_verify(BYTES(0x69, 0x83), &tries), APDU_PIN_BLOCKED);
+	assert_int_equal(apdu_parse_verify(BYTES(0x6A, 0x88), &tries), APDU_PIN_ERROR);
+	/* data where none belongs */
+	assert_int_equal(apdu_parse_verify(BYTES(0x00, 0x90, 0x00), &tries), APDU_PIN_ERROR);
+	assert_int_equal(apdu_parse_verify(BYTES(0x90), &tries), APDU_PIN_ERROR);
+}
+
+static void
+test_general_auth(void **state)
+{
+	uint8_t sig[APDU_SIG_MAX];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(apdu_parse_general_auth(BYTES(0x7C, 0x05, 0x82, 0x03, 0x30,
+	    0x01, 0x02, 0x90, 0x00), sig, &n), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(sig, ((const uint8_t[]){ 0x30, 0x01, 0x02 }), 3);
+	/* trailing byte inside 7C, outside it, wrong tags, empty, status */
+	assert_int_equal(apdu_parse_general_auth(BYTES(0x7C, 0x06, 0x82, 0x03, 0x30,
+	    0x01, 0x02, 0x00, 0x90, 0x00), sig, &n), -1);
+	assert_int_equal(apdu_parse_general_auth(BYTES(0x7C, 0x05, 0x82, 0x03, 0x30,
+	    0x01, 0x02, 0x00, 0x90, 0x00), sig, &n), -1);
+	assert_int_equal(apdu_parse_general_auth(BYTES(0x7D, 0x05, 0x82, 0x03, 0x30,
+	    0x01, 0x02, 0x90, 0x00), sig, &n), -1);
+	assert_int_equal(apdu_parse_general_auth(BYTES(0x7C, 0x05, 0x81, 0x03, 0x30,
+	    0x01, 0x02, 0x90, 0x00), sig, &n), -1);
+	assert_int_equal(apdu_parse_general_auth(BYTES(0x7C, 0x02, 0x82, 0x00,
+	    0x90, 0x00), sig, &n), -1);
+	assert_int_equal(apdu_parse_general_auth(BYTES(0x7C, 0x05, 0x82, 0x03, 0x30,
+	    0x01, 0x02, 0x69, 0x82), sig, &n), -1);
+	/* a length that runs past the end */
+	assert_int_equal(apdu_parse_general_auth(BYTES(0x7C, 0x05, 0x82, 0x09, 0x30,
+	    0x01, 0x02, 0x90, 0x00), sig, &n), -1);
+}
+
+static void
+test_cert_object(void **state)
+{
+	const uint8_t *c;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(apdu_parse_cert_object(BYTES(0x53, 0x0A, 0x70, 0x02, 0xAA,
+	    0xBB, 0x71, 0x01, 0x00, 0xFE, 0x00, 0x00 /* pad */), &c, &n), -1);
+	assert_int_equal(apdu_parse_cert_object(BYTES(0x53, 0x09, 0x70, 0x02, 0xAA,
+	    0xBB, 0x71, 0x01, 0x00, 0xFE, 0x00), &c, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(c[0], 0xAA);
+	/* no certificate, two, a compressed one, an unknown tag */
+	assert_int_equal(apdu_parse_cert_object(BYTES(0x53, 0x03, 0x71, 0x01, 0x00), &c, &n), -1);
+	assert_int_equal(apdu_parse_cert_object(BYTES(0x53, 0x08, 0x70, 0x02, 0xAA,
+	    0xBB, 0x70, 0x02, 0xAA, 0xBB), &c, &n), -1);
+	assert_int_equal(apdu_parse_cert_object(BYTES(0x53, 0x07, 0x70, 0x02, 0xAA,
+	    0xBB, 0x71, 0x01, 0x01), &c, &n), -1);
+	assert_int_equal(apdu_parse_cert_object(BYTES(0x53, 0x06, 0x70, 0x02, 0xAA,
+	    0xBB, 0x72, 0x00), &c, &n), -1);
+	/* long forms: 81 below 0x80 and 82 below 0x100 are not minimal */
+	assert_int_equal(apdu_parse_cert_object(BYTES(0x53, 0x81, 0x04, 0x70, 0x02,
+	    0xAA, 0xBB), &c, &n), -1);
+	assert_int_equal(apdu_parse_cert_object(BYTES(0x53, 0x82, 0x00, 0x04, 0x70,
+	    0x02, 0xAA, 0xBB), &c, &n), -1);
+}
+
+static void
+test_der_sig(void **state)
+{
+	uint8_t raw[64];
+
+	(void)state;
+	/* r = 0x01, s = 0x80 (needs its 00) */
+	assert_int_equal(apdu_sig_der_to_raw(BYTES(0x30, 0x07, 0x02, 0x01, 0x01,
+	    0x02, 0x02, 0x00, 0x80), raw), 0);
+	assert_int_equal(raw[31], 0x01);
+	assert_int_equal(raw[63], 0x80);
+	assert_int_equal(raw[0] | raw[32], 0);
+	/* negative, not minimal, zero, trailing, length mismatch */
+	assert_int_equal(apdu_sig_der_to_raw(BYTES(0x30, 0x06, 0x02, 0x01, 0x81,
+	    0x02, 0x01, 0x01), raw), -1);
+	assert_int_equal(apdu_sig_der_to_raw(BYTES(0x30, 0x07, 0x02, 0x02, 0x00,
+	    0x01, 0x02, 0x01, 0x01), raw), -1);
+	assert_int_equal(apdu_sig_der_to_raw(BYTES(0x30, 0x06, 0x02, 0x01, 0x00,
+	    0x02, 0x01, 0x01), raw), -1);
+	assert_int_equal(apdu_sig_der_to_raw(BYTES(0x30, 0x07, 0x02, 0x01, 0x01,
+	    0x02, 0x01, 0x01, 0x00), raw), -1);
+	assert_int_equal(apdu_sig_der_to_raw(BYTES(0x30, 0x05, 0x02, 0x01, 0x01,
+	    0x02, 0x01, 0x01), raw), -1);
+}
+
+/* Real signatures from OpenSSL (some with short r or s): the same r and s. */
+static void
+test_der_sig_openssl(void **state)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	uint8_t dg[32] = { 1 }, der[80], raw[64], r[32], s[32];
+	int i;
+
+	(void)state;
+	assert_non_null(k);
+	for (i = 0; i < 200; i++) {
+		EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
+		size_t dl = sizeof(der);
+		const unsigned char *p = der;
+		ECDSA_SIG *es;
+
+		dg[1] = (uint8_t)i;
+		assert_int_equal(EVP_PKEY_sign_init(c), 1);
+		assert_int_equal(EVP_PKEY_sign(c, der, &dl, dg, sizeof(dg)), 1);
+		EVP_PKEY_CTX_free(c);
+		assert_int_equal(apdu_sig_der_to_raw(der, dl, raw), 0);
+		es = d2i_ECDSA_SIG(NULL, &p, (long)dl);
+		assert_non_null(es);
+		BN_bn2binpad(ECDSA_SIG_get0_r(es), r, 32);
+		BN_bn2binpad(ECDSA_SIG_get0_s(es), s, 32);
+		assert_memory_equal(raw, r, 32);
+		assert_memory_equal(raw + 32, s, 32);
+		ECDSA_SIG_free(es);
+	}
+	EVP_PKEY_free(k);
+}
+
+static const char *
+line(struct outcome *o)
+{
+	static char buf[256];
+
+	return outcome_message(o, buf, sizeof(buf));
+}
+
+static void
+test_messages(void **state)
+{
+	struct outcome o;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.kind = O_NO_READER;
+	assert_string_equal(line(&o), "No card reader: connect the card reader and try again.");
+	o.kind = O_REMOVED;
+	assert_string_equal(line(&o), "Card removed: the card left the reader before sign-on finished; hold it to the reader and try again.");
+	o.kind = O_NOT_STAFF;
+	assert_string_equal(line(&o), "Unknown card: this is not a staff card.");
+	o.kind = O_CARD_WRONG_PIN;
+	o.tries = 1;
+	assert_string_equal(line(&o), "Wrong PIN: 1 try left.");
+	o.kind = O_VERIFIER;
+	o.result = SIGNON_R_WRONG_PIN;
+	o.tries = 3;
+	assert_string_equal(line(&o), "Wrong PIN: 3 tries left.");
+	o.result = SIGNON_R_LOCKED;
+	assert_string_equal(line(&o), "Locked: too many failed sign-ons; ask IT to unlock your account.");
+	o.result = SIGNON_R_UNKNOWN_CARD;
+	assert_string_equal(line(&o), "Unknown card: this card is not registered for sign-on; ask IT.");
+	o.kind = O_RELAY;
+	o.relay_err = SIGNON_RE_UNREACHABLE;
+	assert_string_equal(line(&o), "Verifier unreachable: the sign-on service does not answer; LGWAN stays closed, try again later.");
+	o.kind = O_UNREACHABLE;
+	assert_string_equal(line(&o), "Verifier unreachable: the netvm does not answer on the work link; LGWAN stays closed, try again later.");
+	o.kind = O_CARD_BLOCKED;
+	assert_string_equal(line(&o), "Locked: this card is blocked after too many wrong PINs; ask IT to reset it.");
+	o.kind = O_OK;
+	o.op = SIGNON_OP_SIGNON;
+	o.factor = SIGNON_F_CARD_KEY;
+	o.lifetime_s = 8 * 3600;
+	strcpy(o.staff, "S0001");
+	assert_string_equal(line(&o), "Signed on as S0001 with card key + PIN for 480 minutes.");
+	assert_int_equal(outcome_exit(&o), 0);
+	o.op = SIGNON_OP_SIGNOFF;
+	assert_string_equal(line(&o), "Signed off.");
+	/* every kind has a line and a name; only O_OK succeeds */
+	for (int k = 0; k < O_KIND_MAX; k++) {
+		o.kind = k;
+		assert_true(strlen(line(&o)) > 5);
+		assert_string_not_equal(outcome_name(&o), "?");
+		assert_int_equal(outcome_exit(&o), k == O_OK ? 0 : 1);
+	}
+}
+
+static void
+test_answers(void **state)
+{
+	struct signon_challenge ch, got;
+	struct signon_result_msg r;
+	struct signon_relay_err_msg e;
+	struct outcome o;
+	uint8_t buf[SIGNON_MAX_LEN], nonce[SIGNON_NONCE_LEN];
+	int n;
+
+	(void)state;
+	memset(&ch, 0, sizeof(ch));
+	memset(ch.nonce, 0x5A, sizeof(ch.nonce));
+	memset(ch.seal_pub, 0x11, sizeof(ch.seal_pub));
+	ch.time = 1700000000;
+	ch.valid_s = 30;
+	n = signon_challenge_encode(buf, sizeof(buf), &ch);
+	assert_int_equal(n, SIGNON_CHALLENGE_LEN);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(client_parse_challenge(buf, (size_t)n, &got, &o), 0);
+	assert_memory_equal(got.nonce, ch.nonce, SIGNON_NONCE_LEN);
+	assert_int_equal(client_parse_challenge(buf, (size_t)n - 1, &got, &o), -1);
+
+	memset(&e, 0, sizeof(e));
+	e.code = SIGNON_RE_BLOCKED;
+	n = signon_relay_err_encode(buf, sizeof(buf), &e);
+	assert_int_equal(client_parse_challenge(buf, (size_t)n, &got, &o), 1);
+	assert_int_equal(o.kind, O_RELAY);
+	assert_int_equal(o.relay_err, SIGNON_RE_BLOCKED);
+
+	/* RESULT: taken for its nonce, op and factor only */
+	memset(nonce, 0x5A, sizeof(nonce));
+	memset(&r, 0, sizeof(r));
+	memcpy(r.nonce, nonce, sizeof(nonce));
+	r.op = SIGNON_OP_SIGNON;
+	r.factor = SIGNON_F_CARD_PIN;
+	r.result = SIGNON_R_WRONG_PIN;
+	r.tries_left = 2;
+	strcpy(r.staff, "S0001");
+	strcpy(r.device, "laptop-1");
+	n = signon_result_encode(buf, sizeof(buf), &r);
+	assert_int_equal(n, SIGNON_RESULT_LEN);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(client_parse_result(buf, (size_t)n, nonce, SIGNON_OP_SIGNON,
+	    SIGNON_F_CARD_PIN, &o), 0);
+	assert_int_equal(o.kind, O_VERIFIER);
+	assert_int_equal(o.tries, 2);
+	assert_string_equal(line(&o), "Wrong PIN: 2 tries left.");
+	assert_int_equal(client_parse_result(buf, (size_t)n, nonce, SIGNON_OP_SIGNOFF,
+	    SIGNON_F_CARD_PIN, &o), -1);
+	assert_int_equal(client_parse_result(buf, (size_t)n, nonce, SIGNON_OP_SIGNON,
+	    SIGNON_F_CARD_KEY, &o), -1);
+	nonce[0] ^= 1;
+	assert_int_equal(client_parse_result(buf, (size_t)n, nonce, SIGNON_OP_SIGNON,
+	    SIGNON_F_CARD_PIN, &o), -1);
+	/* a RELAY_ERR for another exchange is not ours; one with no nonce is */
+	memset(e.nonce, 0x77, sizeof(e.nonce));
+	e.code = SIGNON_RE_UNREACHABLE;
+	n = signon_relay_err_encode(buf, sizeof(buf), &e);
+	assert_int_equal(client_parse_result(buf, (size_t)n, nonce, SIGNON_OP_SIGNON,
+	    SIGNON_F_CARD_PIN, &o), -1);
+	memset(e.nonce, 0, sizeof(e.nonce));
+	n = signon_relay_err_encode(buf, sizeof(buf), &e);
+	assert_int_equal(client_parse_result(buf, (size_t)n, nonce, SIGNON_OP_SIGNON,
+	    SIGNON_F_CARD_PIN, &o), 0);
+	assert_int_equal(o.kind, O_RELAY);
+	/* a HELLO is no answer */
+	n = signon_hello_encode(buf, sizeof(buf));
+	assert_int_equal(client_parse_result(buf, (size_t)n, nonce, SIGNON_OP_SIGNON,
+	    SIGNON_F_CARD_PIN, &o), -1);
+}
+
+static void
+test_state(void **state)
+{
+	struct agent_session s;
+	char dir[] = "/tmp/sekisho-agent-test.XXXXXX";
+
+	(void)state;
+	assert_int_equal(state_parse("v1 S0001 2 1700000000\n", &s), 0);
+	assert_string_equal(s.staff, "S0001");
+	assert_int_equal(s.factor, SIGNON_F_CARD_KEY);
+	assert_int_equal(s.until, 1700000000);
+	assert_int_equal(state_parse("v2 S0001 2 1700000000\n", &s), -1);
+	assert_int_equal(state_parse("v1 S0001 0 1700000000\n", &s), -1);
+	assert_int_equal(state_parse("v1 S0001 9 1700000000\n", &s), -1);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000", &s), -1);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000x\n", &s), -1);
+	assert_int_equal(state_parse("v1 S00\x01 2 1\n", &s), -1);
+
+	assert_non_null(mkdtemp(dir));
+	memset(&s, 0, sizeof(s));
+	strcpy(s.staff, "S0002");
+	s.factor = SIGNON_F_CODE_PIN;
+	s.until = 42;
+	assert_int_equal(state_save(dir, &s), 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(state_load(dir, &s), 0);
+	assert_string_equal(s.staff, "S0002");
+	assert_int_equal(s.until, 42);
+	state_clear(dir);
+	assert_int_equal(state_load(dir, &s), -1);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The link on loopback: an answer, a timeout, nobody listening. */
+static void
+test_link(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	struct link *l;
+	uint8_t ans[16];
+	size_t alen;
+	char port[8];
+	int srv;
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(srv >= 0);
+	assert_int_equal(bind(srv, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(srv, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(port, sizeof(port), "%u", ntohs(sa.sin_port));
+	assert_int_equal(link_open(&l, "127.0.0.1", ntohs(sa.sin_port)), LINK_OK);
+	/* nobody answers: two tries, then a timeout */
+	assert_int_equal(link_exchange(l, (const uint8_t *)"hi", 2, ans, sizeof(ans),
+	    &alen, 50, 2), LINK_E_TIMEOUT);
+	{
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		uint8_t got[16];
+		/* both tries arrived */
+		assert_int_equal(recvfrom(srv, got, sizeof(got), 0, (struct sockaddr *)&from, &fl), 2);
+		assert_int_equal(recvfrom(srv, got, sizeof(got), 0, (struct sockaddr *)&from, &fl), 2);
+		/* an answer waiting already is read (and a too long one marked) */
+		assert_int_equal(sendto(srv, "0123456789abcdefXYZ", 19, 0,
+		    (struct sockaddr *)&from, fl), 19);
+		assert_int_equal(link_exchange(l, (const uint8_t *)"hi", 2, ans, sizeof(ans),
+		    &alen, 1000, 1), LINK_OK);
+		assert_int_equal(alen, sizeof(ans) + 1);
+	}
+	link_close(l);
+	close(srv);
+	/* nobody listens: refused, at once */
+	assert_int_equal(link_open(&l, "127.0.0.1", ntohs(sa.sin_port)), LINK_OK);
+	assert_int_equal(link_exchange(l, (const uint8_t *)"hi", 2, ans, sizeof(ans),
+	    &alen, 5000, 1), LINK_E_IO);
+	link_close(l);
+	assert_int_equal(link_open(&l, "netvm.example", 1), LINK_E_ADDR);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_builders),
+		cmocka_unit_test(test_uid),
+		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_general_auth),
+		cmocka_unit_test(test_cert_object),
+		cmocka_unit_test(test_der_sig),
+		cmocka_unit_test(test_der_sig_openssl),
+		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_state),
+		cmocka_unit_test(test_link),
+	};
+	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
+}
