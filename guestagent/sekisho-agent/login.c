@@ -238,19 +238,22 @@ login_finger(const struct agent *a, struct outcome *o)
 		bio_outcome(e, detail, o);
 		return;
 	}
-	if (!matched) {
-		o->kind = O_BIO_NO_MATCH;
-		return;
-	}
-	fprintf(stderr, "Fingerprint recognised.\n");
+	/* A non-match is reported too: it counts towards the user's lockout
+	 * at the verifier, as a wrong PIN does. */
+	if (matched)
+		fprintf(stderr, "Fingerprint recognised.\n");
 	if (start(a, &l, &ch, o))
 		goto out;
 	req.op = SIGNON_OP_SIGNON;
 	req.factor = SIGNON_F_BIOMETRIC;
+	req.match = matched ? SIGNON_MATCH_YES : SIGNON_MATCH_NO;
 	sk_strlcpy(req.staff, a->user, sizeof(req.staff));
 	client_request(l, &a->cfg, &ch, &req, "", 0, "", 0, o);
 	remember(a, o);
 out:
+	/* Whatever became of the report, the user is told the sensor's answer. */
+	if (!matched && o->kind != O_VERIFIER)
+		o->kind = O_BIO_NO_MATCH;
 	link_close(l);
 }
 

@@ -88,7 +88,7 @@ options(struct agent *a, int argc, char *argv[], int *mode)
 			if (number("--timeout-ms", optarg, 100, 600000, &v) < 0)
 				return -1;
 			a->cfg.hello_ms = (unsigned)v;
-			a->cfg.request_ms = (unsigned)v * 2;
+			a->cfg.request_ms = (unsigned)v;
 			break;
 		case 'o': case 'g':
 			if (mode == NULL || *mode != M_CARD) {
@@ -244,7 +244,10 @@ main(int argc, char *argv[])
 		.prints = AGENT_PRINTS_DEFAULT,
 		.state_dir = AGENT_STATE_DEFAULT,
 		.finger_s = 30,
-		.cfg = { .hello_ms = 2000, .hello_tries = 3, .request_ms = 10000 },
+		/* Longer than the relay's own wait for the verifier (3 s, its
+		 * RELAY_TIMEOUT_MS), so that the relay's "unreachable" reaches
+		 * the user rather than the agent's own silence. */
+		.cfg = { .hello_ms = 4000, .hello_tries = 2, .request_ms = 5000 },
 	};
 	const struct cli c = {
 		.prog = "sekisho-agent",

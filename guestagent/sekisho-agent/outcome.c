@@ -30,7 +30,11 @@ verifier_message(const struct outcome *o, char *buf, size_t size)
 
 	switch (o->result) {
 	case SIGNON_R_WRONG_PIN:
-		snprintf(buf, size, "Wrong PIN: %s.", tries_text(o->tries, t, sizeof(t)));
+		/* The last try gone: the verifier locked the user with it. */
+		if (o->tries == 0)
+			snprintf(buf, size, "Wrong PIN: no tries left; locked, ask IT to unlock your account.");
+		else
+			snprintf(buf, size, "Wrong PIN: %s.", tries_text(o->tries, t, sizeof(t)));
 		break;
 	case SIGNON_R_LOCKED:
 		snprintf(buf, size, "Locked: too many failed sign-ons; ask IT to unlock your account.");
@@ -74,6 +78,13 @@ verifier_message(const struct outcome *o, char *buf, size_t size)
 		break;
 	case SIGNON_R_NO_SESSION:
 		snprintf(buf, size, "Not signed on.");
+		break;
+	case SIGNON_R_NO_MATCH:
+		if (o->tries == 0)
+			snprintf(buf, size, "Fingerprint not recognised: no tries left; locked, ask IT to unlock your account.");
+		else
+			snprintf(buf, size, "Fingerprint not recognised: %s; try again, or sign on with your card.",
+			    tries_text(o->tries, t, sizeof(t)));
 		break;
 	default:
 		snprintf(buf, size, "Refused (result %d).", o->result);

@@ -244,6 +244,8 @@ test_messages(void **state)
 	o.result = SIGNON_R_WRONG_PIN;
 	o.tries = 3;
 	assert_string_equal(line(&o), "Wrong PIN: 3 tries left.");
+	o.tries = 0;
+	assert_string_equal(line(&o), "Wrong PIN: no tries left; locked, ask IT to unlock your account.");
 	o.result = SIGNON_R_LOCKED;
 	assert_string_equal(line(&o), "Locked: too many failed sign-ons; ask IT to unlock your account.");
 	o.result = SIGNON_R_UNKNOWN_CARD;

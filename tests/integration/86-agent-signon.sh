@@ -1,0 +1,227 @@
+#!/bin/bash
+# Sign-on end to end with the real agent and real cards: sekisho-agent in
+# the card stack's namespaces (tests/cards/cards.sh: pcscd + vpcd, vcard,
+# libfprint's virtual device) speaks to the real netvm relay
+# (sekisho-signon) which binds each request to the laptop and forwards it to
+# the real verifier (sekisho-authd) over a registry made by
+# sekisho-provision (SQLite). Each case asserts the exact line the agent
+# prints: identifier card + PIN, status, sign-off, a wrong PIN with the
+# verifier's tries left, an unregistered card, the keyed card answering the
+# verifier's challenge, that card pulled during GENERAL AUTHENTICATE, the
+# emergency code once and twice, a fingerprint where the role allows it and
+# where it does not, a non-match counted, lockout across factors, the
+# verifier down; and no PIN or code in a capture of every packet.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+. tests/cards/cards.sh
+
+BD=$PWD/${B:-build}
+AGENT=$BD/sekisho-agent
+P=$BD/sekisho-provision
+AUTHD=$BD/sekisho-authd
+RELAY=$BD/sekisho-signon
+tmp=$(mktemp -d /tmp/sekisho-agent-signon.XXXXXX)
+chmod 0711 "$tmp"
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	cards_down
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+for f in "$AGENT" "$P" "$AUTHD" "$RELAY" "$VCARD"; do
+	[ -x "$f" ] || { tap_not_ok "$f is not built"; tap_done; exit 1; }
+done
+bash tests/sandbox-users.sh >/dev/null
+
+PIN=739164		# the registry's PIN of the identifier card's owner
+CPIN=2468		# the keyed card's own PIN
+IDM=0123456789ABCDEF
+VPORT=51831 RPORT=51832	# inside the stack's own network namespace
+cd "$tmp" || exit 1
+printf '%s\n' "$PIN" >pin
+printf '%s\n' "$CPIN" >cpin
+printf '000000\n' >badpin
+chmod 600 pin cpin badpin
+
+# ---- the keyed card and the registry ----
+openssl ecparam -name prime256v1 -genkey -noout -out key.pem 2>/dev/null
+openssl pkey -in key.pem -pubout -out pub.pem 2>/dev/null
+openssl req -new -x509 -key key.pem -subj /CN=s1002 -days 2 -outform DER -out cert.der 2>/dev/null
+PKB64=$(openssl ec -pubin -in pub.pem -conv_form compressed -outform DER 2>/dev/null | tail -c 33 | base64 -w0)
+export SEKISHO_REGISTRY="sqlite:$tmp/reg.db" SEKISHO_KEYS=$tmp/keys
+{
+	echo "version 1"
+	echo 'gateway "agency-gw" {'
+	echo "	endpoint 192.0.2.10:51820"
+	echo "	public-key \"$(wg genkey | wg pubkey)\""
+	echo "}"
+	echo "lgwan {"
+	echo "	prefix 10.64.0.0/16"
+	echo "	resolver 10.64.0.53"
+	echo "}"
+	echo "work {"
+	echo "	address 172.30.0.2/24"
+	echo "	router 172.30.0.1"
+	echo "}"
+} >tmpl.conf
+printf 'role * card-pin card-key code-pin\nrole nurse card-key code-pin biometric\n' >rules
+provision() {
+	"$P" -q init --pool 10.77.0.0/16 --endpoint 192.0.2.10:51820 >/dev/null &&
+	"$P" -q group add default tmpl.conf && "$P" -q device add pc-001 >/dev/null &&
+	"$P" -q device export pc-001 out1 >/dev/null &&
+	"$P" -q user add s1001 --name '山田 太郎' --role clerk &&
+	"$P" -q user add s1002 --name '佐藤 花子' --role nurse &&
+	"$P" -q user pin s1001 --pin-fd 3 3<pin && "$P" -q user pin s1002 --pin-fd 3 3<pin &&
+	"$P" -q card assign s1001 --idm "$IDM" &&
+	"$P" -q card assign s1002 --pubkey "$PKB64"
+}
+check "provisioning: two staff, an IDm card and a keyed card by its key" provision
+code=$("$P" -q otp issue s1001 --valid 1h | head -1)
+mkdir -m 0700 authd
+"$AUTHD" -G authd >/dev/null
+
+# ---- the stack: pcscd + vpcd, the verifier and the relay, a capture ----
+if cards_up "$tmp/c"; then tap_ok "pcscd + vpcd in the test's namespaces"
+else tap_not_ok "pcscd + vpcd"; tap_done; exit 1; fi
+nsenter -t "$CARDS_HOLDER" -n -- tcpdump -i lo -U -s 0 -w cap.pcap udp 2>/dev/null &
+pids+=($!)
+start_authd() {
+	nsenter -t "$CARDS_HOLDER" -n -- "$AUTHD" -d -r "$SEKISHO_REGISTRY" -k authd/sign.key \
+		-s authd/seal.key -f rules -l "127.0.0.1:$VPORT" -j audit.jsonl 2>>authd.log &
+	AUTHD_PID=$!
+	pids+=("$AUTHD_PID")
+}
+start_authd
+nsenter -t "$CARDS_HOLDER" -n -- "$RELAY" -d -n pc-001 -k out1/signon.key -V "127.0.0.1:$VPORT" \
+	-S "$(cat authd/sign.pub)" -E "$(cat authd/seal.pub)" -l "127.0.0.1:$RPORT" 2>relay.log &
+pids+=($!)
+udp_up() { cn ss -Hlun "sport = :$1" | grep -q .; }
+_cards_wait 200 udp_up "$VPORT" && _cards_wait 200 udp_up "$RPORT" ||
+	{ tap_not_ok "the verifier and the relay listen"; cat authd.log relay.log; tap_done; exit 1; }
+# tcpdump is capturing once it has written its file header
+_cards_wait 200 test -s cap.pcap
+
+agent() { cn "$AGENT" "$1" --netvm 127.0.0.1 --port "$RPORT" --state-dir "$tmp/state" "${@:2}"; }
+# says WANT CMD...: exactly WANT as the last line on stdout
+says() {
+	local want=$1 got
+	shift
+	"$@" </dev/null >out 2>err
+	got=$(tail -n 1 out)
+	[ "$got" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$got" "$want"; cat err; return 1; }
+}
+
+# ---- identifier card + PIN ----
+card_insert idcard 0 --id "$IDM"
+check "identifier card + PIN: signed on" says "Signed on as s1001 with card + PIN for 480 minutes." \
+	agent login --reader "$CARDS_READER0" --pin-fd 3 3<pin
+check "status: who, with what, until when" bash -c \
+	"'$AGENT' status --state-dir '$tmp/state' | grep -qx 'Signed on as s1001 with card + PIN until [-0-9]* [0-9:]* UTC.'"
+check "logout: signed off" says "Signed off." agent logout
+check "status after logout: not signed on" says "Not signed on." agent status
+check "identifier card, wrong PIN: the verifier's tries left" says "Wrong PIN: 4 tries left." \
+	agent login --reader "$CARDS_READER0" --pin-fd 3 3<badpin
+card_remove idcard
+card_insert stranger 0 --id FFEEDDCCBBAA9988
+check "a card nobody enrolled: unknown card" says \
+	"Unknown card: this card is not registered for sign-on; ask IT." \
+	agent login --reader "$CARDS_READER0" --pin-fd 3 3<pin
+card_remove stranger
+
+# ---- the keyed card: its PIN stays on the card, it signs the challenge ----
+card_insert kcard 1 --id 0140C0FFEE001234 --key key.pem --cert cert.der --pin-file cpin \
+	--state card-tries
+check "keyed card: signed on by the card's answer to the verifier's challenge" says \
+	"Signed on as s1002 with card key + PIN for 480 minutes." \
+	agent login --reader "$CARDS_READER1" --pin-fd 3 3<cpin
+card_remove kcard
+card_insert kpull 1 --id 0140C0FFEE001234 --key key.pem --cert cert.der --pin-file cpin \
+	--state card-tries --remove-on 87
+check "keyed card pulled during GENERAL AUTHENTICATE: card removed" says \
+	"Card removed: the card left the reader before sign-on finished; hold it to the reader and try again." \
+	agent login --reader "$CARDS_READER1" --pin-fd 3 3<cpin
+card_remove kpull
+
+# ---- the emergency code, with the PIN ----
+printf '%s\n' "$code" >code
+chmod 600 code
+check "emergency code + PIN: signed on" says \
+	"Signed on as s1001 with emergency code + PIN for 480 minutes." \
+	agent login --otp --user s1001 --code-fd 4 --pin-fd 3 3<pin 4<code
+check "the same code twice: refused" says \
+	"Code refused: this emergency code was used already; ask IT for a new one." \
+	agent login --otp --user s1001 --code-fd 4 --pin-fd 3 3<pin 4<code
+
+# ---- fingerprint: matched in the work partition, allowed by role ----
+export FP_VIRTUAL_DEVICE="$tmp/fp.sock"
+mkdir -m 0700 prints
+finger() {	# CMDS... -- SUBCOMMAND ARGS...
+	local cmds=() pid i
+	while [ "$1" != -- ]; do cmds+=("$1"); shift; done
+	shift
+	cn "$AGENT" "$1" --netvm 127.0.0.1 --port "$RPORT" --state-dir "$tmp/state" \
+		--prints "$tmp/prints" "${@:2}" >out 2>err </dev/null &
+	pid=$!
+	for ((i = 0; i < 400; i++)); do
+		grep -q 'Touch the fingerprint sensor' err && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	python3 "$OLDPWD/tests/cards/fpctl.py" "$FP_VIRTUAL_DEVICE" "${cmds[@]}"
+	wait "$pid"
+}
+finger_says() { local want=$1; shift; finger "$@"; [ "$(tail -n 1 out)" = "$want" ] || { cat out err; return 1; }; }
+OLDPWD=$(cd "$OLDPWD" && pwd)
+check "fingerprint: s1002 enrols" finger_says "Fingerprint enrolled for s1002." \
+	'SCAN n1' 'SCAN n1' 'SCAN n1' 'SCAN n1' 'SCAN n1' -- finger-enroll --user s1002
+check "fingerprint: s1001 enrols" finger_says "Fingerprint enrolled for s1001." \
+	'SCAN c1' 'SCAN c1' 'SCAN c1' 'SCAN c1' 'SCAN c1' -- finger-enroll --user s1001
+check "fingerprint where the role allows it: signed on" finger_says \
+	"Signed on as s1002 with fingerprint for 480 minutes." 'SCAN n1' -- login --finger --user s1002
+check "fingerprint where the role forbids it: refused" finger_says \
+	"Refused: your policy does not allow signing on with fingerprint." 'SCAN c1' -- login --finger --user s1001
+check "a finger that does not match: counted, tries left" finger_says \
+	"Fingerprint not recognised: 4 tries left; try again, or sign on with your card." \
+	'SCAN other' -- login --finger --user s1002
+unset FP_VIRTUAL_DEVICE
+
+# ---- lockout across factors (s1001: one wrong PIN and one used code so far) ----
+card_insert idcard2 0 --id "$IDM"
+check "a wrong PIN after a refused code: counted together, 3 tries left" says "Wrong PIN: 3 tries left." \
+	agent login --reader "$CARDS_READER0" --pin-fd 3 3<badpin
+check "and again: 2 tries left" says "Wrong PIN: 2 tries left." \
+	agent login --reader "$CARDS_READER0" --pin-fd 3 3<badpin
+check "and again: 1 try left" says "Wrong PIN: 1 try left." \
+	agent login --reader "$CARDS_READER0" --pin-fd 3 3<badpin
+check "fifth failure across factors: no tries left, locked" says \
+	"Wrong PIN: no tries left; locked, ask IT to unlock your account." \
+	agent login --reader "$CARDS_READER0" --pin-fd 3 3<badpin
+check "locked: even the right PIN is refused" says \
+	"Locked: too many failed sign-ons; ask IT to unlock your account." \
+	agent login --reader "$CARDS_READER0" --pin-fd 3 3<pin
+"$P" -q user unlock s1001
+check "IT unlocks: the right PIN signs on" says "Signed on as s1001 with card + PIN for 480 minutes." \
+	agent login --reader "$CARDS_READER0" --pin-fd 3 3<pin
+
+# ---- the verifier down ----
+kill "$AUTHD_PID"
+wait "$AUTHD_PID" 2>/dev/null
+check "the verifier down: the agent says so, exactly" says \
+	"Verifier unreachable: the sign-on service does not answer; LGWAN stays closed, try again later." \
+	agent login --reader "$CARDS_READER0" --pin-fd 3 3<pin
+card_remove idcard2
+
+# ---- no PIN and no code on the wire ----
+kill "${pids[0]}" 2>/dev/null
+wait "${pids[0]}" 2>/dev/null
+check "the capture holds the exchanges (the card id is public)" bash -c \
+	"[ \$(tcpdump -r cap.pcap 2>/dev/null | wc -l) -ge 40 ] && grep -aq $IDM cap.pcap"
+check "no PIN, card PIN or code in the capture" bash -c \
+	"! grep -aq -e $PIN -e $CPIN cap.pcap && ! grep -aq -e '$code' -e '${code//-/}' cap.pcap"
+check "no PIN or code in the verifier's, the relay's or pcscd's logs" bash -c \
+	"! grep -rqa -e $PIN -e $CPIN -e '$code' authd.log relay.log audit.jsonl c/pcscd.log"
+
+tap_done
