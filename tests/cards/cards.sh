@@ -112,7 +112,7 @@ vicc_insert() {
 	mkdir -p "$CARDS_DIR/pyshim"
 	ln -sfn /usr/lib/python3/dist-packages/Cryptodome "$CARDS_DIR/pyshim/Crypto"
 	PYTHONPATH="$CARDS_DIR/pyshim:$CARDS_VICC_PATH" nsenter -t "$CARDS_HOLDER" -m -n -- \
-		/usr/bin/python3 /usr/bin/vicc \
+		/usr/bin/python3 /usr/bin/vicc -vvv \
 		-t iso7816 -H 127.0.0.1 -P $((CARDS_PORT + slot)) >>"$CARDS_DIR/$name.log" 2>&1 &
 	echo "$! $slot" >"$CARDS_DIR/pids/$name"
 	cn "$PCSC_WAIT" present "$(_cards_reader "$slot")" 20 || _cards_err "vicc $name not in the reader"
