@@ -47,7 +47,7 @@ bench-auth_SRCS := tests/signon/bench-auth.c tests/signon/testcard.c $(AUTHD_COR
 $(B)/bench-auth: LDFLAGS += $(REGISTRY_LIBS)
 $(B)/obj/tests/signon/bench-auth.o: MOD_CFLAGS += $(REGISTRY_CFLAGS)
 
-# tests/cards/: the virtual smart cards of the sign-on tests (docs/sign-on.md,
+# tests/cards/: the virtual smart cards of the sign-on tests (docs/agent.md,
 # "Cards in the tests"): the project's own card speaking the vsmartcard vpcd
 # protocol, with the real pcscd, the vpcd reader driver and Debian's vicc as
 # a second, independent card; tests/cards/cards.sh runs them in a private

@@ -1,5 +1,5 @@
 /*
- * sekisho-agent: sign-on in the work partition (docs/sign-on.md). One file
+ * sekisho-agent: sign-on in the work partition (docs/agent.md). One file
  * per concern: main.c (the subcommand table and options), login.c (the
  * sign-on flows), card.c + apdu.c (what is asked of a card), client.c (the
  * protocol with the netvm's relay), outcome.c (what the user reads),

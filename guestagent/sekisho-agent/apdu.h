@@ -1,6 +1,6 @@
 /*
  * The card commands the agent sends and the answers it reads
- * (docs/sign-on.md, "The card's commands"). Pure codecs: no PC/SC, no
+ * (docs/agent.md, "Cards"). Pure codecs: no PC/SC, no
  * allocation; every parser takes the raw response (data + SW1 SW2) as the
  * card returned it and is fuzzed (tests/fuzz/fuzz_apdu.c).
  *

@@ -1,5 +1,5 @@
 /*
- * sekisho-agent: sign-on from the work partition (docs/sign-on.md).
+ * sekisho-agent: sign-on from the work partition (docs/agent.md).
  *
  *   sekisho-agent login [--otp | --finger] [options]
  *   sekisho-agent logout | status | card-info | finger-enroll --user ID

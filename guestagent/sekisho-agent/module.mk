@@ -1,4 +1,4 @@
-# sekisho-agent: sign-on in the work partition (docs/sign-on.md). Platform
+# sekisho-agent: sign-on in the work partition (docs/agent.md). Platform
 # code behind sc.h (pcsc-lite), bio.h (libfprint), link.h (UDP) and
 # secret.h (the terminal): the Windows build (issue 15) swaps those files.
 PROGS += sekisho-agent

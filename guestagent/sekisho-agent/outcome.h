@@ -1,6 +1,6 @@
 /*
  * How a sign-on ended, and the one line the user reads for it
- * (docs/sign-on.md, "What the agent says"). Pure: tests/unit/test_agent.c
+ * (docs/agent.md, "What the agent says"). Pure: tests/unit/test_agent.c
  * checks every line, tests/integration/85-agent-cards.sh the ones the real
  * stack produces.
  */

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# A private PC/SC stack for one test run (docs/sign-on.md, "Cards in the
+# A private PC/SC stack for one test run (docs/agent.md, "Cards in the
 # tests"): the real pcscd with the vsmartcard vpcd reader driver, in a
 # mount namespace of its own (a tmpfs over /run/pcscd, so neither the
 # machine's pcscd nor another run's is ever seen or touched) and a network

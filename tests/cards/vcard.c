@@ -9,7 +9,7 @@
  * power on, 0x02 reset, 0x04 "send your ATR" (answered with the ATR);
  * anything longer is a command APDU, answered with the response APDU.
  *
- * Two cards (docs/sign-on.md, "Cards in the tests"):
+ * Two cards (docs/agent.md, "Cards in the tests"):
  *   identifier-only (no --key): a FeliCa-like card that answers only
  *     GET DATA  FF CA 00 00 Le         -> identifier (--id) 90 00
  *   keyed (--key PEM --pin-file F): a PIV-style applet besides GET DATA:

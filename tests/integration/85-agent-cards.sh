@@ -1,5 +1,5 @@
 #!/bin/bash
-# sekisho-agent against the real card and biometric stacks (docs/sign-on.md):
+# sekisho-agent against the real card and biometric stacks (docs/agent.md):
 # the real pcscd with the vsmartcard vpcd reader driver in a private mount
 # and network namespace (tests/cards/cards.sh), the project's own virtual
 # cards (build/vcard: an identifier-only FeliCa-like card and a PIV-style
