@@ -5,9 +5,6 @@
 #include <string.h>
 
 #include <winscard.h>
-#ifndef _WIN32
-#include <reader.h>
-#endif
 
 #define MAX_READERS	16
 

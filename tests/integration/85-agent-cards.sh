@@ -84,6 +84,26 @@ check "identifier card, no netvm: verifier unreachable, the exact line" says \
 	agent login --reader "$CARDS_READER0" --netvm 127.0.0.1 --timeout-ms 300 --pin-fd 3 3<"$tmp/pin"
 card_remove idcard
 
+# The agent started before the card: it waits in SCardGetStatusChange and
+# goes on when the card arrives.
+late() {
+	local pid i
+	cn "$AGENT" login --reader "$CARDS_READER0" --state-dir "$tmp/state" --netvm 127.0.0.1 \
+		--timeout-ms 300 --pin-fd 3 3<"$tmp/pin" >"$tmp/late.out" 2>"$tmp/late.err" </dev/null &
+	pid=$!
+	for ((i = 0; i < 400; i++)); do
+		grep -q 'Hold your staff card to the reader.' "$tmp/late.err" && break
+		sleep 0.05
+	done
+	grep -q 'Hold your staff card to the reader.' "$tmp/late.err" || { kill "$pid"; echo "no prompt"; return 1; }
+	card_insert latecard 0 --id "$IDM"
+	wait "$pid"
+	[ "$(tail -n 1 "$tmp/late.out")" = "Verifier unreachable: the netvm does not answer on the work link; LGWAN stays closed, try again later." ] ||
+		{ cat "$tmp/late.out" "$tmp/late.err"; return 1; }
+}
+check "a card held to the reader after login started: the agent wakes and goes on" late
+card_remove latecard
+
 # A card pulled while it is being identified (at GET DATA).
 card_insert idpull 0 --id "$IDM" --remove-on CA
 check "card pulled during identification: the exact line" says \
