@@ -15,7 +15,8 @@ $(B)/sekisho-agent: LDFLAGS += $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/nu
 AGENT_PURE_SRCS := guestagent/sekisho-agent/apdu.c guestagent/sekisho-agent/outcome.c \
 	guestagent/sekisho-agent/client.c guestagent/sekisho-agent/state.c
 UNITS += test_agent
-test_agent_SRCS := tests/unit/test_agent.c $(AGENT_PURE_SRCS) guestagent/sekisho-agent/link_udp.c
+test_agent_SRCS := tests/unit/test_agent.c $(AGENT_PURE_SRCS) guestagent/sekisho-agent/link_udp.c \
+	guestagent/sekisho-agent/secret_posix.c
 # Every answer a card gives the agent, and every answer of the netvm.
 FUZZERS += fuzz_apdu fuzz_agent_answer
 fuzz_apdu_SRCS := tests/fuzz/fuzz_apdu.c guestagent/sekisho-agent/apdu.c

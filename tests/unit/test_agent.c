@@ -24,6 +24,7 @@
 #include "guestagent/sekisho-agent/client.h"
 #include "guestagent/sekisho-agent/link.h"
 #include "guestagent/sekisho-agent/outcome.h"
+#include "guestagent/sekisho-agent/secret.h"
 #include "lib/proto/signon_wire.h"
 #include "lib/util.h"
 
@@ -427,6 +428,42 @@ test_link(void **state)
 	assert_int_equal(link_open(&l, "netvm.example", 1), LINK_E_ADDR);
 }
 
+/* PINs from a descriptor: the first line only, CR LF taken, too long and
+ * empty told apart, and nothing after the line consumed. */
+static void
+test_secret_fd(void **state)
+{
+	char buf[SECRET_MAX + 1], rest[8];
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "2468\r\nnext", 10), 10);
+	close(p[1]);
+	assert_int_equal(secret_read(p[0], "", buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "2468");
+	assert_int_equal(read(p[0], rest, sizeof(rest)), 4);
+	close(p[0]);
+	secret_wipe(buf, sizeof(buf));
+	assert_int_equal(buf[0], 0);
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "\n", 1), 1);
+	close(p[1]);
+	assert_int_equal(secret_read(p[0], "", buf, sizeof(buf)), 0);
+	close(p[0]);
+
+	assert_int_equal(pipe(p), 0);
+	for (int i = 0; i < SECRET_MAX + 1; i++)
+		assert_int_equal(write(p[1], "7", 1), 1);
+	close(p[1]);
+	assert_int_equal(secret_read(p[0], "", buf, sizeof(buf)), -2);
+	/* what was read of it is wiped */
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0);
+	close(p[0]);
+}
+
 int
 main(void)
 {
@@ -442,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_link),
+		cmocka_unit_test(test_secret_fd),
 	};
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
 }
