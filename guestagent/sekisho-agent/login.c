@@ -87,10 +87,14 @@ start(const struct agent *a, struct link **l, struct signon_challenge *ch,
 {
 	int e = link_open(l, a->netvm, a->port);
 
-	if (e != LINK_OK) {
-		o->kind = e == LINK_E_ADDR ? O_INTERNAL : O_UNREACHABLE;
+	if (e == LINK_E_ADDR) {
+		o->kind = O_INTERNAL;
 		snprintf(o->detail, sizeof(o->detail), "--netvm %s: not a numeric address",
 		    a->netvm);
+		return 1;
+	}
+	if (e != LINK_OK) {
+		o->kind = O_UNREACHABLE;
 		return 1;
 	}
 	return client_hello(*l, &a->cfg, ch, o);

@@ -8,6 +8,7 @@
  * and progress go to stderr. PINs and codes come from the terminal (no
  * echo) or from a descriptor (--pin-fd N, --code-fd N), never argv.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,15 @@ options(struct agent *a, int argc, char *argv[], int *mode)
 		fprintf(stderr, "sekisho-agent: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
+	{
+		unsigned char addr[16];
+		if (inet_pton(AF_INET, a->netvm, addr) != 1 &&
+		    inet_pton(AF_INET6, a->netvm, addr) != 1) {
+			fprintf(stderr, "sekisho-agent: --netvm %s: an IPv4 or IPv6 address\n",
+			    a->netvm);
+			return -1;
+		}
+	}
 	if (a->user != NULL && (strlen(a->user) > SIGNON_STAFF_LEN || !signon_staff_valid(a->user))) {
 		fprintf(stderr, "sekisho-agent: --user %s: not a staff ID\n", a->user);
 		return -1;
@@ -171,7 +181,6 @@ cmd_status(void *ctx, int argc, char *argv[])
 {
 	struct agent *a = ctx;
 	struct agent_session s;
-	struct outcome o;
 	char when[64];
 	time_t until;
 	struct tm tm;
@@ -182,8 +191,6 @@ cmd_status(void *ctx, int argc, char *argv[])
 		printf("Not signed on.\n");
 		return EXIT_FAIL;
 	}
-	memset(&o, 0, sizeof(o));
-	o.factor = s.factor;
 	until = (time_t)s.until;
 	gmtime_r(&until, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
