@@ -18,6 +18,8 @@ enum link_err {
 
 struct link;
 
+/* 1 if addr is a numeric IPv4 or IPv6 address. */
+int link_addr_valid(const char *addr);
 int link_open(struct link **out, const char *addr, uint16_t port);
 /*
  * Sends msg and waits up to timeout_ms for one datagram; sends it again

@@ -1,5 +1,6 @@
 #include "guestagent/sekisho-agent/link.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -14,6 +15,14 @@
 struct link {
 	int	fd;
 };
+
+int
+link_addr_valid(const char *addr)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, addr, a) == 1 || inet_pton(AF_INET6, addr, a) == 1;
+}
 
 int
 link_open(struct link **out, const char *addr, uint16_t port)

@@ -8,7 +8,6 @@
  * and progress go to stderr. PINs and codes come from the terminal (no
  * echo) or from a descriptor (--pin-fd N, --code-fd N), never argv.
  */
-#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 
 #include "guestagent/sekisho-agent/agent.h"
+#include "guestagent/sekisho-agent/link.h"
 #include "lib/cli.h"
 #include "lib/proto/signon_wire.h"
 #include "lib/util.h"
@@ -107,14 +107,9 @@ options(struct agent *a, int argc, char *argv[], int *mode)
 		fprintf(stderr, "sekisho-agent: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	{
-		unsigned char addr[16];
-		if (inet_pton(AF_INET, a->netvm, addr) != 1 &&
-		    inet_pton(AF_INET6, a->netvm, addr) != 1) {
-			fprintf(stderr, "sekisho-agent: --netvm %s: an IPv4 or IPv6 address\n",
-			    a->netvm);
-			return -1;
-		}
+	if (!link_addr_valid(a->netvm)) {
+		fprintf(stderr, "sekisho-agent: --netvm %s: an IPv4 or IPv6 address\n", a->netvm);
+		return -1;
 	}
 	if (a->user != NULL && (strlen(a->user) > SIGNON_STAFF_LEN || !signon_staff_valid(a->user))) {
 		fprintf(stderr, "sekisho-agent: --user %s: not a staff ID\n", a->user);
