@@ -49,6 +49,7 @@ says() {
 	shift
 	"$@" </dev/null >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+	cat "$tmp/out" "$tmp/err" >>"$tmp/agent-said.log"
 	got=$(tail -n 1 "$tmp/out")
 	[ "$got" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$got" "$want"; cat "$tmp/err"; return 1; }
 	[ "$rc" = 1 ] || { echo "exit $rc, want 1"; return 1; }
@@ -199,8 +200,8 @@ check "no card held in time: the exact line" says "No card: none was held to the
 # The PIN is never on a command line, in the environment or in a log.
 # (as text, and as the hex an APDU log would show: 32 34 36 38)
 pinhex() { od -An -tx1 -N4 "$1" | sed 's/^ //; s/[a-f]/\U&/g'; }
-check "no PIN in the logs of this run (as text or as APDU hex)" bash -c \
-	"! grep -rqai -e 2468 -e 1357 -e '$(pinhex "$tmp/pin")' -e '$(pinhex "$tmp/badpin")' -e '$(pinhex "$tmp/pin" | tr -d ' ')' '$tmp/c2'/*.log"
+check "no PIN in the logs of this run nor in anything the agent printed" bash -c \
+	"! grep -rqai -e 2468 -e 1357 -e '$(pinhex "$tmp/pin")' -e '$(pinhex "$tmp/badpin")' -e '$(pinhex "$tmp/pin" | tr -d ' ')' '$tmp/c2'/*.log '$tmp/agent-said.log'"
 
 # ---- fingerprint: libfprint's virtual_device ------------------------------------
 export FP_VIRTUAL_DEVICE="$tmp/fp.sock"

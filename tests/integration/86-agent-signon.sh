@@ -110,6 +110,7 @@ says() {
 	local want=$1 got
 	shift
 	"$@" </dev/null >out 2>err
+	cat out err >>agent-said.log
 	got=$(tail -n 1 out)
 	[ "$got" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$got" "$want"; cat err; return 1; }
 }
@@ -221,7 +222,7 @@ check "the capture holds the exchanges (the card id is public)" bash -c \
 	"[ \$(tcpdump -r cap.pcap 2>/dev/null | wc -l) -ge 40 ] && grep -aq $IDM cap.pcap"
 check "no PIN, card PIN or code in the capture" bash -c \
 	"! grep -aq -e $PIN -e $CPIN cap.pcap && ! grep -aq -e '$code' -e '${code//-/}' cap.pcap"
-check "no PIN or code in the verifier's, the relay's or pcscd's logs" bash -c \
-	"! grep -rqa -e $PIN -e $CPIN -e '$code' authd.log relay.log audit.jsonl c/pcscd.log"
+check "no PIN or code in the verifier's, the relay's or pcscd's logs, nor in what the agent printed" bash -c \
+	"! grep -rqa -e $PIN -e $CPIN -e '$code' authd.log relay.log audit.jsonl c/pcscd.log agent-said.log"
 
 tap_done
