@@ -7,7 +7,8 @@
 # sekisho-provision (SQLite). Each case asserts the exact line the agent
 # prints: identifier card + PIN, status, sign-off, a wrong PIN with the
 # verifier's tries left, an unregistered card, the keyed card answering the
-# verifier's challenge, that card pulled during GENERAL AUTHENTICATE, the
+# verifier's challenge (and its request, replayed from the capture,
+# refused), that card pulled during GENERAL AUTHENTICATE, the
 # emergency code once and twice, a fingerprint where the role allows it and
 # where it does not, a non-match counted, lockout across factors, the
 # verifier down; and no PIN or code in a capture of every packet.
@@ -40,6 +41,7 @@ PIN=739164		# the registry's PIN of the identifier card's owner
 CPIN=2468		# the keyed card's own PIN
 IDM=0123456789ABCDEF
 VPORT=51831 RPORT=51832	# inside the stack's own network namespace
+ROOT=$PWD
 cd "$tmp" || exit 1
 printf '%s\n' "$PIN" >pin
 printf '%s\n' "$CPIN" >cpin
@@ -86,7 +88,7 @@ mkdir -m 0700 authd
 # ---- the stack: pcscd + vpcd, the verifier and the relay, a capture ----
 if cards_up "$tmp/c"; then tap_ok "pcscd + vpcd in the test's namespaces"
 else tap_not_ok "pcscd + vpcd"; tap_done; exit 1; fi
-nsenter -t "$CARDS_HOLDER" -n -- tcpdump -i lo -U -s 0 -w cap.pcap udp 2>/dev/null &
+nsenter -t "$CARDS_HOLDER" -n -- tcpdump --immediate-mode -i lo -U -s 0 -w cap.pcap udp 2>/dev/null &
 pids+=($!)
 start_authd() {
 	nsenter -t "$CARDS_HOLDER" -n -- "$AUTHD" -d -r "$SEKISHO_REGISTRY" -k authd/sign.key \
@@ -139,6 +141,14 @@ check "keyed card: signed on by the card's answer to the verifier's challenge" s
 	"Signed on as s1002 with card key + PIN for 480 minutes." \
 	agent login --reader "$CARDS_READER1" --pin-fd 3 3<cpin
 card_remove kcard
+# The keyed card's exchange, captured and sent again: the verifier refuses
+# the replay (SIGNON_R_REPLAY = 10), though the card's signature is good.
+replayed() {
+	local got
+	got=$(cn python3 "$ROOT/tests/cards/replay.py" cap.pcap pk: 127.0.0.1 "$RPORT")
+	[ "$got" = "result 10" ] || { echo "got: $got"; return 1; }
+}
+check "the keyed card's request replayed from the capture: refused as a replay" replayed
 card_insert kpull 1 --id 0140C0FFEE001234 --key key.pem --cert cert.der --pin-file cpin \
 	--state card-tries --remove-on 87
 check "keyed card pulled during GENERAL AUTHENTICATE: card removed" says \
