@@ -9,7 +9,7 @@
 # verifier's tries left, an unregistered card, the keyed card answering the
 # verifier's challenge (and its request, replayed from the capture,
 # refused), that card pulled during GENERAL AUTHENTICATE, the
-# emergency code once and twice, a fingerprint where the role allows it and
+# emergency code once, twice and expired, never without the PIN, a fingerprint where the role allows it and
 # where it does not, a non-match counted, lockout across factors, the
 # verifier down; and no PIN or code in a capture of every packet.
 set -u
@@ -82,6 +82,7 @@ provision() {
 }
 check "provisioning: two staff, an IDm card and a keyed card by its key" provision
 code=$("$P" -q otp issue s1001 --valid 1h | head -1)
+old=$(SEKISHO_NOW=$(( $(date +%s) - 7200 )) "$P" -q otp issue s1001 --valid 1h | head -1)
 mkdir -m 0700 authd
 "$AUTHD" -G authd >/dev/null
 
@@ -217,6 +218,17 @@ check "locked: even the right PIN is refused" says \
 check "IT unlocks: the right PIN signs on" says "Signed on as s1001 with card + PIN for 480 minutes." \
 	agent login --reader "$CARDS_READER0" --pin-fd 3 3<pin
 
+# ---- an expired code; a code without the PIN never leaves the laptop ----
+printf '%s\n' "$old" >oldcode
+printf '\n' >nopin
+chmod 600 oldcode nopin
+check "an expired emergency code: refused" says \
+	"Code refused: this emergency code has expired; ask IT for a new one." \
+	agent login --otp --user s1001 --code-fd 4 --pin-fd 3 3<pin 4<oldcode
+check "a code without the PIN: the agent asks for both, sends nothing" says \
+	"Cancelled: no PIN or code was given." \
+	agent login --otp --user s1001 --code-fd 4 --pin-fd 3 3<nopin 4<code
+
 # ---- the verifier down ----
 kill "$AUTHD_PID"
 wait "$AUTHD_PID" 2>/dev/null
@@ -231,7 +243,7 @@ wait "${pids[0]}" 2>/dev/null
 check "the capture holds the exchanges (the card id is public)" bash -c \
 	"[ \$(tcpdump -r cap.pcap 2>/dev/null | wc -l) -ge 40 ] && grep -aq $IDM cap.pcap"
 check "no PIN, card PIN or code in the capture" bash -c \
-	"! grep -aq -e $PIN -e $CPIN cap.pcap && ! grep -aq -e '$code' -e '${code//-/}' cap.pcap"
+	"! grep -aq -e $PIN -e $CPIN cap.pcap && ! grep -aq -e '$code' -e '${code//-/}' -e '$old' -e '${old//-/}' cap.pcap"
 check "no PIN or code in the verifier's, the relay's or pcscd's logs, nor in what the agent printed" bash -c \
 	"! grep -rqa -e $PIN -e $CPIN -e '$code' authd.log relay.log audit.jsonl c/pcscd.log agent-said.log"
 
