@@ -8,10 +8,11 @@
 # prints: identifier card + PIN, status, sign-off, a wrong PIN with the
 # verifier's tries left, an unregistered card, the keyed card answering the
 # verifier's challenge (and its request, replayed from the capture,
-# refused), that card pulled during GENERAL AUTHENTICATE, the
-# emergency code once, twice and expired, never without the PIN, a fingerprint where the role allows it and
-# where it does not, a non-match counted, lockout across factors, the
-# verifier down; and no PIN or code in a capture of every packet.
+# refused), that card pulled during GENERAL AUTHENTICATE, the emergency
+# code once, twice and expired (and never sent without the PIN), a
+# fingerprint where the role allows it and where it does not, a non-match
+# counted, lockout across factors, the verifier down; and no PIN or code in
+# a capture of every packet.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
