@@ -7,8 +7,8 @@
 # sekisho-provision (SQLite). Each case asserts the exact line the agent
 # prints: identifier card + PIN, status, sign-off, a wrong PIN with the
 # verifier's tries left, an unregistered card, the keyed card answering the
-# verifier's challenge (and its request, replayed from the capture,
-# refused), that card pulled during GENERAL AUTHENTICATE, the emergency
+# verifier's challenge (its request replayed from the capture, a card with a
+# copied certificate and an unenrolled keyed card: refused), that card pulled during GENERAL AUTHENTICATE, the emergency
 # code once, twice and expired (and never sent without the PIN), a
 # fingerprint where the role allows it and where it does not, a non-match
 # counted, lockout across factors, the verifier down; and no PIN or code in
@@ -151,6 +151,22 @@ replayed() {
 	[ "$got" = "result 10" ] || { echo "got: $got"; return 1; }
 }
 check "the keyed card's request replayed from the capture: refused as a replay" replayed
+# A card showing the enrolled card's certificate but holding another key
+# (a copied certificate): its signature does not verify.
+openssl ecparam -name prime256v1 -genkey -noout -out other.pem 2>/dev/null
+openssl req -new -x509 -key other.pem -subj /CN=nobody -days 2 -outform DER -out other.der 2>/dev/null
+card_insert kfake 1 --id 0140C0FFEE009999 --key other.pem --cert cert.der --pin-file cpin \
+	--state fake-tries
+check "a card with a copied certificate and another key: its signature is refused" says \
+	"Refused: the card's signature did not verify; ask IT." \
+	agent login --reader "$CARDS_READER1" --pin-fd 3 3<cpin
+card_remove kfake
+card_insert kother 1 --id 0140C0FFEE009999 --key other.pem --cert other.der --pin-file cpin \
+	--state other-tries
+check "a keyed card nobody enrolled: unknown card" says \
+	"Unknown card: this card is not registered for sign-on; ask IT." \
+	agent login --reader "$CARDS_READER1" --pin-fd 3 3<cpin
+card_remove kother
 card_insert kpull 1 --id 0140C0FFEE001234 --key key.pem --cert cert.der --pin-file cpin \
 	--state card-tries --remove-on 87
 check "keyed card pulled during GENERAL AUTHENTICATE: card removed" says \
@@ -196,8 +212,10 @@ check "fingerprint where the role allows it: signed on" finger_says \
 	"Signed on as s1002 with fingerprint for 480 minutes." 'SCAN n1' -- login --finger --user s1002
 check "fingerprint where the role forbids it: refused" finger_says \
 	"Refused: your policy does not allow signing on with fingerprint." 'SCAN c1' -- login --finger --user s1001
-check "a finger that does not match: counted, tries left" finger_says \
-	"Fingerprint not recognised: 4 tries left; try again, or sign on with your card." \
+# (s1002's second failure: the copied certificate's refused signature was
+# the first)
+check "a finger that does not match: counted with the card's, tries left" finger_says \
+	"Fingerprint not recognised: 3 tries left; try again, or sign on with your card." \
 	'SCAN other' -- login --finger --user s1002
 unset FP_VIRTUAL_DEVICE
 
