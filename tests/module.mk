@@ -62,6 +62,7 @@ DEBS += pcscd vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard python3-
 # openssl in tests/integration/85-agent-cards.sh.
 PROGS += card-sign
 card-sign_SRCS := tests/cards/card_sign.c guestagent/sekisho-agent/card.c guestagent/sekisho-agent/apdu.c \
+	guestagent/sekisho-agent/card_name.c \
 	guestagent/sekisho-agent/sc_pcsc.c guestagent/sekisho-agent/secret_posix.c
 $(B)/obj/tests/cards/card_sign.o: MOD_CFLAGS += $(AGENT_CFLAGS)
 $(B)/card-sign: LDFLAGS += -lpcsclite

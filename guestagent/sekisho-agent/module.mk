@@ -13,13 +13,14 @@ $(B)/sekisho-agent: LDFLAGS += $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/nu
 # The pure parts: APDUs, the card answers, what the agent tells the user,
 # the netvm's answers, the session file.
 AGENT_PURE_SRCS := guestagent/sekisho-agent/apdu.c guestagent/sekisho-agent/outcome.c \
+	guestagent/sekisho-agent/card_name.c \
 	guestagent/sekisho-agent/client.c guestagent/sekisho-agent/state.c
 UNITS += test_agent
 test_agent_SRCS := tests/unit/test_agent.c $(AGENT_PURE_SRCS) guestagent/sekisho-agent/link_udp.c \
 	guestagent/sekisho-agent/secret_posix.c
 # Every answer a card gives the agent, and every answer of the netvm.
 FUZZERS += fuzz_apdu fuzz_agent_answer
-fuzz_apdu_SRCS := tests/fuzz/fuzz_apdu.c guestagent/sekisho-agent/apdu.c
+fuzz_apdu_SRCS := tests/fuzz/fuzz_apdu.c guestagent/sekisho-agent/apdu.c guestagent/sekisho-agent/card_name.c
 fuzz_agent_answer_SRCS := tests/fuzz/fuzz_agent_answer.c $(AGENT_PURE_SRCS) guestagent/sekisho-agent/link_udp.c
 
 DEBS += libpcsclite-dev libfprint-2-dev libglib2.0-dev

@@ -16,11 +16,14 @@
 #include <unistd.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/x509.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 
 #include "guestagent/sekisho-agent/agent.h"
 #include "guestagent/sekisho-agent/apdu.h"
+#include "guestagent/sekisho-agent/card.h"
 #include "guestagent/sekisho-agent/client.h"
 #include "guestagent/sekisho-agent/link.h"
 #include "guestagent/sekisho-agent/outcome.h"
@@ -215,6 +218,65 @@ test_der_sig_openssl(void **state)
 		ECDSA_SIG_free(es);
 	}
 	EVP_PKEY_free(k);
+}
+
+/* A self-signed certificate for key, DER in out: its length. */
+static int
+make_cert(EVP_PKEY *key, uint8_t *out, int max)
+{
+	X509 *x = X509_new();
+	unsigned char *p = out;
+	int n;
+
+	assert_non_null(x);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)"s1002", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	assert_int_equal(X509_set_pubkey(x, key), 1);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	n = i2d_X509(x, NULL);
+	assert_true(n > 0 && n <= max);
+	assert_int_equal(i2d_X509(x, &p), n);
+	X509_free(x);
+	return n;
+}
+
+/* What names a card: the ATR's kind, the key of a certificate. */
+static void
+test_card_name(void **state)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *k384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	uint8_t der[2048], pub[CARD_PUB_LEN], full[65];
+	size_t fl;
+	char name[CARD_NAME_MAX + 1];
+	int n;
+
+	(void)state;
+	assert_true(card_atr_contactless(BYTES(0x3B, 0x8F, 0x80, 0x01, 0x80)));
+	assert_true(card_atr_contactless(BYTES(0x3B, 0x88, 0x80, 0x01, 0x53)));
+	assert_false(card_atr_contactless(BYTES(0x3B, 0x9F, 0x96, 0x81, 0xB1)));
+	assert_false(card_atr_contactless(BYTES(0x3B, 0x8F, 0x80)));
+
+	n = make_cert(k, der, sizeof(der));
+	assert_int_equal(card_cert_pub(der, (size_t)n, pub), 0);
+	assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+	    full, sizeof(full), &fl), 1);
+	assert_int_equal(pub[0], 0x02 + (full[64] & 1));
+	assert_memory_equal(pub + 1, full + 1, 32);
+	assert_int_equal(card_pub_name(name, sizeof(name), pub), 0);
+	assert_int_equal(strlen(name), 3 + 44);
+	assert_memory_equal(name, "pk:", 3);
+	/* a byte more, a byte less, another curve */
+	assert_int_equal(card_cert_pub(der, (size_t)n + 1, pub), -1);
+	assert_int_equal(card_cert_pub(der, (size_t)n - 1, pub), -1);
+	n = make_cert(k384, der, sizeof(der));
+	assert_int_equal(card_cert_pub(der, (size_t)n, pub), -1);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(k384);
 }
 
 static const char *
@@ -475,6 +537,7 @@ main(void)
 		cmocka_unit_test(test_cert_object),
 		cmocka_unit_test(test_der_sig),
 		cmocka_unit_test(test_der_sig_openssl),
+		cmocka_unit_test(test_card_name),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_state),
