@@ -220,6 +220,7 @@ dns_read(struct sekishod *d)
 	struct sk_error err;
 	char *nl;
 	ssize_t r;
+	int rc;
 
 	r = read(w->fd, w->buf + w->len, sizeof(w->buf) - 1 - w->len);
 	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -232,7 +233,16 @@ dns_read(struct sekishod *d)
 	w->buf[w->len] = '\0';
 	while ((nl = memchr(w->buf, '\n', w->len)) != NULL) {
 		*nl = '\0';
-		if (dnscheck_line_parse(w->buf, w->n, alive, &err) < 0) {
+		/* Parsed by the engine, not here: only its typed answer,
+		 * held to the resolvers asked, comes back. */
+		if ((rc = eng_parse_dns(d, w->buf, (size_t)(nl - w->buf), w->n, alive,
+		    &err)) == -2) {
+			/* No engine: everything is blocked until a new one
+			 * has decided; the line is not read at all. */
+			w->len = 0;
+			return;
+		}
+		if (rc < 0) {
 			/* A checker that says anything else is not trusted
 			 * again: it is ended, and restarted by the timer. */
 			log_warnx("%s; ending it", err.msg);

@@ -1,6 +1,7 @@
 #include "netvm/sekishod/engmsg.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -348,5 +349,161 @@ eng_result_decode(const uint8_t *in, size_t len, struct eng_result *r, struct sk
 	if (c.bad)
 		return -EINVAL;
 	*r = t;
+	return 0;
+}
+
+/* ---- helper results (engmsg.h) ---- */
+
+void
+eng_parse_encode(uint8_t out[ENG_PARSE_LEN], const struct eng_parse *p)
+{
+	struct cur c = { .w = out, .off = 4 };
+	uint64_t n = p->n, len = p->len;
+
+	if (p->len > ENG_RAW_MAX)
+		abort();
+	memset(out, 0, ENG_PARSE_LEN);
+	out[0] = ENG_VERSION;
+	out[1] = ENG_T_PARSE;
+	out[2] = (uint8_t)p->kind;
+	f_uint(&c, &n, 4, UINT32_MAX, "parse n");
+	f_uint(&c, &len, 2, ENG_RAW_MAX, "parse length");
+	memcpy(out + c.off, p->raw, p->len);
+}
+
+int
+eng_parse_decode(const uint8_t *in, size_t len, struct eng_parse *p, struct sk_error *err)
+{
+	struct cur c = { .r = in, .err = err };
+	uint64_t n = 0, l = 0;
+	uint8_t kind;
+
+	if (header(&c, ENG_T_PARSE, len, ENG_PARSE_LEN, &kind) < 0)
+		return -EINVAL;
+	if (kind < ENG_PARSE_DNSCHECK || kind > ENG_KIND_MAX)
+		return sk_errorf(err, EINVAL, "unknown helper result kind %u", kind), -EINVAL;
+	f_uint(&c, &n, 4, UINT32_MAX, "parse n");
+	f_uint(&c, &l, 2, ENG_RAW_MAX, "parse length");
+	if (c.bad)
+		return -EINVAL;
+	for (size_t i = c.off + l; i < ENG_PARSE_LEN; i++)
+		if (in[i] != 0)
+			return sk_errorf(err, EINVAL, "byte %zu beyond the length is not 0", i),
+			    -EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->kind = (enum eng_kind)kind;
+	p->n = (uint32_t)n;
+	p->len = l;
+	memcpy(p->raw, in + c.off, l);
+	return 0;
+}
+
+void
+eng_parse_run(const struct eng_parse *p, struct eng_parsed *out)
+{
+	char line[ENG_RAW_MAX + 1];
+	struct sk_error err;
+	int rc = -EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = p->kind;
+	if (p->len > ENG_RAW_MAX)
+		abort();
+	memcpy(line, p->raw, p->len);
+	line[p->len] = '\0';
+	switch (p->kind) {
+	case ENG_PARSE_DNSCHECK:
+		if (memchr(p->raw, '\0', p->len) != NULL)
+			sk_errorf(&err, EINVAL, "dns check: NUL byte in line");
+		else if (p->n < 1 || p->n > DNS_MAX_RESOLVERS)
+			sk_errorf(&err, EINVAL, "dns check: %u resolvers asked", p->n);
+		else
+			rc = dnscheck_line_parse(line, p->n, out->alive, &err);
+		if (rc == 0)
+			out->n = p->n;
+		break;
+	}
+	if (rc == 0) {
+		out->ok = 1;
+		return;
+	}
+	memset(out->alive, 0, sizeof(out->alive));
+	/* printable, one line, fits */
+	for (size_t i = 0; err.msg[i] != '\0' && i < sizeof(out->err) - 1; i++)
+		out->err[i] = err.msg[i] >= 0x20 && err.msg[i] <= 0x7e ? err.msg[i] : '?';
+	if (out->err[0] == '\0')
+		snprintf(out->err, sizeof(out->err), "refused");
+}
+
+static void
+f_parsed(struct cur *c, struct eng_parsed *p)
+{
+	BOOL(c, p->ok, "parsed ok");
+	FIELD(c, p->n, 4, DNS_MAX_RESOLVERS, "parsed n");
+	for (size_t i = 0; i < DNS_MAX_RESOLVERS; i++)
+		FIELD(c, p->alive[i], 1, 1, "parsed verdict");
+	f_str(c, p->err, sizeof(p->err), 0, "parsed error");
+}
+
+void
+eng_parsed_encode(uint8_t out[ENG_PARSED_LEN], const struct eng_parsed *p)
+{
+	struct cur c = { .w = out, .off = 4 };
+	struct eng_parsed t = *p;
+
+	out[0] = ENG_VERSION;
+	out[1] = ENG_T_PARSED;
+	out[2] = (uint8_t)p->kind;
+	out[3] = 0;
+	f_parsed(&c, &t);
+	if (c.off != ENG_PARSED_LEN)
+		abort();
+}
+
+int
+eng_parsed_decode(const uint8_t *in, size_t len, struct eng_parsed *p, struct sk_error *err)
+{
+	struct cur c = { .r = in, .err = err };
+	struct eng_parsed t;
+	uint8_t kind;
+
+	if (header(&c, ENG_T_PARSED, len, ENG_PARSED_LEN, &kind) < 0)
+		return -EINVAL;
+	if (kind < ENG_PARSE_DNSCHECK || kind > ENG_KIND_MAX)
+		return sk_errorf(err, EINVAL, "unknown helper result kind %u", kind), -EINVAL;
+	memset(&t, 0, sizeof(t));
+	t.kind = (enum eng_kind)kind;
+	f_parsed(&c, &t);
+	if (c.bad)
+		return -EINVAL;
+	for (size_t i = t.ok ? t.n : 0; i < DNS_MAX_RESOLVERS; i++)
+		if (t.alive[i] != 0)
+			return sk_errorf(err, EINVAL, "verdict %zu beyond the %s is not 0", i + 1,
+			    t.ok ? "count" : "refusal"), -EINVAL;
+	if (t.ok != (t.err[0] == '\0'))
+		return sk_errorf(err, EINVAL, "parsed %s with%s a reason", t.ok ? "ok" : "refused",
+		    t.ok ? "" : "out"), -EINVAL;
+	*p = t;
+	return 0;
+}
+
+int
+eng_parsed_check_dns(const struct eng_parsed *p, size_t n, uint8_t *alive,
+    struct sk_error *err)
+{
+	if (p->kind != ENG_PARSE_DNSCHECK)
+		return sk_errorf(err, EINVAL, "dns check: the engine answered for kind %u",
+		    p->kind), -EINVAL;
+	if (!p->ok)
+		return sk_errorf(err, EINVAL, "%s", p->err), -EINVAL;
+	if (n < 1 || n > DNS_MAX_RESOLVERS || p->n != n)
+		return sk_errorf(err, EINVAL, "dns check: the engine gave %u verdicts for %zu "
+		    "resolvers", p->n, n), -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (p->alive[i] > 1)
+			return sk_errorf(err, EINVAL, "dns check: verdict %zu is %u", i + 1,
+			    p->alive[i]), -EINVAL;
+		alive[i] = p->alive[i];
+	}
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "lib/util.h"
+#include "netvm/sekishod/dnspick.h"
 #include "netvm/sekishod/engine.h"
 
 #define ENG_VERSION	1
@@ -81,6 +82,67 @@ struct eng_result {
 	struct action	acts[ENG_MAX_ACTS];
 	struct engine	state;
 };
+
+/*
+ * A helper's untrusted output, parsed in the engine, not the parent
+ * (docs/architecture.md "Helper results"). The parent cuts the helper's
+ * stream into lines (a memchr for '\n', nothing more) and passes each
+ * line as raw bytes; the engine parses it with the helper's own parser
+ * and answers with a typed result the parent checks against what it asked
+ * for (eng_parsed_check_dns).
+ *
+ *  parse, parent -> engine, ENG_PARSE_LEN bytes:
+ *	0 version	1 ENG_T_PARSE	2 kind (enum eng_kind)	3 0
+ *	4..7 n (what the parent expects: resolvers asked), 8..9 length
+ *	(<= ENG_RAW_MAX), then ENG_RAW_MAX bytes, those beyond the length 0
+ *
+ *  parsed, engine -> parent, ENG_PARSED_LEN bytes:
+ *	0 version	1 ENG_T_PARSED	2 kind	3 0
+ *	4 ok (0 or 1), 5..8 n (<= DNS_MAX_RESOLVERS), then DNS_MAX_RESOLVERS
+ *	verdicts (0 or 1; those beyond n, and all when not ok, 0), then the
+ *	parser's one line (ENG_PARSED_ERR, NUL-padded printable; empty iff ok)
+ */
+#define ENG_T_PARSE	3
+#define ENG_T_PARSED	4
+
+enum eng_kind {
+	ENG_PARSE_DNSCHECK = 1,	/* a sekisho-dnscheck line (dnspick.h) */
+	ENG_KIND_MAX = ENG_PARSE_DNSCHECK
+};
+
+#define ENG_RAW_MAX	256
+#define ENG_PARSED_ERR	160
+#define ENG_PARSE_LEN	(4 + 4 + 2 + ENG_RAW_MAX)
+#define ENG_PARSED_LEN	(4 + 1 + 4 + DNS_MAX_RESOLVERS + ENG_PARSED_ERR)
+
+struct eng_parse {
+	enum eng_kind	kind;
+	uint32_t	n;
+	size_t		len;
+	uint8_t		raw[ENG_RAW_MAX];
+};
+
+struct eng_parsed {
+	enum eng_kind	kind;
+	int		ok;
+	uint32_t	n;
+	uint8_t		alive[DNS_MAX_RESOLVERS];
+	char		err[ENG_PARSED_ERR];
+};
+
+/* The engine's side: p parsed into *out (never fails: a refused line is
+ * ok = 0 with the parser's line in out->err). */
+void eng_parse_run(const struct eng_parse *p, struct eng_parsed *out);
+void eng_parse_encode(uint8_t out[ENG_PARSE_LEN], const struct eng_parse *p);
+int eng_parse_decode(const uint8_t *in, size_t len, struct eng_parse *p, struct sk_error *err);
+void eng_parsed_encode(uint8_t out[ENG_PARSED_LEN], const struct eng_parsed *p);
+int eng_parsed_decode(const uint8_t *in, size_t len, struct eng_parsed *p,
+    struct sk_error *err);
+/* The parent's bounds on a decoded DNS-check result: of that kind, for
+ * exactly the n resolvers it asked about, ok. 0 with alive[] (n of them)
+ * filled, or -EINVAL with one line (the parser's, or which bound). */
+int eng_parsed_check_dns(const struct eng_parsed *p, size_t n, uint8_t *alive,
+    struct sk_error *err);
 
 void eng_call_encode(uint8_t out[ENG_CALL_LEN], const struct eng_call *c);
 /* 0 with *c, or -EINVAL with one line in err. */

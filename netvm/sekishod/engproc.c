@@ -57,9 +57,11 @@ static const struct sandbox eng_sandbox = {
 static void __attribute__((noreturn))
 engine_main(int fd, const struct sandbox_prepared *prep)
 {
-	static uint8_t in[ENG_CALL_LEN + 1], out[ENG_RESULT_LEN];
+	static uint8_t in[ENG_CALL_LEN + ENG_PARSE_LEN + 1], out[ENG_RESULT_LEN];
 	static struct engine e;
 	static struct eng_result r;
+	static struct eng_parse p;
+	static struct eng_parsed pd;
 	struct eng_call k;
 	struct sk_error err;
 	sigset_t none;
@@ -81,6 +83,16 @@ engine_main(int fd, const struct sandbox_prepared *prep)
 			continue;
 		if (n <= 0)
 			exit(0);	/* the parent hung up */
+		if (n >= 2 && in[1] == ENG_T_PARSE) {
+			/* A helper's line: parsed here, not in the parent. */
+			if (eng_parse_decode(in, (size_t)n, &p, &err) != 0)
+				fatalx("engine: the parent's helper result refused: %s", err.msg);
+			eng_parse_run(&p, &pd);
+			eng_parsed_encode(out, &pd);
+			if (write(fd, out, ENG_PARSED_LEN) != (ssize_t)ENG_PARSED_LEN)
+				exit(0);
+			continue;
+		}
 		if (eng_call_decode(in, (size_t)n, &k, &err) != 0)
 			fatalx("engine: the parent's call refused: %s", err.msg);
 		run(&e, &k, &r);
@@ -135,38 +147,73 @@ lost(struct engproc *ep, struct sk_error *err)
 	return -1;
 }
 
-int
-engproc_call(struct engproc *ep, const struct eng_call *k, struct eng_result *r,
+/* One message out, one back into in (of size); its length, or -1 with
+ * the engine ended. */
+static ssize_t
+exchange(struct engproc *ep, const uint8_t *out, size_t outlen, uint8_t *in, size_t size,
     struct sk_error *err)
 {
-	static uint8_t in[ENG_RESULT_LEN + 1];
-	uint8_t out[ENG_CALL_LEN];
 	struct pollfd pfd = { .fd = ep->fd, .events = POLLIN };
 	ssize_t n;
 	int rc;
 
 	if (ep->fd == -1)
 		return sk_errorf(err, ENOTCONN, "engine: not running"), -1;
-	eng_call_encode(out, k);
-	if (send(ep->fd, out, sizeof(out), MSG_NOSIGNAL) != (ssize_t)sizeof(out))
+	if (send(ep->fd, out, outlen, MSG_NOSIGNAL) != (ssize_t)outlen)
 		return sk_errorf(err, errno, "engine: gone (%s)", strerror(errno)), lost(ep, err);
 	while ((rc = poll(&pfd, 1, ENGPROC_WAIT_MS)) == -1 && errno == EINTR)
 		;
 	if (rc <= 0)
 		return sk_errorf(err, ETIMEDOUT, "engine: no answer in %d ms", ENGPROC_WAIT_MS),
 		    lost(ep, err);
-	while ((n = recv(ep->fd, in, sizeof(in), 0)) == -1 && errno == EINTR)
+	while ((n = recv(ep->fd, in, size, 0)) == -1 && errno == EINTR)
 		;
 	if (n <= 0)
 		return sk_errorf(err, EPIPE, "engine: gone (%s)",
 		    n == 0 ? "hung up" : strerror(errno)), lost(ep, err);
-	if (eng_result_decode(in, (size_t)n, r, err) != 0) {
-		char why[sizeof(err->msg)];
+	return n;
+}
 
-		sk_strlcpy(why, err->msg, sizeof(why));
-		sk_errorf(err, EINVAL, "engine: result refused: %s", why);
-		return lost(ep, err);
-	}
+static int
+refused(struct engproc *ep, struct sk_error *err)
+{
+	char why[sizeof(err->msg)];
+
+	sk_strlcpy(why, err->msg, sizeof(why));
+	sk_errorf(err, EINVAL, "engine: result refused: %s", why);
+	return lost(ep, err);
+}
+
+int
+engproc_call(struct engproc *ep, const struct eng_call *k, struct eng_result *r,
+    struct sk_error *err)
+{
+	static uint8_t in[ENG_RESULT_LEN + 1];
+	uint8_t out[ENG_CALL_LEN];
+	ssize_t n;
+
+	eng_call_encode(out, k);
+	if ((n = exchange(ep, out, sizeof(out), in, sizeof(in), err)) < 0)
+		return -1;
+	if (eng_result_decode(in, (size_t)n, r, err) != 0)
+		return refused(ep, err);
+	return 0;
+}
+
+int
+engproc_parse(struct engproc *ep, const struct eng_parse *p, struct eng_parsed *r,
+    struct sk_error *err)
+{
+	uint8_t in[ENG_PARSED_LEN + 1], out[ENG_PARSE_LEN];
+	ssize_t n;
+
+	eng_parse_encode(out, p);
+	if ((n = exchange(ep, out, sizeof(out), in, sizeof(in), err)) < 0)
+		return -1;
+	if (eng_parsed_decode(in, (size_t)n, r, err) != 0)
+		return refused(ep, err);
+	if (r->kind != p->kind)
+		return sk_errorf(err, EINVAL, "kind %u, not %u", r->kind, p->kind), refused(ep, err);
 	return 0;
 }
 

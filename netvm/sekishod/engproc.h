@@ -41,6 +41,11 @@ int engproc_start(struct engproc *ep, struct sk_error *err);
  * the process is then ended (ep->pid, ep->fd cleared). */
 int engproc_call(struct engproc *ep, const struct eng_call *k, struct eng_result *r,
     struct sk_error *err);
+/* A helper's line parsed in the engine (engmsg.h). 0 with *r decoded (the
+ * caller still checks it against its own bounds), or -1 with one line in
+ * err: the engine is then ended, as for a failed call. */
+int engproc_parse(struct engproc *ep, const struct eng_parse *p, struct eng_parsed *r,
+    struct sk_error *err);
 /* SIGCHLD: 1 if pid was the engine (then it is gone). */
 int engproc_reaped(struct engproc *ep, pid_t pid);
 void engproc_stop(struct engproc *ep);

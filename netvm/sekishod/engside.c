@@ -203,3 +203,28 @@ eng_office_retry(struct sekishod *d, uint64_t now, struct action out[ENG_MAX_ACT
 {
 	return acts_call(d, ENG_OFFICE_RETRY, now, out);
 }
+
+int
+eng_parse_dns(struct sekishod *d, const char *line, size_t len, size_t n, uint8_t *alive,
+    struct sk_error *err)
+{
+	static struct eng_parse p;
+	static struct eng_parsed r;
+	struct sk_error lost;
+
+	if (len > ENG_RAW_MAX)
+		return sk_errorf(err, EINVAL, "dns check: line of %zu bytes, at most %d", len,
+		    ENG_RAW_MAX), -1;
+	if (!eng_running(d))
+		return sk_errorf(err, ENOTCONN, "dns check: no engine to read it"), -2;
+	memset(&p, 0, sizeof(p));
+	p.kind = ENG_PARSE_DNSCHECK;
+	p.n = (uint32_t)n;
+	p.len = len;
+	memcpy(p.raw, line, len);
+	if (engproc_parse(&d->eng, &p, &r, &lost) < 0) {
+		eng_lost(d, lost.msg);
+		return sk_errorf(err, EPIPE, "%s", lost.msg), -2;
+	}
+	return eng_parsed_check_dns(&r, n, alive, err) < 0 ? -1 : 0;
+}

@@ -51,6 +51,6 @@ DEBS += strace
 # holds the engine's actions to (engcheck.h).
 UNITS += test_engproc
 test_engproc_SRCS := tests/unit/test_engproc.c netvm/sekishod/engmsg.c \
-	netvm/sekishod/engcheck.c netvm/sekishod/engine.c
+	netvm/sekishod/engcheck.c netvm/sekishod/engine.c netvm/sekishod/dnspick.c
 FUZZERS += fuzz_engmsg
-fuzz_engmsg_SRCS := tests/fuzz/fuzz_engmsg.c netvm/sekishod/engmsg.c netvm/sekishod/engine.c
+fuzz_engmsg_SRCS := tests/fuzz/fuzz_engmsg.c netvm/sekishod/engmsg.c netvm/sekishod/engine.c netvm/sekishod/dnspick.c

@@ -122,7 +122,7 @@ usage(void)
 	fprintf(stderr, "usage: sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] "
 	    "[-D device-pub] [-S serial-store] [-i incoming]]\n"
 	    "\t[-w work-if] [-t tunnel-if] [-s socket] [-r rundir] [-P probe-helper]\n"
-	    "\t[-V beacon-verifier]\n"
+	    "\t[-V beacon-verifier] [-C dns-checker]\n"
 	    "       sekishod -B [-F]\t(the base ruleset if absent; -F: replacing any)\n");
 	exit(1);
 }
@@ -525,7 +525,7 @@ main(int argc, char *argv[])
 	default_helper("sekisho-dnscheck", dnscheck, sizeof(dnscheck));
 	default_helper("sekisho-beacon-verify", bverifier, sizeof(bverifier));
 	d.acc.helper = verifier;
-	while ((ch = getopt(argc, argv, "BD:FP:S:V:b:df:i:k:nr:s:t:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "BC:D:FP:S:V:b:df:i:k:nr:s:t:vw:")) != -1) {
 		switch (ch) {
 		case 'B': base_only = 1; break;
 		case 'F': force = 1; break;
@@ -544,6 +544,7 @@ main(int argc, char *argv[])
 		case 'w': d.work_if = optarg; break;
 		case 'P': sk_strlcpy(helper, optarg, sizeof(helper)); break;
 		case 'V': sk_strlcpy(bverifier, optarg, sizeof(bverifier)); break;
+		case 'C': sk_strlcpy(dnscheck, optarg, sizeof(dnscheck)); break;
 		default: usage();
 		}
 	}

@@ -191,6 +191,12 @@ size_t eng_handle(struct sekishod *d, const struct event *ev,
 size_t eng_restate(struct sekishod *d, uint64_t now, struct action out[ENG_MAX_ACTS]);
 size_t eng_probe_all(struct sekishod *d, struct action out[ENG_MAX_ACTS]);
 size_t eng_office_retry(struct sekishod *d, uint64_t now, struct action out[ENG_MAX_ACTS]);
+/* A sekisho-dnscheck line (len bytes, no newline) for the n resolvers
+ * asked, parsed by the engine (engmsg.h), its result held to n: 0 with
+ * alive[] filled; -1 refused (one line in err: the checker's fault); -2
+ * no engine (ended, eng_lost done: the caller stops there). */
+int eng_parse_dns(struct sekishod *d, const char *line, size_t len, size_t n,
+    uint8_t *alive, struct sk_error *err);
 /* A frontend that died: a new one after a backoff, handed the socket. */
 void front_restart(struct sekishod *d);
 

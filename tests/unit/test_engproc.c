@@ -305,6 +305,114 @@ test_codec_refuses(void **state)
 	assert_string_equal(err.msg, want);
 }
 
+/* A helper's line (engmsg.h "helper results"): parsed by the engine with
+ * the helper's own parser, carried both ways unchanged, and every answer
+ * out of the parent's bounds refused with one line. */
+static struct eng_parse
+dns_line(const char *line, uint32_t n)
+{
+	struct eng_parse p = { .kind = ENG_PARSE_DNSCHECK, .n = n, .len = strlen(line) };
+
+	memcpy(p.raw, line, p.len);
+	return p;
+}
+
+static void
+bad_parsed(const uint8_t *buf, const char *why)
+{
+	struct eng_parsed r;
+	struct sk_error err;
+
+	assert_int_equal(eng_parsed_decode(buf, ENG_PARSED_LEN, &r, &err), -EINVAL);
+	assert_string_equal(err.msg, why);
+}
+
+static void
+test_helper_results(void **state)
+{
+	uint8_t pb[ENG_PARSE_LEN], rb[ENG_PARSED_LEN], b[ENG_PARSED_LEN];
+	uint8_t alive[DNS_MAX_RESOLVERS];
+	struct eng_parse p = dns_line("dns 101", 3), p2;
+	struct eng_parsed r, r2;
+	struct sk_error err;
+
+	(void)state;
+	/* the engine's side: the checker's own parser */
+	eng_parse_encode(pb, &p);
+	assert_int_equal(eng_parse_decode(pb, sizeof(pb), &p2, &err), 0);
+	assert_int_equal(p2.len, 7);
+	assert_memory_equal(p2.raw, "dns 101", 7);
+	eng_parse_run(&p2, &r);
+	assert_int_equal(r.ok, 1);
+	assert_int_equal(r.n, 3);
+	eng_parsed_encode(rb, &r);
+	assert_int_equal(eng_parsed_decode(rb, sizeof(rb), &r2, &err), 0);
+	assert_int_equal(eng_parsed_check_dns(&r2, 3, alive, &err), 0);
+	assert_int_equal(alive[0], 1);
+	assert_int_equal(alive[1], 0);
+	assert_int_equal(alive[2], 1);
+
+	/* a checker's lie stays the checker's: refused, its line passed on */
+	p = dns_line("dns 1x1", 3);
+	eng_parse_run(&p, &r);
+	assert_int_equal(r.ok, 0);
+	eng_parsed_encode(rb, &r);
+	assert_int_equal(eng_parsed_decode(rb, sizeof(rb), &r2, &err), 0);
+	assert_int_equal(eng_parsed_check_dns(&r2, 3, alive, &err), -EINVAL);
+	assert_string_equal(err.msg, "dns check: bad verdict at position 2, expected 0 or 1");
+	p = dns_line("dns 1111", 3);	/* a fourth resolver, not asked about */
+	eng_parse_run(&p, &r);
+	assert_int_equal(eng_parsed_check_dns(&r, 3, alive, &err), -EINVAL);
+	assert_string_equal(err.msg,
+	    "dns check: bad line, expected \"dns \" and 3 of 0 or 1");
+	p = dns_line("dns 1\0001", 3);
+	p.len = 7;
+	eng_parse_run(&p, &r);
+	assert_int_equal(eng_parsed_check_dns(&r, 3, alive, &err), -EINVAL);
+	assert_string_equal(err.msg, "dns check: NUL byte in line");
+
+	/* a compromised engine's answer, held to what the parent asked */
+	p = dns_line("dns 1111", 4);
+	eng_parse_run(&p, &r);
+	assert_int_equal(r.ok, 1);
+	assert_int_equal(eng_parsed_check_dns(&r, 3, alive, &err), -EINVAL);
+	assert_string_equal(err.msg, "dns check: the engine gave 4 verdicts for 3 resolvers");
+	eng_parsed_encode(rb, &r);
+#define PEDIT(off, val, why) do {					\
+	memcpy(b, rb, sizeof(b));					\
+	b[(off)] = (val);						\
+	bad_parsed(b, (why));						\
+} while (0)
+	PEDIT(1, ENG_T_PARSE, "message type 3, not 4");
+	PEDIT(2, ENG_KIND_MAX + 1, "unknown helper result kind 2");
+	PEDIT(4, 2, "parsed ok at byte 4: out of range");
+	PEDIT(8, DNS_MAX_RESOLVERS + 1, "parsed n at byte 5: out of range");
+	PEDIT(9, 2, "parsed verdict at byte 9: out of range");
+	PEDIT(9 + 4, 1, "verdict 5 beyond the count is not 0");
+	PEDIT(4, 0, "verdict 1 beyond the refusal is not 0");
+	PEDIT(9 + DNS_MAX_RESOLVERS, 'x', "parsed ok with a reason");
+	PEDIT(9 + DNS_MAX_RESOLVERS, '\n', "parsed error at byte 17: not printable");
+	assert_int_equal(eng_parsed_decode(rb, ENG_PARSED_LEN - 1, &r2, &err), -EINVAL);
+	assert_string_equal(err.msg, "message of 176 bytes, not 177");
+	p = dns_line("dns 0000", 4);
+	eng_parse_run(&p, &r);
+	eng_parsed_encode(rb, &r);
+	PEDIT(4, 0, "parsed refused without a reason");
+	r.kind = ENG_KIND_MAX + 1;
+	assert_int_equal(eng_parsed_check_dns(&r, 4, alive, &err), -EINVAL);
+	assert_string_equal(err.msg, "dns check: the engine answered for kind 2");
+
+	/* the parent's own message, refused by the engine if out of format */
+	p = dns_line("dns 1", 1);
+	eng_parse_encode(pb, &p);
+	pb[10 + 5] = 'x';	/* a byte beyond the line's length */
+	assert_int_equal(eng_parse_decode(pb, sizeof(pb), &p2, &err), -EINVAL);
+	assert_string_equal(err.msg, "byte 15 beyond the length is not 0");
+	pb[8] = 1;	/* 0x0105: longer than ENG_RAW_MAX */
+	assert_int_equal(eng_parse_decode(pb, sizeof(pb), &p2, &err), -EINVAL);
+	assert_string_equal(err.msg, "parse length at byte 8: out of range");
+}
+
 int
 main(void)
 {
@@ -313,6 +421,7 @@ main(void)
 		cmocka_unit_test(test_router_change_unproves),
 		cmocka_unit_test(test_codec_round_trip),
 		cmocka_unit_test(test_codec_refuses),
+		cmocka_unit_test(test_helper_results),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
