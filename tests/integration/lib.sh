@@ -111,7 +111,7 @@ netvm_cleanup() {
 	# another lab's, never by a pattern.
 	local p cmd
 	for p in /proc/[0-9]*; do
-		cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
 		[[ $cmd == "wireguard-go -f $NETVM_TUN " || $cmd == */"wireguard-go -f $NETVM_TUN " ]] &&
 			kill "${p#/proc/}" 2>/dev/null
 	done
