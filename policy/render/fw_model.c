@@ -1,6 +1,7 @@
 /* The table as a model, and the transaction between two (fw_model.h). */
 #include "policy/render/fw_model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +224,29 @@ names_set(const struct obj *chain, const char *s)
 	return 0;
 }
 
+void
+fw_put_chunked(struct buf *o, const char *head, const char *list)
+{
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		const char *q = p, *c = NULL;
+		size_t k = 0;
+
+		while (k < FW_CHUNK && (c = strchr(q, ',')) != NULL) {
+			if (++k < FW_CHUNK)
+				q = c + 1;
+		}
+		/* this chunk is p up to c (its FW_CHUNK-th comma) or the end */
+		const char *end = (k == FW_CHUNK && c != NULL) ? c : p + strlen(p);
+
+		p += strspn(p, " ,");
+		if (end > p)
+			buf_printf(o, "%s{ %.*s }\n", head, (int)(end - p), p);
+		p = *end != '\0' ? end + 1 : end;
+	}
+}
+
 /* What becomes of each object of the parts compared. */
 struct plan {
 	const struct obj *old, *new;
@@ -305,9 +329,12 @@ elements(struct buf *o, const char *verb, const struct obj *a, const struct obj 
 	buf_init(&list);
 	if ((k = element_cmd(&list, verb, a, b)) < 0)
 		o->oom = 1;
-	if (k > 0)
-		buf_printf(o, "%s element inet %s %s { %s }\n", verb, FW_TABLE, a->name,
-		    buf_str(&list) != NULL ? list.p : "");
+	if (k > 0) {
+		char head[128];
+
+		snprintf(head, sizeof(head), "%s element inet %s %s ", verb, FW_TABLE, a->name);
+		fw_put_chunked(o, head, buf_str(&list) != NULL ? list.p : "");
+	}
 	if (list.oom)
 		o->oom = 1;
 	buf_free(&list);
@@ -335,12 +362,12 @@ static void
 refill(struct buf *o, const struct obj *b)
 {
 	buf_printf(o, "flush %s inet %s %s\n", kw[b->kind], FW_TABLE, b->name);
-	if (b->n == 0)
-		return;
-	buf_printf(o, "add element inet %s %s {", FW_TABLE, b->name);
-	for (size_t i = 0; i < b->n; i++)
-		buf_printf(o, "%s %s", i ? "," : "", b->items[i]);
-	buf_printf(o, " }\n");
+	for (size_t i = 0; i < b->n; i += FW_CHUNK) {
+		buf_printf(o, "add element inet %s %s {", FW_TABLE, b->name);
+		for (size_t j = i; j < b->n && j < i + FW_CHUNK; j++)
+			buf_printf(o, "%s %s", j > i ? "," : "", b->items[j]);
+		buf_printf(o, " }\n");
+	}
 }
 
 long

@@ -61,4 +61,22 @@ long fw_model_diff(const struct fw_model *old, const struct fw_model *new,
  * out of memory: then m lacks some and must not be used. */
 int fw_model_take(struct fw_model *m, struct fw_model *src, int part);
 
+/*
+ * nftables 1.0.6 byte-swaps the host-endian part (the mark) of an element of
+ * a concatenated interval set when one command's element list outgrows a
+ * netlink message (about 1,300 elements of "mark . inet_proto .
+ * inet_service"): one element at a message boundary reaches the kernel as
+ * 0xe10501f8 for 0xf80105e1 (DIFF_SEED=432002 66-differential-large). The
+ * "add element" commands of a change are therefore printed FW_CHUNK
+ * elements each (separate commands accumulate; several "elements ="
+ * lines in one set block do NOT: nft keeps only the last). The set
+ * bodies of a full load are not split yet (issue 11, left open).
+ */
+#define FW_CHUNK	256
+
+/* The items of the comma-separated list (" a, b, c") as lines
+ * "HEAD{ a, b }\n" of at most FW_CHUNK items each (nothing for an empty
+ * list). */
+void fw_put_chunked(struct buf *o, const char *head, const char *list);
+
 #endif
