@@ -1,0 +1,193 @@
+/*
+ * The engine's actions carried out, in the order that never opens more
+ * than the registry says: first one nftables transaction (every element
+ * change of the batch; a stage or group element goes before its peer),
+ * then one WireGuard set (the peers of the batch, one peer per change
+ * after start), then the tracked connections of removed devices.
+ *
+ * Elements are removed as "add (1 s timeout where the set has timeouts),
+ * then delete" in the same transaction: a stage-2 element the kernel
+ * already expired is no error, and one transaction never half applies.
+ */
+#include "agency/sekisho-gw/gw.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "lib/nftload.h"
+#include "vpn/wg.h"
+
+#define WG_BATCH	4096	/* peers per WireGuard set at start */
+
+static void
+nft_elem(struct buf *b, const struct gw_action *x)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &x->a4, a, sizeof(a));
+	switch (x->type) {
+	case GW_ACT_ELEM_ADD:
+		buf_printf(b, "add element inet %s devices_%d { %s }\n", GW_TABLE, x->group, a);
+		break;
+	case GW_ACT_ELEM_DEL:
+		buf_printf(b, "add element inet %s devices_%d { %s }\n"
+		    "delete element inet %s devices_%d { %s }\n",
+		    GW_TABLE, x->group, a, GW_TABLE, x->group, a);
+		break;
+	case GW_ACT_STAGE_ADD:
+		buf_printf(b, "add element inet %s signed_on { %s timeout 1s }\n"
+		    "delete element inet %s signed_on { %s }\n"
+		    "add element inet %s signed_on { %s timeout %llds }\n",
+		    GW_TABLE, a, GW_TABLE, a, GW_TABLE, a, (long long)x->timeout_s);
+		break;
+	case GW_ACT_STAGE_DEL:
+		buf_printf(b, "add element inet %s signed_on { %s timeout 1s }\n"
+		    "delete element inet %s signed_on { %s }\n", GW_TABLE, a, GW_TABLE, a);
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+wg_flush(struct gw *g, struct wg_device *dev, int *first, struct sk_error *err)
+{
+	int rc;
+
+	if (dev->n_peers == 0 && !*first)
+		return 0;
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s", g->o.ifname);
+	if (*first && g->have_priv) {
+		memcpy(dev->private_key, g->priv, WG_KEY_LEN);
+		dev->has_private_key = 1;
+		dev->listen_port = g->listen_port;
+		dev->has_listen_port = 1;
+	}
+	rc = wg_set(dev);
+	wipe(dev->private_key, sizeof(dev->private_key));
+	dev->has_private_key = 0;
+	dev->has_listen_port = 0;
+	*first = 0;
+	if (rc < 0)
+		return sk_errorf(err, -rc, "WireGuard set on %s: %s", g->o.ifname, strerror(-rc));
+	for (size_t i = 0; i < dev->n_peers; i++)
+		free(dev->peers[i].allowed);
+	dev->n_peers = 0;
+	return 0;
+}
+
+static int
+wg_peer(struct wg_device *dev, size_t cap, const struct gw_action *x)
+{
+	struct wg_peer *p = &dev->peers[dev->n_peers];
+
+	if (dev->n_peers >= cap)
+		return -E2BIG;
+	memset(p, 0, sizeof(*p));
+	memcpy(p->public_key, x->pub, WG_KEY_LEN);
+	if (x->type == GW_ACT_PEER_DEL) {
+		p->flags = WG_PEER_REMOVE;
+	} else {
+		if ((p->allowed = calloc(2, sizeof(*p->allowed))) == NULL)
+			return -ENOMEM;
+		p->allowed[0].family = AF_INET;
+		p->allowed[0].ip4 = x->a4;
+		p->allowed[0].cidr = 32;
+		p->n_allowed = 1;
+		if (x->has6) {
+			p->allowed[1].family = AF_INET6;
+			p->allowed[1].ip6 = x->a6;
+			p->allowed[1].cidr = 128;
+			p->n_allowed = 2;
+		}
+		p->flags = WG_PEER_REPLACE_ALLOWEDIPS;
+	}
+	dev->n_peers++;
+	return 0;
+}
+
+int
+gw_apply(struct gw *g, const char *table, int first, struct sk_error *err)
+{
+	struct gw_actions *a = &g->acts;
+	struct buf nft;
+	struct wg_device dev;
+	struct firewall *fw;
+	size_t cap = a->n < WG_BATCH ? a->n + 1 : WG_BATCH;
+	int rc = 0, any = table != NULL;
+
+	if (a->oom)
+		return sk_errorf(err, ENOMEM, "out of memory: the change is not applied");
+	if (a->n == 0 && table == NULL && !first)
+		return 0;
+	buf_init(&nft);
+	if (table != NULL)
+		buf_printf(&nft, "%s", table);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct gw_action *x = &a->v[i];
+
+		if (x->type == GW_ACT_LOG)
+			log_info("%s", x->msg);
+		else if (x->type >= GW_ACT_ELEM_ADD && x->type <= GW_ACT_STAGE_DEL) {
+			nft_elem(&nft, x);
+			any = 1;
+		}
+	}
+	if (nft.oom) {
+		buf_free(&nft);
+		return sk_errorf(err, ENOMEM, "out of memory: the change is not applied");
+	}
+	/* 1. the ruleset */
+	if (any) {
+		if ((fw = fw_open(err)) == NULL) {
+			buf_free(&nft);
+			return -ENOMEM;
+		}
+		rc = fw_apply(fw, buf_str(&nft), err);
+		fw_close(fw);
+		if (rc < 0) {
+			buf_free(&nft);
+			return rc;
+		}
+	}
+	buf_free(&nft);
+	/* 2. the peers */
+	memset(&dev, 0, sizeof(dev));
+	if ((dev.peers = calloc(cap, sizeof(*dev.peers))) == NULL)
+		return sk_errorf(err, ENOMEM, "out of memory");
+	for (size_t i = 0; rc == 0 && i < a->n; i++) {
+		const struct gw_action *x = &a->v[i];
+
+		if (x->type != GW_ACT_PEER_SET && x->type != GW_ACT_PEER_DEL)
+			continue;
+		if (dev.n_peers == cap && (rc = wg_flush(g, &dev, &first, err)) < 0)
+			break;
+		if (wg_peer(&dev, cap, x) < 0)
+			rc = sk_errorf(err, ENOMEM, "out of memory");
+	}
+	if (rc == 0)
+		rc = wg_flush(g, &dev, &first, err);
+	for (size_t i = 0; i < dev.n_peers; i++)
+		free(dev.peers[i].allowed);
+	free(dev.peers);
+	if (rc < 0)
+		return rc;
+	/* 3. the connections of devices that lost their access */
+	for (size_t i = 0; i < a->n; i++) {
+		const struct gw_action *x = &a->v[i];
+		struct sk_error e2;
+		size_t n;
+
+		if (x->type != GW_ACT_CT_FLUSH)
+			continue;
+		if (gw_ct_flush(x->a4, &n, &e2) < 0)
+			log_warnx("device %s: %s", x->device, e2.msg);
+		else if (n > 0)
+			log_info("device %s: %zu tracked connections removed", x->device, n);
+	}
+	return 0;
+}
