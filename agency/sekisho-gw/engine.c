@@ -70,6 +70,65 @@ logf_(struct gw_actions *a, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A refused row's line, once per device and problem. */
+static uint32_t
+fnv(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static void __attribute__((format(printf, 4, 5)))
+skip_(struct gw_engine *e, struct gw_actions *a, const char *name, const char *fmt, ...)
+{
+	char msg[GW_LOG_MAX];
+	va_list ap;
+	uint32_t h;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	h = fnv(msg);
+	for (i = 0; i < e->n_refused; i++)
+		if (strncmp(e->refused[i].name, name, GW_NAME_MAX) == 0)
+			break;
+	if (i < e->n_refused && e->refused[i].h == h)
+		return;
+	if (i == e->n_refused) {
+		if (e->n_refused == e->cap_refused) {
+			size_t ncap = e->cap_refused ? e->cap_refused * 2 : 16;
+			struct gw_refused *nv = realloc(e->refused, ncap * sizeof(*nv));
+
+			if (nv == NULL) {
+				a->oom = 1;
+				return;
+			}
+			e->refused = nv;
+			e->cap_refused = ncap;
+		}
+		snprintf(e->refused[i].name, sizeof(e->refused[i].name), "%.64s", name);
+		e->n_refused++;
+	}
+	e->refused[i].h = h;
+	e->skipped++;
+	logf_(a, "%s", msg);
+}
+
+/* name's row is good again (or gone): a new problem is said again. */
+static void
+unrefuse(struct gw_engine *e, const char *name)
+{
+	for (size_t i = 0; i < e->n_refused; i++)
+		if (strncmp(e->refused[i].name, name, GW_NAME_MAX) == 0) {
+			e->refused[i] = e->refused[--e->n_refused];
+			return;
+		}
+}
+
 /* ---- set-up ---- */
 
 static int
@@ -131,6 +190,7 @@ gw_engine_free(struct gw_engine *e)
 {
 	free(e->devs);
 	free(e->seen);
+	free(e->refused);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -457,6 +517,7 @@ gw_engine_device(struct gw_engine *e, const char *name, const struct gw_row *row
 
 	if (row == NULL || (gw_row_check(e, row, &nd, why, sizeof(why)) == 0 &&
 	    strcmp(row->state, "revoked") == 0)) {
+		unrefuse(e, name);
 		if (found) {
 			emit_remove(&e->devs[i], now, out);
 			logf_(out, "device %s: %s: peer, stages and connections removed", name,
@@ -466,17 +527,16 @@ gw_engine_device(struct gw_engine *e, const char *name, const struct gw_row *row
 		return out->oom ? -ENOMEM : 0;
 	}
 	if (gw_row_check(e, row, &nd, why, sizeof(why)) != 0) {
-		e->skipped++;
-		logf_(out, "device %.64s: registry row skipped: %s%s", name, why,
+		skip_(e, out, name, "device %.64s: registry row skipped: %s%s", name, why,
 		    found ? " (its last good state stays)" : "");
 		return out->oom ? -ENOMEM : 0;
 	}
 	if ((o = clash(e, &nd, &what)) != NULL) {
-		e->skipped++;
-		logf_(out, "device %s: registry row skipped: %s: the same as device %s's%s",
+		skip_(e, out, name, "device %s: registry row skipped: %s: the same as device %s's%s",
 		    name, what, o->name, found ? " (its last good state stays)" : "");
 		return out->oom ? -ENOMEM : 0;
 	}
+	unrefuse(e, name);
 	if (found) {
 		emit_change(e, &e->devs[i], &nd, now, out);
 		return out->oom ? -ENOMEM : 0;
@@ -552,8 +612,7 @@ refuse_dups(struct cand *c, size_t n, int (*cmp)(const void *, const void *),
 			continue;
 		}
 		c[ix[i]].ok = -1;
-		e->skipped++;
-		logf_(out, "device %s: registry row skipped: %s: the same as device %s's%s",
+		skip_(e, out, b->d.name, "device %s: registry row skipped: %s: the same as device %s's%s",
 		    b->d.name, what, a->d.name, b->was ? " (its last good state stays)" : "");
 	}
 	free(ix);
@@ -577,11 +636,10 @@ gw_engine_sync(struct gw_engine *e, const struct gw_row *rows, size_t n, int64_t
 
 		if (gw_row_check(e, &rows[i], &c[i].d, why, sizeof(why)) != 0) {
 			c[i].ok = -1;
-			e->skipped++;
 			snprintf(c[i].d.name, sizeof(c[i].d.name), "%.64s", rows[i].name);
-			k = find_idx(e, c[i].d.name, &found);
-			logf_(out, "device %.64s: registry row skipped: %s%s", rows[i].name, why,
-			    found ? " (its last good state stays)" : "");
+			find_idx(e, c[i].d.name, &found);
+			skip_(e, out, rows[i].name, "device %.64s: registry row skipped: %s%s",
+			    rows[i].name, why, found ? " (its last good state stays)" : "");
 		} else
 			c[i].ok = strcmp(rows[i].state, "active") == 0;
 		k = find_idx(e, c[i].d.name, &found);
@@ -592,6 +650,9 @@ gw_engine_sync(struct gw_engine *e, const struct gw_row *rows, size_t n, int64_t
 		free(c);
 		return -ENOMEM;
 	}
+	for (i = 0; i < n; i++)
+		if (c[i].ok != -1)
+			unrefuse(e, c[i].d.name);
 	qsort(c, n, sizeof(*c), cmp_name);
 	/* the new list: checked active rows, and refused ones' last good state */
 	if ((nd = malloc((n + e->n + 1) * sizeof(*nd))) == NULL) {

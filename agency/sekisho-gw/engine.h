@@ -13,7 +13,8 @@
  *     inside "pool6" when there is one, and no other admitted device with
  *     the same key or address. A row that fails is skipped with one log
  *     action naming the device and the field; a device admitted before
- *     keeps its last good state; no other device is touched.
+ *     keeps its last good state; no other device is touched. The line is
+ *     said once per device and problem, not at every re-read.
  *  2. An active device that passes is admitted: its peer (key, tunnel
  *     addresses as allowed IPs) and its address in its group's set
  *     (stage 1: the policy's prelogon services).
@@ -127,7 +128,12 @@ struct gw_engine {
 	struct gw_seen	*seen;		/* the interface at start, until the first sync */
 	size_t		 n_seen;
 	int		 synced;	/* the first sync is done */
-	uint64_t	 skipped;	/* rows refused since start */
+	uint64_t	 skipped;	/* refusals logged since start */
+	struct gw_refused {
+		char	 name[GW_NAME_MAX + 1];
+		uint32_t h;		/* of its log line: said once */
+	}		*refused;
+	size_t		 n_refused, cap_refused;
 };
 
 /* pool4 "A.B.C.D/N" (the registry's meta pool4), pool6 "X::/N" or NULL.

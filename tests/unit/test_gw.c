@@ -250,10 +250,26 @@ test_bad_row_keeps_state(void **state)
 	assert_string_equal(trace(), "LOG");
 	assert_string_equal(log_line(0), "device pc-1: registry row skipped: pubkey: not a WireGuard key (44 characters of base64) (its last good state stays)");
 	assert_int_equal(e.n, 2);
+	/* said once: a re-read or the same change again is quiet */
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "");
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_device(&e, "pc-1", &r[0], NOW, &acts), 0);
+	assert_string_equal(trace(), "");
+	assert_non_null(gw_engine_find(&e, "pc-1"));
+	assert_int_equal(e.skipped, 1);
+	/* another problem is said */
+	snprintf(r[0].grp, sizeof(r[0].grp), "nosuch");
 	gw_actions_clear(&acts);
 	assert_int_equal(gw_engine_device(&e, "pc-1", &r[0], NOW, &acts), 0);
 	assert_string_equal(trace(), "LOG");
-	assert_non_null(gw_engine_find(&e, "pc-1"));
+	/* good again, then the first problem again: said again */
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "active");
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "");
+	snprintf(r[0].pubkey, sizeof(r[0].pubkey), "AAAA");
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "LOG");
 	/* a state nobody knows is no revocation either */
 	snprintf(r[1].state, sizeof(r[1].state), "gone?");
 	gw_actions_clear(&acts);
