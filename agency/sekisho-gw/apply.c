@@ -21,29 +21,27 @@
 #include "lib/nftload.h"
 #include "vpn/wg.h"
 
-#define WG_BATCH	4096	/* peers per WireGuard set at start */
+#define WG_BATCH	WG_MAX_PEERS	/* peers per WireGuard set (at start) */
 
+/* Removals first, each as "add, then delete" (see above); then the
+ * additions, one command per set, so that a start with thousands of
+ * devices is a few commands, not thousands. */
 static void
-nft_elem(struct buf *b, const struct gw_action *x)
+nft_removals(struct buf *b, const struct gw_action *x)
 {
 	char a[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &x->a4, a, sizeof(a));
 	switch (x->type) {
-	case GW_ACT_ELEM_ADD:
-		buf_printf(b, "add element inet %s devices_%d { %s }\n", GW_TABLE, x->group, a);
-		break;
 	case GW_ACT_ELEM_DEL:
 		buf_printf(b, "add element inet %s devices_%d { %s }\n"
 		    "delete element inet %s devices_%d { %s }\n",
 		    GW_TABLE, x->group, a, GW_TABLE, x->group, a);
 		break;
-	case GW_ACT_STAGE_ADD:
-		buf_printf(b, "add element inet %s signed_on { %s timeout 1s }\n"
-		    "delete element inet %s signed_on { %s }\n"
-		    "add element inet %s signed_on { %s timeout %llds }\n",
-		    GW_TABLE, a, GW_TABLE, a, GW_TABLE, a, (long long)x->timeout_s);
-		break;
+	case GW_ACT_STAGE_ADD:	/* a session replaced: its new timeout below */
+		if (!x->replace)
+			break;
+		/* FALLTHROUGH */
 	case GW_ACT_STAGE_DEL:
 		buf_printf(b, "add element inet %s signed_on { %s timeout 1s }\n"
 		    "delete element inet %s signed_on { %s }\n", GW_TABLE, a, GW_TABLE, a);
@@ -51,6 +49,36 @@ nft_elem(struct buf *b, const struct gw_action *x)
 	default:
 		break;
 	}
+}
+
+static int
+nft_additions(struct buf *b, const struct gw_actions *acts, int group)
+{
+	char a[INET_ADDRSTRLEN];
+	int n = 0;
+
+	for (size_t i = 0; i < acts->n; i++) {
+		const struct gw_action *x = &acts->v[i];
+
+		if (group > 0 ? x->type != GW_ACT_ELEM_ADD || x->group != group :
+		    x->type != GW_ACT_STAGE_ADD)
+			continue;
+		inet_ntop(AF_INET, &x->a4, a, sizeof(a));
+		if (n++ == 0) {
+			if (group > 0)
+				buf_printf(b, "add element inet %s devices_%d {", GW_TABLE, group);
+			else
+				buf_printf(b, "add element inet %s signed_on {", GW_TABLE);
+		}
+		if (group > 0)
+			buf_printf(b, "%s %s", n > 1 ? "," : "", a);
+		else
+			buf_printf(b, "%s %s timeout %llds", n > 1 ? "," : "", a,
+			    (long long)x->timeout_s);
+	}
+	if (n > 0)
+		buf_printf(b, " }\n");
+	return n;
 }
 
 static int
@@ -67,7 +95,13 @@ wg_flush(struct gw *g, struct wg_device *dev, int *first, struct sk_error *err)
 		dev->listen_port = g->listen_port;
 		dev->has_listen_port = 1;
 	}
-	rc = wg_set(dev);
+	{
+		uint64_t t0 = now_ms();
+
+		rc = wg_set(dev);
+		log_debug("WireGuard: %zu peers in %llu ms", dev->n_peers,
+		    (unsigned long long)(now_ms() - t0));
+	}
 	wipe(dev->private_key, sizeof(dev->private_key));
 	dev->has_private_key = 0;
 	dev->has_listen_port = 0;
@@ -133,9 +167,24 @@ gw_apply(struct gw *g, const char *table, int first, struct sk_error *err)
 		if (x->type == GW_ACT_LOG)
 			log_info("%s", x->msg);
 		else if (x->type >= GW_ACT_ELEM_ADD && x->type <= GW_ACT_STAGE_DEL) {
-			nft_elem(&nft, x);
+			nft_removals(&nft, x);
 			any = 1;
 		}
+	}
+	if (any) {
+		/* the groups in use: at most GW_MAX_GROUPS numbers */
+		unsigned char seen[GW_MAX_GROUPS + 1] = { 0 };
+
+		for (size_t i = 0; i < a->n; i++) {
+			const struct gw_action *x = &a->v[i];
+
+			if (x->type == GW_ACT_ELEM_ADD && x->group > 0 &&
+			    x->group <= GW_MAX_GROUPS && !seen[x->group]) {
+				seen[x->group] = 1;
+				nft_additions(&nft, a, x->group);
+			}
+		}
+		nft_additions(&nft, a, 0);
 	}
 	if (nft.oom) {
 		buf_free(&nft);
@@ -147,7 +196,13 @@ gw_apply(struct gw *g, const char *table, int first, struct sk_error *err)
 			buf_free(&nft);
 			return -ENOMEM;
 		}
-		rc = fw_apply(fw, buf_str(&nft), err);
+		{
+			uint64_t t0 = now_ms();
+
+			rc = fw_apply(fw, buf_str(&nft), err);
+			log_debug("nftables: %zu bytes in %llu ms", nft.len,
+			    (unsigned long long)(now_ms() - t0));
+		}
 		fw_close(fw);
 		if (rc < 0) {
 			buf_free(&nft);

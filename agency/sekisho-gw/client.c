@@ -97,6 +97,7 @@ json_str(const char *s)
 
 struct show {
 	int	json;
+	int	peers;
 	int	n;
 	int64_t	now;
 };
@@ -118,11 +119,12 @@ show_rep(void *arg, const struct gws_rep *r)
 			json_str(r->registry);
 			printf(", \"connected\": %s, \"seq\": %llu, \"last_sync\": %lld,"
 			    " \"started\": %lld, \"peers\": %llu, \"stage2\": %llu,"
-			    " \"skipped\": %llu, \"groups\": %u, \"devices\": [",
+			    " \"skipped\": %llu, \"groups\": %u, \"change_us\": %llu, \"devices\": [",
 			    r->connected ? "true" : "false", (unsigned long long)r->seq,
 			    (long long)r->last_sync, (long long)r->started,
 			    (unsigned long long)r->peers, (unsigned long long)r->stage2,
-			    (unsigned long long)r->skipped, r->group);
+			    (unsigned long long)r->skipped, r->group,
+			    (unsigned long long)r->change_us);
 		} else {
 			printf("interface %s (%s); registry %s; last sync %lld s ago (feed seq %llu)\n"
 			    "peers %llu, at stage 2 %llu, groups %u, rows skipped %llu\n",
@@ -131,8 +133,9 @@ show_rep(void *arg, const struct gws_rep *r)
 			    (unsigned long long)r->seq, (unsigned long long)r->peers,
 			    (unsigned long long)r->stage2, r->group,
 			    (unsigned long long)r->skipped);
-			printf("%-24s %-15s %5s %5s %9s %9s %12s %12s\n", "device", "address",
-			    "stage", "group", "session", "handshake", "rx", "tx");
+			if (s->peers)
+				printf("%-24s %-15s %5s %5s %9s %9s %12s %12s\n", "device",
+				    "address", "stage", "group", "session", "handshake", "rx", "tx");
 		}
 		break;
 	case GWS_R_PEER:
@@ -201,11 +204,19 @@ gw_status_main(void *ctx, int argc, char *argv[])
 	struct show s = { .now = (int64_t)time(NULL) };
 	int rc;
 
+	s.peers = 1;
+
 	(void)ctx;
+	if (argc > 1 && strcmp(argv[1], "--summary") == 0) {
+		q.type = GWS_SUMMARY;
+		argv++;
+		argc--;
+	}
 	if ((s.json = flag_json(argc, argv, 1)) < 0) {
-		fprintf(stderr, "usage: sekisho-gw status [--json]\n");
+		fprintf(stderr, "usage: sekisho-gw status [--summary] [--json]\n");
 		return EXIT_USAGE;
 	}
+	s.peers = q.type == GWS_STATUS;
 	if (ask(sock_path(), &q, (struct reply_cb){ show_rep, &s }, &done) != 0)
 		return EXIT_FAIL;
 	if (s.json)

@@ -50,6 +50,25 @@ now_s(void)
 	return (int64_t)time(NULL);
 }
 
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Whether the last batch changed a peer or an element (not only logs). */
+static int
+changed(const struct gw_actions *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].type != GW_ACT_LOG)
+			return 1;
+	return 0;
+}
+
 /* ---- syncing ---- */
 
 static int
@@ -117,13 +136,18 @@ full_sync(struct gw *g, struct sk_error *err)
 	int first = 0, rc;
 	int64_t now = now_s();
 
+	uint64_t t0 = now_us(), t1, t2, t3;
+
 	buf_init(&table);
 	if ((rc = src_rows(g, &rows, &n, err)) < 0)
 		goto out;
+	t1 = now_us();
 	if ((rc = src_groups(g, rows, n, &table, err)) < 0)
 		goto out;
+	t2 = now_us();
 	if ((rc = read_interface(g, &first, err)) < 0)
 		goto out;
+	t3 = now_us();
 	/* the sessions in force, to open again once the devices are back */
 	keep = calloc(g->e.n + 1, sizeof(*keep));
 	keep_name = calloc(g->e.n + 1, sizeof(*keep_name));
@@ -147,6 +171,10 @@ full_sync(struct gw *g, struct sk_error *err)
 		    keep[i].opened, keep[i].expires, now, &g->acts);
 	if ((rc = gw_apply(g, buf_str(&table), first, err)) < 0)
 		goto out;
+	log_debug("full sync: registry %.1f ms, rules %.1f ms, interface read %.1f ms,"
+	    " applied %.1f ms", (t1 - t0) / 1e3, (t2 - t1) / 1e3, (t3 - t2) / 1e3,
+	    (now_us() - t3) / 1e3);
+	gw_actions_free(&g->acts);	/* a start's thousands of actions: not kept */
 	free(g->groups_key);
 	g->groups_key = strdup(buf_str(&table));
 	g->last_sync = now;
@@ -213,12 +241,12 @@ cmp_peer(const void *a, const void *b)
 }
 
 static void
-status(struct gw *g, int fd, int64_t now)
+status(struct gw *g, int fd, int64_t now, int peers)
 {
 	struct gws_rep rep;
 	struct wg_device dev;
 	uint64_t st2 = 0;
-	int have = wg_get(g->o.ifname, &dev) == 0;
+	int have = peers && wg_get(g->o.ifname, &dev) == 0;
 
 	if (have)
 		qsort(dev.peers, dev.n_peers, sizeof(*dev.peers), cmp_peer);
@@ -234,6 +262,7 @@ status(struct gw *g, int fd, int64_t now)
 	rep.started = g->started;
 	rep.connected = g->r != NULL;
 	rep.group = (uint16_t)g->e.n_groups;
+	rep.change_us = g->change_us;
 	snprintf(rep.ifname, sizeof(rep.ifname), "%s", g->o.ifname);
 	snprintf(rep.backend, sizeof(rep.backend), "%s", g->kernel ? "kernel" : "userspace");
 	snprintf(rep.registry, sizeof(rep.registry), "%s%s",
@@ -241,7 +270,7 @@ status(struct gw *g, int fd, int64_t now)
 	    g->r == NULL ? ", the last good state holds" : g->dirty ? ", resync pending" : "");
 	if (sessd_reply(fd, &rep) < 0)
 		goto out;
-	for (size_t i = 0; i < g->e.n; i++) {
+	for (size_t i = 0; peers && i < g->e.n; i++) {
 		const struct gw_dev *d = &g->e.devs[i];
 		struct wg_peer key, *p = NULL;
 
@@ -335,7 +364,8 @@ handle(void *arg, const struct gws_req *q, int fd)
 		sessd_done(fd, 0, "sessions");
 		return;
 	case GWS_STATUS:
-		status(g, fd, now);
+	case GWS_SUMMARY:
+		status(g, fd, now, q->type == GWS_STATUS);
 		return;
 	}
 }
@@ -345,7 +375,7 @@ handle(void *arg, const struct gws_req *q, int fd)
 static void
 usage_run(void)
 {
-	fprintf(stderr, "usage: sekisho-gw run [-dv] [-r URL] [-i IFACE] [-k KEYFILE] [-s SOCKET]"
+	fprintf(stderr, "usage: sekisho-gw run [-dov] [-r URL] [-i IFACE] [-k KEYFILE] [-s SOCKET]"
 	    " [-g GROUP] [-P MS]\n");
 }
 
@@ -376,12 +406,13 @@ gw_run(int argc, char *argv[])
 	g.o.sock = GWS_SOCK_DEFAULT;
 	g.o.poll_ms = 1000;
 	optind = 1;
-	while ((ch = getopt(argc, argv, "dvr:i:k:s:g:P:")) != -1) {
+	while ((ch = getopt(argc, argv, "dvor:i:k:s:g:P:")) != -1) {
 		uint64_t v;
 
 		switch (ch) {
 		case 'd': g.o.foreground = 1; break;
 		case 'v': g.o.verbose++; break;
+		case 'o': g.o.once = 1; break;
 		case 'r': g.o.url = optarg; break;
 		case 'i': g.o.ifname = optarg; break;
 		case 'k': g.o.key_file = optarg; break;
@@ -405,7 +436,7 @@ gw_run(int argc, char *argv[])
 		usage_run();
 		return EXIT_USAGE;
 	}
-	log_init("sekisho-gw", g.o.foreground, g.o.verbose);
+	log_init("sekisho-gw", g.o.foreground, g.o.verbose + LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -433,6 +464,8 @@ gw_run(int argc, char *argv[])
 			goto done;
 	}
 	g.backoff_ms = 0;
+	if (g.o.once)
+		goto done;
 	notify_send("READY=1");
 	log_info("running: interface %s (%s), registry %s, session socket %s", g.o.ifname,
 	    g.kernel ? "kernel" : "userspace", reg_backend_name(g.r), g.o.sock);
@@ -468,8 +501,13 @@ gw_run(int argc, char *argv[])
 			next_poll = 0;
 		}
 		if (g.r != NULL && now >= next_poll) {
+			uint64_t t0 = now_us();
+
 			next_poll = now + (uint64_t)g.o.poll_ms;
-			if (diff_sync(&g, &err) < 0) {
+			rc = diff_sync(&g, &err);
+			if (rc == 0 && changed(&g.acts))
+				g.change_us = now_us() - t0;
+			if (rc < 0) {
 				log_warnx("%s: the last good state holds", err.msg);
 				if (!g.dirty) {
 					src_disconnect(&g);

@@ -439,6 +439,7 @@ emit_remove(struct gw_dev *d, int64_t now, struct gw_actions *out)
 	act(out, GW_ACT_PEER_DEL, d);
 	act(out, GW_ACT_CT_FLUSH, d);
 	memset(&d->sess, 0, sizeof(d->sess));
+	d->stage_until = 0;
 }
 
 /* The peer of d is needed unless the interface showed it as it is. */
@@ -488,6 +489,7 @@ emit_change(struct gw_engine *e, struct gw_dev *cur, const struct gw_dev *nd, in
 		logf_(out, "device %s: new %s: admitted again at stage 1", nd->name,
 		    newkey ? "key" : "address");
 		memset(&cur->sess, 0, sizeof(cur->sess));
+		cur->stage_until = 0;
 		act(out, GW_ACT_PEER_SET, nd);
 		act(out, GW_ACT_ELEM_ADD, nd);
 	} else {
@@ -497,9 +499,11 @@ emit_change(struct gw_engine *e, struct gw_dev *cur, const struct gw_dev *nd, in
 	}
 	{
 		struct gw_session s = cur->sess;
+		int64_t until = cur->stage_until;
 
 		*cur = *nd;
 		cur->sess = s;
+		cur->stage_until = until;
 	}
 	(void)e;
 }
@@ -751,6 +755,10 @@ gw_engine_session_open(struct gw_engine *e, const char *device, const char *staf
 	if ((x = act(out, GW_ACT_STAGE_ADD, d)) == NULL)
 		return -ENOMEM;
 	x->timeout_s = expires - now;
+	/* the kernel may still hold the last element (its own clock): it
+	 * goes first, or the new timeout would not be taken */
+	x->replace = d->stage_until + 2 > now;
+	d->stage_until = expires;
 	snprintf(d->sess.staff, sizeof(d->sess.staff), "%s", staff);
 	snprintf(d->sess.factor, sizeof(d->sess.factor), "%s", factor);
 	d->sess.opened = opened;
@@ -775,6 +783,7 @@ gw_engine_session_close(struct gw_engine *e, const char *device, const char *why
 	logf_(out, "device %s: session of %s closed (%s): stage 1", d->name, d->sess.staff,
 	    why != NULL && why[0] ? why : "closed");
 	memset(&d->sess, 0, sizeof(d->sess));
+	d->stage_until = 0;
 	return out->oom ? -ENOMEM : 0;
 }
 

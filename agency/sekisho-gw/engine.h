@@ -72,6 +72,8 @@ struct gw_dev {
 	struct in6_addr		a6;
 	int			group;		/* the ruleset's group number, 1.. */
 	struct gw_session	sess;
+	int64_t			stage_until;	/* its stage-2 element's own
+						   expiry in the kernel, 0 none */
 };
 
 enum gw_act_type {
@@ -94,6 +96,8 @@ struct gw_action {
 	struct in6_addr		a6;
 	int			group;
 	int64_t			timeout_s;
+	int			replace;	/* STAGE_ADD: an element may be
+						   there already (remove it first) */
 	char			msg[GW_LOG_MAX];
 };
 

@@ -47,6 +47,7 @@ struct gw_opts {
 	int		 foreground;
 	int		 verbose;
 	int		 poll_ms;	/* without a change feed: re-read period */
+	int		 once;		/* -o: one full sync, then exit */
 };
 
 struct gw {
@@ -65,6 +66,7 @@ struct gw {
 	int			 backoff_ms;
 	uint64_t		 next_try_ms;
 	int			 dirty;		/* an apply failed: full sync next */
+	uint64_t		 change_us;	/* the last change: learnt -> applied */
 };
 
 /* source.c */

@@ -19,9 +19,9 @@ run_main(void *ctx, int argc, char *argv[])
 }
 
 static const struct cli_cmd cmds[] = {
-	{ "run", run_main, "[-dv] [-r URL] [-i IFACE] [-k KEYFILE] [-s SOCKET] [-g GROUP] [-P MS]",
+	{ "run", run_main, "[-dov] [-r URL] [-i IFACE] [-k KEYFILE] [-s SOCKET] [-g GROUP] [-P MS]",
 	    "the gateway daemon" },
-	{ "status", gw_status_main, "[--json]", "peers, stages, sessions, the last sync" },
+	{ "status", gw_status_main, "[--summary] [--json]", "peers, stages, sessions, the last sync" },
 	{ "session", gw_session_main, "list [--json] | open DEVICE STAFF [--lifetime S] [--factor F] | close DEVICE [--why TEXT]",
 	    "the sessions (stage 2)" },
 };

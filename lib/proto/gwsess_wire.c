@@ -67,6 +67,7 @@ gws_req_encode(uint8_t out[GWS_REQ_LEN], const struct gws_req *r)
 		break;
 	case GWS_LIST:
 	case GWS_STATUS:
+	case GWS_SUMMARY:
 		if (r->lifetime != 0 || r->device[0] || r->text[0] || r->factor[0])
 			return -EINVAL;
 		break;
@@ -93,7 +94,7 @@ gws_req_decode(const uint8_t *in, size_t len, struct gws_req *r, struct sk_error
 	if (in[0] != GWS_VERSION)
 		return sk_errorf(err, EINVAL, "session request of version %u, not %d", in[0],
 		    GWS_VERSION);
-	if (in[1] < GWS_OPEN || in[1] > GWS_STATUS)
+	if (in[1] < GWS_OPEN || in[1] > GWS_SUMMARY)
 		return sk_errorf(err, EINVAL, "session request of unknown type %u", in[1]);
 	r->type = (enum gws_type)in[1];
 	r->lifetime = be32_get(in + 4);
@@ -164,6 +165,7 @@ gws_rep_encode(uint8_t out[GWS_REP_LEN], const struct gws_rep *r)
 		put_str(out + 60, 16, r->ifname);
 		put_str(out + 76, 16, r->backend);
 		put_str(out + 92, 64, r->registry);
+		be64_put(out + 156, r->change_us);
 		break;
 	default:
 		return -EINVAL;
@@ -218,6 +220,7 @@ gws_rep_decode(const uint8_t *in, size_t len, struct gws_rep *r, struct sk_error
 		get_str(r->ifname, in + 60, 16);
 		get_str(r->backend, in + 76, 16);
 		get_str(r->registry, in + 92, 64);
+		r->change_us = be64_get(in + 156);
 		break;
 	default:
 		return sk_errorf(err, EINVAL, "session reply of unknown type %u", in[1]);

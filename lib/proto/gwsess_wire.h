@@ -7,7 +7,8 @@
  *
  * Request, client -> gateway, GWS_REQ_LEN = 192 bytes:
  *     0  1  version     GWS_VERSION
- *     1  1  type        GWS_OPEN, GWS_CLOSE, GWS_LIST, GWS_STATUS
+ *     1  1  type        GWS_OPEN, GWS_CLOSE, GWS_LIST, GWS_STATUS,
+ *                       GWS_SUMMARY (STATUS without the peers)
  *     2  2  reserved    0
  *     4  4  lifetime    seconds, big-endian: OPEN 1 .. GWS_LIFETIME_MAX, else 0
  *     8 80  device      OPEN, CLOSE: the device's registry name; else zeros
@@ -34,13 +35,15 @@
  *    96  8  session expiry (0 at stage 1)
  *   104  8  last handshake, UNIX seconds, 0 never
  *   112  8  bytes received, 120 8 bytes sent
- *   GWS_R_SUMMARY (STATUS: first):
+ *   GWS_R_SUMMARY (STATUS, SUMMARY: first):
  *     8  8  peers, 16 8 at stage 2, 24 8 rows skipped since start,
  *    32  8  last change-feed sequence applied (0: none, or no feed),
  *    40  8  last sync, UNIX seconds, 48 8 started, UNIX seconds,
  *    56  1  registry connected 0/1, 57 1 reserved, 58 2 groups,
  *    60 16  interface name, 76 16 backend ("userspace", "kernel"),
  *    92 64  registry backend and state (text)
+ *   156  8  the last change: microseconds from the gateway learning of it
+ *            (change feed or re-read) to its peer and rules in force
  *
  * Texts: printable ASCII, then NUL bytes to the end of the field (at
  * least one: an 80-byte field holds at most 79 characters). Names (device,
@@ -65,7 +68,8 @@
 #define GWS_LIFETIME_MAX	(7 * 86400)
 #define GWS_SOCK_DEFAULT	"/run/sekisho-gw/session.sock"
 
-enum gws_type { GWS_OPEN = 1, GWS_CLOSE = 2, GWS_LIST = 3, GWS_STATUS = 4 };
+enum gws_type { GWS_OPEN = 1, GWS_CLOSE = 2, GWS_LIST = 3, GWS_STATUS = 4,
+	GWS_SUMMARY = 5 };
 enum gws_rtype { GWS_R_DONE = 0x81, GWS_R_SESSION = 0x82, GWS_R_PEER = 0x83,
 	GWS_R_SUMMARY = 0x84 };
 
@@ -95,6 +99,7 @@ struct gws_rep {
 	uint8_t		connected;			/* SUMMARY */
 	char		ifname[16], backend[16];	/* SUMMARY */
 	char		registry[64];			/* SUMMARY */
+	uint64_t	change_us;			/* SUMMARY */
 };
 
 /* 0, or -EINVAL (a field too long or not allowed for the type). */

@@ -343,12 +343,19 @@ test_sessions(void **state)
 	    NOW, &acts), 0);
 	assert_string_equal(trace(), "STAGE_ADD:pc-1 LOG");
 	assert_int_equal(acts.v[0].timeout_s, 60);
-	assert_int_equal(gw_engine_tick(&e, NOW + 10, &acts), NOW + 60);
+	assert_int_equal(acts.v[0].replace, 0);
+	/* a handover: the element is replaced (a new timeout) */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "card", NOW, NOW + 90,
+	    NOW, &acts), 0);
+	assert_int_equal(acts.v[0].replace, 1);
+	assert_int_equal(acts.v[0].timeout_s, 90);
+	assert_int_equal(gw_engine_tick(&e, NOW + 10, &acts), NOW + 90);
 	/* closed: back to stage 1 */
 	gw_actions_clear(&acts);
 	assert_int_equal(gw_engine_session_close(&e, "pc-1", "signed off", &acts), 0);
 	assert_string_equal(trace(), "STAGE_DEL:pc-1 LOG");
-	assert_string_equal(log_line(0), "device pc-1: session of S0001 closed (signed off): stage 1");
+	assert_string_equal(log_line(0), "device pc-1: session of S0002 closed (signed off): stage 1");
 	assert_int_equal(gw_engine_session_close(&e, "pc-1", "again", &acts), -ENOENT);
 	/* expired: the kernel's timeout removed the element; a line only */
 	gw_actions_clear(&acts);
@@ -358,6 +365,13 @@ test_sessions(void **state)
 	assert_int_equal(gw_engine_tick(&e, NOW + 5, &acts), 0);
 	assert_string_equal(trace(), "LOG");
 	assert_string_equal(log_line(0), "device pc-1: session of S0002 expired: stage 1");
+	/* opened again just after: the kernel may still hold the old element */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "code", NOW + 5,
+	    NOW + 65, NOW + 5, &acts), 0);
+	assert_int_equal(acts.v[0].replace, 1);
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_close(&e, "pc-1", NULL, &acts), 0);
 	assert_int_equal(gw_engine_find(&e, "pc-1")->sess.expires, 0);
 	/* a revocation of a device without a session: no stage action */
 	r[0] = row("pc-1", 1, "10.77.0.2/32", "revoked");
