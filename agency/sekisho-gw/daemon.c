@@ -394,6 +394,7 @@ gw_run(int argc, char *argv[])
 {
 	static struct gw g;
 	struct sessd *sd = NULL;
+	struct gw_frontend fe = { 0, -1 };
 	struct sk_error err;
 	uint64_t next_poll;
 	const char *env;
@@ -440,14 +441,18 @@ gw_run(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	/* the session socket and its frontend first: it is forked before
+	 * the key is read */
+	if (sessd_open(&sd, g.o.sock, g.o.sock_group, &err) < 0)
+		fatalx("%s", err.msg);
+	if (!g.o.once && gw_frontend_start(&fe, sd, &err) < 0)
+		fatalx("%s", err.msg);
 	if (key_file_read(g.o.key_file, g.priv, (int)geteuid(), &err) < 0)
 		fatalx("%s", err.msg);
 	g.have_priv = 1;
 	if ((rc = wg_create(g.o.ifname, WG_BACKEND_AUTO, &g.wg_child)) < 0)
 		fatalx("WireGuard interface %s: %s", g.o.ifname, strerror(-rc));
 	g.kernel = wg_backend_of(g.o.ifname) == WG_BACKEND_KERNEL;
-	if (sessd_open(&sd, g.o.sock, g.o.sock_group, &err) < 0)
-		fatalx("%s", err.msg);
 	if (geteuid() == 0 && sandbox_keep_caps(caps_wg, g.wg_child > 0 ? 2 : 1, &err) < 0)
 		fatalx("privileges: %s", err.msg);
 	g.started = now_s();
@@ -471,10 +476,10 @@ gw_run(int argc, char *argv[])
 	    g.kernel ? "kernel" : "userspace", reg_backend_name(g.r), g.o.sock);
 	next_poll = now_ms() + (uint64_t)g.o.poll_ms;
 	while (!quit) {
-		struct pollfd pfd[SESSD_MAX + 2];
-		size_t n = sessd_pollfds(sd, pfd, SESSD_MAX + 1);
+		struct pollfd pfd[1] = { { .fd = fe.fd, .events = POLLIN } };
 		uint64_t now = now_ms(), wake = next_poll;
-		int64_t exp, dl;
+		int64_t exp;
+		pid_t pid;
 
 		if (g.r == NULL && g.next_try_ms < wake)
 			wake = g.next_try_ms;
@@ -483,12 +488,28 @@ gw_run(int argc, char *argv[])
 		gw_apply(&g, NULL, 0, &err);	/* log lines only */
 		if (exp > 0 && (uint64_t)exp * 1000 < wake)
 			wake = (uint64_t)exp * 1000 > now ? (uint64_t)exp * 1000 : now;
-		if ((dl = sessd_next_deadline(sd)) > 0 && (uint64_t)dl < wake)
-			wake = (uint64_t)dl;
-		if (poll(pfd, n, wake > now ? (int)(wake - now) : 0) == -1 && errno != EINTR)
+		if (poll(pfd, 1, wake > now ? (int)(wake - now) : 0) == -1 && errno != EINTR)
 			fatal("poll");
 		now = now_ms();
-		sessd_ready(sd, pfd, n, now, handle, &g);
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			struct gws_req req;
+			int client;
+
+			if (gw_frontend_receive(&fe, &req, &client) == 1) {
+				handle(&g, &req, client);
+				close(client);
+			}
+		}
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+			if (pid == fe.pid) {
+				log_warnx("frontend (pid %d) exited; the session socket is not served",
+				    (int)pid);
+				fe.pid = 0;
+			} else if (pid == g.wg_child) {
+				log_warnx("wireguard-go (pid %d) exited", (int)pid);
+				g.wg_child = 0;
+			}
+		}
 		if (g.r == NULL && now >= g.next_try_ms) {
 			if (src_connect(&g, &err) < 0) {
 				backoff(&g, now);
@@ -518,6 +539,7 @@ gw_run(int argc, char *argv[])
 	}
 done:
 	log_info("stopping; the interface and the ruleset stay in force");
+	gw_frontend_stop(&fe);
 	sessd_close(sd);
 	src_disconnect(&g);
 	gw_engine_free(&g.e);

@@ -105,6 +105,21 @@ int64_t sessd_next_deadline(const struct sessd *s);
 int sessd_reply(int fd, const struct gws_rep *rep);
 int sessd_done(int fd, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+int sessd_listener(const struct sessd *s);
+
+/* frontend.c: the session socket's clients, read without privilege. */
+struct gw_frontend {
+	pid_t	pid;
+	int	fd;	/* to it; -1 once it is gone */
+};
+/* Forks the frontend (before the key is read), which serves sd. */
+int gw_frontend_start(struct gw_frontend *fe, struct sessd *sd, struct sk_error *err);
+/* After fe->fd was readable: 1 with a request checked again and the
+ * client's socket in *client (the caller replies and closes it), 0 when
+ * there was none or it was refused (one log line). */
+int gw_frontend_receive(struct gw_frontend *fe, struct gws_req *req, int *client);
+void gw_frontend_stop(struct gw_frontend *fe);
+
 /* daemon.c, client.c */
 int gw_run(int argc, char *argv[]);
 int gw_status_main(void *ctx, int argc, char *argv[]);

@@ -90,6 +90,12 @@ fail:
 	return -1;
 }
 
+int
+sessd_listener(const struct sessd *s)
+{
+	return s->lfd;
+}
+
 void
 sessd_close(struct sessd *s)
 {

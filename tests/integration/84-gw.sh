@@ -37,6 +37,31 @@ gwlog_has() { grep -qF "sekisho-gw: $1" "$GWLOG"; }
 check "it took the lab's laptop over without setting its peer again (nothing but the sync line)" bash -c \
 	"[ \"\$(grep -c '' $GWLOG)\" -le 2 ] && grep -qF 'synced with the registry: 1 devices admitted' $GWLOG"
 
+# Confinement (docs/gateway.md): the daemon keeps CAP_NET_ADMIN alone and
+# is not dumpable; the session socket's reader is its child, as
+# _sekisho-gw, with no capability, no_new_privs and a seccomp filter.
+proc_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+parent_confined() {
+	local p
+	p=$(lab_pid agency-gw) || return 1
+	[ "$(proc_field "$p" CapEff)" = 0000000000001000 ] &&
+	[ "$(proc_field "$p" CapPrm)" = 0000000000001000 ] &&
+	[ "$(proc_field "$p" CapBnd)" = 0000000000001000 ] &&
+	[ "$(proc_field "$p" Uid)" = 0 ] && [ "$(stat -c %U "/proc/$p/mem")" = root ]
+}
+check "sekisho-gw keeps CAP_NET_ADMIN alone (effective, permitted, bounding)" parent_confined
+frontend_confined() {
+	local p c
+	p=$(lab_pid agency-gw) || return 1
+	c=$(ps -o pid= --ppid "$p" | tr -d ' ')
+	[ -n "$c" ] && [ "$(proc_field "$c" Uid)" = "$(id -u _sekisho-gw)" ] &&
+	[ "$(proc_field "$c" CapEff)" = 0000000000000000 ] &&
+	[ "$(proc_field "$c" CapBnd)" = 0000000000000000 ] &&
+	[ "$(proc_field "$c" NoNewPrivs)" = 1 ] && [ "$(proc_field "$c" Seccomp)" = 2 ]
+}
+check "its frontend (the session socket's reader) runs as _sekisho-gw: no capability, no_new_privs, seccomp" \
+	frontend_confined
+
 # ---- the lab's laptop: sekishod in the netvm ----------------------------------------
 netvm_env
 netvm_boot
