@@ -528,12 +528,13 @@ gw_run(int argc, char *argv[])
 			rc = diff_sync(&g, &err);
 			if (rc == 0 && changed(&g.acts))
 				g.change_us = now_us() - t0;
-			if (rc < 0) {
-				log_warnx("%s: the last good state holds", err.msg);
-				if (!g.dirty) {
-					src_disconnect(&g);
-					backoff(&g, now);
-				}
+			if (rc < 0 && g.dirty)
+				log_warnx("%s: the last good state holds; a full sync is next", err.msg);
+			else if (rc < 0) {
+				src_disconnect(&g);
+				backoff(&g, now);
+				log_warnx("%s: the last good state holds; next try in %d ms", err.msg,
+				    g.backoff_ms);
 			}
 		}
 	}
