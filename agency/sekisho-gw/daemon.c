@@ -31,6 +31,7 @@
 #include "lib/log.h"
 #include "lib/notify.h"
 #include "lib/sandbox.h"
+#include "registry/feed.h"
 #include "registry/ops.h"
 #include "registry/registry.h"
 #include "vpn/wg.h"
@@ -123,22 +124,23 @@ read_interface(struct gw *g, int *set_first, struct sk_error *err)
 }
 
 /* Start-up and recovery: the whole table loaded again with every admitted
- * device's elements, the interface brought to the registry by difference.
- * Sessions in force are kept. */
+ * device's elements, the interface brought to the registry by difference,
+ * the registry's sessions in force. The change feed is followed from the
+ * row read before the devices (a change in between is applied twice,
+ * which changes nothing the second time). */
 static int
 full_sync(struct gw *g, struct sk_error *err)
 {
 	struct gw_row *rows = NULL;
-	struct gw_session *keep = NULL;
-	char (*keep_name)[GW_NAME_MAX + 1] = NULL;
-	size_t n = 0, nk = 0;
+	size_t n = 0;
 	struct buf table;
 	int first = 0, rc;
-	int64_t now = now_s();
-
-	uint64_t t0 = now_us(), t1, t2, t3;
+	int64_t now = now_s(), head = 0;
+	uint64_t t0 = now_us(), t1 = t0, t2 = t0, t3 = t0;
 
 	buf_init(&table);
+	if ((rc = reg_feed_head(g->r, &head, err)) < 0)
+		goto out;
 	if ((rc = src_rows(g, &rows, &n, err)) < 0)
 		goto out;
 	t1 = now_us();
@@ -148,27 +150,14 @@ full_sync(struct gw *g, struct sk_error *err)
 	if ((rc = read_interface(g, &first, err)) < 0)
 		goto out;
 	t3 = now_us();
-	/* the sessions in force, to open again once the devices are back */
-	keep = calloc(g->e.n + 1, sizeof(*keep));
-	keep_name = calloc(g->e.n + 1, sizeof(*keep_name));
-	if (keep == NULL || keep_name == NULL) {
-		rc = sk_errorf(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < g->e.n; i++)
-		if (g->e.devs[i].sess.expires > now) {
-			keep[nk] = g->e.devs[i].sess;
-			memcpy(keep_name[nk++], g->e.devs[i].name, GW_NAME_MAX + 1);
-		}
 	g->e.n = 0;		/* the table is replaced: nothing of it is applied */
 	gw_actions_clear(&g->acts);
 	if ((rc = gw_engine_sync(&g->e, rows, n, now, &g->acts)) < 0) {
 		rc = sk_errorf(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < nk; i++)
-		gw_engine_session_open(&g->e, keep_name[i], keep[i].staff, keep[i].factor,
-		    keep[i].opened, keep[i].expires, now, &g->acts);
+	if ((rc = src_sessions(g, now, err)) < 0)
+		goto out;
 	if ((rc = gw_apply(g, buf_str(&table), first, err)) < 0)
 		goto out;
 	log_debug("full sync: registry %.1f ms, rules %.1f ms, interface read %.1f ms,"
@@ -178,16 +167,142 @@ full_sync(struct gw *g, struct sk_error *err)
 	free(g->groups_key);
 	g->groups_key = strdup(buf_str(&table));
 	g->last_sync = now;
+	g->seq = head;
 	g->dirty = 0;
-	log_info("synced with the registry: %zu devices admitted, %zu rows, %zu groups",
-	    g->e.n, n, g->e.n_groups);
+	log_info("synced with the registry: %zu devices admitted, %zu rows, %zu groups,"
+	    " feed at %lld", g->e.n, n, g->e.n_groups, (long long)head);
 out:
 	if (rc < 0)
 		g->dirty = 1;
 	buf_free(&table);
 	free(rows);
-	free(keep);
-	free(keep_name);
+	return rc;
+}
+
+/* ---- following the change feed ---- */
+
+struct changes {
+	struct reg_change	*v;
+	size_t			 n, cap;
+};
+
+static int
+change_cb(void *arg, const struct reg_change *c)
+{
+	struct changes *o = arg;
+
+	if (o->n == o->cap) {
+		size_t ncap = o->cap ? o->cap * 2 : 64;
+		struct reg_change *nv = realloc(o->v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -ENOMEM;
+		o->v = nv;
+		o->cap = ncap;
+	}
+	o->v[o->n++] = *c;
+	return 0;
+}
+
+/* One change: the object's current state read and handed to the engine.
+ * 1: the table must be rendered again (a group changed). */
+static int
+one_change(struct gw *g, const struct reg_change *c, int64_t now, struct sk_error *err)
+{
+	int rc;
+
+	if (strcmp(c->kind, "device") == 0) {
+		struct gw_row row;
+		int found = src_row(g, c->object, &row, err);
+
+		if (found < 0)
+			return found;
+		if (found && strcmp(row.state, "active") == 0) {
+			size_t k;
+
+			for (k = 0; k < g->e.n_groups && strcmp(g->e.groups[k], row.grp); k++)
+				;
+			if (k == g->e.n_groups)
+				return 1;	/* a group not rendered yet */
+		}
+		rc = gw_engine_device(&g->e, c->object, found ? &row : NULL, now, &g->acts);
+		return rc < 0 ? sk_errorf(err, -rc, "out of memory") : 0;
+	}
+	if (strcmp(c->kind, "group") == 0)
+		return 1;
+	if (strcmp(c->kind, "session") == 0) {
+		struct reg_session s;
+
+		rc = reg_session_active(g->r, c->object, now, &s, err);
+		if (rc == 0) {
+			rc = gw_engine_session_open(&g->e, s.device, s.staff_id, s.factor, s.opened,
+			    s.expires, now, &g->acts);
+			if (rc == -ENOMEM)
+				return sk_errorf(err, ENOMEM, "out of memory");
+			if (rc < 0)
+				log_info("device %s: its session in the registry is not admitted here",
+				    c->object);
+			return 0;
+		}
+		if (rc != -ENOENT)
+			return rc;
+		if (gw_engine_find(&g->e, c->object) != NULL &&
+		    gw_engine_find(&g->e, c->object)->sess.expires > now)
+			gw_engine_session_close(&g->e, c->object, "closed in the registry",
+			    &g->acts);
+		return 0;
+	}
+	return 0;	/* a kind this build does not know: nothing to do */
+}
+
+/* Every change after g->seq, a batch at a time: each a change of its one
+ * device (peer, elements), applied together; a group's change reloads. */
+static int
+follow(struct gw *g, struct sk_error *err)
+{
+	struct changes ch = { 0 };
+	uint64_t t0 = now_us();
+	int rc = 0, any = 0;
+
+	for (;;) {
+		int reload = 0;
+		int64_t now = now_s();
+
+		ch.n = 0;
+		if ((rc = reg_feed_since(g->r, g->seq, 4096, change_cb, &ch, err)) != 0) {
+			if (rc == -ENOMEM)
+				sk_errorf(err, ENOMEM, "out of memory");
+			break;
+		}
+		if (ch.n == 0)
+			break;
+		gw_actions_clear(&g->acts);
+		for (size_t i = 0; i < ch.n && !reload; i++) {
+			if ((rc = one_change(g, &ch.v[i], now, err)) < 0)
+				goto out;
+			reload = rc == 1;
+			rc = 0;
+		}
+		if (reload) {
+			log_info("a group changed: the ruleset is loaded again");
+			if ((rc = full_sync(g, err)) < 0)
+				goto out;
+			continue;	/* full_sync took the feed's head */
+		}
+		if ((rc = gw_apply(g, NULL, 0, err)) < 0) {
+			g->dirty = 1;
+			goto out;
+		}
+		any |= changed(&g->acts);
+		g->seq = ch.v[ch.n - 1].seq;
+		g->last_sync = now;
+		if (ch.n < 4096)
+			break;
+	}
+out:
+	if (rc == 0 && any)
+		g->change_us = now_us() - t0;
+	free(ch.v);
 	return rc;
 }
 
@@ -299,6 +414,9 @@ out:
 		wg_device_free(&dev);
 }
 
+/* Who changes the registry from here: the audit says so. */
+static const struct reg_actor gw_actor = { "sekisho-gw", "" };
+
 static void
 handle(void *arg, const struct gws_req *q, int fd)
 {
@@ -309,13 +427,24 @@ handle(void *arg, const struct gws_req *q, int fd)
 
 	switch (q->type) {
 	case GWS_OPEN:
-		gw_actions_clear(&g->acts);
-		rc = gw_engine_session_open(&g->e, q->device, q->text, q->factor, now,
-		    now + q->lifetime, now, &g->acts);
-		if (rc == -ENOENT) {
+		/* sessions live in the registry (every gateway on it follows);
+		 * this gateway applies its own at once, the feed confirms it */
+		if (gw_engine_find(&g->e, q->device) == NULL) {
 			sessd_done(fd, ENOENT, "device %s is not admitted here", q->device);
 			return;
 		}
+		if (g->r == NULL) {
+			sessd_done(fd, EAGAIN, "the registry is lost: no session until it is back");
+			return;
+		}
+		if ((rc = reg_session_open(g->r, &gw_actor, q->device, q->text, q->factor, now,
+		    q->lifetime, NULL, &err)) < 0) {
+			sessd_done(fd, -rc, "session refused: %s", err.msg);
+			return;
+		}
+		gw_actions_clear(&g->acts);
+		rc = gw_engine_session_open(&g->e, q->device, q->text, q->factor, now,
+		    now + q->lifetime, now, &g->acts);
 		if (rc < 0) {
 			sessd_done(fd, -rc, "session refused: %s", strerror(-rc));
 			return;
@@ -330,13 +459,19 @@ handle(void *arg, const struct gws_req *q, int fd)
 		    q->text);
 		return;
 	case GWS_CLOSE:
-		gw_actions_clear(&g->acts);
-		if (gw_engine_session_close(&g->e, q->device, q->text[0] ? q->text : "closed",
-		    &g->acts) < 0) {
-			sessd_done(fd, ENOENT, "device %s has no session", q->device);
+		if (g->r == NULL) {
+			sessd_done(fd, EAGAIN, "the registry is lost: try again when it is back");
 			return;
 		}
-		if (gw_apply(g, NULL, 0, &err) < 0) {
+		if ((rc = reg_session_close(g->r, &gw_actor, q->device,
+		    q->text[0] ? q->text : "closed", now, &err)) < 0) {
+			sessd_done(fd, -rc, rc == -ENOENT ? "device %s has no session" :
+			    "session close refused: %s", rc == -ENOENT ? q->device : err.msg);
+			return;
+		}
+		gw_actions_clear(&g->acts);
+		if (gw_engine_session_close(&g->e, q->device, q->text[0] ? q->text : "closed",
+		    &g->acts) == 0 && gw_apply(g, NULL, 0, &err) < 0) {
 			log_warnx("closing the session on %s: %s", q->device, err.msg);
 			g->dirty = 1;
 			sessd_done(fd, EIO, "session close not applied: %s", err.msg);
@@ -476,19 +611,24 @@ gw_run(int argc, char *argv[])
 	    g.kernel ? "kernel" : "userspace", reg_backend_name(g.r), g.o.sock);
 	next_poll = now_ms() + (uint64_t)g.o.poll_ms;
 	while (!quit) {
-		struct pollfd pfd[1] = { { .fd = fe.fd, .events = POLLIN } };
-		uint64_t now = now_ms(), wake = next_poll;
+		struct pollfd pfd[2] = { { .fd = fe.fd, .events = POLLIN },
+		    { .fd = g.feed_fd, .events = POLLIN } };
+		uint64_t now = now_ms(), wake = UINT64_MAX;
 		int64_t exp;
 		pid_t pid;
+		int woke, catch_up = 0;
 
-		if (g.r == NULL && g.next_try_ms < wake)
+		if (g.r == NULL)
 			wake = g.next_try_ms;
+		else if (g.feed_fd < 0 || g.dirty)
+			wake = next_poll;	/* re-read (no feed), or a full sync again */
 		gw_actions_clear(&g.acts);
 		exp = gw_engine_tick(&g.e, now_s(), &g.acts);
 		gw_apply(&g, NULL, 0, &err);	/* log lines only */
 		if (exp > 0 && (uint64_t)exp * 1000 < wake)
 			wake = (uint64_t)exp * 1000 > now ? (uint64_t)exp * 1000 : now;
-		if (poll(pfd, 1, wake > now ? (int)(wake - now) : 0) == -1 && errno != EINTR)
+		if (poll(pfd, 2, wake == UINT64_MAX ? -1 : wake > now ? (int)(wake - now) : 0) == -1 &&
+		    errno != EINTR)
 			fatal("poll");
 		now = now_ms();
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -500,6 +640,7 @@ gw_run(int argc, char *argv[])
 				close(client);
 			}
 		}
+		woke = pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR));
 		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
 			if (pid == fe.pid) {
 				log_warnx("frontend (pid %d) exited; the session socket is not served",
@@ -517,25 +658,40 @@ gw_run(int argc, char *argv[])
 				    g.backoff_ms);
 				continue;
 			}
-			log_info("registry connected again");
+			log_info("registry connected again; following it from change %lld",
+			    (long long)g.seq);
 			g.backoff_ms = 0;
 			next_poll = 0;
+			catch_up = 1;	/* the rows written meanwhile are all there */
 		}
-		if (g.r != NULL && now >= next_poll) {
+		if (g.r == NULL)
+			continue;
+		rc = 0;
+		if (g.dirty && now >= next_poll) {
+			next_poll = now + (uint64_t)g.o.poll_ms;
+			if ((rc = full_sync(&g, &err)) < 0)
+				log_warnx("%s: the last good state holds; a full sync is next", err.msg);
+			continue;
+		}
+		if (g.feed_fd >= 0 && (woke || catch_up)) {
+			/* drain before reading: a commit after it wakes us again */
+			if ((rc = reg_feed_drain(g.r, &err)) >= 0)
+				rc = follow(&g, &err);
+		} else if (g.feed_fd < 0 && now >= next_poll) {
 			uint64_t t0 = now_us();
 
 			next_poll = now + (uint64_t)g.o.poll_ms;
 			rc = diff_sync(&g, &err);
 			if (rc == 0 && changed(&g.acts))
 				g.change_us = now_us() - t0;
-			if (rc < 0 && g.dirty)
-				log_warnx("%s: the last good state holds; a full sync is next", err.msg);
-			else if (rc < 0) {
-				src_disconnect(&g);
-				backoff(&g, now);
-				log_warnx("%s: the last good state holds; next try in %d ms", err.msg,
-				    g.backoff_ms);
-			}
+		}
+		if (rc < 0 && g.dirty)
+			log_warnx("%s: the last good state holds; a full sync is next", err.msg);
+		else if (rc < 0) {
+			src_disconnect(&g);
+			backoff(&g, now);
+			log_warnx("%s: the last good state holds; next try in %d ms", err.msg,
+			    g.backoff_ms);
 		}
 	}
 done:

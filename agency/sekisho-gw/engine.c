@@ -752,6 +752,9 @@ gw_engine_session_open(struct gw_engine *e, const char *device, const char *staf
 	if (expires <= now || !token_ok(staff, GW_NAME_MAX) || !token_ok(factor, GW_FACTOR_MAX))
 		return -EINVAL;
 	d = &e->devs[i];
+	if (d->sess.expires == expires && strcmp(d->sess.staff, staff) == 0 &&
+	    strcmp(d->sess.factor, factor) == 0)
+		return 0;	/* already so (the feed repeating our own change) */
 	if ((x = act(out, GW_ACT_STAGE_ADD, d)) == NULL)
 		return -ENOMEM;
 	x->timeout_s = expires - now;

@@ -167,7 +167,8 @@ int gw_engine_device(struct gw_engine *e, const char *name, const struct gw_row 
 
 /* Stage 2 for device until expires (> now). -ENOENT: not admitted
  * (unknown, revoked or refused); -EINVAL: expires not in the future or a
- * bad staff id or factor. An open session is replaced. */
+ * bad staff id or factor. An open session is replaced; the same session
+ * again (staff, factor, expiry) changes nothing. */
 int gw_engine_session_open(struct gw_engine *e, const char *device, const char *staff,
     const char *factor, int64_t opened, int64_t expires, int64_t now,
     struct gw_actions *out);

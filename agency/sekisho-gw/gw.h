@@ -62,6 +62,8 @@ struct gw {
 	pid_t			 wg_child;	/* wireguard-go we started, or 0 */
 	char			*groups_key;	/* the rendered groups, to see a change */
 	int64_t			 seq;		/* last change-feed row applied */
+	int			 feed_fd;	/* readable: the registry may have
+						   changed; -1: no feed (re-read) */
 	int64_t			 last_sync, started;
 	int			 backoff_ms;
 	uint64_t		 next_try_ms;
@@ -76,6 +78,8 @@ void src_disconnect(struct gw *g);
 int src_rows(struct gw *g, struct gw_row **rows, size_t *n, struct sk_error *err);
 /* One device's row: 1 with *row, 0 if no such device. */
 int src_row(struct gw *g, const char *name, struct gw_row *row, struct sk_error *err);
+/* The registry's sessions in force, into the engine (after a full sync). */
+int src_sessions(struct gw *g, int64_t now, struct sk_error *err);
 /* The groups of rows, their templates compiled to the gateway ruleset
  * (text in out, a fresh table), the engine told their numbers. A group
  * whose template does not render is left out with one log line (its

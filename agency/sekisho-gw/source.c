@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "policy/policy.h"
 #include "policy/render/compile.h"
+#include "registry/feed.h"
 #include "registry/ops.h"
 #include "registry/registry.h"
 
@@ -39,6 +40,17 @@ src_connect(struct gw *g, struct sk_error *err)
 		return sk_errorf(err, EINVAL, "registry: listen_port '%s' is not a port", port);
 	}
 	g->listen_port = (uint16_t)p;
+	/* the change feed: without it the registry is re-read (-P) */
+	g->feed_fd = -1;
+	{
+		struct sk_error e2;
+
+		if (reg_feed_listen(g->r, &g->feed_fd, &e2) < 0) {
+			log_warnx("registry: no change feed (%s): re-read every %d ms", e2.msg,
+			    g->o.poll_ms);
+			g->feed_fd = -1;
+		}
+	}
 	if (g->e.pool_plen == 0) {
 		/* the first connection: the engine starts with the pools */
 		if ((rc = gw_engine_init(&g->e, pool4, pool6, err)) < 0) {
@@ -53,8 +65,40 @@ void
 src_disconnect(struct gw *g)
 {
 	if (g->r != NULL)
-		reg_close(g->r);
+		reg_close(g->r);	/* the feed's descriptor with it */
 	g->r = NULL;
+	g->feed_fd = -1;
+}
+
+struct sess_ctx {
+	struct gw	*g;
+	int64_t		 now;
+};
+
+static int
+sess_cb(void *arg, const struct reg_session *s)
+{
+	struct sess_ctx *c = arg;
+	int rc;
+
+	rc = gw_engine_session_open(&c->g->e, s->device, s->staff_id, s->factor, s->opened,
+	    s->expires, c->now, &c->g->acts);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0)
+		log_info("device %s: its session in the registry is not admitted here (%s)",
+		    s->device, rc == -ENOENT ? "the device is not" : "refused");
+	return 0;
+}
+
+int
+src_sessions(struct gw *g, int64_t now, struct sk_error *err)
+{
+	struct sess_ctx c = { g, now };
+
+	if (g->r == NULL)
+		return sk_errorf(err, ENOTCONN, "registry: not connected");
+	return reg_session_list(g->r, now, sess_cb, &c, err);
 }
 
 static void
@@ -133,9 +177,9 @@ static int
 group_policy(struct gw *g, const char *name, struct policy *pol, char **text)
 {
 	struct reg_group grp;
+	struct reg_device d;
 	struct sk_error err;
-	size_t tl, cap;
-	char *s;
+	size_t len;
 	int rc;
 
 	*text = NULL;
@@ -143,23 +187,23 @@ group_policy(struct gw *g, const char *name, struct policy *pol, char **text)
 		log_warnx("group %s: %s: its devices are refused", name, err.msg);
 		return rc;
 	}
-	tl = strlen(grp.tmpl);
-	cap = tl + 256;
-	if ((s = malloc(cap)) == NULL) {
-		reg_group_free(&grp);
-		return -ENOMEM;
-	}
-	snprintf(s, cap, "%s%s# the gateway's rendering of group %s\nserial 1\n"
-	    "device {\n\ttunnel-address 10.255.255.254/32\n%s\tkey-file \"/nonexistent\"\n}\n",
-	    grp.tmpl, tl && grp.tmpl[tl - 1] != '\n' ? "\n" : "", name,
-	    grp.ipv6 ? "\ttunnel-address6 fd00::fffe/128\n" : "");
+	/* a device part that only makes it parse, as a bundle's: the
+	 * gateway's ruleset does not read a device's own addresses */
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "group-%.40s", name);
+	snprintf(d.addr4, sizeof(d.addr4), "10.255.255.254/32");
+	if (grp.ipv6)
+		snprintf(d.addr6, sizeof(d.addr6), "fd00::fffe/128");
+	rc = reg_policy_compose(grp.tmpl, &d, grp.key_file, 1, text, &len);
 	reg_group_free(&grp);
-	if ((rc = policy_parse_buf(name, s, strlen(s), pol, &err)) < 0) {
+	if (rc < 0)
+		return rc;
+	if ((rc = policy_parse_buf(name, *text, len, pol, &err)) < 0) {
 		log_warnx("group %s: template refused: %s: its devices are refused", name, err.msg);
-		free(s);
+		free(*text);
+		*text = NULL;
 		return rc;
 	}
-	*text = s;
 	return 0;
 }
 
