@@ -85,7 +85,7 @@ devices 0 5000 || exit 1
 "$P" -q gateway export "$tmp/gw.conf" || exit 1
 printf '[Interface]\nPrivateKey = %s\nListenPort = 51999\n' "$(cat "$tmp/gw.key")" >"$tmp/empty.conf"
 
-ns wireguard-go -f "$IF" >/dev/null 2>&1 &
+ip netns exec "$NS" wireguard-go -f "$IF" >/dev/null 2>&1 &
 wgpid=$!
 for _ in $(seq 100); do [ -S "/var/run/wireguard/$IF.sock" ] && break; sleep 0.05; done
 peers() { ns wg show "$IF" peers | wc -l; }
@@ -126,7 +126,8 @@ bench gw.peer_sync_ratio "$r" "(goal <= 1.0)"
 
 # ---- the daemon running: one change, revocation, sessions --------------------------
 start_gw() {
-	ns "$G" "${gw_args[@]}" -P 200 >>"$tmp/gw.log" 2>&1 &
+	# (ip netns exec execs sekisho-gw: $! is its pid)
+	ip netns exec "$NS" "$G" "${gw_args[@]}" -P 200 >>"$tmp/gw.log" 2>&1 &
 	gwpid=$!
 	for _ in $(seq 600); do "$G" -s "$SOCK" status >/dev/null 2>&1 && return 0; sleep 0.1; done
 	return 1
@@ -195,7 +196,7 @@ bench gw.sync_50k_ms "$(ms "$t0" "$t1")" "ms (start-up with 50,000 peers into an
 n=$(status_field peers)
 read -r v _ _ < <(one_change "$n" | stats)
 bench gw.one_change_ms_50k "$v" "ms (50,000 peers; median of 9; goal < 20)"
-rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$(pgrep -P "$gwpid" -x sekisho-gw || echo "$gwpid")/status" 2>/dev/null)
+rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$gwpid/status" 2>/dev/null)
 bench gw.rss_mib "${rss:--}" "MiB (sekisho-gw at 50,000 peers)"
 stop_gw
 bench_done
