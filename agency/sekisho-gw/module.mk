@@ -1,7 +1,7 @@
 # sekisho-gw: the agency's WireGuard gateway fed from the registry (docs/gateway.md).
 PROGS += sekisho-gw
 sekisho-gw_SRCS := $(wildcard agency/sekisho-gw/*.c) $(REGISTRY_SRCS)
-$(B)/sekisho-gw: LDFLAGS += $(REGISTRY_LIBS) $(SANDBOX_LIBS)
+$(B)/sekisho-gw: LDFLAGS += $(REGISTRY_LIBS) $(SANDBOX_LIBS) -pthread
 $(B)/obj/agency/sekisho-gw/%.o: MOD_CFLAGS += $(REGISTRY_CFLAGS)
 # The engine alone, with no kernel (tests/unit/test_gw.c).
 UNITS += test_gw

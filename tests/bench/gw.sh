@@ -69,7 +69,8 @@ service "portal" {
 }
 T
 "$P" -q init --pool 10.80.0.0/16 --listen-port 51999 >/dev/null &&
-"$P" -q group add default "$tmp/tmpl.conf" || exit 1
+"$P" -q group add default "$tmp/tmpl.conf" &&
+"$P" -q user add S0001 --name "Bench User" >/dev/null || exit 1
 # devices FROM TO: rows FROM..TO-1 with keys of their own, imported at once
 devices() {
 	python3 - "$tmp/d.csv" "$1" "$2" <<'PY'
