@@ -13,6 +13,7 @@
 
 #include "agency/sekisho-gw/engine.h"
 #include "lib/encode.h"
+#include "lib/proto/gwsess_wire.h"
 
 static struct gw_engine e;
 static struct gw_actions acts;
@@ -423,6 +424,86 @@ test_many(void **state)
 	assert_int_equal(acts.n, 0);
 }
 
+/* The session socket's codec (lib/proto/gwsess_wire.h): the exact
+ * bytes, and each way a request can be out of bounds refused. */
+static void
+test_wire(void **state)
+{
+	struct gws_req q = { .type = GWS_OPEN, .lifetime = 3600 }, r;
+	struct gws_rep p = { .type = GWS_R_SESSION, .opened = 10, .expires = 3610 }, o;
+	uint8_t b[GWS_REP_LEN + 1];
+	struct sk_error err;
+
+	(void)state;
+	snprintf(q.device, sizeof(q.device), "pc-0001");
+	snprintf(q.text, sizeof(q.text), "S0001");
+	snprintf(q.factor, sizeof(q.factor), "card");
+	assert_int_equal(gws_req_encode(b, &q), 0);
+	assert_int_equal(b[0], GWS_VERSION);
+	assert_int_equal(b[1], GWS_OPEN);
+	assert_int_equal(be32_get(b + 4), 3600);
+	assert_memory_equal(b + 8, "pc-0001\0", 8);
+	assert_memory_equal(b + 88, "S0001\0", 6);
+	assert_memory_equal(b + 168, "card\0", 5);
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), 0);
+	assert_string_equal(r.device, "pc-0001");
+	assert_int_equal(r.lifetime, 3600);
+	/* one byte more, or less */
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN + 1, &r, &err), -EINVAL);
+	assert_string_equal(err.msg, "session request of 193 bytes, not 192");
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN - 1, &r, &err), -EINVAL);
+	/* a reserved byte, a byte after a name's end, a space in a name */
+	b[2] = 1;
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	assert_string_equal(err.msg, "session request refused: a field out of bounds or not zero (type 1)");
+	b[2] = 0;
+	b[8 + 70] = 'x';
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	b[8 + 70] = 0;
+	b[8 + 2] = ' ';
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	b[8 + 2] = '-';
+	/* a lifetime of 0 or over a week; another version; a type unknown */
+	be32_put(b + 4, 0);
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	be32_put(b + 4, GWS_LIFETIME_MAX + 1);
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	be32_put(b + 4, 60);
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), 0);
+	b[0] = 2;
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	b[0] = GWS_VERSION;
+	b[1] = 9;
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	/* a list asks nothing else */
+	memset(&q, 0, sizeof(q));
+	q.type = GWS_LIST;
+	assert_int_equal(gws_req_encode(b, &q), 0);
+	b[8] = 'x';
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	/* a name of 80 characters does not fit its 80-byte field */
+	q.type = GWS_CLOSE;
+	memset(q.device, 'a', sizeof(q.device));
+	assert_int_equal(gws_req_encode(b, &q), -EINVAL);
+	/* replies */
+	snprintf(p.device, sizeof(p.device), "pc-0001");
+	snprintf(p.staff, sizeof(p.staff), "S0001");
+	snprintf(p.factor, sizeof(p.factor), "card");
+	assert_int_equal(gws_rep_encode(b, &p), 0);
+	assert_int_equal(gws_rep_decode(b, GWS_REP_LEN, &o, &err), 0);
+	assert_int_equal(o.expires, 3610);
+	assert_string_equal(o.staff, "S0001");
+	b[255] = 1;
+	assert_int_equal(gws_rep_decode(b, GWS_REP_LEN, &o, &err), -EINVAL);
+	/* a peer at stage 1 carries no expiry */
+	memset(&p, 0, sizeof(p));
+	p.type = GWS_R_PEER;
+	p.stage = 1;
+	p.expires = 5;
+	snprintf(p.device, sizeof(p.device), "pc-0001");
+	assert_int_equal(gws_rep_encode(b, &p), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -437,6 +518,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+		cmocka_unit_test(test_wire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
