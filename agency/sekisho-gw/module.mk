@@ -10,3 +10,6 @@ test_gw_SRCS := tests/unit/test_gw.c agency/sekisho-gw/engine.c
 # clients: fuzzed.
 FUZZERS += fuzz_gwsess
 fuzz_gwsess_SRCS := tests/fuzz/fuzz_gwsess.c
+# 84-gw reads the agency's tracked connections with conntrack(8); the
+# daemon itself speaks ctnetlink through libmnl.
+DEBS += conntrack
