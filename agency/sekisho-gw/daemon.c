@@ -536,6 +536,7 @@ gw_run(int argc, char *argv[])
 	int ch, rc;
 
 	memset(&g, 0, sizeof(g));
+	g.feed_fd = -1;
 	g.o.url = (env = getenv("SEKISHO_REGISTRY")) != NULL ? env : NULL;
 	g.o.ifname = GW_IFNAME_DEFAULT;
 	g.o.key_file = GW_KEY_DEFAULT;
