@@ -34,7 +34,7 @@ lab_up || { echo "not ok 1 - lab_up"; exit 1; }
 check_here "sekisho-gw runs the lab's agency from a registry" lab_gw_up
 GWLOG=$LAB_DIR/log/agency-gw.log
 gwlog_has() { grep -qF "sekisho-gw: $1" "$GWLOG"; }
-check "it took the lab's laptop over without setting its peer again (nothing but the sync line)" bash -c \
+check "it admitted the lab's laptop: one sync line, nothing refused" bash -c \
 	"[ \"\$(grep -c '' $GWLOG)\" -le 2 ] && grep -qF 'synced with the registry: 1 devices admitted' $GWLOG"
 
 # Confinement (docs/gateway.md): the daemon keeps CAP_NET_ADMIN alone and
@@ -173,6 +173,27 @@ check "lt3 connects and reaches the authentication server" lab_wait_for -t 15 au
 same_gw() { [ "$(lab_pid agency-gw)" = "$GW_PID" ]; }
 check "the same sekisho-gw process all along" same_gw
 
+# ---- a restart changes nothing that did not change -------------------------------
+hs() { n agency wg show "$LAB_WG_GW" latest-handshakes | awk -v k="$1" '$1 == k { print $2 }'; }
+R1=$(hs "${PUB[lt1]}") R3=$(hs "${PUB[lt3]}") RL=$(hs "$LAB_DEVICE_PUB")
+L0=$(grep -c '' "$GWLOG")
+restart_gw() { lab_gw_stop && LAB_GW_OPTS=-v lab_gw_start; }
+check "sekisho-gw restarted (-v: it logs each nftables and WireGuard change)" restart_gw
+by_difference() {
+	tail -n +"$((L0 + 1))" "$GWLOG" | grep -q 'sekisho-gw: full sync: ' &&
+	tail -n +"$((L0 + 1))" "$GWLOG" | grep -qF 'synced with the registry: 4 devices admitted' &&
+	! tail -n +"$((L0 + 1))" "$GWLOG" | grep -q 'sekisho-gw: WireGuard: '
+}
+check "the restart took the interface over by difference: no WireGuard set at all" by_difference
+same_hs() {
+	[ "$(hs "${PUB[lt1]}")" = "$R1" ] && [ "$(hs "${PUB[lt3]}")" = "$R3" ] &&
+	[ "$(hs "$LAB_DEVICE_PUB")" = "$RL" ] && [ -n "$R1" ] && [ -n "$RL" ]
+}
+check "every laptop keeps its WireGuard session: the same handshakes" same_hs
+check "and its way: lt1 to the authentication server, the lab's laptop to the portal" bash -c \
+	"ip netns exec $LAB_PREFIX-lt1 curl -sS -m 3 -o /dev/null http://$LAB_AUTH/ &&
+	 ip netns exec $NS_WORK curl -sS -m 3 http://$LAB_PORTAL/ | grep -qF '$LAB_PORTAL_MARKER'"
+
 # ---- revocation ----------------------------------------------------------------------
 lab_spawn lgwan-echo lgwan busybox nc -ll -p "$ECHO_PORT" -e cat
 echo_up() { n lgwan ss -Hltn "sport = :$ECHO_PORT" | grep -q .; }
@@ -197,7 +218,6 @@ EOF
 lab_spawn lt2-holder lt2 python3 "$LAB_DIR/gw/holder.py" "$LAB_AUTH" "$ECHO_PORT" "$GO"
 check "lt2 holds an open TCP connection to LGWAN" lab_wait_for -t 10 grep -qx connected "$LAB_DIR/log/lt2-holder.log"
 check "the agency tracks it" bash -c "ip netns exec $NS_AGENCY conntrack -L -s ${ADDR[lt2]} 2>/dev/null | grep -q ESTABLISHED"
-hs() { n agency wg show "$LAB_WG_GW" latest-handshakes | awk -v k="$1" '$1 == k { print $2 }'; }
 HS1=$(hs "${PUB[lt1]}") HS3=$(hs "${PUB[lt3]}")
 check "lt1 and lt3 have handshakes" bash -c "[ ${HS1:-0} -gt 0 ] && [ ${HS3:-0} -gt 0 ]"
 check "device revoke lt2" lab_gw_prov device revoke lt2 --reason "reported stolen"
