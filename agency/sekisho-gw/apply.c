@@ -145,9 +145,11 @@ wg_peer(struct wg_device *dev, size_t cap, const struct gw_action *x)
 	return 0;
 }
 
-/* 2. the peers: one WireGuard set (WG_BATCH at most). */
+/* 2. the peers: one WireGuard set (WG_BATCH at most); only the
+ * removals when the ruleset could not be changed (a removal never opens
+ * anything, and a revoked laptop must lose its tunnel all the same). */
 static int
-apply_peers(struct gw *g, int first, struct sk_error *err)
+apply_peers(struct gw *g, int first, int removals_only, struct sk_error *err)
 {
 	struct gw_actions *a = &g->acts;
 	struct wg_device dev;
@@ -160,7 +162,7 @@ apply_peers(struct gw *g, int first, struct sk_error *err)
 	for (size_t i = 0; rc == 0 && i < a->n; i++) {
 		const struct gw_action *x = &a->v[i];
 
-		if (x->type != GW_ACT_PEER_SET && x->type != GW_ACT_PEER_DEL)
+		if (x->type != GW_ACT_PEER_DEL && (removals_only || x->type != GW_ACT_PEER_SET))
 			continue;
 		if (dev.n_peers == cap && (rc = wg_flush(g, &dev, &first, err)) < 0)
 			break;
@@ -206,6 +208,26 @@ load_thread(void *arg)
 
 	ld->rc = nft_load(ld->text, &ld->err);
 	return NULL;
+}
+
+/* 3. the connections of devices that lost their access */
+static void
+apply_ct(struct gw *g)
+{
+	const struct gw_actions *a = &g->acts;
+
+	for (size_t i = 0; i < a->n; i++) {
+		const struct gw_action *x = &a->v[i];
+		struct sk_error e2;
+		size_t n;
+
+		if (x->type != GW_ACT_CT_FLUSH)
+			continue;
+		if (gw_ct_flush(x->a4, &n, &e2) < 0)
+			log_warnx("device %s: %s", x->device, e2.msg);
+		else if (n > 0)
+			log_info("device %s: %zu tracked connections removed", x->device, n);
+	}
 }
 
 int
@@ -275,10 +297,11 @@ gw_apply(struct gw *g, const char *table, int first, struct sk_error *err)
 			memset(&ld, 0, sizeof(ld));
 			ld.text = buf_str(&nft);
 			if (pthread_create(&th, NULL, load_thread, &ld) == 0) {
-				rc = apply_peers(g, first, err);
+				rc = apply_peers(g, first, 0, err);
 				pthread_join(th, NULL);
 				buf_free(&nft);
 				if (ld.rc < 0) {
+					apply_ct(g);
 					*err = ld.err;
 					return ld.rc;
 				}
@@ -288,26 +311,20 @@ gw_apply(struct gw *g, const char *table, int first, struct sk_error *err)
 			}
 		}
 		if ((rc = nft_load(buf_str(&nft), err)) < 0) {
+			struct sk_error e2;
+
 			buf_free(&nft);
+			if (apply_peers(g, 0, 1, &e2) < 0)
+				log_warnx("%s", e2.msg);
+			apply_ct(g);
 			return rc;
 		}
 	}
 	buf_free(&nft);
-	if ((rc = apply_peers(g, first, err)) < 0)
+	if ((rc = apply_peers(g, first, 0, err)) < 0)
 		return rc;
 conntrack:
-	/* 3. the connections of devices that lost their access */
-	for (size_t i = 0; i < a->n; i++) {
-		const struct gw_action *x = &a->v[i];
-		struct sk_error e2;
-		size_t n;
-
-		if (x->type != GW_ACT_CT_FLUSH)
-			continue;
-		if (gw_ct_flush(x->a4, &n, &e2) < 0)
-			log_warnx("device %s: %s", x->device, e2.msg);
-		else if (n > 0)
-			log_info("device %s: %zu tracked connections removed", x->device, n);
-	}
+	apply_ct(g);
 	return 0;
 }
+
