@@ -209,6 +209,25 @@ gw_engine_set_groups(struct gw_engine *e, const char *const *names, const int *n
 	return 0;
 }
 
+static int
+cmp_seen(const void *a, const void *b)
+{
+	return memcmp(((const struct gw_seen *)a)->pub, ((const struct gw_seen *)b)->pub,
+	    GW_KEY_LEN);
+}
+
+/* The interface's peer with pub, or NULL (e->seen is sorted by key). */
+static struct gw_seen *
+seen_find(const struct gw_engine *e, const uint8_t pub[GW_KEY_LEN])
+{
+	struct gw_seen key;
+
+	if (e->n_seen == 0)
+		return NULL;
+	memcpy(key.pub, pub, GW_KEY_LEN);
+	return bsearch(&key, e->seen, e->n_seen, sizeof(key), cmp_seen);
+}
+
 int
 gw_engine_adopt(struct gw_engine *e, const struct gw_seen *seen, size_t n)
 {
@@ -220,6 +239,8 @@ gw_engine_adopt(struct gw_engine *e, const struct gw_seen *seen, size_t n)
 	if ((e->seen = malloc(n * sizeof(*seen))) == NULL)
 		return -ENOMEM;
 	memcpy(e->seen, seen, n * sizeof(*seen));
+	/* sorted, so that a start with 50,000 peers compares in n log n */
+	qsort(e->seen, n, sizeof(*seen), cmp_seen);
 	e->n_seen = n;
 	return 0;
 }
@@ -446,16 +467,11 @@ emit_remove(struct gw_dev *d, int64_t now, struct gw_actions *out)
 static void
 emit_peer(struct gw_engine *e, const struct gw_dev *d, struct gw_actions *out)
 {
-	for (size_t i = 0; i < e->n_seen; i++) {
-		const struct gw_seen *s = &e->seen[i];
+	const struct gw_seen *s = seen_find(e, d->pub);
 
-		if (memcmp(s->pub, d->pub, GW_KEY_LEN) != 0)
-			continue;
-		if (!s->other && s->a4.s_addr == d->a4.s_addr && s->has6 == d->has6 &&
-		    (!d->has6 || memcmp(&s->a6, &d->a6, sizeof(d->a6)) == 0))
-			return;		/* unchanged: its session goes on */
-		break;
-	}
+	if (s != NULL && !s->other && s->a4.s_addr == d->a4.s_addr && s->has6 == d->has6 &&
+	    (!d->has6 || memcmp(&s->a6, &d->a6, sizeof(d->a6)) == 0))
+		return;		/* unchanged: its session goes on */
 	act(out, GW_ACT_PEER_SET, d);
 }
 
@@ -698,17 +714,28 @@ gw_engine_sync(struct gw_engine *e, const struct gw_row *rows, size_t n, int64_t
 		}
 	}
 	/* the interface's peers that no admitted device has: removed */
-	for (i = 0; i < e->n_seen; i++) {
-		int keep = 0;
+	if (e->n_seen > 0) {
+		unsigned char *used = calloc(e->n_seen, 1);
 
-		for (j = 0; j < nn && !keep; j++)
-			keep = memcmp(nd[j].pub, e->seen[i].pub, GW_KEY_LEN) == 0;
-		if (!keep) {
-			struct gw_action *x = act(out, GW_ACT_PEER_DEL, NULL);
-
-			if (x != NULL)
-				memcpy(x->pub, e->seen[i].pub, GW_KEY_LEN);
+		if (used == NULL) {
+			free(nd);
+			free(c);
+			return -ENOMEM;
 		}
+		for (j = 0; j < nn; j++) {
+			const struct gw_seen *sp = seen_find(e, nd[j].pub);
+
+			if (sp != NULL)
+				used[sp - e->seen] = 1;
+		}
+		for (i = 0; i < e->n_seen; i++) {
+			struct gw_action *x;
+
+			if (used[i] || (x = act(out, GW_ACT_PEER_DEL, NULL)) == NULL)
+				continue;
+			memcpy(x->pub, e->seen[i].pub, GW_KEY_LEN);
+		}
+		free(used);
 	}
 	free(e->seen);
 	e->seen = NULL;

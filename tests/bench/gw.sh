@@ -17,6 +17,7 @@
 #       (the element is in force when it answers), median of 9; goal < 20
 #   gw.rss_mib             sekisho-gw's resident memory at 50,000 peers
 #   gw.sync_50k_ms         start-up with 50,000 peers (reported)
+#   gw.restart_50k_ms      a restart over the 50,000 peers in force (reported)
 set -u
 cd "$(dirname "$0")/../.."
 . tests/bench/lib.sh
@@ -199,5 +200,11 @@ read -r v _ _ < <(one_change "$n" | stats)
 bench gw.one_change_ms_50k "$v" "ms (50,000 peers; median of 9; goal < 20)"
 rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$gwpid/status" 2>/dev/null)
 bench gw.rss_mib "${rss:--}" "MiB (sekisho-gw at 50,000 peers)"
+stop_gw
+# a restart over the interface that holds them all: nothing to set
+t0=$(date +%s%N)
+start_gw || BENCH_WHY="sekisho-gw did not start again over 50,000 peers"
+t1=$(date +%s%N)
+bench gw.restart_50k_ms "$(ms "$t0" "$t1")" "ms (a restart over the 50,000 peers in force: by difference, no peer set)"
 stop_gw
 bench_done

@@ -422,6 +422,33 @@ test_many(void **state)
 	assert_int_equal(e.n, 5000);
 	sync_rows(r, 5000);
 	assert_int_equal(acts.n, 0);
+	/* a restart over an interface that has them all (in another order)
+	 * and one stranger: no peer set, one removed, every element added */
+	{
+		static struct gw_seen seen[5001];
+		size_t sets = 0, dels = 0, elems = 0;
+
+		for (int i = 0; i < 5000; i++) {
+			struct gw_dev d;
+			char why[128];
+
+			assert_int_equal(gw_row_check(&e, &r[4999 - i], &d, why, sizeof(why)), 0);
+			memcpy(seen[i].pub, d.pub, GW_KEY_LEN);
+			seen[i].a4 = d.a4;
+		}
+		key(seen[5000].pub, 200);
+		assert_int_equal(gw_engine_adopt(&e, seen, 5001), 0);
+		e.n = 0;	/* as full_sync: the table is replaced */
+		sync_rows(r, 5000);
+		for (size_t i = 0; i < acts.n; i++) {
+			sets += acts.v[i].type == GW_ACT_PEER_SET;
+			dels += acts.v[i].type == GW_ACT_PEER_DEL;
+			elems += acts.v[i].type == GW_ACT_ELEM_ADD;
+		}
+		assert_int_equal(sets, 0);
+		assert_int_equal(dels, 1);
+		assert_int_equal(elems, 5000);
+	}
 }
 
 /* The session socket's codec (lib/proto/gwsess_wire.h): the exact
