@@ -35,7 +35,14 @@ for i in 1 2; do
 	else tap_not_ok "laptop lt$i"; fi
 	check "lt$i reaches the portal" lab_wait_for -t 15 portal_from "lt$i"
 done
-restart_shimmed() { lab_gw_stop && SK_NFTFAIL=$fail LD_PRELOAD=$shim lab_gw_start; }
+# (the shim takes itself out of LD_PRELOAD when it loads, so it is given to
+# sekisho-gw itself, by env inside the namespace, not to ip)
+restart_shimmed() {
+	lab_gw_stop &&
+	lab_spawn agency-gw agency env SK_NFTFAIL="$fail" LD_PRELOAD="$shim" "$LAB_BUILD/sekisho-gw" \
+		run -d -r "$LAB_GW_REGISTRY" -i "$LAB_WG_GW" -k "$LAB_DIR/gateway.key" -s "$LAB_GW_SOCK" &&
+	lab_wait_for -t 10 lab_gw status
+}
 check "sekisho-gw restarted over the shim (nftables still takes everything)" restart_shimmed
 
 echo all >"$fail"
@@ -61,4 +68,5 @@ check "lt3 reaches the portal" lab_wait_for -t 15 portal_from lt3
 check "lt1 stays out" bash -c "! ip netns exec $NS_AGENCY wg show $LAB_WG_GW peers | grep -qxF '${PUB[lt1]}' &&
 	! ip netns exec $NS_AGENCY nft list table inet sekisho_gw | grep -qF '${ADDR[lt1]}'"
 check "lt2 still goes on" portal_from lt2
+[ "$TAP_FAILED" -gt 0 ] && tail -12 "$GWLOG" | sed "s/^/# /"
 tap_done
