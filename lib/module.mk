@@ -6,7 +6,8 @@ LIB_SRCS += lib/log.c lib/encode.c lib/util.c lib/buf.c lib/proc.c lib/udp.c lib
 	lib/nftload.c lib/sandbox.c lib/notify.c
 LIB_SRCS += lib/proto/beacon_wire.c lib/proto/beacon_sign.c lib/proto/dist_wire.c \
 	lib/proto/control_wire.c lib/proto/dns_wire.c lib/proto/probe_wire.c \
-	lib/proto/bverify_wire.c lib/proto/signon_wire.c lib/proto/signon_crypto.c
+	lib/proto/bverify_wire.c lib/proto/signon_wire.c lib/proto/signon_crypto.c \
+	lib/proto/gwsess_wire.c
 
 UNITS += test_lib
 test_lib_SRCS := tests/unit/test_lib.c

@@ -91,6 +91,7 @@ struct sandbox {
 #define SANDBOX_USER_ENG	"_sekisho-eng"	/* sekishod's engine */
 #define SANDBOX_USER_AUTHD	"_sekisho-authd"	/* the sign-on verifier */
 #define SANDBOX_USER_SIGNON	"_sekisho-signon"	/* the netvm's sign-on relay */
+#define SANDBOX_USER_GW		"_sekisho-gw"	/* sekisho-gw's frontend */
 
 /*
  * Enters sb for good (see the top of this file). Run it after the last

@@ -51,8 +51,14 @@ provision() {
 }
 expect "init, a group from the lab's template, the laptop with its own public key, its bundle" provision
 show prov device list
-gateway_apply() { prov gateway export "$PD/gw.conf" && n agency wg setconf "$LAB_WG_GW" "$PD/gw.conf"; }
-expect "the gateway's peer table exported and applied with wg setconf" gateway_apply
+GW_SOCK=$PD/gw.sock
+gateway_start() {	# sekisho-gw: the agency's gateway, fed from the registry
+	lab_spawn agency-gw agency "$PWD/build/sekisho-gw" run -d -r "$SEKISHO_REGISTRY" \
+		-i "$LAB_WG_GW" -k "$PD/keys/gateway.key" -s "$GW_SOCK" &&
+	lab_wait_for -t 10 "$PWD/build/sekisho-gw" -s "$GW_SOCK" status
+}
+expect "sekisho-gw runs the agency's gateway from the registry (docs/gateway.md)" gateway_start
+show "$PWD/build/sekisho-gw" -s "$GW_SOCK" status
 laptop_start() {
 	netvm_env
 	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$ST/bundle" -k "$ST/agency.pub" \
@@ -143,8 +149,13 @@ push() {	# SERIAL TEMPLATE-ARGS...: the group's new template, the laptop's next 
 	build/sekisho-policy verify --pubkey "$(grep -v '^#' "$ST/agency.pub")" --device "$LAB_DEVICE_PUB" \
 		"$PD/laptop.$serial/bundle" | grep -q "^ok serial $serial "
 }
+host() { work_get "http://$LAB_LGWAN_HOST/" | grep -qF "LGWAN host OK"; }
+expect "before: work reaches 172.20.0.10" host
 sign_both() { push 2 "" distribution && push 3 172.20.0.0/16 distribution; }
 expect "the group gets a distribution server (serial 2), then 172.20.0.0/16 withdrawn (serial 3)" sign_both
+gw_refuses() { ! work_get "http://$LAB_LGWAN_HOST/" 2 >/dev/null; }
+expect "the agency's gateway follows the group's new template at once: 172.20.0.10 no longer passes it" \
+	lab_wait_for -t 5 gw_refuses
 cp "$PD/laptop.2/bundle" "$ST/bundle"
 cp "$PD/laptop.3/bundle" "$SERVED/$(echo "$LAB_DEVICE_PUB" | tr '+/' '-_')" && chmod 0644 "$SERVED"/*
 show prov audit laptop
@@ -155,8 +166,6 @@ server_up() {
 	lab_wait_for -t 5 _lab_listening lgwan t "$LAB_DIST_ADDR" "$LAB_DIST_PORT"
 }
 expect "the agency's bundle server listens inside LGWAN ($LAB_DIST_ADDR)" server_up
-host() { work_get "http://$LAB_LGWAN_HOST/" | grep -qF "LGWAN host OK"; }
-expect "before: work reaches 172.20.0.10" host
 bundle_start() {
 	lab_stop sekishod
 	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$ST/bundle" -k "$ST/agency.pub" \
@@ -167,7 +176,7 @@ expect "sekishod restarted from the signed bundle, serial 2" bundle_start
 serial3() { ctl status | grep -q "^policy:     serial 3 "; }
 expect "serial 3 fetched, verified and in force within seconds" lab_wait_for -t 15 serial3
 show bash -c "grep -E 'fetch|policy serial' $LAB_DIR/log/sekishod.log | tail -3"
-expect "after: 172.20.0.10 is refused at once" refused_fast 1000 work_get "http://$LAB_LGWAN_HOST/"
+expect "after: 172.20.0.10 is refused at once, by the laptop itself too" refused_fast 1000 work_get "http://$LAB_LGWAN_HOST/"
 expect "and the portal still works" portal
 show ctl status
 

@@ -7,7 +7,7 @@ set -e
 [ "$(id -u)" = 0 ] || { echo "sandbox-users: must run as root (useradd)"; exit 1; }
 for u in _sekisho-probe _sekisho-fetch _sekisho-verify _sekisho-dhcp _sekisho-wg \
 	_sekisho-beacon _sekisho-bundle _sekisho-dns _sekisho-bverify _sekisho-ctl _sekisho-eng \
-	_sekisho-authd _sekisho-signon; do
+	_sekisho-authd _sekisho-signon _sekisho-gw; do
 	getent passwd "$u" >/dev/null && continue
 	useradd --system --user-group --no-create-home --home-dir /nonexistent \
 		--shell /usr/sbin/nologin "$u"

@@ -12,7 +12,9 @@
  *  - added WG_PEER_UPDATE_ONLY (both backends support it);
  *  - added wg_device_check() and the interface-name check (lib/ifname.h), which wg_set() and the
  *    encoders apply, so a daemon can refuse a configuration early (-n);
- *  - added WG_MAX_PEERS / WG_MAX_ALLOWEDIPS, enforced on set and on get;
+ *  - added WG_MAX_PEERS / WG_MAX_ALLOWEDIPS, enforced on set and on get
+ *    (raised from 16,384 / 131,072 for sekisho-gw, whose gateway holds
+ *    50,000 laptops and more: 65,536 peers, 4 allowed IPs each);
  *  - added wg_device_add_peer() / wg_peer_add_allowedip(), shared by the
  *    two backends' reply parsers.
  *
@@ -40,8 +42,8 @@
 
 #define WG_KEY_LEN		32
 
-#define WG_MAX_PEERS		16384	/* per device */
-#define WG_MAX_ALLOWEDIPS	131072	/* per device, all peers together */
+#define WG_MAX_PEERS		65536	/* per device */
+#define WG_MAX_ALLOWEDIPS	262144	/* per device, all peers together */
 
 /* wg_device.flags */
 #define WG_DEVICE_REPLACE_PEERS		(1U << 0)

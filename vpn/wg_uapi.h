@@ -13,7 +13,7 @@
 
 #define WG_UAPI_DIR		"/var/run/wireguard"
 #define WG_UAPI_MAX_LINE	256	/* longest line, without its '\n' */
-#define WG_UAPI_MAX_RESPONSE	(16u << 20)
+#define WG_UAPI_MAX_RESPONSE	(64u << 20)	/* WG_MAX_PEERS at ~300 bytes, with room */
 #define WG_UAPI_TIMEOUT_MS	5000	/* per socket read or write */
 #define WG_UAPI_PATH_MAX	108	/* sizeof(sockaddr_un.sun_path) */
 

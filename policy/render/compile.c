@@ -246,11 +246,15 @@ make_groups(const struct policy *const *pols, size_t n, const char *t,
 
 static void
 render_devices(const struct policy *const *pols, size_t n, const size_t *group,
-    size_t g, struct buf *o)
+    size_t g, int empty, struct buf *o)
 {
 	char a[INET_ADDRSTRLEN];
 	const char *sep = "";
 
+	if (empty) {
+		buf_printf(o, "\tset devices_%zu {\n\t\ttype ipv4_addr\n\t}\n", g);
+		return;
+	}
 	buf_printf(o, "\tset devices_%zu {\n\t\ttype ipv4_addr\n\t\telements = {", g);
 	for (size_t i = 0; i < n; i++)
 		if (group[i] == g) {
@@ -284,9 +288,9 @@ render_gw_chains(const char *t, const struct group *grs, size_t ng, struct buf *
 	buf_printf(o, "\t\tiifname \"%s\" counter drop\n\t}\n", t);
 }
 
-int
-compile_gateway(const struct policy *const *pols, const char *const *names,
-    size_t n, const char *tun_if, struct buf *out, struct sk_error *err)
+static int
+gateway(const struct policy *const *pols, const char *const *names,
+    size_t n, const char *tun_if, size_t *group_out, struct buf *out, struct sk_error *err)
 {
 	struct group *grs;
 	size_t *group, ng;
@@ -296,7 +300,7 @@ compile_gateway(const struct policy *const *pols, const char *const *names,
 		return sk_errorf(err, EINVAL, "bad tunnel interface name '%s'", tun_if);
 	if (n == 0)
 		return sk_errorf(err, EINVAL, "no policy to compile");
-	if ((rc = unique_tunnels(pols, names, n, err)) != 0)
+	if (group_out == NULL && (rc = unique_tunnels(pols, names, n, err)) != 0)
 		return rc;
 	group = calloc(n, sizeof(*group));
 	grs = calloc(n, sizeof(*grs));
@@ -310,14 +314,30 @@ compile_gateway(const struct policy *const *pols, const char *const *names,
 	    "\tset signed_on {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t}\n",
 	    COMPILE_GW_TABLE, COMPILE_GW_TABLE, COMPILE_GW_TABLE);
 	for (size_t g = 0; g < ng; g++) {
-		render_devices(pols, n, group, g + 1, out);
+		render_devices(pols, n, group, g + 1, group_out != NULL, out);
 		buf_printf(out, "%s", buf_str(&grs[g].txt.sets));
 	}
 	render_gw_chains(tun_if, grs, ng, out);
 	buf_printf(out, "}\n");
 	for (size_t g = 0; g < ng; g++)
 		group_free(&grs[g]);
+	if (group_out != NULL)
+		memcpy(group_out, group, n * sizeof(*group));
 	free(group);
 	free(grs);
 	return 0;
+}
+
+int
+compile_gateway(const struct policy *const *pols, const char *const *names,
+    size_t n, const char *tun_if, struct buf *out, struct sk_error *err)
+{
+	return gateway(pols, names, n, tun_if, NULL, out, err);
+}
+
+int
+compile_gateway_groups(const struct policy *const *pols, const char *const *names,
+    size_t n, const char *tun_if, size_t *group, struct buf *out, struct sk_error *err)
+{
+	return gateway(pols, names, n, tun_if, group, out, err);
 }

@@ -45,4 +45,15 @@ int compile_netvm(const struct policy *p, const struct compile_netvm *o,
 int compile_gateway(const struct policy *const *pols, const char *const *names,
     size_t n, const char *tun_if, struct buf *out, struct sk_error *err);
 
+/*
+ * The same for sekisho-gw, which adds devices one by one: pols[i] is the
+ * policy of registry group names[i] (its tunnel address is not read),
+ * every devices_N set is rendered empty (the daemon adds each device's
+ * address to its group's set as an element), and group[i] (n entries) is
+ * set to the number N of pols[i]'s group. Groups whose policies render
+ * the same share one number.
+ */
+int compile_gateway_groups(const struct policy *const *pols, const char *const *names,
+    size_t n, const char *tun_if, size_t *group, struct buf *out, struct sk_error *err);
+
 #endif

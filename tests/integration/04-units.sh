@@ -32,7 +32,8 @@ fi
 check "units found" test -n "$units"
 for want in netvm/sekishod/systemd/sekishod.service netvm/sekishod/systemd/sekisho-base.service \
     agency/sekisho-beacon/systemd/sekisho-beacon.service \
-    agency/sekisho-bundle-server/systemd/sekisho-bundle-server.service; do
+    agency/sekisho-bundle-server/systemd/sekisho-bundle-server.service \
+    agency/sekisho-gw/systemd/sekisho-gw.service; do
 	check "shipped: $want" bash -c "grep -qx '$want' <<<'$units'"
 done
 
@@ -48,7 +49,7 @@ done
 root=$(mktemp -d)
 mkdir -p "$root/usr/sbin" "$root/etc/systemd/system" "$root/lib/systemd"
 cp -a /lib/systemd/system "$root/lib/systemd/"
-for b in sekishod sekisho-beacon sekisho-bundle-server; do cp "build/$b" "$root/usr/sbin/"; done
+for b in sekishod sekisho-beacon sekisho-bundle-server sekisho-gw; do cp "build/$b" "$root/usr/sbin/"; done
 for u in $units; do cp "$u" "$root/etc/systemd/system/"; done
 verify() { (cd "$root/etc/systemd/system" && out=$(systemd-analyze verify --man=no --root="$root" "$1" 2>&1); echo "$out"; [ -z "$out" ]); }
 for u in $units; do check "$(basename "$u"): systemd-analyze verify, nothing to say" verify "$(basename "$u")"; done

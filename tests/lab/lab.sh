@@ -1228,3 +1228,72 @@ lab_gateway_block() {
 	EOT
 }
 lab_gateway_unblock() { n "${1:-agency}" nft delete table inet labblock; }
+
+# ---- sekisho-gw at the agency (lab_gw_up) -----------------------------------------
+# The agency's gateway run by sekisho-gw from a registry made here
+# ($LAB_DIR/gw: `sekisho-provision init` with the lab's tunnel network as
+# its pool, group "lab" whose template is the lab's policy, the lab's
+# laptop "laptop" with its key and the lab's tunnel address) instead of
+# plain `wg set`. sekisho-gw takes over the interface wireguard-go made at
+# lab_up by difference: the laptop's peer, unchanged, keeps its session.
+# LAB_GW_REGISTRY (default sqlite:$LAB_DIR/gw/registry.db) may name a
+# PostgreSQL registry; LAB_GW_OPTS adds options to `sekisho-gw run`.
+# lab_gw_prov ARGS: sekisho-provision on that registry; lab_gw ARGS:
+# sekisho-gw's CLI on its session socket. Call after lab_up.
+lab_gw_prov() {
+	"$LAB_BUILD/sekisho-provision" -q --by lab -r "$LAB_GW_REGISTRY" -K "$LAB_DIR/gw/keys" "$@"
+}
+lab_gw() { "$LAB_BUILD/sekisho-gw" -s "$LAB_GW_SOCK" "$@"; }
+lab_gw_up() {
+	_lab_ns agency >/dev/null || return 1
+	mkdir -m 0700 "$LAB_DIR/gw" || return 1
+	LAB_GW_REGISTRY=${LAB_GW_REGISTRY:-sqlite:$LAB_DIR/gw/registry.db}
+	LAB_GW_SOCK=$LAB_DIR/gw/session.sock
+	export LAB_GW_REGISTRY LAB_GW_SOCK
+	lab_gw_prov init --pool "${LAB_TUNNEL_GW%.*}.0/24" --endpoint "$LAB_GW_ENDPOINT" \
+		--listen-port "$LAB_GW_PORT" >/dev/null &&
+	sed -e '/^serial /d' -e '/^device {/,/^}/d' "$LAB_POLICY" >"$LAB_DIR/gw/lab.tmpl" &&
+	lab_gw_prov group add lab "$LAB_DIR/gw/lab.tmpl" --key-file "$LAB_DIR/device.key" &&
+	[ "$(lab_gw_prov device add laptop --group lab --pubkey "$LAB_DEVICE_PUB")" = "laptop $LAB_TUNNEL_DEVICE" ] ||
+		{ _lab_err "lab_gw_up: provisioning the lab's registry failed"; return 1; }
+	lab_gw_start || return 1
+	printf 'export %s=%q\n' LAB_GW_REGISTRY "$LAB_GW_REGISTRY" LAB_GW_SOCK "$LAB_GW_SOCK" >>"$LAB_DIR/env"
+}
+# lab_gw_start / lab_gw_stop: the daemon alone (recorded child agency-gw).
+lab_gw_start() {
+	# shellcheck disable=SC2086
+	lab_spawn agency-gw agency "$LAB_BUILD/sekisho-gw" run -d -r "$LAB_GW_REGISTRY" \
+		-i "$LAB_WG_GW" -k "$LAB_DIR/gateway.key" -s "$LAB_GW_SOCK" ${LAB_GW_OPTS:-} &&
+	lab_wait_for -t 10 lab_gw status ||
+		{ _lab_err "sekisho-gw did not start: $(tail -3 "$LAB_DIR/log/agency-gw.log")"; return 1; }
+}
+lab_gw_stop() { lab_stop agency-gw; }
+
+# lab_laptop_up NAME N KEYFILE ADDR: one more laptop, a plain WireGuard
+# peer (wireguard-go, interface ${LAB_PREFIX}lN) in a namespace of its own
+# ($LAB_PREFIX-NAME, role NAME for `n`) hanging off the internet at
+# 198.19.N.2 (inet 198.19.N.1), with tunnel address ADDR (/32), the
+# lab's gateway as its one peer and the LGWAN prefixes routed into the
+# tunnel. lab_down removes it.
+lab_laptop_up() {
+	local name=$1 i=$2 key=$3 addr=${4%/*} ns wgi p allowed=""
+	ns=$LAB_PREFIX-$name wgi=${LAB_PREFIX}l$i
+	for p in $LAB_LGWAN_PREFIXES; do allowed+="${allowed:+,}$p"; done
+	ip netns add "$ns" && ip -n "$ns" link set lo up &&
+	ip link add "lt$i" netns "$NS_INET" type veth peer name eth0 netns "$ns" &&
+	ip -n "$NS_INET" addr add "198.19.$i.1/30" dev "lt$i" && ip -n "$NS_INET" link set "lt$i" up &&
+	ip -n "$ns" addr add "198.19.$i.2/30" dev eth0 && ip -n "$ns" link set eth0 up &&
+	ip -n "$ns" route add default via "198.19.$i.1" ||
+		{ _lab_err "lab_laptop_up: the namespace of $name"; return 1; }
+	LAB_ROLES="$LAB_ROLES $name"
+	export LAB_ROLES
+	lab_spawn "laptop-$name" "$name" wireguard-go -f "$wgi" &&
+	lab_wait_for test -S "/var/run/wireguard/$wgi.sock" &&
+	ip netns exec "$ns" wg set "$wgi" private-key "$key" peer "$LAB_GW_PUB" \
+		endpoint "$LAB_GW_ENDPOINT" allowed-ips "$allowed" &&
+	ip -n "$ns" addr add "$addr/32" dev "$wgi" && ip -n "$ns" link set "$wgi" up ||
+		{ _lab_err "lab_laptop_up: the tunnel of $name"; return 1; }
+	for p in $LAB_LGWAN_PREFIXES; do
+		ip -n "$ns" route add "$p" dev "$wgi" src "$addr" || return 1
+	done
+}

@@ -32,6 +32,19 @@ pg_start() {	# DIR
 	export PG_URL
 }
 
+# pg_halt DIR / pg_resume DIR: the server stopped at once (as a crash or a
+# lost link: clients see their connections die) and started again on the
+# same data; for the tests of clients that must ride out an outage.
+pg_halt() {
+	runuser -u "$(_pg_user)" -- "$PG_BIN/pg_ctl" -D "$1/data" -m immediate -w stop >/dev/null 2>&1
+}
+pg_resume() {
+	local dir=$1
+	runuser -u "$(_pg_user)" -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/sock/server.log" -w -t 30 \
+		-o "-c listen_addresses='' -c unix_socket_directories='$dir/sock' -c fsync=off -c max_connections=40" \
+		start >>"$dir/pg_ctl.log" 2>&1
+}
+
 pg_stop() {	# DIR
 	local dir=$1
 	[ -d "$dir/data" ] && runuser -u "$(_pg_user)" -- "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w \

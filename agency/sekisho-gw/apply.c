@@ -1,0 +1,330 @@
+/*
+ * The engine's actions carried out, in the order that never opens more
+ * than the registry says: first one nftables transaction (every element
+ * change of the batch; a stage or group element goes before its peer),
+ * then one WireGuard set (the peers of the batch, one peer per change
+ * after start), then the tracked connections of removed devices.
+ *
+ * Elements are removed as "add (1 s timeout where the set has timeouts),
+ * then delete" in the same transaction: a stage-2 element the kernel
+ * already expired is no error, and one transaction never half applies.
+ */
+#include "agency/sekisho-gw/gw.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "lib/nftload.h"
+#include "vpn/wg.h"
+
+#define WG_BATCH	WG_MAX_PEERS	/* peers per WireGuard set (at start) */
+
+/* Removals first, each as "add, then delete" (see above); then the
+ * additions, one command per set, so that a start with thousands of
+ * devices is a few commands, not thousands. */
+static void
+nft_removals(struct buf *b, const struct gw_action *x)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &x->a4, a, sizeof(a));
+	switch (x->type) {
+	case GW_ACT_ELEM_DEL:
+		buf_printf(b, "add element inet %s devices_%d { %s }\n"
+		    "delete element inet %s devices_%d { %s }\n",
+		    GW_TABLE, x->group, a, GW_TABLE, x->group, a);
+		break;
+	case GW_ACT_STAGE_ADD:	/* a session replaced: its new timeout below */
+		if (!x->replace)
+			break;
+		/* FALLTHROUGH */
+	case GW_ACT_STAGE_DEL:
+		buf_printf(b, "add element inet %s signed_on { %s timeout 1s }\n"
+		    "delete element inet %s signed_on { %s }\n", GW_TABLE, a, GW_TABLE, a);
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+nft_additions(struct buf *b, const struct gw_actions *acts, int group)
+{
+	char a[INET_ADDRSTRLEN];
+	int n = 0;
+
+	for (size_t i = 0; i < acts->n; i++) {
+		const struct gw_action *x = &acts->v[i];
+
+		if (group > 0 ? x->type != GW_ACT_ELEM_ADD || x->group != group :
+		    x->type != GW_ACT_STAGE_ADD)
+			continue;
+		inet_ntop(AF_INET, &x->a4, a, sizeof(a));
+		if (n++ == 0) {
+			if (group > 0)
+				buf_printf(b, "add element inet %s devices_%d {", GW_TABLE, group);
+			else
+				buf_printf(b, "add element inet %s signed_on {", GW_TABLE);
+		}
+		if (group > 0)
+			buf_printf(b, "%s %s", n > 1 ? "," : "", a);
+		else
+			buf_printf(b, "%s %s timeout %llds", n > 1 ? "," : "", a,
+			    (long long)x->timeout_s);
+	}
+	if (n > 0)
+		buf_printf(b, " }\n");
+	return n;
+}
+
+static int
+wg_flush(struct gw *g, struct wg_device *dev, int *first, struct sk_error *err)
+{
+	int rc;
+
+	if (dev->n_peers == 0 && !*first)
+		return 0;
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s", g->o.ifname);
+	if (*first && g->have_priv) {
+		memcpy(dev->private_key, g->priv, WG_KEY_LEN);
+		dev->has_private_key = 1;
+		dev->listen_port = g->listen_port;
+		dev->has_listen_port = 1;
+	}
+	{
+		uint64_t t0 = now_ms();
+
+		rc = wg_set(dev);
+		log_debug("WireGuard: %zu peers in %llu ms", dev->n_peers,
+		    (unsigned long long)(now_ms() - t0));
+	}
+	wipe(dev->private_key, sizeof(dev->private_key));
+	dev->has_private_key = 0;
+	dev->has_listen_port = 0;
+	*first = 0;
+	if (rc < 0)
+		return sk_errorf(err, -rc, "WireGuard set on %s: %s", g->o.ifname, strerror(-rc));
+	for (size_t i = 0; i < dev->n_peers; i++)
+		free(dev->peers[i].allowed);
+	dev->n_peers = 0;
+	return 0;
+}
+
+static int
+wg_peer(struct wg_device *dev, size_t cap, const struct gw_action *x)
+{
+	struct wg_peer *p = &dev->peers[dev->n_peers];
+
+	if (dev->n_peers >= cap)
+		return -E2BIG;
+	memset(p, 0, sizeof(*p));
+	memcpy(p->public_key, x->pub, WG_KEY_LEN);
+	if (x->type == GW_ACT_PEER_DEL) {
+		p->flags = WG_PEER_REMOVE;
+	} else {
+		if ((p->allowed = calloc(2, sizeof(*p->allowed))) == NULL)
+			return -ENOMEM;
+		p->allowed[0].family = AF_INET;
+		p->allowed[0].ip4 = x->a4;
+		p->allowed[0].cidr = 32;
+		p->n_allowed = 1;
+		if (x->has6) {
+			p->allowed[1].family = AF_INET6;
+			p->allowed[1].ip6 = x->a6;
+			p->allowed[1].cidr = 128;
+			p->n_allowed = 2;
+		}
+		p->flags = WG_PEER_REPLACE_ALLOWEDIPS;
+	}
+	dev->n_peers++;
+	return 0;
+}
+
+/* 2. the peers: one WireGuard set (WG_BATCH at most); only the
+ * removals when the ruleset could not be changed (a removal never opens
+ * anything, and a revoked laptop must lose its tunnel all the same). */
+static int
+apply_peers(struct gw *g, int first, int removals_only, struct sk_error *err)
+{
+	struct gw_actions *a = &g->acts;
+	struct wg_device dev;
+	size_t cap = a->n < WG_BATCH ? a->n + 1 : WG_BATCH;
+	int rc = 0;
+
+	memset(&dev, 0, sizeof(dev));
+	if ((dev.peers = calloc(cap, sizeof(*dev.peers))) == NULL)
+		return sk_errorf(err, ENOMEM, "out of memory");
+	for (size_t i = 0; rc == 0 && i < a->n; i++) {
+		const struct gw_action *x = &a->v[i];
+
+		if (x->type != GW_ACT_PEER_DEL && (removals_only || x->type != GW_ACT_PEER_SET))
+			continue;
+		if (dev.n_peers == cap && (rc = wg_flush(g, &dev, &first, err)) < 0)
+			break;
+		if (wg_peer(&dev, cap, x) < 0)
+			rc = sk_errorf(err, ENOMEM, "out of memory");
+	}
+	if (rc == 0)
+		rc = wg_flush(g, &dev, &first, err);
+	for (size_t i = 0; i < dev.n_peers; i++)
+		free(dev.peers[i].allowed);
+	free(dev.peers);
+	if (rc < 0)
+		return rc;
+	return 0;
+}
+
+static int
+nft_load(const char *text, struct sk_error *err)
+{
+	struct firewall *fw;
+	uint64_t t0 = now_ms();
+	int rc;
+
+	if ((fw = fw_open(err)) == NULL)
+		return -ENOMEM;
+	rc = fw_apply(fw, text, err);
+	fw_close(fw);
+	log_debug("nftables: %zu bytes in %llu ms", strlen(text),
+	    (unsigned long long)(now_ms() - t0));
+	return rc;
+}
+
+struct loader {
+	const char	*text;
+	int		 rc;
+	struct sk_error	 err;
+};
+
+static void *
+load_thread(void *arg)
+{
+	struct loader *ld = arg;
+
+	ld->rc = nft_load(ld->text, &ld->err);
+	return NULL;
+}
+
+/* 3. the connections of devices that lost their access */
+static void
+apply_ct(struct gw *g)
+{
+	const struct gw_actions *a = &g->acts;
+
+	for (size_t i = 0; i < a->n; i++) {
+		const struct gw_action *x = &a->v[i];
+		struct sk_error e2;
+		size_t n;
+
+		if (x->type != GW_ACT_CT_FLUSH)
+			continue;
+		if (gw_ct_flush(x->a4, &n, &e2) < 0)
+			log_warnx("device %s: %s", x->device, e2.msg);
+		else if (n > 0)
+			log_info("device %s: %zu tracked connections removed", x->device, n);
+	}
+}
+
+int
+gw_apply(struct gw *g, const char *table, int first, struct sk_error *err)
+{
+	struct gw_actions *a = &g->acts;
+	struct buf nft;
+	struct firewall *fw;
+	int rc = 0, any = table != NULL;
+
+	if (a->oom)
+		return sk_errorf(err, ENOMEM, "out of memory: the change is not applied");
+	if (a->n == 0 && table == NULL && !first)
+		return 0;
+	buf_init(&nft);
+	if (table != NULL)
+		buf_printf(&nft, "%s", table);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct gw_action *x = &a->v[i];
+
+		if (x->type == GW_ACT_LOG)
+			log_info("%s", x->msg);
+		else if (x->type >= GW_ACT_ELEM_ADD && x->type <= GW_ACT_STAGE_DEL) {
+			nft_removals(&nft, x);
+			any = 1;
+		}
+	}
+	if (any) {
+		/* the groups in use: at most GW_MAX_GROUPS numbers */
+		unsigned char seen[GW_MAX_GROUPS + 1] = { 0 };
+
+		for (size_t i = 0; i < a->n; i++) {
+			const struct gw_action *x = &a->v[i];
+
+			if (x->type == GW_ACT_ELEM_ADD && x->group > 0 &&
+			    x->group <= GW_MAX_GROUPS && !seen[x->group]) {
+				seen[x->group] = 1;
+				nft_additions(&nft, a, x->group);
+			}
+		}
+		nft_additions(&nft, a, 0);
+	}
+	if (nft.oom) {
+		buf_free(&nft);
+		return sk_errorf(err, ENOMEM, "out of memory: the change is not applied");
+	}
+	/* 1. the ruleset: before the peers, except at a start over a table
+ * already in force, where it loads while WireGuard takes the peers
+ * (each is ~10 % of the other's time): until the new table replaces the
+ * old one atomically, the old one judges every packet, and it holds no
+ * address of a device it did not admit. With no table at all (a first
+ * start), nothing would filter: then it is loaded first. */
+	if (any) {
+		int listed = 0;
+
+		if ((fw = fw_open(err)) == NULL) {
+			buf_free(&nft);
+			return -ENOMEM;
+		}
+		if (table != NULL)
+			listed = fw_table_listed(fw, "inet", GW_TABLE) == 1;
+		fw_close(fw);
+		if (listed) {
+			struct loader ld;
+			pthread_t th;
+
+			memset(&ld, 0, sizeof(ld));
+			ld.text = buf_str(&nft);
+			if (pthread_create(&th, NULL, load_thread, &ld) == 0) {
+				rc = apply_peers(g, first, 0, err);
+				pthread_join(th, NULL);
+				buf_free(&nft);
+				if (ld.rc < 0) {
+					apply_ct(g);
+					*err = ld.err;
+					return ld.rc;
+				}
+				if (rc < 0)
+					return rc;
+				goto conntrack;
+			}
+		}
+		if ((rc = nft_load(buf_str(&nft), err)) < 0) {
+			struct sk_error e2;
+
+			buf_free(&nft);
+			if (apply_peers(g, 0, 1, &e2) < 0)
+				log_warnx("%s", e2.msg);
+			apply_ct(g);
+			return rc;
+		}
+	}
+	buf_free(&nft);
+	if ((rc = apply_peers(g, first, 0, err)) < 0)
+		return rc;
+conntrack:
+	apply_ct(g);
+	return 0;
+}
+

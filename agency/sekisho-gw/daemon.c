@@ -1,0 +1,712 @@
+/*
+ * sekisho-gw run: start-up, the main loop, and the requests of the
+ * session socket. All timers of the daemon are here: the registry's
+ * re-read (without a change feed), the reconnection backoff, session
+ * expiry, the session socket's deadlines.
+ *
+ * Start-up: the key, the interface (reused when it runs: its peers keep
+ * their sessions), the session socket, then privileges dropped to
+ * CAP_NET_ADMIN (and CAP_KILL when it started wireguard-go), then the
+ * registry. A full sync brings the interface and the ruleset to the
+ * registry by difference; afterwards only changes are applied. A lost
+ * registry keeps everything in force as it is and is tried again with
+ * backoff; an apply that failed (nftables or WireGuard refused) is
+ * followed by a full sync.
+ */
+#include "agency/sekisho-gw/gw.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cli.h"
+#include "lib/encode.h"
+#include "lib/log.h"
+#include "lib/notify.h"
+#include "lib/sandbox.h"
+#include "registry/feed.h"
+#include "registry/ops.h"
+#include "registry/registry.h"
+#include "vpn/wg.h"
+
+static volatile sig_atomic_t quit;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static int64_t
+now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Whether the last batch changed a peer or an element (not only logs). */
+static int
+changed(const struct gw_actions *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].type != GW_ACT_LOG)
+			return 1;
+	return 0;
+}
+
+/* ---- syncing ---- */
+
+static int
+cmp_seen(const void *a, const void *b)
+{
+	return memcmp(((const struct gw_seen *)a)->pub, ((const struct gw_seen *)b)->pub,
+	    GW_KEY_LEN);
+}
+
+/* The interface as it is: peers for the engine to compare with; whether
+ * its key and port are ours already. */
+static int
+read_interface(struct gw *g, int *set_first, struct sk_error *err)
+{
+	struct wg_device dev;
+	struct gw_seen *seen;
+	int rc;
+
+	if ((rc = wg_get(g->o.ifname, &dev)) < 0)
+		return sk_errorf(err, -rc, "WireGuard interface %s: %s", g->o.ifname,
+		    strerror(-rc));
+	*set_first = !dev.has_private_key || dev.listen_port != g->listen_port ||
+	    !ct_equal(dev.private_key, g->priv, WG_KEY_LEN);
+	if ((seen = calloc(dev.n_peers + 1, sizeof(*seen))) == NULL) {
+		wg_device_free(&dev);
+		return sk_errorf(err, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < dev.n_peers; i++) {
+		const struct wg_peer *p = &dev.peers[i];
+		int n4 = 0, n6 = 0;
+
+		memcpy(seen[i].pub, p->public_key, WG_KEY_LEN);
+		for (size_t k = 0; k < p->n_allowed; k++) {
+			const struct wg_allowedip *a = &p->allowed[k];
+
+			if (a->family == AF_INET && a->cidr == 32 && n4++ == 0)
+				seen[i].a4 = a->ip4;
+			else if (a->family == AF_INET6 && a->cidr == 128 && n6++ == 0) {
+				seen[i].a6 = a->ip6;
+				seen[i].has6 = 1;
+			} else
+				seen[i].other = 1;
+		}
+		if (n4 > 1 || n6 > 1)
+			seen[i].other = 1;
+	}
+	qsort(seen, dev.n_peers, sizeof(*seen), cmp_seen);
+	rc = gw_engine_adopt(&g->e, seen, dev.n_peers);
+	free(seen);
+	wg_device_free(&dev);
+	return rc < 0 ? sk_errorf(err, ENOMEM, "out of memory") : 0;
+}
+
+/* Start-up and recovery: the whole table loaded again with every admitted
+ * device's elements, the interface brought to the registry by difference,
+ * the registry's sessions in force. The change feed is followed from the
+ * row read before the devices (a change in between is applied twice,
+ * which changes nothing the second time). */
+static int
+full_sync(struct gw *g, struct sk_error *err)
+{
+	struct gw_row *rows = NULL;
+	size_t n = 0;
+	struct buf table;
+	int first = 0, rc;
+	int64_t now = now_s(), head = 0;
+	uint64_t t0 = now_us(), t1 = t0, t2 = t0, t3 = t0;
+
+	buf_init(&table);
+	if ((rc = reg_feed_head(g->r, &head, err)) < 0)
+		goto out;
+	if ((rc = src_rows(g, &rows, &n, err)) < 0)
+		goto out;
+	t1 = now_us();
+	if ((rc = src_groups(g, rows, n, &table, err)) < 0)
+		goto out;
+	t2 = now_us();
+	if ((rc = read_interface(g, &first, err)) < 0)
+		goto out;
+	t3 = now_us();
+	g->e.n = 0;		/* the table is replaced: nothing of it is applied */
+	gw_actions_clear(&g->acts);
+	if ((rc = gw_engine_sync(&g->e, rows, n, now, &g->acts)) < 0) {
+		rc = sk_errorf(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = src_sessions(g, now, err)) < 0)
+		goto out;
+	if ((rc = gw_apply(g, buf_str(&table), first, err)) < 0)
+		goto out;
+	log_debug("full sync: registry %.1f ms, rules %.1f ms, interface read %.1f ms,"
+	    " applied %.1f ms", (t1 - t0) / 1e3, (t2 - t1) / 1e3, (t3 - t2) / 1e3,
+	    (now_us() - t3) / 1e3);
+	gw_actions_free(&g->acts);	/* a start's thousands of actions: not kept */
+	free(g->groups_key);
+	g->groups_key = strdup(buf_str(&table));
+	g->last_sync = now;
+	g->seq = head;
+	g->dirty = 0;
+	log_info("synced with the registry: %zu devices admitted, %zu rows, %zu groups,"
+	    " feed at %lld", g->e.n, n, g->e.n_groups, (long long)head);
+out:
+	if (rc < 0)
+		g->dirty = 1;
+	buf_free(&table);
+	free(rows);
+	return rc;
+}
+
+/* ---- following the change feed ---- */
+
+struct changes {
+	struct reg_change	*v;
+	size_t			 n, cap;
+};
+
+static int
+change_cb(void *arg, const struct reg_change *c)
+{
+	struct changes *o = arg;
+
+	if (o->n == o->cap) {
+		size_t ncap = o->cap ? o->cap * 2 : 64;
+		struct reg_change *nv = realloc(o->v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -ENOMEM;
+		o->v = nv;
+		o->cap = ncap;
+	}
+	o->v[o->n++] = *c;
+	return 0;
+}
+
+/* One change: the object's current state read and handed to the engine.
+ * 1: the table must be rendered again (a group changed). */
+static int
+one_change(struct gw *g, const struct reg_change *c, int64_t now, struct sk_error *err)
+{
+	int rc;
+
+	if (strcmp(c->kind, "device") == 0) {
+		struct gw_row row;
+		int found = src_row(g, c->object, &row, err);
+
+		if (found < 0)
+			return found;
+		if (found && strcmp(row.state, "active") == 0) {
+			size_t k;
+
+			for (k = 0; k < g->e.n_groups && strcmp(g->e.groups[k], row.grp); k++)
+				;
+			if (k == g->e.n_groups)
+				return 1;	/* a group not rendered yet */
+		}
+		rc = gw_engine_device(&g->e, c->object, found ? &row : NULL, now, &g->acts);
+		return rc < 0 ? sk_errorf(err, -rc, "out of memory") : 0;
+	}
+	if (strcmp(c->kind, "group") == 0)
+		return 1;
+	if (strcmp(c->kind, "session") == 0) {
+		struct reg_session s;
+
+		rc = reg_session_active(g->r, c->object, now, &s, err);
+		if (rc == 0) {
+			rc = gw_engine_session_open(&g->e, s.device, s.staff_id, s.factor, s.opened,
+			    s.expires, now, &g->acts);
+			if (rc == -ENOMEM)
+				return sk_errorf(err, ENOMEM, "out of memory");
+			if (rc < 0)
+				log_info("device %s: its session in the registry is not admitted here",
+				    c->object);
+			return 0;
+		}
+		if (rc != -ENOENT)
+			return rc;
+		if (gw_engine_find(&g->e, c->object) != NULL &&
+		    gw_engine_find(&g->e, c->object)->sess.expires > now)
+			gw_engine_session_close(&g->e, c->object, "closed in the registry",
+			    &g->acts);
+		return 0;
+	}
+	return 0;	/* a kind this build does not know: nothing to do */
+}
+
+/* Every change after g->seq, a batch at a time: each a change of its one
+ * device (peer, elements), applied together; a group's change reloads. */
+static int
+follow(struct gw *g, struct sk_error *err)
+{
+	struct changes ch = { 0 };
+	uint64_t t0 = now_us();
+	int rc = 0, any = 0;
+
+	for (;;) {
+		int reload = 0;
+		int64_t now = now_s();
+
+		ch.n = 0;
+		if ((rc = reg_feed_since(g->r, g->seq, 4096, change_cb, &ch, err)) != 0) {
+			if (rc == -ENOMEM)
+				sk_errorf(err, ENOMEM, "out of memory");
+			break;
+		}
+		if (ch.n == 0)
+			break;
+		gw_actions_clear(&g->acts);
+		for (size_t i = 0; i < ch.n && !reload; i++) {
+			if ((rc = one_change(g, &ch.v[i], now, err)) < 0)
+				goto out;
+			reload = rc == 1;
+			rc = 0;
+		}
+		if (reload) {
+			log_info("a group changed: the ruleset is loaded again");
+			if ((rc = full_sync(g, err)) < 0)
+				goto out;
+			continue;	/* full_sync took the feed's head */
+		}
+		if ((rc = gw_apply(g, NULL, 0, err)) < 0) {
+			g->dirty = 1;
+			goto out;
+		}
+		any |= changed(&g->acts);
+		g->seq = ch.v[ch.n - 1].seq;
+		g->last_sync = now;
+		if (ch.n < 4096)
+			break;
+	}
+out:
+	if (rc == 0 && any)
+		g->change_us = now_us() - t0;
+	free(ch.v);
+	return rc;
+}
+
+/* A re-read of the registry (no change feed, or the feed lost its place):
+ * the differences, one device's change each. A group's template that
+ * renders differently reloads the table (full sync). */
+static int
+diff_sync(struct gw *g, struct sk_error *err)
+{
+	struct gw_row *rows = NULL;
+	struct buf table;
+	size_t n = 0;
+	int rc;
+
+	if (g->dirty)
+		return full_sync(g, err);
+	buf_init(&table);
+	if ((rc = src_rows(g, &rows, &n, err)) < 0)
+		goto out;
+	if ((rc = src_groups(g, rows, n, &table, err)) < 0)
+		goto out;
+	if (g->groups_key == NULL || strcmp(g->groups_key, buf_str(&table)) != 0) {
+		free(rows);
+		buf_free(&table);
+		log_info("a group's rules changed: the ruleset is loaded again");
+		return full_sync(g, err);
+	}
+	gw_actions_clear(&g->acts);
+	if ((rc = gw_engine_sync(&g->e, rows, n, now_s(), &g->acts)) < 0) {
+		rc = sk_errorf(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = gw_apply(g, NULL, 0, err)) < 0) {
+		g->dirty = 1;
+		goto out;
+	}
+	g->last_sync = now_s();
+out:
+	buf_free(&table);
+	free(rows);
+	return rc;
+}
+
+/* ---- the session socket's requests ---- */
+
+static int
+cmp_peer(const void *a, const void *b)
+{
+	return memcmp(((const struct wg_peer *)a)->public_key,
+	    ((const struct wg_peer *)b)->public_key, WG_KEY_LEN);
+}
+
+static void
+status(struct gw *g, int fd, int64_t now, int peers)
+{
+	struct gws_rep rep;
+	struct wg_device dev;
+	uint64_t st2 = 0;
+	int have = peers && wg_get(g->o.ifname, &dev) == 0;
+
+	if (have)
+		qsort(dev.peers, dev.n_peers, sizeof(*dev.peers), cmp_peer);
+	for (size_t i = 0; i < g->e.n; i++)
+		st2 += g->e.devs[i].sess.expires > now;
+	memset(&rep, 0, sizeof(rep));
+	rep.type = GWS_R_SUMMARY;
+	rep.peers = g->e.n;
+	rep.stage2 = st2;
+	rep.skipped = g->e.skipped;
+	rep.seq = g->seq > 0 ? (uint64_t)g->seq : 0;
+	rep.last_sync = g->last_sync;
+	rep.started = g->started;
+	rep.connected = g->r != NULL;
+	rep.group = (uint16_t)g->e.n_groups;
+	rep.change_us = g->change_us;
+	snprintf(rep.ifname, sizeof(rep.ifname), "%s", g->o.ifname);
+	snprintf(rep.backend, sizeof(rep.backend), "%s", g->kernel ? "kernel" : "userspace");
+	snprintf(rep.registry, sizeof(rep.registry), "%s%s",
+	    g->r != NULL ? reg_backend_name(g->r) : "lost",
+	    g->r == NULL ? ", the last good state holds" : g->dirty ? ", resync pending" : "");
+	if (sessd_reply(fd, &rep) < 0)
+		goto out;
+	for (size_t i = 0; peers && i < g->e.n; i++) {
+		const struct gw_dev *d = &g->e.devs[i];
+		struct wg_peer key, *p = NULL;
+
+		memset(&rep, 0, sizeof(rep));
+		rep.type = GWS_R_PEER;
+		snprintf(rep.device, sizeof(rep.device), "%s", d->name);
+		rep.addr = d->a4;
+		rep.stage = d->sess.expires > now ? 2 : 1;
+		rep.expires = rep.stage == 2 ? d->sess.expires : 0;
+		rep.group = (uint16_t)d->group;
+		if (have) {
+			memcpy(key.public_key, d->pub, WG_KEY_LEN);
+			p = bsearch(&key, dev.peers, dev.n_peers, sizeof(*dev.peers), cmp_peer);
+		}
+		if (p != NULL) {
+			rep.handshake = p->last_handshake.tv_sec;
+			rep.rx = p->rx_bytes;
+			rep.tx = p->tx_bytes;
+		}
+		if (sessd_reply(fd, &rep) < 0)
+			goto out;
+	}
+	sessd_done(fd, 0, "%zu peers", g->e.n);
+out:
+	if (have)
+		wg_device_free(&dev);
+}
+
+/* Who changes the registry from here: the audit says so. */
+static const struct reg_actor gw_actor = { "sekisho-gw", "" };
+
+static void
+handle(void *arg, const struct gws_req *q, int fd)
+{
+	struct gw *g = arg;
+	struct sk_error err;
+	int64_t now = now_s();
+	int rc;
+
+	switch (q->type) {
+	case GWS_OPEN:
+		/* sessions live in the registry (every gateway on it follows);
+		 * this gateway applies its own at once, the feed confirms it */
+		if (gw_engine_find(&g->e, q->device) == NULL) {
+			sessd_done(fd, ENOENT, "device %s is not admitted here", q->device);
+			return;
+		}
+		if (g->r == NULL) {
+			sessd_done(fd, EAGAIN, "the registry is lost: no session until it is back");
+			return;
+		}
+		if ((rc = reg_session_open(g->r, &gw_actor, q->device, q->text, q->factor, now,
+		    q->lifetime, NULL, &err)) < 0) {
+			sessd_done(fd, -rc, "session refused: %s", err.msg);
+			return;
+		}
+		gw_actions_clear(&g->acts);
+		rc = gw_engine_session_open(&g->e, q->device, q->text, q->factor, now,
+		    now + q->lifetime, now, &g->acts);
+		if (rc < 0) {
+			sessd_done(fd, -rc, "session refused: %s", strerror(-rc));
+			return;
+		}
+		if (gw_apply(g, NULL, 0, &err) < 0) {
+			log_warnx("session of %s on %s: %s", q->text, q->device, err.msg);
+			g->dirty = 1;
+			sessd_done(fd, EIO, "session not applied: %s", err.msg);
+			return;
+		}
+		sessd_done(fd, 0, "device %s: stage 2 for %u s (%s)", q->device, q->lifetime,
+		    q->text);
+		return;
+	case GWS_CLOSE:
+		if (g->r == NULL) {
+			sessd_done(fd, EAGAIN, "the registry is lost: try again when it is back");
+			return;
+		}
+		if ((rc = reg_session_close(g->r, &gw_actor, q->device,
+		    q->text[0] ? q->text : "closed", now, &err)) < 0) {
+			sessd_done(fd, -rc, rc == -ENOENT ? "device %s has no session" :
+			    "session close refused: %s", rc == -ENOENT ? q->device : err.msg);
+			return;
+		}
+		gw_actions_clear(&g->acts);
+		if (gw_engine_session_close(&g->e, q->device, q->text[0] ? q->text : "closed",
+		    &g->acts) == 0 && gw_apply(g, NULL, 0, &err) < 0) {
+			log_warnx("closing the session on %s: %s", q->device, err.msg);
+			g->dirty = 1;
+			sessd_done(fd, EIO, "session close not applied: %s", err.msg);
+			return;
+		}
+		sessd_done(fd, 0, "device %s: stage 1", q->device);
+		return;
+	case GWS_LIST:
+		for (size_t i = 0; i < g->e.n; i++) {
+			const struct gw_dev *d = &g->e.devs[i];
+			struct gws_rep rep;
+
+			if (d->sess.expires <= now)
+				continue;
+			memset(&rep, 0, sizeof(rep));
+			rep.type = GWS_R_SESSION;
+			snprintf(rep.device, sizeof(rep.device), "%s", d->name);
+			snprintf(rep.staff, sizeof(rep.staff), "%s", d->sess.staff);
+			snprintf(rep.factor, sizeof(rep.factor), "%s", d->sess.factor);
+			rep.opened = d->sess.opened;
+			rep.expires = d->sess.expires;
+			if (sessd_reply(fd, &rep) < 0)
+				return;
+		}
+		sessd_done(fd, 0, "sessions");
+		return;
+	case GWS_STATUS:
+	case GWS_SUMMARY:
+		status(g, fd, now, q->type == GWS_STATUS);
+		return;
+	}
+}
+
+/* ---- start-up ---- */
+
+static void
+usage_run(void)
+{
+	fprintf(stderr, "usage: sekisho-gw run [-dov] [-r URL] [-i IFACE] [-k KEYFILE] [-s SOCKET]"
+	    " [-g GROUP] [-P MS]\n");
+}
+
+static const int caps_wg[] = { CAP_NET_ADMIN, CAP_KILL };
+
+static void
+backoff(struct gw *g, uint64_t now)
+{
+	g->backoff_ms = g->backoff_ms == 0 ? GW_BACKOFF_MIN_MS :
+	    g->backoff_ms * 2 > GW_BACKOFF_MAX_MS ? GW_BACKOFF_MAX_MS : g->backoff_ms * 2;
+	g->next_try_ms = now + (uint64_t)g->backoff_ms;
+}
+
+int
+gw_run(int argc, char *argv[])
+{
+	static struct gw g;
+	struct sessd *sd = NULL;
+	struct gw_frontend fe = { 0, -1 };
+	struct sk_error err;
+	uint64_t next_poll;
+	const char *env;
+	int ch, rc;
+
+	memset(&g, 0, sizeof(g));
+	g.feed_fd = -1;
+	g.o.url = (env = getenv("SEKISHO_REGISTRY")) != NULL ? env : NULL;
+	g.o.ifname = GW_IFNAME_DEFAULT;
+	g.o.key_file = GW_KEY_DEFAULT;
+	g.o.sock = GWS_SOCK_DEFAULT;
+	g.o.poll_ms = 1000;
+	optind = 1;
+	while ((ch = getopt(argc, argv, "dvor:i:k:s:g:P:")) != -1) {
+		uint64_t v;
+
+		switch (ch) {
+		case 'd': g.o.foreground = 1; break;
+		case 'v': g.o.verbose++; break;
+		case 'o': g.o.once = 1; break;
+		case 'r': g.o.url = optarg; break;
+		case 'i': g.o.ifname = optarg; break;
+		case 'k': g.o.key_file = optarg; break;
+		case 's': g.o.sock = optarg; break;
+		case 'g': g.o.sock_group = optarg; break;
+		case 'P':
+			if (parse_u64(optarg, 10, 3600000, &v) != 0) {
+				fprintf(stderr, "sekisho-gw: -P: 10 .. 3600000 ms, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			g.o.poll_ms = (int)v;
+			break;
+		default:
+			usage_run();
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || g.o.url == NULL) {
+		if (g.o.url == NULL)
+			fprintf(stderr, "sekisho-gw: no registry: -r URL or $SEKISHO_REGISTRY\n");
+		usage_run();
+		return EXIT_USAGE;
+	}
+	log_init("sekisho-gw", g.o.foreground, g.o.verbose + LOG_LEVEL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	/* the session socket and its frontend first: it is forked before
+	 * the key is read */
+	if (sessd_open(&sd, g.o.sock, g.o.sock_group, &err) < 0)
+		fatalx("%s", err.msg);
+	if (!g.o.once && gw_frontend_start(&fe, sd, &err) < 0)
+		fatalx("%s", err.msg);
+	if (key_file_read(g.o.key_file, g.priv, (int)geteuid(), &err) < 0)
+		fatalx("%s", err.msg);
+	g.have_priv = 1;
+	if ((rc = wg_create(g.o.ifname, WG_BACKEND_AUTO, &g.wg_child)) < 0)
+		fatalx("WireGuard interface %s: %s", g.o.ifname, strerror(-rc));
+	g.kernel = wg_backend_of(g.o.ifname) == WG_BACKEND_KERNEL;
+	if (geteuid() == 0 && sandbox_keep_caps(caps_wg, g.wg_child > 0 ? 2 : 1, &err) < 0)
+		fatalx("privileges: %s", err.msg);
+	g.started = now_s();
+	/* the registry: until it answers, what is in force stays */
+	for (;;) {
+		if (src_connect(&g, &err) == 0 && full_sync(&g, &err) == 0)
+			break;
+		log_warnx("%s: the interface and the ruleset stay as they are; trying again", err.msg);
+		if (g.dirty && g.r != NULL)
+			src_disconnect(&g);
+		backoff(&g, now_ms());
+		usleep((useconds_t)g.backoff_ms * 1000);
+		if (quit)
+			goto done;
+	}
+	g.backoff_ms = 0;
+	if (g.o.once)
+		goto done;
+	notify_send("READY=1");
+	log_info("running: interface %s (%s), registry %s, session socket %s", g.o.ifname,
+	    g.kernel ? "kernel" : "userspace", reg_backend_name(g.r), g.o.sock);
+	next_poll = now_ms() + (uint64_t)g.o.poll_ms;
+	while (!quit) {
+		struct pollfd pfd[2] = { { .fd = fe.fd, .events = POLLIN },
+		    { .fd = g.feed_fd, .events = POLLIN } };
+		uint64_t now = now_ms(), wake = UINT64_MAX;
+		int64_t exp;
+		pid_t pid;
+		int woke, catch_up = 0;
+
+		if (g.r == NULL)
+			wake = g.next_try_ms;
+		else if (g.feed_fd < 0 || g.dirty)
+			wake = next_poll;	/* re-read (no feed), or a full sync again */
+		gw_actions_clear(&g.acts);
+		exp = gw_engine_tick(&g.e, now_s(), &g.acts);
+		gw_apply(&g, NULL, 0, &err);	/* log lines only */
+		if (exp > 0 && (uint64_t)exp * 1000 < wake)
+			wake = (uint64_t)exp * 1000 > now ? (uint64_t)exp * 1000 : now;
+		if (poll(pfd, 2, wake == UINT64_MAX ? -1 : wake > now ? (int)(wake - now) : 0) == -1 &&
+		    errno != EINTR)
+			fatal("poll");
+		now = now_ms();
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			struct gws_req req;
+			int client;
+
+			if (gw_frontend_receive(&fe, &req, &client) == 1) {
+				handle(&g, &req, client);
+				close(client);
+			}
+		}
+		woke = pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR));
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+			if (pid == fe.pid) {
+				log_warnx("frontend (pid %d) exited; the session socket is not served",
+				    (int)pid);
+				fe.pid = 0;
+			} else if (pid == g.wg_child) {
+				log_warnx("wireguard-go (pid %d) exited", (int)pid);
+				g.wg_child = 0;
+			}
+		}
+		if (g.r == NULL && now >= g.next_try_ms) {
+			if (src_connect(&g, &err) < 0) {
+				backoff(&g, now);
+				log_warnx("%s: the last good state holds; next try in %d ms", err.msg,
+				    g.backoff_ms);
+				continue;
+			}
+			log_info("registry connected again; following it from change %lld",
+			    (long long)g.seq);
+			g.backoff_ms = 0;
+			next_poll = 0;
+			catch_up = 1;	/* the rows written meanwhile are all there */
+		}
+		if (g.r == NULL)
+			continue;
+		rc = 0;
+		if (g.dirty && now >= next_poll) {
+			next_poll = now + (uint64_t)g.o.poll_ms;
+			if ((rc = full_sync(&g, &err)) < 0)
+				log_warnx("%s: the last good state holds; a full sync is next", err.msg);
+			continue;
+		}
+		if (g.feed_fd >= 0 && (woke || catch_up)) {
+			/* drain before reading: a commit after it wakes us again */
+			if ((rc = reg_feed_drain(g.r, &err)) >= 0)
+				rc = follow(&g, &err);
+		} else if (g.feed_fd < 0 && now >= next_poll) {
+			uint64_t t0 = now_us();
+
+			next_poll = now + (uint64_t)g.o.poll_ms;
+			rc = diff_sync(&g, &err);
+			if (rc == 0 && changed(&g.acts))
+				g.change_us = now_us() - t0;
+		}
+		if (rc < 0 && g.dirty)
+			log_warnx("%s: the last good state holds; a full sync is next", err.msg);
+		else if (rc < 0) {
+			src_disconnect(&g);
+			backoff(&g, now);
+			log_warnx("%s: the last good state holds; next try in %d ms", err.msg,
+			    g.backoff_ms);
+		}
+	}
+done:
+	log_info("stopping; the interface and the ruleset stay in force");
+	gw_frontend_stop(&fe);
+	sessd_close(sd);
+	src_disconnect(&g);
+	gw_engine_free(&g.e);
+	gw_actions_free(&g.acts);
+	free(g.groups_key);
+	wipe(g.priv, sizeof(g.priv));
+	if (g.wg_child > 0) {
+		kill(g.wg_child, SIGTERM);
+		waitpid(g.wg_child, NULL, 0);
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,132 @@
+/*
+ * sekisho-gw: the agency's WireGuard gateway, fed from the registry
+ * (docs/gateway.md). One program, subcommands in the shape of wg.c:
+ *
+ *   run      the daemon: engine.c decides; the edges below carry it out
+ *   status   peers, stages, sessions, the last sync (session socket)
+ *   session  list | open | close (session socket)
+ *
+ * The daemon's files, one concern each:
+ *   sekisho-gw.c  the subcommand table
+ *   daemon.c      start-up, the main loop, requests on the session socket
+ *   source.c      the registry: rows, groups, their rendered ruleset
+ *   apply.c       engine actions -> one nftables transaction, one
+ *                 WireGuard set, conntrack removals (ct.c)
+ *   sessd.c       the session socket: connections, fixed messages
+ *                 (lib/proto/gwsess_wire.h)
+ *   client.c      the CLI side of the socket (status, session)
+ */
+#ifndef SK_GW_H
+#define SK_GW_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agency/sekisho-gw/engine.h"
+#include "lib/buf.h"
+#include "lib/proto/gwsess_wire.h"
+#include "lib/util.h"
+
+#define GW_TABLE		"sekisho_gw"
+#define GW_IFNAME_DEFAULT	"sekisho-gw"
+#define GW_KEY_DEFAULT		"/etc/sekisho/gateway.key"
+#define GW_BACKOFF_MIN_MS	250
+#define GW_BACKOFF_MAX_MS	10000
+
+struct reg;
+
+struct gw_opts {
+	const char	*url;		/* the registry */
+	const char	*ifname;
+	const char	*key_file;	/* the gateway's private key, 0600 */
+	const char	*sock;		/* the session socket */
+	const char	*sock_group;	/* may connect besides root, or NULL */
+	int		 foreground;
+	int		 verbose;
+	int		 poll_ms;	/* without a change feed: re-read period */
+	int		 once;		/* -o: one full sync, then exit */
+};
+
+struct gw {
+	struct gw_opts		 o;
+	struct reg		*r;		/* NULL while the registry is lost */
+	struct gw_engine	 e;
+	struct gw_actions	 acts;
+	uint16_t		 listen_port;
+	uint8_t			 priv[32];	/* wiped at exit */
+	int			 have_priv;
+	int			 kernel;	/* backend: 1 kernel, 0 userspace */
+	pid_t			 wg_child;	/* wireguard-go we started, or 0 */
+	char			*groups_key;	/* the rendered groups, to see a change */
+	int64_t			 seq;		/* last change-feed row applied */
+	int			 feed_fd;	/* readable: the registry may have
+						   changed; -1: no feed (re-read) */
+	int64_t			 last_sync, started;
+	int			 backoff_ms;
+	uint64_t		 next_try_ms;
+	int			 dirty;		/* an apply failed: full sync next */
+	uint64_t		 change_us;	/* the last change: learnt -> applied */
+};
+
+/* source.c */
+int src_connect(struct gw *g, struct sk_error *err);
+void src_disconnect(struct gw *g);
+/* Every device row (*rows heap, *n). */
+int src_rows(struct gw *g, struct gw_row **rows, size_t *n, struct sk_error *err);
+/* One device's row: 1 with *row, 0 if no such device. */
+int src_row(struct gw *g, const char *name, struct gw_row *row, struct sk_error *err);
+/* The registry's sessions in force, into the engine (after a full sync). */
+int src_sessions(struct gw *g, int64_t now, struct sk_error *err);
+/* The groups of rows, their templates compiled to the gateway ruleset
+ * (text in out, a fresh table), the engine told their numbers. A group
+ * whose template does not render is left out with one log line (its
+ * devices are then refused by the engine). */
+int src_groups(struct gw *g, const struct gw_row *rows, size_t n, struct buf *out,
+    struct sk_error *err);
+
+/* apply.c: carries out g->acts. table: a whole ruleset to load with the
+ * element changes in the same transaction (start), or NULL. first: the
+ * first set of the interface (its key and port go with it). */
+int gw_apply(struct gw *g, const char *table, int first, struct sk_error *err);
+/* ct.c */
+int gw_ct_flush(struct in_addr a, size_t *removed, struct sk_error *err);
+
+/* sessd.c: the session socket. */
+struct sessd;
+typedef void (*sessd_handler)(void *arg, const struct gws_req *req, int fd);
+int sessd_open(struct sessd **out, const char *path, const char *group, struct sk_error *err);
+void sessd_close(struct sessd *s);
+/* poll set: the listener and pending connections (at most SESSD_MAX + 1) */
+#define SESSD_MAX	16
+size_t sessd_pollfds(struct sessd *s, struct pollfd *pfd, size_t max);
+void sessd_ready(struct sessd *s, const struct pollfd *pfd, size_t n, uint64_t now_ms,
+    sessd_handler fn, void *arg);
+int64_t sessd_next_deadline(const struct sessd *s);
+/* Replies on fd: 0 or -errno (the client went). */
+int sessd_reply(int fd, const struct gws_rep *rep);
+int sessd_done(int fd, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+int sessd_listener(const struct sessd *s);
+
+/* frontend.c: the session socket's clients, read without privilege. */
+struct gw_frontend {
+	pid_t	pid;
+	int	fd;	/* to it; -1 once it is gone */
+};
+/* Forks the frontend (before the key is read), which serves sd. */
+int gw_frontend_start(struct gw_frontend *fe, struct sessd *sd, struct sk_error *err);
+/* After fe->fd was readable: 1 with a request checked again and the
+ * client's socket in *client (the caller replies and closes it), 0 when
+ * there was none or it was refused (one log line). */
+int gw_frontend_receive(struct gw_frontend *fe, struct gws_req *req, int *client);
+void gw_frontend_stop(struct gw_frontend *fe);
+
+/* daemon.c, client.c */
+int gw_run(int argc, char *argv[]);
+int gw_status_main(void *ctx, int argc, char *argv[]);
+int gw_session_main(void *ctx, int argc, char *argv[]);
+
+#endif

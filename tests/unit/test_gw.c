@@ -1,0 +1,552 @@
+/* sekisho-gw's engine (agency/sekisho-gw/engine.h), with no kernel:
+ * registry rows in, the exact actions out. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agency/sekisho-gw/engine.h"
+#include "lib/encode.h"
+#include "lib/proto/gwsess_wire.h"
+
+static struct gw_engine e;
+static struct gw_actions acts;
+static const int64_t NOW = 1000000;
+
+static void
+key(uint8_t k[32], int n)
+{
+	memset(k, 0, 32);
+	k[0] = (uint8_t)n;
+	k[31] = 0x5a;
+}
+
+static struct gw_row
+row(const char *name, int k, const char *addr4, const char *state)
+{
+	struct gw_row r;
+	uint8_t kb[32];
+	char b64[KEY_B64_LEN];
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	snprintf(r.grp, sizeof(r.grp), "office");
+	key(kb, k);
+	key_to_b64(b64, kb);
+	snprintf(r.pubkey, sizeof(r.pubkey), "%s", b64);
+	snprintf(r.addr4, sizeof(r.addr4), "%s", addr4);
+	snprintf(r.state, sizeof(r.state), "%s", state);
+	return r;
+}
+
+static int
+setup(void **state)
+{
+	static const char *names[] = { "office", "kiosk" };
+	static const int nums[] = { 1, 2 };
+	struct sk_error err;
+
+	(void)state;
+	assert_int_equal(gw_engine_init(&e, "10.77.0.0/24", NULL, &err), 0);
+	assert_int_equal(gw_engine_set_groups(&e, names, nums, 2), 0);
+	gw_actions_clear(&acts);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	gw_engine_free(&e);
+	gw_actions_free(&acts);
+	return 0;
+}
+
+/* The actions, as "TYPE device" words, logs as "LOG". */
+static const char *
+trace(void)
+{
+	static char out[4096];
+	static const char *names[] = { "?", "LOG", "PEER_SET", "PEER_DEL", "ELEM_ADD",
+		"ELEM_DEL", "STAGE_ADD", "STAGE_DEL", "CT_FLUSH" };
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < acts.n && o < sizeof(out) - 80; i++) {
+		const struct gw_action *x = &acts.v[i];
+
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s%s%s", o ? " " : "",
+		    names[x->type], x->type == GW_ACT_LOG || !x->device[0] ? "" : ":",
+		    x->type == GW_ACT_LOG ? "" : x->device);
+	}
+	return out;
+}
+
+static const char *
+log_line(size_t k)
+{
+	for (size_t i = 0; i < acts.n; i++)
+		if (acts.v[i].type == GW_ACT_LOG && k-- == 0)
+			return acts.v[i].msg;
+	return "";
+}
+
+static void
+sync_rows(const struct gw_row *r, size_t n)
+{
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_sync(&e, r, n, NOW, &acts), 0);
+}
+
+static void
+test_pool(void **state)
+{
+	struct gw_engine x;
+	struct sk_error err;
+
+	(void)state;
+	assert_int_equal(gw_engine_init(&x, "10.77.0.0/24", "fd00:77::/64", &err), 0);
+	gw_engine_free(&x);
+	assert_int_equal(gw_engine_init(&x, "10.77.0.1/24", NULL, &err), -EINVAL);
+	assert_string_equal(err.msg, "registry: pool4 '10.77.0.1/24' is not an IPv4 network A.B.C.D/8..30");
+	assert_int_equal(gw_engine_init(&x, NULL, NULL, &err), -EINVAL);
+	assert_int_equal(gw_engine_init(&x, "10.77.0.0/24", "nonsense", &err), -EINVAL);
+}
+
+/* Bad rows are skipped one line each, naming the device and the field; the
+ * good one is admitted; nothing else happens. */
+static void
+test_bad_rows(void **state)
+{
+	struct gw_row r[6];
+
+	(void)state;
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "active");
+	r[1] = row("pc-2", 2, "10.78.0.3/32", "active");	/* outside the pool */
+	r[2] = row("pc-3", 3, "10.77.0.4/32", "active");
+	snprintf(r[2].pubkey, sizeof(r[2].pubkey), "not-a-key");
+	r[3] = row("pc-4", 4, "10.77.0.1/32", "active");	/* the gateway's */
+	r[4] = row("pc-5", 5, "10.77.0.6/32", "active");
+	snprintf(r[4].grp, sizeof(r[4].grp), "nosuchgroup");
+	r[5] = row("pc-6", 6, "10.77.0.7/24", "active");
+	sync_rows(r, 6);
+	assert_string_equal(trace(), "LOG LOG LOG LOG LOG PEER_SET:pc-1 ELEM_ADD:pc-1");
+	assert_string_equal(log_line(0), "device pc-2: registry row skipped: addr4: 10.78.0.3 is outside the pool (or its network, gateway or broadcast address)");
+	assert_string_equal(log_line(1), "device pc-3: registry row skipped: pubkey: not a WireGuard key (44 characters of base64)");
+	assert_string_equal(log_line(2), "device pc-4: registry row skipped: addr4: 10.77.0.1 is outside the pool (or its network, gateway or broadcast address)");
+	assert_string_equal(log_line(3), "device pc-5: registry row skipped: group: 'nosuchgroup' has no template that renders");
+	assert_string_equal(log_line(4), "device pc-6: registry row skipped: addr4: '10.77.0.7/24' is not one address (/32)");
+	assert_int_equal(e.n, 1);
+	assert_int_equal(e.skipped, 5);
+	assert_int_equal(acts.v[5].a4.s_addr, inet_addr("10.77.0.2"));
+	assert_int_equal(acts.v[6].group, 1);
+}
+
+/* Start: the interface's unchanged peer is left alone, a changed one is
+ * set, an unknown one removed. */
+static void
+test_adopt(void **state)
+{
+	struct gw_seen seen[3];
+	struct gw_row r[2];
+
+	(void)state;
+	memset(seen, 0, sizeof(seen));
+	key(seen[0].pub, 1);
+	seen[0].a4.s_addr = inet_addr("10.77.0.2");
+	key(seen[1].pub, 2);
+	seen[1].a4.s_addr = inet_addr("10.77.0.9");	/* another address */
+	key(seen[2].pub, 9);				/* nobody's */
+	seen[2].a4.s_addr = inet_addr("10.77.0.20");
+	assert_int_equal(gw_engine_adopt(&e, seen, 3), 0);
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "active");
+	r[1] = row("pc-2", 2, "10.77.0.3/32", "active");
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "ELEM_ADD:pc-1 PEER_SET:pc-2 ELEM_ADD:pc-2 PEER_DEL");
+	assert_int_equal(acts.v[3].pub[0], 9);
+	/* the interface is forgotten: a later sync changes nothing */
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "");
+}
+
+/* After start, a change is one device's: nothing of the others. */
+static void
+test_one_change(void **state)
+{
+	struct gw_row r[3], n;
+
+	(void)state;
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "active");
+	r[1] = row("pc-2", 2, "10.77.0.3/32", "active");
+	r[2] = row("pc-3", 3, "10.77.0.4/32", "active");
+	sync_rows(r, 3);
+	gw_actions_clear(&acts);
+	n = row("pc-0", 4, "10.77.0.5/32", "active");
+	assert_int_equal(gw_engine_device(&e, "pc-0", &n, NOW, &acts), 0);
+	assert_string_equal(trace(), "PEER_SET:pc-0 ELEM_ADD:pc-0");
+	assert_int_equal(e.n, 4);
+	assert_string_equal(e.devs[0].name, "pc-0");	/* kept sorted */
+	/* the same row again: nothing */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_device(&e, "pc-0", &n, NOW, &acts), 0);
+	assert_string_equal(trace(), "");
+	/* moved to another group: its elements only */
+	snprintf(n.grp, sizeof(n.grp), "kiosk");
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_device(&e, "pc-0", &n, NOW, &acts), 0);
+	assert_string_equal(trace(), "ELEM_DEL:pc-0 ELEM_ADD:pc-0 LOG");
+	assert_int_equal(acts.v[0].group, 1);
+	assert_int_equal(acts.v[1].group, 2);
+}
+
+/* Revoked: stage, group element, peer, connections, in that order. */
+static void
+test_revoke(void **state)
+{
+	struct gw_row r[2];
+
+	(void)state;
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "active");
+	r[1] = row("pc-2", 2, "10.77.0.3/32", "active");
+	sync_rows(r, 2);
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "card", NOW, NOW + 60,
+	    NOW, &acts), 0);
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "revoked");
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_device(&e, "pc-1", &r[0], NOW + 1, &acts), 0);
+	assert_string_equal(trace(), "STAGE_DEL:pc-1 ELEM_DEL:pc-1 PEER_DEL:pc-1 CT_FLUSH:pc-1 LOG");
+	assert_string_equal(log_line(0), "device pc-1: revoked: peer, stages and connections removed");
+	assert_int_equal(acts.v[3].a4.s_addr, inet_addr("10.77.0.2"));
+	assert_null(gw_engine_find(&e, "pc-1"));
+	assert_non_null(gw_engine_find(&e, "pc-2"));
+	/* and in a whole re-read: nothing more, and pc-2 untouched */
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "");
+	/* a device gone from the registry altogether */
+	sync_rows(r, 1);
+	assert_string_equal(trace(), "ELEM_DEL:pc-2 PEER_DEL:pc-2 CT_FLUSH:pc-2 LOG");
+	assert_string_equal(log_line(0), "device pc-2: gone from the registry: peer, stages and connections removed");
+}
+
+/* A row gone bad for an admitted device: one line, its last good state
+ * stays, the others are not touched. */
+static void
+test_bad_row_keeps_state(void **state)
+{
+	struct gw_row r[2];
+
+	(void)state;
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "active");
+	r[1] = row("pc-2", 2, "10.77.0.3/32", "active");
+	sync_rows(r, 2);
+	snprintf(r[0].pubkey, sizeof(r[0].pubkey), "AAAA");
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "LOG");
+	assert_string_equal(log_line(0), "device pc-1: registry row skipped: pubkey: not a WireGuard key (44 characters of base64) (its last good state stays)");
+	assert_int_equal(e.n, 2);
+	/* said once: a re-read or the same change again is quiet */
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "");
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_device(&e, "pc-1", &r[0], NOW, &acts), 0);
+	assert_string_equal(trace(), "");
+	assert_non_null(gw_engine_find(&e, "pc-1"));
+	assert_int_equal(e.skipped, 1);
+	/* another problem is said */
+	snprintf(r[0].grp, sizeof(r[0].grp), "nosuch");
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_device(&e, "pc-1", &r[0], NOW, &acts), 0);
+	assert_string_equal(trace(), "LOG");
+	/* good again, then the first problem again: said again */
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "active");
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "");
+	snprintf(r[0].pubkey, sizeof(r[0].pubkey), "AAAA");
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "LOG");
+	/* a state nobody knows is no revocation either */
+	snprintf(r[1].state, sizeof(r[1].state), "gone?");
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_device(&e, "pc-2", &r[1], NOW, &acts), 0);
+	assert_string_equal(trace(), "LOG");
+	assert_non_null(gw_engine_find(&e, "pc-2"));
+}
+
+/* Two rows with one key or one address: the one admitted first stays. */
+static void
+test_duplicates(void **state)
+{
+	struct gw_row r[3], n;
+
+	(void)state;
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "active");
+	sync_rows(r, 1);
+	r[1] = row("pc-0", 1, "10.77.0.3/32", "active");	/* pc-1's key */
+	r[2] = row("pc-2", 2, "10.77.0.2/32", "active");	/* pc-1's address */
+	sync_rows(r, 3);
+	assert_string_equal(trace(), "LOG LOG");
+	assert_string_equal(log_line(0), "device pc-0: registry row skipped: pubkey: the same as device pc-1's");
+	assert_string_equal(log_line(1), "device pc-2: registry row skipped: addr4: the same as device pc-1's");
+	n = row("pc-9", 1, "10.77.0.9/32", "active");
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_device(&e, "pc-9", &n, NOW, &acts), 0);
+	assert_string_equal(trace(), "LOG");
+	assert_int_equal(e.n, 1);
+}
+
+/* A new key is a new laptop: the old peer, stage and connections go. */
+static void
+test_rekey(void **state)
+{
+	struct gw_row r = row("pc-1", 1, "10.77.0.2/32", "active");
+
+	(void)state;
+	sync_rows(&r, 1);
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "card", NOW, NOW + 60,
+	    NOW, &acts), 0);
+	r = row("pc-1", 7, "10.77.0.2/32", "active");
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_device(&e, "pc-1", &r, NOW, &acts), 0);
+	assert_string_equal(trace(), "STAGE_DEL:pc-1 ELEM_DEL:pc-1 PEER_DEL:pc-1 CT_FLUSH:pc-1 LOG PEER_SET:pc-1 ELEM_ADD:pc-1");
+	assert_int_equal(acts.v[2].pub[0], 1);
+	assert_int_equal(acts.v[5].pub[0], 7);
+	assert_int_equal(gw_engine_find(&e, "pc-1")->sess.expires, 0);
+}
+
+static void
+test_sessions(void **state)
+{
+	struct gw_row r[2];
+
+	(void)state;
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "active");
+	r[1] = row("pc-2", 2, "10.77.0.3/32", "revoked");
+	sync_rows(r, 2);
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-2", "S0001", "card", NOW, NOW + 60,
+	    NOW, &acts), -ENOENT);
+	assert_int_equal(gw_engine_session_open(&e, "nobody", "S0001", "card", NOW, NOW + 60,
+	    NOW, &acts), -ENOENT);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "card", NOW, NOW,
+	    NOW, &acts), -EINVAL);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S 1", "card", NOW, NOW + 5,
+	    NOW, &acts), -EINVAL);
+	assert_string_equal(trace(), "");
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "card", NOW, NOW + 60,
+	    NOW, &acts), 0);
+	assert_string_equal(trace(), "STAGE_ADD:pc-1 LOG");
+	assert_int_equal(acts.v[0].timeout_s, 60);
+	assert_int_equal(acts.v[0].replace, 0);
+	/* a handover: the element is replaced (a new timeout) */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "card", NOW, NOW + 90,
+	    NOW, &acts), 0);
+	assert_int_equal(acts.v[0].replace, 1);
+	assert_int_equal(acts.v[0].timeout_s, 90);
+	assert_int_equal(gw_engine_tick(&e, NOW + 10, &acts), NOW + 90);
+	/* closed: back to stage 1 */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_close(&e, "pc-1", "signed off", &acts), 0);
+	assert_string_equal(trace(), "STAGE_DEL:pc-1 LOG");
+	assert_string_equal(log_line(0), "device pc-1: session of S0002 closed (signed off): stage 1");
+	assert_int_equal(gw_engine_session_close(&e, "pc-1", "again", &acts), -ENOENT);
+	/* expired: the kernel's timeout removed the element; a line only */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "code", NOW, NOW + 5,
+	    NOW, &acts), 0);
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_tick(&e, NOW + 5, &acts), 0);
+	assert_string_equal(trace(), "LOG");
+	assert_string_equal(log_line(0), "device pc-1: session of S0002 expired: stage 1");
+	/* opened again just after: the kernel may still hold the old element */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "code", NOW + 5,
+	    NOW + 65, NOW + 5, &acts), 0);
+	assert_int_equal(acts.v[0].replace, 1);
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_close(&e, "pc-1", NULL, &acts), 0);
+	assert_int_equal(gw_engine_find(&e, "pc-1")->sess.expires, 0);
+	/* a revocation of a device without a session: no stage action */
+	r[0] = row("pc-1", 1, "10.77.0.2/32", "revoked");
+	sync_rows(r, 2);
+	assert_string_equal(trace(), "ELEM_DEL:pc-1 PEER_DEL:pc-1 CT_FLUSH:pc-1 LOG");
+}
+
+/* Many devices: a sync admits each once, in one pass. */
+static void
+test_many(void **state)
+{
+	static struct gw_row r[5000];
+	struct sk_error err;
+	size_t peers = 0;
+
+	(void)state;
+	gw_engine_free(&e);
+	assert_int_equal(gw_engine_init(&e, "10.64.0.0/16", NULL, &err), 0);
+	{
+		static const char *names[] = { "office" };
+		static const int nums[] = { 1 };
+
+		gw_engine_set_groups(&e, names, nums, 1);
+	}
+	for (int i = 0; i < 5000; i++) {
+		char name[32], a[32];
+
+		snprintf(name, sizeof(name), "pc-%05d", i);
+		snprintf(a, sizeof(a), "10.64.%d.%d/32", (i + 2) / 256, (i + 2) % 256);
+		r[i] = row(name, 0, a, "active");
+		{
+			uint8_t kb[32];
+			char b64[KEY_B64_LEN];
+
+			key(kb, 0);
+			kb[1] = (uint8_t)(i >> 8);
+			kb[2] = (uint8_t)i;
+			kb[3] = 1;
+			key_to_b64(b64, kb);
+			snprintf(r[i].pubkey, sizeof(r[i].pubkey), "%s", b64);
+		}
+	}
+	sync_rows(r, 5000);
+	for (size_t i = 0; i < acts.n; i++)
+		peers += acts.v[i].type == GW_ACT_PEER_SET;
+	assert_int_equal(peers, 5000);
+	assert_int_equal(e.n, 5000);
+	sync_rows(r, 5000);
+	assert_int_equal(acts.n, 0);
+	/* a restart over an interface that has them all (in another order)
+	 * and one stranger: no peer set, one removed, every element added */
+	{
+		static struct gw_seen seen[5001];
+		size_t sets = 0, dels = 0, elems = 0;
+
+		for (int i = 0; i < 5000; i++) {
+			struct gw_dev d;
+			char why[128];
+
+			assert_int_equal(gw_row_check(&e, &r[4999 - i], &d, why, sizeof(why)), 0);
+			memcpy(seen[i].pub, d.pub, GW_KEY_LEN);
+			seen[i].a4 = d.a4;
+		}
+		key(seen[5000].pub, 200);
+		assert_int_equal(gw_engine_adopt(&e, seen, 5001), 0);
+		e.n = 0;	/* as full_sync: the table is replaced */
+		sync_rows(r, 5000);
+		for (size_t i = 0; i < acts.n; i++) {
+			sets += acts.v[i].type == GW_ACT_PEER_SET;
+			dels += acts.v[i].type == GW_ACT_PEER_DEL;
+			elems += acts.v[i].type == GW_ACT_ELEM_ADD;
+		}
+		assert_int_equal(sets, 0);
+		assert_int_equal(dels, 1);
+		assert_int_equal(elems, 5000);
+	}
+}
+
+/* The session socket's codec (lib/proto/gwsess_wire.h): the exact
+ * bytes, and each way a request can be out of bounds refused. */
+static void
+test_wire(void **state)
+{
+	struct gws_req q = { .type = GWS_OPEN, .lifetime = 3600 }, r;
+	struct gws_rep p = { .type = GWS_R_SESSION, .opened = 10, .expires = 3610 }, o;
+	uint8_t b[GWS_REP_LEN + 1];
+	struct sk_error err;
+
+	(void)state;
+	snprintf(q.device, sizeof(q.device), "pc-0001");
+	snprintf(q.text, sizeof(q.text), "S0001");
+	snprintf(q.factor, sizeof(q.factor), "card");
+	assert_int_equal(gws_req_encode(b, &q), 0);
+	assert_int_equal(b[0], GWS_VERSION);
+	assert_int_equal(b[1], GWS_OPEN);
+	assert_int_equal(be32_get(b + 4), 3600);
+	assert_memory_equal(b + 8, "pc-0001\0", 8);
+	assert_memory_equal(b + 88, "S0001\0", 6);
+	assert_memory_equal(b + 168, "card\0", 5);
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), 0);
+	assert_string_equal(r.device, "pc-0001");
+	assert_int_equal(r.lifetime, 3600);
+	/* one byte more, or less */
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN + 1, &r, &err), -EINVAL);
+	assert_string_equal(err.msg, "session request of 193 bytes, not 192");
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN - 1, &r, &err), -EINVAL);
+	/* a reserved byte, a byte after a name's end, a space in a name */
+	b[2] = 1;
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	assert_string_equal(err.msg, "session request refused: a field out of bounds or not zero (type 1)");
+	b[2] = 0;
+	b[8 + 70] = 'x';
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	b[8 + 70] = 0;
+	b[8 + 2] = ' ';
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	b[8 + 2] = '-';
+	/* a lifetime of 0 or over a week; another version; a type unknown */
+	be32_put(b + 4, 0);
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	be32_put(b + 4, GWS_LIFETIME_MAX + 1);
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	be32_put(b + 4, 60);
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), 0);
+	b[0] = 2;
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	b[0] = GWS_VERSION;
+	b[1] = 9;
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	/* a list asks nothing else */
+	memset(&q, 0, sizeof(q));
+	q.type = GWS_LIST;
+	assert_int_equal(gws_req_encode(b, &q), 0);
+	b[8] = 'x';
+	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	/* a name of 80 characters does not fit its 80-byte field */
+	q.type = GWS_CLOSE;
+	memset(q.device, 'a', sizeof(q.device));
+	assert_int_equal(gws_req_encode(b, &q), -EINVAL);
+	/* replies */
+	snprintf(p.device, sizeof(p.device), "pc-0001");
+	snprintf(p.staff, sizeof(p.staff), "S0001");
+	snprintf(p.factor, sizeof(p.factor), "card");
+	assert_int_equal(gws_rep_encode(b, &p), 0);
+	assert_int_equal(gws_rep_decode(b, GWS_REP_LEN, &o, &err), 0);
+	assert_int_equal(o.expires, 3610);
+	assert_string_equal(o.staff, "S0001");
+	b[255] = 1;
+	assert_int_equal(gws_rep_decode(b, GWS_REP_LEN, &o, &err), -EINVAL);
+	/* a peer at stage 1 carries no expiry */
+	memset(&p, 0, sizeof(p));
+	p.type = GWS_R_PEER;
+	p.stage = 1;
+	p.expires = 5;
+	snprintf(p.device, sizeof(p.device), "pc-0001");
+	assert_int_equal(gws_rep_encode(b, &p), -EINVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_row_keeps_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+		cmocka_unit_test(test_wire),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
