@@ -5,12 +5,14 @@
  * protocol with the netvm's relay), outcome.c (what the user reads),
  * state.c (who is signed on, for status and logout). The platform sits
  * behind sc.h (PC/SC), bio.h (biometrics), link.h (the work link) and
- * secret.h (PIN entry); *_pcsc.c, *_fprint.c, *_udp.c and *_posix.c are
- * the Linux side.
+ * secret.h (PIN entry) and ui.h (the notification area); *_pcsc.c,
+ * *_fprint.c, *_udp.c, *_posix.c and ui_none.c are the Linux side, *_win.c,
+ * bio_winbio.c and sc_pcsc.c (again) the Windows side (win.mk).
  */
 #ifndef SK_AGENT_AGENT_H
 #define SK_AGENT_AGENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "guestagent/sekisho-agent/client.h"
@@ -54,6 +56,9 @@ int state_save(const char *dir, const struct agent_session *s);
 /* 0, or -1 when there is none (or it is not one). */
 int state_load(const char *dir, struct agent_session *s);
 void state_clear(const char *dir);
+/* What `status` and the tray say: "Signed on as ... until ...." (1) or
+ * "Not signed on." (0), also for an expired session. */
+int state_line(const char *dir, char *buf, size_t size);
 /* One line of a state file: 0 or -1 (pure, fuzzed with the answers). */
 int state_parse(const char *line, struct agent_session *s);
 

@@ -3,6 +3,7 @@
  *
  *   sekisho-agent login [--otp | --finger] [options]
  *   sekisho-agent logout | status | card-info | finger-enroll --user ID
+ *   sekisho-agent tray [--read]
  *
  * The final line on stdout is the one message for the outcome; prompts
  * and progress go to stderr. PINs and codes come from the terminal (no
@@ -12,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "guestagent/sekisho-agent/agent.h"
 #include "guestagent/sekisho-agent/link.h"
+#include "guestagent/sekisho-agent/ui.h"
 #include "lib/cli.h"
 #include "lib/proto/signon_wire.h"
 #include "lib/util.h"
@@ -175,25 +176,26 @@ static int
 cmd_status(void *ctx, int argc, char *argv[])
 {
 	struct agent *a = ctx;
-	struct agent_session s;
-	char when[64];
-	time_t until;
-	struct tm tm;
+	char line[256];
+	int on;
 
 	if (options(a, argc, argv, NULL) < 0)
 		return EXIT_USAGE;
-	if (state_load(a->state_dir, &s) != 0 || s.until <= (uint64_t)time(NULL)) {
-		printf("Not signed on.\n");
-		return EXIT_FAIL;
-	}
-	until = (time_t)s.until;
-	gmtime_r(&until, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-	printf("Signed on as %s with %s until %s.\n", s.staff,
-	    s.factor == SIGNON_F_CARD_PIN ? "card + PIN" :
-	    s.factor == SIGNON_F_CARD_KEY ? "card key + PIN" :
-	    s.factor == SIGNON_F_CODE_PIN ? "emergency code + PIN" : "fingerprint", when);
-	return EXIT_OK;
+	on = state_line(a->state_dir, line, sizeof(line));
+	printf("%s\n", line);
+	return on ? EXIT_OK : EXIT_FAIL;
+}
+
+static int
+cmd_tray(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+
+	if (argc == 2 && strcmp(argv[1], "--read") == 0)
+		return ui_tray_read() == 0 ? EXIT_OK : EXIT_FAIL;
+	if (options(a, argc, argv, NULL) < 0)
+		return EXIT_USAGE;
+	return ui_tray_run(a) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 static int
@@ -231,6 +233,8 @@ static const struct cli_cmd cmds[] = {
 	    "sign on: staff card + PIN, emergency code + PIN, or fingerprint" },
 	{ "logout", cmd_logout, "", "sign off" },
 	{ "status", cmd_status, "", "who is signed on, until when" },
+	{ "tray", cmd_tray, "[--read]",
+	    "the status in the notification area (Windows); --read prints its window's text" },
 	{ "card-info", cmd_card_info, "", "what names the card in the reader (for IT)" },
 	{ "finger-enroll", cmd_finger_enroll, "--user ID", "enrol a finger on this laptop" },
 };

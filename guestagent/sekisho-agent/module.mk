@@ -1,8 +1,9 @@
 # sekisho-agent: sign-on in the work partition (docs/agent.md). Platform
 # code behind sc.h (pcsc-lite), bio.h (libfprint), link.h (UDP) and
-# secret.h (the terminal): the Windows build (issue 15) swaps those files.
+# secret.h (the terminal), ui.h (none on Linux): the Windows build
+# (win.mk, make win) swaps those files.
 PROGS += sekisho-agent
-sekisho-agent_SRCS := $(wildcard guestagent/sekisho-agent/*.c)
+sekisho-agent_SRCS := $(filter-out %_win.c %_winbio.c,$(wildcard guestagent/sekisho-agent/*.c))
 AGENT_PKGS := libpcsclite libfprint-2
 # glib's and libfprint's headers do not pass the project's warnings:
 # included as system headers.
@@ -24,3 +25,5 @@ fuzz_apdu_SRCS := tests/fuzz/fuzz_apdu.c guestagent/sekisho-agent/apdu.c guestag
 fuzz_agent_answer_SRCS := tests/fuzz/fuzz_agent_answer.c $(AGENT_PURE_SRCS) guestagent/sekisho-agent/link_udp.c
 
 DEBS += libpcsclite-dev libfprint-2-dev libglib2.0-dev
+
+include guestagent/sekisho-agent/win.mk

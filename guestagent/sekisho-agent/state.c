@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/proto/signon_wire.h"
@@ -79,4 +80,29 @@ state_clear(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
 	(void)unlink(path);
+}
+
+int
+state_line(const char *dir, char *buf, size_t size)
+{
+	struct agent_session s;
+	char when[64];
+	time_t until;
+	struct tm tm;
+
+	if (state_load(dir, &s) != 0 || s.until <= (uint64_t)time(NULL)) {
+		snprintf(buf, size, "Not signed on.");
+		return 0;
+	}
+	until = (time_t)s.until;
+	if (gmtime_r(&until, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0) {
+		snprintf(buf, size, "Not signed on.");
+		return 0;
+	}
+	snprintf(buf, size, "Signed on as %s with %s until %s.", s.staff,
+	    s.factor == SIGNON_F_CARD_PIN ? "card + PIN" :
+	    s.factor == SIGNON_F_CARD_KEY ? "card key + PIN" :
+	    s.factor == SIGNON_F_CODE_PIN ? "emergency code + PIN" : "fingerprint", when);
+	return 1;
 }

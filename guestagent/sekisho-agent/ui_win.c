@@ -1,0 +1,163 @@
+/*
+ * The notification-area status on Windows (ui.h), plain Win32: an icon
+ * (Shell_NotifyIconW) whose tooltip is the status line, and a small window
+ * with the line and a square coloured by the state. The state file is read
+ * again every UI_REFRESH_MS; nothing else is asked of anyone.
+ */
+#include "guestagent/sekisho-agent/ui.h"
+
+#include <windows.h>
+#include <shellapi.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ID_TEXT		100
+#define ID_TIMER	1
+#define WM_TRAY		(WM_APP + 1)
+#define TEXT_MAX	256
+
+struct ui {
+	const struct agent	*a;
+	HWND			 win, text;
+	NOTIFYICONDATAW		 nid;
+	int			 icon;		/* 1: the icon was added */
+	int			 on;		/* signed on */
+	wchar_t			 line[TEXT_MAX];
+};
+
+static struct ui ui;
+
+static void
+refresh(void)
+{
+	char line[TEXT_MAX];
+
+	ui.on = state_line(ui.a->state_dir, line, sizeof(line));
+	if (MultiByteToWideChar(CP_UTF8, 0, line, -1, ui.line, TEXT_MAX) == 0)
+		wcscpy(ui.line, L"?");
+	SetWindowTextW(ui.text, ui.line);
+	InvalidateRect(ui.win, NULL, TRUE);
+	if (ui.icon) {
+		wcsncpy(ui.nid.szTip, ui.line, sizeof(ui.nid.szTip) / sizeof(wchar_t) - 1);
+		ui.nid.uFlags = NIF_TIP;
+		(void)Shell_NotifyIconW(NIM_MODIFY, &ui.nid);
+	}
+}
+
+static void
+paint(HWND w)
+{
+	COLORREF rgb = ui.on ? UI_RGB_SIGNED_ON : UI_RGB_SIGNED_OFF;
+	RECT r = { UI_SQ_X, UI_SQ_Y, UI_SQ_X + UI_SQ_SIZE, UI_SQ_Y + UI_SQ_SIZE };
+	PAINTSTRUCT ps;
+	HBRUSH b;
+	HDC dc;
+
+	dc = BeginPaint(w, &ps);
+	/* COLORREF is 0x00bbggrr; UI_RGB_* are 0xrrggbb. */
+	b = CreateSolidBrush(RGB((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff));
+	FillRect(dc, &r, b);
+	DeleteObject(b);
+	EndPaint(w, &ps);
+}
+
+static LRESULT CALLBACK
+wndproc(HWND w, UINT msg, WPARAM wp, LPARAM lp)
+{
+	switch (msg) {
+	case WM_PAINT:
+		paint(w);
+		return 0;
+	case WM_TIMER:
+		refresh();
+		return 0;
+	case WM_TRAY:
+		if (LOWORD(lp) == WM_LBUTTONUP) {
+			ShowWindow(w, SW_SHOWNORMAL);
+			SetForegroundWindow(w);
+		}
+		return 0;
+	case WM_DESTROY:
+		KillTimer(w, ID_TIMER);
+		if (ui.icon)
+			(void)Shell_NotifyIconW(NIM_DELETE, &ui.nid);
+		PostQuitMessage(0);
+		return 0;
+	default:
+		return DefWindowProcW(w, msg, wp, lp);
+	}
+}
+
+int
+ui_tray_run(const struct agent *a)
+{
+	HINSTANCE inst = GetModuleHandleW(NULL);
+	WNDCLASSW wc;
+	MSG m;
+
+	memset(&ui, 0, sizeof(ui));
+	ui.a = a;
+	memset(&wc, 0, sizeof(wc));
+	wc.lpfnWndProc = wndproc;
+	wc.hInstance = inst;
+	wc.hCursor = LoadCursorW(NULL, (LPCWSTR)IDC_ARROW);
+	wc.hbrBackground = (HBRUSH)(COLOR_WINDOW + 1);
+	wc.lpszClassName = L"" UI_WINDOW_CLASS;
+	if (RegisterClassW(&wc) == 0) {
+		fprintf(stderr, "sekisho-agent: tray: RegisterClass: error %lu\n", GetLastError());
+		return -1;
+	}
+	ui.win = CreateWindowExW(0, L"" UI_WINDOW_CLASS, L"" UI_WINDOW_TITLE,
+	    WS_OVERLAPPED | WS_CAPTION | WS_SYSMENU | WS_MINIMIZEBOX,
+	    CW_USEDEFAULT, CW_USEDEFAULT, 480, 110, NULL, NULL, inst, NULL);
+	if (ui.win == NULL) {
+		fprintf(stderr, "sekisho-agent: tray: CreateWindow: error %lu\n", GetLastError());
+		return -1;
+	}
+	ui.text = CreateWindowExW(0, L"STATIC", L"", WS_CHILD | WS_VISIBLE | SS_LEFT,
+	    UI_SQ_X + UI_SQ_SIZE + 12, UI_SQ_Y, 400, 40, ui.win,
+	    (HMENU)(INT_PTR)ID_TEXT, inst, NULL);
+	/* The icon: a missing notification area (no shell) leaves the window. */
+	ui.nid.cbSize = sizeof(ui.nid);
+	ui.nid.hWnd = ui.win;
+	ui.nid.uID = 1;
+	ui.nid.uFlags = NIF_ICON | NIF_TIP | NIF_MESSAGE;
+	ui.nid.uCallbackMessage = WM_TRAY;
+	ui.nid.hIcon = LoadIconW(NULL, (LPCWSTR)IDI_INFORMATION);
+	wcscpy(ui.nid.szTip, L"Sekisho");
+	ui.icon = Shell_NotifyIconW(NIM_ADD, &ui.nid) ? 1 : 0;
+	if (!ui.icon)
+		fprintf(stderr, "sekisho-agent: tray: no notification area; the window only\n");
+	refresh();
+	ShowWindow(ui.win, SW_SHOWNORMAL);
+	UpdateWindow(ui.win);
+	SetTimer(ui.win, ID_TIMER, UI_REFRESH_MS, NULL);
+	while (GetMessageW(&m, NULL, 0, 0) > 0) {
+		TranslateMessage(&m);
+		DispatchMessageW(&m);
+	}
+	return 0;
+}
+
+int
+ui_tray_read(void)
+{
+	wchar_t w[TEXT_MAX];
+	char out[TEXT_MAX * 3];
+	HWND win = NULL, text;
+	int i;
+
+	/* The window may still be coming up: wait for it, 30 s at most. */
+	for (i = 0; i < 300 && (win = FindWindowW(L"" UI_WINDOW_CLASS, NULL)) == NULL; i++)
+		Sleep(100);
+	if (win == NULL || (text = GetDlgItem(win, ID_TEXT)) == NULL) {
+		fprintf(stderr, "sekisho-agent: tray --read: no status window\n");
+		return -1;
+	}
+	w[0] = 0;
+	SendMessageW(text, WM_GETTEXT, TEXT_MAX, (LPARAM)w);
+	if (WideCharToMultiByte(CP_UTF8, 0, w, -1, out, sizeof(out), NULL, NULL) == 0)
+		return -1;
+	printf("%s\n", out);
+	return 0;
+}
