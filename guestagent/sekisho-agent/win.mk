@@ -18,7 +18,7 @@ WIN_CFLAGS := -std=c17 -D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0A00 -O2 -g \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2
 WIN_LDFLAGS := -static -Wl,--dynamicbase -Wl,--nxcompat -Wl,--high-entropy-va
 WIN_LIBS   := $(WIN_OSSL)/libcrypto.a -lwinscard -lws2_32 -lcrypt32 -lbcrypt \
-	-ladvapi32 -luser32 -lgdi32 -lshell32 -lssp
+	-ladvapi32 -luser32 -lgdi32 -lshell32 -lssp -lpthread
 
 SA := guestagent/sekisho-agent
 WIN_AGENT_SRCS := $(SA)/main.c $(SA)/login.c $(SA)/card.c $(SA)/apdu.c \
@@ -33,12 +33,12 @@ win: $(B)/win/sekisho-agent.exe
 ifneq ($(HAVE_WIN_CC),)
 all: win
 endif
-DEBS += gcc-mingw-w64-x86-64 wine wine64 xvfb x11-apps imagemagick
+DEBS += gcc-mingw-w64-x86-64 wine wine64 xvfb x11-apps
 
 $(WIN_OSSL)/libcrypto.a:
 	JOBS=2 $(SA)/win-openssl.sh $(WIN_OSSL)
 
-$(B)/win/obj/%.o: %.c $(WIN_OSSL)/libcrypto.a
+$(B)/win/obj/%.o: %.c | $(WIN_OSSL)/libcrypto.a
 	@mkdir -p $(dir $@)
 	$(WIN_CC) $(WIN_CFLAGS) -MMD -MP -c -o $@ $<
 

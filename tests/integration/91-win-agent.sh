@@ -1,0 +1,155 @@
+#!/bin/bash
+# The Windows agent under Wine (docs/agent.md "Windows"): build/win/
+# sekisho-agent.exe, the mingw-w64 build of the same sources, runs in the
+# lab's `work` namespace (wineserver too: Wine's sockets are made by the
+# server, so it must live in that namespace) and
+#  (a) `status` says "Not signed on." before, and who is signed on after;
+#  (b) signs on with an emergency code + PIN through the real relay in the
+#      netvm and the real verifier in LGWAN (code and PIN on stdin: Wine
+#      hands no other descriptor to a Windows program), the verifier's
+#      audit naming the laptop and the tunnel address;
+#  (c) `tray` shows its status window under Xvfb: its text read back with
+#      WM_GETTEXT (`tray --read`) is exactly the status line, and a
+#      screenshot of the screen holds the state square, UI_SQ_SIZE^2
+#      pixels of UI_RGB_SIGNED_ON (green) and none of the grey of
+#      "signed off" (ui.h) — the check is by what the window must show,
+#      not by a reference image that a font or theme would change.
+# What Wine cannot run (winscard is a stub there, winbio.dll is absent) is
+# said in docs/agent.md with how that code is tested instead.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lab/lab.sh
+. tests/integration/lib.sh
+
+BD=$PWD/${B:-build}
+EXE=$BD/win/sekisho-agent.exe
+P=$BD/sekisho-provision
+AUTHD=$BD/sekisho-authd
+RELAY=$BD/sekisho-signon
+tmp=$(mktemp -d /tmp/sekisho-win-agent.XXXXXX)
+chmod 0711 "$tmp"
+XVFB=
+cleanup() {
+	# Only this test's wineserver (its own prefix) and its own Xvfb.
+	[ -d "$tmp/wine" ] && ip netns exec "$NS_WORK" env WINEPREFIX="$tmp/wine" wineserver -k 2>/dev/null
+	[ -n "$XVFB" ] && { kill "$XVFB" 2>/dev/null; wait "$XVFB" 2>/dev/null; }
+	netvm_cleanup; lab_down; rm -rf "$tmp"
+}
+trap cleanup EXIT
+for f in "$EXE" "$P" "$AUTHD" "$RELAY"; do
+	[ -e "$f" ] || { tap_not_ok "$f is not built (make win)"; tap_done; exit 1; }
+done
+for t in wine wineserver Xvfb xwd; do
+	command -v "$t" >/dev/null || { tap_not_ok "$t is not installed (make deps)"; tap_done; exit 1; }
+done
+bash tests/sandbox-users.sh >/dev/null
+
+PIN=739164
+VERIFIER=10.65.0.10
+printf '%s\n' "$PIN" >"$tmp/pin"
+chmod 600 "$tmp/pin"
+
+lab_up || { echo "not ok 1 - lab_up"; exit 1; }
+netvm_env
+netvm_boot
+
+export SEKISHO_REGISTRY="sqlite:$tmp/reg.db" SEKISHO_KEYS=$tmp/keys
+{
+	echo "version 1"
+	echo 'gateway "agency-gw" {'
+	echo "	endpoint $LAB_GW_ENDPOINT"
+	echo "	public-key \"$LAB_GW_PUB\""
+	echo "}"
+	echo "lgwan {"
+	echo "	prefix 10.64.0.0/16"
+	echo "	resolver $LAB_LGWAN_DNS"
+	echo "}"
+	echo "work {"
+	echo "	address $LAB_WORK_ADDR"
+	echo "	router $LAB_WORK_ROUTER"
+	echo "}"
+} >"$tmp/tmpl.conf"
+printf 'role * card-pin card-key code-pin\n' >"$tmp/rules"
+provision() {
+	"$P" -q init --pool 10.77.0.0/16 --endpoint "$LAB_GW_ENDPOINT" >/dev/null &&
+	"$P" -q group add default "$tmp/tmpl.conf" && "$P" -q device add pc-001 >/dev/null &&
+	"$P" -q device export pc-001 "$tmp/out1" >/dev/null &&
+	"$P" -q user add s1001 --name '山田 太郎' --role clerk &&
+	"$P" -q user pin s1001 --pin-fd 3 3<"$tmp/pin"
+}
+check "provisioning: the laptop and s1001 with her PIN" provision
+CODE=$("$P" -q otp issue s1001 --valid 1h | head -1)
+mkdir -m 0700 "$tmp/authd"
+"$AUTHD" -G "$tmp/authd" >/dev/null
+{
+	cat "$LAB_DIR/policy.conf"
+	echo "verifier {"
+	echo "	address $VERIFIER"
+	echo "	sign-key $(cat "$tmp/authd/sign.pub")"
+	echo "	seal-key $(cat "$tmp/authd/seal.pub")"
+	echo "}"
+} >"$tmp/policy.conf"
+check "sekishod starts with the verifier pinned" netvm_start "$tmp/policy.conf"
+check "work gets its address by DHCP from the netvm" lab_work_dhcp
+check "uplink DHCP from the home router" lab_uplink_dhcp
+check "mode becomes remote" netvm_wait_mode remote
+lab_spawn authd lgwan "$AUTHD" -d -r "$SEKISHO_REGISTRY" -k "$tmp/authd/sign.key" \
+	-s "$tmp/authd/seal.key" -f "$tmp/rules" -l "$VERIFIER:51831" -j "$tmp/audit.jsonl"
+lab_spawn relay netvm "$RELAY" -d -n pc-001 -k "$tmp/out1/signon.key" -V "$VERIFIER:51831" \
+	-S "$(cat "$tmp/authd/sign.pub")" -E "$(cat "$tmp/authd/seal.pub")" -l "$LAB_WORK_ROUTER:51832"
+udp_in() { ip netns exec "$1" ss -Hlun "sport = :$2" | grep -q .; }
+check "the verifier and the relay listen" lab_wait_for -t 10 bash -c \
+	"$(declare -f udp_in); udp_in $NS_LGWAN 51831 && udp_in $NS_NETVM 51832"
+
+# ---- Wine in work: its own prefix, no debug output, no display yet ----
+export WINEPREFIX=$tmp/wine WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY
+win() { ip netns exec "$NS_WORK" wine "$EXE" "$@"; }
+check "a Wine prefix in the work namespace" bash -c \
+	"ip netns exec $NS_WORK wineboot -i >/dev/null 2>&1"
+STATE='Z:'"$tmp"'/state'
+says() {
+	local want=$1 got
+	shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$(tail -n 1 "$tmp/out" | tr -d '\r')
+	[ "$got" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$got" "$want"; cat "$tmp/err"; return 1; }
+}
+check "(a) status from Windows before sign-on: not signed on" says "Not signed on." \
+	win status --state-dir "$STATE" </dev/null
+check "(b) emergency code + PIN from Windows, through the relay and the verifier" says \
+	"Signed on as s1001 with emergency code + PIN for 480 minutes." \
+	win login --otp --user s1001 --netvm "$LAB_WORK_ROUTER" --code-fd 0 --pin-fd 0 \
+	--state-dir "$STATE" < <(printf '%s\n%s\n' "$CODE" "$PIN")
+check "(b) the verifier recorded it: laptop pc-001, code-pin, from its tunnel address" bash -c \
+	"grep -q '\"user\":\"s1001\",\"laptop\":\"pc-001\",\"op\":\"signon\",\"factor\":\"code-pin\",\"result\":\"ok\",.*\"from\":\"${LAB_TUNNEL_DEVICE%/*}:[0-9]*\"' '$tmp/audit.jsonl' || { cat '$tmp/audit.jsonl'; false; }"
+check "(b) the same code again: refused as used" says \
+	"Code refused: this emergency code was used already; ask IT for a new one." \
+	win login --otp --user s1001 --netvm "$LAB_WORK_ROUTER" --code-fd 0 --pin-fd 0 \
+	--state-dir "$STATE" < <(printf '%s\n%s\n' "$CODE" "$PIN")
+status_re='Signed on as s1001 with emergency code + PIN until [-0-9]* [0-9:]* UTC\.'
+check "(a) status from Windows after sign-on: who, with what, until when" bash -c \
+	"ip netns exec $NS_WORK wine '$EXE' status --state-dir '$STATE' </dev/null | tr -d '\r' | grep -qx '$status_re'"
+
+# ---- (c) the status window under Xvfb ----
+exec {dfd}<> <(:)
+Xvfb -displayfd "$dfd" -screen 0 800x600x24 -nolisten tcp >/dev/null 2>&1 &
+XVFB=$!
+read -r -t 30 dnum <&"$dfd" || dnum=
+exec {dfd}>&-
+[ -n "$dnum" ] || { tap_not_ok "Xvfb started"; tap_done; exit 1; }
+export DISPLAY=:$dnum
+ip netns exec "$NS_WORK" wine "$EXE" tray --state-dir "$STATE" </dev/null >"$tmp/tray.out" 2>&1 &
+TRAY=$!
+check "(c) the window's text, read back with WM_GETTEXT, is the status line" bash -c \
+	"ip netns exec $NS_WORK wine '$EXE' tray --read </dev/null | tr -d '\r' | grep -qx '$status_re'"
+# The window is up (tray --read found it and its text); it painted before
+# that text could be read, as WM_PAINT comes first in its queue.
+xwd -root -silent -display "$DISPLAY" >"$tmp/screen.xwd"
+count_rgb() { python3 tests/integration/xwd_count.py "$tmp/screen.xwd" "$1"; }
+green=$(count_rgb 1e9e3c) grey=$(count_rgb 9a9a9a)
+check "(c) the screenshot holds the signed-on square: 32x32 green, no grey (got $green, $grey)" \
+	test "$green" = 1024 -a "$grey" = 0
+ip netns exec "$NS_WORK" env WINEPREFIX="$tmp/wine" wineserver -k 2>/dev/null
+wait "$TRAY" 2>/dev/null
+tap_done
