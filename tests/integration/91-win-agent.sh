@@ -101,9 +101,16 @@ udp_in() { ip netns exec "$1" ss -Hlun "sport = :$2" | grep -q .; }
 check "the verifier and the relay listen" lab_wait_for -t 10 bash -c \
 	"$(declare -f udp_in); udp_in $NS_LGWAN 51831 && udp_in $NS_NETVM 51832"
 
-# ---- Wine in work: its own prefix, no debug output, no display yet ----
+# ---- Xvfb first: every Wine process of the test (one wineserver) sees it ----
+exec {dfd}<> <(:)
+Xvfb -displayfd "$dfd" -screen 0 800x600x24 -nolisten tcp >/dev/null 2>&1 &
+XVFB=$!
+read -r -t 30 dnum <&"$dfd" || dnum=
+exec {dfd}>&-
+[ -n "$dnum" ] || { tap_not_ok "Xvfb started"; tap_done; exit 1; }
+export DISPLAY=:$dnum
+# ---- Wine in work: its own prefix, no debug output ----
 export WINEPREFIX=$tmp/wine WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-unset DISPLAY
 win() { ip netns exec "$NS_WORK" wine "$EXE" "$@"; }
 check "a Wine prefix in the work namespace" bash -c \
 	"ip netns exec $NS_WORK wineboot -i >/dev/null 2>&1"
@@ -132,17 +139,10 @@ check "(a) status from Windows after sign-on: who, with what, until when" bash -
 	"ip netns exec $NS_WORK wine '$EXE' status --state-dir '$STATE' </dev/null | tr -d '\r' | grep -qx '$status_re'"
 
 # ---- (c) the status window under Xvfb ----
-exec {dfd}<> <(:)
-Xvfb -displayfd "$dfd" -screen 0 800x600x24 -nolisten tcp >/dev/null 2>&1 &
-XVFB=$!
-read -r -t 30 dnum <&"$dfd" || dnum=
-exec {dfd}>&-
-[ -n "$dnum" ] || { tap_not_ok "Xvfb started"; tap_done; exit 1; }
-export DISPLAY=:$dnum
 ip netns exec "$NS_WORK" wine "$EXE" tray --state-dir "$STATE" </dev/null >"$tmp/tray.out" 2>&1 &
 TRAY=$!
 check "(c) the window's text, read back with WM_GETTEXT, is the status line" bash -c \
-	"ip netns exec $NS_WORK wine '$EXE' tray --read </dev/null | tr -d '\r' | grep -qx '$status_re'"
+	"ip netns exec $NS_WORK wine '$EXE' tray --read </dev/null | tr -d '\r' | grep -qx '$status_re' || { cat '$tmp/tray.out'; false; }"
 # The window is up (tray --read found it and its text); it painted before
 # that text could be read, as WM_PAINT comes first in its queue.
 xwd -root -silent -display "$DISPLAY" >"$tmp/screen.xwd"
