@@ -25,6 +25,7 @@ tar -C "$work" -xzf "$tarball"
 src=$(ls -d "$work"/openssl-*/ | head -1)
 (cd "$src" && ./Configure mingw64 no-shared no-tests no-engine no-module no-dso \
 	no-asm no-ui-console "--cross-compile-prefix=$cross" >/dev/null &&
+	make -j"${JOBS:-2}" build_generated >/dev/null &&
 	make -j"${JOBS:-2}" libcrypto.a >/dev/null)
 rm -rf "$out/include"
 cp "$src/libcrypto.a" "$out/"
