@@ -266,7 +266,7 @@ main(int argc, char *argv[])
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (cli_wants_help(argc - 1, argv + 1)) {
+	if (cli_wants_help(argc, argv)) {
 		cli_usage(&c, stdout);
 		return EXIT_OK;
 	}

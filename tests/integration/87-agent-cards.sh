@@ -56,6 +56,14 @@ says() {
 }
 agent() { cn "$AGENT" "$1" --state-dir "$tmp/state" "${@:2}"; }
 
+# ---- usage -------------------------------------------------------------------
+if "$AGENT" --help >"$tmp/out" 2>&1 && grep -q '^Usage: sekisho-agent COMMAND' "$tmp/out" &&
+	grep -q 'login' "$tmp/out"; then
+	tap_ok "--help prints the usage and exits 0"
+else
+	tap_not_ok "--help: $(head -n 1 "$tmp/out")"
+fi
+
 # ---- no service, no reader ---------------------------------------------------
 cards_nopcscd "$tmp/c0"
 check "no pcscd: the exact line" says \
