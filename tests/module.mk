@@ -59,7 +59,7 @@ DEBS += pcscd vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard python3-
 	util-linux openssl
 
 # card-sign: the agent's card code asked to sign one digest, checked with
-# openssl in tests/integration/87-agent-cards.sh.
+# openssl in tests/integration/92-agent-cards.sh.
 PROGS += card-sign
 card-sign_SRCS := tests/cards/card_sign.c guestagent/sekisho-agent/card.c guestagent/sekisho-agent/apdu.c \
 	guestagent/sekisho-agent/card_name.c \

@@ -1,7 +1,7 @@
 /*
  * How a sign-on ended, and the one line the user reads for it
  * (docs/agent.md, "What the agent says"). Pure: tests/unit/test_agent.c
- * checks every line, tests/integration/87-agent-cards.sh the ones the real
+ * checks every line, tests/integration/92-agent-cards.sh the ones the real
  * stack produces.
  */
 #ifndef SK_AGENT_OUTCOME_H
