@@ -65,11 +65,11 @@ _cards_holder() {
 
 # In the background, call nsenter itself (not cn): $! is then the very
 # process (nsenter execs its command), which card_remove and cards_down end.
-cn() { nsenter -t "$CARDS_HOLDER" -m -n --wd="$PWD" -- "$@"; }
+cn() { nsenter -t "$CARDS_HOLDER" -m -r -n --wd="$PWD" -- "$@"; }
 cn_net() {
 	local ns=$1
 	shift
-	nsenter -t "$CARDS_HOLDER" -m --net="/run/netns/$ns" --wd="$PWD" -- "$@"
+	nsenter -t "$CARDS_HOLDER" -m -r --net="/run/netns/$ns" --wd="$PWD" -- "$@"
 }
 
 cards_nopcscd() { _cards_holder "$1"; }
@@ -82,7 +82,7 @@ cards_up() {
 			"$CARDS_PORT" "$CARDS_PORT" >"$CARDS_DIR/reader.conf.d/vpcd"
 	fi
 	# No --apdu: the log would hold the PIN's VERIFY.
-	nsenter -t "$CARDS_HOLDER" -m -n -- pcscd --foreground --config "$CARDS_DIR/reader.conf.d" \
+	nsenter -t "$CARDS_HOLDER" -m -r -n -- pcscd --foreground --config "$CARDS_DIR/reader.conf.d" \
 		>"$CARDS_DIR/pcscd.log" 2>&1 &
 	CARDS_PIDS+=($!)
 	_cards_wait 200 cn test -S /run/pcscd/pcscd.comm || _cards_err "pcscd did not start" || return 1
@@ -98,7 +98,7 @@ _cards_listening() { cn ss -Hltn "sport = :$1" | grep -q LISTEN; }
 card_insert() {
 	local name=$1 slot=$2
 	shift 2
-	nsenter -t "$CARDS_HOLDER" -m -n --wd="$PWD" -- "$VCARD" --port $((CARDS_PORT + slot)) "$@" \
+	nsenter -t "$CARDS_HOLDER" -m -r -n --wd="$PWD" -- "$VCARD" --port $((CARDS_PORT + slot)) "$@" \
 		>>"$CARDS_DIR/$name.log" 2>&1 &
 	echo "$! $slot" >"$CARDS_DIR/pids/$name"
 	# Inserted once pcscd reports the card in its reader.
@@ -111,7 +111,7 @@ vicc_insert() {
 	local name=$1 slot=$2
 	mkdir -p "$CARDS_DIR/pyshim"
 	ln -sfn /usr/lib/python3/dist-packages/Cryptodome "$CARDS_DIR/pyshim/Crypto"
-	PYTHONPATH="$CARDS_DIR/pyshim:$CARDS_VICC_PATH" nsenter -t "$CARDS_HOLDER" -m -n -- \
+	PYTHONPATH="$CARDS_DIR/pyshim:$CARDS_VICC_PATH" nsenter -t "$CARDS_HOLDER" -m -r -n -- \
 		/usr/bin/python3 /usr/bin/vicc -vvv \
 		-t iso7816 -H 127.0.0.1 -P $((CARDS_PORT + slot)) >>"$CARDS_DIR/$name.log" 2>&1 &
 	echo "$! $slot" >"$CARDS_DIR/pids/$name"
