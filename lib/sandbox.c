@@ -276,6 +276,39 @@ sandbox_release(struct sandbox_prepared *p)
 	p->filter = NULL;
 }
 
+pid_t
+sandbox_fork(const struct sandbox *sb, const char *what,
+    struct sandbox_prepared *prep, int *fd, struct sk_error *err)
+{
+	int sv[2], e;
+	pid_t pid;
+
+	*fd = -1;
+	if (sandbox_prepare(sb, prep, err) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		e = errno;
+		sandbox_release(prep);
+		return sk_errorf(err, e, "%s: socketpair: %s", what, strerror(e)), -1;
+	}
+	if ((pid = fork()) == -1) {
+		e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		sandbox_release(prep);
+		return sk_errorf(err, e, "%s: fork: %s", what, strerror(e)), -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		*fd = sv[1];
+		return 0;
+	}
+	sandbox_release(prep);
+	close(sv[1]);
+	*fd = sv[0];
+	return pid;
+}
+
 /* ---- entering ---- */
 
 /* Every capability out of the bounding set and the ambient set; the

@@ -163,4 +163,14 @@ int sandbox_prepare(const struct sandbox *sb, struct sandbox_prepared *p,
 int sandbox_apply(const struct sandbox_prepared *p);
 void sandbox_release(struct sandbox_prepared *p);
 
+/*
+ * A child that stays this program (no exec), joined to the parent by a
+ * SOCK_SEQPACKET socket pair: prepares sb, makes the pair and forks. In
+ * the parent: the child's pid, *fd the parent's end, prep released. In the
+ * child: 0, *fd the child's end, prep ready for sandbox_apply. -1 with
+ * "WHAT: socketpair|fork: ..." in err, nothing left open.
+ */
+pid_t sandbox_fork(const struct sandbox *sb, const char *what,
+    struct sandbox_prepared *prep, int *fd, struct sk_error *err);
+
 #endif

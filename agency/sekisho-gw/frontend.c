@@ -105,32 +105,16 @@ int
 gw_frontend_start(struct gw_frontend *fe, struct sessd *sd, struct sk_error *err)
 {
 	struct sandbox_prepared prep;
-	int sv[2];
+	int fd;
 
-	fe->pid = 0;
 	fe->fd = -1;
-	if (sandbox_prepare(&fe_sandbox, &prep, err) < 0)
-		return -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		sandbox_release(&prep);
-		return sk_errorf(err, errno, "frontend: socketpair: %s", strerror(errno)), -1;
-	}
-	if ((fe->pid = fork()) == -1) {
-		int e = errno;
-
-		close(sv[0]);
-		close(sv[1]);
-		sandbox_release(&prep);
+	if ((fe->pid = sandbox_fork(&fe_sandbox, "frontend", &prep, &fd, err)) == -1) {
 		fe->pid = 0;
-		return sk_errorf(err, e, "frontend: fork: %s", strerror(e)), -1;
+		return -1;
 	}
-	if (fe->pid == 0) {
-		close(sv[0]);
-		frontend_main(sv[1], sd, &prep);
-	}
-	sandbox_release(&prep);
-	close(sv[1]);
-	fe->fd = sv[0];
+	if (fe->pid == 0)
+		frontend_main(fd, sd, &prep);
+	fe->fd = fd;
 	return 0;
 }
 

@@ -108,34 +108,19 @@ int
 engproc_start(struct engproc *ep, struct sk_error *err)
 {
 	struct sandbox_prepared prep;
-	int sv[2];
+	int fd;
 
-	ep->pid = 0;
 	ep->fd = -1;
-	if (sandbox_prepare(&eng_sandbox, &prep, err) < 0)
-		return -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		sandbox_release(&prep);
-		return sk_errorf(err, errno, "engine: socketpair: %s", strerror(errno)), -1;
-	}
-	if ((ep->pid = fork()) == -1) {
-		int e = errno;
-
-		close(sv[0]);
-		close(sv[1]);
-		sandbox_release(&prep);
+	if ((ep->pid = sandbox_fork(&eng_sandbox, "engine", &prep, &fd, err)) == -1) {
 		ep->pid = 0;
-		return sk_errorf(err, e, "engine: fork: %s", strerror(e)), -1;
+		return -1;
 	}
 	if (ep->pid == 0) {
 		if (ep->secret != NULL)
 			explicit_bzero(ep->secret, ep->secret_len);
-		close(sv[0]);
-		engine_main(sv[1], &prep);
+		engine_main(fd, &prep);
 	}
-	sandbox_release(&prep);
-	close(sv[1]);
-	ep->fd = sv[0];
+	ep->fd = fd;
 	return 0;
 }
 
