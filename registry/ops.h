@@ -196,6 +196,13 @@ struct reg_session {
 int reg_session_open(struct reg *r, const struct reg_actor *a, const char *device,
     const char *staff_id, const char *factor, int64_t now, int64_t lifetime_s,
     int64_t *id, struct sk_error *err);
+/* The same for a caller that has, in its open transaction (else -EINVAL),
+ * read the device as active and the user as enabled and not locked (the
+ * verifier, which reads both to check the request): they are not read
+ * again. Four statements when no session was open. */
+int reg_session_open_checked(struct reg *r, const struct reg_actor *a,
+    const char *device, const char *staff_id, const char *factor, int64_t now,
+    int64_t lifetime_s, int64_t *id, struct sk_error *err);
 /* Closes the device's open session (why, "" for "closed"). -ENOENT if
  * none is open (an expired one is closed all the same). */
 int reg_session_close(struct reg *r, const struct reg_actor *a, const char *device,

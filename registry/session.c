@@ -92,42 +92,85 @@ id_row(void *arg, int ncol, const char *const *v)
 	return 0;
 }
 
+/* Closes the device's open session, if any, in one statement (a handover
+ * is one step: the feed carries the one "open" that follows): "expired"
+ * if it had, else "replaced by STAFF". */
+struct prev_row {
+	int64_t	id, expires;
+	char	staff[REG_NAME_MAX + 1];
+	char	why[REG_NAME_MAX + 16];
+	int	found;
+};
+
+static int
+prev_row(void *arg, int ncol, const char *const *v)
+{
+	struct prev_row *pr = arg;
+
+	if (ncol < 4)
+		return -EIO;
+	pr->id = i64(v[0]);
+	cpy(pr->staff, sizeof(pr->staff), v[1]);
+	pr->expires = i64(v[2]);
+	cpy(pr->why, sizeof(pr->why), v[3]);
+	pr->found = 1;
+	return 0;
+}
+
+static int
+hand_over(struct reg *r, const struct reg_actor *a, const char *device,
+    const char *staff_id, int64_t now, struct sk_error *err)
+{
+	struct prev_row pr;
+	char t[24], why[REG_NAME_MAX + 16];
+	char detail[REG_TEXT_MAX + 2 * REG_NAME_MAX + 64];
+	const char *p[3] = { device, I64(t, now), why };
+	int rc;
+
+	memset(&pr, 0, sizeof(pr));
+	snprintf(why, sizeof(why), "replaced by %s", staff_id);
+	if ((rc = reg_exec(r, "UPDATE sessions SET closed = $2, closed_why = CASE"
+	    " WHEN expires <= CAST($2 AS BIGINT) THEN 'expired' ELSE $3 END"
+	    " WHERE device = $1 AND closed IS NULL RETURNING id, staff_id, expires,"
+	    " closed_why", 3, p, prev_row, &pr, err)) < 0 || !pr.found)
+		return rc;
+	snprintf(detail, sizeof(detail), "session %" PRId64 " of %s closed: %s",
+	    pr.id, pr.staff, pr.why);
+	return reg_audit(r, a, "session close", device, detail, err);
+}
+
+/* checked: the caller read the device (active) and the user (enabled,
+ * not locked) in this transaction; else they are read here. */
 static int
 open_tx(struct reg *r, const struct reg_actor *a, const char *device,
     const char *staff_id, const char *factor, int64_t now, int64_t lifetime_s,
-    int64_t *id, struct sk_error *err)
+    int checked, int64_t *id, struct sk_error *err)
 {
 	struct reg_device d;
 	struct reg_staff st;
-	struct reg_session prev;
-	char why[REG_NAME_MAX + 16], to[24], te[24], detail[REG_TEXT_MAX + 1];
+	char to[24], te[24], detail[REG_TEXT_MAX + 1];
 	const char *p[6] = { device, staff_id, factor, I64(to, now),
 	    I64(te, now + lifetime_s), a->who };
 	int64_t sid = 0;
 	int rc;
 
-	if ((rc = reg_device_get(r, device, &d, err)) < 0)
-		return rc;
-	if (strcmp(d.state, "active"))
-		return sk_errorf(err, EPERM, "device %s is revoked: no session", device);
-	if ((rc = reg_staff_get(r, staff_id, &st, err)) < 0)
-		return rc;
-	if (st.disabled)
-		return sk_errorf(err, EPERM, "user %s is disabled: no session", staff_id);
-	if (st.failures >= REG_MAX_FAILURES)
-		return sk_errorf(err, EPERM, "user %s is locked after %d failures: no"
-		    " session", staff_id, st.failures);
-	if ((rc = open_session(r, device, &prev, err)) < 0)
-		return rc;
-	if (rc == 1) {
-		/* a handover is one step: the feed carries the one "open" */
-		if (prev.expires <= now)
-			snprintf(why, sizeof(why), "expired");
-		else
-			snprintf(why, sizeof(why), "replaced by %s", staff_id);
-		if ((rc = end(r, a, &prev, why, now, 0, err)) < 0)
+	if (!checked) {
+		if ((rc = reg_device_get(r, device, &d, err)) < 0)
 			return rc;
+		if (strcmp(d.state, "active"))
+			return sk_errorf(err, EPERM, "device %s is revoked: no session",
+			    device);
+		if ((rc = reg_staff_get(r, staff_id, &st, err)) < 0)
+			return rc;
+		if (st.disabled)
+			return sk_errorf(err, EPERM, "user %s is disabled: no session",
+			    staff_id);
+		if (st.failures >= REG_MAX_FAILURES)
+			return sk_errorf(err, EPERM, "user %s is locked after %d"
+			    " failures: no session", staff_id, st.failures);
 	}
+	if ((rc = hand_over(r, a, device, staff_id, now, err)) < 0)
+		return rc;
 	if ((rc = reg_exec(r, "INSERT INTO sessions (device, staff_id, factor, opened,"
 	    " expires, opened_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", 6, p,
 	    id_row, &sid, err)) < 0)
@@ -174,7 +217,7 @@ reg_session_open(struct reg *r, const struct reg_actor *a, const char *device,
 		return sk_errorf(err, EINVAL, "session: a lifetime is 1 second to a year");
 	if (own && (rc = reg_begin(r, err)) < 0)
 		return rc;
-	rc = open_tx(r, a, device, staff_id, factor, now, lifetime_s, id, err);
+	rc = open_tx(r, a, device, staff_id, factor, now, lifetime_s, 0, id, err);
 	if (own) {
 		if (rc == 0)
 			rc = reg_commit(r, err);
@@ -182,6 +225,27 @@ reg_session_open(struct reg *r, const struct reg_actor *a, const char *device,
 			reg_rollback(r);
 	}
 	return rc;
+}
+
+int
+reg_session_open_checked(struct reg *r, const struct reg_actor *a,
+    const char *device, const char *staff_id, const char *factor, int64_t now,
+    int64_t lifetime_s, int64_t *id, struct sk_error *err)
+{
+	int rc;
+
+	if (a == NULL)
+		a = &nobody;
+	if (!reg_in_tx(r))
+		return sk_errorf(err, EINVAL, "session: a checked open needs the"
+		    " caller's transaction");
+	if ((rc = valid_name("the device", device, REG_NAME_MAX, err)) < 0 ||
+	    (rc = valid_name("the user", staff_id, REG_NAME_MAX, err)) < 0 ||
+	    (rc = valid_name("the factor", factor, REG_FACTOR_MAX, err)) < 0)
+		return rc;
+	if (lifetime_s <= 0 || lifetime_s > 366 * 86400 || now < 0)
+		return sk_errorf(err, EINVAL, "session: a lifetime is 1 second to a year");
+	return open_tx(r, a, device, staff_id, factor, now, lifetime_s, 1, id, err);
 }
 
 int

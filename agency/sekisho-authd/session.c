@@ -11,8 +11,10 @@ int
 authd_session_open(struct reg *r, const char *device, const char *staff,
     const char *factor, int64_t now, uint32_t lifetime_s, struct sk_error *err)
 {
-	return reg_session_open(r, &actor, device, staff, factor, now, lifetime_s,
-	    NULL, err);
+	/* the engine read the laptop (active) and the user (enabled, not
+	 * locked) in this batch's transaction */
+	return reg_session_open_checked(r, &actor, device, staff, factor, now,
+	    lifetime_s, NULL, err);
 }
 
 int

@@ -13,8 +13,9 @@
 #include "lib/util.h"
 #include "registry/registry.h"
 
-/* 0, -EPERM (revoked laptop, locked or disabled user), -ENOENT, or the
- * registry's -errno. In the caller's transaction. */
+/* 0 or the registry's -errno. In the caller's transaction, which has
+ * read the laptop as active and the user as enabled and not locked
+ * (reg_session_open_checked: they are not read again). */
 int authd_session_open(struct reg *r, const char *device, const char *staff,
     const char *factor, int64_t now, uint32_t lifetime_s, struct sk_error *err);
 /* 0, -ENOENT when the laptop has no open session. */
