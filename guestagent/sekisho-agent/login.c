@@ -100,6 +100,40 @@ start(const struct agent *a, struct link **l, struct signon_challenge *ch,
 	return client_hello(*l, &a->cfg, ch, o);
 }
 
+/*
+ * The keyed card refused the PIN typed into it (its own count is in o):
+ * the verifier counts it too, for the user's lockout across factors
+ * (docs/sign-on.md, "Lockout"). Its answer replaces the card's line when
+ * it leaves fewer tries or the user is locked; unreachable, the card's
+ * line stays (the card still counts).
+ */
+static void
+report_pin_refused(const struct agent *a, const struct card_info *ci,
+    struct outcome *o)
+{
+	struct link *l = NULL;
+	struct signon_challenge ch;
+	struct signon_request req;
+	struct outcome v;
+
+	memset(&v, 0, sizeof(v));
+	memset(&req, 0, sizeof(req));
+	v.op = SIGNON_OP_PIN_REFUSED;
+	v.factor = SIGNON_F_CARD_KEY;
+	if (start(a, &l, &ch, &v) == 0) {
+		req.op = SIGNON_OP_PIN_REFUSED;
+		req.factor = SIGNON_F_CARD_KEY;
+		sk_strlcpy(req.card, ci->name, sizeof(req.card));
+		client_request(l, &a->cfg, &ch, &req, "", 0, "", 0, &v);
+	}
+	link_close(l);
+	if (a->verbose)
+		fprintf(stderr, "the card's refusal reported: %s\n", outcome_name(&v));
+	if (v.kind == O_VERIFIER && (v.result == SIGNON_R_LOCKED ||
+	    (v.result == SIGNON_R_WRONG_PIN && v.tries < o->tries)))
+		*o = v;
+}
+
 void
 login_card(const struct agent *a, struct outcome *o)
 {
@@ -146,6 +180,8 @@ login_card(const struct agent *a, struct outcome *o)
 			o->kind = e == APDU_PIN_WRONG ? O_CARD_WRONG_PIN :
 			    e == APDU_PIN_BLOCKED ? O_CARD_BLOCKED : O_CARD_BAD;
 			o->tries = tries;
+			if (e == APDU_PIN_WRONG)
+				report_pin_refused(a, &ci, o);
 			goto out;
 		}
 		pin_len = 0;

@@ -86,6 +86,12 @@ verifier_message(const struct outcome *o, char *buf, size_t size)
 			snprintf(buf, size, "Fingerprint not recognised: %s; try again, or sign on with your card.",
 			    tries_text(o->tries, t, sizeof(t)));
 		break;
+	case SIGNON_R_SLOW_DOWN:
+		snprintf(buf, size, "Too many sign-on attempts from this laptop: wait a minute and try again.");
+		break;
+	case SIGNON_R_UNAVAILABLE:
+		snprintf(buf, size, "Verifier unavailable: the agency cannot check sign-ons right now; try again in a moment.");
+		break;
 	default:
 		snprintf(buf, size, "Refused (result %d).", o->result);
 		break;

@@ -70,13 +70,13 @@ static const char *const result_names[] = {
 	"ok", "wrong-pin", "locked", "unknown-card", "unknown-user", "code-used",
 	"code-expired", "code-invalid", "factor-refused", "card-signature",
 	"replay", "device", "disabled", "malformed", "internal", "no-session",
-	"no-match",
+	"no-match", "slow-down", "unavailable",
 };
 static const char *const factor_names[] = {
 	"none", "card-pin", "card-key", "code-pin", "biometric",
 };
 static const char *const op_names[] = {
-	NULL, "signon", "signoff", "lock", "unlock",
+	NULL, "signon", "signoff", "lock", "unlock", "pin-refused",
 };
 static const char *const mode_names[] = { "unknown", "remote", "office" };
 static const char *const relay_names[] = {
@@ -343,6 +343,9 @@ request_fields_ok(const struct signon_request *m)
 			return SIGNON_E_FIELDS;
 		return SIGNON_OK;
 	}
+	if (m->op == SIGNON_OP_PIN_REFUSED)
+		return m->factor == SIGNON_F_CARD_KEY && has_card && !has_staff &&
+		    !has_sig ? SIGNON_OK : SIGNON_E_FIELDS;
 	switch (m->factor) {
 	case SIGNON_F_CARD_PIN:
 		return has_card && !has_staff && !has_sig ? SIGNON_OK : SIGNON_E_FIELDS;

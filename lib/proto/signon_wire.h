@@ -121,8 +121,15 @@ enum signon_op {
 	SIGNON_OP_SIGNOFF = 2,	/* closes it; factor NONE */
 	SIGNON_OP_LOCK = 3,	/* screen locked: recorded; factor NONE */
 	SIGNON_OP_UNLOCK = 4,	/* unlocked: a factor is checked as for SIGNON */
+	SIGNON_OP_PIN_REFUSED = 5,	/* a keyed card refused the PIN typed
+					 * into it (VERIFY: 63Cx): a failure of
+					 * the card's user, counted by the
+					 * verifier; factor CARD_KEY, the card
+					 * id, no signature (appended in
+					 * version 1: an older verifier drops
+					 * it as malformed) */
 };
-#define SIGNON_OP_MAX		4
+#define SIGNON_OP_MAX		5
 
 enum signon_factor {
 	SIGNON_F_NONE = 0,	/* sign-off and lock only */
@@ -161,8 +168,14 @@ enum signon_result {
 	SIGNON_R_NO_SESSION = 15,	/* sign-off without a session */
 	SIGNON_R_NO_MATCH = 16,		/* a biometric non-match, recorded and
 					 * counted; tries left as for a PIN */
+	/* appended in version 1 (an older agent or relay refuses a result
+	 * it does not know, as an answer it cannot read) */
+	SIGNON_R_SLOW_DOWN = 17,	/* this laptop or address is over its
+					 * rate: nothing was checked or counted */
+	SIGNON_R_UNAVAILABLE = 18,	/* the verifier cannot reach its
+					 * registry: nothing was checked */
 };
-#define SIGNON_R_MAX		16
+#define SIGNON_R_MAX		18
 
 /* The relay's own failures (RELAY_ERR). */
 enum signon_relay_err {
@@ -244,6 +257,7 @@ struct signon_challenge {
  *   CODE_PIN    staff id, sealed (PIN and code)
  *   BIOMETRIC   staff id, match (SIGNON_MATCH_YES or _NO)
  *   NONE        (SIGNOFF, LOCK) staff id optional
+ * and for the op PIN_REFUSED: factor CARD_KEY, the card id, no signature.
  * The sealed secret and its ephemeral key are always present (the same
  * length on the wire whatever the factor); its content is checked by the
  * verifier after opening it.
