@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,65 @@ authd_engine_free(struct authd_engine *e)
 		EVP_PKEY_free(e->keys->e[i].pk);
 	free(e->keys);
 	e->keys = NULL;
+}
+
+int
+authd_limits_init(struct authd_limits *l, uint32_t src_rate, uint32_t src_burst)
+{
+	memset(l, 0, sizeof(*l));
+	if (rl_init(&l->src, src_rate, src_burst, AUTHD_RL_SLOTS) < 0 ||
+	    rl_init(&l->dev, AUTHD_DEV_RATE, AUTHD_DEV_BURST, AUTHD_RL_SLOTS) < 0 ||
+	    rl_init(&l->fail, AUTHD_FAIL_RATE, AUTHD_FAIL_BURST, AUTHD_RL_SLOTS) < 0) {
+		authd_limits_free(l);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+authd_limits_free(struct authd_limits *l)
+{
+	rl_free(&l->src);
+	rl_free(&l->dev);
+	rl_free(&l->fail);
+}
+
+static void
+note(struct authd_engine *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+note(struct authd_engine *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->note, sizeof(e->note), fmt, ap);
+	va_end(ap);
+	e->has_note = 1;
+}
+
+/* "10.77.0.2:1234" -> "10.77.0.2", "[fd00::1]:1234" -> "fd00::1": a
+ * source's bucket is its address, whatever port it sends from. */
+static void
+source_key(const char *source, char *key, size_t len)
+{
+	const char *end;
+
+	if (source[0] == '[' && (end = strchr(source, ']')) != NULL) {
+		snprintf(key, len, "%.*s", (int)(end - source - 1), source + 1);
+		return;
+	}
+	end = strrchr(source, ':');
+	snprintf(key, len, "%.*s", (int)(end != NULL ? end - source :
+	    (ptrdiff_t)strlen(source)), source);
+}
+
+/* The key of a laptop's bucket (kind 'd': requests, 'f': failures). */
+static void
+device_key(const char *device, int kind, char *key, size_t len)
+{
+	snprintf(key, len, "%c:%s", kind, device);
 }
 
 /* The parsed key for id (kind 'd': a laptop's Ed25519 key, raw; 'c': a
@@ -105,6 +165,9 @@ struct attempt {
 	struct reg_signon_rec		*rec;
 	struct reg_staff		 staff;
 	int				 have_staff;
+	int				 unrecorded;	/* over the laptop's rate:
+							 * no audit record */
+	int				 answer;	/* 0: answer nothing */
 };
 
 static int
@@ -129,7 +192,7 @@ static int
 check_factor(struct authd_engine *e, struct attempt *a, struct sk_error *err)
 {
 	const struct signon_request *q = &a->bd->req;
-	char kind[16], staff[REG_NAME_MAX + 1];
+	char kind[16], staff[REG_NAME_MAX + 1], fkey[RL_KEY_MAX];
 	char pin[SIGNON_PIN_MAX + 1], code[SIGNON_CODE_MAX + 1];
 	size_t pin_len = 0, code_len = 0;
 	int rc, counted = 0, f0, ok = 0;
@@ -168,10 +231,25 @@ check_factor(struct authd_engine *e, struct attempt *a, struct sk_error *err)
 	if (f0 >= e->max_failures)
 		return refuse(a, SIGNON_R_LOCKED, "user %s is locked after %d failures",
 		    staff, f0);
-	if (!rules_allow(e->rules, a->staff.role, q->factor))
+	if (q->op != SIGNON_OP_PIN_REFUSED && !rules_allow(e->rules, a->staff.role,
+	    q->factor))
 		return refuse(a, SIGNON_R_FACTOR_REFUSED, "factor %s is not allowed"
 		    " for role %s", signon_factor_name(q->factor),
 		    a->staff.role[0] ? a->staff.role : "(none)");
+	/* the laptop's failure budget: spent, nothing is checked or counted
+	 * (one laptop cannot lock user after user) */
+	device_key(a->bd->device, 'f', fkey, sizeof(fkey));
+	if (e->limits != NULL && !rl_has(&e->limits->fail, fkey, e->now_ms))
+		return refuse(a, SIGNON_R_SLOW_DOWN, "laptop %s caused %u failures"
+		    " lately (%u an hour at most): not checked, not counted",
+		    a->bd->device, AUTHD_FAIL_BURST, AUTHD_FAIL_RATE * 60);
+	if (q->op == SIGNON_OP_PIN_REFUSED) {
+		/* the card counted the wrong PIN; so does the agency */
+		counted = 1;
+		refuse(a, SIGNON_R_WRONG_PIN, "wrong PIN: the card refused it");
+		rc = 0;
+		goto out;
+	}
 
 	/* the factor */
 	if (q->factor == SIGNON_F_CARD_PIN || q->factor == SIGNON_F_CODE_PIN) {
@@ -270,6 +348,8 @@ out:
 	if (counted) {
 		int n = f0 + 1;
 
+		if (e->limits != NULL)
+			(void)rl_take(&e->limits->fail, fkey, e->now_ms, NULL);
 		if ((rc = reg_staff_set_failures(e->r, staff, n, err)) < 0)
 			return rc;
 		a->res.tries_left = (uint8_t)(n >= e->max_failures ? 0 :
@@ -334,6 +414,22 @@ handle_bound(struct authd_engine *e, const uint8_t *in, size_t len, int64_t now,
 	if ((rc = nonce_use(e->nonces, q->nonce, bd.device, now)) != NONCE_OK)
 		return refuse(a, rc == NONCE_E_FULL ? SIGNON_R_INTERNAL : SIGNON_R_REPLAY,
 		    "%s", nonce_strerror(rc));
+	/* 3b: the laptop's rate */
+	if (e->limits != NULL) {
+		char k[RL_KEY_MAX];
+		uint64_t n;
+
+		device_key(bd.device, 'd', k, sizeof(k));
+		if ((rc = rl_take(&e->limits->dev, k, e->now_ms, &n)) != RL_OK) {
+			a->unrecorded = 1;
+			a->answer = rl_answer(&e->limits->dev, k, e->now_ms);
+			if (rc == RL_REFUSED_NOTE)
+				note(e, "laptop %s is over its rate (%u a minute,"
+				    " %u at once): slowed down", bd.device,
+				    AUTHD_DEV_RATE, AUTHD_DEV_BURST);
+			return refuse(a, SIGNON_R_SLOW_DOWN, "over the laptop's rate");
+		}
+	}
 	/* 4 */
 	if (q->op == SIGNON_OP_LOCK)
 		return a->res.result = SIGNON_R_OK, 0;
@@ -360,6 +456,33 @@ handle_bound(struct authd_engine *e, const uint8_t *in, size_t len, int64_t now,
 }
 
 int
+authd_answer_unchecked(struct authd_engine *e, const uint8_t *in, size_t len,
+    int result, int64_t now, uint8_t *out, size_t *outlen, struct sk_error *err)
+{
+	static struct signon_bound bd;
+	struct signon_result_msg res;
+	int rc;
+
+	*outlen = 0;
+	if (signon_bound_decode(in, len, &bd) != SIGNON_OK) {
+		e->count[AUTHD_C_MALFORMED]++;
+		return 0;
+	}
+	memset(&res, 0, sizeof(res));
+	memcpy(res.nonce, bd.req.nonce, SIGNON_NONCE_LEN);
+	res.op = bd.req.op;
+	res.factor = bd.req.factor;
+	res.result = (uint8_t)result;
+	res.time = (uint64_t)now;
+	sk_strlcpy(res.device, bd.device, sizeof(res.device));
+	if ((rc = signon_result_sign(out, SIGNON_RESULT_LEN, &res, e->signer)) < 0)
+		return sk_errorf(err, EIO, "signing a result failed: %s",
+		    signon_strerror(rc));
+	*outlen = (size_t)rc;
+	return 0;
+}
+
+int
 authd_handle(struct authd_engine *e, const uint8_t *in, size_t len,
     const char *source, int64_t now, uint8_t *out, size_t *outlen,
     struct reg_signon_rec *rec, int *has_rec, struct sk_error *err)
@@ -369,7 +492,31 @@ authd_handle(struct authd_engine *e, const uint8_t *in, size_t len,
 
 	*outlen = 0;
 	*has_rec = 0;
+	e->has_note = 0;
+	e->now_ms = e->clock_ms != 0 ? e->clock_ms : now * 1000;
 	t = signon_peek(in, len);
+	if (e->limits != NULL) {
+		char k[RL_KEY_MAX];
+		uint64_t n;
+
+		source_key(source, k, sizeof(k));
+		if ((rc = rl_take(&e->limits->src, k, e->now_ms, &n)) != RL_OK) {
+			e->count[AUTHD_C_LIMITED]++;
+			if (rc == RL_REFUSED_NOTE)
+				note(e, "source %s is over its rate (%u a minute, %u at"
+				    " once): slowed down", k, e->limits->src.rate,
+				    e->limits->src.burst);
+			if (t == SIGNON_BOUND && rl_answer(&e->limits->src, k, e->now_ms))
+				return authd_answer_unchecked(e, in, len, SIGNON_R_SLOW_DOWN,
+				    now, out, outlen, err);
+			return 0;
+		}
+	}
+	if (t == SIGNON_BOUND && e->unavailable) {
+		e->count[AUTHD_C_UNAVAILABLE]++;
+		return authd_answer_unchecked(e, in, len, SIGNON_R_UNAVAILABLE, now, out,
+		    outlen, err);
+	}
 	if (t == SIGNON_NONCE_REQ) {
 		struct signon_nonce_req nr;
 		struct signon_challenge c;
@@ -400,10 +547,17 @@ authd_handle(struct authd_engine *e, const uint8_t *in, size_t len,
 	sk_strlcpy(rec->source, source, sizeof(rec->source));
 	a.res.time = (uint64_t)now;
 	a.res.result = SIGNON_R_INTERNAL;
+	a.answer = 1;
 	if ((rc = handle_bound(e, in, len, now, &a, err)) != 0) {
 		if (rc > 0)
 			e->count[AUTHD_C_MALFORMED]++;
 		return rc > 0 ? 0 : rc;
+	}
+	if (a.unrecorded) {
+		e->count[AUTHD_C_LIMITED]++;
+		if (!a.answer)
+			return 0;
+		goto sign;
 	}
 	sk_strlcpy(rec->result, signon_result_name(a.res.result), sizeof(rec->result));
 	if ((rc = reg_signon_append(e->r, rec, &e->head_count, e->head_hash, err)) < 0)
@@ -412,6 +566,7 @@ authd_handle(struct authd_engine *e, const uint8_t *in, size_t len,
 	e->head_dirty = 1;
 	*has_rec = 1;
 	e->count[a.res.result == SIGNON_R_OK ? AUTHD_C_OK : AUTHD_C_REFUSED]++;
+sign:
 	rc = signon_result_sign(out, SIGNON_RESULT_LEN, &a.res, e->signer);
 	if (rc < 0)
 		return sk_errorf(err, EIO, "signing a result failed: %s",

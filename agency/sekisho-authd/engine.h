@@ -11,10 +11,15 @@
  *      another laptop ends here);
  *   3. the nonce is this verifier's, for this laptop, fresh and unused
  *      (else "replay"); it is used up from here on, whatever follows;
+ *      then the laptop's own rate (else "slow-down", not recorded);
  *   4. sign-off / lock: the session closed / the event recorded;
  *   5. sign-on / unlock: the card or user known, not disabled, not
- *      locked, the factor allowed for the user's role, then the factor
- *      itself (PIN, the card's signature, code + PIN, the match);
+ *      locked, the factor allowed for the user's role, the laptop's
+ *      failure budget not spent (else "slow-down", recorded, nothing
+ *      checked or counted), then the factor itself (PIN, the card's
+ *      signature, code + PIN, the match); pin-refused (a keyed card
+ *      refused the PIN typed into it): the card known, its user not
+ *      disabled or locked, the failure budget, then a counted failure;
  *   6. failures are counted per user across every factor: a failure sets
  *      the counter to one more than before the attempt, whatever the
  *      factor's own steps did; a success of a card or code factor resets
@@ -23,6 +28,13 @@
  *      and closes their sessions; only IT resets a lock
  *      (sekisho-provision user unlock);
  *   7. success opens the session (stage 2) for the laptop and the user.
+ *
+ * Before all of this, every datagram (any type) takes a token of its
+ * source address's bucket: over the rate it is dropped, a BOUND answered
+ * "slow-down" at most once a second per address, and one note (a log
+ * line) per address per minute. While the registry is unreachable
+ * (e->unavailable, set by the daemon) a BOUND is answered "unavailable",
+ * never checked: nothing is accepted that the registry did not record.
  *
  * Requests are handled in batches: authd_batch_begin takes the registry's
  * write lock, reads the audit chain's head; every record of the batch is
@@ -36,6 +48,7 @@
 #include <stdint.h>
 
 #include "agency/sekisho-authd/nonce.h"
+#include "agency/sekisho-authd/ratelimit.h"
 #include "agency/sekisho-authd/rules.h"
 #include "lib/proto/signon_crypto.h"
 #include "lib/proto/signon_wire.h"
@@ -46,6 +59,8 @@ enum authd_count {
 	AUTHD_C_OK,		/* results: accepted */
 	AUTHD_C_REFUSED,	/* results: anything else */
 	AUTHD_C_MALFORMED,	/* dropped */
+	AUTHD_C_LIMITED,	/* over a rate: dropped or "slow-down" */
+	AUTHD_C_UNAVAILABLE,	/* answered "unavailable" */
 	AUTHD_C_MAX
 };
 
@@ -58,6 +73,34 @@ struct authd_keycache {
 		EVP_PKEY	*pk;
 	} e[AUTHD_KEYCACHE];
 };
+
+/*
+ * Rate limits (docs/sign-on.md, "Rate limits"), token buckets:
+ *   src   datagrams of any kind per source address (without the port),
+ *         before anything else is looked at;
+ *   dev   verified requests per laptop (after its signature and nonce);
+ *   fail  counted failures caused from one laptop: its sign-ons are
+ *         answered "slow-down", unchecked and uncounted, once they are
+ *         spent, so that one laptop locks at most a few users an hour.
+ * Rates are per minute.
+ */
+#define AUTHD_SRC_RATE		1200
+#define AUTHD_SRC_BURST		40
+#define AUTHD_DEV_RATE		120
+#define AUTHD_DEV_BURST		10
+#define AUTHD_FAIL_RATE		1
+#define AUTHD_FAIL_BURST	10
+#define AUTHD_RL_SLOTS		(1u << 15)
+struct authd_limits {
+	struct ratelimit	src, dev, fail;
+};
+/* The buckets at the rates above (src_rate, src_burst: -R; 0 rate: no
+ * limit for the source). 0 or -ENOMEM. */
+int authd_limits_init(struct authd_limits *l, uint32_t src_rate,
+    uint32_t src_burst);
+void authd_limits_free(struct authd_limits *l);
+
+#define AUTHD_NOTE_MAX	256
 
 struct authd_engine {
 	struct reg			*r;
@@ -74,6 +117,17 @@ struct authd_engine {
 	char				 head_hash[REG_HASH_HEX];
 	uint64_t			 count[AUTHD_C_MAX];
 	struct authd_keycache		*keys;		/* made on first use */
+	struct authd_limits		*limits;	/* NULL: no rate limits */
+	int				 unavailable;	/* the registry is out of
+							 * reach: BOUND answered
+							 * "unavailable" */
+	int64_t				 clock_ms;	/* the caller's clock for the
+							 * rates, set before each
+							 * authd_handle (0: now s) */
+	int64_t				 now_ms;	/* of the datagram */
+	/* a line for the log, set by authd_handle (has_note) */
+	int				 has_note;
+	char				 note[AUTHD_NOTE_MAX];
 };
 
 /* Frees what the engine made (its key cache). */
@@ -93,6 +147,16 @@ void authd_batch_abort(struct authd_engine *e);
 int authd_handle(struct authd_engine *e, const uint8_t *in, size_t len,
     const char *source, int64_t now, uint8_t *out, size_t *outlen,
     struct reg_signon_rec *rec, int *has_rec, struct sk_error *err);
+
+/* A BOUND answered without being checked, with result (slow-down,
+ * unavailable): its nonce, op, factor and laptop echoed, signed so that
+ * the relay passes it on; nothing recorded (a flood must not fill the
+ * audit trail). The daemon answers so the requests of a batch the
+ * registry failed. *outlen 0 for a datagram that is no BOUND. 0 or
+ * -EIO. */
+int authd_answer_unchecked(struct authd_engine *e, const uint8_t *in,
+    size_t len, int result, int64_t now, uint8_t *out, size_t *outlen,
+    struct sk_error *err);
 
 /* The record as one JSON line (no newline), for the log file and syslog. */
 void authd_rec_json(const struct reg_signon_rec *rec, char *buf, size_t len);

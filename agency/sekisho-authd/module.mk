@@ -1,7 +1,8 @@
 # sekisho-authd: the sign-on verifier (docs/sign-on.md). It shares the
 # registry: its sources and libraries come from registry/module.mk.
 AUTHD_CORE := agency/sekisho-authd/engine.c agency/sekisho-authd/nonce.c \
-	agency/sekisho-authd/rules.c agency/sekisho-authd/session.c
+	agency/sekisho-authd/rules.c agency/sekisho-authd/session.c \
+	agency/sekisho-authd/ratelimit.c
 PROGS += sekisho-authd
 sekisho-authd_SRCS := $(AUTHD_CORE) agency/sekisho-authd/sekisho-authd.c $(REGISTRY_SRCS)
 $(B)/sekisho-authd: LDFLAGS += $(SANDBOX_LIBS) $(REGISTRY_LIBS)

@@ -7,7 +7,12 @@
  *
  *	sekisho-authd [-dnv] -r registry -k sign.key -s seal.key -f rules
  *	    [-l addr[:port]] [-L lifetime-s] [-T nonce-ttl-s] [-j jsonl]
- *	    [-u user]
+ *	    [-R per-source-a-minute] [-u user]
+ *
+ * A lost PostgreSQL connection (the server restarted, the link cut) is
+ * tried again with a backoff (RETRY_MIN_MS doubling to RETRY_MAX_MS);
+ * meanwhile every request is answered "unavailable" (the engine's
+ * e.unavailable), never checked, never accepted.
  *	sekisho-authd -G DIR	make the verifier's keys in DIR
  */
 #include <errno.h>
@@ -39,11 +44,13 @@
 #define PROCNAME	"sekisho-authd"
 #define BUDGET		64	/* datagrams per batch */
 #define NONCE_SLOTS	(1u << 18)
+#define RETRY_MIN_MS	250	/* the registry's reconnection backoff */
+#define RETRY_MAX_MS	8000
 
 struct authd {
 	const char		*url, *sign_path, *seal_path, *rules_path, *listen;
 	const char		*jsonl_path, *user, *keygen_dir;
-	uint64_t		 lifetime_s, nonce_ttl;
+	uint64_t		 lifetime_s, nonce_ttl, src_rate;
 	int			 foreground, check, verbose;
 	struct beacon_addr	 addr;
 	struct reg		*r;
@@ -52,8 +59,12 @@ struct authd {
 	struct signon_unsealer	 unsealer;
 	struct nonce_state	 nonces;
 	struct authd_engine	 e;
+	struct authd_limits	 limits;
 	int			 sock, sig_fd, jsonl_fd, quit;
 	uint64_t		 send_errors;
+	/* the registry out of reach (e.unavailable): the next try */
+	int64_t			 retry_at_ms;
+	int			 retry_ms, retries;
 };
 
 struct pending {
@@ -64,6 +75,9 @@ struct pending {
 	socklen_t		 tolen;
 	int			 has_rec;
 	struct reg_signon_rec	 rec;
+	uint8_t			 in[SIGNON_BOUND_LEN];	/* a BOUND, for an
+							 * "unavailable" */
+	size_t			 inlen;
 };
 
 static void __attribute__((noreturn))
@@ -71,7 +85,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: " PROCNAME " [-dnv] -r registry -k sign.key -s seal.key"
 	    " -f rules\n\t[-l addr[:port]] [-L lifetime-s] [-T nonce-ttl-s]"
-	    " [-j jsonl] [-u user]\n       " PROCNAME " -G DIR\n");
+	    " [-j jsonl] [-R per-source-a-minute] [-u user]\n       " PROCNAME " -G DIR\n");
 	exit(1);
 }
 
@@ -88,7 +102,7 @@ parse_args(struct authd *d, int argc, char **argv)
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "df:G:j:k:L:l:nr:s:T:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "df:G:j:k:L:l:nR:r:s:T:u:v")) != -1) {
 		switch (ch) {
 		case 'd': d->foreground = 1; break;
 		case 'f': d->rules_path = optarg; break;
@@ -98,6 +112,7 @@ parse_args(struct authd *d, int argc, char **argv)
 		case 'L': opt_u64("-L", optarg, 60, 7 * 86400, &d->lifetime_s); break;
 		case 'l': d->listen = optarg; break;
 		case 'n': d->check = 1; break;
+		case 'R': opt_u64("-R", optarg, 0, 600000, &d->src_rate); break;
 		case 'r': d->url = optarg; break;
 		case 's': d->seal_path = optarg; break;
 		case 'T': opt_u64("-T", optarg, 5, 300, &d->nonce_ttl); break;
@@ -173,6 +188,15 @@ load_config(struct authd *d)
 	free(text);
 }
 
+/* A burst of two seconds' worth, at least AUTHD_SRC_BURST. */
+static uint32_t
+src_burst(const struct authd *d)
+{
+	uint64_t b = d->src_rate / 30;
+
+	return b < AUTHD_SRC_BURST ? AUTHD_SRC_BURST : (uint32_t)b;
+}
+
 static void
 print_config(const struct authd *d)
 {
@@ -185,6 +209,9 @@ print_config(const struct authd *d)
 	printf("seal-key %s\n", pub);
 	printf("session-lifetime %llu\nnonce-ttl %llu\n",
 	    (unsigned long long)d->lifetime_s, (unsigned long long)d->nonce_ttl);
+	printf("rate source %llu/min burst %u, laptop %u/min burst %u, failures"
+	    " %u/min burst %u\n", (unsigned long long)d->src_rate, src_burst(d),
+	    AUTHD_DEV_RATE, AUTHD_DEV_BURST, AUTHD_FAIL_RATE, AUTHD_FAIL_BURST);
 	rules_print(&d->rules, rl, sizeof(rl));
 	fputs(rl, stdout);
 }
@@ -216,6 +243,9 @@ start(struct authd *d)
 	d->e.nonces = &d->nonces;
 	d->e.lifetime_s = (uint32_t)d->lifetime_s;
 	d->e.max_failures = REG_MAX_FAILURES;
+	if (authd_limits_init(&d->limits, (uint32_t)d->src_rate, src_burst(d)) < 0)
+		fatalx("out of memory for the rate limits");
+	d->e.limits = &d->limits;
 	d->jsonl_fd = -1;
 	if (d->jsonl_path != NULL && (d->jsonl_fd = open(d->jsonl_path,
 	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1)
@@ -238,11 +268,13 @@ static void
 log_counts(const struct authd *d)
 {
 	log_info("%llu challenges, %llu accepted, %llu refused, %llu malformed dropped,"
-	    " %llu send errors",
+	    " %llu over a rate, %llu unavailable, %llu send errors",
 	    (unsigned long long)d->e.count[AUTHD_C_CHALLENGE],
 	    (unsigned long long)d->e.count[AUTHD_C_OK],
 	    (unsigned long long)d->e.count[AUTHD_C_REFUSED],
 	    (unsigned long long)d->e.count[AUTHD_C_MALFORMED],
+	    (unsigned long long)d->e.count[AUTHD_C_LIMITED],
+	    (unsigned long long)d->e.count[AUTHD_C_UNAVAILABLE],
 	    (unsigned long long)d->send_errors);
 }
 
@@ -262,6 +294,54 @@ emit(struct authd *d, const struct reg_signon_rec *rec)
 		log_warn("%s", d->jsonl_path);
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The registry failed with rc: a lost connection makes the verifier
+ * unavailable until a reconnection succeeds (try_reconnect). */
+static void
+registry_failed(struct authd *d, int rc)
+{
+	if (rc != -ECONNRESET && rc != -ENOTCONN)
+		return;
+	if (!d->e.unavailable)
+		log_warnx("registry: connection lost: requests are answered"
+		    " \"unavailable\" until it is back");
+	d->e.unavailable = 1;
+	d->retry_ms = RETRY_MIN_MS;
+	d->retry_at_ms = mono_ms() + d->retry_ms;
+}
+
+static void
+try_reconnect(struct authd *d)
+{
+	struct sk_error err;
+
+	if (!d->e.unavailable || mono_ms() < d->retry_at_ms)
+		return;
+	if (reg_reopen(d->r, &err) < 0) {
+		if (d->retries++ == 0)
+			log_warnx("%s: trying again, backing off to %d s", err.msg,
+			    RETRY_MAX_MS / 1000);
+		else
+			log_debug("%s", err.msg);
+		d->retry_ms = d->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
+		    d->retry_ms * 2;
+		d->retry_at_ms = mono_ms() + d->retry_ms;
+		return;
+	}
+	log_warnx("registry: connection back after %d tries: requests are checked"
+	    " again", d->retries + 1);
+	d->retries = 0;
+	d->e.unavailable = 0;
+}
+
 static void
 on_readable(struct authd *d)
 {
@@ -269,7 +349,7 @@ on_readable(struct authd *d)
 	static uint8_t in[SIGNON_MAX_LEN + 1];
 	struct sk_error err;
 	char src[BEACON_ADDRSTRLEN];
-	int n = 0, i, failed = 0;
+	int n = 0, i, failed = 0, rc;
 
 	while (n < BUDGET) {
 		struct beacon_addr from;
@@ -285,30 +365,59 @@ on_readable(struct authd *d)
 			continue;
 		}
 		beacon_addr_str(&from, src, sizeof(src));
-		if (authd_handle(&d->e, in, (size_t)len, src, (int64_t)time(NULL),
-		    p[n].buf, &p[n].len, &p[n].rec, &p[n].has_rec, &err) < 0) {
+		d->e.clock_ms = mono_ms();
+		rc = authd_handle(&d->e, in, (size_t)len, src, (int64_t)time(NULL),
+		    p[n].buf, &p[n].len, &p[n].rec, &p[n].has_rec, &err);
+		if (d->e.has_note)
+			log_warnx("%s", d->e.note);
+		if (rc < 0) {
 			log_warnx("registry: %s: the batch is rolled back", err.msg);
+			registry_failed(d, rc);
 			failed = 1;
+			/* this request too is told "unavailable" */
+			p[n].has_rec = 0;
+			if (authd_answer_unchecked(&d->e, in, (size_t)len,
+			    SIGNON_R_UNAVAILABLE, (int64_t)time(NULL), p[n].buf,
+			    &p[n].len, &err) == 0 && p[n].len != 0) {
+				memcpy(&p[n].to, &from.ss, from.len);
+				p[n].tolen = from.len;
+				n++;
+			}
 			break;
 		}
 		if (p[n].len == 0)
 			continue;
+		p[n].inlen = 0;
+		if (p[n].has_rec && (size_t)len == SIGNON_BOUND_LEN) {
+			memcpy(p[n].in, in, SIGNON_BOUND_LEN);
+			p[n].inlen = SIGNON_BOUND_LEN;
+		}
 		memcpy(&p[n].to, &from.ss, from.len);
 		p[n].tolen = from.len;
 		n++;
 	}
 	if (failed)
 		authd_batch_abort(&d->e);
-	else if (authd_batch_commit(&d->e, &err) < 0) {
+	else if ((rc = authd_batch_commit(&d->e, &err)) < 0) {
 		log_warnx("registry: %s: the batch is rolled back", err.msg);
 		authd_batch_abort(&d->e);
+		registry_failed(d, rc);
 		failed = 1;
 	}
 	for (i = 0; i < n; i++) {
-		/* after a failed commit only challenges go out: no result
-		 * may claim what the registry did not keep */
-		if (failed && p[i].len != SIGNON_CHALLENGE_LEN)
-			continue;
+		/* after a failed commit only challenges and unchecked answers
+		 * (no record) go out: no result may claim what the registry
+		 * did not keep; a checked request is answered "unavailable" */
+		if (failed && p[i].has_rec) {
+			p[i].has_rec = 0;
+			p[i].len = 0;
+			if (p[i].inlen != 0 && authd_answer_unchecked(&d->e, p[i].in,
+			    p[i].inlen, SIGNON_R_UNAVAILABLE, (int64_t)time(NULL),
+			    p[i].buf, &p[i].len, &err) < 0)
+				p[i].len = 0;
+			if (p[i].len == 0)
+				continue;
+		}
 		if (sendto(d->sock, p[i].buf, p[i].len, 0, (struct sockaddr *)&p[i].to,
 		    p[i].tolen) == -1 && d->send_errors++ == 0)
 			log_warn("send (logged once; counted at exit)");
@@ -350,9 +459,24 @@ enter_sandbox(const struct authd *d)
 		SCMP_SYS(unlink),
 		SCMP_SYS(utimensat),	/* the registry wakes SQLite followers */
 	};
+	/* PostgreSQL: a new connection to the server it was started with
+	 * (libpq: a socket, connected; its options set and read). A host
+	 * name is resolved by libpq from files the sandbox no longer shows:
+	 * give the server's address or socket directory. */
+	static const int pg_calls[] = {
+		SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg),
+		SCMP_SYS(sendmsg), SCMP_SYS(pwrite64), SCMP_SYS(fsync),
+		SCMP_SYS(fdatasync), SCMP_SYS(ftruncate), SCMP_SYS(flock),
+		SCMP_SYS(unlink), SCMP_SYS(utimensat),
+		SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(getsockopt),
+		SCMP_SYS(setsockopt), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
+		SCMP_SYS(shutdown), SCMP_SYS(uname),
+	};
+	int pg = reg_backend(d->r) == REG_PG;
 	struct sandbox sb = {
-		.name = PROCNAME, .user = d->user, .syscalls = calls,
-		.n_syscalls = nitems(calls), .flags = SANDBOX_SYSLOG,
+		.name = PROCNAME, .user = d->user, .syscalls = pg ? pg_calls : calls,
+		.n_syscalls = pg ? nitems(pg_calls) : nitems(calls),
+		.flags = SANDBOX_SYSLOG,
 	};
 	struct sk_error err;
 
@@ -368,14 +492,21 @@ loop(struct authd *d)
 			{ .fd = d->sock, .events = POLLIN },
 			{ .fd = d->sig_fd, .events = POLLIN },
 		};
+		int timeout = -1;
 
-		if (poll(pfd, 2, -1) == -1) {
+		if (d->e.unavailable) {
+			int64_t left = d->retry_at_ms - mono_ms();
+
+			timeout = left < 0 ? 0 : (int)left;
+		}
+		if (poll(pfd, 2, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		if (pfd[1].revents & POLLIN)
 			on_signal(d);
+		try_reconnect(d);
 		if (pfd[0].revents & (POLLIN | POLLERR))
 			on_readable(d);
 	}
@@ -386,7 +517,7 @@ main(int argc, char **argv)
 {
 	static struct authd d = {
 		.listen = "0.0.0.0", .user = SANDBOX_USER_AUTHD,
-		.lifetime_s = 8 * 3600, .nonce_ttl = 30,
+		.lifetime_s = 8 * 3600, .nonce_ttl = 30, .src_rate = AUTHD_SRC_RATE,
 	};
 
 	log_init(PROCNAME, 1, LOG_LEVEL_WARN);
@@ -415,6 +546,7 @@ main(int argc, char **argv)
 	reg_close(d.r);
 	nonce_free(&d.nonces);
 	authd_engine_free(&d.e);
+	authd_limits_free(&d.limits);
 	signon_signer_free(&d.signer);
 	signon_unsealer_free(&d.unsealer);
 	return 0;

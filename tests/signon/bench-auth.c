@@ -58,6 +58,7 @@ main(int argc, char **argv)
 	static const char rl[] = "role * card-pin card-key code-pin\n";
 	static struct rules rules;
 	static struct nonce_state nonces;
+	static struct authd_limits limits;
 	struct signon_signer ver, dev;
 	struct signon_unsealer uns;
 	struct authd_engine e;
@@ -121,6 +122,10 @@ main(int argc, char **argv)
 	e.nonces = &nonces;
 	e.lifetime_s = 28800;
 	e.max_failures = REG_MAX_FAILURES;
+	/* the daemon's rate limits, each laptop from its own tunnel address */
+	if (authd_limits_init(&limits, AUTHD_SRC_RATE, AUTHD_SRC_BURST) < 0)
+		die("out of memory", NULL);
+	e.limits = &limits;
 
 	if ((reqs = calloc((size_t)n, sizeof(*reqs))) == NULL)
 		die("out of memory", NULL);
@@ -155,10 +160,16 @@ main(int argc, char **argv)
 	t0 = now_s();
 	w0 = wall_s();
 	for (int i = 0; i < n; i++) {
-		if (authd_handle(&e, reqs[i], SIGNON_BOUND_LEN, "10.77.0.2:1", NOW, out,
+		char src[32];
+
+		snprintf(src, sizeof(src), "10.77.%d.%d:51820", 1 + i / 250, 2 + i % 250);
+		if (authd_handle(&e, reqs[i], SIGNON_BOUND_LEN, src, NOW, out,
 		    &outlen, &rec, &has, &err) < 0)
 			die("handle", &err);
-		ok += strcmp(rec.result, "ok") == 0;
+		if (strcmp(rec.result, "ok") == 0)
+			ok++;
+		else if (getenv("BENCH_DEBUG") != NULL)
+			fprintf(stderr, "%d: %s: %s\n", i, rec.result, rec.reason);
 		if ((i + 1) % 64 == 0 && authd_batch_commit(&e, &err) < 0)
 			die("commit", &err);
 	}
