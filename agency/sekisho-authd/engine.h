@@ -81,15 +81,16 @@ struct authd_keycache {
  *   dev   verified requests per laptop (after its signature and nonce);
  *   fail  counted failures caused from one laptop: its sign-ons are
  *         answered "slow-down", unchecked and uncounted, once they are
- *         spent, so that one laptop locks at most a few users an hour.
+ *         spent: one laptop locks at most 4 users at once, then one
+ *         every 5 minutes.
  * Rates are per minute.
  */
 #define AUTHD_SRC_RATE		1200
 #define AUTHD_SRC_BURST		40
 #define AUTHD_DEV_RATE		120
-#define AUTHD_DEV_BURST		10
+#define AUTHD_DEV_BURST		30
 #define AUTHD_FAIL_RATE		1
-#define AUTHD_FAIL_BURST	10
+#define AUTHD_FAIL_BURST	20
 #define AUTHD_RL_SLOTS		(1u << 15)
 struct authd_limits {
 	struct ratelimit	src, dev, fail;

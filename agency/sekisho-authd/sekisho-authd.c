@@ -188,13 +188,14 @@ load_config(struct authd *d)
 	free(text);
 }
 
-/* A burst of two seconds' worth, at least AUTHD_SRC_BURST. */
+/* A burst of two seconds' worth (AUTHD_SRC_BURST at the default rate),
+ * at least 4: a sign-on is two datagrams. */
 static uint32_t
 src_burst(const struct authd *d)
 {
 	uint64_t b = d->src_rate / 30;
 
-	return b < AUTHD_SRC_BURST ? AUTHD_SRC_BURST : (uint32_t)b;
+	return b < 4 ? 4 : (uint32_t)b;
 }
 
 static void

@@ -17,6 +17,7 @@ cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 . tests/lab/pg.sh
 
+SRC=$PWD
 BD=$PWD/${B:-build}
 P=$BD/sekisho-provision
 AUTHD=$BD/sekisho-authd
@@ -41,9 +42,9 @@ say() { "$CLI" -a "127.0.0.1:$RPORT" "$@" 2>&1; }
 # is WANT CMD...: the command's one line is exactly WANT
 is() { local want=$1 got; shift; got=$("$@"); [ "$got" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$got" "$want"; return 1; }; }
 
-start_authd() {
+start_authd() {	# [more options]
 	"$AUTHD" -d -r "$URL" -k authd/sign.key -s authd/seal.key -f rules \
-		-l "127.0.0.1:$VPORT" -j audit.jsonl 2>authd.log &
+		-l "127.0.0.1:$VPORT" -j audit.jsonl "$@" 2>>authd.log &
 	AUTHD_PID=$!
 	pids+=("$AUTHD_PID")
 	wait_udp "$VPORT"
@@ -178,6 +179,41 @@ suite() {	# LABEL URL
 	check "$L: audit verify finds a removed record" is \
 		"sekisho-provision: sign-on audit: record 4 (seq $(sql 'SELECT min(seq) + 4 FROM signon_audit')): the chain breaks before it: a record removed or altered" \
 		bash -c "$P audit verify 2>&1"
+
+	# ---- PostgreSQL restarted under the sandboxed verifier ----
+	if [ "$L" = postgresql ]; then
+		pg_halt "$tmp/pg"
+		check "$L: registry down: the agent is told the verifier is unavailable" is \
+			"unavailable staff= tries=0 lifetime=0" say card-key card.pem
+		check "$L: and again while it is down (never an accept)" is \
+			"unavailable staff= tries=0 lifetime=0" say card-key card.pem
+		pg_resume "$tmp/pg"
+		# the verifier tries again with a backoff (at most 8 s apart)
+		check "$L: the server back: the verifier reconnects from its sandbox" bash -c "
+			for _ in \$(seq 60); do
+				r=\$($CLI -a 127.0.0.1:$RPORT card-key card.pem)
+				[ \"\$r\" = 'ok staff=s1002 tries=0 lifetime=28800' ] && exit 0
+				[ \"\$r\" = 'unavailable staff= tries=0 lifetime=0' ] || { echo \"\$r\"; exit 1; }
+				sleep 0.5
+			done; exit 1"
+		check "$L: the verifier still runs, as its own user" bash -c \
+			"kill -0 $AUTHD_PID && [ \"\$(ps -o user= -p $AUTHD_PID)\" = _sekisho-authd ]"
+		check "$L: the loss and the return logged once each" bash -c "
+			[ \$(grep -c 'registry: connection lost: requests are answered \"unavailable\" until it is back' authd.log) = 1 ] &&
+			[ \$(grep -c 'registry: connection back after [0-9]* tries: requests are checked again' authd.log) = 1 ]"
+		check "$L: nothing recorded while it was down" is "ok" \
+			sql "SELECT result FROM signon_audit ORDER BY seq DESC LIMIT 1"
+	fi
+
+	# ---- the per-source rate ----
+	kill "$AUTHD_PID"; wait "$AUTHD_PID" 2>/dev/null
+	start_authd -R 1	# 1 a minute, 4 at once
+	check "$L: an address hammering the verifier gets its burst, then nothing" is "4" \
+		python3 "$SRC/tests/signon/hammer.py" 127.0.0.1 "$VPORT" 127.0.0.2 pc-001 50
+	check "$L: one log line for it" is "1" \
+		grep -c 'source 127.0.0.2 is over its rate (1 a minute, 4 at once): slowed down' authd.log
+	check "$L: another laptop's address is not slowed down" is "ok staff=s1002 tries=0 lifetime=28800" \
+		say card-key card.pem
 
 	# ---- the verifier down ----
 	kill "$AUTHD_PID"; wait "$AUTHD_PID" 2>/dev/null

@@ -757,47 +757,60 @@ t_rate_source(void **state)
 }
 
 /* One laptop: its verified requests bounded (unrecorded "slow-down");
- * another laptop unaffected. Its failures bounded: after 10 counted, its
+ * another laptop unaffected. Its failures bounded: after 20 counted, its
  * sign-ons are "slow-down", recorded, not checked or counted, so that it
- * locks two users at most; from another laptop the count goes on. */
+ * locks four users at most; from another laptop the count goes on. */
 static void
 t_rate_laptop(void **state)
 {
 	struct world *w = *state;
 	struct signon_result_msg r;
+	static char src[32];
 	int i;
 
 	limits_on(w);
+	/* each from an address of its own: the laptop's own rate, not its
+	 * address's, is what is tested */
 	for (i = 0; i < AUTHD_DEV_BURST; i++) {
+		snprintf(src, sizeof(src), "10.77.1.%d:1", i);
+		w->source = src;
 		r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id });
 		assert_int_equal(r.result, SIGNON_R_OK);
 	}
+	w->source = "10.77.2.1:1";
 	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id });
 	assert_int_equal(r.result, SIGNON_R_SLOW_DOWN);
 	assert_string_equal(w->rec.result, "");
 	assert_true(w->e.has_note);
 	assert_string_equal(w->e.note, "laptop pc-0001 is over its rate (120 a minute,"
-	    " 10 at once): slowed down");
+	    " 30 at once): slowed down");
 	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_PIN, .card = CARD, .pin = PIN,
 	    .device = "pc-0002", .key = &w->other });
 	assert_int_equal(r.result, SIGNON_R_OK);
 
-	/* failures: 5 for s1001 and 5 for s1004 lock both */
+	/* failures: 5 each for s1001, s1004 and two more lock all four */
 	OK(reg_card_assign(w->r, "0A0B0C0D", "mifare", "s1004", &e_));
-	for (i = 0; i < 10; i++) {
+	staff(w, "s1005", "clerk", PIN);
+	staff(w, "s1006", "clerk", PIN);
+	OK(reg_card_assign(w->r, "0A0B0C05", "mifare", "s1005", &e_));
+	OK(reg_card_assign(w->r, "0A0B0C06", "mifare", "s1006", &e_));
+	for (i = 0; i < AUTHD_FAIL_BURST; i++) {
+		static const char *const cards[] = { CARD, "0A0B0C0D", "0A0B0C05",
+		    "0A0B0C06" };
+
 		w->e.clock_ms += 1000;	/* within the laptop's request rate */
 		r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_PIN,
-		    .card = i < 5 ? CARD : "0A0B0C0D", .pin = "0000" });
+		    .card = cards[i / 5], .pin = "0000" });
 		assert_int_equal(r.result, SIGNON_R_WRONG_PIN);
 	}
 	assert_int_equal(failures(w, "s1001"), 5);
-	assert_int_equal(failures(w, "s1004"), 5);
+	assert_int_equal(failures(w, "s1006"), 5);
 	w->e.clock_ms += 1000;
 	r = ask(w, &(struct ask){ .factor = SIGNON_F_CODE_PIN, .staff = "s1002",
 	    .pin = "0000", .code = "AAAA-AAAA-AAAA-AAAA" });
 	assert_int_equal(r.result, SIGNON_R_SLOW_DOWN);
 	assert_string_equal(w->rec.result, "slow-down");	/* recorded */
-	assert_string_equal(w->rec.reason, "laptop pc-0001 caused 10 failures lately"
+	assert_string_equal(w->rec.reason, "laptop pc-0001 caused 20 failures lately"
 	    " (60 an hour at most): not checked, not counted");
 	assert_int_equal(failures(w, "s1002"), 0);
 	/* locked users stay locked (refused before the budget is asked) */
