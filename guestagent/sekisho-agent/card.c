@@ -105,6 +105,19 @@ card_verify_pin(struct sc *s, const char *pin, size_t pin_len, int *tries)
 }
 
 int
+card_pin_status(struct sc *s, int *tries)
+{
+	uint8_t cmd[APDU_MAX], resp[APDU_RESP_MAX];
+	size_t rlen;
+	int sw;
+
+	sw = xfer(s, cmd, apdu_verify_status(cmd), resp, &rlen);
+	if (sw < 0)
+		return sw;
+	return apdu_parse_verify(resp, rlen, tries);
+}
+
+int
 card_sign(struct sc *s, const uint8_t digest[APDU_DIGEST_LEN], uint8_t sig[64])
 {
 	uint8_t cmd[APDU_MAX], resp[APDU_RESP_MAX], der[APDU_SIG_MAX];

@@ -53,6 +53,9 @@ int card_identify(struct sc *s, struct card_info *ci);
 /* VERIFY on a keyed card: enum apdu_pin_status (>= 0, *tries for
  * APDU_PIN_WRONG) or an SC_E_* when the card went away. */
 int card_verify_pin(struct sc *s, const char *pin, size_t pin_len, int *tries);
+/* VERIFY without a PIN: the card's state, nothing tried (APDU_PIN_WRONG:
+ * not verified, *tries left), or an SC_E_*. */
+int card_pin_status(struct sc *s, int *tries);
 /* GENERAL AUTHENTICATE over digest: sig = r|s. 0, SC_E_* or CARD_E_BAD. */
 int card_sign(struct sc *s, const uint8_t digest[APDU_DIGEST_LEN], uint8_t sig[64]);
 

@@ -130,7 +130,8 @@ report_pin_refused(const struct agent *a, const struct card_info *ci,
 	if (a->verbose)
 		fprintf(stderr, "the card's refusal reported: %s\n", outcome_name(&v));
 	if (v.kind == O_VERIFIER && (v.result == SIGNON_R_LOCKED ||
-	    (v.result == SIGNON_R_WRONG_PIN && v.tries < o->tries)))
+	    (v.result == SIGNON_R_WRONG_PIN && o->kind == O_CARD_WRONG_PIN &&
+	    v.tries < o->tries)))
 		*o = v;
 }
 
@@ -144,7 +145,7 @@ login_card(const struct agent *a, struct outcome *o)
 	struct signon_request req;
 	char pin[SECRET_MAX + 1];
 	uint8_t digest[32];
-	int e, tries = 0;
+	int e, tries = 0, before = -1, t0 = 0;
 	size_t pin_len;
 
 	memset(o, 0, sizeof(*o));
@@ -168,6 +169,9 @@ login_card(const struct agent *a, struct outcome *o)
 			o->kind = O_PIN_FORMAT;
 			goto out;
 		}
+		/* whether the card had tries left: a VERIFY that blocks it
+		 * was a wrong PIN too, one on a blocked card was not tried */
+		before = card_pin_status(s, &t0);
 		e = card_verify_pin(s, pin, pin_len, &tries);
 		secret_wipe(pin, sizeof(pin));
 		if (e < 0 && a->verbose)
@@ -180,7 +184,8 @@ login_card(const struct agent *a, struct outcome *o)
 			o->kind = e == APDU_PIN_WRONG ? O_CARD_WRONG_PIN :
 			    e == APDU_PIN_BLOCKED ? O_CARD_BLOCKED : O_CARD_BAD;
 			o->tries = tries;
-			if (e == APDU_PIN_WRONG)
+			if (e == APDU_PIN_WRONG || (e == APDU_PIN_BLOCKED &&
+			    before == APDU_PIN_WRONG))
 				report_pin_refused(a, &ci, o);
 			goto out;
 		}

@@ -11,8 +11,9 @@
 # copied certificate and an unenrolled keyed card: refused), that card pulled during GENERAL AUTHENTICATE, the emergency
 # code once, twice and expired (and never sent without the PIN), a
 # fingerprint where the role allows it and where it does not, a non-match
-# counted, lockout across factors, the verifier down; and no PIN or code in
-# a capture of every packet.
+# counted, lockout across factors (five wrong PINs refused by a keyed card
+# itself, reported by the agent, lock its user for every factor), the
+# verifier down; and no PIN or code in a capture of every packet.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -218,6 +219,43 @@ check "a finger that does not match: counted with the card's, tries left" finger
 	"Fingerprint not recognised: 3 tries left; try again, or sign on with your card." \
 	'SCAN other' -- login --finger --user s1002
 unset FP_VIRTUAL_DEVICE
+
+# ---- a keyed card's wrong PINs: the card counts them, and so does the
+# agency, across factors (the card has 10 tries here: the user's lock
+# comes from the verifier's count) ----
+code2=$("$P" -q otp issue s1002 --valid 1h | head -1)
+printf '%s\n' "$code2" >code2
+chmod 600 code2
+card_insert klock 1 --id 0140C0FFEE001234 --key key.pem --cert cert.der --pin-file cpin \
+	--state lock-tries --tries 10
+check "keyed card: signed on (s1002's two failures reset)" says \
+	"Signed on as s1002 with card key + PIN for 480 minutes." \
+	agent login --reader "$CARDS_READER1" --pin-fd 3 3<cpin
+for n in 4 3 2; do
+	check "keyed card, wrong PIN: refused by the card, counted by the verifier, $n tries left" \
+		says "Wrong PIN: $n $([ $n = 1 ] && echo try || echo tries) left." \
+		agent login --reader "$CARDS_READER1" --pin-fd 3 3<badpin
+done
+check "keyed card, wrong PIN: 1 try left" says "Wrong PIN: 1 try left." \
+	agent login --reader "$CARDS_READER1" --pin-fd 3 3<badpin
+check "fifth wrong PIN at the card (which has tries left): the user is locked" says \
+	"Wrong PIN: no tries left; locked, ask IT to unlock your account." \
+	agent login --reader "$CARDS_READER1" --pin-fd 3 3<badpin
+check "locked: the card with its right PIN is refused" says \
+	"Locked: too many failed sign-ons; ask IT to unlock your account." \
+	agent login --reader "$CARDS_READER1" --pin-fd 3 3<cpin
+check "locked: the emergency code with the PIN is refused" says \
+	"Locked: too many failed sign-ons; ask IT to unlock your account." \
+	agent login --otp --user s1002 --code-fd 4 --pin-fd 3 3<pin 4<code2
+check "the audit: five pin-refused records, exact, the fifth locking" bash -c "
+	[ \$(grep -c '\"user\":\"s1002\",\"laptop\":\"pc-001\",\"op\":\"pin-refused\",\"factor\":\"card-key\",\"result\":\"wrong-pin\",\"mode\":\"unknown\",\"uplink\":\"\",\"from\":\"127.0.0.1:[0-9]*\",\"reason\":\"wrong PIN: the card refused it ([1-5] of 5)' audit.jsonl) = 5 ] &&
+	grep -q '\"op\":\"pin-refused\",.*\"reason\":\"wrong PIN: the card refused it (5 of 5); user locked\"' audit.jsonl &&
+	[ \$(grep -c '\"user\":\"s1002\",.*\"result\":\"locked\"' audit.jsonl) = 2 ]"
+"$P" -q user unlock s1002
+check "IT unlocks s1002: the keyed card signs on" says \
+	"Signed on as s1002 with card key + PIN for 480 minutes." \
+	agent login --reader "$CARDS_READER1" --pin-fd 3 3<cpin
+card_remove klock
 
 # ---- lockout across factors (s1001: one wrong PIN and one used code so far) ----
 card_insert idcard2 0 --id "$IDM"
