@@ -614,13 +614,34 @@ st_v_seal(struct parser *ps, const struct token *kw, const struct token *v)
 	return v_key(ps, v, "seal-key", ps->p->verifier_seal);
 }
 
+/* The next keys: at most one of each (two pinned keys of a kind, the
+ * current and the next, is what a key roll needs; a third is refused). */
+static int
+st_v_sign_next(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	(void)kw;
+	ps->p->has_verifier_sign_next = 1;
+	return v_key(ps, v, "next-sign-key", ps->p->verifier_sign_next);
+}
+
+static int
+st_v_seal_next(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	(void)kw;
+	ps->p->has_verifier_seal_next = 1;
+	return v_key(ps, v, "next-seal-key", ps->p->verifier_seal_next);
+}
+
 static const struct keyword verifier_kws[] = {
 	{ "address", "ADDRESS or ADDRESS:PORT", S_V_ADDRESS, 0, st_v_address },
 	{ "sign-key", "a base64 32-byte key", S_V_SIGN, 0, st_v_sign },
 	{ "seal-key", "a base64 32-byte key", S_V_SEAL, 0, st_v_seal },
+	{ "next-sign-key", "a base64 32-byte key", S_V_SIGN_NEXT, 0, st_v_sign_next },
+	{ "next-seal-key", "a base64 32-byte key", S_V_SEAL_NEXT, 0, st_v_seal_next },
 };
 static const struct block verifier_block = { "verifier", verifier_kws,
-	nitems(verifier_kws), "address, sign-key or seal-key" };
+	nitems(verifier_kws),
+	"address, sign-key, seal-key, next-sign-key or next-seal-key" };
 
 int
 ps_bl_verifier(struct parser *ps, const struct token *kw, const struct token *v)

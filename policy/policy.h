@@ -180,6 +180,10 @@ struct policy {
 	 * are sealed to */
 	struct sockaddr_in verifier;	/* sin_family 0 when absent */
 	uint8_t verifier_sign[32], verifier_seal[32];
+	/* the next keys, pinned besides while the agency rolls its keys
+	 * (next-sign-key, next-seal-key; has_* 0 when absent) */
+	uint8_t verifier_sign_next[32], verifier_seal_next[32];
+	int has_verifier_sign_next, has_verifier_seal_next;
 	/* beacon "ID" { } ... */
 	struct policy_beacon beacons[POLICY_MAX_BEACONS];
 	size_t n_beacons;

@@ -227,8 +227,17 @@ print_uplinks_timers(FILE *f, const struct policy *p)
 		key_to_b64(k1, p->verifier_sign);
 		key_to_b64(k2, p->verifier_seal);
 		fprintf(f, "\nverifier {\n\taddress %s:%u\n\tsign-key %s\n"
-		    "\tseal-key %s\n}\n", addr(p->verifier.sin_addr, a),
+		    "\tseal-key %s\n", addr(p->verifier.sin_addr, a),
 		    (unsigned)ntohs(p->verifier.sin_port), k1, k2);
+		if (p->has_verifier_sign_next) {
+			key_to_b64(k1, p->verifier_sign_next);
+			fprintf(f, "\tnext-sign-key %s\n", k1);
+		}
+		if (p->has_verifier_seal_next) {
+			key_to_b64(k2, p->verifier_seal_next);
+			fprintf(f, "\tnext-seal-key %s\n", k2);
+		}
+		fprintf(f, "}\n");
 	}
 	fprintf(f, "\ntimers {\n\tbeacon-timeout %u\n\tbeacon-attempts %u\n"
 	    "\tbeacon-reverify %u\n\tbeacon-rtt %u\n\toffice-vouch %u\n"

@@ -574,6 +574,55 @@ roundtrip(const char *text, size_t len)
 	policy_free(&b);
 }
 
+/* verifier { }: next-sign-key and next-seal-key pinned besides the
+ * current keys (a key roll), printed and read back. */
+static void
+test_verifier_next_keys(void **state)
+{
+	static const char next[] = "\tnext-sign-key +bhDblVSHwHXHiCa9TiTAWWzzaZjsWDRVqtZQPH9UV0=\n"
+	    "\tnext-seal-key 7fx5ApNY6yt2xBA96VvyYcuBuhxGiz7VD7FHA132TAM=\n";
+	struct policy p, q;
+	struct sk_error err = { "" };
+	char *text, *buf = NULL, *at;
+	size_t n = 0, len;
+	FILE *f;
+
+	(void)state;
+	f = fopen("tests/policy/05.in", "r");
+	assert_non_null(f);
+	text = calloc(1, 65536);
+	len = fread(text, 1, 65536 - sizeof(next), f);
+	fclose(f);
+	at = strstr(text, "\tseal-key ");
+	assert_non_null(at);
+	at = strchr(at, '\n') + 1;
+	memmove(at + sizeof(next) - 1, at, len - (size_t)(at - text) + 1);
+	memcpy(at, next, sizeof(next) - 1);
+	len += sizeof(next) - 1;
+	assert_int_equal(policy_parse_buf("t.conf", text, len, &p, &err), 0);
+	assert_true(p.has_verifier_sign_next);
+	assert_true(p.has_verifier_seal_next);
+	assert_int_equal(p.verifier_sign[0], 0x2a);
+	assert_int_equal(p.verifier_sign_next[0], 0xf9);	/* "+bhD..." */
+	assert_int_equal(p.verifier_seal_next[0], 0xed);	/* "7fx5..." */
+	f = open_memstream(&buf, &n);
+	assert_int_equal(policy_print(f, &p), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, next));
+	assert_int_equal(policy_parse_buf("printed", buf, n, &q, &err), 0);
+	assert_memory_equal(q.verifier_sign_next, p.verifier_sign_next, 32);
+	assert_memory_equal(q.verifier_seal_next, p.verifier_seal_next, 32);
+	policy_free(&q);
+	policy_free(&p);
+	/* without them: none */
+	assert_int_equal(policy_parse_file("tests/policy/05.in", &q, &err), 0);
+	assert_false(q.has_verifier_sign_next);
+	assert_false(q.has_verifier_seal_next);
+	policy_free(&q);
+	free(buf);
+	free(text);
+}
+
 static void
 test_roundtrip(void **state)
 {
@@ -816,6 +865,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_language),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_verifier_next_keys),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_print_exact),
 		cmocka_unit_test(test_10000_prefixes),
