@@ -16,6 +16,26 @@ relay_init(struct relay *r, const char *device, const struct signon_signer *key,
 	memcpy(r->verifier_seal, seal, SIGNON_X25519_LEN);
 }
 
+void
+relay_set_next(struct relay *r, const uint8_t *sign_next, const uint8_t *seal_next)
+{
+	r->has_sign_next = sign_next != NULL;
+	r->has_seal_next = seal_next != NULL;
+	if (sign_next != NULL)
+		memcpy(r->verifier_sign_next, sign_next, SIGNON_ED25519_LEN);
+	if (seal_next != NULL)
+		memcpy(r->verifier_seal_next, seal_next, SIGNON_X25519_LEN);
+}
+
+/* A RESULT signed by the current or the next verifier key. */
+static int
+result_verifies(const struct relay *r, const uint8_t *in)
+{
+	return signon_result_verify(in, r->verifier_sign) == SIGNON_OK ||
+	    (r->has_sign_next && signon_result_verify(in, r->verifier_sign_next) ==
+	    SIGNON_OK);
+}
+
 static void
 relay_err(struct relay_out *out, const struct relay_peer *to,
     const uint8_t nonce[SIGNON_NONCE_LEN], int code)
@@ -118,8 +138,11 @@ relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
 	out->len = 0;
 	if (t == SIGNON_CHALLENGE && r->state == RELAY_WAIT_CHALLENGE &&
 	    signon_challenge_decode(in, len, &ch) == SIGNON_OK) {
-		/* the seal key the agent uses is the pinned one, whatever came */
-		memcpy(ch.seal_pub, r->verifier_seal, SIGNON_X25519_LEN);
+		/* the seal key the agent uses is a pinned one, whatever came:
+		 * the next one when the verifier names it, else the current */
+		if (!r->has_seal_next || !ct_equal(ch.seal_pub, r->verifier_seal_next,
+		    SIGNON_X25519_LEN))
+			memcpy(ch.seal_pub, r->verifier_seal, SIGNON_X25519_LEN);
 		out->dest = RELAY_TO_AGENT;
 		out->to = r->agent;
 		out->len = (size_t)signon_challenge_encode(out->buf, sizeof(out->buf), &ch);
@@ -130,7 +153,7 @@ relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
 	    signon_result_decode(in, len, &res) == SIGNON_OK &&
 	    ct_equal(res.nonce, r->nonce, SIGNON_NONCE_LEN) &&
 	    strcmp(res.device, r->device) == 0 &&
-	    signon_result_verify(in, r->verifier_sign) == SIGNON_OK) {
+	    result_verifies(r, in)) {
 		memcpy(out->buf, in, SIGNON_RESULT_LEN);
 		out->dest = RELAY_TO_AGENT;
 		out->to = r->agent;

@@ -10,6 +10,12 @@
  * the relay's unprivileged process; a request can never widen what work
  * reaches: the relay opens nothing, it only forwards to the verifier.
  *
+ * Two verifier keys may be pinned of each kind (the policy's sign-key and
+ * next-sign-key, seal-key and next-seal-key), so that the agency rolls
+ * its keys without a flag day: a RESULT is passed back when it verifies
+ * under either sign key; the agent is handed the seal key the verifier's
+ * CHALLENGE names when it is one of the pinned, else the current one.
+ *
  * One exchange at a time (the laptop has one user at its keyboard): a
  * second agent's HELLO or REQUEST meanwhile gets RELAY_ERR busy. An
  * exchange not answered within RELAY_TIMEOUT_MS gets RELAY_ERR
@@ -52,6 +58,10 @@ struct relay {
 	const struct signon_signer	*key;		/* this laptop's sign-on key */
 	uint8_t				 verifier_sign[SIGNON_ED25519_LEN];
 	uint8_t				 verifier_seal[SIGNON_X25519_LEN];
+	/* the next keys, when pinned (has_*_next) */
+	uint8_t				 verifier_sign_next[SIGNON_ED25519_LEN];
+	uint8_t				 verifier_seal_next[SIGNON_X25519_LEN];
+	int				 has_sign_next, has_seal_next;
 	enum relay_state		 state;
 	struct relay_peer		 agent;		/* of the exchange */
 	uint8_t				 nonce[SIGNON_NONCE_LEN];
@@ -79,6 +89,10 @@ struct relay_ctx {
 
 void relay_init(struct relay *r, const char *device, const struct signon_signer *key,
     const uint8_t sign[SIGNON_ED25519_LEN], const uint8_t seal[SIGNON_X25519_LEN]);
+/* Pins the verifier's next keys besides the current ones (NULL: none of
+ * that kind). */
+void relay_set_next(struct relay *r, const uint8_t *sign_next,
+    const uint8_t *seal_next);
 /* A datagram from the work link. */
 void relay_from_agent(struct relay *r, const struct relay_peer *from,
     const uint8_t *in, size_t len, const struct relay_ctx *c, struct relay_out *out);

@@ -10,8 +10,11 @@
  * request) and syslog.
  *
  *	sekisho-signon [-dv] -n DEVICE (-k signon.key | -K fd) -V addr[:port]
- *	    -S verifier-sign-key -E verifier-seal-key -l work-addr[:port]
- *	    [-c control-socket] [-u user]
+ *	    -S verifier-sign-key [-S next] -E verifier-seal-key [-E next]
+ *	    -l work-addr[:port] [-c control-socket] [-u user]
+ *
+ * -S and -E may be given twice: the verifier's current and next keys, as
+ * the policy pins them while the agency rolls its keys.
  */
 #include <errno.h>
 #include <poll.h>
@@ -39,7 +42,8 @@
 
 struct signond {
 	const char		*device, *key_path, *verifier, *listen, *ctl_path, *user;
-	const char		*sign_b64, *seal_b64;
+	const char		*sign_b64[2], *seal_b64[2];
+	int			 n_sign, n_seal;
 	int			 key_fd, foreground, verbose, quit;
 	struct beacon_addr	 vaddr, laddr;
 	struct signon_signer	 key;
@@ -51,8 +55,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: " PROCNAME " [-dv] -n DEVICE (-k signon.key | -K fd)"
-	    " -V addr[:port]\n\t-S verifier-sign-key -E verifier-seal-key"
-	    " -l work-addr[:port] [-c control-socket] [-u user]\n");
+	    " -V addr[:port]\n\t-S verifier-sign-key [-S next] -E verifier-seal-key"
+	    " [-E next]\n\t-l work-addr[:port] [-c control-socket] [-u user]\n");
 	exit(1);
 }
 
@@ -66,7 +70,12 @@ parse_args(struct signond *d, int argc, char **argv)
 		switch (ch) {
 		case 'c': d->ctl_path = optarg; break;
 		case 'd': d->foreground = 1; break;
-		case 'E': d->seal_b64 = optarg; break;
+		case 'E':
+			if (d->n_seal == 2)
+				fatalx("-E %s: at most two seal keys (the current and"
+				    " the next)", optarg);
+			d->seal_b64[d->n_seal++] = optarg;
+			break;
 		case 'K':
 			if (parse_u64(optarg, 3, 1024, &fd) < 0)
 				fatalx("-K %s: a descriptor number from 3", optarg);
@@ -75,7 +84,12 @@ parse_args(struct signond *d, int argc, char **argv)
 		case 'k': d->key_path = optarg; break;
 		case 'l': d->listen = optarg; break;
 		case 'n': d->device = optarg; break;
-		case 'S': d->sign_b64 = optarg; break;
+		case 'S':
+			if (d->n_sign == 2)
+				fatalx("-S %s: at most two sign keys (the current and"
+				    " the next)", optarg);
+			d->sign_b64[d->n_sign++] = optarg;
+			break;
 		case 'u': d->user = optarg; break;
 		case 'V': d->verifier = optarg; break;
 		case 'v': d->verbose++; break;
@@ -83,7 +97,7 @@ parse_args(struct signond *d, int argc, char **argv)
 		}
 	}
 	if (optind != argc || d->device == NULL || d->verifier == NULL ||
-	    d->listen == NULL || d->sign_b64 == NULL || d->seal_b64 == NULL ||
+	    d->listen == NULL || d->n_sign == 0 || d->n_seal == 0 ||
 	    (d->key_path == NULL) == (d->key_fd < 0))
 		usage();
 }
@@ -91,17 +105,19 @@ parse_args(struct signond *d, int argc, char **argv)
 static void
 start(struct signond *d)
 {
-	uint8_t sign[32], seal[32];
+	uint8_t sign[2][32], seal[2][32];
 	struct sk_error err;
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 
 	if (!signon_device_valid(d->device))
 		fatalx("-n %s: not a device name ([a-z0-9._-], up to %d)", d->device,
 		    SIGNON_DEVICE_LEN);
-	if (key_from_b64(sign, d->sign_b64) != 0)
-		fatalx("-S %s: not a base64 32-byte key", d->sign_b64);
-	if (key_from_b64(seal, d->seal_b64) != 0)
-		fatalx("-E %s: not a base64 32-byte key", d->seal_b64);
+	for (int i = 0; i < d->n_sign; i++)
+		if (key_from_b64(sign[i], d->sign_b64[i]) != 0)
+			fatalx("-S %s: not a base64 32-byte key", d->sign_b64[i]);
+	for (int i = 0; i < d->n_seal; i++)
+		if (key_from_b64(seal[i], d->seal_b64[i]) != 0)
+			fatalx("-E %s: not a base64 32-byte key", d->seal_b64[i]);
 	if (beacon_addr_parse(d->verifier, SIGNON_PORT, &d->vaddr, &err) < 0)
 		fatalx("-V %s", err.msg);
 	if (beacon_addr_parse(d->listen, SIGNON_AGENT_PORT, &d->laddr, &err) < 0)
@@ -110,7 +126,9 @@ start(struct signond *d)
 	    signon_signer_load(&d->key, d->key_path, -1, &err) < 0 :
 	    signon_signer_load_fd(&d->key, d->key_fd, "descriptor", &err) < 0)
 		fatalx("%s", err.msg);
-	relay_init(&d->r, d->device, &d->key, sign, seal);
+	relay_init(&d->r, d->device, &d->key, sign[0], seal[0]);
+	relay_set_next(&d->r, d->n_sign == 2 ? sign[1] : NULL,
+	    d->n_seal == 2 ? seal[1] : NULL);
 	if ((d->agent_sock = beacon_udp_listen(&d->laddr, &err)) < 0)
 		fatalx("%s", err.msg);
 	if ((d->ver_sock = beacon_udp_connect(&d->vaddr, NULL, &err)) < 0)

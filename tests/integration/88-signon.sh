@@ -180,6 +180,40 @@ suite() {	# LABEL URL
 		"sekisho-provision: sign-on audit: record 4 (seq $(sql 'SELECT min(seq) + 4 FROM signon_audit')): the chain breaks before it: a record removed or altered" \
 		bash -c "$P audit verify 2>&1"
 
+	# ---- a key roll: the policy pins the verifier's current and next keys ----
+	mkdir -m 0700 roll
+	"$AUTHD" -G roll >/dev/null
+	third=$(wg genkey | wg pubkey)
+	# the verifier's keys pinned as the next ones, the roll's as current
+	"$RELAY" -d -n pc-001 -k out1/signon.key -V "127.0.0.1:$VPORT" -S "$(cat roll/sign.pub)" \
+		-S "$(cat authd/sign.pub)" -E "$(cat roll/seal.pub)" -E "$(cat authd/seal.pub)" \
+		-l "127.0.0.1:$((RPORT + 2))" 2>relay3.log &
+	pids+=($!)
+	# neither of the pinned keys is the verifier's: a third key
+	"$RELAY" -d -v -n pc-001 -k out1/signon.key -V "127.0.0.1:$VPORT" -S "$(cat roll/sign.pub)" \
+		-S "$third" -E "$(cat roll/seal.pub)" -E "$(cat authd/seal.pub)" \
+		-l "127.0.0.1:$((RPORT + 3))" 2>relay4.log &
+	pids+=($!)
+	relay4=$!
+	wait_udp $((RPORT + 2)) && wait_udp $((RPORT + 3))
+	check "$L: key roll: a result under the next sign key is passed on" is \
+		"ok staff=s1002 tries=0 lifetime=28800" "$CLI" -a "127.0.0.1:$((RPORT + 2))" card-key card.pem
+	check "$L: key roll: the PIN sealed to the next seal key, which the verifier names" is \
+		"ok staff=s1001 tries=0 lifetime=28800" \
+		env SIGNON_PIN=$PIN "$CLI" -a "127.0.0.1:$((RPORT + 2))" card-pin 0123456789ABCDEF
+	# the verifier's answer verifies under neither: dropped, the agent
+	# hears nothing from the verifier
+	check "$L: key roll: a key pinned by neither is refused" is "relay-error unreachable" \
+		"$CLI" -a "127.0.0.1:$((RPORT + 3))" card-key card.pem
+	kill -USR1 "$relay4"
+	check "$L: key roll: the relay counted it a bad answer" bash -c "
+		for _ in \$(seq 100); do grep -q 'bad answers' relay4.log && break; sleep 0.05; done
+		grep -q '1 forwarded, 0 results, 0 bad from work, 1 bad answers' relay4.log"
+	check "$L: key roll: a third key on the relay's command line is refused" is \
+		"sekisho-signon: -S $third: at most two sign keys (the current and the next)" \
+		bash -c "'$RELAY' -d -n pc-001 -k out1/signon.key -V 127.0.0.1:$VPORT -S '$third' \
+			-S '$third' -S '$third' -E '$third' -l 127.0.0.1:9 2>&1; [ \$? = 1 ]"
+
 	# ---- PostgreSQL restarted under the sandboxed verifier ----
 	if [ "$L" = postgresql ]; then
 		pg_halt "$tmp/pg"

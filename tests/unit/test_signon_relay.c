@@ -185,12 +185,83 @@ t_busy_blocked_timeout(void **state)
 	assert_int_equal(f->r.count[RELAY_C_BAD_AGENT], 1);
 }
 
+/* One exchange up to the REQUEST, with the challenge naming seal_pub:
+ * the seal key handed to the agent in *got. */
+static void
+up_to_request(struct fx *f, const uint8_t seal_pub[32], uint8_t got[32])
+{
+	struct relay_out o;
+	struct signon_challenge ch;
+	uint8_t b[SIGNON_MAX_LEN], nonce[32];
+
+	hello(f, &f->agent, &o);
+	memset(&ch, 0, sizeof(ch));
+	memset(ch.nonce, 0x22, 32);
+	memcpy(ch.seal_pub, seal_pub, 32);
+	signon_challenge_encode(b, sizeof(b), &ch);
+	relay_from_verifier(&f->r, b, SIGNON_CHALLENGE_LEN, &f->c, &o);
+	assert_int_equal(signon_challenge_decode(o.buf, o.len, &ch), 0);
+	memcpy(got, ch.seal_pub, 32);
+	memset(nonce, 0x22, 32);
+	request(b, nonce);
+	relay_from_agent(&f->r, &f->agent, b, SIGNON_REQUEST_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_VERIFIER);
+}
+
+/* A key roll: the current and the next verifier keys both verify, a
+ * third does not; the agent gets the next seal key when the verifier
+ * names it, the current one for anything else. */
+static void
+t_key_roll(void **state)
+{
+	struct fx *f = *state;
+	struct signon_signer next;
+	struct relay_out o;
+	uint8_t seed[32], pub[32], seal_next[32], other[32], got[32], b[SIGNON_MAX_LEN];
+	uint8_t nonce[32];
+
+	signon_ed25519_keygen(seed, pub);
+	signon_signer_init(&next, seed);
+	memset(seal_next, 0x6e, 32);
+	memset(other, 0x0f, 32);
+	memset(nonce, 0x22, 32);
+	relay_set_next(&f->r, next.pub, seal_next);
+	const struct { const struct signon_signer *key; const uint8_t *seal;
+	    const uint8_t *want; int passes; } cases[] = {
+		{ &f->ver, f->seal, f->seal, 1 },	/* current */
+		{ &next, seal_next, seal_next, 1 },	/* next */
+		{ &f->evil, other, f->seal, 0 },	/* a third: refused */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		up_to_request(f, cases[i].seal, got);
+		assert_memory_equal(got, cases[i].want, 32);
+		result(b, nonce, "pc-0001", cases[i].key);
+		relay_from_verifier(&f->r, b, SIGNON_RESULT_LEN, &f->c, &o);
+		assert_int_equal(o.dest, cases[i].passes ? RELAY_TO_AGENT : RELAY_TO_NONE);
+		if (!cases[i].passes) {
+			f->c.now_ms += RELAY_TIMEOUT_MS;	/* end the exchange */
+			relay_tick(&f->r, &f->c, &o);
+		}
+	}
+	assert_int_equal(f->r.count[RELAY_C_BAD_ANSWER], 1);
+	assert_int_equal(f->r.count[RELAY_C_RESULTS], 2);
+	/* without next keys, the next is a stranger */
+	relay_set_next(&f->r, NULL, NULL);
+	up_to_request(f, seal_next, got);
+	assert_memory_equal(got, f->seal, 32);
+	result(b, nonce, "pc-0001", &next);
+	relay_from_verifier(&f->r, b, SIGNON_RESULT_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	signon_signer_free(&next);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(t_exchange, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_busy_blocked_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_key_roll, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
