@@ -4,10 +4,13 @@
 # "bench: NAME = VALUE UNIT" (tests/signon/bench-auth.c):
 #   auth.logins_per_s          card challenge-response sign-ons accepted per
 #                              second of the verifier's CPU time: the
-#                              laptop's Ed25519 signature, the nonce, the
-#                              card's ECDSA P-256 signature, the registry
-#                              rows, the chained audit record, the signed
-#                              result; goal >= 5,000
+#                              rate limits (each laptop from its own
+#                              address), the laptop's Ed25519 signature,
+#                              the nonce, the card's ECDSA P-256
+#                              signature, the registry rows (SQLite,
+#                              statements kept prepared), the stage-2
+#                              session, the chained audit record, the
+#                              signed result; goal >= 5,000
 #   auth.logins_per_s_wall     the same per second of wall time (what a
 #                              shared, busy build machine gives)
 #   auth.pin_logins_per_s      card + PIN with the production Argon2id

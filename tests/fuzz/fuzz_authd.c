@@ -4,6 +4,9 @@
  * (unsigned junk, forged BOUNDs); otherwise the bytes are the agent's
  * REQUEST, bound and signed as a genuine laptop's relay would, with a
  * fresh nonce, so the fuzzer reaches the user, factor and audit logic.
+ * Bit 1 of the first byte turns the rate limits on (every input from the
+ * same address and laptop: the limits soon answer "slow-down"), bits 1
+ * and 2 together the registry's absence ("unavailable").
  * Each batch is rolled back: the registry stays as made. Whatever the
  * bytes: no answer, or a challenge, or a result that decodes and verifies
  * under the verifier's key. */
@@ -27,6 +30,7 @@ static struct signon_signer verifier, dev;
 static struct signon_unsealer unsealer;
 static struct nonce_state nonces;
 static struct authd_engine e;
+static struct authd_limits limits;	/* e.clock_ms starts at 0 */
 static int64_t now = 1800000000;
 
 static void
@@ -79,6 +83,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	e.nonces = &nonces;
 	e.lifetime_s = 3600;
 	e.max_failures = REG_MAX_FAILURES;
+	if (authd_limits_init(&limits, AUTHD_SRC_RATE, AUTHD_SRC_BURST) < 0)
+		die("limits", NULL);
 	return 0;
 }
 
@@ -113,6 +119,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	now += 31;	/* every earlier nonce expired: the table never fills */
+	e.limits = data[0] & 2 ? &limits : NULL;
+	e.clock_ms += 10;	/* the rates' clock: 100 inputs a second */
+	e.unavailable = (data[0] & 6) == 6;
 	if (data[0] == 0) {
 		len = size - 1 > sizeof(in) ? sizeof(in) : size - 1;
 		memcpy(in, data + 1, len);

@@ -313,6 +313,10 @@ test_messages(void **state)
 	assert_string_equal(line(&o), "Locked: too many failed sign-ons; ask IT to unlock your account.");
 	o.result = SIGNON_R_UNKNOWN_CARD;
 	assert_string_equal(line(&o), "Unknown card: this card is not registered for sign-on; ask IT.");
+	o.result = SIGNON_R_SLOW_DOWN;
+	assert_string_equal(line(&o), "Too many sign-on attempts from this laptop: wait a minute and try again.");
+	o.result = SIGNON_R_UNAVAILABLE;
+	assert_string_equal(line(&o), "Verifier unavailable: the agency cannot check sign-ons right now; try again in a moment.");
 	o.kind = O_RELAY;
 	o.relay_err = SIGNON_RE_UNREACHABLE;
 	assert_string_equal(line(&o), "Verifier unreachable: the sign-on service does not answer; LGWAN stays closed, try again later.");
