@@ -309,6 +309,19 @@ pg_lock(struct reg *r, struct sk_error *err)
 	return 0;
 }
 
+int
+reg_pg_over_tcp(const struct reg *r)
+{
+	const struct pg_conn *pc = r->h;
+	const char *host;
+
+	if (r->backend != REG_PG || pc == NULL)
+		return 0;
+	host = PQhost(pc->c);
+	/* a socket directory is a path; anything else is a host or address */
+	return host != NULL && host[0] != '/' && host[0] != '\0';
+}
+
 const struct reg_ops reg_pg_ops = {
 	.name = "postgresql", .open = pg_open, .close = pg_close, .lock = pg_lock,
 	.exec = pg_exec, .queue = pg_queue,

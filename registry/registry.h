@@ -117,6 +117,10 @@ struct reg {
 
 extern const struct reg_ops reg_sqlite_ops;
 extern const struct reg_ops reg_pg_ops;
+/* 1 when r is PostgreSQL connected over TCP (a reconnection makes an
+ * AF_INET/AF_INET6 socket), 0 for a Unix socket or SQLite: what a
+ * sandboxed program's seccomp list must allow to reconnect. */
+int reg_pg_over_tcp(const struct reg *r);
 
 /* registry/schema.c: the schema version this build writes, and the
  * migrations (run by reg_open). */

@@ -461,22 +461,25 @@ enter_sandbox(const struct authd *d)
 		SCMP_SYS(utimensat),	/* the registry wakes SQLite followers */
 	};
 	/* PostgreSQL: a new connection to the server it was started with
-	 * (libpq: a socket, connected; its options set and read). A host
-	 * name is resolved by libpq from files the sandbox no longer shows:
-	 * give the server's address or socket directory. */
+	 * (libpq: a socket, connected, its options set and read). Over a
+	 * Unix socket SANDBOX_SYSLOG's socket(AF_UNIX) and connect serve;
+	 * over TCP, socket() of any family. A host name is resolved by libpq
+	 * from files the sandbox no longer shows: give the server's address
+	 * or socket directory. */
 	static const int pg_calls[] = {
 		SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg),
 		SCMP_SYS(sendmsg), SCMP_SYS(pwrite64), SCMP_SYS(fsync),
 		SCMP_SYS(fdatasync), SCMP_SYS(ftruncate), SCMP_SYS(flock),
 		SCMP_SYS(unlink), SCMP_SYS(utimensat),
-		SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(getsockopt),
-		SCMP_SYS(setsockopt), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
-		SCMP_SYS(shutdown), SCMP_SYS(uname),
+		SCMP_SYS(getsockopt), SCMP_SYS(setsockopt), SCMP_SYS(getsockname),
+		SCMP_SYS(getpeername), SCMP_SYS(shutdown), SCMP_SYS(uname),
+		SCMP_SYS(socket),	/* last: over TCP only */
 	};
 	int pg = reg_backend(d->r) == REG_PG;
+	size_t n_pg = nitems(pg_calls) - (reg_pg_over_tcp(d->r) ? 0 : 1);
 	struct sandbox sb = {
 		.name = PROCNAME, .user = d->user, .syscalls = pg ? pg_calls : calls,
-		.n_syscalls = pg ? nitems(pg_calls) : nitems(calls),
+		.n_syscalls = pg ? n_pg : nitems(calls),
 		.flags = SANDBOX_SYSLOG,
 	};
 	struct sk_error err;
