@@ -34,6 +34,12 @@ log_getverbose(void)
 	return log_verbosity;
 }
 
+int
+log_getforeground(void)
+{
+	return log_foreground;
+}
+
 void
 vlog(int pri, const char *fmt, va_list ap)
 {

@@ -10,6 +10,9 @@ enum { LOG_LEVEL_WARN = 0, LOG_LEVEL_INFO = 1, LOG_LEVEL_DEBUG = 2 };
 void log_init(const char *procname, int foreground, int verbosity);
 void log_setverbose(int verbosity);
 int log_getverbose(void);
+/* Whether it logs to standard error (else syslog): for a child that is
+ * exec'd and logs as its parent does. */
+int log_getforeground(void);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/wait.h>
+
+#include "lib/encode.h"
 #include "lib/ifname.h"
+#include "lib/proto/fetch_helper.h"
+#include "policy/bundle.h"
 
 /*
  * One function per struct serves both directions: encoding writes each
@@ -398,6 +403,102 @@ eng_parse_decode(const uint8_t *in, size_t len, struct eng_parse *p, struct sk_e
 	return 0;
 }
 
+enum eng_fetch
+eng_fetch_outcome(int wstatus, uint32_t *n)
+{
+	if (WIFSIGNALED(wstatus)) {
+		*n = ENG_FETCH_SIGNALED + (uint32_t)WTERMSIG(wstatus);
+		return ENG_FETCH_FAILED;
+	}
+	*n = WIFEXITED(wstatus) ? (uint32_t)WEXITSTATUS(wstatus) : ENG_FETCH_SIGNALED;
+	switch (*n) {
+	case FETCH_EXIT_NEWER:	return ENG_FETCH_NEWER;
+	case FETCH_EXIT_NONE:	return ENG_FETCH_NONE;
+	case FETCH_EXIT_FRESH:	return ENG_FETCH_FRESH;
+	case FETCH_EXIT_ERROR:	return ENG_FETCH_ERROR;
+	default:		return ENG_FETCH_FAILED;
+	}
+}
+
+static const char *
+outcome_name(enum eng_fetch o)
+{
+	switch (o) {
+	case ENG_FETCH_NEWER:	return "newer";
+	case ENG_FETCH_NONE:	return "nothing newer";
+	case ENG_FETCH_FRESH:	return "a freshness statement";
+	case ENG_FETCH_ERROR:	return "an error";
+	default:		return "a failure";
+	}
+}
+
+/* sekisho-fetch's standard error, given its exit status: nothing when it
+ * says it succeeded; one printable line ending in '\n' when it says it
+ * failed (lib/proto/fetch_helper.h). Anything else is a lie: two verdicts
+ * at once, a forged log line, bytes no line holds. */
+static int
+parse_fetch(const struct eng_parse *p, struct eng_parsed *out, struct sk_error *err)
+{
+	uint32_t status = p->n;
+	enum eng_fetch o;
+	size_t len = p->len;
+
+	if (status >= ENG_FETCH_SIGNALED)
+		o = ENG_FETCH_FAILED;
+	else
+		o = eng_fetch_outcome((int)(status & 0xff) << 8, &status);
+	out->n = o;
+	if (o == ENG_FETCH_FAILED)
+		return 0;	/* its text is not used: the parent says why */
+	if (o != ENG_FETCH_ERROR) {
+		if (len != 0)
+			return sk_errorf(err, EINVAL, "its exit status says %s, and it wrote %zu "
+			    "bytes on standard error", outcome_name(o), len),
+			    -EINVAL;
+		return 0;
+	}
+	if (len == 0)
+		return sk_errorf(err, EINVAL, "it failed without its line"),
+		    -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t b = p->raw[i];
+
+		if (b == '\n' && i + 1 != len)
+			return sk_errorf(err, EINVAL, "more than one line"),
+			    -EINVAL;
+		if (b == '\0')
+			return sk_errorf(err, EINVAL, "NUL byte at %zu of its line",
+			    i), -EINVAL;
+		if (b != '\n' && (b < 0x20 || b > 0x7e))
+			return sk_errorf(err, EINVAL, "byte 0x%02x at %zu of its line", b, i), -EINVAL;
+	}
+	if (p->raw[len - 1] != '\n')
+		return sk_errorf(err, EINVAL, "its line has no end"), -EINVAL;
+	if (len - 1 >= sizeof(out->line))
+		return sk_errorf(err, EINVAL, "its line is %zu bytes, at most %zu",
+		    len - 1, sizeof(out->line) - 1), -EINVAL;
+	memcpy(out->line, p->raw, len - 1);
+	return 0;
+}
+
+/* A freshness statement: decoded by the policy's own decoder (it verifies
+ * nothing: the signature is the sandboxed verifier's, the bounds the
+ * parent's). */
+static int
+parse_fresh(const struct eng_parse *p, struct eng_parsed *out, struct sk_error *err)
+{
+	struct fresh f;
+
+	if (p->n != 0)
+		return sk_errorf(err, EINVAL, "statement: n %u, not 0", p->n), -EINVAL;
+	if (fresh_decode(p->raw, p->len, "statement", &f, err) != BUNDLE_OK)
+		return -EINVAL;
+	out->serial = f.serial;
+	out->time = f.time;
+	memcpy(out->device, f.device, sizeof(out->device));
+	return 0;
+}
+
 void
 eng_parse_run(const struct eng_parse *p, struct eng_parsed *out)
 {
@@ -411,6 +512,7 @@ eng_parse_run(const struct eng_parse *p, struct eng_parsed *out)
 		abort();
 	memcpy(line, p->raw, p->len);
 	line[p->len] = '\0';
+	sk_errorf(&err, EINVAL, "refused");
 	switch (p->kind) {
 	case ENG_PARSE_DNSCHECK:
 		if (memchr(p->raw, '\0', p->len) != NULL)
@@ -422,12 +524,22 @@ eng_parse_run(const struct eng_parse *p, struct eng_parsed *out)
 		if (rc == 0)
 			out->n = p->n;
 		break;
+	case ENG_PARSE_FETCH:
+		rc = parse_fetch(p, out, &err);
+		break;
+	case ENG_PARSE_FRESH:
+		rc = parse_fresh(p, out, &err);
+		break;
 	}
 	if (rc == 0) {
 		out->ok = 1;
 		return;
 	}
 	memset(out->alive, 0, sizeof(out->alive));
+	out->n = 0;
+	out->serial = out->time = 0;
+	memset(out->device, 0, sizeof(out->device));
+	memset(out->line, 0, sizeof(out->line));
 	/* printable, one line, fits */
 	for (size_t i = 0; err.msg[i] != '\0' && i < sizeof(out->err) - 1; i++)
 		out->err[i] = err.msg[i] >= 0x20 && err.msg[i] <= 0x7e ? err.msg[i] : '?';
@@ -442,6 +554,10 @@ f_parsed(struct cur *c, struct eng_parsed *p)
 	FIELD(c, p->n, 4, DNS_MAX_RESOLVERS, "parsed n");
 	for (size_t i = 0; i < DNS_MAX_RESOLVERS; i++)
 		FIELD(c, p->alive[i], 1, 1, "parsed verdict");
+	FIELD(c, p->serial, 8, UINT64_MAX, "parsed serial");
+	FIELD(c, p->time, 8, UINT64_MAX, "parsed time");
+	f_bytes(c, p->device, sizeof(p->device));
+	f_str(c, p->line, sizeof(p->line), 0, "parsed line");
 	f_str(c, p->err, sizeof(p->err), 0, "parsed error");
 }
 
@@ -476,13 +592,25 @@ eng_parsed_decode(const uint8_t *in, size_t len, struct eng_parsed *p, struct sk
 	f_parsed(&c, &t);
 	if (c.bad)
 		return -EINVAL;
-	for (size_t i = t.ok ? t.n : 0; i < DNS_MAX_RESOLVERS; i++)
+	for (size_t i = t.ok && kind == ENG_PARSE_DNSCHECK ? t.n : 0; i < DNS_MAX_RESOLVERS;
+	    i++)
 		if (t.alive[i] != 0)
 			return sk_errorf(err, EINVAL, "verdict %zu beyond the %s is not 0", i + 1,
 			    t.ok ? "count" : "refusal"), -EINVAL;
 	if (t.ok != (t.err[0] == '\0'))
 		return sk_errorf(err, EINVAL, "parsed %s with%s a reason", t.ok ? "ok" : "refused",
 		    t.ok ? "" : "out"), -EINVAL;
+	if ((!t.ok || kind == ENG_PARSE_FRESH) && t.n != 0)
+		return sk_errorf(err, EINVAL, "n %u with no count", t.n), -EINVAL;
+	if (t.ok && kind == ENG_PARSE_FETCH && (t.n < 1 || t.n > ENG_FETCH_MAX))
+		return sk_errorf(err, EINVAL, "fetch outcome %u", t.n), -EINVAL;
+	if ((!t.ok || kind != ENG_PARSE_FRESH) &&
+	    (t.serial != 0 || t.time != 0 || !key_is_zero(t.device)))
+		return sk_errorf(err, EINVAL, "a statement's fields in a %s result",
+		    t.ok ? "non-statement" : "refused"), -EINVAL;
+	if ((!t.ok || kind != ENG_PARSE_FETCH || t.n != ENG_FETCH_ERROR) != (t.line[0] == '\0'))
+		return sk_errorf(err, EINVAL, "a helper's line %s", t.line[0] == '\0' ?
+		    "missing" : "where none belongs"), -EINVAL;
 	*p = t;
 	return 0;
 }
@@ -505,5 +633,36 @@ eng_parsed_check_dns(const struct eng_parsed *p, size_t n, uint8_t *alive,
 			    p->alive[i]), -EINVAL;
 		alive[i] = p->alive[i];
 	}
+	return 0;
+}
+
+int
+eng_parsed_check_fetch(const struct eng_parsed *p, enum eng_fetch want, char *line,
+    size_t size, struct sk_error *err)
+{
+	if (p->kind != ENG_PARSE_FETCH)
+		return sk_errorf(err, EINVAL, "fetch: the engine answered for kind %u", p->kind),
+		    -EINVAL;
+	if (!p->ok)
+		return sk_errorf(err, EINVAL, "%s", p->err), -EINVAL;
+	if (p->n != (uint32_t)want)
+		return sk_errorf(err, EINVAL, "fetch: the engine read outcome %u, the exit status "
+		    "says %u", p->n, (unsigned)want), -EINVAL;
+	sk_strlcpy(line, p->line, size);
+	return 0;
+}
+
+int
+eng_parsed_check_fresh(const struct eng_parsed *p, uint64_t *serial, uint64_t *time,
+    uint8_t device[ENG_STMT_KEY], struct sk_error *err)
+{
+	if (p->kind != ENG_PARSE_FRESH)
+		return sk_errorf(err, EINVAL, "statement: the engine answered for kind %u",
+		    p->kind), -EINVAL;
+	if (!p->ok)
+		return sk_errorf(err, EINVAL, "%s", p->err), -EINVAL;
+	*serial = p->serial;
+	*time = p->time;
+	memcpy(device, p->device, ENG_STMT_KEY);
 	return 0;
 }

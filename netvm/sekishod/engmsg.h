@@ -85,35 +85,59 @@ struct eng_result {
 
 /*
  * A helper's untrusted output, parsed in the engine, not the parent
- * (docs/architecture.md "Helper results"). The parent cuts the helper's
- * stream into lines (a memchr for '\n', nothing more) and passes each
- * line as raw bytes; the engine parses it with the helper's own parser
- * and answers with a typed result the parent checks against what it asked
- * for (eng_parsed_check_dns).
+ * (docs/architecture.md "Helper results"). The parent passes what the
+ * helper wrote as raw bytes (for the DNS checker one line, cut at '\n'
+ * with a memchr and nothing more; for sekisho-fetch all it wrote on
+ * standard error, and the freshness statement it wrote); the engine
+ * parses it with the helper's own parser and answers with a typed result
+ * the parent checks against what it asked for and knows by itself
+ * (eng_parsed_check_dns, _fetch, _fresh).
  *
  *  parse, parent -> engine, ENG_PARSE_LEN bytes:
  *	0 version	1 ENG_T_PARSE	2 kind (enum eng_kind)	3 0
- *	4..7 n (what the parent expects: resolvers asked), 8..9 length
- *	(<= ENG_RAW_MAX), then ENG_RAW_MAX bytes, those beyond the length 0
+ *	4..7 n (what the parent expects: resolvers asked; for a fetch line,
+ *	the helper's exit status, ENG_FETCH_SIGNALED + the signal if it
+ *	died of one; 0 for a statement), 8..9 length (<= ENG_RAW_MAX), then
+ *	ENG_RAW_MAX bytes, those beyond the length 0
  *
  *  parsed, engine -> parent, ENG_PARSED_LEN bytes:
  *	0 version	1 ENG_T_PARSED	2 kind	3 0
- *	4 ok (0 or 1), 5..8 n (<= DNS_MAX_RESOLVERS), then DNS_MAX_RESOLVERS
- *	verdicts (0 or 1; those beyond n, and all when not ok, 0), then the
- *	parser's one line (ENG_PARSED_ERR, NUL-padded printable; empty iff ok)
+ *	4 ok (0 or 1), 5..8 n (<= DNS_MAX_RESOLVERS; a fetch line: the
+ *	outcome, enum eng_fetch), then DNS_MAX_RESOLVERS verdicts (0 or 1;
+ *	those beyond n, and all when not ok or not a DNS check, 0), then a
+ *	statement's serial (8), time (8) and device (32) (all 0 unless an
+ *	accepted statement), then the helper's line (ENG_PARSED_ERR,
+ *	NUL-padded printable: a failed fetch's reason; empty otherwise), then
+ *	the parser's one line (ENG_PARSED_ERR, NUL-padded printable; empty
+ *	iff ok)
  */
 #define ENG_T_PARSE	3
 #define ENG_T_PARSED	4
 
 enum eng_kind {
 	ENG_PARSE_DNSCHECK = 1,	/* a sekisho-dnscheck line (dnspick.h) */
-	ENG_KIND_MAX = ENG_PARSE_DNSCHECK
+	ENG_PARSE_FETCH,	/* what sekisho-fetch wrote on stderr, its exit status */
+	ENG_PARSE_FRESH,	/* the freshness statement it wrote (policy/bundle.h) */
+	ENG_KIND_MAX = ENG_PARSE_FRESH
 };
+
+/* A fetch's outcome, by its exit status (lib/proto/fetch_helper.h). */
+enum eng_fetch {
+	ENG_FETCH_NEWER = 1,	/* exit FETCH_EXIT_NEWER, nothing on stderr */
+	ENG_FETCH_NONE,		/* exit FETCH_EXIT_NONE, nothing on stderr */
+	ENG_FETCH_FRESH,	/* exit FETCH_EXIT_FRESH, nothing on stderr */
+	ENG_FETCH_ERROR,	/* exit FETCH_EXIT_ERROR, one printable line */
+	ENG_FETCH_FAILED,	/* any other status; its text is not used */
+	ENG_FETCH_MAX = ENG_FETCH_FAILED
+};
+#define ENG_FETCH_SIGNALED	256	/* n = this + the signal */
 
 #define ENG_RAW_MAX	256
 #define ENG_PARSED_ERR	160
+#define ENG_STMT_KEY	32
 #define ENG_PARSE_LEN	(4 + 4 + 2 + ENG_RAW_MAX)
-#define ENG_PARSED_LEN	(4 + 1 + 4 + DNS_MAX_RESOLVERS + ENG_PARSED_ERR)
+#define ENG_PARSED_LEN	(4 + 1 + 4 + DNS_MAX_RESOLVERS + 8 + 8 + ENG_STMT_KEY + \
+	2 * ENG_PARSED_ERR)
 
 struct eng_parse {
 	enum eng_kind	kind;
@@ -127,6 +151,9 @@ struct eng_parsed {
 	int		ok;
 	uint32_t	n;
 	uint8_t		alive[DNS_MAX_RESOLVERS];
+	uint64_t	serial, time;		/* a statement's */
+	uint8_t		device[ENG_STMT_KEY];
+	char		line[ENG_PARSED_ERR];	/* a failed fetch's one line */
 	char		err[ENG_PARSED_ERR];
 };
 
@@ -143,6 +170,19 @@ int eng_parsed_decode(const uint8_t *in, size_t len, struct eng_parsed *p,
  * filled, or -EINVAL with one line (the parser's, or which bound). */
 int eng_parsed_check_dns(const struct eng_parsed *p, size_t n, uint8_t *alive,
     struct sk_error *err);
+
+/* The parent's bounds on a fetch's result: of that kind, ok, and the
+ * outcome its own reading of the exit status gives (want). 0 with the
+ * helper's line copied to line (empty unless ENG_FETCH_ERROR), or -EINVAL
+ * with one line. */
+int eng_parsed_check_fetch(const struct eng_parsed *p, enum eng_fetch want, char *line,
+    size_t size, struct sk_error *err);
+/* The outcome an exit status (waitpid's) gives, and n for eng_parse. */
+enum eng_fetch eng_fetch_outcome(int wstatus, uint32_t *n);
+/* ... on a statement's: of that kind, ok. 0 with serial, time, device,
+ * or -EINVAL with one line. */
+int eng_parsed_check_fresh(const struct eng_parsed *p, uint64_t *serial, uint64_t *time,
+    uint8_t device[ENG_STMT_KEY], struct sk_error *err);
 
 void eng_call_encode(uint8_t out[ENG_CALL_LEN], const struct eng_call *c);
 /* 0 with *c, or -EINVAL with one line in err. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -54,8 +55,8 @@ static const struct sandbox eng_sandbox = {
 	.syscalls = eng_calls, .n_syscalls = nitems(eng_calls), .flags = SANDBOX_SYSLOG,
 };
 
-static void __attribute__((noreturn))
-engine_main(int fd, const struct sandbox_prepared *prep)
+void
+engproc_main(int fd)
 {
 	static uint8_t in[ENG_CALL_LEN + ENG_PARSE_LEN + 1], out[ENG_RESULT_LEN];
 	static struct engine e;
@@ -64,20 +65,11 @@ engine_main(int fd, const struct sandbox_prepared *prep)
 	static struct eng_parsed pd;
 	struct eng_call k;
 	struct sk_error err;
-	sigset_t none;
 	ssize_t n;
-	int rc;
 
-	for (int i = 3; i < 1024; i++)
-		if (i != fd && i != prep->ruleset_fd)
-			close(i);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = sandbox_apply(prep)) < 0)
-		fatalx("%s: cannot enter the sandbox: %s", prep->name, strerror(-rc));
-	if (prep->ruleset_fd != -1)
-		close(prep->ruleset_fd);
+	if (sandbox_enter(&eng_sandbox, &err) < 0)
+		fatalx("%s", err.msg);
 	for (;;) {
 		if ((n = read(fd, in, sizeof(in))) == -1 && errno == EINTR)
 			continue;
@@ -107,20 +99,11 @@ engine_main(int fd, const struct sandbox_prepared *prep)
 int
 engproc_start(struct engproc *ep, struct sk_error *err)
 {
-	struct sandbox_prepared prep;
-	int fd;
-
 	ep->fd = -1;
-	if ((ep->pid = sandbox_fork(&eng_sandbox, "engine", &prep, &fd, err)) == -1) {
+	if (child_spawn(&eng_sandbox, CHILD_ENGINE, &ep->pid, &ep->fd, err) < 0) {
 		ep->pid = 0;
 		return -1;
 	}
-	if (ep->pid == 0) {
-		if (ep->secret != NULL)
-			explicit_bzero(ep->secret, ep->secret_len);
-		engine_main(fd, &prep);
-	}
-	ep->fd = fd;
 	return 0;
 }
 

@@ -6,9 +6,8 @@
  * a SOCK_SEQPACKET pair; the parent calls it (engmsg.h: one call, one
  * result, fixed sizes) for every engine.h function, and carries out an
  * action the engine returns only if it passes the parent's own bounds
- * (engcheck.h). The first one is forked before the policy and the device
- * key are read; a restarted one is forked later and wipes the parent's
- * secrets (secret, secret_len) before anything else.
+ * (engcheck.h). Every one, the first and each restart, is a fresh exec of
+ * sekishod's own binary (child.h): none of the parent's memory.
  *
  * A call that fails (no answer within ENGPROC_WAIT_MS, a hang-up, a
  * result refused by the decoder) ends the process: the caller goes to
@@ -22,6 +21,7 @@
 #include <sys/types.h>
 
 #include "lib/util.h"
+#include "netvm/sekishod/child.h"
 #include "netvm/sekishod/engmsg.h"
 
 #define ENGPROC_WAIT_MS		2000
@@ -32,9 +32,11 @@
 struct engproc {
 	pid_t		 pid;		/* 0: none */
 	int		 fd;		/* the parent's end, -1: none */
-	uint8_t		*secret;	/* wiped in a child forked late */
-	size_t		 secret_len;
 };
+
+/* The engine's life in the child: its sandbox, then calls until the
+ * parent hangs up. */
+void engproc_main(int fd) __attribute__((noreturn));
 
 int engproc_start(struct engproc *ep, struct sk_error *err);
 /* One call, its result decoded (engmsg.h). 0, or -1 with one line in err:

@@ -12,10 +12,12 @@
 #include "netvm/sekishod/sekishod.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "policy/bundle.h"
 
 /* The engine's account while there is none: nothing is up. */
 static void
@@ -92,8 +94,6 @@ eng_start(struct sekishod *d)
 {
 	struct sk_error err;
 
-	d->eng.secret = d->key;
-	d->eng.secret_len = sizeof(d->key);
 	if (engproc_start(&d->eng, &err) < 0) {
 		log_warnx("%s", err.msg);
 		respawn_died(&d->eng_respawn, now_ms());
@@ -228,3 +228,67 @@ eng_parse_dns(struct sekishod *d, const char *line, size_t len, size_t n, uint8_
 	}
 	return eng_parsed_check_dns(&r, n, alive, err) < 0 ? -1 : 0;
 }
+
+/* One helper result through the engine; -2 if the engine is gone (then
+ * ended, as for any call). */
+static int
+parse_in_engine(struct sekishod *d, enum eng_kind kind, uint32_t n, const uint8_t *raw,
+    size_t len, struct eng_parsed *r, struct sk_error *err)
+{
+	static struct eng_parse p;
+	struct sk_error lost;
+
+	if (len > ENG_RAW_MAX)
+		abort();
+	if (!eng_running(d))
+		return sk_errorf(err, ENOTCONN, "no engine to read it"), -2;
+	memset(&p, 0, sizeof(p));
+	p.kind = kind;
+	p.n = n;
+	p.len = len;
+	memcpy(p.raw, raw, len);
+	if (engproc_parse(&d->eng, &p, r, &lost) < 0) {
+		eng_lost(d, lost.msg);
+		return sk_errorf(err, EPIPE, "%s", lost.msg), -2;
+	}
+	return 0;
+}
+
+int
+eng_parse_fetch(struct sekishod *d, struct fetcher *f, struct sk_error *err)
+{
+	static struct eng_parsed r;
+	enum eng_fetch want;
+	uint32_t n;
+	int rc;
+
+	want = eng_fetch_outcome(f->wstatus, &n);
+	if (f->len > ENG_RAW_MAX)
+		return sk_errorf(err, EMSGSIZE, "more than %d bytes on standard error",
+		    ENG_RAW_MAX), -1;
+	if ((rc = parse_in_engine(d, ENG_PARSE_FETCH, n, (const uint8_t *)f->line, f->len, &r,
+	    err)) < 0)
+		return rc;
+	if (eng_parsed_check_fetch(&r, want, f->line, sizeof(f->line), err) < 0)
+		return -1;
+	f->len = strlen(f->line);
+	return 0;
+}
+
+int
+eng_parse_fresh(struct sekishod *d, const uint8_t *buf, size_t len, uint64_t *serial,
+    uint64_t *time, uint8_t device[ENG_STMT_KEY], struct sk_error *err)
+{
+	static struct eng_parsed r;
+	int rc;
+
+	if (len > ENG_RAW_MAX)
+		return sk_errorf(err, EMSGSIZE, "%zu bytes, not a statement", len), -1;
+	if ((rc = parse_in_engine(d, ENG_PARSE_FRESH, 0, buf, len, &r, err)) < 0)
+		return rc;
+	return eng_parsed_check_fresh(&r, serial, time, device, err) < 0 ? -1 : 0;
+}
+
+_Static_assert(FETCH_ERR_MAX == ENG_RAW_MAX, "the fetch helper's stderr, raw, in one message");
+_Static_assert(FETCH_STATEMENT_MAX <= ENG_RAW_MAX, "a statement in one message");
+_Static_assert(ENG_STMT_KEY == BUNDLE_KEY_LEN, "a statement's device");

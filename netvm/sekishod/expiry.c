@@ -120,7 +120,9 @@ expiry_check(struct sekishod *d)
 	arm(d);
 }
 
-/* A statement's bytes, verified by the helper and checked again here. */
+/* A statement's bytes: decoded by the engine (engmsg.h), verified by the
+ * sandboxed helper, and the decoded fields held to this device, the
+ * serial in force and the freshest time seen, here. */
 static int
 statement_take(struct sekishod *d, const uint8_t *buf, size_t len, const char *name,
     struct sk_error *err)
@@ -130,20 +132,25 @@ statement_take(struct sekishod *d, const uint8_t *buf, size_t len, const char *n
 		.n_keys = d->acc.trust.n_keys, .device = d->acc.trust.device,
 	};
 	uint64_t time_h = 0, wall, boot;
+	struct sk_error why;
 	struct fresh f;
-	int rc;
+	const char *m;
 
-	if ((rc = fresh_decode(buf, len, name, &f, err)) != BUNDLE_OK)
+	memset(&f, 0, sizeof(f));
+	if (eng_parse_fresh(d, buf, len, &f.serial, &f.time, f.device, &why) < 0) {
+		m = strncmp(why.msg, "statement: ", 11) == 0 ? why.msg + 11 : why.msg;
+		sk_errorf(err, EINVAL, "%s: %s", name, m);
 		return -1;
+	}
 	if (verifier_run_fresh(d->acc.helper, name, &t, d->fresh.serial,
 	    d->fresh.signed_at, buf, len, &time_h, 1, err) < 0)
 		return -1;
-	if ((rc = fresh_check(&f, name, d->acc.trust.device, d->fresh.serial,
-	    d->fresh.signed_at, err)) != BUNDLE_OK)
+	if (fresh_check(&f, name, d->acc.trust.device, d->fresh.serial,
+	    d->fresh.signed_at, err) != BUNDLE_OK)
 		return -1;
 	if (time_h != f.time) {
 		sk_errorf(err, EINVAL, "%s: the verifying helper read time %llu, "
-		    "sekishod %llu", name, (unsigned long long)time_h,
+		    "the engine %llu", name, (unsigned long long)time_h,
 		    (unsigned long long)f.time);
 		return -1;
 	}

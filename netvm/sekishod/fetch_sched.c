@@ -108,9 +108,22 @@ fetch_end(struct sekishod *d)
 {
 	unsigned long long held = (unsigned long long)d->acc.accepted;
 	char result[640];
+	struct sk_error err;
 	struct buf out;
 	size_t n;
+	int rc;
 
+	if (!fetch_exited(&d->fetch))
+		return;
+	/* What it wrote is read by the engine, not here (engmsg.h); a lie
+	 * keeps nothing it brought. */
+	if ((rc = eng_parse_fetch(d, &d->fetch, &err)) < 0) {
+		fetch_discard(&d->fetch);
+		snprintf(result, sizeof(result), "the helper's output %s: %s",
+		    rc == -2 ? "not read" : "refused", err.msg);
+		fetch_failed(d, result);
+		return;
+	}
 	switch (fetch_finish(&d->fetch, d->acc.incoming)) {
 	case FETCH_RUNNING:
 		return;

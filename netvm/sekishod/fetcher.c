@@ -219,8 +219,9 @@ fetch_pollfd(const struct fetcher *f, struct pollfd *pfd)
 	return 1;
 }
 
-/* Keeps the first line, at most sizeof(line) - 1 bytes; the rest of
- * whatever the helper writes is read and dropped. */
+/* Keeps what it writes, raw, at most sizeof(line) - 1 bytes (one more
+ * than the engine takes, so that too much is seen); the rest is read and
+ * dropped. */
 void
 fetch_read(struct fetcher *f)
 {
@@ -252,18 +253,17 @@ fetch_reaped(struct fetcher *f, pid_t pid, int wstatus)
 	return 1;
 }
 
-/* The helper's line: printable ASCII up to the first newline, so that
- * whatever it wrote cannot forge log lines. */
-static void
-line_clean(struct fetcher *f)
+int
+fetch_exited(const struct fetcher *f)
 {
-	size_t i;
+	return f->reaped && f->err_fd == -1;
+}
 
-	for (i = 0; i < f->len && f->line[i] != '\n'; i++)
-		if ((unsigned char)f->line[i] < 0x20 || (unsigned char)f->line[i] > 0x7e)
-			f->line[i] = '?';
-	f->line[i] = '\0';
-	f->len = i;
+void
+fetch_discard(struct fetcher *f)
+{
+	f->reaped = 0;
+	tmp_drop(f);
 }
 
 static enum fetch_outcome
@@ -327,7 +327,6 @@ fetch_finish(struct fetcher *f, const char *incoming)
 	if (!f->reaped || f->err_fd != -1)
 		return FETCH_RUNNING;
 	f->reaped = 0;
-	line_clean(f);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == FETCH_EXIT_NEWER)
 		return store(f, incoming);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == FETCH_EXIT_FRESH)

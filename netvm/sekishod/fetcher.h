@@ -21,6 +21,8 @@
 
 #include "lib/proto/fetch_helper.h"
 
+#define FETCH_ERR_MAX		256	/* what the helper may write on stderr,
+					 * passed raw to the engine (ENG_RAW_MAX) */
 #define FETCH_STATEMENT_MAX	151	/* a statement is 150 bytes: one more
 					 * tells "too long" */
 
@@ -41,7 +43,11 @@ struct fetcher {
 	char		 tmp[PATH_MAX];	/* its name once complete */
 	int		 named;		/* tmp names it (no O_TMPFILE) */
 	off_t		 size;		/* of a newer bundle, once stored */
-	char		 line[256];	/* the helper's line */
+	char		 line[FETCH_ERR_MAX + 2];	/* what it wrote on stderr, raw
+					 * (len bytes; FETCH_ERR_MAX + 1: too
+					 * much), until the engine made it its
+					 * one printable line (eng_parse_fetch);
+					 * or sekishod's own line */
 	uint8_t		 statement[FETCH_STATEMENT_MAX];
 	size_t		 statement_len;
 	size_t		 len;
@@ -73,8 +79,15 @@ int fetch_pollfd(const struct fetcher *f, struct pollfd *pfd);
 void fetch_read(struct fetcher *f);
 /* From sekishod's SIGCHLD handling: 1 if pid was the helper. */
 int fetch_reaped(struct fetcher *f, pid_t pid, int wstatus);
+/* The helper has exited and its stderr is closed: what it wrote is all
+ * in f->line (raw, f->len bytes) and its status in f->wstatus, for the
+ * engine to read (eng_parse_fetch) before fetch_finish. */
+int fetch_exited(const struct fetcher *f);
+/* Its output was refused: nothing it wrote is kept. */
+void fetch_discard(struct fetcher *f);
 /*
- * Once the helper has exited and its stderr is closed: FETCH_NEWER with
+ * Once the helper has exited, its stderr is closed and the engine has
+ * made f->line its one printable line: FETCH_NEWER with
  * the file fsync'd and renamed to incoming (and the directory fsync'd),
  * FETCH_NONE, FETCH_STATEMENT with the statement's bytes in f->statement
  * (at most FETCH_STATEMENT_MAX), or FETCH_ERROR with f->line; the temp file is gone in every

@@ -11,12 +11,30 @@
 
 #include "lib/log.h"
 #include "lib/sandbox.h"
+#include "lib/util.h"
+#include "netvm/sekishod/child.h"
 
 #define FRONTEND_WAIT_MS	20000	/* for the parent's answer (a reload verifies) */
 
 /* ---- the frontend's side ---- */
 
-/* Asks the parent, waits for its answer and checks it. */
+/* A ping from the parent: answered at once (frontend.h, the heartbeat). */
+static void
+pong(int fd, const uint8_t *msg, size_t len)
+{
+	uint8_t out[IMSG_REQ_LEN];
+	struct sk_error err;
+	uint16_t seq;
+
+	if (imsg_beat_decode(msg, len, IMSG_PING, &seq, &err) != 0)
+		fatalx("frontend: the parent's message refused: %s", err.msg);
+	imsg_beat_encode(out, IMSG_PONG, seq);
+	if (write(fd, out, sizeof(out)) != (ssize_t)sizeof(out))
+		exit(0);
+}
+
+/* Asks the parent, waits for its answer and checks it; pings that come
+ * meanwhile are answered. */
 static int
 ask_parent(enum ctl_cmd cmd, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX], size_t *len,
     void *arg)
@@ -25,6 +43,7 @@ ask_parent(enum ctl_cmd cmd, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX], si
 	int fd = *(int *)arg;
 	uint8_t req[IMSG_REQ_LEN];
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t deadline = now_ms() + FRONTEND_WAIT_MS, now;
 	const uint8_t *p;
 	struct sk_error err;
 	ssize_t n;
@@ -32,12 +51,21 @@ ask_parent(enum ctl_cmd cmd, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX], si
 	imsg_req_encode(req, cmd);
 	if (write(fd, req, sizeof(req)) != (ssize_t)sizeof(req))
 		fatal("frontend: to the parent");
-	if (poll(&pfd, 1, FRONTEND_WAIT_MS) <= 0) {
-		log_warnx("frontend: no answer from the parent");
-		return -1;
+	for (;;) {
+		if ((now = now_ms()) >= deadline || poll(&pfd, 1, (int)(deadline - now)) == 0) {
+			log_warnx("frontend: no answer from the parent");
+			return -1;
+		}
+		if ((n = read(fd, msg, sizeof(msg))) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			exit(0);	/* the parent is gone: so are we */
+		if (n >= 2 && msg[1] == IMSG_PING) {
+			pong(fd, msg, (size_t)n);
+			continue;
+		}
+		break;
 	}
-	if ((n = read(fd, msg, sizeof(msg))) <= 0)
-		exit(0);	/* the parent is gone: so are we */
 	if (imsg_reply_decode(msg, (size_t)n, type, &p, len, &err) != 0)
 		fatalx("frontend: the parent's reply refused: %s", err.msg);
 	memcpy(payload, p, *len);
@@ -77,9 +105,7 @@ receive_listener(int fd)
 	return lfd;
 }
 
-/* Its sandbox, prepared in the parent before the fork (the user looked
- * up, the filter compiled): the child only applies it, and touches little
- * of the libraries that took (netvm.rss_kib counts every page it maps). */
+/* Its sandbox, entered after the exec (engproc.h, child_spawn). */
 static const int fe_calls[] = { SCMP_SYS(accept4), SCMP_SYS(setsockopt),
     SCMP_SYS(rt_sigaction), SCMP_SYS(recvmsg) };
 static const struct sandbox fe_sandbox = {
@@ -87,23 +113,17 @@ static const struct sandbox fe_sandbox = {
 	.syscalls = fe_calls, .n_syscalls = nitems(fe_calls), .flags = SANDBOX_SYSLOG,
 };
 
-static void __attribute__((noreturn))
-frontend_main(int fd, const struct sandbox_prepared *prep)
+void
+frontend_main(int fd)
 {
-	sigset_t none;
-	int lfd, rc;
+	static uint8_t msg[IMSG_REPLY_LEN + 1];
+	struct sk_error err;
+	ssize_t n;
+	int lfd;
 
-	/* Nothing of the parent's but its socket and standard error. */
-	for (int i = 3; i < 1024; i++)
-		if (i != fd && i != prep->ruleset_fd)
-			close(i);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = sandbox_apply(prep)) < 0)
-		fatalx("%s: cannot enter the sandbox: %s", prep->name, strerror(-rc));
-	if (prep->ruleset_fd != -1)
-		close(prep->ruleset_fd);
+	if (sandbox_enter(&fe_sandbox, &err) < 0)
+		fatalx("%s", err.msg);
 	lfd = receive_listener(fd);
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
@@ -114,8 +134,14 @@ frontend_main(int fd, const struct sandbox_prepared *prep)
 				continue;
 			fatal("frontend: poll");
 		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
-			exit(0);	/* unasked: the parent hung up */
+		/* Unasked, the parent only pings, or hangs up. */
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if ((n = read(fd, msg, sizeof(msg))) == -1 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				exit(0);
+			pong(fd, msg, (size_t)n);
+		}
 		if (pfd[1].revents & POLLIN)
 			ctl_serve_ask(lfd, ask_parent, &fd);
 	}
@@ -124,20 +150,12 @@ frontend_main(int fd, const struct sandbox_prepared *prep)
 int
 frontend_start(struct frontend *fe, struct sk_error *err)
 {
-	struct sandbox_prepared prep;
-	int fd;
-
 	fe->fd = -1;
-	if ((fe->pid = sandbox_fork(&fe_sandbox, "frontend", &prep, &fd, err)) == -1) {
+	fe->ping_out = 0;
+	if (child_spawn(&fe_sandbox, CHILD_FRONTEND, &fe->pid, &fe->fd, err) < 0) {
 		fe->pid = 0;
 		return -1;
 	}
-	if (fe->pid == 0) {
-		if (fe->secret != NULL)
-			explicit_bzero(fe->secret, fe->secret_len);
-		frontend_main(fd, &prep);
-	}
-	fe->fd = fd;
 	return 0;
 }
 
@@ -208,9 +226,63 @@ frontend_dispatch(struct frontend *fe, const struct ctl_ops *ops, void *arg)
 		fe->fd = -1;
 		return;
 	}
+	if (n >= 2 && msg[1] == IMSG_PONG) {
+		frontend_pong(fe, msg, (size_t)n);
+		return;
+	}
 	if (frontend_handle(msg, (size_t)n, ops, arg, reply) == 0 &&
 	    send(fe->fd, reply, sizeof(reply), MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
 		log_warn("frontend: reply");
+}
+
+void
+frontend_pong(struct frontend *fe, const uint8_t *msg, size_t len)
+{
+	struct sk_error err;
+	uint16_t seq;
+
+	if (imsg_beat_decode(msg, len, IMSG_PONG, &seq, &err) != 0) {
+		log_warnx("frontend: request refused: %s", err.msg);
+		return;
+	}
+	if (!fe->ping_out || seq != fe->ping_seq) {
+		log_warnx("frontend: request refused: pong %u, not to ping %u", seq,
+		    fe->ping_seq);
+		return;
+	}
+	fe->ping_out = 0;
+}
+
+int
+frontend_beat(struct frontend *fe, uint64_t now)
+{
+	uint8_t msg[IMSG_REQ_LEN];
+
+	if (fe->pid <= 0 || fe->fd == -1)
+		return 0;
+	if (fe->ping_out)
+		return now - fe->ping_ms >= FRONTEND_PING_MS ? -1 : 0;
+	fe->ping_seq++;
+	imsg_beat_encode(msg, IMSG_PING, fe->ping_seq);
+	if (send(fe->fd, msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
+		return 0;	/* gone: its hang-up or its exit says so */
+	fe->ping_out = 1;
+	fe->ping_ms = now;
+	return 0;
+}
+
+void
+frontend_kill(struct frontend *fe)
+{
+	if (fe->fd != -1)
+		close(fe->fd);
+	fe->fd = -1;
+	fe->ping_out = 0;
+	if (fe->pid > 0) {
+		kill(fe->pid, SIGKILL);
+		waitpid(fe->pid, NULL, 0);
+	}
+	fe->pid = 0;
 }
 
 int

@@ -1,16 +1,24 @@
 /*
  * sekishod's frontend: the control socket's clients (sekishoctl; later the
  * agent's relay from the work partition) are untrusted input, so they are
- * read and parsed in a process of their own, forked before the policy and
- * the device key are read, and sandboxed at once (lib/sandbox.h: user
- * _sekisho-ctl, no capability, not dumpable, no_new_privs, seccomp,
- * Landlock with no path). It holds the listening socket (handed over
+ * read and parsed in a process of their own, a fresh exec of sekishod's
+ * binary (engproc.h, child_spawn: none of the parent's memory), sandboxed
+ * before it reads anything (lib/sandbox.h: user _sekisho-ctl, no
+ * capability, not dumpable, no_new_privs, seccomp, Landlock with no path). It holds the listening socket (handed over
  * once the daemon is ready) and one end of a SOCK_SEQPACKET pair; the parent holds the other end and answers typed
  * requests (imsg.h) with what only it knows: the status, a reload.
  *
  * The parent checks every request (exact size, version, type, one of the
  * three commands) and refuses anything else with one log line; the
  * frontend checks every reply the same way.
+ *
+ * The heartbeat: a frontend that hangs but stays alive (stopped, looping)
+ * would leave the control socket unanswered for good. The parent pings it
+ * every FRONTEND_PING_MS (T_FRONT_PING, timers.h); the frontend answers
+ * from its event loop, and also while it waits for the parent's reply. No
+ * answer FRONTEND_PING_MS after a ping: the parent kills it (SIGKILL),
+ * says so in one line and starts a new one with the usual backoff; as for
+ * a dead one, nothing but the control socket is affected meanwhile.
  */
 #ifndef SK_FRONTEND_H
 #define SK_FRONTEND_H
@@ -23,16 +31,30 @@
 #include "netvm/sekishod/control.h"
 #include "netvm/sekishod/imsg.h"
 
+#define FRONTEND_PING_MS	2000	/* pinged so often; no pong this long: hung */
+
 struct frontend {
-	pid_t	 pid;	/* 0: none */
-	int	 fd;	/* the parent's end of the pair, -1: none */
-	uint8_t	*secret;	/* wiped in a frontend forked late (a restart) */
-	size_t	 secret_len;
+	pid_t		pid;	/* 0: none */
+	int		fd;	/* the parent's end of the pair, -1: none */
+	int		ping_out;	/* a ping unanswered, sent at ping_ms */
+	uint16_t	ping_seq;
+	uint64_t	ping_ms;
 };
 
-/* Forks the frontend (before the policy and the key are read); it enters
- * its sandbox at once and waits for the listening socket. */
+/* Starts the frontend (exec'd, engproc.h); it enters its sandbox at once
+ * and waits for the listening socket. */
 int frontend_start(struct frontend *fe, struct sk_error *err);
+/* The frontend's life in the child (from sekishod's main). */
+void frontend_main(int fd) __attribute__((noreturn));
+/* The heartbeat, at each T_FRONT_PING: pings a frontend that owes no
+ * answer; -1 if the last ping is unanswered after FRONTEND_PING_MS (the
+ * caller reads what is waiting, then asks again before frontend_kill). */
+int frontend_beat(struct frontend *fe, uint64_t now);
+/* A pong read by frontend_dispatch: ends the ping it answers; any other
+ * is refused with one line. */
+void frontend_pong(struct frontend *fe, const uint8_t *msg, size_t len);
+/* A hung one: SIGKILL and reaped here (fe->pid 0). */
+void frontend_kill(struct frontend *fe);
 /* Hands it the listening socket (ctl_listen) once the daemon is ready to
  * answer; lfd is closed here. */
 int frontend_listen(struct frontend *fe, int lfd, struct sk_error *err);

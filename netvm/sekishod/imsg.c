@@ -95,3 +95,28 @@ imsg_reply_decode(const uint8_t *in, size_t len, uint8_t *type, const uint8_t **
 	*plen = n;
 	return 0;
 }
+
+void
+imsg_beat_encode(uint8_t out[IMSG_REQ_LEN], uint8_t type, uint16_t seq)
+{
+	out[0] = IMSG_VERSION;
+	out[1] = type;
+	out[2] = (uint8_t)(seq >> 8);
+	out[3] = (uint8_t)seq;
+}
+
+int
+imsg_beat_decode(const uint8_t *in, size_t len, uint8_t type, uint16_t *seq,
+    struct sk_error *err)
+{
+	const char *what = type == IMSG_PING ? "ping" : "pong";
+
+	if (len != IMSG_REQ_LEN)
+		return sk_errorf(err, EINVAL, "%s of %zu bytes, not %d", what, len, IMSG_REQ_LEN),
+		    -EINVAL;
+	if (in[0] != IMSG_VERSION || in[1] != type)
+		return sk_errorf(err, EINVAL, "not a version %d %s", IMSG_VERSION, what),
+		    -EINVAL;
+	*seq = (uint16_t)(in[2] << 8 | in[3]);
+	return 0;
+}

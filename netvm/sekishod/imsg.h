@@ -24,6 +24,13 @@
  *	1	type		IMSG_LISTEN
  *	2, 3	reserved	0
  *
+ *  ping, parent -> frontend, and pong, frontend -> parent, IMSG_REQ_LEN
+ *  bytes each (the heartbeat: a frontend that hangs but stays alive is
+ *  killed and started again, frontend.h):
+ *	0	version		IMSG_VERSION
+ *	1	type		IMSG_PING or IMSG_PONG
+ *	2, 3	sequence	big-endian; a pong echoes its ping's
+ *
  * Nothing optional, nothing may follow; anything else is refused with one
  * line. The parent takes only the three commands of the control protocol:
  * a compromised frontend can ask for the status and for a reload (which
@@ -42,6 +49,8 @@
 #define IMSG_REQ	1
 #define IMSG_REPLY	2
 #define IMSG_LISTEN	3
+#define IMSG_PING	8	/* 4..7 left for new requests */
+#define IMSG_PONG	9
 #define IMSG_REQ_LEN	4
 #define IMSG_REPLY_HDR	8
 #define IMSG_REPLY_LEN	(IMSG_REPLY_HDR + CTL_PAYLOAD_MAX)
@@ -60,5 +69,12 @@ int imsg_reply_encode(uint8_t out[IMSG_REPLY_LEN], uint8_t type, const uint8_t *
 /* 0 with *type, *payload (inside in) and *len, or -EINVAL with one line. */
 int imsg_reply_decode(const uint8_t *in, size_t len, uint8_t *type, const uint8_t **payload,
     size_t *plen, struct sk_error *err);
+
+/* The heartbeat: type IMSG_PING or IMSG_PONG, a sequence number. */
+void imsg_beat_encode(uint8_t out[IMSG_REQ_LEN], uint8_t type, uint16_t seq);
+/* 0 with *seq if in is exactly one such message of that type, or -EINVAL
+ * with one line in err. */
+int imsg_beat_decode(const uint8_t *in, size_t len, uint8_t type, uint16_t *seq,
+    struct sk_error *err);
 
 #endif

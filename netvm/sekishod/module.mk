@@ -43,7 +43,8 @@ UNITS += test_frontend
 test_frontend_SRCS := tests/unit/test_frontend.c netvm/sekishod/frontend.c \
 	netvm/sekishod/imsg.c netvm/sekishod/control.c netvm/sekishod/status.c \
 	netvm/sekishod/engine.c netvm/sekishod/live.c netvm/sekishod/trust.c \
-	netvm/sekishod/bundle_verify.c netvm/sekishod/rtnl.c netvm/sekishod/timers.c
+	netvm/sekishod/bundle_verify.c netvm/sekishod/rtnl.c netvm/sekishod/timers.c \
+	netvm/sekishod/child.c
 $(B)/unit/test_frontend: PKG_LIBS += $(SANDBOX_LIBS)
 # 23-work-privilege checks that sekishod's parent is not dumpable by attaching.
 DEBS += strace

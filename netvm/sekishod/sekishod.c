@@ -8,6 +8,7 @@
  *	sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] [-D device-pub]
  *	    [-S serial-store] [-i incoming]] [-w work-if] [-t tunnel-if]
  *	    [-s socket] [-r rundir] [-P probe-helper] [-V beacon-verifier]
+ *	    [-C dns-checker] [-G fetch-helper]
  *	sekishod -B [-F]
  *
  * -B loads the base ruleset (everything blocked, no policy needed) when
@@ -122,7 +123,7 @@ usage(void)
 	fprintf(stderr, "usage: sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] "
 	    "[-D device-pub] [-S serial-store] [-i incoming]]\n"
 	    "\t[-w work-if] [-t tunnel-if] [-s socket] [-r rundir] [-P probe-helper]\n"
-	    "\t[-V beacon-verifier] [-C dns-checker]\n"
+	    "\t[-V beacon-verifier] [-C dns-checker] [-G fetch-helper]\n"
 	    "       sekishod -B [-F]\t(the base ruleset if absent; -F: replacing any)\n");
 	exit(1);
 }
@@ -345,9 +346,32 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 }
 
 static const struct ctl_ops ctl_ops = { gather, ctl_reload };
+
+/* The frontend's heartbeat (frontend.h): a ping unanswered for
+ * FRONTEND_PING_MS, and nothing waiting from it either, ends it. */
+static void
+front_beat(struct sekishod *d)
+{
+	uint64_t ms;
+
+	timers_on_front_ping(&d->timers, now_ms(), FRONTEND_PING_MS / 2);
+	if (frontend_beat(&d->front, now_ms()) == 0)
+		return;
+	/* Its pong may be waiting behind the parent's own work. */
+	frontend_dispatch(&d->front, &ctl_ops, d);
+	if (frontend_beat(&d->front, now_ms()) == 0)
+		return;
+	ms = respawn_died(&d->front_respawn, now_ms());
+	log_warnx("frontend (pid %d): no answer in %d ms; killed, the control socket is "
+	    "served again in %llu ms", (int)d->front.pid, FRONTEND_PING_MS,
+	    (unsigned long long)ms);
+	frontend_kill(&d->front);
+	timers_on_respawn_due(&d->timers, d->front_respawn.due_ms);
+}
+
 static const struct timer_ops timer_ops = { poll_tunnel, restart_children, recheck,
 	fetch_now, fetch_overdue, check_gateway, rules_retry, office_vouch, watchdog,
-	check_table, expiry_check, office_retry };
+	check_table, expiry_check, office_retry, front_beat };
 
 static void
 loop(struct sekishod *d)
@@ -474,6 +498,7 @@ start(struct sekishod *d)
 		fatalx("%s", err.msg);
 	respawn_started(&d->front_respawn, now_ms());
 	timers_on_start(&d->timers, now_ms());
+	timers_on_front_ping(&d->timers, now_ms(), FRONTEND_PING_MS / 2);
 	timers_on_watchdog(&d->timers, now_ms(), notify_watchdog_usec());
 	if (d->bundled)
 		expiry_check(d);	/* arms T_EXPIRY for the bundle in force */
@@ -519,13 +544,20 @@ main(int argc, char *argv[])
 	    fetcher[PATH_MAX], dnscheck[PATH_MAX], bverifier[PATH_MAX];
 	int ch, foreground = 0, verbose = 0, check = 0, base_only = 0, plain = 0, force = 0;
 
+	/* The engine or the frontend, exec'd by the parent (engproc.h): its
+	 * own life, nothing of the daemon's. */
+	if (argc > 1 && strcmp(argv[1], SEKISHOD_CHILD_ARG) == 0) {
+		if (child_role(argc, argv) == CHILD_ENGINE)
+			engproc_main(SEKISHOD_CHILD_FD);
+		frontend_main(SEKISHOD_CHILD_FD);
+	}
 	default_helper("sekisho-probe", helper, sizeof(helper));
 	default_helper("sekisho-policy", verifier, sizeof(verifier));
 	default_helper("sekisho-fetch", fetcher, sizeof(fetcher));
 	default_helper("sekisho-dnscheck", dnscheck, sizeof(dnscheck));
 	default_helper("sekisho-beacon-verify", bverifier, sizeof(bverifier));
 	d.acc.helper = verifier;
-	while ((ch = getopt(argc, argv, "BC:D:FP:S:V:b:df:i:k:nr:s:t:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "BC:D:FG:P:S:V:b:df:i:k:nr:s:t:vw:")) != -1) {
 		switch (ch) {
 		case 'B': base_only = 1; break;
 		case 'F': force = 1; break;
@@ -545,6 +577,7 @@ main(int argc, char *argv[])
 		case 'P': sk_strlcpy(helper, optarg, sizeof(helper)); break;
 		case 'V': sk_strlcpy(bverifier, optarg, sizeof(bverifier)); break;
 		case 'C': sk_strlcpy(dnscheck, optarg, sizeof(dnscheck)); break;
+		case 'G': sk_strlcpy(fetcher, optarg, sizeof(fetcher)); break;
 		default: usage();
 		}
 	}

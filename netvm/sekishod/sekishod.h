@@ -197,6 +197,16 @@ size_t eng_office_retry(struct sekishod *d, uint64_t now, struct action out[ENG_
  * no engine (ended, eng_lost done: the caller stops there). */
 int eng_parse_dns(struct sekishod *d, const char *line, size_t len, size_t n,
     uint8_t *alive, struct sk_error *err);
+/* sekisho-fetch's standard error (f->line, f->len raw) and exit status
+ * (f->wstatus), read by the engine (engmsg.h): 0 with f->line its one
+ * printable line (empty unless it failed with one), -1 refused with one
+ * line in err, -2 the engine is gone. */
+int eng_parse_fetch(struct sekishod *d, struct fetcher *f, struct sk_error *err);
+/* A freshness statement's bytes, decoded by the engine: 0 with its
+ * serial, time and device (not yet verified, nor bounded: the caller's),
+ * -1 refused, -2 the engine is gone; one line in err. */
+int eng_parse_fresh(struct sekishod *d, const uint8_t *buf, size_t len, uint64_t *serial,
+    uint64_t *time, uint8_t device[ENG_STMT_KEY], struct sk_error *err);
 /* A frontend that died: a new one after a backoff, handed the socket. */
 void front_restart(struct sekishod *d);
 

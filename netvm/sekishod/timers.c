@@ -232,9 +232,18 @@ expired(struct timers *t, enum timer_id id, const struct timer_ops *ops,
 	case T_OFFICE_RETRY:
 		ops->office_retry(d);
 		break;
+	case T_FRONT_PING:
+		ops->front_ping(d);
+		break;
 	case T_COUNT:
 		break;
 	}
+}
+
+void
+timers_on_front_ping(struct timers *t, uint64_t now, unsigned int ms)
+{
+	t->at[T_FRONT_PING] = now + ms;
 }
 
 void

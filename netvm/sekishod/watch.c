@@ -157,8 +157,6 @@ front_restart(struct sekishod *d)
 	if (d->front.fd != -1)
 		close(d->front.fd);
 	d->front.fd = -1;
-	d->front.secret = d->key;
-	d->front.secret_len = sizeof(d->key);
 	if (frontend_start(&d->front, &err) < 0 ||
 	    (lfd = fcntl(d->ctl_listen, F_DUPFD_CLOEXEC, 3)) == -1 ||
 	    frontend_listen(&d->front, lfd, &err) < 0) {

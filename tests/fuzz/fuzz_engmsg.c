@@ -19,6 +19,39 @@ one_line(const struct sk_error *err)
 		__builtin_trap();
 }
 
+/* The parent's checks of a fetch's and a statement's result: a fetch's
+ * line passes only printable and one line, and only for the outcome the
+ * exit status gives; a statement's fields only from an accepted one. */
+static void
+others(const struct eng_parsed *r, const struct eng_parse *asked)
+{
+	char line[ENG_PARSED_ERR];
+	uint8_t dev[ENG_STMT_KEY];
+	struct sk_error err;
+	uint64_t serial, t;
+	uint32_t n;
+	enum eng_fetch want = ENG_FETCH_ERROR;
+
+	if (asked != NULL && asked->kind == ENG_PARSE_FETCH)
+		want = asked->n >= ENG_FETCH_SIGNALED ? ENG_FETCH_FAILED :
+		    eng_fetch_outcome((int)(asked->n & 0xff) << 8, &n);
+	if (eng_parsed_check_fetch(r, want, line, sizeof(line), &err) == 0) {
+		if (!r->ok || r->kind != ENG_PARSE_FETCH || strlen(line) >= sizeof(line))
+			__builtin_trap();
+		for (size_t i = 0; line[i] != '\0'; i++)
+			if (line[i] < 0x20 || line[i] > 0x7e)
+				__builtin_trap();
+		if ((want == ENG_FETCH_ERROR) != (line[0] != '\0'))
+			__builtin_trap();
+	} else
+		one_line(&err);
+	if (eng_parsed_check_fresh(r, &serial, &t, dev, &err) == 0) {
+		if (!r->ok || r->kind != ENG_PARSE_FRESH)
+			__builtin_trap();
+	} else
+		one_line(&err);
+}
+
 /* A helper's line: the engine's decoder of the parent's message, the
  * helper's parser run on it, and the parent's decoder of the answer;
  * each refuses with one line or gives back exactly what was encoded, and
@@ -45,6 +78,7 @@ helper(const uint8_t *data, size_t size)
 				__builtin_trap();
 		} else
 			one_line(&err);
+		others(&r2, &p);
 	} else
 		one_line(&err);
 	if (eng_parsed_decode(data, size, &r, &err) == 0) {
@@ -56,6 +90,7 @@ helper(const uint8_t *data, size_t size)
 				__builtin_trap();
 		} else
 			one_line(&err);
+		others(&r, NULL);
 	} else
 		one_line(&err);
 }

@@ -28,6 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p;
 	uint8_t req[IMSG_REQ_LEN], type;
 	size_t len;
+	uint16_t seq;
 
 	if (imsg_req_decode(data, size, &cmd, &err) == 0) {
 		imsg_req_encode(req, cmd);
@@ -48,5 +49,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	} else
 		one_line(&err);
+	/* the heartbeat, both ways */
+	for (uint8_t t = IMSG_PING; t <= IMSG_PONG; t++) {
+		if (imsg_beat_decode(data, size, t, &seq, &err) == 0) {
+			imsg_beat_encode(req, t, seq);
+			if (size != IMSG_REQ_LEN || memcmp(req, data, size) != 0)
+				__builtin_trap();
+		} else
+			one_line(&err);
+	}
 	return 0;
 }

@@ -18,6 +18,7 @@
 
 #include "netvm/sekishod/engcheck.h"
 #include "netvm/sekishod/engmsg.h"
+#include "policy/bundle.h"
 
 #define WORK	1
 #define TUN	9
@@ -317,6 +318,13 @@ dns_line(const char *line, uint32_t n)
 	return p;
 }
 
+/* Where the parsed message's fields start (engmsg.h). */
+#define SERIAL_AT	(9 + DNS_MAX_RESOLVERS)
+#define TIME_AT		(SERIAL_AT + 8)
+#define DEVICE_AT	(TIME_AT + 8)
+#define LINE_AT		(DEVICE_AT + ENG_STMT_KEY)
+#define ERR_AT		(LINE_AT + ENG_PARSED_ERR)
+
 static void
 bad_parsed(const uint8_t *buf, const char *why)
 {
@@ -384,23 +392,23 @@ test_helper_results(void **state)
 	bad_parsed(b, (why));						\
 } while (0)
 	PEDIT(1, ENG_T_PARSE, "message type 3, not 4");
-	PEDIT(2, ENG_KIND_MAX + 1, "unknown helper result kind 2");
+	PEDIT(2, ENG_KIND_MAX + 1, "unknown helper result kind 4");
 	PEDIT(4, 2, "parsed ok at byte 4: out of range");
 	PEDIT(8, DNS_MAX_RESOLVERS + 1, "parsed n at byte 5: out of range");
 	PEDIT(9, 2, "parsed verdict at byte 9: out of range");
 	PEDIT(9 + 4, 1, "verdict 5 beyond the count is not 0");
 	PEDIT(4, 0, "verdict 1 beyond the refusal is not 0");
-	PEDIT(9 + DNS_MAX_RESOLVERS, 'x', "parsed ok with a reason");
-	PEDIT(9 + DNS_MAX_RESOLVERS, '\n', "parsed error at byte 17: not printable");
+	PEDIT(ERR_AT, 'x', "parsed ok with a reason");
+	PEDIT(ERR_AT, '\n', "parsed error at byte 225: not printable");
 	assert_int_equal(eng_parsed_decode(rb, ENG_PARSED_LEN - 1, &r2, &err), -EINVAL);
-	assert_string_equal(err.msg, "message of 176 bytes, not 177");
+	assert_string_equal(err.msg, "message of 384 bytes, not 385");
 	p = dns_line("dns 0000", 4);
 	eng_parse_run(&p, &r);
 	eng_parsed_encode(rb, &r);
 	PEDIT(4, 0, "parsed refused without a reason");
 	r.kind = ENG_KIND_MAX + 1;
 	assert_int_equal(eng_parsed_check_dns(&r, 4, alive, &err), -EINVAL);
-	assert_string_equal(err.msg, "dns check: the engine answered for kind 2");
+	assert_string_equal(err.msg, "dns check: the engine answered for kind 4");
 
 	/* the parent's own message, refused by the engine if out of format */
 	p = dns_line("dns 1", 1);
@@ -413,6 +421,143 @@ test_helper_results(void **state)
 	assert_string_equal(err.msg, "parse length at byte 8: out of range");
 }
 
+/* sekisho-fetch's standard error and exit status (engmsg.h, kind
+ * ENG_PARSE_FETCH): one printable line for an error, nothing otherwise;
+ * every lie refused with one line; the parent holds the outcome to the
+ * exit status it read itself. */
+static struct eng_parse
+fetch_out(const char *raw, size_t len, int wstatus)
+{
+	struct eng_parse p = { .kind = ENG_PARSE_FETCH, .len = len };
+
+	eng_fetch_outcome(wstatus, &p.n);
+	memcpy(p.raw, raw, len);
+	return p;
+}
+
+static void
+fetch_refused(const char *raw, size_t len, int wstatus, const char *why)
+{
+	struct eng_parse p = fetch_out(raw, len, wstatus);
+	uint8_t rb[ENG_PARSED_LEN];
+	struct eng_parsed r, r2;
+	struct sk_error err;
+	uint32_t n;
+	char line[ENG_PARSED_ERR];
+
+	eng_parse_run(&p, &r);
+	assert_int_equal(r.ok, 0);
+	eng_parsed_encode(rb, &r);
+	assert_int_equal(eng_parsed_decode(rb, sizeof(rb), &r2, &err), 0);
+	assert_int_equal(eng_parsed_check_fetch(&r2, eng_fetch_outcome(wstatus, &n), line,
+	    sizeof(line), &err), -EINVAL);
+	assert_string_equal(err.msg, why);
+}
+
+static void
+test_fetch_results(void **state)
+{
+	uint8_t rb[ENG_PARSED_LEN], b[ENG_PARSED_LEN];
+	struct eng_parse p;
+	struct eng_parsed r, r2;
+	struct sk_error err;
+	char line[ENG_PARSED_ERR], longer[200];
+	uint32_t n;
+
+	(void)state;
+	/* the helper's one error line, exit status 1 */
+	p = fetch_out("10.0.0.1:8443: connect: Connection refused\n", 43, 1 << 8);
+	assert_int_equal(p.n, 1);
+	eng_parse_run(&p, &r);
+	assert_int_equal(r.ok, 1);
+	assert_int_equal(r.n, ENG_FETCH_ERROR);
+	eng_parsed_encode(rb, &r);
+	assert_int_equal(eng_parsed_decode(rb, sizeof(rb), &r2, &err), 0);
+	assert_int_equal(eng_parsed_check_fetch(&r2, ENG_FETCH_ERROR, line, sizeof(line), &err),
+	    0);
+	assert_string_equal(line, "10.0.0.1:8443: connect: Connection refused");
+	/* a newer bundle, silently */
+	p = fetch_out("", 0, 0);
+	eng_parse_run(&p, &r);
+	assert_int_equal(eng_parsed_check_fetch(&r, ENG_FETCH_NEWER, line, sizeof(line), &err),
+	    0);
+	assert_string_equal(line, "");
+	/* killed: its text is not read at all */
+	p = fetch_out("\xff\xff", 2, 9);
+	assert_int_equal(p.n, ENG_FETCH_SIGNALED + 9);
+	eng_parse_run(&p, &r);
+	assert_int_equal(eng_parsed_check_fetch(&r, ENG_FETCH_FAILED, line, sizeof(line), &err),
+	    0);
+	assert_string_equal(line, "");
+
+	/* the lies */
+	fetch_refused("x: ok\n", 6, 0,
+	    "its exit status says newer, and it wrote 6 bytes on standard error");
+	fetch_refused("a\nb\n", 4, 1 << 8, "more than one line");
+	fetch_refused("a\0b\n", 4, 1 << 8, "NUL byte at 1 of its line");
+	fetch_refused("a\xff\n", 3, 1 << 8, "byte 0xff at 1 of its line");
+	fetch_refused("abc", 3, 1 << 8, "its line has no end");
+	fetch_refused("", 0, 1 << 8, "it failed without its line");
+	memset(longer, 'a', sizeof(longer));
+	longer[sizeof(longer) - 1] = '\n';
+	fetch_refused(longer, sizeof(longer), 1 << 8, "its line is 199 bytes, at most 159");
+
+	/* a compromised engine: another outcome than the exit status's */
+	p = fetch_out("", 0, 3 << 8);
+	eng_parse_run(&p, &r);
+	assert_int_equal(r.n, ENG_FETCH_NONE);
+	assert_int_equal(eng_parsed_check_fetch(&r, eng_fetch_outcome(0, &n), line,
+	    sizeof(line), &err), -EINVAL);
+	assert_string_equal(err.msg, "fetch: the engine read outcome 2, the exit status says 1");
+	/* ... or fields no fetch result has */
+	p = fetch_out("e\n", 2, 1 << 8);
+	eng_parse_run(&p, &r);
+	eng_parsed_encode(rb, &r);
+	PEDIT(SERIAL_AT + 7, 1, "a statement's fields in a non-statement result");
+	PEDIT(DEVICE_AT, 1, "a statement's fields in a non-statement result");
+	PEDIT(8, ENG_FETCH_MAX + 1, "fetch outcome 6");
+	PEDIT(8, ENG_FETCH_NONE, "a helper's line where none belongs");
+	PEDIT(LINE_AT, 0, "a helper's line missing");
+}
+
+/* A freshness statement (kind ENG_PARSE_FRESH): decoded by the policy's
+ * own decoder in the engine, its fields passed back as they were. */
+static void
+test_fresh_results(void **state)
+{
+	uint8_t stmt[FRESH_LEN], rb[ENG_PARSED_LEN], b[ENG_PARSED_LEN];
+	uint8_t dev[BUNDLE_KEY_LEN], signer[BUNDLE_KEY_LEN], got[ENG_STMT_KEY];
+	struct eng_parse p = { .kind = ENG_PARSE_FRESH, .len = FRESH_LEN };
+	struct eng_parsed r, r2;
+	struct sk_error err;
+	uint64_t serial, t;
+
+	(void)state;
+	memset(dev, 0xd1, sizeof(dev));
+	memset(signer, 0x51, sizeof(signer));
+	fresh_encode_body(stmt, 42, 1800000000, dev, signer);
+	memset(stmt + FRESH_BODY_LEN, 0x77, BUNDLE_SIG_LEN);
+	memcpy(p.raw, stmt, sizeof(stmt));
+	eng_parse_run(&p, &r);
+	assert_int_equal(r.ok, 1);
+	eng_parsed_encode(rb, &r);
+	assert_int_equal(eng_parsed_decode(rb, sizeof(rb), &r2, &err), 0);
+	assert_int_equal(eng_parsed_check_fresh(&r2, &serial, &t, got, &err), 0);
+	assert_int_equal(serial, 42);
+	assert_int_equal(t, 1800000000);
+	assert_memory_equal(got, dev, sizeof(dev));
+	/* one byte more, or a bad magic: the decoder's own line */
+	p.len = FRESH_LEN + 1;
+	eng_parse_run(&p, &r);
+	assert_int_equal(eng_parsed_check_fresh(&r, &serial, &t, got, &err), -EINVAL);
+	assert_string_equal(err.msg, r.err);
+	assert_true(strncmp(err.msg, "statement: ", 11) == 0);
+	/* a refused one carries no fields */
+	eng_parsed_encode(rb, &r);
+	PEDIT(TIME_AT + 7, 1, "a statement's fields in a refused result");
+	PEDIT(8, 1, "n 1 with no count");
+}
+
 int
 main(void)
 {
@@ -422,6 +567,8 @@ main(void)
 		cmocka_unit_test(test_codec_round_trip),
 		cmocka_unit_test(test_codec_refuses),
 		cmocka_unit_test(test_helper_results),
+		cmocka_unit_test(test_fetch_results),
+		cmocka_unit_test(test_fresh_results),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
