@@ -249,6 +249,108 @@ frontend_killed() {
 check "frontend killed: started again, sekishoctl answered" frontend_killed
 check "the new frontend is confined as the first was" confined_child _sekisho-ctl
 
+# Issue 10, item 9: a frontend that hangs but stays alive (SIGSTOP) is
+# found by the parent's heartbeat (a ping every second, no pong within
+# 2 s): killed, one line, a new one started with the backoff, confined as
+# the first, and the control socket answers again.
+frontend_hung() {
+	local old new at
+	old=$(proc_of_user _sekisho-ctl) || return 1
+	at=$(lines)
+	kill -STOP "$old"
+	lab_wait_for -t 20 bash -c "tail -n +$((at + 1)) '$LOG' | grep -q 'frontend: started again'" ||
+		{ lines_after "$at"; kill -CONT "$old"; return 1; }
+	lines_after "$at"
+	lines_after "$at" | grep -qE "^sekishod: frontend \(pid $old\): no answer in 2000 ms; killed, the control socket is served again in [0-9]+ ms\$" ||
+		{ echo "not the one line"; return 1; }
+	[ "$(lines_after "$at" | grep -c 'frontend')" -eq 2 ] || { echo "more than the two lines"; return 1; }
+	! kill -0 "$old" 2>/dev/null || { echo "the hung one is still there"; return 1; }
+	new=$(proc_of_user _sekisho-ctl) && [ "$new" != "$old" ] && netvm_mode_is remote
+}
+check "frontend hung (SIGSTOP): killed after 2 s without a pong, one line, replaced, sekishoctl answered" frontend_hung
+check "the frontend after the hang is confined as the first was" confined_child _sekisho-ctl
+
+# Issue 10, item 9: the engine and the frontend are fresh execs of
+# sekishod's binary, not forks: an engine started again has its own
+# address space (no mapping of the parent's, none of its predecessor's:
+# ASLR at each start) and none of the parent's memory. The device key is
+# in the parent's memory (the search finds it there, so it can find it)
+# and nowhere in the engine's.
+maps_of() { sed -E 's/ +/ /g' "/proc/$1/maps"; }
+shared_maps() {	# PID1 PID2: mappings at the same address in both (but [vsyscall])
+	comm -12 <(maps_of "$1" | awk '$6 != "[vsyscall]" { print $1 }' | sort) \
+		<(maps_of "$2" | awk '$6 != "[vsyscall]" { print $1 }' | sort)
+}
+key_hits() {	# PID: how often the device key (raw or base64) is in its memory
+	python3 - "$1" "$LAB_DEVICE_KEY" <<-'PY'
+	import base64, re, sys
+	pid, keyfile = sys.argv[1], sys.argv[2]
+	text = open(keyfile, "rb").read().strip()
+	needles = (base64.b64decode(text), text)
+	hits = 0
+	with open(f"/proc/{pid}/maps") as m, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+	    for line in m:
+	        f = line.split()
+	        if "r" not in f[1] or (len(f) > 5 and f[5] == "[vsyscall]"):
+	            continue
+	        a, b = (int(x, 16) for x in f[0].split("-"))
+	        try:
+	            mem.seek(a)
+	            data = mem.read(b - a)
+	        except OSError:
+	            continue
+	        hits += sum(data.count(n) for n in needles)
+	print(hits)
+	PY
+}
+engine_other_than() { local e; e=$(proc_of_user _sekisho-eng) && [ "$e" != "$1" ]; }
+engine_is_exec() {
+	local eng old new rc=0 h
+	[ "$(cat /proc/sys/kernel/randomize_va_space)" != 0 ] || { echo "ASLR is off on this kernel"; return 1; }
+	eng=$(proc_of_user _sekisho-eng) || { echo "no engine"; return 1; }
+	tr '\0' ' ' <"/proc/$eng/cmdline"; echo
+	tr '\0' ' ' <"/proc/$eng/cmdline" | grep -qx 'sekishod --sekishod-child engine stderr [0-9]* ' ||
+		{ echo "not exec'd with its role"; rc=1; }
+	[ "$(readlink "/proc/$eng/exe")" = "$(readlink "/proc/$PARENT/exe")" ] || { echo "another binary"; rc=1; }
+	[ "$(cat "/proc/$eng/comm")" = sekishod ] || { echo "named $(cat "/proc/$eng/comm")"; rc=1; }
+	h=$(shared_maps "$PARENT" "$eng" | wc -l)
+	echo "mappings at the parent's addresses: $h"
+	[ "$h" -eq 0 ] || { shared_maps "$PARENT" "$eng"; rc=1; }
+	h=$(key_hits "$PARENT"); echo "the device key in the parent's memory: $h times"
+	[ "$h" -gt 0 ] || { echo "the search cannot find the key"; rc=1; }
+	h=$(key_hits "$eng"); echo "the device key in the engine's memory: $h times"
+	[ "$h" -eq 0 ] || rc=1
+	# started again: another layout
+	old=$(maps_of "$eng")
+	kill -KILL "$eng"
+	lab_wait_for -t 10 engine_other_than "$eng" || { echo "no new engine"; return 1; }
+	new=$(proc_of_user _sekisho-eng)
+	h=$(comm -12 <(echo "$old" | awk '$6 != "[vsyscall]" { print $1 }' | sort) \
+		<(maps_of "$new" | awk '$6 != "[vsyscall]" { print $1 }' | sort) | wc -l)
+	echo "mappings of the new engine ($new) at its predecessor's addresses: $h"
+	[ "$h" -eq 0 ] || rc=1
+	h=$(shared_maps "$PARENT" "$new" | wc -l)
+	[ "$h" -eq 0 ] || { echo "the new engine shares $h mappings with the parent"; rc=1; }
+	h=$(key_hits "$new"); echo "the device key in the new engine's memory: $h times"
+	[ "$h" -eq 0 ] || rc=1
+	lab_wait_for -t 10 netvm_mode_is remote || { echo "not remote again"; rc=1; }
+	return $rc
+}
+shown "engine: a fresh exec (own layout, none of the parent's mappings or its key), again after a restart" engine_is_exec
+check "the exec'd engine is confined (no capability, no_new_privs, seccomp, not dumpable)" \
+	confined_child _sekisho-eng
+frontend_is_exec() {
+	local fe h
+	fe=$(proc_of_user _sekisho-ctl) || return 1
+	tr '\0' ' ' <"/proc/$fe/cmdline" | grep -qx 'sekishod --sekishod-child frontend stderr [0-9]* ' ||
+		{ tr '\0' ' ' <"/proc/$fe/cmdline"; return 1; }
+	h=$(shared_maps "$PARENT" "$fe" | wc -l)
+	[ "$h" -eq 0 ] || { echo "$h mappings at the parent's addresses"; return 1; }
+	h=$(key_hits "$fe"); echo "the device key in the frontend's memory: $h times"
+	[ "$h" -eq 0 ]
+}
+shown "frontend: a fresh exec, none of the parent's mappings or its key" frontend_is_exec
+
 # Issue 10, item 18: wireguard-go's banner stays out of sekishod's log.
 check "no wireguard-go banner in sekishod's log" bash -c \
 	"grep -q 'started: policy' $LAB_DIR/log/sekishod.log && ! grep -qE 'wireguard-go is not required|┌' $LAB_DIR/log/sekishod.log"
