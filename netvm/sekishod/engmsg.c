@@ -474,6 +474,8 @@ parse_fetch(const struct eng_parse *p, struct eng_parsed *out, struct sk_error *
 	}
 	if (p->raw[len - 1] != '\n')
 		return sk_errorf(err, EINVAL, "its line has no end"), -EINVAL;
+	if (len == 1)
+		return sk_errorf(err, EINVAL, "its line is empty"), -EINVAL;
 	if (len - 1 >= sizeof(out->line))
 		return sk_errorf(err, EINVAL, "its line is %zu bytes, at most %zu",
 		    len - 1, sizeof(out->line) - 1), -EINVAL;

@@ -498,6 +498,7 @@ test_fetch_results(void **state)
 	fetch_refused("a\xff\n", 3, 1 << 8, "byte 0xff at 1 of its line");
 	fetch_refused("abc", 3, 1 << 8, "its line has no end");
 	fetch_refused("", 0, 1 << 8, "it failed without its line");
+	fetch_refused("\n", 1, 1 << 8, "its line is empty");	/* found by fuzz_engmsg */
 	memset(longer, 'a', sizeof(longer));
 	longer[sizeof(longer) - 1] = '\n';
 	fetch_refused(longer, sizeof(longer), 1 << 8, "its line is 199 bytes, at most 159");
