@@ -2,6 +2,7 @@
 #include "netvm/sekishod/child.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,26 @@ static const int exec_calls[] = { SCMP_SYS(execve), SCMP_SYS(access),
     SCMP_SYS(landlock_add_rule), SCMP_SYS(landlock_restrict_self), SCMP_SYS(capget),
     SCMP_SYS(capset), SCMP_SYS(rt_sigaction), SCMP_SYS(getrandom) };
 
+void
+child_forked_enter(int fd, const struct sandbox_prepared *prep)
+{
+	sigset_t none;
+	int rc;
+
+	for (int i = 3; i < 1024; i++)
+		if (i != fd && i != prep->ruleset_fd)
+			close(i);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if ((rc = sandbox_apply(prep)) < 0)
+		fatalx("%s: cannot enter the sandbox: %s", prep->name, strerror(-rc));
+	if (prep->ruleset_fd != -1)
+		close(prep->ruleset_fd);
+}
+
 int
-child_spawn(const struct sandbox *post, enum child_role role, pid_t *pid, int *fd,
-    struct sk_error *err)
+child_spawn(const struct sandbox *post, enum child_role role, int forked,
+    child_main_fn main, pid_t *pid, int *fd, struct sk_error *err)
 {
 	static const struct sandbox_path paths[] = {
 		{ "/proc/self/exe", SANDBOX_EXEC }, { "/usr", SANDBOX_EXEC },
@@ -52,8 +70,17 @@ child_spawn(const struct sandbox *post, enum child_role role, pid_t *pid, int *f
 	pre.paths = paths;
 	pre.n_paths = nitems(paths);
 	pre.flags = post->flags | SANDBOX_EXEC_MAPS | SANDBOX_KEEP_NPROC;
-	snprintf(level, sizeof(level), "%d", log_getverbose());
 	*fd = -1;
+	if (forked) {
+		struct sandbox_prepared prep;
+
+		if ((*pid = sandbox_fork(post, argv[2], &prep, fd, err)) == -1)
+			return -1;
+		if (*pid == 0)
+			main(*fd, &prep);
+		return 0;
+	}
+	snprintf(level, sizeof(level), "%d", log_getverbose());
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return sk_errorf(err, errno, "%s: socketpair: %s", argv[2], strerror(errno)), -1;
 	{

@@ -56,7 +56,7 @@ static const struct sandbox eng_sandbox = {
 };
 
 void
-engproc_main(int fd)
+engproc_main(int fd, const struct sandbox_prepared *prep)
 {
 	static uint8_t in[ENG_CALL_LEN + ENG_PARSE_LEN + 1], out[ENG_RESULT_LEN];
 	static struct engine e;
@@ -67,8 +67,10 @@ engproc_main(int fd)
 	struct sk_error err;
 	ssize_t n;
 
+	if (prep != NULL)
+		child_forked_enter(fd, prep);
 	signal(SIGPIPE, SIG_IGN);
-	if (sandbox_enter(&eng_sandbox, &err) < 0)
+	if (prep == NULL && sandbox_enter(&eng_sandbox, &err) < 0)
 		fatalx("%s", err.msg);
 	for (;;) {
 		if ((n = read(fd, in, sizeof(in))) == -1 && errno == EINTR)
@@ -100,10 +102,12 @@ int
 engproc_start(struct engproc *ep, struct sk_error *err)
 {
 	ep->fd = -1;
-	if (child_spawn(&eng_sandbox, CHILD_ENGINE, &ep->pid, &ep->fd, err) < 0) {
+	if (child_spawn(&eng_sandbox, CHILD_ENGINE, ep->starts == 0, engproc_main, &ep->pid,
+	    &ep->fd, err) < 0) {
 		ep->pid = 0;
 		return -1;
 	}
+	ep->starts++;
 	return 0;
 }
 

@@ -6,8 +6,9 @@
  * a SOCK_SEQPACKET pair; the parent calls it (engmsg.h: one call, one
  * result, fixed sizes) for every engine.h function, and carries out an
  * action the engine returns only if it passes the parent's own bounds
- * (engcheck.h). Every one, the first and each restart, is a fresh exec of
- * sekishod's own binary (child.h): none of the parent's memory.
+ * (engcheck.h). The first is forked before the policy and the device key
+ * are read; every restart is a fresh exec of sekishod's own binary
+ * (child.h): none of the parent's memory.
  *
  * A call that fails (no answer within ENGPROC_WAIT_MS, a hang-up, a
  * result refused by the decoder) ends the process: the caller goes to
@@ -32,11 +33,12 @@
 struct engproc {
 	pid_t		 pid;		/* 0: none */
 	int		 fd;		/* the parent's end, -1: none */
+	unsigned int	 starts;	/* 0: the next is the first, forked */
 };
 
 /* The engine's life in the child: its sandbox, then calls until the
  * parent hangs up. */
-void engproc_main(int fd) __attribute__((noreturn));
+void engproc_main(int fd, const struct sandbox_prepared *prep) __attribute__((noreturn));
 
 int engproc_start(struct engproc *ep, struct sk_error *err);
 /* One call, its result decoded (engmsg.h). 0, or -1 with one line in err:

@@ -105,7 +105,8 @@ receive_listener(int fd)
 	return lfd;
 }
 
-/* Its sandbox, entered after the exec (engproc.h, child_spawn). */
+/* Its sandbox (child.h): prepared in the parent for the first, forked;
+ * entered by an exec'd one itself. */
 static const int fe_calls[] = { SCMP_SYS(accept4), SCMP_SYS(setsockopt),
     SCMP_SYS(rt_sigaction), SCMP_SYS(recvmsg) };
 static const struct sandbox fe_sandbox = {
@@ -114,15 +115,17 @@ static const struct sandbox fe_sandbox = {
 };
 
 void
-frontend_main(int fd)
+frontend_main(int fd, const struct sandbox_prepared *prep)
 {
 	static uint8_t msg[IMSG_REPLY_LEN + 1];
 	struct sk_error err;
 	ssize_t n;
 	int lfd;
 
+	if (prep != NULL)
+		child_forked_enter(fd, prep);
 	signal(SIGPIPE, SIG_IGN);
-	if (sandbox_enter(&fe_sandbox, &err) < 0)
+	if (prep == NULL && sandbox_enter(&fe_sandbox, &err) < 0)
 		fatalx("%s", err.msg);
 	lfd = receive_listener(fd);
 	for (;;) {
@@ -152,10 +155,12 @@ frontend_start(struct frontend *fe, struct sk_error *err)
 {
 	fe->fd = -1;
 	fe->ping_out = 0;
-	if (child_spawn(&fe_sandbox, CHILD_FRONTEND, &fe->pid, &fe->fd, err) < 0) {
+	if (child_spawn(&fe_sandbox, CHILD_FRONTEND, fe->starts == 0, frontend_main, &fe->pid,
+	    &fe->fd, err) < 0) {
 		fe->pid = 0;
 		return -1;
 	}
+	fe->starts++;
 	return 0;
 }
 

@@ -1,9 +1,10 @@
 /*
  * sekishod's frontend: the control socket's clients (sekishoctl; later the
  * agent's relay from the work partition) are untrusted input, so they are
- * read and parsed in a process of their own, a fresh exec of sekishod's
- * binary (engproc.h, child_spawn: none of the parent's memory), sandboxed
- * before it reads anything (lib/sandbox.h: user _sekisho-ctl, no
+ * read and parsed in a process of their own, forked at start before the
+ * policy and the key are read, and a fresh exec of sekishod's binary at
+ * every restart (child.h: none of the parent's memory), sandboxed before
+ * it reads anything (lib/sandbox.h: user _sekisho-ctl, no
  * capability, not dumpable, no_new_privs, seccomp, Landlock with no path). It holds the listening socket (handed over
  * once the daemon is ready) and one end of a SOCK_SEQPACKET pair; the parent holds the other end and answers typed
  * requests (imsg.h) with what only it knows: the status, a reload.
@@ -39,13 +40,15 @@ struct frontend {
 	int		ping_out;	/* a ping unanswered, sent at ping_ms */
 	uint16_t	ping_seq;
 	uint64_t	ping_ms;
+	unsigned int	starts;	/* 0: the next is the first, forked */
 };
 
 /* Starts the frontend (exec'd, engproc.h); it enters its sandbox at once
  * and waits for the listening socket. */
 int frontend_start(struct frontend *fe, struct sk_error *err);
 /* The frontend's life in the child (from sekishod's main). */
-void frontend_main(int fd) __attribute__((noreturn));
+struct sandbox_prepared;
+void frontend_main(int fd, const struct sandbox_prepared *prep) __attribute__((noreturn));
 /* The heartbeat, at each T_FRONT_PING: pings a frontend that owes no
  * answer; -1 if the last ping is unanswered after FRONTEND_PING_MS (the
  * caller reads what is waiting, then asks again before frontend_kill). */

@@ -548,8 +548,8 @@ main(int argc, char *argv[])
 	 * own life, nothing of the daemon's. */
 	if (argc > 1 && strcmp(argv[1], SEKISHOD_CHILD_ARG) == 0) {
 		if (child_role(argc, argv) == CHILD_ENGINE)
-			engproc_main(SEKISHOD_CHILD_FD);
-		frontend_main(SEKISHOD_CHILD_FD);
+			engproc_main(SEKISHOD_CHILD_FD, NULL);
+		frontend_main(SEKISHOD_CHILD_FD, NULL);
 	}
 	default_helper("sekisho-probe", helper, sizeof(helper));
 	default_helper("sekisho-policy", verifier, sizeof(verifier));

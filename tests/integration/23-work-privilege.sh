@@ -270,10 +270,11 @@ frontend_hung() {
 check "frontend hung (SIGSTOP): killed after 2 s without a pong, one line, replaced, sekishoctl answered" frontend_hung
 check "the frontend after the hang is confined as the first was" confined_child _sekisho-ctl
 
-# Issue 10, item 9: the engine and the frontend are fresh execs of
-# sekishod's binary, not forks: an engine started again has its own
-# address space (no mapping of the parent's, none of its predecessor's:
-# ASLR at each start) and none of the parent's memory. The device key is
+# Issue 10, item 9: a restarted engine or frontend (both were started
+# again above) is a fresh exec of sekishod's binary, not a fork (the first
+# of each is forked before the policy and the key are read): it has its
+# own address space (no mapping at the parent's addresses, none at its
+# predecessor's: ASLR at each start) and none of the parent's memory. The device key is
 # in the parent's memory (the search finds it there, so it can find it)
 # and nowhere in the engine's.
 maps_of() { sed -E 's/ +/ /g' "/proc/$1/maps"; }
