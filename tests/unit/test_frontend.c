@@ -45,7 +45,7 @@ static const struct ctl_ops ops = { gather, reload };
 static int
 exchange(const uint8_t *msg, size_t len, char *logged, size_t cap, uint8_t *reply)
 {
-	struct frontend fe;
+	struct frontend fe = { 0 };
 	int sv[2], err[2], saved;
 	ssize_t n;
 
@@ -124,12 +124,89 @@ test_good_request_answered(void **state)
 	assert_memory_equal(p, line, len);
 }
 
+/* The heartbeat (frontend.h): a ping to a frontend that owes none; its
+ * pong ends it; a pong to no ping, or to another, is refused with one
+ * line; a ping unanswered for FRONTEND_PING_MS says so. */
+static void
+dispatch_logged(struct frontend *fe, char *logged, size_t cap)
+{
+	int err[2], saved;
+	ssize_t n;
+
+	assert_int_equal(pipe2(err, O_NONBLOCK), 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(err[1], 2);
+	frontend_dispatch(fe, &ops, NULL);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = read(err[0], logged, cap - 1);
+	logged[n > 0 ? n : 0] = '\0';
+	close(err[0]);
+	close(err[1]);
+}
+
+static void
+test_heartbeat(void **state)
+{
+	struct frontend fe = { 0 };
+	uint8_t msg[IMSG_REQ_LEN + 1], pong[IMSG_REQ_LEN];
+	struct sk_error err;
+	char logged[512];
+	uint16_t seq;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	fe.pid = 12345;	/* never signalled: nothing here kills */
+	fe.fd = sv[0];
+	assert_int_equal(frontend_beat(&fe, 1000), 0);
+	assert_int_equal(fe.ping_out, 1);
+	assert_int_equal(recv(sv[1], msg, sizeof(msg), MSG_DONTWAIT), IMSG_REQ_LEN);
+	assert_int_equal(imsg_beat_decode(msg, IMSG_REQ_LEN, IMSG_PING, &seq, &err), 0);
+	/* owed, not yet late: no second ping */
+	assert_int_equal(frontend_beat(&fe, 1000 + FRONTEND_PING_MS - 1), 0);
+	assert_int_equal(recv(sv[1], msg, sizeof(msg), MSG_DONTWAIT), -1);
+	/* a pong to another ping: refused, still owed */
+	imsg_beat_encode(pong, IMSG_PONG, (uint16_t)(seq + 1));
+	assert_int_equal(send(sv[1], pong, sizeof(pong), 0), (ssize_t)sizeof(pong));
+	dispatch_logged(&fe, logged, sizeof(logged));
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want), "test_frontend: frontend: request refused: pong %u, "
+		    "not to ping %u\n", (unsigned)(uint16_t)(seq + 1), (unsigned)seq);
+		assert_string_equal(logged, want);
+	}
+	assert_int_equal(fe.ping_out, 1);
+	/* late: the caller ends it */
+	assert_int_equal(frontend_beat(&fe, 1000 + FRONTEND_PING_MS), -1);
+	/* its pong after all: ends the ping, the next beat pings again */
+	imsg_beat_encode(pong, IMSG_PONG, seq);
+	assert_int_equal(send(sv[1], pong, sizeof(pong), 0), (ssize_t)sizeof(pong));
+	dispatch_logged(&fe, logged, sizeof(logged));
+	assert_string_equal(logged, "");
+	assert_int_equal(fe.ping_out, 0);
+	assert_int_equal(frontend_beat(&fe, 5000), 0);
+	assert_int_equal(recv(sv[1], msg, sizeof(msg), MSG_DONTWAIT), IMSG_REQ_LEN);
+	assert_int_equal(imsg_beat_decode(msg, IMSG_REQ_LEN, IMSG_PING, &seq, &err), 0);
+	/* a pong of another size: refused with one line */
+	assert_int_equal(send(sv[1], pong, 3, 0), 3);
+	dispatch_logged(&fe, logged, sizeof(logged));
+	assert_string_equal(logged, "test_frontend: frontend: request refused: pong of 3 "
+	    "bytes, not 4\n");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_out_of_bounds_refused),
 		cmocka_unit_test(test_good_request_answered),
+		cmocka_unit_test(test_heartbeat),
 	};
 
 	log_init("test_frontend", 1, LOG_LEVEL_INFO);
