@@ -116,8 +116,11 @@ rules_changed(struct sekishod *d, enum mode was)
 		d->vouched_ms = now_ms();
 		d->vouch_lapsed = 0;
 		timers_on_vouched(&d->timers, d->vouched_ms, timers_vouch_ms(&d->pol));
-	} else
+		office_arp(d);	/* the router's liveness, at once */
+	} else {
 		timers_on_not_office(&d->timers);
+		office_arp_stop(d);
+	}
 	dns_on_rules(d);
 	fetch_on_mode(d, was);
 }

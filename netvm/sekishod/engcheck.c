@@ -137,6 +137,14 @@ kv_office_mac(const struct kview *kv, int ifindex)
 	return l != NULL && l->has_bound ? l->bound : NULL;
 }
 
+const struct in_addr *
+kv_office_gw(const struct kview *kv, int ifindex)
+{
+	const struct kv_link *l = kv_find(kv, ifindex);
+
+	return l != NULL && l->has_bound && l->has_gw ? &l->gw : NULL;
+}
+
 /* The link the engine named: one the kernel shows under that name. */
 static const struct kv_link *
 named(const struct kview *kv, const char *what, int ifindex, const char *name,

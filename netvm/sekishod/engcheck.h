@@ -57,6 +57,8 @@ void kv_event(struct kview *kv, const struct event *ev);
 void kv_prove(struct kview *kv, int ifindex, const char *name, uint64_t now);
 /* The router office mode over ifindex is bound to, or NULL. */
 const uint8_t *kv_office_mac(const struct kview *kv, int ifindex);
+/* ... and its address (the link's default router), or NULL. */
+const struct in_addr *kv_office_gw(const struct kview *kv, int ifindex);
 /* 0 if a may be carried out; -1 with one line in err (what was asked and
  * why not). n_gateways: the policy's; vouch_ms: office-vouch. */
 int kv_check(const struct kview *kv, const struct action *a, size_t n_gateways,

@@ -371,7 +371,7 @@ front_beat(struct sekishod *d)
 
 static const struct timer_ops timer_ops = { poll_tunnel, restart_children, recheck,
 	fetch_now, fetch_overdue, check_gateway, rules_retry, office_vouch, watchdog,
-	check_table, expiry_check, office_retry, front_beat };
+	check_table, expiry_check, office_retry, front_beat, office_arp };
 
 static void
 loop(struct sekishod *d)
@@ -513,6 +513,7 @@ shutdown_daemon(struct sekishod *d)
 	apply_rules(d, MODE_BLOCKED, NULL);
 	office_unroute_now(d);
 	prober_stop_all(&d->prober);
+	office_arp_stop(d);
 	fetch_stop(&d->fetch);
 	dns_stop(&d->dns);
 	bverify_stop();
@@ -537,7 +538,7 @@ main(int argc, char *argv[])
 		.policy_path = "/etc/sekisho/policy.conf", .work_if = "wk0",
 		.tun_if = "sekisho0", .sock_path = CTL_SOCKET, .rundir = "/run/sekisho",
 		.keys_path = "/etc/sekisho/agency.pub", .device_path = "/etc/sekisho/device.pub",
-		.ctl_listen = -1, .eng = { .fd = -1 },
+		.ctl_listen = -1, .eng = { .fd = -1 }, .arp_fd = -1,
 	};
 	struct sk_error err;
 	char helper[PATH_MAX], verifier[PATH_MAX], store[PATH_MAX], incoming[PATH_MAX],

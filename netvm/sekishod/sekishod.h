@@ -76,6 +76,8 @@ struct sekishod {
 	unsigned int		 rules_failures;	/* loads of the mode's failed in a row */
 	int			 office_unroute_due;	/* office mode gone: empty its routes */
 	uint64_t		 vouched_ms;	/* office mode's vouch last renewed */
+	int			 arp_fd;	/* office mode: the router's ARP, or -1 */
+	int			 arp_ifindex;
 	int			 vouch_lapsed;	/* ... too long ago: closed in the kernel */
 	time_t			 handshake_seen;
 };
@@ -110,6 +112,12 @@ void rules_retry(struct sekishod *d);
  * until the new mode's actions, the tunnel's routes among them, are
  * carried out). */
 void office_unroute_now(struct sekishod *d);
+/* In office mode, T_OFFICE_ARP: a unicast ARP request to the office
+ * router, whose reply keeps it in the kernel's set router_alive
+ * (fw_office.h); re-armed every FW_OFFICE_ARP_MS. office_arp_stop: out
+ * of office mode, its socket closed. */
+void office_arp(struct sekishod *d);
+void office_arp_stop(struct sekishod *d);
 /* T_VOUCH: office-vouch passed with no verified beacon answer, so the
  * kernel has closed the office path: said once, and the beacon asked. */
 void office_vouch(struct sekishod *d);

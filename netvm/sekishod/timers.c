@@ -235,9 +235,18 @@ expired(struct timers *t, enum timer_id id, const struct timer_ops *ops,
 	case T_FRONT_PING:
 		ops->front_ping(d);
 		break;
+	case T_OFFICE_ARP:
+		ops->office_arp(d);
+		break;
 	case T_COUNT:
 		break;
 	}
+}
+
+void
+timers_on_office_arp(struct timers *t, uint64_t now, unsigned int ms)
+{
+	t->at[T_OFFICE_ARP] = ms != 0 ? now + ms : 0;
 }
 
 void

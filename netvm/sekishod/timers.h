@@ -30,7 +30,7 @@ struct sekishod;
 
 enum timer_id { T_TUNNEL_POLL, T_CHILD_RESTART, T_REVERIFY, T_FETCH,
 	T_FETCH_DEADLINE, T_GATEWAY, T_RULES, T_VOUCH, T_WATCHDOG, T_TABLE, T_EXPIRY,
-	T_OFFICE_RETRY, T_FRONT_PING, T_COUNT };
+	T_OFFICE_RETRY, T_FRONT_PING, T_OFFICE_ARP, T_COUNT };
 
 struct timers {
 	uint64_t at[T_COUNT];	/* 0 = not armed */
@@ -89,6 +89,8 @@ void timers_on_office_retry(struct timers *t, uint64_t at_ms);
  * at least every minute); 0 disarms it. */
 void timers_on_expiry(struct timers *t, uint64_t now, uint64_t ms);
 
+/* The office router's liveness (fw_office.h): asked again in ms; 0 stops. */
+void timers_on_office_arp(struct timers *t, uint64_t now, unsigned int ms);
 /* The frontend's heartbeat (frontend.h): looked at again in ms. */
 void timers_on_front_ping(struct timers *t, uint64_t now, unsigned int ms);
 
@@ -118,6 +120,7 @@ struct timer_ops {
 	void (*expiry_check)(struct sekishod *);	/* T_EXPIRY: has the policy expired? */
 	void (*office_retry)(struct sekishod *);	/* T_OFFICE_RETRY: ask a beacon again */
 	void (*front_ping)(struct sekishod *);	/* T_FRONT_PING: the frontend's heartbeat */
+	void (*office_arp)(struct sekishod *);	/* T_OFFICE_ARP: ask the office router */
 };
 /* Runs every timer due by now (read again after each one), each through
  * its handler; the tunnel poll then re-arms, TUNNEL_POLL_MS on. */

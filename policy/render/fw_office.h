@@ -14,6 +14,15 @@
  * (arp_evict_nocarrier), so after a cable swap the router is resolved
  * afresh and the same holds.
  *
+ * The router must also be alive behind that address, now: sekishod asks
+ * it by a unicast ARP request every FW_OFFICE_ARP_MS (office.c), and an
+ * ingress chain puts its address in set router_alive for
+ * FW_OFFICE_ALIVE_MS, only on an ARP reply from exactly that link-layer
+ * address (sent, and claiming to be sent, by it). The egress chain requires the
+ * element: a move through a small switch (carrier kept, the office
+ * router gone) closes the office path in the kernel within
+ * FW_OFFICE_ALIVE_MS, whatever sekishod does.
+ *
  * After office mode, the ruleset of the next mode keeps the chain on the
  * uplink office mode used (while it exists), dropping every office-path
  * frame: a packet routed by office mode and held in the kernel's queue
@@ -28,6 +37,8 @@
 #include "policy/render/fw_render.h"
 
 #define FW_OFFICE_TABLE "sekisho_office"
+#define FW_OFFICE_ARP_MS	100	/* the router asked so often */
+#define FW_OFFICE_ALIVE_MS	250	/* an answer keeps it alive so long */
 
 /* Appends the office table's part of p's transaction: in office mode,
  * bound to p->router_mac (none known: an empty set, the office path is

@@ -134,12 +134,20 @@ test_office_ruleset(void **state)
 	/* Nothing from work goes into the tunnel in office mode. */
 	assert_null(strstr(t, "oifname \"skt0\" ip daddr @lgwan counter accept"));
 	/* The office path leaves the uplink only towards the office router
-	 * (fw_office.h), in the same transaction, after the inet table. */
+	 * (fw_office.h), in the same transaction, after the inet table, and
+	 * only while that router answers ARP (router_alive). */
 	assert_non_null(strstr(t, "}\ntable netdev sekisho_office\ndelete table netdev sekisho_office\n"
 	    "table netdev sekisho_office {\n\tset office_router {\n\t\ttype ether_addr\n"
-	    "\t\telements = { 02:53:4b:00:0a:01 }\n\t}\n\tchain egress {\n"
+	    "\t\telements = { 02:53:4b:00:0a:01 }\n\t}\n"
+	    "\tset router_alive {\n\t\ttype ether_addr\n\t\tflags timeout\n\t}\n"
+	    "\tchain ingress {\n"
+	    "\t\ttype filter hook ingress device \"up0\" priority filter; policy accept;\n"
+	    "\t\tether saddr 02:53:4b:00:0a:01 arp operation reply arp saddr ether 02:53:4b:00:0a:01 "
+	    "update @router_alive { ether saddr timeout 250ms }\n\t}\n"
+	    "\tchain egress {\n"
 	    "\t\ttype filter hook egress device \"up0\" priority filter; policy accept;\n"
-	    "\t\tmeta mark and 0xffff == 0x5e2 ether daddr != @office_router counter drop\n\t}\n}\n"));
+	    "\t\tmeta mark and 0xffff == 0x5e2 ether daddr != @office_router counter drop\n"
+	    "\t\tmeta mark and 0xffff == 0x5e2 ether daddr != @router_alive counter drop\n\t}\n}\n"));
 	free(t);
 	t = render(MODE_REMOTE, &pol);
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e1\n"));
