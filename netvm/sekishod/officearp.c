@@ -71,9 +71,9 @@ office_arp(struct sekishod *d)
 		office_arp_stop(d);
 		return;
 	}
-	timers_on_office_arp(&d->timers, now_ms(), FW_OFFICE_ARP_MS);
 	if (d->arp_fd > 0 && d->arp_ifindex != u->ifindex)
-		office_arp_stop(d), timers_on_office_arp(&d->timers, now_ms(), FW_OFFICE_ARP_MS);
+		office_arp_stop(d);	/* office mode moved to another uplink */
+	timers_on_office_arp(&d->timers, now_ms(), FW_OFFICE_ARP_MS);
 	if (d->arp_fd <= 0) {
 		struct sockaddr_ll b = { .sll_family = AF_PACKET, .sll_ifindex = u->ifindex };
 
