@@ -15,7 +15,7 @@
  * afresh and the same holds.
  *
  * The router must also be alive behind that address, now: sekishod asks
- * it by a unicast ARP request every FW_OFFICE_ARP_MS (office.c), and an
+ * it by a unicast ARP request every FW_OFFICE_ARP_MS (officearp.c), and an
  * ingress chain puts its address in set router_alive for
  * FW_OFFICE_ALIVE_MS, only on an ARP reply from exactly that link-layer
  * address (sent, and claiming to be sent, by it). The egress chain requires the
