@@ -97,8 +97,19 @@ head_row(void *arg, int ncol, const char *const *v)
 int
 reg_feed_head(struct reg *r, int64_t *seq, struct sk_error *err)
 {
+	int64_t pruned;
+	int rc;
+
 	*seq = 0;
-	return reg_exec(r, "SELECT max(seq) FROM changes", 0, NULL, head_row, seq, err);
+	if ((rc = reg_exec(r, "SELECT max(seq) FROM changes", 0, NULL, head_row, seq, err)) < 0)
+		return rc;
+	/* a log pruned to its last row: the head is the marker (a follower
+	 * that took 0 would find its place pruned at every read) */
+	if ((rc = reg_feed_pruned(r, &pruned, err)) < 0)
+		return rc;
+	if (pruned > *seq)
+		*seq = pruned;
+	return 0;
 }
 
 struct since_ctx {

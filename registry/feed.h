@@ -81,7 +81,8 @@ struct reg_change {
 	int64_t	at;				/* unix time of the change */
 };
 
-/* The highest seq, 0 if the log is empty. */
+/* The highest seq, 0 if the log never had a row (a log pruned empty: the
+ * highest seq pruned). */
 int reg_feed_head(struct reg *r, int64_t *seq, struct sk_error *err);
 /* The changes with seq > after, in order, at most max (0: no limit); fn's
  * non-zero stops and is returned. Returns 0, fn's value or -errno. */

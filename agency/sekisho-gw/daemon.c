@@ -262,14 +262,15 @@ follow(struct gw *g, struct sk_error *err)
 {
 	struct changes ch = { 0 };
 	uint64_t t0 = now_us();
-	int rc = 0, any = 0;
+	int rc = 0, any = 0, resynced = 0;
 
 	for (;;) {
 		int reload = 0;
 		int64_t now = now_s();
 
 		ch.n = 0;
-		if ((rc = reg_feed_since(g->r, g->seq, 4096, change_cb, &ch, err)) == -ESTALE) {
+		if ((rc = reg_feed_since(g->r, g->seq, 4096, change_cb, &ch, err)) == -ESTALE &&
+		    resynced++ == 0) {
 			/* the rows after ours were pruned (we were silent longer
 			 * than -L): what was read is thrown away, the registry
 			 * re-read whole, by difference (no unchanged peer is set) */
@@ -278,6 +279,10 @@ follow(struct gw *g, struct sk_error *err)
 				goto out;
 			any = 1;
 			continue;	/* full_sync took the feed's head */
+		}
+		if (rc == -ESTALE) {
+			g->dirty = 1;	/* behind again at once: a full sync each -P */
+			goto out;
 		}
 		if (rc != 0) {
 			if (rc == -ENOMEM)

@@ -853,6 +853,10 @@ t_feed_prune(void **state)
 	assert_int_equal(removed, 2);
 	assert_int_equal(cut, s.v[3]);
 	assert_string_equal(since(f->r, s.v[3]), "");
+	/* the log empty: its head is the marker, from which a follower
+	 * reads without being told it is behind */
+	assert_int_equal(reg_feed_head(f->r, &m, &err), 0);
+	assert_int_equal(m, s.v[3]);
 	add_dev(f, "pc-005", "");
 	assert_string_equal(since(f->r, s.v[3]), "device add pc-005\n");
 	/* names: printable, no space, bounded */
