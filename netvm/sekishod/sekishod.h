@@ -78,6 +78,8 @@ struct sekishod {
 	uint64_t		 vouched_ms;	/* office mode's vouch last renewed */
 	int			 vouch_lapsed;	/* ... too long ago: closed in the kernel */
 	time_t			 handshake_seen;
+	uint64_t		 rx_seen;	/* the gateway peer's rx counter ... */
+	uint64_t		 rx_seen_ms;	/* ... when it last grew; 0: never read */
 };
 
 /* sekishod.c */
