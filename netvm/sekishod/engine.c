@@ -613,10 +613,13 @@ quiet_course(struct engine *e, const struct event *ev, struct action *out)
 	    ev->age_ms < now - e->live_ms))
 		e->live_ms = 0;
 	if (e->live_ms == 0) {
-		/* only a tunnel that had a session on this path (before its
-		 * first handshake, gateway-timeout judges), and is quiet */
-		if (ev->age_ms == UINT64_MAX || ev->age_ms >= now - e->path_ms ||
-		    ev->rx_age_ms < ENGINE_QUIET_MS || ev->age_ms < ENGINE_QUIET_MS)
+		/* only a tunnel with a session (a gateway just tried has no
+		 * handshake yet: gateway-timeout judges it; one older than a
+		 * session: the stale course), and quiet. (Not "a handshake
+		 * since the path began": the first one may come a moment
+		 * before the engine's path does.) */
+		if (ev->age_ms >= ENGINE_SESSION_MS || ev->rx_age_ms < ENGINE_QUIET_MS ||
+		    ev->age_ms < ENGINE_QUIET_MS)
 			return 0;
 		e->live_ms = now;
 		return put(out, ACT_LIVE_PROBE, e->mode, uplink_get(e, e->active, 0));

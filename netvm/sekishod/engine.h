@@ -55,7 +55,8 @@
  *    edge reports in EV_HANDSHAKE (has_first, first_age_ms). A handshake
  *    younger than ENGINE_BACK_FRESH_MS: back to the first (GW_BACK); its
  *    session exists by then, so the move loses nothing.
- *  - A quiet tunnel (one that had a session on its path, and nothing from
+ *  - A quiet tunnel (one with a session, a handshake under
+ *    ENGINE_SESSION_MS old, and nothing from
  *    the gateway, neither a packet (its rx counter still) nor a handshake,
  *    for ENGINE_QUIET_MS, as when the laptop is idle): ACT_LIVE_PROBE, one datagram into the tunnel. A live
  *    gateway's WireGuard answers it within Keepalive-Timeout (its passive

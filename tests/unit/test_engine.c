@@ -1139,7 +1139,16 @@ test_quiet_gateway_gone_next_gateway(void **state)
 	 * timeout judges that), however quiet */
 	now += ENGINE_BACK_PROBE_MS - 1;
 	assert_int_equal(feed_quiet(UINT64_MAX, ENGINE_QUIET_MS * 2), 0);
-	assert_int_equal(feed_quiet(20000, ENGINE_QUIET_MS * 2), 0);
+	/* nor with no session (the stale course's) */
+	assert_int_equal(feed_quiet(ENGINE_SESSION_MS, ENGINE_QUIET_MS * 2), 0);
+	/* its first handshake a moment before the path began (as at a
+	 * start): a session all the same, probed when quiet */
+	assert_int_equal(feed_quiet(ENGINE_BACK_PROBE_MS + 500, ENGINE_QUIET_MS), 0);
+	now += ENGINE_QUIET_MS;
+	assert_int_equal(feed_quiet(ENGINE_QUIET_MS + ENGINE_BACK_PROBE_MS + 500,
+	    ENGINE_QUIET_MS * 2), 2);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);
+	assert_int_equal(acts[1].type, ACT_BACK_PROBE);
 }
 
 static void
