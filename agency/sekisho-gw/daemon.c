@@ -372,6 +372,8 @@ report(struct gw *g)
 	struct sk_error err;
 	int64_t removed, cut;
 
+	if (g->feed_fd < 0)
+		return;		/* not following the log (re-reads): holds nothing */
 	if (g->seq <= 0 && reg_feed_head(g->r, &cut, &err) == 0 && cut == 0)
 		return;		/* an empty log: nothing to hold back */
 	if (reg_feed_report(g->r, g->name, g->seq, now_s(), &err) < 0) {
