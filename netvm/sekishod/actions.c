@@ -405,12 +405,21 @@ do_action(struct sekishod *d, const struct action *a)
 			    d->pol.gateways[0].name, strerror(-rc));
 		break;
 	case ACT_LIVE_PROBE:
-		if ((rc = tunnel_live_probe(&d->tun, &d->pol)) < 0)
-			log_warnx("tunnel: cannot probe gateway \"%s\": %s",
-			    d->pol.gateways[d->tun.gw].name, strerror(-rc));
-		else
+		if ((rc = tunnel_live_probe(&d->tun, &d->pol)) < 0) {
+			/* no probe, no judgment: counted as a word from the
+			 * gateway, so the engine does not leave it for a
+			 * silence it did not ask for; said once per error */
+			d->rx_seen_ms = now_ms();
+			if (rc != d->live_probe_err)
+				log_warnx("tunnel: cannot probe gateway \"%s\": %s; a quiet"
+				    " gateway is judged by handshake-stale",
+				    d->pol.gateways[d->tun.gw].name, strerror(-rc));
+			d->live_probe_err = rc;
+		} else {
+			d->live_probe_err = 0;
 			log_debug("tunnel: quiet for %u s, gateway \"%s\" probed",
 			    ENGINE_QUIET_MS / 1000, d->pol.gateways[d->tun.gw].name);
+		}
 		break;
 	case ACT_SILENT:
 		log_warnx("all gateways silent; retrying in %u s",

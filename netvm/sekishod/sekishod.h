@@ -80,6 +80,7 @@ struct sekishod {
 	time_t			 handshake_seen;
 	uint64_t		 rx_seen;	/* the gateway peer's rx counter ... */
 	uint64_t		 rx_seen_ms;	/* ... when it last grew; 0: never read */
+	int			 live_probe_err;	/* the last probe's error, said once */
 };
 
 /* sekishod.c */
