@@ -97,8 +97,19 @@ head_row(void *arg, int ncol, const char *const *v)
 int
 reg_feed_head(struct reg *r, int64_t *seq, struct sk_error *err)
 {
+	int64_t pruned;
+	int rc;
+
 	*seq = 0;
-	return reg_exec(r, "SELECT max(seq) FROM changes", 0, NULL, head_row, seq, err);
+	if ((rc = reg_exec(r, "SELECT max(seq) FROM changes", 0, NULL, head_row, seq, err)) < 0)
+		return rc;
+	/* a log pruned to its last row: the head is the marker (a follower
+	 * that took 0 would find its place pruned at every read) */
+	if ((rc = reg_feed_pruned(r, &pruned, err)) < 0)
+		return rc;
+	if (pruned > *seq)
+		*seq = pruned;
+	return 0;
 }
 
 struct since_ctx {
@@ -135,8 +146,126 @@ reg_feed_since(struct reg *r, int64_t after, size_t max,
 	snprintf(a, sizeof(a), "%" PRId64, after);
 	snprintf(m, sizeof(m), "%" PRId64, max == 0 || max > INT64_MAX ? INT64_MAX :
 	    (int64_t)max);
-	return reg_exec(r, "SELECT seq, kind, object, op, at FROM changes WHERE seq > $1"
+	int64_t pruned;
+	int rc;
+
+	rc = reg_exec(r, "SELECT seq, kind, object, op, at FROM changes WHERE seq > $1"
 	    " ORDER BY seq LIMIT CAST($2 AS BIGINT)", 2, p, since_row, &c, err);
+	if (rc != 0)
+		return rc;
+	/* after the rows (feed.h): a prune committed before they were read
+	 * shows here */
+	if ((rc = reg_feed_pruned(r, &pruned, err)) < 0)
+		return rc;
+	if (pruned > after)
+		return sk_errorf(err, ESTALE, "registry feed: change %" PRId64 " was pruned"
+		    " (the log holds only changes after %" PRId64 ")", after + 1, pruned);
+	return 0;
+}
+
+/* ---- pruning ------------------------------------------------------------ */
+
+#define FOLLOWER_PREFIX	"feed_follower:"
+
+int
+reg_feed_pruned(struct reg *r, int64_t *seq, struct sk_error *err)
+{
+	*seq = 0;
+	return reg_exec(r, "SELECT value FROM meta WHERE key = 'changes_pruned'", 0, NULL,
+	    head_row, seq, err);
+}
+
+int
+reg_feed_report(struct reg *r, const char *name, int64_t seq, int64_t now,
+    struct sk_error *err)
+{
+	char key[sizeof(FOLLOWER_PREFIX) + REG_FEED_NAME_MAX], val[48];
+	int own = !reg_in_tx(r), rc;
+
+	if (name[0] == '\0' || strlen(name) > REG_FEED_NAME_MAX)
+		return sk_errorf(err, EINVAL, "registry feed: follower name of 1..%d bytes",
+		    REG_FEED_NAME_MAX);
+	for (const char *c = name; *c != '\0'; c++)
+		if (*c < 0x21 || *c > 0x7e)
+			return sk_errorf(err, EINVAL, "registry feed: follower name '%s':"
+			    " printable ASCII, no space", name);
+	snprintf(key, sizeof(key), FOLLOWER_PREFIX "%s", name);
+	snprintf(val, sizeof(val), "%" PRId64 " %" PRId64, seq, now);
+	if (own && (rc = reg_begin(r, err)) < 0)
+		return rc;
+	if ((rc = reg_meta_set(r, key, val, err)) < 0) {
+		if (own)
+			reg_rollback(r);
+		return rc;
+	}
+	return own ? reg_commit(r, err) : 0;
+}
+
+struct live_ctx {
+	int64_t	since;		/* reported at or after this: live */
+	int64_t	low;		/* the lowest live seq; INT64_MAX: none */
+};
+
+static int
+follower_row(void *arg, int ncol, const char *const *v)
+{
+	struct live_ctx *c = arg;
+	long long seq, at;
+	char tail;
+
+	/* a row that does not parse holds nothing back */
+	if (ncol < 1 || v[0] == NULL || sscanf(v[0], "%lld %lld%c", &seq, &at, &tail) != 2)
+		return 0;
+	if (at >= c->since && seq < c->low)
+		c->low = seq;
+	return 0;
+}
+
+int
+reg_feed_prune(struct reg *r, int64_t now, int64_t keep_s, int64_t live_s,
+    int64_t *removed, int64_t *cut, struct sk_error *err)
+{
+	struct live_ctx live = { now - live_s, INT64_MAX };
+	int64_t aged = 0, old = 0, n0 = 0, n1 = 0, c;
+	char t[24], cs[24];
+	const char *p[1] = { t };
+	int rc;
+
+	*removed = 0;
+	*cut = 0;
+	if ((rc = reg_begin(r, err)) < 0)
+		return rc;
+	snprintf(t, sizeof(t), "%" PRId64, now - keep_s);
+	if ((rc = reg_exec(r, "SELECT value FROM meta WHERE key LIKE '" FOLLOWER_PREFIX "%'",
+	    0, NULL, follower_row, &live, err)) < 0 ||
+	    (rc = reg_exec(r, "SELECT max(seq) FROM changes WHERE at < CAST($1 AS BIGINT)", 1,
+	    p, head_row, &aged, err)) < 0 ||
+	    (rc = reg_feed_pruned(r, &old, err)) < 0)
+		goto fail;
+	c = aged < live.low ? aged : live.low;
+	if (c <= old) {
+		reg_rollback(r);
+		*cut = old;
+		return 0;
+	}
+	snprintf(cs, sizeof(cs), "%" PRId64, c);
+	p[0] = cs;
+	if ((rc = reg_exec(r, "SELECT count(*) FROM changes", 0, NULL, head_row, &n0,
+	    err)) < 0 ||
+	    (rc = reg_exec(r, "DELETE FROM changes WHERE seq <= CAST($1 AS BIGINT)", 1, p,
+	    NULL, NULL, err)) < 0 ||
+	    (rc = reg_exec(r, "SELECT count(*) FROM changes", 0, NULL, head_row, &n1,
+	    err)) < 0 ||
+	    (rc = reg_meta_set(r, "changes_pruned", cs, err)) < 0)
+		goto fail;
+	if ((rc = reg_commit(r, err)) < 0)
+		return rc;
+	*removed = n0 - n1;
+	*cut = c;
+	return 0;
+fail:
+	reg_rollback(r);
+	return rc;
 }
 
 /* ---- waking up: PostgreSQL ---------------------------------------------- */

@@ -81,7 +81,8 @@ struct reg_change {
 	int64_t	at;				/* unix time of the change */
 };
 
-/* The highest seq, 0 if the log is empty. */
+/* The highest seq, 0 if the log never had a row (a log pruned empty: the
+ * highest seq pruned). */
 int reg_feed_head(struct reg *r, int64_t *seq, struct sk_error *err);
 /* The changes with seq > after, in order, at most max (0: no limit); fn's
  * non-zero stops and is returned. Returns 0, fn's value or -errno. */
@@ -98,6 +99,33 @@ int reg_feed_drain(struct reg *r, struct sk_error *err);
 /* The highest seq the notifications drained so far named (PostgreSQL; 0
  * for SQLite or none): a hint, for logs and tests; never trusted. */
 int64_t reg_feed_hint(const struct reg *r);
+
+/*
+ * Pruning (docs/provisioning.md, "Pruning the log"). Each follower reports
+ * the last seq it applied, now and then (meta "feed_follower:NAME" =
+ * "SEQ UNIXTIME"). reg_feed_prune removes the rows older than keep_s AND
+ * at or below the lowest seq a follower reported within the last live_s
+ * (a follower silent for longer no longer holds the log back; with no
+ * live follower, age alone), in one transaction that also raises the
+ * marker meta "changes_pruned" to the highest seq removed: every row at
+ * or below the marker is gone, every row above it is there.
+ *
+ * reg_feed_since checks the marker AFTER reading the rows: when it is
+ * above `after`, rows the follower has not seen may be gone, and it
+ * returns -ESTALE ("change N was pruned ...") however many rows it passed
+ * to fn: the follower throws them away and brings itself to the
+ * registry's state by difference (a full re-read), then follows from the
+ * head it read before that re-read.
+ */
+#define REG_FEED_NAME_MAX	96
+/* In its own transaction (or the caller's). */
+int reg_feed_report(struct reg *r, const char *name, int64_t seq, int64_t now,
+    struct sk_error *err);
+/* *removed rows; *cut the new marker (0: none). In its own transaction. */
+int reg_feed_prune(struct reg *r, int64_t now, int64_t keep_s, int64_t live_s,
+    int64_t *removed, int64_t *cut, struct sk_error *err);
+/* The marker: the highest seq pruned, 0 if none. */
+int reg_feed_pruned(struct reg *r, int64_t *seq, struct sk_error *err);
 
 /* ---- for registry/ itself ---- */
 /* Appends one row (in the caller's transaction). */

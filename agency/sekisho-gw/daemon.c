@@ -262,14 +262,29 @@ follow(struct gw *g, struct sk_error *err)
 {
 	struct changes ch = { 0 };
 	uint64_t t0 = now_us();
-	int rc = 0, any = 0;
+	int rc = 0, any = 0, resynced = 0;
 
 	for (;;) {
 		int reload = 0;
 		int64_t now = now_s();
 
 		ch.n = 0;
-		if ((rc = reg_feed_since(g->r, g->seq, 4096, change_cb, &ch, err)) != 0) {
+		if ((rc = reg_feed_since(g->r, g->seq, 4096, change_cb, &ch, err)) == -ESTALE &&
+		    resynced++ == 0) {
+			/* the rows after ours were pruned (we were silent longer
+			 * than -L): what was read is thrown away, the registry
+			 * re-read whole, by difference (no unchanged peer is set) */
+			log_warnx("%s: one full sync by difference", err->msg);
+			if ((rc = full_sync(g, err)) < 0)
+				goto out;
+			any = 1;
+			continue;	/* full_sync took the feed's head */
+		}
+		if (rc == -ESTALE) {
+			g->dirty = 1;	/* behind again at once: a full sync each -P */
+			goto out;
+		}
+		if (rc != 0) {
 			if (rc == -ENOMEM)
 				sk_errorf(err, ENOMEM, "out of memory");
 			break;
@@ -344,6 +359,83 @@ out:
 	buf_free(&table);
 	free(rows);
 	return rc;
+}
+
+/* Now and then (-R): the last change applied, for the registry's log to
+ * be pruned below it (registry/feed.h), and the pruning itself: any
+ * gateway may do it, under the registry's write lock. A failure is one
+ * line; the next try is a period later (a lost registry shows in the
+ * feed's own reads). */
+static void
+report(struct gw *g)
+{
+	struct sk_error err;
+	int64_t removed, cut;
+
+	if (g->feed_fd < 0)
+		return;		/* not following the log (re-reads): holds nothing */
+	if (g->seq <= 0 && reg_feed_head(g->r, &cut, &err) == 0 && cut == 0)
+		return;		/* an empty log: nothing to hold back */
+	if (reg_feed_report(g->r, g->name, g->seq, now_s(), &err) < 0) {
+		log_warnx("reporting change %lld: %s", (long long)g->seq, err.msg);
+		return;
+	}
+	if (reg_feed_prune(g->r, now_s(), g->o.keep_s, g->o.live_s, &removed, &cut, &err) < 0)
+		log_warnx("pruning the change log: %s", err.msg);
+	else if (removed > 0)
+		log_info("change log pruned: %lld rows, up to change %lld", (long long)removed,
+		    (long long)cut);
+}
+
+/* sekisho-gw prune [-r URL] [-K S] [-L S]: what every gateway does each
+ * -R, at once (maintenance, tests). */
+int
+gw_prune_main(void *ctx, int argc, char *argv[])
+{
+	struct sk_error err;
+	struct reg *r;
+	const char *url = getenv("SEKISHO_REGISTRY");
+	int64_t keep = GW_KEEP_S, live = GW_LIVE_S, removed, cut;
+	int ch, rc;
+
+	(void)ctx;
+	optind = 1;
+	while ((ch = getopt(argc, argv, "r:K:L:")) != -1) {
+		uint64_t v;
+
+		switch (ch) {
+		case 'r': url = optarg; break;
+		case 'K':
+		case 'L':
+			if (parse_u64(optarg, 0, 31536000, &v) != 0) {
+				fprintf(stderr, "sekisho-gw prune: -%c: 0 .. 31536000 seconds, not"
+				    " '%s'\n", ch, optarg);
+				return EXIT_USAGE;
+			}
+			*(ch == 'K' ? &keep : &live) = (int64_t)v;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc || url == NULL)
+		goto usage;
+	if (reg_open(url, &r, &err) < 0) {
+		fprintf(stderr, "sekisho-gw prune: %s\n", err.msg);
+		return EXIT_FAIL;
+	}
+	rc = reg_feed_prune(r, now_s(), keep, live, &removed, &cut, &err);
+	reg_close(r);
+	if (rc < 0) {
+		fprintf(stderr, "sekisho-gw prune: %s\n", err.msg);
+		return EXIT_FAIL;
+	}
+	printf("%lld rows pruned; the log starts after change %lld\n", (long long)removed,
+	    (long long)cut);
+	return EXIT_OK;
+usage:
+	fprintf(stderr, "usage: sekisho-gw prune [-r URL] [-K SECONDS] [-L SECONDS]\n");
+	return EXIT_USAGE;
 }
 
 /* ---- the session socket's requests ---- */
@@ -511,7 +603,7 @@ static void
 usage_run(void)
 {
 	fprintf(stderr, "usage: sekisho-gw run [-dov] [-r URL] [-i IFACE] [-k KEYFILE] [-s SOCKET]"
-	    " [-g GROUP] [-P MS]\n");
+	    " [-g GROUP] [-P MS] [-n NAME] [-R S] [-K S] [-L S]\n");
 }
 
 static const int caps_wg[] = { CAP_NET_ADMIN, CAP_KILL };
@@ -542,11 +634,26 @@ gw_run(int argc, char *argv[])
 	g.o.key_file = GW_KEY_DEFAULT;
 	g.o.sock = GWS_SOCK_DEFAULT;
 	g.o.poll_ms = 1000;
+	g.o.report_s = GW_REPORT_S;
+	g.o.keep_s = GW_KEEP_S;
+	g.o.live_s = GW_LIVE_S;
 	optind = 1;
-	while ((ch = getopt(argc, argv, "dvor:i:k:s:g:P:")) != -1) {
+	while ((ch = getopt(argc, argv, "dvor:i:k:s:g:P:n:R:K:L:")) != -1) {
 		uint64_t v;
 
 		switch (ch) {
+		case 'n': g.o.name = optarg; break;
+		case 'R':
+		case 'K':
+		case 'L':
+			if (parse_u64(optarg, ch == 'R', ch == 'R' ? 86400 : 31536000, &v) != 0) {
+				fprintf(stderr, "sekisho-gw: -%c: %s seconds, not '%s'\n", ch,
+				    ch == 'R' ? "1 .. 86400" : "0 .. 31536000", optarg);
+				return EXIT_USAGE;
+			}
+			*(ch == 'R' ? &g.o.report_s : ch == 'K' ? &g.o.keep_s : &g.o.live_s) =
+			    (int)v;
+			break;
 		case 'd': g.o.foreground = 1; break;
 		case 'v': g.o.verbose++; break;
 		case 'o': g.o.once = 1; break;
@@ -573,6 +680,21 @@ gw_run(int argc, char *argv[])
 		usage_run();
 		return EXIT_USAGE;
 	}
+	/* the follower's name: the host's and the interface's by default */
+	if (g.o.name != NULL)
+		snprintf(g.name, sizeof(g.name), "%s", g.o.name);
+	else {
+		char host[64] = "gw";
+
+		(void)gethostname(host, sizeof(host) - 1);
+		snprintf(g.name, sizeof(g.name), "%s/%s", host, g.o.ifname);
+	}
+	for (const char *c = g.name; *c != '\0'; c++)
+		if (*c < 0x21 || *c > 0x7e || strlen(g.name) > REG_FEED_NAME_MAX) {
+			fprintf(stderr, "sekisho-gw: -n: up to %d printable characters, no space,"
+			    " not '%s'\n", REG_FEED_NAME_MAX, g.name);
+			return EXIT_USAGE;
+		}
 	log_init("sekisho-gw", g.o.foreground, g.o.verbose + LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
@@ -611,6 +733,8 @@ gw_run(int argc, char *argv[])
 	log_info("running: interface %s (%s), registry %s, session socket %s", g.o.ifname,
 	    g.kernel ? "kernel" : "userspace", reg_backend_name(g.r), g.o.sock);
 	next_poll = now_ms() + (uint64_t)g.o.poll_ms;
+	g.next_report_ms = now_ms();	/* at once: a gateway back from a long
+					   absence holds the log again */
 	while (!quit) {
 		struct pollfd pfd[2] = { { .fd = fe.fd, .events = POLLIN },
 		    { .fd = g.feed_fd, .events = POLLIN } };
@@ -626,6 +750,8 @@ gw_run(int argc, char *argv[])
 		gw_actions_clear(&g.acts);
 		exp = gw_engine_tick(&g.e, now_s(), &g.acts);
 		gw_apply(&g, NULL, 0, &err);	/* log lines only */
+		if (g.r != NULL && g.next_report_ms < wake)
+			wake = g.next_report_ms;
 		if (exp > 0 && (uint64_t)exp * 1000 < wake)
 			wake = (uint64_t)exp * 1000 > now ? (uint64_t)exp * 1000 : now;
 		if (poll(pfd, 2, wake == UINT64_MAX ? -1 : wake > now ? (int)(wake - now) : 0) == -1 &&
@@ -644,8 +770,8 @@ gw_run(int argc, char *argv[])
 		woke = pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR));
 		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
 			if (pid == fe.pid) {
-				log_warnx("frontend (pid %d) exited; the session socket is not served",
-				    (int)pid);
+				log_warnx("frontend keeper (pid %d) exited; the session socket is not"
+				    " served", (int)pid);
 				fe.pid = 0;
 			} else if (pid == g.wg_child) {
 				log_warnx("wireguard-go (pid %d) exited", (int)pid);
@@ -685,6 +811,10 @@ gw_run(int argc, char *argv[])
 			rc = diff_sync(&g, &err);
 			if (rc == 0 && changed(&g.acts))
 				g.change_us = now_us() - t0;
+		}
+		if (rc == 0 && g.r != NULL && !g.dirty && now >= g.next_report_ms) {
+			g.next_report_ms = now + (uint64_t)g.o.report_s * 1000;
+			report(&g);
 		}
 		if (rc < 0 && g.dirty)
 			log_warnx("%s: the last good state holds; a full sync is next", err.msg);

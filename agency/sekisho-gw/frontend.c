@@ -9,11 +9,24 @@
  * strictly, never reads from the client, and writes its fixed replies to
  * it. A compromised frontend can ask what `sekisho-gw session|status`
  * can: open and close sessions of admitted devices, read the status.
+ *
+ * A frontend that dies is started again, with backoff (250 ms doubling
+ * to 10 s, back to 250 ms once one has run 10 s), by its keeper: a child
+ * forked with it before the key is read, root with CAP_SETUID, CAP_SETGID,
+ * CAP_SETPCAP and CAP_KILL alone (what entering the sandbox and stopping
+ * the frontend take), not dumpable, reading nothing from anyone. The
+ * keeper holds the frontend's end of the pair to the parent, so the
+ * parent's end never changes: the parent, which keeps CAP_NET_ADMIN alone
+ * and could not enter a new child into the sandbox, never notices a
+ * restart, and the gateway's state stays in force throughout (it is the
+ * parent's and the kernel's, none of it the frontend's).
  */
 #include "agency/sekisho-gw/gw.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -101,20 +114,122 @@ frontend_main(int fd, struct sessd *sd, const struct sandbox_prepared *prep)
 	}
 }
 
+/* ---- the keeper ---- */
+
+static volatile sig_atomic_t keeper_quit;
+
+static void
+keeper_signal(int sig)
+{
+	(void)sig;
+	keeper_quit = 1;
+}
+
+static const int keeper_caps[] = { CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_KILL };
+
+/* Forks one frontend on fd (the keeper's end of the pair to the parent). */
+static pid_t
+keeper_fork(int fd, struct sessd *sd)
+{
+	struct sandbox_prepared prep;
+	struct sk_error err;
+	pid_t pid;
+
+	if (sandbox_prepare(&fe_sandbox, &prep, &err) < 0) {
+		log_warnx("frontend: %s", err.msg);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("frontend: fork");
+		sandbox_release(&prep);
+		return -1;
+	}
+	if (pid == 0)
+		frontend_main(fd, sd, &prep);
+	sandbox_release(&prep);
+	return pid;
+}
+
+static void __attribute__((noreturn))
+keeper_main(int fd, struct sessd *sd)
+{
+	struct sigaction sa;
+	struct sk_error err;
+	int backoff = 0;
+	sigset_t none;
+
+	for (int i = 3; i < 1024; i++)
+		if (i != fd && i != sessd_listener(sd))
+			close(i);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = keeper_signal;	/* no SA_RESTART: waitpid returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* the gateway gone (even by SIGKILL): the keeper and its frontend too */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1 || getppid() == 1)
+		exit(0);
+	if (geteuid() == 0 && sandbox_keep_caps(keeper_caps, nitems(keeper_caps), &err) < 0)
+		fatalx("frontend keeper: %s", err.msg);
+	while (!keeper_quit) {
+		uint64_t t0 = now_ms();
+		pid_t pid = keeper_fork(fd, sd);
+		int status = 0;
+
+		while (pid > 0 && !keeper_quit && waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		if (keeper_quit) {
+			if (pid > 0) {
+				kill(pid, SIGTERM);
+				waitpid(pid, NULL, 0);
+			}
+			break;
+		}
+		if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			break;	/* it saw the parent hang up */
+		if (now_ms() - t0 >= GW_FRONTEND_STABLE_MS)
+			backoff = 0;
+		backoff = backoff == 0 ? GW_BACKOFF_MIN_MS :
+		    backoff * 2 > GW_BACKOFF_MAX_MS ? GW_BACKOFF_MAX_MS : backoff * 2;
+		if (pid > 0)
+			log_warnx("frontend (pid %d) %s %d; the session socket is served again in"
+			    " %d ms", (int)pid, WIFSIGNALED(status) ? "killed by signal" :
+			    "exited with status", WIFSIGNALED(status) ? WTERMSIG(status) :
+			    WEXITSTATUS(status), backoff);
+		else
+			log_warnx("frontend: not started; trying again in %d ms", backoff);
+		usleep((useconds_t)backoff * 1000);	/* a signal cuts it short */
+		if (!keeper_quit)
+			log_info("frontend: starting again; the session socket is served");
+	}
+	exit(0);
+}
+
 int
 gw_frontend_start(struct gw_frontend *fe, struct sessd *sd, struct sk_error *err)
 {
-	struct sandbox_prepared prep;
-	int fd;
+	int sv[2], e;
+	pid_t pid;
 
 	fe->fd = -1;
-	if ((fe->pid = sandbox_fork(&fe_sandbox, "frontend", &prep, &fd, err)) == -1) {
-		fe->pid = 0;
-		return -1;
+	fe->pid = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return sk_errorf(err, errno, "frontend: socketpair: %s", strerror(errno)), -1;
+	if ((pid = fork()) == -1) {
+		e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return sk_errorf(err, e, "frontend: fork: %s", strerror(e)), -1;
 	}
-	if (fe->pid == 0)
-		frontend_main(fd, sd, &prep);
-	fe->fd = fd;
+	if (pid == 0) {
+		close(sv[0]);
+		keeper_main(sv[1], sd);
+	}
+	close(sv[1]);
+	fe->pid = pid;
+	fe->fd = sv[0];
 	return 0;
 }
 

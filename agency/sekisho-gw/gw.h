@@ -35,6 +35,10 @@
 #define GW_KEY_DEFAULT		"/etc/sekisho/gateway.key"
 #define GW_BACKOFF_MIN_MS	250
 #define GW_BACKOFF_MAX_MS	10000
+#define GW_REPORT_S		60	/* -R */
+#define GW_KEEP_S		86400	/* -K */
+#define GW_LIVE_S		3600	/* -L */
+#define GW_FRONTEND_STABLE_MS	10000	/* a frontend that ran this long: backoff reset */
 
 struct reg;
 
@@ -48,6 +52,12 @@ struct gw_opts {
 	int		 verbose;
 	int		 poll_ms;	/* without a change feed: re-read period */
 	int		 once;		/* -o: one full sync, then exit */
+	const char	*name;		/* -n: as a follower of the change log */
+	int		 report_s;	/* -R: progress reported (and the log
+					   pruned) every this many seconds */
+	int		 keep_s;	/* -K: change rows kept at least this long */
+	int		 live_s;	/* -L: a follower silent longer holds
+					   nothing back */
 };
 
 struct gw {
@@ -69,6 +79,8 @@ struct gw {
 	uint64_t		 next_try_ms;
 	int			 dirty;		/* an apply failed: full sync next */
 	uint64_t		 change_us;	/* the last change: learnt -> applied */
+	uint64_t		 next_report_ms;
+	char			 name[97];	/* REG_FEED_NAME_MAX + 1 */
 };
 
 /* source.c */
@@ -113,7 +125,7 @@ int sessd_listener(const struct sessd *s);
 
 /* frontend.c: the session socket's clients, read without privilege. */
 struct gw_frontend {
-	pid_t	pid;
+	pid_t	pid;	/* its keeper, which restarts it */
 	int	fd;	/* to it; -1 once it is gone */
 };
 /* Forks the frontend (before the key is read), which serves sd. */
@@ -126,6 +138,7 @@ void gw_frontend_stop(struct gw_frontend *fe);
 
 /* daemon.c, client.c */
 int gw_run(int argc, char *argv[]);
+int gw_prune_main(void *ctx, int argc, char *argv[]);
 int gw_status_main(void *ctx, int argc, char *argv[]);
 int gw_session_main(void *ctx, int argc, char *argv[]);
 

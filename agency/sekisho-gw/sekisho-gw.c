@@ -19,8 +19,10 @@ run_main(void *ctx, int argc, char *argv[])
 }
 
 static const struct cli_cmd cmds[] = {
-	{ "run", run_main, "[-dov] [-r URL] [-i IFACE] [-k KEYFILE] [-s SOCKET] [-g GROUP] [-P MS]",
-	    "the gateway daemon" },
+	{ "run", run_main, "[-dov] [-r URL] [-i IFACE] [-k KEYFILE] [-s SOCKET] [-g GROUP] [-P MS]"
+	    " [-n NAME] [-R S] [-K S] [-L S]", "the gateway daemon" },
+	{ "prune", gw_prune_main, "[-r URL] [-K SECONDS] [-L SECONDS]",
+	    "prune the registry's change log now (each gateway does it every -R)" },
 	{ "status", gw_status_main, "[--summary] [--json]", "peers, stages, sessions, the last sync" },
 	{ "session", gw_session_main, "list [--json] | open DEVICE STAFF [--lifetime S] [--factor F] | close DEVICE [--why TEXT]",
 	    "the sessions (stage 2)" },

@@ -344,6 +344,10 @@ do_gateway(struct sekishod *d, const struct action *a)
 	else if (a->why == GW_STALE)
 		log_warnx("gateway \"%s\" went stale over %s (no handshake for %u s, no other "
 		    "uplink), trying \"%s\"", from, a->uplink, d->pol.handshake_stale_s, to);
+	else if (a->why == GW_QUIET)
+		log_warnx("gateway \"%s\" is gone: nothing from it for %u s over %s, not even"
+		    " to a probe (no other uplink), trying \"%s\"", from,
+		    (unsigned int)((ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS) / 1000), a->uplink, to);
 	else if (a->why == GW_BACK)
 		log_info("gateway \"%s\" answers again, the first in order: back to it over "
 		    "%s (was \"%s\")", to, a->uplink, from);
@@ -402,6 +406,23 @@ do_action(struct sekishod *d, const struct action *a)
 		if ((rc = tunnel_back_probe(&d->tun, &d->pol)) < 0)
 			log_warnx("tunnel: cannot ask gateway \"%s\" for a handshake: %s",
 			    d->pol.gateways[0].name, strerror(-rc));
+		break;
+	case ACT_LIVE_PROBE:
+		if ((rc = tunnel_live_probe(&d->tun, &d->pol)) < 0) {
+			/* no probe, no judgment: counted as a word from the
+			 * gateway, so the engine does not leave it for a
+			 * silence it did not ask for; said once per error */
+			d->rx_seen_ms = now_ms();
+			if (rc != d->live_probe_err)
+				log_warnx("tunnel: cannot probe gateway \"%s\": %s; a quiet"
+				    " gateway is judged by handshake-stale",
+				    d->pol.gateways[d->tun.gw].name, strerror(-rc));
+			d->live_probe_err = rc;
+		} else {
+			d->live_probe_err = 0;
+			log_debug("tunnel: quiet for %u s, gateway \"%s\" probed",
+			    ENGINE_QUIET_MS / 1000, d->pol.gateways[d->tun.gw].name);
+		}
 		break;
 	case ACT_SILENT:
 		log_warnx("all gateways silent; retrying in %u s",

@@ -29,6 +29,8 @@ gw_why_text(enum gw_why w)
 		return "gave no handshake";
 	case GW_STALE:
 		return "went stale";
+	case GW_QUIET:
+		return "answered no probe";
 	case GW_FIRST:
 	case GW_AFRESH:
 	case GW_BACK:
@@ -411,6 +413,7 @@ switch_gateway(struct engine *e, size_t to, enum gw_why why, uint64_t now,
 	e->gw_why = why;
 	e->path_ms = now;
 	e->back_ms = now + ENGINE_BACK_PROBE_MS;
+	e->live_ms = 0;
 	return 1;
 }
 
@@ -479,6 +482,7 @@ go(struct engine *e, enum mode mode, const struct uplink *u, uint64_t now,
 	}
 	settle(e, mode, u, now);
 	e->path_ms = now;
+	e->live_ms = 0;
 	/* A new path: the gateways get a fresh count. */
 	e->silent = 0;
 	e->timeouts = 0;
@@ -554,12 +558,10 @@ stale_here(struct engine *e, uint64_t now, struct action *out)
 	return next_gateway(e, GW_STALE, now, out);
 }
 
-/* In remote mode, a tunnel on its path (uplink, gateway, or a stale retry)
- * for more than handshake-stale with no handshake for as long is stale:
- * EV_TUNNEL_STALE's course, then one ACT_STALE that says how it went,
- * unless it went to the next gateway (ACT_GATEWAY says so). */
+/* EV_TUNNEL_STALE's course, then one ACT_STALE that says how it went,
+ * unless it went to the next gateway (ACT_GATEWAY says so, why). */
 static size_t
-stale_course(struct engine *e, const struct event *ev, struct action *out)
+stale_now(struct engine *e, const struct event *ev, enum gw_why why, struct action *out)
 {
 	struct event stale = *ev;
 	const struct uplink *u;
@@ -567,20 +569,65 @@ stale_course(struct engine *e, const struct event *ev, struct action *out)
 	size_t gw = e->gateway, n;
 	int was = e->active;
 
-	if (e->mode != MODE_REMOTE || e->stale_ms == 0 || e->silent ||
-	    ev->now_ms - e->path_ms <= e->stale_ms || ev->age_ms <= e->stale_ms)
-		return 0;
 	u = engine_uplink(e, was);
 	sk_strlcpy(name, u != NULL ? u->name : "?", sizeof(name));
 	stale.type = EV_TUNNEL_STALE;
 	n = engine_handle(e, &stale, out);
-	if (e->active == was && e->gateway != gw)
+	if (e->active == was && e->gateway != gw) {
+		for (size_t i = 0; i < n; i++)
+			if (out[i].type == ACT_GATEWAY)
+				out[i].why = e->gw_why = why;
 		return n;
+	}
 	put(out + n, ACT_STALE, e->mode, NULL);
 	out[n].ifindex = was;
 	sk_strlcpy(out[n].uplink, name, sizeof(out[n].uplink));
 	out[n].moved = e->active != was;
 	return n + 1;
+}
+
+/* In remote mode, a tunnel on its path (uplink, gateway, or a stale retry)
+ * for more than handshake-stale with no handshake for as long is stale. */
+static size_t
+stale_course(struct engine *e, const struct event *ev, struct action *out)
+{
+	if (e->mode != MODE_REMOTE || e->stale_ms == 0 || e->silent ||
+	    ev->now_ms - e->path_ms <= e->stale_ms || ev->age_ms <= e->stale_ms)
+		return 0;
+	return stale_now(e, ev, GW_STALE, out);
+}
+
+/* A quiet tunnel asks its gateway for a word; none within
+ * ENGINE_LIVE_WAIT_MS: the stale course, at once (engine.h). */
+static size_t
+quiet_course(struct engine *e, const struct event *ev, struct action *out)
+{
+	uint64_t now = ev->now_ms;
+
+	if (e->mode != MODE_REMOTE || e->silent || ev->rx_age_ms == UINT64_MAX) {
+		e->live_ms = 0;
+		return 0;
+	}
+	/* anything from the gateway since the probe: it lives */
+	if (e->live_ms != 0 && (ev->rx_age_ms < now - e->live_ms ||
+	    ev->age_ms < now - e->live_ms))
+		e->live_ms = 0;
+	if (e->live_ms == 0) {
+		/* only a tunnel with a session (a gateway just tried has no
+		 * handshake yet: gateway-timeout judges it; one older than a
+		 * session: the stale course), and quiet. (Not "a handshake
+		 * since the path began": the first one may come a moment
+		 * before the engine's path does.) */
+		if (ev->age_ms >= ENGINE_SESSION_MS || ev->rx_age_ms < ENGINE_QUIET_MS ||
+		    ev->age_ms < ENGINE_QUIET_MS)
+			return 0;
+		e->live_ms = now;
+		return put(out, ACT_LIVE_PROBE, e->mode, uplink_get(e, e->active, 0));
+	}
+	if (now - e->live_ms < ENGINE_LIVE_WAIT_MS)
+		return 0;
+	e->live_ms = 0;
+	return stale_now(e, ev, GW_QUIET, out);
 }
 
 /* The handshake read: a session ends the silence of every gateway; on a
@@ -608,6 +655,8 @@ handshake(struct engine *e, const struct event *ev, struct action *out)
 		return n + switch_gateway(e, 0, GW_BACK, now,
 		    uplink_get(e, e->active, 0), out + n);
 	if (n == 0 && (n = stale_course(e, ev, out)) > 0)
+		return n;
+	if (n == 0 && (n = quiet_course(e, ev, out)) > 0 && out[0].type != ACT_LIVE_PROBE)
 		return n;
 	if (e->gateway != 0 && !e->silent && now >= e->back_ms) {
 		e->back_ms = now + ENGINE_BACK_PROBE_MS;

@@ -55,6 +55,17 @@
  *    edge reports in EV_HANDSHAKE (has_first, first_age_ms). A handshake
  *    younger than ENGINE_BACK_FRESH_MS: back to the first (GW_BACK); its
  *    session exists by then, so the move loses nothing.
+ *  - A quiet tunnel (one with a session, a handshake under
+ *    ENGINE_SESSION_MS old, and nothing from
+ *    the gateway, neither a packet (its rx counter still) nor a handshake,
+ *    for ENGINE_QUIET_MS, as when the laptop is idle): ACT_LIVE_PROBE, one datagram into the tunnel. A live
+ *    gateway's WireGuard answers it within Keepalive-Timeout (its passive
+ *    keepalive; a handshake first if the session expired). Nothing back
+ *    (rx still, no new handshake) for ENGINE_LIVE_WAIT_MS: the gateway is
+ *    gone, and the stale course follows (another uplink, else the next
+ *    gateway, GW_QUIET) without waiting for handshake-stale. So a dead
+ *    gateway is left within ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS plus one
+ *    tunnel poll (TUNNEL_POLL_MS) of its last packet, busy or idle.
  *  - Every gateway silent (n_gateways timeouts in a row with no handshake
  *    between): one ACT_SILENT, then each further timeout takes the next
  *    gateway quietly and asks the edge to wait retry_ms more before the
@@ -81,6 +92,12 @@
 #define ENGINE_BACK_FRESH_MS	(2 * ENGINE_BACK_PROBE_MS)	/* its answer counts for */
 #define ENGINE_SESSION_MS	180000	/* a handshake younger: a session (WireGuard's
 					 * Reject-After-Time, TUNNEL_SESSION_S) */
+#define ENGINE_QUIET_MS		20000	/* nothing from the gateway for this long
+					 * (rx did not grow): a liveness probe */
+#define ENGINE_LIVE_WAIT_MS	15000	/* its answer, or the gateway is gone:
+					 * WireGuard's Keepalive-Timeout (10 s,
+					 * the gateway's passive keepalive) plus
+					 * Rekey-Timeout (5 s) */
 #define ENGINE_RETRY_MIN_MS	1000	/* all silent: first extra wait */
 #define ENGINE_RETRY_MAX_MS	60000	/* ... doubling up to this */
 #define ENGINE_MAC_LEN		6	/* an Ethernet address */
@@ -159,6 +176,9 @@ struct event {
 	int		has_first;	/* EV_HANDSHAKE: the first gateway's probe
 					 * peer has a handshake, first_age_ms old */
 	uint64_t	first_age_ms;
+	uint64_t	rx_age_ms;	/* EV_HANDSHAKE: since the gateway's last
+					 * packet (its rx counter grew);
+					 * UINT64_MAX: unknown */
 	uint64_t	now_ms;
 	uint32_t	rand;		/* any random number (EV_BEACON_FAIL: the
 					 * jitter of the office retry) */
@@ -178,6 +198,8 @@ enum act_type {
 			 * peer with no allowed IP, beside the backup in use */
 	ACT_SILENT,	/* report: every gateway silent; next try in retry_ms */
 	ACT_ANSWERED,	/* report: gateway answered after silent_ms of silence */
+	ACT_LIVE_PROBE,	/* a quiet tunnel: one datagram into it, which the
+			 * gateway's WireGuard answers (passive keepalive) */
 };
 
 /* Why the tunnel uses the gateway it uses. */
@@ -187,6 +209,8 @@ enum gw_why {
 	GW_STALE,	/* from went stale and there was no other uplink */
 	GW_AFRESH,	/* the tunnel started afresh: the first one again */
 	GW_BACK,	/* the first answered again while on from */
+	GW_QUIET,	/* from answered no liveness probe and there was no
+			 * other uplink */
 };
 
 struct action {
@@ -229,6 +253,7 @@ struct engine {
 	int		silent;		/* every gateway silent (ACT_SILENT said) */
 	uint64_t	silent_ms;	/* since when */
 	uint64_t	retry_ms;	/* the next extra wait */
+	uint64_t	live_ms;	/* a quiet tunnel's probe went then; 0: none */
 	char		reason[96];
 	struct uplink	uplinks[ENGINE_MAX_UPLINKS];
 	size_t		n_uplinks;

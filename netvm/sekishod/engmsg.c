@@ -151,6 +151,7 @@ f_event(struct cur *c, struct event *e)
 	FIELD(c, e->age_ms, 8, UINT64_MAX, "event age");
 	BOOL(c, e->has_first, "event has_first");
 	FIELD(c, e->first_age_ms, 8, UINT64_MAX, "event first age");
+	FIELD(c, e->rx_age_ms, 8, UINT64_MAX, "event rx age");
 	FIELD(c, e->now_ms, 8, UINT64_MAX, "event time");
 	FIELD(c, e->rand, 4, UINT32_MAX, "event random");
 }
@@ -185,7 +186,7 @@ f_uplink(struct cur *c, struct uplink *u)
 static void
 f_action(struct cur *c, struct action *a)
 {
-	FIELD(c, a->type, 1, ACT_ANSWERED, "action type");
+	FIELD(c, a->type, 1, ACT_LIVE_PROBE, "action type");
 	FIELD(c, a->mode, 1, MODE_OFFICE, "action mode");
 	IFX(c, a->ifindex, "action ifindex");
 	f_str(c, a->uplink, sizeof(a->uplink), 1, "action uplink");
@@ -193,7 +194,7 @@ f_action(struct cur *c, struct action *a)
 	f_addr(c, &a->gw);
 	FIELD(c, a->gateway, 4, ENGINE_MAX_GATEWAYS - 1, "action gateway");
 	FIELD(c, a->gw_from, 4, ENGINE_MAX_GATEWAYS - 1, "action gateway from");
-	FIELD(c, a->why, 1, GW_BACK, "action why");
+	FIELD(c, a->why, 1, GW_QUIET, "action why");
 	BOOL(c, a->moved, "action moved");
 	BOOL(c, a->quiet, "action quiet");
 	FIELD(c, a->retry_ms, 8, UINT64_MAX, "action retry");
@@ -218,12 +219,13 @@ f_state(struct cur *c, struct engine *e)
 	FIELD(c, e->path_ms, 8, UINT64_MAX, "state path");
 	FIELD(c, e->gateway, 4, ENGINE_MAX_GATEWAYS - 1, "state gateway");
 	FIELD(c, e->gw_from, 4, ENGINE_MAX_GATEWAYS - 1, "state gateway from");
-	FIELD(c, e->gw_why, 1, GW_BACK, "state why");
+	FIELD(c, e->gw_why, 1, GW_QUIET, "state why");
 	FIELD(c, e->back_ms, 8, UINT64_MAX, "state back");
 	FIELD(c, e->timeouts, 4, UINT32_MAX, "state timeouts");
 	BOOL(c, e->silent, "state silent");
 	FIELD(c, e->silent_ms, 8, UINT64_MAX, "state silent since");
 	FIELD(c, e->retry_ms, 8, UINT64_MAX, "state retry");
+	FIELD(c, e->live_ms, 8, UINT64_MAX, "state live probe");
 	f_str(c, e->reason, sizeof(e->reason), 0, "state reason");
 	FIELD(c, e->n_uplinks, 4, ENGINE_MAX_UPLINKS, "state uplinks");
 	for (size_t i = 0; i < ENGINE_MAX_UPLINKS; i++)

@@ -80,6 +80,9 @@ struct sekishod {
 	int			 arp_ifindex;
 	int			 vouch_lapsed;	/* ... too long ago: closed in the kernel */
 	time_t			 handshake_seen;
+	uint64_t		 rx_seen;	/* the gateway peer's rx counter ... */
+	uint64_t		 rx_seen_ms;	/* ... when it last grew; 0: never read */
+	int			 live_probe_err;	/* the last probe's error, said once */
 };
 
 /* sekishod.c */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -391,6 +392,26 @@ tunnel_stats(const struct tunnel *t, struct tunnel_stats *st)
 	}
 	wg_device_free(&dev);
 	return 0;
+}
+
+int
+tunnel_live_probe(const struct tunnel *t, const struct policy *pol)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(TUNNEL_LIVE_PORT) };
+	int fd, rc = 0;
+
+	if (pol->n_lgwan == 0)
+		return -EDESTADDRREQ;
+	to.sin_addr = pol->lgwan[0].addr;
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -errno;
+	/* out of the tunnel and nowhere else, whatever the routes say */
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->ifname,
+	    (socklen_t)strlen(t->ifname)) == -1 ||
+	    sendto(fd, "", 0, MSG_DONTWAIT, (const struct sockaddr *)&to, sizeof(to)) == -1)
+		rc = -errno;
+	close(fd);
+	return rc;
 }
 
 int

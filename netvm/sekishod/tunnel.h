@@ -82,6 +82,13 @@ int tunnel_gateways(struct tunnel *t, const struct policy *old, const struct pol
 /* Removes the interface (ending a userspace implementation). */
 void tunnel_close(struct tunnel *t);
 int tunnel_stats(const struct tunnel *t, struct tunnel_stats *st);
+/* A quiet tunnel's liveness probe (engine.h, ACT_LIVE_PROBE): one empty
+ * UDP datagram (port TUNNEL_LIVE_PORT, discard) into the tunnel, to the
+ * first address of the policy's first LGWAN prefix: WireGuard carries it
+ * to the gateway, whose WireGuard answers it (a passive keepalive) whatever
+ * becomes of the datagram there. 0 or -errno. */
+#define TUNNEL_LIVE_PORT	9
+int tunnel_live_probe(const struct tunnel *t, const struct policy *pol);
 /* 1 when the peer has a session that carries traffic: a handshake less than
  * TUNNEL_SESSION_S ago (WireGuard's Reject-After-Time; a session that old
  * needs no new handshake, e.g. after a move to another uplink). 0 when it

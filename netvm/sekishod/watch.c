@@ -33,6 +33,13 @@ check_stale(struct sekishod *d, const struct tunnel_stats *ts)
 	ev.has_first = ts->has_first && ts->first_handshake.tv_sec != 0;
 	ev.first_age_ms = ev.has_first ?
 	    (uint64_t)(wall.tv_sec - ts->first_handshake.tv_sec) * 1000 : UINT64_MAX;
+	/* The gateway's last packet: when its rx counter last moved (a new
+	 * peer's counter starts again: a move, counted as a word from it). */
+	if (d->rx_seen_ms == 0 || ts->rx_bytes != d->rx_seen) {
+		d->rx_seen = ts->rx_bytes;
+		d->rx_seen_ms = ev.now_ms;
+	}
+	ev.rx_age_ms = ev.now_ms - d->rx_seen_ms;
 	on_event(&ev, d);
 	ev.type = EV_TICK;
 	on_event(&ev, d);

@@ -38,8 +38,10 @@ check "it admitted the lab's laptop: one sync line, nothing refused" bash -c \
 	"[ \"\$(grep -c '' $GWLOG)\" -le 2 ] && grep -qF 'synced with the registry: 1 devices admitted' $GWLOG"
 
 # Confinement (docs/gateway.md): the daemon keeps CAP_NET_ADMIN alone and
-# is not dumpable; the session socket's reader is its child, as
-# _sekisho-gw, with no capability, no_new_privs and a seccomp filter.
+# is not dumpable; its one child is the frontend's keeper (root with
+# CAP_SETUID, CAP_SETGID, CAP_SETPCAP and CAP_KILL alone, not dumpable);
+# the session socket's reader is the keeper's child, as _sekisho-gw, with
+# no capability, no_new_privs and a seccomp filter.
 proc_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 parent_confined() {
 	local p
@@ -50,10 +52,20 @@ parent_confined() {
 	[ "$(proc_field "$p" Uid)" = 0 ] && [ "$(stat -c %U "/proc/$p/mem")" = root ]
 }
 check "sekisho-gw keeps CAP_NET_ADMIN alone (effective, permitted, bounding)" parent_confined
+keeper_pid() { ps -o pid= --ppid "$(lab_pid agency-gw)" | tr -d ' '; }
+frontend_pid() { local k; k=$(keeper_pid) && [ -n "$k" ] && ps -o pid= --ppid "$k" | tr -d ' '; }
+keeper_confined() {
+	local k
+	k=$(keeper_pid) && [ -n "$k" ] &&
+	[ "$(proc_field "$k" CapEff)" = 00000000000001e0 ] &&
+	[ "$(proc_field "$k" CapPrm)" = 00000000000001e0 ] &&
+	[ "$(proc_field "$k" CapBnd)" = 00000000000001e0 ] &&
+	[ "$(stat -c %U "/proc/$k/mem")" = root ]
+}
+check "its frontend's keeper keeps CAP_SETUID, CAP_SETGID, CAP_SETPCAP and CAP_KILL alone" keeper_confined
 frontend_confined() {
-	local p c
-	p=$(lab_pid agency-gw) || return 1
-	c=$(ps -o pid= --ppid "$p" | tr -d ' ')
+	local c
+	c=$(frontend_pid)
 	[ -n "$c" ] && [ "$(proc_field "$c" Uid)" = "$(id -u _sekisho-gw)" ] &&
 	[ "$(proc_field "$c" CapEff)" = 0000000000000000 ] &&
 	[ "$(proc_field "$c" CapBnd)" = 0000000000000000 ] &&
@@ -177,8 +189,10 @@ check "the same sekisho-gw process all along" same_gw
 hs() { n agency wg show "$LAB_WG_GW" latest-handshakes | awk -v k="$1" '$1 == k { print $2 }'; }
 R1=$(hs "${PUB[lt1]}") R3=$(hs "${PUB[lt3]}") RL=$(hs "$LAB_DEVICE_PUB")
 L0=$(grep -c '' "$GWLOG")
-restart_gw() { lab_gw_stop && LAB_GW_OPTS=-v lab_gw_start; }
-check "sekisho-gw restarted (-v: it logs each nftables and WireGuard change)" restart_gw
+restart_gw() { lab_gw_stop && LAB_GW_OPTS="-v -R 1 -K 0" lab_gw_start; }
+check "sekisho-gw restarted (-v: it logs each nftables and WireGuard change; -R 1 -K 0: it reports its place every second and prunes the log behind it)" restart_gw
+GW_PID=$(lab_pid agency-gw)
+same_gw_now() { [ "$(lab_pid agency-gw)" = "$GW_PID" ]; }
 by_difference() {
 	tail -n +"$((L0 + 1))" "$GWLOG" | grep -q 'sekisho-gw: full sync: ' &&
 	tail -n +"$((L0 + 1))" "$GWLOG" | grep -qF 'synced with the registry: 4 devices admitted' &&
@@ -193,6 +207,50 @@ check "every laptop keeps its WireGuard session: the same handshakes" same_hs
 check "and its way: lt1 to the authentication server, the lab's laptop to the portal" bash -c \
 	"ip netns exec $LAB_PREFIX-lt1 curl -sS -m 3 -o /dev/null http://$LAB_AUTH/ &&
 	 ip netns exec $NS_WORK curl -sS -m 3 http://$LAB_PORTAL/ | grep -qF '$LAB_PORTAL_MARKER'"
+
+# ---- the frontend dies: its keeper starts it again ------------------------------
+F1=$(frontend_pid)
+R1=$(hs "${PUB[lt1]}") R3=$(hs "${PUB[lt3]}") RL=$(hs "$LAB_DEVICE_PUB")
+check "kill -9 the frontend (pid ${F1:-none})" kill -9 "${F1:-none}"
+check "the log says so, with its backoff" lab_wait_for -t 10 gwlog_has \
+	"frontend (pid $F1) killed by signal 9; the session socket is served again in 250 ms"
+check "sekisho-gw status works again" lab_wait_for -t 10 lab_gw status
+new_frontend() { local c; c=$(frontend_pid) && [ -n "$c" ] && [ "$c" != "$F1" ]; }
+check "a new frontend serves it, confined as the first" new_frontend
+check "... as _sekisho-gw: no capability, no_new_privs, seccomp" frontend_confined
+check "the same sekisho-gw process: its state stayed in force" same_gw_now
+check "the peers kept their handshakes" same_hs
+check "sessions work again through it" bash -c \
+	"$LAB_BUILD/sekisho-gw -s $LAB_GW_SOCK session open lt1 S0001 --lifetime 2 >/dev/null"
+
+# ---- the change log is pruned below the gateway's place ----------------------------
+DB=${LAB_GW_REGISTRY#sqlite:}
+q() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$DB" "$1"; }
+seq_of() { lab_gw status --summary --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["seq"])'; }
+pruned_to_gw() {
+	local s m
+	s=$(seq_of) && m=$(q "SELECT value FROM meta WHERE key = 'changes_pruned'") &&
+	[ "$m" = "$s" ] && [ "$(q "SELECT count(*) FROM changes WHERE seq <= $s")" = 0 ]
+}
+check "with -R 1 -K 0 the gateway prunes every row it has passed, none after" lab_wait_for -t 10 pruned_to_gw
+check "it reports its place as a follower" bash -c \
+	"[ \"\$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM meta WHERE key LIKE ?\", (\"feed_follower:%\",)).fetchone()[0])' $DB)\" = 1 ]"
+# a gateway silent longer than -L: the log is pruned past it; back, it finds
+# its place gone, says so and syncs once by difference
+R1=$(hs "${PUB[lt1]}") RL=$(hs "$LAB_DEVICE_PUB")
+S1=$(seq_of)
+check "the gateway stopped (SIGSTOP)" kill -STOP "$(lab_pid agency-gw)"
+check_here "device add lt4 meanwhile" add_laptop lt4
+prune_past() { "$LAB_BUILD/sekisho-gw" prune -r "$LAB_GW_REGISTRY" -K 0 -L 0 >/dev/null && [ "$(q "SELECT value FROM meta WHERE key = 'changes_pruned'")" -gt "$S1" ]; }
+check "sekisho-gw prune -K 0 -L 0 prunes past it (it is silent)" lab_wait_for -t 10 prune_past
+check "the gateway goes on (SIGCONT)" kill -CONT "$(lab_pid agency-gw)"
+check "it finds its place pruned and says so: one full sync by difference" lab_wait_for -t 10 grep -qF \
+	"sekisho-gw: registry feed: change $((S1 + 1)) was pruned" "$GWLOG"
+check "lt4's peer is at the gateway" lab_wait_for -t 10 has_peer "${PUB[lt4]}"
+check "the others kept their sessions: the same handshakes" bash -c \
+	"[ \"\$(ip netns exec $NS_AGENCY wg show $LAB_WG_GW latest-handshakes | awk -v k='${PUB[lt1]}' '\$1 == k { print \$2 }')\" = '$R1' ] &&
+	 [ \"\$(ip netns exec $NS_AGENCY wg show $LAB_WG_GW latest-handshakes | awk -v k='$LAB_DEVICE_PUB' '\$1 == k { print \$2 }')\" = '$RL' ]"
+check "and it follows the feed again" lab_wait_for -t 10 pruned_to_gw
 
 # ---- revocation ----------------------------------------------------------------------
 lab_spawn lgwan-echo lgwan busybox nc -ll -p "$ECHO_PORT" -e cat
@@ -237,7 +295,6 @@ check "lt1 and lt3 keep their sessions: the same handshakes, and they reach LGWA
 	 ip netns exec $LAB_PREFIX-lt3 curl -sS -m 3 -o /dev/null http://$LAB_AUTH/"
 
 # ---- a malformed registry row ---------------------------------------------------------
-DB=${LAB_GW_REGISTRY#sqlite:}
 # a writer that went wrong: the row and its line in the change log, in
 # one transaction, as every writer of the registry does
 sql() {
@@ -260,7 +317,6 @@ check "nothing was opened for 10.99.0.3" bash -c \
 	"! ip netns exec $NS_AGENCY wg show $LAB_WG_GW allowed-ips | grep -qF 10.99.0.3 &&
 	 ! ip netns exec $NS_AGENCY nft list table inet sekisho_gw | grep -qF 10.99.0.3"
 check "the lab's laptop is not touched either" portal_ok
-seq_of() { lab_gw status --summary --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["seq"])'; }
 followed() { [ "$(seq_of)" -ge "$1" ]; }
 S0=$(seq_of)
 check "lt1's row changed again, just as badly" sql "UPDATE devices SET pubkey = 'not-a-key' WHERE name = 'lt1'" lt1

@@ -3,9 +3,10 @@
 # agency and agency2 each run one, the lab's laptop (sekishod, a policy
 # with both gateways in failover order) signs on through the first; the
 # second admits it at the same stage (the session lives in the registry).
-# The first dies (its namespace drops the tunnel's UDP, its sekisho-gw is
-# stopped): the laptop fails over to the second and its session holds: the portal (an lgwan service)
-# still loads. Closed at the second: the portal is refused, the
+# The first dies while the laptop is idle (its namespace drops the tunnel's
+# UDP, its sekisho-gw and its WireGuard are stopped): the laptop, not restarted, notices it by
+# a probe of its quiet tunnel and fails over to the second, and its session
+# holds: the portal (an lgwan service) still loads. Closed at the second: the portal is refused, the
 # authentication server (prelogon) is not. A revocation reaches both.
 set -u
 cd "$(dirname "$0")/../.."
@@ -82,18 +83,22 @@ check "the second gateway admits the laptop at stage 2 too (the registry's sessi
 check "... with the session's lifetime in its kernel" bash -c \
 	"ip netns exec $NS_AGENCY2 nft list set inet sekisho_gw signed_on | grep -qF '${LAB_TUNNEL_DEVICE%/32} timeout'"
 
-# ---- the first gateway dies ----------------------------------------------------------
-# (The laptop then starts afresh, as after a reboot: sekishod stopped and
-# started again, with a new tunnel. A tunnel that only goes quiet moves
-# after handshake-stale, 180 s by default: too long for a test;
-# sekishod's own failover is 25-failover's and 28-failback's.)
+# ---- the first gateway dies while the laptop is idle ------------------------------------
+# Nothing restarts on the laptop: its tunnel goes quiet; sekishod probes it
+# (one datagram after 20 s with nothing from the gateway), gets no answer
+# within 15 s and moves to gw-osaka (engine.h, "A quiet tunnel"), long
+# before handshake-stale (180 s). The laptop sends nothing meanwhile.
+SKPID=$(lab_pid sekishod)
 lab_gateway_block agency
 lab_stop agency-gw
-lab_stop sekishod
-check "sekishod starts again" netvm_start "$POLICY"
-check "remote" netvm_wait_mode remote
+lab_stop agency-wg	# its WireGuard too: nothing comes from gw-tokyo any more
 via_gw2() { [ "$(n netvm wg show "$NETVM_TUN" endpoints | cut -f2)" = "$LAB_GW2_ENDPOINT" ]; }
-check "the laptop fails over to gw-osaka (gateway-timeout 5 s)" lab_wait_for -t 20 via_gw2
+check "the idle laptop moves to gw-osaka on its own (probe unanswered: within 20 + 15 s and a poll)" \
+	lab_wait_for -t 90 via_gw2
+check "the log says why, one line" grep -qF \
+	"gateway \"gw-tokyo\" is gone: nothing from it for 35 s over" "$LAB_DIR/log/sekishod.log"
+same_sekishod() { [ -n "$SKPID" ] && [ "$(lab_pid sekishod)" = "$SKPID" ]; }
+check "the same sekishod all along, not restarted" same_sekishod
 check "its session holds: the portal loads through the second gateway" lab_wait_for -t 15 portal_ok
 check "the second gateway saw its handshake" bash -c \
 	"ip netns exec $NS_AGENCY2 wg show $LAB_WG_GW2 latest-handshakes | awk -v k=$LAB_DEVICE_PUB '\$1 == k && \$2 > 0' | grep -q ."

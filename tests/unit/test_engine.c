@@ -1098,6 +1098,110 @@ test_handshake_stale_nothing_to_try(void **state)
 	assert_int_equal(e.since_ms, 1000);
 }
 
+/* ---- a quiet tunnel: a liveness probe, then the next gateway ---------------- */
+
+static size_t
+feed_quiet(uint64_t age_ms, uint64_t rx_age_ms)
+{
+	struct event ev = { .type = EV_HANDSHAKE, .age_ms = age_ms, .rx_age_ms = rx_age_ms,
+	    .now_ms = now };
+
+	return engine_handle(&e, &ev, acts);
+}
+
+static void
+test_quiet_gateway_gone_next_gateway(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += 30000;
+	/* a session on this path (handshake 25 s ago), heard from 1 ms
+	 * short of quiet: nothing */
+	assert_int_equal(feed_quiet(25000, ENGINE_QUIET_MS - 1), 0);
+	/* quiet: one probe, once */
+	assert_int_equal(feed_quiet(25000, ENGINE_QUIET_MS), 1);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);
+	assert_int_equal(acts[0].ifindex, UP0);
+	assert_int_equal(e.live_ms, now);
+	now += ENGINE_LIVE_WAIT_MS - 1;
+	assert_int_equal(feed_quiet(25000 + ENGINE_LIVE_WAIT_MS - 1,
+	    ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS - 1), 0);
+	/* no answer within the wait: the next gateway, long before
+	 * handshake-stale; the switch reports itself */
+	now += 1;
+	assert_int_equal(feed_quiet(25000 + ENGINE_LIVE_WAIT_MS,
+	    ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS), 1);
+	assert_gateway(&acts[0], 1, 0, GW_QUIET, UP0);
+	assert_int_equal(e.gw_why, GW_QUIET);
+	assert_int_equal(e.live_ms, 0);
+	assert_true(now - 1000 < STALE_MS);
+	/* the new gateway: no probe before its first handshake (gateway-
+	 * timeout judges that), however quiet */
+	now += ENGINE_BACK_PROBE_MS - 1;
+	assert_int_equal(feed_quiet(UINT64_MAX, ENGINE_QUIET_MS * 2), 0);
+	/* nor with no session (the stale course's) */
+	assert_int_equal(feed_quiet(ENGINE_SESSION_MS, ENGINE_QUIET_MS * 2), 0);
+	/* its first handshake a moment before the path began (as at a
+	 * start): a session all the same, probed when quiet */
+	assert_int_equal(feed_quiet(ENGINE_BACK_PROBE_MS + 500, ENGINE_QUIET_MS), 0);
+	now += ENGINE_QUIET_MS;
+	assert_int_equal(feed_quiet(ENGINE_QUIET_MS + ENGINE_BACK_PROBE_MS + 500,
+	    ENGINE_QUIET_MS * 2), 2);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);
+	assert_int_equal(acts[1].type, ACT_BACK_PROBE);
+}
+
+static void
+test_quiet_gateway_answers_stays(void **state)
+{
+	uint64_t probed;
+
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += 60000;
+	assert_int_equal(feed_quiet(30000, ENGINE_QUIET_MS), 1);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);
+	probed = now;
+	/* its passive keepalive 10 s later: rx grew after the probe */
+	now += 10000;
+	assert_int_equal(feed_quiet(40000, 500), 0);
+	assert_int_equal(e.live_ms, 0);
+	now += ENGINE_LIVE_WAIT_MS;
+	assert_int_equal(feed_quiet(55000, 500 + ENGINE_LIVE_WAIT_MS), 0);
+	assert_int_equal(e.gateway, 0);
+	/* or a fresh handshake after the probe (its session had expired) */
+	now += ENGINE_QUIET_MS;
+	assert_int_equal(feed_quiet(90000, ENGINE_QUIET_MS + 30000), 1);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);
+	probed = now;
+	now += 3000;
+	assert_int_equal(feed_quiet(2000, ENGINE_QUIET_MS + 33000), 0);
+	assert_int_equal(e.live_ms, 0);
+	/* quiet: neither a packet nor a handshake for ENGINE_QUIET_MS */
+	now += ENGINE_QUIET_MS - 2000 - 1;
+	assert_int_equal(feed_quiet(ENGINE_QUIET_MS - 1, ENGINE_QUIET_MS + 50000), 0);
+	now += 1;
+	assert_int_equal(feed_quiet(ENGINE_QUIET_MS, ENGINE_QUIET_MS + 50000), 1);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);	/* quiet again: asked again */
+	assert_int_equal(e.gateway, 0);
+	(void)probed;
+}
+
+static void
+test_quiet_one_gateway_one_uplink_says_so(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += 60000;
+	assert_int_equal(feed_quiet(30000, ENGINE_QUIET_MS), 1);
+	now += ENGINE_LIVE_WAIT_MS;
+	assert_int_equal(feed_quiet(30000 + ENGINE_LIVE_WAIT_MS,
+	    ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS), 1);
+	assert_int_equal(acts[0].type, ACT_STALE);
+	assert_int_equal(acts[0].moved, 0);
+	assert_int_equal(e.active, UP0);
+}
+
 static void
 test_handshake_fresh_or_path_young_is_not_stale(void **state)
 {
@@ -1318,6 +1422,10 @@ main(void)
 		cmocka_unit_test_setup(test_handshake_stale_without_other_uplink_next_gateway,
 		    setup_stale),
 		cmocka_unit_test_setup(test_handshake_stale_nothing_to_try, setup_stale_one_gateway),
+		cmocka_unit_test_setup(test_quiet_gateway_gone_next_gateway, setup_stale),
+		cmocka_unit_test_setup(test_quiet_gateway_answers_stays, setup_stale),
+		cmocka_unit_test_setup(test_quiet_one_gateway_one_uplink_says_so,
+		    setup_stale_one_gateway),
 		cmocka_unit_test_setup(test_handshake_fresh_or_path_young_is_not_stale,
 		    setup_stale_one_gateway),
 		cmocka_unit_test_setup(test_handshake_never_stale_in_office_or_blocked,

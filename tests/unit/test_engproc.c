@@ -267,8 +267,8 @@ test_codec_refuses(void **state)
 	r.acts[0] = act(ACT_PROBE, MODE_BLOCKED, UP1, "up1");
 	r.state = e;
 	eng_result_encode(buf, &r);
-	bad_result(buf, ENG_RESULT_LEN + 1, "message of 3162 bytes, not 3161");
-	bad_result(buf, ENG_RESULT_LEN - 1, "message of 3160 bytes, not 3161");
+	bad_result(buf, ENG_RESULT_LEN + 1, "message of 3170 bytes, not 3169");
+	bad_result(buf, ENG_RESULT_LEN - 1, "message of 3168 bytes, not 3169");
 #define EDIT(off, val, why) do {					\
 	memcpy(b, buf, ENG_RESULT_LEN);					\
 	b[(off)] = (val);						\
@@ -279,7 +279,7 @@ test_codec_refuses(void **state)
 	EDIT(3, 1, "reserved byte 1, not 0");
 	EDIT(2, ENG_MAX_ACTS + 1, "17 actions, at most 16");
 	at = 16;	/* the first action: its type */
-	EDIT(at, ACT_ANSWERED + 1, "action type at byte 16: out of range");
+	EDIT(at, ACT_LIVE_PROBE + 1, "action type at byte 16: out of range");
 	EDIT(at + 1, MODE_OFFICE + 1, "action mode at byte 17: out of range");
 	/* its uplink: "up1" -> "u;1", and no NUL at all */
 	EDIT(at + 6 + 1, ';', "action uplink at byte 22: not an interface name");

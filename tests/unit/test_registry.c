@@ -800,6 +800,72 @@ readable(int fd, int ms)
 	return poll(&p, 1, ms) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
+/* Pruning (feed.h): below the lowest seq a live follower reported, older
+ * than the window; the marker; a follower behind it told so (-ESTALE). */
+static void
+t_feed_prune(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct seqs s = { .n = 0 };
+	int64_t t = (int64_t)time(NULL), removed, cut, m;
+	char msg[128];
+
+	pools(f);
+	add_dev(f, "pc-001", "");
+	add_dev(f, "pc-002", "");
+	add_dev(f, "pc-003", "");
+	add_dev(f, "pc-004", "");
+	assert_int_equal(reg_feed_since(f->r, 0, 0, feed_seq, &s, &err), 0);
+	assert_int_equal(s.n, 4);
+	/* rows younger than the window stay, follower or none */
+	assert_int_equal(reg_feed_prune(f->r, t, 3600, 600, &removed, &cut, &err), 0);
+	assert_int_equal(removed, 0);
+	assert_int_equal(cut, 0);
+	/* a live follower at s2, a silent one at s1: the silent one holds
+	 * nothing back; rows above the live one's seq stay however old */
+	assert_int_equal(reg_feed_report(f->r, "gw-a/wg0", s.v[1], t + 1000, &err), 0);
+	assert_int_equal(reg_feed_report(f->r, "gw-b/wg0", s.v[0], t + 1000 - 601, &err), 0);
+	assert_int_equal(reg_feed_prune(f->r, t + 1000, 100, 600, &removed, &cut, &err), 0);
+	assert_int_equal(removed, 2);
+	assert_int_equal(cut, s.v[1]);
+	assert_int_equal(reg_feed_pruned(f->r, &m, &err), 0);
+	assert_int_equal(m, s.v[1]);
+	assert_string_equal(since(f->r, s.v[1]), "device add pc-003\ndevice add pc-004\n");
+	/* a follower behind the marker: -ESTALE, whatever rows it was given */
+	feedbuf[0] = '\0';
+	assert_int_equal(reg_feed_since(f->r, s.v[0], 0, feed_str, feedbuf, &err), -ESTALE);
+	snprintf(msg, sizeof(msg), "registry feed: change %lld was pruned (the log holds only"
+	    " changes after %lld)", (long long)s.v[0] + 1, (long long)s.v[1]);
+	assert_string_equal(err.msg, msg);
+	assert_int_equal(reg_feed_since(f->r, 0, 0, feed_str, feedbuf, &err), -ESTALE);
+	/* nothing more to prune: the marker stays */
+	assert_int_equal(reg_feed_prune(f->r, t + 1000, 100, 600, &removed, &cut, &err), 0);
+	assert_int_equal(removed, 0);
+	assert_int_equal(cut, s.v[1]);
+	/* a row that does not parse holds nothing back; the live follower
+	 * moves on: everything old goes, and seq goes on rising after it */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_meta_set(f->r, "feed_follower:junk", "1 x", &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_int_equal(reg_feed_report(f->r, "gw-a/wg0", s.v[3], t + 1000, &err), 0);
+	assert_int_equal(reg_feed_prune(f->r, t + 1000, 100, 600, &removed, &cut, &err), 0);
+	assert_int_equal(removed, 2);
+	assert_int_equal(cut, s.v[3]);
+	assert_string_equal(since(f->r, s.v[3]), "");
+	/* the log empty: its head is the marker, from which a follower
+	 * reads without being told it is behind */
+	assert_int_equal(reg_feed_head(f->r, &m, &err), 0);
+	assert_int_equal(m, s.v[3]);
+	add_dev(f, "pc-005", "");
+	assert_string_equal(since(f->r, s.v[3]), "device add pc-005\n");
+	/* names: printable, no space, bounded */
+	REFUSED(reg_feed_report(f->r, "gw a", 1, t, &err), EINVAL,
+	    "registry feed: follower name 'gw a': printable ASCII, no space");
+	REFUSED(reg_feed_report(f->r, "", 1, t, &err), EINVAL,
+	    "registry feed: follower name of 1..96 bytes");
+}
+
 static void
 t_feed_wake(void **state)
 {
@@ -1013,7 +1079,7 @@ main(void)
 		cmocka_unit_test(t_bad_url), BOTH(t_schema), BOTH(t_devices),
 		BOTH(t_rollback), BOTH(t_busy), BOTH(t_staff_pin), BOTH(t_otp),
 		BOTH(t_cards_keys), BOTH(t_queue), BOTH(t_feed), BOTH(t_sessions),
-		BOTH(t_session_unique), BOTH(t_policy_text), BOTH(t_feed_wake),
+		BOTH(t_session_unique), BOTH(t_policy_text), BOTH(t_feed_wake), BOTH(t_feed_prune),
 		BOTH(t_migrate_v1), cmocka_unit_test(t_feed_seq_parse),
 	};
 	const struct CMUnitTest pg[] = {
@@ -1021,7 +1087,7 @@ main(void)
 		BOTH_PG(t_busy), BOTH_PG(t_staff_pin), BOTH_PG(t_otp),
 		BOTH_PG(t_cards_keys), BOTH_PG(t_queue), BOTH_PG(t_feed),
 		BOTH_PG(t_sessions), BOTH_PG(t_session_unique), BOTH_PG(t_policy_text),
-		BOTH_PG(t_feed_wake), BOTH_PG(t_feed_reconnect), BOTH_PG(t_migrate_v1),
+		BOTH_PG(t_feed_wake), BOTH_PG(t_feed_prune), BOTH_PG(t_feed_reconnect), BOTH_PG(t_migrate_v1),
 	};
 	const char *env = getenv("SEKISHO_TEST_PG_URL");
 	char cmd[512];
