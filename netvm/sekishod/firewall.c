@@ -58,7 +58,10 @@ fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
 		goto out;
 	}
 	if (held == NULL || c->model == NULL) {
-		fw_render_compose(a.len ? a.p : "", b.len ? b.p : "", &c->text);
+		if (c->model != NULL)
+			fw_model_print(c->model, &c->text);
+		else
+			fw_render_compose(a.len ? a.p : "", b.len ? b.p : "", &c->text);
 		c->full = 1;
 		c->cmds = 1;
 	} else if ((c->cmds = fw_model_diff(held, c->model, FW_MODEL_POLICY | FW_MODEL_MODE,

@@ -140,11 +140,60 @@ open_line(const char *l, size_t len, enum kind *k, const char **name, size_t *nl
 	return -1;
 }
 
+static struct obj *
+find_set(struct fw_model *m, const char *name, size_t len)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].kind != K_CHAIN && strlen(m->v[i].name) == len &&
+		    strncmp(m->v[i].name, name, len) == 0)
+			return &m->v[i];
+	return NULL;
+}
+
+/* The lines of a full transaction outside the table's block
+ * (fw_model_print): its create and delete, the block's own first and last
+ * lines (skipped), and "add element inet sekisho NAME { ... }" (the
+ * elements appended to set NAME, declared before). 0, or -1 for any
+ * other line. */
+static int
+top_line(struct fw_model *m, const char *l, size_t len, int *in_table)
+{
+	static const char add[] = "add element inet " FW_TABLE " ";
+	const char *name, *sp;
+	struct obj *x;
+
+	if ((len == sizeof("table inet " FW_TABLE) - 1 &&
+	    strncmp(l, "table inet " FW_TABLE, len) == 0) ||
+	    (len == sizeof("delete table inet " FW_TABLE) - 1 &&
+	    strncmp(l, "delete table inet " FW_TABLE, len) == 0))
+		return 0;
+	if (len == sizeof("table inet " FW_TABLE " {") - 1 &&
+	    strncmp(l, "table inet " FW_TABLE " {", len) == 0) {
+		*in_table = 1;
+		return 0;
+	}
+	if (len == 1 && l[0] == '}' && *in_table) {
+		*in_table = 0;
+		return 0;
+	}
+	if (len < sizeof(add) + 3 || strncmp(l, add, sizeof(add) - 1) != 0)
+		return -1;
+	name = l + sizeof(add) - 1;
+	if ((sp = memchr(name, ' ', len - (size_t)(name - l))) == NULL || sp == name ||
+	    sp[1] != '{' || (x = find_set(m, name, (size_t)(sp - name))) == NULL)
+		return -1;
+	if (read_elements(x, sp + 2, l + len) < 0)
+		return -1;
+	x->timeouts |= memmem(l, len, " timeout ", 9) != NULL;
+	return 0;
+}
+
 int
 fw_model_read(struct fw_model *m, const char *text, int part)
 {
 	const char *p = text;
 	struct obj *o = NULL;
+	int in_table = 0, had_elements = 0;
 
 	while (*p != '\0') {
 		const char *nl = strchr(p, '\n');
@@ -153,13 +202,17 @@ fw_model_read(struct fw_model *m, const char *text, int part)
 		size_t nlen;
 		enum kind k;
 
-		if (o == NULL) {
+		if (o == NULL && len > 0 && p[0] != '\t') {
+			if (top_line(m, p, len, &in_table) < 0)
+				return -1;
+		} else if (o == NULL) {
 			if (open_line(p, len, &k, &name, &nlen) < 0 ||
 			    (o = push_obj(m)) == NULL ||
 			    (o->name = strndup(name, nlen)) == NULL)
 				return -1;
 			o->kind = k;
 			o->part = part;
+			had_elements = 0;
 		} else if (len == 2 && p[0] == '\t' && p[1] == '}') {
 			o->concat_ranges = o->kind != K_CHAIN && o->head.len > 0 &&
 			    strstr(o->head.p, "flags interval") != NULL &&
@@ -168,7 +221,9 @@ fw_model_read(struct fw_model *m, const char *text, int part)
 		} else if (len < 3 || p[0] != '\t' || p[1] != '\t') {
 			return -1;
 		} else if (o->kind != K_CHAIN && strncmp(p + 2, "elements = {", 12) == 0) {
-			if (read_elements(o, p + 14, p + len) < 0)
+			/* nft keeps only a block's last "elements =" line:
+			 * the renderer writes one, so a second is refused */
+			if (had_elements++ || read_elements(o, p + 14, p + len) < 0)
 				return -1;
 			o->timeouts |= memmem(p, len, " timeout ", 9) != NULL;
 		} else if (o->kind == K_CHAIN ? strncmp(p + 2, "type ", 5) == 0 : 1) {
@@ -179,7 +234,7 @@ fw_model_read(struct fw_model *m, const char *text, int part)
 			return -1;
 		p += len + (nl != NULL);
 	}
-	return o == NULL ? 0 : -1;
+	return o == NULL && !in_table ? 0 : -1;
 }
 
 static const struct obj *
@@ -253,13 +308,31 @@ struct plan {
 	int remake;		/* set: deleted and declared anew; chain: flushed and filled */
 };
 
+/* A set whose elements go after the table's block, FW_CHUNK per command
+ * (fw_model.h): a concatenation with intervals too long for one. */
+static int
+split(const struct obj *x)
+{
+	return x->kind != K_CHAIN && x->concat_ranges && x->n > FW_CHUNK;
+}
+
+/* x's declaration into o; the elements of a set that split() names into
+ * after instead, as "add element" commands of FW_CHUNK elements each, in
+ * the renderer's order. */
 static void
-declare(struct buf *o, const struct obj *x)
+declare(struct buf *o, const struct obj *x, struct buf *after)
 {
 	buf_printf(o, "\t%s %s {\n%s", kw[x->kind], x->name, x->head.len ? x->head.p : "");
 	if (x->kind == K_CHAIN) {
 		for (size_t i = 0; i < x->n; i++)
 			buf_printf(o, "\t\t%s\n", x->items[i]);
+	} else if (split(x)) {
+		for (size_t i = 0; i < x->n; i += FW_CHUNK) {
+			buf_printf(after, "add element inet %s %s {", FW_TABLE, x->name);
+			for (size_t j = i; j < x->n && j < i + FW_CHUNK; j++)
+				buf_printf(after, "%s %s", j > i ? "," : "", x->items[j]);
+			buf_printf(after, " }\n");
+		}
 	} else if (x->n > 0) {
 		buf_printf(o, "\t\telements = {");
 		for (size_t i = 0; i < x->n; i++)
@@ -267,6 +340,24 @@ declare(struct buf *o, const struct obj *x)
 		buf_printf(o, " }\n");
 	}
 	buf_printf(o, "\t}\n");
+}
+
+void
+fw_model_print(const struct fw_model *m, struct buf *o)
+{
+	struct buf after;
+
+	buf_init(&after);
+	buf_printf(o, "table inet %s\ndelete table inet %s\ntable inet %s {\n",
+	    FW_TABLE, FW_TABLE, FW_TABLE);
+	for (size_t i = 0; i < m->n; i++)
+		declare(o, &m->v[i], &after);
+	buf_printf(o, "}\n");
+	if (after.len > 0)
+		buf_printf(o, "%s", buf_str(&after));
+	if (after.oom)
+		o->oom = 1;
+	buf_free(&after);
 }
 
 /* The items of x sorted, as pointers (NULL out of memory). */
@@ -377,7 +468,7 @@ fw_model_diff(const struct fw_model *old, const struct fw_model *new, int parts,
 	struct plan *pl = calloc(old->n + new->n + 1, sizeof(*pl));
 	size_t np = 0;
 	long cmds = 0;
-	struct buf block;
+	struct buf block, after;
 
 	if (pl == NULL)
 		return -1;
@@ -459,18 +550,22 @@ fw_model_diff(const struct fw_model *old, const struct fw_model *new, int parts,
 	}
 	/* 4. new sets, then chains, in one block */
 	buf_init(&block);
+	buf_init(&after);
 	for (int chains = 0; chains < 2; chains++)
 		for (size_t i = 0; i < np; i++)
 			if (pl[i].new != NULL && pl[i].remake &&
 			    (pl[i].new->kind == K_CHAIN) == chains) {
-				declare(&block, pl[i].new);
+				declare(&block, pl[i].new, &after);
 				cmds++;
 			}
 	if (block.len > 0)
 		buf_printf(o, "table inet %s {\n%s}\n", FW_TABLE, buf_str(&block));
-	if (block.oom)
+	if (after.len > 0)
+		buf_printf(o, "%s", buf_str(&after));
+	if (block.oom || after.oom)
 		o->oom = 1;
 	buf_free(&block);
+	buf_free(&after);
 	free(pl);
 	return o->oom ? -1 : cmds;
 }

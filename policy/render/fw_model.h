@@ -48,9 +48,16 @@ struct fw_model;
 struct fw_model *fw_model_new(void);
 void fw_model_free(struct fw_model *m);
 /* Reads declarations (fw_render_policy's or fw_render_mode's text) into m
- * as part (FW_MODEL_POLICY or FW_MODEL_MODE). 0, or -1 out of memory or
- * for text the renderer does not write. */
+ * as part (FW_MODEL_POLICY or FW_MODEL_MODE); also what fw_model_print
+ * writes: the table's own lines and, after its block, "add element inet
+ * sekisho NAME { ... }" lines, whose elements go to set NAME (read
+ * before). 0, or -1 out of memory or for text the renderer does not
+ * write (a set block with two "elements =" lines among it). */
 int fw_model_read(struct fw_model *m, const char *text, int part);
+/* The full transaction that makes the table hold m: the table created,
+ * deleted and declared with every object, the elements of long
+ * concatenated interval sets after its block (FW_CHUNK below). */
+void fw_model_print(const struct fw_model *m, struct buf *out);
 /* Appends the transaction turning a table holding old into one holding
  * new, for the objects of the parts named (an object of another part is
  * taken as unchanged); nothing if they are the same. Returns the number
@@ -62,15 +69,20 @@ long fw_model_diff(const struct fw_model *old, const struct fw_model *new,
 int fw_model_take(struct fw_model *m, struct fw_model *src, int part);
 
 /*
- * nftables 1.0.6 byte-swaps the host-endian part (the mark) of an element of
- * a concatenated interval set when one command's element list outgrows a
- * netlink message (about 1,300 elements of "mark . inet_proto .
- * inet_service"): one element at a message boundary reaches the kernel as
- * 0xe10501f8 for 0xf80105e1 (DIFF_SEED=432002 66-differential-large). The
- * "add element" commands of a change are therefore printed FW_CHUNK
- * elements each (separate commands accumulate; several "elements ="
- * lines in one set block do NOT: nft keeps only the last). The set
- * bodies of a full load are not split yet (issue 11, left open).
+ * nftables 1.0.6 byte-swaps the host-endian part (the mark) of some
+ * elements of a concatenated interval set when one command's element list
+ * outgrows a netlink message (about 1,300 elements of "mark . inet_proto .
+ * inet_service"): an element at a message boundary reaches the kernel as
+ * 0xe10501f8 for 0xf80105e1 (DIFF_SEED=432002 66-differential-large,
+ * 68-concat-sets). Non-concatenated sets, maps and concatenations without
+ * intervals are stored right at any length. Therefore every "add element"
+ * command sekishod sends carries at most FW_CHUNK elements, and a
+ * concatenated interval set of more than FW_CHUNK elements is declared
+ * empty in the table's block, its elements following the block as such
+ * commands, in the same transaction (fw_model_print, and the sets a change
+ * makes anew). Separate commands accumulate; several "elements =" lines
+ * in one set block do NOT (nft keeps only the last), so fw_model_read
+ * refuses a second one.
  */
 #define FW_CHUNK	256
 

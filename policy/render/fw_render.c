@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "policy/render/fw_dns.h"
+#include "policy/render/fw_model.h"
 #include "policy/render/fw_office.h"
 #include "policy/render/fw_rules.h"
 #include "policy/render/fw_svc.h"
@@ -360,11 +361,19 @@ fw_render_mode(const struct fw_params *p, struct buf *o)
 	}
 }
 
+/* Through the model, which prints the elements of long concatenated
+ * interval sets apart (fw_model.h, FW_CHUNK). */
 void
 fw_render_compose(const char *policy_part, const char *mode_part, struct buf *o)
 {
-	buf_printf(o, "table inet %s\ndelete table inet %s\ntable inet %s {\n%s%s}\n",
-	    FW_TABLE, FW_TABLE, FW_TABLE, policy_part, mode_part);
+	struct fw_model *m = fw_model_new();
+
+	if (m == NULL || fw_model_read(m, policy_part, FW_MODEL_POLICY) < 0 ||
+	    fw_model_read(m, mode_part, FW_MODEL_MODE) < 0)
+		buf_printf(o, "# out of memory\n");	/* nft refuses the text */
+	else
+		fw_model_print(m, o);
+	fw_model_free(m);
 }
 
 void

@@ -50,6 +50,6 @@ void fw_render(const struct fw_params *p, struct buf *out);
  */
 void fw_render_policy(const struct fw_params *p, struct buf *out);
 void fw_render_mode(const struct fw_params *p, struct buf *out);
-/* The full transaction from the two parts' texts. */
+/* The full transaction from the two parts' texts (fw_model_print). */
 void fw_render_compose(const char *policy_part, const char *mode_part, struct buf *out);
 #endif

@@ -406,6 +406,120 @@ test_model_read_refuses(void **state)
 	assert_int_equal(fw_model_read(m, "\tset y {\n\t\telements = { 1, 2\n\t}\n",
 	    FW_MODEL_POLICY), -1);
 	fw_model_free(m);
+	/* nft keeps only a block's last "elements =" line: a model of both
+	 * would not be the kernel's */
+	m = fw_model_new();
+	assert_int_equal(fw_model_read(m, "\tset z {\n\t\ttype mark\n\t\telements = { 1 }\n"
+	    "\t\telements = { 2 }\n\t}\n", FW_MODEL_POLICY), -1);
+	fw_model_free(m);
+	/* elements added to a set not declared before */
+	m = fw_model_new();
+	assert_int_equal(fw_model_read(m, "add element inet sekisho nope { 1 }\n",
+	    FW_MODEL_POLICY), -1);
+	fw_model_free(m);
+}
+
+/* A "mark . inet_proto . inet_service" interval set of n elements, as the
+ * renderer writes it (fw_svc.c). */
+static char *
+port_set(const char *name, int n, int base)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "\tset %s {\n\t\ttype mark . inet_proto . inet_service\n"
+	    "\t\tflags interval\n\t\telements = {", name);
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "%s 0x%x . %s . %d-%d", i ? "," : "",
+		    (unsigned)(base + i / 3) << 20, i % 2 ? "udp" : "tcp", 1000 + i % 3, 1005 + i % 3);
+	buf_printf(&b, " }\n\t}\n");
+	assert_false(b.oom);
+	return b.p;
+}
+
+/* Lines of text starting with prefix; the largest number of elements
+ * (commas + 1) on one of them into *most. */
+static int
+count_lines(const char *text, const char *prefix, int *most)
+{
+	int n = 0;
+
+	*most = 0;
+	for (const char *l = text; l != NULL && *l != '\0'; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, prefix, strlen(prefix)) == 0) {
+			int k = 1;
+
+			for (const char *c = l; *c != '\n' && *c != '\0'; c++)
+				k += *c == ',';
+			n++;
+			if (k > *most)
+				*most = k;
+		}
+	return n;
+}
+
+/* nftables 1.0.6 byte-swaps some marks of a long concatenated interval set
+ * given in one command (fw_model.h): a full load declares such a set empty
+ * and adds its elements after the table's block, FW_CHUNK a command; what
+ * it prints reads back as the same model; small ones stay inline; a change
+ * that makes such a set anew does the same. */
+static void
+test_model_concat_chunks(void **state)
+{
+	char *big = port_set("svc_ports_mode", 3 * FW_CHUNK + 10, 1), *small = port_set("svc_ports", 20, 900);
+	char *big2 = port_set("svc_ports_mode", 3 * FW_CHUNK + 11, 1);
+	struct fw_model *m = fw_model_new(), *back = fw_model_new(), *m2 = fw_model_new();
+	const char *chain = "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n"
+	    "\t\tmeta mark . meta l4proto . th dport @svc_ports_mode accept\n\t}\n";
+	struct buf text, out, diff;
+	int most;
+
+	(void)state;
+	buf_init(&text);
+	buf_init(&out);
+	buf_init(&diff);
+	buf_printf(&text, "%s%s", big, small);
+	assert_int_equal(fw_model_read(m, text.p, FW_MODEL_POLICY), 0);
+	assert_int_equal(fw_model_read(m, chain, FW_MODEL_MODE), 0);
+	fw_model_print(m, &out);
+	assert_false(out.oom);
+	/* the big set is declared empty in the block, its elements after it */
+	assert_non_null(strstr(out.p, "\tset svc_ports_mode {\n\t\ttype mark . inet_proto . inet_service\n"
+	    "\t\tflags interval\n\t}\n"));
+	assert_int_equal(count_lines(out.p, "add element inet sekisho svc_ports_mode { ", &most), 4);
+	assert_int_equal(most, FW_CHUNK);
+	assert_true(strstr(out.p, "\n}\nadd element inet sekisho svc_ports_mode { 0x100000 . tcp . 1000-1005, ") != NULL);
+	/* the small one inline, as the renderer wrote it */
+	assert_int_equal(count_lines(out.p, "add element inet sekisho svc_ports ", &most), 0);
+	assert_non_null(strstr(out.p, "\t\telements = { 0x38400000 . tcp . 1000-1005, "));
+	/* read back: the same model (no difference between the two) */
+	assert_int_equal(fw_model_read(back, out.p, FW_MODEL_POLICY), 0);
+	assert_int_equal(fw_model_diff(m, back, FW_MODEL_POLICY | FW_MODEL_MODE, &diff), 0);
+	assert_int_equal(fw_model_diff(back, m, FW_MODEL_POLICY | FW_MODEL_MODE, &diff), 0);
+	assert_int_equal(diff.len, 0);
+	/* a change of the big set makes it anew: empty in the block, its
+	 * elements after it, FW_CHUNK a command */
+	buf_free(&text);
+	buf_init(&text);
+	buf_printf(&text, "%s%s", big2, small);
+	assert_int_equal(fw_model_read(m2, text.p, FW_MODEL_POLICY), 0);
+	assert_int_equal(fw_model_read(m2, chain, FW_MODEL_MODE), 0);
+	assert_true(fw_model_diff(m, m2, FW_MODEL_POLICY | FW_MODEL_MODE, &diff) > 0);
+	assert_non_null(strstr(diff.p, "delete set inet sekisho svc_ports_mode\n"));
+	assert_non_null(strstr(diff.p, "\tset svc_ports_mode {\n\t\ttype mark . inet_proto . inet_service\n"
+	    "\t\tflags interval\n\t}\n"));
+	assert_int_equal(count_lines(diff.p, "add element inet sekisho svc_ports_mode { ", &most), 4);
+	assert_int_equal(most, FW_CHUNK);
+	assert_null(strstr(diff.p, "elements = { 0x100000"));
+	buf_free(&text);
+	buf_free(&out);
+	buf_free(&diff);
+	fw_model_free(m);
+	fw_model_free(back);
+	fw_model_free(m2);
+	free(big);
+	free(big2);
+	free(small);
 }
 
 /* nftables itself (dry run: parsed and checked, nothing changed) accepts
@@ -1166,6 +1280,7 @@ main(void)
 		cmocka_unit_test(test_model_mode_switch),
 		cmocka_unit_test(test_model_policy_diff),
 		cmocka_unit_test(test_model_read_refuses),
+		cmocka_unit_test(test_model_concat_chunks),
 		cmocka_unit_test(test_ctl_parse),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_json),
