@@ -188,14 +188,31 @@ top_line(struct fw_model *m, const char *l, size_t len, int *in_table)
 	return 0;
 }
 
+/* A block closes: a set's flags, and a set declared again (a long
+ * concatenated interval set, its elements FW_CHUNK a block) must repeat
+ * its first block's head exactly. 0 or -1. */
+static int
+close_block(struct obj *o, int again, const struct buf *head)
+{
+	if (again && (head->len != o->head.len ||
+	    (head->len > 0 && memcmp(head->p, o->head.p, head->len) != 0)))
+		return -1;
+	o->concat_ranges = o->kind != K_CHAIN && o->head.len > 0 &&
+	    strstr(o->head.p, "flags interval") != NULL &&
+	    strstr(o->head.p, " . ") != NULL;
+	return 0;
+}
+
 int
 fw_model_read(struct fw_model *m, const char *text, int part)
 {
 	const char *p = text;
 	struct obj *o = NULL;
-	int in_table = 0, had_elements = 0;
+	int in_table = 0, had_elements = 0, again = 0, rc = 0;
+	struct buf head;	/* the head of a set declared again */
 
-	while (*p != '\0') {
+	buf_init(&head);
+	while (*p != '\0' && rc == 0) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		const char *name;
@@ -203,38 +220,47 @@ fw_model_read(struct fw_model *m, const char *text, int part)
 		enum kind k;
 
 		if (o == NULL && len > 0 && p[0] != '\t') {
-			if (top_line(m, p, len, &in_table) < 0)
-				return -1;
+			rc = top_line(m, p, len, &in_table);
 		} else if (o == NULL) {
-			if (open_line(p, len, &k, &name, &nlen) < 0 ||
-			    (o = push_obj(m)) == NULL ||
+			if (open_line(p, len, &k, &name, &nlen) < 0)
+				rc = -1;
+			else if (k != K_CHAIN && (o = find_set(m, name, nlen)) != NULL) {
+				/* declared again: its elements accumulate (as
+				 * in nft), its head must be the same */
+				rc = o->kind == k && o->part == part ? 0 : -1;
+				again = 1;
+				buf_free(&head);
+				buf_init(&head);
+			} else if ((o = push_obj(m)) == NULL ||
 			    (o->name = strndup(name, nlen)) == NULL)
-				return -1;
-			o->kind = k;
-			o->part = part;
+				rc = -1;
+			else {
+				o->kind = k;
+				o->part = part;
+				again = 0;
+			}
 			had_elements = 0;
 		} else if (len == 2 && p[0] == '\t' && p[1] == '}') {
-			o->concat_ranges = o->kind != K_CHAIN && o->head.len > 0 &&
-			    strstr(o->head.p, "flags interval") != NULL &&
-			    strstr(o->head.p, " . ") != NULL;
+			rc = close_block(o, again, &head);
 			o = NULL;
 		} else if (len < 3 || p[0] != '\t' || p[1] != '\t') {
-			return -1;
+			rc = -1;
 		} else if (o->kind != K_CHAIN && strncmp(p + 2, "elements = {", 12) == 0) {
 			/* nft keeps only a block's last "elements =" line:
 			 * the renderer writes one, so a second is refused */
 			if (had_elements++ || read_elements(o, p + 14, p + len) < 0)
-				return -1;
+				rc = -1;
 			o->timeouts |= memmem(p, len, " timeout ", 9) != NULL;
 		} else if (o->kind == K_CHAIN ? strncmp(p + 2, "type ", 5) == 0 : 1) {
-			buf_printf(&o->head, "%.*s\n", (int)len, p);
-			if (o->head.oom)
-				return -1;
+			buf_printf(again ? &head : &o->head, "%.*s\n", (int)len, p);
+			if (head.oom || o->head.oom)
+				rc = -1;
 		} else if (push_item(o, p + 2, len - 2) < 0)
-			return -1;
+			rc = -1;
 		p += len + (nl != NULL);
 	}
-	return o == NULL && !in_table ? 0 : -1;
+	buf_free(&head);
+	return rc == 0 && o == NULL && !in_table ? 0 : -1;
 }
 
 static const struct obj *
@@ -308,56 +334,49 @@ struct plan {
 	int remake;		/* set: deleted and declared anew; chain: flushed and filled */
 };
 
-/* A set whose elements go after the table's block, FW_CHUNK per command
- * (fw_model.h): a concatenation with intervals too long for one. */
+/* A set whose elements go FW_CHUNK a block (fw_model.h): a concatenation
+ * with intervals too long for one. */
 static int
 split(const struct obj *x)
 {
 	return x->kind != K_CHAIN && x->concat_ranges && x->n > FW_CHUNK;
 }
 
-/* x's declaration into o; the elements of a set that split() names into
- * after instead, as "add element" commands of FW_CHUNK elements each, in
- * the renderer's order. */
+/* x's declaration into o; a set that split() names is declared again for
+ * each further FW_CHUNK of its elements, in the renderer's order (its
+ * elements accumulate; several "elements =" lines in one block would
+ * not). */
 static void
-declare(struct buf *o, const struct obj *x, struct buf *after)
+declare(struct buf *o, const struct obj *x)
 {
-	buf_printf(o, "\t%s %s {\n%s", kw[x->kind], x->name, x->head.len ? x->head.p : "");
-	if (x->kind == K_CHAIN) {
-		for (size_t i = 0; i < x->n; i++)
-			buf_printf(o, "\t\t%s\n", x->items[i]);
-	} else if (split(x)) {
-		for (size_t i = 0; i < x->n; i += FW_CHUNK) {
-			buf_printf(after, "add element inet %s %s {", FW_TABLE, x->name);
-			for (size_t j = i; j < x->n && j < i + FW_CHUNK; j++)
-				buf_printf(after, "%s %s", j > i ? "," : "", x->items[j]);
-			buf_printf(after, " }\n");
+	size_t i = 0;
+
+	do {
+		buf_printf(o, "\t%s %s {\n%s", kw[x->kind], x->name, x->head.len ? x->head.p : "");
+		if (x->kind == K_CHAIN) {
+			for (; i < x->n; i++)
+				buf_printf(o, "\t\t%s\n", x->items[i]);
+		} else if (x->n > 0) {
+			size_t end = split(x) && x->n - i > FW_CHUNK ? i + FW_CHUNK : x->n;
+
+			buf_printf(o, "\t\telements = {");
+			for (size_t j = i; j < end; j++)
+				buf_printf(o, "%s %s", j > i ? "," : "", x->items[j]);
+			buf_printf(o, " }\n");
+			i = end;
 		}
-	} else if (x->n > 0) {
-		buf_printf(o, "\t\telements = {");
-		for (size_t i = 0; i < x->n; i++)
-			buf_printf(o, "%s %s", i ? "," : "", x->items[i]);
-		buf_printf(o, " }\n");
-	}
-	buf_printf(o, "\t}\n");
+		buf_printf(o, "\t}\n");
+	} while (i < x->n);
 }
 
 void
 fw_model_print(const struct fw_model *m, struct buf *o)
 {
-	struct buf after;
-
-	buf_init(&after);
 	buf_printf(o, "table inet %s\ndelete table inet %s\ntable inet %s {\n",
 	    FW_TABLE, FW_TABLE, FW_TABLE);
 	for (size_t i = 0; i < m->n; i++)
-		declare(o, &m->v[i], &after);
+		declare(o, &m->v[i]);
 	buf_printf(o, "}\n");
-	if (after.len > 0)
-		buf_printf(o, "%s", buf_str(&after));
-	if (after.oom)
-		o->oom = 1;
-	buf_free(&after);
 }
 
 /* The items of x sorted, as pointers (NULL out of memory). */
@@ -468,7 +487,7 @@ fw_model_diff(const struct fw_model *old, const struct fw_model *new, int parts,
 	struct plan *pl = calloc(old->n + new->n + 1, sizeof(*pl));
 	size_t np = 0;
 	long cmds = 0;
-	struct buf block, after;
+	struct buf block;
 
 	if (pl == NULL)
 		return -1;
@@ -550,22 +569,18 @@ fw_model_diff(const struct fw_model *old, const struct fw_model *new, int parts,
 	}
 	/* 4. new sets, then chains, in one block */
 	buf_init(&block);
-	buf_init(&after);
 	for (int chains = 0; chains < 2; chains++)
 		for (size_t i = 0; i < np; i++)
 			if (pl[i].new != NULL && pl[i].remake &&
 			    (pl[i].new->kind == K_CHAIN) == chains) {
-				declare(&block, pl[i].new, &after);
+				declare(&block, pl[i].new);
 				cmds++;
 			}
 	if (block.len > 0)
 		buf_printf(o, "table inet %s {\n%s}\n", FW_TABLE, buf_str(&block));
-	if (after.len > 0)
-		buf_printf(o, "%s", buf_str(&after));
-	if (block.oom || after.oom)
+	if (block.oom)
 		o->oom = 1;
 	buf_free(&block);
-	buf_free(&after);
 	free(pl);
 	return o->oom ? -1 : cmds;
 }

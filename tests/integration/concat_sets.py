@@ -5,9 +5,9 @@ byte-swaps the mark of some elements of a `mark . inet_proto .
 inet_service` interval set when one command carries a long list).
 
 usage: concat_sets.py RULESET.nft TABLE.json
-RULESET.nft: `sekisho-policy compile --for netvm` (the model's text: each
-set's `elements =` line in its block, and `add element inet sekisho NAME
-{ ... }` lines after the table); TABLE.json: `nft -j list table inet
+RULESET.nft: `sekisho-policy compile --for netvm` (the model's text: a
+set's `elements =` lines, one a block, the set declared again for each
+further block; `add element inet sekisho NAME { ... }` lines are read too); TABLE.json: `nft -j list table inet
 sekisho` or `nft -j list set ...`. Every set whose type is a
 concatenation and that has flags interval is compared element by element,
 exactly (as a multiset of canonical tuples). Prints one line per set,
@@ -36,38 +36,41 @@ def part(field, typ):
 
 def from_text(path):
     """{set name: (types, [canonical element])} for the concatenated
-    interval sets of the rendered ruleset."""
-    sets, cur, cur_types, flags = {}, None, None, False
+    interval sets of the rendered ruleset. A set declared again adds its
+    elements (nft does); two "elements =" lines in one block are an
+    error (nft would keep only the last)."""
+    sets, lists = {}, {}
+    cur = None
     for line in open(path):
         line = line.rstrip("\n")
         m = re.match(r"^\t(set|map) (\S+) \{$", line)
         if m:
-            cur, cur_types, flags = m.group(2), None, False
+            cur, types, flags, had = m.group(2), None, False, False
             continue
         if cur is not None and line == "\t}":
-            if cur_types and len(cur_types) > 1 and flags:
-                sets.setdefault(cur, (cur_types, []))
+            if types and len(types) > 1 and flags:
+                sets.setdefault(cur, types)
             cur = None
             continue
         if cur is not None:
             s = line.strip()
             if s.startswith("type "):
-                cur_types = [t.strip() for t in s[5:].split(" . ")]
+                types = [t.strip() for t in s[5:].split(" . ")]
             elif s.startswith("flags ") and "interval" in s:
                 flags = True
             elif s.startswith("elements = {"):
-                if cur in sets:
-                    sys.exit("%s: set %s has two elements lines (nft keeps the last)" % (path, cur))
-                pending[cur] = s[len("elements = {"):].rstrip("}").strip()
+                if had:
+                    sys.exit("%s: a block of set %s has two elements lines (nft keeps the last)" % (path, cur))
+                had = True
+                lists.setdefault(cur, []).append(s[len("elements = {"):].rstrip("}").strip())
             continue
         m = re.match(r"^add element inet sekisho (\S+) \{(.*)\}$", line)
         if m:
-            adds.setdefault(m.group(1), []).append(m.group(2).strip())
+            lists.setdefault(m.group(1), []).append(m.group(2).strip())
     out = {}
-    for name, (types, _) in sets.items():
-        lists = ([pending[name]] if name in pending else []) + adds.get(name, [])
+    for name, types in sets.items():
         elems = []
-        for lst in lists:
+        for lst in lists.get(name, []):
             for e in lst.split(","):
                 e = e.strip()
                 if e:
@@ -101,7 +104,6 @@ def from_json(path):
     return out
 
 
-pending, adds = {}, {}
 want, got = from_text(sys.argv[1]), from_json(sys.argv[2])
 bad = 0
 if not want:
