@@ -2,11 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "netvm/sekishod/bundle_verify.h"
 #include "policy/bundle.h"
 #include "policy/fileio.h"
@@ -110,21 +113,121 @@ accept_open(const struct accept *a, const char *path, int same_ok,
 	return rc;
 }
 
+__attribute__((weak)) int
+accept_cut(enum accept_step step)
+{
+	(void)step;
+	return 0;
+}
+
+/* BUNDLE.staged, where a bundle waits for its commit point. */
+static int
+staged_path(const struct accept *a, char *path, size_t size, struct sk_error *err)
+{
+	if ((size_t)snprintf(path, size, "%s.staged", a->bundle) >= size)
+		return sk_errorf(err, ENAMETOOLONG, "%s: path too long", a->bundle);
+	return 0;
+}
+
+/* The fault hook before step s (accept.h), its error into err. */
+static int
+cut(enum accept_step s, struct sk_error *err)
+{
+	int rc = accept_cut(s);
+
+	return rc < 0 ? sk_errorf(err, -rc, "commit step %d: %s", (int)s, strerror(-rc)) : 0;
+}
+
 int
 accept_commit(struct accept *a, const struct candidate *c, int from_bundle,
     struct sk_error *err)
 {
+	char staged[PATH_MAX];
+	struct sk_error e2;
 	int rc;
 
-	if (!from_bundle && (rc = durable_write(a->bundle, c->buf, c->len, 0600, err)) < 0)
-		return rc;
-	if (c->serial > a->accepted) {
-		if ((rc = serial_store_save(a->store, c->serial, err)) < 0)
-			return rc;
-		a->accepted = c->serial;
+	if (from_bundle) {
+		if (c->serial > a->accepted) {
+			if ((rc = cut(ACCEPT_STEP_STORE, err)) < 0 ||
+			    (rc = serial_store_save(a->store, c->serial, err)) < 0)
+				return rc;
+			a->accepted = c->serial;
+		}
+		return 0;
 	}
-	if (!from_bundle && unlink(a->incoming) == -1 && errno != ENOENT)
-		return sk_errorf(err, errno, "%s: %s", a->incoming, strerror(errno));
+	if ((rc = staged_path(a, staged, sizeof(staged), err)) < 0)
+		return rc;
+	/* Before the commit point: a failure undoes the staging file, and
+	 * the bundle and store in force are untouched. */
+	if ((rc = cut(ACCEPT_STEP_STAGE, err)) < 0 ||
+	    (rc = durable_write(staged, c->buf, c->len, 0600, err)) < 0 ||
+	    (rc = cut(ACCEPT_STEP_STORE, err)) < 0 ||
+	    (rc = serial_store_save(a->store, c->serial, err)) < 0) {
+		if (unlink(staged) == -1 && errno != ENOENT)
+			log_warn("%s", staged);	/* accept_recover removes it */
+		return rc;
+	}
+	/* Committed: c is in force whatever follows. */
+	a->accepted = c->serial;
+	if ((rc = cut(ACCEPT_STEP_RENAME, &e2)) == 0 && rename(staged, a->bundle) == -1)
+		rc = sk_errorf(&e2, errno, "%s: cannot replace %s: %s", staged, a->bundle,
+		    strerror(errno));
+	if (rc == 0 && (rc = cut(ACCEPT_STEP_SYNC, &e2)) == 0)
+		rc = fsync_parent(a->bundle, &e2);
+	if (rc < 0)
+		log_warnx("serial %llu is stored, but %s; the next start finishes it",
+		    (unsigned long long)c->serial, e2.msg);
+	if ((rc = cut(ACCEPT_STEP_INCOMING, &e2)) == 0 && unlink(a->incoming) == -1 &&
+	    errno != ENOENT)
+		rc = sk_errorf(&e2, errno, "%s: %s", a->incoming, strerror(errno));
+	if (rc < 0)
+		log_warnx("%s; a reload finds serial %llu there again and leaves it",
+		    e2.msg, (unsigned long long)c->serial);
+	(void)accept_cut(ACCEPT_STEP_DONE);
+	return 0;
+}
+
+int
+accept_recover(struct accept *a, int dry, char *path, size_t size,
+    struct sk_error *err)
+{
+	char staged[PATH_MAX];
+	struct bundle b;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc, committed;
+
+	if ((size_t)snprintf(path, size, "%s", a->bundle) >= size ||
+	    (rc = staged_path(a, staged, sizeof(staged), err)) < 0)
+		return sk_errorf(err, ENAMETOOLONG, "%s: path too long", a->bundle);
+	rc = file_read_max(staged, BUNDLE_MAX_SIZE + 1, &buf, &len, err);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;	/* unknown: neither finished nor undone */
+	committed = bundle_decode(buf, len, staged, &b, NULL) == BUNDLE_OK &&
+	    a->accepted != 0 && b.serial == a->accepted;
+	free(buf);
+	if (dry) {
+		if (committed)
+			snprintf(path, size, "%s", staged);
+		return 0;
+	}
+	if (committed) {
+		if (rename(staged, a->bundle) == -1)
+			return sk_errorf(err, errno, "%s: cannot finish the commit of "
+			    "serial %llu over %s: %s", staged, (unsigned long long)a->accepted,
+			    a->bundle, strerror(errno));
+		if ((rc = fsync_parent(a->bundle, err)) < 0)
+			return rc;
+		log_info("%s: serial %llu was committed (the serial store has it) but "
+		    "not in place: now %s", staged, (unsigned long long)a->accepted, a->bundle);
+		return 0;
+	}
+	if (unlink(staged) == -1)
+		return sk_errorf(err, errno, "%s: %s", staged, strerror(errno));
+	log_info("%s: a commit that never reached the serial store, removed; "
+	    "serial %llu stays in force", staged, (unsigned long long)a->accepted);
 	return 0;
 }
 

@@ -58,14 +58,53 @@ int accept_open(const struct accept *a, const char *path, int same_ok,
     struct candidate *c, struct sk_error *err);
 
 /*
- * Makes c the bundle in force on disk: written durably over a->bundle
- * (unless from_bundle: it was read from there), then the store raised
- * (this order: a crash between them leaves a bundle newer than the store,
- * which the next start repairs), then the incoming file removed. 0 or
- * -errno with err set; a->accepted follows the store.
+ * Makes c the bundle in force on disk, atomically: its bytes written
+ * durably to the staging file BUNDLE.staged (temporary file, fsync,
+ * rename, fsync of the directory), then THE COMMIT POINT: the serial store
+ * raised to c's serial (itself replaced durably by one rename); then the
+ * staging file renamed over BUNDLE (directory fsync'd) and the incoming
+ * file removed. Until the commit point nothing in force on disk has
+ * changed: a failure there removes the staging file and returns -errno
+ * with err set, the previous bundle and store in force. From it on, c is
+ * in force: a failure to finish is logged and left to accept_recover at
+ * the next start, and 0 is returned. A cut anywhere (power, kill -9)
+ * leaves a state accept_recover turns into exactly one of the two
+ * (tests/unit/test_accept.c cuts at every step). a->accepted follows the
+ * store.
+ *
+ * from_bundle: c was read from BUNDLE itself (at start), nothing is
+ * written but the store, raised if it is behind (a bundle installed by
+ * hand, as the refusal of a fixed section asks).
  */
 int accept_commit(struct accept *a, const struct candidate *c, int from_bundle,
     struct sk_error *err);
+
+/*
+ * At start, after accept_init and before BUNDLE is opened: finishes or
+ * undoes a commit that was cut. A staging file whose serial is the
+ * store's was committed: renamed over BUNDLE (roll forward); any other
+ * (older, newer: never committed; unreadable) is removed (roll back). One
+ * log line says which. dry (sekishod -n): nothing is changed on disk, and
+ * *path names the file that would be in force (BUNDLE or the staging
+ * file); otherwise *path is a->bundle. 0, or -errno with err set (a
+ * rename or removal that failed: the caller fails closed).
+ */
+int accept_recover(struct accept *a, int dry, char *path, size_t size,
+    struct sk_error *err);
+
+/* The steps of accept_commit, in order, for fault injection: before each
+ * one accept_commit calls accept_cut(step), which returns 0 in the daemon
+ * (a weak definition); tests/unit/test_accept.c's own returns -EIO (the
+ * step fails) or never returns (longjmp: the machine died there). */
+enum accept_step {
+	ACCEPT_STEP_STAGE = 1,	/* write BUNDLE.staged durably */
+	ACCEPT_STEP_STORE,	/* raise the store: the commit point */
+	ACCEPT_STEP_RENAME,	/* BUNDLE.staged over BUNDLE */
+	ACCEPT_STEP_SYNC,	/* fsync of BUNDLE's directory */
+	ACCEPT_STEP_INCOMING,	/* remove the incoming file */
+	ACCEPT_STEP_DONE
+};
+int accept_cut(enum accept_step step);
 
 /* Frees the bytes; the policy is the caller's. */
 void candidate_free(struct candidate *c);

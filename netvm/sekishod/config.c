@@ -5,6 +5,7 @@
 #include "netvm/sekishod/sekishod.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,16 +29,20 @@ check_only(struct sekishod *d)
 }
 
 /* -b: the bundle in force, accepted again at start (its serial may equal
- * the store's; below it is a rollback). A store behind the bundle (a crash
- * between writing the two) is raised, except by -n, which changes nothing. */
+ * the store's; below it is a rollback). A store behind the bundle (one
+ * installed by hand) is raised, except by -n, which changes nothing. */
 static void
 load_bundle(struct sekishod *d, int check)
 {
+	char path[PATH_MAX];
 	struct candidate c;
 	struct sk_error err;
 
+	/* A commit cut by a crash is finished or undone first (accept.h);
+	 * -n only looks. */
 	if (accept_init(&d->acc, d->keys_path, d->device_path, &err) < 0 ||
-	    accept_open(&d->acc, d->acc.bundle, 1, &c, &err) != ACCEPT_OK)
+	    accept_recover(&d->acc, check, path, sizeof(path), &err) < 0 ||
+	    accept_open(&d->acc, path, 1, &c, &err) != ACCEPT_OK)
 		fatalx("%s", err.msg);
 	if (!check && accept_commit(&d->acc, &c, 1, &err) < 0)
 		fatalx("%s", err.msg);

@@ -46,6 +46,11 @@ test_frontend_SRCS := tests/unit/test_frontend.c netvm/sekishod/frontend.c \
 	netvm/sekishod/bundle_verify.c netvm/sekishod/rtnl.c netvm/sekishod/timers.c \
 	netvm/sekishod/child.c
 $(B)/unit/test_frontend: PKG_LIBS += $(SANDBOX_LIBS)
+# accept_commit cut at each step (fault injection through accept_cut).
+UNITS += test_accept
+test_accept_SRCS := tests/unit/test_accept.c netvm/sekishod/accept.c \
+	netvm/sekishod/bundle_verify.c netvm/sekishod/trust.c
+$(B)/unit/test_accept: PKG_LIBS += $(SANDBOX_LIBS)
 # 23-work-privilege checks that sekishod's parent is not dumpable by attaching.
 DEBS += strace
 # The parent <-> engine messages (engmsg.h) and the bounds the parent

@@ -1,0 +1,261 @@
+/* Unit tests of accept_commit's atomicity (netvm/sekishod/accept.h): a new
+ * bundle (serial 8) replaces the one in force (serial 7), and the commit
+ * is cut before each of its steps, once as a failure (the step returns
+ * -EIO: the real error path runs) and once as a crash (longjmp out of the
+ * fault hook: nothing after it runs, the files stay as they are, as after
+ * a power cut). After the cut a "restart" (accept_recover, then what is
+ * on disk) must find exactly one of the two bundles in force, the store
+ * agreeing with it: the old one when the cut came before the commit point
+ * (the store), the new one from it on; never a mix, and no staging file
+ * left. Also: a staging file cut short, or newer than the store, is
+ * removed; sekishod -n (dry) changes nothing and names the file that
+ * would be in force. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+#include "netvm/sekishod/accept.h"
+#include "policy/bundle.h"
+#include "policy/fileio.h"
+#include "policy/serial.h"
+
+#define T0	UINT64_C(1767225600)
+#define GWPUB	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define POLICY_(serial) \
+	"version 1\nserial " serial "\n" \
+	"device {\n\ttunnel-address 10.77.0.2/32\n\tkey-file \"/k\"\n}\n" \
+	"gateway gw {\n\tendpoint 192.0.2.10:51820\n\tpublic-key \"" GWPUB "\"\n}\n" \
+	"lgwan {\n\tprefix 10.64.0.0/16\n\tresolver 10.64.0.53\n}\n" \
+	"work {\n\taddress 172.30.0.2/30\n\trouter 172.30.0.1\n}\n"
+
+/* The fault hook (accept.h): this test's, over the daemon's weak one. */
+static enum accept_step cut_at;
+static int crash;		/* longjmp rather than fail */
+static jmp_buf died;
+
+int
+accept_cut(enum accept_step step)
+{
+	if (step != cut_at)
+		return 0;
+	if (crash)
+		longjmp(died, 1);
+	return -EIO;
+}
+
+struct fx {
+	char		 dir[64], bundle[96], incoming[96], store[96], staged[112];
+	uint8_t		*b7, *b8;
+	size_t		 n7, n8;
+};
+
+static uint8_t *
+sign(const char *text, size_t *len)
+{
+	struct bundle_signer s;
+	uint8_t seed[32], device[32], *b = NULL;
+	struct sk_error err;
+
+	for (int i = 0; i < 32; i++) {
+		seed[i] = (uint8_t)(1 + i * 7);
+		device[i] = (uint8_t)(3 + i * 7);
+	}
+	assert_int_equal(bundle_signer_init(&s, seed, NULL), 0);
+	if (bundle_sign(&s, "p.conf", text, strlen(text), device, T0, 3600, &b, len, &err) != 0)
+		fail_msg("%s", err.msg);
+	bundle_signer_free(&s);
+	return b;
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/test_accept.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->bundle, sizeof(f->bundle), "%s/bundle", f->dir);
+	snprintf(f->incoming, sizeof(f->incoming), "%s/bundle.new", f->dir);
+	snprintf(f->store, sizeof(f->store), "%s/serial", f->dir);
+	snprintf(f->staged, sizeof(f->staged), "%s/bundle.staged", f->dir);
+	f->b7 = sign(POLICY_("7"), &f->n7);
+	f->b8 = sign(POLICY_("8"), &f->n8);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	unlink(f->bundle);
+	unlink(f->incoming);
+	unlink(f->store);
+	unlink(f->staged);
+	rmdir(f->dir);
+	free(f->b7);
+	free(f->b8);
+	free(f);
+	return 0;
+}
+
+/* Serial 7 in force, serial 8 waiting at the incoming path. */
+static void
+before(struct fx *f)
+{
+	unlink(f->staged);
+	assert_int_equal(durable_write(f->bundle, f->b7, f->n7, 0600, NULL), 0);
+	assert_int_equal(durable_write(f->incoming, f->b8, f->n8, 0600, NULL), 0);
+	assert_int_equal(serial_store_save(f->store, 7, NULL), 0);
+}
+
+static void
+init(struct fx *f, struct accept *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->bundle = f->bundle;
+	a->incoming = f->incoming;
+	a->store = f->store;
+	assert_int_equal(serial_store_load(f->store, (int)geteuid(), &a->accepted, NULL), 0);
+}
+
+/* The serial of the bundle in path; 0 when it cannot be read. */
+static uint64_t
+serial_of(const char *path)
+{
+	struct bundle b;
+	uint8_t *buf;
+	size_t len;
+	uint64_t s = 0;
+
+	if (file_read_max(path, BUNDLE_MAX_SIZE + 1, &buf, &len, NULL) != 0)
+		return 0;
+	if (bundle_decode(buf, len, path, &b, NULL) == BUNDLE_OK)
+		s = b.serial;
+	free(buf);
+	return s;
+}
+
+/* A restart: what -n would take, then the recovery, then what is in
+ * force; it must be want, bundle and store agreeing, no staging file. */
+static void
+restart_finds(struct fx *f, uint64_t want)
+{
+	struct accept a;
+	struct sk_error err;
+	char path[PATH_MAX];
+	struct stat st;
+
+	init(f, &a);
+	assert_int_equal(accept_recover(&a, 1, path, sizeof(path), &err), 0);
+	assert_true(serial_of(path) == want);
+	assert_int_equal(accept_recover(&a, 0, path, sizeof(path), &err), 0);
+	assert_string_equal(path, f->bundle);
+	assert_true(serial_of(f->bundle) == want);
+	assert_true(a.accepted == want);
+	assert_int_equal(stat(f->staged, &st), -1);
+	/* a second start finds nothing to do */
+	assert_int_equal(accept_recover(&a, 0, path, sizeof(path), &err), 0);
+	assert_true(serial_of(f->bundle) == want);
+}
+
+static void
+test_cut_each_step(void **state)
+{
+	struct fx *f = *state;
+
+	for (crash = 0; crash < 2; crash++)
+		for (volatile int k = ACCEPT_STEP_STAGE; k <= ACCEPT_STEP_DONE; k++) {
+			struct candidate c = { .buf = f->b8, .len = f->n8, .serial = 8 };
+			int committed = k > ACCEPT_STEP_STORE;
+			volatile int rc = 1;
+			struct sk_error err;
+			struct accept a;
+
+			before(f);
+			init(f, &a);
+			cut_at = (enum accept_step)k;
+			if (setjmp(died) == 0)
+				rc = accept_commit(&a, &c, 0, &err);
+			cut_at = 0;	/* the hook is off for the restart */
+			if (crash) {
+				assert_int_equal(rc, 1);	/* it never returned */
+			} else {
+				/* a failure before the commit point is the
+				 * caller's (it keeps 7 in force); after it,
+				 * 8 is in force and the rest is logged */
+				assert_int_equal(rc, committed ? 0 : -EIO);
+				assert_true(a.accepted == (committed ? 8 : 7));
+				if (!committed)
+					assert_true(serial_of(f->bundle) == 7);
+			}
+			restart_finds(f, committed ? 8 : 7);
+		}
+	crash = 0;
+	cut_at = 0;
+}
+
+/* Cuts inside the staging write itself: a staging file cut short, and one
+ * complete but never committed (the store still 7), are removed; one the
+ * store has (8) is put in place. */
+static void
+test_recover_staging_files(void **state)
+{
+	struct fx *f = *state;
+
+	before(f);
+	assert_int_equal(durable_write(f->staged, f->b8, f->n8 / 2, 0600, NULL), 0);
+	restart_finds(f, 7);
+	before(f);
+	assert_int_equal(durable_write(f->staged, f->b8, f->n8, 0600, NULL), 0);
+	restart_finds(f, 7);
+	before(f);
+	assert_int_equal(durable_write(f->staged, f->b8, f->n8, 0600, NULL), 0);
+	assert_int_equal(serial_store_save(f->store, 8, NULL), 0);
+	restart_finds(f, 8);
+}
+
+/* The uncut commit: 8 in force, the incoming file gone, nothing staged. */
+static void
+test_commit_whole(void **state)
+{
+	struct fx *f = *state;
+	struct candidate c = { .buf = f->b8, .len = f->n8, .serial = 8 };
+	struct sk_error err;
+	struct accept a;
+	struct stat st;
+
+	before(f);
+	init(f, &a);
+	assert_int_equal(accept_commit(&a, &c, 0, &err), 0);
+	assert_true(a.accepted == 8);
+	assert_true(serial_of(f->bundle) == 8);
+	assert_int_equal(stat(f->incoming, &st), -1);
+	assert_int_equal(stat(f->staged, &st), -1);
+	restart_finds(f, 8);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_commit_whole),
+		cmocka_unit_test(test_cut_each_step),
+		cmocka_unit_test(test_recover_staging_files),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
