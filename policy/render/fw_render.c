@@ -211,6 +211,14 @@ render_forward(const struct fw_params *p, struct buf *o)
 	buf_printf(o, "\t\tct state invalid counter drop\n"
 	    "\t\tiifname \"%s\" oifname \"%s\" ct state established,related accept\n",
 	    t, w);
+	/* A flow of work's translated to a former tunnel address (a live
+	 * change of the device's tunnel-address, reload.c) is cut at its next
+	 * packet, with an answer, rather than sent on from an address the
+	 * gateway no longer routes (69-live-gateway): its translation is in
+	 * its conntrack entry, which a new address does not change. */
+	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct status snat ct reply ip daddr != %s meta l4proto tcp counter reject with tcp reset\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" ct status snat ct reply ip daddr != %s counter reject with icmpx admin-prohibited\n",
+	    w, t, ip4(p->pol->tunnel_addr, a), w, t, ip4(p->pol->tunnel_addr, a));
 	if (p->mode == MODE_OFFICE)
 		buf_printf(o, "\t\tiifname \"%s\" iifname @office_vouch oifname \"%s\" ct state established,related accept\n",
 		    p->uplink, w);

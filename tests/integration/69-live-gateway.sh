@@ -1,0 +1,183 @@
+#!/bin/bash
+# Live changes of the gateway's peer and of the device's tunnel address
+# (issue 11: every section changes live), with real packets in the lab:
+# sekishod runs from a signed bundle, work reaches LGWAN through the tunnel,
+# and a TCP connection from work to an echo server on the portal is held
+# open across each change (tests/integration/tcphold.py).
+#
+#  - serial 2: the agency rotates its gateway's key and moves it to UDP
+#    port 51821, and pushes a policy naming the new key and endpoint. The
+#    log says the tunnel handshakes anew and connections wait for it; the
+#    netvm's peer is the new key at the new endpoint, the old one gone; the
+#    held connection survives (its next line is echoed) and new ones work;
+#    the agency sees the tunnel's UDP on the new port.
+#  - serial 3: the agency moves the device from 10.77.0.2 to 10.77.0.3
+#    (the peer's allowed IPs), the policy follows. The log says connections
+#    through the tunnel are cut; the held connection IS cut (reset at its
+#    next packet, not left hanging: its translation to 10.77.0.2 lives in
+#    its conntrack entry, and the forward chain now refuses a flow
+#    translated to another address than the tunnel's), new connections
+#    work, and the portal sees them from 10.77.0.3; the tunnel interface
+#    holds only the new address.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lab/lab.sh
+. tests/integration/lib.sh
+
+POLICY=${POLICY_TOOL:-build/sekisho-policy}
+ECHO_PORT=7007
+NEW_GW_PORT=51821
+HOLDS=()
+cleanup() {
+	local p
+	for p in "${HOLDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	netvm_cleanup; lab_down
+}
+trap cleanup EXIT
+lab_up || { echo "not ok 1 - lab_up"; exit 1; }
+netvm_env
+netvm_boot
+
+ST=$LAB_DIR/state B=$LAB_DIR/bundles
+mkdir -m 0700 "$ST" "$B"
+BUNDLE=$ST/bundle INCOMING=$ST/bundle.new
+"$POLICY" keygen "$LAB_DIR/agency.key" >"$LAB_DIR/agency.pub"
+(umask 077; wg genkey >"$LAB_DIR/gateway-new.key")
+NEW_GW_PUB=$(wg pubkey <"$LAB_DIR/gateway-new.key")
+sign() { "$POLICY" sign --key "$LAB_DIR/agency.key" --device "$LAB_DEVICE_PUB" "$1" "$2"; }
+awk -v pub="$NEW_GW_PUB" -v ep="${LAB_GW_PUBLIC}:$NEW_GW_PORT" '
+	/^serial 1$/ { print "serial 2"; next }
+	/^\tendpoint / { print "\tendpoint " ep; next }
+	/^\tpublic-key / && gw { print "\tpublic-key \"" pub "\""; next }
+	/^gateway / { gw = 1 } /^}/ { gw = 0 } { print }' "$LAB_POLICY" >"$B/2.conf"
+sed 's/^serial 2$/serial 3/; s|^\ttunnel-address 10\.77\.0\.2/32$|\ttunnel-address 10.77.0.3/32|' \
+	"$B/2.conf" >"$B/3.conf"
+sign "$LAB_POLICY" "$B/1" && sign "$B/2.conf" "$B/2" && sign "$B/3.conf" "$B/3"
+check "the agency signs serials 1, 2 (new gateway key and port) and 3 (new tunnel address)" \
+	bash -c "grep -q '$NEW_GW_PUB' $B/2.conf && grep -q ':$NEW_GW_PORT\$' $B/2.conf &&
+		grep -q '10.77.0.3/32' $B/3.conf && [ -s $B/1 ] && [ -s $B/2 ] && [ -s $B/3 ]"
+
+cp "$B/1" "$BUNDLE"
+start() {
+	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$BUNDLE" -k "$LAB_DIR/agency.pub" \
+		-D "$LAB_DIR/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+	lab_wait_for -t 10 test -S "$NETVM_SOCK"
+}
+check "sekishod starts from serial 1" start
+check "work gets its address" lab_work_dhcp
+check "uplink DHCP from the home router" lab_uplink_dhcp
+check "mode becomes remote" netvm_wait_mode remote
+portal_ok() { work_get "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER"; }
+check "serial 1: the portal is reachable through the tunnel" lab_wait_for -t 10 portal_ok
+lab_spawn echo lgwan python3 "$PWD/tests/integration/tcphold.py" serve "$LAB_PORTAL" "$ECHO_PORT"
+check "an echo server on the portal" lab_wait_for -t 10 _lab_listening lgwan t "$LAB_PORTAL" "$ECHO_PORT"
+log_has() { grep -qxF -- "$1" "$LAB_DIR/log/sekishod.log"; }
+serial_is() { ctl status | grep -qx "policy:     serial $1 ($BUNDLE)"; }
+
+# hold NAME: a connection from work to the echo server, in the background
+# (not under check: a command substitution would wait for it to end); then
+# check "..." held NAME: it is up.
+hold() {
+	rm -f "$LAB_DIR/$1.go" "$LAB_DIR/$1.out"
+	n work python3 tests/integration/tcphold.py hold "$LAB_PORTAL" "$ECHO_PORT" \
+		"$LAB_DIR/$1.go" "$LAB_DIR/$1.out" >"$LAB_DIR/$1.log" 2>&1 </dev/null &
+	HOLDS+=("$!")
+}
+held() { lab_wait_for -t 10 grep -qx up "$LAB_DIR/$1.out" || { cat "$LAB_DIR/$1.log"; false; }; }
+# outcome NAME: let it send its next line, print what became of it
+outcome() {
+	touch "$LAB_DIR/$1.go"
+	lab_wait_for -t 20 bash -c "! grep -qx up '$LAB_DIR/$1.out'" || return 1
+	cat "$LAB_DIR/$1.out"
+}
+
+# ---- serial 2: the gateway's key and endpoint ---------------------------------------
+peer_is() {	# the netvm's tunnel has exactly one peer: $1 at $2
+	local p
+	p=$(ip netns exec "$NS_NETVM" wg show "$NETVM_TUN" endpoints)
+	echo "$p"
+	[ "$(echo "$p" | wc -l)" = 1 ] && [ "$p" = "$(printf '%s\t%s' "$1" "$2")" ]
+}
+check "serial 1: the tunnel's one peer is the gateway's key at $LAB_GW_ENDPOINT" peer_is "$LAB_GW_PUB" "$LAB_GW_ENDPOINT"
+hold gw
+check "a connection from work to the portal is held open" held gw
+n agency nft -f - <<-EOF
+table inet sk69 {
+	chain in {
+		type filter hook input priority -5; policy accept;
+		udp dport $NEW_GW_PORT counter name "newport"
+	}
+	counter newport { }
+}
+EOF
+# The agency rotates: its gateway takes the new key and port at once (the
+# old key's session ends with it), then the policy naming them arrives.
+n agency wg set "$LAB_WG_GW" listen-port "$NEW_GW_PORT" private-key "$LAB_DIR/gateway-new.key"
+cp "$B/2" "$INCOMING"
+reply=$(ctl reload); rc=$?
+want="$INCOMING: policy serial 2 in force (was 1): 0 prefixes added, 0 withdrawn; stored as $BUNDLE"
+check "serial 2 accepted live" bash -c '[ "$1" = 0 ] && [ "$2" = "accepted: $3" ]' _ "$rc" "$reply" "$want"
+check "the log says the tunnel handshakes anew and connections wait for it" log_has \
+	"sekishod: gateways changed (1 now); \"agency-gw\" is gone or changed: the tunnel handshakes anew with \"agency-gw\", connections through it wait for that handshake"
+check "the tunnel's one peer is the new key at ${LAB_GW_PUBLIC}:$NEW_GW_PORT, the old one gone" \
+	lab_wait_for -t 5 peer_is "$NEW_GW_PUB" "${LAB_GW_PUBLIC}:$NEW_GW_PORT"
+held=$(outcome gw)
+check "the held connection survived the new gateway peer (its next line echoed: $held)" [ "$held" = echoed ]
+check "a new connection to the portal works" lab_wait_for -t 10 portal_ok
+handshake_new() {
+	local t
+	t=$(ip netns exec "$NS_NETVM" wg show "$NETVM_TUN" latest-handshakes | awk -v k="$NEW_GW_PUB" '$1 == k { print $2 }')
+	[ -n "$t" ] && [ "$t" -gt 0 ]
+}
+check "the tunnel has a handshake with the new key" handshake_new
+new_port_used() {
+	local c
+	c=$(n agency nft list counter inet sk69 newport | sed -nE 's/.*packets ([0-9]+).*/\1/p')
+	echo "agency: $c packets to UDP $NEW_GW_PORT"
+	[ "${c:-0}" -gt 0 ]
+}
+check "the agency got the tunnel's UDP on its new port" new_port_used
+check "sekishoctl status: serial 2" serial_is 2
+
+# ---- serial 3: the tunnel address ------------------------------------------------------
+hold addr
+check "a connection from work to the portal is held open again" held addr
+# The agency moves the device's tunnel address, then the policy follows.
+n agency wg set "$LAB_WG_GW" peer "$LAB_DEVICE_PUB" allowed-ips 10.77.0.3/32
+cp "$B/3" "$INCOMING"
+reply=$(ctl reload); rc=$?
+want="$INCOMING: policy serial 3 in force (was 2): 0 prefixes added, 0 withdrawn; stored as $BUNDLE"
+check "serial 3 accepted live" bash -c '[ "$1" = 0 ] && [ "$2" = "accepted: $3" ]' _ "$rc" "$reply" "$want"
+check "the log says connections through the tunnel are cut" log_has \
+	"sekishod: tunnel $NETVM_TUN: address 10.77.0.3 (was 10.77.0.2); connections through the tunnel are cut: their address changes"
+addr_moved() {
+	local a
+	a=$(ip -n "$NS_NETVM" -4 -o addr show dev "$NETVM_TUN")
+	echo "$a"
+	echo "$a" | grep -q ' 10\.77\.0\.3/32 ' && ! echo "$a" | grep -q ' 10\.77\.0\.2/'
+}
+check "the tunnel holds 10.77.0.3, no longer 10.77.0.2" addr_moved
+held=$(outcome addr)
+check "the held connection is cut, as the log says: reset at its next packet, not left hanging ($held)" \
+	[ "$held" = reset ]
+refused_by_rule() {	# the forward rule for flows translated to 10.77.0.2 counted it
+	local r
+	r=$(netvm_rules | grep -F 'ct status snat ct reply ip daddr != 10.77.0.3 meta l4proto tcp')
+	echo "$r"
+	echo "$r" | grep -qE 'counter packets [1-9]'
+}
+check "it was the netvm's rule for flows translated to the former address that reset it" refused_by_rule
+check "a new connection to the portal works" lab_wait_for -t 10 portal_ok
+hold fromnew
+from_new() {	# the portal's echo server sees work's new connection from 10.77.0.3
+	local s
+	held fromnew || return 1
+	s=$(ip netns exec "$NS_LGWAN" ss -Htn state established "( sport = :$ECHO_PORT )")
+	echo "$s"
+	echo "$s" | grep -q ' 10\.77\.0\.3:'
+}
+check "the portal sees work's new connection from 10.77.0.3" from_new
+touch "$LAB_DIR/fromnew.go"
+check "sekishoctl status: serial 3" serial_is 3
+
+tap_done
