@@ -215,10 +215,15 @@ render_forward(const struct fw_params *p, struct buf *o)
 	 * change of the device's tunnel-address, reload.c) is cut at its next
 	 * packet, with an answer, rather than sent on from an address the
 	 * gateway no longer routes (69-live-gateway): its translation is in
-	 * its conntrack entry, which a new address does not change. */
-	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct status snat ct reply ip daddr != %s meta l4proto tcp counter reject with tcp reset\n"
-	    "\t\tiifname \"%s\" oifname \"%s\" ct status snat ct reply ip daddr != %s counter reject with icmpx admin-prohibited\n",
-	    w, t, ip4(p->pol->tunnel_addr, a), w, t, ip4(p->pol->tunnel_addr, a));
+	 * its conntrack entry, which a new address does not change. Remote
+	 * mode only: work's traffic takes the tunnel in no other (a flow
+	 * from before a spell in blocked mode meets the rule when remote
+	 * mode is back; office mode's start and end forget every tracked
+	 * connection). */
+	if (p->mode == MODE_REMOTE)
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct status snat ct reply ip daddr != %s meta l4proto tcp counter reject with tcp reset\n"
+		    "\t\tiifname \"%s\" oifname \"%s\" ct status snat ct reply ip daddr != %s counter reject with icmpx admin-prohibited\n",
+		    w, t, ip4(p->pol->tunnel_addr, a), w, t, ip4(p->pol->tunnel_addr, a));
 	if (p->mode == MODE_OFFICE)
 		buf_printf(o, "\t\tiifname \"%s\" iifname @office_vouch oifname \"%s\" ct state established,related accept\n",
 		    p->uplink, w);
