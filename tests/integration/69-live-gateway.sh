@@ -138,6 +138,11 @@ new_port_used() {
 }
 check "the agency got the tunnel's UDP on its new port" new_port_used
 check "sekishoctl status: serial 2" serial_is 2
+stored_is() {	# the bundle in force on disk and the store hold serial $1, nothing staged
+	cmp -s "$BUNDLE" "$B/$1" && [ "$(tail -1 "$ST/serial")" = "$1" ] &&
+		[ ! -e "$BUNDLE.staged" ] && [ ! -e "$INCOMING" ]
+}
+check "on disk: serial 2 in force and stored, no staging file left" stored_is 2
 
 # ---- serial 3: the tunnel address ------------------------------------------------------
 hold addr
@@ -179,5 +184,6 @@ from_new() {	# the portal's echo server sees work's new connection from 10.77.0.
 check "the portal sees work's new connection from 10.77.0.3" from_new
 touch "$LAB_DIR/fromnew.go"
 check "sekishoctl status: serial 3" serial_is 3
+check "on disk: serial 3 in force and stored, no staging file left" stored_is 3
 
 tap_done
