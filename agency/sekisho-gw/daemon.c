@@ -232,11 +232,15 @@ one_change(struct gw *g, const struct reg_change *c, int64_t now, struct sk_erro
 		return 1;
 	if (strcmp(c->kind, "session") == 0) {
 		struct reg_session s;
+		char role[GW_ROLE_MAX + 1];
 
 		rc = reg_session_active(g->r, c->object, now, &s, err);
+		if (rc == 0 && (rc = src_role(g, s.staff_id, role, err)) < 0)
+			return rc;
 		if (rc == 0) {
-			rc = gw_engine_session_open(&g->e, s.device, s.staff_id, s.factor, s.opened,
-			    s.expires, now, &g->acts);
+			/* another user's session now: a handover, one action */
+			rc = gw_engine_session_open(&g->e, s.device, s.staff_id, role, s.factor,
+			    s.opened, s.expires, now, &g->acts);
 			if (rc == -ENOMEM)
 				return sk_errorf(err, ENOMEM, "out of memory");
 			if (rc < 0)
@@ -515,6 +519,7 @@ handle(void *arg, const struct gws_req *q, int fd)
 	struct gw *g = arg;
 	struct sk_error err;
 	int64_t now = now_s();
+	char role[GW_ROLE_MAX + 1];
 	int rc;
 
 	switch (q->type) {
@@ -534,8 +539,12 @@ handle(void *arg, const struct gws_req *q, int fd)
 			sessd_done(fd, -rc, "session refused: %s", err.msg);
 			return;
 		}
+		if ((rc = src_role(g, q->text, role, &err)) < 0) {
+			sessd_done(fd, -rc, "session refused: %s", err.msg);
+			return;
+		}
 		gw_actions_clear(&g->acts);
-		rc = gw_engine_session_open(&g->e, q->device, q->text, q->factor, now,
+		rc = gw_engine_session_open(&g->e, q->device, q->text, role, q->factor, now,
 		    now + q->lifetime, now, &g->acts);
 		if (rc < 0) {
 			sessd_done(fd, -rc, "session refused: %s", strerror(-rc));
