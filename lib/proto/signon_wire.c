@@ -76,7 +76,7 @@ static const char *const factor_names[] = {
 	"none", "card-pin", "card-key", "code-pin", "biometric",
 };
 static const char *const op_names[] = {
-	NULL, "signon", "signoff", "lock", "unlock", "pin-refused",
+	NULL, "signon", "signoff", "lock", "unlock", "pin-refused", "handover",
 };
 static const char *const mode_names[] = { "unknown", "remote", "office" };
 static const char *const relay_names[] = {

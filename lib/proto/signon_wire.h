@@ -128,8 +128,14 @@ enum signon_op {
 					 * id, no signature (appended in
 					 * version 1: an older verifier drops
 					 * it as malformed) */
+	SIGNON_OP_HANDOVER = 6,	/* a shared terminal, locked: another user's
+				 * factor (as for SIGNON) moves the laptop's
+				 * session from the user signed on to them.
+				 * Appended in version 1: the layout is the
+				 * same, a verifier that does not know it
+				 * refuses it as an unknown op */
 };
-#define SIGNON_OP_MAX		5
+#define SIGNON_OP_MAX		6
 
 enum signon_factor {
 	SIGNON_F_NONE = 0,	/* sign-off and lock only */
