@@ -36,6 +36,14 @@
  * (e->unavailable, set by the daemon) a BOUND is answered "unavailable",
  * never checked: nothing is accepted that the registry did not record.
  *
+ * A handover (a shared terminal, locked; another user's factor) first
+ * needs a session in force on the laptop (else "no-session", before the
+ * factor: nothing is counted); the factor is then checked as for a
+ * sign-on, and its success closes the first user's session and opens the
+ * second's in one step (reg_session_handover), recorded once as
+ * "handover" with the second user and "handover from A to B". The same
+ * user again renews the session (the record says so).
+ *
  * Requests are handled in batches: authd_batch_begin takes the registry's
  * write lock, reads the audit chain's head; every record of the batch is
  * chained onto it; authd_batch_commit commits. Answers must be sent only
