@@ -69,7 +69,7 @@ remember(const struct agent *a, const struct outcome *o)
 {
 	struct agent_session s;
 
-	if (o->kind != O_OK || o->op != SIGNON_OP_SIGNON)
+	if (o->kind != O_OK || (o->op != SIGNON_OP_SIGNON && o->op != SIGNON_OP_HANDOVER))
 		return;
 	memset(&s, 0, sizeof(s));
 	sk_strlcpy(s.staff, o->staff, sizeof(s.staff));
@@ -138,6 +138,12 @@ report_pin_refused(const struct agent *a, const struct card_info *ci,
 void
 login_card(const struct agent *a, struct outcome *o)
 {
+	login_card_op(a, SIGNON_OP_SIGNON, o);
+}
+
+void
+login_card_op(const struct agent *a, int op, struct outcome *o)
+{
 	struct sc *s = NULL;
 	struct card_info ci;
 	struct link *l = NULL;
@@ -150,7 +156,7 @@ login_card(const struct agent *a, struct outcome *o)
 
 	memset(o, 0, sizeof(*o));
 	memset(&req, 0, sizeof(req));
-	o->op = SIGNON_OP_SIGNON;
+	o->op = op;
 	if ((e = sc_open(&s)) != SC_OK ||
 	    (e = sc_wait_card(s, a->reader, a->wait_s * 1000, prompt_card)) != SC_OK ||
 	    (e = card_identify(s, &ci)) != 0) {
@@ -193,7 +199,7 @@ login_card(const struct agent *a, struct outcome *o)
 	}
 	if (start(a, &l, &ch, o))
 		goto out;
-	req.op = SIGNON_OP_SIGNON;
+	req.op = (uint8_t)op;
 	req.factor = (uint8_t)o->factor;
 	sk_strlcpy(req.card, ci.name, sizeof(req.card));
 	if (ci.keyed) {
