@@ -559,6 +559,51 @@ handle(void *arg, const struct gws_req *q, int fd)
 		sessd_done(fd, 0, "device %s: stage 2 for %u s (%s)", q->device, q->lifetime,
 		    q->text);
 		return;
+	case GWS_MOVE: {
+		/* a handover by name: only from the user signed on; the registry
+		 * moves both sessions in one transaction, the engine both users'
+		 * elements in one nftables transaction */
+		char from[GWS_NAME_FIELD], to[GWS_NAME_FIELD];
+
+		if (gws_move_split(q->text, from, to) != 0) {
+			sessd_done(fd, EINVAL, "move: two staff ids, one space");
+			return;
+		}
+		if (g->r == NULL) {
+			sessd_done(fd, EAGAIN, "the registry is lost: no handover until it is back");
+			return;
+		}
+		if ((rc = reg_session_handover(g->r, &gw_actor, q->device, from, to, q->factor,
+		    now, q->lifetime, NULL, &err)) < 0) {
+			sessd_done(fd, -rc, "no handover: %s", err.msg);
+			return;
+		}
+		if ((rc = src_role(g, to, role, &err)) < 0) {
+			sessd_done(fd, -rc, "handover recorded, not applied: %s", err.msg);
+			g->dirty = 1;
+			return;
+		}
+		gw_actions_clear(&g->acts);
+		rc = gw_engine_session_move(&g->e, q->device, from, to, role, q->factor, now,
+		    now + q->lifetime, now, &g->acts);
+		if (rc == -ESRCH || rc == -ENOENT)	/* the registry's word holds */
+			rc = gw_engine_session_open(&g->e, q->device, to, role, q->factor, now,
+			    now + q->lifetime, now, &g->acts);
+		if (rc < 0) {
+			sessd_done(fd, -rc, "handover recorded, not applied here: %s",
+			    strerror(-rc));
+			return;
+		}
+		if (gw_apply(g, NULL, 0, &err) < 0) {
+			log_warnx("handover on %s: %s", q->device, err.msg);
+			g->dirty = 1;
+			sessd_done(fd, EIO, "handover not applied: %s", err.msg);
+			return;
+		}
+		sessd_done(fd, 0, "device %s: stage 2 moved from %s to %s for %u s", q->device,
+		    from, to, q->lifetime);
+		return;
+	}
 	case GWS_CLOSE:
 		if (g->r == NULL) {
 			sessd_done(fd, EAGAIN, "the registry is lost: try again when it is back");

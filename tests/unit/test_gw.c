@@ -556,6 +556,28 @@ test_wire(void **state)
 	b[0] = GWS_VERSION;
 	b[1] = 9;
 	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	/* a move: two different names, one space */
+	{
+		char from[GWS_NAME_FIELD], to[GWS_NAME_FIELD];
+
+		q.type = GWS_MOVE;
+		snprintf(q.text, sizeof(q.text), "S0001 S0002");
+		assert_int_equal(gws_req_encode(b, &q), 0);
+		assert_int_equal(b[1], GWS_MOVE);
+		assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), 0);
+		assert_int_equal(gws_move_split(r.text, from, to), 0);
+		assert_string_equal(from, "S0001");
+		assert_string_equal(to, "S0002");
+		b[88 + 5] = 'x';		/* one name: no */
+		assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+		static const char *const bad[] = { "S0001", "S0001 S0001", "S0001  S0002",
+		    " S0002", "S0001 ", "S0001 S0002 S0003", "S\"1 S0002" };
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(q.text, sizeof(q.text), "%s", bad[i]);
+			assert_int_equal(gws_req_encode(b, &q), -EINVAL);
+		}
+		q.type = GWS_OPEN;
+	}
 	/* a list asks nothing else */
 	memset(&q, 0, sizeof(q));
 	q.type = GWS_LIST;
