@@ -72,6 +72,7 @@ round() {
 	r=$?
 	kill_tree "$PING"; wait "$PING" 2>/dev/null; PING=
 	kill_tree "$DUMP"; wait "$DUMP" 2>/dev/null; DUMP=
+	[ -n "${HANDOVER_KEEP:-}" ] && cp "$T/cap" "$HANDOVER_KEEP/cap.$user.$(date +%s%N)"
 	[ "$r" = 0 ] || return 1
 	awk -v h="$host" '
 		/length 584/ && !req { req = $1 }
