@@ -790,6 +790,7 @@ gw_run(int argc, char *argv[])
 	g.next_report_ms = now_ms();	/* at once: a gateway back from a long
 					   absence holds the log again */
 	while (!quit) {
+		static uint64_t recheck;	/* a wake that found nothing: once more */
 		struct pollfd pfd[2] = { { .fd = fe.fd, .events = POLLIN },
 		    { .fd = g.feed_fd, .events = POLLIN } };
 		uint64_t now = now_ms(), wake = UINT64_MAX;
@@ -808,6 +809,8 @@ gw_run(int argc, char *argv[])
 			wake = g.next_report_ms;
 		if (exp > 0 && (uint64_t)exp * 1000 < wake)
 			wake = (uint64_t)exp * 1000 > now ? (uint64_t)exp * 1000 : now;
+		if (recheck != 0 && recheck < wake)
+			wake = recheck;
 		if (poll(pfd, 2, wake == UINT64_MAX ? -1 : wake > now ? (int)(wake - now) : 0) == -1 &&
 		    errno != EINTR)
 			fatal("poll");
@@ -854,10 +857,20 @@ gw_run(int argc, char *argv[])
 				log_warnx("%s: the last good state holds; a full sync is next", err.msg);
 			continue;
 		}
-		if (g.feed_fd >= 0 && (woke || catch_up)) {
+		if (g.feed_fd >= 0 && (woke || catch_up || (recheck != 0 && now >= recheck))) {
+			int64_t seq0 = g.seq;
+
+			recheck = 0;
 			/* drain before reading: a commit after it wakes us again */
 			if ((rc = reg_feed_drain(g.r, &err)) >= 0)
 				rc = follow(&g, &err);
+			/* SQLite: a writer that cannot touch the database after its
+			 * commit (the verifier, sandboxed without a file system)
+			 * wakes us with its -wal writes alone, the last of which
+			 * may come just before the commit is visible: read once
+			 * more, shortly, after a wake that found nothing */
+			if (rc >= 0 && woke && g.seq == seq0)
+				recheck = now + GW_RECHECK_MS;
 		} else if (g.feed_fd < 0 && now >= next_poll) {
 			uint64_t t0 = now_us();
 

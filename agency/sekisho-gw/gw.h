@@ -39,6 +39,7 @@
 #define GW_KEEP_S		86400	/* -K */
 #define GW_LIVE_S		3600	/* -L */
 #define GW_FRONTEND_STABLE_MS	10000	/* a frontend that ran this long: backoff reset */
+#define GW_RECHECK_MS		50	/* a feed wake-up that found nothing: again */
 
 struct reg;
 
