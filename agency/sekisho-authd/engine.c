@@ -251,8 +251,14 @@ check_factor(struct authd_engine *e, struct attempt *a, struct sk_error *err)
 		goto out;
 	}
 
-	/* the factor */
-	if (q->factor == SIGNON_F_CARD_PIN || q->factor == SIGNON_F_CODE_PIN) {
+	/* the factor; biometric + PIN: the match first, then the PIN */
+	if (q->factor == SIGNON_F_BIO_PIN && q->match != SIGNON_MATCH_YES) {
+		counted = 1;
+		refuse(a, SIGNON_R_NO_MATCH, "biometric did not match");
+		goto out;
+	}
+	if (q->factor == SIGNON_F_CARD_PIN || q->factor == SIGNON_F_CODE_PIN ||
+	    q->factor == SIGNON_F_BIO_PIN) {
 		if (signon_request_open(e->unsealer, a->bd->req_raw, pin, &pin_len,
 		    code, &code_len) != SIGNON_OK) {
 			refuse(a, SIGNON_R_MALFORMED, "the sealed secret does not open");
@@ -263,8 +269,9 @@ check_factor(struct authd_engine *e, struct attempt *a, struct sk_error *err)
 			    pin_len == 0 ? "PIN" : "code");
 			goto out;
 		}
-		if (q->factor == SIGNON_F_CARD_PIN && code_len != 0) {
-			refuse(a, SIGNON_R_MALFORMED, "a code with a card: no");
+		if (q->factor != SIGNON_F_CODE_PIN && code_len != 0) {
+			refuse(a, SIGNON_R_MALFORMED, "a code with a %s: no",
+			    q->factor == SIGNON_F_CARD_PIN ? "card" : "biometric");
 			goto out;
 		}
 		rc = reg_pin_verify(e->r, staff, pin, pin_len, &e2);

@@ -1,7 +1,8 @@
 /*
  * Handover on a shared terminal (docs/agent.md, "Handover"): the screen
  * is locked with one user's session; a colleague holds their own card to
- * the reader and types their PIN. The verifier checks the colleague's
+ * the reader and types their PIN (or shows their face or finger to the
+ * sensor and types their PIN, where their role allows "biometric-pin"). The verifier checks the colleague's
  * factor as for a sign-on and moves the laptop's session to them in one
  * step (the gateway swaps the first user's stage-2 elements for the
  * second's in one nftables transaction), recorded once as "handover"
@@ -20,7 +21,7 @@
 #include "lib/util.h"
 
 void
-handover_run(const struct agent *a, struct outcome *o)
+handover_run(const struct agent *a, int finger, struct outcome *o)
 {
 	struct agent_session cur;
 
@@ -30,7 +31,10 @@ handover_run(const struct agent *a, struct outcome *o)
 		o->op = SIGNON_OP_HANDOVER;
 		return;
 	}
-	login_card_op(a, SIGNON_OP_HANDOVER, o);
+	if (finger)
+		login_finger_op(a, SIGNON_OP_HANDOVER, 1, o);
+	else
+		login_card_op(a, SIGNON_OP_HANDOVER, o);
 	if (o->kind == O_OK)
 		sk_strlcpy(o->from, cur.staff, sizeof(o->from));
 }

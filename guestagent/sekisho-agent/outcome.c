@@ -12,6 +12,7 @@ factor_text(int f)
 	case SIGNON_F_CARD_KEY:		return "card key + PIN";
 	case SIGNON_F_CODE_PIN:		return "emergency code + PIN";
 	case SIGNON_F_BIOMETRIC:	return "fingerprint";
+	case SIGNON_F_BIO_PIN:		return "face or fingerprint + PIN";
 	default:			return "no factor";
 	}
 }

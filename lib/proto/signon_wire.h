@@ -144,8 +144,11 @@ enum signon_factor {
 				 * challenge (signon_card_digest) */
 	SIGNON_F_CODE_PIN = 3,	/* staff id + emergency code + PIN (sealed) */
 	SIGNON_F_BIOMETRIC = 4,	/* staff id + the work partition's match */
+	SIGNON_F_BIO_PIN = 5,	/* staff id + the match + PIN (sealed): face
+				 * or finger + PIN (a shared counter's
+				 * switch); appended in version 1 */
 };
-#define SIGNON_F_MAX		4
+#define SIGNON_F_MAX		5
 
 /* BIOMETRIC's match (byte 10 of a REQUEST; 0 for every other factor): the
  * work partition's sensor matched the user's enrolled finger or not. A

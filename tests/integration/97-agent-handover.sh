@@ -137,9 +137,39 @@ stale_move() {
 check "the gateway: a move from s1001 (no longer signed on) is refused" stale_move
 check "and s1002 keeps the laptop" sets_are "$ADDR" "" "$ADDR"
 
+# ---- face or finger + PIN (libfprint's virtual device) ----
+export FP_VIRTUAL_DEVICE=$tmp/fp.sock
+mkdir -m 0700 "$HL_DIR/prints"
+finger_says() {
+	local want=$1
+	shift
+	hl_finger "$@" 3<"$HL_DIR/pin"
+	[ "$(tail -n 1 "$HL_DIR/fout")" = "$want" ] || { cat "$HL_DIR/fout" "$HL_DIR/ferr"; return 1; }
+}
+check "s1003 enrols a finger on the counter's laptop" finger_says "Fingerprint enrolled for s1003." \
+	'SCAN w3' 'SCAN w3' 'SCAN w3' 'SCAN w3' 'SCAN w3' -- finger-enroll --user s1003
+check "s1001 enrols one too" finger_says "Fingerprint enrolled for s1001." \
+	'SCAN t1' 'SCAN t1' 'SCAN t1' 'SCAN t1' 'SCAN t1' -- finger-enroll --user s1001
+check "s1001's finger + PIN: her role (tax) may not switch that way" finger_says \
+	"Refused: your policy does not allow signing on with face or fingerprint + PIN." \
+	'SCAN t1' -- handover --finger --user s1001 --pin-fd 3
+check "s1003's finger + PIN while s1002 is signed on: handed over" finger_says \
+	"Handed over from s1002: signed on as s1003 with face or fingerprint + PIN for 480 minutes." \
+	'SCAN w3' -- handover --finger --user s1003 --pin-fd 3
+check "the gateway: handed over to s1003, same role" lab_wait_for -t 10 grep -qF \
+	"device $HL_DEVICE: session handed over from s1002 to s1003 (biometric-pin, role welfare)" \
+	"$LAB_DIR/log/agency-gw.log"
+check "the sets: signed_on and role_welfare, role_tax nothing" sets_are "$ADDR" "" "$ADDR"
+bio_record() {
+	[ "$(grep -c '"user":"s1003","laptop":"'"$HL_DEVICE"'","op":"handover","factor":"biometric-pin","result":"ok".*"reason":"handover from s1002 to s1003"' \
+	    "$HL_DIR/audit.jsonl")" = 1 ] || { cat "$HL_DIR/audit.jsonl"; return 1; }
+}
+check "one handover record for it, naming both" bio_record
+unset FP_VIRTUAL_DEVICE
+
 # ---- back, and sign-off ----
 check "s1001 takes it back with her card" says \
-	"Handed over from s1002: signed on as s1001 with card + PIN for 480 minutes." \
+	"Handed over from s1003: signed on as s1001 with card + PIN for 480 minutes." \
 	hl_agent handover --reader "$A" --pin-fd 3 3<"$HL_DIR/pin"
 check "the sets follow: s1001's again" sets_wait "$ADDR" "$ADDR" ""
 check "sign-off" says "Signed off." hl_agent logout

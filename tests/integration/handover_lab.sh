@@ -12,7 +12,8 @@
 #                (sekisho-signon) on the work link;
 #   staff:       s1001 (role tax, card HL_IDM_A in reader 0) and s1002
 #                (role welfare, card HL_IDM_B in reader 1), both PIN
-#                HL_PIN; s1003 (role welfare, no card) for the fingerprint.
+#                HL_PIN; s1003 (role welfare, no card) for face or finger +
+#                PIN (the verifier's rules allow biometric-pin for welfare).
 #
 # hl_up DIR: all of the above; DIR (0711) holds the keys, the PIN file,
 # the audit's JSON lines ($DIR/audit.jsonl) and the agent's state.
@@ -84,7 +85,7 @@ hl_up() {
 	lab_wait_for -t 10 n agency nft list set inet sekisho_gw role_welfare ||
 		_hl_err "sekisho-gw did not load the group's new template" || return 1
 	mkdir -m 0700 "$d/authd" && "$LAB_BUILD/sekisho-authd" -G "$d/authd" >/dev/null || return 1
-	printf 'role * card-pin card-key code-pin\n' \
+	printf 'role * card-pin card-key code-pin\nrole welfare card-pin card-key code-pin biometric-pin\n' \
 		>"$d/rules"
 	{
 		cat "$LAB_DIR/policy.conf"
@@ -114,7 +115,26 @@ hl_up() {
 
 hl_agent() {
 	cn_net "$NS_WORK" "$LAB_BUILD/sekisho-agent" "$1" --netvm "$LAB_WORK_ROUTER" \
-		--state-dir "$HL_DIR/state" "${@:2}"
+		--state-dir "$HL_DIR/state" --prints "$HL_DIR/prints" "${@:2}"
+}
+
+# hl_finger SCANS... -- SUBCOMMAND ARGS...: the agent with libfprint's
+# virtual device (FP_VIRTUAL_DEVICE, exported by the caller), each SCAN
+# sent (tests/cards/fpctl.py) once it asks for the finger; its output in
+# $HL_DIR/fout and $HL_DIR/ferr.
+hl_finger() {
+	local cmds=() pid i
+	while [ "$1" != -- ]; do cmds+=("$1"); shift; done
+	shift
+	hl_agent "$@" >"$HL_DIR/fout" 2>"$HL_DIR/ferr" &
+	pid=$!
+	for ((i = 0; i < 400; i++)); do
+		grep -q 'Touch the fingerprint sensor' "$HL_DIR/ferr" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	python3 tests/cards/fpctl.py "$FP_VIRTUAL_DEVICE" "${cmds[@]}"
+	wait "$pid"
 }
 
 # The elements of a gateway set, addresses only, sorted ("" when empty).

@@ -117,7 +117,7 @@ static int
 setup(void **state, int pg)
 {
 	static const char rules[] = "role * card-pin card-key code-pin\n"
-	    "role nurse card-key card-pin code-pin biometric\n"
+	    "role nurse card-key card-pin code-pin biometric biometric-pin\n"
 	    "role secure card-key code-pin\n";
 	struct world *w = calloc(1, sizeof(*w));
 	struct reg_group g = { .name = "default", .tmpl = "x",
@@ -626,6 +626,27 @@ t_handover(void **state)
 	assert_int_equal(r.result, SIGNON_R_FACTOR_REFUSED);
 	assert_int_equal(reg_session_active(w->r, "pc-0001", w->now, &ss, &err), 0);
 	assert_string_equal(ss.staff_id, "s1002");
+	/* face or finger + PIN: the match, then the PIN; both counted */
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIO_PIN,
+	    .staff = "s1002", .match = SIGNON_MATCH_NO, .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_NO_MATCH);
+	assert_int_equal(failures(w, "s1002"), 1);
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIO_PIN,
+	    .staff = "s1002", .match = SIGNON_MATCH_YES, .pin = "0000" });
+	assert_int_equal(r.result, SIGNON_R_WRONG_PIN);
+	assert_int_equal(r.tries_left, 3);
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIO_PIN,
+	    .staff = "s1002", .match = SIGNON_MATCH_YES });
+	assert_int_equal(r.result, SIGNON_R_MALFORMED);	/* no PIN */
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIO_PIN,
+	    .staff = "s1001", .match = SIGNON_MATCH_YES, .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_FACTOR_REFUSED);
+	assert_string_equal(w->rec.reason, "factor biometric-pin is not allowed for role clerk");
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIO_PIN,
+	    .staff = "s1002", .match = SIGNON_MATCH_YES, .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_string_equal(w->rec.factor, "biometric-pin");
+	assert_int_equal(failures(w, "s1002"), 0);	/* a PIN: the count starts again */
 	/* back to s1001 with the card */
 	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_CARD_PIN,
 	    .card = CARD, .pin = PIN });
