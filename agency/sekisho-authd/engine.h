@@ -17,10 +17,10 @@
  *      locked, the factor allowed for the user's role, the laptop's
  *      failure budget not spent (else "slow-down", recorded, nothing
  *      checked or counted), then the factor itself (PIN, the card's
- *      signature, code + PIN, the match, the match + PIN);
- *      pin-refused (a keyed card
- *      refused the PIN typed into it): the card known, its user not
- *      disabled or locked, the failure budget, then a counted failure;
+ *      signature, code + PIN, the match, the match + PIN); pin-refused
+ *      (a keyed card refused the PIN typed into it): the card known, its
+ *      user not disabled or locked, the failure budget, then a counted
+ *      failure;
  *   6. failures are counted per user across every factor: a failure sets
  *      the counter to one more than before the attempt, whatever the
  *      factor's own steps did; a success of a card or code factor resets
