@@ -313,6 +313,38 @@ st_r_icmp(struct parser *ps, const struct token *kw, const struct token *v)
 	return 0;
 }
 
+/* role NAME: 1 to POLICY_ROLE_MAX of a-z 0-9 _ (the gateway names a set
+ * after it), each once, at most POLICY_MAX_ROLES. */
+static int
+st_r_role(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	struct policy_rule *r = ps->rule;
+	char s[SHOW_MAX + 8], name[POLICY_ROLE_MAX + 1];
+	size_t i;
+
+	(void)kw;
+	if (v->len == 0 || v->len > POLICY_ROLE_MAX)
+		goto bad;
+	for (i = 0; i < v->len; i++)
+		if (!((v->s[i] >= 'a' && v->s[i] <= 'z') ||
+		    (v->s[i] >= '0' && v->s[i] <= '9') || v->s[i] == '_'))
+			goto bad;
+	memcpy(name, v->s, v->len);
+	name[v->len] = '\0';
+	for (i = 0; i < r->n_roles; i++)
+		if (strcmp(r->roles[i], name) == 0)
+			return ps_perr(ps, v->line, "duplicate role '%s' in service \"%s\"",
+			    name, r->name);
+	if (r->n_roles == POLICY_MAX_ROLES)
+		return ps_perr(ps, v->line, "too many roles in service \"%s\", at most %d",
+		    r->name, POLICY_MAX_ROLES);
+	memcpy(r->roles[r->n_roles++], name, sizeof(name));
+	return 0;
+bad:
+	return ps_perr(ps, v->line, "bad role '%s', expected 1 to %d of a-z 0-9 _",
+	    ps_show(v, s, sizeof(s)), POLICY_ROLE_MAX);
+}
+
 /* to / from: a prefix (it has a '/') or the name of a set. */
 static int
 st_r_dest(struct parser *ps, const struct token *kw, const struct token *v)
@@ -434,6 +466,7 @@ static const struct keyword service_kws[] = {
 	{ "udp", "ports like 53,123", S_R_UDP, 1, st_r_ports },
 	{ "icmp", "echo", S_R_ICMP, 0, st_r_icmp },
 	{ "mode", "remote, office or any", S_R_MODE, 0, st_r_mode },
+	{ "role", "a role name like clerk", S_R_ROLE, 1, st_r_role },
 };
 static const struct keyword inbound_kws[] = {
 	{ "from", "a set name or a prefix", S_R_FROM, 1, st_r_dest },
@@ -442,7 +475,7 @@ static const struct keyword inbound_kws[] = {
 	{ "mode", "remote, office or any", S_R_MODE, 0, st_r_mode },
 };
 static const struct block service_block = { "service", service_kws,
-	nitems(service_kws), "class, to, tcp, udp, icmp or mode" };
+	nitems(service_kws), "class, to, tcp, udp, icmp, mode or role" };
 static const struct block inbound_block = { "inbound", inbound_kws,
 	nitems(inbound_kws), "from, tcp, udp or mode" };
 
@@ -482,7 +515,7 @@ rule_block(struct parser *ps, const struct token *kw, int inbound)
 	r->line = kw->line;
 	ps->rule = r;
 	ps->rule_anon = SIZE_MAX;
-	for (int s = S_R_CLASS; s <= S_R_MODE; s++)
+	for (int s = S_R_CLASS; s <= S_R_ROLE; s++)
 		ps->seen[s] = 0;
 	snprintf(after, sizeof(after), "%s \"%s\"", kind, name);
 	return ps_open_block(ps, inbound ? &inbound_block : &service_block, after,
@@ -504,6 +537,10 @@ ps_bl_service(struct parser *ps, const struct token *kw, const struct token *v)
 		    r->name);
 	if (r->n_sets == 0)
 		return ps_perr(ps, kw->line, "missing 'to' in service \"%s\", at least one is required",
+		    r->name);
+	if (r->n_roles > 0 && r->class != POLICY_CLASS_LGWAN)
+		return ps_perr(ps, ps->seen[S_R_ROLE], "'role' in service \"%s\" of class"
+		    " prelogon: a role is who signed on, prelogon is before anyone did",
 		    r->name);
 	r->all = r->tcp.n == 0 && r->udp.n == 0 && !r->icmp;
 	return 0;

@@ -42,6 +42,8 @@
 #define POLICY_MAX_INBOUND	64
 #define POLICY_MAX_PORTS	64	/* port ranges in one tcp or udp line set */
 #define POLICY_MAX_REFS		16	/* named sets in one rule's to / from */
+#define POLICY_MAX_ROLES	8	/* role lines in one service */
+#define POLICY_ROLE_MAX		31	/* bytes of a role name: [a-z0-9_] */
 #define POLICY_DEFAULT_DIST_INTERVAL	3600	/* s between bundle fetches */
 #define POLICY_DIST_PORT	51830
 
@@ -103,6 +105,12 @@ struct policy_rule {
 	struct policy_ports tcp, udp;
 	int icmp;			/* echo request (and its errors) */
 	int all;			/* every protocol and port */
+	/* role NAME ...: a service of class lgwan only for a user of one of
+	 * these roles (the staff row's role in the registry); none: every
+	 * signed-on user. The gateway enforces it (the netvm cannot know who
+	 * is signed on, as for classes). */
+	char roles[POLICY_MAX_ROLES][POLICY_ROLE_MAX + 1];
+	size_t n_roles;
 	unsigned int line;
 };
 

@@ -153,6 +153,8 @@ print_rules(FILE *f, const struct policy *p, const struct policy_rule *v,
 		if (r->icmp)
 			fprintf(f, "\ticmp echo\n");
 		fprintf(f, "\tmode %s\n", mode_name(r->modes));
+		for (size_t k = 0; k < r->n_roles; k++)
+			fprintf(f, "\trole %s\n", r->roles[k]);
 		fprintf(f, "}\n");
 	}
 }

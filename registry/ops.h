@@ -203,6 +203,16 @@ int reg_session_open(struct reg *r, const struct reg_actor *a, const char *devic
 int reg_session_open_checked(struct reg *r, const struct reg_actor *a,
     const char *device, const char *staff_id, const char *factor, int64_t now,
     int64_t lifetime_s, int64_t *id, struct sk_error *err);
+/* A handover on a shared terminal: the device's session in force must be
+ * from_staff's; it is closed ("handed over to TO") and to_staff's opened
+ * until now + lifetime_s, in one transaction (the caller's, or its own):
+ * no moment with both sessions, none with neither; the feed carries one
+ * "open". -ESRCH when the device has no unexpired session of from_staff
+ * (nothing changes); -EINVAL the same user twice; else as
+ * reg_session_open. */
+int reg_session_handover(struct reg *r, const struct reg_actor *a, const char *device,
+    const char *from_staff, const char *to_staff, const char *factor, int64_t now,
+    int64_t lifetime_s, int64_t *id, struct sk_error *err);
 /* Closes the device's open session (why, "" for "closed"). -ENOENT if
  * none is open (an expired one is closed all the same). */
 int reg_session_close(struct reg *r, const struct reg_actor *a, const char *device,

@@ -119,7 +119,7 @@ prev_row(void *arg, int ncol, const char *const *v)
 
 static int
 hand_over(struct reg *r, const struct reg_actor *a, const char *device,
-    const char *staff_id, int64_t now, struct sk_error *err)
+    const char *staff_id, const char *prev_why, int64_t now, struct sk_error *err)
 {
 	struct prev_row pr;
 	char t[24], why[REG_NAME_MAX + 16];
@@ -128,7 +128,10 @@ hand_over(struct reg *r, const struct reg_actor *a, const char *device,
 	int rc;
 
 	memset(&pr, 0, sizeof(pr));
-	snprintf(why, sizeof(why), "replaced by %s", staff_id);
+	if (prev_why != NULL)
+		snprintf(why, sizeof(why), "%s", prev_why);
+	else
+		snprintf(why, sizeof(why), "replaced by %s", staff_id);
 	if ((rc = reg_exec(r, "UPDATE sessions SET closed = $2, closed_why = CASE"
 	    " WHEN expires <= CAST($2 AS BIGINT) THEN 'expired' ELSE $3 END"
 	    " WHERE device = $1 AND closed IS NULL RETURNING id, staff_id, expires,"
@@ -144,7 +147,7 @@ hand_over(struct reg *r, const struct reg_actor *a, const char *device,
 static int
 open_tx(struct reg *r, const struct reg_actor *a, const char *device,
     const char *staff_id, const char *factor, int64_t now, int64_t lifetime_s,
-    int checked, int64_t *id, struct sk_error *err)
+    int checked, const char *prev_why, int64_t *id, struct sk_error *err)
 {
 	struct reg_device d;
 	struct reg_staff st;
@@ -169,7 +172,7 @@ open_tx(struct reg *r, const struct reg_actor *a, const char *device,
 			return sk_errorf(err, EPERM, "user %s is locked after %d"
 			    " failures: no session", staff_id, st.failures);
 	}
-	if ((rc = hand_over(r, a, device, staff_id, now, err)) < 0)
+	if ((rc = hand_over(r, a, device, staff_id, prev_why, now, err)) < 0)
 		return rc;
 	if ((rc = reg_exec(r, "INSERT INTO sessions (device, staff_id, factor, opened,"
 	    " expires, opened_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", 6, p,
@@ -217,7 +220,7 @@ reg_session_open(struct reg *r, const struct reg_actor *a, const char *device,
 		return sk_errorf(err, EINVAL, "session: a lifetime is 1 second to a year");
 	if (own && (rc = reg_begin(r, err)) < 0)
 		return rc;
-	rc = open_tx(r, a, device, staff_id, factor, now, lifetime_s, 0, id, err);
+	rc = open_tx(r, a, device, staff_id, factor, now, lifetime_s, 0, NULL, id, err);
 	if (own) {
 		if (rc == 0)
 			rc = reg_commit(r, err);
@@ -245,7 +248,49 @@ reg_session_open_checked(struct reg *r, const struct reg_actor *a,
 		return rc;
 	if (lifetime_s <= 0 || lifetime_s > 366 * 86400 || now < 0)
 		return sk_errorf(err, EINVAL, "session: a lifetime is 1 second to a year");
-	return open_tx(r, a, device, staff_id, factor, now, lifetime_s, 1, id, err);
+	return open_tx(r, a, device, staff_id, factor, now, lifetime_s, 1, NULL, id, err);
+}
+
+int
+reg_session_handover(struct reg *r, const struct reg_actor *a, const char *device,
+    const char *from_staff, const char *to_staff, const char *factor, int64_t now,
+    int64_t lifetime_s, int64_t *id, struct sk_error *err)
+{
+	struct reg_session prev;
+	char why[REG_NAME_MAX + 24];
+	int rc, own = !reg_in_tx(r);
+
+	if (a == NULL)
+		a = &nobody;
+	if ((rc = valid_name("the device", device, REG_NAME_MAX, err)) < 0 ||
+	    (rc = valid_name("the user handing over", from_staff, REG_NAME_MAX, err)) < 0 ||
+	    (rc = valid_name("the user", to_staff, REG_NAME_MAX, err)) < 0 ||
+	    (rc = valid_name("the factor", factor, REG_FACTOR_MAX, err)) < 0)
+		return rc;
+	if (strcmp(from_staff, to_staff) == 0)
+		return sk_errorf(err, EINVAL, "session: a handover from %s to %s: the same"
+		    " user", from_staff, to_staff);
+	if (lifetime_s <= 0 || lifetime_s > 366 * 86400 || now < 0)
+		return sk_errorf(err, EINVAL, "session: a lifetime is 1 second to a year");
+	if (own && (rc = reg_begin(r, err)) < 0)
+		return rc;
+	if ((rc = open_session(r, device, &prev, err)) >= 0) {
+		if (rc == 0 || prev.expires <= now || strcmp(prev.staff_id, from_staff) != 0)
+			rc = sk_errorf(err, ESRCH, "device %s has no session of %s in force:"
+			    " nothing to hand over", device, from_staff);
+		else {
+			snprintf(why, sizeof(why), "handed over to %s", to_staff);
+			rc = open_tx(r, a, device, to_staff, factor, now, lifetime_s, 0, why,
+			    id, err);
+		}
+	}
+	if (own) {
+		if (rc == 0)
+			rc = reg_commit(r, err);
+		else
+			reg_rollback(r);
+	}
+	return rc;
 }
 
 int

@@ -251,8 +251,14 @@ check_factor(struct authd_engine *e, struct attempt *a, struct sk_error *err)
 		goto out;
 	}
 
-	/* the factor */
-	if (q->factor == SIGNON_F_CARD_PIN || q->factor == SIGNON_F_CODE_PIN) {
+	/* the factor; biometric + PIN: the match first, then the PIN */
+	if (q->factor == SIGNON_F_BIO_PIN && q->match != SIGNON_MATCH_YES) {
+		counted = 1;
+		refuse(a, SIGNON_R_NO_MATCH, "biometric did not match");
+		goto out;
+	}
+	if (q->factor == SIGNON_F_CARD_PIN || q->factor == SIGNON_F_CODE_PIN ||
+	    q->factor == SIGNON_F_BIO_PIN) {
 		if (signon_request_open(e->unsealer, a->bd->req_raw, pin, &pin_len,
 		    code, &code_len) != SIGNON_OK) {
 			refuse(a, SIGNON_R_MALFORMED, "the sealed secret does not open");
@@ -263,8 +269,9 @@ check_factor(struct authd_engine *e, struct attempt *a, struct sk_error *err)
 			    pin_len == 0 ? "PIN" : "code");
 			goto out;
 		}
-		if (q->factor == SIGNON_F_CARD_PIN && code_len != 0) {
-			refuse(a, SIGNON_R_MALFORMED, "a code with a card: no");
+		if (q->factor != SIGNON_F_CODE_PIN && code_len != 0) {
+			refuse(a, SIGNON_R_MALFORMED, "a code with a %s: no",
+			    q->factor == SIGNON_F_CARD_PIN ? "card" : "biometric");
 			goto out;
 		}
 		rc = reg_pin_verify(e->r, staff, pin, pin_len, &e2);
@@ -372,6 +379,7 @@ handle_bound(struct authd_engine *e, const uint8_t *in, size_t len, int64_t now,
 	static struct signon_bound bd;
 	const struct signon_request *q = &bd.req;
 	char pub_b64[REG_PUB_LEN + 1], state[16], id[SIGNON_DEVICE_LEN + REG_PUB_LEN + 2];
+	char from[REG_NAME_MAX + 1] = "";
 	uint8_t pub[KEY_LEN];
 	EVP_PKEY *pk;
 	struct sk_error e2;
@@ -441,9 +449,34 @@ handle_bound(struct authd_engine *e, const uint8_t *in, size_t len, int64_t now,
 			return *err = e2, rc;
 		return a->res.result = SIGNON_R_OK, 0;
 	}
+	/* 4b: a handover needs someone signed on to hand over from */
+	if (q->op == SIGNON_OP_HANDOVER) {
+		rc = authd_session_holder(e->r, bd.device, now, from, &e2);
+		if (rc == -ENOENT)
+			return refuse(a, SIGNON_R_NO_SESSION, "no session to hand over");
+		if (rc < 0)
+			return *err = e2, rc;
+	}
 	/* 5, 6 */
 	if ((rc = check_factor(e, a, err)) < 0 || a->res.result != SIGNON_R_OK)
 		return rc;
+	if (q->op == SIGNON_OP_HANDOVER && strcmp(from, a->res.staff) != 0) {
+		/* 7b: one step, both sessions; one record naming both */
+		rc = authd_session_handover(e->r, bd.device, from, a->res.staff,
+		    signon_factor_name(q->factor), now, e->lifetime_s, &e2);
+		if (rc == -EPERM || rc == -ENOENT || rc == -ESRCH)
+			return refuse(a, rc == -ESRCH ? SIGNON_R_NO_SESSION : SIGNON_R_DEVICE,
+			    "no handover: %s", e2.msg);
+		if (rc < 0)
+			return *err = e2, rc;
+		snprintf(a->rec->reason, sizeof(a->rec->reason), "handover from %s to %s",
+		    from, a->res.staff);
+		a->res.lifetime_s = e->lifetime_s;
+		return 0;
+	}
+	if (q->op == SIGNON_OP_HANDOVER)
+		snprintf(a->rec->reason, sizeof(a->rec->reason), "%s is the user signed"
+		    " on: nothing handed over, the session renewed", from);
 	/* 7 */
 	rc = authd_session_open(e->r, bd.device, a->res.staff,
 	    signon_factor_name(q->factor), now, e->lifetime_s, &e2);

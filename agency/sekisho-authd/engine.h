@@ -17,9 +17,10 @@
  *      locked, the factor allowed for the user's role, the laptop's
  *      failure budget not spent (else "slow-down", recorded, nothing
  *      checked or counted), then the factor itself (PIN, the card's
- *      signature, code + PIN, the match); pin-refused (a keyed card
- *      refused the PIN typed into it): the card known, its user not
- *      disabled or locked, the failure budget, then a counted failure;
+ *      signature, code + PIN, the match, the match + PIN); pin-refused
+ *      (a keyed card refused the PIN typed into it): the card known, its
+ *      user not disabled or locked, the failure budget, then a counted
+ *      failure;
  *   6. failures are counted per user across every factor: a failure sets
  *      the counter to one more than before the attempt, whatever the
  *      factor's own steps did; a success of a card or code factor resets
@@ -35,6 +36,14 @@
  * line) per address per minute. While the registry is unreachable
  * (e->unavailable, set by the daemon) a BOUND is answered "unavailable",
  * never checked: nothing is accepted that the registry did not record.
+ *
+ * A handover (a shared terminal, locked; another user's factor) first
+ * needs a session in force on the laptop (else "no-session", before the
+ * factor: nothing is counted); the factor is then checked as for a
+ * sign-on, and its success closes the first user's session and opens the
+ * second's in one step (reg_session_handover), recorded once as
+ * "handover" with the second user and "handover from A to B". The same
+ * user again renews the session (the record says so).
  *
  * Requests are handled in batches: authd_batch_begin takes the registry's
  * write lock, reads the audit chain's head; every record of the batch is

@@ -89,7 +89,7 @@ rules_parse(const char *name, const char *text, size_t len, struct rules *out,
 
 			if (f < 0)
 				return sk_errorf(err, EINVAL, "%s:%zu: unknown factor"
-				    " \"%.*s\" (card-pin, card-key, code-pin, biometric)",
+				    " \"%.*s\" (card-pin, card-key, code-pin, biometric, biometric-pin)",
 				    name, line, (int)(wl[i] > 32 ? 32 : wl[i]), w[i]);
 			if (rl.r[rl.n].factors & (1u << f))
 				return sk_errorf(err, EINVAL, "%s:%zu: factor %s given"

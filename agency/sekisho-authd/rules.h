@@ -9,7 +9,8 @@
  *
  * "role *" is every role without a line of its own; without it, such a
  * role signs on with nothing. A role is the staff row's role; a factor
- * one of card-pin, card-key, code-pin, biometric. Any error rejects the
+ * one of card-pin, card-key, code-pin, biometric, biometric-pin (face or
+ * finger matched in the work partition, and the PIN). Any error rejects the
  * whole file with "FILE:LINE: what". Pure: text in, a table out.
  */
 #ifndef SK_AUTHD_RULES_H

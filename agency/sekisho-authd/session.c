@@ -18,6 +18,31 @@ authd_session_open(struct reg *r, const char *device, const char *staff,
 }
 
 int
+authd_session_holder(struct reg *r, const char *device, int64_t now,
+    char staff[REG_NAME_MAX + 1], struct sk_error *err)
+{
+	struct reg_session s;
+	int rc;
+
+	staff[0] = '\0';
+	if ((rc = reg_session_active(r, device, now, &s, err)) < 0)
+		return rc;
+	sk_strlcpy(staff, s.staff_id, REG_NAME_MAX + 1);
+	return 0;
+}
+
+int
+authd_session_handover(struct reg *r, const char *device, const char *from,
+    const char *to, const char *factor, int64_t now, uint32_t lifetime_s,
+    struct sk_error *err)
+{
+	static const struct reg_actor handover = { "sekisho-authd", "handover" };
+
+	return reg_session_handover(r, &handover, device, from, to, factor, now,
+	    lifetime_s, NULL, err);
+}
+
+int
 authd_session_close(struct reg *r, const char *device, const char *why,
     int64_t now, struct sk_error *err)
 {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lib/util.h"
+#include "registry/ops.h"
 #include "registry/registry.h"
 
 /* 0 or the registry's -errno. In the caller's transaction, which has
@@ -18,6 +19,16 @@
  * (reg_session_open_checked: they are not read again). */
 int authd_session_open(struct reg *r, const char *device, const char *staff,
     const char *factor, int64_t now, uint32_t lifetime_s, struct sk_error *err);
+/* The user whose session is in force on the laptop, into staff: 0, or
+ * -ENOENT when none is. */
+int authd_session_holder(struct reg *r, const char *device, int64_t now,
+    char staff[REG_NAME_MAX + 1], struct sk_error *err);
+/* A handover (shared terminal): from's session closed, to's opened, in
+ * the caller's transaction. 0, -ESRCH (from's session is no longer the
+ * one in force), -EPERM, -ENOENT, or the registry's -errno. */
+int authd_session_handover(struct reg *r, const char *device, const char *from,
+    const char *to, const char *factor, int64_t now, uint32_t lifetime_s,
+    struct sk_error *err);
 /* 0, -ENOENT when the laptop has no open session. */
 int authd_session_close(struct reg *r, const char *device, const char *why,
     int64_t now, struct sk_error *err);

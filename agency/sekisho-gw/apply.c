@@ -20,9 +20,22 @@
 
 #include "lib/log.h"
 #include "lib/nftload.h"
+#include "policy/render/compile.h"
 #include "vpn/wg.h"
 
 #define WG_BATCH	WG_MAX_PEERS	/* peers per WireGuard set (at start) */
+
+/* A stage-2 element out of set PREFIX ROLE (signed_on, or role_ROLE;
+ * nothing for an empty role). */
+static void
+stage_removal(struct buf *b, const char *a, const char *prefix, const char *role)
+{
+	if (strcmp(prefix, "signed_on") != 0 && role[0] == '\0')
+		return;
+	buf_printf(b, "add element inet %s %s%s { %s timeout 1s }\n"
+	    "delete element inet %s %s%s { %s }\n", GW_TABLE, prefix, role, a,
+	    GW_TABLE, prefix, role, a);
+}
 
 /* Removals first, each as "add, then delete" (see above); then the
  * additions, one command per set, so that a start with thousands of
@@ -42,10 +55,12 @@ nft_removals(struct buf *b, const struct gw_action *x)
 	case GW_ACT_STAGE_ADD:	/* a session replaced: its new timeout below */
 		if (!x->replace)
 			break;
-		/* FALLTHROUGH */
+		stage_removal(b, a, "signed_on", "");
+		stage_removal(b, a, COMPILE_GW_ROLE_PREFIX, x->old_role);
+		break;
 	case GW_ACT_STAGE_DEL:
-		buf_printf(b, "add element inet %s signed_on { %s timeout 1s }\n"
-		    "delete element inet %s signed_on { %s }\n", GW_TABLE, a, GW_TABLE, a);
+		stage_removal(b, a, "signed_on", "");
+		stage_removal(b, a, COMPILE_GW_ROLE_PREFIX, x->role);
 		break;
 	default:
 		break;
@@ -79,6 +94,17 @@ nft_additions(struct buf *b, const struct gw_actions *acts, int group)
 	}
 	if (n > 0)
 		buf_printf(b, " }\n");
+	/* a session's role element: one command each (sessions change one
+	 * at a time after start) */
+	for (size_t i = 0; group == 0 && i < acts->n; i++) {
+		const struct gw_action *x = &acts->v[i];
+
+		if (x->type != GW_ACT_STAGE_ADD || x->role[0] == '\0')
+			continue;
+		inet_ntop(AF_INET, &x->a4, a, sizeof(a));
+		buf_printf(b, "add element inet %s %s%s { %s timeout %llds }\n", GW_TABLE,
+		    COMPILE_GW_ROLE_PREFIX, x->role, a, (long long)x->timeout_s);
+	}
 	return n;
 }
 

@@ -232,7 +232,8 @@ session_usage(void)
 {
 	fprintf(stderr, "usage: sekisho-gw session list [--json]\n"
 	    "       sekisho-gw session open DEVICE STAFF [--lifetime SECONDS] [--factor F]\n"
-	    "       sekisho-gw session close DEVICE [--why TEXT]\n");
+	    "       sekisho-gw session close DEVICE [--why TEXT]\n"
+	    "       sekisho-gw session move DEVICE FROM TO [--lifetime SECONDS] [--factor F]\n");
 	return EXIT_USAGE;
 }
 
@@ -259,13 +260,15 @@ gw_session_main(void *ctx, int argc, char *argv[])
 			printf("]\n");
 		return done.status == 0 ? EXIT_OK : EXIT_FAIL;
 	}
-	if (strcmp(argv[1], "open") == 0 && argc >= 4) {
+	if ((strcmp(argv[1], "open") == 0 && argc >= 4) ||
+	    (strcmp(argv[1], "move") == 0 && argc >= 5)) {
+		int move = strcmp(argv[1], "move") == 0, first = move ? 5 : 4;
 		uint64_t v;
 
-		q.type = GWS_OPEN;
+		q.type = move ? GWS_MOVE : GWS_OPEN;
 		q.lifetime = 8 * 3600;
 		snprintf(q.factor, sizeof(q.factor), "cli");
-		for (int i = 4; i < argc; i += 2) {
+		for (int i = first; i < argc; i += 2) {
 			if (i + 1 >= argc)
 				return session_usage();
 			if (strcmp(argv[i], "--lifetime") == 0 &&
@@ -280,7 +283,11 @@ gw_session_main(void *ctx, int argc, char *argv[])
 		if (strlen(argv[2]) >= sizeof(q.device) || strlen(argv[3]) >= sizeof(q.text))
 			return session_usage();
 		snprintf(q.device, sizeof(q.device), "%s", argv[2]);
-		snprintf(q.text, sizeof(q.text), "%s", argv[3]);
+		if (move && (size_t)snprintf(q.text, sizeof(q.text), "%s %s", argv[3],
+		    argv[4]) >= sizeof(q.text))
+			return session_usage();
+		if (!move)
+			snprintf(q.text, sizeof(q.text), "%s", argv[3]);
 	} else if (strcmp(argv[1], "close") == 0 && argc >= 3) {
 		q.type = GWS_CLOSE;
 		if (strlen(argv[2]) >= sizeof(q.device))

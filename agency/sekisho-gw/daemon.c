@@ -232,11 +232,15 @@ one_change(struct gw *g, const struct reg_change *c, int64_t now, struct sk_erro
 		return 1;
 	if (strcmp(c->kind, "session") == 0) {
 		struct reg_session s;
+		char role[GW_ROLE_MAX + 1];
 
 		rc = reg_session_active(g->r, c->object, now, &s, err);
+		if (rc == 0 && (rc = src_role(g, s.staff_id, role, err)) < 0)
+			return rc;
 		if (rc == 0) {
-			rc = gw_engine_session_open(&g->e, s.device, s.staff_id, s.factor, s.opened,
-			    s.expires, now, &g->acts);
+			/* another user's session now: a handover, one action */
+			rc = gw_engine_session_open(&g->e, s.device, s.staff_id, role, s.factor,
+			    s.opened, s.expires, now, &g->acts);
 			if (rc == -ENOMEM)
 				return sk_errorf(err, ENOMEM, "out of memory");
 			if (rc < 0)
@@ -515,6 +519,7 @@ handle(void *arg, const struct gws_req *q, int fd)
 	struct gw *g = arg;
 	struct sk_error err;
 	int64_t now = now_s();
+	char role[GW_ROLE_MAX + 1];
 	int rc;
 
 	switch (q->type) {
@@ -534,8 +539,12 @@ handle(void *arg, const struct gws_req *q, int fd)
 			sessd_done(fd, -rc, "session refused: %s", err.msg);
 			return;
 		}
+		if ((rc = src_role(g, q->text, role, &err)) < 0) {
+			sessd_done(fd, -rc, "session refused: %s", err.msg);
+			return;
+		}
 		gw_actions_clear(&g->acts);
-		rc = gw_engine_session_open(&g->e, q->device, q->text, q->factor, now,
+		rc = gw_engine_session_open(&g->e, q->device, q->text, role, q->factor, now,
 		    now + q->lifetime, now, &g->acts);
 		if (rc < 0) {
 			sessd_done(fd, -rc, "session refused: %s", strerror(-rc));
@@ -550,6 +559,51 @@ handle(void *arg, const struct gws_req *q, int fd)
 		sessd_done(fd, 0, "device %s: stage 2 for %u s (%s)", q->device, q->lifetime,
 		    q->text);
 		return;
+	case GWS_MOVE: {
+		/* a handover by name: only from the user signed on; the registry
+		 * moves both sessions in one transaction, the engine both users'
+		 * elements in one nftables transaction */
+		char from[GWS_NAME_FIELD], to[GWS_NAME_FIELD];
+
+		if (gws_move_split(q->text, from, to) != 0) {
+			sessd_done(fd, EINVAL, "move: two staff ids, one space");
+			return;
+		}
+		if (g->r == NULL) {
+			sessd_done(fd, EAGAIN, "the registry is lost: no handover until it is back");
+			return;
+		}
+		if ((rc = reg_session_handover(g->r, &gw_actor, q->device, from, to, q->factor,
+		    now, q->lifetime, NULL, &err)) < 0) {
+			sessd_done(fd, -rc, "no handover: %s", err.msg);
+			return;
+		}
+		if ((rc = src_role(g, to, role, &err)) < 0) {
+			sessd_done(fd, -rc, "handover recorded, not applied: %s", err.msg);
+			g->dirty = 1;
+			return;
+		}
+		gw_actions_clear(&g->acts);
+		rc = gw_engine_session_move(&g->e, q->device, from, to, role, q->factor, now,
+		    now + q->lifetime, now, &g->acts);
+		if (rc == -ESRCH || rc == -ENOENT)	/* the registry's word holds */
+			rc = gw_engine_session_open(&g->e, q->device, to, role, q->factor, now,
+			    now + q->lifetime, now, &g->acts);
+		if (rc < 0) {
+			sessd_done(fd, -rc, "handover recorded, not applied here: %s",
+			    strerror(-rc));
+			return;
+		}
+		if (gw_apply(g, NULL, 0, &err) < 0) {
+			log_warnx("handover on %s: %s", q->device, err.msg);
+			g->dirty = 1;
+			sessd_done(fd, EIO, "handover not applied: %s", err.msg);
+			return;
+		}
+		sessd_done(fd, 0, "device %s: stage 2 moved from %s to %s for %u s", q->device,
+		    from, to, q->lifetime);
+		return;
+	}
 	case GWS_CLOSE:
 		if (g->r == NULL) {
 			sessd_done(fd, EAGAIN, "the registry is lost: try again when it is back");
@@ -736,6 +790,7 @@ gw_run(int argc, char *argv[])
 	g.next_report_ms = now_ms();	/* at once: a gateway back from a long
 					   absence holds the log again */
 	while (!quit) {
+		static uint64_t recheck;	/* a wake that found nothing: once more */
 		struct pollfd pfd[2] = { { .fd = fe.fd, .events = POLLIN },
 		    { .fd = g.feed_fd, .events = POLLIN } };
 		uint64_t now = now_ms(), wake = UINT64_MAX;
@@ -754,6 +809,8 @@ gw_run(int argc, char *argv[])
 			wake = g.next_report_ms;
 		if (exp > 0 && (uint64_t)exp * 1000 < wake)
 			wake = (uint64_t)exp * 1000 > now ? (uint64_t)exp * 1000 : now;
+		if (recheck != 0 && recheck < wake)
+			wake = recheck;
 		if (poll(pfd, 2, wake == UINT64_MAX ? -1 : wake > now ? (int)(wake - now) : 0) == -1 &&
 		    errno != EINTR)
 			fatal("poll");
@@ -800,10 +857,20 @@ gw_run(int argc, char *argv[])
 				log_warnx("%s: the last good state holds; a full sync is next", err.msg);
 			continue;
 		}
-		if (g.feed_fd >= 0 && (woke || catch_up)) {
+		if (g.feed_fd >= 0 && (woke || catch_up || (recheck != 0 && now >= recheck))) {
+			int64_t seq0 = g.seq;
+
+			recheck = 0;
 			/* drain before reading: a commit after it wakes us again */
 			if ((rc = reg_feed_drain(g.r, &err)) >= 0)
 				rc = follow(&g, &err);
+			/* SQLite: a writer that cannot touch the database after its
+			 * commit (the verifier, sandboxed without a file system)
+			 * wakes us with its -wal writes alone, the last of which
+			 * may come just before the commit is visible: read once
+			 * more, shortly, after a wake that found nothing */
+			if (rc >= 0 && woke && g.seq == seq0)
+				recheck = now + GW_RECHECK_MS;
 		} else if (g.feed_fd < 0 && now >= next_poll) {
 			uint64_t t0 = now_us();
 

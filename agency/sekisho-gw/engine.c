@@ -53,6 +53,7 @@ act(struct gw_actions *a, enum gw_act_type type, const struct gw_dev *d)
 		x->has6 = d->has6;
 		x->a6 = d->a6;
 		x->group = d->group;
+		memcpy(x->role, d->sess.role, sizeof(x->role));
 	}
 	return x;
 }
@@ -206,6 +207,20 @@ gw_engine_set_groups(struct gw_engine *e, const char *const *names, const int *n
 		e->group_num[i] = nums[i];
 	}
 	e->n_groups = n;
+	return 0;
+}
+
+int
+gw_engine_set_roles(struct gw_engine *e, const char *const *names, size_t n)
+{
+	if (n > GW_MAX_ROLES)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i]) > GW_ROLE_MAX)
+			return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		memcpy(e->roles[i], names[i], strlen(names[i]) + 1);
+	e->n_roles = n;
 	return 0;
 }
 
@@ -764,15 +779,27 @@ token_ok(const char *s, size_t max)
 	return 1;
 }
 
+/* The role set a user of role goes in: role if the ruleset has one. */
+static const char *
+role_set(const struct gw_engine *e, const char *role)
+{
+	for (size_t i = 0; role != NULL && role[0] != '\0' && i < e->n_roles; i++)
+		if (strcmp(e->roles[i], role) == 0)
+			return e->roles[i];
+	return "";
+}
+
 int
 gw_engine_session_open(struct gw_engine *e, const char *device, const char *staff,
-    const char *factor, int64_t opened, int64_t expires, int64_t now,
+    const char *role, const char *factor, int64_t opened, int64_t expires, int64_t now,
     struct gw_actions *out)
 {
-	int found;
+	int found, handover;
 	size_t i = find_idx(e, device, &found);
 	struct gw_dev *d;
 	struct gw_action *x;
+	const char *rs = role_set(e, role);
+	char from[GW_NAME_MAX + 1];
 
 	if (!found)
 		return -ENOENT;
@@ -780,22 +807,50 @@ gw_engine_session_open(struct gw_engine *e, const char *device, const char *staf
 		return -EINVAL;
 	d = &e->devs[i];
 	if (d->sess.expires == expires && strcmp(d->sess.staff, staff) == 0 &&
-	    strcmp(d->sess.factor, factor) == 0)
+	    strcmp(d->sess.factor, factor) == 0 && strcmp(d->sess.role, rs) == 0)
 		return 0;	/* already so (the feed repeating our own change) */
+	handover = d->sess.expires > now && strcmp(d->sess.staff, staff) != 0;
+	snprintf(from, sizeof(from), "%s", d->sess.staff);
 	if ((x = act(out, GW_ACT_STAGE_ADD, d)) == NULL)
 		return -ENOMEM;
 	x->timeout_s = expires - now;
 	/* the kernel may still hold the last element (its own clock): it
-	 * goes first, or the new timeout would not be taken */
+	 * goes first, or the new timeout would not be taken; with it, the
+	 * last user's role element, in the same transaction */
 	x->replace = d->stage_until + 2 > now;
+	if (x->replace)
+		memcpy(x->old_role, d->sess.role, sizeof(x->old_role));
+	snprintf(x->role, sizeof(x->role), "%s", rs);
 	d->stage_until = expires;
 	snprintf(d->sess.staff, sizeof(d->sess.staff), "%s", staff);
 	snprintf(d->sess.factor, sizeof(d->sess.factor), "%s", factor);
+	snprintf(d->sess.role, sizeof(d->sess.role), "%s", rs);
 	d->sess.opened = opened;
 	d->sess.expires = expires;
-	logf_(out, "device %s: session of %s (%s) opened for %llds: stage 2", d->name, staff,
-	    factor, (long long)(expires - now));
+	if (handover)
+		logf_(out, "device %s: session handed over from %s to %s (%s%s%s) for %llds:"
+		    " stage 2", d->name, from, staff, factor, rs[0] ? ", role " : "", rs,
+		    (long long)(expires - now));
+	else
+		logf_(out, "device %s: session of %s (%s%s%s) opened for %llds: stage 2",
+		    d->name, staff, factor, rs[0] ? ", role " : "", rs,
+		    (long long)(expires - now));
 	return out->oom ? -ENOMEM : 0;
+}
+
+int
+gw_engine_session_move(struct gw_engine *e, const char *device, const char *from_staff,
+    const char *to_staff, const char *role, const char *factor, int64_t opened,
+    int64_t expires, int64_t now, struct gw_actions *out)
+{
+	const struct gw_dev *d = gw_engine_find(e, device);
+
+	if (d == NULL)
+		return -ENOENT;
+	if (d->sess.expires <= now || strcmp(d->sess.staff, from_staff) != 0)
+		return -ESRCH;
+	return gw_engine_session_open(e, device, to_staff, role, factor, opened, expires,
+	    now, out);
 }
 
 int

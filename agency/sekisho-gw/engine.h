@@ -46,6 +46,8 @@
 #define GW_FACTOR_MAX	15
 #define GW_MAX_GROUPS	256
 #define GW_LOG_MAX	200
+#define GW_ROLE_MAX	31	/* POLICY_ROLE_MAX */
+#define GW_MAX_ROLES	64	/* COMPILE_GW_MAX_ROLES */
 
 /* A device's row as the registry gave it: text, unchecked. */
 struct gw_row {
@@ -60,6 +62,7 @@ struct gw_row {
 struct gw_session {
 	char	staff[GW_NAME_MAX + 1];
 	char	factor[GW_FACTOR_MAX + 1];
+	char	role[GW_ROLE_MAX + 1];	/* the role set it is in, "" none */
 	int64_t	opened, expires;	/* seconds; expires 0: no session */
 };
 
@@ -82,8 +85,10 @@ enum gw_act_type {
 	GW_ACT_PEER_DEL,	/* pub */
 	GW_ACT_ELEM_ADD,	/* a4 into devices_<group> */
 	GW_ACT_ELEM_DEL,	/* a4 out of devices_<group> */
-	GW_ACT_STAGE_ADD,	/* a4 into signed_on, timeout_s */
-	GW_ACT_STAGE_DEL,	/* a4 out of signed_on */
+	GW_ACT_STAGE_ADD,	/* a4 into signed_on (and role_<role>), timeout_s;
+				   replace: out of signed_on (and role_<old_role>)
+				   first, in the same transaction */
+	GW_ACT_STAGE_DEL,	/* a4 out of signed_on (and role_<role>) */
 	GW_ACT_CT_FLUSH,	/* a4's tracked connections */
 };
 
@@ -98,6 +103,8 @@ struct gw_action {
 	int64_t			timeout_s;
 	int			replace;	/* STAGE_ADD: an element may be
 						   there already (remove it first) */
+	char			role[GW_ROLE_MAX + 1];		/* STAGE_*: "" none */
+	char			old_role[GW_ROLE_MAX + 1];	/* STAGE_ADD replace */
 	char			msg[GW_LOG_MAX];
 };
 
@@ -127,6 +134,8 @@ struct gw_engine {
 	char		 groups[GW_MAX_GROUPS][GW_NAME_MAX + 1];
 	int		 group_num[GW_MAX_GROUPS];
 	size_t		 n_groups;
+	char		 roles[GW_MAX_ROLES][GW_ROLE_MAX + 1];	/* with a set */
+	size_t		 n_roles;
 	struct gw_dev	*devs;		/* admitted, sorted by name */
 	size_t		 n, cap;
 	struct gw_seen	*seen;		/* the interface at start, until the first sync */
@@ -152,6 +161,11 @@ void gw_engine_free(struct gw_engine *e);
 int gw_engine_set_groups(struct gw_engine *e, const char *const *names,
     const int *nums, size_t n);
 
+/* The roles the ruleset has a set role_<name> for (the services' `role`
+ * lines of every group). A session's user of another role, or of none,
+ * is in signed_on only. -E2BIG, -EINVAL (a name too long). */
+int gw_engine_set_roles(struct gw_engine *e, const char *const *names, size_t n);
+
 /* The interface's peers at start (copied); the first gw_engine_sync
  * compares with them and forgets them. */
 int gw_engine_adopt(struct gw_engine *e, const struct gw_seen *seen, size_t n);
@@ -165,13 +179,25 @@ int gw_engine_sync(struct gw_engine *e, const struct gw_row *rows, size_t n,
 int gw_engine_device(struct gw_engine *e, const char *name, const struct gw_row *row,
     int64_t now, struct gw_actions *out);
 
-/* Stage 2 for device until expires (> now). -ENOENT: not admitted
- * (unknown, revoked or refused); -EINVAL: expires not in the future or a
- * bad staff id or factor. An open session is replaced; the same session
- * again (staff, factor, expiry) changes nothing. */
+/* Stage 2 for device until expires (> now), for staff of role (the
+ * staff row's, "" none: in a role set only if gw_engine_set_roles named
+ * it). -ENOENT: not admitted (unknown, revoked or refused); -EINVAL:
+ * expires not in the future or a bad staff id or factor. An open session
+ * is replaced: another user's is a handover, which moves the device
+ * from the first user's elements to the second's in one action (its
+ * removals and additions in one nftables transaction: no instant with
+ * both users' access, none with neither); the same session again (staff,
+ * factor, expiry) changes nothing. */
 int gw_engine_session_open(struct gw_engine *e, const char *device, const char *staff,
-    const char *factor, int64_t opened, int64_t expires, int64_t now,
+    const char *role, const char *factor, int64_t opened, int64_t expires, int64_t now,
     struct gw_actions *out);
+/* A handover asked for by name (the session socket's MOVE): as
+ * gw_engine_session_open for to_staff, but only while from_staff's
+ * session is the one in force on device: -ESRCH otherwise (nothing
+ * changes: a stale request never takes a third user's stage away). */
+int gw_engine_session_move(struct gw_engine *e, const char *device, const char *from_staff,
+    const char *to_staff, const char *role, const char *factor, int64_t opened,
+    int64_t expires, int64_t now, struct gw_actions *out);
 /* Back to stage 1. -ENOENT if the device has no session. */
 int gw_engine_session_close(struct gw_engine *e, const char *device, const char *why,
     struct gw_actions *out);

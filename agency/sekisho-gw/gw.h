@@ -39,6 +39,7 @@
 #define GW_KEEP_S		86400	/* -K */
 #define GW_LIVE_S		3600	/* -L */
 #define GW_FRONTEND_STABLE_MS	10000	/* a frontend that ran this long: backoff reset */
+#define GW_RECHECK_MS		50	/* a feed wake-up that found nothing: again */
 
 struct reg;
 
@@ -90,6 +91,10 @@ void src_disconnect(struct gw *g);
 int src_rows(struct gw *g, struct gw_row **rows, size_t *n, struct sk_error *err);
 /* One device's row: 1 with *row, 0 if no such device. */
 int src_row(struct gw *g, const char *name, struct gw_row *row, struct sk_error *err);
+/* The role of a member of staff (the registry's staff row; "" without
+ * one or when there is no such member): 0 or -errno. */
+int src_role(struct gw *g, const char *staff, char role[GW_ROLE_MAX + 1],
+    struct sk_error *err);
 /* The registry's sessions in force, into the engine (after a full sync). */
 int src_sessions(struct gw *g, int64_t now, struct sk_error *err);
 /* The groups of rows, their templates compiled to the gateway ruleset

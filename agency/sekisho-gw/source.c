@@ -75,14 +75,36 @@ struct sess_ctx {
 	int64_t		 now;
 };
 
+int
+src_role(struct gw *g, const char *staff, char role[GW_ROLE_MAX + 1], struct sk_error *err)
+{
+	struct reg_staff st;
+	int rc;
+
+	role[0] = '\0';
+	if ((rc = reg_staff_get(g->r, staff, &st, err)) == -ENOENT)
+		return 0;	/* gone: signed_on only, the registry closes it */
+	if (rc < 0)
+		return rc;
+	if (strlen(st.role) <= GW_ROLE_MAX)
+		memcpy(role, st.role, strlen(st.role) + 1);
+	return 0;
+}
+
 static int
 sess_cb(void *arg, const struct reg_session *s)
 {
 	struct sess_ctx *c = arg;
+	char role[GW_ROLE_MAX + 1];
+	struct sk_error err;
 	int rc;
 
-	rc = gw_engine_session_open(&c->g->e, s->device, s->staff_id, s->factor, s->opened,
-	    s->expires, c->now, &c->g->acts);
+	if ((rc = src_role(c->g, s->staff_id, role, &err)) < 0) {
+		log_warnx("%s", err.msg);
+		return rc;
+	}
+	rc = gw_engine_session_open(&c->g->e, s->device, s->staff_id, role, s->factor,
+	    s->opened, s->expires, c->now, &c->g->acts);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc < 0)
@@ -213,6 +235,33 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The roles the rendered ruleset has a set for (compile.c's
+ * render_roles: every service's role lines), into the engine. */
+static int
+set_roles(struct gw *g, const struct policy *const *pp, size_t n)
+{
+	const char *names[GW_MAX_ROLES];
+	size_t nr = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < pp[i]->n_services; j++) {
+			const struct policy_rule *r = &pp[i]->services[j];
+
+			for (size_t q = 0; q < r->n_roles; q++) {
+				size_t k;
+
+				for (k = 0; k < nr && strcmp(names[k], r->roles[q]); k++)
+					;
+				if (k < nr)
+					continue;
+				if (nr == GW_MAX_ROLES)
+					return -E2BIG;
+				names[nr++] = r->roles[q];
+			}
+		}
+	return gw_engine_set_roles(&g->e, names, nr);
+}
+
 int
 src_groups(struct gw *g, const struct gw_row *rows, size_t n, struct buf *out,
     struct sk_error *err)
@@ -272,6 +321,8 @@ src_groups(struct gw *g, const struct gw_row *rows, size_t n, struct buf *out,
 		nums[i] = (int)grp[i];
 	if (gw_engine_set_groups(&g->e, ok, nums, nok) < 0)
 		rc = sk_errorf(err, E2BIG, "too many groups");
+	else if (set_roles(g, pp, nok) < 0)
+		rc = sk_errorf(err, E2BIG, "too many roles");
 out:
 	for (size_t i = 0; i < nok; i++) {
 		policy_free(&pols[i]);

@@ -38,9 +38,18 @@ struct agent {
 
 /* login.c: each sets *o. */
 void login_card(const struct agent *a, struct outcome *o);
+/* The card flow for op (SIGNON_OP_SIGNON, SIGNON_OP_HANDOVER). */
+void login_card_op(const struct agent *a, int op, struct outcome *o);
 void login_otp(const struct agent *a, struct outcome *o);
 void login_finger(const struct agent *a, struct outcome *o);
+/* The biometric flow for op; with_pin: face or finger + PIN. */
+void login_finger_op(const struct agent *a, int op, int with_pin, struct outcome *o);
 void logout_run(const struct agent *a, const char *staff, struct outcome *o);
+/* handover.c: a shared terminal, locked: another user's card + PIN (or,
+ * finger set, their face or finger + PIN as --user) moves the laptop's
+ * session to them. */
+void handover_run(const struct agent *a, int finger, struct outcome *o);
+
 /* card-info: prints what names the card; 0 or 1 with *o set. */
 int card_info_run(const struct agent *a, struct outcome *o);
 /* finger-enroll: 0, or 1 with *o set. */

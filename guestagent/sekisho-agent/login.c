@@ -69,7 +69,7 @@ remember(const struct agent *a, const struct outcome *o)
 {
 	struct agent_session s;
 
-	if (o->kind != O_OK || o->op != SIGNON_OP_SIGNON)
+	if (o->kind != O_OK || (o->op != SIGNON_OP_SIGNON && o->op != SIGNON_OP_HANDOVER))
 		return;
 	memset(&s, 0, sizeof(s));
 	sk_strlcpy(s.staff, o->staff, sizeof(s.staff));
@@ -138,6 +138,12 @@ report_pin_refused(const struct agent *a, const struct card_info *ci,
 void
 login_card(const struct agent *a, struct outcome *o)
 {
+	login_card_op(a, SIGNON_OP_SIGNON, o);
+}
+
+void
+login_card_op(const struct agent *a, int op, struct outcome *o)
+{
 	struct sc *s = NULL;
 	struct card_info ci;
 	struct link *l = NULL;
@@ -150,7 +156,7 @@ login_card(const struct agent *a, struct outcome *o)
 
 	memset(o, 0, sizeof(*o));
 	memset(&req, 0, sizeof(req));
-	o->op = SIGNON_OP_SIGNON;
+	o->op = op;
 	if ((e = sc_open(&s)) != SC_OK ||
 	    (e = sc_wait_card(s, a->reader, a->wait_s * 1000, prompt_card)) != SC_OK ||
 	    (e = card_identify(s, &ci)) != 0) {
@@ -193,7 +199,7 @@ login_card(const struct agent *a, struct outcome *o)
 	}
 	if (start(a, &l, &ch, o))
 		goto out;
-	req.op = SIGNON_OP_SIGNON;
+	req.op = (uint8_t)op;
 	req.factor = (uint8_t)o->factor;
 	sk_strlcpy(req.card, ci.name, sizeof(req.card));
 	if (ci.keyed) {
@@ -264,16 +270,23 @@ bio_outcome(int e, const char *detail, struct outcome *o)
 void
 login_finger(const struct agent *a, struct outcome *o)
 {
+	login_finger_op(a, SIGNON_OP_SIGNON, 0, o);
+}
+
+void
+login_finger_op(const struct agent *a, int op, int with_pin, struct outcome *o)
+{
 	struct link *l = NULL;
 	struct signon_challenge ch;
 	struct signon_request req;
-	char path[4096], detail[128] = "";
+	char path[4096], detail[128] = "", pin[SECRET_MAX + 1];
 	int e, matched = 0;
 
 	memset(o, 0, sizeof(*o));
 	memset(&req, 0, sizeof(req));
-	o->op = SIGNON_OP_SIGNON;
-	o->factor = SIGNON_F_BIOMETRIC;
+	memset(pin, 0, sizeof(pin));
+	o->op = op;
+	o->factor = with_pin ? SIGNON_F_BIO_PIN : SIGNON_F_BIOMETRIC;
 	if (template_path(a, a->user, path, sizeof(path)) != 0) {
 		o->kind = O_BIO_NO_PRINT;
 		return;
@@ -287,15 +300,22 @@ login_finger(const struct agent *a, struct outcome *o)
 	 * at the verifier, as a wrong PIN does. */
 	if (matched)
 		fprintf(stderr, "Fingerprint recognised.\n");
+	/* with a PIN: asked whatever the sensor said (the verifier counts a
+	 * non-match; the PIN is never checked on the laptop) */
+	if (with_pin && ask(a->pin_fd, "PIN: ", pin, sizeof(pin), o)) {
+		matched = 1;	/* the outcome is the PIN's, not the sensor's */
+		goto out;
+	}
 	if (start(a, &l, &ch, o))
 		goto out;
-	req.op = SIGNON_OP_SIGNON;
-	req.factor = SIGNON_F_BIOMETRIC;
+	req.op = (uint8_t)op;
+	req.factor = (uint8_t)o->factor;
 	req.match = matched ? SIGNON_MATCH_YES : SIGNON_MATCH_NO;
 	sk_strlcpy(req.staff, a->user, sizeof(req.staff));
-	client_request(l, &a->cfg, &ch, &req, "", 0, "", 0, o);
+	client_request(l, &a->cfg, &ch, &req, pin, strlen(pin), "", 0, o);
 	remember(a, o);
 out:
+	secret_wipe(pin, sizeof(pin));
 	/* Whatever became of the report, the user is told the sensor's answer. */
 	if (!matched && o->kind != O_VERIFIER)
 		o->kind = O_BIO_NO_MATCH;

@@ -2,6 +2,7 @@
  * sekisho-agent: sign-on from the work partition (docs/agent.md).
  *
  *   sekisho-agent login [--otp | --finger] [options]
+ *   sekisho-agent handover [options]       (a shared terminal, locked)
  *   sekisho-agent logout | status | card-info | finger-enroll --user ID
  *   sekisho-agent tray [--read]
  *
@@ -152,6 +153,23 @@ cmd_login(void *ctx, int argc, char *argv[])
 }
 
 static int
+cmd_handover(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+	struct outcome o;
+	int mode = M_CARD;
+
+	if (options(a, argc, argv, &mode) < 0)
+		return EXIT_USAGE;
+	if (mode == M_OTP || (mode == M_FINGER && a->user == NULL)) {
+		fprintf(stderr, "sekisho-agent: handover takes a card, or --finger --user STAFF_ID\n");
+		return EXIT_USAGE;
+	}
+	handover_run(a, mode == M_FINGER, &o);
+	return finish(&o);
+}
+
+static int
 cmd_logout(void *ctx, int argc, char *argv[])
 {
 	struct agent *a = ctx;
@@ -231,6 +249,8 @@ cmd_finger_enroll(void *ctx, int argc, char *argv[])
 static const struct cli_cmd cmds[] = {
 	{ "login", cmd_login, "[--otp | --finger --user ID] [--pin-fd N] [--code-fd N]",
 	    "sign on: staff card + PIN, emergency code + PIN, or fingerprint" },
+	{ "handover", cmd_handover, "[--finger --user ID] [--pin-fd N]",
+	    "a shared terminal, locked: your card (or face/finger) + PIN takes the session over" },
 	{ "logout", cmd_logout, "", "sign off" },
 	{ "status", cmd_status, "", "who is signed on, until when" },
 	{ "tray", cmd_tray, "[--read]",

@@ -12,6 +12,7 @@ factor_text(int f)
 	case SIGNON_F_CARD_KEY:		return "card key + PIN";
 	case SIGNON_F_CODE_PIN:		return "emergency code + PIN";
 	case SIGNON_F_BIOMETRIC:	return "fingerprint";
+	case SIGNON_F_BIO_PIN:		return "face or fingerprint + PIN";
 	default:			return "no factor";
 	}
 }
@@ -77,7 +78,8 @@ verifier_message(const struct outcome *o, char *buf, size_t size)
 		snprintf(buf, size, "Verifier error: try again in a moment.");
 		break;
 	case SIGNON_R_NO_SESSION:
-		snprintf(buf, size, "Not signed on.");
+		snprintf(buf, size, o->op == SIGNON_OP_HANDOVER ? "Not signed on: there is"
+		    " no session on this laptop to hand over; sign on." : "Not signed on.");
 		break;
 	case SIGNON_R_NO_MATCH:
 		if (o->tries == 0)
@@ -136,6 +138,11 @@ outcome_message(const struct outcome *o, char *buf, size_t size)
 			snprintf(buf, size, "Signed off.");
 		else if (o->op == SIGNON_OP_LOCK)
 			snprintf(buf, size, "Locked.");
+		else if (o->op == SIGNON_OP_HANDOVER)
+			snprintf(buf, size, "Handed over%s%s: signed on as %s with %s for %u"
+			    " minutes.", o->from[0] ? " from " : "", o->from,
+			    o->staff[0] ? o->staff : "?", factor_text(o->factor),
+			    (unsigned)(o->lifetime_s / 60));
 		else
 			snprintf(buf, size, "Signed on as %s with %s for %u minutes.",
 			    o->staff[0] ? o->staff : "?", factor_text(o->factor),
@@ -191,7 +198,8 @@ outcome_message(const struct outcome *o, char *buf, size_t size)
 		snprintf(buf, size, "Fingerprint sensor error: %s.", o->detail);
 		return buf;
 	case O_NOT_SIGNED_ON:
-		snprintf(buf, size, "Not signed on.");
+		snprintf(buf, size, o->op == SIGNON_OP_HANDOVER ? "Not signed on: there is"
+		    " no session on this laptop to hand over; sign on." : "Not signed on.");
 		return buf;
 	default:
 		snprintf(buf, size, "Sign-on failed: %s.", o->detail[0] ? o->detail : "internal error");

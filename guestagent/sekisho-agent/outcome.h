@@ -43,6 +43,7 @@ struct outcome {
 	int		relay_err;	/* O_RELAY: enum signon_relay_err */
 	uint32_t	lifetime_s;	/* O_OK for a sign-on */
 	char		staff[65];	/* as the verifier named the user */
+	char		from[65];	/* O_OK of a handover: the user before */
 	char		detail[128];	/* O_INTERNAL, O_BIO_FAIL */
 };
 

@@ -21,7 +21,7 @@ WIN_LIBS   := $(WIN_OSSL)/libcrypto.a -lwinscard -lws2_32 -lcrypt32 -lbcrypt \
 	-ladvapi32 -luser32 -lgdi32 -lshell32 -lssp -lpthread
 
 SA := guestagent/sekisho-agent
-WIN_AGENT_SRCS := $(SA)/main.c $(SA)/login.c $(SA)/card.c $(SA)/apdu.c \
+WIN_AGENT_SRCS := $(SA)/main.c $(SA)/login.c $(SA)/handover.c $(SA)/card.c $(SA)/apdu.c \
 	$(SA)/card_name.c $(SA)/client.c $(SA)/outcome.c $(SA)/state.c \
 	$(SA)/sc_pcsc.c $(SA)/bio_winbio.c $(SA)/link_win.c $(SA)/secret_win.c \
 	$(SA)/ui_win.c $(SA)/wincompat/pcsc_error.c $(SA)/wincompat/secfile_win.c \

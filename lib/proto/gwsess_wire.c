@@ -46,6 +46,23 @@ get_str(char *dst, const uint8_t *in, size_t field)
 }
 
 int
+gws_move_split(const char *text, char *from, char *to)
+{
+	const char *sp = strchr(text, ' ');
+	size_t n = strnlen(text, GWS_NAME_FIELD);
+
+	if (sp == NULL || n >= GWS_NAME_FIELD || strchr(sp + 1, ' ') != NULL)
+		return -EINVAL;
+	memcpy(from, text, (size_t)(sp - text));
+	from[sp - text] = '\0';
+	memcpy(to, sp + 1, n - (size_t)(sp - text));
+	if (!str_ok(from, GWS_NAME_FIELD, NAME, 0) || !str_ok(to, GWS_NAME_FIELD, NAME, 0) ||
+	    strcmp(from, to) == 0)
+		return -EINVAL;
+	return 0;
+}
+
+int
 gws_req_encode(uint8_t out[GWS_REQ_LEN], const struct gws_req *r)
 {
 	memset(out, 0, GWS_REQ_LEN);
@@ -59,6 +76,19 @@ gws_req_encode(uint8_t out[GWS_REQ_LEN], const struct gws_req *r)
 		put_str(out + 88, GWS_NAME_FIELD, r->text);
 		put_str(out + 168, GWS_FACTOR_FIELD, r->factor);
 		break;
+	case GWS_MOVE: {
+		char from[GWS_NAME_FIELD], to[GWS_NAME_FIELD];
+
+		if (r->lifetime < 1 || r->lifetime > GWS_LIFETIME_MAX ||
+		    !str_ok(r->device, GWS_NAME_FIELD, NAME, 0) ||
+		    !str_ok(r->text, GWS_NAME_FIELD, TEXT, 0) ||
+		    gws_move_split(r->text, from, to) != 0 ||
+		    !str_ok(r->factor, GWS_FACTOR_FIELD, NAME, 0))
+			return -EINVAL;
+		put_str(out + 88, GWS_NAME_FIELD, r->text);
+		put_str(out + 168, GWS_FACTOR_FIELD, r->factor);
+		break;
+	}
 	case GWS_CLOSE:
 		if (r->lifetime != 0 || !str_ok(r->device, GWS_NAME_FIELD, NAME, 0) ||
 		    !str_ok(r->text, GWS_NAME_FIELD, TEXT, 1) || r->factor[0] != '\0')
@@ -77,7 +107,7 @@ gws_req_encode(uint8_t out[GWS_REQ_LEN], const struct gws_req *r)
 	out[0] = GWS_VERSION;
 	out[1] = (uint8_t)r->type;
 	be32_put(out + 4, r->lifetime);
-	if (r->type == GWS_OPEN || r->type == GWS_CLOSE)
+	if (r->type == GWS_OPEN || r->type == GWS_CLOSE || r->type == GWS_MOVE)
 		put_str(out + 8, GWS_NAME_FIELD, r->device);
 	return 0;
 }
@@ -94,7 +124,7 @@ gws_req_decode(const uint8_t *in, size_t len, struct gws_req *r, struct sk_error
 	if (in[0] != GWS_VERSION)
 		return sk_errorf(err, EINVAL, "session request of version %u, not %d", in[0],
 		    GWS_VERSION);
-	if (in[1] < GWS_OPEN || in[1] > GWS_SUMMARY)
+	if (in[1] < GWS_OPEN || in[1] > GWS_MOVE)
 		return sk_errorf(err, EINVAL, "session request of unknown type %u", in[1]);
 	r->type = (enum gws_type)in[1];
 	r->lifetime = be32_get(in + 4);

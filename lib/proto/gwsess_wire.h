@@ -8,12 +8,15 @@
  * Request, client -> gateway, GWS_REQ_LEN = 192 bytes:
  *     0  1  version     GWS_VERSION
  *     1  1  type        GWS_OPEN, GWS_CLOSE, GWS_LIST, GWS_STATUS,
- *                       GWS_SUMMARY (STATUS without the peers)
+ *                       GWS_SUMMARY (STATUS without the peers),
+ *                       GWS_MOVE (a handover by name: appended, same layout)
  *     2  2  reserved    0
- *     4  4  lifetime    seconds, big-endian: OPEN 1 .. GWS_LIFETIME_MAX, else 0
- *     8 80  device      OPEN, CLOSE: the device's registry name; else zeros
- *    88 80  text        OPEN: the staff id; CLOSE: why (may be empty); else zeros
- *   168 16  factor      OPEN: "card", "code", "bio", "cli" ...; else zeros
+ *     4  4  lifetime    seconds, big-endian: OPEN, MOVE 1 .. GWS_LIFETIME_MAX, else 0
+ *     8 80  device      OPEN, CLOSE, MOVE: the device's registry name; else zeros
+ *    88 80  text        OPEN: the staff id; CLOSE: why (may be empty);
+ *                       MOVE: the staff id handing over, one space, the staff
+ *                       id taking over (two names, different); else zeros
+ *   168 16  factor      OPEN, MOVE: "card", "code", "bio", "cli" ...; else zeros
  *   184  8  reserved    0
  *
  * Replies, gateway -> client, GWS_REP_LEN = 256 bytes each:
@@ -69,7 +72,7 @@
 #define GWS_SOCK_DEFAULT	"/run/sekisho-gw/session.sock"
 
 enum gws_type { GWS_OPEN = 1, GWS_CLOSE = 2, GWS_LIST = 3, GWS_STATUS = 4,
-	GWS_SUMMARY = 5 };
+	GWS_SUMMARY = 5, GWS_MOVE = 6 };
 enum gws_rtype { GWS_R_DONE = 0x81, GWS_R_SESSION = 0x82, GWS_R_PEER = 0x83,
 	GWS_R_SUMMARY = 0x84 };
 
@@ -101,6 +104,10 @@ struct gws_rep {
 	char		registry[64];			/* SUMMARY */
 	uint64_t	change_us;			/* SUMMARY */
 };
+
+/* MOVE's text split: 0 with from and to (each GWS_NAME_FIELD), or
+ * -EINVAL unless it is two different names and one space. */
+int gws_move_split(const char *text, char *from, char *to);
 
 /* 0, or -EINVAL (a field too long or not allowed for the type). */
 int gws_req_encode(uint8_t out[GWS_REQ_LEN], const struct gws_req *r);

@@ -73,10 +73,10 @@ static const char *const result_names[] = {
 	"no-match", "slow-down", "unavailable",
 };
 static const char *const factor_names[] = {
-	"none", "card-pin", "card-key", "code-pin", "biometric",
+	"none", "card-pin", "card-key", "code-pin", "biometric", "biometric-pin",
 };
 static const char *const op_names[] = {
-	NULL, "signon", "signoff", "lock", "unlock", "pin-refused",
+	NULL, "signon", "signoff", "lock", "unlock", "pin-refused", "handover",
 };
 static const char *const mode_names[] = { "unknown", "remote", "office" };
 static const char *const relay_names[] = {
@@ -332,7 +332,8 @@ request_fields_ok(const struct signon_request *m)
 	if (m->op < SIGNON_OP_SIGNON || m->op > SIGNON_OP_MAX || m->factor > SIGNON_F_MAX ||
 	    m->match > SIGNON_MATCH_NO)
 		return SIGNON_E_ENUM;
-	if ((m->factor == SIGNON_F_BIOMETRIC) != (m->match != 0))
+	if ((m->factor == SIGNON_F_BIOMETRIC || m->factor == SIGNON_F_BIO_PIN) !=
+	    (m->match != 0))
 		return SIGNON_E_FIELDS;
 	if (has_card && !signon_card_valid(m->card))
 		return SIGNON_E_TEXT;
@@ -353,6 +354,7 @@ request_fields_ok(const struct signon_request *m)
 		return has_card && !has_staff && has_sig ? SIGNON_OK : SIGNON_E_FIELDS;
 	case SIGNON_F_CODE_PIN:
 	case SIGNON_F_BIOMETRIC:
+	case SIGNON_F_BIO_PIN:
 		return !has_card && has_staff && !has_sig ? SIGNON_OK : SIGNON_E_FIELDS;
 	}
 	return SIGNON_E_FIELDS;	/* SIGNON_F_NONE for a sign-on */

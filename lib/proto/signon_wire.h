@@ -128,8 +128,14 @@ enum signon_op {
 					 * id, no signature (appended in
 					 * version 1: an older verifier drops
 					 * it as malformed) */
+	SIGNON_OP_HANDOVER = 6,	/* a shared terminal, locked: another user's
+				 * factor (as for SIGNON) moves the laptop's
+				 * session from the user signed on to them.
+				 * Appended in version 1: the layout is the
+				 * same, a verifier that does not know it
+				 * refuses it as an unknown op */
 };
-#define SIGNON_OP_MAX		5
+#define SIGNON_OP_MAX		6
 
 enum signon_factor {
 	SIGNON_F_NONE = 0,	/* sign-off and lock only */
@@ -138,8 +144,11 @@ enum signon_factor {
 				 * challenge (signon_card_digest) */
 	SIGNON_F_CODE_PIN = 3,	/* staff id + emergency code + PIN (sealed) */
 	SIGNON_F_BIOMETRIC = 4,	/* staff id + the work partition's match */
+	SIGNON_F_BIO_PIN = 5,	/* staff id + the match + PIN (sealed): face
+				 * or finger + PIN (a shared counter's
+				 * switch); appended in version 1 */
 };
-#define SIGNON_F_MAX		4
+#define SIGNON_F_MAX		5
 
 /* BIOMETRIC's match (byte 10 of a REQUEST; 0 for every other factor): the
  * work partition's sensor matched the user's enrolled finger or not. A

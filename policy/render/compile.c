@@ -137,12 +137,23 @@ group_forward(const struct policy *p, const char *t, size_t g, struct buf *o)
 			continue;
 		snprintf(tail, sizeof(tail), " counter accept comment \"%s %s\"",
 		    lg ? "lgwan" : "prelogon", r->name);
-		for (size_t k = 0; k < r->n_sets; k++) {
-			if (p->sets[r->sets[k]].n4 == 0)
-				continue;
-			snprintf(head, sizeof(head), "\t\tiifname \"%s\" ip saddr @devices_%zu%s ip daddr @g%zu_s%zu",
-			    t, g, lg ? " ip saddr @signed_on" : "", g, r->sets[k]);
-			fw_rule_lines(o, head, r, 0, tail);
+		/* a service for some roles: one rule per role, its set instead
+		 * of @signed_on (a device is in role_R only while a user of
+		 * role R is signed on on it) */
+		for (size_t q = 0; q < (r->n_roles ? r->n_roles : 1); q++) {
+			char stage[POLICY_ROLE_MAX + 24] = "";
+
+			if (lg)
+				snprintf(stage, sizeof(stage), " ip saddr @%s%s",
+				    r->n_roles ? COMPILE_GW_ROLE_PREFIX : "signed_on",
+				    r->n_roles ? r->roles[q] : "");
+			for (size_t k = 0; k < r->n_sets; k++) {
+				if (p->sets[r->sets[k]].n4 == 0)
+					continue;
+				snprintf(head, sizeof(head), "\t\tiifname \"%s\" ip saddr @devices_%zu%s ip daddr @g%zu_s%zu",
+				    t, g, stage, g, r->sets[k]);
+				fw_rule_lines(o, head, r, 0, tail);
+			}
 		}
 	}
 }
@@ -264,6 +275,39 @@ render_devices(const struct policy *const *pols, size_t n, const size_t *group,
 	buf_printf(o, " }\n\t}\n");
 }
 
+/* One set per role that a service of any group names, by name (the
+ * gateway puts a device's address in role_R while a user of role R is
+ * signed on on it, with the session's timeout, as in signed_on). In
+ * order of first appearance, each once; the distinct roles are few (at
+ * most COMPILE_GW_MAX_ROLES: -E2BIG past them). */
+static int
+render_roles(const struct policy *const *pols, size_t n, struct buf *o)
+{
+	const char *seen[COMPILE_GW_MAX_ROLES];
+	size_t ns = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < pols[i]->n_services; j++) {
+			const struct policy_rule *r = &pols[i]->services[j];
+
+			for (size_t q = 0; q < r->n_roles; q++) {
+				size_t k;
+
+				for (k = 0; k < ns && strcmp(seen[k], r->roles[q]); k++)
+					;
+				if (k < ns)
+					continue;
+				if (ns == COMPILE_GW_MAX_ROLES)
+					return -E2BIG;
+				seen[ns++] = r->roles[q];
+				buf_printf(o, "\tset %s%s {\n\t\ttype ipv4_addr\n"
+				    "\t\tflags timeout\n\t}\n", COMPILE_GW_ROLE_PREFIX,
+				    r->roles[q]);
+			}
+		}
+	return 0;
+}
+
 /* The gateway's other traffic is not this table's business (policy
  * accept); everything through the tunnel interface is. */
 static void
@@ -313,6 +357,14 @@ gateway(const struct policy *const *pols, const char *const *names,
 	buf_printf(out, "table inet %s\ndelete table inet %s\ntable inet %s {\n"
 	    "\tset signed_on {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t}\n",
 	    COMPILE_GW_TABLE, COMPILE_GW_TABLE, COMPILE_GW_TABLE);
+	if (render_roles(pols, n, out) < 0) {
+		for (size_t g = 0; g < ng; g++)
+			group_free(&grs[g]);
+		free(group);
+		free(grs);
+		return sk_errorf(err, E2BIG, "the policies name more than %d roles",
+		    COMPILE_GW_MAX_ROLES);
+	}
 	for (size_t g = 0; g < ng; g++) {
 		render_devices(pols, n, group, g + 1, group_out != NULL, out);
 		buf_printf(out, "%s", buf_str(&grs[g].txt.sets));

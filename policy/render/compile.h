@@ -20,6 +20,10 @@
 struct policy;
 
 #define COMPILE_GW_TABLE	"sekisho_gw"
+/* A set per role named by a service's `role` (docs/policy.md): the
+ * addresses of devices on which a user of that role is signed on. */
+#define COMPILE_GW_ROLE_PREFIX	"role_"
+#define COMPILE_GW_MAX_ROLES	64
 #define COMPILE_GW_TUN_IF	"sekisho-gw"	/* the gateway's WireGuard interface */
 
 struct compile_netvm {

@@ -331,6 +331,17 @@ test_messages(void **state)
 	strcpy(o.staff, "S0001");
 	assert_string_equal(line(&o), "Signed on as S0001 with card key + PIN for 480 minutes.");
 	assert_int_equal(outcome_exit(&o), 0);
+	o.op = SIGNON_OP_HANDOVER;
+	o.factor = SIGNON_F_CARD_PIN;
+	strcpy(o.from, "S0002");
+	assert_string_equal(line(&o), "Handed over from S0002: signed on as S0001 with card + PIN for 480 minutes.");
+	o.from[0] = '\0';
+	o.kind = O_NOT_SIGNED_ON;
+	assert_string_equal(line(&o), "Not signed on: there is no session on this laptop to hand over; sign on.");
+	o.kind = O_VERIFIER;
+	o.result = SIGNON_R_NO_SESSION;
+	assert_string_equal(line(&o), "Not signed on: there is no session on this laptop to hand over; sign on.");
+	o.kind = O_OK;
 	o.op = SIGNON_OP_SIGNOFF;
 	assert_string_equal(line(&o), "Signed off.");
 	/* every kind has a line and a name; only O_OK succeeds */

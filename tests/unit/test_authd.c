@@ -117,7 +117,7 @@ static int
 setup(void **state, int pg)
 {
 	static const char rules[] = "role * card-pin card-key code-pin\n"
-	    "role nurse card-key card-pin code-pin biometric\n"
+	    "role nurse card-key card-pin code-pin biometric biometric-pin\n"
 	    "role secure card-key code-pin\n";
 	struct world *w = calloc(1, sizeof(*w));
 	struct reg_group g = { .name = "default", .tmpl = "x",
@@ -578,6 +578,83 @@ t_biometric_and_events(void **state)
 	assert_int_equal(r.result, SIGNON_R_NO_SESSION);
 }
 
+/* A handover: only where someone is signed on (else no-session, nothing
+ * counted); the second user's factor as for a sign-on; one record naming
+ * both; the session moved in the registry in the batch's transaction. */
+static void
+t_handover(void **state)
+{
+	struct world *w = *state;
+	struct signon_result_msg r;
+	struct reg_session ss;
+	struct sk_error err;
+
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIOMETRIC,
+	    .staff = "s1002", .match = SIGNON_MATCH_YES });
+	assert_int_equal(r.result, SIGNON_R_NO_SESSION);
+	assert_string_equal(w->rec.reason, "no session to hand over");
+	r = ask(w, &CARDPIN(PIN));
+	assert_int_equal(r.result, SIGNON_R_OK);
+	/* a wrong PIN hands nothing over and counts */
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_CODE_PIN,
+	    .staff = "s1001", .code = w->code, .pin = "0000" });
+	assert_int_equal(r.result, SIGNON_R_WRONG_PIN);
+	assert_int_equal(failures(w, "s1001"), 1);
+	w->now++;
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIOMETRIC,
+	    .staff = "s1002", .match = SIGNON_MATCH_YES });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_int_equal(r.op, SIGNON_OP_HANDOVER);
+	assert_string_equal(r.staff, "s1002");
+	assert_int_equal(r.lifetime_s, 28800);
+	assert_string_equal(w->rec.op, "handover");
+	assert_string_equal(w->rec.staff, "s1002");
+	assert_string_equal(w->rec.factor, "biometric");
+	assert_string_equal(w->rec.reason, "handover from s1001 to s1002");
+	assert_int_equal(reg_session_active(w->r, "pc-0001", w->now, &ss, &err), 0);
+	assert_string_equal(ss.staff_id, "s1002");
+	assert_int_equal(ss.opened, w->now);
+	/* the user signed on again: renewed, said so */
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIOMETRIC,
+	    .staff = "s1002", .match = SIGNON_MATCH_YES });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_string_equal(w->rec.reason, "s1002 is the user signed on: nothing handed"
+	    " over, the session renewed");
+	/* a role that may not use the factor: refused, s1002 keeps it */
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIOMETRIC,
+	    .staff = "s1001", .match = SIGNON_MATCH_YES });
+	assert_int_equal(r.result, SIGNON_R_FACTOR_REFUSED);
+	assert_int_equal(reg_session_active(w->r, "pc-0001", w->now, &ss, &err), 0);
+	assert_string_equal(ss.staff_id, "s1002");
+	/* face or finger + PIN: the match, then the PIN; both counted */
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIO_PIN,
+	    .staff = "s1002", .match = SIGNON_MATCH_NO, .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_NO_MATCH);
+	assert_int_equal(failures(w, "s1002"), 1);
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIO_PIN,
+	    .staff = "s1002", .match = SIGNON_MATCH_YES, .pin = "0000" });
+	assert_int_equal(r.result, SIGNON_R_WRONG_PIN);
+	assert_int_equal(r.tries_left, 3);
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIO_PIN,
+	    .staff = "s1002", .match = SIGNON_MATCH_YES });
+	assert_int_equal(r.result, SIGNON_R_MALFORMED);	/* no PIN */
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIO_PIN,
+	    .staff = "s1001", .match = SIGNON_MATCH_YES, .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_FACTOR_REFUSED);
+	assert_string_equal(w->rec.reason, "factor biometric-pin is not allowed for role clerk");
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_BIO_PIN,
+	    .staff = "s1002", .match = SIGNON_MATCH_YES, .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_string_equal(w->rec.factor, "biometric-pin");
+	assert_int_equal(failures(w, "s1002"), 0);	/* a PIN: the count starts again */
+	/* back to s1001 with the card */
+	r = ask(w, &(struct ask){ .op = SIGNON_OP_HANDOVER, .factor = SIGNON_F_CARD_PIN,
+	    .card = CARD, .pin = PIN });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_string_equal(w->rec.reason, "handover from s1002 to s1001");
+	assert_int_equal(failures(w, "s1001"), 0);
+}
+
 static int
 count_rec(void *arg, const struct reg_signon_rec *rec)
 {
@@ -877,12 +954,12 @@ main(void)
 		SQ(t_card_pin), SQ(t_lockout_across_factors), SQ(t_replay_and_laptops),
 		SQ(t_card_key), SQ(t_code), SQ(t_biometric_and_events),
 		SQ(t_audit_chain), SQ(t_audit_tail), SQ(t_junk), SQ(t_pin_refused),
-		SQ(t_rate_source), SQ(t_rate_laptop), SQ(t_unavailable),
+		SQ(t_rate_source), SQ(t_rate_laptop), SQ(t_unavailable), SQ(t_handover),
 	};
 	const struct CMUnitTest pg[] = {
 		PG(t_card_pin), PG(t_lockout_across_factors), PG(t_replay_and_laptops),
 		PG(t_code), PG(t_audit_chain), PG(t_audit_tail), PG(t_pin_refused),
-		PG(t_rate_laptop),
+		PG(t_rate_laptop), PG(t_handover),
 	};
 	const char *env = getenv("SEKISHO_TEST_PG_URL");
 	char cmd[512];

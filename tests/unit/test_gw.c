@@ -216,7 +216,7 @@ test_revoke(void **state)
 	r[1] = row("pc-2", 2, "10.77.0.3/32", "active");
 	sync_rows(r, 2);
 	gw_actions_clear(&acts);
-	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "card", NOW, NOW + 60,
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "", "card", NOW, NOW + 60,
 	    NOW, &acts), 0);
 	r[0] = row("pc-1", 1, "10.77.0.2/32", "revoked");
 	gw_actions_clear(&acts);
@@ -310,7 +310,7 @@ test_rekey(void **state)
 	(void)state;
 	sync_rows(&r, 1);
 	gw_actions_clear(&acts);
-	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "card", NOW, NOW + 60,
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "", "card", NOW, NOW + 60,
 	    NOW, &acts), 0);
 	r = row("pc-1", 7, "10.77.0.2/32", "active");
 	gw_actions_clear(&acts);
@@ -319,6 +319,60 @@ test_rekey(void **state)
 	assert_int_equal(acts.v[2].pub[0], 1);
 	assert_int_equal(acts.v[5].pub[0], 7);
 	assert_int_equal(gw_engine_find(&e, "pc-1")->sess.expires, 0);
+}
+
+/* A handover with roles: the device moves from A's elements (signed_on
+ * and role_<A's role>) to B's in one action, which apply.c turns into one
+ * transaction; a role the ruleset has no set for is signed_on only; a
+ * move asked for by name from a user who is not the one signed on
+ * changes nothing. */
+static void
+test_handover_roles(void **state)
+{
+	struct gw_row r = row("pc-1", 1, "10.77.0.2/32", "active");
+	const char *roles[] = { "tax", "welfare" };
+
+	(void)state;
+	sync_rows(&r, 1);
+	assert_int_equal(gw_engine_set_roles(&e, roles, 2), 0);
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "A1", "tax", "card-pin", NOW,
+	    NOW + 60, NOW, &acts), 0);
+	assert_string_equal(trace(), "STAGE_ADD:pc-1 LOG");
+	assert_string_equal(acts.v[0].role, "tax");
+	assert_int_equal(acts.v[0].replace, 0);
+	assert_string_equal(log_line(0), "device pc-1: session of A1 (card-pin, role tax) opened for 60s: stage 2");
+	/* stale: B asks to take over from someone who is not signed on */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_move(&e, "pc-1", "Z9", "B2", "welfare", "card-pin",
+	    NOW + 1, NOW + 91, NOW + 1, &acts), -ESRCH);
+	assert_string_equal(trace(), "");
+	assert_string_equal(gw_engine_find(&e, "pc-1")->sess.staff, "A1");
+	/* the move: one STAGE_ADD replacing A's elements by B's */
+	assert_int_equal(gw_engine_session_move(&e, "pc-1", "A1", "B2", "welfare", "card-pin",
+	    NOW + 1, NOW + 91, NOW + 1, &acts), 0);
+	assert_string_equal(trace(), "STAGE_ADD:pc-1 LOG");
+	assert_int_equal(acts.v[0].replace, 1);
+	assert_string_equal(acts.v[0].old_role, "tax");
+	assert_string_equal(acts.v[0].role, "welfare");
+	assert_int_equal(acts.v[0].timeout_s, 90);
+	assert_string_equal(log_line(0), "device pc-1: session handed over from A1 to B2 (card-pin, role welfare) for 90s: stage 2");
+	/* a role without a set: signed_on only; closing removes B's role */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_close(&e, "pc-1", "signed off", &acts), 0);
+	assert_string_equal(trace(), "STAGE_DEL:pc-1 LOG");
+	assert_string_equal(acts.v[0].role, "welfare");
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "C3", "clerk", "code-pin", NOW + 2,
+	    NOW + 62, NOW + 2, &acts), 0);
+	assert_string_equal(acts.v[0].role, "");
+	assert_string_equal(acts.v[0].old_role, "");
+	/* the same session again from the feed: nothing */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "C3", "clerk", "code-pin", NOW + 2,
+	    NOW + 62, NOW + 3, &acts), 0);
+	assert_string_equal(trace(), "");
+	assert_int_equal(gw_engine_set_roles(&e, roles, GW_MAX_ROLES + 1), -E2BIG);
 }
 
 static void
@@ -331,23 +385,23 @@ test_sessions(void **state)
 	r[1] = row("pc-2", 2, "10.77.0.3/32", "revoked");
 	sync_rows(r, 2);
 	gw_actions_clear(&acts);
-	assert_int_equal(gw_engine_session_open(&e, "pc-2", "S0001", "card", NOW, NOW + 60,
+	assert_int_equal(gw_engine_session_open(&e, "pc-2", "S0001", "", "card", NOW, NOW + 60,
 	    NOW, &acts), -ENOENT);
-	assert_int_equal(gw_engine_session_open(&e, "nobody", "S0001", "card", NOW, NOW + 60,
+	assert_int_equal(gw_engine_session_open(&e, "nobody", "S0001", "", "card", NOW, NOW + 60,
 	    NOW, &acts), -ENOENT);
-	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "card", NOW, NOW,
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "", "card", NOW, NOW,
 	    NOW, &acts), -EINVAL);
-	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S 1", "card", NOW, NOW + 5,
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S 1", "", "card", NOW, NOW + 5,
 	    NOW, &acts), -EINVAL);
 	assert_string_equal(trace(), "");
-	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "card", NOW, NOW + 60,
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "", "card", NOW, NOW + 60,
 	    NOW, &acts), 0);
 	assert_string_equal(trace(), "STAGE_ADD:pc-1 LOG");
 	assert_int_equal(acts.v[0].timeout_s, 60);
 	assert_int_equal(acts.v[0].replace, 0);
 	/* a handover: the element is replaced (a new timeout) */
 	gw_actions_clear(&acts);
-	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "card", NOW, NOW + 90,
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "", "card", NOW, NOW + 90,
 	    NOW, &acts), 0);
 	assert_int_equal(acts.v[0].replace, 1);
 	assert_int_equal(acts.v[0].timeout_s, 90);
@@ -360,7 +414,7 @@ test_sessions(void **state)
 	assert_int_equal(gw_engine_session_close(&e, "pc-1", "again", &acts), -ENOENT);
 	/* expired: the kernel's timeout removed the element; a line only */
 	gw_actions_clear(&acts);
-	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "code", NOW, NOW + 5,
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "", "code", NOW, NOW + 5,
 	    NOW, &acts), 0);
 	gw_actions_clear(&acts);
 	assert_int_equal(gw_engine_tick(&e, NOW + 5, &acts), 0);
@@ -368,7 +422,7 @@ test_sessions(void **state)
 	assert_string_equal(log_line(0), "device pc-1: session of S0002 expired: stage 1");
 	/* opened again just after: the kernel may still hold the old element */
 	gw_actions_clear(&acts);
-	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "code", NOW + 5,
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0002", "", "code", NOW + 5,
 	    NOW + 65, NOW + 5, &acts), 0);
 	assert_int_equal(acts.v[0].replace, 1);
 	gw_actions_clear(&acts);
@@ -502,6 +556,28 @@ test_wire(void **state)
 	b[0] = GWS_VERSION;
 	b[1] = 9;
 	assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+	/* a move: two different names, one space */
+	{
+		char from[GWS_NAME_FIELD], to[GWS_NAME_FIELD];
+
+		q.type = GWS_MOVE;
+		snprintf(q.text, sizeof(q.text), "S0001 S0002");
+		assert_int_equal(gws_req_encode(b, &q), 0);
+		assert_int_equal(b[1], GWS_MOVE);
+		assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), 0);
+		assert_int_equal(gws_move_split(r.text, from, to), 0);
+		assert_string_equal(from, "S0001");
+		assert_string_equal(to, "S0002");
+		b[88 + 5] = 'x';		/* one name: no */
+		assert_int_equal(gws_req_decode(b, GWS_REQ_LEN, &r, &err), -EINVAL);
+		static const char *const bad[] = { "S0001", "S0001 S0001", "S0001  S0002",
+		    " S0002", "S0001 ", "S0001 S0002 S0003", "S\"1 S0002" };
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(q.text, sizeof(q.text), "%s", bad[i]);
+			assert_int_equal(gws_req_encode(b, &q), -EINVAL);
+		}
+		q.type = GWS_OPEN;
+	}
 	/* a list asks nothing else */
 	memset(&q, 0, sizeof(q));
 	q.type = GWS_LIST;
@@ -543,6 +619,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_row_keeps_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handover_roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test(test_wire),

@@ -723,6 +723,59 @@ t_sessions(void **state)
 	assert_non_null(strstr(buf, " closed: user disabled|unit test\n"));
 }
 
+/* A handover on a shared terminal: only from the user whose session is
+ * in force; both sessions change in one transaction, fed as one open. */
+static void
+t_session_handover(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg_session s;
+	int64_t head, id1 = 0, id2 = 0;
+	char buf[2048] = "";
+
+	pools(f);
+	add_dev(f, "pc-001", PUB_A);
+	staff(f, "s0001");
+	staff(f, "s0002");
+	staff(f, "s0003");
+	REFUSED(reg_session_handover(f->r, NULL, "pc-001", "s0001", "s0002", "card-pin", 100,
+	    60, NULL, &err), ESRCH, "device pc-001 has no session of s0001 in force:"
+	    " nothing to hand over");
+	assert_int_equal(reg_session_open(f->r, NULL, "pc-001", "s0001", "card-pin", 100, 60,
+	    &id1, &err), 0);
+	assert_int_equal(reg_feed_head(f->r, &head, &err), 0);
+	/* from someone who is not signed on there, or to themselves: no */
+	REFUSED(reg_session_handover(f->r, NULL, "pc-001", "s0003", "s0002", "card-pin", 110,
+	    60, NULL, &err), ESRCH, "device pc-001 has no session of s0003 in force:"
+	    " nothing to hand over");
+	REFUSED(reg_session_handover(f->r, NULL, "pc-001", "s0001", "s0001", "card-pin", 110,
+	    60, NULL, &err), EINVAL, "session: a handover from s0001 to s0001: the same user");
+	/* expired: nothing to hand over either */
+	REFUSED(reg_session_handover(f->r, NULL, "pc-001", "s0001", "s0002", "card-pin", 160,
+	    60, NULL, &err), ESRCH, "device pc-001 has no session of s0001 in force:"
+	    " nothing to hand over");
+	assert_int_equal(reg_session_active(f->r, "pc-001", 110, &s, &err), 0);
+	assert_int_equal(s.id, id1);
+	/* in the caller's transaction: both rows or neither */
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_session_handover(f->r, NULL, "pc-001", "s0001", "s0002",
+	    "card-pin", 110, 90, &id2, &err), 0);
+	reg_rollback(f->r);
+	assert_int_equal(reg_session_active(f->r, "pc-001", 111, &s, &err), 0);
+	assert_int_equal(s.id, id1);
+	assert_int_equal(reg_session_handover(f->r, NULL, "pc-001", "s0001", "s0002",
+	    "card-pin", 110, 90, &id2, &err), 0);
+	assert_int_equal(reg_session_active(f->r, "pc-001", 111, &s, &err), 0);
+	assert_int_equal(s.id, id2);
+	assert_string_equal(s.staff_id, "s0002");
+	assert_int_equal(s.expires, 200);
+	assert_string_equal(since(f->r, head), "session open pc-001\n");
+	assert_int_equal(reg_audit_list(f->r, "pc-001", count_audit, buf, &err), 0);
+	assert_non_null(strstr(buf, "registry|session close|pc-001|session 1 of s0001"
+	    " closed: handed over to s0002|\n"));
+}
+
 /* A second session on one device cannot exist, even written past the API. */
 static void
 t_session_unique(void **state)
@@ -1079,14 +1132,14 @@ main(void)
 		cmocka_unit_test(t_bad_url), BOTH(t_schema), BOTH(t_devices),
 		BOTH(t_rollback), BOTH(t_busy), BOTH(t_staff_pin), BOTH(t_otp),
 		BOTH(t_cards_keys), BOTH(t_queue), BOTH(t_feed), BOTH(t_sessions),
-		BOTH(t_session_unique), BOTH(t_policy_text), BOTH(t_feed_wake), BOTH(t_feed_prune),
+		BOTH(t_session_unique), BOTH(t_session_handover), BOTH(t_policy_text), BOTH(t_feed_wake), BOTH(t_feed_prune),
 		BOTH(t_migrate_v1), cmocka_unit_test(t_feed_seq_parse),
 	};
 	const struct CMUnitTest pg[] = {
 		BOTH_PG(t_schema), BOTH_PG(t_devices), BOTH_PG(t_rollback),
 		BOTH_PG(t_busy), BOTH_PG(t_staff_pin), BOTH_PG(t_otp),
 		BOTH_PG(t_cards_keys), BOTH_PG(t_queue), BOTH_PG(t_feed),
-		BOTH_PG(t_sessions), BOTH_PG(t_session_unique), BOTH_PG(t_policy_text),
+		BOTH_PG(t_sessions), BOTH_PG(t_session_unique), BOTH_PG(t_session_handover), BOTH_PG(t_policy_text),
 		BOTH_PG(t_feed_wake), BOTH_PG(t_feed_prune), BOTH_PG(t_feed_reconnect), BOTH_PG(t_migrate_v1),
 	};
 	const char *env = getenv("SEKISHO_TEST_PG_URL");
