@@ -39,24 +39,70 @@ drop(struct fw_model **held)
 	}
 }
 
-int
-fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
-    struct fw_change *c, struct sk_error *err)
+/* The change from held to c->model as an element batch, if only elements
+ * change and the office table (text office) stays: 1 (c->batch, c->nl),
+ * 0 if it needs text, -1 out of memory. */
+static int
+elements_only(const struct fw_model *held, struct fw_change *c, const char *office,
+    int defer)
 {
-	struct buf a, b;
-	int rc = 0;
+	struct fw_elem_change *v;
+	struct sk_error e;
+	size_t n;
+	int rc;
+
+	if (fw_model_office(held) == NULL || strcmp(fw_model_office(held), office) != 0)
+		return 0;
+	if ((rc = fw_model_elem_diff(held, c->model, FW_MODEL_POLICY | FW_MODEL_MODE,
+	    defer, &v, &n)) <= 0)
+		return rc;
+	rc = nfset_encode(v, n, FW_TABLE, (uint32_t)time(NULL) << 8, &c->batch, &e);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		c->tidy |= v[i].n_dead > 0;
+	if (rc == 0 && c->tidy && fw_model_keep_dead(c->model, v, n) < 0)
+		rc = -ENOMEM;
+	fw_elem_changes_free(v, n);
+	if (rc == -ENOMEM)
+		return -1;
+	if (rc < 0) {
+		log_debug("ruleset change as text: %s", e.msg);
+		return 0;
+	}
+	c->nl = 1;
+	c->cmds = (long)n;
+	return 1;
+}
+
+static int
+policy_diff(const struct fw_model *held, const struct fw_params *p,
+    struct fw_change *c, int defer, struct sk_error *err)
+{
+	struct buf a, b, office;
+	int rc = 0, nl = 0;
 
 	memset(c, 0, sizeof(*c));
 	buf_init(&c->text);
+	buf_init(&c->batch.b);
 	buf_init(&a);
 	buf_init(&b);
+	buf_init(&office);
 	fw_render_policy(p, &a);
 	fw_render_mode(p, &b);
-	if (a.oom || b.oom || (p->pol != NULL &&
-	    (c->model = model_of(a.len ? a.p : "", b.len ? b.p : "")) == NULL)) {
+	/* The office table (fw_office.h) goes whole with every transaction of
+	 * text: a few lines, bound to this mode and office uplink. */
+	fw_render_office_l2(p, &office);
+	if (a.oom || b.oom || buf_str(&office) == NULL || (p->pol != NULL &&
+	    (c->model = model_of(a.len ? a.p : "", b.len ? b.p : "")) == NULL) ||
+	    (c->model != NULL && fw_model_set_office(c->model, office.p) < 0)) {
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 		goto out;
 	}
+	if (held != NULL && c->model != NULL && (nl = elements_only(held, c, office.p, defer)) < 0) {
+		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
+		goto out;
+	}
+	if (nl)
+		goto out;
 	if (held == NULL || c->model == NULL) {
 		if (c->model != NULL)
 			fw_model_print(c->model, &c->text);
@@ -69,17 +115,46 @@ fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 		goto out;
 	}
-	/* The office table (fw_office.h) goes whole with every transaction:
-	 * a few lines, bound to this mode and office uplink. */
-	fw_render_office_l2(p, &c->text);
+	buf_add(&c->text, office.p, office.len);
 	c->cmds++;
 	if (c->text.oom)
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 out:
 	buf_free(&a);
 	buf_free(&b);
+	buf_free(&office);
 	if (rc < 0)
 		fw_change_free(c);
+	return rc;
+}
+
+int
+fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
+    struct fw_change *c, struct sk_error *err)
+{
+	return policy_diff(held, p, c, 1, err);
+}
+
+int
+fw_policy_tidy(const struct fw_model *held, const struct fw_params *p,
+    struct fw_change *c, struct sk_error *err)
+{
+	return policy_diff(held, p, c, 0, err);
+}
+
+int
+fw_tidy(struct firewall *fw, const struct fw_params *p, struct fw_model **held,
+    struct sk_error *err)
+{
+	struct fw_change c;
+	int rc;
+
+	if (*held == NULL)
+		return 0;
+	if ((rc = fw_policy_tidy(*held, p, &c, err)) < 0)
+		return rc;
+	rc = fw_change_apply(fw, &c, held, err);
+	fw_change_free(&c);
 	return rc;
 }
 
@@ -88,6 +163,8 @@ fw_change_check(struct firewall *fw, const struct fw_change *c, struct sk_error 
 {
 	if (c->cmds == 0)
 		return 0;
+	if (c->nl)
+		return nfset_send(&c->batch, 0, err);
 	return fw_check(fw, buf_str(&c->text), err);
 }
 
@@ -97,7 +174,8 @@ fw_change_apply(struct firewall *fw, struct fw_change *c, struct fw_model **held
 {
 	int rc = 0;
 
-	if (c->cmds > 0 && (rc = fw_apply(fw, buf_str(&c->text), err)) < 0) {
+	if (c->cmds > 0 && (rc = c->nl ? nfset_send(&c->batch, 1, err) :
+	    fw_apply(fw, buf_str(&c->text), err)) < 0) {
 		drop(held);
 		return rc;
 	}
@@ -113,6 +191,7 @@ fw_change_free(struct fw_change *c)
 	fw_model_free(c->model);
 	c->model = NULL;
 	buf_free(&c->text);
+	nfset_free(&c->batch);
 }
 
 int
@@ -154,7 +233,7 @@ fw_switch_mode(struct firewall *fw, const struct fw_params *p, struct fw_model *
     struct sk_error *err)
 {
 	struct fw_model *m;
-	struct buf part, text;
+	struct buf part, text, office;
 	long n;
 	int rc;
 
@@ -162,6 +241,7 @@ fw_switch_mode(struct firewall *fw, const struct fw_params *p, struct fw_model *
 		return fw_load(fw, p, held, err);
 	buf_init(&part);
 	buf_init(&text);
+	buf_init(&office);
 	fw_render_mode(p, &part);
 	m = fw_model_new();
 	if (part.oom || m == NULL || fw_model_read(m, part.len ? part.p : "", FW_MODEL_MODE) < 0 ||
@@ -173,15 +253,19 @@ fw_switch_mode(struct firewall *fw, const struct fw_params *p, struct fw_model *
 	/* In office mode office_vouch is made anew, its deadline from now
 	 * (fw_model.h): the caller counts the vouch as fresh. */
 	rc = 0;
-	fw_render_office_l2(p, &text);	/* whole, with every change (fw_office.h) */
+	fw_render_office_l2(p, &office);	/* whole, with every change (fw_office.h) */
+	buf_add(&text, office.p, office.len);
 	if (text.len > 0 && (rc = fw_apply(fw, buf_str(&text), err)) < 0)
 		drop(held);
 	else if (fw_model_take(*held, m, FW_MODEL_MODE) < 0)
 		drop(held);	/* the kernel has it; the next change loads in full */
+	else if (fw_model_set_office(*held, buf_str(&office)) < 0)
+		fw_model_set_office(*held, NULL);	/* the next change goes as text */
 out:
 	fw_model_free(m);
 	buf_free(&part);
 	buf_free(&text);
+	buf_free(&office);
 	return rc;
 }
 

@@ -389,6 +389,7 @@ loop(struct sekishod *d)
 			continue;
 		}
 		office_unroute_now(d);
+		tidy_now(d);
 		pfd[0] = (struct pollfd){ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->front.fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };

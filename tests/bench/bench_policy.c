@@ -234,6 +234,7 @@ static int
 bench_live(const char *a, const char *b, size_t runs)
 {
 	uint64_t *v = calloc(runs, sizeof(*v)), *cv = calloc(runs, sizeof(*cv)), t, ct;
+	uint64_t *tv = calloc(runs, sizeof(*tv));
 	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, NULL, 0 };
 	struct fw_model *held = NULL;
 	struct firewall *fw;
@@ -242,7 +243,7 @@ bench_live(const char *a, const char *b, size_t runs)
 	struct fw_change c;
 	size_t bytes = 0;
 
-	if (v == NULL || cv == NULL || policy_parse_file(a, &pol[0], &err) != 0 ||
+	if (v == NULL || cv == NULL || tv == NULL || policy_parse_file(a, &pol[0], &err) != 0 ||
 	    policy_parse_file(b, &pol[1], &err) != 0 || (fw = fw_open(&err)) == NULL)
 		return die(v == NULL ? "out of memory" : err.msg);
 	p.pol = &pol[0];
@@ -258,6 +259,12 @@ bench_live(const char *a, const char *b, size_t runs)
 			return die(err.msg);
 		v[i] = now_ns() - t;
 		cv[i] = cpu_ns() - ct;
+		/* dead elements left: deleted after the change, outside its
+		 * time, as sekishod does once it has answered */
+		t = now_ns();
+		if (c.tidy && fw_tidy(fw, &p, &held, &err) != 0)
+			return die(err.msg);
+		tv[i] = now_ns() - t;
 		if (i == 0 && getenv("BENCH_LIVE_TEXT") != NULL)
 			fprintf(stderr, "%s", buf_str(&c.text));
 		if (c.text.len > bytes)
@@ -271,8 +278,10 @@ bench_live(const char *a, const char *b, size_t runs)
 	policy_free(&pol[0]);
 	policy_free(&pol[1]);
 	printf("live_cpu_ms %.1f\n", median(cv, runs) / 1e6);
+	printf("live_tidy_ms %.1f\n", median(tv, runs) / 1e6);
 	free(v);
 	free(cv);
+	free(tv);
 	return 0;
 }
 
@@ -329,10 +338,16 @@ steps(int inc, const char *dir, char **paths, int n)
 			p.pol = cur;
 			if (fw_policy_diff(held, &p, &c, &err) != 0)
 				return die(err.msg);
-			if (getenv("BENCH_LIVE_TEXT") != NULL)
+			if (getenv("BENCH_LIVE_TEXT") != NULL && c.nl)
+				fprintf(stderr, "# step %d: an element batch, %ld sets%s\n", i,
+				    c.cmds, c.tidy ? ", dead elements left" : "");
+			else if (getenv("BENCH_LIVE_TEXT") != NULL)
 				fprintf(stderr, "# step %d\n%s", i, buf_str(&c.text));
 			if (fw_change_check(fw, &c, &err) != 0 ||
 			    fw_change_apply(fw, &c, &held, &err) != 0)
+				return die(err.msg);
+			/* dead elements left: deleted next, as sekishod does */
+			if (c.tidy && fw_tidy(fw, &p, &held, &err) != 0)
 				return die(err.msg);
 			fw_change_free(&c);
 			if (held == NULL)
