@@ -39,6 +39,19 @@ drop(struct fw_model **held)
 	}
 }
 
+/* Each batch's messages numbered apart from the last one's (up to 2^20
+ * messages each), so that a late answer is never taken for this one's. */
+static uint32_t
+next_seq(void)
+{
+	static uint32_t n;
+
+	if (n == 0)
+		n = (uint32_t)time(NULL) << 20;
+	n += 1u << 20;
+	return n;
+}
+
 /* The change from held to c->model as an element batch, if only elements
  * change and the office table (text office) stays: 1 (c->batch, c->nl),
  * 0 if it needs text, -1 out of memory. */
@@ -56,7 +69,7 @@ elements_only(const struct fw_model *held, struct fw_change *c, const char *offi
 	if ((rc = fw_model_elem_diff(held, c->model, FW_MODEL_POLICY | FW_MODEL_MODE,
 	    defer, &v, &n)) <= 0)
 		return rc;
-	rc = nfset_encode(v, n, FW_TABLE, (uint32_t)time(NULL) << 8, &c->batch, &e);
+	rc = nfset_encode(v, n, FW_TABLE, next_seq(), &c->batch, &e);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		c->tidy |= v[i].n_dead > 0;
 	if (rc == 0 && c->tidy && fw_model_keep_dead(c->model, v, n) < 0)
@@ -339,67 +352,34 @@ vouch_batch(struct mnl_nlmsg_batch *b, const char *uplink, unsigned int ms,
 	*last = seq + 2;
 }
 
-/* The kernel's answers up to the acknowledgement of seq last: 0, or the
- * first error any message of the batch got (the batch then changed
- * nothing). */
-static int
-vouch_answers(struct mnl_socket *nl, uint32_t first, uint32_t last)
-{
-	char buf[VOUCH_BUF];
-	int err = 0;
-
-	for (;;) {
-		ssize_t got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		int n = (int)got;
-
-		if (got < 0)
-			return -errno;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, n);
-		    h = mnl_nlmsg_next(h, &n)) {
-			const struct nlmsgerr *e;
-
-			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first ||
-			    h->nlmsg_seq > last)
-				continue;
-			e = mnl_nlmsg_get_payload(h);
-			if (e->error != 0 && err == 0)
-				err = e->error;
-			if (h->nlmsg_seq == last)
-				return err;
-		}
-	}
-}
-
 int
 fw_vouch(struct firewall *fw, const char *uplink, unsigned int ms,
     struct sk_error *err)
 {
 	char buf[VOUCH_BUF];
 	struct mnl_nlmsg_batch *b;
-	struct mnl_socket *nl;
-	uint32_t seq = (uint32_t)time(NULL) << 4, last;
+	struct nfset_batch vb;
+	struct sk_error e;
+	uint32_t seq = next_seq(), last;
 	int rc;
 
 	(void)fw;
 	if (strlen(uplink) >= IFNAMSIZ)
 		return sk_errorf(err, EINVAL, "office vouch: interface name too long");
-	if ((nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)) == NULL)
-		return sk_errorf(err, errno, "office vouch: netlink: %s", strerror(errno));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    (b = mnl_nlmsg_batch_start(buf, sizeof(buf))) == NULL) {
-		rc = -errno;
-		mnl_socket_close(nl);
-		return sk_errorf(err, -rc, "office vouch: netlink: %s", strerror(-rc));
-	}
+	if ((b = mnl_nlmsg_batch_start(buf, sizeof(buf))) == NULL)
+		return sk_errorf(err, errno, "office vouch: %s", strerror(errno));
 	vouch_batch(b, uplink, ms, seq, &last);
-	if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0)
-		rc = -errno;
-	else
-		rc = vouch_answers(nl, seq + 1, last);
-	mnl_nlmsg_batch_stop(b);
-	mnl_socket_close(nl);
-	if (rc < 0)
+	/* sent as an element batch is (nfset.h), on its socket */
+	memset(&vb, 0, sizeof(vb));
+	vb.b.p = mnl_nlmsg_batch_head(b);
+	vb.b.len = vb.b.cap = mnl_nlmsg_batch_size(b);
+	vb.first = seq;
+	vb.last = last;
+	if ((rc = nfset_send(&vb, 1, &e)) < 0) {
+		mnl_nlmsg_batch_stop(b);
 		return sk_errorf(err, -rc, "office vouch: %s", strerror(-rc));
+	}
+	mnl_nlmsg_batch_stop(b);
 	return 0;
 }
 

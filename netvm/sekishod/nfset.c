@@ -605,6 +605,23 @@ answers(struct mnl_socket *nl, uint32_t first, uint32_t last)
 	}
 }
 
+/*
+ * The socket of the last batch is kept open until the next one (or
+ * nfset_settle): closing a netfilter netlink socket makes Linux wait for
+ * the previous commit's deferred destruction (an RCU grace period, 12 to
+ * 15 ms after a batch that deleted an element), which the caller would
+ * wait for on the spot; by the next batch it is long over.
+ */
+static struct mnl_socket *kept;
+
+void
+nfset_settle(void)
+{
+	if (kept != NULL)
+		mnl_socket_close(kept);
+	kept = NULL;
+}
+
 int
 nfset_send(const struct nfset_batch *bt, int commit, struct sk_error *err)
 {
@@ -617,6 +634,7 @@ nfset_send(const struct nfset_batch *bt, int commit, struct sk_error *err)
 
 	if (bt->last == 0)	/* nothing to send */
 		return 0;
+	nfset_settle();
 	if ((nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)) == NULL)
 		return sk_errorf(err, errno, "element batch: netlink: %s", strerror(errno));
 	size = len > INT32_MAX / 2 ? INT32_MAX : (int)len * 2;
@@ -632,7 +650,7 @@ nfset_send(const struct nfset_batch *bt, int commit, struct sk_error *err)
 		rc = -errno;
 	else
 		rc = answers(nl, bt->first + 1, bt->last);
-	mnl_socket_close(nl);
+	kept = nl;
 	if (rc < 0)
 		return sk_errorf(err, -rc, "element batch: %s", strerror(-rc));
 	return 0;

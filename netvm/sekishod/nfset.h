@@ -51,5 +51,8 @@ void nfset_free(struct nfset_batch *b);
  * commit 0 it goes without its end message, so the kernel checks every
  * message and then aborts the transaction (as nft --check does). */
 int nfset_send(const struct nfset_batch *b, int commit, struct sk_error *err);
+/* The last batch's socket, kept open until the next batch (nfset.c),
+ * closed now: before forking a child that must not hold it. */
+void nfset_settle(void);
 
 #endif

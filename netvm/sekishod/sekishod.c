@@ -463,6 +463,8 @@ control_start(struct sekishod *d)
 {
 	struct sk_error err;
 
+	fw_settle(d->fw);	/* no netlink socket of ours into the child */
+	nfset_settle();
 	if (frontend_start(&d->front, &err) < 0)
 		fatalx("%s", err.msg);
 }

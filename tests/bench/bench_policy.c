@@ -196,6 +196,24 @@ p95(uint64_t *v, size_t n)
 	return v[(size_t)((n - 1) * 0.95 + 0.5)];
 }
 
+/*
+ * Mode and policy changes are timed BENCH_PAUSE_MS apart, as they come in
+ * sekishod (never back to back): the kernel's deferred destruction of what
+ * the previous transaction removed (an RCU grace period) is then over, as
+ * it is for sekishod, which leaves its netlink sockets open until the next
+ * transaction so as not to wait for it (lib/nftload.c, nfset.c).
+ */
+#define BENCH_PAUSE_MS	50
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
 static int
 bench_switch(const char *path, size_t runs)
 {
@@ -214,6 +232,7 @@ bench_switch(const char *path, size_t runs)
 		return die(err.msg);
 	for (size_t i = 0; i < runs; i++) {
 		p.mode = i % 2 ? MODE_REMOTE : MODE_OFFICE;
+		pause_ms(BENCH_PAUSE_MS);
 		t = now_ns();
 		if (fw_switch_mode(fw, &p, &held, &err) != 0)
 			return die(err.msg);
@@ -251,6 +270,7 @@ bench_live(const char *a, const char *b, size_t runs)
 		return die(err.msg);
 	for (size_t i = 0; i < runs; i++) {
 		p.pol = &pol[(i + 1) % 2];
+		pause_ms(BENCH_PAUSE_MS);
 		t = now_ns();
 		ct = cpu_ns();
 		/* as sekishod's reload: the change, no dry run before it */
