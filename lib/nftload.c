@@ -97,6 +97,12 @@ fw_run(struct firewall *fw, const char *text, int dry, struct sk_error *err)
 	return rc;
 }
 
+int
+fw_kept(const struct firewall *fw)
+{
+	return fw->last != NULL;
+}
+
 void
 fw_settle(struct firewall *fw)
 {

@@ -16,6 +16,8 @@ void fw_close(struct firewall *fw);
  * for the kernel, comes at the next run: nftload.c) freed now, with its
  * netlink socket: before forking a child that must not hold it. */
 void fw_settle(struct firewall *fw);
+/* Whether a run's context is kept (fw_settle has something to free). */
+int fw_kept(const struct firewall *fw);
 /* Validates text with nftables' dry run, changing nothing. */
 int fw_check(struct firewall *fw, const char *text, struct sk_error *err);
 /* Applies text atomically. */

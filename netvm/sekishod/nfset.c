@@ -614,6 +614,12 @@ answers(struct mnl_socket *nl, uint32_t first, uint32_t last)
  */
 static struct mnl_socket *kept;
 
+int
+nfset_kept(void)
+{
+	return kept != NULL;
+}
+
 void
 nfset_settle(void)
 {

@@ -54,5 +54,6 @@ int nfset_send(const struct nfset_batch *b, int commit, struct sk_error *err);
 /* The last batch's socket, kept open until the next batch (nfset.c),
  * closed now: before forking a child that must not hold it. */
 void nfset_settle(void);
+int nfset_kept(void);
 
 #endif

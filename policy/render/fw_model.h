@@ -27,6 +27,12 @@
  * libnftables reads every element of the table before an element command
  * (tens of milliseconds at 10,000 prefixes) but not before a declaration.
  *
+ * That is the change as nftables text. When only elements change (no chain,
+ * no set declared, deleted or retyped), fw_model_elem_diff below gives it
+ * as lists of elements instead, which sekishod sends as one nfnetlink batch
+ * (netvm/sekishod/nfset.h) without libnftables: nothing is then made anew
+ * or refilled, every element goes or comes by itself.
+ *
  * One transaction: no instant holds a half-changed table. Its size follows
  * the change, not the policy: a mode change is a few dozen rules and a
  * handful of elements (fw_render_mode), a policy change of one prefix a

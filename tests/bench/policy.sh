@@ -15,6 +15,10 @@
 #                                 lists and ranges, some UDP and ICMP) + one
 #                                 libnftables transaction replacing the
 #                                 table in force, median; goal < 200 ms
+#                                 (to the commit: freeing the context,
+#                                 which waits for the kernel to destroy
+#                                 the old table, comes after, as sekishod
+#                                 leaves it to its next transaction)
 #   policy.compile_apply_first_ms the same into an empty kernel
 #   policy.compile_apply_cpu_ms   compile_apply_ms as the process's CPU
 #                                 time (user + system; the kernel's share
