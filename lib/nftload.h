@@ -12,6 +12,12 @@
 struct firewall;
 struct firewall *fw_open(struct sk_error *err);
 void fw_close(struct firewall *fw);
+/* The last run's libnftables context (kept so that its end, which waits
+ * for the kernel, comes at the next run: nftload.c) freed now, with its
+ * netlink socket: before forking a child that must not hold it. */
+void fw_settle(struct firewall *fw);
+/* Whether a run's context is kept (fw_settle has something to free). */
+int fw_kept(const struct firewall *fw);
 /* Validates text with nftables' dry run, changing nothing. */
 int fw_check(struct firewall *fw, const char *text, struct sk_error *err);
 /* Applies text atomically. */

@@ -21,7 +21,7 @@ fuzz_bundle_SRCS := tests/fuzz/fuzz_bundle.c
 # make bench: tests/bench/policy.sh measures with this, in process.
 PROGS += bench-policy
 # fw_switch_mode and fw_policy_diff are sekishod's own (firewall.c).
-bench-policy_SRCS := tests/bench/bench_policy.c netvm/sekishod/firewall.c
+bench-policy_SRCS := tests/bench/bench_policy.c netvm/sekishod/firewall.c netvm/sekishod/nfset.c
 
 # tests/policy/bundles/mkbundle.py signs with the openssl tool.
 DEBS += openssl

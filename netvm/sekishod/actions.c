@@ -77,9 +77,11 @@ load_mode(struct sekishod *d, enum mode mode, const char *uplink, struct fw_chan
 	rules_params(d, mode, uplink, &d->pol, &p);
 	if (mode != MODE_OFFICE)	/* before the office rules go */
 		office_proof_drop(d->rundir);
-	if (c != NULL)
+	if (c != NULL) {
 		rc = fw_change_apply(d->fw, c, &d->fw_held, &err);
-	else
+		if (rc == 0 && c->tidy)
+			d->tidy_due = 1;	/* tidy_now, once the change is answered */
+	} else
 		rc = fw_switch_mode(d->fw, &p, &d->fw_held, &err);
 	if (rc < 0) {
 		log_warnx("mode %s: %s", mode_name(mode), err.msg);

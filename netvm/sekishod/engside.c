@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netvm/sekishod/firewall.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "policy/bundle.h"
@@ -94,6 +95,8 @@ eng_start(struct sekishod *d)
 {
 	struct sk_error err;
 
+	fw_settle(d->fw);	/* no netlink socket of ours into the child */
+	nfset_settle();
 	if (engproc_start(&d->eng, &err) < 0) {
 		log_warnx("%s", err.msg);
 		respawn_died(&d->eng_respawn, now_ms());

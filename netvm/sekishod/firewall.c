@@ -39,24 +39,83 @@ drop(struct fw_model **held)
 	}
 }
 
-int
-fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
-    struct fw_change *c, struct sk_error *err)
+/* Each batch's messages numbered apart from the last one's (up to 2^20
+ * messages each), so that a late answer is never taken for this one's. */
+static uint32_t
+next_seq(void)
 {
-	struct buf a, b;
-	int rc = 0;
+	static uint32_t n;
+
+	if (n == 0)
+		n = (uint32_t)time(NULL) << 20;
+	n += 1u << 20;
+	return n;
+}
+
+/* The change from held to c->model as an element batch, if only elements
+ * change and the office table (text office) stays: 1 (c->batch, c->nl),
+ * 0 if it needs text, -1 out of memory. */
+static int
+elements_only(const struct fw_model *held, struct fw_change *c, const char *office,
+    int defer)
+{
+	struct fw_elem_change *v;
+	struct sk_error e;
+	size_t n;
+	int rc;
+
+	if (fw_model_office(held) == NULL || strcmp(fw_model_office(held), office) != 0)
+		return 0;
+	if ((rc = fw_model_elem_diff(held, c->model, FW_MODEL_POLICY | FW_MODEL_MODE,
+	    defer, &v, &n)) <= 0)
+		return rc;
+	rc = nfset_encode(v, n, FW_TABLE, next_seq(), &c->batch, &e);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		c->tidy |= v[i].n_dead > 0;
+	if (rc == 0 && c->tidy && fw_model_keep_dead(c->model, v, n) < 0)
+		rc = -ENOMEM;
+	fw_elem_changes_free(v, n);
+	if (rc == -ENOMEM)
+		return -1;
+	if (rc < 0) {
+		log_debug("ruleset change as text: %s", e.msg);
+		return 0;
+	}
+	c->nl = 1;
+	c->cmds = (long)n;
+	return 1;
+}
+
+static int
+policy_diff(const struct fw_model *held, const struct fw_params *p,
+    struct fw_change *c, int defer, struct sk_error *err)
+{
+	struct buf a, b, office;
+	int rc = 0, nl = 0;
 
 	memset(c, 0, sizeof(*c));
 	buf_init(&c->text);
+	buf_init(&c->batch.b);
 	buf_init(&a);
 	buf_init(&b);
+	buf_init(&office);
 	fw_render_policy(p, &a);
 	fw_render_mode(p, &b);
-	if (a.oom || b.oom || (p->pol != NULL &&
-	    (c->model = model_of(a.len ? a.p : "", b.len ? b.p : "")) == NULL)) {
+	/* The office table (fw_office.h) goes whole with every transaction of
+	 * text: a few lines, bound to this mode and office uplink. */
+	fw_render_office_l2(p, &office);
+	if (a.oom || b.oom || buf_str(&office) == NULL || (p->pol != NULL &&
+	    (c->model = model_of(a.len ? a.p : "", b.len ? b.p : "")) == NULL) ||
+	    (c->model != NULL && fw_model_set_office(c->model, office.p) < 0)) {
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 		goto out;
 	}
+	if (held != NULL && c->model != NULL && (nl = elements_only(held, c, office.p, defer)) < 0) {
+		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
+		goto out;
+	}
+	if (nl)
+		goto out;
 	if (held == NULL || c->model == NULL) {
 		if (c->model != NULL)
 			fw_model_print(c->model, &c->text);
@@ -69,17 +128,46 @@ fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 		goto out;
 	}
-	/* The office table (fw_office.h) goes whole with every transaction:
-	 * a few lines, bound to this mode and office uplink. */
-	fw_render_office_l2(p, &c->text);
+	buf_add(&c->text, office.p, office.len);
 	c->cmds++;
 	if (c->text.oom)
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 out:
 	buf_free(&a);
 	buf_free(&b);
+	buf_free(&office);
 	if (rc < 0)
 		fw_change_free(c);
+	return rc;
+}
+
+int
+fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
+    struct fw_change *c, struct sk_error *err)
+{
+	return policy_diff(held, p, c, 1, err);
+}
+
+int
+fw_policy_tidy(const struct fw_model *held, const struct fw_params *p,
+    struct fw_change *c, struct sk_error *err)
+{
+	return policy_diff(held, p, c, 0, err);
+}
+
+int
+fw_tidy(struct firewall *fw, const struct fw_params *p, struct fw_model **held,
+    struct sk_error *err)
+{
+	struct fw_change c;
+	int rc;
+
+	if (*held == NULL)
+		return 0;
+	if ((rc = fw_policy_tidy(*held, p, &c, err)) < 0)
+		return rc;
+	rc = fw_change_apply(fw, &c, held, err);
+	fw_change_free(&c);
 	return rc;
 }
 
@@ -88,6 +176,8 @@ fw_change_check(struct firewall *fw, const struct fw_change *c, struct sk_error 
 {
 	if (c->cmds == 0)
 		return 0;
+	if (c->nl)
+		return nfset_send(&c->batch, 0, err);
 	return fw_check(fw, buf_str(&c->text), err);
 }
 
@@ -97,7 +187,8 @@ fw_change_apply(struct firewall *fw, struct fw_change *c, struct fw_model **held
 {
 	int rc = 0;
 
-	if (c->cmds > 0 && (rc = fw_apply(fw, buf_str(&c->text), err)) < 0) {
+	if (c->cmds > 0 && (rc = c->nl ? nfset_send(&c->batch, 1, err) :
+	    fw_apply(fw, buf_str(&c->text), err)) < 0) {
 		drop(held);
 		return rc;
 	}
@@ -113,6 +204,7 @@ fw_change_free(struct fw_change *c)
 	fw_model_free(c->model);
 	c->model = NULL;
 	buf_free(&c->text);
+	nfset_free(&c->batch);
 }
 
 int
@@ -154,7 +246,7 @@ fw_switch_mode(struct firewall *fw, const struct fw_params *p, struct fw_model *
     struct sk_error *err)
 {
 	struct fw_model *m;
-	struct buf part, text;
+	struct buf part, text, office;
 	long n;
 	int rc;
 
@@ -162,6 +254,7 @@ fw_switch_mode(struct firewall *fw, const struct fw_params *p, struct fw_model *
 		return fw_load(fw, p, held, err);
 	buf_init(&part);
 	buf_init(&text);
+	buf_init(&office);
 	fw_render_mode(p, &part);
 	m = fw_model_new();
 	if (part.oom || m == NULL || fw_model_read(m, part.len ? part.p : "", FW_MODEL_MODE) < 0 ||
@@ -173,15 +266,19 @@ fw_switch_mode(struct firewall *fw, const struct fw_params *p, struct fw_model *
 	/* In office mode office_vouch is made anew, its deadline from now
 	 * (fw_model.h): the caller counts the vouch as fresh. */
 	rc = 0;
-	fw_render_office_l2(p, &text);	/* whole, with every change (fw_office.h) */
+	fw_render_office_l2(p, &office);	/* whole, with every change (fw_office.h) */
+	buf_add(&text, office.p, office.len);
 	if (text.len > 0 && (rc = fw_apply(fw, buf_str(&text), err)) < 0)
 		drop(held);
 	else if (fw_model_take(*held, m, FW_MODEL_MODE) < 0)
 		drop(held);	/* the kernel has it; the next change loads in full */
+	else if (fw_model_set_office(*held, buf_str(&office)) < 0)
+		fw_model_set_office(*held, NULL);	/* the next change goes as text */
 out:
 	fw_model_free(m);
 	buf_free(&part);
 	buf_free(&text);
+	buf_free(&office);
 	return rc;
 }
 
@@ -255,67 +352,34 @@ vouch_batch(struct mnl_nlmsg_batch *b, const char *uplink, unsigned int ms,
 	*last = seq + 2;
 }
 
-/* The kernel's answers up to the acknowledgement of seq last: 0, or the
- * first error any message of the batch got (the batch then changed
- * nothing). */
-static int
-vouch_answers(struct mnl_socket *nl, uint32_t first, uint32_t last)
-{
-	char buf[VOUCH_BUF];
-	int err = 0;
-
-	for (;;) {
-		ssize_t got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		int n = (int)got;
-
-		if (got < 0)
-			return -errno;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, n);
-		    h = mnl_nlmsg_next(h, &n)) {
-			const struct nlmsgerr *e;
-
-			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first ||
-			    h->nlmsg_seq > last)
-				continue;
-			e = mnl_nlmsg_get_payload(h);
-			if (e->error != 0 && err == 0)
-				err = e->error;
-			if (h->nlmsg_seq == last)
-				return err;
-		}
-	}
-}
-
 int
 fw_vouch(struct firewall *fw, const char *uplink, unsigned int ms,
     struct sk_error *err)
 {
 	char buf[VOUCH_BUF];
 	struct mnl_nlmsg_batch *b;
-	struct mnl_socket *nl;
-	uint32_t seq = (uint32_t)time(NULL) << 4, last;
+	struct nfset_batch vb;
+	struct sk_error e;
+	uint32_t seq = next_seq(), last;
 	int rc;
 
 	(void)fw;
 	if (strlen(uplink) >= IFNAMSIZ)
 		return sk_errorf(err, EINVAL, "office vouch: interface name too long");
-	if ((nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)) == NULL)
-		return sk_errorf(err, errno, "office vouch: netlink: %s", strerror(errno));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    (b = mnl_nlmsg_batch_start(buf, sizeof(buf))) == NULL) {
-		rc = -errno;
-		mnl_socket_close(nl);
-		return sk_errorf(err, -rc, "office vouch: netlink: %s", strerror(-rc));
-	}
+	if ((b = mnl_nlmsg_batch_start(buf, sizeof(buf))) == NULL)
+		return sk_errorf(err, errno, "office vouch: %s", strerror(errno));
 	vouch_batch(b, uplink, ms, seq, &last);
-	if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0)
-		rc = -errno;
-	else
-		rc = vouch_answers(nl, seq + 1, last);
-	mnl_nlmsg_batch_stop(b);
-	mnl_socket_close(nl);
-	if (rc < 0)
+	/* sent as an element batch is (nfset.h), on its socket */
+	memset(&vb, 0, sizeof(vb));
+	vb.b.p = mnl_nlmsg_batch_head(b);
+	vb.b.len = vb.b.cap = mnl_nlmsg_batch_size(b);
+	vb.first = seq;
+	vb.last = last;
+	if ((rc = nfset_send(&vb, 1, &e)) < 0) {
+		mnl_nlmsg_batch_stop(b);
 		return sk_errorf(err, -rc, "office vouch: %s", strerror(-rc));
+	}
+	mnl_nlmsg_batch_stop(b);
 	return 0;
 }
 

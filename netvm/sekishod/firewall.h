@@ -18,6 +18,7 @@
 
 #include "lib/buf.h"
 #include "lib/nftload.h"
+#include "netvm/sekishod/nfset.h"
 #include "policy/render/fw_model.h"
 #include "policy/render/fw_render.h"
 
@@ -39,18 +40,34 @@ int fw_load_check(struct firewall *fw, const struct fw_params *p,
 int fw_switch_mode(struct firewall *fw, const struct fw_params *p,
     struct fw_model **held, struct sk_error *err);
 
-/* A policy change made ready: the model it leads to and its transaction. */
+/* A policy change made ready: the model it leads to and its transaction,
+ * as nftables text or, when only elements change (and the office table
+ * stays as it is), as an nfnetlink batch of them (nfset.h), which needs no
+ * libnftables. */
 struct fw_change {
 	struct fw_model	*model;
 	struct buf	 text;
-	long		 cmds;		/* commands in text, 0: nothing changes */
+	struct nfset_batch batch;	/* elements only: used when nl */
+	long		 cmds;		/* commands in text (or sets changed in
+					 * batch), 0: nothing changes */
 	int		 full;		/* text replaces the whole table */
+	int		 nl;		/* the change is batch, not text */
+	int		 tidy;		/* dead elements stay (fw_model.h): a
+					 * tidy should follow (fw_tidy) */
 };
 /* The transaction from held (NULL: unknown, so a full load) to the table
  * of p, by difference: the elements that went and came, the chains that
  * changed. Pure. 0, or -ENOMEM with err. */
 int fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
     struct fw_change *c, struct sk_error *err);
+/* The change that deletes the dead elements a change left (c->tidy): from
+ * held to the table of p without deferring (usually text that declares a
+ * set anew), otherwise as fw_policy_diff. */
+int fw_policy_tidy(const struct fw_model *held, const struct fw_params *p,
+    struct fw_change *c, struct sk_error *err);
+/* fw_policy_tidy and fw_change_apply in one (the benches and tests). */
+int fw_tidy(struct firewall *fw, const struct fw_params *p, struct fw_model **held,
+    struct sk_error *err);
 /* nftables' dry run of c against the kernel's table. */
 int fw_change_check(struct firewall *fw, const struct fw_change *c,
     struct sk_error *err);

@@ -9,6 +9,10 @@ test_dns_SRCS := tests/unit/test_dns.c netvm/sekishod/dnspick.c
 FUZZERS += fuzz_dns_lines
 fuzz_dns_lines_SRCS := tests/fuzz/fuzz_dns_lines.c netvm/sekishod/dnspick.c
 test_engine_SRCS := tests/unit/test_engine.c netvm/sekishod/engine.c
+# Element batches (nfset.c) as nft encodes them, and the model's split of a
+# change into elements only (policy/render/fw_model.c).
+UNITS += test_nfset
+test_nfset_SRCS := tests/unit/test_nfset.c netvm/sekishod/nfset.c
 test_office_SRCS := tests/unit/test_office.c netvm/sekishod/office.c netvm/sekishod/route.c \
 	netvm/sekishod/live.c netvm/sekishod/timers.c netvm/sekishod/bverify.c
 # It asks the real signature checker (netvm/sekisho-beacon-verify).

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -38,6 +39,16 @@ report(struct buf *out, int level, const char *outcome, const char *fmt, ...)
 		log_debug("%s", line);
 	if (out != NULL)
 		buf_printf(out, "%s: %s\n", outcome, line);
+}
+
+/* Microseconds on the monotonic clock: the phases of a reload, timed. */
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* One line saying why the candidate at path is refused ("PATH: why"). */
@@ -250,8 +261,9 @@ switch_back(struct sekishod *d, struct policy *old, unsigned int what)
  * stays, nothing is stored), then it is stored (if that fails, the old
  * policy takes over again), then the rest follows. */
 static void
-take(struct sekishod *d, struct candidate *c, struct buf *out)
+take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0)
 {
+	uint64_t t1 = now_us(), t2, t3, t4;
 	unsigned long long was = (unsigned long long)d->pol.serial;
 	unsigned int what;
 	const char *fixed = live_plan(&d->pol, &c->pol, &what);
@@ -271,6 +283,7 @@ take(struct sekishod *d, struct candidate *c, struct buf *out)
 		return;
 	}
 	live_count(&d->pol, &c->pol, &added, &withdrawn);
+	t2 = now_us();
 	if (switch_begin(d, &c->pol, &fc, what, &old, &err) < 0) {
 		fw_change_free(&fc);
 		refuse(out, path, err.msg, was);
@@ -278,14 +291,21 @@ take(struct sekishod *d, struct candidate *c, struct buf *out)
 		return;
 	}
 	fw_change_free(&fc);
+	t3 = now_us();
 	if (accept_commit(&d->acc, c, 0, &err) < 0) {
 		switch_back(d, &old, what);
 		refuse(out, path, err.msg, was);
 		return;
 	}
+	t4 = now_us();
 	expiry_bundle(d, c);	/* its ruleset with work's accepts, if fresh */
 	switch_end(d, &old, what);
 	fetch_on_policy(d);
+	log_info("reload of serial %llu timed: bundle read and checked %.1f ms, "
+	    "ruleset change made %.1f, routes and ruleset in force %.1f, stored %.1f, "
+	    "the rest %.1f", (unsigned long long)d->pol.serial, (double)(t1 - t0) / 1e3,
+	    (double)(t2 - t1) / 1e3, (double)(t3 - t2) / 1e3, (double)(t4 - t3) / 1e3,
+	    (double)(now_us() - t4) / 1e3);
 	report(out, LOG_LEVEL_INFO, "accepted", "%s: policy serial %llu in force (was %llu): "
 	    "%zu prefixes added, %zu withdrawn; stored as %s", path,
 	    (unsigned long long)d->pol.serial, was, added, withdrawn, d->acc.bundle);
@@ -299,6 +319,7 @@ reload(struct sekishod *d, struct buf *out)
 	unsigned long long serial = (unsigned long long)d->pol.serial;
 	struct candidate c;
 	struct sk_error err;
+	uint64_t t0 = now_us();
 
 	if (!d->bundled) {
 		report(out, LOG_LEVEL_WARN, "refused", "reload: sekishod reads a plain policy "
@@ -317,8 +338,38 @@ reload(struct sekishod *d, struct buf *out)
 		refuse(out, d->acc.incoming, err.msg, serial);
 		return;
 	}
-	take(d, &c, out);
+	take(d, &c, out, t0);
 	candidate_free(&c);
+}
+
+/* The dead elements a live change left in the kernel (fw_model.h: no
+ * packet can match them) deleted, once the change is answered: the same
+ * policy and mode again, without deferring, through the same checks as
+ * any policy change. If that fails the kernel keeps what it holds (with
+ * them), the model is dropped and the next change is a full load. */
+void
+tidy_now(struct sekishod *d)
+{
+	const char *uplink;
+	enum mode mode;
+	struct fw_params p;
+	struct fw_change c;
+	struct sk_error err;
+
+	if (!d->tidy_due)
+		return;
+	d->tidy_due = 0;
+	if (d->rules_base || d->fw_held == NULL)
+		return;
+	mode = rules_for(d, &uplink);
+	rules_params(d, mode, uplink, &d->pol, &p);
+	if (fw_policy_tidy(d->fw_held, &p, &c, &err) < 0) {
+		log_warnx("ruleset: %s", err.msg);
+		return;
+	}
+	if (c.cmds > 0 && try_policy_rules(d, mode, uplink, &c) < 0)
+		log_warnx("ruleset: the dead elements of the last change stay");
+	fw_change_free(&c);
 }
 
 void

@@ -321,6 +321,9 @@ resync(struct sekishod *d)
 		do_action(d, &probes[i]);
 }
 
+/* Idle time after which the last transaction's sockets are freed. */
+#define SETTLE_MS	30
+
 static int
 poll_timeout(struct sekishod *d)
 {
@@ -378,7 +381,7 @@ loop(struct sekishod *d)
 {
 	struct pollfd pfd[5 + ENGINE_MAX_UPLINKS];
 	size_t np;
-	int rc, nf, nd;
+	int rc, nf, nd, nready, timeout, settle;
 
 	while (!d->quit) {
 		if (d->resync && eng_running(d))
@@ -389,14 +392,28 @@ loop(struct sekishod *d)
 			continue;
 		}
 		office_unroute_now(d);
+		tidy_now(d);
 		pfd[0] = (struct pollfd){ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->front.fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 		np = prober_pollfds(&d->prober, pfd + 3, ENGINE_MAX_UPLINKS);
 		nf = fetch_pollfd(&d->fetch, &pfd[3 + np]);
 		nd = dns_pollfd(&d->dns, &pfd[3 + np + (size_t)nf]);
-		if (poll(pfd, 3 + np + (size_t)(nf + nd), poll_timeout(d)) == -1 && errno != EINTR)
+		/* The last transaction's sockets (lib/nftload.c, nfset.c) are
+		 * freed once sekishod has been idle for SETTLE_MS: by then
+		 * the kernel no longer makes their closing wait, and the cost
+		 * of freeing (a full load's context is large) falls in idle
+		 * time, not on the next mode change. */
+		timeout = poll_timeout(d);
+		settle = (fw_kept(d->fw) || nfset_kept()) && (timeout < 0 || timeout > SETTLE_MS);
+		if (settle)
+			timeout = SETTLE_MS;
+		if ((nready = poll(pfd, 3 + np + (size_t)(nf + nd), timeout)) == -1 && errno != EINTR)
 			fatal("poll");
+		if (nready == 0 && settle) {
+			fw_settle(d->fw);
+			nfset_settle();
+		}
 		if (pfd[0].revents & POLLIN && (rc = rtnl_watch_read(d->rtnl)) < 0) {
 			log_warnx("rtnetlink: %s; reading the state again", strerror(-rc));
 			d->resync = 1;
@@ -462,6 +479,8 @@ control_start(struct sekishod *d)
 {
 	struct sk_error err;
 
+	fw_settle(d->fw);	/* no netlink socket of ours into the child */
+	nfset_settle();
 	if (frontend_start(&d->front, &err) < 0)
 		fatalx("%s", err.msg);
 }

@@ -75,6 +75,7 @@ struct sekishod {
 	int			 rules_base;	/* ... the policy-free base one */
 	unsigned int		 rules_failures;	/* loads of the mode's failed in a row */
 	int			 office_unroute_due;	/* office mode gone: empty its routes */
+	int			 tidy_due;	/* a policy change left dead elements (tidy_now) */
 	uint64_t		 vouched_ms;	/* office mode's vouch last renewed */
 	int			 arp_fd;	/* office mode: the router's ARP, or -1 */
 	int			 arp_ifindex;
@@ -149,6 +150,7 @@ void restart_children(struct sekishod *d);
 
 /* reload.c */
 void reload(struct sekishod *d, struct buf *out);
+void tidy_now(struct sekishod *d);
 void ctl_reload(struct buf *out, void *arg);
 
 /* fetch_sched.c */

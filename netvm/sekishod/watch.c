@@ -164,6 +164,8 @@ front_restart(struct sekishod *d)
 	if (d->front.fd != -1)
 		close(d->front.fd);
 	d->front.fd = -1;
+	fw_settle(d->fw);	/* no netlink socket of ours into the child */
+	nfset_settle();
 	if (frontend_start(&d->front, &err) < 0 ||
 	    (lfd = fcntl(d->ctl_listen, F_DUPFD_CLOEXEC, 3)) == -1 ||
 	    frontend_listen(&d->front, lfd, &err) < 0) {

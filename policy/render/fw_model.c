@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "policy/render/fw_render.h"
+#include "policy/render/fw_svc.h"
 
 enum kind { K_SET, K_MAP, K_CHAIN };
 
@@ -23,6 +24,7 @@ struct obj {
 struct fw_model {
 	struct obj	*v;
 	size_t		 n, cap;
+	char		*office;	/* fw_model_set_office */
 };
 
 static const char *const kw[] = { "set", "map", "chain" };
@@ -51,6 +53,7 @@ fw_model_free(struct fw_model *m)
 	for (size_t i = 0; i < m->n; i++)
 		obj_free(&m->v[i]);
 	free(m->v);
+	free(m->office);
 	free(m);
 }
 
@@ -616,4 +619,208 @@ fw_model_take(struct fw_model *m, struct fw_model *src, int part)
 	}
 	src->n = k;
 	return rc;
+}
+
+int
+fw_model_set_office(struct fw_model *m, const char *text)
+{
+	free(m->office);
+	m->office = text != NULL ? strdup(text) : NULL;
+	return text != NULL && m->office == NULL ? -1 : 0;
+}
+
+const char *
+fw_model_office(const struct fw_model *m)
+{
+	return m->office;
+}
+
+void
+fw_elem_changes_free(struct fw_elem_change *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].del);
+		free(v[i].add);
+		free(v[i].dead);
+	}
+	free(v);
+}
+
+/* The items of a not in b (sorted copies va, vb of them), into *out. */
+static int
+missing(char **va, size_t na, char **vb, size_t nb, const char ***out, size_t *n)
+{
+	size_t i = 0, j = 0;
+
+	*n = 0;
+	if ((*out = calloc(na + 1, sizeof(**out))) == NULL)
+		return -1;
+	while (i < na) {
+		int c = j < nb ? strcmp(va[i], vb[j]) : -1;
+
+		if (c > 0)
+			j++;
+		else {
+			if (c < 0)
+				(*out)[(*n)++] = va[i];
+			else
+				j++;
+			i++;
+		}
+	}
+	return 0;
+}
+
+/* The class an item's leading mark ("0x...") names, or -1. */
+static long
+item_class(const char *it)
+{
+	char *e;
+	unsigned long m;
+
+	if (strncmp(it, "0x", 2) != 0)
+		return -1;
+	m = strtoul(it, &e, 16);
+	if (*e != ' ' && *e != '\0')
+		return -1;
+	return (long)(m >> FW_SVC_CLASS_SHIFT);
+}
+
+/* Whether class c is a value of one of m's svc_class maps. */
+static int
+class_alive(const struct fw_model *m, long c)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct obj *o = &m->v[i];
+
+		if (o->kind != K_MAP || strncmp(o->name, "svc_class", 9) != 0)
+			continue;
+		for (size_t k = 0; k < o->n; k++) {
+			const char *val = strstr(o->items[k], " : ");
+
+			if (val != NULL && item_class(val + 3) == c)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* e's deletions whose class is dead in new moved to e->dead. */
+static int
+split_dead(const struct fw_model *new, struct fw_elem_change *e)
+{
+	size_t k = 0;
+	long last = -2;
+	int alive = 0;
+
+	if ((e->dead = calloc(e->n_del + 1, sizeof(*e->dead))) == NULL)
+		return -1;
+	for (size_t i = 0; i < e->n_del; i++) {
+		long c = item_class(e->del[i]);
+
+		if (c != last)	/* sorted: a class's items come together */
+			alive = c < 0 || class_alive(new, c);
+		last = c;
+		if (alive)
+			e->del[k++] = e->del[i];
+		else
+			e->dead[e->n_dead++] = e->del[i];
+	}
+	e->n_del = k;
+	return 0;
+}
+
+int
+fw_model_keep_dead(struct fw_model *m, const struct fw_elem_change *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct obj *o = NULL;
+
+		for (size_t k = 0; k < m->n && o == NULL; k++)
+			if (m->v[k].kind != K_CHAIN && strcmp(m->v[k].name, v[i].set) == 0)
+				o = &m->v[k];
+		for (size_t k = 0; o != NULL && k < v[i].n_dead; k++)
+			if (push_item(o, v[i].dead[k], strlen(v[i].dead[k])) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+int
+fw_model_elem_diff(const struct fw_model *old, const struct fw_model *new, int parts,
+    int defer, struct fw_elem_change **v, size_t *n)
+{
+	size_t pipapo = 0;
+
+	*v = NULL;
+	*n = 0;
+	/* Anything but elements changing: not for this path. */
+	for (size_t i = 0; i < old->n; i++) {
+		const struct obj *a = &old->v[i], *b = find(new, a);
+
+		if (!(a->part & parts))
+			continue;
+		if (b == NULL || !(b->part & parts) || !same_head(a, b) ||
+		    (a->kind == K_CHAIN && !same_items(a, b)))
+			return 0;
+	}
+	for (size_t i = 0; i < new->n; i++) {
+		const struct obj *b = &new->v[i], *a = find(old, b);
+
+		if ((b->part & parts) && (a == NULL || !(a->part & parts)))
+			return 0;
+	}
+	if ((*v = calloc(new->n + 1, sizeof(**v))) == NULL)
+		return -1;
+	for (size_t i = 0; i < new->n; i++) {
+		const struct obj *b = &new->v[i], *a;
+		struct fw_elem_change *e = &(*v)[*n];
+		char **va, **vb;
+		int rc;
+
+		if (!(b->part & parts) || b->kind == K_CHAIN)
+			continue;
+		a = find(old, b);
+		if (!b->timeouts && same_items(a, b))
+			continue;
+		e->set = b->name;
+		e->head = b->head.len ? b->head.p : "";
+		e->map = b->kind == K_MAP;
+		e->was_empty = a->n == 0;
+		(*n)++;
+		if (b->timeouts || a->timeouts) {
+			e->flush = 1;
+			if ((e->add = calloc(b->n + 1, sizeof(*e->add))) == NULL)
+				goto oom;
+			for (size_t k = 0; k < b->n; k++)
+				e->add[k] = b->items[k];
+			e->n_add = b->n;
+			continue;
+		}
+		va = sorted(a);
+		vb = sorted(b);
+		rc = va == NULL || vb == NULL ||
+		    missing(va, a->n, vb, b->n, &e->del, &e->n_del) < 0 ||
+		    missing(vb, b->n, va, a->n, &e->add, &e->n_add) < 0;
+		free(va);
+		free(vb);
+		if (rc)
+			goto oom;
+		if (b->concat_ranges && defer && split_dead(new, e) < 0)
+			goto oom;
+		if (b->concat_ranges)
+			pipapo += e->n_del * a->n;
+	}
+	if (pipapo > FW_MODEL_PIPAPO_BUDGET) {	/* declared anew is cheaper */
+		fw_elem_changes_free(*v, *n);
+		*v = NULL;
+		*n = 0;
+		return 0;
+	}
+	return 1;
+oom:
+	fw_elem_changes_free(*v, *n);
+	*v = NULL;
+	*n = 0;
+	return -1;
 }

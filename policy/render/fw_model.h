@@ -27,6 +27,12 @@
  * libnftables reads every element of the table before an element command
  * (tens of milliseconds at 10,000 prefixes) but not before a declaration.
  *
+ * That is the change as nftables text. When only elements change (no chain,
+ * no set declared, deleted or retyped), fw_model_elem_diff below gives it
+ * as lists of elements instead, which sekishod sends as one nfnetlink batch
+ * (netvm/sekishod/nfset.h) without libnftables: nothing is then made anew
+ * or refilled, every element goes or comes by itself.
+ *
  * One transaction: no instant holds a half-changed table. Its size follows
  * the change, not the policy: a mode change is a few dozen rules and a
  * handful of elements (fw_render_mode), a policy change of one prefix a
@@ -68,6 +74,64 @@ long fw_model_diff(const struct fw_model *old, const struct fw_model *new,
 /* m's objects of part replaced by src's (moved: src loses them). 0, or -1
  * out of memory: then m lacks some and must not be used. */
 int fw_model_take(struct fw_model *m, struct fw_model *src, int part);
+
+/*
+ * A change of elements only: for each set or map of the parts compared
+ * whose elements differ, those that go and those that come (the items as
+ * the renderer writes them: a map's "KEY : VALUE"; pointers into the two
+ * models, valid while they live). A set with timeouts (office_vouch) is
+ * given whole, flushed first: its deadlines start again, as when a
+ * transaction of text declares it anew. What such a change needs no
+ * nftables text for (netvm/sekishod/nfset.h sends it as nfnetlink
+ * messages).
+ */
+struct fw_elem_change {
+	const char	 *set;		/* its name */
+	const char	 *head;		/* "\t\ttype ...\n" (and flags) lines */
+	int		  map;		/* a map: items are "KEY : VALUE" */
+	int		  flush;	/* every element deleted first */
+	int		  was_empty;	/* the set held no element before */
+	const char	**del, **add;	/* the items that go (not with flush), come */
+	size_t		  n_del, n_add;
+	const char	**dead;		/* left in the kernel for now (defer) */
+	size_t		  n_dead;
+};
+/* Whether turning a table holding old into one holding new (parts) changes
+ * the elements of sets that stay and nothing else (no chain, no set made,
+ * deleted or with another type): then 1 with the changes in *v, *n (none:
+ * nothing changes; free with fw_elem_changes_free); 0 when more changes
+ * (the transaction is fw_model_diff's); -1 out of memory.
+ *
+ * Also 0 when the change deletes more from concatenations with intervals
+ * than FW_MODEL_PIPAPO_BUDGET (deletions times the set's size): Linux
+ * (6.18) removes such an element (set type pipapo) by walking the set's
+ * rules, about 8 ms of kernel time per element at 5,000 elements (26 of
+ * them: 200 ms), where fw_model_diff's text declares the set anew (the
+ * whole change: about 130 ms of CPU at 10,000 prefixes and 1,000
+ * services). */
+#define FW_MODEL_PIPAPO_BUDGET	20000
+int fw_model_elem_diff(const struct fw_model *old, const struct fw_model *new, int parts,
+    int defer, struct fw_elem_change **v, size_t *n);
+/*
+ * With defer, the elements of a concatenation with intervals whose class
+ * (the mark's upper half, fw_svc.h) no destination has any more in new
+ * (no value of a svc_class map) are not deleted but listed as dead: no
+ * packet can match them, so leaving them changes nothing that is allowed,
+ * and their deletion, the costly part above, can follow in a later
+ * transaction (a tidy: the same change without defer). The kernel then
+ * holds new and the dead elements: fw_model_keep_dead puts them into the
+ * model of new, so that every later change is computed against what the
+ * kernel holds. 0, or -1 out of memory (m must not be used then).
+ */
+int fw_model_keep_dead(struct fw_model *m, const struct fw_elem_change *v, size_t n);
+void fw_elem_changes_free(struct fw_elem_change *v, size_t n);
+
+/* The text of the office table (fw_office.h) that went with the
+ * transaction that made m's table, kept beside the model so that a change
+ * whose office table is the same need not send it: 0, or -1 out of memory
+ * (m then holds none). NULL when none was set. */
+int fw_model_set_office(struct fw_model *m, const char *text);
+const char *fw_model_office(const struct fw_model *m);
 
 /*
  * nftables 1.0.6 byte-swaps the host-endian part (the mark) of some

@@ -127,7 +127,11 @@ bench_verify(const char *path, const char *pub_b64, size_t runs)
 }
 
 /* fw_render and one libnftables transaction; nanoseconds, 0 on failure.
- * *len, if not NULL, gets the ruleset's length in bytes. */
+ * *len, if not NULL, gets the ruleset's length in bytes. The context is
+ * freed after the time is taken: freeing it waits for the kernel to
+ * destroy the table replaced (an RCU grace period and the old table's
+ * rules and sets), which sekishod leaves to its next transaction
+ * (lib/nftload.c). */
 static uint64_t
 compile_apply(const struct policy *p, size_t *len, uint64_t *cpu)
 {
@@ -145,15 +149,16 @@ compile_apply(const struct policy *p, size_t *len, uint64_t *cpu)
 	if (len != NULL)
 		*len = strlen(text.p);
 	rc = fw_apply(fw, text.p, &err);
+	if (cpu != NULL)
+		*cpu = cpu_ns() - c;
+	t = now_ns() - t;
 	fw_close(fw);
 	buf_free(&text);
 	if (rc != 0) {
 		fprintf(stderr, "bench-policy: %s\n", err.msg);
 		return 0;
 	}
-	if (cpu != NULL)
-		*cpu = cpu_ns() - c;
-	return now_ns() - t;
+	return t;
 }
 
 static int
@@ -196,6 +201,24 @@ p95(uint64_t *v, size_t n)
 	return v[(size_t)((n - 1) * 0.95 + 0.5)];
 }
 
+/*
+ * Mode and policy changes are timed BENCH_PAUSE_MS apart, as they come in
+ * sekishod (never back to back): the kernel's deferred destruction of what
+ * the previous transaction removed (an RCU grace period) is then over, as
+ * it is for sekishod, which leaves its netlink sockets open until the next
+ * transaction so as not to wait for it (lib/nftload.c, nfset.c).
+ */
+#define BENCH_PAUSE_MS	50
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
 static int
 bench_switch(const char *path, size_t runs)
 {
@@ -212,8 +235,10 @@ bench_switch(const char *path, size_t runs)
 	p.pol = &pol;
 	if (fw_load(fw, &p, &held, &err) != 0)
 		return die(err.msg);
+	fw_settle(fw);	/* as sekishod does once idle */
 	for (size_t i = 0; i < runs; i++) {
 		p.mode = i % 2 ? MODE_REMOTE : MODE_OFFICE;
+		pause_ms(BENCH_PAUSE_MS);
 		t = now_ns();
 		if (fw_switch_mode(fw, &p, &held, &err) != 0)
 			return die(err.msg);
@@ -234,6 +259,7 @@ static int
 bench_live(const char *a, const char *b, size_t runs)
 {
 	uint64_t *v = calloc(runs, sizeof(*v)), *cv = calloc(runs, sizeof(*cv)), t, ct;
+	uint64_t *tv = calloc(runs, sizeof(*tv));
 	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, NULL, 0 };
 	struct fw_model *held = NULL;
 	struct firewall *fw;
@@ -242,14 +268,16 @@ bench_live(const char *a, const char *b, size_t runs)
 	struct fw_change c;
 	size_t bytes = 0;
 
-	if (v == NULL || cv == NULL || policy_parse_file(a, &pol[0], &err) != 0 ||
+	if (v == NULL || cv == NULL || tv == NULL || policy_parse_file(a, &pol[0], &err) != 0 ||
 	    policy_parse_file(b, &pol[1], &err) != 0 || (fw = fw_open(&err)) == NULL)
 		return die(v == NULL ? "out of memory" : err.msg);
 	p.pol = &pol[0];
 	if (fw_load(fw, &p, &held, &err) != 0)
 		return die(err.msg);
+	fw_settle(fw);	/* as sekishod does once idle */
 	for (size_t i = 0; i < runs; i++) {
 		p.pol = &pol[(i + 1) % 2];
+		pause_ms(BENCH_PAUSE_MS);
 		t = now_ns();
 		ct = cpu_ns();
 		/* as sekishod's reload: the change, no dry run before it */
@@ -258,6 +286,12 @@ bench_live(const char *a, const char *b, size_t runs)
 			return die(err.msg);
 		v[i] = now_ns() - t;
 		cv[i] = cpu_ns() - ct;
+		/* dead elements left: deleted after the change, outside its
+		 * time, as sekishod does once it has answered */
+		t = now_ns();
+		if (c.tidy && fw_tidy(fw, &p, &held, &err) != 0)
+			return die(err.msg);
+		tv[i] = now_ns() - t;
 		if (i == 0 && getenv("BENCH_LIVE_TEXT") != NULL)
 			fprintf(stderr, "%s", buf_str(&c.text));
 		if (c.text.len > bytes)
@@ -271,8 +305,10 @@ bench_live(const char *a, const char *b, size_t runs)
 	policy_free(&pol[0]);
 	policy_free(&pol[1]);
 	printf("live_cpu_ms %.1f\n", median(cv, runs) / 1e6);
+	printf("live_tidy_ms %.1f\n", median(tv, runs) / 1e6);
 	free(v);
 	free(cv);
+	free(tv);
 	return 0;
 }
 
@@ -329,10 +365,16 @@ steps(int inc, const char *dir, char **paths, int n)
 			p.pol = cur;
 			if (fw_policy_diff(held, &p, &c, &err) != 0)
 				return die(err.msg);
-			if (getenv("BENCH_LIVE_TEXT") != NULL)
+			if (getenv("BENCH_LIVE_TEXT") != NULL && c.nl)
+				fprintf(stderr, "# step %d: an element batch, %ld sets%s\n", i,
+				    c.cmds, c.tidy ? ", dead elements left" : "");
+			else if (getenv("BENCH_LIVE_TEXT") != NULL)
 				fprintf(stderr, "# step %d\n%s", i, buf_str(&c.text));
 			if (fw_change_check(fw, &c, &err) != 0 ||
 			    fw_change_apply(fw, &c, &held, &err) != 0)
+				return die(err.msg);
+			/* dead elements left: deleted next, as sekishod does */
+			if (c.tidy && fw_tidy(fw, &p, &held, &err) != 0)
 				return die(err.msg);
 			fw_change_free(&c);
 			if (held == NULL)

@@ -1,0 +1,212 @@
+/* Element batches without a kernel (netvm/sekishod/nfset.c): the bytes
+ * each kind of set gets, as `nft --debug=mnl` shows nftables 1.0.6 sending
+ * them; and the model's split of a change into elements only, with the
+ * elements of dead classes left for the tidy (policy/render/fw_model.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <string.h>
+
+#include "netvm/sekishod/nfset.h"
+#include "policy/render/fw_model.h"
+
+#define PORTS	"\t\ttype mark . inet_proto . inet_service\n\t\tflags interval\n"
+#define PREFIXES "\t\ttype ipv4_addr\n\t\tflags interval\n"
+#define CLASSES	"\t\ttype ipv4_addr : mark\n\t\tflags interval\n"
+
+/* The batch of one change to set (head) adding (or deleting) items. */
+static int
+encode(const char *set, const char *head, int add, const char **items, size_t n,
+    int was_empty, struct nfset_batch *b)
+{
+	struct fw_elem_change c = { .set = set, .head = head,
+	    .map = strstr(head, " : ") != NULL, .was_empty = was_empty };
+	struct sk_error err;
+
+	if (add) {
+		c.add = items;
+		c.n_add = n;
+	} else {
+		c.del = items;
+		c.n_del = n;
+	}
+	return nfset_encode(&c, 1, "sekisho", 100, b, &err);
+}
+
+static int
+holds(const struct nfset_batch *b, const void *bytes, size_t n)
+{
+	return memmem(b->b.p, b->b.len, bytes, n) != NULL;
+}
+
+/* A NFTA_DATA_VALUE attribute of n bytes: header, then the bytes. */
+static void
+value_attr(uint8_t *out, const uint8_t *v, uint16_t n)
+{
+	uint16_t len = (uint16_t)(4 + n), type = NFTA_DATA_VALUE;
+
+	memcpy(out, &len, 2);
+	memcpy(out + 2, &type, 2);
+	memcpy(out + 4, v, n);
+}
+
+/* A concatenation with intervals: the mark big-endian, every field in a
+ * 4-byte register, key and key end (as nft sends 0x41905e3 . udp . 53). */
+static void
+test_pipapo(void **state)
+{
+	const char *items[] = { "0x41905e3 . udp . 53", "0x41905e1 . tcp . 2070-2079" };
+	static const uint8_t k1[] = { 0x04, 0x19, 0x05, 0xe3, 17, 0, 0, 0, 0x00, 0x35, 0, 0 };
+	static const uint8_t lo[] = { 0x04, 0x19, 0x05, 0xe1, 6, 0, 0, 0, 0x08, 0x16, 0, 0 };
+	static const uint8_t hi[] = { 0x04, 0x19, 0x05, 0xe1, 6, 0, 0, 0, 0x08, 0x1f, 0, 0 };
+	uint8_t a[16];
+	struct nfset_batch b;
+
+	(void)state;
+	assert_int_equal(encode("svc_ports", PORTS, 1, items, 2, 0, &b), 0);
+	value_attr(a, k1, sizeof(k1));
+	assert_true(holds(&b, a, sizeof(a)));
+	value_attr(a, lo, sizeof(lo));
+	assert_true(holds(&b, a, sizeof(a)));
+	value_attr(a, hi, sizeof(hi));
+	assert_true(holds(&b, a, sizeof(a)));
+	assert_true(b.last > b.first);
+	nfset_free(&b);
+}
+
+/* An interval of one field: start, and end (the next address) flagged
+ * INTERVAL_END; into an empty set an end element at 0 first, as nft. */
+static void
+test_rbtree(void **state)
+{
+	const char *items[] = { "10.0.0.0/24" };
+	static const uint8_t start[] = { 10, 0, 0, 0 }, end[] = { 10, 0, 1, 0 },
+	    zero[] = { 0, 0, 0, 0 };
+	uint32_t flag = htonl(NFT_SET_ELEM_INTERVAL_END);
+	uint8_t a[8], f[8] = { 8, 0, NFTA_SET_ELEM_FLAGS, 0 };
+	struct nfset_batch b;
+
+	(void)state;
+	memcpy(f + 4, &flag, 4);
+	assert_int_equal(encode("lgwan", PREFIXES, 1, items, 1, 1, &b), 0);
+	value_attr(a, start, 4);
+	assert_true(holds(&b, a, sizeof(a)));
+	value_attr(a, end, 4);
+	assert_true(holds(&b, a, sizeof(a)));
+	value_attr(a, zero, 4);
+	assert_true(holds(&b, a, sizeof(a)));
+	assert_true(holds(&b, f, sizeof(f)));
+	nfset_free(&b);
+	/* not empty before: no element at 0 */
+	assert_int_equal(encode("lgwan", PREFIXES, 1, items, 1, 0, &b), 0);
+	value_attr(a, zero, 4);
+	assert_false(holds(&b, a, sizeof(a)));
+	nfset_free(&b);
+}
+
+/* An interval map's value: the mark in host byte order. */
+static void
+test_map(void **state)
+{
+	const char *items[] = { "10.0.98.64/26 : 0xb5590000" };
+	uint32_t mark = 0xb5590000;
+	uint8_t a[8];
+	struct nfset_batch b;
+
+	(void)state;
+	assert_int_equal(encode("svc_class", CLASSES, 1, items, 1, 0, &b), 0);
+	value_attr(a, (const uint8_t *)&mark, 4);
+	assert_true(holds(&b, a, sizeof(a)));
+	nfset_free(&b);
+}
+
+/* What the encoder does not read is refused, so the change goes as text. */
+static void
+test_refused(void **state)
+{
+	const char *bad[] = { "10.0.0.300/24" }, *ok[] = { "10.0.0.0/24" };
+	const char *range[] = { "0x5e1-0x5e2" };
+	struct nfset_batch b;
+
+	(void)state;
+	assert_int_equal(encode("lgwan", PREFIXES, 1, bad, 1, 0, &b), -ENOTSUP);
+	assert_int_equal(encode("x", "\t\ttype ether_addr\n", 1, ok, 1, 0, &b), -ENOTSUP);
+	assert_int_equal(encode("svc_all", "\t\ttype mark\n", 1, range, 1, 0, &b), -ENOTSUP);
+	assert_int_equal(encode("m", "\t\ttype mark\n\t\tflags interval\n", 1, range, 1, 0, &b),
+	    -ENOTSUP);
+}
+
+static struct fw_model *
+model(const char *text)
+{
+	struct fw_model *m = fw_model_new();
+
+	assert_non_null(m);
+	assert_int_equal(fw_model_read(m, text, FW_MODEL_POLICY), 0);
+	return m;
+}
+
+#define TABLE(CLASS, PORTS_ELEMS, CHAIN) \
+	"\tmap svc_class {\n" CLASSES "\t\telements = { 10.1.0.0/24 : " CLASS " }\n\t}\n" \
+	"\tset svc_ports {\n" PORTS "\t\telements = { " PORTS_ELEMS " }\n\t}\n" \
+	"\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n" \
+	"\t\t" CHAIN "\n\t}\n"
+
+/* A class renumbered: the new class's elements come, the old one's are
+ * dead (deferred) or deleted (without defer); a chain that changes makes
+ * it a change of more than elements. */
+static void
+test_elem_diff(void **state)
+{
+	struct fw_model *a = model(TABLE("0x11110000", "0x11110000 . tcp . 80", "counter accept"));
+	struct fw_model *b = model(TABLE("0x22220000", "0x22220000 . tcp . 81", "counter accept"));
+	struct fw_model *c = model(TABLE("0x22220000", "0x22220000 . tcp . 81", "counter drop"));
+	struct fw_elem_change *v;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(fw_model_elem_diff(a, b, FW_MODEL_POLICY, 1, &v, &n), 1);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[1].set, "svc_ports");
+	assert_int_equal(v[1].n_del, 0);
+	assert_int_equal(v[1].n_dead, 1);
+	assert_string_equal(v[1].dead[0], "0x11110000 . tcp . 80");
+	assert_int_equal(v[1].n_add, 1);
+	/* b with the dead element is what the kernel then holds: the tidy
+	 * deletes it */
+	assert_int_equal(fw_model_keep_dead(b, v, n), 0);
+	fw_elem_changes_free(v, n);
+	assert_int_equal(fw_model_elem_diff(b, c, FW_MODEL_POLICY, 0, &v, &n), 0);
+	fw_model_free(c);
+	c = model(TABLE("0x22220000", "0x22220000 . tcp . 81", "counter accept"));
+	assert_int_equal(fw_model_elem_diff(b, c, FW_MODEL_POLICY, 0, &v, &n), 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].n_del, 1);
+	assert_string_equal(v[0].del[0], "0x11110000 . tcp . 80");
+	assert_int_equal(v[0].n_add, 0);
+	fw_elem_changes_free(v, n);
+	fw_model_free(a);
+	fw_model_free(b);
+	fw_model_free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pipapo),
+		cmocka_unit_test(test_rbtree),
+		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_elem_diff),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
