@@ -32,7 +32,8 @@ authd_limits_init(struct authd_limits *l, uint32_t src_rate, uint32_t src_burst)
 	memset(l, 0, sizeof(*l));
 	if (rl_init(&l->src, src_rate, src_burst, AUTHD_RL_SLOTS) < 0 ||
 	    rl_init(&l->dev, AUTHD_DEV_RATE, AUTHD_DEV_BURST, AUTHD_RL_SLOTS) < 0 ||
-	    rl_init(&l->fail, AUTHD_FAIL_RATE, AUTHD_FAIL_BURST, AUTHD_RL_SLOTS) < 0) {
+	    rl_init(&l->fail, AUTHD_FAIL_RATE, AUTHD_FAIL_BURST, AUTHD_RL_SLOTS) < 0 ||
+	    rl_init(&l->ev, AUTHD_EV_RATE, AUTHD_EV_BURST, AUTHD_RL_SLOTS) < 0) {
 		authd_limits_free(l);
 		return -ENOMEM;
 	}
@@ -45,6 +46,7 @@ authd_limits_free(struct authd_limits *l)
 	rl_free(&l->src);
 	rl_free(&l->dev);
 	rl_free(&l->fail);
+	rl_free(&l->ev);
 }
 
 static void
@@ -372,15 +374,62 @@ out:
 	return 0;
 }
 
+int
+authd_events_admit(struct authd_engine *e, const char *source, int64_t now)
+{
+	char k[RL_KEY_MAX];
+	uint64_t n;
+	int rc;
+
+	e->has_note = 0;
+	e->now_ms = e->clock_ms != 0 ? e->clock_ms : now * 1000;
+	if (e->unavailable) {
+		e->count[AUTHD_C_UNAVAILABLE]++;
+		return 0;
+	}
+	if (e->limits == NULL)
+		return 1;
+	source_key(source, k, sizeof(k));
+	if ((rc = rl_take(&e->limits->ev, k, e->now_ms, &n)) != RL_OK) {
+		e->count[AUTHD_C_LIMITED]++;
+		if (rc == RL_REFUSED_NOTE)
+			note(e, "source %s is over its audit events rate (%u a minute,"
+			    " %u at once): dropped", k, e->limits->ev.rate,
+			    e->limits->ev.burst);
+		return 0;
+	}
+	return 1;
+}
+
+int
+authd_device_key(struct authd_engine *e, const char *device, EVP_PKEY **pk,
+    char *why, size_t whylen, struct sk_error *err)
+{
+	char pub_b64[REG_PUB_LEN + 1], state[16], id[SIGNON_DEVICE_LEN + REG_PUB_LEN + 2];
+	uint8_t pub[KEY_LEN];
+	int rc;
+
+	rc = reg_device_signkey_get(e->r, device, pub_b64, state, err);
+	if (rc == -ENOENT)
+		return snprintf(why, whylen, "unknown laptop %s", device), 1;
+	if (rc < 0)
+		return rc;
+	if (strcmp(state, "active") != 0)
+		return snprintf(why, whylen, "laptop %s is %s", device, state), 1;
+	snprintf(id, sizeof(id), "%s %s", device, pub_b64);
+	if (key_from_b64(pub, pub_b64) != 0 ||
+	    (*pk = cached_key(e, id, 'd', pub, sizeof(pub))) == NULL)
+		return snprintf(why, whylen, "laptop %s has no sign-on key", device), 1;
+	return 0;
+}
+
 static int
 handle_bound(struct authd_engine *e, const uint8_t *in, size_t len, int64_t now,
     struct attempt *a, struct sk_error *err)
 {
 	static struct signon_bound bd;
 	const struct signon_request *q = &bd.req;
-	char pub_b64[REG_PUB_LEN + 1], state[16], id[SIGNON_DEVICE_LEN + REG_PUB_LEN + 2];
 	char from[REG_NAME_MAX + 1] = "";
-	uint8_t pub[KEY_LEN];
 	EVP_PKEY *pk;
 	struct sk_error e2;
 	int rc;
@@ -401,20 +450,11 @@ handle_bound(struct authd_engine *e, const uint8_t *in, size_t len, int64_t now,
 		sk_strlcpy(a->rec->staff, q->staff, sizeof(a->rec->staff));
 
 	/* 2: the laptop */
-	rc = reg_device_signkey_get(e->r, bd.device, pub_b64, state, &e2);
-	if (rc == -ENOENT)
-		return refuse(a, SIGNON_R_DEVICE, "unknown laptop %s", bd.device);
-	if (rc < 0)
-		return *err = e2, rc;
-	if (strcmp(state, "active") != 0)
-		return refuse(a, SIGNON_R_DEVICE, "laptop %s is %s", bd.device, state);
-	if (key_from_b64(pub, pub_b64) != 0)
-		return refuse(a, SIGNON_R_DEVICE, "laptop %s has no sign-on key",
-		    bd.device);
-	snprintf(id, sizeof(id), "%s %s", bd.device, pub_b64);
-	if ((pk = cached_key(e, id, 'd', pub, sizeof(pub))) == NULL)
-		return refuse(a, SIGNON_R_DEVICE, "laptop %s has no sign-on key",
-		    bd.device);
+	if ((rc = authd_device_key(e, bd.device, &pk, a->rec->reason,
+	    sizeof(a->rec->reason), err)) < 0)
+		return rc;
+	if (rc > 0)
+		return a->res.result = SIGNON_R_DEVICE, 0;
 	if (signon_bound_verify_key(in, pk) != SIGNON_OK)
 		return refuse(a, SIGNON_R_DEVICE, "the request does not verify under"
 		    " laptop %s's key", bd.device);

@@ -70,6 +70,8 @@ enum authd_count {
 	AUTHD_C_MALFORMED,	/* dropped */
 	AUTHD_C_LIMITED,	/* over a rate: dropped or "slow-down" */
 	AUTHD_C_UNAVAILABLE,	/* answered "unavailable" */
+	AUTHD_C_EVENTS,		/* audit events stored */
+	AUTHD_C_EV_DUP,		/* audit events already stored */
 	AUTHD_C_MAX
 };
 
@@ -100,9 +102,15 @@ struct authd_keycache {
 #define AUTHD_DEV_BURST		30
 #define AUTHD_FAIL_RATE		1
 #define AUTHD_FAIL_BURST	20
+/* ev: the audit outbox's EVENTS_BOUND datagrams per source address, a
+ * bucket of their own: a laptop back after an outage sends its backlog at
+ * once (10,000 events are 834 datagrams), which src would hold back for
+ * minutes; past the burst, 100 a second (1,200 events). */
+#define AUTHD_EV_RATE		6000
+#define AUTHD_EV_BURST		1000
 #define AUTHD_RL_SLOTS		(1u << 15)
 struct authd_limits {
-	struct ratelimit	src, dev, fail;
+	struct ratelimit	src, dev, fail, ev;
 };
 /* The buckets at the rates above (src_rate, src_burst: -R; 0 rate: no
  * limit for the source). 0 or -ENOMEM. */
@@ -167,6 +175,33 @@ int authd_handle(struct authd_engine *e, const uint8_t *in, size_t len,
 int authd_answer_unchecked(struct authd_engine *e, const uint8_t *in,
     size_t len, int result, int64_t now, uint8_t *out, size_t *outlen,
     struct sk_error *err);
+/*
+ * Step 2 on its own (events.c shares it): the laptop's parsed sign-on key
+ * in *pk (0); 1 with why set when the laptop is unknown, not active or has
+ * no key; -errno when the registry failed.
+ */
+int authd_device_key(struct authd_engine *e, const char *device, EVP_PKEY **pk,
+    char *why, size_t whylen, struct sk_error *err);
+
+/*
+ * One EVENTS_BOUND (agency/sekisho-authd/events.c, docs/agent.md "Audit
+ * outbox"): in the batch's transaction, the laptop checked as for a
+ * request (step 2), then each event whose seq is above the last stored
+ * for the laptop (meta "agent_events:DEVICE") appended to the audit
+ * chain, and the new last seq written; events at or below it are
+ * duplicates and store nothing. recs gets the records appended (*nrec,
+ * up to SIGNON_EV_MAX), out the signed EVENTS_ACK (none when dropped by
+ * authd_events_admit). As authd_handle: 0, or -errno when the registry
+ * failed.
+ */
+/* events.c's gate, before anything is looked at: 1 when the source may
+ * send an EVENTS_BOUND now (its ev bucket; a note when it may not), 0 when
+ * it is dropped. The registry out of reach drops it too (the agent keeps
+ * its events and tries again). */
+int authd_events_admit(struct authd_engine *e, const char *source, int64_t now);
+int authd_events(struct authd_engine *e, const uint8_t *in, size_t len,
+    const char *source, int64_t now, uint8_t *out, size_t *outlen,
+    struct reg_signon_rec *recs, int *nrec, struct sk_error *err);
 
 /* The record as one JSON line (no newline), for the log file and syslog. */
 void authd_rec_json(const struct reg_signon_rec *rec, char *buf, size_t len);

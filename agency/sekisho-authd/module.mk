@@ -2,7 +2,7 @@
 # registry: its sources and libraries come from registry/module.mk.
 AUTHD_CORE := agency/sekisho-authd/engine.c agency/sekisho-authd/nonce.c \
 	agency/sekisho-authd/rules.c agency/sekisho-authd/session.c \
-	agency/sekisho-authd/ratelimit.c
+	agency/sekisho-authd/ratelimit.c agency/sekisho-authd/events.c
 PROGS += sekisho-authd
 sekisho-authd_SRCS := $(AUTHD_CORE) agency/sekisho-authd/sekisho-authd.c $(REGISTRY_SRCS)
 $(B)/sekisho-authd: LDFLAGS += $(SANDBOX_LIBS) $(REGISTRY_LIBS)

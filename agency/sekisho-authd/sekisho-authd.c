@@ -68,17 +68,21 @@ struct authd {
 };
 
 struct pending {
-	uint8_t			 buf[SIGNON_RESULT_LEN > SIGNON_CHALLENGE_LEN ?
-				     SIGNON_RESULT_LEN : SIGNON_CHALLENGE_LEN];
+	uint8_t			 buf[SIGNON_RESULT_LEN > SIGNON_EVENTS_ACK_LEN ?
+				     SIGNON_RESULT_LEN : SIGNON_EVENTS_ACK_LEN];
 	size_t			 len;
 	struct sockaddr_storage	 to;
 	socklen_t		 tolen;
-	int			 has_rec;
-	struct reg_signon_rec	 rec;
+	int			 nrec;
+	struct reg_signon_rec	 rec[SIGNON_EV_MAX];	/* one, or a batch of events */
+	int			 checked;	/* the answer says what the
+						 * registry holds: not sent
+						 * if the batch fails */
 	uint8_t			 in[SIGNON_BOUND_LEN];	/* a BOUND, for an
 							 * "unavailable" */
 	size_t			 inlen;
 };
+_Static_assert(SIGNON_CHALLENGE_LEN <= SIGNON_RESULT_LEN, "pending");
 
 static void __attribute__((noreturn))
 usage(void)
@@ -269,13 +273,16 @@ static void
 log_counts(const struct authd *d)
 {
 	log_info("%llu challenges, %llu accepted, %llu refused, %llu malformed dropped,"
-	    " %llu over a rate, %llu unavailable, %llu send errors",
+	    " %llu over a rate, %llu unavailable, %llu events stored, %llu repeated,"
+	    " %llu send errors",
 	    (unsigned long long)d->e.count[AUTHD_C_CHALLENGE],
 	    (unsigned long long)d->e.count[AUTHD_C_OK],
 	    (unsigned long long)d->e.count[AUTHD_C_REFUSED],
 	    (unsigned long long)d->e.count[AUTHD_C_MALFORMED],
 	    (unsigned long long)d->e.count[AUTHD_C_LIMITED],
 	    (unsigned long long)d->e.count[AUTHD_C_UNAVAILABLE],
+	    (unsigned long long)d->e.count[AUTHD_C_EVENTS],
+	    (unsigned long long)d->e.count[AUTHD_C_EV_DUP],
 	    (unsigned long long)d->send_errors);
 }
 
@@ -367,8 +374,11 @@ on_readable(struct authd *d)
 		}
 		beacon_addr_str(&from, src, sizeof(src));
 		d->e.clock_ms = mono_ms();
-		rc = authd_handle(&d->e, in, (size_t)len, src, (int64_t)time(NULL),
-		    p[n].buf, &p[n].len, &p[n].rec, &p[n].has_rec, &err);
+		rc = signon_peek(in, (size_t)len) == SIGNON_EVENTS_BOUND ?
+		    authd_events(&d->e, in, (size_t)len, src, (int64_t)time(NULL),
+		    p[n].buf, &p[n].len, p[n].rec, &p[n].nrec, &err) :
+		    authd_handle(&d->e, in, (size_t)len, src, (int64_t)time(NULL),
+		    p[n].buf, &p[n].len, &p[n].rec[0], &p[n].nrec, &err);
 		if (d->e.has_note)
 			log_warnx("%s", d->e.note);
 		if (rc < 0) {
@@ -376,7 +386,9 @@ on_readable(struct authd *d)
 			registry_failed(d, rc);
 			failed = 1;
 			/* this request too is told "unavailable" */
-			p[n].has_rec = 0;
+			p[n].nrec = 0;
+			p[n].checked = 0;
+			p[n].inlen = 0;
 			if (authd_answer_unchecked(&d->e, in, (size_t)len,
 			    SIGNON_R_UNAVAILABLE, (int64_t)time(NULL), p[n].buf,
 			    &p[n].len, &err) == 0 && p[n].len != 0) {
@@ -389,7 +401,10 @@ on_readable(struct authd *d)
 		if (p[n].len == 0)
 			continue;
 		p[n].inlen = 0;
-		if (p[n].has_rec && (size_t)len == SIGNON_BOUND_LEN) {
+		/* an EVENTS_ACK too: its seq may be this batch's */
+		p[n].checked = p[n].nrec > 0 ||
+		    signon_peek(p[n].buf, p[n].len) == SIGNON_EVENTS_ACK;
+		if (p[n].nrec && (size_t)len == SIGNON_BOUND_LEN) {
 			memcpy(p[n].in, in, SIGNON_BOUND_LEN);
 			p[n].inlen = SIGNON_BOUND_LEN;
 		}
@@ -409,8 +424,8 @@ on_readable(struct authd *d)
 		/* after a failed commit only challenges and unchecked answers
 		 * (no record) go out: no result may claim what the registry
 		 * did not keep; a checked request is answered "unavailable" */
-		if (failed && p[i].has_rec) {
-			p[i].has_rec = 0;
+		if (failed && p[i].checked) {
+			p[i].nrec = 0;
 			p[i].len = 0;
 			if (p[i].inlen != 0 && authd_answer_unchecked(&d->e, p[i].in,
 			    p[i].inlen, SIGNON_R_UNAVAILABLE, (int64_t)time(NULL),
@@ -422,8 +437,8 @@ on_readable(struct authd *d)
 		if (sendto(d->sock, p[i].buf, p[i].len, 0, (struct sockaddr *)&p[i].to,
 		    p[i].tolen) == -1 && d->send_errors++ == 0)
 			log_warn("send (logged once; counted at exit)");
-		if (!failed && p[i].has_rec)
-			emit(d, &p[i].rec);
+		for (int j = 0; !failed && j < p[i].nrec; j++)
+			emit(d, &p[i].rec[j]);
 	}
 }
 

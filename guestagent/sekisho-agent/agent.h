@@ -21,6 +21,9 @@
 #define AGENT_NETVM_DEFAULT	"172.30.0.1"	/* the netvm on the work link */
 #define AGENT_STATE_DEFAULT	"/run/sekisho-agent"
 #define AGENT_PRINTS_DEFAULT	"/var/lib/sekisho-agent/prints"
+#define AGENT_OUTBOX_DEFAULT	"/var/lib/sekisho-agent"	/* survives a reboot */
+
+enum { PRESENCE_NONE, PRESENCE_CARD, PRESENCE_FINGER };
 
 struct agent {
 	const char	*netvm;		/* numeric address */
@@ -34,6 +37,14 @@ struct agent {
 	unsigned	finger_s;	/* for a finger */
 	struct client_cfg cfg;
 	int		verbose;
+	/* watch, flush, mark (watch.c, flush.c, outbox.h) */
+	const char	*outbox;	/* the audit outbox's directory */
+	const char	*lock_cmd;	/* NULL: LOCK_CMD_DEFAULT */
+	int		presence;	/* PRESENCE_* */
+	unsigned	presence_s;	/* the period */
+	unsigned	flush_s;	/* delivery every ... */
+	int		no_card;	/* watch: no card, presence only */
+	unsigned	count;		/* mark: how many */
 };
 
 /* login.c: each sets *o. */
@@ -54,6 +65,13 @@ void handover_run(const struct agent *a, int finger, struct outcome *o);
 int card_info_run(const struct agent *a, struct outcome *o);
 /* finger-enroll: 0, or 1 with *o set. */
 int finger_enroll_run(const struct agent *a, struct outcome *o);
+
+/* watch.c: locks on card removal and lapsed presence; runs until killed
+ * (-1 with one line on stderr when it cannot start). */
+int watch_run(const struct agent *a);
+/* flush.c: delivers the audit outbox: 0 (*delivered events), or 1 with *o
+ * set (what went through is written down as delivered). */
+int outbox_flush(const struct agent *a, uint64_t *delivered, struct outcome *o);
 
 /* state.c: the session this agent opened (one line, 0600). */
 struct agent_session {

@@ -76,6 +76,29 @@ client_parse_result(const uint8_t *in, size_t len,
 	}
 }
 
+int
+client_parse_ack(const uint8_t *in, size_t len, uint64_t first_seq, uint8_t count,
+    struct signon_events_ack *ack, struct outcome *o)
+{
+	struct signon_relay_err_msg e;
+
+	switch (signon_peek(in, len)) {
+	case SIGNON_EVENTS_ACK:
+		if (signon_events_ack_decode(in, len, ack) != SIGNON_OK ||
+		    ack->first_seq != first_seq || ack->count != count)
+			return -1;
+		return 0;
+	case SIGNON_RELAY_ERR:
+		if (signon_relay_err_decode(in, len, &e) != SIGNON_OK ||
+		    !zero(e.nonce, SIGNON_NONCE_LEN))
+			return -1;
+		relay_outcome(&e, o);
+		return 1;
+	default:
+		return -1;
+	}
+}
+
 static void
 link_outcome(int e, struct outcome *o)
 {

@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "guestagent/sekisho-agent/agent.h"
 #include "guestagent/sekisho-agent/link.h"
+#include "guestagent/sekisho-agent/outbox.h"
 #include "guestagent/sekisho-agent/ui.h"
 #include "lib/cli.h"
 #include "lib/proto/signon_wire.h"
@@ -54,6 +56,13 @@ options(struct agent *a, int argc, char *argv[], int *mode)
 		{ "otp", no_argument, NULL, 'o' },
 		{ "finger", no_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "outbox", required_argument, NULL, 'O' },
+		{ "lock-cmd", required_argument, NULL, 'L' },
+		{ "presence", required_argument, NULL, 'R' },
+		{ "presence-period", required_argument, NULL, 'T' },
+		{ "flush-every", required_argument, NULL, 'E' },
+		{ "no-card", no_argument, NULL, 'N' },
+		{ "count", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -101,6 +110,36 @@ options(struct agent *a, int argc, char *argv[], int *mode)
 			*mode = c == 'o' ? M_OTP : M_FINGER;
 			break;
 		case 'v': a->verbose = 1; break;
+		case 'O': a->outbox = optarg; break;
+		case 'L': a->lock_cmd = optarg; break;
+		case 'R':
+			if (strcmp(optarg, "card") == 0)
+				a->presence = PRESENCE_CARD;
+			else if (strcmp(optarg, "finger") == 0 || strcmp(optarg, "face") == 0)
+				a->presence = PRESENCE_FINGER;
+			else {
+				fprintf(stderr, "sekisho-agent: --presence %s: card or"
+				    " finger (face)\n", optarg);
+				return -1;
+			}
+			break;
+		case 'T':
+			/* the policy's range is 10 to 60 s; down to 2 for tests */
+			if (number("--presence-period", optarg, 2, 60, &v) < 0)
+				return -1;
+			a->presence_s = (unsigned)v;
+			break;
+		case 'E':
+			if (number("--flush-every", optarg, 1, 86400, &v) < 0)
+				return -1;
+			a->flush_s = (unsigned)v;
+			break;
+		case 'N': a->no_card = 1; break;
+		case 'c':
+			if (number("--count", optarg, 1, 100000, &v) < 0)
+				return -1;
+			a->count = (unsigned)v;
+			break;
 		default:
 			return -1;
 		}
@@ -246,6 +285,72 @@ cmd_finger_enroll(void *ctx, int argc, char *argv[])
 	return EXIT_OK;
 }
 
+static int
+cmd_watch(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+
+	if (options(a, argc, argv, NULL) < 0)
+		return EXIT_USAGE;
+	if (a->no_card && a->presence != PRESENCE_FINGER) {
+		fprintf(stderr, "sekisho-agent: watch --no-card needs --presence finger\n");
+		return EXIT_USAGE;
+	}
+	return watch_run(a) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static int
+cmd_flush(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+	struct outcome o;
+	uint64_t n;
+
+	if (options(a, argc, argv, NULL) < 0)
+		return EXIT_USAGE;
+	if (outbox_flush(a, &n, &o) != 0) {
+		fprintf(stderr, "sekisho-agent: %llu audit events delivered before this\n",
+		    (unsigned long long)n);
+		if (o.kind == O_INTERNAL) {
+			printf("Audit outbox: %s.\n", o.detail);
+			return EXIT_FAIL;
+		}
+		return finish(&o);
+	}
+	printf("Delivered %llu audit events.\n", (unsigned long long)n);
+	return EXIT_OK;
+}
+
+/* A mark in the audit trail (IT, tests): --count of them, each appended
+ * and fsync'd on its own as any event is. */
+static int
+cmd_mark(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+	struct agent_session s;
+	struct outbox_ev ev;
+	char err[256];
+
+	if (options(a, argc, argv, NULL) < 0)
+		return EXIT_USAGE;
+	for (unsigned i = 0; i < a->count; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.time = (uint64_t)time(NULL);
+		ev.kind = SIGNON_EV_MARK;
+		ev.reason = SIGNON_EVR_USER;
+		if (a->user != NULL)
+			sk_strlcpy(ev.staff, a->user, sizeof(ev.staff));
+		else if (state_load(a->state_dir, &s) == 0)
+			sk_strlcpy(ev.staff, s.staff, sizeof(ev.staff));
+		if (outbox_append(a->outbox, &ev, 1, err, sizeof(err)) != 0) {
+			fprintf(stderr, "sekisho-agent: %s\n", err);
+			return EXIT_FAIL;
+		}
+	}
+	printf("Recorded %u audit events.\n", a->count);
+	return EXIT_OK;
+}
+
 static const struct cli_cmd cmds[] = {
 	{ "login", cmd_login, "[--otp | --finger --user ID] [--pin-fd N] [--code-fd N]",
 	    "sign on: staff card + PIN, emergency code + PIN, or fingerprint" },
@@ -257,6 +362,10 @@ static const struct cli_cmd cmds[] = {
 	    "the status in the notification area (Windows); --read prints its window's text" },
 	{ "card-info", cmd_card_info, "", "what names the card in the reader (for IT)" },
 	{ "finger-enroll", cmd_finger_enroll, "--user ID", "enrol a finger on this laptop" },
+	{ "watch", cmd_watch, "[--lock-cmd CMD] [--presence card|finger --presence-period S]",
+	    "lock the session when the card leaves or presence lapses; deliver the audit outbox" },
+	{ "flush", cmd_flush, "[--outbox DIR]", "deliver the audit outbox now" },
+	{ "mark", cmd_mark, "[--count N]", "record a mark in the audit outbox (IT, tests)" },
 };
 
 int
@@ -270,6 +379,10 @@ main(int argc, char *argv[])
 		.prints = AGENT_PRINTS_DEFAULT,
 		.state_dir = AGENT_STATE_DEFAULT,
 		.finger_s = 30,
+		.outbox = AGENT_OUTBOX_DEFAULT,
+		.presence_s = 30,
+		.flush_s = 30,
+		.count = 1,
 		/* Longer than the relay's own wait for the verifier (3 s, its
 		 * RELAY_TIMEOUT_MS), so that the relay's "unreachable" reaches
 		 * the user rather than the agent's own silence. */
@@ -282,7 +395,9 @@ main(int argc, char *argv[])
 		.n_cmds = nitems(cmds),
 		.footer = "Options: --netvm ADDR (172.30.0.1) --port N (51832) --reader NAME\n"
 		    "  --wait S (for a card, 0 = forever) --pin-fd N --code-fd N --user ID\n"
-		    "  --prints DIR --state-dir DIR --finger-timeout S --timeout-ms N -v\n",
+		    "  --prints DIR --state-dir DIR --finger-timeout S --timeout-ms N -v\n"
+		    "  --outbox DIR (/var/lib/sekisho-agent) --lock-cmd CMD --presence card|finger\n"
+		    "  --presence-period S (30) --flush-every S (30) --no-card --count N\n",
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -42,6 +42,15 @@ const char *sc_reader(const struct sc *s);
 /* One APDU: resp has room for max bytes, *rlen set. */
 int sc_transmit(struct sc *s, const uint8_t *cmd, size_t n, uint8_t *resp,
     size_t max, size_t *rlen);
+/*
+ * Blocks in SCardGetStatusChange until the connected card leaves its
+ * reader (or another card took its place between two calls: the reader's
+ * event count moved): SC_OK. SC_E_TIMEOUT when it is still there after
+ * timeout_ms (0: forever). No polling: pcscd wakes the call.
+ */
+int sc_wait_gone(struct sc *s, unsigned timeout_ms);
+/* Disconnects from the card, keeping the service: sc_wait_card again. */
+void sc_release(struct sc *s);
 /* Disconnects (resetting the card, so its PIN verification is forgotten)
  * and closes. NULL is fine. */
 void sc_close(struct sc *s);

@@ -15,6 +15,7 @@ struct sc {
 	DWORD		proto;
 	char		reader[SC_READER_MAX];
 	LONG		last;
+	DWORD		watch_state;	/* sc_wait_gone: the reader's last state */
 };
 
 static int
@@ -193,6 +194,47 @@ sc_transmit(struct sc *s, const uint8_t *cmd, size_t n, uint8_t *resp,
 		return e;
 	*rlen = l;
 	return SC_OK;
+}
+
+int
+sc_wait_gone(struct sc *s, unsigned timeout_ms)
+{
+	SCARD_READERSTATE st;
+	int e;
+
+	if (!s->connected)
+		return SC_OK;
+	memset(&st, 0, sizeof(st));
+	st.szReader = s->reader;
+	/* the first call learns the state (with pcsc-lite's event count in
+	 * the high word) without waiting; later ones wait for a change */
+	st.dwCurrentState = s->watch_state;
+	for (;;) {
+		e = map(s, SCardGetStatusChange(s->ctx, s->watch_state ==
+		    SCARD_STATE_UNAWARE ? 0 : timeout_ms == 0 ? INFINITE : timeout_ms,
+		    &st, 1));
+		if (e == SC_E_NO_READER)
+			return SC_OK;	/* the reader itself went */
+		if (e != SC_OK)
+			return e;
+		if (!(st.dwEventState & SCARD_STATE_PRESENT) ||
+		    (st.dwEventState & (SCARD_STATE_EMPTY | SCARD_STATE_UNAVAILABLE)))
+			return SC_OK;
+		if (s->watch_state != SCARD_STATE_UNAWARE &&
+		    (st.dwEventState >> 16) != (s->watch_state >> 16))
+			return SC_OK;	/* out and in again since the last look */
+		s->watch_state = st.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+		st.dwCurrentState = s->watch_state;
+	}
+}
+
+void
+sc_release(struct sc *s)
+{
+	if (s->connected)
+		(void)SCardDisconnect(s->card, SCARD_LEAVE_CARD);
+	s->connected = 0;
+	s->watch_state = SCARD_STATE_UNAWARE;
 }
 
 void

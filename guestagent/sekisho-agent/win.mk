@@ -24,7 +24,8 @@ SA := guestagent/sekisho-agent
 WIN_AGENT_SRCS := $(SA)/main.c $(SA)/login.c $(SA)/handover.c $(SA)/card.c $(SA)/apdu.c \
 	$(SA)/card_name.c $(SA)/client.c $(SA)/outcome.c $(SA)/state.c \
 	$(SA)/sc_pcsc.c $(SA)/bio_winbio.c $(SA)/link_win.c $(SA)/secret_win.c \
-	$(SA)/ui_win.c $(SA)/wincompat/pcsc_error.c $(SA)/wincompat/secfile_win.c \
+	$(SA)/ui_win.c $(SA)/outbox.c $(SA)/flush.c $(SA)/watch.c $(SA)/lock_win.c \
+	$(SA)/wincompat/pcsc_error.c $(SA)/wincompat/secfile_win.c \
 	lib/cli.c lib/util.c lib/encode.c lib/proto/signon_wire.c lib/proto/signon_crypto.c
 WIN_AGENT_OBJS := $(WIN_AGENT_SRCS:%.c=$(B)/win/obj/%.o)
 

@@ -538,3 +538,49 @@ signon_result_verify(const uint8_t *raw, const uint8_t pub[SIGNON_ED25519_LEN])
 	return ed_verify(pub, SIGNON_CTX_RESULT, CTX_LEN(SIGNON_CTX_RESULT), raw,
 	    SIGNON_RESULT_OFF_SIG, raw + SIGNON_RESULT_OFF_SIG);
 }
+
+int
+signon_events_bound_sign(uint8_t *out, size_t outlen, struct signon_events_bound *m,
+    const struct signon_signer *s)
+{
+	int rc;
+
+	memset(m->sig, 0, sizeof(m->sig));
+	if ((rc = signon_events_bound_encode(out, outlen, m)) < 0)
+		return rc;
+	if ((rc = ed_sign(s, SIGNON_CTX_EVENTS, CTX_LEN(SIGNON_CTX_EVENTS), out,
+	    SIGNON_EVB_OFF_SIG, m->sig)) != SIGNON_OK)
+		return rc;
+	memcpy(out + SIGNON_EVB_OFF_SIG, m->sig, SIGNON_SIG_LEN);
+	return SIGNON_EVENTS_BOUND_LEN;
+}
+
+int
+signon_events_bound_verify_key(const uint8_t *raw, EVP_PKEY *pk)
+{
+	return ed_verify_key(pk, SIGNON_CTX_EVENTS, CTX_LEN(SIGNON_CTX_EVENTS), raw,
+	    SIGNON_EVB_OFF_SIG, raw + SIGNON_EVB_OFF_SIG);
+}
+
+int
+signon_events_ack_sign(uint8_t *out, size_t outlen, struct signon_events_ack *m,
+    const struct signon_signer *s)
+{
+	int rc;
+
+	memset(m->sig, 0, sizeof(m->sig));
+	if ((rc = signon_events_ack_encode(out, outlen, m)) < 0)
+		return rc;
+	if ((rc = ed_sign(s, SIGNON_CTX_EVACK, CTX_LEN(SIGNON_CTX_EVACK), out,
+	    SIGNON_EVA_OFF_SIG, m->sig)) != SIGNON_OK)
+		return rc;
+	memcpy(out + SIGNON_EVA_OFF_SIG, m->sig, SIGNON_SIG_LEN);
+	return SIGNON_EVENTS_ACK_LEN;
+}
+
+int
+signon_events_ack_verify(const uint8_t *raw, const uint8_t pub[SIGNON_ED25519_LEN])
+{
+	return ed_verify(pub, SIGNON_CTX_EVACK, CTX_LEN(SIGNON_CTX_EVACK), raw,
+	    SIGNON_EVA_OFF_SIG, raw + SIGNON_EVA_OFF_SIG);
+}

@@ -32,6 +32,8 @@
 #define SIGNON_CTX_CARD		"sekisho-signon-v1 card"
 #define SIGNON_CTX_BOUND	"sekisho-signon-v1 bound"
 #define SIGNON_CTX_RESULT	"sekisho-signon-v1 result"
+#define SIGNON_CTX_EVENTS	"sekisho-signon-v1 events"
+#define SIGNON_CTX_EVACK	"sekisho-signon-v1 events-ack"
 #define SIGNON_SEED_LEN		32	/* Ed25519 seed or X25519 private key */
 #define SIGNON_P256_PUB_MAX	65	/* SEC1: 33 compressed, 65 uncompressed */
 
@@ -122,6 +124,17 @@ int signon_bound_verify(const uint8_t *raw,
 int signon_result_sign(uint8_t *out, size_t outlen, struct signon_result_msg *m,
     const struct signon_signer *s);
 int signon_result_verify(const uint8_t *raw,
+    const uint8_t pub[SIGNON_ED25519_LEN]);
+
+/* The audit events' EVENTS_BOUND (the laptop's key, SIGNON_CTX_EVENTS |
+ * bytes 0..1088) and EVENTS_ACK (the verifier's, SIGNON_CTX_EVACK | bytes
+ * 0..104), as BOUND and RESULT. */
+int signon_events_bound_sign(uint8_t *out, size_t outlen,
+    struct signon_events_bound *m, const struct signon_signer *s);
+int signon_events_bound_verify_key(const uint8_t *raw, EVP_PKEY *pk);
+int signon_events_ack_sign(uint8_t *out, size_t outlen,
+    struct signon_events_ack *m, const struct signon_signer *s);
+int signon_events_ack_verify(const uint8_t *raw,
     const uint8_t pub[SIGNON_ED25519_LEN]);
 
 #endif

@@ -29,6 +29,25 @@ _Static_assert(B_TIME + 8 == SIGNON_BOUND_OFF_SIG, "bound time");
 #define R_DEVICE	(R_STAFF + SIGNON_STAFF_LEN)		/* 112 */
 #define R_TIME		(R_DEVICE + SIGNON_DEVICE_LEN)		/* 176 */
 _Static_assert(R_TIME + 8 == SIGNON_RESULT_OFF_SIG, "result time");
+/* EVENTS, EVENTS_BOUND and EVENTS_ACK offsets */
+#define EV_FIRST	8
+#define EV_COUNT	16
+#define EV_LIST		24
+#define EVB_EV		8
+#define EVB_DEVICE	(EVB_EV + SIGNON_EVENTS_LEN)			/* 992 */
+#define EVB_MODE	(EVB_DEVICE + SIGNON_DEVICE_LEN)		/* 1056 */
+#define EVB_UPLINK	(EVB_MODE + 8)					/* 1064 */
+#define EVB_TIME	(EVB_UPLINK + SIGNON_UPLINK_LEN)		/* 1080 */
+_Static_assert(EVB_TIME + 8 == SIGNON_EVB_OFF_SIG, "events bound time");
+_Static_assert(SIGNON_EVB_OFF_SIG + SIGNON_SIG_LEN == SIGNON_EVENTS_BOUND_LEN, "evb");
+#define EVA_DEVICE	8
+#define EVA_FIRST	(EVA_DEVICE + SIGNON_DEVICE_LEN)		/* 72 */
+#define EVA_COUNT	80
+#define EVA_STORED	88
+#define EVA_TIME	96
+_Static_assert(EVA_TIME + 8 == SIGNON_EVA_OFF_SIG, "ack time");
+_Static_assert(SIGNON_EVA_OFF_SIG + SIGNON_SIG_LEN == SIGNON_EVENTS_ACK_LEN, "eva");
+_Static_assert(SIGNON_EVENTS_ACK_LEN <= SIGNON_EVENTS_LEN, "no amplification (events)");
 /* CHALLENGE offsets */
 #define C_NONCE		8
 #define C_TIME		40
@@ -78,6 +97,12 @@ static const char *const factor_names[] = {
 static const char *const op_names[] = {
 	NULL, "signon", "signoff", "lock", "unlock", "pin-refused", "handover",
 };
+static const char *const ev_kind_names[] = { NULL, "lock", "mark" };
+static const char *const ev_reason_names[] = {
+	"none", "card-removed", "presence", "user",
+};
+_Static_assert(sizeof(ev_kind_names) / sizeof(ev_kind_names[0]) == SIGNON_EV_KIND_MAX + 1, "k");
+_Static_assert(sizeof(ev_reason_names) / sizeof(ev_reason_names[0]) == SIGNON_EVR_MAX + 1, "er");
 static const char *const mode_names[] = { "unknown", "remote", "office" };
 static const char *const relay_names[] = {
 	NULL, "unreachable", "no-verifier", "bad-answer", "busy", "blocked",
@@ -92,6 +117,8 @@ const char *signon_factor_name(int f) { return NAME(factor_names, f); }
 const char *signon_op_name(int op) { return NAME(op_names, op); }
 const char *signon_mode_name(int m) { return NAME(mode_names, m); }
 const char *signon_relay_err_name(int e) { return NAME(relay_names, e); }
+const char *signon_ev_kind_name(int k) { return NAME(ev_kind_names, k); }
+const char *signon_ev_reason_name(int r) { return NAME(ev_reason_names, r); }
 
 /* ---- text fields ---- */
 
@@ -193,6 +220,9 @@ type_len(int type)
 	case SIGNON_BOUND: return SIGNON_BOUND_LEN;
 	case SIGNON_RESULT: return SIGNON_RESULT_LEN;
 	case SIGNON_RELAY_ERR: return SIGNON_RELAY_ERR_LEN;
+	case SIGNON_EVENTS: return SIGNON_EVENTS_LEN;
+	case SIGNON_EVENTS_BOUND: return SIGNON_EVENTS_BOUND_LEN;
+	case SIGNON_EVENTS_ACK: return SIGNON_EVENTS_ACK_LEN;
 	}
 	return 0;
 }
@@ -554,4 +584,206 @@ signon_relay_err_decode(const uint8_t *in, size_t len,
 	if (!zero(in + 41, 7))
 		return SIGNON_E_RESERVED;
 	return SIGNON_OK;
+}
+
+/* ---- EVENTS ---- */
+
+static int
+event_ok(const struct signon_event *e)
+{
+	if (e->kind < 1 || e->kind > SIGNON_EV_KIND_MAX || e->reason > SIGNON_EVR_MAX)
+		return SIGNON_E_ENUM;
+	if (e->staff[0] != '\0' && !signon_staff_valid(e->staff))
+		return SIGNON_E_TEXT;
+	return SIGNON_OK;
+}
+
+static int
+events_ok(const struct signon_events *m)
+{
+	int rc;
+
+	if (m->count < 1 || m->count > SIGNON_EV_MAX || m->first_seq == 0 ||
+	    m->first_seq > UINT64_MAX - SIGNON_EV_MAX)
+		return SIGNON_E_FIELDS;
+	for (int i = 0; i < m->count; i++)
+		if ((rc = event_ok(&m->ev[i])) != SIGNON_OK)
+			return rc;
+	return SIGNON_OK;
+}
+
+int
+signon_events_encode(uint8_t *out, size_t outlen, const struct signon_events *m)
+{
+	int rc;
+
+	if (outlen < SIGNON_EVENTS_LEN)
+		return SIGNON_E_SPACE;
+	if ((rc = events_ok(m)) != SIGNON_OK)
+		return rc;
+	put_hdr(out, SIGNON_EVENTS);
+	memset(out + SIGNON_HDR_LEN, 0, SIGNON_EVENTS_LEN - SIGNON_HDR_LEN);
+	be64_put(out + EV_FIRST, m->first_seq);
+	out[EV_COUNT] = m->count;
+	for (int i = 0; i < m->count; i++) {
+		uint8_t *p = out + EV_LIST + (size_t)i * SIGNON_EV_LEN;
+
+		be64_put(p, m->ev[i].time);
+		p[8] = m->ev[i].kind;
+		p[9] = m->ev[i].reason;
+		text_put(p + 16, m->ev[i].staff, SIGNON_STAFF_LEN);
+	}
+	return SIGNON_EVENTS_LEN;
+}
+
+int
+signon_events_decode(const uint8_t *in, size_t len, struct signon_events *m)
+{
+	int rc;
+
+	if ((rc = check_hdr(in, len, SIGNON_EVENTS)) != SIGNON_OK)
+		return rc;
+	memset(m, 0, sizeof(*m));
+	m->first_seq = be64_get(in + EV_FIRST);
+	m->count = in[EV_COUNT];
+	if (!zero(in + EV_COUNT + 1, 7))
+		return SIGNON_E_RESERVED;
+	if (m->count < 1 || m->count > SIGNON_EV_MAX || m->first_seq == 0 ||
+	    m->first_seq > UINT64_MAX - SIGNON_EV_MAX)
+		return SIGNON_E_FIELDS;
+	for (int i = 0; i < SIGNON_EV_MAX; i++) {
+		const uint8_t *p = in + EV_LIST + (size_t)i * SIGNON_EV_LEN;
+
+		if (i >= m->count) {
+			if (!zero(p, SIGNON_EV_LEN))
+				return SIGNON_E_RESERVED;
+			continue;
+		}
+		m->ev[i].time = be64_get(p);
+		m->ev[i].kind = p[8];
+		m->ev[i].reason = p[9];
+		if (!zero(p + 10, 6))
+			return SIGNON_E_RESERVED;
+		if ((rc = text_get(m->ev[i].staff, p + 16, SIGNON_STAFF_LEN)) != SIGNON_OK)
+			return rc;
+		if ((rc = event_ok(&m->ev[i])) != SIGNON_OK)
+			return rc;
+	}
+	return SIGNON_OK;
+}
+
+/* ---- EVENTS_BOUND ---- */
+
+int
+signon_events_bound_encode(uint8_t *out, size_t outlen,
+    const struct signon_events_bound *m)
+{
+	struct signon_events ev;
+	int rc;
+
+	if (outlen < SIGNON_EVENTS_BOUND_LEN)
+		return SIGNON_E_SPACE;
+	if ((rc = signon_events_decode(m->ev_raw, SIGNON_EVENTS_LEN, &ev)) != SIGNON_OK)
+		return rc;
+	if (!signon_device_valid(m->device) || !signon_uplink_valid(m->uplink))
+		return SIGNON_E_TEXT;
+	if (m->mode > SIGNON_MODE_MAX)
+		return SIGNON_E_ENUM;
+	put_hdr(out, SIGNON_EVENTS_BOUND);
+	memcpy(out + EVB_EV, m->ev_raw, SIGNON_EVENTS_LEN);
+	text_put(out + EVB_DEVICE, m->device, SIGNON_DEVICE_LEN);
+	out[EVB_MODE] = m->mode;
+	memset(out + EVB_MODE + 1, 0, 7);
+	text_put(out + EVB_UPLINK, m->uplink, SIGNON_UPLINK_LEN);
+	be64_put(out + EVB_TIME, m->time);
+	memcpy(out + SIGNON_EVB_OFF_SIG, m->sig, SIGNON_SIG_LEN);
+	return SIGNON_EVENTS_BOUND_LEN;
+}
+
+int
+signon_events_bound_decode(const uint8_t *in, size_t len,
+    struct signon_events_bound *m)
+{
+	int rc;
+
+	if ((rc = check_hdr(in, len, SIGNON_EVENTS_BOUND)) != SIGNON_OK)
+		return rc;
+	memcpy(m->ev_raw, in + EVB_EV, SIGNON_EVENTS_LEN);
+	if ((rc = signon_events_decode(m->ev_raw, SIGNON_EVENTS_LEN, &m->ev)) != SIGNON_OK)
+		return rc;
+	if ((rc = text_get(m->device, in + EVB_DEVICE, SIGNON_DEVICE_LEN)) != SIGNON_OK)
+		return rc;
+	if (!signon_device_valid(m->device))
+		return SIGNON_E_TEXT;
+	m->mode = in[EVB_MODE];
+	if (m->mode > SIGNON_MODE_MAX)
+		return SIGNON_E_ENUM;
+	if (!zero(in + EVB_MODE + 1, 7))
+		return SIGNON_E_RESERVED;
+	if ((rc = text_get(m->uplink, in + EVB_UPLINK, SIGNON_UPLINK_LEN)) != SIGNON_OK)
+		return rc;
+	if (!signon_uplink_valid(m->uplink))
+		return SIGNON_E_TEXT;
+	m->time = be64_get(in + EVB_TIME);
+	memcpy(m->sig, in + SIGNON_EVB_OFF_SIG, SIGNON_SIG_LEN);
+	return SIGNON_OK;
+}
+
+/* ---- EVENTS_ACK ---- */
+
+static int
+ack_ok(const struct signon_events_ack *m)
+{
+	if (m->result != SIGNON_R_OK && m->result != SIGNON_R_DEVICE &&
+	    m->result != SIGNON_R_INTERNAL)
+		return SIGNON_E_ENUM;
+	if (m->count < 1 || m->count > SIGNON_EV_MAX || m->first_seq == 0 ||
+	    m->first_seq > UINT64_MAX - SIGNON_EV_MAX)
+		return SIGNON_E_FIELDS;
+	if (!signon_device_valid(m->device))
+		return SIGNON_E_TEXT;
+	return SIGNON_OK;
+}
+
+int
+signon_events_ack_encode(uint8_t *out, size_t outlen,
+    const struct signon_events_ack *m)
+{
+	int rc;
+
+	if (outlen < SIGNON_EVENTS_ACK_LEN)
+		return SIGNON_E_SPACE;
+	if ((rc = ack_ok(m)) != SIGNON_OK)
+		return rc;
+	put_hdr(out, SIGNON_EVENTS_ACK);
+	text_put(out + EVA_DEVICE, m->device, SIGNON_DEVICE_LEN);
+	be64_put(out + EVA_FIRST, m->first_seq);
+	out[EVA_COUNT] = m->count;
+	out[EVA_COUNT + 1] = m->result;
+	memset(out + EVA_COUNT + 2, 0, 6);
+	be64_put(out + EVA_STORED, m->stored_through);
+	be64_put(out + EVA_TIME, m->time);
+	memcpy(out + SIGNON_EVA_OFF_SIG, m->sig, SIGNON_SIG_LEN);
+	return SIGNON_EVENTS_ACK_LEN;
+}
+
+int
+signon_events_ack_decode(const uint8_t *in, size_t len, struct signon_events_ack *m)
+{
+	int rc;
+
+	if ((rc = check_hdr(in, len, SIGNON_EVENTS_ACK)) != SIGNON_OK)
+		return rc;
+	memset(m, 0, sizeof(*m));
+	if ((rc = text_get(m->device, in + EVA_DEVICE, SIGNON_DEVICE_LEN)) != SIGNON_OK)
+		return rc;
+	m->first_seq = be64_get(in + EVA_FIRST);
+	m->count = in[EVA_COUNT];
+	m->result = in[EVA_COUNT + 1];
+	if (!zero(in + EVA_COUNT + 2, 6))
+		return SIGNON_E_RESERVED;
+	m->stored_through = be64_get(in + EVA_STORED);
+	m->time = be64_get(in + EVA_TIME);
+	memcpy(m->sig, in + SIGNON_EVA_OFF_SIG, SIGNON_SIG_LEN);
+	return ack_ok(m);
 }

@@ -52,6 +52,37 @@
  *
  * No request is answered with more bytes than it carried (HELLO 88 ->
  * CHALLENGE 88, NONCE_REQ 88 -> CHALLENGE 88, BOUND 584 -> RESULT 248).
+ *
+ * Audit events (issue 15, docs/agent.md "Audit outbox"): appended to
+ * version 1 as types 8..10, whose layouts are as fixed as the others'. An
+ * older peer refuses them as unknown types (SIGNON_E_TYPE) and they are
+ * retried, so nothing is lost by a peer that does not know them yet.
+ *
+ *   agent                relay (netvm)                 verifier (agency)
+ *     EVENTS      ->       EVENTS_BOUND (+device, ->
+ *                           mode, uplink, time,
+ *                           signed with the device key)
+ *                 <-       EVENTS_ACK (checked    <-   EVENTS_ACK (signed)
+ *                           against the batch)
+ *
+ * No nonce: an event's identity is (device, seq); the verifier stores
+ * only seqs above the last it stored for the device, in the transaction
+ * that inserts them, so a replayed or repeated batch stores nothing.
+ *
+ * EVENTS     (8) agent->relay
+ *                8 first seq u64 | 16 count u8 (1..12) | 17 zero[7] |
+ *                24 event[12] (80 bytes each; unused ones all zero)      984
+ *   event        0 time u64 (the laptop's clock) | 8 kind | 9 reason |
+ *                10 zero[6] | 16 staff id (NUL-padded, may be empty)     80
+ * EVENTS_BOUND (9) relay->verifier
+ *                8 EVENTS (all 984 bytes) | 992 device | 1056 mode |
+ *                1057 zero[7] | 1064 uplink | 1080 time |
+ *                1088 device signature (Ed25519)                       1152
+ * EVENTS_ACK (10) verifier->relay->agent
+ *                8 device | 72 first seq u64 | 80 count u8 | 81 result |
+ *                82 zero[6] | 88 stored through u64 (the highest seq the
+ *                verifier holds for the device) | 96 time |
+ *                104 verifier signature (Ed25519)                        168
  */
 #ifndef SK_SIGNON_WIRE_H
 #define SK_SIGNON_WIRE_H
@@ -74,6 +105,9 @@ enum signon_type {
 	SIGNON_BOUND = 5,
 	SIGNON_RESULT = 6,
 	SIGNON_RELAY_ERR = 7,
+	SIGNON_EVENTS = 8,
+	SIGNON_EVENTS_BOUND = 9,
+	SIGNON_EVENTS_ACK = 10,
 };
 
 #define SIGNON_NONCE_LEN	32	/* opaque to the agent and the relay */
@@ -99,7 +133,14 @@ enum signon_type {
 #define SIGNON_BOUND_LEN	584
 #define SIGNON_RESULT_LEN	248
 #define SIGNON_RELAY_ERR_LEN	48
-#define SIGNON_MAX_LEN		SIGNON_BOUND_LEN
+#define SIGNON_EV_MAX		12	/* events per EVENTS */
+#define SIGNON_EV_LEN		80
+#define SIGNON_EVENTS_LEN	(24 + SIGNON_EV_MAX * SIGNON_EV_LEN)	/* 984 */
+#define SIGNON_EVENTS_BOUND_LEN	1152
+#define SIGNON_EVENTS_ACK_LEN	168
+#define SIGNON_EVB_OFF_SIG	1088
+#define SIGNON_EVA_OFF_SIG	104
+#define SIGNON_MAX_LEN		SIGNON_EVENTS_BOUND_LEN
 
 /* REQUEST offsets, for the AEAD's associated data and the signatures. */
 #define SIGNON_REQ_OFF_NONCE	16
@@ -196,6 +237,20 @@ enum signon_relay_err {
 };
 #define SIGNON_RE_MAX		5
 
+/* An audit event's kind and reason (EVENTS). */
+enum signon_ev_kind {
+	SIGNON_EV_LOCK = 1,	/* the agent locked the session */
+	SIGNON_EV_MARK = 2,	/* a mark IT or a test asked for */
+};
+#define SIGNON_EV_KIND_MAX	2
+enum signon_ev_reason {
+	SIGNON_EVR_NONE = 0,
+	SIGNON_EVR_CARD_REMOVED = 1,	/* the sign-on card left the reader */
+	SIGNON_EVR_PRESENCE = 2,	/* nobody verified for the period */
+	SIGNON_EVR_USER = 3,		/* asked for (a command, a test) */
+};
+#define SIGNON_EVR_MAX		3
+
 /* Modes, as the relay reports them for the audit. */
 enum signon_mode {
 	SIGNON_MODE_UNKNOWN = 0,
@@ -230,6 +285,9 @@ const char *signon_factor_name(int f);
 const char *signon_op_name(int op);
 const char *signon_mode_name(int m);
 const char *signon_relay_err_name(int e);
+/* "lock", "mark"; "none", "card-removed", "presence", "user". */
+const char *signon_ev_kind_name(int k);
+const char *signon_ev_reason_name(int r);
 
 /*
  * Text fields: 1..N bytes (NUL-terminated in the structs), NUL-padded on
@@ -307,6 +365,40 @@ struct signon_relay_err_msg {
 	uint8_t		code;
 };
 
+/* EVENTS: events[i] holds seq first_seq + i, for i < count. */
+struct signon_event {
+	uint64_t	time;
+	uint8_t		kind, reason;
+	char		staff[SIGNON_STAFF_LEN + 1];	/* "" if none */
+};
+
+struct signon_events {
+	uint64_t		first_seq;	/* >= 1; first + count - 1 fits */
+	uint8_t			count;		/* 1..SIGNON_EV_MAX */
+	struct signon_event	ev[SIGNON_EV_MAX];
+};
+
+struct signon_events_bound {
+	uint8_t			ev_raw[SIGNON_EVENTS_LEN];	/* as the agent sent it */
+	struct signon_events	ev;				/* decoded from ev_raw */
+	char			device[SIGNON_DEVICE_LEN + 1];
+	uint8_t			mode;
+	char			uplink[SIGNON_UPLINK_LEN + 1];
+	uint64_t		time;
+	uint8_t			sig[SIGNON_SIG_LEN];
+};
+
+/* result: SIGNON_R_OK (stored_through says how far), SIGNON_R_DEVICE
+ * (unknown, revoked or not verifying: nothing stored), SIGNON_R_INTERNAL. */
+struct signon_events_ack {
+	char		device[SIGNON_DEVICE_LEN + 1];
+	uint64_t	first_seq;
+	uint8_t		count, result;
+	uint64_t	stored_through;
+	uint64_t	time;
+	uint8_t		sig[SIGNON_SIG_LEN];
+};
+
 /* The type of a message with a valid header and length (SIGNON_HELLO..),
  * or a negative signon_err: lets a receiver dispatch. */
 int signon_peek(const uint8_t *in, size_t len);
@@ -343,5 +435,18 @@ int signon_relay_err_encode(uint8_t *out, size_t outlen,
     const struct signon_relay_err_msg *m);
 int signon_relay_err_decode(const uint8_t *in, size_t len,
     struct signon_relay_err_msg *m);
+int signon_events_encode(uint8_t *out, size_t outlen,
+    const struct signon_events *m);
+int signon_events_decode(const uint8_t *in, size_t len,
+    struct signon_events *m);
+/* As BOUND: m->ev_raw taken as is (an EVENTS that decodes), m->sig written. */
+int signon_events_bound_encode(uint8_t *out, size_t outlen,
+    const struct signon_events_bound *m);
+int signon_events_bound_decode(const uint8_t *in, size_t len,
+    struct signon_events_bound *m);
+int signon_events_ack_encode(uint8_t *out, size_t outlen,
+    const struct signon_events_ack *m);
+int signon_events_ack_decode(const uint8_t *in, size_t len,
+    struct signon_events_ack *m);
 
 #endif

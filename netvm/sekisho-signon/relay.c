@@ -36,6 +36,15 @@ result_verifies(const struct relay *r, const uint8_t *in)
 	    SIGNON_OK);
 }
 
+/* An EVENTS_ACK signed by the current or the next verifier key. */
+static int
+ack_verifies(const struct relay *r, const uint8_t *in)
+{
+	return signon_events_ack_verify(in, r->verifier_sign) == SIGNON_OK ||
+	    (r->has_sign_next && signon_events_ack_verify(in, r->verifier_sign_next) ==
+	    SIGNON_OK);
+}
+
 static void
 relay_err(struct relay_out *out, const struct relay_peer *to,
     const uint8_t nonce[SIGNON_NONCE_LEN], int code)
@@ -66,6 +75,46 @@ busy(const struct relay *r, const struct relay_peer *from, const struct relay_ct
 	    !same_peer(&r->agent, from);
 }
 
+/* EVENTS: bound and signed as a REQUEST is, sent on; no nonce. */
+static void
+relay_events(struct relay *r, const struct relay_peer *from, const uint8_t *in,
+    size_t len, const struct relay_ctx *c, struct relay_out *out)
+{
+	static struct signon_events_bound eb;
+
+	memset(&eb, 0, sizeof(eb));
+	if (signon_events_decode(in, len, &eb.ev) != SIGNON_OK) {
+		r->count[RELAY_C_BAD_AGENT]++;
+		return;
+	}
+	if (busy(r, from, c)) {
+		r->count[RELAY_C_BUSY]++;
+		return relay_err(out, from, NULL, SIGNON_RE_BUSY);
+	}
+	if (c->blocked)
+		return relay_err(out, from, NULL, SIGNON_RE_BLOCKED);
+	memcpy(eb.ev_raw, in, SIGNON_EVENTS_LEN);
+	sk_strlcpy(eb.device, r->device, sizeof(eb.device));
+	eb.mode = c->mode <= SIGNON_MODE_MAX ? c->mode : SIGNON_MODE_UNKNOWN;
+	if (signon_uplink_valid(c->uplink))
+		sk_strlcpy(eb.uplink, c->uplink, sizeof(eb.uplink));
+	eb.time = c->wall_s;
+	if (signon_events_bound_sign(out->buf, sizeof(out->buf), &eb, r->key) !=
+	    SIGNON_EVENTS_BOUND_LEN) {
+		out->len = 0;
+		return;
+	}
+	r->state = RELAY_WAIT_ACK;
+	r->agent = *from;
+	memset(r->nonce, 0, SIGNON_NONCE_LEN);
+	r->ev_first = eb.ev.first_seq;
+	r->ev_count = eb.ev.count;
+	r->deadline_ms = c->now_ms + RELAY_TIMEOUT_MS;
+	r->count[RELAY_C_FORWARDED]++;
+	out->dest = RELAY_TO_VERIFIER;
+	out->len = SIGNON_EVENTS_BOUND_LEN;
+}
+
 void
 relay_from_agent(struct relay *r, const struct relay_peer *from, const uint8_t *in,
     size_t len, const struct relay_ctx *c, struct relay_out *out)
@@ -91,6 +140,8 @@ relay_from_agent(struct relay *r, const struct relay_peer *from, const uint8_t *
 		out->len = (size_t)signon_nonce_req_encode(out->buf, sizeof(out->buf), &nr);
 		return;
 	}
+	if (t == SIGNON_EVENTS)
+		return relay_events(r, from, in, len, c, out);
 	if (t != SIGNON_REQUEST) {
 		r->count[RELAY_C_BAD_AGENT]++;
 		return;
@@ -131,6 +182,7 @@ relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
 {
 	struct signon_challenge ch;
 	struct signon_result_msg res;
+	struct signon_events_ack ack;
 	int t = signon_peek(in, len);
 
 	(void)c;
@@ -158,6 +210,19 @@ relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
 		out->dest = RELAY_TO_AGENT;
 		out->to = r->agent;
 		out->len = SIGNON_RESULT_LEN;
+		r->state = RELAY_IDLE;
+		r->count[RELAY_C_RESULTS]++;
+		return;
+	}
+	if (t == SIGNON_EVENTS_ACK && r->state == RELAY_WAIT_ACK &&
+	    signon_events_ack_decode(in, len, &ack) == SIGNON_OK &&
+	    ack.first_seq == r->ev_first && ack.count == r->ev_count &&
+	    strcmp(ack.device, r->device) == 0 &&
+	    ack_verifies(r, in)) {
+		memcpy(out->buf, in, SIGNON_EVENTS_ACK_LEN);
+		out->dest = RELAY_TO_AGENT;
+		out->to = r->agent;
+		out->len = SIGNON_EVENTS_ACK_LEN;
 		r->state = RELAY_IDLE;
 		r->count[RELAY_C_RESULTS]++;
 		return;

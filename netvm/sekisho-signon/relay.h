@@ -16,6 +16,10 @@
  * under either sign key; the agent is handed the seal key the verifier's
  * CHALLENGE names when it is one of the pinned, else the current one.
  *
+ * Audit events (EVENTS) are bound the same way (EVENTS_BOUND) without a
+ * nonce, and only an EVENTS_ACK verifying under the pinned key, for this
+ * laptop and the batch in flight, is passed back.
+ *
  * One exchange at a time (the laptop has one user at its keyboard): a
  * second agent's HELLO or REQUEST meanwhile gets RELAY_ERR busy. An
  * exchange not answered within RELAY_TIMEOUT_MS gets RELAY_ERR
@@ -33,7 +37,7 @@
 
 #define RELAY_TIMEOUT_MS	3000
 
-enum relay_state { RELAY_IDLE, RELAY_WAIT_CHALLENGE, RELAY_WAIT_RESULT };
+enum relay_state { RELAY_IDLE, RELAY_WAIT_CHALLENGE, RELAY_WAIT_RESULT, RELAY_WAIT_ACK };
 
 enum relay_dest { RELAY_TO_NONE, RELAY_TO_AGENT, RELAY_TO_VERIFIER };
 
@@ -66,6 +70,8 @@ struct relay {
 	struct relay_peer		 agent;		/* of the exchange */
 	uint8_t				 nonce[SIGNON_NONCE_LEN];
 	uint64_t			 deadline_ms;
+	uint64_t			 ev_first;	/* RELAY_WAIT_ACK: the batch */
+	uint8_t				 ev_count;
 	uint64_t			 count[RELAY_C_MAX];
 };
 

@@ -51,6 +51,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		has_line(&o);
 	}
+	/* an EVENTS_ACK for the batch the input itself names (offsets 72, 80) */
+	if (size >= 81) {
+		struct signon_events_ack ack;
+		uint64_t first = 0;
+
+		for (int i = 0; i < 8; i++)
+			first = first << 8 | data[72 + i];
+		memset(&o, 0, sizeof(o));
+		r = client_parse_ack(data, size, first, data[80], &ack, &o);
+		if (r == 0 && (ack.first_seq != first || ack.count != data[80] ||
+		    ack.count < 1 || ack.count > SIGNON_EV_MAX))
+			__builtin_trap();
+		if (r == 1) {
+			if (o.kind != O_RELAY)
+				__builtin_trap();
+			has_line(&o);
+		}
+	}
 	if (size < sizeof(line)) {
 		memcpy(line, data, size);
 		line[size] = '\0';

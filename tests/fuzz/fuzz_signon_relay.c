@@ -46,7 +46,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	switch (signon_peek(o.buf, o.len)) {
 	case SIGNON_NONCE_REQ: case SIGNON_CHALLENGE: case SIGNON_BOUND:
-	case SIGNON_RELAY_ERR:
+	case SIGNON_RELAY_ERR: case SIGNON_EVENTS_BOUND:
+		break;
+	case SIGNON_EVENTS_ACK:
+		if (o.dest != RELAY_TO_AGENT ||
+		    signon_events_ack_verify(o.buf, ver.pub) != SIGNON_OK)
+			__builtin_trap();
 		break;
 	case SIGNON_RESULT:
 		if (o.dest != RELAY_TO_AGENT ||

@@ -27,6 +27,9 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	static struct signon_bound b;
 	struct signon_result_msg r;
 	struct signon_relay_err_msg e;
+	static struct signon_events ev;
+	static struct signon_events_bound eb;
+	struct signon_events_ack ea;
 	int t = signon_peek(p, n), ok = 0;
 
 	if (signon_strerror(t)[0] == '\0')
@@ -62,6 +65,25 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	if (signon_relay_err_decode(p, n, &e) == SIGNON_OK) {
 		ok++;
 		same(back, signon_relay_err_encode(back, sizeof(back), &e), p, n);
+	}
+	if (signon_events_decode(p, n, &ev) == SIGNON_OK) {
+		ok++;
+		if (ev.count < 1 || ev.count > SIGNON_EV_MAX)
+			__builtin_trap();
+		for (int i = 0; i < ev.count; i++)
+			if (signon_ev_kind_name(ev.ev[i].kind)[0] == '?' ||
+			    signon_ev_reason_name(ev.ev[i].reason)[0] == '?' ||
+			    strlen(ev.ev[i].staff) > SIGNON_STAFF_LEN)
+				__builtin_trap();
+		same(back, signon_events_encode(back, sizeof(back), &ev), p, n);
+	}
+	if (signon_events_bound_decode(p, n, &eb) == SIGNON_OK) {
+		ok++;
+		same(back, signon_events_bound_encode(back, sizeof(back), &eb), p, n);
+	}
+	if (signon_events_ack_decode(p, n, &ea) == SIGNON_OK) {
+		ok++;
+		same(back, signon_events_ack_encode(back, sizeof(back), &ea), p, n);
 	}
 	/* at most one decoder takes a message, and only one peek names */
 	if (ok > 1 || (ok == 1 && t < SIGNON_HELLO))

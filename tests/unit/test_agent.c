@@ -12,7 +12,9 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
@@ -26,6 +28,7 @@
 #include "guestagent/sekisho-agent/card.h"
 #include "guestagent/sekisho-agent/client.h"
 #include "guestagent/sekisho-agent/link.h"
+#include "guestagent/sekisho-agent/outbox.h"
 #include "guestagent/sekisho-agent/outcome.h"
 #include "guestagent/sekisho-agent/secret.h"
 #include "lib/proto/signon_wire.h"
@@ -541,6 +544,95 @@ test_secret_fd(void **state)
 	close(p[0]);
 }
 
+/* The audit outbox: lines, append, pending, acknowledgements, a cut line. */
+static void
+test_outbox(void **state)
+{
+	char dir[] = "/tmp/test_agent_ob.XXXXXX", path[128], err[256], line[200];
+	struct outbox_ev ev[3], *p;
+	uint64_t through, last;
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	/* lines: one spelling each */
+	assert_int_equal(outbox_parse_line("E,1,1800000000,lock,card-removed,s1001", &ev[0],
+	    &through, &last), 'E');
+	assert_int_equal(ev[0].seq, 1);
+	assert_int_equal(ev[0].kind, SIGNON_EV_LOCK);
+	assert_int_equal(ev[0].reason, SIGNON_EVR_CARD_REMOVED);
+	assert_string_equal(ev[0].staff, "s1001");
+	assert_int_equal(outbox_format(&ev[0], line, sizeof(line)), 39);
+	assert_string_equal(line, "E,1,1800000000,lock,card-removed,s1001\n");
+	assert_int_equal(outbox_parse_line("E,2,0,mark,user,", &ev[0], &through, &last), 'E');
+	assert_int_equal(outbox_parse_line("A,3,5", &ev[0], &through, &last), 'A');
+	assert_int_equal(through, 3);
+	assert_int_equal(last, 5);
+	assert_int_equal(outbox_parse_line("A,6,5", &ev[0], &through, &last), -1);
+	assert_int_equal(outbox_parse_line("E,0,1,lock,none,", &ev[0], &through, &last), -1);
+	assert_int_equal(outbox_parse_line("E,01,1,lock,none,", &ev[0], &through, &last), -1);
+	assert_int_equal(outbox_parse_line("E,1,1,lock,sideways,", &ev[0], &through, &last), -1);
+	assert_int_equal(outbox_parse_line("E,1,1,unlock,none,", &ev[0], &through, &last), -1);
+	assert_int_equal(outbox_parse_line("E,1,1,lock,none,a b", &ev[0], &through, &last), -1);
+	assert_int_equal(outbox_parse_line("E,1,1,lock,none,a,b", &ev[0], &through, &last), -1);
+	assert_int_equal(outbox_parse_line("E,99999999999999999999,1,lock,none,", &ev[0],
+	    &through, &last), -1);
+
+	/* the file */
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	memset(ev, 0, sizeof(ev));
+	for (int i = 0; i < 3; i++) {
+		ev[i].time = 1800000000u + (uint64_t)i;
+		ev[i].kind = SIGNON_EV_LOCK;
+		ev[i].reason = SIGNON_EVR_PRESENCE;
+	}
+	assert_int_equal(outbox_append(dir, ev, 2, err, sizeof(err)), 0);
+	assert_int_equal(ev[1].seq, 2);
+	assert_int_equal(outbox_ack(dir, 1, err, sizeof(err)), 0);
+	assert_int_equal(outbox_ack(dir, 9, err, sizeof(err)), -1);	/* beyond: refused */
+	assert_int_equal(outbox_append(dir, ev + 2, 1, err, sizeof(err)), 0);
+	assert_int_equal(ev[2].seq, 3);	/* after an 'A' line too */
+	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(through, 1);
+	assert_int_equal(p[0].seq, 2);
+	assert_int_equal(p[1].seq, 3);
+	free(p);
+	/* a line cut by a crash: not read, dropped by the next writer */
+	snprintf(path, sizeof(path), "%s/%s", dir, OUTBOX_FILE);
+	assert_non_null(f = fopen(path, "a"));
+	fputs("E,4,18", f);
+	fclose(f);
+	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	free(p);
+	assert_int_equal(outbox_append(dir, ev, 1, err, sizeof(err)), 0);
+	assert_int_equal(ev[0].seq, 4);
+	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(p[2].seq, 4);
+	assert_int_equal(p[2].time, 1800000000u);
+	free(p);
+	/* others may read it: refused, one line */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), -1);
+	snprintf(line, sizeof(line), "outbox %s: not the agent's own file with mode 0600:"
+	    " refused", path);
+	assert_string_equal(err, line);
+	assert_int_equal(chmod(path, 0600), 0);
+	/* a seq out of order: the line named */
+	assert_non_null(f = fopen(path, "a"));
+	fputs("E,7,1,lock,none,\n", f);
+	fclose(f);
+	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), -1);
+	snprintf(line, sizeof(line), "outbox %s line 6: seq out of order", path);
+	assert_string_equal(err, line);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -558,6 +650,7 @@ main(void)
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_secret_fd),
+		cmocka_unit_test(test_outbox),
 	};
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
 }

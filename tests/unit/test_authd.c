@@ -944,6 +944,135 @@ t_junk(void **state)
 	assert_int_equal(w->e.count[AUTHD_C_MALFORMED], 2);
 }
 
+/* The agent's EVENTS from first (count of them) as the relay binds them
+ * under key; in_batch: left in the open batch (no commit). */
+static struct signon_events_ack
+events(struct world *w, uint64_t first, int count, const struct signon_signer *key,
+    const char *dev, int in_batch, int *nrec)
+{
+	static struct signon_events_bound eb;
+	static struct reg_signon_rec recs[SIGNON_EV_MAX];
+	struct signon_events_ack ack;
+	uint8_t b[SIGNON_MAX_LEN], out[SIGNON_MAX_LEN];
+	struct sk_error err;
+	size_t outlen = 0;
+
+	memset(&eb, 0, sizeof(eb));
+	eb.ev.first_seq = first;
+	eb.ev.count = (uint8_t)count;
+	for (int i = 0; i < count; i++) {
+		eb.ev.ev[i].time = T0 - 100 + (uint64_t)i;
+		eb.ev.ev[i].kind = i % 2 ? SIGNON_EV_MARK : SIGNON_EV_LOCK;
+		eb.ev.ev[i].reason = i % 2 ? SIGNON_EVR_USER : SIGNON_EVR_CARD_REMOVED;
+		snprintf(eb.ev.ev[i].staff, sizeof(eb.ev.ev[i].staff), "s1001");
+	}
+	assert_int_equal(signon_events_encode(eb.ev_raw, sizeof(eb.ev_raw), &eb.ev),
+	    SIGNON_EVENTS_LEN);
+	snprintf(eb.device, sizeof(eb.device), "%s", dev);
+	snprintf(eb.uplink, sizeof(eb.uplink), "wlan0");
+	eb.mode = SIGNON_MODE_REMOTE;
+	eb.time = (uint64_t)w->now;
+	assert_int_equal(signon_events_bound_sign(b, sizeof(b), &eb, key),
+	    SIGNON_EVENTS_BOUND_LEN);
+	if (authd_events(&w->e, b, SIGNON_EVENTS_BOUND_LEN, "10.77.0.2:40000", w->now,
+	    out, &outlen, recs, nrec, &err) < 0)
+		fail_msg("authd_events: %s", err.msg);
+	if (!in_batch && authd_batch_commit(&w->e, &err) < 0)
+		fail_msg("commit: %s", err.msg);
+	assert_int_equal(outlen, SIGNON_EVENTS_ACK_LEN);
+	assert_int_equal(signon_events_ack_decode(out, outlen, &ack), 0);
+	assert_int_equal(signon_events_ack_verify(out, w->verifier.pub), 0);
+	assert_int_equal(ack.first_seq, first);
+	assert_int_equal(ack.count, count);
+	assert_string_equal(ack.device, dev);
+	return ack;
+}
+
+static int
+reasons(void *arg, const struct reg_signon_rec *rec)
+{
+	char *buf = arg;
+
+	snprintf(buf + strlen(buf), 8192 - strlen(buf), "%s %s %s|", rec->op,
+	    rec->staff, rec->reason);
+	return 0;
+}
+
+static int
+occurrences(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void
+t_events(void **state)
+{
+	struct world *w = *state;
+	struct signon_events_ack ack;
+	struct sk_error err;
+	static char all[8192];
+	int64_t n;
+	int nrec;
+
+	ack = events(w, 1, 12, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(ack.result, SIGNON_R_OK);
+	assert_int_equal(ack.stored_through, 12);
+	assert_int_equal(nrec, 12);
+	/* the same batch again: nothing stored, the same answer */
+	ack = events(w, 1, 12, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(ack.stored_through, 12);
+	assert_int_equal(nrec, 0);
+	assert_int_equal(w->e.count[AUTHD_C_EV_DUP], 12);
+	/* overlapping, and twice within one transaction */
+	ack = events(w, 10, 5, &w->dev, "pc-0001", 1, &nrec);
+	assert_int_equal(nrec, 2);
+	assert_int_equal(ack.stored_through, 14);
+	ack = events(w, 10, 5, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(nrec, 0);
+	assert_int_equal(ack.stored_through, 14);
+	/* a gap is said, not hidden */
+	ack = events(w, 20, 1, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(ack.stored_through, 20);
+	/* another laptop's key, an unknown laptop: nothing of theirs stored */
+	ack = events(w, 21, 3, &w->other, "pc-0001", 0, &nrec);
+	assert_int_equal(ack.result, SIGNON_R_DEVICE);
+	assert_int_equal(nrec, 1);
+	ack = events(w, 1, 3, &w->dev, "pc-0404", 0, &nrec);
+	assert_int_equal(ack.result, SIGNON_R_DEVICE);
+	/* another laptop's seqs are its own */
+	ack = events(w, 1, 2, &w->other, "pc-0002", 0, &nrec);
+	assert_int_equal(ack.result, SIGNON_R_OK);
+	assert_int_equal(ack.stored_through, 2);
+	assert_int_equal(nrec, 2);
+	/* a rolled-back batch stores nothing and does not move the seq */
+	ack = events(w, 21, 2, &w->dev, "pc-0001", 1, &nrec);
+	assert_int_equal(nrec, 2);
+	authd_batch_abort(&w->e);
+	ack = events(w, 21, 2, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(nrec, 2);
+	assert_int_equal(ack.stored_through, 22);
+
+	assert_int_equal(reg_signon_verify(w->r, &n, &err), 0);
+	assert_int_equal(n, 12 + 2 + 1 + 1 + 1 + 2 + 2);
+	all[0] = '\0';
+	assert_int_equal(reg_signon_list(w->r, 0, 0, reasons, all, &err), 0);
+	assert_non_null(strstr(all, "|lock s1001 event 11: card-removed; at 2027-01-15T07:58:30Z"
+	    " on the laptop|mark s1001 event 12: user; at 2027-01-15T07:58:31Z on the"
+	    " laptop|mark s1001 event 13: user; at 2027-01-15T07:58:23Z on the laptop|"
+	    "lock s1001 event 14: card-removed;"));
+	assert_non_null(strstr(all, "|lock s1001 event 20: card-removed; at 2027-01-15T07:58:20Z"
+	    " on the laptop; events 15 to 19 never arrived|"));
+	assert_non_null(strstr(all, "|events  the events do not verify under laptop pc-0001's key|"));
+	assert_non_null(strstr(all, "|events  unknown laptop pc-0404|"));
+	assert_int_equal(occurrences(all, "s1001 event 1: "), 2);	/* pc-0001's, pc-0002's */
+	assert_int_equal(occurrences(all, "s1001 event 12: "), 1);
+	assert_int_equal(occurrences(all, "s1001 event 22: "), 1);
+}
+
 #define SQ(t) cmocka_unit_test_setup_teardown(t, setup_sq, teardown)
 #define PG(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
 
@@ -954,12 +1083,12 @@ main(void)
 		SQ(t_card_pin), SQ(t_lockout_across_factors), SQ(t_replay_and_laptops),
 		SQ(t_card_key), SQ(t_code), SQ(t_biometric_and_events),
 		SQ(t_audit_chain), SQ(t_audit_tail), SQ(t_junk), SQ(t_pin_refused),
-		SQ(t_rate_source), SQ(t_rate_laptop), SQ(t_unavailable), SQ(t_handover),
+		SQ(t_rate_source), SQ(t_rate_laptop), SQ(t_unavailable), SQ(t_handover), SQ(t_events),
 	};
 	const struct CMUnitTest pg[] = {
 		PG(t_card_pin), PG(t_lockout_across_factors), PG(t_replay_and_laptops),
 		PG(t_code), PG(t_audit_chain), PG(t_audit_tail), PG(t_pin_refused),
-		PG(t_rate_laptop), PG(t_handover),
+		PG(t_rate_laptop), PG(t_handover), PG(t_events),
 	};
 	const char *env = getenv("SEKISHO_TEST_PG_URL");
 	char cmd[512];

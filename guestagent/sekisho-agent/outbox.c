@@ -1,0 +1,364 @@
+/* The audit outbox (outbox.h): a local, append-only, fsync'd CSV file. */
+#include "guestagent/sekisho-agent/outbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "guestagent/sekisho-agent/lock.h"
+#include "lib/util.h"
+
+#define OUTBOX_MAX_BYTES	(64u << 20)	/* read at most this much */
+
+static int
+name_index(const char *s, size_t len, const char *(*name)(int), int lo, int hi)
+{
+	for (int i = lo; i <= hi; i++) {
+		const char *n = name(i);
+
+		if (strlen(n) == len && memcmp(n, s, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* A decimal u64 field ending at sep: its end, or NULL. */
+static const char *
+num_field(const char *p, char sep, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *s = p;
+
+	if (*p == '0' && p[1] != sep)
+		return NULL;	/* one spelling per number */
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return NULL;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == s || *p != sep)
+		return NULL;
+	*out = v;
+	return p;
+}
+
+int
+outbox_parse_line(const char *line, struct outbox_ev *ev, uint64_t *through,
+    uint64_t *last)
+{
+	const char *p, *q;
+	int k, r;
+
+	if (strlen(line) >= OUTBOX_LINE_MAX)
+		return -1;
+	if (line[0] == 'A' && line[1] == ',') {
+		if ((p = num_field(line + 2, ',', through)) == NULL ||
+		    (p = num_field(p + 1, '\0', last)) == NULL || *through > *last)
+			return -1;
+		return 'A';
+	}
+	if (line[0] != 'E' || line[1] != ',')
+		return -1;
+	memset(ev, 0, sizeof(*ev));
+	if ((p = num_field(line + 2, ',', &ev->seq)) == NULL || ev->seq == 0 ||
+	    (p = num_field(p + 1, ',', &ev->time)) == NULL)
+		return -1;
+	p++;
+	if ((q = strchr(p, ',')) == NULL ||
+	    (k = name_index(p, (size_t)(q - p), signon_ev_kind_name, 1,
+	    SIGNON_EV_KIND_MAX)) < 0)
+		return -1;
+	p = q + 1;
+	if ((q = strchr(p, ',')) == NULL ||
+	    (r = name_index(p, (size_t)(q - p), signon_ev_reason_name, 0,
+	    SIGNON_EVR_MAX)) < 0)
+		return -1;
+	p = q + 1;
+	if (strlen(p) > SIGNON_STAFF_LEN || (*p != '\0' && !signon_staff_valid(p)) ||
+	    strchr(p, ',') != NULL || strchr(p, '"') != NULL)
+		return -1;
+	ev->kind = (uint8_t)k;
+	ev->reason = (uint8_t)r;
+	sk_strlcpy(ev->staff, p, sizeof(ev->staff));
+	return 'E';
+}
+
+int
+outbox_format(const struct outbox_ev *ev, char *buf, size_t size)
+{
+	int n;
+
+	if (ev->seq == 0 || ev->kind < 1 || ev->kind > SIGNON_EV_KIND_MAX ||
+	    ev->reason > SIGNON_EVR_MAX ||
+	    (ev->staff[0] != '\0' && (!signon_staff_valid(ev->staff) ||
+	    strchr(ev->staff, ',') != NULL || strchr(ev->staff, '"') != NULL)))
+		return -1;
+	n = snprintf(buf, size, "E,%" PRIu64 ",%" PRIu64 ",%s,%s,%s\n", ev->seq,
+	    ev->time, signon_ev_kind_name(ev->kind), signon_ev_reason_name(ev->reason),
+	    ev->staff);
+	return n > 0 && (size_t)n < size && n < OUTBOX_LINE_MAX ? n : -1;
+}
+
+static int
+fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+{
+	snprintf(err, errlen, fmt, a, b);
+	return -1;
+}
+
+/* Opens (creating, 0600) and locks the outbox; refuses one others can read. */
+static int
+open_locked(const char *dir, char *path, size_t pathlen, int create, char *err,
+    size_t errlen)
+{
+	int fd;
+
+	if ((size_t)snprintf(path, pathlen, "%s/%s", dir, OUTBOX_FILE) >= pathlen)
+		return fail(err, errlen, "outbox %s: path too long%s", dir, "");
+	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return fail(err, errlen, "outbox %s: %s", dir, strerror(errno));
+	fd = open(path, (create ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd < 0) {
+		if (!create && errno == ENOENT)
+			return -2;	/* nothing was ever written */
+		return fail(err, errlen, "outbox %s: %s", path, strerror(errno));
+	}
+	if (!file_private(fd)) {
+		close(fd);
+		return fail(err, errlen, "outbox %s: %s", path, "not the agent's own"
+		    " file with mode 0600: refused");
+	}
+	if (file_lock(fd) != 0) {
+		close(fd);
+		return fail(err, errlen, "outbox %s: %s", path, "cannot be locked");
+	}
+	return fd;
+}
+
+/*
+ * The last seq made (from the last whole line), after dropping a line cut
+ * short by a crash. The file ends with a newline afterwards.
+ */
+static int
+tail_last(int fd, const char *path, uint64_t *last, char *err, size_t errlen)
+{
+	char buf[2 * OUTBOX_LINE_MAX + 1], *nl, *start;
+	struct outbox_ev ev;
+	uint64_t through;
+	off_t size, from;
+	size_t got;
+
+	*last = 0;
+	if ((size = lseek(fd, 0, SEEK_END)) < 0)
+		return fail(err, errlen, "outbox %s: %s", path, strerror(errno));
+	if (size == 0)
+		return 0;
+	from = size > (off_t)(sizeof(buf) - 1) ? size - (off_t)(sizeof(buf) - 1) : 0;
+	if (lseek(fd, from, SEEK_SET) < 0 ||
+	    read_full(fd, buf, (size_t)(size - from), &got) != 0 ||
+	    got != (size_t)(size - from))
+		return fail(err, errlen, "outbox %s: %s", path, "cannot be read");
+	buf[got] = '\0';
+	if ((nl = strrchr(buf, '\n')) == NULL) {
+		if (from != 0)
+			return fail(err, errlen, "outbox %s: %s", path,
+			    "its last line is too long: not an outbox");
+		nl = buf - 1;	/* nothing whole: the first line was cut */
+	}
+	if (nl[1] != '\0') {
+		/* cut short: never fsync'd whole, so never delivered */
+		if (ftruncate(fd, from + (nl + 1 - buf)) != 0 || fsync(fd) != 0)
+			return fail(err, errlen, "outbox %s: %s", path, strerror(errno));
+	}
+	if (nl < buf)
+		return 0;
+	*nl = '\0';
+	start = strrchr(buf, '\n');
+	if (start == NULL && from != 0)
+		return fail(err, errlen, "outbox %s: %s", path,
+		    "its last line is too long: not an outbox");
+	start = start == NULL ? buf : start + 1;
+	switch (outbox_parse_line(start, &ev, &through, last)) {
+	case 'E':
+		*last = ev.seq;
+		return 0;
+	case 'A':
+		return 0;
+	}
+	return fail(err, errlen, "outbox %s: its last line '%s' is not a record",
+	    path, start);
+}
+
+static int
+write_sync(int fd, const char *path, const char *buf, size_t len, char *err,
+    size_t errlen)
+{
+	size_t off = 0;
+
+	if (lseek(fd, 0, SEEK_END) < 0)
+		return fail(err, errlen, "outbox %s: %s", path, strerror(errno));
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return fail(err, errlen, "outbox %s: %s", path, strerror(errno));
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0)
+		return fail(err, errlen, "outbox %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int
+outbox_append(const char *dir, struct outbox_ev *evs, size_t n, char *err,
+    size_t errlen)
+{
+	char path[4096], *buf;
+	uint64_t last;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	if (n == 0 || n > 100000)
+		return fail(err, errlen, "outbox: %s%s", "1 to 100000 events at once", "");
+	if ((buf = malloc(n * OUTBOX_LINE_MAX)) == NULL)
+		return fail(err, errlen, "outbox: %s%s", "out of memory", "");
+	if ((fd = open_locked(dir, path, sizeof(path), 1, err, errlen)) < 0) {
+		free(buf);
+		return -1;
+	}
+	if (tail_last(fd, path, &last, err, errlen) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		int l;
+
+		evs[i].seq = last + 1 + i;
+		if ((l = outbox_format(&evs[i], buf + len, OUTBOX_LINE_MAX)) < 0) {
+			fail(err, errlen, "outbox: event %s%s: malformed", "", "");
+			goto out;
+		}
+		len += (size_t)l;
+	}
+	rc = write_sync(fd, path, buf, len, err, errlen);
+out:
+	file_unlock(fd);
+	close(fd);
+	free(buf);
+	return rc;
+}
+
+int
+outbox_ack(const char *dir, uint64_t through, char *err, size_t errlen)
+{
+	char path[4096], line[64];
+	uint64_t last;
+	int fd, rc = -1, n;
+
+	if ((fd = open_locked(dir, path, sizeof(path), 1, err, errlen)) < 0)
+		return -1;
+	if (tail_last(fd, path, &last, err, errlen) != 0)
+		goto out;
+	if (through > last) {
+		fail(err, errlen, "outbox %s: %s", path, "an acknowledgement beyond"
+		    " the last event made: not written");
+		goto out;
+	}
+	n = snprintf(line, sizeof(line), "A,%" PRIu64 ",%" PRIu64 "\n", through, last);
+	rc = write_sync(fd, path, line, (size_t)n, err, errlen);
+out:
+	file_unlock(fd);
+	close(fd);
+	return rc;
+}
+
+int
+outbox_pending(const char *dir, struct outbox_ev **evs, size_t *n,
+    uint64_t *through, char *err, size_t errlen)
+{
+	char path[4096], *buf = NULL, *p, *nl;
+	struct outbox_ev ev, *v = NULL;
+	uint64_t t, l, next = 1;
+	size_t cap = 0, cnt = 0, got, lineno = 0;
+	off_t size;
+	int fd, rc = -1;
+
+	*evs = NULL;
+	*n = 0;
+	*through = 0;
+	if ((fd = open_locked(dir, path, sizeof(path), 0, err, errlen)) < 0)
+		return fd == -2 ? 0 : -1;
+	if ((size = lseek(fd, 0, SEEK_END)) < 0 || size > (off_t)OUTBOX_MAX_BYTES ||
+	    lseek(fd, 0, SEEK_SET) != 0 || (buf = malloc((size_t)size + 1)) == NULL ||
+	    read_full(fd, buf, (size_t)size, &got) != 0 || got != (size_t)size) {
+		fail(err, errlen, "outbox %s: %s", path, "cannot be read");
+		goto out;
+	}
+	buf[got] = '\0';
+	for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		char where[64];
+
+		*nl = '\0';
+		lineno++;
+		snprintf(where, sizeof(where), "%zu", lineno);
+		switch (outbox_parse_line(p, &ev, &t, &l)) {
+		case 'E':
+			if (ev.seq != next) {
+				fail(err, errlen, "outbox %s line %s: seq out of order",
+				    path, where);
+				goto out;
+			}
+			next++;
+			if (cnt == cap) {
+				struct outbox_ev *nv;
+
+				cap = cap ? cap * 2 : 256;
+				if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+					fail(err, errlen, "outbox: %s%s", "out of memory", "");
+					goto out;
+				}
+				v = nv;
+			}
+			v[cnt++] = ev;
+			break;
+		case 'A':
+			if (l != next - 1 || t < *through) {
+				fail(err, errlen, "outbox %s line %s: acknowledgement out"
+				    " of order", path, where);
+				goto out;
+			}
+			*through = t;
+			break;
+		default:
+			fail(err, errlen, "outbox %s line %s: not a record", path, where);
+			goto out;
+		}
+	}
+	/* a cut last line (no newline) is no record: the next writer drops it */
+	{
+		size_t skip = 0;
+
+		while (skip < cnt && v[skip].seq <= *through)
+			skip++;
+		if (skip > 0) {
+			memmove(v, v + skip, (cnt - skip) * sizeof(*v));
+			cnt -= skip;
+		}
+	}
+	*evs = v;
+	*n = cnt;
+	v = NULL;
+	rc = 0;
+out:
+	free(v);
+	free(buf);
+	file_unlock(fd);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,60 @@
+/*
+ * The agent's audit outbox (docs/agent.md "Audit outbox"): every event the
+ * agent makes (a lock, and why) is first written to a local file, and
+ * delivered to the verifier from there, in order and exactly once, when
+ * the agency can be reached. The file lives under the agent's persistent
+ * directory (--outbox, default /var/lib/sekisho-agent), mode 0600,
+ * append-only, each append fsync'd before it counts. It is plain text,
+ * one record a line, readable by IT on the laptop as CSV:
+ *
+ *   E,SEQ,TIME,KIND,REASON,STAFF     an event: seq from 1 up, unix time,
+ *                                    kind and reason by name, staff or ""
+ *   A,THROUGH,LAST                   the verifier holds every event up to
+ *                                    THROUGH; LAST is the last seq made
+ *
+ * so the last line alone tells the next seq. A line cut short by a crash
+ * (no newline) was never fsync'd as a whole: the next writer drops it;
+ * any other bad line stops reading there, with one line naming it.
+ * Writers take the file's lock (lock.h) for the whole read-append.
+ */
+#ifndef SK_AGENT_OUTBOX_H
+#define SK_AGENT_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/proto/signon_wire.h"
+
+#define OUTBOX_FILE		"outbox.csv"
+#define OUTBOX_LINE_MAX		160
+
+struct outbox_ev {
+	uint64_t	seq, time;
+	uint8_t		kind, reason;
+	char		staff[SIGNON_STAFF_LEN + 1];
+};
+
+/* One line (without its newline): 'E' with *ev set, 'A' with *through and
+ * *last set, or -1 when it is not a record. Pure; fuzzed. */
+int outbox_parse_line(const char *line, struct outbox_ev *ev, uint64_t *through,
+    uint64_t *last);
+/* The line for ev, with its newline: its length, or -1. */
+int outbox_format(const struct outbox_ev *ev, char *buf, size_t size);
+
+/*
+ * Appends n events (their seq set here, from the last one up), written and
+ * fsync'd under the lock before it returns 0; -1 with err set (the file
+ * unchanged, or only a cut line the next writer drops).
+ */
+int outbox_append(const char *dir, struct outbox_ev *evs, size_t n,
+    char *err, size_t errlen);
+/*
+ * The events not yet delivered, in order: *evs (free it) with *n, and
+ * *through the seq the verifier holds up to. 0, or -1 with err set.
+ */
+int outbox_pending(const char *dir, struct outbox_ev **evs, size_t *n,
+    uint64_t *through, char *err, size_t errlen);
+/* Records that the verifier holds every event up to through. */
+int outbox_ack(const char *dir, uint64_t through, char *err, size_t errlen);
+
+#endif

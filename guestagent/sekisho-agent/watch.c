@@ -1,0 +1,241 @@
+/*
+ * sekisho-agent watch (docs/agent.md "Lock and presence"): runs for the
+ * user's session and
+ *   - locks it when the card in the reader leaves (sc_wait_gone: blocked
+ *     in SCardGetStatusChange, pcscd wakes it; no polling);
+ *   - where presence is asked (--presence card|finger --presence-period
+ *     S), re-verifies every S seconds and locks when nobody was verified
+ *     for S: the card still there and answering, or a finger matching the
+ *     signed-on user's (libfprint; the stand-in for a face where no face
+ *     sensor is available);
+ *   - records every lock in the audit outbox (outbox.h) and delivers the
+ *     outbox, at once after an event and every --flush-every seconds.
+ * Each lock prints one line on stdout ("Locked: the card was removed.").
+ * Threads: the card in the main one, the finger and the delivery in
+ * their own (pthreads here and on Windows, winpthread).
+ */
+#include "guestagent/sekisho-agent/agent.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "guestagent/sekisho-agent/bio.h"
+#include "guestagent/sekisho-agent/lock.h"
+#include "guestagent/sekisho-agent/outbox.h"
+#include "guestagent/sekisho-agent/sc.h"
+#include "lib/util.h"
+
+struct watch {
+	const struct agent	*a;
+	pthread_mutex_t		 mu;	/* one lock at a time; the outbox wake */
+	pthread_cond_t		 wake;
+	int			 pending;	/* an event to deliver */
+};
+
+static const char *
+reason_line(int reason, unsigned period)
+{
+	static char buf[96];
+
+	if (reason == SIGNON_EVR_CARD_REMOVED)
+		return "the card was removed";
+	snprintf(buf, sizeof(buf), "nobody was verified for %u s", period);
+	return buf;
+}
+
+static void
+do_lock(struct watch *w, int reason)
+{
+	const struct agent *a = w->a;
+	struct agent_session s;
+	struct outbox_ev ev;
+	char detail[256], err[256];
+
+	pthread_mutex_lock(&w->mu);
+	if (session_lock(a->lock_cmd, detail, sizeof(detail)) != 0) {
+		/* not recorded as a lock: it did not happen */
+		fprintf(stderr, "sekisho-agent: the session could not be locked: %s\n",
+		    detail);
+		pthread_mutex_unlock(&w->mu);
+		return;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.time = (uint64_t)time(NULL);
+	ev.kind = SIGNON_EV_LOCK;
+	ev.reason = (uint8_t)reason;
+	if (state_load(a->state_dir, &s) == 0)
+		sk_strlcpy(ev.staff, s.staff, sizeof(ev.staff));
+	if (outbox_append(a->outbox, &ev, 1, err, sizeof(err)) != 0)
+		fprintf(stderr, "sekisho-agent: the lock is not recorded: %s\n", err);
+	printf("Locked: %s.\n", reason_line(reason, a->presence_s));
+	fflush(stdout);
+	w->pending = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Delivers the outbox after each event and every flush_s seconds. */
+static void *
+deliver_loop(void *arg)
+{
+	struct watch *w = arg;
+	struct outcome o;
+	uint64_t n;
+	char msg[256];
+
+	for (;;) {
+		struct timespec until;
+
+		if (outbox_flush(w->a, &n, &o) != 0 && w->a->verbose)
+			fprintf(stderr, "sekisho-agent: audit outbox: %s\n",
+			    outcome_message(&o, msg, sizeof(msg)));
+		else if (n > 0 && w->a->verbose)
+			fprintf(stderr, "sekisho-agent: delivered %llu audit events\n",
+			    (unsigned long long)n);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)w->a->flush_s;
+		pthread_mutex_lock(&w->mu);
+		while (!w->pending && pthread_cond_timedwait(&w->wake, &w->mu,
+		    &until) != ETIMEDOUT)
+			;
+		w->pending = 0;
+		pthread_mutex_unlock(&w->mu);
+	}
+	return NULL;
+}
+
+static void
+prompt_presence(void)
+{
+	fprintf(stderr, "Presence: touch the fingerprint sensor.\n");
+}
+
+/* Presence by finger: each period, a match of the signed-on user's
+ * finger; none within the period locks, then a match re-arms. */
+static void *
+finger_loop(void *arg)
+{
+	struct watch *w = arg;
+	const struct agent *a = w->a;
+	char path[4096], detail[128];
+	int locked = 0;
+
+	for (;;) {
+		struct agent_session s;
+		time_t deadline;
+		int matched = 0, e = BIO_E_TIMEOUT;
+
+		if (state_load(a->state_dir, &s) != 0 ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s.fp", a->prints,
+		    s.staff) >= sizeof(path)) {
+			/* nobody signed on: nobody to verify */
+			pause_ms(1000);
+			continue;
+		}
+		/* the period: a matching finger within it, another finger is
+		 * no one */
+		deadline = time(NULL) + (time_t)a->presence_s;
+		while (!matched && time(NULL) < deadline) {
+			detail[0] = '\0';
+			e = bio_verify(path, (unsigned)(deadline - time(NULL)),
+			    a->verbose ? prompt_presence : NULL, &matched, detail,
+			    sizeof(detail));
+			if (e != BIO_OK)
+				break;
+		}
+		if (matched) {
+			if (a->verbose)
+				fprintf(stderr, "sekisho-agent: presence verified (%s)\n",
+				    s.staff);
+			locked = 0;
+			continue;
+		}
+		if (e != BIO_OK && e != BIO_E_TIMEOUT)
+			fprintf(stderr, "sekisho-agent: presence: the sensor failed%s%s\n",
+			    detail[0] ? ": " : "", detail);
+		if (!locked)
+			do_lock(w, SIGNON_EVR_PRESENCE);
+		locked = 1;
+		if (e != BIO_OK && e != BIO_E_TIMEOUT)
+			pause_ms(1000);
+	}
+	return NULL;
+}
+
+/* The card: lock when it leaves; with --presence card, also when it stops
+ * answering within a period. */
+static int
+card_loop(struct watch *w)
+{
+	const struct agent *a = w->a;
+	struct sc *s = NULL;
+	int e;
+
+	if ((e = sc_open(&s)) != SC_OK) {
+		fprintf(stderr, "sekisho-agent: watch: no card service (pcscd)\n");
+		return -1;
+	}
+	for (;;) {
+		/* arm: a card in the reader */
+		e = sc_wait_card(s, a->reader, 0, NULL);
+		if (e != SC_OK) {
+			fprintf(stderr, "sekisho-agent: watch: %s\n", e == SC_E_NO_READER ?
+			    "no card reader" : sc_last_error(s));
+			pause_ms(1000);
+			continue;
+		}
+		if (a->verbose)
+			fprintf(stderr, "sekisho-agent: watching the card in %s\n",
+			    sc_reader(s));
+		for (;;) {
+			e = sc_wait_gone(s, a->presence == PRESENCE_CARD ?
+			    a->presence_s * 1000 : 0);
+			if (e == SC_E_TIMEOUT) {
+				uint8_t atr[SC_ATR_MAX];
+				size_t len;
+
+				/* the period's re-verification: still there, answering */
+				if (sc_atr(s, atr, &len) == SC_OK)
+					continue;
+				do_lock(w, SIGNON_EVR_PRESENCE);
+				break;
+			}
+			if (e == SC_OK)
+				do_lock(w, SIGNON_EVR_CARD_REMOVED);
+			else
+				fprintf(stderr, "sekisho-agent: watch: %s\n", sc_last_error(s));
+			break;
+		}
+		sc_release(s);
+	}
+}
+
+int
+watch_run(const struct agent *a)
+{
+	static struct watch w;
+	pthread_t t;
+
+	memset(&w, 0, sizeof(w));
+	w.a = a;
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.wake, NULL);
+	if (pthread_create(&t, NULL, deliver_loop, &w) != 0) {
+		fprintf(stderr, "sekisho-agent: watch: cannot start the delivery\n");
+		return -1;
+	}
+	if (a->presence == PRESENCE_FINGER &&
+	    pthread_create(&t, NULL, finger_loop, &w) != 0) {
+		fprintf(stderr, "sekisho-agent: watch: cannot start the presence check\n");
+		return -1;
+	}
+	if (a->no_card) {
+		for (;;)
+			pause_ms(3600 * 1000);
+	}
+	return card_loop(&w);
+}

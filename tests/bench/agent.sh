@@ -1,0 +1,93 @@
+#!/bin/bash
+# The agent's audit outbox draining (docs/agent.md "Audit outbox"), printed
+# as "bench: NAME = VALUE UNIT":
+#   agent.audit_backlog_drain_s   10,000 events queued on the laptop while
+#                                 the agency was unreachable, delivered by
+#                                 `sekisho-agent flush` through the real
+#                                 relay to the real verifier (SQLite
+#                                 registry, every event a chained audit
+#                                 record): seconds from start to the last
+#                                 acknowledgement written down, median of
+#                                 3 runs; goal < 5
+# Everything in a network namespace of the bench's own (loopback only).
+# Runs under flock /tmp/sekisho-bench.lock (no two benches at once).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
+if [ -z "${SEKISHO_BENCH_LOCKED:-}" ]; then
+	SEKISHO_BENCH_LOCKED=1 exec flock /tmp/sekisho-bench.lock bash "$0" "$@"
+fi
+B=$PWD/${B:-build}
+N=${AGENT_BENCH_EVENTS:-10000}
+RUNS=3
+T=$(mktemp -d /tmp/sekisho-bench-agent.XXXXXX)
+chmod 0711 "$T"
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+for f in sekisho-agent sekisho-provision sekisho-authd sekisho-signon; do
+	[ -x "$B/$f" ] || { BENCH_WHY="$B/$f is not built" bench agent.audit_backlog_drain_s - s; exit 1; }
+done
+bash tests/sandbox-users.sh >/dev/null
+
+# the namespace: a holder process with its own network namespace
+unshare --net -- sh -c 'ip link set lo up && touch "$0" && exec sleep infinity' "$T/ns.ready" &
+NS=$!
+pids+=("$NS")
+for _ in $(seq 100); do [ -e "$T/ns.ready" ] && break; sleep 0.05; done
+inns() { nsenter -t "$NS" -n -- "$@"; }
+udp_up() { inns ss -Hlun "sport = :$1" | grep -q .; }
+wait_udp() { for _ in $(seq 200); do udp_up "$1" && return 0; sleep 0.05; done; return 1; }
+
+one_run() {	# DIR: prints the seconds, or nothing
+	local d=$1 a r t0 t1
+	mkdir -p "$d" && cd "$d" || return 1
+	export SEKISHO_REGISTRY="sqlite:$d/reg.db" SEKISHO_KEYS=$d/keys
+	printf 'version 1\ngateway "gw" {\n\tendpoint 192.0.2.10:51820\n\tpublic-key "%s"\n}\n' \
+		"$(wg genkey | wg pubkey)" >tmpl.conf
+	printf 'lgwan {\n\tprefix 10.64.0.0/16\n\tresolver 10.64.0.53\n}\n' >>tmpl.conf
+	printf 'work {\n\taddress 172.30.0.2/24\n\trouter 172.30.0.1\n}\n' >>tmpl.conf
+	printf 'role * card-pin\n' >rules
+	{ "$B/sekisho-provision" -q init --pool 10.77.0.0/16 --endpoint 192.0.2.10:51820 &&
+	  "$B/sekisho-provision" -q group add default tmpl.conf &&
+	  "$B/sekisho-provision" -q device add pc-001 &&
+	  "$B/sekisho-provision" -q device export pc-001 out1 &&
+	  "$B/sekisho-provision" -q user add s1001 --name 'Bench User' --role clerk; } >/dev/null ||
+		{ echo "provisioning failed" >&2; return 1; }
+	mkdir -m 0700 authd && "$B/sekisho-authd" -G authd >/dev/null
+	# the backlog, made while nothing listens
+	"$B/sekisho-agent" mark --outbox "$d/ob" --count "$N" --user s1001 >/dev/null ||
+		{ echo "mark failed" >&2; return 1; }
+	inns "$B/sekisho-authd" -d -r "$SEKISHO_REGISTRY" -k authd/sign.key -s authd/seal.key \
+		-f rules -l 127.0.0.1:51831 2>authd.log &
+	a=$!
+	inns "$B/sekisho-signon" -d -n pc-001 -k out1/signon.key -V 127.0.0.1:51831 \
+		-S "$(cat authd/sign.pub)" -E "$(cat authd/seal.pub)" -l 127.0.0.1:51832 2>relay.log &
+	r=$!
+	pids+=("$a" "$r")
+	wait_udp 51831 && wait_udp 51832 || { echo "daemons did not listen" >&2; return 1; }
+	t0=$(date +%s%N)
+	inns "$B/sekisho-agent" flush --netvm 127.0.0.1 --port 51832 --outbox "$d/ob" >flush.out 2>&1
+	t1=$(date +%s%N)
+	kill "$a" "$r" 2>/dev/null
+	wait "$a" "$r" 2>/dev/null
+	if ! grep -qx "Delivered $N audit events." flush.out ||
+		[ "$(sqlite3 "$d/reg.db" 'SELECT count(*) FROM signon_audit')" != "$N" ]; then
+		echo "run $d: not every event delivered: $(tail -1 flush.out)" >&2
+		return 1
+	fi
+	python3 -c "print(f'{($t1 - $t0) / 1e9:.3f}')"
+}
+
+samples=()
+for i in $(seq "$RUNS"); do
+	s=$(one_run "$T/run$i") && [ -n "$s" ] && samples+=("$s")
+	echo "# run $i: ${s:-failed} s for $N events" >&2
+done
+med=$(printf '%s\n' "${samples[@]}" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+BENCH_WHY="no run delivered every event" bench agent.audit_backlog_drain_s "$med" s
+bench_done

@@ -1,0 +1,184 @@
+#!/bin/bash
+# The agent's audit outbox survives an outage (issue 15 item 7, docs/agent.md
+# "Audit outbox"): 1,000 events made while the verifier is stopped are kept
+# on the laptop (append-only, fsync'd, 0600), the agent making them is
+# killed with SIGKILL in the middle (and a line cut short by a crash is
+# dropped), then the verifier comes back and the real relay and verifier
+# take every event exactly once and in order into the hash-chained audit
+# trail (`audit verify` passes). The first batch is delivered while the
+# agent is killed again, after sending it and before it could write down
+# the acknowledgement: the verifier stores it once and says so. Everything
+# runs in a network namespace of the test's own (tests/cards/cards.sh
+# without pcscd).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+. tests/cards/cards.sh
+
+BD=$PWD/${B:-build}
+AGENT=$BD/sekisho-agent
+P=$BD/sekisho-provision
+AUTHD=$BD/sekisho-authd
+RELAY=$BD/sekisho-signon
+N=1000
+tmp=$(mktemp -d /tmp/sekisho-agent-outbox.XXXXXX)
+chmod 0711 "$tmp"
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	cards_down
+	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+for f in "$AGENT" "$P" "$AUTHD" "$RELAY"; do
+	[ -x "$f" ] || { tap_not_ok "$f is not built"; tap_done; exit 1; }
+done
+bash tests/sandbox-users.sh >/dev/null
+VPORT=51831 RPORT=51832	# inside the test's own network namespace
+cd "$tmp" || exit 1
+
+export SEKISHO_REGISTRY="sqlite:$tmp/reg.db" SEKISHO_KEYS=$tmp/keys
+{
+	echo "version 1"
+	echo 'gateway "agency-gw" {'
+	echo "	endpoint 192.0.2.10:51820"
+	echo "	public-key \"$(wg genkey | wg pubkey)\""
+	echo "}"
+	echo "lgwan {"
+	echo "	prefix 10.64.0.0/16"
+	echo "	resolver 10.64.0.53"
+	echo "}"
+	echo "work {"
+	echo "	address 172.30.0.2/24"
+	echo "	router 172.30.0.1"
+	echo "}"
+} >tmpl.conf
+printf 'role * card-pin\n' >rules
+provision() {
+	"$P" -q init --pool 10.77.0.0/16 --endpoint 192.0.2.10:51820 >/dev/null &&
+	"$P" -q group add default tmpl.conf && "$P" -q device add pc-001 >/dev/null &&
+	"$P" -q device export pc-001 out1 >/dev/null &&
+	"$P" -q user add s1001 --name 'Yamada Taro' --role clerk
+}
+check "provisioning: a laptop and a user" provision
+mkdir -m 0700 authd
+"$AUTHD" -G authd >/dev/null
+cards_nopcscd "$tmp/c" || { tap_not_ok "the test's namespaces"; tap_done; exit 1; }
+
+start_authd() {
+	nsenter -t "$CARDS_HOLDER" -n -- "$AUTHD" -d -r "$SEKISHO_REGISTRY" -k authd/sign.key \
+		-s authd/seal.key -f rules -l "127.0.0.1:$VPORT" -j audit.jsonl 2>>authd.log &
+	AUTHD_PID=$!
+	pids+=("$AUTHD_PID")
+}
+nsenter -t "$CARDS_HOLDER" -n -- "$RELAY" -d -n pc-001 -k out1/signon.key -V "127.0.0.1:$VPORT" \
+	-S "$(cat authd/sign.pub)" -E "$(cat authd/seal.pub)" -l "127.0.0.1:$RPORT" 2>relay.log &
+RELAY_PID=$!
+pids+=("$RELAY_PID")
+udp_up() { cn ss -Hlun "sport = :$1" | grep -q .; }
+_cards_wait 200 udp_up "$RPORT" || { tap_not_ok "the relay listens"; cat relay.log; tap_done; exit 1; }
+
+OB=$tmp/outbox
+agent() { cn "$AGENT" "$1" --netvm 127.0.0.1 --port "$RPORT" --state-dir "$tmp/state" \
+	--outbox "$OB" --timeout-ms 400 "${@:2}"; }
+# says WANT CMD...: exactly WANT as the last line on stdout
+says() {
+	local want=$1 got
+	shift
+	"$@" </dev/null >out 2>err
+	got=$(tail -n 1 out)
+	[ "$got" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$got" "$want"; cat err; return 1; }
+}
+# fails_with WANT CMD...: CMD fails, WANT its last line on stdout
+fails_with() {
+	local want=$1 got
+	shift
+	! "$@" </dev/null >out 2>err || { echo "it succeeded"; cat out; return 1; }
+	got=$(tail -n 1 out)
+	[ "$got" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$got" "$want"; cat err; return 1; }
+}
+events() { grep -c '^E,' "$OB/outbox.csv"; }
+
+# ---- the outage: the verifier is not running ----
+check "400 events recorded while the verifier is down" says "Recorded 400 audit events." \
+	agent mark --count 400 --user s1001
+check "delivery fails while it is down: the relay's line, exit 1" fails_with \
+	"Verifier unreachable: the sign-on service does not answer; LGWAN stays closed, try again later." \
+	agent flush --timeout-ms 4000
+check "nothing is written down as delivered" bash -c "! grep -q '^A,' '$OB/outbox.csv'"
+check "the outbox is the agent's alone: mode 0600" bash -c "[ \$(stat -c %a '$OB/outbox.csv') = 600 ]"
+
+# kill -9 of the agent in the middle of making events
+"$AGENT" mark --outbox "$OB" --count 600 --user s1001 >/dev/null 2>&1 &
+MARK=$!
+_cards_wait 600 bash -c "[ \$(grep -c '^E,' '$OB/outbox.csv') -ge 550 ]"
+kill -KILL "$MARK" 2>/dev/null
+wait "$MARK" 2>/dev/null
+got=$(events)
+check "SIGKILL in the middle: the agent was making events ($got of $N)" \
+	bash -c "[ $got -ge 550 ] && [ $got -lt $N ]"
+# what a crash in the middle of a write leaves (power lost before the
+# line was whole): a line without its newline
+printf 'E,%d,17' $((got + 1)) >>"$OB/outbox.csv"
+check "the rest made after the restart" says "Recorded $((N - got)) audit events." \
+	agent mark --count $((N - got)) --user s1001
+check "the cut line was dropped: seqs 1..$N, each once, in order" bash -c \
+	"[ \"\$(grep '^E,' '$OB/outbox.csv' | cut -d, -f2)\" = \"\$(seq 1 $N)\" ] &&
+	 [ \$(wc -l <'$OB/outbox.csv') = $N ]"
+
+# ---- back: the first batch goes through while the agent dies ----
+start_authd
+_cards_wait 200 udp_up "$VPORT" || { tap_not_ok "the verifier listens"; cat authd.log; }
+kill -STOP "$RELAY_PID"
+# (nsenter itself in the background: $! is then the agent, which it execs)
+nsenter -t "$CARDS_HOLDER" -n -- "$AGENT" flush --netvm 127.0.0.1 --port "$RPORT" --outbox "$OB" \
+	--timeout-ms 400 >/dev/null 2>&1 &
+FLUSH=$!
+relay_queued() { cn ss -Hlun "sport = :$RPORT" | awk '{ exit !($2 > 0) }'; }
+_cards_wait 200 relay_queued
+kill -KILL "$FLUSH" 2>/dev/null
+wait "$FLUSH" 2>/dev/null
+kill -CONT "$RELAY_PID"
+stored() { [ -s audit.jsonl ] && [ "$(wc -l <audit.jsonl)" -ge "$1" ]; }
+check "the batch in flight is stored though its agent is dead" _cards_wait 200 stored 12
+check "nothing written down as delivered by the killed agent" bash -c "! grep -q '^A,' '$OB/outbox.csv'"
+check "the restarted agent delivers every event" says "Delivered $N audit events." agent flush
+check "... and writes it down: nothing left" says "Delivered 0 audit events." agent flush
+
+check "the audit trail: $N records, every event once, in order" bash -c \
+	"[ \"\$(sqlite3 '$tmp/reg.db' \"SELECT reason FROM signon_audit ORDER BY seq\" |
+	  sed -n 's/^event \([0-9]*\): user; at [-0-9T:]*Z on the laptop\$/\1/p')\" = \"\$(seq 1 $N)\" ] &&
+	 [ \$(sqlite3 '$tmp/reg.db' 'SELECT count(*) FROM signon_audit') = $N ]"
+check "each record: the laptop, the user, the op, bound by the relay" bash -c \
+	"[ \$(sqlite3 '$tmp/reg.db' \"SELECT count(*) FROM signon_audit WHERE device = 'pc-001' AND
+	  staff_id = 's1001' AND op = 'mark' AND factor = 'none' AND result = 'ok'\") = $N ]"
+check "the JSON lines agree" bash -c "[ \$(wc -l <audit.jsonl) = $N ] &&
+	grep -q '\"user\":\"s1001\",\"laptop\":\"pc-001\",\"op\":\"mark\",\"factor\":\"none\",\"result\":\"ok\",.*\"reason\":\"event 1000: user; at ' audit.jsonl"
+kill -USR1 "$AUTHD_PID"
+repeated() { grep -Eq "$N events stored, ([1-9][0-9]*) repeated" authd.log; }
+check "the verifier counted the batch sent twice as repeated, stored once" _cards_wait 100 repeated
+check "audit verify: the chain holds" bash -c \
+	"[ \"\$('$P' audit verify)\" = 'sign-on audit: $N records, chain intact' ]"
+
+# ---- the whole outbox sent again: nothing stored twice ----
+grep '^E,' "$OB/outbox.csv" >"$OB/replay" && mv "$OB/replay" "$OB/outbox.csv" && chmod 600 "$OB/outbox.csv"
+check "every event sent again (the acknowledgements lost)" says "Delivered $N audit events." agent flush
+check "... stores nothing: still $N records, the chain intact" bash -c \
+	"[ \$(sqlite3 '$tmp/reg.db' 'SELECT count(*) FROM signon_audit') = $N ] &&
+	 [ \"\$('$P' audit verify)\" = 'sign-on audit: $N records, chain intact' ]"
+
+# ---- bad outbox files: one line, nothing sent ----
+chmod 644 "$OB/outbox.csv"
+check "an outbox others can read is refused, one line naming it" fails_with \
+	"Audit outbox: outbox $OB/outbox.csv: not the agent's own file with mode 0600: refused." \
+	agent flush
+chmod 600 "$OB/outbox.csv"
+printf 'E,%d,1800000000,lock,sideways,s1001\n' $((N + 1)) >>"$OB/outbox.csv"
+bad=$(wc -l <"$OB/outbox.csv")
+check "a line that is no record stops the outbox there, naming the line" fails_with \
+	"Audit outbox: outbox $OB/outbox.csv line $bad: not a record." \
+	agent flush
+check "... and nothing more is stored" bash -c \
+	"[ \$(sqlite3 '$tmp/reg.db' 'SELECT count(*) FROM signon_audit') = $N ]"
+tap_done
