@@ -21,12 +21,21 @@ set_detail(char *detail, size_t size, const GError *e, const char *what)
 	snprintf(detail, size, "%s%s%s", what, e ? ": " : "", e ? e->message : "");
 }
 
-/* Worth asking again: no finger yet, or a bad swipe. */
+/* Worth asking again: no finger yet, or a bad swipe; or the time is up
+ * (cancelled at the deadline: a timeout, not a failure). */
 static int
 retryable(const GError *e)
 {
 	return e != NULL && (e->domain == FP_DEVICE_RETRY ||
-	    g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT));
+	    g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+	    g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+}
+
+static gboolean
+cancel_at_deadline(gpointer c)
+{
+	g_cancellable_cancel(c);
+	return G_SOURCE_REMOVE;
 }
 
 static FpDevice *
@@ -169,8 +178,18 @@ bio_verify(const char *template_path, unsigned timeout_s,
 	if (on_ready != NULL)
 		on_ready();
 	for (;;) {
-		ok = fp_device_verify_sync(dev, enrolled, NULL, NULL, NULL, &match,
+		/* a sensor waits for a finger as long as it takes: the time
+		 * left cancels it (a source on the context the call iterates) */
+		time_t left = deadline - time(NULL);
+		GCancellable *cancel = g_cancellable_new();
+		guint timer = g_timeout_add_seconds(left > 0 ? (guint)left : 1,
+		    cancel_at_deadline, cancel);
+
+		ok = fp_device_verify_sync(dev, enrolled, cancel, NULL, NULL, &match,
 		    &scanned, &e);
+		if (!g_cancellable_is_cancelled(cancel))
+			g_source_remove(timer);
+		g_object_unref(cancel);
 		if (scanned != NULL)
 			g_clear_object(&scanned);
 		if (ok || !retryable(e) || time(NULL) >= deadline)
