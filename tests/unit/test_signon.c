@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <openssl/evp.h>
 
 #include "lib/encode.h"
 #include "lib/proto/signon_crypto.h"
@@ -281,6 +282,106 @@ test_bound_result(void **state)
 	signon_signer_free(&ver);
 }
 
+/* The audit events: offsets byte for byte, round trips, refusals, and
+ * the laptop's and the verifier's signatures (another key, a changed
+ * byte: refused). */
+static void
+test_events(void **state)
+{
+	static struct signon_events m, d;
+	static struct signon_events_bound eb, eb2;
+	struct signon_events_ack a, a2;
+	struct signon_signer dev, ver;
+	uint8_t b[SIGNON_MAX_LEN], seed[32], pub[32];
+	EVP_PKEY *pk;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.first_seq = 0x0102030405060708ull;
+	m.count = 2;
+	m.ev[0].time = 1800000000;
+	m.ev[0].kind = SIGNON_EV_LOCK;
+	m.ev[0].reason = SIGNON_EVR_CARD_REMOVED;
+	strcpy(m.ev[0].staff, "s1001");
+	m.ev[1].kind = SIGNON_EV_MARK;
+	m.ev[1].reason = SIGNON_EVR_USER;
+	assert_int_equal(signon_events_encode(b, sizeof(b), &m), 984);
+	assert_memory_equal(b, "SKS1\x01\x08\x00\x00\x01\x02\x03\x04\x05\x06\x07\x08\x02", 17);
+	assert_memory_equal(b + 24, "\x00\x00\x00\x00\x6b\x49\xd2\x00\x01\x01", 10);
+	assert_memory_equal(b + 40, "s1001\0", 6);
+	assert_int_equal(b[104 + 8], SIGNON_EV_MARK);
+	assert_int_equal(signon_events_decode(b, 984, &d), 0);
+	assert_int_equal(d.first_seq, m.first_seq);
+	assert_string_equal(d.ev[0].staff, "s1001");
+	assert_int_equal(d.ev[1].reason, SIGNON_EVR_USER);
+	/* refusals */
+	b[200] = 1;	/* a byte of an unused event */
+	assert_int_equal(signon_events_decode(b, 984, &d), SIGNON_E_RESERVED);
+	b[200] = 0;
+	b[16] = 13;
+	assert_int_equal(signon_events_decode(b, 984, &d), SIGNON_E_FIELDS);
+	b[16] = 2;
+	b[32] = 9;
+	assert_int_equal(signon_events_decode(b, 984, &d), SIGNON_E_ENUM);
+	b[32] = 1;
+	assert_int_equal(signon_events_decode(b, 983, &d), SIGNON_E_LENGTH);
+	m.count = 0;
+	assert_int_equal(signon_events_encode(b, sizeof(b), &m), SIGNON_E_FIELDS);
+	m.count = 2;
+	m.first_seq = 0;
+	assert_int_equal(signon_events_encode(b, sizeof(b), &m), SIGNON_E_FIELDS);
+	m.first_seq = 1;
+	strcpy(m.ev[1].staff, "a b");
+	assert_int_equal(signon_events_encode(b, sizeof(b), &m), SIGNON_E_TEXT);
+	m.ev[1].staff[0] = '\0';
+
+	/* EVENTS_BOUND and EVENTS_ACK, signed */
+	signon_ed25519_keygen(seed, pub);
+	signon_signer_init(&dev, seed);
+	signon_ed25519_keygen(seed, pub);
+	signon_signer_init(&ver, seed);
+	memset(&eb, 0, sizeof(eb));
+	assert_int_equal(signon_events_encode(eb.ev_raw, sizeof(eb.ev_raw), &m), 984);
+	strcpy(eb.device, "pc-0001");
+	strcpy(eb.uplink, "wwan0");
+	eb.mode = SIGNON_MODE_REMOTE;
+	eb.time = 1800000001;
+	assert_int_equal(signon_events_bound_sign(b, sizeof(b), &eb, &dev), 1152);
+	assert_int_equal(signon_peek(b, 1152), SIGNON_EVENTS_BOUND);
+	assert_memory_equal(b + 992, "pc-0001\0", 8);
+	assert_int_equal(b[1056], SIGNON_MODE_REMOTE);
+	assert_int_equal(signon_events_bound_decode(b, 1152, &eb2), 0);
+	assert_string_equal(eb2.uplink, "wwan0");
+	assert_int_equal(eb2.ev.count, 2);
+	pk = signon_ed25519_key(dev.pub);
+	assert_int_equal(signon_events_bound_verify_key(b, pk), 0);
+	b[40] ^= 1;	/* the staff of the first event */
+	assert_int_equal(signon_events_bound_verify_key(b, pk), SIGNON_E_SIGNATURE);
+	EVP_PKEY_free(pk);
+	pk = signon_ed25519_key(ver.pub);
+	b[40] ^= 1;
+	assert_int_equal(signon_events_bound_verify_key(b, pk), SIGNON_E_SIGNATURE);
+	EVP_PKEY_free(pk);
+	/* a BOUND's signature is not an EVENTS_BOUND's (context strings) */
+	memset(&a, 0, sizeof(a));
+	strcpy(a.device, "pc-0001");
+	a.first_seq = 1;
+	a.count = 2;
+	a.stored_through = 2;
+	a.time = 1800000002;
+	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &a, &ver), 168);
+	assert_int_equal(signon_events_ack_verify(b, ver.pub), 0);
+	assert_int_equal(signon_events_ack_verify(b, dev.pub), SIGNON_E_SIGNATURE);
+	assert_int_equal(signon_events_ack_decode(b, 168, &a2), 0);
+	assert_int_equal(a2.stored_through, 2);
+	b[88 + 7] = 9;
+	assert_int_equal(signon_events_ack_verify(b, ver.pub), SIGNON_E_SIGNATURE);
+	a.result = SIGNON_R_WRONG_PIN;
+	assert_int_equal(signon_events_ack_encode(b, sizeof(b), &a), SIGNON_E_ENUM);
+	signon_signer_free(&dev);
+	signon_signer_free(&ver);
+}
+
 int
 main(void)
 {
@@ -292,6 +393,7 @@ main(void)
 		cmocka_unit_test(test_seal_open),
 		cmocka_unit_test(test_card),
 		cmocka_unit_test(test_bound_result),
+		cmocka_unit_test(test_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

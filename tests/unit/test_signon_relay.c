@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "netvm/sekisho-signon/relay.h"
 
 struct fx {
@@ -255,6 +257,77 @@ t_key_roll(void **state)
 	signon_signer_free(&next);
 }
 
+/* EVENTS -> EVENTS_BOUND signed by this laptop; only a verifying
+ * EVENTS_ACK for this laptop and the batch in flight goes back. */
+static void
+t_events(void **state)
+{
+	struct fx *f = *state;
+	static struct signon_events_bound eb;
+	struct signon_events ev;
+	struct signon_events_ack ack;
+	struct relay_out o;
+	uint8_t b[SIGNON_MAX_LEN];
+	EVP_PKEY *pk = signon_ed25519_key(f->dev.pub);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.first_seq = 7;
+	ev.count = 2;
+	ev.ev[0].kind = SIGNON_EV_LOCK;
+	ev.ev[0].reason = SIGNON_EVR_CARD_REMOVED;
+	strcpy(ev.ev[0].staff, "s1001");
+	ev.ev[1].kind = SIGNON_EV_MARK;
+	assert_int_equal(signon_events_encode(b, sizeof(b), &ev), SIGNON_EVENTS_LEN);
+	relay_from_agent(&f->r, &f->agent, b, SIGNON_EVENTS_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_VERIFIER);
+	assert_int_equal(o.len, SIGNON_EVENTS_BOUND_LEN);
+	assert_int_equal(signon_events_bound_decode(o.buf, o.len, &eb), 0);
+	assert_string_equal(eb.device, "pc-0001");
+	assert_string_equal(eb.uplink, "eth0");
+	assert_int_equal(eb.mode, SIGNON_MODE_OFFICE);
+	assert_memory_equal(eb.ev_raw, b, SIGNON_EVENTS_LEN);
+	assert_int_equal(signon_events_bound_verify_key(o.buf, pk), 0);
+	EVP_PKEY_free(pk);
+
+	memset(&ack, 0, sizeof(ack));
+	strcpy(ack.device, "pc-0001");
+	ack.first_seq = 7;
+	ack.count = 2;
+	ack.stored_through = 8;
+	/* signed by another key, another batch, another laptop: dropped */
+	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &ack, &f->evil), SIGNON_EVENTS_ACK_LEN);
+	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	ack.first_seq = 6;
+	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &ack, &f->ver), SIGNON_EVENTS_ACK_LEN);
+	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	ack.first_seq = 7;
+	strcpy(ack.device, "pc-0002");
+	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &ack, &f->ver), SIGNON_EVENTS_ACK_LEN);
+	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	assert_int_equal(f->r.count[RELAY_C_BAD_ANSWER], 3);
+	/* meanwhile another agent is busy */
+	relay_from_agent(&f->r, &f->agent2, b, 0, &f->c, &o);
+	assert_int_equal(signon_events_encode(b, sizeof(b), &ev), SIGNON_EVENTS_LEN);
+	relay_from_agent(&f->r, &f->agent2, b, SIGNON_EVENTS_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_int_equal(signon_peek(o.buf, o.len), SIGNON_RELAY_ERR);
+	/* the right one */
+	strcpy(ack.device, "pc-0001");
+	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &ack, &f->ver), SIGNON_EVENTS_ACK_LEN);
+	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.to.addr, "AAAA", 4);
+	assert_int_equal(o.len, SIGNON_EVENTS_ACK_LEN);
+	assert_memory_equal(o.buf, b, SIGNON_EVENTS_ACK_LEN);
+	assert_int_equal(f->r.state, RELAY_IDLE);
+	/* and only once */
+	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+}
+
 int
 main(void)
 {
@@ -262,6 +335,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_exchange, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_busy_blocked_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_key_roll, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_events, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
