@@ -6,7 +6,9 @@
  * fresh nonce, so the fuzzer reaches the user, factor and audit logic.
  * Bit 1 of the first byte turns the rate limits on (every input from the
  * same address and laptop: the limits soon answer "slow-down"), bits 1
- * and 2 together the registry's absence ("unavailable").
+ * and 2 together the registry's absence ("unavailable"). With bit 3, the
+ * bytes are an EVENTS bound and signed by that laptop's relay (the audit
+ * outbox's batches: the seq logic).
  * Each batch is rolled back: the registry stays as made. Whatever the
  * bytes: no answer, or a challenge, or a result that decodes and verifies
  * under the verifier's key. */
@@ -125,6 +127,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] == 0) {
 		len = size - 1 > sizeof(in) ? sizeof(in) : size - 1;
 		memcpy(in, data + 1, len);
+	} else if (data[0] & 8) {
+		static struct signon_events_bound eb;
+		static struct reg_signon_rec recs[SIGNON_EV_MAX];
+		struct signon_events_ack ack;
+		int nrec;
+
+		memset(&eb, 0, sizeof(eb));
+		memcpy(eb.ev_raw, data + 1, size - 1 > SIGNON_EVENTS_LEN ?
+		    SIGNON_EVENTS_LEN : size - 1);
+		strcpy(eb.device, "pc-0001");
+		eb.time = (uint64_t)now;
+		if (signon_events_decode(eb.ev_raw, SIGNON_EVENTS_LEN, &eb.ev) != SIGNON_OK ||
+		    signon_events_bound_sign(in, sizeof(in), &eb, &dev) !=
+		    SIGNON_EVENTS_BOUND_LEN)
+			return 0;	/* not an EVENTS: the relay would not send it */
+		if (authd_events(&e, in, SIGNON_EVENTS_BOUND_LEN, "192.0.2.1:1", now, out,
+		    &outlen, recs, &nrec, &err) < 0)
+			die("authd_events", &err);
+		authd_batch_abort(&e);
+		if (outlen == 0 && (e.limits != NULL || e.unavailable))
+			return 0;	/* over its rate, or no registry: dropped */
+		if (outlen != SIGNON_EVENTS_ACK_LEN ||
+		    signon_events_ack_decode(out, outlen, &ack) != SIGNON_OK ||
+		    signon_events_ack_verify(out, verifier.pub) != SIGNON_OK ||
+		    ack.result != SIGNON_R_OK || nrec != eb.ev.count ||
+		    ack.stored_through != eb.ev.first_seq + eb.ev.count - 1)
+			__builtin_trap();
+		return 0;
 	} else {
 		memset(&bd, 0, sizeof(bd));
 		memcpy(bd.req_raw, data + 1, size - 1 > SIGNON_REQUEST_LEN ?

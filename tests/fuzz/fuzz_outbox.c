@@ -17,6 +17,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
+static void
+cleanup(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, OUTBOX_FILE);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -40,6 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dir[0] == '\0') {
 		snprintf(dir, sizeof(dir), "/tmp/fuzz_outbox.%d", (int)getpid());
 		mkdir(dir, 0700);
+		atexit(cleanup);
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, OUTBOX_FILE);
 	if ((f = fopen(path, "w")) == NULL)
