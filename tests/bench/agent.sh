@@ -9,6 +9,12 @@
 #                                 record): seconds from start to the last
 #                                 acknowledgement written down, median of
 #                                 3 runs; goal < 5
+#   agent.lock_ms                 the card leaves the reader (its vcard
+#                                 ends: the real pcscd + vpcd of
+#                                 tests/cards/cards.sh) -> `sekisho-agent
+#                                 watch` has run the lock command; p50 and
+#                                 p95 of 10 removals; goal < 1000 (the
+#                                 tests assert the lock, not its time)
 # Everything in a network namespace of the bench's own (loopback only).
 # Runs under flock /tmp/sekisho-bench.lock (no two benches at once).
 set -u
@@ -27,6 +33,7 @@ cleanup() {
 	local p f
 	for f in "$T"/run*/daemons; do [ -r "$f" ] && kill $(cat "$f") 2>/dev/null; done
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	declare -f cards_down >/dev/null && cards_down
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -101,4 +108,46 @@ for i in $(seq "$RUNS"); do
 done
 med=$(printf '%s\n' "${samples[@]}" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
 BENCH_WHY="no run delivered every event" bench agent.audit_backlog_drain_s "$med" s
+
+# ---- lock on card removal ----
+[ -x "$B/vcard" ] && [ -x "$B/pcsc-wait" ] || BENCH_WHY="build/vcard is not built"
+VCARD=$B/vcard PCSC_WAIT=$B/pcsc-wait
+. tests/cards/cards.sh
+L=$T/lock
+mkdir -p "$L"
+printf '#!/bin/sh\ndate +%%s%%N >>"%s/locked"\n' "$L" >"$L/hook"
+chmod 755 "$L/hook"
+lock_samples=()
+if cards_up "$L/c"; then
+	printf 'v1 s1001 1 %d\n' $(( $(date +%s) + 3600 )) >"$L/session"
+	mkdir -m 0700 "$L/state" && mv "$L/session" "$L/state/session" && chmod 600 "$L/state/session"
+	card_insert bench 0 --id 0123456789ABCDEF
+	nsenter -t "$CARDS_HOLDER" -m -r -n -- "$B/sekisho-agent" watch --reader "$CARDS_READER0" \
+		--lock-cmd "$L/hook" --state-dir "$L/state" --outbox "$L/ob" --netvm 127.0.0.1 \
+		--timeout-ms 200 --flush-every 3600 -v >"$L/watch.out" 2>"$L/watch.err" </dev/null &
+	W=$!
+	pids+=("$W")
+	for i in $(seq 10); do
+		_cards_wait 200 bash -c "[ \$(grep -c 'watching the card' '$L/watch.err') -ge $i ]" || break
+		read -r vpid _ <"$CARDS_DIR/pids/bench"
+		t0=$(date +%s%N)
+		kill -TERM "$vpid"
+		_cards_wait 200 bash -c "[ -s '$L/locked' ] && [ \$(wc -l <'$L/locked') -ge $i ]" || break
+		t1=$(tail -n 1 "$L/locked")
+		lock_samples+=("$(( (t1 - t0) / 1000 ))")
+		wait "$vpid" 2>/dev/null
+		rm -f "$CARDS_DIR/pids/bench"
+		cn "$PCSC_WAIT" empty "$CARDS_READER0" 10 >/dev/null 2>&1
+		card_insert bench 0 --id 0123456789ABCDEF
+	done
+	kill "$W" 2>/dev/null
+	wait "$W" 2>/dev/null
+	cards_down
+else
+	BENCH_WHY="pcscd + vpcd did not start"
+fi
+read -r p50 p95 n < <(printf '%s\n' "${lock_samples[@]}" | awk 'NF { print $1 / 1000 }' | stats)
+echo "# agent.lock_ms: $n removals" >&2
+bench agent.lock_ms_p50 "$p50" ms
+bench agent.lock_ms_p95 "$p95" ms
 bench_done
