@@ -28,6 +28,11 @@ void file_unlock(int fd);
  * 0 otherwise. */
 int file_private(int fd);
 
+/* Replaces path by tmp whole (both in dir), the directory synced: 0, or
+ * -1 (Windows: the C runtime cannot replace a file that is open, so the
+ * outbox is not made shorter there yet). */
+int file_replace(const char *tmp, const char *path, const char *dir);
+
 /* Sleeps ms milliseconds (a busy relay is asked again after a pause). */
 void pause_ms(unsigned ms);
 

@@ -2,6 +2,7 @@
 #include "guestagent/sekisho-agent/lock.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,4 +93,18 @@ pause_ms(unsigned ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+int
+file_replace(const char *tmp, const char *path, const char *dir)
+{
+	int d, rc;
+
+	if (rename(tmp, path) != 0)
+		return -1;
+	if ((d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(d);
+	close(d);
+	return rc;
 }

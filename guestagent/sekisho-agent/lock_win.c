@@ -3,6 +3,7 @@
  * nothing more to check there. */
 #include "guestagent/sekisho-agent/lock.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 int
@@ -49,4 +50,14 @@ void
 pause_ms(unsigned ms)
 {
 	Sleep(ms);
+}
+
+int
+file_replace(const char *tmp, const char *path, const char *dir)
+{
+	(void)tmp;
+	(void)path;
+	(void)dir;
+	errno = ENOSYS;
+	return -1;
 }

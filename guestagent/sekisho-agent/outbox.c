@@ -56,6 +56,12 @@ outbox_parse_line(const char *line, struct outbox_ev *ev, uint64_t *through,
 
 	if (strlen(line) >= OUTBOX_LINE_MAX)
 		return -1;
+	if (line[0] == 'B' && line[1] == ',') {
+		if ((p = num_field(line + 2, '\0', through)) == NULL)
+			return -1;
+		*last = *through;
+		return 'B';
+	}
 	if (line[0] == 'A' && line[1] == ',') {
 		if ((p = num_field(line + 2, ',', through)) == NULL ||
 		    (p = num_field(p + 1, '\0', last)) == NULL || *through > *last)
@@ -114,7 +120,7 @@ fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
 /* Opens (creating, 0600) and locks the outbox; refuses one others can read. */
 static int
 open_locked(const char *dir, char *path, size_t pathlen, int create, char *err,
-    size_t errlen)
+    size_t errlen, int *retries)
 {
 	int fd;
 
@@ -137,6 +143,21 @@ open_locked(const char *dir, char *path, size_t pathlen, int create, char *err,
 	if (file_lock(fd) != 0) {
 		close(fd);
 		return fail(err, errlen, "outbox %s: %s", path, "cannot be locked");
+	}
+	{
+		/* compaction replaces the file under its lock: a writer that
+		 * waited on the old one opens the new one */
+		struct stat a, b;
+
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+		    (a.st_ino != b.st_ino || a.st_dev != b.st_dev)) {
+			file_unlock(fd);
+			close(fd);
+			if (++*retries > 100)
+				return fail(err, errlen, "outbox %s: %s", path,
+				    "replaced again and again");
+			return open_locked(dir, path, pathlen, create, err, errlen, retries);
+		}
 	}
 	return fd;
 }
@@ -189,6 +210,7 @@ tail_last(int fd, const char *path, uint64_t *last, char *err, size_t errlen)
 		*last = ev.seq;
 		return 0;
 	case 'A':
+	case 'B':
 		return 0;
 	}
 	return fail(err, errlen, "outbox %s: its last line '%s' is not a record",
@@ -224,13 +246,13 @@ outbox_append(const char *dir, struct outbox_ev *evs, size_t n, char *err,
 	char path[4096], *buf;
 	uint64_t last;
 	size_t len = 0;
-	int fd, rc = -1;
+	int fd, rc = -1, retries = 0;
 
 	if (n == 0 || n > 100000)
 		return fail(err, errlen, "outbox: %s%s", "1 to 100000 events at once", "");
 	if ((buf = malloc(n * OUTBOX_LINE_MAX)) == NULL)
 		return fail(err, errlen, "outbox: %s%s", "out of memory", "");
-	if ((fd = open_locked(dir, path, sizeof(path), 1, err, errlen)) < 0) {
+	if ((fd = open_locked(dir, path, sizeof(path), 1, err, errlen, &retries)) < 0) {
 		free(buf);
 		return -1;
 	}
@@ -254,14 +276,76 @@ out:
 	return rc;
 }
 
+size_t outbox_compact_bytes = OUTBOX_COMPACT_BYTES;
+
+/*
+ * The bound: past outbox_compact_bytes, the file is replaced (under its
+ * lock; written, fsync'd and renamed whole) by a base line 'B,THROUGH'
+ * and the events not yet delivered, the oldest delivered records dropped
+ * first and never one that was not. Nothing is lost if it cannot be done
+ * (the file only stays long): a failure is said on stderr.
+ */
+static void
+compact(const char *dir, int fd, const char *path, uint64_t through)
+{
+	char tmp[4200], *buf = NULL, *p, *nl, *keep = NULL, e2[256];
+	struct outbox_ev ev;
+	uint64_t t, l;
+	size_t got, k;
+	off_t size;
+	int tfd = -1;
+
+	if ((size = lseek(fd, 0, SEEK_END)) < 0 || (size_t)size <= outbox_compact_bytes ||
+	    size > (off_t)OUTBOX_MAX_BYTES)
+		return;
+	if ((buf = malloc((size_t)size + 1)) == NULL ||
+	    (keep = malloc((size_t)size + 32)) == NULL || lseek(fd, 0, SEEK_SET) != 0 ||
+	    read_full(fd, buf, (size_t)size, &got) != 0 || got != (size_t)size)
+		goto fail;
+	buf[got] = '\0';
+	k = (size_t)snprintf(keep, 32, "B,%" PRIu64 "\n", through);
+	for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		*nl = '\0';
+		if (outbox_parse_line(p, &ev, &t, &l) == 'E' && ev.seq > through) {
+			memcpy(keep + k, p, (size_t)(nl - p));
+			k += (size_t)(nl - p);
+			keep[k++] = '\n';
+		}
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s.new", dir, OUTBOX_FILE) >= sizeof(tmp))
+		goto fail;
+	(void)unlink(tmp);
+	if ((tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0 ||
+	    write_sync(tfd, tmp, keep, k, e2, sizeof(e2)) != 0 || close(tfd) != 0) {
+		tfd = -1;
+		(void)unlink(tmp);
+		goto fail;
+	}
+	tfd = -1;
+	if (file_replace(tmp, path, dir) != 0) {
+		(void)unlink(tmp);
+		goto fail;
+	}
+	free(buf);
+	free(keep);
+	return;
+fail:
+	if (tfd >= 0)
+		close(tfd);
+	fprintf(stderr, "sekisho-agent: outbox %s: not made shorter: %s\n", path,
+	    strerror(errno));
+	free(buf);
+	free(keep);
+}
+
 int
 outbox_ack(const char *dir, uint64_t through, char *err, size_t errlen)
 {
 	char path[4096], line[64];
 	uint64_t last;
-	int fd, rc = -1, n;
+	int fd, rc = -1, n, retries = 0;
 
-	if ((fd = open_locked(dir, path, sizeof(path), 1, err, errlen)) < 0)
+	if ((fd = open_locked(dir, path, sizeof(path), 1, err, errlen, &retries)) < 0)
 		return -1;
 	if (tail_last(fd, path, &last, err, errlen) != 0)
 		goto out;
@@ -271,7 +355,8 @@ outbox_ack(const char *dir, uint64_t through, char *err, size_t errlen)
 		goto out;
 	}
 	n = snprintf(line, sizeof(line), "A,%" PRIu64 ",%" PRIu64 "\n", through, last);
-	rc = write_sync(fd, path, line, (size_t)n, err, errlen);
+	if ((rc = write_sync(fd, path, line, (size_t)n, err, errlen)) == 0)
+		compact(dir, fd, path, through);
 out:
 	file_unlock(fd);
 	close(fd);
@@ -287,12 +372,12 @@ outbox_pending(const char *dir, struct outbox_ev **evs, size_t *n,
 	uint64_t t, l, next = 1;
 	size_t cap = 0, cnt = 0, got, lineno = 0;
 	off_t size;
-	int fd, rc = -1;
+	int fd, rc = -1, retries = 0;
 
 	*evs = NULL;
 	*n = 0;
 	*through = 0;
-	if ((fd = open_locked(dir, path, sizeof(path), 0, err, errlen)) < 0)
+	if ((fd = open_locked(dir, path, sizeof(path), 0, err, errlen, &retries)) < 0)
 		return fd == -2 ? 0 : -1;
 	if ((size = lseek(fd, 0, SEEK_END)) < 0 || size > (off_t)OUTBOX_MAX_BYTES ||
 	    lseek(fd, 0, SEEK_SET) != 0 || (buf = malloc((size_t)size + 1)) == NULL ||
@@ -326,6 +411,16 @@ outbox_pending(const char *dir, struct outbox_ev **evs, size_t *n,
 				v = nv;
 			}
 			v[cnt++] = ev;
+			break;
+		case 'B':
+			/* the delivered events before it were dropped */
+			if (lineno != 1) {
+				fail(err, errlen, "outbox %s line %s: a base line after"
+				    " the first", path, where);
+				goto out;
+			}
+			*through = t;
+			next = t + 1;
 			break;
 		case 'A':
 			if (l != next - 1 || t < *through) {

@@ -11,6 +11,9 @@
  *                                    kind and reason by name, staff or ""
  *   A,THROUGH,LAST                   the verifier holds every event up to
  *                                    THROUGH; LAST is the last seq made
+ *   B,THROUGH                        first line only: the events up to
+ *                                    THROUGH were delivered and dropped
+ *                                    from the file (its bound, below)
  *
  * so the last line alone tells the next seq. A line cut short by a crash
  * (no newline) was never fsync'd as a whole: the next writer drops it;
@@ -27,6 +30,10 @@
 
 #define OUTBOX_FILE		"outbox.csv"
 #define OUTBOX_LINE_MAX		160
+/* Past this, an acknowledgement makes the file shorter: the delivered
+ * events go, the undelivered stay (about 12,000 events' lines). */
+#define OUTBOX_COMPACT_BYTES	(1u << 20)
+extern size_t outbox_compact_bytes;	/* OUTBOX_COMPACT_BYTES; tests lower it */
 
 struct outbox_ev {
 	uint64_t	seq, time;
@@ -34,8 +41,8 @@ struct outbox_ev {
 	char		staff[SIGNON_STAFF_LEN + 1];
 };
 
-/* One line (without its newline): 'E' with *ev set, 'A' with *through and
- * *last set, or -1 when it is not a record. Pure; fuzzed. */
+/* One line (without its newline): 'E' with *ev set, 'A' or 'B' with
+ * *through and *last set, or -1 when it is not a record. Pure; fuzzed. */
 int outbox_parse_line(const char *line, struct outbox_ev *ev, uint64_t *through,
     uint64_t *last);
 /* The line for ev, with its newline: its length, or -1. */
@@ -54,7 +61,8 @@ int outbox_append(const char *dir, struct outbox_ev *evs, size_t n,
  */
 int outbox_pending(const char *dir, struct outbox_ev **evs, size_t *n,
     uint64_t *through, char *err, size_t errlen);
-/* Records that the verifier holds every event up to through. */
+/* Records that the verifier holds every event up to through; past the
+ * bound, drops the delivered events from the file. */
 int outbox_ack(const char *dir, uint64_t through, char *err, size_t errlen);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
@@ -629,6 +630,75 @@ test_outbox(void **state)
 	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), -1);
 	snprintf(line, sizeof(line), "outbox %s line 6: seq out of order", path);
 	assert_string_equal(err, line);
+	unlink(path);
+
+	/* the bound: past it, an acknowledgement drops the delivered events,
+	 * never one that was not delivered */
+	outbox_compact_bytes = 100;
+	memset(ev, 0, sizeof(ev));
+	ev[0].kind = SIGNON_EV_MARK;
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(outbox_append(dir, ev, 1, err, sizeof(err)), 0);
+	assert_int_equal(outbox_ack(dir, 6, err, sizeof(err)), 0);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "B,6\n");
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "E,7,0,mark,none,\n");
+	fclose(f);
+	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(through, 6);
+	assert_int_equal(p[0].seq, 7);
+	assert_int_equal(p[3].seq, 10);
+	free(p);
+	assert_int_equal(outbox_append(dir, ev, 1, err, sizeof(err)), 0);
+	assert_int_equal(ev[0].seq, 11);	/* the seqs go on */
+	assert_int_equal(outbox_ack(dir, 11, err, sizeof(err)), 0);
+	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(through, 11);
+	free(p);
+	/* a base line anywhere but first is refused */
+	assert_non_null(f = fopen(path, "a"));
+	fputs("B,3\n", f);
+	fclose(f);
+	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": a base line after the first"));
+	unlink(path);
+
+	/* a writer appending while the file is made shorter under it: it
+	 * waits on the old file's lock, then appends to the new one; no
+	 * event lost, none twice */
+	{
+		pid_t pid = fork();
+		uint64_t acked = 0;
+		int st;
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			for (int i = 0; i < 400; i++)
+				if (outbox_append(dir, ev, 1, err, sizeof(err)) != 0)
+					_exit(1);
+			_exit(0);
+		}
+		while (waitpid(pid, &st, WNOHANG) == 0) {
+			if (outbox_pending(dir, &p, &n, &through, err, sizeof(err)) != 0)
+				fail_msg("%s", err);
+			if (n > 0) {
+				assert_int_equal(p[0].seq, through + 1);
+				acked = p[n - 1].seq;
+				assert_int_equal(outbox_ack(dir, acked, err, sizeof(err)), 0);
+			}
+			free(p);
+		}
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+		assert_int_equal(through + n, 400);
+		assert_true(acked > 0);
+		free(p);
+	}
+	outbox_compact_bytes = OUTBOX_COMPACT_BYTES;
 	unlink(path);
 	rmdir(dir);
 }
