@@ -141,6 +141,10 @@ check "(a) status from Windows after sign-on: who, with what, until when" bash -
 # ---- (c) the status window under Xvfb ----
 ip netns exec "$NS_WORK" wine "$EXE" tray --state-dir "$STATE" </dev/null >"$tmp/tray.out" 2>&1 &
 TRAY=$!
+# Wine starts the window in its own time (seconds on a loaded machine):
+# wait for it to answer, then check what it says.
+tray_up() { ip netns exec "$NS_WORK" wine "$EXE" tray --read </dev/null 2>/dev/null | grep -q .; }
+for _ in $(seq 300); do tray_up && break; kill -0 "$TRAY" 2>/dev/null || break; sleep 0.1; done
 check "(c) the window's text, read back with WM_GETTEXT, is the status line" bash -c \
 	"ip netns exec $NS_WORK wine '$EXE' tray --read </dev/null | tr -d '\r' | grep -qx '$status_re' || { cat '$tmp/tray.out'; false; }"
 # The window is up (tray --read found it and its text); it painted before
