@@ -167,27 +167,40 @@ finger_loop(void *arg)
 }
 
 /* The card: lock when it leaves; with --presence card, also when it stops
- * answering within a period. */
+ * answering within a period. A card service that fails while a card is
+ * watched can no longer say whether it is there: that locks too (fail
+ * closed). A service or reader that is not there is asked again each
+ * second, said once. */
 static int
 card_loop(struct watch *w)
 {
 	const struct agent *a = w->a;
 	struct sc *s = NULL;
-	int e;
+	int e, said = 0;
 
-	if ((e = sc_open(&s)) != SC_OK) {
-		fprintf(stderr, "sekisho-agent: watch: no card service (pcscd)\n");
-		return -1;
-	}
 	for (;;) {
-		/* arm: a card in the reader */
-		e = sc_wait_card(s, a->reader, 0, NULL);
-		if (e != SC_OK) {
-			fprintf(stderr, "sekisho-agent: watch: %s\n", e == SC_E_NO_READER ?
-			    "no card reader" : sc_last_error(s));
+		if (s == NULL && sc_open(&s) != SC_OK) {
+			s = NULL;
+			if (!said++)
+				fprintf(stderr, "sekisho-agent: watch: no card service"
+				    " (pcscd); asking again each second\n");
 			pause_ms(1000);
 			continue;
 		}
+		/* arm: a card in the reader */
+		e = sc_wait_card(s, a->reader, 0, NULL);
+		if (e != SC_OK) {
+			if (!said++)
+				fprintf(stderr, "sekisho-agent: watch: %s\n", e == SC_E_NO_READER ?
+				    "no card reader" : sc_last_error(s));
+			if (e != SC_E_NO_READER) {
+				sc_close(s);
+				s = NULL;
+			}
+			pause_ms(1000);
+			continue;
+		}
+		said = 0;
 		if (a->verbose)
 			fprintf(stderr, "sekisho-agent: watching the card in %s\n",
 			    sc_reader(s));
@@ -204,14 +217,21 @@ card_loop(struct watch *w)
 				do_lock(w, SIGNON_EVR_PRESENCE);
 				break;
 			}
-			if (e == SC_OK)
+			if (e != SC_OK) {
+				fprintf(stderr, "sekisho-agent: watch: the card service"
+				    " failed (%s): locking\n", sc_last_error(s));
 				do_lock(w, SIGNON_EVR_CARD_REMOVED);
-			else
-				fprintf(stderr, "sekisho-agent: watch: %s\n", sc_last_error(s));
+				sc_close(s);
+				s = NULL;
+				break;
+			}
+			do_lock(w, SIGNON_EVR_CARD_REMOVED);
 			break;
 		}
-		sc_release(s);
+		if (s != NULL)
+			sc_release(s);
 	}
+	return 0;
 }
 
 int

@@ -5,7 +5,8 @@
 # the session (the lock command runs, once) and records a "lock" event,
 # reason card removed, which reaches the real verifier's audit trail
 # through the real relay; the card put back and pulled again locks again;
-# a lock command that fails records nothing. Presence by finger (libfprint's
+# a lock command that fails records nothing; pcscd dying while a card is
+# watched locks (fail closed). Presence by finger (libfprint's
 # virtual device, the stand-in for a face): a matching finger within the
 # period keeps the session, then none for the period locks it, recorded as
 # "presence". The event is asserted, not the time it took (tests/bench/
@@ -134,6 +135,16 @@ check "a lock command that fails: one line saying so" waitfor 200 w1.err \
 check "... and no lock is recorded" bash -c "[ \$(grep -c '^E,' '$OB/outbox.csv') = 2 ] &&
 	[ \$(grep -c '^Locked' w1.out) = 2 ]"
 rm -f lockfail
+
+# the card service dies while a card is watched: nobody can say the card
+# is there any more, so the session locks (fail closed)
+card_insert idcard 0 --id "$IDM"
+_cards_wait 200 bash -c "[ \$(grep -c 'watching the card' w1.err) -ge 4 ]"
+kill -TERM "${CARDS_PIDS[0]}"
+check "pcscd gone while the card is watched: locked, and said why" waitfor 200 w1.err \
+	'^sekisho-agent: watch: the card service failed \(.*\): locking$'
+check "... recorded as the card gone" _cards_wait 200 grep -Eqx 'E,3,[0-9]+,lock,card-removed,s1001' \
+	"$OB/outbox.csv"
 kill "$WATCH"; wait "$WATCH" 2>/dev/null
 
 # ---- presence by finger (libfprint's virtual device) ----
@@ -161,9 +172,9 @@ fp 'SCAN left-thumb-b'
 check "presence lapsed: locked, the exact line" waitfor 400 w2.out \
 	'^Locked: nobody was verified for 3 s\.$'
 check "recorded: lock, presence, s1001; delivered" _cards_wait 200 in_trail \
-	'"user":"s1001","laptop":"pc-001","op":"lock","factor":"none","result":"ok",.*"reason":"event 3: presence; at '
+	'"user":"s1001","laptop":"pc-001","op":"lock","factor":"none","result":"ok",.*"reason":"event 4: presence; at '
 check "one lock for one lapse" bash -c "[ \$(grep -c '^Locked' w2.out) = 1 ]"
 kill "$WATCH"; wait "$WATCH" 2>/dev/null
 check "audit verify: the chain holds" bash -c \
-	"[ \"\$('$P' audit verify)\" = 'sign-on audit: 3 records, chain intact' ]"
+	"[ \"\$('$P' audit verify)\" = 'sign-on audit: 4 records, chain intact' ]"
 tap_done
