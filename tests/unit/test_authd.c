@@ -1073,6 +1073,63 @@ t_events(void **state)
 	assert_int_equal(occurrences(all, "s1001 event 22: "), 1);
 }
 
+/* Audit events from one address: a bucket of their own, a backlog's
+ * burst taken at once, then dropped (no answer) with one note; the
+ * sign-on's bucket untouched; none while the registry is out of reach. */
+static void
+t_events_limits(void **state)
+{
+	struct world *w = *state;
+	static struct signon_events_bound eb;
+	static struct reg_signon_rec recs[SIGNON_EV_MAX];
+	struct signon_nonce_req nr;
+	uint8_t b[SIGNON_MAX_LEN], out[SIGNON_MAX_LEN];
+	struct sk_error err;
+	size_t outlen;
+	int nrec, answered = 0, notes = 0;
+
+	limits_on(w);
+	memset(&eb, 0, sizeof(eb));
+	eb.ev.first_seq = 1;
+	eb.ev.count = 1;
+	eb.ev.ev[0].kind = SIGNON_EV_MARK;
+	assert_int_equal(signon_events_encode(eb.ev_raw, sizeof(eb.ev_raw), &eb.ev),
+	    SIGNON_EVENTS_LEN);
+	snprintf(eb.device, sizeof(eb.device), "pc-0001");
+	assert_int_equal(signon_events_bound_sign(b, sizeof(b), &eb, &w->dev),
+	    SIGNON_EVENTS_BOUND_LEN);
+	for (int i = 0; i < AUTHD_EV_BURST + 5; i++) {
+		if (authd_events(&w->e, b, SIGNON_EVENTS_BOUND_LEN, "10.77.0.9:1", w->now,
+		    out, &outlen, recs, &nrec, &err) < 0)
+			fail_msg("%s", err.msg);
+		answered += outlen == SIGNON_EVENTS_ACK_LEN;
+		if (w->e.has_note) {
+			notes++;
+			assert_string_equal(w->e.note, "source 10.77.0.9 is over its audit"
+			    " events rate (6000 a minute, 1000 at once): dropped");
+		}
+	}
+	assert_int_equal(authd_batch_commit(&w->e, &err), 0);
+	assert_int_equal(answered, AUTHD_EV_BURST);
+	assert_int_equal(notes, 1);
+	/* the sign-on's bucket is whole: a NONCE_REQ is answered */
+	snprintf(nr.device, sizeof(nr.device), "pc-0001");
+	assert_int_equal(signon_nonce_req_encode(out, sizeof(out), &nr), SIGNON_NONCE_REQ_LEN);
+	w->source = "10.77.0.9:2";
+	assert_int_equal(roundtrip(w, out, SIGNON_NONCE_REQ_LEN, b), SIGNON_CHALLENGE_LEN);
+	/* another address is not held back; the registry out of reach: dropped */
+	assert_int_equal(signon_events_bound_sign(b, sizeof(b), &eb, &w->dev),
+	    SIGNON_EVENTS_BOUND_LEN);
+	assert_int_equal(authd_events(&w->e, b, SIGNON_EVENTS_BOUND_LEN, "10.77.0.8:1",
+	    w->now, out, &outlen, recs, &nrec, &err), 0);
+	assert_int_equal(outlen, SIGNON_EVENTS_ACK_LEN);
+	w->e.unavailable = 1;
+	assert_int_equal(authd_events(&w->e, b, SIGNON_EVENTS_BOUND_LEN, "10.77.0.7:1",
+	    w->now, out, &outlen, recs, &nrec, &err), 0);
+	assert_int_equal(outlen, 0);
+	authd_batch_abort(&w->e);
+}
+
 #define SQ(t) cmocka_unit_test_setup_teardown(t, setup_sq, teardown)
 #define PG(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
 
@@ -1084,6 +1141,7 @@ main(void)
 		SQ(t_card_key), SQ(t_code), SQ(t_biometric_and_events),
 		SQ(t_audit_chain), SQ(t_audit_tail), SQ(t_junk), SQ(t_pin_refused),
 		SQ(t_rate_source), SQ(t_rate_laptop), SQ(t_unavailable), SQ(t_handover), SQ(t_events),
+		SQ(t_events_limits),
 	};
 	const struct CMUnitTest pg[] = {
 		PG(t_card_pin), PG(t_lockout_across_factors), PG(t_replay_and_laptops),
