@@ -118,8 +118,7 @@ _cards_wait 1200 bash -c "[ \$(grep -c '^E,' '$OB/outbox.csv') -ge 450 ]"
 exec 9<"$OB/outbox.csv"
 flock 9
 got=$(events)
-kill -KILL "$MARK" 2>/dev/null
-wait "$MARK" 2>/dev/null
+{ kill -KILL "$MARK"; wait "$MARK"; } 2>/dev/null
 exec 9<&-
 check "SIGKILL in the middle: the agent was making events ($got of $N)" \
 	bash -c "[ $got -ge 450 ] && [ $got -lt $N ]"
@@ -142,8 +141,7 @@ nsenter -t "$CARDS_HOLDER" -n -- "$AGENT" flush --netvm 127.0.0.1 --port "$RPORT
 FLUSH=$!
 relay_queued() { cn ss -Hlun "sport = :$RPORT" | awk '{ exit !($2 > 0) }'; }
 _cards_wait 200 relay_queued
-kill -KILL "$FLUSH" 2>/dev/null
-wait "$FLUSH" 2>/dev/null
+{ kill -KILL "$FLUSH"; wait "$FLUSH"; } 2>/dev/null
 kill -CONT "$RELAY_PID"
 stored() { [ -s audit.jsonl ] && [ "$(wc -l <audit.jsonl)" -ge "$1" ]; }
 check "the batch in flight is stored though its agent is dead" _cards_wait 200 stored 12
