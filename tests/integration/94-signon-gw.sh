@@ -12,6 +12,7 @@
 #  - card + PIN: the LGWAN host answers; sign-off: stage 1 again;
 #  - a short session (60 s) ends by itself: stage 1;
 #  - a revoked laptop gets nothing, not even prelogon;
+#  - the relay: confined, restarted when killed, gone when sekishod is;
 #  - captures on the uplink and at the agency never hold the PIN.
 set -u
 cd "$(dirname "$0")/../.."
@@ -225,6 +226,11 @@ check "revoked: the verifier is unreachable, the exact line" says \
 	agent login --reader "$CARDS_READER0" --pin-fd 3 3<"$tmp/pin"
 check "revoked: LGWAN got no packet from it since, neither host" bash -c \
 	"[ \"$(counter lgwan_host)\" = $host0 ] && [ \"$(counter prelogon)\" = $pre0 ]"
+
+# ---- sekishod dies: its relay with it (nothing stale holds the work link's port) -----------
+kill -9 "$(lab_pid sekishod)"
+relay_gone() { ! n netvm ss -Hlun "sport = :51832" | grep -q .; }
+check "sekishod killed (-9): the relay ends too, the work link's port is free" lab_wait_for -t 5 relay_gone
 
 # ---- the captures never held the PIN ------------------------------------------------------
 for p in "${DUMPS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
