@@ -191,13 +191,17 @@ check "sekisho-gw: stage 2, s1001's session" bash -c \
 	"$LAB_BUILD/sekisho-gw -s $LAB_GW_SOCK session list | grep -E '^laptop +s1001 +card-pin +[0-9]+s left\$'"
 check "the laptop's address is in signed_on with the session's lifetime" bash -c \
 	"ip netns exec $NS_AGENCY nft list set inet sekisho_gw signed_on | grep -E '$DEV_ADDR timeout (10m|600s)'"
-check "the verifier's record: s1001 on laptop, card-pin, ok" grep -q \
-	'"user":"s1001","laptop":"laptop","op":"signon","factor":"card-pin","result":"ok"' "$tmp/audit.jsonl"
+check "the verifier's records: the wrong PIN, then s1001 on laptop with card-pin, ok" bash -c \
+	"grep -q '\"user\":\"s1001\",\"laptop\":\"laptop\",\"op\":\"signon\",\"factor\":\"card-pin\",\"result\":\"wrong-pin\"' '$tmp/audit.jsonl' &&
+	 grep -q '\"user\":\"s1001\",\"laptop\":\"laptop\",\"op\":\"signon\",\"factor\":\"card-pin\",\"result\":\"ok\"' '$tmp/audit.jsonl' ||
+	 { cat '$tmp/audit.jsonl'; false; }"
 
 # ---- sign-off ---------------------------------------------------------------------------
 check "sign-off" says "Signed off." agent logout
 check "after sign-off: the LGWAN host no longer answers" lab_wait_for -t 5 no_lgwan_host
 check "sekisho-gw: stage 1" stage_is 1
+check "the verifier's record of the sign-off" grep -q \
+	'"user":"s1001","laptop":"laptop","op":"signoff",.*"result":"ok"' "$tmp/audit.jsonl"
 check "prelogon still answers" prelogon
 
 # ---- a session that ends by itself -----------------------------------------------------
