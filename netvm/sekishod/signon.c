@@ -50,8 +50,10 @@ spawn(struct signon *s, const struct policy *pol)
 	};
 	char ver[INET_ADDRSTRLEN + 8], work[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
 	char sign[KEY_B64_LEN], seal[KEY_B64_LEN], dev[128];
-	char *argv[] = { "sekisho-signon", "-d", "-n", dev, "-K", "3",
+	char sign2[KEY_B64_LEN], seal2[KEY_B64_LEN];
+	char *argv[20] = { "sekisho-signon", "-d", "-n", dev, "-K", "3",
 	    "-V", ver, "-S", sign, "-E", seal, "-l", work, NULL };
+	size_t n = 14;
 	int fds[4] = { -1, -1, -1, -1 };
 	struct sk_error err;
 	int rc;
@@ -62,6 +64,18 @@ spawn(struct signon *s, const struct policy *pol)
 	inet_ntop(AF_INET, &pol->work_router, work, sizeof(work));
 	key_to_b64(sign, pol->verifier_sign);
 	key_to_b64(seal, pol->verifier_seal);
+	/* The verifier's next keys, when the policy pins them (a key roll). */
+	if (pol->has_verifier_sign_next) {
+		key_to_b64(sign2, pol->verifier_sign_next);
+		argv[n++] = "-S";
+		argv[n++] = sign2;
+	}
+	if (pol->has_verifier_seal_next) {
+		key_to_b64(seal2, pol->verifier_seal_next);
+		argv[n++] = "-E";
+		argv[n++] = seal2;
+	}
+	argv[n] = NULL;
 	if ((fds[3] = open(s->key_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		rc = -errno;
 		log_warnx("sign-on relay: %s: %s; not started", s->key_path, strerror(errno));
@@ -163,6 +177,12 @@ signon_policy(struct signon *s, const struct policy *old, const struct policy *p
 	    memcmp(&old->verifier, &pol->verifier, sizeof(pol->verifier)) == 0 &&
 	    memcmp(old->verifier_sign, pol->verifier_sign, sizeof(pol->verifier_sign)) == 0 &&
 	    memcmp(old->verifier_seal, pol->verifier_seal, sizeof(pol->verifier_seal)) == 0 &&
+	    old->has_verifier_sign_next == pol->has_verifier_sign_next &&
+	    old->has_verifier_seal_next == pol->has_verifier_seal_next &&
+	    memcmp(old->verifier_sign_next, pol->verifier_sign_next,
+	    sizeof(pol->verifier_sign_next)) == 0 &&
+	    memcmp(old->verifier_seal_next, pol->verifier_seal_next,
+	    sizeof(pol->verifier_seal_next)) == 0 &&
 	    old->work_router.s_addr == pol->work_router.s_addr)
 		return;
 	signon_stop(s);

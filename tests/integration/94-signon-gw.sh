@@ -52,8 +52,9 @@ check_here() {	# as check, in this shell (it sets variables)
 check_here "sekisho-gw runs the lab's agency from a registry" lab_gw_up
 
 # ---- the verifier's keys, the group's policy with stages -------------------------
-mkdir -m 0700 "$tmp/authd"
+mkdir -m 0700 "$tmp/authd" "$tmp/authd-next"
 "$AUTHD" -G "$tmp/authd" >/dev/null
+"$AUTHD" -G "$tmp/authd-next" >/dev/null	# the keys the agency rolls to next
 services() {
 	cat <<-EOF
 	service "logon" {
@@ -76,6 +77,8 @@ services() {
 		address $VERIFIER
 		sign-key $(cat "$tmp/authd/sign.pub")
 		seal-key $(cat "$tmp/authd/seal.pub")
+		next-sign-key $(cat "$tmp/authd-next/sign.pub")
+		next-seal-key $(cat "$tmp/authd-next/seal.pub")
 	}
 	EOF
 }
@@ -138,6 +141,14 @@ relay_confined() {
 }
 check "the relay runs as _sekisho-signon: no capability, no_new_privs, seccomp, the key file closed" \
 	relay_confined
+relay_keys() {	# both pinned pairs, current first, as the policy has them
+	local c
+	c=$(tr '\0' ' ' <"/proc/$(relay_pid)/cmdline")
+	[[ $c == *"-S $(cat "$tmp/authd/sign.pub") -E $(cat "$tmp/authd/seal.pub") "* ]] &&
+	[[ $c == *"-S $(cat "$tmp/authd-next/sign.pub") -E $(cat "$tmp/authd-next/seal.pub") "* ]] &&
+	[[ $c != *signon.key* ]]
+}
+check "sekishod gave it the verifier's current and next keys from the policy, the key by descriptor" relay_keys
 first_relay=$(relay_pid)
 kill "$first_relay"
 relay_again() { local p; p=$(relay_pid); [ -n "$p" ] && [ "$p" != "$first_relay" ] && relay_up; }
