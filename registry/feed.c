@@ -445,12 +445,45 @@ reg_feed_listen(struct reg *r, int *fd, struct sk_error *err)
 	return 0;
 }
 
+/*
+ * SQLite: a wake-up from the -wal may come before its commit is visible,
+ * and the writer's touch after the commit (reg_feed_postcommit), the one
+ * late wake-up, is refused to a writer that may not set the file's times:
+ * sekisho-authd runs as its own user and the file is root's. Then a
+ * follower that read too early slept through a sign-on until the next
+ * change (94-signon-gw, make demo). Taking the write lock a moment waits
+ * for the commit in progress, so the read that follows sees it; a long
+ * one (an import) is not waited for past SETTLE_MS: its commit's own
+ * write to the -wal wakes the follower again, which then waits here.
+ */
+#define SETTLE_MS	200
+
+static void
+sq_settle(struct reg *r)
+{
+	struct sk_error err;
+	int busy = r->busy_ms;
+
+	if (r->in_tx)
+		return;
+	r->busy_ms = SETTLE_MS;
+	if (reg_begin(r, &err) == 0)
+		reg_rollback(r);
+	r->busy_ms = busy;
+}
+
 int
 reg_feed_drain(struct reg *r, struct sk_error *err)
 {
+	int rc;
+
 	if (r->feed == NULL)
 		return sk_errorf(err, EINVAL, "registry feed: not listening");
-	return r->feed->pg != NULL ? pg_drain(r->feed, err) : sq_drain(r->feed, err);
+	if (r->feed->pg != NULL)
+		return pg_drain(r->feed, err);
+	if ((rc = sq_drain(r->feed, err)) >= 0)
+		sq_settle(r);
+	return rc;
 }
 
 int64_t

@@ -39,7 +39,11 @@
  *               in the -shm, through mmap, which inotify does not see): so
  *               a transaction that fed the log also touches the database
  *               file's times after its commit (IN_ATTRIB), the one
- *               wake-up that is never early.
+ *               wake-up that is never early. A writer that may not set
+ *               them (sekisho-authd, its own user, the file root's) is
+ *               covered by the follower: reg_feed_drain takes the write
+ *               lock a moment (at most 200 ms), which waits for a commit
+ *               in progress.
  *
  * The loop:
  *

@@ -5,6 +5,7 @@ set -u
 cd "$(dirname "$0")/.."
 . tests/lab/lab.sh
 . tests/integration/lib.sh
+. tests/cards/cards.sh
 
 failed=0
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -14,7 +15,7 @@ expect() {	# DESC CMD...: run, and say whether it did what the demo promises
 	if "$@" >/dev/null 2>&1; then printf '   ok: %s\n' "$desc"
 	else printf '   FAILED: %s\n' "$desc"; failed=$((failed + 1)); fi
 }
-cleanup() { netvm_cleanup; lab_down; }
+cleanup() { cards_down; netvm_cleanup; lab_down; }
 no_leak() { [ "$(lab_leak leak)" = 0 ]; }
 restart() { laptop_start && netvm_wait_mode remote; }
 trap cleanup EXIT
@@ -39,6 +40,7 @@ template() {	# [PREFIX-TO-DROP] [distribution]
 		${1:+-e "/prefix ${1//\//\\/}\$/d"} "$LAB_POLICY"
 	[ -z "${2:-}" ] || printf 'distribution {\n\tserver %s:%s\n\tinterval 10\n}\n' \
 		"$LAB_DIST_ADDR" "$LAB_DIST_PORT"
+	[ -z "${TMPL_EXTRA:-}" ] || printf '%s\n' "$TMPL_EXTRA"
 }
 provision() {
 	prov init --pool "${LAB_TUNNEL_GW%.*}.0/24" --endpoint "$LAB_GW_ENDPOINT" \
@@ -46,7 +48,7 @@ provision() {
 	template >"$PD/lab.tmpl" && prov group add lab "$PD/lab.tmpl" --key-file "$LAB_DIR/device.key" &&
 	prov device add laptop --group lab --pubkey "$LAB_DEVICE_PUB" >/dev/null &&
 	prov device export laptop "$PD/laptop" >/dev/null &&
-	install -m 0600 "$PD/laptop/bundle" "$ST/bundle" &&
+	install -m 0600 "$PD/laptop/bundle" "$PD/laptop/signon.key" "$ST/" &&
 	install -m 0644 "$PD/laptop/agency.pub" "$PD/laptop/device.pub" "$ST/"
 }
 expect "init, a group from the lab's template, the laptop with its own public key, its bundle" provision
@@ -62,7 +64,8 @@ show "$PWD/build/sekisho-gw" -s "$GW_SOCK" status
 laptop_start() {
 	netvm_env
 	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$ST/bundle" -k "$ST/agency.pub" \
-		-D "$ST/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+		-D "$ST/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" \
+		-N laptop -K "$ST/signon.key" &&
 	lab_wait_for -t 10 test -S "$NETVM_SOCK"
 }
 
@@ -169,7 +172,8 @@ expect "the agency's bundle server listens inside LGWAN ($LAB_DIST_ADDR)" server
 bundle_start() {
 	lab_stop sekishod
 	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$ST/bundle" -k "$ST/agency.pub" \
-		-D "$ST/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+		-D "$ST/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" \
+		-N laptop -K "$ST/signon.key" &&
 	lab_wait_for -t 10 test -S "$NETVM_SOCK"
 }
 expect "sekishod restarted from the signed bundle, serial 2" bundle_start
@@ -179,6 +183,68 @@ show bash -c "grep -E 'fetch|policy serial' $LAB_DIR/log/sekishod.log | tail -3"
 expect "after: 172.20.0.10 is refused at once, by the laptop itself too" refused_fast 1000 work_get "http://$LAB_LGWAN_HOST/"
 expect "and the portal still works" portal
 show ctl status
+
+say "Back home in the evening: LGWAN opens only after a card sign-on (docs/sign-on.md)"
+# IT: the verifier's keys, a staff member with her PIN and card, and the
+# group's policy with stages (the authentication server before sign-on,
+# the portal after) that pins the verifier; the laptop fetches it.
+PIN=582947 IDM=0123456789ABCDEF
+printf '%s\n' "$PIN" >"$PD/pin" && chmod 600 "$PD/pin"
+mkdir -m 0700 "$PD/authd" && build/sekisho-authd -G "$PD/authd" >/dev/null
+printf 'role * card-pin card-key code-pin\n' >"$PD/rules"
+# (New bundles come from the distribution server before anyone signs on:
+# it is a prelogon service too.)
+TMPL_EXTRA=$(printf 'service "logon" {\n\tclass prelogon\n\tto %s/32\n\ttcp 80\n\tudp 51831\n}\nservice "bundles" {\n\tclass prelogon\n\tto %s/32\n\ttcp %s\n}\nservice "portal" {\n\tclass lgwan\n\tto %s/32\n\ttcp 80\n}\nverifier {\n\taddress %s\n\tsign-key %s\n\tseal-key %s\n}' \
+	"$LAB_AUTH" "$LAB_DIST_ADDR" "$LAB_DIST_PORT" "$LAB_PORTAL" "$LAB_AUTH" \
+	"$(cat "$PD/authd/sign.pub")" "$(cat "$PD/authd/seal.pub")")
+staff() {
+	prov user add s1001 --name '山田 花子' --role clerk && prov user pin s1001 --pin-fd 3 3<"$PD/pin" &&
+	prov card assign s1001 --idm "$IDM"
+}
+expect "IT: s1001 (山田 花子), her PIN (Argon2id) and her staff card" staff
+stages() {
+	push 4 172.20.0.0/16 distribution &&
+	cp "$PD/laptop.4/bundle" "$SERVED/$(echo "$LAB_DEVICE_PUB" | tr '+/' '-_')"
+}
+expect "IT: the group's policy gets stages and pins the verifier (serial 4)" stages
+authd_up() {
+	lab_spawn authd lgwan "$PWD/build/sekisho-authd" -d -r "$SEKISHO_REGISTRY" \
+		-k "$PD/authd/sign.key" -s "$PD/authd/seal.key" -f "$PD/rules" -l "$LAB_AUTH:51831" -L 600 &&
+	lab_wait_for -t 10 _lab_listening lgwan u "$LAB_AUTH" 51831
+}
+expect "the verifier, sekisho-authd, listens in LGWAN ($LAB_AUTH)" authd_up
+lab_unplug up0
+expect "the laptop is plugged into the home router again" lab_plug up0 home
+home_remote() { ctl status | grep -q '^uplink:     up0 192\.168\.1\.' && netvm_mode_is remote; }
+expect "remote: the tunnel over the home uplink" lab_wait_for -t 15 home_remote
+serial4() { ctl status | grep -q "^policy:     serial 4 "; }
+expect "serial 4 fetched and in force; sekishod starts the sign-on relay" lab_wait_for -t 30 serial4
+serial4 || show bash -c "grep -E 'fetch|serial|refus|sign-on' $LAB_DIR/log/sekishod.log | tail -8"
+relay_up() { n netvm ss -Hlun "sport = :51832" | grep -qF "$LAB_WORK_ROUTER:51832"; }
+expect "the relay listens on the work link" lab_wait_for -t 10 relay_up
+show bash -c "grep 'sign-on relay: started' $LAB_DIR/log/sekishod.log | tail -1"
+prelogon() { work_get "http://$LAB_AUTH/" 3 >/dev/null; }
+expect "stage 1: the authentication server answers (prelogon)" lab_wait_for -t 10 prelogon
+show n work curl -sS -m 3 "http://$LAB_PORTAL/"
+expect "stage 1: the portal is refused at the agency's gateway" bash -c "! ip netns exec $NS_WORK curl -sS -m 2 http://$LAB_PORTAL/"
+cards_up "$LAB_DIR/cards" >/dev/null && card_insert idcard 0 --id "$IDM" >/dev/null || failed=$((failed + 1))
+agent() { cn_net "$NS_WORK" "$PWD/build/sekisho-agent" "$1" --netvm "$LAB_WORK_ROUTER" --state-dir "$LAB_DIR/agent" "${@:2}"; }
+echo "   (the staff card is in the reader; the PIN is typed: here it comes from a file)"
+show agent login --reader "$CARDS_READER0" --pin-fd 3 3<"$PD/pin"
+expect "signed on with card + PIN: the portal answers (stage 2)" lab_wait_for -t 5 portal
+portal || show tail -n 6 "$LAB_DIR/log/agency-gw.log"
+show "$PWD/build/sekisho-gw" -s "$GW_SOCK" session list
+show agent logout
+expect "signed off: the portal is closed again (stage 1)" lab_wait_for -t 5 bash -c \
+	"! ip netns exec $NS_WORK curl -sS -m 2 http://$LAB_PORTAL/"
+
+say "IT reads the sign-on trail: CSV in CP932 for Excel (shown through iconv)"
+today=$(date -u +%F)
+show bash -c "'$PWD/build/sekisho-provision' audit export --from $today --to $today --csv --encoding cp932 | iconv -f CP932 -t UTF-8"
+kanji() { "$PWD/build/sekisho-provision" audit export --from "$today" --to "$today" --csv --encoding cp932 |
+	iconv -f CP932 -t UTF-8 | grep -q '山田 花子'; }
+expect "the export is CP932 and reads back with the staff's name in kanji" kanji
+expect "the trail's hash chain verifies" "$PWD/build/sekisho-provision" audit verify
 
 echo
 if [ "$failed" -eq 0 ]; then echo "demo: everything shown worked"; exit 0; fi

@@ -301,6 +301,11 @@ main(int argc, char **argv)
 	log_init(PROCNAME, 1, LOG_LEVEL_WARN);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* the key is in memory */
 	parse_args(&d, argc, argv);
+	/* Started by sekishod with the key's descriptor (-K): it ends with
+	 * sekishod, whose restart starts a relay of its own; one left behind
+	 * would hold the work link's port. */
+	if (d.key_fd >= 0)
+		prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
 	log_setverbose(d.verbose);
 	start(&d);
 	if (!d.foreground) {

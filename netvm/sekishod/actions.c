@@ -125,6 +125,11 @@ rules_changed(struct sekishod *d, enum mode was)
 	}
 	dns_on_rules(d);
 	fetch_on_mode(d, was);
+	if (d->rules_mode != MODE_BLOCKED && !d->rules_base) {
+		signon_on_path(&d->signon, &d->pol, now_ms());
+		if (signon_due(&d->signon) != 0)
+			timers_on_respawn_due(&d->timers, signon_due(&d->signon));
+	}
 }
 
 static int

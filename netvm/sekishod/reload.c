@@ -225,6 +225,7 @@ switch_end(struct sekishod *d, struct policy *old, unsigned int what)
 	if ((rc = tunnel_withdraw(old, &d->pol)) < 0)
 		log_warnx("routes: cannot remove a withdrawn prefix: %s", strerror(-rc));
 	sections_after(d, old, what);
+	signon_policy(&d->signon, old, &d->pol, now_ms());
 	eng_set_policy(d);	/* in the engine process (engside.c) */
 	if (d->engine.mode == MODE_OFFICE)
 		reverify(d);	/* under the new beacons and keys, now */

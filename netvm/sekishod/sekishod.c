@@ -8,8 +8,12 @@
  *	sekishod [-dnvB] [-f policy | -b bundle [-k agency-keys] [-D device-pub]
  *	    [-S serial-store] [-i incoming]] [-w work-if] [-t tunnel-if]
  *	    [-s socket] [-r rundir] [-P probe-helper] [-V beacon-verifier]
- *	    [-C dns-checker] [-G fetch-helper]
+ *	    [-C dns-checker] [-G fetch-helper] [-N device-name [-K signon-key]]
  *	sekishod -B [-F]
+ *
+ * -N names this laptop in the agency's registry: with it, a policy that
+ * names a verifier gets the sign-on relay (signon.h), signing with the
+ * key at -K (default /etc/sekisho/signon.key, 0600).
  *
  * -B loads the base ruleset (everything blocked, no policy needed) when
  * the table is absent, and exits: the early-boot unit. With -F it replaces
@@ -124,6 +128,7 @@ usage(void)
 	    "[-D device-pub] [-S serial-store] [-i incoming]]\n"
 	    "\t[-w work-if] [-t tunnel-if] [-s socket] [-r rundir] [-P probe-helper]\n"
 	    "\t[-V beacon-verifier] [-C dns-checker] [-G fetch-helper]\n"
+	    "\t[-N device-name [-K signon-key]]\n"
 	    "       sekishod -B [-F]\t(the base ruleset if absent; -F: replacing any)\n");
 	exit(1);
 }
@@ -519,6 +524,8 @@ start(struct sekishod *d)
 	timers_on_start(&d->timers, now_ms());
 	timers_on_front_ping(&d->timers, now_ms(), FRONTEND_PING_MS / 2);
 	timers_on_watchdog(&d->timers, now_ms(), notify_watchdog_usec());
+	if (signon_start(&d->signon, &d->pol, now_ms()) < 0)
+		timers_on_respawn_due(&d->timers, signon_due(&d->signon));
 	if (d->bundled)
 		expiry_check(d);	/* arms T_EXPIRY for the bundle in force */
 	d->resync = 1;
@@ -536,6 +543,7 @@ shutdown_daemon(struct sekishod *d)
 	fetch_stop(&d->fetch);
 	dns_stop(&d->dns);
 	bverify_stop();
+	signon_stop(&d->signon);
 	frontend_stop(&d->front);
 	engproc_stop(&d->eng);
 	if (d->ctl_listen != -1)
@@ -558,6 +566,7 @@ main(int argc, char *argv[])
 		.tun_if = "sekisho0", .sock_path = CTL_SOCKET, .rundir = "/run/sekisho",
 		.keys_path = "/etc/sekisho/agency.pub", .device_path = "/etc/sekisho/device.pub",
 		.ctl_listen = -1, .eng = { .fd = -1 }, .arp_fd = -1,
+		.signon = { .key_path = "/etc/sekisho/signon.key" },
 	};
 	struct sk_error err;
 	char helper[PATH_MAX], verifier[PATH_MAX], store[PATH_MAX], incoming[PATH_MAX],
@@ -576,11 +585,14 @@ main(int argc, char *argv[])
 	default_helper("sekisho-fetch", fetcher, sizeof(fetcher));
 	default_helper("sekisho-dnscheck", dnscheck, sizeof(dnscheck));
 	default_helper("sekisho-beacon-verify", bverifier, sizeof(bverifier));
+	default_helper("sekisho-signon", d.signon.helper, sizeof(d.signon.helper));
 	d.acc.helper = verifier;
-	while ((ch = getopt(argc, argv, "BC:D:FG:P:S:V:b:df:i:k:nr:s:t:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "BC:D:FG:K:N:P:S:V:b:df:i:k:nr:s:t:vw:")) != -1) {
 		switch (ch) {
 		case 'B': base_only = 1; break;
 		case 'F': force = 1; break;
+		case 'K': d.signon.key_path = optarg; break;
+		case 'N': d.signon.device = optarg; break;
 		case 'D': d.device_path = optarg; break;
 		case 'S': d.acc.store = optarg; break;
 		case 'b': d.acc.bundle = optarg; d.bundled = 1; break;

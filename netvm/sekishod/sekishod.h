@@ -12,6 +12,7 @@
  *	timers.c	every timer: when armed, what runs when it fires
  *	dns.c		work's DNS moved to a resolver that answers
  *	engside.c	the engine process called, its actions checked
+ *	signon.c	the sign-on relay started, restarted, stopped
  */
 #ifndef SK_SEKISHOD_H
 #define SK_SEKISHOD_H
@@ -30,6 +31,7 @@
 #include "netvm/sekishod/frontend.h"
 #include "netvm/sekishod/office.h"
 #include "netvm/sekishod/rtnl.h"
+#include "netvm/sekishod/signon.h"
 #include "netvm/sekishod/timers.h"
 #include "netvm/sekishod/tunnel.h"
 #include "netvm/sekishod/workside.h"
@@ -57,6 +59,7 @@ struct sekishod {
 	int			 ctl_listen;	/* the control socket, for a new frontend */
 	struct tunnel		 tun;
 	struct workside		 work;
+	struct signon		 signon;	/* the sign-on relay (signon.h) */
 	struct prober		 prober;
 	struct fetcher		 fetch;		/* bundle fetches (-b only) */
 	struct dnswatch		 dns;		/* which resolver work's DNS goes to */

@@ -112,6 +112,9 @@ reap(struct sekishod *d)
 		} else if (engproc_reaped(&d->eng, pid)) {
 			eng_lost(d, "engine: exited");	/* arms its restart */
 			continue;
+		} else if (signon_reaped(&d->signon, pid, status, now_ms())) {
+			timers_on_respawn_due(&d->timers, signon_due(&d->signon));
+			continue;
 		} else if (prober_reaped(&d->prober, pid)) {
 			continue;
 		} else {
@@ -145,6 +148,9 @@ restart_children(struct sekishod *d)
 	}
 	eng_restart(d);
 	front_restart(d);
+	signon_restart(&d->signon, &d->pol, now_ms());
+	if (signon_due(&d->signon) != 0)
+		timers_on_respawn_due(&d->timers, signon_due(&d->signon));
 	/* Not yet due (backing off): looked at again when it is. */
 	if (!eng_running(d) && d->eng_respawn.due_ms != 0)
 		timers_on_respawn_due(&d->timers, d->eng_respawn.due_ms);

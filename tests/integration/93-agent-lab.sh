@@ -2,7 +2,7 @@
 # Sign-on from the work partition in the lab, with real packets from work:
 # the agent runs in the lab's `work` namespace (its cards in the card
 # stack's pcscd, tests/cards/cards.sh) and reaches the netvm's relay
-# (sekisho-signon) on the work link, 172.30.0.1:51832, through the ruleset
+# (sekisho-signon, started by sekishod) on the work link, 172.30.0.1:51832, through the ruleset
 # sekishod loaded for remote mode; the relay binds the request to the
 # laptop and sends it through the WireGuard tunnel to the verifier
 # (sekisho-authd) on an LGWAN address. A capture on the home router's port
@@ -17,7 +17,6 @@ BD=$PWD/${B:-build}
 AGENT=$BD/sekisho-agent
 P=$BD/sekisho-provision
 AUTHD=$BD/sekisho-authd
-RELAY=$BD/sekisho-signon
 tmp=$(mktemp -d /tmp/sekisho-agent-lab.XXXXXX)
 chmod 0711 "$tmp"
 cleanup() { cards_down; netvm_cleanup; lab_down; rm -rf "$tmp"; }
@@ -74,18 +73,17 @@ mkdir -m 0700 "$tmp/authd"
 	echo "	seal-key $(cat "$tmp/authd/seal.pub")"
 	echo "}"
 } >"$tmp/policy.conf"
-check "sekishod starts with the verifier pinned" netvm_start "$tmp/policy.conf"
+check "sekishod starts with the verifier pinned, and the laptop's name and sign-on key" \
+	netvm_start "$tmp/policy.conf" -N pc-001 -K "$tmp/out1/signon.key"
 check "work gets its address by DHCP from the netvm" lab_work_dhcp
 check "uplink DHCP from the home router" lab_uplink_dhcp
 check "mode becomes remote" netvm_wait_mode remote
 check "the kernel lets work reach the relay, and only it, on the netvm" bash -c \
 	"ip netns exec $NS_NETVM nft list table inet sekisho | grep -qF 'iifname \"wk0\" ip daddr 172.30.0.1 udp dport 51832 accept'"
 
-# ---- the verifier in LGWAN, the relay in the netvm ----
+# ---- the verifier in LGWAN; the relay in the netvm, started by sekishod ----
 lab_spawn authd lgwan "$AUTHD" -d -r "$SEKISHO_REGISTRY" -k "$tmp/authd/sign.key" \
 	-s "$tmp/authd/seal.key" -f "$tmp/rules" -l "$VERIFIER:51831" -j "$tmp/audit.jsonl"
-lab_spawn relay netvm "$RELAY" -d -n pc-001 -k "$tmp/out1/signon.key" -V "$VERIFIER:51831" \
-	-S "$(cat "$tmp/authd/sign.pub")" -E "$(cat "$tmp/authd/seal.pub")" -l "$LAB_WORK_ROUTER:51832"
 udp_in() { ip netns exec "$1" ss -Hlun "sport = :$2" | grep -q .; }
 check "the verifier and the relay listen" lab_wait_for -t 10 bash -c \
 	"$(declare -f udp_in); udp_in $NS_LGWAN 51831 && udp_in $NS_NETVM 51832"
@@ -111,9 +109,8 @@ check "from work: card + PIN, signed on through the tunnel" says \
 	"Signed on as s1001 with card + PIN for 480 minutes." \
 	agent login --reader "$CARDS_READER0" --pin-fd 3 3<"$tmp/pin"
 # The request came from the laptop's tunnel address: through the tunnel.
-# (The relay is not given sekishod's control socket here, so the mode is
-# recorded as unknown: the lab's socket lies in a 0700 directory its user
-# cannot enter.)
+# (sekishod does not give its relay the control socket, which is root's
+# alone, so the mode is recorded as unknown.)
 check "the verifier recorded it: laptop pc-001, from its tunnel address" bash -c \
 	"grep -q '\"user\":\"s1001\",\"laptop\":\"pc-001\",\"op\":\"signon\",\"factor\":\"card-pin\",\"result\":\"ok\",.*\"from\":\"${LAB_TUNNEL_DEVICE%/*}:[0-9]*\"' '$tmp/audit.jsonl' || { cat '$tmp/audit.jsonl'; false; }"
 check "from work: sign-off" says "Signed off." agent logout
