@@ -203,6 +203,22 @@ valid_name(const char *what, const char *s, size_t max, struct sk_error *err)
 	return 0;
 }
 
+/* The arguments every way of opening a session shares. */
+static int
+open_args_valid(const char *device, const char *staff_id, const char *factor,
+    int64_t now, int64_t lifetime_s, struct sk_error *err)
+{
+	int rc;
+
+	if ((rc = valid_name("the device", device, REG_NAME_MAX, err)) < 0 ||
+	    (rc = valid_name("the user", staff_id, REG_NAME_MAX, err)) < 0 ||
+	    (rc = valid_name("the factor", factor, REG_FACTOR_MAX, err)) < 0)
+		return rc;
+	if (lifetime_s <= 0 || lifetime_s > 366 * 86400 || now < 0)
+		return sk_errorf(err, EINVAL, "session: a lifetime is 1 second to a year");
+	return 0;
+}
+
 int
 reg_session_open(struct reg *r, const struct reg_actor *a, const char *device,
     const char *staff_id, const char *factor, int64_t now, int64_t lifetime_s,
@@ -212,12 +228,8 @@ reg_session_open(struct reg *r, const struct reg_actor *a, const char *device,
 
 	if (a == NULL)
 		a = &nobody;
-	if ((rc = valid_name("the device", device, REG_NAME_MAX, err)) < 0 ||
-	    (rc = valid_name("the user", staff_id, REG_NAME_MAX, err)) < 0 ||
-	    (rc = valid_name("the factor", factor, REG_FACTOR_MAX, err)) < 0)
+	if ((rc = open_args_valid(device, staff_id, factor, now, lifetime_s, err)) < 0)
 		return rc;
-	if (lifetime_s <= 0 || lifetime_s > 366 * 86400 || now < 0)
-		return sk_errorf(err, EINVAL, "session: a lifetime is 1 second to a year");
 	if (own && (rc = reg_begin(r, err)) < 0)
 		return rc;
 	rc = open_tx(r, a, device, staff_id, factor, now, lifetime_s, 0, NULL, id, err);
@@ -242,12 +254,8 @@ reg_session_open_checked(struct reg *r, const struct reg_actor *a,
 	if (!reg_in_tx(r))
 		return sk_errorf(err, EINVAL, "session: a checked open needs the"
 		    " caller's transaction");
-	if ((rc = valid_name("the device", device, REG_NAME_MAX, err)) < 0 ||
-	    (rc = valid_name("the user", staff_id, REG_NAME_MAX, err)) < 0 ||
-	    (rc = valid_name("the factor", factor, REG_FACTOR_MAX, err)) < 0)
+	if ((rc = open_args_valid(device, staff_id, factor, now, lifetime_s, err)) < 0)
 		return rc;
-	if (lifetime_s <= 0 || lifetime_s > 366 * 86400 || now < 0)
-		return sk_errorf(err, EINVAL, "session: a lifetime is 1 second to a year");
 	return open_tx(r, a, device, staff_id, factor, now, lifetime_s, 1, NULL, id, err);
 }
 
@@ -262,16 +270,12 @@ reg_session_handover(struct reg *r, const struct reg_actor *a, const char *devic
 
 	if (a == NULL)
 		a = &nobody;
-	if ((rc = valid_name("the device", device, REG_NAME_MAX, err)) < 0 ||
-	    (rc = valid_name("the user handing over", from_staff, REG_NAME_MAX, err)) < 0 ||
-	    (rc = valid_name("the user", to_staff, REG_NAME_MAX, err)) < 0 ||
-	    (rc = valid_name("the factor", factor, REG_FACTOR_MAX, err)) < 0)
+	if ((rc = valid_name("the user handing over", from_staff, REG_NAME_MAX, err)) < 0 ||
+	    (rc = open_args_valid(device, to_staff, factor, now, lifetime_s, err)) < 0)
 		return rc;
 	if (strcmp(from_staff, to_staff) == 0)
 		return sk_errorf(err, EINVAL, "session: a handover from %s to %s: the same"
 		    " user", from_staff, to_staff);
-	if (lifetime_s <= 0 || lifetime_s > 366 * 86400 || now < 0)
-		return sk_errorf(err, EINVAL, "session: a lifetime is 1 second to a year");
 	if (own && (rc = reg_begin(r, err)) < 0)
 		return rc;
 	if ((rc = open_session(r, device, &prev, err)) >= 0) {
