@@ -152,11 +152,25 @@ ctl_answer(enum ctl_cmd cmd, const struct ctl_ops *ops, void *arg, uint8_t *type
 	return n;
 }
 
+/* The client's credentials, from the kernel: root (uid 0) or not. */
+static int
+peer_is_root(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    len != sizeof(cr))
+		return 0;
+	return cr.uid == 0;
+}
+
 void
 ctl_serve_ask(int lfd, ctl_ask_fn ask, void *arg)
 {
 	static const char e[] =
 	    "error: unknown request (try \"status\", \"status json\" or \"reload\")\n";
+	static const char notroot[] = "error: reload: only root may ask for it\n";
 	static uint8_t payload[CTL_PAYLOAD_MAX];
 	char req[CTL_MAX_LINE + 1];
 	struct timeval tv = { 0, 500000 };
@@ -172,6 +186,14 @@ ctl_serve_ask(int lfd, ctl_ask_fn ask, void *arg)
 	n = read_request(fd, req, sizeof(req));
 	if (n < 0 || ctl_parse(req, (size_t)n, &cmd) != 0) {
 		respond(fd, CTL_T_ERROR, e, sizeof(e) - 1);
+		close(fd);
+		return;
+	}
+	/* The socket's group may hold the sign-on relay, which asks for the
+	 * mode and uplink of each request: a client that is not root may ask
+	 * for the status and nothing else. */
+	if (cmd == CTL_RELOAD && !peer_is_root(fd)) {
+		respond(fd, CTL_T_ERROR, notroot, sizeof(notroot) - 1);
 		close(fd);
 		return;
 	}

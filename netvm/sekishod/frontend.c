@@ -108,7 +108,7 @@ receive_listener(int fd)
 /* Its sandbox (child.h): prepared in the parent for the first, forked;
  * entered by an exec'd one itself. */
 static const int fe_calls[] = { SCMP_SYS(accept4), SCMP_SYS(setsockopt),
-    SCMP_SYS(rt_sigaction), SCMP_SYS(recvmsg) };
+    SCMP_SYS(getsockopt), SCMP_SYS(rt_sigaction), SCMP_SYS(recvmsg) };
 static const struct sandbox fe_sandbox = {
 	.name = "sekishod frontend", .user = SANDBOX_USER_CTL,
 	.syscalls = fe_calls, .n_syscalls = nitems(fe_calls), .flags = SANDBOX_SYSLOG,

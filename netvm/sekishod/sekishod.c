@@ -31,6 +31,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,6 +491,31 @@ control_start(struct sekishod *d)
 		fatalx("%s", err.msg);
 }
 
+/* The sign-on relay asks the control socket for the mode and uplink of
+ * each request (the audit trail names them): the socket becomes its
+ * group's (0660) and so does the run directory when it holds the socket,
+ * only to pass through (0710); control.c answers a client that is not
+ * root its status and nothing else. Without them the relay records the
+ * mode as unknown, nothing more. */
+static void
+share_status(const struct sekishod *d)
+{
+	const struct passwd *pw;
+	size_t n = strlen(d->rundir);
+
+	if ((pw = getpwnam(SANDBOX_USER_SIGNON)) == NULL) {
+		log_warnx("sign-on relay: no user %s: its requests are recorded with the "
+		    "mode unknown", SANDBOX_USER_SIGNON);
+		return;
+	}
+	if (strncmp(d->sock_path, d->rundir, n) == 0 && d->sock_path[n] == '/' &&
+	    strchr(d->sock_path + n + 1, '/') == NULL &&
+	    (chown(d->rundir, 0, pw->pw_gid) == -1 || chmod(d->rundir, 0710) == -1))
+		log_warn("sign-on relay: %s", d->rundir);
+	if (chown(d->sock_path, 0, pw->pw_gid) == -1 || chmod(d->sock_path, 0660) == -1)
+		log_warn("sign-on relay: %s", d->sock_path);
+}
+
 static void
 start(struct sekishod *d)
 {
@@ -515,6 +541,8 @@ start(struct sekishod *d)
 		errno = -d->ctl_fd;
 		fatal("control socket %s", d->sock_path);
 	}
+	if (d->signon.device != NULL)
+		share_status(d);
 	/* The frontend gets its own copy; ours is for a restarted one. */
 	d->ctl_listen = d->ctl_fd;
 	d->ctl_fd = -1;
@@ -620,6 +648,7 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc || (plain && d.bundled) || (force && !base_only))
 		usage();
+	d.signon.ctl_path = d.sock_path;
 	if (d.bundled)
 		bundle_paths(&d, store, incoming, sizeof(store));
 	log_init("sekishod", foreground || base_only, verbose + LOG_LEVEL_INFO);

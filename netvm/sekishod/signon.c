@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +52,7 @@ spawn(struct signon *s, const struct policy *pol)
 	char ver[INET_ADDRSTRLEN + 8], work[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
 	char sign[KEY_B64_LEN], seal[KEY_B64_LEN], dev[128];
 	char sign2[KEY_B64_LEN], seal2[KEY_B64_LEN];
-	char *argv[20] = { "sekisho-signon", "-d", "-n", dev, "-K", "3",
+	char *argv[24] = { "sekisho-signon", "-d", "-n", dev, "-K", "3",
 	    "-V", ver, "-S", sign, "-E", seal, "-l", work, NULL };
 	size_t n = 14;
 	int fds[4] = { -1, -1, -1, -1 };
@@ -74,6 +75,13 @@ spawn(struct signon *s, const struct policy *pol)
 		key_to_b64(seal2, pol->verifier_seal_next);
 		argv[n++] = "-E";
 		argv[n++] = seal2;
+	}
+	/* The mode and uplink of each request, for the audit trail: the
+	 * control socket answers the relay's group its status, nothing else
+	 * (sekishod.c, control.c). */
+	if (s->ctl_path != NULL) {
+		argv[n++] = "-c";
+		argv[n++] = (char *)(uintptr_t)s->ctl_path;
 	}
 	argv[n] = NULL;
 	if ((fds[3] = open(s->key_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {

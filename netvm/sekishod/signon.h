@@ -21,6 +21,7 @@ struct signon {
 	char		 helper[PATH_MAX];	/* sekisho-signon */
 	const char	*device;	/* the laptop's name in the registry (-N) */
 	const char	*key_path;	/* its sign-on key, 0600 (-K) */
+	const char	*ctl_path;	/* sekishod's control socket, for the status */
 	pid_t		 pid;		/* 0: none */
 	struct respawn	 rs;
 };

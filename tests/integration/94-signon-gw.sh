@@ -120,6 +120,11 @@ counter() { n lgwan nft list counter inet count94 "$1" | awk '/packets/ { print 
 # ---- the netvm: sekishod starts the relay -------------------------------------------
 netvm_env
 netvm_boot
+# The relay asks sekishod's control socket for the mode and uplink of each
+# request: in production the socket sits in sekishod's run directory,
+# which sekishod makes passable (0710) for the relay's group; here it sits
+# in the lab's directory, so the test lets it be passed through.
+chmod 0711 "$LAB_DIR"
 check "sekishod starts, named laptop, with its sign-on key" \
 	netvm_start "$tmp/policy.conf" -N laptop -K "$tmp/laptop/signon.key"
 check "work gets its address" lab_work_dhcp
@@ -149,6 +154,19 @@ relay_keys() {	# both pinned pairs, current first, as the policy has them
 	[[ $c != *signon.key* ]]
 }
 check "sekishod gave it the verifier's current and next keys from the policy, the key by descriptor" relay_keys
+relay_status() {	# it is given the control socket, which answers it the status only
+	local c ctl
+	c=$(tr '\0' ' ' <"/proc/$(relay_pid)/cmdline")
+	[[ $c == *" -c $NETVM_SOCK"* ]] || { echo "cmdline: $c"; return 1; }
+	[ "$(stat -c %G:%a "$NETVM_SOCK")" = "_sekisho-signon:660" ] || { stat "$NETVM_SOCK"; return 1; }
+	ctl=(setpriv --reuid=_sekisho-signon --regid=_sekisho-signon --clear-groups
+	    "$LAB_BUILD/sekishoctl" -s "$NETVM_SOCK")
+	"${ctl[@]}" status | grep -q "^mode: *remote" || { "${ctl[@]}" status; return 1; }
+	local out; out=$("${ctl[@]}" reload 2>&1)
+	[ "$out" = "sekishoctl: $NETVM_SOCK: error: reload: only root may ask for it" ] || { echo "reload: $out"; return 1; }
+}
+check "the relay has the control socket: its user reads the status, its reload is refused" \
+	relay_status
 first_relay=$(relay_pid)
 kill "$first_relay"
 relay_again() { local p; p=$(relay_pid); [ -n "$p" ] && [ "$p" != "$first_relay" ] && relay_up; }
@@ -206,6 +224,10 @@ check "the verifier's records: the wrong PIN, then s1001 on laptop with card-pin
 	"grep -q '\"user\":\"s1001\",\"laptop\":\"laptop\",\"op\":\"signon\",\"factor\":\"card-pin\",\"result\":\"wrong-pin\"' '$tmp/audit.jsonl' &&
 	 grep -q '\"user\":\"s1001\",\"laptop\":\"laptop\",\"op\":\"signon\",\"factor\":\"card-pin\",\"result\":\"ok\"' '$tmp/audit.jsonl' ||
 	 { cat '$tmp/audit.jsonl'; false; }"
+
+check "... made at home: mode remote, over the uplink in force" grep -qE \
+	'"op":"signon","factor":"card-pin","result":"ok","mode":"remote","uplink":"[a-z0-9]+"' \
+	"$tmp/audit.jsonl"
 
 # ---- sign-off ---------------------------------------------------------------------------
 check "sign-off" says "Signed off." agent logout
