@@ -23,6 +23,10 @@ trap cleanup EXIT
 say "Building the lab: work, netvm, home router + printer, internet, agency gateway, LGWAN"
 LAB_SEGMENTS="office hotel lte" lab_up || exit 1
 lab_roles
+# The sign-on relay (user _sekisho-signon) asks sekishod's control socket
+# for the mode and uplink it records; in the netvm the socket's directory
+# lets its group through (docs/control.md), here the lab's directory must.
+chmod 0711 "$LAB_DIR"
 netvm_env
 netvm_boot
 lab_leak_reset

@@ -17,6 +17,7 @@
  * the policy pins them while the agency rolls its keys.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -275,7 +276,7 @@ on_signal(struct signond *d)
 }
 
 static void
-enter_sandbox(const struct signond *d)
+enter_sandbox(struct signond *d)
 {
 	static const int calls[] = {
 		SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg),
@@ -288,7 +289,19 @@ enter_sandbox(const struct signond *d)
 		.paths = paths, .n_paths = d->ctl_path != NULL ? 1 : 0,
 	};
 	struct sk_error err;
+	int fd;
 
+	/* A control socket this user cannot reach costs the records their
+	 * mode and uplink ("unknown"), never the relay. */
+	if (d->ctl_path != NULL) {
+		if ((fd = open(d->ctl_path, O_PATH | O_CLOEXEC)) == -1) {
+			log_warn("control socket %s: the mode and uplink are recorded as"
+			    " unknown", d->ctl_path);
+			d->ctl_path = NULL;
+			sb.n_paths = 0;
+		} else
+			close(fd);
+	}
 	if (sandbox_enter(&sb, &err) < 0)
 		fatalx("%s", err.msg);
 }

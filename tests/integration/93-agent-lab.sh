@@ -109,10 +109,11 @@ check "from work: card + PIN, signed on through the tunnel" says \
 	"Signed on as s1001 with card + PIN for 480 minutes." \
 	agent login --reader "$CARDS_READER0" --pin-fd 3 3<"$tmp/pin"
 # The request came from the laptop's tunnel address: through the tunnel.
-# (sekishod does not give its relay the control socket, which is root's
-# alone, so the mode is recorded as unknown.)
+# The lab's directory, which holds sekishod's control socket, is left
+# closed to the relay's user here (94 opens it): the relay says so and
+# records the mode as unknown, and signs on all the same.
 check "the verifier recorded it: laptop pc-001, from its tunnel address" bash -c \
-	"grep -q '\"user\":\"s1001\",\"laptop\":\"pc-001\",\"op\":\"signon\",\"factor\":\"card-pin\",\"result\":\"ok\",.*\"from\":\"${LAB_TUNNEL_DEVICE%/*}:[0-9]*\"' '$tmp/audit.jsonl' || { cat '$tmp/audit.jsonl'; false; }"
+	"grep -q '\"user\":\"s1001\",\"laptop\":\"pc-001\",\"op\":\"signon\",\"factor\":\"card-pin\",\"result\":\"ok\",\"mode\":\"unknown\",.*\"from\":\"${LAB_TUNNEL_DEVICE%/*}:[0-9]*\"' '$tmp/audit.jsonl' || { cat '$tmp/audit.jsonl'; false; }"
 check "from work: sign-off" says "Signed off." agent logout
 lab_stop authd
 check "from work, the verifier down: the exact line" says \
