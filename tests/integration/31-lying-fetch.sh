@@ -90,22 +90,7 @@ log_next() {
 }
 check "a genuine failure: its one line, as the helper said it" log_next \
 	"$(rx "fetch over the tunnel: $SRV: no answer within 5000 ms; next try in ")[0-9]+ s"
-work_rules() {
-	n netvm nft list chain inet sekisho forward |
-	    sed -nE 's/ counter packets [0-9]+ bytes [0-9]+//; /iifname "wk0"/s/^[[:space:]]+//p'
-}
-# In remote mode work's connections still translated to a former tunnel
-# address are refused (69-live-gateway), an expired policy or not.
-FORMER="iifname \"wk0\" oifname \"$NETVM_TUN\" ct status snat ct reply ip daddr != ${LAB_TUNNEL_DEVICE%/*}"
-EXPIRED_RULES='iifname "wk0" meta nfproto ipv6 meta l4proto tcp reject with tcp reset
-iifname "wk0" meta nfproto ipv6 reject with icmpx admin-prohibited
-'"$FORMER meta l4proto tcp reject with tcp reset
-$FORMER reject with icmpx admin-prohibited"'
-iifname "wk0" ip saddr != 172.30.0.2 drop
-iifname "wk0" meta l4proto tcp reject with tcp reset comment "policy expired"
-iifname "wk0" reject with icmpx admin-prohibited comment "policy expired"
-iifname "wk0" meta l4proto tcp reject with tcp reset
-iifname "wk0" reject with icmpx admin-prohibited'
+EXPIRED_RULES=$(expired_rules)
 loads() { grep -c 'ruleset in force' "$LOG"; }
 LOADS=$(loads)
 # unchanged: serial 1 expired, nothing at the incoming path, work's rules

@@ -92,23 +92,7 @@ log_next() {
 	lab_wait_for -t 20 bash -c '[ "$(grep -cE -- "$1" "$2")" -gt "$3" ]' _ "$re" "$LOG" "$n0" ||
 		{ echo "no line: $re"; tail -5 "$LOG"; return 1; }
 }
-# Work's rules in the forward chain, counters stripped: what work may do.
-work_rules() {
-	n netvm nft list chain inet sekisho forward |
-	    sed -nE 's/ counter packets [0-9]+ bytes [0-9]+//; /iifname "wk0"/s/^[[:space:]]+//p'
-}
-# In remote mode work's connections still translated to a former tunnel
-# address are refused (69-live-gateway), an expired policy or not.
-FORMER="iifname \"wk0\" oifname \"$NETVM_TUN\" ct status snat ct reply ip daddr != ${LAB_TUNNEL_DEVICE%/*}"
-EXPIRED_RULES='iifname "wk0" meta nfproto ipv6 meta l4proto tcp reject with tcp reset
-iifname "wk0" meta nfproto ipv6 reject with icmpx admin-prohibited
-'"$FORMER meta l4proto tcp reject with tcp reset
-$FORMER reject with icmpx admin-prohibited"'
-iifname "wk0" ip saddr != 172.30.0.2 drop
-iifname "wk0" meta l4proto tcp reject with tcp reset comment "policy expired"
-iifname "wk0" reject with icmpx admin-prohibited comment "policy expired"
-iifname "wk0" meta l4proto tcp reject with tcp reset
-iifname "wk0" reject with icmpx admin-prohibited'
+EXPIRED_RULES=$(expired_rules)
 expired_now() {
 	[ "$(work_rules)" = "$EXPIRED_RULES" ] ||
 		{ echo "work's rules:"; work_rules; return 1; }

@@ -121,3 +121,27 @@ netvm_cleanup() {
 
 # Fetch from work: body on stdout.
 work_get() { n work curl -sS -m "${2:-5}" "$1"; }
+
+# Work's rules in the netvm's forward chain, counters stripped: what work
+# may do (31, 72).
+work_rules() {
+	n netvm nft list chain inet sekisho forward |
+	    sed -nE 's/ counter packets [0-9]+ bytes [0-9]+//; /iifname "wk0"/s/^[[:space:]]+//p'
+}
+# work_rules in remote mode with the policy expired. Work's connections
+# still translated to a former tunnel address are refused there too
+# (69-live-gateway).
+expired_rules() {
+	local former="iifname \"wk0\" oifname \"$NETVM_TUN\" ct status snat ct reply ip daddr != ${LAB_TUNNEL_DEVICE%/*}"
+
+	printf '%s\n' \
+	    'iifname "wk0" meta nfproto ipv6 meta l4proto tcp reject with tcp reset' \
+	    'iifname "wk0" meta nfproto ipv6 reject with icmpx admin-prohibited' \
+	    "$former meta l4proto tcp reject with tcp reset" \
+	    "$former reject with icmpx admin-prohibited" \
+	    'iifname "wk0" ip saddr != 172.30.0.2 drop' \
+	    'iifname "wk0" meta l4proto tcp reject with tcp reset comment "policy expired"' \
+	    'iifname "wk0" reject with icmpx admin-prohibited comment "policy expired"' \
+	    'iifname "wk0" meta l4proto tcp reject with tcp reset' \
+	    'iifname "wk0" reject with icmpx admin-prohibited'
+}
