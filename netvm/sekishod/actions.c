@@ -136,7 +136,7 @@ static int
 put_rules(struct sekishod *d, enum mode mode, const char *uplink, struct fw_change *c,
     int fallback)
 {
-	struct fw_params base = { MODE_BLOCKED, NULL, NULL, NULL, NULL, NULL, 0 };
+	struct fw_params base = { .mode = MODE_BLOCKED };
 	const struct uplink *u = engine_office_uplink(&d->engine);
 	enum mode was = d->rules_mode;
 	struct sk_error err;

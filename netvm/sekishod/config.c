@@ -17,7 +17,9 @@
 int
 check_only(struct sekishod *d)
 {
-	struct fw_params p = { MODE_REMOTE, &d->pol, d->work_if, d->tun_if, NULL, NULL, 0 };
+	struct fw_params p = {
+	    .mode = MODE_REMOTE, .pol = &d->pol, .work_if = d->work_if,
+	    .tun_if = d->tun_if };
 	struct sk_error err;
 
 	if (fw_load_check(d->fw, &p, &err) < 0) {

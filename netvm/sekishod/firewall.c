@@ -396,7 +396,7 @@ ensure_base(struct firewall *fw)
 int
 load_base(struct firewall *fw)
 {
-	struct fw_params p = { MODE_BLOCKED, NULL, NULL, NULL, NULL, NULL, 0 };
+	struct fw_params p = { .mode = MODE_BLOCKED };
 	struct sk_error err;
 	int rc;
 

@@ -17,7 +17,9 @@ int
 compile_netvm(const struct policy *p, const struct compile_netvm *o,
     struct buf *out, struct sk_error *err)
 {
-	struct fw_params fp = { o->mode, p, o->work_if, o->tun_if, o->uplink, NULL, 0 };
+	struct fw_params fp = {
+	    .mode = o->mode, .pol = p, .work_if = o->work_if,
+	    .tun_if = o->tun_if, .uplink = o->uplink };
 
 	if (!ifname_valid(o->work_if))
 		return sk_errorf(err, EINVAL, "bad work interface name '%s'", o->work_if);

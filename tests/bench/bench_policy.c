@@ -223,7 +223,9 @@ static int
 bench_switch(const char *path, size_t runs)
 {
 	uint64_t *v = calloc(runs, sizeof(*v)), t;
-	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", "up0", NULL, 0 };
+	struct fw_params p = {
+	    .mode = MODE_REMOTE, .work_if = "wk0", .tun_if = "sekisho0",
+	    .uplink = "up0" };
 	struct fw_model *held = NULL;
 	struct firewall *fw;
 	struct sk_error err;
@@ -260,7 +262,8 @@ bench_live(const char *a, const char *b, size_t runs)
 {
 	uint64_t *v = calloc(runs, sizeof(*v)), *cv = calloc(runs, sizeof(*cv)), t, ct;
 	uint64_t *tv = calloc(runs, sizeof(*tv));
-	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, NULL, 0 };
+	struct fw_params p = {
+	    .mode = MODE_REMOTE, .work_if = "wk0", .tun_if = "sekisho0" };
 	struct fw_model *held = NULL;
 	struct firewall *fw;
 	struct sk_error err;
@@ -336,7 +339,8 @@ dump_table(const char *path)
 static int
 steps(int inc, const char *dir, char **paths, int n)
 {
-	struct fw_params p = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, NULL, 0 };
+	struct fw_params p = {
+	    .mode = MODE_REMOTE, .work_if = "wk0", .tun_if = "sekisho0" };
 	struct fw_model *held = NULL;
 	struct policy pol[2];
 	struct firewall *fw;

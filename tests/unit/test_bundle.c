@@ -1030,7 +1030,8 @@ static void
 test_compile_netvm(void **state)
 {
 	struct compile_netvm o = { MODE_REMOTE, "wk0", "sekisho0", NULL };
-	struct fw_params fp = { MODE_REMOTE, NULL, "wk0", "sekisho0", NULL, NULL, 0 };
+	struct fw_params fp = {
+	    .mode = MODE_REMOTE, .work_if = "wk0", .tun_if = "sekisho0" };
 	struct sk_error err;
 	struct policy p;
 	struct buf a, b;
@@ -1094,8 +1095,10 @@ test_render_expired(void **state)
 	(void)state;
 	parse(policy7, &p);
 	for (size_t i = 0; i < nitems(modes); i++) {
-		struct fw_params fp = { modes[i], &p, "wk0", "sekisho0",
-		    modes[i] == MODE_OFFICE ? "up0" : NULL, NULL, 0 };
+		struct fw_params fp = {
+		    .mode = modes[i], .pol = &p, .work_if = "wk0",
+		    .tun_if = "sekisho0",
+		    .uplink = modes[i] == MODE_OFFICE ? "up0" : NULL };
 		char *fa, *fb, *ra, *rb, *line, *save = NULL;
 		struct buf a, b;
 		int rejects = 0;

@@ -177,7 +177,9 @@ test_render(void **state)
 {
 	struct policy pol;
 	struct sk_error err;
-	struct fw_params fp = { MODE_OFFICE, &pol, "wk0", "skt0", "up0", NULL, 0 };
+	struct fw_params fp = {
+	    .mode = MODE_OFFICE, .pol = &pol, .work_if = "wk0",
+	    .tun_if = "skt0", .uplink = "up0" };
 	const struct in_addr *v;
 	struct buf b;
 	size_t n;

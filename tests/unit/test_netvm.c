@@ -74,7 +74,9 @@ static const uint8_t router_mac[6] = { 0x02, 0x53, 0x4b, 0x00, 0x0a, 0x01 };
 static char *
 render(enum mode mode, const struct policy *p)
 {
-	struct fw_params fp = { mode, p, "wk0", "skt0", "up0", router_mac, 0 };
+	struct fw_params fp = {
+	    .mode = mode, .pol = p, .work_if = "wk0", .tun_if = "skt0",
+	    .uplink = "up0", .router_mac = router_mac };
 	struct buf b;
 
 	buf_init(&b);
@@ -215,7 +217,9 @@ test_base_ruleset(void **state)
 static struct fw_model *
 model(enum mode mode, const struct policy *p, const char *uplink)
 {
-	struct fw_params fp = { mode, p, "wk0", "skt0", uplink, NULL, 0 };
+	struct fw_params fp = {
+	    .mode = mode, .pol = p, .work_if = "wk0", .tun_if = "skt0",
+	    .uplink = uplink };
 	struct fw_model *m = fw_model_new();
 	struct buf a, b;
 
