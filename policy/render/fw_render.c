@@ -143,6 +143,8 @@ render_input(const struct fw_params *p, struct buf *o)
 static void
 render_output(const struct fw_params *p, struct buf *o)
 {
+	char a[INET_ADDRSTRLEN];
+
 	buf_printf(o, "\tchain output {\n"
 	    "\t\ttype filter hook output priority filter; policy drop;\n"
 	    "\t\toif \"lo\" accept\n");
@@ -151,6 +153,23 @@ render_output(const struct fw_params *p, struct buf *o)
 	buf_printf(o, "\t\tmeta nfproto ipv6 counter drop\n"
 	    "\t\tudp sport 68 udp dport 67 accept\n");
 	if (p->pol != NULL) {
+		/* The netvm's own flows translated to a former tunnel address
+		 * (a live change of the device's tunnel-address, reload.c) are
+		 * cut at their next packet, with an answer the sending process
+		 * sees at once, as work's are in the forward chain: the
+		 * translation lives in their conntrack entry, which a new
+		 * address does not change, and they would go on from an
+		 * address the gateway no longer routes, and hang. The netvm's
+		 * own traffic is translated only into the tunnel (srcnat: a
+		 * source picked before the mode's mark rerouted it there, as
+		 * the sign-on relay's), and only remote mode sends any there.
+		 * A socket that took the tunnel's address itself (the helpers'
+		 * marked ones) needs no rule: the kernel routes nothing from
+		 * an address it no longer holds. */
+		if (p->mode == MODE_REMOTE)
+			buf_printf(o, "\t\tct status snat ct reply ip daddr != %s meta l4proto tcp counter reject with tcp reset\n"
+			    "\t\tct status snat ct reply ip daddr != %s counter reject with icmpx admin-prohibited\n",
+			    ip4(p->pol->tunnel_addr, a), ip4(p->pol->tunnel_addr, a));
 		buf_printf(o, "\t\toifname \"%s\" accept\n", p->tun_if);
 		buf_printf(o, "\t\tip daddr . udp dport @gateways accept\n");
 		if (p->pol->n_beacons > 0)

@@ -18,7 +18,10 @@
 #    its conntrack entry, and the forward chain now refuses a flow
 #    translated to another address than the tunnel's), new connections
 #    work, and the portal sees them from 10.77.0.3; the tunnel interface
-#    holds only the new address.
+#    holds only the new address. A connection of the netvm's own is cut
+#    the same way, by its output chain: translated to 10.77.0.2 (its
+#    source an uplink's, rerouted into the tunnel by the mode's mark, as
+#    the sign-on relay's flow to the verifier).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
@@ -77,10 +80,12 @@ serial_is() { ctl status | grep -qx "policy:     serial $1 ($BUNDLE)"; }
 # hold NAME: a connection from work to the echo server, in the background
 # (not under check: a command substitution would wait for it to end); then
 # check "..." held NAME: it is up.
-hold() {
-	rm -f "$LAB_DIR/$1.go" "$LAB_DIR/$1.out"
-	n work python3 tests/integration/tcphold.py hold "$LAB_PORTAL" "$ECHO_PORT" \
-		"$LAB_DIR/$1.go" "$LAB_DIR/$1.out" >"$LAB_DIR/$1.log" 2>&1 </dev/null &
+# (hold_in NS NAME: the same from namespace NS)
+hold() { hold_in work "$1"; }
+hold_in() {
+	rm -f "$LAB_DIR/$2.go" "$LAB_DIR/$2.out"
+	n "$1" python3 tests/integration/tcphold.py hold "$LAB_PORTAL" "$ECHO_PORT" \
+		"$LAB_DIR/$2.go" "$LAB_DIR/$2.out" >"$LAB_DIR/$2.log" 2>&1 </dev/null &
 	HOLDS+=("$!")
 }
 held() { lab_wait_for -t 10 grep -qx up "$LAB_DIR/$1.out" || { cat "$LAB_DIR/$1.log"; false; }; }
@@ -147,6 +152,15 @@ check "on disk: serial 2 in force and stored, no staging file left" stored_is 2
 # ---- serial 3: the tunnel address ------------------------------------------------------
 hold addr
 check "a connection from work to the portal is held open again" held addr
+hold_in netvm own
+check "a connection of the netvm's own to the portal is held open" held own
+from_old() {	# the portal sees work's and the netvm's connections from 10.77.0.2
+	local s
+	s=$(ip netns exec "$NS_LGWAN" ss -Htn state established "( sport = :$ECHO_PORT )")
+	echo "$s"
+	[ "$(echo "$s" | grep -c ' 10\.77\.0\.2:')" = 2 ]
+}
+check "the portal sees both held connections from 10.77.0.2 (the netvm's translated)" from_old
 # The agency moves the device's tunnel address, then the policy follows.
 n agency wg set "$LAB_WG_GW" peer "$LAB_DEVICE_PUB" allowed-ips 10.77.0.3/32
 cp "$B/3" "$INCOMING"
@@ -167,11 +181,21 @@ check "the held connection is cut, as the log says: reset at its next packet, no
 	[ "$held" = reset ]
 refused_by_rule() {	# the forward rule for flows translated to 10.77.0.2 counted it
 	local r
-	r=$(netvm_rules | grep -F 'ct status snat ct reply ip daddr != 10.77.0.3 meta l4proto tcp')
+	r=$(n netvm nft list chain inet sekisho forward | grep -F 'ct status snat ct reply ip daddr != 10.77.0.3 meta l4proto tcp')
 	echo "$r"
 	echo "$r" | grep -qE 'counter packets [1-9]'
 }
 check "it was the netvm's rule for flows translated to the former address that reset it" refused_by_rule
+held=$(outcome own)
+check "the netvm's own connection translated to 10.77.0.2 is cut too: reset at its next packet ($held)" \
+	[ "$held" = reset ]
+refused_own() {	# the output rule for the netvm's flows translated to 10.77.0.2 counted it
+	local r
+	r=$(n netvm nft list chain inet sekisho output | grep -F 'ct status snat ct reply ip daddr != 10.77.0.3 meta l4proto tcp')
+	echo "$r"
+	echo "$r" | grep -qE 'counter packets [1-9]'
+}
+check "it was the netvm's output rule for its flows translated to the former address that reset it" refused_own
 check "a new connection to the portal works" lab_wait_for -t 10 portal_ok
 hold fromnew
 from_new() {	# the portal's echo server sees work's new connection from 10.77.0.3

@@ -103,6 +103,14 @@ test_remote_ruleset(void **state)
 	    "\t\telements = { 172.30.0.1 : 10.64.0.53 }\n\t}\n"));
 	assert_non_null(strstr(t, "oifname \"skt0\" ip saddr != 10.77.0.2 snat ip to 10.77.0.2\n"));
 	assert_non_null(strstr(t, "\t\tip daddr . udp dport @gateways accept\n"));
+	/* The netvm's own flows still translated to a former tunnel address
+	 * are refused before anything of its own is let into the tunnel. */
+	const char *own = strstr(t, "\t\tct status snat ct reply ip daddr != 10.77.0.2 meta l4proto tcp counter reject with tcp reset\n"
+	    "\t\tct status snat ct reply ip daddr != 10.77.0.2 counter reject with icmpx admin-prohibited\n"
+	    "\t\toifname \"skt0\" accept\n");
+	assert_non_null(own);
+	assert_true(own > strstr(t, "\tchain output {\n"));
+	assert_true(own < strstr(t, "\t\tmeta mark 0x5e1 accept\n"));
 	assert_non_null(strstr(t, "\tset gateways {\n\t\ttype ipv4_addr . inet_service\n\t\telements = { 192.0.2.10 . 51820 }\n\t}\n"));
 	assert_non_null(strstr(t, "tcp option maxseg size set rt mtu"));
 	/* The only accept of work's traffic is into the tunnel. */
@@ -130,6 +138,9 @@ test_office_ruleset(void **state)
 	/* The office mark only on what is bound for LGWAN, the resolvers or
 	 * the netvm's DNS (the office table holds one default route). */
 	assert_null(strstr(t, "\t\tiifname \"wk0\" meta mark set 0x5e2\n"));
+	/* Office mode's start forgot every tracked connection: no rule for
+	 * flows translated to a former tunnel address, work's or the netvm's. */
+	assert_null(strstr(t, "ct status snat"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ip daddr @lgwan meta mark set 0x5e2\n"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ip daddr @resolvers meta mark set 0x5e2\n"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ip daddr 172.30.0.1 meta l4proto { tcp, udp } th dport 53 meta mark set 0x5e2\n"));
