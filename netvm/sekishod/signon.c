@@ -191,7 +191,8 @@ signon_policy(struct signon *s, const struct policy *old, const struct policy *p
 	    sizeof(pol->verifier_sign_next)) == 0 &&
 	    memcmp(old->verifier_seal_next, pol->verifier_seal_next,
 	    sizeof(pol->verifier_seal_next)) == 0 &&
-	    old->work_router.s_addr == pol->work_router.s_addr)
+	    old->work_router.s_addr == pol->work_router.s_addr &&
+	    old->tunnel_addr.s_addr == pol->tunnel_addr.s_addr)
 		return;
 	signon_stop(s);
 	if (pol->verifier.sin_family == 0) {

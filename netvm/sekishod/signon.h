@@ -4,7 +4,9 @@
  * first instruction (user _sekisho-signon, no capability, seccomp,
  * Landlock), the laptop's sign-on key handed over as a descriptor that
  * sekishod opened, restarted with a backoff when it dies, restarted when
- * the policy's verifier or work link changes, stopped with sekishod.
+ * the policy's verifier, work link or tunnel address changes (its flow
+ * to the verifier keeps the translation to the former address: only a
+ * new socket gets the new one), stopped with sekishod.
  */
 #ifndef SK_SIGNON_H
 #define SK_SIGNON_H
@@ -39,7 +41,8 @@ void signon_restart(struct signon *s, const struct policy *pol, uint64_t now);
  * restart (it could not reach the verifier without one, at start) starts
  * now, its backoff forgotten. */
 void signon_on_path(struct signon *s, const struct policy *pol, uint64_t now);
-/* A new policy in force: the relay follows its verifier and work link. */
+/* A new policy in force: the relay follows its verifier, work link and
+ * tunnel address. */
 void signon_policy(struct signon *s, const struct policy *old,
     const struct policy *pol, uint64_t now);
 void signon_stop(struct signon *s);
