@@ -1,5 +1,7 @@
 #include "netvm/sekishod/accept.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -187,6 +189,68 @@ accept_commit(struct accept *a, const struct candidate *c, int from_bundle,
 	return 0;
 }
 
+/* NAME is TARGET's temporary file from durable_write: "BASE.tmp" and the
+ * six letters or digits mkostemp put in. */
+static int
+is_tmp_of(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+
+	if (strncmp(name, base, n) != 0 || strncmp(name + n, ".tmp", 4) != 0 ||
+	    strlen(name + n + 4) != 6)
+		return 0;
+	for (const char *p = name + n + 4; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+/*
+ * A cut inside durable_write (the staging file's or the store's: after
+ * mkostemp, before its rename) leaves TARGET.tmpXXXXXX beside TARGET:
+ * never read by anyone, never the bundle or serial in force, so removing
+ * it decides nothing; one line for each. A leftover that cannot be
+ * removed costs a warning, not the start.
+ */
+static void
+remove_tmp_leftovers(const char *target)
+{
+	char dir[PATH_MAX];
+	const char *slash, *base;
+	struct dirent *de;
+	DIR *d;
+
+	if (target == NULL)
+		return;
+	if ((slash = strrchr(target, '/')) == NULL) {
+		sk_strlcpy(dir, ".", sizeof(dir));
+		base = target;
+	} else if (slash == target) {
+		sk_strlcpy(dir, "/", sizeof(dir));
+		base = slash + 1;
+	} else if ((size_t)(slash - target) < sizeof(dir)) {
+		memcpy(dir, target, (size_t)(slash - target));
+		dir[slash - target] = '\0';
+		base = slash + 1;
+	} else
+		return;
+	if ((d = opendir(dir)) == NULL) {
+		log_warn("%s: cannot look for temporary files of a cut write", dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!is_tmp_of(de->d_name, base))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == -1)
+			log_warn("%s/%s: the temporary file of a cut write, not removed",
+			    dir, de->d_name);
+		else
+			log_info("%s/%s: the temporary file of a write to %s that was cut,"
+			    " removed (it was never in force)", dir, de->d_name, target);
+	}
+	closedir(d);
+}
+
 int
 accept_recover(struct accept *a, int dry, char *path, size_t size,
     struct sk_error *err)
@@ -200,6 +264,10 @@ accept_recover(struct accept *a, int dry, char *path, size_t size,
 	if ((size_t)snprintf(path, size, "%s", a->bundle) >= size ||
 	    (rc = staged_path(a, staged, sizeof(staged), err)) < 0)
 		return sk_errorf(err, ENAMETOOLONG, "%s: path too long", a->bundle);
+	if (!dry) {
+		remove_tmp_leftovers(staged);
+		remove_tmp_leftovers(a->store);
+	}
 	rc = file_read_max(staged, BUNDLE_MAX_SIZE + 1, &buf, &len, err);
 	if (rc == -ENOENT)
 		return 0;

@@ -54,7 +54,8 @@ $(B)/unit/test_frontend: PKG_LIBS += $(SANDBOX_LIBS)
 UNITS += test_accept
 test_accept_SRCS := tests/unit/test_accept.c netvm/sekishod/accept.c \
 	netvm/sekishod/bundle_verify.c netvm/sekishod/trust.c
-$(B)/unit/test_accept: PKG_LIBS += $(SANDBOX_LIBS)
+# and inside its writes: rename wrapped, so that a test can die in it.
+$(B)/unit/test_accept: PKG_LIBS += $(SANDBOX_LIBS) -Wl,--wrap=rename
 # 23-work-privilege checks that sekishod's parent is not dumpable by attaching.
 DEBS += strace
 # The parent <-> engine messages (engmsg.h) and the bounds the parent

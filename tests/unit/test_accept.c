@@ -9,13 +9,17 @@
  * (the store), the new one from it on; never a mix, and no staging file
  * left. Also: a staging file cut short, or newer than the store, is
  * removed; sekishod -n (dry) changes nothing and names the file that
- * would be in force. */
+ * would be in force. A cut inside durable_write itself (the staging file's
+ * or the store's, before the rename of its temporary file: rename is
+ * wrapped here, module.mk) leaves BUNDLE.staged.tmpXXXXXX or
+ * STORE.tmpXXXXXX; the restart removes it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -52,6 +56,20 @@ accept_cut(enum accept_step step)
 	if (crash)
 		longjmp(died, 1);
 	return -EIO;
+}
+
+/* A rename onto crash_rename_to dies there (longjmp), after durable_write
+ * made, filled and synced its temporary file. */
+static const char *crash_rename_to;
+int __real_rename(const char *from, const char *to);
+int __wrap_rename(const char *from, const char *to);
+
+int
+__wrap_rename(const char *from, const char *to)
+{
+	if (crash_rename_to != NULL && strcmp(to, crash_rename_to) == 0)
+		longjmp(died, 1);
+	return __real_rename(from, to);
 }
 
 struct fx {
@@ -149,8 +167,24 @@ serial_of(const char *path)
 	return s;
 }
 
+/* Files in the directory whose name holds ".tmp" (durable_write's). */
+static int
+tmp_files(const struct fx *f)
+{
+	struct dirent *de;
+	DIR *d = opendir(f->dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		n += strstr(de->d_name, ".tmp") != NULL;
+	closedir(d);
+	return n;
+}
+
 /* A restart: what -n would take, then the recovery, then what is in
- * force; it must be want, bundle and store agreeing, no staging file. */
+ * force; it must be want, bundle and store agreeing, no staging file and
+ * no temporary file of a cut write. */
 static void
 restart_finds(struct fx *f, uint64_t want)
 {
@@ -167,6 +201,7 @@ restart_finds(struct fx *f, uint64_t want)
 	assert_true(serial_of(f->bundle) == want);
 	assert_true(a.accepted == want);
 	assert_int_equal(stat(f->staged, &st), -1);
+	assert_int_equal(tmp_files(f), 0);
 	/* a second start finds nothing to do */
 	assert_int_equal(accept_recover(&a, 0, path, sizeof(path), &err), 0);
 	assert_true(serial_of(f->bundle) == want);
@@ -228,6 +263,37 @@ test_recover_staging_files(void **state)
 	restart_finds(f, 8);
 }
 
+/* Cuts inside the two writes of accept_commit before the commit point:
+ * the staging file's and the store's temporary files are left behind
+ * (-n leaves them), and the restart finds 7 in force and removes them. */
+static void
+test_cut_inside_writes(void **state)
+{
+	struct fx *f = *state;
+	const char *targets[] = { f->staged, f->store };
+
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		struct candidate c = { .buf = f->b8, .len = f->n8, .serial = 8 };
+		char path[PATH_MAX];
+		struct sk_error err;
+		struct accept a;
+		volatile int rc = 1;
+
+		before(f);
+		init(f, &a);
+		crash_rename_to = targets[i];
+		if (setjmp(died) == 0)
+			rc = accept_commit(&a, &c, 0, &err);
+		crash_rename_to = NULL;
+		assert_int_equal(rc, 1);	/* it never returned */
+		assert_int_equal(tmp_files(f), 1);
+		init(f, &a);
+		assert_int_equal(accept_recover(&a, 1, path, sizeof(path), &err), 0);
+		assert_int_equal(tmp_files(f), 1);	/* dry: untouched */
+		restart_finds(f, 7);
+	}
+}
+
 /* The uncut commit: 8 in force, the incoming file gone, nothing staged. */
 static void
 test_commit_whole(void **state)
@@ -255,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_commit_whole),
 		cmocka_unit_test(test_cut_each_step),
 		cmocka_unit_test(test_recover_staging_files),
+		cmocka_unit_test(test_cut_inside_writes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
