@@ -67,12 +67,14 @@ same_peer(const struct relay_peer *a, const struct relay_peer *b)
 	    memcmp(a->addr, b->addr, a->len) == 0;
 }
 
-/* Busy: another agent's exchange is in flight and not yet timed out. */
+/* Busy: another agent's exchange of the same kind is in flight and not
+ * yet timed out. */
 static int
-busy(const struct relay *r, const struct relay_peer *from, const struct relay_ctx *c)
+busy(const struct relay_xchg *x, const struct relay_peer *from,
+    const struct relay_ctx *c)
 {
-	return r->state != RELAY_IDLE && c->now_ms < r->deadline_ms &&
-	    !same_peer(&r->agent, from);
+	return x->state != RELAY_IDLE && c->now_ms < x->deadline_ms &&
+	    !same_peer(&x->agent, from);
 }
 
 /* EVENTS: bound and signed as a REQUEST is, sent on; no nonce. */
@@ -81,13 +83,14 @@ relay_events(struct relay *r, const struct relay_peer *from, const uint8_t *in,
     size_t len, const struct relay_ctx *c, struct relay_out *out)
 {
 	static struct signon_events_bound eb;
+	struct relay_xchg *x = &r->x[RELAY_SLOT_EVENTS];
 
 	memset(&eb, 0, sizeof(eb));
 	if (signon_events_decode(in, len, &eb.ev) != SIGNON_OK) {
 		r->count[RELAY_C_BAD_AGENT]++;
 		return;
 	}
-	if (busy(r, from, c)) {
+	if (busy(x, from, c)) {
 		r->count[RELAY_C_BUSY]++;
 		return relay_err(out, from, NULL, SIGNON_RE_BUSY);
 	}
@@ -104,12 +107,12 @@ relay_events(struct relay *r, const struct relay_peer *from, const uint8_t *in,
 		out->len = 0;
 		return;
 	}
-	r->state = RELAY_WAIT_ACK;
-	r->agent = *from;
-	memset(r->nonce, 0, SIGNON_NONCE_LEN);
-	r->ev_first = eb.ev.first_seq;
-	r->ev_count = eb.ev.count;
-	r->deadline_ms = c->now_ms + RELAY_TIMEOUT_MS;
+	x->state = RELAY_WAIT_ACK;
+	x->agent = *from;
+	memset(x->nonce, 0, SIGNON_NONCE_LEN);
+	x->ev_first = eb.ev.first_seq;
+	x->ev_count = eb.ev.count;
+	x->deadline_ms = c->now_ms + RELAY_TIMEOUT_MS;
 	r->count[RELAY_C_FORWARDED]++;
 	out->dest = RELAY_TO_VERIFIER;
 	out->len = SIGNON_EVENTS_BOUND_LEN;
@@ -120,22 +123,23 @@ relay_from_agent(struct relay *r, const struct relay_peer *from, const uint8_t *
     size_t len, const struct relay_ctx *c, struct relay_out *out)
 {
 	static struct signon_bound bd;
+	struct relay_xchg *x = &r->x[RELAY_SLOT_USER];
 	struct signon_nonce_req nr;
 	int t = signon_peek(in, len);
 
 	out->dest = RELAY_TO_NONE;
 	out->len = 0;
 	if (t == SIGNON_HELLO && signon_hello_decode(in, len) == SIGNON_OK) {
-		if (busy(r, from, c)) {
+		if (busy(x, from, c)) {
 			r->count[RELAY_C_BUSY]++;
 			return relay_err(out, from, NULL, SIGNON_RE_BUSY);
 		}
 		if (c->blocked)
 			return relay_err(out, from, NULL, SIGNON_RE_BLOCKED);
 		sk_strlcpy(nr.device, r->device, sizeof(nr.device));
-		r->state = RELAY_WAIT_CHALLENGE;
-		r->agent = *from;
-		r->deadline_ms = c->now_ms + RELAY_TIMEOUT_MS;
+		x->state = RELAY_WAIT_CHALLENGE;
+		x->agent = *from;
+		x->deadline_ms = c->now_ms + RELAY_TIMEOUT_MS;
 		out->dest = RELAY_TO_VERIFIER;
 		out->len = (size_t)signon_nonce_req_encode(out->buf, sizeof(out->buf), &nr);
 		return;
@@ -151,7 +155,7 @@ relay_from_agent(struct relay *r, const struct relay_peer *from, const uint8_t *
 		r->count[RELAY_C_BAD_AGENT]++;
 		return;
 	}
-	if (busy(r, from, c)) {
+	if (busy(x, from, c)) {
 		r->count[RELAY_C_BUSY]++;
 		return relay_err(out, from, bd.req.nonce, SIGNON_RE_BUSY);
 	}
@@ -167,10 +171,10 @@ relay_from_agent(struct relay *r, const struct relay_peer *from, const uint8_t *
 		out->len = 0;
 		return;
 	}
-	r->state = RELAY_WAIT_RESULT;
-	r->agent = *from;
-	memcpy(r->nonce, bd.req.nonce, SIGNON_NONCE_LEN);
-	r->deadline_ms = c->now_ms + RELAY_TIMEOUT_MS;
+	x->state = RELAY_WAIT_RESULT;
+	x->agent = *from;
+	memcpy(x->nonce, bd.req.nonce, SIGNON_NONCE_LEN);
+	x->deadline_ms = c->now_ms + RELAY_TIMEOUT_MS;
 	r->count[RELAY_C_FORWARDED]++;
 	out->dest = RELAY_TO_VERIFIER;
 	out->len = SIGNON_BOUND_LEN;
@@ -183,12 +187,13 @@ relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
 	struct signon_challenge ch;
 	struct signon_result_msg res;
 	struct signon_events_ack ack;
+	struct relay_xchg *x = &r->x[RELAY_SLOT_USER], *e = &r->x[RELAY_SLOT_EVENTS];
 	int t = signon_peek(in, len);
 
 	(void)c;
 	out->dest = RELAY_TO_NONE;
 	out->len = 0;
-	if (t == SIGNON_CHALLENGE && r->state == RELAY_WAIT_CHALLENGE &&
+	if (t == SIGNON_CHALLENGE && x->state == RELAY_WAIT_CHALLENGE &&
 	    signon_challenge_decode(in, len, &ch) == SIGNON_OK) {
 		/* the seal key the agent uses is a pinned one, whatever came:
 		 * the next one when the verifier names it, else the current */
@@ -196,34 +201,34 @@ relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
 		    SIGNON_X25519_LEN))
 			memcpy(ch.seal_pub, r->verifier_seal, SIGNON_X25519_LEN);
 		out->dest = RELAY_TO_AGENT;
-		out->to = r->agent;
+		out->to = x->agent;
 		out->len = (size_t)signon_challenge_encode(out->buf, sizeof(out->buf), &ch);
-		r->state = RELAY_IDLE;
+		x->state = RELAY_IDLE;
 		return;
 	}
-	if (t == SIGNON_RESULT && r->state == RELAY_WAIT_RESULT &&
+	if (t == SIGNON_RESULT && x->state == RELAY_WAIT_RESULT &&
 	    signon_result_decode(in, len, &res) == SIGNON_OK &&
-	    ct_equal(res.nonce, r->nonce, SIGNON_NONCE_LEN) &&
+	    ct_equal(res.nonce, x->nonce, SIGNON_NONCE_LEN) &&
 	    strcmp(res.device, r->device) == 0 &&
 	    result_verifies(r, in)) {
 		memcpy(out->buf, in, SIGNON_RESULT_LEN);
 		out->dest = RELAY_TO_AGENT;
-		out->to = r->agent;
+		out->to = x->agent;
 		out->len = SIGNON_RESULT_LEN;
-		r->state = RELAY_IDLE;
+		x->state = RELAY_IDLE;
 		r->count[RELAY_C_RESULTS]++;
 		return;
 	}
-	if (t == SIGNON_EVENTS_ACK && r->state == RELAY_WAIT_ACK &&
+	if (t == SIGNON_EVENTS_ACK && e->state == RELAY_WAIT_ACK &&
 	    signon_events_ack_decode(in, len, &ack) == SIGNON_OK &&
-	    ack.first_seq == r->ev_first && ack.count == r->ev_count &&
+	    ack.first_seq == e->ev_first && ack.count == e->ev_count &&
 	    strcmp(ack.device, r->device) == 0 &&
 	    ack_verifies(r, in)) {
 		memcpy(out->buf, in, SIGNON_EVENTS_ACK_LEN);
 		out->dest = RELAY_TO_AGENT;
-		out->to = r->agent;
+		out->to = e->agent;
 		out->len = SIGNON_EVENTS_ACK_LEN;
-		r->state = RELAY_IDLE;
+		e->state = RELAY_IDLE;
 		r->count[RELAY_C_RESULTS]++;
 		return;
 	}
@@ -235,18 +240,33 @@ relay_tick(struct relay *r, const struct relay_ctx *c, struct relay_out *out)
 {
 	out->dest = RELAY_TO_NONE;
 	out->len = 0;
-	if (r->state == RELAY_IDLE || c->now_ms < r->deadline_ms)
+	for (int i = 0; i < RELAY_SLOTS; i++) {
+		struct relay_xchg *x = &r->x[i];
+
+		if (x->state == RELAY_IDLE || c->now_ms < x->deadline_ms)
+			continue;
+		r->count[RELAY_C_TIMEOUT]++;
+		relay_err(out, &x->agent, x->state == RELAY_WAIT_RESULT ? x->nonce : NULL,
+		    SIGNON_RE_UNREACHABLE);
+		x->state = RELAY_IDLE;
 		return;
-	r->count[RELAY_C_TIMEOUT]++;
-	relay_err(out, &r->agent, r->state == RELAY_WAIT_RESULT ? r->nonce : NULL,
-	    SIGNON_RE_UNREACHABLE);
-	r->state = RELAY_IDLE;
+	}
 }
 
 int
 relay_timeout(const struct relay *r, uint64_t now_ms)
 {
-	if (r->state == RELAY_IDLE)
-		return -1;
-	return r->deadline_ms > now_ms ? (int)(r->deadline_ms - now_ms) : 0;
+	int t = -1;
+
+	for (int i = 0; i < RELAY_SLOTS; i++) {
+		const struct relay_xchg *x = &r->x[i];
+		int left;
+
+		if (x->state == RELAY_IDLE)
+			continue;
+		left = x->deadline_ms > now_ms ? (int)(x->deadline_ms - now_ms) : 0;
+		if (t < 0 || left < t)
+			t = left;
+	}
+	return t;
 }

@@ -20,11 +20,15 @@
  * nonce, and only an EVENTS_ACK verifying under the pinned key, for this
  * laptop and the batch in flight, is passed back.
  *
- * One exchange at a time (the laptop has one user at its keyboard): a
- * second agent's HELLO or REQUEST meanwhile gets RELAY_ERR busy. An
- * exchange not answered within RELAY_TIMEOUT_MS gets RELAY_ERR
- * unreachable; answers that do not verify are dropped (anyone on the path
- * can send them) and counted.
+ * Two exchanges at most, one of each kind, each in its own slot: the
+ * user's (HELLO -> CHALLENGE, REQUEST -> RESULT: sign-on, sign-off, lock,
+ * unlock, handover; the laptop has one user at its keyboard) and the audit
+ * outbox's (EVENTS -> EVENTS_ACK), so that a sign-on is served while a
+ * backlog of events is delivered. A second agent's exchange of a kind
+ * whose slot is taken gets RELAY_ERR busy. An exchange not answered
+ * within RELAY_TIMEOUT_MS gets RELAY_ERR unreachable; answers that do not
+ * verify, or that no slot waits for, are dropped (anyone on the path can
+ * send them) and counted.
  */
 #ifndef SK_SIGNON_RELAY_H
 #define SK_SIGNON_RELAY_H
@@ -57,6 +61,22 @@ struct relay_peer {
 	uint32_t	len;
 };
 
+enum relay_slot {
+	RELAY_SLOT_USER,	/* HELLO, REQUEST */
+	RELAY_SLOT_EVENTS,	/* EVENTS */
+	RELAY_SLOTS
+};
+
+/* One exchange in flight (state != RELAY_IDLE). */
+struct relay_xchg {
+	enum relay_state		 state;
+	struct relay_peer		 agent;		/* of the exchange */
+	uint8_t				 nonce[SIGNON_NONCE_LEN];
+	uint64_t			 deadline_ms;
+	uint64_t			 ev_first;	/* RELAY_WAIT_ACK: the batch */
+	uint8_t				 ev_count;
+};
+
 struct relay {
 	char				 device[SIGNON_DEVICE_LEN + 1];
 	const struct signon_signer	*key;		/* this laptop's sign-on key */
@@ -66,12 +86,7 @@ struct relay {
 	uint8_t				 verifier_sign_next[SIGNON_ED25519_LEN];
 	uint8_t				 verifier_seal_next[SIGNON_X25519_LEN];
 	int				 has_sign_next, has_seal_next;
-	enum relay_state		 state;
-	struct relay_peer		 agent;		/* of the exchange */
-	uint8_t				 nonce[SIGNON_NONCE_LEN];
-	uint64_t			 deadline_ms;
-	uint64_t			 ev_first;	/* RELAY_WAIT_ACK: the batch */
-	uint8_t				 ev_count;
+	struct relay_xchg		 x[RELAY_SLOTS];
 	uint64_t			 count[RELAY_C_MAX];
 };
 
@@ -105,9 +120,10 @@ void relay_from_agent(struct relay *r, const struct relay_peer *from,
 /* A datagram from the verifier's address (a connected socket). */
 void relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
     const struct relay_ctx *c, struct relay_out *out);
-/* The timer: an exchange past its deadline ends with RELAY_ERR. */
+/* The timer: an exchange past its deadline ends with RELAY_ERR, one per
+ * call (both slots may be due: call until out->dest is RELAY_TO_NONE). */
 void relay_tick(struct relay *r, const struct relay_ctx *c, struct relay_out *out);
-/* ms until the deadline, -1 when idle (for poll). */
+/* ms until the first deadline, -1 when both slots are idle (for poll). */
 int relay_timeout(const struct relay *r, uint64_t now_ms);
 
 #endif

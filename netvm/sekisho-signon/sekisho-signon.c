@@ -348,8 +348,10 @@ main(int argc, char **argv)
 		if (pfd[1].revents & (POLLIN | POLLERR))
 			on_verifier(&d);
 		ctx_now(&c);
-		relay_tick(&d.r, &c, &o);
-		send_out(&d, &o);
+		do {	/* each slot's exchange past its deadline */
+			relay_tick(&d.r, &c, &o);
+			send_out(&d, &o);
+		} while (o.dest != RELAY_TO_NONE);
 	}
 	signon_signer_free(&d.key);
 	return 0;

@@ -1,6 +1,7 @@
 /* libFuzzer: the netvm's sign-on relay (netvm/sekisho-signon/relay.h)
  * fed from both sides: the first byte picks the side (even: the work
- * link, odd: the verifier's address) and whether the clock jumps. Whatever
+ * link, odd: the verifier's address), whether the clock jumps and which
+ * of two agents speaks (the relay's two slots). Whatever
  * the bytes: whatever goes out decodes, and a RESULT goes to the agent
  * only if it verifies under the pinned key. */
 #include <stddef.h>
@@ -35,6 +36,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (data[0] & 2)
 		c.now_ms += RELAY_TIMEOUT_MS;
+	if (data[0] & 4)
+		memcpy(p.addr, "peeR", 4);
 	if (data[0] & 1)
 		relay_from_verifier(&r, data + 1, size - 1, &c, &o);
 	else

@@ -7,9 +7,11 @@
 # take every event exactly once and in order into the hash-chained audit
 # trail (`audit verify` passes). The first batch is delivered while the
 # agent is killed again, after sending it and before it could write down
-# the acknowledgement: the verifier stores it once and says so. Everything
-# runs in a network namespace of the test's own (tests/cards/cards.sh
-# without pcscd).
+# the acknowledgement: the verifier stores it once and says so. A sign-on
+# (emergency code + PIN) asked while a delivery is in flight is served,
+# not answered "busy" (the relay keeps one slot for the user's exchange
+# beside the outbox's). Everything runs in a network namespace of the
+# test's own (tests/cards/cards.sh without pcscd).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -54,14 +56,18 @@ export SEKISHO_REGISTRY="sqlite:$tmp/reg.db" SEKISHO_KEYS=$tmp/keys
 	echo "	router 172.30.0.1"
 	echo "}"
 } >tmpl.conf
-printf 'role * card-pin\n' >rules
+printf 'role * card-pin code-pin\n' >rules
+PIN=739164
+(umask 077; printf '%s\n' "$PIN" >pin)
 provision() {
 	"$P" -q init --pool 10.77.0.0/16 --endpoint 192.0.2.10:51820 >/dev/null &&
 	"$P" -q group add default tmpl.conf && "$P" -q device add pc-001 >/dev/null &&
 	"$P" -q device export pc-001 out1 >/dev/null &&
-	"$P" -q user add s1001 --name 'Yamada Taro' --role clerk
+	"$P" -q user add s1001 --name 'Yamada Taro' --role clerk &&
+	"$P" -q user pin s1001 --pin-fd 3 3<pin &&
+	"$P" -q otp issue s1001 --valid 1h | head -1 >code && chmod 600 code && [ -s code ]
 }
-check "provisioning: a laptop and a user" provision
+check "provisioning: a laptop, a user, her PIN and an emergency code" provision
 mkdir -m 0700 authd
 "$AUTHD" -G authd >/dev/null
 cards_nopcscd "$tmp/c" || { tap_not_ok "the test's namespaces"; tap_done; exit 1; }
@@ -184,4 +190,41 @@ check "a line that is no record stops the outbox there, naming the line" fails_w
 	agent flush
 check "... and nothing more is stored" bash -c \
 	"[ \$(sqlite3 '$tmp/reg.db' 'SELECT count(*) FROM signon_audit') = $N ]"
+
+# ---- a sign-on while a delivery is in flight ----
+# The relay is held (SIGSTOP) until a delivery's first EVENTS and then a
+# sign-on's HELLO wait in its socket, in that order: it takes the HELLO
+# with the batch in flight (the verifier's answer can only come after).
+# The delivery waits 10 s for each answer, so it sends nothing else
+# meanwhile; each program has its own socket, so two agents to the relay.
+head -n -1 "$OB/outbox.csv" >"$OB/fixed" && mv "$OB/fixed" "$OB/outbox.csv" && chmod 600 "$OB/outbox.csv"
+M=200
+check "$M more events recorded" says "Recorded $M audit events." agent mark --count $M --user s1001
+queued() { cn ss -Hlun "sport = :$RPORT" | awk '{ print $2 }'; }
+kill -STOP "$RELAY_PID"
+nsenter -t "$CARDS_HOLDER" -n -- "$AGENT" flush --netvm 127.0.0.1 --port "$RPORT" --outbox "$OB" \
+	--timeout-ms 10000 >drain.out 2>&1 </dev/null &
+DRAIN=$!
+_cards_wait 200 relay_queued
+q=$(queued)
+nsenter -t "$CARDS_HOLDER" -n -- "$AGENT" login --otp --user s1001 --netvm 127.0.0.1 --port "$RPORT" \
+	--state-dir "$tmp/state" --timeout-ms 10000 --code-fd 4 --pin-fd 3 3<pin 4<code \
+	>login.out 2>&1 </dev/null &
+LOGIN=$!
+more_queued() { [ "$(queued)" -gt "$q" ]; }
+_cards_wait 200 more_queued
+check "the delivery's EVENTS and then the sign-on's HELLO wait in the relay's socket" more_queued
+kill -CONT "$RELAY_PID"
+wait "$LOGIN"
+wait "$DRAIN"
+last_is() { local got; got=$(tail -n 1 "$1"); [ "$got" = "$2" ] || { cat "$1"; false; }; }
+check "the sign-on during the delivery is served, not busy" last_is login.out \
+	"Signed on as s1001 with emergency code + PIN for 480 minutes."
+check "... and the delivery goes on: every event delivered" last_is drain.out "Delivered $M audit events."
+check "the trail: $((N + M)) events in order and the sign-on, the chain intact" bash -c \
+	"[ \"\$(sqlite3 '$tmp/reg.db' \"SELECT reason FROM signon_audit WHERE op = 'mark' ORDER BY seq\" |
+	  sed -n 's/^event \([0-9]*\): user; at [-0-9T:]*Z on the laptop\$/\1/p')\" = \"\$(seq 1 $((N + M)))\" ] &&
+	 [ \$(sqlite3 '$tmp/reg.db' \"SELECT count(*) FROM signon_audit WHERE op = 'signon' AND
+	   factor = 'code-pin' AND result = 'ok' AND staff_id = 's1001'\") = 1 ] &&
+	 [ \"\$('$P' audit verify)\" = 'sign-on audit: $((N + M + 1)) records, chain intact' ]"
 tap_done

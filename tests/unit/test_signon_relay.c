@@ -2,7 +2,8 @@
  * engine: HELLO -> NONCE_REQ for this laptop, the challenge passed on
  * with the pinned seal key, REQUEST -> BOUND signed by this laptop, only
  * a verifying RESULT for the nonce in flight passed back, busy, blocked,
- * timeout. */
+ * timeout; a sign-on served while an outbox batch is in flight (two
+ * slots, one of each kind), each answer to its own agent. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -150,7 +151,7 @@ t_exchange(void **state)
 	relay_from_verifier(&f->r, b, SIGNON_RESULT_LEN, &f->c, &o);
 	assert_int_equal(o.dest, RELAY_TO_AGENT);
 	assert_memory_equal(o.buf, b, SIGNON_RESULT_LEN);
-	assert_int_equal(f->r.state, RELAY_IDLE);
+	assert_int_equal(f->r.x[RELAY_SLOT_USER].state, RELAY_IDLE);
 }
 
 static void
@@ -322,10 +323,116 @@ t_events(void **state)
 	assert_memory_equal(o.to.addr, "AAAA", 4);
 	assert_int_equal(o.len, SIGNON_EVENTS_ACK_LEN);
 	assert_memory_equal(o.buf, b, SIGNON_EVENTS_ACK_LEN);
-	assert_int_equal(f->r.state, RELAY_IDLE);
+	assert_int_equal(f->r.x[RELAY_SLOT_EVENTS].state, RELAY_IDLE);
 	/* and only once */
 	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
 	assert_int_equal(o.dest, RELAY_TO_NONE);
+}
+
+/* EVENTS of agent A in flight: agent B's sign-on is served (its own
+ * slot), a third agent's HELLO gets busy, a second EVENTS from another
+ * agent too; each answer goes to the agent of its slot, whatever the
+ * order; both slots past their deadline end one per tick. */
+static void
+t_signon_during_drain(void **state)
+{
+	struct fx *f = *state;
+	struct signon_events ev;
+	struct signon_events_ack ack;
+	struct signon_challenge ch;
+	struct signon_relay_err_msg e;
+	struct relay_peer agent3 = { .len = 4 };
+	struct relay_out o;
+	uint8_t b[SIGNON_MAX_LEN], evm[SIGNON_EVENTS_LEN], nonce[32];
+
+	memcpy(agent3.addr, "CCCC", 4);
+	memset(&ev, 0, sizeof(ev));
+	ev.first_seq = 1;
+	ev.count = 1;
+	ev.ev[0].kind = SIGNON_EV_MARK;
+	assert_int_equal(signon_events_encode(evm, sizeof(evm), &ev), SIGNON_EVENTS_LEN);
+	relay_from_agent(&f->r, &f->agent, evm, SIGNON_EVENTS_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_VERIFIER);
+	assert_int_equal(signon_peek(o.buf, o.len), SIGNON_EVENTS_BOUND);
+	/* B's HELLO is forwarded, not busy */
+	hello(f, &f->agent2, &o);
+	assert_int_equal(o.dest, RELAY_TO_VERIFIER);
+	assert_int_equal(signon_peek(o.buf, o.len), SIGNON_NONCE_REQ);
+	/* a third agent: both kinds taken */
+	hello(f, &agent3, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.to.addr, "CCCC", 4);
+	assert_int_equal(signon_relay_err_decode(o.buf, o.len, &e), 0);
+	assert_int_equal(e.code, SIGNON_RE_BUSY);
+	relay_from_agent(&f->r, &agent3, evm, SIGNON_EVENTS_LEN, &f->c, &o);
+	assert_int_equal(signon_relay_err_decode(o.buf, o.len, &e), 0);
+	assert_int_equal(e.code, SIGNON_RE_BUSY);
+	assert_int_equal(f->r.count[RELAY_C_BUSY], 2);
+	/* the challenge goes to B */
+	memset(&ch, 0, sizeof(ch));
+	memset(ch.nonce, 0x33, 32);
+	signon_challenge_encode(b, sizeof(b), &ch);
+	relay_from_verifier(&f->r, b, SIGNON_CHALLENGE_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.to.addr, "BBBB", 4);
+	/* B's request is bound while A's batch is still in flight */
+	memset(nonce, 0x33, 32);
+	request(b, nonce);
+	relay_from_agent(&f->r, &f->agent2, b, SIGNON_REQUEST_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_VERIFIER);
+	assert_int_equal(o.len, SIGNON_BOUND_LEN);
+	/* the acknowledgement goes to A, the result to B */
+	memset(&ack, 0, sizeof(ack));
+	strcpy(ack.device, "pc-0001");
+	ack.first_seq = 1;
+	ack.count = 1;
+	ack.stored_through = 1;
+	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &ack, &f->ver), SIGNON_EVENTS_ACK_LEN);
+	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.to.addr, "AAAA", 4);
+	assert_int_equal(signon_peek(o.buf, o.len), SIGNON_EVENTS_ACK);
+	assert_int_equal(f->r.x[RELAY_SLOT_EVENTS].state, RELAY_IDLE);
+	assert_int_equal(f->r.x[RELAY_SLOT_USER].state, RELAY_WAIT_RESULT);
+	result(b, nonce, "pc-0001", &f->ver);
+	relay_from_verifier(&f->r, b, SIGNON_RESULT_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.to.addr, "BBBB", 4);
+	assert_int_equal(signon_peek(o.buf, o.len), SIGNON_RESULT);
+	assert_int_equal(f->r.x[RELAY_SLOT_USER].state, RELAY_IDLE);
+	assert_int_equal(relay_timeout(&f->r, f->c.now_ms), -1);
+
+	/* both in flight and unanswered: poll waits for the nearer
+	 * deadline, each exchange ends at its own with "unreachable" to its
+	 * agent, and when both are due, one per tick */
+	relay_from_agent(&f->r, &f->agent, evm, SIGNON_EVENTS_LEN, &f->c, &o);
+	f->c.now_ms += 1000;
+	hello(f, &f->agent2, &o);
+	assert_int_equal(relay_timeout(&f->r, f->c.now_ms), RELAY_TIMEOUT_MS - 1000);
+	f->c.now_ms += RELAY_TIMEOUT_MS - 1000;
+	relay_tick(&f->r, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.to.addr, "AAAA", 4);
+	assert_int_equal(signon_relay_err_decode(o.buf, o.len, &e), 0);
+	assert_int_equal(e.code, SIGNON_RE_UNREACHABLE);
+	relay_tick(&f->r, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	assert_int_equal(relay_timeout(&f->r, f->c.now_ms), 1000);
+	f->c.now_ms += 1000;
+	relay_tick(&f->r, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_memory_equal(o.to.addr, "BBBB", 4);
+	assert_int_equal(relay_timeout(&f->r, f->c.now_ms), -1);
+	relay_from_agent(&f->r, &f->agent, evm, SIGNON_EVENTS_LEN, &f->c, &o);
+	hello(f, &f->agent2, &o);
+	f->c.now_ms += RELAY_TIMEOUT_MS;
+	relay_tick(&f->r, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	relay_tick(&f->r, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	relay_tick(&f->r, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	assert_int_equal(f->r.count[RELAY_C_TIMEOUT], 4);
 }
 
 int
@@ -336,6 +443,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_busy_blocked_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_key_roll, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_signon_during_drain, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
