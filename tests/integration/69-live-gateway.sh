@@ -21,13 +21,18 @@
 #    holds only the new address. A connection of the netvm's own is cut
 #    the same way, by its output chain: translated to 10.77.0.2 (its
 #    source an uplink's, rerouted into the tunnel by the mode's mark, as
-#    the sign-on relay's flow to the verifier).
+#    the sign-on relay's flow to the verifier). So sekishod restarts its
+#    sign-on relay (a new socket, a new flow): work signs on with an
+#    emergency code + PIN through it before the change and signs off
+#    through it after (the verifier, sekisho-authd, in LGWAN on a
+#    registry of the test's own).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
 . tests/integration/lib.sh
 
 POLICY=${POLICY_TOOL:-build/sekisho-policy}
+PROV=$PWD/build/sekisho-provision AUTHD=$PWD/build/sekisho-authd AGENT=$PWD/build/sekisho-agent
 ECHO_PORT=7007
 NEW_GW_PORT=51821
 HOLDS=()
@@ -41,8 +46,40 @@ lab_up || { echo "not ok 1 - lab_up"; exit 1; }
 netvm_env
 netvm_boot
 
-ST=$LAB_DIR/state B=$LAB_DIR/bundles
+ST=$LAB_DIR/state B=$LAB_DIR/bundles V=$LAB_DIR/verifier
 mkdir -m 0700 "$ST" "$B"
+bash tests/sandbox-users.sh >/dev/null
+# The verifier's registry: this laptop (pc-001, its sign-on key) and
+# s1001 with a PIN; the verifier's keys, pinned in every serial.
+mkdir -m 0711 "$V"
+(umask 077; printf '739164\n' >"$V/pin")
+verifier_setup() (
+	cd "$V" || exit 1
+	export SEKISHO_REGISTRY="sqlite:$V/reg.db" SEKISHO_KEYS=$V/keys
+	printf 'version 1\ngateway "agency-gw" {\n\tendpoint 192.0.2.10:51820\n\tpublic-key "%s"\n}\n%s\n' \
+		"$(wg genkey | wg pubkey)" 'lgwan {
+	prefix 10.64.0.0/16
+	resolver 10.64.0.53
+}
+work {
+	address 172.30.0.2/24
+	router 172.30.0.1
+}' >tmpl.conf
+	printf 'role * code-pin\n' >rules
+	mkdir -m 0700 authd && "$AUTHD" -G authd >/dev/null &&
+	"$PROV" -q init --pool 10.77.0.0/16 --endpoint 192.0.2.10:51820 >/dev/null &&
+	"$PROV" -q group add default tmpl.conf && "$PROV" -q device add pc-001 >/dev/null &&
+	"$PROV" -q device export pc-001 out >/dev/null &&
+	"$PROV" -q user add s1001 --name 'Yamada Taro' --role clerk &&
+	"$PROV" -q user pin s1001 --pin-fd 3 3<pin
+)
+check "the verifier's registry: laptop pc-001 and s1001; its keys" verifier_setup
+otp() { SEKISHO_REGISTRY="sqlite:$V/reg.db" SEKISHO_KEYS=$V/keys "$PROV" -q otp issue s1001 --valid 1h | head -1; }
+{
+	cat "$LAB_POLICY"
+	printf 'verifier {\n\taddress %s\n\tsign-key %s\n\tseal-key %s\n}\n' "$LAB_AUTH" \
+		"$(cat "$V/authd/sign.pub")" "$(cat "$V/authd/seal.pub")"
+} >"$B/1.conf"
 BUNDLE=$ST/bundle INCOMING=$ST/bundle.new
 "$POLICY" keygen "$LAB_DIR/agency.key" >"$LAB_DIR/agency.pub"
 (umask 077; wg genkey >"$LAB_DIR/gateway-new.key")
@@ -52,10 +89,10 @@ awk -v pub="$NEW_GW_PUB" -v ep="${LAB_GW_PUBLIC}:$NEW_GW_PORT" '
 	/^serial 1$/ { print "serial 2"; next }
 	/^\tendpoint / { print "\tendpoint " ep; next }
 	/^\tpublic-key / && gw { print "\tpublic-key \"" pub "\""; next }
-	/^gateway / { gw = 1 } /^}/ { gw = 0 } { print }' "$LAB_POLICY" >"$B/2.conf"
+	/^gateway / { gw = 1 } /^}/ { gw = 0 } { print }' "$B/1.conf" >"$B/2.conf"
 sed 's/^serial 2$/serial 3/; s|^\ttunnel-address 10\.77\.0\.2/32$|\ttunnel-address 10.77.0.3/32|' \
 	"$B/2.conf" >"$B/3.conf"
-sign "$LAB_POLICY" "$B/1" && sign "$B/2.conf" "$B/2" && sign "$B/3.conf" "$B/3"
+sign "$B/1.conf" "$B/1" && sign "$B/2.conf" "$B/2" && sign "$B/3.conf" "$B/3"
 check "the agency signs serials 1, 2 (new gateway key and port) and 3 (new tunnel address)" \
 	bash -c "grep -q '$NEW_GW_PUB' $B/2.conf && grep -q ':$NEW_GW_PORT\$' $B/2.conf &&
 		grep -q '10.77.0.3/32' $B/3.conf && [ -s $B/1 ] && [ -s $B/2 ] && [ -s $B/3 ]"
@@ -63,7 +100,8 @@ check "the agency signs serials 1, 2 (new gateway key and port) and 3 (new tunne
 cp "$B/1" "$BUNDLE"
 start() {
 	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$BUNDLE" -k "$LAB_DIR/agency.pub" \
-		-D "$LAB_DIR/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
+		-D "$LAB_DIR/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" \
+		-N pc-001 -K "$V/out/signon.key" &&
 	lab_wait_for -t 10 test -S "$NETVM_SOCK"
 }
 check "sekishod starts from serial 1" start
@@ -72,6 +110,23 @@ check "uplink DHCP from the home router" lab_uplink_dhcp
 check "mode becomes remote" netvm_wait_mode remote
 portal_ok() { work_get "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER"; }
 check "serial 1: the portal is reachable through the tunnel" lab_wait_for -t 10 portal_ok
+authd_start() {
+	lab_spawn authd lgwan "$AUTHD" -d -r "sqlite:$V/reg.db" -k "$V/authd/sign.key" \
+		-s "$V/authd/seal.key" -f "$V/rules" -l "$LAB_AUTH:51831" -j "$V/audit.jsonl" &&
+	lab_wait_for -t 10 _lab_listening lgwan u "$LAB_AUTH" 51831
+}
+check "the verifier listens in LGWAN" authd_start
+relay_pid() { ps -o pid=,comm= --ppid "$(lab_pid sekishod)" | awk '$2 == "sekisho-signon" { print $1 }'; }
+relay_up() { [ -n "$(relay_pid)" ] && n netvm ss -Hlun "sport = :51832" | grep -qF "$LAB_WORK_ROUTER:51832"; }
+check "sekishod started the sign-on relay" lab_wait_for -t 10 relay_up
+# agent_says WANT ARGS...: sekisho-agent in work, WANT its last line
+agent_says() {
+	local want=$1 got
+	shift
+	got=$(n work "$AGENT" "$1" --netvm "$LAB_WORK_ROUTER" --state-dir "$V/agent" "${@:2}" \
+		</dev/null 2>&1 | tail -n 1)
+	[ "$got" = "$want" ] || { printf 'got:  %s\nwant: %s\n' "$got" "$want"; return 1; }
+}
 lab_spawn echo lgwan python3 "$PWD/tests/integration/tcphold.py" serve "$LAB_PORTAL" "$ECHO_PORT"
 check "an echo server on the portal" lab_wait_for -t 10 _lab_listening lgwan t "$LAB_PORTAL" "$ECHO_PORT"
 log_has() { grep -qxF -- "$1" "$LAB_DIR/log/sekishod.log"; }
@@ -150,6 +205,11 @@ stored_is() {	# the bundle in force on disk and the store hold serial $1, nothin
 check "on disk: serial 2 in force and stored, no staging file left" stored_is 2
 
 # ---- serial 3: the tunnel address ------------------------------------------------------
+otp >"$V/code" && chmod 600 "$V/code"
+check "work signs on through the relay (emergency code + PIN)" agent_says \
+	"Signed on as s1001 with emergency code + PIN for 480 minutes." \
+	login --otp --user s1001 --code-fd 4 --pin-fd 3 3<"$V/pin" 4<"$V/code"
+first_relay=$(relay_pid)
 hold addr
 check "a connection from work to the portal is held open again" held addr
 hold_in netvm own
@@ -197,6 +257,11 @@ refused_own() {	# the output rule for the netvm's flows translated to 10.77.0.2 
 }
 check "it was the netvm's output rule for its flows translated to the former address that reset it" refused_own
 check "a new connection to the portal works" lab_wait_for -t 10 portal_ok
+relay_new() { local p; p=$(relay_pid); [ -n "$p" ] && [ "$p" != "$first_relay" ] && relay_up; }
+check "sekishod restarted its sign-on relay (its flow to the verifier was at 10.77.0.2)" \
+	lab_wait_for -t 10 relay_new
+check "work signs off through it: the relay reaches the verifier from 10.77.0.3" agent_says \
+	"Signed off." logout
 hold fromnew
 from_new() {	# the portal's echo server sees work's new connection from 10.77.0.3
 	local s
