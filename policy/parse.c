@@ -825,6 +825,7 @@ static const struct keyword top_kws[] = {
 	{ "inbound", NULL, S_INBOUND, 1, ps_bl_inbound },
 	{ "distribution", NULL, S_DIST, 0, ps_bl_distribution },
 	{ "verifier", NULL, S_VERIFIER, 0, ps_bl_verifier },
+	{ "presence", NULL, S_PRESENCE, 0, ps_bl_presence },
 };
 static const struct keyword beacon_kws[] = {
 	{ "address", "ADDRESS or ADDRESS:PORT", S_B_ADDRESS, 0, st_b_address },
@@ -1161,9 +1162,9 @@ top_unknown(struct parser *ps, const struct token *t)
 	struct token t2;
 
 	if (ps_next(ps, &t2) == 0 && t2.type == T_LBRACE)
-		return ps_perr(ps, t->line, "unknown block '%s', expected device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution or timers",
+		return ps_perr(ps, t->line, "unknown block '%s', expected device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution, verifier, presence or timers",
 		    ps_show(t, s, sizeof(s)));
-	return ps_perr(ps, t->line, "unknown keyword '%s', expected version, serial, device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution or timers",
+	return ps_perr(ps, t->line, "unknown keyword '%s', expected version, serial, device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution, verifier, presence or timers",
 	    ps_show(t, s, sizeof(s)));
 }
 

@@ -39,7 +39,9 @@ enum slot {
 	S_ADDRESS6, S_ROUTER6, S_LGWAN_SET, S_SET, S_SET_PREFIX, S_SERVICE,
 	S_R_CLASS, S_R_TO, S_R_FROM, S_R_TCP, S_R_UDP, S_R_ICMP, S_R_MODE, S_R_ROLE,
 	S_INBOUND, S_DIST, S_D_SERVER, S_D_INTERVAL, S_VERIFIER, S_V_ADDRESS,
-	S_V_SIGN, S_V_SEAL, S_V_SIGN_NEXT, S_V_SEAL_NEXT, S_COUNT
+	S_V_SIGN, S_V_SEAL, S_V_SIGN_NEXT, S_V_SEAL_NEXT,
+	S_PRESENCE, S_P_FACTOR, S_P_PERIOD,
+	S_COUNT
 };
 
 struct parser {
@@ -59,6 +61,7 @@ struct parser {
 	struct set_ref *refs;
 	size_t n_refs, cap_refs;
 	unsigned int dist_server_line;
+	unsigned int presence_line;
 };
 
 struct keyword {
@@ -107,6 +110,7 @@ int ps_bl_service(struct parser *, const struct token *, const struct token *);
 int ps_bl_inbound(struct parser *, const struct token *, const struct token *);
 int ps_bl_verifier(struct parser *, const struct token *, const struct token *);
 int ps_bl_distribution(struct parser *, const struct token *, const struct token *);
+int ps_bl_presence(struct parser *, const struct token *, const struct token *);
 int ps_st_lgwan_prefix(struct parser *, const struct token *, const struct token *);
 int ps_st_lgwan_set(struct parser *, const struct token *, const struct token *);
 int ps_st_tunnel6(struct parser *, const struct token *, const struct token *);

@@ -696,6 +696,59 @@ ps_bl_verifier(struct parser *ps, const struct token *kw, const struct token *v)
 	return 0;
 }
 
+/* ---- presence { }: the agent's re-verification (docs/agent.md) ---- */
+
+static int
+st_p_factor(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	char s[SHOW_MAX + 8];
+
+	(void)kw;
+	if (ps_tok_is(v, "card"))
+		ps->p->presence = POLICY_PRESENCE_CARD;
+	else if (ps_tok_is(v, "face"))
+		ps->p->presence = POLICY_PRESENCE_FACE;
+	else
+		return ps_perr(ps, v->line, "bad presence factor '%s', expected card or face",
+		    ps_show(v, s, sizeof(s)));
+	return 0;
+}
+
+static int
+st_p_period(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	uint64_t n;
+	int rc;
+
+	if ((rc = ps_number(ps, kw, v, POLICY_PRESENCE_MIN, POLICY_PRESENCE_MAX, &n)) != 0)
+		return rc;
+	ps->p->presence_period_s = (unsigned int)n;
+	return 0;
+}
+
+static const struct keyword presence_kws[] = {
+	{ "factor", "card or face", S_P_FACTOR, 0, st_p_factor },
+	{ "period", "seconds from 10 to 60", S_P_PERIOD, 0, st_p_period },
+};
+static const struct block presence_block = { "presence", presence_kws,
+	nitems(presence_kws), "factor or period" };
+
+int
+ps_bl_presence(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	int rc;
+
+	(void)v;
+	if ((rc = ps_open_block(ps, &presence_block, "presence", kw->line)) != 0)
+		return rc;
+	if (ps->seen[S_P_FACTOR] == 0)
+		return ps_perr(ps, kw->line, "missing 'factor' in 'presence' block");
+	if (ps->seen[S_P_PERIOD] == 0)
+		return ps_perr(ps, kw->line, "missing 'period' in 'presence' block");
+	ps->presence_line = kw->line;
+	return 0;
+}
+
 /* ---- IPv6 addresses of the device and the work link ---- */
 
 int
@@ -940,6 +993,10 @@ ps_check_rules(struct parser *ps)
 	    !policy_prefix_contains(p, p->dist_server.sin_addr))
 		return ps_perr(ps, ps->dist_server_line, "distribution server %s is outside every lgwan prefix, it must be reached through the tunnel or the office LAN",
 		    ps_fmt_addr(p->dist_server.sin_addr, a));
+	/* the agent learns presence from the sign-on relay, which runs only
+	 * where the policy names a verifier */
+	if (p->presence != POLICY_PRESENCE_NONE && p->verifier.sin_family != AF_INET)
+		return ps_perr(ps, ps->presence_line, "presence needs a 'verifier' block: the agent learns it when it signs on");
 	return 0;
 }
 

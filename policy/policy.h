@@ -46,6 +46,16 @@
 #define POLICY_ROLE_MAX		31	/* bytes of a role name: [a-z0-9_] */
 #define POLICY_DEFAULT_DIST_INTERVAL	3600	/* s between bundle fetches */
 #define POLICY_DIST_PORT	51830
+/* presence { }: the period, seconds (what such products use) */
+#define POLICY_PRESENCE_MIN	10
+#define POLICY_PRESENCE_MAX	60
+
+/* presence { factor }: what the agent re-verifies the signed-on user by */
+enum policy_presence {
+	POLICY_PRESENCE_NONE = 0,
+	POLICY_PRESENCE_CARD = 1,	/* the card still in the reader, answering */
+	POLICY_PRESENCE_FACE = 2,	/* the biometric service sees the user */
+};
 
 struct prefix4 {
 	struct in_addr addr;		/* network address: no host bits */
@@ -192,6 +202,12 @@ struct policy {
 	 * (next-sign-key, next-seal-key; has_* 0 when absent) */
 	uint8_t verifier_sign_next[32], verifier_seal_next[32];
 	int has_verifier_sign_next, has_verifier_seal_next;
+	/* presence { }: the agent re-verifies the signed-on user every
+	 * presence_period_s and locks the session when nobody was verified
+	 * (docs/agent.md "Lock and presence"); it learns both from the relay
+	 * at sign-on. POLICY_PRESENCE_NONE (period 0) when absent. */
+	enum policy_presence presence;
+	unsigned int presence_period_s;
 	/* beacon "ID" { } ... */
 	struct policy_beacon beacons[POLICY_MAX_BEACONS];
 	size_t n_beacons;

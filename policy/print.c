@@ -241,6 +241,10 @@ print_uplinks_timers(FILE *f, const struct policy *p)
 		}
 		fprintf(f, "}\n");
 	}
+	if (p->presence != POLICY_PRESENCE_NONE)
+		fprintf(f, "\npresence {\n\tfactor %s\n\tperiod %u\n}\n",
+		    p->presence == POLICY_PRESENCE_CARD ? "card" : "face",
+		    p->presence_period_s);
 	fprintf(f, "\ntimers {\n\tbeacon-timeout %u\n\tbeacon-attempts %u\n"
 	    "\tbeacon-reverify %u\n\tbeacon-rtt %u\n\toffice-vouch %u\n"
 	    "\thandshake-stale %u\n\tgateway-timeout %u\n}\n",

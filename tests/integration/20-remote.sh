@@ -272,7 +272,7 @@ bad=$LAB_DIR/bad.conf
 sed 's/^serial .*/serial 1\nbogus 7/' "$LAB_DIR/policy.conf" >"$bad"
 line=$(grep -n '^bogus' "$bad" | cut -d: -f1)
 check "invalid policy: refused with file:line and the problem" start_bad "$bad" \
-	"sekishod: $bad:$line: unknown keyword 'bogus', expected version, serial, device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution or timers"
+	"sekishod: $bad:$line: unknown keyword 'bogus', expected version, serial, device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution, verifier, presence or timers"
 sed 's/^serial .*/serial 0/' "$LAB_DIR/policy.conf" >"$bad"
 line=$(grep -n '^serial' "$bad" | cut -d: -f1)
 check "invalid policy: the daemon's message is the checker's" start_bad "$bad" \

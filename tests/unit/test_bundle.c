@@ -443,7 +443,7 @@ test_signed_bad_policy(void **state)
 	free(b);
 	b = sign_raw(f, 9, bad, &n);
 	refused(b, n, &f->trust, BUNDLE_E_POLICY,
-	    "b (policy):3: unknown keyword 'frobnicate', expected version, serial, device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution or timers");
+	    "b (policy):3: unknown keyword 'frobnicate', expected version, serial, device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution, verifier, presence or timers");
 	free(b);
 }
 

@@ -233,7 +233,7 @@ struct bad {
 static const struct bad bad[] = {
 	/* unknown keywords and blocks */
 	BAD(GOOD "foo 1\n",
-	    "t.conf:20: unknown keyword 'foo', expected version, serial, device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution or timers"),
+	    "t.conf:20: unknown keyword 'foo', expected version, serial, device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution, verifier, presence or timers"),
 	BAD(HEAD DEV_(DEV_B "\tfoo 1\n") GW LG WK,
 	    "t.conf:6: unknown keyword 'foo' in 'device' block, expected tunnel-address, key-file, mtu or tunnel-address6"),
 	BAD(HEAD DEV GW_(GW_EP GW_PK "\tmtu 1400\n") LG WK,
@@ -243,7 +243,7 @@ static const struct bad bad[] = {
 	BAD(HEAD DEV GW LG WK_(WK_A WK_R "\tdns 10.64.0.53\n"),
 	    "t.conf:19: unknown keyword 'dns' in 'work' block, expected address, router, address6 or router6"),
 	BAD(HEAD "routes {\n}\n" DEV GW LG WK,
-	    "t.conf:3: unknown block 'routes', expected device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution or timers"),
+	    "t.conf:3: unknown block 'routes', expected device, gateway, lgwan, work, set, service, inbound, beacon, office, uplink, distribution, verifier, presence or timers"),
 	BAD(HEAD "{\n",
 	    "t.conf:3: expected a keyword, found '{'"),
 	BAD(HEAD DEV_("\t\"mtu\" 1400\n"),
@@ -623,6 +623,88 @@ test_verifier_next_keys(void **state)
 	free(text);
 }
 
+/* presence { }: the agent's re-verification (docs/policy.md "presence"):
+ * parsed, printed and read back; each bad input one line naming it. */
+#define VER	"verifier {\n\taddress 10.64.0.7\n\tsign-key " PUB "\n\tseal-key " PUB "\n}\n"
+static void
+test_presence(void **state)
+{
+	static const struct { const char *text, *msg; } pbad[] = {
+		{ GOOD VER "presence {\n\tfactor finger\n\tperiod 30\n}\n",
+		  "t.conf:26: bad presence factor 'finger', expected card or face" },
+		{ GOOD VER "presence {\n\tfactor card\n\tperiod 9\n}\n",
+		  "t.conf:27: period 9 out of range, expected a number from 10 to 60" },
+		{ GOOD VER "presence {\n\tfactor card\n\tperiod 61\n}\n",
+		  "t.conf:27: period 61 out of range, expected a number from 10 to 60" },
+		{ GOOD VER "presence {\n\tfactor card\n\tperiod 1e1\n}\n",
+		  "t.conf:27: bad period '1e1', expected a number from 10 to 60" },
+		{ GOOD VER "presence {\n\tfactor face\n}\n",
+		  "t.conf:25: missing 'period' in 'presence' block" },
+		{ GOOD VER "presence {\n\tperiod 30\n}\n",
+		  "t.conf:25: missing 'factor' in 'presence' block" },
+		{ GOOD VER "presence {\n\tfactor card\n\tfactor face\n\tperiod 30\n}\n",
+		  "t.conf:27: duplicate 'factor', first given on line 26" },
+		{ GOOD VER "presence {\n\tfactor card\n\tperiod 30\n\tlock yes\n}\n",
+		  "t.conf:28: unknown keyword 'lock' in 'presence' block, expected factor or period" },
+		{ GOOD VER "presence { factor card; period 30 }\n", NULL },
+		{ GOOD "presence {\n\tfactor face\n\tperiod 20\n}\n",
+		  "t.conf:20: presence needs a 'verifier' block: the agent learns it when it signs on" },
+		{ GOOD VER "presence {\n\tfactor face\n\tperiod 20\n}\n"
+		  "presence {\n\tfactor card\n\tperiod 20\n}\n",
+		  "t.conf:29: duplicate 'presence' block, first given on line 25" },
+	};
+	static const char card[] = GOOD VER "presence {\n\tfactor card\n\tperiod 10\n}\n";
+	static const char face[] = GOOD "presence { factor face\n period 60 }\n" VER;
+	struct policy p, q;
+	struct sk_error err = { "" };
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(policy_parse_buf("t.conf", card, strlen(card), &p, &err), 0);
+	assert_int_equal(p.presence, POLICY_PRESENCE_CARD);
+	assert_int_equal(p.presence_period_s, 10);
+	f = open_memstream(&buf, &n);
+	assert_int_equal(policy_print(f, &p), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\npresence {\n\tfactor card\n\tperiod 10\n}\n"));
+	assert_int_equal(policy_parse_buf("printed", buf, n, &q, &err), 0);
+	assert_int_equal(q.presence, POLICY_PRESENCE_CARD);
+	assert_int_equal(q.presence_period_s, 10);
+	policy_free(&q);
+	policy_free(&p);
+	free(buf);
+	assert_int_equal(policy_parse_buf("t.conf", face, strlen(face), &p, &err), 0);
+	assert_int_equal(p.presence, POLICY_PRESENCE_FACE);
+	assert_int_equal(p.presence_period_s, 60);
+	policy_free(&p);
+	/* none: nothing printed, none parsed */
+	assert_int_equal(policy_parse_buf("t.conf", GOOD VER, strlen(GOOD VER), &p, &err), 0);
+	assert_int_equal(p.presence, POLICY_PRESENCE_NONE);
+	assert_int_equal(p.presence_period_s, 0);
+	buf = NULL;
+	f = open_memstream(&buf, &n);
+	assert_int_equal(policy_print(f, &p), 0);
+	fclose(f);
+	assert_null(strstr(buf, "presence"));
+	free(buf);
+	policy_free(&p);
+	for (size_t i = 0; i < nitems(pbad); i++) {
+		memset(&err, 0, sizeof(err));
+		if (pbad[i].msg == NULL) {
+			/* ';' is no separator: one clear line too */
+			assert_int_not_equal(policy_parse_buf("t.conf", pbad[i].text,
+			    strlen(pbad[i].text), &p, &err), 0);
+			assert_non_null(strstr(err.msg, "t.conf:25: "));
+			continue;
+		}
+		if (policy_parse_buf("t.conf", pbad[i].text, strlen(pbad[i].text), &p,
+		    &err) != -EINVAL || strcmp(err.msg, pbad[i].msg) != 0)
+			fail_msg("case %zu:\n  want %s\n  got  %s", i, pbad[i].msg, err.msg);
+	}
+}
+
 static void
 test_roundtrip(void **state)
 {
@@ -868,6 +950,7 @@ main(void)
 		cmocka_unit_test(test_verifier_next_keys),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_print_exact),
+		cmocka_unit_test(test_presence),
 		cmocka_unit_test(test_10000_prefixes),
 		cmocka_unit_test(test_too_many_prefixes),
 		cmocka_unit_test(test_size_limits),
