@@ -2,7 +2,9 @@
  * The verifier's side of the agent's audit outbox (engine.h, authd_events;
  * docs/agent.md "Audit outbox"): a batch of events from one laptop, bound
  * and signed by its netvm, goes into the sign-on audit chain exactly once
- * and in order. The last seq stored per laptop is a meta row written in
+ * and in order. The last seq stored per laptop and outbox (its random id:
+ * a laptop whose disk was lost starts a new outbox at seq 1, and those
+ * events are new ones) is a meta row written in
  * the same transaction as the records, so a batch sent again (its
  * acknowledgement lost, the agent killed before it wrote it down) stores
  * nothing a second time, and a batch whose records were rolled back has
@@ -60,7 +62,7 @@ authd_events(struct authd_engine *e, const uint8_t *in, size_t len,
 {
 	static struct signon_events_bound eb;
 	struct signon_events_ack ack;
-	char key[sizeof(EV_META_PREFIX) + SIGNON_DEVICE_LEN], v[32];
+	char key[sizeof(EV_META_PREFIX) + SIGNON_DEVICE_LEN + 24], v[32];
 	uint64_t stored, gap_from = 0;
 	EVP_PKEY *pk = NULL;
 	int rc;
@@ -79,6 +81,7 @@ authd_events(struct authd_engine *e, const uint8_t *in, size_t len,
 	sk_strlcpy(ack.device, eb.device, sizeof(ack.device));
 	ack.first_seq = eb.ev.first_seq;
 	ack.count = eb.ev.count;
+	ack.outbox = eb.ev.outbox;
 	ack.time = (uint64_t)now;
 	ack.result = SIGNON_R_OK;
 
@@ -107,7 +110,9 @@ authd_events(struct authd_engine *e, const uint8_t *in, size_t len,
 		goto answer;
 	}
 
-	snprintf(key, sizeof(key), EV_META_PREFIX "%s", eb.device);
+	/* per laptop and outbox: a new outbox (a lost disk) starts at 1 */
+	snprintf(key, sizeof(key), EV_META_PREFIX "%s:%016" PRIx64, eb.device,
+	    eb.ev.outbox);
 	if ((rc = last_seq(e->r, key, &stored, err)) < 0)
 		return rc;
 	if (eb.ev.first_seq > stored + 1)
@@ -133,7 +138,8 @@ authd_events(struct authd_engine *e, const uint8_t *in, size_t len,
 		else
 			strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		snprintf(rec->reason, sizeof(rec->reason), "event %" PRIu64 ": %s;"
-		    " at %s on the laptop", seq, signon_ev_reason_name(ev->reason), at);
+		    " at %s on the laptop; outbox %016" PRIx64, seq,
+		    signon_ev_reason_name(ev->reason), at, eb.ev.outbox);
 		if (gap_from != 0) {
 			snprintf(rec->reason + strlen(rec->reason), sizeof(rec->reason) -
 			    strlen(rec->reason), "; events %" PRIu64 " to %" PRIu64

@@ -73,11 +73,16 @@ int watch_run(const struct agent *a);
  * set (what went through is written down as delivered). */
 int outbox_flush(const struct agent *a, uint64_t *delivered, struct outcome *o);
 
-/* state.c: the session this agent opened (one line, 0600). */
+/* state.c: the session this agent opened (one line, 0600):
+ * "v1 STAFF FACTOR UNTIL PRESENCE PERIOD\n", the last two the policy's
+ * presence as the relay handed it with the challenge (0 0: none; a line
+ * without them is a session without presence). */
 struct agent_session {
 	char		staff[65];
 	int		factor;
 	uint64_t	until;		/* unix seconds */
+	uint8_t		presence;	/* SIGNON_PRES_* */
+	uint8_t		presence_s;	/* its period, 0 with none */
 };
 int state_save(const char *dir, const struct agent_session *s);
 /* 0, or -1 when there is none (or it is not one). */

@@ -77,15 +77,16 @@ client_parse_result(const uint8_t *in, size_t len,
 }
 
 int
-client_parse_ack(const uint8_t *in, size_t len, uint64_t first_seq, uint8_t count,
-    struct signon_events_ack *ack, struct outcome *o)
+client_parse_ack(const uint8_t *in, size_t len, uint64_t outbox, uint64_t first_seq,
+    uint8_t count, struct signon_events_ack *ack, struct outcome *o)
 {
 	struct signon_relay_err_msg e;
 
 	switch (signon_peek(in, len)) {
 	case SIGNON_EVENTS_ACK:
 		if (signon_events_ack_decode(in, len, ack) != SIGNON_OK ||
-		    ack->first_seq != first_seq || ack->count != count)
+		    ack->outbox != outbox || ack->first_seq != first_seq ||
+		    ack->count != count)
 			return -1;
 		return 0;
 	case SIGNON_RELAY_ERR:
@@ -169,5 +170,9 @@ client_request(struct link *l, const struct client_cfg *cfg,
 	if (client_parse_result(ans, alen, req->nonce, req->op, req->factor, o) < 0) {
 		o->kind = O_INTERNAL;
 		snprintf(o->detail, sizeof(o->detail), "the netvm's answer was malformed");
+		return;
 	}
+	/* the policy's presence came with the challenge (the relay's) */
+	o->presence = ch->presence;
+	o->presence_s = ch->presence_s;
 }

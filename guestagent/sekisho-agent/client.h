@@ -37,12 +37,14 @@ int client_parse_result(const uint8_t *in, size_t len,
     struct outcome *o);
 
 /*
- * An answer to an EVENTS of first_seq and count: 0 with *ack filled (an
- * EVENTS_ACK for that batch; the relay checked the verifier's signature),
- * 1 with *o set (a RELAY_ERR naming no nonce), -1 for anything else.
+ * An answer to an EVENTS of outbox, first_seq and count: 0 with *ack
+ * filled (an EVENTS_ACK for that batch; the relay checked the verifier's
+ * signature), 1 with *o set (a RELAY_ERR naming no nonce), -1 for
+ * anything else.
  */
-int client_parse_ack(const uint8_t *in, size_t len, uint64_t first_seq,
-    uint8_t count, struct signon_events_ack *ack, struct outcome *o);
+int client_parse_ack(const uint8_t *in, size_t len, uint64_t outbox,
+    uint64_t first_seq, uint8_t count, struct signon_events_ack *ack,
+    struct outcome *o);
 
 /* HELLO -> CHALLENGE: 0, or 1 with *o set (relay error, unreachable). */
 int client_hello(struct link *l, const struct client_cfg *cfg,

@@ -4,7 +4,8 @@
  * written down as delivered (an 'A' line) once the verifier's signed
  * EVENTS_ACK says it holds them. A batch sent twice (no answer in time,
  * the agent killed before it wrote the 'A' line) is stored once: the
- * verifier keeps only seqs above the last it holds for the laptop.
+ * verifier keeps only seqs above the last it holds for the laptop's
+ * outbox (its id, in every batch).
  */
 #include "guestagent/sekisho-agent/agent.h"
 
@@ -30,8 +31,8 @@ internal(struct outcome *o, const char *what)
 
 /* One batch: 0 with *through (what the verifier holds), 1 with *o set. */
 static int
-send_batch(const struct agent *a, struct link *l, const struct outbox_ev *evs,
-    size_t k, uint64_t *through, struct outcome *o)
+send_batch(const struct agent *a, struct link *l, uint64_t id,
+    const struct outbox_ev *evs, size_t k, uint64_t *through, struct outcome *o)
 {
 	struct signon_events m;
 	struct signon_events_ack ack;
@@ -42,6 +43,7 @@ send_batch(const struct agent *a, struct link *l, const struct outbox_ev *evs,
 	memset(&m, 0, sizeof(m));
 	m.first_seq = evs[0].seq;
 	m.count = (uint8_t)k;
+	m.outbox = id;
 	for (size_t i = 0; i < k; i++) {
 		m.ev[i].time = evs[i].time;
 		m.ev[i].kind = evs[i].kind;
@@ -64,7 +66,7 @@ send_batch(const struct agent *a, struct link *l, const struct outbox_ev *evs,
 			return 1;
 		}
 		memset(&ack, 0, sizeof(ack));
-		switch (client_parse_ack(ans, alen, m.first_seq, m.count, &ack, o)) {
+		switch (client_parse_ack(ans, alen, m.outbox, m.first_seq, m.count, &ack, o)) {
 		case -1:
 			if (++stray >= STRAY_TRIES) {
 				o->kind = O_UNREACHABLE;
@@ -101,13 +103,13 @@ outbox_flush(const struct agent *a, uint64_t *delivered, struct outcome *o)
 	struct outbox_ev *evs = NULL;
 	struct link *l = NULL;
 	char err[256];
-	uint64_t through, acked, last = 0;
+	uint64_t id, through, acked, last = 0;
 	size_t n, i, batches = 0;
 	int rc = 1;
 
 	memset(o, 0, sizeof(*o));
 	*delivered = 0;
-	if (outbox_pending(a->outbox, &evs, &n, &through, err, sizeof(err)) != 0) {
+	if (outbox_pending(a->outbox, &id, &evs, &n, &through, err, sizeof(err)) != 0) {
 		internal(o, err);
 		return 1;
 	}
@@ -123,7 +125,7 @@ outbox_flush(const struct agent *a, uint64_t *delivered, struct outcome *o)
 	for (i = 0; i < n; ) {
 		size_t k = n - i < SIGNON_EV_MAX ? n - i : SIGNON_EV_MAX;
 
-		if (send_batch(a, l, evs + i, k, &last, o) != 0)
+		if (send_batch(a, l, id, evs + i, k, &last, o) != 0)
 			break;
 		i += k;
 		*delivered += k;

@@ -75,6 +75,8 @@ remember(const struct agent *a, const struct outcome *o)
 	sk_strlcpy(s.staff, o->staff, sizeof(s.staff));
 	s.factor = o->factor;
 	s.until = (uint64_t)time(NULL) + o->lifetime_s;
+	s.presence = o->presence;
+	s.presence_s = o->presence_s;
 	if (state_save(a->state_dir, &s) != 0)
 		fprintf(stderr, "sekisho-agent: cannot record the session in %s\n",
 		    a->state_dir);

@@ -292,8 +292,8 @@ cmd_watch(void *ctx, int argc, char *argv[])
 
 	if (options(a, argc, argv, NULL) < 0)
 		return EXIT_USAGE;
-	if (a->no_card && a->presence != PRESENCE_FINGER) {
-		fprintf(stderr, "sekisho-agent: watch --no-card needs --presence finger\n");
+	if (a->no_card && a->presence == PRESENCE_CARD) {
+		fprintf(stderr, "sekisho-agent: watch --no-card cannot watch --presence card\n");
 		return EXIT_USAGE;
 	}
 	return watch_run(a) == 0 ? EXIT_OK : EXIT_FAIL;

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "guestagent/sekisho-agent/lock.h"
 #include "lib/util.h"
 
@@ -48,14 +50,38 @@ num_field(const char *p, char sep, uint64_t *out)
 }
 
 int
+outbox_parse_id(const char *line, uint64_t *id)
+{
+	uint64_t v = 0;
+
+	if (line[0] != 'O' || line[1] != ',' || strlen(line) != 2 + 16)
+		return -1;
+	for (const char *p = line + 2; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			v = v << 4 | (uint64_t)(*p - '0');
+		else if (*p >= 'a' && *p <= 'f')
+			v = v << 4 | (uint64_t)(*p - 'a' + 10);
+		else
+			return -1;	/* one spelling: lower case */
+	}
+	if (v == 0)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+int
 outbox_parse_line(const char *line, struct outbox_ev *ev, uint64_t *through,
     uint64_t *last)
 {
 	const char *p, *q;
+	uint64_t id;
 	int k, r;
 
 	if (strlen(line) >= OUTBOX_LINE_MAX)
 		return -1;
+	if (line[0] == 'O')
+		return outbox_parse_id(line, &id) == 0 ? 'O' : -1;
 	if (line[0] == 'B' && line[1] == ',') {
 		if ((p = num_field(line + 2, '\0', through)) == NULL)
 			return -1;
@@ -110,6 +136,18 @@ outbox_format(const struct outbox_ev *ev, char *buf, size_t size)
 	return n > 0 && (size_t)n < size && n < OUTBOX_LINE_MAX ? n : -1;
 }
 
+/*
+ * The outbox open under its lock. The lock is a file of its own
+ * (OUTBOX_LOCK, empty), taken before the outbox is opened and released
+ * after it is closed: nobody holds the outbox open outside the lock, so
+ * it can be replaced whole (compact) on Windows too, where a file that
+ * is open cannot be renamed over (lock.h, file_replace).
+ */
+struct ob {
+	int	lock_fd, fd;
+	char	path[4096];
+};
+
 static int
 fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
 {
@@ -117,57 +155,74 @@ fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
 	return -1;
 }
 
-/* Opens (creating, 0600) and locks the outbox; refuses one others can read. */
-static int
-open_locked(const char *dir, char *path, size_t pathlen, int create, char *err,
-    size_t errlen, int *retries)
+static void
+ob_close(struct ob *o)
 {
-	int fd;
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	if (o->lock_fd >= 0) {
+		file_unlock(o->lock_fd);
+		close(o->lock_fd);
+	}
+	o->lock_fd = -1;
+}
 
-	if ((size_t)snprintf(path, pathlen, "%s/%s", dir, OUTBOX_FILE) >= pathlen)
+/* Opens (creating, 0600) and locks the outbox; refuses one others can
+ * read. -2: there is none (create 0). */
+static int
+ob_open(const char *dir, struct ob *o, int create, char *err, size_t errlen)
+{
+	char lpath[4200];
+
+	o->lock_fd = o->fd = -1;
+	if ((size_t)snprintf(o->path, sizeof(o->path), "%s/%s", dir, OUTBOX_FILE) >=
+	    sizeof(o->path))
 		return fail(err, errlen, "outbox %s: path too long%s", dir, "");
+	snprintf(lpath, sizeof(lpath), "%s/%s", dir, OUTBOX_LOCK);
 	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return fail(err, errlen, "outbox %s: %s", dir, strerror(errno));
-	fd = open(path, (create ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd < 0) {
+	if ((o->lock_fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0) {
 		if (!create && errno == ENOENT)
-			return -2;	/* nothing was ever written */
-		return fail(err, errlen, "outbox %s: %s", path, strerror(errno));
+			return -2;	/* no directory: nothing was ever written */
+		return fail(err, errlen, "outbox %s: %s", lpath, strerror(errno));
 	}
-	if (!file_private(fd)) {
-		close(fd);
-		return fail(err, errlen, "outbox %s: %s", path, "not the agent's own"
+	if (!file_private(o->lock_fd)) {
+		ob_close(o);
+		return fail(err, errlen, "outbox %s: %s", lpath, "not the agent's own"
 		    " file with mode 0600: refused");
 	}
-	if (file_lock(fd) != 0) {
-		close(fd);
-		return fail(err, errlen, "outbox %s: %s", path, "cannot be locked");
+	if (file_lock(o->lock_fd) != 0) {
+		ob_close(o);
+		return fail(err, errlen, "outbox %s: %s", lpath, "cannot be locked");
 	}
-	{
-		/* compaction replaces the file under its lock: a writer that
-		 * waited on the old one opens the new one */
-		struct stat a, b;
+	o->fd = open(o->path, (create ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (o->fd < 0) {
+		int e = errno;
 
-		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
-		    (a.st_ino != b.st_ino || a.st_dev != b.st_dev)) {
-			file_unlock(fd);
-			close(fd);
-			if (++*retries > 100)
-				return fail(err, errlen, "outbox %s: %s", path,
-				    "replaced again and again");
-			return open_locked(dir, path, pathlen, create, err, errlen, retries);
-		}
+		ob_close(o);
+		if (!create && e == ENOENT)
+			return -2;	/* nothing was ever written */
+		return fail(err, errlen, "outbox %s: %s", o->path, strerror(e));
 	}
-	return fd;
+	if (!file_private(o->fd)) {
+		ob_close(o);
+		return fail(err, errlen, "outbox %s: %s", o->path, "not the agent's own"
+		    " file with mode 0600: refused");
+	}
+	return 0;
 }
 
 /*
  * The last seq made (from the last whole line), after dropping a line cut
- * short by a crash. The file ends with a newline afterwards.
+ * short by a crash. The file ends with a newline afterwards; *empty says
+ * it holds no whole line (not even its id).
  */
 static int
-tail_last(int fd, const char *path, uint64_t *last, char *err, size_t errlen)
+tail_last(int fd, const char *path, uint64_t *last, int *empty, char *err,
+    size_t errlen)
 {
 	char buf[2 * OUTBOX_LINE_MAX + 1], *nl, *start;
 	struct outbox_ev ev;
@@ -176,6 +231,7 @@ tail_last(int fd, const char *path, uint64_t *last, char *err, size_t errlen)
 	size_t got;
 
 	*last = 0;
+	*empty = 1;
 	if ((size = lseek(fd, 0, SEEK_END)) < 0)
 		return fail(err, errlen, "outbox %s: %s", path, strerror(errno));
 	if (size == 0)
@@ -199,6 +255,7 @@ tail_last(int fd, const char *path, uint64_t *last, char *err, size_t errlen)
 	}
 	if (nl < buf)
 		return 0;
+	*empty = 0;
 	*nl = '\0';
 	start = strrchr(buf, '\n');
 	if (start == NULL && from != 0)
@@ -208,6 +265,9 @@ tail_last(int fd, const char *path, uint64_t *last, char *err, size_t errlen)
 	switch (outbox_parse_line(start, &ev, &through, last)) {
 	case 'E':
 		*last = ev.seq;
+		return 0;
+	case 'O':
+		*last = 0;
 		return 0;
 	case 'A':
 	case 'B':
@@ -239,25 +299,50 @@ write_sync(int fd, const char *path, const char *buf, size_t len, char *err,
 	return 0;
 }
 
+/* A new outbox's id: random, never 0. */
+static int
+new_id(uint64_t *id)
+{
+	uint8_t b[8];
+
+	do {
+		if (RAND_bytes(b, sizeof(b)) != 1)
+			return -1;
+		*id = 0;
+		for (int i = 0; i < 8; i++)
+			*id = *id << 8 | b[i];
+	} while (*id == 0);
+	return 0;
+}
+
 int
 outbox_append(const char *dir, struct outbox_ev *evs, size_t n, char *err,
     size_t errlen)
 {
-	char path[4096], *buf;
-	uint64_t last;
+	struct ob o;
+	char *buf;
+	uint64_t last, id;
 	size_t len = 0;
-	int fd, rc = -1, retries = 0;
+	int rc = -1, empty;
 
 	if (n == 0 || n > 100000)
 		return fail(err, errlen, "outbox: %s%s", "1 to 100000 events at once", "");
-	if ((buf = malloc(n * OUTBOX_LINE_MAX)) == NULL)
+	if ((buf = malloc(n * OUTBOX_LINE_MAX + 32)) == NULL)
 		return fail(err, errlen, "outbox: %s%s", "out of memory", "");
-	if ((fd = open_locked(dir, path, sizeof(path), 1, err, errlen, &retries)) < 0) {
+	if (ob_open(dir, &o, 1, err, errlen) != 0) {
 		free(buf);
 		return -1;
 	}
-	if (tail_last(fd, path, &last, err, errlen) != 0)
+	if (tail_last(o.fd, o.path, &last, &empty, err, errlen) != 0)
 		goto out;
+	if (empty) {
+		/* a new outbox: its id first, written with its first events */
+		if (new_id(&id) != 0) {
+			fail(err, errlen, "outbox %s: %s", o.path, "no random id");
+			goto out;
+		}
+		len = (size_t)snprintf(buf, 32, "O,%016" PRIx64 "\n", id);
+	}
 	for (size_t i = 0; i < n; i++) {
 		int l;
 
@@ -268,10 +353,9 @@ outbox_append(const char *dir, struct outbox_ev *evs, size_t n, char *err,
 		}
 		len += (size_t)l;
 	}
-	rc = write_sync(fd, path, buf, len, err, errlen);
+	rc = write_sync(o.fd, o.path, buf, len, err, errlen);
 out:
-	file_unlock(fd);
-	close(fd);
+	ob_close(&o);
 	free(buf);
 	return rc;
 }
@@ -280,37 +364,49 @@ size_t outbox_compact_bytes = OUTBOX_COMPACT_BYTES;
 
 /*
  * The bound: past outbox_compact_bytes, the file is replaced (under its
- * lock; written, fsync'd and renamed whole) by a base line 'B,THROUGH'
- * and the events not yet delivered, the oldest delivered records dropped
- * first and never one that was not. Nothing is lost if it cannot be done
- * (the file only stays long): a failure is said on stderr.
+ * lock; written, fsync'd and renamed whole, the outbox itself closed
+ * first) by its id line, a base line 'B,THROUGH' and the events not yet
+ * delivered, the oldest delivered records dropped first and never one
+ * that was not. Nothing is lost if it cannot be done (the file only stays
+ * long): a failure is said on stderr.
  */
 static void
-compact(const char *dir, int fd, const char *path, uint64_t through)
+compact(const char *dir, struct ob *o, uint64_t through)
 {
 	char tmp[4200], *buf = NULL, *p, *nl, *keep = NULL, e2[256];
 	struct outbox_ev ev;
 	uint64_t t, l;
-	size_t got, k;
+	size_t got, k = 0;
 	off_t size;
 	int tfd = -1;
 
-	if ((size = lseek(fd, 0, SEEK_END)) < 0 || (size_t)size <= outbox_compact_bytes ||
+	if ((size = lseek(o->fd, 0, SEEK_END)) < 0 || (size_t)size <= outbox_compact_bytes ||
 	    size > (off_t)OUTBOX_MAX_BYTES)
 		return;
 	if ((buf = malloc((size_t)size + 1)) == NULL ||
-	    (keep = malloc((size_t)size + 32)) == NULL || lseek(fd, 0, SEEK_SET) != 0 ||
-	    read_full(fd, buf, (size_t)size, &got) != 0 || got != (size_t)size)
+	    (keep = malloc((size_t)size + 32)) == NULL || lseek(o->fd, 0, SEEK_SET) != 0 ||
+	    read_full(o->fd, buf, (size_t)size, &got) != 0 || got != (size_t)size)
 		goto fail;
 	buf[got] = '\0';
-	k = (size_t)snprintf(keep, 32, "B,%" PRIu64 "\n", through);
 	for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		int type;
+
 		*nl = '\0';
-		if (outbox_parse_line(p, &ev, &t, &l) == 'E' && ev.seq > through) {
+		type = outbox_parse_line(p, &ev, &t, &l);
+		if (type == 'O' && p == buf) {
+			memcpy(keep, p, (size_t)(nl - p));
+			k = (size_t)(nl - p);
+			keep[k++] = '\n';
+			k += (size_t)snprintf(keep + k, 32, "B,%" PRIu64 "\n", through);
+		} else if (type == 'E' && ev.seq > through && k > 0) {
 			memcpy(keep + k, p, (size_t)(nl - p));
 			k += (size_t)(nl - p);
 			keep[k++] = '\n';
 		}
+	}
+	if (k == 0) {
+		errno = EINVAL;	/* no id line: left as it is */
+		goto fail;
 	}
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s.new", dir, OUTBOX_FILE) >= sizeof(tmp))
 		goto fail;
@@ -322,7 +418,11 @@ compact(const char *dir, int fd, const char *path, uint64_t through)
 		goto fail;
 	}
 	tfd = -1;
-	if (file_replace(tmp, path, dir) != 0) {
+	/* nobody else has the outbox open (its lock is held): closed here,
+	 * it can be replaced on every platform */
+	close(o->fd);
+	o->fd = -1;
+	if (file_replace(tmp, o->path, dir) != 0) {
 		(void)unlink(tmp);
 		goto fail;
 	}
@@ -332,7 +432,7 @@ compact(const char *dir, int fd, const char *path, uint64_t through)
 fail:
 	if (tfd >= 0)
 		close(tfd);
-	fprintf(stderr, "sekisho-agent: outbox %s: not made shorter: %s\n", path,
+	fprintf(stderr, "sekisho-agent: outbox %s: not made shorter: %s\n", o->path,
 	    strerror(errno));
 	free(buf);
 	free(keep);
@@ -341,62 +441,80 @@ fail:
 int
 outbox_ack(const char *dir, uint64_t through, char *err, size_t errlen)
 {
-	char path[4096], line[64];
+	struct ob o;
+	char line[64];
 	uint64_t last;
-	int fd, rc = -1, n, retries = 0;
+	int rc = -1, n, empty;
 
-	if ((fd = open_locked(dir, path, sizeof(path), 1, err, errlen, &retries)) < 0)
+	if (ob_open(dir, &o, 1, err, errlen) != 0)
 		return -1;
-	if (tail_last(fd, path, &last, err, errlen) != 0)
+	if (tail_last(o.fd, o.path, &last, &empty, err, errlen) != 0)
 		goto out;
 	if (through > last) {
-		fail(err, errlen, "outbox %s: %s", path, "an acknowledgement beyond"
+		fail(err, errlen, "outbox %s: %s", o.path, "an acknowledgement beyond"
 		    " the last event made: not written");
 		goto out;
 	}
 	n = snprintf(line, sizeof(line), "A,%" PRIu64 ",%" PRIu64 "\n", through, last);
-	if ((rc = write_sync(fd, path, line, (size_t)n, err, errlen)) == 0)
-		compact(dir, fd, path, through);
+	if ((rc = write_sync(o.fd, o.path, line, (size_t)n, err, errlen)) == 0)
+		compact(dir, &o, through);
 out:
-	file_unlock(fd);
-	close(fd);
+	ob_close(&o);
 	return rc;
 }
 
 int
-outbox_pending(const char *dir, struct outbox_ev **evs, size_t *n,
+outbox_pending(const char *dir, uint64_t *id, struct outbox_ev **evs, size_t *n,
     uint64_t *through, char *err, size_t errlen)
 {
-	char path[4096], *buf = NULL, *p, *nl;
+	struct ob o;
+	char *buf = NULL, *p, *nl;
 	struct outbox_ev ev, *v = NULL;
 	uint64_t t, l, next = 1;
 	size_t cap = 0, cnt = 0, got, lineno = 0;
 	off_t size;
-	int fd, rc = -1, retries = 0;
+	int rc = -1, base_at = 2;
 
+	*id = 0;
 	*evs = NULL;
 	*n = 0;
 	*through = 0;
-	if ((fd = open_locked(dir, path, sizeof(path), 0, err, errlen, &retries)) < 0)
-		return fd == -2 ? 0 : -1;
-	if ((size = lseek(fd, 0, SEEK_END)) < 0 || size > (off_t)OUTBOX_MAX_BYTES ||
-	    lseek(fd, 0, SEEK_SET) != 0 || (buf = malloc((size_t)size + 1)) == NULL ||
-	    read_full(fd, buf, (size_t)size, &got) != 0 || got != (size_t)size) {
-		fail(err, errlen, "outbox %s: %s", path, "cannot be read");
+	if ((rc = ob_open(dir, &o, 0, err, errlen)) != 0)
+		return rc == -2 ? 0 : -1;
+	rc = -1;
+	if ((size = lseek(o.fd, 0, SEEK_END)) < 0 || size > (off_t)OUTBOX_MAX_BYTES ||
+	    lseek(o.fd, 0, SEEK_SET) != 0 || (buf = malloc((size_t)size + 1)) == NULL ||
+	    read_full(o.fd, buf, (size_t)size, &got) != 0 || got != (size_t)size) {
+		fail(err, errlen, "outbox %s: %s", o.path, "cannot be read");
 		goto out;
 	}
 	buf[got] = '\0';
 	for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
 		char where[64];
+		int type;
 
 		*nl = '\0';
 		lineno++;
 		snprintf(where, sizeof(where), "%zu", lineno);
-		switch (outbox_parse_line(p, &ev, &t, &l)) {
+		type = outbox_parse_line(p, &ev, &t, &l);
+		if (lineno == 1 && type != 'O') {
+			fail(err, errlen, "outbox %s line %s: not the outbox's id (O,ID)",
+			    o.path, where);
+			goto out;
+		}
+		switch (type) {
+		case 'O':
+			if (lineno != 1) {
+				fail(err, errlen, "outbox %s line %s: an id line after"
+				    " the first", o.path, where);
+				goto out;
+			}
+			(void)outbox_parse_id(p, id);
+			break;
 		case 'E':
 			if (ev.seq != next) {
 				fail(err, errlen, "outbox %s line %s: seq out of order",
-				    path, where);
+				    o.path, where);
 				goto out;
 			}
 			next++;
@@ -414,9 +532,9 @@ outbox_pending(const char *dir, struct outbox_ev **evs, size_t *n,
 			break;
 		case 'B':
 			/* the delivered events before it were dropped */
-			if (lineno != 1) {
+			if (lineno != (size_t)base_at) {
 				fail(err, errlen, "outbox %s line %s: a base line after"
-				    " the first", path, where);
+				    " the id", o.path, where);
 				goto out;
 			}
 			*through = t;
@@ -425,13 +543,13 @@ outbox_pending(const char *dir, struct outbox_ev **evs, size_t *n,
 		case 'A':
 			if (l != next - 1 || t < *through) {
 				fail(err, errlen, "outbox %s line %s: acknowledgement out"
-				    " of order", path, where);
+				    " of order", o.path, where);
 				goto out;
 			}
 			*through = t;
 			break;
 		default:
-			fail(err, errlen, "outbox %s line %s: not a record", path, where);
+			fail(err, errlen, "outbox %s line %s: not a record", o.path, where);
 			goto out;
 		}
 	}
@@ -453,7 +571,6 @@ outbox_pending(const char *dir, struct outbox_ev **evs, size_t *n,
 out:
 	free(v);
 	free(buf);
-	file_unlock(fd);
-	close(fd);
+	ob_close(&o);
 	return rc;
 }

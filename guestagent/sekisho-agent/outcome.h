@@ -45,6 +45,8 @@ struct outcome {
 	char		staff[65];	/* as the verifier named the user */
 	char		from[65];	/* O_OK of a handover: the user before */
 	char		detail[128];	/* O_INTERNAL, O_BIO_FAIL */
+	uint8_t		presence;	/* O_OK: the policy's, from the challenge */
+	uint8_t		presence_s;	/* (SIGNON_PRES_*, its period) */
 };
 
 /* The line for o (no newline): buf, always terminated. */

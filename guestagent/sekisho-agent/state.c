@@ -19,17 +19,25 @@ state_parse(const char *line, struct agent_session *s)
 {
 	char staff[SIGNON_STAFF_LEN + 2], end;
 	unsigned long long until;
+	unsigned pres = SIGNON_PRES_NONE, pres_s = 0;
 	int factor;
 
 	memset(s, 0, sizeof(*s));
 	if (strlen(line) > 200 ||
-	    sscanf(line, "v1 %65s %d %llu%c", staff, &factor, &until, &end) != 4 ||
+	    (sscanf(line, "v1 %65s %d %llu %u %u%c", staff, &factor, &until, &pres,
+	    &pres_s, &end) != 6 &&
+	    (pres = pres_s = 0,
+	    sscanf(line, "v1 %65s %d %llu%c", staff, &factor, &until, &end) != 4)) ||
 	    end != '\n' || strlen(staff) > SIGNON_STAFF_LEN || !signon_staff_valid(staff) ||
-	    factor < SIGNON_F_CARD_PIN || factor > SIGNON_F_MAX)
+	    factor < SIGNON_F_CARD_PIN || factor > SIGNON_F_MAX ||
+	    pres > SIGNON_PRES_MAX || (pres == SIGNON_PRES_NONE ? pres_s != 0 :
+	    pres_s < SIGNON_PRES_PERIOD_MIN || pres_s > SIGNON_PRES_PERIOD_MAX))
 		return -1;
 	sk_strlcpy(s->staff, staff, sizeof(s->staff));
 	s->factor = factor;
 	s->until = until;
+	s->presence = (uint8_t)pres;
+	s->presence_s = (uint8_t)pres_s;
 	return 0;
 }
 
@@ -43,8 +51,8 @@ state_save(const char *dir, const struct agent_session *s)
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	n = snprintf(line, sizeof(line), "v1 %s %d %llu\n", s->staff, s->factor,
-	    (unsigned long long)s->until);
+	n = snprintf(line, sizeof(line), "v1 %s %d %llu %u %u\n", s->staff, s->factor,
+	    (unsigned long long)s->until, (unsigned)s->presence, (unsigned)s->presence_s);
 	(void)unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		return -1;

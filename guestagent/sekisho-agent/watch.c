@@ -3,8 +3,10 @@
  * user's session and
  *   - locks it when the card in the reader leaves (sc_wait_gone: blocked
  *     in SCardGetStatusChange, pcscd wakes it; no polling);
- *   - where presence is asked (--presence card|finger --presence-period
- *     S), re-verifies every S seconds and locks when nobody was verified
+ *   - where the policy asks for presence (its presence block, which the
+ *     relay hands the agent with the challenge and the session file keeps;
+ *     --presence card|finger --presence-period S overrides it, for tests),
+ *     re-verifies every S seconds and locks when nobody was verified
  *     for S: the card still there and answering, or a finger matching the
  *     signed-on user's (libfprint; the stand-in for a face where no face
  *     sensor is available);
@@ -29,6 +31,13 @@
 #include "guestagent/sekisho-agent/sc.h"
 #include "lib/util.h"
 
+/* While no presence is given on the command line, the session file is
+ * read again this often when nothing else wakes the card's wait (a
+ * sign-on made while the card was watched brings the policy's presence);
+ * the finger's thread reads it each second, as it did for who is signed
+ * on. */
+#define SESSION_RECHECK_MS	(SIGNON_PRES_PERIOD_MIN * 1000)
+
 struct watch {
 	const struct agent	*a;
 	pthread_mutex_t		 mu;	/* one lock at a time; the outbox wake */
@@ -47,8 +56,36 @@ reason_line(int reason, unsigned period)
 	return buf;
 }
 
+/*
+ * The presence in force and its period: the command line's when given,
+ * else the policy's as the session file holds it (PRESENCE_NONE with
+ * nobody signed on, or a session without presence). s is filled when
+ * the session could be read.
+ */
+static int
+presence_now(const struct agent *a, struct agent_session *s, unsigned *period)
+{
+	int have = state_load(a->state_dir, s) == 0;
+
+	*period = 0;
+	if (a->presence != PRESENCE_NONE) {
+		*period = a->presence_s;
+		return a->presence;
+	}
+	if (!have || s->until <= (uint64_t)time(NULL))
+		return PRESENCE_NONE;
+	*period = s->presence_s;
+	switch (s->presence) {
+	case SIGNON_PRES_CARD:
+		return PRESENCE_CARD;
+	case SIGNON_PRES_FACE:
+		return PRESENCE_FINGER;
+	}
+	return PRESENCE_NONE;
+}
+
 static void
-do_lock(struct watch *w, int reason)
+do_lock(struct watch *w, int reason, unsigned period)
 {
 	const struct agent *a = w->a;
 	struct agent_session s;
@@ -71,7 +108,7 @@ do_lock(struct watch *w, int reason)
 		sk_strlcpy(ev.staff, s.staff, sizeof(ev.staff));
 	if (outbox_append(a->outbox, &ev, 1, err, sizeof(err)) != 0)
 		fprintf(stderr, "sekisho-agent: the lock is not recorded: %s\n", err);
-	printf("Locked: %s.\n", reason_line(reason, a->presence_s));
+	printf("Locked: %s.\n", reason_line(reason, period));
 	fflush(stdout);
 	w->pending = 1;
 	pthread_cond_signal(&w->wake);
@@ -127,18 +164,22 @@ finger_loop(void *arg)
 	for (;;) {
 		struct agent_session s;
 		time_t deadline;
+		unsigned period;
 		int matched = 0, e = BIO_E_TIMEOUT;
 
-		if (state_load(a->state_dir, &s) != 0 ||
+		if (presence_now(a, &s, &period) != PRESENCE_FINGER ||
+		    state_load(a->state_dir, &s) != 0 ||
 		    (size_t)snprintf(path, sizeof(path), "%s/%s.fp", a->prints,
 		    s.staff) >= sizeof(path)) {
-			/* nobody signed on: nobody to verify */
+			/* nobody signed on, or no presence by face: nobody
+			 * to verify */
+			locked = 0;
 			pause_ms(1000);
 			continue;
 		}
 		/* the period: a matching finger within it, another finger is
 		 * no one */
-		deadline = time(NULL) + (time_t)a->presence_s;
+		deadline = time(NULL) + (time_t)period;
 		while (!matched && time(NULL) < deadline) {
 			detail[0] = '\0';
 			e = bio_verify(path, (unsigned)(deadline - time(NULL)),
@@ -158,7 +199,7 @@ finger_loop(void *arg)
 			fprintf(stderr, "sekisho-agent: presence: the sensor failed%s%s\n",
 			    detail[0] ? ": " : "", detail);
 		if (!locked)
-			do_lock(w, SIGNON_EVR_PRESENCE);
+			do_lock(w, SIGNON_EVR_PRESENCE, period);
 		locked = 1;
 		if (e != BIO_OK && e != BIO_E_TIMEOUT)
 			pause_ms(1000);
@@ -205,27 +246,32 @@ card_loop(struct watch *w)
 			fprintf(stderr, "sekisho-agent: watching the card in %s\n",
 			    sc_reader(s));
 		for (;;) {
-			e = sc_wait_gone(s, a->presence == PRESENCE_CARD ?
-			    a->presence_s * 1000 : 0);
+			struct agent_session ss;
+			unsigned period;
+			int p = presence_now(a, &ss, &period);
+
+			e = sc_wait_gone(s, p == PRESENCE_CARD ? period * 1000 :
+			    a->presence != PRESENCE_NONE ? 0 : SESSION_RECHECK_MS);
 			if (e == SC_E_TIMEOUT) {
 				uint8_t atr[SC_ATR_MAX];
 				size_t len;
 
-				/* the period's re-verification: still there, answering */
-				if (sc_atr(s, atr, &len) == SC_OK)
+				/* the period's re-verification: still there,
+				 * answering (or only the session read again) */
+				if (p != PRESENCE_CARD || sc_atr(s, atr, &len) == SC_OK)
 					continue;
-				do_lock(w, SIGNON_EVR_PRESENCE);
+				do_lock(w, SIGNON_EVR_PRESENCE, period);
 				break;
 			}
 			if (e != SC_OK) {
 				fprintf(stderr, "sekisho-agent: watch: the card service"
 				    " failed (%s): locking\n", sc_last_error(s));
-				do_lock(w, SIGNON_EVR_CARD_REMOVED);
+				do_lock(w, SIGNON_EVR_CARD_REMOVED, 0);
 				sc_close(s);
 				s = NULL;
 				break;
 			}
-			do_lock(w, SIGNON_EVR_CARD_REMOVED);
+			do_lock(w, SIGNON_EVR_CARD_REMOVED, 0);
 			break;
 		}
 		if (s != NULL)
@@ -248,7 +294,8 @@ watch_run(const struct agent *a)
 		fprintf(stderr, "sekisho-agent: watch: cannot start the delivery\n");
 		return -1;
 	}
-	if (a->presence == PRESENCE_FINGER &&
+	/* the finger's thread also where the policy may ask for a face */
+	if (a->presence != PRESENCE_CARD &&
 	    pthread_create(&t, NULL, finger_loop, &w) != 0) {
 		fprintf(stderr, "sekisho-agent: watch: cannot start the presence check\n");
 		return -1;

@@ -32,12 +32,13 @@ _Static_assert(R_TIME + 8 == SIGNON_RESULT_OFF_SIG, "result time");
 /* EVENTS, EVENTS_BOUND and EVENTS_ACK offsets */
 #define EV_FIRST	8
 #define EV_COUNT	16
-#define EV_LIST		24
+#define EV_OUTBOX	24
+#define EV_LIST		32
 #define EVB_EV		8
-#define EVB_DEVICE	(EVB_EV + SIGNON_EVENTS_LEN)			/* 992 */
-#define EVB_MODE	(EVB_DEVICE + SIGNON_DEVICE_LEN)		/* 1056 */
-#define EVB_UPLINK	(EVB_MODE + 8)					/* 1064 */
-#define EVB_TIME	(EVB_UPLINK + SIGNON_UPLINK_LEN)		/* 1080 */
+#define EVB_DEVICE	(EVB_EV + SIGNON_EVENTS_LEN)			/* 1000 */
+#define EVB_MODE	(EVB_DEVICE + SIGNON_DEVICE_LEN)		/* 1064 */
+#define EVB_UPLINK	(EVB_MODE + 8)					/* 1072 */
+#define EVB_TIME	(EVB_UPLINK + SIGNON_UPLINK_LEN)		/* 1088 */
 _Static_assert(EVB_TIME + 8 == SIGNON_EVB_OFF_SIG, "events bound time");
 _Static_assert(SIGNON_EVB_OFF_SIG + SIGNON_SIG_LEN == SIGNON_EVENTS_BOUND_LEN, "evb");
 #define EVA_DEVICE	8
@@ -45,14 +46,18 @@ _Static_assert(SIGNON_EVB_OFF_SIG + SIGNON_SIG_LEN == SIGNON_EVENTS_BOUND_LEN, "
 #define EVA_COUNT	80
 #define EVA_STORED	88
 #define EVA_TIME	96
-_Static_assert(EVA_TIME + 8 == SIGNON_EVA_OFF_SIG, "ack time");
+#define EVA_OUTBOX	104
+_Static_assert(EVA_OUTBOX + 8 == SIGNON_EVA_OFF_SIG, "ack outbox");
+_Static_assert(EV_LIST + SIGNON_EV_MAX * SIGNON_EV_LEN == SIGNON_EVENTS_LEN, "events");
 _Static_assert(SIGNON_EVA_OFF_SIG + SIGNON_SIG_LEN == SIGNON_EVENTS_ACK_LEN, "eva");
 _Static_assert(SIGNON_EVENTS_ACK_LEN <= SIGNON_EVENTS_LEN, "no amplification (events)");
 /* CHALLENGE offsets */
 #define C_NONCE		8
 #define C_TIME		40
 #define C_VALID		48
-#define C_ZERO		52
+#define C_PRES		52
+#define C_PRES_S	53
+#define C_ZERO		54
 #define C_SEAL		56
 _Static_assert(C_SEAL + SIGNON_X25519_LEN == SIGNON_CHALLENGE_LEN, "challenge");
 
@@ -318,17 +323,34 @@ signon_nonce_req_decode(const uint8_t *in, size_t len,
 
 /* ---- CHALLENGE ---- */
 
+static int
+presence_ok(uint8_t factor, uint8_t period)
+{
+	if (factor > SIGNON_PRES_MAX)
+		return SIGNON_E_ENUM;
+	if (factor == SIGNON_PRES_NONE ? period != 0 :
+	    period < SIGNON_PRES_PERIOD_MIN || period > SIGNON_PRES_PERIOD_MAX)
+		return SIGNON_E_FIELDS;
+	return SIGNON_OK;
+}
+
 int
 signon_challenge_encode(uint8_t *out, size_t outlen,
     const struct signon_challenge *m)
 {
+	int rc;
+
 	if (outlen < SIGNON_CHALLENGE_LEN)
 		return SIGNON_E_SPACE;
+	if ((rc = presence_ok(m->presence, m->presence_s)) != SIGNON_OK)
+		return rc;
 	put_hdr(out, SIGNON_CHALLENGE);
 	memcpy(out + C_NONCE, m->nonce, SIGNON_NONCE_LEN);
 	be64_put(out + C_TIME, m->time);
 	be32_put(out + C_VALID, m->valid_s);
-	be32_put(out + C_ZERO, 0);
+	out[C_PRES] = m->presence;
+	out[C_PRES_S] = m->presence_s;
+	out[C_ZERO] = out[C_ZERO + 1] = 0;
 	memcpy(out + C_SEAL, m->seal_pub, SIGNON_X25519_LEN);
 	return SIGNON_CHALLENGE_LEN;
 }
@@ -341,8 +363,13 @@ signon_challenge_decode(const uint8_t *in, size_t len,
 
 	if ((rc = check_hdr(in, len, SIGNON_CHALLENGE)) != SIGNON_OK)
 		return rc;
-	if (!zero(in + C_ZERO, 4))
+	if (!zero(in + C_ZERO, 2))
 		return SIGNON_E_RESERVED;
+	if ((rc = presence_ok(in[C_PRES], in[C_PRES_S])) != SIGNON_OK)
+		return rc;
+	memset(m, 0, sizeof(*m));
+	m->presence = in[C_PRES];
+	m->presence_s = in[C_PRES_S];
 	memcpy(m->nonce, in + C_NONCE, SIGNON_NONCE_LEN);
 	m->time = be64_get(in + C_TIME);
 	m->valid_s = be32_get(in + C_VALID);
@@ -604,7 +631,7 @@ events_ok(const struct signon_events *m)
 	int rc;
 
 	if (m->count < 1 || m->count > SIGNON_EV_MAX || m->first_seq == 0 ||
-	    m->first_seq > UINT64_MAX - SIGNON_EV_MAX)
+	    m->first_seq > UINT64_MAX - SIGNON_EV_MAX || m->outbox == 0)
 		return SIGNON_E_FIELDS;
 	for (int i = 0; i < m->count; i++)
 		if ((rc = event_ok(&m->ev[i])) != SIGNON_OK)
@@ -625,6 +652,7 @@ signon_events_encode(uint8_t *out, size_t outlen, const struct signon_events *m)
 	memset(out + SIGNON_HDR_LEN, 0, SIGNON_EVENTS_LEN - SIGNON_HDR_LEN);
 	be64_put(out + EV_FIRST, m->first_seq);
 	out[EV_COUNT] = m->count;
+	be64_put(out + EV_OUTBOX, m->outbox);
 	for (int i = 0; i < m->count; i++) {
 		uint8_t *p = out + EV_LIST + (size_t)i * SIGNON_EV_LEN;
 
@@ -646,10 +674,11 @@ signon_events_decode(const uint8_t *in, size_t len, struct signon_events *m)
 	memset(m, 0, sizeof(*m));
 	m->first_seq = be64_get(in + EV_FIRST);
 	m->count = in[EV_COUNT];
+	m->outbox = be64_get(in + EV_OUTBOX);
 	if (!zero(in + EV_COUNT + 1, 7))
 		return SIGNON_E_RESERVED;
 	if (m->count < 1 || m->count > SIGNON_EV_MAX || m->first_seq == 0 ||
-	    m->first_seq > UINT64_MAX - SIGNON_EV_MAX)
+	    m->first_seq > UINT64_MAX - SIGNON_EV_MAX || m->outbox == 0)
 		return SIGNON_E_FIELDS;
 	for (int i = 0; i < SIGNON_EV_MAX; i++) {
 		const uint8_t *p = in + EV_LIST + (size_t)i * SIGNON_EV_LEN;
@@ -738,7 +767,7 @@ ack_ok(const struct signon_events_ack *m)
 	    m->result != SIGNON_R_INTERNAL)
 		return SIGNON_E_ENUM;
 	if (m->count < 1 || m->count > SIGNON_EV_MAX || m->first_seq == 0 ||
-	    m->first_seq > UINT64_MAX - SIGNON_EV_MAX)
+	    m->first_seq > UINT64_MAX - SIGNON_EV_MAX || m->outbox == 0)
 		return SIGNON_E_FIELDS;
 	if (!signon_device_valid(m->device))
 		return SIGNON_E_TEXT;
@@ -763,6 +792,7 @@ signon_events_ack_encode(uint8_t *out, size_t outlen,
 	memset(out + EVA_COUNT + 2, 0, 6);
 	be64_put(out + EVA_STORED, m->stored_through);
 	be64_put(out + EVA_TIME, m->time);
+	be64_put(out + EVA_OUTBOX, m->outbox);
 	memcpy(out + SIGNON_EVA_OFF_SIG, m->sig, SIGNON_SIG_LEN);
 	return SIGNON_EVENTS_ACK_LEN;
 }
@@ -784,6 +814,7 @@ signon_events_ack_decode(const uint8_t *in, size_t len, struct signon_events_ack
 		return SIGNON_E_RESERVED;
 	m->stored_through = be64_get(in + EVA_STORED);
 	m->time = be64_get(in + EVA_TIME);
+	m->outbox = be64_get(in + EVA_OUTBOX);
 	memcpy(m->sig, in + SIGNON_EVA_OFF_SIG, SIGNON_SIG_LEN);
 	return ack_ok(m);
 }

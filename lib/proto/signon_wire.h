@@ -32,7 +32,8 @@
  * HELLO      (1) agent->relay       8 zero                               88
  * NONCE_REQ  (2) relay->verifier    8 device | 72 zero                   88
  * CHALLENGE  (3) verifier->relay->agent
- *                8 nonce | 40 time | 48 valid_s u32 | 52 zero u32 |
+ *                8 nonce | 40 time | 48 valid_s u32 | 52 presence factor |
+ *                53 presence period (s) | 54 zero[2] |
  *                56 seal key (X25519 public key of the verifier)         88
  * REQUEST    (4) agent->relay
  *                8 op | 9 factor | 10 match | 11 zero[5] | 16 nonce | 48 card id |
@@ -50,6 +51,12 @@
  * RELAY_ERR  (7) relay->agent
  *                8 nonce (zero if none yet) | 40 code | 41 zero[7]       48
  *
+ * The presence bytes are the relay's, from the policy's presence block
+ * (docs/agent.md "Lock and presence"), like the seal key: the verifier
+ * sends zeros there. Factor SIGNON_PRES_NONE with period 0, or CARD or
+ * FACE with a period of SIGNON_PRES_MIN..MAX seconds; the agent keeps
+ * them with the session it opens and its watch re-verifies by them.
+ *
  * No request is answered with more bytes than it carried (HELLO 88 ->
  * CHALLENGE 88, NONCE_REQ 88 -> CHALLENGE 88, BOUND 584 -> RESULT 248).
  *
@@ -65,24 +72,28 @@
  *                 <-       EVENTS_ACK (checked    <-   EVENTS_ACK (signed)
  *                           against the batch)
  *
- * No nonce: an event's identity is (device, seq); the verifier stores
- * only seqs above the last it stored for the device, in the transaction
- * that inserts them, so a replayed or repeated batch stores nothing.
+ * No nonce: an event's identity is (device, outbox id, seq); the verifier
+ * stores only seqs above the last it stored for the device's outbox, in
+ * the transaction that inserts them, so a replayed or repeated batch
+ * stores nothing. The outbox id is random, made with the outbox: a laptop
+ * whose disk was lost starts a new outbox at seq 1 under a new id, and
+ * its events are stored, not taken for the old outbox's.
  *
  * EVENTS     (8) agent->relay
  *                8 first seq u64 | 16 count u8 (1..12) | 17 zero[7] |
- *                24 event[12] (80 bytes each; unused ones all zero)      984
+ *                24 outbox id u64 (not 0) |
+ *                32 event[12] (80 bytes each; unused ones all zero)      992
  *   event        0 time u64 (the laptop's clock) | 8 kind | 9 reason |
  *                10 zero[6] | 16 staff id (NUL-padded, may be empty)     80
  * EVENTS_BOUND (9) relay->verifier
- *                8 EVENTS (all 984 bytes) | 992 device | 1056 mode |
- *                1057 zero[7] | 1064 uplink | 1080 time |
- *                1088 device signature (Ed25519)                       1152
+ *                8 EVENTS (all 992 bytes) | 1000 device | 1064 mode |
+ *                1065 zero[7] | 1072 uplink | 1088 time |
+ *                1096 device signature (Ed25519)                       1160
  * EVENTS_ACK (10) verifier->relay->agent
  *                8 device | 72 first seq u64 | 80 count u8 | 81 result |
  *                82 zero[6] | 88 stored through u64 (the highest seq the
- *                verifier holds for the device) | 96 time |
- *                104 verifier signature (Ed25519)                        168
+ *                verifier holds for the device's outbox) | 96 time |
+ *                104 outbox id u64 | 112 verifier signature (Ed25519)     176
  */
 #ifndef SK_SIGNON_WIRE_H
 #define SK_SIGNON_WIRE_H
@@ -135,11 +146,11 @@ enum signon_type {
 #define SIGNON_RELAY_ERR_LEN	48
 #define SIGNON_EV_MAX		12	/* events per EVENTS */
 #define SIGNON_EV_LEN		80
-#define SIGNON_EVENTS_LEN	(24 + SIGNON_EV_MAX * SIGNON_EV_LEN)	/* 984 */
-#define SIGNON_EVENTS_BOUND_LEN	1152
-#define SIGNON_EVENTS_ACK_LEN	168
-#define SIGNON_EVB_OFF_SIG	1088
-#define SIGNON_EVA_OFF_SIG	104
+#define SIGNON_EVENTS_LEN	(32 + SIGNON_EV_MAX * SIGNON_EV_LEN)	/* 992 */
+#define SIGNON_EVENTS_BOUND_LEN	1160
+#define SIGNON_EVENTS_ACK_LEN	176
+#define SIGNON_EVB_OFF_SIG	1096
+#define SIGNON_EVA_OFF_SIG	112
 #define SIGNON_MAX_LEN		SIGNON_EVENTS_BOUND_LEN
 
 /* REQUEST offsets, for the AEAD's associated data and the signatures. */
@@ -310,10 +321,23 @@ struct signon_nonce_req {
 	char	device[SIGNON_DEVICE_LEN + 1];
 };
 
+/* CHALLENGE's presence: how the agent re-verifies the signed-on user
+ * (the policy's presence block, set by the relay). */
+enum signon_presence {
+	SIGNON_PRES_NONE = 0,
+	SIGNON_PRES_CARD = 1,	/* the card still in the reader, answering */
+	SIGNON_PRES_FACE = 2,	/* the biometric service sees the user */
+};
+#define SIGNON_PRES_MAX		2
+#define SIGNON_PRES_PERIOD_MIN	10	/* seconds, as the policy allows */
+#define SIGNON_PRES_PERIOD_MAX	60
+
 struct signon_challenge {
 	uint8_t		nonce[SIGNON_NONCE_LEN];
 	uint64_t	time;		/* the verifier's clock, unix seconds */
 	uint32_t	valid_s;	/* the nonce expires time + valid_s */
+	uint8_t		presence;	/* SIGNON_PRES_*; the relay's */
+	uint8_t		presence_s;	/* 0 with NONE, else MIN..MAX */
 	uint8_t		seal_pub[SIGNON_X25519_LEN];
 };
 
@@ -374,6 +398,7 @@ struct signon_event {
 
 struct signon_events {
 	uint64_t		first_seq;	/* >= 1; first + count - 1 fits */
+	uint64_t		outbox;		/* the outbox's id, not 0 */
 	uint8_t			count;		/* 1..SIGNON_EV_MAX */
 	struct signon_event	ev[SIGNON_EV_MAX];
 };
@@ -396,6 +421,7 @@ struct signon_events_ack {
 	uint8_t		count, result;
 	uint64_t	stored_through;
 	uint64_t	time;
+	uint64_t	outbox;		/* the batch's outbox id */
 	uint8_t		sig[SIGNON_SIG_LEN];
 };
 

@@ -27,6 +27,28 @@ relay_set_next(struct relay *r, const uint8_t *sign_next, const uint8_t *seal_ne
 		memcpy(r->verifier_seal_next, seal_next, SIGNON_X25519_LEN);
 }
 
+int
+relay_set_presence(struct relay *r, const char *spec)
+{
+	static const char *const names[] = { [SIGNON_PRES_CARD] = "card",
+	    [SIGNON_PRES_FACE] = "face" };
+	uint64_t s;
+
+	for (uint8_t f = SIGNON_PRES_CARD; f <= SIGNON_PRES_MAX; f++) {
+		size_t n = strlen(names[f]);
+
+		if (strncmp(spec, names[f], n) != 0 || spec[n] != ':')
+			continue;
+		if (parse_u64(spec + n + 1, SIGNON_PRES_PERIOD_MIN,
+		    SIGNON_PRES_PERIOD_MAX, &s) != 0)
+			return -1;
+		r->presence = f;
+		r->presence_s = (uint8_t)s;
+		return 0;
+	}
+	return -1;
+}
+
 /* A RESULT signed by the current or the next verifier key. */
 static int
 result_verifies(const struct relay *r, const uint8_t *in)
@@ -112,6 +134,7 @@ relay_events(struct relay *r, const struct relay_peer *from, const uint8_t *in,
 	memset(x->nonce, 0, SIGNON_NONCE_LEN);
 	x->ev_first = eb.ev.first_seq;
 	x->ev_count = eb.ev.count;
+	x->ev_outbox = eb.ev.outbox;
 	x->deadline_ms = c->now_ms + RELAY_TIMEOUT_MS;
 	r->count[RELAY_C_FORWARDED]++;
 	out->dest = RELAY_TO_VERIFIER;
@@ -200,6 +223,9 @@ relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
 		if (!r->has_seal_next || !ct_equal(ch.seal_pub, r->verifier_seal_next,
 		    SIGNON_X25519_LEN))
 			memcpy(ch.seal_pub, r->verifier_seal, SIGNON_X25519_LEN);
+		/* presence is the policy's, as the seal key: never the network's */
+		ch.presence = r->presence;
+		ch.presence_s = r->presence_s;
 		out->dest = RELAY_TO_AGENT;
 		out->to = x->agent;
 		out->len = (size_t)signon_challenge_encode(out->buf, sizeof(out->buf), &ch);
@@ -222,6 +248,7 @@ relay_from_verifier(struct relay *r, const uint8_t *in, size_t len,
 	if (t == SIGNON_EVENTS_ACK && e->state == RELAY_WAIT_ACK &&
 	    signon_events_ack_decode(in, len, &ack) == SIGNON_OK &&
 	    ack.first_seq == e->ev_first && ack.count == e->ev_count &&
+	    ack.outbox == e->ev_outbox &&
 	    strcmp(ack.device, r->device) == 0 &&
 	    ack_verifies(r, in)) {
 		memcpy(out->buf, in, SIGNON_EVENTS_ACK_LEN);

@@ -75,6 +75,7 @@ struct relay_xchg {
 	uint64_t			 deadline_ms;
 	uint64_t			 ev_first;	/* RELAY_WAIT_ACK: the batch */
 	uint8_t				 ev_count;
+	uint64_t			 ev_outbox;
 };
 
 struct relay {
@@ -86,6 +87,9 @@ struct relay {
 	uint8_t				 verifier_sign_next[SIGNON_ED25519_LEN];
 	uint8_t				 verifier_seal_next[SIGNON_X25519_LEN];
 	int				 has_sign_next, has_seal_next;
+	/* the policy's presence block, handed to the agent in each
+	 * CHALLENGE (SIGNON_PRES_NONE, 0 without one) */
+	uint8_t				 presence, presence_s;
 	struct relay_xchg		 x[RELAY_SLOTS];
 	uint64_t			 count[RELAY_C_MAX];
 };
@@ -114,6 +118,10 @@ void relay_init(struct relay *r, const char *device, const struct signon_signer 
  * that kind). */
 void relay_set_next(struct relay *r, const uint8_t *sign_next,
     const uint8_t *seal_next);
+/* The policy's presence, "card:S" or "face:S" (S 10..60 seconds), put
+ * into every CHALLENGE the agent is handed: 0, or -1 when spec is not
+ * one (nothing set). */
+int relay_set_presence(struct relay *r, const char *spec);
 /* A datagram from the work link. */
 void relay_from_agent(struct relay *r, const struct relay_peer *from,
     const uint8_t *in, size_t len, const struct relay_ctx *c, struct relay_out *out);

@@ -12,9 +12,11 @@
  *	sekisho-signon [-dv] -n DEVICE (-k signon.key | -K fd) -V addr[:port]
  *	    -S verifier-sign-key [-S next] -E verifier-seal-key [-E next]
  *	    -l work-addr[:port] [-c control-socket] [-u user]
+ *	    [-P card:S|face:S]
  *
  * -S and -E may be given twice: the verifier's current and next keys, as
- * the policy pins them while the agency rolls its keys.
+ * the policy pins them while the agency rolls its keys. -P is the policy's
+ * presence block, handed to the agent with each challenge.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +45,7 @@
 
 struct signond {
 	const char		*device, *key_path, *verifier, *listen, *ctl_path, *user;
+	const char		*presence;
 	const char		*sign_b64[2], *seal_b64[2];
 	int			 n_sign, n_seal;
 	int			 key_fd, foreground, verbose, quit;
@@ -57,7 +60,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: " PROCNAME " [-dv] -n DEVICE (-k signon.key | -K fd)"
 	    " -V addr[:port]\n\t-S verifier-sign-key [-S next] -E verifier-seal-key"
-	    " [-E next]\n\t-l work-addr[:port] [-c control-socket] [-u user]\n");
+	    " [-E next]\n\t-l work-addr[:port] [-c control-socket] [-u user]"
+	    " [-P card:S|face:S]\n");
 	exit(1);
 }
 
@@ -67,7 +71,7 @@ parse_args(struct signond *d, int argc, char **argv)
 	uint64_t fd;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "c:dE:K:k:l:n:S:u:V:v")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dE:K:k:l:n:P:S:u:V:v")) != -1) {
 		switch (ch) {
 		case 'c': d->ctl_path = optarg; break;
 		case 'd': d->foreground = 1; break;
@@ -85,6 +89,7 @@ parse_args(struct signond *d, int argc, char **argv)
 		case 'k': d->key_path = optarg; break;
 		case 'l': d->listen = optarg; break;
 		case 'n': d->device = optarg; break;
+		case 'P': d->presence = optarg; break;
 		case 'S':
 			if (d->n_sign == 2)
 				fatalx("-S %s: at most two sign keys (the current and"
@@ -130,6 +135,9 @@ start(struct signond *d)
 	relay_init(&d->r, d->device, &d->key, sign[0], seal[0]);
 	relay_set_next(&d->r, d->n_sign == 2 ? sign[1] : NULL,
 	    d->n_seal == 2 ? seal[1] : NULL);
+	if (d->presence != NULL && relay_set_presence(&d->r, d->presence) != 0)
+		fatalx("-P %s: card:S or face:S, S from %d to %d seconds", d->presence,
+		    SIGNON_PRES_PERIOD_MIN, SIGNON_PRES_PERIOD_MAX);
 	if ((d->agent_sock = beacon_udp_listen(&d->laddr, &err)) < 0)
 		fatalx("%s", err.msg);
 	if ((d->ver_sock = beacon_udp_connect(&d->vaddr, NULL, &err)) < 0)

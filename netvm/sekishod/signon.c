@@ -51,7 +51,7 @@ spawn(struct signon *s, const struct policy *pol)
 	};
 	char ver[INET_ADDRSTRLEN + 8], work[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
 	char sign[KEY_B64_LEN], seal[KEY_B64_LEN], dev[128];
-	char sign2[KEY_B64_LEN], seal2[KEY_B64_LEN];
+	char sign2[KEY_B64_LEN], seal2[KEY_B64_LEN], pres[16];
 	char *argv[24] = { "sekisho-signon", "-d", "-n", dev, "-K", "3",
 	    "-V", ver, "-S", sign, "-E", seal, "-l", work, NULL };
 	size_t n = 14;
@@ -75,6 +75,13 @@ spawn(struct signon *s, const struct policy *pol)
 		key_to_b64(seal2, pol->verifier_seal_next);
 		argv[n++] = "-E";
 		argv[n++] = seal2;
+	}
+	/* The policy's presence, which the relay hands the agent. */
+	if (pol->presence != POLICY_PRESENCE_NONE) {
+		snprintf(pres, sizeof(pres), "%s:%u", pol->presence ==
+		    POLICY_PRESENCE_CARD ? "card" : "face", pol->presence_period_s);
+		argv[n++] = "-P";
+		argv[n++] = pres;
 	}
 	/* The mode and uplink of each request, for the audit trail: the
 	 * control socket answers the relay's group its status, nothing else
@@ -192,7 +199,9 @@ signon_policy(struct signon *s, const struct policy *old, const struct policy *p
 	    memcmp(old->verifier_seal_next, pol->verifier_seal_next,
 	    sizeof(pol->verifier_seal_next)) == 0 &&
 	    old->work_router.s_addr == pol->work_router.s_addr &&
-	    old->tunnel_addr.s_addr == pol->tunnel_addr.s_addr)
+	    old->tunnel_addr.s_addr == pol->tunnel_addr.s_addr &&
+	    old->presence == pol->presence &&
+	    old->presence_period_s == pol->presence_period_s)
 		return;
 	signon_stop(s);
 	if (pol->verifier.sin_family == 0) {

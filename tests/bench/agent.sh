@@ -87,7 +87,7 @@ one_run() {	# DIR: prints the seconds, or nothing
 	# the backlog, as the agent's mark writes it (the file directly: N
 	# fsync'd appends take minutes here and are not what is measured)
 	mkdir -m 0700 ob
-	awk -v n="$N" -v t="$(date +%s)" 'BEGIN { for (i = 1; i <= n; i++)
+	awk -v n="$N" -v t="$(date +%s)" 'BEGIN { print "O,00000000000000b1"; for (i = 1; i <= n; i++)
 		printf "E,%d,%d,mark,user,s1001\n", i, t }' >ob/outbox.csv
 	chmod 600 ob/outbox.csv
 	# nsenter itself in the background: $! is the daemon (nsenter execs it)

@@ -38,7 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (o.kind != O_RELAY)
 			__builtin_trap();
 		has_line(&o);
-	} else if (r == 0 && size != SIGNON_CHALLENGE_LEN)
+	} else if (r == 0 && (size != SIGNON_CHALLENGE_LEN || ch.presence > SIGNON_PRES_MAX ||
+	    (ch.presence == SIGNON_PRES_NONE) != (ch.presence_s == 0)))
 		__builtin_trap();
 	/* The nonce asked: the input's own at the RESULT's offset, so that
 	 * accepted results are reached. */
@@ -51,16 +52,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		has_line(&o);
 	}
-	/* an EVENTS_ACK for the batch the input itself names (offsets 72, 80) */
-	if (size >= 81) {
+	/* an EVENTS_ACK for the batch the input itself names (offsets 72,
+	 * 80, 104; zero where the input is shorter: a RELAY_ERR) */
+	{
 		struct signon_events_ack ack;
-		uint64_t first = 0;
+		uint64_t first = 0, id = 0;
+		uint8_t count = size > 80 ? data[80] : 0;
 
-		for (int i = 0; i < 8; i++)
-			first = first << 8 | data[72 + i];
+		for (int i = 0; i < 8; i++) {
+			first = first << 8 | (size >= 80 ? data[72 + i] : 0);
+			id = id << 8 | (size >= 112 ? data[104 + i] : 0);
+		}
 		memset(&o, 0, sizeof(o));
-		r = client_parse_ack(data, size, first, data[80], &ack, &o);
-		if (r == 0 && (ack.first_seq != first || ack.count != data[80] ||
+		r = client_parse_ack(data, size, id, first, count, &ack, &o);
+		if (r == 0 && (ack.first_seq != first || ack.count != count ||
+		    ack.outbox != id || id == 0 ||
 		    ack.count < 1 || ack.count > SIGNON_EV_MAX))
 			__builtin_trap();
 		if (r == 1) {
@@ -72,7 +78,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < sizeof(line)) {
 		memcpy(line, data, size);
 		line[size] = '\0';
-		if (state_parse(line, &s) == 0 && strlen(s.staff) == 0)
+		if (state_parse(line, &s) == 0 && (strlen(s.staff) == 0 ||
+		    s.presence > SIGNON_PRES_MAX || (s.presence == SIGNON_PRES_NONE) !=
+		    (s.presence_s == 0) || (s.presence_s != 0 &&
+		    (s.presence_s < SIGNON_PRES_PERIOD_MIN ||
+		    s.presence_s > SIGNON_PRES_PERIOD_MAX))))
 			__builtin_trap();
 	}
 	return 0;

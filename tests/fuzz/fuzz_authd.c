@@ -152,7 +152,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    signon_events_ack_decode(out, outlen, &ack) != SIGNON_OK ||
 		    signon_events_ack_verify(out, verifier.pub) != SIGNON_OK ||
 		    ack.result != SIGNON_R_OK || nrec != eb.ev.count ||
-		    ack.stored_through != eb.ev.first_seq + eb.ev.count - 1)
+		    ack.stored_through != eb.ev.first_seq + eb.ev.count - 1 ||
+		    ack.outbox != eb.ev.outbox)
 			__builtin_trap();
 		return 0;
 	} else {

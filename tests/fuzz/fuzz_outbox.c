@@ -24,6 +24,8 @@ cleanup(void)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, OUTBOX_FILE);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", dir, OUTBOX_LOCK);
+	unlink(path);
 	rmdir(dir);
 }
 
@@ -32,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char line[OUTBOX_LINE_MAX + 8], back[OUTBOX_LINE_MAX + 8], path[128], err[256];
 	struct outbox_ev ev, *evs;
-	uint64_t through, last;
+	uint64_t through, last, id;
 	size_t n;
 	FILE *f;
 
@@ -44,6 +46,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (l < 1 || (size_t)l != strlen(line) + 1 ||
 			    memcmp(back, line, strlen(line)) != 0)
+				__builtin_trap();
+		}
+		if (outbox_parse_id(line, &id) == 0) {
+			snprintf(back, sizeof(back), "O,%016llx", (unsigned long long)id);
+			if (id == 0 || strcmp(back, line) != 0)
 				__builtin_trap();
 		}
 	}
@@ -58,7 +65,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fchmod(fileno(f), 0600);
 	fwrite(data, 1, size, f);
 	fclose(f);
-	if (outbox_pending(dir, &evs, &n, &through, err, sizeof(err)) == 0) {
+	if (outbox_pending(dir, &id, &evs, &n, &through, err, sizeof(err)) == 0) {
+		if (n > 0 && id == 0)
+			__builtin_trap();
 		for (size_t i = 0; i < n; i++)
 			if (evs[i].seq <= through || (i > 0 && evs[i].seq != evs[i - 1].seq + 1))
 				__builtin_trap();

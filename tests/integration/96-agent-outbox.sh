@@ -7,7 +7,9 @@
 # take every event exactly once and in order into the hash-chained audit
 # trail (`audit verify` passes). The first batch is delivered while the
 # agent is killed again, after sending it and before it could write down
-# the acknowledgement: the verifier stores it once and says so. A sign-on
+# the acknowledgement: the verifier stores it once and says so. A new
+# outbox (the laptop's disk lost) numbers from 1 again under an id of its
+# own, and its events are stored, not taken for repeats. A sign-on
 # (emergency code + PIN) asked while a delivery is in flight is served,
 # not answered "busy" (the relay keeps one slot for the user's exchange
 # beside the outbox's). Everything runs in a network namespace of the
@@ -121,7 +123,7 @@ check "the outbox is the agent's alone: mode 0600" bash -c "[ \$(stat -c %a '$OB
 "$AGENT" mark --outbox "$OB" --count 100000 --user s1001 >/dev/null 2>&1 &
 MARK=$!
 _cards_wait 1200 bash -c "[ \$(grep -c '^E,' '$OB/outbox.csv') -ge 450 ]"
-exec 9<"$OB/outbox.csv"
+exec 9<"$OB/outbox.lock"
 flock 9
 got=$(events)
 { kill -KILL "$MARK"; wait "$MARK"; } 2>/dev/null
@@ -135,7 +137,9 @@ check "the rest made after the restart" says "Recorded $((N - got)) audit events
 	agent mark --count $((N - got)) --user s1001
 check "the cut line was dropped: seqs 1..$N, each once, in order" bash -c \
 	"[ \"\$(grep '^E,' '$OB/outbox.csv' | cut -d, -f2)\" = \"\$(seq 1 $N)\" ] &&
-	 [ \$(wc -l <'$OB/outbox.csv') = $N ]"
+	 [ \$(wc -l <'$OB/outbox.csv') = $((N + 1)) ]"
+OBID=$(sed -n '1s/^O,\([0-9a-f]\{16\}\)$/\1/p' "$OB/outbox.csv")
+check "the outbox begins with its id, made with it: 16 hex digits" test -n "$OBID"
 
 # ---- back: the first batch goes through while the agent dies ----
 start_authd
@@ -157,7 +161,7 @@ check "... and writes it down: nothing left" says "Delivered 0 audit events." ag
 
 check "the audit trail: $N records, every event once, in order" bash -c \
 	"[ \"\$(sqlite3 '$tmp/reg.db' \"SELECT reason FROM signon_audit ORDER BY seq\" |
-	  sed -n 's/^event \([0-9]*\): user; at [-0-9T:]*Z on the laptop\$/\1/p')\" = \"\$(seq 1 $N)\" ] &&
+	  sed -n 's/^event \([0-9]*\): user; at [-0-9T:]*Z on the laptop; outbox $OBID\$/\1/p')\" = \"\$(seq 1 $N)\" ] &&
 	 [ \$(sqlite3 '$tmp/reg.db' 'SELECT count(*) FROM signon_audit') = $N ]"
 check "each record: the laptop, the user, the op, bound by the relay" bash -c \
 	"[ \$(sqlite3 '$tmp/reg.db' \"SELECT count(*) FROM signon_audit WHERE device = 'pc-001' AND
@@ -171,11 +175,30 @@ check "audit verify: the chain holds" bash -c \
 	"[ \"\$('$P' audit verify)\" = 'sign-on audit: $N records, chain intact' ]"
 
 # ---- the whole outbox sent again: nothing stored twice ----
-grep '^E,' "$OB/outbox.csv" >"$OB/replay" && mv "$OB/replay" "$OB/outbox.csv" && chmod 600 "$OB/outbox.csv"
+grep -E '^(O|E),' "$OB/outbox.csv" >"$OB/replay" && mv "$OB/replay" "$OB/outbox.csv" && chmod 600 "$OB/outbox.csv"
 check "every event sent again (the acknowledgements lost)" says "Delivered $N audit events." agent flush
 check "... stores nothing: still $N records, the chain intact" bash -c \
 	"[ \$(sqlite3 '$tmp/reg.db' 'SELECT count(*) FROM signon_audit') = $N ] &&
 	 [ \"\$('$P' audit verify)\" = 'sign-on audit: $N records, chain intact' ]"
+
+# ---- the laptop's disk lost: a new outbox, numbered from 1 again ----
+mv "$OB" "$tmp/outbox.lost"
+check "a new outbox: 3 events, seqs from 1" says "Recorded 3 audit events." \
+	agent mark --count 3 --user s1001
+NEWID=$(sed -n '1s/^O,\([0-9a-f]\{16\}\)$/\1/p' "$OB/outbox.csv")
+check "... under an id of its own" bash -c "[ -n '$NEWID' ] && [ '$NEWID' != '$OBID' ] &&
+	[ \"\$(grep '^E,' '$OB/outbox.csv' | cut -d, -f2 | tr '\n' ' ')\" = '1 2 3 ' ]"
+check "delivered" says "Delivered 3 audit events." agent flush
+check "stored as new events, not taken for the old outbox's 1..3: $((N + 3)) records" bash -c \
+	"[ \$(sqlite3 '$tmp/reg.db' 'SELECT count(*) FROM signon_audit') = $((N + 3)) ] &&
+	 [ \"\$(sqlite3 '$tmp/reg.db' \"SELECT reason FROM signon_audit WHERE seq > $N ORDER BY seq\" |
+	   sed -n 's/^event \([0-9]\): user; at [-0-9T:]*Z on the laptop; outbox $NEWID\$/\1/p' | tr '\n' ' ')\" = '1 2 3 ' ]"
+grep -E '^(O|E),' "$OB/outbox.csv" >"$OB/replay" && mv "$OB/replay" "$OB/outbox.csv" && chmod 600 "$OB/outbox.csv"
+check "sent again (the acknowledgement lost): delivered" says "Delivered 3 audit events." agent flush
+check "... and stored once: still $((N + 3)) records, the chain intact" bash -c \
+	"[ \$(sqlite3 '$tmp/reg.db' 'SELECT count(*) FROM signon_audit') = $((N + 3)) ] &&
+	 [ \"\$('$P' audit verify)\" = 'sign-on audit: $((N + 3)) records, chain intact' ]"
+mv "$OB" "$tmp/outbox.new" && mv "$tmp/outbox.lost" "$OB"
 
 # ---- bad outbox files: one line, nothing sent ----
 chmod 644 "$OB/outbox.csv"
@@ -189,7 +212,7 @@ check "a line that is no record stops the outbox there, naming the line" fails_w
 	"Audit outbox: outbox $OB/outbox.csv line $bad: not a record." \
 	agent flush
 check "... and nothing more is stored" bash -c \
-	"[ \$(sqlite3 '$tmp/reg.db' 'SELECT count(*) FROM signon_audit') = $N ]"
+	"[ \$(sqlite3 '$tmp/reg.db' 'SELECT count(*) FROM signon_audit') = $((N + 3)) ]"
 
 # ---- a sign-on while a delivery is in flight ----
 # The relay is held (SIGSTOP) until a delivery's first EVENTS and then a
@@ -221,10 +244,10 @@ last_is() { local got; got=$(tail -n 1 "$1"); [ "$got" = "$2" ] || { cat "$1"; f
 check "the sign-on during the delivery is served, not busy" last_is login.out \
 	"Signed on as s1001 with emergency code + PIN for 480 minutes."
 check "... and the delivery goes on: every event delivered" last_is drain.out "Delivered $M audit events."
-check "the trail: $((N + M)) events in order and the sign-on, the chain intact" bash -c \
+check "the trail: $((N + M)) events of the outbox in order and the sign-on, the chain intact" bash -c \
 	"[ \"\$(sqlite3 '$tmp/reg.db' \"SELECT reason FROM signon_audit WHERE op = 'mark' ORDER BY seq\" |
-	  sed -n 's/^event \([0-9]*\): user; at [-0-9T:]*Z on the laptop\$/\1/p')\" = \"\$(seq 1 $((N + M)))\" ] &&
+	  sed -n 's/^event \([0-9]*\): user; at [-0-9T:]*Z on the laptop; outbox $OBID\$/\1/p')\" = \"\$(seq 1 $((N + M)))\" ] &&
 	 [ \$(sqlite3 '$tmp/reg.db' \"SELECT count(*) FROM signon_audit WHERE op = 'signon' AND
 	   factor = 'code-pin' AND result = 'ok' AND staff_id = 's1001'\") = 1 ] &&
-	 [ \"\$('$P' audit verify)\" = 'sign-on audit: $((N + M + 1)) records, chain intact' ]"
+	 [ \"\$('$P' audit verify)\" = 'sign-on audit: $((N + 3 + M + 1)) records, chain intact' ]"
 tap_done

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -446,17 +447,36 @@ test_state(void **state)
 	assert_int_equal(state_parse("v1 S0001 2 1700000000", &s), -1);
 	assert_int_equal(state_parse("v1 S0001 2 1700000000x\n", &s), -1);
 	assert_int_equal(state_parse("v1 S00\x01 2 1\n", &s), -1);
+	assert_int_equal(s.presence, SIGNON_PRES_NONE);
+	/* the policy's presence, as the relay handed it */
+	assert_int_equal(state_parse("v1 S0001 2 1700000000 2 45\n", &s), 0);
+	assert_true(s.presence == SIGNON_PRES_FACE && s.presence_s == 45);
+	assert_int_equal(s.until, 1700000000);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000 1 10\n", &s), 0);
+	assert_true(s.presence == SIGNON_PRES_CARD && s.presence_s == 10);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000 0 0\n", &s), 0);
+	assert_true(s.presence == SIGNON_PRES_NONE && s.presence_s == 0);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000 3 30\n", &s), -1);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000 1 9\n", &s), -1);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000 2 61\n", &s), -1);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000 0 30\n", &s), -1);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000 2\n", &s), -1);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000 2 30 \n", &s), -1);
+	assert_int_equal(state_parse("v1 S0001 2 1700000000 -1 30\n", &s), -1);
 
 	assert_non_null(mkdtemp(dir));
 	memset(&s, 0, sizeof(s));
 	strcpy(s.staff, "S0002");
 	s.factor = SIGNON_F_CODE_PIN;
 	s.until = 42;
+	s.presence = SIGNON_PRES_CARD;
+	s.presence_s = 20;
 	assert_int_equal(state_save(dir, &s), 0);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(state_load(dir, &s), 0);
 	assert_string_equal(s.staff, "S0002");
 	assert_int_equal(s.until, 42);
+	assert_true(s.presence == SIGNON_PRES_CARD && s.presence_s == 20);
 	state_clear(dir);
 	assert_int_equal(state_load(dir, &s), -1);
 	assert_int_equal(rmdir(dir), 0);
@@ -549,9 +569,10 @@ test_secret_fd(void **state)
 static void
 test_outbox(void **state)
 {
-	char dir[] = "/tmp/test_agent_ob.XXXXXX", path[128], err[256], line[200];
+	char dir[] = "/tmp/test_agent_ob.XXXXXX", path[128], lpath[128], err[256];
+	char line[200], idline[32];
 	struct outbox_ev ev[3], *p;
-	uint64_t through, last;
+	uint64_t through, last, id, id1;
 	size_t n;
 	FILE *f;
 
@@ -578,11 +599,24 @@ test_outbox(void **state)
 	assert_int_equal(outbox_parse_line("E,1,1,lock,none,a,b", &ev[0], &through, &last), -1);
 	assert_int_equal(outbox_parse_line("E,99999999999999999999,1,lock,none,", &ev[0],
 	    &through, &last), -1);
+	/* the id line: 16 lower-case hex digits, not all zero */
+	assert_int_equal(outbox_parse_line("O,00000000000000b1", &ev[0], &through, &last), 'O');
+	assert_int_equal(outbox_parse_id("O,00000000000000b1", &id), 0);
+	assert_int_equal(id, 0xb1);
+	assert_int_equal(outbox_parse_id("O,ffffffffffffffff", &id), 0);
+	assert_true(id == UINT64_MAX);
+	assert_int_equal(outbox_parse_id("O,0000000000000000", &id), -1);
+	assert_int_equal(outbox_parse_id("O,00000000000000B1", &id), -1);
+	assert_int_equal(outbox_parse_id("O,0000000000000b1", &id), -1);
+	assert_int_equal(outbox_parse_id("O,00000000000000b10", &id), -1);
+	assert_int_equal(outbox_parse_id("O,00000000000000g1", &id), -1);
+	assert_int_equal(outbox_parse_line("O,0000000000000000", &ev[0], &through, &last), -1);
 
 	/* the file */
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), 0);
 	assert_int_equal(n, 0);
+	assert_int_equal(id, 0);	/* none yet */
 	memset(ev, 0, sizeof(ev));
 	for (int i = 0; i < 3; i++) {
 		ev[i].time = 1800000000u + (uint64_t)i;
@@ -595,30 +629,39 @@ test_outbox(void **state)
 	assert_int_equal(outbox_ack(dir, 9, err, sizeof(err)), -1);	/* beyond: refused */
 	assert_int_equal(outbox_append(dir, ev + 2, 1, err, sizeof(err)), 0);
 	assert_int_equal(ev[2].seq, 3);	/* after an 'A' line too */
-	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(through, 1);
 	assert_int_equal(p[0].seq, 2);
 	assert_int_equal(p[1].seq, 3);
+	assert_true(id != 0);
+	id1 = id;
 	free(p);
-	/* a line cut by a crash: not read, dropped by the next writer */
+	/* the file begins with its id */
 	snprintf(path, sizeof(path), "%s/%s", dir, OUTBOX_FILE);
+	snprintf(lpath, sizeof(lpath), "%s/%s", dir, OUTBOX_LOCK);
+	snprintf(idline, sizeof(idline), "O,%016" PRIx64 "\n", id1);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, idline);
+	fclose(f);
+	/* a line cut by a crash: not read, dropped by the next writer */
 	assert_non_null(f = fopen(path, "a"));
 	fputs("E,4,18", f);
 	fclose(f);
-	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), 0);
 	assert_int_equal(n, 2);
 	free(p);
 	assert_int_equal(outbox_append(dir, ev, 1, err, sizeof(err)), 0);
 	assert_int_equal(ev[0].seq, 4);
-	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(p[2].seq, 4);
 	assert_int_equal(p[2].time, 1800000000u);
 	free(p);
 	/* others may read it: refused, one line */
 	assert_int_equal(chmod(path, 0640), 0);
-	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), -1);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), -1);
 	snprintf(line, sizeof(line), "outbox %s: not the agent's own file with mode 0600:"
 	    " refused", path);
 	assert_string_equal(err, line);
@@ -627,9 +670,45 @@ test_outbox(void **state)
 	assert_non_null(f = fopen(path, "a"));
 	fputs("E,7,1,lock,none,\n", f);
 	fclose(f);
-	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), -1);
-	snprintf(line, sizeof(line), "outbox %s line 6: seq out of order", path);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), -1);
+	snprintf(line, sizeof(line), "outbox %s line 7: seq out of order", path);
 	assert_string_equal(err, line);
+	unlink(path);
+
+	/* a new outbox (the old one lost with its disk): seqs from 1 again,
+	 * under a new id */
+	memset(ev, 0, sizeof(ev));
+	ev[0].kind = SIGNON_EV_MARK;
+	assert_int_equal(outbox_append(dir, ev, 1, err, sizeof(err)), 0);
+	assert_int_equal(ev[0].seq, 1);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_true(id != 0 && id != id1);
+	free(p);
+	/* a file that does not begin with its id is refused, naming line 1 */
+	assert_non_null(f = fopen(path, "w"));
+	fputs("E,1,0,mark,none,\n", f);
+	fclose(f);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), -1);
+	snprintf(line, sizeof(line), "outbox %s line 1: not the outbox's id (O,ID)", path);
+	assert_string_equal(err, line);
+	/* ... and an id line anywhere else */
+	assert_non_null(f = fopen(path, "w"));
+	fputs("O,00000000000000b1\nE,1,0,mark,none,\nO,00000000000000b2\n", f);
+	fclose(f);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, " line 3: an id line after the first"));
+	unlink(path);
+	/* a crash before the id line was whole: a new outbox, a new id */
+	assert_non_null(f = fopen(path, "w"));
+	fputs("O,00000000000", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(outbox_append(dir, ev, 1, err, sizeof(err)), 0);
+	assert_int_equal(ev[0].seq, 1);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), 0);
+	assert_true(n == 1 && id != 0);
+	free(p);
 	unlink(path);
 
 	/* the bound: past it, an acknowledgement drops the delivered events,
@@ -640,31 +719,37 @@ test_outbox(void **state)
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(outbox_append(dir, ev, 1, err, sizeof(err)), 0);
 	assert_int_equal(outbox_ack(dir, 6, err, sizeof(err)), 0);
+	assert_int_equal(outbox_pending(dir, &id1, &p, &n, &through, err, sizeof(err)), 0);
+	free(p);
+	snprintf(idline, sizeof(idline), "O,%016" PRIx64 "\n", id1);
 	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, idline);	/* the id stays */
 	assert_non_null(fgets(line, sizeof(line), f));
 	assert_string_equal(line, "B,6\n");
 	assert_non_null(fgets(line, sizeof(line), f));
 	assert_string_equal(line, "E,7,0,mark,none,\n");
 	fclose(f);
-	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), 0);
 	assert_int_equal(n, 4);
 	assert_int_equal(through, 6);
+	assert_true(id == id1);
 	assert_int_equal(p[0].seq, 7);
 	assert_int_equal(p[3].seq, 10);
 	free(p);
 	assert_int_equal(outbox_append(dir, ev, 1, err, sizeof(err)), 0);
 	assert_int_equal(ev[0].seq, 11);	/* the seqs go on */
 	assert_int_equal(outbox_ack(dir, 11, err, sizeof(err)), 0);
-	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(through, 11);
 	free(p);
-	/* a base line anywhere but first is refused */
+	/* a base line anywhere but after the id is refused */
 	assert_non_null(f = fopen(path, "a"));
 	fputs("B,3\n", f);
 	fclose(f);
-	assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, ": a base line after the first"));
+	assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": a base line after the id"));
 	unlink(path);
 
 	/* a writer appending while the file is made shorter under it: it
@@ -683,7 +768,7 @@ test_outbox(void **state)
 			_exit(0);
 		}
 		while (waitpid(pid, &st, WNOHANG) == 0) {
-			if (outbox_pending(dir, &p, &n, &through, err, sizeof(err)) != 0)
+			if (outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)) != 0)
 				fail_msg("%s", err);
 			if (n > 0) {
 				assert_int_equal(p[0].seq, through + 1);
@@ -693,14 +778,15 @@ test_outbox(void **state)
 			free(p);
 		}
 		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		assert_int_equal(outbox_pending(dir, &p, &n, &through, err, sizeof(err)), 0);
+		assert_int_equal(outbox_pending(dir, &id, &p, &n, &through, err, sizeof(err)), 0);
 		assert_int_equal(through + n, 400);
 		assert_true(acked > 0);
 		free(p);
 	}
 	outbox_compact_bytes = OUTBOX_COMPACT_BYTES;
 	unlink(path);
-	rmdir(dir);
+	unlink(lpath);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 int

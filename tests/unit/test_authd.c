@@ -944,6 +944,9 @@ t_junk(void **state)
 	assert_int_equal(w->e.count[AUTHD_C_MALFORMED], 2);
 }
 
+/* The outbox the agent's EVENTS come from (events()). */
+static uint64_t ev_outbox = 0xa1a1a1a1a1a1a1a1ull;
+
 /* The agent's EVENTS from first (count of them) as the relay binds them
  * under key; in_batch: left in the open batch (no commit). */
 static struct signon_events_ack
@@ -960,6 +963,7 @@ events(struct world *w, uint64_t first, int count, const struct signon_signer *k
 	memset(&eb, 0, sizeof(eb));
 	eb.ev.first_seq = first;
 	eb.ev.count = (uint8_t)count;
+	eb.ev.outbox = ev_outbox;
 	for (int i = 0; i < count; i++) {
 		eb.ev.ev[i].time = T0 - 100 + (uint64_t)i;
 		eb.ev.ev[i].kind = i % 2 ? SIGNON_EV_MARK : SIGNON_EV_LOCK;
@@ -984,6 +988,7 @@ events(struct world *w, uint64_t first, int count, const struct signon_signer *k
 	assert_int_equal(signon_events_ack_verify(out, w->verifier.pub), 0);
 	assert_int_equal(ack.first_seq, first);
 	assert_int_equal(ack.count, count);
+	assert_true(ack.outbox == ev_outbox);
 	assert_string_equal(ack.device, dev);
 	return ack;
 }
@@ -1055,20 +1060,38 @@ t_events(void **state)
 	ack = events(w, 21, 2, &w->dev, "pc-0001", 0, &nrec);
 	assert_int_equal(nrec, 2);
 	assert_int_equal(ack.stored_through, 22);
+	/* a new outbox on pc-0001 (its disk lost): seqs from 1 again, stored
+	 * as new events, not taken for the old outbox's */
+	ev_outbox = 0xb2b2b2b2b2b2b2b2ull;
+	ack = events(w, 1, 3, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(ack.result, SIGNON_R_OK);
+	assert_int_equal(nrec, 3);
+	assert_int_equal(ack.stored_through, 3);
+	ack = events(w, 1, 3, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(nrec, 0);	/* and once only */
+	assert_int_equal(ack.stored_through, 3);
+	/* the old outbox's seqs are where they were */
+	ev_outbox = 0xa1a1a1a1a1a1a1a1ull;
+	ack = events(w, 22, 1, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(nrec, 0);
+	assert_int_equal(ack.stored_through, 22);
 
 	assert_int_equal(reg_signon_verify(w->r, &n, &err), 0);
-	assert_int_equal(n, 12 + 2 + 1 + 1 + 1 + 2 + 2);
+	assert_int_equal(n, 12 + 2 + 1 + 1 + 1 + 2 + 2 + 3);
 	all[0] = '\0';
 	assert_int_equal(reg_signon_list(w->r, 0, 0, reasons, all, &err), 0);
+#define OB_A	"; outbox a1a1a1a1a1a1a1a1"
 	assert_non_null(strstr(all, "|lock s1001 event 11: card-removed; at 2027-01-15T07:58:30Z"
-	    " on the laptop|mark s1001 event 12: user; at 2027-01-15T07:58:31Z on the"
-	    " laptop|mark s1001 event 13: user; at 2027-01-15T07:58:23Z on the laptop|"
-	    "lock s1001 event 14: card-removed;"));
+	    " on the laptop" OB_A "|mark s1001 event 12: user; at 2027-01-15T07:58:31Z on the"
+	    " laptop" OB_A "|mark s1001 event 13: user; at 2027-01-15T07:58:23Z on the laptop"
+	    OB_A "|lock s1001 event 14: card-removed;"));
 	assert_non_null(strstr(all, "|lock s1001 event 20: card-removed; at 2027-01-15T07:58:20Z"
-	    " on the laptop; events 15 to 19 never arrived|"));
+	    " on the laptop" OB_A "; events 15 to 19 never arrived|"));
+	assert_non_null(strstr(all, "|lock s1001 event 1: card-removed; at 2027-01-15T07:58:20Z"
+	    " on the laptop; outbox b2b2b2b2b2b2b2b2|"));
 	assert_non_null(strstr(all, "|events  the events do not verify under laptop pc-0001's key|"));
 	assert_non_null(strstr(all, "|events  unknown laptop pc-0404|"));
-	assert_int_equal(occurrences(all, "s1001 event 1: "), 2);	/* pc-0001's, pc-0002's */
+	assert_int_equal(occurrences(all, "s1001 event 1: "), 3);	/* pc-0001's two outboxes, pc-0002's */
 	assert_int_equal(occurrences(all, "s1001 event 12: "), 1);
 	assert_int_equal(occurrences(all, "s1001 event 22: "), 1);
 }
@@ -1092,6 +1115,7 @@ t_events_limits(void **state)
 	memset(&eb, 0, sizeof(eb));
 	eb.ev.first_seq = 1;
 	eb.ev.count = 1;
+	eb.ev.outbox = 1;
 	eb.ev.ev[0].kind = SIGNON_EV_MARK;
 	assert_int_equal(signon_events_encode(eb.ev_raw, sizeof(eb.ev_raw), &eb.ev),
 	    SIGNON_EVENTS_LEN);

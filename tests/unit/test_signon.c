@@ -136,6 +136,31 @@ test_small_messages(void **state)
 	assert_int_equal(signon_challenge_decode(b, SIGNON_CHALLENGE_LEN, &c2), SIGNON_OK);
 	assert_true(c2.time == 1700000000 && c2.valid_s == 30);
 	assert_memory_equal(c2.seal_pub, c.seal_pub, 32);
+	assert_true(c2.presence == SIGNON_PRES_NONE && c2.presence_s == 0);
+	/* presence at 52 (factor) and 53 (period), 54..55 zero */
+	c.presence = SIGNON_PRES_FACE;
+	c.presence_s = 45;
+	assert_int_equal(signon_challenge_encode(b, sizeof(b), &c), SIGNON_CHALLENGE_LEN);
+	assert_true(b[52] == 2 && b[53] == 45 && b[54] == 0 && b[55] == 0);
+	assert_int_equal(signon_challenge_decode(b, SIGNON_CHALLENGE_LEN, &c2), SIGNON_OK);
+	assert_true(c2.presence == SIGNON_PRES_FACE && c2.presence_s == 45);
+	b[55] = 1;
+	assert_int_equal(signon_challenge_decode(b, SIGNON_CHALLENGE_LEN, &c2), SIGNON_E_RESERVED);
+	b[55] = 0;
+	b[52] = 3;
+	assert_int_equal(signon_challenge_decode(b, SIGNON_CHALLENGE_LEN, &c2), SIGNON_E_ENUM);
+	b[52] = SIGNON_PRES_CARD;
+	b[53] = 9;
+	assert_int_equal(signon_challenge_decode(b, SIGNON_CHALLENGE_LEN, &c2), SIGNON_E_FIELDS);
+	b[53] = 61;
+	assert_int_equal(signon_challenge_decode(b, SIGNON_CHALLENGE_LEN, &c2), SIGNON_E_FIELDS);
+	b[52] = SIGNON_PRES_NONE;
+	b[53] = 10;	/* a period without a factor */
+	assert_int_equal(signon_challenge_decode(b, SIGNON_CHALLENGE_LEN, &c2), SIGNON_E_FIELDS);
+	c.presence = SIGNON_PRES_CARD;
+	c.presence_s = 0;
+	assert_int_equal(signon_challenge_encode(b, sizeof(b), &c), SIGNON_E_FIELDS);
+	c.presence = SIGNON_PRES_NONE;
 	assert_int_equal(signon_relay_err_encode(b, sizeof(b), &e), SIGNON_RELAY_ERR_LEN);
 	assert_int_equal(signon_relay_err_decode(b, SIGNON_RELAY_ERR_LEN, &e2), SIGNON_OK);
 	assert_int_equal(e2.code, SIGNON_RE_UNREACHABLE);
@@ -299,32 +324,40 @@ test_events(void **state)
 	memset(&m, 0, sizeof(m));
 	m.first_seq = 0x0102030405060708ull;
 	m.count = 2;
+	m.outbox = 0xa0a1a2a3a4a5a6a7ull;
 	m.ev[0].time = 1800000000;
 	m.ev[0].kind = SIGNON_EV_LOCK;
 	m.ev[0].reason = SIGNON_EVR_CARD_REMOVED;
 	strcpy(m.ev[0].staff, "s1001");
 	m.ev[1].kind = SIGNON_EV_MARK;
 	m.ev[1].reason = SIGNON_EVR_USER;
-	assert_int_equal(signon_events_encode(b, sizeof(b), &m), 984);
+	assert_int_equal(signon_events_encode(b, sizeof(b), &m), 992);
 	assert_memory_equal(b, "SKS1\x01\x08\x00\x00\x01\x02\x03\x04\x05\x06\x07\x08\x02", 17);
-	assert_memory_equal(b + 24, "\x00\x00\x00\x00\x6b\x49\xd2\x00\x01\x01", 10);
-	assert_memory_equal(b + 40, "s1001\0", 6);
-	assert_int_equal(b[104 + 8], SIGNON_EV_MARK);
-	assert_int_equal(signon_events_decode(b, 984, &d), 0);
+	assert_memory_equal(b + 24, "\xa0\xa1\xa2\xa3\xa4\xa5\xa6\xa7", 8);
+	assert_memory_equal(b + 32, "\x00\x00\x00\x00\x6b\x49\xd2\x00\x01\x01", 10);
+	assert_memory_equal(b + 48, "s1001\0", 6);
+	assert_int_equal(b[112 + 8], SIGNON_EV_MARK);
+	assert_int_equal(signon_events_decode(b, 992, &d), 0);
 	assert_int_equal(d.first_seq, m.first_seq);
+	assert_true(d.outbox == m.outbox);
 	assert_string_equal(d.ev[0].staff, "s1001");
 	assert_int_equal(d.ev[1].reason, SIGNON_EVR_USER);
 	/* refusals */
 	b[200] = 1;	/* a byte of an unused event */
-	assert_int_equal(signon_events_decode(b, 984, &d), SIGNON_E_RESERVED);
+	assert_int_equal(signon_events_decode(b, 992, &d), SIGNON_E_RESERVED);
 	b[200] = 0;
 	b[16] = 13;
-	assert_int_equal(signon_events_decode(b, 984, &d), SIGNON_E_FIELDS);
+	assert_int_equal(signon_events_decode(b, 992, &d), SIGNON_E_FIELDS);
 	b[16] = 2;
-	b[32] = 9;
-	assert_int_equal(signon_events_decode(b, 984, &d), SIGNON_E_ENUM);
-	b[32] = 1;
-	assert_int_equal(signon_events_decode(b, 983, &d), SIGNON_E_LENGTH);
+	b[40] = 9;
+	assert_int_equal(signon_events_decode(b, 992, &d), SIGNON_E_ENUM);
+	b[40] = 1;
+	assert_int_equal(signon_events_decode(b, 991, &d), SIGNON_E_LENGTH);
+	memset(b + 24, 0, 8);	/* no outbox id */
+	assert_int_equal(signon_events_decode(b, 992, &d), SIGNON_E_FIELDS);
+	m.outbox = 0;
+	assert_int_equal(signon_events_encode(b, sizeof(b), &m), SIGNON_E_FIELDS);
+	m.outbox = 0xa0a1a2a3a4a5a6a7ull;
 	m.count = 0;
 	assert_int_equal(signon_events_encode(b, sizeof(b), &m), SIGNON_E_FIELDS);
 	m.count = 2;
@@ -341,25 +374,29 @@ test_events(void **state)
 	signon_ed25519_keygen(seed, pub);
 	signon_signer_init(&ver, seed);
 	memset(&eb, 0, sizeof(eb));
-	assert_int_equal(signon_events_encode(eb.ev_raw, sizeof(eb.ev_raw), &m), 984);
+	assert_int_equal(signon_events_encode(eb.ev_raw, sizeof(eb.ev_raw), &m), 992);
 	strcpy(eb.device, "pc-0001");
 	strcpy(eb.uplink, "wwan0");
 	eb.mode = SIGNON_MODE_REMOTE;
 	eb.time = 1800000001;
-	assert_int_equal(signon_events_bound_sign(b, sizeof(b), &eb, &dev), 1152);
-	assert_int_equal(signon_peek(b, 1152), SIGNON_EVENTS_BOUND);
-	assert_memory_equal(b + 992, "pc-0001\0", 8);
-	assert_int_equal(b[1056], SIGNON_MODE_REMOTE);
-	assert_int_equal(signon_events_bound_decode(b, 1152, &eb2), 0);
+	assert_int_equal(signon_events_bound_sign(b, sizeof(b), &eb, &dev), 1160);
+	assert_int_equal(signon_peek(b, 1160), SIGNON_EVENTS_BOUND);
+	assert_memory_equal(b + 1000, "pc-0001\0", 8);
+	assert_int_equal(b[1064], SIGNON_MODE_REMOTE);
+	assert_int_equal(signon_events_bound_decode(b, 1160, &eb2), 0);
+	assert_true(eb2.ev.outbox == 0xa0a1a2a3a4a5a6a7ull);
 	assert_string_equal(eb2.uplink, "wwan0");
 	assert_int_equal(eb2.ev.count, 2);
 	pk = signon_ed25519_key(dev.pub);
 	assert_int_equal(signon_events_bound_verify_key(b, pk), 0);
-	b[40] ^= 1;	/* the staff of the first event */
+	b[56] ^= 1;	/* the staff of the first event */
 	assert_int_equal(signon_events_bound_verify_key(b, pk), SIGNON_E_SIGNATURE);
+	b[56] ^= 1;
+	b[8 + 24 + 7] ^= 1;	/* the outbox id */
+	assert_int_equal(signon_events_bound_verify_key(b, pk), SIGNON_E_SIGNATURE);
+	b[8 + 24 + 7] ^= 1;
 	EVP_PKEY_free(pk);
 	pk = signon_ed25519_key(ver.pub);
-	b[40] ^= 1;
 	assert_int_equal(signon_events_bound_verify_key(b, pk), SIGNON_E_SIGNATURE);
 	EVP_PKEY_free(pk);
 	/* a BOUND's signature is not an EVENTS_BOUND's (context strings) */
@@ -369,11 +406,14 @@ test_events(void **state)
 	a.count = 2;
 	a.stored_through = 2;
 	a.time = 1800000002;
-	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &a, &ver), 168);
+	a.outbox = 0xa0a1a2a3a4a5a6a7ull;
+	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &a, &ver), 176);
 	assert_int_equal(signon_events_ack_verify(b, ver.pub), 0);
 	assert_int_equal(signon_events_ack_verify(b, dev.pub), SIGNON_E_SIGNATURE);
-	assert_int_equal(signon_events_ack_decode(b, 168, &a2), 0);
+	assert_int_equal(signon_events_ack_decode(b, 176, &a2), 0);
 	assert_int_equal(a2.stored_through, 2);
+	assert_true(a2.outbox == a.outbox);
+	assert_memory_equal(b + 104, "\xa0\xa1\xa2\xa3\xa4\xa5\xa6\xa7", 8);
 	b[88 + 7] = 9;
 	assert_int_equal(signon_events_ack_verify(b, ver.pub), SIGNON_E_SIGNATURE);
 	a.result = SIGNON_R_WRONG_PIN;

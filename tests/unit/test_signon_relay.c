@@ -120,6 +120,7 @@ t_exchange(void **state)
 	assert_memory_equal(o.to.addr, "AAAA", 4);
 	assert_int_equal(signon_challenge_decode(o.buf, o.len, &ch), 0);
 	assert_memory_equal(ch.seal_pub, f->seal, 32);	/* the pinned one */
+	assert_true(ch.presence == SIGNON_PRES_NONE && ch.presence_s == 0);
 	/* the request, bound */
 	memset(nonce, 0x11, 32);
 	request(b, nonce);
@@ -274,6 +275,7 @@ t_events(void **state)
 	memset(&ev, 0, sizeof(ev));
 	ev.first_seq = 7;
 	ev.count = 2;
+	ev.outbox = 0x77;
 	ev.ev[0].kind = SIGNON_EV_LOCK;
 	ev.ev[0].reason = SIGNON_EVR_CARD_REMOVED;
 	strcpy(ev.ev[0].staff, "s1001");
@@ -295,7 +297,9 @@ t_events(void **state)
 	ack.first_seq = 7;
 	ack.count = 2;
 	ack.stored_through = 8;
-	/* signed by another key, another batch, another laptop: dropped */
+	ack.outbox = 0x77;
+	/* signed by another key, another batch, another outbox, another
+	 * laptop: dropped */
 	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &ack, &f->evil), SIGNON_EVENTS_ACK_LEN);
 	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
 	assert_int_equal(o.dest, RELAY_TO_NONE);
@@ -304,11 +308,16 @@ t_events(void **state)
 	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
 	assert_int_equal(o.dest, RELAY_TO_NONE);
 	ack.first_seq = 7;
+	ack.outbox = 0x78;
+	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &ack, &f->ver), SIGNON_EVENTS_ACK_LEN);
+	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_NONE);
+	ack.outbox = 0x77;
 	strcpy(ack.device, "pc-0002");
 	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &ack, &f->ver), SIGNON_EVENTS_ACK_LEN);
 	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
 	assert_int_equal(o.dest, RELAY_TO_NONE);
-	assert_int_equal(f->r.count[RELAY_C_BAD_ANSWER], 3);
+	assert_int_equal(f->r.count[RELAY_C_BAD_ANSWER], 4);
 	/* meanwhile another agent is busy */
 	relay_from_agent(&f->r, &f->agent2, b, 0, &f->c, &o);
 	assert_int_equal(signon_events_encode(b, sizeof(b), &ev), SIGNON_EVENTS_LEN);
@@ -349,6 +358,7 @@ t_signon_during_drain(void **state)
 	memset(&ev, 0, sizeof(ev));
 	ev.first_seq = 1;
 	ev.count = 1;
+	ev.outbox = 0x77;
 	ev.ev[0].kind = SIGNON_EV_MARK;
 	assert_int_equal(signon_events_encode(evm, sizeof(evm), &ev), SIGNON_EVENTS_LEN);
 	relay_from_agent(&f->r, &f->agent, evm, SIGNON_EVENTS_LEN, &f->c, &o);
@@ -387,6 +397,7 @@ t_signon_during_drain(void **state)
 	ack.first_seq = 1;
 	ack.count = 1;
 	ack.stored_through = 1;
+	ack.outbox = 0x77;
 	assert_int_equal(signon_events_ack_sign(b, sizeof(b), &ack, &f->ver), SIGNON_EVENTS_ACK_LEN);
 	relay_from_verifier(&f->r, b, SIGNON_EVENTS_ACK_LEN, &f->c, &o);
 	assert_int_equal(o.dest, RELAY_TO_AGENT);
@@ -435,6 +446,39 @@ t_signon_during_drain(void **state)
 	assert_int_equal(f->r.count[RELAY_C_TIMEOUT], 4);
 }
 
+/* The policy's presence (-P) goes into every challenge the agent is
+ * handed, whatever the network put there; a bad -P sets nothing. */
+static void
+t_presence(void **state)
+{
+	struct fx *f = *state;
+	struct relay_out o;
+	struct signon_challenge ch;
+	uint8_t b[SIGNON_MAX_LEN];
+	static const char *const bad[] = { "card:9", "face:61", "finger:30", "card",
+	    "card:", "card:30x", "face:-10", ":30", "" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(relay_set_presence(&f->r, bad[i]), -1);
+	assert_int_equal(f->r.presence, SIGNON_PRES_NONE);
+	assert_int_equal(relay_set_presence(&f->r, "card:10"), 0);
+	assert_true(f->r.presence == SIGNON_PRES_CARD && f->r.presence_s == 10);
+	assert_int_equal(relay_set_presence(&f->r, "face:60"), 0);
+	assert_true(f->r.presence == SIGNON_PRES_FACE && f->r.presence_s == 60);
+	hello(f, &f->agent, &o);
+	assert_int_equal(o.dest, RELAY_TO_VERIFIER);
+	memset(&ch, 0, sizeof(ch));
+	memset(ch.nonce, 0x33, 32);
+	ch.presence = SIGNON_PRES_CARD;	/* the network's: not taken */
+	ch.presence_s = 11;
+	memcpy(ch.seal_pub, f->seal, 32);
+	assert_int_equal(signon_challenge_encode(b, sizeof(b), &ch), SIGNON_CHALLENGE_LEN);
+	relay_from_verifier(&f->r, b, SIGNON_CHALLENGE_LEN, &f->c, &o);
+	assert_int_equal(o.dest, RELAY_TO_AGENT);
+	assert_int_equal(signon_challenge_decode(o.buf, o.len, &ch), 0);
+	assert_true(ch.presence == SIGNON_PRES_FACE && ch.presence_s == 60);
+}
+
 int
 main(void)
 {
@@ -444,6 +488,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_key_roll, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_signon_during_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_presence, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
