@@ -20,17 +20,19 @@
  */
 int session_lock(const char *cmd, char *detail, size_t detail_size);
 
-/* The outbox's lock, held from reading its tail to the fsync of what was
- * appended: 0 or -1. */
+/* The outbox's lock (on its lock file, outbox.h), held from reading its
+ * tail to the fsync of what was appended: 0 or -1. */
 int file_lock(int fd);
 void file_unlock(int fd);
 /* 1 when only the agent's own user can read the open file (0600, ours),
  * 0 otherwise. */
 int file_private(int fd);
 
-/* Replaces path by tmp whole (both in dir), the directory synced: 0, or
- * -1 (Windows: the C runtime cannot replace a file that is open, so the
- * outbox is not made shorter there yet). */
+/* Replaces path by tmp whole (both in dir, both closed), the directory
+ * synced: 0, or -1 with errno. rename on Linux; MoveFileExW with
+ * MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH on Windows, where a
+ * file anybody holds open cannot be replaced (EBUSY: IT reading it in a
+ * program that does not share it; the next acknowledgement tries again). */
 int file_replace(const char *tmp, const char *path, const char *dir);
 
 /* Sleeps ms milliseconds (a busy relay is asked again after a pause). */

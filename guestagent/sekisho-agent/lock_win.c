@@ -52,12 +52,36 @@ pause_ms(unsigned ms)
 	Sleep(ms);
 }
 
+/* A path as the C runtime's open() took it (the ANSI or OEM code page,
+ * as the file APIs are set), in UTF-16. */
+static int
+wide(const char *s, wchar_t *w, int n)
+{
+	UINT cp = AreFileApisANSI() ? CP_ACP : CP_OEMCP;
+
+	return MultiByteToWideChar(cp, MB_ERR_INVALID_CHARS, s, -1, w, n) > 0 ? 0 : -1;
+}
+
+/*
+ * MoveFileExW replaces the outbox whole: the caller closed it, and nobody
+ * else holds it open (its lock is a file of its own, taken before the
+ * outbox is opened). Write-through: the move is on disk when it returns,
+ * what fsync of the directory is on Linux.
+ */
 int
 file_replace(const char *tmp, const char *path, const char *dir)
 {
-	(void)tmp;
-	(void)path;
+	wchar_t wtmp[MAX_PATH], wpath[MAX_PATH];
+
 	(void)dir;
-	errno = ENOSYS;
-	return -1;
+	if (wide(tmp, wtmp, MAX_PATH) != 0 || wide(path, wpath, MAX_PATH) != 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (!MoveFileExW(wtmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+		errno = GetLastError() == ERROR_SHARING_VIOLATION ||
+		    GetLastError() == ERROR_ACCESS_DENIED ? EBUSY : EIO;
+		return -1;
+	}
+	return 0;
 }

@@ -29,8 +29,14 @@ WIN_AGENT_SRCS := $(SA)/main.c $(SA)/login.c $(SA)/handover.c $(SA)/card.c $(SA)
 	lib/cli.c lib/util.c lib/encode.c lib/proto/signon_wire.c lib/proto/signon_crypto.c
 WIN_AGENT_OBJS := $(WIN_AGENT_SRCS:%.c=$(B)/win/obj/%.o)
 
+# The outbox's Windows smoke test (tests/win/outbox_smoke.c), run under
+# Wine by 91-win-agent: outbox.c over lock_win.c, as in the agent.
+WIN_SMOKE_SRCS := tests/win/outbox_smoke.c $(SA)/outbox.c $(SA)/lock_win.c lib/util.c lib/encode.c \
+	lib/proto/signon_wire.c $(SA)/wincompat/secfile_win.c
+WIN_SMOKE_OBJS := $(WIN_SMOKE_SRCS:%.c=$(B)/win/obj/%.o)
+
 .PHONY: win
-win: $(B)/win/sekisho-agent.exe
+win: $(B)/win/sekisho-agent.exe $(B)/win/outbox-smoke.exe
 ifneq ($(HAVE_WIN_CC),)
 all: win
 endif
@@ -46,4 +52,7 @@ $(B)/win/obj/%.o: %.c | $(WIN_OSSL)/libcrypto.a
 $(B)/win/sekisho-agent.exe: $(WIN_AGENT_OBJS) $(WIN_OSSL)/libcrypto.a
 	$(WIN_CC) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $(WIN_AGENT_OBJS) $(WIN_LIBS)
 
--include $(WIN_AGENT_OBJS:.o=.d)
+$(B)/win/outbox-smoke.exe: $(WIN_SMOKE_OBJS) $(WIN_OSSL)/libcrypto.a
+	$(WIN_CC) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $(WIN_SMOKE_OBJS) $(WIN_LIBS)
+
+-include $(WIN_AGENT_OBJS:.o=.d) $(WIN_SMOKE_OBJS:.o=.d)

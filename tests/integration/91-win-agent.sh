@@ -13,7 +13,12 @@
 #      screenshot of the screen holds the state square, UI_SQ_SIZE^2
 #      pixels of UI_RGB_SIGNED_ON (green) and none of the grey of
 #      "signed off" (ui.h) — the check is by what the window must show,
-#      not by a reference image that a font or theme would change.
+#      not by a reference image that a font or theme would change;
+#  (d) the audit outbox on Windows: events marked by the .exe are delivered
+#      through the real relay to the real verifier, and the outbox is made
+#      shorter past its bound (build/win/outbox-smoke.exe, outbox.c over
+#      lock_win.c: LockFileEx on outbox.lock, MoveFileExW; the file in
+#      binary mode).
 # What Wine cannot run (winscard is a stub there, winbio.dll is absent) is
 # said in docs/agent.md with how that code is tested instead.
 set -u
@@ -36,7 +41,7 @@ cleanup() {
 	netvm_cleanup; lab_down; rm -rf "$tmp"
 }
 trap cleanup EXIT
-for f in "$EXE" "$P" "$AUTHD" "$RELAY"; do
+for f in "$EXE" "$BD/win/outbox-smoke.exe" "$P" "$AUTHD" "$RELAY"; do
 	[ -e "$f" ] || { tap_not_ok "$f is not built (make win)"; tap_done; exit 1; }
 done
 for t in wine wineserver Xvfb xwd; do
@@ -137,6 +142,22 @@ check "(b) the same code again: refused as used" says \
 status_re='Signed on as s1001 with emergency code + PIN until [-0-9]* [0-9:]* UTC\.'
 check "(a) status from Windows after sign-on: who, with what, until when" bash -c \
 	"ip netns exec $NS_WORK wine '$EXE' status --state-dir '$STATE' </dev/null | tr -d '\r' | grep -qx '$status_re'"
+
+# ---- (d) the audit outbox ----
+OB='Z:'"$tmp"'/outbox'
+check "(d) 5 audit events marked from Windows" says "Recorded 5 audit events." \
+	win mark --count 5 --user s1001 --outbox "$OB" </dev/null
+check "(d) delivered through the relay to the verifier" says "Delivered 5 audit events." \
+	win flush --netvm "$LAB_WORK_ROUTER" --outbox "$OB" </dev/null
+marks() { [ "$(grep -c '"user":"s1001","laptop":"pc-001","op":"mark","factor":"none","result":"ok"' "$tmp/audit.jsonl")" = 5 ]; }
+check "(d) the verifier holds the 5, once each" lab_wait_for -t 5 marks
+check "(d) the outbox begins with its id, and says it was delivered" bash -c \
+	"head -n 1 '$tmp/outbox/outbox.csv' | grep -Eqx 'O,[0-9a-f]{16}' && tail -n 1 '$tmp/outbox/outbox.csv' | grep -qx 'A,5,5'"
+smoke() {
+	ip netns exec "$NS_WORK" wine "$BD/win/outbox-smoke.exe" 'Z:'"$tmp"'/obsmoke' </dev/null |
+		tr -d '\r' | tee "$tmp/smoke.out" | grep -q '^outbox smoke: ok: ' || { cat "$tmp/smoke.out"; false; }
+}
+check "(d) past its bound the outbox is made shorter on Windows (MoveFileExW), nothing undelivered lost" smoke
 
 # ---- (c) the status window under Xvfb ----
 ip netns exec "$NS_WORK" wine "$EXE" tray --state-dir "$STATE" </dev/null >"$tmp/tray.out" 2>&1 &

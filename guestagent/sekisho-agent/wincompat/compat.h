@@ -23,9 +23,13 @@
 
 /* Wiped in a way the compiler may not drop. */
 #define explicit_bzero(p, n)	SecureZeroMemory((p), (n))
-/* Handles are not inherited by child processes. */
+/* Handles are not inherited by child processes; and every file is opened
+ * in binary mode (the shared sources open every file with O_CLOEXEC): the
+ * C runtime's default text mode would write "\r\n" for "\n" and read
+ * fewer bytes than the file's size, which the audit outbox's reader and
+ * its cut-line check count on. */
 #ifndef O_CLOEXEC
-#define O_CLOEXEC		_O_NOINHERIT
+#define O_CLOEXEC		(_O_NOINHERIT | _O_BINARY)
 #endif
 /* Windows' CRT opens no symbolic links through a reparse point it follows
  * silently for files it creates with O_EXCL; for reads there is no such
