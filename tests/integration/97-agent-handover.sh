@@ -15,6 +15,9 @@
 #    open; the sign-on audit holds exactly one handover record naming both;
 #  - refused: a handover with a wrong PIN (nothing moves), with nobody
 #    signed on (no-session), and a stale move by name at the gateway.
+# Before the handover the screen is locked, as at a real counter: s1001
+# pulls her card and the agent's watch locks the session (a lock leaves
+# stage 2 as it is); s1002's card + PIN then unlock it for him.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
@@ -24,9 +27,10 @@ cd "$(dirname "$0")/../.."
 
 tmp=$(mktemp -d /tmp/sekisho-handover.XXXXXX)
 chmod 0711 "$tmp"
-PING=
+PING= WATCH=
 cleanup() {
 	[ -n "$PING" ] && kill "$PING" 2>/dev/null && wait "$PING" 2>/dev/null
+	[ -n "$WATCH" ] && kill "$WATCH" 2>/dev/null && wait "$WATCH" 2>/dev/null
 	cards_down; netvm_cleanup; lab_down; rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -77,6 +81,26 @@ check "s1002 with a wrong PIN: refused, the verifier's tries left" says "Wrong P
 check "nothing moved: the sets are s1001's" sets_are "$ADDR" "$ADDR" ""
 
 # ---- the handover, a ping to the common host across it ----
+# the counter's screen lock: s1001 pulls her card, the watch locks
+printf '#!/bin/sh\necho locked >>"%s"\n' "$tmp/locks" >"$tmp/lockhook" && chmod 755 "$tmp/lockhook"
+nsenter -t "$CARDS_HOLDER" -m -r --net="/run/netns/$NS_WORK" --wd="$PWD" -- \
+	"$LAB_BUILD/sekisho-agent" watch --netvm "$LAB_WORK_ROUTER" --state-dir "$HL_DIR/state" \
+	--outbox "$HL_DIR/outbox" --reader "$A" --lock-cmd "$tmp/lockhook" --flush-every 3600 -v \
+	>"$tmp/watch.out" 2>"$tmp/watch.err" </dev/null &
+WATCH=$!
+check "the agent's watch watches s1001's card" lab_wait_for -t 10 grep -q "watching the card in $A" \
+	"$tmp/watch.err"
+card_remove carda
+locked() { grep -qx 'Locked: the card was removed.' "$tmp/watch.out" && [ "$(cat "$tmp/locks")" = locked ]; }
+check "s1001 pulls her card: the session is locked, once" lab_wait_for -t 5 locked
+check "the lock is recorded for s1001 in the laptop's audit outbox" \
+	grep -Eqx 'E,1,[0-9]+,lock,card-removed,s1001' "$HL_DIR/outbox/outbox.csv"
+check "locked: stage 2 stays s1001's (a lock closes nothing at the gateway)" sets_are "$ADDR" "$ADDR" ""
+# (delivered before the handover: the relay takes one exchange at a time)
+lock_trail() { grep -q '"user":"s1001","laptop":"'"$HL_DEVICE"'","op":"lock",.*"reason":"event 1: card-removed; at ' \
+	"$HL_DIR/audit.jsonl"; }
+check "the lock reached the verifier's trail, for s1001" lab_wait_for -t 10 lock_trail
+
 check "as s1001: the common host answers" hl_reach "$HL_COMMON"
 n work ping -n -i 0.01 -c 600 -W 5 "$HL_COMMON" >"$tmp/ping" 2>&1 &
 PING=$!
@@ -103,6 +127,8 @@ gw_lists() { lab_gw session list | grep -E "^$HL_DEVICE +s1002 +card-pin "; }
 check "the gateway lists s1002's session" gw_lists
 status_is() { hl_agent status | grep -q "^Signed on as $1 "; }
 check "the agent's status names s1002" status_is s1002
+kill "$WATCH"; wait "$WATCH" 2>/dev/null
+WATCH=
 
 # ---- the registry and the audit ----
 reg_moved() {
@@ -168,6 +194,7 @@ check "one handover record for it, naming both" bio_record
 unset FP_VIRTUAL_DEVICE
 
 # ---- back, and sign-off ----
+card_insert carda 0 --id "$HL_IDM_A"
 check "s1001 takes it back with her card" says \
 	"Handed over from s1003: signed on as s1001 with card + PIN for 480 minutes." \
 	hl_agent handover --reader "$A" --pin-fd 3 3<"$HL_DIR/pin"
