@@ -15,7 +15,11 @@ expect() {	# DESC CMD...: run, and say whether it did what the demo promises
 	if "$@" >/dev/null 2>&1; then printf '   ok: %s\n' "$desc"
 	else printf '   FAILED: %s\n' "$desc"; failed=$((failed + 1)); fi
 }
-cleanup() { cards_down; netvm_cleanup; lab_down; }
+WATCH=
+cleanup() {
+	[ -z "$WATCH" ] || { kill "$WATCH"; wait "$WATCH"; } 2>/dev/null
+	cards_down; netvm_cleanup; lab_down
+}
 no_leak() { [ "$(lab_leak leak)" = 0 ]; }
 restart() { laptop_start && netvm_wait_mode remote; }
 trap cleanup EXIT
@@ -191,14 +195,15 @@ show ctl status
 say "Back home in the evening: LGWAN opens only after a card sign-on (docs/sign-on.md)"
 # IT: the verifier's keys, a staff member with her PIN and card, and the
 # group's policy with stages (the authentication server before sign-on,
-# the portal after) that pins the verifier; the laptop fetches it.
+# the portal after) that pins the verifier and asks for presence (the
+# card re-checked every 10 s); the laptop fetches it.
 PIN=582947 IDM=0123456789ABCDEF
 printf '%s\n' "$PIN" >"$PD/pin" && chmod 600 "$PD/pin"
 mkdir -m 0700 "$PD/authd" && build/sekisho-authd -G "$PD/authd" >/dev/null
 printf 'role * card-pin card-key code-pin\n' >"$PD/rules"
 # (New bundles come from the distribution server before anyone signs on:
 # it is a prelogon service too.)
-TMPL_EXTRA=$(printf 'service "logon" {\n\tclass prelogon\n\tto %s/32\n\ttcp 80\n\tudp 51831\n}\nservice "bundles" {\n\tclass prelogon\n\tto %s/32\n\ttcp %s\n}\nservice "portal" {\n\tclass lgwan\n\tto %s/32\n\ttcp 80\n}\nverifier {\n\taddress %s\n\tsign-key %s\n\tseal-key %s\n}' \
+TMPL_EXTRA=$(printf 'service "logon" {\n\tclass prelogon\n\tto %s/32\n\ttcp 80\n\tudp 51831\n}\nservice "bundles" {\n\tclass prelogon\n\tto %s/32\n\ttcp %s\n}\nservice "portal" {\n\tclass lgwan\n\tto %s/32\n\ttcp 80\n}\nverifier {\n\taddress %s\n\tsign-key %s\n\tseal-key %s\n}\npresence {\n\tfactor card\n\tperiod 10\n}' \
 	"$LAB_AUTH" "$LAB_DIST_ADDR" "$LAB_DIST_PORT" "$LAB_PORTAL" "$LAB_AUTH" \
 	"$(cat "$PD/authd/sign.pub")" "$(cat "$PD/authd/seal.pub")")
 staff() {
@@ -227,6 +232,12 @@ serial4 || show bash -c "grep -E 'fetch|serial|refus|sign-on' $LAB_DIR/log/sekis
 relay_up() { n netvm ss -Hlun "sport = :51832" | grep -qF "$LAB_WORK_ROUTER:51832"; }
 expect "the relay listens on the work link" lab_wait_for -t 10 relay_up
 show bash -c "grep 'sign-on relay: started' $LAB_DIR/log/sekishod.log | tail -1"
+relay_presence() {
+	local pid
+	pid=$(sed -n 's/.*sign-on relay: started (pid \([0-9]*\)).*/\1/p' "$LAB_DIR/log/sekishod.log" | tail -n 1)
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- ' -P card:10 '
+}
+expect "sekishod started the relay with the policy's presence (-P card:10)" relay_presence
 prelogon() { work_get "http://$LAB_AUTH/" 3 >/dev/null; }
 expect "stage 1: the authentication server answers (prelogon)" lab_wait_for -t 10 prelogon
 show n work curl -sS -m 3 "http://$LAB_PORTAL/"
@@ -236,8 +247,56 @@ agent() { cn_net "$NS_WORK" "$PWD/build/sekisho-agent" "$1" --netvm "$LAB_WORK_R
 echo "   (the staff card is in the reader; the PIN is typed: here it comes from a file)"
 show agent login --reader "$CARDS_READER0" --pin-fd 3 3<"$PD/pin"
 expect "signed on with card + PIN: the portal answers (stage 2)" lab_wait_for -t 5 portal
+learned() { grep -Eqx 'v1 s1001 1 [0-9]+ 1 10' "$LAB_DIR/agent/session"; }
+expect "the agent learned the policy's presence with the sign-on: card, every 10 s" learned
 portal || show tail -n 6 "$LAB_DIR/log/agency-gw.log"
 show "$PWD/build/sekisho-gw" -s "$GW_SOCK" session list
+
+say "A shared counter terminal: pulling the card locks the screen; a colleague takes over with her own card + PIN"
+# (Sakai's and Kurashiki's service counters: no Windows logoff; the
+# laptop's stage 2 moves from one user to the other in one step.)
+PIN2=731246 IDM2=FEDCBA9876543210
+printf '%s\n' "$PIN2" >"$PD/pin2" && chmod 600 "$PD/pin2"
+staff2() {
+	prov user add s1002 --name '佐藤 健' --role clerk && prov user pin s1002 --pin-fd 3 3<"$PD/pin2" &&
+	prov card assign s1002 --idm "$IDM2"
+}
+expect "IT: a colleague, s1002 (佐藤 健), with her own PIN and card" staff2
+printf '#!/bin/sh\necho locked >>"%s"\n' "$LAB_DIR/locks" >"$LAB_DIR/lockhook" && chmod 755 "$LAB_DIR/lockhook"
+# the agent's watch, as the session's logon task runs it (-v: it says
+# which card it watches); its lock command stands in for the screen lock
+watch_up() {
+	nsenter -t "$CARDS_HOLDER" -m -r --net="/run/netns/$NS_WORK" --wd="$PWD" -- \
+		"$PWD/build/sekisho-agent" watch --netvm "$LAB_WORK_ROUTER" --state-dir "$LAB_DIR/agent" \
+		--outbox "$LAB_DIR/outbox" --reader "$CARDS_READER0" --lock-cmd "$LAB_DIR/lockhook" \
+		--flush-every 3600 -v >"$LAB_DIR/watch.out" 2>"$LAB_DIR/watch.err" </dev/null &
+	WATCH=$!
+	lab_wait_for -t 10 grep -q "watching the card in $CARDS_READER0" "$LAB_DIR/watch.err"
+}
+expect "sekisho-agent watch watches s1001's card" watch_up
+card_remove idcard >/dev/null || failed=$((failed + 1))
+locked() { grep -qx 'Locked: the card was removed.' "$LAB_DIR/watch.out" && [ "$(cat "$LAB_DIR/locks")" = locked ]; }
+expect "s1001 pulls her card: the screen locks, once" lab_wait_for -t 5 locked
+show cat "$LAB_DIR/watch.out"
+trail() { "$PWD/build/sekisho-provision" audit export --from "$(date -u +%F)" --to "$(date -u +%F)" --csv; }
+lock_in_trail() { trail | grep -q 'event 1: card-removed'; }
+expect "the lock reached the agency's trail (the laptop's audit outbox, through the relay)" lab_wait_for -t 10 lock_in_trail
+card_insert idcard2 0 --id "$IDM2" >/dev/null || failed=$((failed + 1))
+echo "   (s1002 holds her card to the reader of the locked laptop and types her PIN)"
+show agent handover --reader "$CARDS_READER0" --pin-fd 3 3<"$PD/pin2" | tee "$LAB_DIR/handover.out"
+handed() { grep -Eq '^   \| Handed over from s1001: signed on as s1002 with card \+ PIN for [0-9]+ minutes\.$' \
+	"$LAB_DIR/handover.out"; }
+expect "handed over: s1002 is signed on, no logoff" handed
+gw_b() { "$PWD/build/sekisho-gw" -s "$GW_SOCK" session list | grep -Eq '^laptop +s1002 +card-pin ' &&
+	! "$PWD/build/sekisho-gw" -s "$GW_SOCK" session list | grep -q ' s1001 '; }
+expect "the gateway: the laptop's stage 2 is s1002's now, s1001's closed" lab_wait_for -t 5 gw_b
+show "$PWD/build/sekisho-gw" -s "$GW_SOCK" session list
+expect "the portal answers for s1002" portal
+one_handover() { [ "$(trail | grep -c 'handover from s1001 to s1002')" = 1 ]; }
+expect "the audit: one handover record naming both" one_handover
+show bash -c "'$PWD/build/sekisho-provision' audit export --from $(date -u +%F) --to $(date -u +%F) --csv | grep -E 'handover|card-removed'"
+{ kill "$WATCH"; wait "$WATCH"; } 2>/dev/null
+WATCH=
 show agent logout
 expect "signed off: the portal is closed again (stage 1)" lab_wait_for -t 5 bash -c \
 	"! ip netns exec $NS_WORK curl -sS -m 2 http://$LAB_PORTAL/"
