@@ -473,7 +473,7 @@ outbox_pending(const char *dir, uint64_t *id, struct outbox_ev **evs, size_t *n,
 	uint64_t t, l, next = 1;
 	size_t cap = 0, cnt = 0, got, lineno = 0;
 	off_t size;
-	int rc = -1, base_at = 2;
+	int rc = -1;
 
 	*id = 0;
 	*evs = NULL;
@@ -532,7 +532,7 @@ outbox_pending(const char *dir, uint64_t *id, struct outbox_ev **evs, size_t *n,
 			break;
 		case 'B':
 			/* the delivered events before it were dropped */
-			if (lineno != (size_t)base_at) {
+			if (lineno != 2) {	/* right after the id */
 				fail(err, errlen, "outbox %s line %s: a base line after"
 				    " the id", o.path, where);
 				goto out;
