@@ -96,7 +96,7 @@ check "s1001 pulls her card: the session is locked, once" lab_wait_for -t 5 lock
 check "the lock is recorded for s1001 in the laptop's audit outbox" \
 	grep -Eqx 'E,1,[0-9]+,lock,card-removed,s1001' "$HL_DIR/outbox/outbox.csv"
 check "locked: stage 2 stays s1001's (a lock closes nothing at the gateway)" sets_are "$ADDR" "$ADDR" ""
-# (delivered before the handover: the relay takes one exchange at a time)
+# (waited for before the handover, so that the trail holds the lock first)
 lock_trail() { grep -q '"user":"s1001","laptop":"'"$HL_DEVICE"'","op":"lock",.*"reason":"event 1: card-removed; at ' \
 	"$HL_DIR/audit.jsonl"; }
 check "the lock reached the verifier's trail, for s1001" lab_wait_for -t 10 lock_trail
