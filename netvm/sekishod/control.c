@@ -100,6 +100,22 @@ reply(int fd, const uint8_t *p, size_t len)
 	}
 }
 
+/* Before a close with the client's bytes unread (a request that was too
+ * long): what is already here is read and dropped, a bounded amount, so
+ * that TCP ends with the answer and a FIN rather than a reset that could
+ * discard the answer on its way (the work link's clients). */
+static void
+drain(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char junk[512];
+
+	/* poll and read: what the frontend's sandbox allows */
+	for (int i = 0; i < 8 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) &&
+	    read(fd, junk, sizeof(junk)) > 0; i++)
+		;
+}
+
 /* One response: the header, then the payload. */
 static void
 respond(int fd, uint8_t type, const void *payload, size_t len)
@@ -214,6 +230,7 @@ ctl_serve_ask(int lfd, int work, ctl_ask_fn ask, void *arg)
 	n = read_request(fd, req, sizeof(req));
 	if (n < 0 || ctl_parse_req(req, (size_t)n, &r) != 0) {
 		respond(fd, CTL_T_ERROR, e, sizeof(e) - 1);
+		drain(fd);
 		close(fd);
 		return;
 	}

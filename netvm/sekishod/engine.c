@@ -541,13 +541,28 @@ go(struct engine *e, enum mode mode, const struct uplink *u, uint64_t now,
 	return n;
 }
 
+/* The preferred uplink, if it could carry the tunnel now: usable and not
+ * stale. One still being probed counts too (unlike another uplink, which
+ * waits for its probe): should its beacon answer, office mode takes over
+ * anyway, and not waiting spares the tunnel a move away and back. */
+static const struct uplink *
+preferred(const struct engine *e, uint64_t now)
+{
+	const struct uplink *u;
+
+	if (e->prefer[0] == '\0' || (u = engine_uplink_named(e, e->prefer)) == NULL)
+		return NULL;
+	return eligible(e, u, PICK_PROBING, now) ? u : NULL;
+}
+
 static void
 decide(const struct engine *e, uint64_t now, enum mode *mode,
     const struct uplink **u)
 {
 	if ((*u = pick(e, PICK_OFFICE, now)) != NULL)
 		*mode = MODE_OFFICE;
-	else if ((*u = pick(e, PICK_FRESH, now)) != NULL ||
+	else if ((*u = preferred(e, now)) != NULL ||
+	    (*u = pick(e, PICK_FRESH, now)) != NULL ||
 	    (*u = pick(e, PICK_PROBING, now)) != NULL ||
 	    (*u = pick(e, PICK_ANY, now)) != NULL)
 		*mode = MODE_REMOTE;

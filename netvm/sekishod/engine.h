@@ -19,7 +19,8 @@
  * then the uplink already in use (no needless moves), then the lowest
  * ifindex. In 2 and 3, an uplink the employee prefers (EV_PREFER, from the
  * agent through the control socket) comes before every other, whatever
- * its priority, as long as it is usable (and, in 2, not stale): so a
+ * its priority, as long as it is usable (and, in 2, not stale; while its
+ * beacon is still asked too, since office mode would take over anyway): so a
  * preference only chooses which of the uplinks the engine would use
  * anyway carries the tunnel, never anything else. It has no say in 1: a
  * proven office LAN is never left for a preference, and in office mode a

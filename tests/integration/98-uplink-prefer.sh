@@ -57,12 +57,17 @@ check "remote over up0 (wired beats WWAN)" lab_wait_for -t 10 remote_over up0
 check "the portal loads from work" lab_wait_for -t 10 portal_ok
 
 # ---- from work: the uplinks, as the agent reads them -------------------------
-listed() {
+listed() {	# the agent's list: up0 active, none preferred; or up2 both
 	local out
 	out=$(agent uplinks) || { echo "$out"; return 1; }
 	printf '%s\n' "$out"
-	printf '%s\n' "$out" | grep -qxF 'up0 (priority 300, carrier, address, active)' &&
-	printf '%s\n' "$out" | grep -qxF 'up2 (priority 100, carrier, address)' &&
+	if [ -z "${1:-}" ]; then
+		printf '%s\n' "$out" | grep -qxF 'up0 (priority 300, carrier, address, active)' &&
+		printf '%s\n' "$out" | grep -qxF 'up2 (priority 100, carrier, address)'
+	else
+		printf '%s\n' "$out" | grep -qxF 'up0 (priority 300, carrier, address)' &&
+		printf '%s\n' "$out" | grep -qxF 'up2 (priority 100, carrier, address, active, preferred)'
+	fi &&
 	printf '%s\n' "$out" | grep -qxF 'up1 (priority 200, no carrier)' &&
 	[ "$(printf '%s\n' "$out" | tail -n 1)" = "Preferred uplink: ${1:-none (automatic)}." ]
 }
@@ -89,7 +94,7 @@ check "one log line says so" [ "$(count_lines \
 status_shows() { ctl status | grep -qxF "preferred uplink: $1"; }
 check "sekishoctl status shows it" status_shows up2
 check "... and its JSON" eval 'ctl status --json | grep -qF "\"preferred_uplink\":\"up2\""'
-check "... and the agent's list" listed up2
+check "... and the agent's list (up2 active and preferred)" listed up2
 check "again: unchanged" said 0 \
 	"unchanged: up2 is the preferred uplink already; the tunnel runs over up2" prefer up2
 R_PREF=$(rules)

@@ -645,6 +645,31 @@ test_prefer_never_leaves_office(void **state)
 	assert_int_equal(e.active, UP2);
 }
 
+/* With beacons, a preferred uplink still being probed carries the tunnel
+ * (office mode would take over if its beacon answered); the other
+ * uplink's probe ending changes nothing, its own ending neither. */
+static void
+test_prefer_while_probing(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	assert_int_equal(engine_uplink(&e, UP0)->office, OFFICE_PROBING);
+	assert_int_equal(engine_uplink(&e, UP2)->office, OFFICE_PROBING);
+	assert_int_equal(e.active, UP0);
+	assert_int_equal(prefer("up2"), 2);
+	assert_int_equal(acts[0].ifindex, UP2);
+	assert_int_equal(feed(EV_BEACON_FAIL, UP0, NULL), 0);
+	assert_int_equal(e.active, UP2);
+	assert_int_equal(feed(EV_BEACON_FAIL, UP2, NULL), 0);
+	assert_int_equal(e.active, UP2);
+	/* its beacon answering would still win */
+	uplink_up(UP1, "10.66.0.100", "10.66.0.1");
+	feed(EV_BEACON_OK, UP1, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_int_equal(e.active, UP1);
+}
+
 /* A restate (a fresh engine) keeps it. */
 static void
 test_prefer_survives_restate(void **state)
@@ -1592,6 +1617,7 @@ main(void)
 		cmocka_unit_test_setup(test_prefer_check_refusals, setup_beacons),
 		cmocka_unit_test_setup(test_prefer_never_leaves_office, setup_beacons),
 		cmocka_unit_test_setup(test_prefer_survives_restate, setup_beacons),
+		cmocka_unit_test_setup(test_prefer_while_probing, setup_beacons),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
