@@ -10,21 +10,33 @@
 
 #include "lib/util.h"
 
-/* Waits for events on s until deadline: 1 ready, 0 timed out, -1 error. */
+/* Waits until s is writable (a connect finished: want_write) or readable,
+ * until deadline: 1 ready, 0 timed out, -1 failed. select(), the way
+ * Winsock reports a non-blocking connect: writable when done, in the
+ * exception set when it failed. */
 static int
-wait_for(SOCKET s, short events, uint64_t deadline)
+wait_for(SOCKET s, int want_write, uint64_t deadline)
 {
-	WSAPOLLFD p = { .fd = s, .events = events };
-	uint64_t now = now_ms();
-	int pr;
+	fd_set rw, ex;
+	struct timeval tv;
+	uint64_t now = now_ms(), left;
+	int r;
 
 	if (now >= deadline)
 		return 0;
-	if ((pr = WSAPoll(&p, 1, (int)(deadline - now))) < 0)
+	left = deadline - now;
+	FD_ZERO(&rw);
+	FD_ZERO(&ex);
+	FD_SET(s, &rw);
+	FD_SET(s, &ex);
+	tv.tv_sec = (long)(left / 1000);
+	tv.tv_usec = (long)(left % 1000) * 1000;
+	r = select(0, want_write ? NULL : &rw, want_write ? &rw : NULL, &ex, &tv);
+	if (r == SOCKET_ERROR)
 		return -1;
-	if (pr > 0 && (p.revents & (POLLERR | POLLHUP)) && !(p.revents & POLLRDNORM))
-		return -1;
-	return pr;
+	if (r == 0)
+		return 0;
+	return FD_ISSET(s, &ex) ? -1 : 1;
 }
 
 int
@@ -64,7 +76,7 @@ ctlink_exchange(const char *addr, uint16_t port, const char *req, uint8_t *resp,
 		goto out;
 	}
 	freeaddrinfo(ai);
-	if ((w = wait_for(s, POLLWRNORM, deadline)) <= 0) {
+	if ((w = wait_for(s, 1, deadline)) <= 0) {
 		rc = w == 0 ? LINK_E_TIMEOUT : LINK_E_IO;
 		goto out;
 	}
@@ -76,7 +88,7 @@ ctlink_exchange(const char *addr, uint16_t port, const char *req, uint8_t *resp,
 		char extra;
 		int r;
 
-		if ((w = wait_for(s, POLLRDNORM, deadline)) <= 0) {
+		if ((w = wait_for(s, 0, deadline)) <= 0) {
 			rc = w == 0 ? LINK_E_TIMEOUT : LINK_E_IO;
 			goto out;
 		}
