@@ -1,14 +1,13 @@
 #include "lib/ifname.h"
 
-#include <net/if.h>
 #include <string.h>
 
 int
 ifname_valid(const char *s)
 {
-	size_t i, n = strnlen(s, IFNAMSIZ);
+	size_t i, n = strnlen(s, IFNAME_SIZE);
 
-	if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	if (n == 0 || n >= IFNAME_SIZE || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return 0;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];

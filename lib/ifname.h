@@ -9,6 +9,10 @@
 #ifndef SK_IFNAME_H
 #define SK_IFNAME_H
 
+/* Linux's IFNAMSIZ (a fixed part of its ABI), here without <net/if.h> so
+ * that the check builds anywhere (the Windows agent names uplinks too). */
+#define IFNAME_SIZE	16
+
 /* 1 if s is a plain interface name, 0 if not. */
 int ifname_valid(const char *s);
 

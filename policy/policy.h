@@ -25,6 +25,7 @@
 #define POLICY_BEACON_PORT	51821
 #define POLICY_VERIFIER_PORT	51831	/* SIGNON_PORT */
 #define POLICY_SIGNON_RELAY_PORT 51832	/* SIGNON_AGENT_PORT: the netvm's relay */
+#define POLICY_CTL_WORK_PORT	51834	/* CTL_WORK_PORT: sekishod's frontend, for the agent */
 #define POLICY_MAX_UPLINKS	16
 /* timers { } defaults */
 #define POLICY_DEFAULT_BEACON_TIMEOUT	100	/* ms per attempt */

@@ -45,6 +45,7 @@ struct agent {
 	unsigned	flush_s;	/* delivery every ... */
 	int		no_card;	/* watch: no card, presence only */
 	unsigned	count;		/* mark: how many */
+	uint16_t	ctl_port;	/* sekishod's control socket on the work link */
 };
 
 /* login.c: each sets *o. */
@@ -72,6 +73,11 @@ int watch_run(const struct agent *a);
 /* flush.c: delivers the audit outbox: 0 (*delivered events), or 1 with *o
  * set (what went through is written down as delivered). */
 int outbox_flush(const struct agent *a, uint64_t *delivered, struct outcome *o);
+
+/* uplink.c: the preferred uplink (wifi, wwan, an interface name, auto),
+ * and the netvm's uplinks; each prints the outcome, returns EXIT_*. */
+int prefer_run(const struct agent *a, const char *what);
+int uplinks_run(const struct agent *a);
 
 /* state.c: the session this agent opened (one line, 0600):
  * "v1 STAFF FACTOR UNTIL PRESENCE PERIOD\n", the last two the policy's

@@ -5,6 +5,7 @@
  *   sekisho-agent handover [options]       (a shared terminal, locked)
  *   sekisho-agent logout | status | card-info | finger-enroll --user ID
  *   sekisho-agent tray [--read]
+ *   sekisho-agent prefer wifi|wwan|IFNAME|auto | uplinks
  *
  * The final line on stdout is the one message for the outcome; prompts
  * and progress go to stderr. PINs and codes come from the terminal (no
@@ -21,6 +22,7 @@
 #include "guestagent/sekisho-agent/outbox.h"
 #include "guestagent/sekisho-agent/ui.h"
 #include "lib/cli.h"
+#include "lib/proto/control_wire.h"
 #include "lib/proto/signon_wire.h"
 #include "lib/util.h"
 
@@ -63,6 +65,7 @@ options(struct agent *a, int argc, char *argv[], int *mode)
 		{ "flush-every", required_argument, NULL, 'E' },
 		{ "no-card", no_argument, NULL, 'N' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "ctl-port", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -89,6 +92,11 @@ options(struct agent *a, int argc, char *argv[], int *mode)
 			*(c == 'P' ? &a->pin_fd : &a->code_fd) = (int)v;
 			break;
 		case 'u': a->user = optarg; break;
+		case 'K':
+			if (number("--ctl-port", optarg, 1, 65535, &v) < 0)
+				return -1;
+			a->ctl_port = (uint16_t)v;
+			break;
 		case 'f': a->prints = optarg; break;
 		case 's': a->state_dir = optarg; break;
 		case 'F':
@@ -250,6 +258,12 @@ cmd_tray(void *ctx, int argc, char *argv[])
 
 	if (argc == 2 && strcmp(argv[1], "--read") == 0)
 		return ui_tray_read() == 0 ? EXIT_OK : EXIT_FAIL;
+	/* the uplink menu as it would pop up now: `tray --menu [options]` */
+	if (argc >= 2 && strcmp(argv[1], "--menu") == 0) {
+		if (options(a, argc - 1, argv + 1, NULL) < 0)
+			return EXIT_USAGE;
+		return ui_tray_menu(a) == 0 ? EXIT_OK : EXIT_FAIL;
+	}
 	if (options(a, argc, argv, NULL) < 0)
 		return EXIT_USAGE;
 	return ui_tray_run(a) == 0 ? EXIT_OK : EXIT_FAIL;
@@ -351,6 +365,31 @@ cmd_mark(void *ctx, int argc, char *argv[])
 	return EXIT_OK;
 }
 
+static int
+cmd_prefer(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+
+	/* the uplink first, then the options (argv[1] is getopt's argv[0]) */
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: sekisho-agent prefer wifi|wwan|IFNAME|auto [--netvm ADDR]\n");
+		return EXIT_USAGE;
+	}
+	if (options(a, argc - 1, argv + 1, NULL) < 0)
+		return EXIT_USAGE;
+	return prefer_run(a, argv[1]);
+}
+
+static int
+cmd_uplinks(void *ctx, int argc, char *argv[])
+{
+	struct agent *a = ctx;
+
+	if (options(a, argc, argv, NULL) < 0)
+		return EXIT_USAGE;
+	return uplinks_run(a);
+}
+
 static const struct cli_cmd cmds[] = {
 	{ "login", cmd_login, "[--otp | --finger --user ID] [--pin-fd N] [--code-fd N]",
 	    "sign on: staff card + PIN, emergency code + PIN, or fingerprint" },
@@ -358,14 +397,18 @@ static const struct cli_cmd cmds[] = {
 	    "a shared terminal, locked: your card (or face/finger) + PIN takes the session over" },
 	{ "logout", cmd_logout, "", "sign off" },
 	{ "status", cmd_status, "", "who is signed on, until when" },
-	{ "tray", cmd_tray, "[--read]",
-	    "the status in the notification area (Windows); --read prints its window's text" },
+	{ "tray", cmd_tray, "[--read | --menu]",
+	    "the status in the notification area (Windows); --read prints its window's text, "
+	    "--menu its uplink menu" },
 	{ "card-info", cmd_card_info, "", "what names the card in the reader (for IT)" },
 	{ "finger-enroll", cmd_finger_enroll, "--user ID", "enrol a finger on this laptop" },
 	{ "watch", cmd_watch, "[--lock-cmd CMD] [--presence card|finger --presence-period S]",
 	    "lock the session when the card leaves or presence lapses; deliver the audit outbox" },
 	{ "flush", cmd_flush, "[--outbox DIR]", "deliver the audit outbox now" },
 	{ "mark", cmd_mark, "[--count N]", "record a mark in the audit outbox (IT, tests)" },
+	{ "prefer", cmd_prefer, "wifi|wwan|IFNAME|auto",
+	    "carry the tunnel over this uplink when both are there (auto: the policy's order)" },
+	{ "uplinks", cmd_uplinks, "", "the netvm's uplinks, which one is active and preferred" },
 };
 
 int
@@ -383,6 +426,7 @@ main(int argc, char *argv[])
 		.presence_s = 30,
 		.flush_s = 30,
 		.count = 1,
+		.ctl_port = CTL_WORK_PORT,
 		/* Longer than the relay's own wait for the verifier (3 s, its
 		 * RELAY_TIMEOUT_MS), so that the relay's "unreachable" reaches
 		 * the user rather than the agent's own silence. */
@@ -397,7 +441,8 @@ main(int argc, char *argv[])
 		    "  --wait S (for a card, 0 = forever) --pin-fd N --code-fd N --user ID\n"
 		    "  --prints DIR --state-dir DIR --finger-timeout S --timeout-ms N -v\n"
 		    "  --outbox DIR (/var/lib/sekisho-agent) --lock-cmd CMD --presence card|finger\n"
-		    "  --presence-period S (30) --flush-every S (30) --no-card --count N\n",
+		    "  --presence-period S (30) --flush-every S (30) --no-card --count N\n"
+		    "  --ctl-port N (51834: the netvm's control socket, prefer and uplinks)\n",
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

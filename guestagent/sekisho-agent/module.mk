@@ -16,11 +16,13 @@ $(B)/sekisho-agent: LDFLAGS += $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/nu
 AGENT_PURE_SRCS := guestagent/sekisho-agent/apdu.c guestagent/sekisho-agent/outcome.c \
 	guestagent/sekisho-agent/card_name.c guestagent/sekisho-agent/outbox.c \
 	guestagent/sekisho-agent/lock_posix.c \
-	guestagent/sekisho-agent/client.c guestagent/sekisho-agent/state.c
+	guestagent/sekisho-agent/client.c guestagent/sekisho-agent/state.c \
+	guestagent/sekisho-agent/netvm.c guestagent/sekisho-agent/ctlink_posix.c
 UNITS += test_agent
 test_agent_SRCS := tests/unit/test_agent.c $(AGENT_PURE_SRCS) guestagent/sekisho-agent/link_udp.c \
 	guestagent/sekisho-agent/secret_posix.c
-# Every answer a card gives the agent, and every answer of the netvm.
+# Every answer a card gives the agent, and every answer of the netvm (the
+# relay's and the control socket's: netvm_decode).
 FUZZERS += fuzz_apdu fuzz_agent_answer fuzz_outbox
 fuzz_apdu_SRCS := tests/fuzz/fuzz_apdu.c guestagent/sekisho-agent/apdu.c guestagent/sekisho-agent/card_name.c
 fuzz_agent_answer_SRCS := tests/fuzz/fuzz_agent_answer.c $(AGENT_PURE_SRCS) guestagent/sekisho-agent/link_udp.c

@@ -28,5 +28,9 @@ int ui_tray_run(const struct agent *a);
 /* Finds the running status window and prints its status text: 0, or -1
  * when there is none (the tests' read-back, no OCR). */
 int ui_tray_read(void);
+/* The icon's uplink menu as it would pop up now (the netvm asked), one
+ * line per item ("[x] " checked, " (greyed)"): 0, or -1 when the netvm's
+ * status could not be read (tests, support). */
+int ui_tray_menu(const struct agent *a);
 
 #endif

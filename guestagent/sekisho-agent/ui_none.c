@@ -17,3 +17,11 @@ ui_tray_read(void)
 	fprintf(stderr, "sekisho-agent: tray: only on Windows\n");
 	return -1;
 }
+
+int
+ui_tray_menu(const struct agent *a)
+{
+	(void)a;
+	fprintf(stderr, "sekisho-agent: tray: only on Windows; use uplinks\n");
+	return -1;
+}

@@ -2,7 +2,10 @@
  * The notification-area status on Windows (ui.h), plain Win32: an icon
  * (Shell_NotifyIconW) whose tooltip is the status line, and a small window
  * with the line and a square coloured by the state. The state file is read
- * again every UI_REFRESH_MS; nothing else is asked of anyone.
+ * again every UI_REFRESH_MS. The icon's menu (right click) lists the
+ * netvm's uplinks from its status (netvm.h) and "Automatic": choosing one
+ * is `prefer` (docs/agent.md, "Uplink preference"), and the netvm's answer
+ * is shown under the status line.
  */
 #include "guestagent/sekisho-agent/ui.h"
 
@@ -11,14 +14,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "guestagent/sekisho-agent/netvm.h"
+#include "lib/cli.h"
+
 #define ID_TEXT		100
+#define ID_ANSWER	101
+#define ID_MENU_AUTO	200	/* the menu: automatic, then one per uplink */
+#define ID_MENU_UPLINK	201
+#define MENU_WAIT_MS	1500	/* for the netvm's status, the UI waits */
 #define ID_TIMER	1
 #define WM_TRAY		(WM_APP + 1)
 #define TEXT_MAX	256
 
 struct ui {
 	const struct agent	*a;
-	HWND			 win, text;
+	HWND			 win, text, answer;
+	struct netvm_answer	 st;		/* the status the menu was built from */
 	NOTIFYICONDATAW		 nid;
 	int			 icon;		/* 1: the icon was added */
 	int			 on;		/* signed on */
@@ -61,6 +72,78 @@ paint(HWND w)
 	EndPaint(w, &ps);
 }
 
+/* The uplink menu from the netvm's status, as ui.st holds it after. */
+static HMENU
+uplink_menu(const struct agent *a)
+{
+	HMENU m = CreatePopupMenu();
+	wchar_t w[TEXT_MAX];
+	char line[TEXT_MAX], item[TEXT_MAX + 16], err[256];
+	const struct ctl_status *s = &ui.st.status;
+
+	if (m == NULL)
+		return NULL;
+	if (netvm_ask(a->netvm, a->ctl_port, "status\n", MENU_WAIT_MS, &ui.st, err,
+	    sizeof(err)) != 0 || ui.st.type != CTL_T_STATUS) {
+		snprintf(item, sizeof(item), "Uplinks unknown: %s",
+		    ui.st.type == CTL_T_STATUS ? err : ui.st.line[0] ? ui.st.line : err);
+		MultiByteToWideChar(CP_UTF8, 0, item, -1, w, TEXT_MAX);
+		AppendMenuW(m, MF_STRING | MF_GRAYED, 0, w);
+		memset(&ui.st, 0, sizeof(ui.st));
+		return m;
+	}
+	AppendMenuW(m, MF_STRING | (s->flags & CTL_S_PREFER ? 0 : MF_CHECKED), ID_MENU_AUTO,
+	    L"Uplink: automatic (the policy's order)");
+	AppendMenuW(m, MF_SEPARATOR, 0, NULL);
+	for (size_t i = 0; i < s->n_uplinks; i++) {
+		int pref = (s->flags & CTL_S_PREFER) && strcmp(s->prefer, s->uplinks[i].name) == 0;
+
+		netvm_uplink_line(s, i, line, sizeof(line));
+		snprintf(item, sizeof(item), "Prefer %s", line);
+		MultiByteToWideChar(CP_UTF8, 0, item, -1, w, TEXT_MAX);
+		AppendMenuW(m, MF_STRING | (pref ? MF_CHECKED : 0) |
+		    (s->uplinks[i].flags & CTL_U_CARRIER ? 0 : MF_GRAYED),
+		    ID_MENU_UPLINK + (UINT)i, w);
+	}
+	return m;
+}
+
+/* A menu choice: the preference asked, the netvm's line shown. */
+static void
+choose(UINT id)
+{
+	static struct netvm_answer ans;
+	char req[CTL_MAX_LINE + 1], err[256];
+	const char *name = "";
+	wchar_t w[TEXT_MAX];
+
+	if (id >= ID_MENU_UPLINK && id < ID_MENU_UPLINK + (UINT)ui.st.status.n_uplinks)
+		name = ui.st.status.uplinks[id - ID_MENU_UPLINK].name;
+	else if (id != ID_MENU_AUTO)
+		return;
+	if (ctl_prefer_request(req, name) < 0)
+		return;
+	if (netvm_ask(ui.a->netvm, ui.a->ctl_port, req, MENU_WAIT_MS, &ans, err,
+	    sizeof(err)) != 0)
+		snprintf(ans.line, sizeof(ans.line), "Not preferred: %s.", err);
+	MultiByteToWideChar(CP_UTF8, 0, ans.line, -1, w, TEXT_MAX);
+	SetWindowTextW(ui.answer, w);
+}
+
+static void
+popup(HWND w)
+{
+	HMENU m = uplink_menu(ui.a);
+	POINT p;
+
+	if (m == NULL)
+		return;
+	GetCursorPos(&p);
+	SetForegroundWindow(w);	/* so the menu closes when clicked away */
+	TrackPopupMenu(m, TPM_RIGHTBUTTON, p.x, p.y, 0, w, NULL);
+	DestroyMenu(m);
+}
+
 static LRESULT CALLBACK
 wndproc(HWND w, UINT msg, WPARAM wp, LPARAM lp)
 {
@@ -75,7 +158,14 @@ wndproc(HWND w, UINT msg, WPARAM wp, LPARAM lp)
 		if (LOWORD(lp) == WM_LBUTTONUP) {
 			ShowWindow(w, SW_SHOWNORMAL);
 			SetForegroundWindow(w);
-		}
+		} else if (LOWORD(lp) == WM_RBUTTONUP || LOWORD(lp) == WM_CONTEXTMENU)
+			popup(w);
+		return 0;
+	case WM_CONTEXTMENU:	/* the window's own, too */
+		popup(w);
+		return 0;
+	case WM_COMMAND:
+		choose(LOWORD(wp));
 		return 0;
 	case WM_DESTROY:
 		KillTimer(w, ID_TIMER);
@@ -109,7 +199,7 @@ ui_tray_run(const struct agent *a)
 	}
 	ui.win = CreateWindowExW(0, L"" UI_WINDOW_CLASS, L"" UI_WINDOW_TITLE,
 	    WS_OVERLAPPED | WS_CAPTION | WS_SYSMENU | WS_MINIMIZEBOX,
-	    CW_USEDEFAULT, CW_USEDEFAULT, 480, 110, NULL, NULL, inst, NULL);
+	    CW_USEDEFAULT, CW_USEDEFAULT, 480, 150, NULL, NULL, inst, NULL);
 	if (ui.win == NULL) {
 		fprintf(stderr, "sekisho-agent: tray: CreateWindow: error %lu\n", GetLastError());
 		return -1;
@@ -117,6 +207,9 @@ ui_tray_run(const struct agent *a)
 	ui.text = CreateWindowExW(0, L"STATIC", L"", WS_CHILD | WS_VISIBLE | SS_LEFT,
 	    UI_SQ_X + UI_SQ_SIZE + 12, UI_SQ_Y, 400, 40, ui.win,
 	    (HMENU)(INT_PTR)ID_TEXT, inst, NULL);
+	ui.answer = CreateWindowExW(0, L"STATIC", L"", WS_CHILD | WS_VISIBLE | SS_LEFT,
+	    UI_SQ_X + UI_SQ_SIZE + 12, UI_SQ_Y + 44, 400, 40, ui.win,
+	    (HMENU)(INT_PTR)ID_ANSWER, inst, NULL);
 	/* The icon: a missing notification area (no shell) leaves the window. */
 	ui.nid.cbSize = sizeof(ui.nid);
 	ui.nid.hWnd = ui.win;
@@ -160,4 +253,35 @@ ui_tray_read(void)
 		return -1;
 	printf("%s\n", out);
 	return 0;
+}
+
+int
+ui_tray_menu(const struct agent *a)
+{
+	wchar_t w[TEXT_MAX];
+	char out[TEXT_MAX * 3];
+	HMENU m;
+	int n;
+
+	memset(&ui, 0, sizeof(ui));
+	ui.a = a;
+	if ((m = uplink_menu(a)) == NULL)
+		return -1;
+	n = GetMenuItemCount(m);
+	for (int i = 0; i < n; i++) {
+		UINT st = GetMenuState(m, (UINT)i, MF_BYPOSITION);
+
+		if (st & MF_SEPARATOR) {
+			printf("--\n");
+			continue;
+		}
+		w[0] = 0;
+		GetMenuStringW(m, (UINT)i, w, TEXT_MAX, MF_BYPOSITION);
+		if (WideCharToMultiByte(CP_UTF8, 0, w, -1, out, sizeof(out), NULL, NULL) == 0)
+			out[0] = '\0';
+		printf("%s%s%s\n", st & MF_CHECKED ? "[x] " : "[ ] ", out,
+		    st & MF_GRAYED ? " (greyed)" : "");
+	}
+	DestroyMenu(m);
+	return ui.st.type == CTL_T_STATUS ? 0 : -1;
 }

@@ -3,6 +3,7 @@
 #   sc.h      sc_pcsc.c        unchanged: winscard has pcsc-lite's API
 #   bio.h     bio_winbio.c     the Windows Biometric Framework
 #   link.h    link_win.c       Winsock
+#   ctlink.h  ctlink_win.c     Winsock (TCP: sekishod's control socket)
 #   secret.h  secret_win.c     the console, echo off
 #   ui.h      ui_win.c         the notification-area status (ui_none.c on Linux)
 # and wincompat/compat.h force-included for the few POSIX names the shared
@@ -25,8 +26,10 @@ WIN_AGENT_SRCS := $(SA)/main.c $(SA)/login.c $(SA)/handover.c $(SA)/card.c $(SA)
 	$(SA)/card_name.c $(SA)/client.c $(SA)/outcome.c $(SA)/state.c \
 	$(SA)/sc_pcsc.c $(SA)/bio_winbio.c $(SA)/link_win.c $(SA)/secret_win.c \
 	$(SA)/ui_win.c $(SA)/outbox.c $(SA)/flush.c $(SA)/watch.c $(SA)/lock_win.c \
+	$(SA)/uplink.c $(SA)/netvm.c $(SA)/ctlink_win.c \
 	$(SA)/wincompat/pcsc_error.c $(SA)/wincompat/secfile_win.c \
-	lib/cli.c lib/util.c lib/encode.c lib/proto/signon_wire.c lib/proto/signon_crypto.c
+	lib/cli.c lib/util.c lib/encode.c lib/ifname.c lib/proto/signon_wire.c \
+	lib/proto/signon_crypto.c lib/proto/control_wire.c
 WIN_AGENT_OBJS := $(WIN_AGENT_SRCS:%.c=$(B)/win/obj/%.o)
 
 # The outbox's Windows smoke test (tests/win/outbox_smoke.c), run under

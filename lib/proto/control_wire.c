@@ -4,6 +4,10 @@
 #include <string.h>
 
 #include "lib/encode.h"
+#include "lib/ifname.h"
+
+/* No %zu here: the Windows agent links this file, and mingw's checker
+ * takes sk_errorf's format as Microsoft's printf. */
 
 _Static_assert(CTL_RESP_HDR_LEN == CTL_MAGIC_LEN + 1 + 1 + 4, "header length");
 
@@ -13,19 +17,71 @@ static const char *const requests[] = {
 	[CTL_RELOAD] = "reload\n",
 };
 
+#define PREFER		"prefer "
+#define PREFER_LEN	(sizeof(PREFER) - 1)
+#define PREFER_AUTO	"auto"
+
 int
-ctl_parse(const char *buf, size_t len, enum ctl_cmd *cmd)
+ctl_parse_req(const char *buf, size_t len, struct ctl_req *req)
 {
+	char name[CTL_IFNAME_MAX + 2];
+	size_t n;
+
 	if (len > CTL_MAX_LINE)
 		return -EMSGSIZE;
 	if (len == 0 || buf[len - 1] != '\n' || memchr(buf, '\n', len) != buf + len - 1)
 		return -EINVAL;
+	memset(req, 0, sizeof(*req));
 	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
 		if (len == strlen(requests[i]) && memcmp(buf, requests[i], len) == 0) {
-			*cmd = (enum ctl_cmd)i;
+			req->cmd = (enum ctl_cmd)i;
 			return 0;
 		}
-	return -EINVAL;
+	/* "prefer NAME\n": the name between the one space and the newline,
+	 * no NUL in it, and a name lib/ifname.h takes. */
+	if (len <= PREFER_LEN + 1 || memcmp(buf, PREFER, PREFER_LEN) != 0)
+		return -EINVAL;
+	n = len - PREFER_LEN - 1;
+	if (n > CTL_IFNAME_MAX || memchr(buf + PREFER_LEN, '\0', n) != NULL)
+		return -EINVAL;
+	memcpy(name, buf + PREFER_LEN, n);
+	name[n] = '\0';
+	if (!ifname_valid(name))
+		return -EINVAL;
+	req->cmd = CTL_PREFER;
+	if (strcmp(name, PREFER_AUTO) != 0)
+		memcpy(req->uplink, name, n + 1);
+	return 0;
+}
+
+int
+ctl_parse(const char *buf, size_t len, enum ctl_cmd *cmd)
+{
+	struct ctl_req req;
+	int rc;
+
+	if ((rc = ctl_parse_req(buf, len, &req)) != 0)
+		return rc;
+	if (req.cmd == CTL_PREFER)
+		return -EINVAL;
+	*cmd = req.cmd;
+	return 0;
+}
+
+int
+ctl_prefer_request(char out[CTL_MAX_LINE + 1], const char *uplink)
+{
+	const char *name = uplink == NULL || uplink[0] == '\0' ? PREFER_AUTO : uplink;
+	size_t n;
+
+	if (!ifname_valid(name))
+		return -EINVAL;
+	n = strlen(name);
+	memcpy(out, PREFER, PREFER_LEN);
+	memcpy(out + PREFER_LEN, name, n);
+	out[PREFER_LEN + n] = '\n';
+	out[PREFER_LEN + n + 1] = '\0';
+	return (int)(PREFER_LEN + n + 1);
 }
 
 const char *
@@ -104,7 +160,7 @@ int
 ctl_line_check(const uint8_t *in, size_t len, struct sk_error *err)
 {
 	if (len == 0 || len > CTL_LINE_MAX)
-		return sk_errorf(err, EINVAL, "line of %zu bytes, expected 1 to %u", len,
+		return sk_errorf(err, EINVAL, "line of %lu bytes, expected 1 to %u", (unsigned long)len,
 		    CTL_LINE_MAX);
 	if (memchr(in, '\0', len) != NULL)
 		return sk_errorf(err, EINVAL, "NUL in a line");
@@ -223,6 +279,11 @@ ctl_status_encode(uint8_t *out, size_t cap, const struct ctl_status *s)
 		put64(&w, (uint64_t)s->fetch.last_age_s);
 		put_str(&w, s->fetch.result, CTL_RESULT_MAX);
 	}
+	if (s->flags & CTL_S_PREFER) {
+		if (!ifname_valid(s->prefer))
+			return -EMSGSIZE;
+		put_str(&w, s->prefer, CTL_IFNAME_MAX);
+	}
 	if (s->flags & CTL_S_BUNDLE) {
 		put64(&w, (uint64_t)s->bundle.signed_at);
 		put32(&w, s->bundle.max_age_s);
@@ -252,8 +313,8 @@ take(struct rd *r, size_t n, const char *what)
 	if (r->bad)
 		return zero;
 	if (n > r->len - r->off) {
-		r->bad = sk_errorf(r->err, EINVAL, "truncated status: %s at byte %zu of %zu",
-		    what, r->off, r->len);
+		r->bad = sk_errorf(r->err, EINVAL, "truncated status: %s at byte %lu of %lu",
+		    what, (unsigned long)r->off, (unsigned long)r->len);
 		return zero;
 	}
 	r->off += n;
@@ -302,7 +363,8 @@ get_str(struct rd *r, char *dst, size_t max, const char *what)
 	if (r->bad)
 		return;
 	if (n > max) {
-		r->bad = sk_errorf(r->err, EINVAL, "%s of %u bytes, at most %zu", what, n, max);
+		r->bad = sk_errorf(r->err, EINVAL, "%s of %u bytes, at most %lu", what, n,
+		    (unsigned long)max);
 		return;
 	}
 	p = take(r, n, what);
@@ -361,7 +423,7 @@ ctl_status_decode(const uint8_t *in, size_t len, struct ctl_status *out,
 
 	memset(&s, 0, sizeof(s));
 	if (len > CTL_PAYLOAD_MAX)
-		return sk_errorf(err, EINVAL, "status of %zu bytes, at most %u", len,
+		return sk_errorf(err, EINVAL, "status of %lu bytes, at most %u", (unsigned long)len,
 		    CTL_PAYLOAD_MAX);
 	s.mode = get8(&r, "mode");
 	check(&r, s.mode <= CTL_MODE_OFFICE, "unknown mode");
@@ -410,6 +472,10 @@ ctl_status_decode(const uint8_t *in, size_t len, struct ctl_status *out,
 		check(&r, s.fetch.last != 0 || (s.fetch.last_age_s == 0 &&
 		    s.fetch.result[0] == '\0'), "a fetch result without a fetch");
 	}
+	if (s.flags & CTL_S_PREFER) {
+		get_str(&r, s.prefer, CTL_IFNAME_MAX, "preferred uplink");
+		check(&r, ifname_valid(s.prefer), "preferred uplink not an interface name");
+	}
 	if (s.flags & CTL_S_BUNDLE) {
 		s.bundle.signed_at = get_s64(&r, 0, "signed time");
 		s.bundle.max_age_s = get32(&r, "max age");
@@ -427,7 +493,8 @@ ctl_status_decode(const uint8_t *in, size_t len, struct ctl_status *out,
 	if (r.bad)
 		return -EINVAL;
 	if (r.off != len)
-		return sk_errorf(err, EINVAL, "%zu bytes after the status", len - r.off);
+		return sk_errorf(err, EINVAL, "%lu bytes after the status",
+		    (unsigned long)(len - r.off));
 	memcpy(out, &s, sizeof(s));
 	return 0;
 }

@@ -5,8 +5,11 @@
  * sekishod answers. One request, one response, then sekishod closes.
  *
  * Request: one line of exactly these bytes, at most CTL_MAX_LINE:
- *   "status\n"  "status json\n"  "reload\n"
- * ("status json" gets the same answer as "status": the client renders it.)
+ *   "status\n"  "status json\n"  "reload\n"  "prefer NAME\n"  "prefer auto\n"
+ * ("status json" gets the same answer as "status": the client renders it.
+ * NAME is an interface name as lib/ifname.h takes it, one space before it;
+ * "auto" clears the preference, so an uplink named "auto" cannot be
+ * preferred.)
  *
  * Response (10 bytes + N):
  *    0  4  magic "SKCR"
@@ -54,6 +57,9 @@
  *       8  wall clock of the last one, UNIX seconds, 0 none yet
  *       8  seconds since then (0 when none yet)
  *     str  its result line (CTL_RESULT_MAX)
+ *  if CTL_S_PREFER (the employee prefers an uplink, docs/control.md
+ *  "Uplink preference"):
+ *     str  the preferred uplink's name (CTL_IFNAME_MAX, a valid interface name)
  *  if CTL_S_BUNDLE (a signed bundle is in force, docs/distribution.md
  *  "Expiry"):
  *       8  the freshest signed time for its serial, UNIX seconds, 0 .. 2^63-1
@@ -78,6 +84,8 @@
 
 #define CTL_MAX_LINE		64
 #define CTL_SOCKET		"/run/sekisho/sekishod.sock"
+#define CTL_WORK_PORT		51834	/* TCP on the work link: the agent's
+					 * requests (docs/control.md) */
 #define CTL_RESP_MAGIC		"SKCR"
 #define CTL_MAGIC_LEN		4
 #define CTL_VERSION		1
@@ -96,13 +104,21 @@
 #define CTL_RESULT_MAX		1023
 #define CTL_SERIAL_MAX		INT64_MAX
 
-enum ctl_cmd { CTL_STATUS, CTL_STATUS_JSON, CTL_RELOAD };
+enum ctl_cmd { CTL_STATUS, CTL_STATUS_JSON, CTL_RELOAD, CTL_PREFER };
+
+/* One parsed request: the command and, for CTL_PREFER, the uplink ("" for
+ * "prefer auto"). */
+struct ctl_req {
+	enum ctl_cmd	cmd;
+	char		uplink[CTL_IFNAME_MAX + 1];
+};
 
 enum ctl_type {
 	CTL_T_STATUS = 1,	/* the status payload */
-	CTL_T_ACCEPTED = 2,	/* reload: a new bundle was taken ("accepted: ...") */
-	CTL_T_UNCHANGED = 3,	/* reload: nothing new ("unchanged: ...") */
-	CTL_T_REFUSED = 4,	/* reload: refused ("refused: ...") */
+	CTL_T_ACCEPTED = 2,	/* reload: a new bundle was taken; prefer: the
+				 * preference was taken ("accepted: ...") */
+	CTL_T_UNCHANGED = 3,	/* reload, prefer: nothing new ("unchanged: ...") */
+	CTL_T_REFUSED = 4,	/* reload, prefer: refused ("refused: ...") */
 	CTL_T_ERROR = 5,	/* the request was not understood */
 };
 
@@ -119,7 +135,8 @@ enum ctl_office {
 #define CTL_S_TUNNEL	0x04	/* the tunnel's counters follow */
 #define CTL_S_FETCH	0x08	/* bundle fetches follow */
 #define CTL_S_BUNDLE	0x10	/* the bundle's age follows */
-#define CTL_S_ALL	0x1f
+#define CTL_S_PREFER	0x20	/* the preferred uplink follows */
+#define CTL_S_ALL	0x3f
 
 #define CTL_U_CARRIER	0x01
 #define CTL_U_ADDR	0x02
@@ -167,6 +184,7 @@ struct ctl_status {
 		int64_t		last_age_s;
 		char		result[CTL_RESULT_MAX + 1];
 	} fetch;
+	char		prefer[CTL_IFNAME_MAX + 1];	/* CTL_S_PREFER */
 	struct {					/* CTL_S_BUNDLE */
 		int64_t		signed_at;	/* UNIX seconds */
 		uint32_t	max_age_s;	/* 0 never expires */
@@ -178,11 +196,17 @@ struct ctl_status {
 
 /*
  * Parses one request of exactly len bytes ending in '\n'. 0 or -errno:
- * -EMSGSIZE too long, -EINVAL not a known request.
+ * -EMSGSIZE too long, -EINVAL not a known request (a "prefer" whose name
+ * is no interface name included).
  */
+int ctl_parse_req(const char *buf, size_t len, struct ctl_req *req);
+/* The same, for the requests without an argument; "prefer" is -EINVAL. */
 int ctl_parse(const char *buf, size_t len, enum ctl_cmd *cmd);
-/* The request line for cmd, NUL-terminated. */
+/* The request line for cmd (not CTL_PREFER), NUL-terminated. */
 const char *ctl_request(enum ctl_cmd cmd);
+/* "prefer NAME\n" or "prefer auto\n" (uplink NULL or "") into out, NUL-
+ * terminated; its length, or -EINVAL if uplink is no interface name. */
+int ctl_prefer_request(char out[CTL_MAX_LINE + 1], const char *uplink);
 
 /* Writes the CTL_RESP_HDR_LEN-byte header for a payload of len bytes. */
 void ctl_header_encode(uint8_t out[CTL_RESP_HDR_LEN], uint8_t type, uint32_t len);

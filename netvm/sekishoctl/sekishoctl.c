@@ -5,6 +5,7 @@
  *
  *	sekishoctl [-s socket] status [--json]
  *	sekishoctl [-s socket] reload
+ *	sekishoctl [-s socket] prefer UPLINK|auto
  *
  * reload prints sekishod's one line and exits 0 when the bundle was
  * accepted or there was nothing new, 1 when it was refused.
@@ -25,6 +26,8 @@ static const struct cli_cmd cmds[] = {
 	    "how the netvm stands: mode, uplinks, tunnel, policy, fetches" },
 	{ "reload", reload_main, "",
 	    "take a new signed policy bundle from sekishod's incoming path" },
+	{ "prefer", prefer_main, "UPLINK|auto",
+	    "carry the tunnel over this uplink when it can (auto: the policy's order)" },
 };
 
 static const struct cli cli = {
@@ -56,9 +59,14 @@ read_all(int fd, uint8_t *buf, size_t cap)
 int
 ctl_ask(struct ctl_client *c, enum ctl_cmd cmd)
 {
+	return ctl_ask_line(c, ctl_request(cmd));
+}
+
+int
+ctl_ask_line(struct ctl_client *c, const char *req)
+{
 	static uint8_t buf[CTL_RESP_HDR_LEN + CTL_PAYLOAD_MAX + 1];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *req = ctl_request(cmd);
 	struct sk_error err;
 	uint32_t len;
 	ssize_t n;

@@ -17,8 +17,11 @@ struct ctl_client {
 /* Sends cmd's request and reads the whole response into c, checking its
  * header and exact length. 0, or EXIT_FAIL after one line on stderr. */
 int ctl_ask(struct ctl_client *c, enum ctl_cmd cmd);
+/* The same with the request line req (NUL-terminated). */
+int ctl_ask_line(struct ctl_client *c, const char *req);
 
 int status_main(void *ctx, int argc, char *argv[]);
 int reload_main(void *ctx, int argc, char *argv[]);
+int prefer_main(void *ctx, int argc, char *argv[]);
 
 #endif

@@ -151,6 +151,9 @@ show_text(const struct ctl_status *s, struct buf *o)
 		buf_printf(o, "uplink:     %s %s/%u\n", u->name, ip4(u->addr, a), u->plen);
 	else
 		buf_printf(o, "uplink:     none\n");
+	if (s->flags & CTL_S_PREFER)
+		buf_printf(o, "preferred uplink: %s%s\n", s->prefer,
+		    s->mode == CTL_MODE_OFFICE ? " (office mode comes first)" : "");
 	buf_printf(o, "uplinks:\n");
 	text_uplinks(s, o);
 	text_tunnel(s, o);
@@ -291,6 +294,8 @@ show_json(const struct ctl_status *s, struct buf *o)
 	add(j, "reason", str(s->reason));
 	add(j, "since_ms", json_object_new_uint64(s->since_ms));
 	add(j, "uplink", u != NULL ? str(u->name) : NULL);
+	if (s->flags & CTL_S_PREFER)
+		add(j, "preferred_uplink", str(s->prefer));
 	add(j, "uplinks", json_uplinks(s));
 	add(j, "tunnel", json_tunnel(s));
 	p = json_object_new_object();

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +14,9 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "policy/policy.h"
+
+_Static_assert(CTL_WORK_PORT == POLICY_CTL_WORK_PORT, "the ruleset lets the agent in");
 
 int
 ctl_listen(const char *path)
@@ -36,6 +40,26 @@ ctl_listen(const char *path)
 		return -e;
 	}
 	umask(old);
+	return fd;
+}
+
+int
+ctl_listen_work(const char *ifname, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
+	    .sin_addr.s_addr = htonl(INADDR_ANY) };
+	int fd, one = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 || listen(fd, 4) == -1) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
 	return fd;
 }
 
@@ -76,6 +100,22 @@ reply(int fd, const uint8_t *p, size_t len)
 	}
 }
 
+/* Before a close with the client's bytes unread (a request that was too
+ * long): what is already here is read and dropped, a bounded amount, so
+ * that TCP ends with the answer and a FIN rather than a reset that could
+ * discard the answer on its way (the work link's clients). */
+static void
+drain(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char junk[512];
+
+	/* poll and read: what the frontend's sandbox allows */
+	for (int i = 0; i < 8 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) &&
+	    read(fd, junk, sizeof(junk)) > 0; i++)
+		;
+}
+
 /* One response: the header, then the payload. */
 static void
 respond(int fd, uint8_t type, const void *payload, size_t len)
@@ -87,7 +127,7 @@ respond(int fd, uint8_t type, const void *payload, size_t len)
 	reply(fd, payload, len);
 }
 
-/* reload's one line, typed by how it starts (struct ctl_ops). */
+/* reload's and prefer's one line, typed by how it starts (struct ctl_ops). */
 static size_t
 answer_line(const struct buf *out, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX])
 {
@@ -102,7 +142,7 @@ answer_line(const struct buf *out, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MA
 		return sizeof(oom) - 1;
 	}
 	if (ctl_line_check((const uint8_t *)s, out->len, &err) != 0) {
-		log_warnx("control: reload answered \"%.80s\": %s", s, err.msg);
+		log_warnx("control: answered \"%.80s\": %s", s, err.msg);
 		memcpy(payload, cut, sizeof(cut) - 1);
 		return sizeof(cut) - 1;
 	}
@@ -137,16 +177,19 @@ answer_status(const struct ctl_ops *ops, void *arg, uint8_t *type,
 }
 
 size_t
-ctl_answer(enum ctl_cmd cmd, const struct ctl_ops *ops, void *arg, uint8_t *type,
+ctl_answer(const struct ctl_req *req, const struct ctl_ops *ops, void *arg, uint8_t *type,
     uint8_t payload[CTL_PAYLOAD_MAX])
 {
 	struct buf out;
 	size_t n;
 
-	if (cmd != CTL_RELOAD)
+	if (req->cmd != CTL_RELOAD && req->cmd != CTL_PREFER)
 		return answer_status(ops, arg, type, payload);
 	buf_init(&out);
-	ops->reload(&out, arg);
+	if (req->cmd == CTL_RELOAD)
+		ops->reload(&out, arg);
+	else
+		ops->prefer(req->uplink, &out, arg);
 	n = answer_line(&out, type, payload);
 	buf_free(&out);
 	return n;
@@ -166,15 +209,16 @@ peer_is_root(int fd)
 }
 
 void
-ctl_serve_ask(int lfd, ctl_ask_fn ask, void *arg)
+ctl_serve_ask(int lfd, int work, ctl_ask_fn ask, void *arg)
 {
 	static const char e[] =
-	    "error: unknown request (try \"status\", \"status json\" or \"reload\")\n";
+	    "error: unknown request (try \"status\", \"status json\", \"reload\" or "
+	    "\"prefer UPLINK|auto\")\n";
 	static const char notroot[] = "error: reload: only root may ask for it\n";
 	static uint8_t payload[CTL_PAYLOAD_MAX];
 	char req[CTL_MAX_LINE + 1];
 	struct timeval tv = { 0, 500000 };
-	enum ctl_cmd cmd;
+	struct ctl_req r;
 	uint8_t type;
 	size_t len;
 	ssize_t n;
@@ -184,20 +228,21 @@ ctl_serve_ask(int lfd, ctl_ask_fn ask, void *arg)
 		return;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	n = read_request(fd, req, sizeof(req));
-	if (n < 0 || ctl_parse(req, (size_t)n, &cmd) != 0) {
+	if (n < 0 || ctl_parse_req(req, (size_t)n, &r) != 0) {
 		respond(fd, CTL_T_ERROR, e, sizeof(e) - 1);
+		drain(fd);
 		close(fd);
 		return;
 	}
 	/* The socket's group may hold the sign-on relay, which asks for the
 	 * mode and uplink of each request: a client that is not root may ask
 	 * for the status and nothing else. */
-	if (cmd == CTL_RELOAD && !peer_is_root(fd)) {
+	if (r.cmd == CTL_RELOAD && (work || !peer_is_root(fd))) {
 		respond(fd, CTL_T_ERROR, notroot, sizeof(notroot) - 1);
 		close(fd);
 		return;
 	}
-	if (ask(cmd, &type, payload, &len, arg) == 0)
+	if (ask(&r, &type, payload, &len, arg) == 0)
 		respond(fd, type, payload, len);
 	close(fd);
 }
@@ -208,12 +253,12 @@ struct local {
 };
 
 static int
-ask_local(enum ctl_cmd cmd, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX], size_t *len,
-    void *arg)
+ask_local(const struct ctl_req *req, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX],
+    size_t *len, void *arg)
 {
 	struct local *l = arg;
 
-	*len = ctl_answer(cmd, l->ops, l->arg, type, payload);
+	*len = ctl_answer(req, l->ops, l->arg, type, payload);
 	return 0;
 }
 
@@ -222,5 +267,5 @@ ctl_serve(int lfd, const struct ctl_ops *ops, void *arg)
 {
 	struct local l = { ops, arg };
 
-	ctl_serve_ask(lfd, ask_local, &l);
+	ctl_serve_ask(lfd, 0, ask_local, &l);
 }

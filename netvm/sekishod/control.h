@@ -65,21 +65,30 @@ struct ctl_ops {
 	/* "reload": take a new policy bundle if there is one; one line into
 	 * out, starting "accepted:", "unchanged:" or "refused:". */
 	void	(*reload)(struct buf *out, void *);
+	/* "prefer": uplink ("" for auto) preferred, if the engine takes it;
+	 * one line as for reload. */
+	void	(*prefer)(const char *uplink, struct buf *out, void *);
 };
 
 int ctl_listen(const char *path);
+/* The work link's listening socket: TCP, any address, port, tied to
+ * ifname (SO_BINDTODEVICE: only what arrives on the work link reaches
+ * it). The descriptor or -errno. */
+int ctl_listen_work(const char *ifname, uint16_t port);
 /* Accepts one client and answers it; blocking with short timeouts. */
 void ctl_serve(int lfd, const struct ctl_ops *ops, void *arg);
 
-/* The answer to cmd, built where the state is (the parent): its type and
+/* The answer to req, built where the state is (the parent): its type and
  * payload; the payload's length. */
-size_t ctl_answer(enum ctl_cmd cmd, const struct ctl_ops *ops, void *arg, uint8_t *type,
-    uint8_t payload[CTL_PAYLOAD_MAX]);
+size_t ctl_answer(const struct ctl_req *req, const struct ctl_ops *ops, void *arg,
+    uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX]);
 /* ctl_serve where the answer comes from elsewhere (the frontend asks the
  * parent): the client's request is read and parsed here, ask() gives the
- * answer (0) or none (-1: the client is closed unanswered). */
-typedef int (*ctl_ask_fn)(enum ctl_cmd cmd, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX],
-    size_t *len, void *arg);
-void ctl_serve_ask(int lfd, ctl_ask_fn ask, void *arg);
+ * answer (0) or none (-1: the client is closed unanswered). A client on
+ * the work link's socket (work 1) is never root: it may ask for the
+ * status and a preference, not for a reload. */
+typedef int (*ctl_ask_fn)(const struct ctl_req *req, uint8_t *type,
+    uint8_t payload[CTL_PAYLOAD_MAX], size_t *len, void *arg);
+void ctl_serve_ask(int lfd, int work, ctl_ask_fn ask, void *arg);
 
 #endif

@@ -133,13 +133,56 @@ usable(const struct engine *e, const struct uplink *u)
 	    (u->has_gw || on_link(u, e->endpoints[e->gateway]));
 }
 
-/* Is a better than b (b may be NULL)? Priority, then the one in use, then
- * the lower ifindex, so the choice is deterministic. */
+int
+engine_usable(const struct engine *e, const struct uplink *u)
+{
+	return usable(e, u);
+}
+
+const struct uplink *
+engine_uplink_named(const struct engine *e, const char *name)
+{
+	for (size_t i = 0; i < e->n_uplinks; i++)
+		if (strcmp(e->uplinks[i].name, name) == 0)
+			return &e->uplinks[i];
+	return NULL;
+}
+
+enum prefer_verdict
+engine_prefer_check(const struct engine *e, const char *name, const char **why)
+{
+	const struct uplink *u;
+	const char *w = NULL;
+	enum prefer_verdict v;
+
+	if (name[0] == '\0')
+		v = e->prefer[0] == '\0' ? PREFER_SAME : PREFER_OK;
+	else if ((u = engine_uplink_named(e, name)) == NULL)
+		v = PREFER_UNKNOWN;
+	else if (e->mode == MODE_OFFICE)
+		v = PREFER_OFFICE;
+	else if (!usable(e, u)) {
+		v = PREFER_DOWN;
+		w = !u->carrier ? "no carrier" : !u->has_addr ? "no address" :
+		    "no default route";
+	} else
+		v = strcmp(e->prefer, name) == 0 ? PREFER_SAME : PREFER_OK;
+	if (why != NULL)
+		*why = w;
+	return v;
+}
+
+/* Is a better than b (b may be NULL)? In a remote pick, the preferred
+ * uplink first (engine.h); then priority, then the one in use, then the
+ * lower ifindex, so the choice is deterministic. */
 static int
-better(const struct engine *e, const struct uplink *a, const struct uplink *b)
+better(const struct engine *e, const struct uplink *a, const struct uplink *b, int prefer)
 {
 	if (b == NULL)
 		return 1;
+	if (prefer && e->prefer[0] != '\0' &&
+	    (strcmp(a->name, e->prefer) == 0) != (strcmp(b->name, e->prefer) == 0))
+		return strcmp(a->name, e->prefer) == 0;
 	if (a->priority != b->priority)
 		return a->priority > b->priority;
 	if ((a->ifindex == e->active) != (b->ifindex == e->active))
@@ -176,7 +219,7 @@ pick(const struct engine *e, enum pick how, uint64_t now)
 
 	for (size_t i = 0; i < e->n_uplinks; i++)
 		if (eligible(e, &e->uplinks[i], how, now) &&
-		    better(e, &e->uplinks[i], best))
+		    better(e, &e->uplinks[i], best, how != PICK_OFFICE))
 			best = &e->uplinks[i];
 	return best;
 }
@@ -340,6 +383,15 @@ apply_event(struct engine *e, const struct event *ev)
 
 	if (ev->type == EV_TICK)
 		return 1;
+	/* The edge asked engine_prefer_check() first. Kept by name, also
+	 * while no uplink has it: pick() only ever chooses among the
+	 * uplinks it knows and finds usable, whatever the name. */
+	if (ev->type == EV_PREFER) {
+		if (strcmp(e->prefer, ev->name) == 0)
+			return 0;
+		sk_strlcpy(e->prefer, ev->name, sizeof(e->prefer));
+		return 1;
+	}
 	if (ev->type == EV_TUNNEL_STALE) {
 		if (e->mode != MODE_REMOTE || (u = uplink_get(e, e->active, 0)) == NULL)
 			return 0;
@@ -489,13 +541,28 @@ go(struct engine *e, enum mode mode, const struct uplink *u, uint64_t now,
 	return n;
 }
 
+/* The preferred uplink, if it could carry the tunnel now: usable and not
+ * stale. One still being probed counts too (unlike another uplink, which
+ * waits for its probe): should its beacon answer, office mode takes over
+ * anyway, and not waiting spares the tunnel a move away and back. */
+static const struct uplink *
+preferred(const struct engine *e, uint64_t now)
+{
+	const struct uplink *u;
+
+	if (e->prefer[0] == '\0' || (u = engine_uplink_named(e, e->prefer)) == NULL)
+		return NULL;
+	return eligible(e, u, PICK_PROBING, now) ? u : NULL;
+}
+
 static void
 decide(const struct engine *e, uint64_t now, enum mode *mode,
     const struct uplink **u)
 {
 	if ((*u = pick(e, PICK_OFFICE, now)) != NULL)
 		*mode = MODE_OFFICE;
-	else if ((*u = pick(e, PICK_FRESH, now)) != NULL ||
+	else if ((*u = preferred(e, now)) != NULL ||
+	    (*u = pick(e, PICK_FRESH, now)) != NULL ||
 	    (*u = pick(e, PICK_PROBING, now)) != NULL ||
 	    (*u = pick(e, PICK_ANY, now)) != NULL)
 		*mode = MODE_REMOTE;
@@ -540,7 +607,7 @@ want_probe(struct engine *e, const struct event *ev, struct action *out)
 	struct uplink *u;
 
 	if (!e->beacons || ev->type == EV_BEACON_OK || ev->type == EV_BEACON_FAIL ||
-	    ev->type == EV_TICK || ev->type == EV_TUNNEL_STALE ||
+	    ev->type == EV_TICK || ev->type == EV_TUNNEL_STALE || ev->type == EV_PREFER ||
 	    ev->type == EV_GATEWAY_TIMEOUT ||
 	    (u = uplink_get(e, ev->ifindex, 0)) == NULL ||
 	    !usable(e, u) || u->office != OFFICE_UNKNOWN)

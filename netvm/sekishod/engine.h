@@ -17,7 +17,16 @@
  *  4. blocked.
  * "Best" is the highest priority (policy; default wired > Wi-Fi > WWAN),
  * then the uplink already in use (no needless moves), then the lowest
- * ifindex.
+ * ifindex. In 2 and 3, an uplink the employee prefers (EV_PREFER, from the
+ * agent through the control socket) comes before every other, whatever
+ * its priority, as long as it is usable (and, in 2, not stale; while its
+ * beacon is still asked too, since office mode would take over anyway): so a
+ * preference only chooses which of the uplinks the engine would use
+ * anyway carries the tunnel, never anything else. It has no say in 1: a
+ * proven office LAN is never left for a preference, and in office mode a
+ * new one is refused (engine_prefer_check). The preference is kept by
+ * name (an LTE stick pulled and put back is preferred again) until
+ * EV_PREFER with an empty name clears it.
  *
  * Office mode is bound to the router it was proven behind: the office
  * uplink's default route must name a router whose link-layer address the
@@ -157,6 +166,9 @@ enum ev_type {
 	EV_HANDSHAKE,	/* the tunnel's handshake was read: age_ms */
 	EV_NEIGH,	/* a neighbour entry: ifindex, addr, lladdr (has_lladdr 0:
 			 * gone, or no address resolved) */
+	EV_PREFER,	/* the employee prefers uplink name ("": the policy's
+			 * order again); ifindex 0. Only after
+			 * engine_prefer_check() said PREFER_OK */
 };
 
 struct event {
@@ -255,8 +267,19 @@ struct engine {
 	uint64_t	retry_ms;	/* the next extra wait */
 	uint64_t	live_ms;	/* a quiet tunnel's probe went then; 0: none */
 	char		reason[96];
+	char		prefer[IF_NAMESIZE];	/* the preferred uplink, "": none */
 	struct uplink	uplinks[ENGINE_MAX_UPLINKS];
 	size_t		n_uplinks;
+};
+
+/* What a preference for an uplink would meet (engine_prefer_check). */
+enum prefer_verdict {
+	PREFER_OK,		/* taken: it changes the preference */
+	PREFER_SAME,		/* it is the preference already */
+	PREFER_UNKNOWN,		/* no uplink of that name (the work link and
+				 * the tunnel are none) */
+	PREFER_DOWN,		/* that uplink cannot carry the tunnel now */
+	PREFER_OFFICE,		/* office mode: a proven LAN is not left */
 };
 
 void engine_init(struct engine *e, int work_ifindex, int tunnel_ifindex,
@@ -297,6 +320,16 @@ uint64_t engine_office_retry_at(const struct engine *e);
  * engine_restate(); the caller then probes it again at once. 1 if kept. */
 int engine_vouch(struct engine *e, const struct uplink *was);
 const struct uplink *engine_uplink(const struct engine *e, int ifindex);
+/* The uplink of that name, or NULL. */
+const struct uplink *engine_uplink_named(const struct engine *e, const char *name);
+/* Would a preference for name ("": none) be taken, now? Refused in office
+ * mode (unless it clears one), for a name that is no uplink, and for an
+ * uplink that cannot carry anything (no carrier, no address, no way on);
+ * why (if not NULL) then says what it lacks, e.g. "no carrier". */
+enum prefer_verdict engine_prefer_check(const struct engine *e, const char *name,
+    const char **why);
+/* Is u usable (carrier, address, a way on)? */
+int engine_usable(const struct engine *e, const struct uplink *u);
 /* The uplink whose office status must be checked again, or NULL. */
 const struct uplink *engine_office_uplink(const struct engine *e);
 const char *office_state_name(enum office_state s);

@@ -136,7 +136,7 @@ f_str(struct cur *c, char *s, size_t n, int ifname, const char *what)
 static void
 f_event(struct cur *c, struct event *e)
 {
-	FIELD(c, e->type, 4, EV_NEIGH, "event type");
+	FIELD(c, e->type, 4, EV_PREFER, "event type");
 	IFX(c, e->ifindex, "event ifindex");
 	f_str(c, e->name, sizeof(e->name), 1, "event name");
 	FIELD(c, e->priority, 4, UINT32_MAX, "event priority");
@@ -227,6 +227,7 @@ f_state(struct cur *c, struct engine *e)
 	FIELD(c, e->retry_ms, 8, UINT64_MAX, "state retry");
 	FIELD(c, e->live_ms, 8, UINT64_MAX, "state live probe");
 	f_str(c, e->reason, sizeof(e->reason), 0, "state reason");
+	f_str(c, e->prefer, sizeof(e->prefer), 1, "state preferred uplink");
 	FIELD(c, e->n_uplinks, 4, ENGINE_MAX_UPLINKS, "state uplinks");
 	for (size_t i = 0; i < ENGINE_MAX_UPLINKS; i++)
 		f_uplink(c, &e->uplinks[i]);

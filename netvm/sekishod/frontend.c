@@ -36,20 +36,26 @@ pong(int fd, const uint8_t *msg, size_t len)
 /* Asks the parent, waits for its answer and checks it; pings that come
  * meanwhile are answered. */
 static int
-ask_parent(enum ctl_cmd cmd, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX], size_t *len,
-    void *arg)
+ask_parent(const struct ctl_req *r, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX],
+    size_t *len, void *arg)
 {
 	static uint8_t msg[IMSG_REPLY_LEN + 1];
 	int fd = *(int *)arg;
-	uint8_t req[IMSG_REQ_LEN];
+	uint8_t req[IMSG_PREFER_LEN];
+	size_t rlen = IMSG_REQ_LEN;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	uint64_t deadline = now_ms() + FRONTEND_WAIT_MS, now;
 	const uint8_t *p;
 	struct sk_error err;
 	ssize_t n;
 
-	imsg_req_encode(req, cmd);
-	if (write(fd, req, sizeof(req)) != (ssize_t)sizeof(req))
+	if (r->cmd == CTL_PREFER) {
+		if (imsg_prefer_encode(req, r->uplink) != 0)
+			fatalx("frontend: a preference that ctl_parse_req took: %s", r->uplink);
+		rlen = IMSG_PREFER_LEN;
+	} else
+		imsg_req_encode(req, r->cmd);
+	if (write(fd, req, rlen) != (ssize_t)rlen)
 		fatal("frontend: to the parent");
 	for (;;) {
 		if ((now = now_ms()) >= deadline || poll(&pfd, 1, (int)(deadline - now)) == 0) {
@@ -72,13 +78,14 @@ ask_parent(enum ctl_cmd cmd, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX], si
 	return 0;
 }
 
-/* The listening socket, handed over by the parent once it is ready. */
+/* The listening sockets, handed over by the parent once it is ready: the
+ * control socket, and the work link's if *wfd is not -1 after. */
 static int
-receive_listener(int fd)
+receive_listener(int fd, int *wfd)
 {
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
 	} c;
 	uint8_t msg[IMSG_REQ_LEN + 1];
 	struct iovec iov = { msg, sizeof(msg) };
@@ -87,7 +94,7 @@ receive_listener(int fd)
 	struct cmsghdr *cm;
 	struct sk_error err;
 	ssize_t n;
-	int lfd;
+	int fds[2], work;
 
 	memset(&c, 0, sizeof(c));
 	while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR)
@@ -95,14 +102,17 @@ receive_listener(int fd)
 	if (n <= 0)
 		exit(0);	/* the parent gave up before it was ready */
 	cm = CMSG_FIRSTHDR(&mh);
-	if (imsg_listen_decode(msg, (size_t)n, &err) != 0)
+	if (imsg_listen_decode(msg, (size_t)n, &work, &err) != 0)
 		fatalx("frontend: the parent's first message refused: %s", err.msg);
 	if ((mh.msg_flags & MSG_CTRUNC) || cm == NULL || cm->cmsg_level != SOL_SOCKET ||
-	    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)) ||
+	    cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN((size_t)(1 + work) * sizeof(int)) ||
 	    CMSG_NXTHDR(&mh, cm) != NULL)
-		fatalx("frontend: the parent's first message carries no one socket");
-	memcpy(&lfd, CMSG_DATA(cm), sizeof(lfd));
-	return lfd;
+		fatalx("frontend: the parent's first message carries not the %d socket%s it says",
+		    1 + work, work ? "s" : "");
+	memcpy(fds, CMSG_DATA(cm), (size_t)(1 + work) * sizeof(int));
+	*wfd = work ? fds[1] : -1;
+	return fds[0];
 }
 
 /* Its sandbox (child.h): prepared in the parent for the first, forked;
@@ -120,19 +130,19 @@ frontend_main(int fd, const struct sandbox_prepared *prep)
 	static uint8_t msg[IMSG_REPLY_LEN + 1];
 	struct sk_error err;
 	ssize_t n;
-	int lfd;
+	int lfd, wfd;
 
 	if (prep != NULL)
 		child_forked_enter(fd, prep);
 	signal(SIGPIPE, SIG_IGN);
 	if (prep == NULL && sandbox_enter(&fe_sandbox, &err) < 0)
 		fatalx("%s", err.msg);
-	lfd = receive_listener(fd);
+	lfd = receive_listener(fd, &wfd);
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
-		    { .fd = lfd, .events = POLLIN } };
+		struct pollfd pfd[3] = { { .fd = fd, .events = POLLIN },
+		    { .fd = lfd, .events = POLLIN }, { .fd = wfd, .events = POLLIN } };
 
-		if (poll(pfd, 2, -1) == -1) {
+		if (poll(pfd, 3, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("frontend: poll");
@@ -146,7 +156,10 @@ frontend_main(int fd, const struct sandbox_prepared *prep)
 			pong(fd, msg, (size_t)n);
 		}
 		if (pfd[1].revents & POLLIN)
-			ctl_serve_ask(lfd, ask_parent, &fd);
+			ctl_serve_ask(lfd, 0, ask_parent, &fd);
+		/* The agent's, from the work partition: never root. */
+		if (pfd[2].revents & POLLIN)
+			ctl_serve_ask(wfd, 1, ask_parent, &fd);
 	}
 }
 
@@ -165,32 +178,35 @@ frontend_start(struct frontend *fe, struct sk_error *err)
 }
 
 int
-frontend_listen(struct frontend *fe, int lfd, struct sk_error *err)
+frontend_listen(struct frontend *fe, int lfd, int wfd, struct sk_error *err)
 {
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
 	} c;
+	int fds[2] = { lfd, wfd }, nfd = wfd == -1 ? 1 : 2;
 	uint8_t msg[IMSG_REQ_LEN];
 	struct iovec iov = { msg, sizeof(msg) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
+	    .msg_control = c.buf, .msg_controllen = CMSG_SPACE((size_t)nfd * sizeof(int)) };
 	struct cmsghdr *cm;
 	int rc = 0;
 
 	memset(&c, 0, sizeof(c));
-	imsg_listen_encode(msg);
+	imsg_listen_encode(msg, wfd != -1);
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &lfd, sizeof(lfd));
+	cm->cmsg_len = CMSG_LEN((size_t)nfd * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, (size_t)nfd * sizeof(int));
 	if (fe->fd == -1 || sendmsg(fe->fd, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(msg)) {
 		sk_errorf(err, errno, "frontend: cannot hand over the control socket: %s",
 		    strerror(errno));
 		rc = -1;
 	}
 	close(lfd);
+	if (wfd != -1)
+		close(wfd);
 	return rc;
 }
 
@@ -202,15 +218,22 @@ frontend_handle(const uint8_t *msg, size_t len, const struct ctl_ops *ops, void 
 {
 	static uint8_t payload[CTL_PAYLOAD_MAX];
 	struct sk_error err;
-	enum ctl_cmd cmd;
+	struct ctl_req req;
 	uint8_t type;
 	size_t n;
+	int rc;
 
-	if (imsg_req_decode(msg, len, &cmd, &err) != 0) {
+	memset(&req, 0, sizeof(req));
+	if (len >= 2 && msg[1] == IMSG_PREFER) {
+		req.cmd = CTL_PREFER;
+		rc = imsg_prefer_decode(msg, len, req.uplink, &err);
+	} else
+		rc = imsg_req_decode(msg, len, &req.cmd, &err);
+	if (rc != 0) {
 		log_warnx("frontend: request refused: %s", err.msg);
 		return -1;
 	}
-	n = ctl_answer(cmd, ops, arg, &type, payload);
+	n = ctl_answer(&req, ops, arg, &type, payload);
 	return imsg_reply_encode(reply, type, payload, n) == 0 ? 0 : -1;
 }
 
@@ -218,7 +241,7 @@ void
 frontend_dispatch(struct frontend *fe, const struct ctl_ops *ops, void *arg)
 {
 	static uint8_t reply[IMSG_REPLY_LEN];
-	uint8_t msg[IMSG_REQ_LEN + 1];	/* one more: a longer one is seen */
+	uint8_t msg[IMSG_PREFER_LEN + 1];	/* one more: a longer one is seen */
 	ssize_t n;
 
 	if ((n = recv(fe->fd, msg, sizeof(msg), MSG_DONTWAIT)) == -1 &&

@@ -58,9 +58,9 @@ int frontend_beat(struct frontend *fe, uint64_t now);
 void frontend_pong(struct frontend *fe, const uint8_t *msg, size_t len);
 /* A hung one: SIGKILL and reaped here (fe->pid 0). */
 void frontend_kill(struct frontend *fe);
-/* Hands it the listening socket (ctl_listen) once the daemon is ready to
- * answer; lfd is closed here. */
-int frontend_listen(struct frontend *fe, int lfd, struct sk_error *err);
+/* Hands it the listening sockets (ctl_listen, and ctl_listen_work's or -1)
+ * once the daemon is ready to answer; both are closed here. */
+int frontend_listen(struct frontend *fe, int lfd, int wfd, struct sk_error *err);
 /* Parent: reads one request and answers it, or refuses it with one line;
  * a frontend that hung up is let go (fe->fd -1). */
 void frontend_dispatch(struct frontend *fe, const struct ctl_ops *ops, void *arg);

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/ifname.h"
+
 void
 imsg_req_encode(uint8_t out[IMSG_REQ_LEN], enum ctl_cmd cmd)
 {
@@ -31,22 +33,70 @@ imsg_req_decode(const uint8_t *in, size_t len, enum ctl_cmd *cmd, struct sk_erro
 	return 0;
 }
 
+#define PREFER_NAME	4
+#define PREFER_NAME_LEN	(IMSG_PREFER_LEN - PREFER_NAME)
+
+int
+imsg_prefer_encode(uint8_t out[IMSG_PREFER_LEN], const char *uplink)
+{
+	size_t n = strlen(uplink);
+
+	if (n > 0 && !ifname_valid(uplink))
+		return -EINVAL;
+	memset(out, 0, IMSG_PREFER_LEN);
+	out[0] = IMSG_VERSION;
+	out[1] = IMSG_PREFER;
+	memcpy(out + PREFER_NAME, uplink, n);
+	return 0;
+}
+
+int
+imsg_prefer_decode(const uint8_t *in, size_t len, char uplink[CTL_IFNAME_MAX + 1],
+    struct sk_error *err)
+{
+	size_t n;
+
+	if (len != IMSG_PREFER_LEN)
+		return sk_errorf(err, EINVAL, "prefer of %zu bytes, not %d", len,
+		    IMSG_PREFER_LEN), -EINVAL;
+	if (in[0] != IMSG_VERSION || in[1] != IMSG_PREFER)
+		return sk_errorf(err, EINVAL, "not a version %d prefer", IMSG_VERSION), -EINVAL;
+	if (in[2] != 0 || in[3] != 0)
+		return sk_errorf(err, EINVAL, "reserved bytes %u %u, not 0", in[2], in[3]),
+		    -EINVAL;
+	/* One encoding only: the name, then zeros to the end (at least one). */
+	for (n = 0; n < PREFER_NAME_LEN && in[PREFER_NAME + n] != 0; n++)
+		;
+	if (n == PREFER_NAME_LEN)
+		return sk_errorf(err, EINVAL, "uplink name not NUL-terminated"), -EINVAL;
+	for (size_t i = n; i < PREFER_NAME_LEN; i++)
+		if (in[PREFER_NAME + i] != 0)
+			return sk_errorf(err, EINVAL, "byte %zu after the uplink name is not 0",
+			    PREFER_NAME + i), -EINVAL;
+	memcpy(uplink, in + PREFER_NAME, n);
+	uplink[n] = '\0';
+	if (n > 0 && !ifname_valid(uplink))
+		return sk_errorf(err, EINVAL, "uplink name is not an interface name"), -EINVAL;
+	return 0;
+}
+
 void
-imsg_listen_encode(uint8_t out[IMSG_REQ_LEN])
+imsg_listen_encode(uint8_t out[IMSG_REQ_LEN], int work)
 {
 	out[0] = IMSG_VERSION;
 	out[1] = IMSG_LISTEN;
-	out[2] = 0;
+	out[2] = work ? 1 : 0;
 	out[3] = 0;
 }
 
 int
-imsg_listen_decode(const uint8_t *in, size_t len, struct sk_error *err)
+imsg_listen_decode(const uint8_t *in, size_t len, int *work, struct sk_error *err)
 {
 	if (len != IMSG_REQ_LEN || in[0] != IMSG_VERSION || in[1] != IMSG_LISTEN ||
-	    in[2] != 0 || in[3] != 0)
+	    in[2] > 1 || in[3] != 0)
 		return sk_errorf(err, EINVAL, "not a version %d listen message", IMSG_VERSION),
 		    -EINVAL;
+	*work = in[2];
 	return 0;
 }
 

@@ -300,6 +300,7 @@ resync(struct sekishod *d)
 		return;
 	}
 	eng_gateways(d, d->tun.endpoints, d->tun.n_endpoints, d->tun.gw);
+	prefer_restore(d);
 	/* What a beacon proved still holds on an uplink the kernel shows
 	 * exactly as it was (engine_vouch); so does a predecessor's proof,
 	 * whose office rules are then the ones in force (office.h). Office
@@ -354,7 +355,7 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 	prober_expire(&d->prober, now_ms(), on_event, d);
 }
 
-static const struct ctl_ops ctl_ops = { gather, ctl_reload };
+static const struct ctl_ops ctl_ops = { gather, ctl_reload, ctl_prefer };
 
 /* The frontend's heartbeat (frontend.h): a ping unanswered for
  * FRONTEND_PING_MS, and nothing waiting from it either, ends it. */
@@ -516,6 +517,23 @@ share_status(const struct sekishod *d)
 		log_warn("sign-on relay: %s", d->sock_path);
 }
 
+/* The agent's socket on the work link, for a (new) frontend: made afresh
+ * each time and kept by the frontend alone, so that no root process holds
+ * a socket work can reach (23-work-privilege). -1 if it cannot be made:
+ * then the agent is not served, the control socket still is. */
+int
+work_listener(struct sekishod *d)
+{
+	int fd;
+
+	if ((fd = ctl_listen_work(d->work_if, CTL_WORK_PORT)) < 0) {
+		log_warnx("control socket on the work link (%s, TCP %d): %s; the agent's "
+		    "requests are not served", d->work_if, CTL_WORK_PORT, strerror(-fd));
+		return -1;
+	}
+	return fd;
+}
+
 static void
 start(struct sekishod *d)
 {
@@ -546,7 +564,8 @@ start(struct sekishod *d)
 	/* The frontend gets its own copy; ours is for a restarted one. */
 	d->ctl_listen = d->ctl_fd;
 	d->ctl_fd = -1;
-	if (frontend_listen(&d->front, fcntl(d->ctl_listen, F_DUPFD_CLOEXEC, 3), &err) < 0)
+	if (frontend_listen(&d->front, fcntl(d->ctl_listen, F_DUPFD_CLOEXEC, 3),
+	    work_listener(d), &err) < 0)
 		fatalx("%s", err.msg);
 	respawn_started(&d->front_respawn, now_ms());
 	timers_on_start(&d->timers, now_ms());

@@ -69,6 +69,8 @@ struct sekishod {
 	struct timers		 timers;
 	int			 ctl_fd, sig_fd;
 	int			 quit, resync, quiet;
+	char			 prefer[IF_NAMESIZE];	/* the employee's uplink
+							 * (prefer.c), "": none */
 	int			 resync_fresh;	/* keep nothing the engine said before */
 	struct event		 pending;	/* an event an action produced */
 	int			 has_pending;
@@ -155,6 +157,10 @@ void restart_children(struct sekishod *d);
 void reload(struct sekishod *d, struct buf *out);
 void tidy_now(struct sekishod *d);
 void ctl_reload(struct buf *out, void *arg);
+/* prefer.c: "prefer UPLINK|auto" from the control socket (ctl_ops). */
+void ctl_prefer(const char *uplink, struct buf *out, void *arg);
+/* After a resynchronisation's dump: the preference, to a fresh engine. */
+void prefer_restore(struct sekishod *d);
 
 /* fetch_sched.c */
 void fetch_now(struct sekishod *d);
@@ -225,6 +231,8 @@ int eng_parse_fresh(struct sekishod *d, const uint8_t *buf, size_t len, uint64_t
     uint64_t *time, uint8_t device[ENG_STMT_KEY], struct sk_error *err);
 /* A frontend that died: a new one after a backoff, handed the socket. */
 void front_restart(struct sekishod *d);
+/* The work link's control socket for a new frontend, or -1 (said once). */
+int work_listener(struct sekishod *d);
 
 /* config.c */
 int check_only(struct sekishod *d);

@@ -161,6 +161,10 @@ status_fill(const struct status *s, struct ctl_status *w)
 	}
 	if (s->fetch != NULL)
 		fill_fetch(s, w);
+	if (e->prefer[0] != '\0') {
+		w->flags |= CTL_S_PREFER;
+		copy(w->prefer, sizeof(w->prefer), e->prefer);
+	}
 	if (s->bundle != NULL)
 		fill_bundle(s->bundle, w);
 }

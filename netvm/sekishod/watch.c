@@ -174,7 +174,7 @@ front_restart(struct sekishod *d)
 	nfset_settle();
 	if (frontend_start(&d->front, &err) < 0 ||
 	    (lfd = fcntl(d->ctl_listen, F_DUPFD_CLOEXEC, 3)) == -1 ||
-	    frontend_listen(&d->front, lfd, &err) < 0) {
+	    frontend_listen(&d->front, lfd, work_listener(d), &err) < 0) {
 		log_warnx("frontend: cannot start again: %s", err.msg);
 		respawn_died(&d->front_respawn, now_ms());
 		timers_on_respawn_due(&d->timers, d->front_respawn.due_ms);

@@ -122,6 +122,11 @@ render_input(const struct fw_params *p, struct buf *o)
 		if (pol->verifier.sin_family == AF_INET)
 			buf_printf(o, "\t\tiifname \"%s\" ip daddr %s udp dport %d accept\n",
 			    p->work_if, ip4(pol->work_router, a), POLICY_SIGNON_RELAY_PORT);
+		/* The agent's status and uplink preference, to sekishod's
+		 * frontend (no capability, user _sekisho-ctl; docs/control.md
+		 * "From the work partition"). */
+		buf_printf(o, "\t\tiifname \"%s\" ip daddr %s tcp dport %d accept\n",
+		    p->work_if, ip4(pol->work_router, a), POLICY_CTL_WORK_PORT);
 		buf_printf(o, "\t\tiifname \"%s\" meta l4proto tcp counter reject with tcp reset\n"
 		    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n",
 		    p->work_if, p->work_if);

@@ -1,13 +1,15 @@
 /* libFuzzer: what the netvm answers the agent (guestagent/sekisho-agent/
  * client.h) and the agent's session file. Whatever the bytes: no crash; an
  * accepted RESULT names the nonce, op and factor asked; every outcome has
- * its one line. */
+ * its one line; a control-socket answer (netvm.h) is a printable line or a
+ * status within its bounds. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "guestagent/sekisho-agent/agent.h"
 #include "guestagent/sekisho-agent/client.h"
+#include "guestagent/sekisho-agent/netvm.h"
 #include "guestagent/sekisho-agent/outcome.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -74,6 +76,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				__builtin_trap();
 			has_line(&o);
 		}
+	}
+	{
+		static struct netvm_answer ans;
+		char err[256], name[CTL_IFNAME_MAX + 1], ul[128];
+
+		if (netvm_decode(data, size, &ans, err, sizeof(err)) == 0) {
+			if (ans.type != CTL_T_STATUS) {
+				for (const char *p = ans.line; *p != '\0'; p++)
+					if ((unsigned char)*p < 0x20 || *p == 0x7f)
+						__builtin_trap();
+			} else {
+				if (ans.status.n_uplinks > CTL_MAX_UPLINKS)
+					__builtin_trap();
+				for (size_t i = 0; i < ans.status.n_uplinks; i++)
+					netvm_uplink_line(&ans.status, i, ul, sizeof(ul));
+				if (netvm_uplink_resolve(&ans.status, "wifi", name, err,
+				    sizeof(err)) == 0 && strncmp(name, "wl", 2) != 0)
+					__builtin_trap();
+			}
+		} else if (strlen(err) == 0 || strchr(err, '\n') != NULL)
+			__builtin_trap();
 	}
 	if (size < sizeof(line)) {
 		memcpy(line, data, size);

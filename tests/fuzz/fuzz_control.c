@@ -1,13 +1,15 @@
 /* libFuzzer: sekishod's control protocol (lib/proto/control_wire.h,
- * docs/control.md), both ends: the request parser, the response header,
- * text payloads and the status decoder. Whatever the bytes: a one-line
- * message, or a decoded status within its bounds that encodes back to the
- * very same bytes. */
+ * docs/control.md), both ends: the request parser (the agent's "prefer
+ * UPLINK|auto" too), the response header, text payloads and the status
+ * decoder. Whatever the bytes: a one-line message, a request that is
+ * exactly what the client writes for it, or a decoded status within its
+ * bounds that encodes back to the very same bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ifname.h"
 #include "lib/proto/control_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +35,8 @@ check_status(const uint8_t *p, size_t n)
 		one_line(&err);
 		return;
 	}
+	if ((s.flags & CTL_S_PREFER) && !ifname_valid(s.prefer))
+		__builtin_trap();
 	if (s.n_uplinks > CTL_MAX_UPLINKS || s.active > s.n_uplinks ||
 	    s.mode > CTL_MODE_OFFICE || (s.flags & ~CTL_S_ALL) ||
 	    s.gateway_pos > s.n_gateways || s.n_gateways > CTL_MAX_GATEWAYS)
@@ -73,8 +77,11 @@ check_response(const uint8_t *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char line[CTL_MAX_LINE + 1];
+	struct ctl_req req;
 	enum ctl_cmd cmd;
 	uint8_t *copy;
+	int n;
 
 	/* An exact-size copy so that any over-read is caught. */
 	if ((copy = malloc(size ? size : 1)) == NULL)
@@ -84,6 +91,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (cmd > CTL_RELOAD || strlen(ctl_request(cmd)) != size ||
 	    memcmp(ctl_request(cmd), copy, size) != 0))
 		__builtin_trap();
+	if (ctl_parse_req((const char *)copy, size, &req) == 0) {
+		if (req.cmd == CTL_PREFER) {
+			/* a name for the engine, or auto: exactly the line the
+			 * client writes for it */
+			if ((req.uplink[0] != '\0' && !ifname_valid(req.uplink)) ||
+			    strcmp(req.uplink, "auto") == 0 ||
+			    (n = ctl_prefer_request(line, req.uplink)) < 0 ||
+			    (size_t)n != size || memcmp(line, copy, size) != 0)
+				__builtin_trap();
+		} else if (req.cmd > CTL_RELOAD || req.uplink[0] != '\0' ||
+		    strlen(ctl_request(req.cmd)) != size ||
+		    memcmp(ctl_request(req.cmd), copy, size) != 0)
+			__builtin_trap();
+	}
 	check_response(copy, size);
 	check_status(copy, size);
 	free(copy);

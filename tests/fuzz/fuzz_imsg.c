@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/ifname.h"
 #include "netvm/sekishod/imsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,9 +27,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sk_error err;
 	enum ctl_cmd cmd;
 	const uint8_t *p;
-	uint8_t req[IMSG_REQ_LEN], type;
+	uint8_t req[IMSG_REQ_LEN], pref[IMSG_PREFER_LEN], type;
+	char uplink[CTL_IFNAME_MAX + 1];
 	size_t len;
 	uint16_t seq;
+	int work;
 
 	if (imsg_req_decode(data, size, &cmd, &err) == 0) {
 		imsg_req_encode(req, cmd);
@@ -36,9 +39,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	} else
 		one_line(&err);
-	if (imsg_listen_decode(data, size, &err) == 0) {
-		imsg_listen_encode(req);
+	if (imsg_listen_decode(data, size, &work, &err) == 0) {
+		imsg_listen_encode(req, work);
 		if (size != IMSG_REQ_LEN || memcmp(req, data, size) != 0)
+			__builtin_trap();
+	} else
+		one_line(&err);
+	/* the agent's preference: a name lib/ifname.h takes, or auto */
+	if (imsg_prefer_decode(data, size, uplink, &err) == 0) {
+		if ((uplink[0] != '\0' && !ifname_valid(uplink)) ||
+		    imsg_prefer_encode(pref, uplink) != 0 ||
+		    size != IMSG_PREFER_LEN || memcmp(pref, data, size) != 0)
 			__builtin_trap();
 	} else
 		one_line(&err);

@@ -18,7 +18,10 @@
 #      through the real relay to the real verifier, and the outbox is made
 #      shorter past its bound (build/win/outbox-smoke.exe, outbox.c over
 #      lock_win.c: LockFileEx on outbox.lock, MoveFileExW; the file in
-#      binary mode).
+#      binary mode);
+#  (e) the icon's uplink menu lists the netvm's uplinks from its status
+#      (`tray --menu`: the menu as it would pop up), and `prefer` from
+#      Windows is answered by sekishod's frontend on the work link.
 # What Wine cannot run (winscard is a stub there, winbio.dll is absent) is
 # said in docs/agent.md with how that code is tested instead.
 set -u
@@ -175,6 +178,26 @@ count_rgb() { python3 tests/integration/xwd_count.py "$tmp/screen.xwd" "$1"; }
 green=$(count_rgb 1e9e3c) grey=$(count_rgb 9a9a9a)
 check "(c) the screenshot holds the signed-on square: 32x32 green, no grey (got $green, $grey)" \
 	test "$green" = 1024 -a "$grey" = 0
+# (d) the icon's uplink menu (docs/agent.md, "Uplink preference"): built
+# from sekishod's status over the work link (Winsock TCP to 51834), as it
+# would pop up; then a preference from Windows, answered by the netvm.
+winq() { win "$@" </dev/null; }
+menu() { win tray --menu --netvm "$LAB_WORK_ROUTER" </dev/null 2>&1 | tr -d '\r'; }
+menu_has() {
+	local out
+	out=$(menu)
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | grep -qxF '[x] Uplink: automatic (the policy'"'"'s order)' &&
+	printf '%s\n' "$out" | grep -qxF '[ ] Prefer up0 (priority 300, carrier, address, active)'
+}
+check "(d) the tray's menu: automatic (checked), then each uplink, up0 active" menu_has
+check "(d) prefer up0 from Windows: the netvm's line" says \
+	"accepted: up0 is the preferred uplink; the tunnel runs over up0" \
+	winq prefer up0 --netvm "$LAB_WORK_ROUTER"
+check "(d) the menu checks it" eval 'menu | grep -qxF "[x] Prefer up0 (priority 300, carrier, address, active, preferred)"'
+check "(d) prefer auto from Windows" says \
+	"accepted: no uplink is preferred, the policy's order; the tunnel runs over up0" \
+	winq prefer auto --netvm "$LAB_WORK_ROUTER"
 ip netns exec "$NS_WORK" env WINEPREFIX="$tmp/wine" wineserver -k 2>/dev/null
 wait "$TRAY" 2>/dev/null
 tap_done

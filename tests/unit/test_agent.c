@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #include "guestagent/sekisho-agent/card.h"
 #include "guestagent/sekisho-agent/client.h"
 #include "guestagent/sekisho-agent/link.h"
+#include "guestagent/sekisho-agent/netvm.h"
 #include "guestagent/sekisho-agent/outbox.h"
 #include "guestagent/sekisho-agent/outcome.h"
 #include "guestagent/sekisho-agent/secret.h"
@@ -483,6 +485,92 @@ test_state(void **state)
 }
 
 /* The link on loopback: an answer, a timeout, nobody listening. */
+/* The control socket's answers as the agent reads them (netvm.h): the
+ * exact framing, a line without its newline, a status; wifi and wwan by
+ * the kernel's names. */
+static size_t
+framed(uint8_t *out, uint8_t type, const void *p, size_t n)
+{
+	ctl_header_encode(out, type, (uint32_t)n);
+	memcpy(out + CTL_RESP_HDR_LEN, p, n);
+	return CTL_RESP_HDR_LEN + n;
+}
+
+static void
+test_netvm_answers(void **state)
+{
+	static uint8_t buf[CTL_RESP_HDR_LEN + CTL_PAYLOAD_MAX];
+	static struct netvm_answer ans;
+	static struct ctl_status st;
+	static const char ok[] = "accepted: up2 is the preferred uplink; the tunnel runs over up2\n";
+	char err[256], name[CTL_IFNAME_MAX + 1];
+	size_t n;
+	long sl;
+
+	(void)state;
+	n = framed(buf, CTL_T_ACCEPTED, ok, sizeof(ok) - 1);
+	assert_int_equal(netvm_decode(buf, n, &ans, err, sizeof(err)), 0);
+	assert_int_equal(ans.type, CTL_T_ACCEPTED);
+	assert_string_equal(ans.line, "accepted: up2 is the preferred uplink; the tunnel runs over up2");
+	/* one byte short, one more, two lines, a bad magic */
+	assert_int_equal(netvm_decode(buf, n - 1, &ans, err, sizeof(err)), -1);
+	assert_string_equal(err, "the netvm's answer refused: 63 bytes of payload, expected 64");
+	assert_int_equal(netvm_decode(buf, 5, &ans, err, sizeof(err)), -1);
+	assert_string_equal(err, "the netvm's answer is cut short (5 bytes)");
+	n = framed(buf, CTL_T_REFUSED, "a\nb\n", 4);
+	assert_int_equal(netvm_decode(buf, n, &ans, err, sizeof(err)), -1);
+	assert_string_equal(err, "the netvm's answer refused: not one line ending in a newline");
+	buf[0] = 'X';
+	assert_int_equal(netvm_decode(buf, n, &ans, err, sizeof(err)), -1);
+	/* a status with a preference */
+	memset(&st, 0, sizeof(st));
+	st.mode = CTL_MODE_REMOTE;
+	st.flags = CTL_S_PREFER;
+	st.n_uplinks = 3;
+	st.active = 3;
+	snprintf(st.prefer, sizeof(st.prefer), "wwan0");
+	snprintf(st.uplinks[0].name, sizeof(st.uplinks[0].name), "eth0");
+	st.uplinks[0].flags = CTL_U_CARRIER | CTL_U_ADDR;
+	st.uplinks[0].priority = 300;
+	snprintf(st.uplinks[1].name, sizeof(st.uplinks[1].name), "wlp2s0");
+	st.uplinks[1].priority = 200;
+	snprintf(st.uplinks[2].name, sizeof(st.uplinks[2].name), "wwan0");
+	st.uplinks[2].flags = CTL_U_CARRIER | CTL_U_ADDR;
+	st.uplinks[2].priority = 100;
+	sl = ctl_status_encode(buf + CTL_RESP_HDR_LEN, CTL_PAYLOAD_MAX, &st);
+	assert_true(sl > 0);
+	ctl_header_encode(buf, CTL_T_STATUS, (uint32_t)sl);
+	assert_int_equal(netvm_decode(buf, CTL_RESP_HDR_LEN + (size_t)sl, &ans, err,
+	    sizeof(err)), 0);
+	assert_string_equal(ans.status.prefer, "wwan0");
+	netvm_uplink_line(&ans.status, 2, err, sizeof(err));
+	assert_string_equal(err, "wwan0 (priority 100, carrier, address, active, preferred)");
+	netvm_uplink_line(&ans.status, 1, err, sizeof(err));
+	assert_string_equal(err, "wlp2s0 (priority 200, no carrier)");
+	assert_int_equal(netvm_uplink_resolve(&ans.status, "wifi", name, err, sizeof(err)), 0);
+	assert_string_equal(name, "wlp2s0");
+	assert_int_equal(netvm_uplink_resolve(&ans.status, "wwan", name, err, sizeof(err)), 0);
+	assert_string_equal(name, "wwan0");
+	assert_int_equal(netvm_uplink_resolve(&ans.status, "auto", name, err, sizeof(err)), 0);
+	assert_string_equal(name, "");
+	assert_int_equal(netvm_uplink_resolve(NULL, "up2", name, err, sizeof(err)), 0);
+	assert_string_equal(name, "up2");
+	assert_int_equal(netvm_uplink_resolve(NULL, "a;b", name, err, sizeof(err)), -1);
+	assert_string_equal(err, "a;b is not an interface name");
+	snprintf(ans.status.uplinks[0].name, sizeof(ans.status.uplinks[0].name), "wlan0");
+	assert_int_equal(netvm_uplink_resolve(&ans.status, "wifi", name, err, sizeof(err)), -1);
+	assert_string_equal(err, "2 Wi-Fi uplinks (wlan0, wlp2s0); name one");
+	ans.status.n_uplinks = 1;
+	assert_int_equal(netvm_uplink_resolve(&ans.status, "wwan", name, err, sizeof(err)), -1);
+	assert_string_equal(err, "no WWAN uplink on this laptop (uplinks: wlan0); name one");
+	/* the request lines */
+	assert_int_equal(ctl_prefer_request(err, "up2"), 11);
+	assert_string_equal(err, "prefer up2\n");
+	assert_int_equal(ctl_prefer_request(err, ""), 12);
+	assert_string_equal(err, "prefer auto\n");
+	assert_int_equal(ctl_prefer_request(err, "a b"), -EINVAL);
+}
+
 static void
 test_link(void **state)
 {
@@ -805,6 +893,7 @@ main(void)
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_link),
+		cmocka_unit_test(test_netvm_answers),
 		cmocka_unit_test(test_secret_fd),
 		cmocka_unit_test(test_outbox),
 	};

@@ -503,6 +503,187 @@ test_office_beats_any_remote(void **state)
 	assert_int_equal(e.active, UP1);
 }
 
+/* ---- the employee's preferred uplink (EV_PREFER, engine.h) ---- */
+
+static size_t
+prefer(const char *name)
+{
+	struct event ev = { .type = EV_PREFER, .now_ms = now };
+
+	snprintf(ev.name, sizeof(ev.name), "%s", name);
+	return engine_handle(&e, &ev, acts);
+}
+
+/* Preferred: the tunnel moves to it (route first, then the rules), over
+ * the policy's priority; auto: back to the policy's order. */
+static void
+test_prefer_moves_tunnel_and_back(void **state)
+{
+	(void)state;
+	e.beacons = 0;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	assert_int_equal(e.active, UP0);	/* wired beats WWAN */
+	assert_int_equal(engine_prefer_check(&e, "up2", NULL), PREFER_OK);
+	assert_int_equal(prefer("up2"), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP2);
+	assert_int_equal(acts[1].type, ACT_RULES);
+	assert_int_equal(acts[1].mode, MODE_REMOTE);
+	assert_string_equal(acts[1].uplink, "up2");
+	assert_string_equal(e.prefer, "up2");
+	assert_string_equal(e.reason, "tunnel over up2");
+	/* Again: nothing to do. */
+	assert_int_equal(engine_prefer_check(&e, "up2", NULL), PREFER_SAME);
+	assert_int_equal(prefer("up2"), 0);
+	/* A better-ranked uplink coming up does not take it away. */
+	assert_int_equal(feed(EV_LINK, UP0, "down"), 0);
+	assert_int_equal(feed(EV_LINK, UP0, NULL), 0);
+	assert_int_equal(e.active, UP2);
+	assert_int_equal(engine_prefer_check(&e, "", NULL), PREFER_OK);
+	assert_int_equal(prefer(""), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP0);
+	assert_string_equal(e.prefer, "");
+	assert_int_equal(engine_prefer_check(&e, "", NULL), PREFER_SAME);
+}
+
+/* The preferred uplink only while it can carry the tunnel: down, the
+ * policy's order takes over; up again, it is preferred again (by name). */
+static void
+test_prefer_only_when_usable(void **state)
+{
+	(void)state;
+	e.beacons = 0;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	prefer("up2");
+	assert_int_equal(e.active, UP2);
+	assert_int_equal(feed(EV_LINK, UP2, "down"), 2);
+	assert_int_equal(acts[0].ifindex, UP0);
+	assert_int_equal(e.active, UP0);
+	assert_string_equal(e.prefer, "up2");	/* kept */
+	feed(EV_LINK, UP2, NULL);
+	assert_int_equal(e.active, UP2);
+	/* Gone altogether and back, by name. */
+	struct event gone = { .type = EV_LINK_GONE, .ifindex = UP2, .now_ms = now };
+	engine_handle(&e, &gone, acts);
+	assert_int_equal(e.active, UP0);
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	assert_int_equal(e.active, UP2);
+	/* A stale tunnel over it: another uplink, as without a preference. */
+	struct event stale = { .type = EV_TUNNEL_STALE, .now_ms = now };
+	engine_handle(&e, &stale, acts);
+	assert_int_equal(e.active, UP0);
+}
+
+/* What a preference meets: no such uplink (the work link and the tunnel
+ * are none), an uplink that cannot carry anything, office mode. */
+static void
+test_prefer_check_refusals(void **state)
+{
+	const char *why;
+
+	(void)state;
+	e.beacons = 0;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	assert_int_equal(engine_prefer_check(&e, "up7", &why), PREFER_UNKNOWN);
+	assert_null(why);
+	/* the work link and the tunnel never become uplinks */
+	struct event ev = { .type = EV_LINK, .ifindex = WORK, .carrier = 1, .now_ms = now };
+	snprintf(ev.name, sizeof(ev.name), "wk0");
+	engine_handle(&e, &ev, acts);
+	ev.ifindex = TUN;
+	snprintf(ev.name, sizeof(ev.name), "skt0");
+	engine_handle(&e, &ev, acts);
+	assert_int_equal(engine_prefer_check(&e, "wk0", NULL), PREFER_UNKNOWN);
+	assert_int_equal(engine_prefer_check(&e, "skt0", NULL), PREFER_UNKNOWN);
+	feed(EV_LINK, UP2, "down");
+	assert_int_equal(engine_prefer_check(&e, "up2", &why), PREFER_DOWN);
+	assert_string_equal(why, "no carrier");
+	feed(EV_LINK, UP2, NULL);
+	assert_int_equal(engine_prefer_check(&e, "up2", &why), PREFER_DOWN);
+	assert_string_equal(why, "no address");
+	feed(EV_ADDR_ADD, UP2, "100.64.1.100");
+	assert_int_equal(engine_prefer_check(&e, "up2", &why), PREFER_DOWN);
+	assert_string_equal(why, "no default route");
+	feed(EV_GW_ADD, UP2, "100.64.1.1");
+	assert_int_equal(engine_prefer_check(&e, "up2", &why), PREFER_OK);
+	assert_null(why);
+	/* nothing of that moved the tunnel */
+	assert_int_equal(e.active, UP0);
+	assert_string_equal(e.prefer, "");
+}
+
+/* Office mode is never left for a preference: a new one is refused, and
+ * one made before office mode does not take the tunnel from a proven LAN;
+ * when office mode ends, it holds again. */
+static void
+test_prefer_never_leaves_office(void **state)
+{
+	(void)state;
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	feed(EV_BEACON_FAIL, UP2, NULL);
+	assert_int_equal(prefer("up2"), 0);	/* on it already */
+	assert_string_equal(e.prefer, "up2");
+	uplink_up(UP1, "10.66.0.100", "10.66.0.1");
+	feed(EV_BEACON_OK, UP1, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_int_equal(e.active, UP1);
+	assert_int_equal(engine_prefer_check(&e, "up2", NULL), PREFER_OFFICE);
+	assert_int_equal(engine_prefer_check(&e, "up1", NULL), PREFER_OFFICE);
+	/* clearing one is always possible, and changes nothing here */
+	assert_int_equal(engine_prefer_check(&e, "", NULL), PREFER_OK);
+	assert_int_equal(prefer(""), 0);
+	assert_int_equal(e.mode, MODE_OFFICE);
+	prefer("up2");	/* an edge that did not ask: still office */
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_int_equal(e.active, UP1);
+	/* the office LAN's beacon stops: the preference holds again */
+	feed(EV_BEACON_FAIL, UP1, NULL);
+	assert_int_equal(e.mode, MODE_REMOTE);
+	assert_int_equal(e.active, UP2);
+}
+
+/* With beacons, a preferred uplink still being probed carries the tunnel
+ * (office mode would take over if its beacon answered); the other
+ * uplink's probe ending changes nothing, its own ending neither. */
+static void
+test_prefer_while_probing(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	assert_int_equal(engine_uplink(&e, UP0)->office, OFFICE_PROBING);
+	assert_int_equal(engine_uplink(&e, UP2)->office, OFFICE_PROBING);
+	assert_int_equal(e.active, UP0);
+	assert_int_equal(prefer("up2"), 2);
+	assert_int_equal(acts[0].ifindex, UP2);
+	assert_int_equal(feed(EV_BEACON_FAIL, UP0, NULL), 0);
+	assert_int_equal(e.active, UP2);
+	assert_int_equal(feed(EV_BEACON_FAIL, UP2, NULL), 0);
+	assert_int_equal(e.active, UP2);
+	/* its beacon answering would still win */
+	uplink_up(UP1, "10.66.0.100", "10.66.0.1");
+	feed(EV_BEACON_OK, UP1, "tokyo-3f");
+	assert_int_equal(e.mode, MODE_OFFICE);
+	assert_int_equal(e.active, UP1);
+}
+
+/* A restate (a fresh engine) keeps it. */
+static void
+test_prefer_survives_restate(void **state)
+{
+	(void)state;
+	e.beacons = 0;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	uplink_up(UP2, "100.64.1.100", "100.64.1.1");
+	prefer("up2");
+	assert_int_equal(engine_restate(&e, now, acts), 2);
+	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
+	assert_int_equal(acts[0].ifindex, UP2);
+}
+
 static void
 test_priority_failover_and_back(void **state)
 {
@@ -1431,6 +1612,12 @@ main(void)
 		cmocka_unit_test_setup(test_handshake_never_stale_in_office_or_blocked,
 		    setup_stale_one_gateway),
 		cmocka_unit_test_setup(test_handshake_without_policy_never_stale, setup_gateways),
+		cmocka_unit_test_setup(test_prefer_moves_tunnel_and_back, setup_beacons),
+		cmocka_unit_test_setup(test_prefer_only_when_usable, setup_beacons),
+		cmocka_unit_test_setup(test_prefer_check_refusals, setup_beacons),
+		cmocka_unit_test_setup(test_prefer_never_leaves_office, setup_beacons),
+		cmocka_unit_test_setup(test_prefer_survives_restate, setup_beacons),
+		cmocka_unit_test_setup(test_prefer_while_probing, setup_beacons),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,7 +39,20 @@ reload(struct buf *out, void *arg)
 	buf_printf(out, "unchanged: serial 7 is the newest\n");
 }
 
-static const struct ctl_ops ops = { gather, reload };
+static int prefers;
+static char preferred[16];
+
+static void
+prefer(const char *uplink, struct buf *out, void *arg)
+{
+	(void)arg;
+	prefers++;
+	snprintf(preferred, sizeof(preferred), "%s", uplink);
+	buf_printf(out, "accepted: %s is the preferred uplink; the tunnel runs over %s\n",
+	    uplink, uplink);
+}
+
+static const struct ctl_ops ops = { gather, reload, prefer };
 
 /* Sends msg as the frontend, lets the parent dispatch it; returns what
  * the parent logged (stderr) and whether it answered. */
@@ -78,10 +92,80 @@ refused(const uint8_t *msg, size_t len, const char *why)
 	char logged[512], want[256];
 
 	reloads = 0;
+	prefers = 0;
 	assert_false(exchange(msg, len, logged, sizeof(logged), reply));
 	snprintf(want, sizeof(want), "test_frontend: frontend: request refused: %s\n", why);
 	assert_string_equal(logged, want);
 	assert_int_equal(reloads, 0);
+	assert_int_equal(prefers, 0);
+}
+
+/* A preference (imsg.h, IMSG_PREFER): 20 bytes exactly, a name lib/ifname.h
+ * takes, NUL-padded with one encoding; anything else refused. */
+static void
+test_prefer_out_of_bounds_refused(void **state)
+{
+	uint8_t m[IMSG_PREFER_LEN + 1];
+
+	(void)state;
+	assert_int_equal(imsg_prefer_encode(m, "wwan0"), 0);
+	refused(m, IMSG_PREFER_LEN - 1, "prefer of 19 bytes, not 20");
+	m[IMSG_PREFER_LEN] = 0;
+	refused(m, IMSG_PREFER_LEN + 1, "prefer of 21 bytes, not 20");
+	m[0] = 2;
+	refused(m, IMSG_PREFER_LEN, "not a version 1 prefer");
+	m[0] = 1;
+	m[3] = 1;
+	refused(m, IMSG_PREFER_LEN, "reserved bytes 0 1, not 0");
+	m[3] = 0;
+	memset(m + 4, 'a', 16);	/* no NUL */
+	refused(m, IMSG_PREFER_LEN, "uplink name not NUL-terminated");
+	assert_int_equal(imsg_prefer_encode(m, "wwan0"), 0);
+	m[4 + 7] = 'x';		/* a byte after the name's NUL */
+	refused(m, IMSG_PREFER_LEN, "byte 11 after the uplink name is not 0");
+	assert_int_equal(imsg_prefer_encode(m, "wwan0"), 0);
+	m[4 + 1] = ' ';		/* "w an0": nftables or a log line could read it */
+	refused(m, IMSG_PREFER_LEN, "uplink name is not an interface name");
+	assert_int_equal(imsg_prefer_encode(m, "wwan0"), 0);
+	memcpy(m + 4, "..", 2);
+	m[6] = 0;
+	memset(m + 6, 0, 14);
+	refused(m, IMSG_PREFER_LEN, "uplink name is not an interface name");
+	/* the encoder refuses the same */
+	assert_int_equal(imsg_prefer_encode(m, "a b"), -EINVAL);
+	assert_int_equal(imsg_prefer_encode(m, "0123456789abcdef"), -EINVAL);
+}
+
+static void
+test_prefer_answered(void **state)
+{
+	static uint8_t reply[IMSG_REPLY_LEN];
+	static const char line[] = "accepted: wwan0 is the preferred uplink; the tunnel runs "
+	    "over wwan0\n";
+	uint8_t msg[IMSG_PREFER_LEN], type;
+	const uint8_t *p;
+	struct sk_error err;
+	char logged[512];
+	size_t len;
+
+	(void)state;
+	prefers = 0;
+	assert_int_equal(imsg_prefer_encode(msg, "wwan0"), 0);
+	assert_true(exchange(msg, sizeof(msg), logged, sizeof(logged), reply));
+	assert_string_equal(logged, "");
+	assert_int_equal(prefers, 1);
+	assert_string_equal(preferred, "wwan0");
+	assert_int_equal(imsg_reply_decode(reply, sizeof(reply), &type, &p, &len, &err), 0);
+	assert_int_equal(type, CTL_T_ACCEPTED);
+	assert_int_equal(len, sizeof(line) - 1);
+	assert_memory_equal(p, line, len);
+	/* auto: all zeros after the header */
+	assert_int_equal(imsg_prefer_encode(msg, ""), 0);
+	for (size_t i = 4; i < sizeof(msg); i++)
+		assert_int_equal(msg[i], 0);
+	assert_true(exchange(msg, sizeof(msg), logged, sizeof(logged), reply));
+	assert_int_equal(prefers, 2);
+	assert_string_equal(preferred, "");
 }
 
 static void
@@ -92,6 +176,8 @@ test_out_of_bounds_refused(void **state)
 	    reserved[] = { 1, 1, 2, 1 }, longer[] = { 1, 1, 2, 0, 0 }, shorter[] = { 1, 1, 2 };
 
 	(void)state;
+	/* 3 is CTL_PREFER's number: a plain request cannot carry it (no
+	 * name); only IMSG_PREFER can */
 	refused(unknown, sizeof(unknown), "unknown command 3");
 	refused(version, sizeof(version), "request version 2, not 1");
 	refused(reply_type, sizeof(reply_type), "message type 2 is not a request");
@@ -207,6 +293,8 @@ main(void)
 		cmocka_unit_test(test_out_of_bounds_refused),
 		cmocka_unit_test(test_good_request_answered),
 		cmocka_unit_test(test_heartbeat),
+		cmocka_unit_test(test_prefer_out_of_bounds_refused),
+		cmocka_unit_test(test_prefer_answered),
 	};
 
 	log_init("test_frontend", 1, LOG_LEVEL_INFO);

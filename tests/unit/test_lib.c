@@ -314,9 +314,12 @@ test_control_wire(void **state)
 	p[n] = 0;
 	assert_int_equal(ctl_status_decode(p, (size_t)n + 1, &d, &err), -EINVAL);
 	assert_string_equal(err.msg, "1 bytes after the status");
-	p[1] = 0x20;
+	p[1] = 0x40;	/* 0x20 is CTL_S_PREFER's */
 	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), -EINVAL);
 	assert_string_equal(err.msg, "unknown status flags");
+	/* the flag without the name that must follow it */
+	p[1] = (uint8_t)(s.flags | CTL_S_PREFER);
+	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), -EINVAL);
 	p[1] = CTL_S_TUNNEL;
 	p[0] = 3;
 	assert_int_equal(ctl_status_decode(p, (size_t)n, &d, &err), -EINVAL);
