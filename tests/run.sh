@@ -6,7 +6,9 @@
 # tests/integration/*.sh (real namespaces, nftables, wireguard-go, dnsmasq),
 # fuzz-smoke runs each libFuzzer harness briefly on its seed corpus.
 # A test program that exits non-zero without reporting a failing case
-# counts as one failure, so a crash is never silent.
+# counts as one failure, so a crash is never silent. Each test's wall time
+# goes to $LOGDIR/times (seconds, name) and the ten slowest are listed at
+# the end (the suite has 90 minutes on CI's 2 cores).
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
@@ -14,13 +16,20 @@ LOGDIR=${LOGDIR:-$B/test-logs}
 mkdir -p "$LOGDIR"
 passed=0 failed=0
 failures=()
+: >"$LOGDIR/times"
+suite_t0=$(date +%s%N)
 
 run_one() {	# name, command...
 	local name=$1; shift
-	local log="$LOGDIR/$name.log" rc ok nok
+	local log="$LOGDIR/$name.log" rc ok nok t0 secs
 	printf '== %s\n' "$name"
+	t0=$(date +%s%N)
 	"$@" >"$log" 2>&1
 	rc=$?
+	secs=$(( ($(date +%s%N) - t0) / 1000000 ))
+	secs=$(printf '%d.%01d' $((secs / 1000)) $((secs % 1000 / 100)))
+	printf '%s\t%s\n' "$secs" "$name" >>"$LOGDIR/times"
+	echo "   ($secs s)"
 	ok=$(grep -cE '^ok [0-9]+' "$log")
 	nok=$(grep -cE '^not ok [0-9]+' "$log")
 	grep -E '^(not )?ok [0-9]+' "$log" | sed 's/^/   /'
@@ -47,6 +56,8 @@ for t in tests/integration/[0-9]*.sh; do
 done
 run_one fuzz-smoke tests/fuzz/run.sh
 
+echo "slowest (of $(( ($(date +%s%N) - suite_t0) / 1000000000 )) s in all):"
+sort -rn "$LOGDIR/times" | head -n 10 | sed 's/^/   /'
 [ ${#failures[@]} -gt 0 ] && echo "failing: ${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

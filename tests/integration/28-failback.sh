@@ -74,7 +74,11 @@ t0=$(ms_now)
 check "gw-tokyo back: sekishod returns to it, one line" \
 	lab_wait_for -t 60 has_line "$BACK"
 t1=$(ms_now)
-sleep 2		# fetches after the move
+# three fetches after the move (the last check reads them), not a guess at
+# how long three take
+n_moved=$(wc -l <"$FETCHES")
+fetched_after() { [ "$(wc -l <"$FETCHES")" -ge $((n_moved + 3)) ]; }
+lab_wait_for -t 30 fetched_after
 kill "$loop_pid"; wait "$loop_pid" 2>/dev/null; loop_pid=
 echo "# failback: gw-tokyo unblocked -> the line (or the wait gave up) in $((t1 - t0)) ms;" \
 	"work's portal fetches: $(grep -c '^ok$' "$FETCHES") ok, $(grep -c '^lost$' "$FETCHES") lost"

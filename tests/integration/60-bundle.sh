@@ -129,6 +129,14 @@ check "the accepted bundle is stored (same bytes, 0600) and the store says 2" ba
 	"cmp -s $B/2 $BUNDLE && [ \$(stat -c %a $BUNDLE) = 600 ] && [ \"\$(sed -n 2p $STORE)\" = 2 ] && [ ! -e $INCOMING ]"
 
 # ---- refusals: one line each, and the old policy stays -------------------------------------
+# sekishod logs the tunnel's first handshake when it next reads the
+# tunnel (every 5 s, TUNNEL_POLL_MS): a line of its own, at a moment of
+# its own. Each refusal below must be the last line logged, so they start
+# once that line is there (it came between two refusals under load:
+# "older serial (sekishoctl reload)" found it after its own line).
+HS_LINE='sekishod: tunnel: handshake with the gateway completed ("agency-gw")'
+handshakes_logged() { [ "$(log_count "$HS_LINE")" -ge "$1" ]; }
+lab_wait_for -t 30 handshakes_logged 1
 rules_before=$(rules_now)
 # refused HOW NAME FILE REASON: FILE as the candidate, by SIGHUP or
 # sekishoctl; exactly one log line "sekishod: INCOMING: REASON; ..."
@@ -198,6 +206,7 @@ check "sekishod restarts from the stored bundle" bundle_start
 check "restarted: remote again" netvm_wait_mode remote
 check "restarted: serial 2" serial_is 2
 check "restarted: the portal is reachable" lab_wait_for -t 10 portal_ok
+lab_wait_for -t 30 handshakes_logged 2	# this start's handshake line, as above
 rules_before=$(rules_now)
 check "restarted, older serial (SIGHUP): refused" refused hup older-again "$B/1" \
 	"older serial: 1 is below 2, the serial already accepted; rollback refused"

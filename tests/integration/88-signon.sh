@@ -16,6 +16,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 . tests/lab/pg.sh
+. tests/signon/setup.sh
 
 SRC=$PWD
 BD=$PWD/${B:-build}
@@ -61,33 +62,15 @@ suite() {	# LABEL URL
 	cd "$dir" || return 1
 	export SEKISHO_REGISTRY=$URL SEKISHO_KEYS=$dir/keys
 	prov() { "$P" -q --by it-suzuki "$@"; }
-	{
-		echo "version 1"
-		echo 'gateway "agency-gw" {'
-		echo "	endpoint 192.0.2.10:51820"
-		echo "	public-key \"$(wg genkey | wg pubkey)\""
-		echo "}"
-		echo "lgwan {"
-		echo "	prefix 10.64.0.0/16"
-		echo "	resolver 10.64.0.53"
-		echo "}"
-		echo "work {"
-		echo "	address 172.30.0.2/24"
-		echo "	router 172.30.0.1"
-		echo "}"
-	} >tmpl.conf
+	so_template >tmpl.conf
 	printf 'role * card-pin card-key code-pin\nrole nurse card-key code-pin biometric\n' >rules
-	check "$L: provisioning" bash -c "
-		$P -q init --pool 10.77.0.0/16 --endpoint 192.0.2.10:51820 >/dev/null &&
-		$P -q group add default tmpl.conf && $P -q device add pc-001 >/dev/null &&
-		$P -q device add pc-002 >/dev/null &&
-		$P -q device export pc-001 out1 >/dev/null && $P -q device export pc-002 out2 >/dev/null &&
-		$P -q user add s1001 --name '山田 太郎' --role clerk &&
-		$P -q user add s1002 --name '佐藤 花子' --role nurse &&
-		printf '$PIN\n' >pin && $P -q user pin s1001 --pin-fd 3 3<pin &&
-		$P -q user pin s1002 --pin-fd 3 3<pin && rm pin &&
-		$P -q card assign s1001 --idm 0123456789ABCDEF &&
-		$CLI card-new card.pem && $P -q card assign s1002 --pubkey \$($CLI card-id card.pem | cut -c4-)"
+	provision() {
+		so_laptops pc-001 pc-002 && printf '%s\n' "$PIN" >pin && "$CLI" card-new card.pem &&
+		so_user s1001 '山田 太郎' clerk pin --idm 0123456789ABCDEF &&
+		so_user s1002 '佐藤 花子' nurse pin --pubkey "$("$CLI" card-id card.pem | cut -c4-)" &&
+		rm pin
+	}
+	check "$L: provisioning" provision
 	check "$L: device export hands the laptop's sign-on key over once, 0600" bash -c \
 		"[ \$(stat -c %a out1/signon.key) = 600 ] && [ -s out1/signon.pub ] &&
 		 $P -q device export pc-001 out1b >/dev/null && [ ! -e out1b/signon.key ]"

@@ -18,6 +18,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 . tests/cards/cards.sh
+. tests/signon/setup.sh
 
 BD=$PWD/${B:-build}
 AGENT=$BD/sekisho-agent
@@ -56,55 +57,26 @@ openssl pkey -in key.pem -pubout -out pub.pem 2>/dev/null
 openssl req -new -x509 -key key.pem -subj /CN=s1002 -days 2 -outform DER -out cert.der 2>/dev/null
 PKB64=$(openssl ec -pubin -in pub.pem -conv_form compressed -outform DER 2>/dev/null | tail -c 33 | base64 -w0)
 export SEKISHO_REGISTRY="sqlite:$tmp/reg.db" SEKISHO_KEYS=$tmp/keys
-{
-	echo "version 1"
-	echo 'gateway "agency-gw" {'
-	echo "	endpoint 192.0.2.10:51820"
-	echo "	public-key \"$(wg genkey | wg pubkey)\""
-	echo "}"
-	echo "lgwan {"
-	echo "	prefix 10.64.0.0/16"
-	echo "	resolver 10.64.0.53"
-	echo "}"
-	echo "work {"
-	echo "	address 172.30.0.2/24"
-	echo "	router 172.30.0.1"
-	echo "}"
-} >tmpl.conf
+so_template >tmpl.conf
 printf 'role * card-pin card-key code-pin\nrole nurse card-key code-pin biometric\n' >rules
 provision() {
-	"$P" -q init --pool 10.77.0.0/16 --endpoint 192.0.2.10:51820 >/dev/null &&
-	"$P" -q group add default tmpl.conf && "$P" -q device add pc-001 >/dev/null &&
-	"$P" -q device export pc-001 out1 >/dev/null &&
-	"$P" -q user add s1001 --name '山田 太郎' --role clerk &&
-	"$P" -q user add s1002 --name '佐藤 花子' --role nurse &&
-	"$P" -q user pin s1001 --pin-fd 3 3<pin && "$P" -q user pin s1002 --pin-fd 3 3<pin &&
-	"$P" -q card assign s1001 --idm "$IDM" &&
-	"$P" -q card assign s1002 --pubkey "$PKB64"
+	so_laptops pc-001 &&
+	so_user s1001 '山田 太郎' clerk pin --idm "$IDM" &&
+	so_user s1002 '佐藤 花子' nurse pin --pubkey "$PKB64"
 }
 check "provisioning: two staff, an IDm card and a keyed card by its key" provision
 code=$("$P" -q otp issue s1001 --valid 1h | head -1)
 old=$(SEKISHO_NOW=$(( $(date +%s) - 7200 )) "$P" -q otp issue s1001 --valid 1h | head -1)
-mkdir -m 0700 authd
-"$AUTHD" -G authd >/dev/null
+so_verifier_keys authd
 
 # ---- the stack: pcscd + vpcd, the verifier and the relay, a capture ----
 if cards_up "$tmp/c"; then tap_ok "pcscd + vpcd in the test's namespaces"
 else tap_not_ok "pcscd + vpcd"; tap_done; exit 1; fi
 nsenter -t "$CARDS_HOLDER" -n -- tcpdump --immediate-mode -i lo -U -s 0 -w cap.pcap udp 2>/dev/null &
 pids+=($!)
-start_authd() {
-	nsenter -t "$CARDS_HOLDER" -n -- "$AUTHD" -d -r "$SEKISHO_REGISTRY" -k authd/sign.key \
-		-s authd/seal.key -f rules -l "127.0.0.1:$VPORT" -j audit.jsonl 2>>authd.log &
-	AUTHD_PID=$!
-	pids+=("$AUTHD_PID")
-}
-start_authd
-nsenter -t "$CARDS_HOLDER" -n -- "$RELAY" -d -n pc-001 -k out1/signon.key -V "127.0.0.1:$VPORT" \
-	-S "$(cat authd/sign.pub)" -E "$(cat authd/seal.pub)" -l "127.0.0.1:$RPORT" 2>relay.log &
-pids+=($!)
-udp_up() { cn ss -Hlun "sport = :$1" | grep -q .; }
-_cards_wait 200 udp_up "$VPORT" && _cards_wait 200 udp_up "$RPORT" ||
+so_authd_ns
+so_relay_ns
+so_listening "$VPORT" "$RPORT" ||
 	{ tap_not_ok "the verifier and the relay listen"; cat authd.log relay.log; tap_done; exit 1; }
 # tcpdump is capturing once it has written its file header
 _cards_wait 200 test -s cap.pcap
@@ -287,8 +259,8 @@ check "a code without the PIN: the agent asks for both, sends nothing" says \
 	agent login --otp --user s1001 --code-fd 4 --pin-fd 3 3<nopin 4<code
 
 # ---- the verifier down ----
-kill "$AUTHD_PID"
-wait "$AUTHD_PID" 2>/dev/null
+kill "$SO_AUTHD_PID"
+wait "$SO_AUTHD_PID" 2>/dev/null
 check "the verifier down: the agent says so, exactly" says \
 	"Verifier unreachable: the sign-on service does not answer; LGWAN stays closed, try again later." \
 	agent login --reader "$CARDS_READER0" --pin-fd 3 3<pin

@@ -28,6 +28,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
 . tests/integration/lib.sh
+. tests/signon/setup.sh
 
 BD=$PWD/${B:-build}
 EXE=$BD/win/sekisho-agent.exe
@@ -62,33 +63,16 @@ netvm_env
 netvm_boot
 
 export SEKISHO_REGISTRY="sqlite:$tmp/reg.db" SEKISHO_KEYS=$tmp/keys
-{
-	echo "version 1"
-	echo 'gateway "agency-gw" {'
-	echo "	endpoint $LAB_GW_ENDPOINT"
-	echo "	public-key \"$LAB_GW_PUB\""
-	echo "}"
-	echo "lgwan {"
-	echo "	prefix 10.64.0.0/16"
-	echo "	resolver $LAB_LGWAN_DNS"
-	echo "}"
-	echo "work {"
-	echo "	address $LAB_WORK_ADDR"
-	echo "	router $LAB_WORK_ROUTER"
-	echo "}"
-} >"$tmp/tmpl.conf"
+so_template "$LAB_GW_ENDPOINT" "$LAB_GW_PUB" "$LAB_LGWAN_DNS" "$LAB_WORK_ADDR" \
+	"$LAB_WORK_ROUTER" >"$tmp/tmpl.conf"
 printf 'role * card-pin card-key code-pin\n' >"$tmp/rules"
 provision() {
-	"$P" -q init --pool 10.77.0.0/16 --endpoint "$LAB_GW_ENDPOINT" >/dev/null &&
-	"$P" -q group add default "$tmp/tmpl.conf" && "$P" -q device add pc-001 >/dev/null &&
-	"$P" -q device export pc-001 "$tmp/out1" >/dev/null &&
-	"$P" -q user add s1001 --name '山田 太郎' --role clerk &&
-	"$P" -q user pin s1001 --pin-fd 3 3<"$tmp/pin"
+	cd "$tmp" && so_laptops --endpoint "$LAB_GW_ENDPOINT" pc-001 &&
+	so_user s1001 '山田 太郎' clerk pin
 }
 check "provisioning: the laptop and s1001 with her PIN" provision
 CODE=$("$P" -q otp issue s1001 --valid 1h | head -1)
-mkdir -m 0700 "$tmp/authd"
-"$AUTHD" -G "$tmp/authd" >/dev/null
+so_verifier_keys "$tmp/authd"
 {
 	cat "$LAB_DIR/policy.conf"
 	echo "verifier {"

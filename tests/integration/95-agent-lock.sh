@@ -18,6 +18,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 . tests/cards/cards.sh
+. tests/signon/setup.sh
 
 BD=$PWD/${B:-build}
 AGENT=$BD/sekisho-agent
@@ -45,41 +46,16 @@ cd "$tmp" || exit 1
 
 # ---- the registry, the verifier and the relay ----
 export SEKISHO_REGISTRY="sqlite:$tmp/reg.db" SEKISHO_KEYS=$tmp/keys
-{
-	echo "version 1"
-	echo 'gateway "agency-gw" {'
-	echo "	endpoint 192.0.2.10:51820"
-	echo "	public-key \"$(wg genkey | wg pubkey)\""
-	echo "}"
-	echo "lgwan {"
-	echo "	prefix 10.64.0.0/16"
-	echo "	resolver 10.64.0.53"
-	echo "}"
-	echo "work {"
-	echo "	address 172.30.0.2/24"
-	echo "	router 172.30.0.1"
-	echo "}"
-} >tmpl.conf
+so_template >tmpl.conf
 printf 'role * card-pin biometric\n' >rules
-provision() {
-	"$P" -q init --pool 10.77.0.0/16 --endpoint 192.0.2.10:51820 >/dev/null &&
-	"$P" -q group add default tmpl.conf && "$P" -q device add pc-001 >/dev/null &&
-	"$P" -q device export pc-001 out1 >/dev/null &&
-	"$P" -q user add s1001 --name 'Yamada Taro' --role clerk
-}
+provision() { so_laptops pc-001 && so_user s1001 'Yamada Taro' clerk; }
 check "provisioning: a laptop and a user" provision
-mkdir -m 0700 authd
-"$AUTHD" -G authd >/dev/null
+so_verifier_keys authd
 if cards_up "$tmp/c"; then tap_ok "pcscd + vpcd in the test's namespaces"
 else tap_not_ok "pcscd + vpcd"; tap_done; exit 1; fi
-nsenter -t "$CARDS_HOLDER" -n -- "$AUTHD" -d -r "$SEKISHO_REGISTRY" -k authd/sign.key \
-	-s authd/seal.key -f rules -l "127.0.0.1:$VPORT" -j audit.jsonl 2>>authd.log &
-pids+=($!)
-nsenter -t "$CARDS_HOLDER" -n -- "$RELAY" -d -n pc-001 -k out1/signon.key -V "127.0.0.1:$VPORT" \
-	-S "$(cat authd/sign.pub)" -E "$(cat authd/seal.pub)" -l "127.0.0.1:$RPORT" 2>relay.log &
-pids+=($!)
-udp_up() { cn ss -Hlun "sport = :$1" | grep -q .; }
-_cards_wait 200 udp_up "$VPORT" && _cards_wait 200 udp_up "$RPORT" ||
+so_authd_ns
+so_relay_ns
+so_listening "$VPORT" "$RPORT" ||
 	{ tap_not_ok "the verifier and the relay listen"; cat authd.log relay.log; tap_done; exit 1; }
 
 # s1001 is signed on (the session file login writes), the lock command is
@@ -189,7 +165,7 @@ nsenter -t "$CARDS_HOLDER" -n -- "$RELAY" -d -n pc-001 -k out1/signon.key -V "12
 	-S "$(cat authd/sign.pub)" -E "$(cat authd/seal.pub)" -l "127.0.0.1:$PPORT" -P face:10 \
 	2>relay-presence.log &
 pids+=($!)
-_cards_wait 200 udp_up "$PPORT" || { tap_not_ok "the relay with -P listens"; cat relay-presence.log; }
+so_listening "$PPORT" || { tap_not_ok "the relay with -P listens"; cat relay-presence.log; }
 finger_login() {
 	nsenter -t "$CARDS_HOLDER" -n -- "$AGENT" login --finger --user s1001 --netvm 127.0.0.1 \
 		--port "$PPORT" --state-dir "$tmp/state2" --prints "$tmp/prints" --timeout-ms 2000 \

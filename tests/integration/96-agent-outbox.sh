@@ -18,6 +18,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 . tests/cards/cards.sh
+. tests/signon/setup.sh
 
 BD=$PWD/${B:-build}
 AGENT=$BD/sekisho-agent
@@ -43,49 +44,20 @@ VPORT=51831 RPORT=51832	# inside the test's own network namespace
 cd "$tmp" || exit 1
 
 export SEKISHO_REGISTRY="sqlite:$tmp/reg.db" SEKISHO_KEYS=$tmp/keys
-{
-	echo "version 1"
-	echo 'gateway "agency-gw" {'
-	echo "	endpoint 192.0.2.10:51820"
-	echo "	public-key \"$(wg genkey | wg pubkey)\""
-	echo "}"
-	echo "lgwan {"
-	echo "	prefix 10.64.0.0/16"
-	echo "	resolver 10.64.0.53"
-	echo "}"
-	echo "work {"
-	echo "	address 172.30.0.2/24"
-	echo "	router 172.30.0.1"
-	echo "}"
-} >tmpl.conf
+so_template >tmpl.conf
 printf 'role * card-pin code-pin\n' >rules
 PIN=739164
 (umask 077; printf '%s\n' "$PIN" >pin)
 provision() {
-	"$P" -q init --pool 10.77.0.0/16 --endpoint 192.0.2.10:51820 >/dev/null &&
-	"$P" -q group add default tmpl.conf && "$P" -q device add pc-001 >/dev/null &&
-	"$P" -q device export pc-001 out1 >/dev/null &&
-	"$P" -q user add s1001 --name 'Yamada Taro' --role clerk &&
-	"$P" -q user pin s1001 --pin-fd 3 3<pin &&
+	so_laptops pc-001 && so_user s1001 'Yamada Taro' clerk pin &&
 	"$P" -q otp issue s1001 --valid 1h | head -1 >code && chmod 600 code && [ -s code ]
 }
 check "provisioning: a laptop, a user, her PIN and an emergency code" provision
-mkdir -m 0700 authd
-"$AUTHD" -G authd >/dev/null
+so_verifier_keys authd
 cards_nopcscd "$tmp/c" || { tap_not_ok "the test's namespaces"; tap_done; exit 1; }
 
-start_authd() {
-	nsenter -t "$CARDS_HOLDER" -n -- "$AUTHD" -d -r "$SEKISHO_REGISTRY" -k authd/sign.key \
-		-s authd/seal.key -f rules -l "127.0.0.1:$VPORT" -j audit.jsonl 2>>authd.log &
-	AUTHD_PID=$!
-	pids+=("$AUTHD_PID")
-}
-nsenter -t "$CARDS_HOLDER" -n -- "$RELAY" -d -n pc-001 -k out1/signon.key -V "127.0.0.1:$VPORT" \
-	-S "$(cat authd/sign.pub)" -E "$(cat authd/seal.pub)" -l "127.0.0.1:$RPORT" 2>relay.log &
-RELAY_PID=$!
-pids+=("$RELAY_PID")
-udp_up() { cn ss -Hlun "sport = :$1" | grep -q .; }
-_cards_wait 200 udp_up "$RPORT" || { tap_not_ok "the relay listens"; cat relay.log; tap_done; exit 1; }
+so_relay_ns
+so_listening "$RPORT" || { tap_not_ok "the relay listens"; cat relay.log; tap_done; exit 1; }
 
 OB=$tmp/outbox
 agent() { cn "$AGENT" "$1" --netvm 127.0.0.1 --port "$RPORT" --state-dir "$tmp/state" \
@@ -142,9 +114,9 @@ OBID=$(sed -n '1s/^O,\([0-9a-f]\{16\}\)$/\1/p' "$OB/outbox.csv")
 check "the outbox begins with its id, made with it: 16 hex digits" test -n "$OBID"
 
 # ---- back: the first batch goes through while the agent dies ----
-start_authd
-_cards_wait 200 udp_up "$VPORT" || { tap_not_ok "the verifier listens"; cat authd.log; }
-kill -STOP "$RELAY_PID"
+so_authd_ns
+so_listening "$VPORT" || { tap_not_ok "the verifier listens"; cat authd.log; }
+kill -STOP "$SO_RELAY_PID"
 # (nsenter itself in the background: $! is then the agent, which it execs)
 nsenter -t "$CARDS_HOLDER" -n -- "$AGENT" flush --netvm 127.0.0.1 --port "$RPORT" --outbox "$OB" \
 	--timeout-ms 400 >/dev/null 2>&1 &
@@ -152,7 +124,7 @@ FLUSH=$!
 relay_queued() { cn ss -Hlun "sport = :$RPORT" | awk '{ exit !($2 > 0) }'; }
 _cards_wait 200 relay_queued
 { kill -KILL "$FLUSH"; wait "$FLUSH"; } 2>/dev/null
-kill -CONT "$RELAY_PID"
+kill -CONT "$SO_RELAY_PID"
 stored() { [ -s audit.jsonl ] && [ "$(wc -l <audit.jsonl)" -ge "$1" ]; }
 check "the batch in flight is stored though its agent is dead" _cards_wait 200 stored 12
 check "nothing written down as delivered by the killed agent" bash -c "! grep -q '^A,' '$OB/outbox.csv'"
@@ -168,7 +140,7 @@ check "each record: the laptop, the user, the op, bound by the relay" bash -c \
 	  staff_id = 's1001' AND op = 'mark' AND factor = 'none' AND result = 'ok'\") = $N ]"
 check "the JSON lines agree" bash -c "[ \$(wc -l <audit.jsonl) = $N ] &&
 	grep -q '\"user\":\"s1001\",\"laptop\":\"pc-001\",\"op\":\"mark\",\"factor\":\"none\",\"result\":\"ok\",.*\"reason\":\"event 1000: user; at ' audit.jsonl"
-kill -USR1 "$AUTHD_PID"
+kill -USR1 "$SO_AUTHD_PID"
 repeated() { grep -Eq "$N events stored, ([1-9][0-9]*) repeated" authd.log; }
 check "the verifier counted the batch sent twice as repeated, stored once" _cards_wait 100 repeated
 check "audit verify: the chain holds" bash -c \
@@ -224,7 +196,7 @@ head -n -1 "$OB/outbox.csv" >"$OB/fixed" && mv "$OB/fixed" "$OB/outbox.csv" && c
 M=200
 check "$M more events recorded" says "Recorded $M audit events." agent mark --count $M --user s1001
 queued() { cn ss -Hlun "sport = :$RPORT" | awk '{ print $2 }'; }
-kill -STOP "$RELAY_PID"
+kill -STOP "$SO_RELAY_PID"
 nsenter -t "$CARDS_HOLDER" -n -- "$AGENT" flush --netvm 127.0.0.1 --port "$RPORT" --outbox "$OB" \
 	--timeout-ms 10000 >drain.out 2>&1 </dev/null &
 DRAIN=$!
@@ -237,7 +209,7 @@ LOGIN=$!
 more_queued() { [ "$(queued)" -gt "$q" ]; }
 _cards_wait 200 more_queued
 check "the delivery's EVENTS and then the sign-on's HELLO wait in the relay's socket" more_queued
-kill -CONT "$RELAY_PID"
+kill -CONT "$SO_RELAY_PID"
 wait "$LOGIN"
 wait "$DRAIN"
 last_is() { local got; got=$(tail -n 1 "$1"); [ "$got" = "$2" ] || { cat "$1"; false; }; }

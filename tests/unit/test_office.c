@@ -9,13 +9,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -136,6 +139,72 @@ test_probe_lines(void **state)
 	assert_int_equal(probe_nonce_parse("nonce ab", nonce), -EINVAL);
 }
 
+/* The one child of this process that is not a zombie, or 0. */
+static pid_t
+only_child(void)
+{
+	char path[300], line[512], *p, state;
+	struct dirent *e;
+	pid_t found = 0;
+	long ppid;
+	DIR *d;
+	FILE *f;
+
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		p = fgets(line, sizeof(line), f);
+		fclose(f);
+		/* "pid (comm) state ppid ...": comm may hold anything */
+		if (p == NULL || (p = strrchr(line, ')')) == NULL ||
+		    sscanf(p + 1, " %c %ld", &state, &ppid) != 2)
+			continue;
+		if (ppid == (long)getpid() && state != 'Z')
+			found = (pid_t)atol(e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Wait until the signature checker that bverify_init just started waits
+ * for its first request: blocked in recvfrom(2) on its socket, fd 0
+ * (/proc/PID/syscall), whether it is the real one (sandboxed first) or
+ * the lying one (Python). Each check must be answered within
+ * BVERIFY_TIMEOUT_MS (500 ms), and a first check sent while the process
+ * is still starting counted its start-up too: under load the answer
+ * came late and the check failed. The condition, not a time: at most
+ * 60 s, then the test fails here, saying so. */
+static void
+wait_checker_ready(void)
+{
+	char path[64], line[256];
+	long nr, fd;
+	pid_t pid;
+	FILE *f;
+
+	for (int i = 0; i < 6000; i++) {
+		if ((pid = only_child()) > 0) {
+			snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+			if ((f = fopen(path, "r")) != NULL) {
+				if (fgets(line, sizeof(line), f) != NULL &&
+				    sscanf(line, "%ld %lx", &nr, &fd) == 2 &&
+				    nr == SYS_recvfrom && fd == 0) {
+					fclose(f);
+					return;
+				}
+				fclose(f);
+			}
+		}
+		usleep(10000);
+	}
+	fail_msg("the signature checker never waited for a request (pid %d)", (int)only_child());
+}
+
 /* sekishod's check of an answer: only a genuine answer to its own nonce,
  * from the beacon it names, with TTL 255. */
 static void
@@ -154,6 +223,7 @@ test_probe_answer_check(void **state)
 	(void)state;
 	/* the real signature checker, sandboxed (bverify.h) */
 	assert_int_equal(bverify_init("build/sekisho-beacon-verify"), 0);
+	wait_checker_ready();
 	assert_int_equal(beacon_signer_init(&s, seed, NULL), 0);
 	assert_int_equal(beacon_signer_init(&o, other_seed, NULL), 0);
 	memset(b, 0, sizeof(b));
@@ -215,6 +285,7 @@ test_probe_answer_check(void **state)
 	 * answer to pass (the other checks still hold: nonce, id, time). */
 	bverify_stop();
 	assert_int_equal(bverify_init("tests/lab/lying-bverify.py"), 0);
+	wait_checker_ready();
 	assert_int_equal(probe_answer_check(&m, b, 2, nonce, now, &res, &why), 0);
 	assert_int_equal(probe_answer_check(&m, b, 2, other, now, &res, &why), -1);
 	assert_string_equal(why, "nonce does not match the challenge sent");
@@ -267,7 +338,9 @@ test_prober_rounds(void **state)
 	while (!got) {
 		pfd.fd = p.runs[0].fd;
 		pfd.events = POLLIN;
-		assert_int_equal(poll(&pfd, 1, 5000), 1);
+		/* the helper is Python: its start alone took seconds under
+		 * load; 60 s only so a broken prober fails instead of hanging */
+		assert_int_equal(poll(&pfd, 1, 60000), 1);
 		got = prober_read(&p, 0, &ev, 0);
 	}
 	assert_int_equal(ev.type, EV_BEACON_FAIL);
