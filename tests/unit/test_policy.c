@@ -162,6 +162,8 @@ test_language(void **state)
 	assert_int_equal(p.gateways[1].keepalive, 15);
 	assert_int_equal(p.gateways[0].keepalive, POLICY_DEFAULT_KEEPALIVE);
 	assert_int_equal(p.gateway_timeout_s, 10);
+	assert_int_equal(p.router_arp_ms, 0);	/* router-arp off */
+	assert_int_equal(p.router_alive_ms, 0);
 	/* the sign-on verifier, its default port and both pinned keys */
 	assert_int_equal(p.verifier.sin_family, AF_INET);
 	assert_int_equal(ntohs(p.verifier.sin_port), POLICY_VERIFIER_PORT);
