@@ -785,6 +785,23 @@ st_t_vouch(struct parser *ps, const struct token *kw, const struct token *v)
 	return timer(ps, kw, v, 500, 10000, &ps->p->office_vouch_ms);
 }
 
+/* router-arp: milliseconds, or off (no ARP, no liveness required). */
+static int
+st_t_rarp(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	if (ps_tok_is(v, "off")) {
+		ps->p->router_arp_ms = 0;
+		return 0;
+	}
+	return timer(ps, kw, v, 20, 5000, &ps->p->router_arp_ms);
+}
+
+static int
+st_t_ralive(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	return timer(ps, kw, v, 60, 20000, &ps->p->router_alive_ms);
+}
+
 static int
 st_t_stale(struct parser *ps, const struct token *kw, const struct token *v)
 {
@@ -843,6 +860,8 @@ static const struct keyword timers_kws[] = {
 	{ "beacon-reverify", "milliseconds from 100 to 10000", S_T_REVERIFY, 0, st_t_reverify },
 	{ "beacon-rtt", "microseconds from 100 to 100000", S_T_RTT, 0, st_t_rtt },
 	{ "office-vouch", "milliseconds from 500 to 10000", S_T_VOUCH, 0, st_t_vouch },
+	{ "router-arp", "milliseconds from 20 to 5000, or off", S_T_RARP, 0, st_t_rarp },
+	{ "router-alive", "milliseconds from 60 to 20000", S_T_RALIVE, 0, st_t_ralive },
 	{ "handshake-stale", "seconds from 30 to 3600", S_T_STALE, 0, st_t_stale },
 	{ "gateway-timeout", "seconds from 5 to 300", S_T_GWTIMEOUT, 0, st_t_gwtimeout },
 };
@@ -884,7 +903,8 @@ static const struct block office_block = { "office", office_kws,
 static const struct block uplink_block = { "uplink", uplink_kws,
 	nitems(uplink_kws), "priority" };
 static const struct block timers_block = { "timers", timers_kws,
-	nitems(timers_kws), "beacon-timeout, beacon-attempts, beacon-reverify, beacon-rtt, office-vouch, handshake-stale or gateway-timeout" };
+	nitems(timers_kws), "beacon-timeout, beacon-attempts, beacon-reverify, beacon-rtt, office-vouch, router-arp, "
+	"router-alive, handshake-stale or gateway-timeout" };
 
 static const struct keyword *
 lookup(const struct keyword *kws, size_t n, const struct token *t)
@@ -1371,6 +1391,34 @@ check_office_timers(struct parser *ps)
 	    (unsigned long long)need);
 }
 
+/* The office router's liveness (fw_office.h): each reply keeps the office
+ * path open router-alive ms, the next request leaves router-arp ms after
+ * the last. A lifetime shorter than two intervals closes the path on a
+ * healthy LAN at the first lost request or reply; POLICY_ROUTER_SLACK
+ * more for the daemon's timer fired late and the router's answer. With
+ * router-arp off there is no lifetime to give. */
+static int
+check_router_timers(struct parser *ps)
+{
+	struct policy *p = ps->p;
+	unsigned int need = 2 * p->router_arp_ms + POLICY_ROUTER_SLACK;
+
+	if (p->router_arp_ms == 0) {
+		if (ps->seen[S_T_RALIVE] != 0)
+			return ps_perr(ps, ps->seen[S_T_RALIVE], "router-alive with "
+			    "router-arp off: no ARP request, no reply to keep alive");
+		p->router_alive_ms = 0;
+		return 0;
+	}
+	if (p->router_alive_ms >= need)
+		return 0;
+	return ps_perr(ps, ps->seen[S_T_RALIVE] != 0 ? ps->seen[S_T_RALIVE] :
+	    ps->seen[S_T_RARP], "router-alive %u ms is too short for router-arp %u: "
+	    "one lost ARP reply leaves %u ms between two (router-arp twice, plus "
+	    "%u ms for the daemon and the router)", p->router_alive_ms,
+	    p->router_arp_ms, need, POLICY_ROUTER_SLACK);
+}
+
 static int
 check_all(struct parser *ps)
 {
@@ -1379,6 +1427,7 @@ check_all(struct parser *ps)
 	if ((rc = check_required(ps)) != 0 || (rc = ps_check_sets(ps)) != 0 ||
 	    (rc = check_reach(ps)) != 0 || (rc = check_work(ps)) != 0 ||
 	    (rc = check_beacons(ps)) != 0 || (rc = check_office_timers(ps)) != 0 ||
+	    (rc = check_router_timers(ps)) != 0 ||
 	    (rc = ps_check_rules(ps)) != 0)
 		return rc;
 	return 0;
@@ -1409,6 +1458,8 @@ policy_parse_buf(const char *name, const char *buf, size_t len,
 	p.beacon_reverify_ms = POLICY_DEFAULT_BEACON_REVERIFY;
 	p.beacon_rtt_us = POLICY_DEFAULT_BEACON_RTT;
 	p.office_vouch_ms = POLICY_DEFAULT_OFFICE_VOUCH;
+	p.router_arp_ms = POLICY_DEFAULT_ROUTER_ARP;
+	p.router_alive_ms = POLICY_DEFAULT_ROUTER_ALIVE;
 	p.handshake_stale_s = POLICY_DEFAULT_HANDSHAKE_STALE;
 	ps.p = &p;
 	ps.cur_set = ps.lgwan_anon = ps.rule_anon = SIZE_MAX;

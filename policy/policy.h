@@ -34,6 +34,14 @@
 #define POLICY_DEFAULT_BEACON_RTT	2000	/* us: a genuine answer's round trip, at most */
 #define POLICY_DEFAULT_OFFICE_VOUCH	1500	/* ms: office mode ends in the kernel unless a
 						 * fresh beacon answer renews it */
+/* The office router asked by unicast ARP every router-arp ms (0: off),
+ * each reply keeping the office path open router-alive ms in the kernel
+ * (policy/render/fw_office.h). router-alive must cover one lost request or
+ * reply plus ROUTER_SLACK ms (the daemon's timer late, the router's answer):
+ * at least 2 x router-arp + POLICY_ROUTER_SLACK. */
+#define POLICY_DEFAULT_ROUTER_ARP	100	/* ms between ARP requests */
+#define POLICY_DEFAULT_ROUTER_ALIVE	250	/* ms a reply keeps the path open */
+#define POLICY_ROUTER_SLACK		20	/* ms, see above */
 #define POLICY_DEFAULT_HANDSHAKE_STALE	180	/* s without a handshake */
 #define POLICY_DEFAULT_GATEWAY_TIMEOUT	15	/* s for a new gateway's first handshake */
 #define POLICY_MAX_GATEWAYS	4	/* tried in file order */
@@ -223,6 +231,8 @@ struct policy {
 	unsigned int beacon_timeout_ms, beacon_attempts, beacon_reverify_ms;
 	unsigned int beacon_rtt_us;	/* beacon-rtt */
 	unsigned int office_vouch_ms;	/* office-vouch */
+	unsigned int router_arp_ms;	/* router-arp; 0: off */
+	unsigned int router_alive_ms;	/* router-alive; 0 with router-arp off */
 	unsigned int handshake_stale_s;
 	unsigned int gateway_timeout_s;
 };

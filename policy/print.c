@@ -246,10 +246,16 @@ print_uplinks_timers(FILE *f, const struct policy *p)
 		    p->presence == POLICY_PRESENCE_CARD ? "card" : "face",
 		    p->presence_period_s);
 	fprintf(f, "\ntimers {\n\tbeacon-timeout %u\n\tbeacon-attempts %u\n"
-	    "\tbeacon-reverify %u\n\tbeacon-rtt %u\n\toffice-vouch %u\n"
-	    "\thandshake-stale %u\n\tgateway-timeout %u\n}\n",
+	    "\tbeacon-reverify %u\n\tbeacon-rtt %u\n\toffice-vouch %u\n",
 	    p->beacon_timeout_ms, p->beacon_attempts, p->beacon_reverify_ms, p->beacon_rtt_us,
-	    p->office_vouch_ms, p->handshake_stale_s, p->gateway_timeout_s);
+	    p->office_vouch_ms);
+	if (p->router_arp_ms == 0)
+		fprintf(f, "\trouter-arp off\n");
+	else
+		fprintf(f, "\trouter-arp %u\n\trouter-alive %u\n", p->router_arp_ms,
+		    p->router_alive_ms);
+	fprintf(f, "\thandshake-stale %u\n\tgateway-timeout %u\n}\n", p->handshake_stale_s,
+	    p->gateway_timeout_s);
 }
 
 int

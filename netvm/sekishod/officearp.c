@@ -1,7 +1,7 @@
 /*
  * The office router's liveness (policy/render/fw_office.h): in office
- * mode the parent asks the router it was proven behind, every
- * FW_OFFICE_ARP_MS, by a unicast ARP request from the office uplink; the
+ * mode the parent asks the router it was proven behind, every router-arp
+ * ms (the policy's timers; off: never), by a unicast ARP request from the office uplink; the
  * kernel itself (set router_alive) keeps the office path open only while
  * the replies come, from exactly that link-layer address for exactly that
  * address. sekishod sends; it reads nothing: the reply is the kernel's
@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "lib/log.h"
-#include "policy/render/fw_office.h"
 
 void
 office_arp_stop(struct sekishod *d)
@@ -66,6 +65,7 @@ office_arp(struct sekishod *d)
 	struct in_addr own = { 0 };
 
 	if (d->rules_mode != MODE_OFFICE || u == NULL ||
+	    timers_router_arp_ms(&d->pol) == 0 ||	/* router-arp off */
 	    (mac = kv_office_mac(&d->kv, u->ifindex)) == NULL ||
 	    (gw = kv_office_gw(&d->kv, u->ifindex)) == NULL) {
 		office_arp_stop(d);
@@ -73,7 +73,7 @@ office_arp(struct sekishod *d)
 	}
 	if (d->arp_fd > 0 && d->arp_ifindex != u->ifindex)
 		office_arp_stop(d);	/* office mode moved to another uplink */
-	timers_on_office_arp(&d->timers, now_ms(), FW_OFFICE_ARP_MS);
+	timers_on_office_arp(&d->timers, now_ms(), timers_router_arp_ms(&d->pol));
 	if (d->arp_fd <= 0) {
 		struct sockaddr_ll b = { .sll_family = AF_PACKET, .sll_ifindex = u->ifindex };
 

@@ -123,8 +123,8 @@ void rules_retry(struct sekishod *d);
 void office_unroute_now(struct sekishod *d);
 /* In office mode, T_OFFICE_ARP: a unicast ARP request to the office
  * router, whose reply keeps it in the kernel's set router_alive
- * (fw_office.h); re-armed every FW_OFFICE_ARP_MS. office_arp_stop: out
- * of office mode, its socket closed. */
+ * (fw_office.h); re-armed every router-arp ms (timers_router_arp_ms; off:
+ * stopped). office_arp_stop: out of office mode, its socket closed. */
 void office_arp(struct sekishod *d);
 void office_arp_stop(struct sekishod *d);
 /* T_VOUCH: office-vouch passed with no verified beacon answer, so the

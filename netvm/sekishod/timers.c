@@ -169,6 +169,12 @@ timers_vouch_ms(const struct policy *pol)
 	return pol->office_vouch_ms;
 }
 
+unsigned int
+timers_router_arp_ms(const struct policy *pol)
+{
+	return pol->router_arp_ms;
+}
+
 uint64_t
 timers_stale_ms(const struct policy *pol)
 {

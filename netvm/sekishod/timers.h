@@ -98,6 +98,7 @@ void timers_on_front_ping(struct timers *t, uint64_t now, unsigned int ms);
 unsigned int timers_gateway_timeout_ms(const struct policy *pol);	/* gateway-timeout */
 unsigned int timers_reverify_ms(const struct policy *pol);	/* beacon-reverify */
 unsigned int timers_vouch_ms(const struct policy *pol);	/* office-vouch */
+unsigned int timers_router_arp_ms(const struct policy *pol);	/* router-arp; 0: off */
 uint64_t timers_stale_ms(const struct policy *pol);		/* handshake-stale */
 unsigned int timers_fetch_interval_ms(const struct policy *pol);	/* distribution interval */
 /* When a beacon probe started at now must have answered: every attempt

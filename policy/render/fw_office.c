@@ -9,7 +9,9 @@ void
 fw_render_office_l2(const struct fw_params *p, struct buf *o)
 {
 	const uint8_t *m = p->router_mac;
-	int alive = p->mode == MODE_OFFICE && m != NULL;
+	/* router-arp off: no liveness asked, none required (fw_office.h) */
+	int arp = p->pol != NULL && p->pol->router_arp_ms != 0;
+	int alive = p->mode == MODE_OFFICE && m != NULL && arp;
 
 	/* Created empty if absent, so that the delete never fails. */
 	buf_printf(o, "table netdev %s\ndelete table netdev %s\n", FW_OFFICE_TABLE,
@@ -22,8 +24,10 @@ fw_render_office_l2(const struct fw_params *p, struct buf *o)
 		if (m != NULL)
 			buf_printf(o, "\t\telements = { %02x:%02x:%02x:%02x:%02x:%02x }\n",
 			    m[0], m[1], m[2], m[3], m[4], m[5]);
-		buf_printf(o, "\t}\n\tset router_alive {\n\t\ttype ether_addr\n"
-		    "\t\tflags timeout\n\t}\n");
+		buf_printf(o, "\t}\n");
+		if (arp)
+			buf_printf(o, "\tset router_alive {\n\t\ttype ether_addr\n"
+			    "\t\tflags timeout\n\t}\n");
 	}
 	if (alive) {
 		buf_printf(o, "\tchain ingress {\n"
@@ -32,14 +36,14 @@ fw_render_office_l2(const struct fw_params *p, struct buf *o)
 		    "arp saddr ether %02x:%02x:%02x:%02x:%02x:%02x "
 		    "update @router_alive { ether saddr timeout %ums }\n\t}\n", p->uplink,
 		    m[0], m[1], m[2], m[3], m[4], m[5], m[0], m[1], m[2], m[3], m[4], m[5],
-		    FW_OFFICE_ALIVE_MS);
+		    p->pol->router_alive_ms);
 	}
 	buf_printf(o, "\tchain egress {\n"
 	    "\t\ttype filter hook egress device \"%s\" priority filter; policy accept;\n"
 	    "\t\tmeta mark and 0x%x == 0x%x %scounter drop\n", p->uplink,
 	    OFFICE_PATH_MASK, SK_MARK_OFFICE,
 	    p->mode == MODE_OFFICE ? "ether daddr != @office_router " : "");
-	if (p->mode == MODE_OFFICE)
+	if (p->mode == MODE_OFFICE && arp)
 		buf_printf(o, "\t\tmeta mark and 0x%x == 0x%x ether daddr != @router_alive "
 		    "counter drop\n", OFFICE_PATH_MASK, SK_MARK_OFFICE);
 	buf_printf(o, "\t}\n}\n");

@@ -15,13 +15,16 @@
  * afresh and the same holds.
  *
  * The router must also be alive behind that address, now: sekishod asks
- * it by a unicast ARP request every FW_OFFICE_ARP_MS (officearp.c), and an
- * ingress chain puts its address in set router_alive for
- * FW_OFFICE_ALIVE_MS, only on an ARP reply from exactly that link-layer
+ * it by a unicast ARP request every router-arp ms (the policy's timers,
+ * officearp.c), and an ingress chain puts its address in set router_alive
+ * for router-alive ms, only on an ARP reply from exactly that link-layer
  * address (sent, and claiming to be sent, by it). The egress chain requires the
  * element: a move through a small switch (carrier kept, the office
  * router gone) closes the office path in the kernel within
- * FW_OFFICE_ALIVE_MS, whatever sekishod does.
+ * router-alive ms, whatever sekishod does. With router-arp off (an office
+ * router that ignores unicast ARP) neither the set, the ingress chain nor
+ * the requirement is rendered: office mode rests on office-vouch and the
+ * router's MAC in the neighbour table, as before the liveness existed.
  *
  * After office mode, the ruleset of the next mode keeps the chain on the
  * uplink office mode used (while it exists), dropping every office-path
@@ -37,13 +40,12 @@
 #include "policy/render/fw_render.h"
 
 #define FW_OFFICE_TABLE "sekisho_office"
-#define FW_OFFICE_ARP_MS	100	/* the router asked so often */
-#define FW_OFFICE_ALIVE_MS	250	/* an answer keeps it alive so long */
 
 /* Appends the office table's part of p's transaction: in office mode,
  * bound to p->router_mac (none known: an empty set, the office path is
- * closed); in another mode with p->uplink set, every office-path frame
- * dropped there; else deleted. */
+ * closed) and, unless p->pol's router-arp is off, to its liveness; in
+ * another mode with p->uplink set, every office-path frame dropped there;
+ * else deleted. */
 void fw_render_office_l2(const struct fw_params *p, struct buf *out);
 
 #endif

@@ -18,6 +18,16 @@
 #   switch.office_exposure_ms     mimic: from the move to the last LGWAN
 #                                 packet tcpdump saw on the hotel LAN, max
 #                                 (goal < 2000); p50 on its own line
+#   switch.office_leak_newmac_F_A_packets
+#                                 the switch moves again, with the policy's
+#                                 router-arp F and router-alive A (BENCH_FAST,
+#                                 default "40 100"): sekishod restarted with
+#                                 that policy after the moves above
+#   switch.office_router_arp_per_s  sekishod's ARP requests to the office
+#                                 router counted on the office LAN in a 5 s
+#                                 window in office mode, per second, for the
+#                                 defaults and for F / A: the cost beside
+#                                 the leak
 # A figure without samples is printed as "= - UNIT", says why on stderr,
 # and the bench exits non-zero.
 set -u
@@ -51,6 +61,9 @@ lab_hotel_beacon none || exit 1
 pol=$LAB_DIR/policy-large.conf
 awk '{ print } /^lgwan \{/ { for (i = 0; i < 1000; i++) printf "\tprefix 10.%d.%d.0/24\n", 100 + int(i / 256), i % 256 }' \
 	"$LAB_POLICY" >"$pol"
+read -r fast_arp fast_alive <<<"${BENCH_FAST:-40 100}"
+pol_fast=$LAB_DIR/policy-large-fast.conf
+{ cat "$pol"; printf 'timers {\n\trouter-arp %s\n\trouter-alive %s\n}\n' "$fast_arp" "$fast_alive"; } >"$pol_fast"
 netvm_start "$pol" || exit 1
 lab_work_dhcp || exit 1
 lab_uplink_dhcp up0 || exit 1
@@ -90,6 +103,29 @@ switch_to() {
 }
 back_to_office() { swap_to office && netvm_wait_mode office 5; }
 now_s() { date +%s.%N; }
+
+# sekishod's requests on the office LAN: unicast to the router's MAC and
+# naming it as the target (the kernel's own probes name none).
+n office nft -f - <<-EOT
+table netdev benchar {
+	counter asked { }
+	chain ingress {
+		type filter hook ingress device "on0" priority -400; policy accept;
+		ether daddr $office_mac arp operation request arp daddr ether $office_mac counter name "asked"
+	}
+}
+EOT
+# arp_per_s: requests per second over a 5 s window in office mode.
+arp_per_s() {
+	local a0 a1 t0 t1
+	netvm_mode_is office || back_to_office >/dev/null || return 1
+	a0=$(n office nft list counter netdev benchar asked | awk '/packets/ { print $2 }'); t0=$(now_s)
+	sleep 5
+	a1=$(n office nft list counter netdev benchar asked | awk '/packets/ { print $2 }'); t1=$(now_s)
+	netvm_mode_is office || return 1
+	python3 -c "print(round(($a1 - $a0) / ($t1 - $t0), 1))"
+}
+arp_default=$(arp_per_s) || arp_default=-
 
 n work ping -n -q -i 0.002 -W 1 "$LAB_PORTAL" >/dev/null 2>&1 &
 pinger=$!
@@ -149,6 +185,16 @@ for i in $(seq 1 "$moves"); do
 done
 ip -n "$hotel_ns" link set br0 address "$hotel_mac"
 
+# The switch moves again under router-arp F, router-alive A.
+leak_fast=() arp_fast=-
+lab_stop sekishod
+if netvm_start "$pol_fast" && netvm_wait_mode office 10; then
+	arp_fast=$(arp_per_s) || arp_fast=-
+	for i in $(seq 1 "$moves"); do
+		if r=$(move switch); then leak_fast+=("$r"); fi
+	done
+fi
+
 sum() { local s=0 v; for v in "$@"; do s=$((s + v)); done; echo "$s"; }
 if [ ${#leak_blip[@]} -eq 0 ] || [ ${#leak_switch[@]} -eq 0 ]; then
 	none switch.office_leak_packets packets "no move of a kind ended in remote mode over the hotel (blip ${#leak_blip[@]}, switch ${#leak_switch[@]} of $moves)"
@@ -160,6 +206,20 @@ else
 	printf 'bench: switch.office_leak_newmac_packets = %s packets over %s moves with carrier kept, new router MAC (max %s per move)\n' \
 		"$(sum "${leak_switch[@]}")" "${#leak_switch[@]}" "$(printf '%s\n' "${leak_switch[@]}" | sort -n | tail -1)"
 fi
+if [ ${#leak_fast[@]} -eq 0 ]; then
+	none "switch.office_leak_newmac_${fast_arp}_${fast_alive}_packets" packets "no switch move under router-arp $fast_arp ended in remote mode over the hotel"
+else
+	printf 'bench: switch.office_leak_newmac_%s_%s_packets = %s packets over %s moves with carrier kept, new router MAC (max %s per move), router-arp %s router-alive %s\n' \
+		"$fast_arp" "$fast_alive" "$(sum "${leak_fast[@]}")" "${#leak_fast[@]}" \
+		"$(printf '%s\n' "${leak_fast[@]}" | sort -n | tail -1)" "$fast_arp" "$fast_alive"
+fi
+for f in "default:$arp_default" "${fast_arp}_${fast_alive}:$arp_fast"; do
+	if [ "${f#*:}" = - ]; then
+		none "switch.office_router_arp_per_s.${f%%:*}" "requests/s" "not in office mode for the window"
+	else
+		printf 'bench: switch.office_router_arp_per_s.%s = %s requests/s per laptop in office mode\n' "${f%%:*}" "${f#*:}"
+	fi
+done
 if [ ${#exposure[@]} -eq 0 ]; then
 	none switch.office_exposure_ms ms "no mimic move ended in remote mode over the hotel"
 else

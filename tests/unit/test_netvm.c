@@ -179,6 +179,55 @@ test_office_ruleset(void **state)
 	free(t);
 }
 
+/* The router's liveness follows the policy's timers: router-alive is the
+ * element's timeout; router-arp off renders neither the set, the ingress
+ * chain nor the requirement, and the office path rests on the router's
+ * MAC and office-vouch alone. Both are rulesets nft takes. */
+static void
+test_office_router_timers(void **state)
+{
+	static const char custom[] = "timers {\n\trouter-arp 40\n\trouter-alive 100\n}\n";
+	static const char off[] = "timers {\n\trouter-arp off\n}\n";
+	struct policy q;
+	struct sk_error err;
+	struct firewall *fw = fw_open(&err);
+	char text[sizeof(policy_text) + 64], *t;
+
+	(void)state;
+	assert_non_null(fw);
+	snprintf(text, sizeof(text), "%s%s", policy_text, custom);
+	assert_int_equal(policy_parse_buf("t.conf", text, strlen(text), &q, &err), 0);
+	t = render(MODE_OFFICE, &q);
+	assert_non_null(strstr(t, "update @router_alive { ether saddr timeout 100ms }\n"));
+	assert_null(strstr(t, "timeout 250ms"));
+	assert_int_equal(fw_check(fw, t, &err), 0);
+	free(t);
+	policy_free(&q);
+
+	snprintf(text, sizeof(text), "%s%s", policy_text, off);
+	assert_int_equal(policy_parse_buf("t.conf", text, strlen(text), &q, &err), 0);
+	t = render(MODE_OFFICE, &q);
+	assert_non_null(strstr(t, "}\ntable netdev sekisho_office\ndelete table netdev sekisho_office\n"
+	    "table netdev sekisho_office {\n\tset office_router {\n\t\ttype ether_addr\n"
+	    "\t\telements = { 02:53:4b:00:0a:01 }\n\t}\n"
+	    "\tchain egress {\n"
+	    "\t\ttype filter hook egress device \"up0\" priority filter; policy accept;\n"
+	    "\t\tmeta mark and 0xffff == 0x5e2 ether daddr != @office_router counter drop\n\t}\n}\n"));
+	assert_null(strstr(t, "router_alive"));
+	/* still bound to the vouch, in the kernel */
+	assert_non_null(strstr(t, "\t\tmeta mark 0x5e2 oifname != @office_vouch counter drop\n"));
+	assert_int_equal(fw_check(fw, t, &err), 0);
+	free(t);
+	/* after office mode: the same drop of the office path as with ARP */
+	t = render(MODE_REMOTE, &q);
+	assert_non_null(strstr(t, "table netdev sekisho_office {\n\tchain egress {\n"
+	    "\t\ttype filter hook egress device \"up0\" priority filter; policy accept;\n"
+	    "\t\tmeta mark and 0xffff == 0x5e2 counter drop\n\t}\n}\n"));
+	free(t);
+	policy_free(&q);
+	fw_close(fw);
+}
+
 static void
 test_blocked_ruleset(void **state)
 {
@@ -1306,6 +1355,7 @@ main(void)
 		cmocka_unit_test(test_remote_ruleset),
 		cmocka_unit_test(test_blocked_ruleset),
 		cmocka_unit_test(test_office_ruleset),
+		cmocka_unit_test(test_office_router_timers),
 		cmocka_unit_test(test_base_ruleset),
 		cmocka_unit_test(test_nft_accepts_rulesets),
 		cmocka_unit_test(test_model_mode_switch),

@@ -162,6 +162,8 @@ test_language(void **state)
 	assert_int_equal(p.gateways[1].keepalive, 15);
 	assert_int_equal(p.gateways[0].keepalive, POLICY_DEFAULT_KEEPALIVE);
 	assert_int_equal(p.gateway_timeout_s, 10);
+	assert_int_equal(p.router_arp_ms, 0);	/* router-arp off */
+	assert_int_equal(p.router_alive_ms, 0);
 	/* the sign-on verifier, its default port and both pinned keys */
 	assert_int_equal(p.verifier.sin_family, AF_INET);
 	assert_int_equal(ntohs(p.verifier.sin_port), POLICY_VERIFIER_PORT);
@@ -493,6 +495,24 @@ static const struct bad bad[] = {
 	    "\tresolver 10.64.0.6\n\tresolver 10.64.0.7\n\tresolver 10.64.0.8\n"
 	    "\tresolver 10.64.0.9\n") WK,
 	    "t.conf:22: too many resolvers, at most 8"),
+	/* the office router's liveness (timers) */
+	BAD(GOOD "timers {\n\trouter-arp 19\n}\n",
+	    "t.conf:21: router-arp 19 out of range, expected a number from 20 to 5000"),
+	BAD(GOOD "timers {\n\trouter-arp of\n}\n",
+	    "t.conf:21: bad router-arp 'of', expected a number from 20 to 5000"),
+	BAD(GOOD "timers {\n\trouter-alive 59\n}\n",
+	    "t.conf:21: router-alive 59 out of range, expected a number from 60 to 20000"),
+	BAD(GOOD "timers {\n\trouter-arp 100\n\trouter-alive 219\n}\n",
+	    "t.conf:22: router-alive 219 ms is too short for router-arp 100: one lost ARP reply "
+	    "leaves 220 ms between two (router-arp twice, plus 20 ms for the daemon and the router)"),
+	/* a slower router-arp alone, against the default router-alive */
+	BAD(GOOD "timers {\n\trouter-arp 200\n}\n",
+	    "t.conf:21: router-alive 250 ms is too short for router-arp 200: one lost ARP reply "
+	    "leaves 420 ms between two (router-arp twice, plus 20 ms for the daemon and the router)"),
+	BAD(GOOD "timers {\n\trouter-alive 300\n\trouter-arp off\n}\n",
+	    "t.conf:21: router-alive with router-arp off: no ARP request, no reply to keep alive"),
+	BAD(GOOD "timers {\n\trouter-arp off\n\trouter-arp 100\n}\n",
+	    "t.conf:22: duplicate 'router-arp', first given on line 21"),
 };
 
 static void
@@ -538,6 +558,8 @@ assert_same(const struct policy *a, const struct policy *b)
 	assert_int_equal(a->work_addr.s_addr, b->work_addr.s_addr);
 	assert_int_equal(a->work_plen, b->work_plen);
 	assert_int_equal(a->work_router.s_addr, b->work_router.s_addr);
+	assert_int_equal(a->router_arp_ms, b->router_arp_ms);
+	assert_int_equal(a->router_alive_ms, b->router_alive_ms);
 }
 
 static char *
@@ -715,6 +737,50 @@ test_roundtrip(void **state)
 	roundtrip(good, strlen(good));
 }
 
+/* router-arp and router-alive: defaults, a faster pair, off (which
+ * leaves no lifetime), each printed and read back as itself. */
+static void
+test_router_timers(void **state)
+{
+	static const char good[] = GOOD;
+	static const char fast[] = GOOD "timers {\n\trouter-arp 40\n\trouter-alive 100\n}\n";
+	static const char off[] = GOOD "timers {\n\trouter-arp off\n}\n";
+	struct policy p;
+	struct sk_error err;
+	size_t n;
+	char *s;
+
+	(void)state;
+	assert_int_equal(policy_parse_buf("t.conf", good, strlen(good), &p, &err), 0);
+	assert_int_equal(p.router_arp_ms, POLICY_DEFAULT_ROUTER_ARP);
+	assert_int_equal(p.router_alive_ms, POLICY_DEFAULT_ROUTER_ALIVE);
+	/* the defaults pass their own check */
+	assert_true(POLICY_DEFAULT_ROUTER_ALIVE >= 2 * POLICY_DEFAULT_ROUTER_ARP + POLICY_ROUTER_SLACK);
+	s = print_str(&p, &n);
+	assert_non_null(strstr(s, "\toffice-vouch 1500\n\trouter-arp 100\n\trouter-alive 250\n"
+	    "\thandshake-stale 180\n"));
+	free(s);
+	policy_free(&p);
+	assert_int_equal(policy_parse_buf("t.conf", fast, strlen(fast), &p, &err), 0);
+	assert_int_equal(p.router_arp_ms, 40);
+	assert_int_equal(p.router_alive_ms, 100);
+	s = print_str(&p, &n);
+	assert_non_null(strstr(s, "\trouter-arp 40\n\trouter-alive 100\n"));
+	free(s);
+	policy_free(&p);
+	roundtrip(fast, strlen(fast));
+	if (policy_parse_buf("t.conf", off, strlen(off), &p, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(p.router_arp_ms, 0);
+	assert_int_equal(p.router_alive_ms, 0);
+	s = print_str(&p, &n);
+	assert_non_null(strstr(s, "\toffice-vouch 1500\n\trouter-arp off\n\thandshake-stale 180\n"));
+	assert_null(strstr(s, "router-alive"));
+	free(s);
+	policy_free(&p);
+	roundtrip(off, strlen(off));
+}
+
 static void
 test_print_exact(void **state)
 {
@@ -729,7 +795,8 @@ test_print_exact(void **state)
 	    "\tresolver 10.64.0.53\n\tresolver 172.20.255.254\n}\n\n"
 	    "work {\n\taddress 172.30.0.2/30\n\trouter 172.30.0.1\n}\n"
 	    "\ntimers {\n\tbeacon-timeout 100\n\tbeacon-attempts 3\n"
-	    "\tbeacon-reverify 500\n\tbeacon-rtt 2000\n\toffice-vouch 1500\n\thandshake-stale 180\n\tgateway-timeout 15\n}\n";
+	    "\tbeacon-reverify 500\n\tbeacon-rtt 2000\n\toffice-vouch 1500\n"
+	    "\trouter-arp 100\n\trouter-alive 250\n\thandshake-stale 180\n\tgateway-timeout 15\n}\n";
 	struct policy p;
 	struct sk_error err;
 	size_t n;
@@ -949,6 +1016,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_verifier_next_keys),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_router_timers),
 		cmocka_unit_test(test_print_exact),
 		cmocka_unit_test(test_presence),
 		cmocka_unit_test(test_10000_prefixes),
