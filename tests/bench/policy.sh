@@ -38,6 +38,7 @@
 #                                 of compile_apply_cpu_ms, sekishod's own
 #                                 part (rendering, the model); the rest
 #                                 is libnftables and the kernel
+#   policy.compile_apply_ms_small the same with 10 prefixes + 10 services
 #   policy.compile_apply_prefixes_only_ms
 #                                 the 10,000 prefixes without services (the
 #                                 figure compile_apply_ms was before)
@@ -169,6 +170,10 @@ bench policy.compile_apply_runq_ms "$(get apply_runq_ms "$DIR/apply")" \
 	"ms (of compile_apply_ms, waiting for a CPU while runnable: other work on the machine; load $(cut -d' ' -f1 /proc/loadavg))"
 bench policy.compile_apply_render_cpu_ms "$(get apply_render_cpu_ms "$DIR/apply")" \
 	"ms (of compile_apply_cpu_ms, sekishod's rendering and model; the rest is libnftables and the kernel)"
+gen_policy "$DIR/head.conf" 10 10 last >"$DIR/10.conf" &&
+ip netns exec "$NS" "$BENCH" apply "$DIR/10.conf" "$runs" >"$DIR/apply10" || exit 1
+bench policy.compile_apply_ms_small "$(get apply_ms "$DIR/apply10")" \
+	"ms (the same with 10 prefixes + 10 services; CPU $(get apply_cpu_ms "$DIR/apply10"))"
 bench policy.compile_apply_prefixes_only_ms "$ms0" \
 	"ms ($(get prefixes "$DIR/apply0") prefixes, no services, $(get ruleset_bytes "$DIR/apply0") bytes, median of $runs, max $(get max_ms "$DIR/apply0"); services cost x$(awk -v a="$ms" -v b="$ms0" 'BEGIN { printf "%.2f", a / b }'))"
 
@@ -177,7 +182,7 @@ bench policy.compile_apply_prefixes_only_ms "$ms0" \
 # port moved: what a small live change looks like.
 sed -e '/^\tresolver 10\.64\.0\.53$/i\	prefix 10.250.0.0/24' \
     -e '/^service "s7" {$/,/^}$/ s/^\ttcp 1007,/\ttcp 1107,/' "$DIR/10k1k.conf" >"$DIR/10k1k-b.conf"
-gen_policy "$DIR/head.conf" 10 10 last >"$DIR/10.conf"
+[ -s "$DIR/10.conf" ] || gen_policy "$DIR/head.conf" 10 10 last >"$DIR/10.conf"
 ip netns exec "$NS" "$BENCH" switch "$DIR/10k1k.conf" "$runs" >"$DIR/switch" &&
 ip netns exec "$NS" "$BENCH" switch "$DIR/10.conf" "$runs" >"$DIR/switch10" || echo "bench: policy: switch failed" >&2
 bench policy.mode_switch_ms_10k "$(get switch_ms "$DIR/switch")" \
