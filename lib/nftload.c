@@ -16,24 +16,41 @@
 
 /*
  * Each run gets a fresh libnftables context (nothing cached from an
- * earlier run, as before), but the context of the last run is kept until
- * the next one starts rather than freed at once: freeing it closes its
- * netfilter netlink socket, and Linux (nf_tables, NETLINK_URELEASE) then
- * waits for the previous commit's deferred destruction, an RCU grace
- * period: 12 to 15 ms after any transaction that deleted a rule or a table
- * (every mode change), which the caller would wait for on the spot. By the
- * next run that period is long over. Freeing it does not give its memory
- * back to the system (malloc_trim): that walks the whole heap, page run by
- * page run (after a full load's context, or any context that read the
- * table's elements, tens to hundreds of milliseconds on a busy machine), so
- * it is left to fw_settle, which the caller runs when idle, never to the
- * start of the next transaction (a mode change waiting for it).
+ * earlier run, as before), but the contexts of the last runs are kept
+ * rather than freed at once: freeing one closes its netfilter netlink
+ * socket, and Linux (nf_tables, NETLINK_URELEASE) then waits for the
+ * previous commits' deferred destruction, an RCU grace period: 12 to 15 ms
+ * after any transaction that deleted a rule or a table (every mode
+ * change), tens of milliseconds on a busy machine, which the caller would
+ * wait for on the spot. They are freed by fw_settle, which the caller runs
+ * when idle (by then that period is long over) or before it forks; only
+ * when FW_RETIRED are kept does a run free the oldest first. Not the last
+ * one alone: two transactions close together (remote mode, then office
+ * mode as soon as the beacon answers, 10 ms apart) would make the second
+ * wait for the first's destruction (a mode change of 56-72 ms measured
+ * under load instead of 5). Nor does freeing give memory back to the
+ * system (malloc_trim): that walks the whole heap, page run by page run
+ * (after a full load's context, or any context that read the table's
+ * elements, tens to hundreds of milliseconds on a busy machine), so it is
+ * left to fw_settle too, never to the start of a transaction.
  */
+#define FW_RETIRED	4
 struct firewall {
-	struct nft_ctx	*last;		/* the last run's context, not yet freed */
+	struct nft_ctx	*retired[FW_RETIRED];	/* the last runs' contexts, oldest
+						 * first, not yet freed */
+	size_t		 n_retired;
 	struct mnl_socket *nl;		/* fw_table_listed's socket, kept likewise */
 	int		 trim;		/* a context freed since the last trim */
 };
+
+static void
+free_retired(struct firewall *fw)
+{
+	for (size_t i = 0; i < fw->n_retired; i++)
+		nft_ctx_free(fw->retired[i]);
+	fw->trim |= fw->n_retired > 0;
+	fw->n_retired = 0;
+}
 
 /*
  * The nftables context lives only for one command: libnftables keeps a
@@ -54,23 +71,25 @@ fw_open(struct sk_error *err)
 void
 fw_close(struct firewall *fw)
 {
-	if (fw != NULL && fw->last != NULL)
-		nft_ctx_free(fw->last);
+	if (fw != NULL)
+		free_retired(fw);
 	if (fw != NULL && fw->nl != NULL)
 		mnl_socket_close(fw->nl);
 	free(fw);
 }
 
-/* A fresh context, the last run's freed first (its memory given back to
- * the system only by fw_settle: see struct firewall). */
+/* A fresh context; the oldest kept freed first if FW_RETIRED are (see
+ * struct firewall). */
 static struct nft_ctx *
 ctx_new(struct firewall *fw)
 {
 	struct nft_ctx *ctx;
 
-	if (fw->last != NULL) {
-		nft_ctx_free(fw->last);
-		fw->last = NULL;
+	if (fw->n_retired == FW_RETIRED) {
+		nft_ctx_free(fw->retired[0]);
+		memmove(&fw->retired[0], &fw->retired[1],
+		    (FW_RETIRED - 1) * sizeof(fw->retired[0]));
+		fw->n_retired--;
 		fw->trim = 1;
 	}
 	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
@@ -82,11 +101,12 @@ ctx_new(struct firewall *fw)
 	return ctx;
 }
 
-/* The run's context kept until the next run (see struct firewall). */
+/* The run's context kept until fw_settle (see struct firewall); ctx_new
+ * made room for it. */
 static void
 ctx_free(struct firewall *fw, struct nft_ctx *ctx)
 {
-	fw->last = ctx;
+	fw->retired[fw->n_retired++] = ctx;
 }
 
 /* nft's error text spans several lines (message, the offending line, a
@@ -117,7 +137,7 @@ fw_run(struct firewall *fw, const char *text, int dry, struct sk_error *err)
 int
 fw_kept(const struct firewall *fw)
 {
-	return fw->last != NULL || fw->nl != NULL || fw->trim;
+	return fw->n_retired > 0 || fw->nl != NULL || fw->trim;
 }
 
 void
@@ -127,11 +147,7 @@ fw_settle(struct firewall *fw)
 		mnl_socket_close(fw->nl);
 		fw->nl = NULL;
 	}
-	if (fw->last != NULL) {
-		nft_ctx_free(fw->last);
-		fw->last = NULL;
-		fw->trim = 1;
-	}
+	free_retired(fw);
 	if (fw->trim)
 		malloc_trim(0);
 	fw->trim = 0;

@@ -12,11 +12,11 @@
 struct firewall;
 struct firewall *fw_open(struct sk_error *err);
 void fw_close(struct firewall *fw);
-/* The last run's libnftables context (kept so that its end, which waits
- * for the kernel, comes at the next run: nftload.c) freed now, with its
- * netlink socket and fw_table_listed's, and the memory of the contexts
- * freed given back to the system: when idle, and before forking a child
- * that must not hold the sockets. */
+/* The last runs' libnftables contexts (kept so that their end, which
+ * waits for the kernel, never falls on a transaction: nftload.c) freed
+ * now, with their netlink sockets and fw_table_listed's, and the memory
+ * given back to the system: when idle, and before forking a child that
+ * must not hold the sockets. */
 void fw_settle(struct firewall *fw);
 /* Whether fw_settle has something to do (a context or a socket kept,
  * memory to give back). */
