@@ -106,6 +106,12 @@ rules_changed(struct sekishod *d, enum mode was)
 {
 	int rc;
 
+	/* The router's liveness first: office mode's egress waits for its
+	 * answer (fw_office.h), and the conntrack flush below waits for the
+	 * kernel (closing a netfilter socket right after a transaction that
+	 * removed rules waits for an RCU grace period: 10 ms or more). */
+	if (d->rules_mode == MODE_OFFICE)
+		office_arp(d);
 	if ((was == MODE_OFFICE) != (d->rules_mode == MODE_OFFICE) &&
 	    (rc = conntrack_flush()) < 0)
 		log_warnx("conntrack: cannot flush: %s", strerror(-rc));
@@ -118,7 +124,6 @@ rules_changed(struct sekishod *d, enum mode was)
 		d->vouched_ms = now_ms();
 		d->vouch_lapsed = 0;
 		timers_on_vouched(&d->timers, d->vouched_ms, timers_vouch_ms(&d->pol));
-		office_arp(d);	/* the router's liveness, at once */
 	} else {
 		timers_on_not_office(&d->timers);
 		office_arp_stop(d);

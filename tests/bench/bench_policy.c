@@ -11,9 +11,13 @@
  *                  those of remote mode, the mode rendered), sets, the
  *                  ruleset text's length
  *       parse_ms   policy_parse_file
- *       first_ms   compile (fw_render, remote mode) + libnftables apply,
- *                  no table in the kernel yet
- *       apply_ms   the same replacing the table in force, median
+ *       first_ms   sekishod's full load (fw_load, remote mode: the
+ *                  model's text, one libnftables transaction), no table
+ *                  in the kernel yet
+ *       apply_ms   the same replacing the table in force, median (wall)
+ *       apply_cpu_ms, apply_runq_ms, apply_render_ms
+ *                  of it: this process's CPU time, its time runnable but
+ *                  waiting for a CPU (other work), the rendering alone
  *   bench-policy switch POLICY RUNS     (inside a network namespace)
  *       switch_ms, switch_p95_ms, switch_bytes
  *                  sekishod's mode change (fw_switch_mode), remote and
@@ -44,7 +48,6 @@
 #include "lib/nftload.h"
 #include "policy/render/fw_render.h"
 #include "policy/bundle.h"
-#include "policy/render/compile.h"
 #include "policy/policy.h"
 #include "netvm/sekishod/firewall.h"
 
@@ -126,71 +129,114 @@ bench_verify(const char *path, const char *pub_b64, size_t runs)
 	return 0;
 }
 
-/* fw_render and one libnftables transaction; nanoseconds, 0 on failure.
- * *len, if not NULL, gets the ruleset's length in bytes. The context is
- * freed after the time is taken: freeing it waits for the kernel to
- * destroy the table replaced (an RCU grace period and the old table's
- * rules and sets), which sekishod leaves to its next transaction
- * (lib/nftload.c). */
+/* This thread's time waiting on a run queue (runnable, not running:
+ * other work on a shared machine), from /proc/thread-self/schedstat;
+ * 0 if unreadable. */
 static uint64_t
-compile_apply(const struct policy *p, size_t *len, uint64_t *cpu)
+runq_ns(void)
 {
-	struct compile_netvm o = { MODE_REMOTE, "wk0", "sekisho0", NULL };
-	uint64_t t = now_ns(), c = cpu_ns();
+	unsigned long long on = 0, wait = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%llu %llu", &on, &wait) != 2)
+		wait = 0;
+	fclose(f);
+	return wait;
+}
+
+struct apply_time {
+	uint64_t	wall, cpu, runq;	/* the whole, ns */
+	uint64_t	render, render_cpu;	/* fw_policy_diff: text and model */
+};
+
+/* sekishod's full load (fw_load: the model's text, one libnftables
+ * transaction replacing the table), its phases timed apart; 0, or -1 with
+ * the reason on stderr. *len, if not NULL, gets the ruleset's length in
+ * bytes. The context is freed after the time is taken: freeing it waits
+ * for the kernel to destroy the table replaced (an RCU grace period and
+ * the old table's rules and sets), which sekishod leaves to its next
+ * transaction (lib/nftload.c). */
+static int
+compile_apply(const struct policy *p, size_t *len, struct apply_time *at)
+{
+	struct fw_params fp = {
+	    .mode = MODE_REMOTE, .pol = p, .work_if = "wk0", .tun_if = "sekisho0" };
+	uint64_t t = now_ns(), c = cpu_ns(), q = runq_ns();
 	struct firewall *fw;
 	struct sk_error err;
-	struct buf text;
+	struct fw_change ch;
 	int rc;
 
-	buf_init(&text);
-	if (compile_netvm(p, &o, &text, &err) != 0 || buf_str(&text) == NULL ||
-	    (fw = fw_open(&err)) == NULL)
-		return 0;
+	if ((fw = fw_open(&err)) == NULL || fw_policy_diff(NULL, &fp, &ch, &err) != 0) {
+		fprintf(stderr, "bench-policy: %s\n", err.msg);
+		return -1;
+	}
+	at->render = now_ns() - t;
+	at->render_cpu = cpu_ns() - c;
 	if (len != NULL)
-		*len = strlen(text.p);
-	rc = fw_apply(fw, text.p, &err);
-	if (cpu != NULL)
-		*cpu = cpu_ns() - c;
-	t = now_ns() - t;
+		*len = ch.text.len;
+	rc = fw_apply(fw, buf_str(&ch.text), &err);
+	at->cpu = cpu_ns() - c;
+	at->runq = runq_ns() - q;
+	at->wall = now_ns() - t;
+	fw_change_free(&ch);
 	fw_close(fw);
-	buf_free(&text);
 	if (rc != 0) {
 		fprintf(stderr, "bench-policy: %s\n", err.msg);
-		return 0;
+		return -1;
 	}
-	return t;
+	return 0;
 }
 
 static int
 bench_apply(const char *path, size_t runs)
 {
-	uint64_t *v = calloc(runs, sizeof(*v)), *c = calloc(runs, sizeof(*c)), t, first;
+	uint64_t *v = calloc(runs, sizeof(*v)), *c = calloc(runs, sizeof(*c));
+	uint64_t *q = calloc(runs, sizeof(*q)), *r = calloc(runs, sizeof(*r)), t;
+	uint64_t *rc = calloc(runs, sizeof(*rc));
+	struct apply_time first, at;
 	struct sk_error err;
 	struct policy p;
 	size_t len = 0, rules = 0;
 
 	t = now_ns();
-	if (v == NULL || c == NULL || policy_parse_file(path, &p, &err) != 0)
-		return die(v == NULL ? "out of memory" : err.msg);
+	if (v == NULL || c == NULL || q == NULL || r == NULL || rc == NULL ||
+	    policy_parse_file(path, &p, &err) != 0)
+		return die(v == NULL || c == NULL || q == NULL || r == NULL || rc == NULL ?
+		    "out of memory" : err.msg);
 	printf("prefixes %zu\nparse_ms %.1f\n", p.n_lgwan, (now_ns() - t) / 1e6);
 	for (size_t i = 0; i < p.n_services; i++)
 		if (p.services[i].modes & POLICY_MODE_REMOTE)
 			rules++;
 	printf("services %zu\nservices_remote %zu\nsets %zu\n", p.n_services,
 	    rules, p.n_sets);
-	if ((first = compile_apply(&p, &len, NULL)) == 0)
+	if (compile_apply(&p, &len, &first) != 0)
 		return die("the first apply failed");
 	printf("ruleset_bytes %zu\n", len);
-	for (size_t i = 0; i < runs; i++)
-		if ((v[i] = compile_apply(&p, NULL, &c[i])) == 0)
+	for (size_t i = 0; i < runs; i++) {
+		if (compile_apply(&p, NULL, &at) != 0)
 			return die("an apply failed");
+		v[i] = at.wall;
+		c[i] = at.cpu;
+		q[i] = at.runq;
+		r[i] = at.render;
+		rc[i] = at.render_cpu;
+	}
 	t = median(v, runs);	/* sorts v */
-	printf("first_ms %.1f\napply_ms %.1f\nmax_ms %.1f\n", first / 1e6,
+	printf("first_ms %.1f\napply_ms %.1f\nmax_ms %.1f\n", first.wall / 1e6,
 	    t / 1e6, v[runs - 1] / 1e6);
 	printf("apply_cpu_ms %.1f\n", median(c, runs) / 1e6);
+	printf("apply_runq_ms %.1f\n", median(q, runs) / 1e6);
+	printf("apply_render_ms %.1f\n", median(r, runs) / 1e6);
+	printf("apply_render_cpu_ms %.1f\n", median(rc, runs) / 1e6);
 	policy_free(&p);
 	free(v);
 	free(c);
+	free(q);
+	free(r);
+	free(rc);
 	return 0;
 }
 

@@ -101,6 +101,9 @@ measure() {
 		stop_ping
 		[ -n "$r" ] && to_remote+=("$(ms "$t_lease" "$r")")
 	done
+	# Each plug's figure in order, on stderr: which plug was slow (the
+	# first after start, one in the middle) tells where to look.
+	echo "bench: switch$sfx: to_office_ms by plug: ${to_office[*]}; to_remote_ms by plug: ${to_remote[*]}" >&2
 	BENCH_WHY="no LGWAN packet on the office LAN within 5 s of any plug ($what)"
 	read -r p50 p95 n <<<"$(printf '%s\n' "${to_office[@]}" | stats)"
 	bench "switch.to_office_ms$sfx" "$p50" "ms p50 over $n, $what"
