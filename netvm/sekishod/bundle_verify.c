@@ -61,6 +61,8 @@ build_argv(struct helper_args *h, const char *helper, const char *name,
 		snprintf(h->serial, sizeof(h->serial), "%" PRIu64, t->accepted);
 		h->argv[n++] = "--min-serial";
 		h->argv[n++] = h->serial;
+		/* sekishod parses the policy itself (accept.c): once */
+		h->argv[n++] = "--signature-only";
 	}
 	h->argv[n++] = "-";
 	h->argv[n] = NULL;

@@ -4,9 +4,12 @@
  * in sekishod"), so it pipes the very bytes it holds to
  *
  *	sekisho-policy verify --name NAME --pubkey K... --device D
- *	    --min-serial S -
+ *	    --min-serial S --signature-only -
  *
  * and reads back "ok serial N device D" or the one line of the refusal.
+ * The helper checks the structure, the signature, the device and the
+ * serial; the policy text is parsed once, by sekishod, on the bytes the
+ * helper verified (accept.c, bundle_check).
  * The helper never opens the file itself: the bytes checked are the bytes
  * sekishod then decodes, checks again and stores. It runs in the sandbox
  * of lib/sandbox.h (user _sekisho-verify), entered before its exec.

@@ -8,7 +8,9 @@
 #    at once, the kernel's set, the tunnel's routes and allowed IPs follow;
 #  - refusals at the incoming path, by SIGHUP and by `sekishoctl reload`: a
 #    tampered byte, a wrong key, an unsigned policy, a bundle for another
-#    device, an older serial; each with exactly one log line, the serial in
+#    device, an older serial, a signed policy whose serial is not the
+#    bundle's (the helper checks signatures only: sekishod's own parse
+#    refuses it); each with exactly one log line, the serial in
 #    `sekishoctl status` and the ruleset unchanged, and real packets show
 #    the old policy in force (the portal reachable, 172.20.0.10 -- which
 #    every refused bundle would add back -- still refused);
@@ -57,10 +59,14 @@ sign "$LAB_DIR/agency.key" "$DEV" "$B/3.conf" "$B/3"
 sign "$LAB_DIR/agency.key" "$DEV" "$B/4.conf" "$B/4"
 sign "$LAB_DIR/other.key" "$DEV" "$B/3.conf" "$B/3.otherkey"
 sign "$LAB_DIR/agency.key" "$STRANGER" "$B/3.conf" "$B/3.otherdevice"
+# signed, but its policy says serial 1: the verifying helper checks the
+# signature only (--signature-only); sekishod's own parse must refuse it
+python3 tests/policy/bundles/mkbundle.py --key "$LAB_DIR/agency.key" --device "$DEV" \
+	--serial 3 --issued "$(date +%s)" "$LAB_POLICY" "$B/3.mismatch"
 cp "$B/3" "$B/3.tampered"	# a byte of the policy's first line (offset 96)
 printf 'x' | dd of="$B/3.tampered" bs=1 seek=96 conv=notrunc status=none
 check "the agency signs serials 1, 2, 3 and the bad ones" \
-	bash -c "[ -s $B/1 ] && [ -s $B/2 ] && [ -s $B/3 ] && ! cmp -s $B/3 $B/3.tampered"
+	bash -c "[ -s $B/1 ] && [ -s $B/2 ] && [ -s $B/3 ] && [ -s $B/3.mismatch ] && ! cmp -s $B/3 $B/3.tampered"
 
 # libnftables through the fault injection shim (tests/lab/nftfail.c, as
 # 26-rules-fail): idle unless $NFTFAIL exists.
@@ -176,6 +182,9 @@ check "wrong device: serial 2 still in force, 172.20.0.10 still refused" old_pol
 check "older serial (sekishoctl reload): refused" refused ctl older "$B/1" \
 	"older serial: 1 is below 2, the serial already accepted; rollback refused"
 check "older serial: serial 2 still in force, 172.20.0.10 still refused" old_policy_stays
+check "signed, but the policy's serial is not the bundle's (sekishoctl reload): refused by sekishod" \
+	refused ctl mismatch "$B/3.mismatch" "policy serial 1 differs from the bundle serial 3"
+check "serial mismatch: serial 2 still in force, 172.20.0.10 still refused" old_policy_stays
 cp "$B/2" "$INCOMING"
 check "the same serial again: unchanged, exit 0" bash -c \
 	"[ \"\$($SEKISHOCTL -s $NETVM_SOCK reload)\" = 'unchanged: $INCOMING: same serial: 2 is already accepted, not newer' ]"
