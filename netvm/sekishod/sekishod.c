@@ -399,6 +399,7 @@ loop(struct sekishod *d)
 			continue;
 		}
 		office_unroute_now(d);
+		accept_finish(&d->acc);	/* the commit's rest, once answered */
 		tidy_now(d);
 		pfd[0] = (struct pollfd){ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->front.fd, .events = POLLIN };
