@@ -172,7 +172,8 @@ ip netns exec "$NS" "$BENCH" live "$DIR/10k1k.conf" "$DIR/10k1k-b.conf" "$runs" 
 	echo "bench: policy: live failed" >&2
 bench policy.diff_apply_ms "$(get live_ms "$DIR/live")" \
 	"ms (fw_policy_diff + apply: a prefix added and a service's port moved, and back; $prefixes + $services; p95 $(get live_p95_ms "$DIR/live"), $(get live_bytes "$DIR/live") bytes of transaction)"
-bench policy.diff_apply_cpu_ms "$(get live_cpu_ms "$DIR/live")" "ms (diff_apply_ms as CPU time, user + system, median)"
+bench policy.diff_apply_cpu_ms "$(get live_cpu_ms "$DIR/live")" \
+	"ms (diff_apply_ms as CPU time, user + system, median; of the wall time: rendering $(get live_render_ms "$DIR/live"), reading it back into the model $(get live_model_ms "$DIR/live"), comparing and encoding $(get live_compare_ms "$DIR/live"))"
 fi
 
 if [ "${BENCH_FWD:-1}" = 0 ] || ! { part fwd || part live; }; then bench_done; exit; fi
@@ -301,8 +302,10 @@ live() {
 	# Where the time went, from sekishod's own line per reload (reload.c).
 	tail -n +$((from + 1)) "$log" | grep -h 'timed: ' | python3 -c '
 import re, sys
-rows = [[float(x) for x in re.findall(r"([0-9.]+)(?=(?: ms)?,|$)", l.split("timed: ")[1])] for l in sys.stdin]
-names = ["bundle read and checked", "ruleset change made", "routes and ruleset in force", "stored", "the rest"]
+rows = [[float(x) for x in re.findall(r"[0-9]+\.[0-9]+", l.split("timed: ")[1])] for l in sys.stdin]
+names = ["bundle read and checked", "(the helper", "the policy parsed)", "ruleset change made",
+         "(rendered", "read back", "compared)", "routes and ruleset in force", "staging waited for",
+         "stored (the commit point)", "the rest"]
 if rows:
     med = lambda c: sorted(c)[len(c) // 2]
     print("bench: policy.live_change_ms (%s): the phases in sekishod, median of %d (ms): %s" % (sys.argv[1], len(rows),
