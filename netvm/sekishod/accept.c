@@ -99,6 +99,7 @@ read_bundle(const char *path, struct candidate *c, struct sk_error *err)
 	}
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
+	c->ctime = st.st_ctim;
 	cap = (uint64_t)st.st_size > BUNDLE_MAX_SIZE ? BUNDLE_MAX_SIZE + 1 : (size_t)st.st_size;
 	if ((c->buf = malloc(cap + 1)) == NULL)
 		rc = sk_errorf(err, ENOMEM, "%s: out of memory", path);
@@ -178,9 +179,22 @@ accept_stage(struct accept *a, const struct candidate *c, struct sk_error *err)
 	return rc;
 }
 
+/* Whether the incoming file is still the one accept_open read: one
+ * written or renamed there since (by hand, or a fetch) stays. */
+static int
+incoming_is_read(const struct accept *a)
+{
+	struct stat st;
+
+	return a->in_ino != 0 && lstat(a->incoming, &st) == 0 && st.st_dev == a->in_dev &&
+	    st.st_ino == a->in_ino && st.st_ctim.tv_sec == a->in_ctime.tv_sec &&
+	    st.st_ctim.tv_nsec == a->in_ctime.tv_nsec;
+}
+
 int
 accept_store(struct accept *a, const struct candidate *c, struct sk_error *err)
 {
+	struct sk_error e2;
 	int rc;
 
 	if ((rc = cut(ACCEPT_STEP_STORE, err)) < 0 ||
@@ -193,18 +207,17 @@ accept_store(struct accept *a, const struct candidate *c, struct sk_error *err)
 	a->finish_due = 1;
 	a->in_dev = c->dev;
 	a->in_ino = c->ino;
+	a->in_ctime = c->ctime;
+	/* The incoming file goes now, before the answer (after it, whoever
+	 * reloads may already be writing the next one there); no fsync: if
+	 * a crash brings it back, a reload finds the serial in force. */
+	if ((rc = cut(ACCEPT_STEP_INCOMING, &e2)) == 0 && incoming_is_read(a) &&
+	    unlink(a->incoming) == -1 && errno != ENOENT)
+		rc = sk_errorf(&e2, errno, "%s: %s", a->incoming, strerror(errno));
+	if (rc < 0)
+		log_warnx("%s; a reload finds serial %llu there again and leaves it",
+		    e2.msg, (unsigned long long)a->accepted);
 	return 0;
-}
-
-/* Whether the incoming file is still the one accept_open read: a newer
- * one put there since (a fetch renames its file over it) stays. */
-static int
-incoming_is_read(const struct accept *a)
-{
-	struct stat st;
-
-	return a->in_ino != 0 && lstat(a->incoming, &st) == 0 && st.st_dev == a->in_dev &&
-	    st.st_ino == a->in_ino;
 }
 
 void
@@ -226,12 +239,6 @@ accept_finish(struct accept *a)
 	if (rc < 0)
 		log_warnx("serial %llu is stored, but %s; the next start finishes it",
 		    (unsigned long long)a->accepted, e2.msg);
-	if ((rc = cut(ACCEPT_STEP_INCOMING, &e2)) == 0 && incoming_is_read(a) &&
-	    unlink(a->incoming) == -1 && errno != ENOENT)
-		rc = sk_errorf(&e2, errno, "%s: %s", a->incoming, strerror(errno));
-	if (rc < 0)
-		log_warnx("%s; a reload finds serial %llu there again and leaves it",
-		    e2.msg, (unsigned long long)a->accepted);
 	(void)accept_cut(ACCEPT_STEP_DONE);
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "lib/util.h"
 #include "netvm/sekishod/trust.h"
@@ -26,7 +27,8 @@ struct accept {
 	uint64_t	 accepted;	/* the store's serial, 0 = none yet */
 	int		 finish_due;	/* committed, accept_finish not yet run */
 	dev_t		 in_dev;	/* the incoming file read last (accept_open), */
-	ino_t		 in_ino;	/* removed by accept_finish only if still it */
+	ino_t		 in_ino;	/* removed by accept_store only if still it */
+	struct timespec	 in_ctime;
 };
 
 /* A bundle read and accepted, not yet stored. */
@@ -40,6 +42,7 @@ struct candidate {
 	struct policy	 pol;		/* the caller takes it over */
 	dev_t		 dev;		/* the file it was read from */
 	ino_t		 ino;
+	struct timespec	 ctime;
 	uint64_t	 helper_us;	/* timed: the verifying helper's check */
 	uint64_t	 parse_us;	/* and bundle_check (the policy parsed) */
 };
@@ -76,10 +79,11 @@ int accept_open(const struct accept *a, const char *path, int same_ok,
  *                  the directory), and the store's new contents to
  *                  STORE.next (fsync): nothing in force changes;
  *   accept_store   THE COMMIT POINT: STORE.next renamed over the serial
- *                  store, its directory fsync'd; a->accepted follows;
- *   accept_finish  the staging file renamed over BUNDLE (directory
- *                  fsync'd) and the incoming file removed (if it is still
- *                  the file accept_open read).
+ *                  store, its directory fsync'd; a->accepted follows; then
+ *                  the incoming file removed (if it is still the file
+ *                  accept_open read: same inode and change time);
+ *   accept_finish  the staging file renamed over BUNDLE, its directory
+ *                  fsync'd.
  *
  * Until the commit point nothing in force on disk has changed: a failure
  * there (or accept_abort, when the caller gives c up) removes the staging
@@ -134,9 +138,9 @@ enum accept_step {
 	ACCEPT_STEP_STAGE = 1,	/* write BUNDLE.staged durably */
 	ACCEPT_STEP_PREPARE,	/* write STORE.next durably */
 	ACCEPT_STEP_STORE,	/* STORE.next over the store: the commit point */
+	ACCEPT_STEP_INCOMING,	/* remove the incoming file */
 	ACCEPT_STEP_RENAME,	/* BUNDLE.staged over BUNDLE */
 	ACCEPT_STEP_SYNC,	/* fsync of BUNDLE's directory */
-	ACCEPT_STEP_INCOMING,	/* remove the incoming file */
 	ACCEPT_STEP_DONE
 };
 int accept_cut(enum accept_step step);

@@ -296,7 +296,8 @@ live() {
 		t0=$(date +%s%N)
 		reply=$(ctl reload) || { echo "bench: policy: reload $i: $reply" >&2; return 1; }
 		t1=$(date +%s%N)
-		case $reply in accepted:*) ;; *) echo "bench: policy: reload $i: $reply" >&2; return 1 ;; esac
+		case $reply in accepted:*) ;; *) echo "bench: policy: reload $i: $reply; sekishod's last lines:" >&2
+			tail -n +$((from + 1)) "$log" | grep -v '[│┌└]' | tail -8 >&2; return 1 ;; esac
 		v+=("$(( (t1 - t0) / 1000 ))")
 	done
 	# Where the time went, from sekishod's own line per reload (reload.c).
