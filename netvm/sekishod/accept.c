@@ -58,7 +58,7 @@ decide(const struct accept *a, const char *path, int same_ok, struct candidate *
 
 	if ((rc = bundle_decode(c->buf, c->len, path, &b, err)) != BUNDLE_OK)
 		return ACCEPT_REFUSED;
-	rc = verifier_run(a->helper, path, &t, c->buf, c->len, &serial, err);
+	rc = verifier_ask(a->helper, path, &t, c->buf, c->len, &serial, err);
 	c->helper_us = mono_us() - t0;
 	if (rc < 0)
 		return ACCEPT_REFUSED;

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "lib/proto/pverify_wire.h"
 #include "lib/util.h"
 #include "policy/bundle.h"
 #include "policy/sekisho-policy/cmd.h"
@@ -145,4 +147,81 @@ verify_main(void *ctx, int argc, char *argv[])
 	key_to_b64(dev, info.device);
 	printf("ok serial %" PRIu64 " device %s\n", info.serial, dev);
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+/*
+ * sekisho-policy verify-serve --pubkey KEY... --device DEVICE-PUBKEY:
+ * `verify --signature-only` as a service, for sekishod, which keeps one
+ * running (in the same sandbox as `verify`) instead of starting one per
+ * bundle: requests on standard input, one reply line each on standard
+ * output (lib/proto/pverify_wire.h). Exit 0 at the end of its input, 1 at
+ * a request it cannot read (sekishod then starts another).
+ */
+#define SERVE_ARGS "--pubkey AGENCY-PUBKEY [--pubkey ...] --device DEVICE-PUBKEY"
+
+/* One request read and answered: 1 done, 0 end of input, -1 unreadable. */
+static int
+serve_one(struct verify_args *a)
+{
+	uint8_t head[PVERIFY_HEAD_LEN], *buf = NULL;
+	char name[PVERIFY_NAME_MAX + 1], dev[KEY_B64_LEN];
+	struct pverify_head h;
+	struct bundle_info info;
+	struct sk_error err;
+	size_t got;
+	int rc;
+
+	if (read_full(STDIN_FILENO, head, sizeof(head), &got) < 0)
+		return -1;
+	if (got == 0)
+		return 0;
+	if (pverify_head_decode(head, got, BUNDLE_MAX_SIZE + 1, &h) < 0 ||
+	    read_full(STDIN_FILENO, name, h.name_len, &got) < 0 || got != h.name_len ||
+	    pverify_name_check((const uint8_t *)name, got) < 0 ||
+	    (buf = malloc(h.len)) == NULL ||
+	    read_full(STDIN_FILENO, buf, h.len, &got) < 0 || got != h.len) {
+		free(buf);
+		return -1;
+	}
+	name[h.name_len] = '\0';
+	a->name = name;
+	a->trust.accepted = h.min_serial;
+	memset(&info, 0, sizeof(info));
+	rc = signature_only(buf, h.len, a, &info, &err);
+	free(buf);
+	if (rc != BUNDLE_OK) {
+		for (char *p = err.msg; *p != '\0'; p++)
+			if (*p == '\n')
+				*p = ' ';
+		printf(PVERIFY_REFUSED "%s\n", err.msg);
+	} else {
+		key_to_b64(dev, info.device);
+		printf("ok serial %" PRIu64 " device %s\n", info.serial, dev);
+	}
+	return fflush(stdout) == 0 ? 1 : -1;
+}
+
+int
+verify_serve_main(void *ctx, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "pubkey", required_argument, NULL, 'p' },
+		{ "device", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct verify_args a;
+	int ch, rc;
+	(void)ctx;
+
+	memset(&a, 0, sizeof(a));
+	a.trust.keys = (const uint8_t (*)[BUNDLE_KEY_LEN])a.keys;
+	a.trust.same_ok = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if ((rc = verify_option(ch, &a)) != EXIT_OK)
+			return rc;
+	if (a.trust.n_keys == 0 || a.trust.device == NULL || argc != optind)
+		return cmd_usage("verify-serve", SERVE_ARGS);
+	while ((rc = serve_one(&a)) > 0)
+		;
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
