@@ -46,9 +46,13 @@
 #                                 change, routes and allowed IPs; median of
 #                                 BENCH_LIVE_RUNS (5); goal < 20; where the
 #                                 time went in sekishod (its log line per
-#                                 reload) on stderr; and
+#                                 reload, CPU time included) on stderr;
 #                                 policy.live_change_ms_small with 10
-#                                 prefixes + 10 services
+#                                 prefixes + 10 services; and
+#                                 policy.live_change_cpu_ms, sekishod's CPU
+#                                 time for those reloads (its own timed
+#                                 line), which the load of a shared
+#                                 machine does not stretch
 # The kernel work runs in a network namespace of this run's own, created
 # here and deleted at exit. Measured in process (build/bench-policy).
 #
