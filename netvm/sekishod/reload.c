@@ -247,16 +247,6 @@ switch_back(struct sekishod *d, struct policy *old, unsigned int what)
 	policy_free(&new);
 }
 
-/* A candidate that passed the bundle's checks: can it take over live?
- * Its bytes are staged on disk (a thread: the fsyncs overlap what
- * follows) while its ruleset is computed and goes in (the transaction is
- * the test: refused, the old one stays, nothing is committed); then the
- * serial store is raised, the commit point (if that fails, the old policy
- * takes over again), then the rest follows. What is left of the commit
- * (the bundle renamed into place, the incoming file removed) is done once
- * the reload is answered (accept_finish in the loop): a crash before it
- * is finished by the next start (docs/distribution.md, "The order of a
- * live change"). */
 /* This thread's CPU time, in microseconds: what other work on the
  * machine does not stretch. */
 static uint64_t
@@ -268,6 +258,16 @@ cpu_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* A candidate that passed the bundle's checks: can it take over live?
+ * Its bytes are staged on disk (a thread: the fsyncs overlap what
+ * follows) while its ruleset is computed and goes in (the transaction is
+ * the test: refused, the old one stays, nothing is committed); then the
+ * serial store is raised, the commit point (if that fails, the old policy
+ * takes over again) and the incoming file removed, then the rest
+ * follows. What is left of the commit (the bundle renamed into place) is
+ * done once the reload is answered (accept_finish in the loop): a crash
+ * before it is finished by the next start (docs/distribution.md, "The
+ * order of a live change"). */
 static void
 take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint64_t c0)
 {
