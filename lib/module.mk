@@ -7,7 +7,7 @@ LIB_SRCS += lib/log.c lib/encode.c lib/util.c lib/buf.c lib/proc.c lib/udp.c lib
 LIB_SRCS += lib/proto/beacon_wire.c lib/proto/beacon_sign.c lib/proto/dist_wire.c \
 	lib/proto/control_wire.c lib/proto/dns_wire.c lib/proto/probe_wire.c \
 	lib/proto/bverify_wire.c lib/proto/signon_wire.c lib/proto/signon_crypto.c \
-	lib/proto/gwsess_wire.c
+	lib/proto/gwsess_wire.c lib/proto/pverify_wire.c
 
 UNITS += test_lib
 test_lib_SRCS := tests/unit/test_lib.c
@@ -36,3 +36,7 @@ FUZZERS += fuzz_signon_wire
 fuzz_signon_wire_SRCS := tests/fuzz/fuzz_signon_wire.c
 UNITS += test_signon
 test_signon_SRCS := tests/unit/test_signon.c tests/signon/testcard.c
+
+# sekishod <-> sekisho-policy verify-serve (lib/proto/pverify_wire.h).
+FUZZERS += fuzz_pverify_wire
+fuzz_pverify_wire_SRCS := tests/fuzz/fuzz_pverify_wire.c

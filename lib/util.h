@@ -41,8 +41,9 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * callers read max + 1 to tell "too large". */
 int read_full(int fd, void *buf, size_t max, size_t *len);
 
-/* Monotonic time in milliseconds. */
+/* Monotonic time in milliseconds, and in microseconds (timing phases). */
 uint64_t now_ms(void);
+uint64_t mono_us(void);
 
 /* strlcpy: returns strlen(src); truncation when >= size. */
 size_t sk_strlcpy(char *dst, const char *src, size_t size);

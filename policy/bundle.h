@@ -215,6 +215,12 @@ int bundle_read_file(const char *path, uint8_t **buf, size_t *len,
  */
 int bundle_check(const struct bundle *b, const char *name,
     const struct bundle_trust *t, struct policy *out, struct sk_error *err);
+/* bundle_check's first two decisions alone (device, serial), the policy
+ * text not parsed: for a verifying helper whose caller parses the text
+ * itself (`sekisho-policy verify --signature-only`), so that it is parsed
+ * once. Same returns, never _POLICY. */
+int bundle_check_head(const struct bundle *b, const char *name,
+    const struct bundle_trust *t, struct sk_error *err);
 
 /* ---- bundle_crypto.c: Ed25519 (OpenSSL 3) ---- */
 

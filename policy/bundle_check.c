@@ -70,13 +70,23 @@ check_policy(const struct bundle *b, const char *name, struct policy *out,
 }
 
 int
+bundle_check_head(const struct bundle *b, const char *name,
+    const struct bundle_trust *t, struct sk_error *err)
+{
+	int rc;
+
+	if ((rc = check_device(b, name, t, err)) != BUNDLE_OK)
+		return rc;
+	return check_serial(b, name, t, err);
+}
+
+int
 bundle_check(const struct bundle *b, const char *name,
     const struct bundle_trust *t, struct policy *out, struct sk_error *err)
 {
 	int rc;
 
-	if ((rc = check_device(b, name, t, err)) != BUNDLE_OK ||
-	    (rc = check_serial(b, name, t, err)) != BUNDLE_OK)
+	if ((rc = bundle_check_head(b, name, t, err)) != BUNDLE_OK)
 		return rc;
 	return check_policy(b, name, out, err);
 }

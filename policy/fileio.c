@@ -120,3 +120,30 @@ durable_write(const char *path, const void *data, size_t len, mode_t mode,
 	}
 	return fsync_parent(path, err);
 }
+
+int
+durable_prepare(const char *tmp, const void *data, size_t len, mode_t mode,
+    struct sk_error *err)
+{
+	int fd, rc;
+
+	/* O_EXCL after the unlink: never a file (or a link) someone else
+	 * left there open for writing */
+	if (unlink(tmp) == -1 && errno != ENOENT)
+		return sk_errorf(err, errno, "%s: %s", tmp, strerror(errno));
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
+		return sk_errorf(err, errno, "%s: cannot create: %s", tmp, strerror(errno));
+	if ((rc = fill_tmp(fd, data, len, mode)) != 0) {
+		unlink(tmp);
+		return sk_errorf(err, -rc, "%s: writing: %s", tmp, strerror(-rc));
+	}
+	return 0;
+}
+
+int
+durable_finish(const char *tmp, const char *path, struct sk_error *err)
+{
+	if (rename(tmp, path) == -1)
+		return sk_errorf(err, errno, "%s: %s", path, strerror(errno));
+	return fsync_parent(path, err);
+}

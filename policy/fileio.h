@@ -29,6 +29,16 @@ int file_read_max(const char *path, size_t max, uint8_t **buf, size_t *len,
 int durable_write(const char *path, const void *data, size_t len, mode_t mode,
     struct sk_error *err);
 
+/* durable_write in two halves, for a caller that places the rename (its
+ * commit point) itself: durable_prepare writes data to tmp (a name the
+ * caller chose beside the final path; an old file there is replaced),
+ * mode, fsync'd, and nothing else; durable_finish renames tmp over path
+ * and fsyncs the directory. Until the rename, path is untouched; a
+ * failed prepare removes tmp. 0, or -errno with "PATH: what" in err. */
+int durable_prepare(const char *tmp, const void *data, size_t len, mode_t mode,
+    struct sk_error *err);
+int durable_finish(const char *tmp, const char *path, struct sk_error *err);
+
 /* fsync of the directory holding path: makes a rename or a creation in it
  * durable. 0, or -errno with "PATH: what" in err. */
 int fsync_parent(const char *path, struct sk_error *err);

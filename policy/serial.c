@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -75,21 +76,81 @@ serial_store_load(const char *path, int owner_uid, uint64_t *serial,
 	return rc;
 }
 
-int
-serial_store_save(const char *path, uint64_t serial, struct sk_error *err)
+/* "serial store " before the line err holds. */
+static int
+named(int rc, struct sk_error *err)
 {
-	char buf[SERIAL_STORE_MAX];
-	int n, rc;
-
-	if (serial > SERIAL_MAX)
-		return sk_errorf(err, ERANGE, "serial store %s: serial %" PRIu64
-		    " out of range", path, serial);
-	n = snprintf(buf, sizeof(buf), SERIAL_STORE_MAGIC "%" PRIu64 "\n", serial);
-	if ((rc = durable_write(path, buf, (size_t)n, 0600, err)) != 0 && err != NULL) {
+	if (rc != 0 && err != NULL) {
 		char why[sizeof(err->msg)];
 
 		memcpy(why, err->msg, sizeof(why));
 		sk_errorf(err, -rc, "serial store %s", why);
 	}
 	return rc;
+}
+
+static int
+body(const char *path, uint64_t serial, char buf[SERIAL_STORE_MAX], size_t *n,
+    struct sk_error *err)
+{
+	if (serial > SERIAL_MAX)
+		return sk_errorf(err, ERANGE, "serial store %s: serial %" PRIu64
+		    " out of range", path, serial);
+	*n = (size_t)snprintf(buf, SERIAL_STORE_MAX, SERIAL_STORE_MAGIC "%" PRIu64 "\n",
+	    serial);
+	return 0;
+}
+
+/* PATH.next; -ENAMETOOLONG. */
+static int
+next_path(const char *path, char *next, size_t size, struct sk_error *err)
+{
+	if ((size_t)snprintf(next, size, "%s.next", path) >= size)
+		return sk_errorf(err, ENAMETOOLONG, "serial store %s: path too long", path);
+	return 0;
+}
+
+int
+serial_store_save(const char *path, uint64_t serial, struct sk_error *err)
+{
+	char buf[SERIAL_STORE_MAX];
+	size_t n = 0;
+	int rc;
+
+	if ((rc = body(path, serial, buf, &n, err)) != 0)
+		return rc;
+	return named(durable_write(path, buf, n, 0600, err), err);
+}
+
+int
+serial_store_prepare(const char *path, uint64_t serial, struct sk_error *err)
+{
+	char buf[SERIAL_STORE_MAX], next[PATH_MAX];
+	size_t n = 0;
+	int rc;
+
+	if ((rc = body(path, serial, buf, &n, err)) != 0 ||
+	    (rc = next_path(path, next, sizeof(next), err)) != 0)
+		return rc;
+	return named(durable_prepare(next, buf, n, 0600, err), err);
+}
+
+int
+serial_store_commit(const char *path, struct sk_error *err)
+{
+	char next[PATH_MAX];
+	int rc;
+
+	if ((rc = next_path(path, next, sizeof(next), err)) != 0)
+		return rc;
+	return named(durable_finish(next, path, err), err);
+}
+
+void
+serial_store_abort(const char *path)
+{
+	char next[PATH_MAX];
+
+	if (next_path(path, next, sizeof(next), NULL) == 0)
+		(void)unlink(next);
 }

@@ -36,6 +36,17 @@ int serial_store_load(const char *path, int owner_uid, uint64_t *serial,
  * value it loaded, that serial is not lower. 0 or -errno with err set. */
 int serial_store_save(const char *path, uint64_t serial, struct sk_error *err);
 
+/* serial_store_save in two halves, so that the caller places the commit
+ * point: serial_store_prepare writes the new store durably beside it, as
+ * PATH.next (nothing in force changes: serial_store_load never reads it);
+ * serial_store_commit renames PATH.next over PATH and fsyncs the
+ * directory: from then on the store holds the new serial.
+ * serial_store_abort removes PATH.next (also what a restart does with one
+ * a crash left). 0 or -errno with err set. */
+int serial_store_prepare(const char *path, uint64_t serial, struct sk_error *err);
+int serial_store_commit(const char *path, struct sk_error *err);
+void serial_store_abort(const char *path);
+
 /* The store's bytes (read by serial_store_load): the magic line, then the
  * serial and a newline, nothing else. 0 with *serial, or -EINVAL with
  * "serial store PATH: corrupt: what" in err. */

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,12 +53,14 @@ decide(const struct accept *a, const char *path, int same_ok, struct candidate *
 		.accepted = a->accepted, .same_ok = same_ok,
 	};
 	struct bundle b;
-	uint64_t serial;
+	uint64_t serial, t0 = mono_us();
 	int rc;
 
 	if ((rc = bundle_decode(c->buf, c->len, path, &b, err)) != BUNDLE_OK)
 		return ACCEPT_REFUSED;
-	if (verifier_run(a->helper, path, &t, c->buf, c->len, &serial, err) < 0)
+	rc = verifier_ask(a->helper, path, &t, c->buf, c->len, &serial, err);
+	c->helper_us = mono_us() - t0;
+	if (rc < 0)
 		return ACCEPT_REFUSED;
 	if (serial != b.serial) {
 		sk_errorf(err, EINVAL, "%s: the verifying helper read serial %llu, "
@@ -64,7 +68,10 @@ decide(const struct accept *a, const char *path, int same_ok, struct candidate *
 		    (unsigned long long)b.serial);
 		return ACCEPT_REFUSED;
 	}
-	if ((rc = bundle_check(&b, path, &t, &c->pol, err)) != BUNDLE_OK)
+	t0 = mono_us();
+	rc = bundle_check(&b, path, &t, &c->pol, err);
+	c->parse_us = mono_us() - t0;
+	if (rc != BUNDLE_OK)
 		return refused(rc);
 	c->serial = b.serial;
 	c->version = b.version;
@@ -90,6 +97,9 @@ read_bundle(const char *path, struct candidate *c, struct sk_error *err)
 		close(fd);
 		return rc;
 	}
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	c->ctime = st.st_ctim;
 	cap = (uint64_t)st.st_size > BUNDLE_MAX_SIZE ? BUNDLE_MAX_SIZE + 1 : (size_t)st.st_size;
 	if ((c->buf = malloc(cap + 1)) == NULL)
 		rc = sk_errorf(err, ENOMEM, "%s: out of memory", path);
@@ -140,12 +150,102 @@ cut(enum accept_step s, struct sk_error *err)
 	return rc < 0 ? sk_errorf(err, -rc, "commit step %d: %s", (int)s, strerror(-rc)) : 0;
 }
 
+/* BUNDLE.staged and STORE.next gone: nothing was committed. */
+void
+accept_abort(struct accept *a)
+{
+	char staged[PATH_MAX];
+
+	if (staged_path(a, staged, sizeof(staged), NULL) == 0 && unlink(staged) == -1 &&
+	    errno != ENOENT)
+		log_warn("%s", staged);	/* accept_recover removes it */
+	serial_store_abort(a->store);
+}
+
+int
+accept_stage(struct accept *a, const struct candidate *c, struct sk_error *err)
+{
+	char staged[PATH_MAX];
+	int rc;
+
+	accept_finish(a);
+	if ((rc = staged_path(a, staged, sizeof(staged), err)) < 0)
+		return rc;
+	if ((rc = cut(ACCEPT_STEP_STAGE, err)) < 0 ||
+	    (rc = durable_write(staged, c->buf, c->len, 0600, err)) < 0 ||
+	    (rc = cut(ACCEPT_STEP_PREPARE, err)) < 0 ||
+	    (rc = serial_store_prepare(a->store, c->serial, err)) < 0)
+		accept_abort(a);
+	return rc;
+}
+
+/* Whether the incoming file is still the one accept_open read: one
+ * written or renamed there since (by hand, or a fetch) stays. */
+static int
+incoming_is_read(const struct accept *a)
+{
+	struct stat st;
+
+	return a->in_ino != 0 && lstat(a->incoming, &st) == 0 && st.st_dev == a->in_dev &&
+	    st.st_ino == a->in_ino && st.st_ctim.tv_sec == a->in_ctime.tv_sec &&
+	    st.st_ctim.tv_nsec == a->in_ctime.tv_nsec;
+}
+
+int
+accept_store(struct accept *a, const struct candidate *c, struct sk_error *err)
+{
+	struct sk_error e2;
+	int rc;
+
+	if ((rc = cut(ACCEPT_STEP_STORE, err)) < 0 ||
+	    (rc = serial_store_commit(a->store, err)) < 0) {
+		accept_abort(a);
+		return rc;
+	}
+	/* Committed: c is in force whatever follows. */
+	a->accepted = c->serial;
+	a->finish_due = 1;
+	a->in_dev = c->dev;
+	a->in_ino = c->ino;
+	a->in_ctime = c->ctime;
+	/* The incoming file goes now, before the answer (after it, whoever
+	 * reloads may already be writing the next one there); no fsync: if
+	 * a crash brings it back, a reload finds the serial in force. */
+	if ((rc = cut(ACCEPT_STEP_INCOMING, &e2)) == 0 && incoming_is_read(a) &&
+	    unlink(a->incoming) == -1 && errno != ENOENT)
+		rc = sk_errorf(&e2, errno, "%s: %s", a->incoming, strerror(errno));
+	if (rc < 0)
+		log_warnx("%s; a reload finds serial %llu there again and leaves it",
+		    e2.msg, (unsigned long long)a->accepted);
+	return 0;
+}
+
+void
+accept_finish(struct accept *a)
+{
+	char staged[PATH_MAX];
+	struct sk_error e2;
+	int rc;
+
+	if (!a->finish_due)
+		return;
+	a->finish_due = 0;
+	if ((rc = staged_path(a, staged, sizeof(staged), &e2)) == 0 &&
+	    (rc = cut(ACCEPT_STEP_RENAME, &e2)) == 0 && rename(staged, a->bundle) == -1)
+		rc = sk_errorf(&e2, errno, "%s: cannot replace %s: %s", staged, a->bundle,
+		    strerror(errno));
+	if (rc == 0 && (rc = cut(ACCEPT_STEP_SYNC, &e2)) == 0)
+		rc = fsync_parent(a->bundle, &e2);
+	if (rc < 0)
+		log_warnx("serial %llu is stored, but %s; the next start finishes it",
+		    (unsigned long long)a->accepted, e2.msg);
+	(void)accept_cut(ACCEPT_STEP_DONE);
+}
+
 int
 accept_commit(struct accept *a, const struct candidate *c, int from_bundle,
     struct sk_error *err)
 {
-	char staged[PATH_MAX];
-	struct sk_error e2;
 	int rc;
 
 	if (from_bundle) {
@@ -157,35 +257,9 @@ accept_commit(struct accept *a, const struct candidate *c, int from_bundle,
 		}
 		return 0;
 	}
-	if ((rc = staged_path(a, staged, sizeof(staged), err)) < 0)
+	if ((rc = accept_stage(a, c, err)) < 0 || (rc = accept_store(a, c, err)) < 0)
 		return rc;
-	/* Before the commit point: a failure undoes the staging file, and
-	 * the bundle and store in force are untouched. */
-	if ((rc = cut(ACCEPT_STEP_STAGE, err)) < 0 ||
-	    (rc = durable_write(staged, c->buf, c->len, 0600, err)) < 0 ||
-	    (rc = cut(ACCEPT_STEP_STORE, err)) < 0 ||
-	    (rc = serial_store_save(a->store, c->serial, err)) < 0) {
-		if (unlink(staged) == -1 && errno != ENOENT)
-			log_warn("%s", staged);	/* accept_recover removes it */
-		return rc;
-	}
-	/* Committed: c is in force whatever follows. */
-	a->accepted = c->serial;
-	if ((rc = cut(ACCEPT_STEP_RENAME, &e2)) == 0 && rename(staged, a->bundle) == -1)
-		rc = sk_errorf(&e2, errno, "%s: cannot replace %s: %s", staged, a->bundle,
-		    strerror(errno));
-	if (rc == 0 && (rc = cut(ACCEPT_STEP_SYNC, &e2)) == 0)
-		rc = fsync_parent(a->bundle, &e2);
-	if (rc < 0)
-		log_warnx("serial %llu is stored, but %s; the next start finishes it",
-		    (unsigned long long)c->serial, e2.msg);
-	if ((rc = cut(ACCEPT_STEP_INCOMING, &e2)) == 0 && unlink(a->incoming) == -1 &&
-	    errno != ENOENT)
-		rc = sk_errorf(&e2, errno, "%s: %s", a->incoming, strerror(errno));
-	if (rc < 0)
-		log_warnx("%s; a reload finds serial %llu there again and leaves it",
-		    e2.msg, (unsigned long long)c->serial);
-	(void)accept_cut(ACCEPT_STEP_DONE);
+	accept_finish(a);
 	return 0;
 }
 
@@ -251,6 +325,58 @@ remove_tmp_leftovers(const char *target)
 	closedir(d);
 }
 
+/* The one stage under way on its thread (accept_stage_start). */
+static struct {
+	pthread_t		 tid;
+	int			 running, rc;
+	struct accept		*a;
+	const struct candidate	*c;
+	struct sk_error		 err;
+} st;
+
+static void *
+stage_thread(void *arg)
+{
+	(void)arg;
+	st.rc = accept_stage(st.a, st.c, &st.err);
+	return NULL;
+}
+
+void
+accept_stage_start(struct accept *a, const struct candidate *c)
+{
+	sigset_t all, old;
+	int rc;
+
+	accept_finish(a);	/* here, not on the thread: it logs */
+	st.a = a;
+	st.c = c;
+	st.rc = 0;
+	/* no signal for the thread: sekishod's are read from a signalfd */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&st.tid, NULL, stage_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0) {
+		st.running = 1;
+		return;
+	}
+	st.rc = accept_stage(a, c, &st.err);
+}
+
+int
+accept_stage_wait(struct accept *a, struct sk_error *err)
+{
+	(void)a;
+	if (st.running) {
+		pthread_join(st.tid, NULL);
+		st.running = 0;
+	}
+	if (st.rc < 0 && err != NULL)
+		*err = st.err;
+	return st.rc;
+}
+
 int
 accept_recover(struct accept *a, int dry, char *path, size_t size,
     struct sk_error *err)
@@ -267,6 +393,7 @@ accept_recover(struct accept *a, int dry, char *path, size_t size,
 	if (!dry) {
 		remove_tmp_leftovers(staged);
 		remove_tmp_leftovers(a->store);
+		serial_store_abort(a->store);	/* never committed: the commit is its rename */
 	}
 	rc = file_read_max(staged, BUNDLE_MAX_SIZE + 1, &buf, &len, err);
 	if (rc == -ENOENT)

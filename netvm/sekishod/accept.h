@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "lib/util.h"
 #include "netvm/sekishod/trust.h"
@@ -23,6 +25,10 @@ struct accept {
 	const char	*helper;	/* sekisho-policy */
 	struct trust	 trust;
 	uint64_t	 accepted;	/* the store's serial, 0 = none yet */
+	int		 finish_due;	/* committed, accept_finish not yet run */
+	dev_t		 in_dev;	/* the incoming file read last (accept_open), */
+	ino_t		 in_ino;	/* removed by accept_store only if still it */
+	struct timespec	 in_ctime;
 };
 
 /* A bundle read and accepted, not yet stored. */
@@ -34,6 +40,11 @@ struct candidate {
 	uint64_t	 signed_at;	/* its signed time */
 	uint32_t	 max_age;	/* seconds; 0: format 1, never expires */
 	struct policy	 pol;		/* the caller takes it over */
+	dev_t		 dev;		/* the file it was read from */
+	ino_t		 ino;
+	struct timespec	 ctime;
+	uint64_t	 helper_us;	/* timed: the verifying helper's check */
+	uint64_t	 parse_us;	/* and bundle_check (the policy parsed) */
 };
 
 enum accept_result {
@@ -58,33 +69,60 @@ int accept_open(const struct accept *a, const char *path, int same_ok,
     struct candidate *c, struct sk_error *err);
 
 /*
- * Makes c the bundle in force on disk, atomically: its bytes written
- * durably to the staging file BUNDLE.staged (temporary file, fsync,
- * rename, fsync of the directory), then THE COMMIT POINT: the serial store
- * raised to c's serial (itself replaced durably by one rename); then the
- * staging file renamed over BUNDLE (directory fsync'd) and the incoming
- * file removed. Until the commit point nothing in force on disk has
- * changed: a failure there removes the staging file and returns -errno
- * with err set, the previous bundle and store in force. From it on, c is
- * in force: a failure to finish is logged and left to accept_recover at
- * the next start, and 0 is returned. A cut anywhere (power, kill -9)
- * leaves a state accept_recover turns into exactly one of the two
- * (tests/unit/test_accept.c cuts at every step). a->accepted follows the
- * store.
+ * Makes c the bundle in force on disk, atomically, in three calls (a live
+ * change places its kernel transaction between the first two, and answers
+ * between the last two: docs/distribution.md, "The order of a live
+ * change"):
  *
- * from_bundle: c was read from BUNDLE itself (at start), nothing is
- * written but the store, raised if it is behind (a bundle installed by
- * hand, as the refusal of a fixed section asks).
+ *   accept_stage   c's bytes written durably to the staging file
+ *                  BUNDLE.staged (temporary file, fsync, rename, fsync of
+ *                  the directory), and the store's new contents to
+ *                  STORE.next (fsync): nothing in force changes;
+ *   accept_store   THE COMMIT POINT: STORE.next renamed over the serial
+ *                  store, its directory fsync'd; a->accepted follows; then
+ *                  the incoming file removed (if it is still the file
+ *                  accept_open read: same inode and change time);
+ *   accept_finish  the staging file renamed over BUNDLE, its directory
+ *                  fsync'd.
+ *
+ * Until the commit point nothing in force on disk has changed: a failure
+ * there (or accept_abort, when the caller gives c up) removes the staging
+ * files and returns -errno with err set, the previous bundle and store in
+ * force. From it on, c is in force: a failure to finish is logged and
+ * left to accept_recover at the next start. A cut anywhere (power, kill
+ * -9) leaves a state accept_recover turns into exactly one of the two
+ * (tests/unit/test_accept.c cuts at every step). accept_stage first runs
+ * a finish still due.
+ *
+ * accept_commit: the three in a row (0 once committed). from_bundle: c was
+ * read from BUNDLE itself (at start), nothing is written but the store,
+ * raised if it is behind (a bundle installed by hand, as the refusal of a
+ * fixed section asks).
  */
+int accept_stage(struct accept *a, const struct candidate *c, struct sk_error *err);
+int accept_store(struct accept *a, const struct candidate *c, struct sk_error *err);
+void accept_finish(struct accept *a);
+void accept_abort(struct accept *a);
 int accept_commit(struct accept *a, const struct candidate *c, int from_bundle,
     struct sk_error *err);
+
+/*
+ * accept_stage on a thread of its own, so that its fsyncs overlap the
+ * caller's work (computing and loading the new ruleset): accept_stage_start
+ * returns at once (c must live until the wait), accept_stage_wait joins and
+ * gives accept_stage's result. The thread touches nothing but the staging
+ * files and c's bytes. Without a thread (pthread_create failed) the stage
+ * runs in accept_stage_start itself.
+ */
+void accept_stage_start(struct accept *a, const struct candidate *c);
+int accept_stage_wait(struct accept *a, struct sk_error *err);
 
 /*
  * At start, after accept_init and before BUNDLE is opened: finishes or
  * undoes a commit that was cut. A staging file whose serial is the
  * store's was committed: renamed over BUNDLE (roll forward); any other
  * (older, newer: never committed; unreadable) is removed (roll back). One
- * log line says which. dry (sekishod -n): nothing is changed on disk, and
+ * log line says which. A STORE.next is never committed: removed. dry (sekishod -n): nothing is changed on disk, and
  * *path names the file that would be in force (BUNDLE or the staging
  * file); otherwise *path is a->bundle. 0, or -errno with err set (a
  * rename or removal that failed: the caller fails closed).
@@ -98,10 +136,11 @@ int accept_recover(struct accept *a, int dry, char *path, size_t size,
  * step fails) or never returns (longjmp: the machine died there). */
 enum accept_step {
 	ACCEPT_STEP_STAGE = 1,	/* write BUNDLE.staged durably */
-	ACCEPT_STEP_STORE,	/* raise the store: the commit point */
+	ACCEPT_STEP_PREPARE,	/* write STORE.next durably */
+	ACCEPT_STEP_STORE,	/* STORE.next over the store: the commit point */
+	ACCEPT_STEP_INCOMING,	/* remove the incoming file */
 	ACCEPT_STEP_RENAME,	/* BUNDLE.staged over BUNDLE */
 	ACCEPT_STEP_SYNC,	/* fsync of BUNDLE's directory */
-	ACCEPT_STEP_INCOMING,	/* remove the incoming file */
 	ACCEPT_STEP_DONE
 };
 int accept_cut(enum accept_step step);

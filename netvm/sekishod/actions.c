@@ -80,7 +80,7 @@ load_mode(struct sekishod *d, enum mode mode, const char *uplink, struct fw_chan
 	if (c != NULL) {
 		rc = fw_change_apply(d->fw, c, &d->fw_held, &err);
 		if (rc == 0 && c->tidy)
-			d->tidy_due = 1;	/* tidy_now, once the change is answered */
+			d->tidy_due = now_ms();	/* tidy_now, once idle */
 	} else
 		rc = fw_switch_mode(d->fw, &p, &d->fw_held, &err);
 	if (rc < 0) {

@@ -13,6 +13,7 @@
 #include "lib/encode.h"
 #include "lib/log.h"
 #include "lib/proc.h"
+#include "lib/proto/pverify_wire.h"
 #include "lib/sandbox.h"
 
 
@@ -61,6 +62,8 @@ build_argv(struct helper_args *h, const char *helper, const char *name,
 		snprintf(h->serial, sizeof(h->serial), "%" PRIu64, t->accepted);
 		h->argv[n++] = "--min-serial";
 		h->argv[n++] = h->serial;
+		/* sekishod parses the policy itself (accept.c): once */
+		h->argv[n++] = "--signature-only";
 	}
 	h->argv[n++] = "-";
 	h->argv[n] = NULL;
@@ -314,4 +317,200 @@ verifier_run_unconfined(const char *helper, const char *name,
     struct sk_error *err)
 {
 	return run(helper, name, t, NULL, buf, len, serial, 0, err);
+}
+
+/* ---- the long-lived helper: sekisho-policy verify-serve ---- */
+
+static struct {
+	pid_t	pid;		/* 0: none running */
+	int	in, out;	/* its standard input and output, our ends */
+} srv = { 0, -1, -1 };
+
+static void
+srv_forget(void)
+{
+	if (srv.in != -1)
+		close(srv.in);
+	if (srv.out != -1)
+		close(srv.out);
+	srv.in = srv.out = -1;
+	srv.pid = 0;
+}
+
+/* Ended and reaped here (a helper that failed us is not asked again). */
+static void
+srv_drop(void)
+{
+	pid_t pid = srv.pid;
+
+	srv_forget();
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+int
+verifier_reaped(pid_t pid)
+{
+	if (pid <= 0 || pid != srv.pid)
+		return 0;
+	srv_forget();
+	return 1;
+}
+
+void
+verifier_stop(void)
+{
+	srv_drop();
+}
+
+pid_t
+verifier_pid(void)
+{
+	return srv.pid;
+}
+
+static int
+srv_start(const char *helper, const struct bundle_trust *t, struct sk_error *err)
+{
+	struct helper_args h;
+	int in[2], out[2], rc;
+	size_t n = 0;
+
+	h.argv[n++] = (char *)(uintptr_t)helper;
+	h.argv[n++] = "verify-serve";
+	for (size_t i = 0; i < t->n_keys && i < BUNDLE_MAX_KEYS; i++) {
+		key_to_b64(h.keys[i], t->keys[i]);
+		h.argv[n++] = "--pubkey";
+		h.argv[n++] = h.keys[i];
+	}
+	key_to_b64(h.device, t->device);
+	h.argv[n++] = "--device";
+	h.argv[n++] = h.device;
+	h.argv[n] = NULL;
+	if (pipe2(in, O_CLOEXEC) == -1)
+		return sk_errorf(err, errno, "pipe: %s", strerror(errno));
+	if (pipe2(out, O_CLOEXEC) == -1) {
+		rc = errno;
+		close(in[0]);
+		close(in[1]);
+		return sk_errorf(err, rc, "pipe: %s", strerror(rc));
+	}
+	rc = spawn_confined(&srv.pid, helper, h.argv, in[0], out[1]);
+	close(in[0]);
+	close(out[1]);
+	if (rc < 0) {
+		close(in[1]);
+		close(out[0]);
+		srv.pid = 0;
+		return sk_errorf(err, -rc, "cannot run the verifying helper %s: %s", helper,
+		    strerror(-rc));
+	}
+	srv.in = in[1];
+	srv.out = out[0];
+	fcntl(srv.in, F_SETFL, O_NONBLOCK);
+	fcntl(srv.out, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+/* The request (head, name, bundle) written and the one reply line read
+ * into line, within VERIFIER_TIMEOUT_MS: 0, or -errno (the helper is of
+ * no more use: it died, hung, or answered before it had read all). */
+static int
+srv_talk(const uint8_t *head, const char *name, size_t name_len, const uint8_t *buf,
+    size_t len, char *line, size_t cap)
+{
+	const uint8_t *part[3] = { head, (const uint8_t *)name, buf };
+	size_t size[3] = { PVERIFY_HEAD_LEN, name_len, len }, k = 0, off = 0, got = 0;
+	uint64_t deadline = now_ms() + VERIFIER_TIMEOUT_MS;
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = srv.out, .events = POLLIN },
+			{ .fd = k < 3 ? srv.in : -1, .events = POLLOUT },
+		};
+		uint64_t now = now_ms();
+		ssize_t n;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (poll(pfd, 2, (int)(deadline - now)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k < 3 && (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			n = write(srv.in, part[k] + off, size[k] - off);
+			if (n == -1 && errno != EAGAIN && errno != EINTR)
+				return -EPIPE;
+			if (n > 0 && (off += (size_t)n) == size[k]) {
+				k++;
+				off = 0;
+			}
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(srv.out, line + got, cap - 1 - got);
+			if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+				return -EPIPE;
+			if (n > 0)
+				got += (size_t)n;
+			line[got] = '\0';
+			if (memchr(line, '\n', got) != NULL)
+				return k == 3 && line[got - 1] == '\n' ? 0 : -EPROTO;
+			if (got == cap - 1)
+				return -EPROTO;
+		}
+	}
+}
+
+/* One exchange with the running helper: 0 with *serial, -EINVAL with its
+ * refusal in err, or another -errno with err (the helper dropped). */
+static int
+srv_ask(const char *name, const struct bundle_trust *t, const uint8_t *buf, size_t len,
+    uint64_t *serial, struct sk_error *err)
+{
+	struct pverify_head ph = { .min_serial = t->accepted, .len = (uint32_t)len };
+	uint8_t head[PVERIFY_HEAD_LEN];
+	char line[sizeof(err->msg) + sizeof(PVERIFY_REFUSED)];
+	size_t nl = strlen(name);
+	int rc;
+
+	if (nl == 0 || nl > PVERIFY_NAME_MAX || pverify_name_check((const uint8_t *)name, nl) < 0)
+		return sk_errorf(err, EINVAL, "%s: not a name the verifying helper takes", name);
+	ph.name_len = (uint16_t)nl;
+	pverify_head_encode(head, &ph);
+	if ((rc = srv_talk(head, name, nl, buf, len, line, sizeof(line))) < 0) {
+		srv_drop();
+		return sk_errorf(err, -rc, "%s: the verifying helper: %s", name, strerror(-rc));
+	}
+	*strchr(line, '\n') = '\0';
+	if (strncmp(line, PVERIFY_REFUSED, strlen(PVERIFY_REFUSED)) == 0)
+		return sk_errorf(err, EINVAL, "%s", line + strlen(PVERIFY_REFUSED));
+	strcat(line, "\n");
+	if (verifier_parse_ok(line, t->device, serial) == 0)
+		return 0;
+	srv_drop();
+	return sk_errorf(err, EIO, "%s: the verifying helper gave no valid answer", name);
+}
+
+int
+verifier_ask(const char *helper, const char *name, const struct bundle_trust *t,
+    const uint8_t *buf, size_t len, uint64_t *serial, struct sk_error *err)
+{
+	struct sk_error e2;
+	int rc = 0;
+
+	if (len == 0 || len > BUNDLE_MAX_SIZE + 1)
+		return sk_errorf(err, EINVAL, "%s: %zu bytes: not a bundle", name, len);
+	/* A helper that died or hung since the last bundle is started
+	 * afresh, once: then its answer, or the reason there is none. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (srv.pid == 0 && (rc = srv_start(helper, t, &e2)) < 0)
+			return sk_errorf(err, -rc, "%s: %s", name, e2.msg);
+		rc = srv_ask(name, t, buf, len, serial, err);
+		if (rc == 0 || rc == -EINVAL)
+			return rc;
+	}
+	return rc;
 }

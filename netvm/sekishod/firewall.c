@@ -91,6 +91,7 @@ policy_diff(const struct fw_model *held, const struct fw_params *p,
     struct fw_change *c, int defer, struct sk_error *err)
 {
 	struct buf a, b, office;
+	uint64_t t = mono_us();
 	int rc = 0, nl = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -104,12 +105,16 @@ policy_diff(const struct fw_model *held, const struct fw_params *p,
 	/* The office table (fw_office.h) goes whole with every transaction of
 	 * text: a few lines, bound to this mode and office uplink. */
 	fw_render_office_l2(p, &office);
+	c->render_us = mono_us() - t;
+	t = mono_us();
 	if (a.oom || b.oom || buf_str(&office) == NULL || (p->pol != NULL &&
 	    (c->model = model_of(a.len ? a.p : "", b.len ? b.p : "")) == NULL) ||
 	    (c->model != NULL && fw_model_set_office(c->model, office.p) < 0)) {
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 		goto out;
 	}
+	c->model_us = mono_us() - t;
+	t = mono_us();
 	if (held != NULL && c->model != NULL && (nl = elements_only(held, c, office.p, defer)) < 0) {
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 		goto out;
@@ -133,6 +138,7 @@ policy_diff(const struct fw_model *held, const struct fw_params *p,
 	if (c->text.oom)
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 out:
+	c->diff_us = mono_us() - t;
 	buf_free(&a);
 	buf_free(&b);
 	buf_free(&office);

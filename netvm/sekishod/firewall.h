@@ -54,6 +54,9 @@ struct fw_change {
 	int		 nl;		/* the change is batch, not text */
 	int		 tidy;		/* dead elements stay (fw_model.h): a
 					 * tidy should follow (fw_tidy) */
+	uint64_t	 render_us;	/* timed: rendering the two parts, */
+	uint64_t	 model_us;	/* reading them into the model, */
+	uint64_t	 diff_us;	/* comparing and encoding */
 };
 /* The transaction from held (NULL: unknown, so a full load) to the table
  * of p, by difference: the elements that went and came, the chains that

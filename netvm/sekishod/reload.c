@@ -41,16 +41,6 @@ report(struct buf *out, int level, const char *outcome, const char *fmt, ...)
 		buf_printf(out, "%s: %s\n", outcome, line);
 }
 
-/* Microseconds on the monotonic clock: the phases of a reload, timed. */
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* One line saying why the candidate at path is refused ("PATH: why"). */
 static void
 refuse(struct buf *out, const char *path, const char *why, unsigned long long serial)
@@ -257,14 +247,31 @@ switch_back(struct sekishod *d, struct policy *old, unsigned int what)
 	policy_free(&new);
 }
 
-/* A candidate that passed the bundle's checks: can it take over live?
- * Its ruleset goes in (the transaction is the test: refused, the old one
- * stays, nothing is stored), then it is stored (if that fails, the old
- * policy takes over again), then the rest follows. */
-static void
-take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0)
+/* This thread's CPU time, in microseconds: what other work on the
+ * machine does not stretch. */
+static uint64_t
+cpu_us(void)
 {
-	uint64_t t1 = now_us(), t2, t3, t4;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A candidate that passed the bundle's checks: can it take over live?
+ * Its bytes are staged on disk (a thread: the fsyncs overlap what
+ * follows) while its ruleset is computed and goes in (the transaction is
+ * the test: refused, the old one stays, nothing is committed); then the
+ * serial store is raised, the commit point (if that fails, the old policy
+ * takes over again) and the incoming file removed, then the rest
+ * follows. What is left of the commit (the bundle renamed into place) is
+ * done once the reload is answered (accept_finish in the loop): a crash
+ * before it is finished by the next start (docs/distribution.md, "The
+ * order of a live change"). */
+static void
+take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint64_t c0)
+{
+	uint64_t t1 = mono_us(), t2, t3, t4, t5;
 	unsigned long long was = (unsigned long long)d->pol.serial;
 	unsigned int what;
 	const char *fixed = live_plan(&d->pol, &c->pol, &what);
@@ -274,39 +281,59 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0)
 	struct policy old;
 	size_t added, withdrawn;
 
-	if (fixed != NULL)
+	if (fixed != NULL) {
 		sk_errorf(&err, EINVAL, "%s: serial %llu changes the %s, which "
 		    "cannot change while sekishod runs; install it as %s and restart "
 		    "sekishod", path, (unsigned long long)c->serial, fixed, d->acc.bundle);
-	if (fixed != NULL || make_rules(d, &c->pol, &fc, &err) < 0) {
+		refuse(out, path, err.msg, was);
+		policy_free(&c->pol);
+		return;
+	}
+	accept_stage_start(&d->acc, c);
+	if (make_rules(d, &c->pol, &fc, &err) < 0) {
+		accept_stage_wait(&d->acc, NULL);
+		accept_abort(&d->acc);
 		refuse(out, path, err.msg, was);
 		policy_free(&c->pol);
 		return;
 	}
 	live_count(&d->pol, &c->pol, &added, &withdrawn);
-	t2 = now_us();
+	t2 = mono_us();
 	if (switch_begin(d, &c->pol, &fc, what, &old, &err) < 0) {
 		fw_change_free(&fc);
+		accept_stage_wait(&d->acc, NULL);
+		accept_abort(&d->acc);
 		refuse(out, path, err.msg, was);
 		policy_free(&c->pol);
 		return;
 	}
 	fw_change_free(&fc);
-	t3 = now_us();
-	if (accept_commit(&d->acc, c, 0, &err) < 0) {
+	t3 = mono_us();
+	if (accept_stage_wait(&d->acc, &err) < 0) {
 		switch_back(d, &old, what);
 		refuse(out, path, err.msg, was);
 		return;
 	}
-	t4 = now_us();
+	t4 = mono_us();
+	if (accept_store(&d->acc, c, &err) < 0) {
+		switch_back(d, &old, what);
+		refuse(out, path, err.msg, was);
+		return;
+	}
+	t5 = mono_us();
 	expiry_bundle(d, c);	/* its ruleset with work's accepts, if fresh */
 	switch_end(d, &old, what);
 	fetch_on_policy(d);
-	log_info("reload of serial %llu timed: bundle read and checked %.1f ms, "
-	    "ruleset change made %.1f, routes and ruleset in force %.1f, stored %.1f, "
-	    "the rest %.1f", (unsigned long long)d->pol.serial, (double)(t1 - t0) / 1e3,
-	    (double)(t2 - t1) / 1e3, (double)(t3 - t2) / 1e3, (double)(t4 - t3) / 1e3,
-	    (double)(now_us() - t4) / 1e3);
+	log_info("reload of serial %llu timed: bundle read and checked %.1f ms "
+	    "(helper %.1f, policy parsed %.1f), ruleset change made %.1f (rendered %.1f, "
+	    "read back %.1f, compared %.1f), routes and ruleset in force %.1f, "
+	    "staging waited for %.1f, stored %.1f, the rest %.1f; CPU %.1f",
+	    (unsigned long long)d->pol.serial, (double)(t1 - t0) / 1e3,
+	    (double)c->helper_us / 1e3, (double)c->parse_us / 1e3,
+	    (double)(t2 - t1) / 1e3, (double)fc.render_us / 1e3, (double)fc.model_us / 1e3,
+	    (double)fc.diff_us / 1e3, (double)(t3 - t2) / 1e3, (double)(t4 - t3) / 1e3,
+	    (double)(t5 - t4) / 1e3, (double)(mono_us() - t5) / 1e3,
+	    (double)(cpu_us() - c0) / 1e3);
 	report(out, LOG_LEVEL_INFO, "accepted", "%s: policy serial %llu in force (was %llu): "
 	    "%zu prefixes added, %zu withdrawn; stored as %s", path,
 	    (unsigned long long)d->pol.serial, was, added, withdrawn, d->acc.bundle);
@@ -320,8 +347,9 @@ reload(struct sekishod *d, struct buf *out)
 	unsigned long long serial = (unsigned long long)d->pol.serial;
 	struct candidate c;
 	struct sk_error err;
-	uint64_t t0 = now_us();
+	uint64_t t0 = mono_us(), c0 = cpu_us();
 
+	accept_finish(&d->acc);	/* the last commit's rest, if still due */
 	if (!d->bundled) {
 		report(out, LOG_LEVEL_WARN, "refused", "reload: sekishod reads a plain policy "
 		    "file (-f) only at start; restart it, or run it with a signed bundle (-b)");
@@ -339,7 +367,7 @@ reload(struct sekishod *d, struct buf *out)
 		refuse(out, d->acc.incoming, err.msg, serial);
 		return;
 	}
-	take(d, &c, out, t0);
+	take(d, &c, out, t0, c0);
 	candidate_free(&c);
 }
 

@@ -47,6 +47,7 @@
 #include "lib/proc.h"
 #include "lib/sandbox.h"
 #include "lib/util.h"
+#include "netvm/sekishod/bundle_verify.h"
 #include "netvm/sekishod/bverify.h"
 #include "netvm/sekishod/control.h"
 #include "netvm/sekishod/firewall.h"
@@ -330,6 +331,7 @@ resync(struct sekishod *d)
 
 /* Idle time after which the last transaction's sockets are freed. */
 #define SETTLE_MS	30
+#define TIDY_LATEST_MS	1000	/* a tidy waits for an idle moment at most so long */
 
 static int
 poll_timeout(struct sekishod *d)
@@ -399,7 +401,12 @@ loop(struct sekishod *d)
 			continue;
 		}
 		office_unroute_now(d);
-		tidy_now(d);
+		accept_finish(&d->acc);	/* the commit's rest, once answered */
+		/* The tidy is some CPU (a whole policy rendered again): it
+		 * waits until sekishod is idle (below), so that the answer
+		 * reaches whoever asked first; at most TIDY_LATEST_MS. */
+		if (d->tidy_due != 0 && now_ms() - d->tidy_due >= TIDY_LATEST_MS)
+			tidy_now(d);
 		pfd[0] = (struct pollfd){ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->front.fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
@@ -417,7 +424,9 @@ loop(struct sekishod *d)
 			timeout = SETTLE_MS;
 		if ((nready = poll(pfd, 3 + np + (size_t)(nf + nd), timeout)) == -1 && errno != EINTR)
 			fatal("poll");
-		if (nready == 0 && settle) {
+		if (nready == 0 && settle && d->tidy_due != 0)
+			tidy_now(d);	/* its sockets are settled next time */
+		else if (nready == 0 && settle) {
 			fw_settle(d->fw);
 			nfset_settle();
 		}
@@ -590,6 +599,7 @@ shutdown_daemon(struct sekishod *d)
 	fetch_stop(&d->fetch);
 	dns_stop(&d->dns);
 	bverify_stop();
+	verifier_stop();
 	signon_stop(&d->signon);
 	frontend_stop(&d->front);
 	engproc_stop(&d->eng);

@@ -80,7 +80,8 @@ struct sekishod {
 	int			 rules_base;	/* ... the policy-free base one */
 	unsigned int		 rules_failures;	/* loads of the mode's failed in a row */
 	int			 office_unroute_due;	/* office mode gone: empty its routes */
-	int			 tidy_due;	/* a policy change left dead elements (tidy_now) */
+	uint64_t		 tidy_due;	/* a policy change left dead elements
+						 * (tidy_now): when (now_ms), 0: none */
 	uint64_t		 vouched_ms;	/* office mode's vouch last renewed */
 	int			 arp_fd;	/* office mode: the router's ARP, or -1 */
 	int			 arp_ifindex;

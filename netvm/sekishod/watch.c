@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/nftload.h"
 #include "lib/util.h"
+#include "netvm/sekishod/bundle_verify.h"
 #include "netvm/sekishod/bverify.h"
 #include "netvm/sekishod/firewall.h"
 #include "policy/render/fw_render.h"
@@ -100,6 +101,10 @@ reap(struct sekishod *d)
 			d->work.dhcp = -1;
 		} else if (dns_reaped(&d->dns, pid)) {
 			log_warnx("dns: the resolver checker (pid %d) exited", (int)pid);
+		} else if (verifier_reaped(pid)) {
+			log_warnx("bundle verifier (pid %d) exited; the next bundle starts "
+			    "another", (int)pid);
+			continue;
 		} else if (bverify_reaped(pid)) {
 			log_warnx("beacon verifier (pid %d) exited; no office beacon verified "
 			    "until it runs again", (int)pid);

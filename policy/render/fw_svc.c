@@ -270,8 +270,40 @@ struct sweep {
 	size_t cap_ports;
 	size_t last_class;		/* of the element before, SIZE_MAX: none */
 	struct iv last_iv;
+	uint64_t sig;			/* of the active services (memo_sig) */
+	struct memo *memo;		/* classes already found, by active set */
+	size_t n_memo, cap_memo;	/* open addressing, at most half full */
+	unsigned char *mark;		/* per service, for memo_find */
 	int oom;
 };
+
+/*
+ * The class of a segment is a function of the services active on it
+ * alone (class_here reads nothing else), and many segments share their
+ * active services (every prefix of a named set those naming it). So each
+ * active set met is remembered with its class: the next segment with the
+ * same set gets the class without the port unions, the formatting and the
+ * interning (at 10,000 prefixes and 1,000 services, three quarters of the
+ * policy part's rendering). An entry is found by a hash of the set (an
+ * XOR of one random-looking word per service, kept up to date by count())
+ * and then compared in full, service by service: a collision of hashes
+ * costs a lookup, never a wrong class.
+ */
+struct memo {
+	uint64_t sig;
+	size_t n, *svc;			/* the set, sorted; svc NULL: slot empty */
+	size_t cls;
+};
+
+static uint64_t
+memo_word(size_t svc)
+{
+	uint64_t z = (uint64_t)svc + 0x9e3779b97f4a7c15ULL;	/* splitmix64 */
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
 
 static const unsigned int mode_bits[NMODES] = { POLICY_MODE_REMOTE, POLICY_MODE_OFFICE };
 
@@ -531,11 +563,108 @@ class_here(struct sweep *sw)
 	return id;
 }
 
+static int
+cmp_size(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Whether entry e holds exactly the services active now. */
+static int
+memo_same(struct sweep *sw, const struct memo *e)
+{
+	int same = 1;
+
+	if (e->n != sw->n_act)
+		return 0;
+	for (size_t i = 0; i < e->n; i++)
+		sw->mark[e->svc[i]] = 1;
+	for (size_t i = 0; i < sw->n_act && same; i++)
+		same = sw->mark[sw->act[i]];
+	for (size_t i = 0; i < e->n; i++)
+		sw->mark[e->svc[i]] = 0;
+	return same;
+}
+
+/* The slot of the active set: its entry, or the empty slot it would take. */
+static struct memo *
+memo_slot(struct sweep *sw)
+{
+	size_t k = (size_t)sw->sig & (sw->cap_memo - 1);
+
+	for (;; k = (k + 1) & (sw->cap_memo - 1)) {
+		struct memo *e = &sw->memo[k];
+
+		if (e->svc == NULL || (e->sig == sw->sig && memo_same(sw, e)))
+			return e;
+	}
+}
+
+/* Room for one more entry; -1 out of memory. */
+static int
+memo_grow(struct sweep *sw)
+{
+	struct memo *old = sw->memo, *nv;
+	size_t cap = sw->cap_memo ? 2 * sw->cap_memo : 256;
+
+	if (2 * (sw->n_memo + 1) <= sw->cap_memo)
+		return 0;
+	if ((nv = calloc(cap, sizeof(*nv))) == NULL)
+		return -1;
+	for (size_t i = 0; i < sw->cap_memo; i++) {
+		size_t k = (size_t)old[i].sig & (cap - 1);
+
+		if (old[i].svc == NULL)
+			continue;
+		while (nv[k].svc != NULL)
+			k = (k + 1) & (cap - 1);
+		nv[k] = old[i];
+	}
+	free(old);
+	sw->memo = nv;
+	sw->cap_memo = cap;
+	return 0;
+}
+
+/* class_here, remembered by the set of active services. */
+static size_t
+class_memo(struct sweep *sw)
+{
+	struct memo *e;
+	size_t c;
+
+	if (sw->mark == NULL || memo_grow(sw) < 0)
+		return class_here(sw);		/* the same, only slower */
+	if ((e = memo_slot(sw))->svc != NULL)
+		return e->cls;
+	c = class_here(sw);
+	if (c == SIZE_MAX || (e->svc = malloc((sw->n_act + 1) * sizeof(*e->svc))) == NULL)
+		return c;
+	memcpy(e->svc, sw->act, sw->n_act * sizeof(*e->svc));
+	qsort(e->svc, sw->n_act, sizeof(*e->svc), cmp_size);
+	e->n = sw->n_act;
+	e->sig = sw->sig;
+	e->cls = c;
+	sw->n_memo++;
+	return c;
+}
+
+static void
+memo_free(struct sweep *sw)
+{
+	for (size_t i = 0; i < sw->cap_memo; i++)
+		free(sw->memo[i].svc);
+	free(sw->memo);
+	free(sw->mark);
+}
+
 /* One elementary range with the services active on it. */
 static void
 segment(struct sweep *sw, const struct iv *iv)
 {
-	size_t c = class_here(sw);
+	size_t c = class_memo(sw);
 
 	if (sw->last_class == c) {
 		struct u128 next = inc128(sw->last_iv.b);
@@ -557,11 +686,13 @@ count(struct sweep *sw, size_t svc, int delta)
 	if (delta > 0 && sw->count[svc]++ == 0) {
 		sw->pos[svc] = sw->n_act;
 		sw->act[sw->n_act++] = svc;
+		sw->sig ^= memo_word(svc);
 	} else if (delta < 0 && --sw->count[svc] == 0) {
 		size_t last = sw->act[--sw->n_act];
 
 		sw->act[sw->pos[svc]] = last;
 		sw->pos[last] = sw->pos[svc];
+		sw->sig ^= memo_word(svc);
 	}
 }
 
@@ -652,6 +783,7 @@ family(const struct policy *pol, const struct fw_params *p, int v6,
 	    .last_class = SIZE_MAX };
 	int rc = -1;
 
+	sw.mark = calloc(pol->n_services + 1, 1);	/* NULL: no memo */
 	if (users_build(pol, &sw) == 0)
 		for (size_t k = 0; k < pol->n_sets; k++)
 			if (sw.first[k + 1] > sw.first[k])
@@ -660,6 +792,7 @@ family(const struct policy *pol, const struct fw_params *p, int v6,
 		sweep_events(&sw, es.x.v, es.x.n);
 		rc = sw.oom || segs->oom ? -1 : 0;
 	}
+	memo_free(&sw);
 	free(sw.ports);
 	free(sw.count);
 	free(sw.act);

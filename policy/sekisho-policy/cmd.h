@@ -14,6 +14,7 @@ extern const char *prog_name;
 int keygen_main(void *ctx, int argc, char *argv[]);
 int sign_main(void *ctx, int argc, char *argv[]);
 int verify_main(void *ctx, int argc, char *argv[]);
+int verify_serve_main(void *ctx, int argc, char *argv[]);
 int fresh_main(void *ctx, int argc, char *argv[]);
 int verify_fresh_main(void *ctx, int argc, char *argv[]);
 int compile_main(void *ctx, int argc, char *argv[]);

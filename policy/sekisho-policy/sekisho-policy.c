@@ -31,8 +31,10 @@ static const struct cli_cmd subcommands[] = {
 	    "Signs a freshness statement: BUNDLE is still the newest for its device, now" },
 	{ "verify-fresh", verify_fresh_main, "--pubkey KEY... --device DEVICE-PUBKEY --serial N [--after T] [--name NAME] STATEMENT",
 	    "Decides on a freshness statement as a device would: \"ok fresh serial N time T\", or why not" },
-	{ "verify", verify_main, "--pubkey KEY... [--device DEVICE-PUBKEY] [--min-serial N] [--name NAME] BUNDLE",
+	{ "verify", verify_main, "--pubkey KEY... [--device DEVICE-PUBKEY] [--min-serial N] [--name NAME] [--signature-only] BUNDLE",
 	    "Decides on a bundle as a device would: \"ok serial N device ID\", or why it is refused" },
+	{ "verify-serve", verify_serve_main, "--pubkey KEY... --device DEVICE-PUBKEY",
+	    "verify --signature-only as a service, for sekishod: requests on stdin, one line each on stdout" },
 };
 
 int

@@ -308,6 +308,8 @@ bench_live(const char *a, const char *b, size_t runs)
 {
 	uint64_t *v = calloc(runs, sizeof(*v)), *cv = calloc(runs, sizeof(*cv)), t, ct;
 	uint64_t *tv = calloc(runs, sizeof(*tv));
+	uint64_t *rv = calloc(runs, sizeof(*rv)), *mv = calloc(runs, sizeof(*mv));
+	uint64_t *dv = calloc(runs, sizeof(*dv));
 	struct fw_params p = {
 	    .mode = MODE_REMOTE, .work_if = "wk0", .tun_if = "sekisho0" };
 	struct fw_model *held = NULL;
@@ -317,7 +319,8 @@ bench_live(const char *a, const char *b, size_t runs)
 	struct fw_change c;
 	size_t bytes = 0;
 
-	if (v == NULL || cv == NULL || tv == NULL || policy_parse_file(a, &pol[0], &err) != 0 ||
+	if (v == NULL || cv == NULL || tv == NULL || rv == NULL || mv == NULL || dv == NULL ||
+	    policy_parse_file(a, &pol[0], &err) != 0 ||
 	    policy_parse_file(b, &pol[1], &err) != 0 || (fw = fw_open(&err)) == NULL)
 		return die(v == NULL ? "out of memory" : err.msg);
 	p.pol = &pol[0];
@@ -335,6 +338,9 @@ bench_live(const char *a, const char *b, size_t runs)
 			return die(err.msg);
 		v[i] = now_ns() - t;
 		cv[i] = cpu_ns() - ct;
+		rv[i] = c.render_us * 1000;
+		mv[i] = c.model_us * 1000;
+		dv[i] = c.diff_us * 1000;
 		/* dead elements left: deleted after the change, outside its
 		 * time, as sekishod does once it has answered */
 		t = now_ns();
@@ -355,6 +361,12 @@ bench_live(const char *a, const char *b, size_t runs)
 	policy_free(&pol[1]);
 	printf("live_cpu_ms %.1f\n", median(cv, runs) / 1e6);
 	printf("live_tidy_ms %.1f\n", median(tv, runs) / 1e6);
+	/* where fw_policy_diff's time goes (wall, median) */
+	printf("live_render_ms %.1f\nlive_model_ms %.1f\nlive_compare_ms %.1f\n",
+	    median(rv, runs) / 1e6, median(mv, runs) / 1e6, median(dv, runs) / 1e6);
+	free(rv);
+	free(mv);
+	free(dv);
 	free(v);
 	free(cv);
 	free(tv);

@@ -12,7 +12,9 @@
  * would be in force. A cut inside durable_write itself (the staging file's
  * or the store's, before the rename of its temporary file: rename is
  * wrapped here, module.mk) leaves BUNDLE.staged.tmpXXXXXX or
- * STORE.tmpXXXXXX; the restart removes it. */
+ * STORE.tmpXXXXXX; the restart removes it. A live change's order (stage
+ * on a thread, commit point, the rest after the answer) leaves the same
+ * two states. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,7 +75,8 @@ __wrap_rename(const char *from, const char *to)
 }
 
 struct fx {
-	char		 dir[64], bundle[96], incoming[96], store[96], staged[112];
+	char		 dir[64], bundle[96], incoming[96], store[96], staged[112],
+			 next[112];
 	uint8_t		*b7, *b8;
 	size_t		 n7, n8;
 };
@@ -108,6 +111,7 @@ setup(void **state)
 	snprintf(f->incoming, sizeof(f->incoming), "%s/bundle.new", f->dir);
 	snprintf(f->store, sizeof(f->store), "%s/serial", f->dir);
 	snprintf(f->staged, sizeof(f->staged), "%s/bundle.staged", f->dir);
+	snprintf(f->next, sizeof(f->next), "%s/serial.next", f->dir);
 	f->b7 = sign(POLICY_("7"), &f->n7);
 	f->b8 = sign(POLICY_("8"), &f->n8);
 	*state = f;
@@ -123,6 +127,7 @@ teardown(void **state)
 	unlink(f->incoming);
 	unlink(f->store);
 	unlink(f->staged);
+	unlink(f->next);
 	rmdir(f->dir);
 	free(f->b7);
 	free(f->b8);
@@ -135,6 +140,7 @@ static void
 before(struct fx *f)
 {
 	unlink(f->staged);
+	unlink(f->next);
 	assert_int_equal(durable_write(f->bundle, f->b7, f->n7, 0600, NULL), 0);
 	assert_int_equal(durable_write(f->incoming, f->b8, f->n8, 0600, NULL), 0);
 	assert_int_equal(serial_store_save(f->store, 7, NULL), 0);
@@ -167,7 +173,8 @@ serial_of(const char *path)
 	return s;
 }
 
-/* Files in the directory whose name holds ".tmp" (durable_write's). */
+/* Files in the directory whose name holds ".tmp" (durable_write's), and
+ * the store's next contents (STORE.next, serial_store_prepare's). */
 static int
 tmp_files(const struct fx *f)
 {
@@ -177,7 +184,7 @@ tmp_files(const struct fx *f)
 
 	assert_non_null(d);
 	while ((de = readdir(d)) != NULL)
-		n += strstr(de->d_name, ".tmp") != NULL;
+		n += strstr(de->d_name, ".tmp") != NULL || strcmp(de->d_name, "serial.next") == 0;
 	closedir(d);
 	return n;
 }
@@ -202,9 +209,24 @@ restart_finds(struct fx *f, uint64_t want)
 	assert_true(a.accepted == want);
 	assert_int_equal(stat(f->staged, &st), -1);
 	assert_int_equal(tmp_files(f), 0);
+	assert_int_equal(stat(f->next, &st), -1);
 	/* a second start finds nothing to do */
 	assert_int_equal(accept_recover(&a, 0, path, sizeof(path), &err), 0);
 	assert_true(serial_of(f->bundle) == want);
+}
+
+/* Serial 8 as accept_open leaves it: the identity of the incoming file. */
+static struct candidate
+cand8(const struct fx *f)
+{
+	struct candidate c = { .buf = f->b8, .len = f->n8, .serial = 8 };
+	struct stat st;
+
+	assert_int_equal(stat(f->incoming, &st), 0);
+	c.dev = st.st_dev;
+	c.ino = st.st_ino;
+	c.ctime = st.st_ctim;
+	return c;
 }
 
 static void
@@ -214,13 +236,14 @@ test_cut_each_step(void **state)
 
 	for (crash = 0; crash < 2; crash++)
 		for (volatile int k = ACCEPT_STEP_STAGE; k <= ACCEPT_STEP_DONE; k++) {
-			struct candidate c = { .buf = f->b8, .len = f->n8, .serial = 8 };
+			struct candidate c;
 			int committed = k > ACCEPT_STEP_STORE;
 			volatile int rc = 1;
 			struct sk_error err;
 			struct accept a;
 
 			before(f);
+			c = cand8(f);
 			init(f, &a);
 			cut_at = (enum accept_step)k;
 			if (setjmp(died) == 0)
@@ -265,7 +288,9 @@ test_recover_staging_files(void **state)
 
 /* Cuts inside the two writes of accept_commit before the commit point:
  * the staging file's and the store's temporary files are left behind
- * (-n leaves them), and the restart finds 7 in force and removes them. */
+ * (-n leaves them), and the restart finds 7 in force and removes them.
+ * The store's is STORE.next, whose rename over the store is the commit
+ * point itself: cut there, nothing was committed. */
 static void
 test_cut_inside_writes(void **state)
 {
@@ -299,18 +324,87 @@ static void
 test_commit_whole(void **state)
 {
 	struct fx *f = *state;
-	struct candidate c = { .buf = f->b8, .len = f->n8, .serial = 8 };
+	struct candidate c;
 	struct sk_error err;
 	struct accept a;
 	struct stat st;
 
 	before(f);
+	c = cand8(f);
 	init(f, &a);
 	assert_int_equal(accept_commit(&a, &c, 0, &err), 0);
 	assert_true(a.accepted == 8);
 	assert_true(serial_of(f->bundle) == 8);
 	assert_int_equal(stat(f->incoming, &st), -1);
 	assert_int_equal(stat(f->staged, &st), -1);
+	restart_finds(f, 8);
+}
+
+/* A live change's order (reload.c): staged on a thread, the commit
+ * point, then, after the answer, the rest. Committed before the rest:
+ * a restart then finds 8; a restart before the commit point finds 7 and
+ * nothing staged. */
+static void
+test_live_order(void **state)
+{
+	struct fx *f = *state;
+	struct candidate c;
+	struct sk_error err;
+	struct accept a;
+	struct stat st;
+
+	before(f);
+	c = cand8(f);
+	init(f, &a);
+	accept_stage_start(&a, &c);
+	assert_int_equal(accept_stage_wait(&a, &err), 0);
+	assert_int_equal(stat(f->staged, &st), 0);
+	assert_int_equal(stat(f->next, &st), 0);
+	assert_true(serial_of(f->bundle) == 7 && a.accepted == 7);
+	restart_finds(f, 7);	/* given up (or a crash) before the commit point */
+
+	before(f);
+	c = cand8(f);
+	init(f, &a);
+	accept_stage_start(&a, &c);
+	assert_int_equal(accept_stage_wait(&a, &err), 0);
+	assert_int_equal(accept_store(&a, &c, &err), 0);
+	assert_true(a.accepted == 8 && a.finish_due);
+	assert_true(serial_of(f->bundle) == 7);	/* the rest is still due */
+	restart_finds(f, 8);	/* a crash here: the start finishes it */
+
+	before(f);
+	c = cand8(f);
+	init(f, &a);
+	assert_int_equal(accept_stage(&a, &c, &err), 0);
+	accept_abort(&a);	/* nftables refused its ruleset */
+	assert_int_equal(stat(f->staged, &st), -1);
+	assert_int_equal(stat(f->next, &st), -1);
+	assert_true(serial_of(f->bundle) == 7);
+	restart_finds(f, 7);
+
+	/* a newer file put at the incoming path while the change was under
+	 * way (a fetch renames its file over it) is left for the next
+	 * reload; the one read goes before the answer (the commit point) */
+	before(f);
+	c = cand8(f);
+	init(f, &a);
+	assert_int_equal(accept_stage(&a, &c, &err), 0);
+	assert_int_equal(durable_write(f->incoming, f->b7, f->n7, 0600, NULL), 0);
+	assert_int_equal(accept_store(&a, &c, &err), 0);
+	assert_true(serial_of(f->incoming) == 7);
+	accept_finish(&a);
+	assert_true(serial_of(f->bundle) == 8);
+	assert_true(serial_of(f->incoming) == 7);
+	before(f);
+	c = cand8(f);
+	init(f, &a);
+	assert_int_equal(accept_stage(&a, &c, &err), 0);
+	assert_int_equal(accept_store(&a, &c, &err), 0);
+	assert_int_equal(stat(f->incoming, &st), -1);	/* gone before the rest */
+	assert_true(serial_of(f->bundle) == 7);
+	accept_finish(&a);
+	assert_true(serial_of(f->bundle) == 8);
 	restart_finds(f, 8);
 }
 
@@ -322,6 +416,7 @@ main(void)
 		cmocka_unit_test(test_cut_each_step),
 		cmocka_unit_test(test_recover_staging_files),
 		cmocka_unit_test(test_cut_inside_writes),
+		cmocka_unit_test(test_live_order),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1156,7 +1156,7 @@ test_verifier_run(void **state)
 	assert_non_null(fgets(want, sizeof(want), f));
 	fclose(f);
 	assert_string_equal(want, "verify --name /x/bundle.new --pubkey " KEY_A " --pubkey "
-	    KEY_B " --device " KEY_B " --min-serial 5 -\n");
+	    KEY_B " --device " KEY_B " --min-serial 5 --signature-only -\n");
 	/* A refusal: its one line, as it is. */
 	write_helper(helper, "cat >/dev/null; echo '/x/bundle.new: tampered: no' >&2; exit 1");
 	assert_int_equal(verifier_run_unconfined(helper, "/x/bundle.new", &t, big, 10, &serial, &err),
