@@ -326,7 +326,7 @@ check "device revoke lt2" lab_gw_prov device revoke lt2 --reason "reported stole
 check "its peer is gone from the gateway" lab_wait_for -t 5 bash -c "! ip netns exec $NS_AGENCY wg show $LAB_WG_GW peers | grep -qxF '${PUB[lt2]}'"
 check "its address is out of its group's set" bash -c \
 	"! ip netns exec $NS_AGENCY nft list set inet sekisho_gw devices_2 | grep -qF '${ADDR[lt2]}'"
-check "its tracked connections are gone" bash -c \
+check "its tracked connections are gone (removed right after its peer)" lab_wait_for -t 5 bash -c \
 	"! ip netns exec $NS_AGENCY conntrack -L -s ${ADDR[lt2]} 2>/dev/null | grep -q ."
 touch "$GO"
 check "its open TCP connection is dead" lab_wait_for -t 10 grep -q '^dead' "$LAB_DIR/log/lt2-holder.log"
