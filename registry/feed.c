@@ -29,6 +29,8 @@ struct reg_feed {
 	/* SQLite: watches */
 	char	 db[PATH_MAX], wal[PATH_MAX + 8], base[NAME_MAX + 8];
 	int	 wd_db, wd_wal, wd_dir;
+	int	 unsettled;	/* SQLite: the last drain could not wait out
+				   a write in progress (reg_feed_unsettled) */
 };
 
 static void
@@ -458,18 +460,22 @@ reg_feed_listen(struct reg *r, int *fd, struct sk_error *err)
  */
 #define SETTLE_MS	200
 
-static void
+/* 0 when a writer still held the write lock after SETTLE_MS; 1 when it
+ * was had (no write in progress: every commit before it is visible now)
+ * or could not be had for another reason (nothing to wait out). */
+static int
 sq_settle(struct reg *r)
 {
 	struct sk_error err;
-	int busy = r->busy_ms;
+	int busy = r->busy_ms, rc;
 
 	if (r->in_tx)
-		return;
+		return 1;	/* our own transaction: nobody else writes */
 	r->busy_ms = SETTLE_MS;
-	if (reg_begin(r, &err) == 0)
+	if ((rc = reg_begin(r, &err)) == 0)
 		reg_rollback(r);
 	r->busy_ms = busy;
+	return rc != -EBUSY;
 }
 
 int
@@ -482,8 +488,14 @@ reg_feed_drain(struct reg *r, struct sk_error *err)
 	if (r->feed->pg != NULL)
 		return pg_drain(r->feed, err);
 	if ((rc = sq_drain(r->feed, err)) >= 0)
-		sq_settle(r);
+		r->feed->unsettled = !sq_settle(r);
 	return rc;
+}
+
+int
+reg_feed_unsettled(const struct reg *r)
+{
+	return r->feed != NULL && r->feed->unsettled;
 }
 
 int64_t

@@ -43,7 +43,13 @@
  *               them (sekisho-authd, its own user, the file root's) is
  *               covered by the follower: reg_feed_drain takes the write
  *               lock a moment (at most 200 ms), which waits for a commit
- *               in progress.
+ *               in progress (the writer holds the lock from its first
+ *               -wal write until its commit is visible). A writer that
+ *               still holds it after 200 ms (an import, a writer not
+ *               scheduled) is said by reg_feed_unsettled: the follower
+ *               reads, then drains and reads again without waiting for
+ *               a wake-up (that writer's last -wal write may have come
+ *               before the drain).
  *
  * The loop:
  *
@@ -100,6 +106,11 @@ int reg_feed_listen(struct reg *r, int *fd, struct sk_error *err);
  * notifications read (PostgreSQL); -ECONNRESET when the listening
  * connection is lost; -EINVAL before reg_feed_listen. */
 int reg_feed_drain(struct reg *r, struct sk_error *err);
+/* 1 when the last reg_feed_drain found a write still in progress that it
+ * could not wait out (SQLite, above): drain and read again soon, even
+ * without a wake-up. Always 0 on PostgreSQL (a notification comes at
+ * commit). */
+int reg_feed_unsettled(const struct reg *r);
 /* The highest seq the notifications drained so far named (PostgreSQL; 0
  * for SQLite or none): a hint, for logs and tests; never trusted. */
 int64_t reg_feed_hint(const struct reg *r);

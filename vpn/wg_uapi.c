@@ -275,8 +275,9 @@ format_allowed(struct sb *b, const struct wg_peer *p)
 	return 0;
 }
 
+/* A peer's lines up to its allowed IPs (at most SET_PEER_MAX bytes). */
 static int
-format_peer(struct sb *b, const struct wg_peer *p)
+format_peer_head(struct sb *b, const struct wg_peer *p)
 {
 	char ep[WG_ENDPOINT_STRLEN];
 	int rc;
@@ -297,6 +298,16 @@ format_peer(struct sb *b, const struct wg_peer *p)
 		return rc;
 	if ((p->flags & WG_PEER_REPLACE_ALLOWEDIPS) &&
 	    (rc = sb_printf(b, "replace_allowed_ips=true\n")) != 0)
+		return rc;
+	return 0;
+}
+
+static int
+format_peer(struct sb *b, const struct wg_peer *p)
+{
+	int rc;
+
+	if ((rc = format_peer_head(b, p)) != 0 || (p->flags & WG_PEER_REMOVE))
 		return rc;
 	return format_allowed(b, p);
 }
@@ -769,20 +780,82 @@ out:
 	return rc;
 }
 
+/*
+ * The set is streamed: the text of wg_uapi_format_set, written in chunks
+ * of SET_CHUNK bytes as it is formatted, so that the daemon (which reads
+ * and applies it line by line) is at work on the first peers while the
+ * later ones are still being formatted, and a set of 50,000 peers needs
+ * no buffer of megabytes. The configuration is checked whole before the
+ * first byte goes (wg_device_check); a failed write leaves what the
+ * daemon read applied, as one write of the whole text would.
+ */
+#define SET_CHUNK	(64 * 1024)
+
+/* Sends b's text when fewer than need bytes are free (and at the end:
+ * need 0 with last set), then starts b again; the chunk is wiped. */
+static int
+chunk_flush(int fd, struct sb *b, size_t need, int last)
+{
+	int rc;
+
+	if (!last && b->cap - b->len > need)
+		return 0;
+	rc = uapi_send(fd, b->p, b->len);
+	wipe(b->p, b->len);
+	b->len = 0;
+	b->p[0] = '\0';
+	return rc;
+}
+
+static int
+stream_set(int fd, const struct wg_device *dev, struct sb *b)
+{
+	char ip[WG_ALLOWEDIP_STRLEN];
+	int rc;
+
+	if ((rc = format_device(b, dev)) != 0)
+		return rc;
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		const struct wg_peer *p = &dev->peers[i];
+
+		if ((rc = chunk_flush(fd, b, SET_PEER_MAX, 0)) != 0 ||
+		    (rc = format_peer_head(b, p)) != 0)
+			return rc;
+		for (size_t k = 0; !(p->flags & WG_PEER_REMOVE) && k < p->n_allowed; k++)
+			if ((rc = chunk_flush(fd, b, SET_ALLOWED_MAX, 0)) != 0 ||
+			    (rc = wg_format_allowedip(ip, sizeof(ip), &p->allowed[k])) != 0 ||
+			    (rc = sb_printf(b, "allowed_ip=%s\n", ip)) != 0)
+				return rc;
+	}
+	if ((rc = chunk_flush(fd, b, 2, 0)) != 0 || (rc = sb_put(b, "\n", 1)) != 0)
+		return rc;
+	return chunk_flush(fd, b, 0, 1);
+}
+
 int
 wg_uapi_set(const struct wg_device *dev)
 {
-	char *req = NULL, *reply = NULL;
-	size_t reqlen = 0, len = 0;
-	int rc;
+	char *reply = NULL;
+	size_t len = 0;
+	struct sb b = { NULL, 0, SET_CHUNK };
+	int fd = -1, rc;
 
-	if ((rc = wg_uapi_format_set(dev, &req, &reqlen)) != 0)
+	if ((rc = wg_device_check(dev)) != 0)
+		return rc;
+	if ((b.p = malloc(SET_CHUNK)) == NULL)
+		return -ENOMEM;
+	b.p[0] = '\0';
+	if ((rc = uapi_connect(dev->ifname, WG_UAPI_TIMEOUT_MS, &fd)) != 0)
 		goto out;
-	if ((rc = uapi_exchange(dev->ifname, req, reqlen, WG_UAPI_TIMEOUT_MS, &reply, &len)) != 0)
+	if ((rc = stream_set(fd, dev, &b)) != 0)
+		goto out;
+	if ((rc = uapi_recv(fd, &reply, &len)) != 0)
 		goto out;
 	rc = wg_uapi_parse_errno(reply, len);
 out:
-	wg_uapi_free(req, reqlen);
+	if (fd != -1)
+		close(fd);
+	wg_uapi_free(b.p, SET_CHUNK);
 	wg_uapi_free(reply, len);
 	return rc;
 }

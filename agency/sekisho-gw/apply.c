@@ -13,10 +13,15 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/log.h"
 #include "lib/nftload.h"
@@ -135,40 +140,36 @@ wg_flush(struct gw *g, struct wg_device *dev, int *first, struct sk_error *err)
 	*first = 0;
 	if (rc < 0)
 		return sk_errorf(err, -rc, "WireGuard set on %s: %s", g->o.ifname, strerror(-rc));
-	for (size_t i = 0; i < dev->n_peers; i++)
-		free(dev->peers[i].allowed);
 	dev->n_peers = 0;
 	return 0;
 }
 
-static int
-wg_peer(struct wg_device *dev, size_t cap, const struct gw_action *x)
+/* One peer of the set; its allowed IPs in ips[2] (the set's one block:
+ * no allocation per peer). */
+static void
+wg_peer(struct wg_device *dev, struct wg_allowedip ips[2], const struct gw_action *x)
 {
-	struct wg_peer *p = &dev->peers[dev->n_peers];
+	struct wg_peer *p = &dev->peers[dev->n_peers++];
 
-	if (dev->n_peers >= cap)
-		return -E2BIG;
 	memset(p, 0, sizeof(*p));
 	memcpy(p->public_key, x->pub, WG_KEY_LEN);
 	if (x->type == GW_ACT_PEER_DEL) {
 		p->flags = WG_PEER_REMOVE;
-	} else {
-		if ((p->allowed = calloc(2, sizeof(*p->allowed))) == NULL)
-			return -ENOMEM;
-		p->allowed[0].family = AF_INET;
-		p->allowed[0].ip4 = x->a4;
-		p->allowed[0].cidr = 32;
-		p->n_allowed = 1;
-		if (x->has6) {
-			p->allowed[1].family = AF_INET6;
-			p->allowed[1].ip6 = x->a6;
-			p->allowed[1].cidr = 128;
-			p->n_allowed = 2;
-		}
-		p->flags = WG_PEER_REPLACE_ALLOWEDIPS;
+		return;
 	}
-	dev->n_peers++;
-	return 0;
+	memset(ips, 0, 2 * sizeof(*ips));
+	p->allowed = ips;
+	ips[0].family = AF_INET;
+	ips[0].ip4 = x->a4;
+	ips[0].cidr = 32;
+	p->n_allowed = 1;
+	if (x->has6) {
+		ips[1].family = AF_INET6;
+		ips[1].ip6 = x->a6;
+		ips[1].cidr = 128;
+		p->n_allowed = 2;
+	}
+	p->flags = WG_PEER_REPLACE_ALLOWEDIPS;
 }
 
 /* 2. the peers: one WireGuard set (WG_BATCH at most); only the
@@ -179,12 +180,18 @@ apply_peers(struct gw *g, int first, int removals_only, struct sk_error *err)
 {
 	struct gw_actions *a = &g->acts;
 	struct wg_device dev;
+	struct wg_allowedip *ips;
 	size_t cap = a->n < WG_BATCH ? a->n + 1 : WG_BATCH;
 	int rc = 0;
 
 	memset(&dev, 0, sizeof(dev));
-	if ((dev.peers = calloc(cap, sizeof(*dev.peers))) == NULL)
+	dev.peers = calloc(cap, sizeof(*dev.peers));
+	ips = calloc(2 * cap, sizeof(*ips));
+	if (dev.peers == NULL || ips == NULL) {
+		free(dev.peers);
+		free(ips);
 		return sk_errorf(err, ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; rc == 0 && i < a->n; i++) {
 		const struct gw_action *x = &a->v[i];
 
@@ -192,17 +199,13 @@ apply_peers(struct gw *g, int first, int removals_only, struct sk_error *err)
 			continue;
 		if (dev.n_peers == cap && (rc = wg_flush(g, &dev, &first, err)) < 0)
 			break;
-		if (wg_peer(&dev, cap, x) < 0)
-			rc = sk_errorf(err, ENOMEM, "out of memory");
+		wg_peer(&dev, &ips[2 * dev.n_peers], x);
 	}
 	if (rc == 0)
 		rc = wg_flush(g, &dev, &first, err);
-	for (size_t i = 0; i < dev.n_peers; i++)
-		free(dev.peers[i].allowed);
 	free(dev.peers);
-	if (rc < 0)
-		return rc;
-	return 0;
+	free(ips);
+	return rc < 0 ? rc : 0;
 }
 
 static int
@@ -221,19 +224,116 @@ nft_load(const char *text, struct sk_error *err)
 	return rc;
 }
 
+/* The nftables text of g->acts (after table, when there is one):
+ * removals first, then the additions per set. 1 when there is anything
+ * to load, 0 when not, -ENOMEM. */
+static int
+nft_text(const struct gw *g, const char *table, struct buf *nft)
+{
+	const struct gw_actions *a = &g->acts;
+	unsigned char seen[GW_MAX_GROUPS + 1] = { 0 };
+	int any = table != NULL;
+
+	if (table != NULL)
+		buf_printf(nft, "%s", table);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct gw_action *x = &a->v[i];
+
+		if (x->type >= GW_ACT_ELEM_ADD && x->type <= GW_ACT_STAGE_DEL) {
+			nft_removals(nft, x);
+			any = 1;
+		}
+	}
+	if (!any)
+		return 0;
+	/* the groups in use: at most GW_MAX_GROUPS numbers */
+	for (size_t i = 0; i < a->n; i++) {
+		const struct gw_action *x = &a->v[i];
+
+		if (x->type == GW_ACT_ELEM_ADD && x->group > 0 && x->group <= GW_MAX_GROUPS &&
+		    !seen[x->group]) {
+			seen[x->group] = 1;
+			nft_additions(nft, a, x->group);
+		}
+	}
+	nft_additions(nft, a, 0);
+	return nft->oom ? -ENOMEM : 1;
+}
+
 struct loader {
-	const char	*text;
+	const struct gw	*g;
+	const char	*table;
 	int		 rc;
 	struct sk_error	 err;
 };
 
+/* The ruleset's text built and loaded beside the WireGuard set. */
 static void *
 load_thread(void *arg)
 {
 	struct loader *ld = arg;
+	struct buf nft;
 
-	ld->rc = nft_load(ld->text, &ld->err);
+	buf_init(&nft);
+	if ((ld->rc = nft_text(ld->g, ld->table, &nft)) < 0)
+		sk_errorf(&ld->err, ENOMEM, "out of memory: the change is not applied");
+	else if (ld->rc > 0)
+		ld->rc = nft_load(buf_str(&nft), &ld->err);
+	buf_free(&nft);
 	return NULL;
+}
+
+/* Whether table inet GW_TABLE is in force: one NFT_MSG_GETTABLE of that
+ * table (a listing through libnftables costs its context and a cache of
+ * every table, chain and set: 8 ms of CPU). 1, 0, or -errno. */
+int
+gw_table_in_force(void)
+{
+	char buf[16384];	/* >= MNL_SOCKET_BUFFER_SIZE (8192 on x86_64) */
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	uint32_t seq = (uint32_t)time(NULL), port;
+	ssize_t n;
+	int rc;
+
+	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	port = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, GW_TABLE);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	/* the table (NFT_MSG_NEWTABLE), then the ack; or an error */
+	rc = 1;
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		int r = mnl_cb_run(buf, (size_t)n, seq, port, NULL, NULL);
+
+		if (r < 0) {
+			rc = errno == ENOENT ? 0 : -errno;
+			break;
+		}
+		if (r == MNL_CB_STOP)
+			break;
+	}
+	if (n < 0)
+		rc = -errno;
+out:
+	mnl_socket_close(nl);
+	return rc;
 }
 
 /* 3. the connections of devices that lost their access */
@@ -246,13 +346,19 @@ apply_ct(struct gw *g)
 		const struct gw_action *x = &a->v[i];
 		struct sk_error e2;
 		size_t n;
+		char ip[INET_ADDRSTRLEN];
 
 		if (x->type != GW_ACT_CT_FLUSH)
 			continue;
+		inet_ntop(AF_INET, &x->a4, ip, sizeof(ip));
 		if (gw_ct_flush(x->a4, &n, &e2) < 0)
-			log_warnx("device %s: %s", x->device, e2.msg);
-		else if (n > 0)
+			log_warnx("%s %s: %s", x->device[0] ? "device" : "address",
+			    x->device[0] ? x->device : ip, e2.msg);
+		else if (n > 0 && x->device[0])
 			log_info("device %s: %zu tracked connections removed", x->device, n);
+		else if (n > 0)
+			log_info("%s (a peer no admitted device has): %zu tracked connections"
+			    " removed", ip, n);
 	}
 }
 
@@ -261,96 +367,61 @@ gw_apply(struct gw *g, const char *table, int first, struct sk_error *err)
 {
 	struct gw_actions *a = &g->acts;
 	struct buf nft;
-	struct firewall *fw;
-	int rc = 0, any = table != NULL;
+	int rc = 0, any;
 
 	if (a->oom)
 		return sk_errorf(err, ENOMEM, "out of memory: the change is not applied");
 	if (a->n == 0 && table == NULL && !first)
 		return 0;
-	buf_init(&nft);
-	if (table != NULL)
-		buf_printf(&nft, "%s", table);
-	for (size_t i = 0; i < a->n; i++) {
-		const struct gw_action *x = &a->v[i];
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].type == GW_ACT_LOG)
+			log_info("%s", a->v[i].msg);
+	/* 1. the ruleset: before the peers, except at a start over a table
+	 * already in force (g->listed, read by the full sync beside the
+	 * registry), where the set goes first and the ruleset is built and
+	 * loaded on another thread meanwhile (each is ~10 % of the other's
+	 * time): until the new table replaces the old one atomically, the old
+	 * one judges every packet, and it holds no address of a device it
+	 * did not admit. With no table at all (a first start), nothing would
+	 * filter: then it is loaded first. */
+	if (table != NULL && g->listed == 1) {
+		struct loader ld;
+		pthread_t th;
 
-		if (x->type == GW_ACT_LOG)
-			log_info("%s", x->msg);
-		else if (x->type >= GW_ACT_ELEM_ADD && x->type <= GW_ACT_STAGE_DEL) {
-			nft_removals(&nft, x);
-			any = 1;
-		}
-	}
-	if (any) {
-		/* the groups in use: at most GW_MAX_GROUPS numbers */
-		unsigned char seen[GW_MAX_GROUPS + 1] = { 0 };
-
-		for (size_t i = 0; i < a->n; i++) {
-			const struct gw_action *x = &a->v[i];
-
-			if (x->type == GW_ACT_ELEM_ADD && x->group > 0 &&
-			    x->group <= GW_MAX_GROUPS && !seen[x->group]) {
-				seen[x->group] = 1;
-				nft_additions(&nft, a, x->group);
+		memset(&ld, 0, sizeof(ld));
+		ld.g = g;
+		ld.table = table;
+		if (pthread_create(&th, NULL, load_thread, &ld) == 0) {
+			rc = apply_peers(g, first, 0, err);
+			pthread_join(th, NULL);
+			if (ld.rc < 0) {
+				apply_ct(g);
+				*err = ld.err;
+				return ld.rc;
 			}
+			if (rc < 0)
+				return rc;
+			apply_ct(g);
+			return 0;
 		}
-		nft_additions(&nft, a, 0);
 	}
-	if (nft.oom) {
+	buf_init(&nft);
+	if ((any = nft_text(g, table, &nft)) < 0) {
 		buf_free(&nft);
 		return sk_errorf(err, ENOMEM, "out of memory: the change is not applied");
 	}
-	/* 1. the ruleset: before the peers, except at a start over a table
- * already in force, where it loads while WireGuard takes the peers
- * (each is ~10 % of the other's time): until the new table replaces the
- * old one atomically, the old one judges every packet, and it holds no
- * address of a device it did not admit. With no table at all (a first
- * start), nothing would filter: then it is loaded first. */
-	if (any) {
-		int listed = 0;
+	if (any && (rc = nft_load(buf_str(&nft), err)) < 0) {
+		struct sk_error e2;
 
-		if ((fw = fw_open(err)) == NULL) {
-			buf_free(&nft);
-			return -ENOMEM;
-		}
-		if (table != NULL)
-			listed = fw_table_listed(fw, "inet", GW_TABLE) == 1;
-		fw_close(fw);
-		if (listed) {
-			struct loader ld;
-			pthread_t th;
-
-			memset(&ld, 0, sizeof(ld));
-			ld.text = buf_str(&nft);
-			if (pthread_create(&th, NULL, load_thread, &ld) == 0) {
-				rc = apply_peers(g, first, 0, err);
-				pthread_join(th, NULL);
-				buf_free(&nft);
-				if (ld.rc < 0) {
-					apply_ct(g);
-					*err = ld.err;
-					return ld.rc;
-				}
-				if (rc < 0)
-					return rc;
-				goto conntrack;
-			}
-		}
-		if ((rc = nft_load(buf_str(&nft), err)) < 0) {
-			struct sk_error e2;
-
-			buf_free(&nft);
-			if (apply_peers(g, 0, 1, &e2) < 0)
-				log_warnx("%s", e2.msg);
-			apply_ct(g);
-			return rc;
-		}
+		buf_free(&nft);
+		if (apply_peers(g, 0, 1, &e2) < 0)
+			log_warnx("%s", e2.msg);
+		apply_ct(g);
+		return rc;
 	}
 	buf_free(&nft);
 	if ((rc = apply_peers(g, first, 0, err)) < 0)
 		return rc;
-conntrack:
 	apply_ct(g);
 	return 0;
 }
-

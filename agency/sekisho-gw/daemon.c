@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
@@ -79,26 +80,42 @@ cmp_seen(const void *a, const void *b)
 	    GW_KEY_LEN);
 }
 
-/* The interface as it is: peers for the engine to compare with; whether
- * its key and port are ours already. */
-static int
-read_interface(struct gw *g, int *set_first, struct sk_error *err)
+/* What the kernel has: the interface (its peers, key and port) and
+ * whether our table is in force. Read on a thread of its own while the
+ * registry is read (a full sync's two sources do not wait for each other). */
+struct kread {
+	const char		*ifname;
+	struct wg_device	 dev;
+	int			 rc;		/* wg_get's */
+	int			 listed;	/* fw_table_listed's, -1 unknown */
+};
+
+static void *
+kread_thread(void *arg)
 {
-	struct wg_device dev;
+	struct kread *k = arg;
+
+	k->rc = wg_get(k->ifname, &k->dev);
+	k->listed = gw_table_in_force();
+	return NULL;
+}
+
+/* The interface as it was read: peers for the engine to compare with;
+ * whether its key and port are ours already. Frees dev. */
+static int
+read_interface(struct gw *g, struct wg_device *dev, int *set_first, struct sk_error *err)
+{
 	struct gw_seen *seen;
 	int rc;
 
-	if ((rc = wg_get(g->o.ifname, &dev)) < 0)
-		return sk_errorf(err, -rc, "WireGuard interface %s: %s", g->o.ifname,
-		    strerror(-rc));
-	*set_first = !dev.has_private_key || dev.listen_port != g->listen_port ||
-	    !ct_equal(dev.private_key, g->priv, WG_KEY_LEN);
-	if ((seen = calloc(dev.n_peers + 1, sizeof(*seen))) == NULL) {
-		wg_device_free(&dev);
+	*set_first = !dev->has_private_key || dev->listen_port != g->listen_port ||
+	    !ct_equal(dev->private_key, g->priv, WG_KEY_LEN);
+	if ((seen = calloc(dev->n_peers + 1, sizeof(*seen))) == NULL) {
+		wg_device_free(dev);
 		return sk_errorf(err, ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < dev.n_peers; i++) {
-		const struct wg_peer *p = &dev.peers[i];
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		const struct wg_peer *p = &dev->peers[i];
 		int n4 = 0, n6 = 0;
 
 		memcpy(seen[i].pub, p->public_key, WG_KEY_LEN);
@@ -116,10 +133,10 @@ read_interface(struct gw *g, int *set_first, struct sk_error *err)
 		if (n4 > 1 || n6 > 1)
 			seen[i].other = 1;
 	}
-	qsort(seen, dev.n_peers, sizeof(*seen), cmp_seen);
-	rc = gw_engine_adopt(&g->e, seen, dev.n_peers);
+	qsort(seen, dev->n_peers, sizeof(*seen), cmp_seen);
+	rc = gw_engine_adopt(&g->e, seen, dev->n_peers);
 	free(seen);
-	wg_device_free(&dev);
+	wg_device_free(dev);
 	return rc < 0 ? sk_errorf(err, ENOMEM, "out of memory") : 0;
 }
 
@@ -127,18 +144,27 @@ read_interface(struct gw *g, int *set_first, struct sk_error *err)
  * device's elements, the interface brought to the registry by difference,
  * the registry's sessions in force. The change feed is followed from the
  * row read before the devices (a change in between is applied twice,
- * which changes nothing the second time). */
+ * which changes nothing the second time). The interface and the table
+ * are read on a thread of their own meanwhile. */
 static int
 full_sync(struct gw *g, struct sk_error *err)
 {
 	struct gw_row *rows = NULL;
 	size_t n = 0;
 	struct buf table;
-	int first = 0, rc;
+	struct kread k;
+	pthread_t th;
+	int first = 0, rc, joined = 0;
 	int64_t now = now_s(), head = 0;
-	uint64_t t0 = now_us(), t1 = t0, t2 = t0, t3 = t0;
+	uint64_t t0 = now_us(), t1 = t0, t2 = t0, t3 = t0, t4 = t0;
 
 	buf_init(&table);
+	memset(&k, 0, sizeof(k));
+	k.ifname = g->o.ifname;
+	if (pthread_create(&th, NULL, kread_thread, &k) != 0) {
+		kread_thread(&k);
+		joined = 1;
+	}
 	if ((rc = reg_feed_head(g->r, &head, err)) < 0)
 		goto out;
 	if ((rc = src_rows(g, &rows, &n, err)) < 0)
@@ -147,7 +173,15 @@ full_sync(struct gw *g, struct sk_error *err)
 	if ((rc = src_groups(g, rows, n, &table, err)) < 0)
 		goto out;
 	t2 = now_us();
-	if ((rc = read_interface(g, &first, err)) < 0)
+	if (!joined++)
+		pthread_join(th, NULL);
+	g->listed = k.listed;
+	if (k.rc < 0) {
+		rc = sk_errorf(err, -k.rc, "WireGuard interface %s: %s", g->o.ifname,
+		    strerror(-k.rc));
+		goto out;
+	}
+	if ((rc = read_interface(g, &k.dev, &first, err)) < 0)
 		goto out;
 	t3 = now_us();
 	g->e.n = 0;		/* the table is replaced: nothing of it is applied */
@@ -158,11 +192,12 @@ full_sync(struct gw *g, struct sk_error *err)
 	}
 	if ((rc = src_sessions(g, now, err)) < 0)
 		goto out;
+	t4 = now_us();
 	if ((rc = gw_apply(g, buf_str(&table), first, err)) < 0)
 		goto out;
-	log_debug("full sync: registry %.1f ms, rules %.1f ms, interface read %.1f ms,"
-	    " applied %.1f ms", (t1 - t0) / 1e3, (t2 - t1) / 1e3, (t3 - t2) / 1e3,
-	    (now_us() - t3) / 1e3);
+	log_debug("full sync: registry %.1f ms, rules %.1f ms, interface read %.1f ms"
+	    " (beside them), decided %.1f ms, applied %.1f ms", (t1 - t0) / 1e3,
+	    (t2 - t1) / 1e3, (t3 - t2) / 1e3, (t4 - t3) / 1e3, (now_us() - t4) / 1e3);
 	gw_actions_free(&g->acts);	/* a start's thousands of actions: not kept */
 	free(g->groups_key);
 	g->groups_key = strdup(buf_str(&table));
@@ -172,6 +207,11 @@ full_sync(struct gw *g, struct sk_error *err)
 	log_info("synced with the registry: %zu devices admitted, %zu rows, %zu groups,"
 	    " feed at %lld", g->e.n, n, g->e.n_groups, (long long)head);
 out:
+	if (!joined) {
+		pthread_join(th, NULL);
+		if (k.rc == 0)
+			wg_device_free(&k.dev);
+	}
 	if (rc < 0)
 		g->dirty = 1;
 	buf_free(&table);
@@ -679,7 +719,7 @@ gw_run(int argc, char *argv[])
 	struct sk_error err;
 	uint64_t next_poll;
 	const char *env;
-	int ch, rc;
+	int ch, rc, keeper_lost = 0;
 
 	memset(&g, 0, sizeof(g));
 	g.feed_fd = -1;
@@ -790,13 +830,14 @@ gw_run(int argc, char *argv[])
 	g.next_report_ms = now_ms();	/* at once: a gateway back from a long
 					   absence holds the log again */
 	while (!quit) {
-		static uint64_t recheck;	/* a wake that found nothing: once more */
+		static uint64_t recheck;	/* a write the drain could not wait
+						   out: read for it again */
 		struct pollfd pfd[2] = { { .fd = fe.fd, .events = POLLIN },
 		    { .fd = g.feed_fd, .events = POLLIN } };
 		uint64_t now = now_ms(), wake = UINT64_MAX;
 		int64_t exp;
 		pid_t pid;
-		int woke, catch_up = 0;
+		int woke, catch_up = 0, wst;
 
 		if (g.r == NULL)
 			wake = g.next_try_ms;
@@ -825,11 +866,26 @@ gw_run(int argc, char *argv[])
 			}
 		}
 		woke = pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR));
-		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+		while ((pid = waitpid(-1, &wst, WNOHANG)) > 0) {
 			if (pid == fe.pid) {
-				log_warnx("frontend keeper (pid %d) exited; the session socket is not"
-				    " served", (int)pid);
+				/* Only the keeper could put a new frontend in the
+				 * sandbox (this process gave up CAP_SETUID, SETGID and
+				 * SETPCAP for good): without it the session socket
+				 * would go unserved until someone noticed. So the
+				 * gateway exits, failed, and its unit starts it again
+				 * (Restart=always): the restart is by difference (no
+				 * peer set, every tunnel keeps its session), the
+				 * ruleset and the stage-2 elements (with their kernel
+				 * timeouts) stay in force meanwhile, and wireguard-go,
+				 * if it started one, outlives it (KillMode=process). */
+				log_warnx("frontend keeper (pid %d) %s %d: the session socket cannot"
+				    " be served again by this process; exiting for a restart (the"
+				    " interface and the ruleset stay in force)", (int)pid,
+				    WIFSIGNALED(wst) ? "killed by signal" : "exited with status",
+				    WIFSIGNALED(wst) ? WTERMSIG(wst) : WEXITSTATUS(wst));
 				fe.pid = 0;
+				keeper_lost = 1;
+				quit = 1;
 			} else if (pid == g.wg_child) {
 				log_warnx("wireguard-go (pid %d) exited", (int)pid);
 				g.wg_child = 0;
@@ -858,19 +914,15 @@ gw_run(int argc, char *argv[])
 			continue;
 		}
 		if (g.feed_fd >= 0 && (woke || catch_up || (recheck != 0 && now >= recheck))) {
-			int64_t seq0 = g.seq;
-
 			recheck = 0;
-			/* drain before reading: a commit after it wakes us again */
+			/* drain before reading: a commit after it wakes us again.
+			 * SQLite: the drain waits for a write in progress (the
+			 * -wal's writes wake us before its commit is visible);
+			 * one it could not wait out is read for again at once */
 			if ((rc = reg_feed_drain(g.r, &err)) >= 0)
 				rc = follow(&g, &err);
-			/* SQLite: a writer that cannot touch the database after its
-			 * commit (the verifier, sandboxed without a file system)
-			 * wakes us with its -wal writes alone, the last of which
-			 * may come just before the commit is visible: read once
-			 * more, shortly, after a wake that found nothing */
-			if (rc >= 0 && woke && g.seq == seq0)
-				recheck = now + GW_RECHECK_MS;
+			if (rc >= 0 && reg_feed_unsettled(g.r))
+				recheck = now;
 		} else if (g.feed_fd < 0 && now >= next_poll) {
 			uint64_t t0 = now_us();
 
@@ -901,6 +953,8 @@ done:
 	gw_actions_free(&g.acts);
 	free(g.groups_key);
 	wipe(g.priv, sizeof(g.priv));
+	if (keeper_lost)
+		return EXIT_FAIL;	/* for a restart: wireguard-go stays */
 	if (g.wg_child > 0) {
 		kill(g.wg_child, SIGTERM);
 		waitpid(g.wg_child, NULL, 0);

@@ -478,16 +478,22 @@ emit_remove(struct gw_dev *d, int64_t now, struct gw_actions *out)
 	d->stage_until = 0;
 }
 
-/* The peer of d is needed unless the interface showed it as it is. */
+/* The peer of d is needed unless the interface showed it as it is. A
+ * peer the interface had at another tunnel address: that address's
+ * tracked connections go (they are the laptop's at its old address). */
 static void
 emit_peer(struct gw_engine *e, const struct gw_dev *d, struct gw_actions *out)
 {
 	const struct gw_seen *s = seen_find(e, d->pub);
+	struct gw_action *x;
 
 	if (s != NULL && !s->other && s->a4.s_addr == d->a4.s_addr && s->has6 == d->has6 &&
 	    (!d->has6 || memcmp(&s->a6, &d->a6, sizeof(d->a6)) == 0))
 		return;		/* unchanged: its session goes on */
 	act(out, GW_ACT_PEER_SET, d);
+	if (s != NULL && s->a4.s_addr != 0 && s->a4.s_addr != d->a4.s_addr &&
+	    (x = act(out, GW_ACT_CT_FLUSH, d)) != NULL)
+		x->a4 = s->a4;
 }
 
 static void
@@ -728,7 +734,10 @@ gw_engine_sync(struct gw_engine *e, const struct gw_row *rows, size_t n, int64_t
 			nd[nn++] = c[j].d;
 		}
 	}
-	/* the interface's peers that no admitted device has: removed */
+	/* the interface's peers that no admitted device has: removed, with
+	 * their tunnel address's tracked connections (a device revoked or
+	 * gone while nobody followed the registry: the gateway stopped, or
+	 * its place in the change log pruned) */
 	if (e->n_seen > 0) {
 		unsigned char *used = calloc(e->n_seen, 1);
 
@@ -749,6 +758,9 @@ gw_engine_sync(struct gw_engine *e, const struct gw_row *rows, size_t n, int64_t
 			if (used[i] || (x = act(out, GW_ACT_PEER_DEL, NULL)) == NULL)
 				continue;
 			memcpy(x->pub, e->seen[i].pub, GW_KEY_LEN);
+			if (e->seen[i].a4.s_addr != 0 &&
+			    (x = act(out, GW_ACT_CT_FLUSH, NULL)) != NULL)
+				x->a4 = e->seen[i].a4;
 		}
 		free(used);
 	}

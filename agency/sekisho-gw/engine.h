@@ -28,7 +28,10 @@
  *  5. At start, the interface's peers (read back) are compared with the
  *     registry: an unchanged peer is left alone (its session with the
  *     laptop goes on, as `wg syncconf` does), a changed one is set, an
- *     unknown one removed. Afterwards every change is one device's.
+ *     unknown one removed. A tunnel address the interface had for a peer
+ *     and the registry no longer gives it (the peer removed, or moved to
+ *     another address) loses its tracked connections, as a revocation's.
+ *     Afterwards every change is one device's.
  *
  * Nothing is ever admitted that a checked registry row did not name.
  */
@@ -89,7 +92,8 @@ enum gw_act_type {
 				   replace: out of signed_on (and role_<old_role>)
 				   first, in the same transaction */
 	GW_ACT_STAGE_DEL,	/* a4 out of signed_on (and role_<role>) */
-	GW_ACT_CT_FLUSH,	/* a4's tracked connections */
+	GW_ACT_CT_FLUSH,	/* a4's tracked connections (device "" when no
+				   device has it: a peer removed at start) */
 };
 
 struct gw_action {

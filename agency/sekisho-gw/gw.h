@@ -39,7 +39,6 @@
 #define GW_KEEP_S		86400	/* -K */
 #define GW_LIVE_S		3600	/* -L */
 #define GW_FRONTEND_STABLE_MS	10000	/* a frontend that ran this long: backoff reset */
-#define GW_RECHECK_MS		50	/* a feed wake-up that found nothing: again */
 
 struct reg;
 
@@ -79,6 +78,8 @@ struct gw {
 	int			 backoff_ms;
 	uint64_t		 next_try_ms;
 	int			 dirty;		/* an apply failed: full sync next */
+	int			 listed;	/* full sync: our table was in force
+						   (1), not (0), unknown (-1) */
 	uint64_t		 change_us;	/* the last change: learnt -> applied */
 	uint64_t		 next_report_ms;
 	char			 name[97];	/* REG_FEED_NAME_MAX + 1 */
@@ -108,6 +109,8 @@ int src_groups(struct gw *g, const struct gw_row *rows, size_t n, struct buf *ou
  * element changes in the same transaction (start), or NULL. first: the
  * first set of the interface (its key and port go with it). */
 int gw_apply(struct gw *g, const char *table, int first, struct sk_error *err);
+/* Whether our table (inet GW_TABLE) is in force: 1, 0, or -errno. */
+int gw_table_in_force(void);
 /* ct.c */
 int gw_ct_flush(struct in_addr a, size_t *removed, struct sk_error *err);
 

@@ -126,13 +126,13 @@ src_sessions(struct gw *g, int64_t now, struct sk_error *err)
 static void
 to_row(struct gw_row *w, const struct reg_device *d)
 {
-	memset(w, 0, sizeof(*w));
-	snprintf(w->name, sizeof(w->name), "%s", d->name);
-	snprintf(w->grp, sizeof(w->grp), "%s", d->grp);
-	snprintf(w->pubkey, sizeof(w->pubkey), "%s", d->pubkey);
-	snprintf(w->addr4, sizeof(w->addr4), "%s", d->addr4);
-	snprintf(w->addr6, sizeof(w->addr6), "%s", d->addr6);
-	snprintf(w->state, sizeof(w->state), "%s", d->state);
+	/* (5,000 rows at a start: a copy each, not a printf) */
+	sk_strlcpy(w->name, d->name, sizeof(w->name));
+	sk_strlcpy(w->grp, d->grp, sizeof(w->grp));
+	sk_strlcpy(w->pubkey, d->pubkey, sizeof(w->pubkey));
+	sk_strlcpy(w->addr4, d->addr4, sizeof(w->addr4));
+	sk_strlcpy(w->addr6, d->addr6, sizeof(w->addr6));
+	sk_strlcpy(w->state, d->state, sizeof(w->state));
 }
 
 struct rows {

@@ -10,7 +10,11 @@
 #  - a revoked laptop's open TCP connection dies, its tracked connections
 #    go, it cannot reconnect; the others' handshakes are untouched;
 #  - a malformed registry row: one line naming the device, the last good
-#    state holds, the others are not touched.
+#    state holds, the others are not touched;
+#  - the frontend's keeper killed: one line, the gateway exits (status 1)
+#    for its unit to start it again, by difference; a device revoked while
+#    the gateway was not following loses its tracked connections in the
+#    full sync that follows.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
@@ -223,6 +227,29 @@ check "the peers kept their handshakes" same_hs
 check "sessions work again through it" bash -c \
 	"$LAB_BUILD/sekisho-gw -s $LAB_GW_SOCK session open lt1 S0001 --lifetime 2 >/dev/null"
 
+# ---- the keeper dies: the gateway exits for its unit to start it again -------------
+# (this process gave up the privileges that put a frontend in the sandbox;
+# a restart is by difference). Started from this shell to read its status.
+restart_here() { lab_gw_stop && LAB_GW_OPTS="-v -R 1 -K 0" lab_gw_start; }
+check_here "sekisho-gw started again (from the test's own shell)" restart_here
+GW_PID=$(lab_pid agency-gw) K1=$(keeper_pid) F2=$(frontend_pid)
+R1=$(hs "${PUB[lt1]}") R3=$(hs "${PUB[lt3]}") RL=$(hs "$LAB_DEVICE_PUB")
+check "kill -9 the frontend's keeper (pid ${K1:-none})" kill -9 "${K1:-none}"
+check "the gateway says so in one line" lab_wait_for -t 10 gwlog_has \
+	"frontend keeper (pid $K1) killed by signal 9: the session socket cannot be served again by this process; exiting for a restart (the interface and the ruleset stay in force)"
+gw_gone() { ! kill -0 "$GW_PID" 2>/dev/null; }
+check "and exits" lab_wait_for -t 10 gw_gone
+gw_failed() { local rc; gw_gone || return 1; wait "$GW_PID"; rc=$?; [ "$rc" = 1 ] || { echo "exit status $rc"; return 1; }; }
+check_here "with status 1 (a failure: its unit restarts it, Restart=always)" gw_failed
+check "its frontend (pid ${F2:-none}) went with it" lab_wait_for -t 10 bash -c "! kill -0 ${F2:-none} 2>/dev/null"
+check "the ruleset stays in force meanwhile" bash -c \
+	"ip netns exec $NS_AGENCY nft list set inet sekisho_gw devices_2 | grep -qF '${ADDR[lt1]}'"
+check "and every peer, with its handshake" same_hs
+check_here "started again, as its unit would" restart_here
+check "sekisho-gw status answers: a new frontend serves the socket" lab_wait_for -t 10 lab_gw status
+check "... confined as _sekisho-gw: no capability, no_new_privs, seccomp" frontend_confined
+check "the restart was by difference: the laptops kept their handshakes" same_hs
+
 # ---- the change log is pruned below the gateway's place ----------------------------
 DB=${LAB_GW_REGISTRY#sqlite:}
 q() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$DB" "$1"; }
@@ -236,28 +263,15 @@ check "with -R 1 -K 0 the gateway prunes every row it has passed, none after" la
 check "it reports its place as a follower" bash -c \
 	"[ \"\$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM meta WHERE key LIKE ?\", (\"feed_follower:%\",)).fetchone()[0])' $DB)\" = 1 ]"
 # a gateway silent longer than -L: the log is pruned past it; back, it finds
-# its place gone, says so and syncs once by difference
-R1=$(hs "${PUB[lt1]}") RL=$(hs "$LAB_DEVICE_PUB")
-S1=$(seq_of)
-check "the gateway stopped (SIGSTOP)" kill -STOP "$(lab_pid agency-gw)"
-check_here "device add lt4 meanwhile" add_laptop lt4
-prune_past() { "$LAB_BUILD/sekisho-gw" prune -r "$LAB_GW_REGISTRY" -K 0 -L 0 >/dev/null && [ "$(q "SELECT value FROM meta WHERE key = 'changes_pruned'")" -gt "$S1" ]; }
-check "sekisho-gw prune -K 0 -L 0 prunes past it (it is silent)" lab_wait_for -t 10 prune_past
-check "the gateway goes on (SIGCONT)" kill -CONT "$(lab_pid agency-gw)"
-check "it finds its place pruned and says so: one full sync by difference" lab_wait_for -t 10 grep -qF \
-	"sekisho-gw: registry feed: change $((S1 + 1)) was pruned" "$GWLOG"
-check "lt4's peer is at the gateway" lab_wait_for -t 10 has_peer "${PUB[lt4]}"
-check "the others kept their sessions: the same handshakes" bash -c \
-	"[ \"\$(ip netns exec $NS_AGENCY wg show $LAB_WG_GW latest-handshakes | awk -v k='${PUB[lt1]}' '\$1 == k { print \$2 }')\" = '$R1' ] &&
-	 [ \"\$(ip netns exec $NS_AGENCY wg show $LAB_WG_GW latest-handshakes | awk -v k='$LAB_DEVICE_PUB' '\$1 == k { print \$2 }')\" = '$RL' ]"
-check "and it follows the feed again" lab_wait_for -t 10 pruned_to_gw
-
-# ---- revocation ----------------------------------------------------------------------
+# its place gone, says so and syncs once by difference. lt5, revoked
+# meanwhile with an open connection, loses its peer and its tracked
+# connections in that sync (the engine no longer knows it: the interface
+# had its peer at its address)
 lab_spawn lgwan-echo lgwan busybox nc -ll -p "$ECHO_PORT" -e cat
 echo_up() { n lgwan ss -Hltn "sport = :$ECHO_PORT" | grep -q .; }
 lab_wait_for -t 5 echo_up
-# lt2 keeps a TCP connection open; when $GO appears it sends once more
-GO=$LAB_DIR/gw/go
+# a laptop keeps a TCP connection open (holder.py); when the file GO
+# appears it sends once more
 cat >"$LAB_DIR/gw/holder.py" <<'EOF'
 import os, socket, sys, time
 host, port, go = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -273,6 +287,36 @@ try:
 except OSError as e:
     print("dead", type(e).__name__, flush=True)
 EOF
+check_here "device add lt5" add_laptop lt5
+check_here "laptop lt5 up" lab_laptop_up lt5 5 "$LAB_DIR/gw/lt5.key" "${ADDR[lt5]}"
+check "lt5 reaches the authentication server" lab_wait_for -t 15 auth_ok lt5
+lab_spawn lt5-holder lt5 python3 "$LAB_DIR/gw/holder.py" "$LAB_AUTH" "$ECHO_PORT" "$LAB_DIR/gw/go5"
+check "lt5 holds an open TCP connection to LGWAN" lab_wait_for -t 10 grep -qx connected "$LAB_DIR/log/lt5-holder.log"
+check "the agency tracks it" bash -c "ip netns exec $NS_AGENCY conntrack -L -s ${ADDR[lt5]} 2>/dev/null | grep -q ESTABLISHED"
+R1=$(hs "${PUB[lt1]}") RL=$(hs "$LAB_DEVICE_PUB")
+S1=$(seq_of)
+check "the gateway stopped (SIGSTOP)" kill -STOP "$(lab_pid agency-gw)"
+check_here "device add lt4 meanwhile" add_laptop lt4
+check "device revoke lt5 meanwhile" lab_gw_prov device revoke lt5 --reason "lost"
+prune_past() { "$LAB_BUILD/sekisho-gw" prune -r "$LAB_GW_REGISTRY" -K 0 -L 0 >/dev/null && [ "$(q "SELECT value FROM meta WHERE key = 'changes_pruned'")" -gt "$S1" ]; }
+check "sekisho-gw prune -K 0 -L 0 prunes past it (it is silent)" lab_wait_for -t 10 prune_past
+check "the gateway goes on (SIGCONT)" kill -CONT "$(lab_pid agency-gw)"
+check "it finds its place pruned and says so: one full sync by difference" lab_wait_for -t 10 grep -qF \
+	"sekisho-gw: registry feed: change $((S1 + 1)) was pruned" "$GWLOG"
+check "lt4's peer is at the gateway" lab_wait_for -t 10 has_peer "${PUB[lt4]}"
+check "lt5's peer is gone from it" lab_wait_for -t 10 bash -c "! ip netns exec $NS_AGENCY wg show $LAB_WG_GW peers | grep -qxF '${PUB[lt5]}'"
+check "lt5's tracked connections are gone too, as a revocation's" lab_wait_for -t 5 bash -c \
+	"! ip netns exec $NS_AGENCY conntrack -L -s ${ADDR[lt5]} 2>/dev/null | grep -q ."
+check "the log says so" gwlog_has "${ADDR[lt5]} (a peer no admitted device has):"
+touch "$LAB_DIR/gw/go5"
+check "lt5's open TCP connection is dead" lab_wait_for -t 10 grep -q '^dead' "$LAB_DIR/log/lt5-holder.log"
+check "the others kept their sessions: the same handshakes" bash -c \
+	"[ \"\$(ip netns exec $NS_AGENCY wg show $LAB_WG_GW latest-handshakes | awk -v k='${PUB[lt1]}' '\$1 == k { print \$2 }')\" = '$R1' ] &&
+	 [ \"\$(ip netns exec $NS_AGENCY wg show $LAB_WG_GW latest-handshakes | awk -v k='$LAB_DEVICE_PUB' '\$1 == k { print \$2 }')\" = '$RL' ]"
+check "and it follows the feed again" lab_wait_for -t 10 pruned_to_gw
+
+# ---- revocation ----------------------------------------------------------------------
+GO=$LAB_DIR/gw/go
 lab_spawn lt2-holder lt2 python3 "$LAB_DIR/gw/holder.py" "$LAB_AUTH" "$ECHO_PORT" "$GO"
 check "lt2 holds an open TCP connection to LGWAN" lab_wait_for -t 10 grep -qx connected "$LAB_DIR/log/lt2-holder.log"
 check "the agency tracks it" bash -c "ip netns exec $NS_AGENCY conntrack -L -s ${ADDR[lt2]} 2>/dev/null | grep -q ESTABLISHED"
@@ -282,7 +326,7 @@ check "device revoke lt2" lab_gw_prov device revoke lt2 --reason "reported stole
 check "its peer is gone from the gateway" lab_wait_for -t 5 bash -c "! ip netns exec $NS_AGENCY wg show $LAB_WG_GW peers | grep -qxF '${PUB[lt2]}'"
 check "its address is out of its group's set" bash -c \
 	"! ip netns exec $NS_AGENCY nft list set inet sekisho_gw devices_2 | grep -qF '${ADDR[lt2]}'"
-check "its tracked connections are gone" bash -c \
+check "its tracked connections are gone (removed right after its peer)" lab_wait_for -t 5 bash -c \
 	"! ip netns exec $NS_AGENCY conntrack -L -s ${ADDR[lt2]} 2>/dev/null | grep -q ."
 touch "$GO"
 check "its open TCP connection is dead" lab_wait_for -t 10 grep -q '^dead' "$LAB_DIR/log/lt2-holder.log"

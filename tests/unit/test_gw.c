@@ -149,7 +149,9 @@ test_bad_rows(void **state)
 }
 
 /* Start: the interface's unchanged peer is left alone, a changed one is
- * set, an unknown one removed. */
+ * set, an unknown one removed; the addresses the interface had that the
+ * registry no longer gives those peers lose their tracked connections
+ * (a device revoked while nobody followed the registry, as a revocation). */
 static void
 test_adopt(void **state)
 {
@@ -168,8 +170,11 @@ test_adopt(void **state)
 	r[0] = row("pc-1", 1, "10.77.0.2/32", "active");
 	r[1] = row("pc-2", 2, "10.77.0.3/32", "active");
 	sync_rows(r, 2);
-	assert_string_equal(trace(), "ELEM_ADD:pc-1 PEER_SET:pc-2 ELEM_ADD:pc-2 PEER_DEL");
-	assert_int_equal(acts.v[3].pub[0], 9);
+	assert_string_equal(trace(),
+	    "ELEM_ADD:pc-1 PEER_SET:pc-2 CT_FLUSH:pc-2 ELEM_ADD:pc-2 PEER_DEL CT_FLUSH");
+	assert_int_equal(acts.v[2].a4.s_addr, inet_addr("10.77.0.9"));	/* its old one */
+	assert_int_equal(acts.v[4].pub[0], 9);
+	assert_int_equal(acts.v[5].a4.s_addr, inet_addr("10.77.0.20"));
 	/* the interface is forgotten: a later sync changes nothing */
 	sync_rows(r, 2);
 	assert_string_equal(trace(), "");

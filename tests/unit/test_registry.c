@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -1015,6 +1016,65 @@ t_feed_wake(void **state)
 	reg_close(w);
 }
 
+/* SQLite: a follower woken by a writer's -wal writes before its commit is
+ * visible (a writer that may not touch the file's times afterwards:
+ * sekisho-authd) waits for the commit in the drain; a writer that holds
+ * the lock past the drain's wait is said (reg_feed_unsettled) and read
+ * for again. The writer is another process holding BEGIN IMMEDIATE with
+ * a fed change until the test lets it commit: no timing in the checks. */
+static void
+t_feed_settle(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg *w;
+	int fd, held[2], go[2], st;
+	char c = 0;
+	pid_t pid;
+
+	pools(f);
+	assert_int_equal(reg_open(f->url, &w, &err), 0);
+	assert_int_equal(reg_feed_listen(w, &fd, &err), 0);
+	assert_true(reg_feed_drain(w, &err) >= 0);
+	assert_int_equal(reg_feed_unsettled(w), 0);
+	assert_int_equal(pipe(held), 0);
+	assert_int_equal(pipe(go), 0);
+	if ((pid = fork()) == 0) {
+		struct reg *x;
+		struct reg_device d = dev("pc-009", PUB_A);
+
+		/* only the test's ends: a test that fails ends it (EOF on go) */
+		close(go[1]);
+		close(held[0]);
+		if (reg_open(f->url, &x, &err) < 0 || reg_begin(x, &err) < 0 ||
+		    reg_device_add(x, &d, 0, &err) < 0 || write(held[1], "h", 1) != 1 ||
+		    read(go[0], &c, 1) != 1 || reg_commit(x, &err) < 0)
+			_exit(1);
+		reg_close(x);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	close(held[1]);
+	close(go[0]);
+	assert_int_equal(read(held[0], &c, 1), 1);	/* it holds the write lock */
+	/* the drain cannot wait it out: it says so, and nothing is there yet */
+	assert_true(reg_feed_drain(w, &err) >= 0);
+	assert_int_equal(reg_feed_unsettled(w), 1);
+	assert_string_equal(since(w, 0), "");
+	/* let it commit: a drain that says it settled sees the commit, with
+	 * no wake-up needed (the drain may have to wait for it) */
+	assert_int_equal(write(go[1], "g", 1), 1);
+	do
+		assert_true(reg_feed_drain(w, &err) >= 0);
+	while (reg_feed_unsettled(w));
+	assert_string_equal(since(w, 0), "device add pc-009\n");
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(held[0]);
+	close(go[1]);
+	reg_close(w);
+}
+
 /* A lost connection: the follower is told (-ECONNRESET), reopens, listens
  * again and re-reads since its last seq: the changes made meanwhile are
  * all there. */
@@ -1133,7 +1193,7 @@ main(void)
 		BOTH(t_rollback), BOTH(t_busy), BOTH(t_staff_pin), BOTH(t_otp),
 		BOTH(t_cards_keys), BOTH(t_queue), BOTH(t_feed), BOTH(t_sessions),
 		BOTH(t_session_unique), BOTH(t_session_handover), BOTH(t_policy_text), BOTH(t_feed_wake), BOTH(t_feed_prune),
-		BOTH(t_migrate_v1), cmocka_unit_test(t_feed_seq_parse),
+		BOTH(t_feed_settle), BOTH(t_migrate_v1), cmocka_unit_test(t_feed_seq_parse),
 	};
 	const struct CMUnitTest pg[] = {
 		BOTH_PG(t_schema), BOTH_PG(t_devices), BOTH_PG(t_rollback),
