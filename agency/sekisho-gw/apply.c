@@ -13,15 +13,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libmnl/libmnl.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/log.h"
 #include "lib/nftload.h"
@@ -283,56 +278,21 @@ load_thread(void *arg)
 	return NULL;
 }
 
-/* Whether table inet GW_TABLE is in force: one NFT_MSG_GETTABLE of that
- * table (a listing through libnftables costs its context and a cache of
- * every table, chain and set: 8 ms of CPU). 1, 0, or -errno. */
+/* Whether table inet GW_TABLE is in force: lib/nftload's one
+ * NFT_MSG_GETTABLE of that table (a listing through libnftables costs its
+ * context and a cache of every table, chain and set: 8 ms of CPU).
+ * 1, 0, or -1 when the kernel could not say. */
 int
 gw_table_in_force(void)
 {
-	char buf[16384];	/* >= MNL_SOCKET_BUFFER_SIZE (8192 on x86_64) */
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-	uint32_t seq = (uint32_t)time(NULL), port;
-	ssize_t n;
+	struct sk_error err;
+	struct firewall *fw;
 	int rc;
 
-	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	port = mnl_socket_get_portid(nl);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_INET;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, GW_TABLE);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	/* the table (NFT_MSG_NEWTABLE), then the ack; or an error */
-	rc = 1;
-	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		int r = mnl_cb_run(buf, (size_t)n, seq, port, NULL, NULL);
-
-		if (r < 0) {
-			rc = errno == ENOENT ? 0 : -errno;
-			break;
-		}
-		if (r == MNL_CB_STOP)
-			break;
-	}
-	if (n < 0)
-		rc = -errno;
-out:
-	mnl_socket_close(nl);
+	if ((fw = fw_open(&err)) == NULL)
+		return -1;
+	rc = fw_table_listed(fw, "inet", GW_TABLE);
+	fw_close(fw);
 	return rc;
 }
 

@@ -109,7 +109,7 @@ int src_groups(struct gw *g, const struct gw_row *rows, size_t n, struct buf *ou
  * element changes in the same transaction (start), or NULL. first: the
  * first set of the interface (its key and port go with it). */
 int gw_apply(struct gw *g, const char *table, int first, struct sk_error *err);
-/* Whether our table (inet GW_TABLE) is in force: 1, 0, or -errno. */
+/* Whether our table (inet GW_TABLE) is in force: 1, 0, or -1. */
 int gw_table_in_force(void);
 /* ct.c */
 int gw_ct_flush(struct in_addr a, size_t *removed, struct sk_error *err);
