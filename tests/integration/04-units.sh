@@ -54,6 +54,44 @@ for u in $units; do cp "$u" "$root/etc/systemd/system/"; done
 verify() { (cd "$root/etc/systemd/system" && out=$(systemd-analyze verify --man=no --root="$root" "$1" 2>&1); echo "$out"; [ -z "$out" ]); }
 for u in $units; do check "$(basename "$u"): systemd-analyze verify, nothing to say" verify "$(basename "$u")"; done
 
+# sekisho-gw's session socket (-g GROUP: root:GROUP 0660, sessd.c) inside
+# the run directory the unit has systemd make (RuntimeDirectoryMode,
+# root:root): a member of GROUP must reach it, anybody else must not.
+# Made here as systemd and sessd.c make them, then connected to as
+# nobody with GROUP as its only group, and as nobody without it.
+gwu=agency/sekisho-gw/systemd/sekisho-gw.service
+gw_rundir_mode=$(sed -n 's/^RuntimeDirectoryMode=//p' "$gwu")
+sock_reach() {	# GID: connects to the session socket as nobody with that group
+	setpriv --reuid=65534 --regid="$1" --clear-groups -- /usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])' "$root/run/sekisho-gw/session.sock" 2>&1
+}
+gw_group_reaches() {
+	local gid=$((60000 + RANDOM % 4000)) out
+	mkdir -p "$root/run" && chmod 0755 "$root" "$root/run"
+	install -d -m "$gw_rundir_mode" -o 0 -g 0 "$root/run/sekisho-gw"
+	python3 -c 'import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+os.umask(0o177)
+s.bind(sys.argv[1])
+os.chown(sys.argv[1], 0, int(sys.argv[2]))
+os.chmod(sys.argv[1], 0o660)
+s.listen(4)
+print("ready", flush=True)
+sys.stdin.read()' "$root/run/sekisho-gw/session.sock" "$gid" < <(sleep 10) > "$root/gwsock.out" &
+	local srv=$! i
+	for i in $(seq 100); do grep -q ready "$root/gwsock.out" 2>/dev/null && break; sleep 0.05; done
+	echo "run directory mode $gw_rundir_mode"
+	out=$(sock_reach "$gid") || { echo "a member of the group: $out"; kill $srv; wait $srv 2>/dev/null; return 1; }
+	echo "a member of the group connects"
+	if out=$(sock_reach 65534); then echo "another user connects too"; kill $srv; wait $srv 2>/dev/null; return 1; fi
+	echo "another user: ${out##*$'\n'}"
+	kill $srv; wait $srv 2>/dev/null
+	# listing the directory stays root's
+	! setpriv --reuid=65534 --regid="$gid" --clear-groups -- ls "$root/run/sekisho-gw" >/dev/null 2>&1
+}
+check "sekisho-gw.service: a member of -g's group reaches the session socket in its run directory, no other user does, nobody lists it" gw_group_reaches
+
 svc=netvm/sekishod/systemd/sekishod.service
 has() { grep -qE "$1" "$svc"; }
 check "sekishod.service: Type=notify" has '^Type=notify$'
