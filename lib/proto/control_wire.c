@@ -292,6 +292,10 @@ ctl_status_encode(uint8_t *out, size_t cap, const struct ctl_status *s)
 		put64(&w, (uint64_t)s->bundle.age_s);
 		put64(&w, (uint64_t)s->bundle.left_s);
 	}
+	if (s->flags & CTL_S_PRESENCE) {
+		put8(&w, s->presence);
+		put8(&w, s->presence_s);
+	}
 	if (w.bad || w.len > CTL_PAYLOAD_MAX)
 		return -EMSGSIZE;
 	return (long)w.len;
@@ -386,7 +390,7 @@ check(struct rd *r, int ok, const char *what)
 }
 
 static void
-get_uplink(struct rd *r, struct ctl_uplink *u)
+get_uplink(struct rd *r, struct ctl_uplink *u, int work)
 {
 	static const uint8_t none[4];
 
@@ -407,11 +411,27 @@ get_uplink(struct rd *r, struct ctl_uplink *u)
 	    "a gateway without its flag");
 	u->verified_age_ms = get64(r, "verified age");
 	get_str(r, u->beacon, CTL_BEACON_MAX, "beacon");
-	if (u->office == CTL_OFFICE_VERIFIED)
+	if (work)
+		check(r, u->beacon[0] == '\0' && u->verified_age_ms == 0 &&
+		    memcmp(u->addr, none, 4) == 0 && u->plen == 0 && memcmp(u->gw, none, 4) == 0,
+		    "an address, gateway or beacon in the work partition's status");
+	else if (u->office == CTL_OFFICE_VERIFIED)
 		check(r, u->beacon[0] != '\0', "a verified uplink without its beacon");
 	else
 		check(r, u->beacon[0] == '\0' && u->verified_age_ms == 0,
 		    "a beacon on an uplink not verified");
+}
+
+/* CTL_S_WORK: nothing the work partition may not see (control_wire.h). */
+static void
+check_work(struct rd *r, const struct ctl_status *s)
+{
+	check(r, s->serial == 0 && s->n_gateways == 0 && s->reason[0] == '\0' &&
+	    s->policy_path[0] == '\0' && s->tunnel_if[0] == '\0' && s->gateway[0] == '\0' &&
+	    !(s->flags & (CTL_S_FAILOVER | CTL_S_FETCH | CTL_S_BUNDLE)) &&
+	    s->tunnel.peer[0] == '\0' && s->tunnel.endpoint[0] == '\0' &&
+	    s->tunnel.rx_bytes == 0 && s->tunnel.tx_bytes == 0,
+	    "the work partition's status carries what it may not see");
 }
 
 int
@@ -452,7 +472,7 @@ ctl_status_decode(const uint8_t *in, size_t len, struct ctl_status *out,
 		get_str(&r, s.gateway_why, CTL_NAME_MAX, "failover why");
 	}
 	for (size_t i = 0; i < s.n_uplinks && !r.bad; i++)
-		get_uplink(&r, &s.uplinks[i]);
+		get_uplink(&r, &s.uplinks[i], (s.flags & CTL_S_WORK) != 0);
 	if (s.flags & CTL_S_TUNNEL) {
 		get_str(&r, s.tunnel.peer, CTL_KEY_B64_MAX, "peer");
 		get_str(&r, s.tunnel.endpoint, CTL_NAME_MAX, "endpoint");
@@ -490,6 +510,16 @@ ctl_status_decode(const uint8_t *in, size_t len, struct ctl_status *out,
 		check(&r, !s.bundle.expired || s.bundle.left_s == 0,
 		    "an expired bundle with time left");
 	}
+	if (s.flags & CTL_S_PRESENCE) {
+		s.presence = get8(&r, "presence factor");
+		check(&r, s.presence == CTL_PRES_CARD || s.presence == CTL_PRES_FACE,
+		    "unknown presence factor");
+		s.presence_s = get8(&r, "presence period");
+		check(&r, s.presence_s >= CTL_PRES_PERIOD_MIN &&
+		    s.presence_s <= CTL_PRES_PERIOD_MAX, "presence period out of range");
+	}
+	if (s.flags & CTL_S_WORK)
+		check_work(&r, &s);
 	if (r.bad)
 		return -EINVAL;
 	if (r.off != len)

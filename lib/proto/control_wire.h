@@ -68,6 +68,20 @@
  *       1  expired: 0 or 1 (never with max age 0)
  *       8  its age, seconds, 0 .. 2^63-1
  *       8  seconds until it expires, -1 never (0 once expired)
+ *  if CTL_S_PRESENCE (the policy's presence block, docs/agent.md "Lock
+ *  and presence"):
+ *       1  factor: CTL_PRES_CARD or CTL_PRES_FACE
+ *       1  period, seconds, CTL_PRES_PERIOD_MIN .. CTL_PRES_PERIOD_MAX
+ *
+ * CTL_S_WORK marks the status served on the work link (docs/control.md,
+ * "From the work partition"): the same layout with what work may not see
+ * left out, and the decoder refuses one that carries any of it: serial 0,
+ * no gateways, empty reason, policy path, tunnel interface and gateway;
+ * no CTL_S_FAILOVER, CTL_S_FETCH or CTL_S_BUNDLE; every uplink's address,
+ * prefix length and default gateway 0 (its flags kept), its beacon empty
+ * and verified age 0 (an office state "office" without its beacon is
+ * allowed here only); the tunnel's peer and endpoint empty, its byte
+ * counts 0.
  *
  * Integers are big-endian. The version fixes the layout: every field is
  * there (or absent by a flag), and nothing may follow. The decoders check
@@ -136,7 +150,14 @@ enum ctl_office {
 #define CTL_S_FETCH	0x08	/* bundle fetches follow */
 #define CTL_S_BUNDLE	0x10	/* the bundle's age follows */
 #define CTL_S_PREFER	0x20	/* the preferred uplink follows */
-#define CTL_S_ALL	0x3f
+#define CTL_S_WORK	0x40	/* narrowed for the work partition */
+#define CTL_S_PRESENCE	0x80	/* the policy's presence follows */
+#define CTL_S_ALL	0xff
+
+#define CTL_PRES_CARD		1
+#define CTL_PRES_FACE		2
+#define CTL_PRES_PERIOD_MIN	10
+#define CTL_PRES_PERIOD_MAX	60
 
 #define CTL_U_CARRIER	0x01
 #define CTL_U_ADDR	0x02
@@ -192,6 +213,7 @@ struct ctl_status {
 		int64_t		age_s;
 		int64_t		left_s;		/* -1 never */
 	} bundle;
+	uint8_t		presence, presence_s;	/* CTL_S_PRESENCE: CTL_PRES_*, s */
 };
 
 /*

@@ -163,6 +163,9 @@ show_text(const struct ctl_status *s, struct buf *o)
 		text_bundle(s, o);
 	if (s->flags & CTL_S_FETCH)
 		text_fetch(s, o);
+	if (s->flags & CTL_S_PRESENCE)
+		buf_printf(o, "presence:   %s, every %u s\n",
+		    s->presence == CTL_PRES_CARD ? "card" : "face", (unsigned)s->presence_s);
 }
 
 /* ---- JSON ------------------------------------------------------------------
@@ -306,6 +309,12 @@ show_json(const struct ctl_status *s, struct buf *o)
 		add(j, "bundle", json_bundle(s));
 	if (s->flags & CTL_S_FETCH)
 		add(j, "fetch", json_fetch(s));
+	if (s->flags & CTL_S_PRESENCE) {
+		p = json_object_new_object();
+		add(p, "factor", str(s->presence == CTL_PRES_CARD ? "card" : "face"));
+		add(p, "period_s", json_object_new_uint64(s->presence_s));
+		add(j, "presence", p);
+	}
 	text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (text == NULL)

@@ -54,6 +54,8 @@ struct status {
 	const char		*gateway_why;	/* why: "gave no handshake", "went stale" */
 	const struct fetch_status *fetch;	/* NULL: no distribution server */
 	const struct expiry_status *bundle;	/* NULL: no signed bundle (-f) */
+	int			 presence;	/* the policy's: enum policy_presence */
+	unsigned int		 presence_s;	/* its period */
 };
 
 /* The status in the protocol's terms (status.c). */
@@ -75,20 +77,19 @@ int ctl_listen(const char *path);
  * ifname (SO_BINDTODEVICE: only what arrives on the work link reaches
  * it). The descriptor or -errno. */
 int ctl_listen_work(const char *ifname, uint16_t port);
-/* Accepts one client and answers it; blocking with short timeouts. */
-void ctl_serve(int lfd, const struct ctl_ops *ops, void *arg);
-
 /* The answer to req, built where the state is (the parent): its type and
  * payload; the payload's length. */
 size_t ctl_answer(const struct ctl_req *req, const struct ctl_ops *ops, void *arg,
     uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX]);
-/* ctl_serve where the answer comes from elsewhere (the frontend asks the
- * parent): the client's request is read and parsed here, ask() gives the
- * answer (0) or none (-1: the client is closed unanswered). A client on
- * the work link's socket (work 1) is never root: it may ask for the
- * status and a preference, not for a reload. */
-typedef int (*ctl_ask_fn)(const struct ctl_req *req, uint8_t *type,
-    uint8_t payload[CTL_PAYLOAD_MAX], size_t *len, void *arg);
-void ctl_serve_ask(int lfd, int work, ctl_ask_fn ask, void *arg);
+/*
+ * The status as the work partition may see it (docs/control.md, "From
+ * the work partition"): the mode, the uplinks' names, flags, priorities
+ * and office states, which is active and which preferred, whether the
+ * tunnel has had a handshake and how long ago, and the policy's presence.
+ * Nothing else: no addresses, gateways, keys, endpoints, beacons, paths,
+ * serials, fetches or bundle ages (DESIGN.md, the boundaries). CTL_S_WORK
+ * says so to the reader. In place, pure.
+ */
+void status_for_work(struct ctl_status *s);
 
 #endif

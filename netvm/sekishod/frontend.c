@@ -13,6 +13,7 @@
 #include "lib/sandbox.h"
 #include "lib/util.h"
 #include "netvm/sekishod/child.h"
+#include "netvm/sekishod/clients.h"
 
 #define FRONTEND_WAIT_MS	20000	/* for the parent's answer (a reload verifies) */
 
@@ -33,21 +34,13 @@ pong(int fd, const uint8_t *msg, size_t len)
 		exit(0);
 }
 
-/* Asks the parent, waits for its answer and checks it; pings that come
- * meanwhile are answered. */
+/* Asks the parent (clients.h); its reply comes to frontend_main's loop. */
 static int
-ask_parent(const struct ctl_req *r, uint8_t *type, uint8_t payload[CTL_PAYLOAD_MAX],
-    size_t *len, void *arg)
+ask_parent(const struct ctl_req *r, void *arg)
 {
-	static uint8_t msg[IMSG_REPLY_LEN + 1];
 	int fd = *(int *)arg;
 	uint8_t req[IMSG_PREFER_LEN];
 	size_t rlen = IMSG_REQ_LEN;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	uint64_t deadline = now_ms() + FRONTEND_WAIT_MS, now;
-	const uint8_t *p;
-	struct sk_error err;
-	ssize_t n;
 
 	if (r->cmd == CTL_PREFER) {
 		if (imsg_prefer_encode(req, r->uplink) != 0)
@@ -57,25 +50,32 @@ ask_parent(const struct ctl_req *r, uint8_t *type, uint8_t payload[CTL_PAYLOAD_M
 		imsg_req_encode(req, r->cmd);
 	if (write(fd, req, rlen) != (ssize_t)rlen)
 		fatal("frontend: to the parent");
-	for (;;) {
-		if ((now = now_ms()) >= deadline || poll(&pfd, 1, (int)(deadline - now)) == 0) {
-			log_warnx("frontend: no answer from the parent");
-			return -1;
-		}
-		if ((n = read(fd, msg, sizeof(msg))) == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			exit(0);	/* the parent is gone: so are we */
-		if (n >= 2 && msg[1] == IMSG_PING) {
-			pong(fd, msg, (size_t)n);
-			continue;
-		}
-		break;
-	}
-	if (imsg_reply_decode(msg, (size_t)n, type, &p, len, &err) != 0)
-		fatalx("frontend: the parent's reply refused: %s", err.msg);
-	memcpy(payload, p, *len);
 	return 0;
+}
+
+/* A message from the parent: a ping (answered), a reply (to its client),
+ * or the hang-up (we go too). */
+static void
+from_parent(int fd, struct clients *cs)
+{
+	static uint8_t msg[IMSG_REPLY_LEN + 1];
+	const uint8_t *p;
+	struct sk_error err;
+	uint8_t type;
+	size_t len;
+	ssize_t n;
+
+	if ((n = read(fd, msg, sizeof(msg))) == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0)
+		exit(0);	/* the parent is gone: so are we */
+	if (n >= 2 && msg[1] == IMSG_PING) {
+		pong(fd, msg, (size_t)n);
+		return;
+	}
+	if (imsg_reply_decode(msg, (size_t)n, &type, &p, &len, &err) != 0)
+		fatalx("frontend: the parent's reply refused: %s", err.msg);
+	clients_reply(cs, type, p, len, now_ms());
 }
 
 /* The listening sockets, handed over by the parent once it is ready: the
@@ -127,9 +127,9 @@ static const struct sandbox fe_sandbox = {
 void
 frontend_main(int fd, const struct sandbox_prepared *prep)
 {
-	static uint8_t msg[IMSG_REPLY_LEN + 1];
+	static struct clients cs;
 	struct sk_error err;
-	ssize_t n;
+	size_t n;
 	int lfd, wfd;
 
 	if (prep != NULL)
@@ -138,28 +138,32 @@ frontend_main(int fd, const struct sandbox_prepared *prep)
 	if (prep == NULL && sandbox_enter(&fe_sandbox, &err) < 0)
 		fatalx("%s", err.msg);
 	lfd = receive_listener(fd, &wfd);
+	/* the agent's, from the work partition (wfd): never root */
+	clients_init(&cs, lfd, wfd, ask_parent, &fd);
 	for (;;) {
-		struct pollfd pfd[3] = { { .fd = fd, .events = POLLIN },
-		    { .fd = lfd, .events = POLLIN }, { .fd = wfd, .events = POLLIN } };
+		struct pollfd pfd[1 + CLIENTS_POLLFDS];
+		uint64_t now = now_ms(), since;
+		int timeout = -1;
 
-		if (poll(pfd, 3, -1) == -1) {
+		/* a parent that does not answer: start afresh (it restarts us) */
+		if ((since = clients_waiting_since(&cs)) != 0) {
+			if (now - since >= FRONTEND_WAIT_MS)
+				fatalx("frontend: no answer from the parent in %d ms",
+				    FRONTEND_WAIT_MS);
+			timeout = (int)(FRONTEND_WAIT_MS - (now - since));
+		}
+		pfd[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		n = 1 + clients_poll(&cs, pfd, 1, now, &timeout);
+		if (poll(pfd, (nfds_t)n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("frontend: poll");
 		}
+		now = now_ms();
 		/* Unasked, the parent only pings, or hangs up. */
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if ((n = read(fd, msg, sizeof(msg))) == -1 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				exit(0);
-			pong(fd, msg, (size_t)n);
-		}
-		if (pfd[1].revents & POLLIN)
-			ctl_serve_ask(lfd, 0, ask_parent, &fd);
-		/* The agent's, from the work partition: never root. */
-		if (pfd[2].revents & POLLIN)
-			ctl_serve_ask(wfd, 1, ask_parent, &fd);
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			from_parent(fd, &cs);
+		clients_run(&cs, pfd, now);
 	}
 }
 

@@ -7,7 +7,9 @@
  * it reads anything (lib/sandbox.h: user _sekisho-ctl, no
  * capability, not dumpable, no_new_privs, seccomp, Landlock with no path). It holds the listening socket (handed over
  * once the daemon is ready) and one end of a SOCK_SEQPACKET pair; the parent holds the other end and answers typed
- * requests (imsg.h) with what only it knows: the status, a reload.
+ * requests (imsg.h) with what only it knows: the status, a reload. Its
+ * clients, the local socket's and the work link's, are served side by
+ * side, the local ones first, work's limited (clients.h).
  *
  * The parent checks every request (exact size, version, type, one of the
  * three commands) and refuses anything else with one log line; the

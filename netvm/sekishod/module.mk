@@ -42,10 +42,11 @@ $(B)/unit/test_netvm: PKG_LIBS += $(SANDBOX_LIBS)
 # The parent <-> frontend messages (imsg.h): both directions.
 FUZZERS += fuzz_imsg
 fuzz_imsg_SRCS := tests/fuzz/fuzz_imsg.c netvm/sekishod/imsg.c
-# The parent's side of the frontend: requests out of bounds refused.
+# The parent's side of the frontend: requests out of bounds refused; the
+# frontend's clients (clients.c): fair between the sockets, limited from work.
 UNITS += test_frontend
 test_frontend_SRCS := tests/unit/test_frontend.c netvm/sekishod/frontend.c \
-	netvm/sekishod/imsg.c netvm/sekishod/control.c netvm/sekishod/status.c \
+	netvm/sekishod/clients.c netvm/sekishod/imsg.c netvm/sekishod/control.c netvm/sekishod/status.c \
 	netvm/sekishod/engine.c netvm/sekishod/live.c netvm/sekishod/trust.c \
 	netvm/sekishod/bundle_verify.c netvm/sekishod/rtnl.c netvm/sekishod/timers.c \
 	netvm/sekishod/child.c

@@ -235,6 +235,8 @@ gather(struct status *st, void *arg)
 	if (d->bundled)
 		expiry_gather(d, &es);
 	st->bundle = d->bundled ? &es : NULL;
+	st->presence = d->pol.presence;
+	st->presence_s = d->pol.presence_period_s;
 }
 
 static void

@@ -6,6 +6,7 @@
 
 #include "lib/util.h"
 #include "netvm/sekishod/control.h"
+#include "policy/policy.h"
 
 _Static_assert(ENGINE_MAX_UPLINKS <= CTL_MAX_UPLINKS, "every uplink fits");
 _Static_assert(ENGINE_MAX_GATEWAYS <= CTL_MAX_GATEWAYS, "every gateway fits");
@@ -13,6 +14,8 @@ _Static_assert(IF_NAMESIZE - 1 <= CTL_IFNAME_MAX, "interface names fit");
 _Static_assert(ENGINE_BEACON_ID <= CTL_BEACON_MAX, "beacon names fit");
 _Static_assert(sizeof(((struct engine *)0)->reason) - 1 <= CTL_REASON_MAX, "reasons fit");
 _Static_assert(sizeof(((struct tunnel_stats *)0)->peer) - 1 <= CTL_KEY_B64_MAX, "keys fit");
+_Static_assert(POLICY_PRESENCE_MIN == CTL_PRES_PERIOD_MIN &&
+    POLICY_PRESENCE_MAX == CTL_PRES_PERIOD_MAX, "presence periods fit");
 
 /* Strings longer than the wire allows are cut (none are, by the asserts
  * above, but for the policy path and the fetch's line). */
@@ -167,4 +170,37 @@ status_fill(const struct status *s, struct ctl_status *w)
 	}
 	if (s->bundle != NULL)
 		fill_bundle(s->bundle, w);
+	if (s->presence != POLICY_PRESENCE_NONE && s->presence_s >= CTL_PRES_PERIOD_MIN &&
+	    s->presence_s <= CTL_PRES_PERIOD_MAX) {
+		w->flags |= CTL_S_PRESENCE;
+		w->presence = s->presence == POLICY_PRESENCE_CARD ? CTL_PRES_CARD : CTL_PRES_FACE;
+		w->presence_s = (uint8_t)s->presence_s;
+	}
+}
+
+void
+status_for_work(struct ctl_status *s)
+{
+	/* kept: mode, since, the uplinks' names, flags, office states and
+	 * priorities, the active and the preferred one, the handshake's
+	 * age, the presence */
+	s->flags &= CTL_S_TUNNEL | CTL_S_PREFER | CTL_S_PRESENCE;
+	s->flags |= CTL_S_WORK;
+	s->serial = 0;
+	s->n_gateways = s->gateway_pos = 0;
+	s->reason[0] = s->policy_path[0] = s->tunnel_if[0] = s->gateway[0] = '\0';
+	s->gateway_from[0] = s->gateway_why[0] = '\0';
+	for (size_t i = 0; i < s->n_uplinks && i < CTL_MAX_UPLINKS; i++) {
+		struct ctl_uplink *u = &s->uplinks[i];
+
+		memset(u->addr, 0, sizeof(u->addr));
+		memset(u->gw, 0, sizeof(u->gw));
+		u->plen = 0;
+		u->beacon[0] = '\0';
+		u->verified_age_ms = 0;
+	}
+	s->tunnel.peer[0] = s->tunnel.endpoint[0] = '\0';
+	s->tunnel.rx_bytes = s->tunnel.tx_bytes = 0;
+	memset(&s->fetch, 0, sizeof(s->fetch));
+	memset(&s->bundle, 0, sizeof(s->bundle));
 }

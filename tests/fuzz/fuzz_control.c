@@ -3,7 +3,8 @@
  * UPLINK|auto" too), the response header, text payloads and the status
  * decoder. Whatever the bytes: a one-line message, a request that is
  * exactly what the client writes for it, or a decoded status within its
- * bounds that encodes back to the very same bytes. */
+ * bounds that encodes back to the very same bytes; one marked for the
+ * work partition carries nothing work may not see. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,6 +46,24 @@ check_status(const uint8_t *p, size_t n)
 		if (s.uplinks[i].plen > 32 || s.uplinks[i].office > CTL_OFFICE_NO ||
 		    s.uplinks[i].name[0] == '\0')
 			__builtin_trap();
+	if ((s.flags & CTL_S_PRESENCE) && ((s.presence != CTL_PRES_CARD &&
+	    s.presence != CTL_PRES_FACE) || s.presence_s < CTL_PRES_PERIOD_MIN ||
+	    s.presence_s > CTL_PRES_PERIOD_MAX))
+		__builtin_trap();
+	/* the work partition's status: nothing it may not see got through */
+	if (s.flags & CTL_S_WORK) {
+		if (s.serial != 0 || s.n_gateways != 0 || s.reason[0] || s.policy_path[0] ||
+		    s.tunnel_if[0] || s.gateway[0] || s.tunnel.peer[0] || s.tunnel.endpoint[0] ||
+		    s.tunnel.rx_bytes || s.tunnel.tx_bytes ||
+		    (s.flags & (CTL_S_FAILOVER | CTL_S_FETCH | CTL_S_BUNDLE)))
+			__builtin_trap();
+		for (size_t i = 0; i < s.n_uplinks; i++)
+			if (s.uplinks[i].beacon[0] || s.uplinks[i].plen ||
+			    s.uplinks[i].verified_age_ms ||
+			    memcmp(s.uplinks[i].addr, "\0\0\0\0", 4) != 0 ||
+			    memcmp(s.uplinks[i].gw, "\0\0\0\0", 4) != 0)
+				__builtin_trap();
+	}
 	len = ctl_status_encode(back, sizeof(back), &s);
 	if (len < 0 || (size_t)len != n || memcmp(back, p, n) != 0)
 		__builtin_trap();
