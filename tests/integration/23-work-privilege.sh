@@ -352,6 +352,120 @@ frontend_is_exec() {
 }
 shown "frontend: a fresh exec, none of the parent's mappings or its key" frontend_is_exec
 
+# ---- the work link's control socket, TCP 51834 (docs/control.md, "From
+# the work partition", "Clients at once") ----
+HAM=$PWD/tests/integration/ctlhammer.py
+AGENT=$PWD/build/sekisho-agent
+check "remote before the control socket's checks" lab_wait_for -t 10 netvm_mode_is remote
+# What work reads of the status, against root's from the same sekishod:
+# the gateway's key, endpoint and name, the policy's path, up0's address
+# and router are in root's; none is in work's, which is marked narrowed
+# (0x40), and the agent still reads its uplinks from it.
+ROOT_ST=$LAB_DIR/status.root WORK_ST=$LAB_DIR/status.work ROOT_JSON=$LAB_DIR/status.json
+withheld() {	# FILE: the bytes root's JSON names that must not reach work
+	python3 - "$1" "$ROOT_JSON" <<-'PY'
+	import ipaddress, json, sys
+	data = open(sys.argv[1], "rb").read()
+	j = json.load(open(sys.argv[2]))
+	up = [u for u in j["uplinks"] if u["name"] == j["uplink"]][0]
+	needles = {
+	    "the gateway's key": j["tunnel"]["peer"].encode(),
+	    "its endpoint": j["tunnel"]["endpoint"].encode(),
+	    "its name": j["tunnel"]["gateway"].encode(),
+	    "the policy's path": j["policy"]["path"].encode(),
+	    "the reason": j["reason"].encode(),
+	    "the uplink's address": ipaddress.IPv4Address(up["address"].split("/")[0]).packed,
+	    "its router": ipaddress.IPv4Address(up["gateway"]).packed,
+	}
+	found = [k for k, v in needles.items() if v and v in data[10:]]
+	print("found: " + (", ".join(found) or "none"))
+	sys.exit(0 if len(found) == len(needles) else 1 if not found else 2)
+	PY
+}
+status_pair() {
+	ctl status --json >"$ROOT_JSON" &&
+	python3 "$HAM" raw "$NETVM_SOCK" >"$ROOT_ST" &&
+	n work python3 "$HAM" raw "$LAB_WORK_ROUTER" 51834 >"$WORK_ST" &&
+	grep -q '"peer"' "$ROOT_JSON"
+}
+check "the status read by root (the local socket) and by work (51834)" lab_wait_for -t 10 status_pair
+check "root's status carries the gateway's key, endpoint and name, the policy's path, the reason, up0's address and router" \
+	withheld "$ROOT_ST"
+work_narrow() {
+	local rc
+	withheld "$WORK_ST"; rc=$?
+	[ "$rc" -eq 1 ] || return 1
+	python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.exit(0 if d[5] == 1 and d[11] & 0x40 else 1)' "$WORK_ST"
+}
+check "work's status carries none of them, and is marked narrowed (0x40)" work_narrow
+agent_reads() {
+	local out
+	out=$(n work "$AGENT" uplinks --netvm "$LAB_WORK_ROUTER") || { echo "$out"; return 1; }
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | grep -qE '^up0 \(priority [0-9]+, carrier, address, active\)$'
+}
+check "the agent reads the uplinks from work's status (up0 active)" agent_reads
+
+# A work process hammering 51834: six connections held open without a
+# byte (another as soon as one is let go), two asking "status" in a loop,
+# one switching the preference back and forth. Meanwhile root's
+# `sekishoctl status` and `reload` are answered, every time.
+hammer() {
+	local stop=$LAB_DIR/hammer.stop out=$LAB_DIR/hammer.json at hp i rc=0 line
+	rm -f "$stop" "$out"
+	at=$(lines)
+	n work python3 "$HAM" hammer "$LAB_WORK_ROUTER" 51834 "$stop" "$out" & hp=$!
+	# under way: work's preferences have hit their limit
+	lab_wait_for -t 30 bash -c "tail -n +$((at + 1)) '$LOG' | grep -q 'asks for more uplink preferences'" ||
+		{ echo "the hammer never reached the preference limit"; rc=1; }
+	for i in $(seq 10); do
+		ctl status | grep -qE '^mode: +(remote|blocked|office) ' || { echo "status $i not answered"; rc=1; }
+	done
+	for i in 1 2; do
+		line=$(ctl reload 2>&1)
+		grep -qE '^(accepted|unchanged|refused): ' <<<"$line" || { echo "reload $i: $line"; rc=1; }
+	done
+	ctl status --json | grep -q '"mode":"remote"' || { echo "not remote"; rc=1; }
+	touch "$stop"
+	wait "$hp"
+	cat "$out"
+	python3 - "$out" <<-'PY' || rc=1
+	import json, sys
+	c = json.load(open(sys.argv[1]))
+	ok = (c["held"] > 0 and c["held_answered"] == c["held"] and c["status"] > 0
+	      and c["prefer"].get("refused: too many uplink preferences from the work partition", 0) > 0
+	      and c["prefer"].get("accepted", 0) >= 1)
+	sys.exit(0 if ok else 1)
+	PY
+	echo "log lines during the hammer:"; lines_after "$at" | sort | uniq -c | sort -rn | head
+	# one line for the limit, however many were refused; one per change taken
+	[ "$(lines_after "$at" | grep -c 'asks for more uplink preferences')" = 1 ] ||
+		{ echo "not one limit line"; rc=1; }
+	[ "$(lines_after "$at" | grep -c 'uplink preference: ')" = \
+	  "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["prefer"].get("accepted", 0))' "$out")" ] ||
+		{ echo "not one line per preference taken"; rc=1; }
+	return $rc
+}
+shown "work hammers 51834 (held, looping, preference churn): root's status and reload answered every time; work's preferences limited, one log line" hammer
+# While work holds a connection open without sending (one at a time, let
+# go after 500 ms), root's status is asked and answered again and again
+# within the hold: the frontend is not waiting on work's client. (The
+# frontend that served one client at a time, blocked on the hold, answered
+# at most the one local client that came just before it: shown with it,
+# 1 at most in each of 10 holds.)
+within_hold() {
+	local stop=$LAB_DIR/local.stop lp rc
+	rm -f "$stop"
+	python3 "$HAM" local "$SEKISHOCTL" "$NETVM_SOCK" "$stop" "$LAB_DIR/local.times" & lp=$!
+	n work python3 "$HAM" hold "$LAB_WORK_ROUTER" 51834 10 "$LAB_DIR/hold.times"
+	touch "$stop"
+	wait "$lp"
+	grep '^fail' "$LAB_DIR/local.times" && return 1
+	python3 "$HAM" inside "$LAB_DIR/hold.times" "$LAB_DIR/local.times"
+}
+shown "root's status answered again and again while work holds a connection open" within_hold
+check "the frontend after the hammer: the same confined one" confined_child _sekisho-ctl
+
 # Issue 10, item 18: wireguard-go's banner stays out of sekishod's log.
 check "no wireguard-go banner in sekishod's log" bash -c \
 	"grep -q 'started: policy' $LAB_DIR/log/sekishod.log && ! grep -qE 'wireguard-go is not required|┌' $LAB_DIR/log/sekishod.log"
