@@ -27,6 +27,7 @@
 
 #include "guestagent/sekisho-agent/bio.h"
 #include "guestagent/sekisho-agent/lock.h"
+#include "guestagent/sekisho-agent/netvm.h"
 #include "guestagent/sekisho-agent/outbox.h"
 #include "guestagent/sekisho-agent/sc.h"
 #include "lib/util.h"
@@ -57,15 +58,69 @@ reason_line(int reason, unsigned period)
 }
 
 /*
+ * The policy's presence as the netvm's status says it now (docs/agent.md,
+ * "Lock and presence"): a new policy's reaches a session already signed
+ * on, at the latest SESSION_RECHECK_MS after the netvm took it. Asked at
+ * most that often, by either thread; 0 with *f (SIGNON_PRES_*, NONE when
+ * the policy has none) and *period, or -1 when the netvm did not answer
+ * (then the session file's stands).
+ */
+static int
+netvm_presence(const struct agent *a, uint8_t *f, unsigned *period)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct netvm_answer ans;
+	static uint64_t asked_ms;
+	static int known, said;
+	static uint8_t kf, ks, said_f, said_s;
+	char err[256];
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	if (asked_ms == 0 || now_ms() - asked_ms >= SESSION_RECHECK_MS) {
+		asked_ms = now_ms();
+		known = netvm_ask(a->netvm, a->ctl_port, "status\n", a->cfg.request_ms, &ans,
+		    err, sizeof(err)) == 0 && ans.type == CTL_T_STATUS;
+		if (known && (ans.status.flags & CTL_S_PRESENCE)) {
+			kf = ans.status.presence == CTL_PRES_CARD ? SIGNON_PRES_CARD :
+			    SIGNON_PRES_FACE;
+			ks = ans.status.presence_s;
+		} else if (known) {
+			kf = SIGNON_PRES_NONE;
+			ks = 0;
+		}
+		/* one line each time the policy's presence changes */
+		if (known && (!said || kf != said_f || ks != said_s)) {
+			if (kf == SIGNON_PRES_NONE)
+				fprintf(stderr, "sekisho-agent: the netvm's policy asks for "
+				    "no presence\n");
+			else
+				fprintf(stderr, "sekisho-agent: the netvm's policy asks for "
+				    "presence by %s every %u s\n",
+				    kf == SIGNON_PRES_CARD ? "card" : "face", (unsigned)ks);
+			said = 1;
+			said_f = kf;
+			said_s = ks;
+		}
+	}
+	rc = known ? 0 : -1;
+	*f = kf;
+	*period = ks;
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+/*
  * The presence in force and its period: the command line's when given,
- * else the policy's as the session file holds it (PRESENCE_NONE with
- * nobody signed on, or a session without presence). s is filled when
- * the session could be read.
+ * else the policy's as the netvm's status says it now, else as the
+ * session file holds it (PRESENCE_NONE with nobody signed on, or a
+ * session without presence). s is filled when the session could be read.
  */
 static int
 presence_now(const struct agent *a, struct agent_session *s, unsigned *period)
 {
 	int have = state_load(a->state_dir, s) == 0;
+	uint8_t pres;
 
 	*period = 0;
 	if (a->presence != PRESENCE_NONE) {
@@ -75,7 +130,12 @@ presence_now(const struct agent *a, struct agent_session *s, unsigned *period)
 	if (!have || s->until <= (uint64_t)time(NULL))
 		return PRESENCE_NONE;
 	*period = s->presence_s;
-	switch (s->presence) {
+	pres = s->presence;
+	if (netvm_presence(a, &pres, period) != 0) {
+		pres = s->presence;
+		*period = s->presence_s;
+	}
+	switch (pres) {
 	case SIGNON_PRES_CARD:
 		return PRESENCE_CARD;
 	case SIGNON_PRES_FACE:

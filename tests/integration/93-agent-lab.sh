@@ -20,7 +20,7 @@ P=$BD/sekisho-provision
 AUTHD=$BD/sekisho-authd
 tmp=$(mktemp -d /tmp/sekisho-agent-lab.XXXXXX)
 chmod 0711 "$tmp"
-cleanup() { cards_down; netvm_cleanup; lab_down; rm -rf "$tmp"; }
+cleanup() { [ -n "${WATCH:-}" ] && kill "$WATCH" 2>/dev/null; cards_down; netvm_cleanup; lab_down; rm -rf "$tmp"; }
 trap cleanup EXIT
 bash tests/sandbox-users.sh >/dev/null
 
@@ -97,6 +97,28 @@ check "from work: card + PIN, signed on through the tunnel" says \
 # records the mode as unknown, and signs on all the same.
 check "the verifier recorded it: laptop pc-001, from its tunnel address" bash -c \
 	"grep -q '\"user\":\"s1001\",\"laptop\":\"pc-001\",\"op\":\"signon\",\"factor\":\"card-pin\",\"result\":\"ok\",\"mode\":\"unknown\",.*\"from\":\"${LAB_TUNNEL_DEVICE%/*}:[0-9]*\"' '$tmp/audit.jsonl' || { cat '$tmp/audit.jsonl'; false; }"
+# Presence mid-session (docs/agent.md, "Lock and presence"): s1001 signed
+# on under a policy without presence. `watch` in work follows the policy's
+# presence through sekishod's status on the work link (TCP 51834, the
+# status narrowed for work): a new policy with `presence { factor card;
+# period 10 }` reaches it while her session goes on, not at her next
+# sign-on. (--no-card: nothing here is to be locked.)
+cn_net "$NS_WORK" "$AGENT" watch --netvm "$LAB_WORK_ROUTER" --state-dir "$tmp/state" \
+	--outbox "$tmp/outbox" --lock-cmd /bin/true --no-card >"$tmp/watch.out" 2>"$tmp/watch.err" &
+WATCH=$!
+check "watch: the netvm's policy asks for no presence" lab_wait_for -t 30 \
+	grep -qx 'sekisho-agent: the netvm.s policy asks for no presence' "$tmp/watch.err"
+{ cat "$tmp/policy.conf"; printf 'presence {\n\tfactor card\n\tperiod 10\n}\n'; } >"$tmp/policy2.conf"
+SESSION=$(cat "$tmp/state/session")
+check "sekishod stopped (kill -9), to start it with a new policy" netvm_kill9
+check "sekishod takes the new policy" netvm_start "$tmp/policy2.conf" -N pc-001 -K "$tmp/out1/signon.key"
+check "... remote again" netvm_wait_mode remote
+shows_presence() { ctl status | grep -qx 'presence:   card, every 10 s'; }
+check "sekishoctl shows the policy's presence" shows_presence
+check "watch follows it mid-session: card every 10 s, s1001 still signed on" lab_wait_for -t 30 \
+	grep -qx 'sekisho-agent: the netvm.s policy asks for presence by card every 10 s' "$tmp/watch.err"
+check "... her session is the one she signed on with" [ "$(cat "$tmp/state/session")" = "$SESSION" ]
+kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null
 check "from work: sign-off" says "Signed off." agent logout
 lab_stop authd
 check "from work, the verifier down: the exact line" says \
