@@ -141,11 +141,14 @@ peer_is_root(int fd)
 	return cr.uid == 0;
 }
 
-/* Work's preferences over the limit: refused, logged once a while. */
+/* Work's preferences over the limit (no change left to take: one is
+ * spent by each the parent takes, clients_reply): refused, logged once a
+ * while. */
 static int
 prefer_limited(struct clients *cs, uint64_t now)
 {
-	if (bucket_take(&cs->prefer_b, now, CLIENTS_PREFER_BURST, CLIENTS_PREFER_EVERY_MS))
+	bucket_fill(&cs->prefer_b, now, CLIENTS_PREFER_BURST, CLIENTS_PREFER_EVERY_MS);
+	if (cs->prefer_b.tokens_ms >= CLIENTS_PREFER_EVERY_MS)
 		return 0;
 	cs->refused++;
 	if (cs->refused_logged_ms == 0 || now - cs->refused_logged_ms >= CLIENTS_LOG_EVERY_MS) {
@@ -377,6 +380,10 @@ clients_reply(struct clients *cs, uint8_t type, const uint8_t *payload, size_t l
 		fatalx("frontend: a reply from the parent to no question");
 	c = &cs->c[cs->asked];
 	cs->asked = -1;
+	/* a change taken from work spends one of its preferences */
+	if (c->work && c->req.cmd == CTL_PREFER && type == CTL_T_ACCEPTED)
+		(void)bucket_take(&cs->prefer_b, now, CLIENTS_PREFER_BURST,
+		    CLIENTS_PREFER_EVERY_MS);
 	if (c->work && type == CTL_T_STATUS) {
 		/* what the work partition may see, and nothing else */
 		if (ctl_status_decode(payload, len, &st, &err) != 0 ||

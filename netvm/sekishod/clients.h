@@ -20,10 +20,12 @@
  *    question (a status, a preference) is ahead of a local client;
  *  - work connections are accepted at most CLIENTS_WORK_RATE a second
  *    (a token bucket, CLIENTS_WORK_BURST at once);
- *  - work's preferences are taken at most CLIENTS_PREFER_BURST at once,
- *    then one each CLIENTS_PREFER_EVERY_MS (each may move the tunnel and
- *    writes one log line): further ones are refused with one line to the
- *    client and, in the log, one line per CLIENTS_LOG_EVERY_MS at most.
+ *  - work's preferences change the uplink at most CLIENTS_PREFER_BURST
+ *    times at once, then once each CLIENTS_PREFER_EVERY_MS (each change
+ *    may move the tunnel and writes one log line; a request refused or
+ *    changing nothing spends none): with no change left, a preference is
+ *    refused with one line to the client and, in the log, one line per
+ *    CLIENTS_LOG_EVERY_MS at most.
  *
  * A work client's status is narrowed before it leaves (status_for_work,
  * control.h): what DESIGN.md keeps from work is not sent.

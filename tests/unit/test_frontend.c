@@ -559,14 +559,16 @@ test_clients_expire_and_order(void **state)
 	rig_down(&r);
 }
 
-/* Work's preferences: CLIENTS_PREFER_BURST asked, then refused with one
- * line to the client each and one log line in all; a token later, asked
+/* Work's preferences: three that change nothing (answered "unchanged")
+ * spend nothing; CLIENTS_PREFER_BURST taken, then refused with one line
+ * to the client each and one log line in all; a token later, asked
  * again. Work's status: narrowed. */
 static void
 test_clients_work_limits(void **state)
 {
 	static uint8_t resp[CTL_RESP_HDR_LEN + CTL_PAYLOAD_MAX], payload[CTL_PAYLOAD_MAX];
 	static const char ok[] = "accepted: up0 is the preferred uplink\n";
+	static const char same[] = "unchanged: up0 is the preferred uplink already\n";
 	static const char lim[] = "refused: too many uplink preferences from the work "
 	    "partition; try again in a minute; nothing changed\n";
 	static struct ctl_status st;
@@ -585,14 +587,18 @@ test_clients_work_limits(void **state)
 	fflush(stderr);
 	saved = dup(2);
 	dup2(err[1], 2);
-	for (int i = 0; i < CLIENTS_PREFER_BURST + 3; i++) {
-		int before = asked;
+	for (int i = 0; i < 3 + CLIENTS_PREFER_BURST + 3; i++) {
+		int before = asked, taken = i < 3 + CLIENTS_PREFER_BURST;
 
 		fd = connect_work(&r);
 		assert_int_equal(write(fd, "prefer up0\n", 11), 11);
-		for (int t = 0; i < CLIENTS_PREFER_BURST && t < 20 && asked == before; t++)
+		for (int t = 0; taken && t < 20 && asked == before; t++)
 			turn(&r, 10);
-		if (i < CLIENTS_PREFER_BURST) {
+		if (i < 3) {
+			assert_int_equal(asked, before + 1);
+			clients_reply(&r.cs, CTL_T_UNCHANGED, (const uint8_t *)same,
+			    sizeof(same) - 1, r.now);
+		} else if (taken) {
 			assert_int_equal(asked, before + 1);
 			clients_reply(&r.cs, CTL_T_ACCEPTED, (const uint8_t *)ok, sizeof(ok) - 1,
 			    r.now);
@@ -600,10 +606,10 @@ test_clients_work_limits(void **state)
 		n = response(&r, fd, resp, sizeof(resp));
 		close(fd);
 		assert_int_equal(ctl_header_decode(resp, &type, &len, &e), 0);
-		if (i < CLIENTS_PREFER_BURST) {
-			assert_int_equal(type, CTL_T_ACCEPTED);
+		if (taken) {
+			assert_int_equal(type, i < 3 ? CTL_T_UNCHANGED : CTL_T_ACCEPTED);
 		} else {
-			assert_int_equal(asked, CLIENTS_PREFER_BURST);
+			assert_int_equal(asked, 3 + CLIENTS_PREFER_BURST);
 			assert_int_equal(type, CTL_T_REFUSED);
 			assert_int_equal(n, CTL_RESP_HDR_LEN + sizeof(lim) - 1);
 			assert_memory_equal(resp + CTL_RESP_HDR_LEN, lim, sizeof(lim) - 1);
@@ -613,9 +619,9 @@ test_clients_work_limits(void **state)
 	r.now += CLIENTS_PREFER_EVERY_MS;
 	fd = connect_work(&r);
 	assert_int_equal(write(fd, "prefer auto\n", 12), 12);
-	for (int t = 0; t < 20 && asked == CLIENTS_PREFER_BURST; t++)
+	for (int t = 0; t < 20 && asked == 3 + CLIENTS_PREFER_BURST; t++)
 		turn(&r, 10);
-	assert_int_equal(asked, CLIENTS_PREFER_BURST + 1);
+	assert_int_equal(asked, 3 + CLIENTS_PREFER_BURST + 1);
 	assert_string_equal(asked_req.uplink, "");
 	clients_reply(&r.cs, CTL_T_ACCEPTED, (const uint8_t *)ok, sizeof(ok) - 1, r.now);
 	(void)response(&r, fd, resp, sizeof(resp));
@@ -635,7 +641,7 @@ test_clients_work_limits(void **state)
 	plen = full_status(payload, sizeof(payload));
 	fd = connect_work(&r);
 	assert_int_equal(write(fd, "status\n", 7), 7);
-	for (int t = 0; t < 20 && asked == CLIENTS_PREFER_BURST + 1; t++)
+	for (int t = 0; t < 20 && asked == 3 + CLIENTS_PREFER_BURST + 1; t++)
 		turn(&r, 10);
 	clients_reply(&r.cs, CTL_T_STATUS, payload, plen, r.now);
 	n = response(&r, fd, resp, sizeof(resp));
