@@ -739,6 +739,42 @@ test_status_json(void **state)
 	buf_free(&b);
 }
 
+/* The policy's presence: in the status (through the wire), its text and
+ * JSON; none when the policy has none. */
+static void
+test_status_presence(void **state)
+{
+	struct engine e;
+	struct tunnel_stats ts;
+	struct status s;
+	struct buf b;
+
+	(void)state;
+	fill_status(&s, &e, &ts);
+	s.presence = POLICY_PRESENCE_FACE;
+	s.presence_s = 10;
+	buf_init(&b);
+	status_text(&s, &b);
+	assert_non_null(strstr(buf_str(&b), "\npresence:   face, every 10 s\n"));
+	buf_free(&b);
+	buf_init(&b);
+	status_json(&s, &b);
+	assert_non_null(strstr(buf_str(&b), ",\"presence\":{\"factor\":\"face\","
+	    "\"period_s\":10}}\n"));
+	buf_free(&b);
+	s.presence = POLICY_PRESENCE_CARD;
+	s.presence_s = 60;
+	buf_init(&b);
+	status_text(&s, &b);
+	assert_non_null(strstr(buf_str(&b), "\npresence:   card, every 60 s\n"));
+	buf_free(&b);
+	s.presence = POLICY_PRESENCE_NONE;
+	buf_init(&b);
+	status_json(&s, &b);
+	assert_null(strstr(buf_str(&b), "presence"));
+	buf_free(&b);
+}
+
 /* Failover: which gateway, its place in the order, what it replaced. */
 static void
 test_status_gateway(void **state)
@@ -1366,6 +1402,7 @@ main(void)
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_json),
 		cmocka_unit_test(test_status_gateway),
+		cmocka_unit_test(test_status_presence),
 		cmocka_unit_test(test_rtnl_parse),
 		cmocka_unit_test(test_rtnl_parse_link),
 		cmocka_unit_test(test_rtnl_parse_link_bad_name),
