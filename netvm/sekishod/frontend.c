@@ -117,7 +117,7 @@ receive_listener(int fd, int *wfd)
 
 /* Its sandbox (child.h): prepared in the parent for the first, forked;
  * entered by an exec'd one itself. */
-static const int fe_calls[] = { SCMP_SYS(accept4), SCMP_SYS(setsockopt),
+static const int fe_calls[] = { SCMP_SYS(accept4),
     SCMP_SYS(getsockopt), SCMP_SYS(rt_sigaction), SCMP_SYS(recvmsg) };
 static const struct sandbox fe_sandbox = {
 	.name = "sekishod frontend", .user = SANDBOX_USER_CTL,
