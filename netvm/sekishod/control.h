@@ -3,10 +3,10 @@
  * line, one response, then the connection closes. The protocol itself
  * (requests, the response's framing, the status payload) is
  * lib/proto/control_wire.h, shared with sekishoctl; docs/control.md. This
- * is the daemon's side: the socket, and the status gathered from the
- * engine. The socket is the netvm root's: a relay for the work
- * partition's agent must pass "status" only (a reload costs a helper
- * process each time).
+ * is the daemon's side: the sockets (the local one, the work link's),
+ * the answers built in the parent, and the status gathered from the
+ * engine, whole for root and narrowed for the work partition
+ * (status_for_work). The frontend's clients are clients.h's.
  */
 #ifndef SK_CONTROL_H
 #define SK_CONTROL_H
