@@ -46,6 +46,15 @@ bucket_take(struct bucket *b, uint64_t now, unsigned burst, uint64_t every_ms)
 	return 1;
 }
 
+/* A token taken and not used, given back. */
+static void
+bucket_give(struct bucket *b, unsigned burst, uint64_t every_ms)
+{
+	b->tokens_ms += every_ms;
+	if (b->tokens_ms > (uint64_t)burst * every_ms)
+		b->tokens_ms = (uint64_t)burst * every_ms;
+}
+
 /* ms until the next token (0: one is there). */
 static uint64_t
 bucket_wait(const struct bucket *b, uint64_t now, uint64_t every_ms)
@@ -141,14 +150,13 @@ peer_is_root(int fd)
 	return cr.uid == 0;
 }
 
-/* Work's preferences over the limit (no change left to take: one is
- * spent by each the parent takes, clients_reply): refused, logged once a
- * while. */
+/* Work's preferences over the limit (no change left: one is held for
+ * each preference asked, and given back unless the parent takes it,
+ * clients_reply): refused, logged once a while. */
 static int
 prefer_limited(struct clients *cs, uint64_t now)
 {
-	bucket_fill(&cs->prefer_b, now, CLIENTS_PREFER_BURST, CLIENTS_PREFER_EVERY_MS);
-	if (cs->prefer_b.tokens_ms >= CLIENTS_PREFER_EVERY_MS)
+	if (bucket_take(&cs->prefer_b, now, CLIENTS_PREFER_BURST, CLIENTS_PREFER_EVERY_MS))
 		return 0;
 	cs->refused++;
 	if (cs->refused_logged_ms == 0 || now - cs->refused_logged_ms >= CLIENTS_LOG_EVERY_MS) {
@@ -380,10 +388,10 @@ clients_reply(struct clients *cs, uint8_t type, const uint8_t *payload, size_t l
 		fatalx("frontend: a reply from the parent to no question");
 	c = &cs->c[cs->asked];
 	cs->asked = -1;
-	/* a change taken from work spends one of its preferences */
-	if (c->work && c->req.cmd == CTL_PREFER && type == CTL_T_ACCEPTED)
-		(void)bucket_take(&cs->prefer_b, now, CLIENTS_PREFER_BURST,
-		    CLIENTS_PREFER_EVERY_MS);
+	/* a preference from work that changed nothing gives back the change
+	 * it held (a refusal moves nothing and logs nothing) */
+	if (c->work && c->req.cmd == CTL_PREFER && type != CTL_T_ACCEPTED)
+		bucket_give(&cs->prefer_b, CLIENTS_PREFER_BURST, CLIENTS_PREFER_EVERY_MS);
 	if (c->work && type == CTL_T_STATUS) {
 		/* what the work partition may see, and nothing else */
 		if (ctl_status_decode(payload, len, &st, &err) != 0 ||

@@ -677,6 +677,53 @@ test_clients_work_limits(void **state)
 	rig_down(&r);
 }
 
+/* Two preferences from work at once with one change left: one is asked,
+ * the other refused at once (a change is held while the parent decides,
+ * so parallel requests cannot each take the last one). */
+static void
+test_clients_prefer_in_flight(void **state)
+{
+	static uint8_t resp[CTL_RESP_HDR_LEN + CTL_PAYLOAD_MAX];
+	static const char ok[] = "accepted: up0 is the preferred uplink\n";
+	struct sk_error e;
+	int err[2], saved, fd[2];
+	uint8_t type;
+	uint32_t len;
+	struct rig r;
+
+	(void)state;
+	rig_up(&r);
+	r.cs.prefer_b.tokens_ms = CLIENTS_PREFER_EVERY_MS;	/* one change left */
+	assert_int_equal(pipe2(err, O_NONBLOCK), 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(err[1], 2);
+	for (int i = 0; i < 2; i++) {
+		fd[i] = connect_work(&r);
+		assert_int_equal(write(fd[i], "prefer up0\n", 11), 11);
+	}
+	for (int t = 0; t < 40 && (asked == 0 || clients_open(&r.cs, 1) > 1); t++)
+		turn(&r, 10);
+	assert_int_equal(asked, 1);
+	clients_reply(&r.cs, CTL_T_ACCEPTED, (const uint8_t *)ok, sizeof(ok) - 1, r.now);
+	for (int i = 0; i < 2; i++) {
+		(void)response(&r, fd[i], resp, sizeof(resp));
+		close(fd[i]);
+		assert_int_equal(ctl_header_decode(resp, &type, &len, &e), 0);
+		/* which of the two came first is the kernel's */
+		fd[i] = type;
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(err[0]);
+	close(err[1]);
+	assert_true((fd[0] == CTL_T_ACCEPTED && fd[1] == CTL_T_REFUSED) ||
+	    (fd[0] == CTL_T_REFUSED && fd[1] == CTL_T_ACCEPTED));
+	assert_int_equal(asked, 1);
+	rig_down(&r);
+}
+
 int
 main(void)
 {
@@ -689,6 +736,7 @@ main(void)
 		cmocka_unit_test(test_clients_local_not_starved),
 		cmocka_unit_test(test_clients_expire_and_order),
 		cmocka_unit_test(test_clients_work_limits),
+		cmocka_unit_test(test_clients_prefer_in_flight),
 	};
 
 	log_init("test_frontend", 1, LOG_LEVEL_INFO);
