@@ -606,6 +606,23 @@ st_keepalive(struct parser *ps, const struct token *kw, const struct token *v)
 	return rc;
 }
 
+/* The gateway's own address in the tunnel: a host address, /32, as the
+ * device's tunnel-address is written. */
+static int
+st_gw_tunnel(struct parser *ps, const struct token *kw, const struct token *v)
+{
+	struct in_addr a;
+	char s[SHOW_MAX + 8];
+	uint8_t plen;
+
+	(void)kw;
+	if (ps_parse_prefix(v, &a, &plen) != 0 || plen != 32 || a.s_addr == 0)
+		return ps_perr(ps, v->line, "bad tunnel-address '%s', expected the gateway's own address in the tunnel like 10.77.0.1/32",
+		    ps_show(v, s, sizeof(s)));
+	cur_gateway(ps)->tunnel_addr = a;
+	return 0;
+}
+
 static int
 st_resolver(struct parser *ps, const struct token *kw, const struct token *v)
 {
@@ -875,6 +892,7 @@ static const struct keyword gateway_kws[] = {
 	{ "endpoint", "ADDRESS:PORT", S_ENDPOINT, 0, st_endpoint },
 	{ "public-key", "a base64 32-byte key", S_PUBKEY, 0, st_pubkey },
 	{ "keepalive", "a number from 0 to 3600", S_KEEPALIVE, 0, st_keepalive },
+	{ "tunnel-address", "an address like 10.77.0.1/32", S_G_TUNNEL, 0, st_gw_tunnel },
 };
 static const struct keyword lgwan_kws[] = {
 	{ "prefix", "a prefix like 10.64.0.0/16 or 2001:db8:64::/48", S_PREFIX, 1, ps_st_lgwan_prefix },
@@ -891,7 +909,7 @@ static const struct keyword work_kws[] = {
 static const struct block device_block = { "device", device_kws,
 	nitems(device_kws), "tunnel-address, key-file, mtu or tunnel-address6" };
 static const struct block gateway_block = { "gateway", gateway_kws,
-	nitems(gateway_kws), "endpoint, public-key or keepalive" };
+	nitems(gateway_kws), "endpoint, public-key, keepalive or tunnel-address" };
 static const struct block lgwan_block = { "lgwan", lgwan_kws,
 	nitems(lgwan_kws), "prefix, set or resolver" };
 static const struct block work_block = { "work", work_kws,
@@ -1002,7 +1020,8 @@ bl_gateway(struct parser *ps, const struct token *kw, const struct token *v)
 		if (strcmp(p->gateways[i].name, g->name) == 0)
 			return ps_perr(ps, name.line, "duplicate gateway \"%s\", first given on line %u",
 			    g->name, p->gateways[i].line);
-	ps->seen[S_ENDPOINT] = ps->seen[S_PUBKEY] = ps->seen[S_KEEPALIVE] = 0;
+	ps->seen[S_ENDPOINT] = ps->seen[S_PUBKEY] = ps->seen[S_KEEPALIVE] =
+	    ps->seen[S_G_TUNNEL] = 0;
 	snprintf(after, sizeof(after), "gateway \"%s\"", ps_show(&name, s, sizeof(s)));
 	if ((rc = ps_open_block(ps, &gateway_block, after, kw->line)) != 0)
 		return rc;
@@ -1344,6 +1363,14 @@ check_work(struct parser *ps)
 		if (h >= first && h <= last)
 			return ps_perr(ps, ps->endpoint_line[i], "endpoint %s is inside the work subnet %s on line %u",
 			    ps_fmt_addr(ep->sin_addr, a), n, line);
+		/* the gateway's tunnel address: never the device's, never
+		 * work's (the probe's echo goes to it through the tunnel) */
+		h = ntohl(p->gateways[i].tunnel_addr.s_addr);
+		if (h != 0 && (h == ntohl(p->tunnel_addr.s_addr) || (h >= first && h <= last)))
+			return ps_perr(ps, p->gateways[i].line, "gateway \"%s\" tunnel-address %s is %s",
+			    p->gateways[i].name, ps_fmt_addr(p->gateways[i].tunnel_addr, a),
+			    h == ntohl(p->tunnel_addr.s_addr) ? "the device's tunnel-address" :
+			    "inside the work subnet");
 	}
 	return 0;
 }

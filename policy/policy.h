@@ -139,6 +139,12 @@ struct policy_gateway {
 	struct sockaddr_in endpoint;
 	uint8_t pubkey[32];
 	uint16_t keepalive;		/* seconds, 0 = off */
+	/* tunnel-address: the gateway's own address inside the tunnel (the
+	 * pool's .1), which the laptop's liveness probe sends an ICMP echo to
+	 * (docs/policy.md, "Failover"); routed to this gateway only while it
+	 * is the one in use. 0: none given (the probe then judges by
+	 * WireGuard's counters alone). */
+	struct in_addr tunnel_addr;
 	unsigned int line;
 };
 

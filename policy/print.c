@@ -58,6 +58,8 @@ print_gateways(FILE *f, const struct policy *p)
 		    (unsigned)ntohs(g->endpoint.sin_port));
 		fprintf(f, "\tpublic-key \"%s\"\n", key);
 		fprintf(f, "\tkeepalive %u\n", (unsigned)g->keepalive);
+		if (g->tunnel_addr.s_addr != 0)
+			fprintf(f, "\ttunnel-address %s/32\n", addr(g->tunnel_addr, a));
 		fprintf(f, "}\n");
 	}
 }

@@ -239,7 +239,7 @@ static const struct bad bad[] = {
 	BAD(HEAD DEV_(DEV_B "\tfoo 1\n") GW LG WK,
 	    "t.conf:6: unknown keyword 'foo' in 'device' block, expected tunnel-address, key-file, mtu or tunnel-address6"),
 	BAD(HEAD DEV GW_(GW_EP GW_PK "\tmtu 1400\n") LG WK,
-	    "t.conf:10: unknown keyword 'mtu' in 'gateway' block, expected endpoint, public-key or keepalive"),
+	    "t.conf:10: unknown keyword 'mtu' in 'gateway' block, expected endpoint, public-key, keepalive or tunnel-address"),
 	BAD(HEAD DEV GW LG_("\troute 10.0.0.0/8\n" LG_P LG_R) WK,
 	    "t.conf:12: unknown keyword 'route' in 'lgwan' block, expected prefix, set or resolver"),
 	BAD(HEAD DEV GW LG WK_(WK_A WK_R "\tdns 10.64.0.53\n"),
