@@ -311,14 +311,22 @@ render_roles(const struct policy *const *pols, size_t n, struct buf *o)
 }
 
 /* The gateway's other traffic is not this table's business (policy
- * accept); everything through the tunnel interface is. */
+ * accept); everything through the tunnel interface is. Of what a peer
+ * sends to the gateway itself, only an ICMP echo request to the
+ * gateway's own tunnel address (an address of the tunnel interface: fib
+ * daddr . iif type local) is taken, whatever the device's stage: it is
+ * the laptop's liveness probe (docs/gateway.md, "Liveness"), not LGWAN.
+ * WireGuard takes a packet on the interface only from a peer, with a
+ * source within its allowed IPs (its tunnel address). An echo to any
+ * other of the gateway's addresses (its LGWAN side, its public one) is
+ * dropped with the rest. */
 static void
 render_gw_chains(const char *t, const struct group *grs, size_t ng, struct buf *o)
 {
 	buf_printf(o, "\tchain input {\n"
 	    "\t\ttype filter hook input priority filter; policy accept;\n"
 	    "\t\tiifname \"%s\" ct state established,related accept\n"
-	    "\t\tiifname \"%s\" icmp type echo-request accept\n"
+	    "\t\tiifname \"%s\" icmp type echo-request fib daddr . iif type local counter accept comment \"liveness\"\n"
 	    "\t\tiifname \"%s\" counter drop\n\t}\n", t, t, t);
 	buf_printf(o, "\tchain forward {\n"
 	    "\t\ttype filter hook forward priority filter; policy accept;\n"
