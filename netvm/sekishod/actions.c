@@ -356,6 +356,10 @@ do_gateway(struct sekishod *d, const struct action *a)
 	else if (a->why == GW_STALE)
 		log_warnx("gateway \"%s\" went stale over %s (no handshake for %u s, no other "
 		    "uplink), trying \"%s\"", from, a->uplink, d->pol.handshake_stale_s, to);
+	else if (a->why == GW_QUIET && tunnel_has_echo(&d->tun, &d->pol))
+		log_warnx("gateway \"%s\" is gone: it has not heard us for %u s over %s (no"
+		    " answer to its echo, no handshake; no other uplink), trying \"%s\"", from,
+		    (unsigned int)((ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS) / 1000), a->uplink, to);
 	else if (a->why == GW_QUIET)
 		log_warnx("gateway \"%s\" is gone: nothing from it for %u s over %s, not even"
 		    " to a probe (no other uplink), trying \"%s\"", from,
@@ -424,7 +428,7 @@ do_action(struct sekishod *d, const struct action *a)
 			/* no probe, no judgment: counted as a word from the
 			 * gateway, so the engine does not leave it for a
 			 * silence it did not ask for; said once per error */
-			d->rx_seen_ms = now_ms();
+			d->rx_seen_ms = d->echo_seen_ms = now_ms();
 			if (rc != d->live_probe_err)
 				log_warnx("tunnel: cannot probe gateway \"%s\": %s; a quiet"
 				    " gateway is judged by handshake-stale",
@@ -432,8 +436,9 @@ do_action(struct sekishod *d, const struct action *a)
 			d->live_probe_err = rc;
 		} else {
 			d->live_probe_err = 0;
-			log_debug("tunnel: quiet for %u s, gateway \"%s\" probed",
-			    ENGINE_QUIET_MS / 1000, d->pol.gateways[d->tun.gw].name);
+			log_debug("tunnel: quiet for %u s, gateway \"%s\" probed%s",
+			    ENGINE_QUIET_MS / 1000, d->pol.gateways[d->tun.gw].name,
+			    tunnel_has_echo(&d->tun, &d->pol) ? " (echo)" : "");
 		}
 		break;
 	case ACT_SILENT:

@@ -231,7 +231,7 @@ kv_check(const struct kview *kv, const struct action *a, size_t n_gateways, uint
 		return 0;
 	case ACT_TUNNEL_IDLE:
 	case ACT_BACK_PROBE:
-	case ACT_LIVE_PROBE:	/* one datagram into the tunnel */
+	case ACT_LIVE_PROBE:	/* an echo or one datagram into the tunnel */
 	case ACT_SILENT:
 	case ACT_STALE:
 		return 0;

@@ -664,20 +664,29 @@ stale_course(struct engine *e, const struct event *ev, struct action *out)
 	return stale_now(e, ev, GW_STALE, out);
 }
 
+/* Since the gateway's last word (engine.h, "A quiet tunnel"): with an
+ * echo probe, an echo answer or a handshake; else also any packet. */
+static uint64_t
+word_age(const struct event *ev)
+{
+	uint64_t w = ev->echo ? ev->echo_age_ms : ev->rx_age_ms;
+
+	return w < ev->age_ms ? w : ev->age_ms;
+}
+
 /* A quiet tunnel asks its gateway for a word; none within
  * ENGINE_LIVE_WAIT_MS: the stale course, at once (engine.h). */
 static size_t
 quiet_course(struct engine *e, const struct event *ev, struct action *out)
 {
-	uint64_t now = ev->now_ms;
+	uint64_t now = ev->now_ms, word = word_age(ev);
 
-	if (e->mode != MODE_REMOTE || e->silent || ev->rx_age_ms == UINT64_MAX) {
+	if (e->mode != MODE_REMOTE || e->silent || (!ev->echo && ev->rx_age_ms == UINT64_MAX)) {
 		e->live_ms = 0;
 		return 0;
 	}
-	/* anything from the gateway since the probe: it lives */
-	if (e->live_ms != 0 && (ev->rx_age_ms < now - e->live_ms ||
-	    ev->age_ms < now - e->live_ms))
+	/* a word from the gateway since the probe: it lives */
+	if (e->live_ms != 0 && word < now - e->live_ms)
 		e->live_ms = 0;
 	if (e->live_ms == 0) {
 		/* only a tunnel with a session (a gateway just tried has no
@@ -685,14 +694,17 @@ quiet_course(struct engine *e, const struct event *ev, struct action *out)
 		 * session: the stale course), and quiet. (Not "a handshake
 		 * since the path began": the first one may come a moment
 		 * before the engine's path does.) */
-		if (ev->age_ms >= ENGINE_SESSION_MS || ev->rx_age_ms < ENGINE_QUIET_MS ||
-		    ev->age_ms < ENGINE_QUIET_MS)
+		if (ev->age_ms >= ENGINE_SESSION_MS || word < ENGINE_QUIET_MS)
 			return 0;
-		e->live_ms = now;
+		e->live_ms = e->live_sent_ms = now;
 		return put(out, ACT_LIVE_PROBE, e->mode, uplink_get(e, e->active, 0));
 	}
-	if (now - e->live_ms < ENGINE_LIVE_WAIT_MS)
-		return 0;
+	if (now - e->live_ms < ENGINE_LIVE_WAIT_MS) {
+		if (!ev->echo || now - e->live_sent_ms < ENGINE_LIVE_RESEND_MS)
+			return 0;
+		e->live_sent_ms = now;	/* one lost echo is no verdict */
+		return put(out, ACT_LIVE_PROBE, e->mode, uplink_get(e, e->active, 0));
+	}
 	e->live_ms = 0;
 	return stale_now(e, ev, GW_QUIET, out);
 }

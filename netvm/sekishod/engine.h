@@ -65,16 +65,28 @@
  *    younger than ENGINE_BACK_FRESH_MS: back to the first (GW_BACK); its
  *    session exists by then, so the move loses nothing.
  *  - A quiet tunnel (one with a session, a handshake under
- *    ENGINE_SESSION_MS old, and nothing from
- *    the gateway, neither a packet (its rx counter still) nor a handshake,
- *    for ENGINE_QUIET_MS, as when the laptop is idle): ACT_LIVE_PROBE, one datagram into the tunnel. A live
- *    gateway's WireGuard answers it within Keepalive-Timeout (its passive
- *    keepalive; a handshake first if the session expired). Nothing back
- *    (rx still, no new handshake) for ENGINE_LIVE_WAIT_MS: the gateway is
+ *    ENGINE_SESSION_MS old, and no word from the gateway for
+ *    ENGINE_QUIET_MS): ACT_LIVE_PROBE. What counts as a word depends on
+ *    the probe:
+ *     - the gateway in use has a tunnel address (ev.echo): the probe is an
+ *       ICMP echo to it over the tunnel, and a word is only what proves
+ *       that the gateway hears the laptop: an answer to an echo
+ *       (echo_age_ms) or a handshake (the laptop's WireGuard records one
+ *       only once the gateway has received its initiation or its
+ *       response). Packets from the gateway are none: a gateway that
+ *       still sends (LGWAN's traffic, keepalives, handshake initiations
+ *       whose responses it loses) but no longer receives keeps WireGuard's
+ *       rx counter moving. An unanswered echo is sent again every
+ *       ENGINE_LIVE_RESEND_MS while the engine waits;
+ *     - otherwise: one datagram into the tunnel, which a live gateway's
+ *       WireGuard answers within Keepalive-Timeout (its passive
+ *       keepalive; a handshake first if the session expired), and a word
+ *       is any packet (its rx counter grew) or a handshake.
+ *    No word for ENGINE_LIVE_WAIT_MS after the probe: the gateway is
  *    gone, and the stale course follows (another uplink, else the next
- *    gateway, GW_QUIET) without waiting for handshake-stale. So a dead
- *    gateway is left within ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS plus one
- *    tunnel poll (TUNNEL_POLL_MS) of its last packet, busy or idle.
+ *    gateway, GW_QUIET) without waiting for handshake-stale. So a dead or
+ *    deaf gateway is left within ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS
+ *    plus one tunnel poll (TUNNEL_POLL_MS) of its last word, busy or idle.
  *  - Every gateway silent (n_gateways timeouts in a row with no handshake
  *    between): one ACT_SILENT, then each further timeout takes the next
  *    gateway quietly and asks the edge to wait retry_ms more before the
@@ -107,6 +119,8 @@
 					 * WireGuard's Keepalive-Timeout (10 s,
 					 * the gateway's passive keepalive) plus
 					 * Rekey-Timeout (5 s) */
+#define ENGINE_LIVE_RESEND_MS	5000	/* an echo unanswered is sent again after
+					 * (one lost packet is no verdict) */
 #define ENGINE_RETRY_MIN_MS	1000	/* all silent: first extra wait */
 #define ENGINE_RETRY_MAX_MS	60000	/* ... doubling up to this */
 #define ENGINE_MAC_LEN		6	/* an Ethernet address */
@@ -191,6 +205,11 @@ struct event {
 	uint64_t	rx_age_ms;	/* EV_HANDSHAKE: since the gateway's last
 					 * packet (its rx counter grew);
 					 * UINT64_MAX: unknown */
+	int		echo;		/* EV_HANDSHAKE: the gateway in use has a
+					 * tunnel address: the probe is an ICMP
+					 * echo to it, judged by its answer */
+	uint64_t	echo_age_ms;	/* ... since its last echo answer;
+					 * UINT64_MAX: none yet */
 	uint64_t	now_ms;
 	uint32_t	rand;		/* any random number (EV_BEACON_FAIL: the
 					 * jitter of the office retry) */
@@ -210,8 +229,10 @@ enum act_type {
 			 * peer with no allowed IP, beside the backup in use */
 	ACT_SILENT,	/* report: every gateway silent; next try in retry_ms */
 	ACT_ANSWERED,	/* report: gateway answered after silent_ms of silence */
-	ACT_LIVE_PROBE,	/* a quiet tunnel: one datagram into it, which the
-			 * gateway's WireGuard answers (passive keepalive) */
+	ACT_LIVE_PROBE,	/* a quiet tunnel: an ICMP echo to the gateway's
+			 * tunnel address (ev.echo), or else one datagram
+			 * into it, which the gateway's WireGuard answers
+			 * (passive keepalive) */
 };
 
 /* Why the tunnel uses the gateway it uses. */
@@ -266,6 +287,7 @@ struct engine {
 	uint64_t	silent_ms;	/* since when */
 	uint64_t	retry_ms;	/* the next extra wait */
 	uint64_t	live_ms;	/* a quiet tunnel's probe went then; 0: none */
+	uint64_t	live_sent_ms;	/* ... an echo last sent then (resent) */
 	char		reason[96];
 	char		prefer[IF_NAMESIZE];	/* the preferred uplink, "": none */
 	struct uplink	uplinks[ENGINE_MAX_UPLINKS];

@@ -152,6 +152,8 @@ f_event(struct cur *c, struct event *e)
 	BOOL(c, e->has_first, "event has_first");
 	FIELD(c, e->first_age_ms, 8, UINT64_MAX, "event first age");
 	FIELD(c, e->rx_age_ms, 8, UINT64_MAX, "event rx age");
+	BOOL(c, e->echo, "event echo");
+	FIELD(c, e->echo_age_ms, 8, UINT64_MAX, "event echo age");
 	FIELD(c, e->now_ms, 8, UINT64_MAX, "event time");
 	FIELD(c, e->rand, 4, UINT32_MAX, "event random");
 }
@@ -226,6 +228,7 @@ f_state(struct cur *c, struct engine *e)
 	FIELD(c, e->silent_ms, 8, UINT64_MAX, "state silent since");
 	FIELD(c, e->retry_ms, 8, UINT64_MAX, "state retry");
 	FIELD(c, e->live_ms, 8, UINT64_MAX, "state live probe");
+	FIELD(c, e->live_sent_ms, 8, UINT64_MAX, "state live probe sent");
 	f_str(c, e->reason, sizeof(e->reason), 0, "state reason");
 	f_str(c, e->prefer, sizeof(e->prefer), 1, "state preferred uplink");
 	FIELD(c, e->n_uplinks, 4, ENGINE_MAX_UPLINKS, "state uplinks");

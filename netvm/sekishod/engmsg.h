@@ -53,13 +53,13 @@ enum eng_op {
 
 #define ENG_MAX_ACTS	ENGINE_MAX_UPLINKS	/* >= ENGINE_MAX_ACTIONS */
 #define ENG_EVENT_LEN	(4 + 4 + IF_NAMESIZE + 4 + 4 + 4 + 4 + 1 + 4 + ENGINE_BEACON_ID + 1 + \
-	1 + ENGINE_MAC_LEN + 8 + 1 + 8 + 8 + 8 + 4)
+	1 + ENGINE_MAC_LEN + 8 + 1 + 8 + 8 + 1 + 8 + 8 + 4)
 #define ENG_UPLINK_LEN	(4 + IF_NAMESIZE + 4 + 4 + 4 + 1 + 4 + 1 + 1 + 4 + 1 + \
 	ENGINE_BEACON_ID + 1 + 1 + ENGINE_MAC_LEN + 1 + ENGINE_MAC_LEN + 8 + 8 + 8 + 8 + \
 	1 + ENGINE_MAC_LEN)
 #define ENG_ACTION_LEN	(1 + 1 + 4 + IF_NAMESIZE + 1 + 4 + 4 + 4 + 1 + 1 + 1 + 8 + 8)
 #define ENG_STATE_LEN	(4 + 4 + 4 * ENGINE_MAX_GATEWAYS + 4 + 1 + 8 + 1 + 4 + 1 + 4 + \
-	8 + 8 + 4 + 4 + 1 + 8 + 4 + 1 + 8 + 8 + 8 + 96 + IF_NAMESIZE + 4 + \
+	8 + 8 + 4 + 4 + 1 + 8 + 4 + 1 + 8 + 8 + 8 + 8 + 96 + IF_NAMESIZE + 4 + \
 	ENGINE_MAX_UPLINKS * ENG_UPLINK_LEN)
 #define ENG_CALL_LEN	(4 + 4 + 4 + 4 + 8 + 4 + 4 * ENGINE_MAX_GATEWAYS + ENG_EVENT_LEN + \
 	ENG_UPLINK_LEN)

@@ -10,7 +10,8 @@ one_gateway_differs(const struct policy_gateway *a, const struct policy_gateway 
 	    a->endpoint.sin_addr.s_addr != b->endpoint.sin_addr.s_addr ||
 	    a->endpoint.sin_port != b->endpoint.sin_port ||
 	    memcmp(a->pubkey, b->pubkey, sizeof(a->pubkey)) != 0 ||
-	    a->keepalive != b->keepalive;
+	    a->keepalive != b->keepalive ||
+	    a->tunnel_addr.s_addr != b->tunnel_addr.s_addr;
 }
 
 /* Any gateway added, removed, reordered or changed. */

@@ -90,6 +90,7 @@ struct sekishod {
 	uint64_t		 rx_seen;	/* the gateway peer's rx counter ... */
 	uint64_t		 rx_seen_ms;	/* ... when it last grew; 0: never read */
 	int			 live_probe_err;	/* the last probe's error, said once */
+	uint64_t		 echo_seen_ms;	/* the probe's echo last answered; 0: never */
 };
 
 /* sekishod.c */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,17 +69,27 @@ strangers(const char *ifname, const uint8_t keep[32], struct wg_peer **out)
 	return n;
 }
 
-/* The LGWAN prefixes as the gateway's allowed IPs (heap). */
-static size_t
-count_allowed(const struct policy *pol)
+/* The gateway's allowed IPs (heap): the LGWAN prefixes, and gateway gw's
+ * own tunnel address, if the policy gives one, so that the liveness
+ * probe's echo goes to it and its answer is taken from it (and from no
+ * other peer: WireGuard accepts a packet only from the peer whose allowed
+ * IPs hold its source). */
+static int
+has_echo(const struct policy *pol, size_t gw)
 {
-	return pol->n_lgwan + (pol->has_v6 ? pol->n_lgwan6 : 0);
+	return gw < pol->n_gateways && pol->gateways[gw].tunnel_addr.s_addr != 0;
+}
+
+static size_t
+count_allowed(const struct policy *pol, size_t gw)
+{
+	return pol->n_lgwan + (pol->has_v6 ? pol->n_lgwan6 : 0) + (size_t)has_echo(pol, gw);
 }
 
 static struct wg_allowedip *
-allowed_ips(const struct policy *pol)
+allowed_ips(const struct policy *pol, size_t gw)
 {
-	size_t n = count_allowed(pol), k = 0;
+	size_t n = count_allowed(pol, gw), k = 0;
 	struct wg_allowedip *allowed = calloc(n ? n : 1, sizeof(*allowed));
 
 	for (size_t i = 0; allowed != NULL && i < pol->n_lgwan; i++, k++) {
@@ -86,10 +97,15 @@ allowed_ips(const struct policy *pol)
 		allowed[k].ip4 = pol->lgwan[i].addr;
 		allowed[k].cidr = pol->lgwan[i].plen;
 	}
-	for (size_t i = 0; allowed != NULL && k < n; i++, k++) {
+	for (size_t i = 0; allowed != NULL && pol->has_v6 && i < pol->n_lgwan6; i++, k++) {
 		allowed[k].family = AF_INET6;
 		allowed[k].ip6 = pol->lgwan6[i].addr;
 		allowed[k].cidr = pol->lgwan6[i].plen;
+	}
+	if (allowed != NULL && has_echo(pol, gw)) {
+		allowed[k].family = AF_INET;
+		allowed[k].ip4 = pol->gateways[gw].tunnel_addr;
+		allowed[k].cidr = 32;
 	}
 	return allowed;
 }
@@ -113,7 +129,7 @@ configure(const struct tunnel *t, const struct policy *pol, const uint8_t key[32
 		extra = strangers(ifname, t->peer, &peers);
 	if (peers == NULL)
 		peers = &one;
-	if ((allowed = allowed_ips(pol)) == NULL) {
+	if ((allowed = allowed_ips(pol, t->gw)) == NULL) {
 		if (peers != &one)
 			free(peers);
 		return -ENOMEM;
@@ -125,7 +141,7 @@ configure(const struct tunnel *t, const struct policy *pol, const uint8_t key[32
 	 * the first packet from work would wait for that. */
 	peers[0].keepalive = 0;
 	peers[0].allowed = allowed;
-	peers[0].n_allowed = count_allowed(pol);
+	peers[0].n_allowed = count_allowed(pol, t->gw);
 	peers[0].flags = WG_PEER_REPLACE_ALLOWEDIPS;
 	memset(&dev, 0, sizeof(dev));
 	sk_strlcpy(dev.ifname, ifname, sizeof(dev.ifname));
@@ -142,9 +158,13 @@ configure(const struct tunnel *t, const struct policy *pol, const uint8_t key[32
 	return rc;
 }
 
+static void echo_close(struct tunnel *t);
+
 static void
 use_gateway(struct tunnel *t, const struct policy *pol, size_t i)
 {
+	if (t->gw != i || !ct_equal(t->peer, pol->gateways[i].pubkey, 32))
+		echo_close(t);	/* its answers were another gateway's */
 	t->gw = i;
 	t->endpoint_sa = pol->gateways[i].endpoint;
 	memcpy(t->peer, pol->gateways[i].pubkey, sizeof(t->peer));
@@ -201,7 +221,9 @@ tunnel_open(struct tunnel *t, const char *ifname, const struct policy *pol,
 {
 	int rc, reuse;
 
+	echo_close(t);	/* a tunnel opened again (its WireGuard died) */
 	memset(t, 0, sizeof(*t));
+	t->echo_fd = -1;
 	sk_strlcpy(t->ifname, ifname, sizeof(t->ifname));
 	for (size_t i = 0; i < pol->n_gateways && i < POLICY_MAX_GATEWAYS; i++)
 		t->endpoints[t->n_endpoints++] = pol->gateways[i].endpoint.sin_addr;
@@ -301,8 +323,8 @@ tunnel_gateway(struct tunnel *t, const struct policy *pol, size_t i)
 	memcpy(&peers[0].endpoint, &g->endpoint, sizeof(g->endpoint));
 	peers[0].keepalive = g->keepalive;
 	peers[0].flags = WG_PEER_REPLACE_ALLOWEDIPS;
-	peers[0].n_allowed = count_allowed(pol);
-	if ((peers[0].allowed = allowed_ips(pol)) == NULL)
+	peers[0].n_allowed = count_allowed(pol, i);
+	if ((peers[0].allowed = allowed_ips(pol, i)) == NULL)
 		return -ENOMEM;
 	/* Then the old one goes, holding no allowed IP by now (unless it is
 	 * the same key at another endpoint: then it was only updated). */
@@ -394,12 +416,87 @@ tunnel_stats(const struct tunnel *t, struct tunnel_stats *st)
 	return 0;
 }
 
+/* The probe's ping socket goes (a new gateway, the tunnel closed): an
+ * answer that comes later counts for nothing. */
+static void
+echo_close(struct tunnel *t)
+{
+	if (t->has_echo_fd)
+		close(t->echo_fd);
+	t->has_echo_fd = 0;
+	t->echo_fd = -1;
+}
+
 int
-tunnel_live_probe(const struct tunnel *t, const struct policy *pol)
+tunnel_has_echo(const struct tunnel *t, const struct policy *pol)
+{
+	return has_echo(pol, t->gw) && ct_equal(pol->gateways[t->gw].pubkey, t->peer, 32);
+}
+
+static int
+echo_probe(struct tunnel *t, const struct policy *pol)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	/* type 8 (echo request), code 0; the kernel sets the checksum and
+	 * the identifier (the socket's own) */
+	uint8_t req[8] = { 8, 0, 0, 0, 0, 0, 0, 0 };
+	int fd;
+
+	if (!t->has_echo_fd) {
+		if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    IPPROTO_ICMP)) == -1)
+			return -errno;
+		/* out of the tunnel and nowhere else, whatever the routes say;
+		 * and only what came in through it */
+		if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->ifname,
+		    (socklen_t)strlen(t->ifname)) == -1) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		t->echo_fd = fd;
+		t->has_echo_fd = 1;
+	}
+	t->echo_seq++;
+	req[6] = (uint8_t)(t->echo_seq >> 8);
+	req[7] = (uint8_t)t->echo_seq;
+	to.sin_addr = pol->gateways[t->gw].tunnel_addr;
+	if (sendto(t->echo_fd, req, sizeof(req), MSG_DONTWAIT,
+	    (const struct sockaddr *)&to, sizeof(to)) == -1)
+		return -errno;
+	return 0;
+}
+
+int
+tunnel_echo_heard(struct tunnel *t, const struct policy *pol)
+{
+	int heard = 0;
+
+	if (!t->has_echo_fd || !tunnel_has_echo(t, pol))
+		return 0;
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_in from;
+		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from) };
+
+		memset(&from, 0, sizeof(from));
+		if (recvmsg(t->echo_fd, &mh, MSG_DONTWAIT | MSG_TRUNC) == -1)
+			break;
+		if (mh.msg_namelen == sizeof(from) && from.sin_family == AF_INET &&
+		    from.sin_addr.s_addr == pol->gateways[t->gw].tunnel_addr.s_addr)
+			heard++;
+	}
+	return heard;
+}
+
+int
+tunnel_live_probe(struct tunnel *t, const struct policy *pol)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(TUNNEL_LIVE_PORT) };
 	int fd, rc = 0;
 
+	if (tunnel_has_echo(t, pol))
+		return echo_probe(t, pol);
 	if (pol->n_lgwan == 0)
 		return -EDESTADDRREQ;
 	to.sin_addr = pol->lgwan[0].addr;
@@ -433,6 +530,7 @@ tunnel_close(struct tunnel *t)
 {
 	int rc, i;
 
+	echo_close(t);
 	/* Removing the interface ends a userspace implementation too, also
 	 * one a previous sekishod started and this one reused; wait (2 s at
 	 * most) until it is gone, so a stop is complete when we exit. */
@@ -449,26 +547,32 @@ tunnel_close(struct tunnel *t)
 	}
 }
 
+static size_t find_gateway(const struct tunnel *t, const struct policy *pol);
+
 /* The gateway's allowed IPs: with old == NULL replaced by pol's prefixes
- * in one set; else only those pol has and old had not added. Its session,
- * endpoint and the interface's key stay. */
+ * (and its own tunnel address) in one set; else only those pol has and
+ * old had not added. Its session, endpoint and the interface's key stay. */
 static int
 set_allowed(const struct tunnel *t, const struct policy *old, const struct policy *pol)
 {
+	/* the gateway in use by key and endpoint: pol's order may differ */
+	size_t gw = find_gateway(t, pol);
 	struct wg_device dev;
 	struct wg_peer peer;
 	struct wg_allowedip *all;
-	size_t n = count_allowed(pol), k = 0;
+	size_t n = count_allowed(pol, gw), k = 0;
 	int rc;
 
 	memset(&peer, 0, sizeof(peer));
 	memcpy(peer.public_key, t->peer, sizeof(peer.public_key));
 	peer.keepalive = t->keepalive;
 	peer.flags = WG_PEER_UPDATE_ONLY | (old == NULL ? WG_PEER_REPLACE_ALLOWEDIPS : 0);
-	if ((all = allowed_ips(pol)) == NULL)
+	if ((all = allowed_ips(pol, gw)) == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		int had = old == NULL ? 0 : all[i].family == AF_INET ?
+		/* the gateway's own address (last) is in place already */
+		int had = old == NULL ? 0 : i + 1 == n && has_echo(pol, gw) ? 1 :
+		    all[i].family == AF_INET ?
 		    live_has_prefix(old, all[i].ip4, all[i].cidr) :
 		    live_has_prefix6(old, &all[i].ip6, all[i].cidr);
 
@@ -530,6 +634,21 @@ find_gateway(const struct tunnel *t, const struct policy *pol)
 	return SIZE_MAX;
 }
 
+/* Whether the gateway in use has the same tunnel address (or none) in
+ * old as in pol. */
+static int
+same_echo(const struct tunnel *t, const struct policy *old, const struct policy *pol)
+{
+	size_t was = find_gateway(t, old), now = find_gateway(t, pol);
+	struct in_addr a = { 0 }, b = { 0 };
+
+	if (was != SIZE_MAX)
+		a = old->gateways[was].tunnel_addr;
+	if (now != SIZE_MAX)
+		b = pol->gateways[now].tunnel_addr;
+	return a.s_addr == b.s_addr;
+}
+
 static int
 has_endpoint(const struct policy *pol, struct in_addr a)
 {
@@ -545,7 +664,6 @@ tunnel_gateways(struct tunnel *t, const struct policy *old, const struct policy 
 	size_t keep = find_gateway(t, pol);
 	int rc;
 
-	(void)old;
 	/* The new endpoints' rules first (the tunnel's UDP to them over the
 	 * uplink), the old ones' after the peer has moved. */
 	for (size_t i = 0; i < pol->n_gateways; i++)
@@ -557,6 +675,11 @@ tunnel_gateways(struct tunnel *t, const struct policy *old, const struct policy 
 		t->gw = keep;
 		t->keepalive = pol->gateways[keep].keepalive;
 		if ((rc = forget_source(t, t->keepalive)) < 0)
+			return rc;
+		/* its own tunnel address (the probe's echo) may have changed:
+		 * its allowed IPs made pol's whole list again */
+		if (old != NULL && !same_echo(t, old, pol) &&
+		    (rc = set_allowed(t, NULL, pol)) < 0)
 			return rc;
 	} else if ((rc = tunnel_gateway(t, pol, 0)) < 0)
 		return rc;

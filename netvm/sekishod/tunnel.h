@@ -31,6 +31,9 @@ struct tunnel {
 	size_t		n_endpoints;
 	uint8_t		first[32];	/* the first gateway's key, probed ... */
 	int		n_first;	/* ... 1 while its probe peer is in */
+	int		has_echo_fd;	/* the liveness probe's ping socket ... */
+	int		echo_fd;	/* ... open (to the gateway in use) */
+	uint16_t	echo_seq;
 };
 #define TUNNEL_PROBE_KEEPALIVE_S	25	/* the probe's, if the policy has none */
 
@@ -82,13 +85,31 @@ int tunnel_gateways(struct tunnel *t, const struct policy *old, const struct pol
 /* Removes the interface (ending a userspace implementation). */
 void tunnel_close(struct tunnel *t);
 int tunnel_stats(const struct tunnel *t, struct tunnel_stats *st);
-/* A quiet tunnel's liveness probe (engine.h, ACT_LIVE_PROBE): one empty
- * UDP datagram (port TUNNEL_LIVE_PORT, discard) into the tunnel, to the
- * first address of the policy's first LGWAN prefix: WireGuard carries it
- * to the gateway, whose WireGuard answers it (a passive keepalive) whatever
- * becomes of the datagram there. 0 or -errno. */
+/* A quiet tunnel's liveness probe (engine.h, ACT_LIVE_PROBE).
+ *  - The gateway in use has a tunnel address (the policy's gateway
+ *    tunnel-address; tunnel_has_echo): an ICMP echo request to it, out of
+ *    the tunnel and nowhere else (SO_BINDTODEVICE), on a ping socket
+ *    (SOCK_DGRAM, IPPROTO_ICMP: the system's net.ipv4.ping_group_range
+ *    must hold root's group) kept until the gateway changes. Only a
+ *    gateway that received the request answers it.
+ *  - Otherwise one empty UDP datagram (port TUNNEL_LIVE_PORT, discard)
+ *    into the tunnel, to the first address of the policy's first LGWAN
+ *    prefix: WireGuard carries it to the gateway, whose WireGuard answers
+ *    it (a passive keepalive) whatever becomes of the datagram there.
+ * 0 or -errno. */
 #define TUNNEL_LIVE_PORT	9
-int tunnel_live_probe(const struct tunnel *t, const struct policy *pol);
+int tunnel_live_probe(struct tunnel *t, const struct policy *pol);
+/* Whether the gateway in use has a tunnel address to echo to. */
+int tunnel_has_echo(const struct tunnel *t, const struct policy *pol);
+/* The echo's answers that came since the last call: how many came from
+ * the gateway's tunnel address (0: none, or no probe out). Nothing of an
+ * answer is read but its sender's address, which the kernel fills in:
+ * the ping socket takes only echo replies carrying its own identifier,
+ * arriving on the tunnel it is bound to, and WireGuard takes a packet
+ * from that address only from the peer whose allowed IPs hold it, the
+ * gateway in use. The reply's bytes are left unread (a zero-length read
+ * that drops the datagram), so no process parses them. */
+int tunnel_echo_heard(struct tunnel *t, const struct policy *pol);
 /* 1 when the peer has a session that carries traffic: a handshake less than
  * TUNNEL_SESSION_S ago (WireGuard's Reject-After-Time; a session that old
  * needs no new handshake, e.g. after a move to another uplink). 0 when it

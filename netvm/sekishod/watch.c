@@ -41,6 +41,11 @@ check_stale(struct sekishod *d, const struct tunnel_stats *ts)
 		d->rx_seen_ms = ev.now_ms;
 	}
 	ev.rx_age_ms = ev.now_ms - d->rx_seen_ms;
+	/* The echo probe's answers (tunnel.h): the gateway heard us. */
+	ev.echo = tunnel_has_echo(&d->tun, &d->pol);
+	if (tunnel_echo_heard(&d->tun, &d->pol) > 0)
+		d->echo_seen_ms = ev.now_ms;
+	ev.echo_age_ms = d->echo_seen_ms == 0 ? UINT64_MAX : ev.now_ms - d->echo_seen_ms;
 	on_event(&ev, d);
 	ev.type = EV_TICK;
 	on_event(&ev, d);

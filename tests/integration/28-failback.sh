@@ -31,9 +31,11 @@ netvm_env
 netvm_boot
 
 POLICY=$LAB_DIR/failback.conf
-awk -v pub2="$LAB_GW2_PUB" -v ep2="$LAB_GW2_ENDPOINT" -v t="$TIMEOUT_S" '
-	/^gateway "agency-gw" \{/ { print "gateway \"gw-tokyo\" {"; ingw = 1; next }
-	ingw && /^\}/ { print; printf "gateway \"gw-osaka\" {\n\tendpoint %s\n\tpublic-key \"%s\"\n}\n", ep2, pub2; ingw = 0; next }
+# Each gateway with its tunnel address: the liveness probe is the echo
+# (docs/gateway.md, "Liveness"), whose address moves with the gateway.
+awk -v pub2="$LAB_GW2_PUB" -v ep2="$LAB_GW2_ENDPOINT" -v t="$TIMEOUT_S" -v ta="$LAB_TUNNEL_GW/32" '
+	/^gateway "agency-gw" \{/ { print "gateway \"gw-tokyo\" {"; printf "\ttunnel-address %s\n", ta; ingw = 1; next }
+	ingw && /^\}/ { print; printf "gateway \"gw-osaka\" {\n\tendpoint %s\n\tpublic-key \"%s\"\n\ttunnel-address %s\n}\n", ep2, pub2, ta; ingw = 0; next }
 	{ print }
 	END { printf "timers {\n\tgateway-timeout %s\n}\n", t }' "$LAB_DIR/policy.conf" >"$POLICY"
 check "the two-gateway policy is valid" build/sekisho-policy check "$POLICY"
@@ -85,8 +87,8 @@ echo "# failback: gw-tokyo unblocked -> the line (or the wait gave up) in $((t1 
 check "... exactly one such line" [ "$(count_lines "$BACK")" = 1 ]
 check "the tunnel's only peer is gw-tokyo's, at its endpoint" bash -c \
 	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN endpoints)\" = \"\$(printf '%s\t%s' '$LAB_GW_PUB' '$LAB_GW_ENDPOINT')\" ]"
-check "... with the LGWAN prefixes as its allowed IPs" bash -c \
-	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN allowed-ips | cut -f2 | tr ' ' '\n' | sort | tr '\n' ' ')\" = '10.64.0.0/16 10.65.0.0/16 172.20.0.0/16 ' ]"
+check "... with the LGWAN prefixes and its tunnel address as its allowed IPs" bash -c \
+	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN allowed-ips | cut -f2 | tr ' ' '\n' | sort | tr '\n' ' ')\" = '10.64.0.0/16 10.65.0.0/16 $LAB_TUNNEL_GW/32 172.20.0.0/16 ' ]"
 check "status: gw-tokyo (1 of 2)" status_has "  gateway:  gw-tokyo (1 of 2)"
 check "work reaches LGWAN after the move" lab_wait_for -t 5 portal_ok
 check "the portal fetches that followed the move all loaded" bash -c \

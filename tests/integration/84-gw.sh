@@ -6,6 +6,9 @@
 #    group whose policy has a prelogon service (the authentication server)
 #    and an lgwan one (the portal): stage 1 reaches only the first; a
 #    session opens the portal for that laptop alone; close and expiry end it;
+#  - the laptops' liveness probe: an ICMP echo to the gateway's own tunnel
+#    address is answered at stage 1 (exactly one packet through the input
+#    chain's "liveness" rule); one to another of its addresses is dropped;
 #  - a laptop provisioned while the gateway runs connects, no restart;
 #  - a revoked laptop's open TCP connection dies, its tracked connections
 #    go, it cannot reconnect; the others' handshakes are untouched;
@@ -145,6 +148,39 @@ check "stage 1: lt1 does not reach the portal (lgwan)" no_portal lt1
 check "stage 1: nor the other LGWAN host" bash -c "! ip netns exec $LAB_PREFIX-lt1 curl -sS -m 2 http://$LAB_LGWAN_HOST/"
 drops0=$(n agency nft list chain inet sekisho_gw forward | awk '/iifname .* counter packets .* drop$/ { v = $(NF-3) } END { print v + 0 }')
 check "the gateway counted those refusals in its last rule (drop)" bash -c "[ $drops0 -gt 0 ]"
+
+# ---- the laptops' liveness probe: an echo to the gateway's own tunnel address ------
+# sekishod's probe of a quiet tunnel pings the gateway's tunnel address
+# (docs/gateway.md, "Liveness"): the input chain takes exactly that, at
+# any stage (lt1 has no session), and nothing else addressed to the
+# gateway: an echo to its LGWAN side (routed into lt1's tunnel for this
+# check) is dropped by the chain's last rule. One ping each: within one
+# ping's flow, later requests would be "established".
+LT1_IF=${LAB_PREFIX}l1
+lt1_allowed=""
+for p in $LAB_LGWAN_PREFIXES; do lt1_allowed+="${lt1_allowed:+,}$p"; done
+in_counter() {	# packets of the input chain's rule matching $1
+	n agency nft list chain inet sekisho_gw input |
+		awk -v pat="$1" '$0 ~ pat { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+live_n() { in_counter 'comment "liveness"'; }
+drop_n() { in_counter 'counter packets [0-9]+ bytes [0-9]+ drop$'; }
+check "the gateway's input chain: echo requests to its own tunnel address alone, counted" bash -c \
+	"ip netns exec $NS_AGENCY nft list chain inet sekisho_gw input | grep -qE '^\s+iifname \"$LAB_WG_GW\" icmp type echo-request fib daddr \. iif type local counter packets [0-9]+ bytes [0-9]+ accept comment \"liveness\"$'"
+check "lt1 routes the gateway's tunnel address and its LGWAN side into its tunnel (for this check)" bash -c \
+	"ip netns exec $LAB_PREFIX-lt1 wg set $LT1_IF peer $LAB_GW_PUB allowed-ips $lt1_allowed,$LAB_TUNNEL_GW/32,$LAB_AGENCY_LG/32 &&
+	 ip -n $LAB_PREFIX-lt1 route add $LAB_TUNNEL_GW/32 dev $LT1_IF src ${ADDR[lt1]} &&
+	 ip -n $LAB_PREFIX-lt1 route add $LAB_AGENCY_LG/32 dev $LT1_IF src ${ADDR[lt1]}"
+live0=$(live_n) drop0=$(drop_n)
+check "stage 1: lt1's echo to the gateway's tunnel address is answered" \
+	n lt1 ping -n -c 1 -W 5 "$LAB_TUNNEL_GW"
+live_grew() { [ $(( $(live_n) - ${live0:-0} )) = "$1" ]; }
+drop_grew() { [ $(( $(drop_n) - ${drop0:-0} )) = "$1" ]; }
+check "... through the liveness rule: exactly one more packet" live_grew 1
+check "stage 1: an echo to the gateway's LGWAN side is not answered" bash -c \
+	"! ip netns exec $LAB_PREFIX-lt1 ping -n -c 1 -W 2 $LAB_AGENCY_LG"
+check "... dropped by the input chain's last rule (exactly one)" drop_grew 1
+check "... and the liveness rule untouched" live_grew 1
 
 # ---- stage 2: a session ------------------------------------------------------------
 check "session open lt1 for S0001" bash -c \

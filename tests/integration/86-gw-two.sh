@@ -3,11 +3,15 @@
 # agency and agency2 each run one, the lab's laptop (sekishod, a policy
 # with both gateways in failover order) signs on through the first; the
 # second admits it at the same stage (the session lives in the registry).
-# The first dies while the laptop is idle (its namespace drops the tunnel's
-# UDP, its sekisho-gw and its WireGuard are stopped): the laptop, not restarted, notices it by
-# a probe of its quiet tunnel and fails over to the second, and its session
-# holds: the portal (an lgwan service) still loads. Closed at the second: the portal is refused, the
-# authentication server (prelogon) is not. A revocation reaches both.
+# The first goes deaf: its namespace drops the laptop's UDP, while its
+# WireGuard keeps sending to the laptop (a keepalive every second) and its
+# sekisho-gw runs on, so WireGuard's counters on the laptop keep moving.
+# The laptop, not restarted, notices it by its liveness probe, an ICMP
+# echo to the gateway's tunnel address that only a gateway that hears the
+# laptop answers (docs/gateway.md, "Liveness"), and fails over to the
+# second, and its session holds: the portal (an lgwan service) still
+# loads. Closed at the second: the portal is refused, the authentication
+# server (prelogon) is not. A revocation reaches both.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
@@ -61,11 +65,14 @@ check "both gateways reload their rules from the registry's change" lab_wait_for
 netvm_env
 netvm_boot
 POLICY=$LAB_DIR/two.conf
-awk -v pub2="$LAB_GW2_PUB" -v ep2="$LAB_GW2_ENDPOINT" '
-	/^gateway "agency-gw" \{/ { print "gateway \"gw-tokyo\" {"; ingw = 1; next }
-	ingw && /^\}/ { print; printf "gateway \"gw-osaka\" {\n\tendpoint %s\n\tpublic-key \"%s\"\n}\n", ep2, pub2; ingw = 0; next }
+# Each gateway's own tunnel address (the probe's echo goes to it); a
+# handshake-stale of 600 s, so that only the probe can move the laptop
+# within the wait below (the stale course would, after 600 s).
+awk -v pub2="$LAB_GW2_PUB" -v ep2="$LAB_GW2_ENDPOINT" -v ta="$LAB_TUNNEL_GW/32" '
+	/^gateway "agency-gw" \{/ { print "gateway \"gw-tokyo\" {"; printf "\ttunnel-address %s\n", ta; ingw = 1; next }
+	ingw && /^\}/ { print; printf "gateway \"gw-osaka\" {\n\tendpoint %s\n\tpublic-key \"%s\"\n\ttunnel-address %s\n}\n", ep2, pub2, ta; ingw = 0; next }
 	{ print }
-	END { printf "timers {\n\tgateway-timeout 5\n}\n" }' "$LAB_DIR/policy.conf" >"$POLICY"
+	END { printf "timers {\n\tgateway-timeout 5\n\thandshake-stale 600\n}\n" }' "$LAB_DIR/policy.conf" >"$POLICY"
 check "sekishod starts with two gateways" netvm_start "$POLICY"
 check "work gets its address" lab_work_dhcp
 lab_uplink_dhcp
@@ -83,23 +90,64 @@ check "the second gateway admits the laptop at stage 2 too (the registry's sessi
 check "... with the session's lifetime in its kernel" bash -c \
 	"ip netns exec $NS_AGENCY2 nft list set inet sekisho_gw signed_on | grep -qF '${LAB_TUNNEL_DEVICE%/32} timeout'"
 
-# ---- the first gateway dies while the laptop is idle ------------------------------------
-# Nothing restarts on the laptop: its tunnel goes quiet; sekishod probes it
-# (one datagram after 20 s with nothing from the gateway), gets no answer
-# within 15 s and moves to gw-osaka (engine.h, "A quiet tunnel"), long
-# before handshake-stale (180 s). The laptop sends nothing meanwhile.
+# ---- the first gateway goes deaf: it still sends, it no longer receives ------------------
+# Its namespace drops the laptop's UDP (from the address the gateway sees
+# it at); its WireGuard keeps a keepalive going to the laptop every second,
+# so the laptop's WireGuard keeps receiving from it: a probe judged by
+# WireGuard's counters (rx) would never call it quiet, and the laptop
+# would leave only at handshake-stale. The echo probe asks for an answer
+# only a gateway that hears the laptop sends: after 20 s with no proof
+# (echo answer or handshake), an echo, sent again every 5 s; none
+# answered within 15 s: gw-osaka (engine.h, "A quiet tunnel").
 SKPID=$(lab_pid sekishod)
-lab_gateway_block agency
-lab_stop agency-gw
-lab_stop agency-wg	# its WireGuard too: nothing comes from gw-tokyo any more
+has_allowed() {	# KEY ADDRESS/LEN: among that peer's allowed IPs in the netvm
+	n netvm wg show "$NETVM_TUN" allowed-ips |
+		awk -v k="$1" -v a="$2" '$1 == k { for (i = 2; i <= NF; i++) if ($i == a) f = 1 } END { exit !f }'
+}
+check "the laptop's policy gives gw-tokyo's tunnel address to its peer (the echo's way)" \
+	has_allowed "$LAB_GW_PUB" "$LAB_TUNNEL_GW/32"
+check "the netvm's own echo to it, out of the tunnel, is answered" \
+	n netvm ping -n -c 1 -W 5 -I "$NETVM_TUN" "$LAB_TUNNEL_GW"
+check "work's is refused: the echo is the netvm's, not work's" bash -c \
+	"! ip netns exec $NS_WORK ping -n -c 1 -W 2 $LAB_TUNNEL_GW"
+# sekishod's own probe of a gateway that hears it: its echo reaches
+# gw-tokyo's "liveness" rule (20 s after the last word; the ping above
+# was the test's own, one packet) and the laptop stays.
+liveness_n() { n agency nft list chain inet sekisho_gw input | awk '/comment "liveness"/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
+probed() { [ "$(liveness_n)" -ge 2 ] 2>/dev/null; }
+check "sekishod's echo reaches gw-tokyo (its liveness rule counts it)" lab_wait_for -t 60 probed
+via_gw1() { [ "$(n netvm wg show "$NETVM_TUN" endpoints | cut -f2)" = "$LAB_GW_ENDPOINT" ]; }
+check "the laptop is still with gw-tokyo" via_gw1
+laptop_at=$(n agency wg show "$LAB_WG_GW" endpoints | awk -v k="$LAB_DEVICE_PUB" '$1 == k { sub(/:[0-9]+$/, "", $2); print $2 }')
+deafen() {
+	[ -n "$laptop_at" ] && n agency nft -f - <<-EOT
+	table inet labdeaf {
+		chain input {
+			type filter hook input priority -10; policy accept;
+			ip saddr $laptop_at udp dport $LAB_GW_PORT counter drop
+		}
+	}
+	EOT
+}
+check "gw-tokyo keeps sending: a keepalive to the laptop every second" \
+	n agency wg set "$LAB_WG_GW" peer "$LAB_DEVICE_PUB" persistent-keepalive 1
+check "gw-tokyo drops the laptop's UDP (from $laptop_at)" deafen
+rx_tokyo() { n netvm wg show "$NETVM_TUN" transfer | awk -v k="$LAB_GW_PUB" '$1 == k { print $2 }'; }
+rx0=$(rx_tokyo)
+rx_grew() { [ "$(rx_tokyo)" -gt "${rx0:-0}" ] 2>/dev/null; }
+check "the laptop still receives from gw-tokyo (its rx counter grows)" lab_wait_for -t 10 rx_grew
 via_gw2() { [ "$(n netvm wg show "$NETVM_TUN" endpoints | cut -f2)" = "$LAB_GW2_ENDPOINT" ]; }
-check "the idle laptop moves to gw-osaka on its own (probe unanswered: within 20 + 15 s and a poll)" \
+check "the laptop moves to gw-osaka on its own (echo unanswered: within 20 + 15 s and a poll)" \
 	lab_wait_for -t 90 via_gw2
-check "the log says why, one line" grep -qF \
-	"gateway \"gw-tokyo\" is gone: nothing from it for 35 s over" "$LAB_DIR/log/sekishod.log"
+check "the log says why, one line (and none before the cut: its echoes were answered)" bash -c \
+	"[ \"\$(grep -cF 'gateway \"gw-tokyo\" is gone: it has not heard us for 35 s over up0 (no answer to its echo, no handshake; no other uplink), trying \"gw-osaka\"' '$LAB_DIR/log/sekishod.log')\" = 1 ] &&
+	 [ \"\$(grep -c 'is gone' '$LAB_DIR/log/sekishod.log')\" = 1 ]"
+check "gw-tokyo's namespace dropped the laptop's packets meanwhile" bash -c "[ \"\$(ip netns exec $NS_AGENCY nft list chain inet labdeaf input | grep -oE 'packets [0-9]+' | cut -d' ' -f2)\" -gt 0 ]"
 same_sekishod() { [ -n "$SKPID" ] && [ "$(lab_pid sekishod)" = "$SKPID" ]; }
 check "the same sekishod all along, not restarted" same_sekishod
 check "its session holds: the portal loads through the second gateway" lab_wait_for -t 15 portal_ok
+address_moved() { has_allowed "$LAB_GW2_PUB" "$LAB_TUNNEL_GW/32" && ! has_allowed "$LAB_GW_PUB" "$LAB_TUNNEL_GW/32"; }
+check "gw-osaka's peer holds the tunnel address now, gw-tokyo's probe peer none" address_moved
 check "the second gateway saw its handshake" bash -c \
 	"ip netns exec $NS_AGENCY2 wg show $LAB_WG_GW2 latest-handshakes | awk -v k=$LAB_DEVICE_PUB '\$1 == k && \$2 > 0' | grep -q ."
 check "session close at the second gateway" gw2 session close laptop --why "signed off"

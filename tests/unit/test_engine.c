@@ -1383,6 +1383,101 @@ test_quiet_one_gateway_one_uplink_says_so(void **state)
 	assert_int_equal(e.active, UP0);
 }
 
+/* ---- a deaf gateway: the echo probe (ev.echo) ------------------------------ */
+
+static size_t
+feed_echo(uint64_t age_ms, uint64_t rx_age_ms, uint64_t echo_age_ms)
+{
+	struct event ev = { .type = EV_HANDSHAKE, .age_ms = age_ms, .rx_age_ms = rx_age_ms,
+	    .echo = 1, .echo_age_ms = echo_age_ms, .now_ms = now };
+
+	return engine_handle(&e, &ev, acts);
+}
+
+/* A gateway that still sends (rx grows at every poll: its keepalives, or
+ * LGWAN's traffic) but hears nothing: with the echo probe it is left
+ * within ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS of the last proof that it
+ * heard the laptop; rx counts for nothing. */
+static void
+test_echo_deaf_gateway_left(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += 30000;
+	/* handshake 25 s ago, packets from it 100 ms ago, its echo never
+	 * answered: one echo */
+	assert_int_equal(feed_echo(25000, 100, UINT64_MAX), 1);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);
+	assert_int_equal(e.live_ms, now);
+	/* rx keeps growing: no word; the echo is sent again every
+	 * ENGINE_LIVE_RESEND_MS (one lost packet is no verdict) */
+	now += ENGINE_LIVE_RESEND_MS - 1;
+	assert_int_equal(feed_echo(25000 + ENGINE_LIVE_RESEND_MS - 1, 100, UINT64_MAX), 0);
+	now += 1;
+	assert_int_equal(feed_echo(25000 + ENGINE_LIVE_RESEND_MS, 100, UINT64_MAX), 1);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);
+	assert_int_equal(e.live_ms, now - ENGINE_LIVE_RESEND_MS);
+	now += ENGINE_LIVE_WAIT_MS - ENGINE_LIVE_RESEND_MS - 1;
+	assert_int_equal(feed_echo(25000 + ENGINE_LIVE_WAIT_MS - 1, 100, UINT64_MAX), 1);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);
+	assert_int_equal(e.gateway, 0);
+	/* the wait is over: the next gateway, as for a dead one, long
+	 * before handshake-stale */
+	now += 1;
+	assert_int_equal(feed_echo(25000 + ENGINE_LIVE_WAIT_MS, 100, UINT64_MAX), 1);
+	assert_gateway(&acts[0], 1, 0, GW_QUIET, UP0);
+	assert_int_equal(e.live_ms, 0);
+	assert_true(25000 + ENGINE_LIVE_WAIT_MS < STALE_MS);
+}
+
+/* The same gateway judged by its packets (no tunnel address: the old
+ * probe): it never looks quiet, so only handshake-stale would leave it. */
+static void
+test_no_echo_deaf_gateway_kept(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += 30000;
+	for (int i = 0; i < 30 && 25000 + (uint64_t)i * 5000 <= STALE_MS; i++, now += 5000)
+		assert_int_equal(feed_quiet(25000 + (uint64_t)i * 5000, 100), 0);
+	assert_int_equal(e.gateway, 0);
+	assert_int_equal(e.live_ms, 0);
+}
+
+/* A live gateway answers its echo: kept, probed again once quiet; a
+ * handshake is a word too (the gateway received our initiation or
+ * response). */
+static void
+test_echo_answered_stays(void **state)
+{
+	(void)state;
+	uplink_up(UP0, "192.168.1.100", "192.168.1.1");
+	now += 60000;
+	/* answered 1 ms short of quiet: nothing */
+	assert_int_equal(feed_echo(30000, 100, ENGINE_QUIET_MS - 1), 0);
+	assert_int_equal(feed_echo(30000, 100, ENGINE_QUIET_MS), 1);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);
+	/* its answer, read at the next poll */
+	now += 5000;
+	assert_int_equal(feed_echo(35000, 100, 10), 0);
+	assert_int_equal(e.live_ms, 0);
+	now += ENGINE_LIVE_WAIT_MS;
+	assert_int_equal(feed_echo(50000, 100, 10 + ENGINE_LIVE_WAIT_MS), 0);
+	assert_int_equal(e.gateway, 0);
+	/* quiet again: asked again; a fresh handshake answers as well */
+	now += ENGINE_QUIET_MS - ENGINE_LIVE_WAIT_MS;
+	assert_int_equal(feed_echo(70000, 100, 10 + ENGINE_QUIET_MS), 1);
+	assert_int_equal(acts[0].type, ACT_LIVE_PROBE);
+	now += 5000;
+	assert_int_equal(feed_echo(1000, 100, 5010 + ENGINE_QUIET_MS), 0);
+	assert_int_equal(e.live_ms, 0);
+	/* with no session (the stale course's) or none yet: no echo */
+	now += ENGINE_QUIET_MS * 2;
+	assert_int_equal(feed_echo(UINT64_MAX, 100, UINT64_MAX), 0);
+	assert_int_equal(feed_echo(ENGINE_SESSION_MS, 100, UINT64_MAX), 0);
+	assert_int_equal(e.gateway, 0);
+}
+
 static void
 test_handshake_fresh_or_path_young_is_not_stale(void **state)
 {
@@ -1607,6 +1702,9 @@ main(void)
 		cmocka_unit_test_setup(test_quiet_gateway_answers_stays, setup_stale),
 		cmocka_unit_test_setup(test_quiet_one_gateway_one_uplink_says_so,
 		    setup_stale_one_gateway),
+		cmocka_unit_test_setup(test_echo_deaf_gateway_left, setup_stale),
+		cmocka_unit_test_setup(test_no_echo_deaf_gateway_kept, setup_stale),
+		cmocka_unit_test_setup(test_echo_answered_stays, setup_stale),
 		cmocka_unit_test_setup(test_handshake_fresh_or_path_young_is_not_stale,
 		    setup_stale_one_gateway),
 		cmocka_unit_test_setup(test_handshake_never_stale_in_office_or_blocked,

@@ -267,8 +267,8 @@ test_codec_refuses(void **state)
 	r.acts[0] = act(ACT_PROBE, MODE_BLOCKED, UP1, "up1");
 	r.state = e;
 	eng_result_encode(buf, &r);
-	bad_result(buf, ENG_RESULT_LEN + 1, "message of 3186 bytes, not 3185");
-	bad_result(buf, ENG_RESULT_LEN - 1, "message of 3184 bytes, not 3185");
+	bad_result(buf, ENG_RESULT_LEN + 1, "message of 3194 bytes, not 3193");
+	bad_result(buf, ENG_RESULT_LEN - 1, "message of 3192 bytes, not 3193");
 #define EDIT(off, val, why) do {					\
 	memcpy(b, buf, ENG_RESULT_LEN);					\
 	b[(off)] = (val);						\
