@@ -26,6 +26,9 @@
 #    emergency code + PIN through it before the change and signs off
 #    through it after (the verifier, sekisho-authd, in LGWAN on a
 #    registry of the test's own).
+#  - serial 4: the gateway gets its tunnel-address (the liveness probe's
+#    echo): it stays with its session, its allowed IPs gain the address,
+#    and the netvm's echo to it is answered.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
@@ -92,7 +95,11 @@ awk -v pub="$NEW_GW_PUB" -v ep="${LAB_GW_PUBLIC}:$NEW_GW_PORT" '
 	/^gateway / { gw = 1 } /^}/ { gw = 0 } { print }' "$B/1.conf" >"$B/2.conf"
 sed 's/^serial 2$/serial 3/; s|^\ttunnel-address 10\.77\.0\.2/32$|\ttunnel-address 10.77.0.3/32|' \
 	"$B/2.conf" >"$B/3.conf"
-sign "$B/1.conf" "$B/1" && sign "$B/2.conf" "$B/2" && sign "$B/3.conf" "$B/3"
+awk -v ta="$LAB_TUNNEL_GW/32" '
+	/^serial 3$/ { print "serial 4"; next }
+	{ print } /^\tpublic-key / && gw { print "\ttunnel-address " ta }
+	/^gateway / { gw = 1 } /^}/ { gw = 0 }' "$B/3.conf" >"$B/4.conf"
+sign "$B/1.conf" "$B/1" && sign "$B/2.conf" "$B/2" && sign "$B/3.conf" "$B/3" && sign "$B/4.conf" "$B/4"
 check "the agency signs serials 1, 2 (new gateway key and port) and 3 (new tunnel address)" \
 	bash -c "grep -q '$NEW_GW_PUB' $B/2.conf && grep -q ':$NEW_GW_PORT\$' $B/2.conf &&
 		grep -q '10.77.0.3/32' $B/3.conf && [ -s $B/1 ] && [ -s $B/2 ] && [ -s $B/3 ]"
@@ -274,5 +281,21 @@ check "the portal sees work's new connection from 10.77.0.3" from_new
 touch "$LAB_DIR/fromnew.go"
 check "sekishoctl status: serial 3" serial_is 3
 check "on disk: serial 3 in force and stored, no staging file left" stored_is 3
+
+# ---- serial 4: the gateway's own tunnel address (the liveness probe's echo) -------------
+# The same gateway (key, endpoint) stays with its session; its allowed IPs
+# gain the address, so the netvm's echo to it goes out of the tunnel and
+# its answer comes back (docs/gateway.md, "Liveness").
+cp "$B/4" "$INCOMING"
+reply=$(ctl reload); rc=$?
+want="$INCOMING: policy serial 4 in force (was 3): 0 prefixes added, 0 withdrawn; stored as $BUNDLE"
+check "serial 4 accepted live" bash -c '[ "$1" = 0 ] && [ "$2" = "accepted: $3" ]' _ "$rc" "$reply" "$want"
+check "the log says the gateway stays, its session kept" log_has \
+	"sekishod: gateways changed (1 now); \"agency-gw\" stays in use, its session kept: nothing is cut"
+check "the peer's allowed IPs: the LGWAN prefixes and the gateway's tunnel address" bash -c \
+	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN allowed-ips | cut -f2 | tr ' ' '\n' | sort | tr '\n' ' ')\" = '10.64.0.0/16 10.65.0.0/16 $LAB_TUNNEL_GW/32 172.20.0.0/16 ' ]"
+check "the netvm's echo to it, out of the tunnel, is answered" \
+	n netvm ping -n -c 1 -W 5 -I "$NETVM_TUN" "$LAB_TUNNEL_GW"
+check "the portal still loads" lab_wait_for -t 10 portal_ok
 
 tap_done
