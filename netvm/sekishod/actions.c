@@ -377,6 +377,7 @@ do_gateway(struct sekishod *d, const struct action *a)
 		return;
 	}
 	d->handshake_seen = 0;
+	d->echo_seen_ms = 0;	/* the last echo answer was another gateway's */
 	timers_on_gateway_tried(&d->timers, now_ms(),
 	    timers_gateway_timeout_ms(&d->pol) + backoff_jitter(a->retry_ms));
 }

@@ -290,7 +290,9 @@ tunnel_idle(struct tunnel *t)
 
 	for (size_t i = 0; i < t->n_endpoints && rc == 0; i++)
 		rc = route_del(SK_RT_ENDPOINT, t->endpoints[i], 32);
-	/* Idle: no keepalives (and so no handshakes) with nowhere to go. */
+	/* Idle: no keepalives (and so no handshakes) with nowhere to go,
+	 * and no liveness probe out. */
+	echo_close(t);
 	if (rc == 0)
 		rc = forget_source(t, 0);
 	if (rc == 0 && t->n_first == 1) {	/* nor a probe of the first */
