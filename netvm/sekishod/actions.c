@@ -451,7 +451,15 @@ do_action(struct sekishod *d, const struct action *a)
 		    d->pol.gateways[a->gateway].name, (unsigned int)(a->silent_ms / 1000));
 		break;
 	case ACT_STALE:
-		if (a->moved)
+		if (a->why == GW_QUIET)
+			log_warnx("tunnel: gateway \"%s\" %s for %u s over %s, %s",
+			    d->pol.gateways[d->tun.gw].name, tunnel_has_echo(&d->tun, &d->pol) ?
+			    "has not heard us (no answer to its echo, no handshake)" :
+			    "sent nothing, not even to a probe",
+			    (unsigned int)((ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS) / 1000),
+			    a->uplink, a->moved ? "trying another uplink" :
+			    "and no other uplink or gateway to try");
+		else if (a->moved)
 			log_warnx("tunnel: no handshake over %s for %u s, trying another uplink",
 			    a->uplink, d->pol.handshake_stale_s);
 		else

@@ -647,6 +647,7 @@ stale_now(struct engine *e, const struct event *ev, enum gw_why why, struct acti
 		return n;
 	}
 	put(out + n, ACT_STALE, e->mode, NULL);
+	out[n].why = why;	/* stale, or quiet (no word to a probe) */
 	out[n].ifindex = was;
 	sk_strlcpy(out[n].uplink, name, sizeof(out[n].uplink));
 	out[n].moved = e->active != was;

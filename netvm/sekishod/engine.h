@@ -223,8 +223,10 @@ enum act_type {
 			 * office_mac in office mode), one transaction */
 	ACT_TUNNEL_IDLE,/* the tunnel carries nothing: remove its route */
 	ACT_GATEWAY,	/* replace the tunnel's peer by gateway (from, why; uplink) */
-	ACT_STALE,	/* report: the tunnel over uplink went stale; moved, or
-			 * nothing else to try (a gateway switch reports itself) */
+	ACT_STALE,	/* report: the tunnel over uplink went stale (why
+			 * GW_STALE) or its gateway answered no probe (GW_QUIET);
+			 * moved, or nothing else to try (a gateway switch
+			 * reports itself) */
 	ACT_BACK_PROBE,	/* (re)start a handshake with the first gateway as a
 			 * peer with no allowed IP, beside the backup in use */
 	ACT_SILENT,	/* report: every gateway silent; next try in retry_ms */

@@ -1230,6 +1230,7 @@ test_handshake_stale_moves_like_tunnel_stale(void **state)
 	assert_int_equal(acts[0].type, ACT_TUNNEL_VIA);
 	assert_int_equal(acts[0].ifindex, UP2);
 	assert_int_equal(acts[m].type, ACT_STALE);
+	assert_int_equal(acts[m].why, GW_STALE);
 	assert_int_equal(acts[m].ifindex, UP0);
 	assert_string_equal(acts[m].uplink, "up0");
 	assert_int_equal(acts[m].moved, 1);
@@ -1272,6 +1273,7 @@ test_handshake_stale_nothing_to_try(void **state)
 	now += STALE_MS + 1;
 	assert_int_equal(feed_handshake(UINT64_MAX), 1);
 	assert_int_equal(acts[0].type, ACT_STALE);
+	assert_int_equal(acts[0].why, GW_STALE);
 	assert_string_equal(acts[0].uplink, "up0");
 	assert_int_equal(acts[0].moved, 0);
 	assert_int_equal(e.active, UP0);
@@ -1379,6 +1381,7 @@ test_quiet_one_gateway_one_uplink_says_so(void **state)
 	assert_int_equal(feed_quiet(30000 + ENGINE_LIVE_WAIT_MS,
 	    ENGINE_QUIET_MS + ENGINE_LIVE_WAIT_MS), 1);
 	assert_int_equal(acts[0].type, ACT_STALE);
+	assert_int_equal(acts[0].why, GW_QUIET);
 	assert_int_equal(acts[0].moved, 0);
 	assert_int_equal(e.active, UP0);
 }
