@@ -69,11 +69,7 @@ strangers(const char *ifname, const uint8_t keep[32], struct wg_peer **out)
 	return n;
 }
 
-/* The gateway's allowed IPs (heap): the LGWAN prefixes, and gateway gw's
- * own tunnel address, if the policy gives one, so that the liveness
- * probe's echo goes to it and its answer is taken from it (and from no
- * other peer: WireGuard accepts a packet only from the peer whose allowed
- * IPs hold its source). */
+/* Whether pol's gateway gw (SIZE_MAX: none) has a tunnel address. */
 static int
 has_echo(const struct policy *pol, size_t gw)
 {
@@ -86,6 +82,11 @@ count_allowed(const struct policy *pol, size_t gw)
 	return pol->n_lgwan + (pol->has_v6 ? pol->n_lgwan6 : 0) + (size_t)has_echo(pol, gw);
 }
 
+/* Gateway gw's allowed IPs (heap): the LGWAN prefixes, and last its own
+ * tunnel address, if the policy gives one, so that the liveness probe's
+ * echo goes to it and its answer is taken from it (and from no other
+ * peer: WireGuard accepts a packet only from the peer whose allowed IPs
+ * hold its source). */
 static struct wg_allowedip *
 allowed_ips(const struct policy *pol, size_t gw)
 {
