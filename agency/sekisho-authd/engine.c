@@ -459,7 +459,8 @@ handle_bound(struct authd_engine *e, const uint8_t *in, size_t len, int64_t now,
 		return refuse(a, SIGNON_R_DEVICE, "the request does not verify under"
 		    " laptop %s's key", bd.device);
 	/* 3: the nonce */
-	if ((rc = nonce_use(e->nonces, q->nonce, bd.device, now)) != NONCE_OK)
+	if ((rc = nonce_use(e->nonces, q->nonce, bd.device, e->now_ms / 1000)) !=
+	    NONCE_OK)
 		return refuse(a, rc == NONCE_E_FULL ? SIGNON_R_INTERNAL : SIGNON_R_REPLAY,
 		    "%s", nonce_strerror(rc));
 	/* 3b: the laptop's rate */
@@ -599,7 +600,7 @@ authd_handle(struct authd_engine *e, const uint8_t *in, size_t len,
 			return 0;
 		}
 		memset(&c, 0, sizeof(c));
-		nonce_mint(e->nonces, nr.device, now, c.nonce);
+		nonce_mint(e->nonces, nr.device, e->now_ms / 1000, c.nonce);
 		c.time = (uint64_t)now;
 		c.valid_s = e->nonces->ttl;
 		memcpy(c.seal_pub, e->unsealer->pub, SIGNON_X25519_LEN);

@@ -140,8 +140,10 @@ struct authd_engine {
 							 * reach: BOUND answered
 							 * "unavailable" */
 	int64_t				 clock_ms;	/* the caller's clock for the
-							 * rates, set before each
-							 * authd_handle (0: now s) */
+							 * rates and the nonces, set
+							 * before each authd_handle
+							 * (0: now s): monotonic,
+							 * never the wall clock */
 	int64_t				 now_ms;	/* of the datagram */
 	/* a line for the log, set by authd_handle (has_note) */
 	int				 has_note;

@@ -62,10 +62,21 @@ mac(const struct nonce_state *st, const uint8_t head[16], const char *device,
 	memcpy(out, md, 16);			/* minted nonces are never all zero */
 }
 
+/* now, never earlier than the latest seen (nonce.h) */
+static int64_t
+onward(struct nonce_state *st, int64_t now)
+{
+	if (now < st->latest)
+		return st->latest;
+	st->latest = now;
+	return now;
+}
+
 void
 nonce_mint(struct nonce_state *st, const char *device, int64_t now,
     uint8_t out[SIGNON_NONCE_LEN])
 {
+	now = onward(st, now);
 	be64_put(out, (uint64_t)now);
 	be64_put(out + 8, ++st->counter);
 	mac(st, out, device, out + 16);
@@ -88,6 +99,7 @@ nonce_use(struct nonce_state *st, const uint8_t n[SIGNON_NONCE_LEN],
 	uint64_t t = be64_get(n), c = be64_get(n + 8);
 	size_t i, s, free_slot = SIZE_MAX;
 
+	now = onward(st, now);
 	mac(st, n, device, m);
 	if (!ct_equal(m, n + 16, 16) || c == 0 || c > st->counter)
 		return NONCE_E_MAC;

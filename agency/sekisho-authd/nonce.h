@@ -11,6 +11,13 @@
  * full, nonces are refused (the verifier fails closed, never forgets).
  * A restart makes a new key: every earlier nonce is refused.
  * Pure: time comes in, no system calls.
+ *
+ * Time never goes back here: a now earlier than the latest one seen is
+ * taken as that one. A nonce's slot is freed once it has expired, so a
+ * clock stepped back after that would make it fresh again and nowhere
+ * remembered (a replay). The verifier gives its monotonic clock
+ * (engine.h), which does not step at all; the rule holds whatever clock
+ * a caller gives.
  */
 #ifndef SK_AUTHD_NONCE_H
 #define SK_AUTHD_NONCE_H
@@ -42,6 +49,7 @@ struct nonce_state {
 	uint8_t			 key[NONCE_KEY_LEN];
 	uint32_t		 ttl;
 	uint64_t		 counter;
+	int64_t			 latest;	/* the latest now seen */
 	size_t			 mask;	/* capacity - 1, a power of two */
 	struct nonce_slot	*slots;
 };

@@ -1154,6 +1154,77 @@ t_events_limits(void **state)
 	authd_batch_abort(&w->e);
 }
 
+/*
+ * The nonces' clock never goes back (nonce.h). A used nonce is remembered
+ * until it expires, and its slot is then free for another; were the
+ * clock then stepped back (NTP, an operator), the nonce would be fresh
+ * again and nowhere remembered: a captured exchange replayed.
+ */
+static void
+t_nonce_clock_back(void **state)
+{
+	struct nonce_state st;
+	uint8_t key[NONCE_KEY_LEN] = { 9 }, n1[SIGNON_NONCE_LEN], n[SIGNON_NONCE_LEN];
+	uint64_t c1;
+	int reused = 0;
+
+	(void)state;
+	assert_int_equal(nonce_init(&st, key, 30, 64), 0);
+	nonce_mint(&st, "pc-0001", 1000, n1);
+	assert_int_equal(nonce_use(&st, n1, "pc-0001", 1000), NONCE_OK);
+	c1 = be64_get(n1 + 8);
+	/* 30 s on, n1 has expired; new nonces are used until one takes its slot */
+	for (int i = 0; i < 64 && !reused; i++) {
+		nonce_mint(&st, "pc-0001", 1030, n);
+		assert_int_equal(nonce_use(&st, n, "pc-0001", 1030), NONCE_OK);
+		reused = 1;
+		for (size_t s = 0; s <= st.mask; s++)
+			if (st.slots[s].counter == c1)
+				reused = 0;
+	}
+	assert_true(reused);
+	/* the clock stepped back 20 s: n1 is not good again */
+	assert_int_equal(nonce_use(&st, n1, "pc-0001", 1010), NONCE_E_EXPIRED);
+	/* a nonce minted meanwhile is good, once */
+	nonce_mint(&st, "pc-0001", 1011, n);
+	assert_int_equal(nonce_use(&st, n, "pc-0001", 1012), NONCE_OK);
+	assert_int_equal(nonce_use(&st, n, "pc-0001", 1013), NONCE_E_USED);
+	nonce_free(&st);
+}
+
+/* The engine's nonces run on the daemon's monotonic clock (e.clock_ms),
+ * not the wall clock of the records: a wall clock stepped forward does
+ * not expire a sign-on under way, one stepped back revives nothing, and
+ * 30 s of real time expire a nonce whatever the wall clock says. */
+static void
+t_nonce_wall_clock(void **state)
+{
+	struct world *w = *state;
+	struct signon_result_msg r, res;
+	uint8_t nonce[SIGNON_NONCE_LEN], bound[SIGNON_BOUND_LEN], out[SIGNON_MAX_LEN];
+
+	w->e.clock_ms = 5000000;
+	nonce_for(w, "pc-0001", nonce);
+	w->now += 60;			/* stepped forward a minute */
+	w->e.clock_ms += 1000;		/* while a second passed */
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id,
+	    .nonce = nonce, .bound_out = bound });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	w->now -= 3600;			/* stepped back an hour */
+	w->e.clock_ms += 1000;
+	assert_int_equal(roundtrip(w, bound, sizeof(bound), out), SIGNON_RESULT_LEN);
+	assert_int_equal(signon_result_decode(out, SIGNON_RESULT_LEN, &res), 0);
+	assert_int_equal(res.result, SIGNON_R_REPLAY);
+	assert_string_equal(w->rec.reason, "nonce used before (a replay)");
+	nonce_for(w, "pc-0001", nonce);
+	w->now -= 3600;			/* back again, but 30 s have passed */
+	w->e.clock_ms += 30000;
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id,
+	    .nonce = nonce });
+	assert_int_equal(r.result, SIGNON_R_REPLAY);
+	assert_string_equal(w->rec.reason, "nonce expired");
+}
+
 #define SQ(t) cmocka_unit_test_setup_teardown(t, setup_sq, teardown)
 #define PG(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
 
@@ -1165,7 +1236,7 @@ main(void)
 		SQ(t_card_key), SQ(t_code), SQ(t_biometric_and_events),
 		SQ(t_audit_chain), SQ(t_audit_tail), SQ(t_junk), SQ(t_pin_refused),
 		SQ(t_rate_source), SQ(t_rate_laptop), SQ(t_unavailable), SQ(t_handover), SQ(t_events),
-		SQ(t_events_limits),
+		SQ(t_events_limits), SQ(t_nonce_clock_back), SQ(t_nonce_wall_clock),
 	};
 	const struct CMUnitTest pg[] = {
 		PG(t_card_pin), PG(t_lockout_across_factors), PG(t_replay_and_laptops),
