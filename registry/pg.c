@@ -54,6 +54,32 @@ pg_err(PGconn *c, const PGresult *res, struct sk_error *err)
 	return sk_errorf(err, EIO, "registry: %.*s", (int)len, m);
 }
 
+int
+reg_url_has_password(const char *url)
+{
+	PQconninfoOption *opts, *o;
+	char *msg = NULL;
+	int has = 0;
+
+	if (url == NULL || (strncmp(url, "postgresql://", 13) != 0 &&
+	    strncmp(url, "postgres://", 11) != 0))
+		return 0;
+	/* libpq's own reading: user:password@, ?password=, percent-encoded
+	 * names and values alike (a URL it cannot read, it will not
+	 * connect with either) */
+	if ((opts = PQconninfoParse(url, &msg)) == NULL) {
+		PQfreemem(msg);
+		return 0;
+	}
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL) {
+			has = o->val[0] != '\0';
+			wipe(o->val, strlen(o->val));
+		}
+	PQconninfoFree(opts);
+	return has;
+}
+
 static int
 pg_open(struct reg *r, const char *url, struct sk_error *err)
 {

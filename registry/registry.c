@@ -38,6 +38,13 @@ reg_open(const char *url, struct reg **out, struct sk_error *err)
 		r->backend = REG_SQLITE;
 		target = url + 7;
 	} else if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) {
+		if (reg_url_has_password(url)) {
+			free(r->url);
+			free(r);
+			return sk_errorf(err, EINVAL, "the registry URL holds a password,"
+			    " which anyone could read in the process list: give it in"
+			    " ~/.pgpass or $PGPASSFILE instead");
+		}
 		r->ops = &reg_pg_ops;
 		r->backend = REG_PG;
 		target = url;

@@ -43,9 +43,16 @@ enum reg_backend { REG_SQLITE = 1, REG_PG = 2 };
  * stops the statement and is returned by reg_exec. */
 typedef int (*reg_row_fn)(void *arg, int ncol, const char *const *val);
 
-/* Opens (creating for SQLite) and migrates. 0 or -errno with err set;
- * the URL's password, if any, never reaches err. */
+/* Opens (creating for SQLite) and migrates. 0 or -errno with err set.
+ * A URL that holds a password is refused (reg_url_has_password). */
 int reg_open(const char *url, struct reg **out, struct sk_error *err);
+/* 1 when url holds a password: postgresql://USER:PASSWORD@..., or a
+ * password parameter in any spelling libpq reads (it is libpq's own
+ * parser that says). Such a URL given with -r sits in the program's
+ * argv, which every local user reads (ps, /proc/PID/cmdline): every
+ * program refuses it, and the password goes in ~/.pgpass or
+ * $PGPASSFILE. */
+int reg_url_has_password(const char *url);
 void reg_close(struct reg *r);
 /*
  * Drops the backend's connection (and the change feed's listener, if any)

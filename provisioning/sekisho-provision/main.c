@@ -50,27 +50,6 @@ login_name(void)
 	return "unknown";
 }
 
-/* postgresql://user:PASSWORD@host/...: a password before the '@' of the
- * authority (or password=... in the query). */
-static int
-url_has_password(const char *url)
-{
-	const char *a, *at, *colon, *slash;
-
-	if (url == NULL || strncmp(url, "postgres", 8))
-		return 0;
-	if (strstr(url, "password=") != NULL)
-		return 1;
-	if ((a = strstr(url, "://")) == NULL)
-		return 0;
-	a += 3;
-	slash = a + strcspn(a, "/?");
-	if ((at = memchr(a, '@', (size_t)(slash - a))) == NULL)
-		return 0;
-	colon = memchr(a, ':', (size_t)(at - a));
-	return colon != NULL;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -108,7 +87,7 @@ main(int argc, char *argv[])
 	}
 	if (p.actor.who == NULL)
 		p.actor.who = login_name();
-	if (url_has_password(p.url)) {
+	if (reg_url_has_password(p.url)) {
 		fprintf(stderr, "%s: the registry URL holds a password, which anyone could read"
 		    " in the process list: give it in ~/.pgpass or $PGPASSFILE instead\n", PROV_NAME);
 		return EXIT_USAGE;

@@ -161,6 +161,25 @@ t_bad_url(void **state)
 	    "registry URL must start with sqlite: or postgresql://");
 	REFUSED(reg_open("", &r, &err), EINVAL,
 	    "no registry: give -r URL or set SEKISHO_REGISTRY");
+	/* a password in the URL would be in argv (/proc/PID/cmdline, ps) of
+	 * the verifier, the gateway, the tool: refused by every program, in
+	 * every spelling libpq takes, before any connection is tried */
+	static const char *const pw[] = {
+		"postgresql://it:secret@db.example/sekisho",
+		"postgres://it:secret@db.example/sekisho",
+		"postgresql:///sekisho?host=/run/postgresql&password=secret",
+		"postgresql:///sekisho?host=/run/postgresql&pass%77ord=secret",
+		"postgresql://it:s%40cret@db.example/sekisho",
+	};
+	for (size_t i = 0; i < sizeof(pw) / sizeof(pw[0]); i++) {
+		REFUSED(reg_open(pw[i], &r, &err), EINVAL,
+		    "the registry URL holds a password, which anyone could read in the"
+		    " process list: give it in ~/.pgpass or $PGPASSFILE instead");
+		assert_true(reg_url_has_password(pw[i]));
+	}
+	assert_false(reg_url_has_password("postgresql:///sekisho?host=/run/postgresql"));
+	assert_false(reg_url_has_password("postgresql://it@db.example/sekisho"));
+	assert_false(reg_url_has_password("sqlite:/tmp/password=x.db"));
 }
 
 static void
