@@ -559,13 +559,18 @@ int
 reg_staff_put(struct reg *r, const struct reg_actor *a, const struct reg_staff *s,
     int *added, struct sk_error *err)
 {
-	char t[24], dis[24];
+	char t[24], dis[24], role[REG_NAME_MAX + 1] = "";
 	const char *p[9] = { s->staff_id, s->name, s->kana, s->dept, s->role,
 	    I64(dis, s->disabled != 0), s->source, I64(t, now_s()), NULL };
+	struct str_out old = { role, sizeof(role), 0 };
 	int rc;
 
 	if (added != NULL)
 		*added = 0;
+	/* the role it had: a session open under it is moved (below) */
+	if ((rc = reg_exec(r, "SELECT role FROM staff WHERE staff_id = $1", 1, p,
+	    one_str, &old, err)) < 0)
+		return rc;
 	rc = reg_exec(r, "UPDATE staff SET name = $2, kana = $3, dept = $4, role = $5,"
 	    " disabled = $6, source = $7, updated = $8 WHERE staff_id = $1", 8, p, NULL,
 	    NULL, err);
@@ -574,6 +579,11 @@ reg_staff_put(struct reg *r, const struct reg_actor *a, const struct reg_staff *
 	if (reg_changes(r) == 1) {
 		if (s->disabled && (rc = reg_session_close_staff(r, a, s->staff_id,
 		    "user disabled", now_s(), err)) < 0)
+			return rc;
+		/* a session outlives no role: the gateways move it to the new
+		 * role's set, or out of the old one */
+		if (!s->disabled && strcmp(role, s->role) != 0 &&
+		    (rc = reg_session_refeed_staff(r, s->staff_id, err)) < 0)
 			return rc;
 		return 0;
 	}

@@ -225,6 +225,13 @@ int reg_session_active(struct reg *r, const char *device, int64_t now,
 int reg_session_list(struct reg *r, int64_t now,
     int (*fn)(void *arg, const struct reg_session *s), void *arg,
     struct sk_error *err);
+/* Feeds one change "session role DEVICE" for every open session of a
+ * member of staff whose role changed (reg_staff_put): each gateway reads
+ * the session and the role again and moves it to the new role's set
+ * (docs/gateway.md, "Roles and handover"). The number fed, or -errno. In
+ * the caller's transaction. */
+int reg_session_refeed_staff(struct reg *r, const char *staff_id,
+    struct sk_error *err);
 /* Closes every open session of a member of staff (why): the number
  * closed, or -errno. In the caller's transaction. */
 int reg_session_close_staff(struct reg *r, const struct reg_actor *a,

@@ -397,6 +397,25 @@ collect(void *arg, int ncol, const char *const *v)
 }
 
 int
+reg_session_refeed_staff(struct reg *r, const char *staff_id, struct sk_error *err)
+{
+	struct staff_open o = { NULL, 0, 0 };
+	const char *p[1] = { staff_id };
+	size_t i;
+	int rc;
+
+	/* collected first: no statement runs inside another's rows */
+	rc = reg_exec(r, "SELECT " SESS_COLS " FROM sessions WHERE staff_id = $1"
+	    " AND closed IS NULL ORDER BY device", 1, p, collect, &o, err);
+	if (rc == -ENOMEM)
+		rc = sk_errorf(err, ENOMEM, "out of memory");
+	for (i = 0; rc == 0 && i < o.n; i++)
+		rc = reg_feed_append(r, "session", o.v[i].device, "role", err);
+	free(o.v);
+	return rc < 0 ? rc : (int)o.n;
+}
+
+int
 reg_session_close_staff(struct reg *r, const struct reg_actor *a,
     const char *staff_id, const char *why, int64_t now, struct sk_error *err)
 {

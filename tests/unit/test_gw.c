@@ -377,6 +377,22 @@ test_handover_roles(void **state)
 	assert_int_equal(gw_engine_session_open(&e, "pc-1", "C3", "clerk", "code-pin", NOW + 2,
 	    NOW + 62, NOW + 3, &acts), 0);
 	assert_string_equal(trace(), "");
+	/* the user's role changed in the registry (it feeds "session role"):
+	 * the same session moves to the new role's set, the old element goes */
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "C3", "tax", "code-pin", NOW + 2,
+	    NOW + 62, NOW + 4, &acts), 0);
+	assert_string_equal(trace(), "STAGE_ADD:pc-1 LOG");
+	assert_int_equal(acts.v[0].replace, 1);
+	assert_string_equal(acts.v[0].old_role, "");
+	assert_string_equal(acts.v[0].role, "tax");
+	assert_int_equal(acts.v[0].timeout_s, 58);
+	gw_actions_clear(&acts);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "C3", "clerk", "code-pin", NOW + 2,
+	    NOW + 62, NOW + 5, &acts), 0);
+	assert_string_equal(trace(), "STAGE_ADD:pc-1 LOG");
+	assert_string_equal(acts.v[0].old_role, "tax");
+	assert_string_equal(acts.v[0].role, "");
 	assert_int_equal(gw_engine_set_roles(&e, roles, GW_MAX_ROLES + 1), -E2BIG);
 }
 

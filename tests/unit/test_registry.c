@@ -873,6 +873,69 @@ readable(int fd, int ms)
 	return poll(&p, 1, ms) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
+/* A user's role changed while signed on (HR's CSV, the directory): the
+ * gateways hold the session in its role's set (docs/gateway.md), read
+ * when it opened, so the registry feeds a "session role" change for
+ * each open session of that user; the gateway reads the session and the
+ * role again. Nothing when the role stays, nothing without a session. */
+static void
+t_role_change(void **state)
+{
+	struct fx *f = *state;
+	struct sk_error err;
+	struct reg_staff s;
+	struct reg_actor gw = { "sekisho-gw@gw1", "" };
+	int64_t now = (int64_t)time(NULL), head;
+
+	pools(f);
+	add_dev(f, "pc-001", PUB_A);
+	add_dev(f, "pc-002", PUB_B);
+	memset(&s, 0, sizeof(s));
+	snprintf(s.staff_id, sizeof(s.staff_id), "s0001");
+	snprintf(s.name, sizeof(s.name), "staff s0001");
+	snprintf(s.role, sizeof(s.role), "tax");
+	snprintf(s.source, sizeof(s.source), "csv");
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s, NULL, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	staff(f, "s0002");
+	assert_int_equal(reg_session_open(f->r, &gw, "pc-001", "s0001", "card", now, 600,
+	    NULL, &err), 0);
+	assert_int_equal(reg_session_open(f->r, &gw, "pc-002", "s0002", "card", now, 600,
+	    NULL, &err), 0);
+	assert_int_equal(reg_feed_head(f->r, &head, &err), 0);
+
+	/* the same row again (a nightly sync), another name: nothing */
+	snprintf(s.name, sizeof(s.name), "staff s0001 (renamed)");
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s, NULL, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_string_equal(since(f->r, head), "");
+	/* another role: the session's gateways told */
+	snprintf(s.role, sizeof(s.role), "clerk");
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s, NULL, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_string_equal(since(f->r, head), "session role pc-001\n");
+	assert_int_equal(reg_feed_head(f->r, &head, &err), 0);
+	/* no role at all: the same */
+	s.role[0] = '\0';
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s, NULL, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_string_equal(since(f->r, head), "session role pc-001\n");
+	assert_int_equal(reg_feed_head(f->r, &head, &err), 0);
+	/* signed off: a role change is nobody's business at the gateway */
+	assert_int_equal(reg_session_close(f->r, &gw, "pc-001", "signed off", now + 1,
+	    &err), 0);
+	assert_int_equal(reg_feed_head(f->r, &head, &err), 0);
+	snprintf(s.role, sizeof(s.role), "tax");
+	assert_int_equal(reg_begin(f->r, &err), 0);
+	assert_int_equal(reg_staff_put(f->r, &f->a, &s, NULL, &err), 0);
+	assert_int_equal(reg_commit(f->r, &err), 0);
+	assert_string_equal(since(f->r, head), "");
+}
+
 /* Pruning (feed.h): below the lowest seq a live follower reported, older
  * than the window; the marker; a follower behind it told so (-ESTALE). */
 static void
@@ -1213,6 +1276,7 @@ main(void)
 		BOTH(t_cards_keys), BOTH(t_queue), BOTH(t_feed), BOTH(t_sessions),
 		BOTH(t_session_unique), BOTH(t_session_handover), BOTH(t_policy_text), BOTH(t_feed_wake), BOTH(t_feed_prune),
 		BOTH(t_feed_settle), BOTH(t_migrate_v1), cmocka_unit_test(t_feed_seq_parse),
+		BOTH(t_role_change),
 	};
 	const struct CMUnitTest pg[] = {
 		BOTH_PG(t_schema), BOTH_PG(t_devices), BOTH_PG(t_rollback),
@@ -1220,6 +1284,7 @@ main(void)
 		BOTH_PG(t_cards_keys), BOTH_PG(t_queue), BOTH_PG(t_feed),
 		BOTH_PG(t_sessions), BOTH_PG(t_session_unique), BOTH_PG(t_session_handover), BOTH_PG(t_policy_text),
 		BOTH_PG(t_feed_wake), BOTH_PG(t_feed_prune), BOTH_PG(t_feed_reconnect), BOTH_PG(t_migrate_v1),
+		BOTH_PG(t_role_change),
 	};
 	const char *env = getenv("SEKISHO_TEST_PG_URL");
 	char cmd[512];
