@@ -383,14 +383,13 @@ sandbox_keep_caps(const int *caps, size_t n, struct sk_error *err)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2];
-	const struct rlimit zero = { 0, 0 };
 	uint64_t keep = 0;
 
 	for (size_t i = 0; i < n; i++)
 		if (caps[i] >= 0 && caps[i] <= 63)
 			keep |= 1ULL << caps[i];
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 || setrlimit(RLIMIT_CORE, &zero) == -1)
-		return sk_errorf(err, errno, "not dumpable: %s", strerror(errno)), -1;
+	if (sandbox_no_dump(err) < 0)
+		return -1;
 	/* Only those still there: a unit that bounds it already (and grants
 	 * no CAP_SETPCAP, which dropping needs) is left as it is. */
 	for (int cap = 0; cap <= 63; cap++)

@@ -112,6 +112,18 @@ int sandbox_enter(const struct sandbox *sb, struct sk_error *err);
 int sandbox_keep_caps(const int *caps, size_t n, struct sk_error *err);
 
 /*
+ * For a program that holds a key, a PIN or a code in memory and runs as
+ * whoever started it (sekisho-provision), or until it enters its sandbox
+ * (the verifier, the relay, the beacon): not dumpable (no core file, no
+ * ptrace or /proc/PID/mem by the same user, /proc/PID root's) and
+ * RLIMIT_CORE 0, soft and hard (a core_pattern pipe such as
+ * systemd-coredump reads the limit; non-dumpable alone is still dumped
+ * where fs.suid_dumpable is 2). Call it first in main. 0, or -1 with one
+ * line in err.
+ */
+int sandbox_no_dump(struct sk_error *err);
+
+/*
  * For that parent: no_new_privs and sb's seccomp allow-list (the base list,
  * sb->syscalls, sb->noops; executable mappings allowed), nothing else of
  * the sandbox: it stays root with its capabilities. The filter is

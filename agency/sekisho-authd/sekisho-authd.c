@@ -540,7 +540,12 @@ main(int argc, char **argv)
 	};
 
 	log_init(PROCNAME, 1, LOG_LEVEL_WARN);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* keys in memory */
+	{
+		struct sk_error err;	/* keys in memory: no core, no ptrace */
+
+		if (sandbox_no_dump(&err) < 0)
+			fatalx("%s", err.msg);
+	}
 	parse_args(&d, argc, argv);
 	log_setverbose(d.verbose);
 	if (d.keygen_dir != NULL)

@@ -291,7 +291,12 @@ main(int argc, char **argv)
 	log_init(PROCNAME, 1, LOG_LEVEL_WARN);
 	/* The key will be in this process's memory: no core dump, no ptrace
 	 * by the unprivileged user it runs as. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	{
+		struct sk_error err;
+
+		if (sandbox_no_dump(&err) < 0)
+			fatalx("%s", err.msg);
+	}
 	parse_args(&d, argc, argv);
 	log_setverbose(d.verbose);
 	load_config(&d);

@@ -320,7 +320,12 @@ main(int argc, char **argv)
 	static struct signond d = { .key_fd = -1, .user = SANDBOX_USER_SIGNON };
 
 	log_init(PROCNAME, 1, LOG_LEVEL_WARN);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* the key is in memory */
+	{
+		struct sk_error err;	/* the key is in memory */
+
+		if (sandbox_no_dump(&err) < 0)
+			fatalx("%s", err.msg);
+	}
 	parse_args(&d, argc, argv);
 	/* Started by sekishod with the key's descriptor (-K): it ends with
 	 * sekishod, whose restart starts a relay of its own; one left behind

@@ -5,6 +5,7 @@
  *	sekisho-provision [-q] [-r URL] [-K KEYDIR] [--by LOGIN] SUBCOMMAND ...
  */
 #include "provisioning/sekisho-provision/prov.h"
+#include "lib/sandbox.h"
 
 #include <pwd.h>
 #include <stdlib.h>
@@ -59,6 +60,16 @@ main(int argc, char *argv[])
 	const char *now;
 	int i = 1, rc;
 
+	/* The agency's signing key, laptops' keys, PINs and codes pass
+	 * through this process: no core file, no ptrace by its user. */
+	{
+		struct sk_error err;
+
+		if (sandbox_no_dump(&err) < 0) {
+			fprintf(stderr, "%s: %s\n", PROV_NAME, err.msg);
+			return EXIT_FAILURE;
+		}
+	}
 	memset(&p, 0, sizeof(p));
 	p.url = getenv("SEKISHO_REGISTRY");
 	p.keydir = getenv("SEKISHO_KEYS");

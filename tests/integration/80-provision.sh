@@ -260,6 +260,37 @@ PY
 check "a password in the registry URL is refused (it would be in argv)" is 2 \
 	"sekisho-provision: the registry URL holds a password, which anyone could read in the process list: give it in ~/.pgpass or \$PGPASSFILE instead" \
 	"$P" -r "postgresql://it:secret@db.example/sekisho" device list
+# The tool holds the agency's signing key, laptops' keys and PINs in
+# memory: it is not dumpable (no core file; /proc/PID root's, so no
+# ptrace or /proc/PID/mem by the user it runs as) and RLIMIT_CORE is 0
+# (systemd-coredump honours it). Seen on a `user pin` waiting for its PIN,
+# run as nobody: a dumpable process's /proc/PID/status would be nobody's.
+nodump() {
+	local d=$tmp/nodump pid st lim i rc
+	mkdir -p "$d" && chmod 0777 "$d"
+	SEKISHO_REGISTRY=sqlite:$d/reg.db "$P" -q user add S9 --name nd >/dev/null || return 1
+	chown -R nobody "$d" && mkfifo -m 0666 "$d/pin" || return 1
+	exec 4<>"$d/pin"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		env SEKISHO_REGISTRY=sqlite:$d/reg.db "$P" -q user pin S9 --pin-fd 3 3<"$d/pin" &
+	pid=$!
+	# waiting for it to hold the registry open (it read its options and
+	# is about to read the PIN)
+	for i in $(seq 1 500); do
+		ls -l /proc/$pid/fd 2>/dev/null | grep -q 'reg.db$' && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.01
+	done
+	st=$(stat -c %u /proc/$pid/status 2>/dev/null)
+	lim=$(awk '/^Max core file size/ { print $5, $6 }' /proc/$pid/limits 2>/dev/null)
+	printf '4711\n' >&4
+	exec 4>&-
+	wait $pid
+	rc=$?
+	echo "owner of /proc/PID/status: $st (want 0), core limit: $lim (want 0 0), exit $rc"
+	[ "$st" = 0 ] && [ "$lim" = "0 0" ] && [ "$rc" = 0 ]
+}
+check "sekisho-provision is not dumpable and makes no core file (it holds keys and PINs)" nodump
 suite sqlite "sqlite:$tmp/sqlite/reg.db"
 check "sqlite: the registry file is 0600" bash -c "[ \$(stat -c %a $tmp/sqlite/reg.db) = 600 ]"
 if pg_start "$tmp/pg"; then
