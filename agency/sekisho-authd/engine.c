@@ -33,7 +33,8 @@ authd_limits_init(struct authd_limits *l, uint32_t src_rate, uint32_t src_burst)
 	if (rl_init(&l->src, src_rate, src_burst, AUTHD_RL_SLOTS) < 0 ||
 	    rl_init(&l->dev, AUTHD_DEV_RATE, AUTHD_DEV_BURST, AUTHD_RL_SLOTS) < 0 ||
 	    rl_init(&l->fail, AUTHD_FAIL_RATE, AUTHD_FAIL_BURST, AUTHD_RL_SLOTS) < 0 ||
-	    rl_init(&l->ev, AUTHD_EV_RATE, AUTHD_EV_BURST, AUTHD_RL_SLOTS) < 0) {
+	    rl_init(&l->ev, AUTHD_EV_RATE, AUTHD_EV_BURST, AUTHD_RL_SLOTS) < 0 ||
+	    rl_init(&l->unv, AUTHD_UNV_RATE, AUTHD_UNV_BURST, AUTHD_RL_SLOTS) < 0) {
 		authd_limits_free(l);
 		return -ENOMEM;
 	}
@@ -47,6 +48,7 @@ authd_limits_free(struct authd_limits *l)
 	rl_free(&l->dev);
 	rl_free(&l->fail);
 	rl_free(&l->ev);
+	rl_free(&l->unv);
 }
 
 static void
@@ -169,6 +171,7 @@ struct attempt {
 	int				 have_staff;
 	int				 unrecorded;	/* over the laptop's rate:
 							 * no audit record */
+	int				 unverified;	/* under no laptop's key */
 	int				 answer;	/* 0: answer nothing */
 };
 
@@ -402,6 +405,26 @@ authd_events_admit(struct authd_engine *e, const char *source, int64_t now)
 }
 
 int
+authd_unverified_recorded(struct authd_engine *e, const char *source)
+{
+	char k[RL_KEY_MAX];
+	uint64_t n;
+	int rc;
+
+	if (e->limits == NULL)
+		return 1;
+	source_key(source, k, sizeof(k));
+	if ((rc = rl_take(&e->limits->unv, k, e->now_ms, &n)) == RL_OK)
+		return 1;
+	e->count[AUTHD_C_LIMITED]++;
+	if (rc == RL_REFUSED_NOTE)
+		note(e, "source %s sent more requests that verify under no laptop's key"
+		    " than %u a minute (%u at once): answered, not recorded", k,
+		    e->limits->unv.rate, e->limits->unv.burst);
+	return 0;
+}
+
+int
 authd_device_key(struct authd_engine *e, const char *device, EVP_PKEY **pk,
     char *why, size_t whylen, struct sk_error *err)
 {
@@ -453,11 +476,13 @@ handle_bound(struct authd_engine *e, const uint8_t *in, size_t len, int64_t now,
 	if ((rc = authd_device_key(e, bd.device, &pk, a->rec->reason,
 	    sizeof(a->rec->reason), err)) < 0)
 		return rc;
+	a->unverified = 1;
 	if (rc > 0)
 		return a->res.result = SIGNON_R_DEVICE, 0;
 	if (signon_bound_verify_key(in, pk) != SIGNON_OK)
 		return refuse(a, SIGNON_R_DEVICE, "the request does not verify under"
 		    " laptop %s's key", bd.device);
+	a->unverified = 0;
 	/* 3: the nonce */
 	if ((rc = nonce_use(e->nonces, q->nonce, bd.device, e->now_ms / 1000)) !=
 	    NONCE_OK)
@@ -633,6 +658,8 @@ authd_handle(struct authd_engine *e, const uint8_t *in, size_t len,
 			return 0;
 		goto sign;
 	}
+	if (a.unverified && !authd_unverified_recorded(e, source))
+		goto sign;
 	sk_strlcpy(rec->result, signon_result_name(a.res.result), sizeof(rec->result));
 	if ((rc = reg_signon_append(e->r, rec, &e->head_count, e->head_hash, err)) < 0)
 		return rc;

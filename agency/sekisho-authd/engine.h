@@ -108,9 +108,16 @@ struct authd_keycache {
  * minutes; past the burst, 100 a second (1,200 events). */
 #define AUTHD_EV_RATE		6000
 #define AUTHD_EV_BURST		1000
+/* unv: records of requests and audit events that verify under no
+ * laptop's key (unknown, revoked, another's key), per source address:
+ * past it they are answered as before but not recorded, so that
+ * whatever reaches the port cannot write the audit trail at the source's
+ * rate (one note a minute says how many were not). */
+#define AUTHD_UNV_RATE		60
+#define AUTHD_UNV_BURST		20
 #define AUTHD_RL_SLOTS		(1u << 15)
 struct authd_limits {
-	struct ratelimit	src, dev, fail, ev;
+	struct ratelimit	src, dev, fail, ev, unv;
 };
 /* The buckets at the rates above (src_rate, src_burst: -R; 0 rate: no
  * limit for the source). 0 or -ENOMEM. */
@@ -184,6 +191,11 @@ int authd_answer_unchecked(struct authd_engine *e, const uint8_t *in,
  */
 int authd_device_key(struct authd_engine *e, const char *device, EVP_PKEY **pk,
     char *why, size_t whylen, struct sk_error *err);
+/* A refusal of something that verified under no laptop's key (step 2)
+ * from source: 1 when it may be recorded (the source's unv bucket), 0
+ * when it is answered unrecorded (a note a minute). Always 1 without
+ * rate limits. */
+int authd_unverified_recorded(struct authd_engine *e, const char *source);
 
 /*
  * One EVENTS_BOUND (agency/sekisho-authd/events.c, docs/agent.md "Audit

@@ -95,6 +95,11 @@ authd_events(struct authd_engine *e, const uint8_t *in, size_t len,
 		rc = 1;
 	}
 	if (rc > 0) {
+		ack.result = SIGNON_R_DEVICE;
+		if (!authd_unverified_recorded(e, source)) {
+			e->count[AUTHD_C_REFUSED]++;
+			goto answer;
+		}
 		/* one record of the refusal; nothing of the events */
 		sk_strlcpy(recs[0].op, "events", sizeof(recs[0].op));
 		sk_strlcpy(recs[0].result, signon_result_name(SIGNON_R_DEVICE),

@@ -1154,6 +1154,88 @@ t_events_limits(void **state)
 	authd_batch_abort(&w->e);
 }
 
+/* A BOUND for dev signed by key, which verifies under no laptop's key
+ * (answered "device"): 1 if it was recorded. */
+static int
+unverified(struct world *w, const char *dev, const struct signon_signer *key)
+{
+	static struct signon_bound bd;
+	struct signon_request q;
+	struct signon_result_msg res;
+	uint8_t b[SIGNON_MAX_LEN], out[SIGNON_MAX_LEN];
+
+	memset(&q, 0, sizeof(q));
+	q.op = SIGNON_OP_SIGNON;
+	q.factor = SIGNON_F_CARD_PIN;
+	memset(q.nonce, 7, sizeof(q.nonce));
+	snprintf(q.card, sizeof(q.card), "%s", CARD);
+	memset(&bd, 0, sizeof(bd));
+	assert_int_equal(signon_request_seal(bd.req_raw, sizeof(bd.req_raw), &q,
+	    w->unsealer.pub, PIN, strlen(PIN), "", 0), SIGNON_REQUEST_LEN);
+	snprintf(bd.device, sizeof(bd.device), "%s", dev);
+	bd.time = (uint64_t)w->now;
+	assert_int_equal(signon_bound_sign(b, sizeof(b), &bd, key), SIGNON_BOUND_LEN);
+	assert_int_equal(roundtrip(w, b, SIGNON_BOUND_LEN, out), SIGNON_RESULT_LEN);
+	assert_int_equal(signon_result_decode(out, SIGNON_RESULT_LEN, &res), 0);
+	assert_int_equal(signon_result_verify(out, w->verifier.pub), 0);
+	assert_int_equal(res.result, SIGNON_R_DEVICE);
+	return w->rec.result[0] != '\0';
+}
+
+/* Requests that verify under no laptop's key (an unknown or revoked
+ * laptop, another's key) are answered "device" and recorded, but from one
+ * address at most AUTHD_UNV_BURST at once and AUTHD_UNV_RATE a minute:
+ * whatever reaches the verifier's port cannot write the audit trail (and
+ * fill the registry's disk) at the source rate, 1,200 records a minute
+ * and 6,000 more as audit events. One note a minute says so; a laptop
+ * that verifies, from the same address, and another address, are
+ * recorded as before. */
+static void
+t_rate_unverified(void **state)
+{
+	struct world *w = *state;
+	struct signon_result_msg r;
+	struct signon_events_ack ack;
+	char head[REG_HASH_HEX];
+	int64_t n0, n1;
+	int recorded = 0, notes = 0, nrec;
+
+	limits_on(w);
+	w->source = "10.77.0.9:1234";
+	OK(reg_signon_head(w->r, &n0, head, &e_));
+	for (int i = 0; i < 100; i++) {
+		w->e.clock_ms += 100;	/* 10 a second: within the source's rate */
+		recorded += unverified(w, i % 2 ? "pc-9999" : "pc-0002", &w->dev);
+		if (w->e.has_note) {
+			notes++;
+			assert_string_equal(w->e.note, "source 10.77.0.9 sent more requests"
+			    " that verify under no laptop's key than 60 a minute (20 at"
+			    " once): answered, not recorded");
+		}
+	}
+	OK(reg_signon_head(w->r, &n1, head, &e_));
+	/* the burst, then one a second: 10 s */
+	assert_int_equal(recorded, AUTHD_UNV_BURST + 9);
+	assert_int_equal(n1 - n0, recorded);
+	assert_int_equal(notes, 1);
+	/* the same address, a laptop that verifies: recorded */
+	r = ask(w, &(struct ask){ .factor = SIGNON_F_CARD_KEY, .card = w->card.id });
+	assert_int_equal(r.result, SIGNON_R_OK);
+	assert_string_equal(w->rec.result, "ok");
+	/* another address: recorded */
+	w->source = "10.77.0.10:1234";
+	assert_int_equal(unverified(w, "pc-9999", &w->dev), 1);
+	/* audit events that verify under no laptop's key: the same bound
+	 * (events() sends from 10.77.0.2) */
+	recorded = 0;
+	for (int i = 0; i < 30; i++) {
+		ack = events(w, 1, 1, &w->dev, "pc-9999", 0, &nrec);
+		assert_int_equal(ack.result, SIGNON_R_DEVICE);
+		recorded += nrec;
+	}
+	assert_int_equal(recorded, AUTHD_UNV_BURST);
+}
+
 /*
  * The nonces' clock never goes back (nonce.h). A used nonce is remembered
  * until it expires, and its slot is then free for another; were the
@@ -1237,6 +1319,7 @@ main(void)
 		SQ(t_audit_chain), SQ(t_audit_tail), SQ(t_junk), SQ(t_pin_refused),
 		SQ(t_rate_source), SQ(t_rate_laptop), SQ(t_unavailable), SQ(t_handover), SQ(t_events),
 		SQ(t_events_limits), SQ(t_nonce_clock_back), SQ(t_nonce_wall_clock),
+		SQ(t_rate_unverified),
 	};
 	const struct CMUnitTest pg[] = {
 		PG(t_card_pin), PG(t_lockout_across_factors), PG(t_replay_and_laptops),
