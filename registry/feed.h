@@ -15,6 +15,8 @@
  *                                device's previous session is replaced)
  *   session   close     DEVICE   reg_session_close, a revocation, a user
  *                                disabled
+ *   session   role      DEVICE   reg_staff_put changed the role of the
+ *                                user of the device's open session
  *
  * A row says only WHAT changed; the follower reads the object's current
  * state (reg_device_get, reg_session_active, reg_group_get), so that it
