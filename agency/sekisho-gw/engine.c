@@ -815,7 +815,8 @@ gw_engine_session_open(struct gw_engine *e, const char *device, const char *staf
 
 	if (!found)
 		return -ENOENT;
-	if (expires <= now || !token_ok(staff, GW_NAME_MAX) || !token_ok(factor, GW_FACTOR_MAX))
+	if (expires <= now || expires - now > GW_SESSION_MAX_S || !token_ok(staff, GW_NAME_MAX) ||
+	    !token_ok(factor, GW_FACTOR_MAX))
 		return -EINVAL;
 	d = &e->devs[i];
 	if (d->sess.expires == expires && strcmp(d->sess.staff, staff) == 0 &&

@@ -51,6 +51,11 @@
 #define GW_LOG_MAX	200
 #define GW_ROLE_MAX	31	/* POLICY_ROLE_MAX */
 #define GW_MAX_ROLES	64	/* COMPILE_GW_MAX_ROLES */
+/* The longest session admitted: the registry's own cap (a year and a
+ * day, registry/session.c). A row beyond it is refused like any
+ * malformed row, never a timeout nftables refuses, which would fail the
+ * gateway's every transaction that carries it. */
+#define GW_SESSION_MAX_S	(366 * 86400)
 
 /* A device's row as the registry gave it: text, unchecked. */
 struct gw_row {

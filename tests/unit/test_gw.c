@@ -414,6 +414,13 @@ test_sessions(void **state)
 	    NOW, &acts), -EINVAL);
 	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S 1", "", "card", NOW, NOW + 5,
 	    NOW, &acts), -EINVAL);
+	/* a row the registry's own calls never write (a lifetime over a
+	 * year, an expiry nft cannot take): refused, never a timeout that
+	 * fails the gateway's every transaction from then on */
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "", "card", NOW,
+	    NOW + 366 * 86400 + 1, NOW, &acts), -EINVAL);
+	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "", "card", NOW,
+	    INT64_MAX, NOW, &acts), -EINVAL);
 	assert_string_equal(trace(), "");
 	assert_int_equal(gw_engine_session_open(&e, "pc-1", "S0001", "", "card", NOW, NOW + 60,
 	    NOW, &acts), 0);
