@@ -13,8 +13,8 @@
  *   group     template  GROUP    reg_group_set_template
  *   session   open      DEVICE   reg_session_open (also a handover: the
  *                                device's previous session is replaced)
- *   session   close     DEVICE   reg_session_close, a revocation, a user
- *                                disabled
+ *   session   close     DEVICE   reg_session_close, a revocation, a new
+ *                                key (reg_device_set_key), a user disabled
  *   session   role      DEVICE   reg_staff_put changed the role of the
  *                                user of the device's open session
  *
