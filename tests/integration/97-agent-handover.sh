@@ -199,6 +199,16 @@ check "s1001 takes it back with her card" says \
 	"Handed over from s1003: signed on as s1001 with card + PIN for 480 minutes." \
 	hl_agent handover --reader "$A" --pin-fd 3 3<"$HL_DIR/pin"
 check "the sets follow: s1001's again" sets_wait "$ADDR" "$ADDR" ""
+
+# ---- her role changed while she is signed on (HR, the directory) ----
+# The registry feeds "session role" for her open session: the gateway
+# moves it to the new role's set, the old role's access goes at once.
+check "IT moves s1001 from role tax to role welfare, signed on" \
+	lab_gw_prov user add s1001 --name 'Tax Clerk' --role welfare
+check "the gateway follows: signed_on and role_welfare, role_tax nothing" \
+	sets_wait "$ADDR" "" "$ADDR"
+check "as s1001 (welfare now): the tax host does not answer" unreached "$HL_TAX"
+check "as s1001: the welfare host answers" hl_reach "$HL_WELFARE"
 check "sign-off" says "Signed off." hl_agent logout
 check "stage 1: every set empty" sets_wait "" "" ""
 check "stage 1: the common host does not answer" unreached "$HL_COMMON"
