@@ -487,14 +487,8 @@ reg_device_set_key(struct reg *r, const char *name, const char *pubkey,
     int key_here, struct sk_error *err)
 {
 	const char *p[3] = { name, pubkey[0] ? pubkey : NULL, key_here ? "1" : "0" };
-	char old[REG_PUB_LEN + 1] = "";
-	struct str_out o = { old, sizeof(old), 0 };
 	int rc;
 
-	/* the key it had: another key is another tunnel (below) */
-	if ((rc = reg_exec(r, "SELECT pubkey FROM devices WHERE name = $1", 1, p, one_str,
-	    &o, err)) < 0)
-		return rc;
 	rc = reg_exec(r, "UPDATE devices SET pubkey = $2, key_here = $3, key_handed ="
 	    " NULL WHERE name = $1 AND state = 'active'", 3, p, NULL, NULL, err);
 	if (rc == -EEXIST)
@@ -506,19 +500,10 @@ reg_device_set_key(struct reg *r, const char *name, const char *pubkey,
 		return rc;
 	/* a session of the old key's tunnel ends with it, as at a
 	 * revocation: left open it would come back for the new key at a
-	 * gateway's next full sync */
-	if (strcmp(old, pubkey) == 0)
-		return 0;
-	{
-		struct reg_session sess;
-		int64_t now = now_s();
-
-		if ((rc = reg_session_active(r, name, now, &sess, err)) == -ENOENT)
-			return 0;	/* none in force */
-		if (rc < 0)
-			return rc;
-		return reg_session_close(r, NULL, name, "device rekeyed", now, err);
-	}
+	 * gateway's next full sync (one statement: an export sets thousands
+	 * of keys) */
+	rc = reg_session_end_in_force(r, NULL, name, "device rekeyed", now_s(), err);
+	return rc < 0 ? rc : 0;
 }
 
 int

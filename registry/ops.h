@@ -217,6 +217,11 @@ int reg_session_handover(struct reg *r, const struct reg_actor *a, const char *d
  * none is open (an expired one is closed all the same). */
 int reg_session_close(struct reg *r, const struct reg_actor *a, const char *device,
     const char *why, int64_t now, struct sk_error *err);
+/* Closes the device's session in force (unexpired), if any, in one
+ * statement (audited and fed when there was one): 1 closed, 0 none, or
+ * -errno. In the caller's transaction (a new key: reg_device_set_key). */
+int reg_session_end_in_force(struct reg *r, const struct reg_actor *a,
+    const char *device, const char *why, int64_t now, struct sk_error *err);
 /* The device's open, unexpired session: 0, or -ENOENT. */
 int reg_session_active(struct reg *r, const char *device, int64_t now,
     struct reg_session *s, struct sk_error *err);

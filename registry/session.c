@@ -142,6 +142,33 @@ hand_over(struct reg *r, const struct reg_actor *a, const char *device,
 	return reg_audit(r, a, "session close", device, detail, err);
 }
 
+int
+reg_session_end_in_force(struct reg *r, const struct reg_actor *a, const char *device,
+    const char *why, int64_t now, struct sk_error *err)
+{
+	struct prev_row pr;
+	char t[24], detail[REG_TEXT_MAX + 2 * REG_NAME_MAX + 64];
+	const char *p[3] = { device, I64(t, now), why };
+	int rc;
+
+	if (a == NULL)
+		a = &nobody;
+	memset(&pr, 0, sizeof(pr));
+	if ((rc = reg_exec(r, "UPDATE sessions SET closed = $2, closed_why = $3 WHERE"
+	    " device = $1 AND closed IS NULL AND expires > CAST($2 AS BIGINT)"
+	    " RETURNING id, staff_id, expires, closed_why", 3, p, prev_row, &pr,
+	    err)) < 0)
+		return rc;
+	if (!pr.found)
+		return 0;
+	snprintf(detail, sizeof(detail), "session %" PRId64 " of %s closed: %s", pr.id,
+	    pr.staff, why);
+	if ((rc = reg_audit(r, a, "session close", device, detail, err)) < 0 ||
+	    (rc = reg_feed_append(r, "session", device, "close", err)) < 0)
+		return rc;
+	return 1;
+}
+
 /* checked: the caller read the device (active) and the user (enabled,
  * not locked) in this transaction; else they are read here. */
 static int
