@@ -500,8 +500,10 @@ reg_device_set_key(struct reg *r, const char *name, const char *pubkey,
 		return rc;
 	/* a session of the old key's tunnel ends with it, as at a
 	 * revocation: left open it would come back for the new key at a
-	 * gateway's next full sync (one statement: an export sets thousands
-	 * of keys) */
+	 * gateway's next full sync. A key made here for a device that had
+	 * none (an export: thousands at once) ends nothing (ops.h). */
+	if (pubkey[0] != '\0' && key_here)
+		return 0;
 	rc = reg_session_end_in_force(r, NULL, name, "device rekeyed", now_s(), err);
 	return rc < 0 ? rc : 0;
 }

@@ -104,7 +104,10 @@ int reg_device_list(struct reg *r, int (*fn)(void *arg,
  * revoked"), both fed to the change log. */
 int reg_device_revoke(struct reg *r, const struct reg_actor *a, const char *name,
     const char *reason, struct sk_error *err);
-/* A new public key ("" : to be made here at the next export). */
+/* A new public key ("" : to be made here at the next export). The
+ * device's session in force ends with the old key ("device rekeyed"),
+ * except for a key made here (key_here) at the export of a device that
+ * had none: no tunnel had a key, and removing one ended its session. */
 int reg_device_set_key(struct reg *r, const char *name, const char *pubkey,
     int key_here, struct sk_error *err);
 /* A bundle with this serial was signed; handed != 0: the private key
