@@ -906,10 +906,14 @@ ps_check_sets(struct parser *ps)
 }
 
 /* Every prefix a rule names lies inside one lgwan prefix: the rule can only
- * ever narrow what lgwan routes. */
+ * ever narrow what lgwan routes. A set that passed (done[k] set) is not
+ * looked at again: a set shared by many services (ten each in the bench's
+ * 1,000) cost a binary search per prefix per service, a third of the
+ * parse. The first rule naming a set that fails is the one named, as
+ * before. */
 static int
 rule_inside(struct parser *ps, const struct policy_rule *r, const char *kind,
-    const char *what)
+    const char *what, unsigned char *done)
 {
 	const struct policy *p = ps->p;
 	char b[PS_PREFIX6_LEN];
@@ -917,6 +921,8 @@ rule_inside(struct parser *ps, const struct policy_rule *r, const char *kind,
 	for (size_t k = 0; k < r->n_sets; k++) {
 		const struct policy_set *s = &p->sets[r->sets[k]];
 
+		if (done != NULL && done[r->sets[k]])
+			continue;
 		for (size_t i = 0; i < s->n4; i++) {
 			const struct prefix4 *pf = &s->v4[i];
 
@@ -933,6 +939,8 @@ rule_inside(struct parser *ps, const struct policy_rule *r, const char *kind,
 				return ps_perr(ps, pf->line, "%s \"%s\" %s %s is outside every lgwan prefix",
 				    kind, r->name, what, ps_fmt_prefix6(&pf->addr, pf->plen, b));
 		}
+		if (done != NULL)
+			done[r->sets[k]] = 1;
 	}
 	return 0;
 }
@@ -979,16 +987,21 @@ ps_check_rules(struct parser *ps)
 {
 	struct policy *p = ps->p;
 	char a[INET_ADDRSTRLEN];
+	unsigned char *done;
 	int rc;
 
 	if ((rc = check_v6(ps)) != 0)
 		return rc;
-	for (size_t i = 0; i < p->n_services; i++)
-		if ((rc = rule_inside(ps, &p->services[i], "service", "destination")) != 0)
-			return rc;
-	for (size_t i = 0; i < p->n_inbound; i++)
-		if ((rc = rule_inside(ps, &p->inbound[i], "inbound", "source")) != 0)
-			return rc;
+	/* NULL (out of memory): every set checked for every rule, as slow
+	 * as it is right */
+	done = calloc(p->n_sets + 1, 1);
+	for (size_t i = 0; rc == 0 && i < p->n_services; i++)
+		rc = rule_inside(ps, &p->services[i], "service", "destination", done);
+	for (size_t i = 0; rc == 0 && i < p->n_inbound; i++)
+		rc = rule_inside(ps, &p->inbound[i], "inbound", "source", done);
+	free(done);
+	if (rc != 0)
+		return rc;
 	if (p->dist_server.sin_family == AF_INET &&
 	    !policy_prefix_contains(p, p->dist_server.sin_addr))
 		return ps_perr(ps, ps->dist_server_line, "distribution server %s is outside every lgwan prefix, it must be reached through the tunnel or the office LAN",
