@@ -326,12 +326,14 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 	fetch_on_policy(d);
 	log_info("reload of serial %llu timed: bundle read and checked %.1f ms "
 	    "(helper %.1f, policy parsed %.1f), ruleset change made %.1f (rendered %.1f, "
-	    "read back %.1f, compared %.1f), routes and ruleset in force %.1f, "
+	    "read back %.1f, compared %.1f; sections of the policy kept unrendered: %d of %d), "
+	    "routes and ruleset in force %.1f, "
 	    "staging waited for %.1f, stored %.1f, the rest %.1f; CPU %.1f",
 	    (unsigned long long)d->pol.serial, (double)(t1 - t0) / 1e3,
 	    (double)c->helper_us / 1e3, (double)c->parse_us / 1e3,
 	    (double)(t2 - t1) / 1e3, (double)fc.render_us / 1e3, (double)fc.model_us / 1e3,
-	    (double)fc.diff_us / 1e3, (double)(t3 - t2) / 1e3, (double)(t4 - t3) / 1e3,
+	    (double)fc.diff_us / 1e3, fc.sections_kept, FW_NSECTIONS,
+	    (double)(t3 - t2) / 1e3, (double)(t4 - t3) / 1e3,
 	    (double)(t5 - t4) / 1e3, (double)(mono_us() - t5) / 1e3,
 	    (double)(cpu_us() - c0) / 1e3);
 	report(out, LOG_LEVEL_INFO, "accepted", "%s: policy serial %llu in force (was %llu): "

@@ -19,12 +19,17 @@ struct obj {
 	size_t		 n, cap;
 	int		 timeouts;	/* elements carry timeouts */
 	int		 concat_ranges;	/* a concatenation with intervals */
+	int		 sec;		/* its section (fw_render.h), -1: none */
+	int		 borrowed;	/* name, head and items are another
+					 * model's (fw_model_borrow) */
 };
 
 struct fw_model {
 	struct obj	*v;
 	size_t		 n, cap;
 	char		*office;	/* fw_model_set_office */
+	struct buf	 key[FW_NSECTIONS];	/* fw_model_set_key */
+	int		 keyed[FW_NSECTIONS];
 };
 
 static const char *const kw[] = { "set", "map", "chain" };
@@ -32,12 +37,18 @@ static const char *const kw[] = { "set", "map", "chain" };
 struct fw_model *
 fw_model_new(void)
 {
-	return calloc(1, sizeof(struct fw_model));
+	struct fw_model *m = calloc(1, sizeof(struct fw_model));
+
+	for (int s = 0; m != NULL && s < FW_NSECTIONS; s++)
+		buf_init(&m->key[s]);
+	return m;
 }
 
 static void
 obj_free(struct obj *o)
 {
+	if (o->borrowed)
+		return;		/* its lender's */
 	for (size_t i = 0; i < o->n; i++)
 		free(o->items[i]);
 	free(o->items);
@@ -52,6 +63,8 @@ fw_model_free(struct fw_model *m)
 		return;
 	for (size_t i = 0; i < m->n; i++)
 		obj_free(&m->v[i]);
+	for (int s = 0; s < FW_NSECTIONS; s++)
+		buf_free(&m->key[s]);
 	free(m->v);
 	free(m->office);
 	free(m);
@@ -121,6 +134,7 @@ push_obj(struct fw_model *m)
 	}
 	memset(&m->v[m->n], 0, sizeof(m->v[m->n]));
 	buf_init(&m->v[m->n].head);
+	m->v[m->n].sec = -1;
 	return &m->v[m->n++];
 }
 
@@ -209,6 +223,12 @@ close_block(struct obj *o, int again, const struct buf *head)
 int
 fw_model_read(struct fw_model *m, const char *text, int part)
 {
+	return fw_model_read_section(m, text, part, -1);
+}
+
+int
+fw_model_read_section(struct fw_model *m, const char *text, int part, int sec)
+{
 	const char *p = text;
 	struct obj *o = NULL;
 	int in_table = 0, had_elements = 0, again = 0, rc = 0;
@@ -230,7 +250,7 @@ fw_model_read(struct fw_model *m, const char *text, int part)
 			else if (k != K_CHAIN && (o = find_set(m, name, nlen)) != NULL) {
 				/* declared again: its elements accumulate (as
 				 * in nft), its head must be the same */
-				rc = o->kind == k && o->part == part ? 0 : -1;
+				rc = o->kind == k && o->part == part && !o->borrowed ? 0 : -1;
 				again = 1;
 				buf_free(&head);
 				buf_init(&head);
@@ -240,6 +260,7 @@ fw_model_read(struct fw_model *m, const char *text, int part)
 			else {
 				o->kind = k;
 				o->part = part;
+				o->sec = sec;
 				again = 0;
 			}
 			had_elements = 0;
@@ -288,6 +309,8 @@ same_items(const struct obj *a, const struct obj *b)
 {
 	if (a->n != b->n)
 		return 0;
+	if (a->items == b->items)	/* one borrowed the other's */
+		return 1;
 	for (size_t i = 0; i < a->n; i++)
 		if (strcmp(a->items[i], b->items[i]) != 0)
 			return 0;
@@ -653,6 +676,97 @@ fw_model_take(struct fw_model *m, struct fw_model *src, int part)
 	return rc;
 }
 
+/* o's name, head and items its own (copies), if it borrowed them. 0, or
+ * -1 out of memory (o is then empty, and its own). */
+static int
+own(struct obj *o)
+{
+	struct obj c = *o;
+
+	if (!o->borrowed)
+		return 0;
+	o->borrowed = 0;
+	o->name = NULL;
+	o->items = NULL;
+	o->n = o->cap = 0;
+	buf_init(&o->head);
+	if ((o->name = strdup(c.name)) == NULL)
+		return -1;
+	buf_add(&o->head, c.head.p != NULL ? c.head.p : "", c.head.len);
+	for (size_t i = 0; i < c.n; i++)
+		if (push_item(o, c.items[i], strlen(c.items[i])) < 0)
+			return -1;
+	return o->head.oom ? -1 : 0;
+}
+
+int
+fw_model_borrow(struct fw_model *m, const struct fw_model *from, int sec)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		struct obj *o;
+
+		if (from->v[i].sec != sec)
+			continue;
+		if ((o = push_obj(m)) == NULL)
+			return -1;
+		*o = from->v[i];
+		o->borrowed = 1;
+	}
+	return 0;
+}
+
+int
+fw_model_settle(struct fw_model *m, struct fw_model *from)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		struct obj *o = &m->v[i];
+		size_t k;
+
+		if (!o->borrowed)
+			continue;
+		for (k = 0; k < from->n; k++)
+			if (!from->v[k].borrowed && from->v[k].items == o->items &&
+			    from->v[k].name == o->name)
+				break;
+		if (k == from->n) {
+			/* not from's (firewall.c never does that): a copy of
+			 * its own, while the lender lives */
+			if (own(o) < 0)
+				rc = -1;
+			continue;
+		}
+		/* from gives them up: its object is left empty */
+		from->v[k].name = NULL;
+		from->v[k].items = NULL;
+		from->v[k].n = from->v[k].cap = 0;
+		buf_init(&from->v[k].head);
+		o->borrowed = 0;
+	}
+	return rc;
+}
+
+int
+fw_model_set_key(struct fw_model *m, int sec, struct buf *key)
+{
+	if (sec < 0 || sec >= FW_NSECTIONS)
+		return -1;
+	buf_free(&m->key[sec]);
+	m->key[sec] = *key;	/* taken */
+	buf_init(key);
+	m->keyed[sec] = !m->key[sec].oom;
+	return m->keyed[sec] ? 0 : -1;
+}
+
+int
+fw_model_same_key(const struct fw_model *m, int sec, const struct buf *key)
+{
+	return sec >= 0 && sec < FW_NSECTIONS && m->keyed[sec] && !key->oom &&
+	    m->key[sec].len == key->len &&
+	    (key->len == 0 || memcmp(m->key[sec].p, key->p, key->len) == 0);
+}
+
 int
 fw_model_set_office(struct fw_model *m, const char *text)
 {
@@ -771,7 +885,16 @@ fw_model_keep_dead(struct fw_model *m, const struct fw_elem_change *v, size_t n)
 		for (size_t k = 0; k < m->n && o == NULL; k++)
 			if (m->v[k].kind != K_CHAIN && strcmp(m->v[k].name, v[i].set) == 0)
 				o = &m->v[k];
-		for (size_t k = 0; o != NULL && k < v[i].n_dead; k++)
+		if (o == NULL || v[i].n_dead == 0)
+			continue;
+		/* its items are no longer what its section's input renders:
+		 * the next change renders that section (the tidy deletes
+		 * them) */
+		if (o->sec >= 0 && o->sec < FW_NSECTIONS)
+			m->keyed[o->sec] = 0;
+		if (own(o) < 0)
+			return -1;
+		for (size_t k = 0; k < v[i].n_dead; k++)
 			if (push_item(o, v[i].dead[k], strlen(v[i].dead[k])) < 0)
 				return -1;
 	}
