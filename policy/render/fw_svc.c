@@ -288,6 +288,7 @@ print_iv(struct buf *o, const struct iv *iv, int v6)
 
 struct strtab {				/* distinct strings, numbered from 0 */
 	char **str;
+	uint64_t *hv;			/* their hashes (hash()), parallel */
 	size_t n, cap;
 	size_t *slot;			/* hash table of their indices + 1 */
 	size_t nslot;
@@ -415,7 +416,19 @@ port_union(struct sweep *sw, int udp, int m, struct buf *o)
 	}
 	if (n == 0)
 		return 0;
-	qsort(sw->ports, n, sizeof(*sw->ports), cmp_pr);
+	/* a few dozen at most, mostly: in place, stably, as qsort (a merge
+	 * sort in glibc) would, without its calls */
+	if (n > 64)
+		qsort(sw->ports, n, sizeof(*sw->ports), cmp_pr);
+	else
+		for (size_t i = 1; i < n; i++) {
+			struct port_range x = sw->ports[i];
+			size_t j = i;
+
+			for (; j > 0 && sw->ports[j - 1].lo > x.lo; j--)
+				sw->ports[j] = sw->ports[j - 1];
+			sw->ports[j] = x;
+		}
 	for (size_t i = 1; i < n; i++) {
 		if (sw->ports[i].lo <= (unsigned)sw->ports[k].hi + 1) {
 			if (sw->ports[i].hi > sw->ports[k].hi)
@@ -448,6 +461,7 @@ classes_free(struct classes *cl)
 		}
 	}
 	free(ch->str);
+	free(ch->hv);
 	free(ch->slot);
 	free(cl->info);
 }
@@ -473,9 +487,14 @@ strtab_grow(struct classes *cl)
 		char **nb = reallocarray(ch->str, c, sizeof(*nb));
 		struct class_info *ni;
 
+		uint64_t *nh;
+
 		if (nb == NULL)
 			return -1;
 		ch->str = nb;
+		if ((nh = reallocarray(ch->hv, c, sizeof(*nh))) == NULL)
+			return -1;
+		ch->hv = nh;
 		if ((ni = reallocarray(cl->info, c, sizeof(*ni))) == NULL)
 			return -1;
 		cl->info = ni;
@@ -488,7 +507,7 @@ strtab_grow(struct classes *cl)
 		if (t == NULL)
 			return -1;
 		for (size_t i = 0; i < ch->n; i++) {
-			size_t k = hash(ch->str[i]) & (ns - 1);
+			size_t k = ch->hv[i] & (ns - 1);
 
 			while (t[k] != 0)
 				k = (k + 1) & (ns - 1);
@@ -507,16 +526,18 @@ static size_t
 intern(struct classes *cl, const char *text, int *fresh)
 {
 	struct strtab *ch = &cl->key;
+	uint64_t h = hash(text);
 	size_t k;
 
 	*fresh = 0;
 	if (strtab_grow(cl) < 0)
 		return SIZE_MAX;
-	for (k = hash(text) & (ch->nslot - 1); ch->slot[k] != 0; k = (k + 1) & (ch->nslot - 1))
-		if (strcmp(ch->str[ch->slot[k] - 1], text) == 0)
+	for (k = h & (ch->nslot - 1); ch->slot[k] != 0; k = (k + 1) & (ch->nslot - 1))
+		if (ch->hv[ch->slot[k] - 1] == h && strcmp(ch->str[ch->slot[k] - 1], text) == 0)
 			return ch->slot[k] - 1;
 	if ((ch->str[ch->n] = strdup(text)) == NULL)
 		return SIZE_MAX;
+	ch->hv[ch->n] = h;
 	memset(&cl->info[ch->n], 0, sizeof(cl->info[ch->n]));
 	ch->slot[k] = ch->n + 1;
 	*fresh = 1;
@@ -880,10 +901,11 @@ family(const struct policy *pol, const struct fw_params *p, int v6,
 
 /* ---- numbering: a class's number from what it allows ---- */
 
+/* A class's home number, from the hash of its key (hash(), kept). */
 static unsigned int
-home_id(const char *key)
+home_id(uint64_t h)
 {
-	return (unsigned int)(hash(key) % FW_SVC_MAX_CLASSES) + 1;
+	return (unsigned int)(h % FW_SVC_MAX_CLASSES) + 1;
 }
 
 /* What cmp_home sorts by: each class's home number, hashed once. */
@@ -922,7 +944,7 @@ number_classes(struct classes *cl)
 	}
 	for (size_t i = 0; i < n; i++) {
 		order[i] = i;
-		home[i] = home_id(cl->key.str[i]);
+		home[i] = home_id(cl->key.hv[i]);
 	}
 	qsort_r(order, n, sizeof(*order), cmp_home, &h);
 	for (size_t i = 0; i < n; i++) {
