@@ -65,7 +65,9 @@ struct fw_change {
  * changed. The sections of the policy part whose input is the same as
  * held's are not rendered: c's model borrows them from held (fw_model.h),
  * so c must be applied to that same held model (fw_change_apply) or
- * freed, before held changes. Pure. 0, or -ENOMEM with err. */
+ * freed before held is replaced or freed (a mode change in between,
+ * fw_switch_mode, leaves the policy's objects alone). Pure. 0, or
+ * -ENOMEM with err. */
 int fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
     struct fw_change *c, struct sk_error *err);
 /* The change that deletes the dead elements a change left (c->tidy): from
