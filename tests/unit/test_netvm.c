@@ -1440,6 +1440,26 @@ test_live_change(void **state)
 	assert_int_equal(wd, 2);
 	live_count(&pol, same, &add, &wd);
 	assert_int_equal(add + wd, 0);
+	/* the walk answers as the binary search, in order or not */
+	{
+		struct live_walk w = { more, 0 };
+
+		for (size_t i = 0; i < more->n_lgwan; i++) {
+			assert_true(live_walk_has(&w, more->lgwan[i].addr, more->lgwan[i].plen));
+			assert_false(live_walk_has(&w, more->lgwan[i].addr,
+			    (uint8_t)(more->lgwan[i].plen + 1)));
+		}
+		inet_pton(AF_INET, "10.64.0.0", &a);	/* back to the start */
+		assert_true(live_walk_has(&w, a, 16));
+		inet_pton(AF_INET, "172.20.0.0", &a);
+		assert_true(live_walk_has(&w, a, 16));
+		inet_pton(AF_INET, "192.0.2.0", &a);	/* past the end */
+		assert_false(live_walk_has(&w, a, 24));
+		w = (struct live_walk){ less, 0 };
+		for (size_t i = 0; i < more->n_lgwan; i++)
+			assert_int_equal(live_walk_has(&w, more->lgwan[i].addr, more->lgwan[i].plen),
+			    live_has_prefix(less, more->lgwan[i].addr, more->lgwan[i].plen));
+	}
 	policy_free(same);
 	policy_free(more);
 	policy_free(less);
