@@ -60,6 +60,9 @@ struct parser {
 	struct policy_rule *rule;
 	struct set_ref *refs;
 	size_t n_refs, cap_refs;
+	/* the rules' names so far, services [0] and inbound [1]: a hash
+	 * table of their indices + 1 (rule_block) */
+	size_t *rule_slot[2], n_rule_slot[2];
 	unsigned int dist_server_line;
 	unsigned int presence_line;
 };

@@ -104,6 +104,20 @@ cmp6p(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* Whether v is in cmp's order already (a total order: the line breaks
+ * ties), as a policy written or generated in address order is: the sort
+ * is then skipped, a tenth of parsing 10,000 prefixes. */
+static int
+sorted(const void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	const char *p = v;
+
+	for (size_t i = 1; i < n; i++)
+		if (cmp(p + (i - 1) * size, p + i * size) > 0)
+			return 0;
+	return 1;
+}
+
 static unsigned int
 later(unsigned int a, unsigned int b)
 {
@@ -132,7 +146,8 @@ ps_sort_check4(struct parser *ps, struct prefix4 *v, size_t n)
 
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof(*v), cmp4);
+	if (!sorted(v, n, sizeof(*v), cmp4))
+		qsort(v, n, sizeof(*v), cmp4);
 	for (size_t i = 0; i < n; i++) {
 		if (hold != NULL && ps_first_of(v[i].addr, v[i].plen) <=
 		    ps_last_of(hold->addr, hold->plen)) {
@@ -160,7 +175,8 @@ ps_sort_check6(struct parser *ps, struct prefix6 *v, size_t n)
 
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof(*v), cmp6p);
+	if (!sorted(v, n, sizeof(*v), cmp6p))
+		qsort(v, n, sizeof(*v), cmp6p);
 	for (size_t i = 0; i < n; i++) {
 		struct in6_addr hl;
 

@@ -16,14 +16,55 @@
 #include "policy/policy.h"
 #include "policy/render/fw_office.h"
 
-/* The model of p's table from its two parts' texts; NULL out of memory. */
+/* Section sec of p's policy part into m: taken from held if the bytes it
+ * is rendered from are the same as held's (fw_model.h), else rendered and
+ * read back. 0, or -1 out of memory. */
+static int
+section_into(struct fw_model *m, const struct fw_model *held, const struct fw_params *p,
+    int sec, struct fw_change *c)
+{
+	struct buf key, text;
+	uint64_t t = mono_us();
+	int keyed, rc;
+
+	buf_init(&key);
+	buf_init(&text);
+	keyed = fw_section_key(p, sec, &key);
+	if (keyed && held != NULL && fw_model_same_key(held, sec, &key)) {
+		rc = fw_model_borrow(m, held, sec);
+		c->sections_kept++;
+	} else {
+		fw_render_section(p, sec, &text);
+		c->render_us += mono_us() - t;
+		t = mono_us();
+		rc = text.oom ? -1 : fw_model_read_section(m, text.len ? text.p : "",
+		    FW_MODEL_POLICY, sec);
+	}
+	if (rc == 0 && keyed && fw_model_set_key(m, sec, &key) < 0)
+		rc = -1;
+	c->model_us += mono_us() - t;
+	buf_free(&key);
+	buf_free(&text);
+	return rc;
+}
+
+/* The model of p's table (its policy part section by section, then the
+ * mode part's text b); NULL out of memory. */
 static struct fw_model *
-model_of(const char *pol_part, const char *mode_part)
+model_of(const struct fw_model *held, const struct fw_params *p, const char *mode_part,
+    struct fw_change *c)
 {
 	struct fw_model *m = fw_model_new();
+	uint64_t t;
+	int rc = m == NULL ? -1 : 0;
 
-	if (m == NULL || fw_model_read(m, pol_part, FW_MODEL_POLICY) < 0 ||
-	    fw_model_read(m, mode_part, FW_MODEL_MODE) < 0) {
+	for (int sec = 0; rc == 0 && sec < FW_NSECTIONS; sec++)
+		rc = section_into(m, held, p, sec, c);
+	t = mono_us();
+	if (rc == 0)
+		rc = fw_model_read(m, mode_part, FW_MODEL_MODE);
+	c->model_us += mono_us() - t;
+	if (rc < 0) {
 		fw_model_free(m);
 		return NULL;
 	}
@@ -100,20 +141,22 @@ policy_diff(const struct fw_model *held, const struct fw_params *p,
 	buf_init(&a);
 	buf_init(&b);
 	buf_init(&office);
-	fw_render_policy(p, &a);
+	/* The policy part is rendered only without a policy (the base
+	 * ruleset: nothing), else section by section into the model, those
+	 * whose input did not change taken from held (model_of). */
+	if (p->pol == NULL)
+		fw_render_policy(p, &a);
 	fw_render_mode(p, &b);
 	/* The office table (fw_office.h) goes whole with every transaction of
 	 * text: a few lines, bound to this mode and office uplink. */
 	fw_render_office_l2(p, &office);
 	c->render_us = mono_us() - t;
-	t = mono_us();
 	if (a.oom || b.oom || buf_str(&office) == NULL || (p->pol != NULL &&
-	    (c->model = model_of(a.len ? a.p : "", b.len ? b.p : "")) == NULL) ||
+	    (c->model = model_of(held, p, b.len ? b.p : "", c)) == NULL) ||
 	    (c->model != NULL && fw_model_set_office(c->model, office.p) < 0)) {
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
 		goto out;
 	}
-	c->model_us = mono_us() - t;
 	t = mono_us();
 	if (held != NULL && c->model != NULL && (nl = elements_only(held, c, office.p, defer)) < 0) {
 		rc = sk_errorf(err, ENOMEM, "ruleset: out of memory");
@@ -197,6 +240,11 @@ fw_change_apply(struct firewall *fw, struct fw_change *c, struct fw_model **held
 	    fw_apply(fw, buf_str(&c->text), err)) < 0) {
 		drop(held);
 		return rc;
+	}
+	/* the sections c's model took from the held one become its own */
+	if (*held != NULL && c->model != NULL && fw_model_settle(c->model, *held) < 0) {
+		fw_model_free(c->model);	/* the kernel has it; the next */
+		c->model = NULL;		/* change loads in full */
 	}
 	drop(held);
 	*held = c->model;

@@ -57,10 +57,17 @@ struct fw_change {
 	uint64_t	 render_us;	/* timed: rendering the two parts, */
 	uint64_t	 model_us;	/* reading them into the model, */
 	uint64_t	 diff_us;	/* comparing and encoding */
+	int		 sections_kept;	/* of the policy part's, taken from the
+					 * held model unrendered (fw_model.h) */
 };
 /* The transaction from held (NULL: unknown, so a full load) to the table
  * of p, by difference: the elements that went and came, the chains that
- * changed. Pure. 0, or -ENOMEM with err. */
+ * changed. The sections of the policy part whose input is the same as
+ * held's are not rendered: c's model borrows them from held (fw_model.h),
+ * so c must be applied to that same held model (fw_change_apply) or
+ * freed before held is replaced or freed (a mode change in between,
+ * fw_switch_mode, leaves the policy's objects alone). Pure. 0, or
+ * -ENOMEM with err. */
 int fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
     struct fw_change *c, struct sk_error *err);
 /* The change that deletes the dead elements a change left (c->tidy): from

@@ -90,6 +90,20 @@ live_has_prefix(const struct policy *p, struct in_addr addr, uint8_t plen)
 }
 
 int
+live_walk_has(struct live_walk *w, struct in_addr addr, uint8_t plen)
+{
+	const struct policy *p = w->p;
+	uint32_t want = ntohl(addr.s_addr);
+
+	if (w->i > 0 && ntohl(p->lgwan[w->i - 1].addr.s_addr) >= want)
+		return live_has_prefix(p, addr, plen);	/* out of order */
+	while (w->i < p->n_lgwan && ntohl(p->lgwan[w->i].addr.s_addr) < want)
+		w->i++;
+	return w->i < p->n_lgwan && ntohl(p->lgwan[w->i].addr.s_addr) == want &&
+	    p->lgwan[w->i].plen == plen;
+}
+
+int
 live_has_prefix6(const struct policy *p, const struct in6_addr *x, uint8_t plen)
 {
 	if (!p->has_v6)
@@ -114,9 +128,11 @@ void
 live_count(const struct policy *old, const struct policy *new, size_t *added,
     size_t *withdrawn)
 {
+	struct live_walk wo = { old, 0 }, wn = { new, 0 };
+
 	*added = *withdrawn = 0;
 	for (size_t i = 0; i < new->n_lgwan; i++)
-		*added += !live_has_prefix(old, new->lgwan[i].addr, new->lgwan[i].plen);
+		*added += !live_walk_has(&wo, new->lgwan[i].addr, new->lgwan[i].plen);
 	for (size_t i = 0; i < old->n_lgwan; i++)
-		*withdrawn += !live_has_prefix(new, old->lgwan[i].addr, old->lgwan[i].plen);
+		*withdrawn += !live_walk_has(&wn, old->lgwan[i].addr, old->lgwan[i].plen);
 }

@@ -30,6 +30,19 @@ const char *live_plan(const struct policy *old, const struct policy *new,
 
 /* 1 if p's LGWAN prefixes hold exactly addr/plen (binary search). */
 int live_has_prefix(const struct policy *p, struct in_addr addr, uint8_t plen);
+/*
+ * The same for queries in ascending address order (another policy's
+ * prefixes, in their order), as one walk through p's: a live change asks
+ * it of every one of 10,000 prefixes five times (routes, allowed IPs,
+ * the count, the withdrawn routes), 1.5 ms of CPU as binary searches, a
+ * few microseconds so. A query out of order is answered by the binary
+ * search. Start with a zeroed struct live_walk naming p.
+ */
+struct live_walk {
+	const struct policy	*p;
+	size_t			 i;
+};
+int live_walk_has(struct live_walk *w, struct in_addr addr, uint8_t plen);
 /* Whether p's IPv6 LGWAN prefixes (with has_v6) hold x/plen exactly. */
 int live_has_prefix6(const struct policy *p, const struct in6_addr *x, uint8_t plen);
 

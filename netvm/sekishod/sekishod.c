@@ -404,7 +404,7 @@ loop(struct sekishod *d)
 		}
 		office_unroute_now(d);
 		accept_finish(&d->acc);	/* the commit's rest, once answered */
-		/* The tidy is some CPU (a whole policy rendered again): it
+		/* The tidy is some CPU (the services' section rendered again): it
 		 * waits until sekishod is idle (below), so that the answer
 		 * reaches whoever asked first; at most TIDY_LATEST_MS. */
 		if (d->tidy_due != 0 && now_ms() - d->tidy_due >= TIDY_LATEST_MS)

@@ -180,6 +180,7 @@ static int
 lgwan_routes(const struct tunnel *t, const struct policy *old, const struct policy *pol)
 {
 	struct route_ops ops = { 0 };
+	struct live_walk w = { old, 0 };
 	int rc = 0;
 
 	for (size_t i = 0; i < pol->n_lgwan && rc == 0; i++) {
@@ -187,7 +188,7 @@ lgwan_routes(const struct tunnel *t, const struct policy *old, const struct poli
 		    .plen = pol->lgwan[i].plen, .oif = t->ifindex };
 
 		op.dst.v4 = pol->lgwan[i].addr;
-		if (old == NULL || !live_has_prefix(old, op.dst.v4, op.plen))
+		if (old == NULL || !live_walk_has(&w, op.dst.v4, op.plen))
 			rc = route_ops_add(&ops, &op);
 	}
 	for (size_t i = 0; pol->has_v6 && i < pol->n_lgwan6 && rc == 0; i++) {
@@ -563,6 +564,7 @@ set_allowed(const struct tunnel *t, const struct policy *old, const struct polic
 	struct wg_device dev;
 	struct wg_peer peer;
 	struct wg_allowedip *all;
+	struct live_walk w = { old, 0 };
 	size_t n = count_allowed(pol, gw), k = 0;
 	int rc;
 
@@ -576,7 +578,7 @@ set_allowed(const struct tunnel *t, const struct policy *old, const struct polic
 		/* the gateway's own address (last) is in place already */
 		int had = old == NULL ? 0 : i + 1 == n && has_echo(pol, gw) ? 1 :
 		    all[i].family == AF_INET ?
-		    live_has_prefix(old, all[i].ip4, all[i].cidr) :
+		    live_walk_has(&w, all[i].ip4, all[i].cidr) :
 		    live_has_prefix6(old, &all[i].ip6, all[i].cidr);
 
 		if (!had)
@@ -601,8 +603,10 @@ set_allowed(const struct tunnel *t, const struct policy *old, const struct polic
 static int
 withdraws(const struct policy *old, const struct policy *new)
 {
+	struct live_walk w = { new, 0 };
+
 	for (size_t i = 0; i < old->n_lgwan; i++)
-		if (!live_has_prefix(new, old->lgwan[i].addr, old->lgwan[i].plen))
+		if (!live_walk_has(&w, old->lgwan[i].addr, old->lgwan[i].plen))
 			return 1;
 	for (size_t i = 0; old->has_v6 && i < old->n_lgwan6; i++)
 		if (!live_has_prefix6(new, &old->lgwan6[i].addr, old->lgwan6[i].plen))
@@ -717,6 +721,7 @@ int
 tunnel_withdraw(const struct policy *old, const struct policy *new)
 {
 	struct route_ops ops = { 0 };
+	struct live_walk w = { new, 0 };
 	int rc = 0, first;
 
 	for (size_t i = 0; i < old->n_lgwan && rc == 0; i++) {
@@ -725,7 +730,7 @@ tunnel_withdraw(const struct policy *old, const struct policy *new)
 		    .plen = p->plen };
 
 		op.dst.v4 = p->addr;
-		if (!live_has_prefix(new, p->addr, p->plen))
+		if (!live_walk_has(&w, p->addr, p->plen))
 			rc = route_ops_add(&ops, &op);
 	}
 	if (rc == 0)

@@ -19,12 +19,17 @@ struct obj {
 	size_t		 n, cap;
 	int		 timeouts;	/* elements carry timeouts */
 	int		 concat_ranges;	/* a concatenation with intervals */
+	int		 sec;		/* its section (fw_render.h), -1: none */
+	int		 borrowed;	/* name, head and items are another
+					 * model's (fw_model_borrow) */
 };
 
 struct fw_model {
 	struct obj	*v;
 	size_t		 n, cap;
 	char		*office;	/* fw_model_set_office */
+	struct buf	 key[FW_NSECTIONS];	/* fw_model_set_key */
+	int		 keyed[FW_NSECTIONS];
 };
 
 static const char *const kw[] = { "set", "map", "chain" };
@@ -32,12 +37,18 @@ static const char *const kw[] = { "set", "map", "chain" };
 struct fw_model *
 fw_model_new(void)
 {
-	return calloc(1, sizeof(struct fw_model));
+	struct fw_model *m = calloc(1, sizeof(struct fw_model));
+
+	for (int s = 0; m != NULL && s < FW_NSECTIONS; s++)
+		buf_init(&m->key[s]);
+	return m;
 }
 
 static void
 obj_free(struct obj *o)
 {
+	if (o->borrowed)
+		return;		/* its lender's */
 	for (size_t i = 0; i < o->n; i++)
 		free(o->items[i]);
 	free(o->items);
@@ -52,6 +63,8 @@ fw_model_free(struct fw_model *m)
 		return;
 	for (size_t i = 0; i < m->n; i++)
 		obj_free(&m->v[i]);
+	for (int s = 0; s < FW_NSECTIONS; s++)
+		buf_free(&m->key[s]);
 	free(m->v);
 	free(m->office);
 	free(m);
@@ -121,6 +134,7 @@ push_obj(struct fw_model *m)
 	}
 	memset(&m->v[m->n], 0, sizeof(m->v[m->n]));
 	buf_init(&m->v[m->n].head);
+	m->v[m->n].sec = -1;
 	return &m->v[m->n++];
 }
 
@@ -209,6 +223,12 @@ close_block(struct obj *o, int again, const struct buf *head)
 int
 fw_model_read(struct fw_model *m, const char *text, int part)
 {
+	return fw_model_read_section(m, text, part, -1);
+}
+
+int
+fw_model_read_section(struct fw_model *m, const char *text, int part, int sec)
+{
 	const char *p = text;
 	struct obj *o = NULL;
 	int in_table = 0, had_elements = 0, again = 0, rc = 0;
@@ -230,7 +250,7 @@ fw_model_read(struct fw_model *m, const char *text, int part)
 			else if (k != K_CHAIN && (o = find_set(m, name, nlen)) != NULL) {
 				/* declared again: its elements accumulate (as
 				 * in nft), its head must be the same */
-				rc = o->kind == k && o->part == part ? 0 : -1;
+				rc = o->kind == k && o->part == part && !o->borrowed ? 0 : -1;
 				again = 1;
 				buf_free(&head);
 				buf_init(&head);
@@ -240,6 +260,7 @@ fw_model_read(struct fw_model *m, const char *text, int part)
 			else {
 				o->kind = k;
 				o->part = part;
+				o->sec = sec;
 				again = 0;
 			}
 			had_elements = 0;
@@ -288,6 +309,8 @@ same_items(const struct obj *a, const struct obj *b)
 {
 	if (a->n != b->n)
 		return 0;
+	if (a->items == b->items)	/* one borrowed the other's */
+		return 1;
 	for (size_t i = 0; i < a->n; i++)
 		if (strcmp(a->items[i], b->items[i]) != 0)
 			return 0;
@@ -382,18 +405,53 @@ fw_model_print(const struct fw_model *m, struct buf *o)
 	buf_printf(o, "}\n");
 }
 
-/* The items of x sorted, as pointers (NULL out of memory). */
+/* The items of x from..from+n sorted, as pointers (NULL out of memory). */
 static char **
-sorted(const struct obj *x)
+sorted(const struct obj *x, size_t from, size_t n)
 {
-	char **v = calloc(x->n + 1, sizeof(*v));
+	char **v = calloc(n + 1, sizeof(*v));
 
 	if (v == NULL)
 		return NULL;
-	if (x->n > 0)
-		memcpy(v, x->items, x->n * sizeof(*v));
-	qsort(v, x->n, sizeof(*v), cmp_str);
+	if (n > 0)
+		memcpy(v, x->items + from, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_str);
 	return v;
+}
+
+/*
+ * What a and b differ in, sorted: the items between their longest common
+ * head and tail (in the renderer's order), each side sorted (*va, *na and
+ * *vb, *nb; free both). The head and tail cancel out, so the items of one
+ * side missing from the other are the same as over the whole lists, in the
+ * same (sorted) order; but a change of a few elements in 10,000 now sorts
+ * a few, not 2 x 10,000 (2.3 ms of a live change's CPU at 10,000 prefixes
+ * and 1,000 services). The renderer writes a policy's elements in an order
+ * of their own (prefixes by address, classes by their hashed number), so
+ * what did not change stays in place. 0, or -1 out of memory.
+ */
+static int
+window(const struct obj *a, const struct obj *b, char ***va, size_t *na, char ***vb,
+    size_t *nb)
+{
+	size_t head = 0, tail = 0;
+
+	while (head < a->n && head < b->n && strcmp(a->items[head], b->items[head]) == 0)
+		head++;
+	while (tail < a->n - head && tail < b->n - head &&
+	    strcmp(a->items[a->n - 1 - tail], b->items[b->n - 1 - tail]) == 0)
+		tail++;
+	*na = a->n - head - tail;
+	*nb = b->n - head - tail;
+	*va = sorted(a, head, *na);
+	*vb = sorted(b, head, *nb);
+	if (*va == NULL || *vb == NULL) {
+		free(*va);
+		free(*vb);
+		*va = *vb = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* "delete element" (map keys only) or "add element" of the items of a not
@@ -401,16 +459,13 @@ sorted(const struct obj *x)
 static long
 element_cmd(struct buf *o, const char *verb, const struct obj *a, const struct obj *b)
 {
-	char **va = sorted(a), **vb = sorted(b);
-	size_t i = 0, j = 0, k = 0;
+	char **va, **vb;
+	size_t i = 0, j = 0, k = 0, na, nb;
 
-	if (va == NULL || vb == NULL) {
-		free(va);
-		free(vb);
+	if (window(a, b, &va, &na, &vb, &nb) < 0)
 		return -1;
-	}
-	while (i < a->n) {
-		int c = j < b->n ? strcmp(va[i], vb[j]) : -1;
+	while (i < na) {
+		int c = j < nb ? strcmp(va[i], vb[j]) : -1;
 
 		if (c > 0) {
 			j++;
@@ -621,6 +676,97 @@ fw_model_take(struct fw_model *m, struct fw_model *src, int part)
 	return rc;
 }
 
+/* o's name, head and items its own (copies), if it borrowed them. 0, or
+ * -1 out of memory (o is then empty, and its own). */
+static int
+own(struct obj *o)
+{
+	struct obj c = *o;
+
+	if (!o->borrowed)
+		return 0;
+	o->borrowed = 0;
+	o->name = NULL;
+	o->items = NULL;
+	o->n = o->cap = 0;
+	buf_init(&o->head);
+	if ((o->name = strdup(c.name)) == NULL)
+		return -1;
+	buf_add(&o->head, c.head.p != NULL ? c.head.p : "", c.head.len);
+	for (size_t i = 0; i < c.n; i++)
+		if (push_item(o, c.items[i], strlen(c.items[i])) < 0)
+			return -1;
+	return o->head.oom ? -1 : 0;
+}
+
+int
+fw_model_borrow(struct fw_model *m, const struct fw_model *from, int sec)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		struct obj *o;
+
+		if (from->v[i].sec != sec)
+			continue;
+		if ((o = push_obj(m)) == NULL)
+			return -1;
+		*o = from->v[i];
+		o->borrowed = 1;
+	}
+	return 0;
+}
+
+int
+fw_model_settle(struct fw_model *m, struct fw_model *from)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		struct obj *o = &m->v[i];
+		size_t k;
+
+		if (!o->borrowed)
+			continue;
+		for (k = 0; k < from->n; k++)
+			if (!from->v[k].borrowed && from->v[k].items == o->items &&
+			    from->v[k].name == o->name)
+				break;
+		if (k == from->n) {
+			/* not from's (firewall.c never does that): a copy of
+			 * its own, while the lender lives */
+			if (own(o) < 0)
+				rc = -1;
+			continue;
+		}
+		/* from gives them up: its object is left empty */
+		from->v[k].name = NULL;
+		from->v[k].items = NULL;
+		from->v[k].n = from->v[k].cap = 0;
+		buf_init(&from->v[k].head);
+		o->borrowed = 0;
+	}
+	return rc;
+}
+
+int
+fw_model_set_key(struct fw_model *m, int sec, struct buf *key)
+{
+	if (sec < 0 || sec >= FW_NSECTIONS)
+		return -1;
+	buf_free(&m->key[sec]);
+	m->key[sec] = *key;	/* taken */
+	buf_init(key);
+	m->keyed[sec] = !m->key[sec].oom;
+	return m->keyed[sec] ? 0 : -1;
+}
+
+int
+fw_model_same_key(const struct fw_model *m, int sec, const struct buf *key)
+{
+	return sec >= 0 && sec < FW_NSECTIONS && m->keyed[sec] && !key->oom &&
+	    m->key[sec].len == key->len &&
+	    (key->len == 0 || memcmp(m->key[sec].p, key->p, key->len) == 0);
+}
+
 int
 fw_model_set_office(struct fw_model *m, const char *text)
 {
@@ -739,7 +885,16 @@ fw_model_keep_dead(struct fw_model *m, const struct fw_elem_change *v, size_t n)
 		for (size_t k = 0; k < m->n && o == NULL; k++)
 			if (m->v[k].kind != K_CHAIN && strcmp(m->v[k].name, v[i].set) == 0)
 				o = &m->v[k];
-		for (size_t k = 0; o != NULL && k < v[i].n_dead; k++)
+		if (o == NULL || v[i].n_dead == 0)
+			continue;
+		/* its items are no longer what its section's input renders:
+		 * the next change renders that section (the tidy deletes
+		 * them) */
+		if (o->sec >= 0 && o->sec < FW_NSECTIONS)
+			m->keyed[o->sec] = 0;
+		if (own(o) < 0)
+			return -1;
+		for (size_t k = 0; k < v[i].n_dead; k++)
 			if (push_item(o, v[i].dead[k], strlen(v[i].dead[k])) < 0)
 				return -1;
 	}
@@ -776,6 +931,7 @@ fw_model_elem_diff(const struct fw_model *old, const struct fw_model *new, int p
 		const struct obj *b = &new->v[i], *a;
 		struct fw_elem_change *e = &(*v)[*n];
 		char **va, **vb;
+		size_t na, nb;
 		int rc;
 
 		if (!(b->part & parts) || b->kind == K_CHAIN)
@@ -797,11 +953,9 @@ fw_model_elem_diff(const struct fw_model *old, const struct fw_model *new, int p
 			e->n_add = b->n;
 			continue;
 		}
-		va = sorted(a);
-		vb = sorted(b);
-		rc = va == NULL || vb == NULL ||
-		    missing(va, a->n, vb, b->n, &e->del, &e->n_del) < 0 ||
-		    missing(vb, b->n, va, a->n, &e->add, &e->n_add) < 0;
+		rc = window(a, b, &va, &na, &vb, &nb) < 0 ||
+		    missing(va, na, vb, nb, &e->del, &e->n_del) < 0 ||
+		    missing(vb, nb, va, na, &e->add, &e->n_add) < 0;
 		free(va);
 		free(vb);
 		if (rc)

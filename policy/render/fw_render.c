@@ -20,26 +20,124 @@ ip4(struct in_addr a, char buf[INET_ADDRSTRLEN])
 }
 
 /* The policy's sets and maps: the same in every mode, loaded when the
- * policy changes and left alone by a mode change. */
-static void
-render_policy_sets(const struct fw_params *p, struct buf *o)
+ * policy changes and left alone by a mode change. Section by section
+ * (fw_render.h). */
+void
+fw_render_section(const struct fw_params *p, int sec, struct buf *o)
 {
 	const struct policy *pol = p->pol;
 	char a[INET_ADDRSTRLEN];
 
-	buf_printf(o, "\tset lgwan {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
-	    "\t\telements = {");
-	for (size_t i = 0; i < pol->n_lgwan; i++)
-		fw_put_prefix4(o, i ? ", " : " ", pol->lgwan[i].addr, pol->lgwan[i].plen);
-	buf_printf(o, " }\n\t}\n");
-	fw_render_rule_sets(p, o);
-	if (pol->n_beacons == 0)
+	if (pol == NULL)
 		return;
-	buf_printf(o, "\tset beacons {\n\t\ttype ipv4_addr . inet_service\n\t\telements = {");
-	for (size_t i = 0; i < pol->n_beacons; i++)
-		buf_printf(o, "%s %s . %u", i ? "," : "",
-		    ip4(pol->beacons[i].addr.sin_addr, a), ntohs(pol->beacons[i].addr.sin_port));
-	buf_printf(o, " }\n\t}\n");
+	switch (sec) {
+	case FW_SEC_LGWAN:
+		buf_printf(o, "\tset lgwan {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
+		    "\t\telements = {");
+		for (size_t i = 0; i < pol->n_lgwan; i++)
+			fw_put_prefix4(o, i ? ", " : " ", pol->lgwan[i].addr, pol->lgwan[i].plen);
+		buf_printf(o, " }\n\t}\n");
+		break;
+	case FW_SEC_SETS:
+		fw_render_rule_sets(p, o);
+		break;
+	case FW_SEC_SVC:
+		if (fw_svc_sets(p, o) < 0)
+			buf_printf(o, "# out of memory\n");	/* nft refuses the text */
+		break;
+	case FW_SEC_BEACONS:
+		if (pol->n_beacons == 0)
+			break;
+		buf_printf(o, "\tset beacons {\n\t\ttype ipv4_addr . inet_service\n\t\telements = {");
+		for (size_t i = 0; i < pol->n_beacons; i++)
+			buf_printf(o, "%s %s . %u", i ? "," : "",
+			    ip4(pol->beacons[i].addr.sin_addr, a), ntohs(pol->beacons[i].addr.sin_port));
+		buf_printf(o, " }\n\t}\n");
+		break;
+	}
+}
+
+static void
+key_add(struct buf *k, const void *v, size_t n)
+{
+	buf_add(k, v, n);
+}
+
+#define KEY(k, x)	key_add((k), &(x), sizeof(x))
+
+static void
+key_prefixes(struct buf *k, const struct prefix4 *v, size_t n)
+{
+	KEY(k, n);
+	for (size_t i = 0; i < n; i++) {
+		KEY(k, v[i].addr.s_addr);
+		KEY(k, v[i].plen);
+	}
+}
+
+static void
+key_ports(struct buf *k, const struct policy_ports *pp)
+{
+	KEY(k, pp->n);
+	for (size_t i = 0; i < pp->n; i++) {
+		KEY(k, pp->r[i].lo);
+		KEY(k, pp->r[i].hi);
+	}
+}
+
+int
+fw_section_key(const struct fw_params *p, int sec, struct buf *k)
+{
+	const struct policy *pol = p->pol;
+	unsigned char *used;
+
+	if (pol == NULL)
+		return 0;
+	switch (sec) {
+	case FW_SEC_LGWAN:	/* fw_render_section's loop */
+		key_prefixes(k, pol->lgwan, pol->n_lgwan);
+		return 1;
+	case FW_SEC_SVC:	/* what fw_svc_sets reads */
+		if ((used = calloc(pol->n_sets + 1, 1)) == NULL) {
+			k->oom = 1;	/* never the same: rendered */
+			return 1;
+		}
+		KEY(k, pol->has_v6);
+		KEY(k, pol->n_services);
+		for (size_t i = 0; i < pol->n_services; i++) {
+			const struct policy_rule *r = &pol->services[i];
+
+			KEY(k, r->modes);
+			KEY(k, r->all);
+			KEY(k, r->icmp);
+			key_ports(k, &r->tcp);
+			key_ports(k, &r->udp);
+			KEY(k, r->n_sets);
+			for (size_t j = 0; j < r->n_sets; j++) {
+				KEY(k, r->sets[j]);
+				if (r->sets[j] < pol->n_sets)
+					used[r->sets[j]] = 1;
+			}
+		}
+		/* the sets the services name (not lgwan's own, whose
+		 * prefixes are the LGWAN section's) */
+		KEY(k, pol->n_sets);
+		for (size_t i = 0; i < pol->n_sets; i++) {
+			const struct policy_set *s = &pol->sets[i];
+
+			if (!used[i])
+				continue;
+			key_prefixes(k, s->v4, s->n4);
+			KEY(k, s->n6);
+			for (size_t j = 0; j < s->n6; j++) {
+				KEY(k, s->v6[j].addr);
+				KEY(k, s->v6[j].plen);
+			}
+		}
+		free(used);
+		return 1;
+	}
+	return 0;
 }
 
 /* The sets that change with the mode: a handful of elements. */
@@ -379,8 +477,8 @@ render_leave(const struct fw_params *p, struct buf *o)
 void
 fw_render_policy(const struct fw_params *p, struct buf *o)
 {
-	if (p->pol != NULL)
-		render_policy_sets(p, o);
+	for (int sec = 0; sec < FW_NSECTIONS; sec++)
+		fw_render_section(p, sec, o);
 }
 
 void

@@ -50,6 +50,20 @@ void fw_render(const struct fw_params *p, struct buf *out);
  */
 void fw_render_policy(const struct fw_params *p, struct buf *out);
 void fw_render_mode(const struct fw_params *p, struct buf *out);
+/*
+ * The policy part in sections, which fw_render_policy writes one after the
+ * other: the LGWAN set, the rule sets (gateways, lgwan6, the inbound
+ * rules' sets), the services' map and sets (fw_svc.h), the beacons. A
+ * live change renders only the sections whose input changed
+ * (netvm/sekishod/firewall.c): fw_section_key appends to key the bytes a
+ * section is rendered from (the fields its renderer reads, nothing else:
+ * no line numbers, no names it does not print), so that equal keys mean
+ * equal text, and returns 1; 0 for a section without one (cheap: always
+ * rendered).
+ */
+enum fw_section { FW_SEC_LGWAN, FW_SEC_SETS, FW_SEC_SVC, FW_SEC_BEACONS, FW_NSECTIONS };
+void fw_render_section(const struct fw_params *p, int sec, struct buf *out);
+int fw_section_key(const struct fw_params *p, int sec, struct buf *key);
 /* The full transaction from the two parts' texts (fw_model_print). */
 void fw_render_compose(const char *policy_part, const char *mode_part, struct buf *out);
 #endif

@@ -124,8 +124,6 @@ fw_render_rule_sets(const struct fw_params *p, struct buf *o)
 		}
 	}
 	free(used);
-	if (fw_svc_sets(p, o) < 0)
-		buf_printf(o, "# out of memory\n");
 }
 
 static void

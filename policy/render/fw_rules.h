@@ -12,7 +12,8 @@
  * ruleset's text. */
 void fw_put_prefix4(struct buf *o, const char *sep, struct in_addr a, unsigned int plen);
 
-/* Sets: @gateways, @lgwan6, and one interval set per set a rule names. */
+/* Sets: @gateways, @lgwan6, and one interval set per set an inbound rule
+ * names (the services' are fw_svc_sets's). */
 void fw_render_rule_sets(const struct fw_params *p, struct buf *o);
 /* forward: work's accepts towards out (the tunnel or the office uplink). */
 void fw_render_services(const struct fw_params *p, struct buf *o, const char *out);

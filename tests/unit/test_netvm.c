@@ -389,6 +389,113 @@ big_policy(struct policy *p, int swap)
 	buf_free(&t);
 }
 
+/* The policy part of p's table section by section into m, each section
+ * whose bytes held has borrowed from it (as netvm/sekishod/firewall.c
+ * does); the sections borrowed as bits. */
+static unsigned int
+model_sections(struct fw_model *m, const struct fw_model *held, const struct policy *p)
+{
+	struct fw_params fp = { .mode = MODE_REMOTE, .pol = p, .work_if = "wk0",
+	    .tun_if = "skt0" };
+	unsigned int kept = 0;
+	struct buf key, text, b;
+
+	for (int sec = 0; sec < FW_NSECTIONS; sec++) {
+		buf_init(&key);
+		buf_init(&text);
+		if (fw_section_key(&fp, sec, &key) && held != NULL &&
+		    fw_model_same_key(held, sec, &key)) {
+			assert_int_equal(fw_model_borrow(m, held, sec), 0);
+			kept |= 1u << sec;
+		} else {
+			fw_render_section(&fp, sec, &text);
+			assert_int_equal(fw_model_read_section(m, text.len ? text.p : "",
+			    FW_MODEL_POLICY, sec), 0);
+		}
+		if (key.len > 0)
+			assert_int_equal(fw_model_set_key(m, sec, &key), 0);
+		buf_free(&key);
+		buf_free(&text);
+	}
+	buf_init(&b);
+	fw_render_mode(&fp, &b);
+	assert_int_equal(fw_model_read(m, buf_str(&b), FW_MODEL_MODE), 0);
+	buf_free(&b);
+	return kept;
+}
+
+static char *
+printed(const struct fw_model *m)
+{
+	struct buf o;
+
+	buf_init(&o);
+	fw_model_print(m, &o);
+	assert_non_null(buf_str(&o));
+	return o.p;
+}
+
+/* A live change renders only the sections whose input changed: the others
+ * are the held model's objects, borrowed, the same table as a fresh
+ * render's; settled, they outlive the held model; freed unsettled, they
+ * are not freed twice (ASan). */
+static void
+test_model_sections_kept(void **state)
+{
+	char text[sizeof(services_text) + 64], *a, *b;
+	struct policy p1, p2;
+	struct sk_error err;
+	struct fw_model *held = fw_model_new(), *m = fw_model_new(), *fresh = fw_model_new();
+	struct fw_model *m2 = fw_model_new();
+	struct fw_elem_change *v;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(policy_parse_buf("t.conf", services_text, strlen(services_text),
+	    &p1, &err), 0);
+	/* one more lgwan prefix, the services as they were */
+	snprintf(text, sizeof(text), "%s", services_text);
+	{
+		static const char ins[] = "\tprefix 10.71.0.0/16\n";
+		char *at = strstr(text, "\tresolver 10.64.0.53\n");
+
+		assert_non_null(at);
+		memmove(at + strlen(ins), at, strlen(at) + 1);
+		memcpy(at, ins, strlen(ins));
+	}
+	assert_int_equal(policy_parse_buf("t2.conf", text, strlen(text), &p2, &err), 0);
+	assert_int_equal(model_sections(held, NULL, &p1), 0);
+	assert_int_equal(model_sections(m, held, &p2),
+	    (1u << FW_SEC_SVC));	/* LGWAN changed; SETS, BEACONS have no key */
+	assert_int_equal(model_sections(fresh, NULL, &p2), 0);
+	a = printed(m);
+	b = printed(fresh);
+	assert_string_equal(a, b);
+	free(a);
+	/* the change: the one prefix, nothing of the borrowed services */
+	assert_int_equal(fw_model_elem_diff(held, m, FW_MODEL_POLICY | FW_MODEL_MODE, 1,
+	    &v, &n), 1);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].set, "lgwan");
+	assert_int_equal(v[0].n_add, 1);
+	assert_int_equal(v[0].n_del, 0);
+	fw_elem_changes_free(v, n);
+	/* unsettled: freeing the borrower frees nothing of held's */
+	assert_int_equal(model_sections(m2, held, &p1), (1u << FW_SEC_LGWAN) | (1u << FW_SEC_SVC));
+	fw_model_free(m2);
+	/* settled: the borrowed sections are m's, held is emptied of them */
+	assert_int_equal(fw_model_settle(m, held), 0);
+	fw_model_free(held);
+	a = printed(m);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	fw_model_free(m);
+	fw_model_free(fresh);
+	policy_free(&p1);
+	policy_free(&p2);
+}
+
 /* A policy change is the elements that went and came, and the chains that
  * changed: not the sets that stayed. A small set is made anew instead. */
 static void
@@ -1333,6 +1440,26 @@ test_live_change(void **state)
 	assert_int_equal(wd, 2);
 	live_count(&pol, same, &add, &wd);
 	assert_int_equal(add + wd, 0);
+	/* the walk answers as the binary search, in order or not */
+	{
+		struct live_walk w = { more, 0 };
+
+		for (size_t i = 0; i < more->n_lgwan; i++) {
+			assert_true(live_walk_has(&w, more->lgwan[i].addr, more->lgwan[i].plen));
+			assert_false(live_walk_has(&w, more->lgwan[i].addr,
+			    (uint8_t)(more->lgwan[i].plen + 1)));
+		}
+		inet_pton(AF_INET, "10.64.0.0", &a);	/* back to the start */
+		assert_true(live_walk_has(&w, a, 16));
+		inet_pton(AF_INET, "172.20.0.0", &a);
+		assert_true(live_walk_has(&w, a, 16));
+		inet_pton(AF_INET, "192.0.2.0", &a);	/* past the end */
+		assert_false(live_walk_has(&w, a, 24));
+		w = (struct live_walk){ less, 0 };
+		for (size_t i = 0; i < more->n_lgwan; i++)
+			assert_int_equal(live_walk_has(&w, more->lgwan[i].addr, more->lgwan[i].plen),
+			    live_has_prefix(less, more->lgwan[i].addr, more->lgwan[i].plen));
+	}
 	policy_free(same);
 	policy_free(more);
 	policy_free(less);
@@ -1396,6 +1523,7 @@ main(void)
 		cmocka_unit_test(test_nft_accepts_rulesets),
 		cmocka_unit_test(test_model_mode_switch),
 		cmocka_unit_test(test_model_policy_diff),
+		cmocka_unit_test(test_model_sections_kept),
 		cmocka_unit_test(test_model_read_refuses),
 		cmocka_unit_test(test_model_concat_chunks),
 		cmocka_unit_test(test_ctl_parse),
