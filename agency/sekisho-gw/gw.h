@@ -39,6 +39,7 @@
 #define GW_KEEP_S		86400	/* -K */
 #define GW_LIVE_S		3600	/* -L */
 #define GW_FRONTEND_STABLE_MS	10000	/* a frontend that ran this long: backoff reset */
+#define GW_MALLOC_THRESHOLD	(1 << 20)	/* mmap above, trim beyond (daemon.c) */
 
 struct reg;
 
