@@ -797,8 +797,9 @@ gw_run(int argc, char *argv[])
 	 * the ruleset's text): from then on the memory a sync frees stays
 	 * resident, the loader thread's arena above all (libnftables' parse of
 	 * every element: 24 MB at 50,000 peers, 2 KB of it in use afterwards),
-	 * which malloc_trim does not give back either (it trims only the main
-	 * heap's top). gw.rss_mib at 50,000 peers: 51 -> 2x MiB. */
+	 * which malloc_trim does not give back either (a thread arena's top
+	 * it leaves alone). gw.rss_mib at 50,000 peers: 51 -> 27-30 MiB
+	 * (docs/gateway.md, "Memory"). */
 	mallopt(M_MMAP_THRESHOLD, GW_MALLOC_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, GW_MALLOC_THRESHOLD);
 	signal(SIGPIPE, SIG_IGN);
