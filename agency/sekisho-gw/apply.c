@@ -176,9 +176,12 @@ apply_peers(struct gw *g, int first, int removals_only, struct sk_error *err)
 	struct gw_actions *a = &g->acts;
 	struct wg_device dev;
 	struct wg_allowedip *ips;
-	size_t cap = a->n < WG_BATCH ? a->n + 1 : WG_BATCH;
+	size_t cap = 0;
 	int rc = 0;
 
+	for (size_t i = 0; i < a->n; i++)	/* a start: half the actions are elements */
+		cap += a->v[i].type == GW_ACT_PEER_DEL || a->v[i].type == GW_ACT_PEER_SET;
+	cap = cap < WG_BATCH ? cap + 1 : WG_BATCH;
 	memset(&dev, 0, sizeof(dev));
 	dev.peers = calloc(cap, sizeof(*dev.peers));
 	ips = calloc(2 * cap, sizeof(*ips));
