@@ -675,21 +675,34 @@ ct_entry(char *buf, const char *osrc, const char *odst, const char *rsrc, const 
 	return nlh;
 }
 
+/* The position in set[0..n) of the address text, -1 if none. */
+static long
+ct_pos(const uint32_t *set, size_t n, const char *text)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, text, &a);
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == a.s_addr)
+			return (long)i;
+	return -1;
+}
+
 static void
 test_ct_match(void **state)
 {
 	static char buf[1024];
-	const char *sorted_text[] = { "10.77.0.2", "10.77.0.9", "10.77.0.40" };
+	const char *text[] = { "10.77.0.2", "10.77.0.9", "10.77.0.40" };
 	uint32_t set[3];
 	const struct nlattr *orig;
 	struct in_addr a;
 
 	(void)state;
 	for (size_t i = 0; i < 3; i++) {
-		inet_pton(AF_INET, sorted_text[i], &a);
+		inet_pton(AF_INET, text[i], &a);
 		set[i] = a.s_addr;
 	}
-	/* kept sorted by s_addr, as ct.c sorts them (network order) */
+	/* sorted by s_addr, as ct.c sorts them (network order) */
 	for (size_t i = 0; i < 3; i++)
 		for (size_t j = i + 1; j < 3; j++)
 			if (set[j] < set[i]) {
@@ -698,33 +711,29 @@ test_ct_match(void **state)
 				set[i] = set[j];
 				set[j] = t;
 			}
-	inet_pton(AF_INET, "10.77.0.9", &a);
+	assert_int_not_equal(ct_pos(set, 3, "10.77.0.9"), -1);
 	/* the laptop's connection to LGWAN: its address as the source */
-	assert_true(gw_ct_entry_match(ct_entry(buf, "10.77.0.9", "10.64.0.1", "10.64.0.1",
-	    "10.77.0.9", 0), set, 3, &orig) >= 0);
-	assert_int_equal(set[gw_ct_entry_match(ct_entry(buf, "10.77.0.9", "10.64.0.1",
-	    "10.64.0.1", "10.77.0.9", 0), set, 3, &orig)], a.s_addr);
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.9", "10.64.0.1", "10.64.0.1",
+	    "10.77.0.9", 0), set, 3, &orig), ct_pos(set, 3, "10.77.0.9"));
 	assert_non_null(orig);
 	assert_int_equal(mnl_attr_get_type(orig), CTA_TUPLE_ORIG);
 	/* as the destination (a connection to the laptop) */
-	assert_int_equal(set[gw_ct_entry_match(ct_entry(buf, "10.64.0.1", "10.77.0.9",
-	    "10.77.0.9", "10.64.0.1", 0), set, 3, &orig)], a.s_addr);
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.64.0.1", "10.77.0.9", "10.77.0.9",
+	    "10.64.0.1", 0), set, 3, &orig), ct_pos(set, 3, "10.77.0.9"));
 	/* only in the reply tuple (NAT) */
-	assert_int_equal(set[gw_ct_entry_match(ct_entry(buf, "192.0.2.1", "10.64.0.1",
-	    "10.64.0.1", "10.77.0.9", 0), set, 3, &orig)], a.s_addr);
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "192.0.2.1", "10.64.0.1", "10.64.0.1",
+	    "10.77.0.9", 0), set, 3, &orig), ct_pos(set, 3, "10.77.0.9"));
 	/* the first and the last of the set, found by the same search */
-	inet_pton(AF_INET, "10.77.0.2", &a);
-	assert_int_equal(set[gw_ct_entry_match(ct_entry(buf, "10.77.0.2", "10.64.0.1",
-	    "10.64.0.1", "10.77.0.2", 0), set, 3, &orig)], a.s_addr);
-	inet_pton(AF_INET, "10.77.0.40", &a);
-	assert_int_equal(set[gw_ct_entry_match(ct_entry(buf, "10.64.0.1", "10.77.0.40",
-	    "10.77.0.40", "10.64.0.1", 0), set, 3, &orig)], a.s_addr);
-	/* another laptop's (an address of the pool not in the batch), and a
-	 * neighbour of a batch address: untouched */
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.2", "10.64.0.1", "10.64.0.1",
+	    "10.77.0.2", 0), set, 3, &orig), ct_pos(set, 3, "10.77.0.2"));
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.64.0.1", "10.77.0.40", "10.77.0.40",
+	    "10.64.0.1", 0), set, 3, &orig), ct_pos(set, 3, "10.77.0.40"));
+	/* another laptop's (an address of the pool not in the batch), and
+	 * neighbours of batch addresses: untouched */
 	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.3", "10.64.0.1", "10.64.0.1",
 	    "10.77.0.3", 0), set, 3, &orig), -1);
-	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.10", "10.77.0.8",
-	    "10.77.0.8", "10.77.0.10", 0), set, 3, &orig), -1);
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.10", "10.77.0.8", "10.77.0.8",
+	    "10.77.0.10", 0), set, 3, &orig), -1);
 	/* an empty batch matches nothing */
 	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.9", "10.64.0.1", "10.64.0.1",
 	    "10.77.0.9", 0), set, 0, &orig), -1);
@@ -732,8 +741,8 @@ test_ct_match(void **state)
 	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.9", "10.64.0.1", "10.64.0.1",
 	    "10.64.0.2", 1), set, 3, &orig), -1);
 	/* no original tuple: found, but nothing to delete it by */
-	assert_true(gw_ct_entry_match(ct_entry(buf, NULL, NULL, "10.64.0.1", "10.77.0.9", 0),
-	    set, 3, &orig) >= 0);
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, NULL, NULL, "10.64.0.1", "10.77.0.9", 0),
+	    set, 3, &orig), ct_pos(set, 3, "10.77.0.9"));
 	assert_null(orig);
 }
 
