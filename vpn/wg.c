@@ -210,15 +210,13 @@ wg_delete(const char *ifname)
 
 /* ---- starting wireguard-go ---- */
 
+/* An empty set answered, not a get: a daemon that runs with 50,000
+ * peers would otherwise format them all, and we parse them all, only to
+ * learn that it answers (the caller reads the interface next anyway). */
 static int
 userspace_answers(const char *ifname)
 {
-	struct wg_device tmp;
-	int rc;
-
-	rc = wg_uapi_get(ifname, &tmp);
-	wg_device_free(&tmp);
-	return rc == 0;
+	return wg_uapi_probe(ifname, WG_UAPI_TIMEOUT_MS) == 0;
 }
 
 /* The same for a program just started, not past deadline: its socket
@@ -226,13 +224,9 @@ userspace_answers(const char *ifname)
 static int
 userspace_answers_by(const char *ifname, uint64_t deadline)
 {
-	struct wg_device tmp;
 	uint64_t now = now_ms();
-	int rc;
 
-	rc = wg_uapi_get_within(ifname, &tmp, now < deadline ? (int)(deadline - now) : 1);
-	wg_device_free(&tmp);
-	return rc == 0;
+	return wg_uapi_probe(ifname, now < deadline ? (int)(deadline - now) : 1) == 0;
 }
 
 /* Confined (wg_userspace.c): its own user, no capability, the TUN device

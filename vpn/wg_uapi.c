@@ -780,6 +780,20 @@ out:
 	return rc;
 }
 
+int
+wg_uapi_probe(const char *ifname, int timeout_ms)
+{
+	char *reply = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = uapi_exchange(ifname, "set=1\n\n", 7, timeout_ms > 0 ? timeout_ms : 1, &reply,
+	    &len)) == 0)
+		rc = wg_uapi_parse_errno(reply, len);
+	wg_uapi_free(reply, len);
+	return rc;
+}
+
 /*
  * The set is streamed: the text of wg_uapi_format_set, written in chunks
  * of SET_CHUNK bytes as it is formatted, so that the daemon (which reads

@@ -176,9 +176,12 @@ apply_peers(struct gw *g, int first, int removals_only, struct sk_error *err)
 	struct gw_actions *a = &g->acts;
 	struct wg_device dev;
 	struct wg_allowedip *ips;
-	size_t cap = a->n < WG_BATCH ? a->n + 1 : WG_BATCH;
+	size_t cap = 0;
 	int rc = 0;
 
+	for (size_t i = 0; i < a->n; i++)	/* a start: half the actions are elements */
+		cap += a->v[i].type == GW_ACT_PEER_DEL || a->v[i].type == GW_ACT_PEER_SET;
+	cap = cap < WG_BATCH ? cap + 1 : WG_BATCH;
 	memset(&dev, 0, sizeof(dev));
 	dev.peers = calloc(cap, sizeof(*dev.peers));
 	ips = calloc(2 * cap, sizeof(*ips));
@@ -296,30 +299,62 @@ gw_table_in_force(void)
 	return rc;
 }
 
-/* 3. the connections of devices that lost their access */
+/* 3. the connections of devices that lost their access: one dump of
+ * the table for every address of the batch (a full sync may remove
+ * thousands of peers at once), then one line per device */
 static void
 apply_ct(struct gw *g)
 {
 	const struct gw_actions *a = &g->acts;
+	struct in_addr *addrs;
+	size_t *removed, *which, n = 0;
+	struct sk_error e2;
+	int rc;
 
-	for (size_t i = 0; i < a->n; i++) {
-		const struct gw_action *x = &a->v[i];
-		struct sk_error e2;
-		size_t n;
+	for (size_t i = 0; i < a->n; i++)
+		n += a->v[i].type == GW_ACT_CT_FLUSH;
+	if (n == 0)
+		return;
+	addrs = calloc(n, sizeof(*addrs));
+	removed = calloc(n, sizeof(*removed));
+	which = calloc(n, sizeof(*which));
+	if (addrs == NULL || removed == NULL || which == NULL) {
+		log_warnx("conntrack: out of memory: the tracked connections of %zu addresses"
+		    " stay", n);
+		goto out;
+	}
+	n = 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].type == GW_ACT_CT_FLUSH) {
+			which[n] = i;
+			addrs[n++] = a->v[i].a4;
+		}
+	if ((rc = gw_ct_flush(addrs, n, removed, &e2)) < 0 && n == 1) {
 		char ip[INET_ADDRSTRLEN];
 
-		if (x->type != GW_ACT_CT_FLUSH)
+		inet_ntop(AF_INET, &addrs[0], ip, sizeof(ip));
+		log_warnx("%s %s: %s", a->v[which[0]].device[0] ? "device" : "address",
+		    a->v[which[0]].device[0] ? a->v[which[0]].device : ip, e2.msg);
+	} else if (rc < 0)
+		log_warnx("the tracked connections of %zu addresses: %s", n, e2.msg);
+	for (size_t k = 0; k < n; k++) {
+		const struct gw_action *x = &a->v[which[k]];
+		char ip[INET_ADDRSTRLEN];
+
+		if (removed[k] == 0)
 			continue;
 		inet_ntop(AF_INET, &x->a4, ip, sizeof(ip));
-		if (gw_ct_flush(x->a4, &n, &e2) < 0)
-			log_warnx("%s %s: %s", x->device[0] ? "device" : "address",
-			    x->device[0] ? x->device : ip, e2.msg);
-		else if (n > 0 && x->device[0])
-			log_info("device %s: %zu tracked connections removed", x->device, n);
-		else if (n > 0)
+		if (x->device[0])
+			log_info("device %s: %zu tracked connections removed", x->device,
+			    removed[k]);
+		else
 			log_info("%s (a peer no admitted device has): %zu tracked connections"
-			    " removed", ip, n);
+			    " removed", ip, removed[k]);
 	}
+out:
+	free(addrs);
+	free(removed);
+	free(which);
 }
 
 int

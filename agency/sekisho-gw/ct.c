@@ -1,9 +1,16 @@
 /*
- * A revoked device's tracked connections, removed (ctnetlink over libmnl):
- * the IPv4 table is dumped, every entry with the device's address on
- * either side of either direction is collected (its original tuple, as
- * the kernel wrote it, and its id), and each is deleted by that tuple.
- * An entry that went meanwhile (ENOENT) is not an error.
+ * The tracked connections of addresses that lost their access, removed
+ * (ctnetlink over libmnl): the IPv4 table is dumped once for the whole
+ * batch, every entry with one of the addresses on either side of either
+ * direction is collected (its original tuple, as the kernel wrote it, and
+ * its id), and each is deleted by that tuple. An entry that went
+ * meanwhile (ENOENT) is not an error.
+ *
+ * One dump per batch, not one per address: a full sync that removes
+ * thousands of peers (a gateway back after a long stop) would otherwise
+ * walk the whole table thousands of times. The entries are matched
+ * against the batch's addresses, sorted, by binary search
+ * (gw_ct_entry_match, unit-tested in test_gw).
  */
 #include "agency/sekisho-gw/gw.h"
 
@@ -22,17 +29,39 @@ struct victim {
 	uint32_t	id;		/* network order, 0 if none */
 	uint16_t	zone;		/* network order */
 	int		has_id, has_zone;
+	size_t		who;		/* the address's index in the caller's list */
 };
 
 struct dump {
-	struct in_addr	a;
+	const uint32_t	*set;		/* the addresses (s_addr), sorted, each once */
+	const size_t	*ix;		/* set[k]'s first index in the caller's list */
+	size_t		 n_set;
 	struct victim	*v;
-	size_t		n, cap;
-	int		oom;
+	size_t		 n, cap;
+	int		 oom;
 };
 
-static int
-tuple_has(const struct nlattr *tuple, struct in_addr a)
+static long
+set_find(const uint32_t *set, size_t n, uint32_t a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (set[mid] == a)
+			return (long)mid;
+		if (set[mid] < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* The first address of the set in tuple (either side), its position, or -1. */
+static long
+tuple_match(const struct nlattr *tuple, const uint32_t *set, size_t n)
 {
 	const struct nlattr *ip, *x;
 
@@ -41,34 +70,56 @@ tuple_has(const struct nlattr *tuple, struct in_addr a)
 			continue;
 		mnl_attr_for_each_nested(x, ip) {
 			uint16_t t = mnl_attr_get_type(x);
+			uint32_t a;
+			long k;
 
-			if ((t == CTA_IP_V4_SRC || t == CTA_IP_V4_DST) &&
-			    mnl_attr_get_payload_len(x) == 4 &&
-			    memcmp(mnl_attr_get_payload(x), &a.s_addr, 4) == 0)
-				return 1;
+			if ((t != CTA_IP_V4_SRC && t != CTA_IP_V4_DST) ||
+			    mnl_attr_get_payload_len(x) != 4)
+				continue;
+			memcpy(&a, mnl_attr_get_payload(x), 4);
+			if ((k = set_find(set, n, a)) >= 0)
+				return k;
 		}
 	}
-	return 0;
+	return -1;
+}
+
+long
+gw_ct_entry_match(const struct nlmsghdr *nlh, const uint32_t *set, size_t n,
+    const struct nlattr **orig)
+{
+	const struct nlattr *at;
+	long hit = -1;
+
+	*orig = NULL;
+	mnl_attr_for_each(at, nlh, sizeof(struct nfgenmsg)) {
+		uint16_t t = mnl_attr_get_type(at);
+
+		if (t != CTA_TUPLE_ORIG && t != CTA_TUPLE_REPLY)
+			continue;
+		if (t == CTA_TUPLE_ORIG)
+			*orig = at;
+		if (hit < 0)
+			hit = tuple_match(at, set, n);
+	}
+	return hit;
 }
 
 static int
 entry_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct dump *d = arg;
-	const struct nlattr *at, *orig = NULL;
+	const struct nlattr *at, *orig;
 	struct victim v;
-	int hit = 0;
+	long k;
 
+	k = gw_ct_entry_match(nlh, d->set, d->n_set, &orig);
+	if (k < 0 || orig == NULL || orig->nla_len > sizeof(v.tuple))
+		return MNL_CB_OK;
 	memset(&v, 0, sizeof(v));
+	v.who = d->ix[k];
 	mnl_attr_for_each(at, nlh, sizeof(struct nfgenmsg)) {
 		switch (mnl_attr_get_type(at)) {
-		case CTA_TUPLE_ORIG:
-			orig = at;
-			hit |= tuple_has(at, d->a);
-			break;
-		case CTA_TUPLE_REPLY:
-			hit |= tuple_has(at, d->a);
-			break;
 		case CTA_ID:
 			if (mnl_attr_get_payload_len(at) == 4) {
 				memcpy(&v.id, mnl_attr_get_payload(at), 4);
@@ -83,8 +134,6 @@ entry_cb(const struct nlmsghdr *nlh, void *arg)
 			break;
 		}
 	}
-	if (!hit || orig == NULL || orig->nla_len > sizeof(v.tuple))
-		return MNL_CB_OK;
 	memcpy(v.tuple, orig, orig->nla_len);
 	v.len = orig->nla_len;
 	if (d->n == d->cap) {
@@ -118,20 +167,76 @@ ct_msg(char *buf, uint16_t type, uint16_t flags, uint32_t seq)
 	return nlh;
 }
 
+struct addr_ix {
+	uint32_t	a;
+	size_t		ix;
+};
+
+static int
+cmp_ix(const void *x, const void *y)
+{
+	const struct addr_ix *p = x, *q = y;
+
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	return p->ix < q->ix ? -1 : p->ix > q->ix;
+}
+
+/* The batch's addresses, sorted, each once with its first index. */
+static int
+addr_set(const struct in_addr *addrs, size_t n, uint32_t **set, size_t **ix, size_t *n_set)
+{
+	struct addr_ix *s = calloc(n, sizeof(*s));
+	size_t k = 0;
+
+	*set = calloc(n, sizeof(**set));
+	*ix = calloc(n, sizeof(**ix));
+	if (s == NULL || *set == NULL || *ix == NULL) {
+		free(s);
+		free(*set);
+		free(*ix);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		s[i].a = addrs[i].s_addr;
+		s[i].ix = i;
+	}
+	qsort(s, n, sizeof(*s), cmp_ix);
+	for (size_t i = 0; i < n; i++) {
+		if (k > 0 && (*set)[k - 1] == s[i].a)
+			continue;	/* the lowest index came first */
+		(*set)[k] = s[i].a;
+		(*ix)[k++] = s[i].ix;
+	}
+	*n_set = k;
+	free(s);
+	return 0;
+}
+
 int
-gw_ct_flush(struct in_addr a, size_t *removed, struct sk_error *err)
+gw_ct_flush(const struct in_addr *addrs, size_t n, size_t *removed, struct sk_error *err)
 {
 	static char buf[16384];	/* >= MNL_SOCKET_BUFFER_SIZE (8192 on x86_64) */
-	struct mnl_socket *nl;
+	struct mnl_socket *nl = NULL;
 	struct nlmsghdr *nlh;
-	struct dump d = { .a = a };
+	struct dump d = { 0 };
+	uint32_t *set = NULL;
+	size_t *ix = NULL;
 	uint32_t seq = (uint32_t)time(NULL), port;
-	ssize_t n;
+	ssize_t len;
 	int rc = 0;
 
-	*removed = 0;
-	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL)
-		return sk_errorf(err, errno, "conntrack: netlink: %s", strerror(errno));
+	memset(removed, 0, n * sizeof(*removed));
+	if (n == 0)
+		return 0;
+	if (addr_set(addrs, n, &set, &ix, &d.n_set) < 0)
+		return sk_errorf(err, ENOMEM, "conntrack: out of memory");
+	d.set = set;
+	d.ix = ix;
+	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL) {
+		rc = sk_errorf(err, errno, "conntrack: netlink: %s", strerror(errno));
+		goto out;
+	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		rc = sk_errorf(err, errno, "conntrack: bind: %s", strerror(errno));
 		goto out;
@@ -142,8 +247,8 @@ gw_ct_flush(struct in_addr a, size_t *removed, struct sk_error *err)
 		rc = sk_errorf(err, errno, "conntrack: dump: %s", strerror(errno));
 		goto out;
 	}
-	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		int r = mnl_cb_run(buf, (size_t)n, seq, port, entry_cb, &d);
+	while ((len = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		int r = mnl_cb_run(buf, (size_t)len, seq, port, entry_cb, &d);
 
 		if (r == MNL_CB_STOP)
 			break;
@@ -152,7 +257,7 @@ gw_ct_flush(struct in_addr a, size_t *removed, struct sk_error *err)
 			goto out;
 		}
 	}
-	if (n < 0) {
+	if (len < 0) {
 		rc = sk_errorf(err, errno, "conntrack: dump: %s", strerror(errno));
 		goto out;
 	}
@@ -167,22 +272,25 @@ gw_ct_flush(struct in_addr a, size_t *removed, struct sk_error *err)
 		if (v->has_id)
 			mnl_attr_put(nlh, CTA_ID, 4, &v->id);
 		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ||
-		    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0) {
+		    (len = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0) {
 			rc = sk_errorf(err, errno, "conntrack: delete: %s", strerror(errno));
 			goto out;
 		}
-		if (mnl_cb_run(buf, (size_t)n, seq, port, NULL, NULL) < 0) {
+		if (mnl_cb_run(buf, (size_t)len, seq, port, NULL, NULL) < 0) {
 			if (errno != ENOENT) {
 				rc = sk_errorf(err, errno, "conntrack: delete: %s", strerror(errno));
 				goto out;
 			}
 		} else
-			(*removed)++;
+			removed[v->who]++;
 	}
 	if (d.oom)
 		rc = sk_errorf(err, ENOMEM, "conntrack: out of memory: some entries stay");
 out:
 	free(d.v);
-	mnl_socket_close(nl);
+	free(set);
+	free(ix);
+	if (nl != NULL)
+		mnl_socket_close(nl);
 	return rc;
 }

@@ -44,7 +44,8 @@ act(struct gw_actions *a, enum gw_act_type type, const struct gw_dev *d)
 		a->cap = ncap;
 	}
 	x = &a->v[a->n++];
-	memset(x, 0, sizeof(*x));
+	memset(x, 0, offsetof(struct gw_action, msg));	/* msg: only a LOG's */
+	x->msg[0] = '\0';
 	x->type = type;
 	if (d != NULL) {
 		memcpy(x->device, d->name, sizeof(x->device));
@@ -694,7 +695,13 @@ gw_engine_sync(struct gw_engine *e, const struct gw_row *rows, size_t n, int64_t
 	for (i = 0; i < n; i++)
 		if (c[i].ok != -1)
 			unrefuse(e, c[i].d.name);
-	qsort(c, n, sizeof(*c), cmp_name);
+	/* the registry gives its rows in name order (ORDER BY name): then
+	 * they are not sorted again (glibc's merge sort copies every one of
+	 * 5,000 candidates of 300 bytes at each of its 13 levels) */
+	for (i = 1; i < n && strcmp(c[i - 1].d.name, c[i].d.name) <= 0; i++)
+		;
+	if (i < n)
+		qsort(c, n, sizeof(*c), cmp_name);
 	/* the new list: checked active rows, and refused ones' last good state */
 	if ((nd = malloc((n + e->n + 1) * sizeof(*nd))) == NULL) {
 		free(c);

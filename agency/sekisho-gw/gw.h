@@ -112,8 +112,20 @@ int src_groups(struct gw *g, const struct gw_row *rows, size_t n, struct buf *ou
 int gw_apply(struct gw *g, const char *table, int first, struct sk_error *err);
 /* Whether our table (inet GW_TABLE) is in force: 1, 0, or -1. */
 int gw_table_in_force(void);
-/* ct.c */
-int gw_ct_flush(struct in_addr a, size_t *removed, struct sk_error *err);
+/* ct.c: the tracked connections of addrs[0..n) (either side, either
+ * direction), removed with one dump of the table for all of them;
+ * removed[i] counts addrs[i]'s (an address listed twice counts at its
+ * first place). 0 or -errno with err (what was removed stays removed). */
+int gw_ct_flush(const struct in_addr *addrs, size_t n, size_t *removed,
+    struct sk_error *err);
+/* One ctnetlink entry (a dump's IPCTNL_MSG_CT_NEW) against set[0..n),
+ * s_addr values sorted ascending: the position in set of the first of
+ * them found on either side of its original or reply tuple, or -1;
+ * *orig: its CTA_TUPLE_ORIG attribute (NULL without one). Pure. */
+struct nlmsghdr;
+struct nlattr;
+long gw_ct_entry_match(const struct nlmsghdr *nlh, const uint32_t *set, size_t n,
+    const struct nlattr **orig);
 
 /* sessd.c: the session socket. */
 struct sessd;

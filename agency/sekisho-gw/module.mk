@@ -3,9 +3,10 @@ PROGS += sekisho-gw
 sekisho-gw_SRCS := $(wildcard agency/sekisho-gw/*.c) $(REGISTRY_SRCS)
 $(B)/sekisho-gw: LDFLAGS += $(REGISTRY_LIBS) $(SANDBOX_LIBS) -pthread
 $(B)/obj/agency/sekisho-gw/%.o: MOD_CFLAGS += $(REGISTRY_CFLAGS)
-# The engine alone, with no kernel (tests/unit/test_gw.c).
+# The engine alone, with no kernel (tests/unit/test_gw.c), and the
+# conntrack flush's match of a dumped entry against a batch (ct.c).
 UNITS += test_gw
-test_gw_SRCS := tests/unit/test_gw.c agency/sekisho-gw/engine.c
+test_gw_SRCS := tests/unit/test_gw.c agency/sekisho-gw/engine.c agency/sekisho-gw/ct.c
 # The session socket's messages (lib/proto/gwsess_wire.c) come from local
 # clients: fuzzed.
 FUZZERS += fuzz_gwsess

@@ -11,7 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
 #include "agency/sekisho-gw/engine.h"
+#include "agency/sekisho-gw/gw.h"
 #include "lib/encode.h"
 #include "lib/proto/gwsess_wire.h"
 
@@ -635,6 +640,112 @@ test_wire(void **state)
 	assert_int_equal(gws_rep_encode(b, &p), -EINVAL);
 }
 
+/* ---- the conntrack flush's match (ct.c): one dump for a batch ---- */
+
+static void
+ct_tuple(struct nlmsghdr *nlh, uint16_t type, const char *src, const char *dst, int bad_len)
+{
+	struct nlattr *t = mnl_attr_nest_start(nlh, type), *ip;
+	struct in_addr a;
+
+	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	inet_pton(AF_INET, src, &a);
+	mnl_attr_put(nlh, CTA_IP_V4_SRC, bad_len ? 3 : 4, &a);
+	inet_pton(AF_INET, dst, &a);
+	mnl_attr_put(nlh, CTA_IP_V4_DST, 4, &a);
+	mnl_attr_nest_end(nlh, ip);
+	mnl_attr_nest_end(nlh, t);
+}
+
+/* An entry as a dump gives it: original and reply tuple, an id. */
+static struct nlmsghdr *
+ct_entry(char *buf, const char *osrc, const char *odst, const char *rsrc, const char *rdst,
+    int bad_len)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	uint32_t id = htonl(7);
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
+	nfg->nfgen_family = AF_INET;
+	if (osrc != NULL)
+		ct_tuple(nlh, CTA_TUPLE_ORIG, osrc, odst, bad_len);
+	ct_tuple(nlh, CTA_TUPLE_REPLY, rsrc, rdst, 0);
+	mnl_attr_put(nlh, CTA_ID, 4, &id);
+	return nlh;
+}
+
+/* The position in set[0..n) of the address text, -1 if none. */
+static long
+ct_pos(const uint32_t *set, size_t n, const char *text)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, text, &a);
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == a.s_addr)
+			return (long)i;
+	return -1;
+}
+
+static void
+test_ct_match(void **state)
+{
+	static char buf[1024];
+	const char *text[] = { "10.77.0.2", "10.77.0.9", "10.77.0.40" };
+	uint32_t set[3];
+	const struct nlattr *orig;
+	struct in_addr a;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		inet_pton(AF_INET, text[i], &a);
+		set[i] = a.s_addr;
+	}
+	/* sorted by s_addr, as ct.c sorts them (network order) */
+	for (size_t i = 0; i < 3; i++)
+		for (size_t j = i + 1; j < 3; j++)
+			if (set[j] < set[i]) {
+				uint32_t t = set[i];
+
+				set[i] = set[j];
+				set[j] = t;
+			}
+	assert_int_not_equal(ct_pos(set, 3, "10.77.0.9"), -1);
+	/* the laptop's connection to LGWAN: its address as the source */
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.9", "10.64.0.1", "10.64.0.1",
+	    "10.77.0.9", 0), set, 3, &orig), ct_pos(set, 3, "10.77.0.9"));
+	assert_non_null(orig);
+	assert_int_equal(mnl_attr_get_type(orig), CTA_TUPLE_ORIG);
+	/* as the destination (a connection to the laptop) */
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.64.0.1", "10.77.0.9", "10.77.0.9",
+	    "10.64.0.1", 0), set, 3, &orig), ct_pos(set, 3, "10.77.0.9"));
+	/* only in the reply tuple (NAT) */
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "192.0.2.1", "10.64.0.1", "10.64.0.1",
+	    "10.77.0.9", 0), set, 3, &orig), ct_pos(set, 3, "10.77.0.9"));
+	/* the first and the last of the set, found by the same search */
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.2", "10.64.0.1", "10.64.0.1",
+	    "10.77.0.2", 0), set, 3, &orig), ct_pos(set, 3, "10.77.0.2"));
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.64.0.1", "10.77.0.40", "10.77.0.40",
+	    "10.64.0.1", 0), set, 3, &orig), ct_pos(set, 3, "10.77.0.40"));
+	/* another laptop's (an address of the pool not in the batch), and
+	 * neighbours of batch addresses: untouched */
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.3", "10.64.0.1", "10.64.0.1",
+	    "10.77.0.3", 0), set, 3, &orig), -1);
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.10", "10.77.0.8", "10.77.0.8",
+	    "10.77.0.10", 0), set, 3, &orig), -1);
+	/* an empty batch matches nothing */
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.9", "10.64.0.1", "10.64.0.1",
+	    "10.77.0.9", 0), set, 0, &orig), -1);
+	/* an address attribute of the wrong length is not read */
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, "10.77.0.9", "10.64.0.1", "10.64.0.1",
+	    "10.64.0.2", 1), set, 3, &orig), -1);
+	/* no original tuple: found, but nothing to delete it by */
+	assert_int_equal(gw_ct_entry_match(ct_entry(buf, NULL, NULL, "10.64.0.1", "10.77.0.9", 0),
+	    set, 3, &orig), ct_pos(set, 3, "10.77.0.9"));
+	assert_null(orig);
+}
+
 int
 main(void)
 {
@@ -651,6 +762,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_ct_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
