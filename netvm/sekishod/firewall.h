@@ -28,6 +28,16 @@
  * -errno with err. */
 int fw_load(struct firewall *fw, const struct fw_params *p, struct fw_model **held,
     struct sk_error *err);
+/* The same as one libnftables transaction of text, elements included,
+ * as fw_load does when the table in force holds a set of the policy's
+ * (fw_load is two transactions otherwise: firewall.c, load_split): for
+ * the benches and the test that the two give the same table. */
+int fw_load_text(struct firewall *fw, const struct fw_params *p, struct fw_model **held,
+    struct sk_error *err);
+/* How the last fw_load or fw_load_text went: 2 in two transactions (the
+ * sets by nfnetlink, then the rest), 1 as one transaction of text, 0 it
+ * failed. For the tests. */
+int fw_load_steps(void);
 /* Renders p and has nftables check it (dry run), changing nothing. */
 int fw_load_check(struct firewall *fw, const struct fw_params *p,
     struct sk_error *err);
