@@ -15,6 +15,7 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "policy/policy.h"
+#include "policy/render/fw_dns.h"
 #include "policy/render/fw_office.h"
 
 /* Section sec of p's policy part into m: taken from held if the bytes it
@@ -585,6 +586,34 @@ fw_vouch(struct firewall *fw, const char *uplink, unsigned int ms,
 	}
 	mnl_nlmsg_batch_stop(b);
 	return 0;
+}
+
+/*
+ * Work's DNS moved to another resolver (fw_dns.h): the map dns_pick
+ * flushed and given its one element, in one nfnetlink batch (nfset.h).
+ * As text, libnftables 1.0.6 would first read every element of every
+ * interval set in the table (the LGWAN set, the services' class maps:
+ * tens of milliseconds at 10,000 prefixes) for a two-element change.
+ */
+int
+fw_dns_pick(struct firewall *fw, struct in_addr router, struct in_addr resolver,
+    struct sk_error *err)
+{
+	char item[FW_DNS_ITEM_MAX];
+	const char *items[1] = { item };
+	struct fw_elem_change c = {
+		.set = FW_DNS_MAP, .head = FW_DNS_MAP_HEAD, .map = 1, .flush = 1,
+		.add = items, .n_add = 1 };
+	struct nfset_batch b;
+	int rc;
+
+	(void)fw;
+	fw_dns_pick_item(router, resolver, item);
+	if ((rc = nfset_encode(&c, 1, FW_TABLE, next_seq(), &b, err)) < 0)
+		return rc;
+	rc = nfset_send(&b, 1, err);
+	nfset_free(&b);
+	return rc;
 }
 
 /* The base ruleset (blocked, no policy needed) if the table is absent:

@@ -16,6 +16,8 @@
 #ifndef SK_FIREWALL_H
 #define SK_FIREWALL_H
 
+#include <netinet/in.h>
+
 #include "lib/buf.h"
 #include "lib/nftload.h"
 #include "netvm/sekishod/nfset.h"
@@ -103,6 +105,11 @@ void fw_change_free(struct fw_change *c);
  * sent as nfnetlink messages, whose cost does not grow with the policy.
  * 0, or -errno with err. */
 int fw_vouch(struct firewall *fw, const char *uplink, unsigned int ms,
+    struct sk_error *err);
+/* Work's DNS (to router) moved to resolver: the map dns_pick flushed and
+ * given that one element, one nfnetlink transaction (fw_dns.h). 0, or
+ * -errno with err (the kernel then changed nothing). */
+int fw_dns_pick(struct firewall *fw, struct in_addr router, struct in_addr resolver,
     struct sk_error *err);
 /* The base ruleset (blocked, no policy needed) loaded if the table is
  * absent, with one line either way. 0 or -errno. */
