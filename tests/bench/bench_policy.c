@@ -169,9 +169,10 @@ static void pause_ms(long);
  * policy's sets made by nfnetlink, then one libnftables transaction for
  * the chains: firewall.c, load_split). The base ruleset is loaded first,
  * untimed, and the kernel given BENCH_PAUSE_MS to destroy what that
- * replaced, as a start finds it. With replace, the policy's table is in
+ * replaced, as a start finds it. With replace 1, the policy's table is in
  * force instead (the last run's): its sets' names are taken, so the load
- * is one transaction of text, elements included (recovery's case). The
+ * is one transaction of text, elements included (recovery's case); with
+ * replace 2 the table is deleted first (an empty kernel). The
  * rendering alone is timed apart (render, render_cpu). expect: how the
  * load must have gone (fw_load_steps), 0 either way. 0, or -1 with the
  * reason on stderr; *len, if not NULL, the ruleset text's length. The
@@ -199,7 +200,9 @@ compile_apply(const struct policy *p, int replace, int expect, size_t *len,
 	if (len != NULL)
 		*len = ch.text.len;
 	fw_change_free(&ch);
-	if ((fw = fw_open(&err)) == NULL || (!replace && fw_load(fw, &base, NULL, &err) != 0)) {
+	if ((fw = fw_open(&err)) == NULL || (replace == 0 && fw_load(fw, &base, NULL, &err) != 0) ||
+	    (replace == 2 && fw_apply(fw, "table inet " FW_TABLE "\ndelete table inet "
+	    FW_TABLE "\n", &err) != 0)) {
 		fprintf(stderr, "bench-policy: %s\n", err.msg);
 		return -1;
 	}
@@ -248,7 +251,7 @@ bench_apply(const char *path, size_t runs)
 			rules++;
 	printf("services %zu\nservices_remote %zu\nsets %zu\n", p.n_services,
 	    rules, p.n_sets);
-	if (compile_apply(&p, 1, 2, &len, &first) != 0)	/* no table yet */
+	if (compile_apply(&p, 2, 2, &len, &first) != 0)	/* an empty kernel */
 		return die("the first apply failed");
 	printf("ruleset_bytes %zu\n", len);
 	for (size_t i = 0; i < runs; i++) {

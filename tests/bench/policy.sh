@@ -27,7 +27,7 @@
 #                                 destroy the old table, comes after, as
 #                                 sekishod leaves it to its next
 #                                 transaction)
-#   policy.compile_apply_first_ms the same into an empty kernel
+#   policy.compile_apply_first_ms the same into an empty kernel (no table)
 #   policy.compile_apply_replace_ms
 #                                 fw_load over the same policy's table in
 #                                 force (recovery: the sets' names are
