@@ -110,17 +110,9 @@ static int
 move_dns(struct sekishod *d, size_t i)
 {
 	struct sk_error err;
-	struct buf text;
 	int rc;
 
-	buf_init(&text);
-	fw_dns_render_pick(d->pol.work_router, d->dns.res[i], &text);
-	if (buf_str(&text) == NULL)
-		rc = sk_errorf(&err, ENOMEM, "out of memory");
-	else
-		rc = fw_apply(d->fw, text.p, &err);
-	buf_free(&text);
-	if (rc < 0) {
+	if ((rc = fw_dns_pick(d->fw, d->pol.work_router, d->dns.res[i], &err)) < 0) {
 		log_warnx("dns: cannot move work's DNS: %s", err.msg);
 		return rc;
 	}

@@ -16,6 +16,8 @@
 #ifndef SK_FIREWALL_H
 #define SK_FIREWALL_H
 
+#include <netinet/in.h>
+
 #include "lib/buf.h"
 #include "lib/nftload.h"
 #include "netvm/sekishod/nfset.h"
@@ -28,6 +30,16 @@
  * -errno with err. */
 int fw_load(struct firewall *fw, const struct fw_params *p, struct fw_model **held,
     struct sk_error *err);
+/* The same as one libnftables transaction of text, elements included,
+ * as fw_load does when the table in force holds a set of the policy's
+ * (fw_load is two transactions otherwise: firewall.c, load_split): for
+ * the benches and the test that the two give the same table. */
+int fw_load_text(struct firewall *fw, const struct fw_params *p, struct fw_model **held,
+    struct sk_error *err);
+/* How the last fw_load or fw_load_text went: 2 in two transactions (the
+ * sets by nfnetlink, then the rest), 1 as one transaction of text, 0 it
+ * failed. For the tests. */
+int fw_load_steps(void);
 /* Renders p and has nftables check it (dry run), changing nothing. */
 int fw_load_check(struct firewall *fw, const struct fw_params *p,
     struct sk_error *err);
@@ -93,6 +105,11 @@ void fw_change_free(struct fw_change *c);
  * sent as nfnetlink messages, whose cost does not grow with the policy.
  * 0, or -errno with err. */
 int fw_vouch(struct firewall *fw, const char *uplink, unsigned int ms,
+    struct sk_error *err);
+/* Work's DNS (to router) moved to resolver: the map dns_pick flushed and
+ * given that one element, one nfnetlink transaction (fw_dns.h). 0, or
+ * -errno with err (the kernel then changed nothing). */
+int fw_dns_pick(struct firewall *fw, struct in_addr router, struct in_addr resolver,
     struct sk_error *err);
 /* The base ruleset (blocked, no policy needed) loaded if the table is
  * absent, with one line either way. 0 or -errno. */

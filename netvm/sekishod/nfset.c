@@ -9,6 +9,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -461,6 +462,14 @@ put_items(struct msgs *s, const struct settype *st, const char *const *items, si
 	struct elem e;
 	int zero_end = add && was_empty && st->interval && st->nkey == 1;
 
+	/* nft's end element at 0 goes first, unless an interval starts
+	 * there, whichever item that is. */
+	for (size_t i = 0; zero_end && i < n; i++) {
+		static const uint8_t z[MAX_KEY];
+
+		if (read_elem(st, items[i], &e) == 0 && memcmp(e.lo, z, e.klen) == 0)
+			zero_end = 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (read_elem(st, items[i], &e) < 0)
 			return sk_errorf(err, ENOTSUP, "set %s: element \"%s\" not encoded here",
@@ -482,8 +491,7 @@ put_items(struct msgs *s, const struct settype *st, const char *const *items, si
 			static const uint8_t z[MAX_KEY];
 
 			zero_end = 0;
-			if (memcmp(e.lo, z, e.klen) != 0)
-				put_elem(s->b, z, NULL, e.klen, NFT_SET_ELEM_INTERVAL_END, NULL, 0, 0);
+			put_elem(s->b, z, NULL, e.klen, NFT_SET_ELEM_INTERVAL_END, NULL, 0, 0);
 		}
 		put_elem(s->b, e.lo, NULL, e.klen, 0, add && e.dlen ? e.data : NULL,
 		    add ? e.dlen : 0, 0);
@@ -493,13 +501,14 @@ put_items(struct msgs *s, const struct settype *st, const char *const *items, si
 	return 0;
 }
 
+static int batch_end(struct nfset_batch *, uint32_t, struct sk_error *);
+
 int
 nfset_encode(const struct fw_elem_change *v, size_t n, const char *table,
     uint32_t seq, struct nfset_batch *bt, struct sk_error *err)
 {
 	struct settype *st = calloc(n + 1, sizeof(*st));
 	struct buf *out = &bt->b;
-	uint32_t *last = &bt->last;
 	int rc = 0;
 
 	buf_init(out);
@@ -535,9 +544,23 @@ nfset_encode(const struct fw_elem_change *v, size_t n, const char *table,
 				goto out;
 			msgs_close(&s);
 		}
-	/* The last message asks for an acknowledgement (the kernel answers
-	 * only errors otherwise); none but the batch's beginning: nothing to
-	 * send at all. */
+	rc = batch_end(bt, seq, err);
+out:
+	free(st);
+	if (rc < 0)
+		nfset_free(bt);
+	return rc;
+}
+
+/* The batch's last message asked to acknowledge (the kernel answers only
+ * errors otherwise), then its end numbered seq; none but the batch's
+ * beginning: nothing to send at all (bt->last 0). 0 or -ENOMEM. */
+static int
+batch_end(struct nfset_batch *bt, uint32_t seq, struct sk_error *err)
+{
+	struct buf *out = &bt->b;
+	uint32_t *last = &bt->last;
+
 	*last = 0;
 	if (!out->oom) {
 		struct nlmsghdr *h = NULL;
@@ -551,17 +574,221 @@ nfset_encode(const struct fw_elem_change *v, size_t n, const char *table,
 		}
 		if (h == NULL) {
 			out->len = 0;
-			goto out;
+			return 0;
 		}
 		h->nlmsg_flags |= NLM_F_ACK;
 		*last = h->nlmsg_seq;
 	}
-	msg_end(out, msg(out, NFNL_MSG_BATCH_END, 0, seq++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
+	msg_end(out, msg(out, NFNL_MSG_BATCH_END, 0, seq, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
 	if (out->oom)
-		rc = sk_errorf(err, ENOMEM, "element batch: out of memory");
+		return sk_errorf(err, ENOMEM, "element batch: out of memory");
+	return 0;
+}
+
+/* ---- sets declared (a full load's first transaction) --------------------- */
+
+/* nftables' datatype numbers (datatype.h), in a set's key and data type,
+ * a concatenation's shifted by 6 bits a field (TYPE_BITS). */
+static uint32_t
+type_id(enum ftype t)
+{
+	switch (t) {
+	case F_IPV4:	return 7;
+	case F_IPV6:	return 8;
+	case F_SERVICE:	return 13;
+	case F_PROTO:	return 12;
+	case F_MARK:	return 19;
+	case F_IFNAME:	return 41;
+	}
+	return 0;
+}
+
+/* The declarations copied from nft 1.0.6 (nfset.h): 1 if st is one. */
+static int
+declarable(const struct settype *st)
+{
+	if (st->timeout)
+		return 0;
+	if (st->nkey == 1 && st->has_data)
+		return (st->data == F_MARK && st->interval &&
+		    (st->key[0] == F_IPV4 || st->key[0] == F_IPV6)) ||
+		    (st->data == F_IPV4 && !st->interval && st->key[0] == F_IPV4);
+	if (st->nkey == 1)
+		return st->key[0] == F_IPV4 || st->key[0] == F_IPV6 ||
+		    (st->key[0] == F_MARK && !st->interval);
+	if (st->has_data)
+		return 0;
+	if (st->nkey == 2)
+		return !st->interval && st->key[0] == F_IPV4 && st->key[1] == F_SERVICE;
+	return st->nkey == 3 && st->interval && st->key[0] == F_MARK &&
+	    st->key[1] == F_PROTO && st->key[2] == F_SERVICE;
+}
+
+int
+nfset_declarable(const char *head, int map)
+{
+	struct settype st;
+
+	return read_head(head, &st) == 0 && (map != 0) == (st.has_data != 0) &&
+	    declarable(&st);
+}
+
+static void
+attr_u32(struct buf *b, uint16_t type, uint32_t v)
+{
+	v = htonl(v);
+	attr(b, type, &v, sizeof(v));
+}
+
+/* libnftnl's user data: type, length, value (a u32 in host order). */
+static void
+udata_u32(struct buf *u, uint8_t type, uint32_t v)
+{
+	uint8_t h[2] = { type, 4 };
+
+	buf_add(u, (const char *)h, 2);
+	buf_add(u, (const char *)&v, 4);
+}
+
+/* nft's byte order numbers (BYTEORDER_HOST_ENDIAN 1, BIG_ENDIAN 2). */
+static uint32_t
+byteorder(enum ftype t)
+{
+	return t == F_MARK ? 1 : 2;
+}
+
+/* One NEWSET as nft 1.0.6 sends it for st (checked with nft
+ * --debug=mnl), numbered id in the batch. */
+static void
+put_newset(struct buf *b, const char *table, const char *name, const struct settype *st,
+    uint32_t seq, uint32_t id)
+{
+	uint32_t flags = 0, key = 0;
+	size_t klen = 0, at = msg(b, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSET,
+	    NLM_F_CREATE | NLM_F_EXCL, seq, NFPROTO_INET, 0);
+	struct buf u;
+
+	buf_init(&u);
+	for (size_t i = 0; i < st->nkey; i++) {
+		key = key << 6 | type_id(st->key[i]);
+		klen += st->nkey > 1 ? (flen(st->key[i]) + 3) / 4 * 4 : flen(st->key[i]);
+	}
+	if (st->interval)
+		flags |= NFT_SET_INTERVAL;
+	if (st->interval && st->nkey > 1)
+		flags |= NFT_SET_CONCAT;
+	if (st->has_data)
+		flags |= NFT_SET_MAP;
+	attr(b, NFTA_SET_TABLE, table, strlen(table) + 1);
+	attr(b, NFTA_SET_NAME, name, strlen(name) + 1);
+	attr_u32(b, NFTA_SET_FLAGS, flags);
+	attr_u32(b, NFTA_SET_KEY_TYPE, key);
+	attr_u32(b, NFTA_SET_KEY_LEN, (uint32_t)klen);
+	if (st->has_data) {
+		attr_u32(b, NFTA_SET_DATA_TYPE, type_id(st->data));
+		attr_u32(b, NFTA_SET_DATA_LEN, (uint32_t)flen(st->data));
+	}
+	attr_u32(b, NFTA_SET_ID, id);
+	if (flags & NFT_SET_CONCAT) {
+		size_t d = nest(b, NFTA_SET_DESC), c = nest(b, NFTA_SET_DESC_CONCAT);
+
+		for (size_t i = 0; i < st->nkey; i++) {
+			size_t f = nest(b, NFTA_LIST_ELEM);
+
+			attr_u32(b, NFTA_SET_FIELD_LEN, (uint32_t)flen(st->key[i]));
+			nest_end(b, f);
+		}
+		nest_end(b, c);
+		nest_end(b, d);
+	}
+	/* The key's byte order (none for a concatenation), the value's and
+	 * that the value is no interval (maps); a concatenation's "typeof"
+	 * nest: the expression's kind (EXPR_CONCAT, 13) and no data. */
+	udata_u32(&u, 0, st->nkey > 1 ? 0 : byteorder(st->key[0]));
+	if (st->has_data) {
+		udata_u32(&u, 1, byteorder(st->data));
+		udata_u32(&u, 6, 0);
+	}
+	if (st->nkey > 1) {
+		static const uint8_t typeof_concat[] = { 3, 8, 0, 4, 13, 0, 0, 0, 1, 0 };
+
+		buf_add(&u, (const char *)typeof_concat, sizeof(typeof_concat));
+	}
+	if (u.oom)
+		b->oom = 1;
+	else
+		attr(b, NFTA_SET_USERDATA, u.p, u.len);
+	buf_free(&u);
+	msg_end(b, at);
+}
+
+int
+nfset_encode_new(const struct fw_elem_change *v, size_t n, const char *table,
+    uint32_t seq, struct nfset_batch *bt, struct sk_error *err)
+{
+	struct buf *out = &bt->b;
+	struct settype st;
+	size_t at;
+	int rc = 0;
+
+	buf_init(out);
+	bt->first = seq;
+	bt->last = 0;
+	msg_end(out, msg(out, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
+	/* "table inet NAME": created if absent, left as it is if not */
+	at = msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE, NLM_F_CREATE, seq++,
+	    NFPROTO_INET, 0);
+	attr(out, NFTA_TABLE_NAME, table, strlen(table) + 1);
+	attr_u32(out, NFTA_TABLE_FLAGS, 0);
+	msg_end(out, at);
+	for (size_t i = 0; i < n; i++) {
+		struct msgs s = { out, table, v[i].set, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
+		    &seq, 0, 0 };
+
+		if (read_head(v[i].head, &st) < 0 || (v[i].map != 0) != (st.has_data != 0) ||
+		    !declarable(&st)) {
+			rc = sk_errorf(err, ENOTSUP, "set %s: its type is not declared here",
+			    v[i].set);
+			goto out;
+		}
+		put_newset(out, table, v[i].set, &st, seq++, (uint32_t)i + 1);
+		if ((rc = put_items(&s, &st, v[i].add, v[i].n_add, 1, 1, err)) < 0)
+			goto out;
+		msgs_close(&s);
+	}
+	rc = batch_end(bt, seq, err);
 out:
-	free(st);
 	if (rc < 0)
+		nfset_free(bt);
+	return rc;
+}
+
+int
+nfset_encode_drop(const char *const *sets, size_t n, const char *table, int drop_table,
+    uint32_t seq, struct nfset_batch *bt, struct sk_error *err)
+{
+	struct buf *out = &bt->b;
+	size_t at;
+	int rc;
+
+	buf_init(out);
+	bt->first = seq;
+	bt->last = 0;
+	msg_end(out, msg(out, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
+	for (size_t i = 0; i < n; i++) {
+		at = msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSET, 0, seq++,
+		    NFPROTO_INET, 0);
+		attr(out, NFTA_SET_TABLE, table, strlen(table) + 1);
+		attr(out, NFTA_SET_NAME, sets[i], strlen(sets[i]) + 1);
+		msg_end(out, at);
+	}
+	if (drop_table) {
+		at = msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE, 0, seq++,
+		    NFPROTO_INET, 0);
+		attr(out, NFTA_TABLE_NAME, table, strlen(table) + 1);
+		msg_end(out, at);
+	}
+	if ((rc = batch_end(bt, seq, err)) < 0)
 		nfset_free(bt);
 	return rc;
 }
@@ -660,4 +887,153 @@ nfset_send(const struct nfset_batch *bt, int commit, struct sk_error *err)
 	if (rc < 0)
 		return sk_errorf(err, -rc, "element batch: %s", strerror(-rc));
 	return 0;
+}
+
+/* ---- what a table holds --------------------------------------------------- */
+
+void
+nfset_names_free(struct nfset_names *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+names_add(struct nfset_names *l, const char *name)
+{
+	char **v = reallocarray(l->v, l->n + 1, sizeof(*v));
+
+	if (v == NULL)
+		return -ENOMEM;
+	l->v = v;
+	if ((v[l->n] = strdup(name)) == NULL)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+struct list_req {
+	const char		*table;
+	uint16_t		 tattr, nattr;	/* the answer's table and name */
+	struct nfset_names	*out;
+	int			 rc;
+};
+
+static int
+list_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type <= NFTA_SET_MAX)	/* > NFTA_CHAIN_MAX's: both fit */
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+/* One object of a dump: its name kept if it is of req's table (and, a
+ * set, not anonymous). */
+static int
+list_one(const struct nlmsghdr *h, void *data)
+{
+	const struct nlattr *tb[NFTA_SET_MAX + 1] = { 0 };
+	struct list_req *r = data;
+	const char *t, *n;
+
+	if (mnl_attr_parse(h, sizeof(struct nfgenmsg), list_attr, tb) < 0 ||
+	    tb[r->tattr] == NULL || tb[r->nattr] == NULL ||
+	    mnl_attr_validate(tb[r->tattr], MNL_TYPE_NUL_STRING) < 0 ||
+	    mnl_attr_validate(tb[r->nattr], MNL_TYPE_NUL_STRING) < 0) {
+		r->rc = -EPROTO;
+		return MNL_CB_ERROR;
+	}
+	t = mnl_attr_get_str(tb[r->tattr]);
+	n = mnl_attr_get_str(tb[r->nattr]);
+	if (strcmp(t, r->table) != 0)
+		return MNL_CB_OK;
+	if (r->nattr == NFTA_SET_NAME && tb[NFTA_SET_FLAGS] != NULL &&
+	    mnl_attr_get_payload_len(tb[NFTA_SET_FLAGS]) == 4 &&
+	    (ntohl(mnl_attr_get_u32(tb[NFTA_SET_FLAGS])) & NFT_SET_ANONYMOUS))
+		return MNL_CB_OK;
+	if (r->nattr == NFTA_SET_NAME) {	/* "set NAME" or "map NAME" */
+		char kn[NFT_SET_MAXNAMELEN + 4];
+		int map = tb[NFTA_SET_FLAGS] != NULL &&
+		    mnl_attr_get_payload_len(tb[NFTA_SET_FLAGS]) == 4 &&
+		    (ntohl(mnl_attr_get_u32(tb[NFTA_SET_FLAGS])) & NFT_SET_MAP);
+
+		snprintf(kn, sizeof(kn), "%s %s", map ? "map" : "set", n);
+		r->rc = names_add(r->out, kn);
+	} else
+		r->rc = names_add(r->out, n);
+	return r->rc < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+/* One request (a dump with dump) and its answers: 0, or -errno. */
+static int
+list_ask(struct mnl_socket *nl, uint16_t type, int dump, uint16_t name_attr,
+    const char *table, uint32_t seq, struct list_req *r)
+{
+	static char buf[ANSWER_BUF];
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *g;
+	uint32_t portid = mnl_socket_get_portid(nl);
+	int rc;
+
+	h->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | type;
+	h->nlmsg_flags = NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0);
+	h->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(h, sizeof(*g));
+	g->nfgen_family = NFPROTO_INET;
+	g->version = NFNETLINK_V0;
+	g->res_id = 0;
+	mnl_attr_put_strz(h, name_attr, table);
+	if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
+		return -errno;
+	do {
+		ssize_t got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (got < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+		rc = mnl_cb_run(buf, (size_t)got, seq, portid, r != NULL ? list_one : NULL, r);
+		if (rc == MNL_CB_ERROR)
+			return r != NULL && r->rc < 0 ? r->rc : -errno;
+	} while (rc == MNL_CB_OK && dump);
+	return 0;
+}
+
+int
+nfset_list(const char *table, struct nfset_names *chains, struct nfset_names *sets,
+    struct sk_error *err)
+{
+	struct list_req rc_ = { table, NFTA_CHAIN_TABLE, NFTA_CHAIN_NAME, chains, 0 };
+	struct list_req rs = { table, NFTA_SET_TABLE, NFTA_SET_NAME, sets, 0 };
+	struct timeval tmo = { 2, 0 };
+	struct mnl_socket *nl;
+	uint32_t seq = (uint32_t)time(NULL);
+	int rc;
+
+	memset(chains, 0, sizeof(*chains));
+	memset(sets, 0, sizeof(*sets));
+	if ((nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)) == NULL)
+		return sk_errorf(err, errno, "table %s: netlink: %s", table, strerror(errno));
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo)) < 0)
+		rc = -errno;
+	else if ((rc = list_ask(nl, NFT_MSG_GETTABLE, 0, NFTA_TABLE_NAME, table, seq, NULL)) == -ENOENT)
+		rc = 0;	/* no table */
+	else if (rc == 0 &&
+	    (rc = list_ask(nl, NFT_MSG_GETCHAIN, 1, NFTA_CHAIN_TABLE, table, seq + 1, &rc_)) == 0 &&
+	    (rc = list_ask(nl, NFT_MSG_GETSET, 1, NFTA_SET_TABLE, table, seq + 2, &rs)) == 0)
+		rc = 1;
+	/* kept as a batch's socket is, not to wait for the kernel on close */
+	nfset_settle();
+	kept = nl;
+	if (rc < 0) {
+		nfset_names_free(chains);
+		nfset_names_free(sets);
+		return sk_errorf(err, -rc, "table %s: cannot list it: %s", table, strerror(-rc));
+	}
+	return rc;
 }

@@ -46,6 +46,41 @@ int nfset_encode(const struct fw_elem_change *v, size_t n, const char *table,
     uint32_t seq, struct nfset_batch *out, struct sk_error *err);
 void nfset_free(struct nfset_batch *b);
 
+/*
+ * A full load's sets made ready apart from its chains (firewall.c,
+ * fw_load): table created if absent (as nft's "table inet NAME" does),
+ * then each set of v (n, every element in add) declared and filled. A set
+ * is declared with NLM_F_EXCL: one of that name already in the table fails
+ * the whole batch, so no set in force is ever touched. The declarations
+ * are nftables 1.0.6's own, attribute for attribute (nft --debug=mnl),
+ * user data included, for these types only (nfset_declarable): ipv4_addr,
+ * ipv6_addr or mark, with or without intervals; ipv4_addr . inet_service;
+ * mark . inet_proto . inet_service with intervals; maps of ipv4_addr or
+ * ipv6_addr to mark (intervals) or of ipv4_addr to ipv4_addr. No set with
+ * timeouts. Pure. 0; -ENOTSUP; -ENOMEM.
+ */
+int nfset_declarable(const char *head, int map);
+int nfset_encode_new(const struct fw_elem_change *v, size_t n, const char *table,
+    uint32_t seq, struct nfset_batch *out, struct sk_error *err);
+/* The batch deleting the sets named (n), and table itself with drop_table:
+ * nfset_encode_new's undone. Pure. 0 or -ENOMEM. */
+int nfset_encode_drop(const char *const *sets, size_t n, const char *table,
+    int drop_table, uint32_t seq, struct nfset_batch *out, struct sk_error *err);
+
+/* Names, as nfset_list gives them. */
+struct nfset_names {
+	char		**v;
+	size_t		  n;
+};
+void nfset_names_free(struct nfset_names *l);
+/* What table (family inet) holds, asked of the kernel (no element, no
+ * rule read): its chains' names and its named sets and maps, as "set NAME"
+ * or "map NAME" (not the anonymous ones, which go with their rules). The
+ * socket is kept as a batch's is (nfset_settle). 1; 0 if there is no such table (the
+ * lists empty); -errno with err. */
+int nfset_list(const char *table, struct nfset_names *chains, struct nfset_names *sets,
+    struct sk_error *err);
+
 /* The batch sent on a netlink socket of its own and the kernel's answers
  * read: 0, or -errno with err (the kernel then changed nothing). With
  * commit 0 it goes without its end message, so the kernel checks every

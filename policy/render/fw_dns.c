@@ -1,6 +1,7 @@
 #include "policy/render/fw_dns.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 
 #include "policy/policy.h"
 #include "policy/render/fw_render.h"
@@ -35,7 +36,7 @@ fw_dns_render_map(const struct fw_params *p, struct buf *o)
 	size_t n;
 
 	fw_dns_resolvers(p->pol, p->mode, &res, &n);
-	buf_printf(o, "\tmap " FW_DNS_MAP " {\n\t\ttype ipv4_addr : ipv4_addr\n"
+	buf_printf(o, "\tmap " FW_DNS_MAP " {\n" FW_DNS_MAP_HEAD
 	    "\t\telements = { %s : %s }\n\t}\n", ip4(p->pol->work_router, a),
 	    ip4(res[0], b));
 }
@@ -54,11 +55,9 @@ fw_dns_render_nat(const struct fw_params *p, struct buf *o)
 }
 
 void
-fw_dns_render_pick(struct in_addr router, struct in_addr resolver, struct buf *o)
+fw_dns_pick_item(struct in_addr router, struct in_addr resolver, char out[FW_DNS_ITEM_MAX])
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
-	buf_printf(o, "flush map inet %s " FW_DNS_MAP "\n"
-	    "add element inet %s " FW_DNS_MAP " { %s : %s }\n",
-	    FW_TABLE, FW_TABLE, ip4(router, a), ip4(resolver, b));
+	snprintf(out, FW_DNS_ITEM_MAX, "%s : %s", ip4(router, a), ip4(resolver, b));
 }

@@ -405,6 +405,53 @@ fw_model_print(const struct fw_model *m, struct buf *o)
 	buf_printf(o, "}\n");
 }
 
+int
+fw_model_sets(const struct fw_model *m, int parts, struct fw_elem_change **v, size_t *n)
+{
+	*n = 0;
+	if ((*v = calloc(m->n + 1, sizeof(**v))) == NULL)
+		return -1;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct obj *x = &m->v[i];
+		struct fw_elem_change *e = &(*v)[*n];
+
+		if (!(x->part & parts) || x->kind == K_CHAIN)
+			continue;
+		e->set = x->name;
+		e->head = x->head.len ? x->head.p : "";
+		e->map = x->kind == K_MAP;
+		e->was_empty = 1;
+		(*n)++;
+		if ((e->add = calloc(x->n + 1, sizeof(*e->add))) == NULL) {
+			fw_elem_changes_free(*v, *n);
+			*v = NULL;
+			*n = 0;
+			return -1;
+		}
+		for (size_t k = 0; k < x->n; k++)
+			e->add[k] = x->items[k];
+		e->n_add = x->n;
+	}
+	return 0;
+}
+
+void
+fw_model_print_rest(const struct fw_model *m, const char *const *skip, size_t n_skip,
+    struct buf *o)
+{
+	buf_printf(o, "table inet %s {\n", FW_TABLE);
+	for (size_t i = 0; i < m->n; i++) {
+		size_t k = 0;
+
+		if (m->v[i].kind != K_CHAIN)
+			while (k < n_skip && strcmp(skip[k], m->v[i].name) != 0)
+				k++;
+		if (m->v[i].kind == K_CHAIN || k == n_skip)
+			declare(o, &m->v[i]);
+	}
+	buf_printf(o, "}\n");
+}
+
 /* The items of x from..from+n sorted, as pointers (NULL out of memory). */
 static char **
 sorted(const struct obj *x, size_t from, size_t n)

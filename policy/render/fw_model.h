@@ -151,6 +151,23 @@ int fw_model_elem_diff(const struct fw_model *old, const struct fw_model *new, i
 int fw_model_keep_dead(struct fw_model *m, const struct fw_elem_change *v, size_t n);
 void fw_elem_changes_free(struct fw_elem_change *v, size_t n);
 
+/*
+ * A full load in two transactions (netvm/sekishod/firewall.c, fw_load):
+ * the big sets and maps made first with their elements, by nfnetlink,
+ * where no rule refers to them yet; then the rest of the table as text,
+ * one transaction that puts the chains in force over them.
+ * fw_model_sets lists every set and map of parts (not the chains) with all
+ * its elements as items to add, was_empty set (free with
+ * fw_elem_changes_free): 0, or -1 out of memory. fw_model_print_rest
+ * appends the table's block ("table inet sekisho { ... }", neither created
+ * anew nor deleted) with every object of m but the sets and maps named in
+ * skip, declared as fw_model_print declares them.
+ */
+int fw_model_sets(const struct fw_model *m, int parts, struct fw_elem_change **v,
+    size_t *n);
+void fw_model_print_rest(const struct fw_model *m, const char *const *skip,
+    size_t n_skip, struct buf *out);
+
 /* The text of the office table (fw_office.h) that went with the
  * transaction that made m's table, kept beside the model so that a change
  * whose office table is the same need not send it: 0, or -1 out of memory

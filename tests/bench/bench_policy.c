@@ -11,13 +11,18 @@
  *                  those of remote mode, the mode rendered), sets, the
  *                  ruleset text's length
  *       parse_ms   policy_parse_file
- *       first_ms   sekishod's full load (fw_load, remote mode: the
- *                  model's text, one libnftables transaction), no table
- *                  in the kernel yet
- *       apply_ms   the same replacing the table in force, median (wall)
+ *       first_ms   sekishod's full load (fw_load, remote mode), no
+ *                  table in the kernel yet
+ *       apply_ms   the same over the base ruleset, as sekishod starts
+ *                  (the policy's sets by nfnetlink, then one libnftables
+ *                  transaction for the chains), median (wall)
  *       apply_cpu_ms, apply_runq_ms, apply_render_ms
  *                  of it: this process's CPU time, its time runnable but
  *                  waiting for a CPU (other work), the rendering alone
+ *       replace_ms, replace_cpu_ms
+ *                  fw_load over the same policy's table in force (its
+ *                  sets' names taken: one transaction of text, elements
+ *                  included), median
  *   bench-policy switch POLICY RUNS     (inside a network namespace)
  *       switch_ms, switch_p95_ms, switch_bytes
  *                  sekishod's mode change (fw_switch_mode), remote and
@@ -26,12 +31,16 @@
  *       live_ms, live_p95_ms, live_bytes
  *                  sekishod's policy change (fw_policy_diff, dry run,
  *                  apply) from A to B and back, remote mode
- *   bench-policy steps inc|full OUTDIR POLICY...
+ *   bench-policy steps inc|full|base OUTDIR POLICY...
  *                  for each policy in turn (remote mode, office over up0
  *                  for every other one): "inc" changes the table by
  *                  difference (mode, then policy), "full" loads it
- *                  whole; after each, the kernel's table as JSON in
- *                  OUTDIR/N.json (tests/integration/67-incremental.sh)
+ *                  whole as one transaction of text (fw_load_text),
+ *                  "base" loads the base ruleset and then the policy's
+ *                  table with fw_load, as sekishod starts (its sets by
+ *                  nfnetlink, then the chains); after each, the kernel's
+ *                  table as JSON in OUTDIR/N.json
+ *                  (tests/integration/67-incremental.sh)
  */
 #include <errno.h>
 #include <stdint.h>
@@ -151,25 +160,38 @@ struct apply_time {
 	uint64_t	render, render_cpu;	/* fw_policy_diff: text and model */
 };
 
-/* sekishod's full load (fw_load: the model's text, one libnftables
- * transaction replacing the table), its phases timed apart; 0, or -1 with
- * the reason on stderr. *len, if not NULL, gets the ruleset's length in
- * bytes. The context is freed after the time is taken: freeing it waits
- * for the kernel to destroy the table replaced (an RCU grace period and
- * the old table's rules and sets), which sekishod leaves to its next
- * transaction (lib/nftload.c). */
+#define BENCH_PAUSE_MS	50
+static void pause_ms(long);
+
+/*
+ * sekishod's full load as it starts: fw_load over the base ruleset, which
+ * sekisho-base.service or sekishod's last stop left in force (the
+ * policy's sets made by nfnetlink, then one libnftables transaction for
+ * the chains: firewall.c, load_split). The base ruleset is loaded first,
+ * untimed, and the kernel given BENCH_PAUSE_MS to destroy what that
+ * replaced, as a start finds it. With replace 1, the policy's table is in
+ * force instead (the last run's): its sets' names are taken, so the load
+ * is one transaction of text, elements included (recovery's case); with
+ * replace 2 the table is deleted first (an empty kernel). The
+ * rendering alone is timed apart (render, render_cpu). expect: how the
+ * load must have gone (fw_load_steps), 0 either way. 0, or -1 with the
+ * reason on stderr; *len, if not NULL, the ruleset text's length. The
+ * contexts are freed after the time is taken (lib/nftload.c).
+ */
 static int
-compile_apply(const struct policy *p, size_t *len, struct apply_time *at)
+compile_apply(const struct policy *p, int replace, int expect, size_t *len,
+    struct apply_time *at)
 {
 	struct fw_params fp = {
 	    .mode = MODE_REMOTE, .pol = p, .work_if = "wk0", .tun_if = "sekisho0" };
-	uint64_t t = now_ns(), c = cpu_ns(), q = runq_ns();
+	struct fw_params base = { .mode = MODE_BLOCKED };
+	uint64_t t = now_ns(), c = cpu_ns(), q;
 	struct firewall *fw;
 	struct sk_error err;
 	struct fw_change ch;
 	int rc;
 
-	if ((fw = fw_open(&err)) == NULL || fw_policy_diff(NULL, &fp, &ch, &err) != 0) {
+	if (fw_policy_diff(NULL, &fp, &ch, &err) != 0) {
 		fprintf(stderr, "bench-policy: %s\n", err.msg);
 		return -1;
 	}
@@ -177,11 +199,27 @@ compile_apply(const struct policy *p, size_t *len, struct apply_time *at)
 	at->render_cpu = cpu_ns() - c;
 	if (len != NULL)
 		*len = ch.text.len;
-	rc = fw_apply(fw, buf_str(&ch.text), &err);
+	fw_change_free(&ch);
+	if ((fw = fw_open(&err)) == NULL || (replace == 0 && fw_load(fw, &base, NULL, &err) != 0) ||
+	    (replace == 2 && fw_apply(fw, "table inet " FW_TABLE "\ndelete table inet "
+	    FW_TABLE "\n", &err) != 0)) {
+		fprintf(stderr, "bench-policy: %s\n", err.msg);
+		return -1;
+	}
+	fw_settle(fw);
+	pause_ms(BENCH_PAUSE_MS);
+	t = now_ns();
+	c = cpu_ns();
+	q = runq_ns();
+	rc = fw_load(fw, &fp, NULL, &err);
+	if (rc == 0 && expect != 0 && fw_load_steps() != expect) {
+		fprintf(stderr, "bench-policy: the full load went %s\n", replace ?
+		    "in two steps over a policy's table" : "as text over the base ruleset");
+		rc = -1;
+	}
 	at->cpu = cpu_ns() - c;
 	at->runq = runq_ns() - q;
 	at->wall = now_ns() - t;
-	fw_change_free(&ch);
 	fw_close(fw);
 	if (rc != 0) {
 		fprintf(stderr, "bench-policy: %s\n", err.msg);
@@ -195,34 +233,39 @@ bench_apply(const char *path, size_t runs)
 {
 	uint64_t *v = calloc(runs, sizeof(*v)), *c = calloc(runs, sizeof(*c));
 	uint64_t *q = calloc(runs, sizeof(*q)), *r = calloc(runs, sizeof(*r)), t;
-	uint64_t *rc = calloc(runs, sizeof(*rc));
+	uint64_t *rc = calloc(runs, sizeof(*rc)), *xv = calloc(runs, sizeof(*xv));
+	uint64_t *xc = calloc(runs, sizeof(*xc));
 	struct apply_time first, at;
 	struct sk_error err;
 	struct policy p;
 	size_t len = 0, rules = 0;
 
 	t = now_ns();
-	if (v == NULL || c == NULL || q == NULL || r == NULL || rc == NULL ||
-	    policy_parse_file(path, &p, &err) != 0)
-		return die(v == NULL || c == NULL || q == NULL || r == NULL || rc == NULL ?
-		    "out of memory" : err.msg);
+	if (v == NULL || c == NULL || q == NULL || r == NULL || rc == NULL || xv == NULL ||
+	    xc == NULL || policy_parse_file(path, &p, &err) != 0)
+		return die(v == NULL || c == NULL || q == NULL || r == NULL || rc == NULL ||
+		    xv == NULL || xc == NULL ? "out of memory" : err.msg);
 	printf("prefixes %zu\nparse_ms %.1f\n", p.n_lgwan, (now_ns() - t) / 1e6);
 	for (size_t i = 0; i < p.n_services; i++)
 		if (p.services[i].modes & POLICY_MODE_REMOTE)
 			rules++;
 	printf("services %zu\nservices_remote %zu\nsets %zu\n", p.n_services,
 	    rules, p.n_sets);
-	if (compile_apply(&p, &len, &first) != 0)
+	if (compile_apply(&p, 2, 2, &len, &first) != 0)	/* an empty kernel */
 		return die("the first apply failed");
 	printf("ruleset_bytes %zu\n", len);
 	for (size_t i = 0; i < runs; i++) {
-		if (compile_apply(&p, NULL, &at) != 0)
+		if (compile_apply(&p, 0, 2, NULL, &at) != 0)
 			return die("an apply failed");
 		v[i] = at.wall;
 		c[i] = at.cpu;
 		q[i] = at.runq;
 		r[i] = at.render;
 		rc[i] = at.render_cpu;
+		if (compile_apply(&p, 1, 1, NULL, &at) != 0)	/* over the last one */
+			return die("an apply replacing the policy's table failed");
+		xv[i] = at.wall;
+		xc[i] = at.cpu;
 	}
 	t = median(v, runs);	/* sorts v */
 	printf("first_ms %.1f\napply_ms %.1f\nmax_ms %.1f\n", first.wall / 1e6,
@@ -231,12 +274,16 @@ bench_apply(const char *path, size_t runs)
 	printf("apply_runq_ms %.1f\n", median(q, runs) / 1e6);
 	printf("apply_render_ms %.1f\n", median(r, runs) / 1e6);
 	printf("apply_render_cpu_ms %.1f\n", median(rc, runs) / 1e6);
+	printf("replace_ms %.1f\n", median(xv, runs) / 1e6);
+	printf("replace_cpu_ms %.1f\n", median(xc, runs) / 1e6);
 	policy_free(&p);
 	free(v);
 	free(c);
 	free(q);
 	free(r);
 	free(rc);
+	free(xv);
+	free(xc);
 	return 0;
 }
 
@@ -254,8 +301,6 @@ p95(uint64_t *v, size_t n)
  * it is for sekishod, which leaves its netlink sockets open until the next
  * transaction so as not to wait for it (lib/nftload.c, nfset.c).
  */
-#define BENCH_PAUSE_MS	50
-
 static void
 pause_ms(long ms)
 {
@@ -394,9 +439,16 @@ dump_table(const char *path)
 	return rc;
 }
 
+/* inc: by difference; full: fw_load_text, one transaction of text over
+ * the table in force; base: fw_load over the base ruleset, loaded first
+ * as at sekishod's start (the two-step load, firewall.c). */
+enum steps { STEPS_INC, STEPS_FULL, STEPS_BASE };
+
 static int
-steps(int inc, const char *dir, char **paths, int n)
+steps(enum steps how, const char *dir, char **paths, int n)
 {
+	int inc = how == STEPS_INC;
+	struct fw_params base = { .mode = MODE_BLOCKED };
 	struct fw_params p = {
 	    .mode = MODE_REMOTE, .work_if = "wk0", .tun_if = "sekisho0" };
 	struct fw_model *held = NULL;
@@ -417,8 +469,14 @@ steps(int inc, const char *dir, char **paths, int n)
 		p.uplink = i % 2 ? "up0" : NULL;
 		if (!inc || i == 0) {
 			p.pol = cur;
-			if (fw_load(fw, &p, &held, &err) != 0)
+			if (how == STEPS_BASE && fw_load(fw, &base, &held, &err) != 0)
 				return die(err.msg);
+			if ((how == STEPS_FULL ? fw_load_text : fw_load)(fw, &p, &held, &err) != 0)
+				return die(err.msg);
+			/* over the base ruleset: never as text (that would hide
+			 * a two-step load the kernel or nft refused) */
+			if (how == STEPS_BASE && fw_load_steps() != 2)
+				return die("the load over the base ruleset went as text");
 		} else {
 			/* the mode first, under the policy in force, then the
 			 * new policy by difference, as sekishod does */
@@ -472,12 +530,15 @@ main(int argc, char *argv[])
 	    parse_u64(argv[4], 1, 10000, &runs) == 0)
 		return bench_live(argv[2], argv[3], (size_t)runs);
 	if (argc >= 5 && strcmp(argv[1], "steps") == 0 &&
-	    (strcmp(argv[2], "inc") == 0 || strcmp(argv[2], "full") == 0))
-		return steps(strcmp(argv[2], "inc") == 0, argv[3], argv + 4, argc - 4);
+	    (strcmp(argv[2], "inc") == 0 || strcmp(argv[2], "full") == 0 ||
+	    strcmp(argv[2], "base") == 0))
+		return steps(strcmp(argv[2], "inc") == 0 ? STEPS_INC :
+		    strcmp(argv[2], "full") == 0 ? STEPS_FULL : STEPS_BASE,
+		    argv[3], argv + 4, argc - 4);
 	fprintf(stderr, "usage: bench-policy verify BUNDLE AGENCY-PUBKEY RUNS\n"
 	    "       bench-policy apply POLICY RUNS\n"
 	    "       bench-policy switch POLICY RUNS\n"
 	    "       bench-policy live POLICY-A POLICY-B RUNS\n"
-	    "       bench-policy steps inc|full OUTDIR POLICY...\n");
+	    "       bench-policy steps inc|full|base OUTDIR POLICY...\n");
 	return 2;
 }

@@ -10,6 +10,8 @@
 # one line saying so; the retry timer tries again, backing off, and loads
 # the policy's ruleset by itself once nftables takes it. When even the base
 # ruleset fails, the log says which ruleset stays, and the retry follows.
+# And a full load whose second step (the chains, after its sets were made
+# by nfnetlink) is refused leaves exactly the base ruleset it started from.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
@@ -100,5 +102,34 @@ check "the policy's blocked ruleset on a later retry" lab_wait_for -t 10 policy_
 lab_uplink_plug up0
 check "plugged again: remote" netvm_wait_mode remote 15
 check "plugged again: LGWAN through the tunnel" lab_wait_for -t 10 portal_ok
+
+# ---- a full load's second step refused: its first step undone -----------------------
+# Over the base ruleset a full load is two transactions (docs/architecture.md):
+# the policy's sets by sekishod's own nfnetlink batch, which "text" lets
+# through, then the chains by libnftables, refused here (and the load as
+# text after it). The sets of the first step must go again, leaving exactly
+# the base ruleset. In a scratch namespace through build/bench-policy's
+# fw_load: sekishod itself loads the base ruleset anew after any failed
+# load, which would hide sets left behind.
+undo_leaves_base() {
+	local ns="sk-undo-$$-$RANDOM" now bad=0
+	scratch=$ns
+	ip netns add "$ns" || return 1
+	mkdir -p "$LAB_DIR/undo"
+	echo text >"$fail"
+	if ip netns exec "$ns" env LD_PRELOAD="$shim" SK_NFTFAIL="$fail" \
+	    "$PWD/${B:-build}/bench-policy" steps base "$LAB_DIR/undo" "$LAB_DIR/policy.conf" \
+	    2>"$LAB_DIR/undo.err"; then
+		echo "# the load was not refused"; bad=1
+	fi
+	rm -f "$fail"
+	grep -q 'stay in the table unused' "$LAB_DIR/undo.err" && { cat "$LAB_DIR/undo.err"; bad=1; }
+	now=$(ip netns exec "$ns" nft list table inet sekisho | table_text)
+	ip netns del "$ns"; scratch=""
+	[ "$now" = "$base_text" ] || { diff <(echo "$base_text") <(echo "$now") | head -20; bad=1; }
+	[ "$bad" = 0 ]
+}
+check "a full load's chains refused after its sets were made: the kernel holds exactly the base ruleset again" \
+	undo_leaves_base
 
 tap_done

@@ -45,9 +45,9 @@ compare() {
 	fi
 }
 
-echo "1..$((2 * steps + 1))"
+echo "1..$((3 * steps + 1))"
 echo "# seed $seed (CONCAT_SEED)"
-mkdir -p "$tmp/pol" "$tmp/full" "$tmp/inc"
+mkdir -p "$tmp/pol" "$tmp/full" "$tmp/inc" "$tmp/base"
 python3 tests/integration/67-randpol.py "$seed" "$steps" 10000 1000 "$tmp/pol" || { not_ok "policies"; exit 1; }
 pols=()
 for i in $(seq 0 $((steps - 1))); do
@@ -71,15 +71,21 @@ print(max(n.get("svc_ports", 0), n.get("svc_ports_mode", 0)))' "$tmp/pol/0.nft")
 }
 if big; then ok "the policy's port sets are large (over 2,000 elements)"; else not_ok "the policy's port sets are too small to show anything"; fi
 
-newns && a=$ns && newns && b=$ns || { not_ok "namespaces"; exit 1; }
+newns && a=$ns && newns && b=$ns && newns && c=$ns || { not_ok "namespaces"; exit 1; }
 if ! ip netns exec "$a" "$B/bench-policy" steps full "$tmp/full" "${pols[@]}"; then
 	not_ok "a full load failed"; exit 1
 fi
 if ! ip netns exec "$b" "$B/bench-policy" steps inc "$tmp/inc" "${pols[@]}"; then
 	not_ok "a change by difference failed"; exit 1
 fi
+# sekishod's start: over the base ruleset, the sets by nfnetlink first
+if ! ip netns exec "$c" "$B/bench-policy" steps base "$tmp/base" "${pols[@]}"; then
+	not_ok "a full load over the base ruleset failed"; exit 1
+fi
 for i in $(seq 0 $((steps - 1))); do
 	compare "full load of policy $i, $(mode_of "$i")" "$tmp/pol/$i.nft" "$tmp/full/$i.json"
+	compare "full load over the base ruleset (the sets by nfnetlink) of policy $i, $(mode_of "$i")" \
+		"$tmp/pol/$i.nft" "$tmp/base/$i.json"
 	[ "$i" -gt 0 ] && compare "policy $i by difference, $(mode_of "$i")" "$tmp/pol/$i.nft" "$tmp/inc/$i.json"
 done
 last=$((steps - 1))
