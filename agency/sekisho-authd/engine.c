@@ -1,5 +1,7 @@
 #include "agency/sekisho-authd/engine.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,15 +68,33 @@ note(struct authd_engine *e, const char *fmt, ...)
 	e->has_note = 1;
 }
 
-/* "10.77.0.2:1234" -> "10.77.0.2", "[fd00::1]:1234" -> "fd00::1": a
- * source's bucket is its address, whatever port it sends from. */
+/* "10.77.0.2:1234" -> "10.77.0.2", "[fd00::1:2:3:4]:1234" -> "fd00::/64":
+ * a source's bucket is its address, whatever port it sends from, and an
+ * IPv6 source's is its /64 (one host holds a whole /64 and can send from
+ * any of its 2^64 addresses: keyed by the full address each would have a
+ * bucket of its own). An IPv4 address mapped into IPv6 is keyed as IPv4. */
 static void
 source_key(const char *source, char *key, size_t len)
 {
 	const char *end;
+	char a[INET6_ADDRSTRLEN + 8];
+	struct in6_addr in6;
 
 	if (source[0] == '[' && (end = strchr(source, ']')) != NULL) {
-		snprintf(key, len, "%.*s", (int)(end - source - 1), source + 1);
+		snprintf(a, sizeof(a), "%.*s", (int)(end - source - 1), source + 1);
+		a[strcspn(a, "%")] = '\0';	/* a zone: fe80::1%eth0 */
+		if (inet_pton(AF_INET6, a, &in6) != 1) {
+			snprintf(key, len, "%s", a);
+			return;
+		}
+		if (IN6_IS_ADDR_V4MAPPED(&in6)) {
+			inet_ntop(AF_INET, &in6.s6_addr[12], a, sizeof(a));
+			snprintf(key, len, "%s", a);
+			return;
+		}
+		memset(&in6.s6_addr[8], 0, 8);
+		inet_ntop(AF_INET6, &in6, a, sizeof(a));
+		snprintf(key, len, "%s/64", a);
 		return;
 	}
 	end = strrchr(source, ':');

@@ -777,6 +777,42 @@ limits_on(struct world *w)
 	w->e.clock_ms = 5000000;
 }
 
+/* An IPv6 source's bucket is its /64: a host sending from address after
+ * address of its /64 (2^64 of them) is one source; another /64, and an
+ * IPv4 address mapped into IPv6, are not in it. */
+static void
+t_rate_source_v6(void **state)
+{
+	struct world *w = *state;
+	struct signon_nonce_req nr;
+	uint8_t b[SIGNON_MAX_LEN], out[SIGNON_MAX_LEN];
+	char src[64];
+	int answered = 0, notes = 0;
+
+	limits_on(w);
+	snprintf(nr.device, sizeof(nr.device), "pc-0001");
+	assert_int_equal(signon_nonce_req_encode(b, sizeof(b), &nr), SIGNON_NONCE_REQ_LEN);
+	for (int i = 0; i < 100; i++) {
+		snprintf(src, sizeof(src), "[2001:db8:1:2:%x::%x]:%d", i, i + 1, 1000 + i);
+		w->source = src;
+		answered += roundtrip(w, b, SIGNON_NONCE_REQ_LEN, out) == SIGNON_CHALLENGE_LEN;
+		if (w->e.has_note) {
+			notes++;
+			assert_string_equal(w->e.note, "source 2001:db8:1:2::/64 is over its"
+			    " rate (1200 a minute, 40 at once): slowed down");
+		}
+	}
+	assert_int_equal(answered, AUTHD_SRC_BURST);
+	assert_int_equal(notes, 1);
+	/* the next /64 and a mapped IPv4 address: buckets of their own */
+	w->source = "[2001:db8:1:3::1]:1";
+	assert_int_equal(roundtrip(w, b, SIGNON_NONCE_REQ_LEN, out), SIGNON_CHALLENGE_LEN);
+	w->source = "[::ffff:10.77.0.9]:1";
+	assert_int_equal(roundtrip(w, b, SIGNON_NONCE_REQ_LEN, out), SIGNON_CHALLENGE_LEN);
+	w->source = "[::ffff:10.77.0.10]:1";
+	assert_int_equal(roundtrip(w, b, SIGNON_NONCE_REQ_LEN, out), SIGNON_CHALLENGE_LEN);
+}
+
 /* One address hammering: its burst answered, then dropped with one note
  * a minute; a BOUND over the rate answered "slow-down" once a second;
  * another address, and the same one later, answered as before. */
@@ -1317,7 +1353,7 @@ main(void)
 		SQ(t_card_pin), SQ(t_lockout_across_factors), SQ(t_replay_and_laptops),
 		SQ(t_card_key), SQ(t_code), SQ(t_biometric_and_events),
 		SQ(t_audit_chain), SQ(t_audit_tail), SQ(t_junk), SQ(t_pin_refused),
-		SQ(t_rate_source), SQ(t_rate_laptop), SQ(t_unavailable), SQ(t_handover), SQ(t_events),
+		SQ(t_rate_source), SQ(t_rate_source_v6), SQ(t_rate_laptop), SQ(t_unavailable), SQ(t_handover), SQ(t_events),
 		SQ(t_events_limits), SQ(t_nonce_clock_back), SQ(t_nonce_wall_clock),
 		SQ(t_rate_unverified),
 	};
