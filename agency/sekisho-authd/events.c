@@ -120,6 +120,29 @@ authd_events(struct authd_engine *e, const uint8_t *in, size_t len,
 	    eb.ev.outbox);
 	if ((rc = last_seq(e->r, key, &stored, err)) < 0)
 		return rc;
+	if (eb.ev.first_seq > stored &&
+	    eb.ev.first_seq - stored > (uint64_t)SIGNON_EV_OUTBOX_MAX) {
+		/* wider than any outbox: not the agent's; one record, and the
+		 * stored seq stays where it is */
+		snprintf(recs[0].reason, sizeof(recs[0].reason), "events from %"
+		    PRIu64 " on outbox %016" PRIx64 ": %" PRIu64 " past the last"
+		    " stored (%" PRIu64 "), more than an outbox holds (%u): refused",
+		    eb.ev.first_seq, eb.ev.outbox, eb.ev.first_seq - stored - 1,
+		    stored, (unsigned)SIGNON_EV_OUTBOX_MAX);
+		sk_strlcpy(recs[0].op, "events", sizeof(recs[0].op));
+		sk_strlcpy(recs[0].result, signon_result_name(SIGNON_R_MALFORMED),
+		    sizeof(recs[0].result));
+		if ((rc = reg_signon_append(e->r, &recs[0], &e->head_count,
+		    e->head_hash, err)) < 0)
+			return rc;
+		recs[0].seq = e->head_count;
+		e->head_dirty = 1;
+		*nrec = 1;
+		e->count[AUTHD_C_REFUSED]++;
+		ack.result = SIGNON_R_MALFORMED;
+		ack.stored_through = stored;
+		goto answer;
+	}
 	if (eb.ev.first_seq > stored + 1)
 		gap_from = stored + 1;	/* the laptop lost some: said below */
 	for (int i = 0; i < eb.ev.count; i++) {

@@ -764,7 +764,7 @@ static int
 ack_ok(const struct signon_events_ack *m)
 {
 	if (m->result != SIGNON_R_OK && m->result != SIGNON_R_DEVICE &&
-	    m->result != SIGNON_R_INTERNAL)
+	    m->result != SIGNON_R_MALFORMED && m->result != SIGNON_R_INTERNAL)
 		return SIGNON_E_ENUM;
 	if (m->count < 1 || m->count > SIGNON_EV_MAX || m->first_seq == 0 ||
 	    m->first_seq > UINT64_MAX - SIGNON_EV_MAX || m->outbox == 0)

@@ -146,6 +146,13 @@ enum signon_type {
 #define SIGNON_RELAY_ERR_LEN	48
 #define SIGNON_EV_MAX		12	/* events per EVENTS */
 #define SIGNON_EV_LEN		80
+/* The most events an agent's outbox can hold undelivered (its file is
+ * read up to 64 MiB, guestagent/sekisho-agent/outbox.c, and an event's
+ * line is at least 8 bytes): no true gap in an outbox's seqs is wider, so
+ * the verifier refuses a batch that would jump further past the seq it
+ * holds (a sender that knows the outbox id cannot push the seq so far on
+ * that the agent's own events are taken for ones already stored). */
+#define SIGNON_EV_OUTBOX_MAX	(1u << 23)
 #define SIGNON_EVENTS_LEN	(32 + SIGNON_EV_MAX * SIGNON_EV_LEN)	/* 992 */
 #define SIGNON_EVENTS_BOUND_LEN	1160
 #define SIGNON_EVENTS_ACK_LEN	176
@@ -414,7 +421,9 @@ struct signon_events_bound {
 };
 
 /* result: SIGNON_R_OK (stored_through says how far), SIGNON_R_DEVICE
- * (unknown, revoked or not verifying: nothing stored), SIGNON_R_INTERNAL. */
+ * (unknown, revoked or not verifying: nothing stored), SIGNON_R_MALFORMED
+ * (first_seq further past stored_through than an outbox holds,
+ * SIGNON_EV_OUTBOX_MAX: nothing stored), SIGNON_R_INTERNAL. */
 struct signon_events_ack {
 	char		device[SIGNON_DEVICE_LEN + 1];
 	uint64_t	first_seq;

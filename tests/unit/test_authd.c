@@ -1111,9 +1111,27 @@ t_events(void **state)
 	ack = events(w, 22, 1, &w->dev, "pc-0001", 0, &nrec);
 	assert_int_equal(nrec, 0);
 	assert_int_equal(ack.stored_through, 22);
+	/* a jump wider than an outbox holds (a sender that knows the id,
+	 * seqs near the top): one record, refused, the seq stays; the
+	 * agent's own next events are stored, not taken for duplicates */
+	ack = events(w, UINT64_MAX - 20, 12, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(ack.result, SIGNON_R_MALFORMED);
+	assert_int_equal(nrec, 1);
+	assert_int_equal(ack.stored_through, 22);
+	ack = events(w, 22 + SIGNON_EV_OUTBOX_MAX + 1, 1, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(ack.result, SIGNON_R_MALFORMED);
+	assert_int_equal(ack.stored_through, 22);
+	ack = events(w, 23, 1, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(ack.result, SIGNON_R_OK);
+	assert_int_equal(nrec, 1);
+	assert_int_equal(ack.stored_through, 23);
+	/* the widest gap an outbox can hold is still said, and stored */
+	ack = events(w, 23 + SIGNON_EV_OUTBOX_MAX, 1, &w->dev, "pc-0001", 0, &nrec);
+	assert_int_equal(ack.result, SIGNON_R_OK);
+	assert_int_equal(ack.stored_through, 23 + SIGNON_EV_OUTBOX_MAX);
 
 	assert_int_equal(reg_signon_verify(w->r, &n, &err), 0);
-	assert_int_equal(n, 12 + 2 + 1 + 1 + 1 + 2 + 2 + 3);
+	assert_int_equal(n, 12 + 2 + 1 + 1 + 1 + 2 + 2 + 3 + 2 + 1 + 1);
 	all[0] = '\0';
 	assert_int_equal(reg_signon_list(w->r, 0, 0, reasons, all, &err), 0);
 #define OB_A	"; outbox a1a1a1a1a1a1a1a1"
@@ -1130,6 +1148,13 @@ t_events(void **state)
 	assert_int_equal(occurrences(all, "s1001 event 1: "), 3);	/* pc-0001's two outboxes, pc-0002's */
 	assert_int_equal(occurrences(all, "s1001 event 12: "), 1);
 	assert_int_equal(occurrences(all, "s1001 event 22: "), 1);
+	assert_non_null(strstr(all, "|events  events from 18446744073709551595 on outbox"
+	    " a1a1a1a1a1a1a1a1: 18446744073709551572 past the last stored (22), more"
+	    " than an outbox holds (8388608): refused|"));
+	assert_non_null(strstr(all, "|events  events from 8388631 on outbox a1a1a1a1a1a1a1a1:"
+	    " 8388608 past the last stored (22), more than an outbox holds (8388608):"
+	    " refused|"));
+	assert_non_null(strstr(all, "; events 24 to 8388630 never arrived|"));
 }
 
 /* Audit events from one address: a bucket of their own, a backlog's
