@@ -90,6 +90,24 @@ $(B)/$(1): $$(sort $$($(1)_SRCS:%.c=$(B)/obj/%.o)) $(B)/libsekisho.a
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
+# Test hooks (a clock set by $SEKISHO_NOW, ...) are in test builds only.
+# A program with some lists the sources that read them in NAME_TEST_SRCS:
+# those are compiled a second time with -DSEKISHO_TEST_HOOKS, and linked
+# with the program's other objects into $(B)/test/NAME, which the tests run
+# for the hooks. $(B)/NAME, the program that is installed, has none: the
+# environment cannot change its clock (docs/provisioning.md).
+$(B)/objtest/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(HARDEN) $(MOD_CFLAGS) $(CFLAGS) -DSEKISHO_TEST_HOOKS -MMD -MP -c -o $@ $<
+define testprog_rule
+$(B)/test/$(1): $$(sort $$(filter-out $$($(1)_TEST_SRCS:%.c=$(B)/obj/%.o),$$($(1)_SRCS:%.c=$(B)/obj/%.o)) $$($(1)_TEST_SRCS:%.c=$(B)/objtest/%.o)) $(B)/libsekisho.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS_BASE) $$(HARDEN) $$(CFLAGS) $$(LDHARDEN) -o $$@ $$^ -Wl,--as-needed $$(PKG_LIBS) $$(LDFLAGS)
+endef
+TEST_PROGS := $(foreach p,$(PROGS),$(if $($(p)_TEST_SRCS),$(p)))
+$(foreach p,$(TEST_PROGS),$(eval $(call testprog_rule,$(p))))
+tools: $(TEST_PROGS:%=$(B)/test/%)
+
 define unit_rule
 $(B)/unit/$(1): $$(sort $$($(1)_SRCS:%.c=$(B)/san/%.o)) $(B)/libsekisho-san.a
 	@mkdir -p $$(dir $$@)
@@ -120,7 +138,7 @@ $(B)/fuzz/$(1): $$(sort $$($(1)_SRCS:%.c=$(B)/fz/%.o)) $(B)/libsekisho-fuzz.a
 endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 
--include $(shell find $(B)/obj $(B)/san $(B)/fz -name '*.d' -type f 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/objtest $(B)/san $(B)/fz -name '*.d' -type f 2>/dev/null)
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root (apt-get)"; exit 1; fi

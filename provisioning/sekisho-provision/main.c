@@ -57,7 +57,6 @@ main(int argc, char *argv[])
 	struct prov p;
 	struct cli c = { PROV_NAME, "[-q] [-r URL] [-K DIR] [--by LOGIN] SUBCOMMAND [ARGS]",
 	    cmds, nitems(cmds), footer };
-	const char *now;
 	int i = 1, rc;
 
 	/* The agency's signing key, laptops' keys, PINs and codes pass
@@ -76,8 +75,18 @@ main(int argc, char *argv[])
 	if (p.keydir == NULL || *p.keydir == '\0')
 		p.keydir = PROV_KEYDIR_DEFAULT;
 	p.actor.reason = "";
-	/* tests only: a fixed clock for expiry */
-	p.now = (now = getenv("SEKISHO_NOW")) != NULL ? strtoll(now, NULL, 10) : (int64_t)time(NULL);
+	p.now = (int64_t)time(NULL);
+#ifdef SEKISHO_TEST_HOOKS
+	/* the test build only (build/test/, Makefile): a fixed clock for
+	 * expiry. The installed program has no such hook: a clock from the
+	 * environment would take an expired code for a good one. */
+	{
+		const char *now = getenv("SEKISHO_NOW");
+
+		if (now != NULL)
+			p.now = strtoll(now, NULL, 10);
+	}
+#endif
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-q"))
 			p.quiet = 1;

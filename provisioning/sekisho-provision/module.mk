@@ -9,3 +9,7 @@ PROGS += sekisho-provision
 PROV_SRCS := $(filter-out $(PROV_IO_SRCS),$(wildcard provisioning/sekisho-provision/*.c))
 sekisho-provision_SRCS := $(PROV_SRCS) $(PROV_IO_SRCS) $(REGISTRY_SRCS)
 $(B)/sekisho-provision: LDFLAGS += $(REGISTRY_LIBS) $(PROV_IO_LIBS)
+# The test build, build/test/sekisho-provision (Makefile, TEST_SRCS): main.c
+# with its test hook, the clock of $SEKISHO_NOW for codes' expiry.
+sekisho-provision_TEST_SRCS := provisioning/sekisho-provision/main.c
+$(B)/test/sekisho-provision: LDFLAGS += $(REGISTRY_LIBS) $(PROV_IO_LIBS)

@@ -28,7 +28,7 @@ struct prov {
 	struct reg_actor actor;		/* --by (else the login), --reason */
 	int		 quiet;		/* -q, or stderr not a terminal */
 	struct reg	*r;		/* opened by prov_open */
-	int64_t		 now;		/* $SEKISHO_NOW for tests, else time() */
+	int64_t		 now;		/* time(); $SEKISHO_NOW in the test build */
 	struct bundle_signer signer;	/* the active agency key, once loaded */
 	int		 signer_loaded;
 };

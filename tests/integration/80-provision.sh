@@ -13,6 +13,9 @@ cd "$(dirname "$0")/../.."
 . tests/lab/pg.sh
 
 P=$PWD/${B:-build}/sekisho-provision
+# its test build (Makefile, TEST_SRCS): $SEKISHO_NOW sets its clock; the
+# installed program above has no such hook
+PT=$PWD/${B:-build}/test/sekisho-provision
 POL=$PWD/${B:-build}/sekisho-policy
 tmp=$(mktemp -d /tmp/sekisho-prov.XXXXXX)
 chmod 0711 "$tmp"
@@ -179,22 +182,22 @@ suite() {	# LABEL URL
 
 	# ---- one-time codes --------------------------------------------------------------
 	local code
-	code=$(SEKISHO_NOW=1700000000 "$P" -q otp issue S0002 --valid 8h | head -1)
+	code=$(SEKISHO_NOW=1700000000 "$PT" -q otp issue S0002 --valid 8h | head -1)
 	check "$L: otp issue shows a code once" bash -c "[[ '$code' =~ ^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$ ]]"
 	check "$L: the code is not in the registry or the audit" bash -c \
 		"! $P audit | grep -qF '$code' && { [ ! -f reg.db ] || ! grep -qaF '$code' reg.db; }"
 	check "$L: the code works once" bash -c \
-		"[ \"\$(echo $code | SEKISHO_NOW=1700000100 $P -q otp verify S0002 --code-fd 0)\" = accepted ]"
+		"[ \"\$(echo $code | SEKISHO_NOW=1700000100 $PT -q otp verify S0002 --code-fd 0)\" = accepted ]"
 	check "$L: the second time it is refused" is 1 \
 		"sekisho-provision: user S0002: code refused: already used" \
-		env SEKISHO_NOW=1700000200 bash -c "echo $code | $P -q otp verify S0002 --code-fd 0"
-	code=$(SEKISHO_NOW=1700000000 "$P" -q otp issue S0002 --valid 1h | head -1)
+		env SEKISHO_NOW=1700000200 bash -c "echo $code | $PT -q otp verify S0002 --code-fd 0"
+	code=$(SEKISHO_NOW=1700000000 "$PT" -q otp issue S0002 --valid 1h | head -1)
 	check "$L: after its expiry it is refused" is 1 \
 		"sekisho-provision: user S0002: code refused: expired" \
-		env SEKISHO_NOW=1700003600 bash -c "echo $code | $P -q otp verify S0002 --code-fd 0"
+		env SEKISHO_NOW=1700003600 bash -c "echo $code | $PT -q otp verify S0002 --code-fd 0"
 	check "$L: another user's code is refused" is 1 \
 		"sekisho-provision: user S0001: code refused: not issued to this user" \
-		env SEKISHO_NOW=1700000300 bash -c "echo $code | $P -q otp verify S0001 --code-fd 0"
+		env SEKISHO_NOW=1700000300 bash -c "echo $code | $PT -q otp verify S0001 --code-fd 0"
 	check "$L: refusals count towards the lockout, unlock resets" bash -c \
 		"$P user list --json | grep -q '\"failures\": *2' && $P -q user unlock S0002 &&
 		 $P user list --json | python3 -c 'import json,sys; assert [r for r in json.load(sys.stdin) if r[\"staff_id\"]==\"S0002\"][0][\"failures\"]==0'"

@@ -21,6 +21,7 @@ cd "$(dirname "$0")/../.."
 SRC=$PWD
 BD=$PWD/${B:-build}
 P=$BD/sekisho-provision
+PT=$BD/test/sekisho-provision	# its test build: $SEKISHO_NOW sets its clock
 AUTHD=$BD/sekisho-authd
 RELAY=$BD/sekisho-signon
 CLI=$BD/signon-client
@@ -75,7 +76,7 @@ suite() {	# LABEL URL
 		"[ \$(stat -c %a out1/signon.key) = 600 ] && [ -s out1/signon.pub ] &&
 		 $P -q device export pc-001 out1b >/dev/null && [ ! -e out1b/signon.key ]"
 	code=$(prov otp issue s1001 --valid 1h | head -1)
-	old=$(SEKISHO_NOW=$(( $(date +%s) - 7200 )) "$P" -q otp issue s1001 --valid 1h | head -1)
+	old=$(SEKISHO_NOW=$(( $(date +%s) - 7200 )) "$PT" -q otp issue s1001 --valid 1h | head -1)
 	mkdir -m 0700 authd
 	check "$L: sekisho-authd -G makes its keys" bash -c "$AUTHD -G authd >/dev/null &&
 		[ \$(stat -c %a authd/sign.key) = 600 ] && [ \$(stat -c %a authd/seal.key) = 600 ]"

@@ -23,6 +23,7 @@ cd "$(dirname "$0")/../.."
 BD=$PWD/${B:-build}
 AGENT=$BD/sekisho-agent
 P=$BD/sekisho-provision
+PT=$BD/test/sekisho-provision	# its test build: $SEKISHO_NOW sets its clock
 AUTHD=$BD/sekisho-authd
 RELAY=$BD/sekisho-signon
 tmp=$(mktemp -d /tmp/sekisho-agent-signon.XXXXXX)
@@ -66,7 +67,7 @@ provision() {
 }
 check "provisioning: two staff, an IDm card and a keyed card by its key" provision
 code=$("$P" -q otp issue s1001 --valid 1h | head -1)
-old=$(SEKISHO_NOW=$(( $(date +%s) - 7200 )) "$P" -q otp issue s1001 --valid 1h | head -1)
+old=$(SEKISHO_NOW=$(( $(date +%s) - 7200 )) "$PT" -q otp issue s1001 --valid 1h | head -1)
 so_verifier_keys authd
 
 # ---- the stack: pcscd + vpcd, the verifier and the relay, a capture ----
