@@ -209,6 +209,7 @@ user_pin(void *ctx, int argc, char *argv[])
 	const char *fds = NULL, *pos[1];
 	const struct prov_opt opts[] = { { "pin-fd", &fds, NULL }, { NULL, NULL, NULL } };
 	char pin[REG_PIN_MAX + 2];
+	struct reg_staff s;
 	struct sk_error err;
 	uint64_t fd = 0;
 	int n, rc, len;
@@ -216,8 +217,9 @@ user_pin(void *ctx, int argc, char *argv[])
 	if ((n = prov_args(p, argc, argv, opts, pos, 1, 1, "STAFF_ID [--pin-fd N]",
 	    "Sets a user's PIN: typed at the terminal twice without echo, or the first\n"
 	    "line read from descriptor N (--pin-fd 3 3<pinfile). Never on the command\n"
-	    "line, never logged. Stored as Argon2id (19 MiB, t=2, p=1); resets the\n"
-	    "lockout counter.\n")) < 0)
+	    "line, never logged. Stored as Argon2id (19 MiB, t=2, p=1). Resets the\n"
+	    "lockout counter, by design: a locked user is unlocked by a new PIN (the\n"
+	    "wrong tries were against the old one); the audit line says so.\n")) < 0)
 		return PROV_ARGS_RC(n);
 	if (fds != NULL && parse_u64(fds, 0, 1023, &fd) < 0)
 		return prov_fail("--pin-fd %s: expected a descriptor number", fds);
@@ -227,11 +229,23 @@ user_pin(void *ctx, int argc, char *argv[])
 		wipe(pin, sizeof(pin));
 		return rc;
 	}
+	/* the counter it resets, for the audit (no user: reg_pin_set says) */
+	memset(&s, 0, sizeof(s));
+	if ((rc = reg_staff_get(p->r, pos[0], &s, &err)) < 0 && rc != -ENOENT) {
+		wipe(pin, sizeof(pin));
+		return prov_abort(p, &err);
+	}
 	rc = reg_pin_set(p->r, pos[0], pin, (size_t)len, &err);
 	wipe(pin, sizeof(pin));
 	if (rc < 0)
 		return prov_abort(p, &err);
-	if ((rc = prov_audit(p, "user pin", pos[0], "PIN set")) != 0)
+	if (s.failures > 0)
+		rc = prov_audit(p, "user pin", pos[0], "PIN set; lockout counter reset"
+		    " from %d%s", s.failures, s.failures >= REG_MAX_FAILURES ?
+		    " (locked)" : "");
+	else
+		rc = prov_audit(p, "user pin", pos[0], "PIN set");
+	if (rc != 0)
 		return rc;
 	return prov_commit(p);
 }

@@ -203,6 +203,17 @@ suite() {	# LABEL URL
 		 $P user list --json | python3 -c 'import json,sys; assert [r for r in json.load(sys.stdin) if r[\"staff_id\"]==\"S0002\"][0][\"failures\"]==0'"
 	check "$L: the audit has issue and every use" bash -c \
 		"$P audit S0002 --csv | cut -d, -f2-5 | grep -c 'otp' | grep -qx 5"
+	check "$L: the installed program takes no clock from the environment" bash -c \
+		"! grep -qa SEKISHO_NOW '$P' && grep -qa SEKISHO_NOW '$PT'"
+	code=$(SEKISHO_NOW=$(( $(date +%s) - 7200 )) "$PT" -q otp issue S0002 --valid 1h | head -1)
+	check "$L: an expired code stays expired whatever SEKISHO_NOW says" is 1 \
+		"sekisho-provision: user S0002: code refused: expired" \
+		env SEKISHO_NOW=$(( $(date +%s) - 7100 )) bash -c "echo $code | $P -q otp verify S0002 --code-fd 0"
+	check "$L: a new PIN resets the lockout counter, and the audit says so" bash -c \
+		"$P user list --json | python3 -c 'import json,sys; assert [r for r in json.load(sys.stdin) if r[\"staff_id\"]==\"S0002\"][0][\"failures\"]==1' &&
+		 printf '4712\n' >pin2 && $P -q --by it-suzuki user pin S0002 --pin-fd 3 3<pin2 &&
+		 $P user list --json | python3 -c 'import json,sys; assert [r for r in json.load(sys.stdin) if r[\"staff_id\"]==\"S0002\"][0][\"failures\"]==0' &&
+		 $P audit S0002 --csv | grep -qF 'it-suzuki,user pin,S0002,PIN set; lockout counter reset from 1'"
 	check "$L: the audit names who and why" bash -c \
 		"$P audit pc-002 --csv | grep -q 'it-suzuki,device revoke,pc-002,revoked,lost on the Yamanote line'"
 
