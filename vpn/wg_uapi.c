@@ -846,30 +846,53 @@ stream_set(int fd, const struct wg_device *dev, struct sb *b)
 	return chunk_flush(fd, b, 0, 1);
 }
 
+/* The set written, its answer not read: the daemon applies it while the
+ * caller goes on (wg_set_begin). On success *fdp is the open exchange
+ * for wg_uapi_set_end, which closes it; on error nothing is open. */
 int
-wg_uapi_set(const struct wg_device *dev)
+wg_uapi_set_begin(const struct wg_device *dev, int *fdp)
 {
-	char *reply = NULL;
-	size_t len = 0;
 	struct sb b = { NULL, 0, SET_CHUNK };
 	int fd = -1, rc;
 
+	*fdp = -1;
 	if ((rc = wg_device_check(dev)) != 0)
 		return rc;
 	if ((b.p = malloc(SET_CHUNK)) == NULL)
 		return -ENOMEM;
 	b.p[0] = '\0';
-	if ((rc = uapi_connect(dev->ifname, WG_UAPI_TIMEOUT_MS, &fd)) != 0)
-		goto out;
-	if ((rc = stream_set(fd, dev, &b)) != 0)
-		goto out;
-	if ((rc = uapi_recv(fd, &reply, &len)) != 0)
-		goto out;
-	rc = wg_uapi_parse_errno(reply, len);
-out:
-	if (fd != -1)
+	if ((rc = uapi_connect(dev->ifname, WG_UAPI_TIMEOUT_MS, &fd)) == 0 &&
+	    (rc = stream_set(fd, dev, &b)) != 0) {
 		close(fd);
+		fd = -1;
+	}
 	wg_uapi_free(b.p, SET_CHUNK);
+	*fdp = fd;
+	return rc;
+}
+
+int
+wg_uapi_set_end(int fd)
+{
+	char *reply = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (fd == -1)
+		return -EBADF;
+	if ((rc = uapi_recv(fd, &reply, &len)) == 0)
+		rc = wg_uapi_parse_errno(reply, len);
+	close(fd);
 	wg_uapi_free(reply, len);
 	return rc;
+}
+
+int
+wg_uapi_set(const struct wg_device *dev)
+{
+	int fd, rc;
+
+	if ((rc = wg_uapi_set_begin(dev, &fd)) != 0)
+		return rc;
+	return wg_uapi_set_end(fd);
 }

@@ -184,23 +184,34 @@ undo_paths(struct sekishod *d, const struct policy *new, const struct policy *ol
  * and the address put in go again, d->pol is the old policy, -1 with err. */
 static int
 switch_begin(struct sekishod *d, struct policy *pol, struct fw_change *c,
-    unsigned int what, struct policy *old, uint64_t *tun_us, struct sk_error *err)
+    unsigned int what, struct policy *old, uint64_t tun_us[2], struct sk_error *err)
 {
 	const char *uplink;
 	enum mode mode = rules_for(d, &uplink);
+	struct wg_pending wp;
 	uint64_t t;
-	int rc;
+	int rc, rules;
 
 	*old = d->pol;
 	d->pol = *pol;
 	sections_before(d, old, what);
 	t = mono_us();
-	if ((rc = tunnel_update(&d->tun, old, &d->pol)) < 0)
+	if ((rc = tunnel_update_begin(&d->tun, old, &d->pol, &wp)) < 0)
 		log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
 		    strerror(-rc));
-	*tun_us = mono_us() - t;
-	/* The pointers c's text names (the policy's) are not kept by it. */
-	if ((rc = try_policy_rules(d, mode, uplink, c)) == 0)
+	tun_us[0] = mono_us() - t;
+	/* The WireGuard implementation applies the allowed IPs while the
+	 * kernel commits the ruleset; its answer is read after it, whatever
+	 * the transaction's outcome (docs/distribution.md, "The order of a
+	 * live change": either order is safe). The pointers c's text names
+	 * (the policy's) are not kept by it. */
+	rules = try_policy_rules(d, mode, uplink, c);
+	t = mono_us();
+	if ((rc = tunnel_update_end(&wp)) < 0)
+		log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
+		    strerror(-rc));
+	tun_us[1] = mono_us() - t;
+	if ((rc = rules) == 0)
 		return 0;
 	undo_paths(d, &d->pol, old, what);
 	*pol = d->pol;
@@ -274,7 +285,7 @@ cpu_us(void)
 static void
 take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint64_t c0)
 {
-	uint64_t t1 = mono_us(), t2, t3, t4, t5, tun_us = 0;
+	uint64_t t1 = mono_us(), t2, t3, t4, t5, tun_us[2] = { 0, 0 };
 	unsigned long long was = (unsigned long long)d->pol.serial;
 	unsigned int what;
 	const char *fixed = live_plan(&d->pol, &c->pol, &what);
@@ -302,7 +313,7 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 	}
 	live_count(&d->pol, &c->pol, &added, &withdrawn);
 	t2 = mono_us();
-	if (switch_begin(d, &c->pol, &fc, what, &old, &tun_us, &err) < 0) {
+	if (switch_begin(d, &c->pol, &fc, what, &old, tun_us, &err) < 0) {
 		fw_change_free(&fc);
 		accept_stage_wait(&d->acc, NULL);
 		accept_abort(&d->acc);
@@ -330,13 +341,15 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 	log_info("reload of serial %llu timed: bundle read and checked %.1f ms "
 	    "(helper %.1f, policy parsed %.1f), ruleset change made %.1f (rendered %.1f, "
 	    "read back %.1f, compared %.1f; sections of the policy kept unrendered: %d of %d), "
-	    "routes and ruleset in force %.1f (the tunnel's routes and allowed IPs %.1f), "
+	    "routes and ruleset in force %.1f (the tunnel's routes and allowed IPs sent %.1f, "
+	    "WireGuard's answer waited for after the ruleset %.1f), "
 	    "staging waited for %.1f, stored %.1f, the rest %.1f; CPU %.1f",
 	    (unsigned long long)d->pol.serial, (double)(t1 - t0) / 1e3,
 	    (double)c->helper_us / 1e3, (double)c->parse_us / 1e3,
 	    (double)(t2 - t1) / 1e3, (double)fc.render_us / 1e3, (double)fc.model_us / 1e3,
 	    (double)fc.diff_us / 1e3, fc.sections_kept, FW_NSECTIONS,
-	    (double)(t3 - t2) / 1e3, (double)tun_us / 1e3, (double)(t4 - t3) / 1e3,
+	    (double)(t3 - t2) / 1e3, (double)tun_us[0] / 1e3, (double)tun_us[1] / 1e3,
+	    (double)(t4 - t3) / 1e3,
 	    (double)(t5 - t4) / 1e3, (double)(mono_us() - t5) / 1e3,
 	    (double)(cpu_us() - c0) / 1e3);
 	report(out, LOG_LEVEL_INFO, "accepted", "%s: policy serial %llu in force (was %llu): "

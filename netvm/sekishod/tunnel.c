@@ -555,9 +555,11 @@ static size_t find_gateway(const struct tunnel *t, const struct policy *pol);
 
 /* The gateway's allowed IPs: with old == NULL replaced by pol's prefixes
  * (and its own tunnel address) in one set; else only those pol has and
- * old had not added. Its session, endpoint and the interface's key stay. */
+ * old had not added. Its session, endpoint and the interface's key stay.
+ * The set is sent (wg_set_begin); its answer is for wg_set_end(p). */
 static int
-set_allowed(const struct tunnel *t, const struct policy *old, const struct policy *pol)
+set_allowed(const struct tunnel *t, const struct policy *old, const struct policy *pol,
+    struct wg_pending *p)
 {
 	/* the gateway in use by key and endpoint: pol's order may differ */
 	size_t gw = find_gateway(t, pol);
@@ -568,6 +570,7 @@ set_allowed(const struct tunnel *t, const struct policy *old, const struct polic
 	size_t n = count_allowed(pol, gw), k = 0;
 	int rc;
 
+	p->fd = -1;
 	memset(&peer, 0, sizeof(peer));
 	memcpy(peer.public_key, t->peer, sizeof(peer.public_key));
 	peer.keepalive = t->keepalive;
@@ -594,9 +597,21 @@ set_allowed(const struct tunnel *t, const struct policy *old, const struct polic
 	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
 	dev.peers = &peer;
 	dev.n_peers = 1;
-	rc = wg_set(&dev);
+	rc = wg_set_begin(&dev, p);
 	free(all);
 	return rc;
+}
+
+/* set_allowed, its answer waited for. */
+static int
+set_allowed_now(const struct tunnel *t, const struct policy *old, const struct policy *pol)
+{
+	struct wg_pending p;
+	int rc;
+
+	if ((rc = set_allowed(t, old, pol, &p)) < 0)
+		return rc;
+	return wg_set_end(&p);
 }
 
 /* Whether new withdraws any of old's prefixes (either family). */
@@ -615,17 +630,36 @@ withdraws(const struct policy *old, const struct policy *new)
 }
 
 int
-tunnel_update(struct tunnel *t, const struct policy *old, const struct policy *pol)
+tunnel_update_begin(struct tunnel *t, const struct policy *old, const struct policy *pol,
+    struct wg_pending *p)
 {
 	int rc;
 
+	p->fd = -1;
 	if ((rc = route6_tunnel(t->ifindex, pol)) < 0 ||
 	    (rc = lgwan_routes(t, old, pol)) < 0)
 		return rc;
 	/* WireGuard takes allowed IPs away only by replacing them all: a
 	 * change that withdraws a prefix sets the whole list, one that only
 	 * adds sends the new ones. */
-	return set_allowed(t, withdraws(old, pol) ? NULL : old, pol);
+	return set_allowed(t, withdraws(old, pol) ? NULL : old, pol, p);
+}
+
+int
+tunnel_update_end(struct wg_pending *p)
+{
+	return wg_set_end(p);
+}
+
+int
+tunnel_update(struct tunnel *t, const struct policy *old, const struct policy *pol)
+{
+	struct wg_pending p;
+	int rc;
+
+	if ((rc = tunnel_update_begin(t, old, pol, &p)) < 0)
+		return rc;
+	return tunnel_update_end(&p);
 }
 
 /* The gateway in use, by key and endpoint, in pol's list: its index, or
@@ -686,7 +720,7 @@ tunnel_gateways(struct tunnel *t, const struct policy *old, const struct policy 
 		/* its own tunnel address (the probe's echo) may have changed:
 		 * its allowed IPs made pol's whole list again */
 		if (old != NULL && !same_echo(t, old, pol) &&
-		    (rc = set_allowed(t, NULL, pol)) < 0)
+		    (rc = set_allowed_now(t, NULL, pol)) < 0)
 			return rc;
 	} else if ((rc = tunnel_gateway(t, pol, 0)) < 0)
 		return rc;

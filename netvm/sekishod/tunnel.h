@@ -18,6 +18,7 @@
 
 #include "lib/util.h"
 #include "policy/policy.h"
+#include "vpn/wg.h"
 
 struct tunnel {
 	char		ifname[IF_NAMESIZE];
@@ -72,6 +73,14 @@ int tunnel_back_probe(struct tunnel *t, const struct policy *pol);
  * is withdrawn: WireGuard removes allowed IPs only by replacing them all).
  * 0 or -errno. */
 int tunnel_update(struct tunnel *t, const struct policy *old, const struct policy *pol);
+/* The same in two halves, so that the WireGuard implementation applies the
+ * allowed IPs while sekishod commits the ruleset (reload.c): begin puts
+ * the routes in and sends the allowed-IPs set, end waits for its answer.
+ * A failed begin has nothing pending (end then returns 0); a successful
+ * one must be ended. begin's error, else end's, is tunnel_update's. */
+int tunnel_update_begin(struct tunnel *t, const struct policy *old, const struct policy *pol,
+    struct wg_pending *p);
+int tunnel_update_end(struct wg_pending *p);
 /* Then, once the new ruleset is in force: the routes of the prefixes old
  * had and new has not removed. Goes on past a failure; 0 or the first. */
 int tunnel_withdraw(const struct policy *old, const struct policy *new);
