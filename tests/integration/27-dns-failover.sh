@@ -72,7 +72,12 @@ pick_is() {	# the map's one element, exactly
 	[ "$got" = "table inet sekisho { map dns_pick { type ipv4_addr : ipv4_addr elements = { $LAB_WORK_ROUTER : $1 } } } " ] ||
 		{ echo "kernel: $got"; return 1; }
 }
-logged() { log | grep -qxF "sekishod: $1" || { log | grep -F dns; return 1; }; }
+# The kernel's dns_pick changes before sekishod writes its line, and the
+# checks before look at the kernel: the line may be a moment behind.
+logged() {
+	lab_wait_for -t 5 grep -qxF "sekishod: $1" "$LAB_DIR/log/sekishod.log" ||
+		{ log | grep -F dns; return 1; }
+}
 loads() { grep -c 'ruleset in force' "$LAB_DIR/log/sekishod.log"; }
 checker_pid() {	# sekishod's sekisho-dnscheck child
 	local p
