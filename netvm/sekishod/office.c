@@ -363,6 +363,26 @@ prober_start(struct prober *p, const struct policy *pol, int ifindex,
 	return 0;
 }
 
+int
+prober_source(struct prober *p, int ifindex, struct in_addr addr)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr = addr };
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->runs[i].ifindex == ifindex) {
+			/* Before its first challenge: the socket is not bound
+			 * yet (sendto would bind it, and choose the source). */
+			if (bind(p->runs[i].udp, (const struct sockaddr *)&a, sizeof(a)) == -1) {
+				int rc = -errno;
+
+				run_end(p, i);	/* no challenge from another address */
+				return rc;
+			}
+			return 0;
+		}
+	return -ENOENT;
+}
+
 void
 prober_quiet(struct prober *p, int ifindex)
 {

@@ -162,6 +162,12 @@ void prober_init(struct prober *p, const char *helper);
  * running there). 0 or -errno. */
 int prober_start(struct prober *p, const struct policy *pol, int ifindex,
     const char *ifname, uint64_t now);
+/* The source of every challenge of the run on ifindex: the uplink's
+ * address the engine probes for (bound before the first round), never one
+ * the kernel would choose at each send (another interface's, while the
+ * uplink's is being replaced: the beacon then cannot answer). 0, or
+ * -errno with the run ended. */
+int prober_source(struct prober *p, int ifindex, struct in_addr addr);
 /* The run on ifindex is a periodic re-verification: an answer that holds
  * is logged at debug level only (one line every beacon-reverify would
  * drown the log); a failure is logged as always. */
