@@ -493,7 +493,7 @@ cmp_peer(const void *a, const void *b)
 }
 
 static void
-status(struct gw *g, int fd, int64_t now, int peers)
+status(struct gw *g, struct sessd_out *out, int64_t now, int peers)
 {
 	struct gws_rep rep;
 	struct wg_device dev;
@@ -520,8 +520,8 @@ status(struct gw *g, int fd, int64_t now, int peers)
 	snprintf(rep.registry, sizeof(rep.registry), "%s%s",
 	    g->r != NULL ? reg_backend_name(g->r) : "lost",
 	    g->r == NULL ? ", the last good state holds" : g->dirty ? ", resync pending" : "");
-	if (sessd_reply(fd, &rep) < 0)
-		goto out;
+	if (sessd_reply(out, &rep) < 0)
+		peers = 0;	/* DONE says what went wrong */
 	for (size_t i = 0; peers && i < g->e.n; i++) {
 		const struct gw_dev *d = &g->e.devs[i];
 		struct wg_peer key, *p = NULL;
@@ -542,11 +542,10 @@ status(struct gw *g, int fd, int64_t now, int peers)
 			rep.rx = p->rx_bytes;
 			rep.tx = p->tx_bytes;
 		}
-		if (sessd_reply(fd, &rep) < 0)
-			goto out;
+		if (sessd_reply(out, &rep) < 0)
+			break;
 	}
-	sessd_done(fd, 0, "%zu peers", g->e.n);
-out:
+	sessd_done(out, 0, "%zu peers", g->e.n);
 	if (have)
 		wg_device_free(&dev);
 }
@@ -555,7 +554,7 @@ out:
 static const struct reg_actor gw_actor = { "sekisho-gw", "" };
 
 static void
-handle(void *arg, const struct gws_req *q, int fd)
+handle(void *arg, const struct gws_req *q, struct sessd_out *out)
 {
 	struct gw *g = arg;
 	struct sk_error err;
@@ -568,36 +567,36 @@ handle(void *arg, const struct gws_req *q, int fd)
 		/* sessions live in the registry (every gateway on it follows);
 		 * this gateway applies its own at once, the feed confirms it */
 		if (gw_engine_find(&g->e, q->device) == NULL) {
-			sessd_done(fd, ENOENT, "device %s is not admitted here", q->device);
+			sessd_done(out, ENOENT, "device %s is not admitted here", q->device);
 			return;
 		}
 		if (g->r == NULL) {
-			sessd_done(fd, EAGAIN, "the registry is lost: no session until it is back");
+			sessd_done(out, EAGAIN, "the registry is lost: no session until it is back");
 			return;
 		}
 		if ((rc = reg_session_open(g->r, &gw_actor, q->device, q->text, q->factor, now,
 		    q->lifetime, NULL, &err)) < 0) {
-			sessd_done(fd, -rc, "session refused: %s", err.msg);
+			sessd_done(out, -rc, "session refused: %s", err.msg);
 			return;
 		}
 		if ((rc = src_role(g, q->text, role, &err)) < 0) {
-			sessd_done(fd, -rc, "session refused: %s", err.msg);
+			sessd_done(out, -rc, "session refused: %s", err.msg);
 			return;
 		}
 		gw_actions_clear(&g->acts);
 		rc = gw_engine_session_open(&g->e, q->device, q->text, role, q->factor, now,
 		    now + q->lifetime, now, &g->acts);
 		if (rc < 0) {
-			sessd_done(fd, -rc, "session refused: %s", strerror(-rc));
+			sessd_done(out, -rc, "session refused: %s", strerror(-rc));
 			return;
 		}
 		if (gw_apply(g, NULL, 0, &err) < 0) {
 			log_warnx("session of %s on %s: %s", q->text, q->device, err.msg);
 			g->dirty = 1;
-			sessd_done(fd, EIO, "session not applied: %s", err.msg);
+			sessd_done(out, EIO, "session not applied: %s", err.msg);
 			return;
 		}
-		sessd_done(fd, 0, "device %s: stage 2 for %u s (%s)", q->device, q->lifetime,
+		sessd_done(out, 0, "device %s: stage 2 for %u s (%s)", q->device, q->lifetime,
 		    q->text);
 		return;
 	case GWS_MOVE: {
@@ -607,20 +606,20 @@ handle(void *arg, const struct gws_req *q, int fd)
 		char from[GWS_NAME_FIELD], to[GWS_NAME_FIELD];
 
 		if (gws_move_split(q->text, from, to) != 0) {
-			sessd_done(fd, EINVAL, "move: two staff ids, one space");
+			sessd_done(out, EINVAL, "move: two staff ids, one space");
 			return;
 		}
 		if (g->r == NULL) {
-			sessd_done(fd, EAGAIN, "the registry is lost: no handover until it is back");
+			sessd_done(out, EAGAIN, "the registry is lost: no handover until it is back");
 			return;
 		}
 		if ((rc = reg_session_handover(g->r, &gw_actor, q->device, from, to, q->factor,
 		    now, q->lifetime, NULL, &err)) < 0) {
-			sessd_done(fd, -rc, "no handover: %s", err.msg);
+			sessd_done(out, -rc, "no handover: %s", err.msg);
 			return;
 		}
 		if ((rc = src_role(g, to, role, &err)) < 0) {
-			sessd_done(fd, -rc, "handover recorded, not applied: %s", err.msg);
+			sessd_done(out, -rc, "handover recorded, not applied: %s", err.msg);
 			g->dirty = 1;
 			return;
 		}
@@ -631,28 +630,28 @@ handle(void *arg, const struct gws_req *q, int fd)
 			rc = gw_engine_session_open(&g->e, q->device, to, role, q->factor, now,
 			    now + q->lifetime, now, &g->acts);
 		if (rc < 0) {
-			sessd_done(fd, -rc, "handover recorded, not applied here: %s",
+			sessd_done(out, -rc, "handover recorded, not applied here: %s",
 			    strerror(-rc));
 			return;
 		}
 		if (gw_apply(g, NULL, 0, &err) < 0) {
 			log_warnx("handover on %s: %s", q->device, err.msg);
 			g->dirty = 1;
-			sessd_done(fd, EIO, "handover not applied: %s", err.msg);
+			sessd_done(out, EIO, "handover not applied: %s", err.msg);
 			return;
 		}
-		sessd_done(fd, 0, "device %s: stage 2 moved from %s to %s for %u s", q->device,
+		sessd_done(out, 0, "device %s: stage 2 moved from %s to %s for %u s", q->device,
 		    from, to, q->lifetime);
 		return;
 	}
 	case GWS_CLOSE:
 		if (g->r == NULL) {
-			sessd_done(fd, EAGAIN, "the registry is lost: try again when it is back");
+			sessd_done(out, EAGAIN, "the registry is lost: try again when it is back");
 			return;
 		}
 		if ((rc = reg_session_close(g->r, &gw_actor, q->device,
 		    q->text[0] ? q->text : "closed", now, &err)) < 0) {
-			sessd_done(fd, -rc, rc == -ENOENT ? "device %s has no session" :
+			sessd_done(out, -rc, rc == -ENOENT ? "device %s has no session" :
 			    "session close refused: %s", rc == -ENOENT ? q->device : err.msg);
 			return;
 		}
@@ -661,10 +660,10 @@ handle(void *arg, const struct gws_req *q, int fd)
 		    &g->acts) == 0 && gw_apply(g, NULL, 0, &err) < 0) {
 			log_warnx("closing the session on %s: %s", q->device, err.msg);
 			g->dirty = 1;
-			sessd_done(fd, EIO, "session close not applied: %s", err.msg);
+			sessd_done(out, EIO, "session close not applied: %s", err.msg);
 			return;
 		}
-		sessd_done(fd, 0, "device %s: stage 1", q->device);
+		sessd_done(out, 0, "device %s: stage 1", q->device);
 		return;
 	case GWS_LIST:
 		for (size_t i = 0; i < g->e.n; i++) {
@@ -680,16 +679,53 @@ handle(void *arg, const struct gws_req *q, int fd)
 			snprintf(rep.factor, sizeof(rep.factor), "%s", d->sess.factor);
 			rep.opened = d->sess.opened;
 			rep.expires = d->sess.expires;
-			if (sessd_reply(fd, &rep) < 0)
-				return;
+			if (sessd_reply(out, &rep) < 0)
+				break;	/* DONE says it was cut short */
 		}
-		sessd_done(fd, 0, "sessions");
+		sessd_done(out, 0, "sessions");
 		return;
 	case GWS_STATUS:
 	case GWS_SUMMARY:
-		status(g, fd, now, q->type == GWS_STATUS);
+		status(g, out, now, q->type == GWS_STATUS);
 		return;
 	}
+}
+
+/*
+ * Answers being written: the main loop never waits for a client. At most
+ * GW_PENDING_MAX at once (each at most SESSD_OUT_MAX_BYTES); while they
+ * are all taken, further requests wait in the frontend's queue. A client
+ * that takes nothing for SESSD_WAIT_MS is closed, with one line per
+ * GW_SLOW_LOG_MS at most (the next one counts the others).
+ */
+#define GW_PENDING_MAX	8
+#define GW_SLOW_LOG_MS	10000
+
+static struct sessd_out pend[GW_PENDING_MAX];
+static size_t npend;
+
+static void
+pend_drop(size_t i)
+{
+	close(pend[i].fd);
+	sessd_out_free(&pend[i]);
+	pend[i] = pend[--npend];
+}
+
+static void
+pend_slow(size_t i, uint64_t now)
+{
+	static uint64_t next_line;
+	static unsigned quiet;
+
+	if (now >= next_line) {
+		log_warnx("session socket: a client took nothing of its answer in %d ms:"
+		    " closed (%u more since the last such line)", SESSD_WAIT_MS, quiet);
+		next_line = now + GW_SLOW_LOG_MS;
+		quiet = 0;
+	} else
+		quiet++;
+	pend_drop(i);
 }
 
 /* ---- start-up ---- */
@@ -844,8 +880,10 @@ gw_run(int argc, char *argv[])
 	while (!quit) {
 		static uint64_t recheck;	/* a write the drain could not wait
 						   out: read for it again */
-		struct pollfd pfd[2] = { { .fd = fe.fd, .events = POLLIN },
+		struct pollfd pfd[2 + GW_PENDING_MAX] = {
+		    { .fd = npend < GW_PENDING_MAX ? fe.fd : -1, .events = POLLIN },
 		    { .fd = g.feed_fd, .events = POLLIN } };
+		size_t np = npend;
 		uint64_t now = now_ms(), wake = UINT64_MAX;
 		int64_t exp;
 		pid_t pid;
@@ -864,17 +902,37 @@ gw_run(int argc, char *argv[])
 			wake = (uint64_t)exp * 1000 > now ? (uint64_t)exp * 1000 : now;
 		if (recheck != 0 && recheck < wake)
 			wake = recheck;
-		if (poll(pfd, 2, wake == UINT64_MAX ? -1 : wake > now ? (int)(wake - now) : 0) == -1 &&
+		for (size_t i = 0; i < np; i++) {
+			pfd[2 + i].fd = pend[i].fd;
+			pfd[2 + i].events = POLLOUT;
+			if (pend[i].deadline < wake)
+				wake = pend[i].deadline;
+		}
+		if (poll(pfd, 2 + np, wake == UINT64_MAX ? -1 : wake > now ? (int)(wake - now) : 0) == -1 &&
 		    errno != EINTR)
 			fatal("poll");
 		now = now_ms();
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		/* backwards: a dropped one takes the last one's place */
+		for (size_t i = np; i-- > 0;) {
+			if (pfd[2 + i].revents & (POLLOUT | POLLHUP | POLLERR)) {
+				if (sessd_out_flush(&pend[i], now) != 0)
+					pend_drop(i);	/* all written, or it went */
+			} else if (now >= pend[i].deadline)
+				pend_slow(i, now);
+		}
+		if (pfd[0].fd >= 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			struct gws_req req;
 			int client;
 
 			if (gw_frontend_receive(&fe, &req, &client) == 1) {
-				handle(&g, &req, client);
-				close(client);
+				struct sessd_out *o = &pend[npend++];
+
+				memset(o, 0, sizeof(*o));
+				o->fd = client;
+				o->deadline = now + SESSD_WAIT_MS;
+				handle(&g, &req, o);
+				if (sessd_out_flush(o, now_ms()) != 0)
+					pend_drop(npend - 1);
 			}
 		}
 		woke = pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR));
@@ -957,6 +1015,8 @@ gw_run(int argc, char *argv[])
 		}
 	}
 done:
+	while (npend > 0)
+		pend_drop(npend - 1);
 	log_info("stopping; the interface and the ruleset stay in force");
 	gw_frontend_stop(&fe);
 	sessd_close(sd);

@@ -6,9 +6,11 @@
  * it (sessd.c, lib/proto/gwsess_wire.c), and hands the parent the request
  * encoded again (exactly GWS_REQ_LEN bytes) with the client's socket
  * (SCM_RIGHTS) over a SOCK_SEQPACKET pair. The parent decodes it again as
- * strictly, never reads from the client, and writes its fixed replies to
- * it. A compromised frontend can ask what `sekisho-gw session|status`
- * can: open and close sessions of admitted devices, read the status.
+ * strictly, never reads from the client, and queues its fixed replies
+ * for it: the main loop writes them as the client takes them, never
+ * waiting for one (daemon.c, sessd_out_flush). A compromised frontend
+ * can ask what `sekisho-gw session|status` can: open and close sessions
+ * of admitted devices, read the status.
  *
  * A frontend that dies is started again, with backoff (250 ms doubling
  * to 10 s, back to 250 ms once one has run 10 s), by its keeper: a child
@@ -30,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -248,7 +249,6 @@ gw_frontend_receive(struct gw_frontend *fe, struct gws_req *req, int *client)
 	    .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
 	struct cmsghdr *cm;
 	struct sk_error err;
-	struct timeval tv = { 2, 0 };
 	ssize_t n;
 	int fd = -1;
 
@@ -280,8 +280,7 @@ gw_frontend_receive(struct gw_frontend *fe, struct gws_req *req, int *client)
 		close(fd);
 		return 0;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	*client = fd;
+	*client = fd;	/* written without blocking (sessd_out_flush) */
 	return 1;
 }
 

@@ -138,9 +138,31 @@ size_t sessd_pollfds(struct sessd *s, struct pollfd *pfd, size_t max);
 void sessd_ready(struct sessd *s, const struct pollfd *pfd, size_t n, uint64_t now_ms,
     sessd_handler fn, void *arg);
 int64_t sessd_next_deadline(const struct sessd *s);
-/* Replies on fd: 0 or -errno (the client went). */
-int sessd_reply(int fd, const struct gws_rep *rep);
-int sessd_done(int fd, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * An answer in the making: the handler queues its replies (encoded, in
+ * memory) and the main loop writes them as the client's socket becomes
+ * writable (POLLOUT), never blocking. At most SESSD_OUT_MAX_BYTES a
+ * connection (a snapshot of up to 64 Ki rows of 256 bytes); a client that
+ * takes nothing for SESSD_WAIT_MS is closed.
+ */
+#define SESSD_WAIT_MS		2000
+#define SESSD_OUT_MAX_BYTES	((size_t)GWS_REP_LEN * 65536)
+struct sessd_out {
+	int		fd;
+	uint8_t		*buf;
+	size_t		len, off, cap;
+	uint64_t	deadline;	/* ms: closed if nothing is taken by then */
+	int		full;		/* over SESSD_OUT_MAX_BYTES: rows dropped */
+};
+/* Queues one reply: 0 or -errno (-EINVAL: not encodable; -EMSGSIZE: the
+ * answer is over its bound, a last DONE still fits). */
+int sessd_reply(struct sessd_out *o, const struct gws_rep *rep);
+int sessd_done(struct sessd_out *o, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Writes what the socket takes now, non-blocking: 1 all written, 0 more
+ * to write (poll for POLLOUT), -errno the client is gone. */
+int sessd_out_flush(struct sessd_out *o, uint64_t now_ms);
+void sessd_out_free(struct sessd_out *o);
 
 int sessd_listener(const struct sessd *s);
 

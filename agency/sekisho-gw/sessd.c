@@ -4,12 +4,12 @@
  * most SESSD_MAX connections wait at once, each for SESSD_WAIT_MS; a
  * connection sends one request of exactly GWS_REQ_LEN bytes and gets its
  * answer, then the gateway closes it. Anything else closes it with one
- * log line.
+ * log line. Answers are queued (struct sessd_out) and written without
+ * ever blocking: the parent writes them as the client takes them.
  */
 #include "agency/sekisho-gw/gw.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,14 +17,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "lib/log.h"
 
-#define SESSD_WAIT_MS	2000
-#define SESSD_SEND_MS	2000
 
 struct conn {
 	int		fd;
@@ -172,14 +169,20 @@ sessd_ready(struct sessd *s, const struct pollfd *pfd, size_t n, uint64_t now,
 			continue;
 		}
 		if (gws_req_decode(msg, (size_t)len, &req, &err) < 0) {
-			log_warnx("session socket: %s", err.msg);
-			sessd_done(s->c[k].fd, EINVAL, "%s", err.msg);
-		} else {
-			struct timeval tv = { SESSD_SEND_MS / 1000, (SESSD_SEND_MS % 1000) * 1000 };
+			/* one reply into the fresh socket's empty buffer,
+			 * non-blocking: nothing here ever waits for a client */
+			struct gws_rep rep = { .type = GWS_R_DONE, .status = EINVAL };
+			uint8_t out[GWS_REP_LEN];
 
-			setsockopt(s->c[k].fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+			log_warnx("session socket: %s", err.msg);
+			memcpy(rep.text, err.msg, strnlen(err.msg, sizeof(rep.text) - 1));
+			for (char *p = rep.text; *p; p++)
+				if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+					*p = '?';
+			if (gws_rep_encode(out, &rep) == 0)
+				(void)send(s->c[k].fd, out, sizeof(out), MSG_DONTWAIT | MSG_NOSIGNAL);
+		} else
 			fn(arg, &req, s->c[k].fd);
-		}
 		drop(s, k);
 	}
 	if (n > 0 && pfd[0].fd == s->lfd && (pfd[0].revents & POLLIN)) {
@@ -194,32 +197,78 @@ sessd_ready(struct sessd *s, const struct pollfd *pfd, size_t n, uint64_t now,
 }
 
 int
-sessd_reply(int fd, const struct gws_rep *rep)
+sessd_reply(struct sessd_out *o, const struct gws_rep *rep)
 {
-	uint8_t out[GWS_REP_LEN];
-	int flags;
+	/* the last DONE always fits: room for one more is kept */
+	size_t room = SESSD_OUT_MAX_BYTES - (rep->type == GWS_R_DONE ? 0 : GWS_REP_LEN);
 
-	if (gws_rep_encode(out, rep) < 0)
+	if (o->len - o->off + GWS_REP_LEN > room) {
+		o->full = 1;
+		return -EMSGSIZE;
+	}
+	if (o->off > 0 && o->off == o->len)
+		o->off = o->len = 0;
+	if (o->len + GWS_REP_LEN > o->cap) {
+		size_t cap = o->cap == 0 ? 16 * GWS_REP_LEN : o->cap * 2;
+		uint8_t *nb;
+
+		if (cap > SESSD_OUT_MAX_BYTES)
+			cap = SESSD_OUT_MAX_BYTES;
+		if ((nb = realloc(o->buf, cap)) == NULL)
+			return -ENOMEM;
+		o->buf = nb;
+		o->cap = cap;
+	}
+	if (gws_rep_encode(o->buf + o->len, rep) < 0)
 		return -EINVAL;
-	/* blocking, bounded by SO_SNDTIMEO: a long list waits for its reader */
-	if ((flags = fcntl(fd, F_GETFL)) != -1)
-		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-	if (send(fd, out, sizeof(out), MSG_NOSIGNAL) != (ssize_t)sizeof(out))
-		return -errno;
+	o->len += GWS_REP_LEN;
 	return 0;
 }
 
 int
-sessd_done(int fd, int status, const char *fmt, ...)
+sessd_done(struct sessd_out *o, int status, const char *fmt, ...)
 {
 	struct gws_rep rep = { .type = GWS_R_DONE, .status = (uint32_t)status };
 	va_list ap;
 
+	if (o->full) {
+		/* never a complete-looking list that is not */
+		rep.status = EMSGSIZE;
+		snprintf(rep.text, sizeof(rep.text), "answer over %zu rows: cut short",
+		    SESSD_OUT_MAX_BYTES / GWS_REP_LEN - 1);
+		return sessd_reply(o, &rep);
+	}
 	va_start(ap, fmt);
 	vsnprintf(rep.text, sizeof(rep.text), fmt, ap);
 	va_end(ap);
 	for (char *p = rep.text; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 			*p = '?';
-	return sessd_reply(fd, &rep);
+	return sessd_reply(o, &rep);
+}
+
+int
+sessd_out_flush(struct sessd_out *o, uint64_t now)
+{
+	while (o->off < o->len) {
+		ssize_t n = send(o->fd, o->buf + o->off, GWS_REP_LEN, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n != GWS_REP_LEN)
+			return n == -1 ? -errno : -EIO;
+		o->off += GWS_REP_LEN;
+		o->deadline = now + SESSD_WAIT_MS;	/* it reads: it may go on */
+	}
+	return 1;
+}
+
+void
+sessd_out_free(struct sessd_out *o)
+{
+	free(o->buf);
+	o->buf = NULL;
+	o->len = o->off = o->cap = 0;
 }
