@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -746,6 +748,84 @@ test_ct_match(void **state)
 	assert_null(orig);
 }
 
+/* sessd.c: an answer is queued and written as the client takes it, never
+ * waiting; its bound ends it with DONE EMSGSIZE, never a whole-looking list. */
+static void
+test_sessd_out(void **state)
+{
+	struct sessd_out o = { .fd = -1 };
+	struct gws_rep rep, got;
+	struct sk_error err;
+	uint8_t m[GWS_REP_LEN + 1];
+	size_t rows = 0, sent;
+	int sv[2], rc = 0, done = 0;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	o.fd = sv[0];
+	memset(&rep, 0, sizeof(rep));
+	rep.type = GWS_R_SESSION;
+	snprintf(rep.device, sizeof(rep.device), "lt1");
+	snprintf(rep.staff, sizeof(rep.staff), "S0001");
+	snprintf(rep.factor, sizeof(rep.factor), "card");
+	for (size_t i = 0; i < 5000; i++)
+		assert_int_equal(sessd_reply(&o, &rep), 0);
+	assert_int_equal(sessd_done(&o, 0, "sessions"), 0);
+	/* nobody reads: part of it goes, the rest waits, nothing blocks */
+	assert_int_equal(sessd_out_flush(&o, 1000), 0);
+	sent = o.off / GWS_REP_LEN;
+	assert_true(sent > 0 && sent < 5001);
+	assert_int_equal(o.deadline, 1000 + SESSD_WAIT_MS);
+	assert_int_equal(sessd_out_flush(&o, 1500), 0);	/* still full */
+	assert_int_equal(o.deadline, 1000 + SESSD_WAIT_MS);
+	/* a reader: every row, then DONE 0 */
+	while (!done) {
+		ssize_t n = recv(sv[1], m, sizeof(m), MSG_DONTWAIT);
+
+		if (n == -1) {
+			assert_int_equal(errno, EAGAIN);
+			assert_int_equal(rc, 0);
+			rc = sessd_out_flush(&o, 2000);
+			assert_true(rc >= 0);
+			continue;
+		}
+		assert_int_equal(n, GWS_REP_LEN);
+		assert_int_equal(gws_rep_decode(m, (size_t)n, &got, &err), 0);
+		if (got.type == GWS_R_DONE) {
+			assert_int_equal(got.status, 0);
+			done = 1;
+		} else
+			rows++;
+	}
+	assert_int_equal(rows, 5000);
+	assert_int_equal(rc, 1);
+	assert_int_equal(o.deadline, 2000 + SESSD_WAIT_MS);
+	sessd_out_free(&o);
+
+	/* over the bound: cut short, and said so */
+	memset(&o, 0, sizeof(o));
+	o.fd = sv[0];
+	for (rows = 0; sessd_reply(&o, &rep) == 0; rows++)
+		;
+	assert_int_equal(rows, SESSD_OUT_MAX_BYTES / GWS_REP_LEN - 1);
+	assert_int_equal(sessd_reply(&o, &rep), -EMSGSIZE);
+	assert_int_equal(sessd_done(&o, 0, "sessions"), 0);
+	assert_int_equal(o.len, SESSD_OUT_MAX_BYTES);
+	assert_int_equal(gws_rep_decode(o.buf + o.len - GWS_REP_LEN, GWS_REP_LEN, &got, &err), 0);
+	assert_int_equal(got.type, GWS_R_DONE);
+	assert_int_equal(got.status, EMSGSIZE);
+	sessd_out_free(&o);
+
+	/* the client gone: an error, not a wait */
+	memset(&o, 0, sizeof(o));
+	o.fd = sv[0];
+	assert_int_equal(sessd_done(&o, 0, "x"), 0);
+	close(sv[1]);
+	assert_true(sessd_out_flush(&o, 0) < 0);
+	sessd_out_free(&o);
+	close(sv[0]);
+}
+
 int
 main(void)
 {
@@ -763,6 +843,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_ct_match),
+		cmocka_unit_test(test_sessd_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
