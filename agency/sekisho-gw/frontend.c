@@ -69,7 +69,7 @@ forward(void *arg, const struct gws_req *req, int fd)
 }
 
 static const int fe_calls[] = { SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg),
-    SCMP_SYS(sendto), SCMP_SYS(setsockopt), SCMP_SYS(rt_sigaction) };
+    SCMP_SYS(sendto), SCMP_SYS(rt_sigaction) };
 static const struct sandbox fe_sandbox = {
 	.name = "sekisho-gw frontend", .user = SANDBOX_USER_GW,
 	.syscalls = fe_calls, .n_syscalls = nitems(fe_calls), .flags = SANDBOX_SYSLOG,
