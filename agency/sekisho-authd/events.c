@@ -55,6 +55,25 @@ fill_rec(struct reg_signon_rec *rec, const struct signon_events_bound *eb,
 	sk_strlcpy(rec->source, source, sizeof(rec->source));
 }
 
+/* The batch refused with one record (recs[0], its reason filled in):
+ * appended to the chain; nothing of its events. */
+static int
+refuse_one(struct authd_engine *e, struct reg_signon_rec *recs, int *nrec, int result,
+    struct sk_error *err)
+{
+	int rc;
+
+	sk_strlcpy(recs[0].op, "events", sizeof(recs[0].op));
+	sk_strlcpy(recs[0].result, signon_result_name(result), sizeof(recs[0].result));
+	if ((rc = reg_signon_append(e->r, &recs[0], &e->head_count, e->head_hash, err)) < 0)
+		return rc;
+	recs[0].seq = e->head_count;
+	e->head_dirty = 1;
+	*nrec = 1;
+	e->count[AUTHD_C_REFUSED]++;
+	return 0;
+}
+
 int
 authd_events(struct authd_engine *e, const uint8_t *in, size_t len,
     const char *source, int64_t now, uint8_t *out, size_t *outlen,
@@ -100,18 +119,8 @@ authd_events(struct authd_engine *e, const uint8_t *in, size_t len,
 			e->count[AUTHD_C_REFUSED]++;
 			goto answer;
 		}
-		/* one record of the refusal; nothing of the events */
-		sk_strlcpy(recs[0].op, "events", sizeof(recs[0].op));
-		sk_strlcpy(recs[0].result, signon_result_name(SIGNON_R_DEVICE),
-		    sizeof(recs[0].result));
-		if ((rc = reg_signon_append(e->r, &recs[0], &e->head_count,
-		    e->head_hash, err)) < 0)
+		if ((rc = refuse_one(e, recs, nrec, SIGNON_R_DEVICE, err)) < 0)
 			return rc;
-		recs[0].seq = e->head_count;
-		e->head_dirty = 1;
-		*nrec = 1;
-		e->count[AUTHD_C_REFUSED]++;
-		ack.result = SIGNON_R_DEVICE;
 		goto answer;
 	}
 
@@ -129,16 +138,8 @@ authd_events(struct authd_engine *e, const uint8_t *in, size_t len,
 		    " stored (%" PRIu64 "), more than an outbox holds (%u): refused",
 		    eb.ev.first_seq, eb.ev.outbox, eb.ev.first_seq - stored - 1,
 		    stored, (unsigned)SIGNON_EV_OUTBOX_MAX);
-		sk_strlcpy(recs[0].op, "events", sizeof(recs[0].op));
-		sk_strlcpy(recs[0].result, signon_result_name(SIGNON_R_MALFORMED),
-		    sizeof(recs[0].result));
-		if ((rc = reg_signon_append(e->r, &recs[0], &e->head_count,
-		    e->head_hash, err)) < 0)
+		if ((rc = refuse_one(e, recs, nrec, SIGNON_R_MALFORMED, err)) < 0)
 			return rc;
-		recs[0].seq = e->head_count;
-		e->head_dirty = 1;
-		*nrec = 1;
-		e->count[AUTHD_C_REFUSED]++;
 		ack.result = SIGNON_R_MALFORMED;
 		ack.stored_through = stored;
 		goto answer;
