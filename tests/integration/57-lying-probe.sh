@@ -37,7 +37,11 @@ log=$LAB_DIR/log/sekishod.log
 office_rule() { n netvm nft list chain inet sekisho forward | grep -qF 'oifname "up0" ip daddr @lgwan'; }
 no_office_rule() { ! office_rule; }
 status_has() { ctl status | grep -qE "$1"; }
-logged() { tail -n +"$(( lines + 1 ))" "$log" | grep -qF "$1"; }
+since() { tail -n +"$(( lines + 1 ))" "$log"; }
+logged_now() { since | grep -qF -- "$1"; }
+# The status can show the verdict a moment before the line is read here;
+# a failure shows what sekishod said instead.
+logged() { lab_wait_for -t 5 logged_now "$1" || { since | tail -n 6; return 1; }; }
 # liar_start MODE [ARG...]: sekishod with the lying probe
 liar_start() {
 	local mode=$1
