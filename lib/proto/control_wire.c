@@ -232,7 +232,7 @@ ctl_status_encode(uint8_t *out, size_t cap, const struct ctl_status *s)
 {
 	struct wr w = { out, 0, cap, 0 };
 
-	if ((s->flags & ~CTL_S_ALL) || s->n_uplinks > CTL_MAX_UPLINKS)
+	if (s->n_uplinks > CTL_MAX_UPLINKS)	/* every flags byte is one (CTL_S_ALL) */
 		return -EMSGSIZE;
 	put8(&w, s->mode);
 	put8(&w, s->flags);

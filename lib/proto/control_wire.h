@@ -20,7 +20,8 @@
  *          line of text ending in '\n', no other '\n', no NUL
  *
  * Status payload, in this order (str: 2-byte length L, then L bytes, no
- * NUL, L at most the field's bound; flags: bits not named are refused):
+ * NUL, L at most the field's bound; flags: bits not named are refused,
+ * and the status's flags name all eight):
  *    1  mode (enum ctl_mode)
  *    1  flags (CTL_S_*)
  *    8  since: ms in this mode on this uplink
@@ -153,6 +154,14 @@ enum ctl_office {
 #define CTL_S_WORK	0x40	/* narrowed for the work partition */
 #define CTL_S_PRESENCE	0x80	/* the policy's presence follows */
 #define CTL_S_ALL	0xff
+/* The flags byte is full: eight flags, one bit each, so no flags byte is
+ * refused and there is no mask to check. A ninth flag needs a new protocol
+ * version (CTL_VERSION), not a bit. */
+_Static_assert((CTL_S_BEACONS | CTL_S_FAILOVER | CTL_S_TUNNEL | CTL_S_FETCH |
+    CTL_S_BUNDLE | CTL_S_PREFER | CTL_S_WORK | CTL_S_PRESENCE) == CTL_S_ALL &&
+    CTL_S_BEACONS + CTL_S_FAILOVER + CTL_S_TUNNEL + CTL_S_FETCH + CTL_S_BUNDLE +
+    CTL_S_PREFER + CTL_S_WORK + CTL_S_PRESENCE == CTL_S_ALL && CTL_S_ALL == UINT8_MAX,
+    "the status flags: eight distinct bits that fill the byte");
 
 #define CTL_PRES_CARD		1
 #define CTL_PRES_FACE		2

@@ -39,7 +39,7 @@ check_status(const uint8_t *p, size_t n)
 	if ((s.flags & CTL_S_PREFER) && !ifname_valid(s.prefer))
 		__builtin_trap();
 	if (s.n_uplinks > CTL_MAX_UPLINKS || s.active > s.n_uplinks ||
-	    s.mode > CTL_MODE_OFFICE || (s.flags & ~CTL_S_ALL) ||
+	    s.mode > CTL_MODE_OFFICE ||
 	    s.gateway_pos > s.n_gateways || s.n_gateways > CTL_MAX_GATEWAYS)
 		__builtin_trap();
 	for (size_t i = 0; i < s.n_uplinks; i++)
