@@ -15,12 +15,15 @@
  *    program's own system calls; any other call kills the process (it dies
  *    of SIGSYS, signal 31).
  *
- * Debugging a kill: run the program with SEKISHO_SANDBOX_DEBUG=1 in its
- * environment (sekishod passes its own on): a forbidden call is then
- * reported on standard error as "sandbox: forbidden system call N (name)"
- * and the process exits with status 159 (128 + SIGSYS) instead of dying
- * silently; `ausyscall N` or <asm/unistd_64.h> names N. `strace -f` shows
- * the call too.
+ * Debugging a kill: the kernel logs each one ("audit: type=1326 ...
+ * syscall=N", seccomp's actions_logged holds kill_process by default);
+ * `ausyscall N` or <asm/unistd_64.h> names N, and `strace -f` shows the
+ * call too. A test build (build/test/, Makefile) also honours
+ * SEKISHO_SANDBOX_DEBUG=1 in its environment: a forbidden call is then
+ * reported on standard error as "sandbox: forbidden system call N" and the
+ * process exits with status 159 (128 + SIGSYS). The installed programs
+ * have no such switch: their environment cannot turn a kill into a signal
+ * that the sandboxed code could catch and carry on after.
  */
 #ifndef SK_SANDBOX_H
 #define SK_SANDBOX_H

@@ -18,6 +18,10 @@ sandbox-users:
 PROGS += sandbox-harness
 sandbox-harness_SRCS := tests/sandbox/sandbox-harness.c netvm/sekishod/bundle_verify.c
 $(B)/sandbox-harness: LDFLAGS += $(SANDBOX_LIBS)
+# Its test build, build/test/sandbox-harness (Makefile, TEST_SRCS): the
+# sandbox with its test hook, $SEKISHO_SANDBOX_DEBUG (08-sandbox).
+sandbox-harness_TEST_SRCS := lib/sandbox.c
+$(B)/test/sandbox-harness: LDFLAGS += $(SANDBOX_LIBS)
 
 # make bench: tests/bench/beacon.sh times sekisho-probe's round trips with
 # this, the way sekishod does (beacon.rtt_us_*).

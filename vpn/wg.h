@@ -94,8 +94,9 @@ struct wg_device {
 /*
  * Creates ifname and makes it answer.
  * kernel: RTM_NEWLINK of kind "wireguard"; *child = 0.
- * userspace: spawns `wireguard-go -f ifname` (the program is taken from
- *   $SEKISHO_WG_USERSPACE when set) and waits up to WG_CREATE_TIMEOUT_MS for
+ * userspace: spawns `wireguard-go -f ifname` (in the test build only,
+ *   build/test/, $SEKISHO_WG_USERSPACE may name another program) and waits
+ *   up to WG_CREATE_TIMEOUT_MS for
  *   its UAPI socket to answer. *child is its pid: the caller supervises and
  *   reaps it (SIGTERM stops it). On failure the child is already reaped.
  * If the interface already exists and answers, nothing is started and

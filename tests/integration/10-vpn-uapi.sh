@@ -11,6 +11,7 @@ set -u
 cd "$(dirname "$0")/../.."
 B=${B:-build}
 WG_LIVE=$B/wg_live
+WG_LIVE_T=$B/test/wg_live	# with the test hook $SEKISHO_WG_USERSPACE (vpn/wg.c)
 
 P=skv$RANDOM
 NS1=$P-1 NS2=$P-2
@@ -155,10 +156,19 @@ if [ "$kernel" = userspace ]; then
 	fi
 fi
 
-# --- wg_create when the userspace program fails ---
-out=$(SEKISHO_WG_USERSPACE=$TMP/none n1 "$WG_LIVE" create "${P}x" 2>&1 | tail -n 1)
+# --- the installed build: the environment does not choose what root starts ---
+# (vpn/wg.c honours $SEKISHO_WG_USERSPACE in the test build only: with the
+# hook in every build, /bin/false is started here and the create fails.)
+# wg_live stops the wireguard-go it started before it exits.
+out=$(SEKISHO_WG_USERSPACE=/bin/false n1 "$WG_LIVE" create "${P}e" --backend userspace 2>&1 |
+	sed 's/^child [1-9][0-9]*$/child PID/')
+eq "installed build: SEKISHO_WG_USERSPACE=/bin/false ignored, wireguard-go answers" \
+	"$out" "$(printf 'child PID\nbackend userspace')"
+
+# --- wg_create when the userspace program fails (the test build's hook) ---
+out=$(SEKISHO_WG_USERSPACE=$TMP/none n1 "$WG_LIVE_T" create "${P}x" 2>&1 | tail -n 1)
 eq "userspace program missing" "$out" "wg_live: wg_create: No such file or directory"
-out=$(SEKISHO_WG_USERSPACE=/bin/false n1 "$WG_LIVE" create "${P}x" 2>&1 | tail -n 1)
+out=$(SEKISHO_WG_USERSPACE=/bin/false n1 "$WG_LIVE_T" create "${P}x" 2>&1 | tail -n 1)
 eq "userspace program exits at once" "$out" "wg_live: wg_create: No child processes"
 # The program runs as _sekisho-wg (vpn/wg_userspace.c): it must be able to
 # reach its file, and it cannot write into ours, so it tells its pid on
@@ -167,7 +177,7 @@ PUB=$(mktemp -d /tmp/skv-pub.XXXXXX) && chmod 0755 "$PUB"
 printf '#!/bin/sh\necho "linger $$"\nexec sleep 30\n' >"$PUB/linger"
 chmod 0755 "$PUB/linger"
 start=$(date +%s%N)
-SEKISHO_WG_USERSPACE=$PUB/linger n1 "$WG_LIVE" create "${P}x" >"$TMP/linger.out" 2>&1
+SEKISHO_WG_USERSPACE=$PUB/linger n1 "$WG_LIVE_T" create "${P}x" >"$TMP/linger.out" 2>&1
 out=$(tail -n 1 "$TMP/linger.out")
 ms=$((($(date +%s%N) - start) / 1000000))
 eq "userspace program that never answers" "$out" "wg_live: wg_create: Connection timed out"
