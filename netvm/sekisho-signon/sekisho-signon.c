@@ -42,6 +42,14 @@
 #include "netvm/sekisho-signon/relay.h"
 
 #define PROCNAME	"sekisho-signon"
+/* sekishod's control socket answers a status at once (a local client goes
+ * before any other, docs/control.md); a frontend that has stopped is
+ * replaced by sekishod within about 2 s. The relay waits this long for it,
+ * then records the request's mode and uplink as unknown, and does not ask
+ * again for STATUS_QUIET_MS, so a burst of the agent's datagrams does not
+ * wait once each. */
+#define STATUS_WAIT_MS	1000
+#define STATUS_QUIET_MS	5000
 
 struct signond {
 	const char		*device, *key_path, *verifier, *listen, *ctl_path, *user;
@@ -53,6 +61,8 @@ struct signond {
 	struct signon_signer	 key;
 	struct relay		 r;
 	int			 agent_sock, ver_sock, sig_fd;
+	int			 ctl_silent;	/* the last ask timed out */
+	uint64_t		 ctl_quiet_until;
 };
 
 static void __attribute__((noreturn))
@@ -148,34 +158,84 @@ start(struct signond *d)
 	    d->verifier);
 }
 
+/* The whole answer, until sekishod closes or deadline: 0 (*got bytes),
+ * -ETIMEDOUT, or -errno. fd is non-blocking. */
+static int
+read_answer(int fd, uint8_t *buf, size_t cap, size_t *got, uint64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	*got = 0;
+	for (;;) {
+		uint64_t now = now_ms();
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, (int)(deadline - now)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((n = read(fd, buf + *got, cap - *got)) == 0)
+			return 0;
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((*got += (size_t)n) == cap)
+			return 0;	/* more than a status can be: refused below */
+	}
+}
+
 /* The mode and active uplink, from sekishod's control socket; unknown
- * (and not blocked) when it cannot be asked. */
+ * (and not blocked) when it cannot be asked or does not answer within
+ * STATUS_WAIT_MS. */
 static void
-ask_status(const struct signond *d, struct relay_ctx *c)
+ask_status(struct signond *d, struct relay_ctx *c)
 {
 	static struct ctl_status s;
 	static uint8_t buf[CTL_RESP_HDR_LEN + CTL_PAYLOAD_MAX];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct sk_error err;
 	size_t got = 0;
+	uint64_t now = now_ms();
 	uint32_t len;
 	uint8_t type;
-	ssize_t n;
-	int fd;
+	int fd, rc;
 
 	c->mode = SIGNON_MODE_UNKNOWN;
 	c->blocked = 0;
 	c->uplink[0] = '\0';
-	if (d->ctl_path == NULL || strlen(d->ctl_path) >= sizeof(sun.sun_path))
+	if (d->ctl_path == NULL || strlen(d->ctl_path) >= sizeof(sun.sun_path) ||
+	    now < d->ctl_quiet_until)
 		return;
 	sk_strlcpy(sun.sun_path, d->ctl_path, sizeof(sun.sun_path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 		return;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    write(fd, "status\n", 7) != 7)
+	/* A local stream socket connects at once, or EAGAIN when its backlog
+	 * is full (nobody accepts): that is silence too. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
+	else if (write(fd, "status\n", 7) != 7)
+		rc = -EIO;
+	else
+		rc = read_answer(fd, buf, sizeof(buf), &got, now + STATUS_WAIT_MS);
+	if (rc == -ETIMEDOUT) {
+		d->ctl_quiet_until = now_ms() + STATUS_QUIET_MS;
+		if (!d->ctl_silent)
+			log_warnx("control socket %s: no status within %d ms: the mode and"
+			    " uplink are recorded as unknown until it answers", d->ctl_path,
+			    STATUS_WAIT_MS);
+		d->ctl_silent = 1;
 		goto out;
-	while (got < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - got)) > 0)
-		got += (size_t)n;
+	}
+	if (rc != 0)
+		goto out;
+	if (d->ctl_silent)
+		log_info("control socket %s: answers again", d->ctl_path);
+	d->ctl_silent = 0;
 	if (got < CTL_RESP_HDR_LEN ||
 	    ctl_header_decode(buf, &type, &len, &err) != 0 || type != CTL_T_STATUS ||
 	    got != CTL_RESP_HDR_LEN + len ||

@@ -198,6 +198,35 @@ suite() {	# LABEL URL
 		bash -c "'$RELAY' -d -n pc-001 -k out1/signon.key -V 127.0.0.1:$VPORT -S '$third' \
 			-S '$third' -S '$third' -E '$third' -l 127.0.0.1:9 2>&1; [ \$? = 1 ]"
 
+	# ---- sekishod's control socket silent (a stopped frontend) ----
+	# The relay asks it for each request's mode and uplink; one that
+	# accepts and never answers costs a request STATUS_WAIT_MS (1 s), then
+	# "unknown", never the sign-on: with no bound on the wait, the relay
+	# hangs in its read and the agent is told "relay-error unreachable".
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666); s.listen(8)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+    with open(sys.argv[2], "a") as f: f.write("accepted\n")
+' "$dir/silent.sock" silent.log &
+	pids+=($!)
+	for _ in $(seq 100); do [ -S "$dir/silent.sock" ] && break; sleep 0.05; done
+	"$RELAY" -d -n pc-001 -k out1/signon.key -V "127.0.0.1:$VPORT" -S "$(cat authd/sign.pub)" \
+		-E "$(cat authd/seal.pub)" -l "127.0.0.1:$((RPORT + 4))" -c "$dir/silent.sock" 2>relay5.log &
+	pids+=($!)
+	wait_udp $((RPORT + 4))
+	check "$L: control socket silent: the sign-on goes through" is "ok staff=s1002 tries=0 lifetime=28800" \
+		"$CLI" -a "127.0.0.1:$((RPORT + 4))" card-key card.pem
+	check "$L: control socket silent: and again" is "ok staff=s1002 tries=0 lifetime=28800" \
+		"$CLI" -a "127.0.0.1:$((RPORT + 4))" card-key card.pem
+	check "$L: control socket silent: asked, one line for it, recorded as unknown" bash -c "
+		grep -q accepted silent.log &&
+		[ \$(grep -c 'sekisho-signon: control socket $dir/silent.sock: no status within 1000 ms: the mode and uplink are recorded as unknown until it answers' relay5.log) = 1 ] &&
+		tail -n 1 audit.jsonl | grep -q '\"result\":\"ok\",\"mode\":\"unknown\",\"uplink\":\"\"'"
+
 	# ---- PostgreSQL restarted under the sandboxed verifier ----
 	if [ "$L" = postgresql ]; then
 		pg_halt "$tmp/pg"
