@@ -49,6 +49,23 @@
 #define CLIENTS_PREFER_BURST	5
 #define CLIENTS_PREFER_EVERY_MS	12000	/* 5 a minute, after the burst */
 #define CLIENTS_LOG_EVERY_MS	60000
+/*
+ * The work listener's backlog (ctl_listen_work): the connections the
+ * kernel holds, handshake done, while the frontend takes none (its
+ * CLIENTS_WORK slots in use, or its rate spent). Past it, the kernel drops
+ * the client's SYN, and TCP sends it again only after its initial
+ * retransmission timeout, 1 s at the least: past what the agent's tray
+ * waits for a status (1.5 s, UI_NETVM_WAIT_MS in its ui.h). The frontend
+ * takes queued connections at most CLIENTS_WORK_RATE a second, so the
+ * k-th one waits k / 20 s at least: 30 is as many as are taken within
+ * those 1.5 s, and a deeper queue would hold clients that have left.
+ * (The agent's clients, `watch` every 10 s, the tray's menu, `prefer` and
+ * `uplinks`, are a handful at once; with the backlog of 4 it had, Linux
+ * queued 5 and dropped the next.) A hostile work process fills it as it
+ * filled 4, and delays only work's own clients; each entry is one socket
+ * in the kernel.
+ */
+#define CLIENTS_WORK_BACKLOG	(CLIENTS_WORK_RATE * 3 / 2)
 /* poll entries the loop needs: the parent, both listeners, each client */
 #define CLIENTS_POLLFDS		(3 + CLIENTS_MAX)
 

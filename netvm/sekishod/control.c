@@ -14,6 +14,7 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "netvm/sekishod/clients.h"
 #include "policy/policy.h"
 
 _Static_assert(CTL_WORK_PORT == POLICY_CTL_WORK_PORT, "the ruleset lets the agent in");
@@ -54,7 +55,8 @@ ctl_listen_work(const char *ifname, uint16_t port)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 || listen(fd, 4) == -1) {
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, CLIENTS_WORK_BACKLOG) == -1) {
 		int e = errno;
 
 		close(fd);

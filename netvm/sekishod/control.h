@@ -75,7 +75,8 @@ struct ctl_ops {
 int ctl_listen(const char *path);
 /* The work link's listening socket: TCP, any address, port, tied to
  * ifname (SO_BINDTODEVICE: only what arrives on the work link reaches
- * it). The descriptor or -errno. */
+ * it), backlog CLIENTS_WORK_BACKLOG (clients.h). The descriptor or
+ * -errno. */
 int ctl_listen_work(const char *ifname, uint16_t port);
 /* The answer to req, built where the state is (the parent): its type and
  * payload; the payload's length. */

@@ -406,6 +406,27 @@ agent_reads() {
 }
 check "the agent reads the uplinks from work's status (up0 active)" agent_reads
 
+# The listener's backlog (CTL_WORK_BACKLOG, netvm/sekishod/control.h):
+# the kernel queues what the frontend has not yet taken (its 4 work slots
+# taken, or its 20 a second spent) instead of dropping the SYN, which TCP
+# retries only a second or more later, past the tray's 1.5-s wait. 24
+# of the agent's clients at once: every one answered, and not one SYN
+# dropped (the netvm's ListenOverflows unchanged; with the backlog of 4
+# it had, the kernel drops the SYNs past the fifth queued).
+overflows() { n netvm awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "ListenOverflows") c = i; h = 1 } else print $c }' /proc/net/netstat; }
+burst() {
+	local before after
+	ss_q=$(n netvm ss -Hltn 'sport = :51834' | awk '{ print $3 }')
+	echo "the listener's backlog (ss Send-Q): $ss_q"
+	[ "$ss_q" = 30 ] || return 1
+	before=$(overflows)
+	n work python3 "$HAM" burst "$LAB_WORK_ROUTER" 51834 24 || return 1
+	after=$(overflows)
+	echo "ListenOverflows: $before before, $after after"
+	[ -n "$before" ] && [ "$before" = "$after" ]
+}
+shown "24 of work's clients at once: each answered, no SYN dropped (backlog 30)" burst
+
 # A work process hammering 51834: six connections held open without a
 # byte (another as soon as one is let go), two asking "status" in a loop,
 # one switching the preference back and forth. Meanwhile root's

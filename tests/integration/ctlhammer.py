@@ -17,6 +17,11 @@
       0 if, within one hold, three local statuses or more were asked after
       it began and answered before the frontend let it go (one at most
       for a frontend that serves one client at a time)
+  ctlhammer.py burst ADDR PORT N
+      N clients at once (threads released together), each asking
+      "status" once; "answered K of N" on stdout, 0 if every one read a
+      status (a SYN the kernel dropped is retried by TCP, so the caller
+      also counts the listener's overflows)
   ctlhammer.py raw ADDR|PATH [PORT]
       "status" asked over TCP (ADDR PORT) or the Unix socket PATH; the
       whole response on stdout, as bytes
@@ -147,6 +152,32 @@ def inside(holds, loc):
     return 0 if per and max(per) >= 3 else 1
 
 
+def burst(addr, port, n):
+    go = threading.Barrier(n)
+    answered = []
+
+    def one():
+        go.wait()
+        try:
+            s = socket.create_connection((addr, port), timeout=10)
+            s.settimeout(10)
+            s.sendall(b"status\n")
+            d = read_all(s)
+            s.close()
+            if d[:4] == b"SKCR" and d[5] == 1:
+                answered.append(1)
+        except OSError:
+            pass
+
+    ts = [threading.Thread(target=one) for _ in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    print("answered %d of %d" % (len(answered), n))
+    return 0 if len(answered) == n else 1
+
+
 def raw(where, port=None):
     if port is None:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -168,6 +199,8 @@ if __name__ == "__main__":
         local(a[1], a[2], a[3], a[4])
     elif len(a) == 3 and a[0] == "inside":
         sys.exit(inside(a[1], a[2]))
+    elif len(a) == 4 and a[0] == "burst":
+        sys.exit(burst(a[1], int(a[2]), int(a[3])))
     elif len(a) in (2, 3) and a[0] == "raw":
         raw(*a[1:])
     else:
