@@ -99,7 +99,8 @@ int tunnel_stats(const struct tunnel *t, struct tunnel_stats *st);
  *    tunnel-address; tunnel_has_echo): an ICMP echo request to it, out of
  *    the tunnel and nowhere else (SO_BINDTODEVICE), on a ping socket
  *    (SOCK_DGRAM, IPPROTO_ICMP: the system's net.ipv4.ping_group_range
- *    must hold root's group) kept until the gateway changes. Only a
+ *    must hold root's group, sysctl.d/60-sekishod.conf) kept until the
+ *    gateway changes. Only a
  *    gateway that received the request answers it.
  *  - Otherwise one empty UDP datagram (port TUNNEL_LIVE_PORT, discard)
  *    into the tunnel, to the first address of the policy's first LGWAN

@@ -16,10 +16,11 @@ cd "$(dirname "$0")/../.."
 
 DAEMON_MAX=4.5
 ONESHOT_MAX=2.0
-root="" ns=""
+root="" ns="" pns=""
 cleanup() {
 	[ -n "$root" ] && rm -rf "$root"
 	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+	[ -n "$pns" ] && ip netns del "$pns" 2>/dev/null
 	return 0
 }
 trap cleanup EXIT
@@ -161,5 +162,27 @@ base_loads() {	# sekisho-base.service's capabilities and secure bits, applied to
 	ip netns exec "$ns" setpriv "${args[@]}" -- build/sekishod -B -F && is_base
 }
 check "sekisho-base.service: sekishod -B still loads the base ruleset inside the unit's capabilities" base_loads
+
+# The product's sysctl.d (netvm/sekishod/sysctl.d, installed in
+# /usr/lib/sysctl.d/): the tunnel's liveness echo is sent from a ping
+# socket of sekishod's root parent. In a fresh namespace (the kernel's
+# ping_group_range, "1 0": nobody) root cannot open one; with the file
+# applied as systemd-sysctl applies it, root's group can and no other can.
+SYSCTL=netvm/sekishod/sysctl.d/60-sekishod.conf
+check "shipped: $SYSCTL, nothing in it but comments and settings" bash -c \
+	"[ -s $SYSCTL ] && ! grep -vE '^(#.*|[a-z0-9_.]+ = [^ ].*)?\$' $SYSCTL"
+pns="sk-sysctl-$$-$RANDOM"
+ip netns add "$pns"
+ping_socket() {	# GID: a ping socket opens in $pns for that group
+	ip netns exec "$pns" setpriv --regid "$1" --clear-groups -- python3 -c \
+		'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)' 2>/dev/null
+}
+check "a fresh namespace: root's group cannot open a ping socket (the kernel's \"1 0\")" bash -c \
+	"$(declare -f ping_socket); pns=$pns; ! ping_socket 0"
+check "$SYSCTL applies (sysctl -p), ping_group_range \"0 0\"" bash -c \
+	"ip netns exec $pns sysctl -q -p $SYSCTL && [ \"\$(ip netns exec $pns cat /proc/sys/net/ipv4/ping_group_range)\" = \"\$(printf '0\t0')\" ]"
+check "with it, root's group opens a ping socket (the tunnel's echo)" ping_socket 0
+check "and no other group does (a sandboxed helper's, 65534)" bash -c \
+	"$(declare -f ping_socket); pns=$pns; ! ping_socket 65534"
 
 tap_done

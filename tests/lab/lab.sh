@@ -424,10 +424,10 @@ _lab_build() {
 		n "$r" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	done
 	n netvm sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
-	# sekishod's liveness probe pings the gateway's tunnel address from a
-	# ping socket (root's group; systemd's sysctl.d default covers it on a
-	# real netvm, a new namespace has "1 0": nobody)
-	n netvm sysctl -qw net.ipv4.ping_group_range="0 0"
+	# the product's own sysctl.d file, as systemd-sysctl applies it on a
+	# netvm: sekishod's liveness probe pings the gateway's tunnel address
+	# from a ping socket (root's group; a new namespace has "1 0": nobody)
+	n netvm sysctl -q -p "$LAB_LIBDIR/../../netvm/sekishod/sysctl.d/60-sekishod.conf"
 	n work sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
 
 	# veth pairs, created directly in their namespaces. The netvm's uplinks

@@ -8,7 +8,8 @@
 #                          sekishoctl, sekisho-dhcpd, sekisho-dnscheck, wg, nft,
 #                          tests/xen/init
 #   work.img               base only: the work domain gets no secret
-#   netvm.img              base + the policy and the device key (0600)
+#   netvm.img              base + the policy, the device key (0600) and
+#                          the product's sysctl.d file
 #   dom0.img               base + the Xen toolstack, sekisho-partition,
 #                          the agency's gateway key, the domains files,
 #                          and the guests' kernel and images
@@ -147,8 +148,11 @@ wg pubkey <"$K/gateway.key" >"$K/gateway.pub"
 # ---- netvm overlay ----------------------------------------------------------------
 N=$WORKDIR/netvm
 cp -a "$S" "$N"
-mkdir -p "$N/etc/sekisho"
+mkdir -p "$N/etc/sekisho" "$N/usr/lib/sysctl.d"
 install -m 0600 "$K/device.key" "$N/etc/sekisho/device.key"
+# The product's kernel settings, where a netvm's package puts them
+# (netvm.sh applies them as systemd-sysctl would).
+install -m 0644 netvm/sekishod/sysctl.d/60-sekishod.conf "$N/usr/lib/sysctl.d/60-sekishod.conf"
 cat >"$N/etc/sekisho/policy.conf" <<EOT
 # Sekisho device policy for the Xen test (written by tests/xen/mkimages.sh)
 version 1

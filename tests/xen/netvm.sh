@@ -1,6 +1,8 @@
 # shellcheck shell=sh
 # The netvm's service glue (sourced by tests/xen/init as PID 1): what a
 # netvm image's boot does around sekishod, which knows nothing of Xen.
+#  0. the product's kernel settings (/usr/lib/sysctl.d, as systemd-sysctl
+#     applies them at boot: root's ping sockets for the tunnel's echo);
 #  1. the fail-closed base ruleset (sekishod -B), before any interface;
 #  2. wk0, the bridge that will hold the work domain's vif (sekishod's
 #     work-facing interface must exist when it starts, and the vif only
@@ -20,6 +22,9 @@ case "$(/bb/cat /proc/cmdline)" in
 esac
 
 modules xen-netback xen-netfront bridge wireguard nf_tables
+for f in /usr/lib/sysctl.d/*.conf; do
+	/bb/sysctl -q -p "$f" || say "sysctl -p $f failed"
+done
 /usr/sbin/sekishod -B || say "sekishod -B failed"
 /usr/sbin/ip link add wk0 type bridge
 /usr/sbin/ip link set wk0 address 02:5e:00:00:30:01
@@ -78,5 +83,12 @@ probe_rules() {
 	/usr/sbin/nft list table inet sekisho | /bb/grep -E 'iifname "wk0" oifname "sekisho0" ip daddr @lgwan counter|policy drop|saddr != 172.30.0.2'
 }
 probe_vif() { /usr/sbin/ip -br link show master wk0; }
+# The product's sysctl.d: root's group may open ping sockets (the tunnel's
+# liveness echo, docs/policy.md), nobody else's.
+probe_ping_range() {
+	_r=$(/bb/cat /proc/sys/net/ipv4/ping_group_range)
+	echo "ping_group_range: $_r"
+	[ "$_r" = "$(printf '0\t0')" ]
+}
 . /etc/sekisho-test/probe.sh
 probe_agent

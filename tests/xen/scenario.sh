@@ -68,6 +68,7 @@ check "work has one NIC, a vif whose backend is the netvm" work_vif
 # ---- packets ---------------------------------------------------------------------------------------
 check "work's test agent answers" wait_for 180 agent_ready work
 check "netvm: the work vif is in wk0 (hotplug without xl devd)" answers netvm vif
+check "netvm: the product's sysctl.d applied (ping_group_range 0 0: root's echo to the gateway)" answers netvm ping_range
 one_nic() {
 	ask work nics
 	echo "$ASK_OUT"
