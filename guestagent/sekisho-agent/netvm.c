@@ -132,3 +132,32 @@ netvm_uplink_line(const struct ctl_status *st, size_t i, char *out, size_t size)
 	    st->active == i + 1 ? ", active" : "",
 	    (st->flags & CTL_S_PREFER) && strcmp(st->prefer, u->name) == 0 ? ", preferred" : "");
 }
+
+void
+netvm_status_text(const struct ctl_status *st, uint64_t elapsed_s, char *out, size_t size)
+{
+	char path[96], pres[64];
+	uint64_t age;
+
+	if (st->mode == CTL_MODE_BLOCKED)
+		snprintf(path, sizeof(path), "Blocked: LGWAN unreachable.");
+	else if (st->mode == CTL_MODE_OFFICE)
+		snprintf(path, sizeof(path), "Office LAN: no tunnel.");
+	else if (!(st->flags & CTL_S_TUNNEL))
+		snprintf(path, sizeof(path), "Tunnel: not read.");
+	else if (st->tunnel.handshake_age_s < 0)
+		snprintf(path, sizeof(path), "Tunnel: no handshake yet.");
+	else if ((age = (uint64_t)st->tunnel.handshake_age_s + elapsed_s) <
+	    NETVM_HANDSHAKE_STALE_S)
+		snprintf(path, sizeof(path), "Tunnel: up, last handshake %llu s ago.",
+		    (unsigned long long)age);
+	else
+		snprintf(path, sizeof(path), "Tunnel: no handshake for %llu min.",
+		    (unsigned long long)(age / 60));
+	if (st->flags & CTL_S_PRESENCE)
+		snprintf(pres, sizeof(pres), "Presence check: %s, every %u s.",
+		    st->presence == CTL_PRES_FACE ? "face" : "card", (unsigned)st->presence_s);
+	else
+		snprintf(pres, sizeof(pres), "No presence check.");
+	snprintf(out, size, "%s %s", path, pres);
+}

@@ -42,4 +42,18 @@ int netvm_uplink_resolve(const struct ctl_status *st, const char *what,
  * "up2 (priority 100, carrier, address, active, preferred)". */
 void netvm_uplink_line(const struct ctl_status *st, size_t i, char *out, size_t size);
 
+/* A handshake older than this: WireGuard carries nothing over that
+ * session any more (its REJECT_AFTER_TIME). */
+#define NETVM_HANDSHAKE_STALE_S	180
+/*
+ * The tray's netvm line (ui_win.c), from a status read elapsed_s seconds
+ * ago: how LGWAN is reached now, then the policy's presence check.
+ *   "Tunnel: up, last handshake 12 s ago. Presence check: card, every 30 s."
+ *   "Tunnel: no handshake for 4 min. No presence check."
+ *   "Tunnel: no handshake yet. ..."   "Tunnel: not read. ..."
+ *   "Office LAN: no tunnel. ..."      "Blocked: LGWAN unreachable. ..."
+ */
+void netvm_status_text(const struct ctl_status *st, uint64_t elapsed_s, char *out,
+    size_t size);
+
 #endif

@@ -5,7 +5,11 @@
  * again every UI_REFRESH_MS. The icon's menu (right click) lists the
  * netvm's uplinks from its status (netvm.h) and "Automatic": choosing one
  * is `prefer` (docs/agent.md, "Uplink preference"), and the netvm's answer
- * is shown under the status line.
+ * is shown under the status line. A thread of its own asks the netvm's
+ * status every UI_NETVM_MS for the window's netvm line (the tunnel's last
+ * handshake, the policy's presence check), so the window never waits on
+ * the network for it; the menu asks once when it opens, UI_NETVM_WAIT_MS
+ * at most.
  */
 #include "guestagent/sekisho-agent/ui.h"
 
@@ -16,19 +20,31 @@
 
 #include "guestagent/sekisho-agent/netvm.h"
 #include "lib/cli.h"
+#include "lib/util.h"
 
 #define ID_TEXT		100
 #define ID_ANSWER	101
+#define ID_NETVM	102
 #define ID_MENU_AUTO	200	/* the menu: automatic, then one per uplink */
 #define ID_MENU_UPLINK	201
-#define MENU_WAIT_MS	1500	/* for the netvm's status, the UI waits */
 #define ID_TIMER	1
 #define WM_TRAY		(WM_APP + 1)
+#define WM_NETVM	(WM_APP + 2)	/* the status thread read the netvm */
 #define TEXT_MAX	256
+
+/* What the status thread last read, under lock: the status (have), or
+ * why not (err); when (at_ms, 0: not yet). */
+struct netvm_seen {
+	CRITICAL_SECTION	 lock;
+	struct ctl_status	 st;
+	int			 have;
+	uint64_t		 at_ms;
+	char			 err[256];
+};
 
 struct ui {
 	const struct agent	*a;
-	HWND			 win, text, answer;
+	HWND			 win, text, answer, netvm;
 	struct netvm_answer	 st;		/* the status the menu was built from */
 	NOTIFYICONDATAW		 nid;
 	int			 icon;		/* 1: the icon was added */
@@ -37,6 +53,67 @@ struct ui {
 };
 
 static struct ui ui;
+static struct netvm_seen seen;
+
+/* The netvm's line from what the status thread last read. */
+static void
+netvm_refresh(void)
+{
+	static struct ctl_status st;
+	char line[TEXT_MAX], err[256];
+	wchar_t w[TEXT_MAX];
+	uint64_t at;
+	int have;
+
+	EnterCriticalSection(&seen.lock);
+	have = seen.have;
+	at = seen.at_ms;
+	if (have)
+		st = seen.st;
+	memcpy(err, seen.err, sizeof(err));
+	LeaveCriticalSection(&seen.lock);
+	if (at == 0)
+		snprintf(line, sizeof(line), "Netvm: asking for its status.");
+	else if (!have)
+		snprintf(line, sizeof(line), "Netvm: %s.", err);
+	else
+		netvm_status_text(&st, (now_ms() - at) / 1000, line, sizeof(line));
+	if (MultiByteToWideChar(CP_UTF8, 0, line, -1, w, TEXT_MAX) == 0)
+		wcscpy(w, L"?");
+	SetWindowTextW(ui.netvm, w);
+}
+
+/* The status thread: asks the netvm every UI_NETVM_MS, waiting
+ * UI_NETVM_WAIT_MS at most, and tells the window. The window's thread
+ * never waits on the network for it. */
+static DWORD WINAPI
+netvm_thread(LPVOID arg)
+{
+	static struct netvm_answer ans;
+	const struct agent *a = ui.a;
+	char err[256];
+	int ok;
+
+	(void)arg;
+	for (;;) {
+		ok = netvm_ask(a->netvm, a->ctl_port, "status\n", UI_NETVM_WAIT_MS, &ans, err,
+		    sizeof(err)) == 0;
+		if (ok && ans.type != CTL_T_STATUS) {
+			snprintf(err, sizeof(err), "the netvm answered: %s", ans.line);
+			ok = 0;
+		}
+		EnterCriticalSection(&seen.lock);
+		seen.have = ok;
+		if (ok)
+			seen.st = ans.status;
+		memcpy(seen.err, err, sizeof(seen.err));
+		seen.at_ms = now_ms();
+		LeaveCriticalSection(&seen.lock);
+		PostMessageW(ui.win, WM_NETVM, 0, 0);
+		Sleep(UI_NETVM_MS);
+	}
+	return 0;
+}
 
 static void
 refresh(void)
@@ -83,7 +160,7 @@ uplink_menu(const struct agent *a)
 
 	if (m == NULL)
 		return NULL;
-	if (netvm_ask(a->netvm, a->ctl_port, "status\n", MENU_WAIT_MS, &ui.st, err,
+	if (netvm_ask(a->netvm, a->ctl_port, "status\n", UI_NETVM_WAIT_MS, &ui.st, err,
 	    sizeof(err)) != 0 || ui.st.type != CTL_T_STATUS) {
 		snprintf(item, sizeof(item), "Uplinks unknown: %s",
 		    ui.st.type == CTL_T_STATUS ? err : ui.st.line[0] ? ui.st.line : err);
@@ -123,7 +200,7 @@ choose(UINT id)
 		return;
 	if (ctl_prefer_request(req, name) < 0)
 		return;
-	if (netvm_ask(ui.a->netvm, ui.a->ctl_port, req, MENU_WAIT_MS, &ans, err,
+	if (netvm_ask(ui.a->netvm, ui.a->ctl_port, req, UI_NETVM_WAIT_MS, &ans, err,
 	    sizeof(err)) != 0)
 		snprintf(ans.line, sizeof(ans.line), "Not preferred: %s.", err);
 	MultiByteToWideChar(CP_UTF8, 0, ans.line, -1, w, TEXT_MAX);
@@ -153,6 +230,10 @@ wndproc(HWND w, UINT msg, WPARAM wp, LPARAM lp)
 		return 0;
 	case WM_TIMER:
 		refresh();
+		netvm_refresh();
+		return 0;
+	case WM_NETVM:
+		netvm_refresh();
 		return 0;
 	case WM_TRAY:
 		if (LOWORD(lp) == WM_LBUTTONUP) {
@@ -199,7 +280,7 @@ ui_tray_run(const struct agent *a)
 	}
 	ui.win = CreateWindowExW(0, L"" UI_WINDOW_CLASS, L"" UI_WINDOW_TITLE,
 	    WS_OVERLAPPED | WS_CAPTION | WS_SYSMENU | WS_MINIMIZEBOX,
-	    CW_USEDEFAULT, CW_USEDEFAULT, 480, 150, NULL, NULL, inst, NULL);
+	    CW_USEDEFAULT, CW_USEDEFAULT, 480, 190, NULL, NULL, inst, NULL);
 	if (ui.win == NULL) {
 		fprintf(stderr, "sekisho-agent: tray: CreateWindow: error %lu\n", GetLastError());
 		return -1;
@@ -207,8 +288,11 @@ ui_tray_run(const struct agent *a)
 	ui.text = CreateWindowExW(0, L"STATIC", L"", WS_CHILD | WS_VISIBLE | SS_LEFT,
 	    UI_SQ_X + UI_SQ_SIZE + 12, UI_SQ_Y, 400, 40, ui.win,
 	    (HMENU)(INT_PTR)ID_TEXT, inst, NULL);
-	ui.answer = CreateWindowExW(0, L"STATIC", L"", WS_CHILD | WS_VISIBLE | SS_LEFT,
+	ui.netvm = CreateWindowExW(0, L"STATIC", L"", WS_CHILD | WS_VISIBLE | SS_LEFT,
 	    UI_SQ_X + UI_SQ_SIZE + 12, UI_SQ_Y + 44, 400, 40, ui.win,
+	    (HMENU)(INT_PTR)ID_NETVM, inst, NULL);
+	ui.answer = CreateWindowExW(0, L"STATIC", L"", WS_CHILD | WS_VISIBLE | SS_LEFT,
+	    UI_SQ_X + UI_SQ_SIZE + 12, UI_SQ_Y + 88, 400, 40, ui.win,
 	    (HMENU)(INT_PTR)ID_ANSWER, inst, NULL);
 	/* The icon: a missing notification area (no shell) leaves the window. */
 	ui.nid.cbSize = sizeof(ui.nid);
@@ -222,6 +306,11 @@ ui_tray_run(const struct agent *a)
 	if (!ui.icon)
 		fprintf(stderr, "sekisho-agent: tray: no notification area; the window only\n");
 	refresh();
+	InitializeCriticalSection(&seen.lock);
+	netvm_refresh();
+	if (CreateThread(NULL, 0, netvm_thread, NULL, 0, NULL) == NULL)
+		fprintf(stderr, "sekisho-agent: tray: CreateThread: error %lu; the netvm's"
+		    " line stays empty\n", GetLastError());
 	ShowWindow(ui.win, SW_SHOWNORMAL);
 	UpdateWindow(ui.win);
 	SetTimer(ui.win, ID_TIMER, UI_REFRESH_MS, NULL);
@@ -235,6 +324,7 @@ ui_tray_run(const struct agent *a)
 int
 ui_tray_read(void)
 {
+	static const int ids[] = { ID_TEXT, ID_NETVM };
 	wchar_t w[TEXT_MAX];
 	char out[TEXT_MAX * 3];
 	HWND win = NULL, text;
@@ -243,15 +333,26 @@ ui_tray_read(void)
 	/* The window may still be coming up: wait for it, 30 s at most. */
 	for (i = 0; i < 300 && (win = FindWindowW(L"" UI_WINDOW_CLASS, NULL)) == NULL; i++)
 		Sleep(100);
-	if (win == NULL || (text = GetDlgItem(win, ID_TEXT)) == NULL) {
+	if (win == NULL) {
 		fprintf(stderr, "sekisho-agent: tray --read: no status window\n");
 		return -1;
 	}
-	w[0] = 0;
-	SendMessageW(text, WM_GETTEXT, TEXT_MAX, (LPARAM)w);
-	if (WideCharToMultiByte(CP_UTF8, 0, w, -1, out, sizeof(out), NULL, NULL) == 0)
-		return -1;
-	printf("%s\n", out);
+	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+		if ((text = GetDlgItem(win, ids[k])) == NULL) {
+			fprintf(stderr, "sekisho-agent: tray --read: no status window\n");
+			return -1;
+		}
+		w[0] = 0;
+		/* bounded: a hung window does not hold the read-back */
+		if (SendMessageTimeoutW(text, WM_GETTEXT, TEXT_MAX, (LPARAM)w, SMTO_ABORTIFHUNG,
+		    5000, NULL) == 0) {
+			fprintf(stderr, "sekisho-agent: tray --read: the window does not answer\n");
+			return -1;
+		}
+		if (WideCharToMultiByte(CP_UTF8, 0, w, -1, out, sizeof(out), NULL, NULL) == 0)
+			return -1;
+		printf("%s\n", out);
+	}
 	return 0;
 }
 

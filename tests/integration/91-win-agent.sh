@@ -21,7 +21,13 @@
 #      binary mode);
 #  (e) the icon's uplink menu lists the netvm's uplinks from its status
 #      (`tray --menu`: the menu as it would pop up), and `prefer` from
-#      Windows is answered by sekishod's frontend on the work link.
+#      Windows is answered by sekishod's frontend on the work link;
+#  (f) the window's netvm line, from the netvm's status read by a thread
+#      of its own: the tunnel's last handshake and the policy's presence
+#      check (`tray --read`'s second line);
+#  (g) a silent peer (a TCP port that accepts and never answers, a UDP
+#      port that never answers): `uplinks`, the tray's menu and a sign-on
+#      each give up within their bound and say so in one line.
 # What Wine cannot run (winscard is a stub there, winbio.dll is absent) is
 # said in docs/agent.md with how that code is tested instead.
 set -u
@@ -37,8 +43,9 @@ AUTHD=$BD/sekisho-authd
 RELAY=$BD/sekisho-signon
 tmp=$(mktemp -d /tmp/sekisho-win-agent.XXXXXX)
 chmod 0711 "$tmp"
-XVFB=
+XVFB= SILENT=
 cleanup() {
+	[ -n "$SILENT" ] && { kill "$SILENT" 2>/dev/null; wait "$SILENT" 2>/dev/null; }
 	# Only this test's wineserver (its own prefix) and its own Xvfb.
 	[ -d "$tmp/wine" ] && ip netns exec "$NS_WORK" env WINEPREFIX="$tmp/wine" wineserver -k 2>/dev/null
 	[ -n "$XVFB" ] && { kill "$XVFB" 2>/dev/null; wait "$XVFB" 2>/dev/null; }
@@ -147,7 +154,8 @@ smoke() {
 check "(d) past its bound the outbox is made shorter on Windows (MoveFileExW), nothing undelivered lost" smoke
 
 # ---- (c) the status window under Xvfb ----
-ip netns exec "$NS_WORK" wine "$EXE" tray --state-dir "$STATE" </dev/null >"$tmp/tray.out" 2>&1 &
+ip netns exec "$NS_WORK" wine "$EXE" tray --state-dir "$STATE" --netvm "$LAB_WORK_ROUTER" \
+	</dev/null >"$tmp/tray.out" 2>&1 &
 TRAY=$!
 # Wine starts the window in its own time (seconds on a loaded machine):
 # wait for it to answer, then check what it says.
@@ -182,6 +190,50 @@ check "(d) the menu checks it" eval 'menu | grep -qxF "[x] Prefer up0 (priority 
 check "(d) prefer auto from Windows" says \
 	"accepted: no uplink is preferred, the policy's order; the tunnel runs over up0" \
 	winq prefer auto --netvm "$LAB_WORK_ROUTER"
+# ---- (f) the window's netvm line ----
+# The status thread asks at once, then every 10 s: wait for its first
+# answer (the line says "Netvm: asking ..." until then).
+netvm_line() { ip netns exec "$NS_WORK" wine "$EXE" tray --read </dev/null 2>/dev/null | tr -d '\r' | sed -n 2p; }
+netvm_answered() { local l; l=$(netvm_line); [ -n "$l" ] && [ "${l#Netvm: asking}" = "$l" ]; }
+lab_wait_for -t 60 netvm_answered
+check "(f) the window's netvm line: the tunnel's last handshake, no presence check in this policy" bash -c \
+	"l=\$($(declare -f netvm_line); EXE='$EXE' NS_WORK='$NS_WORK' netvm_line); echo \"\$l\";
+	 grep -qxE 'Tunnel: up, last handshake [0-9]+ s ago\. No presence check\.' <<<\"\$l\""
+
+# ---- (g) silent peers: every client call of the .exe has a bound ----
+SILENT_TCP=51900 SILENT_UDP=51901
+ip netns exec "$NS_WORK" python3 -c '
+import socket, sys
+t = socket.socket()
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("127.0.0.1", int(sys.argv[1])))
+t.listen(16)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.1", int(sys.argv[2])))
+held = []
+while True:
+    c, _ = t.accept()
+    held.append(c)
+' "$SILENT_TCP" "$SILENT_UDP" &
+SILENT=$!
+tcp_in() { ip netns exec "$NS_WORK" ss -Hltn "sport = :$SILENT_TCP" | grep -q .; }
+lab_wait_for -t 10 tcp_in
+check "(g) uplinks, the netvm silent: given up after --timeout-ms, one line" says \
+	"Uplinks unknown: the netvm does not answer on the work link (127.0.0.1 port $SILENT_TCP)." \
+	winq uplinks --netvm 127.0.0.1 --ctl-port "$SILENT_TCP" --timeout-ms 1000
+silent_menu() {
+	local out
+	out=$(win tray --menu --netvm 127.0.0.1 --ctl-port "$SILENT_TCP" </dev/null 2>&1 | tr -d '\r')
+	printf '%s\n' "$out"
+	[ "$out" = "[ ] Uplinks unknown: the netvm does not answer on the work link (127.0.0.1 port $SILENT_TCP) (greyed)" ]
+}
+check "(g) the tray's menu, the netvm silent: greyed, says so" silent_menu
+check "(g) a sign-on, the relay silent: given up, the verifier unreachable" says \
+	"Verifier unreachable: the netvm does not answer on the work link; LGWAN stays closed, try again later." \
+	win login --otp --user s1001 --netvm 127.0.0.1 --port "$SILENT_UDP" --code-fd 0 --pin-fd 0 \
+	--timeout-ms 1000 --state-dir 'Z:'"$tmp"'/state-silent' < <(printf '%s\n%s\n' "$CODE" "$PIN")
+kill "$SILENT" 2>/dev/null; wait "$SILENT" 2>/dev/null
+
 ip netns exec "$NS_WORK" env WINEPREFIX="$tmp/wine" wineserver -k 2>/dev/null
 wait "$TRAY" 2>/dev/null
 tap_done

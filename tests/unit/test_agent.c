@@ -571,6 +571,64 @@ test_netvm_answers(void **state)
 	assert_int_equal(ctl_prefer_request(err, "a b"), -EINVAL);
 }
 
+/* The tray's netvm line: the path, the tunnel's handshake age (as read,
+ * plus the seconds since), the policy's presence check. */
+static void
+test_netvm_status_text(void **state)
+{
+	static struct ctl_status st;
+	char line[256];
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.mode = CTL_MODE_REMOTE;
+	st.flags = CTL_S_WORK | CTL_S_TUNNEL;
+	st.tunnel.handshake_age_s = 12;
+	netvm_status_text(&st, 0, line, sizeof(line));
+	assert_string_equal(line, "Tunnel: up, last handshake 12 s ago. No presence check.");
+	netvm_status_text(&st, 5, line, sizeof(line));
+	assert_string_equal(line, "Tunnel: up, last handshake 17 s ago. No presence check.");
+	st.flags |= CTL_S_PRESENCE;
+	st.presence = CTL_PRES_CARD;
+	st.presence_s = 30;
+	netvm_status_text(&st, 0, line, sizeof(line));
+	assert_string_equal(line, "Tunnel: up, last handshake 12 s ago. "
+	    "Presence check: card, every 30 s.");
+	st.presence = CTL_PRES_FACE;
+	st.presence_s = 60;
+	/* 179 s: still up; 180: WireGuard's session is over */
+	st.tunnel.handshake_age_s = 170;
+	netvm_status_text(&st, 9, line, sizeof(line));
+	assert_string_equal(line, "Tunnel: up, last handshake 179 s ago. "
+	    "Presence check: face, every 60 s.");
+	netvm_status_text(&st, 10, line, sizeof(line));
+	assert_string_equal(line, "Tunnel: no handshake for 3 min. "
+	    "Presence check: face, every 60 s.");
+	st.tunnel.handshake_age_s = 250;
+	netvm_status_text(&st, 0, line, sizeof(line));
+	assert_string_equal(line, "Tunnel: no handshake for 4 min. "
+	    "Presence check: face, every 60 s.");
+	st.flags &= (uint8_t)~CTL_S_PRESENCE;
+	st.tunnel.handshake_age_s = -1;
+	netvm_status_text(&st, 100, line, sizeof(line));
+	assert_string_equal(line, "Tunnel: no handshake yet. No presence check.");
+	st.flags &= (uint8_t)~CTL_S_TUNNEL;
+	netvm_status_text(&st, 0, line, sizeof(line));
+	assert_string_equal(line, "Tunnel: not read. No presence check.");
+	st.mode = CTL_MODE_OFFICE;
+	netvm_status_text(&st, 0, line, sizeof(line));
+	assert_string_equal(line, "Office LAN: no tunnel. No presence check.");
+	st.mode = CTL_MODE_BLOCKED;
+	st.flags |= CTL_S_TUNNEL | CTL_S_PRESENCE;
+	st.presence = CTL_PRES_CARD;
+	st.presence_s = 10;
+	netvm_status_text(&st, 0, line, sizeof(line));
+	assert_string_equal(line, "Blocked: LGWAN unreachable. Presence check: card, every 10 s.");
+	/* cut to the caller's buffer, never past it */
+	netvm_status_text(&st, 0, line, 8);
+	assert_string_equal(line, "Blocked");
+}
+
 static void
 test_link(void **state)
 {
@@ -894,6 +952,7 @@ main(void)
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_netvm_answers),
+		cmocka_unit_test(test_netvm_status_text),
 		cmocka_unit_test(test_secret_fd),
 		cmocka_unit_test(test_outbox),
 	};
