@@ -14,5 +14,6 @@ test_gw_SRCS := tests/unit/test_gw.c agency/sekisho-gw/engine.c agency/sekisho-g
 FUZZERS += fuzz_gwsess
 fuzz_gwsess_SRCS := tests/fuzz/fuzz_gwsess.c
 # 84-gw reads the agency's tracked connections with conntrack(8); the
-# daemon itself speaks ctnetlink through libmnl.
-DEBS += conntrack
+# daemon itself speaks ctnetlink through libmnl. 79-gw-idle traces the
+# idle gateway with strace(1).
+DEBS += conntrack strace
