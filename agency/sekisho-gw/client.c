@@ -100,6 +100,8 @@ struct show {
 	int	peers;
 	int	n;
 	int64_t	now;
+	FILE	*sess;		/* status --json: its sessions, printed last */
+	int	n_sess;
 };
 
 static int
@@ -159,7 +161,18 @@ show_rep(void *arg, const struct gws_rep *r)
 		}
 		break;
 	case GWS_R_SESSION:
-		if (s->json) {
+		if (s->peers && s->json && s->sess != NULL) {
+			/* status: after the devices, as "sessions" */
+			fprintf(s->sess, "%s{\"device\": \"%s\", \"staff\": \"%s\", \"factor\": \"%s\","
+			    " \"opened\": %lld, \"expires\": %lld}", s->n_sess++ ? ", " : "",
+			    r->device, r->staff, r->factor, (long long)r->opened,
+			    (long long)r->expires);
+		} else if (s->peers && !s->json) {
+			/* status: under its device's row */
+			printf("  %s's session: %s (%s), opened %llds ago, %llds left\n", r->device,
+			    r->staff, r->factor, (long long)(s->now - r->opened),
+			    (long long)(r->expires - s->now));
+		} else if (s->json) {
 			printf("%s{\"device\": \"%s\", \"staff\": \"%s\", \"factor\": \"%s\","
 			    " \"opened\": %lld, \"expires\": %lld}", s->n++ ? ", " : "",
 			    r->device, r->staff, r->factor, (long long)r->opened,
@@ -202,6 +215,8 @@ gw_status_main(void *ctx, int argc, char *argv[])
 	struct gws_req q = { .type = GWS_STATUS };
 	struct gws_rep done;
 	struct show s = { .now = (int64_t)time(NULL) };
+	char *sess = NULL;
+	size_t sess_len = 0;
 	int rc;
 
 	s.peers = 1;
@@ -217,10 +232,22 @@ gw_status_main(void *ctx, int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	s.peers = q.type == GWS_STATUS;
-	if (ask(sock_path(), &q, (struct reply_cb){ show_rep, &s }, &done) != 0)
+	if (s.json && s.peers && (s.sess = open_memstream(&sess, &sess_len)) == NULL) {
+		fprintf(stderr, "sekisho-gw: %s\n", strerror(errno));
 		return EXIT_FAIL;
-	if (s.json)
+	}
+	if (ask(sock_path(), &q, (struct reply_cb){ show_rep, &s }, &done) != 0) {
+		if (s.sess != NULL)
+			fclose(s.sess);
+		free(sess);
+		return EXIT_FAIL;
+	}
+	if (s.sess != NULL) {
+		fclose(s.sess);
+		printf("], \"sessions\": [%s]}\n", sess);
+	} else if (s.json)
 		printf("]}\n");
+	free(sess);
 	rc = done.status == 0 ? EXIT_OK : EXIT_FAIL;
 	if (rc != EXIT_OK)
 		fprintf(stderr, "sekisho-gw: %s\n", done.text);

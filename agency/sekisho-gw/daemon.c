@@ -492,6 +492,25 @@ cmp_peer(const void *a, const void *b)
 	    ((const struct wg_peer *)b)->public_key, WG_KEY_LEN);
 }
 
+/* One SESSION reply: d's session (LIST, and STATUS after d's PEER). */
+static int
+session_reply(struct sessd_out *out, const struct gw_dev *d)
+{
+	struct gws_rep rep;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.type = GWS_R_SESSION;
+	snprintf(rep.device, sizeof(rep.device), "%s", d->name);
+	snprintf(rep.staff, sizeof(rep.staff), "%s", d->sess.staff);
+	snprintf(rep.factor, sizeof(rep.factor), "%s", d->sess.factor);
+	rep.opened = d->sess.opened;
+	rep.expires = d->sess.expires;
+	return sessd_reply(out, &rep);
+}
+
+/* SUMMARY: one SUMMARY reply. STATUS: the SUMMARY, then each admitted
+ * device's PEER reply, followed by its SESSION reply when it is at stage
+ * 2 (who signed on, with which factor, since when). */
 static void
 status(struct gw *g, struct sessd_out *out, int64_t now, int peers)
 {
@@ -542,7 +561,7 @@ status(struct gw *g, struct sessd_out *out, int64_t now, int peers)
 			rep.rx = p->rx_bytes;
 			rep.tx = p->tx_bytes;
 		}
-		if (sessd_reply(out, &rep) < 0)
+		if (sessd_reply(out, &rep) < 0 || (rep.stage == 2 && session_reply(out, d) < 0))
 			break;
 	}
 	sessd_done(out, 0, "%zu peers", g->e.n);
@@ -668,18 +687,8 @@ handle(void *arg, const struct gws_req *q, struct sessd_out *out)
 	case GWS_LIST:
 		for (size_t i = 0; i < g->e.n; i++) {
 			const struct gw_dev *d = &g->e.devs[i];
-			struct gws_rep rep;
 
-			if (d->sess.expires <= now)
-				continue;
-			memset(&rep, 0, sizeof(rep));
-			rep.type = GWS_R_SESSION;
-			snprintf(rep.device, sizeof(rep.device), "%s", d->name);
-			snprintf(rep.staff, sizeof(rep.staff), "%s", d->sess.staff);
-			snprintf(rep.factor, sizeof(rep.factor), "%s", d->sess.factor);
-			rep.opened = d->sess.opened;
-			rep.expires = d->sess.expires;
-			if (sessd_reply(out, &rep) < 0)
+			if (d->sess.expires > now && session_reply(out, d) < 0)
 				break;	/* DONE says it was cut short */
 		}
 		sessd_done(out, 0, "sessions");

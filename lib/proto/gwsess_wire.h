@@ -26,7 +26,8 @@
  *     4  4  status      GWS_R_DONE: 0 done, else an errno value
  *   GWS_R_DONE (ends every answer):
  *     8 160 text        one line: what was done, or why not
- *   GWS_R_SESSION (LIST: one per session; STATUS: too):
+ *   GWS_R_SESSION (LIST: one per session; STATUS: after the PEER of
+ *   each device at stage 2):
  *     8 80  device, 88 80 staff, 168 16 factor,
  *   184  8  opened, 192 8 expires (UNIX seconds, big-endian)
  *   GWS_R_PEER (STATUS: one per admitted device):

@@ -193,14 +193,32 @@ listed() { lab_gw session list | grep -E '^lt1 +S0001 +card +[0-9]+s left$'; }
 check "session list shows it" listed
 status_ok() {
 	lab_gw status --json | python3 -c '
-import json, sys
+import json, sys, time
 s = json.load(sys.stdin)
 d = {x["name"]: x for x in s["devices"]}
 assert s["peers"] == 3 and s["stage2"] == 1 and s["connected"], s
 assert d["lt1"]["stage"] == 2 and d["lt2"]["stage"] == 1 and d["lt1"]["handshake"] > 0, d
+# the last sync: the start'"'"'s, since the gateway started, not in the future
+assert 0 < s["started"] <= s["last_sync"] <= time.time() + 1, s
+assert s["seq"] > 0 and s["registry"] == "sqlite" and s["backend"] == "userspace", s
+# the sessions: lt1 signed on as S0001 with a card, nobody else
+ss = s["sessions"]
+assert [(x["device"], x["staff"], x["factor"]) for x in ss] == [("lt1", "S0001", "card")], ss
+assert ss[0]["expires"] == d["lt1"]["expires"] and ss[0]["opened"] <= time.time() < ss[0]["expires"], ss
 '
 }
-check "status --json: 3 peers, 1 at stage 2, lt1 at stage 2, lt2 at stage 1" status_ok
+check "status --json: 3 peers, 1 at stage 2, lt1 at stage 2, lt2 at stage 1; the last sync; lt1's session (S0001, card)" status_ok
+status_text() {
+	local out
+	out=$(lab_gw status) || return 1
+	echo "$out"
+	grep -qE '^interface [^ ]+ \(userspace\); registry sqlite; last sync [0-9]+ s ago \(feed seq [1-9][0-9]*\)$' <<<"$out" &&
+	grep -qE '^peers 3, at stage 2 1, groups [0-9]+, rows skipped 0$' <<<"$out" &&
+	grep -qE '^lt1 +[0-9.]+ +2 ' <<<"$out" && grep -qE '^lt2 +[0-9.]+ +1 ' <<<"$out" &&
+	[ "$(grep -c 'session:' <<<"$out")" = 1 ] &&
+	grep -qE "^  lt1's session: S0001 \(card\), opened [0-9]+s ago, [0-9]+s left$" <<<"$out"
+}
+check "status: the last sync, peers and stages, and lt1's session under its row" status_text
 refused_open() {
 	local out
 	! out=$(lab_gw session open nosuch S0001 2>&1) && [ "$out" = "sekisho-gw: device nosuch is not admitted here" ]
