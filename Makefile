@@ -178,6 +178,11 @@ clean:
 print-srcs:
 	@echo $($(PROG)_SRCS)
 
+# tests/integration/07-bench-hygiene.sh asks which packages make deps installs.
+.PHONY: print-debs
+print-debs:
+	@echo $(sort $(DEBS))
+
 # tests/integration/03-hardening.sh asks which programs there are.
 .PHONY: print-progs
 print-progs:
