@@ -145,14 +145,37 @@ enters_sandbox() {	# UNIT
 	echo "setpriv ${args[*]}: $out"
 	grep -q "^open: " <<<"$out"
 }
+# (sekisho-gw puts its frontend, the session socket's reader, in the
+# sandbox as _sekisho-gw, and wireguard-go as _sekisho-wg.)
 for u in netvm/sekishod/systemd/sekishod.service \
 	agency/sekisho-beacon/systemd/sekisho-beacon.service \
-	agency/sekisho-bundle-server/systemd/sekisho-bundle-server.service; do
+	agency/sekisho-bundle-server/systemd/sekisho-bundle-server.service \
+	agency/sekisho-gw/systemd/sekisho-gw.service; do
 	check "$u: its program can still enter the sandbox inside the unit's capabilities" enters_sandbox "$u"
 done
-grep -q 'landlock_restrict_self' netvm/sekishod/systemd/sekishod.service &&
-grep -q '^SystemCallFilter=.* seccomp ' netvm/sekishod/systemd/sekishod.service
-check "sekishod.service's syscall filter lets its helpers install seccomp and Landlock" test $? -eq 0
+for u in netvm/sekishod/systemd/sekishod.service agency/sekisho-gw/systemd/sekisho-gw.service; do
+	grep -q 'landlock_restrict_self' "$u" && grep -q '^SystemCallFilter=.* seccomp ' "$u"
+	check "$(basename "$u")'s syscall filter lets its sandboxed children install seccomp and Landlock" test $? -eq 0
+done
+# sekisho-gw's unit is confined like the netvm's (issue 13, "What a user
+# sees"): every confinement setting of sekishod.service is in it, the
+# same or narrower (its bounding set and address families a subset of
+# sekishod's, /proc limited to its own processes).
+confinement_keys='NoNewPrivileges ProtectSystem ProtectHome PrivateTmp ProtectKernelTunables ProtectKernelModules ProtectKernelLogs ProtectControlGroups ProtectClock ProtectHostname ProtectProc PrivateIPC RestrictNamespaces RestrictRealtime RestrictSUIDSGID LockPersonality MemoryDenyWriteExecute RemoveIPC KeyringMode SystemCallFilter SystemCallErrorNumber SystemCallArchitectures DevicePolicy DeviceAllow UMask AmbientCapabilities'
+like_netvm() {
+	local nv=netvm/sekishod/systemd/sekishod.service gw=agency/sekisho-gw/systemd/sekisho-gw.service k a b
+	for k in $confinement_keys; do
+		a=$(grep "^$k=" "$nv") b=$(grep "^$k=" "$gw")
+		[ "$a" = "$b" ] || { echo "$k: sekishod '$a', sekisho-gw '$b'"; return 1; }
+	done
+	words() { sed -n "s/^$1=//p" "$2" | tr ' ' '\n' | sed '/^$/d' | sort -u; }
+	for k in CapabilityBoundingSet RestrictAddressFamilies; do
+		a=$(comm -13 <(words "$k" "$nv") <(words "$k" "$gw"))
+		[ -z "$a" ] || { echo "$k: sekisho-gw has more than sekishod: $a"; return 1; }
+	done
+	grep -qx 'ProcSubset=pid' "$gw"
+}
+check "sekisho-gw.service: confined like sekishod.service (each setting the same, or narrower)" like_netvm
 
 base_loads() {	# sekisho-base.service's capabilities and secure bits, applied to its command
 	local u=netvm/sekishod/systemd/sekisho-base.service caps sb args
