@@ -11,7 +11,10 @@
 # laptop answers (docs/gateway.md, "Liveness"), and fails over to the
 # second, and its session holds: the portal (an lgwan service) still
 # loads. Closed at the second: the portal is refused, the authentication
-# server (prelogon) is not. A revocation reaches both.
+# server (prelogon) is not. Before that, the first hears the laptop again
+# and the laptop returns to it; then the first is killed (its sekisho-gw
+# and wireguard-go, kill -9) and the laptop fails over again, signed on.
+# A revocation reaches the second (84-gw shows a gateway's own).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
@@ -152,6 +155,37 @@ address_moved() { has_allowed "$LAB_GW2_PUB" "$LAB_TUNNEL_GW/32" && ! has_allowe
 check "gw-osaka's peer holds the tunnel address now, gw-tokyo's probe peer none" address_moved
 check "the second gateway saw its handshake" bash -c \
 	"ip netns exec $NS_AGENCY2 wg show $LAB_WG_GW2 latest-handshakes | awk -v k=$LAB_DEVICE_PUB '\$1 == k && \$2 > 0' | grep -q ."
+
+# ---- the first gateway back, then killed -----------------------------------------------
+# gw-tokyo hears the laptop again: on a backup, sekishod asks the first
+# gateway every 10 s without cutting the working tunnel and returns to it
+# once it answers (28-failback). Then gw-tokyo dies as a machine does:
+# its sekisho-gw and its wireguard-go killed (kill -9), nothing answers at
+# its port any more. The laptop, not restarted, moves to gw-osaka again,
+# and its session holds there: the registry's session, which gw-osaka
+# followed all along (issue 13: "kill the first, the laptop fails over
+# and its session holds").
+check "gw-tokyo hears the laptop again (its drop removed)" n agency nft delete table inet labdeaf
+check "the laptop returns to gw-tokyo, the first in order" lab_wait_for -t 60 via_gw1
+check "its session holds there: the portal loads through gw-tokyo" lab_wait_for -t 15 portal_ok
+GW1=$(lab_pid agency-gw) WG1=$(lab_pid agency-wg)
+kill_tokyo() {	# (this shell's children: reaped here, without the shell's word)
+	kill -9 "${GW1:-none}" "${WG1:-none}" || return 1
+	{ wait "$GW1" "$WG1"; } 2>/dev/null
+	return 0
+}
+check "gw-tokyo dies: kill -9 its sekisho-gw (pid ${GW1:-none}) and its wireguard-go (pid ${WG1:-none})" kill_tokyo
+check "... both gone" lab_wait_for -t 10 bash -c "! kill -0 ${GW1:-none} 2>/dev/null && ! kill -0 ${WG1:-none} 2>/dev/null"
+t_kill=$(date +%s%N)
+check "the laptop moves to gw-osaka on its own" lab_wait_for -t 90 via_gw2
+echo "# dead gateway: kill -> the laptop's peer is gw-osaka in $(( ($(date +%s%N) - t_kill) / 1000000 )) ms (reported, not asserted)"
+check "the log says gw-tokyo is gone again, one more line" bash -c \
+	"[ \"\$(grep -c 'gateway \"gw-tokyo\" is gone' '$LAB_DIR/log/sekishod.log')\" = 2 ]"
+check "the same sekishod all along, not restarted" same_sekishod
+check "its session holds: the portal loads through gw-osaka" lab_wait_for -t 15 portal_ok
+check "gw-osaka still has the laptop at stage 2 (signed_on)" bash -c \
+	"ip netns exec $NS_AGENCY2 nft list set inet sekisho_gw signed_on | grep -qF '${LAB_TUNNEL_DEVICE%/32} timeout'"
+
 check "session close at the second gateway" gw2 session close laptop --why "signed off"
 check "stage 1 again: the portal is refused" lab_wait_for -t 5 no_portal
 check "the authentication server still answers" auth_ok
