@@ -1,7 +1,8 @@
 #!/bin/bash
 # Office mode with a large policy: 10,000 LGWAN prefixes (the lab's three
-# among them). Entering office mode used to install one office route per
-# prefix (table 1511); each came back to sekishod's own rtnetlink watch as
+# among them) and 1,000 services (issue 11's agency-sized policy).
+# Entering office mode used to install one office route per prefix (table
+# 1511); each came back to sekishod's own rtnetlink watch as
 # a notification, overran its socket ("rtnetlink: No buffer space
 # available; reading the state again"), and the resynchronisation threw
 # the office proof away: remote mode over the office LAN, LGWAN broken.
@@ -12,34 +13,33 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
 . tests/integration/lib.sh
+. tests/bench/lib.sh
 
 PREFIXES=${PREFIXES:-10000}
+SERVICES=${SERVICES:-1000}
 cleanup() { netvm_cleanup; lab_down; }
 trap cleanup EXIT
 LAB_SEGMENTS=office lab_up || { echo "not ok 1 - lab_up"; exit 1; }
 netvm_env
 netvm_boot
 
-# The lab's policy with its lgwan block replaced: the lab's 10.64/16,
-# 10.65/16 and 172.20/16, then disjoint /24s 10.X.Y.0 (Y even) whose X
-# avoids the lab's 64-66, 77 and 255 (as tests/bench/policy.sh does).
+# The lab's policy grown (tests/bench/lib.sh, gen_policy, as the benches
+# and 62/66 grow it): an lgwan block of the lab's 10.64/16, 10.65/16 and
+# 172.20/16, then disjoint /24s 10.X.Y.0 (Y even) whose X avoids the
+# lab's 64-66, 77 and 255; and SERVICES services (1,000: issue 11's
+# agency-sized policy), the portal's (the lab's three /16s, TCP 80, 443
+# and 5201, ICMP echo) last.
 big=$LAB_DIR/policy-large.conf
-awk -v n="$PREFIXES" '
-	/^lgwan \{/ { skip = 1
-		print "lgwan {"
-		print "\tprefix 10.64.0.0/16"; print "\tprefix 10.65.0.0/16"; print "\tprefix 172.20.0.0/16"
-		for (x = 0; k < n - 3; x++) {
-			if (x == 64 || x == 65 || x == 66 || x == 77 || x == 255) continue
-			for (y = 0; y < 256 && k < n - 3; y += 2) { printf "\tprefix 10.%d.%d.0/24\n", x, y; k++ }
-		}
-		print "\tresolver 10.64.0.53"; print "}"; next }
-	skip && /^\}/ { skip = 0; next }
-	!skip { print }' "$LAB_POLICY" >"$big"
+gen_policy "$LAB_POLICY" "$PREFIXES" "$SERVICES" last >"$big"
 portal_ok() { work_get "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER"; }
 host_ok() { work_get "http://$LAB_LGWAN_HOST/" | grep -q "LGWAN host OK"; }
 status_has() { ctl status | grep -qE "$1"; }
-prefixes_in_policy() { [ "$(grep -c '^	prefix ' "$big")" -eq "$PREFIXES" ]; }
-check "the policy has $PREFIXES LGWAN prefixes, the lab's among them" prefixes_in_policy
+prefixes_in_policy() {
+	[ "$(sed -n '/^lgwan {/,/^}/p' "$big" | grep -c '^	prefix ')" -eq "$PREFIXES" ] &&
+	[ "$(grep -c '^service ' "$big")" -eq "$SERVICES" ] &&
+	sed -n '/^lgwan {/,/^}/p' "$big" | grep -qx '	prefix 172.20.0.0/16'
+}
+check "the policy has $PREFIXES LGWAN prefixes (the lab's among them) and $SERVICES services" prefixes_in_policy
 check "the policy is valid" build/sekisho-policy check "$big"
 
 check "sekishod starts with the large policy" netvm_start "$big"
