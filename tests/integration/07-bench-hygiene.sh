@@ -121,29 +121,106 @@ commands() {
 	import re, sys
 	skip = {"then", "do", "else", "elif", "if", "while", "until", "!", "exec", "nice",
 	        "command", "time", "setsid", "{", "}", "[[", "[", "local", "export", "return"}
+
+	def close_of(text, i):
+	    """The index of the ")" that ends the $( at text[i - 2:i]."""
+	    depth, n = 0, len(text)
+	    while i < n:
+	        c = text[i]
+	        if c == "\\":
+	            i += 2; continue
+	        if c == "'":
+	            j = text.find("'", i + 1); i = n if j < 0 else j + 1; continue
+	        if c == '"':
+	            i += 1
+	            while i < n and text[i] != '"':
+	                if text[i] == "\\":
+	                    i += 1
+	                elif text.startswith("$(", i):
+	                    i = close_of(text, i + 2)
+	                i += 1
+	            i += 1; continue
+	        if c == "(":
+	            depth += 1
+	        elif c == ")":
+	            if depth == 0:
+	                return i
+	            depth -= 1
+	        i += 1
+	    return n
+
+	def code(text):
+	    """The lines the shell runs as commands: quoted strings, arithmetic,
+	    comments and here-documents dropped; each command substitution
+	    ($( ), in quotes or not) a line of its own at the end."""
+	    text = text.replace("\\\n", " ")	# continued lines
+	    out, extra, i, n = [], [], 0, len(text)
+	    while i < n:
+	        c = text[i]
+	        if c == "#" and (i == 0 or text[i - 1] in " \t\n;|&("):
+	            while i < n and text[i] != "\n":
+	                i += 1
+	            continue
+	        if c == "\\":
+	            out.append(" S "); i += 2; continue
+	        if c == "'":
+	            j = text.find("'", i + 1)
+	            i = n if j < 0 else j + 1
+	            out.append(" S ")
+	            continue
+	        if text.startswith("$((", i) or text.startswith("((", i):
+	            j = text.find("))", i)
+	            i = n if j < 0 else j + 2
+	            out.append(" S ")
+	            continue
+	        if text.startswith("$(", i):
+	            j = close_of(text, i + 2)
+	            extra.append(code(text[i + 2:j]))
+	            out.append(" S ")
+	            i = j + 1
+	            continue
+	        if c == '"':
+	            i += 1
+	            while i < n and text[i] != '"':
+	                if text[i] == "\\":
+	                    i += 2; continue
+	                if text.startswith("$((", i):
+	                    j = text.find("))", i); i = n if j < 0 else j + 2; continue
+	                if text.startswith("$(", i):
+	                    j = close_of(text, i + 2)
+	                    extra.append(code(text[i + 2:j]))
+	                    i = j + 1; continue
+	                i += 1
+	            i += 1
+	            out.append(" S ")
+	            continue
+	        if text.startswith("<<", i) and not text.startswith("<<<", i):
+	            m = re.match(r"<<-?\s*['\"]?([A-Za-z_]+)['\"]?", text[i:])
+	            if m:
+	                end = re.search(r"\n[ \t]*" + m.group(1) + r"[ \t]*(\n|$)", text[i:])
+	                eol = text.find("\n", i)
+	                rest = text[i + m.end():eol] if eol > 0 else ""
+	                i = n if end is None else i + end.end() - 1
+	                out.append(rest)
+	                continue
+	        out.append(c)
+	        i += 1
+	    return "\n".join(["".join(out)] + extra)
+
 	out = set()
 	for path in sys.argv[1:]:
-	    heredoc, quoted = None, False
-	    for line in open(path):
-	        # a here-document's lines, and those of a quoted string that
-	        # spans lines (python3 -c '...'), are no commands
-	        if heredoc is not None:
-	            if line.strip() == heredoc:
-	                heredoc = None
+	    for line in code(open(path).read()).split("\n"):
+	        # declarations name no program; a case label is no command
+	        if re.match(r"^\s*(local|declare|readonly|export|typeset)\s", line):
 	            continue
-	        if quoted:
-	            quoted ^= line.count("'") % 2 == 1
-	            continue
-	        line = re.sub(r"(^|\s)#.*$", "", line)
-	        quoted = re.sub(r'"[^"]*"', "", line).count("'") % 2 == 1
-	        m = re.search(r"<<-?\s*'?\"?([A-Za-z_]+)", line)
-	        if m:
-	            heredoc = m.group(1)
-	        for seg in re.split(r"\|\||&&|[|;`]|\$\(|\(|<\(", line):
+	        line = re.sub(r"^\s*[^()\s;|&]+(\s*\|\s*[^()\s;|&]+)*\)\s", " ", line)
+	        for seg in re.split(r"\|\||&&|[|;`&()]", line):
 	            w = seg.split()
 	            while w:
 	                t = w[0]
-	                if t in skip or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", t):
+	                if t in ("local", "declare", "readonly", "export", "typeset"):
+	                    w = []
+	                elif t in skip or re.match(r"^[A-Za-z_][A-Za-z0-9_]*\+?=", t) or re.match(r"^[0-9]*[<>]", t):
 	                    w = w[1:]
 	                elif t == "timeout":
 	                    w = w[1:]
@@ -161,13 +238,22 @@ commands() {
 	PY
 }
 tools_packaged() {
-	local w c path pkg bad=0 seen=" " depends
+	local w c path pkg bad=0 seen=" " depends funcs
 	# what the DEBS packages depend on directly (python3 -> python3-minimal)
 	# shellcheck disable=SC2086
 	depends=$(dpkg-query -W -f='${Depends}, ${Pre-Depends}\n' $debs 2>/dev/null | tr ',|' '\n\n' |
 		sed -E 's/\(.*\)//; s/:any//; s/^[[:space:]]+//; s/[[:space:]]+$//' | sed '/^$/d' | sort -u)
+	# the functions the benches define or source (the lab's, the cards', the tests')
+	funcs=$(find tests -name '*.sh' -exec cat {} + |
+		sed -nE 's/^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)\(\)[[:space:]]*[{(].*/\1/p' | sort -u)
 	for w in $(commands $benches tests/bench/lib.sh tests/bench/run.sh); do
-		[ "$(type -t "$w" 2>/dev/null)" = file ] || continue
+		grep -qxF "$w" <<<"$funcs" && continue
+		case $(type -t "$w" 2>/dev/null) in
+		file) ;;
+		builtin | keyword) continue ;;
+		# not on this machine: a program make deps would have installed
+		*) echo "$w: run by a bench, not installed"; bad=1; continue ;;
+		esac
 		path=$(type -P "$w") pkg=""
 		# (merged /usr: dpkg may know it as /bin/sed, or by its target)
 		for c in "$path" "${path#/usr}" "$(readlink -f "$path")" "/usr/bin/$w" "/bin/$w" "/usr/sbin/$w" "/sbin/$w"; do
