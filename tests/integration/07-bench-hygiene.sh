@@ -111,7 +111,7 @@ byname() {
 check "no bench kills by name or by process group (pkill, killall, kill -1, kill 0)" byname
 
 # ---- every program a bench runs is installed by make deps ------------------------------
-debs=$(make -s print-debs 2>/dev/null)
+debs=$(make -s --no-print-directory print-debs 2>/dev/null)
 check "make print-debs lists the packages make deps installs" test -n "$debs"
 # The first word of each command of the benches (after | && || ; $( ( `
 # then do else ! and the wrappers exec, nice, timeout N, ip netns exec
