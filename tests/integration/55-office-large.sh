@@ -46,6 +46,16 @@ check "sekishod starts with the large policy" netvm_start "$big"
 check "work gets its address" lab_work_dhcp
 check "home: uplink DHCP" lab_uplink_dhcp up0
 check "home: remote" netvm_wait_mode remote 15
+# the tunnel's table: one route per prefix, all 10,000 (sent in batches,
+# route_batch; their notifications are filtered out of sekishod's own
+# watch in the kernel: the overrun check below covers this start too)
+tunnel_routes() {
+	local n
+	n=$(ip -n "$NS_NETVM" -4 route show table 1509 | grep -c " dev $NETVM_TUN ")
+	echo "table 1509: $n routes into $NETVM_TUN"
+	[ "$n" -eq "$PREFIXES" ]
+}
+check "home: the tunnel's table holds a route for each of the $PREFIXES prefixes" lab_wait_for -t 10 tunnel_routes
 check "office: plugged in, fresh lease" lab_plug up0 office
 check "office: mode office" netvm_wait_mode office 10
 # The office table holds one route whatever the policy's size: the default
