@@ -481,11 +481,37 @@ fw_render_policy(const struct fw_params *p, struct buf *o)
 		fw_render_section(p, sec, o);
 }
 
+/* Work's forged sources end before the routing decision, so that nothing
+ * the netvm's kernel or its daemons answer can be addressed to them. The
+ * forward chain's own drop meets only what is forwarded; a forged source
+ * also reaches the netvm itself (an echo, the control socket, a port
+ * refused with an ICMP error) and the kernel's answers made before the
+ * forward hook (time exceeded), and the answer to a forged LGWAN address
+ * is the netvm's own LGWAN traffic: marked for the mode's path and
+ * accepted into it (chain output), work's bytes quoted in it
+ * (21-work-forged). Work's sources are its address, and 0.0.0.0 for
+ * DHCP only; before conntrack (priority raw), so a forged tuple is not
+ * even tracked. IPv6 needs no rule here: the netvm sends IPv6 onto the
+ * work link only (chain output). */
+static void
+render_worksrc(const struct fw_params *p, struct buf *o)
+{
+	char a[INET_ADDRSTRLEN];
+
+	buf_printf(o, "\tchain worksrc {\n"
+	    "\t\ttype filter hook prerouting priority raw; policy accept;\n"
+	    "\t\tiifname \"%s\" ip saddr 0.0.0.0 udp sport 68 udp dport 67 return\n"
+	    "\t\tiifname \"%s\" ip saddr != %s counter drop\n\t}\n",
+	    p->work_if, p->work_if, ip4(p->pol->work_addr, a));
+}
+
 void
 fw_render_mode(const struct fw_params *p, struct buf *o)
 {
-	if (p->pol != NULL)
+	if (p->pol != NULL) {
 		render_mode_sets(p, o);
+		render_worksrc(p, o);
+	}
 	render_input(p, o);
 	render_forward(p, o);
 	render_output(p, o);
