@@ -229,8 +229,22 @@ render_input(const struct fw_params *p, struct buf *o)
 		    "\t\tiifname \"%s\" counter reject with icmpx admin-prohibited\n",
 		    p->work_if, p->work_if);
 	}
-	buf_printf(o, "\t\tmeta nfproto ipv6 counter drop\n"
-	    "\t\tct state invalid drop\n"
+	buf_printf(o, "\t\tmeta nfproto ipv6 counter drop\n");
+	/* What comes in on an uplink is addressed to that uplink. Linux
+	 * takes a packet for any of its addresses on any interface, and no
+	 * rule below names a destination: without this, a host on a hotel
+	 * LAN reached the work link's router address (the sign-on relay) and
+	 * the tunnel's address through the gateway's rule with a datagram
+	 * forged from the gateway's public address and port, and through
+	 * "established" with one forged from the far end of a tracked flow
+	 * (32-uplink-inner). Before "established", so that it holds for
+	 * both. The tunnel's packets are addressed to the tunnel. */
+	if (p->pol != NULL)
+		buf_printf(o, "\t\tiifname != \"%s\" fib daddr . iif type != { local, broadcast } counter drop comment \"not addressed to this uplink\"\n",
+		    p->tun_if);
+	else
+		buf_printf(o, "\t\tfib daddr . iif type != { local, broadcast } counter drop comment \"not addressed to this uplink\"\n");
+	buf_printf(o, "\t\tct state invalid drop\n"
 	    "\t\tct state established,related accept\n");
 	/* DHCP replies and the gateway come from an uplink, never from
 	 * inside the tunnel. */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # A hostile Windows forging its source address on the work link, in remote
-# mode: whatever work sends from a source that is not its own (an LGWAN
+# and in office mode: whatever work sends from a source that is not its own (an LGWAN
 # address, the internet, the home LAN, link-local, the work link's
 # broadcast), nothing the netvm sends in answer may leave the work link.
 #
@@ -9,7 +9,8 @@
 # port it refuses) and packets whose TTL runs out in the netvm (the kernel
 # answers those before the forward hook) never meet that rule, and the
 # netvm's answer to a forged LGWAN source is the netvm's own LGWAN
-# traffic: marked for the tunnel, accepted and translated into it. Work
+# traffic: marked for the mode's path and accepted into it (untranslated:
+# it belongs to the forged request's tracked connection). Work
 # could put bytes of its choosing (an echo's payload, quoted again in an
 # ICMP error) in front of any LGWAN host, whatever the policy's services
 # allow. The fix drops forged sources from work before the routing
