@@ -463,7 +463,8 @@ write_sysctl(const char *path, const char *value)
 
 /* Forwarding for IPv4, and for IPv6 only with a policy that has IPv6
  * LGWAN prefixes; no redirects; refusals answered without the per-host
- * ICMP rate limit (they only ever go to the work partition). */
+ * ICMP rate limit (they only ever go to the work partition: work's forged
+ * sources end before routing, fw_render.c chain worksrc). */
 static void
 kernel_settings(const char *work_if, int v6)
 {
