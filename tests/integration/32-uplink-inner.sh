@@ -136,6 +136,104 @@ own() {
 	[ "$s" = 4 ] && [ "$p" = 4 ]
 }
 check "from the gateway's address and port to up0's own address: all past the input filter (4 of 4)" own
+# ---- router advertisements on the uplink ---------------------------------------
+# A rogue router on the home LAN advertises itself as the default IPv6
+# router, a prefix to take addresses from, a route, a DNS server and an
+# MTU of 1280. The netvm uses no IPv6 on its uplinks, but nothing turns it
+# off there but the lab: a real netvm's kernel would take all of it
+# (accept_ra 1, forwarding off for a policy without IPv6), so it is the
+# input filter that must keep every one from the kernel's neighbour
+# discovery. Removing "meta nfproto ipv6 counter drop" from the
+# input chain gives up0 an address in 2001:db8:bad::/64, a default route
+# and MTU 1280 (checked once by hand: nft insert rule ... icmpv6 type
+# nd-router-advert accept).
+rogue_ra() {
+	n printer python3 - <<-'EOT'
+	import socket, struct, time
+	s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+	s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+	s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+	ra = struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0)
+	pio = struct.pack("!BBBBIII", 3, 4, 64, 0xc0, 86400, 14400, 0) + socket.inet_pton(socket.AF_INET6, "2001:db8:bad::")
+	rio = struct.pack("!BBBBI", 24, 3, 48, 0x08, 1800) + socket.inet_pton(socket.AF_INET6, "2001:db8:bad::")
+	rdnss = struct.pack("!BBHI", 25, 3, 0, 1800) + socket.inet_pton(socket.AF_INET6, "2001:db8:bad::53")
+	mtu = struct.pack("!BBHI", 5, 1, 0, 1280)
+	idx = socket.if_nametoindex("eth0")
+	for i in range(3):
+	    s.sendto(ra + pio + rio + rdnss + mtu, ("ff02::1", 0, 0, idx))
+	    time.sleep(0.1)
+	EOT
+}
+ra_watch() {
+	n netvm nft -f - <<-EOT
+	table inet rawatch {
+		counter ra { }
+		chain pre {
+			type filter hook prerouting priority -400; policy accept;
+			iifname "up0" icmpv6 type nd-router-advert counter name "ra"
+		}
+	}
+	EOT
+}
+ra_seen() { [ "$(n netvm nft list counter inet rawatch ra | awk '/packets/ { print $2 }')" -ge 3 ]; }
+printer_ll() { ip -n "$NS_PRINTER" -6 addr show dev eth0 scope link | grep -v tentative | grep -q inet6; }
+ra_ignored() {
+	# A real netvm's uplink as the kernel makes it (the lab turns IPv6
+	# off on the uplinks and everywhere but work), and a printer that
+	# speaks IPv6.
+	n netvm sysctl -qw net.ipv6.conf.up0.disable_ipv6=0 net.ipv6.conf.up0.accept_ra=1 || return 1
+	n printer sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.eth0.accept_dad=0 \
+	    net.ipv6.conf.eth0.disable_ipv6=0 || return 1
+	echo "up0 accept_ra=$(n netvm cat /proc/sys/net/ipv6/conf/up0/accept_ra)" \
+	    "forwarding=$(n netvm cat /proc/sys/net/ipv6/conf/up0/forwarding)"
+	ra_watch || return 1
+	lab_wait_for -t 5 printer_ll || { echo "the printer has no link-local address"; return 1; }
+	rogue_ra || return 1
+	lab_wait_for -t 5 ra_seen || { echo "no advertisement reached the netvm"; return 1; }
+	# neighbour discovery handles an RA as it arrives; an echo after it
+	# through the same link says it has been handled
+	n printer ping -c 1 -W 1 "$UP0" >/dev/null
+	local a r m
+	a=$(ip -n "$NS_NETVM" -6 addr show dev up0 scope global)
+	r=$(ip -n "$NS_NETVM" -6 route show table all | grep -E 'default|2001:db8:bad' || true)
+	m=$(ip -n "$NS_NETVM" -o link show dev up0 | sed -nE 's/.* mtu ([0-9]+) .*/\1/p')
+	echo "up0 global IPv6: ${a:-none}; routes from the RA: ${r:-none}; up0 mtu $m; IPv6 mtu $(n netvm cat /proc/sys/net/ipv6/conf/up0/mtu)"
+	local mtu6
+	mtu6=$(n netvm cat /proc/sys/net/ipv6/conf/up0/mtu)
+	n netvm nft delete table inet rawatch
+	n netvm sysctl -qw net.ipv6.conf.up0.disable_ipv6=1 net.ipv6.conf.up0.accept_ra=0
+	n printer sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	[ -z "$a" ] && [ -z "$r" ] && [ "$mtu6" != 1280 ]
+}
+check "a rogue router advertisement (prefix, route, RDNSS, MTU 1280) on up0 reaches the netvm and changes nothing" ra_ignored
+
+# ---- routes pushed by the uplink's DHCP (option 121, "TunnelVision") --------
+# A hostile DHCP server pushes routes more specific than the tunnel's for
+# LGWAN and its resolver, via itself; a DHCP client puts them in the main
+# table (here by hand, as one would). Work's traffic and the netvm's own
+# LGWAN traffic take the mode's table by their mark, before the main
+# table is consulted: both still go through the tunnel, nothing leaves
+# onto the home LAN.
+pushed_routes() {
+	local l0 rx0 rx1 rc=0
+	l0=$(lab_leak leak)
+	for r in 10.64.0.0/17 10.64.1.80/32 $LAB_LGWAN_DNS/32 0.0.0.0/1 128.0.0.0/1; do
+		ip -n "$NS_NETVM" route replace "$r" via "$LAB_HOME_ROUTER" dev up0 || rc=1
+	done
+	rx0=$(n netvm wg show "$NETVM_TUN" transfer | awk '{ print $2 }')
+	work_get "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER" || { echo "work: portal not reached"; rc=1; }
+	n netvm curl -sS -m 5 "http://$LAB_PORTAL/" | grep -qF "$LAB_PORTAL_MARKER" || { echo "netvm: portal not reached"; rc=1; }
+	[ "$(n work dig +short +time=2 +tries=1 "@$LAB_WORK_ROUTER" "$LAB_PORTAL_NAME")" = "$LAB_PORTAL" ] ||
+		{ echo "work: no answer from the LGWAN resolver"; rc=1; }
+	rx1=$(n netvm wg show "$NETVM_TUN" transfer | awk '{ print $2 }')
+	for r in 10.64.0.0/17 10.64.1.80/32 $LAB_LGWAN_DNS/32 0.0.0.0/1 128.0.0.0/1; do
+		ip -n "$NS_NETVM" route del "$r" via "$LAB_HOME_ROUTER" dev up0
+	done
+	echo "tunnel received $((rx1 - rx0)) bytes; home LAN leak counter +$(($(lab_leak leak) - l0))"
+	[ "$rc" = 0 ] && [ $((rx1 - rx0)) -gt 0 ] && [ "$(lab_leak leak)" = "$l0" ]
+}
+check "routes pushed via the home router for LGWAN, its resolver, 0/1 and 128/1: work, the netvm and DNS still through the tunnel, 0 leaked" pushed_routes
+
 no_leak() { lab_leaks; [ "$(lab_leak leak)" = 0 ]; }
 check "home LAN leak counter: nothing but DHCP and the tunnel (0 leaked)" no_leak
 
