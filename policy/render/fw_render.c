@@ -238,12 +238,13 @@ render_input(const struct fw_params *p, struct buf *o)
 	 * forged from the gateway's public address and port, and through
 	 * "established" with one forged from the far end of a tracked flow
 	 * (32-uplink-inner). Before "established", so that it holds for
-	 * both. The tunnel's packets are addressed to the tunnel. */
+	 * both. The tunnel's packets are addressed to the tunnel. The base
+	 * ruleset (no policy) accepts nothing but DHCP replies and tracked
+	 * flows of the netvm's own, which it no longer starts: it stays as
+	 * small as it is. */
 	if (p->pol != NULL)
 		buf_printf(o, "\t\tiifname != \"%s\" fib daddr . iif type != { local, broadcast } counter drop comment \"not addressed to this uplink\"\n",
 		    p->tun_if);
-	else
-		buf_printf(o, "\t\tfib daddr . iif type != { local, broadcast } counter drop comment \"not addressed to this uplink\"\n");
 	buf_printf(o, "\t\tct state invalid drop\n"
 	    "\t\tct state established,related accept\n");
 	/* DHCP replies and the gateway come from an uplink, never from

@@ -17,7 +17,13 @@
 # Exact counters: the netvm's prerouting counter (-400) sees every forged
 # datagram, a counter after the input filter (priority 10) sees none. With
 # the rule removed from the renderer (chain input, "not addressed to this
-# uplink"), 'passed' counts the 12 forged from the gateway.
+# uplink"), 'passed' counts the 8 forged from the gateway in each round.
+#
+# Then two hostile-uplink cases found sound, each shown to fail with its
+# protection removed: a rogue router advertisement on an uplink with a
+# real netvm's IPv6 defaults (the input filter's IPv6 drop), and routes
+# pushed through DHCP more specific than the tunnel's ("TunnelVision": the
+# mode's mark picks its routing table before the main one is consulted).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
