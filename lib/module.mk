@@ -3,7 +3,7 @@
 # wire formats that two programs speak (docs/architecture.md, "Layers").
 # Everything here goes into libsekisho.a; a program links what it uses.
 LIB_SRCS += lib/log.c lib/encode.c lib/util.c lib/buf.c lib/proc.c lib/udp.c lib/ifname.c lib/cli.c lib/secfile.c \
-	lib/nftload.c lib/sandbox.c lib/sandbox_dump.c lib/notify.c
+	lib/nftload.c lib/nfnl.c lib/sandbox.c lib/sandbox_dump.c lib/notify.c
 LIB_SRCS += lib/proto/beacon_wire.c lib/proto/beacon_sign.c lib/proto/dist_wire.c \
 	lib/proto/control_wire.c lib/proto/dns_wire.c lib/proto/probe_wire.c \
 	lib/proto/bverify_wire.c lib/proto/signon_wire.c lib/proto/signon_crypto.c \

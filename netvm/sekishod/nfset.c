@@ -16,6 +16,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "lib/nfnl.h"
+
 enum ftype { F_IPV4, F_IPV6, F_SERVICE, F_PROTO, F_MARK, F_IFNAME };
 
 static const struct {
@@ -313,76 +315,15 @@ read_elem(const struct settype *st, const char *s, struct elem *e)
 	return s == end ? 0 : -1;
 }
 
-/* ---- netlink messages into a buf ---------------------------------------- */
-
-static void
-put(struct buf *b, const void *p, size_t n)
-{
-	static const char zero[4];
-
-	buf_add(b, p, n);
-	if (n % 4)
-		buf_add(b, zero, 4 - n % 4);
-}
-
-static size_t
-attr(struct buf *b, uint16_t type, const void *p, size_t n)
-{
-	struct nlattr a = { .nla_len = (uint16_t)(sizeof(a) + n), .nla_type = type };
-	size_t at = b->len;
-
-	put(b, &a, sizeof(a));
-	if (n > 0)
-		put(b, p, n);
-	return at;
-}
-
-static size_t
-nest(struct buf *b, uint16_t type)
-{
-	return attr(b, type | NLA_F_NESTED, NULL, 0);
-}
-
-static void
-nest_end(struct buf *b, size_t at)
-{
-	uint16_t len = (uint16_t)(b->len - at);
-
-	if (!b->oom)
-		memcpy(b->p + at, &len, sizeof(len));	/* nla_len comes first */
-}
-
-static size_t
-msg(struct buf *b, uint16_t type, uint16_t flags, uint32_t seq, uint8_t family,
-    uint16_t res_id)
-{
-	struct nlmsghdr h = { .nlmsg_type = type, .nlmsg_flags = NLM_F_REQUEST | flags,
-	    .nlmsg_seq = seq };
-	struct nfgenmsg g = { .nfgen_family = family, .version = NFNETLINK_V0,
-	    .res_id = htons(res_id) };
-	size_t at = b->len;
-
-	put(b, &h, sizeof(h));
-	put(b, &g, sizeof(g));
-	return at;
-}
-
-static void
-msg_end(struct buf *b, size_t at)
-{
-	uint32_t len = (uint32_t)(b->len - at);
-
-	if (!b->oom)
-		memcpy(b->p + at, &len, sizeof(len));	/* nlmsg_len comes first */
-}
+/* ---- netlink messages into a buf: lib/nfnl.h's builders ---------------- */
 
 static void
 value(struct buf *b, uint16_t type, const uint8_t *p, size_t n)
 {
-	size_t at = nest(b, type);
+	size_t at = nfnl_nest(b, type);
 
-	attr(b, NFTA_DATA_VALUE, p, n);
-	nest_end(b, at);
+	nfnl_attr(b, NFTA_DATA_VALUE, p, n);
+	nfnl_nest_end(b, at);
 }
 
 /* One element's netlink form: key (and key end), flags, value, timeout. */
@@ -390,7 +331,7 @@ static void
 put_elem(struct buf *b, const uint8_t *key, const uint8_t *key_end, size_t klen,
     uint32_t flags, const uint8_t *data, size_t dlen, uint64_t timeout_ms)
 {
-	size_t at = nest(b, NFTA_LIST_ELEM);
+	size_t at = nfnl_nest(b, NFTA_LIST_ELEM);
 
 	value(b, NFTA_SET_ELEM_KEY, key, klen);
 	if (key_end != NULL)
@@ -398,16 +339,16 @@ put_elem(struct buf *b, const uint8_t *key, const uint8_t *key_end, size_t klen,
 	if (flags != 0) {
 		uint32_t f = htonl(flags);
 
-		attr(b, NFTA_SET_ELEM_FLAGS, &f, sizeof(f));
+		nfnl_attr(b, NFTA_SET_ELEM_FLAGS, &f, sizeof(f));
 	}
 	if (timeout_ms != 0) {
 		uint64_t t = htobe64(timeout_ms);
 
-		attr(b, NFTA_SET_ELEM_TIMEOUT, &t, sizeof(t));
+		nfnl_attr(b, NFTA_SET_ELEM_TIMEOUT, &t, sizeof(t));
 	}
 	if (data != NULL)
 		value(b, NFTA_SET_ELEM_DATA, data, dlen);
-	nest_end(b, at);
+	nfnl_nest_end(b, at);
 }
 
 /* The big-endian number in k (n bytes) plus one; 0 if it overflowed. */
@@ -435,8 +376,8 @@ msgs_close(struct msgs *s)
 {
 	if (s->m == 0)
 		return;
-	nest_end(s->b, s->list);
-	msg_end(s->b, s->m);
+	nfnl_nest_end(s->b, s->list);
+	nfnl_msg_end(s->b, s->m);
 	s->m = 0;
 }
 
@@ -446,11 +387,11 @@ msgs_room(struct msgs *s)
 	if (s->m != 0 && s->b->len - s->list < LIST_MAX)
 		return;
 	msgs_close(s);
-	s->m = msg(s->b, (NFNL_SUBSYS_NFTABLES << 8) | s->type, s->flags, (*s->seq)++,
+	s->m = nfnl_msg(s->b, (NFNL_SUBSYS_NFTABLES << 8) | s->type, s->flags, (*s->seq)++,
 	    NFPROTO_INET, 0);
-	attr(s->b, NFTA_SET_ELEM_LIST_TABLE, s->table, strlen(s->table) + 1);
-	attr(s->b, NFTA_SET_ELEM_LIST_SET, s->set, strlen(s->set) + 1);
-	s->list = nest(s->b, NFTA_SET_ELEM_LIST_ELEMENTS);
+	nfnl_attr(s->b, NFTA_SET_ELEM_LIST_TABLE, s->table, strlen(s->table) + 1);
+	nfnl_attr(s->b, NFTA_SET_ELEM_LIST_SET, s->set, strlen(s->set) + 1);
+	s->list = nfnl_nest(s->b, NFTA_SET_ELEM_LIST_ELEMENTS);
 }
 
 /* The elements items (n) of set st into messages s: adding (values,
@@ -522,7 +463,7 @@ nfset_encode(const struct fw_elem_change *v, size_t n, const char *table,
 			rc = sk_errorf(err, ENOTSUP, "set %s: its type is not encoded here", v[i].set);
 			goto out;
 		}
-	msg_end(out, msg(out, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
+	nfnl_msg_end(out, nfnl_msg(out, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
 	/* Every deletion first, then every addition: one transaction. */
 	for (int add = 0; add < 2; add++)
 		for (size_t i = 0; i < n; i++) {
@@ -531,12 +472,12 @@ nfset_encode(const struct fw_elem_change *v, size_t n, const char *table,
 			    add ? NLM_F_CREATE : 0, &seq, 0, 0 };
 
 			if (!add && v[i].flush) {	/* a delete without elements */
-				size_t m = msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM,
+				size_t m = nfnl_msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM,
 				    0, seq++, NFPROTO_INET, 0);
 
-				attr(out, NFTA_SET_ELEM_LIST_TABLE, table, strlen(table) + 1);
-				attr(out, NFTA_SET_ELEM_LIST_SET, v[i].set, strlen(v[i].set) + 1);
-				msg_end(out, m);
+				nfnl_attr(out, NFTA_SET_ELEM_LIST_TABLE, table, strlen(table) + 1);
+				nfnl_attr(out, NFTA_SET_ELEM_LIST_SET, v[i].set, strlen(v[i].set) + 1);
+				nfnl_msg_end(out, m);
 				continue;
 			}
 			if ((rc = put_items(&s, &st[i], add ? v[i].add : v[i].del,
@@ -579,7 +520,7 @@ batch_end(struct nfset_batch *bt, uint32_t seq, struct sk_error *err)
 		h->nlmsg_flags |= NLM_F_ACK;
 		*last = h->nlmsg_seq;
 	}
-	msg_end(out, msg(out, NFNL_MSG_BATCH_END, 0, seq, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
+	nfnl_msg_end(out, nfnl_msg(out, NFNL_MSG_BATCH_END, 0, seq, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
 	if (out->oom)
 		return sk_errorf(err, ENOMEM, "element batch: out of memory");
 	return 0;
@@ -637,7 +578,7 @@ static void
 attr_u32(struct buf *b, uint16_t type, uint32_t v)
 {
 	v = htonl(v);
-	attr(b, type, &v, sizeof(v));
+	nfnl_attr(b, type, &v, sizeof(v));
 }
 
 /* libnftnl's user data: type, length, value (a u32 in host order). */
@@ -664,7 +605,7 @@ put_newset(struct buf *b, const char *table, const char *name, const struct sett
     uint32_t seq, uint32_t id)
 {
 	uint32_t flags = 0, key = 0;
-	size_t klen = 0, at = msg(b, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSET,
+	size_t klen = 0, at = nfnl_msg(b, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSET,
 	    NLM_F_CREATE | NLM_F_EXCL, seq, NFPROTO_INET, 0);
 	struct buf u;
 
@@ -679,8 +620,8 @@ put_newset(struct buf *b, const char *table, const char *name, const struct sett
 		flags |= NFT_SET_CONCAT;
 	if (st->has_data)
 		flags |= NFT_SET_MAP;
-	attr(b, NFTA_SET_TABLE, table, strlen(table) + 1);
-	attr(b, NFTA_SET_NAME, name, strlen(name) + 1);
+	nfnl_attr(b, NFTA_SET_TABLE, table, strlen(table) + 1);
+	nfnl_attr(b, NFTA_SET_NAME, name, strlen(name) + 1);
 	attr_u32(b, NFTA_SET_FLAGS, flags);
 	attr_u32(b, NFTA_SET_KEY_TYPE, key);
 	attr_u32(b, NFTA_SET_KEY_LEN, (uint32_t)klen);
@@ -690,16 +631,16 @@ put_newset(struct buf *b, const char *table, const char *name, const struct sett
 	}
 	attr_u32(b, NFTA_SET_ID, id);
 	if (flags & NFT_SET_CONCAT) {
-		size_t d = nest(b, NFTA_SET_DESC), c = nest(b, NFTA_SET_DESC_CONCAT);
+		size_t d = nfnl_nest(b, NFTA_SET_DESC), c = nfnl_nest(b, NFTA_SET_DESC_CONCAT);
 
 		for (size_t i = 0; i < st->nkey; i++) {
-			size_t f = nest(b, NFTA_LIST_ELEM);
+			size_t f = nfnl_nest(b, NFTA_LIST_ELEM);
 
 			attr_u32(b, NFTA_SET_FIELD_LEN, (uint32_t)flen(st->key[i]));
-			nest_end(b, f);
+			nfnl_nest_end(b, f);
 		}
-		nest_end(b, c);
-		nest_end(b, d);
+		nfnl_nest_end(b, c);
+		nfnl_nest_end(b, d);
 	}
 	/* The key's byte order (none for a concatenation), the value's and
 	 * that the value is no interval (maps); a concatenation's "typeof"
@@ -717,9 +658,9 @@ put_newset(struct buf *b, const char *table, const char *name, const struct sett
 	if (u.oom)
 		b->oom = 1;
 	else
-		attr(b, NFTA_SET_USERDATA, u.p, u.len);
+		nfnl_attr(b, NFTA_SET_USERDATA, u.p, u.len);
 	buf_free(&u);
-	msg_end(b, at);
+	nfnl_msg_end(b, at);
 }
 
 int
@@ -734,13 +675,13 @@ nfset_encode_new(const struct fw_elem_change *v, size_t n, const char *table,
 	buf_init(out);
 	bt->first = seq;
 	bt->last = 0;
-	msg_end(out, msg(out, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
+	nfnl_msg_end(out, nfnl_msg(out, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
 	/* "table inet NAME": created if absent, left as it is if not */
-	at = msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE, NLM_F_CREATE, seq++,
+	at = nfnl_msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE, NLM_F_CREATE, seq++,
 	    NFPROTO_INET, 0);
-	attr(out, NFTA_TABLE_NAME, table, strlen(table) + 1);
+	nfnl_attr(out, NFTA_TABLE_NAME, table, strlen(table) + 1);
 	attr_u32(out, NFTA_TABLE_FLAGS, 0);
-	msg_end(out, at);
+	nfnl_msg_end(out, at);
 	for (size_t i = 0; i < n; i++) {
 		struct msgs s = { out, table, v[i].set, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
 		    &seq, 0, 0 };
@@ -774,19 +715,19 @@ nfset_encode_drop(const char *const *sets, size_t n, const char *table, int drop
 	buf_init(out);
 	bt->first = seq;
 	bt->last = 0;
-	msg_end(out, msg(out, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
+	nfnl_msg_end(out, nfnl_msg(out, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
 	for (size_t i = 0; i < n; i++) {
-		at = msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSET, 0, seq++,
+		at = nfnl_msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSET, 0, seq++,
 		    NFPROTO_INET, 0);
-		attr(out, NFTA_SET_TABLE, table, strlen(table) + 1);
-		attr(out, NFTA_SET_NAME, sets[i], strlen(sets[i]) + 1);
-		msg_end(out, at);
+		nfnl_attr(out, NFTA_SET_TABLE, table, strlen(table) + 1);
+		nfnl_attr(out, NFTA_SET_NAME, sets[i], strlen(sets[i]) + 1);
+		nfnl_msg_end(out, at);
 	}
 	if (drop_table) {
-		at = msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE, 0, seq++,
+		at = nfnl_msg(out, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE, 0, seq++,
 		    NFPROTO_INET, 0);
-		attr(out, NFTA_TABLE_NAME, table, strlen(table) + 1);
-		msg_end(out, at);
+		nfnl_attr(out, NFTA_TABLE_NAME, table, strlen(table) + 1);
+		nfnl_msg_end(out, at);
 	}
 	if ((rc = batch_end(bt, seq, err)) < 0)
 		nfset_free(bt);
