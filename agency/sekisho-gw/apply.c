@@ -368,6 +368,9 @@ gw_apply(struct gw *g, const char *table, int first, struct sk_error *err)
 		return sk_errorf(err, ENOMEM, "out of memory: the change is not applied");
 	if (a->n == 0 && table == NULL && !first)
 		return 0;
+	/* a session's change alone: one nfnetlink batch (stage.c) */
+	if (table == NULL && !first && gw_stage_only(a))
+		return gw_stage_apply(g, err);
 	for (size_t i = 0; i < a->n; i++)
 		if (a->v[i].type == GW_ACT_LOG)
 			log_info("%s", a->v[i].msg);

@@ -1032,6 +1032,7 @@ done:
 	src_disconnect(&g);
 	gw_engine_free(&g.e);
 	gw_actions_free(&g.acts);
+	gw_stage_close();
 	free(g.groups_key);
 	wipe(g.priv, sizeof(g.priv));
 	if (keeper_lost)

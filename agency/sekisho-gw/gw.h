@@ -12,6 +12,7 @@
  *   source.c      the registry: rows, groups, their rendered ruleset
  *   apply.c       engine actions -> one nftables transaction, one
  *                 WireGuard set, conntrack removals (ct.c)
+ *   stage.c       a session's elements alone -> one nfnetlink batch
  *   sessd.c       the session socket: connections, fixed messages
  *                 (lib/proto/gwsess_wire.h)
  *   client.c      the CLI side of the socket (status, session)
@@ -112,6 +113,18 @@ int src_groups(struct gw *g, const struct gw_row *rows, size_t n, struct buf *ou
 int gw_apply(struct gw *g, const char *table, int first, struct sk_error *err);
 /* Whether our table (inet GW_TABLE) is in force: 1, 0, or -1. */
 int gw_table_in_force(void);
+/* stage.c: a change of stage-2 elements alone (a session opened,
+ * closed, handed over) as one nfnetlink batch on a netfilter socket kept
+ * open, not libnftables text; gw_apply takes that way for such a change.
+ * gw_stage_only: 1 if g->acts holds stage actions and log lines alone.
+ * gw_stage_encode (pure): the batch, numbered from seq; 0, -ENOMEM or
+ * -EINVAL (a timeout out of bounds), with err. */
+struct nfnl_batch;
+int gw_stage_only(const struct gw_actions *a);
+int gw_stage_encode(const struct gw_actions *a, uint32_t seq, struct nfnl_batch *bt,
+    struct sk_error *err);
+int gw_stage_apply(struct gw *g, struct sk_error *err);
+void gw_stage_close(void);
 /* ct.c: the tracked connections of addrs[0..n) (either side, either
  * direction), removed with one dump of the table for all of them;
  * removed[i] counts addrs[i]'s (an address listed twice counts at its

@@ -13,13 +13,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <endian.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "agency/sekisho-gw/engine.h"
 #include "agency/sekisho-gw/gw.h"
 #include "lib/encode.h"
+#include "lib/nfnl.h"
 #include "lib/proto/gwsess_wire.h"
 
 static struct gw_engine e;
@@ -826,6 +829,167 @@ test_sessd_out(void **state)
 	close(sv[0]);
 }
 
+/* stage.c: a session's change as one nfnetlink batch, message for
+ * message what the text path loaded: removals first ("add with 1 s,
+ * then delete", in the actions' order), then the signed_on additions,
+ * then the role elements; the last element message asks for the ack. */
+struct want {
+	uint16_t	type;	/* NFT_MSG_NEWSETELEM / NFT_MSG_DELSETELEM */
+	const char	*set;
+	const char	*addr;
+	uint64_t	timeout_ms;	/* 0: none */
+};
+
+static void
+check_batch(const struct nfnl_batch *bt, const struct want *w, size_t n)
+{
+	const struct nlmsghdr *h = (const struct nlmsghdr *)(const void *)bt->b.p;
+	int left = (int)bt->b.len;
+	size_t k = 0;
+
+	assert_true(mnl_nlmsg_ok(h, left));
+	assert_int_equal(h->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	assert_int_equal(h->nlmsg_seq, bt->first);
+	for (h = mnl_nlmsg_next(h, &left); mnl_nlmsg_ok(h, left) &&
+	    h->nlmsg_type != NFNL_MSG_BATCH_END; h = mnl_nlmsg_next(h, &left), k++) {
+		const struct nlattr *a, *list = NULL, *el = NULL, *key = NULL, *tmo = NULL;
+		const char *table = NULL, *set = NULL;
+		struct in_addr want;
+
+		assert_true(k < n);
+		assert_int_equal(h->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | w[k].type);
+		assert_int_equal(h->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL),
+		    w[k].type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
+		assert_int_equal(!!(h->nlmsg_flags & NLM_F_ACK), k + 1 == n);
+		assert_int_equal(h->nlmsg_seq, bt->first + 1 + k);
+		mnl_attr_for_each(a, h, sizeof(struct nfgenmsg)) {
+			if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_TABLE)
+				table = mnl_attr_get_str(a);
+			else if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET)
+				set = mnl_attr_get_str(a);
+			else if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS)
+				list = a;
+		}
+		assert_string_equal(table, GW_TABLE);
+		assert_string_equal(set, w[k].set);
+		assert_non_null(list);
+		mnl_attr_for_each_nested(a, list) {
+			assert_null(el);	/* one element a message */
+			el = a;
+		}
+		assert_non_null(el);
+		mnl_attr_for_each_nested(a, el) {
+			if (mnl_attr_get_type(a) == NFTA_SET_ELEM_KEY)
+				key = mnl_attr_get_payload(a);
+			else if (mnl_attr_get_type(a) == NFTA_SET_ELEM_TIMEOUT)
+				tmo = a;
+			else
+				fail_msg("element attribute %u", mnl_attr_get_type(a));
+		}
+		assert_non_null(key);
+		assert_int_equal(mnl_attr_get_type(key), NFTA_DATA_VALUE);
+		assert_int_equal(mnl_attr_get_payload_len(key), 4);
+		inet_pton(AF_INET, w[k].addr, &want);
+		assert_memory_equal(mnl_attr_get_payload(key), &want, 4);
+		if (w[k].timeout_ms == 0)
+			assert_null(tmo);
+		else {
+			assert_non_null(tmo);
+			assert_int_equal(be64toh(mnl_attr_get_u64(tmo)), w[k].timeout_ms);
+		}
+	}
+	assert_int_equal(k, n);
+	assert_true(mnl_nlmsg_ok(h, left));
+	assert_int_equal(h->nlmsg_type, NFNL_MSG_BATCH_END);
+	assert_int_equal(bt->last, bt->first + n);
+	assert_int_equal(h->nlmsg_len, (uint32_t)left);	/* nothing follows */
+}
+
+static struct gw_action
+stage(enum gw_act_type t, const char *addr, const char *role, int replace,
+    const char *old_role, int64_t timeout_s)
+{
+	struct gw_action x;
+
+	memset(&x, 0, sizeof(x));
+	x.type = t;
+	snprintf(x.device, sizeof(x.device), "pc-1");
+	inet_pton(AF_INET, addr, &x.a4);
+	snprintf(x.role, sizeof(x.role), "%s", role);
+	snprintf(x.old_role, sizeof(x.old_role), "%s", old_role);
+	x.replace = replace;
+	x.timeout_s = timeout_s;
+	return x;
+}
+
+static void
+test_stage_batch(void **state)
+{
+	struct gw_action v[3];
+	struct gw_actions a = { v, 0, 3, 0 };
+	struct nfnl_batch bt;
+	struct sk_error err;
+
+	(void)state;
+	/* an opening with a role: signed_on, then role_tax, both timed */
+	v[0] = stage(GW_ACT_STAGE_ADD, "10.77.0.5", "tax", 0, "", 600);
+	a.n = 1;
+	assert_true(gw_stage_only(&a));
+	assert_int_equal(gw_stage_encode(&a, 100, &bt, &err), 0);
+	check_batch(&bt, (const struct want[]){
+	    { NFT_MSG_NEWSETELEM, "signed_on", "10.77.0.5", 600000 },
+	    { NFT_MSG_NEWSETELEM, "role_tax", "10.77.0.5", 600000 } }, 2);
+	assert_int_equal(bt.first, 100);
+	nfnl_batch_free(&bt);
+
+	/* a handover from a user of role tax to one of none, and another
+	 * device's close: every removal first, then the addition */
+	v[0] = stage(GW_ACT_LOG, "0.0.0.0", "", 0, "", 0);
+	v[1] = stage(GW_ACT_STAGE_ADD, "10.77.0.5", "", 1, "tax", 300);
+	v[2] = stage(GW_ACT_STAGE_DEL, "10.77.0.6", "", 0, "", 0);
+	a.n = 3;
+	assert_true(gw_stage_only(&a));
+	assert_int_equal(gw_stage_encode(&a, 7, &bt, &err), 0);
+	check_batch(&bt, (const struct want[]){
+	    { NFT_MSG_NEWSETELEM, "signed_on", "10.77.0.5", 1000 },
+	    { NFT_MSG_DELSETELEM, "signed_on", "10.77.0.5", 0 },
+	    { NFT_MSG_NEWSETELEM, "role_tax", "10.77.0.5", 1000 },
+	    { NFT_MSG_DELSETELEM, "role_tax", "10.77.0.5", 0 },
+	    { NFT_MSG_NEWSETELEM, "signed_on", "10.77.0.6", 1000 },
+	    { NFT_MSG_DELSETELEM, "signed_on", "10.77.0.6", 0 },
+	    { NFT_MSG_NEWSETELEM, "signed_on", "10.77.0.5", 300000 } }, 7);
+	nfnl_batch_free(&bt);
+
+	/* a close of a session with a role: out of both sets */
+	v[0] = stage(GW_ACT_STAGE_DEL, "10.77.0.5", "tax", 0, "", 0);
+	a.n = 1;
+	assert_int_equal(gw_stage_encode(&a, 1, &bt, &err), 0);
+	check_batch(&bt, (const struct want[]){
+	    { NFT_MSG_NEWSETELEM, "signed_on", "10.77.0.5", 1000 },
+	    { NFT_MSG_DELSETELEM, "signed_on", "10.77.0.5", 0 },
+	    { NFT_MSG_NEWSETELEM, "role_tax", "10.77.0.5", 1000 },
+	    { NFT_MSG_DELSETELEM, "role_tax", "10.77.0.5", 0 } }, 4);
+	nfnl_batch_free(&bt);
+
+	/* a timeout nftables would refuse is never sent */
+	v[0] = stage(GW_ACT_STAGE_ADD, "10.77.0.5", "", 0, "", 0);
+	assert_int_equal(gw_stage_encode(&a, 1, &bt, &err), -EINVAL);
+	assert_string_equal(err.msg, "device pc-1: a stage-2 timeout of 0 s");
+	v[0] = stage(GW_ACT_STAGE_ADD, "10.77.0.5", "", 0, "", GW_SESSION_MAX_S + 1);
+	assert_int_equal(gw_stage_encode(&a, 1, &bt, &err), -EINVAL);
+
+	/* anything but stage actions and log lines: the text path */
+	v[1] = stage(GW_ACT_ELEM_ADD, "10.77.0.7", "", 0, "", 0);
+	v[0] = stage(GW_ACT_STAGE_ADD, "10.77.0.5", "", 0, "", 60);
+	a.n = 2;
+	assert_false(gw_stage_only(&a));
+	v[0] = stage(GW_ACT_LOG, "0.0.0.0", "", 0, "", 0);
+	a.n = 1;
+	assert_false(gw_stage_only(&a));	/* nothing to send */
+	a.n = 0;
+	assert_false(gw_stage_only(&a));
+}
+
 int
 main(void)
 {
@@ -844,6 +1008,7 @@ main(void)
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_ct_match),
 		cmocka_unit_test(test_sessd_out),
+		cmocka_unit_test(test_stage_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
