@@ -374,6 +374,20 @@ pool_addr(const char *pool, uint64_t offset, char *out, size_t outlen,
 	return 0;
 }
 
+int
+reg_gateway_tunnel(struct reg *r, char *out, size_t outlen, struct sk_error *err)
+{
+	char pool[64];
+	int rc;
+
+	if ((rc = reg_meta_get(r, "pool4", pool, sizeof(pool), err)) == -ENOENT || (rc == 0 &&
+	    pool[0] == '\0'))
+		return sk_errorf(err, ENOENT, "the registry has no address pool: run init first");
+	if (rc < 0)
+		return rc;
+	return pool_addr(pool, 1, out, outlen, err);
+}
+
 struct add_pre {
 	char	state[16], other[REG_NAME_MAX + 1], pool4[64], pool6[64], next[24];
 	int	group;

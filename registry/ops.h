@@ -252,12 +252,24 @@ int reg_session_close_staff(struct reg *r, const struct reg_actor *a,
  * bundle (sekisho-provision device export signs it), and what the gateway
  * compiles the device's rules from. Parsing it is the caller's (policy/).
  */
-/* The text for template tmpl: *out malloc'd, *outlen without the NUL. */
+/* The text for template tmpl: *out malloc'd, *outlen without the NUL.
+ * gw (reg_gateway_tunnel's "A.B.C.D/32", or NULL: the template as it
+ * is): every gateway block of the template gets "tunnel-address GW"
+ * where it has none, in a place that moves none of the template's lines
+ * (docs/provisioning.md, "Bundles"); a block whose own tunnel-address is
+ * another: -EINVAL, "line N: ..." in err. -ENOMEM, -E2BIG. */
 int reg_policy_compose(const char *tmpl, const struct reg_device *d,
-    const char *key_file, int64_t serial, char **out, size_t *outlen);
+    const char *key_file, int64_t serial, const char *gw, char **out, size_t *outlen,
+    struct sk_error *err);
+/* The gateways' own address in the tunnel: the IPv4 pool's .1, as
+ * "A.B.C.D/32" (sekisho-gw refuses it to any device). -ENOENT without a
+ * pool (init not run). */
+int reg_gateway_tunnel(struct reg *r, char *out, size_t outlen, struct sk_error *err);
 /* The device's policy with serial d->serial (its last bundle's; 0 if
- * never exported) from its group's current template: *text malloc'd,
- * NUL-terminated. -ENOENT no such group. */
+ * never exported) from its group's current template, the gateways'
+ * tunnel address filled in: *text malloc'd, NUL-terminated. -ENOENT no
+ * such group or no pool; -EINVAL a template that contradicts the
+ * registry. */
 int reg_device_policy_text(struct reg *r, const struct reg_device *d, char **text,
     struct sk_error *err);
 

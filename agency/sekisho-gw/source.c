@@ -219,7 +219,7 @@ group_policy(struct gw *g, const char *name, struct policy *pol, char **text)
 	snprintf(d.addr4, sizeof(d.addr4), "10.255.255.254/32");
 	if (grp.ipv6)
 		snprintf(d.addr6, sizeof(d.addr6), "fd00::fffe/128");
-	rc = reg_policy_compose(grp.tmpl, &d, grp.key_file, 1, text, &len);
+	rc = reg_policy_compose(grp.tmpl, &d, grp.key_file, 1, NULL, text, &len, NULL);
 	reg_group_free(&grp);
 	if (rc < 0)
 		return rc;

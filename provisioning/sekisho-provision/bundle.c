@@ -7,6 +7,7 @@
  */
 #include "provisioning/sekisho-provision/prov.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +15,47 @@
 
 #include "lib/encode.h"
 
+const char *
+prov_gw_tunnel(struct prov *p, struct sk_error *err)
+{
+	if (p->gw_tunnel[0] != '\0')
+		return p->gw_tunnel;
+	if (prov_open(p) != 0) {
+		sk_errorf(err, EIO, "the registry cannot be opened");
+		return NULL;
+	}
+	if (reg_gateway_tunnel(p->r, p->gw_tunnel, sizeof(p->gw_tunnel), err) < 0) {
+		p->gw_tunnel[0] = '\0';
+		return NULL;
+	}
+	return p->gw_tunnel;
+}
+
+/* "line N: what" (reg_policy_compose's) as "NAME:N: what" */
+static int
+template_error(const char *name, struct sk_error *err)
+{
+	unsigned line;
+	int at = 0;
+
+	if (sscanf(err->msg, "line %u: %n", &line, &at) == 1 && at > 0) {
+		char what[sizeof(err->msg)];
+
+		snprintf(what, sizeof(what), "%s", err->msg + at);
+		sk_errorf(err, EINVAL, "%s:%u: %s", name, line, what);
+	}
+	return -EINVAL;
+}
+
 int
-prov_template_check(const char *name, const char *tmpl, const char *key_file,
-    int *ipv6, struct sk_error *err)
+prov_template_check(struct prov *p, const char *name, const char *tmpl,
+    const char *key_file, int *ipv6, struct sk_error *err)
 {
 	struct reg_device d;
 	struct policy pol;
 	struct sk_error e1;
-	const char *l;
+	struct in_addr want;
+	const char *l, *gw;
 	unsigned line = 1;
 	char *text;
 	size_t len;
@@ -42,20 +76,24 @@ prov_template_check(const char *name, const char *tmpl, const char *key_file,
 	}
 	if (key_file[0] != '/')
 		return sk_errorf(err, EINVAL, "key file '%s' is not an absolute path", key_file);
+	/* the registry's gateways' address (none before init: not checked) */
+	if ((gw = prov_gw_tunnel(p, &e1)) == NULL && strstr(e1.msg, "no address pool") == NULL)
+		return sk_errorf(err, EIO, "%s", e1.msg);
 	memset(&d, 0, sizeof(d));
 	snprintf(d.name, sizeof(d.name), "template-check");
 	snprintf(d.addr4, sizeof(d.addr4), "10.255.255.254/32");
+	/* the template as IT wrote it first: the parser's lines are its own */
 	for (*ipv6 = 0; *ipv6 <= 1; (*ipv6)++) {
 		if (*ipv6)
 			snprintf(d.addr6, sizeof(d.addr6), "fd00:ffff::fffe/128");
-		if (reg_policy_compose(tmpl, &d, key_file, 1, &text, &len) < 0)
-			return sk_errorf(err, ENOMEM, "out of memory");
+		if (reg_policy_compose(tmpl, &d, key_file, 1, NULL, &text, &len, err) < 0)
+			return -ENOMEM;
 		memset(&pol, 0, sizeof(pol));
 		rc = policy_parse_buf(name, text, len, &pol, *ipv6 ? err : &e1);
 		free(text);
 		if (rc == 0) {
 			policy_free(&pol);
-			return 0;
+			break;
 		}
 		/* only a want of tunnel-address6 makes it worth a second try */
 		if (!*ipv6 && strstr(e1.msg, "tunnel-address6") == NULL) {
@@ -64,8 +102,36 @@ prov_template_check(const char *name, const char *tmpl, const char *key_file,
 			return -EINVAL;
 		}
 	}
-	*ipv6 = 0;
-	return -EINVAL;
+	if (*ipv6 > 1) {
+		*ipv6 = 0;
+		return -EINVAL;
+	}
+	if (gw == NULL)
+		return 0;
+	/* then with the gateways' tunnel-address filled in, as every bundle */
+	if ((rc = reg_policy_compose(tmpl, &d, key_file, 1, gw, &text, &len, err)) < 0)
+		return rc == -EINVAL ? template_error(name, err) : rc;
+	memset(&pol, 0, sizeof(pol));
+	rc = policy_parse_buf(name, text, len, &pol, err);
+	free(text);
+	if (rc < 0)
+		return -EINVAL;
+	{
+		char a[INET_ADDRSTRLEN];	/* "A.B.C.D/32": the address before '/' */
+
+		snprintf(a, sizeof(a), "%.*s", (int)strcspn(gw, "/"), gw);
+		if (inet_pton(AF_INET, a, &want) != 1)
+			return sk_errorf(err, EINVAL, "the registry's gateway address %s", gw);
+	}
+	for (size_t i = 0; i < pol.n_gateways; i++)
+		if (pol.gateways[i].tunnel_addr.s_addr != want.s_addr) {
+			rc = sk_errorf(err, EINVAL, "%s:%u: gateway \"%s\": its tunnel-address"
+			    " could not be filled in: end its block with '}' on a line of its own",
+			    name, pol.gateways[i].line, pol.gateways[i].name);
+			break;
+		}
+	policy_free(&pol);
+	return rc < 0 ? rc : 0;
 }
 
 static int
@@ -94,6 +160,8 @@ prov_sign_device(struct prov *p, const struct reg_device *d,
 {
 	uint8_t dev[KEY_LEN];
 	char *text, name[REG_NAME_MAX + 32];
+	struct sk_error e1;
+	const char *gw;
 	size_t len;
 	int rc;
 
@@ -101,8 +169,11 @@ prov_sign_device(struct prov *p, const struct reg_device *d,
 		return rc;
 	if (key_from_b64(dev, d->pubkey) < 0)
 		return sk_errorf(err, EINVAL, "device %s: bad public key", d->name);
-	if (reg_policy_compose(g->tmpl, d, g->key_file, serial, &text, &len) < 0)
-		return sk_errorf(err, ENOMEM, "out of memory");
+	if ((gw = prov_gw_tunnel(p, err)) == NULL)
+		return -EIO;
+	if ((rc = reg_policy_compose(g->tmpl, d, g->key_file, serial, gw, &text, &len, &e1)) < 0)
+		return sk_errorf(err, -rc, "device %s: group %s's template: %s", d->name, g->name,
+		    e1.msg);
 	snprintf(name, sizeof(name), "group %s", g->name);
 	rc = bundle_sign(&p->signer, name, text, len, dev, (uint64_t)p->now,
 	    BUNDLE_MAX_AGE_DEFAULT, out, outlen, err);

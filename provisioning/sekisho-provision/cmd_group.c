@@ -64,7 +64,7 @@ group_add(void *ctx, int argc, char *argv[])
 	snprintf(g.key_file, sizeof(g.key_file), "%s", key_file);
 	if (read_template(pos[1], &g.tmpl, &err) < 0)
 		return prov_fail("%s", err.msg);
-	if (prov_template_check(pos[1], g.tmpl, g.key_file, &g.ipv6, &err) < 0) {
+	if (prov_template_check(p, pos[1], g.tmpl, g.key_file, &g.ipv6, &err) < 0) {
 		free(g.tmpl);
 		return prov_fail("%s", err.msg);
 	}
@@ -102,7 +102,7 @@ group_set(void *ctx, int argc, char *argv[])
 		rc = prov_abort(p, &err);
 		goto out;
 	}
-	if (prov_template_check(pos[1], tmpl, g.key_file, &v6, &err) < 0) {
+	if (prov_template_check(p, pos[1], tmpl, g.key_file, &v6, &err) < 0) {
 		rc = prov_abort(p, &err);
 	} else if (v6 != g.ipv6) {
 		rc = prov_abortf(p, "group %s: the template %s IPv6; its devices' addresses"

@@ -31,6 +31,8 @@ struct prov {
 	int64_t		 now;		/* time(); $SEKISHO_NOW in the test build */
 	struct bundle_signer signer;	/* the active agency key, once loaded */
 	int		 signer_loaded;
+	char		 gw_tunnel[64];	/* the gateways' tunnel address, once read
+					   (prov_gw_tunnel) */
 };
 
 /* A subcommand's options: --name VALUE (val) or --name (flag). */
@@ -127,9 +129,15 @@ int prov_sign_device(struct prov *p, const struct reg_device *d,
     const struct reg_group *g, int64_t serial, uint8_t **out, size_t *outlen,
     struct sk_error *err);
 /* The template parses with a device part filled in; *ipv6 1 if it needs
- * tunnel-address6. Errors as the policy parser's, "NAME:LINE: what". */
-int prov_template_check(const char *name, const char *tmpl, const char *key_file,
-    int *ipv6, struct sk_error *err);
+ * tunnel-address6. Its gateways' tunnel-address is the registry's (the
+ * pool's .1, filled in where the template has none; one that contradicts
+ * it is refused); without a pool yet (init not run), not checked. Errors
+ * as the policy parser's, "NAME:LINE: what". */
+int prov_template_check(struct prov *p, const char *name, const char *tmpl,
+    const char *key_file, int *ipv6, struct sk_error *err);
+/* The gateways' tunnel address (registry/ops.h, reg_gateway_tunnel),
+ * read once: a pointer to it, or NULL with err. */
+const char *prov_gw_tunnel(struct prov *p, struct sk_error *err);
 /* The trust file: every agency key not retired, one per line. */
 int prov_trust_text(struct prov *p, char *out, size_t len, struct sk_error *err);
 

@@ -75,6 +75,18 @@ suite() {	# LABEL URL
 		prov group add g2 bad-serial.conf
 	check "$L: a template that does not parse is refused with the parser's line" bash -c \
 		"! $P group add g3 bad-prefix.conf 2>err && grep -q '^sekisho-provision: bad-prefix.conf:7: ' err"
+	# the gateways' tunnel-address is the registry's (the pool's .1): a
+	# template may give it, the same; another is refused, naming the line
+	sed 's|^\tendpoint 192.0.2.10:51820$|&\n\ttunnel-address 10.77.0.1/32|' tmpl.conf >gw-same.conf
+	sed 's|^\tendpoint 192.0.2.10:51820$|&\n\ttunnel-address 10.77.0.9/32|' tmpl.conf >gw-other.conf
+	check "$L: a template with the gateways' own tunnel-address is taken" prov group add g4 gw-same.conf
+	check "$L: a template whose gateway tunnel-address is not the registry's is refused with one line" is 1 \
+		"sekisho-provision: gw-other.conf:4: gateway \"agency-gw\" has tunnel-address 10.77.0.9/32, but the registry's gateways have 10.77.0.1/32 in the tunnel (the pool's .1): leave it out, sekisho-provision fills it in" \
+		prov group add g5 gw-other.conf
+	check "$L: ... and nothing added" bash -c "! $P -q group show g5 >/dev/null 2>&1"
+	check "$L: nor may group set bring one in" bash -c \
+		"! $P -q group set g4 gw-other.conf 2>err && grep -q '^sekisho-provision: gw-other.conf:4: gateway \"agency-gw\" has tunnel-address 10.77.0.9/32' err &&
+		 $P -q group show g4 | grep -qx '	tunnel-address 10.77.0.1/32'"
 
 	# ---- devices -----------------------------------------------------------
 	local pub2 pub3
@@ -97,6 +109,9 @@ suite() {	# LABEL URL
 	check "$L: the bundle carries the device's part" bash -c \
 		"$POL verify --pubkey \$(grep -v '^#' out1/agency.pub) out1/bundle >/dev/null &&
 		 strings out1/bundle | grep -qx '	tunnel-address 10.77.0.2/32' && strings out1/bundle | grep -qx 'serial 1'"
+	check "$L: the bundle gives the gateway its tunnel-address, the pool's .1 (the liveness probe's echo), the template's lines unmoved" bash -c \
+		"strings out1/bundle | grep -qx 'gateway \"agency-gw\" { tunnel-address 10.77.0.1/32' &&
+		 [ \$(strings out1/bundle | grep -c 'tunnel-address 10.77.0.1/32') = 1 ]"
 	check "$L: a second export: the next serial, no private key again" bash -c \
 		"rm -rf out1b && $P -q device export pc-001 out1b >/dev/null && [ ! -e out1b/device.key ] &&
 		 $POL verify --pubkey \$(grep -v '^#' out1b/agency.pub) --min-serial 2 out1b/bundle | grep -q '^ok serial 2 '"

@@ -863,6 +863,73 @@ t_policy_text(void **state)
 	assert_null(text);
 }
 
+/* The gateways' tunnel-address filled into a template where it shifts
+ * none of its lines; a template's own that contradicts the registry's,
+ * refused with its line. */
+static void
+t_policy_gateways(void **state)
+{
+	static const struct {
+		const char *tmpl, *want;
+	} ok[] = {
+		/* '{' ending its line (a comment after it is the same) */
+		{ "version 1\ngateway \"a\" {\n\tendpoint 192.0.2.1:51820\n}\n",
+		  "version 1\ngateway \"a\" { tunnel-address 10.77.0.1/32\n\tendpoint 192.0.2.1:51820\n}\n" },
+		{ "gateway \"d\" {   # the first } of the two\n}\n",
+		  "gateway \"d\" { tunnel-address 10.77.0.1/32   # the first } of the two\n}\n" },
+		/* a statement after '{', '}' beginning its line */
+		{ "gateway b{endpoint 192.0.2.1:51820\n  }\nlgwan {\n}\n",
+		  "gateway b{endpoint 192.0.2.1:51820\n  tunnel-address 10.77.0.1/32 }\nlgwan {\n}\n" },
+		/* neither: a line of its own (the only case that moves lines) */
+		{ "gateway c{endpoint 192.0.2.1:51820\npublic-key \"k\"}\n",
+		  "gateway c{endpoint 192.0.2.1:51820\npublic-key \"k\"\n\ttunnel-address 10.77.0.1/32\n}\n" },
+		/* its own, the registry's: as it is, quoted or not */
+		{ "gateway \"e\" {\n\ttunnel-address 10.77.0.1/32\n}\ngateway \"f\" {\n"
+		  "\ttunnel-address \"10.77.0.1/32\"\n}\n", NULL },
+		/* two blocks; "gateway" elsewhere is no gateway block */
+		{ "service \"gateway\" {\n\tto 10.64.0.0/16\n}\n# gateway \"x\" {\n"
+		  "gateway \"g\" {\n}\ngateway \"h\" {\n}\n",
+		  "service \"gateway\" {\n\tto 10.64.0.0/16\n}\n# gateway \"x\" {\n"
+		  "gateway \"g\" { tunnel-address 10.77.0.1/32\n}\ngateway \"h\" { tunnel-address 10.77.0.1/32\n}\n" },
+	};
+	static const char tail[] = "# device pc-1, filled in by sekisho-provision\n"
+	    "serial 1\ndevice {\n\ttunnel-address 10.77.0.2/32\n\tkey-file \"/k\"\n}\n";
+	struct reg_device d;
+	struct sk_error err;
+	char *text, want[512];
+	size_t len;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "pc-1");
+	snprintf(d.addr4, sizeof(d.addr4), "10.77.0.2/32");
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(reg_policy_compose(ok[i].tmpl, &d, "/k", 1, "10.77.0.1/32", &text,
+		    &len, &err), 0);
+		snprintf(want, sizeof(want), "%s%s", ok[i].want ? ok[i].want : ok[i].tmpl, tail);
+		assert_string_equal(text, want);
+		assert_int_equal(len, strlen(want));
+		free(text);
+	}
+	/* without the registry's address: the template as it is */
+	assert_int_equal(reg_policy_compose(ok[0].tmpl, &d, "/k", 1, NULL, &text, &len, &err), 0);
+	snprintf(want, sizeof(want), "%s%s", ok[0].tmpl, tail);
+	assert_string_equal(text, want);
+	free(text);
+	/* another address: refused, naming the template's line */
+	text = NULL;
+	REFUSED(reg_policy_compose("version 1\ngateway \"a\" {\n\tendpoint 192.0.2.1:51820\n"
+	    "\ttunnel-address 10.77.0.9/32\n}\n", &d, "/k", 1, "10.77.0.1/32", &text, &len, &err),
+	    EINVAL, "line 4: gateway \"a\" has tunnel-address 10.77.0.9/32, but the registry's"
+	    " gateways have 10.77.0.1/32 in the tunnel (the pool's .1): leave it out,"
+	    " sekisho-provision fills it in");
+	assert_null(text);
+	REFUSED(reg_policy_compose("gateway \"a\" {\n\ttunnel-address 10.77.0.1/24\n}\n", &d, "/k",
+	    1, "10.77.0.1/32", &text, &len, &err), EINVAL, "line 2: gateway \"a\" has"
+	    " tunnel-address 10.77.0.1/24, but the registry's gateways have 10.77.0.1/32 in the"
+	    " tunnel (the pool's .1): leave it out, sekisho-provision fills it in");
+}
+
 /* Waits for fd to be readable: 1, or 0 after ms (a generous bound: the
  * test fails only if the wake-up never comes). */
 static int
@@ -1311,7 +1378,7 @@ main(void)
 		cmocka_unit_test(t_bad_url), BOTH(t_schema), BOTH(t_devices),
 		BOTH(t_rollback), BOTH(t_busy), BOTH(t_staff_pin), BOTH(t_otp),
 		BOTH(t_cards_keys), BOTH(t_queue), BOTH(t_feed), BOTH(t_sessions),
-		BOTH(t_session_unique), BOTH(t_session_handover), BOTH(t_policy_text), BOTH(t_feed_wake), BOTH(t_feed_prune),
+		BOTH(t_session_unique), BOTH(t_session_handover), BOTH(t_policy_text), cmocka_unit_test(t_policy_gateways), BOTH(t_feed_wake), BOTH(t_feed_prune),
 		BOTH(t_feed_settle), BOTH(t_migrate_v1), cmocka_unit_test(t_feed_seq_parse),
 		BOTH(t_role_change), BOTH(t_rekey_session),
 	};
