@@ -29,7 +29,7 @@ check "the lab's LGWAN answers on IPv6 too" lab_lgwan6
 SUPPORT=10.65.99.7		# the help desk, an LGWAN host of this test
 lab_lgwan_host "$SUPPORT"
 POL=$LAB_DIR/services.conf
-sed -e '/^lgwan {/,$d' "$LAB_DIR/policy.conf" | sed 's#^\ttunnel-address .*#&\n\ttunnel-address6 '"$LAB_TUNNEL_DEVICE6"'/128#' >"$POL"
+sed -e '/^lgwan {/,$d' "$LAB_DIR/policy.conf" | sed 's#^\ttunnel-address '"$LAB_TUNNEL_DEVICE"'$#&\n\ttunnel-address6 '"$LAB_TUNNEL_DEVICE6"'/128#' >"$POL"
 cat >>"$POL" <<EOF
 set "core" {
 	prefix 10.64.0.0/16

@@ -31,10 +31,11 @@ netvm_env
 netvm_boot
 
 POLICY=$LAB_DIR/failback.conf
-# Each gateway with its tunnel address: the liveness probe is the echo
-# (docs/gateway.md, "Liveness"), whose address moves with the gateway.
+# Each gateway with its tunnel address (gw-tokyo keeps the lab policy's):
+# the liveness probe is the echo (docs/gateway.md, "Liveness"), whose
+# address moves with the gateway.
 awk -v pub2="$LAB_GW2_PUB" -v ep2="$LAB_GW2_ENDPOINT" -v t="$TIMEOUT_S" -v ta="$LAB_TUNNEL_GW/32" '
-	/^gateway "agency-gw" \{/ { print "gateway \"gw-tokyo\" {"; printf "\ttunnel-address %s\n", ta; ingw = 1; next }
+	/^gateway "agency-gw" \{/ { print "gateway \"gw-tokyo\" {"; ingw = 1; next }
 	ingw && /^\}/ { print; printf "gateway \"gw-osaka\" {\n\tendpoint %s\n\tpublic-key \"%s\"\n\ttunnel-address %s\n}\n", ep2, pub2, ta; ingw = 0; next }
 	{ print }
 	END { printf "timers {\n\tgateway-timeout %s\n}\n", t }' "$LAB_DIR/policy.conf" >"$POLICY"

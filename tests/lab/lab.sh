@@ -559,6 +559,9 @@ _lab_build() {
 		echo "gateway \"agency-gw\" {"
 		printf '\tendpoint %s\n' "$LAB_GW_ENDPOINT"
 		printf '\tpublic-key "%s"\n' "$(cat "$LAB_DIR/gateway.pub")"
+		# its own address in the tunnel: the liveness probe's echo
+		# (docs/gateway.md, "Liveness"), as sekisho-provision fills it in
+		printf '\ttunnel-address %s/32\n' "$LAB_TUNNEL_GW"
 		echo "}"
 		echo "lgwan {"
 		for p in $LAB_LGWAN_PREFIXES; do printf '\tprefix %s\n' "$p"; done
