@@ -23,6 +23,9 @@
 #       wireguard-go and the LGWAN host; on a loaded machine (the CPU
 #       pressure during the rounds is printed beside) it is most of the
 #       figure: docs/gateway.md, "Figures"
+#   gw.session_close_ms    the same rounds: `session close` started -> the
+#       CLI has the gateway's answer (the element is gone before it
+#       answers), median of 9
 #   gw.rss_mib             sekisho-gw's resident memory at 50,000 peers
 #   gw.sync_50k_ms         start-up with 50,000 peers (reported)
 #   gw.restart_50k_ms      a restart over the 50,000 peers in force (reported)
@@ -255,7 +258,7 @@ PY
 # through), then session open; the first datagram's arrival - its start,
 # and beside it (>&3) when the CLI had the gateway's answer
 session_round() {
-	local k=$1 t0 ta t1 rpid
+	local k=$1 t0 ta t1 tc rpid
 	: >"$tmp/recv.out"
 	ip netns exec "$LG" python3 "$tmp/recv.py" "r$k" >"$tmp/recv.out" &
 	rpid=$!
@@ -273,7 +276,9 @@ session_round() {
 	kill "$sendpid" 2>/dev/null; wait "$sendpid" 2>/dev/null; sendpid=""
 	t1=$(tail -1 "$tmp/recv.out")
 	kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
+	tc=$(date +%s%N)
 	"$G" -s "$SOCK" session close bench-laptop >/dev/null || return 1
+	ms "$tc" "$(date +%s%N)" >&4
 	[ "$(grep -c '' "$tmp/recv.out")" = 2 ] || return 1
 	ms "$t0" "$ta" >&3
 	ms "$t0" "$t1"
@@ -284,10 +289,10 @@ session_open() {
 # the share of the rounds' time some task waited for a CPU (PSI), "-"
 # without /proc/pressure
 cpu_wait() { awk -F'total=' '/^some/ { print $2 }' /proc/pressure/cpu 2>/dev/null; }
-: >"$tmp/apply"
+: >"$tmp/apply"; : >"$tmp/close"
 if laptop_up; then
 	w0=$(cpu_wait) c0=$(date +%s%N)
-	read -r v _ _ < <(session_open 3>"$tmp/apply" | stats)
+	read -r v _ _ < <(session_open 3>"$tmp/apply" 4>"$tmp/close" | stats)
 	w1=$(cpu_wait) c1=$(date +%s%N)
 	psi=-
 	[ -n "$w0" ] && [ -n "$w1" ] && psi=$(( (w1 - w0) * 100000 / (c1 - c0) ))
@@ -295,8 +300,10 @@ else
 	v=- BENCH_WHY="the bench's laptop did not connect"
 fi
 read -r va _ _ < <(stats <"$tmp/apply")
+read -r vc _ _ < <(stats <"$tmp/close")
 bench gw.session_open_ms "$v" "ms (session open -> the first LGWAN packet through, median of 9; goal < 20; CPU pressure ${psi:--} %)"
 bench gw.session_apply_ms "$va" "ms (session open -> the gateway's answer, the element in force; same rounds)"
+bench gw.session_close_ms "$vc" "ms (session close -> the gateway's answer, the element gone; same rounds)"
 # the rest as before: no laptop, the interface down (no peer started)
 cleanup_more; sendpid="" lwgpid=""
 ns ip link set "$IF" down; ns ip addr flush dev "$IF"
