@@ -292,7 +292,7 @@ one_change(struct gw *g, const struct reg_change *c, int64_t now, struct sk_erro
 		if (rc != -ENOENT)
 			return rc;
 		if (gw_engine_find(&g->e, c->object) != NULL &&
-		    gw_engine_find(&g->e, c->object)->sess.expires > now)
+		    gw_dev_expires(gw_engine_find(&g->e, c->object)) > now)
 			gw_engine_session_close(&g->e, c->object, "closed in the registry",
 			    &g->acts);
 		return 0;
@@ -501,10 +501,11 @@ session_reply(struct sessd_out *out, const struct gw_dev *d)
 	memset(&rep, 0, sizeof(rep));
 	rep.type = GWS_R_SESSION;
 	snprintf(rep.device, sizeof(rep.device), "%s", d->name);
-	snprintf(rep.staff, sizeof(rep.staff), "%s", d->sess.staff);
-	snprintf(rep.factor, sizeof(rep.factor), "%s", d->sess.factor);
-	rep.opened = d->sess.opened;
-	rep.expires = d->sess.expires;
+	/* d is at stage 2: it has a session */
+	snprintf(rep.staff, sizeof(rep.staff), "%s", d->sess->staff);
+	snprintf(rep.factor, sizeof(rep.factor), "%s", d->sess->factor);
+	rep.opened = d->sess->opened;
+	rep.expires = d->sess->expires;
 	return sessd_reply(out, &rep);
 }
 
@@ -522,7 +523,7 @@ status(struct gw *g, struct sessd_out *out, int64_t now, int peers)
 	if (have)
 		qsort(dev.peers, dev.n_peers, sizeof(*dev.peers), cmp_peer);
 	for (size_t i = 0; i < g->e.n; i++)
-		st2 += g->e.devs[i].sess.expires > now;
+		st2 += gw_dev_expires(&g->e.devs[i]) > now;
 	memset(&rep, 0, sizeof(rep));
 	rep.type = GWS_R_SUMMARY;
 	rep.peers = g->e.n;
@@ -549,8 +550,8 @@ status(struct gw *g, struct sessd_out *out, int64_t now, int peers)
 		rep.type = GWS_R_PEER;
 		snprintf(rep.device, sizeof(rep.device), "%s", d->name);
 		rep.addr = d->a4;
-		rep.stage = d->sess.expires > now ? 2 : 1;
-		rep.expires = rep.stage == 2 ? d->sess.expires : 0;
+		rep.stage = gw_dev_expires(d) > now ? 2 : 1;
+		rep.expires = rep.stage == 2 ? gw_dev_expires(d) : 0;
 		rep.group = (uint16_t)d->group;
 		if (have) {
 			memcpy(key.public_key, d->pub, WG_KEY_LEN);
@@ -688,7 +689,7 @@ handle(void *arg, const struct gws_req *q, struct sessd_out *out)
 		for (size_t i = 0; i < g->e.n; i++) {
 			const struct gw_dev *d = &g->e.devs[i];
 
-			if (d->sess.expires > now && session_reply(out, d) < 0)
+			if (gw_dev_expires(d) > now && session_reply(out, d) < 0)
 				break;	/* DONE says it was cut short */
 		}
 		sessd_done(out, 0, "sessions");

@@ -54,7 +54,8 @@ act(struct gw_actions *a, enum gw_act_type type, const struct gw_dev *d)
 		x->has6 = d->has6;
 		x->a6 = d->a6;
 		x->group = d->group;
-		memcpy(x->role, d->sess.role, sizeof(x->role));
+		if (d->sess != NULL)
+			memcpy(x->role, d->sess->role, sizeof(x->role));
 	}
 	return x;
 }
@@ -190,6 +191,8 @@ gw_engine_init(struct gw_engine *e, const char *pool4, const char *pool6,
 void
 gw_engine_free(struct gw_engine *e)
 {
+	for (size_t i = 0; i < e->n; i++)
+		free(e->devs[i].sess);
 	free(e->devs);
 	free(e->seen);
 	free(e->refused);
@@ -463,7 +466,15 @@ clash(const struct gw_engine *e, const struct gw_dev *d, const char **what)
 static int
 session_live(const struct gw_dev *d, int64_t now)
 {
-	return d->sess.expires > now;
+	return gw_dev_expires(d) > now;
+}
+
+/* d has no session any more (its memory given back) */
+static void
+session_drop(struct gw_dev *d)
+{
+	free(d->sess);
+	d->sess = NULL;
 }
 
 /* Everything of d goes: stage, group element, peer, connections. */
@@ -475,7 +486,7 @@ emit_remove(struct gw_dev *d, int64_t now, struct gw_actions *out)
 	act(out, GW_ACT_ELEM_DEL, d);
 	act(out, GW_ACT_PEER_DEL, d);
 	act(out, GW_ACT_CT_FLUSH, d);
-	memset(&d->sess, 0, sizeof(d->sess));
+	session_drop(d);
 	d->stage_until = 0;
 }
 
@@ -526,7 +537,7 @@ emit_change(struct gw_engine *e, struct gw_dev *cur, const struct gw_dev *nd, in
 		act(out, GW_ACT_CT_FLUSH, cur);
 		logf_(out, "device %s: new %s: admitted again at stage 1", nd->name,
 		    newkey ? "key" : "address");
-		memset(&cur->sess, 0, sizeof(cur->sess));
+		session_drop(cur);
 		cur->stage_until = 0;
 		act(out, GW_ACT_PEER_SET, nd);
 		act(out, GW_ACT_ELEM_ADD, nd);
@@ -536,7 +547,7 @@ emit_change(struct gw_engine *e, struct gw_dev *cur, const struct gw_dev *nd, in
 		logf_(out, "device %s: moved to group %d", nd->name, nd->group);
 	}
 	{
-		struct gw_session s = cur->sess;
+		struct gw_session *s = cur->sess;
 		int64_t until = cur->stage_until;
 
 		*cur = *nd;
@@ -826,11 +837,13 @@ gw_engine_session_open(struct gw_engine *e, const char *device, const char *staf
 	    !token_ok(factor, GW_FACTOR_MAX))
 		return -EINVAL;
 	d = &e->devs[i];
-	if (d->sess.expires == expires && strcmp(d->sess.staff, staff) == 0 &&
-	    strcmp(d->sess.factor, factor) == 0 && strcmp(d->sess.role, rs) == 0)
+	if (d->sess != NULL && d->sess->expires == expires && strcmp(d->sess->staff, staff) == 0 &&
+	    strcmp(d->sess->factor, factor) == 0 && strcmp(d->sess->role, rs) == 0)
 		return 0;	/* already so (the feed repeating our own change) */
-	handover = d->sess.expires > now && strcmp(d->sess.staff, staff) != 0;
-	snprintf(from, sizeof(from), "%s", d->sess.staff);
+	if (d->sess == NULL && (d->sess = calloc(1, sizeof(*d->sess))) == NULL)
+		return -ENOMEM;
+	handover = d->sess->expires > now && strcmp(d->sess->staff, staff) != 0;
+	snprintf(from, sizeof(from), "%s", d->sess->staff);
 	if ((x = act(out, GW_ACT_STAGE_ADD, d)) == NULL)
 		return -ENOMEM;
 	x->timeout_s = expires - now;
@@ -839,14 +852,14 @@ gw_engine_session_open(struct gw_engine *e, const char *device, const char *staf
 	 * last user's role element, in the same transaction */
 	x->replace = d->stage_until + 2 > now;
 	if (x->replace)
-		memcpy(x->old_role, d->sess.role, sizeof(x->old_role));
+		memcpy(x->old_role, d->sess->role, sizeof(x->old_role));
 	snprintf(x->role, sizeof(x->role), "%s", rs);
 	d->stage_until = expires;
-	snprintf(d->sess.staff, sizeof(d->sess.staff), "%s", staff);
-	snprintf(d->sess.factor, sizeof(d->sess.factor), "%s", factor);
-	snprintf(d->sess.role, sizeof(d->sess.role), "%s", rs);
-	d->sess.opened = opened;
-	d->sess.expires = expires;
+	snprintf(d->sess->staff, sizeof(d->sess->staff), "%s", staff);
+	snprintf(d->sess->factor, sizeof(d->sess->factor), "%s", factor);
+	snprintf(d->sess->role, sizeof(d->sess->role), "%s", rs);
+	d->sess->opened = opened;
+	d->sess->expires = expires;
 	if (handover)
 		logf_(out, "device %s: session handed over from %s to %s (%s%s%s) for %llds:"
 		    " stage 2", d->name, from, staff, factor, rs[0] ? ", role " : "", rs,
@@ -867,7 +880,7 @@ gw_engine_session_move(struct gw_engine *e, const char *device, const char *from
 
 	if (d == NULL)
 		return -ENOENT;
-	if (d->sess.expires <= now || strcmp(d->sess.staff, from_staff) != 0)
+	if (gw_dev_expires(d) <= now || strcmp(d->sess->staff, from_staff) != 0)
 		return -ESRCH;
 	return gw_engine_session_open(e, device, to_staff, role, factor, opened, expires,
 	    now, out);
@@ -881,13 +894,13 @@ gw_engine_session_close(struct gw_engine *e, const char *device, const char *why
 	size_t i = find_idx(e, device, &found);
 	struct gw_dev *d;
 
-	if (!found || e->devs[i].sess.expires == 0)
+	if (!found || gw_dev_expires(&e->devs[i]) == 0)
 		return -ENOENT;
 	d = &e->devs[i];
 	act(out, GW_ACT_STAGE_DEL, d);
-	logf_(out, "device %s: session of %s closed (%s): stage 1", d->name, d->sess.staff,
+	logf_(out, "device %s: session of %s closed (%s): stage 1", d->name, d->sess->staff,
 	    why != NULL && why[0] ? why : "closed");
-	memset(&d->sess, 0, sizeof(d->sess));
+	session_drop(d);
 	d->stage_until = 0;
 	return out->oom ? -ENOMEM : 0;
 }
@@ -900,14 +913,14 @@ gw_engine_tick(struct gw_engine *e, int64_t now, struct gw_actions *out)
 	for (size_t i = 0; i < e->n; i++) {
 		struct gw_dev *d = &e->devs[i];
 
-		if (d->sess.expires == 0)
+		if (gw_dev_expires(d) == 0)
 			continue;
-		if (d->sess.expires <= now) {
+		if (d->sess->expires <= now) {
 			logf_(out, "device %s: session of %s expired: stage 1", d->name,
-			    d->sess.staff);
-			memset(&d->sess, 0, sizeof(d->sess));
-		} else if (next == 0 || d->sess.expires < next)
-			next = d->sess.expires;
+			    d->sess->staff);
+			session_drop(d);
+		} else if (next == 0 || d->sess->expires < next)
+			next = d->sess->expires;
 	}
 	return next;
 }

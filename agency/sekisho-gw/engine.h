@@ -82,10 +82,19 @@ struct gw_dev {
 	int			has6;
 	struct in6_addr		a6;
 	int			group;		/* the ruleset's group number, 1.. */
-	struct gw_session	sess;
+	struct gw_session	*sess;		/* its session, or NULL: kept only
+						   for a device that has one (the
+						   table holds every device: 50,000
+						   x 136 bytes) */
 	int64_t			stage_until;	/* its stage-2 element's own
 						   expiry in the kernel, 0 none */
 };
+/* A device's session's end (seconds), 0 without one. */
+static inline int64_t
+gw_dev_expires(const struct gw_dev *d)
+{
+	return d->sess != NULL ? d->sess->expires : 0;
+}
 
 enum gw_act_type {
 	GW_ACT_LOG = 1,		/* msg: one line for the log */

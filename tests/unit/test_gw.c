@@ -333,7 +333,8 @@ test_rekey(void **state)
 	assert_string_equal(trace(), "STAGE_DEL:pc-1 ELEM_DEL:pc-1 PEER_DEL:pc-1 CT_FLUSH:pc-1 LOG PEER_SET:pc-1 ELEM_ADD:pc-1");
 	assert_int_equal(acts.v[2].pub[0], 1);
 	assert_int_equal(acts.v[5].pub[0], 7);
-	assert_int_equal(gw_engine_find(&e, "pc-1")->sess.expires, 0);
+	assert_int_equal(gw_dev_expires(gw_engine_find(&e, "pc-1")), 0);
+	assert_null(gw_engine_find(&e, "pc-1")->sess);	/* its memory given back */
 }
 
 /* A handover with roles: the device moves from A's elements (signed_on
@@ -362,7 +363,7 @@ test_handover_roles(void **state)
 	assert_int_equal(gw_engine_session_move(&e, "pc-1", "Z9", "B2", "welfare", "card-pin",
 	    NOW + 1, NOW + 91, NOW + 1, &acts), -ESRCH);
 	assert_string_equal(trace(), "");
-	assert_string_equal(gw_engine_find(&e, "pc-1")->sess.staff, "A1");
+	assert_string_equal(gw_engine_find(&e, "pc-1")->sess->staff, "A1");
 	/* the move: one STAGE_ADD replacing A's elements by B's */
 	assert_int_equal(gw_engine_session_move(&e, "pc-1", "A1", "B2", "welfare", "card-pin",
 	    NOW + 1, NOW + 91, NOW + 1, &acts), 0);
@@ -465,7 +466,8 @@ test_sessions(void **state)
 	assert_int_equal(acts.v[0].replace, 1);
 	gw_actions_clear(&acts);
 	assert_int_equal(gw_engine_session_close(&e, "pc-1", NULL, &acts), 0);
-	assert_int_equal(gw_engine_find(&e, "pc-1")->sess.expires, 0);
+	assert_int_equal(gw_dev_expires(gw_engine_find(&e, "pc-1")), 0);
+	assert_null(gw_engine_find(&e, "pc-1")->sess);	/* its memory given back */
 	/* a revocation of a device without a session: no stage action */
 	r[0] = row("pc-1", 1, "10.77.0.2/32", "revoked");
 	sync_rows(r, 2);
