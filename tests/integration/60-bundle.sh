@@ -130,8 +130,9 @@ table_lost() {
 	! echo "$t" | grep -q '^172\.20\.' && echo "$t" | grep -q '^10\.64\.0\.0/16'
 }
 check "the tunnel's routing table lost 172.20.0.0/16" table_lost
+# (and hold the gateway's own tunnel address, the liveness probe's echo)
 check "the gateway's allowed IPs lost 172.20.0.0/16" bash -c \
-	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN allowed-ips | cut -f2)\" = '10.64.0.0/16 10.65.0.0/16' ]"
+	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN allowed-ips | cut -f2 | tr ' ' '\n' | sort | tr '\n' ' ')\" = '10.64.0.0/16 10.65.0.0/16 $LAB_TUNNEL_GW/32 ' ]"
 check "the accepted bundle is stored (same bytes, 0600) and the store says 2" bash -c \
 	"cmp -s $B/2 $BUNDLE && [ \$(stat -c %a $BUNDLE) = 600 ] && [ \"\$(sed -n 2p $STORE)\" = 2 ] && [ ! -e $INCOMING ]"
 
@@ -274,7 +275,7 @@ check "serial 3 (SIGHUP): accepted" lab_wait_for -t 5 log_has \
 check "sekishoctl status shows serial 3" serial_is 3
 check "172.20.0.10 is reachable again" lab_wait_for -t 5 host_ok
 check "the gateway's allowed IPs hold the three prefixes again" bash -c \
-	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN allowed-ips | cut -f2)\" = '10.64.0.0/16 10.65.0.0/16 172.20.0.0/16' ]"
+	"[ \"\$(ip netns exec $NS_NETVM wg show $NETVM_TUN allowed-ips | cut -f2 | tr ' ' '\n' | sort | tr '\n' ' ')\" = '10.64.0.0/16 10.65.0.0/16 $LAB_TUNNEL_GW/32 172.20.0.0/16 ' ]"
 check "the internet is still refused fast" refused_fast 1000 work_get "http://$LAB_INET_WEB/"
 
 # ---- office mode: serial 4 withdraws 10.65.0.0/16 from the office table too -------------
