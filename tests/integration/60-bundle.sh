@@ -400,11 +400,13 @@ mtu_1380() { big_df | tee /dev/stderr | grep -q 'mtu = 1380'; }
 check "MTU 1380: the same 1400-byte DF packet is refused, frag needed, mtu = 1380" mtu_1380
 spoof_dropped() {
 	local a b
-	a=$(netvm_rules | sed -nE 's/.*iifname "wk0" ip saddr != 172\.30\.0\.6 counter packets ([0-9]+).*/\1/p')
+	# The first rule to meet a forged source is worksrc's (prerouting,
+	# before routing): the forward chain's own spoof rule never sees it.
+	a=$(netvm_rules | sed -n '/chain worksrc {/,/}/p' | sed -nE 's/.*iifname "wk0" ip saddr != 172\.30\.0\.6 counter packets ([0-9]+).*/\1/p')
 	ip -n "$NS_WORK" addr add 172.30.0.2/30 dev eth0 2>/dev/null
 	n work ping -n -c 3 -i 0.2 -W 1 -I 172.30.0.2 "$LAB_PORTAL" >/dev/null 2>&1
 	ip -n "$NS_WORK" addr del 172.30.0.2/30 dev eth0
-	b=$(netvm_rules | sed -nE 's/.*iifname "wk0" ip saddr != 172\.30\.0\.6 counter packets ([0-9]+).*/\1/p')
+	b=$(netvm_rules | sed -n '/chain worksrc {/,/}/p' | sed -nE 's/.*iifname "wk0" ip saddr != 172\.30\.0\.6 counter packets ([0-9]+).*/\1/p')
 	echo "spoofed-source drops: $a before, $b after 3 pings from 172.30.0.2"
 	[ -n "$a" ] && [ "$b" -ge $(( a + 3 )) ]
 }
