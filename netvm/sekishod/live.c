@@ -45,26 +45,24 @@ v6_differs(const struct policy *a, const struct policy *b)
 	    memcmp(&a->work_router6, &b->work_router6, sizeof(a->work_router6)) != 0);
 }
 
-const char *
-live_plan(const struct policy *old, const struct policy *new, unsigned int *what)
+unsigned int
+live_plan(const struct policy *old, const struct policy *new)
 {
-	*what = 0;
-	/* Read once, at start, before sekishod gives up the right to. */
+	unsigned int what = 0;
+
 	if (strcmp(old->key_file, new->key_file) != 0)
-		return "device section's key-file";
-	/* IPv6 on or off brings kernel settings, rules and a DHCPv6 and RA
-	 * service on the work link that are set up at start. */
+		what |= LIVE_KEY;
 	if (v6_differs(old, new))
-		return "IPv6 addresses (tunnel-address6, address6, router6)";
+		what |= LIVE_V6;
 	if (old->mtu != new->mtu)
-		*what |= LIVE_MTU;
+		what |= LIVE_MTU;
 	if (old->tunnel_addr.s_addr != new->tunnel_addr.s_addr)
-		*what |= LIVE_TUNNEL_ADDR;
+		what |= LIVE_TUNNEL_ADDR;
 	if (gateway_differs(old, new))
-		*what |= LIVE_GATEWAYS;
+		what |= LIVE_GATEWAYS;
 	if (work4_differs(old, new))
-		*what |= LIVE_WORK;
-	return NULL;
+		what |= LIVE_WORK;
+	return what;
 }
 
 /* The parser sorts prefixes by address and makes them disjoint, so one

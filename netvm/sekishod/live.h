@@ -2,8 +2,7 @@
  * A live policy change, compared: what an accepted new policy changes.
  * Nearly all of it applies while sekishod runs: the policy's sets, rules
  * and LGWAN routes by difference (reload.c), and the parts below, each at
- * its place in the order. What still cannot is the device's key file
- * (read once, at start) and IPv6 (on or off, or its addresses).
+ * its place in the order (docs/bundle.md, the table of live changes).
  * Pure: no I/O.
  */
 #ifndef SK_LIVE_H
@@ -22,11 +21,15 @@
 					 * order: a new peer handshakes anew */
 #define LIVE_WORK		0x08	/* the work link's IPv4 address, prefix or
 					 * router: work's connections are cut */
-/* The LIVE_* parts new changes into *what; or the part that cannot change
- * while sekishod runs ("device section's key-file", "IPv6 addresses
- * (...)"), *what 0. */
-const char *live_plan(const struct policy *old, const struct policy *new,
-    unsigned int *what);
+#define LIVE_V6			0x10	/* IPv6 on or off, or its addresses
+					 * (tunnel-address6, address6, router6):
+					 * work's IPv6 connections and those
+					 * through the tunnel's IPv6 are cut */
+#define LIVE_KEY		0x20	/* the device's key-file: read again by
+					 * the parent; the tunnel handshakes
+					 * anew under the new key */
+/* The LIVE_* parts new changes (0: only sets, rules and routes). */
+unsigned int live_plan(const struct policy *old, const struct policy *new);
 
 /* 1 if p's LGWAN prefixes hold exactly addr/plen (binary search). */
 int live_has_prefix(const struct policy *p, struct in_addr addr, uint8_t plen);

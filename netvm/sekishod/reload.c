@@ -19,6 +19,7 @@
 #include "netvm/sekishod/firewall.h"
 #include "netvm/sekishod/live.h"
 #include "netvm/sekishod/route.h"
+#include "netvm/sekishod/route6.h"
 
 /* The line a reload ends with, logged at level and, for a control client,
  * answered with its outcome ("accepted", "unchanged", "refused") first. */
@@ -84,15 +85,109 @@ make_rules(struct sekishod *d, const struct policy *pol, struct fw_change *c,
 	return fw_policy_diff(d->fw_held, &p, c, err);
 }
 
+static int
+same6(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* IPv6 turned on or its addresses changed (LIVE_V6), before the ruleset:
+ * the netvm's new address on the work link and the IPv6 routing rules
+ * (the tunnel's new address and routes come with its prefixes,
+ * tunnel_update_begin). None of it forwards anything: IPv6 forwarding is
+ * off until the new ruleset is in force (sections_after), and work learns
+ * its new address only from the DHCP server restarted after that. */
+static void
+v6_before(struct sekishod *d)
+{
+	char a[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (!d->pol.has_v6)
+		return;
+	if ((rc = route6_addr_add(d->work.ifindex, &d->pol.work_router6,
+	    d->pol.work_plen6)) < 0)
+		log_warnx("work link %s: cannot add address %s: %s", d->work_if,
+		    inet_ntop(AF_INET6, &d->pol.work_router6, a, sizeof(a)), strerror(-rc));
+	if ((rc = route6_rules_add(d->work_if, d->work.ifindex)) < 0)
+		log_warnx("IPv6 routing rules: %s", strerror(-rc));
+}
+
+/* pol's IPv6 addresses that other does not have (or all of them, if
+ * other has no IPv6) removed: old's after a change, new's when nftables
+ * refused it. */
+static void
+v6_addrs_del(struct sekishod *d, const struct policy *pol, const struct policy *other)
+{
+	int rc;
+
+	if (!pol->has_v6)
+		return;
+	if ((!other->has_v6 || !same6(&pol->tunnel_addr6, &other->tunnel_addr6)) &&
+	    (rc = route6_addr_del(d->tun.ifindex, &pol->tunnel_addr6, 128)) < 0)
+		log_warnx("tunnel %s: cannot remove an IPv6 address: %s", d->tun_if,
+		    strerror(-rc));
+	if ((!other->has_v6 || !same6(&pol->work_router6, &other->work_router6) ||
+	    pol->work_plen6 != other->work_plen6) &&
+	    (rc = route6_addr_del(d->work.ifindex, &pol->work_router6, pol->work_plen6)) < 0)
+		log_warnx("work link %s: cannot remove an IPv6 address: %s", d->work_if,
+		    strerror(-rc));
+}
+
+/* IPv6 after the ruleset: forwarding follows the policy (on only now that
+ * the rules that bound it are in force; off once they refuse it), the old
+ * addresses go, and the work link's DHCP server starts again with or
+ * without its router advertisements and DHCPv6 (work learns the new
+ * address, or is told nothing more). One line says what is cut. */
+static void
+v6_after(struct sekishod *d, const struct policy *old, unsigned int what)
+{
+	const struct policy *p = &d->pol;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	char oa[INET6_ADDRSTRLEN], ob[INET6_ADDRSTRLEN], orr[INET6_ADDRSTRLEN];
+	int rc = 0;
+
+	v6_forwarding(p->has_v6);
+	v6_addrs_del(d, old, p);
+	if (!(what & LIVE_WORK)) {	/* else restarted there already */
+		workside_close(&d->work);
+		rc = workside_dhcp_start(&d->work, p);
+	}
+	if (rc < 0)
+		log_warnx("work link %s: cannot start the DHCP server again: %s",
+		    d->work_if, strerror(-rc));
+	inet_ntop(AF_INET6, &p->tunnel_addr6, a, sizeof(a));
+	inet_ntop(AF_INET6, &p->work_addr6, b, sizeof(b));
+	inet_ntop(AF_INET6, &p->work_router6, r, sizeof(r));
+	inet_ntop(AF_INET6, &old->tunnel_addr6, oa, sizeof(oa));
+	inet_ntop(AF_INET6, &old->work_addr6, ob, sizeof(ob));
+	inet_ntop(AF_INET6, &old->work_router6, orr, sizeof(orr));
+	if (p->has_v6 && !old->has_v6)
+		log_info("IPv6 on: tunnel %s %s, work %s/%u by router advertisements and "
+		    "DHCPv6 on %s (the netvm %s); nothing is cut", d->tun_if, a, b,
+		    (unsigned)p->work_plen6, d->work_if, r);
+	else if (!p->has_v6)
+		log_info("IPv6 off: work's IPv6 connections and those through the "
+		    "tunnel's IPv6 (%s) are cut, and work is no longer served IPv6 "
+		    "on %s; its IPv6 is refused from here on", oa, d->work_if);
+	else
+		log_info("IPv6 addresses: tunnel %s (was %s), work %s/%u (was %s/%u), the "
+		    "netvm %s (was %s); work's IPv6 connections and those through the "
+		    "tunnel's IPv6 are cut: their addresses change", a, oa, b,
+		    (unsigned)p->work_plen6, ob, (unsigned)old->work_plen6, r, orr);
+}
+
 /* The device, gateway and work parts of a live change (live.h) that go
  * before the ruleset: the tunnel's new address, so that its translation
- * has it at once. */
+ * has it at once; IPv6's new addresses and rules (v6_before). */
 static void
 sections_before(struct sekishod *d, const struct policy *old, unsigned int what)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	int rc;
 
+	if (what & LIVE_V6)
+		v6_before(d);
 	if (!(what & LIVE_TUNNEL_ADDR))
 		return;
 	if ((rc = route_addr_add(d->tun.ifindex, d->pol.tunnel_addr, 32)) < 0)
@@ -153,6 +248,18 @@ sections_after(struct sekishod *d, const struct policy *old, unsigned int what)
 			    inet_ntop(AF_INET, &old->work_router, (char[INET_ADDRSTRLEN]){ 0 },
 			    INET_ADDRSTRLEN));
 	}
+	if (what & LIVE_V6)
+		v6_after(d, old, what);
+	/* The new key (read by take, in d->key since the commit): the
+	 * sessions under the old one end; the gateway must know the new
+	 * public key for the handshake to succeed. */
+	if ((what & LIVE_KEY) && (rc = tunnel_set_key(&d->tun, d->key)) < 0)
+		log_warnx("tunnel %s: cannot set the private key of %s: %s", d->tun_if,
+		    d->pol.key_file, strerror(-rc));
+	else if (what & LIVE_KEY)
+		log_info("tunnel %s: private key from %s (was %s); connections through "
+		    "the tunnel wait for the new handshake", d->tun_if, d->pol.key_file,
+		    old->key_file);
 }
 
 /* What switch_begin put in for new, taken out again for old: the routes
@@ -171,6 +278,8 @@ undo_paths(struct sekishod *d, const struct policy *new, const struct policy *ol
 	    (rc = route_addr_del(d->tun.ifindex, new->tunnel_addr, 32)) < 0)
 		log_warnx("tunnel %s: cannot remove the new address: %s", d->tun_if,
 		    strerror(-rc));
+	if (what & LIVE_V6)
+		v6_addrs_del(d, new, old);
 }
 
 /* A new policy takes over, path by path: the new tunnel routes and
@@ -287,19 +396,25 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 {
 	uint64_t t1 = mono_us(), t2, t3, t4, t5, tun_us[2] = { 0, 0 };
 	unsigned long long was = (unsigned long long)d->pol.serial;
-	unsigned int what;
-	const char *fixed = live_plan(&d->pol, &c->pol, &what);
+	unsigned int what = live_plan(&d->pol, &c->pol);
 	const char *path = d->acc.incoming;
 	struct sk_error err;
 	struct fw_change fc;
 	struct policy old;
 	size_t added, withdrawn;
+	uint8_t key[32];
 
-	if (fixed != NULL) {
-		sk_errorf(&err, EINVAL, "%s: serial %llu changes the %s, which "
-		    "cannot change while sekishod runs; install it as %s and restart "
-		    "sekishod", path, (unsigned long long)c->serial, fixed, d->acc.bundle);
-		refuse(out, path, err.msg, was);
+	/* A new key-file is read here, by the parent, as at start (it keeps
+	 * root's uid, so a root-owned 0600 file stays readable without
+	 * CAP_DAC_OVERRIDE): the same checks (owner root, mode, format). A bad
+	 * one refuses the bundle and the key in use stays. */
+	if ((what & LIVE_KEY) && key_file_read(c->pol.key_file, key, 0, &err) < 0) {
+		char why[sizeof(err.msg) + 128];
+
+		snprintf(why, sizeof(why), "serial %llu changes the device section's "
+		    "key-file: %s; the key in use stays", (unsigned long long)c->serial,
+		    err.msg);
+		refuse(out, path, why, was);
 		policy_free(&c->pol);
 		return;
 	}
@@ -309,6 +424,7 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 		accept_abort(&d->acc);
 		refuse(out, path, err.msg, was);
 		policy_free(&c->pol);
+		wipe(key, sizeof(key));
 		return;
 	}
 	live_count(&d->pol, &c->pol, &added, &withdrawn);
@@ -319,6 +435,7 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 		accept_abort(&d->acc);
 		refuse(out, path, err.msg, was);
 		policy_free(&c->pol);
+		wipe(key, sizeof(key));
 		return;
 	}
 	fw_change_free(&fc);
@@ -326,15 +443,20 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 	if (accept_stage_wait(&d->acc, &err) < 0) {
 		switch_back(d, &old, what);
 		refuse(out, path, err.msg, was);
+		wipe(key, sizeof(key));
 		return;
 	}
 	t4 = mono_us();
 	if (accept_store(&d->acc, c, &err) < 0) {
 		switch_back(d, &old, what);
 		refuse(out, path, err.msg, was);
+		wipe(key, sizeof(key));
 		return;
 	}
 	t5 = mono_us();
+	if (what & LIVE_KEY)	/* committed: the tunnel takes it (sections_after) */
+		memcpy(d->key, key, sizeof(d->key));
+	wipe(key, sizeof(key));
 	expiry_bundle(d, c);	/* its ruleset with work's accepts, if fresh */
 	switch_end(d, &old, what);
 	fetch_on_policy(d);

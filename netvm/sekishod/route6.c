@@ -34,6 +34,19 @@ route6_addr_add(int ifindex, const struct in6_addr *a, uint8_t plen)
 }
 
 int
+route6_addr_del(int ifindex, const struct in6_addr *a, uint8_t plen)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = route_addrmsg(buf, AF_INET6, ifindex, a, plen);
+	int rc;
+
+	nlh->nlmsg_type = RTM_DELADDR;
+	nlh->nlmsg_flags = 0;
+	rc = route_talk(nlh);
+	return rc == -EADDRNOTAVAIL || rc == -ENOENT ? 0 : rc;
+}
+
+int
 route6_replace(uint32_t table, const struct in6_addr *dst, uint8_t plen, int oif)
 {
 	char buf[BUF_SIZE];

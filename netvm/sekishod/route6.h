@@ -9,6 +9,7 @@
 struct policy;
 
 int route6_addr_add(int ifindex, const struct in6_addr *a, uint8_t plen);
+int route6_addr_del(int ifindex, const struct in6_addr *a, uint8_t plen);
 int route6_replace(uint32_t table, const struct in6_addr *dst, uint8_t plen, int oif);
 int route6_del(uint32_t table, const struct in6_addr *dst, uint8_t plen);
 /* The tunnel mark's rule and work's fallback, as route_rules_add for IPv4. */

@@ -461,6 +461,12 @@ write_sysctl(const char *path, const char *value)
 		close(fd);
 }
 
+void
+v6_forwarding(int on)
+{
+	write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", on ? "1" : "0");
+}
+
 /* Forwarding for IPv4, and for IPv6 only with a policy that has IPv6
  * LGWAN prefixes; no redirects; refusals answered without the per-host
  * ICMP rate limit (they only ever go to the work partition: work's forged
@@ -471,7 +477,7 @@ kernel_settings(const char *work_if, int v6)
 	char path[128];
 
 	write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
-	write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", v6 ? "1" : "0");
+	v6_forwarding(v6);
 	write_sysctl("/proc/sys/net/ipv4/icmp_ratelimit", "0");
 	write_sysctl("/proc/sys/net/ipv6/icmp/ratelimit", "0");
 	write_sysctl("/proc/sys/net/ipv4/conf/all/send_redirects", "0");

@@ -157,6 +157,9 @@ void restart_children(struct sekishod *d);
 
 /* reload.c */
 void reload(struct sekishod *d, struct buf *out);
+/* IPv6 forwarding on or off (the policy's has_v6), at start and on a live
+ * change of it (reload.c). */
+void v6_forwarding(int on);
 void tidy_now(struct sekishod *d);
 void ctl_reload(struct buf *out, void *arg);
 /* prefer.c: "prefer UPLINK|auto" from the control socket (ctl_ops). */

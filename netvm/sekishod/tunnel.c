@@ -662,6 +662,21 @@ tunnel_update(struct tunnel *t, const struct policy *old, const struct policy *p
 	return tunnel_update_end(&p);
 }
 
+int
+tunnel_set_key(const struct tunnel *t, const uint8_t key[32])
+{
+	struct wg_device dev;
+	int rc;
+
+	memset(&dev, 0, sizeof(dev));
+	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
+	memcpy(dev.private_key, key, 32);
+	dev.has_private_key = 1;
+	rc = wg_set(&dev);
+	wipe(dev.private_key, sizeof(dev.private_key));
+	return rc;
+}
+
 /* The gateway in use, by key and endpoint, in pol's list: its index, or
  * SIZE_MAX. */
 static size_t

@@ -73,6 +73,10 @@ int tunnel_back_probe(struct tunnel *t, const struct policy *pol);
  * is withdrawn: WireGuard removes allowed IPs only by replacing them all).
  * 0 or -errno. */
 int tunnel_update(struct tunnel *t, const struct policy *old, const struct policy *pol);
+/* A new private key for the interface (a live change of the device's
+ * key-file): its peers and their allowed IPs stay; the sessions made under
+ * the old key end, and the next packet (or the keepalive) handshakes anew. */
+int tunnel_set_key(const struct tunnel *t, const uint8_t key[32]);
 /* The same in two halves, so that the WireGuard implementation applies the
  * allowed IPs while sekishod commits the ruleset (reload.c): begin puts
  * the routes in and sends the allowed-IPs set, end waits for its answer.

@@ -418,9 +418,9 @@ key_refused() {
 	cp "$B/6" "$INCOMING"
 	out=$(ctl reload)
 	echo "$out"
-	[ "$out" = "refused: $INCOMING: serial 6 changes the device section's key-file, which cannot change while sekishod runs; install it as $BUNDLE and restart sekishod; policy serial 5 stays in force" ]
+	[ "$out" = "refused: $INCOMING: serial 6 changes the device section's key-file: key file /etc/sekisho/other.key: No such file or directory; the key in use stays; policy serial 5 stays in force" ]
 }
-check "a new key file is still refused live, by name" key_refused
+check "a new key file that cannot be read is refused live, by name, the key in use stays" key_refused
 rm -f "$INCOMING"
 
 # ---- sekishod stays small: no libcrypto in it -------------------------------------------
