@@ -59,6 +59,9 @@ test_accept_SRCS := tests/unit/test_accept.c netvm/sekishod/accept.c \
 $(B)/unit/test_accept: PKG_LIBS += $(SANDBOX_LIBS) -Wl,--wrap=rename
 # 23-work-privilege checks that sekishod's parent is not dumpable by attaching.
 DEBS += strace
+# 63-live-v6-key: work as a DHCPv6 client (dhclient) and its router
+# solicitation (rdisc6)
+DEBS += isc-dhcp-client ndisc6
 # The parent <-> engine messages (engmsg.h) and the bounds the parent
 # holds the engine's actions to (engcheck.h).
 UNITS += test_engproc
