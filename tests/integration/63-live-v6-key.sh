@@ -112,6 +112,7 @@ chmod 0755 "$LAB_DIR/dhc6.script"
 dhcp6() {	# dhcp6 ADDR: work asks anew (a fresh client) and holds ADDR/64 only
 	local a p
 	ip -n "$NS_WORK" -6 addr flush dev eth0 scope global
+	lab_wait_for -t 10 ll_ready || return 1
 	rm -f "$LAB_DIR/dhc6.leases"
 	n work timeout 20 dhclient -6 -1 -d --address-prefix-len 64 -sf "$LAB_DIR/dhc6.script" -lf "$LAB_DIR/dhc6.leases" \
 		-pf "$LAB_DIR/dhc6.pid" eth0 >"$LAB_DIR/dhc6.log" 2>&1 </dev/null &
@@ -140,8 +141,17 @@ check "the log says IPv6 is on and nothing is cut" log_has \
 check "IPv6 forwarding on" fwd6 1
 check "the netvm holds $LAB_WORK_ROUTER6/64 on the work link" has6 wk0 "$LAB_WORK_ROUTER6/64"
 check "the tunnel holds $LAB_TUNNEL_DEVICE6/128" has6 "$NETVM_TUN" "$LAB_TUNNEL_DEVICE6/128"
+# Work's link-local address must be usable (not tentative: duplicate
+# address detection done) before it can solicit or ask DHCPv6.
+ll_ready() {
+	local l
+	l=$(ip -n "$NS_WORK" -6 -o addr show dev eth0 scope link)
+	echo "work: ${l:-no link-local address}"
+	[ -n "$l" ] && ! echo "$l" | grep -qE 'tentative|dadfailed'
+}
 ra_heard() {	# a router solicitation from work is answered: managed, the /64 on link
 	local r
+	lab_wait_for -t 10 ll_ready || return 1
 	r=$(n work rdisc6 -1 -w 1000 -r 3 eth0 2>&1)
 	echo "$r" | sed 's/^/# /'
 	echo "$r" | grep -qE '^Stateful address conf\. *: *Yes' &&
