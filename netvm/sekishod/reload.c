@@ -149,6 +149,10 @@ v6_after(struct sekishod *d, const struct policy *old, unsigned int what)
 
 	v6_forwarding(p->has_v6);
 	v6_addrs_del(d, old, p);
+	/* off: the routing rules go too, as if started without IPv6 */
+	if (!p->has_v6 && (rc = route6_rules_del(d->work_if)) < 0)
+		log_warnx("IPv6 routing rules: cannot remove them: %s", strerror(-rc));
+	rc = 0;
 	if (!(what & LIVE_WORK)) {	/* else restarted there already */
 		workside_close(&d->work);
 		rc = workside_dhcp_start(&d->work, p);

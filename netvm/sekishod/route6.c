@@ -93,6 +93,32 @@ route6_rules_add(const char *work_if, int work_ifindex)
 	return route6_replace(SK_RT_WORK, &any, 0, work_ifindex);
 }
 
+static int
+rule_del(uint32_t prio, uint32_t table, uint32_t mark, const char *iif)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh = route_rulemsg(buf, AF_INET6, prio, table, mark, iif);
+	int rc;
+
+	nlh->nlmsg_type = RTM_DELRULE;
+	nlh->nlmsg_flags = 0;
+	rc = route_talk(nlh);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int
+route6_rules_del(const char *work_if)
+{
+	struct in6_addr any;
+	int rc;
+
+	memset(&any, 0, sizeof(any));
+	if ((rc = rule_del(SK_RULE_TUNNEL, SK_RT_TABLE, SK_MARK_TUNNEL, NULL)) < 0 ||
+	    (rc = rule_del(SK_RULE_WORK, SK_RT_WORK, 0, work_if)) < 0)
+		return rc;
+	return route6_del(SK_RT_WORK, &any, 0);
+}
+
 int
 route6_tunnel(int ifindex, const struct policy *pol)
 {

@@ -14,6 +14,8 @@ int route6_replace(uint32_t table, const struct in6_addr *dst, uint8_t plen, int
 int route6_del(uint32_t table, const struct in6_addr *dst, uint8_t plen);
 /* The tunnel mark's rule and work's fallback, as route_rules_add for IPv4. */
 int route6_rules_add(const char *work_if, int work_ifindex);
+/* Both taken out again, with work's fallback route (IPv6 turned off live). */
+int route6_rules_del(const char *work_if);
 /* The tunnel's IPv6 address (its lgwan IPv6 routes: tunnel.c, in bulk). */
 int route6_tunnel(int ifindex, const struct policy *pol);
 /* Removes the IPv6 routes of old that new no longer has. */

@@ -207,6 +207,9 @@ check "the log says what is cut" log_has \
 check "IPv6 forwarding off" fwd6 0
 check "the work link holds no IPv6 address of the policy's" has6 wk0 ""
 check "the tunnel holds no IPv6 address" has6 "$NETVM_TUN" ""
+rules6() { ip -n "$NS_NETVM" -6 rule show | grep -vE '^(0|32766|32767):'; ip -n "$NS_NETVM" -6 route show table all | grep -vE ' (proto kernel|table local)|^(multicast|anycast|local) '; }
+no_rules6() { local r; r=$(rules6); echo "${r:-none}"; [ -z "$r" ]; }
+check "no IPv6 routing rule or route of sekishod's is left (as a start without IPv6)" no_rules6
 counter_of() { n "$1" nft list counter inet sk63 "$2" | sed -nE 's/.*packets ([0-9]+).*/\1/p'; }
 refused6() {
 	# work still holds its address; the netvm's link address stands in for
