@@ -145,21 +145,19 @@ v6_after(struct sekishod *d, const struct policy *old, unsigned int what)
 	const struct policy *p = &d->pol;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
 	char oa[INET6_ADDRSTRLEN], ob[INET6_ADDRSTRLEN], orr[INET6_ADDRSTRLEN];
-	int rc = 0;
+	int rc;
 
 	v6_forwarding(p->has_v6);
 	v6_addrs_del(d, old, p);
 	/* off: the routing rules go too, as if started without IPv6 */
 	if (!p->has_v6 && (rc = route6_rules_del(d->work_if)) < 0)
 		log_warnx("IPv6 routing rules: cannot remove them: %s", strerror(-rc));
-	rc = 0;
 	if (!(what & LIVE_WORK)) {	/* else restarted there already */
 		workside_close(&d->work);
-		rc = workside_dhcp_start(&d->work, p);
+		if ((rc = workside_dhcp_start(&d->work, p)) < 0)
+			log_warnx("work link %s: cannot start the DHCP server again: %s",
+			    d->work_if, strerror(-rc));
 	}
-	if (rc < 0)
-		log_warnx("work link %s: cannot start the DHCP server again: %s",
-		    d->work_if, strerror(-rc));
 	inet_ntop(AF_INET6, &p->tunnel_addr6, a, sizeof(a));
 	inet_ntop(AF_INET6, &p->work_addr6, b, sizeof(b));
 	inet_ntop(AF_INET6, &p->work_router6, r, sizeof(r));
