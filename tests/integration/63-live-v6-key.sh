@@ -50,7 +50,8 @@ awk -v t6="$LAB_TUNNEL_DEVICE6/128" -v a6="$LAB_WORK_ADDR6" -v r6="$LAB_WORK_ROU
 	-v p6="$LAB_LGWAN6_PREFIX" '
 	/^serial 1$/ { print "serial 2"; next }
 	{ print }
-	/^\ttunnel-address / { print "\ttunnel-address6 " t6 }
+	/^device \{/ { dev = 1 } /^}/ { dev = 0 }
+	/^\ttunnel-address / && dev { print "\ttunnel-address6 " t6 }
 	/^lgwan \{/ { print "\tprefix " p6 }
 	/^\trouter / { print "\taddress6 " a6; print "\trouter6 " r6 }' "$B/1.conf" >"$B/2.conf"
 sed "s/^serial 2\$/serial 3/; s|^\ttunnel-address6 .*|\ttunnel-address6 $TUN6_NEW/128|;
