@@ -683,6 +683,18 @@ gw_engine_sync(struct gw_engine *e, const struct gw_row *rows, size_t n, int64_t
 
 	if ((c = calloc(n ? n : 1, sizeof(*c))) == NULL)
 		return -ENOMEM;
+	/* a start admits every row: a peer and an element each (an array
+	 * grown by doubling copies megabytes of actions) */
+	if (out->cap < out->n + 2 * n + 8) {
+		struct gw_action *nv = realloc(out->v, (out->n + 2 * n + 8) * sizeof(*nv));
+
+		if (nv == NULL) {
+			free(c);
+			return -ENOMEM;
+		}
+		out->v = nv;
+		out->cap = out->n + 2 * n + 8;
+	}
 	for (i = 0; i < n; i++) {
 		int found;
 		size_t k;
