@@ -102,9 +102,7 @@
 #                                 prefixes without services
 #   policy.forward_ratio_10k_remote
 #                                 as forward_ratio_10k, through the tunnel
-# (BENCH_LIVE_PERF=FILE profiles sekishod's reloads at the large policy
-# into FILE, perf record -g, for perf report; the timings are then not
-# the figures. BENCH_FWD=0 skips the lab part. BENCH_ONLY="PART ..." runs only the
+# (BENCH_FWD=0 skips the lab part. BENCH_ONLY="PART ..." runs only the
 # parts named of: inproc (compile, apply, mode and policy changes in
 # process), fwd (forwarding in the lab), live (live_change in the lab).)
 set -u
@@ -332,15 +330,6 @@ live() {
 	lab_spawn sekishod netvm "$PWD/$SEKISHOD" -d -b "$st/bundle" -k "$LAB_DIR/agency.pub" \
 		-D "$LAB_DIR/device.pub" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
 	lab_wait_for -t 60 test -S "$NETVM_SOCK" && netvm_wait_mode remote 30 || return 1
-	# BENCH_LIVE_PERF=FILE: sekishod's reloads at the large policy
-	# profiled (perf record -g, DWARF stacks) into FILE, for perf report
-	local perf=
-	if [ -n "${BENCH_LIVE_PERF:-}" ] && [ "$1" = "$prefixes" ]; then
-		perf record -q --call-graph dwarf,16384 -F 4000 -o "$BENCH_LIVE_PERF" \
-			-p "$(lab_pid sekishod)" >/dev/null 2>&1 &
-		perf=$!
-		sleep 1
-	fi
 	for i in $(seq 2 $((live_runs + 1))); do
 		cp "$DIR/live-$i" "$st/bundle.new"
 		sleep 0.5
@@ -353,7 +342,6 @@ live() {
 			tail -n +$((from + 1)) "$log" | grep -v '[│┌└]' | tail -8 >&2; return 1 ;; esac
 		v+=("$(( t1 - t0 ))")
 	done
-	[ -n "$perf" ] && { kill -INT "$perf"; wait "$perf"; }
 	# Where the time went, from sekishod's own line per reload (reload.c).
 	tail -n +$((from + 1)) "$log" | grep -h 'timed: ' | python3 -c '
 import re, sys
