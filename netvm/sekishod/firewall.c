@@ -129,9 +129,30 @@ elements_only(const struct fw_model *held, struct fw_change *c, const char *offi
 	return 1;
 }
 
+/* The full load's text of c's model (fw_model_print, then the office
+ * table): what policy_diff leaves out when asked to (lazy). 0, or -ENOMEM
+ * with err. */
+static int
+full_text(struct fw_change *c, const struct fw_params *p, struct sk_error *err)
+{
+	struct buf office;
+
+	buf_init(&office);
+	fw_model_print(c->model, &c->text);
+	fw_render_office_l2(p, &office);
+	buf_add(&c->text, office.p, office.len);
+	buf_free(&office);
+	if (c->text.oom || office.oom)
+		return sk_errorf(err, ENOMEM, "ruleset: out of memory");
+	return 0;
+}
+
+/* With lazy, a full load's text (held NULL, a policy) is not printed:
+ * c->text stays empty for the caller to fill (full_text) only if it
+ * loads the text; fw_load's two steps print only what step 2 declares. */
 static int
 policy_diff(const struct fw_model *held, const struct fw_params *p,
-    struct fw_change *c, int defer, struct sk_error *err)
+    struct fw_change *c, int defer, int lazy, struct sk_error *err)
 {
 	struct buf a, b, office;
 	uint64_t t = mono_us();
@@ -166,6 +187,11 @@ policy_diff(const struct fw_model *held, const struct fw_params *p,
 	}
 	if (nl)
 		goto out;
+	if (held == NULL && c->model != NULL && lazy) {
+		c->full = 1;
+		c->cmds = 2;	/* the table, then the office table */
+		goto out;
+	}
 	if (held == NULL || c->model == NULL) {
 		if (c->model != NULL)
 			fw_model_print(c->model, &c->text);
@@ -196,14 +222,14 @@ int
 fw_policy_diff(const struct fw_model *held, const struct fw_params *p,
     struct fw_change *c, struct sk_error *err)
 {
-	return policy_diff(held, p, c, 1, err);
+	return policy_diff(held, p, c, 1, 0, err);
 }
 
 int
 fw_policy_tidy(const struct fw_model *held, const struct fw_params *p,
     struct fw_change *c, struct sk_error *err)
 {
-	return policy_diff(held, p, c, 0, err);
+	return policy_diff(held, p, c, 0, 0, err);
 }
 
 int
@@ -397,7 +423,10 @@ load(struct firewall *fw, const struct fw_params *p, struct fw_model **held, int
 	int rc = 0;
 
 	last_steps = 0;
-	if ((rc = fw_policy_diff(NULL, p, &c, err)) < 0)
+	/* The full text (about 660 kB at 10,000 prefixes and 1,000 services)
+	 * is printed only if the load goes as text: the two steps print
+	 * only what step 2 declares. */
+	if ((rc = policy_diff(NULL, p, &c, 1, 1, err)) < 0)
 		return rc;
 	if (split && c.model != NULL && (rc = load_split(fw, p, c.model, err)) < 0) {
 		/* nothing changed: as one transaction of text, as before */
@@ -405,6 +434,8 @@ load(struct firewall *fw, const struct fw_params *p, struct fw_model **held, int
 		rc = rc == -ENOMEM ? rc : 0;
 	}
 	last_steps = rc == 1 ? 2 : 0;
+	if (rc == 0 && c.model != NULL && c.text.len == 0)
+		rc = full_text(&c, p, err);
 	if (rc == 0 && (rc = fw_apply(fw, buf_str(&c.text), err)) == 0)
 		last_steps = 1;
 	if (rc >= 0 && held != NULL) {

@@ -94,7 +94,7 @@ same6(const struct in6_addr *a, const struct in6_addr *b)
 /* IPv6 turned on or its addresses changed (LIVE_V6), before the ruleset:
  * the netvm's new address on the work link and the IPv6 routing rules
  * (the tunnel's new address and routes come with its prefixes,
- * tunnel_update_begin). None of it forwards anything: IPv6 forwarding is
+ * tunnel_update_start). None of it forwards anything: IPv6 forwarding is
  * off until the new ruleset is in force (sections_after), and work learns
  * its new address only from the DHCP server restarted after that. */
 static void
@@ -264,7 +264,7 @@ sections_after(struct sekishod *d, const struct policy *old, unsigned int what)
 		    old->key_file);
 }
 
-/* What switch_begin put in for new, taken out again for old: the routes
+/* What take and switch_begin put in for new, taken out again for old: the routes
  * and allowed IPs of new's added prefixes, and the tunnel's new address. */
 static void
 undo_paths(struct sekishod *d, const struct policy *new, const struct policy *old,
@@ -285,40 +285,42 @@ undo_paths(struct sekishod *d, const struct policy *new, const struct policy *ol
 }
 
 /* A new policy takes over, path by path: the new tunnel routes and
- * allowed IPs first (nothing the old rules allow loses its path; the
- * office table's one route serves any policy), then the ruleset in one
- * transaction (established flows to what stays allowed go on; anything
- * withdrawn is refused from here on). The device, gateway and work
- * sections' changes (what) go around it, each at its place
+ * allowed IPs (on j's thread, started by take before the ruleset change
+ * was computed: nothing the old rules allow loses its path; the office
+ * table's one route serves any policy), the routes in before the ruleset
+ * goes in in one transaction (established flows to what stays allowed go
+ * on; anything withdrawn is refused from here on), the allowed IPs
+ * applied meanwhile and waited for after it. The device, gateway and
+ * work sections' changes (what) go around it, each at its place
  * (sections_before, _after). The old policy into *old. If nftables
  * refuses the transaction, the kernel holds the old ruleset: the routes
- * and the address put in go again, d->pol is the old policy, -1 with err. */
+ * and the address put in go again, d->pol is the old policy, -1 with err.
+ * j is joined either way. */
 static int
 switch_begin(struct sekishod *d, struct policy *pol, struct fw_change *c,
-    unsigned int what, struct policy *old, uint64_t tun_us[2], struct sk_error *err)
+    unsigned int what, struct policy *old, struct tunnel_job *j, uint64_t tun_us[2],
+    struct sk_error *err)
 {
 	const char *uplink;
 	enum mode mode = rules_for(d, &uplink);
-	struct wg_pending wp;
 	uint64_t t;
 	int rc, rules;
 
 	*old = d->pol;
 	d->pol = *pol;
 	sections_before(d, old, what);
+	/* The routes are in before the transaction (docs/distribution.md,
+	 * "The order of a live change"): by now, as a rule, they are. */
 	t = mono_us();
-	if ((rc = tunnel_update_begin(&d->tun, old, &d->pol, &wp)) < 0)
-		log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
-		    strerror(-rc));
+	tunnel_update_routed(j);
 	tun_us[0] = mono_us() - t;
 	/* The WireGuard implementation applies the allowed IPs while the
-	 * kernel commits the ruleset; its answer is read after it, whatever
-	 * the transaction's outcome (docs/distribution.md, "The order of a
-	 * live change": either order is safe). The pointers c's text names
-	 * (the policy's) are not kept by it. */
+	 * kernel commits the ruleset; its answer is waited for after it,
+	 * whatever the transaction's outcome (either order is safe). The
+	 * pointers c's text names (the policy's) are not kept by it. */
 	rules = try_policy_rules(d, mode, uplink, c);
 	t = mono_us();
-	if ((rc = tunnel_update_end(&wp)) < 0)
+	if ((rc = tunnel_update_join(j)) < 0)
 		log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
 		    strerror(-rc));
 	tun_us[1] = mono_us() - t;
@@ -403,8 +405,10 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 	struct sk_error err;
 	struct fw_change fc;
 	struct policy old;
+	struct tunnel_job tj;
 	size_t added, withdrawn;
 	uint8_t key[32];
+	int rc;
 
 	/* A new key-file is read here, by the parent, as at start (it keeps
 	 * root's uid, so a root-owned 0600 file stays readable without
@@ -421,7 +425,14 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 		return;
 	}
 	accept_stage_start(&d->acc, c);
+	/* The tunnel's routes and allowed IPs meanwhile, on a thread: they
+	 * depend on the two policies alone (switch_begin) */
+	tunnel_update_start(&d->tun, &d->pol, &c->pol, &tj);
 	if (make_rules(d, &c->pol, &fc, &err) < 0) {
+		if ((rc = tunnel_update_join(&tj)) < 0)
+			log_warnx("tunnel %s: cannot set the new prefixes: %s", d->tun_if,
+			    strerror(-rc));
+		undo_paths(d, &c->pol, &d->pol, 0);
 		accept_stage_wait(&d->acc, NULL);
 		accept_abort(&d->acc);
 		refuse(out, path, err.msg, was);
@@ -431,7 +442,7 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 	}
 	live_count(&d->pol, &c->pol, &added, &withdrawn);
 	t2 = mono_us();
-	if (switch_begin(d, &c->pol, &fc, what, &old, tun_us, &err) < 0) {
+	if (switch_begin(d, &c->pol, &fc, what, &old, &tj, tun_us, &err) < 0) {
 		fw_change_free(&fc);
 		accept_stage_wait(&d->acc, NULL);
 		accept_abort(&d->acc);
@@ -465,8 +476,8 @@ take(struct sekishod *d, struct candidate *c, struct buf *out, uint64_t t0, uint
 	log_info("reload of serial %llu timed: bundle read and checked %.1f ms "
 	    "(helper %.1f, policy parsed %.1f), ruleset change made %.1f (rendered %.1f, "
 	    "read back %.1f, compared %.1f; sections of the policy kept unrendered: %d of %d), "
-	    "routes and ruleset in force %.1f (the tunnel's routes and allowed IPs sent %.1f, "
-	    "WireGuard's answer waited for after the ruleset %.1f), "
+	    "routes and ruleset in force %.1f (the tunnel's routes waited for %.1f, "
+	    "its allowed IPs waited for after the ruleset %.1f), "
 	    "staging waited for %.1f, stored %.1f, the rest %.1f; CPU %.1f",
 	    (unsigned long long)d->pol.serial, (double)(t1 - t0) / 1e3,
 	    (double)c->helper_us / 1e3, (double)c->parse_us / 1e3,

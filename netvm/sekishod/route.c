@@ -323,7 +323,7 @@ batch_answers(struct mnl_socket *nl, uint32_t first, uint32_t last, int *first_e
 int
 route_batch(const struct route_op *ops, size_t n)
 {
-	static char buf[BATCH_SIZE + RTNL_BUF_SIZE];
+	char *buf;	/* not static: a live change's routes go on a thread (tunnel.h) */
 	struct mnl_nlmsg_batch *b;
 	struct mnl_socket *nl;
 	int rc = 0, first_err = 0, rcvbuf = 1 << 20, on = 1;
@@ -331,8 +331,13 @@ route_batch(const struct route_op *ops, size_t n)
 
 	if (n == 0)
 		return 0;
-	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
-		return -errno;
+	if ((buf = malloc(BATCH_SIZE + RTNL_BUF_SIZE)) == NULL)
+		return -ENOMEM;
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL) {
+		rc = -errno;
+		free(buf);
+		return rc;
+	}
 	/* Room for the answers, and extended acks off: an error carries
 	 * only its header, not the request it answers. */
 	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
@@ -342,6 +347,7 @@ route_batch(const struct route_op *ops, size_t n)
 	    (b = mnl_nlmsg_batch_start(buf, BATCH_SIZE)) == NULL) {
 		rc = -errno;
 		mnl_socket_close(nl);
+		free(buf);
 		return rc;
 	}
 	for (size_t i = 0; i < n && rc == 0; ) {
@@ -365,6 +371,7 @@ route_batch(const struct route_op *ops, size_t n)
 	}
 	mnl_nlmsg_batch_stop(b);
 	mnl_socket_close(nl);
+	free(buf);
 	return rc != 0 ? rc : first_err;
 }
 

@@ -629,37 +629,109 @@ withdraws(const struct policy *old, const struct policy *new)
 	return 0;
 }
 
-int
-tunnel_update_begin(struct tunnel *t, const struct policy *old, const struct policy *pol,
-    struct wg_pending *p)
+/* The routes of pol's new prefixes. */
+static int
+update_routes(const struct tunnel *t, const struct policy *old, const struct policy *pol)
 {
 	int rc;
 
-	p->fd = -1;
-	if ((rc = route6_tunnel(t->ifindex, pol)) < 0 ||
-	    (rc = lgwan_routes(t, old, pol)) < 0)
+	if ((rc = route6_tunnel(t->ifindex, pol)) < 0)
 		return rc;
-	/* WireGuard takes allowed IPs away only by replacing them all: a
-	 * change that withdraws a prefix sets the whole list, one that only
-	 * adds sends the new ones. */
-	return set_allowed(t, withdraws(old, pol) ? NULL : old, pol, p);
+	return lgwan_routes(t, old, pol);
 }
 
-int
-tunnel_update_end(struct wg_pending *p)
+/* The allowed IPs made pol's. WireGuard takes allowed IPs away only by
+ * replacing them all: a change that withdraws a prefix sets the whole
+ * list, one that only adds sends the new ones. */
+static int
+update_allowed(const struct tunnel *t, const struct policy *old, const struct policy *pol)
 {
-	return wg_set_end(p);
+	return set_allowed_now(t, withdraws(old, pol) ? NULL : old, pol);
 }
 
 int
 tunnel_update(struct tunnel *t, const struct policy *old, const struct policy *pol)
 {
-	struct wg_pending p;
 	int rc;
 
-	if ((rc = tunnel_update_begin(t, old, pol, &p)) < 0)
+	if ((rc = update_routes(t, old, pol)) < 0)
 		return rc;
-	return tunnel_update_end(&p);
+	return update_allowed(t, old, pol);
+}
+
+static void *
+update_thread(void *arg)
+{
+	struct tunnel_job *j = arg;
+	int rc = update_routes(j->t, &j->old, &j->pol);
+
+	pthread_mutex_lock(&j->lock);
+	j->rc_routes = rc;
+	j->routed = 1;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	if (rc == 0)
+		rc = update_allowed(j->t, &j->old, &j->pol);
+	j->rc = rc;	/* read after the join */
+	return NULL;
+}
+
+void
+tunnel_update_start(const struct tunnel *t, const struct policy *old,
+    const struct policy *pol, struct tunnel_job *j)
+{
+	sigset_t all, was;
+
+	j->t = t;
+	j->old = *old;
+	j->pol = *pol;
+	j->routed = j->done = j->thread = 0;
+	j->rc_routes = j->rc = 0;
+	if (pthread_mutex_init(&j->lock, NULL) == 0) {
+		if (pthread_cond_init(&j->cond, NULL) == 0) {
+			/* no signal for the thread: sekishod's are read from a
+			 * signalfd */
+			sigfillset(&all);
+			pthread_sigmask(SIG_SETMASK, &all, &was);
+			j->thread = pthread_create(&j->tid, NULL, update_thread, j) == 0;
+			pthread_sigmask(SIG_SETMASK, &was, NULL);
+			if (j->thread)
+				return;
+			pthread_cond_destroy(&j->cond);
+		}
+		pthread_mutex_destroy(&j->lock);
+	}
+	/* no thread: all of it now */
+	j->rc_routes = update_routes(t, old, pol);
+	j->rc = j->rc_routes < 0 ? j->rc_routes : update_allowed(t, old, pol);
+	j->routed = j->done = 1;
+}
+
+int
+tunnel_update_routed(struct tunnel_job *j)
+{
+	int rc;
+
+	if (!j->thread)
+		return j->rc_routes;
+	pthread_mutex_lock(&j->lock);
+	while (!j->routed)
+		pthread_cond_wait(&j->cond, &j->lock);
+	rc = j->rc_routes;
+	pthread_mutex_unlock(&j->lock);
+	return rc;
+}
+
+int
+tunnel_update_join(struct tunnel_job *j)
+{
+	if (j->thread && !j->done) {
+		pthread_join(j->tid, NULL);
+		pthread_cond_destroy(&j->cond);
+		pthread_mutex_destroy(&j->lock);
+		j->done = 1;
+	}
+	return j->rc;
 }
 
 int

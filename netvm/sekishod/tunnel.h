@@ -12,6 +12,7 @@
 
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -77,14 +78,34 @@ int tunnel_update(struct tunnel *t, const struct policy *old, const struct polic
  * key-file): its peers and their allowed IPs stay; the sessions made under
  * the old key end, and the next packet (or the keepalive) handshakes anew. */
 int tunnel_set_key(const struct tunnel *t, const uint8_t key[32]);
-/* The same in two halves, so that the WireGuard implementation applies the
- * allowed IPs while sekishod commits the ruleset (reload.c): begin puts
- * the routes in and sends the allowed-IPs set, end waits for its answer.
- * A failed begin has nothing pending (end then returns 0); a successful
- * one must be ended. begin's error, else end's, is tunnel_update's. */
-int tunnel_update_begin(struct tunnel *t, const struct policy *old, const struct policy *pol,
-    struct wg_pending *p);
-int tunnel_update_end(struct wg_pending *p);
+/*
+ * The same on a thread of its own, so that it runs while sekishod computes
+ * and commits the ruleset (reload.c): the routes first, then the
+ * allowed-IPs set written and its answer read (with wireguard-go, which
+ * applies the set while it reads it: 10,000 allowed IPs, when a
+ * withdrawal replaces them all, are 254 kB of UAPI text).
+ * tunnel_update_start copies old and pol (shallow: their arrays must
+ * live, and t stay as it is, until the join); tunnel_update_routed waits
+ * until the routes are in (their result: 0 or -errno; the set is then
+ * not sent if they failed), tunnel_update_join until all is done
+ * (tunnel_update's result). Every start must be joined. Without a
+ * thread (pthread_create failed) start does it all at once. The thread
+ * logs nothing; route_batch is safe beside it, nothing else of the
+ * tunnel's or the routes' is (the caller does neither until the join).
+ */
+struct tunnel_job {
+	const struct tunnel	*t;
+	struct policy		 old, pol;	/* shallow copies */
+	pthread_t		 tid;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	int			 thread, routed, done;
+	int			 rc_routes, rc;
+};
+void tunnel_update_start(const struct tunnel *t, const struct policy *old,
+    const struct policy *pol, struct tunnel_job *j);
+int tunnel_update_routed(struct tunnel_job *j);
+int tunnel_update_join(struct tunnel_job *j);
 /* Then, once the new ruleset is in force: the routes of the prefixes old
  * had and new has not removed. Goes on past a failure; 0 or the first. */
 int tunnel_withdraw(const struct policy *old, const struct policy *new);

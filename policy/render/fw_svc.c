@@ -801,13 +801,61 @@ set_covers(struct sweep *sw, size_t k, int delta)
 		count(sw, sw->users[u], delta);
 }
 
+/*
+ * IPv4 events in the order qsort gives them (glibc's is a merge sort:
+ * stable), without its indirect calls: an LSD radix sort of the 33 bits
+ * an IPv4 event's address can take, three passes of 11 bits, each
+ * stable. qsort was a fifth of the services' rendering at 10,000 prefixes
+ * and 1,000 services (12,000 events). 0, or -1 (nothing done: out of
+ * memory, or an address above 33 bits: not IPv4's).
+ */
+#define RADIX_BITS	11
+#define RADIX_PASSES	3
+static int
+sort_ev4(struct ev *e, size_t n)
+{
+	size_t cnt[1u << RADIX_BITS];
+	struct ev *tmp, *src = e, *dst;
+
+	for (size_t i = 0; i < n; i++)
+		if (e[i].at.hi != 0 || e[i].at.lo >> (RADIX_BITS * RADIX_PASSES) != 0)
+			return -1;
+	if ((tmp = reallocarray(NULL, n, sizeof(*tmp))) == NULL)
+		return -1;
+	dst = tmp;
+	for (int pass = 0; pass < RADIX_PASSES; pass++) {
+		unsigned int sh = RADIX_BITS * (unsigned int)pass;
+		size_t sum = 0;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(src[i].at.lo >> sh) & ((1u << RADIX_BITS) - 1)]++;
+		for (size_t k = 0; k < (1u << RADIX_BITS); k++) {
+			size_t c = cnt[k];
+
+			cnt[k] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[cnt[(src[i].at.lo >> sh) & ((1u << RADIX_BITS) - 1)]++] = src[i];
+		src = dst;
+		dst = src == tmp ? e : tmp;
+	}
+	if (src != e)
+		memcpy(e, src, n * sizeof(*e));
+	free(tmp);
+	return 0;
+}
+
 static void
 sweep_events(struct sweep *sw, struct ev *e, size_t n)
 {
 	size_t active = 0, i = 0;
 	struct u128 at = { 0, 0 };
 
-	qsort(e, n, sizeof(*e), cmp_ev);
+	/* short lists and IPv6 by qsort */
+	if (sw->v6 || n < 1024 || sort_ev4(e, n) < 0)
+		qsort(e, n, sizeof(*e), cmp_ev);
 	while (i < n && !sw->oom) {
 		if (active > 0 && cmp128(&at, &e[i].at) < 0) {
 			struct iv iv = { at, dec128(e[i].at) };

@@ -348,7 +348,7 @@ import re, sys
 rows = [[float(x) for x in re.findall(r"[0-9]+\.[0-9]+", l.split("timed: ")[1])] for l in sys.stdin]
 names = ["bundle read and checked", "(the helper", "the policy parsed)", "ruleset change made",
          "(rendered", "read back", "compared)", "routes and ruleset in force",
-         "(the tunnel: routes and allowed IPs sent", "WireGuard\x27s answer waited for after the ruleset)",
+         "(the tunnel\x27s routes waited for", "its allowed IPs waited for after the ruleset)",
          "staging waited for",
          "stored (the commit point)", "the rest", "sekishod CPU (its main thread)"]
 if rows:
