@@ -14,15 +14,21 @@
 # all through the cut, reconnections in progress included; the peers, the
 # sets and the rules in the kernel stay exactly as they were (lt1's
 # session too) and lt1 keeps reaching the portal; a device provisioned
-# meanwhile (lt2) is applied once the path is back, and connects.
+# meanwhile (lt2) is applied once the path is back, and connects. The
+# gateway runs with a notify socket of the test's (as under its unit,
+# Type=notify, WatchdogSec): READY=1 comes once, after the start-up's
+# tries, and WATCHDOG=1 goes on through the cut.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
 . tests/lab/pg.sh
 . tests/integration/lib.sh
 
-PGDIR=""
-cleanup() { [ -n "$PGDIR" ] && pg_stop "$PGDIR"; lab_down; }
+PGDIR="" NOTIFY_PID=""
+cleanup() {
+	[ -n "$NOTIFY_PID" ] && kill "$NOTIFY_PID" 2>/dev/null
+	[ -n "$PGDIR" ] && pg_stop "$PGDIR"; lab_down
+}
 trap cleanup EXIT
 lab_up || { echo "not ok 1 - lab_up"; exit 1; }
 
@@ -44,10 +50,34 @@ check "the agency reaches PostgreSQL over TCP" \
 # provisioning over the server's unix socket (it is not cut: IT at the
 # database), the gateway over TCP through the veth (the later -r wins)
 LAB_GW_REGISTRY=$PG_URL LAB_GW_OPTS="-r $TCP_URL"
-if lab_gw_up; then tap_ok "sekisho-gw runs the lab's agency from PostgreSQL over TCP"
+# systemd's side of sd_notify, for the gateway alone: each datagram with
+# its sender's pid (SO_PASSCRED) and the time it came, one a line
+NOTIFY=$LAB_DIR/notify.sock NOTES=$LAB_DIR/notify.log
+python3 -c '
+import os, socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+s.bind(sys.argv[1])
+out = open(sys.argv[2], "a", buffering=1)
+while True:
+    msg, anc, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(12))
+    pid = next((struct.unpack("iII", d[:12])[0] for l, t, d in anc
+                if l == socket.SOL_SOCKET and t == socket.SCM_CREDENTIALS), 0)
+    for line in msg.decode(errors="replace").splitlines():
+        out.write("%d %d %s\n" % (time.monotonic_ns() // 1000000, pid, line))
+' "$NOTIFY" "$NOTES" &
+NOTIFY_PID=$!
+lab_wait_for -t 5 test -S "$NOTIFY" || tap_not_ok "the notify socket"
+# WatchdogSec=2 as systemd would pass it (every second, then)
+if NOTIFY_SOCKET=$NOTIFY WATCHDOG_USEC=2000000 lab_gw_up; then tap_ok "sekisho-gw runs the lab's agency from PostgreSQL over TCP"
 else tap_not_ok "sekisho-gw over TCP: $(tail -3 "$LAB_DIR/log/agency-gw.log")"; exit 1; fi
 GWLOG=$LAB_DIR/log/agency-gw.log
 GWPID=$(lab_pid agency-gw)
+notes() { awk -v p="$GWPID" '$2 == p { $1 = ""; $2 = ""; sub(/^  /, ""); print }' "$NOTES"; }
+ready() { notes | grep -qx 'READY=1'; }
+check "READY=1 from the gateway, once, after its start-up tries" bash -c \
+	"$(declare -f notes); GWPID=$GWPID NOTES=$NOTES; [ \"\$(notes | grep -cx 'READY=1')\" = 1 ] &&
+	 notes | grep -m 1 -vx 'EXTEND_TIMEOUT_USEC=60000000' | grep -qx 'READY=1'"
 check "its registry connections are TCP to $DB_ADDR:5432, two (rows and feed)" bash -c \
 	"[ \$(ip netns exec $NS_AGENCY ss -Htn state established dst $DB_ADDR:5432 | wc -l) = 2 ]"
 check "with keepalives on both (ss: timer:(keepalive...))" bash -c \
@@ -91,6 +121,7 @@ table inet cut {
 }
 NFT
 T0=$(ms_now)
+WD0=$(notes | grep -cx 'WATCHDOG=1')
 # status is asked for again and again while the gateway notices; every
 # answer must come (the client waits CLIENT_WAIT_S at most)
 asks=0 failed=0 lost_ms=""
@@ -124,6 +155,10 @@ check "two more reconnections tried while cut" test "$(tries)" -ge $((t0 + 2))
 	tap_not_ok "status failed $failed of $asks times during the reconnections"
 [ "$during" -gt 0 ] && tap_ok "status answered while a reconnection was under way ($during times)" ||
 	tap_not_ok "status never answered while a reconnection was under way (the loop waits in the connect?)"
+# the loop says WATCHDOG=1 itself: it goes on through the cut
+WD1=$(notes | grep -cx 'WATCHDOG=1')
+echo "# WATCHDOG=1 during the cut: $((WD1 - WD0)) in $((($(ms_now) - T0) / 1000)) s (asked every 1 s)"
+check "WATCHDOG=1 goes on while cut" test "$((WD1 - WD0))" -ge 5
 check "status says the registry is lost" bash -c \
 	"$LAB_BUILD/sekisho-gw -s $LAB_GW_SOCK status --summary --json | grep -qF '\"connected\": false'"
 check "the same process (no restart)" [ "$(lab_pid agency-gw)" = "$GWPID" ]
