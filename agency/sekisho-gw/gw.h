@@ -38,6 +38,7 @@
 #define GW_BACKOFF_MAX_MS	10000
 #define GW_REPORT_S		60	/* -R */
 #define GW_START_TRY_USEC	"60000000"	/* systemd: one try at start takes less */
+#define GW_STATEMENT_MS		"10000"	/* PostgreSQL: statement_timeout */
 #define GW_REPORT_BUSY_MS	1000	/* the report waits this long for the write lock */
 #define GW_KEEP_S		86400	/* -K */
 #define GW_LIVE_S		3600	/* -L */

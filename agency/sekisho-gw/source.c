@@ -31,6 +31,16 @@ src_open(struct src_open *o)
 		o->r = NULL;
 		return;
 	}
+	/* every statement of the main loop bounded on the server too (a
+	 * lock a migration holds, a server that stalls): the link's own
+	 * bounds (registry/pgconn.h) do not see a server that answers
+	 * TCP but not the query; well below the unit's WatchdogSec */
+	if (reg_backend(o->r) == REG_PG && (o->rc = reg_exec(o->r,
+	    "SET statement_timeout = " GW_STATEMENT_MS, 0, NULL, NULL, NULL, &o->err)) < 0) {
+		reg_close(o->r);
+		o->r = NULL;
+		return;
+	}
 	/* the change feed: without it the registry is re-read (-P). One
 	 * sync (-o) follows nothing: it does not listen either (closing an
 	 * inotify instance waits for the kernel's SRCU grace period, 15 ms

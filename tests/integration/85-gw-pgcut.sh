@@ -42,7 +42,7 @@ if ip netns add "$DB_NS" && ip -n "$DB_NS" link set lo up &&
 	tap_ok "the database's namespace, a veth from the agency's"
 else tap_not_ok "the database's namespace"; exit 1; fi
 PGDIR=$(mktemp -d /tmp/sekisho-gwpgcut.XXXXXX) && chmod 0755 "$PGDIR"
-PG_NETNS=$DB_NS PG_LISTEN=$DB_ADDR PG_HBA=$DB_GW/32 pg_start "$PGDIR" ||
+PG_NETNS=$DB_NS PG_LISTEN=$DB_ADDR PG_HBA=$DB_GW/32 PG_EXTRA="-c log_statement=all" pg_start "$PGDIR" ||
 	{ tap_not_ok "PostgreSQL in $DB_NS"; exit 1; }
 TCP_URL="postgresql://sekisho@$DB_ADDR:5432/sekisho"
 check "the agency reaches PostgreSQL over TCP" \
@@ -82,6 +82,8 @@ check "its registry connections are TCP to $DB_ADDR:5432, two (rows and feed)" b
 	"[ \$(ip netns exec $NS_AGENCY ss -Htn state established dst $DB_ADDR:5432 | wc -l) = 2 ]"
 check "with keepalives on both (ss: timer:(keepalive...))" bash -c \
 	"[ \$(ip netns exec $NS_AGENCY ss -Htno state established dst $DB_ADDR:5432 | grep -c 'timer:(keepalive') = 2 ]"
+check "its statements are bounded on the server too (statement_timeout 10 s, set at connect)" \
+	grep -qF 'SET statement_timeout = 10000' "$PGDIR/sock/server.log"
 declare -A ADDR
 add_laptop() {	# NAME N
 	local out

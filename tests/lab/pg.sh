@@ -11,13 +11,14 @@
 # namespace and listens on TCP at that address too (port 5432), trusting
 # connections from PG_HBA (an address/len) to the database sekisho; the
 # unix socket stays (PG_URL). For the tests of a link cut on the way.
+# PG_EXTRA: more server options ("-c log_connections=on").
 #
 # Callers set a trap that calls pg_stop. The server runs only as long as the
 # test: nothing is left in /var/lib/postgresql or systemd.
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 
 _pg_opts() {	# DIR
-	echo "-c listen_addresses='${PG_LISTEN:-}' -c unix_socket_directories='$1/sock' -c fsync=off -c max_connections=40"
+	echo "-c listen_addresses='${PG_LISTEN:-}' -c unix_socket_directories='$1/sock' -c fsync=off -c max_connections=40 ${PG_EXTRA:-}"
 }
 _pg_ns() { if [ -n "${PG_NETNS:-}" ]; then ip netns exec "$PG_NETNS" "$@"; else "$@"; fi; }
 
