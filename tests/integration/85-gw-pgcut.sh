@@ -74,7 +74,6 @@ else tap_not_ok "sekisho-gw over TCP: $(tail -3 "$LAB_DIR/log/agency-gw.log")"; 
 GWLOG=$LAB_DIR/log/agency-gw.log
 GWPID=$(lab_pid agency-gw)
 notes() { awk -v p="$GWPID" '$2 == p { $1 = ""; $2 = ""; sub(/^  /, ""); print }' "$NOTES"; }
-ready() { notes | grep -qx 'READY=1'; }
 check "READY=1 from the gateway, once, after its start-up tries" bash -c \
 	"$(declare -f notes); GWPID=$GWPID NOTES=$NOTES; [ \"\$(notes | grep -cx 'READY=1')\" = 1 ] &&
 	 notes | grep -m 1 -vx 'EXTEND_TIMEOUT_USEC=60000000' | grep -qx 'READY=1'"
