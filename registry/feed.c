@@ -4,6 +4,7 @@
  * SQLite inotify on the database file and its -wal).
  */
 #include "registry/feed.h"
+#include "registry/pgconn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -285,7 +286,7 @@ pg_listen(struct reg *r, struct reg_feed *f, struct sk_error *err)
 	PGresult *res;
 	const char *m;
 
-	f->pg = PQconnectdb(r->url);
+	f->pg = reg_pg_connect(r->url);
 	if (f->pg == NULL)
 		return sk_errorf(err, ENOMEM, "out of memory");
 	if (PQstatus(f->pg) != CONNECTION_OK) {

@@ -3,6 +3,7 @@
  * (lock_timeout): the same "both finish or one is told busy" as SQLite's
  * BEGIN IMMEDIATE, whatever rows the two transactions touch. */
 #include "registry/registry.h"
+#include "registry/pgconn.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -80,10 +81,28 @@ reg_url_has_password(const char *url)
 	return has;
 }
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
+PGconn *
+reg_pg_connect(const char *url)
+{
+	/* in order: the URL last, so that what it says wins (libpq takes
+	 * the last value of a keyword given twice) */
+	static const char *const kw[] = { "connect_timeout", "keepalives",
+	    "keepalives_idle", "keepalives_interval", "keepalives_count",
+	    "tcp_user_timeout", "dbname", NULL };
+	const char *val[] = { STR(REG_PG_CONNECT_S), "1", STR(REG_PG_KEEPIDLE_S),
+	    STR(REG_PG_KEEPINTVL_S), STR(REG_PG_KEEPCNT), STR(REG_PG_USER_TIMEOUT_MS),
+	    url, NULL };
+
+	return PQconnectdbParams(kw, val, 1);
+}
+
 static int
 pg_open(struct reg *r, const char *url, struct sk_error *err)
 {
-	PGconn *c = PQconnectdb(url);
+	PGconn *c = reg_pg_connect(url);
 	struct pg_conn *pc;
 	const char *m;
 

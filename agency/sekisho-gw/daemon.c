@@ -16,6 +16,7 @@
 #include "agency/sekisho-gw/gw.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -416,20 +417,26 @@ report(struct gw *g)
 {
 	struct sk_error err;
 	int64_t removed, cut;
+	int busy;
 
 	if (g->feed_fd < 0)
 		return;		/* not following the log (re-reads): holds nothing */
 	if (g->seq <= 0 && reg_feed_head(g->r, &cut, &err) == 0 && cut == 0)
 		return;		/* an empty log: nothing to hold back */
-	if (reg_feed_report(g->r, g->name, g->seq, now_s(), &err) < 0) {
+	/* on the main loop: the registry's write lock is waited for
+	 * GW_REPORT_BUSY_MS, not a writer's REG_BUSY_MS (a long import
+	 * holds it: the report is tried again a period later) */
+	busy = g->r->busy_ms;
+	g->r->busy_ms = GW_REPORT_BUSY_MS;
+	if (reg_feed_report(g->r, g->name, g->seq, now_s(), &err) < 0)
 		log_warnx("reporting change %lld: %s", (long long)g->seq, err.msg);
-		return;
-	}
-	if (reg_feed_prune(g->r, now_s(), g->o.keep_s, g->o.live_s, &removed, &cut, &err) < 0)
+	else if (reg_feed_prune(g->r, now_s(), g->o.keep_s, g->o.live_s, &removed, &cut,
+	    &err) < 0)
 		log_warnx("pruning the change log: %s", err.msg);
 	else if (removed > 0)
 		log_info("change log pruned: %lld rows, up to change %lld", (long long)removed,
 		    (long long)cut);
+	g->r->busy_ms = busy;
 }
 
 /* sekisho-gw prune [-r URL] [-K S] [-L S]: what every gateway does each
@@ -539,7 +546,8 @@ status(struct gw *g, struct sessd_out *out, int64_t now, int peers)
 	snprintf(rep.backend, sizeof(rep.backend), "%s", g->kernel ? "kernel" : "userspace");
 	snprintf(rep.registry, sizeof(rep.registry), "%s%s",
 	    g->r != NULL ? reg_backend_name(g->r) : "lost",
-	    g->r == NULL ? ", the last good state holds" : g->dirty ? ", resync pending" : "");
+	    g->r == NULL ? (g->reconnecting ? ", reconnecting; the last good state holds" :
+	    ", the last good state holds") : g->dirty ? ", resync pending" : "");
 	if (sessd_reply(out, &rep) < 0)
 		peers = 0;	/* DONE says what went wrong */
 	for (size_t i = 0; peers && i < g->e.n; i++) {
@@ -749,6 +757,78 @@ usage_run(void)
 
 static const int caps_wg[] = { CAP_NET_ADMIN, CAP_KILL };
 
+/* A reconnection, made beside the main loop (source.c's src_open): the
+ * connect may wait REG_PG_CONNECT_S on a path cut without a word, twice
+ * (the registry, the feed), and the session socket, status and the
+ * watchdog go on meanwhile. The thread touches only its src_open; the
+ * pipe says it is done. */
+struct reconnect {
+	struct src_open	 o;
+	pthread_t	 th;
+	int		 pipe[2];
+	int		 busy;		/* a thread runs */
+};
+
+static void *
+reconnect_thread(void *arg)
+{
+	struct reconnect *rc = arg;
+	ssize_t n;
+
+	src_open(&rc->o);
+	do
+		n = write(rc->pipe[1], "", 1);
+	while (n == -1 && errno == EINTR);
+	return NULL;
+}
+
+/* A thread started (or, when none can be, the connection made here, as
+ * before); either way the pipe becomes readable when it is done. The
+ * thread blocks every signal: SIGTERM is the main loop's, whose poll it
+ * must interrupt. */
+static void
+reconnect_start(struct reconnect *rc, const struct gw *g)
+{
+	sigset_t all, old;
+	int rc_create;
+
+	memset(&rc->o, 0, sizeof(rc->o));
+	rc->o.url = g->o.url;
+	rc->o.once = g->o.once;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc_create = pthread_create(&rc->th, NULL, reconnect_thread, rc);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc_create != 0) {
+		reconnect_thread(rc);
+		rc->busy = 2;
+		return;
+	}
+	rc->busy = 1;
+}
+
+static void
+reconnect_join(struct reconnect *rc)
+{
+	char c;
+
+	if (rc->busy == 1)
+		pthread_join(rc->th, NULL);
+	while (read(rc->pipe[0], &c, 1) == -1 && errno == EINTR)
+		;
+	rc->busy = 0;
+}
+
+/* The main loop is alive: WATCHDOG=1, at most every half interval. */
+static void
+watchdog(uint64_t now, uint64_t *next, uint64_t every_ms)
+{
+	if (every_ms == 0 || now < *next)
+		return;
+	notify_send("WATCHDOG=1");
+	*next = now + every_ms;
+}
+
 static void
 backoff(struct gw *g, uint64_t now)
 {
@@ -764,7 +844,8 @@ gw_run(int argc, char *argv[])
 	struct sessd *sd = NULL;
 	struct gw_frontend fe = { 0, -1 };
 	struct sk_error err;
-	uint64_t next_poll;
+	uint64_t next_poll, wd_every, wd_next = 0;
+	static struct reconnect recon = { .pipe = { -1, -1 } };
 	const char *env;
 	int ch, rc, keeper_lost = 0;
 
@@ -868,8 +949,15 @@ gw_run(int argc, char *argv[])
 	g.started = now_s();
 	/* the registry: until it answers, what is in force stays */
 	for (;;) {
+		/* alive, trying: the unit's start timeout (TimeoutStartSec)
+		 * runs again from here, so a start that waits for the registry
+		 * is let wait, and one stuck anywhere is not (a try: two
+		 * connects, a full sync, a backoff, each bounded) */
+		notify_send("EXTEND_TIMEOUT_USEC=" GW_START_TRY_USEC);
 		if (src_connect(&g, &err) == 0 && full_sync(&g, &err) == 0)
 			break;
+		notify_send("STATUS=waiting for the registry; the interface and the ruleset"
+		    " stay as they are");
 		log_warnx("%s: the interface and the ruleset stay as they are; trying again", err.msg);
 		if (g.dirty && g.r != NULL)
 			src_disconnect(&g);
@@ -881,6 +969,15 @@ gw_run(int argc, char *argv[])
 	g.backoff_ms = 0;
 	if (g.o.once)
 		goto done;
+	if (pipe2(recon.pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe2");
+	/* systemd's watchdog (WatchdogSec=, the unit): said from the loop
+	 * below only, each time round and at least every half interval
+	 * (poll wakes for it): a loop stuck anywhere is killed and restarted
+	 * (by difference: the interface and the ruleset stay in force) */
+	wd_every = notify_watchdog_usec() / 2000;
+	if (notify_watchdog_usec() != 0 && wd_every == 0)
+		wd_every = 1;
 	notify_send("READY=1");
 	log_info("running: interface %s (%s), registry %s, session socket %s", g.o.ifname,
 	    g.kernel ? "kernel" : "userspace", reg_backend_name(g.r), g.o.sock);
@@ -890,19 +987,27 @@ gw_run(int argc, char *argv[])
 	while (!quit) {
 		static uint64_t recheck;	/* a write the drain could not wait
 						   out: read for it again */
+		/* the second: the feed, or while the registry is lost the
+		 * reconnection's pipe */
+		int waiting = recon.busy != 0;
 		struct pollfd pfd[2 + GW_PENDING_MAX] = {
 		    { .fd = npend < GW_PENDING_MAX ? fe.fd : -1, .events = POLLIN },
-		    { .fd = g.feed_fd, .events = POLLIN } };
+		    { .fd = waiting ? recon.pipe[0] : g.feed_fd, .events = POLLIN } };
 		size_t np = npend;
 		uint64_t now = now_ms(), wake = UINT64_MAX;
 		int64_t exp;
 		pid_t pid;
 		int woke, catch_up = 0, wst;
 
-		if (g.r == NULL)
-			wake = g.next_try_ms;
-		else if (g.feed_fd < 0 || g.dirty)
-			wake = next_poll;	/* re-read (no feed), or a full sync again */
+		watchdog(now, &wd_next, wd_every);
+		if (wd_every != 0)
+			wake = wd_next;
+		if (g.r == NULL) {
+			if (!waiting && g.next_try_ms < wake)
+				wake = g.next_try_ms;
+		} else if (g.feed_fd < 0 || g.dirty)
+			wake = next_poll < wake ? next_poll : wake;	/* re-read (no
+						   feed), or a full sync again */
 		gw_actions_clear(&g.acts);
 		exp = gw_engine_tick(&g.e, now_s(), &g.acts);
 		gw_apply(&g, NULL, 0, &err);	/* log lines only */
@@ -922,6 +1027,10 @@ gw_run(int argc, char *argv[])
 		    errno != EINTR)
 			fatal("poll");
 		now = now_ms();
+		/* the reconnection is over: status no longer says it is under
+		 * way (requests are answered below, before it is taken in) */
+		if (waiting && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			g.reconnecting = 0;
 		/* backwards: a dropped one takes the last one's place */
 		for (size_t i = np; i-- > 0;) {
 			if (pfd[2 + i].revents & (POLLOUT | POLLHUP | POLLERR)) {
@@ -946,6 +1055,10 @@ gw_run(int argc, char *argv[])
 			}
 		}
 		woke = pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR));
+		if (waiting) {
+			waiting = woke;		/* the reconnection is done */
+			woke = 0;
+		}
 		while ((pid = waitpid(-1, &wst, WNOHANG)) > 0) {
 			if (pid == fe.pid) {
 				/* Only the keeper could put a new frontend in the
@@ -971,8 +1084,14 @@ gw_run(int argc, char *argv[])
 				g.wg_child = 0;
 			}
 		}
-		if (g.r == NULL && now >= g.next_try_ms) {
-			if (src_connect(&g, &err) < 0) {
+		if (g.r == NULL && recon.busy == 0 && now >= g.next_try_ms) {
+			reconnect_start(&recon, &g);
+			g.reconnecting = recon.busy == 1;	/* a thread runs it */
+			continue;
+		}
+		if (g.r == NULL && waiting) {
+			reconnect_join(&recon);
+			if (src_attach(&g, &recon.o, &err) < 0) {
 				backoff(&g, now);
 				log_warnx("%s: the last good state holds; next try in %d ms", err.msg,
 				    g.backoff_ms);
@@ -1027,6 +1146,15 @@ gw_run(int argc, char *argv[])
 done:
 	while (npend > 0)
 		pend_drop(npend - 1);
+	if (recon.busy != 0) {
+		reconnect_join(&recon);		/* at most the connect timeouts */
+		if (recon.o.r != NULL)
+			reg_close(recon.o.r);
+	}
+	if (recon.pipe[0] != -1) {
+		close(recon.pipe[0]);
+		close(recon.pipe[1]);
+	}
 	log_info("stopping; the interface and the ruleset stay in force");
 	gw_frontend_stop(&fe);
 	sessd_close(sd);

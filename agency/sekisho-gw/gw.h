@@ -37,6 +37,9 @@
 #define GW_BACKOFF_MIN_MS	250
 #define GW_BACKOFF_MAX_MS	10000
 #define GW_REPORT_S		60	/* -R */
+#define GW_START_TRY_USEC	"60000000"	/* systemd: one try at start takes less */
+#define GW_STATEMENT_MS		"10000"	/* PostgreSQL: statement_timeout */
+#define GW_REPORT_BUSY_MS	1000	/* the report waits this long for the write lock */
 #define GW_KEEP_S		86400	/* -K */
 #define GW_LIVE_S		3600	/* -L */
 #define GW_FRONTEND_STABLE_MS	10000	/* a frontend that ran this long: backoff reset */
@@ -79,6 +82,8 @@ struct gw {
 	int64_t			 last_sync, started;
 	int			 backoff_ms;
 	uint64_t		 next_try_ms;
+	int			 reconnecting;	/* a connection is being made
+						   (beside the loop: status says so) */
 	int			 dirty;		/* an apply failed: full sync next */
 	int			 listed;	/* full sync: our table was in force
 						   (1), not (0), unknown (-1) */
@@ -88,6 +93,17 @@ struct gw {
 };
 
 /* source.c */
+/* A connection being made: in url, once; out r (NULL: rc < 0, err), the
+ * feed's fd (-1: feed_rc < 0, feed_err: re-read). */
+struct src_open {
+	const char		*url;
+	int			 once;
+	struct reg		*r;
+	int			 rc, feed_fd, feed_rc;
+	struct sk_error		 err, feed_err;
+};
+void src_open(struct src_open *o);
+int src_attach(struct gw *g, struct src_open *o, struct sk_error *err);
 int src_connect(struct gw *g, struct sk_error *err);
 void src_disconnect(struct gw *g);
 /* Every device row (*rows heap, *n). */

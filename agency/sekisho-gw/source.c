@@ -17,17 +17,56 @@
 #include "registry/ops.h"
 #include "registry/registry.h"
 
+/* The part of a connection that waits on the network (connect_timeout
+ * each, registry/pgconn.h): run beside the main loop after a loss
+ * (src_open_start), so that a registry unreachable without a word (a cut
+ * path) never stops the session socket or status from answering. It
+ * touches only o. */
+void
+src_open(struct src_open *o)
+{
+	o->feed_fd = -1;
+	o->feed_rc = 0;
+	if ((o->rc = reg_open(o->url, &o->r, &o->err)) < 0) {
+		o->r = NULL;
+		return;
+	}
+	/* every statement of the main loop bounded on the server too (a
+	 * lock a migration holds, a server that stalls): the link's own
+	 * bounds (registry/pgconn.h) do not see a server that answers
+	 * TCP but not the query; well below the unit's WatchdogSec */
+	if (reg_backend(o->r) == REG_PG && (o->rc = reg_exec(o->r,
+	    "SET statement_timeout = " GW_STATEMENT_MS, 0, NULL, NULL, NULL, &o->err)) < 0) {
+		reg_close(o->r);
+		o->r = NULL;
+		return;
+	}
+	/* the change feed: without it the registry is re-read (-P). One
+	 * sync (-o) follows nothing: it does not listen either (closing an
+	 * inotify instance waits for the kernel's SRCU grace period, 15 ms
+	 * of a 300 ms sync) */
+	if (!o->once && (o->feed_rc = reg_feed_listen(o->r, &o->feed_fd, &o->feed_err)) < 0)
+		o->feed_fd = -1;
+}
+
+/* The rest, on the main loop: o's connection becomes the gateway's. */
 int
-src_connect(struct gw *g, struct sk_error *err)
+src_attach(struct gw *g, struct src_open *o, struct sk_error *err)
 {
 	char pool4[64], pool6[80], port[16];
 	uint64_t p;
 	int rc;
 
-	if (g->r != NULL)
-		return 0;
-	if ((rc = reg_open(g->o.url, &g->r, err)) < 0)
-		return rc;
+	if (o->rc < 0) {
+		*err = o->err;
+		return o->rc;
+	}
+	g->r = o->r;
+	g->feed_fd = o->feed_fd;
+	o->r = NULL;
+	if (o->feed_rc < 0)
+		log_warnx("registry: no change feed (%s): re-read every %d ms", o->feed_err.msg,
+		    g->o.poll_ms);
 	if ((rc = reg_meta_get(g->r, "pool4", pool4, sizeof(pool4), err)) < 0 ||
 	    (rc = reg_meta_get(g->r, "listen_port", port, sizeof(port), err)) < 0) {
 		src_disconnect(g);
@@ -40,20 +79,6 @@ src_connect(struct gw *g, struct sk_error *err)
 		return sk_errorf(err, EINVAL, "registry: listen_port '%s' is not a port", port);
 	}
 	g->listen_port = (uint16_t)p;
-	/* the change feed: without it the registry is re-read (-P). One
-	 * sync (-o) follows nothing: it does not listen either (closing an
-	 * inotify instance waits for the kernel's SRCU grace period, 15 ms
-	 * of a 300 ms sync) */
-	g->feed_fd = -1;
-	if (!g->o.once) {
-		struct sk_error e2;
-
-		if (reg_feed_listen(g->r, &g->feed_fd, &e2) < 0) {
-			log_warnx("registry: no change feed (%s): re-read every %d ms", e2.msg,
-			    g->o.poll_ms);
-			g->feed_fd = -1;
-		}
-	}
 	if (g->e.pool_plen == 0) {
 		/* the first connection: the engine starts with the pools */
 		if ((rc = gw_engine_init(&g->e, pool4, pool6, err)) < 0) {
@@ -62,6 +87,18 @@ src_connect(struct gw *g, struct sk_error *err)
 		}
 	}
 	return 0;
+}
+
+/* At start: both parts at once (nothing else to serve yet). */
+int
+src_connect(struct gw *g, struct sk_error *err)
+{
+	struct src_open o = { .url = g->o.url, .once = g->o.once };
+
+	if (g->r != NULL)
+		return 0;
+	src_open(&o);
+	return src_attach(g, &o, err);
 }
 
 void

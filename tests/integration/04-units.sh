@@ -98,6 +98,14 @@ has() { grep -qE "$1" "$svc"; }
 check "sekishod.service: Type=notify" has '^Type=notify$'
 check "sekishod.service: a watchdog" has '^WatchdogSec=[0-9]+'
 check "sekishod.service: restarted forever" bash -c "grep -qx 'Restart=always' $svc && grep -qx 'StartLimitIntervalSec=0' $svc"
+# sekisho-gw says READY=1 after its first full sync and WATCHDOG=1 from its
+# main loop (daemon.c): its unit waits for the one and kills a loop that
+# stops saying the other
+gwu=agency/sekisho-gw/systemd/sekisho-gw.service
+check "sekisho-gw.service: Type=notify, NotifyAccess=main" bash -c \
+	"grep -qx 'Type=notify' $gwu && grep -qx 'NotifyAccess=main' $gwu"
+check "sekisho-gw.service: a watchdog" grep -qE '^WatchdogSec=[0-9]+$' "$gwu"
+check "sekisho-gw.service: restarted forever" bash -c "grep -qx 'Restart=always' $gwu && grep -qx 'StartLimitIntervalSec=0' $gwu"
 check "sekishod.service: the signed path (-b -k -D -S -i), not -f" bash -c \
 	"grep -E '^ExecStart=/usr/sbin/sekishod ' $svc | grep -E ' -b /var/lib/sekisho/policy.bundle' | grep -E ' -k /etc/sekisho/agency.pub' | grep -E ' -D /etc/sekisho/device.pub' | grep -E ' -S [^ ]+' | grep -E ' -i [^ ]+' | grep -vqE ' -f '"
 check "sekishod.service: the base ruleset whenever it stops" has '^ExecStopPost=/usr/sbin/sekishod -B -F$'

@@ -7,9 +7,20 @@
 #   pg_stop DIR                       -> stops the server, removes DIR
 #   tests/lab/pg.sh start DIR         prints the URL; tests/lab/pg.sh stop DIR
 #
+# PG_NETNS and PG_LISTEN (both or neither): the server runs in that network
+# namespace and listens on TCP at that address too (port 5432), trusting
+# connections from PG_HBA (an address/len) to the database sekisho; the
+# unix socket stays (PG_URL). For the tests of a link cut on the way.
+# PG_EXTRA: more server options ("-c log_connections=on").
+#
 # Callers set a trap that calls pg_stop. The server runs only as long as the
 # test: nothing is left in /var/lib/postgresql or systemd.
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+
+_pg_opts() {	# DIR
+	echo "-c listen_addresses='${PG_LISTEN:-}' -c unix_socket_directories='$1/sock' -c fsync=off -c max_connections=40 ${PG_EXTRA:-}"
+}
+_pg_ns() { if [ -n "${PG_NETNS:-}" ]; then ip netns exec "$PG_NETNS" "$@"; else "$@"; fi; }
 
 _pg_user() { id -u postgres >/dev/null 2>&1 && echo postgres || echo nobody; }
 
@@ -22,9 +33,12 @@ pg_start() {	# DIR
 	runuser -u "$u" -- "$PG_BIN/initdb" -D "$dir/data" -A trust -U sekisho -E UTF8 \
 		--locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 		{ echo "pg_start: initdb failed:" >&2; tail -5 "$dir/initdb.log" >&2; return 1; }
-	runuser -u "$u" -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/sock/server.log" -w -t 30 \
-		-o "-c listen_addresses='' -c unix_socket_directories='$dir/sock' -c fsync=off -c max_connections=40" \
-		start >"$dir/pg_ctl.log" 2>&1 ||
+	if [ -n "${PG_LISTEN:-}" ]; then
+		echo "host sekisho sekisho ${PG_HBA:?PG_HBA with PG_LISTEN} trust" >>"$dir/data/pg_hba.conf" ||
+			return 1
+	fi
+	_pg_ns runuser -u "$u" -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/sock/server.log" -w -t 30 \
+		-o "$(_pg_opts "$dir")" start >"$dir/pg_ctl.log" 2>&1 ||
 		{ echo "pg_start: the server did not start:" >&2; tail -5 "$dir/sock/server.log" >&2; return 1; }
 	runuser -u "$u" -- "$PG_BIN/createdb" -h "$dir/sock" -U sekisho sekisho >>"$dir/pg_ctl.log" 2>&1 ||
 		{ echo "pg_start: createdb failed" >&2; return 1; }
@@ -40,9 +54,8 @@ pg_halt() {
 }
 pg_resume() {
 	local dir=$1
-	runuser -u "$(_pg_user)" -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/sock/server.log" -w -t 30 \
-		-o "-c listen_addresses='' -c unix_socket_directories='$dir/sock' -c fsync=off -c max_connections=40" \
-		start >>"$dir/pg_ctl.log" 2>&1
+	_pg_ns runuser -u "$(_pg_user)" -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/sock/server.log" -w -t 30 \
+		-o "$(_pg_opts "$dir")" start >>"$dir/pg_ctl.log" 2>&1
 }
 
 pg_stop() {	# DIR

@@ -23,6 +23,7 @@
 
 #include "registry/feed.h"
 #include "registry/ops.h"
+#include "registry/pgconn.h"
 #include "registry/registry.h"
 
 static char tmpdir[] = "/tmp/test_registry.XXXXXX";
@@ -1368,6 +1369,66 @@ t_feed_seq_parse(void **state)
 	assert_int_equal(reg_feed_parse_seq("+4", 2, &v), -EINVAL);
 }
 
+/* The value libpq will use for keyword kw on c (PQconninfo), or "". */
+static void
+conn_opt(PGconn *c, const char *kw, char *out, size_t len)
+{
+	PQconninfoOption *o, *opts = PQconninfo(c);
+
+	snprintf(out, len, "%s", "");
+	assert_non_null(opts);
+	for (o = opts; o->keyword != NULL; o++)
+		if (!strcmp(o->keyword, kw) && o->val != NULL)
+			snprintf(out, len, "%s", o->val);
+	PQconninfoFree(opts);
+}
+
+/* Every libpq connection of the project (reg_pg_connect: the registry's
+ * and the feed's) notices a dead server or a silently cut path in
+ * seconds: connect timeout, keepalives, TCP user timeout set, in every
+ * spelling of the URL; a value the URL gives wins. (No server: a socket
+ * directory that does not exist; libpq keeps the options of a failed
+ * connection.) */
+static void
+t_pg_conn_opts(void **state)
+{
+	static const char *const urls[] = {
+		"postgresql:///sekisho?host=/nonexistent-sekisho&user=gw",
+		"host=/nonexistent-sekisho dbname=sekisho user=gw",
+	};
+	static const char *const want[][2] = {
+		{ "connect_timeout", "5" }, { "keepalives", "1" },
+		{ "keepalives_idle", "4" }, { "keepalives_interval", "2" },
+		{ "keepalives_count", "3" }, { "tcp_user_timeout", "5000" },
+		{ "dbname", "sekisho" }, { "user", "gw" },
+	};
+	char v[64];
+	PGconn *c;
+
+	(void)state;
+	assert_int_equal(REG_PG_IDLE_DEAD_S, 10);
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		assert_non_null(c = reg_pg_connect(urls[i]));
+		assert_int_equal(PQstatus(c), CONNECTION_BAD);
+		for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+			conn_opt(c, want[k][0], v, sizeof(v));
+			if (strcmp(v, want[k][1]) != 0)
+				fail_msg("%s: %s = '%s', want '%s'", urls[i], want[k][0], v,
+				    want[k][1]);
+		}
+		PQfinish(c);
+	}
+	assert_non_null(c = reg_pg_connect("postgresql:///sekisho?host=/nonexistent-sekisho"
+	    "&keepalives_idle=30&connect_timeout=2"));
+	conn_opt(c, "keepalives_idle", v, sizeof(v));
+	assert_string_equal(v, "30");
+	conn_opt(c, "connect_timeout", v, sizeof(v));
+	assert_string_equal(v, "2");
+	conn_opt(c, "tcp_user_timeout", v, sizeof(v));
+	assert_string_equal(v, "5000");
+	PQfinish(c);
+}
+
 #define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_sq, teardown)
 #define BOTH_PG(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
 
@@ -1375,7 +1436,7 @@ int
 main(void)
 {
 	const struct CMUnitTest sq[] = {
-		cmocka_unit_test(t_bad_url), BOTH(t_schema), BOTH(t_devices),
+		cmocka_unit_test(t_bad_url), cmocka_unit_test(t_pg_conn_opts), BOTH(t_schema), BOTH(t_devices),
 		BOTH(t_rollback), BOTH(t_busy), BOTH(t_staff_pin), BOTH(t_otp),
 		BOTH(t_cards_keys), BOTH(t_queue), BOTH(t_feed), BOTH(t_sessions),
 		BOTH(t_session_unique), BOTH(t_session_handover), BOTH(t_policy_text), cmocka_unit_test(t_policy_gateways), BOTH(t_feed_wake), BOTH(t_feed_prune),
