@@ -311,8 +311,27 @@ static int
 do_probe(struct sekishod *d, const struct action *a)
 {
 	const struct uplink *u = engine_uplink(&d->engine, a->ifindex);
+	struct rtnl_unresolved ur;
+	char s[INET_ADDRSTRLEN];
 	int rc;
 
+	/* The beacon (and the router) must be resolvable at once: an entry
+	 * the kernel began while the carrier was out holds every round's
+	 * challenge until its next ARP request, a second or more after the
+	 * probe gave up (rtnl.h). Asked afresh before the first round. */
+	if ((rc = rtnl_neigh_restart(a->ifindex, &ur)) < 0)
+		log_warnx("uplink %s: cannot read its neighbour entries: %s", a->uplink,
+		    strerror(-rc));
+	for (size_t i = 0; i < ur.n; i++)
+		if (ur.waited_ms[i] == UINT32_MAX)
+			log_info("uplink %s: the kernel had been resolving %s (for how long it "
+			    "does not say): asked afresh", a->uplink,
+			    inet_ntop(AF_INET, &ur.addr[i], s, sizeof(s)));
+		else
+			log_info("uplink %s: the kernel had been resolving %s for %u ms (an "
+			    "ARP request made while the carrier was out is lost, and the next "
+			    "comes a second later): asked afresh", a->uplink,
+			    inet_ntop(AF_INET, &ur.addr[i], s, sizeof(s)), ur.waited_ms[i]);
 	/* The router's link-layer address, resolved while the beacon is
 	 * asked: office mode is bound to it (engine.h). */
 	if (u != NULL && u->has_gw && (rc = rtnl_neigh_use(u->ifindex, u->gw)) < 0)

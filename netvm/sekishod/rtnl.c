@@ -391,35 +391,135 @@ rtnl_watch_dump(struct rtnl_watch *w)
 	return 0;
 }
 
+static struct mnl_socket *
+request_socket(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int e;
+
+	if (nl != NULL && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		e = errno;
+		mnl_socket_close(nl);
+		errno = e;
+		return NULL;
+	}
+	return nl;
+}
+
+/* One request and its answer: the acknowledgement, or a dump to its end
+ * with each message through cb. 0 or -errno. */
+static int
+request(struct mnl_socket *nl, const struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
+{
+	char buf[RTNL_BUF_SIZE];
+	unsigned int port = mnl_socket_get_portid(nl);
+	ssize_t n;
+	int rc;
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0)
+			return -errno;
+		rc = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, port, cb, arg);
+	} while (rc == MNL_CB_OK && (nlh->nlmsg_flags & NLM_F_DUMP));
+	return rc < 0 ? -errno : 0;
+}
+
 int
 rtnl_neigh_use(int ifindex, struct in_addr addr)
 {
-	char buf[8192];
+	char buf[512];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct mnl_socket *nl;
 	struct ndmsg *ndm;
-	unsigned int seq = (unsigned int)time(NULL), port;
-	ssize_t n;
-	int rc = 0;
+	int rc;
 
 	nlh->nlmsg_type = RTM_NEWNEIGH;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = (unsigned int)time(NULL);
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	ndm->ndm_family = AF_INET;
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_state = NUD_NONE;
 	ndm->ndm_flags = NTF_USE;	/* neigh_event_send(): resolve it */
 	mnl_attr_put(nlh, NDA_DST, sizeof(addr), &addr);
-	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+	if ((nl = request_socket()) == NULL)
 		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		rc = -errno;
-	port = mnl_socket_get_portid(nl);
-	if (rc == 0 && (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) >= 0 &&
-	    mnl_cb_run(buf, (size_t)n, seq, port, NULL, NULL) < 0)
-		rc = -errno;
+	rc = request(nl, nlh, NULL, NULL);
+	mnl_socket_close(nl);
+	return rc;
+}
+
+/* A dump's entry: kept if it is one of the link's, unresolved. */
+static int
+unresolved_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rtnl_unresolved *u = data;
+	struct attrs at = { .max = NDA_MAX };
+	const struct nda_cacheinfo *ci;
+	const struct ndmsg *ndm;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ndm)))
+		return MNL_CB_OK;
+	ndm = mnl_nlmsg_get_payload(nlh);
+	if (ndm->ndm_family != AF_INET || ndm->ndm_ifindex != u->ifindex ||
+	    ndm->ndm_state != NUD_INCOMPLETE || u->n == nitems(u->addr))
+		return MNL_CB_OK;
+	if (mnl_attr_parse(nlh, sizeof(*ndm), attr_cb, &at) != MNL_CB_OK ||
+	    at.tb[NDA_DST] == NULL || mnl_attr_get_payload_len(at.tb[NDA_DST]) != 4)
+		return MNL_CB_OK;
+	memcpy(&u->addr[u->n], mnl_attr_get_payload(at.tb[NDA_DST]), 4);
+	u->waited_ms[u->n] = UINT32_MAX;
+	/* ndm_updated: clock ticks since it began to resolve */
+	if (at.tb[NDA_CACHEINFO] != NULL && hz > 0 &&
+	    mnl_attr_get_payload_len(at.tb[NDA_CACHEINFO]) >= sizeof(*ci)) {
+		ci = mnl_attr_get_payload(at.tb[NDA_CACHEINFO]);
+		u->waited_ms[u->n] = (uint32_t)((uint64_t)ci->ndm_updated * 1000 / (uint64_t)hz);
+	}
+	u->n++;
+	return MNL_CB_OK;
+}
+
+int
+rtnl_neigh_restart(int ifindex, struct rtnl_unresolved *out)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct mnl_socket *nl;
+	struct ndmsg *ndm;
+	unsigned int seq = (unsigned int)time(NULL);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ifindex;
+	if ((nl = request_socket()) == NULL)
+		return -errno;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_INET;
+	mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)ifindex);	/* the kernel filters */
+	if ((rc = request(nl, nlh, unresolved_cb, out)) < 0)
+		goto out;
+	for (size_t i = 0; i < out->n; i++) {
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_DELNEIGH;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		nlh->nlmsg_seq = ++seq;
+		ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+		ndm->ndm_family = AF_INET;
+		ndm->ndm_ifindex = ifindex;
+		mnl_attr_put(nlh, NDA_DST, sizeof(out->addr[i]), &out->addr[i]);
+		/* resolved or gone meanwhile: as good */
+		if ((rc = request(nl, nlh, NULL, NULL)) < 0 && rc != -ENOENT)
+			goto out;
+		rc = 0;
+	}
+out:
 	mnl_socket_close(nl);
 	return rc;
 }
