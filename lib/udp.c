@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -124,6 +126,16 @@ beacon_udp_listen(const struct beacon_addr *a, struct sk_error *err)
 	return fd;
 }
 
+/* A kernel time in ns, -1 if out of range. */
+static int64_t
+timespec_ns(const struct timespec *ts)
+{
+	if (ts->tv_sec >= 0 && ts->tv_sec < INT64_MAX / 1000000000 - 1 &&
+	    ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000)
+		return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+	return -1;
+}
+
 /* Walks the control buffer by hand, every header and its data checked to
  * lie inside msg_controllen: CMSG_NXTHDR's pointer arithmetic on a
  * cmsg_len past the buffer would already be out of bounds. */
@@ -164,14 +176,95 @@ beacon_cmsg_read(const struct msghdr *m, struct beacon_dgram *d)
 			struct timespec ts;
 
 			memcpy(&ts, data, sizeof(ts));
-			if (ts.tv_sec >= 0 && ts.tv_sec < INT64_MAX / 1000000000 - 1 &&
-			    ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000)
-				d->rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+			d->rx_ns = timespec_ns(&ts);
+		} else if (c.cmsg_level == SOL_SOCKET && c.cmsg_type == SCM_TIMESTAMPING &&
+		    dlen == 3 * sizeof(struct timespec)) {
+			struct timespec ts;
+
+			memcpy(&ts, data, sizeof(ts));	/* [0]: the software stamp */
+			if (ts.tv_sec != 0 || ts.tv_nsec != 0)
+				d->rx_ns = timespec_ns(&ts);
 		}
 		if (CMSG_ALIGN(c.cmsg_len) >= len - off)
 			return;
 		off += CMSG_ALIGN(c.cmsg_len);
 	}
+}
+
+int
+beacon_udp_stamp(int fd)
+{
+	int flags = SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_SOFTWARE |
+	    SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+	    SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY, on = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == -1 ||
+	    setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof(on)) == -1)
+		return -errno;
+	return 0;
+}
+
+int
+beacon_tx_stamp_parse(const struct msghdr *m, struct beacon_tx_stamp *t)
+{
+	const uint8_t *ctl = m->msg_control;
+	size_t len = m->msg_control != NULL ? m->msg_controllen : 0, off = 0, dlen;
+	struct sock_extended_err ee;
+	struct timespec ts;
+	struct cmsghdr c;
+	const uint8_t *data;
+	int has_ee = 0, has_ts = 0;
+
+	if (m->msg_flags & MSG_CTRUNC)
+		return 0;
+	while (len - off >= CMSG_LEN(0)) {
+		memcpy(&c, ctl + off, sizeof(c));
+		if (c.cmsg_len < CMSG_LEN(0) || c.cmsg_len > len - off)
+			return 0;
+		data = ctl + off + CMSG_LEN(0);
+		dlen = c.cmsg_len - CMSG_LEN(0);
+		if (c.cmsg_level == IPPROTO_IP && c.cmsg_type == IP_RECVERR &&
+		    dlen >= sizeof(ee)) {
+			memcpy(&ee, data, sizeof(ee));
+			has_ee = ee.ee_errno == ENOMSG &&
+			    ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING &&
+			    (ee.ee_info == SCM_TSTAMP_SND || ee.ee_info == SCM_TSTAMP_SCHED);
+		} else if (c.cmsg_level == SOL_SOCKET && c.cmsg_type == SCM_TIMESTAMPING &&
+		    dlen == 3 * sizeof(struct timespec)) {
+			memcpy(&ts, data, sizeof(ts));
+			has_ts = (ts.tv_sec != 0 || ts.tv_nsec != 0) && timespec_ns(&ts) >= 0;
+		}
+		if (CMSG_ALIGN(c.cmsg_len) >= len - off)
+			break;
+		off += CMSG_ALIGN(c.cmsg_len);
+	}
+	if (!has_ee || !has_ts)
+		return 0;
+	t->id = ee.ee_data;
+	t->ns = timespec_ns(&ts);
+	t->sched = ee.ee_info == SCM_TSTAMP_SCHED;
+	return 1;
+}
+
+int
+beacon_tx_stamp_read(int fd, struct beacon_tx_stamp *t)
+{
+	union {
+		struct cmsghdr	align;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+				    sizeof(struct sockaddr_in6)) +
+				    CMSG_SPACE(3 * sizeof(struct timespec)) + 64];
+	} ctl;
+	uint8_t pkt[BEACON_DGRAM_MAX];
+	struct iovec iov = { pkt, sizeof(pkt) };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+
+	if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) == -1)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return beacon_tx_stamp_parse(&m, t);
 }
 
 ssize_t
@@ -181,7 +274,7 @@ beacon_udp_recv(int fd, struct beacon_dgram *d)
 		struct cmsghdr	align;
 		uint8_t		buf[CMSG_SPACE(sizeof(int)) +
 				    CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-				    CMSG_SPACE(sizeof(struct timespec))];
+				    CMSG_SPACE(3 * sizeof(struct timespec))];
 	} ctl;
 	struct iovec iov = { d->buf, sizeof(d->buf) };
 	struct msghdr m = {

@@ -30,7 +30,8 @@ struct beacon_dgram {
 	size_t			len;
 	struct beacon_addr	from;
 	int			ttl;		/* -1 if the kernel did not say */
-	int64_t			rx_ns;		/* the kernel's receive time (SO_TIMESTAMPNS,
+	int64_t			rx_ns;		/* the kernel's receive time (SO_TIMESTAMPNS
+						 * or SO_TIMESTAMPING's software stamp,
 						 * CLOCK_REALTIME ns), -1 if it did not say */
 	int			has_pktinfo;
 	union {
@@ -53,9 +54,37 @@ ssize_t beacon_udp_recv(int fd, struct beacon_dgram *d);
  * buffer, msg_controllen bytes, msg_flags): d->ttl from an IP_TTL or
  * IPV6_HOPLIMIT message of exactly one int, else -1; d->pktinfo and
  * d->has_pktinfo likewise; d->rx_ns from an SCM_TIMESTAMPNS message of
- * exactly one struct timespec with tv_nsec below 10^9, else -1. Nothing outside the buffer is read; a
- * truncated buffer (MSG_CTRUNC) says nothing. */
+ * exactly one struct timespec, or an SCM_TIMESTAMPING message of exactly
+ * three whose first (the software stamp) is not zero, with tv_nsec below
+ * 10^9, else -1. Nothing outside the buffer is read; a truncated buffer
+ * (MSG_CTRUNC) says nothing. */
 void beacon_cmsg_read(const struct msghdr *m, struct beacon_dgram *d);
+
+/*
+ * The kernel's own clock on a socket (SO_TIMESTAMPING, software stamps),
+ * for the netvm's beacon socket (netvm/sekishod/office.c): every datagram
+ * received carries its receive time (rx_ns above), and every datagram
+ * sent leaves a transmit time on the socket's error queue, numbered from 0
+ * in the order sent (OPT_ID), without the packet (OPT_TSONLY): taken as
+ * the packet is queued to the device (SCHED) and as the driver hands it on
+ * (SND), where the driver supports it. Also IP_RECVTTL. 0 or -errno.
+ */
+int beacon_udp_stamp(int fd);
+
+struct beacon_tx_stamp {
+	uint32_t	id;	/* the send's number on the socket, from 0 */
+	int64_t		ns;	/* CLOCK_REALTIME */
+	int		sched;	/* 1: at the queueing discipline; 0: by the driver */
+};
+/* One message of the error queue, received into m (MSG_ERRQUEUE): 1 and
+ * *t when it is a transmit time (an IP_RECVERR of origin
+ * SO_EE_ORIGIN_TIMESTAMPING with an SCM_TIMESTAMPING beside it), else 0.
+ * Nothing outside the buffer is read. */
+int beacon_tx_stamp_parse(const struct msghdr *m, struct beacon_tx_stamp *t);
+/* Reads one message from fd's error queue: 1 with *t (a transmit time),
+ * 0 for anything else (an ICMP error, say: read and dropped), -EAGAIN
+ * when the queue is empty, or -errno. */
+int beacon_tx_stamp_read(int fd, struct beacon_tx_stamp *t);
 /* Answers d's sender from the address d was sent to. 0 or -errno. */
 int beacon_udp_reply(int fd, const struct beacon_dgram *d, const uint8_t *buf,
     size_t len);

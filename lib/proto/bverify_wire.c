@@ -77,3 +77,9 @@ bverify_rep_decode(const uint8_t *in, size_t len, size_t n_keys, struct bverify_
 	r->key = in[4] == BVERIFY_OK ? in[5] : -1;
 	return 0;
 }
+
+int
+bverify_ready_is(const uint8_t *in, size_t len)
+{
+	return len == BVERIFY_READY_LEN && memcmp(in, BVERIFY_READY, BVERIFY_READY_LEN) == 0;
+}

@@ -10,6 +10,11 @@
  *	keys (BEACON_MAX_KEYS x 32, unused slots zero)
  * Reply, BVERIFY_REP_LEN bytes:
  *	"SKV1" | verdict | key index (0xff unless BVERIFY_OK) | 2 zero bytes
+ * Ready, BVERIFY_READY_LEN bytes, once, before the first request is read:
+ *	"SKVR" | 4 zero bytes	(the helper is in its sandbox and waits)
+ * sekishod sends no request before it has the ready message, so a check
+ * never counts the helper's start-up against BVERIFY_TIMEOUT_MS; the
+ * ready message is no reply (another magic), so it is never taken for one.
  *
  * The helper verifies the signature over the message built from sekishod's
  * nonce and the answer's id and time: it never decides on the nonce, id,
@@ -32,6 +37,9 @@
 #define BVERIFY_REQ_LEN		(BVERIFY_OFF_KEYS + BVERIFY_MAX_KEYS * BEACON_PUB_LEN) /* 248 */
 #define BVERIFY_REP_LEN		8
 #define BVERIFY_NO_KEY		0xff
+
+#define BVERIFY_READY		"SKVR\0\0\0\0"
+#define BVERIFY_READY_LEN	8
 
 /* The helper's verdicts. Anything else on the wire is a bad reply. */
 enum bverify_verdict {
@@ -67,5 +75,7 @@ int bverify_rep_encode(uint8_t out[BVERIFY_REP_LEN], const struct bverify_rep *r
  * else -EINVAL. */
 int bverify_rep_decode(const uint8_t *in, size_t len, size_t n_keys,
     struct bverify_rep *r);
+/* 1 if these len bytes are exactly the ready message, else 0. */
+int bverify_ready_is(const uint8_t *in, size_t len);
 
 #endif

@@ -50,13 +50,39 @@ reason(const char *r, struct probe_msg *m, enum probe_msg_type type,
 	return 0;
 }
 
+/* "INDEX HEX" (HEX of BEACON_ANSWER_LEN bytes), INDEX below n: 0, else -1
+ * with *why. */
+static int
+index_hex(const char *s, size_t n, unsigned int *index, uint8_t pkt[BEACON_ANSWER_LEN],
+    const char **why)
+{
+	size_t len = strcspn(s, " ");
+	uint64_t v;
+
+	if (len == 0 || s[len] != ' ') {
+		*why = "not INDEX HEX";
+		return -1;
+	}
+	if (n == 0 || number(s, len, n - 1, &v) != 0) {
+		*why = "for a beacon it was not asked about";
+		return -1;
+	}
+	s += len + 1;
+	if (strlen(s) != HEX_ANSWER_LEN || lower_hex(pkt, s, HEX_ANSWER_LEN) != 0) {
+		*why = "not 288 lowercase hex digits";
+		return -1;
+	}
+	*index = (unsigned int)v;
+	return 0;
+}
+
+_Static_assert(HEX_ANSWER_LEN == 288, "the sentence above names the length");
+
 int
 probe_msg_parse(const char *line, size_t n_beacons, struct probe_msg *m,
     struct sk_error *err)
 {
-	const char *f[4], *end;
-	size_t len[4];
-	uint64_t index, ttl, rtt;
+	const char *why;
 
 	if (strlen(line) >= PROBE_LINE_MAX)
 		return sk_errorf(err, EINVAL, "line longer than %d bytes", PROBE_LINE_MAX - 1);
@@ -71,44 +97,49 @@ probe_msg_parse(const char *line, size_t n_beacons, struct probe_msg *m,
 		return reason(line + 5, m, PROBE_MSG_FAIL, err);
 	if (strncmp(line, "answer ", 7) != 0)
 		return sk_errorf(err, EINVAL, "neither \"ready\", \"answer\", \"none\" nor \"fail\"");
-	/* Four fields, each ended by one space or (the last) the end. */
-	end = line + 7;
-	for (size_t i = 0; i < 4; i++) {
-		f[i] = end;
-		len[i] = strcspn(f[i], " ");
-		end = f[i] + len[i];
-		if (len[i] == 0 || (i < 3 ? *end != ' ' : *end != '\0'))
-			return sk_errorf(err, EINVAL, "not \"answer INDEX TTL RTT-US HEX\"");
-		end++;
-	}
-	if (n_beacons == 0 || number(f[0], len[0], n_beacons - 1, &index) != 0)
-		return sk_errorf(err, EINVAL, "answer for a beacon it was not asked about");
-	if (number(f[1], len[1], 255, &ttl) != 0)
-		return sk_errorf(err, EINVAL, "bad TTL");
-	if (number(f[2], len[2], PROBE_RTT_US_MAX, &rtt) != 0)
-		return sk_errorf(err, EINVAL, "bad round-trip time");
 	memset(m, 0, sizeof(*m));
-	if (len[3] != HEX_ANSWER_LEN || lower_hex(m->answer, f[3], len[3]) != 0)
-		return sk_errorf(err, EINVAL, "answer not %d lowercase hex digits",
-		    HEX_ANSWER_LEN);
+	if (index_hex(line + 7, n_beacons, &m->index, m->answer, &why) != 0)
+		return sk_errorf(err, EINVAL, "answer %s", why);
 	m->type = PROBE_MSG_ANSWER;
-	m->index = (unsigned int)index;
-	m->ttl = (int)ttl;
-	m->rtt_us = (uint32_t)rtt;
 	return 0;
 }
 
-int
-probe_answer_format(char *buf, size_t size, unsigned int index, int ttl,
-    uint32_t rtt_us, const uint8_t answer[BEACON_ANSWER_LEN])
+static int
+index_hex_format(char *buf, size_t size, const char *word, unsigned int index,
+    const uint8_t pkt[BEACON_ANSWER_LEN])
 {
 	char hex[HEX_ANSWER_LEN + 1];
 	int n;
 
-	if (hex_encode(hex, sizeof(hex), answer, BEACON_ANSWER_LEN) < 0)
+	if (hex_encode(hex, sizeof(hex), pkt, BEACON_ANSWER_LEN) < 0)
 		return -ENOSPC;
-	n = snprintf(buf, size, "answer %u %d %u %s\n", index, ttl, (unsigned int)rtt_us, hex);
+	n = snprintf(buf, size, "%s %u %s\n", word, index, hex);
 	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
+int
+probe_answer_format(char *buf, size_t size, unsigned int index,
+    const uint8_t answer[BEACON_ANSWER_LEN])
+{
+	return index_hex_format(buf, size, "answer", index, answer);
+}
+
+int
+probe_dgram_format(char *buf, size_t size, unsigned int index,
+    const uint8_t pkt[BEACON_ANSWER_LEN])
+{
+	return index_hex_format(buf, size, "dgram", index, pkt);
+}
+
+int
+probe_dgram_parse(const char *line, size_t n_beacons, unsigned int *index,
+    uint8_t pkt[BEACON_ANSWER_LEN])
+{
+	const char *why;
+
+	if (strlen(line) >= PROBE_LINE_MAX || strncmp(line, "dgram ", 6) != 0)
+		return -EINVAL;
+	return index_hex(line + 6, n_beacons, index, pkt, &why) == 0 ? 0 : -EINVAL;
 }
 
 int

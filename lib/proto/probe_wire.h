@@ -1,32 +1,33 @@
 /*
  * What sekishod and its sekisho-probe helper say to each other (version
- * 2; docs/beacon.md, "The netvm's probe"). sekishod chooses every nonce
- * and verifies every answer itself: the probe, which reads whatever the
- * uplink's network sends, only carries challenges out and candidate
- * answers back, so a compromised probe can deny office mode and nothing
+ * 3; docs/beacon.md, "The netvm's probe"). sekishod chooses every nonce,
+ * sends every challenge and receives every answer on its own socket,
+ * timed by the kernel there (SO_TIMESTAMPING), and verifies every answer
+ * itself. The probe, sandboxed, is where the bytes the uplink's network
+ * sent are first looked into: it parses and checks each datagram sekishod
+ * hands it, and says which one verified. Nothing it says touches the
+ * round trip, and a compromised probe can deny office mode and nothing
  * more.
  *
- * Text lines, each ending in '\n', written with one write() each: on
- * sekishod's side the channel is one SOCK_SEQPACKET socket, so each of the
- * probe's lines is one message whose kernel receive time sekishod reads
- * (SO_TIMESTAMPNS): sekishod's own measure of a round trip, which the
- * probe cannot shorten.
+ * Text lines, each ending in '\n', written with one write() each (on
+ * both sides one SOCK_SEQPACKET message per line).
  *
  * sekishod -> probe:
- *	ID ADDRESS:PORT KEY [KEY]	a beacon to try, at most 16
+ *	ID ADDRESS:PORT KEY [KEY]	a beacon, at most 16
  *					(netvm/sekisho-probe/targets.h)
  *	go				the beacons are all there
- *	nonce HEX			one round: a challenge with this nonce
- *					(64 lowercase hex digits) to every beacon
+ *	nonce HEX			a round begins: answers must carry this
+ *					nonce (64 lowercase hex digits)
+ *	dgram INDEX HEX			a datagram of 144 bytes that came from
+ *					beacon INDEX's address on the uplink with
+ *					TTL 255 (288 lowercase hex digits); one at
+ *					a time, each answered before the next
  * probe -> sekishod:
- *	ready				sockets open, sandbox entered
- *	answer INDEX TTL RTT-US HEX	this round's first answer that verified in
- *					the probe: the beacon's index in the order
- *					given, the IP TTL it arrived with, the
- *					probe's send-to-receive time in
- *					microseconds (kernel receive timestamp),
- *					the raw 144 bytes as 288 lowercase hex digits
- *	none REASON			no answer verified in this round
+ *	ready				sandbox entered
+ *	answer INDEX HEX		the datagram it was given verified in the
+ *					probe (signature, nonce, id): the same
+ *					index and the same bytes back
+ *	none REASON			it did not verify, and why
  *	fail REASON			the probe gives up and exits
  * End of input ends the probe. Numbers are decimal without sign or
  * leading zero; fields are separated by exactly one space; REASON is 1 or
@@ -42,7 +43,6 @@
 #include "lib/util.h"
 
 #define PROBE_LINE_MAX		512	/* bytes of any line, '\n' included */
-#define PROBE_RTT_US_MAX	UINT32_MAX
 
 enum probe_msg_type {
 	PROBE_MSG_READY,
@@ -54,8 +54,6 @@ enum probe_msg_type {
 struct probe_msg {
 	enum probe_msg_type	type;
 	unsigned int		index;		/* answer */
-	int			ttl;		/* answer: 0..255 */
-	uint32_t		rtt_us;		/* answer: the probe's own measure */
 	uint8_t			answer[BEACON_ANSWER_LEN];	/* answer: raw */
 	const char		*reason;	/* none, fail: within the line */
 };
@@ -70,12 +68,20 @@ int probe_msg_parse(const char *line, size_t n_beacons, struct probe_msg *m,
     struct sk_error *err);
 
 /* The probe's answer line, '\n' included: its length, or -ENOSPC. */
-int probe_answer_format(char *buf, size_t size, unsigned int index, int ttl,
-    uint32_t rtt_us, const uint8_t answer[BEACON_ANSWER_LEN]);
+int probe_answer_format(char *buf, size_t size, unsigned int index,
+    const uint8_t answer[BEACON_ANSWER_LEN]);
 
 /* sekishod's "nonce HEX\n": its length, or -ENOSPC. */
 int probe_nonce_format(char *buf, size_t size, const uint8_t nonce[BEACON_NONCE_LEN]);
 /* "nonce HEX" without '\n': 0 and nonce filled, else -EINVAL. */
 int probe_nonce_parse(const char *line, uint8_t nonce[BEACON_NONCE_LEN]);
+
+/* sekishod's "dgram INDEX HEX\n": its length, or -ENOSPC. */
+int probe_dgram_format(char *buf, size_t size, unsigned int index,
+    const uint8_t pkt[BEACON_ANSWER_LEN]);
+/* "dgram INDEX HEX" without '\n', INDEX below n_beacons: 0 with *index and
+ * pkt filled, else -EINVAL. */
+int probe_dgram_parse(const char *line, size_t n_beacons, unsigned int *index,
+    uint8_t pkt[BEACON_ANSWER_LEN]);
 
 #endif

@@ -336,7 +336,9 @@ do_probe(struct sekishod *d, const struct action *a)
 	 * asked: office mode is bound to it (engine.h). */
 	if (u != NULL && u->has_gw && (rc = rtnl_neigh_use(u->ifindex, u->gw)) < 0)
 		log_warnx("uplink %s: cannot resolve its router: %s", a->uplink, strerror(-rc));
-	if ((rc = prober_start(&d->prober, &d->pol, a->ifindex, a->uplink, now_ms())) < 0) {
+	if ((rc = prober_start(&d->prober, &d->pol, a->ifindex, a->uplink, now_ms())) < 0 ||
+	    (u != NULL && u->has_addr &&
+	    (rc = prober_source(&d->prober, a->ifindex, u->addr)) < 0)) {
 		struct event ev = { .type = EV_BEACON_FAIL, .ifindex = a->ifindex,
 		    .now_ms = now_ms() };
 

@@ -24,6 +24,7 @@ static struct {
 	char	helper[4096];
 	pid_t	pid;		/* 0: never started, -1: exited, to start again */
 	int	fd;
+	int	ready;		/* its ready message came (bverify_wire.h) */
 } bv = { .fd = -1 };
 
 static void
@@ -71,6 +72,45 @@ bverify_restart(void)
 		return rc;
 	}
 	bv.fd = sv[0];
+	bv.ready = 0;
+	return 0;
+}
+
+/* The helper's ready message, waited for at most BVERIFY_START_MS: it
+ * comes once, when its start-up (exec, sandbox) is over, which under load
+ * takes longer than a check may (BVERIFY_TIMEOUT_MS). Usually it came
+ * long before the first check (the helper starts with sekishod) and is
+ * read here at once. 0, or -1 with *why. */
+static int
+wait_ready(const char **why)
+{
+	uint8_t buf[BVERIFY_READY_LEN + 1];
+	uint64_t deadline = now_ms() + BVERIFY_START_MS, now;
+	struct pollfd pfd;
+	ssize_t n;
+	int rc;
+
+	while (!bv.ready) {
+		now = now_ms();
+		if (now >= deadline) {
+			*why = "the signature checker did not say it was ready in time";
+			return -1;
+		}
+		pfd = (struct pollfd){ .fd = bv.fd, .events = POLLIN };
+		rc = poll(&pfd, 1, (int)(deadline - now));
+		if (rc <= 0)
+			continue;	/* EINTR, or the deadline decides */
+		n = recv(bv.fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0) {
+			*why = "the signature checker went away";
+			return -1;
+		}
+		if (!bverify_ready_is(buf, (size_t)n)) {
+			*why = "the signature checker spoke before it was ready";
+			return -1;
+		}
+		bv.ready = 1;
+	}
 	return 0;
 }
 
@@ -172,7 +212,7 @@ bverify_check(const uint8_t answer[BEACON_ANSWER_LEN],
 		*why = "no signature checker (sekisho-beacon-verify) runs";
 		return -1;
 	}
-	if (exchange(req, q.n_keys, &rep, why) != 0) {
+	if (wait_ready(why) != 0 || exchange(req, q.n_keys, &rep, why) != 0) {
 		log_warnx("beacon verifier: %s; starting it again", *why);
 		drop();
 		return -1;

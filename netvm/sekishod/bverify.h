@@ -2,7 +2,8 @@
  * The beacon answers' signature checker (docs/beacon.md, "Who verifies the
  * signature"): sekishod's one sekisho-beacon-verify, started once, started
  * again when it dies, asked synchronously once per answer the probe passed
- * on. sekishod itself links no libcrypto. Fail closed: no helper, a timeout
+ * on, once it said it is ready. sekishod itself links no libcrypto. Fail
+ * closed: no helper, no ready message within BVERIFY_START_MS, a timeout
  * or a bad reply is an answer not verified (no office mode), with one log
  * line, and the helper is started afresh.
  */
@@ -17,6 +18,9 @@
 #include "lib/proto/beacon_sign.h"	/* struct beacon_keys: types only */
 
 #define BVERIFY_TIMEOUT_MS	500	/* one check takes ~100 us */
+#define BVERIFY_START_MS	3000	/* its ready message, before the first check
+					 * (bverify_wire.h): its start-up, which under
+					 * load takes more than a check may */
 
 /* The helper's path; starts it. 0 or -errno (logged; a check starts it again). */
 int bverify_init(const char *helper);

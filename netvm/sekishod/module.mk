@@ -15,8 +15,9 @@ UNITS += test_nfset
 test_nfset_SRCS := tests/unit/test_nfset.c netvm/sekishod/nfset.c
 test_office_SRCS := tests/unit/test_office.c netvm/sekishod/office.c netvm/sekishod/route.c \
 	netvm/sekishod/live.c netvm/sekishod/timers.c netvm/sekishod/bverify.c
-# It asks the real signature checker (netvm/sekisho-beacon-verify).
-$(B)/unit/test_office: | $(B)/sekisho-beacon-verify
+# It asks the real signature checker (netvm/sekisho-beacon-verify) and
+# runs the real sekisho-probe.
+$(B)/unit/test_office: | $(B)/sekisho-beacon-verify $(B)/sekisho-probe
 # test_netvm checks what sekishoctl prints from sekishod's status, through
 # the wire (tests/unit/status_wire.c), so it has sekishoctl's printer too.
 test_netvm_SRCS := tests/unit/test_netvm.c netvm/sekishod/control.c \

@@ -16,6 +16,7 @@
 #include "lib/encode.h"
 #include "lib/log.h"
 #include "lib/proc.h"
+#include "lib/proto/beacon_wire.h"
 #include "lib/proto/probe_wire.h"
 #include "lib/secfile.h"
 #include "lib/udp.h"
@@ -241,6 +242,7 @@ run_end(struct prober *p, size_t i)
 	if (r->pid > 0)
 		kill(r->pid, SIGKILL);
 	close(r->fd);
+	close(r->udp);
 	p->runs[i] = p->runs[--p->n];
 }
 
@@ -267,14 +269,36 @@ write_targets(int fd, const struct policy *pol)
 }
 
 static int
-spawn(struct prober *p, const char *ifname, const struct policy *pol, int fd,
-    pid_t *pid)
+spawn(struct prober *p, const char *ifname, int fd, pid_t *pid)
 {
-	char t[16], *argv[] = { "sekisho-probe", "-i", (char *)(uintptr_t)ifname,
-	    "-t", t, NULL };
+	char *argv[] = { "sekisho-probe", "-i", (char *)(uintptr_t)ifname, NULL };
 
-	snprintf(t, sizeof(t), "%u", pol->beacon_timeout_ms);
 	return spawn_child(pid, p->helper, argv, fd, fd, -1);
+}
+
+/* sekishod's beacon socket for one uplink: out of ifname only (never
+ * through the tunnel), TTL 255, each datagram's TTL and the kernel's
+ * transmit and receive times known. Not connected: one socket for every
+ * beacon, each answer told apart by its source. */
+static int
+beacon_socket(const char *ifname)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int ttl = BEACON_TTL, rc;
+
+	if (fd == -1)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) == -1 ||
+	    setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) == -1) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if ((rc = beacon_udp_stamp(fd)) < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 int
@@ -282,7 +306,7 @@ prober_start(struct prober *p, const struct policy *pol, int ifindex,
     const char *ifname, uint64_t now)
 {
 	struct probe_run *r;
-	int sv[2], rc, on = 1;
+	int sv[2], rc, udp;
 
 	for (size_t i = 0; i < p->n; i++)
 		if (p->runs[i].ifindex == ifindex) {
@@ -291,22 +315,21 @@ prober_start(struct prober *p, const struct policy *pol, int ifindex,
 		}
 	if (p->n == ENGINE_MAX_UPLINKS)
 		return -ENOSPC;
-	/* One message per line, each stamped by the kernel as it arrives:
-	 * the round trip is timed here, whatever the helper says. */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		return -errno;
-	if (setsockopt(sv[0], SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) == -1) {
+	if ((udp = beacon_socket(ifname)) < 0)
+		return udp;
+	/* One message per line. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		rc = -errno;
-		close(sv[0]);
-		close(sv[1]);
+		close(udp);
 		return rc;
 	}
 	r = &p->runs[p->n];
 	memset(r, 0, sizeof(*r));
-	rc = spawn(p, ifname, pol, sv[1], &r->pid);
+	rc = spawn(p, ifname, sv[1], &r->pid);
 	close(sv[1]);
 	if (rc < 0) {
 		close(sv[0]);
+		close(udp);
 		return rc;
 	}
 	/* A helper that died at once ends its run when its socket reads as
@@ -321,18 +344,43 @@ prober_start(struct prober *p, const struct policy *pol, int ifindex,
 		sk_strlcpy(b->id, pol->beacons[i].id, sizeof(b->id));
 		for (size_t j = 0; j < pol->beacons[i].n_keys && j < BEACON_MAX_KEYS; j++)
 			memcpy(b->keys.key[b->keys.n++], pol->beacons[i].keys[j], BEACON_PUB_LEN);
+		b->addr = pol->beacons[i].addr;
+		b->addr.sin_family = AF_INET;
 		r->n_beacons++;
 	}
 	r->ifindex = ifindex;
 	sk_strlcpy(r->ifname, ifname, sizeof(r->ifname));
 	r->fd = sv[0];
+	r->udp = udp;
 	r->attempts = pol->beacon_attempts;
+	r->timeout_ms = pol->beacon_timeout_ms;
 	r->bound_us = pol->beacon_rtt_us;
 	r->best_us = UINT32_MAX;
-	sk_strlcpy(r->why, "no answer", sizeof(r->why));
+	snprintf(r->why, sizeof(r->why), "%s: no answer", r->n_beacons > 0 ?
+	    r->beacons[0].id : "-");
 	r->deadline = timers_probe_deadline(pol, now);
 	p->n++;
 	return 0;
+}
+
+int
+prober_source(struct prober *p, int ifindex, struct in_addr addr)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr = addr };
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->runs[i].ifindex == ifindex) {
+			/* Before its first challenge: the socket is not bound
+			 * yet (sendto would bind it, and choose the source). */
+			if (bind(p->runs[i].udp, (const struct sockaddr *)&a, sizeof(a)) == -1) {
+				int rc = -errno;
+
+				run_end(p, i);	/* no challenge from another address */
+				return rc;
+			}
+			return 0;
+		}
+	return -ENOENT;
 }
 
 void
@@ -354,14 +402,20 @@ prober_hush(struct prober *p, int ifindex)
 size_t
 prober_pollfds(const struct prober *p, struct pollfd *pfd, size_t max)
 {
-	size_t i;
+	size_t k = 0;
 
-	for (i = 0; i < p->n && i < max; i++) {
-		pfd[i].fd = p->runs[i].fd;
-		pfd[i].events = POLLIN;
-		pfd[i].revents = 0;
+	for (size_t i = 0; i < p->n && k + 2 <= max; i++) {
+		const struct probe_run *r = &p->runs[i];
+
+		pfd[k++] = (struct pollfd){ .fd = r->fd, .events = POLLIN };
+		/* While the helper holds a datagram the next ones wait in the
+		 * socket, their receive times with them; the transmit times
+		 * (POLLERR) are read whenever they come. Before the first
+		 * round nothing was sent. */
+		pfd[k++] = (struct pollfd){ .fd = r->udp,
+		    .events = r->round > 0 && !r->pending ? POLLIN : 0 };
 	}
-	return i;
+	return k;
 }
 
 int
@@ -373,12 +427,6 @@ probe_answer_check(const struct probe_msg *m, const struct probe_beacon *b, size
 	res->key = -1;
 	if (m->type != PROBE_MSG_ANSWER || m->index >= n) {
 		*why = "an answer for a beacon it was not asked about";
-		return -1;
-	}
-	/* The probe's own word, checked again here: a compromised probe may
-	 * lie about it, which only makes it weaker than the signature. */
-	if (m->ttl != BEACON_TTL) {
-		*why = "answer not from this LAN (TTL below 255)";
 		return -1;
 	}
 	/* All but the signature here; the signature in the sandboxed
@@ -402,12 +450,54 @@ clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* A new nonce for the next round, and the clocks at the instant it
- * leaves. 0, or -1 with r->why. */
+uint32_t
+probe_round_trip_us(int64_t t0_real_ns, int64_t t0_mono_ns, int64_t tx_ns, int64_t rx_ns,
+    int64_t now_real_ns, int64_t now_mono_ns)
+{
+	int64_t drift = (now_real_ns - t0_real_ns) - (now_mono_ns - t0_mono_ns), us;
+
+	if (drift > 1000000 || drift < -1000000)
+		return UINT32_MAX;
+	/* A transmit time before the moment the challenge was handed to the
+	 * kernel, or after it came back, is no transmit time of it. */
+	if (tx_ns < t0_real_ns || (rx_ns >= 0 && tx_ns > rx_ns))
+		tx_ns = t0_real_ns;
+	us = ((rx_ns >= 0 ? rx_ns : now_real_ns) - tx_ns) / 1000;
+	if (us < 0 || us >= UINT32_MAX)
+		return UINT32_MAX;
+	return (uint32_t)us;
+}
+
+/* The transmit times waiting on the error queue: each kept for the
+ * challenge of this round it belongs to (its OPT_ID), the driver's stamp
+ * over the queueing discipline's. */
+static void
+read_tx_stamps(struct probe_run *r)
+{
+	struct beacon_tx_stamp t;
+	int rc;
+
+	while ((rc = beacon_tx_stamp_read(r->udp, &t)) != -EAGAIN && rc >= 0) {
+		if (rc == 0 || t.id - r->first_id >= r->sends - r->first_id)
+			continue;	/* not a time, or an earlier round's */
+		for (size_t i = 0; i < r->n_beacons; i++)
+			if (r->tx_id[i] == t.id && (!r->tx_snd[i] || r->tx_ns[i] < 0) &&
+			    !(t.sched && r->tx_snd[i])) {
+				r->tx_ns[i] = t.ns;
+				r->tx_snd[i] = !t.sched;
+			}
+	}
+}
+
+/* A new round: a fresh nonce to the helper, then a challenge with it to
+ * every beacon. 0, or -1 with r->why. */
 static int
-send_nonce(struct probe_run *r)
+start_round(struct probe_run *r, uint64_t now)
 {
 	char line[PROBE_LINE_MAX];
+	struct beacon_challenge c;
+	uint8_t pkt[BEACON_CHALLENGE_LEN];
+	struct beacon_dgram junk;
 	int n;
 
 	if (getrandom(r->nonce, sizeof(r->nonce), 0) != (ssize_t)sizeof(r->nonce)) {
@@ -415,40 +505,43 @@ send_nonce(struct probe_run *r)
 		return -1;
 	}
 	n = probe_nonce_format(line, sizeof(line), r->nonce);
-	r->round++;
-	r->t0_mono_ns = clock_ns(CLOCK_MONOTONIC);
-	r->t0_real_ns = clock_ns(CLOCK_REALTIME);
 	if (n < 0 || send(r->fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
 		snprintf(r->why, sizeof(r->why), "cannot write to the probe helper");
 		return -1;
 	}
+	/* What an earlier round left behind answers another nonce; its
+	 * transmit times are of no use either. */
+	while (beacon_udp_recv(r->udp, &junk) >= 0)
+		;
+	read_tx_stamps(r);
+	memcpy(c.nonce, r->nonce, sizeof(c.nonce));
+	if (beacon_challenge_encode(pkt, sizeof(pkt), &c) != (int)sizeof(pkt)) {
+		snprintf(r->why, sizeof(r->why), "cannot encode a challenge");
+		return -1;
+	}
+	r->round++;
+	r->first_id = r->sends;
+	r->t0_mono_ns = clock_ns(CLOCK_MONOTONIC);
+	r->t0_real_ns = clock_ns(CLOCK_REALTIME);
+	for (size_t i = 0; i < r->n_beacons; i++) {
+		r->tx_ns[i] = -1;
+		r->tx_snd[i] = 0;
+		r->tx_id[i] = r->sends;
+		/* A send that fails takes no number (the kernel gives it
+		 * back) and its beacon no answer: nothing to time. */
+		if (sendto(r->udp, pkt, sizeof(pkt), 0, (const struct sockaddr *)&r->beacons[i].addr,
+		    sizeof(r->beacons[i].addr)) == (ssize_t)sizeof(pkt))
+			r->sends++;
+		else
+			r->tx_id[i] = r->first_id - 1;	/* matches no time of this round */
+	}
+	r->round_deadline = now + r->timeout_ms;
 	return 0;
-}
-
-/*
- * The round trip as sekishod sees it: from just before the nonce left to
- * the kernel's receive time of the helper's answer (rx_ns, CLOCK_REALTIME;
- * -1: now). It holds the helper's own work and scheduling too, never
- * sekishod's. UINT32_MAX if the real-time clock stepped meanwhile (the two
- * clocks disagree by more than a millisecond): no measure at all.
- */
-static uint32_t
-round_trip_us(const struct probe_run *r, int64_t rx_ns)
-{
-	int64_t real = clock_ns(CLOCK_REALTIME), mono = clock_ns(CLOCK_MONOTONIC);
-	int64_t drift = (real - r->t0_real_ns) - (mono - r->t0_mono_ns), us;
-
-	if (drift > 1000000 || drift < -1000000)
-		return UINT32_MAX;
-	us = ((rx_ns >= 0 ? rx_ns : real) - r->t0_real_ns) / 1000;
-	if (us < 0 || us >= UINT32_MAX)
-		return UINT32_MAX;
-	return (uint32_t)us;
 }
 
 static void
 verdict_ok(const struct probe_run *r, const struct beacon_result *res, uint32_t us,
-    uint32_t probe_us, struct event *ev)
+    struct event *ev)
 {
 	ev->type = EV_BEACON_OK;
 	sk_strlcpy(ev->beacon, res->id, sizeof(ev->beacon));
@@ -458,8 +551,8 @@ verdict_ok(const struct probe_run *r, const struct beacon_result *res, uint32_t 
 		    r->bound_us, r->round);
 	else
 		log_info("uplink %s: beacon %s verified (key %d, round trip %u us, bound %u us, "
-		    "round %u; the probe measured %u us)", r->ifname, res->id, res->key,
-		    (unsigned int)us, r->bound_us, r->round, (unsigned int)probe_us);
+		    "round %u)", r->ifname, res->id, res->key, (unsigned int)us, r->bound_us,
+		    r->round);
 }
 
 static void
@@ -492,17 +585,65 @@ note_slow(struct probe_run *r, const struct beacon_result *res, uint32_t us)
 	    (unsigned int)r->best_us, r->slow + 1, r->bound_us);
 }
 
-/* One line of the helper's, with its kernel receive time: 1 with *ev when
- * the run has its verdict, 0 while rounds go on. */
+/* The round is over without an office verdict: another, or the end. 1 with
+ * *ev at the end, else 0. */
 static int
-on_line(struct probe_run *r, const char *line, int64_t rx_ns, struct event *ev)
+next_round(struct probe_run *r, struct event *ev, uint64_t now)
+{
+	if (r->misses == r->attempts || r->slow == PROBE_SLOW_ROUNDS) {
+		verdict_fail(r, r->why, ev);
+		return 1;
+	}
+	if (start_round(r, now) != 0) {
+		verdict_fail(r, r->why, ev);
+		return 1;
+	}
+	return 0;
+}
+
+/* The answer the helper says verified: checked here again, and it must be
+ * the very datagram sekishod gave it; then timed by the kernel's clock. */
+static int
+on_answer(struct probe_run *r, const struct probe_msg *m, struct event *ev, uint64_t now)
 {
 	struct beacon_result res;
+	const char *why;
+	char buf[320];
+	uint32_t us;
+
+	if (probe_answer_check(m, r->beacons, r->n_beacons, r->nonce, time(NULL), &res,
+	    &why) != 0) {
+		snprintf(buf, sizeof(buf), "the probe helper's answer was refused: %s", why);
+		verdict_fail(r, buf, ev);
+		return 1;
+	}
+	if (!r->pending || m->index != r->pending_index ||
+	    memcmp(m->answer, r->pending_pkt, sizeof(r->pending_pkt)) != 0) {
+		verdict_fail(r, "the probe helper's answer was refused: not the datagram "
+		    "it was given", ev);
+		return 1;
+	}
+	r->pending = 0;
+	read_tx_stamps(r);
+	us = probe_round_trip_us(r->t0_real_ns, r->t0_mono_ns, r->tx_ns[m->index],
+	    r->pending_rx_ns, clock_ns(CLOCK_REALTIME), clock_ns(CLOCK_MONOTONIC));
+	if (us <= r->bound_us) {
+		verdict_ok(r, &res, us, ev);
+		return 1;
+	}
+	note_slow(r, &res, us);
+	r->slow++;
+	return next_round(r, ev, now);
+}
+
+/* One line of the helper's: 1 with *ev when the run has its verdict, 0
+ * while rounds go on. */
+static int
+on_line(struct probe_run *r, const char *line, struct event *ev, uint64_t now)
+{
 	struct probe_msg m;
 	struct sk_error err;
-	const char *why;
 	char buf[sizeof(err.msg) + 64];
-	uint32_t us;
 
 	if (probe_msg_parse(line, r->n_beacons, &m, &err) != 0) {
 		snprintf(buf, sizeof(buf), "probe helper failed (%s)", err.msg);
@@ -514,83 +655,134 @@ on_line(struct probe_run *r, const char *line, int64_t rx_ns, struct event *ev)
 		verdict_fail(r, buf, ev);
 		return 1;
 	}
-	if ((m.type == PROBE_MSG_READY) != (r->round == 0)) {
+	if (m.type == PROBE_MSG_ANSWER && r->round > 0)
+		return on_answer(r, &m, ev, now);
+	if ((m.type == PROBE_MSG_READY) != (r->round == 0) ||
+	    (m.type == PROBE_MSG_NONE && !r->pending)) {
 		verdict_fail(r, "probe helper failed (a line out of turn)", ev);
 		return 1;
 	}
 	if (m.type == PROBE_MSG_READY) {
-		if (send_nonce(r) != 0) {
+		if (start_round(r, now) != 0) {
 			verdict_fail(r, r->why, ev);
 			return 1;
 		}
 		return 0;
 	}
-	if (m.type == PROBE_MSG_ANSWER) {
-		us = round_trip_us(r, rx_ns);
-		if (probe_answer_check(&m, r->beacons, r->n_beacons, r->nonce, time(NULL),
-		    &res, &why) != 0) {
-			snprintf(buf, sizeof(buf), "the probe helper's answer was refused: %s", why);
-			verdict_fail(r, buf, ev);
+	/* none: the datagram did not verify; the round goes on. */
+	r->pending = 0;
+	if (r->best_us == UINT32_MAX)	/* a slow answer says more */
+		snprintf(r->why, sizeof(r->why), "%.200s", m.reason);
+	return 0;
+}
+
+/* The beacon an answer came from, by its source address and port; -1 if
+ * none was asked. */
+static int
+beacon_of(const struct probe_run *r, const struct beacon_dgram *d)
+{
+	struct sockaddr_in a;
+
+	if (d->from.ss.ss_family != AF_INET || d->from.len != sizeof(a))
+		return -1;
+	memcpy(&a, &d->from.ss, sizeof(a));
+	for (size_t i = 0; i < r->n_beacons; i++)
+		if (a.sin_addr.s_addr == r->beacons[i].addr.sin_addr.s_addr &&
+		    a.sin_port == r->beacons[i].addr.sin_port)
+			return (int)i;
+	return -1;
+}
+
+/* Datagrams waiting on the beacon socket, until one goes to the helper.
+ * sekishod does not look into them: it reads where they came from, their
+ * length and what the kernel says (TTL, receive time), and hands the
+ * bytes on. Bounded per call, so that a flood cannot hold the loop. */
+static int
+read_answers(struct probe_run *r, struct event *ev)
+{
+	char line[PROBE_LINE_MAX];
+	struct beacon_dgram d;
+	int i, n;
+
+	for (int k = 0; k < 64 && !r->pending; k++) {
+		if (beacon_udp_recv(r->udp, &d) < 0)
+			return 0;
+		if ((i = beacon_of(r, &d)) < 0)
+			continue;
+		if (r->best_us != UINT32_MAX)
+			;	/* a slow answer says more than what follows */
+		else if (d.len != BEACON_ANSWER_LEN) {
+			snprintf(r->why, sizeof(r->why), "%s: %s", r->beacons[i].id,
+			    beacon_strerror(BEACON_E_LENGTH));
+		} else if (d.ttl != BEACON_TTL)
+			snprintf(r->why, sizeof(r->why), "%s: answer not from this LAN (TTL "
+			    "below 255)", r->beacons[i].id);
+		if (d.len != BEACON_ANSWER_LEN || d.ttl != BEACON_TTL)
+			continue;
+		n = probe_dgram_format(line, sizeof(line), (unsigned int)i, d.buf);
+		if (n < 0 || send(r->fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
+			verdict_fail(r, "probe helper failed (cannot write to it)", ev);
 			return 1;
 		}
-		if (us <= r->bound_us) {
-			verdict_ok(r, &res, us, m.rtt_us, ev);
-			return 1;
-		}
-		note_slow(r, &res, us);
-		r->slow++;
-	} else {
-		r->misses++;
-		if (r->best_us == UINT32_MAX)
-			snprintf(r->why, sizeof(r->why), "%.200s", m.reason);
-	}
-	if (r->misses == r->attempts || r->slow == PROBE_SLOW_ROUNDS) {
-		verdict_fail(r, r->why, ev);
-		return 1;
-	}
-	if (send_nonce(r) != 0) {
-		verdict_fail(r, r->why, ev);
-		return 1;
+		r->pending = 1;
+		r->pending_index = (unsigned int)i;
+		memcpy(r->pending_pkt, d.buf, sizeof(r->pending_pkt));
+		/* No receive time from the kernel: now, which only makes the
+		 * round trip longer. */
+		r->pending_rx_ns = d.rx_ns >= 0 ? d.rx_ns : clock_ns(CLOCK_REALTIME);
 	}
 	return 0;
 }
 
-int
-prober_read(struct prober *p, size_t i, struct event *ev, uint64_t now)
+static int
+run_of_fd(const struct prober *p, int fd)
 {
-	struct probe_run *r = &p->runs[i];
-	union {
-		struct cmsghdr	align;
-		uint8_t		buf[CMSG_SPACE(sizeof(struct timespec))];
-	} ctl;
-	char line[PROBE_LINE_MAX + 1];
-	struct iovec iov = { line, sizeof(line) - 1 };
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	struct beacon_dgram stamp;
-	ssize_t n;
-	int done;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->runs[i].fd == fd || p->runs[i].udp == fd)
+			return (int)i;
+	return -1;
+}
 
-	n = recvmsg(r->fd, &m, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+int
+prober_read(struct prober *p, const struct pollfd *pfd, struct event *ev, uint64_t now)
+{
+	char line[PROBE_LINE_MAX + 1];
+	struct probe_run *r;
+	ssize_t n;
+	int i, done;
+
+	/* A run that ended in this poll round may have left its place to
+	 * another; what was polled on a closed descriptor is no one's. */
+	if ((i = run_of_fd(p, pfd->fd)) < 0 || pfd->revents == 0)
 		return 0;
+	r = &p->runs[i];
 	memset(ev, 0, sizeof(*ev));
 	ev->ifindex = r->ifindex;
 	ev->now_ms = now;
-	if (n <= 0 || (m.msg_flags & MSG_TRUNC) || line[n - 1] != '\n' ||
+	if (pfd->fd == r->udp) {
+		if (pfd->revents & POLLERR)
+			read_tx_stamps(r);
+		done = r->round > 0 && (pfd->revents & POLLIN) ? read_answers(r, ev) : 0;
+		if (done)
+			run_end(p, (size_t)i);
+		return done;
+	}
+	if (!(pfd->revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
+	n = recv(r->fd, line, sizeof(line) - 1, MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0 || (size_t)n > sizeof(line) - 1 || line[n - 1] != '\n' ||
 	    memchr(line, '\0', (size_t)n) != NULL) {
 		verdict_fail(r, n < 0 ? "probe helper failed (cannot read it)" : n == 0 ?
 		    "probe helper failed (it ended without a verdict)" :
 		    "probe helper failed (not one line)", ev);
-		run_end(p, i);
+		run_end(p, (size_t)i);
 		return 1;
 	}
 	line[n - 1] = '\0';
-	beacon_cmsg_read(&m, &stamp);	/* the SCM_TIMESTAMPNS in it */
-	if ((done = on_line(r, line, stamp.rx_ns, ev)) != 0)
-		run_end(p, i);
+	if ((done = on_line(r, line, ev, now)) != 0)
+		run_end(p, (size_t)i);
 	return done;
 }
 
@@ -603,16 +795,29 @@ prober_expire(struct prober *p, uint64_t now,
 
 	for (size_t i = 0; i < p->n; ) {
 		struct probe_run *r = &p->runs[i];
+		int done = 0;
 
-		if (r->deadline > now) {
-			i++;
-			continue;
-		}
 		memset(&ev, 0, sizeof(ev));
 		ev.ifindex = r->ifindex;
 		ev.now_ms = now;
-		snprintf(why, sizeof(why), "probe helper did not answer in time (%s)", r->why);
-		verdict_fail(r, why, &ev);
+		if (r->deadline <= now) {
+			snprintf(why, sizeof(why), "probe helper did not answer in time (%s)",
+			    r->why);
+			verdict_fail(r, why, &ev);
+			done = 1;
+		} else if (r->round > 0 && !r->pending && r->round_deadline <= now) {
+			/* What came in while sekishod was busy elsewhere is
+			 * looked at first: its receive time is the kernel's. */
+			done = read_answers(r, &ev);
+			if (!done && !r->pending) {
+				r->misses++;
+				done = next_round(r, &ev, now);
+			}
+		}
+		if (!done) {
+			i++;
+			continue;
+		}
 		run_end(p, i);
 		cb(&ev, arg);
 	}
@@ -623,9 +828,15 @@ prober_timeout(const struct prober *p, uint64_t now)
 {
 	uint64_t next = 0;
 
-	for (size_t i = 0; i < p->n; i++)
-		if (next == 0 || p->runs[i].deadline < next)
-			next = p->runs[i].deadline;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct probe_run *r = &p->runs[i];
+		uint64_t t = r->deadline;
+
+		if (r->round > 0 && !r->pending && r->round_deadline < t)
+			t = r->round_deadline;
+		if (next == 0 || t < next)
+			next = t;
+	}
 	if (next == 0)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);

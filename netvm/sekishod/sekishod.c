@@ -58,7 +58,7 @@
  * What the parent keeps of root's capabilities (the same list as
  * sekishod.service's CapabilityBoundingSet): CAP_NET_ADMIN (nftables,
  * routes, rules, links, WireGuard, the TUN device), CAP_NET_RAW (the
- * probe's SO_BINDTODEVICE, sekisho-dhcpd's packet socket),
+ * beacon socket's SO_BINDTODEVICE, sekisho-dhcpd's packet socket),
  * CAP_NET_BIND_SERVICE (sekisho-dhcpd's port 67), CAP_SETUID, CAP_SETGID
  * (the sandboxed users), CAP_SETPCAP (the sandbox empties the bounding
  * set), CAP_CHOWN (a helper's pipes, wireguard-go's UAPI socket), CAP_KILL
@@ -353,8 +353,7 @@ on_probes(struct sekishod *d, struct pollfd *pfd, size_t n)
 
 	/* Backwards: a finished run is replaced by the last one. */
 	for (size_t i = n; i-- > 0; )
-		if ((pfd[i].revents & (POLLIN | POLLHUP)) &&
-		    prober_read(&d->prober, i, &ev, now_ms()))
+		if (prober_read(&d->prober, &pfd[i], &ev, now_ms()))
 			on_event(&ev, d);
 	prober_expire(&d->prober, now_ms(), on_event, d);
 }
@@ -390,7 +389,7 @@ static const struct timer_ops timer_ops = { poll_tunnel, restart_children, reche
 static void
 loop(struct sekishod *d)
 {
-	struct pollfd pfd[5 + ENGINE_MAX_UPLINKS];
+	struct pollfd pfd[5 + PROBER_MAX_POLLFDS];
 	size_t np;
 	int rc, nf, nd, nready, timeout, settle;
 
@@ -412,7 +411,7 @@ loop(struct sekishod *d)
 		pfd[0] = (struct pollfd){ .fd = rtnl_watch_fd(d->rtnl), .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->front.fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
-		np = prober_pollfds(&d->prober, pfd + 3, ENGINE_MAX_UPLINKS);
+		np = prober_pollfds(&d->prober, pfd + 3, PROBER_MAX_POLLFDS);
 		nf = fetch_pollfd(&d->fetch, &pfd[3 + np]);
 		nd = dns_pollfd(&d->dns, &pfd[3 + np + (size_t)nf]);
 		/* The last transaction's sockets (lib/nftload.c, nfset.c) are

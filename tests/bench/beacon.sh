@@ -9,14 +9,18 @@
 #                                         the default limits
 #   beacon.rtt_us_p50/p99/max             a beacon on the same LAN (a veth
 #                                         between two namespaces), timed as
-#                                         sekishod times it: from the nonce
-#                                         to the kernel's receive time of
-#                                         the probe's answer (bench-probe-rtt,
-#                                         the real sekisho-probe), RTT_ROUNDS
-#                                         rounds
-#   beacon.rtt_us_probe_p50               the probe's own send-to-receive time
+#                                         sekishod times it: the kernel's
+#                                         transmit time of the challenge to
+#                                         its receive time of the answer
+#                                         (bench-probe-rtt, with the real
+#                                         sekisho-probe), RTT_ROUNDS rounds
+#   beacon.rtt_us_wall_p50                from just before the challenge is
+#                                         sent to the probe's verdict (both
+#                                         processes' scheduling in it, as in
+#                                         the measure before the kernel's)
 #   beacon.rtt_us_loaded_p50/p99/max      the same with two busy loops of
 #                                         normal priority, one per CPU
+#   beacon.rtt_us_wall_loaded_p50/max     the wall measure under that load
 #   beacon.rtt_us_loaded_best_of_8_max    the worst best-of-8 (what sekishod
 #                                         compares with beacon-rtt, 2000 us)
 # The daemon runs pinned to CPU 0 and the load generator (the probe, -P
@@ -145,7 +149,7 @@ ip -n "$NS2" addr add 10.99.0.2/24 dev lan0 && ip -n "$NS2" link set lan0 up
 ip netns exec "$NS2" "$BEACON" -d -k "$DIR/bench.key" -i bench -l 10.99.0.2:51821 -r 0 -R 0 \
 	>"$DIR/lan.log" 2>&1 &
 for _ in $(seq 1 50); do grep -q 'listening on' "$DIR/lan.log" && break; sleep 0.1; done
-# rtt FILE: RTT_ROUNDS rounds, 5 ms apart, "SEKISHOD-US PROBE-US" per line
+# rtt FILE: RTT_ROUNDS rounds, 5 ms apart, "KERNEL-US WALL-US" per line
 rtt() {
 	ip netns exec "$NS" "$PWD/$B/bench-probe-rtt" "$PWD/$B/sekisho-probe" lan0 \
 		10.99.0.2:51821 "$PUB" "$rounds" 5 >"$1" || echo "bench: bench-probe-rtt failed" >&2
@@ -169,7 +173,7 @@ rtt "$DIR/rtt-idle"
 bench beacon.rtt_us_p50 "$(pct 1 0.5 "$DIR/rtt-idle")" "us (sekishod's measure, same LAN, $rounds rounds)"
 bench beacon.rtt_us_p99 "$(pct 1 0.99 "$DIR/rtt-idle")" "us"
 bench beacon.rtt_us_max "$(pct 1 1.0 "$DIR/rtt-idle")" "us"
-bench beacon.rtt_us_probe_p50 "$(pct 2 0.5 "$DIR/rtt-idle")" "us (the probe's own send-to-receive time)"
+bench beacon.rtt_us_wall_p50 "$(pct 2 0.5 "$DIR/rtt-idle")" "us (send to the probe's verdict, wall time)"
 for _ in 1 2; do sh -c 'while :; do :; done' & HOGS+=($!); done
 rtt "$DIR/rtt-loaded"
 for p in "${HOGS[@]}"; do kill "$p" 2>/dev/null; done
@@ -177,6 +181,8 @@ HOGS=()
 bench beacon.rtt_us_loaded_p50 "$(pct 1 0.5 "$DIR/rtt-loaded")" "us (two busy loops, one per CPU)"
 bench beacon.rtt_us_loaded_p99 "$(pct 1 0.99 "$DIR/rtt-loaded")" "us"
 bench beacon.rtt_us_loaded_max "$(pct 1 1.0 "$DIR/rtt-loaded")" "us"
+bench beacon.rtt_us_wall_loaded_p50 "$(pct 2 0.5 "$DIR/rtt-loaded")" "us (wall time)"
+bench beacon.rtt_us_wall_loaded_max "$(pct 2 1.0 "$DIR/rtt-loaded")" "us"
 bench beacon.rtt_us_loaded_best_of_8_max "$(best_of_max 8 "$DIR/rtt-loaded")" \
 	"us (goal: well under beacon-rtt, 2000 us; a relay is over it in every round)"
 bench_done

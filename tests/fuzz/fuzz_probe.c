@@ -5,7 +5,9 @@
  * control buffer of a struct msghdr: -1, or the int of a well-formed
  * IP_TTL / IPV6_HOPLIMIT message inside the buffer; the receive time
  * (SCM_TIMESTAMPNS) -1 or a time of a message; ASan sees that no byte
- * outside it is read. And the "nonce HEX" lines sekishod sends it. */
+ * outside it is read; the same buffer as an error-queue message
+ * (beacon_tx_stamp_parse: a transmit time or nothing). And the "nonce HEX"
+ * and "dgram INDEX HEX" lines sekishod sends it. */
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,9 +84,11 @@ ttl_there(const uint8_t *buf, size_t len, int ttl)
 static void
 check_cmsg(const uint8_t *data, size_t size)
 {
+	struct beacon_tx_stamp t;
 	struct beacon_dgram d;
 	struct msghdr m;
 	uint8_t *ctl;
+	int rc;
 
 	if (size < 1)
 		return;
@@ -104,6 +108,13 @@ check_cmsg(const uint8_t *data, size_t size)
 		__builtin_trap();
 	/* The receive time: none, or a non-negative time from a message. */
 	if (d.rx_ns != -1 && (d.rx_ns < 0 || m.msg_flags & MSG_CTRUNC))
+		__builtin_trap();
+	/* The same buffer as an error-queue message: a transmit time only
+	 * with both of its messages there, never from a truncated buffer. */
+	memset(&t, 0xa5, sizeof(t));
+	rc = beacon_tx_stamp_parse(&m, &t);
+	if ((rc != 0 && rc != 1) || (rc == 1 && (t.ns < 0 || m.msg_flags & MSG_CTRUNC ||
+	    (t.sched != 0 && t.sched != 1))))
 		__builtin_trap();
 	free(ctl);
 }
@@ -131,11 +142,36 @@ check_nonce(const uint8_t *data, size_t size)
 		__builtin_trap();
 }
 
+/* sekishod's "dgram INDEX HEX" line: for one of 3 beacons, printing back
+ * to the very same line, or refused. */
+static void
+check_dgram(const uint8_t *data, size_t size)
+{
+	uint8_t pkt[BEACON_ANSWER_LEN];
+	char line[PROBE_LINE_MAX + 1], back[PROBE_LINE_MAX + 1];
+	unsigned int i;
+	int n;
+
+	if (size >= sizeof(line))
+		return;
+	memcpy(line, data, size);
+	line[size] = '\0';
+	if (probe_dgram_parse(line, 3, &i, pkt) != 0)
+		return;
+	n = probe_dgram_format(back, sizeof(back), i, pkt);
+	if (i >= 3 || n <= 0 || back[n - 1] != '\n')
+		__builtin_trap();
+	back[n - 1] = '\0';
+	if (strcmp(back, line) != 0)
+		__builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_line(data, size);
 	check_nonce(data, size);
+	check_dgram(data, size);
 	check_cmsg(data, size);
 	return 0;
 }

@@ -67,16 +67,13 @@ child_of() {
 KEY=$("$B/sekisho-beacon-keygen" "$DIR/beacon.key") || echo "# keygen failed"
 DEVKEY=$KEY	# any public key will do where a device key is asked for
 
-# ---- sekisho-probe: a beacon that never answers keeps it waiting ----------------
-ip netns exec "$NS" python3 -c 'import socket,time
-s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",51830)); time.sleep(60)' &
-PIDS+=($!)
+# ---- sekisho-probe: it opens no socket; it waits for sekishod's next line ---------
 printf 'tokyo-3f 127.0.0.1:51830 %s\ngo\n' "$KEY" >"$DIR/targets"
 # Its input held open (as sekishod holds its socket): it waits for a nonce.
 mkfifo "$DIR/probe.in"
 exec 7<>"$DIR/probe.in"
 cat "$DIR/targets" >&7
-ip netns exec "$NS" "$B/sekisho-probe" -i lo -t 5000 <"$DIR/probe.in" >"$DIR/probe.out" 2>&1 &
+ip netns exec "$NS" "$B/sekisho-probe" -i lo <"$DIR/probe.in" >"$DIR/probe.out" 2>&1 &
 P=$!; PIDS+=($P)
 check "sekisho-probe: _sekisho-probe, no capability, no_new_privs, seccomp, NPROC 0" \
 	wait_confined "$P" _sekisho-probe
@@ -103,9 +100,10 @@ check "sekisho-beacon: still answers a challenge in its sandbox" \
 	ip netns exec "$NS" "$B/sekisho-beacon-probe" -p "$KEY" 127.0.0.1:51832
 
 # ---- sekisho-beacon-verify, as sekishod starts it (its socket on standard input) ----
-# The holder asks it about a genuine answer of the sekisho-beacon above and
-# about the same answer with one signature byte flipped, then holds its end
-# of the socket open, as sekishod does.
+# The holder waits for its ready message (sandbox entered), asks it about
+# a genuine answer of the sekisho-beacon above and about the same answer
+# with one signature byte flipped, then holds its end of the socket open,
+# as sekishod does.
 ip netns exec "$NS" python3 -c 'import base64,os,socket,subprocess,sys,time
 a,b=socket.socketpair(socket.AF_UNIX,socket.SOCK_SEQPACKET)
 p=subprocess.Popen([sys.argv[1]],stdin=b,stdout=b); b.close()
@@ -118,7 +116,8 @@ key=base64.b64decode(sys.argv[2])
 def ask(answer):
 	a.send(b"SKV1\x01\x00\x00\x00"+nonce+answer+key+bytes(32)); return a.recv(64).hex()
 bad=bytearray(ans); bad[100]^=1
-with open(sys.argv[4],"w") as f: f.write(ask(ans)+" "+ask(bytes(bad))+" "+ask(b"x")+"\n")
+ready=a.recv(64).hex()
+with open(sys.argv[4],"w") as f: f.write(ready+" "+ask(ans)+" "+ask(bytes(bad))+" "+ask(b"x")+"\n")
 time.sleep(60)' "$PWD/$B/sekisho-beacon-verify" "$KEY" "$DIR/bverify.pid" "$DIR/bverify.out" \
 	>"$DIR/bverify.log" 2>&1 &
 PIDS+=($!)
@@ -126,9 +125,9 @@ for _ in $(seq 1 50); do [ -s "$DIR/bverify.out" ] && break; sleep 0.1; done
 P=$(cat "$DIR/bverify.pid" 2>/dev/null || echo none)
 check "sekisho-beacon-verify: _sekisho-bverify, no capability, no_new_privs, seccomp, NPROC 0" \
 	wait_confined "$P" _sekisho-bverify
-# "ok, key 0", "bad signature", "bad request" (lib/proto/bverify_wire.h)
-check "sekisho-beacon-verify: in its sandbox it verifies a genuine answer, refuses a flipped signature and a short request" \
-	bash -c "[ \"\$(cat $DIR/bverify.out)\" = '534b563100000000 534b563101ff0000 534b563103ff0000' ] ||
+# "ready", "ok, key 0", "bad signature", "bad request" (lib/proto/bverify_wire.h)
+check "sekisho-beacon-verify: ready, then in its sandbox it verifies a genuine answer, refuses a flipped signature and a short request" \
+	bash -c "[ \"\$(cat $DIR/bverify.out)\" = '534b565200000000 534b563100000000 534b563101ff0000 534b563103ff0000' ] ||
 	 { cat $DIR/bverify.out $DIR/bverify.log; false; }"
 
 # ---- sekisho-bundle-server -----------------------------------------------------------

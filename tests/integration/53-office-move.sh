@@ -79,15 +79,14 @@ switch_to() {
 # finds the carrier down (at once for these veths, within a second for a
 # physical NIC); a blip shorter than that is a move with carrier kept.
 # So the carrier comes back only once the netvm's kernel has taken its
-# loss in (up0's operstate, which the link watch sets in the same step as
-# the flush): under load the link watch ran after the carrier was back,
+# loss in (lab_carrier_lost in tests/lab/lab.sh, which lab_plug uses
+# too): under load the link watch ran after the carrier was back,
 # saw no loss, flushed nothing, and a swap became a move with carrier kept
 # (the router's planted entry survived: "neighbour: back to the office"
 # failed once; a bare down/up under load left it 48 times in 50).
-carrier_lost() { ip -n "$NS_NETVM" -o link show dev up0 | grep -qE 'state (LOWERLAYERDOWN|DOWN) '; }
 swap_to() {
 	ip -n "$patch" link set c-up0 down &&
-	lab_wait_for -t 10 carrier_lost &&
+	lab_wait_for -t 10 lab_carrier_lost up0 &&
 	ip -n "$patch" link set c-up0 nomaster &&
 	ip -n "$patch" link set c-up0 master "s-$1" &&
 	ip -n "$patch" link set c-up0 up &&

@@ -6,11 +6,12 @@
 # round trip as the internet between two sites would; the accomplice asks
 # the real beacon with TTL 255 and the genuine, fresh, signed answer comes
 # back to the laptop with TTL 255. Only its round trip gives it away:
-# sekishod times every round itself and refuses an answer slower than
+# sekishod sends every challenge and receives every answer on its own
+# socket, the kernel times both, and it refuses an answer slower than
 # beacon-rtt (default 2000 us). With work sending LGWAN traffic, exactly 0
 # of its packets reach the hotel LAN. The same with a compromised probe
-# (tests/lab/lying-probe.py, "fast") that carries sekishod's nonces
-# through the relay but says each answer took 1 us. Controls: the same laptop on the
+# (tests/lab/lying-probe.py, "fast") that passes every datagram back at
+# once as verified: nothing it does touches the time. Controls: the same laptop on the
 # office LAN itself gets office mode; and with a policy whose beacon-rtt
 # is 100 ms the same relay does get office mode in the hotel (and work's
 # packets do reach the hotel): the bound is what stops it.
@@ -92,8 +93,8 @@ check "hotel (relay): exactly 0 of work's packets on the hotel LAN" no_leak_hote
 relay_used() { lab_leaks hotel; [ "$(lab_leak hotel beacon)" -gt 0 ]; }
 check "hotel (relay): the laptop's challenges reached the relay" relay_used
 
-# ---- the same with a compromised probe that says every answer took 1 us ------------------
-# sekishod believes nothing the probe says about time: it timed the round.
+# ---- the same with a compromised probe that answers at once, unchecked -------------------
+# The probe says nothing about time: the kernel timed the round on sekishod's socket.
 check "fast liar: back home" lab_plug up0 home
 check "fast liar: sekishod stopped" lab_stop sekishod
 rm -f "$NETVM_SOCK"
@@ -102,14 +103,14 @@ fast_liar_start() {
 		-P "$PWD/tests/lab/lying-probe.py" -w wk0 -t "$NETVM_TUN" -s "$NETVM_SOCK" -r "$NETVM_RUN" &&
 	lab_wait_for -t 10 test -S "$NETVM_SOCK"
 }
-check "fast liar: sekishod starts with a probe that lies about time" fast_liar_start
+check "fast liar: sekishod starts with a probe that passes everything at once" fast_liar_start
 check "fast liar: home: remote" netvm_wait_mode remote 10
 lab_leak_reset hotel
 lines=$(log_lines)
 check "fast liar: plugged into the hotel (relay)" lab_plug up0 hotel
 check "fast liar: up0 probed and found not to be an office" lab_wait_for -t 10 bash -c \
 	"$SEKISHOCTL -s $NETVM_SOCK status | grep -qE '^  up0 .* not-office'"
-check "fast liar: refused for the round trip sekishod measured, not the 1 us it was told" logged \
+check "fast liar: refused for the round trip the kernel measured" logged \
 	'uplink up0: no office beacon verified: tokyo-3f: answered in [0-9]{4,} us at best of [0-9]+, over the bound of 2000 us'
 check "fast liar: mode remote" netvm_mode_is remote
 check "fast liar: no office rule in the kernel" no_office_rule

@@ -15,12 +15,18 @@
 # each time: the exact log line, up0 not an office, mode remote, no office
 # rule in the kernel, none of work's LGWAN packets on the office LAN. The
 # real probe then gets office mode on the same LAN.
-# The signature is checked by sekisho-beacon-verify (sekishod links no
-# libcrypto): with that helper missing (-V to nothing) the real probe gets
-# no office mode (fail closed); with a lying checker in its place
-# (tests/lab/lying-bverify.py answering "verified" to everything), and only
-# then, the made-up answer gets office mode: the checker is trusted, like
-# `sekisho-policy verify` (docs/beacon.md, "Who verifies the signature").
+# sekishod now sends the challenges and receives the answers itself (the
+# kernel times them) and hands the probe each datagram to parse: an answer
+# the probe names must be the very datagram it was given, so even with a
+# lying signature checker the made-up answer is refused ("not the datagram
+# it was given"). The signature is checked by sekisho-beacon-verify
+# (sekishod links no libcrypto): with that helper missing (-V to nothing)
+# the real probe gets no office mode (fail closed); an impostor beacon in
+# the hotel, whose answers a credulous probe ("fast": everything verified)
+# passes on, is refused by the real checker, and gets office mode only
+# with a lying checker in its place (tests/lab/lying-bverify.py answering
+# "verified" to everything): the checker is trusted, like `sekisho-policy
+# verify` (docs/beacon.md, "Who verifies the signature").
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lab/lab.sh
@@ -97,9 +103,32 @@ rm -f "$NETVM_SOCK"
 lines=$(wc -l <"$log")
 check "lying checker: sekishod starts with the forging probe and the lying checker" \
 	liar_start forge -V "$LYING_VERIFIER"
-check "lying checker: the made-up answer gets office mode" netvm_wait_mode office 10
-check "lying checker: log says the beacon verified" logged "uplink up0: beacon tokyo-3f verified"
+check "lying checker: up0 probed and found not to be an office" lab_wait_for -t 10 status_has '^  up0 .* not-office'
+check "lying checker: the made-up answer is no datagram the uplink brought" logged \
+	"uplink up0: no office beacon verified: the probe helper's answer was refused: not the datagram it was given"
+check "lying checker: never verified" bash -c "! tail -n +$(( lines + 1 )) '$log' | grep -q 'beacon tokyo-3f verified'"
+check "lying checker: mode remote" netvm_mode_is remote
 check "lying checker: sekishod stopped" lab_stop sekishod
+
+# ---- the impostor in the hotel, its answers passed on unchecked by the probe ------------
+check "impostor: the hotel's beacon is an impostor (its own key)" lab_hotel_beacon impostor
+check "impostor: up0 plugged into the hotel" lab_plug up0 hotel
+rm -f "$NETVM_SOCK"
+lines=$(wc -l <"$log")
+check "impostor: sekishod starts with the credulous probe" liar_start fast
+check "impostor: up0 probed and found not to be an office" lab_wait_for -t 10 status_has '^  up0 .* not-office'
+check "impostor: the real checker refuses the signature" logged \
+	"uplink up0: no office beacon verified: the probe helper's answer was refused: signature does not verify under any pinned key"
+check "impostor: mode remote" netvm_mode_is remote
+check "impostor: sekishod stopped" lab_stop sekishod
+rm -f "$NETVM_SOCK"
+lines=$(wc -l <"$log")
+check "impostor: sekishod starts with the credulous probe and the lying checker" \
+	liar_start fast -V "$LYING_VERIFIER"
+check "impostor, lying checker: office mode (the checker is trusted)" netvm_wait_mode office 10
+check "impostor, lying checker: log says the beacon verified" logged "uplink up0: beacon tokyo-3f verified"
+check "impostor, lying checker: sekishod stopped" lab_stop sekishod
+check "office: up0 plugged back into the office LAN" lab_plug up0 office
 
 # ---- control: the real probe on the same LAN ----------------------------------------------
 rm -f "$NETVM_SOCK"

@@ -1044,8 +1044,19 @@ lab_unplug() {
 	ip -n "$ns" link set "c-$1" down &&
 	ip -n "$ns" link set "c-$1" nomaster
 }
+# lab_carrier_lost [IFACE] (default up0): the netvm's kernel has taken the
+# carrier's loss in (IFACE's operstate, which its link watch sets in the
+# same step as it flushes the neighbour entries). A cable moved must be
+# seen gone before it comes back: under load the link watch may run only
+# after a quick down-then-up, see no loss and flush nothing, and the move
+# becomes one with the carrier kept (53-office-move, "A swap").
+lab_carrier_lost() {
+	ip -n "$(_lab_ns netvm)" -o link show dev "${1:-up0}" |
+		grep -qE 'state (LOWERLAYERDOWN|DOWN) '
+}
 # lab_plug [--nowait] IFACE SEGMENT: plugs the cable into that segment's
-# wall socket (out of any other first: the netvm sees carrier go and come).
+# wall socket (out of any other first: the netvm sees carrier go, waited
+# for with lab_carrier_lost, and come).
 # If a DHCP client runs on IFACE (lab_uplink_dhcp) it is restarted while the
 # cable is out, its address flushed, so the lease is a fresh one from the
 # new segment; waits for it unless --nowait.
@@ -1058,6 +1069,7 @@ lab_plug() {
 	ns=$(_lab_ns patch) || return 1
 	name=$(_lab_uplink_dhcp_name "$ifc")
 	ip -n "$ns" link set "c-$ifc" down || return 1
+	lab_wait_for -t 10 lab_carrier_lost "$ifc" || return 1
 	if lab_pid "$name" >/dev/null; then
 		dhcp=1
 		lab_stop "$name"

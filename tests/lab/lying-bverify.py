@@ -10,10 +10,12 @@ trusted like `sekisho-policy verify` (docs/beacon.md).
 import socket
 
 OK_KEY0 = b"SKV1\x00\x00\x00\x00"
+READY = b"SKVR\x00\x00\x00\x00"
 
 
 def main():
     s = socket.socket(fileno=0)
+    s.send(READY)	# as the real one does, once it is set up
     while True:
         if not s.recv(4096):
             return

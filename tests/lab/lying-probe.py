@@ -1,23 +1,24 @@
 #!/usr/bin/env python3
-"""A compromised sekisho-probe (tests/integration/57-lying-probe.sh).
+"""A compromised sekisho-probe (tests/integration/57-lying-probe.sh, 56).
 
 sekishod starts it in place of the real probe (-P). What it does is chosen
 by SEKISHO_LYING_PROBE in its environment (sekishod passes its own on):
 
-  ok        the old protocol's verdict, made up: "ok tokyo-3f 0 1"
+  ok        the first protocol's verdict, made up: "ok tokyo-3f 0 1"
   replay    a genuine answer of the office beacon captured earlier
-            (the file in SEKISHO_LYING_ANSWER), passed off as this round's,
-            with a round trip of 1 us and TTL 255
+            (the file in SEKISHO_LYING_ANSWER), passed off as this round's
   own-nonce a fresh, genuine answer of the office beacon, on the office
             LAN, to a nonce of its own choosing instead of sekishod's
   forge     an answer made up for each of sekishod's nonces: the right
-            nonce, id tokyo-3f, the time now, TTL 255, 1 us, and a
-            signature of zeros (only a lying signature checker, -V,
-            takes it: tests/lab/lying-bverify.py)
-  fast      an honest carrier of sekishod's nonces that lies about time:
-            each answer (through a relay, say) is said to have taken 1 us
+            nonce, id tokyo-3f, the time now, and a signature of zeros
+            (only a lying signature checker, -V, takes its signature:
+            tests/lab/lying-bverify.py; and even then it is no datagram
+            the uplink brought)
+  fast      every datagram sekishod hands it passed back at once as
+            verified, unchecked: as fast and as credulous as a probe can be
 
-Whatever it says, sekishod must stay out of office mode.
+Whatever it says, sekishod must stay out of office mode (but for fast
+with an impostor's answers and a lying checker: the checker is trusted).
 """
 import os
 import socket
@@ -81,16 +82,14 @@ def main():
         answer = fresh_answer(ifname, targets[0])
     say("ready")
     for line in it:
-        if line.startswith("nonce "):
+        if line.startswith("nonce ") and mode != "fast":
             if mode == "forge":
                 answer = forged_answer(bytes.fromhex(line[6:]))
-            if mode == "fast":
-                try:
-                    answer = fresh_answer(ifname, targets[0], bytes.fromhex(line[6:]))
-                except OSError:
-                    say("none no answer")
-                    continue
-            say("answer 0 255 1 " + answer.hex())
+            say("answer 0 " + answer.hex())
+        elif line.startswith("dgram ") and mode == "fast":
+            say("answer " + line[6:])
+        elif line.startswith("dgram "):
+            say("none tokyo-3f: not looked at")
 
 
 if __name__ == "__main__":
