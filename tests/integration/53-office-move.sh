@@ -231,7 +231,7 @@ beacon_unresolved() {
 	ip -n "$NS_NETVM" neigh show "$LAB_BEACON_ADDR" dev up0 | tee /dev/stderr | grep -q INCOMPLETE
 }
 check "carrier out: the cable's far end pulled" ip -n "$patch" link set c-up0 down
-check "carrier out: the netvm's kernel has taken it in" lab_wait_for -t 10 carrier_lost
+check "carrier out: the netvm's kernel has taken it in" lab_wait_for -t 10 lab_carrier_lost up0
 check "carrier out: the kernel waits 10 s between ARP requests on up0" \
 	n netvm sysctl -qw net.ipv4.neigh.up0.retrans_time_ms=10000
 check "carrier out: a datagram to the beacon leaves an unresolved entry" beacon_unresolved
