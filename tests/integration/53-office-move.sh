@@ -222,6 +222,7 @@ kill "$pinger" 2>/dev/null; wait "$pinger" 2>/dev/null; pinger=""
 # (100 ms each) waited in that queue, the answers came after the probe
 # had given up, and "neighbour: back to the office" failed (1 run in 4).
 # Here the entry is made on purpose, and the retransmission time is 10 s
+# (set before the carrier goes, so that any entry of the outage has it)
 # so that the check does not depend on how fast this machine is: the
 # beacon must still answer at once once the carrier is back.
 lines=$(wc -l <"$log")
@@ -230,10 +231,10 @@ beacon_unresolved() {
 	n netvm bash -c "echo x >/dev/udp/$LAB_BEACON_ADDR/$LAB_BEACON_PORT" &&
 	ip -n "$NS_NETVM" neigh show "$LAB_BEACON_ADDR" dev up0 | tee /dev/stderr | grep -q INCOMPLETE
 }
+check "the kernel waits 10 s between ARP requests on up0" \
+	n netvm sysctl -qw net.ipv4.neigh.up0.retrans_time_ms=10000
 check "carrier out: the cable's far end pulled" ip -n "$patch" link set c-up0 down
 check "carrier out: the netvm's kernel has taken it in" lab_wait_for -t 10 lab_carrier_lost up0
-check "carrier out: the kernel waits 10 s between ARP requests on up0" \
-	n netvm sysctl -qw net.ipv4.neigh.up0.retrans_time_ms=10000
 check "carrier out: a datagram to the beacon leaves an unresolved entry" beacon_unresolved
 check "carrier back: plugged in again" ip -n "$patch" link set c-up0 up
 carrier_back_office() {
