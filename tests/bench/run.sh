@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 rc=0
-for b in remote switch office_move beacon policy dns provision-io provision auth gw handover agent; do
+for b in remote switch office_move beacon office_hold policy dns provision-io provision auth gw handover agent; do
 	echo "== bench $b"
 	bash "tests/bench/$b.sh" || { echo "bench $b: failed"; rc=1; }
 done
