@@ -317,6 +317,12 @@ render_allow(const struct fw_params *p, struct buf *o)
 	if (p->pol->n_inbound > 0)
 		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct status dnat ct direction reply accept\n",
 		    w, out);
+	/* A flow a service accepted under this policy, on this path (the
+	 * mode's mark, which modemark set), needs no lookup again
+	 * (fw_rules.c, fwd_cached): after the checks above, which every
+	 * packet passes (source, vouch, DNS, a former tunnel address). */
+	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ct state established ct mark . meta mark @fwd_cached counter accept\n",
+	    w, out);
 	/* DNS to the mode's resolvers (the office's may lie outside lgwan),
 	 * and nothing else to them unless a service says so. */
 	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip daddr @resolvers meta l4proto { tcp, udp } th dport 53 counter accept\n",

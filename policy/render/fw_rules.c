@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/render/mode.h"
 #include "policy/policy.h"
 
 /* n's decimal digits at p; their end. */
@@ -82,12 +83,92 @@ mark_used(const struct policy_rule *v, size_t n, unsigned char *used)
 			used[v[i].sets[k]] = 1;
 }
 
+/*
+ * The verdict of work's established flows, kept in their conntrack mark
+ * (docs/policy.md, "What a packet costs"): a service's accept writes
+ * into the flow's conntrack mark the generation of the policy and path
+ * that accepted it (map fwd_gen, by the path mark), and from then on
+ * the flow's packets are accepted at once while the pair (conntrack
+ * mark, path mark) is in set fwd_cached, without the lookups in the
+ * services' map and sets. Both are the policy's: a new policy changes
+ * their elements in the same transaction as everything else, so a flow
+ * accepted under the old one is looked up whole again from its next
+ * packet, and refused then if the new one withdrew its destination; a
+ * flow accepted on one path is not taken for accepted on the other.
+ *
+ * A generation is a hash of the serial and of everything a service's
+ * verdict reads (the LGWAN prefixes, which office mode's mark follows;
+ * the services and their sets, fw_section_key; lgwan6), and of the
+ * path: equal for equal policies (a full load and a change by
+ * difference give the same table), different otherwise but for a 31-bit
+ * collision of the hash. The top bit is set, so no generation is 0 or
+ * FW_DNS_CTMARK (the one other conntrack mark sekishod writes, to work's
+ * DNS flows, which no service's accept sees: the DNS rules decide them
+ * first).
+ */
+static void
+key_add(struct buf *k, const void *v, size_t n)
+{
+	buf_add(k, v, n);
+}
+
+static int
+policy_gens(const struct fw_params *p, uint32_t gen[2])
+{
+	const struct policy *pol = p->pol;
+	static const unsigned int marks[2] = { SK_MARK_TUNNEL, SK_MARK_OFFICE };
+	struct buf k;
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	buf_init(&k);
+	key_add(&k, &pol->serial, sizeof(pol->serial));
+	fw_section_key(p, FW_SEC_LGWAN, &k);
+	fw_section_key(p, FW_SEC_SVC, &k);
+	key_add(&k, &pol->n_lgwan6, sizeof(pol->n_lgwan6));
+	for (size_t i = 0; i < pol->n_lgwan6; i++) {
+		key_add(&k, &pol->lgwan6[i].addr, sizeof(pol->lgwan6[i].addr));
+		key_add(&k, &pol->lgwan6[i].plen, sizeof(pol->lgwan6[i].plen));
+	}
+	if (k.oom) {
+		buf_free(&k);
+		return -1;
+	}
+	for (size_t i = 0; i < k.len; i++)
+		h = (h ^ (unsigned char)k.p[i]) * 1099511628211ULL;
+	buf_free(&k);
+	for (int m = 0; m < 2; m++) {
+		uint64_t x = (h ^ marks[m]) * 1099511628211ULL;
+
+		gen[m] = 0x80000000u | (uint32_t)((x ^ (x >> 31)) & 0x7fffffffu);
+	}
+	return 0;
+}
+
+static void
+render_gens(const struct fw_params *p, struct buf *o)
+{
+	uint32_t g[2];
+
+	if (policy_gens(p, g) < 0) {
+		buf_printf(o, "# out of memory\n");	/* nft refuses the text */
+		return;
+	}
+	buf_printf(o, "\tset fwd_cached {\n\t\ttype mark . mark\n"
+	    "\t\telements = { 0x%x . 0x%x, 0x%x . 0x%x }\n\t}\n"
+	    "\tmap fwd_gen {\n\t\ttype mark : mark\n"
+	    "\t\telements = { 0x%x : 0x%x, 0x%x : 0x%x }\n\t}\n",
+	    g[0], SK_MARK_TUNNEL, g[1], SK_MARK_OFFICE,
+	    SK_MARK_TUNNEL, g[0], SK_MARK_OFFICE, g[1]);
+}
+
 void
 fw_render_rule_sets(const struct fw_params *p, struct buf *o)
 {
 	const struct policy *pol = p->pol;
 	unsigned char *used;
 	char a[INET_ADDRSTRLEN], name[32];
+
+	render_gens(p, o);
 
 	buf_printf(o, "\tset gateways {\n\t\ttype ipv4_addr . inet_service\n\t\telements = {");
 	for (size_t i = 0; i < pol->n_gateways; i++)
@@ -170,10 +251,11 @@ fw_render_services(const struct fw_params *p, struct buf *o, const char *out)
 	const char *w = p->work_if;
 
 	if (pol->n_services == 0) {
-		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip daddr @lgwan counter accept\n",
+		/* the packet carries the mode's path mark (modemark) */
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip daddr @lgwan ct mark set meta mark map @fwd_gen counter accept\n",
 		    w, out);
 		if (pol->n_lgwan6 > 0 && p->mode == MODE_REMOTE)
-			buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip6 daddr @lgwan6 counter accept\n",
+			buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" ip6 daddr @lgwan6 ct mark set meta mark map @fwd_gen counter accept\n",
 			    w, out);
 		return;
 	}

@@ -1171,12 +1171,12 @@ fw_svc_rules(const struct fw_params *p, struct buf *o, const char *out)
 		    w, out);
 	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark set meta mark | 0x%x\n",
 	    w, out, m);
-	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_all meta mark set 0x%x counter accept\n"
-	    "\t\tiifname \"%s\" oifname \"%s\" meta mark & 0x%x . meta l4proto . th dport @svc_ports meta mark set 0x%x counter accept\n"
-	    "\t\tiifname \"%s\" oifname \"%s\" meta mark . meta l4proto . th dport @svc_ports_mode meta mark set 0x%x counter accept\n"
-	    "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_icmp icmp type echo-request meta mark set 0x%x counter accept\n",
+	buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_all meta mark set 0x%x ct mark set meta mark map @fwd_gen counter accept\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" meta mark & 0x%x . meta l4proto . th dport @svc_ports meta mark set 0x%x ct mark set meta mark map @fwd_gen counter accept\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" meta mark . meta l4proto . th dport @svc_ports_mode meta mark set 0x%x ct mark set meta mark map @fwd_gen counter accept\n"
+	    "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_icmp icmp type echo-request meta mark set 0x%x ct mark set meta mark map @fwd_gen counter accept\n",
 	    w, out, m, w, out, (unsigned)~FW_SVC_PATH_MASK, m, w, out, m, w, out, m);
 	if (fw_svc_v6(p))
-		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_icmp6 icmpv6 type echo-request meta mark set 0x%x counter accept\n",
+		buf_printf(o, "\t\tiifname \"%s\" oifname \"%s\" meta mark @svc_icmp6 icmpv6 type echo-request meta mark set 0x%x ct mark set meta mark map @fwd_gen counter accept\n",
 		    w, out, m);
 }

@@ -6,7 +6,9 @@
 # adds a prefix and changes a service's ports. The change goes in by
 # difference (the elements that went and came, one transaction):
 #  - a bulk transfer to the portal running across the change completes;
-#  - 172.20.0.10, withdrawn, is refused from its next packet;
+#  - 172.20.0.10, withdrawn, is refused from its next packet: a new
+#    connection, and one held open across the change, whose established
+#    packets took the cached verdict before (fw_rules.c, fwd_cached);
 #  - the kernel's sets, the tunnel's routing table and the gateway's
 #    allowed IPs follow; the log says the change went by difference;
 #  - the kernel's table then equals the one a full load of serial 2 gives.
@@ -22,7 +24,12 @@ POLICY=${POLICY_TOOL:-build/sekisho-policy}
 PREFIXES=${PREFIXES:-10000}
 SERVICES=${SERVICES:-1000}
 scratch=""
-cleanup() { [ -n "$scratch" ] && ip netns del "$scratch" 2>/dev/null; netvm_cleanup; lab_down; }
+HOLDS=()
+cleanup() {
+	local p
+	for p in "${HOLDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	[ -n "$scratch" ] && ip netns del "$scratch" 2>/dev/null; netvm_cleanup; lab_down
+}
 trap cleanup EXIT
 lab_up || { echo "not ok 1 - lab_up"; exit 1; }
 netvm_env
@@ -36,17 +43,19 @@ INCOMING=$ST/bundle.new
 "$POLICY" keygen "$LAB_DIR/agency.key" >"$LAB_DIR/agency.pub"
 gen_policy "$LAB_POLICY" "$PREFIXES" "$SERVICES" last >"$B/1.conf"
 # serial 2: 172.20.0.0/16 withdrawn (as a prefix and as the portal's
-# destination), 10.250.0.0/24 added, service s7's first TCP port moved
+# destination), 10.250.0.0/24 added, service s7's first TCP port moved,
+# the portal's 443 withdrawn
 sed -e 's/^serial 1$/serial 2/' -e '/^\tprefix 172\.20\.0\.0\/16$/d' -e '/^\tto 172\.20\.0\.0\/16$/d' \
     -e 's/^\tresolver 10\.64\.0\.53$/\tprefix 10.250.0.0\/24\n&/' \
-    -e '/^service "s7" {$/,/^}$/ s/^\ttcp 1007,/\ttcp 1107,/' "$B/1.conf" >"$B/2.conf"
+    -e '/^service "s7" {$/,/^}$/ s/^\ttcp 1007,/\ttcp 1107,/' -e 's/^\ttcp 80,443,5201$/\ttcp 80,5201/' \
+    "$B/1.conf" >"$B/2.conf"
 sign() { "$POLICY" sign --key "$LAB_DIR/agency.key" --device "$LAB_DEVICE_PUB" "$1" "$2"; }
 policies_ok() {
 	"$POLICY" check "$B/1.conf" && "$POLICY" check "$B/2.conf" &&
 	[ "$(grep -c '^	prefix ' "$B/1.conf")" -ge "$PREFIXES" ] &&
 	[ "$(grep -c '^service ' "$B/1.conf")" -eq "$SERVICES" ] &&
 	! grep -q '172\.20\.' "$B/2.conf" && grep -q '10\.250\.0\.0/24' "$B/2.conf" &&
-	grep -q '^	tcp 1107,' "$B/2.conf" &&
+	grep -q '^	tcp 1107,' "$B/2.conf" && grep -q '^	tcp 80,5201$' "$B/2.conf" &&
 	sign "$B/1.conf" "$B/1" && sign "$B/2.conf" "$B/2"
 }
 check "serials 1 and 2: $PREFIXES prefixes, $SERVICES services, signed" policies_ok
@@ -68,6 +77,42 @@ check "mode becomes remote" netvm_wait_mode remote 30
 check "serial 1: the portal is reachable" lab_wait_for -t 10 portal_ok
 check "serial 1: 172.20.0.10 is reachable" host_ok
 
+# Connections held open across the change: established, their packets
+# take the forward chain's cached verdict (fwd_cached,
+# policy/render/fw_rules.c) without the services' lookups, and the change
+# must end that: the next packet is looked up whole and refused (TCP
+# reset). One to 172.20.0.10, whose prefix goes (its route goes too), and
+# one to the portal's port 443, which serial 2 no longer opens while the
+# portal's prefix stays routed: there only the cached verdict's end
+# refuses it. Port 5201 is open on 172.20.0.0/16 in serial 1.
+HOLDS=()
+lab_spawn hold-echo lgwan python3 "$PWD/tests/integration/tcphold.py" serve "$LAB_LGWAN_HOST" 5201
+lab_spawn hold-echo443 lgwan python3 "$PWD/tests/integration/tcphold.py" serve "$LAB_PORTAL" 443
+echo_up() { _lab_listening lgwan t "$LAB_LGWAN_HOST" 5201 && _lab_listening lgwan t "$LAB_PORTAL" 443; }
+check "echo servers on 172.20.0.10:5201 and the portal's port 443" lab_wait_for -t 10 echo_up
+hold() {	# NAME ADDR PORT, in the background
+	rm -f "$LAB_DIR/$1.go" "$LAB_DIR/$1.out"
+	n work python3 tests/integration/tcphold.py hold "$2" "$3" \
+		"$LAB_DIR/$1.go" "$LAB_DIR/$1.out" >"$LAB_DIR/$1.log" 2>&1 </dev/null &
+	HOLDS+=("$!")
+}
+held() { lab_wait_for -t 10 grep -qx up "$LAB_DIR/$1.out" || { cat "$LAB_DIR/$1.log"; false; }; }
+hold_cut() {	# NAME: its next line is refused with a reset
+	local o
+	touch "$LAB_DIR/$1.go"
+	lab_wait_for -t 20 bash -c "! grep -qx up '$LAB_DIR/$1.out'" || return 1
+	o=$(cat "$LAB_DIR/$1.out")
+	[ "$o" = reset ] || { echo "the held connection: $o"; return 1; }
+}
+hold host "$LAB_LGWAN_HOST" 5201
+hold p443 "$LAB_PORTAL" 443
+check "serial 1: a connection from work to 172.20.0.10:5201 is held open" held host
+check "serial 1: a connection from work to the portal's port 443 is held open" held p443
+cached_verdict() {	# the established flows' packets took the cached verdict
+	n netvm nft list chain inet sekisho forward | grep -F '@fwd_cached' | grep -qE 'counter packets [1-9]'
+}
+check "serial 1: their established packets took the cached verdict" cached_verdict
+
 # ---- the live change --------------------------------------------------------------
 n work iperf3 -c "$LAB_PORTAL" -p "$LAB_IPERF_PORT" -t 5 -b 20M -J >"$LAB_DIR/iperf.json" 2>&1 &
 iperf=$!
@@ -79,6 +124,8 @@ want="$INCOMING: policy serial 2 in force (was 1): 1 prefixes added, 1 withdrawn
 check "serial 2 accepted: sekishoctl reload says so" \
 	bash -c '[ "$1" = 0 ] && [ "$2" = "accepted: $3" ]' _ "$rc" "$reply" "$want"
 check "172.20.0.10, withdrawn, is refused from its next packet" refused_fast 1000 work_get "http://$LAB_LGWAN_HOST/"
+check "the connection held open to 172.20.0.10 is refused at its next packet (reset)" hold_cut host
+check "the connection held open to the portal's port 443, withdrawn, is refused at its next packet (reset)" hold_cut p443
 wait "$iperf"; iperf_rc=$?
 transfer_survived() {
 	[ "$iperf_rc" = 0 ] || { echo "iperf3: exit $iperf_rc"; tail -5 "$LAB_DIR/iperf.json"; return 1; }

@@ -93,7 +93,18 @@ test_remote_ruleset(void **state)
 	(void)state;
 	assert_non_null(strstr(t, "table inet sekisho\ndelete table inet sekisho\n"));
 	assert_non_null(strstr(t, "elements = { 10.64.0.0/16, 10.65.0.0/16 }"));
-	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"skt0\" ip daddr @lgwan counter accept\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"skt0\" ip daddr @lgwan ct mark set meta mark map @fwd_gen counter accept\n"));
+	/* Work's established flows accepted by this policy on this path are
+	 * accepted without the lookups, after every check a packet of
+	 * theirs must still pass: source, DNS (fw_rules.c). */
+	const char *early = strstr(t, "\t\tiifname \"wk0\" oifname \"skt0\" ct state established ct mark . meta mark @fwd_cached counter accept\n");
+	assert_non_null(early);
+	assert_true(early > strstr(t, "\t\tiifname \"wk0\" ip saddr != 172.30.0.2 counter drop\n"));
+	assert_true(early > strstr(t, "\t\tiifname \"wk0\" oifname \"skt0\" ct status snat ct reply ip daddr != 10.77.0.2 counter reject"));
+	assert_true(early > strstr(t, "\t\tiifname \"wk0\" tcp dport { 53, 853 } ip daddr != @resolvers counter reject with tcp reset\n"));
+	assert_true(early < strstr(t, "ip daddr @lgwan ct mark set meta mark map @fwd_gen counter accept"));
+	assert_non_null(strstr(t, "\tset fwd_cached {\n\t\ttype mark . mark\n\t\telements = { 0x"));
+	assert_non_null(strstr(t, "\tmap fwd_gen {\n\t\ttype mark : mark\n\t\telements = { 0x5e1 : 0x"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ip saddr != 172.30.0.2 counter drop\n"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" udp dport 53 ip daddr != @resolvers counter reject with icmpx admin-prohibited\n"));
 	/* Work's DNS goes to the resolver in map dns_pick: the first. */
@@ -124,7 +135,11 @@ test_office_ruleset(void **state)
 	char *t = render(MODE_OFFICE, &pol);
 
 	(void)state;
-	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" ip daddr @lgwan counter accept\n"));
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" ip daddr @lgwan ct mark set meta mark map @fwd_gen counter accept\n"));
+	/* the cached verdict after the vouch's check */
+	assert_true(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" ct state established ct mark . meta mark @fwd_cached counter accept\n") >
+	    strstr(t, "oifname != @office_vouch counter reject"));
+	assert_non_null(strstr(t, "oifname != @office_vouch counter reject"));
 	assert_non_null(strstr(t, "\t\tiifname \"up0\" iifname @office_vouch oifname \"wk0\" ct state established,related accept\n"));
 	/* Office mode holds only while sekishod vouches for the uplink: a
 	 * deadline in the kernel, on every office path. */
@@ -133,7 +148,7 @@ test_office_ruleset(void **state)
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" oifname != @office_vouch counter reject with icmpx admin-prohibited\n"));
 	assert_non_null(strstr(t, "\t\tmeta mark 0x5e2 oifname != @office_vouch counter drop\n"));
 	assert_true(strstr(t, "oifname != @office_vouch counter reject") <
-	    strstr(t, "oifname \"up0\" ip daddr @lgwan counter accept"));
+	    strstr(t, "oifname \"up0\" ip daddr @lgwan ct mark set meta mark map @fwd_gen counter accept"));
 	assert_non_null(strstr(t, "\t\toifname \"up0\" ip saddr 172.30.0.2 masquerade\n"));
 	/* The office mark only on what is bound for LGWAN, the resolvers or
 	 * the netvm's DNS (the office table holds one default route). */
@@ -475,10 +490,20 @@ test_model_sections_kept(void **state)
 	/* the change: the one prefix, nothing of the borrowed services */
 	assert_int_equal(fw_model_elem_diff(held, m, FW_MODEL_POLICY | FW_MODEL_MODE, 1,
 	    &v, &n), 1);
-	assert_int_equal(n, 1);
-	assert_string_equal(v[0].set, "lgwan");
-	assert_int_equal(v[0].n_add, 1);
-	assert_int_equal(v[0].n_del, 0);
+	/* the prefix, and the policy's generation (fw_rules.c): element
+	 * changes too, nothing made anew */
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_false(v[i].flush);
+		if (strcmp(v[i].set, "lgwan") == 0) {
+			assert_int_equal(v[i].n_add, 1);
+			assert_int_equal(v[i].n_del, 0);
+		} else {
+			assert_true(strcmp(v[i].set, "fwd_cached") == 0 || strcmp(v[i].set, "fwd_gen") == 0);
+			assert_int_equal(v[i].n_add, 2);
+			assert_int_equal(v[i].n_del, 2);
+		}
+	}
 	fw_elem_changes_free(v, n);
 	/* unsettled: freeing the borrower frees nothing of held's */
 	assert_int_equal(model_sections(m2, held, &p1), (1u << FW_SEC_LGWAN) | (1u << FW_SEC_SVC));
@@ -513,9 +538,15 @@ test_model_policy_diff(void **state)
 	ma = model(MODE_REMOTE, &a, NULL);
 	mb = model(MODE_REMOTE, &b, NULL);
 	t = diff(ma, mb, FW_MODEL_MODE | FW_MODEL_POLICY, &n);
-	assert_int_equal(n, 2);
-	assert_string_equal(t, "delete element inet sekisho lgwan { 10.80.7.0/24 }\n"
-	    "add element inet sekisho lgwan { 10.81.7.0/24 }\n");
+	/* The prefix, and the policy's generation (fw_rules.c): its two
+	 * small sets made anew, with the chain that names them. */
+	assert_int_equal(n, 8);
+	assert_non_null(strstr(t, "delete element inet sekisho lgwan { 10.80.7.0/24 }\n"
+	    "add element inet sekisho lgwan { 10.81.7.0/24 }\n"));
+	assert_non_null(strstr(t, "flush chain inet sekisho forward\n"
+	    "delete set inet sekisho fwd_cached\ndelete map inet sekisho fwd_gen\n"));
+	assert_null(strstr(t, "set inet sekisho svc"));
+	assert_null(strstr(t, "element inet sekisho svc"));
 	free(t);
 	fw_model_free(ma);
 	fw_model_free(mb);
@@ -539,12 +570,15 @@ test_model_policy_diff(void **state)
 	ma = model(MODE_REMOTE, &a, NULL);
 	mb = model(MODE_REMOTE, &b, NULL);
 	t = diff(ma, mb, FW_MODEL_MODE | FW_MODEL_POLICY, &n);
-	assert_int_equal(n, 1);
+	/* the refill, and the generation's two sets made anew with the
+	 * forward chain; not the chains that name lgwan */
+	assert_int_equal(n, 7);
 	assert_non_null(strstr(t, "flush set inet sekisho lgwan\nadd element inet sekisho lgwan { "));
 	assert_non_null(strstr(t, ", 10.80.13.0/24, 10.80.14.0/24,"));
 	assert_null(strstr(t, "10.80.12.0/24"));
 	assert_null(strstr(t, "delete element"));
-	assert_null(strstr(t, "flush chain"));
+	assert_null(strstr(t, "flush chain inet sekisho modemark"));
+	assert_null(strstr(t, "delete set inet sekisho lgwan"));
 	free(t);
 	fw_model_free(ma);
 	fw_model_free(mb);
