@@ -45,7 +45,7 @@ $(B)/bench-provio: LDFLAGS += $(PROV_IO_LIBS)
 # (tests/bench/auth.sh).
 PROGS += signon-client
 signon-client_SRCS := tests/signon/signon-client.c
-DEBS += tcpdump sqlite3
+DEBS += tcpdump sqlite3 ethtool
 PROGS += bench-auth
 bench-auth_SRCS := tests/signon/bench-auth.c tests/signon/testcard.c $(AUTHD_CORE) $(REGISTRY_SRCS)
 $(B)/bench-auth: LDFLAGS += $(REGISTRY_LIBS)

@@ -73,7 +73,7 @@ check "office: the tunnel carried none of it" bash -c \
 check "office: internet refused" internet_refused
 # (with services, the office path's first rule classes work's packets by
 # their destination: policy/render/fw_svc.c)
-office_rule='iifname "wk0" oifname "up0" ip daddr @lgwan counter packets'
+office_rule='iifname "wk0" oifname "up0" ip daddr @lgwan ct mark set meta mark map @fwd_gen counter packets'
 [ "${OFFICE_SERVICES:-0}" -gt 0 ] && office_rule='iifname "wk0" oifname "up0" meta mark set ip daddr map @svc_class'
 check "office: kernel holds the office rule" bash -c \
 	"ip netns exec $NS_NETVM nft list chain inet sekisho forward | grep -qF '$office_rule'"
