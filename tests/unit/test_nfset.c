@@ -127,6 +127,29 @@ test_map(void **state)
 	nfset_free(&b);
 }
 
+/* The policy's generation (fw_rules.c): set fwd_cached (mark . mark) and
+ * map fwd_gen (mark : mark) are encoded, so that a live change, which
+ * always changes them, stays one nfnetlink batch; marks in host order. */
+static void
+test_generation(void **state)
+{
+	const char *cached[] = { "0xe8a2f4ea . 0x5e1", "0xe8a2fd03 . 0x5e2" };
+	const char *gen[] = { "0x5e1 : 0xe8a2f4ea", "0x5e2 : 0xe8a2fd03" };
+	uint32_t key[2] = { 0xe8a2f4ea, 0x5e1 }, g = 0xe8a2fd03;
+	uint8_t a[12];
+	struct nfset_batch b;
+
+	(void)state;
+	assert_int_equal(encode("fwd_cached", "\t\ttype mark . mark\n", 1, cached, 2, 0, &b), 0);
+	value_attr(a, (const uint8_t *)key, 8);
+	assert_true(holds(&b, a, sizeof(a)));
+	nfset_free(&b);
+	assert_int_equal(encode("fwd_gen", "\t\ttype mark : mark\n", 1, gen, 2, 0, &b), 0);
+	value_attr(a, (const uint8_t *)&g, 4);
+	assert_true(holds(&b, a, 8));
+	nfset_free(&b);
+}
+
 /* What the encoder does not read is refused, so the change goes as text. */
 static void
 test_refused(void **state)
@@ -289,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_pipapo),
 		cmocka_unit_test(test_rbtree),
 		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_generation),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_zero_end),
 		cmocka_unit_test(test_declare),
