@@ -121,6 +121,8 @@
 #                                 64 KB
 #   policy.forward_ratio_10k_remote
 #                                 as forward_ratio_10k, through the tunnel
+#                                 (its _cpu leaves out wireguard-go's own
+#                                 CPU, where most of the work is)
 # BENCH_FWD_FIGURES="10k first prefixes_only nogso remote" names the ones to
 # measure (all by default).
 # (BENCH_FWD=0 skips the lab part. BENCH_ONLY="PART ..." runs only the

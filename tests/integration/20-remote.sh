@@ -31,7 +31,8 @@ check "sekishod -n says 'configuration OK' and loads nothing" check_only
 check "sekishod starts" netvm_start
 check "mode is blocked before the uplink has an address" netvm_mode_is blocked
 rules_blocked() {
-	netvm_rules | grep -q 'chain forward' && ! netvm_rules | grep -q '@lgwan counter'
+	netvm_rules | grep -q 'chain forward' && ! netvm_rules | grep -q '@lgwan ct mark set meta mark map @fwd_gen counter' &&
+	! netvm_rules | grep -q '@fwd_cached counter'
 }
 check "kernel holds the blocked ruleset: nothing accepted into the tunnel" rules_blocked
 check "work gets its address by DHCP from the netvm" lab_work_dhcp
@@ -41,7 +42,7 @@ check "blocked: LGWAN portal refused fast" refused_fast 1000 work_get "http://$L
 # ---- the uplink gets an address: remote ------------------------------------
 check "uplink DHCP from the home router" lab_uplink_dhcp
 check "mode becomes remote" netvm_wait_mode remote
-want_rule="iifname \"wk0\" oifname \"$NETVM_TUN\" ip daddr @lgwan counter packets"
+want_rule="iifname \"wk0\" oifname \"$NETVM_TUN\" ip daddr @lgwan ct mark set meta mark map @fwd_gen counter packets"
 check "kernel holds the remote rule: work to @lgwan into the tunnel only" \
 	bash -c "ip netns exec $NS_NETVM nft list table inet sekisho | grep -qF '$want_rule'"
 check "kernel holds the LGWAN prefixes as an interval set" bash -c \

@@ -123,7 +123,7 @@ check "kernel: no port of the office-only service in remote mode" \
 	    ! ip netns exec $NS_NETVM nft list set inet sekisho svc_ports_mode | grep -qE '0x[0-9a-f]{4}05e1 \. tcp \. 5201' &&
 	    ! ip netns exec $NS_NETVM nft list set inet sekisho svc_ports | grep -q 5201"
 check "kernel: no blanket accept of @lgwan once services exist" \
-	bash -c "! ip netns exec $NS_NETVM nft list table inet sekisho | grep -q 'ip daddr @lgwan counter'"
+	bash -c "! ip netns exec $NS_NETVM nft list table inet sekisho | grep -q 'ip daddr @lgwan ct mark set meta mark map @fwd_gen counter'"
 check "kernel: the forward chain's service rules do not grow with the services (7)" bash -c \
 	"[ \$(ip netns exec $NS_NETVM nft list chain inet sekisho forward | grep -c '@svc_') = 7 ]"
 check "kernel: nothing leaves with a service class in its mark" bash -c \
