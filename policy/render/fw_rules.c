@@ -95,6 +95,11 @@ mark_used(const struct policy_rule *v, size_t n, unsigned char *used)
  * accepted under the old one is looked up whole again from its next
  * packet, and refused then if the new one withdrew its destination; a
  * flow accepted on one path is not taken for accepted on the other.
+ * Office mode's mark (which routes work's packets onto the office LAN,
+ * fw_render.c's modemark) is cached the same way: set fwd_cached_office
+ * holds office mode's generation alone, and a flow a service accepted
+ * in office mode under this policy was bound for LGWAN or a resolver of
+ * this policy, so its packets take the mark without the lookup in lgwan.
  *
  * A generation is a hash of the serial and of everything a service's
  * verdict reads (the LGWAN prefixes, which office mode's mark follows;
@@ -156,9 +161,11 @@ render_gens(const struct fw_params *p, struct buf *o)
 	buf_printf(o, "\tset fwd_cached {\n\t\ttype mark . mark\n"
 	    "\t\telements = { 0x%x . 0x%x, 0x%x . 0x%x }\n\t}\n"
 	    "\tmap fwd_gen {\n\t\ttype mark : mark\n"
-	    "\t\telements = { 0x%x : 0x%x, 0x%x : 0x%x }\n\t}\n",
+	    "\t\telements = { 0x%x : 0x%x, 0x%x : 0x%x }\n\t}\n"
+	    "\tset fwd_cached_office {\n\t\ttype mark\n"
+	    "\t\telements = { 0x%x }\n\t}\n",
 	    g[0], SK_MARK_TUNNEL, g[1], SK_MARK_OFFICE,
-	    SK_MARK_TUNNEL, g[0], SK_MARK_OFFICE, g[1]);
+	    SK_MARK_TUNNEL, g[0], SK_MARK_OFFICE, g[1], g[1]);
 }
 
 void

@@ -105,6 +105,7 @@ test_remote_ruleset(void **state)
 	assert_true(early < strstr(t, "ip daddr @lgwan ct mark set meta mark map @fwd_gen counter accept"));
 	assert_non_null(strstr(t, "\tset fwd_cached {\n\t\ttype mark . mark\n\t\telements = { 0x"));
 	assert_non_null(strstr(t, "\tmap fwd_gen {\n\t\ttype mark : mark\n\t\telements = { 0x5e1 : 0x"));
+	assert_null(strstr(t, "@fwd_cached_office meta mark"));	/* office mode's */
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ip saddr != 172.30.0.2 counter drop\n"));
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" udp dport 53 ip daddr != @resolvers counter reject with icmpx admin-prohibited\n"));
 	/* Work's DNS goes to the resolver in map dns_pick: the first. */
@@ -136,6 +137,9 @@ test_office_ruleset(void **state)
 
 	(void)state;
 	assert_non_null(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" ip daddr @lgwan ct mark set meta mark map @fwd_gen counter accept\n"));
+	/* office mode's mark cached too, before the lookup in lgwan */
+	assert_non_null(strstr(t, "\t\tiifname \"wk0\" ct state established ct mark @fwd_cached_office meta mark set 0x5e2 accept\n"
+	    "\t\tiifname \"wk0\" ip daddr @lgwan meta mark set 0x5e2\n"));
 	/* the cached verdict after the vouch's check */
 	assert_true(strstr(t, "\t\tiifname \"wk0\" oifname \"up0\" ct state established ct mark . meta mark @fwd_cached counter accept\n") >
 	    strstr(t, "oifname != @office_vouch counter reject"));
@@ -492,12 +496,15 @@ test_model_sections_kept(void **state)
 	    &v, &n), 1);
 	/* the prefix, and the policy's generation (fw_rules.c): element
 	 * changes too, nothing made anew */
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	for (size_t i = 0; i < n; i++) {
 		assert_false(v[i].flush);
 		if (strcmp(v[i].set, "lgwan") == 0) {
 			assert_int_equal(v[i].n_add, 1);
 			assert_int_equal(v[i].n_del, 0);
+		} else if (strcmp(v[i].set, "fwd_cached_office") == 0) {
+			assert_int_equal(v[i].n_add, 1);
+			assert_int_equal(v[i].n_del, 1);
 		} else {
 			assert_true(strcmp(v[i].set, "fwd_cached") == 0 || strcmp(v[i].set, "fwd_gen") == 0);
 			assert_int_equal(v[i].n_add, 2);
@@ -540,7 +547,7 @@ test_model_policy_diff(void **state)
 	t = diff(ma, mb, FW_MODEL_MODE | FW_MODEL_POLICY, &n);
 	/* The prefix, and the policy's generation (fw_rules.c): its two
 	 * small sets made anew, with the chain that names them. */
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 10);
 	assert_non_null(strstr(t, "delete element inet sekisho lgwan { 10.80.7.0/24 }\n"
 	    "add element inet sekisho lgwan { 10.81.7.0/24 }\n"));
 	assert_non_null(strstr(t, "flush chain inet sekisho forward\n"
@@ -572,7 +579,7 @@ test_model_policy_diff(void **state)
 	t = diff(ma, mb, FW_MODEL_MODE | FW_MODEL_POLICY, &n);
 	/* the refill, and the generation's two sets made anew with the
 	 * forward chain; not the chains that name lgwan */
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 9);
 	assert_non_null(strstr(t, "flush set inet sekisho lgwan\nadd element inet sekisho lgwan { "));
 	assert_non_null(strstr(t, ", 10.80.13.0/24, 10.80.14.0/24,"));
 	assert_null(strstr(t, "10.80.12.0/24"));
