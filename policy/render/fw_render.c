@@ -422,8 +422,9 @@ render_marks(const struct fw_params *p, struct buf *o)
 	    "\t\ttype filter hook prerouting priority mangle; policy accept;\n");
 	/* A flow a service accepted in office mode under this policy
 	 * (fw_rules.c, fwd_cached_office) keeps its mark without the lookup
-	 * in lgwan; the rest of the hook has nothing for it. */
-	if (p->mode == MODE_OFFICE && !p->expired)
+	 * in lgwan; the rest of the hook has nothing for it. (Expired, as
+	 * every mark: the forward chain accepts nothing of work's.) */
+	if (p->mode == MODE_OFFICE)
 		buf_printf(o, "\t\tiifname \"%s\" ct state established ct mark @fwd_cached_office meta mark set 0x%x accept\n",
 		    p->work_if, mark);
 	if (p->mode == MODE_OFFICE)
