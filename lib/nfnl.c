@@ -208,11 +208,8 @@ nfnl_seq(const struct nfnl_sock *s)
 	return s->seq;
 }
 
-/* The kernel's answers up to the one to last: 0, or the first error of
- * any message of the batch (which then changed nothing); *lost 1 when
- * they could not all be read. */
-static int
-answers(struct mnl_socket *nl, uint32_t first, uint32_t last, int *lost)
+int
+nfnl_answers(struct mnl_socket *nl, uint32_t first, uint32_t last, int *lost)
 {
 	char buf[ANSWER_BUF];
 	int err = 0;
@@ -259,7 +256,7 @@ nfnl_send(struct nfnl_sock *s, const struct nfnl_batch *bt, int commit, struct s
 	if (mnl_socket_sendto(s->nl, bt->b.p, len) < 0) {
 		rc = -errno;
 		lost = 1;
-	} else if ((rc = answers(s->nl, bt->first + 1, bt->last, &lost)) == 0)
+	} else if ((rc = nfnl_answers(s->nl, bt->first + 1, bt->last, &lost)) == 0)
 		return 0;
 	/* a send or read that failed may leave answers behind: a new socket
 	 * for the next batch (a kernel's refusal, read whole, does not) */

@@ -58,6 +58,14 @@ void nfnl_nest_end(struct buf *b, size_t at);
 void nfnl_setelem(struct nfnl_batch *bt, int add, const char *table, const char *set,
     const void *key, size_t klen, uint64_t timeout_ms);
 
+/* The kernel's answers on nl to the messages first..last of a batch: 0,
+ * or the first error of any of them (the kernel then changed nothing);
+ * -ETIMEDOUT when the socket's receive timeout ran out. *lost is set to
+ * 1 when they could not all be read (the socket then holds answers that
+ * must never meet the next batch). */
+struct mnl_socket;
+int nfnl_answers(struct mnl_socket *nl, uint32_t first, uint32_t last, int *lost);
+
 /* A netfilter netlink socket kept open (see above). */
 struct nfnl_sock;
 int nfnl_open(struct nfnl_sock **out, struct sk_error *err);

@@ -741,38 +741,6 @@ nfset_free(struct nfset_batch *bt)
 	bt->last = 0;
 }
 
-/* The kernel's answers up to the one to seq last: 0, or the first error of
- * any message of the batch (which then changed nothing). */
-#define ANSWER_BUF	65536
-
-static int
-answers(struct mnl_socket *nl, uint32_t first, uint32_t last)
-{
-	static char buf[ANSWER_BUF];
-	int err = 0;
-
-	for (;;) {
-		ssize_t got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		int n = (int)got;
-
-		if (got < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, n);
-		    h = mnl_nlmsg_next(h, &n)) {
-			const struct nlmsgerr *e;
-
-			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first ||
-			    h->nlmsg_seq > last)
-				continue;
-			e = mnl_nlmsg_get_payload(h);
-			if (e->error != 0 && err == 0)
-				err = e->error;
-			if (h->nlmsg_seq == last)
-				return err;
-		}
-	}
-}
-
 /*
  * The socket of the last batch is kept open until the next one (or
  * nfset_settle): closing a netfilter netlink socket makes Linux wait for
@@ -804,7 +772,7 @@ nfset_send(const struct nfset_batch *bt, int commit, struct sk_error *err)
 	size_t len = commit ? bt->b.len : bt->b.len - end;
 	struct timeval tmo = { 10, 0 };
 	struct mnl_socket *nl;
-	int rc, size;
+	int rc, size, lost = 0;
 
 	if (bt->last == 0)	/* nothing to send */
 		return 0;
@@ -823,7 +791,7 @@ nfset_send(const struct nfset_batch *bt, int commit, struct sk_error *err)
 	else if (mnl_socket_sendto(nl, bt->b.p, len) < 0)
 		rc = -errno;
 	else
-		rc = answers(nl, bt->first + 1, bt->last);
+		rc = nfnl_answers(nl, bt->first + 1, bt->last, &lost);
 	kept = nl;
 	if (rc < 0)
 		return sk_errorf(err, -rc, "element batch: %s", strerror(-rc));
@@ -910,6 +878,9 @@ list_one(const struct nlmsghdr *h, void *data)
 		r->rc = names_add(r->out, n);
 	return r->rc < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
+
+/* A dump's datagrams (a table's sets, a set's elements) fit in it. */
+#define ANSWER_BUF	65536
 
 /* One request (a dump with dump) and its answers: 0, or -errno. */
 static int
