@@ -183,28 +183,6 @@ wg_set(const struct wg_device *dev)
 }
 
 int
-wg_set_begin(const struct wg_device *dev, struct wg_pending *p)
-{
-	int rc;
-
-	p->fd = -1;
-	if ((rc = wg_device_check(dev)) != 0)
-		return rc;
-	if (wg_backend_of(dev->ifname) == WG_BACKEND_USERSPACE)
-		return wg_uapi_set_begin(dev, &p->fd);
-	return wg_nl_set(dev);
-}
-
-int
-wg_set_end(struct wg_pending *p)
-{
-	int fd = p->fd;
-
-	p->fd = -1;
-	return fd == -1 ? 0 : wg_uapi_set_end(fd);
-}
-
-int
 wg_get(const char *ifname, struct wg_device *out)
 {
 	memset(out, 0, sizeof(*out));

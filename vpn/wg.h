@@ -111,23 +111,6 @@ int wg_create(const char *ifname, enum wg_backend b, pid_t *child);
 /* Applies one configuration (see the semantics above). */
 int wg_set(const struct wg_device *dev);
 
-/*
- * wg_set in two halves, so that the caller works while the implementation
- * applies the configuration: wg_set_begin sends it, wg_set_end waits for
- * the answer. The result is begin's when it fails (then nothing is
- * pending and end returns 0), else end's: together exactly what wg_set
- * returns. Every successful begin must be followed by an end (it closes
- * the exchange). userspace: the whole set is written to the UAPI socket
- * (the daemon applies it line by line as it reads), its "errno=N" read by
- * end. kernel: begin applies it, as wg_set does (the netlink answers come
- * at once); end has nothing to wait for.
- */
-struct wg_pending {
-	int fd;		/* the UAPI exchange, or -1: nothing to read */
-};
-int wg_set_begin(const struct wg_device *dev, struct wg_pending *p);
-int wg_set_end(struct wg_pending *p);
-
 /* The public key of priv (X25519). Defined in vpn/wg_pubkey.c, which a
  * program links when it wants wg_get() to fill in the public key on the
  * userspace backend (the UAPI does not report it); without it that field

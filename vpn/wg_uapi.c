@@ -846,11 +846,11 @@ stream_set(int fd, const struct wg_device *dev, struct sb *b)
 	return chunk_flush(fd, b, 0, 1);
 }
 
-/* The set written, its answer not read: the daemon applies it while the
- * caller goes on (wg_set_begin). On success *fdp is the open exchange
- * for wg_uapi_set_end, which closes it; on error nothing is open. */
-int
-wg_uapi_set_begin(const struct wg_device *dev, int *fdp)
+/* wg_uapi_set in two halves: the set written (the daemon applies it line
+ * by line as it reads), then its answer read. On success *fdp is the open
+ * exchange for set_end, which closes it; on error nothing is open. */
+static int
+set_begin(const struct wg_device *dev, int *fdp)
 {
 	struct sb b = { NULL, 0, SET_CHUNK };
 	int fd = -1, rc;
@@ -871,8 +871,8 @@ wg_uapi_set_begin(const struct wg_device *dev, int *fdp)
 	return rc;
 }
 
-int
-wg_uapi_set_end(int fd)
+static int
+set_end(int fd)
 {
 	char *reply = NULL;
 	size_t len = 0;
@@ -892,7 +892,7 @@ wg_uapi_set(const struct wg_device *dev)
 {
 	int fd, rc;
 
-	if ((rc = wg_uapi_set_begin(dev, &fd)) != 0)
+	if ((rc = set_begin(dev, &fd)) != 0)
 		return rc;
-	return wg_uapi_set_end(fd);
+	return set_end(fd);
 }

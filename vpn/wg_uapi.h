@@ -52,10 +52,6 @@ int wg_uapi_parse_errno(const char *buf, size_t len);
 /* The live exchange (the userspace backend of wg.c). */
 int wg_uapi_sock_path(char *buf, size_t len, const char *ifname);
 int wg_uapi_set(const struct wg_device *dev);
-/* wg_uapi_set in two halves (wg_set_begin): the set written, then its
- * answer read (and the exchange closed, whatever the result). */
-int wg_uapi_set_begin(const struct wg_device *dev, int *fdp);
-int wg_uapi_set_end(int fd);
 int wg_uapi_get(const char *ifname, struct wg_device *out);
 /* The same, each read or write waiting timeout_ms at most (a program just
  * started: its socket exists before it answers). */

@@ -555,11 +555,9 @@ static size_t find_gateway(const struct tunnel *t, const struct policy *pol);
 
 /* The gateway's allowed IPs: with old == NULL replaced by pol's prefixes
  * (and its own tunnel address) in one set; else only those pol has and
- * old had not added. Its session, endpoint and the interface's key stay.
- * The set is sent (wg_set_begin); its answer is for wg_set_end(p). */
+ * old had not added. Its session, endpoint and the interface's key stay. */
 static int
-set_allowed(const struct tunnel *t, const struct policy *old, const struct policy *pol,
-    struct wg_pending *p)
+set_allowed(const struct tunnel *t, const struct policy *old, const struct policy *pol)
 {
 	/* the gateway in use by key and endpoint: pol's order may differ */
 	size_t gw = find_gateway(t, pol);
@@ -570,7 +568,6 @@ set_allowed(const struct tunnel *t, const struct policy *old, const struct polic
 	size_t n = count_allowed(pol, gw), k = 0;
 	int rc;
 
-	p->fd = -1;
 	memset(&peer, 0, sizeof(peer));
 	memcpy(peer.public_key, t->peer, sizeof(peer.public_key));
 	peer.keepalive = t->keepalive;
@@ -597,21 +594,9 @@ set_allowed(const struct tunnel *t, const struct policy *old, const struct polic
 	sk_strlcpy(dev.ifname, t->ifname, sizeof(dev.ifname));
 	dev.peers = &peer;
 	dev.n_peers = 1;
-	rc = wg_set_begin(&dev, p);
+	rc = wg_set(&dev);
 	free(all);
 	return rc;
-}
-
-/* set_allowed, its answer waited for. */
-static int
-set_allowed_now(const struct tunnel *t, const struct policy *old, const struct policy *pol)
-{
-	struct wg_pending p;
-	int rc;
-
-	if ((rc = set_allowed(t, old, pol, &p)) < 0)
-		return rc;
-	return wg_set_end(&p);
 }
 
 /* Whether new withdraws any of old's prefixes (either family). */
@@ -646,7 +631,7 @@ update_routes(const struct tunnel *t, const struct policy *old, const struct pol
 static int
 update_allowed(const struct tunnel *t, const struct policy *old, const struct policy *pol)
 {
-	return set_allowed_now(t, withdraws(old, pol) ? NULL : old, pol);
+	return set_allowed(t, withdraws(old, pol) ? NULL : old, pol);
 }
 
 int
@@ -807,7 +792,7 @@ tunnel_gateways(struct tunnel *t, const struct policy *old, const struct policy 
 		/* its own tunnel address (the probe's echo) may have changed:
 		 * its allowed IPs made pol's whole list again */
 		if (old != NULL && !same_echo(t, old, pol) &&
-		    (rc = set_allowed_now(t, NULL, pol)) < 0)
+		    (rc = set_allowed(t, NULL, pol)) < 0)
 			return rc;
 	} else if ((rc = tunnel_gateway(t, pol, 0)) < 0)
 		return rc;
