@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <libpq-fe.h>
 
+#include "registry/pqload.h"
+
 #define WATCH_MASK	(IN_MODIFY | IN_CLOSE_WRITE)
 #define WATCH_DB	(WATCH_MASK | IN_ATTRIB)
 
@@ -286,6 +288,8 @@ pg_listen(struct reg *r, struct reg_feed *f, struct sk_error *err)
 	PGresult *res;
 	const char *m;
 
+	if (reg_pq_load(err) < 0)
+		return -ENOENT;
 	f->pg = reg_pg_connect(r->url);
 	if (f->pg == NULL)
 		return sk_errorf(err, ENOMEM, "out of memory");

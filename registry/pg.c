@@ -11,6 +11,8 @@
 #include <string.h>
 #include <libpq-fe.h>
 
+#include "registry/pqload.h"
+
 #define PARAMS_MAX	32
 #define REG_PG_LOCK	"5353"	/* the advisory lock key of registry writers */
 #define PREPARED_MAX	64	/* statements kept prepared per connection */
@@ -62,8 +64,13 @@ reg_url_has_password(const char *url)
 	char *msg = NULL;
 	int has = 0;
 
+	struct sk_error e;
+
 	if (url == NULL || (strncmp(url, "postgresql://", 13) != 0 &&
 	    strncmp(url, "postgres://", 11) != 0))
+		return 0;
+	/* without libpq nothing connects with this URL either */
+	if (reg_pq_load(&e) < 0)
 		return 0;
 	/* libpq's own reading: user:password@, ?password=, percent-encoded
 	 * names and values alike (a URL it cannot read, it will not
@@ -95,18 +102,23 @@ reg_pg_connect(const char *url)
 	const char *val[] = { STR(REG_PG_CONNECT_S), "1", STR(REG_PG_KEEPIDLE_S),
 	    STR(REG_PG_KEEPINTVL_S), STR(REG_PG_KEEPCNT), STR(REG_PG_USER_TIMEOUT_MS),
 	    url, NULL };
+	struct sk_error e;
 
+	if (reg_pq_load(&e) < 0)
+		return NULL;
 	return PQconnectdbParams(kw, val, 1);
 }
 
 static int
 pg_open(struct reg *r, const char *url, struct sk_error *err)
 {
-	PGconn *c = reg_pg_connect(url);
+	PGconn *c;
 	struct pg_conn *pc;
 	const char *m;
 
-	if (c == NULL)
+	if (reg_pq_load(err) < 0)
+		return -ENOENT;
+	if ((c = reg_pg_connect(url)) == NULL)
 		return sk_errorf(err, ENOMEM, "out of memory");
 	if (PQstatus(c) != CONNECTION_OK) {
 		/* libpq's message names host and user, never the password */

@@ -29,7 +29,9 @@
 #define REG_PG_IDLE_DEAD_S	(REG_PG_KEEPIDLE_S + REG_PG_KEEPCNT * REG_PG_KEEPINTVL_S)
 
 /* PQconnectdbParams with the above before url (a postgresql:// URL or a
- * conninfo string); NULL only when out of memory, else check PQstatus. */
+ * conninfo string); NULL when out of memory or when libpq could not be
+ * loaded (reg_pq_load: the caller loads it first, for its message), else
+ * check PQstatus. */
 PGconn *reg_pg_connect(const char *url);
 
 #endif

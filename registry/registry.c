@@ -1,5 +1,6 @@
 #include "registry/registry.h"
 #include "registry/feed.h"
+#include "registry/pqload.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -38,6 +39,11 @@ reg_open(const char *url, struct reg **out, struct sk_error *err)
 		r->backend = REG_SQLITE;
 		target = url + 7;
 	} else if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) {
+		if ((rc = reg_pq_load(err)) < 0) {
+			free(r->url);
+			free(r);
+			return rc;
+		}
 		if (reg_url_has_password(url)) {
 			free(r->url);
 			free(r);

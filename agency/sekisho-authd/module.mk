@@ -11,7 +11,7 @@ $(B)/obj/agency/sekisho-authd/%.o $(B)/san/agency/sekisho-authd/%.o: MOD_CFLAGS 
 # The engine against a real registry, SQLite and PostgreSQL.
 UNITS += test_authd
 test_authd_SRCS := tests/unit/test_authd.c tests/signon/testcard.c $(AUTHD_CORE) $(REGISTRY_SRCS)
-$(B)/unit/test_authd: PKG_LIBS += $(REGISTRY_LIBS)
+$(B)/unit/test_authd: PKG_LIBS += $(REGISTRY_TEST_LIBS)
 $(B)/san/tests/unit/test_authd.o: MOD_CFLAGS += $(REGISTRY_CFLAGS)
 
 # The rules file and the verifier's handling of any datagram.

@@ -6,6 +6,8 @@
 #   NX stack     GNU_STACK without execute permission
 #   canary       __stack_chk_fail imported (-fstack-protector-strong)
 #   fortify      some __*_chk function imported (_FORTIFY_SOURCE)
+# and no program links libpq: registry/pqload.c loads it at the first
+# PostgreSQL URL (its 27 libraries would cost every start ~3 ms).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -27,4 +29,10 @@ for p in $progs; do
 		else tap_not_ok "$p: $prop missing (readelf/nm on $bin)"; fi
 	done
 done
+linked=""
+for p in $progs; do
+	[ -x "$B/$p" ] && readelf -d "$B/$p" | grep -q 'NEEDED.*\[libpq\.so' && linked="$linked $p"
+done
+if [ -z "$linked" ]; then tap_ok "no program links libpq (loaded at the first PostgreSQL URL)"
+else tap_not_ok "libpq linked by:$linked (registry/pqload.h: load it instead)"; fi
 tap_done
