@@ -467,9 +467,10 @@ v6_forwarding(int on)
 }
 
 /* Forwarding for IPv4, and for IPv6 only with a policy that has IPv6
- * LGWAN prefixes; no redirects; refusals answered without the per-host
- * ICMP rate limit (they only ever go to the work partition: work's forged
- * sources end before routing, fw_render.c chain worksrc). */
+ * LGWAN prefixes; no redirects; ARP only for an interface's own address;
+ * refusals answered without the per-host ICMP rate limit (they only ever
+ * go to the work partition: work's forged sources end before routing,
+ * fw_render.c chain worksrc). */
 static void
 kernel_settings(const char *work_if, int v6)
 {
@@ -480,6 +481,12 @@ kernel_settings(const char *work_if, int v6)
 	write_sysctl("/proc/sys/net/ipv4/icmp_ratelimit", "0");
 	write_sysctl("/proc/sys/net/ipv6/icmp/ratelimit", "0");
 	write_sysctl("/proc/sys/net/ipv4/conf/all/send_redirects", "0");
+	/* ARP answered on an interface only for that interface's own
+	 * address (the larger of "all" and the interface's is used): a
+	 * guest on a hotel LAN learned the device's tunnel address, its
+	 * identity inside LGWAN, and the work link's, from the uplink's
+	 * answers (32-uplink-inner). */
+	write_sysctl("/proc/sys/net/ipv4/conf/all/arp_ignore", "1");
 	/* A carrier loss flushes the uplink's neighbour entries (the kernel's
 	 * default, said here): after a cable swap the office router is
 	 * resolved afresh, and office mode's egress check (fw_office.h) sees

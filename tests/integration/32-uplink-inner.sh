@@ -142,6 +142,50 @@ own() {
 	[ "$s" = 4 ] && [ "$p" = 4 ]
 }
 check "from the gateway's address and port to up0's own address: all past the input filter (4 of 4)" own
+# ---- ARP for the inner addresses ------------------------------------------------
+# Linux answers ARP for any of its addresses on any interface (arp_ignore
+# 0): a hotel guest who asks "who has 10.77.0.2?" on the LAN learns the
+# device's tunnel address, its identity inside LGWAN, by a sweep of the
+# tunnel's prefix, and that 172.30.0.1 is here (a Sekisho laptop). The
+# netvm answers ARP on an uplink only for that uplink's own address
+# (arp_ignore 1; with 0, as before, the two inner addresses are answered
+# with up0's MAC).
+# arp_who IP: 0 if an ARP request for IP from the printer is answered.
+arp_who() {
+	n printer python3 - "$1" "$LAB_PRINTER" <<-'EOT'
+	import socket, struct, sys, select, time
+	target, me = sys.argv[1], sys.argv[2]
+	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+	s.bind(("eth0", 0))
+	mac = s.getsockname()[4]
+	req = (b"\xff" * 6 + mac + struct.pack("!H", 0x0806) +
+	       struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + socket.inet_aton(me) +
+	       b"\0" * 6 + socket.inet_aton(target))
+	end = time.monotonic() + 1.0
+	for i in range(3):
+	    s.send(req)
+	    t = time.monotonic() + 0.3
+	    while time.monotonic() < t:
+	        r, _, _ = select.select([s], [], [], 0.05)
+	        if not r:
+	            continue
+	        f = s.recv(2048)
+	        if len(f) >= 42 and f[12:14] == b"\x08\x06" and f[20:22] == b"\x00\x02" and f[28:32] == socket.inet_aton(target):
+	            print("%s is-at %s" % (target, f[22:28].hex(":")))
+	            sys.exit(0)
+	print("%s: no answer" % target)
+	sys.exit(1)
+	EOT
+}
+arp_inner() {
+	local rc=0
+	arp_who "$UP0" || { echo "up0's own address not answered"; rc=1; }
+	arp_who "$LAB_WORK_ROUTER" && rc=1
+	arp_who "$TUNADDR" && rc=1
+	return $rc
+}
+check "ARP from the home LAN: up0's address answered, the work link's router and the tunnel's address not" arp_inner
+
 # ---- router advertisements on the uplink ---------------------------------------
 # A rogue router on the home LAN advertises itself as the default IPv6
 # router, a prefix to take addresses from, a route, a DNS server and an
