@@ -215,5 +215,7 @@ check "$SYSCTL applies (sysctl -p), ping_group_range \"0 0\"" bash -c \
 check "with it, root's group opens a ping socket (the tunnel's echo)" ping_socket 0
 check "and no other group does (a sandboxed helper's, 65534)" bash -c \
 	"$(declare -f ping_socket); pns=$pns; ! ping_socket 65534"
+check "$SYSCTL: ARP answered only for an interface's own address (arp_ignore 1)" bash -c \
+	"[ \"\$(ip netns exec $pns cat /proc/sys/net/ipv4/conf/all/arp_ignore)\" = 1 ]"
 
 tap_done
