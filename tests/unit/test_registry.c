@@ -24,6 +24,8 @@
 #include "registry/feed.h"
 #include "registry/ops.h"
 #include "registry/pgconn.h"
+#define REG_PQ_NO_MACROS	/* this file calls libpq itself */
+#include "registry/pqload.h"
 #include "registry/registry.h"
 
 static char tmpdir[] = "/tmp/test_registry.XXXXXX";
@@ -149,6 +151,27 @@ t_schema(void **state)
 	assert_int_equal(reg_open(f->url, &r2, &err), -EPROTO);
 	assert_string_equal(err.msg, "registry schema version 99 is newer than this"
 	    " build's 3: use a newer sekisho-provision");
+}
+
+/* libpq is loaded, not linked (registry/pqload.h): every function the
+ * registry calls is found, and a second load changes nothing. */
+static void
+t_pq_load(void **state)
+{
+	struct sk_error err;
+	struct reg_pq before;
+
+	(void)state;
+	assert_int_equal(reg_pq_load(&err), 0);
+#define NOT_NULL(f)	assert_non_null(reg_pq.f);
+	REG_PQ_FUNCS(NOT_NULL)
+#undef NOT_NULL
+	/* the very functions this test's own link resolves */
+	assert_ptr_equal(reg_pq.PQexec, PQexec);
+	assert_ptr_equal(reg_pq.PQconnectdbParams, PQconnectdbParams);
+	before = reg_pq;
+	assert_int_equal(reg_pq_load(&err), 0);
+	assert_memory_equal(&before, &reg_pq, sizeof(before));
 }
 
 static void
@@ -1436,7 +1459,7 @@ int
 main(void)
 {
 	const struct CMUnitTest sq[] = {
-		cmocka_unit_test(t_bad_url), cmocka_unit_test(t_pg_conn_opts), BOTH(t_schema), BOTH(t_devices),
+		cmocka_unit_test(t_pq_load), cmocka_unit_test(t_bad_url), cmocka_unit_test(t_pg_conn_opts), BOTH(t_schema), BOTH(t_devices),
 		BOTH(t_rollback), BOTH(t_busy), BOTH(t_staff_pin), BOTH(t_otp),
 		BOTH(t_cards_keys), BOTH(t_queue), BOTH(t_feed), BOTH(t_sessions),
 		BOTH(t_session_unique), BOTH(t_session_handover), BOTH(t_policy_text), cmocka_unit_test(t_policy_gateways), BOTH(t_feed_wake), BOTH(t_feed_prune),
