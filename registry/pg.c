@@ -61,10 +61,9 @@ int
 reg_url_has_password(const char *url)
 {
 	PQconninfoOption *opts, *o;
+	struct sk_error e;
 	char *msg = NULL;
 	int has = 0;
-
-	struct sk_error e;
 
 	if (url == NULL || (strncmp(url, "postgresql://", 13) != 0 &&
 	    strncmp(url, "postgres://", 11) != 0))
