@@ -288,9 +288,7 @@ pg_listen(struct reg *r, struct reg_feed *f, struct sk_error *err)
 	PGresult *res;
 	const char *m;
 
-	if (reg_pq_load(err) < 0)
-		return -ENOENT;
-	f->pg = reg_pg_connect(r->url);
+	f->pg = reg_pg_connect(r->url);	/* libpq loaded: reg_open */
 	if (f->pg == NULL)
 		return sk_errorf(err, ENOMEM, "out of memory");
 	if (PQstatus(f->pg) != CONNECTION_OK) {

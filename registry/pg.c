@@ -115,9 +115,7 @@ pg_open(struct reg *r, const char *url, struct sk_error *err)
 	struct pg_conn *pc;
 	const char *m;
 
-	if (reg_pq_load(err) < 0)
-		return -ENOENT;
-	if ((c = reg_pg_connect(url)) == NULL)
+	if ((c = reg_pg_connect(url)) == NULL)	/* libpq loaded: reg_open */
 		return sk_errorf(err, ENOMEM, "out of memory");
 	if (PQstatus(c) != CONNECTION_OK) {
 		/* libpq's message names host and user, never the password */

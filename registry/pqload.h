@@ -9,7 +9,11 @@
  * Every file of the project that calls libpq includes this header after
  * <libpq-fe.h>: each PQ function named below becomes a call through
  * reg_pq's pointer, typed from libpq-fe.h's own declaration (__typeof__),
- * so a mismatch cannot compile. The library is never unloaded: a
+ * so a mismatch cannot compile. reg_open loads it for a PostgreSQL URL
+ * (its failure is reg_open's, with the reason), so the backend and the
+ * feed, which only ever have a registry it opened, find it loaded;
+ * reg_pg_connect and reg_url_has_password, callable on their own, load
+ * it themselves. The library is never unloaded: a
  * connection made later (a reconnection, the feed's listener) finds it
  * in place, after a sandbox has closed the file system too.
  */
