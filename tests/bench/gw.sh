@@ -135,14 +135,8 @@ for _ in $(seq 15); do
 	sync_gw >>"$tmp/a" || { BENCH_WHY="sekisho-gw -o: $(tail -2 "$tmp/gw.log")"; break; }
 	sync_wg >>"$tmp/b" || { BENCH_WHY="wg syncconf failed"; break; }
 done
-# median, first quartile
-quart() { sort -n "$1" | python3 -c '
-import sys
-v = [float(x) for x in sys.stdin.read().split()]
-p = lambda q: v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
-print(f"{p(0.5):.1f} {p(0.25):.1f}" if v else "- -")'; }
-read -r a a25 < <(quart "$tmp/a")
-read -r b b25 < <(quart "$tmp/b")
+read -r a a25 < <(percentiles 0.5 0.25 <"$tmp/a")
+read -r b b25 < <(percentiles 0.5 0.25 <"$tmp/b")
 bench gw.peer_sync_ms "$a" "ms (5,000 peers into an empty interface, median of 15; first quartile $a25)"
 bench gw.syncconf_ms "$b" "ms (wg syncconf of the same table, alternating, median of 15; first quartile $b25)"
 r=- r25=- d=-

@@ -17,12 +17,21 @@ bench() {
 	printf 'bench: %s = %s %s\n' "$1" "$2" "$3"
 }
 # Samples on stdin -> "p50 p95 n" ("- - 0" without samples).
-stats() {
+stats() { percentiles 0.5 0.95 n; }
+# Samples on stdin -> the percentiles Q... asked for (0.25 the first
+# quartile), and the count where a Q is "n"; "-" for each without samples.
+percentiles() {
 	sort -n | python3 -c '
 import sys
 v = [float(x) for x in sys.stdin.read().split()]
 p = lambda q: v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
-print(f"{p(0.5):.1f} {p(0.95):.1f} {len(v)}" if v else "- - 0")'
+out = []
+for q in sys.argv[1:]:
+    if q == "n":
+        out.append(str(len(v)))
+    else:
+        out.append(f"{p(float(q)):.1f}" if v else "-")
+print(" ".join(out))' "$@"
 }
 # kill_tree PID: PID and every process below it, children first: only what
 # this script started, never by name.
