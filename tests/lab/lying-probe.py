@@ -66,10 +66,19 @@ def fresh_answer(ifname, target, nonce=None):
 def main():
     mode = os.environ.get("SEKISHO_LYING_PROBE", "ok")
     ifname = sys.argv[sys.argv.index("-i") + 1]
-    if mode == "ok":
-        say("ok tokyo-3f 0 1")
-        return
     it = lines()
+    if mode == "ok":
+        # where a helper's first line is due (after "go"), and then every
+        # line of sekishod's read until it closes: a helper that exits
+        # with lines unread resets the socket, and sekishod's recv fails
+        # before the lie is read (a race: "cannot read it")
+        for line in it:
+            if line == "go":
+                break
+        say("ok tokyo-3f 0 1")
+        for _ in it:
+            pass
+        return
     targets = []
     for line in it:
         if line == "go":
